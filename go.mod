@@ -1,0 +1,3 @@
+module github.com/ream-dev/ream
+
+go 1.26

@@ -1,0 +1,161 @@
+// Package job holds Ream's domain: the job a user submits, its status state machine and the
+// sentinel errors every layer shares. It imports nothing from AWS or from the adapters.
+package job
+
+import (
+	"fmt"
+	"time"
+)
+
+// Analysis names one analysis a job runs over every document.
+type Analysis string
+
+// The analyses Ream knows about. Which ones a deployment can run is decided by the analysis
+// registry; the names follow Amazon Comprehend's.
+const (
+	Language   Analysis = "LANGUAGE"
+	Sentiment  Analysis = "SENTIMENT"
+	Entities   Analysis = "ENTITIES"
+	KeyPhrases Analysis = "KEY_PHRASES"
+	PII        Analysis = "PII"
+)
+
+// Format is how the input is cut into documents.
+type Format string
+
+// Input formats.
+const (
+	OneDocPerLine Format = "ONE_DOC_PER_LINE"
+	OneDocPerFile Format = "ONE_DOC_PER_FILE"
+	JSONLines     Format = "JSONL"
+)
+
+// ValidFormat reports whether f is a known input format.
+func ValidFormat(f Format) bool {
+	switch f {
+	case OneDocPerLine, OneDocPerFile, JSONLines:
+		return true
+	}
+	return false
+}
+
+// LineFormat reports whether documents of format f are lines of one object (cut into byte
+// ranges) rather than whole objects (grouped by file).
+func (f Format) LineFormat() bool { return f == OneDocPerLine || f == JSONLines }
+
+// InputDataConfig says where the input is and how to read it.
+type InputDataConfig struct {
+	// S3Uri is the input's location: an object (line formats) or a prefix (ONE_DOC_PER_FILE).
+	// Empty when the input is uploaded through the presigned URL the job is created with.
+	S3Uri       string `json:"S3Uri,omitempty"`
+	InputFormat Format `json:"InputFormat"`
+}
+
+// OutputDataConfig says where results go.
+type OutputDataConfig struct {
+	S3Uri    string `json:"S3Uri,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitempty"`
+}
+
+// Tag is a user label on a job.
+type Tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+// Details are the live counters of a job. They only ever grow, and when the job is terminal
+// InputDocumentsCount equals the number of lines in its output.
+type Details struct {
+	InputDocumentsCount      int64 `json:"InputDocumentsCount"`
+	ProcessedDocumentsCount  int64 `json:"ProcessedDocumentsCount"`
+	DocumentsWithErrorsCount int64 `json:"DocumentsWithErrorsCount"`
+	ShardsTotal              int   `json:"ShardsTotal"`
+	ShardsDone               int   `json:"ShardsDone"`
+}
+
+// Job is one batch analysis job. Exported JSON fields are what a user sees; the fields tagged
+// `json:"-"` are bookkeeping that adapters persist but the API never shows.
+type Job struct {
+	JobId              string           `json:"JobId"`
+	JobName            string           `json:"JobName,omitempty"`
+	Analyses           []Analysis       `json:"Analyses"`
+	InputDataConfig    InputDataConfig  `json:"InputDataConfig"`
+	OutputDataConfig   OutputDataConfig `json:"OutputDataConfig"`
+	LanguageCode       string           `json:"LanguageCode,omitempty"`
+	JobStatus          Status           `json:"JobStatus"`
+	Message            string           `json:"Message,omitempty"`
+	SubmitTime         time.Time        `json:"SubmitTime"`
+	EndTime            *time.Time       `json:"EndTime,omitempty"`
+	ExpirationTime     *time.Time       `json:"ExpirationTime,omitempty"`
+	ClientRequestToken string           `json:"ClientRequestToken,omitempty"`
+	Tags               []Tag            `json:"Tags,omitempty"`
+	ModelVersion       string           `json:"ModelVersion,omitempty"`
+	JobDetails         Details          `json:"JobDetails"`
+	// RedactOutput asks PII jobs to also write redacted copies of the documents.
+	RedactOutput *RedactionConfig `json:"RedactionConfig,omitempty"`
+
+	Tenant string `json:"-"`
+	// InputKey is the object key (line formats) or key prefix (ONE_DOC_PER_FILE) of the input,
+	// always under the tenant's space.
+	InputKey string `json:"-"`
+	// UploadDeadline is when the presigned upload URL expires; a job still AWAITING_INPUT
+	// after it is TIMED_OUT by the sweeper.
+	UploadDeadline *time.Time `json:"-"`
+	// RequestHash fingerprints the create request so that a retried ClientRequestToken with a
+	// different body is refused.
+	RequestHash string `json:"-"`
+	// Notified is set once the terminal notification was published.
+	Notified bool `json:"-"`
+	// Version increments on every write; adapters use it for optimistic concurrency.
+	Version int64 `json:"-"`
+}
+
+// RedactionConfig asks for redacted copies of the documents (PII jobs).
+type RedactionConfig struct {
+	// MaskMode is REPLACE_WITH_PII_ENTITY_TYPE or MASK.
+	MaskMode      string `json:"MaskMode"`
+	MaskCharacter string `json:"MaskCharacter,omitempty"`
+}
+
+// Has reports whether the job runs analysis a.
+func (j *Job) Has(a Analysis) bool {
+	for _, x := range j.Analyses {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Transition moves the job to status to, or returns an ErrIllegalTransition wrapped error.
+func (j *Job) Transition(to Status) error {
+	if !CanTransition(j.JobStatus, to) {
+		return fmt.Errorf("%w: %s → %s", ErrIllegalTransition, j.JobStatus, to)
+	}
+	j.JobStatus = to
+	return nil
+}
+
+// Clone returns a deep copy, so that callers can mutate a job read from a store safely.
+func (j *Job) Clone() *Job {
+	c := *j
+	c.Analyses = append([]Analysis(nil), j.Analyses...)
+	c.Tags = append([]Tag(nil), j.Tags...)
+	if j.EndTime != nil {
+		t := *j.EndTime
+		c.EndTime = &t
+	}
+	if j.ExpirationTime != nil {
+		t := *j.ExpirationTime
+		c.ExpirationTime = &t
+	}
+	if j.UploadDeadline != nil {
+		t := *j.UploadDeadline
+		c.UploadDeadline = &t
+	}
+	if j.RedactOutput != nil {
+		r := *j.RedactOutput
+		c.RedactOutput = &r
+	}
+	return &c
+}

@@ -1,0 +1,139 @@
+package pipeline
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// The ports the use cases need. Each adapter set (shared/local, shared/aws) implements them and
+// asserts it with `var _ pipeline.X = (*Impl)(nil)`. The conformance suite in
+// shared/pipeline/porttest runs the same assertions against every implementation.
+
+// ObjectInfo describes one stored object.
+type ObjectInfo struct {
+	Key          string
+	Size         int64
+	LastModified time.Time
+}
+
+// Presigned is a URL that lets its holder perform one operation on one key until Expires,
+// without other credentials. Headers must be sent with the request exactly as given.
+type Presigned struct {
+	URL     string            `json:"Url"`
+	Method  string            `json:"Method"`
+	Headers map[string]string `json:"Headers,omitempty"`
+	Expires time.Time         `json:"Expires"`
+}
+
+// Objects is the object store (S3, or files under a data directory).
+type Objects interface {
+	// Put stores r under key, streaming (never buffering the whole body); it replaces any
+	// existing object atomically: readers see the old or the new object, never a mix.
+	Put(ctx context.Context, key string, r io.Reader) error
+	// Open streams the object from byte offset to its end. ErrNotFound if it does not exist.
+	// Callers may close early.
+	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+	// Head returns the object's size and time. ErrNotFound if it does not exist.
+	Head(ctx context.Context, key string) (ObjectInfo, error)
+	// List calls fn for every object under prefix in lexical key order, paginating as needed.
+	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
+	// Delete removes key; deleting a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+	// PresignPut returns a URL that uploads exactly key until now+ttl.
+	PresignPut(ctx context.Context, key string, ttl time.Duration) (Presigned, error)
+	// PresignGet returns a URL that downloads exactly key until now+ttl.
+	PresignGet(ctx context.Context, key string, ttl time.Duration) (Presigned, error)
+}
+
+// ListFilter narrows a job listing. Zero values mean "no filter".
+type ListFilter struct {
+	JobName         string
+	Status          job.Status
+	SubmittedBefore time.Time
+	SubmittedAfter  time.Time
+	MaxResults      int
+	NextToken       string
+}
+
+// ShardRecord is the durable record that shard Index of a job was accounted for. It is written
+// at most once per (tenant, job, shard), in the same transaction as the job's counters.
+type ShardRecord struct {
+	Index int `json:"Index"`
+	// Documents is how many documents the shard held (= output lines it contributes).
+	Documents int64 `json:"Documents"`
+	// Errors is how many of them are error records.
+	Errors int64 `json:"Errors"`
+	// Skipped is true when the shard was not processed because the job was stopping; it
+	// contributes no output lines.
+	Skipped bool `json:"Skipped,omitempty"`
+	// Failed is true when the shard was dead-lettered and its documents written as error records.
+	Failed bool `json:"Failed,omitempty"`
+	// ResultKey is the object holding the shard's output lines ("" when Skipped).
+	ResultKey string    `json:"ResultKey,omitempty"`
+	Recorded  time.Time `json:"Recorded"`
+}
+
+// Jobs is the job store (DynamoDB, or SQLite).
+type Jobs interface {
+	// Create stores a new job. If j.ClientRequestToken is set and the tenant already used it, the
+	// stored job is returned with created=false (the caller compares RequestHash); otherwise
+	// created=true.
+	Create(ctx context.Context, j *job.Job) (stored *job.Job, created bool, err error)
+	// Get returns the tenant's job, or ErrNotFound (also for another tenant's job).
+	Get(ctx context.Context, tenant, id string) (*job.Job, error)
+	// Update writes j if the stored job still has status expect and version j.Version; on
+	// success j.Version is incremented. Otherwise ErrConflict (or ErrNotFound).
+	Update(ctx context.Context, j *job.Job, expect job.Status) error
+	// List returns the tenant's jobs, newest first, filtered, with an opaque next token.
+	List(ctx context.Context, tenant string, f ListFilter) (jobs []*job.Job, next string, err error)
+	// RecordShard writes rec for the job and, in the same transaction, adds its counts to the
+	// job's JobDetails (documents, errors, ShardsDone+1). If the shard was already recorded it
+	// changes nothing and returns applied=false. It returns the job as it is after the call.
+	RecordShard(ctx context.Context, tenant, id string, rec ShardRecord) (after *job.Job, applied bool, err error)
+	// Shards returns the job's shard records in index order.
+	Shards(ctx context.Context, tenant, id string) ([]ShardRecord, error)
+	// Scan calls fn for jobs of every tenant in the given statuses (for the sweeper).
+	Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job) error) error
+}
+
+// ShardMessage is the body of one queue message: which part of which job's input to process.
+type ShardMessage struct {
+	Tenant string `json:"tenant"`
+	JobId  string `json:"jobId"`
+	Index  int    `json:"shard"`
+	// Key is the input object (line formats); the shard covers documents starting in
+	// [Start, End).
+	Key   string `json:"key,omitempty"`
+	Start int64  `json:"start,omitempty"`
+	End   int64  `json:"end,omitempty"`
+	// Files are the input objects of a ONE_DOC_PER_FILE shard.
+	Files []string `json:"files,omitempty"`
+}
+
+// Queue carries shard messages to the workers (SQS, or the SQLite queue).
+type Queue interface {
+	// Send enqueues every message or returns an error; partial failures are retried inside.
+	Send(ctx context.Context, msgs []ShardMessage) error
+}
+
+// Notification is published once per terminal job.
+type Notification struct {
+	JobId                    string     `json:"JobId"`
+	JobName                  string     `json:"JobName,omitempty"`
+	Tenant                   string     `json:"Tenant"`
+	JobStatus                job.Status `json:"JobStatus"`
+	Message                  string     `json:"Message,omitempty"`
+	InputDocumentsCount      int64      `json:"InputDocumentsCount"`
+	ProcessedDocumentsCount  int64      `json:"ProcessedDocumentsCount"`
+	DocumentsWithErrorsCount int64      `json:"DocumentsWithErrorsCount"`
+	OutputLocation           string     `json:"OutputLocation,omitempty"`
+	Time                     time.Time  `json:"Time"`
+}
+
+// Notifier publishes job notifications (SNS, or the local topic).
+type Notifier interface {
+	Publish(ctx context.Context, n Notification) error
+}
