@@ -104,6 +104,14 @@ type Job struct {
 	// RequestHash fingerprints the create request so that a retried ClientRequestToken with a
 	// different body is refused.
 	RequestHash string `json:"-"`
+	// InputSize is the input's size in bytes (line formats) or the sum of its files' sizes.
+	InputSize int64 `json:"-"`
+	// ShardBytes is the shard size the job was planned with, so a re-plan is identical.
+	ShardBytes int64 `json:"-"`
+	// StartedAt is when the job went IN_PROGRESS; the sweeper measures stuck shards from it.
+	StartedAt *time.Time `json:"-"`
+	// UpdatedAt is the time of the last write by the pipeline.
+	UpdatedAt time.Time `json:"-"`
 	// Notified is set once the terminal notification was published.
 	Notified bool `json:"-"`
 	// Version increments on every write; adapters use it for optimistic concurrency.
@@ -152,6 +160,10 @@ func (j *Job) Clone() *Job {
 	if j.UploadDeadline != nil {
 		t := *j.UploadDeadline
 		c.UploadDeadline = &t
+	}
+	if j.StartedAt != nil {
+		t := *j.StartedAt
+		c.StartedAt = &t
 	}
 	if j.RedactOutput != nil {
 		r := *j.RedactOutput
