@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ream-dev/ream/shared/client"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+func newClient() *client.Client {
+	c := &client.Client{Endpoint: os.Getenv("REAM_ENDPOINT"), APIKey: os.Getenv("REAM_API_KEY")}
+	if c.Endpoint == "" {
+		c.Endpoint = "http://127.0.0.1:8080"
+	}
+	if c.APIKey == "" {
+		c.APIKey = "local-dev-key"
+	}
+	return c
+}
+
+// parse parses flags that may come before or after the positional arguments.
+func parse(fset *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fset.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fset.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func submit(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("submit", flag.ContinueOnError)
+	analyses := fset.String("analyses", "LANGUAGE", "comma-separated analyses, e.g. LANGUAGE,SENTIMENT")
+	format := fset.String("format", string(job.OneDocPerLine), "ONE_DOC_PER_LINE, JSONL or ONE_DOC_PER_FILE (PATH is then a directory)")
+	name := fset.String("name", "", "job name")
+	lang := fset.String("language", "", "the documents' language code, if known")
+	token := fset.String("token", "", "ClientRequestToken: resubmitting with the same token returns the same job")
+	wait := fset.Bool("wait", false, "show progress and return when the job's notification arrives")
+	out := fset.String("out", "", "with --wait: download and unpack the results into this directory")
+	pos, err := parse(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("submit needs exactly one PATH")
+	}
+	path := pos[0]
+	req := pipeline.CreateJobRequest{
+		JobName: *name, LanguageCode: *lang, ClientRequestToken: *token,
+		InputDataConfig: job.InputDataConfig{InputFormat: job.Format(strings.ToUpper(*format))},
+	}
+	for _, a := range strings.Split(*analyses, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			req.Analyses = append(req.Analyses, job.Analysis(strings.ToUpper(a)))
+		}
+	}
+	var files []string
+	if req.InputDataConfig.InputFormat == job.OneDocPerFile {
+		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, err := filepath.Rel(path, p)
+			if err != nil {
+				return err
+			}
+			files = append(files, filepath.ToSlash(rel))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		req.UploadFiles = files
+	} else if st, err := os.Stat(path); err != nil {
+		return err
+	} else if st.IsDir() {
+		return fmt.Errorf("%s is a directory: use --format ONE_DOC_PER_FILE", path)
+	}
+
+	c := newClient()
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "job %s created (%s)\n", res.JobId, res.JobStatus)
+	switch {
+	case res.Upload != nil:
+		if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
+			return fmt.Errorf("upload: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "uploaded %s\n", path)
+	case len(res.Uploads) > 0:
+		for _, u := range res.Uploads {
+			if err := c.Upload(ctx, u.Presigned, filepath.Join(path, filepath.FromSlash(u.File))); err != nil {
+				return fmt.Errorf("upload %s: %w", u.File, err)
+			}
+		}
+		fmt.Fprintf(os.Stderr, "uploaded %d files\n", len(res.Uploads))
+	}
+	if !*wait {
+		fmt.Println(res.JobId)
+		return nil
+	}
+	return follow(ctx, c, res.JobId, *out)
+}
+
+// follow shows a progress bar from the job's live counters (pushed over its event stream) and
+// returns when the completion notification arrives.
+func follow(ctx context.Context, c *client.Client, id, out string) error {
+	bar := newProgress(os.Stderr)
+	n, err := c.Follow(ctx, id, func(ev client.Event) {
+		if ev.Job != nil {
+			bar.update(ev.Job)
+		}
+	})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	printSummary(os.Stdout, n)
+	if out != "" && n.OutputLocation != "" {
+		files, err := c.DownloadResults(ctx, id, out)
+		if err != nil {
+			return fmt.Errorf("download results: %w", err)
+		}
+		fmt.Printf("results:    %s\n", strings.Join(files, ", "))
+	}
+	if n.JobStatus == job.Failed || n.JobStatus == job.TimedOut {
+		return fmt.Errorf("job %s ended %s", id, n.JobStatus)
+	}
+	return nil
+}
+
+func printSummary(w io.Writer, n *pipeline.Notification) {
+	fmt.Fprintf(w, "job:        %s %s\n", n.JobId, n.JobName)
+	fmt.Fprintf(w, "status:     %s\n", n.JobStatus)
+	if n.Message != "" {
+		fmt.Fprintf(w, "message:    %s\n", n.Message)
+	}
+	fmt.Fprintf(w, "documents:  %d (%d analysed, %d with errors)\n", n.InputDocumentsCount, n.ProcessedDocumentsCount, n.DocumentsWithErrorsCount)
+	if n.OutputLocation != "" {
+		fmt.Fprintf(w, "output:     %s\n", n.OutputLocation)
+	}
+}
+
+type progress struct {
+	w    io.Writer
+	last string
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w} }
+
+func (p *progress) update(j *job.Job) {
+	d := j.JobDetails
+	const width = 30
+	filled := 0
+	if d.ShardsTotal > 0 {
+		filled = width * d.ShardsDone / d.ShardsTotal
+	}
+	line := fmt.Sprintf("\r[%s%s] %d/%d shards  %d documents  %d errors  %s",
+		strings.Repeat("#", filled), strings.Repeat(".", width-filled), d.ShardsDone, d.ShardsTotal,
+		d.InputDocumentsCount, d.DocumentsWithErrorsCount, j.JobStatus)
+	if line != p.last {
+		fmt.Fprint(p.w, line)
+		p.last = line
+	}
+}
+
+func (p *progress) done() {
+	if p.last != "" {
+		fmt.Fprintln(p.w)
+	}
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func oneJob(name string, args []string) (string, error) {
+	if len(args) != 1 {
+		return "", fmt.Errorf("%s needs exactly one JOB id", name)
+	}
+	return args[0], nil
+}
+
+func describe(ctx context.Context, args []string) error {
+	id, err := oneJob("describe", args)
+	if err != nil {
+		return err
+	}
+	j, err := newClient().Describe(ctx, id)
+	if err != nil {
+		return err
+	}
+	return printJSON(j)
+}
+
+func stopJob(ctx context.Context, args []string) error {
+	id, err := oneJob("stop", args)
+	if err != nil {
+		return err
+	}
+	j, err := newClient().Stop(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s %s\n", j.JobId, j.JobStatus)
+	return nil
+}
+
+func waitJob(ctx context.Context, args []string) error {
+	id, err := oneJob("wait", args)
+	if err != nil {
+		return err
+	}
+	return follow(ctx, newClient(), id, "")
+}
+
+func list(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("list", flag.ContinueOnError)
+	status := fset.String("status", "", "only jobs in this status")
+	name := fset.String("name", "", "only jobs with this name")
+	maxN := fset.Int("max", 0, "at most this many jobs")
+	before := fset.String("before", "", "submitted before this RFC 3339 time")
+	after := fset.String("after", "", "submitted after this RFC 3339 time")
+	if _, err := parse(fset, args); err != nil {
+		return err
+	}
+	f := pipeline.ListFilter{JobName: *name, Status: job.Status(strings.ToUpper(*status))}
+	for _, t := range []struct {
+		s    string
+		into *time.Time
+	}{{*before, &f.SubmittedBefore}, {*after, &f.SubmittedAfter}} {
+		if t.s == "" {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339, t.s)
+		if err != nil {
+			return fmt.Errorf("bad time %q: %w", t.s, err)
+		}
+		*t.into = v
+	}
+	c := newClient()
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB ID\tNAME\tSTATUS\tSUBMITTED\tDOCUMENTS\tERRORS")
+	shown := 0
+	for {
+		if *maxN > 0 {
+			f.MaxResults = min(*maxN-shown, 100)
+		}
+		page, err := c.List(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, j := range page.Jobs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", j.JobId, j.JobName, j.JobStatus, j.SubmitTime.Format(time.RFC3339),
+				j.JobDetails.InputDocumentsCount, j.JobDetails.DocumentsWithErrorsCount)
+			shown++
+		}
+		if page.NextToken == "" || (*maxN > 0 && shown >= *maxN) {
+			break
+		}
+		f.NextToken = page.NextToken
+	}
+	return tw.Flush()
+}
+
+func results(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("results", flag.ContinueOnError)
+	out := fset.String("out", "", "directory to download and unpack the results into")
+	pos, err := parse(fset, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneJob("results", pos)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		links, err := newClient().Results(ctx, id)
+		if err != nil {
+			return err
+		}
+		return printJSON(links)
+	}
+	files, err := newClient().DownloadResults(ctx, id, *out)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Println(f)
+	}
+	return nil
+}

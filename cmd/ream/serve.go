@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/ream-dev/ream/infra/local"
+)
+
+// serve runs the local stack until interrupted.
+func serve(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
+	configPath := fset.String("config", os.Getenv("REAM_CONFIG"), "JSON config file (see README)")
+	data := fset.String("data", os.Getenv("REAM_DATA"), "data directory (default .ream-data)")
+	addr := fset.String("addr", os.Getenv("REAM_ADDR"), "listen address (default 127.0.0.1:8080)")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := local.LoadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *data != "" {
+		cfg.DataDir = *data
+	}
+	if *addr != "" {
+		cfg.Addr = *addr
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	slog.SetDefault(log)
+	stack, err := local.Start(ctx, cfg, local.Options{Log: log})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "ream: serving on %s (Ctrl-C to stop)\n", stack.URL)
+	<-ctx.Done()
+	fmt.Fprintln(os.Stderr, "ream: stopping")
+	return stack.Close()
+}
+
+func logLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(os.Getenv("REAM_LOG_LEVEL"))); err != nil {
+		return slog.LevelWarn
+	}
+	return l
+}

@@ -1,0 +1,144 @@
+// Package local wires the embedded local stack: the shared/local adapters (SQLite jobs and
+// queues, files for objects, the local topic) behind the same pipeline and the same handlers the
+// Lambdas run. The local runtime builds the event payloads the AWS services would send (S3Event,
+// SQSEvent batches with partial failures, API Gateway v2 requests, EventBridge schedules) and
+// calls the handlers with them.
+package local
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	sl "github.com/ream-dev/ream/shared/local"
+)
+
+// Config configures `ream serve`. It is read from a JSON file (--config) with these field
+// names; every field is optional.
+type Config struct {
+	// DataDir holds the SQLite database and the objects (default .ream-data).
+	DataDir string `json:"dataDir"`
+	// Addr is the listen address (default 127.0.0.1:8080; port 0 picks a free one).
+	Addr string `json:"addr"`
+	// Keys maps API keys to tenants (default {"local-dev-key": "local"}).
+	Keys map[string]string `json:"keys"`
+	// Webhooks receive every terminal job's notification as a JSON POST.
+	Webhooks []Webhook `json:"webhooks"`
+	// Languages restricts language detection to these ISO 639-1 codes (default: the analyser's set).
+	Languages []string `json:"languages"`
+	// MaxDocumentBytes overrides per-analysis document limits, e.g. {"SENTIMENT": 5000}.
+	MaxDocumentBytes map[job.Analysis]int `json:"maxDocumentBytes"`
+	// ShardBytes is the nominal shard size (default 1 MiB).
+	ShardBytes int64 `json:"shardBytes"`
+	// MaxInputBytes is the per-job input limit (default 5 GB).
+	MaxInputBytes int64 `json:"maxInputBytes"`
+	// Workers is how many shard batches run at once (default: number of CPUs).
+	Workers int `json:"workers"`
+	// BatchSize is how many messages one worker invocation receives (default 10, SQS's maximum).
+	BatchSize int `json:"batchSize"`
+	// VisibilityTimeout hides a received shard message (default 5 min).
+	VisibilityTimeout Duration `json:"visibilityTimeout"`
+	// MaxReceiveCount dead-letters a shard message after this many receives (default 3).
+	MaxReceiveCount int `json:"maxReceiveCount"`
+	// SweepInterval is the sweeper's schedule (default 1 min).
+	SweepInterval Duration `json:"sweepInterval"`
+	// UploadTTL is how long upload URLs stay valid (default 1 h).
+	UploadTTL Duration `json:"uploadTTL"`
+	// StuckAfter: a running job with no progress for this long has its shards re-enqueued (default 15 min).
+	StuckAfter Duration `json:"stuckAfter"`
+	// PollInterval is how often idle queue pollers look for messages (default 50 ms).
+	PollInterval Duration `json:"pollInterval"`
+	// MaxUploadBytes bounds one presigned upload (default 5 GB).
+	MaxUploadBytes int64 `json:"maxUploadBytes"`
+}
+
+// Webhook is one notification subscriber.
+type Webhook struct {
+	URL    string `json:"url"`
+	Tenant string `json:"tenant,omitempty"`
+}
+
+// Duration is a time.Duration written as a Go duration string in JSON ("90s", "5m").
+type Duration time.Duration
+
+// UnmarshalJSON parses "5m" or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New(`a duration must be a string such as "90s"`)
+	}
+	*d = Duration(n)
+	return nil
+}
+
+// DefaultKey is the API key of the default local configuration.
+const DefaultKey = "local-dev-key"
+
+// LoadConfig reads a JSON config file; an empty path gives the defaults.
+func LoadConfig(path string) (Config, error) {
+	var c Config
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, err
+		}
+		if err := json.Unmarshal(b, &c); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	return c, nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.DataDir == "" {
+		c.DataDir = ".ream-data"
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if len(c.Keys) == 0 {
+		c.Keys = map[string]string{DefaultKey: "local"}
+	}
+	if c.Workers <= 0 {
+		c.Workers = max(2, numCPU())
+	}
+	if c.BatchSize <= 0 || c.BatchSize > 10 {
+		c.BatchSize = 10
+	}
+	if c.VisibilityTimeout <= 0 {
+		c.VisibilityTimeout = Duration(5 * time.Minute)
+	}
+	if c.MaxReceiveCount <= 0 {
+		c.MaxReceiveCount = 3
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = Duration(time.Minute)
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = Duration(50 * time.Millisecond)
+	}
+	if c.MaxUploadBytes <= 0 {
+		c.MaxUploadBytes = 5_000_000_000
+	}
+	return c
+}
+
+func (c Config) webhooks() []sl.Webhook {
+	out := make([]sl.Webhook, len(c.Webhooks))
+	for i, w := range c.Webhooks {
+		out[i] = sl.Webhook{URL: w.URL, Tenant: w.Tenant}
+	}
+	return out
+}

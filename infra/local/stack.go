@@ -1,0 +1,330 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/handlers"
+	sl "github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// Queue names in the local database.
+const (
+	shardQueue    = "shards"
+	s3EventsQueue = "s3-events"
+	// bucketName is what the local S3 events call the bucket.
+	bucketName = "ream-local"
+)
+
+// Options are test hooks; production leaves them zero.
+type Options struct {
+	Analyzers analysis.Registry
+	Hooks     pipeline.Hooks
+	Log       *slog.Logger
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	cfg      Config
+	URL      string
+	Service  *pipeline.Service
+	Notifier *sl.Notifier
+	Shards   *sl.Queue
+
+	db       *sql.DB
+	server   *http.Server
+	listener net.Listener
+	log      *slog.Logger
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+
+	api      *handlers.API
+	auth     *handlers.KeyAuth
+	ingest   *handlers.Ingest
+	worker   *handlers.Worker
+	dead     *handlers.DeadLetters
+	sweeper  *handlers.Sweeper
+	s3Events *sl.Queue
+}
+
+func numCPU() int { return runtime.NumCPU() }
+
+// Start opens the data directory, builds the adapters and the handlers, listens, and starts the
+// event plumbing (S3 events → ingest, shard queue → worker, dead-letter queue → dead-letter
+// handler, schedule → sweeper). It returns once the server is accepting connections.
+func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
+	cfg = cfg.withDefaults()
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	for _, t := range cfg.Keys {
+		if !pipeline.ValidTenant(t) {
+			return nil, fmt.Errorf("tenant %q: use letters, digits, '.', '_' or '-'", t)
+		}
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	baseURL := "http://" + ln.Addr().String()
+	fail := func(err error) (*Stack, error) {
+		ln.Close()
+		return nil, err
+	}
+
+	db, err := sl.OpenDB(filepath.Join(dataDir, "ream.db"))
+	if err != nil {
+		return fail(err)
+	}
+	objects, err := sl.NewObjects(dataDir, baseURL, nil, sl.WithMaxUploadSize(cfg.MaxUploadBytes))
+	if err != nil {
+		db.Close()
+		return fail(err)
+	}
+	analyzers := opts.Analyzers
+	if analyzers == nil {
+		analyzers, err = buildAnalyzers(cfg)
+		if err != nil {
+			db.Close()
+			return fail(fmt.Errorf("analysers: %w", err))
+		}
+	}
+	notifier := sl.NewNotifier(db, cfg.webhooks(), sl.WithLogger(log))
+	shards := sl.NewQueue(db, shardQueue, cfg.MaxReceiveCount)
+	svc := pipeline.New(pipeline.Deps{
+		Jobs: sl.NewJobs(db), Objects: objects, Queue: shards, Notifier: notifier, Analyzers: analyzers,
+		Config: pipeline.Config{
+			ShardBytes: cfg.ShardBytes, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
+			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter),
+			Locations: pipeline.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String()},
+		},
+		Log: log, Hooks: opts.Hooks,
+	})
+	s := &Stack{
+		cfg: cfg, URL: baseURL, Service: svc, Notifier: notifier, Shards: shards, db: db, listener: ln, log: log,
+		auth:     handlers.NewKeyAuth(cfg.Keys),
+		ingest:   handlers.NewIngest(svc, log),
+		worker:   handlers.NewWorker(svc, log),
+		dead:     handlers.NewDeadLetters(svc, log),
+		sweeper:  handlers.NewSweeper(svc, log),
+		s3Events: sl.NewQueue(db, s3EventsQueue, 10),
+	}
+	s.api = handlers.NewAPI(svc, s.auth, log)
+
+	mux := http.NewServeMux()
+	mux.Handle("/objects/", objects.Handler(s.objectCreated))
+	mux.HandleFunc("GET /v1/jobs/{id}/events", s.events)
+	mux.Handle("/", s.api)
+	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("server stopped", "err", err)
+		}
+	}()
+	s.poll(runCtx, "ingest", s.s3Events, 1, 1, time.Minute, s.runIngest)
+	s.poll(runCtx, "worker", shards, cfg.Workers, cfg.BatchSize, time.Duration(cfg.VisibilityTimeout), s.worker.Handle)
+	s.poll(runCtx, "deadletter", shards.DeadLetterQueue(), 1, 10, time.Duration(cfg.VisibilityTimeout), s.dead.Handle)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.schedule(runCtx, time.Duration(cfg.SweepInterval))
+	}()
+	log.Info("local stack started", "url", baseURL, "data", dataDir, "workers", cfg.Workers)
+	return s, nil
+}
+
+// Close stops accepting requests, stops the pollers (in-flight handlers finish or are
+// cancelled; their messages come back after the visibility timeout), and closes the database.
+func (s *Stack) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.server.Shutdown(ctx)
+	s.cancel()
+	s.wg.Wait()
+	_ = s.Notifier.Close(ctx)
+	return errors.Join(err, s.db.Close())
+}
+
+// objectCreated turns a completed upload into the S3 ObjectCreated event S3 would send, queued
+// durably so that a crash before ingest finishes replays it.
+func (s *Stack) objectCreated(ctx context.Context, info pipeline.ObjectInfo) error {
+	if len(info.Key) < len(pipeline.InputsPrefix) || info.Key[:len(pipeline.InputsPrefix)] != pipeline.InputsPrefix {
+		return nil // only inputs/ notifies, as the bucket's notification filter does on AWS
+	}
+	ev := S3Event(info, time.Now().UTC())
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	return s.s3Events.SendRaw(ctx, [][]byte{b})
+}
+
+// S3Event builds the ObjectCreated:Put notification S3 sends for an object (keys URL-encoded).
+func S3Event(info pipeline.ObjectInfo, now time.Time) events.S3Event {
+	return events.S3Event{Records: []events.S3EventRecord{{
+		EventVersion: "2.1",
+		EventSource:  "aws:s3",
+		AWSRegion:    "local",
+		EventTime:    now,
+		EventName:    "ObjectCreated:Put",
+		S3: events.S3Entity{
+			SchemaVersion:   "1.0",
+			ConfigurationID: "ream-inputs",
+			Bucket:          events.S3Bucket{Name: bucketName, Arn: "arn:aws:s3:::" + bucketName},
+			Object:          events.S3Object{Key: url.QueryEscape(info.Key), Size: info.Size, Sequencer: strconv.FormatInt(now.UnixNano(), 16)},
+		},
+	}}}
+}
+
+// runIngest adapts a queued S3 event to the ingest handler as an SQS-shaped batch of one.
+func (s *Stack) runIngest(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var resp events.SQSEventResponse
+	for _, m := range ev.Records {
+		var s3ev events.S3Event
+		if err := json.Unmarshal([]byte(m.Body), &s3ev); err != nil {
+			s.log.ErrorContext(ctx, "malformed S3 event dropped", "err", err)
+			continue
+		}
+		if err := s.ingest.Handle(ctx, s3ev); err != nil {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		}
+	}
+	return resp, nil
+}
+
+// poll runs n pollers that behave as Lambda's SQS event source: receive up to batch messages,
+// hide them for the visibility timeout, call the handler with an SQSEvent, and delete every
+// message not reported in BatchItemFailures. A handler error fails the whole batch.
+func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, batch int, visibility time.Duration,
+	handle func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)) {
+	idle := time.Duration(s.cfg.PollInterval)
+	for i := 0; i < n; i++ {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for ctx.Err() == nil {
+				msgs, err := q.Receive(ctx, batch, visibility)
+				if err != nil {
+					if ctx.Err() == nil {
+						s.log.Error("receive failed", "queue", q.Name(), "err", err)
+					}
+					sleep(ctx, time.Second)
+					continue
+				}
+				if len(msgs) == 0 {
+					sleep(ctx, idle)
+					continue
+				}
+				ev := events.SQSEvent{Records: make([]events.SQSMessage, len(msgs))}
+				for k, m := range msgs {
+					ev.Records[k] = events.SQSMessage{
+						MessageId: m.ID, ReceiptHandle: m.Receipt, Body: string(m.Body),
+						EventSource: "aws:sqs", EventSourceARN: "arn:aws:sqs:local:000000000000:" + q.Name(), AWSRegion: "local",
+						Attributes: map[string]string{
+							"ApproximateReceiveCount":          strconv.Itoa(m.ReceiveCount),
+							"SentTimestamp":                    strconv.FormatInt(m.SentAt.UnixMilli(), 10),
+							"ApproximateFirstReceiveTimestamp": strconv.FormatInt(time.Now().UnixMilli(), 10),
+						},
+					}
+				}
+				resp, err := handle(ctx, ev)
+				if err != nil {
+					s.log.Error("handler failed; batch will be retried", "handler", name, "err", err)
+					continue
+				}
+				failed := make(map[string]bool, len(resp.BatchItemFailures))
+				for _, f := range resp.BatchItemFailures {
+					failed[f.ItemIdentifier] = true
+				}
+				for _, m := range msgs {
+					if failed[m.ID] {
+						continue
+					}
+					if err := q.Delete(context.WithoutCancel(ctx), m.Receipt); err != nil {
+						s.log.Error("delete failed; the message will be delivered again", "queue", q.Name(), "err", err)
+					}
+				}
+			}
+		}()
+	}
+}
+
+// schedule runs the sweeper now and then every interval, as an EventBridge schedule would.
+func (s *Stack) schedule(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		now := time.Now().UTC()
+		ev := events.EventBridgeEvent{
+			Version: "0", ID: strconv.FormatInt(now.UnixNano(), 36), DetailType: "Scheduled Event", Source: "aws.events",
+			AccountID: "000000000000", Time: now, Region: "local", Resources: []string{"arn:aws:events:local:000000000000:rule/ream-sweeper"},
+			Detail: json.RawMessage("{}"),
+		}
+		if _, err := s.sweeper.Handle(ctx, ev); err != nil && ctx.Err() == nil {
+			s.log.Error("sweep failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sweep runs one sweep now (tests and the CLI).
+func (s *Stack) Sweep(ctx context.Context) (pipeline.SweepReport, error) {
+	return s.Service.Sweep(ctx)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// buildAnalyzers builds the shipped analysers, restricting language detection when configured.
+func buildAnalyzers(cfg Config) (analysis.Registry, error) {
+	reg, err := analysis.DefaultRegistry()
+	if err != nil || len(cfg.Languages) == 0 {
+		return reg, err
+	}
+	lang, err := analysis.NewLanguage(analysis.LanguageConfig{Languages: cfg.Languages, MaxBytes: analysis.DefaultLanguageMaxBytes})
+	if err != nil {
+		return nil, err
+	}
+	reg[lang.Name()] = lang
+	return reg, nil
+}

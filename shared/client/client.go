@@ -1,0 +1,371 @@
+// Package client is a Go client for Ream's HTTP API, used by the ream CLI and the end-to-end
+// tests: create jobs, upload inputs through presigned URLs, follow a job's event stream,
+// describe, list, stop and download results.
+package client
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// Client talks to one Ream endpoint.
+type Client struct {
+	Endpoint string // e.g. http://127.0.0.1:8080
+	APIKey   string // bearer key (local stack)
+	HTTP     *http.Client
+	// Sign, when set, signs each API request instead of the bearer key (SigV4 on AWS).
+	Sign func(req *http.Request, body []byte) error
+}
+
+// APIError is an error response from the API.
+type APIError struct {
+	Status  int
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+func (c *Client) http() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return http.DefaultClient
+}
+
+// do sends an API request and decodes a JSON response into out.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return err
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Endpoint, "/")+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if err := c.authorize(req, body); err != nil {
+		return err
+	}
+	resp, err := c.http().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decode(resp, out)
+}
+
+func (c *Client) authorize(req *http.Request, body []byte) error {
+	if c.Sign != nil {
+		return c.Sign(req, body)
+	}
+	if c.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.APIKey)
+	}
+	return nil
+}
+
+func decode(resp *http.Response, out any) error {
+	if resp.StatusCode >= 300 {
+		e := &APIError{Status: resp.StatusCode}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(b, e) != nil || e.Message == "" {
+			e.Code, e.Message = http.StatusText(resp.StatusCode), strings.TrimSpace(string(b))
+		}
+		return e
+	}
+	if out == nil {
+		return nil
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// CreateJob creates a job.
+func (c *Client) CreateJob(ctx context.Context, req pipeline.CreateJobRequest) (*pipeline.CreateJobResult, error) {
+	var res pipeline.CreateJobResult
+	if err := c.do(ctx, http.MethodPost, "/v1/jobs", req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Describe returns a job.
+func (c *Client) Describe(ctx context.Context, id string) (*job.Job, error) {
+	var j job.Job
+	if err := c.do(ctx, http.MethodGet, "/v1/jobs/"+url.PathEscape(id), nil, &j); err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// ListResult is one page of jobs.
+type ListResult struct {
+	Jobs      []*job.Job `json:"Jobs"`
+	NextToken string     `json:"NextToken"`
+}
+
+// List returns one page of jobs matching f.
+func (c *Client) List(ctx context.Context, f pipeline.ListFilter) (*ListResult, error) {
+	q := url.Values{}
+	if f.JobName != "" {
+		q.Set("JobName", f.JobName)
+	}
+	if f.Status != "" {
+		q.Set("JobStatus", string(f.Status))
+	}
+	if !f.SubmittedBefore.IsZero() {
+		q.Set("SubmitTimeBefore", f.SubmittedBefore.UTC().Format("2006-01-02T15:04:05.999999999Z"))
+	}
+	if !f.SubmittedAfter.IsZero() {
+		q.Set("SubmitTimeAfter", f.SubmittedAfter.UTC().Format("2006-01-02T15:04:05.999999999Z"))
+	}
+	if f.MaxResults > 0 {
+		q.Set("MaxResults", strconv.Itoa(f.MaxResults))
+	}
+	if f.NextToken != "" {
+		q.Set("NextToken", f.NextToken)
+	}
+	var res ListResult
+	path := "/v1/jobs"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	if err := c.do(ctx, http.MethodGet, path, nil, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Stop asks a job to stop.
+func (c *Client) Stop(ctx context.Context, id string) (*job.Job, error) {
+	var j job.Job
+	if err := c.do(ctx, http.MethodPost, "/v1/jobs/"+url.PathEscape(id)+"/stop", nil, &j); err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// Results returns presigned download URLs for a finished job.
+func (c *Client) Results(ctx context.Context, id string) (*pipeline.ResultLinks, error) {
+	var r pipeline.ResultLinks
+	if err := c.do(ctx, http.MethodGet, "/v1/jobs/"+url.PathEscape(id)+"/results", nil, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Upload streams the file at path to a presigned upload URL with its required headers.
+func (c *Client) Upload(ctx context.Context, p pipeline.Presigned, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, f)
+	if err != nil {
+		return err
+	}
+	req.ContentLength = st.Size()
+	for k, v := range p.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decode(resp, nil)
+}
+
+// Event is one event of a job's stream: a progress snapshot or the terminal notification.
+type Event struct {
+	Type         string                 // "progress" or "notification"
+	Job          *job.Job               // progress
+	Notification *pipeline.Notification // notification
+}
+
+// Follow streams a job's events (GET /v1/jobs/{id}/events, server-sent events) to fn until the
+// notification arrives, the stream ends, or ctx is done. It returns the notification.
+func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*pipeline.Notification, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.Endpoint, "/")+"/v1/jobs/"+url.PathEscape(id)+"/events", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	if err := c.authorize(req, nil); err != nil {
+		return nil, err
+	}
+	resp, err := c.http().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, decode(resp, nil)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var typ, data string
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event:"):
+			typ = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
+		case strings.HasPrefix(line, "data:"):
+			data += strings.TrimSpace(strings.TrimPrefix(line, "data:"))
+		case line == "":
+			ev := Event{Type: typ}
+			switch typ {
+			case "progress":
+				ev.Job = new(job.Job)
+				if err := json.Unmarshal([]byte(data), ev.Job); err != nil {
+					return nil, fmt.Errorf("bad progress event: %w", err)
+				}
+			case "notification":
+				ev.Notification = new(pipeline.Notification)
+				if err := json.Unmarshal([]byte(data), ev.Notification); err != nil {
+					return nil, fmt.Errorf("bad notification event: %w", err)
+				}
+			}
+			if typ != "" && fn != nil {
+				fn(ev)
+			}
+			if ev.Notification != nil {
+				return ev.Notification, nil
+			}
+			typ, data = "", ""
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return nil, errors.New("event stream ended before the job finished")
+}
+
+// Download fetches a presigned URL into w.
+func (c *Client) Download(ctx context.Context, p pipeline.Presigned, w io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
+	if err != nil {
+		return err
+	}
+	for k, v := range p.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return decode(resp, nil)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
+}
+
+// DownloadResults saves manifest.json and output.tar.gz of a finished job into dir and unpacks
+// the archive there (its "output" entry becomes dir/output). It returns the files written.
+func (c *Client) DownloadResults(ctx context.Context, id, dir string) ([]string, error) {
+	links, err := c.Results(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var files []string
+	save := func(p pipeline.Presigned, name string) (string, error) {
+		path := filepath.Join(dir, name)
+		f, err := os.Create(path)
+		if err != nil {
+			return "", err
+		}
+		if err := c.Download(ctx, p, f); err != nil {
+			f.Close()
+			return "", err
+		}
+		files = append(files, path)
+		return path, f.Close()
+	}
+	if _, err := save(links.Manifest, pipeline.ManifestName); err != nil {
+		return nil, err
+	}
+	archive, err := save(links.Output, pipeline.ArchiveName)
+	if err != nil {
+		return nil, err
+	}
+	unpacked, err := Unpack(archive, dir)
+	return append(files, unpacked...), err
+}
+
+// Unpack extracts the regular files of a .tar.gz into dir, refusing paths that leave it.
+func Unpack(archive, dir string) ([]string, error) {
+	f, err := os.Open(archive)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(gz)
+	var out []string
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		name := filepath.Clean(h.Name)
+		if filepath.IsAbs(name) || strings.HasPrefix(name, "..") {
+			return out, fmt.Errorf("archive entry %q leaves the output directory", h.Name)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return out, err
+		}
+		w, err := os.Create(path)
+		if err != nil {
+			return out, err
+		}
+		if _, err := io.Copy(w, tr); err != nil {
+			w.Close()
+			return out, err
+		}
+		if err := w.Close(); err != nil {
+			return out, err
+		}
+		out = append(out, path)
+	}
+}

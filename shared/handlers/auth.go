@@ -1,0 +1,87 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// KeyAuth maps bearer API keys to tenants (the local stack's configuration).
+type KeyAuth struct {
+	// keys maps the SHA-256 of each key to its tenant, so lookups compare fixed-size digests.
+	keys map[[32]byte]string
+}
+
+// NewKeyAuth builds a KeyAuth from key → tenant.
+func NewKeyAuth(keys map[string]string) *KeyAuth {
+	a := &KeyAuth{keys: make(map[[32]byte]string, len(keys))}
+	for k, t := range keys {
+		a.keys[sha256.Sum256([]byte(k))] = t
+	}
+	return a
+}
+
+// Tenant implements Authenticator: `Authorization: Bearer <key>`.
+func (a *KeyAuth) Tenant(req *events.APIGatewayV2HTTPRequest) (string, error) {
+	h := header(req, "authorization")
+	scheme, key, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
+		return "", fmt.Errorf("%w: send Authorization: Bearer <api key>", job.ErrUnauthorized)
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(key)))
+	for k, tenant := range a.keys {
+		if subtle.ConstantTimeCompare(k[:], sum[:]) == 1 {
+			return tenant, nil
+		}
+	}
+	return "", fmt.Errorf("%w: unknown API key", job.ErrUnauthorized)
+}
+
+// IAMAuth takes the tenant from the IAM identity API Gateway verified (routes with AWS_IAM
+// authorisation): the caller's principal ARN, reduced to a key-safe id.
+type IAMAuth struct{}
+
+// Tenant implements Authenticator.
+func (IAMAuth) Tenant(req *events.APIGatewayV2HTTPRequest) (string, error) {
+	if req.RequestContext.Authorizer == nil || req.RequestContext.Authorizer.IAM == nil || req.RequestContext.Authorizer.IAM.UserARN == "" {
+		return "", fmt.Errorf("%w: the request carries no IAM identity (sign it with SigV4)", job.ErrUnauthorized)
+	}
+	return TenantFromARN(req.RequestContext.Authorizer.IAM.UserARN), nil
+}
+
+// TenantFromARN turns a principal ARN into a tenant id: the account and a short hash of the
+// principal, e.g. "123456789012-3f2a9c1b0d4e5f60". An assumed-role session counts as its role,
+// so every session of one role is one tenant.
+func TenantFromARN(arn string) string {
+	parts := strings.Split(arn, ":")
+	account := "unknown"
+	if len(parts) >= 5 && parts[4] != "" {
+		account = parts[4]
+	}
+	principal := arn
+	if len(parts) >= 6 && strings.HasPrefix(parts[5], "assumed-role/") {
+		seg := strings.Split(parts[5], "/")
+		principal = "role/" + seg[1]
+		principal = strings.Join(parts[:5], ":") + ":" + principal
+	}
+	sum := sha256.Sum256([]byte(principal))
+	return account + "-" + hex.EncodeToString(sum[:8])
+}
+
+func header(req *events.APIGatewayV2HTTPRequest, name string) string {
+	if v, ok := req.Headers[name]; ok {
+		return v
+	}
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,311 @@
+package input
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// ReadLines streams the documents of one line shard of object key (format ONE_DOC_PER_LINE or
+// JSONL), calling fn for each in order; see the package documentation for which documents a
+// shard owns. file is the name put in Document.File. Bad documents are delivered as error
+// records; ReadLines itself fails only when the object can't be read, ctx is cancelled (checked
+// between documents) or fn fails (its error is returned unchanged).
+//
+// A JSONL record is kept in memory up to 3×MaxDocumentBytes+64 KiB, because JSON escapes make
+// a record longer than its text (Python's json.dumps writes a 2-byte character as a 6-byte
+// \uXXXX escape); a longer record is a DOCUMENT_SIZE_EXCEEDED record without being decoded.
+func ReadLines(ctx context.Context, open Opener, key, file string, format job.Format, sh Shard, lim Limits, fn func(Document) error) error {
+	return readLines(ctx, open, key, file, format, sh, lim, fn, readBufferSize)
+}
+
+func readLines(ctx context.Context, open Opener, key, file string, format job.Format, sh Shard, lim Limits, fn func(Document) error, bufSize int) error {
+	if !format.LineFormat() {
+		return fmt.Errorf("input: %q is not a line format: %w", format, job.ErrInvalid)
+	}
+	if sh.Start < 0 || sh.End < sh.Start {
+		return fmt.Errorf("input: shard %d has bad range [%d, %d): %w", sh.Index, sh.Start, sh.End, job.ErrInvalid)
+	}
+	if sh.Start == sh.End {
+		return nil
+	}
+	maxDoc := lim.max()
+	keep := maxDoc
+	if format == job.JSONLines {
+		keep = jsonlRecordLimit(maxDoc)
+	}
+
+	offset := max(sh.Start-1, 0)
+	rc, err := open(ctx, key, offset)
+	if err != nil {
+		return fmt.Errorf("input: open %s at byte %d: %w", key, offset, err)
+	}
+	defer rc.Close()
+	s := newScanner(rc, offset, bufSize)
+	fail := func(err error) error {
+		return fmt.Errorf("input: read %s at byte %d: %w", key, s.pos, err)
+	}
+
+	// start is where the next document starts. The first document starts at 0 even when a BOM
+	// precedes its text.
+	start := sh.Start
+	if sh.Start == 0 {
+		if err := s.skipBOM(); err != nil {
+			return fail(err)
+		}
+	} else {
+		if err := s.seekDocument(); err != nil {
+			return fail(err)
+		}
+		start = s.pos
+	}
+
+	for line := int64(0); start < sh.End; line++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		eof, err := s.atEOF()
+		if err != nil {
+			return fail(err)
+		}
+		if eof {
+			break
+		}
+		text, size, err := s.line(keep)
+		if err != nil {
+			return fail(err)
+		}
+		d := Document{File: file, Line: line}
+		if format == job.JSONLines {
+			decodeRecord(&d, text, size, maxDoc, keep)
+		} else {
+			classify(&d, text, size, maxDoc)
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+		start = s.pos
+	}
+	return nil
+}
+
+// seekDocument is called with the scanner at Start-1 of a shard with Start > 0. It moves to
+// the first document starting at or after Start (see the package documentation).
+func (s *scanner) seekDocument() error {
+	b, err := s.buffered()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch b[0] {
+	case '\n':
+		s.discard(1)
+	case '\r':
+		s.discard(1)
+		return s.skipLF()
+	default: // inside a document owned by an earlier shard
+		_, _, err := s.line(0)
+		return err
+	}
+	return nil
+}
+
+// ReadFiles streams the documents of one ONE_DOC_PER_FILE shard, one per file in order;
+// name(key) gives Document.File (the key itself when name is nil). Errors are as for ReadLines.
+func ReadFiles(ctx context.Context, open Opener, sh Shard, name func(key string) string, lim Limits, fn func(Document) error) error {
+	return readFiles(ctx, open, sh, name, lim, fn, readBufferSize)
+}
+
+func readFiles(ctx context.Context, open Opener, sh Shard, name func(key string) string, lim Limits, fn func(Document) error, bufSize int) error {
+	if name == nil {
+		name = func(key string) string { return key }
+	}
+	maxDoc := lim.max()
+	var s *scanner
+	for _, f := range sh.Files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		text, size, err := func() ([]byte, int64, error) {
+			rc, err := open(ctx, f.Key, 0)
+			if err != nil {
+				return nil, 0, fmt.Errorf("input: open %s: %w", f.Key, err)
+			}
+			defer rc.Close()
+			if s == nil {
+				s = newScanner(rc, 0, bufSize)
+			} else {
+				s.reset(rc, 0)
+			}
+			if err := s.skipBOM(); err != nil {
+				return nil, 0, fmt.Errorf("input: read %s: %w", f.Key, err)
+			}
+			text, size, err := s.rest(maxDoc)
+			if err != nil {
+				return nil, 0, fmt.Errorf("input: read %s at byte %d: %w", f.Key, s.pos, err)
+			}
+			return text, size, nil
+		}()
+		if err != nil {
+			return err
+		}
+		d := Document{File: name(f.Key), Line: -1}
+		classify(&d, text, size, maxDoc)
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// classify fills d from a document's kept bytes and full size: an error record, or its text.
+func classify(d *Document, text []byte, size, maxDoc int64) {
+	d.Bytes = size
+	if size > maxDoc {
+		setError(d, job.CodeDocumentSizeExceeded, "document is %d bytes, more than the limit of %d bytes", size, maxDoc)
+		return
+	}
+	if msg := encodingProblem(text, "document"); msg != "" {
+		setError(d, job.CodeUnsupportedEncoding, "%s", msg)
+		return
+	}
+	if blank(text) {
+		setError(d, job.CodeEmptyDocument, "document is empty or contains only whitespace")
+		return
+	}
+	d.Text = string(text)
+}
+
+// jsonlRecordLimit is how many bytes of a JSONL record are kept for a text limit of maxDoc:
+// enough for a text of maxDoc bytes written with \uXXXX escapes, plus room for the recordId.
+func jsonlRecordLimit(maxDoc int64) int64 {
+	const slack = 64 << 10
+	if maxDoc > (math.MaxInt64-slack)/3 {
+		return math.MaxInt64
+	}
+	return 3*maxDoc + slack
+}
+
+// record is a JSONL line. encoding/json matches the keys case-insensitively.
+type record struct {
+	RecordId json.RawMessage `json:"recordId"`
+	Text     *string         `json:"text"`
+}
+
+// decodeRecord fills d from one JSONL line (kept bytes and full size).
+func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64) {
+	d.Bytes = size
+	if size > keep {
+		setError(d, job.CodeDocumentSizeExceeded, "JSONL record is %d bytes, too large for a text of at most %d bytes", size, maxDoc)
+		return
+	}
+	if blank(line) {
+		setError(d, job.CodeEmptyDocument, "line is empty or contains only whitespace")
+		return
+	}
+	// Decode first, so that the recordId is echoed on every error record where it can be read
+	// (encoding/json replaces invalid UTF-8, so that works even for an encoding error).
+	var rec record
+	err := json.Unmarshal(line, &rec)
+	id, idErr := recordID(rec.RecordId)
+	d.RecordId = id
+	if msg := encodingProblem(line, "line"); msg != "" {
+		setError(d, job.CodeUnsupportedEncoding, "%s", msg)
+		return
+	}
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err != nil && !errors.As(err, &typeErr):
+		setError(d, job.CodeInvalidRecord, "line is not valid JSON: %v", err)
+	case bytes.TrimSpace(line)[0] != '{':
+		msg := "line is not a JSON object"
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		setError(d, job.CodeInvalidRecord, "%s", msg)
+	case idErr != nil:
+		setError(d, job.CodeInvalidRecord, "%v", idErr)
+	case err != nil:
+		setError(d, job.CodeInvalidRecord, "record does not have a string \"text\": %v", err)
+	case rec.Text == nil:
+		setError(d, job.CodeInvalidRecord, "record does not have a string \"text\"")
+	default:
+		text := *rec.Text
+		d.Bytes = int64(len(text))
+		switch {
+		case d.Bytes > maxDoc:
+			setError(d, job.CodeDocumentSizeExceeded, "text is %d bytes, more than the limit of %d bytes", d.Bytes, maxDoc)
+		case blank([]byte(text)):
+			setError(d, job.CodeEmptyDocument, "text is empty or contains only whitespace")
+		default:
+			d.Text = text
+		}
+	}
+}
+
+// recordID returns a JSONL recordId as a string: a JSON string unquoted, a number as written.
+func recordID(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", fmt.Errorf("recordId: %v", err)
+		}
+		return s, nil
+	case c == '-' || '0' <= c && c <= '9':
+		return string(raw), nil
+	}
+	return "", fmt.Errorf("recordId must be a string or a number, not %.40s", raw)
+}
+
+// encodingProblem describes the first byte of b that is not valid UTF-8 or is NUL (a sign of
+// UTF-16 input), or returns "". what names b in the message ("document", "line").
+func encodingProblem(b []byte, what string) string {
+	nul := bytes.IndexByte(b, 0)
+	if utf8.Valid(b) {
+		if nul < 0 {
+			return ""
+		}
+		return nulMessage(nul, what)
+	}
+	for i := 0; i < len(b); {
+		if i == nul {
+			return nulMessage(nul, what)
+		}
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return fmt.Sprintf("invalid UTF-8 at byte offset %d of the %s (byte 0x%02X); input must be UTF-8", i, what, b[i])
+		}
+		i += n
+	}
+	return "" // unreachable: b is not valid UTF-8
+}
+
+func nulMessage(off int, what string) string {
+	return fmt.Sprintf("NUL byte at byte offset %d of the %s: UTF-16 and binary input are not supported; input must be UTF-8", off, what)
+}
+
+// blank reports whether b is empty or only Unicode white space.
+func blank(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 }
+
+func setError(d *Document, code, format string, args ...any) {
+	d.Text = ""
+	d.ErrorCode = code
+	d.ErrorMessage = fmt.Sprintf(format, args...)
+}

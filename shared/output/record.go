@@ -1,0 +1,226 @@
+// Package output writes what a job produces: one JSON line per input document (Record), the
+// shard result files the workers write (Writer), the output.tar.gz archive that concatenates them
+// into one "output" entry as Amazon Comprehend does (WriteArchive), and manifest.json
+// (WriteManifest).
+//
+// Line numbering. A shard of a line-format input does not know how many lines precede it, so a
+// worker numbers its records locally, 0..n-1. The finaliser knows every shard's count and
+// renumbers while it concatenates; because every record begins with {"Line":n the archive's entry
+// size is computed from the shards' sizes and counts alone, without a first pass over the data,
+// and the whole archive is streamed with memory independent of the job's size.
+package output
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/analysis"
+)
+
+// Record is one output line: one per input document, in Amazon Comprehend's shape.
+//
+// Its JSON encoding is, in this order: "Line" (only when Line is set), "File" (always),
+// "RecordId" (when non-empty), the fields of analysis.Result as encoding/json renders them, then
+// "ErrorCode" and "ErrorMessage" (when non-empty). An encoded record therefore begins with
+// {"Line":N when Line is set and with {"File": otherwise; WriteArchive relies on that. Strings
+// are not HTML-escaped. The default decoder reads a record back (the keys are the field names).
+type Record struct {
+	// Line is the document's 0-based line number (line formats only). Shard result files hold
+	// local numbers, 0 for the shard's first document; the archive makes them global.
+	Line *int64
+	// File is the input object's name as the user knows it.
+	File string
+	// RecordId is the record's id (JSONL inputs).
+	RecordId string
+	// Result holds the analysis fields, merged: its JSON keys appear at the record's top level.
+	analysis.Result
+	// ErrorCode and ErrorMessage are set on a per-document error record (job.Code* values).
+	ErrorCode    string
+	ErrorMessage string
+}
+
+// LineNumber returns a pointer to n, for Record.Line.
+func LineNumber(n int64) *int64 { return &n }
+
+// MarshalJSON encodes r in the key order documented on Record.
+func (r Record) MarshalJSON() ([]byte, error) {
+	var e encoder
+	b, err := e.appendRecord(nil, &r)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// encoder encodes records; it keeps a scratch buffer and json.Encoder for the analysis fields
+// so that a Writer encodes without allocating per record (beyond what encoding/json does).
+type encoder struct {
+	scratch bytes.Buffer
+	enc     *json.Encoder
+}
+
+// appendRecord appends r's JSON object (without a trailing newline) to dst.
+func (e *encoder) appendRecord(dst []byte, r *Record) ([]byte, error) {
+	if e.enc == nil {
+		e.enc = json.NewEncoder(&e.scratch)
+		e.enc.SetEscapeHTML(false)
+	}
+	e.scratch.Reset()
+	if err := e.enc.Encode(&r.Result); err != nil {
+		return dst, fmt.Errorf("output: encode analysis result: %w", err)
+	}
+	// Encode wrote "{...}\n"; keep the object's body.
+	body := bytes.TrimSpace(e.scratch.Bytes())
+	if len(body) < 2 || body[0] != '{' || body[len(body)-1] != '}' {
+		return dst, fmt.Errorf("output: analysis result did not encode as a JSON object: %.40q", body)
+	}
+	body = body[1 : len(body)-1]
+
+	dst = append(dst, '{')
+	if r.Line != nil {
+		dst = append(dst, `"Line":`...)
+		dst = strconv.AppendInt(dst, *r.Line, 10)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"File":`...)
+	dst = appendString(dst, r.File)
+	if r.RecordId != "" {
+		dst = append(dst, `,"RecordId":`...)
+		dst = appendString(dst, r.RecordId)
+	}
+	if len(body) > 0 {
+		dst = append(dst, ',')
+		dst = append(dst, body...)
+	}
+	if r.ErrorCode != "" {
+		dst = append(dst, `,"ErrorCode":`...)
+		dst = appendString(dst, r.ErrorCode)
+	}
+	if r.ErrorMessage != "" {
+		dst = append(dst, `,"ErrorMessage":`...)
+		dst = appendString(dst, r.ErrorMessage)
+	}
+	return append(dst, '}'), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string exactly as encoding/json does with HTML escaping off:
+// '"', '\\' and control characters escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029
+// escaped (JSONP safety), everything else verbatim.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// Writer writes records as JSON lines to a shard result object, counting them. It buffers; call
+// Flush when done. It is not safe for concurrent use.
+type Writer struct {
+	bw     *bufio.Writer
+	enc    encoder
+	line   []byte
+	docs   int64
+	errors int64
+	err    error
+}
+
+// NewWriter returns a Writer that writes to w.
+func NewWriter(w io.Writer) *Writer {
+	return &Writer{bw: bufio.NewWriterSize(w, 64<<10)}
+}
+
+// Write writes r as one '\n'-terminated line. After an error every later call fails too.
+//
+// For line formats the pipeline writes r.Line = 0, 1, 2, ... in order (local numbers); that is
+// what WriteArchive checks when it renumbers.
+func (w *Writer) Write(r *Record) error {
+	if w.err != nil {
+		return w.err
+	}
+	line, err := w.enc.appendRecord(w.line[:0], r)
+	if err != nil {
+		// An encoding failure writes nothing: the writer stays usable.
+		return err
+	}
+	line = append(line, '\n')
+	w.line = line
+	if _, err := w.bw.Write(line); err != nil {
+		w.err = fmt.Errorf("output: write record: %w", err)
+		return w.err
+	}
+	w.docs++
+	if r.ErrorCode != "" {
+		w.errors++
+	}
+	if cap(w.line) > 1<<20 {
+		w.line = nil // do not keep one huge record's buffer alive
+	}
+	return nil
+}
+
+// Count returns how many records were written and how many of them are error records
+// (ErrorCode != "").
+func (w *Writer) Count() (docs, errors int64) { return w.docs, w.errors }
+
+// Flush writes any buffered data to the underlying writer.
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.bw.Flush(); err != nil {
+		w.err = fmt.Errorf("output: flush records: %w", err)
+		return w.err
+	}
+	return nil
+}

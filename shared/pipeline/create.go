@@ -1,0 +1,280 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// CreateJobRequest is the body of POST /v1/jobs.
+type CreateJobRequest struct {
+	JobName            string               `json:"JobName,omitempty"`
+	Analyses           []job.Analysis       `json:"Analyses"`
+	InputDataConfig    job.InputDataConfig  `json:"InputDataConfig"`
+	OutputDataConfig   job.OutputDataConfig `json:"OutputDataConfig,omitempty"`
+	LanguageCode       string               `json:"LanguageCode,omitempty"`
+	ClientRequestToken string               `json:"ClientRequestToken,omitempty"`
+	Tags               []job.Tag            `json:"Tags,omitempty"`
+	RedactionConfig    *job.RedactionConfig `json:"RedactionConfig,omitempty"`
+	// UploadFiles names the documents of a ONE_DOC_PER_FILE job to be uploaded through presigned
+	// URLs (one URL each). The job starts when all of them have arrived.
+	UploadFiles []string `json:"UploadFiles,omitempty"`
+}
+
+// Upload is a presigned upload for one input object.
+type Upload struct {
+	File string `json:"File,omitempty"`
+	Presigned
+}
+
+// CreateJobResult is what POST /v1/jobs returns: the job, and the upload URLs when the input
+// is to be uploaded.
+type CreateJobResult struct {
+	*job.Job
+	Upload  *Upload  `json:"Upload,omitempty"`
+	Uploads []Upload `json:"Uploads,omitempty"`
+}
+
+// Limits on create requests.
+const (
+	maxJobName     = 256
+	maxTags        = 50
+	maxUploadFiles = 1000
+	maxTokenLen    = 64
+)
+
+var (
+	jobNameRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-%@]*$`)
+	tokenRE   = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
+	langRE    = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z]{2,4})?$`)
+)
+
+func (r *CreateJobRequest) validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", job.ErrInvalid, fmt.Sprintf(format, a...))
+	}
+	if len(r.JobName) > maxJobName || !jobNameRE.MatchString(r.JobName) {
+		return bad("JobName must be at most %d letters, digits, spaces or _.:/=+-%%@", maxJobName)
+	}
+	if len(r.Analyses) == 0 {
+		return bad("Analyses must name at least one analysis")
+	}
+	seen := map[job.Analysis]bool{}
+	for _, a := range r.Analyses {
+		if seen[a] {
+			return bad("analysis %s is listed twice", a)
+		}
+		seen[a] = true
+	}
+	if !job.ValidFormat(r.InputDataConfig.InputFormat) {
+		return bad("InputDataConfig.InputFormat must be one of %s, %s, %s", job.OneDocPerLine, job.OneDocPerFile, job.JSONLines)
+	}
+	if r.LanguageCode != "" && !langRE.MatchString(r.LanguageCode) {
+		return bad("LanguageCode %q is not an ISO 639 code such as en or pt-BR", r.LanguageCode)
+	}
+	if len(r.ClientRequestToken) > maxTokenLen || (r.ClientRequestToken != "" && !tokenRE.MatchString(r.ClientRequestToken)) {
+		return bad("ClientRequestToken must be 1-%d letters, digits or hyphens", maxTokenLen)
+	}
+	if len(r.Tags) > maxTags {
+		return bad("at most %d Tags", maxTags)
+	}
+	for _, t := range r.Tags {
+		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
+			return bad("a tag needs a Key of 1-128 characters and a Value of at most 256")
+		}
+	}
+	if rc := r.RedactionConfig; rc != nil {
+		if rc.MaskMode != "REPLACE_WITH_PII_ENTITY_TYPE" && rc.MaskMode != "MASK" {
+			return bad("RedactionConfig.MaskMode must be REPLACE_WITH_PII_ENTITY_TYPE or MASK")
+		}
+		if utf8.RuneCountInString(rc.MaskCharacter) > 1 {
+			return bad("RedactionConfig.MaskCharacter must be one character")
+		}
+	}
+	if len(r.UploadFiles) > 0 {
+		if r.InputDataConfig.InputFormat != job.OneDocPerFile {
+			return bad("UploadFiles is for ONE_DOC_PER_FILE jobs; line formats upload one object")
+		}
+		if r.InputDataConfig.S3Uri != "" {
+			return bad("give either InputDataConfig.S3Uri or UploadFiles, not both")
+		}
+		if len(r.UploadFiles) > maxUploadFiles {
+			return bad("at most %d UploadFiles; put larger collections in the bucket and give S3Uri", maxUploadFiles)
+		}
+		names := map[string]bool{}
+		for _, f := range r.UploadFiles {
+			if f == "" || strings.HasPrefix(f, "/") || strings.Contains(f, "\\") || path.Clean(f) != f || strings.HasPrefix(f, "..") || !utf8.ValidString(f) || len(f) > 512 {
+				return bad("UploadFiles entry %q must be a clean relative path", f)
+			}
+			if names[f] {
+				return bad("UploadFiles lists %q twice", f)
+			}
+			names[f] = true
+		}
+	}
+	if r.InputDataConfig.InputFormat == job.OneDocPerFile && r.InputDataConfig.S3Uri == "" && len(r.UploadFiles) == 0 {
+		return bad("a ONE_DOC_PER_FILE job needs InputDataConfig.S3Uri (a prefix holding the documents) or UploadFiles")
+	}
+	return nil
+}
+
+// hash fingerprints the request without its token, so a retry with the same token and body is
+// recognised and a different body is refused.
+func (r CreateJobRequest) hash() string {
+	r.ClientRequestToken = ""
+	b, _ := json.Marshal(r) // plain data: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateJob validates the request and stores the job. Without an input location the job waits
+// for its upload (AWAITING_INPUT) and the result carries presigned upload URLs; with one it is
+// SUBMITTED and its input is planned and enqueued at once.
+func (s *Service) CreateJob(ctx context.Context, tenant string, req CreateJobRequest) (*CreateJobResult, error) {
+	if !ValidTenant(tenant) {
+		return nil, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
+	}
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	analyzers, err := s.analyzers.Lookup(req.Analyses)
+	if err != nil {
+		return nil, err
+	}
+	now := s.nowUTC()
+	j := &job.Job{
+		JobId:              s.newID(),
+		JobName:            req.JobName,
+		Analyses:           req.Analyses,
+		InputDataConfig:    req.InputDataConfig,
+		OutputDataConfig:   req.OutputDataConfig,
+		LanguageCode:       req.LanguageCode,
+		SubmitTime:         now,
+		ClientRequestToken: req.ClientRequestToken,
+		Tags:               req.Tags,
+		RedactOutput:       req.RedactionConfig,
+		Tenant:             tenant,
+		RequestHash:        req.hash(),
+		UpdatedAt:          now,
+	}
+	versions := make([]string, len(analyzers))
+	for i, a := range analyzers {
+		versions[i] = string(a.Name()) + "=" + a.ModelVersion()
+	}
+	j.ModelVersion = strings.Join(versions, ",")
+	if out := req.OutputDataConfig.S3Uri; out != "" {
+		key, err := s.cfg.Locations.Key(out)
+		if err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(key, OutputsPrefix+tenant+"/") {
+			return nil, fmt.Errorf("%w: OutputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(OutputsPrefix+tenant+"/"))
+		}
+		if !strings.HasSuffix(key, "/") {
+			key += "/"
+		}
+		j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(key + j.JobId + "/")
+	} else {
+		j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(OutputPrefix(tenant, j.JobId))
+	}
+
+	upload := req.InputDataConfig.S3Uri == ""
+	if upload {
+		deadline := now.Add(s.cfg.UploadTTL)
+		j.JobStatus = job.AwaitingInput
+		j.UploadDeadline = &deadline
+		if req.InputDataConfig.InputFormat == job.OneDocPerFile {
+			j.InputKey = UploadFilesPrefix(tenant, j.JobId)
+			j.ExpectedFiles = len(req.UploadFiles)
+		} else {
+			j.InputKey = UploadKey(tenant, j.JobId)
+		}
+		j.InputDataConfig.S3Uri = s.cfg.Locations.URI(j.InputKey)
+	} else {
+		key, err := s.cfg.Locations.Key(req.InputDataConfig.S3Uri)
+		if err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(key, TenantInputs(tenant)) {
+			return nil, fmt.Errorf("%w: InputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(TenantInputs(tenant)))
+		}
+		if req.InputDataConfig.InputFormat == job.OneDocPerFile && !strings.HasSuffix(key, "/") {
+			key += "/"
+		}
+		j.InputKey = key
+		j.JobStatus = job.Submitted
+	}
+
+	stored, created, err := s.jobs.Create(ctx, j)
+	if err != nil {
+		return nil, fmt.Errorf("store job: %w", err)
+	}
+	if !created {
+		if stored.RequestHash != j.RequestHash {
+			return nil, fmt.Errorf("%w: ClientRequestToken %q was already used for job %s with a different request", job.ErrConflict, req.ClientRequestToken, stored.JobId)
+		}
+		j = stored
+	} else {
+		s.log.InfoContext(ctx, "job created", "tenant", tenant, "job", j.JobId, "status", j.JobStatus)
+	}
+
+	res := &CreateJobResult{Job: j}
+	switch {
+	case j.JobStatus == job.AwaitingInput && len(req.UploadFiles) > 0:
+		for _, f := range req.UploadFiles {
+			p, err := s.presignUpload(ctx, j, j.InputKey+f)
+			if err != nil {
+				return nil, err
+			}
+			res.Uploads = append(res.Uploads, Upload{File: f, Presigned: p})
+		}
+	case j.JobStatus == job.AwaitingInput:
+		p, err := s.presignUpload(ctx, j, j.InputKey)
+		if err != nil {
+			return nil, err
+		}
+		res.Upload = &Upload{Presigned: p}
+	case created && j.JobStatus == job.Submitted:
+		if err := s.start(ctx, j); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// presignUpload signs a PUT for key that expires at the job's upload deadline.
+func (s *Service) presignUpload(ctx context.Context, j *job.Job, key string) (Presigned, error) {
+	ttl := j.UploadDeadline.Sub(s.nowUTC())
+	if ttl <= 0 {
+		return Presigned{}, fmt.Errorf("%w: the upload window of job %s closed at %s", job.ErrConflict, j.JobId, j.UploadDeadline.Format("2006-01-02T15:04:05Z"))
+	}
+	p, err := s.objects.PresignPut(ctx, key, ttl)
+	if err != nil {
+		return Presigned{}, fmt.Errorf("presign upload: %w", err)
+	}
+	return p, nil
+}
+
+// errStop marks a job-level failure whose message is for the user.
+type userError struct{ msg string }
+
+func (e *userError) Error() string { return e.msg }
+
+func failJobErr(format string, a ...any) error { return &userError{msg: fmt.Sprintf(format, a...)} }
+
+func isUserError(err error) (string, bool) {
+	var u *userError
+	if errors.As(err, &u) {
+		return u.msg, true
+	}
+	return "", false
+}

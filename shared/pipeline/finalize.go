@@ -1,0 +1,258 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
+)
+
+// Output object names inside a job's output location.
+const (
+	ArchiveName  = "output.tar.gz"
+	ManifestName = "manifest.json"
+)
+
+// outputKey is the key of name in the job's output location.
+func (s *Service) outputKey(j *job.Job, name string) string {
+	prefix, err := s.cfg.Locations.Key(j.OutputDataConfig.S3Uri)
+	if err != nil {
+		prefix = OutputPrefix(j.Tenant, j.JobId)
+	}
+	return prefix + name
+}
+
+// Finalize writes the job's output archive and manifest once every shard is accounted for,
+// moves the job to its terminal status with a conditional write, and publishes the one
+// notification. Concurrent or repeated calls are safe: the archive is deterministic, only one
+// status write wins, and a notification that was not yet published is published by whoever
+// sees the job terminal and un-notified (the sweeper retries it).
+func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
+	j, err := s.jobs.Get(ctx, tenant, id)
+	if err != nil {
+		return fmt.Errorf("get job: %w", err)
+	}
+	if j.JobStatus.Terminal() {
+		return s.notify(ctx, j)
+	}
+	if j.JobStatus != job.InProgress && j.JobStatus != job.StopRequested {
+		return nil
+	}
+	if j.JobDetails.ShardsDone < j.JobDetails.ShardsTotal {
+		return nil
+	}
+	recs, err := s.jobs.Shards(ctx, tenant, id)
+	if err != nil {
+		return fmt.Errorf("list shards: %w", err)
+	}
+	var parts []output.Part
+	var lines, failedShards, skipped int64
+	infos := make([]output.ShardInfo, 0, len(recs))
+	for _, r := range recs {
+		info := output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: "PROCESSED"}
+		switch {
+		case r.Skipped:
+			info.Status = "SKIPPED"
+			skipped++
+		case r.Failed:
+			info.Status = "FAILED"
+			failedShards++
+		}
+		infos = append(infos, info)
+		if r.Skipped {
+			continue
+		}
+		head, err := s.objects.Head(ctx, r.ResultKey)
+		if err != nil {
+			return fmt.Errorf("head shard %d results: %w", r.Index, err)
+		}
+		parts = append(parts, output.Part{Key: r.ResultKey, Size: head.Size, Documents: r.Documents, LineOffset: lines})
+		lines += r.Documents
+	}
+	s.fillShardRanges(ctx, j, infos)
+
+	archiveKey := s.outputKey(j, ArchiveName)
+	open := func(ctx context.Context, key string) (io.ReadCloser, error) { return s.objects.Open(ctx, key, 0) }
+	renumber := j.InputDataConfig.InputFormat.LineFormat()
+	if err := s.putStream(ctx, archiveKey, func(w io.Writer) error {
+		return output.WriteArchive(ctx, w, open, parts, renumber)
+	}); err != nil {
+		return fmt.Errorf("write archive: %w", err)
+	}
+
+	d := j.JobDetails
+	status, msg := job.Completed, ""
+	switch {
+	case j.JobStatus == job.StopRequested:
+		status = job.Stopped
+		msg = fmt.Sprintf("stopped on request: %d of %d shards were processed and are in the output; %d were skipped (listed in the manifest)", int64(len(recs))-skipped, len(recs), skipped)
+	case d.InputDocumentsCount > 0 && d.DocumentsWithErrorsCount == d.InputDocumentsCount:
+		status = job.Failed
+		msg = fmt.Sprintf("all %d documents failed; the output has an error record for each", d.InputDocumentsCount)
+	case d.DocumentsWithErrorsCount > 0:
+		status = job.PartialSuccess
+		msg = fmt.Sprintf("%d of %d documents could not be analysed; the output has an error record for each", d.DocumentsWithErrorsCount, d.InputDocumentsCount)
+		if failedShards > 0 {
+			msg += fmt.Sprintf(" (%d shards failed repeatedly and were dead-lettered)", failedShards)
+		}
+	}
+	end := s.nowUTC()
+	m := &output.Manifest{
+		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: status, Message: msg,
+		InputDataConfig: j.InputDataConfig, OutputDataConfig: j.OutputDataConfig,
+		LanguageCode: j.LanguageCode, JobDetails: d, SubmitTime: j.SubmitTime, EndTime: end,
+		Output: output.OutputInfo{ArchiveKey: archiveKey, Location: s.cfg.Locations.URI(archiveKey), Lines: lines, Format: "JSON Lines in output.tar.gz entry 'output'"},
+		Shards: infos,
+	}
+	if analyzers, err := s.analyzers.Lookup(j.Analyses); err == nil {
+		for _, a := range analyzers {
+			m.Analyses = append(m.Analyses, output.AnalysisInfo{Analysis: a.Name(), ModelVersion: a.ModelVersion(), MaxDocumentBytes: s.maxBytes(a)})
+		}
+	}
+	if err := s.putStream(ctx, s.outputKey(j, ManifestName), func(w io.Writer) error {
+		return output.WriteManifest(w, m)
+	}); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	return s.finish(ctx, j, status, msg, end)
+}
+
+// fillShardRanges adds each shard's byte range or file count to the manifest from the plan.
+func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []output.ShardInfo) {
+	byIndex := make(map[int]*output.ShardInfo, len(infos))
+	for i := range infos {
+		byIndex[infos[i].Index] = &infos[i]
+	}
+	_ = s.readPlan(ctx, j, func(m ShardMessage) error {
+		if in := byIndex[m.Index]; in != nil {
+			in.Start, in.End, in.Files = m.Start, m.End, len(m.Files)
+		}
+		return nil
+	})
+}
+
+// finish moves j to its terminal status and publishes the notification.
+func (s *Service) finish(ctx context.Context, j *job.Job, status job.Status, msg string, now time.Time) error {
+	from := j.JobStatus
+	exp := now.Add(s.cfg.Retention)
+	if err := j.Transition(status); err != nil {
+		return err
+	}
+	j.Message = msg
+	j.EndTime = &now
+	j.ExpirationTime = &exp
+	j.UpdatedAt = now
+	if err := s.jobs.Update(ctx, j, from); err != nil {
+		if errors.Is(err, job.ErrConflict) {
+			// Someone else finished (or stopped) it first: look again.
+			cur, gerr := s.jobs.Get(ctx, j.Tenant, j.JobId)
+			if gerr != nil {
+				return gerr
+			}
+			if cur.JobStatus.Terminal() {
+				return s.notify(ctx, cur)
+			}
+			return s.Finalize(ctx, j.Tenant, j.JobId)
+		}
+		return fmt.Errorf("finish job: %w", err)
+	}
+	s.log.InfoContext(ctx, "job finished", "tenant", j.Tenant, "job", j.JobId, "status", status,
+		"documents", j.JobDetails.InputDocumentsCount, "errors", j.JobDetails.DocumentsWithErrorsCount)
+	s.cleanupWork(ctx, j)
+	return s.notify(ctx, j)
+}
+
+// fail moves a job that cannot go on to FAILED with a message for the user.
+func (s *Service) fail(ctx context.Context, j *job.Job, msg string) error {
+	if j.JobStatus.Terminal() {
+		return nil
+	}
+	s.log.WarnContext(ctx, "job failed", "tenant", j.Tenant, "job", j.JobId, "reason", msg)
+	return s.finish(ctx, j, job.Failed, msg, s.nowUTC())
+}
+
+// notify publishes the terminal notification once and marks the job notified. If publishing
+// fails the error is returned (the event is retried) and the sweeper also retries.
+func (s *Service) notify(ctx context.Context, j *job.Job) error {
+	if j.Notified || !j.JobStatus.Terminal() {
+		return nil
+	}
+	n := Notification{
+		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: j.JobStatus, Message: j.Message,
+		InputDocumentsCount:      j.JobDetails.InputDocumentsCount,
+		ProcessedDocumentsCount:  j.JobDetails.ProcessedDocumentsCount,
+		DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount,
+		Time:                     s.nowUTC(),
+	}
+	if j.JobStatus != job.TimedOut && !(j.JobStatus == job.Stopped && j.JobDetails.ShardsTotal == 0) {
+		n.OutputLocation = j.OutputDataConfig.S3Uri
+	}
+	if err := s.notifier.Publish(ctx, n); err != nil {
+		return fmt.Errorf("publish notification: %w", err)
+	}
+	status := j.JobStatus
+	j.Notified = true
+	if err := s.jobs.Update(ctx, j, status); err != nil && !errors.Is(err, job.ErrConflict) {
+		return fmt.Errorf("mark notified: %w", err)
+	}
+	return nil
+}
+
+// cleanupWork deletes the shard results once they are in the archive (best effort: left-overs
+// are harmless and expire with the job).
+func (s *Service) cleanupWork(ctx context.Context, j *job.Job) {
+	prefix := workPrefix(j.Tenant, j.JobId) + "shards/"
+	var keys []string
+	_ = s.objects.List(ctx, prefix, func(o ObjectInfo) error {
+		keys = append(keys, o.Key)
+		return nil
+	})
+	for _, k := range keys {
+		if err := s.objects.Delete(ctx, k); err != nil {
+			s.log.WarnContext(ctx, "cleanup failed", "key", k, "err", err)
+		}
+	}
+}
+
+// putStream streams what write produces into key.
+func (s *Service) putStream(ctx context.Context, key string, write func(io.Writer) error) error {
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriterSize(pw, 256<<10)
+		err := write(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+	}()
+	err := s.objects.Put(ctx, key, pr)
+	pr.CloseWithError(errors.New("upload stopped"))
+	return err
+}
+
+// readPlan streams the job's shard plan.
+func (s *Service) readPlan(ctx context.Context, j *job.Job, fn func(ShardMessage) error) error {
+	rc, err := s.objects.Open(ctx, PlanKey(j.Tenant, j.JobId), 0)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	dec := json.NewDecoder(bufio.NewReader(rc))
+	for {
+		var m ShardMessage
+		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("read plan: %w", err)
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+}

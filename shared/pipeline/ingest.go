@@ -1,0 +1,256 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/ream-dev/ream/shared/input"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// InputArrived handles an ObjectCreated event for key. An upload to a job that is waiting for
+// its input starts the job; a repeated event for a job already running re-enqueues any shard not
+// yet recorded (harmless: shard records are idempotent); keys that belong to no job are ignored.
+func (s *Service) InputArrived(ctx context.Context, key string) error {
+	tenant, jobID, rest, ok := parseUploadKey(key)
+	if !ok {
+		s.log.InfoContext(ctx, "object is not a job upload; ignored", "key", key)
+		return nil
+	}
+	j, err := s.jobs.Get(ctx, tenant, jobID)
+	if errors.Is(err, job.ErrNotFound) {
+		s.log.InfoContext(ctx, "upload for unknown job; ignored", "key", key)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get job: %w", err)
+	}
+	log := s.log.With("tenant", tenant, "job", jobID)
+	switch j.JobStatus {
+	case job.AwaitingInput:
+		if !strings.HasPrefix(key, j.InputKey) {
+			log.InfoContext(ctx, "object is not this job's input; ignored", "key", key)
+			return nil
+		}
+		if rest != "input" {
+			// A ONE_DOC_PER_FILE upload: start once every named file is there.
+			complete, err := s.allUploaded(ctx, j)
+			if err != nil || !complete {
+				return err
+			}
+		}
+		j.Message = ""
+		if err := j.Transition(job.Submitted); err != nil {
+			return err
+		}
+		j.UpdatedAt = s.nowUTC()
+		if err := s.jobs.Update(ctx, j, job.AwaitingInput); err != nil {
+			if errors.Is(err, job.ErrConflict) {
+				return s.InputArrived(ctx, key) // someone else moved it; look again
+			}
+			return fmt.Errorf("mark submitted: %w", err)
+		}
+		log.InfoContext(ctx, "input arrived", "key", key)
+		return s.start(ctx, j)
+	case job.Submitted:
+		return s.start(ctx, j)
+	case job.InProgress:
+		return s.enqueueMissing(ctx, j)
+	default:
+		log.InfoContext(ctx, "input event for job not expecting input; ignored", "status", j.JobStatus, "key", key)
+		return nil
+	}
+}
+
+// allUploaded reports whether every file a ONE_DOC_PER_FILE upload job named has arrived: each
+// upload URL targets InputKey+name, so it is complete when the prefix holds that many objects.
+func (s *Service) allUploaded(ctx context.Context, j *job.Job) (bool, error) {
+	n := 0
+	err := s.objects.List(ctx, j.InputKey, func(ObjectInfo) error { n++; return nil })
+	if err != nil {
+		return false, fmt.Errorf("list uploads: %w", err)
+	}
+	return n >= j.ExpectedFiles, nil
+}
+
+// start plans a SUBMITTED job's shards, writes the plan, moves the job to IN_PROGRESS and
+// enqueues the shards. Planning never reads the input: a line input is cut into byte ranges, a
+// file input into groups of listed files. A bad input fails the job with a Message saying why.
+func (s *Service) start(ctx context.Context, j *job.Job) error {
+	n, size, err := s.writePlan(ctx, j)
+	if msg, ok := isUserError(err); ok {
+		return s.fail(ctx, j, msg)
+	}
+	if err != nil {
+		return err
+	}
+	now := s.nowUTC()
+	j.InputSize = size
+	j.ShardBytes = s.cfg.ShardBytes
+	j.JobDetails.ShardsTotal = n
+	j.StartedAt = &now
+	j.UpdatedAt = now
+	if err := j.Transition(job.InProgress); err != nil {
+		return err
+	}
+	if err := s.jobs.Update(ctx, j, job.Submitted); err != nil {
+		if errors.Is(err, job.ErrConflict) {
+			// A concurrent start won the race; it enqueues.
+			return nil
+		}
+		return fmt.Errorf("mark in progress: %w", err)
+	}
+	s.log.InfoContext(ctx, "job planned", "tenant", j.Tenant, "job", j.JobId, "shards", n, "bytes", size)
+	return s.enqueueMissing(ctx, j)
+}
+
+// writePlan lists or sizes the input, writes the shard plan object (one ShardMessage per line,
+// streamed) and returns the number of shards and the input's size.
+func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size int64, err error) {
+	if j.InputDataConfig.InputFormat.LineFormat() {
+		info, err := s.objects.Head(ctx, j.InputKey)
+		if errors.Is(err, job.ErrNotFound) {
+			return 0, 0, failJobErr("input object %s does not exist", s.cfg.Locations.URI(j.InputKey))
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("head input: %w", err)
+		}
+		if info.Size == 0 {
+			return 0, 0, failJobErr("input %s is empty (0 bytes): there are no documents to analyse", s.cfg.Locations.URI(j.InputKey))
+		}
+		if info.Size > s.cfg.MaxInputBytes {
+			return 0, 0, failJobErr("input is %d bytes; the limit per job is %d bytes", info.Size, s.cfg.MaxInputBytes)
+		}
+		plan := input.PlanLines(info.Size, s.cfg.ShardBytes)
+		err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
+			for _, sh := range plan {
+				if err := emit(ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: sh.Index, Key: j.InputKey, Start: sh.Start, End: sh.End}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return len(plan), info.Size, err
+	}
+
+	// ONE_DOC_PER_FILE: group the listing in chunks so memory stays bounded for any number of
+	// files; the grouping is deterministic for a given listing.
+	const chunk = 10_000
+	var total int64
+	err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
+		var files []input.FileRef
+		flush := func() error {
+			for _, sh := range input.PlanFiles(files, s.cfg.MaxFilesPerShard, s.cfg.ShardBytes) {
+				m := ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: shards}
+				for _, f := range sh.Files {
+					m.Files = append(m.Files, f.Key)
+				}
+				if err := emit(m); err != nil {
+					return err
+				}
+				shards++
+			}
+			files = files[:0]
+			return nil
+		}
+		err := s.objects.List(ctx, j.InputKey, func(o ObjectInfo) error {
+			if strings.HasSuffix(o.Key, "/") {
+				return nil // a "folder" marker, not a document
+			}
+			total += o.Size
+			if total > s.cfg.MaxInputBytes {
+				return failJobErr("input is more than %d bytes (the limit per job)", s.cfg.MaxInputBytes)
+			}
+			files = append(files, input.FileRef{Key: o.Key, Size: o.Size})
+			if len(files) == chunk {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return flush()
+	})
+	if err == nil && shards == 0 {
+		return 0, 0, failJobErr("no documents under %s", s.cfg.Locations.URI(j.InputKey))
+	}
+	return shards, total, err
+}
+
+// putPlan streams the messages produced by gen into the plan object.
+func (s *Service) putPlan(ctx context.Context, j *job.Job, gen func(emit func(ShardMessage) error) error) error {
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriter(pw)
+		enc := json.NewEncoder(bw)
+		err := gen(func(m ShardMessage) error { return enc.Encode(m) })
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+	}()
+	err := s.objects.Put(ctx, PlanKey(j.Tenant, j.JobId), pr)
+	pr.CloseWithError(err) // unblocks the generator if Put stopped early
+	if err != nil {
+		if _, ok := isUserError(err); ok {
+			return err
+		}
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+// enqueueMissing sends every planned shard that has no record yet, streaming the plan in
+// batches. It is safe to repeat: workers record each shard once.
+func (s *Service) enqueueMissing(ctx context.Context, j *job.Job) error {
+	recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
+	if err != nil {
+		return fmt.Errorf("list shard records: %w", err)
+	}
+	done := make(map[int]bool, len(recs))
+	for _, r := range recs {
+		done[r.Index] = true
+	}
+	batch := make([]ShardMessage, 0, 100)
+	sent := 0
+	err = s.readPlan(ctx, j, func(m ShardMessage) error {
+		if done[m.Index] {
+			return nil
+		}
+		batch = append(batch, m)
+		if len(batch) < cap(batch) {
+			return nil
+		}
+		sent += len(batch)
+		err := s.queue.Send(ctx, batch)
+		batch = batch[:0]
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("enqueue shards: %w", err)
+	}
+	if len(batch) > 0 {
+		if err := s.queue.Send(ctx, batch); err != nil {
+			return fmt.Errorf("enqueue shards: %w", err)
+		}
+		sent += len(batch)
+	}
+	s.log.InfoContext(ctx, "shards enqueued", "tenant", j.Tenant, "job", j.JobId, "count", sent)
+	return nil
+}
+
+// fileName is the name a ONE_DOC_PER_FILE document is reported under: its key relative to the
+// job's input prefix.
+func fileName(j *job.Job, key string) string {
+	if strings.HasPrefix(key, j.InputKey) && len(key) > len(j.InputKey) {
+		return strings.TrimPrefix(key, j.InputKey)
+	}
+	return path.Base(key)
+}

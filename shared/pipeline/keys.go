@@ -1,0 +1,87 @@
+package pipeline
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// Object key layout. Every key carries the tenant right after its top-level prefix, so a key can
+// never name another tenant's data, and S3 notifications can filter on "inputs/".
+//
+//	inputs/<tenant>/<job>/input              uploaded input (line formats)
+//	inputs/<tenant>/<job>/files/<name>       uploaded documents (ONE_DOC_PER_FILE)
+//	inputs/<tenant>/<anything>               inputs dropped straight into the bucket
+//	work/<tenant>/<job>/plan.jsonl           the shard plan (one ShardMessage per line)
+//	work/<tenant>/<job>/shards/<n>.jsonl     one shard's output lines
+//	outputs/<tenant>/<job>/output.tar.gz     the results
+//	outputs/<tenant>/<job>/manifest.json     what the job was and did
+const (
+	InputsPrefix  = "inputs/"
+	WorkPrefix    = "work/"
+	OutputsPrefix = "outputs/"
+)
+
+var tenantRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// ValidTenant reports whether t can be used as a tenant id (it becomes part of object keys).
+func ValidTenant(t string) bool { return tenantRE.MatchString(t) }
+
+// TenantInputs is the prefix under which a tenant's inputs live.
+func TenantInputs(tenant string) string { return InputsPrefix + tenant + "/" }
+
+// UploadKey is where the presigned upload of a line-format job lands.
+func UploadKey(tenant, jobID string) string { return InputsPrefix + tenant + "/" + jobID + "/input" }
+
+// UploadFilesPrefix is where the presigned uploads of a ONE_DOC_PER_FILE job land.
+func UploadFilesPrefix(tenant, jobID string) string {
+	return InputsPrefix + tenant + "/" + jobID + "/files/"
+}
+
+func workPrefix(tenant, jobID string) string { return WorkPrefix + tenant + "/" + jobID + "/" }
+
+// PlanKey is the job's shard plan.
+func PlanKey(tenant, jobID string) string { return workPrefix(tenant, jobID) + "plan.jsonl" }
+
+// ShardKey is where shard n's output lines are written.
+func ShardKey(tenant, jobID string, n int) string {
+	return fmt.Sprintf("%sshards/%06d.jsonl", workPrefix(tenant, jobID), n)
+}
+
+// OutputPrefix is the default output location of a job.
+func OutputPrefix(tenant, jobID string) string {
+	return OutputsPrefix + tenant + "/" + jobID + "/"
+}
+
+// parseUploadKey splits inputs/<tenant>/<job>/… into its tenant and job id; ok is false for keys
+// that are not a job's upload.
+func parseUploadKey(key string) (tenant, jobID, rest string, ok bool) {
+	if !strings.HasPrefix(key, InputsPrefix) {
+		return "", "", "", false
+	}
+	parts := strings.SplitN(strings.TrimPrefix(key, InputsPrefix), "/", 3)
+	if len(parts) != 3 || !ValidTenant(parts[0]) || parts[1] == "" {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
+}
+
+// Locations renders object keys as user-facing URIs ("s3://bucket/key" on AWS,
+// "file:///data/objects/key" locally) and parses them back.
+type Locations struct {
+	// Base is prepended to a key, e.g. "s3://my-bucket/".
+	Base string
+}
+
+// URI returns the user-facing location of key.
+func (l Locations) URI(key string) string { return l.Base + key }
+
+// Key returns the object key a URI names, or an ErrInvalid error if it is outside this store.
+func (l Locations) Key(uri string) (string, error) {
+	if !strings.HasPrefix(uri, l.Base) || len(uri) == len(l.Base) {
+		return "", fmt.Errorf("%w: location %q is not in this deployment's store (expected %s…)", job.ErrInvalid, uri, l.Base)
+	}
+	return strings.TrimPrefix(uri, l.Base), nil
+}

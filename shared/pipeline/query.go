@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// Describe returns the tenant's job (ErrNotFound for another tenant's).
+func (s *Service) Describe(ctx context.Context, tenant, id string) (*job.Job, error) {
+	return s.jobs.Get(ctx, tenant, id)
+}
+
+// Maximum page size of List.
+const maxListResults = 500
+
+// List returns the tenant's jobs, newest first.
+func (s *Service) List(ctx context.Context, tenant string, f ListFilter) ([]*job.Job, string, error) {
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, "", fmt.Errorf("%w: unknown status %q", job.ErrInvalid, f.Status)
+	}
+	if f.MaxResults < 0 || f.MaxResults > maxListResults {
+		return nil, "", fmt.Errorf("%w: MaxResults must be 1-%d", job.ErrInvalid, maxListResults)
+	}
+	if f.MaxResults == 0 {
+		f.MaxResults = 100
+	}
+	if !f.SubmittedAfter.IsZero() && !f.SubmittedBefore.IsZero() && !f.SubmittedAfter.Before(f.SubmittedBefore) {
+		return nil, "", fmt.Errorf("%w: SubmitTimeAfter must be before SubmitTimeBefore", job.ErrInvalid)
+	}
+	return s.jobs.List(ctx, tenant, f)
+}
+
+// Stop asks a job to stop. A job still waiting for its input stops at once; a running one goes
+// to STOP_REQUESTED, its outstanding shards are skipped, and it ends STOPPED with the work that
+// was done kept in its output. Stopping a stopping job is a no-op; a finished one is a conflict.
+func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		j, err := s.jobs.Get(ctx, tenant, id)
+		if err != nil {
+			return nil, err
+		}
+		from := j.JobStatus
+		switch {
+		case from == job.StopRequested:
+			return j, nil
+		case from.Terminal():
+			return nil, fmt.Errorf("%w: job %s is already %s", job.ErrConflict, id, from)
+		case from == job.AwaitingInput:
+			err = s.finish(ctx, j, job.Stopped, "stopped on request before its input arrived", s.nowUTC())
+		default:
+			if err = j.Transition(job.StopRequested); err != nil {
+				return nil, err
+			}
+			j.UpdatedAt = s.nowUTC()
+			err = s.jobs.Update(ctx, j, from)
+			if err == nil && (from == job.Submitted || j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal) {
+				// Nothing is queued (or everything is done): no worker will finalize it.
+				err = s.Finalize(ctx, tenant, id)
+			}
+		}
+		if errors.Is(err, job.ErrConflict) {
+			continue // it moved underneath us; look again
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.jobs.Get(ctx, tenant, id)
+	}
+	return nil, fmt.Errorf("%w: job %s is changing too fast to stop; retry", job.ErrConflict, id)
+}
+
+// ResultLinks are presigned downloads of a finished job's output.
+type ResultLinks struct {
+	JobId     string     `json:"JobId"`
+	JobStatus job.Status `json:"JobStatus"`
+	Output    Presigned  `json:"Output"`
+	Manifest  Presigned  `json:"Manifest"`
+}
+
+// Results returns presigned GET URLs (valid for ResultsTTL) for the archive and the manifest
+// of a finished job.
+func (s *Service) Results(ctx context.Context, tenant, id string) (*ResultLinks, error) {
+	j, err := s.jobs.Get(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	switch j.JobStatus {
+	case job.Completed, job.PartialSuccess, job.Stopped, job.Failed:
+	default:
+		return nil, fmt.Errorf("%w: job %s is %s; results exist once it is COMPLETED, PARTIAL_SUCCESS, FAILED or STOPPED", job.ErrConflict, id, j.JobStatus)
+	}
+	archive := s.outputKey(j, ArchiveName)
+	if _, err := s.objects.Head(ctx, archive); err != nil {
+		if errors.Is(err, job.ErrNotFound) {
+			return nil, fmt.Errorf("%w: job %s has no output (%s)", job.ErrNotFound, id, j.Message)
+		}
+		return nil, err
+	}
+	out, err := s.objects.PresignGet(ctx, archive, s.cfg.ResultsTTL)
+	if err != nil {
+		return nil, err
+	}
+	man, err := s.objects.PresignGet(ctx, s.outputKey(j, ManifestName), s.cfg.ResultsTTL)
+	if err != nil {
+		return nil, err
+	}
+	return &ResultLinks{JobId: j.JobId, JobStatus: j.JobStatus, Output: out, Manifest: man}, nil
+}

@@ -1,0 +1,142 @@
+// Package pipeline holds Ream's use cases: create a job, accept its input, plan and enqueue its
+// shards, process one shard, finalize the job exactly once, describe, list, stop, hand out
+// results, and sweep. It declares the ports it needs (ports.go) and knows nothing of AWS or of
+// SQLite: shared/aws and shared/local implement the ports, shared/handlers adapts events.
+package pipeline
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"time"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// Config holds the pipeline's limits and tunables. Zero values take the documented defaults.
+type Config struct {
+	// ShardBytes is the nominal size of a line shard (default 1 MiB).
+	ShardBytes int64
+	// MaxFilesPerShard bounds a ONE_DOC_PER_FILE shard (default 100).
+	MaxFilesPerShard int
+	// MaxInputBytes is the largest input a job accepts (default 5 GB, as Comprehend).
+	MaxInputBytes int64
+	// MaxDocumentBytes overrides an analysis's default per-document limit.
+	MaxDocumentBytes map[job.Analysis]int
+	// UploadTTL is how long a presigned upload URL stays valid (default 1 h); a job whose input
+	// has not arrived by then is TIMED_OUT.
+	UploadTTL time.Duration
+	// ResultsTTL is how long presigned result URLs stay valid (default 1 h).
+	ResultsTTL time.Duration
+	// Retention is how long after its end a job and its output are kept (default 30 days);
+	// it sets ExpirationTime.
+	Retention time.Duration
+	// StuckAfter is how long a job may go without progress before the sweeper re-enqueues its
+	// unrecorded shards (default 15 min; at least the queue's visibility timeout).
+	StuckAfter time.Duration
+	// Locations renders keys as user-facing URIs.
+	Locations Locations
+}
+
+func (c Config) withDefaults() Config {
+	if c.ShardBytes <= 0 {
+		c.ShardBytes = 1 << 20
+	}
+	if c.MaxFilesPerShard <= 0 {
+		c.MaxFilesPerShard = 100
+	}
+	if c.MaxInputBytes <= 0 {
+		c.MaxInputBytes = 5_000_000_000
+	}
+	if c.UploadTTL <= 0 {
+		c.UploadTTL = time.Hour
+	}
+	if c.ResultsTTL <= 0 {
+		c.ResultsTTL = time.Hour
+	}
+	if c.Retention <= 0 {
+		c.Retention = 30 * 24 * time.Hour
+	}
+	if c.StuckAfter <= 0 {
+		c.StuckAfter = 15 * time.Minute
+	}
+	return c
+}
+
+// Service runs the use cases over the ports.
+type Service struct {
+	jobs      Jobs
+	objects   Objects
+	queue     Queue
+	notifier  Notifier
+	analyzers analysis.Registry
+	cfg       Config
+	now       func() time.Time
+	newID     func() string
+	log       *slog.Logger
+	// hooks lets tests inject a crash between two steps; nil in production.
+	hooks Hooks
+}
+
+// Hooks are fault-injection points for tests. A non-nil error returned by a hook aborts the use
+// case at that point, as if the process had died there.
+type Hooks struct {
+	// AfterShardWritten runs after a shard's results are stored and before it is recorded.
+	AfterShardWritten func(msg ShardMessage) error
+}
+
+// Deps are the adapters a Service runs on.
+type Deps struct {
+	Jobs      Jobs
+	Objects   Objects
+	Queue     Queue
+	Notifier  Notifier
+	Analyzers analysis.Registry
+	Config    Config
+	// Now and NewID default to time.Now and random 128-bit hex ids.
+	Now   func() time.Time
+	NewID func() string
+	Log   *slog.Logger
+	Hooks Hooks
+}
+
+// New builds a Service.
+func New(d Deps) *Service {
+	s := &Service{
+		jobs: d.Jobs, objects: d.Objects, queue: d.Queue, notifier: d.Notifier,
+		analyzers: d.Analyzers, cfg: d.Config.withDefaults(), now: d.Now, newID: d.NewID,
+		log: d.Log, hooks: d.Hooks,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.newID == nil {
+		s.newID = randomID
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// Config returns the effective configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return hex.EncodeToString(b[:])
+}
+
+// maxBytes is the per-document limit of analyser a in this deployment.
+func (s *Service) maxBytes(a analysis.Analyzer) int {
+	if n, ok := s.cfg.MaxDocumentBytes[a.Name()]; ok && n > 0 {
+		return n
+	}
+	return a.DefaultMaxBytes()
+}
+
+func (s *Service) nowUTC() time.Time { return s.now().UTC() }
+
+func ptr[T any](v T) *T { return &v }

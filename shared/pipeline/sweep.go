@@ -1,0 +1,130 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// SweepReport says what one sweep did.
+type SweepReport struct {
+	TimedOut    int `json:"timedOut"`
+	Finalized   int `json:"finalized"`
+	Rescued     int `json:"rescued"`
+	Renotified  int `json:"renotified"`
+	Expired     int `json:"expired"`
+	Errors      int `json:"errors"`
+	JobsScanned int `json:"jobsScanned"`
+}
+
+// Sweep enforces deadlines so no job is ever stuck:
+//   - AWAITING_INPUT past its upload deadline → TIMED_OUT (notified);
+//   - SUBMITTED (start interrupted) → started again;
+//   - IN_PROGRESS / STOP_REQUESTED with every shard recorded → finalized (a finalizer died);
+//   - IN_PROGRESS / STOP_REQUESTED with no progress for StuckAfter → unrecorded shards
+//     re-enqueued (a send was lost; poison shards reach the dead-letter queue instead);
+//   - terminal but not notified → notification published again;
+//   - terminal past ExpirationTime → output and work objects deleted.
+//
+// Errors on one job are logged and counted; the sweep goes on with the others.
+func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
+	var rep SweepReport
+	now := s.nowUTC()
+	statuses := []job.Status{job.AwaitingInput, job.Submitted, job.InProgress, job.StopRequested,
+		job.Completed, job.PartialSuccess, job.Failed, job.Stopped, job.TimedOut}
+	err := s.jobs.Scan(ctx, statuses, func(j *job.Job) error {
+		rep.JobsScanned++
+		if err := s.sweepOne(ctx, j, now, &rep); err != nil {
+			rep.Errors++
+			s.log.ErrorContext(ctx, "sweep failed for job", "tenant", j.Tenant, "job", j.JobId, "err", err)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return rep, fmt.Errorf("scan jobs: %w", err)
+	}
+	return rep, nil
+}
+
+func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, rep *SweepReport) error {
+	switch j.JobStatus {
+	case job.AwaitingInput:
+		if j.UploadDeadline == nil || now.Before(*j.UploadDeadline) {
+			return nil
+		}
+		rep.TimedOut++
+		err := s.finish(ctx, j, job.TimedOut, fmt.Sprintf("no input arrived before the upload URL expired at %s", j.UploadDeadline.Format(time.RFC3339)), now)
+		if errors.Is(err, job.ErrConflict) {
+			return nil // the input arrived meanwhile
+		}
+		return err
+	case job.Submitted:
+		if now.Sub(j.UpdatedAt) < s.cfg.StuckAfter/3 {
+			return nil
+		}
+		rep.Rescued++
+		return s.start(ctx, j)
+	case job.InProgress, job.StopRequested:
+		if j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal {
+			rep.Finalized++
+			return s.Finalize(ctx, j.Tenant, j.JobId)
+		}
+		last := j.UpdatedAt
+		recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if r.Recorded.After(last) {
+				last = r.Recorded
+			}
+		}
+		if now.Sub(last) < s.cfg.StuckAfter {
+			return nil
+		}
+		rep.Rescued++
+		s.log.WarnContext(ctx, "job made no progress; re-enqueueing its unrecorded shards", "tenant", j.Tenant, "job", j.JobId, "since", last)
+		if err := s.enqueueMissing(ctx, j); err != nil {
+			return err
+		}
+		j.UpdatedAt = now
+		return s.jobs.Update(ctx, j, j.JobStatus)
+	default: // terminal
+		if !j.Notified {
+			rep.Renotified++
+			return s.notify(ctx, j)
+		}
+		if j.ExpirationTime != nil && now.After(*j.ExpirationTime) {
+			rep.Expired++
+			return s.expire(ctx, j)
+		}
+	}
+	return nil
+}
+
+// expire deletes a job's objects after its ExpirationTime (on AWS the bucket's lifecycle rules
+// and the table's TTL do the same; this keeps the local stack bounded too).
+func (s *Service) expire(ctx context.Context, j *job.Job) error {
+	prefixes := []string{workPrefix(j.Tenant, j.JobId), OutputPrefix(j.Tenant, j.JobId)}
+	if k, err := s.cfg.Locations.Key(j.OutputDataConfig.S3Uri); err == nil {
+		prefixes = append(prefixes, k)
+	}
+	if _, id, _, ok := parseUploadKey(j.InputKey); ok && id == j.JobId {
+		prefixes = append(prefixes, InputsPrefix+j.Tenant+"/"+j.JobId+"/")
+	}
+	for _, p := range prefixes {
+		var keys []string
+		if err := s.objects.List(ctx, p, func(o ObjectInfo) error { keys = append(keys, o.Key); return nil }); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := s.objects.Delete(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/input"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
+)
+
+// ProcessShard analyses one shard and records it. It is idempotent: the shard's results object
+// is deterministic and rewritten whole, and the shard record with the job's counters is written
+// once in one transaction, so a duplicate delivery or a crash at any line counts nothing twice.
+// When the last shard is recorded the job is finalized.
+func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
+	log := s.log.With("tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index)
+	j, err := s.jobs.Get(ctx, msg.Tenant, msg.JobId)
+	if errors.Is(err, job.ErrNotFound) {
+		log.WarnContext(ctx, "shard for unknown job; dropped")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get job: %w", err)
+	}
+	switch j.JobStatus {
+	case job.InProgress:
+	case job.StopRequested:
+		return s.record(ctx, j, ShardRecord{Index: msg.Index, Skipped: true})
+	default:
+		if j.JobStatus.Terminal() {
+			log.InfoContext(ctx, "shard for finished job; dropped", "status", j.JobStatus)
+			return nil
+		}
+		return fmt.Errorf("job %s is %s, not yet IN_PROGRESS", j.JobId, j.JobStatus)
+	}
+
+	analyzers, err := s.analyzers.Lookup(j.Analyses)
+	if err != nil {
+		return s.fail(ctx, j, "the job asks for analyses this deployment cannot run: "+err.Error())
+	}
+	key := ShardKey(j.Tenant, j.JobId, msg.Index)
+	docs, errs, err := s.writeShard(ctx, j, msg, key, func(d input.Document, rec *output.Record) {
+		s.analyse(ctx, analyzers, j, d, rec)
+	})
+	if err != nil {
+		return err
+	}
+	if s.hooks.AfterShardWritten != nil {
+		if err := s.hooks.AfterShardWritten(msg); err != nil {
+			return err
+		}
+	}
+	log.InfoContext(ctx, "shard analysed", "documents", docs, "errors", errs)
+	return s.record(ctx, j, ShardRecord{Index: msg.Index, Documents: docs, Errors: errs, ResultKey: key})
+}
+
+// DeadLetter accounts for a shard that failed too often to be processed (a poison message): it
+// reads the shard's documents without analysing them and writes one SHARD_FAILED error record
+// for each, so every input document still appears exactly once in the output.
+func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason string) error {
+	j, err := s.jobs.Get(ctx, msg.Tenant, msg.JobId)
+	if errors.Is(err, job.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get job: %w", err)
+	}
+	if j.JobStatus.Terminal() {
+		return nil
+	}
+	if reason == "" {
+		reason = "the shard failed repeatedly and was dead-lettered"
+	}
+	key := ShardKey(j.Tenant, j.JobId, msg.Index)
+	docs, errs, err := s.writeShard(ctx, j, msg, key, func(d input.Document, rec *output.Record) {
+		if rec.ErrorCode == "" {
+			rec.ErrorCode, rec.ErrorMessage = job.CodeShardFailed, reason
+		}
+	})
+	if err != nil {
+		// Even reading fails: the documents cannot be enumerated, so the job cannot be
+		// complete. Fail it and say why rather than pretend.
+		return s.fail(ctx, j, fmt.Sprintf("shard %d could not be processed or read: %v", msg.Index, err))
+	}
+	s.log.WarnContext(ctx, "shard dead-lettered", "tenant", j.Tenant, "job", j.JobId, "shard", msg.Index, "documents", docs)
+	return s.record(ctx, j, ShardRecord{Index: msg.Index, Documents: docs, Errors: errs, Failed: true, ResultKey: key})
+}
+
+// writeShard streams the shard's documents through fill into its results object and returns how
+// many records (and error records) it wrote.
+func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, key string, fill func(input.Document, *output.Record)) (docs, errs int64, err error) {
+	lim := s.readLimits(j)
+	open := func(ctx context.Context, key string, off int64) (io.ReadCloser, error) {
+		return s.objects.Open(ctx, key, off)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	var w *output.Writer
+	go func() {
+		defer close(done)
+		bw := bufio.NewWriterSize(pw, 64<<10)
+		w = output.NewWriter(bw)
+		emit := func(d input.Document) error {
+			rec := output.Record{File: d.File, RecordId: d.RecordId, ErrorCode: d.ErrorCode, ErrorMessage: d.ErrorMessage}
+			if d.Line >= 0 && j.InputDataConfig.InputFormat.LineFormat() {
+				rec.Line = ptr(d.Line)
+			}
+			fill(d, &rec)
+			return w.Write(&rec)
+		}
+		var err error
+		if j.InputDataConfig.InputFormat.LineFormat() {
+			sh := input.Shard{Index: msg.Index, Start: msg.Start, End: msg.End}
+			err = input.ReadLines(ctx, open, msg.Key, fileName(j, msg.Key), j.InputDataConfig.InputFormat, sh, lim, emit)
+		} else {
+			sh := input.Shard{Index: msg.Index}
+			for _, f := range msg.Files {
+				sh.Files = append(sh.Files, input.FileRef{Key: f})
+			}
+			err = input.ReadFiles(ctx, open, sh, func(k string) string { return fileName(j, k) }, lim, emit)
+		}
+		if err == nil {
+			err = w.Flush()
+		}
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+	}()
+	err = s.objects.Put(ctx, key, pr)
+	pr.CloseWithError(errors.New("results upload stopped"))
+	<-done
+	if err != nil {
+		return 0, 0, fmt.Errorf("write shard results: %w", err)
+	}
+	docs, errs = w.Count()
+	return docs, errs, nil
+}
+
+// readLimits bounds what the reader keeps of one document: the largest limit of the job's
+// analysers (each analyser then applies its own).
+func (s *Service) readLimits(j *job.Job) input.Limits {
+	lim := input.Limits{}
+	analyzers, err := s.analyzers.Lookup(j.Analyses)
+	if err != nil {
+		return input.Limits{MaxDocumentBytes: 100_000}
+	}
+	for _, a := range analyzers {
+		lim.MaxDocumentBytes = max(lim.MaxDocumentBytes, int64(s.maxBytes(a)))
+	}
+	return lim
+}
+
+// analyse runs every analyser of the job over one document and merges their fields into rec.
+// A document one analyser cannot take (too big for it, unsupported language) keeps the fields
+// of the others and carries the first error; a panicking analyser costs one document, not the
+// shard.
+func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, j *job.Job, d input.Document, rec *output.Record) {
+	if rec.ErrorCode != "" {
+		return
+	}
+	opts := analysis.Options{LanguageCode: j.LanguageCode}
+	for _, a := range analyzers {
+		code, msg := s.analyseOne(ctx, a, d, opts, &rec.Result)
+		if code != "" && rec.ErrorCode == "" {
+			rec.ErrorCode, rec.ErrorMessage = code, msg
+		}
+	}
+}
+
+func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.Document, opts analysis.Options, into *analysis.Result) (code, msg string) {
+	if limit := s.maxBytes(a); len(d.Text) > limit {
+		return job.CodeDocumentSizeExceeded, fmt.Sprintf("%s accepts documents of at most %d bytes; this one has %d", a.Name(), limit, len(d.Text))
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(ctx, "analyser panicked", "analysis", a.Name(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			code, msg = job.CodeInternalError, fmt.Sprintf("%s failed on this document", a.Name())
+		}
+	}()
+	err := a.Analyze(d.Text, opts, into)
+	var de *analysis.DocError
+	switch {
+	case err == nil:
+		return "", ""
+	case errors.As(err, &de):
+		return de.Code, string(a.Name()) + ": " + de.Message
+	default:
+		s.log.ErrorContext(ctx, "analyser failed", "analysis", a.Name(), "err", err)
+		return job.CodeInternalError, fmt.Sprintf("%s failed on this document", a.Name())
+	}
+}
+
+// record writes the shard record (once) and finalizes the job when it was the last one.
+func (s *Service) record(ctx context.Context, j *job.Job, rec ShardRecord) error {
+	rec.Recorded = s.nowUTC()
+	after, applied, err := s.jobs.RecordShard(ctx, j.Tenant, j.JobId, rec)
+	if err != nil {
+		return fmt.Errorf("record shard %d: %w", rec.Index, err)
+	}
+	if !applied {
+		s.log.InfoContext(ctx, "shard already recorded; duplicate delivery ignored", "tenant", j.Tenant, "job", j.JobId, "shard", rec.Index)
+	}
+	if after.JobDetails.ShardsDone >= after.JobDetails.ShardsTotal {
+		return s.Finalize(ctx, j.Tenant, j.JobId)
+	}
+	return nil
+}
