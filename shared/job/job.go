@@ -101,6 +101,8 @@ type Job struct {
 	// UploadDeadline is when the presigned upload URL expires; a job still AWAITING_INPUT
 	// after it is TIMED_OUT by the sweeper.
 	UploadDeadline *time.Time `json:"-"`
+	// ExpectedFiles is how many documents a ONE_DOC_PER_FILE upload job waits for.
+	ExpectedFiles int `json:"-"`
 	// RequestHash fingerprints the create request so that a retried ClientRequestToken with a
 	// different body is refused.
 	RequestHash string `json:"-"`
