@@ -1,0 +1,152 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/client"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// benchDocs is how many one-line documents the end-to-end benchmark runs (REAM_BENCH_DOCS
+// overrides it).
+func benchDocs() int {
+	if n, err := strconv.Atoi(os.Getenv("REAM_BENCH_DOCS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+var benchSentences = []string{
+	"The delivery was quick and the product works exactly as described, very happy.",
+	"Terrible support: nobody answered my emails for two weeks and the refund never came.",
+	"The meeting is scheduled for Thursday afternoon in the main conference room.",
+	"Le service était excellent et le personnel très aimable avec tous les clients.",
+	"Das Hotel war sauber, aber das Frühstück war leider ziemlich enttäuschend.",
+	"El envío llegó tarde y la caja estaba dañada, pero el producto funciona bien.",
+	"Not bad at all for the price, although the battery could last a little longer.",
+	"Questo libro è davvero meraviglioso, lo consiglio a tutti gli appassionati.",
+}
+
+// benchInput writes n one-line documents of about 100 bytes.
+func benchInput(tb testing.TB, n int) (string, [][]byte) {
+	tb.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var buf bytes.Buffer
+	docs := make([][]byte, 0, n)
+	for i := 0; i < n; i++ {
+		s := benchSentences[rng.IntN(len(benchSentences))] + " #" + strconv.Itoa(i)
+		docs = append(docs, []byte(s))
+		buf.WriteString(s)
+		buf.WriteByte('\n')
+	}
+	path := filepath.Join(tb.TempDir(), "bench.txt")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path, docs
+}
+
+// BenchmarkEndToEnd runs one job of benchDocs() one-line documents with LANGUAGE+SENTIMENT
+// through the whole local stack (API, presigned upload, S3 event, queue, workers, finalize,
+// notification) and reports end-to-end documents per second.
+func BenchmarkEndToEnd(b *testing.B) {
+	n := benchDocs()
+	path, _ := benchInput(b, n)
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		stack, err := Start(ctx, Config{DataDir: b.TempDir(), Addr: "127.0.0.1:0", SweepInterval: Duration(time.Hour)}, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := &client.Client{Endpoint: stack.URL, APIKey: DefaultKey}
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		start := time.Now()
+		res, err := c.CreateJob(ctx, pipeline.CreateJobRequest{Analyses: []job.Analysis{job.Language, job.Sentiment},
+			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
+			b.Fatal(err)
+		}
+		note, err := c.Follow(ctx, res.JobId, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		elapsed := time.Since(start)
+		b.StopTimer()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		if note.InputDocumentsCount != int64(n) {
+			b.Fatalf("job counted %d documents, want %d", note.InputDocumentsCount, n)
+		}
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "docs/s")
+		b.ReportMetric(elapsed.Seconds(), "s/job")
+		b.ReportMetric(float64(after.Sys)/(1<<20), "MB-sys")
+		fmt.Fprintf(os.Stderr, "end-to-end: %d documents in %.2fs = %.0f documents/s (LANGUAGE+SENTIMENT, %d workers, Go runtime memory %.0f MB)\n",
+			n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), stack.cfg.Workers, float64(after.Sys)/(1<<20))
+		if err := stack.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
+
+// BenchmarkAnalysersRaw runs the same analysers directly over the same documents on every core,
+// with no pipeline around them: the ceiling the end-to-end figure is compared with.
+func BenchmarkAnalysersRaw(b *testing.B) {
+	n := benchDocs()
+	_, docs := benchInput(b, n)
+	reg, err := analysis.DefaultRegistry()
+	if err != nil {
+		b.Fatal(err)
+	}
+	analyzers, err := reg.Lookup([]job.Analysis{job.Language, job.Sentiment})
+	if err != nil {
+		b.Fatal(err)
+	}
+	workers := runtime.GOMAXPROCS(0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					k := next.Add(1) - 1
+					if k >= int64(len(docs)) {
+						return
+					}
+					var r analysis.Result
+					for _, a := range analyzers {
+						_ = a.Analyze(string(docs[k]), analysis.Options{}, &r)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "docs/s")
+		fmt.Fprintf(os.Stderr, "raw analysers: %d documents in %.2fs = %.0f documents/s (LANGUAGE+SENTIMENT, %d goroutines)\n",
+			n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), workers)
+	}
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `make bench`: end-to-end throughput of the local stack on 100,000 one-line documents with
+# LANGUAGE+SENTIMENT, the same analysers' raw throughput on the same machine in the same run,
+# and the per-package micro-benchmarks (readers, archive writer, analysers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== end to end vs raw analysers (REAM_BENCH_DOCS=${REAM_BENCH_DOCS:-100000})"
+go test -run '^$' -bench 'EndToEnd|AnalysersRaw' -benchtime 1x ./infra/local/ 2>&1 | tee /tmp/ream-bench.txt | grep -E 'end-to-end|raw analysers|Benchmark|ok|FAIL'
+e2e=$(grep -oE 'end-to-end: .* = [0-9]+' /tmp/ream-bench.txt | grep -oE '[0-9]+$' | tail -1)
+raw=$(grep -oE 'raw analysers: .* = [0-9]+' /tmp/ream-bench.txt | grep -oE '[0-9]+$' | tail -1)
+if [ -n "$e2e" ] && [ -n "$raw" ]; then
+  awk -v e="$e2e" -v r="$raw" 'BEGIN { printf "ratio end-to-end / raw: %.2f\n", e / r }'
+fi
+echo
+echo "== micro-benchmarks"
+go test -run '^$' -bench . -benchmem -benchtime 2x ./shared/input/ ./shared/output/ ./shared/analysis/ 2>&1 | grep -E 'Benchmark|ok|FAIL'
