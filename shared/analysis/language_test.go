@@ -1,0 +1,366 @@
+package analysis
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// sharedLanguage is built once for all tests in the package (building preloads models).
+var (
+	sharedLanguageOnce sync.Once
+	sharedLanguage     *LanguageAnalyzer
+	sharedLanguageErr  error
+	sharedLanguageTook time.Duration // first build in this process: models loaded then
+)
+
+func defaultLanguage(t testing.TB) *LanguageAnalyzer {
+	t.Helper()
+	sharedLanguageOnce.Do(func() {
+		start := time.Now()
+		sharedLanguage, sharedLanguageErr = NewLanguage(LanguageConfig{})
+		sharedLanguageTook = time.Since(start)
+	})
+	if sharedLanguageErr != nil {
+		t.Fatalf("NewLanguage: %v", sharedLanguageErr)
+	}
+	return sharedLanguage
+}
+
+type labelled struct{ label, text string }
+
+// readTSV reads label<TAB>text lines, skipping blank lines and # comments.
+func readTSV(t testing.TB, path string) []labelled {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	var out []labelled
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		label, text, ok := strings.Cut(line, "\t")
+		if !ok {
+			t.Fatalf("%s: no tab in %q", path, line)
+		}
+		out = append(out, labelled{label, text})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return out
+}
+
+// dataDir is the shared data directory: $REAM_DATA_DIR, else /work/shared/data as seen from
+// this package (../../../shared/data).
+func dataDir() string {
+	if d := os.Getenv("REAM_DATA_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "..", "shared", "data")
+}
+
+func langidPath(t testing.TB) string {
+	p := filepath.Join(dataDir(), "langid-dep11.tsv")
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("evaluation set absent (%v); set REAM_DATA_DIR", err)
+	}
+	return p
+}
+
+type langEval struct {
+	total, correct int
+	perLang        map[string][2]int // label → {correct, total}
+	confusions     map[string]int    // "want→got"
+}
+
+func evalLanguage(t testing.TB, a *LanguageAnalyzer, rows []labelled) langEval {
+	t.Helper()
+	ev := langEval{perLang: map[string][2]int{}, confusions: map[string]int{}}
+	for _, r := range rows {
+		var res Result
+		got := "(none)"
+		if err := a.Analyze(r.text, Options{}, &res); err == nil {
+			got = res.Languages[0].LanguageCode
+		}
+		c := ev.perLang[r.label]
+		c[1]++
+		ev.total++
+		if got == r.label {
+			c[0]++
+			ev.correct++
+		} else {
+			ev.confusions[r.label+"→"+got]++
+		}
+		ev.perLang[r.label] = c
+	}
+	return ev
+}
+
+func (ev langEval) accuracy() float64 { return float64(ev.correct) / float64(ev.total) }
+
+func (ev langEval) worst(n int) string {
+	type la struct {
+		lang string
+		acc  float64
+	}
+	var ls []la
+	for l, c := range ev.perLang {
+		ls = append(ls, la{l, float64(c[0]) / float64(c[1])})
+	}
+	sort.Slice(ls, func(i, j int) bool {
+		if ls[i].acc != ls[j].acc {
+			return ls[i].acc < ls[j].acc
+		}
+		return ls[i].lang < ls[j].lang
+	})
+	var b strings.Builder
+	for i := 0; i < n && i < len(ls); i++ {
+		fmt.Fprintf(&b, " %s=%.3f", ls[i].lang, ls[i].acc)
+	}
+	return b.String()
+}
+
+func (ev langEval) topConfusions(n int) string {
+	type kv struct {
+		k string
+		v int
+	}
+	var ks []kv
+	for k, v := range ev.confusions {
+		ks = append(ks, kv{k, v})
+	}
+	sort.Slice(ks, func(i, j int) bool {
+		if ks[i].v != ks[j].v {
+			return ks[i].v > ks[j].v
+		}
+		return ks[i].k < ks[j].k
+	})
+	var b strings.Builder
+	for i := 0; i < n && i < len(ks); i++ {
+		fmt.Fprintf(&b, " %s×%d", ks[i].k, ks[i].v)
+	}
+	return b.String()
+}
+
+// TestLanguageAccuracyDEP11 measures top-1 accuracy on the 3,279-row DEP-11 set (33
+// languages) with the default configuration. The floor guards against regressions.
+func TestLanguageAccuracyDEP11(t *testing.T) {
+	rows := readTSV(t, langidPath(t))
+	ev := evalLanguage(t, defaultLanguage(t), rows)
+	t.Logf("DEP-11 language accuracy (prefix %d bytes): %.4f (%d/%d), %d languages; worst 5:%s; top confusions:%s",
+		DefaultLanguagePrefixBytes, ev.accuracy(), ev.correct, ev.total, len(ev.perLang), ev.worst(5), ev.topConfusions(5))
+	if ev.accuracy() < 0.95 {
+		t.Errorf("accuracy %.4f below the 0.95 floor", ev.accuracy())
+	}
+}
+
+// TestLanguagePrefixSweep records how accuracy depends on how much of a document is read
+// (the choice behind DefaultLanguagePrefixBytes). Skipped with -short.
+func TestLanguagePrefixSweep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow evaluation sweep")
+	}
+	rows := readTSV(t, langidPath(t))
+	for _, p := range []int{150, 300, 500, 1000} {
+		a, err := NewLanguage(LanguageConfig{PrefixBytes: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := evalLanguage(t, a, rows)
+		t.Logf("prefix %4d bytes: accuracy %.4f (%d/%d); worst 5:%s", p, ev.accuracy(), ev.correct, ev.total, ev.worst(5))
+		if p >= 300 && ev.accuracy() < 0.95 {
+			t.Errorf("prefix %d: accuracy %.4f below 0.95", p, ev.accuracy())
+		}
+	}
+}
+
+// TestLanguageSample always runs: 5 rows per language copied into testdata.
+func TestLanguageSample(t *testing.T) {
+	rows := readTSV(t, filepath.Join("testdata", "langid-sample.tsv"))
+	ev := evalLanguage(t, defaultLanguage(t), rows)
+	t.Logf("sample accuracy %.4f (%d/%d); worst 5:%s; confusions:%s", ev.accuracy(), ev.correct, ev.total, ev.worst(5), ev.topConfusions(10))
+	if len(ev.perLang) != 33 {
+		t.Errorf("sample has %d languages, want 33", len(ev.perLang))
+	}
+	if ev.accuracy() < 0.95 {
+		t.Errorf("sample accuracy %.4f below 0.95", ev.accuracy())
+	}
+}
+
+func TestLanguageResultShape(t *testing.T) {
+	a := defaultLanguage(t)
+	for _, tc := range []struct{ text, want string }{
+		{"The quick brown fox jumps over the lazy dog while the farmer watches from the porch.", "en"},
+		{"Le renard brun rapide saute par-dessus le chien paresseux pendant que le fermier regarde.", "fr"},
+		{"Der schnelle braune Fuchs springt über den faulen Hund, während der Bauer zusieht.", "de"},
+		{"这是一个用于分析文档集合的异步批处理服务。", "zh"},
+		{"これは文書の集まりを分析するための非同期バッチサービスです。", "ja"},
+		{"Это асинхронный сервис пакетного анализа коллекций документов.", "ru"},
+	} {
+		var res Result
+		if err := a.Analyze(tc.text, Options{}, &res); err != nil {
+			t.Fatalf("%q: %v", tc.text, err)
+		}
+		if len(res.Languages) == 0 || len(res.Languages) > 3 {
+			t.Fatalf("%q: %d candidates", tc.text, len(res.Languages))
+		}
+		if res.Languages[0].LanguageCode != tc.want {
+			t.Errorf("%q: got %+v, want %s first", tc.text, res.Languages, tc.want)
+		}
+		for i, l := range res.Languages {
+			if l.Score <= 0 || l.Score > 1 {
+				t.Errorf("%q: score %v outside (0,1]", tc.text, l.Score)
+			}
+			if i > 0 && l.Score > res.Languages[i-1].Score {
+				t.Errorf("%q: candidates not sorted: %+v", tc.text, res.Languages)
+			}
+			if len(l.LanguageCode) != 2 {
+				t.Errorf("%q: code %q is not ISO 639-1", tc.text, l.LanguageCode)
+			}
+		}
+	}
+}
+
+func TestLanguageUnsupported(t *testing.T) {
+	a := defaultLanguage(t)
+	for _, text := range []string{"12345 67890", "!!! ??? ... ---", "3.14159 + 2.71828 = 5.85987", "ab", "😀😀😀"} {
+		var res Result
+		err := a.Analyze(text, Options{}, &res)
+		var de *DocError
+		if !errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage {
+			t.Errorf("%q: got %v (%+v), want UNSUPPORTED_LANGUAGE DocError", text, err, res.Languages)
+		}
+		if res.Languages != nil {
+			t.Errorf("%q: Languages filled on error: %+v", text, res.Languages)
+		}
+	}
+}
+
+func TestNewLanguageConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cfg   LanguageConfig
+		ok    bool
+		langs string
+	}{
+		{"default", LanguageConfig{}, true, strings.Join(DefaultLanguages, ",")},
+		{"aliases and case", LanguageConfig{Languages: []string{"EN", "no", "zh-TW", "zh"}}, true, "en,nb,zh"},
+		{"unknown code", LanguageConfig{Languages: []string{"en", "xx"}}, false, ""},
+		{"one language", LanguageConfig{Languages: []string{"en", "EN"}}, false, ""},
+		{"negative size", LanguageConfig{Languages: []string{"en", "fr"}, MaxBytes: -1}, false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := NewLanguage(tc.cfg)
+			if !tc.ok {
+				if !errors.Is(err, job.ErrInvalid) {
+					t.Fatalf("got %v, want ErrInvalid", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(a.Languages(), ","); got != tc.langs {
+				t.Errorf("languages %s, want %s", got, tc.langs)
+			}
+			if a.DefaultMaxBytes() != DefaultLanguageMaxBytes || a.Name() != job.Language || a.ModelVersion() == "" {
+				t.Errorf("metadata: %d %s %q", a.DefaultMaxBytes(), a.Name(), a.ModelVersion())
+			}
+		})
+	}
+}
+
+func TestLanguageSampleText(t *testing.T) {
+	// NFC: a decomposed "é" (e + U+0301) is composed before detection.
+	if got := languageSample("cafe\u0301", 100); got != "café" {
+		t.Errorf("NFC: got %q", got)
+	}
+	long := strings.Repeat("ééé word ", 200)
+	for _, p := range []int{1, 7, 300, 500} {
+		s := languageSample(long, p)
+		if len(s) > p || !utf8.ValidString(s) {
+			t.Errorf("prefix %d: got %d bytes, valid %v", p, len(s), utf8.ValidString(s))
+		}
+	}
+	// The cut backs up to a word boundary: every word kept is whole.
+	for _, w := range strings.Fields(languageSample(long, 300)) {
+		if w != "ééé" && w != "word" {
+			t.Errorf("cut inside a word: %q", w)
+		}
+	}
+}
+
+// TestLanguageConcurrent runs the shared detector from many goroutines (meaningful under
+// -race) and checks they all agree with a sequential run.
+func TestLanguageConcurrent(t *testing.T) {
+	a := defaultLanguage(t)
+	rows := readTSV(t, filepath.Join("testdata", "langid-sample.tsv"))
+	want := make([]string, len(rows))
+	for i, r := range rows {
+		var res Result
+		if err := a.Analyze(r.text, Options{}, &res); err == nil {
+			want[i] = res.Languages[0].LanguageCode
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*len(rows))
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := range rows {
+				r := rows[(i+g*17)%len(rows)]
+				var res Result
+				got := ""
+				if err := a.Analyze(r.text, Options{}, &res); err == nil {
+					got = res.Languages[0].LanguageCode
+				}
+				if w := want[(i+g*17)%len(rows)]; got != w {
+					errs <- fmt.Sprintf("goroutine %d row %d: %s, sequential %s", g, i, got, w)
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// TestLanguageMemory logs the heap and RSS after building the default detector.
+func TestLanguageMemory(t *testing.T) {
+	defaultLanguage(t)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rss := "n/a"
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
+				rss += " " + strings.Join(strings.Fields(l), " ")
+			}
+		}
+		rss = strings.TrimPrefix(rss, "n/a ")
+	}
+	t.Logf("after building the default detector (%d languages, trigram models preloaded, first build took %v): HeapAlloc %.1f MiB, HeapSys %.1f MiB, Sys %.1f MiB; %s",
+		len(DefaultLanguages), sharedLanguageTook.Round(time.Millisecond), float64(ms.HeapAlloc)/(1<<20), float64(ms.HeapSys)/(1<<20), float64(ms.Sys)/(1<<20), rss)
+}

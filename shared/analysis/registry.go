@@ -1,0 +1,18 @@
+package analysis
+
+import "fmt"
+
+// DefaultRegistry builds the analysers Ream ships with their default limits: LANGUAGE
+// (DefaultLanguages, 100,000 bytes) and SENTIMENT (English, 5,000 bytes). Build it once at
+// cold start: the language detector preloads its models.
+func DefaultRegistry() (Registry, error) {
+	lang, err := NewLanguage(LanguageConfig{MaxBytes: DefaultLanguageMaxBytes})
+	if err != nil {
+		return nil, fmt.Errorf("language analyser: %w", err)
+	}
+	sent, err := NewSentiment(SentimentConfig{MaxBytes: DefaultSentimentMaxBytes})
+	if err != nil {
+		return nil, fmt.Errorf("sentiment analyser: %w", err)
+	}
+	return Registry{lang.Name(): lang, sent.Name(): sent}, nil
+}

@@ -1,0 +1,259 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+func newSentiment(t testing.TB) *SentimentAnalyzer {
+	t.Helper()
+	a, err := NewSentiment(SentimentConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func checkScore(t testing.TB, text string, res Result) {
+	t.Helper()
+	s := res.SentimentScore
+	if s == nil {
+		t.Fatalf("%q: no SentimentScore", text)
+	}
+	sum := s.Positive + s.Negative + s.Neutral + s.Mixed
+	if math.Abs(sum-1) > 1e-9 {
+		t.Errorf("%q: scores sum to %v", text, sum)
+	}
+	best, label := -1.0, ""
+	for _, c := range []struct {
+		l string
+		v float64
+	}{{SentimentPositive, s.Positive}, {SentimentNegative, s.Negative}, {SentimentNeutral, s.Neutral}, {SentimentMixed, s.Mixed}} {
+		if c.v <= 0 || c.v >= 1 {
+			t.Errorf("%q: %s score %v outside (0,1)", text, c.l, c.v)
+		}
+		if c.v > best {
+			best, label = c.v, c.l
+		}
+	}
+	if label != res.Sentiment {
+		t.Errorf("%q: label %s but highest score is %s (%+v)", text, res.Sentiment, label, *s)
+	}
+}
+
+// TestSentimentLabelled measures accuracy on the hand-written set in testdata.
+func TestSentimentLabelled(t *testing.T) {
+	a := newSentiment(t)
+	rows := readTSV(t, filepath.Join("testdata", "sentiment-labelled.tsv"))
+	if len(rows) < 60 {
+		t.Fatalf("only %d labelled sentences", len(rows))
+	}
+	correct := 0
+	perClass := map[string][2]int{}
+	for _, r := range rows {
+		var res Result
+		if err := a.Analyze(r.text, Options{}, &res); err != nil {
+			t.Fatalf("%q: %v", r.text, err)
+		}
+		checkScore(t, r.text, res)
+		c := perClass[r.label]
+		c[1]++
+		if res.Sentiment == r.label {
+			c[0]++
+			correct++
+		} else {
+			v := a.polarity(strings.Join(strings.Fields(r.text), " "))
+			t.Logf("miss: want %-8s got %-8s %+v vader(pos %.2f neg %.2f c %.2f) %q", r.label, res.Sentiment, *res.SentimentScore, v.pos, v.neg, v.compound, r.text)
+		}
+		perClass[r.label] = c
+	}
+	acc := float64(correct) / float64(len(rows))
+	var classes []string
+	for l, c := range perClass {
+		classes = append(classes, fmt.Sprintf("%s %d/%d", l, c[0], c[1]))
+	}
+	sort.Strings(classes)
+	t.Logf("hand-labelled sentiment accuracy %.4f (%d/%d): %s", acc, correct, len(rows), strings.Join(classes, ", "))
+	if acc < 0.80 {
+		t.Errorf("accuracy %.4f below the 0.80 floor", acc)
+	}
+}
+
+func TestSentimentCases(t *testing.T) {
+	a := newSentiment(t)
+	for _, tc := range []struct {
+		text string
+		want string // "" = anything but notWant
+		not  string
+	}{
+		{"Not bad at all.", "", SentimentNegative},
+		{"not bad at all", "", SentimentNegative},
+		{"The package arrived on Tuesday.", SentimentNeutral, ""},
+		{"The food was great but the service was terrible.", SentimentMixed, ""},
+		{"I love it!", SentimentPositive, ""},
+		{"I hate it.", SentimentNegative, ""},
+		{"It is not good.", "", SentimentPositive},
+		{"Great\tproduct,\nreally  great.", SentimentPositive, ""}, // tabs, newlines, double spaces
+		{"12345", SentimentNeutral, ""},
+	} {
+		var res Result
+		if err := a.Analyze(tc.text, Options{}, &res); err != nil {
+			t.Fatalf("%q: %v", tc.text, err)
+		}
+		checkScore(t, tc.text, res)
+		if tc.want != "" && res.Sentiment != tc.want {
+			t.Errorf("%q: got %s %+v, want %s", tc.text, res.Sentiment, *res.SentimentScore, tc.want)
+		}
+		if tc.not != "" && res.Sentiment == tc.not {
+			t.Errorf("%q: got %s %+v", tc.text, res.Sentiment, *res.SentimentScore)
+		}
+	}
+}
+
+func TestSentimentLanguage(t *testing.T) {
+	a := newSentiment(t)
+	for _, tc := range []struct {
+		cfg, opt string
+		ok       bool
+	}{
+		{"", "", true}, {"", "en", true}, {"en", "EN-gb", true},
+		{"", "de", false}, {"fr", "", false}, {"en", "es", false},
+	} {
+		b := a
+		if tc.cfg != "" {
+			var err error
+			if b, err = NewSentiment(SentimentConfig{LanguageCode: tc.cfg}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var res Result
+		err := b.Analyze("This is lovely.", Options{LanguageCode: tc.opt}, &res)
+		var de *DocError
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("cfg %q opt %q: %v", tc.cfg, tc.opt, err)
+		case !tc.ok && (!errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage):
+			t.Errorf("cfg %q opt %q: got %v, want UNSUPPORTED_LANGUAGE", tc.cfg, tc.opt, err)
+		case !tc.ok && res.SentimentScore != nil:
+			t.Errorf("cfg %q opt %q: result filled on error", tc.cfg, tc.opt)
+		}
+	}
+	if _, err := NewSentiment(SentimentConfig{MaxBytes: -1}); !errors.Is(err, job.ErrInvalid) {
+		t.Errorf("negative MaxBytes: %v", err)
+	}
+	if a.DefaultMaxBytes() != 5000 || a.Name() != job.Sentiment || a.ModelVersion() == "" {
+		t.Errorf("metadata: %d %s %q", a.DefaultMaxBytes(), a.Name(), a.ModelVersion())
+	}
+}
+
+func TestSplitClauses(t *testing.T) {
+	got := splitClauses("Great screen. Terrible speakers!! Really?? v1.2 is out... ok, but sadly; fine")
+	want := []string{"Great screen.", "Terrible speakers!!", "Really??", "v1.2 is out...", "ok,", "but", "sadly;", "fine"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q", got)
+	}
+}
+
+// TestSentimentConcurrent shares one analyser between goroutines (meaningful under -race).
+func TestSentimentConcurrent(t *testing.T) {
+	a := newSentiment(t)
+	rows := readTSV(t, filepath.Join("testdata", "sentiment-labelled.tsv"))
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, r := range rows {
+				var res Result
+				if err := a.Analyze(r.text, Options{}, &res); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// imdbDir locates the IMDB review set shipped in the module
+// github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 (datasets/test), in the
+// module cache or at $REAM_IMDB_DIR.
+func imdbDir(t testing.TB) string {
+	if d := os.Getenv("REAM_IMDB_DIR"); d != "" {
+		return d
+	}
+	cache := os.Getenv("GOMODCACHE")
+	if cache == "" {
+		if gobin, err := exec.LookPath("go"); err == nil {
+			if out, err := exec.Command(gobin, "env", "GOMODCACHE").Output(); err == nil {
+				cache = strings.TrimSpace(string(out))
+			}
+		}
+	}
+	if cache == "" {
+		t.Skip("module cache not found; set REAM_IMDB_DIR")
+	}
+	return filepath.Join(cache, "github.com", "cdipaolo", "sentiment@v0.0.0-20200617002423-c697f64e7f10", "datasets", "test")
+}
+
+// TestSentimentIMDB evaluates on the IMDB test reviews (binary labels, 1-4 and 7-10 stars)
+// that fit the 5,000-byte limit. It reports polarity accuracy (is Positive > Negative?) and
+// the label distribution: a review labelled MIXED or NEUTRAL is not wrong on its own, so the
+// floor is on polarity. Skipped when the data set is absent, and with -short.
+func TestSentimentIMDB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow evaluation")
+	}
+	dir := imdbDir(t)
+	if _, err := os.Stat(filepath.Join(dir, "pos")); err != nil {
+		t.Skipf("IMDB data set absent: %v", err)
+	}
+	a := newSentiment(t)
+	total, polarOK, strictOK, skipped := 0, 0, 0, 0
+	labels := map[string]int{}
+	for _, class := range []string{"pos", "neg"} {
+		entries, err := os.ReadDir(filepath.Join(dir, class))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, class, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.ReplaceAll(string(b), "<br />", " ")
+			if len(text) > DefaultSentimentMaxBytes {
+				skipped++
+				continue
+			}
+			var res Result
+			if err := a.Analyze(text, Options{}, &res); err != nil {
+				t.Fatal(err)
+			}
+			total++
+			labels[res.Sentiment]++
+			s := res.SentimentScore
+			if (class == "pos") == (s.Positive > s.Negative) {
+				polarOK++
+			}
+			if (class == "pos" && res.Sentiment == SentimentPositive) || (class == "neg" && res.Sentiment == SentimentNegative) {
+				strictOK++
+			}
+		}
+	}
+	polar := float64(polarOK) / float64(total)
+	t.Logf("IMDB test: %d reviews (%d over 5,000 bytes skipped); polarity accuracy %.4f; strict label accuracy %.4f; labels %v",
+		total, skipped, polar, float64(strictOK)/float64(total), labels)
+	if polar < 0.65 {
+		t.Errorf("polarity accuracy %.4f below the 0.65 floor", polar)
+	}
+}
