@@ -1,0 +1,126 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ream-dev/ream/shared/job"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
+)
+
+// migrations are applied in order by OpenDB; each is idempotent. Times are Unix nanoseconds.
+var migrations = []string{
+	`CREATE TABLE IF NOT EXISTS jobs (
+		tenant       TEXT    NOT NULL,
+		id           TEXT    NOT NULL,
+		name         TEXT    NOT NULL DEFAULT '',
+		status       TEXT    NOT NULL,
+		submit_time  INTEGER NOT NULL,
+		version      INTEGER NOT NULL,
+		client_token TEXT,
+		body         BLOB    NOT NULL,
+		PRIMARY KEY (tenant, id)
+	)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS jobs_client_token ON jobs (tenant, client_token) WHERE client_token IS NOT NULL`,
+	`CREATE INDEX IF NOT EXISTS jobs_by_time ON jobs (tenant, submit_time DESC, id DESC)`,
+	`CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, tenant, id)`,
+	`CREATE TABLE IF NOT EXISTS shards (
+		tenant TEXT    NOT NULL,
+		job    TEXT    NOT NULL,
+		shard  INTEGER NOT NULL,
+		body   BLOB    NOT NULL,
+		PRIMARY KEY (tenant, job, shard)
+	)`,
+	`CREATE TABLE IF NOT EXISTS messages (
+		seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+		id            TEXT    NOT NULL UNIQUE,
+		queue         TEXT    NOT NULL,
+		body          BLOB    NOT NULL,
+		visible_at    INTEGER NOT NULL,
+		receive_count INTEGER NOT NULL DEFAULT 0,
+		receipt       TEXT,
+		sent_at       INTEGER NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, visible_at, seq)`,
+	`CREATE INDEX IF NOT EXISTS messages_receipt ON messages (receipt) WHERE receipt IS NOT NULL`,
+	`CREATE TABLE IF NOT EXISTS notifications (
+		seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+		tenant TEXT    NOT NULL,
+		job    TEXT    NOT NULL,
+		body   BLOB    NOT NULL,
+		time   INTEGER NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS notifications_by_tenant ON notifications (tenant, seq)`,
+	`CREATE TABLE IF NOT EXISTS webhook_deliveries (
+		id          INTEGER PRIMARY KEY AUTOINCREMENT,
+		seq         INTEGER NOT NULL,
+		url         TEXT    NOT NULL,
+		attempt     INTEGER NOT NULL,
+		status_code INTEGER NOT NULL,
+		error       TEXT    NOT NULL DEFAULT '',
+		time        INTEGER NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS webhook_deliveries_by_seq ON webhook_deliveries (seq, id)`,
+}
+
+// OpenDB opens (creating if needed) the SQLite database at path and applies the migrations. The
+// database runs in WAL mode with a busy timeout, and every transaction begins IMMEDIATE (takes
+// the write lock up front), so concurrent writers queue up instead of failing. Share the one
+// *sql.DB among all adapters of a data directory, and close it when done.
+//
+// path must be a file: an in-memory database would be one per connection.
+func OpenDB(path string) (*sql.DB, error) {
+	if path == "" || strings.Contains(path, "?") || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("open database %q: a plain file path is required: %w", path, job.ErrInvalid)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	dsn := path + "?_busy_timeout=30000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_foreign_keys=on"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := Migrate(context.Background(), db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Migrate creates the tables the adapters need if they do not exist. OpenDB calls it.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	for _, m := range migrations {
+		if _, err := tx.ExecContext(ctx, m); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// isUnique reports whether err is a uniqueness violation.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

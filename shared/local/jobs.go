@@ -1,0 +1,433 @@
+package local
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// Jobs is the job store on SQLite. A job is stored as JSON (including its `json:"-"`
+// bookkeeping fields) next to the columns it is queried by; its version column is the
+// optimistic-concurrency token.
+type Jobs struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+var _ pipeline.Jobs = (*Jobs)(nil)
+
+// NewJobs returns the job store on db (from OpenDB). Options: WithClock (the default
+// ShardRecord.Recorded time).
+func NewJobs(db *sql.DB, opts ...Option) *Jobs {
+	c := newConfig(opts)
+	return &Jobs{db: db, now: c.now}
+}
+
+// List page sizes.
+const (
+	DefaultMaxResults = 100
+	MaxMaxResults     = 1000
+)
+
+// jobRecord is the stored form of a job: the job's public JSON plus, by Go field name, every
+// field tagged `json:"-"` (found by reflection, so fields added to job.Job later are persisted
+// without touching this adapter). Version lives in its column.
+type jobRecord struct {
+	Job    *job.Job                   `json:"job"`
+	Hidden map[string]json.RawMessage `json:"hidden,omitempty"`
+}
+
+var hiddenFields = func() []int {
+	var idx []int
+	t := reflect.TypeOf(job.Job{})
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.IsExported() && f.Tag.Get("json") == "-" && f.Name != "Version" {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}()
+
+func encodeJob(j *job.Job) ([]byte, error) {
+	rec := jobRecord{Job: j, Hidden: map[string]json.RawMessage{}}
+	v := reflect.ValueOf(j).Elem()
+	for _, i := range hiddenFields {
+		b, err := json.Marshal(v.Field(i).Interface())
+		if err != nil {
+			return nil, fmt.Errorf("encode job %s field %s: %w", j.JobId, v.Type().Field(i).Name, err)
+		}
+		rec.Hidden[v.Type().Field(i).Name] = b
+	}
+	return json.Marshal(rec)
+}
+
+func decodeJob(body []byte, version int64) (*job.Job, error) {
+	rec := jobRecord{Job: new(job.Job)}
+	if err := json.Unmarshal(body, &rec); err != nil {
+		return nil, fmt.Errorf("decode job: %w", err)
+	}
+	v := reflect.ValueOf(rec.Job).Elem()
+	for _, i := range hiddenFields {
+		name := v.Type().Field(i).Name
+		if raw, ok := rec.Hidden[name]; ok {
+			if err := json.Unmarshal(raw, v.Field(i).Addr().Interface()); err != nil {
+				return nil, fmt.Errorf("decode job field %s: %w", name, err)
+			}
+		}
+	}
+	rec.Job.Version = version
+	return rec.Job, nil
+}
+
+// Create implements pipeline.Jobs. The job is stored with Version 1 and j.Version is set to 1.
+// A second job with an id the tenant already has is ErrConflict.
+func (s *Jobs) Create(ctx context.Context, j *job.Job) (*job.Job, bool, error) {
+	if j == nil || j.Tenant == "" || j.JobId == "" {
+		return nil, false, fmt.Errorf("create job: tenant and id are required: %w", job.ErrInvalid)
+	}
+	st := j.Clone()
+	st.Version = 1
+	body, err := encodeJob(st)
+	if err != nil {
+		return nil, false, err
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO jobs (tenant, id, name, status, submit_time, version, client_token, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		st.Tenant, st.JobId, st.JobName, string(st.JobStatus), st.SubmitTime.UnixNano(), st.Version, nullIfEmpty(st.ClientRequestToken), body)
+	if err != nil {
+		return nil, false, fmt.Errorf("create job %s: %w", j.JobId, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, false, fmt.Errorf("create job %s: %w", j.JobId, err)
+	} else if n == 1 {
+		j.Version = 1
+		return st, true, nil
+	}
+	if j.ClientRequestToken != "" {
+		existing, err := s.one(ctx, `SELECT version, body FROM jobs WHERE tenant = ? AND client_token = ?`, j.Tenant, j.ClientRequestToken)
+		if err == nil {
+			return existing, false, nil
+		}
+		if !isNotFound(err) {
+			return nil, false, err
+		}
+	}
+	return nil, false, fmt.Errorf("create job %s: the id is taken: %w", j.JobId, job.ErrConflict)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, job.ErrNotFound) }
+
+func (s *Jobs) one(ctx context.Context, query string, args ...any) (*job.Job, error) {
+	var version int64
+	var body []byte
+	err := s.db.QueryRowContext(ctx, query, args...).Scan(&version, &body)
+	if isNoRows(err) {
+		return nil, fmt.Errorf("job: %w", job.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read job: %w", err)
+	}
+	return decodeJob(body, version)
+}
+
+// Get implements pipeline.Jobs.
+func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
+	j, err := s.one(ctx, `SELECT version, body FROM jobs WHERE tenant = ? AND id = ?`, tenant, id)
+	if err != nil {
+		return nil, fmt.Errorf("get job %s: %w", id, err)
+	}
+	return j, nil
+}
+
+// Update implements pipeline.Jobs.
+func (s *Jobs) Update(ctx context.Context, j *job.Job, expect job.Status) error {
+	if j == nil || j.Tenant == "" || j.JobId == "" {
+		return fmt.Errorf("update job: tenant and id are required: %w", job.ErrInvalid)
+	}
+	next := j.Clone()
+	next.Version = j.Version + 1
+	body, err := encodeJob(next)
+	if err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET name = ?, status = ?, submit_time = ?, client_token = ?, version = ?, body = ?
+		WHERE tenant = ? AND id = ? AND version = ? AND status = ?`,
+		next.JobName, string(next.JobStatus), next.SubmitTime.UnixNano(), nullIfEmpty(next.ClientRequestToken), next.Version, body,
+		j.Tenant, j.JobId, j.Version, string(expect))
+	if isUnique(err) {
+		return fmt.Errorf("update job %s: client request token taken: %w", j.JobId, job.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("update job %s: %w", j.JobId, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("update job %s: %w", j.JobId, err)
+	}
+	if n == 0 {
+		var version int64
+		var status string
+		err := s.db.QueryRowContext(ctx, `SELECT version, status FROM jobs WHERE tenant = ? AND id = ?`, j.Tenant, j.JobId).Scan(&version, &status)
+		if isNoRows(err) {
+			return fmt.Errorf("update job %s: %w", j.JobId, job.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("update job %s: %w", j.JobId, err)
+		}
+		return fmt.Errorf("update job %s: stored version %d status %s, expected version %d status %s: %w",
+			j.JobId, version, status, j.Version, expect, job.ErrConflict)
+	}
+	j.Version = next.Version
+	return nil
+}
+
+// pageToken is the position after the last job of a page (newest-first order).
+type pageToken struct {
+	T  int64  `json:"t"`
+	ID string `json:"i"`
+}
+
+// List implements pipeline.Jobs. JobName is an exact match; SubmittedBefore and SubmittedAfter
+// are strict. MaxResults 0 means DefaultMaxResults; it is capped at MaxMaxResults. NextToken is
+// opaque (base64 of the last job's submit time and id); a malformed one is ErrInvalid.
+func (s *Jobs) List(ctx context.Context, tenant string, f pipeline.ListFilter) ([]*job.Job, string, error) {
+	q := strings.Builder{}
+	q.WriteString(`SELECT version, body, submit_time, id FROM jobs WHERE tenant = ?`)
+	args := []any{tenant}
+	if f.JobName != "" {
+		q.WriteString(` AND name = ?`)
+		args = append(args, f.JobName)
+	}
+	if f.Status != "" {
+		q.WriteString(` AND status = ?`)
+		args = append(args, string(f.Status))
+	}
+	if !f.SubmittedBefore.IsZero() {
+		q.WriteString(` AND submit_time < ?`)
+		args = append(args, f.SubmittedBefore.UnixNano())
+	}
+	if !f.SubmittedAfter.IsZero() {
+		q.WriteString(` AND submit_time > ?`)
+		args = append(args, f.SubmittedAfter.UnixNano())
+	}
+	if f.NextToken != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(f.NextToken)
+		var tok pageToken
+		if err == nil {
+			err = json.Unmarshal(raw, &tok)
+		}
+		if err != nil || tok.ID == "" {
+			return nil, "", fmt.Errorf("list jobs: malformed NextToken: %w", job.ErrInvalid)
+		}
+		q.WriteString(` AND (submit_time < ? OR (submit_time = ? AND id < ?))`)
+		args = append(args, tok.T, tok.T, tok.ID)
+	}
+	limit := f.MaxResults
+	if limit <= 0 {
+		limit = DefaultMaxResults
+	}
+	if limit > MaxMaxResults {
+		limit = MaxMaxResults
+	}
+	q.WriteString(` ORDER BY submit_time DESC, id DESC LIMIT ?`)
+	args = append(args, limit+1)
+	rows, err := s.db.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []*job.Job
+	var last pageToken
+	more := false
+	for rows.Next() {
+		if len(out) == limit {
+			more = true
+			break
+		}
+		var version, submit int64
+		var body []byte
+		var id string
+		if err := rows.Scan(&version, &body, &submit, &id); err != nil {
+			return nil, "", fmt.Errorf("list jobs: %w", err)
+		}
+		j, err := decodeJob(body, version)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, j)
+		last = pageToken{T: submit, ID: id}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list jobs: %w", err)
+	}
+	next := ""
+	if more {
+		b, _ := json.Marshal(last)
+		next = base64.RawURLEncoding.EncodeToString(b)
+	}
+	return out, next, nil
+}
+
+// RecordShard implements pipeline.Jobs in one IMMEDIATE transaction. An applied record adds
+// rec.Documents to InputDocumentsCount, rec.Documents-rec.Errors to ProcessedDocumentsCount,
+// rec.Errors to DocumentsWithErrorsCount and 1 to ShardsDone, and increments the version.
+// A zero rec.Recorded is set to now.
+func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.ShardRecord) (*job.Job, bool, error) {
+	if rec.Recorded.IsZero() {
+		rec.Recorded = s.now().UTC()
+	}
+	recBody, err := json.Marshal(rec)
+	if err != nil {
+		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
+	}
+	defer tx.Rollback()
+	var version int64
+	var body []byte
+	err = tx.QueryRowContext(ctx, `SELECT version, body FROM jobs WHERE tenant = ? AND id = ?`, tenant, id).Scan(&version, &body)
+	if isNoRows(err) {
+		return nil, false, fmt.Errorf("record shard %d of job %s: %w", rec.Index, id, job.ErrNotFound)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
+	}
+	j, err := decodeJob(body, version)
+	if err != nil {
+		return nil, false, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO shards (tenant, job, shard, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		tenant, id, rec.Index, recBody)
+	if err != nil {
+		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
+	} else if n == 0 {
+		return j, false, nil // already recorded; the rollback releases the lock
+	}
+	d := &j.JobDetails
+	d.InputDocumentsCount += rec.Documents
+	d.ProcessedDocumentsCount += rec.Documents - rec.Errors
+	d.DocumentsWithErrorsCount += rec.Errors
+	d.ShardsDone++
+	j.Version = version + 1
+	newBody, err := encodeJob(j)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET version = ?, body = ? WHERE tenant = ? AND id = ?`, j.Version, newBody, tenant, id); err != nil {
+		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
+	}
+	return j, true, nil
+}
+
+// Shards implements pipeline.Jobs.
+func (s *Jobs) Shards(ctx context.Context, tenant, id string) ([]pipeline.ShardRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT body FROM shards WHERE tenant = ? AND job = ? ORDER BY shard`, tenant, id)
+	if err != nil {
+		return nil, fmt.Errorf("shards of job %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []pipeline.ShardRecord
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, fmt.Errorf("shards of job %s: %w", id, err)
+		}
+		var r pipeline.ShardRecord
+		if err := json.Unmarshal(body, &r); err != nil {
+			return nil, fmt.Errorf("shards of job %s: %w", id, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("shards of job %s: %w", id, err)
+	}
+	if len(out) == 0 {
+		var one int
+		err := s.db.QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE tenant = ? AND id = ?`, tenant, id).Scan(&one)
+		if isNoRows(err) {
+			return nil, fmt.Errorf("shards of job %s: %w", id, job.ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("shards of job %s: %w", id, err)
+		}
+	}
+	return out, nil
+}
+
+// scanPage is how many jobs Scan reads before calling fn for them; no read is open while fn
+// runs, so fn may write to the store.
+const scanPage = 200
+
+// Scan implements pipeline.Jobs, in (tenant, id) order.
+func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job) error) error {
+	if len(statuses) == 0 {
+		return nil
+	}
+	in := strings.TrimSuffix(strings.Repeat("?,", len(statuses)), ",")
+	var afterTenant, afterID string
+	first := true
+	for {
+		args := []any{}
+		for _, st := range statuses {
+			args = append(args, string(st))
+		}
+		cond := ""
+		if !first {
+			cond = ` AND (tenant, id) > (?, ?)`
+			args = append(args, afterTenant, afterID)
+		}
+		args = append(args, scanPage)
+		rows, err := s.db.QueryContext(ctx, `SELECT tenant, id, version, body FROM jobs WHERE status IN (`+in+`)`+cond+
+			` ORDER BY tenant, id LIMIT ?`, args...)
+		if err != nil {
+			return fmt.Errorf("scan jobs: %w", err)
+		}
+		var page []*job.Job
+		for rows.Next() {
+			var version int64
+			var body []byte
+			if err := rows.Scan(&afterTenant, &afterID, &version, &body); err != nil {
+				rows.Close()
+				return fmt.Errorf("scan jobs: %w", err)
+			}
+			j, err := decodeJob(body, version)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			page = append(page, j)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("scan jobs: %w", err)
+		}
+		for _, j := range page {
+			if err := fn(j); err != nil {
+				return err
+			}
+		}
+		if len(page) < scanPage {
+			return nil
+		}
+		first = false
+	}
+}

@@ -1,0 +1,62 @@
+// Package local holds the embedded adapters of Ream's ports: a job store and an SQS-like queue
+// on SQLite (pure Go, modernc.org/sqlite), an object store on files under a data directory with
+// HMAC-signed expiring URLs, and a notifier that fans out to in-process subscribers and
+// webhooks. Together they let the whole pipeline run on one machine with no AWS at all.
+//
+// One data directory holds one SQLite database (see OpenDB); every adapter shares its *sql.DB.
+// All state lives in SQLite or in files, so a restarted process picks up where it left off.
+package local
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Option configures an adapter. Options that do not apply to an adapter are ignored by it.
+type Option func(*config)
+
+type config struct {
+	now        func() time.Time
+	maxUpload  int64
+	client     *http.Client
+	attempts   int
+	backoff    time.Duration
+	maxBackoff time.Duration
+	log        *slog.Logger
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		now:        time.Now,
+		maxUpload:  5 << 30, // S3's single-PUT limit
+		client:     &http.Client{Timeout: 30 * time.Second},
+		attempts:   5,
+		backoff:    200 * time.Millisecond,
+		maxBackoff: 10 * time.Second,
+		log:        slog.Default(),
+	}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithClock replaces time.Now (tests move time forward with it). Used by every adapter.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithMaxUploadSize bounds the body of a presigned PUT (Objects.Handler answers 413 above it).
+// The default is 5 GiB.
+func WithMaxUploadSize(n int64) Option { return func(c *config) { c.maxUpload = n } }
+
+// WithHTTPClient sets the client webhooks are delivered with.
+func WithHTTPClient(h *http.Client) Option { return func(c *config) { c.client = h } }
+
+// WithRetry sets how webhook deliveries are retried: attempts in all, waiting base after the
+// first failure and doubling up to max. The default is 5 attempts, 200ms, 10s.
+func WithRetry(attempts int, base, max time.Duration) Option {
+	return func(c *config) { c.attempts, c.backoff, c.maxBackoff = attempts, base, max }
+}
+
+// WithLogger sets the structured logger (slog.Default otherwise).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }

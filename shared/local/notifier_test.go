@@ -1,0 +1,217 @@
+package local_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+func note(tenant, id string) pipeline.Notification {
+	return pipeline.Notification{JobId: id, Tenant: tenant, JobStatus: job.Completed, InputDocumentsCount: 3, ProcessedDocumentsCount: 3}
+}
+
+func closeNotifier(t *testing.T, n *local.Notifier) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := n.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
+func TestNotifierSubscribe(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, nil)
+	defer closeNotifier(t, n)
+	ch, cancel := n.Subscribe("t1")
+	defer cancel()
+	all, cancelAll := n.Subscribe("")
+	defer cancelAll()
+
+	ctx := context.Background()
+	if err := n.Publish(ctx, note("t2", "other")); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Publish(ctx, note("t1", "mine")); err != nil {
+		t.Fatal(err)
+	}
+	ev := <-ch
+	if ev.JobId != "mine" || ev.Tenant != "t1" || ev.Seq == 0 || ev.Time.IsZero() {
+		t.Fatalf("subscriber got %+v, want t1's notification", ev)
+	}
+	if a, b := <-all, <-all; a.JobId != "other" || b.JobId != "mine" || a.Seq >= b.Seq {
+		t.Fatalf("all-tenants subscriber got %+v then %+v", a, b)
+	}
+	select {
+	case extra := <-ch:
+		t.Fatalf("t1's subscriber also got %+v", extra)
+	default:
+	}
+	cancel()
+	if _, ok := <-ch; ok {
+		t.Fatalf("channel still open after cancel")
+	}
+	cancel() // idempotent
+}
+
+func TestNotifierSlowSubscriberCatchesUp(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, nil)
+	defer closeNotifier(t, n)
+	ch, cancel := n.Subscribe("t1")
+	defer cancel()
+	ctx := context.Background()
+	total := local.SubscriberBuffer + 10
+	for i := 0; i < total; i++ {
+		if err := n.Publish(ctx, note("t1", "job")); err != nil {
+			t.Fatal(err) // Publish never blocks on the subscriber
+		}
+	}
+	var last int64
+	got := 0
+	for len(ch) > 0 {
+		last = (<-ch).Seq
+		got++
+	}
+	if got != local.SubscriberBuffer {
+		t.Fatalf("buffered %d events, want %d", got, local.SubscriberBuffer)
+	}
+	rest, err := n.Since(ctx, "t1", last)
+	if err != nil || len(rest) != total-got {
+		t.Fatalf("Since(%d) = %d events, %v; want %d", last, len(rest), err, total-got)
+	}
+}
+
+func TestNotifierWebhookRetries(t *testing.T) {
+	var mu sync.Mutex
+	calls, delivered := 0, 0
+	var body pipeline.Notification
+	var seqHeader string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls <= 2 {
+			http.Error(w, "not yet", http.StatusServiceUnavailable)
+			return
+		}
+		delivered++
+		b, _ := io.ReadAll(r.Body)
+		json.Unmarshal(b, &body)
+		seqHeader = r.Header.Get("X-Ream-Notification-Seq")
+	}))
+	defer srv.Close()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a webhook for another tenant was called")
+	}))
+	defer other.Close()
+
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}, {URL: other.URL, Tenant: "t2"}},
+		local.WithRetry(5, 10*time.Millisecond, 50*time.Millisecond))
+	if err := n.Publish(context.Background(), note("t1", "job-1")); err != nil {
+		t.Fatal(err)
+	}
+	closeNotifier(t, n) // waits for the delivery and its retries
+
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 3 || delivered != 1 {
+		t.Fatalf("webhook called %d times, delivered %d; want 3 and 1", calls, delivered)
+	}
+	if body.JobId != "job-1" || body.Tenant != "t1" || body.JobStatus != job.Completed || seqHeader == "" {
+		t.Fatalf("delivered %+v (seq %q)", body, seqHeader)
+	}
+	evs, _ := n.Since(context.Background(), "", 0)
+	ds, err := n.Deliveries(context.Background(), evs[0].Seq)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("Deliveries = %+v, %v; want 3 attempts", ds, err)
+	}
+	if ds[0].StatusCode != 503 || ds[0].Error == "" || ds[2].StatusCode != 200 || ds[2].Error != "" || ds[2].Attempt != 3 {
+		t.Fatalf("recorded attempts: %+v", ds)
+	}
+}
+
+func TestNotifierGivesUpAndCloseIsBounded(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(3, time.Millisecond, time.Millisecond))
+	if err := n.Publish(context.Background(), note("t1", "job")); err != nil {
+		t.Fatal(err)
+	}
+	closeNotifier(t, n)
+	mu.Lock()
+	if calls != 3 {
+		t.Fatalf("failing webhook called %d times, want 3", calls)
+	}
+	mu.Unlock()
+	if err := n.Publish(context.Background(), note("t1", "late")); err == nil {
+		t.Fatalf("Publish after Close succeeded")
+	}
+
+	// A delivery stuck in a long backoff is abandoned when Close's context ends.
+	n2 := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(5, time.Hour, time.Hour))
+	if err := n2.Publish(context.Background(), note("t1", "job2")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := n2.Close(ctx); err == nil {
+		// It may also have finished its first attempt already and be waiting: either way
+		// Close returned, which is what matters.
+		t.Log("Close returned nil")
+	}
+}
+
+func TestNotifierSinceAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	db, err := local.OpenDB(dir + "/ream.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := local.NewNotifier(db, nil)
+	ctx := context.Background()
+	for _, id := range []string{"a", "b", "c"} {
+		if err := n.Publish(ctx, note("t1", id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.Publish(ctx, note("t2", "x"))
+	closeNotifier(t, n)
+	db.Close()
+
+	db = openDB(t, dir)
+	fresh := local.NewNotifier(db, nil)
+	defer closeNotifier(t, fresh)
+	evs, err := fresh.Since(ctx, "t1", 0)
+	if err != nil || len(evs) != 3 || evs[0].JobId != "a" || evs[2].JobId != "c" {
+		t.Fatalf("Since after restart = %+v, %v", evs, err)
+	}
+	later, err := fresh.Since(ctx, "t1", evs[0].Seq)
+	if err != nil || len(later) != 2 || later[0].JobId != "b" {
+		t.Fatalf("Since(first) = %+v, %v", later, err)
+	}
+	if err := fresh.Publish(ctx, note("t1", "d")); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := fresh.Since(ctx, "", 0); len(evs) != 5 || evs[4].JobId != "d" || evs[4].Seq <= evs[3].Seq {
+		t.Fatalf("Since(all) = %+v", evs)
+	}
+}

@@ -1,0 +1,491 @@
+package local
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// Objects is the object store on files: key k is the file root/objects/k, so a data directory
+// can be browsed with ordinary tools. Presigned URLs are HMAC-SHA256 signed and expire; Handler
+// serves them.
+//
+// One difference from S3: a key cannot be both an object and a "directory" of other keys (both
+// "a" and "a/b"); the second Put is ErrConflict. Ream's key layout never does that.
+type Objects struct {
+	dir       string // root/objects
+	baseURL   string
+	secret    []byte
+	now       func() time.Time
+	maxUpload int64
+}
+
+var _ pipeline.Objects = (*Objects)(nil)
+
+// Presigned URL query parameters.
+const (
+	ParamMethod    = "X-Ream-Method"
+	ParamExpires   = "X-Ream-Expires"
+	ParamSignature = "X-Ream-Signature"
+)
+
+// tmpPrefix names in-progress uploads; keys may not have a segment starting with it.
+const tmpPrefix = ".ream-tmp-"
+
+// NewObjects returns the object store under root. baseURL is where Handler is served (e.g.
+// "http://127.0.0.1:8080"); presigned URLs are baseURL+"/objects/<key>?…". With a nil secret
+// the one in root/secret is used, created (32 random bytes) if missing, so URLs survive
+// restarts. Options: WithClock, WithMaxUploadSize.
+func NewObjects(root, baseURL string, secret []byte, opts ...Option) (*Objects, error) {
+	c := newConfig(opts)
+	dir := filepath.Join(root, "objects")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("objects: %w", err)
+	}
+	if len(secret) == 0 {
+		var err error
+		if secret, err = loadSecret(filepath.Join(root, "secret")); err != nil {
+			return nil, err
+		}
+	}
+	return &Objects{dir: dir, baseURL: strings.TrimSuffix(baseURL, "/"), secret: secret, now: c.now, maxUpload: c.maxUpload}, nil
+}
+
+// loadSecret reads the hex secret at path, creating it atomically if it does not exist.
+func loadSecret(path string) ([]byte, error) {
+	read := func() ([]byte, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		s, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(s) < 16 {
+			return nil, fmt.Errorf("objects: %s is not a hex secret of at least 16 bytes", path)
+		}
+		return s, nil
+	}
+	if s, err := read(); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return s, err
+	}
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".secret-*")
+	if err != nil {
+		return nil, fmt.Errorf("objects: create secret: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(hex.EncodeToString(secret) + "\n"); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("objects: create secret: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("objects: create secret: %w", err)
+	}
+	// Link fails if another process created the secret first; then theirs wins.
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("objects: create secret: %w", err)
+	}
+	return read()
+}
+
+// checkKey refuses keys that could escape the store or cannot be files.
+func checkKey(key string) error {
+	if key == "" || len(key) > 1024 || !utf8.ValidString(key) || strings.ContainsAny(key, "\x00\\") {
+		return fmt.Errorf("object key %q: %w", key, job.ErrInvalid)
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, tmpPrefix) {
+			return fmt.Errorf("object key %q: %w", key, job.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+func (o *Objects) path(key string) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", err
+	}
+	return filepath.Join(o.dir, filepath.FromSlash(key)), nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// Put implements pipeline.Objects: it streams r into a temporary file next to the object and
+// renames it into place.
+func (o *Objects) Put(ctx context.Context, key string, r io.Reader) error {
+	p, err := o.path(key)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(p)
+	var f *os.File
+	for attempt := 0; ; attempt++ {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("put %s: a prefix of the key is an object: %w", key, job.ErrConflict)
+			}
+			return fmt.Errorf("put %s: %w", key, err)
+		}
+		f, err = os.CreateTemp(dir, tmpPrefix+"*")
+		if err == nil {
+			break
+		}
+		// A concurrent Delete may have pruned the empty directory in between.
+		if !errors.Is(err, fs.ErrNotExist) || attempt >= 5 {
+			return fmt.Errorf("put %s: %w", key, err)
+		}
+	}
+	tmp := f.Name()
+	fail := func(err error) error {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if _, err := io.Copy(f, ctxReader{ctx, r}); err != nil {
+		return fail(fmt.Errorf("put %s: %w", key, err))
+	}
+	if err := f.Sync(); err != nil {
+		return fail(fmt.Errorf("put %s: %w", key, err))
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		os.Remove(tmp)
+		if fi, serr := os.Stat(p); serr == nil && fi.IsDir() {
+			return fmt.Errorf("put %s: the key is a prefix of other objects: %w", key, job.ErrConflict)
+		}
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
+// Open implements pipeline.Objects.
+func (o *Objects) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	if offset < 0 {
+		return nil, fmt.Errorf("open %s: negative offset: %w", key, job.ErrInvalid)
+	}
+	f, _, err := o.openFile(key)
+	if err != nil {
+		return nil, err
+	}
+	if offset > 0 {
+		if _, err := f.Seek(offset, io.SeekStart); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("open %s: %w", key, err)
+		}
+	}
+	return f, nil
+}
+
+func (o *Objects) openFile(key string) (*os.File, fs.FileInfo, error) {
+	p, err := o.path(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil, nil, fmt.Errorf("object %s: %w", key, job.ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("object %s: %w", key, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("object %s: %w", key, err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, fmt.Errorf("object %s: %w", key, job.ErrNotFound)
+	}
+	return f, fi, nil
+}
+
+// Head implements pipeline.Objects.
+func (o *Objects) Head(ctx context.Context, key string) (pipeline.ObjectInfo, error) {
+	p, err := o.path(key)
+	if err != nil {
+		return pipeline.ObjectInfo{}, err
+	}
+	fi, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || (err == nil && !fi.Mode().IsRegular()) {
+		return pipeline.ObjectInfo{}, fmt.Errorf("object %s: %w", key, job.ErrNotFound)
+	}
+	if err != nil {
+		return pipeline.ObjectInfo{}, fmt.Errorf("object %s: %w", key, err)
+	}
+	return pipeline.ObjectInfo{Key: key, Size: fi.Size(), LastModified: fi.ModTime()}, nil
+}
+
+// List implements pipeline.Objects. It walks only the directories that can hold keys under
+// prefix, visiting entries in the order their keys sort (a directory "d" sorts as "d/").
+func (o *Objects) List(ctx context.Context, prefix string, fn func(pipeline.ObjectInfo) error) error {
+	dirPart := prefix[:strings.LastIndex(prefix, "/")+1]
+	if dirPart != "" && checkKey(strings.TrimSuffix(dirPart, "/")) != nil {
+		return nil // no valid key has this prefix
+	}
+	return o.walk(ctx, filepath.Join(o.dir, filepath.FromSlash(dirPart)), dirPart, prefix, fn)
+}
+
+func (o *Objects) walk(ctx context.Context, dir, keyPrefix, prefix string, fn func(pipeline.ObjectInfo) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list %s: %w", prefix, err)
+	}
+	type entry struct {
+		name, sortKey string
+		dir           bool
+	}
+	list := make([]entry, 0, len(entries))
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, tmpPrefix) {
+			continue
+		}
+		switch {
+		case e.IsDir():
+			list = append(list, entry{name, name + "/", true})
+		case e.Type().IsRegular():
+			list = append(list, entry{name, name, false})
+		}
+	}
+	sort.Slice(list, func(i, k int) bool { return list[i].sortKey < list[k].sortKey })
+	for _, e := range list {
+		key := keyPrefix + e.name
+		if e.dir {
+			sub := key + "/"
+			if strings.HasPrefix(sub, prefix) || strings.HasPrefix(prefix, sub) {
+				if err := o.walk(ctx, filepath.Join(dir, e.name), sub, prefix, fn); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(dir, e.name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("list %s: %w", prefix, err)
+		}
+		if err := fn(pipeline.ObjectInfo{Key: key, Size: fi.Size(), LastModified: fi.ModTime()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete implements pipeline.Objects; it also prunes directories left empty.
+func (o *Objects) Delete(ctx context.Context, key string) error {
+	p, err := o.path(key)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || (err == nil && fi.IsDir()) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	for d := filepath.Dir(p); d != o.dir && strings.HasPrefix(d, o.dir); d = filepath.Dir(d) {
+		if os.Remove(d) != nil { // not empty (or gone): stop
+			break
+		}
+	}
+	return nil
+}
+
+// PresignPut implements pipeline.Objects.
+func (o *Objects) PresignPut(ctx context.Context, key string, ttl time.Duration) (pipeline.Presigned, error) {
+	return o.presign(http.MethodPut, key, ttl)
+}
+
+// PresignGet implements pipeline.Objects.
+func (o *Objects) PresignGet(ctx context.Context, key string, ttl time.Duration) (pipeline.Presigned, error) {
+	return o.presign(http.MethodGet, key, ttl)
+}
+
+func (o *Objects) presign(method, key string, ttl time.Duration) (pipeline.Presigned, error) {
+	if err := checkKey(key); err != nil {
+		return pipeline.Presigned{}, err
+	}
+	if ttl <= 0 {
+		return pipeline.Presigned{}, fmt.Errorf("presign %s: ttl must be positive: %w", key, job.ErrInvalid)
+	}
+	exp := o.now().Add(ttl)
+	unix := exp.Unix()
+	if time.Unix(unix, 0).Before(exp) {
+		unix++ // round up to the second
+	}
+	expires := strconv.FormatInt(unix, 10)
+	q := url.Values{}
+	q.Set(ParamMethod, method)
+	q.Set(ParamExpires, expires)
+	q.Set(ParamSignature, o.sign(method, key, expires))
+	return pipeline.Presigned{
+		URL:     o.baseURL + "/objects/" + escapeKey(key) + "?" + q.Encode(),
+		Method:  method,
+		Expires: time.Unix(unix, 0).UTC(),
+	}, nil
+}
+
+func escapeKey(key string) string {
+	segs := strings.Split(key, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+func (o *Objects) sign(method, key, expires string) string {
+	m := hmac.New(sha256.New, o.secret)
+	io.WriteString(m, method+"\n"+key+"\n"+expires)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Handler serves presigned URLs at /objects/<key>: GET (and HEAD, with Range support) with a
+// GET URL, PUT with a PUT URL. A bad, tampered or expired signature is 403 AccessDenied; a
+// method the URL was not signed for is 405; a body over the maximum upload size is 413. A PUT
+// body is streamed to disk. After a successful PUT, onCreated (if not nil) is called; if it
+// fails the answer is 500 so that the client retries (the object stays).
+func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.ObjectInfo) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		const prefix = "/objects/"
+		if !strings.HasPrefix(r.URL.Path, prefix) {
+			writeErr(w, http.StatusNotFound, "NotFound", "no such resource")
+			return
+		}
+		key := strings.TrimPrefix(r.URL.Path, prefix)
+		q := r.URL.Query()
+		method, expires, sig := q.Get(ParamMethod), q.Get(ParamExpires), q.Get(ParamSignature)
+		got, err := hex.DecodeString(sig)
+		want, _ := hex.DecodeString(o.sign(method, key, expires))
+		if err != nil || sig == "" || !hmac.Equal(got, want) {
+			writeErr(w, http.StatusForbidden, "AccessDenied", "the request signature does not match")
+			return
+		}
+		unix, err := strconv.ParseInt(expires, 10, 64)
+		if err != nil || !o.now().Before(time.Unix(unix, 0)) {
+			writeErr(w, http.StatusForbidden, "AccessDenied", "the presigned URL has expired")
+			return
+		}
+		switch {
+		case method == http.MethodGet && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			o.serveGet(w, r, key)
+		case method == http.MethodPut && r.Method == http.MethodPut:
+			o.servePut(w, r, key, onCreated)
+		default:
+			w.Header().Set("Allow", method)
+			writeErr(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "this URL is signed for "+method)
+		}
+	})
+}
+
+func (o *Objects) serveGet(w http.ResponseWriter, r *http.Request, key string) {
+	f, fi, err := o.openFile(key)
+	if err != nil {
+		status, code := errStatus(err)
+		writeErr(w, status, code, "cannot read "+key)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeContent(w, r, "", fi.ModTime(), f)
+}
+
+func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, onCreated func(context.Context, pipeline.ObjectInfo) error) {
+	if o.maxUpload > 0 && r.ContentLength > o.maxUpload {
+		writeErr(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("the body exceeds %d bytes", o.maxUpload))
+		return
+	}
+	body := io.Reader(r.Body)
+	if o.maxUpload > 0 {
+		body = http.MaxBytesReader(w, r.Body, o.maxUpload)
+	}
+	sum := md5.New()
+	if err := o.Put(r.Context(), key, io.TeeReader(body, sum)); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeErr(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("the body exceeds %d bytes", o.maxUpload))
+			return
+		}
+		status, code := errStatus(err)
+		writeErr(w, status, code, "cannot store "+key)
+		return
+	}
+	info, err := o.Head(r.Context(), key)
+	if err == nil && onCreated != nil {
+		err = onCreated(r.Context(), info)
+	}
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, "InternalError", "the object was stored but could not be processed; retry the upload")
+		return
+	}
+	w.Header().Set("ETag", `"`+hex.EncodeToString(sum.Sum(nil))+`"`)
+	w.WriteHeader(http.StatusOK)
+}
+
+func errStatus(err error) (int, string) {
+	switch {
+	case errors.Is(err, job.ErrNotFound):
+		return http.StatusNotFound, "NoSuchKey"
+	case errors.Is(err, job.ErrInvalid):
+		return http.StatusBadRequest, "InvalidRequest"
+	case errors.Is(err, job.ErrConflict):
+		return http.StatusConflict, "Conflict"
+	}
+	return http.StatusInternalServerError, "InternalError"
+}
+
+func writeErr(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"code": code, "message": msg})
+}

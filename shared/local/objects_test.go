@@ -1,0 +1,161 @@
+package local_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+func TestObjectsRejectsBadKeys(t *testing.T) {
+	objs, err := local.NewObjects(t.TempDir(), "http://127.0.0.1:1", []byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, key := range []string{"", "/etc/passwd", "../escape", "a/../../b", "a//b", "a/./b", "a/", "nul\x00byte", `back\slash`, "a/.ream-tmp-x"} {
+		if err := objs.Put(ctx, key, strings.NewReader("x")); !errors.Is(err, job.ErrInvalid) {
+			t.Errorf("Put(%q) = %v, want ErrInvalid", key, err)
+		}
+		if _, err := objs.Open(ctx, key, 0); !errors.Is(err, job.ErrInvalid) {
+			t.Errorf("Open(%q) = %v, want ErrInvalid", key, err)
+		}
+		if _, err := objs.PresignPut(ctx, key, 60e9); !errors.Is(err, job.ErrInvalid) {
+			t.Errorf("PresignPut(%q) = %v, want ErrInvalid", key, err)
+		}
+	}
+	// A prefix that no valid key can have lists nothing rather than escaping the root.
+	if err := objs.List(ctx, "../", func(pipeline.ObjectInfo) error { t.Error("listed something"); return nil }); err != nil {
+		t.Errorf("List(../) = %v", err)
+	}
+	// A key and a "directory" of keys cannot coexist on a file system.
+	if err := objs.Put(ctx, "a/b", strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := objs.Put(ctx, "a", strings.NewReader("x")); !errors.Is(err, job.ErrConflict) {
+		t.Errorf("Put over a directory = %v, want ErrConflict", err)
+	}
+	if err := objs.Put(ctx, "a/b/c", strings.NewReader("x")); !errors.Is(err, job.ErrConflict) {
+		t.Errorf("Put under an object = %v, want ErrConflict", err)
+	}
+}
+
+func send(t *testing.T, method, url string, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestObjectsHandlerErrors(t *testing.T) {
+	ctx := context.Background()
+	objs := objectsServer(t, t.TempDir(), nil, local.WithMaxUploadSize(10))
+	p, err := objs.PresignPut(ctx, "up/small", 60e9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := send(t, http.MethodPut, p.URL, "more than ten bytes"); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized PUT: %d %s", resp.StatusCode, body)
+	}
+	if _, err := objs.Head(ctx, "up/small"); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("an oversized PUT left an object: %v", err)
+	}
+	if resp, body := send(t, http.MethodDelete, p.URL, ""); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("DELETE with a PUT URL: %d %s", resp.StatusCode, body)
+	}
+	tampered := strings.Replace(p.URL, "X-Ream-Signature=", "X-Ream-Signature=00", 1)
+	resp, body := send(t, http.MethodPut, tampered, "x")
+	var e struct{ Code, Message string }
+	if resp.StatusCode != http.StatusForbidden || json.Unmarshal([]byte(body), &e) != nil || e.Code != "AccessDenied" || e.Message == "" {
+		t.Fatalf("tampered PUT: %d %s, want 403 with a JSON AccessDenied", resp.StatusCode, body)
+	}
+	if resp, _ := send(t, http.MethodPut, p.URL, "tiny"); resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == "" {
+		t.Fatalf("PUT: %d (ETag %q)", resp.StatusCode, resp.Header.Get("ETag"))
+	}
+	g, _ := objs.PresignGet(ctx, "up/missing", 60e9)
+	if resp, body := send(t, http.MethodGet, g.URL, ""); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET of a missing key: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestObjectsHandlerOnCreated(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var calls []pipeline.ObjectInfo
+	fail := true
+	objs := objectsServer(t, t.TempDir(), func(ctx context.Context, info pipeline.ObjectInfo) error {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, info)
+		if fail {
+			fail = false
+			return errors.New("ingest is down")
+		}
+		return nil
+	})
+	p, _ := objs.PresignPut(ctx, "inputs/t1/job1", 60e9)
+	if resp, body := send(t, http.MethodPut, p.URL, "line one\nline two\n"); resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("PUT with a failing onCreated: %d %s, want 500", resp.StatusCode, body)
+	}
+	if info, err := objs.Head(ctx, "inputs/t1/job1"); err != nil || info.Size != 18 {
+		t.Fatalf("the object must stay after onCreated failed: %+v %v", info, err)
+	}
+	if resp, body := send(t, http.MethodPut, p.URL, "line one\nline two\n"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("retried PUT: %d %s", resp.StatusCode, body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != 2 || calls[1].Key != "inputs/t1/job1" || calls[1].Size != 18 {
+		t.Fatalf("onCreated calls = %+v", calls)
+	}
+}
+
+func TestObjectsSecretSurvivesRestart(t *testing.T) {
+	root := t.TempDir()
+	ctx := context.Background()
+	first, err := local.NewObjects(root, "http://example.invalid", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Put(ctx, "k", strings.NewReader("kept")); err != nil {
+		t.Fatal(err)
+	}
+	g, err := first.PresignGet(ctx, "k", 60e9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := local.NewObjects(root, "http://example.invalid", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, strings.TrimPrefix(g.URL, "http://example.invalid"), nil)
+	second.Handler(nil).ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || rec.Body.String() != "kept" {
+		t.Fatalf("URL signed before the restart: %d %s", rec.Code, rec.Body)
+	}
+	// A different secret refuses it.
+	other, _ := local.NewObjects(root, "http://example.invalid", []byte("another secret of enough length"))
+	rec = httptest.NewRecorder()
+	other.Handler(nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, strings.TrimPrefix(g.URL, "http://example.invalid"), nil))
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("URL under another secret: %d", rec.Code)
+	}
+}

@@ -1,0 +1,243 @@
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// Queue is a queue on SQLite with SQS semantics: a received message is hidden for a visibility
+// timeout and comes back unless deleted; each delivery gets a fresh receipt handle and only the
+// latest one deletes; a message that has been received maxReceive times is moved to the
+// dead-letter queue (named name+DeadLetterSuffix) the next time it would be delivered. Many
+// queues share one table, told apart by name. All state is in SQLite, so it survives restarts.
+type Queue struct {
+	db         *sql.DB
+	name       string
+	maxReceive int
+	now        func() time.Time
+}
+
+var _ pipeline.Queue = (*Queue)(nil)
+
+// DeadLetterSuffix is appended to a queue's name to name its dead-letter queue.
+const DeadLetterSuffix = "-dlq"
+
+// Message is one delivery of a queued message.
+type Message struct {
+	ID string
+	// Receipt identifies this delivery; pass it to Delete or ChangeVisibility.
+	Receipt string
+	Body    []byte
+	// ReceiveCount counts deliveries, this one included.
+	ReceiveCount int
+	SentAt       time.Time
+}
+
+// NewQueue returns the queue called name on db (from OpenDB). maxReceive > 0 moves a message to
+// the dead-letter queue once it has been received that many times; 0 never does. Options:
+// WithClock.
+func NewQueue(db *sql.DB, name string, maxReceive int, opts ...Option) *Queue {
+	c := newConfig(opts)
+	return &Queue{db: db, name: name, maxReceive: maxReceive, now: c.now}
+}
+
+// Name is the queue's name.
+func (q *Queue) Name() string { return q.name }
+
+// DeadLetterQueue returns the queue poison messages are moved to, to consume them (it never
+// dead-letters itself).
+func (q *Queue) DeadLetterQueue() *Queue {
+	return &Queue{db: q.db, name: q.name + DeadLetterSuffix, now: q.now}
+}
+
+// Send implements pipeline.Queue: each message is queued as its JSON, all or none.
+func (q *Queue) Send(ctx context.Context, msgs []pipeline.ShardMessage) error {
+	bodies := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("queue %s: encode message: %w", q.name, err)
+		}
+		bodies[i] = b
+	}
+	return q.SendRaw(ctx, bodies)
+}
+
+// SendRaw queues arbitrary bodies, all or none, visible at once.
+func (q *Queue) SendRaw(ctx context.Context, bodies [][]byte) error {
+	if len(bodies) == 0 {
+		return nil
+	}
+	now := q.now().UnixNano()
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("queue %s: send: %w", q.name, err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages (id, queue, body, visible_at, receive_count, sent_at) VALUES (?, ?, ?, ?, 0, ?)`)
+	if err != nil {
+		return fmt.Errorf("queue %s: send: %w", q.name, err)
+	}
+	defer stmt.Close()
+	for _, b := range bodies {
+		if b == nil {
+			b = []byte{}
+		}
+		if _, err := stmt.ExecContext(ctx, randomID(), q.name, b, now, now); err != nil {
+			return fmt.Errorf("queue %s: send: %w", q.name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("queue %s: send: %w", q.name, err)
+	}
+	return nil
+}
+
+// Receive claims up to max visible messages (oldest first), hiding them for visibility, in one
+// transaction. Visible messages already received maxReceive times are moved to the dead-letter
+// queue instead. It does not wait for messages to arrive.
+func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) ([]Message, error) {
+	if max <= 0 {
+		max = 1
+	}
+	if visibility < 0 {
+		visibility = 0
+	}
+	now := q.now()
+	tx, err := q.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
+	}
+	defer tx.Rollback()
+	if q.maxReceive > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET queue = ?, visible_at = ?, receipt = NULL
+			WHERE queue = ? AND visible_at <= ? AND receive_count >= ?`,
+			q.name+DeadLetterSuffix, now.UnixNano(), q.name, now.UnixNano(), q.maxReceive); err != nil {
+			return nil, fmt.Errorf("queue %s: dead-letter: %w", q.name, err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `UPDATE messages
+		SET visible_at = ?, receive_count = receive_count + 1, receipt = lower(hex(randomblob(16)))
+		WHERE seq IN (SELECT seq FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY seq LIMIT ?)
+		RETURNING seq, id, receipt, body, receive_count, sent_at`,
+		now.Add(visibility).UnixNano(), q.name, now.UnixNano(), max)
+	if err != nil {
+		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
+	}
+	type claimed struct {
+		seq int64
+		m   Message
+	}
+	var got []claimed
+	for rows.Next() {
+		var c claimed
+		var sent int64
+		if err := rows.Scan(&c.seq, &c.m.ID, &c.m.Receipt, &c.m.Body, &c.m.ReceiveCount, &sent); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
+		}
+		c.m.SentAt = time.Unix(0, sent)
+		got = append(got, c)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
+	}
+	sort.Slice(got, func(i, k int) bool { return got[i].seq < got[k].seq })
+	out := make([]Message, len(got))
+	for i, c := range got {
+		out[i] = c.m
+	}
+	return out, nil
+}
+
+// Delete removes the message delivered with receipt. Like SQS, a receipt that is not the
+// message's latest (or a message already deleted) is not an error, and deletes nothing.
+func (q *Queue) Delete(ctx context.Context, receipt string) error {
+	if receipt == "" {
+		return fmt.Errorf("queue %s: delete: empty receipt: %w", q.name, job.ErrInvalid)
+	}
+	if _, err := q.db.ExecContext(ctx, `DELETE FROM messages WHERE queue = ? AND receipt = ?`, q.name, receipt); err != nil {
+		return fmt.Errorf("queue %s: delete: %w", q.name, err)
+	}
+	return nil
+}
+
+// ChangeVisibility makes the message delivered with receipt visible again after d (0: at once).
+// It is ErrNotFound when receipt is not the message's latest delivery or the message is gone.
+func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Duration) error {
+	if d < 0 {
+		d = 0
+	}
+	res, err := q.db.ExecContext(ctx, `UPDATE messages SET visible_at = ? WHERE queue = ? AND receipt = ?`,
+		q.now().Add(d).UnixNano(), q.name, receipt)
+	if err != nil {
+		return fmt.Errorf("queue %s: change visibility: %w", q.name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("queue %s: change visibility: %w", q.name, err)
+	} else if n == 0 {
+		return fmt.Errorf("queue %s: change visibility: receipt is not current: %w", q.name, job.ErrNotFound)
+	}
+	return nil
+}
+
+// DeadLetters lists the messages in the dead-letter queue without receiving them. Receipt is
+// empty; consume them through DeadLetterQueue.
+func (q *Queue) DeadLetters(ctx context.Context) ([]Message, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT id, body, receive_count, sent_at FROM messages WHERE queue = ? ORDER BY seq`, q.name+DeadLetterSuffix)
+	if err != nil {
+		return nil, fmt.Errorf("queue %s: dead letters: %w", q.name, err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		var m Message
+		var sent int64
+		if err := rows.Scan(&m.ID, &m.Body, &m.ReceiveCount, &sent); err != nil {
+			return nil, fmt.Errorf("queue %s: dead letters: %w", q.name, err)
+		}
+		m.SentAt = time.Unix(0, sent)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// QueueStats counts a queue's messages.
+type QueueStats struct {
+	Visible  int // could be received now
+	InFlight int // received and hidden
+}
+
+// Stats counts the queue's messages.
+func (q *Queue) Stats(ctx context.Context) (QueueStats, error) {
+	var s QueueStats
+	now := q.now().UnixNano()
+	err := q.db.QueryRowContext(ctx, `SELECT
+		coalesce(sum(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN visible_at > ? THEN 1 ELSE 0 END), 0)
+		FROM messages WHERE queue = ?`, now, now, q.name).Scan(&s.Visible, &s.InFlight)
+	if err != nil {
+		return s, fmt.Errorf("queue %s: stats: %w", q.name, err)
+	}
+	return s, nil
+}
+
+func randomID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}

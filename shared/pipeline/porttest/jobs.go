@@ -1,0 +1,690 @@
+package porttest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestJobs runs the conformance suite for pipeline.Jobs. newStore is called once per subtest.
+//
+// Besides what the port's doc comments say, the suite pins down these choices, which every
+// implementation must share:
+//   - Create stores the job with Version 1 (and sets j.Version to 1 when created).
+//   - Every field of job.Job is persisted, including the `json:"-"` bookkeeping fields.
+//   - Creating a job whose id the tenant already has (without a matching ClientRequestToken) is
+//     ErrConflict; Update of a missing job is ErrNotFound.
+//   - List filters: JobName is an exact match; SubmittedBefore/SubmittedAfter are strict.
+//     MaxResults 0 means the implementation's default page size.
+//   - RecordShard adds rec.Documents to InputDocumentsCount, rec.Documents-rec.Errors to
+//     ProcessedDocumentsCount, rec.Errors to DocumentsWithErrorsCount and 1 to ShardsDone, and
+//     increments the job's Version (so a stale copy can no longer overwrite the counters).
+func TestJobs(t *testing.T, newStore func(t *testing.T) pipeline.Jobs) {
+	t.Run("CreateGet", func(t *testing.T) { jobsCreateGet(t, newStore(t)) })
+	t.Run("TenantIsolation", func(t *testing.T) { jobsTenants(t, newStore(t)) })
+	t.Run("IdempotentCreate", func(t *testing.T) { jobsIdempotent(t, newStore(t)) })
+	t.Run("DuplicateID", func(t *testing.T) { jobsDuplicateID(t, newStore(t)) })
+	t.Run("UpdateConditional", func(t *testing.T) { jobsUpdate(t, newStore(t)) })
+	t.Run("ListFiltersAndPages", func(t *testing.T) { jobsList(t, newStore(t)) })
+	t.Run("RecordShardOnce", func(t *testing.T) { jobsRecordShard(t, newStore(t)) })
+	t.Run("RecordShardConcurrentDuplicates", func(t *testing.T) { jobsRecordConcurrent(t, newStore(t)) })
+	t.Run("RecordShardConcurrentDistinct", func(t *testing.T) { jobsRecordDistinct(t, newStore(t)) })
+	t.Run("ScanAcrossTenants", func(t *testing.T) { jobsScan(t, newStore(t)) })
+}
+
+// baseTime is a whole second so that every backend stores it exactly.
+var baseTime = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+
+func newJob(tenant, id string, submit time.Time) *job.Job {
+	return &job.Job{
+		JobId:            id,
+		JobName:          "name-" + id,
+		Analyses:         []job.Analysis{job.Sentiment, job.Language},
+		InputDataConfig:  job.InputDataConfig{InputFormat: job.OneDocPerLine},
+		OutputDataConfig: job.OutputDataConfig{S3Uri: "s3://out/" + id},
+		JobStatus:        job.AwaitingInput,
+		SubmitTime:       submit,
+		Tenant:           tenant,
+		InputKey:         "inputs/" + tenant + "/" + id,
+	}
+}
+
+// fillHidden sets every `json:"-"` field of j except Version to a non-zero value, so that a
+// field added to job.Job later is covered without editing the suite.
+func fillHidden(t *testing.T, j *job.Job) {
+	t.Helper()
+	v := reflect.ValueOf(j).Elem()
+	typ := v.Type()
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		if f.Tag.Get("json") != "-" || f.Name == "Version" || f.Name == "Tenant" {
+			continue
+		}
+		fv := v.Field(i)
+		switch {
+		case fv.Kind() == reflect.String:
+			fv.SetString("hidden-" + f.Name)
+		case fv.Kind() == reflect.Bool:
+			fv.SetBool(true)
+		case fv.CanInt():
+			fv.SetInt(7)
+		case fv.Type() == reflect.TypeOf(time.Time{}):
+			fv.Set(reflect.ValueOf(baseTime.Add(time.Hour)))
+		case fv.Type() == reflect.TypeOf(&time.Time{}):
+			tm := baseTime.Add(2 * time.Hour)
+			fv.Set(reflect.ValueOf(&tm))
+		default:
+			t.Fatalf("porttest: cannot fill job.Job.%s (%s); teach fillHidden about it", f.Name, f.Type)
+		}
+	}
+}
+
+// sameJob compares everything but Version, by value (times with Equal).
+func sameJob(t *testing.T, what string, got, want *job.Job) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("%s: nil job", what)
+	}
+	g, w := got.Clone(), want.Clone()
+	g.Version, w.Version = 0, 0
+	gj, wj := visible(t, g), visible(t, w)
+	if gj != wj {
+		t.Fatalf("%s: job differs\n got %s\nwant %s", what, gj, wj)
+	}
+}
+
+// visible renders a job including its hidden fields, with times normalised to UTC.
+func visible(t *testing.T, j *job.Job) string {
+	t.Helper()
+	norm := func(tm *time.Time) {
+		if tm != nil {
+			*tm = tm.UTC()
+		}
+	}
+	norm(&j.SubmitTime)
+	norm(j.EndTime)
+	norm(j.ExpirationTime)
+	hidden := map[string]any{}
+	v := reflect.ValueOf(j).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if f.Tag.Get("json") == "-" {
+			x := v.Field(i).Interface()
+			switch tv := x.(type) {
+			case *time.Time:
+				if tv != nil {
+					u := tv.UTC()
+					x = &u
+				}
+			case time.Time:
+				x = tv.UTC()
+			}
+			hidden[f.Name] = x
+		}
+	}
+	b, err := json.Marshal(struct {
+		Job    *job.Job
+		Hidden map[string]any
+	}{j, hidden})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func mustCreate(t *testing.T, s pipeline.Jobs, j *job.Job) *job.Job {
+	t.Helper()
+	stored, created, err := s.Create(context.Background(), j)
+	if err != nil || !created {
+		t.Fatalf("Create(%s/%s) = created %v, %v", j.Tenant, j.JobId, created, err)
+	}
+	return stored
+}
+
+func jobsCreateGet(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	tenant, id := "t-"+uniq(t), "job-"+uniq(t)
+	j := newJob(tenant, id, baseTime)
+	end := baseTime.Add(time.Hour)
+	j.EndTime, j.ExpirationTime = &end, &end
+	j.Tags = []job.Tag{{Key: "team", Value: "stats"}}
+	j.RedactOutput = &job.RedactionConfig{MaskMode: "MASK", MaskCharacter: "*"}
+	j.JobDetails = job.Details{ShardsTotal: 3}
+	fillHidden(t, j)
+	want := j.Clone()
+	stored := mustCreate(t, s, j)
+	if stored.Version != 1 || j.Version != 1 {
+		t.Fatalf("after Create: stored.Version %d, j.Version %d; want 1 and 1", stored.Version, j.Version)
+	}
+	sameJob(t, "Create result", stored, want)
+	got, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	sameJob(t, "Get", got, want)
+	if got.Version != 1 {
+		t.Fatalf("Get: Version %d, want 1", got.Version)
+	}
+	// The returned job is the caller's to mutate.
+	got.JobName = "mutated"
+	again, _ := s.Get(ctx, tenant, id)
+	if again.JobName != want.JobName {
+		t.Fatalf("mutating a returned job changed the store")
+	}
+	if _, err := s.Get(ctx, tenant, "no-such-job"); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("Get(missing) = %v, want ErrNotFound", err)
+	}
+}
+
+func jobsTenants(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	a, b, id := "ta-"+uniq(t), "tb-"+uniq(t), "job-"+uniq(t)
+	mustCreate(t, s, newJob(a, id, baseTime))
+	if _, err := s.Get(ctx, b, id); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("other tenant's Get = %v, want ErrNotFound", err)
+	}
+	if _, _, err := s.RecordShard(ctx, b, id, pipeline.ShardRecord{Index: 0, Documents: 1}); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("other tenant's RecordShard = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Shards(ctx, b, id); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("other tenant's Shards = %v, want ErrNotFound", err)
+	}
+	other := newJob(b, id, baseTime)
+	other.Version = 1
+	other.JobStatus = job.Submitted
+	if err := s.Update(ctx, other, job.AwaitingInput); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("other tenant's Update = %v, want ErrNotFound", err)
+	}
+	jobs, _, err := s.List(ctx, b, pipeline.ListFilter{})
+	if err != nil || len(jobs) != 0 {
+		t.Fatalf("other tenant's List = %d jobs, %v", len(jobs), err)
+	}
+	// The same id may exist for two tenants independently.
+	mustCreate(t, s, newJob(b, id, baseTime))
+	ga, _ := s.Get(ctx, a, id)
+	gb, _ := s.Get(ctx, b, id)
+	if ga == nil || gb == nil || ga.Tenant != a || gb.Tenant != b {
+		t.Fatalf("same id under two tenants: %+v / %+v", ga, gb)
+	}
+}
+
+func jobsIdempotent(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	tenant := "t-" + uniq(t)
+	first := newJob(tenant, "job-"+uniq(t), baseTime)
+	first.ClientRequestToken = "token-1"
+	first.RequestHash = "hash-1"
+	mustCreate(t, s, first)
+
+	retry := newJob(tenant, "job-"+uniq(t), baseTime.Add(time.Second))
+	retry.ClientRequestToken = "token-1"
+	retry.RequestHash = "hash-2"
+	stored, created, err := s.Create(ctx, retry)
+	if err != nil || created {
+		t.Fatalf("Create with a used token = created %v, %v; want the stored job", created, err)
+	}
+	if stored.JobId != first.JobId || stored.RequestHash != "hash-1" {
+		t.Fatalf("Create with a used token returned %s (hash %q), want %s (hash-1)", stored.JobId, stored.RequestHash, first.JobId)
+	}
+	if _, err := s.Get(ctx, tenant, retry.JobId); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("the retried create stored a second job (Get: %v)", err)
+	}
+	// Tokens are per tenant.
+	elsewhere := newJob("other-"+uniq(t), "job-"+uniq(t), baseTime)
+	elsewhere.ClientRequestToken = "token-1"
+	mustCreate(t, s, elsewhere)
+	// Jobs without a token never collide.
+	mustCreate(t, s, newJob(tenant, "job-"+uniq(t), baseTime))
+	mustCreate(t, s, newJob(tenant, "job-"+uniq(t), baseTime))
+}
+
+func jobsDuplicateID(t *testing.T, s pipeline.Jobs) {
+	tenant, id := "t-"+uniq(t), "job-"+uniq(t)
+	mustCreate(t, s, newJob(tenant, id, baseTime))
+	dup := newJob(tenant, id, baseTime.Add(time.Second))
+	dup.JobName = "impostor"
+	if _, created, err := s.Create(context.Background(), dup); !errors.Is(err, job.ErrConflict) || created {
+		t.Fatalf("Create with an existing id = created %v, %v; want ErrConflict", created, err)
+	}
+	got, _ := s.Get(context.Background(), tenant, id)
+	if got.JobName == "impostor" {
+		t.Fatalf("duplicate Create overwrote the job")
+	}
+}
+
+func jobsUpdate(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	tenant, id := "t-"+uniq(t), "job-"+uniq(t)
+	mustCreate(t, s, newJob(tenant, id, baseTime))
+	cur, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := cur.Clone()
+
+	next := cur.Clone()
+	if err := next.Transition(job.Submitted); err != nil {
+		t.Fatal(err)
+	}
+	next.Message = "input arrived"
+	next.Notified = true
+	next.JobDetails.ShardsTotal = 4
+	v := next.Version
+	if err := s.Update(ctx, next, job.AwaitingInput); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if next.Version != v+1 {
+		t.Fatalf("Update: Version %d, want %d", next.Version, v+1)
+	}
+	got, _ := s.Get(ctx, tenant, id)
+	sameJob(t, "Get after Update", got, next)
+	if got.Version != next.Version {
+		t.Fatalf("stored Version %d, want %d", got.Version, next.Version)
+	}
+
+	// A stale version loses, even with the right expected status.
+	stale.Message = "stale"
+	stale.JobStatus = job.TimedOut
+	if err := s.Update(ctx, stale, job.Submitted); !errors.Is(err, job.ErrConflict) {
+		t.Fatalf("Update with a stale version = %v, want ErrConflict", err)
+	}
+	// The right version but the wrong expected status loses.
+	wrong := got.Clone()
+	wrong.JobStatus = job.Stopped
+	if err := s.Update(ctx, wrong, job.AwaitingInput); !errors.Is(err, job.ErrConflict) {
+		t.Fatalf("Update expecting the wrong status = %v, want ErrConflict", err)
+	}
+	if wrong.Version != got.Version {
+		t.Fatalf("a failed Update changed j.Version")
+	}
+	after, _ := s.Get(ctx, tenant, id)
+	sameJob(t, "Get after refused Updates", after, next)
+
+	// Of two writers holding the same version, exactly one wins.
+	var wg sync.WaitGroup
+	var wins, conflicts int
+	var mu sync.Mutex
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := after.Clone()
+			c.JobStatus = job.InProgress
+			c.Message = fmt.Sprintf("writer %d", i)
+			err := s.Update(ctx, c, job.Submitted)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins++
+			case errors.Is(err, job.ErrConflict):
+				conflicts++
+			default:
+				t.Errorf("concurrent Update: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 || conflicts != 7 {
+		t.Fatalf("concurrent Updates: %d won, %d conflicted; want 1 and 7", wins, conflicts)
+	}
+
+	missing := newJob(tenant, "no-such-job", baseTime)
+	missing.Version = 1
+	if err := s.Update(ctx, missing, job.AwaitingInput); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("Update(missing) = %v, want ErrNotFound", err)
+	}
+}
+
+func listAll(t *testing.T, s pipeline.Jobs, tenant string, f pipeline.ListFilter) ([]string, int) {
+	t.Helper()
+	var ids []string
+	pages := 0
+	seen := map[string]bool{}
+	for {
+		jobs, next, err := s.List(context.Background(), tenant, f)
+		if err != nil {
+			t.Fatalf("List(%+v): %v", f, err)
+		}
+		pages++
+		if f.MaxResults > 0 && len(jobs) > f.MaxResults {
+			t.Fatalf("List returned %d jobs with MaxResults %d", len(jobs), f.MaxResults)
+		}
+		for _, j := range jobs {
+			if seen[j.JobId] {
+				t.Fatalf("List returned %s twice across pages", j.JobId)
+			}
+			seen[j.JobId] = true
+			if j.Tenant != tenant {
+				t.Fatalf("List(%s) returned a job of tenant %q", tenant, j.Tenant)
+			}
+			ids = append(ids, j.JobId)
+		}
+		if next == "" {
+			return ids, pages
+		}
+		if pages > 100 {
+			t.Fatalf("List never stops paginating")
+		}
+		f.NextToken = next
+	}
+}
+
+func jobsList(t *testing.T, s pipeline.Jobs) {
+	tenant := "t-" + uniq(t)
+	type spec struct {
+		id     string
+		offset time.Duration
+		name   string
+		status job.Status
+	}
+	// Ids sort in the opposite order of submit times, and two jobs share a submit time, so
+	// that ordering and page boundaries cannot rely on the id alone.
+	specs := []spec{
+		{"j9", 0, "alpha", job.Completed},
+		{"j8", 1 * time.Minute, "beta", job.InProgress},
+		{"j7", 2 * time.Minute, "alpha", job.InProgress},
+		{"j6", 3 * time.Minute, "gamma", job.Failed},
+		{"j5", 3 * time.Minute, "alpha", job.Completed},
+		{"j4", 4 * time.Minute, "beta", job.AwaitingInput},
+		{"j3", 5 * time.Minute, "alpha", job.Completed},
+		{"j2", 6 * time.Minute, "delta", job.Stopped},
+	}
+	for _, sp := range specs {
+		j := newJob(tenant, sp.id, baseTime.Add(sp.offset))
+		j.JobName, j.JobStatus = sp.name, sp.status
+		mustCreate(t, s, j)
+	}
+	mustCreate(t, s, newJob("other-"+uniq(t), "j1", baseTime.Add(10*time.Minute)))
+
+	expect := func(keep func(spec) bool) []string {
+		var out []spec
+		for _, sp := range specs {
+			if keep(sp) {
+				out = append(out, sp)
+			}
+		}
+		sort.SliceStable(out, func(i, k int) bool { return out[i].offset > out[k].offset })
+		ids := make([]string, len(out))
+		for i, sp := range out {
+			ids[i] = sp.id
+		}
+		return ids
+	}
+	// Jobs with equal submit times may come in either order.
+	sameOrder := func(got, want []string) bool {
+		if len(got) != len(want) {
+			return false
+		}
+		at := map[string]time.Duration{}
+		for _, sp := range specs {
+			at[sp.id] = sp.offset
+		}
+		g, w := append([]string(nil), got...), append([]string(nil), want...)
+		sort.Strings(g)
+		sort.Strings(w)
+		if !equalStrings(g, w) {
+			return false
+		}
+		for i := range got {
+			if at[got[i]] != at[want[i]] {
+				return false
+			}
+		}
+		return true
+	}
+	cases := []struct {
+		name string
+		f    pipeline.ListFilter
+		keep func(spec) bool
+	}{
+		{"all", pipeline.ListFilter{}, func(spec) bool { return true }},
+		{"name", pipeline.ListFilter{JobName: "alpha"}, func(sp spec) bool { return sp.name == "alpha" }},
+		{"status", pipeline.ListFilter{Status: job.Completed}, func(sp spec) bool { return sp.status == job.Completed }},
+		{"before", pipeline.ListFilter{SubmittedBefore: baseTime.Add(3 * time.Minute)}, func(sp spec) bool { return sp.offset < 3*time.Minute }},
+		{"after", pipeline.ListFilter{SubmittedAfter: baseTime.Add(3 * time.Minute)}, func(sp spec) bool { return sp.offset > 3*time.Minute }},
+		{"window", pipeline.ListFilter{SubmittedAfter: baseTime, SubmittedBefore: baseTime.Add(5 * time.Minute)}, func(sp spec) bool { return sp.offset > 0 && sp.offset < 5*time.Minute }},
+		{"name+status", pipeline.ListFilter{JobName: "alpha", Status: job.Completed}, func(sp spec) bool { return sp.name == "alpha" && sp.status == job.Completed }},
+		{"nothing", pipeline.ListFilter{JobName: "no-such-name"}, func(spec) bool { return false }},
+	}
+	for _, c := range cases {
+		want := expect(c.keep)
+		got, pages := listAll(t, s, tenant, c.f)
+		if !sameOrder(got, want) {
+			t.Errorf("List %s = %q, want %q (newest first)", c.name, got, want)
+		}
+		if pages != 1 {
+			t.Errorf("List %s without MaxResults took %d pages", c.name, pages)
+		}
+		for _, max := range []int{1, 2, 3} {
+			f := c.f
+			f.MaxResults = max
+			got, pages := listAll(t, s, tenant, f)
+			if !sameOrder(got, want) {
+				t.Errorf("List %s by pages of %d = %q, want %q", c.name, max, got, want)
+			}
+			if min := (len(want) + max - 1) / max; pages < min {
+				t.Errorf("List %s by pages of %d took %d pages, want at least %d", c.name, max, pages, min)
+			}
+		}
+	}
+}
+
+func jobsRecordShard(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	tenant, id := "t-"+uniq(t), "job-"+uniq(t)
+	j := newJob(tenant, id, baseTime)
+	j.JobStatus = job.InProgress
+	j.JobDetails.ShardsTotal = 3
+	mustCreate(t, s, j)
+	before, _ := s.Get(ctx, tenant, id)
+
+	rec := pipeline.ShardRecord{Index: 2, Documents: 10, Errors: 3, ResultKey: "results/2", Recorded: baseTime}
+	after, applied, err := s.RecordShard(ctx, tenant, id, rec)
+	if err != nil || !applied {
+		t.Fatalf("RecordShard = applied %v, %v", applied, err)
+	}
+	want := job.Details{InputDocumentsCount: 10, ProcessedDocumentsCount: 7, DocumentsWithErrorsCount: 3, ShardsTotal: 3, ShardsDone: 1}
+	if after.JobDetails != want {
+		t.Fatalf("after RecordShard: %+v, want %+v", after.JobDetails, want)
+	}
+	if after.Version <= before.Version {
+		t.Fatalf("RecordShard did not increment the Version (%d → %d)", before.Version, after.Version)
+	}
+	// A stale copy can no longer overwrite the counters.
+	stale := before.Clone()
+	stale.JobStatus = job.Completed
+	if err := s.Update(ctx, stale, job.InProgress); !errors.Is(err, job.ErrConflict) {
+		t.Fatalf("Update with the version from before RecordShard = %v, want ErrConflict", err)
+	}
+
+	dup := rec
+	dup.Documents, dup.Errors = 99, 99
+	again, applied, err := s.RecordShard(ctx, tenant, id, dup)
+	if err != nil || applied {
+		t.Fatalf("duplicate RecordShard = applied %v, %v; want false, nil", applied, err)
+	}
+	if again.JobDetails != want || again.Version != after.Version {
+		t.Fatalf("duplicate RecordShard changed the job: %+v v%d", again.JobDetails, again.Version)
+	}
+
+	skipped := pipeline.ShardRecord{Index: 0, Skipped: true, Recorded: baseTime}
+	failed := pipeline.ShardRecord{Index: 1, Documents: 4, Errors: 4, Failed: true, ResultKey: "results/1", Recorded: baseTime}
+	for _, r := range []pipeline.ShardRecord{skipped, failed} {
+		if _, applied, err := s.RecordShard(ctx, tenant, id, r); err != nil || !applied {
+			t.Fatalf("RecordShard(%d) = applied %v, %v", r.Index, applied, err)
+		}
+	}
+	got, _ := s.Get(ctx, tenant, id)
+	want = job.Details{InputDocumentsCount: 14, ProcessedDocumentsCount: 7, DocumentsWithErrorsCount: 7, ShardsTotal: 3, ShardsDone: 3}
+	if got.JobDetails != want {
+		t.Fatalf("after three shards: %+v, want %+v", got.JobDetails, want)
+	}
+	if got.JobStatus != job.InProgress || got.JobName != j.JobName || got.InputKey != j.InputKey {
+		t.Fatalf("RecordShard changed more than the counters: %+v", got)
+	}
+
+	shards, err := s.Shards(ctx, tenant, id)
+	if err != nil {
+		t.Fatalf("Shards: %v", err)
+	}
+	wantRecs := []pipeline.ShardRecord{skipped, failed, rec}
+	if len(shards) != len(wantRecs) {
+		t.Fatalf("Shards returned %d records, want %d", len(shards), len(wantRecs))
+	}
+	for i, r := range shards {
+		w := wantRecs[i]
+		if r.Index != w.Index || r.Documents != w.Documents || r.Errors != w.Errors || r.Skipped != w.Skipped ||
+			r.Failed != w.Failed || r.ResultKey != w.ResultKey || !r.Recorded.Equal(w.Recorded) {
+			t.Errorf("Shards[%d] = %+v, want %+v", i, r, w)
+		}
+	}
+
+	if _, _, err := s.RecordShard(ctx, tenant, "no-such-job", rec); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("RecordShard(missing job) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Shards(ctx, tenant, "no-such-job"); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("Shards(missing job) = %v, want ErrNotFound", err)
+	}
+	fresh := newJob(tenant, "job-"+uniq(t), baseTime)
+	mustCreate(t, s, fresh)
+	if recs, err := s.Shards(ctx, tenant, fresh.JobId); err != nil || len(recs) != 0 {
+		t.Fatalf("Shards(job without shards) = %v, %v; want none", recs, err)
+	}
+}
+
+func jobsRecordConcurrent(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	tenant, id := "t-"+uniq(t), "job-"+uniq(t)
+	j := newJob(tenant, id, baseTime)
+	j.JobDetails.ShardsTotal = 1
+	mustCreate(t, s, j)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	applied := 0
+	start := make(chan struct{})
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, ok, err := s.RecordShard(ctx, tenant, id, pipeline.ShardRecord{Index: 0, Documents: 5, Errors: 1, Recorded: baseTime})
+			if err != nil {
+				t.Errorf("RecordShard: %v", err)
+				return
+			}
+			if ok {
+				mu.Lock()
+				applied++
+				mu.Unlock()
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if applied != 1 {
+		t.Fatalf("%d concurrent duplicates applied, want exactly 1", applied)
+	}
+	got, _ := s.Get(ctx, tenant, id)
+	want := job.Details{InputDocumentsCount: 5, ProcessedDocumentsCount: 4, DocumentsWithErrorsCount: 1, ShardsTotal: 1, ShardsDone: 1}
+	if got.JobDetails != want {
+		t.Fatalf("after concurrent duplicates: %+v, want %+v", got.JobDetails, want)
+	}
+}
+
+func jobsRecordDistinct(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	tenant, id := "t-"+uniq(t), "job-"+uniq(t)
+	j := newJob(tenant, id, baseTime)
+	j.JobDetails.ShardsTotal = 8
+	mustCreate(t, s, j)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, ok, err := s.RecordShard(ctx, tenant, id, pipeline.ShardRecord{Index: i, Documents: int64(i + 1), Recorded: baseTime}); err != nil || !ok {
+				t.Errorf("RecordShard(%d) = %v, %v", i, ok, err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, _ := s.Get(ctx, tenant, id)
+	want := job.Details{InputDocumentsCount: 36, ProcessedDocumentsCount: 36, ShardsTotal: 8, ShardsDone: 8}
+	if got.JobDetails != want {
+		t.Fatalf("after 8 concurrent shards: %+v, want %+v (a lost update?)", got.JobDetails, want)
+	}
+	recs, err := s.Shards(ctx, tenant, id)
+	if err != nil || len(recs) != 8 {
+		t.Fatalf("Shards = %d records, %v", len(recs), err)
+	}
+	for i, r := range recs {
+		if r.Index != i {
+			t.Fatalf("Shards not in index order: %d at position %d", r.Index, i)
+		}
+	}
+}
+
+func jobsScan(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	mark := uniq(t)
+	want := map[string]bool{}
+	statuses := []job.Status{job.AwaitingInput, job.InProgress, job.Completed, job.StopRequested, job.Failed}
+	for ti := 0; ti < 3; ti++ {
+		tenant := fmt.Sprintf("scan-%s-%d", mark, ti)
+		for si, st := range statuses {
+			j := newJob(tenant, fmt.Sprintf("job-%s-%d", mark, si), baseTime)
+			j.JobStatus = st
+			mustCreate(t, s, j)
+			if st == job.AwaitingInput || st == job.StopRequested {
+				want[tenant+"/"+j.JobId] = true
+			}
+		}
+	}
+	got := map[string]bool{}
+	err := s.Scan(ctx, []job.Status{job.AwaitingInput, job.StopRequested}, func(j *job.Job) error {
+		if j.JobStatus != job.AwaitingInput && j.JobStatus != job.StopRequested {
+			t.Errorf("Scan returned a job in status %s", j.JobStatus)
+		}
+		k := j.Tenant + "/" + j.JobId
+		if got[k] {
+			t.Errorf("Scan returned %s twice", k)
+		}
+		got[k] = true
+		// The sweeper updates jobs while scanning.
+		c := j.Clone()
+		c.Message = "swept"
+		if err := s.Update(ctx, c, j.JobStatus); err != nil {
+			t.Errorf("Update inside Scan: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("Scan missed %s", k)
+		}
+	}
+	for k := range got {
+		if !want[k] && strings.Contains(k, mark) {
+			t.Errorf("Scan returned unexpected %s", k)
+		}
+	}
+	stop := errors.New("stop")
+	calls := 0
+	if err := s.Scan(ctx, []job.Status{job.AwaitingInput}, func(*job.Job) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("Scan with a failing callback = %v after %d calls, want the callback's error after 1", err, calls)
+	}
+}
