@@ -3,6 +3,8 @@
 package analysis
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -23,11 +25,76 @@ type SentimentScore struct {
 	Mixed    float64 `json:"Mixed"`
 }
 
-// Result is the merged analysis output for one document. Each analyser fills its own fields.
+// Entity is a named entity (ENTITIES). Offsets count characters (Unicode code points) from the
+// start of the document, as Comprehend's do; EndOffset is exclusive.
+type Entity struct {
+	BeginOffset int     `json:"BeginOffset"`
+	EndOffset   int     `json:"EndOffset"`
+	Score       float64 `json:"Score"`
+	Text        string  `json:"Text"`
+	Type        string  `json:"Type"`
+}
+
+// KeyPhrase is a key phrase (KEY_PHRASES), offsets in characters.
+type KeyPhrase struct {
+	BeginOffset int     `json:"BeginOffset"`
+	EndOffset   int     `json:"EndOffset"`
+	Score       float64 `json:"Score"`
+	Text        string  `json:"Text"`
+}
+
+// PiiEntity is a span of personally identifiable information (PII), offsets in characters.
+// Like Comprehend's PII output it carries no Text.
+type PiiEntity struct {
+	BeginOffset int     `json:"BeginOffset"`
+	EndOffset   int     `json:"EndOffset"`
+	Score       float64 `json:"Score"`
+	Type        string  `json:"Type"`
+}
+
+// Result is the merged analysis output for one document. Each analyser fills its own fields and
+// sets its slice non-nil (empty when it found nothing), so a requested analysis always shows.
 type Result struct {
 	Languages      []DominantLanguage `json:"Languages,omitempty"`
 	Sentiment      string             `json:"Sentiment,omitempty"`
 	SentimentScore *SentimentScore    `json:"SentimentScore,omitempty"`
+	Entities       []Entity           `json:"Entities,omitempty"`
+	KeyPhrases     []KeyPhrase        `json:"KeyPhrases,omitempty"`
+	// PiiEntities is written as "Entities" when the job does not also ask for ENTITIES (the
+	// shape of Comprehend's PII jobs), and as "PiiEntities" beside them when it does.
+	PiiEntities []PiiEntity `json:"PiiEntities,omitempty"`
+}
+
+// MarshalJSON writes the fields in Comprehend's shapes and order: a field appears when its
+// analysis ran (slices non-nil, even if empty) and is absent otherwise; see PiiEntities.
+func (r Result) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	var err error
+	add := func(name string, present bool, v any) {
+		if !present || err != nil {
+			return
+		}
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + name + `":`)
+		var enc []byte
+		enc, err = json.Marshal(v)
+		b.Write(enc)
+	}
+	add("Languages", r.Languages != nil, r.Languages)
+	add("Sentiment", r.Sentiment != "", r.Sentiment)
+	add("SentimentScore", r.SentimentScore != nil, r.SentimentScore)
+	add("Entities", r.Entities != nil, r.Entities)
+	add("KeyPhrases", r.KeyPhrases != nil, r.KeyPhrases)
+	if r.Entities == nil {
+		add("Entities", r.PiiEntities != nil, r.PiiEntities)
+	} else {
+		add("PiiEntities", r.PiiEntities != nil, r.PiiEntities)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), err
 }
 
 // DocError is a per-document failure an analyser reports (for example UNSUPPORTED_LANGUAGE).
