@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/input"
@@ -166,12 +167,46 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, j 
 		return
 	}
 	opts := analysis.Options{LanguageCode: j.LanguageCode}
-	for _, a := range analyzers {
-		code, msg := s.analyseOne(ctx, a, d, opts, &rec.Result)
+	setErr := func(code, msg string) {
 		if code != "" && rec.ErrorCode == "" {
 			rec.ErrorCode, rec.ErrorMessage = code, msg
 		}
 	}
+	// Without a job-wide LanguageCode the language-dependent analysers get each document's
+	// detected language, so a French review is not scored by an English model: LANGUAGE runs
+	// first (its result is only written out when the job asked for it).
+	ranLanguage := false
+	if lang, ok := s.analyzers[job.Language]; ok && opts.LanguageCode == "" && needsLanguage(analyzers) {
+		ranLanguage = true
+		into := &rec.Result
+		var scratch analysis.Result
+		if !j.Has(job.Language) {
+			into = &scratch
+		}
+		code, msg := s.analyseOne(ctx, lang, d, opts, into)
+		if j.Has(job.Language) {
+			setErr(code, msg)
+		}
+		if len(into.Languages) > 0 {
+			opts.LanguageCode = into.Languages[0].LanguageCode
+		}
+	}
+	for _, a := range analyzers {
+		if a.Name() == job.Language && ranLanguage {
+			continue // already ran above
+		}
+		setErr(s.analyseOne(ctx, a, d, opts, &rec.Result))
+	}
+}
+
+// needsLanguage reports whether any analyser besides LANGUAGE depends on the document's language.
+func needsLanguage(analyzers []analysis.Analyzer) bool {
+	for _, a := range analyzers {
+		if a.Name() != job.Language {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.Document, opts analysis.Options, into *analysis.Result) (code, msg string) {
@@ -190,6 +225,9 @@ func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.D
 	case err == nil:
 		return "", ""
 	case errors.As(err, &de):
+		if strings.HasPrefix(de.Message, string(a.Name())) {
+			return de.Code, de.Message
+		}
 		return de.Code, string(a.Name()) + ": " + de.Message
 	default:
 		s.log.ErrorContext(ctx, "analyser failed", "analysis", a.Name(), "err", err)
