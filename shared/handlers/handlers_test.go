@@ -1,0 +1,171 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/handlers"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// newService builds a pipeline on the local adapters with no analysers needed beyond a registry
+// that knows the names.
+func newService(t *testing.T) *pipeline.Service {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	objects, err := local.NewObjects(dir, "http://127.0.0.1:1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := analysis.DefaultRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pipeline.New(pipeline.Deps{
+		Jobs: local.NewJobs(db), Objects: objects, Queue: local.NewQueue(db, "shards", 3),
+		Notifier: local.NewNotifier(db, nil), Analyzers: reg,
+		Config: pipeline.Config{Locations: pipeline.Locations{Base: "s3://bucket/"}},
+	})
+}
+
+func fixture[T any](t *testing.T, name string) T {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestAPIWithIAMFixtures drives the API handler with the API Gateway v2 fixtures, as Lambda
+// would: create answers 201 with an upload URL, describe of that job 200, of an unknown job 404,
+// and a request without an IAM identity 401.
+func TestAPIWithIAMFixtures(t *testing.T) {
+	api := handlers.NewAPI(newService(t), handlers.IAMAuth{}, nil)
+	ctx := context.Background()
+
+	create := fixture[events.APIGatewayV2HTTPRequest](t, "apigw-v2-create-job.json")
+	resp, err := api.Handle(ctx, create)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+	var res struct {
+		JobId     string
+		JobStatus job.Status
+		Upload    *pipeline.Upload
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.JobStatus != job.AwaitingInput || res.Upload == nil || res.Upload.Method != http.MethodPut {
+		t.Fatalf("create response: %s", resp.Body)
+	}
+
+	describe := fixture[events.APIGatewayV2HTTPRequest](t, "apigw-v2-describe-job.json")
+	describe.RawPath = "/v1/jobs/" + res.JobId
+	if resp, _ := api.Handle(ctx, describe); resp.StatusCode != http.StatusOK {
+		t.Fatalf("describe own job: %d %s", resp.StatusCode, resp.Body)
+	}
+	describe.RawPath = "/v1/jobs/does-not-exist"
+	if resp, _ := api.Handle(ctx, describe); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("describe unknown job: %d %s", resp.StatusCode, resp.Body)
+	}
+	// Another principal is another tenant: the job is not found, not forbidden.
+	other := fixture[events.APIGatewayV2HTTPRequest](t, "apigw-v2-describe-job.json")
+	other.RawPath = "/v1/jobs/" + res.JobId
+	other.RequestContext.Authorizer.IAM.UserARN = "arn:aws:iam::123456789012:user/someone-else"
+	if resp, _ := api.Handle(ctx, other); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("other tenant: %d %s", resp.StatusCode, resp.Body)
+	}
+	anon := fixture[events.APIGatewayV2HTTPRequest](t, "apigw-v2-describe-job.json")
+	anon.RequestContext.Authorizer = nil
+	resp, _ = api.Handle(ctx, anon)
+	var body handlers.ErrorBody
+	if resp.StatusCode != http.StatusUnauthorized || json.Unmarshal([]byte(resp.Body), &body) != nil || body.Message == "" {
+		t.Fatalf("no identity: %d %s", resp.StatusCode, resp.Body)
+	}
+}
+
+func TestStatusOf(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("x: %w", job.ErrNotFound), 404},
+		{fmt.Errorf("x: %w", job.ErrInvalid), 400},
+		{fmt.Errorf("x: %w", job.ErrConflict), 409},
+		{fmt.Errorf("x: %w", job.ErrIllegalTransition), 409},
+		{fmt.Errorf("x: %w", job.ErrUnauthorized), 401},
+		{errors.New("disk on fire"), 500},
+	}
+	for _, tt := range tests {
+		if got, _ := handlers.StatusOf(tt.err); got != tt.want {
+			t.Errorf("StatusOf(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestTenantFromARN(t *testing.T) {
+	a := handlers.TenantFromARN("arn:aws:sts::123456789012:assumed-role/reader/session-1")
+	b := handlers.TenantFromARN("arn:aws:sts::123456789012:assumed-role/reader/session-2")
+	c := handlers.TenantFromARN("arn:aws:sts::123456789012:assumed-role/writer/session-1")
+	d := handlers.TenantFromARN("arn:aws:iam::210987654321:user/reader")
+	if a != b {
+		t.Errorf("two sessions of one role are different tenants: %s %s", a, b)
+	}
+	if a == c || a == d {
+		t.Errorf("different principals share a tenant: %s %s %s", a, c, d)
+	}
+	if !pipeline.ValidTenant(a) || !pipeline.ValidTenant(d) {
+		t.Errorf("tenant ids not key-safe: %s %s", a, d)
+	}
+}
+
+func TestKeyAuth(t *testing.T) {
+	auth := handlers.NewKeyAuth(map[string]string{"k1": "t1"})
+	for _, tt := range []struct {
+		header, want string
+	}{{"Bearer k1", "t1"}, {"bearer k1", "t1"}, {"Bearer k2", ""}, {"", ""}, {"Basic k1", ""}, {"Bearer ", ""}} {
+		got, err := auth.Tenant(&events.APIGatewayV2HTTPRequest{Headers: map[string]string{"authorization": tt.header}})
+		if got != tt.want || (tt.want == "") != errors.Is(err, job.ErrUnauthorized) {
+			t.Errorf("%q: tenant %q err %v", tt.header, got, err)
+		}
+	}
+}
+
+func TestWorkerReportsBadMessages(t *testing.T) {
+	w := handlers.NewWorker(newService(t), nil)
+	ev := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "bad", Body: "not json"},
+		{MessageId: "unknown-job", Body: `{"tenant":"t","jobId":"nope","shard":0,"key":"inputs/t/nope/input","end":10}`},
+	}}
+	resp, err := w.Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The malformed message is reported (it will reach the dead-letter queue); a shard of a job
+	// that does not exist is dropped.
+	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "bad" {
+		t.Fatalf("failures: %+v", resp.BatchItemFailures)
+	}
+}
