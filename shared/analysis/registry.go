@@ -3,7 +3,8 @@ package analysis
 import "fmt"
 
 // DefaultRegistry builds the analysers Ream ships with their default limits: LANGUAGE
-// (DefaultLanguages, 100,000 bytes) and SENTIMENT (English, 5,000 bytes). Build it once at
+// (DefaultLanguages, 100,000 bytes), SENTIMENT (English, 5,000 bytes), ENTITIES and KEY_PHRASES
+// (English, 100,000 bytes). Build it once at
 // cold start: the language detector preloads its models.
 func DefaultRegistry() (Registry, error) {
 	lang, err := NewLanguage(LanguageConfig{MaxBytes: DefaultLanguageMaxBytes})
@@ -14,5 +15,13 @@ func DefaultRegistry() (Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sentiment analyser: %w", err)
 	}
-	return Registry{lang.Name(): lang, sent.Name(): sent}, nil
+	ents, err := NewEntities(EntitiesConfig{})
+	if err != nil {
+		return nil, fmt.Errorf("entities analyser: %w", err)
+	}
+	kps, err := NewKeyPhrases(KeyPhrasesConfig{})
+	if err != nil {
+		return nil, fmt.Errorf("key phrases analyser: %w", err)
+	}
+	return Registry{lang.Name(): lang, sent.Name(): sent, ents.Name(): ents, kps.Name(): kps}, nil
 }

@@ -1,0 +1,719 @@
+package analysis
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// Entity types, as Comprehend spells them.
+const (
+	EntityPerson         = "PERSON"
+	EntityLocation       = "LOCATION"
+	EntityOrganization   = "ORGANIZATION"
+	EntityDate           = "DATE"
+	EntityQuantity       = "QUANTITY"
+	EntityTitle          = "TITLE"
+	EntityEvent          = "EVENT"
+	EntityCommercialItem = "COMMERCIAL_ITEM"
+	EntityOther          = "OTHER"
+)
+
+// DefaultEntitiesMaxBytes is the ENTITIES per-document size limit (Comprehend's asynchronous
+// limit for entity detection is 100 KB per document).
+const DefaultEntitiesMaxBytes = 100000
+
+// EntitiesConfig configures the ENTITIES analyser.
+type EntitiesConfig struct {
+	// MaxBytes is the per-document size limit; 0 means DefaultEntitiesMaxBytes.
+	MaxBytes int
+	// LanguageCode, when set to anything but English, makes every document a DocError
+	// UNSUPPORTED_LANGUAGE, as a non-English Options.LanguageCode does.
+	LanguageCode string
+	// NoKnownOrganizations leaves out the list of well-known organisations
+	// (lexicon/organizations.txt); used to measure how much of the ORGANIZATION figure that
+	// list carries.
+	NoKnownOrganizations bool
+}
+
+// EntitiesAnalyzer finds named entities (ENTITIES) in English text with gazetteers and rules,
+// no statistical model:
+//
+//   - PERSON, LOCATION, ORGANIZATION, EVENT, COMMERCIAL_ITEM, OTHER: capitalised word
+//     sequences (with "of", "da", "bin", ... inside names), typed by embedded gazetteers
+//     (lexicon/: about 210 countries, 240 capitals and major cities, US states, 110 regions,
+//     seas and rivers, 290 given names, 240 well-known organisations, organisation words
+//     such as Inc., Bank, University, Ministry, Party), then by context ("in/near/from X" is
+//     a place, "X, a spokeswoman" and "X said" are people, a title before a name makes it a
+//     person), then by shape (acronyms are organisations, two or three unknown capitalised
+//     words a person, a lone surname of a person already found is that person).
+//   - TITLE: offices and titles before a name (President, Prime Minister, CEO, Governor).
+//   - DATE: absolute (March 3, 2024; 2024-03-03; 3/3/2024; June 12; October 2022; 2030;
+//     Tuesday; 9 p.m.) and relative (yesterday, tomorrow, next Tuesday, last year, this
+//     week, two weeks ago).
+//   - QUANTITY: money ($4.5 million, €2.4 billion, 90 million euros), percentages (35
+//     percent, 2%), measures (12 kg, 1,000 kilometers, 40,000 acres) and counted things
+//     (50,000 people, three aid workers, 27 years).
+//
+// Limits: English only; capitalisation is the main signal, so all-lower-case or all-upper-case
+// text finds few names; names unknown to the gazetteers are typed by guesses (Score 0.5–0.7);
+// entities do not span lines. Offsets count characters (Unicode code points), EndOffset
+// exclusive, and Text is exactly the document's substring. It is safe for concurrent use.
+type EntitiesAnalyzer struct {
+	lex      *entLexicon
+	maxBytes int
+	lang     string
+	pool     sync.Pool // *[]token scratch
+}
+
+var _ Analyzer = (*EntitiesAnalyzer)(nil)
+
+// NewEntities loads the embedded gazetteers (about 1,200 lines) and returns the analyser.
+func NewEntities(cfg EntitiesConfig) (*EntitiesAnalyzer, error) {
+	if cfg.MaxBytes < 0 {
+		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
+	}
+	if err := checkEnglishFor("ENTITIES", cfg.LanguageCode); err != nil {
+		return nil, fmt.Errorf("%w: %s", job.ErrInvalid, err.Message)
+	}
+	lex, err := loadEntLexicon(!cfg.NoKnownOrganizations)
+	if err != nil {
+		return nil, err
+	}
+	a := &EntitiesAnalyzer{lex: lex, maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
+	if a.maxBytes == 0 {
+		a.maxBytes = DefaultEntitiesMaxBytes
+	}
+	a.pool.New = func() any { s := make([]token, 0, 256); return &s }
+	return a, nil
+}
+
+// Name implements Analyzer.
+func (a *EntitiesAnalyzer) Name() job.Analysis { return job.Entities }
+
+// ModelVersion implements Analyzer.
+func (a *EntitiesAnalyzer) ModelVersion() string { return "ream-entities-rules-1" }
+
+// DefaultMaxBytes implements Analyzer.
+func (a *EntitiesAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
+
+// Analyze implements Analyzer. A non-English declared language is a DocError
+// UNSUPPORTED_LANGUAGE; into.Entities is set non-nil (empty when nothing is found).
+func (a *EntitiesAnalyzer) Analyze(text string, opts Options, into *Result) error {
+	if err := checkEnglishFor("ENTITIES", opts.LanguageCode); err != nil {
+		return err
+	}
+	into.Entities = a.Find(text)
+	return nil
+}
+
+// Find returns the entities of text in document order (never nil).
+func (a *EntitiesAnalyzer) Find(text string) []Entity {
+	bufp := a.pool.Get().(*[]token)
+	toks := tokenize(text, *bufp)
+	out := findEntities(a.lex, text, toks)
+	*bufp = toks[:0]
+	a.pool.Put(bufp)
+	return out
+}
+
+//go:embed lexicon/*.txt
+var lexiconFS embed.FS
+
+// entLexicon holds the gazetteers, keyed by lower-cased token texts joined by one space.
+type entLexicon struct {
+	loc, org, first, demonym, title, orgSuffix, orgHead map[string]bool
+	maxLen                                              int // longest entry in tokens
+}
+
+func readLexicon(name string) ([]string, error) {
+	f, err := lexiconFS.Open("lexicon/" + name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out, sc.Err()
+}
+
+// lexKey is the lookup key of a phrase: its tokens, lower-cased, joined by single spaces.
+func lexKey(s string) string {
+	toks := tokenize(s, nil)
+	parts := make([]string, len(toks))
+	for i, t := range toks {
+		parts[i] = lowerASCII(t.Text)
+	}
+	return strings.Join(parts, " ")
+}
+
+func loadEntLexicon(knownOrgs bool) (*entLexicon, error) {
+	lx := &entLexicon{loc: map[string]bool{}, org: map[string]bool{}, first: map[string]bool{},
+		demonym: map[string]bool{}, title: map[string]bool{}, orgSuffix: map[string]bool{}, orgHead: map[string]bool{}}
+	add := func(m map[string]bool, file string) error {
+		lines, err := readLexicon(file)
+		if err != nil {
+			return fmt.Errorf("entities lexicon %s: %w", file, err)
+		}
+		for _, l := range lines {
+			k := lexKey(l)
+			m[k] = true
+			if n := strings.Count(k, " ") + 1; n > lx.maxLen {
+				lx.maxLen = n
+			}
+		}
+		return nil
+	}
+	for _, f := range []string{"countries.txt", "cities.txt", "us_states.txt", "regions.txt"} {
+		if err := add(lx.loc, f); err != nil {
+			return nil, err
+		}
+	}
+	if knownOrgs {
+		if err := add(lx.org, "organizations.txt"); err != nil {
+			return nil, err
+		}
+	}
+	if err := add(lx.first, "first_names.txt"); err != nil {
+		return nil, err
+	}
+	if err := add(lx.demonym, "demonyms.txt"); err != nil {
+		return nil, err
+	}
+	if err := add(lx.title, "titles.txt"); err != nil {
+		return nil, err
+	}
+	words, err := readLexicon("org_words.txt")
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range words {
+		kind, w, ok := strings.Cut(l, " ")
+		if !ok {
+			continue
+		}
+		switch kind {
+		case "suffix":
+			lx.orgSuffix[lexKey(w)] = true
+		case "head":
+			lx.orgHead[lexKey(w)] = true
+		}
+	}
+	return lx, nil
+}
+
+var (
+	entHonorifics = toSet(`mr. mrs. ms. dr. sir dame lord lady mr mrs ms dr prof. professor`)
+	entConnectors = toSet(`of de da do dos das du del della di la le van von der den bin ibn al el y and & for on`)
+	entMonths     = map[string]bool{"january": true, "february": true, "march": true, "april": true, "may": true, "june": true,
+		"july": true, "august": true, "september": true, "october": true, "november": true, "december": true,
+		"jan.": true, "feb.": true, "mar.": true, "apr.": true, "jun.": true, "jul.": true, "aug.": true,
+		"sep.": true, "sept.": true, "oct.": true, "nov.": true, "dec.": true}
+	entWeekdays  = toSet(`monday tuesday wednesday thursday friday saturday sunday`)
+	entRelDay    = toSet(`yesterday today tomorrow tonight`)
+	entRelMod    = toSet(`last next this past coming`)
+	entRelUnit   = toSet(`week weekend month year night morning evening afternoon summer winter spring autumn fall quarter decade century season`)
+	entAgoUnits  = toSet(`second seconds minute minutes hour hours day days week weeks month months year years decade decades century centuries`)
+	entNumWords  = toSet(`one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen dozens hundreds thousands millions`)
+	entScale     = toSet(`hundred thousand million billion trillion bn mn m k`)
+	entPercent   = toSet(`percent per % pct`)
+	entUnits     = toSet(`kg kilogram kilograms g gram grams mg lb lbs pound pounds ounce ounces ton tons tonne tonnes km kilometer kilometers kilometre kilometres m meter meters metre metres cm mm mile miles foot feet ft inch inches yard yards acre acres hectare hectares sq square degree degrees °c °f celsius fahrenheit liter liters litre litres gallon gallons barrel barrels mph kph gb mb tb kb gw mw kw kwh mwh gwh dollars dollar euros euro yen yuan rupees rupee francs pounds sterling bpd`)
+	entIrregular = toSet(`people children men women staff cattle police personnel aircraft sheep fish deer livestock troops`)
+	entCurrency  = toSet(`$ € £ ¥ ₹ ₦ ₩ ₽ ₺ ₿`)
+	entEventLast = toSet(`games olympics olympiad cup open tour day summit festival championship championships marathon expo war prix grand conference forum fair week series awards election`)
+	entGeoLast   = toSet(`sea ocean river lake mountains mountain island islands bay gulf strait valley province region county peninsula desert canal airport street avenue square park bridge coast falls heights hills harbor harbour`)
+	entGeoOfHead = toSet(`sea gulf strait bay isle isles republic kingdom cape state states lake mount port`)
+	entPlaceCtx  = toSet(`in near from across outside into throughout toward towards around`)
+	entPersonCtx = toSet(`spokeswoman spokesman spokesperson analyst member leader former deposed director chief head professor resident author economist lawyer president minister executive founder coach manager captain journalist reporter researcher scientist official officer senator governor mayor chairman chairwoman`)
+	entSayVerbs  = toSet(`said says told wrote added asked argued warned announced noted explained insisted admitted`)
+)
+
+// span is an entity under construction, in token indices [s,e).
+type entSpan struct {
+	s, e  int
+	typ   string
+	score float64
+}
+
+func findEntities(lx *entLexicon, text string, toks []token) []Entity {
+	n := len(toks)
+	claimed := make([]bool, n)
+	var spans []entSpan
+	lw := func(i int) string { return lowerASCII(toks[i].Text) }
+
+	// 1. dates and quantities.
+	for i := 0; i < n; i++ {
+		if e := matchDate(text, toks, i, lw); e > i {
+			spans = append(spans, entSpan{i, e, EntityDate, 0.9})
+			for k := i; k < e; k++ {
+				claimed[k] = true
+			}
+			i = e - 1
+			continue
+		}
+		if e := matchQuantity(toks, i, lw); e > i {
+			spans = append(spans, entSpan{i, e, EntityQuantity, 0.9})
+			for k := i; k < e; k++ {
+				claimed[k] = true
+			}
+			i = e - 1
+		}
+	}
+
+	// 2. capitalised sequences.
+	isCapWord := func(i int) bool {
+		t := &toks[i]
+		return !claimed[i] && t.Kind == tkWord && (t.Cap || t.HasInnerUpper) && t.Text != "'s" && t.Text != "’s"
+	}
+	var pending []entSpan // name spans, typed below
+	for i := 0; i < n; i++ {
+		if !isCapWord(i) {
+			continue
+		}
+		e := i + 1
+		for e < n {
+			if toks[e].SpaceBefore == false && toks[e].Kind == tkPunct {
+				break
+			}
+			if isCapWord(e) {
+				e++
+				continue
+			}
+			// connectors inside names: Bank of England, Lula da Silva, Mohammed bin Salman
+			w := lw(e)
+			if toks[e].Kind == tkWord && entConnectors[w] && e+1 < n && isCapWord(e+1) && connectorOK(lx, toks, i, e, w, lw) {
+				e += 2
+				continue
+			}
+			break
+		}
+		pending = append(pending, entSpan{s: i, e: e})
+		i = e - 1
+	}
+
+	persons := map[string]bool{} // surnames of people found
+	var names []entSpan
+	for _, sp := range pending {
+		names = append(names, classifyName(lx, toks, sp, lw)...)
+	}
+	for _, sp := range names {
+		if sp.typ == EntityPerson && sp.e-sp.s >= 2 {
+			persons[lw(sp.e-1)] = true
+		}
+	}
+	for k := range names {
+		sp := &names[k]
+		if sp.e-sp.s == 1 && sp.score < 0.8 && persons[lw(sp.s)] {
+			sp.typ, sp.score = EntityPerson, 0.8
+		}
+	}
+	spans = append(spans, names...)
+
+	// 3. emit in document order.
+	sortSpans(spans)
+	out := make([]Entity, 0, len(spans))
+	for _, sp := range spans {
+		b, e := toks[sp.s], toks[sp.e-1]
+		out = append(out, Entity{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: sp.score, Text: text[b.Begin:e.End], Type: sp.typ})
+	}
+	return out
+}
+
+func sortSpans(s []entSpan) {
+	// insertion sort: spans are nearly ordered already
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j].s < s[j-1].s; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// connectorOK says whether the lower-case word w at e may join the name starting at s.
+func connectorOK(lx *entLexicon, toks []token, s, e int, w string, lw func(int) string) bool {
+	prev := lw(e - 1)
+	switch w {
+	case "of":
+		return lx.orgHead[prev] || entGeoOfHead[prev] || lx.title[prev] || lx.orgSuffix[prev]
+	case "and", "&", "for", "on":
+		// only inside an organisation name that already has "of" after a head word:
+		// National Institute of Allergy and Infectious Diseases; Johnson & Johnson.
+		if w == "&" {
+			return true
+		}
+		for k := s; k < e; k++ {
+			if lw(k) == "of" && k > s && (lx.orgHead[lw(k-1)] || lx.orgSuffix[lw(k-1)]) {
+				return w == "and"
+			}
+		}
+		if w == "for" || w == "on" {
+			return lx.orgHead[prev] || lx.orgSuffix[prev]
+		}
+		return false
+	default:
+		return true
+	}
+}
+
+// classifyName types a capitalised sequence, splitting off titles and leading function words.
+func classifyName(lx *entLexicon, toks []token, sp entSpan, lw func(int) string) []entSpan {
+	s, e := sp.s, sp.e
+	n := len(toks)
+	key := func(a, b int) string {
+		var sb strings.Builder
+		for k := a; k < b; k++ {
+			if k > a {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(lw(k))
+		}
+		return sb.String()
+	}
+	// leading function words (sentence-initial "The", "In", "About")
+	for s < e {
+		w := lw(s)
+		if (w == "the" && e-s > 1 && (lx.loc[key(s, e)] || lx.org[key(s, e)])) || !tuStopwords[w] ||
+			(w != "the" && !toks[s].SentStart) {
+			break
+		}
+		s++
+	}
+	if s >= e {
+		return nil
+	}
+	// trailing connectors cannot happen (a connector is only taken before a capital word)
+	var out []entSpan
+	// titles and honorifics at the start
+	isPersonCtx := false
+	for s < e {
+		best := 0
+		for l := min(4, e-s); l >= 1; l-- {
+			if lx.title[key(s, s+l)] {
+				best = l
+				break
+			}
+		}
+		if best == 0 {
+			break
+		}
+		k := key(s, s+best)
+		if !entHonorifics[k] {
+			out = append(out, entSpan{s, s + best, EntityTitle, 0.85})
+		}
+		isPersonCtx = true
+		s += best
+	}
+	if s >= e {
+		return out
+	}
+	if isPersonCtx {
+		return append(out, entSpan{s, e, EntityPerson, 0.9})
+	}
+	k := key(s, e)
+	single := e-s == 1
+	t0 := &toks[s]
+	// a lone sentence-initial capitalised word known to no gazetteer is an ordinary word
+	if single && t0.SentStart && !t0.AllCap && !t0.HasInnerUpper && !t0.HasDigit &&
+		!lx.loc[k] && !lx.org[k] && !lx.demonym[k] && !lx.first[k] {
+		return out
+	}
+	typ, score := "", 0.0
+	last := lw(e - 1)
+	prevW := ""
+	if s > 0 {
+		prevW = lowerASCII(toks[s-1].Text)
+	}
+	switch {
+	case lx.org[k]:
+		typ, score = EntityOrganization, 0.95
+	case lx.loc[k]:
+		typ, score = EntityLocation, 0.95
+		if prevW == "the" && lx.org["the "+k] {
+			typ = EntityOrganization
+		}
+	case !single && lx.orgSuffix[last]:
+		typ, score = EntityOrganization, 0.9
+	case !single && hasOrgHeadOf(lx, toks, s, e, lw):
+		typ, score = EntityOrganization, 0.9
+	case !single && entEventLast[last]:
+		typ, score = EntityEvent, 0.8
+	case !single && (entGeoLast[last] || entGeoOfHead[lw(s)] && hasOf(s, e, lw)):
+		typ, score = EntityLocation, 0.85
+	case single && lx.demonym[k]:
+		typ, score = EntityOther, 0.8
+	case single && lx.orgSuffix[k] && prevW == "the":
+		typ, score = EntityOrganization, 0.7 // the Senate, the Treasury
+	case hasDigitToken(toks, s, e):
+		typ, score = EntityCommercialItem, 0.6
+	case lx.first[lw(s)] && !single:
+		typ, score = EntityPerson, 0.9
+	case entPlaceCtx[prevW] && !t0.AllCap:
+		typ, score = EntityLocation, 0.7
+	case !single && personContext(toks, e, lw):
+		typ, score = EntityPerson, 0.8
+	case t0.AllCap && single:
+		typ, score = EntityOrganization, 0.75
+	case !single && e-s <= 3:
+		typ, score = EntityPerson, 0.6
+	case !single:
+		typ, score = EntityOrganization, 0.55
+	default:
+		typ, score = EntityOrganization, 0.5
+		if e < n && entSayVerbs[lw(e)] {
+			score = 0.55
+		}
+	}
+	return append(out, entSpan{s, e, typ, score})
+}
+
+func hasOf(s, e int, lw func(int) string) bool {
+	for k := s + 1; k < e; k++ {
+		if lw(k) == "of" {
+			return true
+		}
+	}
+	return false
+}
+
+func hasOrgHeadOf(lx *entLexicon, toks []token, s, e int, lw func(int) string) bool {
+	for k := s; k+1 < e; k++ {
+		if lx.orgHead[lw(k)] && lw(k+1) == "of" {
+			return true
+		}
+	}
+	return false
+}
+
+func hasDigitToken(toks []token, s, e int) bool {
+	for k := s; k < e; k++ {
+		if toks[k].HasDigit || (toks[k].Kind == tkNumber) {
+			return true
+		}
+	}
+	return false
+}
+
+// personContext: "X, a spokeswoman ...", "X, the former director", "X said".
+func personContext(toks []token, e int, lw func(int) string) bool {
+	n := len(toks)
+	if e < n && entSayVerbs[lw(e)] {
+		return true
+	}
+	if e+2 < n && toks[e].Text == "," {
+		w := lw(e + 1)
+		if w == "a" || w == "an" || w == "the" || w == "who" {
+			for k := e + 2; k < min(n, e+5); k++ {
+				if entPersonCtx[lw(k)] {
+					return true
+				}
+			}
+		}
+		if entPersonCtx[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// isYear reports a 4-digit number token 1800..2099.
+func isYear(t *token) bool {
+	if t.Kind != tkNumber || len(t.Text) != 4 {
+		return false
+	}
+	y := 0
+	for i := 0; i < 4; i++ {
+		y = y*10 + int(t.Text[i]-'0')
+	}
+	return y >= 1800 && y <= 2099
+}
+
+func isDayNum(t *token) bool {
+	s := strings.TrimRight(t.Text, "thsndr")
+	if t.Kind != tkNumber || len(s) == 0 || len(s) > 2 {
+		return false
+	}
+	d := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		d = d*10 + int(s[i]-'0')
+	}
+	return d >= 1 && d <= 31
+}
+
+// adjacent reports that tokens i and i+1 touch (no space between).
+func adjacent(toks []token, i int) bool { return i+1 < len(toks) && toks[i].End == toks[i+1].Begin }
+
+// matchDate returns the end token index of a date starting at i, or i.
+func matchDate(text string, toks []token, i int, lw func(int) string) int {
+	n := len(toks)
+	t := &toks[i]
+	w := lw(i)
+	if t.Kind == tkNumber {
+		// ISO 2024-03-03 and 3/3/2024
+		if i+4 < n && adjacent(toks, i) && adjacent(toks, i+1) && adjacent(toks, i+2) && adjacent(toks, i+3) &&
+			toks[i+2].Kind == tkNumber && toks[i+4].Kind == tkNumber && toks[i+1].Text == toks[i+3].Text &&
+			(toks[i+1].Text == "-" || toks[i+1].Text == "/") {
+			a, b, c := len(t.Text), len(toks[i+2].Text), len(toks[i+4].Text)
+			if (a == 4 && b <= 2 && c <= 2) || (a <= 2 && b <= 2 && (c == 4 || c == 2)) {
+				return i + 5
+			}
+		}
+		// 9 p.m., 8:30 a.m.
+		if i+1 < n {
+			nx := lw(i + 1)
+			if nx == "a.m." || nx == "p.m." || nx == "am" || nx == "pm" || nx == "a.m" || nx == "p.m" {
+				return i + 2
+			}
+		}
+		// 3 March 2024
+		if isDayNum(t) && i+1 < n && entMonths[lw(i+1)] {
+			e := i + 2
+			if e < n && isYear(&toks[e]) {
+				e++
+			}
+			return e
+		}
+		// N days/weeks/years ago
+		if e := matchAgo(toks, i, lw); e > i {
+			return e
+		}
+		if isYear(t) {
+			if i > 0 && entCurrency[toks[i-1].Text] {
+				return i
+			}
+			if i+1 < n && toks[i+1].Kind == tkWord && !toks[i+1].Cap && !tuStopwords[lw(i+1)] {
+				return i // 2000 people
+			}
+			return i + 1
+		}
+		return i
+	}
+	if t.Kind != tkWord {
+		return i
+	}
+	if entNumWords[w] || w == "a" {
+		return matchAgo(toks, i, lw)
+	}
+	if entRelDay[w] {
+		return i + 1
+	}
+	if entRelMod[w] && i+1 < n {
+		nx := lw(i + 1)
+		if entRelUnit[nx] || entWeekdays[nx] || (entMonths[nx] && toks[i+1].Cap) {
+			if w == "past" || w == "coming" {
+				return i // "the past year" is a span of time, not a date
+			}
+			return i + 2
+		}
+		return i
+	}
+	if entWeekdays[w] && t.Cap {
+		return i + 1
+	}
+	if entMonths[w] && t.Cap {
+		if w == "may" || w == "march" {
+			// modal verb / walk: only with a day or year, or after a preposition
+			ok := i+1 < n && (isDayNum(&toks[i+1]) || isYear(&toks[i+1]))
+			if !ok && i > 0 {
+				p := lw(i - 1)
+				ok = p == "in" || p == "since" || p == "until" || p == "by" || p == "of" || p == "early" || p == "late" || p == "mid"
+			}
+			if !ok {
+				return i
+			}
+		}
+		e := i + 1
+		if e < n && isDayNum(&toks[e]) {
+			e++
+			if e+1 < n && toks[e].Text == "," && isYear(&toks[e+1]) {
+				e += 2
+			} else if e < n && isYear(&toks[e]) {
+				e++
+			}
+		} else if e < n && isYear(&toks[e]) {
+			e++
+		}
+		return e
+	}
+	return i
+}
+
+func matchAgo(toks []token, i int, lw func(int) string) int {
+	n := len(toks)
+	if i+2 < n && entAgoUnits[lw(i+1)] && (lw(i+2) == "ago" || lw(i+2) == "earlier") {
+		return i + 3
+	}
+	return i
+}
+
+// matchQuantity returns the end token index of a quantity starting at i, or i.
+func matchQuantity(toks []token, i int, lw func(int) string) int {
+	n := len(toks)
+	t := &toks[i]
+	e := i
+	money := false
+	switch {
+	case t.Kind == tkPunct && entCurrency[t.Text] && i+1 < n && toks[i+1].Kind == tkNumber && adjacent(toks, i):
+		e = i + 2
+		money = true
+	case t.Kind == tkNumber:
+		e = i + 1
+	case t.Kind == tkWord && entNumWords[lw(i)]:
+		e = i + 1
+	default:
+		return i
+	}
+	num := e
+	if e < n && entScale[lw(e)] && (lw(e) != "m" || adjacent(toks, e-1)) {
+		e++
+	}
+	if money {
+		return e
+	}
+	if e < n {
+		w := lw(e)
+		switch {
+		case w == "%":
+			return e + 1
+		case w == "percent" || w == "pct":
+			return e + 1
+		case w == "per" && e+1 < n && lw(e+1) == "cent":
+			return e + 2
+		case w == "percentage" && e+1 < n && strings.HasPrefix(lw(e+1), "point"):
+			return e + 2
+		case entUnits[w] && toks[e].Kind == tkWord:
+			return e + 1
+		}
+	}
+	if t.Kind == tkNumber && t.HasDigit && e == num && i > 0 && toks[i-1].Text == "-" {
+		return i
+	}
+	// counted things: up to three lower-case words ending in a plural
+	end := i
+	for k := e; k < min(n, e+3); k++ {
+		tk := &toks[k]
+		w := lw(k)
+		if tk.Kind != tkWord || tk.Cap || tuStopwords[w] || strings.HasSuffix(w, "ly") || strings.HasSuffix(w, "ed") {
+			break
+		}
+		if entIrregular[w] || (strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is") && len(w) > 3) {
+			end = k + 1
+		}
+	}
+	if end > i {
+		return end
+	}
+	return i
+}

@@ -1,0 +1,207 @@
+package analysis
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+func newKeyPhrases(t testing.TB) *KeyPhrasesAnalyzer {
+	t.Helper()
+	a, err := NewKeyPhrases(KeyPhrasesConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+type kpGold struct {
+	ID         string   `json:"id"`
+	Text       string   `json:"text"`
+	KeyPhrases []string `json:"keyphrases"`
+}
+
+func readKPGold(t testing.TB) []kpGold {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "keyphrases", "articles.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []kpGold
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var g kpGold
+		if err := json.Unmarshal(sc.Bytes(), &g); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// TestKeyPhrasesEvaluation measures F1@10 with stemmed exact matching on
+// testdata/keyphrases/articles.jsonl (20 short news articles, 8-10 gold key phrases each,
+// written and annotated before the extractor; see testdata/keyphrases/README.md). F1@10 is
+// the mean over articles of the F1 of the top 10 distinct phrases against the gold set.
+// REAM_KP_SHOW=1 prints each article's top 10.
+func TestKeyPhrasesEvaluation(t *testing.T) {
+	a := newKeyPhrases(t)
+	gold := readKPGold(t)
+	if len(gold) < 20 {
+		t.Fatalf("only %d articles", len(gold))
+	}
+	show := os.Getenv("REAM_KP_SHOW") != ""
+	var sumP, sumR, sumF float64
+	var tp, np, ng int
+	for _, g := range gold {
+		want := map[string]bool{}
+		for _, p := range g.KeyPhrases {
+			want[kpKey(p)] = true
+		}
+		top := TopKeyPhrases(a.Extract(g.Text), 10)
+		hit := 0
+		var shown []string
+		for _, p := range top {
+			m := want[kpKey(p.Text)]
+			if m {
+				hit++
+			}
+			shown = append(shown, fmt.Sprintf("%s%s(%.2f)", map[bool]string{true: "+", false: ""}[m], p.Text, p.Score))
+		}
+		pr, rc := ratio(hit, len(top)), ratio(hit, len(want))
+		f := 0.0
+		if pr+rc > 0 {
+			f = 2 * pr * rc / (pr + rc)
+		}
+		sumP, sumR, sumF = sumP+pr, sumR+rc, sumF+f
+		tp, np, ng = tp+hit, np+len(top), ng+len(want)
+		if show {
+			t.Logf("%-18s F1 %.2f  %s", g.ID, f, strings.Join(shown, "; "))
+		}
+	}
+	n := float64(len(gold))
+	mp, mr := ratio(tp, np), ratio(tp, ng)
+	t.Logf("KEY_PHRASES on %d articles: F1@10 %.3f (mean P@10 %.3f, R@10 %.3f); micro P %.3f R %.3f F1 %.3f",
+		len(gold), sumF/n, sumP/n, sumR/n, mp, mr, 2*mp*mr/(mp+mr))
+	if sumF/n < 0.20 {
+		t.Errorf("F1@10 %.3f < 0.20", sumF/n)
+	}
+}
+
+func TestKeyPhrasesBasics(t *testing.T) {
+	a := newKeyPhrases(t)
+	if a.Name() != job.KeyPhrases || a.DefaultMaxBytes() != DefaultKeyPhrasesMaxBytes || a.ModelVersion() == "" {
+		t.Fatal("bad identity")
+	}
+	text := "Die Zentralbank in Zürich — the central bank raised interest rates; “the central bank” said naïve investors feared higher mortgage costs."
+	kps := a.Extract(text)
+	runes := []rune(text)
+	found := map[string]bool{}
+	for _, p := range kps {
+		if got := string(runes[p.BeginOffset:p.EndOffset]); got != p.Text {
+			t.Errorf("offsets %d..%d give %q, Text %q", p.BeginOffset, p.EndOffset, got, p.Text)
+		}
+		if p.Score <= 0 || p.Score > 1 {
+			t.Errorf("score %v", p.Score)
+		}
+		found[p.Text] = true
+	}
+	for _, w := range []string{"central bank", "interest rates", "higher mortgage costs"} {
+		if !found[w] {
+			t.Errorf("missing %q in %+v", w, kps)
+		}
+	}
+	sorted := sort.SliceIsSorted(kps, func(i, j int) bool { return kps[i].BeginOffset < kps[j].BeginOffset })
+	if !sorted {
+		t.Error("not in document order")
+	}
+	var res Result
+	if err := a.Analyze("It was and is.", Options{}, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.KeyPhrases == nil || len(res.KeyPhrases) != 0 {
+		t.Fatalf("want empty non-nil, got %#v", res.KeyPhrases)
+	}
+	err := a.Analyze("Die Zentralbank erhöhte die Zinsen.", Options{LanguageCode: "de"}, &res)
+	var de *DocError
+	if !errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage {
+		t.Fatalf("want UNSUPPORTED_LANGUAGE, got %v", err)
+	}
+	if _, err := NewKeyPhrases(KeyPhrasesConfig{MaxBytes: -1}); err == nil {
+		t.Fatal("negative MaxBytes accepted")
+	}
+}
+
+func TestStem(t *testing.T) {
+	for in, want := range map[string]string{"rates": stem("rate"), "hikes": stem("hike"), "vaccinations": stem("vaccination"),
+		"policies": stem("policy"), "batteries": stem("battery"), "markets": "market", "bus": "bus"} {
+		if got := stem(in); got != want {
+			t.Errorf("stem(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestKeyPhrasesConcurrentDeterministic(t *testing.T) {
+	a := newKeyPhrases(t)
+	gold := readKPGold(t)
+	want := make([][]KeyPhrase, len(gold))
+	for i, g := range gold {
+		want[i] = a.Extract(g.Text)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, g := range gold {
+				if got := a.Extract(g.Text); !reflect.DeepEqual(got, want[i]) {
+					t.Errorf("nondeterministic on %s", g.ID)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// BenchmarkKeyPhrases: about 1 KB English news documents, one core.
+func BenchmarkKeyPhrases(b *testing.B) {
+	a := newKeyPhrases(b)
+	gold := readKPGold(b)
+	var docs []string
+	var sb strings.Builder
+	for r := 0; len(docs) < 40; r++ {
+		for _, g := range gold[r%5:] {
+			if sb.Len() > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(g.Text)
+			if sb.Len() >= 1000 {
+				docs = append(docs, sb.String())
+				sb.Reset()
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(totalBytesOf(docs) / len(docs)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var res Result
+		if err := a.Analyze(docs[i%len(docs)], Options{}, &res); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+}
