@@ -63,7 +63,7 @@ func runAnalyzer(b *testing.B, a Analyzer, docs []string) {
 func BenchmarkLanguage(b *testing.B) {
 	docs := benchDocs(b, "langid-sample.tsv", 1000)
 	b.Run("default", func(b *testing.B) { runAnalyzer(b, defaultLanguage(b), docs) })
-	for _, p := range []int{300, 500, 1000} {
+	for _, p := range []int{150, 200, 300, 500, 1000} {
 		b.Run("prefix="+strconv.Itoa(p), func(b *testing.B) {
 			a, err := NewLanguage(LanguageConfig{PrefixBytes: p})
 			if err != nil {
@@ -104,6 +104,27 @@ func BenchmarkSentiment(b *testing.B) {
 	runAnalyzer(b, a, docs)
 }
 
+// BenchmarkSentiment1KB: ~1,000-byte English documents (IMDB reviews average about 1,300).
+func BenchmarkSentiment1KB(b *testing.B) {
+	docs := benchDocs(b, "sentiment-labelled.tsv", 1000)
+	a, err := NewSentiment(SentimentConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runAnalyzer(b, a, docs)
+}
+
+// BenchmarkNewSentiment measures building the analyser (decoding the embedded 256 KiB model
+// and hashing VADER's lexicon): its share of the cold start.
+func BenchmarkNewSentiment(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := NewSentiment(SentimentConfig{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkSentimentParallel shares one analyser between GOMAXPROCS goroutines.
 func BenchmarkSentimentParallel(b *testing.B) {
 	docs := benchDocs(b, "sentiment-labelled.tsv", 200)
@@ -127,8 +148,19 @@ func BenchmarkSentimentParallel(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 }
 
-// BenchmarkNewLanguage measures building the default detector (models are cached
-// process-wide by lingua-go after the first build, so this is the warm cost).
+// BenchmarkLanguageModelDecode measures decoding the embedded n-gram tables, which
+// NewLanguage does once per process: the language analyser's share of the cold start.
+func BenchmarkLanguageModelDecode(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := decodeNgramTables(langNgramModelGz); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNewLanguage measures building the default detector once the n-gram tables are
+// decoded (they are shared process-wide, so this is the warm cost).
 func BenchmarkNewLanguage(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {

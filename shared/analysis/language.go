@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -20,9 +21,9 @@ const (
 	DefaultLanguageMaxBytes = 100_000
 	// DefaultLanguagePrefixBytes is how much of a document the detector reads. Language
 	// identification needs a few sentences, not the whole document: on the DEP-11 evaluation
-	// set 300 bytes is as accurate as 500 and 1000 (0.9960, 0.9960, 0.9963) at a fraction of
-	// the cost, because longer samples drive lingua-go's softmax into its slow arbitrary-
-	// precision path (see TestLanguagePrefixSweep, BenchmarkLanguage and doc.go).
+	// set 300 bytes is about as accurate as 500 and 1000 (0.9957, 0.9966, 0.9963; 150 bytes:
+	// 0.9896) at a fraction of the cost (see TestLanguagePrefixSweep, BenchmarkLanguage and
+	// doc.go).
 	DefaultLanguagePrefixBytes = 300
 	// languageMinScore is the smallest score a candidate needs to be reported.
 	languageMinScore = 0.01
@@ -61,25 +62,34 @@ type LanguageConfig struct {
 	PrefixBytes int
 }
 
-// LanguageAnalyzer detects the dominant language of a document with lingua-go (n-gram
-// models, low-accuracy mode: trigrams only), restricted to a configured set of languages.
-// It is safe for concurrent use.
+// LanguageAnalyzer detects the dominant language of a document, restricted to a configured
+// set of languages: by script when the script identifies one configured language (Hangul,
+// kana, Greek, Hebrew, ...; langfast.go), else with lingua-go's low-accuracy algorithm over
+// lingua-go's trigram models, re-implemented in langfast.go for Latin- and Cyrillic-script
+// text, else with lingua-go itself. It is safe for concurrent use.
 type LanguageAnalyzer struct {
-	// detector is immutable after Build. lingua-go keeps its n-gram models in package-level
-	// sync.Maps that are written only when a model is first loaded (all of them are preloaded
-	// in NewLanguage) and read-only afterwards, so concurrent calls need no lock; the
-	// detector's other fields are read-only slices and maps.
-	detector  lingua.LanguageDetector
+	// detector (lingua-go) is built under detectorOnce and immutable afterwards. lingua-go
+	// keeps its n-gram models in package-level sync.Maps that are written only when a model
+	// is first loaded (all of them are preloaded when it is built) and read-only afterwards,
+	// so concurrent calls need no lock; the n-gram tables are read-only after decoding.
+	detector     lingua.LanguageDetector
+	detectorOnce sync.Once
+	linguaLangs  []lingua.Language
+	// ngram is the fast n-gram path (langfast.go); nil when a configured language has no
+	// shipped model, and then lingua-go handles every document.
+	ngram     *ngramDetector
 	languages []string
 	maxBytes  int
 	prefix    int
+	fast      scriptFastPath // see langfast.go
 }
 
 var _ Analyzer = (*LanguageAnalyzer)(nil)
 
-// NewLanguage builds the detector once, preloading the trigram models of every configured
-// language (for the default set about 0.3 s on two cores and 28 MiB of heap; see doc.go). Unknown codes and
-// sets of fewer than two languages are errors wrapping job.ErrInvalid.
+// NewLanguage builds the detector. The n-gram tables are decoded once per process (about
+// 0.3 s and 11 MiB of heap; see doc.go); lingua-go's detector is built only when a document
+// needs it, or at once when a configured language has no shipped n-gram model. Unknown codes
+// and sets of fewer than two languages are errors wrapping job.ErrInvalid.
 func NewLanguage(cfg LanguageConfig) (*LanguageAnalyzer, error) {
 	codes := cfg.Languages
 	if len(codes) == 0 {
@@ -113,14 +123,18 @@ func NewLanguage(cfg LanguageConfig) (*LanguageAnalyzer, error) {
 	}
 	sort.Strings(names)
 	a := &LanguageAnalyzer{
-		detector: lingua.NewLanguageDetectorBuilder().
-			FromLanguages(langs...).
-			WithLowAccuracyMode().
-			WithPreloadedLanguageModels().
-			Build(),
-		languages: names,
-		maxBytes:  cfg.MaxBytes,
-		prefix:    cfg.PrefixBytes,
+		linguaLangs: langs,
+		languages:   names,
+		maxBytes:    cfg.MaxBytes,
+		prefix:      cfg.PrefixBytes,
+	}
+	ng, err := newNgramDetector(names)
+	if err != nil {
+		return nil, err
+	}
+	a.ngram = ng
+	if ng == nil {
+		a.lingua() // build now: every document needs it
 	}
 	if a.maxBytes == 0 {
 		a.maxBytes = DefaultLanguageMaxBytes
@@ -128,7 +142,22 @@ func NewLanguage(cfg LanguageConfig) (*LanguageAnalyzer, error) {
 	if a.prefix == 0 {
 		a.prefix = DefaultLanguagePrefixBytes
 	}
+	a.fast = newScriptFastPath(names)
 	return a, nil
+}
+
+// lingua returns the lingua-go detector, building it (and preloading its trigram models) on
+// first use: with the n-gram path it is needed only for documents in a script the path does
+// not cover (for example Han text when zh is not configured).
+func (a *LanguageAnalyzer) lingua() lingua.LanguageDetector {
+	a.detectorOnce.Do(func() {
+		a.detector = lingua.NewLanguageDetectorBuilder().
+			FromLanguages(a.linguaLangs...).
+			WithLowAccuracyMode().
+			WithPreloadedLanguageModels().
+			Build()
+	})
+	return a.detector
 }
 
 // languageCode is the lower-case ISO 639-1 code of l ("en").
@@ -138,7 +167,12 @@ func languageCode(l lingua.Language) string { return strings.ToLower(l.IsoCode63
 func (a *LanguageAnalyzer) Name() job.Analysis { return job.Language }
 
 // ModelVersion implements Analyzer.
-func (a *LanguageAnalyzer) ModelVersion() string { return "lingua-go-1.4.0-low-accuracy" }
+func (a *LanguageAnalyzer) ModelVersion() string {
+	if a.ngram == nil {
+		return "lingua-go-1.4.0-low-accuracy"
+	}
+	return "ream-ngram-1+lingua-go-1.4.0-low-accuracy-models"
+}
 
 // DefaultMaxBytes implements Analyzer.
 func (a *LanguageAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
@@ -151,15 +185,35 @@ func (a *LanguageAnalyzer) Languages() []string { return append([]string(nil), a
 // recognised (digits, punctuation, symbols, a script none of the languages uses) is a
 // DocError with code UNSUPPORTED_LANGUAGE: the analyser never guesses.
 func (a *LanguageAnalyzer) Analyze(text string, _ Options, into *Result) error {
-	sample := languageSample(text, a.prefix)
-	values := a.detector.ComputeLanguageConfidenceValues(sample)
+	raw := cutAtRune(text, a.prefix+languageNormSlack)
+	counts := countScripts(raw)
+	if counts.letters == 0 {
+		return a.fill(nil, into) // digits, punctuation, symbols, emoji: nothing to identify
+	}
+	if lang := a.fast.detect(&counts); lang != "" {
+		into.Languages = []DominantLanguage{{LanguageCode: lang, Score: 1}}
+		return nil
+	}
+	sample := finishSample(raw, counts.ascii, a.prefix)
 	out := make([]DominantLanguage, 0, languageMaxCandidates)
+	if a.ngram != nil {
+		var ok bool
+		if out, ok = a.ngram.detect(sample, &counts, out); ok {
+			return a.fill(out, into)
+		}
+	}
+	values := a.lingua().ComputeLanguageConfidenceValues(sample)
 	for _, v := range values {
 		if len(out) == languageMaxCandidates || v.Value() < languageMinScore {
 			break // values are sorted best first
 		}
 		out = append(out, DominantLanguage{LanguageCode: languageCode(v.Language()), Score: v.Value()})
 	}
+	return a.fill(out, into)
+}
+
+// fill stores the candidates, or returns UNSUPPORTED_LANGUAGE when there are none.
+func (a *LanguageAnalyzer) fill(out []DominantLanguage, into *Result) error {
 	if len(out) == 0 {
 		return &DocError{
 			Code:    job.CodeUnsupportedLanguage,
@@ -174,12 +228,31 @@ func (a *LanguageAnalyzer) Analyze(text string, _ Options, into *Result) error {
 // boundary and, when one is near, at a word boundary, so that the detector does not see a
 // truncated word.
 func languageSample(text string, prefix int) string {
-	if len(text) > prefix {
-		// Normalise a little more than needed so that a combining sequence straddling the
-		// cut is composed before the final cut.
-		text = cutAtRune(text, prefix+32)
+	raw := cutAtRune(text, prefix+languageNormSlack)
+	return finishSample(raw, isASCII(raw), prefix)
+}
+
+// languageNormSlack: a little more than the prefix is normalised, so that a combining
+// sequence straddling the cut is composed before the final cut.
+const languageNormSlack = 32
+
+// isASCII reports whether s is 7-bit ASCII (NFC leaves it unchanged).
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
 	}
-	text = norm.NFC.String(text)
+	return true
+}
+
+// finishSample normalises raw (a prefix of the document, of at most prefix+languageNormSlack
+// bytes; ascii tells whether it is ASCII, which needs no normalisation) and cuts it to prefix
+// bytes at a rune and, when near, a word boundary.
+func finishSample(text string, ascii bool, prefix int) string {
+	if !ascii {
+		text = norm.NFC.String(text)
+	}
 	if len(text) <= prefix {
 		return text
 	}

@@ -72,8 +72,9 @@ func TestSentimentLabelled(t *testing.T) {
 			c[0]++
 			correct++
 		} else {
-			v := a.polarity(strings.Join(strings.Fields(r.text), " "))
-			t.Logf("miss: want %-8s got %-8s %+v vader(pos %.2f neg %.2f c %.2f) %q", r.label, res.Sentiment, *res.SentimentScore, v.pos, v.neg, v.compound, r.text)
+			ev := a.gather(r.text)
+			t.Logf("miss: want %-8s got %-8s %+v model %.2f lexicon(+%.2f -%.2f) clauses(+%.2f -%.2f) %q", r.label, res.Sentiment, *res.SentimentScore,
+				a.model.logit(ev.sum, ev.nFeats), ev.lexPos, ev.lexNeg, ev.posCl, ev.negCl, r.text)
 		}
 		perClass[r.label] = c
 	}
@@ -156,14 +157,6 @@ func TestSentimentLanguage(t *testing.T) {
 	}
 }
 
-func TestSplitClauses(t *testing.T) {
-	got := splitClauses("Great screen. Terrible speakers!! Really?? v1.2 is out... ok, but sadly; fine")
-	want := []string{"Great screen.", "Terrible speakers!!", "Really??", "v1.2 is out...", "ok,", "but", "sadly;", "fine"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("got %q", got)
-	}
-}
-
 // TestSentimentConcurrent shares one analyser between goroutines (meaningful under -race).
 func TestSentimentConcurrent(t *testing.T) {
 	a := newSentiment(t)
@@ -206,9 +199,11 @@ func imdbDir(t testing.TB) string {
 }
 
 // TestSentimentIMDB evaluates on the IMDB test reviews (binary labels, 1-4 and 7-10 stars)
-// that fit the 5,000-byte limit. It reports polarity accuracy (is Positive > Negative?) and
-// the label distribution: a review labelled MIXED or NEUTRAL is not wrong on its own, so the
-// floor is on polarity. Skipped when the data set is absent, and with -short.
+// that fit the 5,000-byte limit (24,728 of 25,000). It reports polarity accuracy (is the
+// Positive score above the Negative score, whatever the label? MIXED and NEUTRAL predictions
+// are counted by that comparison), strict label accuracy (a MIXED or NEUTRAL label counts as
+// wrong) and the label distribution. The floor is on polarity. The model was trained on the
+// train split only. Skipped when the data set is absent, and with -short.
 func TestSentimentIMDB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow evaluation")
@@ -253,7 +248,7 @@ func TestSentimentIMDB(t *testing.T) {
 	polar := float64(polarOK) / float64(total)
 	t.Logf("IMDB test: %d reviews (%d over 5,000 bytes skipped); polarity accuracy %.4f; strict label accuracy %.4f; labels %v",
 		total, skipped, polar, float64(strictOK)/float64(total), labels)
-	if polar < 0.65 {
-		t.Errorf("polarity accuracy %.4f below the 0.65 floor", polar)
+	if polar < 0.89 {
+		t.Errorf("polarity accuracy %.4f below the 0.89 floor", polar)
 	}
 }

@@ -108,6 +108,9 @@ type Job struct {
 	RequestHash string `json:"-"`
 	// InputSize is the input's size in bytes (line formats) or the sum of its files' sizes.
 	InputSize int64 `json:"-"`
+	// InputVersion identifies the input object the job was planned on (size and modification
+	// time), so a replaced input fails the job instead of mixing two inputs.
+	InputVersion string `json:"-"`
 	// ShardBytes is the shard size the job was planned with, so a re-plan is identical.
 	ShardBytes int64 `json:"-"`
 	// StartedAt is when the job went IN_PROGRESS; the sweeper measures stuck shards from it.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 )
@@ -51,8 +52,17 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	if err != nil {
 		return fmt.Errorf("list shards: %w", err)
 	}
+	renumber := j.InputDataConfig.InputFormat.LineFormat()
+	plan := map[int]ShardMessage{}
+	if renumber {
+		// Line shards are byte ranges: few enough to hold, and needed to number the lines after
+		// the shards a stopped job skipped.
+		if err := s.readPlan(ctx, j, func(m ShardMessage) error { plan[m.Index] = m; return nil }); err != nil {
+			return fmt.Errorf("read plan: %w", err)
+		}
+	}
 	var parts []output.Part
-	var lines, failedShards, skipped int64
+	var lines, outLines, failedShards, skipped int64
 	infos := make([]output.ShardInfo, 0, len(recs))
 	for _, r := range recs {
 		info := output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: "PROCESSED"}
@@ -64,22 +74,33 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 			info.Status = "FAILED"
 			failedShards++
 		}
-		infos = append(infos, info)
 		if r.Skipped {
+			if renumber {
+				// Not analysed, but their documents keep their line numbers: the lines after
+				// a skipped shard are numbered as in the input.
+				n, err := s.countDocuments(ctx, j, plan[r.Index])
+				if err != nil {
+					return fmt.Errorf("count skipped shard %d: %w", r.Index, err)
+				}
+				info.Documents = n
+				lines += n
+			}
+			infos = append(infos, info)
 			continue
 		}
+		infos = append(infos, info)
 		head, err := s.objects.Head(ctx, r.ResultKey)
 		if err != nil {
 			return fmt.Errorf("head shard %d results: %w", r.Index, err)
 		}
 		parts = append(parts, output.Part{Key: r.ResultKey, Size: head.Size, Documents: r.Documents, LineOffset: lines})
 		lines += r.Documents
+		outLines += r.Documents
 	}
 	s.fillShardRanges(ctx, j, infos)
 
 	archiveKey := s.outputKey(j, ArchiveName)
 	open := func(ctx context.Context, key string) (io.ReadCloser, error) { return s.objects.Open(ctx, key, 0) }
-	renumber := j.InputDataConfig.InputFormat.LineFormat()
 	if err := s.putStream(ctx, archiveKey, func(w io.Writer) error {
 		return output.WriteArchive(ctx, w, open, parts, renumber)
 	}); err != nil {
@@ -107,7 +128,7 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: status, Message: msg,
 		InputDataConfig: j.InputDataConfig, OutputDataConfig: j.OutputDataConfig,
 		LanguageCode: j.LanguageCode, JobDetails: d, SubmitTime: j.SubmitTime, EndTime: end,
-		Output: output.OutputInfo{ArchiveKey: archiveKey, Location: s.cfg.Locations.URI(archiveKey), Lines: lines, Format: "JSON Lines in output.tar.gz entry 'output'"},
+		Output: output.OutputInfo{ArchiveKey: archiveKey, Location: s.cfg.Locations.URI(archiveKey), Lines: outLines, Format: "JSON Lines in output.tar.gz entry 'output'"},
 		Shards: infos,
 	}
 	if analyzers, err := s.analyzers.Lookup(j.Analyses); err == nil {
@@ -255,4 +276,18 @@ func (s *Service) readPlan(ctx context.Context, j *job.Job, fn func(ShardMessage
 			return err
 		}
 	}
+}
+
+// countDocuments counts the documents of a line shard without analysing them.
+func (s *Service) countDocuments(ctx context.Context, j *job.Job, m ShardMessage) (int64, error) {
+	var n int64
+	open := func(ctx context.Context, key string, off int64) (io.ReadCloser, error) {
+		return s.objects.Open(ctx, key, off)
+	}
+	sh := input.Shard{Index: m.Index, Start: m.Start, End: m.End}
+	err := input.ReadLines(ctx, open, m.Key, "", j.InputDataConfig.InputFormat, sh, s.readLimits(j), func(input.Document) error {
+		n++
+		return nil
+	})
+	return n, err
 }

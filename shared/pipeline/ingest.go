@@ -127,6 +127,7 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 		if info.Size > s.cfg.MaxInputBytes {
 			return 0, 0, failJobErr("input is %d bytes; the limit per job is %d bytes", info.Size, s.cfg.MaxInputBytes)
 		}
+		j.InputVersion = inputVersion(info)
 		plan := input.PlanLines(info.Size, s.cfg.ShardBytes)
 		err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
 			for _, sh := range plan {
@@ -253,4 +254,10 @@ func fileName(j *job.Job, key string) string {
 		return strings.TrimPrefix(key, j.InputKey)
 	}
 	return path.Base(key)
+}
+
+// inputVersion fingerprints an input object: if it is uploaded again while the job runs, the
+// shards would read byte ranges of a different file.
+func inputVersion(o ObjectInfo) string {
+	return fmt.Sprintf("%d@%d", o.Size, o.LastModified.UnixNano())
 }

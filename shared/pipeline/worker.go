@@ -45,6 +45,15 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	if err != nil {
 		return s.fail(ctx, j, "the job asks for analyses this deployment cannot run: "+err.Error())
 	}
+	if j.InputVersion != "" && msg.Key != "" {
+		info, err := s.objects.Head(ctx, msg.Key)
+		if err != nil && !errors.Is(err, job.ErrNotFound) {
+			return fmt.Errorf("head input: %w", err)
+		}
+		if err != nil || inputVersion(info) != j.InputVersion {
+			return s.fail(ctx, j, "the input object was replaced or deleted while the job was running; submit a new job for the new input")
+		}
+	}
 	key := ShardKey(j.Tenant, j.JobId, msg.Index)
 	docs, errs, err := s.writeShard(ctx, j, msg, key, func(d input.Document, rec *output.Record) {
 		s.analyse(ctx, analyzers, j, d, rec)

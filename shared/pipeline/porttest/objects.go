@@ -482,6 +482,13 @@ func tamperings(t *testing.T, raw string) map[string]string {
 	return out
 }
 
+// refused reports whether a tampered URL was refused as it must be: 403, except that a URL with
+// its signature removed is no longer a presigned URL at all, which S3 (and MinIO) answer with 400
+// AuthorizationQueryParametersError.
+func refused(what string, code int) bool {
+	return code == http.StatusForbidden || (what == "no signature" && code == http.StatusBadRequest)
+}
+
 func objPresignTampered(t *testing.T, s pipeline.Objects, client *http.Client) {
 	prefix := "porttest/" + uniq(t) + "/"
 	keyA, keyB := prefix+"obj-a", prefix+"obj-b"
@@ -489,13 +496,13 @@ func objPresignTampered(t *testing.T, s pipeline.Objects, client *http.Client) {
 	put(t, s, keyB, []byte("secret b"))
 	g := presign(t, s, http.MethodGet, keyA, 15*time.Minute)
 	for what, raw := range tamperings(t, g.URL) {
-		if code, body := do(t, client, g, raw, nil, nil); code != http.StatusForbidden {
+		if code, body := do(t, client, g, raw, nil, nil); !refused(what, code) {
 			t.Errorf("GET with tampered %s: %d %q, want 403", what, code, body)
 		}
 	}
 	p := presign(t, s, http.MethodPut, keyA, 15*time.Minute)
 	for what, raw := range tamperings(t, p.URL) {
-		if code, body := do(t, client, p, raw, []byte("overwritten"), nil); code != http.StatusForbidden {
+		if code, body := do(t, client, p, raw, []byte("overwritten"), nil); !refused(what, code) {
 			t.Errorf("PUT with tampered %s: %d %q, want 403", what, code, body)
 		}
 	}

@@ -1,0 +1,350 @@
+package local
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	sl "github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestAuth: requests without a key or with an unknown key are 401 with a JSON error; two keys
+// are two tenants, and one tenant's job is 404 (never 403) to the other and absent from its
+// listing.
+func TestAuth(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{Keys: map[string]string{"key-a": "tenant-a", "key-b": "tenant-b"}}, pipeline.Hooks{})
+	a, b := newClient(s.URL, "key-a"), newClient(s.URL, "key-b")
+
+	for _, tc := range []struct{ name, key string }{{"no key", ""}, {"unknown key", "key-c"}, {"default key not configured", DefaultKey}} {
+		for _, r := range []struct{ method, path string }{{"GET", "/v1/jobs"}, {"POST", "/v1/jobs"}, {"GET", "/v1/jobs/x"}, {"GET", "/v1/jobs/x/events"}} {
+			status, body, hdr := rawRequest(t, r.method, s.URL+r.path, tc.key, "")
+			if status != http.StatusUnauthorized || body.Code == "" || body.Message == "" || !strings.HasPrefix(hdr.Get("Content-Type"), "application/json") {
+				t.Errorf("%s: %s %s = %d %+v (%s); want 401 with a JSON code and message", tc.name, r.method, r.path, status, body, hdr.Get("Content-Type"))
+			}
+		}
+	}
+
+	res, err := a.CreateJob(ctx, lineJob("job-of-a", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Finish A's job so results would exist.
+	if err := a.Upload(ctx, res.Upload.Presigned, writeTemp(t, "in", []byte("I love this product, it works very well.\n"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, j := follow(t, ctx, a, res.JobId); j.JobStatus != job.Completed {
+		t.Fatalf("A's job is %s (%s)", j.JobStatus, j.Message)
+	}
+	_, err = b.Describe(ctx, res.JobId)
+	wantAPIError(t, err, http.StatusNotFound, "B describes A's job")
+	_, err = b.Stop(ctx, res.JobId)
+	wantAPIError(t, err, http.StatusNotFound, "B stops A's job")
+	_, err = b.Results(ctx, res.JobId)
+	wantAPIError(t, err, http.StatusNotFound, "B gets A's results")
+	_, err = b.Follow(ctx, res.JobId, nil)
+	wantAPIError(t, err, http.StatusNotFound, "B follows A's job")
+	_, err = b.Describe(ctx, "no-such-job")
+	wantAPIError(t, err, http.StatusNotFound, "B describes a missing job")
+	list, err := b.List(ctx, pipeline.ListFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range list.Jobs {
+		if j.JobId == res.JobId {
+			t.Error("B's list includes A's job")
+		}
+	}
+	list, err = a.List(ctx, pipeline.ListFilter{})
+	if err != nil || len(list.Jobs) != 1 || list.Jobs[0].JobId != res.JobId {
+		t.Errorf("A's list = %+v, %v; want A's one job", list, err)
+	}
+	if _, err := a.Results(ctx, res.JobId); err != nil {
+		t.Errorf("A's own results: %v", err)
+	}
+}
+
+// TestPresignedURLs: a tampered upload URL is refused (403) and the job keeps waiting; an
+// expired URL is refused; the sweeper then times the job out and publishes its notification.
+func TestPresignedURLs(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{UploadTTL: Duration(time.Second)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	res, err := c.CreateJob(ctx, lineJob("presigned", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := res.Upload.Presigned
+	file := writeTemp(t, "in", []byte("I love this product.\n"))
+	u, err := url.Parse(good.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tamper := func(f func(u *url.URL, q url.Values)) pipeline.Presigned {
+		v := *u
+		q := v.Query()
+		f(&v, q)
+		v.RawQuery = q.Encode()
+		p := good
+		p.URL = v.String()
+		return p
+	}
+	flip := func(s string) string {
+		c := byte('0')
+		if s[len(s)/2] == '0' {
+			c = '1'
+		}
+		return s[:len(s)/2] + string(c) + s[len(s)/2+1:]
+	}
+	cases := []struct {
+		name string
+		p    pipeline.Presigned
+	}{
+		{"signature char", tamper(func(_ *url.URL, q url.Values) { q.Set(sl.ParamSignature, flip(q.Get(sl.ParamSignature))) })},
+		{"no signature", tamper(func(_ *url.URL, q url.Values) { q.Del(sl.ParamSignature) })},
+		{"key path", tamper(func(v *url.URL, _ url.Values) { v.Path = strings.TrimSuffix(v.Path, "/input") + "/inpuT" })},
+		{"other job's key", tamper(func(v *url.URL, _ url.Values) { v.Path = strings.Replace(v.Path, res.JobId, "0"+res.JobId[1:], 1) })},
+		{"expiry", tamper(func(_ *url.URL, q url.Values) {
+			n, _ := strconv.ParseInt(q.Get(sl.ParamExpires), 10, 64)
+			q.Set(sl.ParamExpires, strconv.FormatInt(n+3600, 10))
+		})},
+		{"method", tamper(func(_ *url.URL, q url.Values) { q.Set(sl.ParamMethod, http.MethodGet) })},
+	}
+	for _, tc := range cases {
+		err := c.Upload(ctx, tc.p, file)
+		wantAPIError(t, err, http.StatusForbidden, "tampered "+tc.name)
+	}
+	j, err := c.Describe(ctx, res.JobId)
+	if err != nil || j.JobStatus != job.AwaitingInput {
+		t.Fatalf("after tampered uploads the job is %v (%v); want AWAITING_INPUT", j, err)
+	}
+
+	// Wait until the URL's expiry has passed (it is rounded up to the second).
+	select {
+	case <-time.After(time.Until(good.Expires) + 100*time.Millisecond):
+	case <-ctx.Done():
+		t.Fatal("context done")
+	}
+	wantAPIError(t, c.Upload(ctx, good, file), http.StatusForbidden, "expired upload URL")
+	if j, err := c.Describe(ctx, res.JobId); err != nil || j.JobStatus != job.AwaitingInput {
+		t.Fatalf("after the expired upload the job is %v (%v); want AWAITING_INPUT", j, err)
+	}
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+	n, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.TimedOut || n.JobStatus != job.TimedOut {
+		t.Fatalf("job %s, notification %s; want TIMED_OUT", j.JobStatus, n.JobStatus)
+	}
+	if j.Message == "" || n.Message == "" {
+		t.Error("a timed-out job should say why")
+	}
+	evs, err := s.Notifier.Since(ctx, "local", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := 0
+	for _, e := range evs {
+		if e.JobId == res.JobId {
+			count++
+		}
+	}
+	if count != 1 {
+		t.Errorf("%d notifications published for the timed-out job, want 1", count)
+	}
+	// A second sweep changes nothing and publishes nothing.
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if evs2, _ := s.Notifier.Since(ctx, "local", 0); len(evs2) != len(evs) {
+		t.Errorf("a second sweep published %d more notifications", len(evs2)-len(evs))
+	}
+	_, err = c.Results(ctx, res.JobId)
+	wantAPIError(t, err, http.StatusConflict, "results of a timed-out job")
+}
+
+// TestIdempotency: a retried create with the same ClientRequestToken and body returns the same
+// job; the same token with a different body is a conflict.
+func TestIdempotency(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	req := lineJob("idem", job.OneDocPerLine)
+	req.ClientRequestToken = "token-123"
+	first, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatalf("retry with the same token: %v", err)
+	}
+	if again.JobId != first.JobId {
+		t.Errorf("retry created job %s, want %s", again.JobId, first.JobId)
+	}
+	if again.Upload == nil {
+		t.Error("retry of an upload job returns no upload URL")
+	}
+	other := req
+	other.JobName = "idem-changed"
+	_, err = c.CreateJob(ctx, other)
+	wantAPIError(t, err, http.StatusConflict, "same token, different body")
+	// Another token is another job.
+	req.ClientRequestToken = "token-456"
+	third, err := c.CreateJob(ctx, req)
+	if err != nil || third.JobId == first.JobId {
+		t.Errorf("new token: %v, job %v", err, third)
+	}
+	list, err := c.List(ctx, pipeline.ListFilter{})
+	if err != nil || len(list.Jobs) != 2 {
+		t.Errorf("list: %v, %d jobs; want 2", err, len(list.Jobs))
+	}
+}
+
+// TestList pages through seven jobs three at a time and filters by status, name and submit
+// time.
+func TestList(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	var jobs []*job.Job // oldest first
+	for i := 0; i < 7; i++ {
+		name := "alpha"
+		if i%2 == 1 {
+			name = "beta"
+		}
+		res, err := c.CreateJob(ctx, lineJob(name, job.OneDocPerLine))
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, res.Job)
+	}
+	// Stop two jobs: STOPPED at once, as they are still waiting for input.
+	for _, i := range []int{1, 4} {
+		if j, err := c.Stop(ctx, jobs[i].JobId); err != nil || j.JobStatus != job.Stopped {
+			t.Fatalf("stop %d: %v %v", i, j, err)
+		}
+	}
+	ids := func(js []*job.Job) []string {
+		var out []string
+		for _, j := range js {
+			out = append(out, j.JobId)
+		}
+		return out
+	}
+	want := func(idx ...int) []string {
+		var out []string
+		for _, i := range idx {
+			out = append(out, jobs[i].JobId)
+		}
+		return out
+	}
+
+	// Pagination: newest first, 3 + 3 + 1, each job once.
+	var got []string
+	var pages []int
+	f := pipeline.ListFilter{MaxResults: 3}
+	for {
+		page, err := c.List(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, len(page.Jobs))
+		got = append(got, ids(page.Jobs)...)
+		if page.NextToken == "" {
+			break
+		}
+		if len(pages) > 10 {
+			t.Fatal("pagination does not end")
+		}
+		f.NextToken = page.NextToken
+	}
+	if !slices.Equal(pages, []int{3, 3, 1}) {
+		t.Errorf("page sizes %v, want [3 3 1]", pages)
+	}
+	if w := want(6, 5, 4, 3, 2, 1, 0); !slices.Equal(got, w) {
+		t.Errorf("paged listing %v, want %v", got, w)
+	}
+
+	for _, tc := range []struct {
+		name string
+		f    pipeline.ListFilter
+		want []string
+	}{
+		{"status STOPPED", pipeline.ListFilter{Status: job.Stopped}, want(4, 1)},
+		{"status AWAITING_INPUT", pipeline.ListFilter{Status: job.AwaitingInput}, want(6, 5, 3, 2, 0)},
+		{"name beta", pipeline.ListFilter{JobName: "beta"}, want(5, 3, 1)},
+		{"name alpha, AWAITING_INPUT", pipeline.ListFilter{JobName: "alpha", Status: job.AwaitingInput}, want(6, 2, 0)},
+		{"name nobody", pipeline.ListFilter{JobName: "nobody"}, nil},
+		{"after 2", pipeline.ListFilter{SubmittedAfter: jobs[2].SubmitTime}, want(6, 5, 4, 3)},
+		{"before 2", pipeline.ListFilter{SubmittedBefore: jobs[2].SubmitTime}, want(1, 0)},
+		{"after 1, before 5", pipeline.ListFilter{SubmittedAfter: jobs[1].SubmitTime, SubmittedBefore: jobs[5].SubmitTime}, want(4, 3, 2)},
+		{"after 1, before 5, beta", pipeline.ListFilter{JobName: "beta", SubmittedAfter: jobs[1].SubmitTime, SubmittedBefore: jobs[5].SubmitTime}, want(3)},
+		{"alpha, 2 per page", pipeline.ListFilter{JobName: "alpha", MaxResults: 2}, want(6, 4)},
+	} {
+		page, err := c.List(ctx, tc.f)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if g := ids(page.Jobs); !slices.Equal(g, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, g, tc.want)
+		}
+	}
+
+	for _, tc := range []struct{ name, query string }{
+		{"bad status", "JobStatus=RUNNING"},
+		{"bad MaxResults", "MaxResults=0"},
+		{"MaxResults too big", "MaxResults=100000"},
+		{"bad time", "SubmitTimeAfter=yesterday"},
+		{"bad token", "NextToken=%21%21%21"},
+	} {
+		status, body, _ := rawRequest(t, "GET", s.URL+"/v1/jobs?"+tc.query, DefaultKey, "")
+		if status != http.StatusBadRequest || body.Message == "" {
+			t.Errorf("%s: %d %+v, want 400 with a message", tc.name, status, body)
+		}
+	}
+}
+
+// TestBadRequests: malformed or invalid requests are 4xx JSON errors with a message that says
+// what is wrong.
+func TestBadRequests(t *testing.T) {
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		mention                  string
+	}{
+		{"unknown analysis", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT","TELEPATHY"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`, 400, "TELEPATHY"},
+		{"no analysis", "POST", "/v1/jobs", `{"Analyses":[],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`, 400, "Analyses"},
+		{"bad input format", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"CSV"}}`, 400, "InputFormat"},
+		{"malformed JSON", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],`, 400, ""},
+		{"unknown field", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Colour":"red"}`, 400, "Colour"},
+		{"bad token", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"ClientRequestToken":"no spaces allowed"}`, 400, "ClientRequestToken"},
+		{"foreign input location", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE","S3Uri":"s3://someone-else/x"}}`, 400, ""},
+		{"unknown route", "GET", "/v2/jobs", "", 404, ""},
+		{"unknown job", "GET", "/v1/jobs/does-not-exist", "", 404, "does-not-exist"},
+		{"wrong method", "DELETE", "/v1/jobs", "", 404, ""},
+	} {
+		status, body, hdr := rawRequest(t, tc.method, s.URL+tc.path, DefaultKey, tc.body)
+		if status != tc.status {
+			t.Errorf("%s: status %d %+v, want %d", tc.name, status, body, tc.status)
+			continue
+		}
+		if body.Code == "" || body.Message == "" || !strings.HasPrefix(hdr.Get("Content-Type"), "application/json") {
+			t.Errorf("%s: body %+v (%s); want a JSON code and message", tc.name, body, hdr.Get("Content-Type"))
+		}
+		if tc.mention != "" && !strings.Contains(body.Message, tc.mention) {
+			t.Errorf("%s: message %q does not mention %q", tc.name, body.Message, tc.mention)
+		}
+		if strings.Contains(strings.ToLower(body.Message), "internal") {
+			t.Errorf("%s: message %q looks like an internal error", tc.name, body.Message)
+		}
+	}
+}

@@ -1,0 +1,383 @@
+package local
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// errCrash stands for the process dying at the hook's point.
+var errCrash = errors.New("injected crash between writing and recording the shard")
+
+// shardCounter counts hook calls per shard.
+type shardCounter struct {
+	mu    sync.Mutex
+	calls map[int]int
+}
+
+// inc records one call for shard i and returns how many there were, this one included.
+func (c *shardCounter) inc(i int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.calls == nil {
+		c.calls = map[int]int{}
+	}
+	c.calls[i]++
+	return c.calls[i]
+}
+
+func (c *shardCounter) get(i int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls[i]
+}
+
+// TestDuplicateDelivery delivers every shard twice (the hook re-sends each shard's message once,
+// as SQS at-least-once delivery may): counts stay exact and every line appears once. Shard 0's
+// first delivery is held in the hook until its duplicate has been processed, so that shard is
+// recorded by the duplicate and the original's record must then change nothing. Duplicates of
+// the other shards run before or after the job finished, whichever comes.
+func TestDuplicateDelivery(t *testing.T) {
+	ctx := testCtx(t)
+	input, _ := genInput(300)
+	var ref stackRef
+	var calls shardCounter
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		if calls.inc(msg.Index) > 1 {
+			return nil
+		}
+		if err := ref.get().Shards.Send(ctx, []pipeline.ShardMessage{msg}); err != nil {
+			return err
+		}
+		for msg.Index == 0 && calls.get(0) < 2 && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 1024, Workers: 2, BatchSize: 1}, hooks)
+	ref.p.Store(s)
+	c := defaultClient(s)
+	res := createAndUpload(t, ctx, c, lineJob("dup", job.OneDocPerLine), input)
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.PartialSuccess {
+		t.Fatalf("status %s (%s), want PARTIAL_SUCCESS", j.JobStatus, j.Message)
+	}
+	if j.JobDetails.ShardsTotal < 5 {
+		t.Errorf("only %d shards", j.JobDetails.ShardsTotal)
+	}
+	if n := calls.get(0); n != 2 {
+		t.Errorf("shard 0 went through the worker %d times, want 2", n)
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	checkLineResults(t, input, j, recs, m, true)
+}
+
+// TestCrashBeforeRecord crashes the first attempt of every even shard after its results were
+// written and before it was recorded; the message comes back after the visibility timeout and
+// the job completes with exact counts.
+func TestCrashBeforeRecord(t *testing.T) {
+	ctx := testCtx(t)
+	input, _ := genInput(300)
+	var calls shardCounter
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		if msg.Index%2 == 0 && calls.inc(msg.Index) == 1 {
+			return errCrash
+		}
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 1024, VisibilityTimeout: Duration(time.Second)}, hooks)
+	c := defaultClient(s)
+	res := createAndUpload(t, ctx, c, lineJob("crash", job.OneDocPerLine), input)
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.PartialSuccess {
+		t.Fatalf("status %s (%s), want PARTIAL_SUCCESS", j.JobStatus, j.Message)
+	}
+	for i := 0; i < j.JobDetails.ShardsTotal; i += 2 {
+		if n := calls.get(i); n != 2 {
+			t.Errorf("shard %d went through the hook %d times, want 2 (crash, then retry)", i, n)
+		}
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	checkLineResults(t, input, j, recs, m, true)
+	for _, sh := range m.Shards {
+		if sh.Status != output.ShardProcessed {
+			t.Errorf("shard %d is %s, want PROCESSED", sh.Index, sh.Status)
+		}
+	}
+}
+
+// TestPoisonShard fails one shard every time: after MaxReceiveCount receives it is
+// dead-lettered, its documents become SHARD_FAILED records, and the job ends PARTIAL_SUCCESS
+// with every document exactly once.
+func TestPoisonShard(t *testing.T) {
+	ctx := testCtx(t)
+	input, bad := genInput(300)
+	const poison = 1
+	var calls shardCounter
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		if msg.Index == poison {
+			calls.inc(msg.Index)
+			return errCrash
+		}
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 1024, VisibilityTimeout: Duration(time.Second), MaxReceiveCount: 2}, hooks)
+	c := defaultClient(s)
+	res := createAndUpload(t, ctx, c, lineJob("poison", job.OneDocPerLine), input)
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.PartialSuccess {
+		t.Fatalf("status %s (%s), want PARTIAL_SUCCESS", j.JobStatus, j.Message)
+	}
+	if n := calls.get(poison); n != 2 {
+		t.Errorf("the poison shard was tried %d times, want MaxReceiveCount = 2", n)
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	docs := splitDocs(input)
+	if j.JobDetails.InputDocumentsCount != int64(len(docs)) || len(recs) != len(docs) {
+		t.Fatalf("InputDocumentsCount %d, %d output lines; want %d", j.JobDetails.InputDocumentsCount, len(recs), len(docs))
+	}
+	checkManifest(t, input, j, m, int64(len(docs)), false)
+	sh := m.Shards[poison]
+	if sh.Status != output.ShardFailed {
+		t.Errorf("poison shard is %s in the manifest, want FAILED", sh.Status)
+	}
+	// The poison shard's documents are those starting in its byte range.
+	inPoison := map[int64]bool{}
+	for i, d := range docs {
+		if d.start >= sh.Start && d.start < sh.End {
+			inPoison[int64(i)] = true
+		}
+	}
+	if len(inPoison) == 0 {
+		t.Fatal("the poison shard owns no document; pick another shard")
+	}
+	seen := make([]int, len(docs))
+	var errs, failed int64
+	for _, r := range recs {
+		if r.Line == nil || *r.Line < 0 || *r.Line >= int64(len(docs)) {
+			t.Fatalf("record without a valid Line: %+v", r)
+		}
+		l := *r.Line
+		seen[l]++
+		if r.ErrorCode != "" {
+			errs++
+		}
+		// A document the reader could not read keeps its own code even in a failed shard.
+		want := bad[int(l)]
+		if inPoison[l] && want == "" {
+			want = job.CodeShardFailed
+		}
+		if r.ErrorCode != want {
+			t.Errorf("Line %d: ErrorCode %q, want %q", l, r.ErrorCode, want)
+		}
+		if r.ErrorCode == job.CodeShardFailed {
+			failed++
+		}
+	}
+	for l, n := range seen {
+		if n != 1 {
+			t.Errorf("Line %d appears %d times", l, n)
+		}
+	}
+	if errs != j.JobDetails.DocumentsWithErrorsCount || j.JobDetails.ProcessedDocumentsCount+errs != j.JobDetails.InputDocumentsCount {
+		t.Errorf("%d error records; details %+v", errs, j.JobDetails)
+	}
+	if failed == 0 {
+		t.Error("no SHARD_FAILED record")
+	}
+	// The consumer deletes the dead letter after handling it (which finished the job).
+	waitFor(t, ctx, "the dead-letter queue to be empty", func() bool {
+		dl, err := s.Shards.DeadLetters(ctx)
+		return err == nil && len(dl) == 0
+	})
+}
+
+// TestStop stops a running job while its first shards are held in the hook: the job ends
+// STOPPED, its output holds the processed shards' lines once each, the manifest lists the rest
+// as SKIPPED, and stopping it again is a conflict.
+func TestStop(t *testing.T) {
+	ctx := testCtx(t)
+	input, _ := genInput(400)
+	release := make(chan struct{})
+	entered := make(chan struct{}, 100)
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 512, Workers: 2, BatchSize: 1}, hooks)
+	c := defaultClient(s)
+	res := createAndUpload(t, ctx, c, lineJob("stop", job.OneDocPerLine), input)
+	select {
+	case <-entered:
+	case <-ctx.Done():
+		t.Fatal("no shard reached the hook")
+	}
+	stopped, err := c.Stop(ctx, res.JobId)
+	close(release)
+	if err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if stopped.JobStatus != job.StopRequested {
+		t.Errorf("after Stop the job is %s, want STOP_REQUESTED", stopped.JobStatus)
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Stopped {
+		t.Fatalf("status %s (%s), want STOPPED", j.JobStatus, j.Message)
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	checkManifest(t, input, j, m, int64(len(recs)), true)
+	var processed, skipped int
+	for _, sh := range m.Shards {
+		switch sh.Status {
+		case output.ShardProcessed:
+			processed++
+		case output.ShardSkipped:
+			skipped++
+		default:
+			t.Errorf("shard %d is %s", sh.Index, sh.Status)
+		}
+	}
+	if processed == 0 || skipped == 0 {
+		t.Errorf("%d processed and %d skipped shards; want some of each", processed, skipped)
+	}
+	if int64(len(recs)) != j.JobDetails.InputDocumentsCount {
+		t.Errorf("%d output lines, InputDocumentsCount %d", len(recs), j.JobDetails.InputDocumentsCount)
+	}
+	seen := map[int64]int{}
+	var errs int64
+	for _, r := range recs {
+		if r.Line == nil {
+			t.Fatalf("record without Line: %+v", r)
+		}
+		seen[*r.Line]++
+		if r.ErrorCode != "" {
+			errs++
+		}
+	}
+	for l := int64(0); l < int64(len(recs)); l++ {
+		if seen[l] != 1 {
+			t.Errorf("Line %d appears %d times", l, seen[l])
+		}
+	}
+	if errs != j.JobDetails.DocumentsWithErrorsCount {
+		t.Errorf("%d error records, DocumentsWithErrorsCount %d", errs, j.JobDetails.DocumentsWithErrorsCount)
+	}
+	_, err = c.Stop(ctx, res.JobId)
+	wantAPIError(t, err, 409, "stop a stopped job")
+	t.Logf("%d shards processed, %d skipped, %d lines", processed, skipped, len(recs))
+}
+
+// TestStopLineNumbers stops a job whose in-flight shards are not a prefix of the input (two
+// workers each holding the first shard of a batch of five) and checks that every output record
+// still carries its input line number: the input is JSONL whose recordId is the line number.
+func TestStopLineNumbers(t *testing.T) {
+	ctx := testCtx(t)
+	var b strings.Builder
+	const lines = 400
+	for i := 0; i < lines; i++ {
+		fmt.Fprintf(&b, "{\"recordId\":\"%d\",\"text\":%q}\n", i, sentences[i%len(sentences)])
+	}
+	input := []byte(b.String())
+	release := make(chan struct{})
+	var entered atomic.Int32
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		entered.Add(1)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 512, Workers: 2, BatchSize: 5}, hooks)
+	c := defaultClient(s)
+	res := createAndUpload(t, ctx, c, lineJob("stop-lines", job.JSONLines), input)
+	waitFor(t, ctx, "both workers to hold a shard", func() bool { return entered.Load() >= 2 })
+	_, err := c.Stop(ctx, res.JobId)
+	close(release)
+	if err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Stopped {
+		t.Fatalf("status %s (%s), want STOPPED", j.JobStatus, j.Message)
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	checkManifest(t, input, j, m, int64(len(recs)), true)
+	var processed []int
+	for _, sh := range m.Shards {
+		if sh.Status == output.ShardProcessed {
+			processed = append(processed, sh.Index)
+		}
+	}
+	t.Logf("processed shards %v of %d; %d lines", processed, len(m.Shards), len(recs))
+	wrong := 0
+	for _, r := range recs {
+		if r.Line == nil || strconv.FormatInt(*r.Line, 10) != r.RecordId {
+			wrong++
+			if wrong <= 3 {
+				t.Logf("record %q has Line %v", r.RecordId, *r.Line)
+			}
+		}
+	}
+	if wrong > 0 {
+		t.Fatalf("%d of %d records of the STOPPED job carry a Line that is not their input line: "+
+			"Finalize (shared/pipeline/finalize.go) numbers the processed shards consecutively, ignoring the "+
+			"documents of the SKIPPED shards before them", wrong, len(recs))
+	}
+}
+
+// TestReuploadWhileRunning uploads a different input through the job's (still valid) upload URL
+// while the job runs. Either the second upload is refused or the job must still account for the
+// input it was planned on: exactly the first input's documents, each once, or fail with a
+// Message saying the input was replaced.
+func TestReuploadWhileRunning(t *testing.T) {
+	ctx := testCtx(t)
+	first, _ := genInput(200)
+	second := []byte(strings.Repeat("Great product, it works well.\n", 600))
+	release := make(chan struct{})
+	var entered atomic.Int32
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		entered.Add(1)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 1024, Workers: 1, BatchSize: 1}, hooks)
+	c := defaultClient(s)
+	res := createAndUpload(t, ctx, c, lineJob("reupload", job.OneDocPerLine), first)
+	waitFor(t, ctx, "the first shard to be held", func() bool { return entered.Load() >= 1 })
+	reuploadErr := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "second", second))
+	close(release)
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus == job.Failed && strings.Contains(j.Message, "replaced") {
+		t.Logf("re-upload accepted: %v; job failed with %q", reuploadErr == nil, j.Message)
+		return
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	want := int64(len(splitDocs(first)))
+	if j.JobDetails.InputDocumentsCount != want || int64(len(recs)) != want {
+		t.Fatalf("re-upload through the upload URL while the job ran (accepted: %v) changed the job's input: "+
+			"InputDocumentsCount %d, %d output lines, want %d (the first input's documents); status %s. The presigned "+
+			"PUT stays valid after the input arrived and shards read byte ranges of whatever the object holds now",
+			reuploadErr == nil, j.JobDetails.InputDocumentsCount, len(recs), want, j.JobStatus)
+	}
+	checkLineResults(t, first, j, recs, m, true)
+}
