@@ -1,0 +1,708 @@
+package aws
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// DynamoDBAPI is the part of the DynamoDB client the Jobs adapter calls.
+type DynamoDBAPI interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// The single-table design. Every key carries the tenant, so another tenant's job is simply
+// absent (ErrNotFound), never forbidden.
+//
+//	item         PK                      SK              other attributes
+//	job          T#<tenant>#J#<id>       JOB             the job.Job fields (all of them, `json:"-"` ones
+//	                                                      included), counters top level, Version,
+//	                                                      GSI1PK/GSI1SK, GSI2PK/GSI2SK, ttl
+//	shard record T#<tenant>#J#<id>       SHARD#0000000042 the pipeline.ShardRecord fields
+//	token        T#<tenant>#TOKEN#<tok>  TOKEN           JobId
+//
+// GSI1 (list):  GSI1PK = T#<tenant>, GSI1SK = <SubmitTime, fixed-width UTC>#<id>; queried newest
+// first. A fixed-width time (not RFC3339Nano, which trims trailing zeros and so does not sort as
+// text) makes the text order the time order, and lets SubmittedBefore/After be key conditions.
+//
+// GSI2 (scan):  GSI2PK = S#<status>, GSI2SK = <tenant>#<id>. The sweeper scans jobs by status;
+// a status index reads only job items of the asked statuses, where a table Scan would read every
+// shard and token item too (a job has as many shard items as shards) on every sweep. Index reads
+// are eventually consistent: a job may be seen a moment late or with an older version, which the
+// sweeper's conditional writes tolerate (a stale Update is ErrConflict).
+//
+// Tenants and ids are escaped ('%' → %25, '#' → %23) inside keys, so no choice of tenant or id
+// can forge another's key.
+//
+// The counters of JobDetails are top-level number attributes so that RecordShard can ADD to them
+// (ADD works only on top-level attributes) in the same transaction as the shard record's
+// conditional Put. ExpirationTime is also written as "ttl", epoch seconds, the table's TTL
+// attribute: DynamoDB deletes the job item some time after it.
+const (
+	attrPK     = "PK"
+	attrSK     = "SK"
+	attrGSI1PK = "GSI1PK"
+	attrGSI1SK = "GSI1SK"
+	attrGSI2PK = "GSI2PK"
+	attrGSI2SK = "GSI2SK"
+	attrTTL    = "ttl"
+	attrVer    = "Version"
+	attrStatus = "JobStatus"
+	attrName   = "JobName"
+
+	// GSI1 lists a tenant's jobs by submit time; GSI2 finds jobs by status.
+	GSI1 = "GSI1"
+	GSI2 = "GSI2"
+
+	skJob   = "JOB"
+	skToken = "TOKEN"
+	skShard = "SHARD#"
+)
+
+// List page sizes (the same as the local store's).
+const (
+	DefaultMaxResults = 100
+	MaxMaxResults     = 1000
+)
+
+// Jobs is pipeline.Jobs on one DynamoDB table (see CreateTable).
+type Jobs struct {
+	db    DynamoDBAPI
+	table string
+	now   func() time.Time
+	// maxQueries bounds the Query calls one List makes when filters discard most items; it
+	// then returns a short page with a NextToken.
+	maxQueries int
+	// txAttempts bounds the retries of a transaction cancelled by a conflicting transaction.
+	txAttempts int
+}
+
+var _ pipeline.Jobs = (*Jobs)(nil)
+
+// JobsOption configures NewJobs.
+type JobsOption func(*Jobs)
+
+// WithJobsClock sets the clock for ShardRecord.Recorded when the caller leaves it zero.
+func WithJobsClock(now func() time.Time) JobsOption { return func(s *Jobs) { s.now = now } }
+
+// NewJobs returns the job store on table.
+func NewJobs(client DynamoDBAPI, table string, opts ...JobsOption) *Jobs {
+	s := &Jobs{db: client, table: table, now: time.Now, maxQueries: 25, txAttempts: 12}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+func esc(s string) string {
+	return strings.NewReplacer("%", "%25", "#", "%23").Replace(s)
+}
+
+func jobPK(tenant, id string) string    { return "T#" + esc(tenant) + "#J#" + esc(id) }
+func tokenPK(tenant, tok string) string { return "T#" + esc(tenant) + "#TOKEN#" + esc(tok) }
+func tenantKey(tenant string) string    { return "T#" + esc(tenant) }
+func statusKey(s job.Status) string     { return "S#" + string(s) }
+func shardSK(i int) string              { return fmt.Sprintf("%s%010d", skShard, i) }
+
+// sortTime formats t as fixed-width UTC text whose lexical order is its time order.
+func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		attrPK: &types.AttributeValueMemberS{Value: pk},
+		attrSK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+// encodeJob renders j as its item. attributevalue ignores json tags, so every exported field
+// of job.Job is stored, the `json:"-"` bookkeeping fields included, under its Go name.
+func encodeJob(j *job.Job) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(j)
+	if err != nil {
+		return nil, fmt.Errorf("encode job %s: %w", j.JobId, err)
+	}
+	counters, err := attributevalue.MarshalMap(j.JobDetails)
+	if err != nil {
+		return nil, fmt.Errorf("encode job %s: %w", j.JobId, err)
+	}
+	delete(item, "JobDetails")
+	for k, v := range counters {
+		item[k] = v
+	}
+	pk := jobPK(j.Tenant, j.JobId)
+	item[attrPK] = &types.AttributeValueMemberS{Value: pk}
+	item[attrSK] = &types.AttributeValueMemberS{Value: skJob}
+	item[attrGSI1PK] = &types.AttributeValueMemberS{Value: tenantKey(j.Tenant)}
+	item[attrGSI1SK] = &types.AttributeValueMemberS{Value: sortTime(j.SubmitTime) + "#" + j.JobId}
+	item[attrGSI2PK] = &types.AttributeValueMemberS{Value: statusKey(j.JobStatus)}
+	item[attrGSI2SK] = &types.AttributeValueMemberS{Value: esc(j.Tenant) + "#" + esc(j.JobId)}
+	if j.ExpirationTime != nil {
+		item[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(j.ExpirationTime.Unix(), 10)}
+	}
+	return item, nil
+}
+
+func decodeJob(item map[string]types.AttributeValue) (*job.Job, error) {
+	j := new(job.Job)
+	if err := attributevalue.UnmarshalMap(item, j); err != nil {
+		return nil, fmt.Errorf("decode job: %w", err)
+	}
+	if err := attributevalue.UnmarshalMap(item, &j.JobDetails); err != nil {
+		return nil, fmt.Errorf("decode job %s: %w", j.JobId, err)
+	}
+	return j, nil
+}
+
+// Create implements pipeline.Jobs: one transaction puts the job item and, when the job has a
+// ClientRequestToken, the token item, each only if absent. A used token returns the job it was
+// first used for (created=false); a used id is ErrConflict. Token items have no TTL; a token
+// whose job has expired (deleted by TTL) is taken over by the new job.
+func (s *Jobs) Create(ctx context.Context, j *job.Job) (*job.Job, bool, error) {
+	if j == nil || j.Tenant == "" || j.JobId == "" {
+		return nil, false, fmt.Errorf("create job: tenant and id are required: %w", job.ErrInvalid)
+	}
+	st := j.Clone()
+	st.Version = 1
+	item, err := encodeJob(st)
+	if err != nil {
+		return nil, false, err
+	}
+	// stale is the job id of a token whose job no longer exists (expired by TTL): the token
+	// may then be taken over, once.
+	stale := ""
+	for attempt := 0; ; attempt++ {
+		stored, created, retry, err := s.create(ctx, j, st, item, stale)
+		if retry == "" || attempt > 0 {
+			return stored, created, err
+		}
+		stale = retry
+	}
+}
+
+// create runs one attempt of Create. retry is non-empty (the token's job id) when the token
+// belongs to a job that no longer exists.
+func (s *Jobs) create(ctx context.Context, j, st *job.Job, item map[string]types.AttributeValue, stale string) (stored *job.Job, created bool, retry string, err error) {
+	absent := expression.AttributeNotExists(expression.Name(attrPK))
+	cond, err := expression.NewBuilder().WithCondition(absent).Build()
+	if err != nil {
+		return nil, false, "", err
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{
+		TableName: &s.table, Item: item,
+		ConditionExpression: cond.Condition(), ExpressionAttributeNames: cond.Names(),
+	}}}
+	if j.ClientRequestToken != "" {
+		tokCond := cond
+		if stale != "" {
+			tokCond, err = expression.NewBuilder().WithCondition(
+				absent.Or(expression.Name("JobId").Equal(expression.Value(stale)))).Build()
+			if err != nil {
+				return nil, false, "", err
+			}
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table,
+			Item: map[string]types.AttributeValue{
+				attrPK:  &types.AttributeValueMemberS{Value: tokenPK(j.Tenant, j.ClientRequestToken)},
+				attrSK:  &types.AttributeValueMemberS{Value: skToken},
+				"JobId": &types.AttributeValueMemberS{Value: j.JobId},
+			},
+			ConditionExpression:       tokCond.Condition(),
+			ExpressionAttributeNames:  tokCond.Names(),
+			ExpressionAttributeValues: tokCond.Values(),
+		}})
+	}
+	reasons, err := s.transact(ctx, items)
+	if err != nil {
+		return nil, false, "", fmt.Errorf("create job %s: %w", j.JobId, err)
+	}
+	if reasons == nil {
+		j.Version = 1
+		return st, true, "", nil
+	}
+	if len(reasons) > 1 && reasons[1] == reasonConditionalCheckFailed {
+		tok, err := s.getItem(ctx, tokenPK(j.Tenant, j.ClientRequestToken), skToken)
+		if err != nil {
+			return nil, false, "", fmt.Errorf("create job %s: read token: %w", j.JobId, err)
+		}
+		var t struct{ JobId string }
+		if err := attributevalue.UnmarshalMap(tok, &t); err != nil {
+			return nil, false, "", fmt.Errorf("create job %s: read token: %w", j.JobId, err)
+		}
+		stored, err := s.Get(ctx, j.Tenant, t.JobId)
+		if errors.Is(err, job.ErrNotFound) {
+			return nil, false, t.JobId, fmt.Errorf("create job %s: the token's job %s is gone: %w", j.JobId, t.JobId, job.ErrConflict)
+		}
+		if err != nil {
+			return nil, false, "", fmt.Errorf("create job %s: job of the used token: %w", j.JobId, err)
+		}
+		return stored, false, "", nil
+	}
+	if reasons[0] == reasonConditionalCheckFailed {
+		return nil, false, "", fmt.Errorf("create job %s: the id is taken: %w", j.JobId, job.ErrConflict)
+	}
+	return nil, false, "", fmt.Errorf("create job %s: transaction cancelled: %v", j.JobId, reasons)
+}
+
+// Cancellation reason codes of TransactionCanceledException.
+const (
+	reasonNone                   = "None"
+	reasonConditionalCheckFailed = "ConditionalCheckFailed"
+	reasonTransactionConflict    = "TransactionConflict"
+)
+
+// transact runs a TransactWriteItems. It returns (nil, nil) when the transaction committed,
+// and the cancellation reasons (one per item, "None" for items that were fine) when a condition
+// failed. Cancellations caused only by concurrent transactions (TransactionConflict) are retried
+// with jittered backoff, up to txAttempts times.
+func (s *Jobs) transact(ctx context.Context, items []types.TransactWriteItem) ([]string, error) {
+	backoff := 10 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return nil, nil
+		}
+		reasons, conflict, ok := cancellationReasons(err)
+		if !ok {
+			return nil, err
+		}
+		if !conflict {
+			return reasons, nil
+		}
+		if attempt >= s.txAttempts {
+			return nil, fmt.Errorf("transaction kept conflicting after %d attempts: %w", attempt, err)
+		}
+		if err := sleep(ctx, backoff/2+rand.N(backoff)); err != nil {
+			return nil, err
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// cancellationReasons reads a TransactionCanceledException: the reason code of each item, and
+// whether the cancellation is worth retrying (a TransactionConflict and no failed condition).
+func cancellationReasons(err error) (reasons []string, retry bool, ok bool) {
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		conflict, failed := false, false
+		for _, r := range tce.CancellationReasons {
+			code := sdkaws.ToString(r.Code)
+			if code == "" {
+				code = reasonNone
+			}
+			reasons = append(reasons, code)
+			switch code {
+			case reasonTransactionConflict:
+				conflict = true
+			case reasonConditionalCheckFailed:
+				failed = true
+			}
+		}
+		return reasons, conflict && !failed, true
+	}
+	var tcf *types.TransactionConflictException
+	if errors.As(err, &tcf) {
+		return nil, true, true
+	}
+	if apiCode(err) == "TransactionInProgressException" {
+		return nil, true, true
+	}
+	return nil, false, false
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (s *Jobs) getItem(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(pk, sk), ConsistentRead: sdkaws.Bool(true)})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Item) == 0 {
+		return nil, job.ErrNotFound
+	}
+	return out.Item, nil
+}
+
+// Get implements pipeline.Jobs with a strongly consistent read.
+func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
+	item, err := s.getItem(ctx, jobPK(tenant, id), skJob)
+	if err != nil {
+		return nil, fmt.Errorf("get job %s: %w", id, err)
+	}
+	return decodeJob(item)
+}
+
+// Update implements pipeline.Jobs: a PutItem of the whole job conditional on the stored status
+// being expect and the stored Version being j.Version.
+func (s *Jobs) Update(ctx context.Context, j *job.Job, expect job.Status) error {
+	if j == nil || j.Tenant == "" || j.JobId == "" {
+		return fmt.Errorf("update job: tenant and id are required: %w", job.ErrInvalid)
+	}
+	next := j.Clone()
+	next.Version = j.Version + 1
+	item, err := encodeJob(next)
+	if err != nil {
+		return err
+	}
+	cond := expression.And(
+		expression.AttributeExists(expression.Name(attrPK)),
+		expression.Name(attrStatus).Equal(expression.Value(string(expect))),
+		expression.Name(attrVer).Equal(expression.Value(j.Version)),
+	)
+	ex, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: item,
+		ConditionExpression:       ex.Condition(),
+		ExpressionAttributeNames:  ex.Names(),
+		ExpressionAttributeValues: ex.Values(),
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		cur, gerr := s.Get(ctx, j.Tenant, j.JobId)
+		if errors.Is(gerr, job.ErrNotFound) {
+			return fmt.Errorf("update job %s: %w", j.JobId, job.ErrNotFound)
+		}
+		if gerr != nil {
+			return fmt.Errorf("update job %s: %w (and %w)", j.JobId, job.ErrConflict, gerr)
+		}
+		return fmt.Errorf("update job %s: stored version %d status %s, expected version %d status %s: %w",
+			j.JobId, cur.Version, cur.JobStatus, j.Version, expect, job.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("update job %s: %w", j.JobId, err)
+	}
+	j.Version = next.Version
+	return nil
+}
+
+// listToken is the position after the last job of a page: the table and GSI1 keys of that job
+// item (its GSI1PK is the tenant's, filled in from the caller's tenant).
+type listToken struct {
+	PK, SK, S string
+}
+
+// List implements pipeline.Jobs with a Query of GSI1 (newest first). SubmittedBefore/After are
+// key conditions; JobName and Status are a FilterExpression. Because DynamoDB applies Limit
+// before the filter, List keeps querying until it has MaxResults jobs (plus one, to know whether
+// there are more) or the index is exhausted; when filters discard nearly everything it stops
+// after a bounded number of queries and returns a short page with a NextToken. NextToken is
+// base64 of the last returned job's keys; a malformed one is ErrInvalid.
+func (s *Jobs) List(ctx context.Context, tenant string, f pipeline.ListFilter) ([]*job.Job, string, error) {
+	limit := f.MaxResults
+	if limit <= 0 {
+		limit = DefaultMaxResults
+	}
+	limit = min(limit, MaxMaxResults)
+
+	kc := expression.Key(attrGSI1PK).Equal(expression.Value(tenantKey(tenant)))
+	sk := expression.Key(attrGSI1SK)
+	after, before := f.SubmittedAfter, f.SubmittedBefore
+	switch {
+	case !after.IsZero() && !before.IsZero():
+		if !after.Before(before) {
+			return nil, "", nil
+		}
+		kc = kc.And(sk.Between(expression.Value(sortTime(after)+"$"), expression.Value(sortTime(before))))
+	case !after.IsZero():
+		// Every key of a job submitted at `after` is sortTime(after)+"#"+id, and '$' follows '#'.
+		kc = kc.And(sk.GreaterThanEqual(expression.Value(sortTime(after) + "$")))
+	case !before.IsZero():
+		kc = kc.And(sk.LessThan(expression.Value(sortTime(before))))
+	}
+	b := expression.NewBuilder().WithKeyCondition(kc)
+	var filter expression.ConditionBuilder
+	hasFilter := false
+	add := func(c expression.ConditionBuilder) {
+		if hasFilter {
+			filter = filter.And(c)
+		} else {
+			filter, hasFilter = c, true
+		}
+	}
+	if f.JobName != "" {
+		add(expression.Name(attrName).Equal(expression.Value(f.JobName)))
+	}
+	if f.Status != "" {
+		add(expression.Name(attrStatus).Equal(expression.Value(string(f.Status))))
+	}
+	if hasFilter {
+		b = b.WithFilter(filter)
+	}
+	ex, err := b.Build()
+	if err != nil {
+		return nil, "", fmt.Errorf("list jobs: %w", err)
+	}
+	var start map[string]types.AttributeValue
+	if f.NextToken != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(f.NextToken)
+		var tok listToken
+		if err == nil {
+			err = json.Unmarshal(raw, &tok)
+		}
+		if err != nil || tok.PK == "" || tok.SK == "" || tok.S == "" {
+			return nil, "", fmt.Errorf("list jobs: malformed NextToken: %w", job.ErrInvalid)
+		}
+		start = map[string]types.AttributeValue{
+			attrPK:     &types.AttributeValueMemberS{Value: tok.PK},
+			attrSK:     &types.AttributeValueMemberS{Value: tok.SK},
+			attrGSI1PK: &types.AttributeValueMemberS{Value: tenantKey(tenant)},
+			attrGSI1SK: &types.AttributeValueMemberS{Value: tok.S},
+		}
+	}
+	type found struct {
+		j      *job.Job
+		pk, sk string
+		s      string
+	}
+	var out []found
+	for q := 0; ; q++ {
+		page, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			IndexName:                 sdkaws.String(GSI1),
+			KeyConditionExpression:    ex.KeyCondition(),
+			FilterExpression:          ex.Filter(),
+			ExpressionAttributeNames:  ex.Names(),
+			ExpressionAttributeValues: ex.Values(),
+			ExclusiveStartKey:         start,
+			ScanIndexForward:          sdkaws.Bool(false),
+			Limit:                     sdkaws.Int32(int32(limit + 1)),
+		})
+		if err != nil {
+			if apiCode(err) == "ValidationException" && start != nil {
+				return nil, "", fmt.Errorf("list jobs: NextToken does not fit this listing: %w: %w", job.ErrInvalid, err)
+			}
+			return nil, "", fmt.Errorf("list jobs: %w", err)
+		}
+		for _, item := range page.Items {
+			j, err := decodeJob(item)
+			if err != nil {
+				return nil, "", err
+			}
+			var k struct{ PK, SK, GSI1SK string }
+			if err := attributevalue.UnmarshalMap(item, &k); err != nil {
+				return nil, "", fmt.Errorf("list jobs: %w", err)
+			}
+			out = append(out, found{j, k.PK, k.SK, k.GSI1SK})
+			if len(out) > limit {
+				break
+			}
+		}
+		if len(out) > limit {
+			// More exist: the page ends at the limit-th job.
+			last := out[limit-1]
+			jobs := make([]*job.Job, limit)
+			for i := range jobs {
+				jobs[i] = out[i].j
+			}
+			return jobs, encodeToken(listToken{PK: last.pk, SK: last.sk, S: last.s}), nil
+		}
+		start = page.LastEvaluatedKey
+		if len(start) == 0 {
+			break
+		}
+		if q+1 >= s.maxQueries {
+			// Budget spent: return what we have; the token resumes after the last item read.
+			var tok listToken
+			if err := attributevalue.UnmarshalMap(start, &struct {
+				PK     *string
+				SK     *string
+				GSI1SK *string
+			}{&tok.PK, &tok.SK, &tok.S}); err != nil {
+				return nil, "", fmt.Errorf("list jobs: %w", err)
+			}
+			jobs := make([]*job.Job, len(out))
+			for i := range out {
+				jobs[i] = out[i].j
+			}
+			return jobs, encodeToken(tok), nil
+		}
+	}
+	jobs := make([]*job.Job, len(out))
+	for i := range out {
+		jobs[i] = out[i].j
+	}
+	return jobs, "", nil
+}
+
+func encodeToken(t listToken) string {
+	b, _ := json.Marshal(t)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// shardItem is the stored form of a ShardRecord.
+type shardItem struct {
+	PK, SK string
+	pipeline.ShardRecord
+}
+
+// RecordShard implements pipeline.Jobs with ONE TransactWriteItems: a Put of the shard item if
+// absent, and an Update of the job item (which must exist) that ADDs the shard's counts to the
+// counters and 1 to ShardsDone and Version. If the shard item already exists the transaction is
+// cancelled with ConditionalCheckFailed on it, nothing is written, and applied is false: a
+// duplicate delivery can never count twice. The job is then read back (consistently).
+func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.ShardRecord) (*job.Job, bool, error) {
+	if rec.Recorded.IsZero() {
+		rec.Recorded = s.now().UTC()
+	}
+	pk := jobPK(tenant, id)
+	shard, err := attributevalue.MarshalMap(shardItem{PK: pk, SK: shardSK(rec.Index), ShardRecord: rec})
+	if err != nil {
+		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
+	}
+	absent, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(attrPK))).Build()
+	if err != nil {
+		return nil, false, err
+	}
+	upd := expression.Add(expression.Name("InputDocumentsCount"), expression.Value(rec.Documents)).
+		Add(expression.Name("ProcessedDocumentsCount"), expression.Value(rec.Documents-rec.Errors)).
+		Add(expression.Name("DocumentsWithErrorsCount"), expression.Value(rec.Errors)).
+		Add(expression.Name("ShardsDone"), expression.Value(1)).
+		Add(expression.Name(attrVer), expression.Value(1))
+	jobEx, err := expression.NewBuilder().
+		WithCondition(expression.AttributeExists(expression.Name(attrPK))).
+		WithUpdate(upd).Build()
+	if err != nil {
+		return nil, false, err
+	}
+	reasons, err := s.transact(ctx, []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName: &s.table, Item: shard,
+			ConditionExpression: absent.Condition(), ExpressionAttributeNames: absent.Names(),
+		}},
+		{Update: &types.Update{
+			TableName: &s.table, Key: key(pk, skJob),
+			ConditionExpression:       jobEx.Condition(),
+			UpdateExpression:          jobEx.Update(),
+			ExpressionAttributeNames:  jobEx.Names(),
+			ExpressionAttributeValues: jobEx.Values(),
+		}},
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("record shard %d of job %s: %w", rec.Index, id, err)
+	}
+	applied := reasons == nil
+	if !applied {
+		switch {
+		case len(reasons) > 1 && reasons[1] == reasonConditionalCheckFailed:
+			return nil, false, fmt.Errorf("record shard %d of job %s: %w", rec.Index, id, job.ErrNotFound)
+		case reasons[0] != reasonConditionalCheckFailed:
+			return nil, false, fmt.Errorf("record shard %d of job %s: transaction cancelled: %v", rec.Index, id, reasons)
+		}
+	}
+	after, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		return nil, false, fmt.Errorf("record shard %d: read job back: %w", rec.Index, err)
+	}
+	return after, applied, nil
+}
+
+// Shards implements pipeline.Jobs: a consistent Query of the job's partition for its shard
+// items, which sort by zero-padded index.
+func (s *Jobs) Shards(ctx context.Context, tenant, id string) ([]pipeline.ShardRecord, error) {
+	pk := jobPK(tenant, id)
+	kc := expression.Key(attrPK).Equal(expression.Value(pk)).And(expression.Key(attrSK).BeginsWith(skShard))
+	ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	if err != nil {
+		return nil, err
+	}
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    ex.KeyCondition(),
+		ExpressionAttributeNames:  ex.Names(),
+		ExpressionAttributeValues: ex.Values(),
+		ConsistentRead:            sdkaws.Bool(true),
+	})
+	var out []pipeline.ShardRecord
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("shards of job %s: %w", id, err)
+		}
+		for _, item := range page.Items {
+			var r shardItem
+			if err := attributevalue.UnmarshalMap(item, &r); err != nil {
+				return nil, fmt.Errorf("shards of job %s: %w", id, err)
+			}
+			out = append(out, r.ShardRecord)
+		}
+	}
+	if len(out) == 0 {
+		if _, err := s.getItem(ctx, pk, skJob); err != nil {
+			return nil, fmt.Errorf("shards of job %s: %w", id, err)
+		}
+	}
+	return out, nil
+}
+
+// Scan implements pipeline.Jobs with one paginated Query of GSI2 per status (see the table
+// design above for why an index and not a table Scan). Each page is read in full before fn is
+// called for its jobs, so fn may write to the table. A job whose status fn changes to another
+// status of the scan is not visited twice.
+func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job) error) error {
+	seen := map[string]bool{}
+	for _, st := range statuses {
+		kc := expression.Key(attrGSI2PK).Equal(expression.Value(statusKey(st)))
+		ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+		if err != nil {
+			return err
+		}
+		p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			IndexName:                 sdkaws.String(GSI2),
+			KeyConditionExpression:    ex.KeyCondition(),
+			ExpressionAttributeNames:  ex.Names(),
+			ExpressionAttributeValues: ex.Values(),
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("scan jobs in %s: %w", st, err)
+			}
+			for _, item := range page.Items {
+				j, err := decodeJob(item)
+				if err != nil {
+					return err
+				}
+				k := jobPK(j.Tenant, j.JobId)
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				if err := fn(j); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// fakeDDB answers TransactWriteItems with scripted errors and GetItem with one stored job.
+type fakeDDB struct {
+	DynamoDBAPI
+	tx     []error // one per TransactWriteItems call; nil commits
+	txN    int
+	stored map[string]types.AttributeValue
+	// gets, when set, answers GetItem calls in turn instead of stored.
+	gets []map[string]types.AttributeValue
+}
+
+func (f *fakeDDB) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	i := f.txN
+	f.txN++
+	if i < len(f.tx) && f.tx[i] != nil {
+		return nil, f.tx[i]
+	}
+	return &dynamodb.TransactWriteItemsOutput{}, nil
+}
+
+func (f *fakeDDB) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	if f.gets != nil {
+		item := f.gets[0]
+		f.gets = f.gets[1:]
+		return &dynamodb.GetItemOutput{Item: item}, nil
+	}
+	return &dynamodb.GetItemOutput{Item: f.stored}, nil
+}
+
+func cancelled(codes ...string) error {
+	var rs []types.CancellationReason
+	for _, c := range codes {
+		rs = append(rs, types.CancellationReason{Code: sdkaws.String(c)})
+	}
+	return &types.TransactionCanceledException{Message: sdkaws.String("Transaction cancelled"), CancellationReasons: rs}
+}
+
+func TestRecordShardMapsCancellation(t *testing.T) {
+	stored := &job.Job{JobId: "j", Tenant: "t", JobStatus: job.InProgress, Version: 3, JobDetails: job.Details{ShardsTotal: 2, ShardsDone: 1}}
+	item, err := encodeJob(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		tx          []error
+		stored      map[string]types.AttributeValue
+		wantApplied bool
+		wantErr     error
+		wantCalls   int
+	}{
+		{"committed", nil, item, true, nil, 1},
+		{"duplicate shard", []error{cancelled("ConditionalCheckFailed", "None")}, item, false, nil, 1},
+		{"missing job", []error{cancelled("None", "ConditionalCheckFailed")}, nil, false, job.ErrNotFound, 1},
+		{"missing job, shard also present", []error{cancelled("ConditionalCheckFailed", "ConditionalCheckFailed")}, nil, false, job.ErrNotFound, 1},
+		{"conflict retried then committed", []error{cancelled("TransactionConflict", "None"), cancelled("None", "TransactionConflict")}, item, true, nil, 3},
+		{"conflict retried then duplicate", []error{cancelled("TransactionConflict", "None"), cancelled("ConditionalCheckFailed", "None")}, item, false, nil, 2},
+		{"other error", []error{errors.New("boom")}, item, false, errors.New("boom"), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeDDB{tx: tt.tx, stored: tt.stored}
+			s := NewJobs(f, "jobs")
+			after, applied, err := s.RecordShard(context.Background(), "t", "j", pipeline.ShardRecord{Index: 1, Documents: 4})
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Fatalf("RecordShard: %v", err)
+			case tt.wantErr != nil && (err == nil || (!errors.Is(err, tt.wantErr) && !strings.Contains(err.Error(), tt.wantErr.Error()))):
+				t.Fatalf("RecordShard = %v, want %v", err, tt.wantErr)
+			}
+			if applied != tt.wantApplied {
+				t.Fatalf("applied = %v, want %v", applied, tt.wantApplied)
+			}
+			if f.txN != tt.wantCalls {
+				t.Fatalf("%d TransactWriteItems calls, want %d", f.txN, tt.wantCalls)
+			}
+			if err == nil && (after == nil || after.JobId != "j" || after.Version != 3) {
+				t.Fatalf("after = %+v", after)
+			}
+		})
+	}
+}
+
+func TestCreateMapsCancellation(t *testing.T) {
+	first := &job.Job{JobId: "first", Tenant: "t", ClientRequestToken: "tok", RequestHash: "h1", JobStatus: job.AwaitingInput, Version: 1}
+	item, _ := encodeJob(first)
+	tokenAndJob := map[string]types.AttributeValue{"JobId": &types.AttributeValueMemberS{Value: "first"}}
+	for k, v := range item {
+		if k != "JobId" {
+			tokenAndJob[k] = v
+		}
+	}
+	j := &job.Job{JobId: "second", Tenant: "t", ClientRequestToken: "tok", JobStatus: job.AwaitingInput}
+
+	f := &fakeDDB{tx: []error{cancelled("None", "ConditionalCheckFailed")}, stored: tokenAndJob}
+	got, created, err := NewJobs(f, "jobs").Create(context.Background(), j.Clone())
+	if err != nil || created || got.JobId != "first" || got.RequestHash != "h1" {
+		t.Fatalf("token reuse: %+v created=%v %v", got, created, err)
+	}
+
+	f = &fakeDDB{tx: []error{cancelled("ConditionalCheckFailed", "None")}}
+	if _, created, err := NewJobs(f, "jobs").Create(context.Background(), j.Clone()); !errors.Is(err, job.ErrConflict) || created {
+		t.Fatalf("id taken: created=%v %v, want ErrConflict", created, err)
+	}
+
+	// The token's job expired (TTL): the token is taken over in a second transaction.
+	f = &fakeDDB{tx: []error{cancelled("None", "ConditionalCheckFailed")}, gets: []map[string]types.AttributeValue{tokenAndJob, nil}}
+	got, created, err = NewJobs(f, "jobs").Create(context.Background(), j.Clone())
+	if err != nil || !created || got.JobId != "second" || f.txN != 2 {
+		t.Fatalf("stale token: %+v created=%v %v after %d transactions", got, created, err, f.txN)
+	}
+
+	f = &fakeDDB{}
+	c := j.Clone()
+	got, created, err = NewJobs(f, "jobs").Create(context.Background(), c)
+	if err != nil || !created || got.Version != 1 || c.Version != 1 {
+		t.Fatalf("fresh create: %+v created=%v %v", got, created, err)
+	}
+}
+
+func TestSortTimeOrdersLikeTime(t *testing.T) {
+	base := time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+	times := []time.Time{
+		base, base.Add(time.Nanosecond), base.Add(500 * time.Millisecond), base.Add(time.Second),
+		base.Add(-time.Nanosecond), base.In(time.FixedZone("X", 3600)).Add(time.Minute), base.AddDate(0, 0, 1),
+	}
+	keys := make([]string, len(times))
+	for i, tm := range times {
+		keys[i] = sortTime(tm) + "#id"
+	}
+	sort.Slice(times, func(a, b int) bool { return times[a].Before(times[b]) })
+	sort.Strings(keys)
+	for i := range times {
+		if keys[i] != sortTime(times[i])+"#id" {
+			t.Fatalf("text order differs from time order at %d: %q vs %v", i, keys[i], times[i])
+		}
+	}
+	// RFC3339Nano would not do: it trims trailing zeros, so "…53Z" sorts after "…53.5Z".
+	if a, b := base.Format(time.RFC3339Nano), base.Add(500*time.Millisecond).Format(time.RFC3339Nano); a < b {
+		t.Fatalf("expected %q > %q as text", a, b)
+	}
+}
+
+func TestKeysCannotBeForged(t *testing.T) {
+	pairs := [][2]string{{"a#J#b", "c"}, {"a", "b#J#c"}, {"a%23J%23b", "c"}, {"a", "b%23J%23c"}}
+	seen := map[string][2]string{}
+	for _, p := range pairs {
+		k := jobPK(p[0], p[1])
+		if other, ok := seen[k]; ok {
+			t.Fatalf("%v and %v share the key %q", p, other, k)
+		}
+		seen[k] = p
+	}
+	if strings.HasPrefix(tokenPK("a", "x"), jobPK("a", "")) {
+		t.Fatal("token keys overlap job keys")
+	}
+}
+
+func TestEncodeJobKeepsEveryField(t *testing.T) {
+	end := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	j := &job.Job{
+		JobId: "j", Tenant: "t", JobName: "n", JobStatus: job.Completed, SubmitTime: end, ExpirationTime: &end,
+		InputKey: "in", RequestHash: "h", ExpectedFiles: 3, InputSize: 9, ShardBytes: 4, Notified: true, UploadDeadline: &end,
+		StartedAt: &end, UpdatedAt: end, Version: 5,
+		JobDetails: job.Details{InputDocumentsCount: 1, ProcessedDocumentsCount: 2, DocumentsWithErrorsCount: 3, ShardsTotal: 4, ShardsDone: 5},
+	}
+	item, err := encodeJob(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl, ok := item[attrTTL].(*types.AttributeValueMemberN); !ok || ttl.Value != "1767323045" {
+		t.Fatalf("ttl = %#v, want epoch seconds of ExpirationTime", item[attrTTL])
+	}
+	if _, ok := item["JobDetails"]; ok {
+		t.Fatal("counters stored nested; ADD needs them top level")
+	}
+	back, err := decodeJob(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.JobDetails != j.JobDetails || back.Version != 5 || back.RequestHash != "h" || !back.UploadDeadline.Equal(end) || !back.Notified || back.Tenant != "t" {
+		t.Fatalf("round trip lost fields: %+v", back)
+	}
+}

@@ -1,0 +1,97 @@
+package aws
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// SNSAPI is the part of the SNS client the Notifier calls.
+type SNSAPI interface {
+	Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error)
+}
+
+// Message attribute names set on every notification, so that subscriptions can filter with a
+// FilterPolicy such as {"status": ["FAILED", "PARTIAL_SUCCESS"], "tenant": ["acme"]}.
+const (
+	AttrStatus  = "status"
+	AttrTenant  = "tenant"
+	AttrJobName = "jobName"
+)
+
+// Notifier is pipeline.Notifier on SNS: each notification is published as its JSON
+// (pipeline.Notification's fields) with the message attributes status, tenant and jobName
+// (String; jobName only when the job has a name, since SNS refuses empty attribute values).
+type Notifier struct {
+	sns      SNSAPI
+	topic    string
+	topicFor func(pipeline.Notification) string
+}
+
+var _ pipeline.Notifier = (*Notifier)(nil)
+
+// NotifierOption configures NewNotifier.
+type NotifierOption func(*Notifier)
+
+// WithTopicFor names, per notification, a job's own topic (as Textract's NotificationChannel
+// does): when fn returns a non-empty ARN other than the default topic, the notification is
+// published there too. (pipeline.Notification has no topic field yet; a caller that stores one
+// on the job looks it up in fn.)
+func WithTopicFor(fn func(pipeline.Notification) string) NotifierOption {
+	return func(n *Notifier) { n.topicFor = fn }
+}
+
+// NewNotifier returns the notifier publishing to topicARN (which may be empty if every
+// notification goes to a topic named by WithTopicFor).
+func NewNotifier(client SNSAPI, topicARN string, opts ...NotifierOption) *Notifier {
+	n := &Notifier{sns: client, topic: topicARN}
+	for _, o := range opts {
+		o(n)
+	}
+	return n
+}
+
+// Publish implements pipeline.Notifier.
+func (n *Notifier) Publish(ctx context.Context, note pipeline.Notification) error {
+	body, err := json.Marshal(note)
+	if err != nil {
+		return fmt.Errorf("notify job %s: %w", note.JobId, err)
+	}
+	attrs := map[string]types.MessageAttributeValue{}
+	str := func(name, v string) {
+		if v != "" {
+			attrs[name] = types.MessageAttributeValue{DataType: sdkaws.String("String"), StringValue: sdkaws.String(v)}
+		}
+	}
+	str(AttrStatus, string(note.JobStatus))
+	str(AttrTenant, note.Tenant)
+	str(AttrJobName, note.JobName)
+	topics := []string{}
+	if n.topic != "" {
+		topics = append(topics, n.topic)
+	}
+	if n.topicFor != nil {
+		if own := n.topicFor(note); own != "" && own != n.topic {
+			topics = append(topics, own)
+		}
+	}
+	if len(topics) == 0 {
+		return fmt.Errorf("notify job %s: no topic configured", note.JobId)
+	}
+	for _, arn := range topics {
+		if _, err := n.sns.Publish(ctx, &sns.PublishInput{
+			TopicArn:          sdkaws.String(arn),
+			Message:           sdkaws.String(string(body)),
+			MessageAttributes: attrs,
+		}); err != nil {
+			return fmt.Errorf("notify job %s on %s: %w", note.JobId, arn, err)
+		}
+	}
+	return nil
+}

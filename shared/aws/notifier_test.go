@@ -1,0 +1,64 @@
+package aws
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+type fakeSNS struct{ in []*sns.PublishInput }
+
+func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	f.in = append(f.in, in)
+	return &sns.PublishOutput{MessageId: sdkaws.String("m")}, nil
+}
+
+func TestPublishAttributesAndJobTopic(t *testing.T) {
+	f := &fakeSNS{}
+	n := NewNotifier(f, "arn:default", WithTopicFor(func(n pipeline.Notification) string {
+		if n.Tenant == "textract-like" {
+			return "arn:own"
+		}
+		return ""
+	}))
+	note := pipeline.Notification{JobId: "j1", Tenant: "acme", JobStatus: job.PartialSuccess, InputDocumentsCount: 2}
+	if err := n.Publish(context.Background(), note); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.in) != 1 || sdkaws.ToString(f.in[0].TopicArn) != "arn:default" {
+		t.Fatalf("published %d times", len(f.in))
+	}
+	attrs := f.in[0].MessageAttributes
+	if sdkaws.ToString(attrs["status"].StringValue) != "PARTIAL_SUCCESS" || sdkaws.ToString(attrs["tenant"].StringValue) != "acme" ||
+		sdkaws.ToString(attrs["status"].DataType) != "String" {
+		t.Fatalf("attributes %+v", attrs)
+	}
+	if _, ok := attrs["jobName"]; ok {
+		t.Fatal("empty jobName sent as an attribute (SNS refuses empty values)")
+	}
+	var back pipeline.Notification
+	if err := json.Unmarshal([]byte(sdkaws.ToString(f.in[0].Message)), &back); err != nil || back.JobId != "j1" || back.InputDocumentsCount != 2 {
+		t.Fatalf("message %s: %v", sdkaws.ToString(f.in[0].Message), err)
+	}
+
+	note.Tenant, note.JobName = "textract-like", "named"
+	if err := n.Publish(context.Background(), note); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.in) != 3 || sdkaws.ToString(f.in[1].TopicArn) != "arn:default" || sdkaws.ToString(f.in[2].TopicArn) != "arn:own" {
+		t.Fatalf("want the default topic then the job's own, got %d publishes", len(f.in))
+	}
+	if sdkaws.ToString(f.in[2].MessageAttributes["jobName"].StringValue) != "named" {
+		t.Fatal("jobName attribute missing")
+	}
+
+	if err := NewNotifier(f, "").Publish(context.Background(), note); err == nil {
+		t.Fatal("no topic at all was not an error")
+	}
+}

@@ -1,0 +1,254 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// S3API is the part of the S3 client the Objects adapter calls: the object operations, listing,
+// and the multipart calls of feature/s3/manager's Uploader.
+type S3API interface {
+	manager.UploadAPIClient // PutObject, UploadPart, CreateMultipartUpload, CompleteMultipartUpload, AbortMultipartUpload
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, opts ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	s3.ListObjectsV2APIClient
+}
+
+// S3PresignAPI is the part of s3.PresignClient the Objects adapter calls.
+type S3PresignAPI interface {
+	PresignPutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	PresignGetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+}
+
+// Objects is pipeline.Objects on one S3 bucket.
+//
+// Put streams through feature/s3/manager's Uploader: bodies smaller than one part go up in a
+// single PutObject; larger ones in a multipart upload whose parts are buffered one at a time (a
+// few parts in flight), so memory is bounded by PartSize×Concurrency whatever the body's size.
+// S3 replaces an object atomically in both cases.
+type Objects struct {
+	s3      S3API
+	presign S3PresignAPI
+	bucket  string
+	kmsKey  string
+	up      *manager.Uploader
+	now     func() time.Time
+}
+
+var _ pipeline.Objects = (*Objects)(nil)
+
+// ObjectsOption configures NewObjects.
+type ObjectsOption func(*objectsConfig)
+
+type objectsConfig struct {
+	kmsKey      string
+	partSize    int64
+	concurrency int
+	now         func() time.Time
+}
+
+// WithKMSKey encrypts every object Put writes with SSE-KMS under keyID, and binds presigned
+// PUT URLs to it: the URL signs the x-amz-server-side-encryption headers, which are returned in
+// Presigned.Headers and must be sent with the upload.
+func WithKMSKey(keyID string) ObjectsOption { return func(c *objectsConfig) { c.kmsKey = keyID } }
+
+// WithPartSize sets the multipart part size (at least 5 MiB; manager.DefaultUploadPartSize by
+// default) and how many parts are uploaded at once (manager.DefaultUploadConcurrency).
+func WithPartSize(size int64, concurrency int) ObjectsOption {
+	return func(c *objectsConfig) { c.partSize, c.concurrency = size, concurrency }
+}
+
+// WithObjectsClock sets the clock Presigned.Expires is computed from.
+func WithObjectsClock(now func() time.Time) ObjectsOption {
+	return func(c *objectsConfig) { c.now = now }
+}
+
+// NewObjects returns the store on bucket. client is an *s3.Client (with UsePathStyle for
+// MinIO) and presigner the s3.PresignClient built from it.
+func NewObjects(client S3API, presigner S3PresignAPI, bucket string, opts ...ObjectsOption) *Objects {
+	c := objectsConfig{partSize: manager.DefaultUploadPartSize, concurrency: manager.DefaultUploadConcurrency, now: time.Now}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.partSize < manager.MinUploadPartSize {
+		c.partSize = manager.MinUploadPartSize
+	}
+	if c.concurrency < 1 {
+		c.concurrency = 1
+	}
+	return &Objects{
+		s3: client, presign: presigner, bucket: bucket, kmsKey: c.kmsKey, now: c.now,
+		up: manager.NewUploader(client, func(u *manager.Uploader) {
+			u.PartSize = c.partSize
+			u.Concurrency = c.concurrency
+			u.LeavePartsOnError = false
+		}),
+	}
+}
+
+// Bucket returns the bucket the store writes to.
+func (o *Objects) Bucket() string { return o.bucket }
+
+// Put implements pipeline.Objects.
+func (o *Objects) Put(ctx context.Context, key string, r io.Reader) error {
+	in := &s3.PutObjectInput{Bucket: &o.bucket, Key: &key, Body: r}
+	o.sse(in)
+	if _, err := o.up.Upload(ctx, in); err != nil {
+		return fmt.Errorf("put s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
+	}
+	return nil
+}
+
+func (o *Objects) sse(in *s3.PutObjectInput) {
+	if o.kmsKey != "" {
+		in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms
+		in.SSEKMSKeyId = sdkaws.String(o.kmsKey)
+	}
+}
+
+// Open implements pipeline.Objects with a ranged GetObject ("bytes=offset-"). An offset at or
+// past the end of an existing object yields an empty body.
+func (o *Objects) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	if offset < 0 {
+		return nil, fmt.Errorf("open s3://%s/%s at %d: negative offset: %w", o.bucket, key, offset, job.ErrInvalid)
+	}
+	in := &s3.GetObjectInput{Bucket: &o.bucket, Key: &key}
+	if offset > 0 {
+		in.Range = sdkaws.String("bytes=" + strconv.FormatInt(offset, 10) + "-")
+	}
+	out, err := o.s3.GetObject(ctx, in)
+	if err != nil {
+		if offset > 0 && apiCode(err) == "InvalidRange" {
+			// The object exists but is shorter than offset.
+			return io.NopCloser(strings.NewReader("")), nil
+		}
+		return nil, fmt.Errorf("open s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
+	}
+	return out.Body, nil
+}
+
+// Head implements pipeline.Objects.
+func (o *Objects) Head(ctx context.Context, key string) (pipeline.ObjectInfo, error) {
+	out, err := o.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &o.bucket, Key: &key})
+	if err != nil {
+		return pipeline.ObjectInfo{}, fmt.Errorf("head s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
+	}
+	info := pipeline.ObjectInfo{Key: key, Size: sdkaws.ToInt64(out.ContentLength)}
+	if out.LastModified != nil {
+		info.LastModified = *out.LastModified
+	}
+	return info, nil
+}
+
+// List implements pipeline.Objects with the ListObjectsV2 paginator (S3 returns keys in UTF-8
+// binary order, which is Go's string order).
+func (o *Objects) List(ctx context.Context, prefix string, fn func(pipeline.ObjectInfo) error) error {
+	p := s3.NewListObjectsV2Paginator(o.s3, &s3.ListObjectsV2Input{Bucket: &o.bucket, Prefix: &prefix})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list s3://%s/%s: %w", o.bucket, prefix, mapS3Err(err))
+		}
+		for _, obj := range page.Contents {
+			info := pipeline.ObjectInfo{Key: sdkaws.ToString(obj.Key), Size: sdkaws.ToInt64(obj.Size)}
+			if obj.LastModified != nil {
+				info.LastModified = *obj.LastModified
+			}
+			if err := fn(info); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Delete implements pipeline.Objects (S3 answers 204 for a missing key too).
+func (o *Objects) Delete(ctx context.Context, key string) error {
+	if _, err := o.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &o.bucket, Key: &key}); err != nil {
+		if errors.Is(mapS3Err(err), job.ErrNotFound) {
+			return nil
+		}
+		return fmt.Errorf("delete s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
+	}
+	return nil
+}
+
+// PresignPut implements pipeline.Objects: a SigV4 presigned PutObject URL. With a KMS key the
+// SSE-KMS headers are signed and returned in Headers; an upload without them is refused.
+func (o *Objects) PresignPut(ctx context.Context, key string, ttl time.Duration) (pipeline.Presigned, error) {
+	in := &s3.PutObjectInput{Bucket: &o.bucket, Key: &key}
+	o.sse(in)
+	now := o.now()
+	req, err := o.presign.PresignPutObject(ctx, in, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return pipeline.Presigned{}, fmt.Errorf("presign PUT s3://%s/%s: %w", o.bucket, key, err)
+	}
+	return presigned(req, now.Add(ttl)), nil
+}
+
+// PresignGet implements pipeline.Objects: a SigV4 presigned GetObject URL (Range requests
+// work with it).
+func (o *Objects) PresignGet(ctx context.Context, key string, ttl time.Duration) (pipeline.Presigned, error) {
+	now := o.now()
+	req, err := o.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &o.bucket, Key: &key}, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return pipeline.Presigned{}, fmt.Errorf("presign GET s3://%s/%s: %w", o.bucket, key, err)
+	}
+	return presigned(req, now.Add(ttl)), nil
+}
+
+// presigned converts the SDK's request; the signed headers other than Host (which every HTTP
+// client sets from the URL) must be sent by the client, so they are returned.
+func presigned(req *v4.PresignedHTTPRequest, expires time.Time) pipeline.Presigned {
+	p := pipeline.Presigned{URL: req.URL, Method: req.Method, Expires: expires.UTC()}
+	for name, vals := range req.SignedHeader {
+		if strings.EqualFold(name, "Host") || len(vals) == 0 {
+			continue
+		}
+		if p.Headers == nil {
+			p.Headers = map[string]string{}
+		}
+		p.Headers[http.CanonicalHeaderKey(name)] = strings.Join(vals, ",")
+	}
+	return p
+}
+
+// mapS3Err wraps "no such key" answers with job.ErrNotFound, keeping the SDK error in the chain.
+func mapS3Err(err error) error {
+	switch apiCode(err) {
+	case "NoSuchKey", "NotFound":
+		return fmt.Errorf("%w: %w", job.ErrNotFound, err)
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound && apiCode(err) != "NoSuchBucket" {
+		return fmt.Errorf("%w: %w", job.ErrNotFound, err)
+	}
+	return err
+}
+
+// apiCode returns the service's error code, or "".
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}

@@ -1,0 +1,93 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+func offlineS3(t *testing.T) *Clients {
+	t.Helper()
+	cfg := sdkaws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")}
+	return ClientsFromConfig(cfg, Endpoints{S3: "http://127.0.0.1:1", S3PathStyle: true})
+}
+
+// TestPresignPutBindsKMS checks, without any network, that a KMS key puts the SSE-KMS headers
+// into the signature and into Presigned.Headers, which the client must send.
+func TestPresignPutBindsKMS(t *testing.T) {
+	c := offlineS3(t)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	objs := NewObjects(c.S3, c.Presign, "bucket", WithKMSKey("arn:aws:kms:eu-west-1:111122223333:key/abc"), WithObjectsClock(func() time.Time { return now }))
+	p, err := objs.PresignPut(context.Background(), "inputs/t/j/input.txt", 15*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Method != http.MethodPut || !p.Expires.Equal(now.Add(15*time.Minute)) {
+		t.Fatalf("presigned %+v", p)
+	}
+	if got := p.Headers["X-Amz-Server-Side-Encryption"]; got != "aws:kms" {
+		t.Fatalf("Headers = %v, want x-amz-server-side-encryption: aws:kms", p.Headers)
+	}
+	if got := p.Headers["X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"]; got != "arn:aws:kms:eu-west-1:111122223333:key/abc" {
+		t.Fatalf("Headers = %v, want the KMS key id", p.Headers)
+	}
+	if _, ok := p.Headers["Host"]; ok {
+		t.Fatalf("Headers include Host: %v", p.Headers)
+	}
+	u, err := url.Parse(p.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := u.Query().Get("X-Amz-SignedHeaders")
+	for _, h := range []string{"x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"} {
+		if !strings.Contains(signed, h) {
+			t.Errorf("X-Amz-SignedHeaders %q lacks %s", signed, h)
+		}
+	}
+	if u.Query().Get("X-Amz-Expires") != "900" || !strings.HasSuffix(u.Path, "/bucket/inputs/t/j/input.txt") {
+		t.Errorf("URL %s", p.URL)
+	}
+
+	// Without a key, no header is required.
+	plain := NewObjects(c.S3, c.Presign, "bucket")
+	p, err = plain.PresignPut(context.Background(), "k", time.Minute)
+	if err != nil || len(p.Headers) != 0 {
+		t.Fatalf("PresignPut without KMS: headers %v, %v", p.Headers, err)
+	}
+	g, err := plain.PresignGet(context.Background(), "k", time.Minute)
+	if err != nil || g.Method != http.MethodGet || len(g.Headers) != 0 {
+		t.Fatalf("PresignGet: %+v, %v", g, err)
+	}
+}
+
+func TestMapS3Err(t *testing.T) {
+	resp404 := &smithyhttp.ResponseError{Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 404}}, Err: errors.New("x")}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"NoSuchKey", &s3types.NoSuchKey{}, true},
+		{"NotFound", &s3types.NotFound{}, true},
+		{"bare 404", resp404, true},
+		{"NoSuchBucket", &smithy.GenericAPIError{Code: "NoSuchBucket"}, false},
+		{"AccessDenied", &smithy.GenericAPIError{Code: "AccessDenied"}, false},
+	}
+	for _, tt := range tests {
+		if got := errors.Is(mapS3Err(tt.err), job.ErrNotFound); got != tt.want {
+			t.Errorf("%s: ErrNotFound = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
