@@ -53,6 +53,7 @@ func submit(ctx context.Context, args []string) error {
 	name := fset.String("name", "", "job name")
 	lang := fset.String("language", "", "the documents' language code, if known")
 	token := fset.String("token", "", "ClientRequestToken: resubmitting with the same token returns the same job")
+	redact := fset.String("redact", "", "PII jobs: also write redacted copies, MASK or REPLACE_WITH_PII_ENTITY_TYPE")
 	wait := fset.Bool("wait", false, "show progress and return when the job's notification arrives")
 	out := fset.String("out", "", "with --wait: download and unpack the results into this directory")
 	pos, err := parse(fset, args)
@@ -66,6 +67,9 @@ func submit(ctx context.Context, args []string) error {
 	req := pipeline.CreateJobRequest{
 		JobName: *name, LanguageCode: *lang, ClientRequestToken: *token,
 		InputDataConfig: job.InputDataConfig{InputFormat: job.Format(strings.ToUpper(*format))},
+	}
+	if *redact != "" {
+		req.RedactionConfig = &job.RedactionConfig{MaskMode: strings.ToUpper(*redact)}
 	}
 	for _, a := range strings.Split(*analyses, ",") {
 		if a = strings.TrimSpace(a); a != "" {

@@ -3,7 +3,7 @@ package analysis
 import "fmt"
 
 // DefaultRegistry builds the analysers Ream ships with their default limits: LANGUAGE
-// (DefaultLanguages, 100,000 bytes), SENTIMENT (English, 5,000 bytes), ENTITIES and KEY_PHRASES
+// (DefaultLanguages, 100,000 bytes), SENTIMENT (English, 5,000 bytes), ENTITIES, KEY_PHRASES and PII
 // (English, 100,000 bytes). Build it once at
 // cold start: the language detector preloads its models.
 func DefaultRegistry() (Registry, error) {
@@ -23,5 +23,9 @@ func DefaultRegistry() (Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key phrases analyser: %w", err)
 	}
-	return Registry{lang.Name(): lang, sent.Name(): sent, ents.Name(): ents, kps.Name(): kps}, nil
+	pii, err := NewPII(PIIConfig{})
+	if err != nil {
+		return nil, fmt.Errorf("PII analyser: %w", err)
+	}
+	return Registry{lang.Name(): lang, sent.Name(): sent, ents.Name(): ents, kps.Name(): kps, pii.Name(): pii}, nil
 }

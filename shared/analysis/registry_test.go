@@ -27,7 +27,11 @@ func TestDefaultRegistry(t *testing.T) {
 	if res.Languages[0].LanguageCode != "en" || res.Sentiment != SentimentPositive {
 		t.Errorf("merged result %+v", res)
 	}
-	if _, err := r.Lookup([]job.Analysis{job.PII}); err == nil {
-		t.Error("PII should not be registered")
+	all := []job.Analysis{job.Language, job.Sentiment, job.Entities, job.KeyPhrases, job.PII}
+	if _, err := r.Lookup(all); err != nil {
+		t.Errorf("all five analyses should be registered: %v", err)
+	}
+	if _, err := r.Lookup([]job.Analysis{"TOPICS"}); err == nil {
+		t.Error("an unknown analysis was found")
 	}
 }

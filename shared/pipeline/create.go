@@ -93,6 +93,9 @@ func (r *CreateJobRequest) validate() error {
 		}
 	}
 	if rc := r.RedactionConfig; rc != nil {
+		if !seen[job.PII] {
+			return bad("RedactionConfig needs the PII analysis in Analyses")
+		}
 		if rc.MaskMode != "REPLACE_WITH_PII_ENTITY_TYPE" && rc.MaskMode != "MASK" {
 			return bad("RedactionConfig.MaskMode must be REPLACE_WITH_PII_ENTITY_TYPE or MASK")
 		}

@@ -101,8 +101,12 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 
 	archiveKey := s.outputKey(j, ArchiveName)
 	open := func(ctx context.Context, key string) (io.ReadCloser, error) { return s.objects.Open(ctx, key, 0) }
+	extra, err := s.redactedEntries(ctx, j, recs)
+	if err != nil {
+		return err
+	}
 	if err := s.putStream(ctx, archiveKey, func(w io.Writer) error {
-		return output.WriteArchive(ctx, w, open, parts, renumber)
+		return output.WriteArchive(ctx, w, open, parts, renumber, extra...)
 	}); err != nil {
 		return fmt.Errorf("write archive: %w", err)
 	}
@@ -228,12 +232,13 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 // cleanupWork deletes the shard results once they are in the archive (best effort: left-overs
 // are harmless and expire with the job).
 func (s *Service) cleanupWork(ctx context.Context, j *job.Job) {
-	prefix := workPrefix(j.Tenant, j.JobId) + "shards/"
 	var keys []string
-	_ = s.objects.List(ctx, prefix, func(o ObjectInfo) error {
-		keys = append(keys, o.Key)
-		return nil
-	})
+	for _, prefix := range []string{workPrefix(j.Tenant, j.JobId) + "shards/", redactedPrefix(j.Tenant, j.JobId)} {
+		_ = s.objects.List(ctx, prefix, func(o ObjectInfo) error {
+			keys = append(keys, o.Key)
+			return nil
+		})
+	}
 	for _, k := range keys {
 		if err := s.objects.Delete(ctx, k); err != nil {
 			s.log.WarnContext(ctx, "cleanup failed", "key", k, "err", err)

@@ -103,12 +103,14 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 }
 
 // writeShard streams the shard's documents through fill into its results object and returns how
-// many records (and error records) it wrote.
+// many records (and error records) it wrote. When the job asks for redaction it also writes the
+// redacted copies of the documents (see redactedWriter).
 func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, key string, fill func(input.Document, *output.Record)) (docs, errs int64, err error) {
 	lim := s.readLimits(j)
 	open := func(ctx context.Context, key string, off int64) (io.ReadCloser, error) {
 		return s.objects.Open(ctx, key, off)
 	}
+	red := s.newRedactedWriter(ctx, j, msg.Index)
 	pr, pw := io.Pipe()
 	done := make(chan struct{})
 	var w *output.Writer
@@ -122,6 +124,9 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 				rec.Line = ptr(d.Line)
 			}
 			fill(d, &rec)
+			if err := red.write(ctx, d, &rec); err != nil {
+				return err
+			}
 			return w.Write(&rec)
 		}
 		var err error
@@ -146,6 +151,9 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	err = s.objects.Put(ctx, key, pr)
 	pr.CloseWithError(errors.New("results upload stopped"))
 	<-done
+	if rerr := red.close(err); err == nil && rerr != nil {
+		err = rerr
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("write shard results: %w", err)
 	}

@@ -1,0 +1,313 @@
+package analysis
+
+// # PII (PIIAnalyzer, NewPII)
+//
+// Detection of personally identifiable information with output in the shape of Comprehend's
+// DetectPiiEntities / PII jobs: {"BeginOffset","EndOffset","Score","Type"} per span, offsets in
+// characters (Unicode code points), EndOffset exclusive, sorted by BeginOffset, never
+// overlapping, an empty (non-nil) slice when nothing is found. Rules and validators only: no
+// model, no network, no cgo.
+//
+// Types and how each is found (score in brackets; 1.0 only where a checksum validates):
+//
+//   - CREDIT_DEBIT_NUMBER [1.0]: 14–19 digits, contiguous or in card grouping (4-4-4-4[-1..3],
+//     4-6-5, 4-6-4) with one kind of separator (space or dash); Luhn checksum; issuer prefix and
+//     length from a table of networks (Visa 16/19, Mastercard 51–55 and 2221–2720, Amex 34/37,
+//     Discover, JCB, Diners, UnionPay, Maestro, Mir, RuPay). 13-digit numbers are not cards.
+//   - INTERNATIONAL_BANK_ACCOUNT_NUMBER [1.0]: ISO 13616: upper-case country code with its
+//     registered length (77 countries), check digits, ISO 7064 mod-97 = 1; compact or in
+//     groups of four.
+//   - BANK_ROUTING [1.0]: nine digits after "routing"/"ABA"/"RTN" with the ABA 3-7-1 checksum.
+//   - BANK_ACCOUNT_NUMBER [0.8]: 6–17 digits after "account number", "acct", "a/c", "bank
+//     account", "checking", "savings" (no checksum exists, so context is required).
+//   - EMAIL [0.99]: RFC 5322 dot-atom local part @ a domain of valid labels and an alphabetic
+//     TLD; image-file names such as icon@2x.png are excluded.
+//   - URL [0.99]: http://, https://, ftp:// or www. followed by a host with a dotted domain, an
+//     IP literal or localhost; trailing punctuation and unbalanced brackets are trimmed. Bare
+//     domains ("example.com") are not reported.
+//   - IP_ADDRESS [0.98]: dotted-quad IPv4 with octets 0–255 and no leading zeros, not part of a
+//     longer dotted number; IPv6 as parsed by net/netip. A dotted quad right after "version",
+//     "ver", "v", "release", "build", "firmware", "rev", "section" or "§" is a version or
+//     section number, not an address (a real address written there is missed: the context
+//     decides).
+//   - SSN [0.95 with context, 0.85 dashed alone]: US social security numbers; area not 000,
+//     666 or 900–999, group not 00, serial not 0000, and the two numbers the SSA voided
+//     (078-05-1120, 219-09-9999). NNN-NN-NNNN is accepted alone; NNN NN NNNN and nine
+//     contiguous digits need "SSN"/"social security" context.
+//   - PHONE [0.9 international, 0.85 NANP, 0.7 with context only]: +CC numbers with a valid ITU
+//     country code and 8–15 digits (E.164); North American numbers in (NXX) NXX-XXXX,
+//     NXX-NXX-XXXX, NXX.NXX.XXXX, NXX NXX XXXX or 1-NXX-… layouts with area code and exchange
+//     N = 2–9 and not N11. Ten contiguous digits, 0-prefixed national numbers and seven-digit
+//     local numbers need phone context ("phone", "tel", "call", "mobile", "fax", …).
+//   - MAC_ADDRESS [0.95]: six hex pairs joined by ':' or '-', or three dotted quads of hex.
+//   - AWS_ACCESS_KEY [0.95]: AKIA or ASIA followed by 16 base32 characters (A–Z, 2–7).
+//   - AWS_SECRET_KEY [0.85]: a 40-character base64 token (upper, lower and digit or symbol)
+//     in a secret-key key=value, or within 160 bytes after a "secret" mention or an access key.
+//   - PASSWORD [0.85], USERNAME [0.8], PIN [0.8], CREDIT_DEBIT_CVV [0.85],
+//     CREDIT_DEBIT_EXPIRY [0.85]: the value of a key=value or key: value pair whose key is
+//     password/passwd/pwd/passphrase/passcode, username/user_name/login, pin, cvv/cvc/security
+//     code, exp/expiry/expiration/valid thru. The span is the value only: a quoted value is the
+//     text inside the quotes, otherwise the run of non-space characters, minus one trailing
+//     ".", "," or ";". Masked values (********) are skipped.
+//   - DATE_TIME [0.85]: ISO 8601 dates and date-times, M/D/Y and D.M.Y numerals, English month
+//     names (January 5, 2024; 5 January 2024; Jan. 5; March 2024) with an optional weekday, and
+//     clock times (10:30, 10:30:15 PM, 9 am), a date followed by a time being one span.
+//     Day and month ranges are checked.
+//   - ADDRESS [0.8]: a house number, a capitalised street name and a street suffix (Street,
+//     St., Avenue, Road, Blvd, Lane, Drive, …), then optionally a unit (Apt 4B, Suite 200) and
+//     City, ST ZIP with a valid US state code.
+//   - NAME [0.9 after an honorific, 0.85 first name + surname, 0.6 a first name alone]: a
+//     capitalised token after Mr/Mrs/Ms/Miss/Mx/Dr/Prof/Sir/Dame, or a first name from an
+//     embedded gazetteer of about 700 given names (English-speaking, European, Latin American,
+//     South Asian, Arabic and East Asian romanised) followed by capitalised tokens. Given
+//     names that are also common words or places (May, Will, Grace, Jordan, Paris, …) need a
+//     surname or an honorific. The honorific is not part of the span.
+//
+// When spans overlap, a span that contains another wins (a URL over the IP or date inside it,
+// an e-mail address over the www. host inside it); otherwise the type with the higher
+// priority wins (checksum-validated, then format-validated, then contextual, then DATE_TIME,
+// ADDRESS, NAME).
+//
+// Limits: 100,000 bytes per document (DefaultPIIMaxBytes, Comprehend's); English only for
+// the language-dependent rules (names, addresses, dates, context words), so a document whose
+// declared language is not English is a DocError UNSUPPORTED_LANGUAGE, as for SENTIMENT.
+// Redact writes the redacted copies Comprehend's PII jobs write.
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// DefaultPIIMaxBytes is the PII per-document size limit (Comprehend's 100 KB).
+const DefaultPIIMaxBytes = 100000
+
+// PII entity types, as Comprehend spells them.
+const (
+	PIIEmail             = "EMAIL"
+	PIIPhone             = "PHONE"
+	PIICreditDebitNumber = "CREDIT_DEBIT_NUMBER"
+	PIICreditDebitCVV    = "CREDIT_DEBIT_CVV"
+	PIICreditDebitExpiry = "CREDIT_DEBIT_EXPIRY"
+	PIIBankAccountNumber = "BANK_ACCOUNT_NUMBER"
+	PIIBankRouting       = "BANK_ROUTING"
+	PIIIBAN              = "INTERNATIONAL_BANK_ACCOUNT_NUMBER"
+	PIISSN               = "SSN"
+	PIIIPAddress         = "IP_ADDRESS"
+	PIIMACAddress        = "MAC_ADDRESS"
+	PIIURL               = "URL"
+	PIIName              = "NAME"
+	PIIAddress           = "ADDRESS"
+	PIIDateTime          = "DATE_TIME"
+	PIIAWSAccessKey      = "AWS_ACCESS_KEY"
+	PIIAWSSecretKey      = "AWS_SECRET_KEY"
+	PIIPassword          = "PASSWORD"
+	PIIUsername          = "USERNAME"
+	PIIPIN               = "PIN"
+)
+
+// PIITypes lists every type the PII analyser can report.
+var PIITypes = []string{
+	PIIAddress, PIIAWSAccessKey, PIIAWSSecretKey, PIIBankAccountNumber, PIIBankRouting,
+	PIICreditDebitCVV, PIICreditDebitExpiry, PIICreditDebitNumber, PIIDateTime, PIIEmail,
+	PIIIBAN, PIIIPAddress, PIIMACAddress, PIIName, PIIPassword, PIIPhone, PIIPIN, PIISSN,
+	PIIURL, PIIUsername,
+}
+
+// piiPriority orders types for partial overlaps: higher wins.
+var piiPriority = map[string]int{
+	PIICreditDebitNumber: 100, PIIIBAN: 98, PIIBankRouting: 96, PIIAWSAccessKey: 95,
+	PIIAWSSecretKey: 94, PIIEmail: 92, PIIURL: 90, PIIMACAddress: 89, PIIIPAddress: 88,
+	PIISSN: 86, PIIPhone: 84, PIICreditDebitCVV: 80, PIICreditDebitExpiry: 80, PIIPassword: 78,
+	PIIUsername: 77, PIIPIN: 76, PIIBankAccountNumber: 74, PIIDateTime: 60, PIIAddress: 55,
+	PIIName: 50,
+}
+
+// PIIConfig configures the PII analyser.
+type PIIConfig struct {
+	// MaxBytes is the per-document size limit; 0 means DefaultPIIMaxBytes.
+	MaxBytes int
+	// LanguageCode, when set, is the language every document is declared to be in; anything
+	// but English ("en", "en-XX") makes every document a DocError UNSUPPORTED_LANGUAGE, as
+	// does a non-English Options.LanguageCode.
+	LanguageCode string
+	// Types, when non-empty, restricts the output to these types (Comprehend's
+	// PiiEntityTypes); unknown names are an ErrInvalid error.
+	Types []string
+}
+
+// PIIAnalyzer finds PII spans with rules and validators; see the package documentation. It
+// holds only read-only tables after construction and is safe for concurrent use.
+type PIIAnalyzer struct {
+	maxBytes int
+	lang     string
+	types    map[string]bool // nil: all
+}
+
+var _ Analyzer = (*PIIAnalyzer)(nil)
+
+// NewPII builds the PII analyser.
+func NewPII(cfg PIIConfig) (*PIIAnalyzer, error) {
+	if cfg.MaxBytes < 0 {
+		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
+	}
+	a := &PIIAnalyzer{maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
+	if a.maxBytes == 0 {
+		a.maxBytes = DefaultPIIMaxBytes
+	}
+	if len(cfg.Types) > 0 {
+		a.types = map[string]bool{}
+		for _, t := range cfg.Types {
+			if _, ok := piiPriority[t]; !ok {
+				return nil, fmt.Errorf("%w: unknown PII entity type %q", job.ErrInvalid, t)
+			}
+			a.types[t] = true
+		}
+	}
+	return a, nil
+}
+
+// Name implements Analyzer.
+func (a *PIIAnalyzer) Name() job.Analysis { return job.PII }
+
+// ModelVersion implements Analyzer.
+func (a *PIIAnalyzer) ModelVersion() string { return "ream-pii-rules-1" }
+
+// DefaultMaxBytes implements Analyzer.
+func (a *PIIAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
+
+// piiCheckLanguage returns a DocError unless code is empty or English.
+func piiCheckLanguage(code string) *DocError {
+	c := strings.ToLower(strings.TrimSpace(code))
+	if c == "" || c == "en" || strings.HasPrefix(c, "en-") {
+		return nil
+	}
+	return &DocError{
+		Code:    job.CodeUnsupportedLanguage,
+		Message: fmt.Sprintf("PII supports English (en) only, not %q", code),
+	}
+}
+
+// Analyze implements Analyzer.
+func (a *PIIAnalyzer) Analyze(text string, opts Options, into *Result) error {
+	if err := piiCheckLanguage(opts.LanguageCode); err != nil {
+		return err
+	}
+	if err := piiCheckLanguage(a.lang); err != nil {
+		return err
+	}
+	if len(text) > a.maxBytes {
+		return &DocError{Code: job.CodeDocumentSizeExceeded, Message: fmt.Sprintf("document is %d bytes, over the PII limit of %d", len(text), a.maxBytes)}
+	}
+	into.PiiEntities = a.Detect(text)
+	return nil
+}
+
+// Detect returns the PII spans of text (offsets in characters), sorted, non-overlapping, never
+// nil.
+func (a *PIIAnalyzer) Detect(text string) []PiiEntity {
+	var d piiDetector
+	d.text = text
+	d.run()
+	cands := piiResolve(d.cands)
+	out := make([]PiiEntity, 0, len(cands))
+	// Spans are sorted and disjoint, so one forward walk converts byte offsets to characters.
+	pos, chars := 0, 0
+	for _, c := range cands {
+		if a.types != nil && !a.types[c.typ] {
+			continue
+		}
+		chars += piiRuneCount(text[pos:c.s])
+		b := chars
+		chars += piiRuneCount(text[c.s:c.e])
+		pos = c.e
+		out = append(out, PiiEntity{BeginOffset: b, EndOffset: chars, Score: c.score, Type: c.typ})
+	}
+	return out
+}
+
+func piiRuneCount(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return i + utf8.RuneCountInString(s[i:])
+		}
+	}
+	return len(s)
+}
+
+// piiCand is a candidate span in bytes.
+type piiCand struct {
+	s, e  int
+	typ   string
+	score float64
+}
+
+// piiResolve drops candidates contained in a longer one (or in an equal span of a
+// higher-priority type), then settles partial overlaps by priority, and sorts by start.
+func piiResolve(cands []piiCand) []piiCand {
+	if len(cands) == 0 {
+		return cands
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if a.s != b.s {
+			return a.s < b.s
+		}
+		if a.e != b.e {
+			return a.e > b.e
+		}
+		return piiPriority[a.typ] > piiPriority[b.typ]
+	})
+	// Containment: after the sort, a container precedes what it contains.
+	kept := cands[:0:0]
+	maxEnd, maxIdx := -1, -1
+	for _, c := range cands {
+		if maxIdx >= 0 && c.e <= maxEnd {
+			continue // inside the span that reaches furthest so far (which starts no later)
+		}
+		kept = append(kept, c)
+		if c.e > maxEnd {
+			maxEnd, maxIdx = c.e, len(kept)-1
+		}
+	}
+	// Partial overlaps: greedy by priority, then length.
+	order := make([]int, len(kept))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := kept[order[i]], kept[order[j]]
+		pa, pb := piiPriority[a.typ], piiPriority[b.typ]
+		if pa != pb {
+			return pa > pb
+		}
+		return a.e-a.s > b.e-b.s
+	})
+	take := make([]bool, len(kept))
+	for _, i := range order {
+		c := kept[i]
+		ok := true
+		// kept is sorted by start: only neighbours can overlap.
+		for j := i - 1; j >= 0 && ok; j-- {
+			if take[j] && kept[j].e > c.s {
+				ok = false
+			}
+		}
+		for j := i + 1; j < len(kept) && kept[j].s < c.e && ok; j++ {
+			if take[j] {
+				ok = false
+			}
+		}
+		take[i] = ok
+	}
+	out := kept[:0]
+	for i, c := range kept {
+		if take[i] {
+			out = append(out, c)
+		}
+	}
+	return out
+}

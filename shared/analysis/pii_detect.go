@@ -1,0 +1,1218 @@
+package analysis
+
+import (
+	"net/netip"
+	"regexp"
+	"strings"
+)
+
+// piiDetector collects candidate spans (in bytes) for one document.
+type piiDetector struct {
+	text  string
+	cands []piiCand
+	runs  []piiRun
+	awsAt []int // byte ends of AWS access keys, for the secret-key proximity rule
+}
+
+func (d *piiDetector) add(s, e int, typ string, score float64) {
+	d.cands = append(d.cands, piiCand{s: s, e: e, typ: typ, score: score})
+}
+
+func (d *piiDetector) run() {
+	t := d.text
+	hasDigit, hasAt, hasColon, hasEq, hasUpper := false, false, false, false, false
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case c >= '0' && c <= '9':
+			hasDigit = true
+		case c == '@':
+			hasAt = true
+		case c == ':':
+			hasColon = true
+		case c == '=':
+			hasEq = true
+		case c >= 'A' && c <= 'Z':
+			hasUpper = true
+		}
+	}
+	if hasAt {
+		d.emails()
+	}
+	if strings.Contains(t, "://") || strings.Contains(t, "www.") || strings.Contains(t, "WWW.") {
+		d.urls()
+	}
+	if hasDigit {
+		d.numericRuns()
+		if hasColon {
+			d.ipv6()
+		}
+		d.macs()
+		if hasUpper {
+			d.ibans()
+		}
+		d.dates()
+		if hasUpper {
+			d.addresses()
+		}
+	}
+	if hasUpper {
+		d.awsKeys()
+		d.names()
+	}
+	if hasColon || hasEq {
+		d.keyValues()
+	}
+	d.awsSecrets()
+}
+
+// ---- character classes ----
+
+func piiIsDigit(c byte) bool { return c >= '0' && c <= '9' }
+func piiIsAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+func piiIsAlnum(c byte) bool { return piiIsDigit(c) || piiIsAlpha(c) }
+
+// piiWordByte reports whether c can be part of a word (ASCII alnum, '_' or any non-ASCII byte).
+func piiWordByte(c byte) bool { return piiIsAlnum(c) || c == '_' || c >= 0x80 }
+
+// piiContainsFold reports whether hay contains needle (lower-case ASCII), ignoring ASCII case.
+func piiContainsFold(hay, needle string) bool {
+	n := len(needle)
+outer:
+	for i := 0; i+n <= len(hay); i++ {
+		for j := 0; j < n; j++ {
+			c := hay[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != needle[j] {
+				continue outer
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// piiBefore returns up to n bytes of text before byte offset i.
+func (d *piiDetector) before(i, n int) string {
+	s := i - n
+	if s < 0 {
+		s = 0
+	}
+	return d.text[s:i]
+}
+
+// near reports whether one of the context words ends at most maxGap bytes before byte i, with
+// no digit and no sentence end between it and i ("SSN: ", "account number ", "call me at ").
+func (d *piiDetector) near(i, maxGap int, words []string) bool {
+	w := d.before(i, maxGap+24)
+	for _, word := range words {
+		k := piiLastIndexFold(w, word)
+		if k < 0 {
+			continue
+		}
+		gap := w[k+len(word):]
+		if len(gap) > maxGap || strings.ContainsAny(gap, "0123456789\n") || piiSentenceBreak(gap) {
+			continue
+		}
+		// The keyword must start a word.
+		if k > 0 && piiIsAlpha(w[k-1]) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// piiSentenceBreak reports whether s holds a sentence end: '.', '!' or '?', spaces, and an
+// upper-case letter.
+func piiSentenceBreak(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] != '.' && s[i] != '!' && s[i] != '?' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j > i+1 && j < len(s) && piiUpper(s[j]) {
+			return true
+		}
+	}
+	return false
+}
+
+// piiLastIndexFold is the last index of needle (lower-case ASCII) in hay, ignoring ASCII case.
+func piiLastIndexFold(hay, needle string) int {
+	n := len(needle)
+outer:
+	for i := len(hay) - n; i >= 0; i-- {
+		for j := 0; j < n; j++ {
+			c := hay[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != needle[j] {
+				continue outer
+			}
+		}
+		return i
+	}
+	return -1
+}
+
+// piiHasAny reports whether window contains any of the words (ASCII case-insensitive).
+func piiHasAny(window string, words []string) bool {
+	for _, w := range words {
+		if piiContainsFold(window, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- numeric runs: cards, SSNs, phones, IPv4, routing and account numbers ----
+
+type piiGroup struct {
+	s, e  int  // digits
+	paren bool // written as (digits)
+	sep   byte // separator before this group: 0 (none), ' ', '-', '.'
+}
+
+type piiRun struct {
+	s, e   int // whole run, including a leading '+' or '('
+	plus   bool
+	groups []piiGroup
+}
+
+const piiMaxGroups = 12
+
+// numericRuns finds runs of digit groups joined by single separators and hands each to the
+// numeric validators.
+func (d *piiDetector) numericRuns() {
+	t := d.text
+	var groups [piiMaxGroups]piiGroup
+	for i := 0; i < len(t); {
+		c := t[i]
+		if !(piiIsDigit(c) || c == '+' || c == '(') {
+			i++
+			continue
+		}
+		if i > 0 && !piiRunStartOK(t, i) {
+			// Skip the rest of this token.
+			for i < len(t) && (piiWordByte(t[i]) || t[i] == '+' || t[i] == '(') {
+				i++
+			}
+			continue
+		}
+		r := piiRun{s: i, groups: groups[:0]}
+		j := i
+		if c == '+' {
+			r.plus = true
+			j++
+		}
+		var sep byte
+		for len(r.groups) < piiMaxGroups {
+			g, nj, ok := piiScanGroup(t, j)
+			if !ok {
+				break
+			}
+			g.sep = sep
+			r.groups = append(r.groups, g)
+			j = nj
+			// A separator counts only if a group follows it.
+			if j < len(t) && (t[j] == ' ' || t[j] == '-' || t[j] == '.') {
+				if _, _, ok := piiScanGroup(t, j+1); ok {
+					sep = t[j]
+					j++
+					continue
+				}
+			}
+			if j < len(t) && t[j] == '(' || (len(r.groups) > 0 && r.groups[len(r.groups)-1].paren) {
+				// "(555)123-4567", "+1(555)…": no separator next to a parenthesis.
+				if _, _, ok := piiScanGroup(t, j); ok {
+					sep = 0
+					continue
+				}
+			}
+			break
+		}
+		if len(r.groups) == 0 {
+			i++
+			continue
+		}
+		r.e = j
+		d.numeric(&r)
+		if j <= i {
+			j = i + 1
+		}
+		i = j
+	}
+}
+
+// piiRunStartOK reports whether a numeric run may start at i (i > 0).
+func piiRunStartOK(t string, i int) bool {
+	p := t[i-1]
+	if piiWordByte(p) {
+		return false
+	}
+	switch p {
+	case '-', '/', '+', '@', '\\', '$', '#':
+		// '#' is fine ("card #4111…"), the others join tokens or are currencies.
+		return p == '#'
+	case '.', ',', ':':
+		// "1.5", "1,000", "10:30" continue a number.
+		return i < 2 || !piiIsDigit(t[i-2])
+	}
+	return true
+}
+
+// piiScanGroup reads "digits" or "(digits)" at j.
+func piiScanGroup(t string, j int) (piiGroup, int, bool) {
+	if j >= len(t) {
+		return piiGroup{}, j, false
+	}
+	paren := false
+	if t[j] == '(' {
+		paren = true
+		j++
+	}
+	s := j
+	for j < len(t) && piiIsDigit(t[j]) && j-s < 20 {
+		j++
+	}
+	if j == s {
+		return piiGroup{}, j, false
+	}
+	g := piiGroup{s: s, e: j, paren: paren}
+	if paren {
+		if j >= len(t) || t[j] != ')' || j-s > 4 {
+			return piiGroup{}, j, false
+		}
+		j++
+	}
+	return g, j, true
+}
+
+// piiRunEndOK reports whether the text after byte e lets a number end there.
+func piiRunEndOK(t string, e int) bool {
+	if e >= len(t) {
+		return true
+	}
+	c := t[e]
+	if piiWordByte(c) {
+		return false
+	}
+	switch c {
+	case '@', '/', '\\', '_':
+		return false
+	case ':':
+		// A port ("10.0.0.1:8080") may follow; a word may not.
+		return e+1 >= len(t) || !piiIsAlpha(t[e+1])
+	case '-', '.', ',':
+		return e+1 >= len(t) || !piiIsAlnum(t[e+1])
+	}
+	return true
+}
+
+// numeric runs the validators over prefix windows of a run (longest first). A window shorter
+// than the run must be followed by a space, so "123-45-6789-01" is not an SSN.
+func (d *piiDetector) numeric(r *piiRun) {
+	t := d.text
+	var found [6]bool // card, ssn, phone, ip, routing, account
+	for k := len(r.groups); k >= 1; k-- {
+		gs := r.groups[:k]
+		end := gs[k-1].e
+		if gs[k-1].paren {
+			end++
+		}
+		if k < len(r.groups) && r.groups[k].sep != ' ' {
+			continue
+		}
+		if k == len(r.groups) && !piiRunEndOK(t, r.e) {
+			continue
+		}
+		if !found[0] && d.card(r, gs, end) {
+			found[0] = true
+		}
+		if !found[1] && d.ssn(r, gs, end) {
+			found[1] = true
+		}
+		if !found[2] && d.phone(r, gs, end) {
+			found[2] = true
+		}
+		if !found[3] && k == len(r.groups) && d.ipv4(r, gs, end) {
+			found[3] = true
+		}
+		if !found[4] && d.routing(r, gs, end) {
+			found[4] = true
+		}
+		if !found[5] && d.account(r, gs, end) {
+			found[5] = true
+		}
+	}
+}
+
+// piiDigits appends the digits of gs to dst.
+func (d *piiDetector) digits(dst []byte, gs []piiGroup) []byte {
+	for _, g := range gs {
+		dst = append(dst, d.text[g.s:g.e]...)
+	}
+	return dst
+}
+
+func piiPlain(r *piiRun, gs []piiGroup) bool {
+	if r.plus {
+		return false
+	}
+	for _, g := range gs {
+		if g.paren {
+			return false
+		}
+	}
+	return true
+}
+
+func piiSameSep(gs []piiGroup, allowed string) bool {
+	if len(gs) < 2 {
+		return true
+	}
+	s := gs[1].sep
+	if strings.IndexByte(allowed, s) < 0 || s == 0 {
+		return false
+	}
+	for _, g := range gs[2:] {
+		if g.sep != s {
+			return false
+		}
+	}
+	return true
+}
+
+// ---- credit and debit cards ----
+
+func (d *piiDetector) card(r *piiRun, gs []piiGroup, end int) bool {
+	if !piiPlain(r, gs) || !piiSameSep(gs, " -") {
+		return false
+	}
+	var buf [40]byte
+	ds := d.digits(buf[:0], gs)
+	n := len(ds)
+	if n < 14 || n > 19 {
+		return false
+	}
+	if len(gs) > 1 && !piiCardGrouping(gs) {
+		return false
+	}
+	if !PIILuhn(string(ds)) || !piiCardIIN(ds) {
+		return false
+	}
+	d.add(r.s, end, PIICreditDebitNumber, 1.0)
+	return true
+}
+
+func piiCardGrouping(gs []piiGroup) bool {
+	l := func(i int) int { return gs[i].e - gs[i].s }
+	if len(gs) == 3 && l(0) == 4 && l(1) == 6 && (l(2) == 5 || l(2) == 4) {
+		return true
+	}
+	for i := range gs {
+		if i < len(gs)-1 && l(i) != 4 {
+			return false
+		}
+	}
+	return l(len(gs)-1) >= 1 && l(len(gs)-1) <= 4
+}
+
+// PIILuhn reports whether the digit string passes the Luhn (mod 10) checksum.
+func PIILuhn(ds string) bool {
+	sum, dbl := 0, false
+	for i := len(ds) - 1; i >= 0; i-- {
+		c := ds[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		v := int(c - '0')
+		if dbl {
+			v *= 2
+			if v > 9 {
+				v -= 9
+			}
+		}
+		sum += v
+		dbl = !dbl
+	}
+	return len(ds) > 0 && sum%10 == 0
+}
+
+func piiPrefixNum(ds []byte, n int) int {
+	v := 0
+	for i := 0; i < n && i < len(ds); i++ {
+		v = v*10 + int(ds[i]-'0')
+	}
+	return v
+}
+
+// piiCardIIN checks the issuer prefix against the length.
+func piiCardIIN(ds []byte) bool {
+	n := len(ds)
+	p1, p2, p3, p4, p6 := piiPrefixNum(ds, 1), piiPrefixNum(ds, 2), piiPrefixNum(ds, 3), piiPrefixNum(ds, 4), piiPrefixNum(ds, 6)
+	in := func(v, lo, hi int) bool { return v >= lo && v <= hi }
+	switch {
+	case p1 == 4: // Visa
+		return n == 16 || n == 19
+	case in(p2, 51, 55) || in(p4, 2221, 2720): // Mastercard
+		return n == 16
+	case p2 == 34 || p2 == 37: // American Express
+		return n == 15
+	case in(p4, 2200, 2204): // Mir
+		return n >= 16
+	case p4 == 6011 || in(p3, 644, 649) || p2 == 65 || in(p6, 622126, 622925): // Discover
+		return n >= 16
+	case p2 == 62 || p2 == 81: // UnionPay
+		return n >= 16
+	case in(p4, 3528, 3589): // JCB
+		return n >= 16
+	case in(p3, 300, 305) || p4 == 3095 || p2 == 36 || p2 == 38 || p2 == 39: // Diners Club
+		return n >= 14
+	case p4 == 5018 || p4 == 5020 || p4 == 5038 || p4 == 5893 || p4 == 6304 || p4 == 6759 || in(p4, 6761, 6763): // Maestro
+		return n >= 16
+	case p2 == 60 || p3 == 508: // RuPay
+		return n == 16
+	}
+	return false
+}
+
+// ---- SSN ----
+
+var piiSSNContext = []string{"ssn", "social security", "soc sec", "ss#", "ss #", "ss no", "taxpayer id"}
+
+func (d *piiDetector) ssn(r *piiRun, gs []piiGroup, end int) bool {
+	if !piiPlain(r, gs) {
+		return false
+	}
+	t := d.text
+	l := func(i int) int { return gs[i].e - gs[i].s }
+	var ds string
+	dashed := false
+	switch {
+	case len(gs) == 3 && l(0) == 3 && l(1) == 2 && l(2) == 4 && piiSameSep(gs, "- "):
+		dashed = gs[1].sep == '-'
+		ds = t[gs[0].s:gs[0].e] + t[gs[1].s:gs[1].e] + t[gs[2].s:gs[2].e]
+	case len(gs) == 1 && l(0) == 9:
+		ds = t[gs[0].s:gs[0].e]
+	default:
+		return false
+	}
+	if !PIIValidSSN(ds) {
+		return false
+	}
+	ctx := d.near(r.s, 24, piiSSNContext)
+	switch {
+	case ctx:
+		d.add(r.s, end, PIISSN, 0.95)
+	case dashed:
+		d.add(r.s, end, PIISSN, 0.85)
+	default:
+		return false
+	}
+	return true
+}
+
+// PIIValidSSN checks a nine-digit US social security number against the SSA's rules: area
+// not 000, 666 or 900–999, group not 00, serial not 0000, and not one of the two voided
+// numbers.
+func PIIValidSSN(ds string) bool {
+	if len(ds) != 9 {
+		return false
+	}
+	for i := 0; i < 9; i++ {
+		if !piiIsDigit(ds[i]) {
+			return false
+		}
+	}
+	area, group, serial := ds[:3], ds[3:5], ds[5:]
+	if area == "000" || area == "666" || area[0] == '9' || group == "00" || serial == "0000" {
+		return false
+	}
+	return ds != "078051120" && ds != "219099999"
+}
+
+// ---- phones ----
+
+var piiPhoneContext = []string{"phone", "tel", "call", "mobile", "cell", "fax", "contact", "text me", "sms", "whatsapp", "dial", "ring"}
+
+// piiCallingCodes holds the ITU country calling codes (without zones' unassigned codes).
+var piiCallingCodes = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(`1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58
+		60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98 211 212 213 216 218 220 221 222 223
+		224 225 226 227 228 229 230 231 232 233 234 235 236 237 238 239 240 241 242 243 244 245
+		246 247 248 249 250 251 252 253 254 255 256 257 258 260 261 262 263 264 265 266 267 268
+		269 290 291 297 298 299 350 351 352 353 354 355 356 357 358 359 370 371 372 373 374 375
+		376 377 378 379 380 381 382 383 385 386 387 389 420 421 423 500 501 502 503 504 505 506
+		507 508 509 590 591 592 593 594 595 596 597 598 599 670 672 673 674 675 676 677 678 679
+		680 681 682 683 685 686 687 688 689 690 691 692 850 852 853 855 856 870 880 886 960 961
+		962 963 964 965 966 967 968 970 971 972 973 974 975 976 977 992 993 994 995 996 998`) {
+		m[c] = true
+	}
+	return m
+}()
+
+// piiNANP checks a ten-digit North American number: area code and exchange NXX with N 2–9,
+// neither N11.
+func piiNANP(ds []byte) bool {
+	if len(ds) != 10 {
+		return false
+	}
+	ok := func(x []byte) bool { return x[0] >= '2' && !(x[1] == '1' && x[2] == '1') }
+	return ok(ds[0:3]) && ok(ds[3:6])
+}
+
+func (d *piiDetector) phone(r *piiRun, gs []piiGroup, end int) bool {
+	var buf [48]byte
+	ds := d.digits(buf[:0], gs)
+	n := len(ds)
+	t := d.text
+	l := func(i int) int { return gs[i].e - gs[i].s }
+	parens := 0
+	for _, g := range gs {
+		if g.paren {
+			parens++
+		}
+	}
+	if parens > 1 {
+		return false
+	}
+	ctx := func() bool { return d.near(r.s, 20, piiPhoneContext) }
+	if r.plus {
+		if n < 8 || n > 15 || len(gs) > 6 || gs[0].paren {
+			return false
+		}
+		if ds[0] == '1' {
+			if n != 11 || !piiNANP(ds[1:]) {
+				return false
+			}
+		} else if l(0) <= 3 && len(gs) > 1 {
+			if !piiCallingCodes[t[gs[0].s:gs[0].e]] {
+				return false
+			}
+		} else if !piiCallingCodes[string(ds[:1])] && !piiCallingCodes[string(ds[:2])] && !piiCallingCodes[string(ds[:3])] {
+			return false
+		}
+		d.add(r.s, end, PIIPhone, 0.9)
+		return true
+	}
+	// North American layouts, optionally after a leading 1.
+	hs := gs
+	nd := ds
+	if len(hs) > 1 && l(0) == 1 && ds[0] == '1' {
+		hs, nd = hs[1:], ds[1:]
+	}
+	if len(hs) == 3 && hs[0].e-hs[0].s == 3 && hs[1].e-hs[1].s == 3 && hs[2].e-hs[2].s == 4 && !hs[1].paren && !hs[2].paren && piiNANP(nd) {
+		// The two separators after the area code: "-"/"."/" " consistent, or "(555) 234-5678".
+		s1, s2 := hs[1].sep, hs[2].sep
+		if hs[0].paren || s1 == s2 || (s2 == '-' && (s1 == ' ' || s1 == '.')) {
+			d.add(r.s, end, PIIPhone, 0.85)
+			return true
+		}
+	}
+	if len(gs) == 1 && n == 10 && piiNANP(ds) && ctx() {
+		d.add(r.s, end, PIIPhone, 0.7)
+		return true
+	}
+	if ds[0] == '0' && n >= 10 && n <= 11 && parens == 0 && ctx() {
+		d.add(r.s, end, PIIPhone, 0.7)
+		return true
+	}
+	if len(gs) == 2 && l(0) == 3 && l(1) == 4 && gs[1].sep == '-' && ds[0] >= '2' && parens == 0 && ctx() {
+		d.add(r.s, end, PIIPhone, 0.7)
+		return true
+	}
+	return false
+}
+
+// ---- IPv4 ----
+
+var piiVersionWords = []string{"version", "ver", "v", "release", "build", "firmware", "rev", "revision", "section", "sec", "§", "chapter", "clause"}
+
+func (d *piiDetector) ipv4(r *piiRun, gs []piiGroup, end int) bool {
+	if !piiPlain(r, gs) || len(gs) != 4 || !piiSameSep(gs, ".") {
+		return false
+	}
+	for _, g := range gs {
+		s := d.text[g.s:g.e]
+		if len(s) > 3 || (len(s) > 1 && s[0] == '0') {
+			return false
+		}
+		v := 0
+		for i := 0; i < len(s); i++ {
+			v = v*10 + int(s[i]-'0')
+		}
+		if v > 255 {
+			return false
+		}
+	}
+	if piiVersionBefore(d.text, r.s) {
+		return false
+	}
+	d.add(r.s, end, PIIIPAddress, 0.98)
+	return true
+}
+
+// piiVersionBefore reports whether the word just before i (skipping spaces, ':' and '.') is a
+// version or section word.
+func piiVersionBefore(t string, i int) bool {
+	j := i
+	for j > 0 && (t[j-1] == ' ' || t[j-1] == ':' || t[j-1] == '.' || t[j-1] == '\t') {
+		j--
+	}
+	k := j
+	for k > 0 && (piiIsAlpha(t[k-1]) || t[k-1] >= 0x80) {
+		k--
+	}
+	w := t[k:j]
+	for _, v := range piiVersionWords {
+		if strings.EqualFold(w, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- bank routing and account numbers ----
+
+var piiRoutingContext = []string{"routing", "aba", "rtn", "transit number"}
+var piiAccountContext = []string{"account number", "account no", "account #", "acct", "a/c", "bank account", "checking", "savings", "account:"}
+
+func (d *piiDetector) routing(r *piiRun, gs []piiGroup, end int) bool {
+	if !piiPlain(r, gs) || len(gs) != 1 || gs[0].e-gs[0].s != 9 {
+		return false
+	}
+	if !PIIValidABA(d.text[gs[0].s:gs[0].e]) || !d.near(r.s, 16, piiRoutingContext) {
+		return false
+	}
+	d.add(r.s, end, PIIBankRouting, 1.0)
+	return true
+}
+
+// PIIValidABA checks a nine-digit ABA routing number's 3-7-1 checksum.
+func PIIValidABA(ds string) bool {
+	if len(ds) != 9 || ds == "000000000" {
+		return false
+	}
+	w := [3]int{3, 7, 1}
+	sum := 0
+	for i := 0; i < 9; i++ {
+		if !piiIsDigit(ds[i]) {
+			return false
+		}
+		sum += w[i%3] * int(ds[i]-'0')
+	}
+	return sum%10 == 0
+}
+
+func (d *piiDetector) account(r *piiRun, gs []piiGroup, end int) bool {
+	if !piiPlain(r, gs) || !piiSameSep(gs, "-") {
+		return false
+	}
+	n := 0
+	for _, g := range gs {
+		n += g.e - g.s
+	}
+	if n < 6 || n > 17 {
+		return false
+	}
+	if !d.near(r.s, 16, piiAccountContext) || d.near(r.s, 16, piiRoutingContext) {
+		return false
+	}
+	d.add(r.s, end, PIIBankAccountNumber, 0.8)
+	return true
+}
+
+// ---- e-mail ----
+
+var piiEmailRe = regexp.MustCompile(`[\p{L}\p{N}!#$%&'*+/=?^_{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_{|}~-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\pL{2,24}`)
+
+var piiFileExt = map[string]bool{"png": true, "jpg": true, "jpeg": true, "gif": true, "svg": true, "webp": true, "pdf": true, "bmp": true, "ico": true, "tif": true, "tiff": true}
+
+func (d *piiDetector) emails() {
+	t := d.text
+	for _, m := range piiEmailRe.FindAllStringIndex(t, -1) {
+		s, e := m[0], m[1]
+		if e < len(t) && (piiIsAlnum(t[e]) || t[e] == '-' || t[e] == '_') {
+			continue
+		}
+		// Leading symbols such as quotes or '=' belong to the surrounding text.
+		for s < e && t[s] < 0x80 && !piiIsAlnum(t[s]) && t[s] != '_' {
+			s++
+		}
+		dot := strings.LastIndexByte(t[s:e], '.')
+		if piiFileExt[strings.ToLower(t[s+dot+1:e])] {
+			continue
+		}
+		d.add(s, e, PIIEmail, 0.99)
+	}
+}
+
+// ---- URLs ----
+
+var piiURLRe = regexp.MustCompile("(?i)\\b(?:(?:https?|ftp)://|www\\.)[^\\s<>\"'`]+")
+
+func (d *piiDetector) urls() {
+	t := d.text
+	for _, m := range piiURLRe.FindAllStringIndex(t, -1) {
+		s, e := m[0], m[1]
+		e = piiTrimURL(t, s, e)
+		u := t[s:e]
+		rest := u
+		if i := strings.Index(rest, "://"); i >= 0 {
+			rest = rest[i+3:]
+		}
+		if i := strings.LastIndexByte(rest[:piiHostEnd(rest)], '@'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		host := rest[:piiHostEnd(rest)]
+		if h, _, ok := strings.Cut(host, ":"); ok && !strings.HasPrefix(host, "[") {
+			host = h
+		}
+		if !piiValidHost(host) {
+			continue
+		}
+		d.add(s, e, PIIURL, 0.99)
+	}
+}
+
+func piiHostEnd(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '/', '?', '#':
+			return i
+		}
+	}
+	return len(s)
+}
+
+func piiValidHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		_, err := netip.ParseAddr(h[1 : len(h)-1])
+		return err == nil
+	}
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if !piiIsAlnum(l[i]) && l[i] != '-' && l[i] < 0x80 {
+				return false
+			}
+		}
+	}
+	tld := labels[len(labels)-1]
+	if len(tld) < 2 {
+		return false
+	}
+	for i := 0; i < len(tld); i++ {
+		if !piiIsAlpha(tld[i]) && tld[i] < 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// piiTrimURL drops trailing punctuation and closing brackets that do not close an opening one
+// inside the URL.
+func piiTrimURL(t string, s, e int) int {
+	for e > s {
+		c := t[e-1]
+		switch c {
+		case '.', ',', ';', ':', '!', '?', '*':
+			e--
+			continue
+		case ')', ']', '}':
+			open := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
+			if strings.Count(t[s:e], string(open)) < strings.Count(t[s:e], string(c)) {
+				e--
+				continue
+			}
+		}
+		break
+	}
+	return e
+}
+
+// ---- IPv6 ----
+
+func piiHex(c byte) bool { return piiIsDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
+
+func (d *piiDetector) ipv6() {
+	t := d.text
+	last := -1
+	for i := 0; i < len(t); i++ {
+		if t[i] != ':' || i < last {
+			continue
+		}
+		s, e := i, i
+		for s > 0 && (piiHex(t[s-1]) || t[s-1] == ':' || t[s-1] == '.') {
+			s--
+		}
+		for e < len(t) && (piiHex(t[e]) || t[e] == ':' || t[e] == '.') {
+			e++
+		}
+		last = e
+		for s < e && t[s] == '.' {
+			s++
+		}
+		for e > s && (t[e-1] == '.' || (t[e-1] == ':' && !(e-2 >= s && t[e-2] == ':'))) {
+			e--
+		}
+		cand := t[s:e]
+		if strings.Count(cand, ":") < 2 || cand == "::" {
+			continue
+		}
+		if s > 0 && piiWordByte(t[s-1]) {
+			continue
+		}
+		if e < len(t) && (piiWordByte(t[e]) && t[e] != '%') {
+			continue
+		}
+		a, err := netip.ParseAddr(cand)
+		if err != nil || !a.Is6() {
+			continue
+		}
+		d.add(s, e, PIIIPAddress, 0.98)
+	}
+}
+
+// ---- MAC addresses ----
+
+var piiMACRe = regexp.MustCompile(`\b(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b`)
+
+func (d *piiDetector) macs() {
+	t := d.text
+	if strings.Count(t, ":") < 5 && strings.Count(t, "-") < 5 && strings.Count(t, ".") < 2 {
+		return
+	}
+	for i := 0; i+14 <= len(t); i++ {
+		if !piiHex(t[i]) || (i > 0 && piiWordByte(t[i-1])) {
+			continue
+		}
+		if !((t[i+2] == ':' || t[i+2] == '-') && t[i+5] == t[i+2]) && t[i+4] != '.' {
+			continue
+		}
+		m := piiMACRe.FindStringIndex(t[i:min(len(t), i+17)])
+		if m == nil || m[0] != 0 {
+			continue
+		}
+		s, e := i, i+m[1]
+		if (s > 0 && (t[s-1] == ':' || t[s-1] == '-' || t[s-1] == '.')) || (e < len(t) && (t[e] == ':' || t[e] == '-') && e+1 < len(t) && piiHex(t[e+1])) {
+			continue
+		}
+		d.add(s, e, PIIMACAddress, 0.95)
+	}
+}
+
+// ---- IBAN ----
+
+// piiIBANLengths is the registered IBAN length per country (SWIFT IBAN registry).
+var piiIBANLengths = map[string]int{
+	"AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+	"BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
+	"EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
+	"GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
+	"IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
+	"LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30,
+	"NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22,
+	"SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23,
+	"TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}
+
+func piiUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+func (d *piiDetector) ibans() {
+	t := d.text
+	for i := 0; i+4 <= len(t); i++ {
+		if !piiUpper(t[i]) || !piiUpper(t[i+1]) || !piiIsDigit(t[i+2]) || !piiIsDigit(t[i+3]) {
+			continue
+		}
+		if i > 0 && piiWordByte(t[i-1]) {
+			continue
+		}
+		L, ok := piiIBANLengths[t[i:i+2]]
+		if !ok {
+			continue
+		}
+		var buf [40]byte
+		b := buf[:0]
+		j := i
+		for j < len(t) && len(b) < L {
+			c := t[j]
+			if piiUpper(c) || piiIsDigit(c) {
+				b = append(b, c)
+				j++
+				continue
+			}
+			if c == ' ' && len(b)%4 == 0 && j+1 < len(t) && (piiUpper(t[j+1]) || piiIsDigit(t[j+1])) {
+				j++
+				continue
+			}
+			break
+		}
+		if len(b) != L || (j < len(t) && piiWordByte(t[j])) {
+			continue
+		}
+		if !PIIValidIBAN(string(b)) {
+			continue
+		}
+		d.add(i, j, PIIIBAN, 1.0)
+		i = j - 1
+	}
+}
+
+// PIIValidIBAN checks a compact IBAN (no spaces): country length and ISO 7064 mod 97-10.
+func PIIValidIBAN(s string) bool {
+	if len(s) < 5 || piiIBANLengths[s[:2]] != len(s) {
+		return false
+	}
+	rem := 0
+	for k := 0; k < len(s); k++ {
+		c := s[(k+4)%len(s)]
+		switch {
+		case piiIsDigit(c):
+			rem = (rem*10 + int(c-'0')) % 97
+		case piiUpper(c):
+			rem = (rem*100 + int(c-'A') + 10) % 97
+		default:
+			return false
+		}
+	}
+	return rem == 1
+}
+
+// ---- AWS keys ----
+
+func piiBase32(c byte) bool { return piiUpper(c) || (c >= '2' && c <= '7') }
+
+func (d *piiDetector) awsKeys() {
+	t := d.text
+	for _, p := range []string{"AKIA", "ASIA"} {
+		off := 0
+		for {
+			k := strings.Index(t[off:], p)
+			if k < 0 {
+				break
+			}
+			s := off + k
+			off = s + 4
+			e := s + 20
+			if e > len(t) || (s > 0 && piiWordByte(t[s-1])) || (e < len(t) && piiWordByte(t[e])) {
+				continue
+			}
+			ok := true
+			for j := s + 4; j < e; j++ {
+				if !piiBase32(t[j]) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				d.add(s, e, PIIAWSAccessKey, 0.95)
+				d.awsAt = append(d.awsAt, e)
+			}
+		}
+	}
+}
+
+func piiB64(c byte) bool { return piiIsAlnum(c) || c == '/' || c == '+' }
+
+// piiSecretShape: 40 base64 characters with upper, lower and a digit or symbol.
+func piiSecretShape(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	up, lo, other := false, false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case piiUpper(c):
+			up = true
+		case c >= 'a' && c <= 'z':
+			lo = true
+		case piiIsDigit(c) || c == '/' || c == '+':
+			other = true
+		default:
+			return false
+		}
+	}
+	return up && lo && other
+}
+
+var piiSecretContext = []string{"secret", "aws_secret", "secretaccesskey", "secret_access_key", "secret key"}
+
+// awsSecrets finds 40-character tokens near secret-key context or after an access key.
+func (d *piiDetector) awsSecrets() {
+	t := d.text
+	if len(t) < 40 {
+		return
+	}
+	for i := 0; i < len(t); {
+		if !piiB64(t[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(t) && piiB64(t[j]) {
+			j++
+		}
+		s, e := i, j
+		i = j
+		if e-s != 40 || (e < len(t) && t[e] == '=') || (s > 0 && (t[s-1] == '_' || t[s-1] >= 0x80)) {
+			continue
+		}
+		if !piiSecretShape(t[s:e]) {
+			continue
+		}
+		near := piiHasAny(d.before(s, 160), piiSecretContext)
+		for _, a := range d.awsAt {
+			if a <= s && s-a <= 160 {
+				near = true
+			}
+		}
+		if near {
+			d.add(s, e, PIIAWSSecretKey, 0.85)
+		}
+	}
+}
+
+// ---- key=value secrets and credentials ----
+
+// piiKVRe matches the key just before a ':' or '=' (the window ends at the separator).
+var piiKVRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9])(aws_secret_access_key|secret_access_key|secretaccesskey|aws_secret_key|secret_key|password|passwd|passphrase|passcode|pwd|user_?name|login|pin|cvv2?|cvc2?|security code|exp(?:iry|iration)?(?: date)?|expires|valid thru)["']?[ \t]{0,3}$`)
+
+func (d *piiDetector) keyValues() {
+	t := d.text
+	for p := 0; p < len(t); p++ {
+		if t[p] != ':' && t[p] != '=' {
+			continue
+		}
+		w0 := max(0, p-32)
+		m := piiKVRe.FindStringSubmatchIndex(t[w0:p])
+		if m == nil {
+			continue
+		}
+		key := strings.ToLower(t[w0+m[2] : w0+m[3]])
+		vp := p + 1
+		for k := 0; k < 3 && vp < len(t) && (t[vp] == ' ' || t[vp] == '\t'); k++ {
+			vp++
+		}
+		s, e, ok := piiKVValue(t, vp)
+		if !ok {
+			continue
+		}
+		v := t[s:e]
+		switch {
+		case strings.Contains(key, "secret"):
+			if piiSecretShape(v) {
+				d.add(s, e, PIIAWSSecretKey, 0.9)
+			}
+		case strings.HasPrefix(key, "pass") || key == "pwd":
+			d.add(s, e, PIIPassword, 0.85)
+		case strings.HasPrefix(key, "user") || key == "login":
+			d.add(s, e, PIIUsername, 0.8)
+		case key == "pin":
+			if piiAllDigits(v) && len(v) >= 4 && len(v) <= 8 {
+				d.add(s, e, PIIPIN, 0.8)
+			}
+		case strings.HasPrefix(key, "cvv") || strings.HasPrefix(key, "cvc") || key == "security code":
+			if piiAllDigits(v) && (len(v) == 3 || len(v) == 4) {
+				d.add(s, e, PIICreditDebitCVV, 0.85)
+			}
+		default: // expiry
+			if piiExpiry(v) {
+				d.add(s, e, PIICreditDebitExpiry, 0.85)
+			}
+		}
+	}
+}
+
+func piiAllDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !piiIsDigit(s[i]) {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+// piiExpiry accepts MM/YY, MM/YYYY, MM-YY.
+func piiExpiry(v string) bool {
+	m, y, ok := strings.Cut(v, "/")
+	if !ok {
+		m, y, ok = strings.Cut(v, "-")
+	}
+	if !ok || len(m) != 2 || !piiAllDigits(m) || !piiAllDigits(y) || (len(y) != 2 && len(y) != 4) {
+		return false
+	}
+	return m >= "01" && m <= "12"
+}
+
+// piiKVValue reads the value at i: quoted, or a run of non-space characters minus one
+// trailing '.', ',' or ';'. Masked values are refused.
+func piiKVValue(t string, i int) (int, int, bool) {
+	if i >= len(t) {
+		return 0, 0, false
+	}
+	var s, e int
+	if q := t[i]; q == '"' || q == '\'' || q == '`' {
+		s = i + 1
+		k := strings.IndexByte(t[s:], q)
+		if k <= 0 || k > 200 || strings.ContainsAny(t[s:s+k], "\n\r") {
+			return 0, 0, false
+		}
+		e = s + k
+	} else {
+		s, e = i, i
+		for e < len(t) && t[e] != ' ' && t[e] != '\t' && t[e] != '\n' && t[e] != '\r' && e-s < 200 {
+			e++
+		}
+		// A query string or a list goes on after '&' or ';' with another key=.
+		for k := s + 1; k < e; k++ {
+			if t[k] == '&' || t[k] == ';' {
+				j := k + 1
+				for j < e && (piiIsAlnum(t[j]) || t[j] == '_') {
+					j++
+				}
+				if j > k+1 && j < e && t[j] == '=' {
+					e = k
+					break
+				}
+			}
+		}
+		if e-s > 1 && strings.IndexByte(".,;", t[e-1]) >= 0 {
+			e--
+		}
+		// A closing bracket or quote that does not belong to the value.
+		for e > s && strings.IndexByte(")]}\"'", t[e-1]) >= 0 && !strings.ContainsAny(t[s:e-1], "([{\"'") {
+			e--
+		}
+	}
+	if e <= s {
+		return 0, 0, false
+	}
+	v := t[s:e]
+	if strings.Trim(v, "*xX•#.") == "" || strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") || v == "null" || v == "None" {
+		return 0, 0, false
+	}
+	return s, e, true
+}

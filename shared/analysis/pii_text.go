@@ -1,0 +1,355 @@
+package analysis
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ---- DATE_TIME ----
+
+const (
+	piiMonth   = `(?:January|February|March|April|May|June|July|August|September|October|November|December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)`
+	piiWeekday = `(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|(?:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\.?),?\s+)?`
+	piiDay     = `\d{1,2}(?:st|nd|rd|th)?\b`
+	piiClock   = `(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s?(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b))?|\d{1,2}\s?(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b))(?:\s?(?:UTC|GMT|[ECMP][SD]T)\b)?`
+	piiISO     = `\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?`
+	piiNumDate = `\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})\b|\d{1,2}\.\d{1,2}\.\d{4}`
+	piiMDY     = piiWeekday + piiMonth + `\s+` + piiDay + `(?:,?\s+\d{4}\b)?`
+	piiDMY     = piiWeekday + piiDay + `\s+(?:of\s+)?` + piiMonth + `(?:,?\s+\d{4}\b)?`
+	piiMY      = piiMonth + `\s+\d{4}\b`
+)
+
+var piiDateRe = regexp.MustCompile(`^(?:(?:` + piiISO + `|` + piiNumDate + `|` + piiMDY + `|` + piiDMY + `|` + piiMY + `)(?:,?\s+(?:at\s+)?` + piiClock + `)?|` + piiClock + `)`)
+
+// piiDateStart reports whether a date or time may start at i (the start of a word): a digit
+// run followed by a date or clock separator, a day suffix or a space, or a month or weekday
+// name. It keeps the (anchored) regular expression off most positions.
+func piiDateStart(t string, i int) bool {
+	c := t[i]
+	if piiIsDigit(c) {
+		j := i
+		for j < len(t) && piiIsDigit(t[j]) {
+			j++
+		}
+		if j >= len(t) {
+			return false
+		}
+		n, x := j-i, t[j]
+		switch {
+		case n == 4:
+			return x == '-'
+		case n <= 2:
+			return x == '/' || x == '.' || x == ':' || x == ' ' || x == 'a' || x == 'p' || x == 'A' || x == 'P' || x == 's' || x == 'n' || x == 'r' || x == 't'
+		}
+		return false
+	}
+	if !piiUpper(c) || i+3 > len(t) {
+		return false
+	}
+	return piiMonthPrefix[t[i:i+3]]
+}
+
+var piiMonthPrefix = piiSet("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec Mon Tue Wed Thu Fri Sat Sun")
+
+func (d *piiDetector) dates() {
+	t := d.text
+	for i := 0; i < len(t); i++ {
+		if (i > 0 && piiWordByte(t[i-1])) || !piiDateStart(t, i) {
+			continue
+		}
+		w := t[i:min(len(t), i+64)]
+		m := piiDateRe.FindStringIndex(w)
+		if m == nil {
+			continue
+		}
+		s, e := i, i+m[1]
+		if s > 0 && (piiWordByte(t[s-1]) || ((t[s-1] == '.' || t[s-1] == '-' || t[s-1] == '/' || t[s-1] == ':') && s > 1 && piiIsDigit(t[s-2]))) {
+			continue
+		}
+		if e < len(t) && t[e-1] != '.' && (piiWordByte(t[e]) || ((t[e] == '.' || t[e] == '-' || t[e] == '/' || t[e] == ':') && e+1 < len(t) && piiIsDigit(t[e+1]))) {
+			continue
+		}
+		if !piiDateValid(t[s:e]) {
+			continue
+		}
+		d.add(s, e, PIIDateTime, 0.85)
+		i = e - 1
+	}
+}
+
+// piiNumsIn returns the first few decimal numbers in s with the byte that follows each.
+func piiNumsIn(s string, dst []int, after []byte) ([]int, []byte) {
+	for i := 0; i < len(s); {
+		if !piiIsDigit(s[i]) {
+			i++
+			continue
+		}
+		v, j := 0, i
+		for j < len(s) && piiIsDigit(s[j]) && j-i < 9 {
+			v = v*10 + int(s[j]-'0')
+			j++
+		}
+		var a byte
+		if j < len(s) {
+			a = s[j]
+		}
+		dst = append(dst, v)
+		after = append(after, a)
+		i = j
+	}
+	return dst, after
+}
+
+// piiDateValid checks month, day, hour and minute ranges of a DATE_TIME match.
+func piiDateValid(m string) bool {
+	var nb [12]int
+	var ab [12]byte
+	ns, as := piiNumsIn(m, nb[:0], ab[:0])
+	if len(ns) == 0 {
+		return false
+	}
+	// Clock parts: a number followed by ':' is an hour, the next a minute.
+	for i := 0; i+1 < len(ns); i++ {
+		if as[i] == ':' {
+			if ns[i] > 23 || ns[i+1] > 59 {
+				return false
+			}
+			if i+2 < len(ns) && as[i+1] == ':' {
+				if ns[i+2] > 60 {
+					return false
+				}
+				i++
+			}
+			i++
+		}
+	}
+	switch {
+	case len(m) >= 10 && m[4] == '-' && piiIsDigit(m[0]): // ISO
+		return ns[1] >= 1 && ns[1] <= 12 && ns[2] >= 1 && ns[2] <= 31
+	case len(ns) >= 3 && (as[0] == '/' || as[0] == '.') && as[1] == as[0]:
+		a, b := ns[0], ns[1]
+		if a == 0 || b == 0 {
+			return false
+		}
+		if as[0] == '.' {
+			return a <= 31 && b <= 12
+		}
+		return (a <= 12 && b <= 31) || (a <= 31 && b <= 12)
+	case piiIsDigit(m[0]) && (as[0] != ':' && !piiAMPM(m)):
+		// "5 March 2024": the day.
+		return ns[0] >= 1 && ns[0] <= 31
+	case !piiIsDigit(m[0]):
+		// "March 5, 2024", "Monday, March 5": the day, unless "March 2024".
+		if ns[0] >= 1000 {
+			return true
+		}
+		return ns[0] >= 1 && ns[0] <= 31
+	}
+	// A bare clock time: "9 am" needs hour 1–12.
+	if as[0] != ':' {
+		return ns[0] >= 1 && ns[0] <= 12
+	}
+	return true
+}
+
+func piiAMPM(m string) bool {
+	l := strings.ToLower(m)
+	return strings.Contains(l, "am") || strings.Contains(l, "pm") || strings.Contains(l, "a.m") || strings.Contains(l, "p.m")
+}
+
+// ---- ADDRESS ----
+
+const piiStates = `AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC`
+
+var piiAddressRe = regexp.MustCompile(`^\d{1,6}[A-Za-z]?\s+` +
+	`(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)?` +
+	`(?:[A-Z][a-z']+|\d{1,3}(?:st|nd|rd|th))(?:\s+[A-Z][a-z']+){0,3}\s+` +
+	`(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Place|Terrace|Parkway|Highway|Circle|Square|Way|Trail|Plaza|Crescent|Close|Row|Alley|St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Hwy|Cir|Sq|Ter)\b\.?` +
+	`(?:\s(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?` +
+	`(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|Room|Rm)\.?\s*#?[A-Za-z0-9-]+|,?\s+#\s?[0-9A-Za-z-]+)?` +
+	`(?:,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2},?\s+(?:` + piiStates + `)\b(?:\s+\d{5}(?:-\d{4})?\b)?)?`)
+
+func (d *piiDetector) addresses() {
+	t := d.text
+	for i := 0; i < len(t); i++ {
+		if !piiIsDigit(t[i]) || (i > 0 && piiWordByte(t[i-1])) {
+			continue
+		}
+		// A house number (up to six digits and a letter) and a space.
+		j := i
+		for j < len(t) && piiIsDigit(t[j]) {
+			j++
+		}
+		if j-i > 6 {
+			i = j
+			continue
+		}
+		if j < len(t) && piiIsAlpha(t[j]) {
+			j++
+		}
+		if j+1 >= len(t) || t[j] != ' ' || !(piiUpper(t[j+1]) || piiIsDigit(t[j+1])) {
+			continue
+		}
+		m := piiAddressRe.FindStringIndex(t[i:min(len(t), i+200)])
+		if m == nil {
+			continue
+		}
+		s, e := i, i+m[1]
+		if s > 0 && (t[s-1] == '.' || t[s-1] == ',' || t[s-1] == '-' || t[s-1] == '/') && s > 1 && piiIsDigit(t[s-2]) {
+			continue
+		}
+		d.add(s, e, PIIAddress, 0.8)
+		i = e - 1
+	}
+}
+
+// ---- NAME ----
+
+type piiWord struct {
+	s, e int  // bytes; a possessive 's is excluded
+	cap  bool // first letter upper case, not all upper case (or a single letter)
+	poss bool // followed by a possessive 's
+}
+
+var piiHonorifics = map[string]bool{
+	"Mr": true, "Mrs": true, "Ms": true, "Miss": true, "Mx": true, "Dr": true, "Prof": true,
+	"Professor": true, "Sir": true, "Dame": true, "Rev": true, "MR": true, "MRS": true, "MS": true, "DR": true,
+}
+
+var piiParticles = map[string]bool{"van": true, "de": true, "der": true, "den": true, "von": true, "da": true, "di": true, "del": true, "della": true, "la": true, "le": true, "bin": true, "ibn": true, "dos": true, "das": true}
+
+// piiWords splits text into letter words (with inner apostrophes and hyphens).
+func piiWords(t string, dst []piiWord) []piiWord {
+	for i := 0; i < len(t); {
+		r, n := utf8.DecodeRuneInString(t[i:])
+		if !unicode.IsLetter(r) {
+			i += n
+			continue
+		}
+		s := i
+		upper := unicode.IsUpper(r)
+		lowerSeen := false
+		i += n
+		for i < len(t) {
+			r2, n2 := utf8.DecodeRuneInString(t[i:])
+			if unicode.IsLetter(r2) || unicode.Is(unicode.Mn, r2) {
+				if unicode.IsLower(r2) {
+					lowerSeen = true
+				}
+				i += n2
+				continue
+			}
+			if r2 == '\'' || r2 == '’' || r2 == '-' {
+				r3, _ := utf8.DecodeRuneInString(t[i+n2:])
+				if i+n2 < len(t) && unicode.IsLetter(r3) {
+					i += n2
+					continue
+				}
+			}
+			break
+		}
+		w := piiWord{s: s, e: i, cap: upper && (lowerSeen || i-s == n)}
+		if strings.HasSuffix(t[s:i], "'s") {
+			w.e, w.poss = i-2, true
+		} else if strings.HasSuffix(t[s:i], "’s") {
+			w.e, w.poss = i-len("’s"), true
+		}
+		dst = append(dst, w)
+	}
+	return dst
+}
+
+// piiGapSpace reports whether the bytes between two words are one or two spaces (and, with
+// dot, an optional period before them).
+func piiGapSpace(g string, dot bool) bool {
+	if dot && strings.HasPrefix(g, ".") {
+		g = g[1:]
+	}
+	return g == " " || g == "  "
+}
+
+func (d *piiDetector) names() {
+	t := d.text
+	var buf [256]piiWord
+	ws := piiWords(t, buf[:0])
+	for i := 0; i < len(ws); i++ {
+		w := ws[i]
+		if !w.cap {
+			continue
+		}
+		word := t[w.s:w.e]
+		if piiHonorifics[word] && !w.poss && i+1 < len(ws) && piiGapSpace(t[w.e:ws[i+1].s], true) {
+			last := d.nameTail(ws, i, 4)
+			if last > i {
+				d.add(ws[i+1].s, ws[last].e, PIIName, 0.9)
+				i = last
+			}
+			continue
+		}
+		if !piiFirstNames[word] {
+			// An unknown given name before a common surname: "Cressida Anderson".
+			if i+1 >= len(ws) || w.poss || w.e-w.s < 3 || piiNameStop[word] || !piiGapSpace(t[w.e:ws[i+1].s], false) ||
+				(i > 0 && ws[i-1].cap && piiGapSpace(t[ws[i-1].e:w.s], false)) {
+				continue
+			}
+			k := i + 1
+			if ws[k].e-ws[k].s == 1 && ws[k].cap && k+1 < len(ws) && piiGapSpace(t[ws[k].e:ws[k+1].s], true) && t[ws[k].e] == '.' {
+				k++ // a middle initial
+			}
+			if piiSurnames[t[ws[k].s:ws[k].e]] {
+				d.add(w.s, ws[k].e, PIIName, 0.7)
+				i = k
+			}
+			continue
+		}
+		last := i
+		if !w.poss {
+			last = d.nameTail(ws, i, 3)
+		}
+		// The tail must end with a surname, not an initial.
+		for last > i && ws[last].e-ws[last].s == 1 {
+			last--
+		}
+		if last > i {
+			d.add(w.s, ws[last].e, PIIName, 0.85)
+			i = last
+			continue
+		}
+		if piiAmbiguousNames[word] || piiNameStop[word] {
+			continue
+		}
+		d.add(w.s, w.e, PIIName, 0.6)
+	}
+}
+
+// nameTail extends a name from word i over up to max following capitalised words, initials
+// ("J.") and particles ("van"), and returns the index of the last word taken (i if none).
+func (d *piiDetector) nameTail(ws []piiWord, i, max int) int {
+	t := d.text
+	last := i
+	for k := i + 1; k < len(ws) && k-i <= max; k++ {
+		prev, w := ws[k-1], ws[k]
+		if prev.poss {
+			break
+		}
+		initialPrev := prev.e-prev.s == 1 || piiHonorifics[t[prev.s:prev.e]]
+		if !piiGapSpace(t[prev.e:w.s], initialPrev) {
+			break
+		}
+		word := t[w.s:w.e]
+		if piiParticles[word] && k+1 < len(ws) && ws[k+1].cap {
+			continue
+		}
+		initial := w.e-w.s == 1 && w.e < len(t) && t[w.e] == '.'
+		if !w.cap || (!initial && (piiNameStop[word] || piiHonorifics[word])) {
+			break
+		}
+		if w.e-w.s == 1 && !initial {
+			break // a lone capital letter that is not an initial
+		}
+		last = k
+	}
+	return last
+}

@@ -1,0 +1,199 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/input"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
+)
+
+// Redacted copies (PII jobs with a RedactionConfig), as Comprehend's PII redaction jobs write them:
+//
+//   - line formats: one redacted line per input document, aligned with the input, in the archive
+//     entry "redacted/<input file name>" (JSONL inputs keep their recordId); a document with an
+//     error record gets an empty line (or an empty "text"), never its unredacted text;
+//   - ONE_DOC_PER_FILE: one entry "redacted/<file>" per document (empty for error records).
+//
+// Each shard writes its part under work/…/redacted/; finalize puts them in output.tar.gz.
+
+func redactedPrefix(tenant, jobID string) string { return workPrefix(tenant, jobID) + "redacted/" }
+
+func redactedPartKey(tenant, jobID string, shard int) string {
+	return fmt.Sprintf("%sparts/%06d", redactedPrefix(tenant, jobID), shard)
+}
+
+func redactedFileKey(tenant, jobID, file string) string {
+	return redactedPrefix(tenant, jobID) + "files/" + file
+}
+
+// redactedWriter writes one shard's redacted copies; a nil *redactedWriter does nothing.
+type redactedWriter struct {
+	s    *Service
+	j    *job.Job
+	mode string
+	mask rune
+	// line formats: the shard's part, streamed.
+	pw   *io.PipeWriter
+	bw   *bufio.Writer
+	done chan error
+}
+
+func (s *Service) newRedactedWriter(ctx context.Context, j *job.Job, shard int) *redactedWriter {
+	if j.RedactOutput == nil || !j.Has(job.PII) {
+		return nil
+	}
+	r := &redactedWriter{s: s, j: j, mode: j.RedactOutput.MaskMode, mask: '*'}
+	if c, _ := utf8.DecodeRuneInString(j.RedactOutput.MaskCharacter); c != utf8.RuneError {
+		r.mask = c
+	}
+	if j.InputDataConfig.InputFormat.LineFormat() {
+		pr, pw := io.Pipe()
+		r.pw, r.bw, r.done = pw, bufio.NewWriterSize(pw, 64<<10), make(chan error, 1)
+		go func() {
+			err := s.objects.Put(ctx, redactedPartKey(j.Tenant, j.JobId, shard), pr)
+			pr.CloseWithError(errors.New("redacted upload stopped"))
+			r.done <- err
+		}()
+	}
+	return r
+}
+
+// text is the redacted text of d, or "" when d has no PII result to redact with.
+func (r *redactedWriter) text(d input.Document, rec *output.Record) string {
+	if d.Failed() || rec.PiiEntities == nil {
+		return ""
+	}
+	return analysis.Redact(d.Text, rec.PiiEntities, r.mode, r.mask)
+}
+
+func (r *redactedWriter) write(ctx context.Context, d input.Document, rec *output.Record) error {
+	if r == nil {
+		return nil
+	}
+	text := r.text(d, rec)
+	switch r.j.InputDataConfig.InputFormat {
+	case job.OneDocPerLine:
+		if _, err := r.bw.WriteString(text); err != nil {
+			return err
+		}
+	case job.JSONLines:
+		b, err := json.Marshal(struct {
+			RecordID string `json:"recordId,omitempty"`
+			Text     string `json:"text"`
+		}{d.RecordId, text})
+		if err != nil {
+			return err
+		}
+		if _, err := r.bw.Write(b); err != nil {
+			return err
+		}
+	default:
+		return r.s.objects.Put(ctx, redactedFileKey(r.j.Tenant, r.j.JobId, d.File), strings.NewReader(text))
+	}
+	return r.bw.WriteByte('\n')
+}
+
+// close finishes the shard's part; failed is the shard's own error (the part is then abandoned).
+func (r *redactedWriter) close(failed error) error {
+	if r == nil || r.pw == nil {
+		return nil
+	}
+	err := failed
+	if err == nil {
+		err = r.bw.Flush()
+	}
+	r.pw.CloseWithError(err)
+	if perr := <-r.done; err == nil {
+		err = perr
+	}
+	return err
+}
+
+// redactedEntries lists the archive entries holding the redacted copies.
+func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardRecord) ([]output.Entry, error) {
+	if j.RedactOutput == nil || !j.Has(job.PII) {
+		return nil, nil
+	}
+	if !j.InputDataConfig.InputFormat.LineFormat() {
+		var entries []output.Entry
+		prefix := redactedPrefix(j.Tenant, j.JobId) + "files/"
+		err := s.objects.List(ctx, prefix, func(o ObjectInfo) error {
+			key := o.Key
+			entries = append(entries, output.Entry{Name: "redacted/" + strings.TrimPrefix(key, prefix), Size: o.Size,
+				Open: func(ctx context.Context) (io.ReadCloser, error) { return s.objects.Open(ctx, key, 0) }})
+			return nil
+		})
+		return entries, err
+	}
+	var keys []string
+	var size int64
+	for _, r := range recs {
+		if r.Skipped {
+			continue
+		}
+		key := redactedPartKey(j.Tenant, j.JobId, r.Index)
+		info, err := s.objects.Head(ctx, key)
+		if errors.Is(err, job.ErrNotFound) && r.Failed {
+			continue // a dead-lettered shard has no redacted part: its documents were not analysed
+		}
+		if err != nil {
+			return nil, fmt.Errorf("redacted part of shard %d: %w", r.Index, err)
+		}
+		keys = append(keys, key)
+		size += info.Size
+	}
+	name := "redacted/" + path.Base(j.InputKey)
+	return []output.Entry{{Name: name, Size: size, Open: func(ctx context.Context) (io.ReadCloser, error) {
+		return &concatReader{ctx: ctx, s: s, keys: keys}, nil
+	}}}, nil
+}
+
+// concatReader reads objects one after another, opening each only when it is reached.
+type concatReader struct {
+	ctx  context.Context
+	s    *Service
+	keys []string
+	cur  io.ReadCloser
+}
+
+func (c *concatReader) Read(p []byte) (int, error) {
+	for {
+		if c.cur == nil {
+			if len(c.keys) == 0 {
+				return 0, io.EOF
+			}
+			rc, err := c.s.objects.Open(c.ctx, c.keys[0], 0)
+			if err != nil {
+				return 0, err
+			}
+			c.cur, c.keys = rc, c.keys[1:]
+		}
+		n, err := c.cur.Read(p)
+		if errors.Is(err, io.EOF) {
+			c.cur.Close()
+			c.cur = nil
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+func (c *concatReader) Close() error {
+	if c.cur != nil {
+		return c.cur.Close()
+	}
+	return nil
+}
