@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 LAMBDAS := api ingest worker deadletter sweeper
 
-.PHONY: all build ream run test test-short test-integration bench fmt vet lint clean
+.PHONY: all build ream run test test-integration bench analysers train-sentiment fmt vet clean
 
 all: ream
 
@@ -29,6 +29,17 @@ test: vet
 ## bench: end-to-end and raw analyser throughput, printed
 bench: ream
 	scripts/bench.sh
+
+## analysers: each analyser's quality on its labelled data, then its speed on one core
+analysers:
+	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestSentimentIMDB|TestSentimentLabelled|TestEntitiesEvaluation|TestKeyPhrasesEvaluation|TestPIIEvaluation' ./shared/analysis/ | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
+	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 ./shared/analysis/
+
+## train-sentiment: retrain the shipped sentiment weights from the IMDB train split (deterministic)
+IMDB ?= $(shell $(GO) env GOMODCACHE)/github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10/datasets
+train-sentiment:
+	$(GO) mod download github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 || true
+	$(GO) run ./shared/analysis/internal/trainsentiment -data $(IMDB) -out shared/analysis/models/sentiment.bin
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
