@@ -118,7 +118,7 @@ func (h *DeadLetters) Handle(ctx context.Context, ev events.SQSEvent) (events.SQ
 			h.log.ErrorContext(ctx, "malformed dead letter dropped", "messageId", m.MessageId, "body", truncate(m.Body, 200), "err", err)
 			continue
 		}
-		reason := fmt.Sprintf("the shard failed %s times and was dead-lettered", orUnknown(m.Attributes["ApproximateReceiveCount"]))
+		reason := "the shard failed on every delivery and was moved to the dead-letter queue"
 		if err := h.svc.DeadLetter(ctx, msg, reason); err != nil {
 			h.log.ErrorContext(ctx, "dead letter failed", "messageId", m.MessageId, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
@@ -169,11 +169,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "several"
-	}
-	return s
 }

@@ -119,6 +119,9 @@ type Job struct {
 	UpdatedAt time.Time `json:"-"`
 	// Notified is set once the terminal notification was published.
 	Notified bool `json:"-"`
+	// NotifyClaimed is when a finalizer claimed the right to publish the notification, so that
+	// concurrent finalizers publish it once; a stale claim is retried by the sweeper.
+	NotifyClaimed *time.Time `json:"-"`
 	// Version increments on every write; adapters use it for optimistic concurrency.
 	Version int64 `json:"-"`
 }
@@ -169,6 +172,10 @@ func (j *Job) Clone() *Job {
 	if j.StartedAt != nil {
 		t := *j.StartedAt
 		c.StartedAt = &t
+	}
+	if j.NotifyClaimed != nil {
+		t := *j.NotifyClaimed
+		c.NotifyClaimed = &t
 	}
 	if j.RedactOutput != nil {
 		r := *j.RedactOutput

@@ -189,8 +189,9 @@ func (s *Service) finish(ctx context.Context, j *job.Job, status job.Status, msg
 	}
 	s.log.InfoContext(ctx, "job finished", "tenant", j.Tenant, "job", j.JobId, "status", status,
 		"documents", j.JobDetails.InputDocumentsCount, "errors", j.JobDetails.DocumentsWithErrorsCount)
+	err := s.notify(ctx, j)
 	s.cleanupWork(ctx, j)
-	return s.notify(ctx, j)
+	return err
 }
 
 // fail moves a job that cannot go on to FAILED with a message for the user.
@@ -202,18 +203,36 @@ func (s *Service) fail(ctx context.Context, j *job.Job, msg string) error {
 	return s.finish(ctx, j, job.Failed, msg, s.nowUTC())
 }
 
-// notify publishes the terminal notification once and marks the job notified. If publishing
-// fails the error is returned (the event is retried) and the sweeper also retries.
+// notifyClaimTTL is how long a claim to publish a notification stands before the sweeper
+// treats its holder as dead and publishes instead.
+const notifyClaimTTL = 2 * time.Minute
+
+// notify publishes the terminal notification once and marks the job notified. The publisher
+// first claims the job with a conditional write, so concurrent finalizers (a duplicate delivery
+// of the last shard) publish once; if the claimant dies before publishing, the sweeper publishes
+// after notifyClaimTTL (at least once, in that rare case).
 func (s *Service) notify(ctx context.Context, j *job.Job) error {
 	if j.Notified || !j.JobStatus.Terminal() {
 		return nil
+	}
+	now := s.nowUTC()
+	if j.NotifyClaimed != nil && now.Sub(*j.NotifyClaimed) < notifyClaimTTL {
+		return nil // someone else is publishing it
+	}
+	status := j.JobStatus
+	j.NotifyClaimed = &now
+	if err := s.jobs.Update(ctx, j, status); err != nil {
+		if errors.Is(err, job.ErrConflict) {
+			return nil // another finalizer claimed it first
+		}
+		return fmt.Errorf("claim notification: %w", err)
 	}
 	n := Notification{
 		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: j.JobStatus, Message: j.Message,
 		InputDocumentsCount:      j.JobDetails.InputDocumentsCount,
 		ProcessedDocumentsCount:  j.JobDetails.ProcessedDocumentsCount,
 		DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount,
-		Time:                     s.nowUTC(),
+		Time:                     now,
 	}
 	if j.JobStatus != job.TimedOut && !(j.JobStatus == job.Stopped && j.JobDetails.ShardsTotal == 0) {
 		n.OutputLocation = j.OutputDataConfig.S3Uri
@@ -221,7 +240,6 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 	if err := s.notifier.Publish(ctx, n); err != nil {
 		return fmt.Errorf("publish notification: %w", err)
 	}
-	status := j.JobStatus
 	j.Notified = true
 	if err := s.jobs.Update(ctx, j, status); err != nil && !errors.Is(err, job.ErrConflict) {
 		return fmt.Errorf("mark notified: %w", err)
