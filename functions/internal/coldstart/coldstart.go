@@ -1,0 +1,88 @@
+// Package coldstart is the cold start every Ream Lambda main shares: logger, configuration
+// from the environment, adapters and pipeline built once. A configuration error is logged,
+// reported to the Lambda Runtime API's init/error endpoint, and ends the process with status
+// 1; it never panics.
+package coldstart
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	reamaws "github.com/ream-dev/ream/shared/aws"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// Service runs function name's cold start and returns the pipeline service and the logger its
+// handler should use. On any error it does not return: see the package comment.
+func Service(name string) (*pipeline.Service, *slog.Logger) {
+	level := new(slog.LevelVar) // Info until the environment says otherwise
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("function", name)
+	slog.SetDefault(log)
+
+	env, err := reamaws.EnvFromOS(os.Getenv)
+	if err != nil {
+		fail(log, err)
+	}
+	level.Set(env.LogLevel)
+	svc, err := reamaws.Build(context.Background(), env, log)
+	if err != nil {
+		fail(log, err)
+	}
+	log.Debug("cold start done", "bucket", env.Bucket, "table", env.Table)
+	return svc, log
+}
+
+// fail logs err, reports it as the init error and exits.
+func fail(log *slog.Logger, err error) {
+	var attrs []any
+	var ee *reamaws.EnvError
+	switch {
+	case errors.As(err, &ee):
+		if len(ee.Missing) > 0 {
+			attrs = append(attrs, "missing", ee.Missing)
+		}
+		if len(ee.Invalid) > 0 {
+			attrs = append(attrs, "invalid", ee.Invalid)
+		}
+	default:
+		attrs = append(attrs, "err", err.Error())
+	}
+	log.Error("cannot start: "+err.Error(), attrs...)
+	if api := os.Getenv("AWS_LAMBDA_RUNTIME_API"); api != "" {
+		if rerr := reportInitError(api, err); rerr != nil {
+			log.Warn("could not report the init error to the Runtime API", "err", rerr.Error())
+		}
+	}
+	os.Exit(1)
+}
+
+// errorType is the Lambda error type of a failed cold start.
+const errorType = "Runtime.ConfigurationError"
+
+// reportInitError posts err to the Runtime API, so that the invocation that triggered the cold
+// start fails with this message rather than a bare "Runtime.ExitError".
+func reportInitError(api string, err error) error {
+	body, _ := json.Marshal(map[string]any{"errorMessage": err.Error(), "errorType": errorType})
+	req, rerr := http.NewRequest(http.MethodPost, "http://"+api+"/2018-06-01/runtime/init/error", bytes.NewReader(body))
+	if rerr != nil {
+		return rerr
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Lambda-Runtime-Function-Error-Type", errorType)
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	resp, rerr := client.Do(req)
+	if rerr != nil {
+		return rerr
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return errors.New("init/error: unexpected status " + resp.Status)
+	}
+	return nil
+}

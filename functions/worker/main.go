@@ -1,0 +1,16 @@
+// Command worker is the Lambda on the shard queue (SQS event source with
+// ReportBatchItemFailures): it analyses shards and finalises a job when its last shard lands.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/ream-dev/ream/functions/internal/coldstart"
+	"github.com/ream-dev/ream/shared/handlers"
+)
+
+func main() {
+	svc, log := coldstart.Service("worker")
+	h := handlers.NewWorker(svc, log)
+	lambda.Start(h.Handle)
+}

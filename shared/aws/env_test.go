@@ -1,0 +1,227 @@
+package aws_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	reamaws "github.com/ream-dev/ream/shared/aws"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// required is a complete minimal environment.
+var required = map[string]string{
+	"REAM_BUCKET":          "ream-bucket",
+	"REAM_TABLE":           "ream-jobs",
+	"REAM_SHARD_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/ream-shards",
+	"REAM_TOPIC_ARN":       "arn:aws:sns:eu-west-1:123456789012:ream-done",
+}
+
+func envOf(base map[string]string, over map[string]string) func(string) string {
+	m := map[string]string{}
+	for k, v := range base {
+		m[k] = v
+	}
+	for k, v := range over {
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestEnvFromOS(t *testing.T) {
+	tests := []struct {
+		name string
+		base map[string]string
+		over map[string]string
+		want func(e *reamaws.Env) // expected fields beyond the required ones
+		// on error: every string must appear in the message; missing is the exact Missing list.
+		errHas  []string
+		missing []string
+	}{
+		{
+			name: "required only: defaults",
+			base: required,
+			want: func(e *reamaws.Env) { e.LogLevel = slog.LevelInfo },
+		},
+		{
+			name: "everything set",
+			base: required,
+			over: map[string]string{
+				"REAM_KMS_KEY_ID":        " arn:aws:kms:eu-west-1:123456789012:key/abc ",
+				"REAM_SHARD_BYTES":       "2097152",
+				"REAM_UPLOAD_TTL":        "30m",
+				"REAM_RETENTION":         "720h",
+				"REAM_STUCK_AFTER":       "20m",
+				"REAM_MAX_INPUT_BYTES":   "1000000",
+				"REAM_LANGUAGES":         "en, FR,,de",
+				"REAM_LOG_LEVEL":         "WARN",
+				"REAM_S3_ENDPOINT":       "http://127.0.0.1:9000",
+				"REAM_DYNAMODB_ENDPOINT": "http://127.0.0.1:8000",
+				"REAM_SQS_ENDPOINT":      "http://127.0.0.1:4566",
+				"REAM_SNS_ENDPOINT":      "https://sns.local:4566",
+			},
+			want: func(e *reamaws.Env) {
+				e.KMSKeyID = "arn:aws:kms:eu-west-1:123456789012:key/abc"
+				e.ShardBytes = 2 << 20
+				e.UploadTTL = 30 * time.Minute
+				e.Retention = 720 * time.Hour
+				e.StuckAfter = 20 * time.Minute
+				e.MaxInputBytes = 1_000_000
+				e.Languages = []string{"en", "fr", "de"}
+				e.LogLevel = slog.LevelWarn
+				e.Endpoints = reamaws.Endpoints{
+					S3: "http://127.0.0.1:9000", S3PathStyle: true,
+					DynamoDB: "http://127.0.0.1:8000", SQS: "http://127.0.0.1:4566", SNS: "https://sns.local:4566",
+				}
+			},
+		},
+		{
+			name: "log level aliases",
+			base: required,
+			over: map[string]string{"REAM_LOG_LEVEL": "warning"},
+			want: func(e *reamaws.Env) { e.LogLevel = slog.LevelWarn },
+		},
+		{
+			name: "debug",
+			base: required,
+			over: map[string]string{"REAM_LOG_LEVEL": "debug"},
+			want: func(e *reamaws.Env) { e.LogLevel = slog.LevelDebug },
+		},
+		{
+			name:    "nothing set: every required variable named",
+			errHas:  []string{"REAM_BUCKET", "REAM_TABLE", "REAM_SHARD_QUEUE_URL", "REAM_TOPIC_ARN"},
+			missing: []string{"REAM_BUCKET", "REAM_TABLE", "REAM_SHARD_QUEUE_URL", "REAM_TOPIC_ARN"},
+		},
+		{
+			name:    "blank counts as missing",
+			base:    required,
+			over:    map[string]string{"REAM_TABLE": "  ", "REAM_TOPIC_ARN": ""},
+			errHas:  []string{"REAM_TABLE", "REAM_TOPIC_ARN"},
+			missing: []string{"REAM_TABLE", "REAM_TOPIC_ARN"},
+		},
+		{
+			name: "missing and bad values reported together",
+			over: map[string]string{
+				"REAM_BUCKET":      "b",
+				"REAM_SHARD_BYTES": "1MiB",
+				"REAM_UPLOAD_TTL":  "60",
+			},
+			errHas:  []string{"REAM_TABLE", "REAM_SHARD_QUEUE_URL", "REAM_TOPIC_ARN", `REAM_SHARD_BYTES="1MiB"`, `REAM_UPLOAD_TTL="60"`},
+			missing: []string{"REAM_TABLE", "REAM_SHARD_QUEUE_URL", "REAM_TOPIC_ARN"},
+		},
+		{name: "shard bytes zero", base: required, over: map[string]string{"REAM_SHARD_BYTES": "0"}, errHas: []string{"REAM_SHARD_BYTES"}},
+		{name: "shard bytes negative", base: required, over: map[string]string{"REAM_SHARD_BYTES": "-5"}, errHas: []string{"REAM_SHARD_BYTES"}},
+		{name: "max input not a number", base: required, over: map[string]string{"REAM_MAX_INPUT_BYTES": "5GB"}, errHas: []string{"REAM_MAX_INPUT_BYTES"}},
+		{name: "negative retention", base: required, over: map[string]string{"REAM_RETENTION": "-1h"}, errHas: []string{"REAM_RETENTION"}},
+		{name: "zero stuck after", base: required, over: map[string]string{"REAM_STUCK_AFTER": "0s"}, errHas: []string{"REAM_STUCK_AFTER"}},
+		{name: "days are not a Go duration", base: required, over: map[string]string{"REAM_RETENTION": "30d"}, errHas: []string{"REAM_RETENTION"}},
+		{name: "bad log level", base: required, over: map[string]string{"REAM_LOG_LEVEL": "loud"}, errHas: []string{"REAM_LOG_LEVEL"}},
+		{name: "one language", base: required, over: map[string]string{"REAM_LANGUAGES": "en"}, errHas: []string{"REAM_LANGUAGES", "two"}},
+		{name: "bad language code", base: required, over: map[string]string{"REAM_LANGUAGES": "en,english!"}, errHas: []string{"REAM_LANGUAGES"}},
+		{name: "endpoint without scheme", base: required, over: map[string]string{"REAM_S3_ENDPOINT": "127.0.0.1:9000"}, errHas: []string{"REAM_S3_ENDPOINT"}},
+		{name: "endpoint bad scheme", base: required, over: map[string]string{"REAM_SQS_ENDPOINT": "ftp://x"}, errHas: []string{"REAM_SQS_ENDPOINT"}},
+		{name: "endpoint no host", base: required, over: map[string]string{"REAM_DYNAMODB_ENDPOINT": "http://"}, errHas: []string{"REAM_DYNAMODB_ENDPOINT"}},
+		{name: "endpoint garbage", base: required, over: map[string]string{"REAM_SNS_ENDPOINT": "http://[::1"}, errHas: []string{"REAM_SNS_ENDPOINT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := reamaws.EnvFromOS(envOf(tt.base, tt.over))
+			if tt.errHas != nil {
+				if err == nil {
+					t.Fatalf("no error; got %+v", got)
+				}
+				var ee *reamaws.EnvError
+				if !errors.As(err, &ee) {
+					t.Fatalf("error %T is not an *EnvError: %v", err, err)
+				}
+				for _, s := range tt.errHas {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q does not mention %q", err, s)
+					}
+				}
+				if !reflect.DeepEqual(ee.Missing, tt.missing) {
+					t.Errorf("Missing = %q, want %q", ee.Missing, tt.missing)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("EnvFromOS: %v", err)
+			}
+			want := reamaws.Env{
+				Bucket: "ream-bucket", Table: "ream-jobs",
+				ShardQueueURL: required["REAM_SHARD_QUEUE_URL"], TopicARN: required["REAM_TOPIC_ARN"],
+			}
+			tt.want(&want)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got  %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestEnvConfig(t *testing.T) {
+	e, err := reamaws.EnvFromOS(envOf(required, map[string]string{"REAM_SHARD_BYTES": "4096", "REAM_UPLOAD_TTL": "2m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.Config()
+	if c.ShardBytes != 4096 || c.UploadTTL != 2*time.Minute || c.Locations.Base != "s3://ream-bucket/" {
+		t.Fatalf("Config() = %+v", c)
+	}
+	if got := c.Locations.URI("outputs/t/j/output.tar.gz"); got != "s3://ream-bucket/outputs/t/j/output.tar.gz" {
+		t.Fatalf("URI = %s", got)
+	}
+}
+
+// TestBuild builds the whole service from an environment, as a cold start does, without
+// touching the network; an unsupported language fails naming REAM_LANGUAGES.
+func TestBuild(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	ctx := context.Background()
+
+	e, err := reamaws.EnvFromOS(envOf(required, map[string]string{
+		"REAM_LANGUAGES": "en,fr", "REAM_STUCK_AFTER": "20m", "REAM_KMS_KEY_ID": "alias/ream",
+		"REAM_S3_ENDPOINT": "http://127.0.0.1:1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := reamaws.Build(ctx, e, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if c := svc.Config(); c.StuckAfter != 20*time.Minute || c.Locations.Base != "s3://ream-bucket/" || c.ShardBytes != 1<<20 {
+		t.Fatalf("service config = %+v", c)
+	}
+
+	e.Languages = []string{"en", "xx"}
+	_, err = reamaws.Build(ctx, e, nil)
+	if err == nil || !strings.Contains(err.Error(), "REAM_LANGUAGES") || !errors.Is(err, job.ErrInvalid) {
+		t.Fatalf("Build with an unknown language: %v", err)
+	}
+}
+
+func TestAnalyzersRestrictLanguages(t *testing.T) {
+	reg, err := reamaws.Analyzers([]string{"en", "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lang, ok := reg[job.Language].(interface{ Languages() []string })
+	if !ok {
+		t.Fatalf("LANGUAGE analyser %T does not list its languages", reg[job.Language])
+	}
+	if got := lang.Languages(); !reflect.DeepEqual(got, []string{"de", "en"}) {
+		t.Fatalf("languages = %v, want [de en]", got)
+	}
+	if len(reg) < 2 {
+		t.Fatalf("restricting languages dropped the other analysers: %v", reg.Names())
+	}
+}
