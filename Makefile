@@ -26,6 +26,10 @@ build:
 test: vet
 	$(GO) test -count=1 ./...
 
+## test-integration: AWS adapters, Lambda bootstraps and the pipeline on MinIO, DynamoDB Local, fauxqs
+test-integration:
+	scripts/integration.sh
+
 ## bench: end-to-end and raw analyser throughput, printed
 bench: ream
 	scripts/bench.sh

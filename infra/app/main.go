@@ -1,0 +1,80 @@
+// Command app is the CDK app: `cdk synth` runs it through cdk.json
+// ("go run ./infra/app"). It only wires: the stack is reamcdk.NewStack.
+//
+// Context (all optional): stage, codeDir (default dist), removalPolicy
+// (retain, the default, or destroy).
+//
+// The stage comes from the context (`-c stage=prod`) or REAM_STAGE, default
+// "dev"; the stack is named Ream-<stage>. Account and region come from the
+// CLI's environment (CDK_DEFAULT_ACCOUNT/REGION) when it has credentials;
+// without them the stack is environment-agnostic and still synthesizes.
+package main
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/ream-dev/ream/infra/reamcdk"
+)
+
+var stageName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,31}$`)
+
+func main() {
+	if os.Getenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION") == "" {
+		os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20") // jsii prints a Node 20 end-of-life banner on every synth; Node 22+ needs no silencing
+	}
+	defer jsii.Close()
+	defer func() {
+		// NewPipeline panics, as constructs throw, on bad props or a missing
+		// bootstrap; say why without a goroutine dump.
+		if r := recover(); r != nil {
+			fmt.Fprintln(os.Stderr, "ream infra:", r)
+			jsii.Close()
+			os.Exit(1)
+		}
+	}()
+	app := awscdk.NewApp(nil)
+
+	stage := os.Getenv("REAM_STAGE")
+	if v, ok := app.Node().TryGetContext(jsii.String("stage")).(string); ok && v != "" {
+		stage = v
+	}
+	if stage == "" {
+		stage = "dev"
+	}
+	if !stageName.MatchString(stage) {
+		fmt.Fprintf(os.Stderr, "stage %q: use letters, digits and '-', starting with a letter\n", stage)
+		os.Exit(2)
+	}
+	codeDir := "dist"
+	if v, ok := app.Node().TryGetContext(jsii.String("codeDir")).(string); ok && v != "" {
+		codeDir = v
+	}
+
+	// Data is retained on `cdk destroy` unless the stage is throwaway:
+	// -c removalPolicy=destroy (S3 still refuses to delete a non-empty bucket).
+	removal := awscdk.RemovalPolicy_RETAIN
+	switch v, _ := app.Node().TryGetContext(jsii.String("removalPolicy")).(string); v {
+	case "", "retain":
+	case "destroy":
+		removal = awscdk.RemovalPolicy_DESTROY
+	default:
+		fmt.Fprintf(os.Stderr, "removalPolicy %q: use retain or destroy\n", v)
+		os.Exit(2)
+	}
+
+	var env *awscdk.Environment
+	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
+		env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
+	}
+	reamcdk.NewStack(app, "Ream-"+stage, &reamcdk.StackProps{
+		StackProps: awscdk.StackProps{Env: env},
+		Stage:      stage,
+		Pipeline:   reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal},
+	})
+	reamcdk.CheckAwsSolutions(app)
+	app.Synth(nil)
+}

@@ -1,0 +1,137 @@
+package reamcdk
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// access is what one function's code may do. The L2 grant methods
+// (bucket.GrantReadWrite, key.GrantEncryptDecrypt, topic.GrantPublish on a
+// KMS topic, …) emit action wildcards such as "s3:GetObject*",
+// "s3:Abort*", "kms:ReEncrypt*" and "kms:GenerateDataKey*", so every
+// statement here is written out with exact actions and scoped to the
+// object prefixes the function touches. The SQS event sources still use
+// the L2 grant (queue.GrantConsumeMessages), whose actions are exact.
+type access struct {
+	readPrefixes   []string // s3:GetObject (GET, HEAD, ranged GET; presigned GET)
+	writePrefixes  []string // s3:PutObject (PUT, multipart parts; presigned PUT), s3:AbortMultipartUpload
+	deletePrefixes []string // s3:DeleteObject
+	listPrefixes   []string // s3:ListBucket, only with an s3:prefix under these
+	tableActions   []string
+	sendShards     bool // sqs:SendMessage (and SendMessageBatch) to the shard queue
+	publish        bool // sns:Publish to the completion topic
+}
+
+var (
+	tableRead  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+	tableWrite = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+		"dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"}
+	tableRW  = append(append([]string{}, tableRead...), tableWrite...)
+	allAreas = []string{InputsPrefix, WorkPrefix, OutputsPrefix}
+)
+
+// finalizing is what any function that may finalize a job needs: the last
+// shard's worker, the deadletter consumer, the sweeper, but also the api
+// (a stop of a job whose shards are all recorded finalizes it) and ingest
+// (a job that fails while planning is finished, and notified, at once).
+// Finalizing reads the plan and the shard results under work/ (and, for
+// redaction, the inputs), writes output.tar.gz and manifest.json under
+// outputs/, deletes work/ and publishes the notification.
+func finalizing(extra access) access {
+	a := access{
+		readPrefixes:   allAreas,
+		writePrefixes:  []string{WorkPrefix, OutputsPrefix},
+		deletePrefixes: []string{WorkPrefix},
+		listPrefixes:   allAreas,
+		tableActions:   tableRW,
+		publish:        true,
+		sendShards:     extra.sendShards,
+	}
+	a.writePrefixes = append(a.writePrefixes, extra.writePrefixes...)
+	a.deletePrefixes = append(a.deletePrefixes, extra.deletePrefixes...)
+	return a
+}
+
+// Access is the permission matrix, one row per function, following what
+// shared/pipeline's use cases do. Changing what a handler does means
+// changing its row here; the tests check the result has no wildcard action.
+//
+//   - api: everything finalizing needs; presigned PUTs under inputs/ (the
+//     URL is signed with the api's credentials, so the api needs the
+//     permission the client exercises); an existing input starts the job at
+//     once (plan under work/, shards sent).
+//   - ingest: reads the upload, writes the plan, sends the shards.
+//   - worker, deadletter: read shard input, write shard results; finalize.
+//   - sweeper: re-enqueues stuck shards and deletes expired jobs' objects in
+//     all three areas.
+var Access = map[string]access{
+	FnAPI:        finalizing(access{writePrefixes: []string{InputsPrefix}, sendShards: true}),
+	FnIngest:     finalizing(access{sendShards: true}),
+	FnWorker:     finalizing(access{}),
+	FnDeadLetter: finalizing(access{}),
+	FnSweeper:    finalizing(access{deletePrefixes: []string{InputsPrefix, OutputsPrefix}, sendShards: true}),
+}
+
+func (p *pipeline) grants() {
+	for _, name := range FunctionNames {
+		a, role := Access[name], p.roles[name]
+		add := func(props *awsiam.PolicyStatementProps) {
+			role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(props))
+		}
+		objects := func(prefixes []string) *[]*string {
+			out := make([]*string, len(prefixes))
+			for i, pf := range prefixes {
+				out[i] = p.bucket.ArnForObjects(jsii.String(pf + "*"))
+			}
+			return &out
+		}
+		if len(a.readPrefixes) > 0 {
+			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("s3:GetObject"), Resources: objects(a.readPrefixes)})
+		}
+		if len(a.writePrefixes) > 0 {
+			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("s3:PutObject", "s3:AbortMultipartUpload"), Resources: objects(a.writePrefixes)})
+		}
+		if len(a.deletePrefixes) > 0 {
+			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("s3:DeleteObject"), Resources: objects(a.deletePrefixes)})
+		}
+		if len(a.listPrefixes) > 0 {
+			like := make([]*string, len(a.listPrefixes))
+			for i, pf := range a.listPrefixes {
+				like[i] = jsii.String(pf + "*")
+			}
+			add(&awsiam.PolicyStatementProps{
+				Actions:    jsii.Strings("s3:ListBucket"),
+				Resources:  &[]*string{p.bucket.BucketArn()},
+				Conditions: &map[string]interface{}{"StringLike": map[string]interface{}{"s3:prefix": like}},
+			})
+		}
+		// Objects are SSE-KMS and the topic is KMS-encrypted: exactly the two
+		// data-key actions, and only when S3 or SNS calls KMS on the
+		// function's behalf.
+		add(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+			Resources: &[]*string{p.key.KeyArn()},
+			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": []*string{
+				jsii.String("s3." + *awscdk.Aws_REGION() + ".amazonaws.com"),
+				jsii.String("sns." + *awscdk.Aws_REGION() + ".amazonaws.com"),
+			}}},
+		})
+		if len(a.tableActions) > 0 {
+			add(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings(a.tableActions...),
+				Resources: &[]*string{
+					p.table.TableArn(),
+					jsii.String(*p.table.TableArn() + "/index/" + IndexByTenant),
+					jsii.String(*p.table.TableArn() + "/index/" + IndexByStatus),
+				},
+			})
+		}
+		if a.sendShards {
+			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sqs:SendMessage"), Resources: &[]*string{p.queue.QueueArn()}})
+		}
+		if a.publish {
+			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sns:Publish"), Resources: &[]*string{p.topic.TopicArn()}})
+		}
+	}
+}

@@ -1,0 +1,62 @@
+// Package reamcdk is Ream's AWS deployment as a CDK construct: NewPipeline
+// builds the whole data plane under any scope, so another team can put it in
+// its own stack; NewStack wraps it with the stack outputs, and infra/app is
+// the thin CDK app that `cdk synth` runs (cdk.json at the repository root).
+//
+// # What it builds
+//
+//   - A customer-managed KMS key with rotation, for the bucket (SSE-KMS with
+//     an S3 Bucket Key), the completion topic and the alarm topic.
+//   - The bucket: public access blocked, TLS-only policy (TLS 1.2 minimum),
+//     bucket-owner-enforced ownership, CORS for PUT/GET/HEAD through
+//     presigned URLs, lifecycle rules (outputs/ and work/ after
+//     RetentionDays, inputs/ after InputRetentionDays, incomplete multipart
+//     uploads after a day), server access logs to a second (SSE-S3: S3
+//     delivers logs to nothing else) bucket.
+//   - The table: PK/SK, GSI1 (a tenant's jobs), GSI2 (jobs by status), TTL
+//     on "ttl", on-demand, point-in-time recovery, encrypted at rest with
+//     the AWS-managed key (no per-request customer-key charge, no key grants
+//     to keep in step).
+//   - The shard queue and its dead-letter queue (SSE-SQS, TLS-only): the
+//     visibility timeout is six times the worker's timeout, as AWS
+//     recommends for Lambda event sources, and REAM_STUCK_AFTER is checked to
+//     be longer than it.
+//   - The completion topic and the alarm topic (KMS, TLS-only).
+//   - Five functions (provided.al2023, arm64), each with its own role and
+//     log group: api behind an HTTP API (payload v2, AWS_IAM on every route),
+//     ingest on S3 ObjectCreated under inputs/, worker on the shard queue
+//     (batch item failures, maximum concurrency), deadletter on the
+//     dead-letter queue (batch item failures), sweeper on an EventBridge
+//     schedule.
+//   - Alarms on the alarm topic: dead-letter queue not empty, shards
+//     dead-lettered, job age (oldest shard message), errors per function.
+//
+// # Decisions
+//
+// Code: each function's code is lambda.Code.fromAsset(<CodeDir>/<name>),
+// the directory `make build` writes (dist/<name>/bootstrap, GOOS=linux
+// GOARCH=arm64, -tags lambda.norpc). NewPipeline refuses to synthesize
+// without the five bootstraps: a stack that synthesized with a stand-in
+// would deploy functions that cannot run. Tests write tiny placeholder
+// bootstraps into a temporary directory and pass it as CodeDir. The Go
+// bundling construct was not used: it is an alpha module, and it would
+// compile at every synth instead of reusing `make build`'s binaries.
+//
+// Permissions: every role is written out with exact actions scoped to the
+// key prefixes each function uses (see Access). The L2 grant helpers emit
+// action wildcards ("s3:GetObject*", "kms:GenerateDataKey*", …); only the
+// SQS event sources' grant, whose actions are exact, is kept. KMS use is
+// limited to kms:Decrypt and kms:GenerateDataKey via S3 and SNS. No role
+// has a managed policy.
+//
+// /v1/health requires AWS_IAM like every other route: API Gateway refuses
+// an unsigned request before it can invoke (and bill) the function, and a
+// signed health check proves the whole path a client uses. cdk-nag's
+// APIG4 passes without a suppression.
+//
+// Suppressions (cdk-nag AwsSolutions), each with its reason in nag.go:
+// IAM5 for the object-prefix resources (inputs/*, work/*, outputs/*; keys
+// are made per tenant and job at run time), and IAM4 for CDK's own
+// bucket-notifications handler (AWSLambdaBasicExecutionRole for its logs).
+// No resource has a fixed physical name, so stages deploy side by side.
+package reamcdk

@@ -1,0 +1,78 @@
+package reamcdk
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// CheckAwsSolutions applies cdk-nag's AwsSolutions rules to everything
+// under scope. Findings are annotations: errors fail `cdk synth` (and the
+// tests), warnings are printed.
+func CheckAwsSolutions(scope constructs.IConstruct) {
+	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// suppression is one cdk-nag suppression; reason is mandatory.
+type suppression struct {
+	id        string
+	reason    string
+	appliesTo []interface{} // string or cdknag.RegexAppliesTo
+}
+
+func suppress(c constructs.IConstruct, children bool, ss ...suppression) {
+	out := make([]*cdknag.NagPackSuppression, len(ss))
+	for i, s := range ss {
+		if strings.TrimSpace(s.reason) == "" {
+			panic("reamcdk: a cdk-nag suppression needs a reason: " + s.id)
+		}
+		out[i] = &cdknag.NagPackSuppression{Id: jsii.String(s.id), Reason: jsii.String(s.reason)}
+		if len(s.appliesTo) > 0 {
+			at := append([]interface{}{}, s.appliesTo...)
+			out[i].AppliesTo = &at
+		}
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(c, &out, jsii.Bool(children))
+}
+
+// suppressions are the pipeline's accepted findings, each with its reason.
+// Nothing else is suppressed; the tests fail on any other error.
+func (p *pipeline) suppressions() {
+	// AwsSolutions-IAM5 on object ARNs: the functions work on keys that are
+	// generated per tenant and job at run time (inputs/<tenant>/<job>/…), so
+	// object-level statements end in a prefix wildcard. Only the exact
+	// prefixes each function needs are granted (see Access); the actions
+	// themselves are exact.
+	bucketID := *awscdk.Stack_Of(p.bucket).GetLogicalId(p.bucket.Node().DefaultChild().(awscdk.CfnElement))
+	var objectARNs []interface{}
+	for _, pf := range allAreas {
+		objectARNs = append(objectARNs, "Resource::<"+bucketID+".Arn>/"+pf+"*")
+	}
+	for _, name := range FunctionNames {
+		suppress(p.roles[name], true, suppression{
+			id: "AwsSolutions-IAM5",
+			reason: "Object keys are created per tenant and job at run time; the " + name +
+				" function gets exact actions on only the key prefixes (inputs/, work/, outputs/) its code touches.",
+			appliesTo: objectARNs,
+		})
+	}
+
+	// The S3 notifications custom resource (the only way CloudFormation can
+	// wire bucket -> Lambda notifications without a circular dependency)
+	// has a CDK-managed singleton handler at stack level.
+	stack := awscdk.Stack_Of(p.Construct)
+	for _, c := range *stack.Node().Children() {
+		if strings.HasPrefix(*c.Node().Id(), "BucketNotificationsHandler") {
+			suppress(c, true, suppression{
+				id: "AwsSolutions-IAM4",
+				reason: "CDK's deploy-time handler for S3 bucket notifications: AWSLambdaBasicExecutionRole only lets it " +
+					"write its own CloudWatch logs; its one other permission is s3:PutBucketNotification, added by CDK.",
+				appliesTo: []interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+			})
+		}
+	}
+
+}

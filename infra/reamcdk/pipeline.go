@@ -1,0 +1,410 @@
+package reamcdk
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Pipeline is Ream's whole AWS data plane as one construct: the bucket, the
+// table, the shard queue and its dead-letter queue, the completion topic,
+// the five functions and their triggers, the HTTP API and the alarms.
+type Pipeline interface {
+	constructs.Construct
+	// Key encrypts the bucket and both topics (REAM_KMS_KEY_ID).
+	Key() awskms.Key
+	Bucket() awss3.Bucket
+	// AccessLogBucket receives the bucket's server access logs.
+	AccessLogBucket() awss3.Bucket
+	Table() awsdynamodb.Table
+	ShardQueue() awssqs.Queue
+	DeadLetterQueue() awssqs.Queue
+	// Topic receives one notification per terminal job.
+	Topic() awssns.Topic
+	// AlarmTopic receives the CloudWatch alarms' state changes.
+	AlarmTopic() awssns.Topic
+	API() awsapigatewayv2.HttpApi
+	// Function returns one of FnAPI, FnIngest, FnWorker, FnDeadLetter, FnSweeper.
+	Function(name string) awslambda.Function
+	Alarms() []awscloudwatch.Alarm
+}
+
+type pipeline struct {
+	constructs.Construct
+	key        awskms.Key
+	bucket     awss3.Bucket
+	logBucket  awss3.Bucket
+	table      awsdynamodb.Table
+	queue      awssqs.Queue
+	dlq        awssqs.Queue
+	topic      awssns.Topic
+	alarmTopic awssns.Topic
+	api        awsapigatewayv2.HttpApi
+	fns        map[string]awslambda.Function
+	roles      map[string]awsiam.Role
+	alarms     []awscloudwatch.Alarm
+}
+
+func (p *pipeline) Key() awskms.Key                      { return p.key }
+func (p *pipeline) Bucket() awss3.Bucket                 { return p.bucket }
+func (p *pipeline) AccessLogBucket() awss3.Bucket        { return p.logBucket }
+func (p *pipeline) Table() awsdynamodb.Table             { return p.table }
+func (p *pipeline) ShardQueue() awssqs.Queue             { return p.queue }
+func (p *pipeline) DeadLetterQueue() awssqs.Queue        { return p.dlq }
+func (p *pipeline) Topic() awssns.Topic                  { return p.topic }
+func (p *pipeline) AlarmTopic() awssns.Topic             { return p.alarmTopic }
+func (p *pipeline) API() awsapigatewayv2.HttpApi         { return p.api }
+func (p *pipeline) Alarms() []awscloudwatch.Alarm        { return p.alarms }
+func (p *pipeline) Function(n string) awslambda.Function { return p.fns[n] }
+
+// NewPipeline builds the pipeline under scope. It panics, as CDK constructs
+// do, when props are invalid or a function's bootstrap is missing.
+//
+// No resource gets a fixed physical name, so any number of stages (stacks)
+// deploy side by side in one account and region.
+func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) Pipeline {
+	r, err := resolve(props)
+	if err != nil {
+		panic(err)
+	}
+	p := &pipeline{
+		Construct: constructs.NewConstruct(scope, id),
+		fns:       map[string]awslambda.Function{},
+		roles:     map[string]awsiam.Role{},
+	}
+	p.storage(r)
+	p.messaging(r)
+	p.functions(r)
+	p.triggers(r)
+	p.httpAPI(r)
+	p.grants()
+	p.alarmsOn(r)
+	p.suppressions()
+	return p
+}
+
+func (p *pipeline) storage(r *resolved) {
+	p.key = awskms.NewKey(p.Construct, jsii.String("Key"), &awskms.KeyProps{
+		Description:       jsii.String("Ream: objects, completion and alarm topics"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     r.RemovalPolicy,
+	})
+	// CloudWatch publishes alarm notifications to the KMS-encrypted alarm
+	// topic, so the key must let the service use it (exact actions only).
+	p.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsToUseTheKey"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+		Resources:  jsii.Strings("*"), // in a key policy "*" means this key
+		Conditions: &map[string]interface{}{
+			"StringEquals": map[string]interface{}{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
+		},
+	}), jsii.Bool(false))
+
+	// Server access logs: S3 delivers them only to SSE-S3 buckets.
+	p.logBucket = awss3.NewBucket(p.Construct, jsii.String("AccessLogs"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		MinimumTLSVersion: jsii.Number(1.2),
+		// ObjectOwnership left to CDK: with the serverAccessLogsUseBucketPolicy
+		// feature flag (cdk.json) log delivery is granted by bucket policy;
+		// without it CDK falls back to the log-delivery ACL, which needs
+		// ObjectWriter. Either way the construct synthesizes in any app.
+		RemovalPolicy: r.RemovalPolicy,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:         jsii.String("expire-access-logs"),
+			Expiration: awscdk.Duration_Days(jsii.Number(float64(r.AccessLogRetentionDays))),
+		}},
+	})
+
+	origins := make([]*string, len(r.CorsAllowedOrigins))
+	for i, o := range r.CorsAllowedOrigins {
+		origins[i] = jsii.String(o)
+	}
+	days := func(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(float64(n))) }
+	p.bucket = awss3.NewBucket(p.Construct, jsii.String("Bucket"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:        awss3.BucketEncryption_KMS,
+		EncryptionKey:     p.key,
+		// An S3 Bucket Key cuts KMS requests (and their cost) by orders of
+		// magnitude for many small objects.
+		BucketKeyEnabled:       jsii.Bool(true),
+		EnforceSSL:             jsii.Bool(true),
+		MinimumTLSVersion:      jsii.Number(1.2),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:          r.RemovalPolicy,
+		ServerAccessLogsBucket: p.logBucket,
+		ServerAccessLogsPrefix: jsii.String("ream/"),
+		Cors: &[]*awss3.CorsRule{{
+			AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT, awss3.HttpMethods_GET, awss3.HttpMethods_HEAD},
+			AllowedOrigins: &origins,
+			// The presigned PUT binds Content-Type and the SSE-KMS headers.
+			AllowedHeaders: jsii.Strings("*"),
+			ExposedHeaders: jsii.Strings("ETag", "x-amz-request-id", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"),
+			MaxAge:         jsii.Number(3000),
+		}},
+		LifecycleRules: &[]*awss3.LifecycleRule{
+			{Id: jsii.String("expire-outputs"), Prefix: jsii.String(OutputsPrefix), Expiration: days(r.RetentionDays)},
+			{Id: jsii.String("expire-work"), Prefix: jsii.String(WorkPrefix), Expiration: days(r.RetentionDays)},
+			{Id: jsii.String("expire-inputs"), Prefix: jsii.String(InputsPrefix), Expiration: days(r.InputRetentionDays)},
+			{Id: jsii.String("abort-incomplete-multipart-uploads"), AbortIncompleteMultipartUploadAfter: days(1)},
+		},
+	})
+
+	p.table = awsdynamodb.NewTable(p.Construct, jsii.String("Table"), &awsdynamodb.TableProps{
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String(TablePartitionKey), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:      &awsdynamodb.Attribute{Name: jsii.String(TableSortKey), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		// AWS-managed key: encrypted at rest with the SSE specification in
+		// the template, no per-request KMS charge for the customer key and
+		// no key grants to keep in step with the table's principals.
+		Encryption:          awsdynamodb.TableEncryption_AWS_MANAGED,
+		TimeToLiveAttribute: jsii.String(TableTTLAttribute),
+		RemovalPolicy:       r.RemovalPolicy,
+	})
+	for _, ix := range []string{IndexByTenant, IndexByStatus} {
+		p.table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+			IndexName:      jsii.String(ix),
+			PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(ix + "PK"), Type: awsdynamodb.AttributeType_STRING},
+			SortKey:        &awsdynamodb.Attribute{Name: jsii.String(ix + "SK"), Type: awsdynamodb.AttributeType_STRING},
+			ProjectionType: awsdynamodb.ProjectionType_ALL,
+		})
+	}
+}
+
+func (p *pipeline) messaging(r *resolved) {
+	// SSE-SQS: encrypted at rest at no charge and with no KMS permissions
+	// for the event source or the senders; queue messages hold only ids and
+	// byte ranges, never document text.
+	p.dlq = awssqs.NewQueue(p.Construct, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
+		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(14)),
+		VisibilityTimeout: cdkDuration(r.dlqVisibility),
+	})
+	p.queue = awssqs.NewQueue(p.Construct, jsii.String("ShardQueue"), &awssqs.QueueProps{
+		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
+		VisibilityTimeout: cdkDuration(r.visibilityTimeout),
+		DeadLetterQueue: &awssqs.DeadLetterQueue{
+			Queue:           p.dlq,
+			MaxReceiveCount: jsii.Number(float64(r.MaxReceiveCount)),
+		},
+	})
+	p.topic = awssns.NewTopic(p.Construct, jsii.String("CompletionTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("Ream job completions"),
+		MasterKey:   p.key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	p.alarmTopic = awssns.NewTopic(p.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("Ream alarms"),
+		MasterKey:   p.key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+}
+
+func (p *pipeline) functions(r *resolved) {
+	env := map[string]*string{
+		"REAM_BUCKET":          p.bucket.BucketName(),
+		"REAM_TABLE":           p.table.TableName(),
+		"REAM_SHARD_QUEUE_URL": p.queue.QueueUrl(),
+		"REAM_TOPIC_ARN":       p.topic.TopicArn(),
+		"REAM_KMS_KEY_ID":      p.key.KeyArn(),
+		"REAM_SHARD_BYTES":     jsii.String(strconv.FormatInt(r.ShardBytes, 10)),
+		"REAM_UPLOAD_TTL":      jsii.String(goDuration(r.UploadTTL)),
+		"REAM_RETENTION":       jsii.String(goDuration(hoursOfDays(r.RetentionDays))),
+		"REAM_STUCK_AFTER":     jsii.String(goDuration(r.StuckAfter)),
+		"REAM_LOG_LEVEL":       jsii.String(r.LogLevel),
+	}
+	descriptions := map[string]string{
+		FnAPI:        "Ream HTTP API (API Gateway HTTP API, payload v2, IAM auth)",
+		FnIngest:     "Ream ingest: S3 ObjectCreated under inputs/ to shard messages",
+		FnWorker:     "Ream worker: analyses shards from the shard queue",
+		FnDeadLetter: "Ream dead letters: records dead-lettered shards as failed documents",
+		FnSweeper:    "Ream sweeper: deadlines, stuck shards, expiry",
+	}
+	for _, name := range FunctionNames {
+		s := r.fns[name]
+		logs := awslogs.NewLogGroup(p.Construct, jsii.String(title(name)+"Logs"), &awslogs.LogGroupProps{
+			Retention:     r.LogRetention,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+		// An explicit role without the AWSLambdaBasicExecutionRole managed
+		// policy: it may write to its own log group and nothing else until
+		// grants() adds exactly what the function's code needs.
+		role := awsiam.NewRole(p.Construct, jsii.String(title(name)+"Role"), &awsiam.RoleProps{
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			Description: jsii.String("Ream " + name + " function"),
+		})
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+			Resources: &[]*string{logs.LogGroupArn()},
+		}))
+		fn := awslambda.NewFunction(p.Construct, jsii.String(title(name)+"Function"), &awslambda.FunctionProps{
+			Description:  jsii.String(descriptions[name]),
+			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+			Architecture: awslambda.Architecture_ARM_64(),
+			Handler:      jsii.String("bootstrap"),
+			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(r.CodeDir, name)), nil),
+			MemorySize:   jsii.Number(float64(s.MemoryMB)),
+			Timeout:      cdkDuration(s.Timeout),
+			Environment:  &env,
+			LogGroup:     logs,
+			Role:         role,
+		})
+		p.fns[name] = fn
+		p.roles[name] = role
+	}
+}
+
+func (p *pipeline) triggers(r *resolved) {
+	p.bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED,
+		awss3notifications.NewLambdaDestination(p.fns[FnIngest]),
+		&awss3.NotificationKeyFilter{Prefix: jsii.String(InputsPrefix)})
+
+	p.fns[FnWorker].AddEventSource(awslambdaeventsources.NewSqsEventSource(p.queue, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(float64(r.WorkerBatchSize)),
+		ReportBatchItemFailures: jsii.Bool(true),
+		MaxConcurrency:          jsii.Number(float64(r.WorkerMaxConcurrency)),
+	}))
+	p.fns[FnDeadLetter].AddEventSource(awslambdaeventsources.NewSqsEventSource(p.dlq, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(10),
+		ReportBatchItemFailures: jsii.Bool(true),
+		MaxConcurrency:          jsii.Number(2),
+	}))
+
+	awsevents.NewRule(p.Construct, jsii.String("SweepSchedule"), &awsevents.RuleProps{
+		Description: jsii.String("Ream sweeper schedule"),
+		Schedule:    awsevents.Schedule_Rate(cdkDuration(r.SweepRate)),
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(p.fns[FnSweeper], &awseventstargets.LambdaFunctionProps{
+			RetryAttempts: jsii.Number(2),
+		})},
+	})
+}
+
+// Routes of the HTTP API. Every one, /v1/health included, requires AWS_IAM:
+// an unsigned request is refused by API Gateway before it can invoke (and
+// bill) the function, and a health check that a monitor can sign proves
+// the whole path including authorization.
+var Routes = []struct {
+	Method awsapigatewayv2.HttpMethod
+	Path   string
+}{
+	{awsapigatewayv2.HttpMethod_POST, "/v1/jobs"},
+	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs"},
+	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs/{id}"},
+	{awsapigatewayv2.HttpMethod_POST, "/v1/jobs/{id}/stop"},
+	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs/{id}/results"},
+	{awsapigatewayv2.HttpMethod_GET, "/v1/health"},
+}
+
+func (p *pipeline) httpAPI(r *resolved) {
+	p.api = awsapigatewayv2.NewHttpApi(p.Construct, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+		// Not a fixed name: API names need not be unique, but one per stack
+		// keeps stages apart in the console.
+		ApiName:           jsii.String(*awscdk.Aws_STACK_NAME() + "-api"),
+		Description:       jsii.String("Ream batch analysis API (SigV4, the caller's IAM principal is the tenant)"),
+		DefaultAuthorizer: awsapigatewayv2authorizers.NewHttpIamAuthorizer(),
+	})
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("ApiIntegration"), p.fns[FnAPI],
+		&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+			PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+		})
+	for _, rt := range Routes {
+		p.api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(rt.Path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{rt.Method},
+			Integration: integration,
+			Authorizer:  awsapigatewayv2authorizers.NewHttpIamAuthorizer(),
+		})
+	}
+
+	// Access logs and throttling on the $default stage, through the L1
+	// stage (the L2 default stage exposes neither).
+	accessLogs := awslogs.NewLogGroup(p.Construct, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     r.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	format := `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","caller":"$context.identity.caller",` +
+		`"userArn":"$context.identity.userArn","requestTime":"$context.requestTime","routeKey":"$context.routeKey",` +
+		`"status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength",` +
+		`"latency":"$context.responseLatency","integrationError":"$context.integrationErrorMessage",` +
+		`"authorizerError":"$context.authorizer.error"}`
+	stage := p.api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	stage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: accessLogs.LogGroupArn(),
+		Format:         jsii.String(format),
+	})
+	stage.SetDefaultRouteSettings(&awsapigatewayv2.CfnStage_RouteSettingsProperty{
+		ThrottlingRateLimit:  jsii.Number(r.APIThrottleRate),
+		ThrottlingBurstLimit: jsii.Number(float64(r.APIThrottleBurst)),
+	})
+}
+
+func (p *pipeline) alarmsOn(r *resolved) {
+	action := awscloudwatchactions.NewSnsAction(p.alarmTopic)
+	add := func(id, desc string, metric awscloudwatch.IMetric, threshold float64) {
+		a := awscloudwatch.NewAlarm(p.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(desc),
+			Metric:             metric,
+			Threshold:          jsii.Number(threshold),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		a.AddAlarmAction(action)
+		a.AddOkAction(action)
+		p.alarms = append(p.alarms, a)
+	}
+	five := awscdk.Duration_Minutes(jsii.Number(5))
+	add("DeadLetterQueueNotEmpty",
+		"Shard messages are waiting in the dead-letter queue: a shard failed "+strconv.Itoa(r.MaxReceiveCount)+
+			" times, or the deadletter function cannot record it (see its errors)",
+		p.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}), 0)
+	add("ShardsDeadLettered",
+		"The deadletter function ran: a poison shard was dead-lettered and its documents recorded as SHARD_FAILED "+
+			"(the job ends PARTIAL_SUCCESS); see the worker's errors for the cause",
+		p.fns[FnDeadLetter].MetricInvocations(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
+	add("JobAge",
+		fmt.Sprintf("The oldest shard has waited more than %v in the shard queue: workers are throttled, failing or far behind", r.JobAgeAlarmThreshold),
+		p.queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}),
+		r.JobAgeAlarmThreshold.Seconds())
+	for _, name := range FunctionNames {
+		add(title(name)+"Errors", "The "+name+" function returned errors (see its log group)",
+			p.fns[name].MetricErrors(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
+	}
+}
+
+func title(s string) string {
+	if s == FnDeadLetter {
+		return "DeadLetter"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

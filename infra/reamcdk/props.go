@@ -1,0 +1,271 @@
+package reamcdk
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Function names. Each is built by `make build` to <CodeDir>/<name>/bootstrap.
+const (
+	FnAPI        = "api"
+	FnIngest     = "ingest"
+	FnWorker     = "worker"
+	FnDeadLetter = "deadletter"
+	FnSweeper    = "sweeper"
+)
+
+// FunctionNames lists the five functions in a stable order.
+var FunctionNames = []string{FnAPI, FnIngest, FnWorker, FnDeadLetter, FnSweeper}
+
+// Object key prefixes. Every key below them carries the tenant next:
+// inputs/<tenant>/…, work/<tenant>/…, outputs/<tenant>/….
+const (
+	InputsPrefix  = "inputs/"
+	WorkPrefix    = "work/"
+	OutputsPrefix = "outputs/"
+)
+
+// Table key and index names: what shared/aws's Jobs adapter reads and
+// writes (its CreateTable, for emulators, declares the same table).
+const (
+	TablePartitionKey = "PK"
+	TableSortKey      = "SK"
+	TableTTLAttribute = "ttl"  // epoch seconds of ExpirationTime
+	IndexByTenant     = "GSI1" // GSI1PK, GSI1SK: a tenant's jobs by submit time
+	IndexByStatus     = "GSI2" // GSI2PK, GSI2SK: jobs by status, for the sweeper
+)
+
+// FunctionSettings sizes one function. Zero values take the defaults.
+type FunctionSettings struct {
+	MemoryMB int
+	Timeout  time.Duration
+}
+
+// PipelineProps configures NewPipeline. Every field is optional: the zero
+// value of a field means "use the default" written beside it.
+type PipelineProps struct {
+	// CodeDir is the directory holding <name>/bootstrap for each of the five
+	// functions, as `make build` writes them. Default "dist" (relative to the
+	// working directory, which is the repository root under `cdk synth`).
+	// NewPipeline panics with a "run make build" message when a bootstrap is
+	// missing: deploying a placeholder would be worse than failing the synth.
+	CodeDir string
+
+	// API, Ingest, Worker, DeadLetter, Sweeper size the functions.
+	// Defaults: api 256 MB/20 s (the HTTP API integration gives up at 30 s);
+	// ingest 512 MB/5 min (streams the whole input once to plan shards);
+	// worker 1024 MB/3 min (one shard, or finalizing a job's archive);
+	// deadletter 512 MB/3 min; sweeper 512 MB/5 min.
+	API, Ingest, Worker, DeadLetter, Sweeper FunctionSettings
+
+	// WorkerMaxConcurrency caps the concurrent worker invocations the SQS
+	// event source starts (2..1000). Default 10.
+	WorkerMaxConcurrency int
+	// WorkerBatchSize is the SQS batch size for the worker (1..10). Default 10.
+	WorkerBatchSize int
+	// MaxReceiveCount is how many times a shard is delivered before it is
+	// dead-lettered. Default 3.
+	MaxReceiveCount int
+
+	// RetentionDays: outputs/ and work/ objects are deleted by a lifecycle
+	// rule this many days after they were written; the same figure is the
+	// job's retention (REAM_RETENTION). Default 30.
+	RetentionDays int
+	// InputRetentionDays: inputs/ objects are deleted this many days after
+	// upload. Default 30.
+	InputRetentionDays int
+	// AccessLogRetentionDays: server access logs are kept this long. Default 90.
+	AccessLogRetentionDays int
+
+	// ShardBytes is the target input bytes per shard (REAM_SHARD_BYTES).
+	// Default 1 MiB.
+	ShardBytes int64
+	// UploadTTL is how long a presigned upload URL is valid and a job may
+	// wait for its input before it is TIMED_OUT (REAM_UPLOAD_TTL). Default 1h.
+	UploadTTL time.Duration
+	// StuckAfter is how long a running job may make no progress before the
+	// sweeper re-enqueues its unrecorded shards (REAM_STUCK_AFTER). It must be
+	// longer than the shard queue's visibility timeout, or the sweeper would
+	// re-enqueue shards that are still being worked on. Default: the
+	// visibility timeout plus 5 minutes.
+	StuckAfter time.Duration
+	// SweepRate is the sweeper's schedule. Default 5 minutes.
+	SweepRate time.Duration
+
+	// LogRetention for the functions' and the API's log groups. Default one month.
+	LogRetention awslogs.RetentionDays
+	// LogLevel is REAM_LOG_LEVEL: debug, info, warn. Default "warn".
+	LogLevel string
+
+	// JobAgeAlarmThreshold: alarm when the oldest shard message has waited
+	// this long in the shard queue. Default 30 minutes.
+	JobAgeAlarmThreshold time.Duration
+
+	// CorsAllowedOrigins may PUT/GET through presigned URLs from a browser.
+	// Default ["*"]: the presigned URL itself is the credential, so the origin
+	// adds no protection; narrow it to your web app's origin if you have one.
+	CorsAllowedOrigins []string
+
+	// APIThrottleRate and APIThrottleBurst limit the HTTP API's $default
+	// stage (requests per second; bucket size). Defaults 100 and 200.
+	APIThrottleRate  float64
+	APIThrottleBurst int
+
+	// RemovalPolicy for the stateful resources (key, buckets, table).
+	// Default RETAIN: `cdk destroy` never deletes a user's data. Pass
+	// awscdk.RemovalPolicy_DESTROY for throwaway stages (S3 still refuses
+	// to delete a non-empty bucket).
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// resolved is PipelineProps with every default filled in and checked.
+type resolved struct {
+	PipelineProps
+	fns               map[string]FunctionSettings
+	visibilityTimeout time.Duration
+	dlqVisibility     time.Duration
+}
+
+var defaultFunctions = map[string]FunctionSettings{
+	FnAPI:        {MemoryMB: 256, Timeout: 20 * time.Second},
+	FnIngest:     {MemoryMB: 512, Timeout: 5 * time.Minute},
+	FnWorker:     {MemoryMB: 1024, Timeout: 3 * time.Minute},
+	FnDeadLetter: {MemoryMB: 512, Timeout: 3 * time.Minute},
+	FnSweeper:    {MemoryMB: 512, Timeout: 5 * time.Minute},
+}
+
+// visibilityFactor: AWS recommends a queue visibility timeout of at least
+// six times the consuming function's timeout, so that the event source's
+// retries on throttling do not make a message visible while a batch is
+// still in flight.
+const visibilityFactor = 6
+
+func resolve(p *PipelineProps) (*resolved, error) {
+	r := &resolved{fns: map[string]FunctionSettings{}}
+	if p != nil {
+		r.PipelineProps = *p
+	}
+	given := map[string]FunctionSettings{
+		FnAPI: r.API, FnIngest: r.Ingest, FnWorker: r.Worker, FnDeadLetter: r.DeadLetter, FnSweeper: r.Sweeper,
+	}
+	for _, name := range FunctionNames {
+		s, d := given[name], defaultFunctions[name]
+		if s.MemoryMB == 0 {
+			s.MemoryMB = d.MemoryMB
+		}
+		if s.Timeout == 0 {
+			s.Timeout = d.Timeout
+		}
+		if s.MemoryMB < 128 || s.MemoryMB > 10240 {
+			return nil, fmt.Errorf("reamcdk: %s memory %d MB is outside 128..10240", name, s.MemoryMB)
+		}
+		if s.Timeout < time.Second || s.Timeout > 15*time.Minute || s.Timeout%time.Second != 0 {
+			return nil, fmt.Errorf("reamcdk: %s timeout %v must be whole seconds in 1s..15m", name, s.Timeout)
+		}
+		r.fns[name] = s
+	}
+	if r.fns[FnAPI].Timeout > 30*time.Second {
+		return nil, fmt.Errorf("reamcdk: api timeout %v exceeds the HTTP API's 30s integration limit", r.fns[FnAPI].Timeout)
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&r.WorkerMaxConcurrency, 10)
+	def(&r.WorkerBatchSize, 10)
+	def(&r.MaxReceiveCount, 3)
+	def(&r.RetentionDays, 30)
+	def(&r.InputRetentionDays, 30)
+	def(&r.AccessLogRetentionDays, 90)
+	def(&r.APIThrottleBurst, 200)
+	if r.APIThrottleRate == 0 {
+		r.APIThrottleRate = 100
+	}
+	if r.ShardBytes == 0 {
+		r.ShardBytes = 1 << 20
+	}
+	if r.UploadTTL == 0 {
+		r.UploadTTL = time.Hour
+	}
+	if r.SweepRate == 0 {
+		r.SweepRate = 5 * time.Minute
+	}
+	if r.LogRetention == "" {
+		r.LogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if r.LogLevel == "" {
+		r.LogLevel = "warn"
+	}
+	if r.JobAgeAlarmThreshold == 0 {
+		r.JobAgeAlarmThreshold = 30 * time.Minute
+	}
+	if len(r.CorsAllowedOrigins) == 0 {
+		r.CorsAllowedOrigins = []string{"*"}
+	}
+	if r.RemovalPolicy == "" {
+		r.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	if r.CodeDir == "" {
+		r.CodeDir = "dist"
+	}
+
+	r.visibilityTimeout = visibilityFactor * r.fns[FnWorker].Timeout
+	r.dlqVisibility = visibilityFactor * r.fns[FnDeadLetter].Timeout
+	if r.visibilityTimeout > 12*time.Hour || r.dlqVisibility > 12*time.Hour {
+		return nil, fmt.Errorf("reamcdk: visibility timeout (6 x function timeout) exceeds SQS's 12h limit")
+	}
+	if r.StuckAfter == 0 {
+		r.StuckAfter = r.visibilityTimeout + 5*time.Minute
+	}
+
+	switch {
+	case r.WorkerMaxConcurrency < 2 || r.WorkerMaxConcurrency > 1000:
+		return nil, fmt.Errorf("reamcdk: WorkerMaxConcurrency %d is outside 2..1000 (the SQS event source's limits)", r.WorkerMaxConcurrency)
+	case r.WorkerBatchSize < 1 || r.WorkerBatchSize > 10:
+		return nil, fmt.Errorf("reamcdk: WorkerBatchSize %d is outside 1..10", r.WorkerBatchSize)
+	case r.MaxReceiveCount < 1 || r.MaxReceiveCount > 1000:
+		return nil, fmt.Errorf("reamcdk: MaxReceiveCount %d is outside 1..1000", r.MaxReceiveCount)
+	case r.RetentionDays < 1 || r.InputRetentionDays < 1 || r.AccessLogRetentionDays < 1:
+		return nil, fmt.Errorf("reamcdk: retention days must be at least 1")
+	case r.ShardBytes < 1024:
+		return nil, fmt.Errorf("reamcdk: ShardBytes %d is below 1 KiB", r.ShardBytes)
+	case r.UploadTTL < time.Minute || r.UploadTTL > 7*24*time.Hour:
+		return nil, fmt.Errorf("reamcdk: UploadTTL %v is outside 1m..7d (SigV4 presigned URLs last 7 days at most)", r.UploadTTL)
+	case r.StuckAfter <= r.visibilityTimeout:
+		return nil, fmt.Errorf("reamcdk: StuckAfter %v must exceed the shard queue's visibility timeout %v", r.StuckAfter, r.visibilityTimeout)
+	case r.SweepRate < time.Minute || r.SweepRate%time.Minute != 0:
+		return nil, fmt.Errorf("reamcdk: SweepRate %v must be whole minutes, at least 1m", r.SweepRate)
+	case r.JobAgeAlarmThreshold < time.Minute:
+		return nil, fmt.Errorf("reamcdk: JobAgeAlarmThreshold %v is below 1m", r.JobAgeAlarmThreshold)
+	case r.APIThrottleRate <= 0 || r.APIThrottleBurst <= 0:
+		return nil, fmt.Errorf("reamcdk: API throttling must be positive")
+	}
+	switch r.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, fmt.Errorf("reamcdk: LogLevel %q is not one of debug, info, warn, error", r.LogLevel)
+	}
+	for _, name := range FunctionNames {
+		b := filepath.Join(r.CodeDir, name, "bootstrap")
+		if _, err := os.Stat(b); err != nil {
+			return nil, fmt.Errorf("reamcdk: %s is missing: run `make build` first (or set PipelineProps.CodeDir): %w", b, err)
+		}
+	}
+	return r, nil
+}
+
+// goDuration renders d the way Go's time.ParseDuration reads it back.
+func goDuration(d time.Duration) string { return d.String() }
+
+func cdkDuration(d time.Duration) awscdk.Duration {
+	return awscdk.Duration_Seconds(jsii.Number(float64(d / time.Second)))
+}
+
+func hoursOfDays(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }

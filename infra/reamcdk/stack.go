@@ -1,0 +1,60 @@
+package reamcdk
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// StackProps configures NewStack.
+type StackProps struct {
+	awscdk.StackProps
+	// Stage names the deployment (dev, prod, …); it is tagged on every
+	// resource. Physical names are generated, so stages never collide.
+	Stage    string
+	Pipeline PipelineProps
+}
+
+// Stack is the deployable unit: the pipeline plus its stack outputs.
+type Stack struct {
+	awscdk.Stack
+	Pipeline Pipeline
+}
+
+// Output ids, as `cdk deploy --outputs-file` writes them.
+const (
+	OutputAPIURL        = "ApiUrl"
+	OutputBucketName    = "BucketName"
+	OutputTopicArn      = "TopicArn"
+	OutputAlarmTopicArn = "AlarmTopicArn"
+	OutputTableName     = "TableName"
+	OutputKeyArn        = "KeyArn"
+)
+
+// NewStack builds the Ream stack. infra/app is a thin main around it.
+func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
+	if props == nil {
+		props = &StackProps{}
+	}
+	sp := props.StackProps
+	if sp.Description == nil {
+		sp.Description = jsii.String("Ream: asynchronous batch document analysis (stage " + props.Stage + ")")
+	}
+	stack := awscdk.NewStack(scope, jsii.String(id), &sp)
+	if props.Stage != "" {
+		awscdk.Tags_Of(stack).Add(jsii.String("ream:stage"), jsii.String(props.Stage), nil)
+	}
+	awscdk.Tags_Of(stack).Add(jsii.String("ream:app"), jsii.String("ream"), nil)
+
+	p := NewPipeline(stack, jsii.String("Ream"), &props.Pipeline)
+	out := func(id, desc string, v *string) {
+		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v, Description: jsii.String(desc)})
+	}
+	out(OutputAPIURL, "HTTP API endpoint (SigV4, service execute-api)", p.API().ApiEndpoint())
+	out(OutputBucketName, "Bucket for inputs/, outputs/ and work/", p.Bucket().BucketName())
+	out(OutputTopicArn, "SNS topic with one notification per finished job", p.Topic().TopicArn())
+	out(OutputAlarmTopicArn, "SNS topic for the CloudWatch alarms", p.AlarmTopic().TopicArn())
+	out(OutputTableName, "DynamoDB table of jobs and shards", p.Table().TableName())
+	out(OutputKeyArn, "KMS key of the bucket and topics (SSE-KMS uploads, subscriber queues)", p.Key().KeyArn())
+	return &Stack{Stack: stack, Pipeline: p}
+}
