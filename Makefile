@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 LAMBDAS := api ingest worker deadletter sweeper
 
-.PHONY: all build ream run test test-integration bench analysers train-sentiment fmt vet clean
+.PHONY: all build ream run test test-integration bench analysers train-sentiment synth diff deploy destroy cdk-bootstrap fmt vet clean
 
 all: ream
 
@@ -44,6 +44,34 @@ IMDB ?= $(shell $(GO) env GOMODCACHE)/github.com/cdipaolo/sentiment@v0.0.0-20200
 train-sentiment:
 	$(GO) mod download github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 || true
 	$(GO) run ./shared/analysis/internal/trainsentiment -data $(IMDB) -out shared/analysis/models/sentiment.bin
+
+CDK       := infra/node_modules/.bin/cdk
+CDK_FLAGS := --no-notices $(if $(STAGE),-c stage=$(STAGE))
+CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1
+
+$(CDK): infra/package.json infra/package-lock.json
+	npm ci --prefix infra --no-audit --no-fund
+	@touch $@
+
+## synth: build the Lambdas and synthesize Ream-$(STAGE) into cdk.out (offline once the CLI is installed; cdk-nag errors fail it)
+synth: build $(CDK)
+	$(CDK_ENV) $(CDK) synth $(CDK_FLAGS) -q
+
+## diff: compare with the deployed stack (needs AWS credentials)
+diff: build $(CDK)
+	$(CDK_ENV) $(CDK) diff $(CDK_FLAGS)
+
+## deploy: deploy Ream-$(STAGE) (default dev); outputs in cdk.out/outputs.json
+deploy: build $(CDK)
+	$(CDK_ENV) $(CDK) deploy $(CDK_FLAGS) --outputs-file cdk.out/outputs.json
+
+## cdk-bootstrap: once per account and region
+cdk-bootstrap: $(CDK)
+	$(CDK) bootstrap --no-notices
+
+## destroy: delete the stack (data stores are retained; see README)
+destroy: $(CDK)
+	$(CDK) destroy $(CDK_FLAGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -8,26 +8,52 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
-func newClient() *client.Client {
+// newClient builds the API client from the environment. Against the local stack it sends the
+// bearer key; against a deployed stack (an execute-api endpoint, or REAM_AUTH=sigv4) it signs
+// each request with SigV4 using the standard AWS credential chain and region.
+func newClient() (*client.Client, error) {
 	c := &client.Client{Endpoint: os.Getenv("REAM_ENDPOINT"), APIKey: os.Getenv("REAM_API_KEY")}
 	if c.Endpoint == "" {
 		c.Endpoint = "http://127.0.0.1:8080"
 	}
+	if useSigV4(c.Endpoint) {
+		cfg, err := config.LoadDefaultConfig(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("AWS configuration for SigV4: %w", err)
+		}
+		c.Sign, c.APIKey = client.SigV4(cfg), ""
+		return c, nil
+	}
 	if c.APIKey == "" {
 		c.APIKey = "local-dev-key"
 	}
-	return c
+	return c, nil
+}
+
+func useSigV4(endpoint string) bool {
+	switch strings.ToLower(os.Getenv("REAM_AUTH")) {
+	case "sigv4", "iam":
+		return true
+	case "bearer", "key":
+		return false
+	}
+	u, err := url.Parse(endpoint)
+	return err == nil && strings.Contains(u.Host, ".execute-api.") && strings.HasSuffix(u.Hostname(), ".amazonaws.com")
 }
 
 // parse parses flags that may come before or after the positional arguments.
@@ -99,7 +125,10 @@ func submit(ctx context.Context, args []string) error {
 		return fmt.Errorf("%s is a directory: use --format ONE_DOC_PER_FILE", path)
 	}
 
-	c := newClient()
+	c, err := newClient()
+	if err != nil {
+		return err
+	}
 	res, err := c.CreateJob(ctx, req)
 	if err != nil {
 		return err
@@ -130,11 +159,17 @@ func submit(ctx context.Context, args []string) error {
 // returns when the completion notification arrives.
 func follow(ctx context.Context, c *client.Client, id, out string) error {
 	bar := newProgress(os.Stderr)
-	n, err := c.Follow(ctx, id, func(ev client.Event) {
+	update := func(ev client.Event) {
 		if ev.Job != nil {
 			bar.update(ev.Job)
 		}
-	})
+	}
+	n, err := c.Follow(ctx, id, update)
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
+		// A deployed stack has no event stream (its notifications go to SNS): poll instead.
+		n, err = c.Poll(ctx, id, 2*time.Second, update)
+	}
 	bar.done()
 	if err != nil {
 		return err
@@ -212,7 +247,11 @@ func describe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	j, err := newClient().Describe(ctx, id)
+	c, err := newClient()
+	if err != nil {
+		return err
+	}
+	j, err := c.Describe(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -224,7 +263,11 @@ func stopJob(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	j, err := newClient().Stop(ctx, id)
+	c, err := newClient()
+	if err != nil {
+		return err
+	}
+	j, err := c.Stop(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -237,7 +280,11 @@ func waitJob(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return follow(ctx, newClient(), id, "")
+	c, err := newClient()
+	if err != nil {
+		return err
+	}
+	return follow(ctx, c, id, "")
 }
 
 func list(ctx context.Context, args []string) error {
@@ -264,7 +311,10 @@ func list(ctx context.Context, args []string) error {
 		}
 		*t.into = v
 	}
-	c := newClient()
+	c, err := newClient()
+	if err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "JOB ID\tNAME\tSTATUS\tSUBMITTED\tDOCUMENTS\tERRORS")
 	shown := 0
@@ -300,14 +350,18 @@ func results(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	c, err := newClient()
+	if err != nil {
+		return err
+	}
 	if *out == "" {
-		links, err := newClient().Results(ctx, id)
+		links, err := c.Results(ctx, id)
 		if err != nil {
 			return err
 		}
 		return printJSON(links)
 	}
-	files, err := newClient().DownloadResults(ctx, id, *out)
+	files, err := c.DownloadResults(ctx, id, *out)
 	if err != nil {
 		return err
 	}

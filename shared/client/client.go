@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -265,6 +266,37 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*pipeli
 		return nil, err
 	}
 	return nil, errors.New("event stream ended before the job finished")
+}
+
+// Poll describes the job every interval until it is terminal and returns the notification its
+// final state corresponds to. It is the fallback where no event stream exists (a deployed stack
+// notifies through SNS, which a CLI cannot subscribe to on the fly).
+func (c *Client) Poll(ctx context.Context, id string, every time.Duration, fn func(Event)) (*pipeline.Notification, error) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		j, err := c.Describe(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if fn != nil {
+			fn(Event{Type: "progress", Job: j})
+		}
+		if j.JobStatus.Terminal() {
+			n := &pipeline.Notification{JobId: j.JobId, JobName: j.JobName, JobStatus: j.JobStatus, Message: j.Message,
+				InputDocumentsCount: j.JobDetails.InputDocumentsCount, ProcessedDocumentsCount: j.JobDetails.ProcessedDocumentsCount,
+				DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount, OutputLocation: j.OutputDataConfig.S3Uri}
+			if j.EndTime != nil {
+				n.Time = *j.EndTime
+			}
+			return n, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // Download fetches a presigned URL into w.
