@@ -1,0 +1,153 @@
+package local
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestBadInputFilesFailTheJob: an input that cannot be a job (empty, over the per-job limit) fails
+// the job with a Message saying why, and a notification is still published.
+func TestBadInputFilesFailTheJob(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{MaxInputBytes: 100}, pipeline.Hooks{})
+	c := defaultClient(s)
+	for _, tt := range []struct {
+		name, input, want string
+	}{
+		{"empty", "", "empty"},
+		{"too big", strings.Repeat("A sentence that is long enough.\n", 10), "limit"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := createAndUpload(t, ctx, c, lineJob(tt.name, job.OneDocPerLine), []byte(tt.input))
+			n, j := follow(t, ctx, c, res.JobId)
+			if j.JobStatus != job.Failed || !strings.Contains(j.Message, tt.want) || n.JobStatus != job.Failed {
+				t.Fatalf("status %s message %q; want FAILED saying %q", j.JobStatus, j.Message, tt.want)
+			}
+			if j.EndTime == nil || j.ExpirationTime == nil {
+				t.Errorf("a failed job needs EndTime and ExpirationTime: %+v", j)
+			}
+		})
+	}
+}
+
+// TestInputAlreadyInTheStore: inputs dropped straight into the store (here the data directory,
+// as into the bucket on AWS) start at once when the job names them; a location outside the
+// tenant's inputs is refused.
+func TestInputAlreadyInTheStore(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	root := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "dropped")
+	write := func(rel, data string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("lines.txt", "The train was late again.\nWhat a wonderful concert!\n")
+	write("docs/a.txt", "An excellent, friendly hotel.")
+	write("docs/sub/b.txt", "The package arrived on Tuesday.")
+	write("docs/c.txt", "")
+	base, err := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri := "file://" + base + "/inputs/local/dropped/"
+
+	req := lineJob("dropped-lines", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = uri + "lines.txt"
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Upload != nil {
+		t.Fatal("a job with an input location needs no upload URL")
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Completed || j.JobDetails.InputDocumentsCount != 2 {
+		t.Fatalf("line job: %s %+v", j.JobStatus, j.JobDetails)
+	}
+
+	req = lineJob("dropped-files", job.OneDocPerFile)
+	req.InputDataConfig.S3Uri = uri + "docs"
+	res, err = c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, j = follow(t, ctx, c, res.JobId)
+	recs, _ := fetchResults(t, ctx, c, res.JobId)
+	files := map[string]string{}
+	for _, r := range recs {
+		files[r.File] = r.ErrorCode
+	}
+	want := map[string]string{"a.txt": "", "c.txt": job.CodeEmptyDocument, "sub/b.txt": ""}
+	if len(files) != len(want) || j.JobDetails.InputDocumentsCount != 3 {
+		t.Fatalf("file job: %d documents, files %v", j.JobDetails.InputDocumentsCount, files)
+	}
+	for f, code := range want {
+		if got, ok := files[f]; !ok || got != code {
+			t.Errorf("file %s: error code %q (present %v), want %q", f, got, ok, code)
+		}
+	}
+
+	for _, bad := range []string{"file://" + base + "/inputs/other-tenant/x.txt", "file:///etc/passwd", "s3://somewhere/else"} {
+		req := lineJob("bad-location", job.OneDocPerLine)
+		req.InputDataConfig.S3Uri = bad
+		if _, err := c.CreateJob(ctx, req); err == nil || !strings.Contains(err.Error(), "400") {
+			t.Errorf("input location %s: want 400, got %v", bad, err)
+		}
+	}
+	req = lineJob("missing", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = uri + "nope.txt"
+	res, err = c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, j := follow(t, ctx, c, res.JobId); j.JobStatus != job.Failed || !strings.Contains(j.Message, "does not exist") {
+		t.Errorf("missing input: %s %q", j.JobStatus, j.Message)
+	}
+}
+
+// TestWebhookNotification: a configured webhook receives the terminal notification as JSON.
+func TestWebhookNotification(t *testing.T) {
+	ctx := testCtx(t)
+	var mu sync.Mutex
+	var got []pipeline.Notification
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var n pipeline.Notification
+		if err := json.Unmarshal(b, &n); err == nil {
+			mu.Lock()
+			got = append(got, n)
+			mu.Unlock()
+		}
+	}))
+	defer hook.Close()
+	s := startStack(t, Config{Webhooks: []Webhook{{URL: hook.URL}}}, pipeline.Hooks{})
+	c := defaultClient(s)
+	res := createAndUpload(t, ctx, c, lineJob("hooked", job.OneDocPerLine), []byte("Lovely.\n"))
+	follow(t, ctx, c, res.JobId)
+	waitFor(t, ctx, "the webhook delivery", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) > 0
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if got[0].JobId != res.JobId || got[0].JobStatus != job.Completed || got[0].Tenant != "local" || got[0].InputDocumentsCount != 1 {
+		t.Fatalf("webhook got %+v", got[0])
+	}
+}
