@@ -218,6 +218,29 @@ func (fp *scriptFastPath) detect(c *scriptCounts) string {
 	return ""
 }
 
+// scriptLanguage returns the language that identifies a sample whose majority script is sc
+// when no n-gram model covers it (the fast path did not apply because sc holds less than
+// half of the words, or Han text when only ja is configured), or "" when no configured
+// language is written in sc. kana counts the sample's kana words.
+func (fp *scriptFastPath) scriptLanguage(sc script, kana int) string {
+	switch sc {
+	case scriptHan: // Han is written by Chinese and Japanese; kana is only Japanese
+		if fp.ja && (kana > 0 || !fp.zh) {
+			return "ja"
+		}
+		if fp.zh {
+			return "zh"
+		}
+		return ""
+	case scriptKana:
+		if fp.ja {
+			return "ja"
+		}
+		return ""
+	}
+	return fp.lang[sc]
+}
+
 // The n-gram path: lingua-go's low-accuracy algorithm (sum, over the distinct letter
 // trigrams of the sample, of the log-probability of the trigram in each candidate language,
 // backing off to the trigram's leading bigram and then its first letter when the language's
@@ -227,25 +250,63 @@ func (fp *scriptFastPath) detect(c *scriptCounts) string {
 // so a trigram costs one map lookup instead of one per language, nothing is allocated per
 // n-gram and the softmax runs in float64 (lingua-go falls back to arbitrary-precision
 // decimals once the sums underflow). Candidates are the configured languages written in the
-// sample's majority script (Latin or Cyrillic), as lingua-go's alphabet filter does;
-// lingua-go's remaining rules (letters unique to one language) are left to the n-grams.
+// sample's script (Latin, Cyrillic, Arabic or Devanagari), as lingua-go's alphabet filter
+// does; lingua-go's remaining rules (letters unique to one language) are left to the n-grams.
+// lingua-go itself is not linked into the binary (its embedded models are about 125 MB); it
+// is used only by tests (the generator and TestLanguageMatchesLingua).
 
-// langNgramLanguages are the languages whose n-gram models are shipped: the Latin- and
-// Cyrillic-script languages of DefaultLanguages.
+// langNgramLanguages are the languages whose n-gram models are shipped: every language of
+// lingua-go v1.4.0 except those the script alone identifies (langScriptOnly). At most 64
+// (the candidate sets are bit masks).
 var langNgramLanguages = []string{
-	"bg", "ca", "cs", "da", "de", "en", "es", "et", "fi", "fr", "hr", "hu", "id", "it", "lt",
-	"nb", "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sv", "tr", "uk", "vi",
+	"af", "ar", "az", "be", "bg", "bs", "ca", "cs", "cy", "da", "de", "en", "eo", "es", "et",
+	"eu", "fa", "fi", "fr", "ga", "hi", "hr", "hu", "id", "is", "it", "kk", "la", "lg", "lt",
+	"lv", "mi", "mk", "mn", "mr", "ms", "nb", "nl", "nn", "pl", "pt", "ro", "ru", "sk", "sl",
+	"sn", "so", "sq", "sr", "st", "sv", "sw", "tl", "tn", "tr", "ts", "uk", "ur", "vi", "xh",
+	"yo", "zu",
 }
 
-// langNgramCyrillic are the Cyrillic-script languages among langNgramLanguages.
-var langNgramCyrillic = map[string]bool{"bg": true, "ru": true, "uk": true}
+// langNgramScript is the script of each shipped language not written in the Latin script.
+var langNgramScript = map[string]script{
+	"be": scriptCyrillic, "bg": scriptCyrillic, "kk": scriptCyrillic, "mk": scriptCyrillic,
+	"mn": scriptCyrillic, "ru": scriptCyrillic, "sr": scriptCyrillic, "uk": scriptCyrillic,
+	"ar": scriptArabic, "fa": scriptArabic, "ur": scriptArabic,
+	"hi": scriptDevanagari, "mr": scriptDevanagari,
+}
 
-// langOtherScript are languages of lingua-go written in neither the Latin nor the Cyrillic
-// script: they never compete for a Latin or Cyrillic document.
-var langOtherScript = map[string]bool{
-	"ar": true, "el": true, "he": true, "ja": true, "ko": true, "zh": true, "th": true, "ka": true,
-	"hy": true, "bn": true, "gu": true, "pa": true, "ta": true, "te": true, "hi": true, "mr": true,
-	"fa": true, "ur": true,
+// langScriptOnly are the supported languages without an n-gram model: each is the only
+// language of lingua-go written in its script (Japanese and Chinese share Han, told apart by
+// kana), so the script identifies it.
+var langScriptOnly = map[string]script{
+	"bn": scriptBengali, "el": scriptGreek, "gu": scriptGujarati, "he": scriptHebrew,
+	"hy": scriptArmenian, "ja": scriptKana, "ka": scriptGeorgian, "ko": scriptHangul,
+	"pa": scriptGurmukhi, "ta": scriptTamil, "te": scriptTelugu, "th": scriptThai,
+	"zh": scriptHan,
+}
+
+// ngramScripts are the scripts of the shipped n-gram models.
+func ngramScript(sc script) bool {
+	return sc == scriptLatin || sc == scriptCyrillic || sc == scriptArabic || sc == scriptDevanagari
+}
+
+// SupportedLanguages returns the ISO 639-1 codes LanguageConfig.Languages accepts (besides
+// the aliases "no", "iw", "in", "zh-cn" and "zh-tw"), sorted: the 62 languages with a
+// shipped n-gram model and the 13 identified by their script, lingua-go's 75 in all.
+func SupportedLanguages() []string {
+	out := append([]string(nil), langNgramLanguages...)
+	for c := range langScriptOnly {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// languageSupported reports whether code (lower-case ISO 639-1) is supported.
+func languageSupported(code string) bool {
+	if _, ok := langScriptOnly[code]; ok {
+		return true
+	}
+	return slices.Contains(langNgramLanguages, code)
 }
 
 //go:embed models/lang-ngrams.bin.gz
@@ -264,16 +325,47 @@ type ngramPosting struct {
 	logp float32
 }
 
-var (
-	ngramOnce   sync.Once
-	ngramShared *ngramTables
-	ngramErr    error
-)
+// ngramCache holds the decoded tables per set of languages (bit i: langNgramLanguages[i]).
+// Tables restricted to the configured languages are smaller and faster to search (a
+// trigram's postings hold only candidates) than all 62 languages'; a process normally
+// configures one set. Past ngramCacheMax sets, the tables of every language are shared.
+var ngramCache struct {
+	sync.Mutex
+	m map[uint64]*ngramCacheEntry
+}
 
-// loadNgramTables decodes the embedded models once per process.
-func loadNgramTables() (*ngramTables, error) {
-	ngramOnce.Do(func() { ngramShared, ngramErr = decodeNgramTables(langNgramModelGz) })
-	return ngramShared, ngramErr
+type ngramCacheEntry struct {
+	once sync.Once
+	t    *ngramTables
+	err  error
+}
+
+const ngramCacheMax = 8
+
+// ngramAllLanguages is the set of every shipped language.
+var ngramAllLanguages = uint64(1)<<len(langNgramLanguages) - 1
+
+// loadNgramTables decodes the embedded models for the languages of mask, once per process
+// and set.
+func loadNgramTables(mask uint64) (*ngramTables, error) {
+	ngramCache.Lock()
+	if ngramCache.m == nil {
+		ngramCache.m = map[uint64]*ngramCacheEntry{}
+	}
+	e := ngramCache.m[mask]
+	if e == nil {
+		if len(ngramCache.m) >= ngramCacheMax {
+			mask = ngramAllLanguages
+			e = ngramCache.m[mask]
+		}
+		if e == nil {
+			e = &ngramCacheEntry{}
+			ngramCache.m[mask] = e
+		}
+	}
+	ngramCache.Unlock()
+	e.once.Do(func() { e.t, e.err = decodeNgramTablesFor(langNgramModelGz, mask) })
+	return e.t, e.err
 }
 
 func packRunes(rs []rune) uint64 {
@@ -284,7 +376,42 @@ func packRunes(rs []rune) uint64 {
 	return k
 }
 
+var errNgramModel = errors.New("language n-gram models: truncated or corrupt")
+
+// modelReader reads the RLM2 format (see TestGenerateLanguageModels); err is sticky.
+type modelReader struct {
+	b   []byte
+	err error
+}
+
+func (r *modelReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err, r.b = errNgramModel, nil
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *modelReader) byte() byte {
+	if len(r.b) == 0 {
+		r.err = errNgramModel
+		return 0
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	return v
+}
+
+// decodeNgramTables decodes the tables of every shipped language.
 func decodeNgramTables(gz []byte) (*ngramTables, error) {
+	return decodeNgramTablesFor(gz, ngramAllLanguages)
+}
+
+// decodeNgramTablesFor decodes the tables of the languages of mask (bit i:
+// langNgramLanguages[i]); n-grams none of them has are left out.
+func decodeNgramTablesFor(gz []byte, mask uint64) (*ngramTables, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
 		return nil, fmt.Errorf("language n-gram models: %w", err)
@@ -293,80 +420,115 @@ func decodeNgramTables(gz []byte) (*ngramTables, error) {
 	if err != nil {
 		return nil, fmt.Errorf("language n-gram models: %w", err)
 	}
-	if len(b) < 5 || string(b[:4]) != "RLM1" || int(b[4]) != len(langNgramLanguages) {
+	nl := len(langNgramLanguages)
+	if len(b) < 5+2*nl || string(b[:4]) != "RLM2" || int(b[4]) != nl {
 		return nil, errors.New("language n-gram models: bad header")
 	}
-	b = b[5:]
-	// First pass: collect postings per key.
-	var lists [3]map[uint64][]ngramPosting
-	for n := range lists {
-		lists[n] = make(map[uint64][]ngramPosting)
-	}
-	var rs []rune
-	for li, code := range langNgramLanguages {
-		if len(b) < 2 || string(b[:2]) != code {
+	for i, code := range langNgramLanguages {
+		if string(b[5+2*i:7+2*i]) != code {
 			return nil, fmt.Errorf("language n-gram models: expected %s", code)
 		}
-		b = b[2:]
-		for n := 0; n < 3; n++ {
-			cnt := binary.LittleEndian.Uint32(b)
-			b = b[4:]
-			for ; cnt > 0; cnt-- {
-				l := int(b[0])
-				g := string(b[1 : 1+l])
-				lp := math.Float32frombits(binary.LittleEndian.Uint32(b[1+l:]))
-				b = b[5+l:]
-				rs = append(rs[:0], []rune(g)...)
-				k := packRunes(rs)
-				lists[n][k] = append(lists[n][k], ngramPosting{lang: uint8(li), logp: lp})
+	}
+	r := &modelReader{b: b[5+2*nl:]}
+	probs := make([][3][]float32, nl)
+	for li := range probs {
+		for n := range probs[li] {
+			cnt := r.uvarint()
+			if r.err != nil || cnt > uint64(len(r.b))/4 {
+				return nil, errNgramModel
 			}
+			ps := make([]float32, cnt)
+			for i := range ps {
+				ps[i] = math.Float32frombits(binary.LittleEndian.Uint32(r.b[4*i:]))
+			}
+			r.b = r.b[4*cnt:]
+			probs[li][n] = ps
 		}
 	}
 	t := &ngramTables{start: []uint32{0}}
-	for n := range lists {
-		t.idx[n] = make(map[uint64]uint32, len(lists[n]))
-		keys := make([]uint64, 0, len(lists[n]))
-		for k := range lists[n] {
-			keys = append(keys, k)
+	share := float64(bits.OnesCount64(mask)) / float64(nl)
+	for n := range t.idx {
+		nkeys, npost := r.uvarint(), r.uvarint()
+		if r.err != nil || nkeys > uint64(len(r.b)) || npost > uint64(len(r.b)) {
+			return nil, errNgramModel
 		}
-		slices.Sort(keys) // deterministic layout
-		for _, k := range keys {
-			t.idx[n][k] = uint32(len(t.start) - 1)
-			t.postings = append(t.postings, lists[n][k]...)
-			t.start = append(t.start, uint32(len(t.postings)))
+		t.start = slices.Grow(t.start, int(nkeys))
+		t.postings = slices.Grow(t.postings, int(float64(npost)*share)+16)
+		keys := make([]uint64, 0, int(float64(nkeys)*min(1, 2*share)))
+		first := len(t.start) - 1
+		key := uint64(0)
+		for range nkeys {
+			key += r.uvarint()
+			cnt := r.uvarint()
+			before := len(t.postings)
+			for range cnt {
+				li := int(r.byte())
+				pi := r.uvarint()
+				if r.err != nil || li >= nl || pi >= uint64(len(probs[li][n])) {
+					return nil, errNgramModel
+				}
+				if mask&(1<<li) != 0 {
+					t.postings = append(t.postings, ngramPosting{lang: uint8(li), logp: probs[li][n][pi]})
+				}
+			}
+			if len(t.postings) > before {
+				keys = append(keys, key)
+				t.start = append(t.start, uint32(len(t.postings)))
+			}
 		}
+		if r.err != nil {
+			return nil, r.err
+		}
+		m := make(map[uint64]uint32, len(keys)) // sized exactly: a denser map is faster to search
+		for i, k := range keys {
+			m[k] = uint32(first + i)
+		}
+		t.idx[n] = m
+	}
+	if len(r.b) != 0 {
+		return nil, errNgramModel
+	}
+	if cap(t.start) > len(t.start)+len(t.start)/8 {
+		t.start = slices.Clone(t.start)
+	}
+	if cap(t.postings) > len(t.postings)+len(t.postings)/8 {
+		t.postings = slices.Clone(t.postings)
 	}
 	return t, nil
 }
 
 // ngramDetector is one analyser's view of the tables: its candidate languages per script.
 type ngramDetector struct {
-	t               *ngramTables
-	latin, cyrillic uint64 // bit i: langNgramLanguages[i] is a configured candidate
-	codes           []string
+	t     *ngramTables
+	cand  [numScripts]uint64 // bit i: langNgramLanguages[i] is a configured candidate
+	codes []string
 }
 
-// newNgramDetector returns nil when some configured language could compete for a Latin or
-// Cyrillic document but has no shipped model (the analyser then uses lingua-go throughout).
+// newNgramDetector returns the detector for the configured languages, which must all be
+// supported (languageSupported); nil when none has an n-gram model.
 func newNgramDetector(configured []string) (*ngramDetector, error) {
 	pos := map[string]int{}
 	for i, c := range langNgramLanguages {
 		pos[c] = i
 	}
 	d := &ngramDetector{codes: langNgramLanguages}
+	var mask uint64
 	for _, c := range configured {
 		i, ok := pos[c]
-		switch {
-		case ok && langNgramCyrillic[c]:
-			d.cyrillic |= 1 << i
-		case ok:
-			d.latin |= 1 << i
-		case langOtherScript[c]:
-		default:
-			return nil, nil
+		if !ok {
+			continue // identified by its script
 		}
+		sc, ok := langNgramScript[c]
+		if !ok {
+			sc = scriptLatin
+		}
+		d.cand[sc] |= 1 << i
+		mask |= 1 << i
 	}
-	t, err := loadNgramTables()
+	if mask == 0 {
+		return nil, nil
+	}
+	t, err := loadNgramTables(mask)
 	if err != nil {
 		return nil, err
 	}
@@ -380,21 +542,13 @@ type ngramScore struct {
 	sum  float64
 }
 
-// detect scores sample (NFC-normalised; c counts its scripts). ok is false when the sample's
-// majority script is neither Latin nor Cyrillic (the caller falls back to lingua-go); out is empty when no
-// candidate language could be recognised.
-func (d *ngramDetector) detect(sample string, c *scriptCounts, out []DominantLanguage) (_ []DominantLanguage, ok bool) {
-	var cand uint64
-	switch c.majority() {
-	case scriptLatin:
-		cand = d.latin
-	case scriptCyrillic:
-		cand = d.cyrillic
-	default:
-		return out, false
-	}
-	if c.letters < 3 || cand == 0 {
-		return out, true // lingua-go's low-accuracy mode needs three letters
+// detect scores sample (NFC-normalised; letters counts its letters) for the candidate
+// languages of script sc, appending to out; out stays empty when no candidate could be
+// recognised.
+func (d *ngramDetector) detect(sample string, sc script, letters int, out []DominantLanguage) []DominantLanguage {
+	cand := d.cand[sc]
+	if letters < 3 || cand == 0 {
+		return out // lingua-go's low-accuracy mode needs three letters
 	}
 
 	// Pass 2: distinct trigrams of the lower-cased letter runs.
@@ -405,7 +559,7 @@ func (d *ngramDetector) detect(sample string, c *scriptCounts, out []DominantLan
 	run := 0
 	t := d.t
 	for _, r := range sample {
-		if !(r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z')) && !(r >= utf8.RuneSelf && unicode.IsLetter(r) && (scriptOf(r) == scriptLatin || scriptOf(r) == scriptCyrillic)) {
+		if !(r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z')) && !(r >= utf8.RuneSelf && unicode.IsLetter(r) && ngramScript(scriptOf(r))) {
 			run = 0
 			continue
 		}
@@ -469,26 +623,26 @@ func (d *ngramDetector) detect(sample string, c *scriptCounts, out []DominantLan
 		}
 	}
 	if ns == 0 {
-		return out, true
+		return out
 	}
 	total := 0.0
 	for i := 0; i < ns; i++ {
 		scores[i].sum = math.Exp(scores[i].sum - best)
 		total += scores[i].sum
 	}
-	sc := scores[:ns]
-	sort.Slice(sc, func(i, j int) bool {
-		if sc[i].sum != sc[j].sum {
-			return sc[i].sum > sc[j].sum
+	ss := scores[:ns]
+	sort.Slice(ss, func(i, j int) bool {
+		if ss[i].sum != ss[j].sum {
+			return ss[i].sum > ss[j].sum
 		}
-		return d.codes[sc[i].lang] < d.codes[sc[j].lang]
+		return d.codes[ss[i].lang] < d.codes[ss[j].lang]
 	})
-	for _, s := range sc {
+	for _, s := range ss {
 		v := s.sum / total
 		if len(out) == languageMaxCandidates || v < languageMinScore {
 			break
 		}
 		out = append(out, DominantLanguage{LanguageCode: d.codes[s.lang], Score: v})
 	}
-	return out, true
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,12 +20,23 @@ import (
 // unigram, bigram and trigram models (Apache-2.0) in the module cache, for the languages of
 // langNgramLanguages. It runs only with REAM_GEN_LANGMODEL=1:
 //
-//	REAM_GEN_LANGMODEL=1 go test ./shared/analysis/ -run TestGenerateLanguageModels
+//	REAM_GEN_LANGMODEL=1 go test ./shared/analysis/ -run TestGenerateLanguageModels -v
 //
-// Format (before gzip, little-endian): "RLM1"; number of languages (uint8); per language its
-// ISO 639-1 code (2 bytes) and, for n = 1, 2, 3, the number of n-grams (uint32) followed by
-// each n-gram as length (uint8), UTF-8 bytes and natural-log probability (float32). The
-// output is deterministic (lingua's n-gram sets in file order).
+// Format RLM2 (before gzip; uvarints unless stated):
+//
+//	"RLM2"; number of languages (uint8); their ISO 639-1 codes (2 bytes each, in
+//	langNgramLanguages order);
+//	per language, for n = 1, 2, 3: the number of distinct probabilities, then each as a
+//	natural-log float32 (little-endian) — lingua stores n-grams in sets sharing one
+//	probability, so a posting names its set's index;
+//	for n = 1, 2, 3: the number of distinct n-grams, the total number of postings, then per
+//	n-gram in increasing order of its packed key (packRunes) the key's difference from the
+//	previous key, the number of postings, and per posting the language index (uint8) and
+//	the probability index.
+//
+// Grouping the postings by n-gram lets decodeNgramTables build the tables in one pass with
+// no per-n-gram allocation. The output is deterministic. The test logs each language's
+// share of the file (its models gzipped alone), the basis for choosing the shipped set.
 func TestGenerateLanguageModels(t *testing.T) {
 	if os.Getenv("REAM_GEN_LANGMODEL") != "1" {
 		t.Skip("set REAM_GEN_LANGMODEL=1 to regenerate models/lang-ngrams.bin.gz")
@@ -34,29 +46,82 @@ func TestGenerateLanguageModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := filepath.Join(strings.TrimSpace(string(out)), "github.com", "pemistahl", "lingua-go@v1.4.0", "language-models")
+	type posting struct {
+		lang uint8
+		prob uint32
+	}
+	var (
+		probs    [][3][]float32 // language → n-1 → probabilities
+		postings [3]map[uint64][]posting
+	)
+	for n := range postings {
+		postings[n] = map[uint64][]posting{}
+	}
 	var raw bytes.Buffer
-	raw.WriteString("RLM1")
+	raw.WriteString("RLM2")
 	raw.WriteByte(byte(len(langNgramLanguages)))
-	for _, code := range langNgramLanguages {
+	var rs []rune
+	for li, code := range langNgramLanguages {
 		raw.WriteString(code)
+		var ps [3][]float32
+		var alone bytes.Buffer // this language's models on their own, to measure its size
 		for n, name := range []string{"unigrams", "bigrams", "trigrams"} {
 			sets := readLinguaModel(t, filepath.Join(root, code, name+".pb.bin.zip"))
-			var cnt uint32
-			var body bytes.Buffer
 			for _, s := range sets {
 				lp := float32(math.Log(s.prob))
+				binary.Write(&alone, binary.LittleEndian, lp)
 				for _, g := range s.ngrams {
-					if len([]rune(g)) != n+1 || len(g) > 255 {
+					rs = append(rs[:0], []rune(g)...)
+					if len(rs) != n+1 {
 						t.Fatalf("%s %s: bad n-gram %q", code, name, g)
 					}
-					body.WriteByte(byte(len(g)))
-					body.WriteString(g)
-					binary.Write(&body, binary.LittleEndian, lp)
-					cnt++
+					k := packRunes(rs)
+					if l := postings[n][k]; len(l) > 0 && l[len(l)-1].lang == uint8(li) {
+						continue // duplicate within one language: keep the first
+					}
+					postings[n][k] = append(postings[n][k], posting{uint8(li), uint32(len(ps[n]))})
+					alone.WriteString(g)
 				}
+				ps[n] = append(ps[n], lp)
 			}
-			binary.Write(&raw, binary.LittleEndian, cnt)
-			raw.Write(body.Bytes())
+		}
+		probs = append(probs, ps)
+		var gz bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		w.Write(alone.Bytes())
+		w.Close()
+		t.Logf("%s: %d bytes gzipped alone", code, gz.Len())
+	}
+	var tmp [binary.MaxVarintLen64]byte
+	uv := func(v uint64) { raw.Write(tmp[:binary.PutUvarint(tmp[:], v)]) }
+	for _, ps := range probs {
+		for n := range ps {
+			uv(uint64(len(ps[n])))
+			for _, p := range ps[n] {
+				binary.Write(&raw, binary.LittleEndian, p)
+			}
+		}
+	}
+	for n := range postings {
+		keys := make([]uint64, 0, len(postings[n]))
+		total := 0
+		for k, l := range postings[n] {
+			keys = append(keys, k)
+			total += len(l)
+		}
+		slices.Sort(keys)
+		uv(uint64(len(keys)))
+		uv(uint64(total))
+		prev := uint64(0)
+		for _, k := range keys {
+			uv(k - prev)
+			prev = k
+			l := postings[n][k]
+			uv(uint64(len(l)))
+			for _, p := range l {
+				raw.WriteByte(p.lang)
+				uv(uint64(p.prob))
+			}
 		}
 	}
 	var gz bytes.Buffer
@@ -66,7 +131,7 @@ func TestGenerateLanguageModels(t *testing.T) {
 	if err := os.WriteFile(filepath.Join("models", "lang-ngrams.bin.gz"), gz.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("wrote models/lang-ngrams.bin.gz: %d bytes (%d uncompressed)", gz.Len(), raw.Len())
+	t.Logf("wrote models/lang-ngrams.bin.gz: %d languages, %d bytes (%d uncompressed)", len(langNgramLanguages), gz.Len(), raw.Len())
 }
 
 type linguaSet struct {

@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/pemistahl/lingua-go"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -32,21 +30,21 @@ const (
 )
 
 // DefaultLanguages is the default detection set: the 33 languages of the DEP-11 evaluation
-// set (ISO 639-1). Restricting the set keeps memory bounded and accuracy high; every
-// language lingua-go supports can be configured.
+// set (ISO 639-1). Restricting the set keeps accuracy high; every language of
+// SupportedLanguages (lingua-go's 75) can be configured.
 var DefaultLanguages = []string{
 	"ar", "bg", "ca", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "he", "hr", "hu",
 	"id", "it", "ja", "ko", "lt", "nb", "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sv", "tr",
 	"uk", "vi", "zh",
 }
 
-// languageAliases maps codes users commonly send to the code lingua-go models.
+// languageAliases maps codes users commonly send to the supported code.
 var languageAliases = map[string]string{
-	"no":    "nb", // Norwegian: lingua-go models Bokmål (nb) and Nynorsk (nn) separately
+	"no":    "nb", // Norwegian: Bokmål (nb) and Nynorsk (nn) are modelled separately
 	"iw":    "he", // deprecated ISO 639-1 code of Hebrew
 	"in":    "id", // deprecated ISO 639-1 code of Indonesian
 	"zh-cn": "zh",
-	"zh-tw": "zh", // lingua-go does not tell Traditional from Simplified Chinese
+	"zh-tw": "zh", // Traditional and Simplified Chinese are not told apart
 }
 
 // LanguageConfig configures the LANGUAGE analyser.
@@ -65,18 +63,12 @@ type LanguageConfig struct {
 // LanguageAnalyzer detects the dominant language of a document, restricted to a configured
 // set of languages: by script when the script identifies one configured language (Hangul,
 // kana, Greek, Hebrew, ...; langfast.go), else with lingua-go's low-accuracy algorithm over
-// lingua-go's trigram models, re-implemented in langfast.go for Latin- and Cyrillic-script
-// text, else with lingua-go itself. It is safe for concurrent use.
+// lingua-go's unigram, bigram and trigram models, re-implemented in langfast.go for Latin-,
+// Cyrillic-, Arabic- and Devanagari-script text. lingua-go itself is not linked. It is safe
+// for concurrent use: the n-gram tables are read-only after decoding.
 type LanguageAnalyzer struct {
-	// detector (lingua-go) is built under detectorOnce and immutable afterwards. lingua-go
-	// keeps its n-gram models in package-level sync.Maps that are written only when a model
-	// is first loaded (all of them are preloaded when it is built) and read-only afterwards,
-	// so concurrent calls need no lock; the n-gram tables are read-only after decoding.
-	detector     lingua.LanguageDetector
-	detectorOnce sync.Once
-	linguaLangs  []lingua.Language
-	// ngram is the fast n-gram path (langfast.go); nil when a configured language has no
-	// shipped model, and then lingua-go handles every document.
+	// ngram is the n-gram path (langfast.go); nil when no configured language has an n-gram
+	// model (every configured language is identified by its script).
 	ngram     *ngramDetector
 	languages []string
 	maxBytes  int
@@ -86,36 +78,32 @@ type LanguageAnalyzer struct {
 
 var _ Analyzer = (*LanguageAnalyzer)(nil)
 
-// NewLanguage builds the detector. The n-gram tables are decoded once per process (about
-// 0.3 s and 11 MiB of heap; see doc.go); lingua-go's detector is built only when a document
-// needs it, or at once when a configured language has no shipped n-gram model. Unknown codes
-// and sets of fewer than two languages are errors wrapping job.ErrInvalid.
+// NewLanguage builds the detector. The n-gram tables are decoded once per process (see
+// doc.go). Codes outside SupportedLanguages and sets of fewer than two languages are errors
+// wrapping job.ErrInvalid.
 func NewLanguage(cfg LanguageConfig) (*LanguageAnalyzer, error) {
 	codes := cfg.Languages
 	if len(codes) == 0 {
 		codes = DefaultLanguages
 	}
-	seen := make(map[lingua.Language]bool, len(codes))
-	var langs []lingua.Language
+	seen := make(map[string]bool, len(codes))
 	var names []string
 	for _, c := range codes {
 		key := strings.ToLower(strings.TrimSpace(c))
 		if a, ok := languageAliases[key]; ok {
 			key = a
 		}
-		iso := lingua.GetIsoCode639_1FromValue(key)
-		l := lingua.GetLanguageFromIsoCode639_1(iso)
-		if iso == lingua.UnknownIsoCode639_1 || l == lingua.Unknown {
-			return nil, fmt.Errorf("%w: language %q is not a supported ISO 639-1 code", job.ErrInvalid, c)
+		if !languageSupported(key) {
+			return nil, fmt.Errorf("%w: language %q is not a supported ISO 639-1 code (supported: %s)",
+				job.ErrInvalid, c, strings.Join(SupportedLanguages(), ","))
 		}
-		if seen[l] {
+		if seen[key] {
 			continue
 		}
-		seen[l] = true
-		langs = append(langs, l)
-		names = append(names, languageCode(l))
+		seen[key] = true
+		names = append(names, key)
 	}
-	if len(langs) < 2 {
+	if len(names) < 2 {
 		return nil, fmt.Errorf("%w: language detection needs at least two candidate languages, got %v", job.ErrInvalid, codes)
 	}
 	if cfg.MaxBytes < 0 || cfg.PrefixBytes < 0 {
@@ -123,19 +111,15 @@ func NewLanguage(cfg LanguageConfig) (*LanguageAnalyzer, error) {
 	}
 	sort.Strings(names)
 	a := &LanguageAnalyzer{
-		linguaLangs: langs,
-		languages:   names,
-		maxBytes:    cfg.MaxBytes,
-		prefix:      cfg.PrefixBytes,
+		languages: names,
+		maxBytes:  cfg.MaxBytes,
+		prefix:    cfg.PrefixBytes,
 	}
 	ng, err := newNgramDetector(names)
 	if err != nil {
 		return nil, err
 	}
 	a.ngram = ng
-	if ng == nil {
-		a.lingua() // build now: every document needs it
-	}
 	if a.maxBytes == 0 {
 		a.maxBytes = DefaultLanguageMaxBytes
 	}
@@ -146,32 +130,12 @@ func NewLanguage(cfg LanguageConfig) (*LanguageAnalyzer, error) {
 	return a, nil
 }
 
-// lingua returns the lingua-go detector, building it (and preloading its trigram models) on
-// first use: with the n-gram path it is needed only for documents in a script the path does
-// not cover (for example Han text when zh is not configured).
-func (a *LanguageAnalyzer) lingua() lingua.LanguageDetector {
-	a.detectorOnce.Do(func() {
-		a.detector = lingua.NewLanguageDetectorBuilder().
-			FromLanguages(a.linguaLangs...).
-			WithLowAccuracyMode().
-			WithPreloadedLanguageModels().
-			Build()
-	})
-	return a.detector
-}
-
-// languageCode is the lower-case ISO 639-1 code of l ("en").
-func languageCode(l lingua.Language) string { return strings.ToLower(l.IsoCode639_1().String()) }
-
 // Name implements Analyzer.
 func (a *LanguageAnalyzer) Name() job.Analysis { return job.Language }
 
 // ModelVersion implements Analyzer.
 func (a *LanguageAnalyzer) ModelVersion() string {
-	if a.ngram == nil {
-		return "lingua-go-1.4.0-low-accuracy"
-	}
-	return "ream-ngram-1+lingua-go-1.4.0-low-accuracy-models"
+	return "ream-ngram-2+lingua-go-1.4.0-low-accuracy-models"
 }
 
 // DefaultMaxBytes implements Analyzer.
@@ -194,22 +158,19 @@ func (a *LanguageAnalyzer) Analyze(text string, _ Options, into *Result) error {
 		into.Languages = []DominantLanguage{{LanguageCode: lang, Score: 1}}
 		return nil
 	}
-	sample := finishSample(raw, counts.ascii, a.prefix)
-	out := make([]DominantLanguage, 0, languageMaxCandidates)
-	if a.ngram != nil {
-		var ok bool
-		if out, ok = a.ngram.detect(sample, &counts, out); ok {
-			return a.fill(out, into)
-		}
+	sc := counts.majority()
+	if a.ngram != nil && ngramScript(sc) && a.ngram.cand[sc] != 0 {
+		sample := finishSample(raw, counts.ascii, a.prefix)
+		out := a.ngram.detect(sample, sc, counts.letters, make([]DominantLanguage, 0, languageMaxCandidates))
+		return a.fill(out, into)
 	}
-	values := a.lingua().ComputeLanguageConfidenceValues(sample)
-	for _, v := range values {
-		if len(out) == languageMaxCandidates || v.Value() < languageMinScore {
-			break // values are sorted best first
-		}
-		out = append(out, DominantLanguage{LanguageCode: languageCode(v.Language()), Score: v.Value()})
+	// No n-gram model covers the majority script: the script identifies the language, or
+	// no configured language is written in it (UNSUPPORTED_LANGUAGE).
+	if lang := a.fast.scriptLanguage(sc, counts.words[scriptKana]); lang != "" {
+		into.Languages = []DominantLanguage{{LanguageCode: lang, Score: 1}}
+		return nil
 	}
-	return a.fill(out, into)
+	return a.fill(nil, into)
 }
 
 // fill stores the candidates, or returns UNSUPPORTED_LANGUAGE when there are none.
