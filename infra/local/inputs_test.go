@@ -151,3 +151,22 @@ func TestWebhookNotification(t *testing.T) {
 		t.Fatalf("webhook got %+v", got[0])
 	}
 }
+
+// TestNotificationChannelLocal: the local stack has no SNS, so a job naming its own topic is a
+// 400 saying so; a malformed ARN is a 400 too.
+func TestNotificationChannelLocal(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	for arn, want := range map[string]string{
+		"arn:aws:sns:eu-west-1:123456789012:my-topic": "cannot publish",
+		"not-an-arn": "SNSTopicArn",
+	} {
+		req := lineJob("channel", job.OneDocPerLine)
+		req.NotificationChannel = &job.NotificationChannel{SNSTopicArn: arn}
+		_, err := c.CreateJob(ctx, req)
+		if err == nil || !strings.Contains(err.Error(), "400") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: want a 400 saying %q, got %v", arn, want, err)
+		}
+	}
+}

@@ -132,6 +132,15 @@ func (p *pipeline) grants() {
 		}
 		if a.publish {
 			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sns:Publish"), Resources: &[]*string{p.topic.TopicArn()}})
+			// A job may name its own topic (NotificationChannel, as Textract's): any topic of
+			// this account and region. The topic's own policy (and KMS key) must allow it too.
+			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sns:Publish"), Resources: &[]*string{jobTopicsArn()}})
 		}
 	}
+}
+
+// jobTopicsArn covers the topics jobs may name as their NotificationChannel: every SNS topic of
+// the stack's account and region.
+func jobTopicsArn() *string {
+	return jsii.String("arn:" + *awscdk.Aws_PARTITION() + ":sns:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":*")
 }

@@ -57,6 +57,11 @@ func (p *pipeline) suppressions() {
 			reason: "Object keys are created per tenant and job at run time; the " + name +
 				" function gets exact actions on only the key prefixes (inputs/, work/, outputs/) its code touches.",
 			appliesTo: objectARNs,
+		}, suppression{
+			id: "AwsSolutions-IAM5",
+			reason: "A job may name its own completion topic (NotificationChannel, as Textract's); the " + name +
+				" function may only sns:Publish, only to topics of this account and region, and the topic's policy must allow it.",
+			appliesTo: []interface{}{"Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:*"},
 		})
 	}
 

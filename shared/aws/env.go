@@ -209,6 +209,7 @@ func (e Env) Config() pipeline.Config {
 		Retention:     e.Retention,
 		StuckAfter:    e.StuckAfter,
 		Locations:     pipeline.Locations{Base: "s3://" + e.Bucket + "/"},
+		JobTopics:     true,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -41,8 +42,8 @@ type NotifierOption func(*Notifier)
 
 // WithTopicFor names, per notification, a job's own topic (as Textract's NotificationChannel
 // does): when fn returns a non-empty ARN other than the default topic, the notification is
-// published there too. (pipeline.Notification has no topic field yet; a caller that stores one
-// on the job looks it up in fn.)
+// published there too. The default is the notification's TopicArn (the job's
+// NotificationChannel).
 func WithTopicFor(fn func(pipeline.Notification) string) NotifierOption {
 	return func(n *Notifier) { n.topicFor = fn }
 }
@@ -50,7 +51,7 @@ func WithTopicFor(fn func(pipeline.Notification) string) NotifierOption {
 // NewNotifier returns the notifier publishing to topicARN (which may be empty if every
 // notification goes to a topic named by WithTopicFor).
 func NewNotifier(client SNSAPI, topicARN string, opts ...NotifierOption) *Notifier {
-	n := &Notifier{sns: client, topic: topicARN}
+	n := &Notifier{sns: client, topic: topicARN, topicFor: func(note pipeline.Notification) string { return note.TopicArn }}
 	for _, o := range opts {
 		o(n)
 	}
@@ -84,12 +85,19 @@ func (n *Notifier) Publish(ctx context.Context, note pipeline.Notification) erro
 	if len(topics) == 0 {
 		return fmt.Errorf("notify job %s: no topic configured", note.JobId)
 	}
-	for _, arn := range topics {
-		if _, err := n.sns.Publish(ctx, &sns.PublishInput{
+	for i, arn := range topics {
+		_, err := n.sns.Publish(ctx, &sns.PublishInput{
 			TopicArn:          sdkaws.String(arn),
 			Message:           sdkaws.String(string(body)),
 			MessageAttributes: attrs,
-		}); err != nil {
+		})
+		if err != nil && i > 0 && n.topic != "" {
+			// The job's own topic (NotificationChannel) refused: the deployment's topic has the
+			// notification already, so a retry must not publish it twice. Logged, not retried.
+			slog.WarnContext(ctx, "publishing to the job's own topic failed", "job", note.JobId, "topic", arn, "err", err)
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("notify job %s on %s: %w", note.JobId, arn, err)
 		}
 	}

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -60,5 +61,43 @@ func TestPublishAttributesAndJobTopic(t *testing.T) {
 
 	if err := NewNotifier(f, "").Publish(context.Background(), note); err == nil {
 		t.Fatal("no topic at all was not an error")
+	}
+}
+
+// refusingSNS fails publishes to one topic.
+type refusingSNS struct {
+	fakeSNS
+	refuse string
+}
+
+func (f *refusingSNS) Publish(ctx context.Context, in *sns.PublishInput, o ...func(*sns.Options)) (*sns.PublishOutput, error) {
+	if sdkaws.ToString(in.TopicArn) == f.refuse {
+		return nil, errors.New("AuthorizationError: not allowed")
+	}
+	return f.fakeSNS.Publish(ctx, in, o...)
+}
+
+// TestJobNotificationChannel: a job's NotificationChannel topic gets the notification after
+// the deployment's topic; if only the job's topic refuses, Publish succeeds (a retry would
+// publish twice to the deployment's topic); if the deployment's topic refuses, it fails.
+func TestJobNotificationChannel(t *testing.T) {
+	note := pipeline.Notification{JobId: "j1", Tenant: "acme", JobStatus: job.Completed, TopicArn: "arn:aws:sns:eu-west-1:123456789012:mine"}
+	f := &refusingSNS{}
+	if err := NewNotifier(f, "arn:default").Publish(context.Background(), note); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.in) != 2 || sdkaws.ToString(f.in[1].TopicArn) != note.TopicArn {
+		t.Fatalf("want the default topic then the job's, got %d publishes", len(f.in))
+	}
+	f = &refusingSNS{refuse: note.TopicArn}
+	if err := NewNotifier(f, "arn:default").Publish(context.Background(), note); err != nil {
+		t.Fatalf("a refusing job topic failed the publish: %v", err)
+	}
+	if len(f.in) != 1 {
+		t.Fatalf("%d publishes, want 1 (the default topic)", len(f.in))
+	}
+	f = &refusingSNS{refuse: "arn:default"}
+	if err := NewNotifier(f, "arn:default").Publish(context.Background(), note); err == nil {
+		t.Fatal("a refusing deployment topic must fail the publish")
 	}
 }

@@ -91,6 +91,9 @@ type Job struct {
 	Tags               []Tag            `json:"Tags,omitempty"`
 	ModelVersion       string           `json:"ModelVersion,omitempty"`
 	JobDetails         Details          `json:"JobDetails"`
+	// NotificationChannel names the job's own SNS topic, notified besides the deployment's
+	// completion topic (as Textract's NotificationChannel).
+	NotificationChannel *NotificationChannel `json:"NotificationChannel,omitempty"`
 	// RedactOutput asks PII jobs to also write redacted copies of the documents.
 	RedactOutput *RedactionConfig `json:"RedactionConfig,omitempty"`
 
@@ -124,6 +127,11 @@ type Job struct {
 	NotifyClaimed *time.Time `json:"-"`
 	// Version increments on every write; adapters use it for optimistic concurrency.
 	Version int64 `json:"-"`
+}
+
+// NotificationChannel is a job's own completion topic.
+type NotificationChannel struct {
+	SNSTopicArn string `json:"SNSTopicArn"`
 }
 
 // RedactionConfig asks for redacted copies of the documents (PII jobs).
@@ -180,6 +188,10 @@ func (j *Job) Clone() *Job {
 	if j.RedactOutput != nil {
 		r := *j.RedactOutput
 		c.RedactOutput = &r
+	}
+	if j.NotificationChannel != nil {
+		n := *j.NotificationChannel
+		c.NotificationChannel = &n
 	}
 	return &c
 }

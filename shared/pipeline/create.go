@@ -25,6 +25,9 @@ type CreateJobRequest struct {
 	ClientRequestToken string               `json:"ClientRequestToken,omitempty"`
 	Tags               []job.Tag            `json:"Tags,omitempty"`
 	RedactionConfig    *job.RedactionConfig `json:"RedactionConfig,omitempty"`
+	// NotificationChannel names an SNS topic of the caller's to notify besides the
+	// deployment's own (AWS deployments only).
+	NotificationChannel *job.NotificationChannel `json:"NotificationChannel,omitempty"`
 	// UploadFiles names the documents of a ONE_DOC_PER_FILE job to be uploaded through presigned
 	// URLs (one URL each). The job starts when all of them have arrived.
 	UploadFiles []string `json:"UploadFiles,omitempty"`
@@ -56,6 +59,7 @@ var (
 	jobNameRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-%@]*$`)
 	tokenRE   = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
 	langRE    = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z]{2,4})?$`)
+	topicRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 )
 
 func (r *CreateJobRequest) validate() error {
@@ -102,6 +106,9 @@ func (r *CreateJobRequest) validate() error {
 		if utf8.RuneCountInString(rc.MaskCharacter) > 1 {
 			return bad("RedactionConfig.MaskCharacter must be one character")
 		}
+	}
+	if nc := r.NotificationChannel; nc != nil && !topicRE.MatchString(nc.SNSTopicArn) {
+		return bad("NotificationChannel.SNSTopicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:my-topic")
 	}
 	if len(r.UploadFiles) > 0 {
 		if r.InputDataConfig.InputFormat != job.OneDocPerFile {
@@ -153,21 +160,25 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req CreateJobReq
 	if err != nil {
 		return nil, err
 	}
+	if req.NotificationChannel != nil && !s.cfg.JobTopics {
+		return nil, fmt.Errorf("%w: this deployment cannot publish to a job's own SNS topic (NotificationChannel); subscribe to its notifications instead", job.ErrInvalid)
+	}
 	now := s.nowUTC()
 	j := &job.Job{
-		JobId:              s.newID(),
-		JobName:            req.JobName,
-		Analyses:           req.Analyses,
-		InputDataConfig:    req.InputDataConfig,
-		OutputDataConfig:   req.OutputDataConfig,
-		LanguageCode:       req.LanguageCode,
-		SubmitTime:         now,
-		ClientRequestToken: req.ClientRequestToken,
-		Tags:               req.Tags,
-		RedactOutput:       req.RedactionConfig,
-		Tenant:             tenant,
-		RequestHash:        req.hash(),
-		UpdatedAt:          now,
+		JobId:               s.newID(),
+		JobName:             req.JobName,
+		Analyses:            req.Analyses,
+		InputDataConfig:     req.InputDataConfig,
+		OutputDataConfig:    req.OutputDataConfig,
+		LanguageCode:        req.LanguageCode,
+		SubmitTime:          now,
+		ClientRequestToken:  req.ClientRequestToken,
+		Tags:                req.Tags,
+		RedactOutput:        req.RedactionConfig,
+		NotificationChannel: req.NotificationChannel,
+		Tenant:              tenant,
+		RequestHash:         req.hash(),
+		UpdatedAt:           now,
 	}
 	versions := make([]string, len(analyzers))
 	for i, a := range analyzers {

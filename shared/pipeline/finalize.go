@@ -237,6 +237,9 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 	if j.JobStatus != job.TimedOut && !(j.JobStatus == job.Stopped && j.JobDetails.ShardsTotal == 0) {
 		n.OutputLocation = j.OutputDataConfig.S3Uri
 	}
+	if j.NotificationChannel != nil {
+		n.TopicArn = j.NotificationChannel.SNSTopicArn
+	}
 	if err := s.notifier.Publish(ctx, n); err != nil {
 		return fmt.Errorf("publish notification: %w", err)
 	}

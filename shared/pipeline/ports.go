@@ -131,6 +131,9 @@ type Notification struct {
 	DocumentsWithErrorsCount int64      `json:"DocumentsWithErrorsCount"`
 	OutputLocation           string     `json:"OutputLocation,omitempty"`
 	Time                     time.Time  `json:"Time"`
+	// TopicArn is the job's own SNS topic (its NotificationChannel), published to besides the
+	// deployment's topic; empty when the job named none.
+	TopicArn string `json:"-"`
 }
 
 // Notifier publishes job notifications (SNS, or the local topic).

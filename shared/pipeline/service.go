@@ -37,6 +37,9 @@ type Config struct {
 	StuckAfter time.Duration
 	// Locations renders keys as user-facing URIs.
 	Locations Locations
+	// JobTopics allows jobs to name their own SNS topic (NotificationChannel); only a
+	// deployment whose notifier publishes to SNS can honour it.
+	JobTopics bool
 }
 
 func (c Config) withDefaults() Config {
