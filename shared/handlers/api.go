@@ -44,10 +44,7 @@ type API struct {
 
 // NewAPI builds the API handler.
 func NewAPI(svc *pipeline.Service, auth Authenticator, log *slog.Logger) *API {
-	if log == nil {
-		log = slog.Default()
-	}
-	a := &API{svc: svc, auth: auth, log: log, mux: http.NewServeMux()}
+	a := &API{svc: svc, auth: auth, log: orDefault(log), mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /v1/health", a.health)
 	a.mux.HandleFunc("POST /v1/jobs", a.authed(a.create))
 	a.mux.HandleFunc("GET /v1/jobs", a.authed(a.list))

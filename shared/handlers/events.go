@@ -22,10 +22,7 @@ type Ingest struct {
 
 // NewIngest builds the ingest handler.
 func NewIngest(svc *pipeline.Service, log *slog.Logger) *Ingest {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &Ingest{svc: svc, log: log}
+	return &Ingest{svc: svc, log: orDefault(log)}
 }
 
 // Handle processes every record; an error makes Lambda retry the event (InputArrived is
@@ -68,30 +65,13 @@ type Worker struct {
 
 // NewWorker builds the worker handler.
 func NewWorker(svc *pipeline.Service, log *slog.Logger) *Worker {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &Worker{svc: svc, log: log}
+	return &Worker{svc: svc, log: orDefault(log)}
 }
 
-// Handle processes the batch's messages in order.
+// Handle processes the batch's messages in order. A malformed message is reported as failed
+// so that it ends in the dead-letter queue for inspection instead of vanishing.
 func (h *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	var resp events.SQSEventResponse
-	for _, m := range ev.Records {
-		msg, err := DecodeShardMessage(m.Body)
-		if err != nil {
-			// Not ours and never will be: report it as failed so it ends in the dead-letter
-			// queue for inspection instead of vanishing.
-			h.log.ErrorContext(ctx, "malformed shard message", "messageId", m.MessageId, "err", err)
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-			continue
-		}
-		if err := h.svc.ProcessShard(ctx, msg); err != nil {
-			h.log.ErrorContext(ctx, "shard failed", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index, "err", err)
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-		}
-	}
-	return resp, nil
+	return shardBatch(ctx, h.log, ev, true, h.svc.ProcessShard), nil
 }
 
 // DeadLetters consumes the dead-letter queue: each poison shard's documents are written as
@@ -103,28 +83,42 @@ type DeadLetters struct {
 
 // NewDeadLetters builds the dead-letter handler.
 func NewDeadLetters(svc *pipeline.Service, log *slog.Logger) *DeadLetters {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &DeadLetters{svc: svc, log: log}
+	return &DeadLetters{svc: svc, log: orDefault(log)}
 }
 
-// Handle processes the batch.
+// deadLetterReason is the ErrorMessage of a dead-lettered shard's documents.
+const deadLetterReason = "the shard failed on every delivery and was moved to the dead-letter queue"
+
+// Handle processes the batch. A malformed message is logged and dropped: the dead-letter queue
+// is the end of the line.
 func (h *DeadLetters) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	return shardBatch(ctx, h.log, ev, false, func(ctx context.Context, m pipeline.ShardMessage) error {
+		return h.svc.DeadLetter(ctx, m, deadLetterReason)
+	}), nil
+}
+
+// shardBatch runs fn on every shard message of an SQS batch, in order, and reports the ones that
+// failed (and, when reportMalformed, the undecodable ones) as batch item failures.
+func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, reportMalformed bool, fn func(context.Context, pipeline.ShardMessage) error) events.SQSEventResponse {
 	var resp events.SQSEventResponse
+	fail := func(m events.SQSMessage) {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+	}
 	for _, m := range ev.Records {
 		msg, err := DecodeShardMessage(m.Body)
 		if err != nil {
-			h.log.ErrorContext(ctx, "malformed dead letter dropped", "messageId", m.MessageId, "body", truncate(m.Body, 200), "err", err)
+			log.ErrorContext(ctx, "malformed shard message", "messageId", m.MessageId, "body", truncate(m.Body, 200), "reported", reportMalformed, "err", err)
+			if reportMalformed {
+				fail(m)
+			}
 			continue
 		}
-		reason := "the shard failed on every delivery and was moved to the dead-letter queue"
-		if err := h.svc.DeadLetter(ctx, msg, reason); err != nil {
-			h.log.ErrorContext(ctx, "dead letter failed", "messageId", m.MessageId, "err", err)
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		if err := fn(ctx, msg); err != nil {
+			log.ErrorContext(ctx, "shard failed", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index, "err", err)
+			fail(m)
 		}
 	}
-	return resp, nil
+	return resp
 }
 
 // DecodeShardMessage parses and checks a queue message body.
@@ -149,10 +143,7 @@ type Sweeper struct {
 
 // NewSweeper builds the sweeper handler.
 func NewSweeper(svc *pipeline.Service, log *slog.Logger) *Sweeper {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &Sweeper{svc: svc, log: log}
+	return &Sweeper{svc: svc, log: orDefault(log)}
 }
 
 // Handle runs one sweep.
@@ -169,4 +160,11 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+func orDefault(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.Default()
+	}
+	return log
 }
