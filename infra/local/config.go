@@ -37,7 +37,8 @@ type Config struct {
 	MaxInputBytes int64 `json:"maxInputBytes"`
 	// Workers is how many shard batches run at once (default: number of CPUs).
 	Workers int `json:"workers"`
-	// BatchSize is how many messages one worker invocation receives (default 10, SQS's maximum).
+	// BatchSize is how many shard messages one worker invocation receives (default 1, so that
+	// the workers share a small job's shards; at most 10, SQS's maximum).
 	BatchSize int `json:"batchSize"`
 	// VisibilityTimeout hides a received shard message (default 5 min).
 	VisibilityTimeout Duration `json:"visibilityTimeout"`
@@ -114,9 +115,10 @@ func (c Config) withDefaults() Config {
 	if c.Workers <= 0 {
 		c.Workers = max(2, numCPU())
 	}
-	if c.BatchSize <= 0 || c.BatchSize > 10 {
-		c.BatchSize = 10
+	if c.BatchSize <= 0 {
+		c.BatchSize = 1
 	}
+	c.BatchSize = min(c.BatchSize, 10)
 	if c.VisibilityTimeout <= 0 {
 		c.VisibilityTimeout = Duration(5 * time.Minute)
 	}
