@@ -125,12 +125,13 @@ func (s *Stack) published(r *http.Request, tenant, id string) (pipeline.Notifica
 }
 
 func writeError(w http.ResponseWriter, status int, err error) {
-	_, code := handlers.StatusOf(err)
-	if status == http.StatusUnauthorized {
-		code = "Unauthorized"
-	}
-	if status == http.StatusNotFound {
-		code = "ResourceNotFound"
+	code := map[int]string{
+		http.StatusBadRequest:   "InvalidRequest",
+		http.StatusUnauthorized: "Unauthorized",
+		http.StatusNotFound:     "ResourceNotFound",
+	}[status]
+	if code == "" {
+		_, code = handlers.StatusOf(err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

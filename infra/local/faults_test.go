@@ -366,6 +366,9 @@ func TestReuploadWhileRunning(t *testing.T) {
 	waitFor(t, ctx, "the first shard to be held", func() bool { return entered.Load() >= 1 })
 	reuploadErr := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "second", second))
 	close(release)
+	if reuploadErr == nil || !strings.Contains(reuploadErr.Error(), "409") {
+		t.Errorf("a PUT after the input arrived: %v, want 409", reuploadErr)
+	}
 	_, j := follow(t, ctx, c, res.JobId)
 	if j.JobStatus == job.Failed && strings.Contains(j.Message, "replaced") {
 		t.Logf("re-upload accepted: %v; job failed with %q", reuploadErr == nil, j.Message)

@@ -170,3 +170,66 @@ func TestNotificationChannelLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedRequestsStoreNothing: locations and upload names that no store can hold as asked
+// are a 400 at create, and the refused request leaves no job behind (nothing to time out later).
+func TestRefusedRequestsStoreNothing(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	base, err := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri := "file://" + base + "/"
+	long := strings.Repeat("x", 300)
+	cases := map[string]pipeline.CreateJobRequest{}
+	add := func(name string, mut func(*pipeline.CreateJobRequest)) {
+		r := lineJob(name, job.OneDocPerLine)
+		mut(&r)
+		cases[name] = r
+	}
+	add("input dot-dot", func(r *pipeline.CreateJobRequest) { r.InputDataConfig.S3Uri = uri + "inputs/local/../other/x.txt" })
+	add("input double slash", func(r *pipeline.CreateJobRequest) { r.InputDataConfig.S3Uri = uri + "inputs/local//x.txt" })
+	add("output dot-dot", func(r *pipeline.CreateJobRequest) { r.OutputDataConfig.S3Uri = uri + "outputs/local/../other/" })
+	add("output reserved", func(r *pipeline.CreateJobRequest) { r.OutputDataConfig.S3Uri = uri + "outputs/local/.ream-tmp-x/" })
+	files := func(names ...string) func(*pipeline.CreateJobRequest) {
+		return func(r *pipeline.CreateJobRequest) {
+			r.InputDataConfig.InputFormat = job.OneDocPerFile
+			r.UploadFiles = names
+		}
+	}
+	add("file and folder", files("a", "a/b"))
+	add("dot name", files("."))
+	add("reserved name", files("d/.ream-tmp-1"))
+	add("NUL in name", files("a\x00b"))
+	add("long segment", files(long+"/b.txt"))
+	for name, req := range cases {
+		if _, err := c.CreateJob(ctx, req); err == nil || !strings.Contains(err.Error(), "400") {
+			t.Errorf("%s: want 400, got %v", name, err)
+		}
+	}
+	page, err := c.List(ctx, pipeline.ListFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Jobs) != 0 {
+		t.Errorf("refused requests left %d jobs behind, e.g. %s %s", len(page.Jobs), page.Jobs[0].JobName, page.Jobs[0].JobStatus)
+	}
+}
+
+// TestTrailingDataRefused: a body with anything after the job's JSON object is a 400.
+func TestTrailingDataRefused(t *testing.T) {
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	body := `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}} GARBAGE {`
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/jobs", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+DefaultKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("trailing data: %d, want 400", resp.StatusCode)
+	}
+}

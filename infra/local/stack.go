@@ -21,6 +21,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/handlers"
+	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -101,7 +102,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	if err != nil {
 		return fail(err)
 	}
-	objects, err := sl.NewObjects(dataDir, baseURL, nil, sl.WithMaxUploadSize(cfg.MaxUploadBytes))
+	var svc *pipeline.Service // the upload guard below runs only once the server serves
+	guard := func(ctx context.Context, key string) error { return uploadGuard(ctx, svc, key) }
+	objects, err := sl.NewObjects(dataDir, baseURL, nil, sl.WithMaxUploadSize(cfg.MaxUploadBytes), sl.WithPutGuard(guard), sl.WithLogger(log))
 	if err != nil {
 		db.Close()
 		return fail(err)
@@ -116,7 +119,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	}
 	notifier := sl.NewNotifier(db, cfg.webhooks(), sl.WithLogger(log))
 	shards := sl.NewQueue(db, shardQueue, cfg.MaxReceiveCount)
-	svc := pipeline.New(pipeline.Deps{
+	svc = pipeline.New(pipeline.Deps{
 		Jobs: sl.NewJobs(db), Objects: objects, Queue: shards, Notifier: notifier, Analyzers: analyzers,
 		Config: pipeline.Config{
 			ShardBytes: cfg.ShardBytes, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
@@ -173,6 +176,21 @@ func (s *Stack) Close() error {
 	s.wg.Wait()
 	_ = s.Notifier.Close(ctx)
 	return errors.Join(err, s.db.Close())
+}
+
+// uploadGuard refuses an upload to a job that is no longer waiting for its input: a retried or
+// late PUT must not replace the input a running or finished job was planned on (S3 cannot refuse
+// it; there the job fails saying its input was replaced).
+func uploadGuard(ctx context.Context, svc *pipeline.Service, key string) error {
+	tenant, id, ok := pipeline.UploadJob(key)
+	if !ok || svc == nil {
+		return nil
+	}
+	j, err := svc.Describe(ctx, tenant, id)
+	if err != nil || j.JobStatus == job.AwaitingInput {
+		return nil
+	}
+	return fmt.Errorf("job %s is %s: its input already arrived; create a new job to analyse another input", id, j.JobStatus)
 }
 
 // objectCreated turns a completed upload into the S3 ObjectCreated event S3 would send, queued

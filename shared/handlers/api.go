@@ -173,6 +173,10 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, tenant string) {
 		a.fail(w, r, fmt.Errorf("%w: request body is not a valid job: %v", job.ErrInvalid, err))
 		return
 	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		a.fail(w, r, fmt.Errorf("%w: request body has data after the job's JSON object", job.ErrInvalid))
+		return
+	}
 	res, err := a.svc.CreateJob(r.Context(), tenant, req)
 	if err != nil {
 		a.fail(w, r, err)

@@ -8,6 +8,7 @@
 package local
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -24,6 +25,7 @@ type config struct {
 	backoff    time.Duration
 	maxBackoff time.Duration
 	log        *slog.Logger
+	putGuard   func(ctx context.Context, key string) error
 }
 
 func newConfig(opts []Option) config {
@@ -56,6 +58,13 @@ func WithHTTPClient(h *http.Client) Option { return func(c *config) { c.client =
 // first failure and doubling up to max. The default is 5 attempts, 200ms, 10s.
 func WithRetry(attempts int, base, max time.Duration) Option {
 	return func(c *config) { c.attempts, c.backoff, c.maxBackoff = attempts, base, max }
+}
+
+// WithPutGuard is consulted by Objects.Handler before it accepts a presigned PUT of key (after
+// the signature is checked); a non-nil error refuses the upload with 409 and the error's text.
+// The local stack uses it to refuse uploads to a job whose input already arrived.
+func WithPutGuard(guard func(ctx context.Context, key string) error) Option {
+	return func(c *config) { c.putGuard = guard }
 }
 
 // WithLogger sets the structured logger (slog.Default otherwise).

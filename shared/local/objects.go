@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -39,6 +40,8 @@ type Objects struct {
 	secret    []byte
 	now       func() time.Time
 	maxUpload int64
+	putGuard  func(ctx context.Context, key string) error
+	log       *slog.Logger
 }
 
 var _ pipeline.Objects = (*Objects)(nil)
@@ -69,7 +72,23 @@ func NewObjects(root, baseURL string, secret []byte, opts ...Option) (*Objects, 
 			return nil, err
 		}
 	}
-	return &Objects{dir: dir, baseURL: strings.TrimSuffix(baseURL, "/"), secret: secret, now: c.now, maxUpload: c.maxUpload}, nil
+	o := &Objects{dir: dir, baseURL: strings.TrimSuffix(baseURL, "/"), secret: secret, now: c.now, maxUpload: c.maxUpload,
+		putGuard: c.putGuard, log: c.log}
+	o.removeStaleTemp()
+	return o, nil
+}
+
+// removeStaleTemp deletes the temporary files of uploads a crash interrupted: nothing is being
+// written while the store opens, and listings never show them, so nothing else would.
+func (o *Objects) removeStaleTemp() {
+	_ = filepath.WalkDir(o.dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tmpPrefix) {
+			if rerr := os.Remove(p); rerr == nil {
+				o.log.Info("removed the temporary file of an interrupted upload", "path", p)
+			}
+		}
+		return nil
+	})
 }
 
 // loadSecret reads the hex secret at path, creating it atomically if it does not exist.
@@ -125,6 +144,19 @@ func checkKey(key string) error {
 func (o *Objects) path(key string) (string, error) {
 	if err := checkKey(key); err != nil {
 		return "", err
+	}
+	// No component of the key may be a symbolic link: files dropped into the store by hand must
+	// not lead a tenant's key to another tenant's data, or out of the store.
+	p := o.dir
+	for _, seg := range strings.Split(key, "/") {
+		p = filepath.Join(p, seg)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			break // the rest does not exist yet
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return "", fmt.Errorf("object key %q: a symbolic link in the store is not followed: %w", key, job.ErrNotFound)
+		}
 	}
 	return filepath.Join(o.dir, filepath.FromSlash(key)), nil
 }
@@ -254,10 +286,14 @@ func (o *Objects) Head(ctx context.Context, key string) (pipeline.ObjectInfo, er
 // prefix, visiting entries in the order their keys sort (a directory "d" sorts as "d/").
 func (o *Objects) List(ctx context.Context, prefix string, fn func(pipeline.ObjectInfo) error) error {
 	dirPart := prefix[:strings.LastIndex(prefix, "/")+1]
-	if dirPart != "" && checkKey(strings.TrimSuffix(dirPart, "/")) != nil {
-		return nil // no valid key has this prefix
+	if dirPart == "" {
+		return o.walk(ctx, o.dir, dirPart, prefix, fn)
 	}
-	return o.walk(ctx, filepath.Join(o.dir, filepath.FromSlash(dirPart)), dirPart, prefix, fn)
+	dir, err := o.path(strings.TrimSuffix(dirPart, "/"))
+	if err != nil {
+		return nil // no valid key has this prefix (or it runs through a symbolic link)
+	}
+	return o.walk(ctx, dir, dirPart, prefix, fn)
 }
 
 func (o *Objects) walk(ctx context.Context, dir, keyPrefix, prefix string, fn func(pipeline.ObjectInfo) error) error {
@@ -440,6 +476,12 @@ func (o *Objects) serveGet(w http.ResponseWriter, r *http.Request, key string) {
 }
 
 func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, onCreated func(context.Context, pipeline.ObjectInfo) error) {
+	if o.putGuard != nil {
+		if err := o.putGuard(r.Context(), key); err != nil {
+			writeErr(w, http.StatusConflict, "Conflict", err.Error())
+			return
+		}
+	}
 	if o.maxUpload > 0 && r.ContentLength > o.maxUpload {
 		writeErr(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("the body exceeds %d bytes", o.maxUpload))
 		return
@@ -456,6 +498,9 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 			return
 		}
 		status, code := errStatus(err)
+		if status >= 500 {
+			o.log.Error("presigned upload failed", "key", key, "err", err)
+		}
 		writeErr(w, status, code, "cannot store "+key)
 		return
 	}
@@ -464,6 +509,7 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 		err = onCreated(r.Context(), info)
 	}
 	if err != nil {
+		o.log.Error("upload stored but its event could not be queued", "key", key, "err", err)
 		writeErr(w, http.StatusInternalServerError, "InternalError", "the object was stored but could not be processed; retry the upload")
 		return
 	}

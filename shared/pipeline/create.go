@@ -122,13 +122,24 @@ func (r *CreateJobRequest) validate() error {
 		}
 		names := map[string]bool{}
 		for _, f := range r.UploadFiles {
-			if f == "" || strings.HasPrefix(f, "/") || strings.Contains(f, "\\") || path.Clean(f) != f || strings.HasPrefix(f, "..") || !utf8.ValidString(f) || len(f) > 512 {
-				return bad("UploadFiles entry %q must be a clean relative path", f)
+			if f == "" || strings.HasPrefix(f, "/") || strings.HasSuffix(f, "/") || len(f) > 512 {
+				return bad("UploadFiles entry %q must be a relative file path of at most 512 bytes", f)
+			}
+			if err := checkKey("UploadFiles entry", f); err != nil {
+				return err
 			}
 			if names[f] {
 				return bad("UploadFiles lists %q twice", f)
 			}
 			names[f] = true
+		}
+		// A name that is a folder of another ("a" and "a/b") cannot exist in every store.
+		for f := range names {
+			for dir := path.Dir(f); dir != "."; dir = path.Dir(dir) {
+				if names[dir] {
+					return bad("UploadFiles lists %q and %q: a name cannot also be a folder", dir, f)
+				}
+			}
 		}
 	}
 	if r.InputDataConfig.InputFormat == job.OneDocPerFile && r.InputDataConfig.S3Uri == "" && len(r.UploadFiles) == 0 {
@@ -196,6 +207,9 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req CreateJobReq
 		if !strings.HasSuffix(key, "/") {
 			key += "/"
 		}
+		if err := checkKey("OutputDataConfig.S3Uri", key); err != nil {
+			return nil, err
+		}
 		j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(key + j.JobId + "/")
 	} else {
 		j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(OutputPrefix(tenant, j.JobId))
@@ -224,10 +238,18 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req CreateJobReq
 		if req.InputDataConfig.InputFormat == job.OneDocPerFile && !strings.HasSuffix(key, "/") {
 			key += "/"
 		}
+		if err := checkKey("InputDataConfig.S3Uri", key); err != nil {
+			return nil, err
+		}
 		j.InputKey = key
 		j.JobStatus = job.Submitted
 	}
 
+	// Sign the upload URLs before storing, so a request refused here leaves no job behind.
+	res := &CreateJobResult{Job: j}
+	if err := s.signUploads(ctx, res, req.UploadFiles); err != nil {
+		return nil, err
+	}
 	stored, created, err := s.jobs.Create(ctx, j)
 	if err != nil {
 		return nil, fmt.Errorf("store job: %w", err)
@@ -237,32 +259,45 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req CreateJobReq
 			return nil, fmt.Errorf("%w: ClientRequestToken %q was already used for job %s with a different request", job.ErrConflict, req.ClientRequestToken, stored.JobId)
 		}
 		j = stored
+		res = &CreateJobResult{Job: j}
+		if err := s.signUploads(ctx, res, req.UploadFiles); err != nil {
+			return nil, err
+		}
 	} else {
 		s.log.InfoContext(ctx, "job created", "tenant", tenant, "job", j.JobId, "status", j.JobStatus)
 	}
 
-	res := &CreateJobResult{Job: j}
 	switch {
-	case j.JobStatus == job.AwaitingInput && len(req.UploadFiles) > 0:
-		for _, f := range req.UploadFiles {
-			p, err := s.presignUpload(ctx, j, j.InputKey+f)
-			if err != nil {
-				return nil, err
-			}
-			res.Uploads = append(res.Uploads, Upload{File: f, Presigned: p})
-		}
-	case j.JobStatus == job.AwaitingInput:
-		p, err := s.presignUpload(ctx, j, j.InputKey)
-		if err != nil {
-			return nil, err
-		}
-		res.Upload = &Upload{Presigned: p}
 	case created && j.JobStatus == job.Submitted:
 		if err := s.start(ctx, j); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+// signUploads adds the presigned upload URLs of a job still waiting for its input.
+func (s *Service) signUploads(ctx context.Context, res *CreateJobResult, files []string) error {
+	j := res.Job
+	if j.JobStatus != job.AwaitingInput {
+		return nil
+	}
+	if len(files) == 0 {
+		p, err := s.presignUpload(ctx, j, j.InputKey)
+		if err != nil {
+			return err
+		}
+		res.Upload = &Upload{Presigned: p}
+		return nil
+	}
+	for _, f := range files {
+		p, err := s.presignUpload(ctx, j, j.InputKey+f)
+		if err != nil {
+			return err
+		}
+		res.Uploads = append(res.Uploads, Upload{File: f, Presigned: p})
+	}
+	return nil
 }
 
 // presignUpload signs a PUT for key that expires at the job's upload deadline.

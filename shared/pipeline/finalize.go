@@ -108,6 +108,10 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	if err := s.putStream(ctx, archiveKey, func(w io.Writer) error {
 		return output.WriteArchive(ctx, w, open, parts, renumber, extra...)
 	}); err != nil {
+		if errors.Is(err, job.ErrInvalid) {
+			// The store refuses the output's key: retrying cannot help.
+			return s.fail(ctx, j, "the output cannot be written: "+err.Error())
+		}
 		return fmt.Errorf("write archive: %w", err)
 	}
 

@@ -87,6 +87,10 @@ func (s *Service) start(ctx context.Context, j *job.Job) error {
 	if msg, ok := isUserError(err); ok {
 		return s.fail(ctx, j, msg)
 	}
+	if errors.Is(err, job.ErrInvalid) {
+		// The store refuses the input's key: retrying cannot help.
+		return s.fail(ctx, j, "the input cannot be read: "+err.Error())
+	}
 	if err != nil {
 		return err
 	}

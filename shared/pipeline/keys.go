@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/job"
 )
@@ -55,6 +56,13 @@ func OutputPrefix(tenant, jobID string) string {
 	return OutputsPrefix + tenant + "/" + jobID + "/"
 }
 
+// UploadJob names the job whose upload key is key (inputs/<tenant>/<job>/…); ok is false for
+// other keys.
+func UploadJob(key string) (tenant, jobID string, ok bool) {
+	tenant, jobID, _, ok = parseUploadKey(key)
+	return tenant, jobID, ok
+}
+
 // parseUploadKey splits inputs/<tenant>/<job>/… into its tenant and job id; ok is false for keys
 // that are not a job's upload.
 func parseUploadKey(key string) (tenant, jobID, rest string, ok bool) {
@@ -84,4 +92,41 @@ func (l Locations) Key(uri string) (string, error) {
 		return "", fmt.Errorf("%w: location %q is not in this deployment's store (expected %s…)", job.ErrInvalid, uri, l.Base)
 	}
 	return strings.TrimPrefix(uri, l.Base), nil
+}
+
+// Limits on object keys that every store accepts (S3 allows more; a file system does not).
+const (
+	maxKeyBytes     = 1024
+	maxSegmentBytes = 255
+)
+
+// checkKey refuses keys no store can hold as asked: empty or "."/".." segments (which a file
+// system would resolve and S3 would not), control characters, backslashes, over-long keys or
+// segments. It is applied to every key a request names before anything is stored.
+func checkKey(what, key string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("%w: %s %q %s", job.ErrInvalid, what, key, why)
+	}
+	if len(key) > maxKeyBytes {
+		return bad(fmt.Sprintf("is longer than %d bytes", maxKeyBytes))
+	}
+	if !utf8.ValidString(key) {
+		return bad("is not valid UTF-8")
+	}
+	for _, r := range key {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return bad("contains a control character or a backslash")
+		}
+	}
+	for _, seg := range strings.Split(strings.TrimSuffix(key, "/"), "/") {
+		switch {
+		case seg == "" || seg == "." || seg == "..":
+			return bad("has an empty, \".\" or \"..\" path segment")
+		case len(seg) > maxSegmentBytes:
+			return bad(fmt.Sprintf("has a path segment longer than %d bytes", maxSegmentBytes))
+		case strings.HasPrefix(seg, ".ream-"):
+			return bad("has a path segment starting with \".ream-\" (reserved)")
+		}
+	}
+	return nil
 }

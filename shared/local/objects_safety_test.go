@@ -1,0 +1,109 @@
+package local_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestObjectsDoNotFollowSymlinks: a symbolic link dropped into the store (a folder of tenant a
+// pointing at tenant b's) is neither read, listed, nor written through.
+func TestObjectsDoNotFollowSymlinks(t *testing.T) {
+	root := t.TempDir()
+	objs, err := local.NewObjects(root, "http://127.0.0.1:1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := objs.Put(ctx, "inputs/b/secret/doc.txt", strings.NewReader("tenant b's secret")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "objects", "inputs", "a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../b", filepath.Join(root, "objects", "inputs", "a", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := objs.Head(ctx, "inputs/a/link/secret/doc.txt"); !errors.Is(err, job.ErrNotFound) {
+		t.Errorf("Head through a symlink: %v, want ErrNotFound", err)
+	}
+	if _, err := objs.Open(ctx, "inputs/a/link/secret/doc.txt", 0); !errors.Is(err, job.ErrNotFound) {
+		t.Errorf("Open through a symlink: %v, want ErrNotFound", err)
+	}
+	var listed []string
+	for _, prefix := range []string{"inputs/a/", "inputs/a/link/", "inputs/a/link/secret/"} {
+		_ = objs.List(ctx, prefix, func(o pipeline.ObjectInfo) error { listed = append(listed, o.Key); return nil })
+	}
+	if len(listed) != 0 {
+		t.Errorf("listing followed the link: %v", listed)
+	}
+	if err := objs.Put(ctx, "inputs/a/link/secret/doc.txt", strings.NewReader("overwritten")); err == nil {
+		t.Error("Put through a symlink succeeded")
+	}
+	b, _ := os.ReadFile(filepath.Join(root, "objects", "inputs", "b", "secret", "doc.txt"))
+	if string(b) != "tenant b's secret" {
+		t.Errorf("tenant b's object changed: %q", b)
+	}
+}
+
+// TestObjectsRemoveStaleTempFiles: the temporary file of an upload a crash interrupted is
+// removed when the store opens again.
+func TestObjectsRemoveStaleTempFiles(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "objects", "inputs", "t", "job")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, ".ream-tmp-123456")
+	if err := os.WriteFile(stale, []byte("half an upload"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := local.NewObjects(root, "http://127.0.0.1:1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("stale temporary file still there: %v", err)
+	}
+}
+
+// TestObjectsPutGuard: the guard refuses a correctly signed upload with 409 and its reason, and
+// the object is not written.
+func TestObjectsPutGuard(t *testing.T) {
+	root := t.TempDir()
+	guard := func(_ context.Context, key string) error {
+		if strings.HasSuffix(key, "/closed") {
+			return errors.New("the job's input already arrived")
+		}
+		return nil
+	}
+	objs := objectsServer(t, root, nil, local.WithPutGuard(guard))
+	ctx := context.Background()
+	for _, tt := range []struct {
+		key  string
+		want int
+	}{{"inputs/t/closed", http.StatusConflict}, {"inputs/t/open", http.StatusOK}} {
+		p, err := objs.PresignPut(ctx, tt.key, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, body := send(t, http.MethodPut, p.URL, "data")
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: %d %s, want %d", tt.key, resp.StatusCode, body, tt.want)
+		}
+		if tt.want == http.StatusConflict && !strings.Contains(body, "already arrived") {
+			t.Errorf("%s: the refusal does not say why: %s", tt.key, body)
+		}
+	}
+	if _, err := objs.Head(ctx, "inputs/t/closed"); !errors.Is(err, job.ErrNotFound) {
+		t.Errorf("a refused upload was stored: %v", err)
+	}
+}
