@@ -190,8 +190,9 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, j 
 		}
 	}
 	// Without a job-wide LanguageCode the language-dependent analysers get each document's
-	// detected language, so a French review is not scored by an English model: LANGUAGE runs
-	// first (its result is only written out when the job asked for it).
+	// language as analysis.DocumentLanguage decides it from LANGUAGE's candidates, so a French
+	// review is not scored by an English model while short English text is not refused: LANGUAGE
+	// runs first (its result is only written out when the job asked for it).
 	ranLanguage := false
 	if lang, ok := s.analyzers[job.Language]; ok && opts.LanguageCode == "" && needsLanguage(analyzers) {
 		ranLanguage = true
@@ -204,8 +205,8 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, j 
 		if j.Has(job.Language) {
 			setErr(code, msg)
 		}
-		if len(into.Languages) > 0 {
-			opts.LanguageCode = into.Languages[0].LanguageCode
+		if code == "" || code == job.CodeUnsupportedLanguage {
+			opts.LanguageCode = analysis.DocumentLanguage(d.Text, into.Languages)
 		}
 	}
 	for _, a := range analyzers {

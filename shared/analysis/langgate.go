@@ -1,0 +1,74 @@
+package analysis
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Undetermined is the language code handed to the language-dependent analysers for a document
+// whose language could not be identified and that shows no sign of English: they refuse it with
+// UNSUPPORTED_LANGUAGE instead of scoring it with an English model.
+const Undetermined = "und"
+
+// distinctlyEnglish are frequent English words that are not also frequent words of the other
+// supported Latin-script languages (so "in", "was", "is", "of", "on", "to", "an", "so", "also",
+// "die" are left out).
+var distinctlyEnglish = toSet(`the and this that with are were have has been would could should which
+there their they them what when where because about very just from your you our not but will
+its it's isn't don't doesn't didn't can't won't i'm it than then these those into some only after
+before how why who whom such being while other any each every both more much many never always
+really great good love like ever here she his him`)
+
+// DocumentLanguage decides which language the language-dependent analysers (SENTIMENT, ENTITIES,
+// KEY_PHRASES, PII) should assume for a document when the job did not name one, from the
+// LANGUAGE analyser's candidates. Identifying the language of a few words is unreliable ("Great
+// phone." can score as Swedish), and an English document wrongly refused loses its results, so
+// English is assumed whenever it is plausible:
+//
+//   - the best candidate is English, or English is among the candidates with a score ≥ 0.05;
+//   - the text is too short to identify (fewer than 25 letters) and written in Latin letters;
+//   - at least two distinct, distinctly English words occur (one in a text of under 60 letters).
+//
+// Otherwise the best candidate wins (a French review is refused by the English models), or, with
+// no candidate at all (digits, emoji, a script no configured language uses), Undetermined.
+func DocumentLanguage(text string, candidates []DominantLanguage) string {
+	for i, c := range candidates {
+		if c.LanguageCode == "en" && (i == 0 || c.Score >= 0.05) {
+			return "en"
+		}
+	}
+	letters, latin := 0, 0
+	for _, r := range text {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.Is(unicode.Latin, r) {
+				latin++
+			}
+		}
+	}
+	if letters > 0 && latin*10 >= letters*9 {
+		if n := englishWords(text); letters < 25 || n >= 2 || (n == 1 && letters < 60) {
+			return "en"
+		}
+	}
+	if len(candidates) > 0 {
+		return candidates[0].LanguageCode
+	}
+	return Undetermined
+}
+
+// englishWords counts the distinct distinctly-English words of text (up to 3 are enough).
+func englishWords(text string) int {
+	seen := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && r != '\''
+	}) {
+		if distinctlyEnglish[w] && !seen[w] {
+			seen[w] = true
+			if len(seen) >= 3 {
+				break
+			}
+		}
+	}
+	return len(seen)
+}
