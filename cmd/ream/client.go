@@ -133,7 +133,12 @@ func submit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "job %s created (%s)\n", res.JobId, res.JobStatus)
+	if res.JobStatus != job.AwaitingInput && req.InputDataConfig.S3Uri == "" {
+		// The token named a job that already has its input: nothing to upload.
+		fmt.Fprintf(os.Stderr, "job %s already exists for ClientRequestToken %q (%s); %s was not uploaded\n", res.JobId, req.ClientRequestToken, res.JobStatus, path)
+	} else {
+		fmt.Fprintf(os.Stderr, "job %s created (%s)\n", res.JobId, res.JobStatus)
+	}
 	switch {
 	case res.Upload != nil:
 		if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
@@ -296,6 +301,9 @@ func list(ctx context.Context, args []string) error {
 	after := fset.String("after", "", "submitted after this RFC 3339 time")
 	if _, err := parse(fset, args); err != nil {
 		return err
+	}
+	if *maxN < 0 {
+		return fmt.Errorf("--max must be a positive number of jobs")
 	}
 	f := pipeline.ListFilter{JobName: *name, Status: job.Status(strings.ToUpper(*status))}
 	for _, t := range []struct {

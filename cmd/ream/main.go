@@ -19,7 +19,7 @@ Usage:
   ream list     [--status S] [--name N] [--max N] [--before T] [--after T]
   ream stop     JOB
   ream wait     JOB
-  ream results  JOB --out DIR
+  ream results  JOB [--out DIR]
 
 Client commands talk to $REAM_ENDPOINT (default http://127.0.0.1:8080) with the API key in
 $REAM_API_KEY (default local-dev-key, the local stack's default key).

@@ -40,7 +40,8 @@ type Config struct {
 	// BatchSize is how many shard messages one worker invocation receives (default 1, so that
 	// the workers share a small job's shards; at most 10, SQS's maximum).
 	BatchSize int `json:"batchSize"`
-	// VisibilityTimeout hides a received shard message (default 5 min).
+	// VisibilityTimeout hides a received shard message (default 1 min): after a crash, the
+	// shards that were running come back after it. A clean stop hands them back at once.
 	VisibilityTimeout Duration `json:"visibilityTimeout"`
 	// MaxReceiveCount dead-letters a shard message after this many receives (default 3).
 	MaxReceiveCount int `json:"maxReceiveCount"`
@@ -120,7 +121,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.BatchSize = min(c.BatchSize, 10)
 	if c.VisibilityTimeout <= 0 {
-		c.VisibilityTimeout = Duration(5 * time.Minute)
+		c.VisibilityTimeout = Duration(time.Minute)
 	}
 	if c.MaxReceiveCount <= 0 {
 		c.MaxReceiveCount = 3

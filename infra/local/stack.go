@@ -278,7 +278,10 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, batch int
 				resp, err := handle(ctx, ev)
 				if err != nil {
 					s.log.Error("handler failed; batch will be retried", "handler", name, "err", err)
-					continue
+					resp.BatchItemFailures = nil
+					for _, m := range msgs {
+						resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.ID})
+					}
 				}
 				failed := make(map[string]bool, len(resp.BatchItemFailures))
 				for _, f := range resp.BatchItemFailures {
@@ -286,6 +289,11 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, batch int
 				}
 				for _, m := range msgs {
 					if failed[m.ID] {
+						if ctx.Err() != nil {
+							// Stopping: hand the interrupted message back at once, so the next
+							// start does not wait out its visibility timeout.
+							_ = q.ChangeVisibility(context.WithoutCancel(ctx), m.Receipt, 0)
+						}
 						continue
 					}
 					if err := q.Delete(context.WithoutCancel(ctx), m.Receipt); err != nil {

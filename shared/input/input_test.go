@@ -179,7 +179,7 @@ func TestReadLinesJSONL(t *testing.T) {
 		{"missing text", `{"recordId": "r9"}`, 0, []tdoc{withID(bad(inval, 18, `string "text"`), "r9")}},
 		{"null text", `{"recordId": "r9", "text": null}`, 0, []tdoc{withID(bad(inval, 32, `string "text"`), "r9")}},
 		{"numeric text, recordId echoed", `{"text": 5, "recordId": "r8"}`, 0,
-			[]tdoc{withID(bad(inval, 29, "cannot unmarshal number"), "r8")}},
+			[]tdoc{withID(bad(inval, 29, "is a JSON number"), "r8")}},
 		{"bad recordId type", `{"recordId": true, "text": "a"}`, 0, []tdoc{bad(inval, 31, "recordId must be a string or a number")}},
 		{"empty text", `{"recordId": "e", "text": ""}`, 0, []tdoc{withID(bad(empty, 0, "empty"), "e")}},
 		{"whitespace text", `{"recordId": "e", "text": " \n\t "}`, 0, []tdoc{withID(bad(empty, 4, "whitespace"), "e")}},

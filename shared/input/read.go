@@ -227,15 +227,12 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64) {
 	case err != nil && !errors.As(err, &typeErr):
 		setError(d, job.CodeInvalidRecord, "line is not valid JSON: %v", err)
 	case bytes.TrimSpace(line)[0] != '{':
-		msg := "line is not a JSON object"
-		if err != nil {
-			msg += ": " + err.Error()
-		}
-		setError(d, job.CodeInvalidRecord, "%s", msg)
+		setError(d, job.CodeInvalidRecord, "line is not a JSON object")
 	case idErr != nil:
 		setError(d, job.CodeInvalidRecord, "%v", idErr)
 	case err != nil:
-		setError(d, job.CodeInvalidRecord, "record does not have a string \"text\": %v", err)
+		// typeErr says which field has which JSON type, without Go's type names.
+		setError(d, job.CodeInvalidRecord, "record field %q is a JSON %s; \"text\" must be a string", typeErr.Field, typeErr.Value)
 	case rec.Text == nil:
 		setError(d, job.CodeInvalidRecord, "record does not have a string \"text\"")
 	default:

@@ -95,7 +95,9 @@ func (s *Service) Results(ctx context.Context, tenant, id string) (*ResultLinks,
 	archive := s.outputKey(j, ArchiveName)
 	if _, err := s.objects.Head(ctx, archive); err != nil {
 		if errors.Is(err, job.ErrNotFound) {
-			return nil, fmt.Errorf("%w: job %s has no output (%s)", job.ErrNotFound, id, j.Message)
+			// The job exists but never produced output (stopped before its input arrived,
+			// or failed before any shard ran): a conflict with its state, not a missing job.
+			return nil, fmt.Errorf("%w: job %s is %s without output: %s", job.ErrConflict, id, j.JobStatus, j.Message)
 		}
 		return nil, err
 	}
