@@ -143,7 +143,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	mux.Handle("/objects/", objects.Handler(s.objectCreated))
 	mux.HandleFunc("GET /v1/jobs/{id}/events", s.events)
 	mux.Handle("/", s.api)
-	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// No ReadTimeout: a presigned upload may stream gigabytes. Idle keep-alive connections are
+	// closed after two minutes.
+	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
