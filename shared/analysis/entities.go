@@ -215,7 +215,7 @@ func loadEntLexicon(knownOrgs bool) (*entLexicon, error) {
 
 var (
 	entHonorifics = toSet(`mr. mrs. ms. dr. sir dame lord lady mr mrs ms dr prof. professor`)
-	entConnectors = toSet(`of de da do dos das du del della di la le van von der den bin ibn al el y and & for on`)
+	entConnectors = toSet(`of de da do dos das du del della di la le van von der den bin ibn al el y and & for on in or`)
 	entMonths     = map[string]bool{"january": true, "february": true, "march": true, "april": true, "may": true, "june": true,
 		"july": true, "august": true, "september": true, "october": true, "november": true, "december": true,
 		"jan.": true, "feb.": true, "mar.": true, "apr.": true, "jun.": true, "jul.": true, "aug.": true,
@@ -237,6 +237,21 @@ var (
 	entPlaceCtx  = toSet(`in near from across outside into throughout toward towards around`)
 	entPersonCtx = toSet(`spokeswoman spokesman spokesperson analyst member leader former deposed director chief head professor resident author economist lawyer president minister executive founder coach manager captain journalist reporter researcher scientist official officer senator governor mayor chairman chairwoman`)
 	entSayVerbs  = toSet(`said says told wrote added asked argued warned announced noted explained insisted admitted`)
+	// entPrizeWords make a name an award (EVENT): Nobel Prize, Turing Award, Fields Medal.
+	entPrizeWords = toSet(`prize prizes award awards medal trophy`)
+	// entSubjects are fields of study: "Nobel Prize in Chemistry", never places or people alone.
+	entSubjects = toSet(`chemistry physics medicine physiology economics literature mathematics biology peace science sciences engineering history philosophy`)
+	// entOrdinals alone are not names: "Third, ...", "the Second ...".
+	entOrdinals = toSet(`first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth last final`)
+	// entImperatives are verbs that start instructions before a name: "Contact John Smith".
+	entImperatives = toSet(`contact call ask meet thank reach visit email e-mail phone text message tell welcome congratulate follow watch invite join see write contacting calling meeting thanking visiting`)
+	// entNonName are capitalised words that start no name: foreign function words and common
+	// acronyms of things (a span starting with one is dropped: "Mein Telefon", "IBAN DE89").
+	entNonName = toSet(`mein meine meinen meiner dein deine sein seine ihr ihre unser unsere euer ich du er sie wir es das die ist und nicht mon ma mes ton ta tes notre votre leur je tu il elle nous vous ils elles est mijn jij wij het een je ne iban bic swift vat gdp pdf url api usb gps faq bom sku pin otp sms mms cv rsvp ps asap fyi eta diy tv dna rna mrna ai id ok`)
+	// entProductNouns after a name make it a product: "the Vision Pro headset".
+	entProductNouns = toSet(`phone phones smartphone smartphones headset headsets laptop laptops console consoles tablet tablets truck trucks pickup car cars suv sedan app apps chip chips processor processors device devices software model models game games camera cameras drone drones watch smartwatch speaker speakers earbuds browser jet jets`)
+	// entProductCtx before "the X" makes a lone name a product: "deliveries of the Cybertruck".
+	entProductCtx = toSet(`deliveries sales price prices launch version versions release recall buyers owners users`)
 )
 
 // span is an entity under construction, in token indices [s,e).
@@ -343,6 +358,12 @@ func sortSpans(s []entSpan) {
 func connectorOK(lx *entLexicon, toks []token, s, e int, w string, lw func(int) string) bool {
 	prev := lw(e - 1)
 	switch w {
+	case "in":
+		// Nobel Prize in Chemistry
+		return entPrizeWords[prev] && e+1 < len(toks) && entSubjects[lw(e+1)]
+	case "or":
+		// Nobel Prize in Physiology or Medicine
+		return entSubjects[prev] && e+1 < len(toks) && entSubjects[lw(e+1)]
 	case "of":
 		return lx.orgHead[prev] || entGeoOfHead[prev] || lx.title[prev] || lx.orgSuffix[prev]
 	case "and", "&", "for", "on":
@@ -388,8 +409,12 @@ func classifyName(lx *entLexicon, toks []token, sp entSpan, lw func(int) string)
 		}
 		s++
 	}
-	if s >= e {
+	if s >= e || entNonName[lw(s)] {
 		return nil
+	}
+	// a sentence-initial instruction verb before a name: "Contact John Smith", "Visit Stockholm"
+	if toks[s].SentStart && e-s > 1 && entImperatives[lw(s)] {
+		s++
 	}
 	// trailing connectors cannot happen (a connector is only taken before a capital word)
 	var out []entSpan
@@ -422,6 +447,9 @@ func classifyName(lx *entLexicon, toks []token, sp entSpan, lw func(int) string)
 	k := key(s, e)
 	single := e-s == 1
 	t0 := &toks[s]
+	if single && (entOrdinals[k] || entSubjects[k]) {
+		return out
+	}
 	// a lone sentence-initial capitalised word known to no gazetteer is an ordinary word
 	if single && t0.SentStart && !t0.AllCap && !t0.HasInnerUpper && !t0.HasDigit &&
 		!lx.loc[k] && !lx.org[k] && !lx.demonym[k] && !lx.first[k] {
@@ -445,8 +473,10 @@ func classifyName(lx *entLexicon, toks []token, sp entSpan, lw func(int) string)
 		typ, score = EntityOrganization, 0.9
 	case !single && hasOrgHeadOf(lx, toks, s, e, lw):
 		typ, score = EntityOrganization, 0.9
-	case !single && entEventLast[last]:
+	case !single && (entEventLast[last] || hasPrizeWord(s, e, lw)):
 		typ, score = EntityEvent, 0.8
+	case isProductCtx(toks, s, e, lw):
+		typ, score = EntityCommercialItem, 0.6
 	case !single && (entGeoLast[last] || entGeoOfHead[lw(s)] && hasOf(s, e, lw)):
 		typ, score = EntityLocation, 0.85
 	case single && lx.demonym[k]:
@@ -474,6 +504,27 @@ func classifyName(lx *entLexicon, toks []token, sp entSpan, lw func(int) string)
 		}
 	}
 	return append(out, entSpan{s, e, typ, score})
+}
+
+func hasPrizeWord(s, e int, lw func(int) string) bool {
+	for k := s + 1; k < e; k++ {
+		if entPrizeWords[lw(k)] {
+			return true
+		}
+	}
+	return false
+}
+
+// isProductCtx: a name followed by a product noun ("the Vision Pro headset") or a lone name
+// after "deliveries/sales/price of the" or "its/their".
+func isProductCtx(toks []token, s, e int, lw func(int) string) bool {
+	if e < len(toks) && toks[e].Kind == tkWord && !toks[e].Cap && entProductNouns[lw(e)] {
+		return true
+	}
+	if e-s == 1 && s >= 3 && lw(s-1) == "the" && lw(s-2) == "of" && entProductCtx[lw(s-3)] {
+		return true
+	}
+	return false
 }
 
 func hasOf(s, e int, lw func(int) string) bool {

@@ -39,7 +39,13 @@ type entKey struct {
 
 func readEntGold(t testing.TB) []entGold {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "entities", "news.jsonl"))
+	return readEntGoldFile(t, "news.jsonl")
+}
+
+// readEntGoldFile reads one JSONL file of testdata/entities.
+func readEntGoldFile(t testing.TB, name string) []entGold {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "entities", name))
 	if err != nil {
 		t.Fatal(err)
 	}

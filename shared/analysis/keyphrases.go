@@ -135,7 +135,31 @@ became remain remains remained seem seems seemed appear appears say says tell te
 agreed hope hopes expect expects urged urge need needs must become becomes include
 includes rises keep keeps hold holds show shows shown reach reaches
 argue argues believe believes think thinks would could should might will can may shall
-does did do has have had saw see seen`)
+does did do has have had saw see seen drew beat fought took gave broke chose built caught
+felt knew meant rode shot shut sought shook stole taught threw understood withdrew
+near`)
+
+// kpAmbigVerbs are verbs that are also nouns ("a visit"): nominal only after a determiner.
+var kpAmbigVerbs = toSet(`visit visits call calls contact contacts write email phone need needs face faces plan plans
+fight fights vote votes`)
+
+// kpDet are determiners and possessives before which an ambiguous verb is a noun.
+var kpDet = toSet(`the a an his her its their our my your this that these those every each no of`)
+
+// kpAdjectives are common adjectives that are not key phrases alone.
+var kpAdjectives = toSet(`good bad great excellent positive negative happy sad high low strong weak long short large
+small big important possible impossible available likely unlikely clear difficult easy hard
+early late full free open ready safe sure true false wrong right able poor rich old young
+fine nice better best worse worst major minor key main certain recent current final`)
+
+// kpAdjSuffixes mark a lower-case word after a copula as a predicate adjective.
+var kpAdjSuffixes = []string{"ive", "ent", "ant", "ous", "ful", "able", "ible", "al", "ic", "less"}
+
+// kpCopulas are words after which a lone word is a predicate adjective ("was positive").
+var kpCopulas = toSet(`is are was were be been being seems seemed remain remains remained very so too more most`)
+
+// kpNameConnectors join capitalised words into one phrase: Ministry of Commerce.
+var kpNameConnectors = toSet(`of for de`)
 
 // kpNoise are time and number words that are dates or quantities, not key phrases, alone.
 var kpNoise = toSet(`year years percent per cent week weeks month months day days time times quarter
@@ -187,6 +211,27 @@ func (a *KeyPhrasesAnalyzer) Extract(text string) []KeyPhrase {
 		}
 		nominal[i] = true
 	}
+	// e-mail addresses and URLs are never split into phrases: skip their tokens
+	if strings.ContainsAny(text, "@") || strings.Contains(text, "://") || strings.Contains(text, "www.") {
+		for i := range toks {
+			if kpInAddress(text, toks[i].Begin, toks[i].End) {
+				nominal[i] = false
+			}
+		}
+	}
+	for i := range toks {
+		w := lower[i]
+		if w == "" {
+			continue
+		}
+		// New York, New Jersey: "new" before a capitalised word is part of the name
+		if w == "new" && toks[i].Cap && i+1 < n && toks[i+1].Cap && toks[i+1].Kind == tkWord && nominal[i+1] {
+			nominal[i] = true
+		}
+		if nominal[i] && kpAmbigVerbs[w] && !toks[i].Cap && (i == 0 || !kpDet[lower[i-1]]) {
+			nominal[i] = false
+		}
+	}
 	isEd := func(i int) bool {
 		w := lower[i]
 		return len(w) > 4 && strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "eed") && !toks[i].Cap
@@ -225,14 +270,35 @@ func (a *KeyPhrasesAnalyzer) Extract(text string) []KeyPhrase {
 			continue
 		}
 		e := i + 1
-		for e < n && nominal[e] && toks[e].SpaceBefore {
-			e++
+		proper := false
+		for e < n {
+			if nominal[e] && toks[e].SpaceBefore {
+				e++
+				continue
+			}
+			// Ministry of Commerce, Bank of England: a connector between capitalised words
+			if e+1 < n && toks[e-1].Cap && kpNameConnectors[lower[e]] && nominal[e+1] && toks[e+1].Cap && !toks[e+1].SentStart {
+				proper = true
+				e += 2
+				continue
+			}
+			break
 		}
 		s := i
 		i = e
-		// an -ing word cannot end a phrase unless the phrase is that word alone
-		if e-s > 4 {
-			s = e - 4
+		maxW := 4
+		if proper {
+			maxW = 7
+		}
+		if e-s > maxW {
+			s = e - maxW
+			for s < e && kpNameConnectors[lower[s]] {
+				s++
+			}
+		}
+		// a lone adjective is not a noun phrase: "positive", "excellent"
+		if e-s == 1 && !toks[s].Cap && (kpAdjectives[lower[s]] || s > 0 && kpCopulas[lower[s-1]] && kpHasAdjSuffix(lower[s])) {
+			continue
 		}
 		kb.Reset()
 		for k := s; k < e; k++ {
@@ -253,7 +319,7 @@ func (a *KeyPhrasesAnalyzer) Extract(text string) []KeyPhrase {
 			gs = append(gs, kpGroup{key: key, first: s, stems: stems[s:e:e]})
 		}
 		gs[gi].count++
-		chunks = append(chunks, kpChunk{s, e, gi})
+		chunks = append(chunks, kpChunk{s, e, gi}) // every occurrence, as Comprehend lists them
 	}
 	out := make([]KeyPhrase, 0, len(chunks))
 	if len(chunks) == 0 {
@@ -289,6 +355,29 @@ func (a *KeyPhrasesAnalyzer) Extract(text string) []KeyPhrase {
 		out = append(out, KeyPhrase{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: math.Round(sc*1e4) / 1e4, Text: text[b.Begin:e.End]})
 	}
 	return out
+}
+
+func kpHasAdjSuffix(w string) bool {
+	for _, suf := range kpAdjSuffixes {
+		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// kpInAddress reports whether the byte range [b,e) of text lies in a whitespace-delimited
+// field that is an e-mail address or a URL.
+func kpInAddress(text string, b, e int) bool {
+	fb := strings.LastIndexAny(text[:b], " \t\n\r") + 1
+	fe := strings.IndexAny(text[e:], " \t\n\r")
+	if fe < 0 {
+		fe = len(text)
+	} else {
+		fe += e
+	}
+	f := text[fb:fe]
+	return strings.Contains(f, "@") || strings.Contains(f, "://") || strings.HasPrefix(f, "www.")
 }
 
 // TopKeyPhrases returns the distinct phrases of kps (by stemmed, lower-cased words), best

@@ -33,7 +33,13 @@ type kpGold struct {
 
 func readKPGold(t testing.TB) []kpGold {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "keyphrases", "articles.jsonl"))
+	return readKPGoldFile(t, "articles.jsonl")
+}
+
+// readKPGoldFile reads one JSONL file of testdata/keyphrases.
+func readKPGoldFile(t testing.TB, name string) []kpGold {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "keyphrases", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@
 import json, re, sys
 
 MARK = re.compile(r"\{([^{}|]+)\|([A-Z_]+)\}")
-for line in open("news.marked.txt", encoding="utf-8"):
+for line in open(sys.argv[1] if len(sys.argv) > 1 else "news.marked.txt", encoding="utf-8"):
     line = line.rstrip("\n")
     if not line.strip():
         continue

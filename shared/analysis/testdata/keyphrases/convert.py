@@ -4,7 +4,7 @@ articles.jsonl: {"id", "text", "keyphrases": [...]}. Run: python3 convert.py > a
 import json, sys
 
 cur = None
-for line in open("articles.txt", encoding="utf-8"):
+for line in open(sys.argv[1] if len(sys.argv) > 1 else "articles.txt", encoding="utf-8"):
     line = line.strip()
     if not line:
         continue

@@ -1,0 +1,90 @@
+package analysis
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// evalKP returns the mean F1@10 over articles and logs each article's top 10 when show.
+func evalKP(t *testing.T, a *KeyPhrasesAnalyzer, gold []kpGold, show bool) float64 {
+	var sumF float64
+	for _, g := range gold {
+		want := map[string]bool{}
+		for _, p := range g.KeyPhrases {
+			want[kpKey(p)] = true
+		}
+		top := TopKeyPhrases(a.Extract(g.Text), 10)
+		hit := 0
+		var shown []string
+		for _, p := range top {
+			m := want[kpKey(p.Text)]
+			if m {
+				hit++
+			}
+			shown = append(shown, fmt.Sprintf("%s%s", map[bool]string{true: "+", false: ""}[m], p.Text))
+		}
+		pr, rc := ratio(hit, len(top)), ratio(hit, len(want))
+		f := 0.0
+		if pr+rc > 0 {
+			f = 2 * pr * rc / (pr + rc)
+		}
+		sumF += f
+		if show {
+			t.Logf("%-18s F1 %.2f  %s", g.ID, f, strings.Join(shown, "; "))
+		}
+	}
+	return sumF / float64(len(gold))
+}
+
+// TestKeyPhrasesUnseen measures F1@10 on testdata/keyphrases/unseen.jsonl (8 articles written
+// after the extractor). REAM_KP_SHOW=1 prints each article's top 10.
+func TestKeyPhrasesUnseen(t *testing.T) {
+	gold := readKPGoldFile(t, "unseen.jsonl")
+	if len(gold) < 8 {
+		t.Fatalf("only %d articles", len(gold))
+	}
+	f := evalKP(t, newKeyPhrases(t), gold, os.Getenv("REAM_KP_SHOW") != "")
+	t.Logf("KEY_PHRASES on %d unseen articles: F1@10 %.3f", len(gold), f)
+	if f < 0.30 {
+		t.Errorf("unseen F1@10 %.3f < 0.30", f)
+	}
+}
+
+// TestKeyPhrasesQARegressions covers the QA findings: phrases are noun phrases, "New York"
+// stays whole, "Ministry of Commerce" is one phrase, no duplicates, no bare adjectives, and
+// e-mail addresses are not split.
+func TestKeyPhrasesQARegressions(t *testing.T) {
+	a := newKeyPhrases(t)
+	text := "Tourists visit Berlin every summer. Qatar drew with Lebanon. Crews fought a fire near Zaporizhzhia. " +
+		"Flights to New York were cancelled. The Ministry of Commerce issued rules. The line was long and the line moved slowly. " +
+		"The results were positive and the service was excellent. Write to the email josé@example.com for help."
+	kps := a.Extract(text)
+	got := map[string]int{}
+	for _, p := range kps {
+		got[strings.ToLower(p.Text)]++
+	}
+	for _, bad := range []string{"visit berlin", "qatar drew", "fire near zaporizhzhia", "york", "ministry", "commerce",
+		"positive", "excellent", "email josé", "example", "com"} {
+		if got[bad] > 0 {
+			t.Errorf("unwanted phrase %q in %v", bad, got)
+		}
+	}
+	for _, want := range []string{"new york", "ministry of commerce"} {
+		if got[want] == 0 {
+			t.Errorf("missing phrase %q in %v", want, got)
+		}
+	}
+	// Every occurrence is listed, as Comprehend does: "the line" twice, at two offsets.
+	if got["line"] != 2 {
+		t.Errorf("phrase \"line\" listed %d times, want each of its 2 occurrences", got["line"])
+	}
+	seen := map[int]bool{}
+	for _, p := range kps {
+		if seen[p.BeginOffset] {
+			t.Errorf("two phrases start at offset %d", p.BeginOffset)
+		}
+		seen[p.BeginOffset] = true
+	}
+}
