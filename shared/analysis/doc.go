@@ -73,7 +73,7 @@
 // English sentiment in Comprehend's four classes: "Sentiment" is POSITIVE, NEGATIVE, NEUTRAL
 // or MIXED and "SentimentScore" holds the four class scores, each in (0,1), summing to 1, the
 // label always being the highest. ModelVersion is
-// "ream-hashlr-2^18-imdb-1+govader-<module version>-lexicon".
+// "ream-hashlr-2^18-imdb-1+govader-<module version>-lexicon+review-phrases-1" (the review phrase list in lexicon/sentiment_phrases.txt).
 //
 //   - Polarity: a hashed logistic-regression model (sentimodel.go) over unigrams and bigrams
 //     with negation marking (tokens after "not", "no", "never", "...n't", ... up to the next

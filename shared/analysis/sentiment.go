@@ -1,8 +1,11 @@
 package analysis
 
 import (
+	_ "embed"
 	"fmt"
 	"math"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jonreiter/govader"
@@ -53,17 +56,46 @@ type SentimentConfig struct {
 // SentimentAnalyzer classifies a document as POSITIVE, NEGATIVE, NEUTRAL or MIXED. Polarity
 // comes from a hashed logistic-regression model trained on IMDB reviews (sentimodel.go),
 // combined with VADER's valence lexicon (github.com/jonreiter/govader, from Hutto and
-// Gilbert, 2014), which decides how opinionated the text is (NEUTRAL) and whether it holds
+// Gilbert, 2014) and a curated list of review words and idioms ("waste of money", "five
+// stars", "not as described", "would not recommend", ...: lexicon/sentiment_phrases.txt),
+// which decide how opinionated the text is (NEUTRAL) and whether it holds
 // clearly positive and clearly negative clauses (MIXED). It is safe for concurrent use:
 // everything is read-only after NewSentiment.
 type SentimentAnalyzer struct {
 	model    *sentModel
-	lexicon  map[uint64]float32 // token hash → VADER valence
-	boosters map[uint64]float32 // token hash → VADER booster increment
-	contrast map[uint64]bool    // "but", "although", ...: start a new clause
+	words    map[uint64]sentWordInfo // token hash → what the lexicons know about it
+	phrases  []sentPhrase            // review idioms (lexicon/sentiment_phrases.txt)
 	maxBytes int
 	lang     string
 }
+
+// sentWordInfo is what the lexicons know about one token.
+type sentWordInfo struct {
+	val      float32 // lexicon valence (VADER's, or a single-word review phrase)
+	boost    float32 // VADER booster increment
+	hasVal   bool
+	contrast bool     // "but", "although", ...: start a new clause
+	neither  bool     // "neither": balanced "neither A nor B" cancels out
+	ends     []uint16 // indices of the phrases ending with this token, longest first
+}
+
+// sentPhrase is a multi-word review idiom: its token hashes (0 = any negator) and valence.
+type sentPhrase struct {
+	toks   []uint64
+	val    float64
+	hasNeg bool // holds a negator: it consumes the negation instead of being negated
+}
+
+// sentimentPhrasesFile holds the review words and idioms (format in the file).
+//
+//go:embed lexicon/sentiment_phrases.txt
+var sentimentPhrasesFile string
+
+// hashOnly is the hash of "only", which right after a negator closes its scope.
+var hashOnly = hashToken("only")
+
+// phraseRing is how many recent words of the current span phrase matching can look back on.
+const phraseRing = 8
 
 var _ Analyzer = (*SentimentAnalyzer)(nil)
 
@@ -83,20 +115,34 @@ func NewSentiment(cfg SentimentConfig) (*SentimentAnalyzer, error) {
 	v := govader.NewSentimentIntensityAnalyzer()
 	a := &SentimentAnalyzer{
 		model:    m,
-		lexicon:  make(map[uint64]float32, len(v.Lexicon)),
-		boosters: make(map[uint64]float32, len(v.Constants.BoosterDict)),
-		contrast: make(map[uint64]bool, len(contrastiveWords)),
+		words:    make(map[uint64]sentWordInfo, len(v.Lexicon)+len(v.Constants.BoosterDict)+400),
 		maxBytes: cfg.MaxBytes,
 		lang:     cfg.LanguageCode,
 	}
 	for w, x := range v.Lexicon {
-		a.lexicon[hashToken(strings.ToLower(w))] = float32(x)
+		h := hashToken(strings.ToLower(w))
+		wi := a.words[h]
+		wi.val, wi.hasVal = float32(x), true
+		a.words[h] = wi
 	}
 	for w, x := range v.Constants.BoosterDict {
-		a.boosters[hashToken(w)] = float32(x)
+		h := hashToken(w)
+		wi := a.words[h]
+		wi.boost = float32(x)
+		a.words[h] = wi
 	}
 	for _, w := range contrastiveWords {
-		a.contrast[hashToken(w)] = true
+		h := hashToken(w)
+		wi := a.words[h]
+		wi.contrast = true
+		a.words[h] = wi
+	}
+	hn := hashToken("neither")
+	wi := a.words[hn]
+	wi.neither = true
+	a.words[hn] = wi
+	if err := a.loadPhrases(sentimentPhrasesFile); err != nil {
+		return nil, err
 	}
 	if a.maxBytes == 0 {
 		a.maxBytes = DefaultSentimentMaxBytes
@@ -121,7 +167,7 @@ func (a *SentimentAnalyzer) Name() job.Analysis { return job.Sentiment }
 
 // ModelVersion implements Analyzer.
 func (a *SentimentAnalyzer) ModelVersion() string {
-	return "ream-hashlr-2^18-imdb-1+govader-v0.0.0-20250429093935-f6505c8d03cc-lexicon"
+	return "ream-hashlr-2^18-imdb-1+govader-v0.0.0-20250429093935-f6505c8d03cc-lexicon+review-phrases-1"
 }
 
 // DefaultMaxBytes implements Analyzer.
@@ -153,14 +199,133 @@ type sentEvidence struct {
 	negCl  float64 // summed |valence| of clearly negative clauses
 }
 
+// loadPhrases parses the review phrase list: single words go into the lexicon, longer
+// phrases into a.phrases, indexed by their last token.
+func (a *SentimentAnalyzer) loadPhrases(file string) error {
+	for ln, line := range strings.Split(file, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		tab := strings.IndexByte(line, '\t')
+		if tab < 0 {
+			return fmt.Errorf("sentiment phrases line %d: no tab", ln+1)
+		}
+		val, err := strconv.ParseFloat(line[:tab], 64)
+		if err != nil {
+			return fmt.Errorf("sentiment phrases line %d: %v", ln+1, err)
+		}
+		var p sentPhrase
+		p.val = val
+		for _, w := range strings.Fields(line[tab+1:]) {
+			if w == "NEG" {
+				p.toks = append(p.toks, 0)
+				p.hasNeg = true
+				continue
+			}
+			n := 0
+			sentimentScan(w, func(t sentToken) {
+				n++
+				p.toks = append(p.toks, t.h)
+				p.hasNeg = p.hasNeg || t.negator
+			})
+			if n != 1 {
+				return fmt.Errorf("sentiment phrases line %d: %q is not one token", ln+1, w)
+			}
+		}
+		switch {
+		case len(p.toks) == 0 || len(p.toks) > phraseRing:
+			return fmt.Errorf("sentiment phrases line %d: %d tokens", ln+1, len(p.toks))
+		case p.toks[len(p.toks)-1] == 0:
+			return fmt.Errorf("sentiment phrases line %d: ends with NEG", ln+1)
+		case len(p.toks) == 1:
+			wi := a.words[p.toks[0]]
+			wi.val, wi.hasVal = float32(val), true
+			a.words[p.toks[0]] = wi
+			continue
+		}
+		if len(a.phrases) >= math.MaxUint16 {
+			return fmt.Errorf("sentiment phrases: too many")
+		}
+		last := p.toks[len(p.toks)-1]
+		wi := a.words[last]
+		wi.ends = append(wi.ends, uint16(len(a.phrases)))
+		a.words[last] = wi
+		a.phrases = append(a.phrases, p)
+	}
+	for h, wi := range a.words {
+		if len(wi.ends) > 1 {
+			sort.SliceStable(wi.ends, func(i, j int) bool {
+				return len(a.phrases[wi.ends[i]].toks) > len(a.phrases[wi.ends[j]].toks)
+			})
+			a.words[h] = wi
+		}
+	}
+	return nil
+}
+
+// ringWord is one recent word of the current span, for phrase matching.
+type ringWord struct {
+	h        uint64
+	contrib  float64 // valence it contributes (after negation and boost)
+	boost    float64 // booster increment in force before it
+	negator  bool
+	negated  bool // in a negation scope opened before it
+	phraseAt int  // position of the first word of the phrase it belongs to, -1 if none
+}
+
 // gather makes the single pass: model features, lexicon valence with negation and boosters,
-// and clause valences. It does not allocate.
+// review phrases, and clause valences. It does not allocate.
 func (a *SentimentAnalyzer) gather(text string) sentEvidence {
 	var ev sentEvidence
 	f := sentFeaturizer{mask: uint64(len(a.model.weights) - 1)}
 	w := a.model.weights
 	var clause, boost float64
 	negated := false
+	// The last phraseRing words of the span; pos counts the span's words.
+	var ring [phraseRing]ringWord
+	pos := 0
+	// "neither A nor B": the valence gathered since "neither" in this span.
+	inNeither := false
+	var neiPos, neiNeg float64
+	add := func(x float64) {
+		if x > 0 {
+			ev.lexPos += x
+			if inNeither {
+				neiPos += x
+			}
+		} else {
+			ev.lexNeg -= x
+			if inNeither {
+				neiNeg -= x
+			}
+		}
+		clause += x
+	}
+	sub := func(x float64) {
+		if x > 0 {
+			ev.lexPos -= x
+			if inNeither {
+				neiPos -= x
+			}
+		} else {
+			ev.lexNeg += x
+			if inNeither {
+				neiNeg += x
+			}
+		}
+		clause -= x
+	}
+	endSpan := func() {
+		if inNeither && neiPos > 1e-9 && neiNeg > 1e-9 {
+			// "neither good nor bad": balanced, no opinion either way.
+			ev.lexPos -= neiPos
+			ev.lexNeg -= neiNeg
+			clause -= neiPos - neiNeg
+		}
+		inNeither, neiPos, neiNeg = false, 0, 0
+		pos = 0
+	}
 	endClause := func() {
 		switch {
 		case clause >= polarClause:
@@ -176,6 +341,7 @@ func (a *SentimentAnalyzer) gather(text string) sentEvidence {
 			ev.nFeats++
 		})
 		if t.kind == sentPunct {
+			endSpan()
 			if t.mark != ':' {
 				endClause()
 			}
@@ -183,13 +349,21 @@ func (a *SentimentAnalyzer) gather(text string) sentEvidence {
 			return
 		}
 		ev.words++
-		if a.contrast[t.h] {
+		wi := a.words[t.h]
+		if wi.contrast {
+			endSpan()
 			endClause()
 			negated = false
 		}
-		v, ok := a.lexicon[t.h]
-		if ok && !t.negator {
-			x := float64(v)
+		if wi.neither {
+			inNeither = true
+		}
+		if t.h == hashOnly && pos > 0 && ring[(pos-1)%phraseRing].negator {
+			negated = false // "not only ... (but also)" negates nothing
+		}
+		x := 0.0
+		if wi.hasVal && !t.negator {
+			x = float64(wi.val)
 			if boost != 0 {
 				if x > 0 {
 					x += boost
@@ -200,18 +374,70 @@ func (a *SentimentAnalyzer) gather(text string) sentEvidence {
 			if negated {
 				x *= -0.74 // VADER's negation scalar
 			}
-			if x > 0 {
-				ev.lexPos += x
-			} else {
-				ev.lexNeg -= x
-			}
-			clause += x
+			add(x)
 		}
-		boost = float64(a.boosters[t.h])
+		if wi.boost != 0 && !wi.hasVal && !t.negator {
+			// A pure booster ("very", "really", ...) is skipped by phrase matching.
+			boost = float64(wi.boost)
+			return
+		}
+		r := &ring[pos%phraseRing]
+		*r = ringWord{h: t.h, contrib: x, boost: boost, negator: t.negator, negated: negated, phraseAt: -1}
+		pos++
+		boost = float64(wi.boost)
 		if t.negator {
 			negated = true
 		}
+		for _, pi := range wi.ends {
+			p := &a.phrases[pi]
+			toks := p.toks
+			if toks[0] == 0 {
+				// NEG: the rest of the phrase must be in a negation scope opened
+				// (and not consumed) earlier in the span.
+				toks = toks[1:]
+			}
+			n := len(toks)
+			if n > pos {
+				continue
+			}
+			start := pos - n
+			ok := len(toks) == len(p.toks) || ring[start%phraseRing].negated
+			for j := 0; j < n-1 && ok; j++ {
+				rw := &ring[(start+j)%phraseRing]
+				if toks[j] == 0 {
+					ok = rw.negator
+				} else {
+					ok = rw.h == toks[j]
+				}
+			}
+			// A phrase may replace an earlier one only if it covers all of it.
+			if first := &ring[start%phraseRing]; !ok || first.phraseAt >= 0 && first.phraseAt < start {
+				continue
+			}
+			v := p.val
+			first := &ring[start%phraseRing]
+			if v != 0 {
+				if first.boost != 0 {
+					v += math.Copysign(first.boost, v)
+				}
+				if first.negated && !p.hasNeg {
+					v *= -0.74
+				}
+			}
+			for j := start; j < pos; j++ {
+				rw := &ring[j%phraseRing]
+				sub(rw.contrib)
+				rw.contrib, rw.phraseAt = 0, start
+			}
+			r.contrib = v
+			add(v)
+			if p.hasNeg {
+				negated = false // the phrase consumed the negation
+			}
+			break
+		}
 	})
+	endSpan()
 	endClause()
 	return ev
 }
@@ -219,8 +445,9 @@ func (a *SentimentAnalyzer) gather(text string) sentEvidence {
 // classify maps a document to Comprehend's four classes.
 //
 // One pass over the text (gather) yields the model logit z_m (sentimodel.go), the summed
-// positive and negative lexicon valences p and n (VADER's lexicon, boosters and negation
-// scalar), and the summed valences P and N of the clearly positive and clearly negative
+// positive and negative lexicon valences p and n (VADER's lexicon plus the review phrases,
+// boosters and negation scalar; a phrase replaces its words' valences, and a balanced
+// "neither A nor B" counts as no opinion), and the summed valences P and N of the clearly positive and clearly negative
 // clauses (|valence| ≥ polarClause; clauses end at . , ; ! ? and before "but", "although",
 // ...). Then
 //
