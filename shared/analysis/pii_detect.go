@@ -54,6 +54,7 @@ func (d *piiDetector) run() {
 		d.dates()
 		if hasUpper {
 			d.addresses()
+			d.euroAddresses()
 		}
 	}
 	if hasUpper {
@@ -62,6 +63,9 @@ func (d *piiDetector) run() {
 	}
 	if hasColon || hasEq {
 		d.keyValues()
+	}
+	if hasDigit && (piiContainsFold(t, "cv") || piiContainsFold(t, "exp") || piiContainsFold(t, "valid ") || piiContainsFold(t, "security code")) {
+		d.cardKeywords()
 	}
 	d.awsSecrets()
 }
@@ -408,6 +412,13 @@ func (d *piiDetector) card(r *piiRun, gs []piiGroup, end int) bool {
 	if !PIILuhn(string(ds)) || !piiCardIIN(ds) {
 		return false
 	}
+	// Order, invoice and tracking numbers are often generated with a Luhn check digit, so
+	// the checksum does not prove a card: an order/invoice/ref/tracking/ISBN/SKU word as the
+	// nearest keyword before the number (within three words) vetoes it; a card word nearer
+	// than that ("order … paid with card 4012…") does not.
+	if d.negBefore(r.s, piiCardWords) {
+		return false
+	}
 	d.add(r.s, end, PIICreditDebitNumber, 1.0)
 	return true
 }
@@ -541,7 +552,7 @@ func PIIValidSSN(ds string) bool {
 
 // ---- phones ----
 
-var piiPhoneContext = []string{"phone", "tel", "call", "mobile", "cell", "fax", "contact", "text me", "sms", "whatsapp", "dial", "ring"}
+var piiPhoneContext = []string{"phone", "tel", "call", "mobile", "mob", "cell", "fax", "contact", "text me", "sms", "whatsapp", "dial", "ring", "reach", "switchboard", "landline", "hotline", "helpline", "toll free", "tél", "telefon", "teléfono", "telefono"}
 
 // piiCallingCodes holds the ITU country calling codes (without zones' unassigned codes).
 var piiCallingCodes = func() map[string]bool {
@@ -570,6 +581,148 @@ func piiNANP(ds []byte) bool {
 	return ok(ds[0:3]) && ok(ds[3:6])
 }
 
+// piiNSNLengths is the national significant number length range (digits after the country
+// code, without a trunk 0) for common countries; codes not listed accept 8–15 digits in all.
+var piiNSNLengths = map[string][2]int{
+	"1": {10, 10}, "7": {10, 10}, "27": {9, 9}, "31": {9, 9}, "32": {8, 9}, "33": {9, 9},
+	"34": {9, 9}, "39": {6, 11}, "41": {9, 9}, "43": {4, 13}, "44": {9, 10}, "45": {8, 8},
+	"46": {7, 9}, "47": {8, 8}, "48": {9, 9}, "49": {6, 13}, "52": {10, 10}, "55": {10, 11},
+	"61": {9, 9}, "64": {8, 10}, "81": {9, 10}, "86": {10, 11}, "91": {10, 10}, "351": {9, 9},
+	"353": {7, 9}, "358": {6, 12},
+}
+
+// piiNegWords, piiPhoneWords and piiCardWords are the words that, nearest before a number,
+// mark it as an identifier of something else (an order, an invoice, a parcel), a phone or a card.
+var (
+	piiNegWords   = piiSet("order orders invoice inv ref reference tracking isbn sku ticket batch serial receipt confirmation booking transaction txn shipment parcel ean upc gtin imei awb po part")
+	piiPhoneWords = piiSet("phone telephone tel call mobile mob cell fax contact sms text whatsapp dial ring reach switchboard landline hotline helpline")
+	piiCardWords  = piiSet("card visa mastercard amex discover maestro credit debit cc pan")
+)
+
+// negBefore reports whether, among the three words before byte i (no digit or line break
+// between), the nearest one in neg or pos is in neg: "Order #4111…", "call about order
+// 0612345678" but not "Order questions? Call 0612345678".
+func (d *piiDetector) negBefore(i int, pos map[string]bool) bool {
+	t := d.text
+	j := i
+	for w := 0; w < 3; w++ {
+		for j > 0 && !piiWordByte(t[j-1]) {
+			if piiIsDigit(t[j-1]) || t[j-1] == '\n' || i-j > 32 {
+				return false
+			}
+			j--
+		}
+		e := j
+		for j > 0 && piiWordByte(t[j-1]) {
+			if piiIsDigit(t[j-1]) {
+				return false
+			}
+			j--
+		}
+		if e == j || i-j > 40 || e-j > 16 {
+			return false
+		}
+		var buf [16]byte
+		wb := buf[:0]
+		for k := j; k < e; k++ {
+			c := t[k]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			wb = append(wb, c)
+		}
+		if pos[string(wb)] {
+			return false
+		}
+		if piiNegWords[string(wb)] {
+			return true
+		}
+	}
+	return false
+}
+
+// piiPhoneGrouping checks the layout of a national number (no '+'): a first group in
+// parentheses or not, then groups of 2–8 digits joined by one kind of separator.
+func piiPhoneGrouping(gs []piiGroup) bool {
+	if len(gs) > 5 {
+		return false
+	}
+	var sep byte
+	for i, g := range gs {
+		l := g.e - g.s
+		if i > 0 && g.paren {
+			return false
+		}
+		if len(gs) > 1 && (l < 2 || l > 8) {
+			return false
+		}
+		if i == 0 || (i == 1 && gs[0].paren) {
+			continue
+		}
+		if sep == 0 {
+			sep = g.sep
+		}
+		if g.sep != sep || sep == 0 {
+			return false
+		}
+	}
+	if len(gs) > 1 && gs[0].paren && gs[1].sep != ' ' && gs[1].sep != 0 {
+		return false
+	}
+	return true
+}
+
+// piiNationalPhone validates a number written without a country code, by the digit counts
+// and groupings of national plans. It returns ok when the digits fit a plan and distinctive
+// when the layout alone is typical enough of a phone number to need no context word:
+//
+//	trunk 0, 10–12 digits (FR, DE, UK, IT, NL, AU, IN landlines, mobiles):
+//	  distinctive: 0X XX XX XX XX (FR), 07XXX XXXXXX (UK mobile), 0XX XXXX XXXX (UK, IN),
+//	  04XX XXX XXX (AU mobile), (0X…) in parentheses (AU, DE, UK);
+//	nine digits, no trunk (PL, ES): XX XXX XX XX, XXX XXX XXX, XXX XX XX XX;
+//	ten digits, no trunk: XXXXX XXXXX (IN mobile, 6–9), 3XX XXX XXXX (IT mobile).
+func piiNationalPhone(ds []byte, gs []piiGroup) (ok, distinctive bool) {
+	n := len(ds)
+	var lb [8]byte
+	lens := lb[:0]
+	for _, g := range gs {
+		lens = append(lens, byte(g.e-g.s))
+	}
+	shape := string(lens)
+	is := func(ls ...byte) bool { return shape == string(ls) }
+	if ds[0] == '0' {
+		if ds[1] == '0' || n < 10 || n > 12 || (len(gs) == 1 && n > 11) {
+			return false, false
+		}
+		if gs[0].paren && lens[0] >= 2 && lens[0] <= 5 && len(gs) >= 2 {
+			return true, true
+		}
+		switch {
+		case n == 10 && is(2, 2, 2, 2, 2):
+			return true, true
+		case n == 11 && ds[1] == '7' && is(5, 6):
+			return true, true
+		case n == 11 && is(3, 4, 4):
+			return true, true
+		case n == 10 && ds[1] == '4' && is(4, 3, 3):
+			return true, true
+		}
+		return !gs[0].paren, false
+	}
+	if gs[0].paren {
+		return false, false
+	}
+	switch {
+	case n == 9 && (is(2, 3, 2, 2) || is(3, 3, 3) || is(3, 2, 2, 2)):
+		return true, false
+	case n == 10 && ds[0] >= '6' && is(5, 5):
+		return true, false
+	case n == 10 && ds[0] == '3' && is(3, 3, 4):
+		return true, false
+	}
+	return false, false
+}
+
 func (d *piiDetector) phone(r *piiRun, gs []piiGroup, end int) bool {
 	var buf [48]byte
 	ds := d.digits(buf[:0], gs)
@@ -582,26 +735,64 @@ func (d *piiDetector) phone(r *piiRun, gs []piiGroup, end int) bool {
 			parens++
 		}
 	}
-	if parens > 1 {
+	if parens > 1 || n < 7 {
+		return false
+	}
+	if d.negBefore(r.s, piiPhoneWords) {
 		return false
 	}
 	ctx := func() bool { return d.near(r.s, 20, piiPhoneContext) }
-	if r.plus {
-		if n < 8 || n > 15 || len(gs) > 6 || gs[0].paren {
+	// "0044 20 7946 0958": the 00 international prefix written instead of '+'.
+	intl00 := !r.plus && len(gs) > 1 && l(0) >= 3 && l(0) <= 5 && ds[0] == '0' && ds[1] == '0' && ds[2] != '0'
+	if r.plus || intl00 {
+		if gs[0].paren {
 			return false
 		}
-		if ds[0] == '1' {
-			if n != 11 || !piiNANP(ds[1:]) {
-				return false
-			}
-		} else if l(0) <= 3 && len(gs) > 1 {
-			if !piiCallingCodes[t[gs[0].s:gs[0].e]] {
-				return false
-			}
-		} else if !piiCallingCodes[string(ds[:1])] && !piiCallingCodes[string(ds[:2])] && !piiCallingCodes[string(ds[:3])] {
+		pfx := 0
+		if intl00 {
+			pfx = 2
+		}
+		// "+44 (0)20 …": the bracketed trunk 0 is not dialled from abroad.
+		nd := ds
+		ng := len(gs)
+		if len(gs) > 2 && gs[1].paren && l(1) == 1 && t[gs[1].s] == '0' {
+			var nb [48]byte
+			nd = append(append(nb[:0], ds[:l(0)]...), ds[l(0)+1:]...)
+			ng--
+		}
+		nd = nd[pfx:]
+		n = len(nd)
+		if n < 8 || n > 15 || ng > 6 {
 			return false
 		}
-		d.add(r.s, end, PIIPhone, 0.9)
+		cc := ""
+		if l(0)-pfx <= 3 && len(gs) > 1 {
+			cc = t[gs[0].s+pfx : gs[0].e]
+		} else {
+			for k := 1; k <= 3; k++ {
+				if piiCallingCodes[string(nd[:k])] {
+					cc = string(nd[:k])
+					break
+				}
+			}
+		}
+		if !piiCallingCodes[cc] {
+			return false
+		}
+		nsn := n - len(cc)
+		if cc == "1" && !piiNANP(nd[1:]) {
+			return false
+		}
+		score := 0.9
+		if lr, ok := piiNSNLengths[cc]; ok && (nsn < lr[0] || nsn > lr[1]) {
+			if cc == "1" || intl00 {
+				return false
+			}
+			// A registered code but a length that country does not use: still a phone
+			// number by its layout, with less confidence.
+			score = 0.6
+		}
+		d.add(r.s, end, PIIPhone, score)
 		return true
 	}
 	// North American layouts, optionally after a leading 1.
@@ -622,13 +813,22 @@ func (d *piiDetector) phone(r *piiRun, gs []piiGroup, end int) bool {
 		d.add(r.s, end, PIIPhone, 0.7)
 		return true
 	}
-	if ds[0] == '0' && n >= 10 && n <= 11 && parens == 0 && ctx() {
-		d.add(r.s, end, PIIPhone, 0.7)
-		return true
-	}
 	if len(gs) == 2 && l(0) == 3 && l(1) == 4 && gs[1].sep == '-' && ds[0] >= '2' && parens == 0 && ctx() {
 		d.add(r.s, end, PIIPhone, 0.7)
 		return true
+	}
+	if !piiPhoneGrouping(gs) {
+		return false
+	}
+	if ok, distinctive := piiNationalPhone(ds, gs); ok {
+		if distinctive {
+			d.add(r.s, end, PIIPhone, 0.75)
+			return true
+		}
+		if ctx() {
+			d.add(r.s, end, PIIPhone, 0.7)
+			return true
+		}
 	}
 	return false
 }
@@ -684,7 +884,11 @@ func piiVersionBefore(t string, i int) bool {
 // ---- bank routing and account numbers ----
 
 var piiRoutingContext = []string{"routing", "aba", "rtn", "transit number"}
-var piiAccountContext = []string{"account number", "account no", "account #", "acct", "a/c", "bank account", "checking", "savings", "account:"}
+var piiAccountContext = []string{"account number", "account no", "account #", "acct", "a/c", "bank account", "checking", "savings", "account:", "kontonummer", "konto-nr", "numéro de compte", "n° de compte", "no de compte", "número de cuenta", "numero di conto", "rekeningnummer", "numer rachunku", "nr rachunku"}
+
+// piiAccountShort are bare account words that count only right before the number
+// ("account 000123456789", "Konto 1234567890"), not as the subject of a sentence.
+var piiAccountShort = []string{"account", "konto", "compte", "cuenta", "conto", "rekening", "rachunek"}
 
 func (d *piiDetector) routing(r *piiRun, gs []piiGroup, end int) bool {
 	if !piiPlain(r, gs) || len(gs) != 1 || gs[0].e-gs[0].s != 9 {
@@ -724,7 +928,7 @@ func (d *piiDetector) account(r *piiRun, gs []piiGroup, end int) bool {
 	if n < 6 || n > 17 {
 		return false
 	}
-	if !d.near(r.s, 16, piiAccountContext) || d.near(r.s, 16, piiRoutingContext) {
+	if !(d.near(r.s, 16, piiAccountContext) || d.near(r.s, 4, piiAccountShort)) || d.near(r.s, 16, piiRoutingContext) {
 		return false
 	}
 	d.add(r.s, end, PIIBankAccountNumber, 0.8)
@@ -1142,6 +1346,33 @@ func (d *piiDetector) keyValues() {
 			if piiExpiry(v) {
 				d.add(s, e, PIICreditDebitExpiry, 0.85)
 			}
+		}
+	}
+}
+
+// piiCardKeyRe finds a CVV or expiry keyword followed by spaces rather than ':' or '='
+// ("exp 12/27 cvv 123"); keyValues handles the separated forms.
+var piiCardKeyRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_])(cvv2?|cvc2?|security code|exp(?:iry|iration)?(?: date)?\.?|expires|valid (?:thru|through|until))[ \t]{1,3}[0-9]`)
+
+func (d *piiDetector) cardKeywords() {
+	t := d.text
+	for _, m := range piiCardKeyRe.FindAllStringSubmatchIndex(t, -1) {
+		key := strings.ToLower(strings.TrimSuffix(t[m[2]:m[3]], "."))
+		s := m[1] - 1
+		e := s
+		for e < len(t) && (piiIsDigit(t[e]) || t[e] == '/' || t[e] == '-') {
+			e++
+		}
+		if e < len(t) && (piiWordByte(t[e]) || ((t[e] == '.' || t[e] == ',' || t[e] == ':') && e+1 < len(t) && piiIsDigit(t[e+1]))) {
+			continue
+		}
+		v := t[s:e]
+		if strings.HasPrefix(key, "cv") || key == "security code" {
+			if piiAllDigits(v) && (len(v) == 3 || len(v) == 4) {
+				d.add(s, e, PIICreditDebitCVV, 0.85)
+			}
+		} else if piiExpiry(v) {
+			d.add(s, e, PIICreditDebitExpiry, 0.85)
 		}
 	}
 }

@@ -169,7 +169,10 @@ var piiAddressRe = regexp.MustCompile(`^\d{1,6}[A-Za-z]?\s+` +
 	`(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Place|Terrace|Parkway|Highway|Circle|Square|Way|Trail|Plaza|Crescent|Close|Row|Alley|St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Hwy|Cir|Sq|Ter)\b\.?` +
 	`(?:\s(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?` +
 	`(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|Room|Rm)\.?\s*#?[A-Za-z0-9-]+|,?\s+#\s?[0-9A-Za-z-]+)?` +
-	`(?:,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2},?\s+(?:` + piiStates + `)\b(?:\s+\d{5}(?:-\d{4})?\b)?)?`)
+	`(?:,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?:,?\s+(?:` + piiStates + `)\b(?:\s+\d{5}(?:-\d{4})?\b)?|,?\s+` + piiUKPostcode + `\b))?`)
+
+// piiUKPostcode is a UK postcode ("SW1A 2AA", "M1 1AE"), accepted after a city.
+const piiUKPostcode = `[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}`
 
 func (d *piiDetector) addresses() {
 	t := d.text
@@ -201,6 +204,92 @@ func (d *piiDetector) addresses() {
 			continue
 		}
 		d.add(s, e, PIIAddress, 0.8)
+		i = e - 1
+	}
+}
+
+// ---- European addresses ----
+//
+// A street, then a postal code and a city: "ul. Marszałkowska 10/2, 00-590 Warszawa",
+// "Hauptstraße 5, 10115 Berlin", "12 rue de la Paix, 75002 Paris", "Keizersgracht 123, 1015 CJ
+// Amsterdam", "Via Roma 15, 00184 Roma", "Calle Mayor 5, 28013 Madrid". The postal code and
+// city are required (a street alone, "Via Roma 15", is missed): the detector starts from a
+// postal code (NN-NNN, NNNNN, NNNN or NNNN LL) followed by a capitalised city and looks back
+// for a street that ends right before it.
+
+const (
+	piiEUWord = `\p{Lu}[\p{L}'’-]*`
+	piiEUPart = `(?:(?:de|del|della|delle|dei|di|da|das|dos|do|la|las|los|le|les|du|des|van|der|den)\s+|[dl]['’])`
+	piiEUNum  = `\d{1,5}[A-Za-z]?(?:\s?[/-]\s?\d{1,5}[A-Za-z]?)?`
+)
+
+var piiEUStreetRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}])(` +
+	// Keyword first, number after (PL, IT, ES, PT).
+	`(?i:ul\.|ulica|al\.|aleja|pl\.|plac|os\.|via|viale|piazza|piazzale|corso|largo|vicolo|calle|c/|avenida|avda\.|plaza|paseo|carrer|rua|travessa)\s+` + piiEUPart + `*` + piiEUWord + `(?:\s+` + piiEUPart + `*` + piiEUWord + `){0,3},?\s+(?:n[º°.]\s?)?` + piiEUNum +
+	// Name with a street suffix, number after (DE, AT, CH, NL, Nordic).
+	`|\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|ufer|chaussee|straat|laan|gracht|plein|kade|singel|dijk|steeg|gatan|vägen|gata|gade|vej|veien|vei)\s+` + piiEUNum +
+	// Number first (FR, BE).
+	`|` + piiEUNum + `(?:\s(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|square)\s+` + piiEUPart + `*` + piiEUWord + `(?:[\s-]+` + piiEUPart + `*` + piiEUWord + `){0,3}` +
+	`)\s*,?\s+$`)
+
+// piiFRStreetWords are the number-first street types (the street ends with its name).
+var piiFRStreetWords = []string{"rue ", "avenue ", "av. ", "boulevard ", "bd ", "place ", "chemin ", "allée ", "impasse ", "quai ", "route ", "cours ", "square "}
+
+var piiEUCityRe = regexp.MustCompile(`^[ \t]+\p{Lu}[\p{L}'’]+(?:[ -]\p{Lu}[\p{L}'’]+){0,2}`)
+
+func (d *piiDetector) euroAddresses() {
+	t := d.text
+	for i := 0; i < len(t); i++ {
+		if !piiIsDigit(t[i]) || (i > 0 && (piiWordByte(t[i-1]) || t[i-1] != ' ')) {
+			continue
+		}
+		j := i
+		for j < len(t) && piiIsDigit(t[j]) {
+			j++
+		}
+		p := j
+		switch n := j - i; {
+		case n == 2 && j+4 <= len(t) && t[j] == '-' && piiIsDigit(t[j+1]) && piiIsDigit(t[j+2]) && piiIsDigit(t[j+3]):
+			p = j + 4 // PL
+		case n == 5:
+		case n == 4:
+			if j+3 <= len(t) && t[j] == ' ' && piiUpper(t[j+1]) && piiUpper(t[j+2]) && (j+3 == len(t) || !piiWordByte(t[j+3])) {
+				p = j + 3 // NL
+			}
+		default:
+			i = j
+			continue
+		}
+		if p < len(t) && piiWordByte(t[p]) {
+			i = j
+			continue
+		}
+		cm := piiEUCityRe.FindStringIndex(t[p:min(len(t), p+60)])
+		if cm == nil {
+			i = j
+			continue
+		}
+		// The street ends with a house number ("10/2", "12a") just before the postal code,
+		// unless it is a French "12 rue de la Paix".
+		k := i
+		for k > 0 && (t[k-1] == ' ' || t[k-1] == ',' || t[k-1] == '\n' || t[k-1] == '\t') {
+			k--
+		}
+		if k > 0 && piiIsAlpha(t[k-1]) {
+			k--
+		}
+		w0 := max(0, i-100)
+		if (k == 0 || !piiIsDigit(t[k-1])) && !piiHasAny(t[w0:i], piiFRStreetWords) {
+			i = j
+			continue
+		}
+		m := piiEUStreetRe.FindStringSubmatchIndex(t[w0:i])
+		if m == nil {
+			i = j
+			continue
+		}
+		e := p + cm[1]
+		d.add(w0+m[2], e, PIIAddress, 0.8)
 		i = e - 1
 	}
 }
