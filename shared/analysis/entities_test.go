@@ -1,12 +1,10 @@
 package analysis
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -45,22 +43,7 @@ func readEntGold(t testing.TB) []entGold {
 // readEntGoldFile reads one JSONL file of testdata/entities.
 func readEntGoldFile(t testing.TB, name string) []entGold {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "entities", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []entGold
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var g entGold
-		if err := json.Unmarshal(sc.Bytes(), &g); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, g)
-	}
-	return out
+	return readJSONL[entGold](t, "testdata", "entities", name)
 }
 
 // runeSub returns the characters [b,e) of s.

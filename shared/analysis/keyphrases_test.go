@@ -1,12 +1,9 @@
 package analysis
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -39,22 +36,7 @@ func readKPGold(t testing.TB) []kpGold {
 // readKPGoldFile reads one JSONL file of testdata/keyphrases.
 func readKPGoldFile(t testing.TB, name string) []kpGold {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "keyphrases", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []kpGold
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var g kpGold
-		if err := json.Unmarshal(sc.Bytes(), &g); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, g)
-	}
-	return out
+	return readJSONL[kpGold](t, "testdata", "keyphrases", name)
 }
 
 // TestKeyPhrasesEvaluation measures F1@10 with stemmed exact matching on
