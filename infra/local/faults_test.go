@@ -1,6 +1,7 @@
 package local
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -294,16 +295,7 @@ func TestStopLineNumbers(t *testing.T) {
 		fmt.Fprintf(&b, "{\"recordId\":\"%d\",\"text\":%q}\n", i, sentences[i%len(sentences)])
 	}
 	input := []byte(b.String())
-	release := make(chan struct{})
-	var entered atomic.Int32
-	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
-		entered.Add(1)
-		select {
-		case <-release:
-		case <-ctx.Done():
-		}
-		return nil
-	}}
+	hooks, release, entered := holdShards(ctx)
 	s := startStack(t, Config{ShardBytes: 512, Workers: 2, BatchSize: 5}, hooks)
 	c := defaultClient(s)
 	res := createAndUpload(t, ctx, c, lineJob("stop-lines", job.JSONLines), input)
@@ -350,16 +342,7 @@ func TestReuploadWhileRunning(t *testing.T) {
 	ctx := testCtx(t)
 	first, _ := genInput(200)
 	second := []byte(strings.Repeat("Great product, it works well.\n", 600))
-	release := make(chan struct{})
-	var entered atomic.Int32
-	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
-		entered.Add(1)
-		select {
-		case <-release:
-		case <-ctx.Done():
-		}
-		return nil
-	}}
+	hooks, release, entered := holdShards(ctx)
 	s := startStack(t, Config{ShardBytes: 1024, Workers: 1, BatchSize: 1}, hooks)
 	c := defaultClient(s)
 	res := createAndUpload(t, ctx, c, lineJob("reupload", job.OneDocPerLine), first)
@@ -383,4 +366,20 @@ func TestReuploadWhileRunning(t *testing.T) {
 			reuploadErr == nil, j.JobDetails.InputDocumentsCount, len(recs), want, j.JobStatus)
 	}
 	checkLineResults(t, first, j, recs, m, true)
+}
+
+// holdShards returns hooks that hold every shard after its results are written until release is
+// closed (or ctx ends), and the count of shards that got there.
+func holdShards(ctx context.Context) (pipeline.Hooks, chan struct{}, *atomic.Int32) {
+	release := make(chan struct{})
+	entered := new(atomic.Int32)
+	hooks := pipeline.Hooks{AfterShardWritten: func(pipeline.ShardMessage) error {
+		entered.Add(1)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}}
+	return hooks, release, entered
 }
