@@ -49,6 +49,9 @@ type Config struct {
 	SweepInterval Duration `json:"sweepInterval"`
 	// UploadTTL is how long upload URLs stay valid (default 1 h).
 	UploadTTL Duration `json:"uploadTTL"`
+	// Retention is how long a finished job and its output are kept (default 30 days); the
+	// sweeper then deletes them.
+	Retention Duration `json:"retention"`
 	// StuckAfter: a running job with no progress for this long has its shards re-enqueued (default 15 min).
 	StuckAfter Duration `json:"stuckAfter"`
 	// PollInterval is how often idle queue pollers look for messages (default 50 ms).

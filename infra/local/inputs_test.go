@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -231,5 +232,35 @@ func TestTrailingDataRefused(t *testing.T) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("trailing data: %d, want 400", resp.StatusCode)
+	}
+}
+
+// TestExpiry: once a finished job's ExpirationTime has passed, a sweep deletes its output, its
+// input and its record: describe and results are 404 and the objects are gone.
+func TestExpiry(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{Retention: Duration(time.Second)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	res := createAndUpload(t, ctx, c, lineJob("short-lived", job.OneDocPerLine), []byte("Lovely.\nAwful.\n"))
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.ExpirationTime == nil || j.ExpirationTime.Sub(*j.EndTime) != time.Second {
+		t.Fatalf("ExpirationTime %v, EndTime %v; want one second apart", j.ExpirationTime, j.EndTime)
+	}
+	time.Sleep(time.Until(*j.ExpirationTime) + 100*time.Millisecond)
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Describe(ctx, res.JobId); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("describe after expiry: %v, want 404", err)
+	}
+	var left []string
+	_ = filepath.WalkDir(filepath.Join(s.cfg.DataDir, "objects"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.Contains(p, res.JobId) {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if len(left) != 0 {
+		t.Errorf("objects of the expired job remain: %v", left)
 	}
 }

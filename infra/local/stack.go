@@ -123,7 +123,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		Jobs: sl.NewJobs(db), Objects: objects, Queue: shards, Notifier: notifier, Analyzers: analyzers,
 		Config: pipeline.Config{
 			ShardBytes: cfg.ShardBytes, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
-			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter),
+			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter), Retention: time.Duration(cfg.Retention),
 			Locations: pipeline.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String()},
 		},
 		Log: log, Hooks: opts.Hooks,

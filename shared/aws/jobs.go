@@ -706,3 +706,70 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 	}
 	return nil
 }
+
+// Delete implements pipeline.Jobs: the shard items (queried by the job's partition key), then
+// the job item with its token item, with TransactWriteItems of at most 100 deletes each. The
+// table's TTL would remove the job item alone; this removes everything the job left.
+func (s *Jobs) Delete(ctx context.Context, tenant, id string) error {
+	pk := jobPK(tenant, id)
+	j, err := s.Get(ctx, tenant, id)
+	if errors.Is(err, job.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	del := func(pk, sk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(pk, sk)}}
+	}
+	flush := func(items []types.TransactWriteItem) error {
+		if len(items) == 0 {
+			return nil
+		}
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err != nil {
+			return fmt.Errorf("delete job %s: %w", id, err)
+		}
+		return nil
+	}
+	var batch []types.TransactWriteItem
+	var start map[string]types.AttributeValue
+	for {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.table,
+			KeyConditionExpression:    sdkaws.String("#pk = :pk AND begins_with(#sk, :shard)"),
+			ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}, ":shard": &types.AttributeValueMemberS{Value: skShard}},
+			ProjectionExpression:      sdkaws.String("#pk, #sk"),
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return fmt.Errorf("delete job %s: list shard records: %w", id, err)
+		}
+		for _, it := range out.Items {
+			sk, _ := it[attrSK].(*types.AttributeValueMemberS)
+			if sk == nil {
+				continue
+			}
+			batch = append(batch, del(pk, sk.Value))
+			if len(batch) == 100 {
+				if err := flush(batch); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = out.LastEvaluatedKey
+	}
+	if err := flush(batch); err != nil {
+		return err
+	}
+	last := []types.TransactWriteItem{del(pk, skJob)}
+	if j.ClientRequestToken != "" {
+		last = append(last, del(tokenPK(tenant, j.ClientRequestToken), skToken))
+	}
+	return flush(last)
+}

@@ -431,3 +431,23 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 		first = false
 	}
 }
+
+// Delete implements pipeline.Jobs: the job row (which holds its token) and its shard records,
+// in one transaction.
+func (s *Jobs) Delete(ctx context.Context, tenant, id string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("delete job %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM shards WHERE tenant = ? AND job = ?`, tenant, id); err != nil {
+		return fmt.Errorf("delete job %s: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE tenant = ? AND id = ?`, tenant, id); err != nil {
+		return fmt.Errorf("delete job %s: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("delete job %s: %w", id, err)
+	}
+	return nil
+}

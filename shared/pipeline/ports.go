@@ -97,6 +97,9 @@ type Jobs interface {
 	Shards(ctx context.Context, tenant, id string) ([]ShardRecord, error)
 	// Scan calls fn for jobs of every tenant in the given statuses (for the sweeper).
 	Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job) error) error
+	// Delete removes the job, its shard records and its idempotency token (an expired job).
+	// Deleting a job that does not exist is not an error.
+	Delete(ctx context.Context, tenant, id string) error
 }
 
 // ShardMessage is the body of one queue message: which part of which job's input to process.

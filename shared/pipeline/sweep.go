@@ -27,7 +27,7 @@ type SweepReport struct {
 //   - IN_PROGRESS / STOP_REQUESTED with no progress for StuckAfter → unrecorded shards
 //     re-enqueued (a send was lost; poison shards reach the dead-letter queue instead);
 //   - terminal but not notified → notification published again;
-//   - terminal past ExpirationTime → output and work objects deleted.
+//   - terminal past ExpirationTime → its objects, record, shard records and token deleted.
 //
 // Errors on one job are logged and counted; the sweep goes on with the others.
 func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
@@ -105,8 +105,9 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, rep *
 	return nil
 }
 
-// expire deletes a job's objects after its ExpirationTime (on AWS the bucket's lifecycle rules
-// and the table's TTL do the same; this keeps the local stack bounded too).
+// expire deletes a job's objects and records after its ExpirationTime (on AWS the bucket's
+// lifecycle rules and the table's TTL would catch most of it; this also removes the shard
+// records and the token, and keeps the local stack bounded).
 func (s *Service) expire(ctx context.Context, j *job.Job) error {
 	prefixes := []string{workPrefix(j.Tenant, j.JobId), OutputPrefix(j.Tenant, j.JobId)}
 	if k, err := s.cfg.Locations.Key(j.OutputDataConfig.S3Uri); err == nil {
@@ -126,5 +127,11 @@ func (s *Service) expire(ctx context.Context, j *job.Job) error {
 			}
 		}
 	}
+	// Then the record, its shard records and its token: the job is gone (404), as on AWS
+	// after the table's TTL.
+	if err := s.jobs.Delete(ctx, j.Tenant, j.JobId); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "expired job deleted", "tenant", j.Tenant, "job", j.JobId)
 	return nil
 }

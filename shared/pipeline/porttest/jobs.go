@@ -40,6 +40,52 @@ func TestJobs(t *testing.T, newStore func(t *testing.T) pipeline.Jobs) {
 	t.Run("RecordShardConcurrentDuplicates", func(t *testing.T) { jobsRecordConcurrent(t, newStore(t)) })
 	t.Run("RecordShardConcurrentDistinct", func(t *testing.T) { jobsRecordDistinct(t, newStore(t)) })
 	t.Run("ScanAcrossTenants", func(t *testing.T) { jobsScan(t, newStore(t)) })
+	t.Run("Delete", func(t *testing.T) { jobsDelete(t, newStore(t)) })
+}
+
+// jobsDelete: Delete removes the job, its shard records and its token (so the token can name a
+// new job), leaves other jobs alone, and is idempotent.
+func jobsDelete(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	tenant := "t-" + uniq(t)
+	j := newJob(tenant, "job-"+uniq(t), baseTime)
+	j.ClientRequestToken = "tok-" + uniq(t)
+	j.JobStatus = job.InProgress
+	j.JobDetails.ShardsTotal = 150 // more than one DynamoDB transaction of deletes
+	mustCreate(t, s, j)
+	keep := newJob(tenant, "keep-"+uniq(t), baseTime)
+	mustCreate(t, s, keep)
+	for i := 0; i < 150; i++ {
+		if _, _, err := s.RecordShard(ctx, tenant, j.JobId, pipeline.ShardRecord{Index: i, Documents: 1, Recorded: baseTime}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.RecordShard(ctx, tenant, keep.JobId, pipeline.ShardRecord{Index: 0, Documents: 1, Recorded: baseTime}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, tenant, j.JobId); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := s.Get(ctx, tenant, j.JobId); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("Get after Delete = %v, want ErrNotFound", err)
+	}
+	if recs, err := s.Shards(ctx, tenant, j.JobId); (err != nil && !errors.Is(err, job.ErrNotFound)) || len(recs) != 0 {
+		t.Fatalf("Shards after Delete = %d records, %v", len(recs), err)
+	}
+	if recs, err := s.Shards(ctx, tenant, keep.JobId); err != nil || len(recs) != 1 {
+		t.Fatalf("the other job's shards: %d records, %v", len(recs), err)
+	}
+	if _, err := s.Get(ctx, tenant, keep.JobId); err != nil {
+		t.Fatalf("the other job: %v", err)
+	}
+	again := newJob(tenant, "again-"+uniq(t), baseTime)
+	again.ClientRequestToken = j.ClientRequestToken
+	if _, created, err := s.Create(ctx, again); err != nil || !created {
+		t.Fatalf("Create with the deleted job's token = created %v, %v; want a new job", created, err)
+	}
+	if err := s.Delete(ctx, tenant, j.JobId); err != nil {
+		t.Fatalf("Delete of a deleted job: %v", err)
+	}
 }
 
 // baseTime is a whole second so that every backend stores it exactly.
