@@ -109,19 +109,11 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request) {
 
 // published finds the job's notification among those already persisted.
 func (s *Stack) published(r *http.Request, tenant, id string) (pipeline.Notification, bool) {
-	var seq int64
-	for {
-		evs, err := s.Notifier.Since(r.Context(), tenant, seq)
-		if err != nil || len(evs) == 0 {
-			return pipeline.Notification{}, false
-		}
-		for _, e := range evs {
-			if e.JobId == id {
-				return e.Notification, true
-			}
-			seq = e.Seq
-		}
+	ev, ok, err := s.Notifier.ForJob(r.Context(), tenant, id)
+	if err != nil || !ok {
+		return pipeline.Notification{}, false
 	}
+	return ev.Notification, true
 }
 
 func writeError(w http.ResponseWriter, status int, err error) {

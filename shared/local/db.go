@@ -56,6 +56,7 @@ var migrations = []string{
 		time   INTEGER NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS notifications_by_tenant ON notifications (tenant, seq)`,
+	`CREATE INDEX IF NOT EXISTS notifications_by_job ON notifications (tenant, job, seq)`,
 	`CREATE TABLE IF NOT EXISTS webhook_deliveries (
 		id          INTEGER PRIMARY KEY AUTOINCREMENT,
 		seq         INTEGER NOT NULL,

@@ -231,6 +231,23 @@ func (n *Notifier) Subscribe(tenant string) (<-chan Event, func()) {
 // SinceLimit bounds how many events one Since call returns.
 const SinceLimit = 1000
 
+// ForJob returns the first persisted notification of the tenant's job, if any.
+func (n *Notifier) ForJob(ctx context.Context, tenant, jobID string) (Event, bool, error) {
+	var ev Event
+	var body []byte
+	err := n.db.QueryRowContext(ctx, `SELECT seq, body FROM notifications WHERE tenant = ? AND job = ? ORDER BY seq LIMIT 1`, tenant, jobID).Scan(&ev.Seq, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ev, false, nil
+	}
+	if err != nil {
+		return ev, false, fmt.Errorf("notification of job %s: %w", jobID, err)
+	}
+	if err := json.Unmarshal(body, &ev.Notification); err != nil {
+		return ev, false, fmt.Errorf("notification %d: %w", ev.Seq, err)
+	}
+	return ev, true, nil
+}
+
 // Since returns the tenant's persisted events (every tenant's when tenant is empty) with a
 // sequence number greater than seq, oldest first, at most SinceLimit of them.
 func (n *Notifier) Since(ctx context.Context, tenant string, seq int64) ([]Event, error) {

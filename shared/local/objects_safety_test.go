@@ -107,3 +107,27 @@ func TestObjectsPutGuard(t *testing.T) {
 		t.Errorf("a refused upload was stored: %v", err)
 	}
 }
+
+// TestNotifierForJob finds a job's persisted notification, and only that tenant's.
+func TestNotifierForJob(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, nil)
+	defer n.Close(context.Background())
+	ctx := context.Background()
+	for _, note := range []pipeline.Notification{
+		{JobId: "j1", Tenant: "a", JobStatus: job.Completed},
+		{JobId: "j2", Tenant: "a", JobStatus: job.Failed, Message: "why"},
+		{JobId: "j2", Tenant: "b", JobStatus: job.Stopped},
+	} {
+		if err := n.Publish(ctx, note); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev, ok, err := n.ForJob(ctx, "a", "j2")
+	if err != nil || !ok || ev.JobStatus != job.Failed || ev.Message != "why" {
+		t.Fatalf("ForJob(a, j2) = %+v %v %v", ev, ok, err)
+	}
+	if _, ok, err := n.ForJob(ctx, "a", "j3"); ok || err != nil {
+		t.Fatalf("ForJob of a job with no notification = %v %v", ok, err)
+	}
+}
