@@ -112,6 +112,10 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 			// The store refuses the output's key: retrying cannot help.
 			return s.fail(ctx, j, "the output cannot be written: "+err.Error())
 		}
+		if cur, gerr := s.jobs.Get(ctx, tenant, id); gerr == nil && cur.JobStatus.Terminal() {
+			// A concurrent finalizer finished first and removed the shard files meanwhile.
+			return s.notify(ctx, cur)
+		}
 		return fmt.Errorf("write archive: %w", err)
 	}
 
