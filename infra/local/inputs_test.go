@@ -264,3 +264,22 @@ func TestExpiry(t *testing.T) {
 		t.Errorf("objects of the expired job remain: %v", left)
 	}
 }
+
+// TestSecondUploadRefused: a second PUT to a job's upload URL is refused whether it lands
+// before the job has noticed the first (the object is there) or after (the job moved on), so the
+// first upload's documents are never silently replaced.
+func TestSecondUploadRefused(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	for i := 0; i < 5; i++ {
+		res := createAndUpload(t, ctx, c, lineJob("twice", job.OneDocPerLine), []byte("First upload.\nStill the first.\n"))
+		err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "second", []byte("Second upload.\n")))
+		if err == nil || !strings.Contains(err.Error(), "409") {
+			t.Fatalf("second upload: %v, want 409", err)
+		}
+		if _, j := follow(t, ctx, c, res.JobId); j.JobDetails.InputDocumentsCount != 2 {
+			t.Fatalf("the job analysed %d documents, want the first upload's 2", j.JobDetails.InputDocumentsCount)
+		}
+	}
+}

@@ -103,8 +103,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		return fail(err)
 	}
 	var svc *pipeline.Service // the upload guard below runs only once the server serves
-	guard := func(ctx context.Context, key string) error { return uploadGuard(ctx, svc, key) }
-	objects, err := sl.NewObjects(dataDir, baseURL, nil, sl.WithMaxUploadSize(cfg.MaxUploadBytes), sl.WithPutGuard(guard), sl.WithLogger(log))
+	var objects *sl.Objects
+	guard := func(ctx context.Context, key string) error { return uploadGuard(ctx, svc, objects, key) }
+	objects, err = sl.NewObjects(dataDir, baseURL, nil, sl.WithMaxUploadSize(cfg.MaxUploadBytes), sl.WithPutGuard(guard), sl.WithLogger(log))
 	if err != nil {
 		db.Close()
 		return fail(err)
@@ -180,19 +181,26 @@ func (s *Stack) Close() error {
 	return errors.Join(err, s.db.Close())
 }
 
-// uploadGuard refuses an upload to a job that is no longer waiting for its input: a retried or
-// late PUT must not replace the input a running or finished job was planned on (S3 cannot refuse
-// it; there the job fails saying its input was replaced).
-func uploadGuard(ctx context.Context, svc *pipeline.Service, key string) error {
+// uploadGuard refuses an upload to a job that no longer accepts input, or of an input object
+// that already arrived: a retried or late PUT must not replace the input a job was (or is
+// about to be) planned on. S3 cannot refuse it; there a job whose input is replaced while it
+// runs fails saying so.
+func uploadGuard(ctx context.Context, svc *pipeline.Service, objects pipeline.Objects, key string) error {
 	tenant, id, ok := pipeline.UploadJob(key)
-	if !ok || svc == nil {
+	if !ok || svc == nil || objects == nil {
 		return nil
 	}
 	j, err := svc.Describe(ctx, tenant, id)
-	if err != nil || j.JobStatus == job.AwaitingInput {
-		return nil
+	if err != nil {
+		return nil // not a job's upload key: inputs dropped for later jobs are allowed
 	}
-	return fmt.Errorf("job %s is %s: its input already arrived; create a new job to analyse another input", id, j.JobStatus)
+	if j.JobStatus != job.AwaitingInput {
+		return fmt.Errorf("job %s is %s and no longer accepts input; create a new job to analyse another input", id, j.JobStatus)
+	}
+	if _, err := objects.Head(ctx, key); err == nil {
+		return fmt.Errorf("this input of job %s was already uploaded; create a new job to analyse another input", id)
+	}
+	return nil
 }
 
 // objectCreated turns a completed upload into the S3 ObjectCreated event S3 would send, queued

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/job"
 )
@@ -410,6 +411,10 @@ func classifyName(lx *entLexicon, toks []token, sp entSpan, lw func(int) string)
 		s++
 	}
 	if s >= e || entNonName[lw(s)] {
+		return nil
+	}
+	// the pronoun "I" (and any lone capital letter) is not a name
+	if e-s == 1 && utf8.RuneCountInString(toks[s].Text) == 1 {
 		return nil
 	}
 	// a sentence-initial instruction verb before a name: "Contact John Smith", "Visit Stockholm"

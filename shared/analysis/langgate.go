@@ -26,7 +26,8 @@ really great good love like ever here she his him`)
 // English is assumed whenever it is plausible:
 //
 //   - the best candidate is English, or English is among the candidates with a score ≥ 0.05;
-//   - the text is too short to identify (fewer than 25 letters) and written in Latin letters;
+//   - the text is too short to identify (fewer than 25 letters), written in Latin letters, and
+//     no candidate is confident (score ≥ 0.9: "Très bon produit." is French);
 //   - at least two distinct, distinctly English words occur (one in a text of under 60 letters).
 //
 // Otherwise the best candidate wins (a French review is refused by the English models), or, with
@@ -46,8 +47,10 @@ func DocumentLanguage(text string, candidates []DominantLanguage) string {
 			}
 		}
 	}
+	confident := len(candidates) > 0 && candidates[0].Score >= 0.9
 	if letters > 0 && latin*10 >= letters*9 {
-		if n := englishWords(text); letters < 25 || n >= 2 || (n == 1 && letters < 60) {
+		n := englishWords(text)
+		if (letters < 25 && !confident) || n >= 2 || (n == 1 && letters < 60) {
 			return "en"
 		}
 	}

@@ -20,6 +20,8 @@ func TestDocumentLanguage(t *testing.T) {
 		{"english a weak third", "Total rubbish.", c("it", 0.44, "sv", 0.29, "en", 0.07), "en"},
 		{"too short to tell", "Great phone.", c("sv", 0.21, "id", 0.18), "en"},
 		{"english words in a short text", "Paris is the capital of France.", c("fr", 0.44, "it", 0.32), "en"},
+		{"short but confidently french", "Très bon produit.", c("fr", 0.986), "fr"},
+		{"short but confidently german", "Schlechte Qualität.", c("de", 0.999), "de"},
 		{"confident french", "Le service était excellent et le personnel très aimable.", c("fr", 0.99), "fr"},
 		{"confident german", "Das Hotel war sauber, aber das Frühstück war enttäuschend.", c("de", 0.99), "de"},
 		{"dutch sharing words with english", "De levering was snel en het product werkt prima.", c("nl", 0.99), "nl"},

@@ -170,7 +170,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, tenant string) {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		a.fail(w, r, fmt.Errorf("%w: request body is not a valid job: %v", job.ErrInvalid, err))
+		a.fail(w, r, fmt.Errorf("%w: request body is not a valid job: %s", job.ErrInvalid, jsonProblem(err)))
 		return
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -278,9 +278,28 @@ func StatusOf(err error) (int, string) {
 	return http.StatusInternalServerError, "InternalError"
 }
 
+// jsonProblem describes a JSON decoding error in the request's terms, without Go's type names.
+func jsonProblem(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		field := typeErr.Field
+		if field == "" {
+			field = "the body"
+		}
+		return fmt.Sprintf("%s must not be a JSON %s", field, typeErr.Value)
+	}
+	return err.Error()
+}
+
+// sentinels are the error prefixes a message for the user need not repeat: its code says it.
+var sentinels = []error{job.ErrInvalid, job.ErrConflict, job.ErrNotFound, job.ErrUnauthorized}
+
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := StatusOf(err)
 	msg := err.Error()
+	for _, s := range sentinels {
+		msg = strings.TrimPrefix(msg, s.Error()+": ")
+	}
 	if status == http.StatusInternalServerError {
 		a.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "internal error; the service logged the details"
