@@ -383,3 +383,50 @@ func holdShards(ctx context.Context) (pipeline.Hooks, chan struct{}, *atomic.Int
 	}}
 	return hooks, release, entered
 }
+
+// TestSweeperRescuesLostShards: shard messages that vanish (a send lost between planning and
+// the queue, a message deleted by mistake) leave the job without progress; after StuckAfter the
+// sweeper re-enqueues exactly the unrecorded shards and the job finishes with exact counts.
+func TestSweeperRescuesLostShards(t *testing.T) {
+	ctx := testCtx(t)
+	hooks, release, entered := holdShards(ctx)
+	s := startStack(t, Config{ShardBytes: 256, Workers: 2, BatchSize: 1, StuckAfter: Duration(time.Second), SweepInterval: Duration(time.Hour)}, hooks)
+	c := defaultClient(s)
+	input, _ := genInput(60)
+	res := createAndUpload(t, ctx, c, lineJob("lost", job.OneDocPerLine), input)
+	waitFor(t, ctx, "both workers to hold a shard", func() bool { return entered.Load() >= 2 })
+	// Lose every shard message still queued.
+	lost := 0
+	for {
+		msgs, err := s.Shards.Receive(ctx, 10, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		for _, m := range msgs {
+			if err := s.Shards.Delete(ctx, m.Receipt); err != nil {
+				t.Fatal(err)
+			}
+			lost++
+		}
+	}
+	if lost == 0 {
+		t.Fatal("no shard message was left to lose; make the input bigger")
+	}
+	close(release)
+	waitFor(t, ctx, "the held shards to be recorded", func() bool {
+		j, err := c.Describe(ctx, res.JobId)
+		return err == nil && j.JobDetails.ShardsDone >= 2
+	})
+	time.Sleep(1200 * time.Millisecond) // past StuckAfter
+	rep, err := s.Sweep(ctx)
+	if err != nil || rep.Rescued != 1 {
+		t.Fatalf("sweep: %+v, %v; want one job rescued", rep, err)
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	t.Logf("%d shard messages lost and re-enqueued", lost)
+	checkLineResults(t, input, j, recs, m, false)
+}
