@@ -112,7 +112,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	}
 	analyzers := opts.Analyzers
 	if analyzers == nil {
-		analyzers, err = buildAnalyzers(cfg)
+		analyzers, err = analysis.NewRegistry(cfg.Languages)
 		if err != nil {
 			db.Close()
 			return fail(fmt.Errorf("analysers: %w", err))
@@ -349,18 +349,4 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
-}
-
-// buildAnalyzers builds the shipped analysers, restricting language detection when configured.
-func buildAnalyzers(cfg Config) (analysis.Registry, error) {
-	reg, err := analysis.DefaultRegistry()
-	if err != nil || len(cfg.Languages) == 0 {
-		return reg, err
-	}
-	lang, err := analysis.NewLanguage(analysis.LanguageConfig{Languages: cfg.Languages, MaxBytes: analysis.DefaultLanguageMaxBytes})
-	if err != nil {
-		return nil, err
-	}
-	reg[lang.Name()] = lang
-	return reg, nil
 }

@@ -6,8 +6,12 @@ import "fmt"
 // (DefaultLanguages, 100,000 bytes), SENTIMENT (English, 5,000 bytes), ENTITIES, KEY_PHRASES and PII
 // (English, 100,000 bytes). Build it once at
 // cold start: the language detector preloads its models.
-func DefaultRegistry() (Registry, error) {
-	lang, err := NewLanguage(LanguageConfig{MaxBytes: DefaultLanguageMaxBytes})
+func DefaultRegistry() (Registry, error) { return NewRegistry(nil) }
+
+// NewRegistry is DefaultRegistry with language identification restricted to languages (ISO
+// 639-1 codes; empty means DefaultLanguages). The detector is built once, for that set.
+func NewRegistry(languages []string) (Registry, error) {
+	lang, err := NewLanguage(LanguageConfig{Languages: languages, MaxBytes: DefaultLanguageMaxBytes})
 	if err != nil {
 		return nil, fmt.Errorf("language analyser: %w", err)
 	}

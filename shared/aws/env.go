@@ -247,17 +247,12 @@ func Build(ctx context.Context, env Env, log *slog.Logger) (*pipeline.Service, e
 // Analyzers builds the shipped analysers, with language detection restricted to languages when
 // there are any (as the local stack does with its "languages" setting).
 func Analyzers(languages []string) (analysis.Registry, error) {
-	reg, err := analysis.DefaultRegistry()
+	reg, err := analysis.NewRegistry(languages)
+	if err != nil && len(languages) > 0 {
+		return nil, fmt.Errorf("configuration: %s: %w", EnvLanguages, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("analysers: %w", err)
 	}
-	if len(languages) == 0 {
-		return reg, nil
-	}
-	lang, err := analysis.NewLanguage(analysis.LanguageConfig{Languages: languages, MaxBytes: analysis.DefaultLanguageMaxBytes})
-	if err != nil {
-		return nil, fmt.Errorf("configuration: %s: %w", EnvLanguages, err)
-	}
-	reg[lang.Name()] = lang
 	return reg, nil
 }

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -191,25 +190,14 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 
 // putPlan streams the messages produced by gen into the plan object.
 func (s *Service) putPlan(ctx context.Context, j *job.Job, gen func(emit func(ShardMessage) error) error) error {
-	pr, pw := io.Pipe()
-	go func() {
-		bw := bufio.NewWriter(pw)
-		enc := json.NewEncoder(bw)
-		err := gen(func(m ShardMessage) error { return enc.Encode(m) })
-		if err == nil {
-			err = bw.Flush()
-		}
-		pw.CloseWithError(err)
-	}()
-	err := s.objects.Put(ctx, PlanKey(j.Tenant, j.JobId), pr)
-	pr.CloseWithError(err) // unblocks the generator if Put stopped early
-	if err != nil {
-		if _, ok := isUserError(err); ok {
-			return err
-		}
+	err := s.putStream(ctx, PlanKey(j.Tenant, j.JobId), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		return gen(func(m ShardMessage) error { return enc.Encode(m) })
+	})
+	if _, ok := isUserError(err); err != nil && !ok {
 		return fmt.Errorf("write plan: %w", err)
 	}
-	return nil
+	return err
 }
 
 // enqueueMissing sends every planned shard that has no record yet, streaming the plan in
