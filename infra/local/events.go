@@ -21,12 +21,12 @@ const progressEvery = 250 * time.Millisecond
 func (s *Stack) events(w http.ResponseWriter, r *http.Request) {
 	ev, err := handlers.EventFromHTTP(r, 0)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		handlers.WriteError(w, http.StatusBadRequest, "InvalidRequest", err.Error())
 		return
 	}
 	tenant, err := s.auth.Tenant(&ev)
 	if err != nil {
-		writeError(w, http.StatusUnauthorized, err)
+		handlers.WriteError(w, http.StatusUnauthorized, "Unauthorized", err.Error())
 		return
 	}
 	ctx := r.Context()
@@ -36,13 +36,18 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	j, err := s.Service.Describe(ctx, tenant, id)
 	if err != nil {
-		status, _ := handlers.StatusOf(err)
-		writeError(w, status, fmt.Errorf("job %s not found", id))
+		status, code := handlers.StatusOf(err)
+		msg := fmt.Sprintf("job %s not found", id)
+		if status != http.StatusNotFound {
+			msg = "internal error; the service logged the details"
+			s.log.ErrorContext(ctx, "event stream: describe failed", "job", id, "err", err)
+		}
+		handlers.WriteError(w, status, code, msg)
 		return
 	}
 	flusher, ok := w.(http.Flusher)
 	if !ok {
-		writeError(w, http.StatusInternalServerError, fmt.Errorf("streaming unsupported"))
+		handlers.WriteError(w, http.StatusInternalServerError, "InternalError", "streaming unsupported")
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -114,18 +119,4 @@ func (s *Stack) published(r *http.Request, tenant, id string) (pipeline.Notifica
 		return pipeline.Notification{}, false
 	}
 	return ev.Notification, true
-}
-
-func writeError(w http.ResponseWriter, status int, err error) {
-	code := map[int]string{
-		http.StatusBadRequest:   "InvalidRequest",
-		http.StatusUnauthorized: "Unauthorized",
-		http.StatusNotFound:     "ResourceNotFound",
-	}[status]
-	if code == "" {
-		_, code = handlers.StatusOf(err)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(handlers.ErrorBody{Code: code, Message: err.Error()})
 }

@@ -52,7 +52,7 @@ func NewAPI(svc *pipeline.Service, auth Authenticator, log *slog.Logger) *API {
 	a.mux.HandleFunc("POST /v1/jobs/{id}/stop", a.authed(a.stop))
 	a.mux.HandleFunc("GET /v1/jobs/{id}/results", a.authed(a.results))
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
+		WriteError(w, http.StatusNotFound, "NotFound", fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
 	return a
 }
@@ -101,7 +101,7 @@ func (a *API) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (e
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev, err := EventFromHTTP(r, maxBody)
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, "PayloadTooLarge", err.Error())
+		WriteError(w, http.StatusRequestEntityTooLarge, "PayloadTooLarge", err.Error())
 		return
 	}
 	resp, _ := a.Handle(r.Context(), ev)
@@ -307,10 +307,11 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusNotFound && errors.Is(err, job.ErrNotFound) && r.PathValue("id") != "" {
 		msg = fmt.Sprintf("job %s not found", r.PathValue("id"))
 	}
-	writeError(w, status, code, msg)
+	WriteError(w, status, code, msg)
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
+// WriteError writes the JSON error body every route answers with.
+func WriteError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, ErrorBody{Code: code, Message: msg})
 }
 
