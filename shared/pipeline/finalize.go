@@ -275,10 +275,13 @@ func (s *Service) cleanupWork(ctx context.Context, j *job.Job) {
 	}
 }
 
-// putStream streams what write produces into key.
+// putStream streams what write produces into key. It returns once write has returned too, so
+// nothing write touches is still in use.
 func (s *Service) putStream(ctx context.Context, key string, write func(io.Writer) error) error {
 	pr, pw := io.Pipe()
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		bw := bufio.NewWriterSize(pw, 256<<10)
 		err := write(bw)
 		if err == nil {
@@ -288,6 +291,7 @@ func (s *Service) putStream(ctx context.Context, key string, write func(io.Write
 	}()
 	err := s.objects.Put(ctx, key, pr)
 	pr.CloseWithError(errors.New("upload stopped"))
+	<-done
 	return err
 }
 

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -107,17 +106,10 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 // redacted copies of the documents (see redactedWriter).
 func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, key string, fill func(input.Document, *output.Record)) (docs, errs int64, err error) {
 	lim := s.readLimits(j)
-	open := func(ctx context.Context, key string, off int64) (io.ReadCloser, error) {
-		return s.objects.Open(ctx, key, off)
-	}
 	red := s.newRedactedWriter(ctx, j, msg.Index)
-	pr, pw := io.Pipe()
-	done := make(chan struct{})
 	var w *output.Writer
-	go func() {
-		defer close(done)
-		bw := bufio.NewWriterSize(pw, 64<<10)
-		w = output.NewWriter(bw)
+	err = s.putStream(ctx, key, func(out io.Writer) error {
+		w = output.NewWriter(out)
 		emit := func(d input.Document) error {
 			rec := output.Record{File: d.File, RecordId: d.RecordId, ErrorCode: d.ErrorCode, ErrorMessage: d.ErrorMessage}
 			if d.Line >= 0 && j.InputDataConfig.InputFormat.LineFormat() {
@@ -132,25 +124,19 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		var err error
 		if j.InputDataConfig.InputFormat.LineFormat() {
 			sh := input.Shard{Index: msg.Index, Start: msg.Start, End: msg.End}
-			err = input.ReadLines(ctx, open, msg.Key, fileName(j, msg.Key), j.InputDataConfig.InputFormat, sh, lim, emit)
+			err = input.ReadLines(ctx, s.objects.Open, msg.Key, fileName(j, msg.Key), j.InputDataConfig.InputFormat, sh, lim, emit)
 		} else {
 			sh := input.Shard{Index: msg.Index}
 			for _, f := range msg.Files {
 				sh.Files = append(sh.Files, input.FileRef{Key: f})
 			}
-			err = input.ReadFiles(ctx, open, sh, func(k string) string { return fileName(j, k) }, lim, emit)
+			err = input.ReadFiles(ctx, s.objects.Open, sh, func(k string) string { return fileName(j, k) }, lim, emit)
 		}
 		if err == nil {
 			err = w.Flush()
 		}
-		if err == nil {
-			err = bw.Flush()
-		}
-		pw.CloseWithError(err)
-	}()
-	err = s.objects.Put(ctx, key, pr)
-	pr.CloseWithError(errors.New("results upload stopped"))
-	<-done
+		return err
+	})
 	if rerr := red.close(err); err == nil && rerr != nil {
 		err = rerr
 	}
