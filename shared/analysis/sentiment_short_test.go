@@ -19,41 +19,23 @@ func TestSentimentShort(t *testing.T) {
 	if len(rows) < 120 {
 		t.Fatalf("only %d short reviews", len(rows))
 	}
-	correct := 0
-	perClass := map[string][2]int{}
-	confusion := map[string]int{}
 	for _, r := range rows {
 		if n := len(strings.Fields(r.text)); n < 1 || n > 12 {
 			t.Errorf("%q: %d words, want 1-12", r.text, n)
 		}
-		var res Result
-		if err := a.Analyze(r.text, Options{LanguageCode: "en"}, &res); err != nil {
-			t.Fatalf("%q: %v", r.text, err)
-		}
-		checkScore(t, r.text, res)
-		c := perClass[r.label]
-		c[1]++
-		if res.Sentiment == r.label {
-			c[0]++
-			correct++
-		} else {
-			confusion[r.label+"→"+res.Sentiment]++
-			t.Logf("miss: want %-8s got %-8s %.2f %q", r.label, res.Sentiment, maxScore(*res.SentimentScore), r.text)
-		}
-		perClass[r.label] = c
 	}
-	acc := float64(correct) / float64(len(rows))
-	var classes, conf []string
-	for l, c := range perClass {
-		classes = append(classes, fmt.Sprintf("%s %d/%d", l, c[0], c[1]))
-	}
+	confusion := map[string]int{}
+	acc, correct, classes := evalSentiment(t, a, rows, Options{LanguageCode: "en"}, func(r labelled, res Result) {
+		confusion[r.label+"→"+res.Sentiment]++
+		t.Logf("miss: want %-8s got %-8s %.2f %q", r.label, res.Sentiment, maxScore(*res.SentimentScore), r.text)
+	})
+	var conf []string
 	for k, n := range confusion {
 		conf = append(conf, fmt.Sprintf("%s %d", k, n))
 	}
-	sort.Strings(classes)
 	sort.Strings(conf)
 	t.Logf("short-review sentiment accuracy %.4f (%d/%d): %s; errors: %s", acc, correct, len(rows),
-		strings.Join(classes, ", "), strings.Join(conf, ", "))
+		classes, strings.Join(conf, ", "))
 	if acc < shortReviewFloor {
 		t.Errorf("accuracy %.4f below the %.2f floor", acc, shortReviewFloor)
 	}

@@ -58,33 +58,12 @@ func TestSentimentLabelled(t *testing.T) {
 	if len(rows) < 60 {
 		t.Fatalf("only %d labelled sentences", len(rows))
 	}
-	correct := 0
-	perClass := map[string][2]int{}
-	for _, r := range rows {
-		var res Result
-		if err := a.Analyze(r.text, Options{}, &res); err != nil {
-			t.Fatalf("%q: %v", r.text, err)
-		}
-		checkScore(t, r.text, res)
-		c := perClass[r.label]
-		c[1]++
-		if res.Sentiment == r.label {
-			c[0]++
-			correct++
-		} else {
-			ev := a.gather(r.text)
-			t.Logf("miss: want %-8s got %-8s %+v model %.2f lexicon(+%.2f -%.2f) clauses(+%.2f -%.2f) %q", r.label, res.Sentiment, *res.SentimentScore,
-				a.model.logit(ev.sum, ev.nFeats), ev.lexPos, ev.lexNeg, ev.posCl, ev.negCl, r.text)
-		}
-		perClass[r.label] = c
-	}
-	acc := float64(correct) / float64(len(rows))
-	var classes []string
-	for l, c := range perClass {
-		classes = append(classes, fmt.Sprintf("%s %d/%d", l, c[0], c[1]))
-	}
-	sort.Strings(classes)
-	t.Logf("hand-labelled sentiment accuracy %.4f (%d/%d): %s", acc, correct, len(rows), strings.Join(classes, ", "))
+	acc, correct, classes := evalSentiment(t, a, rows, Options{}, func(r labelled, res Result) {
+		ev := a.gather(r.text)
+		t.Logf("miss: want %-8s got %-8s %+v model %.2f lexicon(+%.2f -%.2f) clauses(+%.2f -%.2f) %q", r.label, res.Sentiment, *res.SentimentScore,
+			a.model.logit(ev.sum, ev.nFeats), ev.lexPos, ev.lexNeg, ev.posCl, ev.negCl, r.text)
+	})
+	t.Logf("hand-labelled sentiment accuracy %.4f (%d/%d): %s", acc, correct, len(rows), classes)
 	if acc < 0.80 {
 		t.Errorf("accuracy %.4f below the 0.80 floor", acc)
 	}
@@ -251,4 +230,34 @@ func TestSentimentIMDB(t *testing.T) {
 	if polar < 0.89 {
 		t.Errorf("polarity accuracy %.4f below the 0.89 floor", polar)
 	}
+}
+
+// evalSentiment scores labelled rows (checking every score vector), calls miss for each wrong
+// label, and returns the accuracy, the number right and the per-class counts ("MIXED 10/12, …").
+func evalSentiment(t *testing.T, a *SentimentAnalyzer, rows []labelled, opts Options, miss func(labelled, Result)) (float64, int, string) {
+	t.Helper()
+	correct := 0
+	perClass := map[string][2]int{}
+	for _, r := range rows {
+		var res Result
+		if err := a.Analyze(r.text, opts, &res); err != nil {
+			t.Fatalf("%q: %v", r.text, err)
+		}
+		checkScore(t, r.text, res)
+		c := perClass[r.label]
+		c[1]++
+		if res.Sentiment == r.label {
+			c[0]++
+			correct++
+		} else {
+			miss(r, res)
+		}
+		perClass[r.label] = c
+	}
+	var classes []string
+	for l, c := range perClass {
+		classes = append(classes, fmt.Sprintf("%s %d/%d", l, c[0], c[1]))
+	}
+	sort.Strings(classes)
+	return float64(correct) / float64(len(rows)), correct, strings.Join(classes, ", ")
 }
