@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"reflect"
 	"sort"
@@ -50,41 +49,11 @@ func TestKeyPhrasesEvaluation(t *testing.T) {
 	if len(gold) < 20 {
 		t.Fatalf("only %d articles", len(gold))
 	}
-	show := os.Getenv("REAM_KP_SHOW") != ""
-	var sumP, sumR, sumF float64
-	var tp, np, ng int
-	for _, g := range gold {
-		want := map[string]bool{}
-		for _, p := range g.KeyPhrases {
-			want[kpKey(p)] = true
-		}
-		top := TopKeyPhrases(a.Extract(g.Text), 10)
-		hit := 0
-		var shown []string
-		for _, p := range top {
-			m := want[kpKey(p.Text)]
-			if m {
-				hit++
-			}
-			shown = append(shown, fmt.Sprintf("%s%s(%.2f)", map[bool]string{true: "+", false: ""}[m], p.Text, p.Score))
-		}
-		pr, rc := ratio(hit, len(top)), ratio(hit, len(want))
-		f := 0.0
-		if pr+rc > 0 {
-			f = 2 * pr * rc / (pr + rc)
-		}
-		sumP, sumR, sumF = sumP+pr, sumR+rc, sumF+f
-		tp, np, ng = tp+hit, np+len(top), ng+len(want)
-		if show {
-			t.Logf("%-18s F1 %.2f  %s", g.ID, f, strings.Join(shown, "; "))
-		}
-	}
-	n := float64(len(gold))
-	mp, mr := ratio(tp, np), ratio(tp, ng)
+	e := evalKP(t, a, gold, os.Getenv("REAM_KP_SHOW") != "")
 	t.Logf("KEY_PHRASES on %d articles: F1@10 %.3f (mean P@10 %.3f, R@10 %.3f); micro P %.3f R %.3f F1 %.3f",
-		len(gold), sumF/n, sumP/n, sumR/n, mp, mr, 2*mp*mr/(mp+mr))
-	if sumF/n < 0.20 {
-		t.Errorf("F1@10 %.3f < 0.20", sumF/n)
+		len(gold), e.F1, e.P, e.R, e.MicroP, e.MicroR, 2*e.MicroP*e.MicroR/(e.MicroP+e.MicroR))
+	if e.F1 < 0.20 {
+		t.Errorf("F1@10 %.3f < 0.20", e.F1)
 	}
 }
 

@@ -7,9 +7,14 @@ import (
 	"testing"
 )
 
-// evalKP returns the mean F1@10 over articles and logs each article's top 10 when show.
-func evalKP(t *testing.T, a *KeyPhrasesAnalyzer, gold []kpGold, show bool) float64 {
-	var sumF float64
+// kpEval are F1@10 figures over a set of articles: means over articles, and micro P and R.
+type kpEval struct{ F1, P, R, MicroP, MicroR float64 }
+
+// evalKP scores the top 10 distinct phrases of each article against its gold set and logs each
+// article's top 10 when show.
+func evalKP(t *testing.T, a *KeyPhrasesAnalyzer, gold []kpGold, show bool) kpEval {
+	var sumP, sumR, sumF float64
+	var tp, np, ng int
 	for _, g := range gold {
 		want := map[string]bool{}
 		for _, p := range g.KeyPhrases {
@@ -23,19 +28,21 @@ func evalKP(t *testing.T, a *KeyPhrasesAnalyzer, gold []kpGold, show bool) float
 			if m {
 				hit++
 			}
-			shown = append(shown, fmt.Sprintf("%s%s", map[bool]string{true: "+", false: ""}[m], p.Text))
+			shown = append(shown, fmt.Sprintf("%s%s(%.2f)", map[bool]string{true: "+", false: ""}[m], p.Text, p.Score))
 		}
 		pr, rc := ratio(hit, len(top)), ratio(hit, len(want))
 		f := 0.0
 		if pr+rc > 0 {
 			f = 2 * pr * rc / (pr + rc)
 		}
-		sumF += f
+		sumP, sumR, sumF = sumP+pr, sumR+rc, sumF+f
+		tp, np, ng = tp+hit, np+len(top), ng+len(want)
 		if show {
 			t.Logf("%-18s F1 %.2f  %s", g.ID, f, strings.Join(shown, "; "))
 		}
 	}
-	return sumF / float64(len(gold))
+	n := float64(len(gold))
+	return kpEval{F1: sumF / n, P: sumP / n, R: sumR / n, MicroP: ratio(tp, np), MicroR: ratio(tp, ng)}
 }
 
 // TestKeyPhrasesUnseen measures F1@10 on testdata/keyphrases/unseen.jsonl (8 articles written
@@ -45,7 +52,7 @@ func TestKeyPhrasesUnseen(t *testing.T) {
 	if len(gold) < 8 {
 		t.Fatalf("only %d articles", len(gold))
 	}
-	f := evalKP(t, newKeyPhrases(t), gold, os.Getenv("REAM_KP_SHOW") != "")
+	f := evalKP(t, newKeyPhrases(t), gold, os.Getenv("REAM_KP_SHOW") != "").F1
 	t.Logf("KEY_PHRASES on %d unseen articles: F1@10 %.3f", len(gold), f)
 	if f < 0.30 {
 		t.Errorf("unseen F1@10 %.3f < 0.30", f)
