@@ -157,7 +157,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			log.Error("server stopped", "err", err)
 		}
 	}()
-	s.poll(runCtx, "ingest", s.s3Events, 1, 1, time.Minute, s.runIngest)
+	s.poll(runCtx, "ingest", s.s3Events, 1, 1, time.Duration(cfg.VisibilityTimeout), s.runIngest)
 	s.poll(runCtx, "worker", shards, cfg.Workers, cfg.BatchSize, time.Duration(cfg.VisibilityTimeout), s.worker.Handle)
 	s.poll(runCtx, "deadletter", shards.DeadLetterQueue(), 1, 10, time.Duration(cfg.VisibilityTimeout), s.dead.Handle)
 	s.wg.Add(1)

@@ -67,6 +67,17 @@ var migrations = []string{
 		time        INTEGER NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS webhook_deliveries_by_seq ON webhook_deliveries (seq, id)`,
+	// The webhook outbox: one row per (notification, webhook) still to be delivered, written in
+	// the same transaction as the notification and deleted when delivered or given up, so a
+	// restarted process resumes every pending delivery with its remaining attempts.
+	`CREATE TABLE IF NOT EXISTS webhook_outbox (
+		seq      INTEGER NOT NULL,
+		url      TEXT    NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		next_at  INTEGER NOT NULL,
+		PRIMARY KEY (seq, url)
+	)`,
+	`CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (next_at)`,
 }
 
 // OpenDB opens (creating if needed) the SQLite database at path and applies the migrations. The

@@ -40,11 +40,16 @@ type Delivery struct {
 	Time       time.Time
 }
 
-// Notifier is the local topic: Publish persists each notification in SQLite, then hands it to
-// in-process subscribers (non-blocking; a slow subscriber misses events and catches up with
-// Since) and POSTs it to matching webhooks in the background, retrying with exponential backoff.
-// Each attempt is recorded (see Deliveries). Deliveries still pending when the process stops are
-// not resumed: subscribers and webhook receivers that must not miss events use Since.
+// Notifier is the local topic. Publish stores each notification in SQLite once per job
+// (publishing a job's notification again returns the stored one: a finalizer that died between
+// publishing and marking the job notified does not notify twice), together with one outbox row
+// per matching webhook, in one transaction; then it hands the notification to in-process
+// subscribers (non-blocking; a slow subscriber misses events and catches up with Since). A
+// dispatcher POSTs the outbox rows that are due, retrying with exponential backoff; every
+// attempt is recorded (see Deliveries) and an outbox row is deleted only once delivered or out of
+// attempts, so deliveries pending when the process dies resume after a restart with their
+// remaining attempts. Delivery is at least once: receivers deduplicate by the
+// X-Ream-Notification-Seq header.
 type Notifier struct {
 	db  *sql.DB
 	cfg config
@@ -52,10 +57,12 @@ type Notifier struct {
 
 	hooks []Webhook
 
-	mu     sync.Mutex
-	closed bool
-	subs   map[*subscription]struct{}
+	mu       sync.Mutex
+	closed   bool
+	subs     map[*subscription]struct{}
+	inflight map[outboxKey]bool
 
+	wake   chan struct{} // pokes the dispatcher (buffered, 1)
 	wg     sync.WaitGroup
 	ctx    context.Context // cancelled by Close to abandon deliveries
 	cancel context.CancelFunc
@@ -68,10 +75,19 @@ type subscription struct {
 	ch     chan Event
 }
 
+type outboxKey struct {
+	seq int64
+	url string
+}
+
 // SubscriberBuffer is how many events a subscriber may fall behind before it misses some.
 const SubscriberBuffer = 64
 
-// NewNotifier returns the notifier on db (from OpenDB). Options: WithHTTPClient, WithRetry,
+// maxInflight bounds the webhook POSTs in flight at once.
+const maxInflight = 8
+
+// NewNotifier returns the notifier on db (from OpenDB) and starts its webhook dispatcher, which
+// resumes the deliveries a previous process left pending. Options: WithHTTPClient, WithRetry,
 // WithClock, WithLogger.
 func NewNotifier(db *sql.DB, webhooks []Webhook, opts ...Option) *Notifier {
 	c := newConfig(opts)
@@ -79,20 +95,25 @@ func NewNotifier(db *sql.DB, webhooks []Webhook, opts ...Option) *Notifier {
 		c.attempts = 1
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Notifier{
+	n := &Notifier{
 		db: db, cfg: c, log: c.log,
-		hooks:  append([]Webhook(nil), webhooks...),
-		subs:   map[*subscription]struct{}{},
-		ctx:    ctx,
-		cancel: cancel,
+		hooks:    append([]Webhook(nil), webhooks...),
+		subs:     map[*subscription]struct{}{},
+		inflight: map[outboxKey]bool{},
+		wake:     make(chan struct{}, 1),
+		ctx:      ctx,
+		cancel:   cancel,
 	}
+	n.wg.Add(1)
+	go n.dispatch()
+	return n
 }
 
 // ErrClosed is returned by Publish after Close.
 var ErrClosed = errors.New("notifier closed")
 
-// Publish implements pipeline.Notifier. It returns once the notification is persisted;
-// webhook deliveries continue in the background.
+// Publish implements pipeline.Notifier. It returns once the notification and its webhook
+// deliveries are persisted; the deliveries run in the background.
 func (n *Notifier) Publish(ctx context.Context, note pipeline.Notification) error {
 	if note.Time.IsZero() {
 		note.Time = n.cfg.now().UTC()
@@ -107,11 +128,13 @@ func (n *Notifier) Publish(ctx context.Context, note pipeline.Notification) erro
 	if closed {
 		return fmt.Errorf("publish %s: %w", note.JobId, ErrClosed)
 	}
-	var seq int64
-	err = n.db.QueryRowContext(ctx, `INSERT INTO notifications (tenant, job, body, time) VALUES (?, ?, ?, ?) RETURNING seq`,
-		note.Tenant, note.JobId, body, note.Time.UnixNano()).Scan(&seq)
+	seq, fresh, err := n.store(ctx, note, body)
 	if err != nil {
 		return fmt.Errorf("publish %s: %w", note.JobId, err)
+	}
+	if !fresh {
+		n.log.Info("notification already published; not sent again", "seq", seq, "tenant", note.Tenant, "job", note.JobId)
+		return nil
 	}
 	ev := Event{Seq: seq, Notification: note}
 
@@ -127,45 +150,167 @@ func (n *Notifier) Publish(ctx context.Context, note pipeline.Notification) erro
 			n.log.Warn("subscriber is behind; event dropped", "seq", seq, "tenant", note.Tenant, "job", note.JobId)
 		}
 	}
-	if n.closed {
-		return nil // closed meanwhile: persisted, but no new deliveries
+	n.poke()
+	return nil
+}
+
+// store persists the job's notification and its outbox rows in one transaction, unless the job
+// already has a notification: then it returns that one's seq and fresh=false.
+func (n *Notifier) store(ctx context.Context, note pipeline.Notification, body []byte) (seq int64, fresh bool, err error) {
+	tx, err := n.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, false, err
 	}
+	defer tx.Rollback()
+	err = tx.QueryRowContext(ctx, `SELECT seq FROM notifications WHERE tenant = ? AND job = ? ORDER BY seq LIMIT 1`, note.Tenant, note.JobId).Scan(&seq)
+	if err == nil {
+		return seq, false, nil
+	}
+	if !isNoRows(err) {
+		return 0, false, err
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO notifications (tenant, job, body, time) VALUES (?, ?, ?, ?) RETURNING seq`,
+		note.Tenant, note.JobId, body, note.Time.UnixNano()).Scan(&seq); err != nil {
+		return 0, false, err
+	}
+	now := n.cfg.now().UnixNano()
 	for _, h := range n.hooks {
 		if h.Tenant != "" && h.Tenant != note.Tenant {
 			continue
 		}
-		n.wg.Add(1)
-		go n.deliver(seq, h.URL, body)
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO webhook_outbox (seq, url, attempts, next_at) VALUES (?, ?, 0, ?)`, seq, h.URL, now); err != nil {
+			return 0, false, err
+		}
 	}
-	return nil
+	return seq, true, tx.Commit()
 }
 
-func (n *Notifier) deliver(seq int64, url string, body []byte) {
+func (n *Notifier) poke() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dispatchIdle is the longest the dispatcher sleeps between looks at the outbox.
+const dispatchIdle = time.Second
+
+// dispatch starts a delivery for every due outbox row that is not already in flight, then sleeps
+// until the next row is due, a Publish or a finished attempt pokes it, or Close.
+func (n *Notifier) dispatch() {
 	defer n.wg.Done()
-	delay := n.cfg.backoff
-	for attempt := 1; ; attempt++ {
-		status, err := n.post(seq, url, body)
-		n.record(Delivery{Seq: seq, URL: url, Attempt: attempt, StatusCode: status, Error: errString(err), Time: n.cfg.now()})
-		if err == nil {
-			n.log.Info("webhook delivered", "seq", seq, "url", url, "attempt", attempt)
-			return
-		}
-		if attempt >= n.cfg.attempts {
-			n.log.Error("webhook delivery abandoned", "seq", seq, "url", url, "attempts", attempt, "err", err)
-			return
-		}
-		n.log.Warn("webhook delivery failed; retrying", "seq", seq, "url", url, "attempt", attempt, "err", err, "retry_in", delay)
-		t := time.NewTimer(delay)
+	for {
+		wait := n.startDue()
+		t := time.NewTimer(wait)
 		select {
-		case <-t.C:
 		case <-n.ctx.Done():
 			t.Stop()
 			return
+		case <-n.wake:
+		case <-t.C:
 		}
-		if delay *= 2; delay > n.cfg.maxBackoff {
+		t.Stop()
+	}
+}
+
+type outboxRow struct {
+	outboxKey
+	attempts int
+}
+
+// startDue launches the due deliveries and returns how long to sleep.
+func (n *Notifier) startDue() time.Duration {
+	now := n.cfg.now().UnixNano()
+	rows, err := n.db.QueryContext(n.ctx, `SELECT seq, url, attempts, next_at FROM webhook_outbox ORDER BY next_at, seq LIMIT 64`)
+	if err != nil {
+		if n.ctx.Err() == nil {
+			n.log.Error("reading the webhook outbox failed", "err", err)
+		}
+		return dispatchIdle
+	}
+	var due []outboxRow
+	wait := dispatchIdle
+	for rows.Next() {
+		var r outboxRow
+		var next int64
+		if err := rows.Scan(&r.seq, &r.url, &r.attempts, &next); err != nil {
+			n.log.Error("reading the webhook outbox failed", "err", err)
+			break
+		}
+		if next > now {
+			wait = min(wait, time.Duration(next-now))
+			break
+		}
+		due = append(due, r)
+	}
+	rows.Close()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, r := range due {
+		if n.inflight[r.outboxKey] || len(n.inflight) >= maxInflight {
+			continue
+		}
+		n.inflight[r.outboxKey] = true
+		n.wg.Add(1)
+		go n.deliver(r)
+	}
+	return max(wait, time.Millisecond)
+}
+
+// deliver makes one attempt at an outbox row and records it: delivered or out of attempts, the
+// row is deleted; otherwise it is due again after the backoff.
+func (n *Notifier) deliver(r outboxRow) {
+	defer n.wg.Done()
+	defer func() {
+		n.mu.Lock()
+		delete(n.inflight, r.outboxKey)
+		n.mu.Unlock()
+		n.poke()
+	}()
+	var body []byte
+	if err := n.db.QueryRowContext(n.ctx, `SELECT body FROM notifications WHERE seq = ?`, r.seq).Scan(&body); err != nil {
+		if isNoRows(err) {
+			// The notification expired with its job: nothing left to deliver.
+			_, _ = n.db.ExecContext(n.ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, r.seq, r.url)
+		}
+		return
+	}
+	status, err := n.post(r.seq, r.url, body)
+	if n.ctx.Err() != nil {
+		return // abandoned by Close: the attempt does not count, the row stays for the next start
+	}
+	attempt := r.attempts + 1
+	at := n.cfg.now()
+	n.record(Delivery{Seq: r.seq, URL: r.url, Attempt: attempt, StatusCode: status, Error: errString(err), Time: at})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var qerr error
+	switch {
+	case err == nil:
+		n.log.Info("webhook delivered", "seq", r.seq, "url", r.url, "attempt", attempt)
+		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, r.seq, r.url)
+	case attempt >= n.cfg.attempts:
+		n.log.Error("webhook delivery abandoned", "seq", r.seq, "url", r.url, "attempts", attempt, "err", err)
+		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, r.seq, r.url)
+	default:
+		delay := n.cfg.backoff << (attempt - 1)
+		if delay > n.cfg.maxBackoff || delay <= 0 {
 			delay = n.cfg.maxBackoff
 		}
+		n.log.Warn("webhook delivery failed; retrying", "seq", r.seq, "url", r.url, "attempt", attempt, "err", err, "retry_in", delay)
+		_, qerr = n.db.ExecContext(ctx, `UPDATE webhook_outbox SET attempts = ?, next_at = ? WHERE seq = ? AND url = ?`,
+			attempt, at.Add(delay).UnixNano(), r.seq, r.url)
 	}
+	if qerr != nil {
+		n.log.Error("updating the webhook outbox failed", "seq", r.seq, "url", r.url, "err", qerr)
+	}
+}
+
+// Pending returns how many webhook deliveries are still to be made (outbox rows).
+func (n *Notifier) Pending(ctx context.Context) (int, error) {
+	var c int
+	err := n.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_outbox`).Scan(&c)
+	return c, err
 }
 
 func (n *Notifier) post(seq int64, url string, body []byte) (int, error) {
@@ -292,9 +437,10 @@ func (n *Notifier) Deliveries(ctx context.Context, seq int64) ([]Delivery, error
 	return out, rows.Err()
 }
 
-// Close stops accepting notifications, closes the subscriptions and waits for in-flight webhook
-// deliveries (retries included) until ctx is done; then it abandons them and returns ctx's
-// error. The database stays open.
+// Close stops accepting notifications, closes the subscriptions and waits until the webhook
+// outbox is empty (deliveries made or given up, retries included) or ctx is done; then it stops
+// the dispatcher, abandoning the attempts in flight (they stay in the outbox and resume at the
+// next start), and returns ctx's error if it ended first. The database stays open.
 func (n *Notifier) Close(ctx context.Context) error {
 	n.mu.Lock()
 	if !n.closed {
@@ -305,18 +451,24 @@ func (n *Notifier) Close(ctx context.Context) error {
 		}
 	}
 	n.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		n.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		n.cancel()
-		return nil
-	case <-ctx.Done():
-		n.cancel()
-		<-done
-		return ctx.Err()
+	var err error
+	for {
+		left, qerr := n.Pending(ctx)
+		if qerr != nil || left == 0 {
+			break
+		}
+		t := time.NewTimer(10 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-t.C:
+		}
+		t.Stop()
+		if err != nil {
+			break
+		}
 	}
+	n.cancel()
+	n.wg.Wait()
+	return err
 }

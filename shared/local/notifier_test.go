@@ -3,9 +3,11 @@ package local_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -72,7 +74,7 @@ func TestNotifierSlowSubscriberCatchesUp(t *testing.T) {
 	ctx := context.Background()
 	total := local.SubscriberBuffer + 10
 	for i := 0; i < total; i++ {
-		if err := n.Publish(ctx, note("t1", "job")); err != nil {
+		if err := n.Publish(ctx, note("t1", fmt.Sprintf("job-%d", i))); err != nil {
 			t.Fatal(err) // Publish never blocks on the subscriber
 		}
 	}
@@ -213,5 +215,79 @@ func TestNotifierSinceAfterRestart(t *testing.T) {
 	}
 	if evs, _ := fresh.Since(ctx, "", 0); len(evs) != 5 || evs[4].JobId != "d" || evs[4].Seq <= evs[3].Seq {
 		t.Fatalf("Since(all) = %+v", evs)
+	}
+}
+
+// TestNotifierResumesDeliveriesAfterRestart: a delivery that was refused, then interrupted by a
+// stop in its backoff, is made by the next process with its remaining attempts (the outbox is
+// durable), and the job's notification is published only once however often Publish is called.
+func TestNotifierResumesDeliveriesAfterRestart(t *testing.T) {
+	var mu sync.Mutex
+	accept := false
+	var seqs []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !accept {
+			http.Error(w, "not yet", http.StatusServiceUnavailable)
+			return
+		}
+		seqs = append(seqs, r.Header.Get("X-Ream-Notification-Seq"))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	db := openDB(t, dir)
+	ctx := context.Background()
+	hooks := []local.Webhook{{URL: srv.URL}}
+
+	first := local.NewNotifier(db, hooks, local.WithRetry(5, time.Hour, time.Hour))
+	if err := first.Publish(ctx, note("t1", "job-1")); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := first.Since(ctx, "", 0)
+	if len(evs) != 1 {
+		t.Fatalf("stored %d notifications, want 1", len(evs))
+	}
+	seq := evs[0].Seq
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ds, _ := first.Deliveries(ctx, seq)
+		if len(ds) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("first attempt never made: %+v", ds)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The process stops in the hour-long backoff: the delivery is abandoned, not lost.
+	stopped, cancel := context.WithCancel(ctx)
+	cancel()
+	_ = first.Close(stopped)
+	if left, err := first.Pending(ctx); err != nil || left != 1 {
+		t.Fatalf("Pending after stop = %d, %v; want 1", left, err)
+	}
+
+	mu.Lock()
+	accept = true
+	mu.Unlock()
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) } // past the backoff
+	second := local.NewNotifier(db, hooks, local.WithRetry(5, time.Hour, time.Hour), local.WithClock(later))
+	// A finalizer that died before marking its job notified publishes again: no second notification.
+	if err := second.Publish(ctx, note("t1", "job-1")); err != nil {
+		t.Fatal(err)
+	}
+	closeNotifier(t, second) // waits for the outbox to drain
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seqs) != 1 || seqs[0] != strconv.FormatInt(seq, 10) {
+		t.Fatalf("receiver got seqs %v, want exactly [%d]", seqs, seq)
+	}
+	ds, err := second.Deliveries(ctx, seq)
+	if err != nil || len(ds) != 2 || ds[0].StatusCode != 503 || ds[1].StatusCode != 200 || ds[1].Attempt != 2 {
+		t.Fatalf("recorded attempts = %+v, %v; want a refused first and a delivered second attempt", ds, err)
+	}
+	if evs, _ := second.Since(ctx, "", 0); len(evs) != 1 {
+		t.Fatalf("notifications stored: %d, want 1", len(evs))
 	}
 }

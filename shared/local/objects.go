@@ -1,6 +1,8 @@
 package local
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/md5"
@@ -478,6 +480,13 @@ func (o *Objects) serveGet(w http.ResponseWriter, r *http.Request, key string) {
 func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, onCreated func(context.Context, pipeline.ObjectInfo) error) {
 	if o.putGuard != nil {
 		if err := o.putGuard(r.Context(), key); err != nil {
+			// A retry of an upload whose answer was lost (the connection or the process died
+			// after the object was stored) sends the same bytes: that is success, and the
+			// object's event is queued again in case it was lost too. Other bytes are refused.
+			if sum, same := o.sameAsStored(r, key); same {
+				o.created(w, r, key, sum, onCreated)
+				return
+			}
 			writeErr(w, http.StatusConflict, "Conflict", err.Error())
 			return
 		}
@@ -504,6 +513,12 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 		writeErr(w, status, code, "cannot store "+key)
 		return
 	}
+	o.created(w, r, key, sum.Sum(nil), onCreated)
+}
+
+// created answers a stored upload: its event is queued (onCreated), then 200 with the body's MD5
+// as ETag; 500 if the event could not be queued (the client retries; see sameAsStored).
+func (o *Objects) created(w http.ResponseWriter, r *http.Request, key string, md5sum []byte, onCreated func(context.Context, pipeline.ObjectInfo) error) {
 	info, err := o.Head(r.Context(), key)
 	if err == nil && onCreated != nil {
 		err = onCreated(r.Context(), info)
@@ -513,8 +528,46 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 		writeErr(w, http.StatusInternalServerError, "InternalError", "the object was stored but could not be processed; retry the upload")
 		return
 	}
-	w.Header().Set("ETag", `"`+hex.EncodeToString(sum.Sum(nil))+`"`)
+	w.Header().Set("ETag", `"`+hex.EncodeToString(md5sum)+`"`)
 	w.WriteHeader(http.StatusOK)
+}
+
+// sameAsStored reports whether the request's body is byte for byte the object stored under key
+// (streamed and compared, never buffered), with the body's MD5.
+func (o *Objects) sameAsStored(r *http.Request, key string) ([]byte, bool) {
+	f, fi, err := o.openFile(key)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	if r.ContentLength >= 0 && r.ContentLength != fi.Size() {
+		return nil, false
+	}
+	sum := md5.New()
+	body := io.TeeReader(io.LimitReader(r.Body, fi.Size()+1), sum)
+	stored := bufio.NewReaderSize(f, 64<<10)
+	buf := make([]byte, 64<<10)
+	want := make([]byte, 64<<10)
+	var n int64
+	for {
+		k, rerr := io.ReadFull(body, buf)
+		if k > 0 {
+			if n+int64(k) > fi.Size() {
+				return nil, false
+			}
+			if _, err := io.ReadFull(stored, want[:k]); err != nil || !bytes.Equal(buf[:k], want[:k]) {
+				return nil, false
+			}
+			n += int64(k)
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			return nil, false
+		}
+	}
+	return sum.Sum(nil), n == fi.Size()
 }
 
 func errStatus(err error) (int, string) {

@@ -37,7 +37,7 @@ func (s *Service) InputArrived(ctx context.Context, key string) error {
 			log.InfoContext(ctx, "object is not this job's input; ignored", "key", key)
 			return nil
 		}
-		if rest != "input" {
+		if rest != "input" || j.ExpectedFiles > 0 {
 			// A ONE_DOC_PER_FILE upload: start once every named file is there.
 			complete, err := s.allUploaded(ctx, j)
 			if err != nil || !complete {
@@ -65,6 +65,22 @@ func (s *Service) InputArrived(ctx context.Context, key string) error {
 		log.InfoContext(ctx, "input event for job not expecting input; ignored", "status", j.JobStatus, "key", key)
 		return nil
 	}
+}
+
+// inputUploaded reports whether the input a job waiting for its upload expects is in the store:
+// its one input object, or (ONE_DOC_PER_FILE uploads) every file it named.
+func (s *Service) inputUploaded(ctx context.Context, j *job.Job) (bool, error) {
+	if j.ExpectedFiles > 0 {
+		return s.allUploaded(ctx, j)
+	}
+	_, err := s.objects.Head(ctx, j.InputKey)
+	if errors.Is(err, job.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("head input: %w", err)
+	}
+	return true, nil
 }
 
 // allUploaded reports whether every file a ONE_DOC_PER_FILE upload job named has arrived: each

@@ -17,6 +17,7 @@ import (
 //	inputs/<tenant>/<anything>               inputs dropped straight into the bucket
 //	work/<tenant>/<job>/plan.jsonl           the shard plan (one ShardMessage per line)
 //	work/<tenant>/<job>/shards/<n>.jsonl     one shard's output lines
+//	work/<tenant>/<job>/shards/<n>.dead.jsonl  a dead-lettered shard's SHARD_FAILED records
 //	outputs/<tenant>/<job>/output.tar.gz     the results
 //	outputs/<tenant>/<job>/manifest.json     what the job was and did
 const (
@@ -46,9 +47,16 @@ func workPrefix(tenant, jobID string) string { return WorkPrefix + tenant + "/" 
 // PlanKey is the job's shard plan.
 func PlanKey(tenant, jobID string) string { return workPrefix(tenant, jobID) + "plan.jsonl" }
 
-// ShardKey is where shard n's output lines are written.
+// ShardKey is where shard n's output lines are written when it is analysed.
 func ShardKey(tenant, jobID string, n int) string {
 	return fmt.Sprintf("%sshards/%06d.jsonl", workPrefix(tenant, jobID), n)
+}
+
+// DeadLetterKey is where shard n's SHARD_FAILED records are written when it is dead-lettered: an
+// object of its own, so that neither outcome can overwrite the other's results; the shard record
+// names the one that counts (ShardRecord.ResultKey).
+func DeadLetterKey(tenant, jobID string, n int) string {
+	return fmt.Sprintf("%sshards/%06d.dead.jsonl", workPrefix(tenant, jobID), n)
 }
 
 // OutputPrefix is the default output location of a job.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -28,7 +29,12 @@ import (
 
 func redactedPrefix(tenant, jobID string) string { return workPrefix(tenant, jobID) + "redacted/" }
 
-func redactedPartKey(tenant, jobID string, shard int) string {
+// redactedPartKey is a line shard's part of the redacted copy; a dead-lettered shard's (empty
+// lines) has a key of its own, as its results do (see DeadLetterKey).
+func redactedPartKey(tenant, jobID string, shard int, dead bool) string {
+	if dead {
+		return fmt.Sprintf("%sparts/%06d.dead", redactedPrefix(tenant, jobID), shard)
+	}
 	return fmt.Sprintf("%sparts/%06d", redactedPrefix(tenant, jobID), shard)
 }
 
@@ -48,8 +54,13 @@ type redactedWriter struct {
 	done chan error
 }
 
-func (s *Service) newRedactedWriter(ctx context.Context, j *job.Job, shard int) *redactedWriter {
+func (s *Service) newRedactedWriter(ctx context.Context, j *job.Job, shard int, dead bool) *redactedWriter {
 	if j.RedactOutput == nil || !j.Has(job.PII) {
+		return nil
+	}
+	if dead && !j.InputDataConfig.InputFormat.LineFormat() {
+		// A dead-lettered file shard writes no copies: finalize gives its files empty entries
+		// (see redactedEntries), whatever an interrupted attempt left behind.
 		return nil
 	}
 	r := &redactedWriter{s: s, j: j, mode: j.RedactOutput.MaskMode, mask: '*'}
@@ -60,7 +71,7 @@ func (s *Service) newRedactedWriter(ctx context.Context, j *job.Job, shard int) 
 		pr, pw := io.Pipe()
 		r.pw, r.bw, r.done = pw, bufio.NewWriterSize(pw, 64<<10), make(chan error, 1)
 		go func() {
-			err := s.objects.Put(ctx, redactedPartKey(j.Tenant, j.JobId, shard), pr)
+			err := s.objects.Put(ctx, redactedPartKey(j.Tenant, j.JobId, shard, dead), pr)
 			pr.CloseWithError(errors.New("redacted upload stopped"))
 			r.done <- err
 		}()
@@ -125,14 +136,43 @@ func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardR
 		return nil, nil
 	}
 	if !j.InputDataConfig.InputFormat.LineFormat() {
+		// The files of dead-lettered shards (few) get empty entries, whatever an interrupted
+		// attempt left behind for them.
+		dead := map[int]bool{}
+		for _, r := range recs {
+			if r.Failed {
+				dead[r.Index] = true
+			}
+		}
+		deadFiles := map[string]bool{}
+		if len(dead) > 0 {
+			if err := s.readPlan(ctx, j, func(m ShardMessage) error {
+				if dead[m.Index] {
+					for _, f := range m.Files {
+						deadFiles[fileName(j, f)] = true
+					}
+				}
+				return nil
+			}); err != nil {
+				return nil, err
+			}
+		}
 		var entries []output.Entry
 		prefix := redactedPrefix(j.Tenant, j.JobId) + "files/"
 		err := s.objects.List(ctx, prefix, func(o ObjectInfo) error {
-			key := o.Key
-			entries = append(entries, output.Entry{Name: "redacted/" + strings.TrimPrefix(key, prefix), Size: o.Size,
+			key, name := o.Key, strings.TrimPrefix(o.Key, prefix)
+			if deadFiles[name] {
+				return nil
+			}
+			entries = append(entries, output.Entry{Name: "redacted/" + name, Size: o.Size,
 				Open: func(ctx context.Context) (io.ReadCloser, error) { return s.objects.Open(ctx, key, 0) }})
 			return nil
 		})
+		for name := range deadFiles {
+			entries = append(entries, output.Entry{Name: "redacted/" + name, Size: 0,
+				Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("")), nil }})
+		}
+		sort.Slice(entries, func(a, b int) bool { return entries[a].Name < entries[b].Name })
 		return entries, err
 	}
 	var keys []string
@@ -141,11 +181,8 @@ func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardR
 		if r.Skipped {
 			continue
 		}
-		key := redactedPartKey(j.Tenant, j.JobId, r.Index)
+		key := redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed)
 		info, err := s.objects.Head(ctx, key)
-		if errors.Is(err, job.ErrNotFound) && r.Failed {
-			continue // a dead-lettered shard has no redacted part: its documents were not analysed
-		}
 		if err != nil {
 			return nil, fmt.Errorf("redacted part of shard %d: %w", r.Index, err)
 		}

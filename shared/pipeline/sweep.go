@@ -12,6 +12,7 @@ import (
 // SweepReport says what one sweep did.
 type SweepReport struct {
 	TimedOut    int `json:"timedOut"`
+	Started     int `json:"started"`
 	Finalized   int `json:"finalized"`
 	Rescued     int `json:"rescued"`
 	Renotified  int `json:"renotified"`
@@ -21,6 +22,7 @@ type SweepReport struct {
 }
 
 // Sweep enforces deadlines so no job is ever stuck:
+//   - AWAITING_INPUT whose input is in the store (its upload event was lost) → started;
 //   - AWAITING_INPUT past its upload deadline → TIMED_OUT (notified);
 //   - SUBMITTED (start interrupted) → started again;
 //   - IN_PROGRESS / STOP_REQUESTED with every shard recorded → finalized (a finalizer died);
@@ -52,11 +54,23 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, rep *SweepReport) error {
 	switch j.JobStatus {
 	case job.AwaitingInput:
+		// An upload whose ObjectCreated event was lost (the process died between storing the
+		// object and queuing the event; S3's event delivery gave up) must not wait for a
+		// timeout: look for the input itself.
+		uploaded, err := s.inputUploaded(ctx, j)
+		if err != nil {
+			return err
+		}
+		if uploaded {
+			rep.Started++
+			s.log.WarnContext(ctx, "input is present but its upload event never arrived; starting the job", "tenant", j.Tenant, "job", j.JobId)
+			return s.InputArrived(ctx, j.InputKey)
+		}
 		if j.UploadDeadline == nil || now.Before(*j.UploadDeadline) {
 			return nil
 		}
 		rep.TimedOut++
-		err := s.finish(ctx, j, job.TimedOut, fmt.Sprintf("no input arrived before the upload URL expired at %s", j.UploadDeadline.Format(time.RFC3339)), now)
+		err = s.finish(ctx, j, job.TimedOut, fmt.Sprintf("no input arrived before the upload URL expired at %s", j.UploadDeadline.Format(time.RFC3339)), now)
 		if errors.Is(err, job.ErrConflict) {
 			return nil // the input arrived meanwhile
 		}

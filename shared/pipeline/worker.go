@@ -54,7 +54,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		}
 	}
 	key := ShardKey(j.Tenant, j.JobId, msg.Index)
-	docs, errs, err := s.writeShard(ctx, j, msg, key, func(d input.Document, rec *output.Record) {
+	docs, errs, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, rec *output.Record) {
 		s.analyse(ctx, analyzers, j, d, rec)
 	})
 	if err != nil {
@@ -71,7 +71,10 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 
 // DeadLetter accounts for a shard that failed too often to be processed (a poison message): it
 // reads the shard's documents without analysing them and writes one SHARD_FAILED error record
-// for each, so every input document still appears exactly once in the output.
+// for each, so every input document still appears exactly once in the output. A shard that was
+// recorded meanwhile (processed, then its message came back until it was dead-lettered) keeps
+// its results: they are never rewritten. The dead-letter results go to an object of their own
+// (DeadLetterKey), so a late redelivery that analyses the shard cannot overwrite them either.
 func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason string) error {
 	j, err := s.jobs.Get(ctx, msg.Tenant, msg.JobId)
 	if errors.Is(err, job.ErrNotFound) {
@@ -86,8 +89,18 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 	if reason == "" {
 		reason = "the shard failed repeatedly and was dead-lettered"
 	}
-	key := ShardKey(j.Tenant, j.JobId, msg.Index)
-	docs, errs, err := s.writeShard(ctx, j, msg, key, func(d input.Document, rec *output.Record) {
+	recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
+	if err != nil {
+		return fmt.Errorf("list shard records: %w", err)
+	}
+	for _, r := range recs {
+		if r.Index == msg.Index {
+			s.log.InfoContext(ctx, "dead-lettered shard was already recorded; its results stand", "tenant", j.Tenant, "job", j.JobId, "shard", msg.Index)
+			return s.record(ctx, j, r) // no-op record; finalizes if it was the last
+		}
+	}
+	key := DeadLetterKey(j.Tenant, j.JobId, msg.Index)
+	docs, errs, err := s.writeShard(ctx, j, msg, key, true, func(d input.Document, rec *output.Record) {
 		if rec.ErrorCode == "" {
 			rec.ErrorCode, rec.ErrorMessage = job.CodeShardFailed, reason
 		}
@@ -103,10 +116,11 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 
 // writeShard streams the shard's documents through fill into its results object and returns how
 // many records (and error records) it wrote. When the job asks for redaction it also writes the
-// redacted copies of the documents (see redactedWriter).
-func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, key string, fill func(input.Document, *output.Record)) (docs, errs int64, err error) {
+// redacted copies of the documents (see redactedWriter); dead says they are a dead-lettered
+// shard's, kept apart from an analysed attempt's.
+func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, key string, dead bool, fill func(input.Document, *output.Record)) (docs, errs int64, err error) {
 	lim := s.readLimits(j)
-	red := s.newRedactedWriter(ctx, j, msg.Index)
+	red := s.newRedactedWriter(ctx, j, msg.Index, dead)
 	var w *output.Writer
 	err = s.putStream(ctx, key, func(out io.Writer) error {
 		w = output.NewWriter(out)

@@ -1,0 +1,225 @@
+package local
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// storeDirectly writes key into the stack's object store as an upload that completed but whose
+// event was never queued (the process died between the rename and the queue insert).
+func storeDirectly(t *testing.T, s *Stack, key string, data []byte) {
+	t.Helper()
+	p := filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p+".tmp-direct", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(p+".tmp-direct", p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readPlan reads a job's shard plan from the stack's object store.
+func readPlan(t *testing.T, s *Stack, tenant, id string) []pipeline.ShardMessage {
+	t.Helper()
+	f, err := os.Open(filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(pipeline.PlanKey(tenant, id))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []pipeline.ShardMessage
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m pipeline.ShardMessage
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestLostUploadEventStartsJob: an input that is in the store but whose upload event was lost
+// starts its job at the next sweep, not TIMED_OUT when the upload window closes; a retried PUT of
+// the same bytes (its answer was lost) succeeds, a PUT of other bytes is refused.
+func TestLostUploadEventStartsJob(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{ShardBytes: 1024, SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	input, _ := genInput(120)
+	res, err := c.CreateJob(ctx, lineJob("lost-event", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeDirectly(t, s, pipeline.UploadKey("local", res.JobId), input)
+	if j, _ := c.Describe(ctx, res.JobId); j.JobStatus != job.AwaitingInput {
+		t.Fatalf("job is %s before the sweep, want AWAITING_INPUT (no event was queued)", j.JobStatus)
+	}
+	rep, err := s.Sweep(ctx)
+	if err != nil || rep.Started != 1 || rep.TimedOut != 0 {
+		t.Fatalf("sweep: %+v, %v; want the job started", rep, err)
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	checkLineResults(t, input, j, recs, m, false)
+
+	// The client never got its answer and retries: the same bytes are a success …
+	if err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "same", input)); err != nil {
+		t.Errorf("retried PUT of the same bytes: %v, want 200", err)
+	}
+	// … other bytes are not.
+	other := append([]byte("one more line\n"), input...)
+	if err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "other", other)); err == nil || !strings.Contains(err.Error(), "409") {
+		t.Errorf("PUT of other bytes after the input arrived: %v, want 409", err)
+	}
+	if j2, _ := c.Describe(ctx, res.JobId); j2.JobDetails != j.JobDetails || j2.JobStatus != j.JobStatus {
+		t.Errorf("a retried upload changed the finished job: %+v %s, was %+v %s", j2.JobDetails, j2.JobStatus, j.JobDetails, j.JobStatus)
+	}
+}
+
+// TestLostUploadFilesEventStartsJob: the same for a ONE_DOC_PER_FILE upload whose last file's
+// event was lost: the sweep sees every named file and starts the job.
+func TestLostUploadFilesEventStartsJob(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	req := lineJob("lost-files", job.OneDocPerFile)
+	req.UploadFiles = []string{"a.txt", "b.txt", "c.txt"}
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := []byte("The service was quick and friendly.")
+	for _, u := range res.Uploads[:2] {
+		if err := c.Upload(ctx, u.Presigned, writeTemp(t, u.File, text)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // the two events are handled: not complete without the third
+	storeDirectly(t, s, pipeline.UploadFilesPrefix("local", res.JobId)+res.Uploads[2].File, text)
+	if j, _ := c.Describe(ctx, res.JobId); j.JobStatus != job.AwaitingInput {
+		t.Fatalf("job is %s, want AWAITING_INPUT", j.JobStatus)
+	}
+	if rep, err := s.Sweep(ctx); err != nil || rep.Started != 1 {
+		t.Fatalf("sweep: %+v, %v; want the job started", rep, err)
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Completed || j.JobDetails.InputDocumentsCount != 3 {
+		t.Fatalf("job %s with %+v, want COMPLETED with 3 documents", j.JobStatus, j.JobDetails)
+	}
+}
+
+// TestDeadLetterCannotOverwriteRecordedShard: a shard analysed and recorded whose message kept
+// coming back until it was dead-lettered keeps its results (the dead-letter consumer must not
+// rewrite them with SHARD_FAILED records); and a shard dead-lettered first keeps its SHARD_FAILED
+// records when a late copy of its message is analysed afterwards. Output and counters agree.
+func TestDeadLetterCannotOverwriteRecordedShard(t *testing.T) {
+	ctx := testCtx(t)
+	// Hold shard 0 after it is written, until the dead letters below are handled.
+	release := make(chan struct{})
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		if msg.Index == 0 {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 1024, Workers: 2, BatchSize: 1}, hooks)
+	c := defaultClient(s)
+	input, _ := genInput(300)
+	res := createAndUpload(t, ctx, c, lineJob("dead-after-record", job.OneDocPerLine), input)
+	waitFor(t, ctx, "the plan", func() bool {
+		j, err := c.Describe(ctx, res.JobId)
+		return err == nil && j.JobStatus == job.InProgress
+	})
+	plan := readPlan(t, s, "local", res.JobId)
+	if len(plan) < 4 {
+		t.Fatalf("%d shards; want at least 4", len(plan))
+	}
+	// Every shard but 0 is recorded (0 is held): then shard 1's message "comes back" dead.
+	waitFor(t, ctx, "every shard but the held one", func() bool {
+		j, err := c.Describe(ctx, res.JobId)
+		return err == nil && j.JobDetails.ShardsDone == j.JobDetails.ShardsTotal-1
+	})
+	if err := s.Service.DeadLetter(ctx, plan[1], "injected: redelivered past maxReceiveCount"); err != nil {
+		t.Fatalf("dead letter of a recorded shard: %v", err)
+	}
+	close(release)
+	_, j := follow(t, ctx, c, res.JobId)
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	for _, r := range recs {
+		if r.ErrorCode == job.CodeShardFailed {
+			t.Fatalf("a recorded shard's results were rewritten: %+v", r)
+		}
+	}
+	checkLineResults(t, input, j, recs, m, false)
+}
+
+// TestLateCopyCannotOverwriteDeadLetteredShard: the reverse order. Shard 1 is dead-lettered
+// while the only worker is busy; its message is still queued, and the worker analyses that late
+// copy afterwards: the SHARD_FAILED records that were recorded stay in the output.
+func TestLateCopyCannotOverwriteDeadLetteredShard(t *testing.T) {
+	ctx := testCtx(t)
+	release := make(chan struct{})
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		if msg.Index == 0 {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 1024, Workers: 1, BatchSize: 1}, hooks)
+	c := defaultClient(s)
+	input, bad := genInput(300)
+	res := createAndUpload(t, ctx, c, lineJob("late-copy", job.OneDocPerLine), input)
+	waitFor(t, ctx, "the plan", func() bool {
+		j, err := c.Describe(ctx, res.JobId)
+		return err == nil && j.JobStatus == job.InProgress
+	})
+	plan := readPlan(t, s, "local", res.JobId)
+	if err := s.Service.DeadLetter(ctx, plan[1], "injected: dead-lettered"); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	_, j := follow(t, ctx, c, res.JobId)
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	docs := splitDocs(input)
+	failed := 0
+	for _, r := range recs {
+		l := *r.Line
+		inShard1 := docs[l].start >= plan[1].Start && docs[l].start < plan[1].End
+		if inShard1 && bad[int(l)] == "" && r.ErrorCode != job.CodeShardFailed {
+			t.Errorf("Line %d of the dead-lettered shard: %q, want SHARD_FAILED (the late copy overwrote it)", l, r.ErrorCode)
+		}
+		if r.ErrorCode == job.CodeShardFailed {
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Fatal("no SHARD_FAILED record")
+	}
+	var errs int64
+	for _, r := range recs {
+		if r.ErrorCode != "" {
+			errs++
+		}
+	}
+	if errs != j.JobDetails.DocumentsWithErrorsCount || int64(len(recs)) != j.JobDetails.InputDocumentsCount {
+		t.Errorf("%d error lines of %d, counters %+v", errs, len(recs), j.JobDetails)
+	}
+	checkManifest(t, input, j, m, int64(len(docs)), false)
+}
