@@ -3,7 +3,9 @@
 package events_test
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"reflect"
 	"strings"
@@ -80,7 +82,14 @@ func TestAPIGatewayV2(t *testing.T) {
 		if ev.Version != "2.0" || ev.RequestContext.HTTP.Method != tt.method || ev.RouteKey != tt.route {
 			t.Fatalf("%s: version %q method %q route %q", tt.file, ev.Version, ev.RequestContext.HTTP.Method, ev.RouteKey)
 		}
-		tenant, err := handlers.IAMAuth{}.Tenant(&ev)
+		var tenant string
+		var err error
+		probe := handlers.LambdaHandler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			tenant, err = handlers.IAMAuth{}.Tenant(r)
+		}))
+		if _, lerr := probe(context.Background(), ev); lerr != nil {
+			t.Fatal(lerr)
+		}
 		if err != nil || !strings.HasPrefix(tenant, "123456789012-") {
 			t.Fatalf("%s: tenant %q err %v", tt.file, tenant, err)
 		}

@@ -38,6 +38,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ream-dev/ream/shared/api"
 	reamaws "github.com/ream-dev/ream/shared/aws"
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
@@ -396,9 +397,9 @@ func TestBootstrapInvokeLoop(t *testing.T) {
 		)
 	}
 
-	api := startFunction(t, "api", env)
+	apiH := startFunction(t, "api", env)
 	var health map[string]string
-	apiCall(t, api, fixtureJSON(t, "apigw-v2-describe-job.json", func(m map[string]any) {
+	apiCall(t, apiH, fixtureJSON(t, "apigw-v2-describe-job.json", func(m map[string]any) {
 		m["routeKey"], m["rawPath"] = "GET /v1/health", "/v1/health"
 		delete(m, "pathParameters")
 	}), http.StatusOK, &health)
@@ -487,15 +488,15 @@ func TestBootstrapsOnEmulators(t *testing.T) {
 			"REAM_SNS_ENDPOINT="+ep["SNS"],
 		)
 	}
-	api := startFunction(t, "api", env)
+	apiH := startFunction(t, "api", env)
 
 	// Create, with the API Gateway v2 fixture: 201 and an upload URL on the emulated S3.
 	var created struct {
 		JobId     string
 		JobStatus job.Status
-		Upload    *pipeline.Upload
+		Upload    *api.Upload
 	}
-	apiCall(t, api, fixtureJSON(t, "apigw-v2-create-job.json", nil), http.StatusCreated, &created)
+	apiCall(t, apiH, fixtureJSON(t, "apigw-v2-create-job.json", nil), http.StatusCreated, &created)
 	if created.JobId == "" || created.JobStatus != job.AwaitingInput || created.Upload == nil || created.Upload.Method != http.MethodPut {
 		t.Fatalf("create: %+v", created)
 	}
@@ -507,7 +508,7 @@ func TestBootstrapsOnEmulators(t *testing.T) {
 	describe := func(want job.Status) job.Job {
 		t.Helper()
 		var j job.Job
-		apiCall(t, api, fixtureJSON(t, "apigw-v2-describe-job.json", func(m map[string]any) {
+		apiCall(t, apiH, fixtureJSON(t, "apigw-v2-describe-job.json", func(m map[string]any) {
 			m["rawPath"] = "/v1/jobs/" + created.JobId
 			m["pathParameters"] = map[string]any{"id": created.JobId}
 			m["requestContext"].(map[string]any)["http"].(map[string]any)["path"] = "/v1/jobs/" + created.JobId
@@ -650,7 +651,7 @@ func receive(t *testing.T, client *sqs.Client, queueURL string, n int) map[strin
 	return got
 }
 
-func putPresigned(t *testing.T, up *pipeline.Upload, body string) {
+func putPresigned(t *testing.T, up *api.Upload, body string) {
 	t.Helper()
 	req, err := http.NewRequest(up.Method, up.URL, strings.NewReader(body))
 	if err != nil {

@@ -18,9 +18,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 // newClient builds the API client from the environment. Against the local stack it sends the
@@ -90,7 +90,7 @@ func submit(ctx context.Context, args []string) error {
 		return errors.New("submit needs exactly one PATH")
 	}
 	path := pos[0]
-	req := pipeline.CreateJobRequest{
+	req := api.CreateJobRequest{
 		JobName: *name, LanguageCode: *lang, ClientRequestToken: *token,
 		InputDataConfig: job.InputDataConfig{InputFormat: job.Format(strings.ToUpper(*format))},
 	}
@@ -193,7 +193,7 @@ func follow(ctx context.Context, c *client.Client, id, out string) error {
 	return nil
 }
 
-func printSummary(w io.Writer, n *pipeline.Notification) {
+func printSummary(w io.Writer, n *api.Notification) {
 	fmt.Fprintf(w, "job:        %s %s\n", n.JobId, n.JobName)
 	fmt.Fprintf(w, "status:     %s\n", n.JobStatus)
 	if n.Message != "" {
@@ -305,7 +305,7 @@ func list(ctx context.Context, args []string) error {
 	if *maxN < 0 {
 		return fmt.Errorf("--max must be a positive number of jobs")
 	}
-	f := pipeline.ListFilter{JobName: *name, Status: job.Status(strings.ToUpper(*status))}
+	f := api.ListFilter{JobName: *name, Status: job.Status(strings.ToUpper(*status))}
 	for _, t := range []struct {
 		s    string
 		into *time.Time

@@ -12,5 +12,5 @@ import (
 func main() {
 	svc, log := coldstart.Service("api")
 	h := handlers.NewAPI(svc, handlers.IAMAuth{}, log)
-	lambda.Start(h.Handle)
+	lambda.Start(h.HandleEvent)
 }

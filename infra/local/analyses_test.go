@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -28,7 +29,7 @@ func TestAllAnalysesAndRedaction(t *testing.T) {
 		"",
 		"Nothing personal here: the weather in Oslo was mild and the trains ran on time.",
 	}, "\n") + "\n"
-	req := pipeline.CreateJobRequest{
+	req := api.CreateJobRequest{
 		JobName:         "all-five",
 		Analyses:        []job.Analysis{job.Language, job.Sentiment, job.Entities, job.KeyPhrases, job.PII},
 		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine},

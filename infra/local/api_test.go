@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -52,7 +53,7 @@ func TestAuth(t *testing.T) {
 	wantAPIError(t, err, http.StatusNotFound, "B follows A's job")
 	_, err = b.Describe(ctx, "no-such-job")
 	wantAPIError(t, err, http.StatusNotFound, "B describes a missing job")
-	list, err := b.List(ctx, pipeline.ListFilter{})
+	list, err := b.List(ctx, api.ListFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestAuth(t *testing.T) {
 			t.Error("B's list includes A's job")
 		}
 	}
-	list, err = a.List(ctx, pipeline.ListFilter{})
+	list, err = a.List(ctx, api.ListFilter{})
 	if err != nil || len(list.Jobs) != 1 || list.Jobs[0].JobId != res.JobId {
 		t.Errorf("A's list = %+v, %v; want A's one job", list, err)
 	}
@@ -86,7 +87,7 @@ func TestPresignedURLs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tamper := func(f func(u *url.URL, q url.Values)) pipeline.Presigned {
+	tamper := func(f func(u *url.URL, q url.Values)) api.Presigned {
 		v := *u
 		q := v.Query()
 		f(&v, q)
@@ -104,7 +105,7 @@ func TestPresignedURLs(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		p    pipeline.Presigned
+		p    api.Presigned
 	}{
 		{"signature char", tamper(func(_ *url.URL, q url.Values) { q.Set(sl.ParamSignature, flip(q.Get(sl.ParamSignature))) })},
 		{"no signature", tamper(func(_ *url.URL, q url.Values) { q.Del(sl.ParamSignature) })},
@@ -201,7 +202,7 @@ func TestIdempotency(t *testing.T) {
 	if err != nil || third.JobId == first.JobId {
 		t.Errorf("new token: %v, job %v", err, third)
 	}
-	list, err := c.List(ctx, pipeline.ListFilter{})
+	list, err := c.List(ctx, api.ListFilter{})
 	if err != nil || len(list.Jobs) != 2 {
 		t.Errorf("list: %v, %d jobs; want 2", err, len(list.Jobs))
 	}
@@ -249,7 +250,7 @@ func TestList(t *testing.T) {
 	// Pagination: newest first, 3 + 3 + 1, each job once.
 	var got []string
 	var pages []int
-	f := pipeline.ListFilter{MaxResults: 3}
+	f := api.ListFilter{MaxResults: 3}
 	for {
 		page, err := c.List(ctx, f)
 		if err != nil {
@@ -274,19 +275,19 @@ func TestList(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		f    pipeline.ListFilter
+		f    api.ListFilter
 		want []string
 	}{
-		{"status STOPPED", pipeline.ListFilter{Status: job.Stopped}, want(4, 1)},
-		{"status AWAITING_INPUT", pipeline.ListFilter{Status: job.AwaitingInput}, want(6, 5, 3, 2, 0)},
-		{"name beta", pipeline.ListFilter{JobName: "beta"}, want(5, 3, 1)},
-		{"name alpha, AWAITING_INPUT", pipeline.ListFilter{JobName: "alpha", Status: job.AwaitingInput}, want(6, 2, 0)},
-		{"name nobody", pipeline.ListFilter{JobName: "nobody"}, nil},
-		{"after 2", pipeline.ListFilter{SubmittedAfter: jobs[2].SubmitTime}, want(6, 5, 4, 3)},
-		{"before 2", pipeline.ListFilter{SubmittedBefore: jobs[2].SubmitTime}, want(1, 0)},
-		{"after 1, before 5", pipeline.ListFilter{SubmittedAfter: jobs[1].SubmitTime, SubmittedBefore: jobs[5].SubmitTime}, want(4, 3, 2)},
-		{"after 1, before 5, beta", pipeline.ListFilter{JobName: "beta", SubmittedAfter: jobs[1].SubmitTime, SubmittedBefore: jobs[5].SubmitTime}, want(3)},
-		{"alpha, 2 per page", pipeline.ListFilter{JobName: "alpha", MaxResults: 2}, want(6, 4)},
+		{"status STOPPED", api.ListFilter{Status: job.Stopped}, want(4, 1)},
+		{"status AWAITING_INPUT", api.ListFilter{Status: job.AwaitingInput}, want(6, 5, 3, 2, 0)},
+		{"name beta", api.ListFilter{JobName: "beta"}, want(5, 3, 1)},
+		{"name alpha, AWAITING_INPUT", api.ListFilter{JobName: "alpha", Status: job.AwaitingInput}, want(6, 2, 0)},
+		{"name nobody", api.ListFilter{JobName: "nobody"}, nil},
+		{"after 2", api.ListFilter{SubmittedAfter: jobs[2].SubmitTime}, want(6, 5, 4, 3)},
+		{"before 2", api.ListFilter{SubmittedBefore: jobs[2].SubmitTime}, want(1, 0)},
+		{"after 1, before 5", api.ListFilter{SubmittedAfter: jobs[1].SubmitTime, SubmittedBefore: jobs[5].SubmitTime}, want(4, 3, 2)},
+		{"after 1, before 5, beta", api.ListFilter{JobName: "beta", SubmittedAfter: jobs[1].SubmitTime, SubmittedBefore: jobs[5].SubmitTime}, want(3)},
+		{"alpha, 2 per page", api.ListFilter{JobName: "alpha", MaxResults: 2}, want(6, 4)},
 	} {
 		page, err := c.List(ctx, tc.f)
 		if err != nil {

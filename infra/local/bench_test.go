@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 // benchDocs is how many one-line documents the end-to-end benchmark runs (REAM_BENCH_DOCS
@@ -111,7 +111,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		peak := peakHeap(stopSampling)
 		b.StartTimer()
 		start := time.Now()
-		res, err := c.CreateJob(ctx, pipeline.CreateJobRequest{Analyses: []job.Analysis{job.Language, job.Sentiment},
+		res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Language, job.Sentiment},
 			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}})
 		if err != nil {
 			b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -117,7 +118,7 @@ func TestOneDocPerFileUpload(t *testing.T) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	res, err := c.CreateJob(ctx, pipeline.CreateJobRequest{
+	res, err := c.CreateJob(ctx, api.CreateJobRequest{
 		JobName:         "files",
 		Analyses:        []job.Analysis{job.Language, job.Sentiment},
 		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerFile},

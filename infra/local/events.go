@@ -2,13 +2,13 @@ package local
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
-	"github.com/ream-dev/ream/shared/handlers"
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 // progressEvery is how often the event stream checks the job's live counters.
@@ -18,17 +18,7 @@ const progressEvery = 250 * time.Millisecond
 // whenever its counters or status change, then one "notification" event when the job's
 // completion notification is published (or was already), and the stream ends. The CLI's --wait
 // returns on that notification. On AWS the same notification arrives through SNS instead.
-func (s *Stack) events(w http.ResponseWriter, r *http.Request) {
-	ev, err := handlers.EventFromHTTP(r, 0)
-	if err != nil {
-		handlers.WriteError(w, http.StatusBadRequest, "InvalidRequest", err.Error())
-		return
-	}
-	tenant, err := s.auth.Tenant(&ev)
-	if err != nil {
-		handlers.WriteError(w, http.StatusUnauthorized, "Unauthorized", err.Error())
-		return
-	}
+func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	// Subscribe before reading the job so no notification can slip between the two.
@@ -36,18 +26,12 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	j, err := s.Service.Describe(ctx, tenant, id)
 	if err != nil {
-		status, code := handlers.StatusOf(err)
-		msg := fmt.Sprintf("job %s not found", id)
-		if status != http.StatusNotFound {
-			msg = "internal error; the service logged the details"
-			s.log.ErrorContext(ctx, "event stream: describe failed", "job", id, "err", err)
-		}
-		handlers.WriteError(w, status, code, msg)
+		s.api.Fail(w, r, err)
 		return
 	}
 	flusher, ok := w.(http.Flusher)
 	if !ok {
-		handlers.WriteError(w, http.StatusInternalServerError, "InternalError", "streaming unsupported")
+		s.api.Fail(w, r, errors.New("streaming unsupported by the response writer"))
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -113,10 +97,10 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request) {
 }
 
 // published finds the job's notification among those already persisted.
-func (s *Stack) published(r *http.Request, tenant, id string) (pipeline.Notification, bool) {
+func (s *Stack) published(r *http.Request, tenant, id string) (api.Notification, bool) {
 	ev, ok, err := s.Notifier.ForJob(r.Context(), tenant, id)
 	if err != nil || !ok {
-		return pipeline.Notification{}, false
+		return api.Notification{}, false
 	}
 	return ev.Notification, true
 }

@@ -21,8 +21,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/client"
-	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -82,8 +82,8 @@ func newClient(url, key string) *client.Client {
 func defaultClient(s *Stack) *client.Client { return newClient(s.URL, DefaultKey) }
 
 // lineJob is a LANGUAGE+SENTIMENT request for a line-format upload.
-func lineJob(name string, format job.Format) pipeline.CreateJobRequest {
-	return pipeline.CreateJobRequest{
+func lineJob(name string, format job.Format) api.CreateJobRequest {
+	return api.CreateJobRequest{
 		JobName:         name,
 		Analyses:        []job.Analysis{job.Language, job.Sentiment},
 		InputDataConfig: job.InputDataConfig{InputFormat: format},
@@ -101,7 +101,7 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 }
 
 // createAndUpload creates a line-format job and uploads data through its presigned URL.
-func createAndUpload(t *testing.T, ctx context.Context, c *client.Client, req pipeline.CreateJobRequest, data []byte) *pipeline.CreateJobResult {
+func createAndUpload(t *testing.T, ctx context.Context, c *client.Client, req api.CreateJobRequest, data []byte) *api.CreateJobResult {
 	t.Helper()
 	res, err := c.CreateJob(ctx, req)
 	if err != nil {
@@ -118,7 +118,7 @@ func createAndUpload(t *testing.T, ctx context.Context, c *client.Client, req pi
 
 // follow waits on the job's event stream for its notification and returns it with the job as
 // described afterwards. It also checks that the stream's progress counters never went down.
-func follow(t *testing.T, ctx context.Context, c *client.Client, id string) (*pipeline.Notification, *job.Job) {
+func follow(t *testing.T, ctx context.Context, c *client.Client, id string) (*api.Notification, *job.Job) {
 	t.Helper()
 	var last job.Details
 	n, err := c.Follow(ctx, id, func(ev client.Event) {
@@ -149,7 +149,7 @@ func follow(t *testing.T, ctx context.Context, c *client.Client, id string) (*pi
 	return n, j
 }
 
-func checkNotification(t *testing.T, n *pipeline.Notification, j *job.Job) {
+func checkNotification(t *testing.T, n *api.Notification, j *job.Job) {
 	t.Helper()
 	if n.JobStatus != j.JobStatus || n.InputDocumentsCount != j.JobDetails.InputDocumentsCount ||
 		n.ProcessedDocumentsCount != j.JobDetails.ProcessedDocumentsCount || n.DocumentsWithErrorsCount != j.JobDetails.DocumentsWithErrorsCount {
@@ -191,7 +191,7 @@ func fetchResults(t *testing.T, ctx context.Context, c *client.Client, id string
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, pipeline.ManifestName))
+	b, err := os.ReadFile(filepath.Join(dir, api.ManifestName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,7 +443,7 @@ func readSample(t *testing.T) []byte {
 
 // rawRequest sends a request with an optional bearer key and returns the status and the parsed
 // JSON error body (zero if the body is not one).
-func rawRequest(t *testing.T, method, url, key, body string) (int, handlers.ErrorBody, http.Header) {
+func rawRequest(t *testing.T, method, url, key, body string) (int, api.ErrorBody, http.Header) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(testCtx(t), method, url, strings.NewReader(body))
 	if err != nil {
@@ -461,7 +461,7 @@ func rawRequest(t *testing.T, method, url, key, body string) (int, handlers.Erro
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var e handlers.ErrorBody
+	var e api.ErrorBody
 	_ = json.Unmarshal(b, &e)
 	return resp.StatusCode, e, resp.Header
 }

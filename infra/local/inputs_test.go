@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -126,10 +127,10 @@ func TestInputAlreadyInTheStore(t *testing.T) {
 func TestWebhookNotification(t *testing.T) {
 	ctx := testCtx(t)
 	var mu sync.Mutex
-	var got []pipeline.Notification
+	var got []api.Notification
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		var n pipeline.Notification
+		var n api.Notification
 		if err := json.Unmarshal(b, &n); err == nil {
 			mu.Lock()
 			got = append(got, n)
@@ -184,18 +185,18 @@ func TestRefusedRequestsStoreNothing(t *testing.T) {
 	}
 	uri := "file://" + base + "/"
 	long := strings.Repeat("x", 300)
-	cases := map[string]pipeline.CreateJobRequest{}
-	add := func(name string, mut func(*pipeline.CreateJobRequest)) {
+	cases := map[string]api.CreateJobRequest{}
+	add := func(name string, mut func(*api.CreateJobRequest)) {
 		r := lineJob(name, job.OneDocPerLine)
 		mut(&r)
 		cases[name] = r
 	}
-	add("input dot-dot", func(r *pipeline.CreateJobRequest) { r.InputDataConfig.S3Uri = uri + "inputs/local/../other/x.txt" })
-	add("input double slash", func(r *pipeline.CreateJobRequest) { r.InputDataConfig.S3Uri = uri + "inputs/local//x.txt" })
-	add("output dot-dot", func(r *pipeline.CreateJobRequest) { r.OutputDataConfig.S3Uri = uri + "outputs/local/../other/" })
-	add("output reserved", func(r *pipeline.CreateJobRequest) { r.OutputDataConfig.S3Uri = uri + "outputs/local/.ream-tmp-x/" })
-	files := func(names ...string) func(*pipeline.CreateJobRequest) {
-		return func(r *pipeline.CreateJobRequest) {
+	add("input dot-dot", func(r *api.CreateJobRequest) { r.InputDataConfig.S3Uri = uri + "inputs/local/../other/x.txt" })
+	add("input double slash", func(r *api.CreateJobRequest) { r.InputDataConfig.S3Uri = uri + "inputs/local//x.txt" })
+	add("output dot-dot", func(r *api.CreateJobRequest) { r.OutputDataConfig.S3Uri = uri + "outputs/local/../other/" })
+	add("output reserved", func(r *api.CreateJobRequest) { r.OutputDataConfig.S3Uri = uri + "outputs/local/.ream-tmp-x/" })
+	files := func(names ...string) func(*api.CreateJobRequest) {
+		return func(r *api.CreateJobRequest) {
 			r.InputDataConfig.InputFormat = job.OneDocPerFile
 			r.UploadFiles = names
 		}
@@ -210,7 +211,7 @@ func TestRefusedRequestsStoreNothing(t *testing.T) {
 			t.Errorf("%s: want 400, got %v", name, err)
 		}
 	}
-	page, err := c.List(ctx, pipeline.ListFilter{})
+	page, err := c.List(ctx, api.ListFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,7 +142,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/objects/", objects.Handler(s.objectCreated))
-	mux.HandleFunc("GET /v1/jobs/{id}/events", s.events)
+	s.api.HandleAuthed("GET /v1/jobs/{id}/events", s.events)
 	mux.Handle("/", s.api)
 	// No ReadTimeout: a presigned upload may stream gigabytes. Idle keep-alive connections are
 	// closed after two minutes.

@@ -37,6 +37,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/api"
 	reamaws "github.com/ream-dev/ream/shared/aws"
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
@@ -247,7 +248,7 @@ func e2eApiRequest(t *testing.T, method, path, body, userARN string) events.APIG
 // callAPI sends the event to the API handler and decodes a JSON body into out (unless nil).
 func (s *e2eStack) callAPI(t *testing.T, ctx context.Context, ev events.APIGatewayV2HTTPRequest, wantStatus int, out any) events.APIGatewayV2HTTPResponse {
 	t.Helper()
-	resp, err := s.api.Handle(ctx, ev)
+	resp, err := s.api.HandleEvent(ctx, ev)
 	if err != nil {
 		t.Fatalf("%s %s: handler error %v", ev.RequestContext.HTTP.Method, ev.RawPath, err)
 	}
@@ -582,7 +583,7 @@ func e2eQueueDepth(t *testing.T, ctx context.Context, c *reamaws.Clients, url st
 
 // e2eDelivered is one notification as the subscriber queue received it.
 type e2eDelivered struct {
-	Note  pipeline.Notification
+	Note  api.Notification
 	Attrs map[string]string // SNS message attributes (name → String value)
 	Topic string
 }
@@ -669,7 +670,7 @@ type e2eOutLine struct {
 }
 
 // download GETs a presigned URL with a plain HTTP client (no AWS credentials).
-func e2eDownload(t *testing.T, ctx context.Context, p pipeline.Presigned) []byte {
+func e2eDownload(t *testing.T, ctx context.Context, p api.Presigned) []byte {
 	t.Helper()
 	if p.Method != "" && p.Method != http.MethodGet {
 		t.Fatalf("presigned download has method %s", p.Method)
@@ -694,7 +695,7 @@ func e2eDownload(t *testing.T, ctx context.Context, p pipeline.Presigned) []byte
 }
 
 // upload PUTs body to a presigned URL with a plain HTTP client, sending the signed headers.
-func e2eUpload(t *testing.T, ctx context.Context, p pipeline.Presigned, body []byte) {
+func e2eUpload(t *testing.T, ctx context.Context, p api.Presigned, body []byte) {
 	t.Helper()
 	if p.Method != http.MethodPut {
 		t.Fatalf("presigned upload has method %q, want PUT", p.Method)

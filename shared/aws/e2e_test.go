@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
@@ -179,9 +180,9 @@ func e2ePtrTo[T any](v T) *T { return &v }
 
 // createJob creates a LANGUAGE+SENTIMENT line job through the API handler and checks the
 // presigned upload it returns points at the bucket on MinIO.
-func e2eCreateJob(t *testing.T, ctx context.Context, s *e2eStack, name string) *pipeline.CreateJobResult {
+func e2eCreateJob(t *testing.T, ctx context.Context, s *e2eStack, name string) *api.CreateJobResult {
 	t.Helper()
-	body, err := json.Marshal(pipeline.CreateJobRequest{
+	body, err := json.Marshal(api.CreateJobRequest{
 		JobName:         name + "-" + uniq(t),
 		Analyses:        []job.Analysis{job.Language, job.Sentiment},
 		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine},
@@ -189,7 +190,7 @@ func e2eCreateJob(t *testing.T, ctx context.Context, s *e2eStack, name string) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res pipeline.CreateJobResult
+	var res api.CreateJobResult
 	s.callAPI(t, ctx, e2eApiRequest(t, http.MethodPost, "/v1/jobs", string(body), ""), http.StatusCreated, &res)
 	if res.Job == nil || res.JobId == "" || res.JobStatus != job.AwaitingInput || res.Upload == nil {
 		t.Fatalf("create answered %+v; want an AWAITING_INPUT job with an upload URL", res)
@@ -253,7 +254,7 @@ func e2eReadPlan(t *testing.T, ctx context.Context, s *e2eStack, tenant, id stri
 // the presigned URLs: one line per input document, Line 0..N-1 each once, error records where
 // the input has bad documents and, for the shards in failed, SHARD_FAILED for the others; the
 // counters equal the lines, and the manifest accounts for every shard.
-func e2eCheckJob(t *testing.T, ctx context.Context, s *e2eStack, d e2eDelivered, res *pipeline.CreateJobResult, tenant string,
+func e2eCheckJob(t *testing.T, ctx context.Context, s *e2eStack, d e2eDelivered, res *api.CreateJobResult, tenant string,
 	data []byte, docs []e2eInputDoc, failed map[int]bool) {
 	t.Helper()
 	id := res.JobId
@@ -318,10 +319,10 @@ func e2eCheckJob(t *testing.T, ctx context.Context, s *e2eStack, d e2eDelivered,
 	s.callAPI(t, ctx, e2eApiRequest(t, http.MethodGet, "/v1/jobs/"+id+"/results", "", other), http.StatusNotFound, nil)
 
 	// The results, through presigned GET URLs to MinIO.
-	var links pipeline.ResultLinks
+	var links api.ResultLinks
 	s.callAPI(t, ctx, e2eApiRequest(t, http.MethodGet, "/v1/jobs/"+id+"/results", "", ""), http.StatusOK, &links)
 	base := os.Getenv("REAM_TEST_S3_ENDPOINT") + "/" + s.bucket + "/" + pipeline.OutputPrefix(tenant, id)
-	if !strings.HasPrefix(links.Output.URL, base+pipeline.ArchiveName+"?") || !strings.HasPrefix(links.Manifest.URL, base+pipeline.ManifestName+"?") {
+	if !strings.HasPrefix(links.Output.URL, base+api.ArchiveName+"?") || !strings.HasPrefix(links.Manifest.URL, base+api.ManifestName+"?") {
 		t.Errorf("result URLs %s and %s; want them under %s", links.Output.URL, links.Manifest.URL, base)
 	}
 	lines := e2eReadArchive(t, e2eDownload(t, ctx, links.Output))

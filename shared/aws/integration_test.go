@@ -19,6 +19,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/ream-dev/ream/shared/api"
 	reamaws "github.com/ream-dev/ream/shared/aws"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -276,26 +277,26 @@ func TestNotifierSNSToSQS(t *testing.T) {
 	failedOnly := subscribe(true, `{"status":["FAILED"]}`)
 
 	n := reamaws.NewNotifier(c.SNS, sdkaws.ToString(topic.TopicArn))
-	completed := pipeline.Notification{
+	completed := api.Notification{
 		JobId: "job-" + uniq(t), JobName: "nightly coding", Tenant: "acme", JobStatus: job.Completed,
 		InputDocumentsCount: 3, ProcessedDocumentsCount: 3, OutputLocation: "s3://out/x", Time: time.Now().UTC().Truncate(time.Second),
 	}
 	failed := completed
 	failed.JobId, failed.JobStatus, failed.JobName, failed.Message = "job-"+uniq(t), job.Failed, "", "bad input"
-	for _, note := range []pipeline.Notification{completed, failed} {
+	for _, note := range []api.Notification{completed, failed} {
 		if err := n.Publish(ctx, note); err != nil {
 			t.Fatalf("Publish: %v", err)
 		}
 	}
 
-	wantAttrs := func(note pipeline.Notification) map[string]string {
+	wantAttrs := func(note api.Notification) map[string]string {
 		m := map[string]string{"status": string(note.JobStatus), "tenant": note.Tenant}
 		if note.JobName != "" {
 			m["jobName"] = note.JobName
 		}
 		return m
 	}
-	check := func(what string, got pipeline.Notification, attrs map[string]string, want pipeline.Notification) {
+	check := func(what string, got api.Notification, attrs map[string]string, want api.Notification) {
 		t.Helper()
 		if got.JobId != want.JobId || got.JobStatus != want.JobStatus || got.Tenant != want.Tenant || got.JobName != want.JobName ||
 			got.InputDocumentsCount != want.InputDocumentsCount || !got.Time.Equal(want.Time) || got.Message != want.Message {
@@ -318,7 +319,7 @@ func TestNotifierSNSToSQS(t *testing.T) {
 		if env.Type != "Notification" || env.TopicArn != sdkaws.ToString(topic.TopicArn) {
 			t.Errorf("envelope type %q topic %q", env.Type, env.TopicArn)
 		}
-		var got pipeline.Notification
+		var got api.Notification
 		if err := json.Unmarshal([]byte(env.Message), &got); err != nil {
 			t.Fatalf("message %q: %v", env.Message, err)
 		}
@@ -337,7 +338,7 @@ func TestNotifierSNSToSQS(t *testing.T) {
 	}
 	// Raw delivery on: the body is the notification, the attributes are SQS message attributes.
 	for i, m := range receiveN(t, raw, 2) {
-		var got pipeline.Notification
+		var got api.Notification
 		if err := json.Unmarshal(m.Body, &got); err != nil {
 			t.Fatalf("raw message %q: %v", m.Body, err)
 		}
@@ -350,7 +351,7 @@ func TestNotifierSNSToSQS(t *testing.T) {
 	// The filtered subscriber gets the FAILED notification first (COMPLETED, published before
 	// it, was filtered out).
 	got := receiveN(t, failedOnly, 1)[0]
-	var note pipeline.Notification
+	var note api.Notification
 	if err := json.Unmarshal(got.Body, &note); err != nil || note.JobId != failed.JobId {
 		t.Errorf("filtered subscriber got %s (%v), want the FAILED job %s", got.Body, err, failed.JobId)
 	}

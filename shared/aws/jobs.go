@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -417,7 +418,7 @@ type listToken struct {
 // there are more) or the index is exhausted; when filters discard nearly everything it stops
 // after a bounded number of queries and returns a short page with a NextToken. NextToken is
 // base64 of the last returned job's keys; a malformed one is ErrInvalid.
-func (s *Jobs) List(ctx context.Context, tenant string, f pipeline.ListFilter) ([]*job.Job, string, error) {
+func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	limit := f.MaxResults
 	if limit <= 0 {
 		limit = DefaultMaxResults

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -27,12 +28,12 @@ const (
 )
 
 // Notifier is pipeline.Notifier on SNS: each notification is published as its JSON
-// (pipeline.Notification's fields) with the message attributes status, tenant and jobName
+// (api.Notification's fields) with the message attributes status, tenant and jobName
 // (String; jobName only when the job has a name, since SNS refuses empty attribute values).
 type Notifier struct {
 	sns      SNSAPI
 	topic    string
-	topicFor func(pipeline.Notification) string
+	topicFor func(api.Notification) string
 }
 
 var _ pipeline.Notifier = (*Notifier)(nil)
@@ -44,14 +45,14 @@ type NotifierOption func(*Notifier)
 // does): when fn returns a non-empty ARN other than the default topic, the notification is
 // published there too. The default is the notification's TopicArn (the job's
 // NotificationChannel).
-func WithTopicFor(fn func(pipeline.Notification) string) NotifierOption {
+func WithTopicFor(fn func(api.Notification) string) NotifierOption {
 	return func(n *Notifier) { n.topicFor = fn }
 }
 
 // NewNotifier returns the notifier publishing to topicARN (which may be empty if every
 // notification goes to a topic named by WithTopicFor).
 func NewNotifier(client SNSAPI, topicARN string, opts ...NotifierOption) *Notifier {
-	n := &Notifier{sns: client, topic: topicARN, topicFor: func(note pipeline.Notification) string { return note.TopicArn }}
+	n := &Notifier{sns: client, topic: topicARN, topicFor: func(note api.Notification) string { return note.TopicArn }}
 	for _, o := range opts {
 		o(n)
 	}
@@ -59,7 +60,7 @@ func NewNotifier(client SNSAPI, topicARN string, opts ...NotifierOption) *Notifi
 }
 
 // Publish implements pipeline.Notifier.
-func (n *Notifier) Publish(ctx context.Context, note pipeline.Notification) error {
+func (n *Notifier) Publish(ctx context.Context, note api.Notification) error {
 	body, err := json.Marshal(note)
 	if err != nil {
 		return fmt.Errorf("notify job %s: %w", note.JobId, err)

@@ -9,8 +9,8 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 type fakeSNS struct{ in []*sns.PublishInput }
@@ -22,13 +22,13 @@ func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sn
 
 func TestPublishAttributesAndJobTopic(t *testing.T) {
 	f := &fakeSNS{}
-	n := NewNotifier(f, "arn:default", WithTopicFor(func(n pipeline.Notification) string {
+	n := NewNotifier(f, "arn:default", WithTopicFor(func(n api.Notification) string {
 		if n.Tenant == "textract-like" {
 			return "arn:own"
 		}
 		return ""
 	}))
-	note := pipeline.Notification{JobId: "j1", Tenant: "acme", JobStatus: job.PartialSuccess, InputDocumentsCount: 2}
+	note := api.Notification{JobId: "j1", Tenant: "acme", JobStatus: job.PartialSuccess, InputDocumentsCount: 2}
 	if err := n.Publish(context.Background(), note); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestPublishAttributesAndJobTopic(t *testing.T) {
 	if _, ok := attrs["jobName"]; ok {
 		t.Fatal("empty jobName sent as an attribute (SNS refuses empty values)")
 	}
-	var back pipeline.Notification
+	var back api.Notification
 	if err := json.Unmarshal([]byte(sdkaws.ToString(f.in[0].Message)), &back); err != nil || back.JobId != "j1" || back.InputDocumentsCount != 2 {
 		t.Fatalf("message %s: %v", sdkaws.ToString(f.in[0].Message), err)
 	}
@@ -81,7 +81,7 @@ func (f *refusingSNS) Publish(ctx context.Context, in *sns.PublishInput, o ...fu
 // the deployment's topic; if only the job's topic refuses, Publish succeeds (a retry would
 // publish twice to the deployment's topic); if the deployment's topic refuses, it fails.
 func TestJobNotificationChannel(t *testing.T) {
-	note := pipeline.Notification{JobId: "j1", Tenant: "acme", JobStatus: job.Completed, TopicArn: "arn:aws:sns:eu-west-1:123456789012:mine"}
+	note := api.Notification{JobId: "j1", Tenant: "acme", JobStatus: job.Completed, TopicArn: "arn:aws:sns:eu-west-1:123456789012:mine"}
 	f := &refusingSNS{}
 	if err := NewNotifier(f, "arn:default").Publish(context.Background(), note); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -193,32 +194,32 @@ func (o *Objects) Delete(ctx context.Context, key string) error {
 
 // PresignPut implements pipeline.Objects: a SigV4 presigned PutObject URL. With a KMS key the
 // SSE-KMS headers are signed and returned in Headers; an upload without them is refused.
-func (o *Objects) PresignPut(ctx context.Context, key string, ttl time.Duration) (pipeline.Presigned, error) {
+func (o *Objects) PresignPut(ctx context.Context, key string, ttl time.Duration) (api.Presigned, error) {
 	in := &s3.PutObjectInput{Bucket: &o.bucket, Key: &key}
 	o.sse(in)
 	now := o.now()
 	req, err := o.presign.PresignPutObject(ctx, in, s3.WithPresignExpires(ttl))
 	if err != nil {
-		return pipeline.Presigned{}, fmt.Errorf("presign PUT s3://%s/%s: %w", o.bucket, key, err)
+		return api.Presigned{}, fmt.Errorf("presign PUT s3://%s/%s: %w", o.bucket, key, err)
 	}
 	return presigned(req, now.Add(ttl)), nil
 }
 
 // PresignGet implements pipeline.Objects: a SigV4 presigned GetObject URL (Range requests
 // work with it).
-func (o *Objects) PresignGet(ctx context.Context, key string, ttl time.Duration) (pipeline.Presigned, error) {
+func (o *Objects) PresignGet(ctx context.Context, key string, ttl time.Duration) (api.Presigned, error) {
 	now := o.now()
 	req, err := o.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &o.bucket, Key: &key}, s3.WithPresignExpires(ttl))
 	if err != nil {
-		return pipeline.Presigned{}, fmt.Errorf("presign GET s3://%s/%s: %w", o.bucket, key, err)
+		return api.Presigned{}, fmt.Errorf("presign GET s3://%s/%s: %w", o.bucket, key, err)
 	}
 	return presigned(req, now.Add(ttl)), nil
 }
 
 // presigned converts the SDK's request; the signed headers other than Host (which every HTTP
 // client sets from the URL) must be sent by the client, so they are returned.
-func presigned(req *v4.PresignedHTTPRequest, expires time.Time) pipeline.Presigned {
-	p := pipeline.Presigned{URL: req.URL, Method: req.Method, Expires: expires.UTC()}
+func presigned(req *v4.PresignedHTTPRequest, expires time.Time) api.Presigned {
+	p := api.Presigned{URL: req.URL, Method: req.Method, Expires: expires.UTC()}
 	for name, vals := range req.SignedHeader {
 		if strings.EqualFold(name, "Host") || len(vals) == 0 {
 			continue

@@ -21,8 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 // Client talks to one Ream endpoint.
@@ -103,8 +103,8 @@ func decode(resp *http.Response, out any) error {
 }
 
 // CreateJob creates a job.
-func (c *Client) CreateJob(ctx context.Context, req pipeline.CreateJobRequest) (*pipeline.CreateJobResult, error) {
-	var res pipeline.CreateJobResult
+func (c *Client) CreateJob(ctx context.Context, req api.CreateJobRequest) (*api.CreateJobResult, error) {
+	var res api.CreateJobResult
 	if err := c.do(ctx, http.MethodPost, "/v1/jobs", req, &res); err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ type ListResult struct {
 }
 
 // List returns one page of jobs matching f.
-func (c *Client) List(ctx context.Context, f pipeline.ListFilter) (*ListResult, error) {
+func (c *Client) List(ctx context.Context, f api.ListFilter) (*ListResult, error) {
 	q := url.Values{}
 	if f.JobName != "" {
 		q.Set("JobName", f.JobName)
@@ -168,8 +168,8 @@ func (c *Client) Stop(ctx context.Context, id string) (*job.Job, error) {
 }
 
 // Results returns presigned download URLs for a finished job.
-func (c *Client) Results(ctx context.Context, id string) (*pipeline.ResultLinks, error) {
-	var r pipeline.ResultLinks
+func (c *Client) Results(ctx context.Context, id string) (*api.ResultLinks, error) {
+	var r api.ResultLinks
 	if err := c.do(ctx, http.MethodGet, "/v1/jobs/"+url.PathEscape(id)+"/results", nil, &r); err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (c *Client) Results(ctx context.Context, id string) (*pipeline.ResultLinks,
 }
 
 // Upload streams the file at path to a presigned upload URL with its required headers.
-func (c *Client) Upload(ctx context.Context, p pipeline.Presigned, path string) error {
+func (c *Client) Upload(ctx context.Context, p api.Presigned, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -205,14 +205,14 @@ func (c *Client) Upload(ctx context.Context, p pipeline.Presigned, path string) 
 
 // Event is one event of a job's stream: a progress snapshot or the terminal notification.
 type Event struct {
-	Type         string                 // "progress" or "notification"
-	Job          *job.Job               // progress
-	Notification *pipeline.Notification // notification
+	Type         string            // "progress" or "notification"
+	Job          *job.Job          // progress
+	Notification *api.Notification // notification
 }
 
 // Follow streams a job's events (GET /v1/jobs/{id}/events, server-sent events) to fn until the
 // notification arrives, the stream ends, or ctx is done. It returns the notification.
-func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*pipeline.Notification, error) {
+func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.Notification, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.Endpoint, "/")+"/v1/jobs/"+url.PathEscape(id)+"/events", nil)
 	if err != nil {
 		return nil, err
@@ -248,7 +248,7 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*pipeli
 					return nil, fmt.Errorf("bad progress event: %w", err)
 				}
 			case "notification":
-				ev.Notification = new(pipeline.Notification)
+				ev.Notification = new(api.Notification)
 				if err := json.Unmarshal([]byte(data), ev.Notification); err != nil {
 					return nil, fmt.Errorf("bad notification event: %w", err)
 				}
@@ -271,7 +271,7 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*pipeli
 // Poll describes the job every interval until it is terminal and returns the notification its
 // final state corresponds to. It is the fallback where no event stream exists (a deployed stack
 // notifies through SNS, which a CLI cannot subscribe to on the fly).
-func (c *Client) Poll(ctx context.Context, id string, every time.Duration, fn func(Event)) (*pipeline.Notification, error) {
+func (c *Client) Poll(ctx context.Context, id string, every time.Duration, fn func(Event)) (*api.Notification, error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -283,7 +283,7 @@ func (c *Client) Poll(ctx context.Context, id string, every time.Duration, fn fu
 			fn(Event{Type: "progress", Job: j})
 		}
 		if j.JobStatus.Terminal() {
-			n := &pipeline.Notification{JobId: j.JobId, JobName: j.JobName, JobStatus: j.JobStatus, Message: j.Message,
+			n := &api.Notification{JobId: j.JobId, JobName: j.JobName, JobStatus: j.JobStatus, Message: j.Message,
 				InputDocumentsCount: j.JobDetails.InputDocumentsCount, ProcessedDocumentsCount: j.JobDetails.ProcessedDocumentsCount,
 				DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount, OutputLocation: j.OutputDataConfig.S3Uri}
 			if j.EndTime != nil {
@@ -300,7 +300,7 @@ func (c *Client) Poll(ctx context.Context, id string, every time.Duration, fn fu
 }
 
 // Download fetches a presigned URL into w.
-func (c *Client) Download(ctx context.Context, p pipeline.Presigned, w io.Writer) error {
+func (c *Client) Download(ctx context.Context, p api.Presigned, w io.Writer) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
 	if err != nil {
 		return err
@@ -331,7 +331,7 @@ func (c *Client) DownloadResults(ctx context.Context, id, dir string) ([]string,
 		return nil, err
 	}
 	var files []string
-	save := func(p pipeline.Presigned, name string) (string, error) {
+	save := func(p api.Presigned, name string) (string, error) {
 		path := filepath.Join(dir, name)
 		f, err := os.Create(path)
 		if err != nil {
@@ -344,10 +344,10 @@ func (c *Client) DownloadResults(ctx context.Context, id, dir string) ([]string,
 		files = append(files, path)
 		return path, f.Close()
 	}
-	if _, err := save(links.Manifest, pipeline.ManifestName); err != nil {
+	if _, err := save(links.Manifest, api.ManifestName); err != nil {
 		return nil, err
 	}
-	archive, err := save(links.Output, pipeline.ArchiveName)
+	archive, err := save(links.Output, api.ArchiveName)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/api"
 )
 
 // TestSigV4SignsAPIRequests checks the CLI's AWS mode: every API request carries a SigV4
@@ -29,7 +29,7 @@ func TestSigV4SignsAPIRequests(t *testing.T) {
 	defer srv.Close()
 	cfg := aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "token-1")}
 	c := &Client{Endpoint: srv.URL, APIKey: "must-not-be-sent", Sign: SigV4(cfg)}
-	if _, err := c.CreateJob(context.Background(), pipeline.CreateJobRequest{JobName: "x"}); err != nil {
+	if _, err := c.CreateJob(context.Background(), api.CreateJobRequest{JobName: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	auth := got.Header.Get("Authorization")

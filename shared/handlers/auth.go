@@ -5,9 +5,8 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"strings"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/ream-dev/ream/shared/job"
 )
@@ -28,8 +27,8 @@ func NewKeyAuth(keys map[string]string) *KeyAuth {
 }
 
 // Tenant implements Authenticator: `Authorization: Bearer <key>`.
-func (a *KeyAuth) Tenant(req *events.APIGatewayV2HTTPRequest) (string, error) {
-	h := header(req, "authorization")
+func (a *KeyAuth) Tenant(r *http.Request) (string, error) {
+	h := r.Header.Get("Authorization")
 	scheme, key, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
 		return "", fmt.Errorf("%w: send Authorization: Bearer <api key>", job.ErrUnauthorized)
@@ -48,8 +47,9 @@ func (a *KeyAuth) Tenant(req *events.APIGatewayV2HTTPRequest) (string, error) {
 type IAMAuth struct{}
 
 // Tenant implements Authenticator.
-func (IAMAuth) Tenant(req *events.APIGatewayV2HTTPRequest) (string, error) {
-	if req.RequestContext.Authorizer == nil || req.RequestContext.Authorizer.IAM == nil || req.RequestContext.Authorizer.IAM.UserARN == "" {
+func (IAMAuth) Tenant(r *http.Request) (string, error) {
+	req := RequestEvent(r)
+	if req == nil || req.RequestContext.Authorizer == nil || req.RequestContext.Authorizer.IAM == nil || req.RequestContext.Authorizer.IAM.UserARN == "" {
 		return "", fmt.Errorf("%w: the request carries no IAM identity (sign it with SigV4)", job.ErrUnauthorized)
 	}
 	return TenantFromARN(req.RequestContext.Authorizer.IAM.UserARN), nil
@@ -72,16 +72,4 @@ func TenantFromARN(arn string) string {
 	}
 	sum := sha256.Sum256([]byte(principal))
 	return account + "-" + hex.EncodeToString(sum[:8])
-}
-
-func header(req *events.APIGatewayV2HTTPRequest, name string) string {
-	if v, ok := req.Headers[name]; ok {
-		return v
-	}
-	for k, v := range req.Headers {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	return ""
 }

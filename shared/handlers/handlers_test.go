@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/local"
@@ -61,18 +63,18 @@ func fixture[T any](t *testing.T, name string) T {
 // would: create answers 201 with an upload URL, describe of that job 200, of an unknown job 404,
 // and a request without an IAM identity 401.
 func TestAPIWithIAMFixtures(t *testing.T) {
-	api := handlers.NewAPI(newService(t), handlers.IAMAuth{}, nil)
+	apiH := handlers.NewAPI(newService(t), handlers.IAMAuth{}, nil)
 	ctx := context.Background()
 
 	create := fixture[events.APIGatewayV2HTTPRequest](t, "apigw-v2-create-job.json")
-	resp, err := api.Handle(ctx, create)
+	resp, err := apiH.HandleEvent(ctx, create)
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d %s %v", resp.StatusCode, resp.Body, err)
 	}
 	var res struct {
 		JobId     string
 		JobStatus job.Status
-		Upload    *pipeline.Upload
+		Upload    *api.Upload
 	}
 	if err := json.Unmarshal([]byte(resp.Body), &res); err != nil {
 		t.Fatal(err)
@@ -83,24 +85,24 @@ func TestAPIWithIAMFixtures(t *testing.T) {
 
 	describe := fixture[events.APIGatewayV2HTTPRequest](t, "apigw-v2-describe-job.json")
 	describe.RawPath = "/v1/jobs/" + res.JobId
-	if resp, _ := api.Handle(ctx, describe); resp.StatusCode != http.StatusOK {
+	if resp, _ := apiH.HandleEvent(ctx, describe); resp.StatusCode != http.StatusOK {
 		t.Fatalf("describe own job: %d %s", resp.StatusCode, resp.Body)
 	}
 	describe.RawPath = "/v1/jobs/does-not-exist"
-	if resp, _ := api.Handle(ctx, describe); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := apiH.HandleEvent(ctx, describe); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("describe unknown job: %d %s", resp.StatusCode, resp.Body)
 	}
 	// Another principal is another tenant: the job is not found, not forbidden.
 	other := fixture[events.APIGatewayV2HTTPRequest](t, "apigw-v2-describe-job.json")
 	other.RawPath = "/v1/jobs/" + res.JobId
 	other.RequestContext.Authorizer.IAM.UserARN = "arn:aws:iam::123456789012:user/someone-else"
-	if resp, _ := api.Handle(ctx, other); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := apiH.HandleEvent(ctx, other); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("other tenant: %d %s", resp.StatusCode, resp.Body)
 	}
 	anon := fixture[events.APIGatewayV2HTTPRequest](t, "apigw-v2-describe-job.json")
 	anon.RequestContext.Authorizer = nil
-	resp, _ = api.Handle(ctx, anon)
-	var body handlers.ErrorBody
+	resp, _ = apiH.HandleEvent(ctx, anon)
+	var body api.ErrorBody
 	if resp.StatusCode != http.StatusUnauthorized || json.Unmarshal([]byte(resp.Body), &body) != nil || body.Message == "" {
 		t.Fatalf("no identity: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -119,7 +121,7 @@ func TestStatusOf(t *testing.T) {
 		{errors.New("disk on fire"), 500},
 	}
 	for _, tt := range tests {
-		if got, _ := handlers.StatusOf(tt.err); got != tt.want {
+		if got, _ := api.StatusOf(tt.err); got != tt.want {
 			t.Errorf("StatusOf(%v) = %d, want %d", tt.err, got, tt.want)
 		}
 	}
@@ -146,7 +148,11 @@ func TestKeyAuth(t *testing.T) {
 	for _, tt := range []struct {
 		header, want string
 	}{{"Bearer k1", "t1"}, {"bearer k1", "t1"}, {"Bearer k2", ""}, {"", ""}, {"Basic k1", ""}, {"Bearer ", ""}} {
-		got, err := auth.Tenant(&events.APIGatewayV2HTTPRequest{Headers: map[string]string{"authorization": tt.header}})
+		r := httptest.NewRequest(http.MethodGet, "/v1/jobs", nil)
+		if tt.header != "" {
+			r.Header.Set("Authorization", tt.header)
+		}
+		got, err := auth.Tenant(r)
 		if got != tt.want || (tt.want == "") != errors.Is(err, job.ErrUnauthorized) {
 			t.Errorf("%q: tenant %q err %v", tt.header, got, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -200,7 +201,7 @@ type pageToken struct {
 // List implements pipeline.Jobs. JobName is an exact match; SubmittedBefore and SubmittedAfter
 // are strict. MaxResults 0 means DefaultMaxResults; it is capped at MaxMaxResults. NextToken is
 // opaque (base64 of the last job's submit time and id); a malformed one is ErrInvalid.
-func (s *Jobs) List(ctx context.Context, tenant string, f pipeline.ListFilter) ([]*job.Job, string, error) {
+func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	q := strings.Builder{}
 	q.WriteString(`SELECT version, body, submit_time, id FROM jobs WHERE tenant = ?`)
 	args := []any{tenant}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -27,7 +28,7 @@ type Webhook struct {
 // Event is a persisted notification with its sequence number (increasing, unique per database).
 type Event struct {
 	Seq int64
-	pipeline.Notification
+	api.Notification
 }
 
 // Delivery is one attempt to deliver an event to a webhook.
@@ -114,7 +115,7 @@ var ErrClosed = errors.New("notifier closed")
 
 // Publish implements pipeline.Notifier. It returns once the notification and its webhook
 // deliveries are persisted; the deliveries run in the background.
-func (n *Notifier) Publish(ctx context.Context, note pipeline.Notification) error {
+func (n *Notifier) Publish(ctx context.Context, note api.Notification) error {
 	if note.Time.IsZero() {
 		note.Time = n.cfg.now().UTC()
 	}
@@ -156,7 +157,7 @@ func (n *Notifier) Publish(ctx context.Context, note pipeline.Notification) erro
 
 // store persists the job's notification and its outbox rows in one transaction, unless the job
 // already has a notification: then it returns that one's seq and fresh=false.
-func (n *Notifier) store(ctx context.Context, note pipeline.Notification, body []byte) (seq int64, fresh bool, err error) {
+func (n *Notifier) store(ctx context.Context, note api.Notification, body []byte) (seq int64, fresh bool, err error) {
 	tx, err := n.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, false, err

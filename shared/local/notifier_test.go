@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/local"
-	"github.com/ream-dev/ream/shared/pipeline"
 )
 
-func note(tenant, id string) pipeline.Notification {
-	return pipeline.Notification{JobId: id, Tenant: tenant, JobStatus: job.Completed, InputDocumentsCount: 3, ProcessedDocumentsCount: 3}
+func note(tenant, id string) api.Notification {
+	return api.Notification{JobId: id, Tenant: tenant, JobStatus: job.Completed, InputDocumentsCount: 3, ProcessedDocumentsCount: 3}
 }
 
 func closeNotifier(t *testing.T, n *local.Notifier) {
@@ -96,7 +96,7 @@ func TestNotifierSlowSubscriberCatchesUp(t *testing.T) {
 func TestNotifierWebhookRetries(t *testing.T) {
 	var mu sync.Mutex
 	calls, delivered := 0, 0
-	var body pipeline.Notification
+	var body api.Notification
 	var seqHeader string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()

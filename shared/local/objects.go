@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +25,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -380,21 +380,21 @@ func (o *Objects) Delete(ctx context.Context, key string) error {
 }
 
 // PresignPut implements pipeline.Objects.
-func (o *Objects) PresignPut(ctx context.Context, key string, ttl time.Duration) (pipeline.Presigned, error) {
+func (o *Objects) PresignPut(ctx context.Context, key string, ttl time.Duration) (api.Presigned, error) {
 	return o.presign(http.MethodPut, key, ttl)
 }
 
 // PresignGet implements pipeline.Objects.
-func (o *Objects) PresignGet(ctx context.Context, key string, ttl time.Duration) (pipeline.Presigned, error) {
+func (o *Objects) PresignGet(ctx context.Context, key string, ttl time.Duration) (api.Presigned, error) {
 	return o.presign(http.MethodGet, key, ttl)
 }
 
-func (o *Objects) presign(method, key string, ttl time.Duration) (pipeline.Presigned, error) {
+func (o *Objects) presign(method, key string, ttl time.Duration) (api.Presigned, error) {
 	if err := checkKey(key); err != nil {
-		return pipeline.Presigned{}, err
+		return api.Presigned{}, err
 	}
 	if ttl <= 0 {
-		return pipeline.Presigned{}, fmt.Errorf("presign %s: ttl must be positive: %w", key, job.ErrInvalid)
+		return api.Presigned{}, fmt.Errorf("presign %s: ttl must be positive: %w", key, job.ErrInvalid)
 	}
 	exp := o.now().Add(ttl)
 	unix := exp.Unix()
@@ -406,7 +406,7 @@ func (o *Objects) presign(method, key string, ttl time.Duration) (pipeline.Presi
 	q.Set(ParamMethod, method)
 	q.Set(ParamExpires, expires)
 	q.Set(ParamSignature, o.sign(method, key, expires))
-	return pipeline.Presigned{
+	return api.Presigned{
 		URL:     o.baseURL + "/objects/" + escapeKey(key) + "?" + q.Encode(),
 		Method:  method,
 		Expires: time.Unix(unix, 0).UTC(),
@@ -570,21 +570,15 @@ func (o *Objects) sameAsStored(r *http.Request, key string) ([]byte, bool) {
 	return sum.Sum(nil), n == fi.Size()
 }
 
+// errStatus is api.StatusOf with the S3 code for a missing object.
 func errStatus(err error) (int, string) {
-	switch {
-	case errors.Is(err, job.ErrNotFound):
-		return http.StatusNotFound, "NoSuchKey"
-	case errors.Is(err, job.ErrInvalid):
-		return http.StatusBadRequest, "InvalidRequest"
-	case errors.Is(err, job.ErrConflict):
-		return http.StatusConflict, "Conflict"
+	status, code := api.StatusOf(err)
+	if status == http.StatusNotFound {
+		code = "NoSuchKey"
 	}
-	return http.StatusInternalServerError, "InternalError"
+	return status, code
 }
 
 func writeErr(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]string{"code": code, "message": msg})
+	api.WriteError(w, status, code, msg)
 }

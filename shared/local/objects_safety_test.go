@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -114,7 +115,7 @@ func TestNotifierForJob(t *testing.T) {
 	n := local.NewNotifier(db, nil)
 	defer n.Close(context.Background())
 	ctx := context.Background()
-	for _, note := range []pipeline.Notification{
+	for _, note := range []api.Notification{
 		{JobId: "j1", Tenant: "a", JobStatus: job.Completed},
 		{JobId: "j2", Tenant: "a", JobStatus: job.Failed, Message: "why"},
 		{JobId: "j2", Tenant: "b", JobStatus: job.Stopped},

@@ -12,40 +12,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 )
-
-// CreateJobRequest is the body of POST /v1/jobs.
-type CreateJobRequest struct {
-	JobName            string               `json:"JobName,omitempty"`
-	Analyses           []job.Analysis       `json:"Analyses"`
-	InputDataConfig    job.InputDataConfig  `json:"InputDataConfig"`
-	OutputDataConfig   job.OutputDataConfig `json:"OutputDataConfig,omitempty"`
-	LanguageCode       string               `json:"LanguageCode,omitempty"`
-	ClientRequestToken string               `json:"ClientRequestToken,omitempty"`
-	Tags               []job.Tag            `json:"Tags,omitempty"`
-	RedactionConfig    *job.RedactionConfig `json:"RedactionConfig,omitempty"`
-	// NotificationChannel names an SNS topic of the caller's to notify besides the
-	// deployment's own (AWS deployments only).
-	NotificationChannel *job.NotificationChannel `json:"NotificationChannel,omitempty"`
-	// UploadFiles names the documents of a ONE_DOC_PER_FILE job to be uploaded through presigned
-	// URLs (one URL each). The job starts when all of them have arrived.
-	UploadFiles []string `json:"UploadFiles,omitempty"`
-}
-
-// Upload is a presigned upload for one input object.
-type Upload struct {
-	File string `json:"File,omitempty"`
-	Presigned
-}
-
-// CreateJobResult is what POST /v1/jobs returns: the job, and the upload URLs when the input
-// is to be uploaded.
-type CreateJobResult struct {
-	*job.Job
-	Upload  *Upload  `json:"Upload,omitempty"`
-	Uploads []Upload `json:"Uploads,omitempty"`
-}
 
 // Limits on create requests.
 const (
@@ -62,7 +31,7 @@ var (
 	topicRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 )
 
-func (r *CreateJobRequest) validate() error {
+func validateCreate(r *api.CreateJobRequest) error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", job.ErrInvalid, fmt.Sprintf(format, a...))
 	}
@@ -150,7 +119,7 @@ func (r *CreateJobRequest) validate() error {
 
 // hash fingerprints the request without its token, so a retry with the same token and body is
 // recognised and a different body is refused.
-func (r CreateJobRequest) hash() string {
+func requestHash(r api.CreateJobRequest) string {
 	r.ClientRequestToken = ""
 	b, _ := json.Marshal(r) // plain data: cannot fail
 	sum := sha256.Sum256(b)
@@ -160,11 +129,11 @@ func (r CreateJobRequest) hash() string {
 // CreateJob validates the request and stores the job. Without an input location the job waits
 // for its upload (AWAITING_INPUT) and the result carries presigned upload URLs; with one it is
 // SUBMITTED and its input is planned and enqueued at once.
-func (s *Service) CreateJob(ctx context.Context, tenant string, req CreateJobRequest) (*CreateJobResult, error) {
+func (s *Service) CreateJob(ctx context.Context, tenant string, req api.CreateJobRequest) (*api.CreateJobResult, error) {
 	if !ValidTenant(tenant) {
 		return nil, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
 	}
-	if err := req.validate(); err != nil {
+	if err := validateCreate(&req); err != nil {
 		return nil, err
 	}
 	analyzers, err := s.analyzers.Lookup(req.Analyses)
@@ -188,7 +157,7 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req CreateJobReq
 		RedactOutput:        req.RedactionConfig,
 		NotificationChannel: req.NotificationChannel,
 		Tenant:              tenant,
-		RequestHash:         req.hash(),
+		RequestHash:         requestHash(req),
 		UpdatedAt:           now,
 	}
 	versions := make([]string, len(analyzers))
@@ -246,7 +215,7 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req CreateJobReq
 	}
 
 	// Sign the upload URLs before storing, so a request refused here leaves no job behind.
-	res := &CreateJobResult{Job: j}
+	res := &api.CreateJobResult{Job: j}
 	if err := s.signUploads(ctx, res, req.UploadFiles); err != nil {
 		return nil, err
 	}
@@ -259,7 +228,7 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req CreateJobReq
 			return nil, fmt.Errorf("%w: ClientRequestToken %q was already used for job %s with a different request", job.ErrConflict, req.ClientRequestToken, stored.JobId)
 		}
 		j = stored
-		res = &CreateJobResult{Job: j}
+		res = &api.CreateJobResult{Job: j}
 		if err := s.signUploads(ctx, res, req.UploadFiles); err != nil {
 			return nil, err
 		}
@@ -277,7 +246,7 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req CreateJobReq
 }
 
 // signUploads adds the presigned upload URLs of a job still waiting for its input.
-func (s *Service) signUploads(ctx context.Context, res *CreateJobResult, files []string) error {
+func (s *Service) signUploads(ctx context.Context, res *api.CreateJobResult, files []string) error {
 	j := res.Job
 	if j.JobStatus != job.AwaitingInput {
 		return nil
@@ -287,7 +256,7 @@ func (s *Service) signUploads(ctx context.Context, res *CreateJobResult, files [
 		if err != nil {
 			return err
 		}
-		res.Upload = &Upload{Presigned: p}
+		res.Upload = &api.Upload{Presigned: p}
 		return nil
 	}
 	for _, f := range files {
@@ -295,20 +264,20 @@ func (s *Service) signUploads(ctx context.Context, res *CreateJobResult, files [
 		if err != nil {
 			return err
 		}
-		res.Uploads = append(res.Uploads, Upload{File: f, Presigned: p})
+		res.Uploads = append(res.Uploads, api.Upload{File: f, Presigned: p})
 	}
 	return nil
 }
 
 // presignUpload signs a PUT for key that expires at the job's upload deadline.
-func (s *Service) presignUpload(ctx context.Context, j *job.Job, key string) (Presigned, error) {
+func (s *Service) presignUpload(ctx context.Context, j *job.Job, key string) (api.Presigned, error) {
 	ttl := j.UploadDeadline.Sub(s.nowUTC())
 	if ttl <= 0 {
-		return Presigned{}, fmt.Errorf("%w: the upload window of job %s closed at %s", job.ErrConflict, j.JobId, j.UploadDeadline.Format("2006-01-02T15:04:05Z"))
+		return api.Presigned{}, fmt.Errorf("%w: the upload window of job %s closed at %s", job.ErrConflict, j.JobId, j.UploadDeadline.Format("2006-01-02T15:04:05Z"))
 	}
 	p, err := s.objects.PresignPut(ctx, key, ttl)
 	if err != nil {
-		return Presigned{}, fmt.Errorf("presign upload: %w", err)
+		return api.Presigned{}, fmt.Errorf("presign upload: %w", err)
 	}
 	return p, nil
 }

@@ -9,15 +9,10 @@ import (
 	"io"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
-)
-
-// Output object names inside a job's output location.
-const (
-	ArchiveName  = "output.tar.gz"
-	ManifestName = "manifest.json"
 )
 
 // outputKey is the key of name in the job's output location.
@@ -99,7 +94,7 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	}
 	s.fillShardRanges(ctx, j, infos)
 
-	archiveKey := s.outputKey(j, ArchiveName)
+	archiveKey := s.outputKey(j, api.ArchiveName)
 	open := func(ctx context.Context, key string) (io.ReadCloser, error) { return s.objects.Open(ctx, key, 0) }
 	extra, err := s.redactedEntries(ctx, j, recs)
 	if err != nil {
@@ -148,7 +143,7 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 			m.Analyses = append(m.Analyses, output.AnalysisInfo{Analysis: a.Name(), ModelVersion: a.ModelVersion(), MaxDocumentBytes: s.maxBytes(a)})
 		}
 	}
-	if err := s.putStream(ctx, s.outputKey(j, ManifestName), func(w io.Writer) error {
+	if err := s.putStream(ctx, s.outputKey(j, api.ManifestName), func(w io.Writer) error {
 		return output.WriteManifest(w, m)
 	}); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
@@ -235,7 +230,7 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		}
 		return fmt.Errorf("claim notification: %w", err)
 	}
-	n := Notification{
+	n := api.Notification{
 		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: j.JobStatus, Message: j.Message,
 		InputDocumentsCount:      j.JobDetails.InputDocumentsCount,
 		ProcessedDocumentsCount:  j.JobDetails.ProcessedDocumentsCount,

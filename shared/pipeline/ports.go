@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -17,15 +18,6 @@ type ObjectInfo struct {
 	Key          string
 	Size         int64
 	LastModified time.Time
-}
-
-// Presigned is a URL that lets its holder perform one operation on one key until Expires,
-// without other credentials. Headers must be sent with the request exactly as given.
-type Presigned struct {
-	URL     string            `json:"Url"`
-	Method  string            `json:"Method"`
-	Headers map[string]string `json:"Headers,omitempty"`
-	Expires time.Time         `json:"Expires"`
 }
 
 // Objects is the object store (S3, or files under a data directory).
@@ -43,19 +35,9 @@ type Objects interface {
 	// Delete removes key; deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
 	// PresignPut returns a URL that uploads exactly key until now+ttl.
-	PresignPut(ctx context.Context, key string, ttl time.Duration) (Presigned, error)
+	PresignPut(ctx context.Context, key string, ttl time.Duration) (api.Presigned, error)
 	// PresignGet returns a URL that downloads exactly key until now+ttl.
-	PresignGet(ctx context.Context, key string, ttl time.Duration) (Presigned, error)
-}
-
-// ListFilter narrows a job listing. Zero values mean "no filter".
-type ListFilter struct {
-	JobName         string
-	Status          job.Status
-	SubmittedBefore time.Time
-	SubmittedAfter  time.Time
-	MaxResults      int
-	NextToken       string
+	PresignGet(ctx context.Context, key string, ttl time.Duration) (api.Presigned, error)
 }
 
 // ShardRecord is the durable record that shard Index of a job was accounted for. It is written
@@ -88,7 +70,7 @@ type Jobs interface {
 	// success j.Version is incremented. Otherwise ErrConflict (or ErrNotFound).
 	Update(ctx context.Context, j *job.Job, expect job.Status) error
 	// List returns the tenant's jobs, newest first, filtered, with an opaque next token.
-	List(ctx context.Context, tenant string, f ListFilter) (jobs []*job.Job, next string, err error)
+	List(ctx context.Context, tenant string, f api.ListFilter) (jobs []*job.Job, next string, err error)
 	// RecordShard writes rec for the job and, in the same transaction, adds its counts to the
 	// job's JobDetails (documents, errors, ShardsDone+1). If the shard was already recorded it
 	// changes nothing and returns applied=false. It returns the job as it is after the call.
@@ -122,24 +104,7 @@ type Queue interface {
 	Send(ctx context.Context, msgs []ShardMessage) error
 }
 
-// Notification is published once per terminal job.
-type Notification struct {
-	JobId                    string     `json:"JobId"`
-	JobName                  string     `json:"JobName,omitempty"`
-	Tenant                   string     `json:"Tenant"`
-	JobStatus                job.Status `json:"JobStatus"`
-	Message                  string     `json:"Message,omitempty"`
-	InputDocumentsCount      int64      `json:"InputDocumentsCount"`
-	ProcessedDocumentsCount  int64      `json:"ProcessedDocumentsCount"`
-	DocumentsWithErrorsCount int64      `json:"DocumentsWithErrorsCount"`
-	OutputLocation           string     `json:"OutputLocation,omitempty"`
-	Time                     time.Time  `json:"Time"`
-	// TopicArn is the job's own SNS topic (its NotificationChannel), published to besides the
-	// deployment's topic; empty when the job named none.
-	TopicArn string `json:"-"`
-}
-
 // Notifier publishes job notifications (SNS, or the local topic).
 type Notifier interface {
-	Publish(ctx context.Context, n Notification) error
+	Publish(ctx context.Context, n api.Notification) error
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -17,7 +18,7 @@ func (s *Service) Describe(ctx context.Context, tenant, id string) (*job.Job, er
 const maxListResults = 500
 
 // List returns the tenant's jobs, newest first.
-func (s *Service) List(ctx context.Context, tenant string, f ListFilter) ([]*job.Job, string, error) {
+func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, "", fmt.Errorf("%w: unknown status %q", job.ErrInvalid, f.Status)
 	}
@@ -72,17 +73,9 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 	return nil, fmt.Errorf("%w: job %s is changing too fast to stop; retry", job.ErrConflict, id)
 }
 
-// ResultLinks are presigned downloads of a finished job's output.
-type ResultLinks struct {
-	JobId     string     `json:"JobId"`
-	JobStatus job.Status `json:"JobStatus"`
-	Output    Presigned  `json:"Output"`
-	Manifest  Presigned  `json:"Manifest"`
-}
-
 // Results returns presigned GET URLs (valid for ResultsTTL) for the archive and the manifest
 // of a finished job.
-func (s *Service) Results(ctx context.Context, tenant, id string) (*ResultLinks, error) {
+func (s *Service) Results(ctx context.Context, tenant, id string) (*api.ResultLinks, error) {
 	j, err := s.jobs.Get(ctx, tenant, id)
 	if err != nil {
 		return nil, err
@@ -92,7 +85,7 @@ func (s *Service) Results(ctx context.Context, tenant, id string) (*ResultLinks,
 	default:
 		return nil, fmt.Errorf("%w: job %s is %s; results exist once it is COMPLETED, PARTIAL_SUCCESS, FAILED or STOPPED", job.ErrConflict, id, j.JobStatus)
 	}
-	archive := s.outputKey(j, ArchiveName)
+	archive := s.outputKey(j, api.ArchiveName)
 	if _, err := s.objects.Head(ctx, archive); err != nil {
 		if errors.Is(err, job.ErrNotFound) {
 			// The job exists but never produced output (stopped before its input arrived,
@@ -105,9 +98,9 @@ func (s *Service) Results(ctx context.Context, tenant, id string) (*ResultLinks,
 	if err != nil {
 		return nil, err
 	}
-	man, err := s.objects.PresignGet(ctx, s.outputKey(j, ManifestName), s.cfg.ResultsTTL)
+	man, err := s.objects.PresignGet(ctx, s.outputKey(j, api.ManifestName), s.cfg.ResultsTTL)
 	if err != nil {
 		return nil, err
 	}
-	return &ResultLinks{JobId: j.JobId, JobStatus: j.JobStatus, Output: out, Manifest: man}, nil
+	return &api.ResultLinks{JobId: j.JobId, JobStatus: j.JobStatus, Output: out, Manifest: man}, nil
 }

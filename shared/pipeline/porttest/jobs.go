@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -251,7 +252,7 @@ func jobsTenants(t *testing.T, s pipeline.Jobs) {
 	if err := s.Update(ctx, other, job.AwaitingInput); !errors.Is(err, job.ErrNotFound) {
 		t.Fatalf("other tenant's Update = %v, want ErrNotFound", err)
 	}
-	jobs, _, err := s.List(ctx, b, pipeline.ListFilter{})
+	jobs, _, err := s.List(ctx, b, api.ListFilter{})
 	if err != nil || len(jobs) != 0 {
 		t.Fatalf("other tenant's List = %d jobs, %v", len(jobs), err)
 	}
@@ -392,7 +393,7 @@ func jobsUpdate(t *testing.T, s pipeline.Jobs) {
 	}
 }
 
-func listAll(t *testing.T, s pipeline.Jobs, tenant string, f pipeline.ListFilter) ([]string, int) {
+func listAll(t *testing.T, s pipeline.Jobs, tenant string, f api.ListFilter) ([]string, int) {
 	t.Helper()
 	var ids []string
 	pages := 0
@@ -491,17 +492,17 @@ func jobsList(t *testing.T, s pipeline.Jobs) {
 	}
 	cases := []struct {
 		name string
-		f    pipeline.ListFilter
+		f    api.ListFilter
 		keep func(spec) bool
 	}{
-		{"all", pipeline.ListFilter{}, func(spec) bool { return true }},
-		{"name", pipeline.ListFilter{JobName: "alpha"}, func(sp spec) bool { return sp.name == "alpha" }},
-		{"status", pipeline.ListFilter{Status: job.Completed}, func(sp spec) bool { return sp.status == job.Completed }},
-		{"before", pipeline.ListFilter{SubmittedBefore: baseTime.Add(3 * time.Minute)}, func(sp spec) bool { return sp.offset < 3*time.Minute }},
-		{"after", pipeline.ListFilter{SubmittedAfter: baseTime.Add(3 * time.Minute)}, func(sp spec) bool { return sp.offset > 3*time.Minute }},
-		{"window", pipeline.ListFilter{SubmittedAfter: baseTime, SubmittedBefore: baseTime.Add(5 * time.Minute)}, func(sp spec) bool { return sp.offset > 0 && sp.offset < 5*time.Minute }},
-		{"name+status", pipeline.ListFilter{JobName: "alpha", Status: job.Completed}, func(sp spec) bool { return sp.name == "alpha" && sp.status == job.Completed }},
-		{"nothing", pipeline.ListFilter{JobName: "no-such-name"}, func(spec) bool { return false }},
+		{"all", api.ListFilter{}, func(spec) bool { return true }},
+		{"name", api.ListFilter{JobName: "alpha"}, func(sp spec) bool { return sp.name == "alpha" }},
+		{"status", api.ListFilter{Status: job.Completed}, func(sp spec) bool { return sp.status == job.Completed }},
+		{"before", api.ListFilter{SubmittedBefore: baseTime.Add(3 * time.Minute)}, func(sp spec) bool { return sp.offset < 3*time.Minute }},
+		{"after", api.ListFilter{SubmittedAfter: baseTime.Add(3 * time.Minute)}, func(sp spec) bool { return sp.offset > 3*time.Minute }},
+		{"window", api.ListFilter{SubmittedAfter: baseTime, SubmittedBefore: baseTime.Add(5 * time.Minute)}, func(sp spec) bool { return sp.offset > 0 && sp.offset < 5*time.Minute }},
+		{"name+status", api.ListFilter{JobName: "alpha", Status: job.Completed}, func(sp spec) bool { return sp.name == "alpha" && sp.status == job.Completed }},
+		{"nothing", api.ListFilter{JobName: "no-such-name"}, func(spec) bool { return false }},
 	}
 	for _, c := range cases {
 		want := expect(c.keep)

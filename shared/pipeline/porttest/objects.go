@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -341,7 +342,7 @@ func objDelete(t *testing.T, s pipeline.Objects) {
 }
 
 // do sends one request described by a presigned URL (method and headers as given).
-func do(t *testing.T, client *http.Client, p pipeline.Presigned, rawURL string, body []byte, extra map[string]string) (int, []byte) {
+func do(t *testing.T, client *http.Client, p api.Presigned, rawURL string, body []byte, extra map[string]string) (int, []byte) {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -372,9 +373,9 @@ func do(t *testing.T, client *http.Client, p pipeline.Presigned, rawURL string, 
 	return resp.StatusCode, b
 }
 
-func presign(t *testing.T, s pipeline.Objects, method, key string, ttl time.Duration) pipeline.Presigned {
+func presign(t *testing.T, s pipeline.Objects, method, key string, ttl time.Duration) api.Presigned {
 	t.Helper()
-	var p pipeline.Presigned
+	var p api.Presigned
 	var err error
 	switch method {
 	case http.MethodPut:

@@ -1,0 +1,99 @@
+// Package api holds the wire types of Ream's HTTP API (requests, responses, notifications and
+// error bodies) and the one mapping of errors to HTTP statuses. It is a leaf: it imports only the
+// domain package, so the handlers, the pipeline, the Go client and the tests share these types
+// without the client importing the use cases.
+package api
+
+import (
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// Output object names inside a job's output location.
+const (
+	ArchiveName  = "output.tar.gz"
+	ManifestName = "manifest.json"
+)
+
+// CreateJobRequest is the body of POST /v1/jobs.
+type CreateJobRequest struct {
+	JobName            string               `json:"JobName,omitempty"`
+	Analyses           []job.Analysis       `json:"Analyses"`
+	InputDataConfig    job.InputDataConfig  `json:"InputDataConfig"`
+	OutputDataConfig   job.OutputDataConfig `json:"OutputDataConfig,omitempty"`
+	LanguageCode       string               `json:"LanguageCode,omitempty"`
+	ClientRequestToken string               `json:"ClientRequestToken,omitempty"`
+	Tags               []job.Tag            `json:"Tags,omitempty"`
+	RedactionConfig    *job.RedactionConfig `json:"RedactionConfig,omitempty"`
+	// NotificationChannel names an SNS topic of the caller's to notify besides the
+	// deployment's own (AWS deployments only).
+	NotificationChannel *job.NotificationChannel `json:"NotificationChannel,omitempty"`
+	// UploadFiles names the documents of a ONE_DOC_PER_FILE job to be uploaded through presigned
+	// URLs (one URL each). The job starts when all of them have arrived.
+	UploadFiles []string `json:"UploadFiles,omitempty"`
+}
+
+// Presigned is a URL that lets its holder perform one operation on one key until Expires,
+// without other credentials. Headers must be sent with the request exactly as given.
+type Presigned struct {
+	URL     string            `json:"Url"`
+	Method  string            `json:"Method"`
+	Headers map[string]string `json:"Headers,omitempty"`
+	Expires time.Time         `json:"Expires"`
+}
+
+// Upload is a presigned upload for one input object.
+type Upload struct {
+	File string `json:"File,omitempty"`
+	Presigned
+}
+
+// CreateJobResult is what POST /v1/jobs returns: the job, and the upload URLs when the input
+// is to be uploaded.
+type CreateJobResult struct {
+	*job.Job
+	Upload  *Upload  `json:"Upload,omitempty"`
+	Uploads []Upload `json:"Uploads,omitempty"`
+}
+
+// ListFilter narrows a job listing (the query of GET /v1/jobs). Zero values mean "no filter".
+type ListFilter struct {
+	JobName         string
+	Status          job.Status
+	SubmittedBefore time.Time
+	SubmittedAfter  time.Time
+	MaxResults      int
+	NextToken       string
+}
+
+// ListResponse is the body of GET /v1/jobs.
+type ListResponse struct {
+	Jobs      []*job.Job `json:"Jobs"`
+	NextToken string     `json:"NextToken,omitempty"`
+}
+
+// ResultLinks are presigned downloads of a finished job's output (GET /v1/jobs/{id}/results).
+type ResultLinks struct {
+	JobId     string     `json:"JobId"`
+	JobStatus job.Status `json:"JobStatus"`
+	Output    Presigned  `json:"Output"`
+	Manifest  Presigned  `json:"Manifest"`
+}
+
+// Notification is published once per terminal job (SNS message, webhook body, event stream).
+type Notification struct {
+	JobId                    string     `json:"JobId"`
+	JobName                  string     `json:"JobName,omitempty"`
+	Tenant                   string     `json:"Tenant"`
+	JobStatus                job.Status `json:"JobStatus"`
+	Message                  string     `json:"Message,omitempty"`
+	InputDocumentsCount      int64      `json:"InputDocumentsCount"`
+	ProcessedDocumentsCount  int64      `json:"ProcessedDocumentsCount"`
+	DocumentsWithErrorsCount int64      `json:"DocumentsWithErrorsCount"`
+	OutputLocation           string     `json:"OutputLocation,omitempty"`
+	Time                     time.Time  `json:"Time"`
+	// TopicArn is the job's own SNS topic (its NotificationChannel), published to besides the
+	// deployment's topic; empty when the job named none.
+	TopicArn string `json:"-"`
+}
