@@ -1,5 +1,6 @@
-// Command api is the Lambda behind the API Gateway HTTP API (payload v2, AWS_IAM routes): the
-// tenant is the caller's verified IAM principal.
+// Command api is the Lambda behind the API Gateway HTTP API (payload v2): the tenant is the
+// caller's verified IAM principal (AWS_IAM routes) or the client of its Cognito access token
+// (the coding routes, behind a JWT authoriser).
 package main
 
 import (
@@ -11,6 +12,8 @@ import (
 
 func main() {
 	svc, log := coldstart.Service("api")
-	h := handlers.NewAPI(svc, handlers.IAMAuth{}, log)
+	// /v1/jobs… routes carry a verified IAM identity; the coding routes the claims of the
+	// Cognito access token API Gateway's JWT authoriser verified.
+	h := handlers.NewAPI(svc, handlers.AnyAuth{handlers.IAMAuth{}, handlers.JWTAuth{}}, log)
 	lambda.Start(h.HandleEvent)
 }

@@ -25,6 +25,12 @@ type Config struct {
 	Addr string `json:"addr"`
 	// Keys maps API keys to tenants (default {"local-dev-key": "local"}).
 	Keys map[string]string `json:"keys"`
+	// OAuthClients may get access tokens from POST /oauth2/token (client-credentials grant, HTTP
+	// Basic client id and secret) and call the API with them, as the tenant given (default: one
+	// client "local-coding-client" / "local-coding-secret" of tenant "local").
+	OAuthClients []OAuthClient `json:"oauthClients"`
+	// CodingRetention is how long a coding operation's output is kept (default 24h).
+	CodingRetention Duration `json:"codingRetention"`
 	// Webhooks receive every terminal job's notification as a JSON POST.
 	Webhooks []Webhook `json:"webhooks"`
 	// Languages restricts language detection to these ISO 639-1 codes (default: the analyser's set).
@@ -59,6 +65,19 @@ type Config struct {
 	// MaxUploadBytes bounds one presigned upload (default 5 GB).
 	MaxUploadBytes int64 `json:"maxUploadBytes"`
 }
+
+// OAuthClient is one client of the client-credentials grant.
+type OAuthClient struct {
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+	Tenant       string `json:"tenant"`
+}
+
+// Default OAuth client of the local configuration.
+const (
+	DefaultClientID     = "local-coding-client"
+	DefaultClientSecret = "local-coding-secret"
+)
 
 // Webhook is one notification subscriber.
 type Webhook struct {
@@ -115,6 +134,12 @@ func (c Config) withDefaults() Config {
 	}
 	if len(c.Keys) == 0 {
 		c.Keys = map[string]string{DefaultKey: "local"}
+	}
+	if len(c.OAuthClients) == 0 {
+		c.OAuthClients = []OAuthClient{{ClientID: DefaultClientID, ClientSecret: DefaultClientSecret, Tenant: "local"}}
+	}
+	if c.CodingRetention <= 0 {
+		c.CodingRetention = Duration(24 * time.Hour)
 	}
 	if c.Workers <= 0 {
 		c.Workers = max(2, numCPU())

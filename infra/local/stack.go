@@ -81,6 +81,13 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			return nil, fmt.Errorf("tenant %q: use letters, digits, '.', '_' or '-'", t)
 		}
 	}
+	var clients []handlers.OAuthClient
+	for _, c := range cfg.OAuthClients {
+		if c.ClientID == "" || c.ClientSecret == "" || !pipeline.ValidTenant(c.Tenant) {
+			return nil, fmt.Errorf("oauthClients: client %q needs a clientId, a clientSecret and a valid tenant", c.ClientID)
+		}
+		clients = append(clients, handlers.OAuthClient{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Tenant: c.Tenant})
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -121,11 +128,12 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	notifier := sl.NewNotifier(db, cfg.webhooks(), sl.WithLogger(log))
 	shards := sl.NewQueue(db, shardQueue, cfg.MaxReceiveCount)
 	svc = pipeline.New(pipeline.Deps{
-		Jobs: sl.NewJobs(db), Objects: objects, Queue: shards, Notifier: notifier, Analyzers: analyzers,
+		Jobs: sl.NewJobs(db), Objects: objects, Queue: shards, Notifier: notifier, Analyzers: analyzers, Models: sl.NewModels(db),
 		Config: pipeline.Config{
 			ShardBytes: cfg.ShardBytes, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
 			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter), Retention: time.Duration(cfg.Retention),
-			Locations: pipeline.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String()},
+			CodingRetentionHours: int(max(time.Duration(cfg.CodingRetention)/time.Hour, 1)),
+			Locations:            pipeline.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String()},
 		},
 		Log: log, Hooks: opts.Hooks,
 	})
@@ -138,7 +146,17 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		sweeper:  handlers.NewSweeper(svc, log),
 		s3Events: sl.NewQueue(db, s3EventsQueue, 10),
 	}
-	s.api = handlers.NewAPI(svc, s.auth, log)
+	if err := svc.RegisterShippedModels(ctx); err != nil {
+		db.Close()
+		return fail(fmt.Errorf("coding models: %w", err))
+	}
+	tokenKey, err := sl.LoadSecret(filepath.Join(dataDir, "oauth.key"))
+	if err != nil {
+		db.Close()
+		return fail(err)
+	}
+	oauth := handlers.NewOAuth(clients, tokenKey, nil)
+	s.api = handlers.NewAPI(svc, handlers.AnyAuth{s.auth, oauth}, log).WithTokens(oauth)
 
 	mux := http.NewServeMux()
 	mux.Handle("/objects/", objects.Handler(s.objectCreated))

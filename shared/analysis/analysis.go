@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -63,6 +64,8 @@ type Result struct {
 	// PiiEntities is written as "Entities" when the job does not also ask for ENTITIES (the
 	// shape of Comprehend's PII jobs), and as "PiiEntities" beside them when it does.
 	PiiEntities []PiiEntity `json:"PiiEntities,omitempty"`
+	// Coding is a CODING job's code and suggestions for the record.
+	Coding *api.Coding `json:"Coding,omitempty"`
 }
 
 // MarshalJSON writes the fields in Comprehend's shapes and order: a field appears when its
@@ -93,6 +96,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	} else {
 		add("PiiEntities", r.PiiEntities != nil, r.PiiEntities)
 	}
+	add("Coding", r.Coding != nil, r.Coding)
 	b.WriteByte('}')
 	return b.Bytes(), err
 }

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -14,6 +15,10 @@ import (
 const (
 	ArchiveName  = "output.tar.gz"
 	ManifestName = "manifest.json"
+	// CodedName and MetadataName are a coding operation's outputs in the coding service's
+	// format: one coded line per record, and what it was coded with.
+	CodedName    = "coded.jsonl"
+	MetadataName = "metadata.json"
 )
 
 // CreateJobRequest is the body of POST /v1/jobs.
@@ -32,6 +37,12 @@ type CreateJobRequest struct {
 	// UploadFiles names the documents of a ONE_DOC_PER_FILE job to be uploaded through presigned
 	// URLs (one URL each). The job starts when all of them have arrived.
 	UploadFiles []string `json:"UploadFiles,omitempty"`
+	// CodingConfig names the topic (and optionally the model) of a CODING or CODING_TRAINING
+	// job.
+	CodingConfig *job.CodingConfig `json:"CodingConfig,omitempty"`
+	// RetentionHours keeps the job's output and record this many hours after it ends instead of
+	// the deployment's retention.
+	RetentionHours int `json:"RetentionHours,omitempty"`
 }
 
 // Presigned is a URL that lets its holder perform one operation on one key until Expires,
@@ -96,4 +107,31 @@ type Notification struct {
 	// TopicArn is the job's own SNS topic (its NotificationChannel), published to besides the
 	// deployment's topic; empty when the job named none.
 	TopicArn string `json:"-"`
+}
+
+// Model is one registered version of a coding model (GET /v1/topics/{topic}/models…). Models
+// are immutable: a new version is a new model with its own ModelId.
+type Model struct {
+	ModelId          string    `json:"modelId"` // a GUID
+	Topic            string    `json:"topic"`   // the coding scheme's uriName, e.g. "occupation"
+	ModelVersion     int       `json:"modelVersion"`
+	ModelReleaseDate time.Time `json:"modelReleaseDate"`
+	ModelType        string    `json:"modelType"`
+	TopicStandard    string    `json:"topicStandard"` // e.g. "SOC"
+	TopicVersion     string    `json:"topicVersion"`  // e.g. "2010"
+	// TrainedOn says what the model was trained on (data, rows, split).
+	TrainedOn string `json:"trainedOn"`
+	// Metrics are the model's held-out measures, as the trainer reports them.
+	Metrics json.RawMessage `json:"metrics,omitempty"`
+	// Shipped is true for a model that comes with Ream (every tenant's); false for one a tenant
+	// trained (that tenant's alone).
+	Shipped bool `json:"shipped"`
+	// TrainingJobId is the job that trained it ("" for a shipped model).
+	TrainingJobId string `json:"trainingJobId,omitempty"`
+	SizeBytes     int64  `json:"sizeBytes"`
+
+	// Tenant owns the model; "" for a shipped model.
+	Tenant string `json:"-"`
+	// Key is the model file's object key.
+	Key string `json:"-"`
 }

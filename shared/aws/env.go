@@ -239,6 +239,7 @@ func Build(ctx context.Context, env Env, log *slog.Logger) (*pipeline.Service, e
 		Queue:     NewQueue(clients.SQS, env.ShardQueueURL),
 		Notifier:  NewNotifier(clients.SNS, env.TopicARN),
 		Analyzers: reg,
+		Models:    NewModels(clients.DynamoDB, env.Table),
 		Config:    env.Config(),
 		Log:       log,
 	}), nil

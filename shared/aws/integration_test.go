@@ -164,6 +164,23 @@ func TestJobsOnDynamoDB(t *testing.T) {
 	porttest.TestJobs(t, func(t *testing.T) pipeline.Jobs { return jobs })
 }
 
+func TestModelsOnDynamoDB(t *testing.T) {
+	c := clients(t, "DYNAMODB")
+	table := "ream-models-" + uniq(t)
+	if err := reamaws.CreateTable(context.Background(), c.DynamoDB, table); err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := cleanupCtx()
+		defer cancel()
+		if err := reamaws.DeleteTable(ctx, c.DynamoDB, table); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
+	models := reamaws.NewModels(c.DynamoDB, table)
+	porttest.TestModels(t, func(t *testing.T) pipeline.Models { return models })
+}
+
 // sqsUnderTest adapts reamaws.Queue to porttest.QueueUnderTest.
 type sqsUnderTest struct{ *reamaws.Queue }
 

@@ -52,9 +52,16 @@ func NewAPI(svc *pipeline.Service, auth Authenticator, log *slog.Logger) *API {
 	a.HandleAuthed("GET /v1/jobs/{id}", a.describe)
 	a.HandleAuthed("POST /v1/jobs/{id}/stop", a.stop)
 	a.HandleAuthed("GET /v1/jobs/{id}/results", a.results)
+	a.mountCoding()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusNotFound, api.CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
+	return a
+}
+
+// WithTokens serves POST /oauth2/token from o (the local stack; on AWS Cognito serves it).
+func (a *API) WithTokens(o *OAuth) *API {
+	a.mux.Handle("POST /oauth2/token", o.TokenHandler())
 	return a
 }
 

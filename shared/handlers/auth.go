@@ -11,6 +11,12 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 )
 
+// The refusals that mean "no credentials of this kind" (AnyAuth tries the next authenticator).
+var (
+	errNoKey = fmt.Errorf("%w: send Authorization: Bearer <api key>", job.ErrUnauthorized)
+	errNoIAM = fmt.Errorf("%w: the request carries no IAM identity (sign it with SigV4)", job.ErrUnauthorized)
+)
+
 // KeyAuth maps bearer API keys to tenants (the local stack's configuration).
 type KeyAuth struct {
 	// keys maps the SHA-256 of each key to its tenant, so lookups compare fixed-size digests.
@@ -31,7 +37,7 @@ func (a *KeyAuth) Tenant(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	scheme, key, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
-		return "", fmt.Errorf("%w: send Authorization: Bearer <api key>", job.ErrUnauthorized)
+		return "", errNoKey
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(key)))
 	for k, tenant := range a.keys {
@@ -50,7 +56,7 @@ type IAMAuth struct{}
 func (IAMAuth) Tenant(r *http.Request) (string, error) {
 	req := RequestEvent(r)
 	if req == nil || req.RequestContext.Authorizer == nil || req.RequestContext.Authorizer.IAM == nil || req.RequestContext.Authorizer.IAM.UserARN == "" {
-		return "", fmt.Errorf("%w: the request carries no IAM identity (sign it with SigV4)", job.ErrUnauthorized)
+		return "", errNoIAM
 	}
 	return TenantFromARN(req.RequestContext.Authorizer.IAM.UserARN), nil
 }

@@ -70,6 +70,11 @@ type Document struct {
 	// terminator and the BOM (for JSONL, the size of the decoded text; the size of the record
 	// when the text could not be decoded).
 	Bytes int64
+	// Occupation and Tasks are a coding record's occp_text and tasks_text (Limits.CodingRecords);
+	// Text is then the two joined by a newline.
+	Occupation, Tasks string
+	// Code is a labelled coding record's "code" (training input); "" otherwise.
+	Code string
 	// ErrorCode and ErrorMessage are set when the document can't be analysed.
 	ErrorCode, ErrorMessage string
 }
@@ -83,6 +88,10 @@ type Limits struct {
 	// reader keeps at most this many bytes of a document in memory (for JSONL, a small multiple
 	// of it: see ReadLines). Zero or negative means DefaultMaxDocumentBytes.
 	MaxDocumentBytes int64
+	// CodingRecords reads JSONL lines as the coding service's records,
+	// {"recordId", "occp_text", "tasks_text"}: both texts must be strings (either may be ""),
+	// a line missing one is INVALID_RECORD, both blank is EMPTY_DOCUMENT.
+	CodingRecords bool
 }
 
 func (l Limits) max() int64 {

@@ -84,7 +84,7 @@ func readLines(ctx context.Context, open Opener, key, file string, format job.Fo
 		}
 		d := Document{File: file, Line: line}
 		if format == job.JSONLines {
-			decodeRecord(&d, text, size, maxDoc, keep)
+			decodeRecord(&d, text, size, maxDoc, keep, lim.CodingRecords)
 		} else {
 			classify(&d, text, size, maxDoc)
 		}
@@ -201,8 +201,17 @@ type record struct {
 	Text     *string         `json:"text"`
 }
 
-// decodeRecord fills d from one JSONL line (kept bytes and full size).
-func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64) {
+// codingRecord is a JSONL line of the coding service: both texts are required.
+type codingRecord struct {
+	RecordId json.RawMessage `json:"recordId"`
+	Occp     *string         `json:"occp_text"`
+	Tasks    *string         `json:"tasks_text"`
+	Code     string          `json:"code"` // training records only
+}
+
+// decodeRecord fills d from one JSONL line (kept bytes and full size); coding says the line is a
+// codingRecord rather than a record.
+func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding bool) {
 	d.Bytes = size
 	if size > keep {
 		setError(d, job.CodeDocumentSizeExceeded, "JSONL record is %d bytes, too large for a text of at most %d bytes", size, maxDoc)
@@ -215,7 +224,14 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64) {
 	// Decode first, so that the recordId is echoed on every error record where it can be read
 	// (encoding/json replaces invalid UTF-8, so that works even for an encoding error).
 	var rec record
-	err := json.Unmarshal(line, &rec)
+	var crec codingRecord
+	var err error
+	if coding {
+		err = json.Unmarshal(line, &crec)
+		rec.RecordId = crec.RecordId
+	} else {
+		err = json.Unmarshal(line, &rec)
+	}
 	id, idErr := recordID(rec.RecordId)
 	d.RecordId = id
 	if msg := encodingProblem(line, "line"); msg != "" {
@@ -230,9 +246,24 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64) {
 		setError(d, job.CodeInvalidRecord, "line is not a JSON object")
 	case idErr != nil:
 		setError(d, job.CodeInvalidRecord, "%v", idErr)
+	case err != nil && coding:
+		setError(d, job.CodeInvalidRecord, "record field %q is a JSON %s; \"occp_text\" and \"tasks_text\" must be strings", typeErr.Field, typeErr.Value)
 	case err != nil:
 		// typeErr says which field has which JSON type, without Go's type names.
 		setError(d, job.CodeInvalidRecord, "record field %q is a JSON %s; \"text\" must be a string", typeErr.Field, typeErr.Value)
+	case coding && (crec.Occp == nil || crec.Tasks == nil):
+		setError(d, job.CodeInvalidRecord, "record must have both \"occp_text\" and \"tasks_text\" (strings; either may be empty)")
+	case coding:
+		text := *crec.Occp + "\n" + *crec.Tasks
+		d.Bytes = int64(len(text))
+		switch {
+		case d.Bytes > maxDoc:
+			setError(d, job.CodeDocumentSizeExceeded, "occp_text and tasks_text are %d bytes, more than the limit of %d bytes", d.Bytes, maxDoc)
+		case blank([]byte(text)):
+			setError(d, job.CodeEmptyDocument, "occp_text and tasks_text are both empty or only whitespace")
+		default:
+			d.Text, d.Occupation, d.Tasks, d.Code = text, *crec.Occp, *crec.Tasks, crec.Code
+		}
 	case rec.Text == nil:
 		setError(d, job.CodeInvalidRecord, "record does not have a string \"text\"")
 	default:

@@ -18,6 +18,12 @@ const (
 	Entities   Analysis = "ENTITIES"
 	KeyPhrases Analysis = "KEY_PHRASES"
 	PII        Analysis = "PII"
+	// Coding codes each record of a JSONL input ({"recordId", "occp_text", "tasks_text"}) to a
+	// classification with a versioned model (CodingConfig).
+	Coding Analysis = "CODING"
+	// CodingTraining trains a new version of a coding model from a labelled JSONL input
+	// ({"code", "occp_text", "tasks_text"}) and registers it.
+	CodingTraining Analysis = "CODING_TRAINING"
 )
 
 // Format is how the input is cut into documents.
@@ -96,6 +102,13 @@ type Job struct {
 	NotificationChannel *NotificationChannel `json:"NotificationChannel,omitempty"`
 	// RedactOutput asks PII jobs to also write redacted copies of the documents.
 	RedactOutput *RedactionConfig `json:"RedactionConfig,omitempty"`
+	// CodingConfig names the coding scheme ("topic") and the model of a CODING or
+	// CODING_TRAINING job; ModelId is the model actually used (resolved from "latest" at
+	// creation), or for a training job the model it registered.
+	CodingConfig *CodingConfig `json:"CodingConfig,omitempty"`
+	// RetentionHours overrides the deployment's retention for this job: its output and record
+	// are deleted this long after it ends (coding operations: 24 by default).
+	RetentionHours int `json:"RetentionHours,omitempty"`
 
 	Tenant string `json:"-"`
 	// InputKey is the object key (line formats) or key prefix (ONE_DOC_PER_FILE) of the input,
@@ -125,8 +138,21 @@ type Job struct {
 	// NotifyClaimed is when a finalizer claimed the right to publish the notification, so that
 	// concurrent finalizers publish it once; a stale claim is retried by the sweeper.
 	NotifyClaimed *time.Time `json:"-"`
+	// CodingOperation marks a job created through the coding service's API
+	// (/v1/topics/{topic}/batch-code): its finalizer also writes the coded records and the
+	// metadata file in that service's format.
+	CodingOperation bool `json:"-"`
 	// Version increments on every write; adapters use it for optimistic concurrency.
 	Version int64 `json:"-"`
+}
+
+// CodingConfig says what a coding job codes against.
+type CodingConfig struct {
+	// Topic is the coding scheme's uriName, e.g. "occupation".
+	Topic string `json:"Topic"`
+	// ModelId is a model's GUID; empty or "latest" at creation means the newest model of the
+	// topic the tenant may use.
+	ModelId string `json:"ModelId,omitempty"`
 }
 
 // NotificationChannel is a job's own completion topic.
@@ -188,6 +214,10 @@ func (j *Job) Clone() *Job {
 	if j.RedactOutput != nil {
 		r := *j.RedactOutput
 		c.RedactOutput = &r
+	}
+	if j.CodingConfig != nil {
+		cc := *j.CodingConfig
+		c.CodingConfig = &cc
 	}
 	if j.NotificationChannel != nil {
 		n := *j.NotificationChannel

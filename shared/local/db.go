@@ -78,6 +78,18 @@ var migrations = []string{
 		PRIMARY KEY (seq, url)
 	)`,
 	`CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (next_at)`,
+	// The model registry: one row per model; a shipped model has tenant ''. The unique index is
+	// the rule "one model per (tenant, topic, version)" and serves List's lookups too. metrics
+	// holds the model's Metrics byte for byte (NULL when it has none).
+	`CREATE TABLE IF NOT EXISTS models (
+		id      TEXT    NOT NULL PRIMARY KEY,
+		tenant  TEXT    NOT NULL,
+		topic   TEXT    NOT NULL,
+		version INTEGER NOT NULL,
+		metrics BLOB,
+		body    BLOB    NOT NULL
+	)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS models_version ON models (topic, tenant, version)`,
 }
 
 // OpenDB opens (creating if needed) the SQLite database at path and applies the migrations. The

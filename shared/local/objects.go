@@ -70,7 +70,7 @@ func NewObjects(root, baseURL string, secret []byte, opts ...Option) (*Objects, 
 	}
 	if len(secret) == 0 {
 		var err error
-		if secret, err = loadSecret(filepath.Join(root, "secret")); err != nil {
+		if secret, err = LoadSecret(filepath.Join(root, "secret")); err != nil {
 			return nil, err
 		}
 	}
@@ -93,8 +93,10 @@ func (o *Objects) removeStaleTemp() {
 	})
 }
 
-// loadSecret reads the hex secret at path, creating it atomically if it does not exist.
-func loadSecret(path string) ([]byte, error) {
+// LoadSecret reads the hex secret at path, creating it atomically if it does not exist (the
+// presigned URLs' and the local access tokens' signing keys live in the data directory, so they
+// survive a restart).
+func LoadSecret(path string) ([]byte, error) {
 	read := func() ([]byte, error) {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -102,7 +104,7 @@ func loadSecret(path string) ([]byte, error) {
 		}
 		s, err := hex.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil || len(s) < 16 {
-			return nil, fmt.Errorf("objects: %s is not a hex secret of at least 16 bytes", path)
+			return nil, fmt.Errorf("%s is not a hex secret of at least 16 bytes", path)
 		}
 		return s, nil
 	}
@@ -113,19 +115,19 @@ func loadSecret(path string) ([]byte, error) {
 	rand.Read(secret)
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".secret-*")
 	if err != nil {
-		return nil, fmt.Errorf("objects: create secret: %w", err)
+		return nil, fmt.Errorf("create secret %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.WriteString(hex.EncodeToString(secret) + "\n"); err != nil {
 		tmp.Close()
-		return nil, fmt.Errorf("objects: create secret: %w", err)
+		return nil, fmt.Errorf("create secret %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("objects: create secret: %w", err)
+		return nil, fmt.Errorf("create secret %s: %w", path, err)
 	}
 	// Link fails if another process created the secret first; then theirs wins.
 	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("objects: create secret: %w", err)
+		return nil, fmt.Errorf("create secret %s: %w", path, err)
 	}
 	return read()
 }
@@ -406,11 +408,24 @@ func (o *Objects) presign(method, key string, ttl time.Duration) (api.Presigned,
 	q.Set(ParamMethod, method)
 	q.Set(ParamExpires, expires)
 	q.Set(ParamSignature, o.sign(method, key, expires))
-	return api.Presigned{
+	p := api.Presigned{
 		URL:     o.baseURL + "/objects/" + escapeKey(key) + "?" + q.Encode(),
 		Method:  method,
 		Expires: time.Unix(unix, 0).UTC(),
-	}, nil
+	}
+	if method == http.MethodPut {
+		p.Headers = uploadHeaders()
+	}
+	return p, nil
+}
+
+// KMSKeyARN is what the local store calls its bucket key: uploads name it in the SSE-KMS headers
+// as they do on S3 (the local store does not encrypt; the data directory is the user's).
+const KMSKeyARN = "arn:aws:kms:local:000000000000:key/ream-local"
+
+// uploadHeaders are the headers a presigned PUT must send, as S3 with SSE-KMS requires them.
+func uploadHeaders() map[string]string {
+	return map[string]string{api.HeaderSSE: "aws:kms", api.HeaderSSEKMSKeyID: KMSKeyARN}
 }
 
 func escapeKey(key string) string {
@@ -421,9 +436,16 @@ func escapeKey(key string) string {
 	return strings.Join(segs, "/")
 }
 
+// sign is the URL's signature. A PUT's covers its SSE-KMS headers too: the server checks that
+// the request sends them (on S3 they are part of the SigV4 signature).
 func (o *Objects) sign(method, key, expires string) string {
 	m := hmac.New(sha256.New, o.secret)
 	io.WriteString(m, method+"\n"+key+"\n"+expires)
+	if method == http.MethodPut {
+		for _, h := range []string{api.HeaderSSE, api.HeaderSSEKMSKeyID} {
+			io.WriteString(m, "\n"+h+":"+uploadHeaders()[h])
+		}
+	}
 	return hex.EncodeToString(m.Sum(nil))
 }
 
@@ -457,6 +479,12 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 		case method == http.MethodGet && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			o.serveGet(w, r, key)
 		case method == http.MethodPut && r.Method == http.MethodPut:
+			for h, v := range uploadHeaders() {
+				if r.Header.Get(h) != v {
+					writeErr(w, http.StatusForbidden, api.CodeAccessDenied, fmt.Sprintf("the upload must send the headers it was signed with: %s: %s", h, v))
+					return
+				}
+			}
 			o.servePut(w, r, key, onCreated)
 		default:
 			w.Header().Set("Allow", method)

@@ -96,7 +96,7 @@ func TestObjectsPutGuard(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, body := send(t, http.MethodPut, p.URL, "data")
+		resp, body := sendPut(t, p, "data")
 		if resp.StatusCode != tt.want {
 			t.Errorf("%s: %d %s, want %d", tt.key, resp.StatusCode, body, tt.want)
 		}

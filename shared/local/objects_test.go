@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -51,9 +52,23 @@ func TestObjectsRejectsBadKeys(t *testing.T) {
 
 func send(t *testing.T, method, url string, body string) (*http.Response, string) {
 	t.Helper()
+	return sendWith(t, method, url, nil, body)
+}
+
+// sendPut PUTs body to a presigned upload URL with the headers it was signed with.
+func sendPut(t *testing.T, p api.Presigned, body string) (*http.Response, string) {
+	t.Helper()
+	return sendWith(t, http.MethodPut, p.URL, p.Headers, body)
+}
+
+func sendWith(t *testing.T, method, url string, headers map[string]string, body string) (*http.Response, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -71,7 +86,13 @@ func TestObjectsHandlerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp, body := send(t, http.MethodPut, p.URL, "more than ten bytes"); resp.StatusCode != http.StatusRequestEntityTooLarge {
+	if resp, body := send(t, http.MethodPut, p.URL, "small"); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, api.HeaderSSEKMSKeyID) && !strings.Contains(body, api.HeaderSSE) {
+		t.Fatalf("PUT without the signed SSE-KMS headers: %d %s, want 403 naming them", resp.StatusCode, body)
+	}
+	if p.Headers[api.HeaderSSE] != "aws:kms" || p.Headers[api.HeaderSSEKMSKeyID] != local.KMSKeyARN {
+		t.Fatalf("presigned PUT headers %v, want the SSE-KMS pair", p.Headers)
+	}
+	if resp, body := sendPut(t, p, "more than ten bytes"); resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("oversized PUT: %d %s", resp.StatusCode, body)
 	}
 	if _, err := objs.Head(ctx, "up/small"); !errors.Is(err, job.ErrNotFound) {
@@ -86,7 +107,7 @@ func TestObjectsHandlerErrors(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden || json.Unmarshal([]byte(body), &e) != nil || e.Code != "AccessDenied" || e.Message == "" {
 		t.Fatalf("tampered PUT: %d %s, want 403 with a JSON AccessDenied", resp.StatusCode, body)
 	}
-	if resp, _ := send(t, http.MethodPut, p.URL, "tiny"); resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == "" {
+	if resp, _ := sendPut(t, p, "tiny"); resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == "" {
 		t.Fatalf("PUT: %d (ETag %q)", resp.StatusCode, resp.Header.Get("ETag"))
 	}
 	g, _ := objs.PresignGet(ctx, "up/missing", 60e9)
@@ -111,13 +132,13 @@ func TestObjectsHandlerOnCreated(t *testing.T) {
 		return nil
 	})
 	p, _ := objs.PresignPut(ctx, "inputs/t1/job1", 60e9)
-	if resp, body := send(t, http.MethodPut, p.URL, "line one\nline two\n"); resp.StatusCode != http.StatusInternalServerError {
+	if resp, body := sendPut(t, p, "line one\nline two\n"); resp.StatusCode != http.StatusInternalServerError {
 		t.Fatalf("PUT with a failing onCreated: %d %s, want 500", resp.StatusCode, body)
 	}
 	if info, err := objs.Head(ctx, "inputs/t1/job1"); err != nil || info.Size != 18 {
 		t.Fatalf("the object must stay after onCreated failed: %+v %v", info, err)
 	}
-	if resp, body := send(t, http.MethodPut, p.URL, "line one\nline two\n"); resp.StatusCode != http.StatusOK {
+	if resp, body := sendPut(t, p, "line one\nline two\n"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("retried PUT: %d %s", resp.StatusCode, body)
 	}
 	mu.Lock()

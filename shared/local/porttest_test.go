@@ -87,6 +87,12 @@ func TestJobsConformance(t *testing.T) {
 	})
 }
 
+func TestModelsConformance(t *testing.T) {
+	porttest.TestModels(t, func(t *testing.T) pipeline.Models {
+		return local.NewModels(openDB(t, t.TempDir()))
+	})
+}
+
 // queueUnderTest adapts local.Queue to porttest.QueueUnderTest.
 type queueUnderTest struct {
 	*local.Queue

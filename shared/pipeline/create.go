@@ -22,6 +22,8 @@ const (
 	maxTags        = 50
 	maxUploadFiles = 1000
 	maxTokenLen    = 64
+	// maxRetentionHours bounds a job's own retention (about ten years).
+	maxRetentionHours = 24 * 3660
 )
 
 var (
@@ -40,6 +42,9 @@ func validateCreate(r *api.CreateJobRequest) error {
 	}
 	if len(r.Analyses) == 0 {
 		return bad("Analyses must name at least one analysis")
+	}
+	if r.RetentionHours < 0 || r.RetentionHours > maxRetentionHours {
+		return bad("RetentionHours must be between 1 and %d", maxRetentionHours)
 	}
 	seen := map[job.Analysis]bool{}
 	for _, a := range r.Analyses {
@@ -130,13 +135,27 @@ func requestHash(r api.CreateJobRequest) string {
 // for its upload (AWAITING_INPUT) and the result carries presigned upload URLs; with one it is
 // SUBMITTED and its input is planned and enqueued at once.
 func (s *Service) CreateJob(ctx context.Context, tenant string, req api.CreateJobRequest) (*api.CreateJobResult, error) {
+	return s.createJob(ctx, tenant, req, false)
+}
+
+// createJob creates a job; operation marks a coding operation (see job.Job.CodingOperation).
+func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJobRequest, operation bool) (*api.CreateJobResult, error) {
 	if !ValidTenant(tenant) {
 		return nil, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
 	}
 	if err := validateCreate(&req); err != nil {
 		return nil, err
 	}
-	analyzers, err := s.analyzers.Lookup(req.Analyses)
+	hash := requestHash(req) // before the model is pinned: a retry after a new model is the same request
+	if req.CodingConfig != nil {
+		cc := *req.CodingConfig
+		req.CodingConfig = &cc
+	}
+	model, err := s.resolveCoding(ctx, tenant, &req)
+	if err != nil {
+		return nil, err
+	}
+	analyzers, err := s.analyzers.Lookup(textAnalyses(req.Analyses))
 	if err != nil {
 		return nil, err
 	}
@@ -157,12 +176,18 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req api.CreateJo
 		RedactOutput:        req.RedactionConfig,
 		NotificationChannel: req.NotificationChannel,
 		Tenant:              tenant,
-		RequestHash:         requestHash(req),
+		RequestHash:         hash,
+		CodingConfig:        req.CodingConfig,
+		RetentionHours:      req.RetentionHours,
+		CodingOperation:     operation,
 		UpdatedAt:           now,
 	}
 	versions := make([]string, len(analyzers))
 	for i, a := range analyzers {
 		versions[i] = string(a.Name()) + "=" + a.ModelVersion()
+	}
+	if model != nil {
+		versions = append(versions, fmt.Sprintf("%s=%s@v%d", job.Coding, model.ModelId, model.ModelVersion))
 	}
 	j.ModelVersion = strings.Join(versions, ",")
 	if out := req.OutputDataConfig.S3Uri; out != "" {

@@ -138,9 +138,14 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 		Output: output.OutputInfo{ArchiveKey: archiveKey, Location: s.cfg.Locations.URI(archiveKey), Lines: outLines, Format: "JSON Lines in output.tar.gz entry 'output'"},
 		Shards: infos,
 	}
-	if analyzers, err := s.analyzers.Lookup(j.Analyses); err == nil {
+	if analyzers, err := s.analyzers.Lookup(textAnalyses(j.Analyses)); err == nil {
 		for _, a := range analyzers {
 			m.Analyses = append(m.Analyses, output.AnalysisInfo{Analysis: a.Name(), ModelVersion: a.ModelVersion(), MaxDocumentBytes: s.maxBytes(a)})
+		}
+	}
+	if j.CodingOperation {
+		if err := s.writeCoded(ctx, j, parts); err != nil {
+			return err
 		}
 	}
 	if err := s.putStream(ctx, s.outputKey(j, api.ManifestName), func(w io.Writer) error {
@@ -168,7 +173,7 @@ func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []outpu
 // finish moves j to its terminal status and publishes the notification.
 func (s *Service) finish(ctx context.Context, j *job.Job, status job.Status, msg string, now time.Time) error {
 	from := j.JobStatus
-	exp := now.Add(s.cfg.Retention)
+	exp := now.Add(s.retention(j))
 	if err := j.Transition(status); err != nil {
 		return err
 	}

@@ -147,7 +147,11 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			return 0, 0, failJobErr("input is %d bytes; the limit per job is %d bytes", info.Size, s.cfg.MaxInputBytes)
 		}
 		j.InputVersion = inputVersion(info)
-		plan := input.PlanLines(info.Size, s.cfg.ShardBytes)
+		shardBytes := s.cfg.ShardBytes
+		if j.Has(job.CodingTraining) {
+			shardBytes = info.Size // training fits one model over the whole input: one shard
+		}
+		plan := input.PlanLines(info.Size, shardBytes)
 		err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
 			for _, sh := range plan {
 				if err := emit(ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: sh.Index, Key: j.InputKey, Start: sh.Start, End: sh.End}); err != nil {

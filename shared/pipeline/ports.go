@@ -108,3 +108,19 @@ type Queue interface {
 type Notifier interface {
 	Publish(ctx context.Context, n api.Notification) error
 }
+
+// Models is the registry of coding models (DynamoDB, or SQLite): immutable records, each naming
+// its model file in the object store.
+type Models interface {
+	// Register stores m. If a model with m.ModelId exists already it changes nothing and returns
+	// the stored record with created=false (registering a shipped model at every start is
+	// harmless). If another model holds (m.Tenant, m.Topic, m.ModelVersion) it returns
+	// ErrConflict (the caller picks the next version and retries).
+	Register(ctx context.Context, m api.Model) (stored api.Model, created bool, err error)
+	// Get returns the model modelID if tenant may see it (its own, or a shipped one with
+	// Tenant ""), else ErrNotFound (also for another tenant's model).
+	Get(ctx context.Context, tenant, modelID string) (api.Model, error)
+	// List returns the models of topic that tenant may see (shipped and its own), by
+	// ModelVersion, then ModelId.
+	List(ctx context.Context, tenant, topic string) ([]api.Model, error)
+}

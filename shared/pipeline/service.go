@@ -6,7 +6,7 @@ package pipeline
 
 import (
 	"crypto/rand"
-	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -40,6 +40,8 @@ type Config struct {
 	// JobTopics allows jobs to name their own SNS topic (NotificationChannel); only a
 	// deployment whose notifier publishes to SNS can honour it.
 	JobTopics bool
+	// CodingRetentionHours is how long a coding operation's output is kept (default 24).
+	CodingRetentionHours int
 }
 
 func (c Config) withDefaults() Config {
@@ -64,6 +66,9 @@ func (c Config) withDefaults() Config {
 	if c.StuckAfter <= 0 {
 		c.StuckAfter = 15 * time.Minute
 	}
+	if c.CodingRetentionHours <= 0 {
+		c.CodingRetentionHours = 24
+	}
 	return c
 }
 
@@ -74,6 +79,8 @@ type Service struct {
 	queue     Queue
 	notifier  Notifier
 	analyzers analysis.Registry
+	models    Models
+	coders    coderCache
 	cfg       Config
 	now       func() time.Time
 	newID     func() string
@@ -96,7 +103,9 @@ type Deps struct {
 	Queue     Queue
 	Notifier  Notifier
 	Analyzers analysis.Registry
-	Config    Config
+	// Models is the coding-model registry; nil leaves the deployment without batch coding.
+	Models Models
+	Config Config
 	// Now and NewID default to time.Now and random 128-bit hex ids.
 	Now   func() time.Time
 	NewID func() string
@@ -108,7 +117,7 @@ type Deps struct {
 func New(d Deps) *Service {
 	s := &Service{
 		jobs: d.Jobs, objects: d.Objects, queue: d.Queue, notifier: d.Notifier,
-		analyzers: d.Analyzers, cfg: d.Config.withDefaults(), now: d.Now, newID: d.NewID,
+		analyzers: d.Analyzers, models: d.Models, cfg: d.Config.withDefaults(), now: d.Now, newID: d.NewID,
 		log: d.Log, hooks: d.Hooks,
 	}
 	if s.now == nil {
@@ -126,10 +135,21 @@ func New(d Deps) *Service {
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
 
+// randomID is a random (version 4) GUID: job ids are the coding service's operation ids too.
 func randomID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
-	return hex.EncodeToString(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// retention is how long after its end a job is kept.
+func (s *Service) retention(j *job.Job) time.Duration {
+	if j.RetentionHours > 0 {
+		return time.Duration(j.RetentionHours) * time.Hour
+	}
+	return s.cfg.Retention
 }
 
 // maxBytes is the per-document limit of analyser a in this deployment.

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/analysis/coding"
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
@@ -40,9 +42,20 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		return fmt.Errorf("job %s is %s, not yet IN_PROGRESS", j.JobId, j.JobStatus)
 	}
 
-	analyzers, err := s.analyzers.Lookup(j.Analyses)
+	analyzers, err := s.analyzers.Lookup(textAnalyses(j.Analyses))
 	if err != nil {
 		return s.fail(ctx, j, "the job asks for analyses this deployment cannot run: "+err.Error())
+	}
+	if j.Has(job.CodingTraining) {
+		return s.trainShard(ctx, j, msg)
+	}
+	var coder *coding.Model
+	if j.Has(job.Coding) {
+		if coder, err = s.coder(ctx, j); errors.Is(err, job.ErrNotFound) {
+			return s.fail(ctx, j, "the job's coding model cannot be used: "+api.Message(err))
+		} else if err != nil {
+			return err
+		}
 	}
 	if j.InputVersion != "" && msg.Key != "" {
 		info, err := s.objects.Head(ctx, msg.Key)
@@ -56,6 +69,9 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	key := ShardKey(j.Tenant, j.JobId, msg.Index)
 	docs, errs, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, rec *output.Record) {
 		s.analyse(ctx, analyzers, j, d, rec)
+		if coder != nil && !d.Failed() {
+			rec.Coding = codeRecord(coder, d.Occupation, d.Tasks)
+		}
 	})
 	if err != nil {
 		return err
@@ -164,8 +180,11 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 // readLimits bounds what the reader keeps of one document: the largest limit of the job's
 // analysers (each analyser then applies its own).
 func (s *Service) readLimits(j *job.Job) input.Limits {
-	lim := input.Limits{}
-	analyzers, err := s.analyzers.Lookup(j.Analyses)
+	lim := input.Limits{CodingRecords: j.Has(job.Coding) || j.Has(job.CodingTraining)}
+	if lim.CodingRecords {
+		lim.MaxDocumentBytes = CodingMaxRecordBytes
+	}
+	analyzers, err := s.analyzers.Lookup(textAnalyses(j.Analyses))
 	if err != nil {
 		return input.Limits{MaxDocumentBytes: 100_000}
 	}

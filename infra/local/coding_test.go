@@ -1,0 +1,416 @@
+package local
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+	sl "github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// codingClient speaks the coding service's API the way its clients do: a token from
+// /oauth2/token, then `Authorization: <token>` on every call.
+type codingClient struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func newCodingClient(t *testing.T, base, id, secret string) *codingClient {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/oauth2/token", strings.NewReader("grant_type=client_credentials&scope=ream/coding"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok api.Token
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.AccessToken == "" || tok.ExpiresIn <= 0 || tok.TokenType == "" {
+		t.Fatalf("token: %d %+v %v", resp.StatusCode, tok, err)
+	}
+	return &codingClient{t: t, base: base, token: tok.AccessToken}
+}
+
+// call sends a request (no body) and decodes a 2xx answer into out; it returns the status and
+// the error body of other answers.
+func (c *codingClient) call(method, path string, out any) (int, api.ErrorBody) {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.base+path, nil)
+	req.Header.Set("Authorization", c.token) // the service's clients send the bare token
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var eb api.ErrorBody
+	if resp.StatusCode/100 != 2 {
+		if err := json.Unmarshal(b, &eb); err != nil {
+			c.t.Fatalf("%s %s: %d with a body that is not JSON: %q", method, path, resp.StatusCode, b)
+		}
+		return resp.StatusCode, eb
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			c.t.Fatalf("%s %s: %v: %q", method, path, err, b)
+		}
+	}
+	return resp.StatusCode, eb
+}
+
+func (c *codingClient) must(method, path string, out any) {
+	c.t.Helper()
+	if status, eb := c.call(method, path, out); status/100 != 2 {
+		c.t.Fatalf("%s %s: %d %+v", method, path, status, eb)
+	}
+}
+
+// putRecords PUTs data to the upload URL with the two SSE-KMS headers, as the service documents.
+func putRecords(t *testing.T, op api.CodingOperationStarted, data []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, op.RequestUploadURL, bytes.NewReader(data))
+	req.Header.Set("x-amz-server-side-encryption", "aws:kms")
+	req.Header.Set("x-amz-server-side-encryption-aws-kms-key-id", op.BucketKmsKeyArn)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// waitOperation polls the operation until its status is not awaiting_input/in_progress.
+func (c *codingClient) waitOperation(ctx context.Context, path string) api.CodingOperationStatus {
+	c.t.Helper()
+	seen := map[string]bool{}
+	for {
+		var st api.CodingOperationStatus
+		c.must(http.MethodGet, path, &st)
+		seen[st.OperationStatus] = true
+		if st.OperationStatus != api.OpAwaitingInput && st.OperationStatus != api.OpInProgress {
+			return st
+		}
+		select {
+		case <-ctx.Done():
+			c.t.Fatalf("operation %s still %s", path, st.OperationStatus)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func download(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	return b
+}
+
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "coding", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestCodingServiceFlow follows the coding service's documented flow exactly: token, create,
+// PUT with the KMS headers, in_progress, complete, output and metadata through the URLs; then a
+// pinned model, a model of another topic (409), an unknown topic (404), and the operation as a
+// Ream job in GET /v1/jobs.
+func TestCodingServiceFlow(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{ShardBytes: 4096}, pipeline.Hooks{})
+	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
+
+	var topics []api.Topic
+	c.must(http.MethodGet, "/v1/topics", &topics)
+	if len(topics) != 1 || topics[0].URIName != "occupation" || topics[0].TopicStandard != "SOC" || topics[0].TopicVersion != "2010" {
+		t.Fatalf("topics: %+v", topics)
+	}
+	var topic api.TopicDetail
+	c.must(http.MethodGet, "/v1/topics/occupation", &topic)
+	levels := map[int]int{}
+	for _, code := range topic.Codes {
+		levels[code.Level]++
+	}
+	if levels[1] != 9 || levels[2] != 25 || levels[3] != 90 {
+		t.Fatalf("classification levels %v, want 9/25/90", levels)
+	}
+	var latest api.Model
+	c.must(http.MethodGet, "/v1/topics/occupation/models/latest", &latest)
+	if latest.ModelId == "" || latest.ModelVersion != 1 || !latest.Shipped || latest.Topic != "occupation" || len(latest.Metrics) == 0 {
+		t.Fatalf("latest model: %+v", latest)
+	}
+
+	// Create, then the operation waits for its input.
+	var op api.CodingOperationStarted
+	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &op)
+	if op.OperationId == "" || op.RequestUploadURL == "" || op.BucketKmsKeyArn == "" {
+		t.Fatalf("batch-code: %+v", op)
+	}
+	opPath := "/v1/topics/occupation/batch-code/operations/" + op.OperationId
+	var st api.CodingOperationStatus
+	c.must(http.MethodGet, opPath, &st)
+	if st.OperationStatus != api.OpAwaitingInput || st.ResponseDownloadURL != "" {
+		t.Fatalf("before upload: %+v", st)
+	}
+	// A PUT without the KMS headers is refused: they are part of the signature.
+	if resp, err := http.DefaultClient.Do(mustRequest(t, http.MethodPut, op.RequestUploadURL, "x")); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("PUT without the KMS headers: %v %v, want 403", resp.StatusCode, err)
+	}
+	records := readTestdata(t, "records.jsonl")
+	bad := []byte(`{"recordId":"no-tasks","occp_text":"welder"}` + "\n" + `{"recordId":"both-empty","occp_text":"","tasks_text":" "}` + "\n")
+	input := append(append([]byte{}, records...), bad...)
+	input = append(input, []byte(`{"occp_text":"primary school teacher","tasks_text":"teaching children aged 5 to 11"}`+"\n")...)
+	if status := putRecords(t, op, input); status != http.StatusOK {
+		t.Fatalf("PUT records: %d", status)
+	}
+	st = c.waitOperation(ctx, opPath)
+	if st.OperationStatus != api.OpComplete || st.ResponseDownloadURL == "" || st.MetadataDownloadURL == "" || st.Error != "" {
+		t.Fatalf("after upload: %+v", st)
+	}
+	out := download(t, st.ResponseDownloadURL)
+	var lines []api.CodedRecord
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var r api.CodedRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("output line %q: %v", sc.Text(), err)
+		}
+		lines = append(lines, r)
+	}
+	inLines := bytes.Count(input, []byte("\n"))
+	if len(lines) != inLines {
+		t.Fatalf("%d output lines for %d records", len(lines), inLines)
+	}
+	coded, suggestedOnly := 0, 0
+	for i, r := range lines[:200] {
+		if want := "r" + strconv.Itoa(i); r.RecordId != want {
+			t.Fatalf("line %d has recordId %q, want %q (input order)", i, r.RecordId, want)
+		}
+		if r.Error != nil || len(r.Suggestions) != 3 {
+			t.Fatalf("line %d: %+v, want a coding with 3 suggestions", i, r)
+		}
+		if r.Result != nil {
+			coded++
+			if n := len(r.Result.CodeCategory); n < 1 || n > 3 || r.Result.CodeLabel == "" || r.Result.CodeConfidence <= 0 || r.Result.CodeConfidence > 1 {
+				t.Fatalf("line %d: result %+v", i, r.Result)
+			}
+		} else {
+			suggestedOnly++
+		}
+		for k := 1; k < len(r.Suggestions); k++ {
+			if r.Suggestions[k].CodeConfidence > r.Suggestions[k-1].CodeConfidence || len(r.Suggestions[k].CodeCategory) != 3 {
+				t.Fatalf("line %d: suggestions not 3-digit codes best first: %+v", i, r.Suggestions)
+			}
+		}
+	}
+	if coded < 100 {
+		t.Errorf("only %d of 200 records coded", coded)
+	}
+	if l := lines[200]; l.RecordId != "no-tasks" || l.Error == nil || l.Error.Code != job.CodeInvalidRecord {
+		t.Errorf("record without tasks_text: %+v", l)
+	}
+	if l := lines[201]; l.RecordId != "both-empty" || l.Error == nil || l.Error.Code != job.CodeEmptyDocument {
+		t.Errorf("record with both texts blank: %+v", l)
+	}
+	if l := lines[202]; l.RecordId != "" || l.Result == nil || !strings.HasPrefix(l.Result.CodeCategory, "2") {
+		t.Errorf("teacher record without recordId: %+v (want a code of major group 2, professional occupations)", l)
+	}
+	var meta api.CodingMetadata
+	if err := json.Unmarshal(download(t, st.MetadataDownloadURL), &meta); err != nil {
+		t.Fatal(err)
+	}
+	if meta.Topic != "occupation" || meta.Classification.Standard != "SOC" || meta.Classification.Version != "2010" ||
+		meta.Model.ModelId != latest.ModelId || meta.Model.ModelVersion != 1 || meta.Model.ModelReleaseDate.IsZero() || meta.Records != int64(inLines) {
+		t.Errorf("metadata: %+v", meta)
+	}
+	t.Logf("%d of 200 records coded, %d suggestions only", coded, suggestedOnly)
+
+	// The operation is a Ream job: listed, with exact counters, and the model recorded.
+	j, err := defaultClient(s).Describe(ctx, op.OperationId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.CodingConfig == nil || j.CodingConfig.ModelId != latest.ModelId || !strings.Contains(j.ModelVersion, latest.ModelId) ||
+		j.JobDetails.InputDocumentsCount != int64(inLines) || j.JobDetails.DocumentsWithErrorsCount != 2 || j.RetentionHours != 24 {
+		t.Errorf("the operation as a job: %+v", j)
+	}
+	if j.ExpirationTime == nil || j.EndTime == nil || j.ExpirationTime.Sub(*j.EndTime) != 24*time.Hour {
+		t.Errorf("coding output kept until %v after %v, want 24 h", j.ExpirationTime, j.EndTime)
+	}
+
+	// A pinned model, and the operation through the models/{model} form.
+	var pinned api.CodingOperationStarted
+	c.must(http.MethodPost, "/v1/topics/occupation/models/"+latest.ModelId+"/batch-code", &pinned)
+	if status := putRecords(t, pinned, records[:bytes.IndexByte(records, '\n')+1]); status != http.StatusOK {
+		t.Fatalf("PUT: %d", status)
+	}
+	st = c.waitOperation(ctx, "/v1/topics/occupation/models/"+latest.ModelId+"/batch-code/operations/"+pinned.OperationId)
+	if st.OperationStatus != api.OpComplete {
+		t.Fatalf("pinned operation: %+v", st)
+	}
+
+	// A model of another topic: 409 with the service's words. (The registry gets one directly:
+	// this deployment ships one topic.)
+	other := api.Model{ModelId: "0b7c7a52-2a9c-5d6e-9f10-111111111111", Topic: "industry", ModelVersion: 1, ModelReleaseDate: time.Now().UTC(), ModelType: "test"}
+	if _, _, err := sl.NewModels(s.db).Register(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/v1/topics/occupation/models/" + other.ModelId + "/batch-code"} {
+		if status, eb := c.call(http.MethodPost, path, nil); status != http.StatusConflict || eb.Message != "Selected model does not match the input topic." {
+			t.Errorf("POST %s: %d %+v, want 409 with the service's words", path, status, eb)
+		}
+	}
+	if status, _ := c.call(http.MethodGet, "/v1/topics/occupation/models/"+other.ModelId, nil); status != http.StatusConflict {
+		t.Errorf("GET a model of another topic: %d, want 409", status)
+	}
+	// Unknown topic, unknown model, unknown operation: 404.
+	for _, path := range []string{"/v1/topics/industry", "/v1/topics/industry/models", "/v1/topics/occupation/models/3f0c0000-0000-4000-8000-000000000000"} {
+		if status, _ := c.call(http.MethodGet, path, nil); status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, status)
+		}
+	}
+	if status, _ := c.call(http.MethodPost, "/v1/topics/industry/batch-code", nil); status != http.StatusNotFound {
+		t.Errorf("batch-code on an unknown topic: %d, want 404", status)
+	}
+	if status, _ := c.call(http.MethodGet, "/v1/topics/occupation/batch-code/operations/3f0c0000-0000-4000-8000-000000000000", nil); status != http.StatusNotFound {
+		t.Errorf("unknown operation: %d, want 404", status)
+	}
+	// No token, a bad token: 401.
+	if resp, err := http.Get(s.URL + "/v1/topics"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no token: %v %v", resp.StatusCode, err)
+	}
+	bad401 := &codingClient{t: t, base: s.URL, token: c.token + "x"}
+	if status, _ := bad401.call(http.MethodGet, "/v1/topics", nil); status != http.StatusUnauthorized {
+		t.Errorf("tampered token: %d, want 401", status)
+	}
+}
+
+func mustRequest(t *testing.T, method, url, body string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// TestCodingTimedOutAndFailed: an operation whose input never comes is timed_out; one whose
+// file is unusable (empty) is failed, with error saying why.
+func TestCodingTimedOutAndFailed(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{UploadTTL: Duration(time.Second), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
+	var idle, empty api.CodingOperationStarted
+	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &idle)
+	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &empty)
+	if status := putRecords(t, empty, nil); status != http.StatusOK {
+		t.Fatalf("PUT: %d", status)
+	}
+	st := c.waitOperation(ctx, "/v1/topics/occupation/batch-code/operations/"+empty.OperationId)
+	if st.OperationStatus != api.OpFailed || !strings.Contains(st.Error, "empty") || st.ResponseDownloadURL != "" {
+		t.Errorf("empty file: %+v, want failed with an error that says why", st)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var idleSt api.CodingOperationStatus
+	c.must(http.MethodGet, "/v1/topics/occupation/batch-code/operations/"+idle.OperationId, &idleSt)
+	if idleSt.OperationStatus != api.OpTimedOut {
+		t.Errorf("nothing uploaded: %+v, want timed_out", idleSt)
+	}
+}
+
+// TestCodingTraining: a job trains a new version from a labelled upload; the version is listed
+// and is the new latest; records are coded with it; another tenant cannot see or use it.
+func TestCodingTraining(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{
+		Keys:         map[string]string{DefaultKey: "local", "other-key": "team-b"},
+		OAuthClients: []OAuthClient{{ClientID: DefaultClientID, ClientSecret: DefaultClientSecret, Tenant: "local"}, {ClientID: "b", ClientSecret: "b-secret", Tenant: "team-b"}},
+	}, pipeline.Hooks{})
+	jc := defaultClient(s)
+	data := readTestdata(t, "train-sample.jsonl")
+	data = append(data, []byte(`{"code":"999","occp_text":"astronaut","tasks_text":""}`+"\nnot json\n")...)
+	res := createAndUpload(t, ctx, jc, api.CreateJobRequest{
+		JobName:         "train-occupation",
+		Analyses:        []job.Analysis{job.CodingTraining},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	}, data)
+	_, j := follow(t, ctx, jc, res.JobId)
+	if j.JobStatus != job.PartialSuccess || j.JobDetails.InputDocumentsCount != int64(bytes.Count(data, []byte("\n"))) || j.JobDetails.DocumentsWithErrorsCount != 2 {
+		t.Fatalf("training job: %s %q %+v", j.JobStatus, j.Message, j.JobDetails)
+	}
+	if j.CodingConfig == nil || j.CodingConfig.ModelId == "" {
+		t.Fatalf("training job names no model: %+v", j.CodingConfig)
+	}
+	trained := j.CodingConfig.ModelId
+
+	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
+	var models []api.Model
+	c.must(http.MethodGet, "/v1/topics/occupation/models", &models)
+	if len(models) != 2 || models[0].ModelVersion != 1 || !models[0].Shipped || models[1].ModelId != trained || models[1].ModelVersion != 2 ||
+		models[1].Shipped || models[1].TrainingJobId != res.JobId || len(models[1].Metrics) == 0 {
+		t.Fatalf("models after training: %+v", models)
+	}
+	var latest api.Model
+	c.must(http.MethodGet, "/v1/topics/occupation/models/latest", &latest)
+	if latest.ModelId != trained {
+		t.Fatalf("latest is %s, want the trained %s", latest.ModelId, trained)
+	}
+	var op api.CodingOperationStarted
+	c.must(http.MethodPost, "/v1/topics/occupation/models/"+trained+"/batch-code", &op)
+	if status := putRecords(t, op, readTestdata(t, "records.jsonl")); status != http.StatusOK {
+		t.Fatalf("PUT: %d", status)
+	}
+	st := c.waitOperation(ctx, "/v1/topics/occupation/batch-code/operations/"+op.OperationId)
+	if st.OperationStatus != api.OpComplete {
+		t.Fatalf("coding with the trained model: %+v", st)
+	}
+	var meta api.CodingMetadata
+	if err := json.Unmarshal(download(t, st.MetadataDownloadURL), &meta); err != nil || meta.Model.ModelId != trained || meta.Model.ModelVersion != 2 {
+		t.Fatalf("metadata: %+v %v", meta, err)
+	}
+
+	// Another tenant: the trained model is 404, its latest is still the shipped one.
+	b := newCodingClient(t, s.URL, "b", "b-secret")
+	if status, _ := b.call(http.MethodGet, "/v1/topics/occupation/models/"+trained, nil); status != http.StatusNotFound {
+		t.Errorf("another tenant's GET of the model: %d, want 404", status)
+	}
+	if status, _ := b.call(http.MethodPost, "/v1/topics/occupation/models/"+trained+"/batch-code", nil); status != http.StatusNotFound {
+		t.Errorf("another tenant's batch-code with the model: %d, want 404", status)
+	}
+	var bl api.Model
+	b.must(http.MethodGet, "/v1/topics/occupation/models/latest", &bl)
+	if bl.ModelId == trained || !bl.Shipped {
+		t.Errorf("another tenant's latest: %+v", bl)
+	}
+	if status, _ := b.call(http.MethodGet, "/v1/topics/occupation/batch-code/operations/"+op.OperationId, nil); status != http.StatusNotFound {
+		t.Errorf("another tenant's operation: %d, want 404", status)
+	}
+}

@@ -1,0 +1,198 @@
+package coding
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// # Text normalisation
+//
+// A text is cut into tokens: maximal runs of letters and digits, lower-cased, with the common
+// Latin accents removed (é→e, æ→ae, ß→ss, ...). Apostrophes (' ’ ‘ `) are dropped inside a
+// token ("children's" → "childrens"); a hyphen or full stop between two letters or digits
+// joins them ("co-ordinator" → "coordinator", "h.g.v" → "hgv"); every other character ends a
+// token. Stop words (stopWords) are removed. Each remaining token is then stemmed by a light
+// plural stemmer (stem): "-ies" → "-y", "-sses", "-shes", "-ches", "-xes", "-zzes" lose "es",
+// "-men" → "-man", and a final "s" is dropped unless the word ends in "ss", "us", "is" or
+// "ys" or has 3 letters or fewer.
+
+// maxTokens bounds the tokens read from one text (the rest is ignored); maxTokenBytes bounds
+// the length of a token (longer runs are cut).
+const (
+	maxTokens     = 64
+	maxTokenBytes = 32
+)
+
+type span struct{ start, end int32 }
+
+// tokens holds the tokens of one text: their bytes concatenated in buf, and their spans.
+type tokens struct {
+	buf   []byte
+	spans []span
+}
+
+func (t *tokens) reset() {
+	t.buf = t.buf[:0]
+	t.spans = t.spans[:0]
+}
+
+func (t *tokens) n() int { return len(t.spans) }
+
+func (t *tokens) tok(i int) []byte { s := t.spans[i]; return t.buf[s.start:s.end] }
+
+var stopWords = map[string]bool{
+	"a": true, "an": true, "and": true, "as": true, "at": true, "by": true, "for": true,
+	"from": true, "in": true, "of": true, "on": true, "or": true, "the": true, "to": true,
+	"with": true, "etc": true, "i": true, "my": true, "am": true, "is": true, "are": true,
+}
+
+// foldRune returns the ASCII letters a lower-case accented Latin letter folds to, or "" when
+// r is not one of them.
+func foldRune(r rune) string {
+	switch r {
+	case 'à', 'á', 'â', 'ã', 'ä', 'å', 'ā', 'ă', 'ą':
+		return "a"
+	case 'ç', 'ć', 'č':
+		return "c"
+	case 'ď', 'đ':
+		return "d"
+	case 'è', 'é', 'ê', 'ë', 'ē', 'ė', 'ę', 'ě':
+		return "e"
+	case 'ì', 'í', 'î', 'ï', 'ī', 'į':
+		return "i"
+	case 'ł', 'ľ', 'ĺ':
+		return "l"
+	case 'ñ', 'ń', 'ň':
+		return "n"
+	case 'ò', 'ó', 'ô', 'õ', 'ö', 'ø', 'ō', 'ő':
+		return "o"
+	case 'ř', 'ŕ':
+		return "r"
+	case 'ś', 'š', 'ş':
+		return "s"
+	case 'ť', 'ţ':
+		return "t"
+	case 'ù', 'ú', 'û', 'ü', 'ū', 'ů', 'ű':
+		return "u"
+	case 'ý', 'ÿ':
+		return "y"
+	case 'ź', 'ż', 'ž':
+		return "z"
+	case 'æ':
+		return "ae"
+	case 'œ':
+		return "oe"
+	case 'ß':
+		return "ss"
+	}
+	return ""
+}
+
+func isAlnumByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+// tokenize appends the normalised tokens of s to t.
+func (t *tokens) tokenize(s string) {
+	start := len(t.buf)
+	var prev rune = ' '
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		i += size
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			t.buf = append(t.buf, byte(r))
+		case r >= 'A' && r <= 'Z':
+			t.buf = append(t.buf, byte(r+'a'-'A'))
+		case r == '\'' || r == '’' || r == '‘' || r == '`':
+			// dropped, the token goes on
+			continue
+		case (r == '-' || r == '‐' || r == '.') && len(t.buf) > start && i < len(s) && isAlnumByte(s[i]) && isAlnum(prev):
+			// joins
+			prev = r
+			continue
+		case r < utf8.RuneSelf:
+			start = t.endToken(start)
+			if len(t.spans) >= maxTokens {
+				return
+			}
+		default:
+			lr := unicode.ToLower(r)
+			if f := foldRune(lr); f != "" {
+				t.buf = append(t.buf, f...)
+			} else if unicode.IsLetter(lr) || unicode.IsDigit(lr) {
+				t.buf = utf8.AppendRune(t.buf, lr)
+			} else {
+				start = t.endToken(start)
+				if len(t.spans) >= maxTokens {
+					return
+				}
+			}
+		}
+		prev = r
+	}
+	t.endToken(start)
+}
+
+func isAlnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+// endToken closes the token that began at start in t.buf (if any): drops it when it is a
+// stop word, otherwise stems it and records its span. It returns where the next token starts.
+func (t *tokens) endToken(start int) int {
+	if len(t.buf) == start {
+		return start
+	}
+	w := t.buf[start:]
+	if len(w) > maxTokenBytes {
+		w = w[:maxTokenBytes]
+		// do not cut inside a UTF-8 sequence
+		for len(w) > 0 && !utf8.RuneStart(w[len(w)-1]) {
+			w = w[:len(w)-1]
+		}
+		if len(w) > 0 && w[len(w)-1] >= utf8.RuneSelf {
+			w = w[:len(w)-1]
+		}
+	}
+	if stopWords[string(w)] || len(t.spans) >= maxTokens || len(w) == 0 {
+		t.buf = t.buf[:start]
+		return start
+	}
+	w = stem(w)
+	t.buf = t.buf[:start+len(w)]
+	t.spans = append(t.spans, span{int32(start), int32(start + len(w))})
+	return len(t.buf)
+}
+
+func hasSuffix(w []byte, s string) bool {
+	return len(w) >= len(s) && string(w[len(w)-len(s):]) == s
+}
+
+// stem is the light plural stemmer described above; it rewrites w in place and returns the
+// (never longer) result.
+func stem(w []byte) []byte {
+	n := len(w)
+	if n <= 3 {
+		return w
+	}
+	switch {
+	case hasSuffix(w, "ies") && n > 4:
+		w[n-3] = 'y'
+		return w[:n-2]
+	case hasSuffix(w, "sses") || hasSuffix(w, "shes") || hasSuffix(w, "ches") || hasSuffix(w, "xes") || hasSuffix(w, "zzes"):
+		return w[:n-2]
+	case hasSuffix(w, "men"):
+		w[n-2] = 'a'
+		return w
+	case w[n-1] == 's':
+		if hasSuffix(w, "ss") || hasSuffix(w, "us") || hasSuffix(w, "is") || hasSuffix(w, "ys") {
+			return w
+		}
+		return w[:n-1]
+	}
+	return w
+}

@@ -1,0 +1,94 @@
+package coding
+
+import (
+	"strings"
+	"unicode"
+)
+
+// # Split
+//
+// Examples are assigned to splits by a hash of their split key, never at random, so that a
+// split is reproducible and the same title always falls in the same split (duplicates of a
+// title, even with different codes, never straddle training and test).
+//
+// The split key of a title is the title lower-cased (Unicode simple case mapping), with the
+// typographic apostrophes ‘ ’ written ', runs of white space collapsed to one space and
+// leading and trailing space removed. Its split unit is FNV-1a 64 of the key's UTF-8 bytes,
+// modulo 1000: a number in [0, 1000). The split key is defined independently of the model's
+// features (normalize.go) and must never change, or the shipped model's test split would.
+//
+// The shipped model (SOC 2010, ONS coding index, see internal/traincoding) uses:
+//
+//	unit <  100: calibration (10 %): temperature and coding thresholds are fitted on it,
+//	             and it served as the development set when the features were chosen
+//	unit >= 900: test (10 %): untouched, only evaluated (internal/evalcoding, TestShippedModelQuality)
+//	otherwise:   train (80 %)
+//
+// Train uses the same unit: with TrainOptions.HeldOutShare s, an example is held out when
+// unit < 1000·s, which is the calibration split above when the test split has been removed
+// from the input and s = 0.1.
+
+// SplitPart is the part of the shipped model's split an example belongs to.
+type SplitPart int
+
+const (
+	SplitTrain       SplitPart = iota // 80 %
+	SplitCalibration                  // 10 %: unit < 100
+	SplitTest                         // 10 %: unit >= 900
+)
+
+func (p SplitPart) String() string {
+	switch p {
+	case SplitTrain:
+		return "train"
+	case SplitCalibration:
+		return "calibration"
+	case SplitTest:
+		return "test"
+	}
+	return "unknown"
+}
+
+// SplitKey returns the split key of a title (see the package documentation on splits).
+func SplitKey(title string) string {
+	var b strings.Builder
+	b.Grow(len(title))
+	space := false
+	for _, r := range title {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		if r == '‘' || r == '’' {
+			r = '\''
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// SplitUnit returns the split unit of a title: FNV-1a 64 of its split key modulo 1000.
+func SplitUnit(title string) int {
+	key := SplitKey(title)
+	h := uint64(fnvOffset64)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= fnvPrime64
+	}
+	return int(h % 1000)
+}
+
+// SplitOf returns the part of the shipped model's 80/10/10 split that a title belongs to.
+func SplitOf(title string) SplitPart {
+	switch u := SplitUnit(title); {
+	case u < 100:
+		return SplitCalibration
+	case u >= 900:
+		return SplitTest
+	}
+	return SplitTrain
+}

@@ -1,0 +1,139 @@
+package coding
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func tokensOf(s string) string {
+	var t tokens
+	t.tokenize(s)
+	var out []string
+	for i := range t.n() {
+		out = append(out, string(t.tok(i)))
+	}
+	return strings.Join(out, " ")
+}
+
+func TestTokenize(t *testing.T) {
+	for in, want := range map[string]string{
+		"Children's Nurse (domestic service)":       "children nurse domestic service",
+		"Co-ordinator, HGV":                         "coordinator hgv",
+		"h.g.v. driver":                             "hgv driver",
+		"Optometrist’s assistant":                   "optometrist assistant",
+		"Décor designer":                            "decor designer",
+		"Managers and Directors of the Secretaries": "manager director secretary",
+		"boxes watches glasses gas bus analysis":    "box watch glass gas bus analysis",
+		"firemen women":                             "fireman woman",
+		"  ":                                        "",
+		"1st class driver – class 2":                "1st class driver class 2",
+		"ÆSOP STRASSE":                              "aesop strasse",
+		"заводской рабочий":                         "заводской рабочий",
+	} {
+		if got := tokensOf(in); got != want {
+			t.Errorf("tokens(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// bounded: a huge text gives at most maxTokens tokens of at most maxTokenBytes bytes
+	long := strings.Repeat("abcdefghij", 10) + " " + strings.Repeat("word ", 1000)
+	var tk tokens
+	tk.tokenize(long)
+	if tk.n() != maxTokens || len(tk.tok(0)) > maxTokenBytes {
+		t.Errorf("%d tokens, first %d bytes", tk.n(), len(tk.tok(0)))
+	}
+}
+
+func TestFeaturesOrderAndTasks(t *testing.T) {
+	fz := newFeaturizer(DefaultFeatures)
+	sum := func(fs []feat) (n float64) {
+		for _, f := range fs {
+			n += float64(f.val * f.val)
+		}
+		return n
+	}
+	a := append([]feat(nil), fz.features("marketing director", "")...)
+	b := append([]feat(nil), fz.features("director marketing", "")...)
+	shared := map[uint32]bool{}
+	for _, f := range a {
+		shared[f.idx] = true
+	}
+	n := 0
+	for _, f := range b {
+		if shared[f.idx] {
+			n++
+		}
+	}
+	if n < len(b)*3/4 {
+		t.Errorf("word order changes %d of %d features", len(b)-n, len(b))
+	}
+	// the title part has a fixed norm whatever its length; the tasks part adds Tasks²
+	c := DefaultFeatures
+	title := float64(c.Word*c.Word + c.Bigram*c.Bigram + c.Pair*c.Pair + c.Edge*c.Edge + c.Char*c.Char)
+	long := fz.features("senior assistant marketing director retail wholesale", "")
+	if got := sum(long); got < title*0.99 || got > title*1.01 {
+		t.Errorf("title norm² %.3f, want %.3f", got, title)
+	}
+	withTasks := fz.features("senior assistant marketing director retail wholesale", strings.Repeat("plan budgets and lead the sales team ", 20))
+	if got, want := sum(withTasks), title+float64(c.Tasks*c.Tasks); got < want*0.99 || got > want*1.01 {
+		t.Errorf("title+tasks norm² %.3f, want %.3f", got, want)
+	}
+	if len(fz.features("", "")) != 0 || len(fz.features("...", "&")) != 0 {
+		t.Error("features of empty texts")
+	}
+}
+
+func TestSplit(t *testing.T) {
+	if SplitKey("  Children’s   NURSE ") != "children's nurse" {
+		t.Errorf("SplitKey = %q", SplitKey("  Children’s   NURSE "))
+	}
+	if SplitUnit("Nurse") != SplitUnit("nurse ") {
+		t.Error("equal keys, different units")
+	}
+	// The split must never change: these units were fixed when the shipped model was
+	// trained (a change would move titles between training and test).
+	for title, want := range map[string]int{"nurse": 818, "ecological consultant": 942, "chief executive": 152, "children's nurse": 385, "Children’s Nurse": 385} {
+		if SplitUnit(title) != want {
+			t.Errorf("unit of %q", title)
+		}
+	}
+	if got := SplitOf("ecological consultant"); got != SplitTest {
+		t.Errorf("SplitOf(ecological consultant) = %v, want test (testdata/soc2010-test.tsv)", got)
+	}
+	f, err := os.Open(dataFile)
+	if err != nil {
+		t.Skip(dataFile, " not found")
+	}
+	ex := NewTSVExamples(f)
+	defer ex.Close()
+	var n [3]int
+	parts := map[string]SplitPart{}
+	for {
+		e, ok, err := ex.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		p := SplitOf(e.Occp)
+		n[p]++
+		if q, ok := parts[SplitKey(e.Occp)]; ok && q != p {
+			t.Errorf("%q in two parts", e.Occp)
+		}
+		parts[SplitKey(e.Occp)] = p
+	}
+	total := float64(n[0] + n[1] + n[2])
+	for p, want := range []float64{0.8, 0.1, 0.1} {
+		if got := float64(n[p]) / total; got < want-0.01 || got > want+0.01 {
+			t.Errorf("%v part: %.3f of the rows, want %.2f", SplitPart(p), got, want)
+		}
+	}
+	// the testdata copies are exactly the test and calibration parts
+	if got := len(loadTestdata(t, "soc2010-test.tsv")); got != n[SplitTest] {
+		t.Errorf("testdata/soc2010-test.tsv has %d rows, the test part %d", got, n[SplitTest])
+	}
+	if got := len(loadTestdata(t, "soc2010-calibration.tsv")); got != n[SplitCalibration] {
+		t.Errorf("testdata/soc2010-calibration.tsv has %d rows, the calibration part %d", got, n[SplitCalibration])
+	}
+}

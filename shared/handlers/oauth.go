@@ -1,0 +1,192 @@
+package handlers
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// OAuthClient is a client allowed the client-credentials grant (local stack configuration).
+type OAuthClient struct {
+	ClientID     string
+	ClientSecret string
+	Tenant       string
+}
+
+// OAuth issues and checks access tokens for the local stack, as Cognito does on AWS:
+// POST /oauth2/token with the client-credentials grant and HTTP Basic client credentials returns
+// a signed, expiring token; requests send it as `Authorization: <token>` (with or without
+// "Bearer"). A token is base64url(JSON claims) "." base64url(HMAC-SHA256), so it is checked
+// without any state, and survives a restart when the secret does.
+type OAuth struct {
+	clients map[string]OAuthClient
+	secret  []byte
+	ttl     time.Duration
+	now     func() time.Time
+}
+
+// TokenTTL is how long an access token is valid (Cognito's default for access tokens).
+const TokenTTL = time.Hour
+
+// NewOAuth builds the issuer for clients, signing with secret.
+func NewOAuth(clients []OAuthClient, secret []byte, now func() time.Time) *OAuth {
+	o := &OAuth{clients: map[string]OAuthClient{}, secret: secret, ttl: TokenTTL, now: now}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	for _, c := range clients {
+		o.clients[c.ClientID] = c
+	}
+	return o
+}
+
+type tokenClaims struct {
+	ClientID string `json:"client_id"`
+	Tenant   string `json:"tenant"`
+	Scope    string `json:"scope"`
+	Expires  int64  `json:"exp"`
+}
+
+// CodingScope is the scope a coding client's token carries.
+const CodingScope = "ream/coding"
+
+// tokenError is the OAuth 2.0 error body (RFC 6749 §5.2).
+type tokenError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+// TokenHandler serves POST /oauth2/token.
+func (o *OAuth) TokenHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail := func(status int, code, desc string) {
+			if status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Basic realm="ream"`)
+			}
+			api.WriteJSON(w, status, tokenError{Error: code, Description: desc})
+		}
+		if err := r.ParseForm(); err != nil {
+			fail(http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+			return
+		}
+		id, secret, ok := r.BasicAuth()
+		if !ok {
+			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		}
+		c, known := o.clients[id]
+		if id == "" || !known || subtle.ConstantTimeCompare([]byte(secret), []byte(c.ClientSecret)) != 1 {
+			fail(http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret (send them with HTTP Basic authentication)")
+			return
+		}
+		if g := r.PostForm.Get("grant_type"); g != "client_credentials" {
+			fail(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
+			return
+		}
+		if sc := r.PostForm.Get("scope"); sc != "" && sc != CodingScope {
+			fail(http.StatusBadRequest, "invalid_scope", "the only scope is "+CodingScope)
+			return
+		}
+		claims := tokenClaims{ClientID: c.ClientID, Tenant: c.Tenant, Scope: CodingScope, Expires: o.now().Add(o.ttl).Unix()}
+		w.Header().Set("Cache-Control", "no-store")
+		api.WriteJSON(w, http.StatusOK, api.Token{AccessToken: o.sign(claims), TokenType: "Bearer", ExpiresIn: int(o.ttl / time.Second)})
+	})
+}
+
+func (o *OAuth) sign(c tokenClaims) string {
+	b, _ := json.Marshal(c) // plain data: cannot fail
+	payload := base64.RawURLEncoding.EncodeToString(b)
+	return payload + "." + base64.RawURLEncoding.EncodeToString(o.mac(payload))
+}
+
+func (o *OAuth) mac(payload string) []byte {
+	m := hmac.New(sha256.New, o.secret)
+	m.Write([]byte(payload))
+	return m.Sum(nil)
+}
+
+// errNoToken: the request carries no token (another authenticator may know it).
+var errNoToken = fmt.Errorf("%w: send Authorization: <access token> from POST /oauth2/token", job.ErrUnauthorized)
+
+// Tenant implements Authenticator: `Authorization: <token>` or `Authorization: Bearer <token>`.
+func (o *OAuth) Tenant(r *http.Request) (string, error) {
+	tok := strings.TrimSpace(r.Header.Get("Authorization"))
+	if scheme, rest, ok := strings.Cut(tok, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		tok = strings.TrimSpace(rest)
+	}
+	payload, sig, ok := strings.Cut(tok, ".")
+	if tok == "" || !ok {
+		return "", errNoToken
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || !hmac.Equal(got, o.mac(payload)) {
+		return "", fmt.Errorf("%w: the access token is not valid", job.ErrUnauthorized)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	var c tokenClaims
+	if err != nil || json.Unmarshal(b, &c) != nil {
+		return "", fmt.Errorf("%w: the access token is not valid", job.ErrUnauthorized)
+	}
+	if o.now().Unix() >= c.Expires {
+		return "", fmt.Errorf("%w: the access token has expired; get a new one from POST /oauth2/token", job.ErrUnauthorized)
+	}
+	if _, ok := o.clients[c.ClientID]; !ok {
+		return "", fmt.Errorf("%w: the token's client is no longer allowed", job.ErrUnauthorized)
+	}
+	return c.Tenant, nil
+}
+
+// JWTAuth takes the tenant from the claims API Gateway's JWT authoriser verified (the coding
+// routes on AWS, with Cognito's client-credentials access tokens): the token's client_id.
+type JWTAuth struct{}
+
+// Tenant implements Authenticator.
+func (JWTAuth) Tenant(r *http.Request) (string, error) {
+	ev := RequestEvent(r)
+	if ev == nil || ev.RequestContext.Authorizer == nil || ev.RequestContext.Authorizer.JWT == nil {
+		return "", errNoToken
+	}
+	id := ev.RequestContext.Authorizer.JWT.Claims["client_id"]
+	if id == "" {
+		return "", fmt.Errorf("%w: the token has no client_id claim", job.ErrUnauthorized)
+	}
+	return id, nil
+}
+
+// AnyAuth accepts a request that any of its authenticators accepts, tried in order; when all
+// refuse, it returns the last refusal that is about the credentials sent (an unknown key, an
+// expired token) rather than "no credentials of my kind".
+type AnyAuth []Authenticator
+
+// Tenant implements Authenticator.
+func (a AnyAuth) Tenant(r *http.Request) (string, error) {
+	var first, specific error
+	for _, au := range a {
+		t, err := au.Tenant(r)
+		if err == nil {
+			return t, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if !errors.Is(err, errNoToken) && !errors.Is(err, errNoKey) && !errors.Is(err, errNoIAM) {
+			specific = err
+		}
+	}
+	switch {
+	case specific != nil:
+		return "", specific
+	case first != nil:
+		return "", first
+	}
+	return "", fmt.Errorf("%w: no authentication configured", job.ErrUnauthorized)
+}

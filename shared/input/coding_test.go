@@ -1,0 +1,57 @@
+package input
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// TestReadLinesCodingRecords: coding records need both texts (either may be empty); a line
+// without one is INVALID_RECORD with its recordId echoed; both blank is EMPTY_DOCUMENT.
+func TestReadLinesCodingRecords(t *testing.T) {
+	lines := []string{
+		`{"recordId":"a","occp_text":"nurse","tasks_text":"care for patients"}`,
+		`{"recordId":7,"occp_text":"bus driver","tasks_text":""}`,
+		`{"occp_text":"","tasks_text":"teach children"}`,
+		`{"recordId":"d","occp_text":"welder"}`,
+		`{"recordId":"e","occp_text":"  ","tasks_text":""}`,
+		`{"recordId":"f","occp_text":3,"tasks_text":""}`,
+		`{"recordId":"g","text":"chef"}`,
+	}
+	data := []byte(strings.Join(lines, "\n") + "\n")
+	var docs []Document
+	whole := Shard{Start: 0, End: int64(len(data))}
+	err := ReadLines(context.Background(), memOpener(data, false), "k", "input", job.JSONLines, whole, Limits{CodingRecords: true}, func(d Document) error {
+		docs = append(docs, d)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ id, occp, tasks, code string }{
+		{"a", "nurse", "care for patients", ""},
+		{"7", "bus driver", "", ""},
+		{"", "", "teach children", ""},
+		{"d", "", "", job.CodeInvalidRecord},
+		{"e", "", "", job.CodeEmptyDocument},
+		{"f", "", "", job.CodeInvalidRecord},
+		{"g", "", "", job.CodeInvalidRecord},
+	}
+	if len(docs) != len(want) {
+		t.Fatalf("%d documents, want %d", len(docs), len(want))
+	}
+	for i, w := range want {
+		d := docs[i]
+		if d.RecordId != w.id || d.Occupation != w.occp || d.Tasks != w.tasks || d.ErrorCode != w.code {
+			t.Errorf("line %d: %+v, want %+v", i, d, w)
+		}
+		if w.code == "" && d.Text != w.occp+"\n"+w.tasks {
+			t.Errorf("line %d: Text %q", i, d.Text)
+		}
+		if w.code != "" && d.ErrorMessage == "" {
+			t.Errorf("line %d: error without a message", i)
+		}
+	}
+}

@@ -1,0 +1,655 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ream-dev/ream/shared/analysis/coding"
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/input"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
+)
+
+// Batch coding: records coded to a classification ("topic") against versioned, immutable
+// models. The registry (Models port) holds the model records; the object store holds the model
+// files under models/; workers load a model once per process and cache it by id.
+//
+//	models/_shipped/<topic>/<model id>.bin   a model that ships with Ream (every tenant's)
+//	models/<tenant>/<topic>/<model id>.bin   a model the tenant trained (that tenant's alone)
+
+// ModelsPrefix is the top-level prefix of model files.
+const ModelsPrefix = "models/"
+
+// LatestModel is the alias of the newest model of a topic.
+const LatestModel = "latest"
+
+// Errors of the coding service, with its words.
+var (
+	errTopicNotFound = fmt.Errorf("%w: the topic does not exist", job.ErrNotFound)
+	errModelNotFound = fmt.Errorf("%w: the model does not exist", job.ErrNotFound)
+	// ErrModelTopic: a model of another topic was named.
+	ErrModelTopic = fmt.Errorf("%w: Selected model does not match the input topic.", job.ErrConflict)
+)
+
+// codingScheme is a topic the service codes to.
+type codingScheme struct {
+	topic  api.Topic
+	scheme *coding.Scheme
+	// shipped returns the model that comes with Ream for this topic.
+	shipped func() (*coding.Model, []byte, error)
+}
+
+// schemes are the topics this deployment knows, by uriName.
+var schemes = map[string]codingScheme{
+	"occupation": {
+		topic: api.Topic{
+			URIName: "occupation", Name: "Occupation",
+			Description:   "Job titles and job tasks coded to the UK Standard Occupational Classification 2010 (minor groups, 3 digits)",
+			TopicStandard: "SOC", TopicVersion: "2010",
+		},
+		scheme:  coding.SOC2010(),
+		shipped: shippedModel(coding.Default),
+	},
+}
+
+// shippedModel returns a scheme's shipped model with its file's bytes.
+func shippedModel(load func() (*coding.Model, error)) func() (*coding.Model, []byte, error) {
+	return func() (*coding.Model, []byte, error) {
+		m, err := load()
+		if err != nil {
+			return nil, nil, err
+		}
+		var b bytes.Buffer
+		if _, err := m.WriteTo(&b); err != nil {
+			return nil, nil, err
+		}
+		return m, b.Bytes(), nil
+	}
+}
+
+// Topics lists the coding schemes.
+func (s *Service) Topics() []api.Topic {
+	out := make([]api.Topic, 0, len(schemes))
+	for _, sc := range schemes {
+		out = append(out, sc.topic)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].URIName < out[b].URIName })
+	return out
+}
+
+// Topic describes one coding scheme with its classification (every code, its label, level and
+// parent).
+func (s *Service) Topic(uriName string) (*api.TopicDetail, error) {
+	sc, ok := schemes[uriName]
+	if !ok {
+		return nil, errTopicNotFound
+	}
+	d := &api.TopicDetail{Topic: sc.topic}
+	for level := 1; level <= 3; level++ {
+		for _, c := range sc.scheme.Level(level) {
+			d.Codes = append(d.Codes, api.Code{Code: c.Code, Label: c.Label, Level: c.Level, Parent: c.Parent})
+		}
+	}
+	return d, nil
+}
+
+// modelID derives a model's GUID from what makes it unique (owner, training job, bytes), so
+// that registering the same model again (a shipped model at every start, a retried training)
+// finds the existing record.
+func modelID(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		io.WriteString(h, p)
+		h.Write([]byte{0})
+	}
+	b := h.Sum(nil)[:16]
+	b[6] = b[6]&0x0f | 0x50 // version 5 (name-based, SHA)
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func modelKey(tenant, topic, id string) string {
+	owner := tenant
+	if owner == "" {
+		owner = "_shipped"
+	}
+	return ModelsPrefix + owner + "/" + topic + "/" + id + ".bin"
+}
+
+// RegisterShippedModels stores and registers the models that come with Ream (idempotent: run
+// at every start). Without a model registry the deployment has no coding service.
+func (s *Service) RegisterShippedModels(ctx context.Context) error {
+	if s.models == nil {
+		return nil
+	}
+	for uri, sc := range schemes {
+		m, raw, err := sc.shipped()
+		if err != nil {
+			return fmt.Errorf("shipped %s model: %w", uri, err)
+		}
+		id := modelID("shipped", uri, string(raw))
+		key := modelKey("", uri, id)
+		if _, err := s.objects.Head(ctx, key); errors.Is(err, job.ErrNotFound) {
+			if err := s.objects.Put(ctx, key, bytes.NewReader(raw)); err != nil {
+				return fmt.Errorf("store shipped %s model: %w", uri, err)
+			}
+		} else if err != nil {
+			return fmt.Errorf("head shipped %s model: %w", uri, err)
+		}
+		rec := modelRecord(m, id, uri, "", key, int64(len(raw)))
+		rec.ModelVersion = 1
+		rec.ModelReleaseDate = shippedRelease
+		rec.Shipped = true
+		if _, _, err := s.models.Register(ctx, rec); err != nil {
+			return fmt.Errorf("register shipped %s model: %w", uri, err)
+		}
+		s.coders.put(id, m)
+	}
+	return nil
+}
+
+// shippedRelease is the release date of the shipped models (this release of Ream).
+var shippedRelease = time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+
+func modelRecord(m *coding.Model, id, topic, tenant, key string, size int64) api.Model {
+	info := m.Info()
+	metrics, _ := json.Marshal(info.Metrics)
+	return api.Model{
+		ModelId: id, Topic: topic, ModelType: info.ModelType,
+		TopicStandard: info.TopicStandard, TopicVersion: info.TopicVersion,
+		TrainedOn: info.TrainedOn, Metrics: metrics, SizeBytes: size, Tenant: tenant, Key: key,
+	}
+}
+
+// Models lists the models of a topic the tenant may use (shipped and its own), oldest first.
+func (s *Service) Models(ctx context.Context, tenant, topic string) ([]api.Model, error) {
+	if _, ok := schemes[topic]; !ok {
+		return nil, errTopicNotFound
+	}
+	if s.models == nil {
+		return nil, fmt.Errorf("%w: this deployment has no model registry", job.ErrNotFound)
+	}
+	return s.models.List(ctx, tenant, topic)
+}
+
+// Model resolves a model of a topic for the tenant: "latest" (or "") is the newest one (highest
+// version, then newest release); a GUID must name a model the tenant may use (404 otherwise)
+// of that topic (409 "Selected model does not match the input topic." otherwise).
+func (s *Service) Model(ctx context.Context, tenant, topic, id string) (api.Model, error) {
+	if _, ok := schemes[topic]; !ok {
+		return api.Model{}, errTopicNotFound
+	}
+	if s.models == nil {
+		return api.Model{}, errModelNotFound
+	}
+	if id == "" || id == LatestModel {
+		all, err := s.models.List(ctx, tenant, topic)
+		if err != nil {
+			return api.Model{}, err
+		}
+		if len(all) == 0 {
+			return api.Model{}, errModelNotFound
+		}
+		best := all[0]
+		for _, m := range all[1:] {
+			if m.ModelVersion > best.ModelVersion || m.ModelVersion == best.ModelVersion && m.ModelReleaseDate.After(best.ModelReleaseDate) {
+				best = m
+			}
+		}
+		return best, nil
+	}
+	m, err := s.models.Get(ctx, tenant, id)
+	if errors.Is(err, job.ErrNotFound) {
+		return api.Model{}, errModelNotFound
+	}
+	if err != nil {
+		return api.Model{}, err
+	}
+	if m.Topic != topic {
+		return api.Model{}, ErrModelTopic
+	}
+	return m, nil
+}
+
+// coderCache holds the decoded models of this process by id (models are immutable).
+type coderCache struct {
+	mu sync.Mutex
+	m  map[string]*coding.Model
+}
+
+func (c *coderCache) get(id string) *coding.Model {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[id]
+}
+
+func (c *coderCache) put(id string, m *coding.Model) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*coding.Model{}
+	}
+	c.m[id] = m
+}
+
+// coder returns the decoded model a coding job uses, loading it once per process.
+func (s *Service) coder(ctx context.Context, j *job.Job) (*coding.Model, error) {
+	if j.CodingConfig == nil || j.CodingConfig.ModelId == "" {
+		return nil, errors.New("the job names no coding model")
+	}
+	id := j.CodingConfig.ModelId
+	if m := s.coders.get(id); m != nil {
+		return m, nil
+	}
+	rec, err := s.Model(ctx, j.Tenant, j.CodingConfig.Topic, id)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", id, err)
+	}
+	rc, err := s.objects.Open(ctx, rec.Key, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open model %s: %w", id, err)
+	}
+	defer rc.Close()
+	m, err := coding.Load(rc)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", id, err)
+	}
+	s.coders.put(id, m)
+	return m, nil
+}
+
+// codeRecord codes one record into the result's Coding field.
+func codeRecord(m *coding.Model, occp, tasks string) *api.Coding {
+	d := m.Code(occp, tasks)
+	c := &api.Coding{Suggestions: make([]api.CodeResult, 0, len(d.Suggestions))}
+	if d.Result != nil {
+		c.Result = &api.CodeResult{CodeCategory: d.Result.Code, CodeLabel: d.Result.Label, CodeConfidence: d.Result.Confidence}
+	}
+	for _, p := range d.Suggestions {
+		c.Suggestions = append(c.Suggestions, api.CodeResult{CodeCategory: p.Code, CodeLabel: p.Label, CodeConfidence: p.Confidence})
+	}
+	return c
+}
+
+// StartCoding creates a coding operation: a JSONL job coded with the topic's model (pinned by
+// id, or the latest), waiting for its input through the returned presigned URL.
+func (s *Service) StartCoding(ctx context.Context, tenant, topic, modelID string) (*api.CodingOperationStarted, error) {
+	req := api.CreateJobRequest{
+		JobName:         "batch-code-" + topic,
+		Analyses:        []job.Analysis{job.Coding},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: topic, ModelId: modelID},
+		RetentionHours:  s.cfg.CodingRetentionHours,
+	}
+	res, err := s.createJob(ctx, tenant, req, true)
+	if err != nil {
+		return nil, err
+	}
+	out := &api.CodingOperationStarted{OperationId: res.JobId}
+	if res.Upload != nil {
+		out.RequestUploadURL = res.Upload.URL
+		out.BucketKmsKeyArn = res.Upload.Headers[api.HeaderSSEKMSKeyID]
+		out.UploadHeaders = res.Upload.Headers
+	}
+	return out, nil
+}
+
+// CodingOperation describes a coding operation in the coding service's terms. The operation
+// must be a coding job of that topic (and of that model when one is named), else 404.
+func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, opID string) (*api.CodingOperationStatus, error) {
+	if _, ok := schemes[topic]; !ok {
+		return nil, errTopicNotFound
+	}
+	j, err := s.jobs.Get(ctx, tenant, opID)
+	if err != nil {
+		return nil, err
+	}
+	if !j.CodingOperation || j.CodingConfig == nil || j.CodingConfig.Topic != topic {
+		return nil, fmt.Errorf("%w: operation %s not found for topic %s", job.ErrNotFound, opID, topic)
+	}
+	if modelID != "" && modelID != LatestModel && modelID != j.CodingConfig.ModelId {
+		return nil, fmt.Errorf("%w: operation %s was not made with model %s", job.ErrNotFound, opID, modelID)
+	}
+	st := &api.CodingOperationStatus{OperationId: j.JobId, OperationStatus: CodingStatus(j.JobStatus), Job: j}
+	switch st.OperationStatus {
+	case api.OpComplete:
+		resp, err := s.objects.PresignGet(ctx, s.outputKey(j, api.CodedName), s.cfg.ResultsTTL)
+		if err != nil {
+			return nil, err
+		}
+		meta, err := s.objects.PresignGet(ctx, s.outputKey(j, api.MetadataName), s.cfg.ResultsTTL)
+		if err != nil {
+			return nil, err
+		}
+		st.ResponseDownloadURL, st.MetadataDownloadURL = resp.URL, meta.URL
+	case api.OpFailed:
+		st.Error = j.Message
+	}
+	return st, nil
+}
+
+// CodingStatus maps a job status to the coding service's operation status.
+func CodingStatus(s job.Status) string {
+	switch s {
+	case job.AwaitingInput:
+		return api.OpAwaitingInput
+	case job.Submitted, job.InProgress, job.StopRequested:
+		return api.OpInProgress
+	case job.Completed, job.PartialSuccess:
+		return api.OpComplete
+	case job.TimedOut:
+		return api.OpTimedOut
+	default: // FAILED, STOPPED
+		return api.OpFailed
+	}
+}
+
+// resolveCoding checks a create request's CodingConfig and pins its model (the latest when none
+// is named), returning the model recorded on the job.
+func (s *Service) resolveCoding(ctx context.Context, tenant string, req *api.CreateJobRequest) (*api.Model, error) {
+	cc := req.CodingConfig
+	coded := hasAnalysis(req.Analyses, job.Coding)
+	training := hasAnalysis(req.Analyses, job.CodingTraining)
+	if !coded && !training {
+		if cc != nil {
+			return nil, fmt.Errorf("%w: CodingConfig is for CODING and CODING_TRAINING jobs", job.ErrInvalid)
+		}
+		return nil, nil
+	}
+	if cc == nil || cc.Topic == "" {
+		return nil, fmt.Errorf("%w: CODING and CODING_TRAINING need CodingConfig.Topic (see GET /v1/topics)", job.ErrInvalid)
+	}
+	if req.InputDataConfig.InputFormat != job.JSONLines {
+		return nil, fmt.Errorf("%w: CODING and CODING_TRAINING read JSONL records", job.ErrInvalid)
+	}
+	if training {
+		if len(req.Analyses) != 1 {
+			return nil, fmt.Errorf("%w: CODING_TRAINING is a job of its own; it cannot be combined with other analyses", job.ErrInvalid)
+		}
+		if cc.ModelId != "" {
+			return nil, fmt.Errorf("%w: a training job registers a new model; leave CodingConfig.ModelId empty", job.ErrInvalid)
+		}
+		if _, ok := schemes[cc.Topic]; !ok {
+			return nil, errTopicNotFound
+		}
+		return nil, nil
+	}
+	m, err := s.Model(ctx, tenant, cc.Topic, cc.ModelId)
+	if err != nil {
+		return nil, err
+	}
+	cc.ModelId = m.ModelId
+	return &m, nil
+}
+
+func hasAnalysis(as []job.Analysis, a job.Analysis) bool {
+	for _, x := range as {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// textAnalyses are the analyses of as that the analyser registry runs (CODING and
+// CODING_TRAINING are the pipeline's own).
+func textAnalyses(as []job.Analysis) []job.Analysis {
+	out := make([]job.Analysis, 0, len(as))
+	for _, a := range as {
+		if a != job.Coding && a != job.CodingTraining {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// codingMetadata is the metadata file of a coding operation.
+func (s *Service) codingMetadata(ctx context.Context, j *job.Job) ([]byte, error) {
+	sc := schemes[j.CodingConfig.Topic]
+	m, err := s.Model(ctx, j.Tenant, j.CodingConfig.Topic, j.CodingConfig.ModelId)
+	if err != nil {
+		return nil, err
+	}
+	meta := api.CodingMetadata{
+		OperationId: j.JobId,
+		Topic:       sc.topic.URIName,
+		Classification: api.Classification{
+			Standard: sc.topic.TopicStandard, Version: sc.topic.TopicVersion,
+		},
+		Model:   api.ModelRef{ModelId: m.ModelId, ModelVersion: m.ModelVersion, ModelReleaseDate: m.ModelReleaseDate, ModelType: m.ModelType},
+		Records: j.JobDetails.InputDocumentsCount, RecordsWithErrors: j.JobDetails.DocumentsWithErrorsCount,
+		SubmitTime: j.SubmitTime,
+	}
+	return json.MarshalIndent(meta, "", "  ")
+}
+
+// codedLine turns one output record (its JSON line) into the coding service's line.
+func codedLine(line []byte) ([]byte, error) {
+	var rec struct {
+		RecordId     string      `json:"RecordId"`
+		Coding       *api.Coding `json:"Coding"`
+		ErrorCode    string      `json:"ErrorCode"`
+		ErrorMessage string      `json:"ErrorMessage"`
+	}
+	if err := json.Unmarshal(line, &rec); err != nil {
+		return nil, fmt.Errorf("output record: %w", err)
+	}
+	out := api.CodedRecord{RecordId: rec.RecordId}
+	switch {
+	case rec.ErrorCode != "":
+		out.Error = &api.CodingError{Code: rec.ErrorCode, Message: rec.ErrorMessage}
+	case rec.Coding != nil:
+		out.Result, out.Suggestions = rec.Coding.Result, rec.Coding.Suggestions
+		if out.Suggestions == nil {
+			out.Suggestions = []api.CodeResult{}
+		}
+	}
+	return json.Marshal(out)
+}
+
+// CodingMaxRecordBytes bounds a coding record's two texts together (bytes).
+const CodingMaxRecordBytes = 10_000
+
+// maxVersionTries bounds the retries of a training job's version number under contention.
+const maxVersionTries = 20
+
+// trainShard runs a CODING_TRAINING job (planned as one shard over its whole input): it trains a
+// model from the labelled records, streaming the input once per epoch (the trainer's memory is
+// bounded by its feature table, not by the input), stores and registers it as the tenant's next
+// version of the topic, records the model on the job, and writes one output line per input
+// record: an error record for each record it could not use. It is idempotent: training is
+// deterministic and the model's id derives from the job and the model's bytes, so a redelivery
+// registers nothing new.
+func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) error {
+	topic := j.CodingConfig.Topic
+	sc, ok := schemes[topic]
+	if !ok || s.models == nil {
+		return s.fail(ctx, j, fmt.Sprintf("topic %q cannot be trained in this deployment", topic))
+	}
+	lim := s.readLimits(j)
+	open := func() (coding.Examples, error) { return s.trainingExamples(ctx, j, msg, lim), nil }
+	m, err := coding.Train(ctx, open, coding.TrainOptions{
+		Scheme:    sc.scheme,
+		TrainedOn: fmt.Sprintf("%s (%d bytes), training job %s", s.cfg.Locations.URI(j.InputKey), j.InputSize, j.JobId),
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		return s.fail(ctx, j, "training failed: "+err.Error())
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		return fmt.Errorf("encode model: %w", err)
+	}
+	id := modelID(j.Tenant, j.JobId, buf.String())
+	key := modelKey(j.Tenant, topic, id)
+	if err := s.objects.Put(ctx, key, bytes.NewReader(buf.Bytes())); err != nil {
+		return fmt.Errorf("store model: %w", err)
+	}
+	rec := modelRecord(m, id, topic, j.Tenant, key, int64(buf.Len()))
+	rec.TrainingJobId = j.JobId
+	rec.ModelReleaseDate = s.nowUTC()
+	stored, err := s.registerNextVersion(ctx, rec)
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "model trained", "tenant", j.Tenant, "job", j.JobId, "model", stored.ModelId, "version", stored.ModelVersion)
+	if err := s.recordTrainedModel(ctx, j, stored); err != nil {
+		return err
+	}
+	key = ShardKey(j.Tenant, j.JobId, msg.Index)
+	docs, errs, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, out *output.Record) {
+		if d.Failed() {
+			return
+		}
+		if _, ok := sc.scheme.Lookup(d.Code); !ok || len(d.Code) != 3 {
+			out.ErrorCode = job.CodeInvalidRecord
+			out.ErrorMessage = fmt.Sprintf("code %q is not a minor group (3 digits) of %s %s; the record was not used", d.Code, sc.topic.TopicStandard, sc.topic.TopicVersion)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, j, ShardRecord{Index: msg.Index, Documents: docs, Errors: errs, ResultKey: key})
+}
+
+// registerNextVersion registers rec as the next version of its topic that its tenant sees.
+func (s *Service) registerNextVersion(ctx context.Context, rec api.Model) (api.Model, error) {
+	if stored, err := s.models.Get(ctx, rec.Tenant, rec.ModelId); err == nil {
+		return stored, nil // registered by an earlier attempt
+	}
+	all, err := s.models.List(ctx, rec.Tenant, rec.Topic)
+	if err != nil {
+		return api.Model{}, err
+	}
+	next := 1
+	for _, m := range all {
+		next = max(next, m.ModelVersion+1)
+	}
+	for try := 0; try < maxVersionTries; try++ {
+		rec.ModelVersion = next + try
+		stored, _, err := s.models.Register(ctx, rec)
+		if errors.Is(err, job.ErrConflict) {
+			continue // another training took that version
+		}
+		return stored, err
+	}
+	return api.Model{}, fmt.Errorf("register model %s: no free version after %d tries", rec.ModelId, maxVersionTries)
+}
+
+// recordTrainedModel writes the registered model onto the training job.
+func (s *Service) recordTrainedModel(ctx context.Context, j *job.Job, m api.Model) error {
+	for try := 0; try < maxVersionTries; try++ {
+		cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
+		if err != nil {
+			return err
+		}
+		if cur.CodingConfig != nil && cur.CodingConfig.ModelId == m.ModelId || cur.JobStatus != job.InProgress {
+			return nil
+		}
+		cur.CodingConfig = &job.CodingConfig{Topic: m.Topic, ModelId: m.ModelId}
+		cur.ModelVersion = fmt.Sprintf("%s=%s@v%d", job.CodingTraining, m.ModelId, m.ModelVersion)
+		cur.UpdatedAt = s.nowUTC()
+		if err := s.jobs.Update(ctx, cur, job.InProgress); !errors.Is(err, job.ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("record model on job %s: too much contention", j.JobId)
+}
+
+// trainingExamples streams a training job's labelled records (one pass; Train opens one per
+// epoch). Records the reader refuses (bad JSON, missing texts) are skipped here and reported as
+// error records in the job's output.
+func (s *Service) trainingExamples(ctx context.Context, j *job.Job, msg ShardMessage, lim input.Limits) coding.Examples {
+	ctx, cancel := context.WithCancel(ctx)
+	seq := func(yield func(coding.Example, error) bool) {
+		errStop := errors.New("stop")
+		sh := input.Shard{Index: msg.Index, Start: msg.Start, End: msg.End}
+		err := input.ReadLines(ctx, s.objects.Open, msg.Key, fileName(j, msg.Key), j.InputDataConfig.InputFormat, sh, lim, func(d input.Document) error {
+			if d.Failed() {
+				return nil
+			}
+			if !yield(coding.Example{Code: d.Code, Occp: d.Occupation, Tasks: d.Tasks}, nil) {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			yield(coding.Example{}, err)
+		}
+	}
+	next, stop := iter.Pull2(seq)
+	return &pulledExamples{next: next, stop: func() { stop(); cancel() }}
+}
+
+// pulledExamples adapts a pull iterator to coding.Examples.
+type pulledExamples struct {
+	next func() (coding.Example, error, bool)
+	stop func()
+}
+
+func (p *pulledExamples) Next() (coding.Example, bool, error) {
+	e, err, ok := p.next()
+	if !ok {
+		return coding.Example{}, false, nil
+	}
+	if err != nil {
+		return coding.Example{}, false, err
+	}
+	return e, true, nil
+}
+
+func (p *pulledExamples) Close() error { p.stop(); return nil }
+
+// writeCoded writes a coding operation's outputs in the coding service's format: one coded line
+// per record, in input order (from the shard results in order), and the metadata file.
+func (s *Service) writeCoded(ctx context.Context, j *job.Job, parts []output.Part) error {
+	err := s.putStream(ctx, s.outputKey(j, api.CodedName), func(w io.Writer) error {
+		for _, p := range parts {
+			if err := s.codedPart(ctx, w, p.Key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write coded records: %w", err)
+	}
+	meta, err := s.codingMetadata(ctx, j)
+	if err != nil {
+		return fmt.Errorf("coding metadata: %w", err)
+	}
+	return s.objects.Put(ctx, s.outputKey(j, api.MetadataName), bytes.NewReader(meta))
+}
+
+func (s *Service) codedPart(ctx context.Context, w io.Writer, key string) error {
+	rc, err := s.objects.Open(ctx, key, 0)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	sc := bufio.NewScanner(rc)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		line, err := codedLine(sc.Bytes())
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(append(line, '\n')); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
