@@ -24,6 +24,9 @@ const (
 	// CodingTraining trains a new version of a coding model from a labelled JSONL input
 	// ({"code", "occp_text", "tasks_text"}) and registers it.
 	CodingTraining Analysis = "CODING_TRAINING"
+	// Topics fits a topic model over the whole collection (Comprehend's topic detection) and
+	// assigns each document its topics: a job of its own, in map–reduce stages.
+	Topics Analysis = "TOPICS"
 )
 
 // Format is how the input is cut into documents.
@@ -77,6 +80,9 @@ type Details struct {
 	DocumentsWithErrorsCount int64 `json:"DocumentsWithErrorsCount"`
 	ShardsTotal              int   `json:"ShardsTotal"`
 	ShardsDone               int   `json:"ShardsDone"`
+	// Stage is a TOPICS job's current stage: "counting", "sampling", "fitting round k of at
+	// most n", "assigning" (its ShardsTotal grows by one pass over the shards per stage).
+	Stage string `json:"Stage,omitempty"`
 }
 
 // Job is one batch analysis job. Exported JSON fields are what a user sees; the fields tagged
@@ -106,6 +112,11 @@ type Job struct {
 	// CODING_TRAINING job; ModelId is the model actually used (resolved from "latest" at
 	// creation), or for a training job the model it registered.
 	CodingConfig *CodingConfig `json:"CodingConfig,omitempty"`
+	// NumberOfTopics is a TOPICS job's number of topics (1–100, default 10).
+	NumberOfTopics int `json:"NumberOfTopics,omitempty"`
+	// RandomSeed makes a TOPICS job reproducible: the same input and seed give byte-identical
+	// output. Chosen at creation when not given, and shown.
+	RandomSeed *int64 `json:"RandomSeed,omitempty"`
 	// RetentionHours overrides the deployment's retention for this job: its output and record
 	// are deleted this long after it ends (coding operations: 24 by default).
 	RetentionHours int `json:"RetentionHours,omitempty"`
@@ -138,12 +149,24 @@ type Job struct {
 	// NotifyClaimed is when a finalizer claimed the right to publish the notification, so that
 	// concurrent finalizers publish it once; a stale claim is retried by the sweeper.
 	NotifyClaimed *time.Time `json:"-"`
+	// TopicsStage is a TOPICS job's map–reduce progress (see pipeline/topics.go).
+	TopicsStage *TopicsStage `json:"-"`
 	// CodingOperation marks a job created through the coding service's API
 	// (/v1/topics/{topic}/batch-code): its finalizer also writes the coded records and the
 	// metadata file in that service's format.
 	CodingOperation bool `json:"-"`
 	// Version increments on every write; adapters use it for optimistic concurrency.
 	Version int64 `json:"-"`
+}
+
+// TopicsStage is where a TOPICS job's map–reduce stands: stage Index (0-based) of kind Kind
+// ("count", "sample", "round", "assign"; Round for rounds) over Shards data shards. The shard
+// records of stage s have indexes s*Shards … s*Shards+Shards-1.
+type TopicsStage struct {
+	Shards int    `json:"Shards"`
+	Index  int    `json:"Index"`
+	Kind   string `json:"Kind"`
+	Round  int    `json:"Round,omitempty"`
 }
 
 // CodingConfig says what a coding job codes against.
@@ -218,6 +241,14 @@ func (j *Job) Clone() *Job {
 	if j.CodingConfig != nil {
 		cc := *j.CodingConfig
 		c.CodingConfig = &cc
+	}
+	if j.TopicsStage != nil {
+		ts := *j.TopicsStage
+		c.TopicsStage = &ts
+	}
+	if j.RandomSeed != nil {
+		rs := *j.RandomSeed
+		c.RandomSeed = &rs
 	}
 	if j.NotificationChannel != nil {
 		n := *j.NotificationChannel

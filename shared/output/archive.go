@@ -165,6 +165,38 @@ func WriteArchive(ctx context.Context, w io.Writer, open func(ctx context.Contex
 	return nil
 }
 
+// WriteEntries streams a gzip-compressed tar of entries only, in order (archives without an
+// "output" entry: a topic model's CSV files). Sizes are verified as in WriteArchive.
+func WriteEntries(ctx context.Context, w io.Writer, entries ...Entry) error {
+	names := map[string]bool{}
+	for _, e := range entries {
+		if e.Name == "" || names[e.Name] || e.Size < 0 || e.Open == nil {
+			return fmt.Errorf("output: bad entry %q (empty or duplicate name, negative size or no opener)", e.Name)
+		}
+		names[e.Name] = true
+	}
+	gz, err := gzip.NewWriterLevel(w, gzipLevel)
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(gz)
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := writeEntry(ctx, tw, e); err != nil {
+			return fmt.Errorf("output: entry %q: %w", e.Name, err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("output: close tar: %w", err)
+	}
+	if err := gz.Close(); err != nil {
+		return fmt.Errorf("output: close gzip: %w", err)
+	}
+	return nil
+}
+
 func header(name string, size int64) *tar.Header {
 	return &tar.Header{
 		Typeflag: tar.TypeReg,

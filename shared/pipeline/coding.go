@@ -402,12 +402,12 @@ func hasAnalysis(as []job.Analysis, a job.Analysis) bool {
 	return false
 }
 
-// textAnalyses are the analyses of as that the analyser registry runs (CODING and
-// CODING_TRAINING are the pipeline's own).
+// textAnalyses are the analyses of as that the analyser registry runs (CODING,
+// CODING_TRAINING and TOPICS are the pipeline's own).
 func textAnalyses(as []job.Analysis) []job.Analysis {
 	out := make([]job.Analysis, 0, len(as))
 	for _, a := range as {
-		if a != job.Coding && a != job.CodingTraining {
+		if a != job.Coding && a != job.CodingTraining && a != job.Topics {
 			out = append(out, a)
 		}
 	}
@@ -576,8 +576,7 @@ func (s *Service) trainingExamples(ctx context.Context, j *job.Job, msg ShardMes
 	ctx, cancel := context.WithCancel(ctx)
 	seq := func(yield func(coding.Example, error) bool) {
 		errStop := errors.New("stop")
-		sh := input.Shard{Index: msg.Index, Start: msg.Start, End: msg.End}
-		err := input.ReadLines(ctx, s.objects.Open, msg.Key, fileName(j, msg.Key), j.InputDataConfig.InputFormat, sh, lim, func(d input.Document) error {
+		err := s.readShard(ctx, j, msg, lim, func(d input.Document) error {
 			if d.Failed() {
 				return nil
 			}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/analysis/topics"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 )
@@ -52,6 +53,15 @@ func validateCreate(r *api.CreateJobRequest) error {
 			return bad("analysis %s is listed twice", a)
 		}
 		seen[a] = true
+	}
+	if seen[job.Topics] && len(r.Analyses) != 1 {
+		return bad("TOPICS is a job of its own (a model fitted over the whole collection); it cannot be combined with other analyses")
+	}
+	if r.NumberOfTopics != 0 && !seen[job.Topics] || r.RandomSeed != nil && !seen[job.Topics] {
+		return bad("NumberOfTopics and RandomSeed are options of TOPICS")
+	}
+	if r.NumberOfTopics < 0 || r.NumberOfTopics > topics.MaxK {
+		return bad("NumberOfTopics must be between 1 and %d (default %d)", topics.MaxK, topics.DefaultK)
 	}
 	if !job.ValidFormat(r.InputDataConfig.InputFormat) {
 		return bad("InputDataConfig.InputFormat must be one of %s, %s, %s", job.OneDocPerLine, job.OneDocPerFile, job.JSONLines)
@@ -179,8 +189,18 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		RequestHash:         hash,
 		CodingConfig:        req.CodingConfig,
 		RetentionHours:      req.RetentionHours,
+		NumberOfTopics:      req.NumberOfTopics,
+		RandomSeed:          req.RandomSeed,
 		CodingOperation:     operation,
 		UpdatedAt:           now,
+	}
+	if j.Has(job.Topics) && j.RandomSeed == nil {
+		j.RandomSeed = ptr(defaultSeed(j.JobId))
+	}
+	if j.Has(job.Topics) {
+		if j.NumberOfTopics == 0 {
+			j.NumberOfTopics = topics.DefaultK
+		}
 	}
 	versions := make([]string, len(analyzers))
 	for i, a := range analyzers {
@@ -188,6 +208,9 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	}
 	if model != nil {
 		versions = append(versions, fmt.Sprintf("%s=%s@v%d", job.Coding, model.ModelId, model.ModelVersion))
+	}
+	if j.Has(job.Topics) {
+		versions = append(versions, fmt.Sprintf("%s=%s", job.Topics, topicsModelVersion))
 	}
 	j.ModelVersion = strings.Join(versions, ",")
 	if out := req.OutputDataConfig.S3Uri; out != "" {

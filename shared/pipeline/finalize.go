@@ -43,6 +43,9 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	if j.JobDetails.ShardsDone < j.JobDetails.ShardsTotal {
 		return nil
 	}
+	if j.TopicsStage != nil {
+		return s.topicsAdvance(ctx, j) // a stage is complete: its reduce, the next stage, or the end
+	}
 	recs, err := s.jobs.Shards(ctx, tenant, id)
 	if err != nil {
 		return fmt.Errorf("list shards: %w", err)
@@ -114,27 +117,12 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 		return fmt.Errorf("write archive: %w", err)
 	}
 
-	d := j.JobDetails
-	status, msg := job.Completed, ""
-	switch {
-	case j.JobStatus == job.StopRequested:
-		status = job.Stopped
-		msg = fmt.Sprintf("stopped on request: %d of %d shards were processed and are in the output; %d were skipped (listed in the manifest)", int64(len(recs))-skipped, len(recs), skipped)
-	case d.InputDocumentsCount > 0 && d.DocumentsWithErrorsCount == d.InputDocumentsCount:
-		status = job.Failed
-		msg = fmt.Sprintf("all %d documents failed; the output has an error record for each", d.InputDocumentsCount)
-	case d.DocumentsWithErrorsCount > 0:
-		status = job.PartialSuccess
-		msg = fmt.Sprintf("%d of %d documents could not be analysed; the output has an error record for each", d.DocumentsWithErrorsCount, d.InputDocumentsCount)
-		if failedShards > 0 {
-			msg += fmt.Sprintf(" (%d shards failed repeatedly and were dead-lettered)", failedShards)
-		}
-	}
+	status, msg := terminalStatus(j, int64(len(recs)), skipped, failedShards)
 	end := s.nowUTC()
 	m := &output.Manifest{
 		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: status, Message: msg,
 		InputDataConfig: j.InputDataConfig, OutputDataConfig: j.OutputDataConfig,
-		LanguageCode: j.LanguageCode, JobDetails: d, SubmitTime: j.SubmitTime, EndTime: end,
+		LanguageCode: j.LanguageCode, JobDetails: j.JobDetails, SubmitTime: j.SubmitTime, EndTime: end,
 		Output: output.OutputInfo{ArchiveKey: archiveKey, Location: s.cfg.Locations.URI(archiveKey), Lines: outLines, Format: "JSON Lines in output.tar.gz entry 'output'"},
 		Shards: infos,
 	}
@@ -154,6 +142,25 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 		return fmt.Errorf("write manifest: %w", err)
 	}
 	return s.finish(ctx, j, status, msg, end)
+}
+
+// terminalStatus is the status a finished job ends in, with its Message: STOPPED when stopping,
+// FAILED when every document failed, PARTIAL_SUCCESS when some did, else COMPLETED.
+func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status, string) {
+	d := j.JobDetails
+	switch {
+	case j.JobStatus == job.StopRequested:
+		return job.Stopped, fmt.Sprintf("stopped on request: %d of %d shards were processed and are in the output; %d were skipped (listed in the manifest)", shards-skipped, shards, skipped)
+	case d.InputDocumentsCount > 0 && d.DocumentsWithErrorsCount == d.InputDocumentsCount:
+		return job.Failed, fmt.Sprintf("all %d documents failed; the output has an error record for each", d.InputDocumentsCount)
+	case d.DocumentsWithErrorsCount > 0:
+		msg := fmt.Sprintf("%d of %d documents could not be analysed; the output has an error record for each", d.DocumentsWithErrorsCount, d.InputDocumentsCount)
+		if failedShards > 0 {
+			msg += fmt.Sprintf(" (%d shards failed repeatedly and were dead-lettered)", failedShards)
+		}
+		return job.PartialSuccess, msg
+	}
+	return job.Completed, ""
 }
 
 // fillShardRanges adds each shard's byte range or file count to the manifest from the plan.

@@ -113,6 +113,10 @@ func (s *Service) start(ctx context.Context, j *job.Job) error {
 	j.InputSize = size
 	j.ShardBytes = s.cfg.ShardBytes
 	j.JobDetails.ShardsTotal = n
+	if j.Has(job.Topics) {
+		j.TopicsStage = &job.TopicsStage{Shards: n, Kind: stageCount}
+		j.JobDetails.Stage = stageLabel(j.TopicsStage, 0)
+	}
 	j.StartedAt = &now
 	j.UpdatedAt = now
 	if err := j.Transition(job.InProgress); err != nil {
@@ -234,6 +238,9 @@ func (s *Service) enqueueMissing(ctx context.Context, j *job.Job) error {
 	batch := make([]ShardMessage, 0, 100)
 	sent := 0
 	err = s.readPlan(ctx, j, func(m ShardMessage) error {
+		if ts := j.TopicsStage; ts != nil {
+			m.Index += ts.Index * ts.Shards // the current stage's pass over the data shards
+		}
 		if done[m.Index] {
 			return nil
 		}

@@ -49,6 +49,9 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	if j.Has(job.CodingTraining) {
 		return s.trainShard(ctx, j, msg)
 	}
+	if j.TopicsStage != nil {
+		return s.topicsShard(ctx, j, msg)
+	}
 	var coder *coding.Model
 	if j.Has(job.Coding) {
 		if coder, err = s.coder(ctx, j); errors.Is(err, job.ErrNotFound) {
@@ -105,6 +108,10 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 	if reason == "" {
 		reason = "the shard failed repeatedly and was dead-lettered"
 	}
+	if j.TopicsStage != nil {
+		// A topic model needs every shard's statistics: without them it cannot be fitted.
+		return s.fail(ctx, j, fmt.Sprintf("shard %d failed repeatedly while %s and was dead-lettered; the topic model cannot be fitted without it", msg.Index%max(j.TopicsStage.Shards, 1), j.JobDetails.Stage))
+	}
 	recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
 	if err != nil {
 		return fmt.Errorf("list shard records: %w", err)
@@ -151,17 +158,7 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 			}
 			return w.Write(&rec)
 		}
-		var err error
-		if j.InputDataConfig.InputFormat.LineFormat() {
-			sh := input.Shard{Index: msg.Index, Start: msg.Start, End: msg.End}
-			err = input.ReadLines(ctx, s.objects.Open, msg.Key, fileName(j, msg.Key), j.InputDataConfig.InputFormat, sh, lim, emit)
-		} else {
-			sh := input.Shard{Index: msg.Index}
-			for _, f := range msg.Files {
-				sh.Files = append(sh.Files, input.FileRef{Key: f})
-			}
-			err = input.ReadFiles(ctx, s.objects.Open, sh, func(k string) string { return fileName(j, k) }, lim, emit)
-		}
+		err := s.readShard(ctx, j, msg, lim, emit)
 		if err == nil {
 			err = w.Flush()
 		}
@@ -175,6 +172,20 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	}
 	docs, errs = w.Count()
 	return docs, errs, nil
+}
+
+// readShard streams the documents of the shard msg names (a byte range of a line input, or a
+// group of files).
+func (s *Service) readShard(ctx context.Context, j *job.Job, msg ShardMessage, lim input.Limits, fn func(input.Document) error) error {
+	if j.InputDataConfig.InputFormat.LineFormat() {
+		sh := input.Shard{Index: msg.Index, Start: msg.Start, End: msg.End}
+		return input.ReadLines(ctx, s.objects.Open, msg.Key, fileName(j, msg.Key), j.InputDataConfig.InputFormat, sh, lim, fn)
+	}
+	sh := input.Shard{Index: msg.Index}
+	for _, f := range msg.Files {
+		sh.Files = append(sh.Files, input.FileRef{Key: f})
+	}
+	return input.ReadFiles(ctx, s.objects.Open, sh, func(k string) string { return fileName(j, k) }, lim, fn)
 }
 
 // readLimits bounds what the reader keeps of one document: the largest limit of the job's

@@ -130,6 +130,8 @@ func fillHidden(t *testing.T, j *job.Job) {
 		case fv.Type() == reflect.TypeOf(&time.Time{}):
 			tm := baseTime.Add(2 * time.Hour)
 			fv.Set(reflect.ValueOf(&tm))
+		case fv.Type() == reflect.TypeOf(&job.TopicsStage{}):
+			fv.Set(reflect.ValueOf(&job.TopicsStage{Shards: 7, Index: 3, Kind: "round", Round: 2}))
 		default:
 			t.Fatalf("porttest: cannot fill job.Job.%s (%s); teach fillHidden about it", f.Name, f.Type)
 		}

@@ -1,0 +1,252 @@
+package local
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/analysis/topics"
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/client"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// topicsInput is the DEP-11 application descriptions (10 categories) as one document per line,
+// with a few bad lines mixed in, and the category of each line ("" for the bad ones).
+func topicsInput(t *testing.T) ([]byte, []string) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "shared", "analysis", "topics", "testdata", "topics-dep11.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	var cats []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for i := 0; sc.Scan(); i++ {
+		cat, text, ok := strings.Cut(sc.Text(), "\t")
+		if !ok {
+			continue
+		}
+		if i%500 == 250 { // an empty line and an invalid one every 500 documents
+			buf.WriteString("\n\xff\xfe broken\n")
+			cats = append(cats, "", "")
+		}
+		buf.WriteString(strings.ReplaceAll(text, "\r", " ") + "\n")
+		cats = append(cats, cat)
+	}
+	return buf.Bytes(), cats
+}
+
+// archiveEntries unpacks output.tar.gz into name → bytes.
+func archiveEntries(t *testing.T, ctx context.Context, s *Stack, id string) map[string][]byte {
+	t.Helper()
+	links, err := defaultClient(s).Results(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(links.Output.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	gz, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	out := map[string][]byte{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(tr)
+		out[h.Name] = b
+	}
+	return out
+}
+
+func topicsJob(seed int64) api.CreateJobRequest {
+	return api.CreateJobRequest{
+		JobName: "topics", Analyses: []job.Analysis{job.Topics},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine},
+		NumberOfTopics:  10, RandomSeed: &seed,
+	}
+}
+
+// TestTopicsLifecycle: a TOPICS job runs its stages through the queue and writes Comprehend's
+// files: topic-terms.csv (10 terms a topic), doc-topics.csv (every usable document, docname
+// input:<line>), errors.jsonl (the bad lines); counters agree; progress names the stages; the
+// topics found match the collection's categories far better than chance.
+func TestTopicsLifecycle(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{ShardBytes: 64 << 10}, pipeline.Hooks{})
+	c := defaultClient(s)
+	input, cats := topicsInput(t)
+	res := createAndUpload(t, ctx, c, topicsJob(7), input)
+	stages := map[string]bool{}
+	var mu sync.Mutex
+	n, err := c.Follow(ctx, res.JobId, func(ev client.Event) {
+		if ev.Job != nil && ev.Job.JobDetails.Stage != "" {
+			mu.Lock()
+			stages[strings.Fields(ev.Job.JobDetails.Stage)[0]] = true
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, _ := c.Describe(ctx, res.JobId)
+	if j.JobStatus != job.PartialSuccess || n.JobStatus != job.PartialSuccess {
+		t.Fatalf("status %s (%s), want PARTIAL_SUCCESS (bad lines)", j.JobStatus, j.Message)
+	}
+	if !stages["fitting"] {
+		t.Errorf("progress never showed a fitting round: %v", stages)
+	}
+	files := archiveEntries(t, ctx, s, res.JobId)
+	terms, err := csv.NewReader(bytes.NewReader(files[pipeline.TopicTermsName])).ReadAll()
+	if err != nil || len(terms) != 1+10*10 || strings.Join(terms[0], ",") != "topic,term,weight" || terms[1][0] != "000" || terms[len(terms)-1][0] != "009" {
+		t.Fatalf("topic-terms.csv: %d rows, %v", len(terms), err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(files[pipeline.DocTopicsName])).ReadAll()
+	if err != nil || strings.Join(rows[0], ",") != "docname,topic,proportion" {
+		t.Fatalf("doc-topics.csv: %v %v", err, rows[:1])
+	}
+	best := map[int]struct {
+		k int
+		p float64
+	}{}
+	for _, r := range rows[1:] {
+		line, err := strconv.Atoi(strings.TrimPrefix(r[0], "input:"))
+		k, _ := strconv.Atoi(r[1])
+		p, _ := strconv.ParseFloat(r[2], 64)
+		if err != nil || line < 0 || line >= len(cats) || p <= 0 || p > 1 {
+			t.Fatalf("doc-topics row %v", r)
+		}
+		if b, ok := best[line]; !ok || p > b.p {
+			best[line] = struct {
+				k int
+				p float64
+			}{k, p}
+		}
+	}
+	var errLines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(string(files[pipeline.TopicErrorName])), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("errors.jsonl line %q: %v", l, err)
+		}
+		errLines = append(errLines, m)
+	}
+	var labels []string
+	var clusters []int
+	for line, cat := range cats {
+		_, assigned := best[line]
+		if cat == "" && assigned {
+			t.Errorf("bad line %d has topics", line)
+		}
+		if cat != "" && assigned {
+			labels, clusters = append(labels, cat), append(clusters, best[line].k)
+		}
+	}
+	d := j.JobDetails
+	if d.InputDocumentsCount != int64(len(cats)) || int64(len(best)+len(errLines)) != d.InputDocumentsCount ||
+		d.DocumentsWithErrorsCount != int64(len(errLines)) || d.ProcessedDocumentsCount != int64(len(best)) {
+		t.Errorf("counters %+v; %d documents with topics, %d error lines, %d input lines", d, len(best), len(errLines), len(cats))
+	}
+	nmi := topics.NMI(labels, clusters)
+	t.Logf("%d documents, %d with topics, NMI %.3f against the categories (a regression check, not a quality figure)", len(cats), len(best), nmi)
+	if nmi < 0.25 {
+		t.Errorf("NMI %.3f: the topics do not follow the categories", nmi)
+	}
+}
+
+// TestTopicsDeterministicUnderFaults: the same input and seed give byte-identical files when
+// every round message is delivered twice, a shard's step crashes before it is recorded, and the
+// stack is stopped and started again in the middle of the fit.
+func TestTopicsDeterministicUnderFaults(t *testing.T) {
+	ctx := testCtx(t)
+	input, _ := topicsInput(t)
+	input = input[:bytes.IndexByte(input[300<<10:], '\n')+300<<10+1] // ~300 KB: fast enough twice
+	clean := startStack(t, Config{ShardBytes: 32 << 10}, pipeline.Hooks{})
+	res := createAndUpload(t, ctx, defaultClient(clean), topicsJob(42), input)
+	follow(t, ctx, defaultClient(clean), res.JobId)
+	want := archiveEntries(t, ctx, clean, res.JobId)
+
+	var ref stackRef
+	var calls shardCounter
+	var crashed sync.Map
+	restart := make(chan struct{}, 1)
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		s := ref.get()
+		j, err := s.Service.Describe(context.Background(), "local", msg.JobId)
+		if err != nil || j.TopicsStage == nil || j.TopicsStage.Kind != "round" {
+			return nil
+		}
+		if calls.inc(msg.Index) == 1 {
+			_ = s.Shards.Send(context.Background(), []pipeline.ShardMessage{msg}) // delivered twice
+		}
+		if _, done := crashed.LoadOrStore(msg.Index%j.TopicsStage.Shards, true); !done {
+			return errCrash // dies between writing and recording, once per shard
+		}
+		if j.TopicsStage.Round == 2 {
+			select {
+			case restart <- struct{}{}:
+			default:
+			}
+		}
+		return nil
+	}}
+	dir := t.TempDir()
+	cfg := Config{DataDir: dir, Addr: "127.0.0.1:0", ShardBytes: 32 << 10, VisibilityTimeout: Duration(time.Second), PollInterval: Duration(10 * time.Millisecond), Workers: 2}
+	s, err := Start(ctx, cfg, Options{Hooks: hooks, Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.p.Store(s)
+	res2 := createAndUpload(t, ctx, defaultClient(s), topicsJob(42), input)
+	select {
+	case <-restart:
+	case <-ctx.Done():
+		t.Fatal("never reached round 2")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Start(ctx, cfg, Options{Hooks: hooks, Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.p.Store(s)
+	t.Cleanup(func() { s.Close() })
+	_, j := follow(t, ctx, defaultClient(s), res2.JobId)
+	got := archiveEntries(t, ctx, s, res2.JobId)
+	for _, name := range []string{pipeline.TopicTermsName, pipeline.DocTopicsName, pipeline.TopicErrorName} {
+		if !bytes.Equal(got[name], want[name]) || len(want[name]) == 0 && name != pipeline.TopicErrorName {
+			t.Errorf("%s differs from the clean run with the same seed (%d vs %d bytes)", name, len(got[name]), len(want[name]))
+		}
+	}
+	if len(want) != 3 {
+		t.Errorf("archive entries %d, want 3", len(want))
+	}
+	t.Logf("status %s; stage records %d", j.JobStatus, j.JobDetails.ShardsDone)
+}

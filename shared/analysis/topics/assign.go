@@ -1,0 +1,226 @@
+package topics
+
+import (
+	"cmp"
+	"encoding/csv"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Assigner computes documents' topic proportions under a fitted model; one per goroutine
+// (Assign pools them).
+type Assigner struct {
+	m      *Model
+	z      *vectorizer
+	logPi  []float64
+	cos, r []float64
+}
+
+// NewAssigner returns an Assigner for model m.
+func NewAssigner(m *Model) *Assigner {
+	return &Assigner{m: m, z: newVectorizer(m.Vocab), logPi: m.logPis(), cos: make([]float64, m.K), r: make([]float64, m.K)}
+}
+
+// Assign returns the document's topic proportions: K values, non-negative, summing to 1,
+// the probability of each topic given the document under the fitted mixture (the same
+// computation as a round's), with values below 1e-6 set to 0. It returns nil, the "no
+// topics" sentinel, when the document has no vocabulary term (it is empty, in another
+// language, or only stop words and rare words).
+func (a *Assigner) Assign(text string) []float64 {
+	if !a.z.vector(text) {
+		return nil
+	}
+	return a.proportions(a.z.idx, a.z.val)
+}
+
+// AssignTokens is Assign for terms already produced by Tokens.
+func (a *Assigner) AssignTokens(tokens []string) []float64 {
+	z := a.z
+	z.ids = z.ids[:0]
+	for _, t := range tokens {
+		if j, ok := a.m.Vocab.index[t]; ok {
+			z.ids = append(z.ids, j)
+		}
+	}
+	slices.Sort(z.ids)
+	z.idx, z.counts = z.idx[:0], z.counts[:0]
+	for i := 0; i < len(z.ids); {
+		j := i + 1
+		for j < len(z.ids) && z.ids[j] == z.ids[i] {
+			j++
+		}
+		z.idx = append(z.idx, z.ids[i])
+		z.counts = append(z.counts, int32(j-i))
+		i = j
+	}
+	if !z.weigh() {
+		return nil
+	}
+	return a.proportions(z.idx, z.val)
+}
+
+func (a *Assigner) proportions(idx []int32, val []float64) []float64 {
+	m := a.m
+	posterior(m.Mu, a.logPi, m.Kappa, m.K, idx, val, a.cos, a.r)
+	return slices.Clone(a.r)
+}
+
+// Assign returns the topic proportions of one document under m, or nil when the document
+// has no vocabulary term (see Assigner.Assign). Safe for concurrent use.
+func Assign(m *Model, text string) []float64 {
+	a := m.assigner()
+	p := a.Assign(text)
+	m.assigners.Put(a)
+	return p
+}
+
+// AssignTokens is Assign for terms already produced by Tokens.
+func AssignTokens(m *Model, tokens []string) []float64 {
+	a := m.assigner()
+	p := a.AssignTokens(tokens)
+	m.assigners.Put(a)
+	return p
+}
+
+func (m *Model) assigner() *Assigner {
+	if a, ok := m.assigners.Get().(*Assigner); ok {
+		return a
+	}
+	return NewAssigner(m)
+}
+
+// Argmax returns the topic of largest proportion (the lowest index among equals), or -1 for
+// nil.
+func Argmax(p []float64) int {
+	best := -1
+	for k, x := range p {
+		if best < 0 || x > p[best] {
+			best = k
+		}
+	}
+	return best
+}
+
+// DefaultMinProportion is the smallest proportion DocTopics reports by default.
+const DefaultMinProportion = 0.01
+
+// TopicShare is one row of doc-topics.csv.
+type TopicShare struct {
+	Topic      int
+	Proportion float64
+}
+
+// DocTopics returns the topics of proportions p of at least min (DefaultMinProportion when
+// min <= 0), largest first, ties by topic index. The proportions are not renormalised. nil p
+// (no topics) gives nil.
+func DocTopics(p []float64, min float64) []TopicShare {
+	if min <= 0 {
+		min = DefaultMinProportion
+	}
+	var out []TopicShare
+	for k, x := range p {
+		if x >= min {
+			out = append(out, TopicShare{k, x})
+		}
+	}
+	slices.SortFunc(out, func(a, b TopicShare) int {
+		if c := cmp.Compare(b.Proportion, a.Proportion); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Topic, b.Topic)
+	})
+	return out
+}
+
+// TopicName is a topic's name in the CSV files: its index in three digits ("000", "001", ...).
+func TopicName(k int) string {
+	s := strconv.Itoa(k)
+	if len(s) < 3 {
+		s = strings.Repeat("0", 3-len(s)) + s
+	}
+	return s
+}
+
+// FormatWeight formats a weight or proportion for the CSV files: at most 6 significant
+// digits, deterministic.
+func FormatWeight(x float64) string {
+	return strconv.FormatFloat(x, 'g', 6, 64)
+}
+
+// DocTopicRows returns the doc-topics.csv rows (docname, topic, proportion) of one document.
+func DocTopicRows(docname string, shares []TopicShare) [][]string {
+	rows := make([][]string, len(shares))
+	for i, s := range shares {
+		rows[i] = []string{docname, TopicName(s.Topic), FormatWeight(s.Proportion)}
+	}
+	return rows
+}
+
+// TermWeight is one row of topic-terms.csv.
+type TermWeight struct {
+	Term   string  // display form (the shortest word seen that stems to Stem)
+	Stem   string  // the vocabulary term
+	Weight float64 // the term's share of the topic's total weight (a topic's weights sum to 1 over the vocabulary)
+}
+
+// TopTerms returns, for every topic, its n terms of largest weight (n <= 0: 10), the weights
+// normalised to sum to 1 over the whole vocabulary so that topics are comparable, ties
+// broken by term.
+func TopTerms(m *Model, n int) [][]TermWeight {
+	if n <= 0 {
+		n = 10
+	}
+	K, V := m.K, m.V
+	out := make([][]TermWeight, K)
+	type cand struct {
+		j int
+		w float64
+	}
+	for k := 0; k < K; k++ {
+		var sum float64
+		for j := 0; j < V; j++ {
+			sum += m.Mu[j*K+k]
+		}
+		var c []cand
+		for j := 0; j < V; j++ {
+			if x := m.Mu[j*K+k]; x > 0 {
+				c = append(c, cand{j, x})
+			}
+		}
+		slices.SortFunc(c, func(a, b cand) int {
+			if r := cmp.Compare(b.w, a.w); r != 0 {
+				return r
+			}
+			return strings.Compare(m.Vocab.Terms[a.j], m.Vocab.Terms[b.j])
+		})
+		c = c[:min(n, len(c))]
+		out[k] = make([]TermWeight, len(c))
+		for i, x := range c {
+			out[k][i] = TermWeight{Term: m.Vocab.Display[x.j], Stem: m.Vocab.Terms[x.j], Weight: x.w / sum}
+		}
+	}
+	return out
+}
+
+// WriteTopicTerms writes topic-terms.csv: a header "topic,term,weight" (when header is true)
+// then, topic by topic in index order, its terms in the order given. The output is a function
+// of topics alone.
+func WriteTopicTerms(w io.Writer, topics [][]TermWeight, header bool) error {
+	cw := csv.NewWriter(w)
+	if header {
+		if err := cw.Write([]string{"topic", "term", "weight"}); err != nil {
+			return err
+		}
+	}
+	for k, ts := range topics {
+		for _, t := range ts {
+			if err := cw.Write([]string{TopicName(k), t.Term, FormatWeight(t.Weight)}); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,405 @@
+package topics
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Sample is a shard's output of the sampling map step: the shard's documents of smallest
+// sampling key, at most Capacity of them, as term counts. The key is a hash of the seed and
+// the document's ID (then of its text, to order documents with equal IDs), so the union of
+// the shards' samples contains the collection's Capacity documents of smallest key whatever
+// the sharding: the initialisation does not depend on how the collection was cut.
+type Sample struct {
+	Seed     int64
+	Capacity int
+	Vocab    uint64 // fingerprint of the vocabulary used
+	Seen     int64  // documents seen (the sample has the non-empty ones of smallest key)
+	Docs     []SampleDoc
+}
+
+// SampleDoc is a sampled document: its keys, ID and in-vocabulary term counts.
+type SampleDoc struct {
+	Key, TextKey uint64
+	ID           string
+	Terms        []int32 // increasing vocabulary indices
+	Counts       []int32
+}
+
+func sampleLess(a, b *SampleDoc) int {
+	if c := cmp.Compare(a.Key, b.Key); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.TextKey, b.TextKey); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// sampleHeap keeps the capacity smallest documents: a max-heap, the largest at the root.
+type sampleHeap struct {
+	cap  int
+	docs []*SampleDoc
+}
+
+func (h *sampleHeap) full() bool { return len(h.docs) >= h.cap }
+
+// admits reports whether a document with these keys would enter.
+func (h *sampleHeap) admits(d *SampleDoc) bool {
+	return !h.full() || sampleLess(d, h.docs[0]) < 0
+}
+
+func (h *sampleHeap) add(d *SampleDoc) {
+	if !h.full() {
+		h.docs = append(h.docs, d)
+		for i := len(h.docs) - 1; i > 0; {
+			p := (i - 1) / 2
+			if sampleLess(h.docs[i], h.docs[p]) <= 0 {
+				break
+			}
+			h.docs[i], h.docs[p] = h.docs[p], h.docs[i]
+			i = p
+		}
+		return
+	}
+	if sampleLess(d, h.docs[0]) >= 0 {
+		return
+	}
+	h.docs[0] = d
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= len(h.docs) {
+			break
+		}
+		s := l
+		if r := l + 1; r < len(h.docs) && sampleLess(h.docs[r], h.docs[l]) > 0 {
+			s = r
+		}
+		if sampleLess(h.docs[s], h.docs[i]) <= 0 {
+			break
+		}
+		h.docs[i], h.docs[s] = h.docs[s], h.docs[i]
+		i = s
+	}
+}
+
+func (h *sampleHeap) sorted() []SampleDoc {
+	out := make([]SampleDoc, len(h.docs))
+	for i, d := range h.docs {
+		out[i] = *d
+	}
+	slices.SortFunc(out, func(a, b SampleDoc) int { return sampleLess(&a, &b) })
+	return out
+}
+
+// Sampler builds one shard's Sample document by document. Memory: at most SampleSize
+// documents' term counts.
+type Sampler struct {
+	v    *Vocabulary
+	seed int64
+	h    sampleHeap
+	z    *vectorizer
+	seen int64
+}
+
+// NewSampler starts a shard's sample for vocabulary v with opts' Seed and SampleSize.
+func NewSampler(v *Vocabulary, opts FitOptions) *Sampler {
+	opts = opts.withDefaults()
+	return &Sampler{v: v, seed: opts.Seed, h: sampleHeap{cap: opts.SampleSize}, z: newVectorizer(v)}
+}
+
+// Add offers one document to the sample. Only documents whose key can enter are tokenised.
+func (s *Sampler) Add(id, text string) {
+	s.seen++
+	d := &SampleDoc{Key: docKey(s.seed, id), TextKey: fnv64(text), ID: id}
+	if !s.h.admits(d) {
+		return
+	}
+	s.z.count(text)
+	if len(s.z.idx) == 0 {
+		return
+	}
+	d.Terms = slices.Clone(s.z.idx)
+	d.Counts = slices.Clone(s.z.counts)
+	s.h.add(d)
+}
+
+// Sample returns the shard's sample.
+func (s *Sampler) Sample() *Sample {
+	return &Sample{Seed: s.seed, Capacity: s.h.cap, Vocab: s.v.fingerprint(), Seen: s.seen, Docs: s.h.sorted()}
+}
+
+// SampleShard is the sampling map step over one shard's documents.
+func SampleShard(v *Vocabulary, opts FitOptions, docs iter.Seq2[Document, error]) (*Sample, error) {
+	s := NewSampler(v, opts)
+	for d, err := range docs {
+		if err != nil {
+			return nil, err
+		}
+		s.Add(d.ID, d.Text)
+	}
+	return s.Sample(), nil
+}
+
+// InitModel is the initialisation reduce: it merges the shards' samples (in any order) into
+// the collection's sample (the SampleSize documents of smallest key), then fits the mixture
+// on the sample alone by deterministic annealing: from seeded random topic probabilities,
+// AnnealIters EM iterations at each concentration κ of the Anneal schedule (low κ first,
+// where every document is shared by all topics, so the topics split from the whole rather
+// than from a few chosen documents). It returns the model of round 0, whose κ is the
+// schedule's last. Memory: the sample (at most SampleSize documents, K probabilities each)
+// and O(V×K).
+func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions) (*Model, error) {
+	opts = opts.withDefaults()
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	if v.Len() == 0 {
+		return nil, fmt.Errorf("topics: empty vocabulary (no term passed the vocabulary filters)")
+	}
+	fp := v.fingerprint()
+	h := sampleHeap{cap: opts.SampleSize}
+	for s, err := range samples {
+		if err != nil {
+			return nil, err
+		}
+		if s.Seed != opts.Seed || s.Capacity != opts.SampleSize || s.Vocab != fp {
+			return nil, fmt.Errorf("topics: a sample was drawn with another seed, size or vocabulary")
+		}
+		for i := range s.Docs {
+			d := &s.Docs[i]
+			if len(d.Terms) != len(d.Counts) || len(d.Terms) == 0 {
+				return nil, fmt.Errorf("topics: malformed sample")
+			}
+			for _, j := range d.Terms {
+				if int(j) >= v.Len() {
+					return nil, fmt.Errorf("topics: malformed sample")
+				}
+			}
+			if h.admits(d) {
+				dd := *d // not a pointer into s, so that s can be freed
+				h.add(&dd)
+			}
+		}
+	}
+	docs := h.sorted()
+	if len(docs) == 0 {
+		return nil, fmt.Errorf("topics: no document has a vocabulary term")
+	}
+	idx := make([][]int32, len(docs))
+	val := make([][]float64, len(docs))
+	for i, d := range docs {
+		idx[i] = d.Terms
+		val[i] = weigh(v, d.Terms, d.Counts, nil)
+	}
+	var runs [][2][]float64
+	var parts [][]int
+	for r := 0; r < restartsKnob; r++ {
+		o := opts
+		o.Seed = opts.Seed + int64(r)*7919
+		mu, pi, part := anneal(idx, val, v.Len(), o)
+		runs = append(runs, [2][]float64{mu, pi})
+		parts = append(parts, part)
+	}
+	best, bestAg := 0, -1.0
+	for a := range parts {
+		var ag float64
+		for b := range parts {
+			if a != b {
+				ag += partitionNMI(parts[a], parts[b], opts.K)
+			}
+		}
+		if ag > bestAg {
+			best, bestAg = a, ag
+		}
+	}
+	mu, pi := runs[best][0], runs[best][1]
+	return &Model{Options: opts, Vocab: v, K: opts.K, V: v.Len(), Kappa: opts.Anneal[len(opts.Anneal)-1], Mu: mu, Pi: pi}, nil
+}
+
+// annealTol ends the EM iterations at one concentration early, when no document's topic
+// probability moved by as much.
+const annealTol = 1e-4
+
+// anneal fits the mixture to the documents (idx, val) by EM with the concentration raised
+// along opts.Anneal, and returns the mean directions and mixing weights.
+func anneal(idx [][]int32, val [][]float64, V int, opts FitOptions) (mu, pi []float64, part []int) {
+	K, n := opts.K, len(idx)
+	R := make([]float64, n*K)
+	rng := &splitmix64{s: mix64(uint64(opts.Seed) ^ 0xa11ea1)}
+	for i := 0; i < n; i++ {
+		r := R[i*K : (i+1)*K]
+		var s float64
+		for k := range r {
+			r[k] = rng.float64() + 1e-3
+			s += r[k]
+		}
+		for k := range r {
+			r[k] /= s
+		}
+	}
+	S := make([]float64, V*K)
+	N := make([]float64, K)
+	cos := make([]float64, K)
+	logPi := make([]float64, K)
+	mstepAll := func() {
+		clear(S)
+		clear(N)
+		for i := range idx {
+			accumulate(S, N, R[i*K:(i+1)*K], K, idx[i], val[i])
+		}
+		mu, pi = mstep(S, N, mu, K, V, opts.PriorWeight)
+	}
+	prev := make([]float64, K)
+	for _, kappa := range opts.Anneal {
+		for it := 0; it < opts.AnnealIters; it++ {
+			mstepAll()
+			for k, p := range pi {
+				logPi[k] = plog(p)
+			}
+			var change float64
+			for i := range idx {
+				r := R[i*K : (i+1)*K]
+				copy(prev, r)
+				posterior(mu, logPi, kappa, K, idx[i], val[i], cos, r)
+				for k, x := range r {
+					change = max(change, math.Abs(x-prev[k]))
+				}
+			}
+			if change < annealTol {
+				break
+			}
+		}
+	}
+	mstepAll()
+	part = make([]int, n)
+	for i := range part {
+		part[i] = Argmax(R[i*K : (i+1)*K])
+	}
+	return mu, pi, part
+}
+
+var restartsKnob = func() int {
+	if v := os.Getenv("TK_R"); v != "" {
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+	return 1
+}()
+
+// partitionNMI is the NMI of two labelings with labels in [0,K).
+func partitionNMI(a, b []int, K int) float64 {
+	n := float64(len(a))
+	joint := make([]float64, K*K)
+	ca := make([]float64, K)
+	cb := make([]float64, K)
+	for i := range a {
+		joint[a[i]*K+b[i]]++
+		ca[a[i]]++
+		cb[b[i]]++
+	}
+	var ha, hb, mi float64
+	for k := 0; k < K; k++ {
+		if ca[k] > 0 {
+			p := ca[k] / n
+			ha -= float64(p * plog(p))
+		}
+		if cb[k] > 0 {
+			p := cb[k] / n
+			hb -= float64(p * plog(p))
+		}
+	}
+	for k := 0; k < K; k++ {
+		for l := 0; l < K; l++ {
+			if c := joint[k*K+l]; c > 0 {
+				p := c / n
+				mi += float64(p * plog(float64(c*n)/float64(ca[k]*cb[l])))
+			}
+		}
+	}
+	if ha+hb == 0 {
+		return 1
+	}
+	return 2 * mi / (ha + hb)
+}
+
+// Sample object body: seed (zig-zag), capacity, vocabulary fingerprint (8 bytes), seen, the
+// number of documents, then per document: key, text key (8 bytes each), ID (string), the
+// number of terms, and per term the gap to the previous index (first: the index) and the
+// count.
+
+// WriteTo writes the sample object to w.
+func (s *Sample) WriteTo(w io.Writer) (int64, error) {
+	e := newEncoder(w, magicSample)
+	e.uvarint(zigzag(s.Seed))
+	e.uvarint(uint64(s.Capacity))
+	e.u64(s.Vocab)
+	e.uvarint(uint64(s.Seen))
+	e.uvarint(uint64(len(s.Docs)))
+	for _, d := range s.Docs {
+		e.u64(d.Key)
+		e.u64(d.TextKey)
+		e.str(d.ID)
+		e.uvarint(uint64(len(d.Terms)))
+		prev := -1
+		for t, j := range d.Terms {
+			e.uvarint(uint64(int(j) - prev - 1))
+			e.uvarint(uint64(d.Counts[t]))
+			prev = int(j)
+		}
+	}
+	return e.finish()
+}
+
+// maxIDBytes bounds a document ID in a sample.
+const maxIDBytes = 1 << 16
+
+// ReadSample reads a sample object.
+func ReadSample(r io.Reader) (*Sample, error) {
+	d := newDecoder(r, magicSample, "sample", 32<<10)
+	s := &Sample{}
+	s.Seed = unzigzag(d.uvarint())
+	s.Capacity = d.count(MaxSampleSize, "capacity")
+	s.Vocab = d.u64()
+	s.Seen = int64(d.count(maxCount, "documents seen"))
+	n := d.count(uint64(s.Capacity), "documents")
+	if d.err == nil && (s.Capacity < 1 || int64(n) > s.Seen) {
+		d.fail("bad counts")
+	}
+	var prevDoc *SampleDoc
+	for i := 0; i < n && d.err == nil; i++ {
+		doc := SampleDoc{Key: d.u64(), TextKey: d.u64(), ID: d.str(maxIDBytes)}
+		nt := d.count(MaxVocabulary, "terms")
+		if d.err == nil && nt == 0 {
+			d.fail("empty document")
+		}
+		prev := -1
+		for t := 0; t < nt && d.err == nil; t++ {
+			j := prev + 1 + d.count(MaxVocabulary, "term gap")
+			c := d.count(math.MaxInt32, "count")
+			if j >= MaxVocabulary || c < 1 {
+				d.fail("bad term")
+				break
+			}
+			doc.Terms = append(doc.Terms, int32(j))
+			doc.Counts = append(doc.Counts, int32(c))
+			prev = j
+		}
+		if d.err == nil && prevDoc != nil && sampleLess(prevDoc, &doc) >= 0 {
+			d.fail("documents out of order")
+		}
+		s.Docs = append(s.Docs, doc)
+		prevDoc = &s.Docs[len(s.Docs)-1]
+	}
+	if err := d.finish(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,547 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"iter"
+	"strconv"
+
+	"github.com/ream-dev/ream/shared/analysis/topics"
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/input"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
+)
+
+// TOPICS: a topic model fitted over the whole collection, as map–reduce stages through the same
+// queue, each stage one pass over the job's N data shards:
+//
+//	stage   kind     each shard writes (map)             when the last is recorded (reduce)
+//	0       count    term statistics                     vocabulary + the shards' line offsets
+//	1       sample   a seeded sample of its documents    the initial model (model 0)
+//	2…      round r  sufficient statistics vs model r-1  model r; the next round, or assign when done
+//	last    assign   doc-topics rows and error records   finalize: output.tar.gz
+//
+// Shard records of stage s have indexes s*N+i, so every map step is recorded exactly once by the
+// same machinery as any shard, and ShardsTotal grows by N per stage (the number of rounds is
+// known only when the model converges). Whoever records the last shard of a stage runs its
+// reduce and enqueues the next stage; a reduce is a pure function of stored objects, writes its
+// result under a fixed key and is skipped when that key exists, so a repeated or concurrent
+// reduce (a redelivery, the sweeper rescuing a stage that stalled) changes nothing. With the same
+// input, shards and RandomSeed the output is byte-identical, with or without faults. No step
+// holds more than one shard's documents, the vocabulary (≤ 50,000 terms) and K×V model weights.
+
+// Output names of a TOPICS job, inside output.tar.gz.
+const (
+	TopicTermsName = "topic-terms.csv"
+	DocTopicsName  = "doc-topics.csv"
+	TopicErrorName = "errors.jsonl"
+)
+
+// Stage kinds.
+const (
+	stageCount  = "count"
+	stageSample = "sample"
+	stageRound  = "round"
+	stageAssign = "assign"
+)
+
+// topicsModelVersion names the topic model's method (a mixture of von Mises–Fisher distributions
+// over TF-IDF vectors, fitted by distributed EM rounds; see shared/analysis/topics).
+const topicsModelVersion = "ream-vmf-1"
+
+// Error code of a document none of whose words is in the fitted vocabulary.
+const codeNoTopicTerms = "NO_TOPIC_TERMS"
+
+func topicsKey(j *job.Job, name string) string {
+	return workPrefix(j.Tenant, j.JobId) + "topics/" + name
+}
+
+func topicsPart(j *job.Job, kind string, shard int) string {
+	return topicsKey(j, fmt.Sprintf("%s/%06d", kind, shard))
+}
+
+func topicsModelKey(j *job.Job, round int) string {
+	return topicsKey(j, fmt.Sprintf("model-%03d", round))
+}
+
+// topicsOptions are the fit's options for the job.
+func topicsOptions(j *job.Job) topics.FitOptions {
+	o := topics.FitOptions{K: j.NumberOfTopics}
+	if j.RandomSeed != nil {
+		o.Seed = *j.RandomSeed
+	}
+	return o
+}
+
+// defaultSeed is the seed of a TOPICS job that gave none: derived from its id (recorded on the
+// job, so a restarted job keeps it).
+func defaultSeed(id string) int64 {
+	h := fnv.New64a()
+	io.WriteString(h, id)
+	return int64(h.Sum64() >> 1)
+}
+
+// stageLabel is the stage as Describe shows it.
+func stageLabel(ts *job.TopicsStage, maxRounds int) string {
+	switch ts.Kind {
+	case stageCount:
+		return "counting"
+	case stageSample:
+		return "sampling"
+	case stageRound:
+		return fmt.Sprintf("fitting round %d of at most %d", ts.Round, maxRounds)
+	default:
+		return "assigning"
+	}
+}
+
+// topicsShard runs one map step of a TOPICS job.
+func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage) error {
+	ts := j.TopicsStage
+	if ts == nil || ts.Shards <= 0 {
+		return s.fail(ctx, j, "the topic model's stage is unknown")
+	}
+	stage, shard := msg.Index/ts.Shards, msg.Index%ts.Shards
+	if stage < ts.Index {
+		return nil // a late copy: the stage was complete before the job moved on
+	}
+	if stage > ts.Index {
+		return fmt.Errorf("topics: shard %d of stage %d arrived while the job is at stage %d", shard, stage, ts.Index)
+	}
+	lim := s.readLimits(j)
+	docs := func(fn func(input.Document) error) error { return s.readShard(ctx, j, msg, lim, fn) }
+	rec := ShardRecord{Index: msg.Index}
+	var err error
+	switch ts.Kind {
+	case stageCount:
+		rec.Documents, rec.Errors, err = s.topicsCount(ctx, j, shard, docs)
+	case stageSample:
+		err = s.topicsSample(ctx, j, shard, docs)
+	case stageRound:
+		err = s.topicsRound(ctx, j, shard, ts.Round, docs)
+	case stageAssign:
+		rec.Errors, err = s.topicsAssign(ctx, j, shard, docs)
+	default:
+		return s.fail(ctx, j, "unknown topic-model stage "+ts.Kind)
+	}
+	if err != nil {
+		return fmt.Errorf("topics %s, shard %d: %w", ts.Kind, shard, err)
+	}
+	if s.hooks.AfterShardWritten != nil {
+		if err := s.hooks.AfterShardWritten(msg); err != nil {
+			return err
+		}
+	}
+	return s.record(ctx, j, rec)
+}
+
+func (s *Service) topicsCount(ctx context.Context, j *job.Job, shard int, docs func(func(input.Document) error) error) (n, bad int64, err error) {
+	st := topics.NewShardStats(0)
+	err = docs(func(d input.Document) error {
+		n++
+		if d.Failed() {
+			bad++
+			return nil
+		}
+		st.Add(d.Text)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return n, bad, s.putStream(ctx, topicsPart(j, "stats", shard), func(w io.Writer) error { return topics.WriteStats(w, st) })
+}
+
+// usable yields the readable documents of a shard as the topics package reads them.
+func usable(docs func(func(input.Document) error) error) iter.Seq2[topics.Document, error] {
+	return func(yield func(topics.Document, error) bool) {
+		stop := errors.New("stop")
+		err := docs(func(d input.Document) error {
+			if d.Failed() {
+				return nil
+			}
+			if !yield(topics.Document{ID: docID(d), Text: d.Text}, nil) {
+				return stop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, stop) {
+			yield(topics.Document{}, err)
+		}
+	}
+}
+
+// docID identifies a document for the seeded sample: its file and line within the file's shard
+// (stable for a given input and plan).
+func docID(d input.Document) string { return d.File + ":" + strconv.FormatInt(d.Line, 10) }
+
+func (s *Service) topicsSample(ctx context.Context, j *job.Job, shard int, docs func(func(input.Document) error) error) error {
+	v, err := s.topicsVocab(ctx, j)
+	if err != nil {
+		return err
+	}
+	sample, err := topics.SampleShard(v, topicsOptions(j), usable(docs))
+	if err != nil {
+		return err
+	}
+	return s.putStream(ctx, topicsPart(j, "sample", shard), func(w io.Writer) error { _, err := sample.WriteTo(w); return err })
+}
+
+func (s *Service) topicsRound(ctx context.Context, j *job.Job, shard, round int, docs func(func(input.Document) error) error) error {
+	m, err := s.topicsModel(ctx, j, round-1)
+	if err != nil {
+		return err
+	}
+	st, err := topics.ShardRound(m, shard, usable(docs))
+	if err != nil {
+		return err
+	}
+	return s.putStream(ctx, topicsPart(j, fmt.Sprintf("round-%03d", round), shard), func(w io.Writer) error { _, err := st.WriteTo(w); return err })
+}
+
+// topicsAssign writes the shard's doc-topics rows and its error records (bad documents, and
+// documents with no vocabulary term); it returns how many of the latter it found (the count
+// stage counted the bad ones already).
+func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs func(func(input.Document) error) error) (int64, error) {
+	m, err := s.topicsModel(ctx, j, j.TopicsStage.Round)
+	if err != nil {
+		return 0, err
+	}
+	offsets, err := s.topicsOffsets(ctx, j)
+	if err != nil {
+		return 0, err
+	}
+	a := topics.NewAssigner(m)
+	lineFormat := j.InputDataConfig.InputFormat.LineFormat()
+	var noTerms int64
+	var errBuf bytes.Buffer
+	ew := output.NewWriter(&errBuf)
+	err = s.putStream(ctx, topicsPart(j, "doc-topics", shard), func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		err := docs(func(d input.Document) error {
+			rec := output.Record{File: d.File}
+			name := d.File
+			if lineFormat {
+				line := d.Line + offsets[shard]
+				rec.Line = &line
+				name = d.File + ":" + strconv.FormatInt(line, 10)
+			}
+			if d.Failed() {
+				rec.ErrorCode, rec.ErrorMessage = d.ErrorCode, d.ErrorMessage
+				return ew.Write(&rec)
+			}
+			shares := topics.DocTopics(a.Assign(d.Text), 0)
+			if len(shares) == 0 {
+				noTerms++
+				rec.ErrorCode, rec.ErrorMessage = codeNoTopicTerms, "none of the document's words is in the topic model's vocabulary"
+				return ew.Write(&rec)
+			}
+			return cw.WriteAll(topics.DocTopicRows(name, shares))
+		})
+		if err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := ew.Flush(); err != nil {
+		return 0, err
+	}
+	return noTerms, s.objects.Put(ctx, topicsPart(j, "errors", shard), bytes.NewReader(errBuf.Bytes()))
+}
+
+// topicsVocab reads the job's vocabulary.
+func (s *Service) topicsVocab(ctx context.Context, j *job.Job) (*topics.Vocabulary, error) {
+	rc, err := s.objects.Open(ctx, topicsKey(j, "vocabulary"), 0)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return topics.ReadVocabulary(rc)
+}
+
+// topicsModel reads the job's model after round (0: the initial model).
+func (s *Service) topicsModel(ctx context.Context, j *job.Job, round int) (*topics.Model, error) {
+	rc, err := s.objects.Open(ctx, topicsModelKey(j, round), 0)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return topics.ReadModel(rc)
+}
+
+// topicsOffsets reads the global line number of each shard's first document.
+func (s *Service) topicsOffsets(ctx context.Context, j *job.Job) ([]int64, error) {
+	rc, err := s.objects.Open(ctx, topicsKey(j, "offsets.json"), 0)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var off []int64
+	if err := json.NewDecoder(rc).Decode(&off); err != nil {
+		return nil, fmt.Errorf("offsets: %w", err)
+	}
+	if len(off) != j.TopicsStage.Shards {
+		return nil, fmt.Errorf("offsets: %d shards, want %d", len(off), j.TopicsStage.Shards)
+	}
+	return off, nil
+}
+
+// shardReaders opens the map outputs of a stage in shard order (the reduces read them in order,
+// so sums are deterministic).
+func (s *Service) shardSeq(ctx context.Context, j *job.Job, kind string) func(i int) (io.ReadCloser, error) {
+	return func(i int) (io.ReadCloser, error) { return s.objects.Open(ctx, topicsPart(j, kind, i), 0) }
+}
+
+// topicsAdvance runs when every shard of the job's current stage is recorded: the stage's
+// reduce, then the next stage (or finalize after assign). Safe to repeat and to run
+// concurrently.
+func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
+	ts := *j.TopicsStage
+	if j.JobStatus == job.StopRequested {
+		return s.finish(ctx, j, job.Stopped, fmt.Sprintf("stopped on request while %s; no topic model was produced", stageLabel(&ts, topicsOptions(j).Rounds)), s.nowUTC())
+	}
+	next := job.TopicsStage{Shards: ts.Shards, Index: ts.Index + 1}
+	var err error
+	switch ts.Kind {
+	case stageCount:
+		err = s.reduceVocabulary(ctx, j)
+		next.Kind = stageSample
+	case stageSample:
+		var m *topics.Model
+		if m, err = s.reduceInit(ctx, j); err == nil {
+			next.Kind, next.Round = nextAfter(m, 0)
+		}
+	case stageRound:
+		var m *topics.Model
+		if m, err = s.reduceRound(ctx, j, ts.Round); err == nil {
+			next.Kind, next.Round = nextAfter(m, ts.Round)
+		}
+	case stageAssign:
+		return s.finalizeTopics(ctx, j)
+	}
+	if err != nil {
+		var ue *userError
+		if errors.As(err, &ue) {
+			return s.fail(ctx, j, ue.msg)
+		}
+		return fmt.Errorf("topics %s reduce: %w", ts.Kind, err)
+	}
+	// Move the job to the next stage (once: a concurrent reducer may have done it).
+	for try := 0; ; try++ {
+		cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
+		if err != nil {
+			return err
+		}
+		if cur.JobStatus != job.InProgress || cur.TopicsStage == nil || cur.TopicsStage.Index >= next.Index {
+			return s.enqueueMissing(ctx, cur)
+		}
+		cur.TopicsStage = &next
+		cur.JobDetails.ShardsTotal = (next.Index + 1) * next.Shards
+		cur.JobDetails.Stage = stageLabel(&next, topicsOptions(cur).Rounds)
+		cur.UpdatedAt = s.nowUTC()
+		err = s.jobs.Update(ctx, cur, job.InProgress)
+		if err == nil {
+			s.log.InfoContext(ctx, "topics stage", "tenant", j.Tenant, "job", j.JobId, "stage", cur.JobDetails.Stage)
+			return s.enqueueMissing(ctx, cur)
+		}
+		if !errors.Is(err, job.ErrConflict) || try >= maxVersionTries {
+			return fmt.Errorf("advance topics stage: %w", err)
+		}
+	}
+}
+
+// nextAfter is the stage after model m (fitted through round).
+func nextAfter(m *topics.Model, round int) (string, int) {
+	if m.Done() {
+		return stageAssign, round
+	}
+	return stageRound, round + 1
+}
+
+// exists reports whether key is in the store.
+func (s *Service) exists(ctx context.Context, key string) (bool, error) {
+	_, err := s.objects.Head(ctx, key)
+	if errors.Is(err, job.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
+	if ok, err := s.exists(ctx, topicsKey(j, "offsets.json")); ok || err != nil {
+		return err
+	}
+	n := j.TopicsStage.Shards
+	open := s.shardSeq(ctx, j, "stats")
+	readers := make([]io.Reader, n)
+	for i := 0; i < n; i++ {
+		rc, err := open(i)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		readers[i] = rc
+	}
+	v, err := topics.BuildVocabulary(readers, topics.VocabOptions{})
+	if err != nil {
+		return err
+	}
+	if len(v.Terms) == 0 {
+		return &userError{msg: "no word occurs in two or more documents: there is nothing to fit a topic model on (TOPICS needs a collection of documents with words in common)"}
+	}
+	if err := s.putStream(ctx, topicsKey(j, "vocabulary"), func(w io.Writer) error { _, err := v.WriteTo(w); return err }); err != nil {
+		return err
+	}
+	// The line offset of each shard: the documents of the shards before it (count records).
+	recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
+	if err != nil {
+		return err
+	}
+	docs := make([]int64, n)
+	for _, r := range recs {
+		if r.Index < n {
+			docs[r.Index] = r.Documents
+		}
+	}
+	off := make([]int64, n)
+	for i := 1; i < n; i++ {
+		off[i] = off[i-1] + docs[i-1]
+	}
+	b, _ := json.Marshal(off)
+	return s.objects.Put(ctx, topicsKey(j, "offsets.json"), bytes.NewReader(b))
+}
+
+func (s *Service) reduceInit(ctx context.Context, j *job.Job) (*topics.Model, error) {
+	key := topicsModelKey(j, 0)
+	if ok, err := s.exists(ctx, key); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return s.topicsModel(ctx, j, 0)
+	}
+	v, err := s.topicsVocab(ctx, j)
+	if err != nil {
+		return nil, err
+	}
+	m, err := topics.InitModel(v, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, "sample"), topics.ReadSample), topicsOptions(j))
+	if err != nil {
+		return nil, err
+	}
+	return m, s.putStream(ctx, key, func(w io.Writer) error { _, err := m.WriteTo(w); return err })
+}
+
+func (s *Service) reduceRound(ctx context.Context, j *job.Job, round int) (*topics.Model, error) {
+	key := topicsModelKey(j, round)
+	if ok, err := s.exists(ctx, key); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return s.topicsModel(ctx, j, round)
+	}
+	prev, err := s.topicsModel(ctx, j, round-1)
+	if err != nil {
+		return nil, err
+	}
+	m, err := topics.Reduce(prev, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, fmt.Sprintf("round-%03d", round)), topics.ReadRoundStats))
+	if err != nil {
+		return nil, err
+	}
+	return m, s.putStream(ctx, key, func(w io.Writer) error { _, err := m.WriteTo(w); return err })
+}
+
+// finalizeTopics writes output.tar.gz (topic-terms.csv, doc-topics.csv, errors.jsonl) and the
+// manifest, and finishes the job.
+func (s *Service) finalizeTopics(ctx context.Context, j *job.Job) error {
+	m, err := s.topicsModel(ctx, j, j.TopicsStage.Round)
+	if err != nil {
+		return err
+	}
+	var terms bytes.Buffer
+	if err := topics.WriteTopicTerms(&terms, topics.TopTerms(m, 10), true); err != nil {
+		return err
+	}
+	header := []byte("docname,topic,proportion\n")
+	n := j.TopicsStage.Shards
+	concat := func(kind string, head []byte) (output.Entry, error) {
+		keys := make([]string, n)
+		size := int64(len(head))
+		for i := range keys {
+			keys[i] = topicsPart(j, kind, i)
+			info, err := s.objects.Head(ctx, keys[i])
+			if err != nil {
+				return output.Entry{}, fmt.Errorf("%s part %d: %w", kind, i, err)
+			}
+			size += info.Size
+		}
+		return output.Entry{Size: size, Open: func(ctx context.Context) (io.ReadCloser, error) {
+			return struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(head), &concatReader{ctx: ctx, s: s, keys: keys}), io.NopCloser(nil)}, nil
+		}}, nil
+	}
+	docTopics, err := concat("doc-topics", header)
+	if err != nil {
+		return err
+	}
+	errs, err := concat("errors", nil)
+	if err != nil {
+		return err
+	}
+	docTopics.Name, errs.Name = DocTopicsName, TopicErrorName
+	termsEntry := output.Entry{Name: TopicTermsName, Size: int64(terms.Len()), Open: func(context.Context) (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(terms.Bytes())), nil
+	}}
+	archiveKey := s.outputKey(j, api.ArchiveName)
+	if err := s.putStream(ctx, archiveKey, func(w io.Writer) error {
+		return output.WriteEntries(ctx, w, termsEntry, docTopics, errs)
+	}); err != nil {
+		if cur, gerr := s.jobs.Get(ctx, j.Tenant, j.JobId); gerr == nil && cur.JobStatus.Terminal() {
+			return s.notify(ctx, cur)
+		}
+		return fmt.Errorf("write archive: %w", err)
+	}
+	return s.finishTopics(ctx, j, archiveKey, m)
+}
+
+// finishTopics writes the manifest and moves the job to its terminal status.
+func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey string, m *topics.Model) error {
+	recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
+	if err != nil {
+		return err
+	}
+	var infos []output.ShardInfo
+	for _, r := range recs {
+		if r.Index < j.TopicsStage.Shards { // the count stage: one record per data shard
+			infos = append(infos, output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: "PROCESSED"})
+		}
+	}
+	s.fillShardRanges(ctx, j, infos)
+	status, msg := terminalStatus(j, 0, 0, 0)
+	end := s.nowUTC()
+	o := topicsOptions(j)
+	man := &output.Manifest{
+		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: status, Message: msg,
+		Analyses:        []output.AnalysisInfo{{Analysis: job.Topics, ModelVersion: fmt.Sprintf("%s K=%d seed=%d rounds=%d vocabulary=%d", topicsModelVersion, m.K, o.Seed, m.Round, m.V), MaxDocumentBytes: int(s.readLimits(j).MaxDocumentBytes)}},
+		InputDataConfig: j.InputDataConfig, OutputDataConfig: j.OutputDataConfig, LanguageCode: j.LanguageCode,
+		JobDetails: j.JobDetails, SubmitTime: j.SubmitTime, EndTime: end,
+		Output: output.OutputInfo{ArchiveKey: archiveKey, Location: s.cfg.Locations.URI(archiveKey), Lines: j.JobDetails.InputDocumentsCount,
+			Format: "topic-terms.csv (topic,term,weight), doc-topics.csv (docname,topic,proportion) and errors.jsonl in output.tar.gz"},
+		Shards: infos,
+	}
+	if err := s.putStream(ctx, s.outputKey(j, api.ManifestName), func(w io.Writer) error { return output.WriteManifest(w, man) }); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	return s.finish(ctx, j, status, msg, end)
+}
