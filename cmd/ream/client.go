@@ -23,16 +23,30 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 )
 
-// newClient builds the API client from the environment. Against the local stack it sends the
-// bearer key; against a deployed stack (an execute-api endpoint, or REAM_AUTH=sigv4) it signs
-// each request with SigV4 using the standard AWS credential chain and region.
-func newClient() (*client.Client, error) {
-	c := &client.Client{Endpoint: os.Getenv("REAM_ENDPOINT"), APIKey: os.Getenv("REAM_API_KEY")}
+// newClient builds the API client from the environment. With REAM_CLIENT_ID and
+// REAM_CLIENT_SECRET it gets an OAuth access token (client-credentials grant, from
+// REAM_TOKEN_URL or the endpoint's /oauth2/token) and sends it instead of any key. Otherwise,
+// against the local stack it sends the bearer key; against a deployed stack (an execute-api
+// endpoint, or REAM_AUTH=sigv4) it signs each request with SigV4 using the standard AWS
+// credential chain and region.
+func newClient(ctx context.Context) (*client.Client, error) {
+	c := &client.Client{Endpoint: os.Getenv("REAM_ENDPOINT"), APIKey: os.Getenv("REAM_API_KEY"), TokenURL: os.Getenv("REAM_TOKEN_URL")}
 	if c.Endpoint == "" {
 		c.Endpoint = "http://127.0.0.1:8080"
 	}
+	if id, secret := os.Getenv("REAM_CLIENT_ID"), os.Getenv("REAM_CLIENT_SECRET"); id != "" || secret != "" {
+		if id == "" || secret == "" {
+			return nil, errors.New("set both REAM_CLIENT_ID and REAM_CLIENT_SECRET (or neither)")
+		}
+		tok, err := c.Token(ctx, id, secret)
+		if err != nil {
+			return nil, fmt.Errorf("access token for client %s: %w", id, err)
+		}
+		c.AccessToken, c.APIKey = tok.AccessToken, ""
+		return c, nil
+	}
 	if useSigV4(c.Endpoint) {
-		cfg, err := config.LoadDefaultConfig(context.Background())
+		cfg, err := config.LoadDefaultConfig(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("AWS configuration for SigV4: %w", err)
 		}
@@ -80,16 +94,14 @@ func submit(ctx context.Context, args []string) error {
 	lang := fset.String("language", "", "the documents' language code, if known")
 	token := fset.String("token", "", "ClientRequestToken: resubmitting with the same token returns the same job")
 	redact := fset.String("redact", "", "PII jobs: also write redacted copies, MASK or REPLACE_WITH_PII_ENTITY_TYPE")
+	topic := fset.String("topic", "", "CODING and CODING_TRAINING jobs: the coding scheme, e.g. occupation")
+	model := fset.String("model", "", "CODING jobs: the model id (default: the topic's latest)")
 	wait := fset.Bool("wait", false, "show progress and return when the job's notification arrives")
 	out := fset.String("out", "", "with --wait: download and unpack the results into this directory")
-	pos, err := parse(fset, args)
+	path, err := parseOne(fset, args, "submit needs exactly one PATH")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("submit needs exactly one PATH")
-	}
-	path := pos[0]
 	req := api.CreateJobRequest{
 		JobName: *name, LanguageCode: *lang, ClientRequestToken: *token,
 		InputDataConfig: job.InputDataConfig{InputFormat: job.Format(strings.ToUpper(*format))},
@@ -97,13 +109,51 @@ func submit(ctx context.Context, args []string) error {
 	if *redact != "" {
 		req.RedactionConfig = &job.RedactionConfig{MaskMode: strings.ToUpper(*redact)}
 	}
+	if *topic != "" || *model != "" {
+		req.CodingConfig = &job.CodingConfig{Topic: *topic, ModelId: *model}
+	}
 	for _, a := range strings.Split(*analyses, ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			req.Analyses = append(req.Analyses, job.Analysis(strings.ToUpper(a)))
 		}
 	}
-	var files []string
+	_, _, err = submitJob(ctx, req, path, *wait, *out)
+	return err
+}
+
+// submitJob creates the job and uploads path (createAndUpload); then it prints the job's id, or
+// with wait follows the job until its notification (and downloads its results into out, if
+// given). It returns the client and the job's id.
+func submitJob(ctx context.Context, req api.CreateJobRequest, path string, wait bool, out string) (*client.Client, string, error) {
+	c, res, err := createAndUpload(ctx, req, path)
+	if err != nil {
+		return nil, "", err
+	}
+	if !wait {
+		fmt.Println(res.JobId)
+		return c, res.JobId, nil
+	}
+	return c, res.JobId, follow(ctx, c, res.JobId, out)
+}
+
+// parseOne parses flags around exactly one positional argument and returns it; need is the
+// error when there is not exactly one.
+func parseOne(fset *flag.FlagSet, args []string, need string) (string, error) {
+	pos, err := parse(fset, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", errors.New(need)
+	}
+	return pos[0], nil
+}
+
+// createAndUpload checks the input at path, creates the job (req; for ONE_DOC_PER_FILE with
+// one upload per file found under path) and uploads path through the presigned URLs it gets.
+func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string) (*client.Client, *api.CreateJobResult, error) {
 	if req.InputDataConfig.InputFormat == job.OneDocPerFile {
+		var files []string
 		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
@@ -116,22 +166,20 @@ func submit(ctx context.Context, args []string) error {
 			return nil
 		})
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		req.UploadFiles = files
-	} else if st, err := os.Stat(path); err != nil {
-		return err
-	} else if st.IsDir() {
-		return fmt.Errorf("%s is a directory: use --format ONE_DOC_PER_FILE", path)
+	} else if err := regularFile(path, "use --format ONE_DOC_PER_FILE"); err != nil {
+		return nil, nil, err
 	}
 
-	c, err := newClient()
+	c, err := newClient(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	res, err := c.CreateJob(ctx, req)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if res.JobStatus != job.AwaitingInput && req.InputDataConfig.S3Uri == "" {
 		// The token named a job that already has its input: nothing to upload.
@@ -142,22 +190,30 @@ func submit(ctx context.Context, args []string) error {
 	switch {
 	case res.Upload != nil:
 		if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
-			return fmt.Errorf("upload: %w", err)
+			return nil, nil, fmt.Errorf("upload: %w", err)
 		}
 		fmt.Fprintf(os.Stderr, "uploaded %s\n", path)
 	case len(res.Uploads) > 0:
 		for _, u := range res.Uploads {
 			if err := c.Upload(ctx, u.Presigned, filepath.Join(path, filepath.FromSlash(u.File))); err != nil {
-				return fmt.Errorf("upload %s: %w", u.File, err)
+				return nil, nil, fmt.Errorf("upload %s: %w", u.File, err)
 			}
 		}
 		fmt.Fprintf(os.Stderr, "uploaded %d files\n", len(res.Uploads))
 	}
-	if !*wait {
-		fmt.Println(res.JobId)
-		return nil
+	return c, res, nil
+}
+
+// regularFile checks that path is a file, not a directory (hint says what to do instead).
+func regularFile(path, hint string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
 	}
-	return follow(ctx, c, res.JobId, *out)
+	if st.IsDir() {
+		return fmt.Errorf("%s is a directory: %s", path, hint)
+	}
+	return nil
 }
 
 // follow shows a progress bar from the job's live counters (pushed over its event stream) and
@@ -252,7 +308,7 @@ func describe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := newClient()
+	c, err := newClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -268,7 +324,7 @@ func stopJob(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := newClient()
+	c, err := newClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -285,7 +341,7 @@ func waitJob(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := newClient()
+	c, err := newClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -319,7 +375,7 @@ func list(ctx context.Context, args []string) error {
 		}
 		*t.into = v
 	}
-	c, err := newClient()
+	c, err := newClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -358,7 +414,7 @@ func results(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := newClient()
+	c, err := newClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -14,15 +14,26 @@ const usage = `ream: asynchronous batch analysis of document collections
 
 Usage:
   ream serve    [--data DIR] [--addr HOST:PORT] [--config FILE]   run the local stack
-  ream submit   PATH --analyses A,B --format F [--name N] [--language L] [--token T] [--redact MODE] [--wait] [--out DIR]
+  ream submit   PATH --analyses A,B --format F [--name N] [--language L] [--token T] [--redact MODE]
+                [--topic T] [--model ID] [--wait] [--out DIR]
   ream describe JOB
   ream list     [--status S] [--name N] [--max N] [--before T] [--after T]
   ream stop     JOB
   ream wait     JOB
   ream results  JOB [--out DIR]
 
+Coding (records {"recordId","occp_text","tasks_text"} coded to a topic's classification):
+  ream code     FILE [--topic T] [--model ID] [--wait] [--out DIR]   start a batch-code operation, upload FILE
+  ream models   [--topic T]                                          the topic's models and their held-out accuracy
+  ream train    FILE [--topic T] [--name N] [--wait]                 train a new model version from labelled records
+                                                                     {"code","occp_text","tasks_text"}
+  --topic defaults to occupation (SOC 2010); --model to the topic's latest model.
+
 Client commands talk to $REAM_ENDPOINT (default http://127.0.0.1:8080) with the API key in
-$REAM_API_KEY (default local-dev-key, the local stack's default key).
+$REAM_API_KEY (default local-dev-key, the local stack's default key). With $REAM_CLIENT_ID and
+$REAM_CLIENT_SECRET set they get an OAuth access token instead (client-credentials grant at
+$REAM_TOKEN_URL, default $REAM_ENDPOINT/oauth2/token; locally local-coding-client /
+local-coding-secret) and send it in place of the key.
 `
 
 func main() {
@@ -41,23 +52,26 @@ func run(ctx context.Context, args []string) error {
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
-	case "serve":
-		return serve(ctx, rest)
-	case "submit":
-		return submit(ctx, rest)
-	case "describe":
-		return describe(ctx, rest)
-	case "list":
-		return list(ctx, rest)
-	case "stop":
-		return stopJob(ctx, rest)
-	case "wait":
-		return waitJob(ctx, rest)
-	case "results":
-		return results(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
 	}
+	if f, ok := commands[cmd]; ok {
+		return f(ctx, rest)
+	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+// commands are the subcommands by name.
+var commands = map[string]func(context.Context, []string) error{
+	"serve":    serve,
+	"submit":   submit,
+	"describe": describe,
+	"list":     list,
+	"stop":     stopJob,
+	"wait":     waitJob,
+	"results":  results,
+	"code":     code,
+	"models":   models,
+	"train":    train,
 }

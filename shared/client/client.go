@@ -1,6 +1,7 @@
 // Package client is a Go client for Ream's HTTP API, used by the ream CLI and the end-to-end
 // tests: create jobs, upload inputs through presigned URLs, follow a job's event stream,
-// describe, list, stop and download results.
+// describe, list, stop and download results; and the coding service's routes (topics, models,
+// batch-code operations, OAuth client-credentials tokens).
 package client
 
 import (
@@ -29,6 +30,12 @@ import (
 type Client struct {
 	Endpoint string // e.g. http://127.0.0.1:8080
 	APIKey   string // bearer key (local stack)
+	// AccessToken, when set, is sent as `Authorization: <token>` instead of the API key: an
+	// OAuth access token of the coding service (see Token).
+	AccessToken string
+	// TokenURL is the OAuth2 token endpoint Token asks; default Endpoint + "/oauth2/token" (the
+	// local stack's). On AWS it is the Cognito domain's /oauth2/token.
+	TokenURL string
 	HTTP     *http.Client
 	// Sign, when set, signs each API request instead of the bearer key (SigV4 on AWS).
 	Sign func(req *http.Request, body []byte) error
@@ -50,23 +57,31 @@ func (c *Client) http() *http.Client {
 	return http.DefaultClient
 }
 
-// do sends an API request and decodes a JSON response into out.
+// do sends an API request with a JSON body (in, unless nil) and decodes a JSON response into out.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body []byte
+	contentType := ""
 	if in != nil {
 		var err error
 		if body, err = json.Marshal(in); err != nil {
 			return err
 		}
+		contentType = "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Endpoint, "/")+path, bytes.NewReader(body))
+	return c.send(ctx, method, strings.TrimRight(c.Endpoint, "/")+path, contentType, body, out, c.authorize)
+}
+
+// send sends body (of contentType, unless "") to target, authorized by auth, and decodes a JSON
+// response into out.
+func (c *Client) send(ctx context.Context, method, target, contentType string, body []byte, out any, auth func(*http.Request, []byte) error) error {
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
-	if err := c.authorize(req, body); err != nil {
+	if err := auth(req, body); err != nil {
 		return err
 	}
 	resp, err := c.http().Do(req)
@@ -78,10 +93,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 }
 
 func (c *Client) authorize(req *http.Request, body []byte) error {
-	if c.Sign != nil {
+	switch {
+	case c.Sign != nil:
 		return c.Sign(req, body)
-	}
-	if c.APIKey != "" {
+	case c.AccessToken != "":
+		req.Header.Set("Authorization", c.AccessToken) // the coding service's clients send the bare token
+	case c.APIKey != "":
 		req.Header.Set("Authorization", "Bearer "+c.APIKey)
 	}
 	return nil
@@ -91,7 +108,17 @@ func decode(resp *http.Response, out any) error {
 	if resp.StatusCode >= 300 {
 		e := &APIError{Status: resp.StatusCode}
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if json.Unmarshal(b, e) != nil || e.Message == "" {
+		// The API's errors are {"code","message"}; the token endpoint's are OAuth's
+		// {"error","error_description"} (RFC 6749 §5.2).
+		var oauth struct {
+			Error       string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		switch {
+		case json.Unmarshal(b, e) == nil && e.Message != "":
+		case json.Unmarshal(b, &oauth) == nil && oauth.Error != "":
+			e.Code, e.Message = oauth.Error, oauth.Description
+		default:
 			e.Code, e.Message = http.StatusText(resp.StatusCode), strings.TrimSpace(string(b))
 		}
 		return e
@@ -272,28 +299,41 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 // final state corresponds to. It is the fallback where no event stream exists (a deployed stack
 // notifies through SNS, which a CLI cannot subscribe to on the fly).
 func (c *Client) Poll(ctx context.Context, id string, every time.Duration, fn func(Event)) (*api.Notification, error) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	var n *api.Notification
+	err := poll(ctx, every, func() (bool, error) {
 		j, err := c.Describe(ctx, id)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		if fn != nil {
 			fn(Event{Type: "progress", Job: j})
 		}
-		if j.JobStatus.Terminal() {
-			n := &api.Notification{JobId: j.JobId, JobName: j.JobName, JobStatus: j.JobStatus, Message: j.Message,
-				InputDocumentsCount: j.JobDetails.InputDocumentsCount, ProcessedDocumentsCount: j.JobDetails.ProcessedDocumentsCount,
-				DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount, OutputLocation: j.OutputDataConfig.S3Uri}
-			if j.EndTime != nil {
-				n.Time = *j.EndTime
-			}
-			return n, nil
+		if !j.JobStatus.Terminal() {
+			return false, nil
+		}
+		n = &api.Notification{JobId: j.JobId, JobName: j.JobName, JobStatus: j.JobStatus, Message: j.Message,
+			InputDocumentsCount: j.JobDetails.InputDocumentsCount, ProcessedDocumentsCount: j.JobDetails.ProcessedDocumentsCount,
+			DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount, OutputLocation: j.OutputDataConfig.S3Uri}
+		if j.EndTime != nil {
+			n.Time = *j.EndTime
+		}
+		return true, nil
+	})
+	return n, err
+}
+
+// poll calls check at once and then every interval until it reports done, fails, or ctx is done.
+func poll(ctx context.Context, every time.Duration, check func() (done bool, err error)) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		done, err := check()
+		if done || err != nil {
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-t.C:
 		}
 	}
@@ -327,32 +367,43 @@ func (c *Client) DownloadResults(ctx context.Context, id, dir string) ([]string,
 	if err != nil {
 		return nil, err
 	}
+	files, err := c.saveAll(ctx, dir, []download{{links.Manifest, api.ManifestName}, {links.Output, api.ArchiveName}})
+	if err != nil {
+		return files, err
+	}
+	unpacked, err := Unpack(files[1], dir)
+	return append(files, unpacked...), err
+}
+
+// download is a presigned URL to save under a file name.
+type download struct {
+	from api.Presigned
+	name string
+}
+
+// saveAll creates dir and downloads each presigned URL into dir/name, in order. It returns the
+// files written (all of them, or those before the first failure).
+func (c *Client) saveAll(ctx context.Context, dir string, downloads []download) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	var files []string
-	save := func(p api.Presigned, name string) (string, error) {
-		path := filepath.Join(dir, name)
+	for _, d := range downloads {
+		path := filepath.Join(dir, d.name)
 		f, err := os.Create(path)
 		if err != nil {
-			return "", err
+			return files, err
 		}
-		if err := c.Download(ctx, p, f); err != nil {
-			f.Close()
-			return "", err
+		err = c.Download(ctx, d.from, f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return files, err
 		}
 		files = append(files, path)
-		return path, f.Close()
 	}
-	if _, err := save(links.Manifest, api.ManifestName); err != nil {
-		return nil, err
-	}
-	archive, err := save(links.Output, api.ArchiveName)
-	if err != nil {
-		return nil, err
-	}
-	unpacked, err := Unpack(archive, dir)
-	return append(files, unpacked...), err
+	return files, nil
 }
 
 // Unpack extracts the regular files of a .tar.gz into dir, refusing paths that leave it.

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/infra/local"
+	"github.com/ream-dev/ream/shared/api"
+)
+
+// startStack runs the local stack in-process on a free port with its defaults (API key
+// local-dev-key, OAuth client local-coding-client) and points the client commands at it.
+func startStack(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := local.Start(ctx, local.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0"},
+		local.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+		cancel()
+	})
+	t.Setenv("REAM_ENDPOINT", s.URL)
+	t.Setenv("REAM_API_KEY", "")
+	t.Setenv("REAM_AUTH", "")
+	t.Setenv("REAM_CLIENT_ID", "")
+	t.Setenv("REAM_CLIENT_SECRET", "")
+	t.Setenv("REAM_TOKEN_URL", "")
+	old := codingPollEvery
+	codingPollEvery = 20 * time.Millisecond
+	t.Cleanup(func() { codingPollEvery = old })
+}
+
+// runCmd runs a ream command in-process and returns what it wrote to stdout (stderr, the
+// progress, is kept for the test log) and its error.
+func runCmd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	out, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errOut, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldOut, oldErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = out, errOut
+	runErr := run(ctx, args)
+	os.Stdout, os.Stderr = oldOut, oldErr
+	out.Close()
+	errOut.Close()
+	stdout, _ := os.ReadFile(out.Name())
+	stderr, _ := os.ReadFile(errOut.Name())
+	t.Logf("ream %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), stdout, stderr)
+	return string(stdout), runErr
+}
+
+func testdata(name string) string { return filepath.Join("..", "..", "testdata", "coding", name) }
+
+// TestCodingCommands runs the coding commands against the local stack: `code --wait --out`
+// codes the 200 sample records and downloads coded.jsonl and metadata.json; `models` lists the
+// shipped model with its held-out accuracy (with the API key and with an OAuth token);
+// `train --wait` registers version 2, which `models` then lists as the tenant's own.
+func TestCodingCommands(t *testing.T) {
+	startStack(t)
+
+	// The shipped model, as the API gives it, for comparing the table against.
+	c, err := newClient(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped, err := c.Model(context.Background(), "occupation", "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	met := heldOut(*shipped)
+	if !shipped.Shipped || met.Top1 == nil || met.Top3 == nil {
+		t.Fatalf("shipped model %+v has no top-1/top-3 metrics", shipped)
+	}
+
+	t.Run("code", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "out")
+		stdout, err := runCmd(t, "code", testdata("records.jsonl"), "--topic", "occupation", "--wait", "--out", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stdout, "status:     complete") || !strings.Contains(stdout, "records:    200 (0 with errors)") ||
+			!strings.Contains(stdout, shipped.ModelId) {
+			t.Errorf("summary:\n%s", stdout)
+		}
+		coded, err := os.ReadFile(filepath.Join(dir, api.CodedName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		sc := bufio.NewScanner(bytes.NewReader(coded))
+		for sc.Scan() {
+			var r api.CodedRecord
+			if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r.Error != nil || len(r.Suggestions) == 0 {
+				t.Fatalf("line %d %q: %v", n, sc.Text(), err)
+			}
+			n++
+		}
+		if n != 200 {
+			t.Errorf("%d coded lines, want 200", n)
+		}
+		var meta api.CodingMetadata
+		b, err := os.ReadFile(filepath.Join(dir, api.MetadataName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &meta); err != nil || meta.Records != 200 || meta.Topic != "occupation" || meta.Model.ModelId != shipped.ModelId {
+			t.Errorf("metadata %+v %v", meta, err)
+		}
+	})
+
+	t.Run("code without wait", func(t *testing.T) {
+		stdout, err := runCmd(t, "code", testdata("records.jsonl"), "--model", shipped.ModelId)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strings.TrimSpace(stdout)
+		st, err := c.WaitCoding(context.Background(), "occupation", shipped.ModelId, id, 20*time.Millisecond, nil)
+		if err != nil || st.OperationStatus != api.OpComplete {
+			t.Fatalf("operation %q: %+v %v", id, st, err)
+		}
+	})
+
+	t.Run("code errors", func(t *testing.T) {
+		if _, err := runCmd(t, "code", t.TempDir()); err == nil || !strings.Contains(err.Error(), "is a directory") {
+			t.Errorf("a directory: %v", err)
+		}
+		if _, err := runCmd(t, "code", testdata("records.jsonl"), "--topic", "industry"); err == nil || !strings.Contains(err.Error(), "404") {
+			t.Errorf("an unknown topic: %v", err)
+		}
+		// An empty file: the operation fails and the command says so.
+		empty := filepath.Join(t.TempDir(), "empty.jsonl")
+		if err := os.WriteFile(empty, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stdout, err := runCmd(t, "code", empty, "--wait")
+		if err == nil || !strings.Contains(err.Error(), "ended failed") || !strings.Contains(stdout, "error:") {
+			t.Errorf("an empty file: %v\n%s", err, stdout)
+		}
+	})
+
+	t.Run("models", func(t *testing.T) {
+		for _, auth := range []struct{ name, id, secret string }{{"api key", "", ""}, {"token", local.DefaultClientID, local.DefaultClientSecret}} {
+			t.Setenv("REAM_CLIENT_ID", auth.id)
+			t.Setenv("REAM_CLIENT_SECRET", auth.secret)
+			stdout, err := runCmd(t, "models")
+			if err != nil {
+				t.Fatalf("%s: %v", auth.name, err)
+			}
+			lines := strings.Split(strings.TrimSpace(stdout), "\n")
+			if len(lines) != 2 || !strings.HasPrefix(lines[0], "MODEL ID") {
+				t.Fatalf("%s: table:\n%s", auth.name, stdout)
+			}
+			row := strings.Fields(lines[1])
+			if row[0] != shipped.ModelId || row[1] != "1" || !strings.Contains(lines[1], "shipped") ||
+				row[len(row)-2] != percent(met.Top1) || row[len(row)-1] != percent(met.Top3) {
+				t.Errorf("%s: row %q", auth.name, lines[1])
+			}
+		}
+		t.Setenv("REAM_CLIENT_ID", local.DefaultClientID)
+		t.Setenv("REAM_CLIENT_SECRET", "wrong")
+		if _, err := runCmd(t, "models"); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+			t.Errorf("a wrong client secret: %v", err)
+		}
+	})
+
+	t.Run("train", func(t *testing.T) {
+		stdout, err := runCmd(t, "train", testdata("train-sample.jsonl"), "--topic", "occupation", "--name", "occupation-v2", "--wait")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stdout, "(version 2,") || !strings.Contains(stdout, "held out:   top-1 ") || !strings.Contains(stdout, "documents:  2946") {
+			t.Fatalf("train output:\n%s", stdout)
+		}
+		latest, err := c.Model(context.Background(), "occupation", "latest")
+		if err != nil || latest.ModelVersion != 2 || latest.Shipped || !strings.Contains(stdout, latest.ModelId) {
+			t.Fatalf("latest after training: %+v %v", latest, err)
+		}
+		stdout, err = runCmd(t, "models", "--topic", "occupation")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		if len(lines) != 3 || strings.Fields(lines[2])[0] != latest.ModelId || strings.Fields(lines[2])[1] != "2" || !strings.Contains(lines[2], " own ") {
+			t.Errorf("models after training:\n%s", stdout)
+		}
+	})
+}
