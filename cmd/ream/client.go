@@ -96,6 +96,8 @@ func submit(ctx context.Context, args []string) error {
 	redact := fset.String("redact", "", "PII jobs: also write redacted copies, MASK or REPLACE_WITH_PII_ENTITY_TYPE")
 	topic := fset.String("topic", "", "CODING and CODING_TRAINING jobs: the coding scheme, e.g. occupation")
 	model := fset.String("model", "", "CODING jobs: the model id (default: the topic's latest)")
+	numTopics := fset.Int("topics", 0, "TOPICS jobs: NumberOfTopics, 1-100 (default 10)")
+	seed := fset.Int64("seed", 0, "TOPICS jobs: RandomSeed, for reproducible output (default: chosen by the service and shown)")
 	wait := fset.Bool("wait", false, "show progress and return when the job's notification arrives")
 	out := fset.String("out", "", "with --wait: download and unpack the results into this directory")
 	path, err := parseOne(fset, args, "submit needs exactly one PATH")
@@ -112,6 +114,12 @@ func submit(ctx context.Context, args []string) error {
 	if *topic != "" || *model != "" {
 		req.CodingConfig = &job.CodingConfig{Topic: *topic, ModelId: *model}
 	}
+	req.NumberOfTopics = *numTopics
+	fset.Visit(func(f *flag.Flag) {
+		if f.Name == "seed" {
+			req.RandomSeed = seed
+		}
+	})
 	for _, a := range strings.Split(*analyses, ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			req.Analyses = append(req.Analyses, job.Analysis(strings.ToUpper(a)))
@@ -278,6 +286,9 @@ func (p *progress) update(j *job.Job) {
 	line := fmt.Sprintf("\r[%s%s] %d/%d shards  %d documents  %d errors  %s",
 		strings.Repeat("#", filled), strings.Repeat(".", width-filled), d.ShardsDone, d.ShardsTotal,
 		d.InputDocumentsCount, d.DocumentsWithErrorsCount, j.JobStatus)
+	if d.Stage != "" {
+		line += "  " + d.Stage // a TOPICS job's stage: its bar fills once per stage
+	}
 	if line != p.last {
 		fmt.Fprint(p.w, line)
 		p.last = line

@@ -15,7 +15,7 @@ const usage = `ream: asynchronous batch analysis of document collections
 Usage:
   ream serve    [--data DIR] [--addr HOST:PORT] [--config FILE]   run the local stack
   ream submit   PATH --analyses A,B --format F [--name N] [--language L] [--token T] [--redact MODE]
-                [--topic T] [--model ID] [--wait] [--out DIR]
+                [--topic T] [--model ID] [--topics K] [--seed S] [--wait] [--out DIR]
   ream describe JOB
   ream list     [--status S] [--name N] [--max N] [--before T] [--after T]
   ream stop     JOB
