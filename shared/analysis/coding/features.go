@@ -57,7 +57,7 @@ type FeatureConfig struct {
 }
 
 // DefaultFeatures is the feature configuration of the shipped model.
-var DefaultFeatures = FeatureConfig{Bits: 18, CharMin: 3, CharMax: 5, Word: 1, Bigram: 0.6, Pair: 0.4, Edge: 0.5, Char: 1, Tasks: 0.5}
+var DefaultFeatures = FeatureConfig{Bits: 18, CharMin: 3, CharMax: 4, Word: 1, Bigram: 0.6, Pair: 0.4, Edge: 0.5, Char: 1, Tasks: 0.5}
 
 type feat struct {
 	idx uint32

@@ -211,7 +211,7 @@ func decodeBody(r *bufio.Reader) (*Model, error) {
 	}
 	m.cfg = cfg
 	t := m.info.Temperature
-	if !finite(t) || t <= 0 || t > 1000 {
+	if !finite(t) || t < 0.01 || t > 1000 {
 		return nil, invalid("temperature %v", t)
 	}
 	m.invTemp = float32(1 / t)

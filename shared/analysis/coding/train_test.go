@@ -343,8 +343,30 @@ func TestJSONLExamples(t *testing.T) {
 	}
 }
 
+// tinyModelBytes trains a very small model (256 buckets) on synthetic titles, cheap enough
+// for the fuzzer's instrumented workers.
+func tinyModelBytes(tb testing.TB) []byte {
+	var ex []Example
+	for i := range 400 {
+		c := []string{"223", "821", "231", "811"}[i%4]
+		t := []string{"nurse", "hgv driver", "teacher", "process worker"}[i%4]
+		ex = append(ex, Example{Code: c, Occp: fmt.Sprintf("%s %d", t, i)})
+	}
+	cfg := DefaultFeatures
+	cfg.Bits = 8
+	m, err := Train(context.Background(), openSlice(ex), TrainOptions{Features: cfg, Epochs: 1, HeldOutShare: 0.3})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 func FuzzLoad(f *testing.F) {
-	good := smallModelBytes(f)
+	good := tinyModelBytes(f)
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add([]byte("RCM1"))
@@ -359,6 +381,30 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		// a file that loads must work
+		m.Predict("nurse", "cares for patients", 3)
+		m.Code("", "driver")
+	})
+}
+
+// FuzzLoadBody fuzzes the model body behind a valid header and checksum (which random
+// mutations of a whole file rarely get past).
+func FuzzLoadBody(f *testing.F) {
+	good := tinyModelBytes(f)
+	body, err := io.ReadAll(flate.NewReader(bytes.NewReader(good[12:])))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(body)
+	f.Add(body[:len(body)/2])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		file := rewrapBody(t, good, func([]byte) []byte { return b })
+		m, err := Load(bytes.NewReader(file))
+		if err != nil {
+			if m != nil || !errors.Is(err, ErrInvalidModel) {
+				t.Fatalf("model %v, error %v", m != nil, err)
+			}
+			return
+		}
 		m.Predict("nurse", "cares for patients", 3)
 		m.Code("", "driver")
 	})

@@ -30,6 +30,7 @@ func main() {
 	epochs := flag.Int("epochs", 0, "training epochs (0: the default)")
 	lr := flag.Float64("lr", 0, "learning rate (0: the default)")
 	bits := flag.Int("bits", 0, "hash bits (0: the default)")
+	charMax := flag.Int("charmax", 0, "longest character n-gram (0: the default)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -55,9 +56,12 @@ func main() {
 			filepath.Base(*data), rows),
 		Logf: log.Printf,
 	}
+	opts.Features = coding.DefaultFeatures
 	if *bits > 0 {
-		opts.Features = coding.DefaultFeatures
 		opts.Features.Bits = uint8(*bits)
+	}
+	if *charMax > 0 {
+		opts.Features.CharMax = uint8(*charMax)
 	}
 	start := time.Now()
 	m, err := coding.Train(context.Background(), open, opts)
