@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 LAMBDAS := api ingest worker deadletter sweeper
 
-.PHONY: all build ream run test test-integration bench analysers train-sentiment synth diff deploy destroy cdk-bootstrap fmt vet clean
+.PHONY: all build ream run test test-integration bench analysers train-sentiment train-coding eval-coding eval-topics chaos synth diff deploy destroy cdk-bootstrap fmt vet clean
 
 all: ream
 
@@ -44,6 +44,24 @@ IMDB ?= $(shell $(GO) env GOMODCACHE)/github.com/cdipaolo/sentiment@v0.0.0-20200
 train-sentiment:
 	$(GO) mod download github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 || true
 	$(GO) run ./shared/analysis/internal/trainsentiment -data $(IMDB) -out shared/analysis/models/sentiment.bin
+
+## train-coding: retrain the shipped SOC 2010 coding model from the training file (deterministic; the test split is left out)
+SHARED_DATA ?= ../shared/data
+train-coding:
+	$(GO) run ./shared/analysis/coding/internal/traincoding -data $(SHARED_DATA)/occupations-soc2010-train.tsv -out shared/analysis/coding/models/soc2010.bin
+
+## eval-coding: the shipped coding model on the held-out test split: top-1/top-3, coverage and accuracy at the thresholds, records/s per core, size
+eval-coding:
+	$(GO) run ./shared/analysis/coding/internal/evalcoding -data $(SHARED_DATA)/occupations-soc2010-train.tsv
+
+## eval-topics: topic-model NMI and purity on the DEP-11 categories at K=10 (reporting half), time per stage, peak memory
+eval-topics:
+	$(GO) run ./shared/analysis/topics/internal/evaltopics $(EVAL_TOPICS_ARGS)
+
+## chaos: random SIGKILL/SIGTERM of the real ream serve; prints rounds, kills and lost/doubled/stuck/wrong counts (ROUNDS=200)
+ROUNDS ?= 20
+chaos:
+	ROUNDS=$(ROUNDS) scripts/chaos.sh
 
 CDK       := infra/node_modules/.bin/cdk
 CDK_FLAGS := --no-notices $(if $(STAGE),-c stage=$(STAGE))
