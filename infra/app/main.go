@@ -1,7 +1,8 @@
 // Command app is the CDK app: `cdk synth` runs it through cdk.json
 // ("go run ./infra/app"). It only wires: the stack is reamcdk.NewStack.
 //
-// Context (all optional): stage, codeDir (default dist), removalPolicy
+// Context (all optional): stage, codeDir (default dist), codingClients (comma-separated
+// OAuth2 client names of the coding API, default "coding"), removalPolicy
 // (retain, the default, or destroy).
 //
 // The stage comes from the context (`-c stage=prod`) or REAM_STAGE, default
@@ -14,9 +15,11 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
 	"github.com/ream-dev/ream/infra/reamcdk"
 )
 
@@ -66,6 +69,17 @@ func main() {
 		os.Exit(2)
 	}
 
+	// -c codingClients=statistics-office,census: one OAuth2 app client each for the coding API
+	// (default: one client named "coding").
+	var codingClients []string
+	if v, ok := app.Node().TryGetContext(jsii.String("codingClients")).(string); ok && v != "" {
+		for _, c := range strings.Split(v, ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				codingClients = append(codingClients, c)
+			}
+		}
+	}
+
 	var env *awscdk.Environment
 	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
 		env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
@@ -73,7 +87,7 @@ func main() {
 	reamcdk.NewStack(app, "Ream-"+stage, &reamcdk.StackProps{
 		StackProps: awscdk.StackProps{Env: env},
 		Stage:      stage,
-		Pipeline:   reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal},
+		Pipeline:   reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients},
 	})
 	reamcdk.CheckAwsSolutions(app)
 	app.Synth(nil)

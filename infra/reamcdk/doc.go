@@ -23,13 +23,22 @@
 //     be longer than it.
 //   - The completion topic and the alarm topic (KMS, TLS-only).
 //   - Five functions (provided.al2023, arm64), each with its own role and
-//     log group: api behind an HTTP API (payload v2, AWS_IAM on every route),
+//     log group: api behind an HTTP API (payload v2, AWS_IAM on every route
+//     but the coding routes, see below),
 //     ingest on S3 ObjectCreated under inputs/, worker on the shard queue
 //     (batch item failures, maximum concurrency), deadletter on the
 //     dead-letter queue (batch item failures), sweeper on an EventBridge
 //     schedule.
 //   - Alarms on the alarm topic: dead-letter queue not empty, shards
 //     dead-lettered, job age (oldest shard message), errors per function.
+//   - OAuth2 for the coding routes (CodingRoutes, /v1/topics…): a Cognito
+//     user pool for machine clients (no self sign-up, MFA required, strong
+//     password policy), a resource server "ream" with the scope ream/coding,
+//     a Cognito prefix domain for the token endpoint, one client-credentials
+//     app client with a secret per PipelineProps.CodingClients name, and an
+//     HTTP API JWT authoriser (issuer: the pool; audience: the client ids,
+//     which Cognito access tokens carry as client_id) requiring ream/coding
+//     on each coding route, integrated with the api function like the rest.
 //
 // # Decisions
 //
@@ -57,6 +66,8 @@
 // Suppressions (cdk-nag AwsSolutions), each with its reason in nag.go:
 // IAM5 for the object-prefix resources (inputs/*, work/*, outputs/*; keys
 // are made per tenant and job at run time), and IAM4 for CDK's own
-// bucket-notifications handler (AWSLambdaBasicExecutionRole for its logs).
+// bucket-notifications handler (AWSLambdaBasicExecutionRole for its logs),
+// COG3 for the coding user pool (threat protection scores user sign-ins;
+// the pool only serves the client-credentials grant).
 // No resource has a fixed physical name, so stages deploy side by side.
 package reamcdk

@@ -80,4 +80,17 @@ func (p *pipeline) suppressions() {
 		}
 	}
 
+	// AwsSolutions-COG3 (advanced security ENFORCED): the coding API's user
+	// pool serves machine clients with the client-credentials grant only.
+	// Threat protection (formerly advanced security, Plus plan only) scores
+	// user sign-ins: compromised passwords, adaptive authentication. There
+	// is no sign-in here to score: no self sign-up, no user auth flow on
+	// any client. COG1 and COG2 are met (strong password policy, MFA
+	// required) in case an operator ever adds a user by hand.
+	suppress(p.coding.UserPool, false, suppression{
+		id: "AwsSolutions-COG3",
+		reason: "Machine-to-machine pool: clients use only the OAuth2 client-credentials grant; threat protection " +
+			"(advanced security, Plus plan) evaluates user sign-ins, of which this pool has none (no self sign-up, " +
+			"no user authentication flow on any client).",
+	})
 }

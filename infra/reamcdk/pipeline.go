@@ -49,6 +49,9 @@ type Pipeline interface {
 	// Function returns one of FnAPI, FnIngest, FnWorker, FnDeadLetter, FnSweeper.
 	Function(name string) awslambda.Function
 	Alarms() []awscloudwatch.Alarm
+	// CodingAuth is the user pool, app clients and JWT authoriser of the
+	// coding routes (CodingRoutes).
+	CodingAuth() *CodingAuth
 }
 
 type pipeline struct {
@@ -65,6 +68,7 @@ type pipeline struct {
 	fns        map[string]awslambda.Function
 	roles      map[string]awsiam.Role
 	alarms     []awscloudwatch.Alarm
+	coding     *CodingAuth
 }
 
 func (p *pipeline) Key() awskms.Key                      { return p.key }
@@ -78,6 +82,7 @@ func (p *pipeline) AlarmTopic() awssns.Topic             { return p.alarmTopic }
 func (p *pipeline) API() awsapigatewayv2.HttpApi         { return p.api }
 func (p *pipeline) Alarms() []awscloudwatch.Alarm        { return p.alarms }
 func (p *pipeline) Function(n string) awslambda.Function { return p.fns[n] }
+func (p *pipeline) CodingAuth() *CodingAuth              { return p.coding }
 
 // NewPipeline builds the pipeline under scope. It panics, as CDK constructs
 // do, when props are invalid or a function's bootstrap is missing.
@@ -244,7 +249,7 @@ func (p *pipeline) functions(r *resolved) {
 		"REAM_LOG_LEVEL":       jsii.String(r.LogLevel),
 	}
 	descriptions := map[string]string{
-		FnAPI:        "Ream HTTP API (API Gateway HTTP API, payload v2, IAM auth)",
+		FnAPI:        "Ream HTTP API (API Gateway HTTP API, payload v2, IAM auth; JWT on the coding routes)",
 		FnIngest:     "Ream ingest: S3 ObjectCreated under inputs/ to shard messages",
 		FnWorker:     "Ream worker: analyses shards from the shard queue",
 		FnDeadLetter: "Ream dead letters: records dead-lettered shards as failed documents",
@@ -309,7 +314,8 @@ func (p *pipeline) triggers(r *resolved) {
 	})
 }
 
-// Routes of the HTTP API. Every one, /v1/health included, requires AWS_IAM:
+// Routes of the HTTP API (besides CodingRoutes, which take OAuth2 access
+// tokens). Every one, /v1/health included, requires AWS_IAM:
 // an unsigned request is refused by API Gateway before it can invoke (and
 // bill) the function, and a health check that a monitor can sign proves
 // the whole path including authorization.
@@ -330,7 +336,7 @@ func (p *pipeline) httpAPI(r *resolved) {
 		// Not a fixed name: API names need not be unique, but one per stack
 		// keeps stages apart in the console.
 		ApiName:           jsii.String(*awscdk.Aws_STACK_NAME() + "-api"),
-		Description:       jsii.String("Ream batch analysis API (SigV4, the caller's IAM principal is the tenant)"),
+		Description:       jsii.String("Ream batch analysis API (SigV4, the caller's IAM principal is the tenant; coding routes: OAuth2 client credentials)"),
 		DefaultAuthorizer: awsapigatewayv2authorizers.NewHttpIamAuthorizer(),
 	})
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("ApiIntegration"), p.fns[FnAPI],
@@ -345,6 +351,7 @@ func (p *pipeline) httpAPI(r *resolved) {
 			Authorizer:  awsapigatewayv2authorizers.NewHttpIamAuthorizer(),
 		})
 	}
+	p.codingAuth(r, integration)
 
 	// Access logs and throttling on the $default stage, through the L1
 	// stage (the L2 default stage exposes neither).
@@ -356,7 +363,7 @@ func (p *pipeline) httpAPI(r *resolved) {
 		`"userArn":"$context.identity.userArn","requestTime":"$context.requestTime","routeKey":"$context.routeKey",` +
 		`"status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength",` +
 		`"latency":"$context.responseLatency","integrationError":"$context.integrationErrorMessage",` +
-		`"authorizerError":"$context.authorizer.error"}`
+		`"authorizerError":"$context.authorizer.error","clientId":"$context.authorizer.claims.client_id"}`
 	stage := p.api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage)
 	stage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
 		DestinationArn: accessLogs.LogGroupArn(),

@@ -117,6 +117,23 @@ type PipelineProps struct {
 	APIThrottleRate  float64
 	APIThrottleBurst int
 
+	// CodingClients names the OAuth2 app clients (client-credentials grant,
+	// with a secret) that may call the coding routes (/v1/topics…), one
+	// Cognito app client each; the first one's id is the CodingClientId
+	// output, the others' CodingClientId<Name> (the name in CamelCase).
+	// Names: a letter, then letters, digits, '-' or '_' (at most 64).
+	// The HTTP API's JWT authoriser accepts exactly these clients: a client
+	// created outside the stack is refused until it is listed here.
+	// Default ["coding"].
+	CodingClients []string
+	// CodingDomainPrefix is the Cognito domain prefix of the token endpoint
+	// (https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token). Prefixes
+	// are unique across all AWS accounts of a region: lower-case letters,
+	// digits and '-', without "aws", "amazon" or "cognito". Default: the
+	// stack name in lower case plus "-" and the first 8 hex digits of the
+	// stack's id, so stages and accounts never collide.
+	CodingDomainPrefix string
+
 	// RemovalPolicy for the stateful resources (key, buckets, table).
 	// Default RETAIN: `cdk destroy` never deletes a user's data. Pass
 	// awscdk.RemovalPolicy_DESTROY for throwaway stages (S3 still refuses
@@ -251,6 +268,9 @@ func resolve(p *PipelineProps) (*resolved, error) {
 	case "debug", "info", "warn", "error":
 	default:
 		return nil, fmt.Errorf("reamcdk: LogLevel %q is not one of debug, info, warn, error", r.LogLevel)
+	}
+	if err := resolveCoding(r); err != nil {
+		return nil, err
 	}
 	for _, name := range FunctionNames {
 		b := filepath.Join(r.CodeDir, name, "bootstrap")

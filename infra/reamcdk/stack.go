@@ -29,6 +29,15 @@ const (
 	OutputAlarmTopicArn = "AlarmTopicArn"
 	OutputTableName     = "TableName"
 	OutputKeyArn        = "KeyArn"
+
+	// The coding routes' OAuth2 (client credentials): token endpoint, user
+	// pool, app client id (CodingClientOutputID names the others') and the
+	// scope to ask for. Client secrets are never outputs: the operator reads
+	// one with `aws cognito-idp describe-user-pool-client`.
+	OutputCodingTokenURL   = "CodingTokenUrl"
+	OutputCodingUserPoolID = "CodingUserPoolId"
+	OutputCodingClientID   = "CodingClientId"
+	OutputCodingScope      = "CodingScope"
 )
 
 // NewStack builds the Ream stack. infra/app is a thin main around it.
@@ -56,5 +65,13 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	out(OutputAlarmTopicArn, "SNS topic for the CloudWatch alarms", p.AlarmTopic().TopicArn())
 	out(OutputTableName, "DynamoDB table of jobs and shards", p.Table().TableName())
 	out(OutputKeyArn, "KMS key of the bucket and topics (SSE-KMS uploads, subscriber queues)", p.Key().KeyArn())
+	c := p.CodingAuth()
+	out(OutputCodingTokenURL, "OAuth2 token endpoint of the coding routes (grant_type=client_credentials)", c.TokenURL())
+	out(OutputCodingUserPoolID, "Cognito user pool of the coding API's app clients", c.UserPool.UserPoolId())
+	for i, cl := range c.Clients {
+		out(CodingClientOutputID(i, cl.Name), "App client "+cl.Name+" of the coding API (its secret: aws cognito-idp describe-user-pool-client)",
+			cl.Client.UserPoolClientId())
+	}
+	out(OutputCodingScope, "OAuth2 scope the coding routes require", jsii.String(CodingScope))
 	return &Stack{Stack: stack, Pipeline: p}
 }

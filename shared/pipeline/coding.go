@@ -127,10 +127,17 @@ func modelKey(tenant, topic, id string) string {
 	return ModelsPrefix + owner + "/" + topic + "/" + id + ".bin"
 }
 
-// RegisterShippedModels stores and registers the models that come with Ream (idempotent: run
-// at every start). Without a model registry the deployment has no coding service.
+// RegisterShippedModels stores and registers the models that come with Ream (idempotent). The
+// local stack runs it at start; otherwise the first use of the registry in a process does
+// (ensureShipped), so a Lambda's cold start needs no network. Without a model registry the
+// deployment has no coding service.
 func (s *Service) RegisterShippedModels(ctx context.Context) error {
 	if s.models == nil {
+		return nil
+	}
+	s.shipped.mu.Lock()
+	defer s.shipped.mu.Unlock()
+	if s.shipped.done {
 		return nil
 	}
 	for uri, sc := range schemes {
@@ -156,7 +163,14 @@ func (s *Service) RegisterShippedModels(ctx context.Context) error {
 		}
 		s.coders.put(id, m)
 	}
+	s.shipped.done = true
 	return nil
+}
+
+// shippedState remembers that this process registered the shipped models.
+type shippedState struct {
+	mu   sync.Mutex
+	done bool
 }
 
 // shippedRelease is the release date of the shipped models (this release of Ream).
@@ -180,6 +194,9 @@ func (s *Service) Models(ctx context.Context, tenant, topic string) ([]api.Model
 	if s.models == nil {
 		return nil, fmt.Errorf("%w: this deployment has no model registry", job.ErrNotFound)
 	}
+	if err := s.RegisterShippedModels(ctx); err != nil {
+		return nil, err
+	}
 	return s.models.List(ctx, tenant, topic)
 }
 
@@ -192,6 +209,9 @@ func (s *Service) Model(ctx context.Context, tenant, topic, id string) (api.Mode
 	}
 	if s.models == nil {
 		return api.Model{}, errModelNotFound
+	}
+	if err := s.RegisterShippedModels(ctx); err != nil {
+		return api.Model{}, err
 	}
 	if id == "" || id == LatestModel {
 		all, err := s.models.List(ctx, tenant, topic)

@@ -81,6 +81,7 @@ type Service struct {
 	analyzers analysis.Registry
 	models    Models
 	coders    coderCache
+	shipped   shippedState
 	cfg       Config
 	now       func() time.Time
 	newID     func() string

@@ -34,12 +34,6 @@ func Service(name string) (*pipeline.Service, *slog.Logger) {
 	if err != nil {
 		fail(log, err)
 	}
-	if name == "api" || name == "worker" {
-		// The coding service's shipped models: stored and registered once (idempotent).
-		if err := svc.RegisterShippedModels(context.Background()); err != nil {
-			fail(log, err)
-		}
-	}
 	log.Debug("cold start done", "bucket", env.Bucket, "table", env.Table)
 	return svc, log
 }
