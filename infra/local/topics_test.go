@@ -60,7 +60,13 @@ func archiveEntries(t *testing.T, ctx context.Context, s *Stack, id string) map[
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(links.Output.URL)
+	return unpackTarGz(t, links.Output.URL)
+}
+
+// unpackTarGz downloads a tar.gz and returns its entries by name.
+func unpackTarGz(t *testing.T, url string) map[string][]byte {
+	t.Helper()
+	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,4 +255,57 @@ func TestTopicsDeterministicUnderFaults(t *testing.T) {
 		t.Errorf("archive entries %d, want 3", len(want))
 	}
 	t.Logf("status %s; stage records %d", j.JobStatus, j.JobDetails.ShardsDone)
+}
+
+// TestTopicsKilledMidRound: the real `ream serve` is SIGKILLed while a TOPICS job is in its
+// fitting rounds and started again on the same data directory; the output is byte-identical to
+// a clean run of the same input and seed.
+func TestTopicsKilledMidRound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the ream binary")
+	}
+	ctx := testCtx(t)
+	input, _ := topicsInput(t)
+	input = input[:bytes.IndexByte(input[300<<10:], '\n')+300<<10+1]
+
+	clean := startStack(t, Config{ShardBytes: 32 << 10}, pipeline.Hooks{})
+	res := createAndUpload(t, ctx, defaultClient(clean), topicsJob(99), input)
+	follow(t, ctx, defaultClient(clean), res.JobId)
+	want := archiveEntries(t, ctx, clean, res.JobId)
+
+	bin := buildReam(t)
+	root := t.TempDir()
+	dataDir := filepath.Join(root, "data")
+	cfg, _ := json.Marshal(map[string]any{"shardBytes": 32 << 10, "workers": 2, "batchSize": 1, "visibilityTimeout": "2s", "pollInterval": "20ms"})
+	config := filepath.Join(root, "config.json")
+	if err := os.WriteFile(config, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := startServe(t, ctx, bin, dataDir, config)
+	c := newClient(first.url, DefaultKey)
+	res2 := createAndUpload(t, ctx, c, topicsJob(99), input)
+	var at job.Details
+	waitFor(t, ctx, "a fitting round", func() bool {
+		j, err := c.Describe(ctx, res2.JobId)
+		if err != nil || j.JobStatus.Terminal() {
+			t.Fatalf("describe: %v (%s): the job finished before it could be killed", err, j.JobStatus)
+		}
+		at = j.JobDetails
+		return strings.HasPrefix(at.Stage, "fitting")
+	})
+	first.kill()
+	t.Logf("killed while %s, %d of %d stage shards recorded", at.Stage, at.ShardsDone, at.ShardsTotal)
+	second := startServe(t, ctx, bin, dataDir, config)
+	c = newClient(second.url, DefaultKey)
+	follow(t, ctx, c, res2.JobId)
+	links, err := c.Results(ctx, res2.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := unpackTarGz(t, links.Output.URL)
+	for _, name := range []string{pipeline.TopicTermsName, pipeline.DocTopicsName, pipeline.TopicErrorName} {
+		if !bytes.Equal(got[name], want[name]) {
+			t.Errorf("%s after a SIGKILL mid-round differs from the clean run (%d vs %d bytes)", name, len(got[name]), len(want[name]))
+		}
+	}
 }
