@@ -96,6 +96,9 @@ func stageLabel(ts *job.TopicsStage, maxRounds int) string {
 	case stageSample:
 		return "sampling"
 	case stageRound:
+		if maxRounds <= 0 {
+			maxRounds = topics.DefaultRounds
+		}
 		return fmt.Sprintf("fitting round %d of at most %d", ts.Round, maxRounds)
 	default:
 		return "assigning"

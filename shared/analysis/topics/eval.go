@@ -1,6 +1,12 @@
 package topics
 
-import "math"
+import (
+	"cmp"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+)
 
 // NMI is the normalised mutual information between a labelling and a clustering of the same
 // items (arithmetic-mean normalisation, as scikit-learn's normalized_mutual_info_score):
@@ -13,16 +19,23 @@ func NMI(labels []string, clusters []int) float64 {
 	}
 	joint, lc, cc := counts(labels, clusters)
 	var hl, hc, mi float64
-	for _, c := range lc {
-		p := float64(c) / n
+	// summed in sorted key order, so the result is the same on every run
+	for _, l := range slices.Sorted(maps.Keys(lc)) {
+		p := float64(lc[l]) / n
 		hl -= p * math.Log(p)
 	}
-	for _, c := range cc {
-		p := float64(c) / n
+	for _, c := range slices.Sorted(maps.Keys(cc)) {
+		p := float64(cc[c]) / n
 		hc -= p * math.Log(p)
 	}
-	for k, c := range joint {
-		p := float64(c) / n
+	keys := slices.SortedFunc(maps.Keys(joint), func(a, b lcKey) int {
+		if c := strings.Compare(a.l, b.l); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.c, b.c)
+	})
+	for _, k := range keys {
+		p := float64(joint[k]) / n
 		mi += p * math.Log(p/(float64(lc[k.l])/n*float64(cc[k.c])/n))
 	}
 	if hl == 0 && hc == 0 {

@@ -6,10 +6,10 @@ import (
 	"io"
 	"iter"
 	"math"
-	"os"
+	"runtime"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
 )
 
 // Sample is a shard's output of the sampling map step: the shard's documents of smallest
@@ -199,28 +199,7 @@ func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions
 		idx[i] = d.Terms
 		val[i] = weigh(v, d.Terms, d.Counts, nil)
 	}
-	var runs [][2][]float64
-	var parts [][]int
-	for r := 0; r < restartsKnob; r++ {
-		o := opts
-		o.Seed = opts.Seed + int64(r)*7919
-		mu, pi, part := anneal(idx, val, v.Len(), o)
-		runs = append(runs, [2][]float64{mu, pi})
-		parts = append(parts, part)
-	}
-	best, bestAg := 0, -1.0
-	for a := range parts {
-		var ag float64
-		for b := range parts {
-			if a != b {
-				ag += partitionNMI(parts[a], parts[b], opts.K)
-			}
-		}
-		if ag > bestAg {
-			best, bestAg = a, ag
-		}
-	}
-	mu, pi := runs[best][0], runs[best][1]
+	mu, pi := anneal(idx, val, v.Len(), opts)
 	return &Model{Options: opts, Vocab: v, K: opts.K, V: v.Len(), Kappa: opts.Anneal[len(opts.Anneal)-1], Mu: mu, Pi: pi}, nil
 }
 
@@ -230,7 +209,7 @@ const annealTol = 1e-4
 
 // anneal fits the mixture to the documents (idx, val) by EM with the concentration raised
 // along opts.Anneal, and returns the mean directions and mixing weights.
-func anneal(idx [][]int32, val [][]float64, V int, opts FitOptions) (mu, pi []float64, part []int) {
+func anneal(idx [][]int32, val [][]float64, V int, opts FitOptions) (mu, pi []float64) {
 	K, n := opts.K, len(idx)
 	R := make([]float64, n*K)
 	rng := &splitmix64{s: mix64(uint64(opts.Seed) ^ 0xa11ea1)}
@@ -247,87 +226,54 @@ func anneal(idx [][]int32, val [][]float64, V int, opts FitOptions) (mu, pi []fl
 	}
 	S := make([]float64, V*K)
 	N := make([]float64, K)
-	cos := make([]float64, K)
 	logPi := make([]float64, K)
+	var spare []float64
 	mstepAll := func() {
 		clear(S)
 		clear(N)
 		for i := range idx {
 			accumulate(S, N, R[i*K:(i+1)*K], K, idx[i], val[i])
 		}
-		mu, pi = mstep(S, N, mu, K, V, opts.PriorWeight)
+		next, p := mstep(S, N, mu, spare, K, V, opts.PriorWeight)
+		spare, mu, pi = mu, next, p
 	}
-	prev := make([]float64, K)
+	// The E step runs on several goroutines: each document's probabilities depend on the
+	// model alone, and the largest change is a maximum, so the result does not depend on
+	// how many run. The M step sums in document order, on one goroutine.
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/256))
+	changes := make([]float64, workers)
 	for _, kappa := range opts.Anneal {
 		for it := 0; it < opts.AnnealIters; it++ {
 			mstepAll()
 			for k, p := range pi {
 				logPi[k] = plog(p)
 			}
-			var change float64
-			for i := range idx {
-				r := R[i*K : (i+1)*K]
-				copy(prev, r)
-				posterior(mu, logPi, kappa, K, idx[i], val[i], cos, r)
-				for k, x := range r {
-					change = max(change, math.Abs(x-prev[k]))
-				}
+			var wg sync.WaitGroup
+			for w := 0; w < workers; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					cos, prev := make([]float64, K), make([]float64, K)
+					var change float64
+					for i := w * n / workers; i < (w+1)*n/workers; i++ {
+						r := R[i*K : (i+1)*K]
+						copy(prev, r)
+						posterior(mu, logPi, kappa, K, idx[i], val[i], cos, r)
+						for k, x := range r {
+							change = max(change, math.Abs(x-prev[k]))
+						}
+					}
+					changes[w] = change
+				}(w)
 			}
-			if change < annealTol {
+			wg.Wait()
+			if slices.Max(changes) < annealTol {
 				break
 			}
 		}
 	}
 	mstepAll()
-	part = make([]int, n)
-	for i := range part {
-		part[i] = Argmax(R[i*K : (i+1)*K])
-	}
-	return mu, pi, part
-}
-
-var restartsKnob = func() int {
-	if v := os.Getenv("TK_R"); v != "" {
-		n, _ := strconv.Atoi(v)
-		return n
-	}
-	return 1
-}()
-
-// partitionNMI is the NMI of two labelings with labels in [0,K).
-func partitionNMI(a, b []int, K int) float64 {
-	n := float64(len(a))
-	joint := make([]float64, K*K)
-	ca := make([]float64, K)
-	cb := make([]float64, K)
-	for i := range a {
-		joint[a[i]*K+b[i]]++
-		ca[a[i]]++
-		cb[b[i]]++
-	}
-	var ha, hb, mi float64
-	for k := 0; k < K; k++ {
-		if ca[k] > 0 {
-			p := ca[k] / n
-			ha -= float64(p * plog(p))
-		}
-		if cb[k] > 0 {
-			p := cb[k] / n
-			hb -= float64(p * plog(p))
-		}
-	}
-	for k := 0; k < K; k++ {
-		for l := 0; l < K; l++ {
-			if c := joint[k*K+l]; c > 0 {
-				p := c / n
-				mi += float64(p * plog(float64(c*n)/float64(ca[k]*cb[l])))
-			}
-		}
-	}
-	if ha+hb == 0 {
-		return 1
-	}
-	return 2 * mi / (ha + hb)
+	return mu, pi
 }
 
 // Sample object body: seed (zig-zag), capacity, vocabulary fingerprint (8 bytes), seen, the

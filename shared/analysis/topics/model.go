@@ -213,9 +213,13 @@ func accumulate(S, n, r []float64, K int, idx []int32, val []float64) {
 }
 
 // mstep computes the mean directions (unit columns of S; a topic whose column is zero keeps
-// its old direction, zero if none) and the smoothed mixing weights.
-func mstep(S, n, old []float64, K, V int, prior float64) (mu, pi []float64) {
-	mu = make([]float64, len(S))
+// its old direction, zero if none) into dst (allocated when nil; it must not alias old) and
+// the smoothed mixing weights.
+func mstep(S, n, old, dst []float64, K, V int, prior float64) (mu, pi []float64) {
+	mu = dst
+	if mu == nil {
+		mu = make([]float64, len(S))
+	}
 	norms := make([]float64, K)
 	for j := 0; j < V; j++ {
 		for k, x := range S[j*K : (j+1)*K] {
@@ -234,6 +238,8 @@ func mstep(S, n, old []float64, K, V int, prior float64) (mu, pi []float64) {
 				mu[j*K+k] = float64(S[j*K+k] * inv[k])
 			} else if old != nil {
 				mu[j*K+k] = old[j*K+k]
+			} else {
+				mu[j*K+k] = 0
 			}
 		}
 	}
@@ -381,7 +387,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 		d.read(buf[:8*m.K])
 		for k := 0; k < m.K; k++ {
 			x := math.Float64frombits(binary.LittleEndian.Uint64(buf[8*k:]))
-			if !(x >= 0 && x <= 1) {
+			if !(x >= 0 && x <= 1+1e-9) { // unit columns (rounding may pass 1 by an ulp)
 				d.fail("bad weight")
 				break
 			}

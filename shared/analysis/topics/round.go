@@ -197,7 +197,7 @@ func Reduce(m *Model, stats iter.Seq2[*RoundStats, error]) (*Model, error) {
 	}
 	next := &Model{Options: m.Options, Vocab: m.Vocab, K: K, V: V, Kappa: m.Kappa, Round: m.Round + 1}
 	if docs > empty {
-		next.Mu, next.Pi = mstep(S, N, m.Mu, K, V, m.Options.PriorWeight)
+		next.Mu, next.Pi = mstep(S, N, m.Mu, nil, K, V, m.Options.PriorWeight)
 	} else {
 		next.Mu, next.Pi = slices.Clone(m.Mu), slices.Clone(m.Pi)
 	}

@@ -226,7 +226,10 @@ func longestSuffix(w []byte, sufs ...string) string {
 // match's condition fails.
 func step2(w []byte) (string, string) {
 	var best, rep string
-	for _, p := range step2Rules {
+	if len(w) == 0 {
+		return "", ""
+	}
+	for _, p := range step2ByLast[w[len(w)-1]] {
 		if len(p[0]) > len(best) && hasSuffix(w, p[0]) {
 			best, rep = p[0], p[1]
 		}
@@ -265,7 +268,10 @@ var step3Rules = [][2]string{
 
 func step3(w []byte) (string, string) {
 	var best, rep string
-	for _, p := range step3Rules {
+	if len(w) == 0 {
+		return "", ""
+	}
+	for _, p := range step3ByLast[w[len(w)-1]] {
 		if len(p[0]) > len(best) && hasSuffix(w, p[0]) {
 			best, rep = p[0], p[1]
 		}
@@ -280,10 +286,32 @@ var step4Suffixes = []string{
 
 func step4(w []byte) string {
 	var best string
-	for _, s := range step4Suffixes {
+	if len(w) == 0 {
+		return ""
+	}
+	for _, s := range step4ByLast[w[len(w)-1]] {
 		if len(s) > len(best) && hasSuffix(w, s) {
 			best = s
 		}
 	}
 	return best
+}
+
+// The suffix lists grouped by last letter, so that a step only tries suffixes that can match.
+var step2ByLast, step3ByLast [256][][2]string
+var step4ByLast [256][]string
+
+func init() {
+	for _, r := range step2Rules {
+		c := r[0][len(r[0])-1]
+		step2ByLast[c] = append(step2ByLast[c], r)
+	}
+	for _, r := range step3Rules {
+		c := r[0][len(r[0])-1]
+		step3ByLast[c] = append(step3ByLast[c], r)
+	}
+	for _, s := range step4Suffixes {
+		c := s[len(s)-1]
+		step4ByLast[c] = append(step4ByLast[c], s)
+	}
 }
