@@ -208,7 +208,7 @@ func Reduce(m *Model, stats iter.Seq2[*RoundStats, error]) (*Model, error) {
 	next.LogLik = append(slices.Clone(m.LogLik), avg)
 	if l := len(next.LogLik); l >= 2 && m.Options.Tol > 0 {
 		prev := next.LogLik[l-2]
-		if avg-prev < m.Options.Tol*math.Abs(prev) {
+		if avg-prev < float64(m.Options.Tol*math.Abs(prev)) {
 			next.Converged = true
 		}
 	}
