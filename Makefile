@@ -56,7 +56,7 @@ eval-coding:
 
 ## eval-topics: topic-model NMI and purity on the DEP-11 categories at K=10 (reporting half), time per stage, peak memory
 eval-topics:
-	$(GO) run ./shared/analysis/topics/internal/evaltopics $(EVAL_TOPICS_ARGS)
+	$(GO) run ./shared/analysis/topics/internal/evaltopics -seeds 1,2,3,4,5,6,7,8,9,10 $(EVAL_TOPICS_ARGS)
 
 ## chaos: random SIGKILL/SIGTERM of the real ream serve; prints rounds, kills and lost/doubled/stuck/wrong counts (ROUNDS=200)
 ROUNDS ?= 20

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: end-to-end throughput of the local stack on 100,000 one-line documents with
 # LANGUAGE+SENTIMENT, the same analysers' raw throughput on the same machine in the same run,
+# a TOPICS job's time per stage and peak heap (REAM_BENCH_TOPICS_DOCS, default 100,000 reviews),
 # and the per-package micro-benchmarks (readers, archive writer, analysers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,9 @@ raw=$(grep -oE 'raw analysers: .* = [0-9]+' /tmp/ream-bench.txt | grep -oE '[0-9
 if [ -n "$e2e" ] && [ -n "$raw" ]; then
   awk -v e="$e2e" -v r="$raw" 'BEGIN { printf "ratio end-to-end / raw: %.2f\n", e / r }'
 fi
+echo
+echo "== TOPICS: ${REAM_BENCH_TOPICS_DOCS:-100000} synthetic one-line reviews, K=20, through the local stack (time per stage, peak heap)"
+go test -run '^$' -bench 'BenchmarkTopics' -benchtime 1x -timeout 30m ./infra/local/ 2>&1 | grep -E 'topics:|stages:|FAIL'
 echo
 echo "== micro-benchmarks"
 go test -run '^$' -bench . -benchmem -benchtime 2x ./shared/input/ ./shared/output/ ./shared/analysis/ 2>&1 | grep -E 'Benchmark|ok|FAIL'

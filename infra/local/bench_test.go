@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -188,5 +189,117 @@ func BenchmarkAnalysersRaw(b *testing.B) {
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "docs/s")
 		fmt.Fprintf(os.Stderr, "raw analysers: %d documents in %.2fs = %.0f documents/s (LANGUAGE+SENTIMENT, %d goroutines)\n",
 			n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), workers)
+	}
+}
+
+// reviewWords build synthetic one-line product reviews with topical structure for the TOPICS
+// benchmark (no review corpus ships with the project): each review picks a product family and
+// mixes its words with generic review words.
+var reviewFamilies = [][]string{
+	{"battery", "charger", "screen", "phone", "camera", "pixels", "apps", "signal", "case", "bluetooth"},
+	{"hotel", "room", "breakfast", "staff", "pool", "beach", "check-in", "view", "bed", "lobby"},
+	{"novel", "author", "chapter", "characters", "plot", "ending", "pages", "writing", "story", "series"},
+	{"blender", "kitchen", "knife", "pan", "recipe", "oven", "dishwasher", "kettle", "toaster", "lid"},
+	{"shoes", "size", "fabric", "jacket", "fit", "color", "stitching", "sleeves", "zipper", "laces"},
+	{"laptop", "keyboard", "trackpad", "processor", "memory", "fan", "ports", "display", "drivers", "hinge"},
+	{"restaurant", "waiter", "dessert", "menu", "table", "wine", "pasta", "steak", "reservation", "bill"},
+	{"garden", "hose", "seeds", "soil", "mower", "plants", "shovel", "fence", "lawn", "sprinkler"},
+	{"flight", "airline", "seat", "luggage", "boarding", "crew", "delay", "airport", "legroom", "gate"},
+	{"game", "controller", "level", "graphics", "multiplayer", "console", "story", "boss", "servers", "patch"},
+}
+
+var reviewCommon = []string{"great", "terrible", "quality", "price", "recommend", "broke", "love", "cheap", "worth", "again", "excellent", "disappointed", "quick", "slow", "perfect"}
+
+func reviewInput(tb testing.TB, n int) string {
+	tb.Helper()
+	rng := rand.New(rand.NewPCG(3, 4))
+	path := filepath.Join(tb.TempDir(), "reviews.txt")
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := 0; i < n; i++ {
+		fam := reviewFamilies[rng.IntN(len(reviewFamilies))]
+		w.WriteString("The")
+		for k := 0; k < 10+rng.IntN(8); k++ {
+			w.WriteByte(' ')
+			if rng.IntN(3) == 0 {
+				w.WriteString(reviewCommon[rng.IntN(len(reviewCommon))])
+			} else {
+				w.WriteString(fam[rng.IntN(len(fam))])
+			}
+		}
+		w.WriteString(".\n")
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// BenchmarkTopics runs one TOPICS job (K=20) over REAM_BENCH_TOPICS_DOCS (default 100,000)
+// synthetic one-line reviews through the whole local stack and prints the time of each stage
+// (from the job's live Stage) and the peak heap in use: run it at 100,000 and 1,000,000
+// documents to see that memory does not grow with the collection.
+func BenchmarkTopics(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("REAM_BENCH_TOPICS_DOCS")); err == nil && v > 0 {
+		n = v
+	}
+	path := reviewInput(b, n)
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		stack, err := Start(ctx, Config{DataDir: b.TempDir(), Addr: "127.0.0.1:0", SweepInterval: Duration(time.Hour)}, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := &client.Client{Endpoint: stack.URL, APIKey: DefaultKey}
+		runtime.GC()
+		stopSampling := make(chan struct{})
+		peak := peakHeap(stopSampling)
+		b.StartTimer()
+		start := time.Now()
+		seed := int64(1)
+		res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Topics}, NumberOfTopics: 20, RandomSeed: &seed,
+			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
+			b.Fatal(err)
+		}
+		stage, since := "upload and planning", start
+		var times []string
+		note, err := c.Follow(ctx, res.JobId, func(ev client.Event) {
+			if ev.Job == nil || ev.Job.JobDetails.Stage == "" || ev.Job.JobDetails.Stage == stage {
+				return
+			}
+			times = append(times, fmt.Sprintf("%s %.2fs", stage, time.Since(since).Seconds()))
+			stage, since = ev.Job.JobDetails.Stage, time.Now()
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, fmt.Sprintf("%s and finalize %.2fs", stage, time.Since(since).Seconds()))
+		elapsed := time.Since(start)
+		b.StopTimer()
+		close(stopSampling)
+		peakMB := float64(<-peak) / (1 << 20)
+		if note.InputDocumentsCount != int64(n) {
+			b.Fatalf("job counted %d documents, want %d (%s: %s)", note.InputDocumentsCount, n, note.JobStatus, note.Message)
+		}
+		b.ReportMetric(elapsed.Seconds(), "s/job")
+		b.ReportMetric(peakMB, "MB-peak-heap")
+		fmt.Fprintf(os.Stderr, "topics: %d reviews, K=20, %.2fs in all (%s), peak heap in use %.0f MB\n  stages: %s\n",
+			n, elapsed.Seconds(), note.JobStatus, peakMB, strings.Join(times, "; "))
+		if err := stack.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
 	}
 }
