@@ -29,6 +29,10 @@ type Config struct {
 	// Basic client id and secret) and call the API with them, as the tenant given (default: one
 	// client "local-coding-client" / "local-coding-secret" of tenant "local").
 	OAuthClients []OAuthClient `json:"oauthClients"`
+	// AccessKeys sign requests to the Comprehend-compatible API (POST /, SigV4 with service
+	// "comprehend"), each for its tenant (default: one pair, DefaultAccessKeyID /
+	// DefaultSecretAccessKey, of tenant "local").
+	AccessKeys []AccessKey `json:"accessKeys"`
 	// CodingRetention is how long a coding operation's output is kept (default 24h).
 	CodingRetention Duration `json:"codingRetention"`
 	// Webhooks receive every terminal job's notification as a JSON POST.
@@ -72,6 +76,19 @@ type OAuthClient struct {
 	ClientSecret string `json:"clientSecret"`
 	Tenant       string `json:"tenant"`
 }
+
+// AccessKey is an access key id and secret for SigV4-signed (Comprehend) requests of a tenant.
+type AccessKey struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	Tenant          string `json:"tenant"`
+}
+
+// Default access key pair of the local configuration (tenant "local").
+const (
+	DefaultAccessKeyID     = "AKIAREAMLOCAL0000001"
+	DefaultSecretAccessKey = "local-comprehend-secret-key"
+)
 
 // Default OAuth client of the local configuration.
 const (
@@ -137,6 +154,9 @@ func (c Config) withDefaults() Config {
 	}
 	if len(c.OAuthClients) == 0 {
 		c.OAuthClients = []OAuthClient{{ClientID: DefaultClientID, ClientSecret: DefaultClientSecret, Tenant: "local"}}
+	}
+	if len(c.AccessKeys) == 0 {
+		c.AccessKeys = []AccessKey{{AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey, Tenant: "local"}}
 	}
 	if c.CodingRetention <= 0 {
 		c.CodingRetention = Duration(24 * time.Hour)

@@ -88,6 +88,18 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		}
 		clients = append(clients, handlers.OAuthClient{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Tenant: c.Tenant})
 	}
+	var accessKeys []handlers.AccessKey
+	for i, k := range cfg.AccessKeys {
+		if k.AccessKeyID == "" || k.SecretAccessKey == "" || !pipeline.ValidTenant(k.Tenant) {
+			return nil, fmt.Errorf("accessKeys: key %q needs an accessKeyId, a secretAccessKey and a valid tenant", k.AccessKeyID)
+		}
+		for _, other := range cfg.AccessKeys[:i] {
+			if other.AccessKeyID == k.AccessKeyID {
+				return nil, fmt.Errorf("accessKeys: key %q is listed twice", k.AccessKeyID)
+			}
+		}
+		accessKeys = append(accessKeys, handlers.AccessKey{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, Tenant: k.Tenant})
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -156,7 +168,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		return fail(err)
 	}
 	oauth := handlers.NewOAuth(clients, tokenKey, nil)
-	s.api = handlers.NewAPI(svc, handlers.AnyAuth{s.auth, oauth}, log).WithTokens(oauth)
+	s.api = handlers.NewAPI(svc, handlers.AnyAuth{s.auth, oauth}, log).WithTokens(oauth).
+		WithComprehend(handlers.NewSigV4Auth("comprehend", accessKeys), handlers.ComprehendConfig{Bucket: bucketName})
 
 	mux := http.NewServeMux()
 	mux.Handle("/objects/", objects.Handler(s.objectCreated))

@@ -1,0 +1,624 @@
+package handlers
+
+// Amazon Comprehend's asynchronous-jobs API (AWS JSON 1.1, target prefix Comprehend_20171127)
+// over Ream's jobs, so that code written for Comprehend (boto3, the AWS SDKs, the AWS CLI) runs
+// against Ream with only its endpoint changed. Each of the six job kinds is one Ream analysis; a
+// job shows through this surface under the kind it was started for (Analyses exactly [that
+// analysis]), and it is the same job GET /v1/jobs lists.
+//
+// Status mapping (Ream → Comprehend JobStatus):
+//
+//	AWAITING_INPUT, SUBMITTED → SUBMITTED
+//	IN_PROGRESS               → IN_PROGRESS
+//	COMPLETED                 → COMPLETED
+//	PARTIAL_SUCCESS           → COMPLETED (Message says how many documents had errors)
+//	FAILED, TIMED_OUT         → FAILED (Message says why)
+//	STOP_REQUESTED            → STOP_REQUESTED
+//	STOPPED                   → STOPPED
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// ComprehendTargetPrefix is the X-Amz-Target prefix of Comprehend's operations.
+const ComprehendTargetPrefix = "Comprehend_20171127."
+
+// TagDataAccessRoleArn is the job tag that records a Comprehend request's DataAccessRoleArn
+// (Ream reads and writes with its own role; the ARN is echoed by Describe).
+const TagDataAccessRoleArn = "comprehend:DataAccessRoleArn"
+
+// ComprehendConfig configures the Comprehend surface.
+type ComprehendConfig struct {
+	// Bucket is the bucket name s3:// URIs use. Locally it maps onto the local object store
+	// ("s3://<Bucket>/<key>" names the object <key>); on AWS it is the stack's bucket, whose
+	// Locations are already s3://<Bucket>/.
+	Bucket string
+	// Region and Account appear in job ARNs (defaults "local" and "000000000000").
+	Region  string
+	Account string
+}
+
+// comprehendKind is one of Comprehend's six asynchronous job kinds.
+type comprehendKind struct {
+	Name     string       // as in the operation names: Start<Name>DetectionJob
+	Analysis job.Analysis // the Ream analysis
+	ARNType  string       // the job ARN's resource type
+	Language bool         // LanguageCode is a (required) field of the kind
+	Stop     bool         // Comprehend has Stop<Name>DetectionJob
+}
+
+var comprehendKinds = []comprehendKind{
+	{"DominantLanguage", job.Language, "dominant-language-detection-job", false, true},
+	{"Sentiment", job.Sentiment, "sentiment-detection-job", true, true},
+	{"Entities", job.Entities, "entities-detection-job", true, true},
+	{"KeyPhrases", job.KeyPhrases, "key-phrases-detection-job", true, true},
+	{"PiiEntities", job.PII, "pii-entities-detection-job", true, true},
+	{"Topics", job.Topics, "topics-detection-job", false, false},
+}
+
+// comprehendOp is a parsed operation name.
+type comprehendOp struct {
+	verb string // Start, Describe, List, Stop
+	kind comprehendKind
+}
+
+func parseComprehendOp(name string) (comprehendOp, bool) {
+	for _, k := range comprehendKinds {
+		switch name {
+		case "Start" + k.Name + "DetectionJob":
+			return comprehendOp{"Start", k}, true
+		case "Describe" + k.Name + "DetectionJob":
+			return comprehendOp{"Describe", k}, true
+		case "List" + k.Name + "DetectionJobs":
+			return comprehendOp{"List", k}, true
+		case "Stop" + k.Name + "DetectionJob":
+			if k.Stop {
+				return comprehendOp{"Stop", k}, true
+			}
+		}
+	}
+	return comprehendOp{}, false
+}
+
+// ComprehendError is an error answered with one of Comprehend's error types.
+type ComprehendError struct {
+	Type    string
+	Status  int
+	Message string
+}
+
+func (e *ComprehendError) Error() string { return e.Type + ": " + e.Message }
+
+func cErr(typ string, format string, a ...any) error {
+	return &ComprehendError{Type: typ, Status: http.StatusBadRequest, Message: fmt.Sprintf(format, a...)}
+}
+
+func missing(field string) error {
+	return cErr("InvalidRequestException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
+}
+
+// comprehend serves POST / for the Comprehend surface.
+type comprehend struct {
+	a    *API
+	auth Authenticator
+	cfg  ComprehendConfig
+	loc  pipeline.Locations
+}
+
+// WithComprehend serves Comprehend's asynchronous-jobs operations at POST / (AWS JSON 1.1),
+// authenticated by auth (SigV4Auth with service "comprehend").
+func (a *API) WithComprehend(auth Authenticator, cfg ComprehendConfig) *API {
+	if cfg.Region == "" {
+		cfg.Region = "local"
+	}
+	if cfg.Account == "" {
+		cfg.Account = "000000000000"
+	}
+	c := &comprehend{a: a, auth: auth, cfg: cfg, loc: a.svc.Config().Locations}
+	a.mux.Handle("POST /{$}", c)
+	return a
+}
+
+func (c *comprehend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	opName, isComprehend := strings.CutPrefix(target, ComprehendTargetPrefix)
+	tenant, err := c.auth.Tenant(r)
+	if err != nil {
+		c.fail(w, r, "", err)
+		return
+	}
+	if !isComprehend {
+		c.fail(w, r, "", cErr("UnknownOperationException", "X-Amz-Target %q is not a Comprehend_20171127 operation", target))
+		return
+	}
+	op, ok := parseComprehendOp(opName)
+	if !ok {
+		c.fail(w, r, "", cErr("UnknownOperationException", "operation %s is not supported by this endpoint (supported: Start/Describe/List of the six detection job kinds and Stop of the five Comprehend can stop)", opName))
+		return
+	}
+	var body map[string]json.RawMessage
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			c.fail(w, r, op.verb, fmt.Errorf("%w: request body is larger than %d bytes", job.ErrInvalid, tooBig.Limit))
+			return
+		}
+		c.fail(w, r, op.verb, &ComprehendError{Type: "SerializationException", Status: http.StatusBadRequest, Message: "request body is not a JSON object: " + jsonProblem(err)})
+		return
+	}
+	raw, _ := json.Marshal(body) // re-decoded per operation below
+	var out any
+	switch op.verb {
+	case "Start":
+		out, err = c.start(r, tenant, op.kind, raw)
+	case "Describe":
+		out, err = c.describe(r, tenant, op.kind, raw)
+	case "List":
+		out, err = c.list(r, tenant, op.kind, raw)
+	case "Stop":
+		out, err = c.stop(r, tenant, op.kind, raw)
+	}
+	if err != nil {
+		c.fail(w, r, op.verb, err)
+		return
+	}
+	writeAmzJSON(w, http.StatusOK, out)
+}
+
+func writeAmzJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-RequestId", newRequestID())
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// fail answers err as Comprehend does: {"__type", "Message"} with the type also in
+// X-Amzn-ErrorType. Ream's errors are mapped through api.StatusOf.
+func (c *comprehend) fail(w http.ResponseWriter, r *http.Request, verb string, err error) {
+	status, typ, msg := c.errorOf(verb, err)
+	if status == http.StatusInternalServerError {
+		c.a.log.ErrorContext(r.Context(), "comprehend request failed", "target", r.Header.Get("X-Amz-Target"), "err", err)
+	}
+	w.Header().Set("X-Amzn-ErrorType", typ)
+	writeAmzJSON(w, status, map[string]string{"__type": typ, "Message": msg})
+}
+
+func (c *comprehend) errorOf(verb string, err error) (int, string, string) {
+	var ce *ComprehendError
+	if errors.As(err, &ce) {
+		return ce.Status, ce.Type, c.s3Text(ce.Message)
+	}
+	var se *SigV4Error
+	if errors.As(err, &se) {
+		return se.Status, se.Type, se.Message
+	}
+	status, _ := api.StatusOf(err)
+	msg := c.s3Text(api.Message(err))
+	switch status {
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		return http.StatusBadRequest, "InvalidRequestException", msg
+	case http.StatusNotFound:
+		return http.StatusBadRequest, "JobNotFoundException", msg
+	case http.StatusConflict:
+		if verb == "Stop" { // Comprehend: stopping a finished job is an invalid request
+			return http.StatusBadRequest, "InvalidRequestException", msg
+		}
+		return http.StatusBadRequest, "ResourceInUseException", msg
+	case http.StatusUnauthorized:
+		return http.StatusBadRequest, "UnrecognizedClientException", msg
+	case http.StatusForbidden:
+		return http.StatusBadRequest, "InvalidSignatureException", msg
+	}
+	return http.StatusInternalServerError, "InternalServerException", msg
+}
+
+// s3Text rewrites the local store's URIs in a message to the s3:// names the caller used.
+func (c *comprehend) s3Text(msg string) string {
+	if c.cfg.Bucket == "" || c.loc.Base == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, c.loc.Base, "s3://"+c.cfg.Bucket+"/")
+}
+
+// toStore maps an s3:// URI of the configured bucket onto the store's location; other URIs
+// are passed on (and refused by the pipeline if they are outside the store).
+func (c *comprehend) toStore(uri string) string {
+	if c.cfg.Bucket != "" {
+		if key, ok := strings.CutPrefix(uri, "s3://"+c.cfg.Bucket+"/"); ok {
+			return c.loc.URI(key)
+		}
+	}
+	return uri
+}
+
+// toS3 maps a store location onto its s3:// name.
+func (c *comprehend) toS3(uri string) string {
+	if c.cfg.Bucket == "" {
+		return uri
+	}
+	if key, err := c.loc.Key(uri); err == nil {
+		return "s3://" + c.cfg.Bucket + "/" + key
+	}
+	return uri
+}
+
+// Request and response shapes (Comprehend's field names).
+
+type cInputDataConfig struct {
+	S3Uri                string          `json:"S3Uri"`
+	InputFormat          string          `json:"InputFormat,omitempty"`
+	DocumentReaderConfig json.RawMessage `json:"DocumentReaderConfig,omitempty"`
+}
+
+type cOutputDataConfig struct {
+	S3Uri    string `json:"S3Uri"`
+	KmsKeyId string `json:"KmsKeyId,omitempty"`
+}
+
+type cRedactionConfig struct {
+	PiiEntityTypes []string `json:"PiiEntityTypes,omitempty"`
+	MaskMode       string   `json:"MaskMode,omitempty"`
+	MaskCharacter  string   `json:"MaskCharacter,omitempty"`
+}
+
+type cStartRequest struct {
+	InputDataConfig     *cInputDataConfig  `json:"InputDataConfig"`
+	OutputDataConfig    *cOutputDataConfig `json:"OutputDataConfig"`
+	DataAccessRoleArn   *string            `json:"DataAccessRoleArn"`
+	JobName             string             `json:"JobName"`
+	LanguageCode        *string            `json:"LanguageCode"`
+	ClientRequestToken  string             `json:"ClientRequestToken"`
+	Tags                []job.Tag          `json:"Tags"`
+	Mode                *string            `json:"Mode"`
+	RedactionConfig     *cRedactionConfig  `json:"RedactionConfig"`
+	NumberOfTopics      *int               `json:"NumberOfTopics"`
+	EntityRecognizerArn string             `json:"EntityRecognizerArn"`
+	FlywheelArn         string             `json:"FlywheelArn"`
+	// Accepted and ignored: VolumeKmsKeyId, VpcConfig, DocumentReaderConfig.
+}
+
+func decodeOp(raw []byte, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return &ComprehendError{Type: "SerializationException", Status: http.StatusBadRequest, Message: jsonProblem(err)}
+	}
+	return nil
+}
+
+func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw []byte) (any, error) {
+	var in cStartRequest
+	if err := decodeOp(raw, &in); err != nil {
+		return nil, err
+	}
+	switch {
+	case in.InputDataConfig == nil:
+		return nil, missing("inputDataConfig")
+	case in.InputDataConfig.S3Uri == "":
+		return nil, missing("inputDataConfig.s3Uri")
+	case in.OutputDataConfig == nil:
+		return nil, missing("outputDataConfig")
+	case in.OutputDataConfig.S3Uri == "":
+		return nil, missing("outputDataConfig.s3Uri")
+	case in.DataAccessRoleArn == nil || *in.DataAccessRoleArn == "":
+		return nil, missing("dataAccessRoleArn")
+	case k.Language && (in.LanguageCode == nil || *in.LanguageCode == ""):
+		return nil, missing("languageCode")
+	case k.Analysis == job.PII && (in.Mode == nil || *in.Mode == ""):
+		return nil, missing("mode")
+	}
+	if in.EntityRecognizerArn != "" || in.FlywheelArn != "" {
+		return nil, cErr("InvalidRequestException", "custom entity recognizers (EntityRecognizerArn, FlywheelArn) are not supported; Ream detects the built-in entity types")
+	}
+	format := in.InputDataConfig.InputFormat
+	if format == "" {
+		format = string(job.OneDocPerFile) // Comprehend's default
+	}
+	req := api.CreateJobRequest{
+		JobName:            in.JobName,
+		Analyses:           []job.Analysis{k.Analysis},
+		InputDataConfig:    job.InputDataConfig{S3Uri: c.toStore(in.InputDataConfig.S3Uri), InputFormat: job.Format(format)},
+		OutputDataConfig:   job.OutputDataConfig{S3Uri: c.toStore(in.OutputDataConfig.S3Uri), KmsKeyId: in.OutputDataConfig.KmsKeyId},
+		ClientRequestToken: in.ClientRequestToken,
+		Tags:               append(append([]job.Tag(nil), in.Tags...), job.Tag{Key: TagDataAccessRoleArn, Value: *in.DataAccessRoleArn}),
+	}
+	if k.Language {
+		req.LanguageCode = *in.LanguageCode
+	}
+	if k.Analysis == job.PII {
+		switch *in.Mode {
+		case "ONLY_OFFSETS":
+			if in.RedactionConfig != nil {
+				return nil, cErr("InvalidRequestException", "RedactionConfig is for Mode ONLY_REDACTION")
+			}
+		case "ONLY_REDACTION":
+			if in.RedactionConfig == nil {
+				return nil, missing("redactionConfig")
+			}
+			mode := in.RedactionConfig.MaskMode
+			if mode == "" {
+				mode = "REPLACE_WITH_PII_ENTITY_TYPE"
+			}
+			req.RedactionConfig = &job.RedactionConfig{MaskMode: mode, MaskCharacter: in.RedactionConfig.MaskCharacter}
+		default:
+			return nil, cErr("InvalidRequestException", "Mode must be ONLY_OFFSETS or ONLY_REDACTION")
+		}
+	}
+	if in.NumberOfTopics != nil {
+		if k.Analysis != job.Topics {
+			return nil, cErr("InvalidRequestException", "NumberOfTopics is a field of StartTopicsDetectionJob")
+		}
+		if *in.NumberOfTopics < 1 {
+			return nil, cErr("InvalidRequestException", "NumberOfTopics must be between 1 and 100")
+		}
+		req.NumberOfTopics = *in.NumberOfTopics
+	}
+	res, err := c.a.svc.CreateJob(r.Context(), tenant, req)
+	if err != nil {
+		return nil, err
+	}
+	j := res.Job
+	return map[string]any{"JobId": j.JobId, "JobArn": c.arn(k, j.JobId), "JobStatus": comprehendStatus(j.JobStatus)}, nil
+}
+
+func (c *comprehend) arn(k comprehendKind, id string) string {
+	return fmt.Sprintf("arn:aws:comprehend:%s:%s:%s/%s", c.cfg.Region, c.cfg.Account, k.ARNType, id)
+}
+
+// comprehendStatus maps a Ream status to Comprehend's JobStatus (see the package comment).
+func comprehendStatus(s job.Status) string {
+	switch s {
+	case job.AwaitingInput, job.Submitted:
+		return "SUBMITTED"
+	case job.PartialSuccess:
+		return "COMPLETED"
+	case job.TimedOut:
+		return "FAILED"
+	}
+	return string(s)
+}
+
+// reamStatuses are the Ream statuses a Comprehend JobStatus filter matches.
+func reamStatuses(s string) ([]job.Status, bool) {
+	switch s {
+	case "SUBMITTED":
+		return []job.Status{job.AwaitingInput, job.Submitted}, true
+	case "IN_PROGRESS":
+		return []job.Status{job.InProgress}, true
+	case "COMPLETED":
+		return []job.Status{job.Completed, job.PartialSuccess}, true
+	case "FAILED":
+		return []job.Status{job.Failed, job.TimedOut}, true
+	case "STOP_REQUESTED":
+		return []job.Status{job.StopRequested}, true
+	case "STOPPED":
+		return []job.Status{job.Stopped}, true
+	}
+	return nil, false
+}
+
+func epoch(t time.Time) float64 {
+	return math.Round(float64(t.UnixMilli())) / 1000
+}
+
+func isKind(j *job.Job, k comprehendKind) bool {
+	return len(j.Analyses) == 1 && j.Analyses[0] == k.Analysis
+}
+
+// properties is <Kind>DetectionJobProperties of j.
+func (c *comprehend) properties(k comprehendKind, j *job.Job) map[string]any {
+	p := map[string]any{
+		"JobId":      j.JobId,
+		"JobArn":     c.arn(k, j.JobId),
+		"JobStatus":  comprehendStatus(j.JobStatus),
+		"SubmitTime": epoch(j.SubmitTime),
+		"InputDataConfig": cInputDataConfig{
+			S3Uri: c.toS3(j.InputDataConfig.S3Uri), InputFormat: string(j.InputDataConfig.InputFormat),
+		},
+		"OutputDataConfig": cOutputDataConfig{
+			S3Uri: c.toS3(j.OutputDataConfig.S3Uri) + api.ArchiveName, KmsKeyId: j.OutputDataConfig.KmsKeyId,
+		},
+	}
+	if j.JobName != "" {
+		p["JobName"] = j.JobName
+	}
+	msg := j.Message
+	if j.JobStatus == job.PartialSuccess && msg == "" {
+		msg = fmt.Sprintf("%d of %d documents had errors (see the output's error records)", j.JobDetails.DocumentsWithErrorsCount, j.JobDetails.InputDocumentsCount)
+	}
+	if j.JobStatus == job.TimedOut && msg == "" {
+		msg = "the input never arrived (timed out)"
+	}
+	if msg != "" {
+		p["Message"] = msg
+	}
+	if j.EndTime != nil {
+		p["EndTime"] = epoch(*j.EndTime)
+	}
+	for _, t := range j.Tags {
+		if t.Key == TagDataAccessRoleArn {
+			p["DataAccessRoleArn"] = t.Value
+		}
+	}
+	if k.Language && j.LanguageCode != "" {
+		p["LanguageCode"] = j.LanguageCode
+	}
+	if k.Analysis == job.PII {
+		if rc := j.RedactOutput; rc != nil {
+			p["Mode"] = "ONLY_REDACTION"
+			p["RedactionConfig"] = cRedactionConfig{MaskMode: rc.MaskMode, MaskCharacter: rc.MaskCharacter}
+		} else {
+			p["Mode"] = "ONLY_OFFSETS"
+		}
+	}
+	if k.Analysis == job.Topics {
+		p["NumberOfTopics"] = j.NumberOfTopics
+	}
+	return p
+}
+
+type cJobIDRequest struct {
+	JobId string `json:"JobId"`
+}
+
+func (c *comprehend) job(r *http.Request, tenant string, k comprehendKind, raw []byte) (*job.Job, error) {
+	var in cJobIDRequest
+	if err := decodeOp(raw, &in); err != nil {
+		return nil, err
+	}
+	if in.JobId == "" {
+		return nil, missing("jobId")
+	}
+	j, err := c.a.svc.Describe(r.Context(), tenant, in.JobId)
+	if errors.Is(err, job.ErrNotFound) || err == nil && !isKind(j, k) {
+		return nil, cErr("JobNotFoundException", "Job ID %s not found", in.JobId)
+	}
+	return j, err
+}
+
+func (c *comprehend) describe(r *http.Request, tenant string, k comprehendKind, raw []byte) (any, error) {
+	j, err := c.job(r, tenant, k, raw)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{k.Name + "DetectionJobProperties": c.properties(k, j)}, nil
+}
+
+func (c *comprehend) stop(r *http.Request, tenant string, k comprehendKind, raw []byte) (any, error) {
+	j, err := c.job(r, tenant, k, raw)
+	if err != nil {
+		return nil, err
+	}
+	j, err = c.a.svc.Stop(r.Context(), tenant, j.JobId)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"JobId": j.JobId, "JobStatus": comprehendStatus(j.JobStatus)}, nil
+}
+
+type cListRequest struct {
+	Filter *struct {
+		JobName          string   `json:"JobName"`
+		JobStatus        string   `json:"JobStatus"`
+		SubmitTimeBefore *float64 `json:"SubmitTimeBefore"`
+		SubmitTimeAfter  *float64 `json:"SubmitTimeAfter"`
+	} `json:"Filter"`
+	MaxResults *int   `json:"MaxResults"`
+	NextToken  string `json:"NextToken"`
+}
+
+// listToken resumes a listing: the Ream page token and how many jobs of that page were already
+// looked at.
+type listToken struct {
+	Ream string `json:"r,omitempty"`
+	Skip int    `json:"s,omitempty"`
+}
+
+// listPage is the size of the Ream pages a Comprehend listing reads (the kind and status
+// filters are applied to them).
+const listPage = 100
+
+func fromEpoch(f float64) time.Time {
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
+}
+
+func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw []byte) (any, error) {
+	var in cListRequest
+	if err := decodeOp(raw, &in); err != nil {
+		return nil, err
+	}
+	max := 100
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > 500 {
+			return nil, cErr("InvalidRequestException", "MaxResults must be between 1 and 500")
+		}
+		max = *in.MaxResults
+	}
+	var f api.ListFilter
+	var statuses []job.Status
+	if fl := in.Filter; fl != nil {
+		f.JobName = fl.JobName
+		if fl.JobStatus != "" {
+			var ok bool
+			if statuses, ok = reamStatuses(fl.JobStatus); !ok {
+				return nil, cErr("InvalidFilterException", "JobStatus %q is not one of SUBMITTED, IN_PROGRESS, COMPLETED, FAILED, STOP_REQUESTED, STOPPED", fl.JobStatus)
+			}
+		}
+		if fl.SubmitTimeBefore != nil {
+			f.SubmittedBefore = fromEpoch(*fl.SubmitTimeBefore)
+		}
+		if fl.SubmitTimeAfter != nil {
+			f.SubmittedAfter = fromEpoch(*fl.SubmitTimeAfter)
+		}
+		if !f.SubmittedAfter.IsZero() && !f.SubmittedBefore.IsZero() && !f.SubmittedAfter.Before(f.SubmittedBefore) {
+			return nil, cErr("InvalidFilterException", "SubmitTimeAfter must be before SubmitTimeBefore")
+		}
+	}
+	var tok listToken
+	if in.NextToken != "" {
+		b, err := base64.RawURLEncoding.DecodeString(in.NextToken)
+		if err != nil || json.Unmarshal(b, &tok) != nil || tok.Skip < 0 {
+			return nil, cErr("InvalidRequestException", "NextToken is not a token this operation returned")
+		}
+	}
+	props := []map[string]any{}
+	next := ""
+	for {
+		f.MaxResults, f.NextToken = listPage, tok.Ream
+		jobs, reamNext, err := c.a.svc.List(r.Context(), tenant, f)
+		if err != nil {
+			return nil, err
+		}
+		for i := tok.Skip; i < len(jobs); i++ {
+			j := jobs[i]
+			if !isKind(j, k) || statuses != nil && !containsStatus(statuses, j.JobStatus) {
+				continue
+			}
+			if len(props) == max {
+				b, _ := json.Marshal(listToken{Ream: tok.Ream, Skip: i})
+				next = base64.RawURLEncoding.EncodeToString(b)
+				break
+			}
+			props = append(props, c.properties(k, j))
+		}
+		if next != "" || reamNext == "" {
+			break
+		}
+		tok = listToken{Ream: reamNext}
+	}
+	out := map[string]any{k.Name + "DetectionJobPropertiesList": props}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
+func containsStatus(xs []job.Status, s job.Status) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

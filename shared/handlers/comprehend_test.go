@@ -1,0 +1,262 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/handlers"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// comprehendAPI is the API with the Comprehend surface over a store whose locations are
+// s3://bucket/ (as on AWS), and its job store for planting jobs in any status.
+func comprehendAPI(t *testing.T) (*handlers.API, pipeline.Jobs) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	objects, err := local.NewObjects(dir, "http://127.0.0.1:1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := analysis.DefaultRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := local.NewJobs(db)
+	svc := pipeline.New(pipeline.Deps{
+		Jobs: jobs, Objects: objects, Queue: local.NewQueue(db, "shards", 3),
+		Notifier: local.NewNotifier(db, nil), Analyzers: reg,
+		Config: pipeline.Config{Locations: pipeline.Locations{Base: "s3://bucket/"}},
+	})
+	a := handlers.NewAPI(svc, handlers.NewKeyAuth(map[string]string{"k": "tenant-a"}), nil).
+		WithComprehend(handlers.NewSigV4Auth("comprehend", testKeys), handlers.ComprehendConfig{Bucket: "bucket", Region: "eu-west-1", Account: "123456789012"})
+	return a, jobs
+}
+
+// call sends a signed Comprehend operation as tenant-a and returns the status and JSON body.
+func call(t *testing.T, a http.Handler, op, body string) (int, map[string]any) {
+	t.Helper()
+	r := signedRequest(t, "AKIDTENANTA", "secret-a", body, time.Now(), map[string]string{"X-Amz-Target": "Comprehend_20171127." + op})
+	w := httptest.NewRecorder()
+	a.ServeHTTP(w, r)
+	var out map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+		t.Fatalf("%s: body %q: %v", op, w.Body.String(), err)
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/x-amz-json-1.1" {
+		t.Errorf("%s: content type %q", op, ct)
+	}
+	if typ, _ := out["__type"].(string); typ != "" && w.Header().Get("X-Amzn-ErrorType") != typ {
+		t.Errorf("%s: X-Amzn-ErrorType %q, body type %q", op, w.Header().Get("X-Amzn-ErrorType"), typ)
+	}
+	return w.Code, out
+}
+
+const (
+	inURI  = `"InputDataConfig":{"S3Uri":"s3://bucket/inputs/tenant-a/in.txt","InputFormat":"ONE_DOC_PER_LINE"}`
+	outURI = `"OutputDataConfig":{"S3Uri":"s3://bucket/outputs/tenant-a/"}`
+	role   = `"DataAccessRoleArn":"arn:aws:iam::123456789012:role/r"`
+)
+
+// Every Start operation names the required field it misses, as Comprehend's validation does.
+func TestComprehendRequiredFields(t *testing.T) {
+	a, _ := comprehendAPI(t)
+	full := map[string][]string{
+		"StartDominantLanguageDetectionJob": {inURI, outURI, role},
+		"StartSentimentDetectionJob":        {inURI, outURI, role, `"LanguageCode":"en"`},
+		"StartEntitiesDetectionJob":         {inURI, outURI, role, `"LanguageCode":"en"`},
+		"StartKeyPhrasesDetectionJob":       {inURI, outURI, role, `"LanguageCode":"en"`},
+		"StartPiiEntitiesDetectionJob":      {inURI, outURI, role, `"LanguageCode":"en"`, `"Mode":"ONLY_OFFSETS"`},
+		"StartTopicsDetectionJob":           {inURI, outURI, role},
+	}
+	names := []string{"inputDataConfig", "outputDataConfig", "dataAccessRoleArn", "languageCode", "mode"}
+	for op, fields := range full {
+		for i := range fields {
+			rest := append(append([]string(nil), fields[:i]...), fields[i+1:]...)
+			status, out := call(t, a, op, "{"+strings.Join(rest, ",")+"}")
+			msg, _ := out["Message"].(string)
+			if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(msg, "'"+names[i]+"'") {
+				t.Errorf("%s without field %d: %d %v", op, i, status, out)
+			}
+		}
+		for _, op := range []string{strings.Replace(op, "Start", "Describe", 1), strings.Replace(op, "Start", "Stop", 1)} {
+			if op == "StopTopicsDetectionJob" {
+				continue
+			}
+			if status, out := call(t, a, op, `{}`); status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(fmt.Sprint(out["Message"]), "jobId") {
+				t.Errorf("%s without JobId: %d %v", op, status, out)
+			}
+		}
+	}
+	// A PII job in ONLY_REDACTION mode needs its RedactionConfig.
+	status, out := call(t, a, "StartPiiEntitiesDetectionJob", "{"+strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, `"Mode":"ONLY_REDACTION"`}, ",")+"}")
+	if status != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out["Message"]), "redactionConfig") {
+		t.Errorf("ONLY_REDACTION without RedactionConfig: %d %v", status, out)
+	}
+}
+
+func TestComprehendUnknownAndUnsigned(t *testing.T) {
+	a, _ := comprehendAPI(t)
+	for _, op := range []string{"StopTopicsDetectionJob", "DetectSentiment", "CreateEndpoint", ""} {
+		if status, out := call(t, a, op, `{}`); status != http.StatusBadRequest || out["__type"] != "UnknownOperationException" {
+			t.Errorf("%q: %d %v", op, status, out)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{}`))
+	r.Header.Set("X-Amz-Target", "Comprehend_20171127.ListSentimentDetectionJobs")
+	w := httptest.NewRecorder()
+	a.ServeHTTP(w, r)
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "MissingAuthenticationTokenException") {
+		t.Errorf("unsigned: %d %s", w.Code, w.Body)
+	}
+	// Ream's own routes are untouched: GET / is still no route.
+	w = httptest.NewRecorder()
+	a.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	if w.Code != http.StatusNotFound {
+		t.Errorf("GET /: %d", w.Code)
+	}
+}
+
+// Ream's statuses as Comprehend's, in Describe and in List's JobStatus filter; only jobs of the
+// kind (Analyses exactly [it]) show.
+func TestComprehendStatusMapping(t *testing.T) {
+	a, jobs := comprehendAPI(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	plant := func(id string, status job.Status, analyses ...job.Analysis) {
+		t.Helper()
+		j := &job.Job{JobId: id, Tenant: "tenant-a", Analyses: analyses, JobStatus: status, SubmitTime: now, UpdatedAt: now,
+			InputDataConfig:  job.InputDataConfig{S3Uri: "s3://bucket/inputs/tenant-a/in.txt", InputFormat: job.OneDocPerLine},
+			OutputDataConfig: job.OutputDataConfig{S3Uri: "s3://bucket/outputs/tenant-a/" + id + "/"}}
+		if status.Terminal() {
+			j.EndTime = &now
+		}
+		if _, _, err := jobs.Create(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[job.Status]string{
+		job.AwaitingInput: "SUBMITTED", job.Submitted: "SUBMITTED", job.InProgress: "IN_PROGRESS",
+		job.Completed: "COMPLETED", job.PartialSuccess: "COMPLETED", job.Failed: "FAILED", job.TimedOut: "FAILED",
+		job.StopRequested: "STOP_REQUESTED", job.Stopped: "STOPPED",
+	}
+	for st := range want {
+		plant("job-"+strings.ToLower(string(st)), st, job.Sentiment)
+	}
+	plant("two-analyses", job.Completed, job.Sentiment, job.Entities)
+	plant("entities", job.Completed, job.Entities)
+	for st, cs := range want {
+		id := "job-" + strings.ToLower(string(st))
+		status, out := call(t, a, "DescribeSentimentDetectionJob", `{"JobId":"`+id+`"}`)
+		p, _ := out["SentimentDetectionJobProperties"].(map[string]any)
+		if status != http.StatusOK || p["JobStatus"] != cs {
+			t.Errorf("%s: %d %v, want %s", st, status, out, cs)
+			continue
+		}
+		if p["JobArn"] != "arn:aws:comprehend:eu-west-1:123456789012:sentiment-detection-job/"+id {
+			t.Errorf("arn %v", p["JobArn"])
+		}
+		if p["OutputDataConfig"].(map[string]any)["S3Uri"] != "s3://bucket/outputs/tenant-a/"+id+"/output.tar.gz" {
+			t.Errorf("output %v", p["OutputDataConfig"])
+		}
+		if sub, ok := p["SubmitTime"].(float64); !ok || int64(sub*1000+0.5) != now.UnixMilli() {
+			t.Errorf("SubmitTime %v (%T), want %d ms", p["SubmitTime"], p["SubmitTime"], now.UnixMilli())
+		}
+		if (st == job.PartialSuccess || st == job.TimedOut) && p["Message"] == nil {
+			t.Errorf("%s shows no Message", st)
+		}
+	}
+	for _, id := range []string{"two-analyses", "entities", "no-such-job"} {
+		if status, out := call(t, a, "DescribeSentimentDetectionJob", `{"JobId":"`+id+`"}`); status != http.StatusBadRequest || out["__type"] != "JobNotFoundException" {
+			t.Errorf("%s: %d %v", id, status, out)
+		}
+	}
+	count := map[string]int{}
+	for _, cs := range want {
+		count[cs]++
+	}
+	for cs, n := range count {
+		status, out := call(t, a, "ListSentimentDetectionJobs", `{"Filter":{"JobStatus":"`+cs+`"}}`)
+		l, _ := out["SentimentDetectionJobPropertiesList"].([]any)
+		if status != http.StatusOK || len(l) != n {
+			t.Errorf("list %s: %d, %d jobs, want %d", cs, status, len(l), n)
+		}
+	}
+	// Pages of 2 over the 9 sentiment jobs: 5 pages, each job once.
+	seen := map[string]bool{}
+	token := ""
+	for pages := 1; ; pages++ {
+		body := `{"MaxResults":2}`
+		if token != "" {
+			body = `{"MaxResults":2,"NextToken":"` + token + `"}`
+		}
+		_, out := call(t, a, "ListSentimentDetectionJobs", body)
+		for _, x := range out["SentimentDetectionJobPropertiesList"].([]any) {
+			seen[x.(map[string]any)["JobId"].(string)] = true
+		}
+		token, _ = out["NextToken"].(string)
+		if token == "" {
+			if pages != 5 {
+				t.Errorf("%d pages", pages)
+			}
+			break
+		}
+		if pages > 9 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if len(seen) != 9 {
+		t.Errorf("paged %d distinct jobs, want 9", len(seen))
+	}
+	if status, out := call(t, a, "ListSentimentDetectionJobs", `{"Filter":{"JobStatus":"DONE"}}`); status != http.StatusBadRequest || out["__type"] != "InvalidFilterException" {
+		t.Errorf("bad status filter: %d %v", status, out)
+	}
+	if status, out := call(t, a, "ListSentimentDetectionJobs", `{"NextToken":"garbage!"}`); status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" {
+		t.Errorf("bad token: %d %v", status, out)
+	}
+	// Stopping a finished job is an invalid request, as on Comprehend.
+	if status, out := call(t, a, "StopSentimentDetectionJob", `{"JobId":"job-completed"}`); status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" {
+		t.Errorf("stop COMPLETED: %d %v", status, out)
+	}
+}
+
+// Behind API Gateway (LambdaHandler), the same signature verifies: the function, not the
+// gateway, authenticates this route.
+func TestComprehendThroughLambda(t *testing.T) {
+	a, _ := comprehendAPI(t)
+	for _, c := range []struct {
+		secret, want string
+		status       int
+	}{{"secret-a", "", http.StatusOK}, {"wrong", "InvalidSignatureException", http.StatusBadRequest}} {
+		r := signedRequest(t, "AKIDTENANTA", c.secret, `{}`, time.Now(), nil)
+		headers := map[string]string{"host": r.Host, "content-length": "2"}
+		for k := range r.Header {
+			headers[strings.ToLower(k)] = r.Header.Get(k)
+		}
+		ev := events.APIGatewayV2HTTPRequest{RawPath: "/", Headers: headers, Body: `{}`}
+		ev.RequestContext.HTTP.Method = http.MethodPost
+		resp, err := a.HandleEvent(context.Background(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != c.status || c.want != "" && !strings.Contains(resp.Body, c.want) {
+			t.Errorf("secret %s: %d %s", c.secret, resp.StatusCode, resp.Body)
+		}
+	}
+}

@@ -1,0 +1,270 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// AccessKey is an AWS-style access key Ream issues to a tenant: requests signed with it (SigV4)
+// act for Tenant.
+type AccessKey struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	Tenant          string
+}
+
+// SigV4Auth verifies AWS Signature Version 4 (header form, AWS4-HMAC-SHA256) against the access
+// keys Ream issued, for one signing service (e.g. "comprehend"). The signature must cover
+// exactly the headers its SignedHeaders lists (host and x-amz-date at least), the body's SHA-256
+// (x-amz-content-sha256 when sent, which must then match the body) and a time within MaxSkew of
+// the server's clock. Any region is accepted (the scope's region only enters the signing key).
+type SigV4Auth struct {
+	Service string
+	// MaxSkew is the allowed difference between the request's X-Amz-Date and now (default 15
+	// minutes, as AWS).
+	MaxSkew time.Duration
+	// Now is the clock (default time.Now).
+	Now  func() time.Time
+	keys map[string]AccessKey
+}
+
+// NewSigV4Auth builds a verifier for service over keys.
+func NewSigV4Auth(service string, keys []AccessKey) *SigV4Auth {
+	a := &SigV4Auth{Service: service, MaxSkew: 15 * time.Minute, keys: make(map[string]AccessKey, len(keys))}
+	for _, k := range keys {
+		a.keys[k.AccessKeyID] = k
+	}
+	return a
+}
+
+// SigV4Error is a refused signature, with the error type AWS services answer it with
+// (UnrecognizedClientException, InvalidSignatureException, MissingAuthenticationTokenException,
+// IncompleteSignatureException). It is an ErrUnauthorized.
+type SigV4Error struct {
+	Type    string
+	Status  int
+	Message string
+}
+
+func (e *SigV4Error) Error() string { return e.Message }
+func (e *SigV4Error) Unwrap() error { return job.ErrUnauthorized }
+
+func sigErr(typ string, status int, format string, a ...any) error {
+	return &SigV4Error{Type: typ, Status: status, Message: fmt.Sprintf(format, a...)}
+}
+
+const (
+	sigAlgorithm  = "AWS4-HMAC-SHA256"
+	amzDateLayout = "20060102T150405Z"
+)
+
+// Tenant implements Authenticator. It reads (and restores) the request body to hash it.
+func (a *SigV4Auth) Tenant(r *http.Request) (string, error) {
+	authz := r.Header.Get("Authorization")
+	if authz == "" {
+		return "", sigErr("MissingAuthenticationTokenException", http.StatusForbidden, "Missing Authentication Token: sign the request with AWS Signature Version 4 (service %s)", a.Service)
+	}
+	algo, rest, _ := strings.Cut(authz, " ")
+	if algo != sigAlgorithm {
+		return "", sigErr("IncompleteSignatureException", http.StatusBadRequest, "Authorization header must use %s", sigAlgorithm)
+	}
+	fields := map[string]string{}
+	for _, p := range strings.Split(rest, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if ok {
+			fields[k] = v
+		}
+	}
+	cred, signed, sig := fields["Credential"], fields["SignedHeaders"], fields["Signature"]
+	if cred == "" || signed == "" || sig == "" {
+		return "", sigErr("IncompleteSignatureException", http.StatusBadRequest, "Authorization header requires Credential, SignedHeaders and Signature")
+	}
+	parts := strings.Split(cred, "/")
+	if len(parts) != 5 || parts[4] != "aws4_request" {
+		return "", sigErr("IncompleteSignatureException", http.StatusBadRequest, "Credential must be <access key id>/<date>/<region>/<service>/aws4_request")
+	}
+	keyID, day, region, service := parts[0], parts[1], parts[2], parts[3]
+	key, ok := a.keys[keyID]
+	if !ok {
+		return "", sigErr("UnrecognizedClientException", http.StatusBadRequest, "The security token included in the request is invalid.")
+	}
+	if service != a.Service {
+		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "Credential should be scoped to correct service: '%s'.", a.Service)
+	}
+	amzDate := r.Header.Get("X-Amz-Date")
+	if amzDate == "" {
+		return "", sigErr("IncompleteSignatureException", http.StatusBadRequest, "X-Amz-Date header is required")
+	}
+	t, err := time.Parse(amzDateLayout, amzDate)
+	if err != nil {
+		return "", sigErr("IncompleteSignatureException", http.StatusBadRequest, "X-Amz-Date %q is not of the form %s", amzDate, amzDateLayout)
+	}
+	if day != t.Format("20060102") {
+		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "Credential should be scoped to a valid date: '%s'.", t.Format("20060102"))
+	}
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	skew := a.MaxSkew
+	if skew <= 0 {
+		skew = 15 * time.Minute
+	}
+	n := now().UTC()
+	if t.Before(n.Add(-skew)) {
+		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "Signature expired: %s is now earlier than %s (%s - %d min.)", amzDate, n.Add(-skew).Format(amzDateLayout), n.Format(amzDateLayout), int(skew.Minutes()))
+	}
+	if t.After(n.Add(skew)) {
+		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "Signature not yet current: %s is still later than %s (%s + %d min.)", amzDate, n.Add(skew).Format(amzDateLayout), n.Format(amzDateLayout), int(skew.Minutes()))
+	}
+	headers := strings.Split(signed, ";")
+	if !sort.StringsAreSorted(headers) || !contains(headers, "host") {
+		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "SignedHeaders must be sorted, lower-case and include host")
+	}
+	if !contains(headers, "x-amz-date") {
+		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "SignedHeaders must include x-amz-date")
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(body)
+	payloadHash := hex.EncodeToString(sum[:])
+	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && h != payloadHash {
+		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "The provided x-amz-content-sha256 header does not match what was computed.")
+	}
+	canonical, err := canonicalRequest(r, headers, payloadHash)
+	if err != nil {
+		return "", err
+	}
+	scope := strings.Join(parts[1:], "/")
+	crSum := sha256.Sum256([]byte(canonical))
+	toSign := sigAlgorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crSum[:])
+	k := hmacSHA256([]byte("AWS4"+key.SecretAccessKey), day)
+	k = hmacSHA256(k, region)
+	k = hmacSHA256(k, service)
+	k = hmacSHA256(k, "aws4_request")
+	want := hex.EncodeToString(hmacSHA256(k, toSign))
+	if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(sig))) != 1 {
+		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
+	}
+	return key.Tenant, nil
+}
+
+// readBody reads the whole body and puts it back for the handler.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: reading the request body: %v", job.ErrInvalid, err)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}
+
+// canonicalRequest is SigV4's canonical form of r over the signed headers.
+func canonicalRequest(r *http.Request, signed []string, payloadHash string) (string, error) {
+	var b strings.Builder
+	b.WriteString(r.Method + "\n")
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	b.WriteString(escapePath(path) + "\n")
+	b.WriteString(canonicalQuery(r.URL.Query()) + "\n")
+	for _, h := range signed {
+		var vals []string
+		switch h {
+		case "host": // net/http moves Host out of the header map; behind Lambda it stays in it
+			if vals = r.Header.Values(h); r.Host != "" {
+				vals = []string{r.Host}
+			}
+		case "content-length":
+			if vals = r.Header.Values(h); len(vals) == 0 && r.ContentLength >= 0 {
+				vals = []string{fmt.Sprint(r.ContentLength)}
+			}
+		default:
+			vals = r.Header.Values(h)
+		}
+		vals = append([]string(nil), vals...) // never rewrite the request's own header values
+		if len(vals) == 0 {
+			return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "signed header %s is not in the request", h)
+		}
+		for i, v := range vals {
+			vals[i] = strings.Join(strings.Fields(v), " ")
+		}
+		b.WriteString(h + ":" + strings.Join(vals, ",") + "\n")
+	}
+	b.WriteString("\n" + strings.Join(signed, ";") + "\n" + payloadHash)
+	return b.String(), nil
+}
+
+// escapePath URI-encodes each segment of an (already escaped) path again, as SigV4 does for
+// every service but S3.
+func escapePath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = uriEncode(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+func canonicalQuery(q url.Values) string {
+	var pairs []string
+	for k, vs := range q {
+		for _, v := range vs {
+			pairs = append(pairs, uriEncode(k)+"="+uriEncode(v))
+		}
+	}
+	sort.Strings(pairs)
+	return strings.Join(pairs, "&")
+}
+
+// uriEncode is SigV4's encoding: everything but A-Z a-z 0-9 - _ . ~ is %XX.
+func uriEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(data))
+	return h.Sum(nil)
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
