@@ -113,11 +113,16 @@ type runtimeAPI struct {
 	polled chan struct{}
 	done   chan struct{}
 	seq    atomic.Int64
+	// intercept, when set (by an option of newRuntimeAPI), sees every invocation response or
+	// error the function posts before it is recorded; if it returns false the post is dropped,
+	// neither recorded nor answered (kill_test.go kills the function at that moment).
+	intercept func(outcome) bool
 }
 
 const runtimePrefix = "/2018-06-01/runtime"
 
-func newRuntimeAPI(t *testing.T, function string) *runtimeAPI {
+// newRuntimeAPI starts the server; opts adjust it before it serves.
+func newRuntimeAPI(t *testing.T, function string, opts ...func(*runtimeAPI)) *runtimeAPI {
 	t.Helper()
 	rt := &runtimeAPI{
 		function: function,
@@ -126,6 +131,9 @@ func newRuntimeAPI(t *testing.T, function string) *runtimeAPI {
 		initErrs: make(chan outcome, 4),
 		polled:   make(chan struct{}, 1),
 		done:     make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(rt)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+runtimePrefix+"/invocation/next", rt.next)
@@ -181,6 +189,9 @@ func (rt *runtimeAPI) record(kind string) http.HandlerFunc {
 			return
 		}
 		o := outcome{id: r.PathValue("id"), kind: kind, body: body, errorType: r.Header.Get("Lambda-Runtime-Function-Error-Type")}
+		if kind != "init" && rt.intercept != nil && !rt.intercept(o) {
+			return
+		}
 		if kind == "init" {
 			rt.initErrs <- o
 		} else {
@@ -236,12 +247,12 @@ func baseEnv(rt *runtimeAPI) []string {
 	}
 }
 
-// startFunction runs function name's bootstrap under its own Runtime API with env; the
-// process is killed and the server closed when the test ends.
-func startFunction(t *testing.T, name string, env func(rt *runtimeAPI) []string) *function {
+// startFunction runs function name's bootstrap under its own Runtime API (adjusted by opts)
+// with env; the process is killed and the server closed when the test ends.
+func startFunction(t *testing.T, name string, env func(rt *runtimeAPI) []string, opts ...func(*runtimeAPI)) *function {
 	t.Helper()
 	bin := bootstrap(t, name)
-	rt := newRuntimeAPI(t, name)
+	rt := newRuntimeAPI(t, name, opts...)
 	f := &function{name: name, rt: rt, exited: make(chan struct{})}
 	f.cmd = exec.Command(bin)
 	f.cmd.Env = env(rt)
@@ -266,11 +277,17 @@ func startFunction(t *testing.T, name string, env func(rt *runtimeAPI) []string)
 	return f
 }
 
+// send queues payload as the next invocation and returns its request id.
+func (f *function) send(payload []byte) string {
+	id := fmt.Sprintf("%08x-0000-4000-8000-%012d", f.rt.seq.Add(1), os.Getpid())
+	f.rt.queue <- invocation{id: id, payload: payload}
+	return id
+}
+
 // invoke queues payload and returns what the function answered.
 func (f *function) invoke(t *testing.T, payload []byte) outcome {
 	t.Helper()
-	id := fmt.Sprintf("%08x-0000-4000-8000-%012d", f.rt.seq.Add(1), os.Getpid())
-	f.rt.queue <- invocation{id: id, payload: payload}
+	id := f.send(payload)
 	select {
 	case o := <-f.rt.outcomes:
 		if o.id != id {
@@ -428,7 +445,21 @@ func TestBootstrapInvokeLoop(t *testing.T) {
 
 // ---- Test 2: the functions on the emulators
 
-func TestBootstrapsOnEmulators(t *testing.T) {
+// emulatorStack is a uniquely named bucket, table, shard queue (with its dead-letter queue) and
+// topic on the emulators, all deleted when the test ends.
+type emulatorStack struct {
+	ep       map[string]string // the emulators' endpoints by service: S3, DYNAMODB, SQS, SNS
+	c        *reamaws.Clients
+	name     string // of the table, the queues and the topic
+	bucket   string
+	queues   reamaws.Queues
+	topicARN string
+}
+
+// newEmulatorStack creates the stack, with maxReceive as the shard queue's maxReceiveCount. It
+// skips the test when the emulators are not configured.
+func newEmulatorStack(t *testing.T, maxReceive int) *emulatorStack {
+	t.Helper()
 	ep := map[string]string{}
 	for _, svc := range []string{"S3", "DYNAMODB", "SQS", "SNS"} {
 		v := os.Getenv("REAM_TEST_" + svc + "_ENDPOINT")
@@ -452,7 +483,7 @@ func TestBootstrapsOnEmulators(t *testing.T) {
 			t.Logf("cleanup: %v", err)
 		}
 	})
-	queues, err := reamaws.CreateQueues(ctx, c.SQS, name, 3)
+	queues, err := reamaws.CreateQueues(ctx, c.SQS, name, maxReceive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,24 +501,35 @@ func TestBootstrapsOnEmulators(t *testing.T) {
 			t.Logf("cleanup: delete topic: %v", err)
 		}
 	})
+	return &emulatorStack{ep: ep, c: c, name: name, bucket: bucket, queues: queues, topicARN: sdkaws.ToString(topic.TopicArn)}
+}
 
-	env := func(rt *runtimeAPI) []string {
-		return append(baseEnv(rt),
+// env is the functions' environment on the stack. The extra variables come last: one that is
+// already set takes their value (os/exec keeps the last value of a duplicated name).
+func (s *emulatorStack) env(extra ...string) func(rt *runtimeAPI) []string {
+	return func(rt *runtimeAPI) []string {
+		env := append(baseEnv(rt),
 			"AWS_REGION="+os.Getenv("AWS_REGION"),
 			"AWS_ACCESS_KEY_ID="+os.Getenv("AWS_ACCESS_KEY_ID"),
 			"AWS_SECRET_ACCESS_KEY="+os.Getenv("AWS_SECRET_ACCESS_KEY"),
-			"REAM_BUCKET="+bucket,
-			"REAM_TABLE="+name,
-			"REAM_SHARD_QUEUE_URL="+queues.URL,
-			"REAM_TOPIC_ARN="+sdkaws.ToString(topic.TopicArn),
+			"REAM_BUCKET="+s.bucket,
+			"REAM_TABLE="+s.name,
+			"REAM_SHARD_QUEUE_URL="+s.queues.URL,
+			"REAM_TOPIC_ARN="+s.topicARN,
 			"REAM_SHARD_BYTES=64", // several shards from a small input
 			"REAM_LOG_LEVEL=debug",
-			"REAM_S3_ENDPOINT="+ep["S3"],
-			"REAM_DYNAMODB_ENDPOINT="+ep["DYNAMODB"],
-			"REAM_SQS_ENDPOINT="+ep["SQS"],
-			"REAM_SNS_ENDPOINT="+ep["SNS"],
+			"REAM_S3_ENDPOINT="+s.ep["S3"],
+			"REAM_DYNAMODB_ENDPOINT="+s.ep["DYNAMODB"],
+			"REAM_SQS_ENDPOINT="+s.ep["SQS"],
+			"REAM_SNS_ENDPOINT="+s.ep["SNS"],
 		)
+		return append(env, extra...)
 	}
+}
+
+func TestBootstrapsOnEmulators(t *testing.T) {
+	s := newEmulatorStack(t, 3)
+	ep, c, bucket, queues, env := s.ep, s.c, s.bucket, s.queues, s.env()
 	apiH := startFunction(t, "api", env)
 
 	// Create, with the API Gateway v2 fixture: 201 and an upload URL on the emulated S3.
@@ -508,11 +550,7 @@ func TestBootstrapsOnEmulators(t *testing.T) {
 	describe := func(want job.Status) job.Job {
 		t.Helper()
 		var j job.Job
-		apiCall(t, apiH, fixtureJSON(t, "apigw-v2-describe-job.json", func(m map[string]any) {
-			m["rawPath"] = "/v1/jobs/" + created.JobId
-			m["pathParameters"] = map[string]any{"id": created.JobId}
-			m["requestContext"].(map[string]any)["http"].(map[string]any)["path"] = "/v1/jobs/" + created.JobId
-		}), http.StatusOK, &j)
+		apiCall(t, apiH, apiGetEvent(t, "/v1/jobs/"+created.JobId, created.JobId), http.StatusOK, &j)
 		if j.JobId != created.JobId || j.JobStatus != want {
 			t.Fatalf("describe: job %s status %s, want %s %s", j.JobId, j.JobStatus, created.JobId, want)
 		}
@@ -553,16 +591,9 @@ func TestBootstrapsOnEmulators(t *testing.T) {
 	// messages ingest enqueued, and the job completes.
 	input := "I love this product, it works well.\nCustomer support answered quickly and kindly.\nThe delivery was late and the box was broken.\n"
 	putPresigned(t, created.Upload, input)
-	key := pipeline.UploadKey(handlers.TenantFromARN("arn:aws:sts::123456789012:assumed-role/ream-client/session-1"), created.JobId)
+	key := pipeline.UploadKey(handlers.TenantFromARN(fixtureCaller), created.JobId)
 	ingest := startFunction(t, "ingest", env)
-	ingest.response(t, fixtureJSON(t, "s3-object-created.json", func(m map[string]any) {
-		rec := m["Records"].([]any)[0].(map[string]any)["s3"].(map[string]any)
-		rec["bucket"].(map[string]any)["name"] = bucket
-		rec["bucket"].(map[string]any)["arn"] = "arn:aws:s3:::" + bucket
-		obj := rec["object"].(map[string]any)
-		obj["key"] = url.QueryEscape(key)
-		obj["size"] = len(input)
-	}), nil)
+	ingest.response(t, s3CreatedEvent(t, bucket, key, len(input)), nil)
 	running := describe(job.InProgress)
 	total := running.JobDetails.ShardsTotal
 	if total < 2 {
@@ -591,6 +622,33 @@ func apiCall(t *testing.T, f *function, ev []byte, status int, v any) {
 	if err := json.Unmarshal([]byte(resp.Body), v); err != nil {
 		t.Fatalf("api body %s: %v", resp.Body, err)
 	}
+}
+
+// fixtureCaller is the IAM identity of the API Gateway fixtures (userArn).
+const fixtureCaller = "arn:aws:sts::123456789012:assumed-role/ream-client/session-1"
+
+// apiGetEvent is the describe fixture aimed at rawPath, a GET route whose {id} is id (the api
+// routes on rawPath; routeKey stays the fixture's).
+func apiGetEvent(t *testing.T, rawPath, id string) []byte {
+	t.Helper()
+	return fixtureJSON(t, "apigw-v2-describe-job.json", func(m map[string]any) {
+		m["rawPath"] = rawPath
+		m["pathParameters"] = map[string]any{"id": id}
+		m["requestContext"].(map[string]any)["http"].(map[string]any)["path"] = rawPath
+	})
+}
+
+// s3CreatedEvent is the S3 fixture naming the object key (size bytes) in bucket.
+func s3CreatedEvent(t *testing.T, bucket, key string, size int) []byte {
+	t.Helper()
+	return fixtureJSON(t, "s3-object-created.json", func(m map[string]any) {
+		rec := m["Records"].([]any)[0].(map[string]any)["s3"].(map[string]any)
+		rec["bucket"].(map[string]any)["name"] = bucket
+		rec["bucket"].(map[string]any)["arn"] = "arn:aws:s3:::" + bucket
+		obj := rec["object"].(map[string]any)
+		obj["key"] = url.QueryEscape(key)
+		obj["size"] = size
+	})
 }
 
 // fixtureJSON reads events/name, lets edit change it, and returns it as JSON.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"time"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -15,6 +16,20 @@ const (
 	HeaderSSE         = "x-amz-server-side-encryption"
 	HeaderSSEKMSKeyID = "x-amz-server-side-encryption-aws-kms-key-id"
 )
+
+// HeaderValue returns the value of header name in h, whatever the case of its key (the S3 adapter
+// names signed headers in canonical case, the local store in lower case).
+func HeaderValue(h map[string]string, name string) string {
+	if v, ok := h[name]; ok {
+		return v
+	}
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
 
 // Operation statuses of the coding service.
 const (

@@ -128,9 +128,9 @@ func (c *Client) WaitCoding(ctx context.Context, topic, model, opID string, ever
 // SSE-KMS headers the URL is signed for (x-amz-server-side-encryption: aws:kms and the bucket's
 // key; op.UploadHeaders, when the answer lists them, are sent exactly).
 func (c *Client) UploadCodingRecords(ctx context.Context, op *api.CodingOperationStarted, path string) error {
-	h := map[string]string{api.HeaderSSE: "aws:kms", api.HeaderSSEKMSKeyID: op.BucketKmsKeyArn}
-	for k, v := range op.UploadHeaders {
-		h[k] = v
+	h := op.UploadHeaders // exactly as signed, when the answer lists them
+	if len(h) == 0 {
+		h = map[string]string{api.HeaderSSE: "aws:kms", api.HeaderSSEKMSKeyID: op.BucketKmsKeyArn}
 	}
 	return c.Upload(ctx, api.Presigned{URL: op.RequestUploadURL, Method: http.MethodPut, Headers: h}, path)
 }

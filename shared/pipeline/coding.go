@@ -319,7 +319,7 @@ func (s *Service) StartCoding(ctx context.Context, tenant, topic, modelID string
 	out := &api.CodingOperationStarted{OperationId: res.JobId}
 	if res.Upload != nil {
 		out.RequestUploadURL = res.Upload.URL
-		out.BucketKmsKeyArn = res.Upload.Headers[api.HeaderSSEKMSKeyID]
+		out.BucketKmsKeyArn = api.HeaderValue(res.Upload.Headers, api.HeaderSSEKMSKeyID)
 		out.UploadHeaders = res.Upload.Headers
 	}
 	return out, nil
