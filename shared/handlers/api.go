@@ -119,11 +119,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, tenant string) {
 
 func (a *API) describe(w http.ResponseWriter, r *http.Request, tenant string) {
 	j, err := a.svc.Describe(r.Context(), tenant, r.PathValue("id"))
-	if err != nil {
-		a.Fail(w, r, err)
-		return
-	}
-	api.WriteJSON(w, http.StatusOK, j)
+	a.answer(w, r, j, err)
 }
 
 func (a *API) list(w http.ResponseWriter, r *http.Request, tenant string) {
@@ -165,20 +161,12 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, tenant string) {
 
 func (a *API) stop(w http.ResponseWriter, r *http.Request, tenant string) {
 	j, err := a.svc.Stop(r.Context(), tenant, r.PathValue("id"))
-	if err != nil {
-		a.Fail(w, r, err)
-		return
-	}
-	api.WriteJSON(w, http.StatusOK, j)
+	a.answer(w, r, j, err)
 }
 
 func (a *API) results(w http.ResponseWriter, r *http.Request, tenant string) {
 	res, err := a.svc.Results(r.Context(), tenant, r.PathValue("id"))
-	if err != nil {
-		a.Fail(w, r, err)
-		return
-	}
-	api.WriteJSON(w, http.StatusOK, res)
+	a.answer(w, r, res, err)
 }
 
 // decodeError is the error for a request body that did not decode as what: 413 when it was over

@@ -148,7 +148,12 @@ func WriteArchive(ctx context.Context, w io.Writer, open func(ctx context.Contex
 		// Cannot happen when every part verified; never let a short entry through.
 		return fmt.Errorf("%w: wrote %d bytes of output, header says %d", ErrCorrupt, s.written, size)
 	}
-	for _, e := range extra {
+	return closeArchive(ctx, tw, gz, extra)
+}
+
+// closeArchive writes the entries after what tw holds already, then closes the tar and the gzip.
+func closeArchive(ctx context.Context, tw *tar.Writer, gz *gzip.Writer, entries []Entry) error {
+	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -179,22 +184,7 @@ func WriteEntries(ctx context.Context, w io.Writer, entries ...Entry) error {
 	if err != nil {
 		return err
 	}
-	tw := tar.NewWriter(gz)
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := writeEntry(ctx, tw, e); err != nil {
-			return fmt.Errorf("output: entry %q: %w", e.Name, err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return fmt.Errorf("output: close tar: %w", err)
-	}
-	if err := gz.Close(); err != nil {
-		return fmt.Errorf("output: close gzip: %w", err)
-	}
-	return nil
+	return closeArchive(ctx, tar.NewWriter(gz), gz, entries)
 }
 
 func header(name string, size int64) *tar.Header {
