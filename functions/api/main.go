@@ -4,9 +4,12 @@
 package main
 
 import (
+	"os"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/ream-dev/ream/functions/internal/coldstart"
+	reamaws "github.com/ream-dev/ream/shared/aws"
 	"github.com/ream-dev/ream/shared/handlers"
 )
 
@@ -14,6 +17,7 @@ func main() {
 	svc, log := coldstart.Service("api")
 	// /v1/jobs… routes carry a verified IAM identity; the coding routes the claims of the
 	// Cognito access token API Gateway's JWT authoriser verified.
-	h := handlers.NewAPI(svc, handlers.AnyAuth{handlers.IAMAuth{}, handlers.JWTAuth{}}, log)
+	tenants, _ := reamaws.ParseCodingTenants(os.Getenv(reamaws.EnvCodingTenants)) // validated by the cold start
+	h := handlers.NewAPI(svc, handlers.AnyAuth{handlers.IAMAuth{}, handlers.JWTAuth{Tenants: tenants}}, log)
 	lambda.Start(h.HandleEvent)
 }

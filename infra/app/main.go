@@ -2,7 +2,8 @@
 // ("go run ./infra/app"). It only wires: the stack is reamcdk.NewStack.
 //
 // Context (all optional): stage, codeDir (default dist), codingClients (comma-separated
-// OAuth2 client names of the coding API, default "coding"), removalPolicy
+// OAuth2 client names of the coding API, default "coding"), codingClientTenants
+// (name=tenant pairs), removalPolicy
 // (retain, the default, or destroy).
 //
 // The stage comes from the context (`-c stage=prod`) or REAM_STAGE, default
@@ -80,6 +81,17 @@ func main() {
 		}
 	}
 
+	// -c codingClientTenants=statistics-office=123456789012-3f2a9c1b0d4e5f60: the tenant a
+	// client acts as (default: its own client id).
+	codingTenants := map[string]string{}
+	if v, ok := app.Node().TryGetContext(jsii.String("codingClientTenants")).(string); ok && v != "" {
+		for _, pair := range strings.Split(v, ",") {
+			if name, tenant, ok := strings.Cut(strings.TrimSpace(pair), "="); ok {
+				codingTenants[name] = tenant
+			}
+		}
+	}
+
 	var env *awscdk.Environment
 	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
 		env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
@@ -87,7 +99,7 @@ func main() {
 	reamcdk.NewStack(app, "Ream-"+stage, &reamcdk.StackProps{
 		StackProps: awscdk.StackProps{Env: env},
 		Stage:      stage,
-		Pipeline:   reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients},
+		Pipeline:   reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients, CodingClientTenants: codingTenants},
 	})
 	reamcdk.CheckAwsSolutions(app)
 	app.Synth(nil)

@@ -25,11 +25,12 @@ const (
 )
 
 type jobDetails struct {
-	InputDocumentsCount      int64 `json:"InputDocumentsCount"`
-	ProcessedDocumentsCount  int64 `json:"ProcessedDocumentsCount"`
-	DocumentsWithErrorsCount int64 `json:"DocumentsWithErrorsCount"`
-	ShardsTotal              int   `json:"ShardsTotal"`
-	ShardsDone               int   `json:"ShardsDone"`
+	InputDocumentsCount      int64  `json:"InputDocumentsCount"`
+	ProcessedDocumentsCount  int64  `json:"ProcessedDocumentsCount"`
+	DocumentsWithErrorsCount int64  `json:"DocumentsWithErrorsCount"`
+	ShardsTotal              int    `json:"ShardsTotal"`
+	ShardsDone               int    `json:"ShardsDone"`
+	Stage                    string `json:"Stage,omitempty"`
 }
 
 type jobView struct {
@@ -176,6 +177,8 @@ type createRequest struct {
 	LanguageCode       string   `json:"LanguageCode,omitempty"`
 	ClientRequestToken string   `json:"ClientRequestToken,omitempty"`
 	UploadFiles        []string `json:"UploadFiles,omitempty"`
+	NumberOfTopics     int      `json:"NumberOfTopics,omitempty"`
+	RandomSeed         *int64   `json:"RandomSeed,omitempty"`
 }
 
 func (c *client) create(ctx context.Context, req createRequest) (*createResult, error) {

@@ -52,6 +52,11 @@ type jobSpec struct {
 	Docs         int       // documents the input holds
 	Stop         *stopPlan
 	UploadTime   time.Duration // how long the throttled upload takes
+	// Kind is "" for the per-document analyses, kindTopics or kindCoding (see kinds.go).
+	Kind      string
+	NumTopics int      // TOPICS: NumberOfTopics
+	TopicSeed int64    // TOPICS: RandomSeed (the round's seed)
+	RecordIDs []string // coding: the recordId each input line carries ("" when none)
 }
 
 // genLimits bound what a round generates.
@@ -70,6 +75,16 @@ func genJobs(rng *rand.Rand, round int, seed int64, lim genLimits) []*jobSpec {
 		s := &jobSpec{Index: i}
 		s.Name = fmt.Sprintf("chaos r%d j%d", round, i)
 		s.Token = fmt.Sprintf("chaos-%d-r%d-j%d", seed, round, i)
+		// About one job in five is a TOPICS job, one in five a coding operation.
+		if k := rng.Float64(); k < 0.4 {
+			kind := kindTopics
+			if k >= 0.2 {
+				kind = kindCoding
+			}
+			genKindSpec(rng, s, kind, seed, lim)
+			specs[i] = s
+			continue
+		}
 		switch x := rng.Float64(); {
 		case x < 0.4:
 			s.Format = formatLine
@@ -109,6 +124,9 @@ func genJobs(rng *rand.Rand, round int, seed int64, lim genLimits) []*jobSpec {
 	}
 	if rng.Float64() < lim.StopRate {
 		s := specs[rng.Intn(len(specs))]
+		if s.Kind == kindCoding {
+			return specs // the coding API has no stop
+		}
 		switch x := rng.Float64(); {
 		case x < 0.25:
 			s.Stop = &stopPlan{Kind: "early", Delay: time.Duration(rng.Intn(300)) * time.Millisecond}

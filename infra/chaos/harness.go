@@ -374,6 +374,7 @@ type jobRun struct {
 	uploadDone  atomic.Bool
 	putRetries  atomic.Int64
 	createdAt   time.Time
+	inputKey    string       // store key of the upload, when it is not the job's usual one (coding)
 	uploadTotal atomic.Int64 // bytes (line inputs) or files to upload
 }
 
@@ -400,6 +401,9 @@ func (j *jobRun) label() string {
 	l := fmt.Sprintf("%s %s %s %s %d docs", s.Name, s.Format, s.Mode, strings.Join(s.Analyses, "+"), s.Docs)
 	if s.LanguageCode != "" {
 		l += " lang=" + s.LanguageCode
+	}
+	if s.Kind == kindTopics {
+		l += fmt.Sprintf(" k=%d seed=%d", s.NumTopics, s.TopicSeed)
 	}
 	if s.Stop != nil {
 		l += " stop=" + s.Stop.Kind
@@ -455,7 +459,11 @@ func (h *harness) runRound(ctx context.Context, idx int, seed int64) *roundResul
 	cfg := drawConfig(rng)
 	lim := genLimits{MinDocs: h.o.MinDocs, MaxDocs: h.o.MaxDocs, MaxFiles: h.o.MaxFiles, MaxJobs: h.o.MaxJobs, StopRate: 0.3}
 	specs := genJobs(rng, idx, seed, lim)
+	if h.o.Short {
+		ensureKind(specs, seed, lim)
+	}
 	plan, burst, aimed := drawPlan(rng, h.o, seed)
+	plan = addStageKill(rng, h.o, plan, specs, aimed)
 	switch aimed {
 	case "webhook":
 		cfg.RefuseRate = 1 // every first delivery attempt is refused: the kill comes between attempts
@@ -712,7 +720,13 @@ func (r *round) record(jr *jobRun, v *jobView, sent time.Time) {
 			jr.fnd.add(kStatus, 1, "status changed from %s to %s after it was terminal", p.JobStatus, v.JobStatus)
 		}
 		a, b := p.JobDetails, v.JobDetails
-		if b.InputDocumentsCount < a.InputDocumentsCount || b.ProcessedDocumentsCount < a.ProcessedDocumentsCount ||
+		// A TOPICS job's ProcessedDocumentsCount drops by the NO_TOPIC_TERMS documents found
+		// at the assign stage (documented): there Processed + WithErrors never goes down.
+		processedDown := b.ProcessedDocumentsCount < a.ProcessedDocumentsCount
+		if jr.spec.Kind == kindTopics {
+			processedDown = b.ProcessedDocumentsCount+b.DocumentsWithErrorsCount < a.ProcessedDocumentsCount+a.DocumentsWithErrorsCount
+		}
+		if b.InputDocumentsCount < a.InputDocumentsCount || processedDown ||
 			b.DocumentsWithErrorsCount < a.DocumentsWithErrorsCount || b.ShardsDone < a.ShardsDone {
 			jr.fnd.add(kCounters, 1, "counters went backwards: %+v after %+v", b, a)
 		}
@@ -750,6 +764,11 @@ func sleep(ctx context.Context, d time.Duration) {
 // input or drops it into the store, and stops it if the plan says so.
 func (r *round) drive(ctx context.Context, jr *jobRun) {
 	spec := jr.spec
+	if spec.Kind == kindCoding {
+		r.driveCoding(ctx, jr)
+		jr.uploadDone.Store(true)
+		return
+	}
 	uri := ""
 	if spec.Mode == modeDrop {
 		var err error
@@ -1122,6 +1141,11 @@ func (r *round) verify(ctx context.Context, jr *jobRun, res *roundResult) {
 			if jr.spec.Format == formatFile {
 				key = "inputs/" + tenant + "/" + id + "/files/" + jr.spec.Files[len(jr.spec.Files)-1].Name
 			}
+			jr.mu.Lock()
+			if jr.inputKey != "" {
+				key = jr.inputKey
+			}
+			jr.mu.Unlock()
 			if _, err := os.Stat(r.objectPath(key)); err == nil {
 				hint = " (its input object " + key + " is in the store: the upload landed but the job never learnt of it)"
 			}
@@ -1132,6 +1156,10 @@ func (r *round) verify(ctx context.Context, jr *jobRun, res *roundResult) {
 	}
 	if v.JobStatus == "STOPPED" {
 		res.stopped++
+	}
+	if jr.spec.Kind != "" {
+		r.verifyKind(vctx, jr, v, stopState, why, res)
+		return
 	}
 	failedShards := 0
 	var links *resultLinks

@@ -23,6 +23,7 @@ type trigger struct {
 	Delay   time.Duration
 	Signal  syscall.Signal
 	Restart time.Duration // pause before the restart
+	Stage   string        // "stage": the TOPICS stage (JobDetails.Stage prefix) to kill in
 }
 
 type killRecord struct {
@@ -52,7 +53,7 @@ func (k killRecord) String() string {
 
 // phase orders the triggers of a plan by when their moment comes in a job's life.
 var phase = map[string]int{
-	"upload": 0, "landed": 1, "delay": 2, "progress": 3, "inflight": 4, "tail": 5, "finalize": 6, "terminal": 7, "webhook": 8,
+	"upload": 0, "landed": 1, "delay": 2, "progress": 3, "stage": 3, "inflight": 4, "tail": 5, "finalize": 6, "terminal": 7, "webhook": 8,
 }
 
 var triggerWeights = []struct {
@@ -156,6 +157,40 @@ func drawPlan(rng *rand.Rand, o Options, seed int64) (plan []trigger, burst bool
 	return plan, burst, aimed
 }
 
+// addStageKill adds, to a round with a TOPICS job, a kill during one of its stages (counting,
+// sampling, a fitting round, assigning), in phase order after the aimed kill.
+func addStageKill(rng *rand.Rand, o Options, plan []trigger, specs []*jobSpec, aimed string) []trigger {
+	topics := false
+	for _, s := range specs {
+		topics = topics || s.Kind == kindTopics
+	}
+	allowed := len(o.Triggers) == 0
+	for _, k := range o.Triggers {
+		allowed = allowed || k == "stage"
+	}
+	if !topics || !allowed || o.MaxKills <= 0 || rng.Float64() < 0.2 {
+		return plan
+	}
+	stage := topicStages[rng.Intn(len(topicStages))]
+	if rng.Float64() < 0.3 {
+		stage = "fitting" // the longest stage, with the most shard steps
+	}
+	t := trigger{Kind: "stage", Stage: stage, Signal: sigkill, Restart: time.Duration(rng.Intn(800)) * time.Millisecond}
+	if rng.Float64() < 0.2 {
+		t.Signal = sigterm
+	}
+	if len(plan) >= o.MaxKills+1 {
+		plan = plan[:len(plan)-1] // at most one kill over the limit
+	}
+	plan = append(plan, t)
+	rest := plan
+	if aimed != "" {
+		rest = plan[1:]
+	}
+	sort.SliceStable(rest, func(a, b int) bool { return phase[rest[a].Kind] < phase[rest[b].Kind] })
+	return plan
+}
+
 // killer carries out the plan. ctx ends when the round has settled (pending triggers are
 // abandoned); restarts run under runCtx so a kill is always followed by its restart.
 func (r *round) killer(ctx, runCtx context.Context, plan []trigger, rng *rand.Rand) {
@@ -204,7 +239,11 @@ func (r *round) states() string {
 			s = append(s, fmt.Sprintf("j%d -", jr.spec.Index))
 			continue
 		}
-		s = append(s, fmt.Sprintf("j%d %s %d/%d", jr.spec.Index, v.JobStatus, v.JobDetails.ShardsDone, v.JobDetails.ShardsTotal))
+		st := fmt.Sprintf("j%d %s %d/%d", jr.spec.Index, v.JobStatus, v.JobDetails.ShardsDone, v.JobDetails.ShardsTotal)
+		if v.JobDetails.Stage != "" {
+			st += " " + v.JobDetails.Stage
+		}
+		s = append(s, st)
 	}
 	return strings.Join(s, ", ")
 }
@@ -223,6 +262,19 @@ func hasTemp(dir string) (string, bool) {
 		if strings.HasPrefix(e.Name(), ".ream-tmp-") {
 			return e.Name(), true
 		}
+	}
+	return "", false
+}
+
+// writingShard reports whether a shard step of the job is being written: its results (or, for
+// a TOPICS job, a stage's part under work/…/topics/).
+func (r *round) writingShard(jr *jobRun) (string, bool) {
+	work := "work/" + tenant + "/" + jr.ID()
+	if name, ok := hasTemp(r.objectPath(work + "/shards")); ok {
+		return name, true
+	}
+	if jr.spec.Kind == kindTopics {
+		return hasTemp(r.objectPath(work + "/topics"))
 	}
 	return "", false
 }
@@ -307,7 +359,15 @@ func (r *round) waitTrigger(ctx context.Context, t trigger, rng *rand.Rand) (str
 					continue
 				}
 				var key string
-				if jr.spec.Format == formatFile {
+				jr.mu.Lock()
+				inputKey := jr.inputKey
+				jr.mu.Unlock()
+				if inputKey != "" {
+					key = inputKey
+					if jr.uploadSent.Load() < jr.uploadTotal.Load() {
+						continue
+					}
+				} else if jr.spec.Format == formatFile {
 					key = "inputs/" + tenant + "/" + id + "/files/" + jr.spec.Files[len(jr.spec.Files)-1].Name
 				} else {
 					key = "inputs/" + tenant + "/" + id + "/input"
@@ -350,6 +410,35 @@ func (r *round) waitTrigger(ctx context.Context, t trigger, rng *rand.Rand) (str
 			return "no job in progress", false, r.allTerminal()
 		})
 
+	case "stage":
+		// While a TOPICS job is in the given stage. The stages of a small job pass in a few
+		// observations, so the topics jobs are described here every few milliseconds.
+		return poll(ctx, 5*time.Millisecond, func() (string, bool, bool) {
+			pending := false
+			for _, jr := range r.jobs {
+				if jr.spec.Kind != kindTopics {
+					continue
+				}
+				v := jr.view()
+				if v != nil && terminal(v.JobStatus) {
+					continue
+				}
+				pending = true
+				if id := jr.ID(); id != "" && v != nil && v.JobStatus != "AWAITING_INPUT" {
+					dctx, cancel := context.WithTimeout(ctx, time.Second)
+					if fresh, err := r.c.describe(dctx, id); err == nil {
+						v = fresh
+					}
+					cancel()
+				}
+				if v == nil || v.JobStatus != "IN_PROGRESS" || !strings.HasPrefix(v.JobDetails.Stage, t.Stage) {
+					continue
+				}
+				return fmt.Sprintf("j%d %s at %d/%d shards", jr.spec.Index, v.JobDetails.Stage, v.JobDetails.ShardsDone, v.JobDetails.ShardsTotal), true, false
+			}
+			return "no TOPICS job " + t.Stage, false, !pending
+		})
+
 	case "inflight":
 		// While a shard's results are being written.
 		return poll(ctx, time.Millisecond, func() (string, bool, bool) {
@@ -358,7 +447,7 @@ func (r *round) waitTrigger(ctx context.Context, t trigger, rng *rand.Rand) (str
 				if v == nil || (v.JobStatus != "IN_PROGRESS" && v.JobStatus != "STOP_REQUESTED") {
 					continue
 				}
-				if name, ok := hasTemp(r.objectPath("work/" + tenant + "/" + jr.ID() + "/shards")); ok {
+				if name, ok := r.writingShard(jr); ok {
 					return fmt.Sprintf("j%d writing a shard (%s) at %d/%d", jr.spec.Index, name, v.JobDetails.ShardsDone, v.JobDetails.ShardsTotal), true, false
 				}
 			}
@@ -390,7 +479,7 @@ func (r *round) waitTrigger(ctx context.Context, t trigger, rng *rand.Rand) (str
 				if d.ShardsTotal > 0 && left > batch && d.ShardsTotal > 3*batch {
 					continue
 				}
-				if name, ok := hasTemp(r.objectPath("work/" + tenant + "/" + jr.ID() + "/shards")); ok {
+				if name, ok := r.writingShard(jr); ok {
 					return fmt.Sprintf("j%d with %d of %d shards left, writing %s", jr.spec.Index, left, d.ShardsTotal, name), true, false
 				}
 			}

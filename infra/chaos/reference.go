@@ -112,6 +112,11 @@ func requestFor(spec *jobSpec, s3uri, token string) createRequest {
 	req := createRequest{JobName: spec.Name, Analyses: spec.Analyses, LanguageCode: spec.LanguageCode, ClientRequestToken: token}
 	req.InputDataConfig.InputFormat = spec.Format
 	req.InputDataConfig.S3Uri = s3uri
+	if spec.Kind == kindTopics {
+		req.NumberOfTopics = spec.NumTopics
+		seed := spec.TopicSeed
+		req.RandomSeed = &seed
+	}
 	if s3uri == "" && spec.Format == formatFile {
 		for _, f := range spec.Files {
 			req.UploadFiles = append(req.UploadFiles, f.Name)
@@ -198,7 +203,8 @@ func (rr *refRunner) server(ctx context.Context, cfg serverConfig) (*server, err
 // cacheKey identifies what a reference output depends on.
 func cacheKey(spec *jobSpec, cfg serverConfig) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%v\x00%s\x00%d\x00", spec.Format, spec.Mode, spec.Analyses, spec.LanguageCode, cfg.ShardBytes)
+	fmt.Fprintf(h, "%s\x00%s\x00%v\x00%s\x00%d\x00%s\x00%d\x00%d\x00", spec.Format, spec.Mode, spec.Analyses, spec.LanguageCode, cfg.ShardBytes,
+		spec.Kind, spec.NumTopics, spec.TopicSeed)
 	h.Write(spec.Data)
 	for _, f := range spec.Files {
 		fmt.Fprintf(h, "\x00%s\x00%d\x00", f.Name, len(f.Data))
@@ -227,8 +233,10 @@ func (rr *refRunner) get(ctx context.Context, spec *jobSpec, cfg serverConfig) (
 	if err != nil {
 		return nil, err
 	}
-	if err := ref.index(spec); err != nil {
-		return nil, err
+	if spec.Kind == "" {
+		if err := ref.index(spec); err != nil {
+			return nil, err
+		}
 	}
 	rr.mu.Lock()
 	if _, ok := rr.cache[key]; !ok {
@@ -247,6 +255,9 @@ func runReference(ctx context.Context, s *server, spec *jobSpec) (*reference, er
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	c := &client{base: s.URL, hc: newHTTPClient()}
+	if spec.Kind == kindCoding {
+		return runReferenceCoding(ctx, c, spec)
+	}
 	uri := ""
 	if spec.Mode == modeDrop {
 		var err error
@@ -303,6 +314,19 @@ func runReference(ctx context.Context, s *server, spec *jobSpec) (*reference, er
 	archive, err := c.download(ctx, links.Output)
 	if err != nil {
 		return nil, fmt.Errorf("reference download: %w", err)
+	}
+	if spec.Kind == kindTopics {
+		if v.JobStatus != "COMPLETED" && v.JobStatus != "PARTIAL_SUCCESS" {
+			return nil, fmt.Errorf("reference TOPICS job %s ended %s: %s", res.JobId, v.JobStatus, v.Message)
+		}
+		entries, err := tarEntries(archive, topicEntries)
+		if err != nil {
+			return nil, err
+		}
+		if msg := checkTopics(spec, entries, v.JobDetails); msg != "" {
+			return nil, fmt.Errorf("reference TOPICS output: %s", msg)
+		}
+		return &reference{Status: v.JobStatus, Details: v.JobDetails, Entries: entries}, nil
 	}
 	out, err := outputEntry(archive)
 	if err != nil {

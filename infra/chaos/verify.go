@@ -125,8 +125,10 @@ type reference struct {
 	Status  string
 	Details jobDetails
 	Recs    []outRec
-	byLine  []int          // line formats: Line → index in Recs
-	byFile  map[string]int // ONE_DOC_PER_FILE: File → index in Recs
+	Entries map[string][]byte // TOPICS: the output.tar.gz entries
+	Coded   []byte            // coding: coded.jsonl
+	byLine  []int             // line formats: Line → index in Recs
+	byFile  map[string]int    // ONE_DOC_PER_FILE: File → index in Recs
 }
 
 // index builds the lookups and checks the reference itself: one record per document of the

@@ -84,6 +84,7 @@ func (c *CodingAuth) Issuer() *string {
 
 var (
 	codingClientName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
+	tenantName       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 	cognitoPrefix    = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 	// Cognito refuses domain prefixes containing these words.
 	reservedInPrefix = []string{"aws", "amazon", "cognito"}
@@ -103,6 +104,14 @@ func resolveCoding(r *resolved) error {
 			return fmt.Errorf("reamcdk: coding clients %q and %q would share the id %s", prev, n, id)
 		}
 		seen[id] = n
+	}
+	for name, tenant := range r.CodingClientTenants {
+		if _, ok := seen[camel(name)]; !ok || seen[camel(name)] != name {
+			return fmt.Errorf("reamcdk: CodingClientTenants names %q, which is not in CodingClients", name)
+		}
+		if !tenantName.MatchString(tenant) {
+			return fmt.Errorf("reamcdk: CodingClientTenants[%q] = %q: a tenant is letters, digits, '.', '_' or '-' (at most 128)", name, tenant)
+		}
 	}
 	if pf := r.CodingDomainPrefix; pf != "" {
 		if !cognitoPrefix.MatchString(pf) {
@@ -232,6 +241,7 @@ func (p *pipeline) codingAuth(r *resolved, integration awsapigatewayv2.HttpRoute
 	// creates the scope before the clients that use it.
 	codingScope := awscognito.OAuthScope_ResourceServer(c.ResourceServer, coding)
 	audience := make([]awscognito.IUserPoolClient, 0, len(r.CodingClients))
+	var tenants []string
 	for _, name := range r.CodingClients {
 		client := c.UserPool.AddClient(jsii.String("Client"+camel(name)), &awscognito.UserPoolClientOptions{
 			UserPoolClientName: jsii.String(name),
@@ -251,6 +261,13 @@ func (p *pipeline) codingAuth(r *resolved, integration awsapigatewayv2.HttpRoute
 		})
 		c.Clients = append(c.Clients, CodingClient{Name: name, Client: client})
 		audience = append(audience, client)
+		if tenant := r.CodingClientTenants[name]; tenant != "" {
+			tenants = append(tenants, *client.UserPoolClientId()+"="+tenant)
+		}
+	}
+	if len(tenants) > 0 {
+		// The client ids are tokens: the list is joined when the template is deployed.
+		p.fns[FnAPI].AddEnvironment(jsii.String("REAM_CODING_TENANTS"), jsii.String(strings.Join(tenants, ",")), nil)
 	}
 
 	// Issuer https://cognito-idp.<region>.amazonaws.com/<pool id>; audience

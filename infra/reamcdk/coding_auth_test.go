@@ -280,9 +280,10 @@ func TestCodingSeveralClients(t *testing.T) {
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(t.TempDir(), "cdk.out"))})
 	stack := NewStack(app, "Ream-multi", &StackProps{Stage: "multi", Pipeline: PipelineProps{
-		CodeDir:            dir,
-		CodingClients:      []string{"statistics-office", "census_batch"},
-		CodingDomainPrefix: "ream-stats-office",
+		CodeDir:             dir,
+		CodingClients:       []string{"statistics-office", "census_batch"},
+		CodingClientTenants: map[string]string{"statistics-office": "123456789012-3f2a9c1b0d4e5f60"},
+		CodingDomainPrefix:  "ream-stats-office",
 	}})
 	tmpl := assertions.Template_FromStack(stack.Stack, nil)
 	c := stack.Pipeline.CodingAuth()
@@ -308,6 +309,11 @@ func TestCodingSeveralClients(t *testing.T) {
 	check(t, "domain prefix", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolDomain"), obj{"Domain": "ream-stats-office"})
 	})
+	check(t, "the api function maps the mapped client to its tenant, and only it", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), obj{
+			"Environment": obj{"Variables": like(obj{"REAM_CODING_TENANTS": obj{"Fn::Join": arr{"", arr{ref(id(0)), "=123456789012-3f2a9c1b0d4e5f60"}}}})},
+		})
+	})
 	check(t, "client outputs", func() {
 		tmpl.HasOutput(jsii.String("CodingClientId"), obj{"Value": ref(id(0))})
 		tmpl.HasOutput(jsii.String("CodingClientIdCensusBatch"), obj{"Value": ref(id(1))})
@@ -324,12 +330,14 @@ func TestCodingPropsValidation(t *testing.T) {
 		t.Errorf("default clients %v (%v), want [%s]", r.CodingClients, err, DefaultCodingClient)
 	}
 	bad := map[string]PipelineProps{
-		"client name with space":    {CodeDir: dir, CodingClients: []string{"statistics office"}},
-		"client name digit first":   {CodeDir: dir, CodingClients: []string{"1office"}},
-		"clients sharing an id":     {CodeDir: dir, CodingClients: []string{"stats-office", "stats_office"}},
-		"prefix upper case":         {CodeDir: dir, CodingDomainPrefix: "Ream-dev"},
-		"prefix with aws":           {CodeDir: dir, CodingDomainPrefix: "ream-aws-dev"},
-		"prefix ending with a dash": {CodeDir: dir, CodingDomainPrefix: "ream-"},
+		"client name with space":      {CodeDir: dir, CodingClients: []string{"statistics office"}},
+		"client name digit first":     {CodeDir: dir, CodingClients: []string{"1office"}},
+		"clients sharing an id":       {CodeDir: dir, CodingClients: []string{"stats-office", "stats_office"}},
+		"prefix upper case":           {CodeDir: dir, CodingDomainPrefix: "Ream-dev"},
+		"prefix with aws":             {CodeDir: dir, CodingDomainPrefix: "ream-aws-dev"},
+		"prefix ending with a dash":   {CodeDir: dir, CodingDomainPrefix: "ream-"},
+		"tenant of an unknown client": {CodeDir: dir, CodingClientTenants: map[string]string{"other": "t1"}},
+		"tenant with a slash":         {CodeDir: dir, CodingClientTenants: map[string]string{"coding": "a/b"}},
 	}
 	for name, p := range bad {
 		if _, err := resolve(&p); err == nil {

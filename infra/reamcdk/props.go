@@ -126,6 +126,12 @@ type PipelineProps struct {
 	// created outside the stack is refused until it is listed here.
 	// Default ["coding"].
 	CodingClients []string
+	// CodingClientTenants maps a coding client's name to the tenant it acts
+	// as (REAM_CODING_TENANTS of the api function), e.g. the tenant of the IAM
+	// principal that trains models through /v1/jobs (the Tenant of its jobs'
+	// notifications), so that its clients code with its models. A client not
+	// listed is a tenant of its own: its client id.
+	CodingClientTenants map[string]string
 	// CodingDomainPrefix is the Cognito domain prefix of the token endpoint
 	// (https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token). Prefixes
 	// are unique across all AWS accounts of a region: lower-case letters,

@@ -30,6 +30,7 @@ const (
 	EnvStuckAfter    = "REAM_STUCK_AFTER"     // Go duration: no progress for this long → re-enqueue
 	EnvMaxInputBytes = "REAM_MAX_INPUT_BYTES" // positive integer: largest input a job accepts
 	EnvLanguages     = "REAM_LANGUAGES"       // comma list of ISO 639-1 codes for LANGUAGE
+	EnvCodingTenants = "REAM_CODING_TENANTS"  // comma list of clientId=tenant (api function)
 	EnvLogLevel      = "REAM_LOG_LEVEL"       // debug, info, warn or error
 
 	// Endpoint overrides, for emulators (MinIO, DynamoDB Local, fauxqs).
@@ -58,7 +59,9 @@ type Env struct {
 	MaxInputBytes int64
 	// Languages restricts language detection (nil: the analyser's default set).
 	Languages []string
-	LogLevel  slog.Level
+	// CodingTenants maps coding clients (Cognito app client ids) to tenants.
+	CodingTenants map[string]string
+	LogLevel      slog.Level
 
 	Endpoints Endpoints
 }
@@ -150,6 +153,14 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 			bad(EnvLanguages, v, why)
 		} else {
 			e.Languages = langs
+		}
+	}
+
+	if v := get(EnvCodingTenants); v != "" {
+		if m, why := ParseCodingTenants(v); why != "" {
+			bad(EnvCodingTenants, v, why)
+		} else {
+			e.CodingTenants = m
 		}
 	}
 
@@ -256,4 +267,17 @@ func Analyzers(languages []string) (analysis.Registry, error) {
 		return nil, fmt.Errorf("analysers: %w", err)
 	}
 	return reg, nil
+}
+
+// ParseCodingTenants parses REAM_CODING_TENANTS ("clientId=tenant,…"); why says what is wrong.
+func ParseCodingTenants(v string) (m map[string]string, why string) {
+	m = map[string]string{}
+	for _, pair := range strings.Split(v, ",") {
+		id, tenant, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok || id == "" || !pipeline.ValidTenant(tenant) {
+			return nil, fmt.Sprintf("want clientId=tenant pairs separated by commas (tenants: letters, digits, '.', '_' or '-'), not %q", pair)
+		}
+		m[id] = tenant
+	}
+	return m, ""
 }

@@ -113,6 +113,17 @@ func TestEnvFromOS(t *testing.T) {
 			errHas:  []string{"REAM_TABLE", "REAM_SHARD_QUEUE_URL", "REAM_TOPIC_ARN", `REAM_SHARD_BYTES="1MiB"`, `REAM_UPLOAD_TTL="60"`},
 			missing: []string{"REAM_TABLE", "REAM_SHARD_QUEUE_URL", "REAM_TOPIC_ARN"},
 		},
+		{
+			name: "coding tenants",
+			base: required,
+			over: map[string]string{"REAM_CODING_TENANTS": "abc123=team-a, def456=123456789012-3f2a9c1b0d4e5f60"},
+			want: func(e *reamaws.Env) {
+				e.LogLevel = slog.LevelInfo
+				e.CodingTenants = map[string]string{"abc123": "team-a", "def456": "123456789012-3f2a9c1b0d4e5f60"}
+			},
+		},
+		{name: "coding tenants without a tenant", base: required, over: map[string]string{"REAM_CODING_TENANTS": "abc123"}, errHas: []string{"REAM_CODING_TENANTS"}},
+		{name: "coding tenant with a slash", base: required, over: map[string]string{"REAM_CODING_TENANTS": "abc=a/b"}, errHas: []string{"REAM_CODING_TENANTS"}},
 		{name: "shard bytes zero", base: required, over: map[string]string{"REAM_SHARD_BYTES": "0"}, errHas: []string{"REAM_SHARD_BYTES"}},
 		{name: "shard bytes negative", base: required, over: map[string]string{"REAM_SHARD_BYTES": "-5"}, errHas: []string{"REAM_SHARD_BYTES"}},
 		{name: "max input not a number", base: required, over: map[string]string{"REAM_MAX_INPUT_BYTES": "5GB"}, errHas: []string{"REAM_MAX_INPUT_BYTES"}},

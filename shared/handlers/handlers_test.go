@@ -175,3 +175,33 @@ func TestWorkerReportsBadMessages(t *testing.T) {
 		t.Fatalf("failures: %+v", resp.BatchItemFailures)
 	}
 }
+
+// TestJWTAuthTenants: a coding client's tenant is the one the deployment maps it to, else its
+// client id; a request without the authoriser's claims is refused.
+func TestJWTAuthTenants(t *testing.T) {
+	auth := handlers.JWTAuth{Tenants: map[string]string{"client-a": "team-a"}}
+	tenantOf := func(claims map[string]string) (string, error) {
+		var tenant string
+		var err error
+		h := handlers.LambdaHandler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { tenant, err = auth.Tenant(r) }))
+		ev := events.APIGatewayV2HTTPRequest{RawPath: "/v1/topics", RequestContext: events.APIGatewayV2HTTPRequestContext{
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: http.MethodGet}}}
+		if claims != nil {
+			ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims}}
+		}
+		if _, lerr := h(context.Background(), ev); lerr != nil {
+			t.Fatal(lerr)
+		}
+		return tenant, err
+	}
+	if got, err := tenantOf(map[string]string{"client_id": "client-a", "scope": "ream/coding"}); err != nil || got != "team-a" {
+		t.Errorf("mapped client: %q, %v; want team-a", got, err)
+	}
+	if got, err := tenantOf(map[string]string{"client_id": "client-b"}); err != nil || got != "client-b" {
+		t.Errorf("unmapped client: %q, %v; want its client id", got, err)
+	}
+	if _, err := tenantOf(nil); !errors.Is(err, job.ErrUnauthorized) {
+		t.Errorf("no claims: %v, want unauthorized", err)
+	}
+}

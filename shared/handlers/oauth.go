@@ -146,11 +146,14 @@ func (o *OAuth) Tenant(r *http.Request) (string, error) {
 }
 
 // JWTAuth takes the tenant from the claims API Gateway's JWT authoriser verified (the coding
-// routes on AWS, with Cognito's client-credentials access tokens): the token's client_id.
-type JWTAuth struct{}
+// routes on AWS, with Cognito's client-credentials access tokens): Tenants[client_id] when the
+// deployment maps the client to a tenant (REAM_CODING_TENANTS), else the client_id itself.
+type JWTAuth struct {
+	Tenants map[string]string
+}
 
 // Tenant implements Authenticator.
-func (JWTAuth) Tenant(r *http.Request) (string, error) {
+func (a JWTAuth) Tenant(r *http.Request) (string, error) {
 	ev := RequestEvent(r)
 	if ev == nil || ev.RequestContext.Authorizer == nil || ev.RequestContext.Authorizer.JWT == nil {
 		return "", errNoToken
@@ -158,6 +161,9 @@ func (JWTAuth) Tenant(r *http.Request) (string, error) {
 	id := ev.RequestContext.Authorizer.JWT.Claims["client_id"]
 	if id == "" {
 		return "", fmt.Errorf("%w: the token has no client_id claim", job.ErrUnauthorized)
+	}
+	if t := a.Tenants[id]; t != "" {
+		return t, nil
 	}
 	return id, nil
 }
