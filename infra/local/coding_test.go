@@ -414,3 +414,51 @@ func TestCodingTraining(t *testing.T) {
 		t.Errorf("another tenant's operation: %d, want 404", status)
 	}
 }
+
+// TestCodingAsAnAnalysis: an ordinary JSONL job asks for CODING beside LANGUAGE; each output line
+// carries "Coding" (result and suggestions) and the language; the model used is recorded.
+func TestCodingAsAnAnalysis(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	data := []byte(`{"recordId":"a","occp_text":"registered nurse","tasks_text":"caring for patients on a hospital ward"}` + "\n" +
+		`{"recordId":"b","occp_text":"secondary school teacher","tasks_text":""}` + "\n" +
+		`{"recordId":"c","text":"not a coding record"}` + "\n")
+	res := createAndUpload(t, ctx, c, api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.Language, job.Coding},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	}, data)
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.PartialSuccess || j.CodingConfig == nil || j.CodingConfig.ModelId == "" || !strings.Contains(j.ModelVersion, "CODING=") {
+		t.Fatalf("job %s %q, coding %+v, versions %q", j.JobStatus, j.Message, j.CodingConfig, j.ModelVersion)
+	}
+	dir := t.TempDir()
+	if _, err := c.DownloadResults(ctx, res.JobId, dir); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.ReadFile(filepath.Join(dir, "output"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d output lines, want 3", len(lines))
+	}
+	for i, want := range []string{"22", "23"} { // nursing (223) and teaching (231) professionals: major group 2
+		var rec struct {
+			RecordId  string
+			Languages []struct{ LanguageCode string }
+			Coding    *api.Coding
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Coding == nil || len(rec.Coding.Suggestions) != 3 || len(rec.Languages) == 0 || !strings.HasPrefix(rec.Coding.Suggestions[0].CodeCategory, want) {
+			t.Errorf("line %d: %s", i, lines[i])
+		}
+	}
+	if !strings.Contains(lines[2], job.CodeInvalidRecord) {
+		t.Errorf("a record without the coding fields: %s", lines[2])
+	}
+}
