@@ -564,10 +564,11 @@ func (r *round) verifyKind(ctx context.Context, jr *jobRun, v *jobView, stopStat
 	if d.InputDocumentsCount != int64(spec.Docs) {
 		f.add(kCounters, 1, "InputDocumentsCount %d, the input has %d documents", d.InputDocumentsCount, spec.Docs)
 	}
-	if ref != nil && d != ref.Details && d.ShardsTotal == ref.Details.ShardsTotal {
-		if d.ProcessedDocumentsCount != ref.Details.ProcessedDocumentsCount || d.DocumentsWithErrorsCount != ref.Details.DocumentsWithErrorsCount {
-			f.add(kCounters, 1, "counters %+v, the reference's %+v", d, ref.Details)
-		}
+	if ref != nil && (d.ProcessedDocumentsCount != ref.Details.ProcessedDocumentsCount || d.DocumentsWithErrorsCount != ref.Details.DocumentsWithErrorsCount) {
+		f.add(kCounters, 1, "counters %+v, the reference's %+v", d, ref.Details)
+	}
+	if d.ShardsDone != d.ShardsTotal {
+		f.add(kCounters, 1, "ShardsDone %d of ShardsTotal %d in a %s job", d.ShardsDone, d.ShardsTotal, v.JobStatus)
 	}
 	if spec.Kind == kindCoding {
 		coded, err := fetchCoded(ctx, r.c, jr.ID())
