@@ -39,6 +39,8 @@ type Options struct {
 	Analyzers analysis.Registry
 	Hooks     pipeline.Hooks
 	Log       *slog.Logger
+	// StatsFanIn forces a TOPICS job's vocabulary reduce into a tree sooner (tests).
+	StatsFanIn int
 }
 
 // Stack is a running local stack.
@@ -145,6 +147,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			ShardBytes: cfg.ShardBytes, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
 			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter), Retention: time.Duration(cfg.Retention),
 			CodingRetentionHours: int(max(time.Duration(cfg.CodingRetention)/time.Hour, 1)),
+			StatsFanIn:           opts.StatsFanIn,
 			Locations:            pipeline.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String()},
 		},
 		Log: log, Hooks: opts.Hooks,

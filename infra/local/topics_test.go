@@ -309,3 +309,36 @@ func TestTopicsKilledMidRound(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicsVocabularyTree: with more shards than the vocabulary reduce may open at once it
+// merges their statistics in a tree, and the output is byte-identical to the flat reduce's.
+func TestTopicsVocabularyTree(t *testing.T) {
+	ctx := testCtx(t)
+	input, _ := topicsInput(t)
+	input = input[:bytes.IndexByte(input[200<<10:], '\n')+200<<10+1]
+	run := func(fanIn int) map[string][]byte {
+		cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", ShardBytes: 16 << 10, PollInterval: Duration(10 * time.Millisecond), Workers: 2}
+		s, err := Start(ctx, cfg, Options{Log: testLogger(t), StatsFanIn: fanIn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		res := createAndUpload(t, ctx, defaultClient(s), topicsJob(5), input)
+		_, j := follow(t, ctx, defaultClient(s), res.JobId)
+		if j.JobStatus != job.Completed && j.JobStatus != job.PartialSuccess {
+			t.Fatalf("fan-in %d: %s %s", fanIn, j.JobStatus, j.Message)
+		}
+		merged, _ := filepath.Glob(filepath.Join(cfg.DataDir, "objects", "work", "local", res.JobId, "topics", "stats-merged", "*", "*"))
+		if fanIn > 0 && len(merged) == 0 || fanIn == 0 && len(merged) > 0 {
+			t.Fatalf("fan-in %d: %d intermediate statistics", fanIn, len(merged))
+		}
+		t.Logf("fan-in %d: %d intermediate statistics", fanIn, len(merged))
+		return archiveEntries(t, ctx, s, res.JobId)
+	}
+	flat, tree := run(0), run(3) // ~13 shards: 13 → 5 → 2 streams
+	for _, name := range []string{pipeline.TopicTermsName, pipeline.DocTopicsName, pipeline.TopicErrorName} {
+		if !bytes.Equal(flat[name], tree[name]) || len(flat[name]) == 0 && name != pipeline.TopicErrorName {
+			t.Errorf("%s differs between the flat and the tree reduce (%d vs %d bytes)", name, len(flat[name]), len(tree[name]))
+		}
+	}
+}

@@ -42,6 +42,9 @@ type Config struct {
 	JobTopics bool
 	// CodingRetentionHours is how long a coding operation's output is kept (default 24).
 	CodingRetentionHours int
+	// StatsFanIn is the most shard statistics a TOPICS job's vocabulary reduce opens at once
+	// (default 256); beyond it the reduce merges in a tree.
+	StatsFanIn int
 }
 
 func (c Config) withDefaults() Config {
@@ -68,6 +71,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CodingRetentionHours <= 0 {
 		c.CodingRetentionHours = 24
+	}
+	if c.StatsFanIn < 2 {
+		c.StatsFanIn = 256
 	}
 	return c
 }

@@ -300,6 +300,20 @@ func (s *Service) topicsOffsets(ctx context.Context, j *job.Job) ([]int64, error
 	return off, nil
 }
 
+// withReaders opens the objects keys at once, calls fn with them, and closes them.
+func (s *Service) withReaders(ctx context.Context, keys []string, fn func([]io.Reader) error) error {
+	rs := make([]io.Reader, 0, len(keys))
+	for _, k := range keys {
+		rc, err := s.objects.Open(ctx, k, 0)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		rs = append(rs, rc)
+	}
+	return fn(rs)
+}
+
 // shardReaders opens the map outputs of a stage in shard order (the reduces read them in order,
 // so sums are deterministic).
 func (s *Service) shardSeq(ctx context.Context, j *job.Job, kind string) func(i int) (io.ReadCloser, error) {
@@ -386,18 +400,33 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 		return err
 	}
 	n := j.TopicsStage.Shards
-	open := s.shardSeq(ctx, j, "stats")
-	readers := make([]io.Reader, n)
-	for i := 0; i < n; i++ {
-		rc, err := open(i)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		readers[i] = rc
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = topicsPart(j, "stats", i)
 	}
-	v, err := topics.BuildVocabulary(readers, topics.VocabOptions{})
-	if err != nil {
+	// A tree: never more than StatsFanIn streams open at once (a 5 GB job has thousands of
+	// shards), merging groups into intermediate statistics until one level fits.
+	fanIn := s.cfg.StatsFanIn
+	for level := 0; len(keys) > fanIn; level++ {
+		var next []string
+		for g := 0; g*fanIn < len(keys); g++ {
+			group := keys[g*fanIn : min((g+1)*fanIn, len(keys))]
+			key := topicsKey(j, fmt.Sprintf("stats-merged/%d/%06d", level, g))
+			if err := s.withReaders(ctx, group, func(rs []io.Reader) error {
+				return s.putStream(ctx, key, func(w io.Writer) error { return topics.MergeStats(w, rs) })
+			}); err != nil {
+				return err
+			}
+			next = append(next, key)
+		}
+		keys = next
+	}
+	var v *topics.Vocabulary
+	if err := s.withReaders(ctx, keys, func(rs []io.Reader) error {
+		var err error
+		v, err = topics.BuildVocabulary(rs, topics.VocabOptions{})
+		return err
+	}); err != nil {
 		return err
 	}
 	if len(v.Terms) == 0 {
