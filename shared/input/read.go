@@ -254,30 +254,30 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding boo
 	case coding && (crec.Occp == nil || crec.Tasks == nil):
 		setError(d, job.CodeInvalidRecord, "record must have both \"occp_text\" and \"tasks_text\" (strings; either may be empty)")
 	case coding:
-		text := *crec.Occp + "\n" + *crec.Tasks
-		d.Bytes = int64(len(text))
-		switch {
-		case d.Bytes > maxDoc:
-			setError(d, job.CodeDocumentSizeExceeded, "occp_text and tasks_text are %d bytes, more than the limit of %d bytes", d.Bytes, maxDoc)
-		case blank([]byte(text)):
-			setError(d, job.CodeEmptyDocument, "occp_text and tasks_text are both empty or only whitespace")
-		default:
-			d.Text, d.Occupation, d.Tasks, d.Code = text, *crec.Occp, *crec.Tasks, crec.Code
+		if setText(d, *crec.Occp+"\n"+*crec.Tasks, maxDoc, "occp_text and tasks_text are") {
+			d.Occupation, d.Tasks, d.Code = *crec.Occp, *crec.Tasks, crec.Code
 		}
 	case rec.Text == nil:
 		setError(d, job.CodeInvalidRecord, "record does not have a string \"text\"")
 	default:
-		text := *rec.Text
-		d.Bytes = int64(len(text))
-		switch {
-		case d.Bytes > maxDoc:
-			setError(d, job.CodeDocumentSizeExceeded, "text is %d bytes, more than the limit of %d bytes", d.Bytes, maxDoc)
-		case blank([]byte(text)):
-			setError(d, job.CodeEmptyDocument, "text is empty or contains only whitespace")
-		default:
-			d.Text = text
-		}
+		setText(d, *rec.Text, maxDoc, "text is")
 	}
+}
+
+// setText sets a decoded record's text, or its error when it is over maxDoc bytes or blank
+// (what names the text in the message, "text is"); it reports whether the text was set.
+func setText(d *Document, text string, maxDoc int64, what string) bool {
+	d.Bytes = int64(len(text))
+	switch {
+	case d.Bytes > maxDoc:
+		setError(d, job.CodeDocumentSizeExceeded, "%s %d bytes, more than the limit of %d bytes", what, d.Bytes, maxDoc)
+	case blank([]byte(text)):
+		setError(d, job.CodeEmptyDocument, "%s empty or only whitespace", what)
+	default:
+		d.Text = text
+		return true
+	}
+	return false
 }
 
 // recordID returns a JSONL recordId as a string: a JSON string unquoted, a number as written.
