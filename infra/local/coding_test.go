@@ -322,10 +322,9 @@ func mustRequest(t *testing.T, method, url, body string) *http.Request {
 // file is unusable (empty) is failed, with error saying why.
 func TestCodingTimedOutAndFailed(t *testing.T) {
 	ctx := testCtx(t)
-	s := startStack(t, Config{UploadTTL: Duration(time.Second), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	s := startStack(t, Config{}, pipeline.Hooks{})
 	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
-	var idle, empty api.CodingOperationStarted
-	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &idle)
+	var empty api.CodingOperationStarted
 	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &empty)
 	if status := putRecords(t, empty, nil); status != http.StatusOK {
 		t.Fatalf("PUT: %d", status)
@@ -334,12 +333,20 @@ func TestCodingTimedOutAndFailed(t *testing.T) {
 	if st.OperationStatus != api.OpFailed || !strings.Contains(st.Error, "empty") || st.ResponseDownloadURL != "" {
 		t.Errorf("empty file: %+v, want failed with an error that says why", st)
 	}
-	time.Sleep(1100 * time.Millisecond)
-	if _, err := s.Sweep(ctx); err != nil {
-		t.Fatal(err)
-	}
+
+	// A stack whose upload URLs expire after a second: nothing uploaded → timed_out.
+	short := startStack(t, Config{UploadTTL: Duration(time.Second), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	sc := newCodingClient(t, short.URL, DefaultClientID, DefaultClientSecret)
+	var idle api.CodingOperationStarted
+	sc.must(http.MethodPost, "/v1/topics/occupation/batch-code", &idle)
 	var idleSt api.CodingOperationStatus
-	c.must(http.MethodGet, "/v1/topics/occupation/batch-code/operations/"+idle.OperationId, &idleSt)
+	waitFor(t, ctx, "the operation to time out", func() bool {
+		if _, err := short.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sc.must(http.MethodGet, "/v1/topics/occupation/batch-code/operations/"+idle.OperationId, &idleSt)
+		return idleSt.OperationStatus != api.OpAwaitingInput
+	})
 	if idleSt.OperationStatus != api.OpTimedOut {
 		t.Errorf("nothing uploaded: %+v, want timed_out", idleSt)
 	}

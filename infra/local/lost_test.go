@@ -105,7 +105,10 @@ func TestLostUploadFilesEventStartsJob(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	time.Sleep(300 * time.Millisecond) // the two events are handled: not complete without the third
+	waitFor(t, ctx, "the two upload events to be handled", func() bool {
+		st, err := s.s3Events.Stats(ctx)
+		return err == nil && st.Visible == 0 && st.InFlight == 0
+	})
 	storeDirectly(t, s, pipeline.UploadFilesPrefix("local", res.JobId)+res.Uploads[2].File, text)
 	if j, _ := c.Describe(ctx, res.JobId); j.JobStatus != job.AwaitingInput {
 		t.Fatalf("job is %s, want AWAITING_INPUT", j.JobStatus)
