@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/ream-dev/ream/shared/analysis/coding"
 	"github.com/ream-dev/ream/shared/api"
@@ -58,24 +61,12 @@ var schemes = map[string]codingScheme{
 			Description:   "Job titles and job tasks coded to the UK Standard Occupational Classification 2010 (minor groups, 3 digits)",
 			TopicStandard: "SOC", TopicVersion: "2010",
 		},
-		scheme:  coding.SOC2010(),
-		shipped: shippedModel(coding.Default),
+		scheme: coding.SOC2010(),
+		shipped: func() (*coding.Model, []byte, error) {
+			m, err := coding.Default()
+			return m, coding.DefaultModelFile(), err
+		},
 	},
-}
-
-// shippedModel returns a scheme's shipped model with its file's bytes.
-func shippedModel(load func() (*coding.Model, error)) func() (*coding.Model, []byte, error) {
-	return func() (*coding.Model, []byte, error) {
-		m, err := load()
-		if err != nil {
-			return nil, nil, err
-		}
-		var b bytes.Buffer
-		if _, err := m.WriteTo(&b); err != nil {
-			return nil, nil, err
-		}
-		return m, b.Bytes(), nil
-	}
 }
 
 // Topics lists the coding schemes.
@@ -108,16 +99,11 @@ func (s *Service) Topic(uriName string) (*api.TopicDetail, error) {
 // that registering the same model again (a shipped model at every start, a retried training)
 // finds the existing record.
 func modelID(parts ...string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		io.WriteString(h, p)
-		h.Write([]byte{0})
-	}
-	b := h.Sum(nil)[:16]
-	b[6] = b[6]&0x0f | 0x50 // version 5 (name-based, SHA)
-	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return uuid.NewSHA1(modelNamespace, []byte(strings.Join(parts, "\x00"))).String()
 }
+
+// modelNamespace is the name space of the models' name-based (version 5) GUIDs.
+var modelNamespace = uuid.MustParse("5b0e7a4e-6c1d-4f0a-9d3e-7265616d6d64")
 
 func modelKey(tenant, topic, id string) string {
 	owner := tenant
@@ -147,12 +133,14 @@ func (s *Service) RegisterShippedModels(ctx context.Context) error {
 		}
 		id := modelID("shipped", uri, string(raw))
 		key := modelKey("", uri, id)
-		if _, err := s.objects.Head(ctx, key); errors.Is(err, job.ErrNotFound) {
+		stored, err := s.exists(ctx, key)
+		if err != nil {
+			return fmt.Errorf("head shipped %s model: %w", uri, err)
+		}
+		if !stored {
 			if err := s.objects.Put(ctx, key, bytes.NewReader(raw)); err != nil {
 				return fmt.Errorf("store shipped %s model: %w", uri, err)
 			}
-		} else if err != nil {
-			return fmt.Errorf("head shipped %s model: %w", uri, err)
 		}
 		rec := modelRecord(m, id, uri, "", key, int64(len(raw)))
 		rec.ModelVersion = 1
@@ -379,8 +367,8 @@ func CodingStatus(s job.Status) string {
 // is named), returning the model recorded on the job.
 func (s *Service) resolveCoding(ctx context.Context, tenant string, req *api.CreateJobRequest) (*api.Model, error) {
 	cc := req.CodingConfig
-	coded := hasAnalysis(req.Analyses, job.Coding)
-	training := hasAnalysis(req.Analyses, job.CodingTraining)
+	coded := slices.Contains(req.Analyses, job.Coding)
+	training := slices.Contains(req.Analyses, job.CodingTraining)
 	if !coded && !training {
 		if cc != nil {
 			return nil, fmt.Errorf("%w: CodingConfig is for CODING and CODING_TRAINING jobs", job.ErrInvalid)
@@ -411,15 +399,6 @@ func (s *Service) resolveCoding(ctx context.Context, tenant string, req *api.Cre
 	}
 	cc.ModelId = m.ModelId
 	return &m, nil
-}
-
-func hasAnalysis(as []job.Analysis, a job.Analysis) bool {
-	for _, x := range as {
-		if x == a {
-			return true
-		}
-	}
-	return false
 }
 
 // textAnalyses are the analyses of as that the analyser registry runs (CODING,

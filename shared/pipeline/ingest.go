@@ -73,14 +73,20 @@ func (s *Service) inputUploaded(ctx context.Context, j *job.Job) (bool, error) {
 	if j.ExpectedFiles > 0 {
 		return s.allUploaded(ctx, j)
 	}
-	_, err := s.objects.Head(ctx, j.InputKey)
-	if errors.Is(err, job.ErrNotFound) {
-		return false, nil
-	}
+	ok, err := s.exists(ctx, j.InputKey)
 	if err != nil {
 		return false, fmt.Errorf("head input: %w", err)
 	}
-	return true, nil
+	return ok, nil
+}
+
+// exists reports whether key is in the store.
+func (s *Service) exists(ctx context.Context, key string) (bool, error) {
+	_, err := s.objects.Head(ctx, key)
+	if errors.Is(err, job.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // allUploaded reports whether every file a ONE_DOC_PER_FILE upload job named has arrived: each

@@ -176,34 +176,49 @@ func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardR
 		return entries, err
 	}
 	var keys []string
-	var size int64
 	for _, r := range recs {
-		if r.Skipped {
-			continue
+		if !r.Skipped {
+			keys = append(keys, redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed))
 		}
-		key := redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed)
-		info, err := s.objects.Head(ctx, key)
-		if err != nil {
-			return nil, fmt.Errorf("redacted part of shard %d: %w", r.Index, err)
-		}
-		keys = append(keys, key)
-		size += info.Size
 	}
-	name := "redacted/" + path.Base(j.InputKey)
-	return []output.Entry{{Name: name, Size: size, Open: func(ctx context.Context) (io.ReadCloser, error) {
-		return &concatReader{ctx: ctx, s: s, keys: keys}, nil
-	}}}, nil
+	e, err := s.concatEntry(ctx, "redacted/"+path.Base(j.InputKey), nil, keys)
+	if err != nil {
+		return nil, err
+	}
+	return []output.Entry{e}, nil
 }
 
-// concatReader reads objects one after another, opening each only when it is reached.
+// concatEntry is the archive entry name holding head, then the objects keys in order: their
+// sizes are read with Head, and the objects are opened one at a time as the entry streams.
+func (s *Service) concatEntry(ctx context.Context, name string, head []byte, keys []string) (output.Entry, error) {
+	size := int64(len(head))
+	for _, k := range keys {
+		info, err := s.objects.Head(ctx, k)
+		if err != nil {
+			return output.Entry{}, fmt.Errorf("%s: part %s: %w", name, k, err)
+		}
+		size += info.Size
+	}
+	return output.Entry{Name: name, Size: size, Open: func(ctx context.Context) (io.ReadCloser, error) {
+		return &concatReader{ctx: ctx, s: s, head: head, keys: keys}, nil
+	}}, nil
+}
+
+// concatReader reads head, then objects one after another, opening each only when it is reached.
 type concatReader struct {
 	ctx  context.Context
 	s    *Service
+	head []byte
 	keys []string
 	cur  io.ReadCloser
 }
 
 func (c *concatReader) Read(p []byte) (int, error) {
+	if len(c.head) > 0 {
+		n := copy(p, c.head)
+		c.head = c.head[n:]
+		return n, nil
+	}
 	for {
 		if c.cur == nil {
 			if len(c.keys) == 0 {

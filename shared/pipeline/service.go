@@ -5,10 +5,10 @@
 package pipeline
 
 import (
-	"crypto/rand"
-	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/job"
@@ -143,13 +143,7 @@ func New(d Deps) *Service {
 func (s *Service) Config() Config { return s.cfg }
 
 // randomID is a random (version 4) GUID: job ids are the coding service's operation ids too.
-func randomID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func randomID() string { return uuid.NewString() }
 
 // retention is how long after its end a job is kept.
 func (s *Service) retention(j *job.Job) time.Duration {

@@ -67,6 +67,15 @@ func topicsPart(j *job.Job, kind string, shard int) string {
 	return topicsKey(j, fmt.Sprintf("%s/%06d", kind, shard))
 }
 
+// topicsParts are the keys of every shard's map output of a kind, in shard order.
+func topicsParts(j *job.Job, kind string) []string {
+	keys := make([]string, j.TopicsStage.Shards)
+	for i := range keys {
+		keys[i] = topicsPart(j, kind, i)
+	}
+	return keys
+}
+
 func topicsModelKey(j *job.Job, round int) string {
 	return topicsKey(j, fmt.Sprintf("model-%03d", round))
 }
@@ -314,7 +323,7 @@ func (s *Service) withReaders(ctx context.Context, keys []string, fn func([]io.R
 	return fn(rs)
 }
 
-// shardReaders opens the map outputs of a stage in shard order (the reduces read them in order,
+// shardSeq opens the map outputs of a stage in shard order (the reduces read them in order,
 // so sums are deterministic).
 func (s *Service) shardSeq(ctx context.Context, j *job.Job, kind string) func(i int) (io.ReadCloser, error) {
 	return func(i int) (io.ReadCloser, error) { return s.objects.Open(ctx, topicsPart(j, kind, i), 0) }
@@ -386,24 +395,12 @@ func nextAfter(m *topics.Model, round int) (string, int) {
 	return stageRound, round + 1
 }
 
-// exists reports whether key is in the store.
-func (s *Service) exists(ctx context.Context, key string) (bool, error) {
-	_, err := s.objects.Head(ctx, key)
-	if errors.Is(err, job.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 	if ok, err := s.exists(ctx, topicsKey(j, "offsets.json")); ok || err != nil {
 		return err
 	}
 	n := j.TopicsStage.Shards
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = topicsPart(j, "stats", i)
-	}
+	keys := topicsParts(j, "stats")
 	// A tree: never more than StatsFanIn streams open at once (a 5 GB job has thousands of
 	// shards), merging groups into intermediate statistics until one level fits.
 	fanIn := s.cfg.StatsFanIn
@@ -454,38 +451,40 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 	return s.objects.Put(ctx, topicsKey(j, "offsets.json"), bytes.NewReader(b))
 }
 
+// reduceInit fits the initial model (round 0) on the shards' samples.
 func (s *Service) reduceInit(ctx context.Context, j *job.Job) (*topics.Model, error) {
-	key := topicsModelKey(j, 0)
-	if ok, err := s.exists(ctx, key); ok || err != nil {
+	return s.reduceModel(ctx, j, 0, func() (*topics.Model, error) {
+		v, err := s.topicsVocab(ctx, j)
 		if err != nil {
 			return nil, err
 		}
-		return s.topicsModel(ctx, j, 0)
-	}
-	v, err := s.topicsVocab(ctx, j)
-	if err != nil {
-		return nil, err
-	}
-	m, err := topics.InitModel(v, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, "sample"), topics.ReadSample), topicsOptions(j))
-	if err != nil {
-		return nil, err
-	}
-	return m, s.putStream(ctx, key, func(w io.Writer) error { _, err := m.WriteTo(w); return err })
+		return topics.InitModel(v, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, "sample"), topics.ReadSample), topicsOptions(j))
+	})
 }
 
+// reduceRound sums round's statistics in shard order into the model after it.
 func (s *Service) reduceRound(ctx context.Context, j *job.Job, round int) (*topics.Model, error) {
-	key := topicsModelKey(j, round)
-	if ok, err := s.exists(ctx, key); ok || err != nil {
+	return s.reduceModel(ctx, j, round, func() (*topics.Model, error) {
+		prev, err := s.topicsModel(ctx, j, round-1)
 		if err != nil {
 			return nil, err
 		}
-		return s.topicsModel(ctx, j, round)
-	}
-	prev, err := s.topicsModel(ctx, j, round-1)
+		return topics.Reduce(prev, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, fmt.Sprintf("round-%03d", round)), topics.ReadRoundStats))
+	})
+}
+
+// reduceModel returns the job's model after round: read back when a reduce already wrote it (a
+// repeated or concurrent reduce), else fitted and written.
+func (s *Service) reduceModel(ctx context.Context, j *job.Job, round int, fit func() (*topics.Model, error)) (*topics.Model, error) {
+	key := topicsModelKey(j, round)
+	done, err := s.exists(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	m, err := topics.Reduce(prev, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, fmt.Sprintf("round-%03d", round)), topics.ReadRoundStats))
+	if done {
+		return s.topicsModel(ctx, j, round)
+	}
+	m, err := fit()
 	if err != nil {
 		return nil, err
 	}
@@ -503,35 +502,14 @@ func (s *Service) finalizeTopics(ctx context.Context, j *job.Job) error {
 	if err := topics.WriteTopicTerms(&terms, topics.TopTerms(m, 10), true); err != nil {
 		return err
 	}
-	header := []byte("docname,topic,proportion\n")
-	n := j.TopicsStage.Shards
-	concat := func(kind string, head []byte) (output.Entry, error) {
-		keys := make([]string, n)
-		size := int64(len(head))
-		for i := range keys {
-			keys[i] = topicsPart(j, kind, i)
-			info, err := s.objects.Head(ctx, keys[i])
-			if err != nil {
-				return output.Entry{}, fmt.Errorf("%s part %d: %w", kind, i, err)
-			}
-			size += info.Size
-		}
-		return output.Entry{Size: size, Open: func(ctx context.Context) (io.ReadCloser, error) {
-			return struct {
-				io.Reader
-				io.Closer
-			}{io.MultiReader(bytes.NewReader(head), &concatReader{ctx: ctx, s: s, keys: keys}), io.NopCloser(nil)}, nil
-		}}, nil
-	}
-	docTopics, err := concat("doc-topics", header)
+	docTopics, err := s.concatEntry(ctx, DocTopicsName, []byte("docname,topic,proportion\n"), topicsParts(j, "doc-topics"))
 	if err != nil {
 		return err
 	}
-	errs, err := concat("errors", nil)
+	errs, err := s.concatEntry(ctx, TopicErrorName, nil, topicsParts(j, "errors"))
 	if err != nil {
 		return err
 	}
-	docTopics.Name, errs.Name = DocTopicsName, TopicErrorName
 	termsEntry := output.Entry{Name: TopicTermsName, Size: int64(terms.Len()), Open: func(context.Context) (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(terms.Bytes())), nil
 	}}

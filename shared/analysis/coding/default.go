@@ -21,4 +21,7 @@ var defaultModel = sync.OnceValues(func() (*Model, error) {
 func Default() (*Model, error) { return defaultModel() }
 
 // DefaultModelSize is the size in bytes of the shipped model file.
-func DefaultModelSize() int { return len(defaultModelBytes) }
+func DefaultModelSize() int { return len(DefaultModelFile()) }
+
+// DefaultModelFile is the shipped model file as embedded (shared: do not modify it).
+func DefaultModelFile() []byte { return defaultModelBytes }
