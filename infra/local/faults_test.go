@@ -371,9 +371,17 @@ func TestReuploadWhileRunning(t *testing.T) {
 // holdShards returns hooks that hold every shard after its results are written until release is
 // closed (or ctx ends), and the count of shards that got there.
 func holdShards(ctx context.Context) (pipeline.Hooks, chan struct{}, *atomic.Int32) {
+	return holdShardsWhere(ctx, func(pipeline.ShardMessage) bool { return true })
+}
+
+// holdShardsWhere is holdShards for the shards hold selects; the others pass.
+func holdShardsWhere(ctx context.Context, hold func(pipeline.ShardMessage) bool) (pipeline.Hooks, chan struct{}, *atomic.Int32) {
 	release := make(chan struct{})
 	entered := new(atomic.Int32)
-	hooks := pipeline.Hooks{AfterShardWritten: func(pipeline.ShardMessage) error {
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		if !hold(msg) {
+			return nil
+		}
 		entered.Add(1)
 		select {
 		case <-release:

@@ -2,6 +2,7 @@ package local
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -29,10 +30,15 @@ func storeDirectly(t *testing.T, s *Stack, key string, data []byte) {
 	}
 }
 
-// readPlan reads a job's shard plan from the stack's object store.
-func readPlan(t *testing.T, s *Stack, tenant, id string) []pipeline.ShardMessage {
+// readPlan waits until the default tenant's job is planned and reads its shard plan from the
+// stack's object store.
+func readPlan(t *testing.T, ctx context.Context, s *Stack, id string) []pipeline.ShardMessage {
 	t.Helper()
-	f, err := os.Open(filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(pipeline.PlanKey(tenant, id))))
+	waitFor(t, ctx, "the plan", func() bool {
+		j, err := defaultClient(s).Describe(ctx, id)
+		return err == nil && j.JobStatus == job.InProgress
+	})
+	f, err := os.Open(filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(pipeline.PlanKey("local", id))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,25 +135,12 @@ func TestLostUploadFilesEventStartsJob(t *testing.T) {
 func TestDeadLetterCannotOverwriteRecordedShard(t *testing.T) {
 	ctx := testCtx(t)
 	// Hold shard 0 after it is written, until the dead letters below are handled.
-	release := make(chan struct{})
-	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
-		if msg.Index == 0 {
-			select {
-			case <-release:
-			case <-ctx.Done():
-			}
-		}
-		return nil
-	}}
+	hooks, release, _ := holdShardsWhere(ctx, func(m pipeline.ShardMessage) bool { return m.Index == 0 })
 	s := startStack(t, Config{ShardBytes: 1024, Workers: 2, BatchSize: 1}, hooks)
 	c := defaultClient(s)
 	input, _ := genInput(300)
 	res := createAndUpload(t, ctx, c, lineJob("dead-after-record", job.OneDocPerLine), input)
-	waitFor(t, ctx, "the plan", func() bool {
-		j, err := c.Describe(ctx, res.JobId)
-		return err == nil && j.JobStatus == job.InProgress
-	})
-	plan := readPlan(t, s, "local", res.JobId)
+	plan := readPlan(t, ctx, s, res.JobId)
 	if len(plan) < 4 {
 		t.Fatalf("%d shards; want at least 4", len(plan))
 	}
@@ -175,25 +168,12 @@ func TestDeadLetterCannotOverwriteRecordedShard(t *testing.T) {
 // copy afterwards: the SHARD_FAILED records that were recorded stay in the output.
 func TestLateCopyCannotOverwriteDeadLetteredShard(t *testing.T) {
 	ctx := testCtx(t)
-	release := make(chan struct{})
-	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
-		if msg.Index == 0 {
-			select {
-			case <-release:
-			case <-ctx.Done():
-			}
-		}
-		return nil
-	}}
+	hooks, release, _ := holdShardsWhere(ctx, func(m pipeline.ShardMessage) bool { return m.Index == 0 })
 	s := startStack(t, Config{ShardBytes: 1024, Workers: 1, BatchSize: 1}, hooks)
 	c := defaultClient(s)
 	input, bad := genInput(300)
 	res := createAndUpload(t, ctx, c, lineJob("late-copy", job.OneDocPerLine), input)
-	waitFor(t, ctx, "the plan", func() bool {
-		j, err := c.Describe(ctx, res.JobId)
-		return err == nil && j.JobStatus == job.InProgress
-	})
-	plan := readPlan(t, s, "local", res.JobId)
+	plan := readPlan(t, ctx, s, res.JobId)
 	if err := s.Service.DeadLetter(ctx, plan[1], "injected: dead-lettered"); err != nil {
 		t.Fatal(err)
 	}
