@@ -93,41 +93,60 @@ func peakHeap(stop <-chan struct{}) <-chan uint64 {
 	return out
 }
 
+// benchJob runs one job of req over the file at path through a fresh local stack (the timer
+// runs from create to notification only) and returns its notification, that time, the peak
+// heap in use in MB and the stack's workers. onEvent (if any) sees the job's event stream with
+// the time the job was created.
+func benchJob(b *testing.B, req api.CreateJobRequest, path string, onEvent func(created time.Time, ev client.Event)) (*api.Notification, time.Duration, float64, int) {
+	b.Helper()
+	ctx := context.Background()
+	b.StopTimer()
+	stack, err := Start(ctx, Config{DataDir: b.TempDir(), Addr: "127.0.0.1:0", SweepInterval: Duration(time.Hour)}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		if err := stack.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}()
+	c := &client.Client{Endpoint: stack.URL, APIKey: DefaultKey}
+	runtime.GC()
+	stopSampling := make(chan struct{})
+	peak := peakHeap(stopSampling)
+	b.StartTimer()
+	start := time.Now()
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
+		b.Fatal(err)
+	}
+	note, err := c.Follow(ctx, res.JobId, func(ev client.Event) {
+		if onEvent != nil {
+			onEvent(start, ev)
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	close(stopSampling)
+	return note, elapsed, float64(<-peak) / (1 << 20), stack.cfg.Workers
+}
+
 // BenchmarkEndToEnd runs one job of benchDocs() one-line documents with LANGUAGE+SENTIMENT
 // through the whole local stack (API, presigned upload, S3 event, queue, workers, finalize,
 // notification) and reports end-to-end documents per second.
 func BenchmarkEndToEnd(b *testing.B) {
 	n := benchDocs()
 	path, _ := benchInput(b, n, false)
-	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		stack, err := Start(ctx, Config{DataDir: b.TempDir(), Addr: "127.0.0.1:0", SweepInterval: Duration(time.Hour)}, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		c := &client.Client{Endpoint: stack.URL, APIKey: DefaultKey}
-		runtime.GC()
-		stopSampling := make(chan struct{})
-		peak := peakHeap(stopSampling)
-		b.StartTimer()
-		start := time.Now()
-		res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Language, job.Sentiment},
-			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
-			b.Fatal(err)
-		}
-		note, err := c.Follow(ctx, res.JobId, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		elapsed := time.Since(start)
-		b.StopTimer()
-		close(stopSampling)
-		peakMB := float64(<-peak) / (1 << 20)
+		note, elapsed, peakMB, workers := benchJob(b, api.CreateJobRequest{Analyses: []job.Analysis{job.Language, job.Sentiment},
+			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}, path, nil)
 		if note.InputDocumentsCount != int64(n) {
 			b.Fatalf("job counted %d documents, want %d", note.InputDocumentsCount, n)
 		}
@@ -135,11 +154,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		b.ReportMetric(elapsed.Seconds(), "s/job")
 		b.ReportMetric(peakMB, "MB-peak-heap")
 		fmt.Fprintf(os.Stderr, "end-to-end: %d documents in %.2fs = %.0f documents/s (LANGUAGE+SENTIMENT, %d workers, peak heap in use %.0f MB)\n",
-			n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), stack.cfg.Workers, peakMB)
-		if err := stack.Close(); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
+			n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), workers, peakMB)
 	}
 }
 
@@ -251,45 +266,25 @@ func BenchmarkTopics(b *testing.B) {
 		n = v
 	}
 	path := reviewInput(b, n)
-	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		stack, err := Start(ctx, Config{DataDir: b.TempDir(), Addr: "127.0.0.1:0", SweepInterval: Duration(time.Hour)}, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		c := &client.Client{Endpoint: stack.URL, APIKey: DefaultKey}
-		runtime.GC()
-		stopSampling := make(chan struct{})
-		peak := peakHeap(stopSampling)
-		b.StartTimer()
-		start := time.Now()
 		seed := int64(1)
-		res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Topics}, NumberOfTopics: 20, RandomSeed: &seed,
-			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
-			b.Fatal(err)
-		}
-		stage, since := "upload and planning", start
+		stage, since := "upload and planning", time.Time{}
 		var times []string
-		note, err := c.Follow(ctx, res.JobId, func(ev client.Event) {
+		note, elapsed, peakMB, _ := benchJob(b, api.CreateJobRequest{Analyses: []job.Analysis{job.Topics}, NumberOfTopics: 20, RandomSeed: &seed,
+			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}, path, func(created time.Time, ev client.Event) {
+			if since.IsZero() {
+				since = created
+			}
+			if ev.Notification != nil {
+				times = append(times, fmt.Sprintf("%s and finalize %.2fs", stage, time.Since(since).Seconds()))
+				return
+			}
 			if ev.Job == nil || ev.Job.JobDetails.Stage == "" || ev.Job.JobDetails.Stage == stage {
 				return
 			}
 			times = append(times, fmt.Sprintf("%s %.2fs", stage, time.Since(since).Seconds()))
 			stage, since = ev.Job.JobDetails.Stage, time.Now()
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		times = append(times, fmt.Sprintf("%s and finalize %.2fs", stage, time.Since(since).Seconds()))
-		elapsed := time.Since(start)
-		b.StopTimer()
-		close(stopSampling)
-		peakMB := float64(<-peak) / (1 << 20)
 		if note.InputDocumentsCount != int64(n) {
 			b.Fatalf("job counted %d documents, want %d (%s: %s)", note.InputDocumentsCount, n, note.JobStatus, note.Message)
 		}
@@ -297,9 +292,5 @@ func BenchmarkTopics(b *testing.B) {
 		b.ReportMetric(peakMB, "MB-peak-heap")
 		fmt.Fprintf(os.Stderr, "topics: %d reviews, K=20, %.2fs in all (%s), peak heap in use %.0f MB\n  stages: %s\n",
 			n, elapsed.Seconds(), note.JobStatus, peakMB, strings.Join(times, "; "))
-		if err := stack.Close(); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
 	}
 }
