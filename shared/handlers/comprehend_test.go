@@ -6,17 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -24,26 +21,7 @@ import (
 // s3://bucket/ (as on AWS), and its job store for planting jobs in any status.
 func comprehendAPI(t *testing.T) (*handlers.API, pipeline.Jobs) {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	objects, err := local.NewObjects(dir, "http://127.0.0.1:1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := analysis.DefaultRegistry()
-	if err != nil {
-		t.Fatal(err)
-	}
-	jobs := local.NewJobs(db)
-	svc := pipeline.New(pipeline.Deps{
-		Jobs: jobs, Objects: objects, Queue: local.NewQueue(db, "shards", 3),
-		Notifier: local.NewNotifier(db, nil), Analyzers: reg,
-		Config: pipeline.Config{Locations: pipeline.Locations{Base: "s3://bucket/"}},
-	})
+	svc, jobs := newServiceAndJobs(t)
 	a := handlers.NewAPI(svc, handlers.NewKeyAuth(map[string]string{"k": "tenant-a"}), nil).
 		WithComprehend(handlers.NewSigV4Auth("comprehend", testKeys), handlers.ComprehendConfig{Bucket: "bucket", Region: "eu-west-1", Account: "123456789012"})
 	return a, jobs

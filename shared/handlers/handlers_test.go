@@ -25,6 +25,13 @@ import (
 // that knows the names.
 func newService(t *testing.T) *pipeline.Service {
 	t.Helper()
+	svc, _ := newServiceAndJobs(t)
+	return svc
+}
+
+// newServiceAndJobs is newService with its job store (to plant jobs in any status).
+func newServiceAndJobs(t *testing.T) (*pipeline.Service, pipeline.Jobs) {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))
 	if err != nil {
@@ -39,11 +46,12 @@ func newService(t *testing.T) *pipeline.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
+	jobs := local.NewJobs(db)
 	return pipeline.New(pipeline.Deps{
-		Jobs: local.NewJobs(db), Objects: objects, Queue: local.NewQueue(db, "shards", 3),
+		Jobs: jobs, Objects: objects, Queue: local.NewQueue(db, "shards", 3),
 		Notifier: local.NewNotifier(db, nil), Analyzers: reg,
 		Config: pipeline.Config{Locations: pipeline.Locations{Base: "s3://bucket/"}},
-	})
+	}), jobs
 }
 
 func fixture[T any](t *testing.T, name string) T {
