@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -592,7 +593,7 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 		}
 		for i := tok.Skip; i < len(jobs); i++ {
 			j := jobs[i]
-			if !isKind(j, k) || statuses != nil && !containsStatus(statuses, j.JobStatus) {
+			if !isKind(j, k) || statuses != nil && !slices.Contains(statuses, j.JobStatus) {
 				continue
 			}
 			if len(props) == max {
@@ -612,13 +613,4 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 		out["NextToken"] = next
 	}
 	return out, nil
-}
-
-func containsStatus(xs []job.Status, s job.Status) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
