@@ -161,10 +161,6 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		sweeper:  handlers.NewSweeper(svc, log),
 		s3Events: sl.NewQueue(db, s3EventsQueue, 10),
 	}
-	if err := svc.RegisterShippedModels(ctx); err != nil {
-		db.Close()
-		return fail(fmt.Errorf("coding models: %w", err))
-	}
 	tokenKey, err := sl.LoadSecret(filepath.Join(dataDir, "oauth.key"))
 	if err != nil {
 		db.Close()

@@ -113,10 +113,10 @@ func modelKey(tenant, topic, id string) string {
 	return ModelsPrefix + owner + "/" + topic + "/" + id + ".bin"
 }
 
-// RegisterShippedModels stores and registers the models that come with Ream (idempotent). The
-// local stack runs it at start; otherwise the first use of the registry in a process does
-// (ensureShipped), so a Lambda's cold start needs no network. Without a model registry the
-// deployment has no coding service.
+// RegisterShippedModels stores and registers the models that come with Ream (idempotent). Every
+// use of the registry (Models, Model, a training job's version) runs it first, once per
+// process, so no start-up (a Lambda's cold start, `ream serve`) pays for it or needs the
+// network. Without a model registry the deployment has no coding service.
 func (s *Service) RegisterShippedModels(ctx context.Context) error {
 	if s.models == nil {
 		return nil
@@ -526,6 +526,10 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 
 // registerNextVersion registers rec as the next version of its topic that its tenant sees.
 func (s *Service) registerNextVersion(ctx context.Context, rec api.Model) (api.Model, error) {
+	// The shipped model holds version 1 of its topic: register it before counting versions.
+	if err := s.RegisterShippedModels(ctx); err != nil {
+		return api.Model{}, err
+	}
 	if stored, err := s.models.Get(ctx, rec.Tenant, rec.ModelId); err == nil {
 		return stored, nil // registered by an earlier attempt
 	}
