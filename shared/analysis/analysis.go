@@ -3,8 +3,6 @@
 package analysis
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -69,36 +67,10 @@ type Result struct {
 }
 
 // MarshalJSON writes the fields in Comprehend's shapes and order: a field appears when its
-// analysis ran (slices non-nil, even if empty) and is absent otherwise; see PiiEntities.
+// analysis ran (slices non-nil, even if empty) and is absent otherwise; see PiiEntities. It is
+// AppendJSON's encoding.
 func (r Result) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	var err error
-	add := func(name string, present bool, v any) {
-		if !present || err != nil {
-			return
-		}
-		if b.Len() > 1 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`"` + name + `":`)
-		var enc []byte
-		enc, err = json.Marshal(v)
-		b.Write(enc)
-	}
-	add("Languages", r.Languages != nil, r.Languages)
-	add("Sentiment", r.Sentiment != "", r.Sentiment)
-	add("SentimentScore", r.SentimentScore != nil, r.SentimentScore)
-	add("Entities", r.Entities != nil, r.Entities)
-	add("KeyPhrases", r.KeyPhrases != nil, r.KeyPhrases)
-	if r.Entities == nil {
-		add("Entities", r.PiiEntities != nil, r.PiiEntities)
-	} else {
-		add("PiiEntities", r.PiiEntities != nil, r.PiiEntities)
-	}
-	add("Coding", r.Coding != nil, r.Coding)
-	b.WriteByte('}')
-	return b.Bytes(), err
+	return r.AppendJSON(nil)
 }
 
 // DocError is a per-document failure an analyser reports (for example UNSUPPORTED_LANGUAGE).

@@ -180,6 +180,38 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // Put implements pipeline.Objects: it streams r into a temporary file next to the object and
 // renames it into place.
 func (o *Objects) Put(ctx context.Context, key string, r io.Reader) error {
+	return o.write(key, func(f *os.File) error {
+		_, err := io.Copy(f, ctxReader{ctx, r})
+		return err
+	})
+}
+
+// Compose implements pipeline.Objects by appending the source files to a temporary file (the
+// kernel copies them: copy_file_range, no bytes through this process) and renaming it into
+// place.
+func (o *Objects) Compose(ctx context.Context, key string, srcs []string) error {
+	return o.write(key, func(f *os.File) error {
+		for _, src := range srcs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			in, _, err := o.openFile(src)
+			if err != nil {
+				return err
+			}
+			_, err = f.ReadFrom(in)
+			in.Close()
+			if err != nil {
+				return fmt.Errorf("append %s: %w", src, err)
+			}
+		}
+		return nil
+	})
+}
+
+// write creates the object key with fill writing its content into a temporary file next to it,
+// synced, then renamed into place: readers see the old or the new object, never a mix.
+func (o *Objects) write(key string, fill func(*os.File) error) error {
 	p, err := o.path(key)
 	if err != nil {
 		return err
@@ -208,7 +240,7 @@ func (o *Objects) Put(ctx context.Context, key string, r io.Reader) error {
 		os.Remove(tmp)
 		return err
 	}
-	if _, err := io.Copy(f, ctxReader{ctx, r}); err != nil {
+	if err := fill(f); err != nil {
 		return fail(fmt.Errorf("put %s: %w", key, err))
 	}
 	if err := f.Sync(); err != nil {

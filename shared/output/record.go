@@ -12,14 +12,12 @@ package output
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/internal/jsonw"
 )
 
 // Record is one output line: one per input document, in Amazon Comprehend's shape.
@@ -27,8 +25,10 @@ import (
 // Its JSON encoding is, in this order: "Line" (only when Line is set), "File" (always),
 // "RecordId" (when non-empty), the fields of analysis.Result as encoding/json renders them, then
 // "ErrorCode" and "ErrorMessage" (when non-empty). An encoded record therefore begins with
-// {"Line":N when Line is set and with {"File": otherwise; WriteArchive relies on that. Strings
-// are not HTML-escaped. The default decoder reads a record back (the keys are the field names).
+// {"Line":N when Line is set and with {"File": otherwise; WriteArchive relies on that. File,
+// RecordId, ErrorCode and ErrorMessage are not HTML-escaped; strings inside the analysis fields
+// are ('<', '>' and '&' as \u003c, \u003e and \u0026: see analysis.Result.AppendJSON). The
+// default decoder reads a record back (the keys are the field names).
 type Record struct {
 	// Line is the document's 0-based line number (line formats only). Shard result files hold
 	// local numbers, 0 for the shard's first document; the archive makes them global.
@@ -49,38 +49,14 @@ func LineNumber(n int64) *int64 { return &n }
 
 // MarshalJSON encodes r in the key order documented on Record.
 func (r Record) MarshalJSON() ([]byte, error) {
-	var e encoder
-	b, err := e.appendRecord(nil, &r)
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
+	return appendRecord(nil, &r)
 }
 
-// encoder encodes records; it keeps a scratch buffer and json.Encoder for the analysis fields
-// so that a Writer encodes without allocating per record (beyond what encoding/json does).
-type encoder struct {
-	scratch bytes.Buffer
-	enc     *json.Encoder
-}
-
-// appendRecord appends r's JSON object (without a trailing newline) to dst.
-func (e *encoder) appendRecord(dst []byte, r *Record) ([]byte, error) {
-	if e.enc == nil {
-		e.enc = json.NewEncoder(&e.scratch)
-		e.enc.SetEscapeHTML(false)
-	}
-	e.scratch.Reset()
-	if err := e.enc.Encode(&r.Result); err != nil {
-		return dst, fmt.Errorf("output: encode analysis result: %w", err)
-	}
-	// Encode wrote "{...}\n"; keep the object's body.
-	body := bytes.TrimSpace(e.scratch.Bytes())
-	if len(body) < 2 || body[0] != '{' || body[len(body)-1] != '}' {
-		return dst, fmt.Errorf("output: analysis result did not encode as a JSON object: %.40q", body)
-	}
-	body = body[1 : len(body)-1]
-
+// appendRecord appends r's JSON object (without a trailing newline) to dst. It does not use
+// reflection: the analysis fields come from analysis.Result.AppendJSON, whose bytes are those
+// encoding/json writes for them. On error dst is returned unchanged.
+func appendRecord(dst []byte, r *Record) ([]byte, error) {
+	orig := len(dst)
 	dst = append(dst, '{')
 	if r.Line != nil {
 		dst = append(dst, `"Line":`...)
@@ -93,9 +69,20 @@ func (e *encoder) appendRecord(dst []byte, r *Record) ([]byte, error) {
 		dst = append(dst, `,"RecordId":`...)
 		dst = appendString(dst, r.RecordId)
 	}
-	if len(body) > 0 {
-		dst = append(dst, ',')
-		dst = append(dst, body...)
+	// Splice the body of the Result's object ({...}) in after a comma; an empty object adds
+	// nothing.
+	mark := len(dst)
+	dst = append(dst, ',')
+	dst, err := r.Result.AppendJSON(dst)
+	if err != nil {
+		return dst[:orig], fmt.Errorf("output: encode analysis result: %w", err)
+	}
+	if len(dst) == mark+3 { // ",{}"
+		dst = dst[:mark]
+	} else {
+		// ",{body}" -> ",body": drop the '{' by shifting the body left, then the '}'.
+		copy(dst[mark+1:], dst[mark+2:len(dst)-1])
+		dst = dst[:len(dst)-2]
 	}
 	if r.ErrorCode != "" {
 		dst = append(dst, `,"ErrorCode":`...)
@@ -108,67 +95,15 @@ func (e *encoder) appendRecord(dst []byte, r *Record) ([]byte, error) {
 	return append(dst, '}'), nil
 }
 
-const hexDigits = "0123456789abcdef"
-
 // appendString appends s as a JSON string exactly as encoding/json does with HTML escaping off:
 // '"', '\\' and control characters escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029
 // escaped (JSONP safety), everything else verbatim.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+func appendString(dst []byte, s string) []byte { return jsonw.AppendString(dst, s, false) }
 
 // Writer writes records as JSON lines to a shard result object, counting them. It buffers; call
 // Flush when done. It is not safe for concurrent use.
 type Writer struct {
 	bw     *bufio.Writer
-	enc    encoder
 	line   []byte
 	docs   int64
 	errors int64
@@ -188,7 +123,7 @@ func (w *Writer) Write(r *Record) error {
 	if w.err != nil {
 		return w.err
 	}
-	line, err := w.enc.appendRecord(w.line[:0], r)
+	line, err := appendRecord(w.line[:0], r)
 	if err != nil {
 		// An encoding failure writes nothing: the writer stays usable.
 		return err

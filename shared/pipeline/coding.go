@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -509,7 +510,7 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		return err
 	}
 	key = ShardKey(j.Tenant, j.JobId, msg.Index)
-	docs, errs, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, out *output.Record) {
+	shard, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, out *output.Record) {
 		if d.Failed() {
 			return
 		}
@@ -521,7 +522,7 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	if err != nil {
 		return err
 	}
-	return s.record(ctx, j, ShardRecord{Index: msg.Index, Documents: docs, Errors: errs, ResultKey: key})
+	return s.record(ctx, j, shard)
 }
 
 // registerNextVersion registers rec as the next version of its topic that its tenant sees.
@@ -617,10 +618,10 @@ func (p *pulledExamples) Close() error { p.stop(); return nil }
 
 // writeCoded writes a coding operation's outputs in the coding service's format: one coded line
 // per record, in input order (from the shard results in order), and the metadata file.
-func (s *Service) writeCoded(ctx context.Context, j *job.Job, parts []output.Part) error {
+func (s *Service) writeCoded(ctx context.Context, j *job.Job, results []string) error {
 	err := s.putStream(ctx, s.outputKey(j, api.CodedName), func(w io.Writer) error {
-		for _, p := range parts {
-			if err := s.codedPart(ctx, w, p.Key); err != nil {
+		for _, key := range results {
+			if err := s.codedPart(ctx, w, key); err != nil {
 				return err
 			}
 		}
@@ -642,7 +643,11 @@ func (s *Service) codedPart(ctx context.Context, w io.Writer, key string) error 
 		return err
 	}
 	defer rc.Close()
-	sc := bufio.NewScanner(rc)
+	zr, err := gzip.NewReader(bufio.NewReader(rc))
+	if err != nil {
+		return fmt.Errorf("read shard results %s: %w", key, err)
+	}
+	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
 		line, err := codedLine(sc.Bytes())

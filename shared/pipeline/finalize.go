@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
-	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 )
@@ -50,17 +50,8 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	if err != nil {
 		return fmt.Errorf("list shards: %w", err)
 	}
-	renumber := j.InputDataConfig.InputFormat.LineFormat()
-	plan := map[int]ShardMessage{}
-	if renumber {
-		// Line shards are byte ranges: few enough to hold, and needed to number the lines after
-		// the shards a stopped job skipped.
-		if err := s.readPlan(ctx, j, func(m ShardMessage) error { plan[m.Index] = m; return nil }); err != nil {
-			return fmt.Errorf("read plan: %w", err)
-		}
-	}
-	var parts []output.Part
-	var lines, outLines, failedShards, skipped int64
+	var results []string
+	var outBytes, outLines, failedShards, skipped int64
 	infos := make([]output.ShardInfo, 0, len(recs))
 	for _, r := range recs {
 		info := output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: "PROCESSED"}
@@ -72,40 +63,18 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 			info.Status = "FAILED"
 			failedShards++
 		}
-		if r.Skipped {
-			if renumber {
-				// Not analysed, but their documents keep their line numbers: the lines after
-				// a skipped shard are numbered as in the input.
-				n, err := s.countDocuments(ctx, j, plan[r.Index])
-				if err != nil {
-					return fmt.Errorf("count skipped shard %d: %w", r.Index, err)
-				}
-				info.Documents = n
-				lines += n
-			}
-			infos = append(infos, info)
+		infos = append(infos, info)
+		if r.Skipped || r.Bytes == 0 {
 			continue
 		}
-		infos = append(infos, info)
-		head, err := s.objects.Head(ctx, r.ResultKey)
-		if err != nil {
-			return fmt.Errorf("head shard %d results: %w", r.Index, err)
-		}
-		parts = append(parts, output.Part{Key: r.ResultKey, Size: head.Size, Documents: r.Documents, LineOffset: lines})
-		lines += r.Documents
+		results = append(results, r.ResultKey)
+		outBytes += r.Bytes
 		outLines += r.Documents
 	}
 	s.fillShardRanges(ctx, j, infos)
 
 	archiveKey := s.outputKey(j, api.ArchiveName)
-	open := func(ctx context.Context, key string) (io.ReadCloser, error) { return s.objects.Open(ctx, key, 0) }
-	extra, err := s.redactedEntries(ctx, j, recs)
-	if err != nil {
-		return err
-	}
-	if err := s.putStream(ctx, archiveKey, func(w io.Writer) error {
-		return output.WriteArchive(ctx, w, open, parts, renumber, extra...)
-	}); err != nil {
+	if err := s.composeArchive(ctx, j, archiveKey, recs, results, outBytes); err != nil {
 		if errors.Is(err, job.ErrInvalid) {
 			// The store refuses the output's key: retrying cannot help.
 			return s.fail(ctx, j, "the output cannot be written: "+err.Error())
@@ -132,7 +101,7 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 		}
 	}
 	if j.CodingOperation {
-		if err := s.writeCoded(ctx, j, parts); err != nil {
+		if err := s.writeCoded(ctx, j, results); err != nil {
 			return err
 		}
 	}
@@ -142,6 +111,45 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 		return fmt.Errorf("write manifest: %w", err)
 	}
 	return s.finish(ctx, j, status, msg, end)
+}
+
+// composeArchive writes output.tar.gz as the concatenation of gzip members (see output.Frame):
+// the "output" entry's header, the shards' result members in order, the redacted copies'
+// members, and the framing in between, which it writes as small objects of its own. The store
+// concatenates (Objects.Compose), so this costs O(shards) requests and moves no result bytes.
+// The framing is a pure function of the shard records, so a repeated finalize writes the same
+// archive.
+func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, recs []ShardRecord, results []string, outBytes int64) error {
+	redName, redBytes, redKeys := s.redactedMembers(j, recs)
+	head, err := output.Frame(-1, output.EntryName, outBytes)
+	if err != nil {
+		return err
+	}
+	mid, err := output.Frame(outBytes, redName, redBytes)
+	if err != nil {
+		return err
+	}
+	last := int64(-1) // ONE_DOC_PER_FILE redacted members hold whole, padded entries
+	if redName != "" {
+		last = redBytes
+	}
+	tail, err := output.Trailer(last)
+	if err != nil {
+		return err
+	}
+	frames := workPrefix(j.Tenant, j.JobId) + "archive/"
+	for name, b := range map[string][]byte{"head": head, "mid": mid, "tail": tail} {
+		if err := s.objects.Put(ctx, frames+name, bytes.NewReader(b)); err != nil {
+			return fmt.Errorf("write archive frame: %w", err)
+		}
+	}
+	keys := make([]string, 0, len(results)+len(redKeys)+3)
+	keys = append(keys, frames+"head")
+	keys = append(keys, results...)
+	keys = append(keys, frames+"mid")
+	keys = append(keys, redKeys...)
+	keys = append(keys, frames+"tail")
+	return s.objects.Compose(ctx, key, keys)
 }
 
 // terminalStatus is the status a finished job ends in, with its Message: STOPPED when stopping,
@@ -172,6 +180,9 @@ func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []outpu
 	_ = s.readPlan(ctx, j, func(m ShardMessage) error {
 		if in := byIndex[m.Index]; in != nil {
 			in.Start, in.End, in.Files = m.Start, m.End, len(m.Files)
+			if in.Status == "SKIPPED" && m.Key != "" {
+				in.Documents = m.Lines // not analysed, but counted when planned
+			}
 		}
 		return nil
 	})
@@ -269,7 +280,7 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 // are harmless and expire with the job).
 func (s *Service) cleanupWork(ctx context.Context, j *job.Job) {
 	var keys []string
-	for _, prefix := range []string{workPrefix(j.Tenant, j.JobId) + "shards/", redactedPrefix(j.Tenant, j.JobId)} {
+	for _, prefix := range []string{workPrefix(j.Tenant, j.JobId) + "shards/", workPrefix(j.Tenant, j.JobId) + "archive/", redactedPrefix(j.Tenant, j.JobId)} {
 		_ = s.objects.List(ctx, prefix, func(o ObjectInfo) error {
 			keys = append(keys, o.Key)
 			return nil
@@ -321,18 +332,4 @@ func (s *Service) readPlan(ctx context.Context, j *job.Job, fn func(ShardMessage
 			return err
 		}
 	}
-}
-
-// countDocuments counts the documents of a line shard without analysing them.
-func (s *Service) countDocuments(ctx context.Context, j *job.Job, m ShardMessage) (int64, error) {
-	var n int64
-	open := func(ctx context.Context, key string, off int64) (io.ReadCloser, error) {
-		return s.objects.Open(ctx, key, off)
-	}
-	sh := input.Shard{Index: m.Index, Start: m.Start, End: m.End}
-	err := input.ReadLines(ctx, open, m.Key, "", j.InputDataConfig.InputFormat, sh, s.readLimits(j), func(input.Document) error {
-		n++
-		return nil
-	})
-	return n, err
 }

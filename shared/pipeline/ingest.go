@@ -101,8 +101,9 @@ func (s *Service) allUploaded(ctx context.Context, j *job.Job) (bool, error) {
 }
 
 // start plans a SUBMITTED job's shards, writes the plan, moves the job to IN_PROGRESS and
-// enqueues the shards. Planning never reads the input: a line input is cut into byte ranges, a
-// file input into groups of listed files. A bad input fails the job with a Message saying why.
+// enqueues the shards. A line input is cut into byte ranges and read once to count the lines
+// before each range (a few readers in parallel, no document kept); a file input is cut into
+// groups of listed files. A bad input fails the job with a Message saying why.
 func (s *Service) start(ctx context.Context, j *job.Job) error {
 	n, size, err := s.writePlan(ctx, j)
 	if msg, ok := isUserError(err); ok {
@@ -139,6 +140,9 @@ func (s *Service) start(ctx context.Context, j *job.Job) error {
 	return s.enqueueMissing(ctx, j)
 }
 
+// countParallel is how many ranges of a line input are counted at once when it is planned.
+const countParallel = 8
+
 // writePlan lists or sizes the input, writes the shard plan object (one ShardMessage per line,
 // streamed) and returns the number of shards and the input's size.
 func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size int64, err error) {
@@ -162,9 +166,18 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			shardBytes = info.Size // training fits one model over the whole input: one shard
 		}
 		plan := input.PlanLines(info.Size, shardBytes)
+		// One read of the input to number the lines: every shard then knows the line number of
+		// its first document, writes global numbers, and the output is a plain concatenation.
+		offsets, err := input.LineOffsets(ctx, s.objects.Open, j.InputKey, plan, countParallel)
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return 0, 0, failJobErr("input object %s changed while the job was planned; submit a new job for the new input", s.cfg.Locations.URI(j.InputKey))
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("count input lines: %w", err)
+		}
 		err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
-			for _, sh := range plan {
-				if err := emit(ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: sh.Index, Key: j.InputKey, Start: sh.Start, End: sh.End}); err != nil {
+			for i, sh := range plan {
+				if err := emit(ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: sh.Index, Key: j.InputKey, Start: sh.Start, End: sh.End, LineOffset: offsets[i], Lines: offsets[i+1] - offsets[i]}); err != nil {
 					return err
 				}
 			}

@@ -32,6 +32,11 @@ type Objects interface {
 	Head(ctx context.Context, key string) (ObjectInfo, error)
 	// List calls fn for every object under prefix in lexical key order, paginating as needed.
 	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
+	// Compose writes into key the concatenation of the objects srcs, in order, replacing key
+	// atomically; the store does the copying (S3: UploadPartCopy; local: the kernel), so the
+	// caller's work grows with len(srcs), not with the bytes. A missing source is ErrNotFound
+	// and leaves key as it was.
+	Compose(ctx context.Context, key string, srcs []string) error
 	// Delete removes key; deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
 	// PresignPut returns a URL that uploads exactly key until now+ttl.
@@ -53,9 +58,14 @@ type ShardRecord struct {
 	Skipped bool `json:"Skipped,omitempty"`
 	// Failed is true when the shard was dead-lettered and its documents written as error records.
 	Failed bool `json:"Failed,omitempty"`
-	// ResultKey is the object holding the shard's output lines ("" when Skipped).
-	ResultKey string    `json:"ResultKey,omitempty"`
-	Recorded  time.Time `json:"Recorded"`
+	// ResultKey is the object holding the shard's output lines as one gzip member ("" when
+	// Skipped), and Bytes their size before compression (what the archive's tar header adds up).
+	ResultKey string `json:"ResultKey,omitempty"`
+	Bytes     int64  `json:"Bytes,omitempty"`
+	// RedactedBytes is the size before compression of the shard's redacted copy (line formats
+	// of PII jobs with a RedactionConfig), also one gzip member.
+	RedactedBytes int64     `json:"RedactedBytes,omitempty"`
+	Recorded      time.Time `json:"Recorded"`
 }
 
 // Jobs is the job store (DynamoDB, or SQLite).
@@ -94,6 +104,11 @@ type ShardMessage struct {
 	Key   string `json:"key,omitempty"`
 	Start int64  `json:"start,omitempty"`
 	End   int64  `json:"end,omitempty"`
+	// LineOffset is the line number of the shard's first document (counted at planning), so
+	// the shard writes global line numbers.
+	LineOffset int64 `json:"line,omitempty"`
+	// Lines is how many documents the shard owns (counted at planning).
+	Lines int64 `json:"lines,omitempty"`
 	// Files are the input objects of a ONE_DOC_PER_FILE shard.
 	Files []string `json:"files,omitempty"`
 }

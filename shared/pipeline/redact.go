@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"sort"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis"
@@ -25,12 +23,14 @@ import (
 //     error record gets an empty line (or an empty "text"), never its unredacted text;
 //   - ONE_DOC_PER_FILE: one entry "redacted/<file>" per document (empty for error records).
 //
-// Each shard writes its part under work/…/redacted/; finalize puts them in output.tar.gz.
+// Each shard writes its part under work/…/redacted/ as one gzip member: for line formats the
+// lines (their size before compression is recorded with the shard), for files whole tar entries.
+// Finalize concatenates them into output.tar.gz (see output.Frame).
 
 func redactedPrefix(tenant, jobID string) string { return workPrefix(tenant, jobID) + "redacted/" }
 
-// redactedPartKey is a line shard's part of the redacted copy; a dead-lettered shard's (empty
-// lines) has a key of its own, as its results do (see DeadLetterKey).
+// redactedPartKey is a shard's part of the redacted copies; a dead-lettered shard's (empty
+// lines or entries) has a key of its own, as its results do (see DeadLetterKey).
 func redactedPartKey(tenant, jobID string, shard int, dead bool) string {
 	if dead {
 		return fmt.Sprintf("%sparts/%06d.dead", redactedPrefix(tenant, jobID), shard)
@@ -38,19 +38,15 @@ func redactedPartKey(tenant, jobID string, shard int, dead bool) string {
 	return fmt.Sprintf("%sparts/%06d", redactedPrefix(tenant, jobID), shard)
 }
 
-func redactedFileKey(tenant, jobID, file string) string {
-	return redactedPrefix(tenant, jobID) + "files/" + file
-}
-
-// redactedWriter writes one shard's redacted copies; a nil *redactedWriter does nothing.
+// redactedWriter writes one shard's redacted copies, streamed into one gzip member; a nil
+// *redactedWriter does nothing.
 type redactedWriter struct {
-	s    *Service
 	j    *job.Job
 	mode string
 	mask rune
-	// line formats: the shard's part, streamed.
 	pw   *io.PipeWriter
 	bw   *bufio.Writer
+	m    *output.Member
 	done chan error
 }
 
@@ -58,28 +54,24 @@ func (s *Service) newRedactedWriter(ctx context.Context, j *job.Job, shard int, 
 	if j.RedactOutput == nil || !j.Has(job.PII) {
 		return nil
 	}
-	if dead && !j.InputDataConfig.InputFormat.LineFormat() {
-		// A dead-lettered file shard writes no copies: finalize gives its files empty entries
-		// (see redactedEntries), whatever an interrupted attempt left behind.
-		return nil
-	}
-	r := &redactedWriter{s: s, j: j, mode: j.RedactOutput.MaskMode, mask: '*'}
+	r := &redactedWriter{j: j, mode: j.RedactOutput.MaskMode, mask: '*'}
 	if c, _ := utf8.DecodeRuneInString(j.RedactOutput.MaskCharacter); c != utf8.RuneError {
 		r.mask = c
 	}
-	if j.InputDataConfig.InputFormat.LineFormat() {
-		pr, pw := io.Pipe()
-		r.pw, r.bw, r.done = pw, bufio.NewWriterSize(pw, 64<<10), make(chan error, 1)
-		go func() {
-			err := s.objects.Put(ctx, redactedPartKey(j.Tenant, j.JobId, shard, dead), pr)
-			pr.CloseWithError(errors.New("redacted upload stopped"))
-			r.done <- err
-		}()
-	}
+	pr, pw := io.Pipe()
+	r.pw, r.done = pw, make(chan error, 1)
+	r.m = output.NewMember(pw)
+	r.bw = bufio.NewWriterSize(r.m, 64<<10)
+	go func() {
+		err := s.objects.Put(ctx, redactedPartKey(j.Tenant, j.JobId, shard, dead), pr)
+		pr.CloseWithError(errors.New("redacted upload stopped"))
+		r.done <- err
+	}()
 	return r
 }
 
-// text is the redacted text of d, or "" when d has no PII result to redact with.
+// text is the redacted text of d, or "" when d has no PII result to redact with (an error
+// record, or a dead-lettered shard's document).
 func (r *redactedWriter) text(d input.Document, rec *output.Record) string {
 	if d.Failed() || rec.PiiEntities == nil {
 		return ""
@@ -109,83 +101,51 @@ func (r *redactedWriter) write(ctx context.Context, d input.Document, rec *outpu
 			return err
 		}
 	default:
-		return r.s.objects.Put(ctx, redactedFileKey(r.j.Tenant, r.j.JobId, d.File), strings.NewReader(text))
+		return output.WriteEntry(r.bw, redactedEntryPrefix+d.File, []byte(text))
 	}
 	return r.bw.WriteByte('\n')
 }
 
-// close finishes the shard's part; failed is the shard's own error (the part is then abandoned).
-func (r *redactedWriter) close(failed error) error {
-	if r == nil || r.pw == nil {
-		return nil
+// close finishes the shard's part and returns its size before compression; failed is the
+// shard's own error (the part is then abandoned).
+func (r *redactedWriter) close(failed error) (int64, error) {
+	if r == nil {
+		return 0, nil
 	}
 	err := failed
 	if err == nil {
 		err = r.bw.Flush()
 	}
+	if err == nil {
+		err = r.m.Close()
+	}
 	r.pw.CloseWithError(err)
 	if perr := <-r.done; err == nil {
 		err = perr
 	}
-	return err
+	return r.m.Size(), err
 }
 
-// redactedEntries lists the archive entries holding the redacted copies.
-func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardRecord) ([]output.Entry, error) {
+// redactedEntryPrefix is the folder of the redacted copies inside output.tar.gz.
+const redactedEntryPrefix = "redacted/"
+
+// redactedMembers returns the archive entry of a line job's redacted copy (its name and size)
+// and the members holding the redacted parts, in order; for ONE_DOC_PER_FILE the members hold
+// whole entries and name is "".
+func (s *Service) redactedMembers(j *job.Job, recs []ShardRecord) (name string, size int64, keys []string) {
 	if j.RedactOutput == nil || !j.Has(job.PII) {
-		return nil, nil
+		return "", 0, nil
 	}
-	if !j.InputDataConfig.InputFormat.LineFormat() {
-		// The files of dead-lettered shards (few) get empty entries, whatever an interrupted
-		// attempt left behind for them.
-		dead := map[int]bool{}
-		for _, r := range recs {
-			if r.Failed {
-				dead[r.Index] = true
-			}
-		}
-		deadFiles := map[string]bool{}
-		if len(dead) > 0 {
-			if err := s.readPlan(ctx, j, func(m ShardMessage) error {
-				if dead[m.Index] {
-					for _, f := range m.Files {
-						deadFiles[fileName(j, f)] = true
-					}
-				}
-				return nil
-			}); err != nil {
-				return nil, err
-			}
-		}
-		var entries []output.Entry
-		prefix := redactedPrefix(j.Tenant, j.JobId) + "files/"
-		err := s.objects.List(ctx, prefix, func(o ObjectInfo) error {
-			key, name := o.Key, strings.TrimPrefix(o.Key, prefix)
-			if deadFiles[name] {
-				return nil
-			}
-			entries = append(entries, output.Entry{Name: "redacted/" + name, Size: o.Size,
-				Open: func(ctx context.Context) (io.ReadCloser, error) { return s.objects.Open(ctx, key, 0) }})
-			return nil
-		})
-		for name := range deadFiles {
-			entries = append(entries, output.Entry{Name: "redacted/" + name, Size: 0,
-				Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("")), nil }})
-		}
-		sort.Slice(entries, func(a, b int) bool { return entries[a].Name < entries[b].Name })
-		return entries, err
-	}
-	var keys []string
 	for _, r := range recs {
 		if !r.Skipped {
 			keys = append(keys, redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed))
+			size += r.RedactedBytes
 		}
 	}
-	e, err := s.concatEntry(ctx, "redacted/"+path.Base(j.InputKey), nil, keys)
-	if err != nil {
-		return nil, err
+	if !j.InputDataConfig.InputFormat.LineFormat() {
+		return "", 0, keys
 	}
-	return []output.Entry{e}, nil
+	return redactedEntryPrefix + path.Base(j.InputKey), size, keys
 }
 
 // concatEntry is the archive entry name holding head, then the objects keys in order: their

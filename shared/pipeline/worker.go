@@ -70,7 +70,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		}
 	}
 	key := ShardKey(j.Tenant, j.JobId, msg.Index)
-	docs, errs, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, rec *output.Record) {
+	rec, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, rec *output.Record) {
 		s.analyse(ctx, analyzers, j, d, rec)
 		if coder != nil && !d.Failed() {
 			rec.Coding = codeRecord(coder, d.Occupation, d.Tasks)
@@ -79,13 +79,16 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	if err != nil {
 		return err
 	}
+	if msg.Key != "" && rec.Documents != msg.Lines {
+		return s.fail(ctx, j, fmt.Sprintf("shard %d holds %d documents where planning counted %d: the input changed while the job ran; submit a new job for the new input", msg.Index, rec.Documents, msg.Lines))
+	}
 	if s.hooks.AfterShardWritten != nil {
 		if err := s.hooks.AfterShardWritten(msg); err != nil {
 			return err
 		}
 	}
-	log.InfoContext(ctx, "shard analysed", "documents", docs, "errors", errs)
-	return s.record(ctx, j, ShardRecord{Index: msg.Index, Documents: docs, Errors: errs, ResultKey: key})
+	log.InfoContext(ctx, "shard analysed", "documents", rec.Documents, "errors", rec.Errors)
+	return s.record(ctx, j, rec)
 }
 
 // DeadLetter accounts for a shard that failed too often to be processed (a poison message): it
@@ -123,7 +126,7 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 		}
 	}
 	key := DeadLetterKey(j.Tenant, j.JobId, msg.Index)
-	docs, errs, err := s.writeShard(ctx, j, msg, key, true, func(d input.Document, rec *output.Record) {
+	rec, err := s.writeShard(ctx, j, msg, key, true, func(d input.Document, rec *output.Record) {
 		if rec.ErrorCode == "" {
 			rec.ErrorCode, rec.ErrorMessage = job.CodeShardFailed, reason
 		}
@@ -133,24 +136,30 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 		// complete. Fail it and say why rather than pretend.
 		return s.fail(ctx, j, fmt.Sprintf("shard %d could not be processed or read: %v", msg.Index, err))
 	}
-	s.log.WarnContext(ctx, "shard dead-lettered", "tenant", j.Tenant, "job", j.JobId, "shard", msg.Index, "documents", docs)
-	return s.record(ctx, j, ShardRecord{Index: msg.Index, Documents: docs, Errors: errs, Failed: true, ResultKey: key})
+	s.log.WarnContext(ctx, "shard dead-lettered", "tenant", j.Tenant, "job", j.JobId, "shard", msg.Index, "documents", rec.Documents)
+	rec.Failed = true
+	return s.record(ctx, j, rec)
 }
 
-// writeShard streams the shard's documents through fill into its results object and returns how
-// many records (and error records) it wrote. When the job asks for redaction it also writes the
-// redacted copies of the documents (see redactedWriter); dead says they are a dead-lettered
-// shard's, kept apart from an analysed attempt's.
-func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, key string, dead bool, fill func(input.Document, *output.Record)) (docs, errs int64, err error) {
+// writeShard streams the shard's documents through fill into its results object, one gzip
+// member (see output.Member), and returns the shard's record: how many records (and error
+// records) it wrote and their size before compression. Records of line formats carry global line
+// numbers (the plan's LineOffset plus the line within the shard). When the job asks for redaction
+// it also writes the redacted copies of the documents (see redactedWriter); dead says they are a
+// dead-lettered shard's, kept apart from an analysed attempt's.
+func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, key string, dead bool, fill func(input.Document, *output.Record)) (ShardRecord, error) {
 	lim := s.readLimits(j)
 	red := s.newRedactedWriter(ctx, j, msg.Index, dead)
 	var w *output.Writer
-	err = s.putStream(ctx, key, func(out io.Writer) error {
-		w = output.NewWriter(out)
+	var m *output.Member
+	lines := j.InputDataConfig.InputFormat.LineFormat()
+	err := s.putStream(ctx, key, func(out io.Writer) error {
+		m = output.NewMember(out)
+		w = output.NewWriter(m)
 		emit := func(d input.Document) error {
 			rec := output.Record{File: d.File, RecordId: d.RecordId, ErrorCode: d.ErrorCode, ErrorMessage: d.ErrorMessage}
-			if d.Line >= 0 && j.InputDataConfig.InputFormat.LineFormat() {
-				rec.Line = ptr(d.Line)
+			if d.Line >= 0 && lines {
+				rec.Line = ptr(msg.LineOffset + d.Line)
 			}
 			fill(d, &rec)
 			if err := red.write(ctx, d, &rec); err != nil {
@@ -162,16 +171,20 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		if err == nil {
 			err = w.Flush()
 		}
+		if err == nil {
+			err = m.Close()
+		}
 		return err
 	})
-	if rerr := red.close(err); err == nil && rerr != nil {
+	redacted, rerr := red.close(err)
+	if err == nil && rerr != nil {
 		err = rerr
 	}
 	if err != nil {
-		return 0, 0, fmt.Errorf("write shard results: %w", err)
+		return ShardRecord{}, fmt.Errorf("write shard results: %w", err)
 	}
-	docs, errs = w.Count()
-	return docs, errs, nil
+	docs, errs := w.Count()
+	return ShardRecord{Index: msg.Index, Documents: docs, Errors: errs, ResultKey: key, Bytes: m.Size(), RedactedBytes: redacted}, nil
 }
 
 // readShard streams the documents of the shard msg names (a byte range of a line input, or a
