@@ -26,6 +26,7 @@ import (
 type DynamoDBAPI interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
@@ -37,6 +38,9 @@ type DynamoDBAPI interface {
 //	job          T#<tenant>#J#<id>       JOB             the job.Job fields (all of them, `json:"-"` ones
 //	                                                      included), counters top level, Version,
 //	                                                      GSI1PK/GSI1SK, GSI2PK/GSI2SK, ttl
+//	counter      T#<tenant>#J#<id>       CNT#07          a running job's recorded counts, spread over
+//	                                                      64 items, and Counted: the shard indexes
+//	                                                      they hold (see RecordShard)
 //	shard record T#<tenant>#J#<id>       SHARD#0000000042 the pipeline.ShardRecord fields
 //	token        T#<tenant>#TOKEN#<tok>  TOKEN           JobId
 //
@@ -73,10 +77,18 @@ const (
 	GSI1 = "GSI1"
 	GSI2 = "GSI2"
 
-	skJob   = "JOB"
-	skToken = "TOKEN"
-	skShard = "SHARD#"
+	skJob       = "JOB"
+	skToken     = "TOKEN"
+	skShard     = "SHARD#"
+	skCounter   = "CNT#" // sorts before "JOB": one Query reads a job with its counters
+	attrCounted = "Counted"
+
+	// counterItems is how many counter items a job's shard counts are spread over (see
+	// RecordShard).
+	counterItems = 64
 )
+
+func counterSK(k int) string { return fmt.Sprintf("%s%02d", skCounter, k) }
 
 // List page sizes (the same as the local store's).
 const (
@@ -351,13 +363,82 @@ func (s *Jobs) getItem(ctx context.Context, pk, sk string) (map[string]types.Att
 	return out.Item, nil
 }
 
-// Get implements pipeline.Jobs with a strongly consistent read.
+// Get implements pipeline.Jobs with one strongly consistent Query of the job's partition for
+// the job item and its counter items (SK from "CNT#" to "JOB"); see RecordShard for how the
+// counters are kept.
 func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
-	item, err := s.getItem(ctx, jobPK(tenant, id), skJob)
+	pk := jobPK(tenant, id)
+	kc := expression.Key(attrPK).Equal(expression.Value(pk)).And(expression.Key(attrSK).Between(expression.Value(skCounter), expression.Value(skJob)))
+	ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 	if err != nil {
-		return nil, fmt.Errorf("get job %s: %w", id, err)
+		return nil, err
 	}
-	return decodeJob(item)
+	var jobItem map[string]types.AttributeValue
+	var counters []map[string]types.AttributeValue
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName: &s.table, KeyConditionExpression: ex.KeyCondition(),
+		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
+		ConsistentRead: sdkaws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("get job %s: %w", id, err)
+		}
+		for _, item := range page.Items {
+			if sk, _ := item[attrSK].(*types.AttributeValueMemberS); sk != nil && sk.Value == skJob {
+				jobItem = item
+			} else {
+				counters = append(counters, item)
+			}
+		}
+	}
+	if jobItem == nil {
+		return nil, fmt.Errorf("get job %s: %w", id, job.ErrNotFound)
+	}
+	j, err := decodeJob(jobItem)
+	if err != nil {
+		return nil, err
+	}
+	return j, addCounters(j, counters)
+}
+
+// shardCounts are the fields of a counter item.
+type shardCounts struct {
+	InputDocumentsCount, ProcessedDocumentsCount, DocumentsWithErrorsCount int64
+	ShardsDone                                                             int
+}
+
+// addCounters sets the recorded counts of a running job from its counter items. A terminal job
+// keeps the counts its job item holds: the pipeline wrote them, summed, when it ended the job,
+// and they no longer change.
+func addCounters(j *job.Job, items []map[string]types.AttributeValue) error {
+	if j.JobStatus.Terminal() {
+		return nil
+	}
+	var sum shardCounts
+	for _, item := range items {
+		var c shardCounts
+		if err := attributevalue.UnmarshalMap(item, &c); err != nil {
+			return fmt.Errorf("job %s: counter item: %w", j.JobId, err)
+		}
+		sum.InputDocumentsCount += c.InputDocumentsCount
+		sum.ProcessedDocumentsCount += c.ProcessedDocumentsCount
+		sum.DocumentsWithErrorsCount += c.DocumentsWithErrorsCount
+		sum.ShardsDone += c.ShardsDone
+	}
+	d := &j.JobDetails
+	d.InputDocumentsCount, d.ProcessedDocumentsCount, d.DocumentsWithErrorsCount, d.ShardsDone =
+		sum.InputDocumentsCount, sum.ProcessedDocumentsCount, sum.DocumentsWithErrorsCount, sum.ShardsDone
+	return nil
+}
+
+// withCounters completes a running job read from an index (List, Scan) with its counters.
+func (s *Jobs) withCounters(ctx context.Context, j *job.Job) (*job.Job, error) {
+	if j.JobStatus.Terminal() {
+		return j, nil
+	}
+	return s.Get(ctx, j.Tenant, j.JobId)
 }
 
 // Update implements pipeline.Jobs: a PutItem of the whole job conditional on the stored status
@@ -509,6 +590,9 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 			if err != nil {
 				return nil, "", err
 			}
+			if j, err = s.withCounters(ctx, j); err != nil {
+				return nil, "", err
+			}
 			var k struct{ PK, SK, GSI1SK string }
 			if err := attributevalue.UnmarshalMap(item, &k); err != nil {
 				return nil, "", fmt.Errorf("list jobs: %w", err)
@@ -566,17 +650,26 @@ type shardItem struct {
 	pipeline.ShardRecord
 }
 
-// RecordShard implements pipeline.Jobs with ONE TransactWriteItems: a Put of the shard item if
-// absent, and an Update of the job item (which must exist) that ADDs the shard's counts to the
-// counters and 1 to ShardsDone and Version. If the shard item already exists the transaction is
-// cancelled with ConditionalCheckFailed on it, nothing is written, and applied is false: a
-// duplicate delivery can never count twice. The job is then read back (consistently).
+// RecordShard implements pipeline.Jobs with two single-item conditional writes and no
+// transaction, so that nothing a thousand concurrent recorders do can cancel another's write:
+//
+//  1. a PutItem of the shard item if absent (if it exists, the stored record is read and counted
+//     instead: a recorder that died between the two writes, or a late duplicate);
+//  2. an UpdateItem of counter item Index mod 64 that ADDs the record's counts, 1 to ShardsDone
+//     and the index to the item's Counted set, on the condition that Counted does not hold the
+//     index yet. A shard is therefore counted exactly once (applied = this write succeeded),
+//     whoever writes first and however often it is delivered.
+//
+// The job item is not written: recorders of one job never touch the same item as a status
+// change, and each counter item takes 1/64 of the recordings. Get sums the counter items of a
+// running job. The job is read back (consistently); a job that does not exist is ErrNotFound
+// (and the stray items are removed).
 func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.ShardRecord) (*job.Job, bool, error) {
 	if rec.Recorded.IsZero() {
 		rec.Recorded = s.now().UTC()
 	}
 	pk := jobPK(tenant, id)
-	shard, err := attributevalue.MarshalMap(shardItem{PK: pk, SK: shardSK(rec.Index), ShardRecord: rec})
+	item, err := attributevalue.MarshalMap(shardItem{PK: pk, SK: shardSK(rec.Index), ShardRecord: rec})
 	if err != nil {
 		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
 	}
@@ -584,43 +677,60 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	if err != nil {
 		return nil, false, err
 	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item,
+		ConditionExpression: absent.Condition(), ExpressionAttributeNames: absent.Names()})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		stored, gerr := s.getItem(ctx, pk, shardSK(rec.Index))
+		if gerr != nil {
+			return nil, false, fmt.Errorf("record shard %d of job %s: read the stored record: %w", rec.Index, id, gerr)
+		}
+		var si shardItem
+		if err := attributevalue.UnmarshalMap(stored, &si); err != nil {
+			return nil, false, fmt.Errorf("record shard %d of job %s: %w", rec.Index, id, err)
+		}
+		rec, err = si.ShardRecord, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("record shard %d of job %s: %w", rec.Index, id, err)
+	}
+
+	idx := &types.AttributeValueMemberNS{Value: []string{strconv.Itoa(rec.Index)}}
+	cond := expression.Or(expression.AttributeNotExists(expression.Name(attrCounted)),
+		expression.Not(expression.Contains(expression.Name(attrCounted), strconv.Itoa(rec.Index))))
 	upd := expression.Add(expression.Name("InputDocumentsCount"), expression.Value(rec.Documents)).
 		Add(expression.Name("ProcessedDocumentsCount"), expression.Value(rec.Documents-rec.Errors)).
 		Add(expression.Name("DocumentsWithErrorsCount"), expression.Value(rec.Errors)).
 		Add(expression.Name("ShardsDone"), expression.Value(1)).
-		Add(expression.Name(attrVer), expression.Value(1))
-	jobEx, err := expression.NewBuilder().
-		WithCondition(expression.AttributeExists(expression.Name(attrPK))).
-		WithUpdate(upd).Build()
+		Add(expression.Name(attrCounted), expression.Value(idx))
+	ex, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
 	if err != nil {
 		return nil, false, err
 	}
-	reasons, err := s.transact(ctx, []types.TransactWriteItem{
-		{Put: &types.Put{
-			TableName: &s.table, Item: shard,
-			ConditionExpression: absent.Condition(), ExpressionAttributeNames: absent.Names(),
-		}},
-		{Update: &types.Update{
-			TableName: &s.table, Key: key(pk, skJob),
-			ConditionExpression:       jobEx.Condition(),
-			UpdateExpression:          jobEx.Update(),
-			ExpressionAttributeNames:  jobEx.Names(),
-			ExpressionAttributeValues: jobEx.Values(),
-		}},
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("record shard %d of job %s: %w", rec.Index, id, err)
-	}
-	applied := reasons == nil
-	if !applied {
-		switch {
-		case len(reasons) > 1 && reasons[1] == reasonConditionalCheckFailed:
-			return nil, false, fmt.Errorf("record shard %d of job %s: %w", rec.Index, id, job.ErrNotFound)
-		case reasons[0] != reasonConditionalCheckFailed:
-			return nil, false, fmt.Errorf("record shard %d of job %s: transaction cancelled: %v", rec.Index, id, reasons)
+	// contains() on a number set compares with a number: replace the string operand.
+	values := ex.Values()
+	for k, v := range values {
+		if sv, ok := v.(*types.AttributeValueMemberS); ok && sv.Value == strconv.Itoa(rec.Index) {
+			values[k] = &types.AttributeValueMemberN{Value: sv.Value}
 		}
 	}
+	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(pk, counterSK(rec.Index%counterItems)),
+		ConditionExpression: ex.Condition(), UpdateExpression: ex.Update(),
+		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: values,
+	})
+	applied := true
+	if errors.As(err, &ccf) {
+		applied, err = false, nil // counted before: a duplicate delivery
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("record shard %d of job %s: count: %w", rec.Index, id, err)
+	}
 	after, err := s.Get(ctx, tenant, id)
+	if errors.Is(err, job.ErrNotFound) {
+		_ = s.deletePartition(ctx, pk) // a job deleted meanwhile (expired): leave nothing behind
+		return nil, false, fmt.Errorf("record shard %d of job %s: %w", rec.Index, id, job.ErrNotFound)
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("record shard %d: read job back: %w", rec.Index, err)
 	}
@@ -694,6 +804,11 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 				if err != nil {
 					return err
 				}
+				if j, err = s.withCounters(ctx, j); errors.Is(err, job.ErrNotFound) {
+					continue // deleted since the index was read
+				} else if err != nil {
+					return err
+				}
 				k := jobPK(j.Tenant, j.JobId)
 				if seen[k] {
 					continue
@@ -708,8 +823,8 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 	return nil
 }
 
-// Delete implements pipeline.Jobs: the shard items (queried by the job's partition key), then
-// the job item with its token item, with TransactWriteItems of at most 100 deletes each. The
+// Delete implements pipeline.Jobs: the shard and counter items (the job's partition, queried),
+// then the job item with its token item, with TransactWriteItems of at most 100 deletes each. The
 // table's TTL would remove the job item alone; this removes everything the job left.
 func (s *Jobs) Delete(ctx context.Context, tenant, id string) error {
 	pk := jobPK(tenant, id)
@@ -720,57 +835,54 @@ func (s *Jobs) Delete(ctx context.Context, tenant, id string) error {
 	if err != nil {
 		return err
 	}
-	del := func(pk, sk string) types.TransactWriteItem {
-		return types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(pk, sk)}}
+	if err := s.deletePartition(ctx, pk); err != nil {
+		return fmt.Errorf("delete job %s: %w", id, err)
 	}
-	flush := func(items []types.TransactWriteItem) error {
-		if len(items) == 0 {
+	last := []types.TransactWriteItem{{Delete: &types.Delete{TableName: &s.table, Key: key(pk, skJob)}}}
+	if j.ClientRequestToken != "" {
+		last = append(last, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(tokenPK(tenant, j.ClientRequestToken), skToken)}})
+	}
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: last}); err != nil {
+		return fmt.Errorf("delete job %s: %w", id, err)
+	}
+	return nil
+}
+
+// deletePartition deletes every item of the partition pk but the job item.
+func (s *Jobs) deletePartition(ctx context.Context, pk string) error {
+	var batch []types.TransactWriteItem
+	flush := func() error {
+		if len(batch) == 0 {
 			return nil
 		}
-		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if err != nil {
-			return fmt.Errorf("delete job %s: %w", id, err)
-		}
-		return nil
-	}
-	var batch []types.TransactWriteItem
-	var start map[string]types.AttributeValue
-	for {
-		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.table,
-			KeyConditionExpression:    sdkaws.String("#pk = :pk AND begins_with(#sk, :shard)"),
-			ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}, ":shard": &types.AttributeValueMemberS{Value: skShard}},
-			ProjectionExpression:      sdkaws.String("#pk, #sk"),
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			return fmt.Errorf("delete job %s: list shard records: %w", id, err)
-		}
-		for _, it := range out.Items {
-			sk, _ := it[attrSK].(*types.AttributeValueMemberS)
-			if sk == nil {
-				continue
-			}
-			batch = append(batch, del(pk, sk.Value))
-			if len(batch) == 100 {
-				if err := flush(batch); err != nil {
-					return err
-				}
-				batch = batch[:0]
-			}
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		start = out.LastEvaluatedKey
-	}
-	if err := flush(batch); err != nil {
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: batch})
+		batch = batch[:0]
 		return err
 	}
-	last := []types.TransactWriteItem{del(pk, skJob)}
-	if j.ClientRequestToken != "" {
-		last = append(last, del(tokenPK(tenant, j.ClientRequestToken), skToken))
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    sdkaws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+		ProjectionExpression:      sdkaws.String("#pk, #sk"),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list items: %w", err)
+		}
+		for _, it := range page.Items {
+			sk, _ := it[attrSK].(*types.AttributeValueMemberS)
+			if sk == nil || sk.Value == skJob {
+				continue
+			}
+			batch = append(batch, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(pk, sk.Value)}})
+			if len(batch) == 100 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
 	}
-	return flush(last)
+	return flush()
 }

@@ -161,7 +161,13 @@ func (s *Jobs) Update(ctx context.Context, j *job.Job, expect job.Status) error 
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET name = ?, status = ?, submit_time = ?, client_token = ?, version = ?, body = ?
+	// The recorded counts are RecordShard's alone: the stored ones are kept (as the DynamoDB
+	// adapter's counter items are), whatever counts the caller's copy holds.
+	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET name = ?, status = ?, submit_time = ?, client_token = ?, version = ?,
+		body = json_set(CAST(? AS TEXT), '$.job.JobDetails.InputDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.InputDocumentsCount'),
+			'$.job.JobDetails.ProcessedDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ProcessedDocumentsCount'),
+			'$.job.JobDetails.DocumentsWithErrorsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.DocumentsWithErrorsCount'),
+			'$.job.JobDetails.ShardsDone', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ShardsDone'))
 		WHERE tenant = ? AND id = ? AND version = ? AND status = ?`,
 		next.JobName, string(next.JobStatus), next.SubmitTime.UnixNano(), nullIfEmpty(next.ClientRequestToken), next.Version, body,
 		j.Tenant, j.JobId, j.Version, string(expect))
