@@ -163,8 +163,10 @@ func TestBootstrapsKilledOnEmulators(t *testing.T) {
 	workerKills := []*killPoint{
 		{what: "the first AWS call of an invocation, before it reaches the emulator (event handed over, nothing done)", nth: 1},
 		{what: "the answer to the invocation posted to the Runtime API (the whole batch processed, SQS not told)", atResponse: true},
-		{what: "the third shard record committed (DynamoDB TransactWriteItems answered)", service: "DYNAMODB",
-			match: dynamoCall("TransactWriteItems", ""), nth: 3, landed: true},
+		{what: "the third shard item stored, before its count (DynamoDB PutItem of a SHARD# item answered)", service: "DYNAMODB",
+			match: dynamoCall("PutItem", `"SHARD#`), nth: 3, landed: true},
+		{what: "the fourth shard counted (DynamoDB UpdateItem of a counter item answered)", service: "DYNAMODB",
+			match: dynamoCall("UpdateItem", `"CNT#`), nth: 4, landed: true},
 		{what: "the second shard's results upload, before it reaches S3", service: "S3",
 			match: s3Store("/shards/"), nth: 2},
 		{what: "the output archive stored, before the job's terminal status (S3 PUT output.tar.gz answered)", service: "S3",

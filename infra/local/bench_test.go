@@ -144,18 +144,7 @@ func benchJob(b *testing.B, req api.CreateJobRequest, path string, onEvent func(
 func BenchmarkEndToEnd(b *testing.B) {
 	n := benchDocs()
 	path, _ := benchInput(b, n, false)
-	for i := 0; i < b.N; i++ {
-		note, elapsed, peakMB, workers := benchJob(b, api.CreateJobRequest{Analyses: []job.Analysis{job.Language, job.Sentiment},
-			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}, path, nil)
-		if note.InputDocumentsCount != int64(n) {
-			b.Fatalf("job counted %d documents, want %d", note.InputDocumentsCount, n)
-		}
-		b.ReportMetric(float64(n)/elapsed.Seconds(), "docs/s")
-		b.ReportMetric(elapsed.Seconds(), "s/job")
-		b.ReportMetric(peakMB, "MB-peak-heap")
-		fmt.Fprintf(os.Stderr, "end-to-end: %d documents in %.2fs = %.0f documents/s (LANGUAGE+SENTIMENT, %d workers, peak heap in use %.0f MB)\n",
-			n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), workers, peakMB)
-	}
+	benchEndToEnd(b, "LANGUAGE+SENTIMENT", []job.Analysis{job.Language, job.Sentiment}, "", path, n)
 }
 
 // BenchmarkAnalysersRaw runs the same analysers directly over the same documents on every core,
@@ -164,11 +153,106 @@ func BenchmarkEndToEnd(b *testing.B) {
 func BenchmarkAnalysersRaw(b *testing.B) {
 	n := benchDocs()
 	_, docs := benchInput(b, n, true)
+	benchRaw(b, "LANGUAGE+SENTIMENT", []job.Analysis{job.Language, job.Sentiment}, "", docs)
+}
+
+// benchLongDocs is how many one-KB documents the ENTITIES+KEY_PHRASES benchmarks run
+// (REAM_BENCH_LONG_DOCS overrides it).
+func benchLongDocs() int {
+	if n, err := strconv.Atoi(os.Getenv("REAM_BENCH_LONG_DOCS")); err == nil && n > 0 {
+		return n
+	}
+	return 20_000
+}
+
+var newsSentences = []string{
+	"Shares of Acme Corporation rose 4 percent in New York on Tuesday after the company reported higher quarterly profits.",
+	"The European Central Bank kept interest rates unchanged, President Christine Lagarde told reporters in Frankfurt.",
+	"Manchester United beat Arsenal 2-1 at Old Trafford, with Marcus Rashford scoring the winning goal late in the second half.",
+	"Heavy rain caused flooding across northern Italy, and officials in Milan closed several schools as a precaution.",
+	"The United Nations Security Council will meet on Friday to discuss the humanitarian situation in the region.",
+	"Microsoft announced a new partnership with the University of Cambridge to study energy efficient data centres.",
+	"Farmers in Iowa expect a record corn harvest this year despite a dry summer, according to the Department of Agriculture.",
+	"Prime Minister Justin Trudeau met business leaders in Toronto to discuss trade with the United States and Mexico.",
+	"Scientists at the Max Planck Institute published new results on the formation of distant galaxies.",
+	"Airline passengers faced long delays at Heathrow Airport after a computer failure affected check-in systems.",
+}
+
+// longInput writes n one-line documents of about 1 KB of news-like English.
+func longInput(tb testing.TB, n int, keep bool) (string, [][]byte) {
+	tb.Helper()
+	rng := rand.New(rand.NewPCG(5, 6))
+	path := filepath.Join(tb.TempDir(), "news.txt")
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	var docs [][]byte
+	var line []byte
+	for i := 0; i < n; i++ {
+		line = line[:0]
+		for len(line) < 1000 {
+			if len(line) > 0 {
+				line = append(line, ' ')
+			}
+			line = append(line, newsSentences[rng.IntN(len(newsSentences))]...)
+		}
+		if keep {
+			docs = append(docs, append([]byte(nil), line...))
+		}
+		w.Write(line)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return path, docs
+}
+
+// BenchmarkEndToEndLong runs benchLongDocs() one-KB documents with ENTITIES+KEY_PHRASES through
+// the local stack.
+func BenchmarkEndToEndLong(b *testing.B) {
+	n := benchLongDocs()
+	path, _ := longInput(b, n, false)
+	benchEndToEnd(b, "ENTITIES+KEY_PHRASES, LanguageCode en", []job.Analysis{job.Entities, job.KeyPhrases}, "en", path, n)
+}
+
+// BenchmarkAnalysersRawLong is BenchmarkEndToEndLong's ceiling: the same analysers over the same
+// documents on every core.
+func BenchmarkAnalysersRawLong(b *testing.B) {
+	n := benchLongDocs()
+	_, docs := longInput(b, n, true)
+	benchRaw(b, "ENTITIES+KEY_PHRASES, LanguageCode en", []job.Analysis{job.Entities, job.KeyPhrases}, "en", docs)
+}
+
+// benchEndToEnd runs one job of the analyses over the n documents at path (lang: the job's
+// LanguageCode, "" for none) and prints documents per second and peak heap.
+func benchEndToEnd(b *testing.B, label string, analyses []job.Analysis, lang, path string, n int) {
+	for i := 0; i < b.N; i++ {
+		note, elapsed, peakMB, workers := benchJob(b, api.CreateJobRequest{Analyses: analyses, LanguageCode: lang,
+			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}, path, nil)
+		if note.InputDocumentsCount != int64(n) {
+			b.Fatalf("job counted %d documents, want %d", note.InputDocumentsCount, n)
+		}
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "docs/s")
+		b.ReportMetric(elapsed.Seconds(), "s/job")
+		b.ReportMetric(peakMB, "MB-peak-heap")
+		fmt.Fprintf(os.Stderr, "end-to-end: %d documents in %.2fs = %.0f documents/s (%s, %d workers, peak heap in use %.0f MB)\n",
+			n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), label, workers, peakMB)
+	}
+}
+
+// benchRaw runs the analysers over docs on every core with no pipeline around them.
+func benchRaw(b *testing.B, label string, analyses []job.Analysis, lang string, docs [][]byte) {
 	reg, err := analysis.DefaultRegistry()
 	if err != nil {
 		b.Fatal(err)
 	}
-	analyzers, err := reg.Lookup([]job.Analysis{job.Language, job.Sentiment})
+	analyzers, err := reg.Lookup(analyses)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -187,9 +271,9 @@ func BenchmarkAnalysersRaw(b *testing.B) {
 					if k >= int64(len(docs)) {
 						return
 					}
-					// As the pipeline does: LANGUAGE first, its answer passed to SENTIMENT.
+					// As the pipeline does: LANGUAGE first, its answer passed on.
 					var r analysis.Result
-					var opts analysis.Options
+					opts := analysis.Options{LanguageCode: lang}
 					for _, a := range analyzers {
 						_ = a.Analyze(string(docs[k]), opts, &r)
 						if len(r.Languages) > 0 {
@@ -201,9 +285,9 @@ func BenchmarkAnalysersRaw(b *testing.B) {
 		}
 		wg.Wait()
 		elapsed := time.Since(start)
-		b.ReportMetric(float64(n)/elapsed.Seconds(), "docs/s")
-		fmt.Fprintf(os.Stderr, "raw analysers: %d documents in %.2fs = %.0f documents/s (LANGUAGE+SENTIMENT, %d goroutines)\n",
-			n, elapsed.Seconds(), float64(n)/elapsed.Seconds(), workers)
+		b.ReportMetric(float64(len(docs))/elapsed.Seconds(), "docs/s")
+		fmt.Fprintf(os.Stderr, "raw analysers: %d documents in %.2fs = %.0f documents/s (%s, %d goroutines)\n",
+			len(docs), elapsed.Seconds(), float64(len(docs))/elapsed.Seconds(), label, workers)
 	}
 }
 

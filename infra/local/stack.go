@@ -300,7 +300,7 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, batch int
 					continue
 				}
 				if len(msgs) == 0 {
-					sleep(ctx, idle)
+					q.Wait(ctx, idle)
 					continue
 				}
 				ev := events.SQSEvent{Records: make([]events.SQSMessage, len(msgs))}

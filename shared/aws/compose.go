@@ -39,11 +39,12 @@ type ComposeStats struct {
 // shards of several MiB each, the finalizer moves almost nothing. A total below 5 MiB is one
 // PutObject.
 func (o *Objects) Compose(ctx context.Context, key string, srcs []string) error {
-	_, err := o.compose(ctx, key, srcs)
+	_, err := o.ComposeCounted(ctx, key, srcs)
 	return err
 }
 
-func (o *Objects) compose(ctx context.Context, key string, srcs []string) (ComposeStats, error) {
+// ComposeCounted is Compose, returning what it did.
+func (o *Objects) ComposeCounted(ctx context.Context, key string, srcs []string) (ComposeStats, error) {
 	var st ComposeStats
 	sizes, err := o.sizes(ctx, srcs)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -99,7 +100,53 @@ func (q *Queue) SendRaw(ctx context.Context, bodies [][]byte) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("queue %s: send: %w", q.name, err)
 	}
+	q.signal().wake()
 	return nil
+}
+
+// Wait returns when a message was sent to the queue (through any Queue value of this process on
+// the same database) or after d, whichever comes first: an idle poller sleeps in Wait instead of
+// a fixed interval, so a queued shard never waits for a poll while a worker is free.
+func (q *Queue) Wait(ctx context.Context, d time.Duration) {
+	ch := q.signal().channel()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-ch:
+	}
+}
+
+// wakeup is a broadcast: wake closes the current channel and starts a new one.
+type wakeup struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (w *wakeup) channel() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.ch
+}
+
+func (w *wakeup) wake() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	close(w.ch)
+	w.ch = make(chan struct{})
+}
+
+type wakeKey struct {
+	db   *sql.DB
+	name string
+}
+
+var wakeups sync.Map // wakeKey → *wakeup
+
+func (q *Queue) signal() *wakeup {
+	w, _ := wakeups.LoadOrStore(wakeKey{q.db, q.name}, &wakeup{ch: make(chan struct{})})
+	return w.(*wakeup)
 }
 
 // Receive claims up to max visible messages (oldest first), hiding them for visibility, in one
