@@ -101,7 +101,7 @@ func benchJob(b *testing.B, req api.CreateJobRequest, path string, onEvent func(
 	b.Helper()
 	ctx := context.Background()
 	b.StopTimer()
-	stack, err := Start(ctx, Config{DataDir: b.TempDir(), Addr: "127.0.0.1:0", SweepInterval: Duration(time.Hour)}, Options{})
+	stack, err := Start(ctx, Config{DataDir: b.TempDir(), Addr: "127.0.0.1:0", SweepInterval: Duration(time.Hour), ShardBytes: benchShardBytes(), Workers: benchWorkers()}, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -377,4 +377,14 @@ func BenchmarkTopics(b *testing.B) {
 		fmt.Fprintf(os.Stderr, "topics: %d reviews, K=20, %.2fs in all (%s), peak heap in use %.0f MB\n  stages: %s\n",
 			n, elapsed.Seconds(), note.JobStatus, peakMB, strings.Join(times, "; "))
 	}
+}
+
+func benchShardBytes() int64 {
+	n, _ := strconv.ParseInt(os.Getenv("REAM_BENCH_SHARD_BYTES"), 10, 64)
+	return n
+}
+
+func benchWorkers() int {
+	n, _ := strconv.Atoi(os.Getenv("REAM_BENCH_WORKERS"))
+	return n
 }
