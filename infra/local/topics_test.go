@@ -276,9 +276,11 @@ func TestTopicsKilledMidRound(t *testing.T) {
 	bin := buildReam(t)
 	root := t.TempDir()
 	dataDir := filepath.Join(root, "data")
-	// A kill between a stage's last record and its reduce leaves the stage to the sweeper: run it
-	// every second, so that the rescue fits in the test's time.
-	cfg, _ := json.Marshal(map[string]any{"shardBytes": 32 << 10, "workers": 2, "batchSize": 1, "visibilityTimeout": "2s", "pollInterval": "20ms", "sweepInterval": "1s"})
+	// A kill between a stage's status write and the enqueueing of its shards (the test kills as
+	// soon as it sees the new stage) leaves the stage to the sweeper, which re-enqueues a job's
+	// unrecorded shards after StuckAfter without progress: run it every second with a 3 s
+	// threshold, so that the rescue fits in the test's time (the defaults are 1 min and 15 min).
+	cfg, _ := json.Marshal(map[string]any{"shardBytes": 32 << 10, "workers": 2, "batchSize": 1, "visibilityTimeout": "2s", "pollInterval": "20ms", "sweepInterval": "1s", "stuckAfter": "3s"})
 	config := filepath.Join(root, "config.json")
 	if err := os.WriteFile(config, cfg, 0o644); err != nil {
 		t.Fatal(err)
