@@ -21,13 +21,49 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 )
 
-// benchDocs is how many one-line documents the end-to-end benchmark runs (REAM_BENCH_DOCS
-// overrides it).
-func benchDocs() int {
-	if n, err := strconv.Atoi(os.Getenv("REAM_BENCH_DOCS")); err == nil && n > 0 {
+// benchEnv is the positive integer in the environment variable name, or def. The benchmarks'
+// knobs: REAM_BENCH_DOCS, REAM_BENCH_LONG_DOCS and REAM_BENCH_TOPICS_DOCS (documents),
+// REAM_BENCH_SHARD_BYTES and REAM_BENCH_WORKERS (the stack's ShardBytes and Workers; 0 keeps its
+// defaults).
+func benchEnv(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
 		return n
 	}
-	return 100_000
+	return def
+}
+
+// benchDocs is how many one-line documents the end-to-end benchmark runs.
+func benchDocs() int { return benchEnv("REAM_BENCH_DOCS", 100_000) }
+
+// writeLines writes n one-line documents made by line (from a generator seeded with seed) to
+// the file name in a temporary directory, streaming, and returns its path; with keep it also
+// returns the documents (for the raw benchmarks).
+func writeLines(tb testing.TB, name string, seed uint64, n int, keep bool, line func(rng *rand.Rand, i int, dst []byte) []byte) (string, [][]byte) {
+	tb.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	path := filepath.Join(tb.TempDir(), name)
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	var docs [][]byte
+	var buf []byte
+	for i := 0; i < n; i++ {
+		buf = line(rng, i, buf[:0])
+		if keep {
+			docs = append(docs, append([]byte(nil), buf...))
+		}
+		w.Write(buf)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return path, docs
 }
 
 var benchSentences = []string{
@@ -41,33 +77,13 @@ var benchSentences = []string{
 	"Questo libro è davvero meraviglioso, lo consiglio a tutti gli appassionati.",
 }
 
-// benchInput writes n one-line documents of about 100 bytes to a file, streaming, and returns
-// its path; with keep it also returns the documents (for the raw benchmark).
+// benchInput writes n one-line documents of about 100 bytes in 8 languages.
 func benchInput(tb testing.TB, n int, keep bool) (string, [][]byte) {
-	tb.Helper()
-	rng := rand.New(rand.NewPCG(1, 2))
-	path := filepath.Join(tb.TempDir(), "bench.txt")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
-	var docs [][]byte
-	for i := 0; i < n; i++ {
-		s := benchSentences[rng.IntN(len(benchSentences))] + " #" + strconv.Itoa(i)
-		if keep {
-			docs = append(docs, []byte(s))
-		}
-		w.WriteString(s)
-		w.WriteByte('\n')
-	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return path, docs
+	return writeLines(tb, "bench.txt", 1, n, keep, func(rng *rand.Rand, i int, dst []byte) []byte {
+		dst = append(dst, benchSentences[rng.IntN(len(benchSentences))]...)
+		dst = append(dst, " #"...)
+		return strconv.AppendInt(dst, int64(i), 10)
+	})
 }
 
 // peakHeap samples the heap in use every 20 ms until stop is closed and returns the largest
@@ -101,7 +117,7 @@ func benchJob(b *testing.B, req api.CreateJobRequest, path string, onEvent func(
 	b.Helper()
 	ctx := context.Background()
 	b.StopTimer()
-	stack, err := Start(ctx, Config{DataDir: b.TempDir(), Addr: "127.0.0.1:0", SweepInterval: Duration(time.Hour), ShardBytes: benchShardBytes(), Workers: benchWorkers()}, Options{})
+	stack, err := Start(ctx, Config{DataDir: b.TempDir(), Addr: "127.0.0.1:0", SweepInterval: Duration(time.Hour), ShardBytes: int64(benchEnv("REAM_BENCH_SHARD_BYTES", 0)), Workers: benchEnv("REAM_BENCH_WORKERS", 0)}, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -158,12 +174,7 @@ func BenchmarkAnalysersRaw(b *testing.B) {
 
 // benchLongDocs is how many one-KB documents the ENTITIES+KEY_PHRASES benchmarks run
 // (REAM_BENCH_LONG_DOCS overrides it).
-func benchLongDocs() int {
-	if n, err := strconv.Atoi(os.Getenv("REAM_BENCH_LONG_DOCS")); err == nil && n > 0 {
-		return n
-	}
-	return 20_000
-}
+func benchLongDocs() int { return benchEnv("REAM_BENCH_LONG_DOCS", 20_000) }
 
 var newsSentences = []string{
 	"Shares of Acme Corporation rose 4 percent in New York on Tuesday after the company reported higher quarterly profits.",
@@ -180,37 +191,15 @@ var newsSentences = []string{
 
 // longInput writes n one-line documents of about 1 KB of news-like English.
 func longInput(tb testing.TB, n int, keep bool) (string, [][]byte) {
-	tb.Helper()
-	rng := rand.New(rand.NewPCG(5, 6))
-	path := filepath.Join(tb.TempDir(), "news.txt")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
-	var docs [][]byte
-	var line []byte
-	for i := 0; i < n; i++ {
-		line = line[:0]
-		for len(line) < 1000 {
-			if len(line) > 0 {
-				line = append(line, ' ')
+	return writeLines(tb, "news.txt", 5, n, keep, func(rng *rand.Rand, _ int, dst []byte) []byte {
+		for len(dst) < 1000 {
+			if len(dst) > 0 {
+				dst = append(dst, ' ')
 			}
-			line = append(line, newsSentences[rng.IntN(len(newsSentences))]...)
+			dst = append(dst, newsSentences[rng.IntN(len(newsSentences))]...)
 		}
-		if keep {
-			docs = append(docs, append([]byte(nil), line...))
-		}
-		w.Write(line)
-		w.WriteByte('\n')
-	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return path, docs
+		return dst
+	})
 }
 
 // BenchmarkEndToEndLong runs benchLongDocs() one-KB documents with ENTITIES+KEY_PHRASES through
@@ -310,33 +299,19 @@ var reviewFamilies = [][]string{
 var reviewCommon = []string{"great", "terrible", "quality", "price", "recommend", "broke", "love", "cheap", "worth", "again", "excellent", "disappointed", "quick", "slow", "perfect"}
 
 func reviewInput(tb testing.TB, n int) string {
-	tb.Helper()
-	rng := rand.New(rand.NewPCG(3, 4))
-	path := filepath.Join(tb.TempDir(), "reviews.txt")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
-	for i := 0; i < n; i++ {
+	path, _ := writeLines(tb, "reviews.txt", 3, n, false, func(rng *rand.Rand, _ int, dst []byte) []byte {
 		fam := reviewFamilies[rng.IntN(len(reviewFamilies))]
-		w.WriteString("The")
+		dst = append(dst, "The"...)
 		for k := 0; k < 10+rng.IntN(8); k++ {
-			w.WriteByte(' ')
+			dst = append(dst, ' ')
 			if rng.IntN(3) == 0 {
-				w.WriteString(reviewCommon[rng.IntN(len(reviewCommon))])
+				dst = append(dst, reviewCommon[rng.IntN(len(reviewCommon))]...)
 			} else {
-				w.WriteString(fam[rng.IntN(len(fam))])
+				dst = append(dst, fam[rng.IntN(len(fam))]...)
 			}
 		}
-		w.WriteString(".\n")
-	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
+		return append(dst, '.')
+	})
 	return path
 }
 
@@ -345,10 +320,7 @@ func reviewInput(tb testing.TB, n int) string {
 // (from the job's live Stage) and the peak heap in use: run it at 100,000 and 1,000,000
 // documents to see that memory does not grow with the collection.
 func BenchmarkTopics(b *testing.B) {
-	n := 100_000
-	if v, err := strconv.Atoi(os.Getenv("REAM_BENCH_TOPICS_DOCS")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchEnv("REAM_BENCH_TOPICS_DOCS", 100_000)
 	path := reviewInput(b, n)
 	for i := 0; i < b.N; i++ {
 		seed := int64(1)
@@ -377,14 +349,4 @@ func BenchmarkTopics(b *testing.B) {
 		fmt.Fprintf(os.Stderr, "topics: %d reviews, K=20, %.2fs in all (%s), peak heap in use %.0f MB\n  stages: %s\n",
 			n, elapsed.Seconds(), note.JobStatus, peakMB, strings.Join(times, "; "))
 	}
-}
-
-func benchShardBytes() int64 {
-	n, _ := strconv.ParseInt(os.Getenv("REAM_BENCH_SHARD_BYTES"), 10, 64)
-	return n
-}
-
-func benchWorkers() int {
-	n, _ := strconv.Atoi(os.Getenv("REAM_BENCH_WORKERS"))
-	return n
 }

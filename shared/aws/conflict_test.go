@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,8 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	reamaws "github.com/ream-dev/ream/shared/aws"
-	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/porttest"
 )
 
 // conflictDDB is the DynamoDB client with real DynamoDB's transaction conflicts put back.
@@ -235,23 +232,6 @@ func (w *conflictDDB) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInp
 	return w.raw.DeleteItem(ctx, in, opts...)
 }
 
-// contentionRecorders is the number of distinct shards TestRecordShardContention records:
-// REAM_CONTENTION_RECORDERS if set, else 200 with -short and 1000 without.
-func contentionRecorders(t *testing.T) int {
-	t.Helper()
-	if v := os.Getenv("REAM_CONTENTION_RECORDERS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			t.Fatalf("REAM_CONTENTION_RECORDERS=%q: want a positive integer", v)
-		}
-		return n
-	}
-	if testing.Short() {
-		return 200
-	}
-	return 1000
-}
-
 // contentionHold is how long the wrapper keeps a transaction's items in flight after the call
 // returns: REAM_CONTENTION_HOLD (a Go duration) or 10ms. A transaction on real DynamoDB holds
 // its items for roughly its own latency (typically around ten milliseconds); DynamoDB Local
@@ -268,12 +248,9 @@ func contentionHold(t *testing.T) time.Duration {
 	return 10 * time.Millisecond
 }
 
-// TestRecordShardContention records N shards of one job concurrently (plus a duplicate
-// delivery of every fifth shard, concurrently with the original) through a client that fails
-// overlapping transactions as real DynamoDB does. Every RecordShard must succeed (no recorder
-// gives up on conflicts), each shard must apply exactly once, and the job's counters must be
-// the exact sums. Only the public Jobs API is used, so the test does not care how the adapter
-// avoids or absorbs the contention.
+// TestRecordShardContention runs the port's contention scenario (porttest.RecordShardContention:
+// a thousand recorders of one job at once, duplicates included) through a client that fails
+// overlapping transactions as real DynamoDB does, and prints what was injected.
 func TestRecordShardContention(t *testing.T) {
 	c := clients(t, "DYNAMODB")
 	table := "ream-contention-" + uniq(t)
@@ -293,168 +270,29 @@ func TestRecordShardContention(t *testing.T) {
 		fmt.Printf("TestRecordShardContention: "+format+"\n", args...)
 	}
 
-	n := contentionRecorders(t)
+	n := porttest.ContentionRecorders(t)
 	hold := contentionHold(t)
 	w := newConflictDDB(c.DynamoDB, hold)
-	jobs := reamaws.NewJobs(w, table)
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
+	calls, elapsed := porttest.RecordShardContention(t, reamaws.NewJobs(w, table), n, func(ctx context.Context) context.Context {
+		return context.WithValue(ctx, attemptsKey{}, new(callStats))
+	})
 
-	tenant, id := "t-"+uniq(t), "job-"+uniq(t)
-	j := &job.Job{
-		JobId: id, JobName: "contention", Tenant: tenant,
-		Analyses:         []job.Analysis{job.Sentiment},
-		InputDataConfig:  job.InputDataConfig{InputFormat: job.OneDocPerLine},
-		OutputDataConfig: job.OutputDataConfig{S3Uri: "s3://out/" + id},
-		JobStatus:        job.InProgress, SubmitTime: time.Now().UTC().Truncate(time.Millisecond),
-		InputKey:   "inputs/" + tenant + "/" + id,
-		JobDetails: job.Details{ShardsTotal: n},
-	}
-	if _, created, err := jobs.Create(ctx, j); err != nil || !created {
-		t.Fatalf("Create = %v, %v", created, err)
-	}
-
-	recorded := time.Now().UTC().Truncate(time.Millisecond)
-	recOf := func(i int) pipeline.ShardRecord {
-		docs := int64(i%7 + 1)
-		return pipeline.ShardRecord{Index: i, Documents: docs, Errors: int64(i % 3 % int(docs+1)),
-			ResultKey: fmt.Sprintf("results/%d", i), Recorded: recorded}
-	}
-	want := job.Details{ShardsTotal: n, ShardsDone: n}
-	for i := 0; i < n; i++ {
-		r := recOf(i)
-		want.InputDocumentsCount += r.Documents
-		want.ProcessedDocumentsCount += r.Documents - r.Errors
-		want.DocumentsWithErrorsCount += r.Errors
-	}
-
-	// One delivery per shard, and a second of every fifth shard.
-	var deliveries []int
-	for i := 0; i < n; i++ {
-		deliveries = append(deliveries, i)
-		if i%5 == 0 {
-			deliveries = append(deliveries, i)
-		}
-	}
-	type result struct {
-		index             int
-		applied           bool
-		err               error
-		writes, conflicts int32
-		took              time.Duration
-	}
-	results := make([]result, len(deliveries))
-	var wg sync.WaitGroup
-	startGate := make(chan struct{})
-	for k, i := range deliveries {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			st := new(callStats)
-			cctx := context.WithValue(ctx, attemptsKey{}, st)
-			<-startGate
-			t0 := time.Now()
-			after, applied, err := jobs.RecordShard(cctx, tenant, id, recOf(i))
-			if err == nil && after == nil {
-				err = fmt.Errorf("RecordShard returned no job")
-			}
-			results[k] = result{i, applied, err, st.writes.Load(), st.conflicts.Load(), time.Since(t0)}
-		}()
-	}
-	t0 := time.Now()
-	close(startGate)
-	wg.Wait()
-	elapsed := time.Since(t0)
-
-	applied := make([]int, n)
-	var failed []result
+	var failed int
 	var maxWrites, maxConflicts int32
 	var maxTook time.Duration
-	for _, r := range results {
-		if r.err != nil {
-			failed = append(failed, r)
-		} else if r.applied {
-			applied[r.index]++
+	for _, c := range calls {
+		if c.Err != nil {
+			failed++
 		}
-		maxWrites = max(maxWrites, r.writes)
-		maxConflicts = max(maxConflicts, r.conflicts)
-		maxTook = max(maxTook, r.took)
+		st := statsOf(c.Ctx)
+		maxWrites = max(maxWrites, st.writes.Load())
+		maxConflicts = max(maxConflicts, st.conflicts.Load())
+		maxTook = max(maxTook, c.Took)
 	}
 	report("%d shards, %d RecordShard calls (%d duplicates), hold %v: %v elapsed (%.0f calls/s), slowest call %v",
-		n, len(deliveries), len(deliveries)-n, hold, elapsed.Round(time.Millisecond),
-		float64(len(deliveries))/elapsed.Seconds(), maxTook.Round(time.Millisecond))
+		n, len(calls), len(calls)-n, hold, elapsed.Round(time.Millisecond),
+		float64(len(calls))/elapsed.Seconds(), maxTook.Round(time.Millisecond))
 	report("injected conflicts: %d (%d of %d TransactWriteItems cancelled, %d of %d single-item writes rejected); per RecordShard: at most %d write calls, at most %d conflicts",
 		w.conflicts(), w.txConflicts.Load(), w.txCalls.Load(), w.singleRejected.Load(), w.singleCalls.Load(), maxWrites, maxConflicts)
-	report("recorders that failed: %d of %d", len(failed), len(deliveries))
-
-	if len(failed) > 0 {
-		sort.Slice(failed, func(a, b int) bool { return failed[a].index < failed[b].index })
-		for k, r := range failed {
-			if k == 5 {
-				t.Errorf("... and %d more", len(failed)-5)
-				break
-			}
-			t.Errorf("RecordShard(%d) after %d write calls (%d conflicts): %v", r.index, r.writes, r.conflicts, r.err)
-		}
-	}
-	gaveUp := map[int]bool{}
-	for _, r := range failed {
-		gaveUp[r.index] = true
-	}
-	notOnce := 0
-	for i, a := range applied {
-		// A shard whose deliveries failed may be unapplied (already reported); none may apply twice.
-		if a > 1 || a == 0 && !gaveUp[i] {
-			if notOnce < 5 {
-				t.Errorf("shard %d applied %d times, want exactly 1", i, a)
-			}
-			notOnce++
-		}
-	}
-	if notOnce > 0 {
-		t.Errorf("%d shards not applied exactly once", notOnce)
-	}
-
-	got, err := jobs.Get(ctx, tenant, id)
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
-	if got.JobDetails != want {
-		t.Errorf("JobDetails = %+v\n          want %+v", got.JobDetails, want)
-	}
-	if got.JobStatus != job.InProgress || got.JobName != j.JobName || got.InputKey != j.InputKey {
-		t.Errorf("RecordShard changed more than the counters: %+v", got)
-	}
-	recs, err := jobs.Shards(ctx, tenant, id)
-	if err != nil {
-		t.Fatalf("Shards: %v", err)
-	}
-	if len(recs) != n {
-		t.Errorf("Shards returned %d records, want %d", len(recs), n)
-	}
-	seen := make([]bool, n)
-	bad := 0
-	for k, r := range recs {
-		ok := r.Index >= 0 && r.Index < n && !seen[r.Index] && (k == 0 || r.Index > recs[k-1].Index)
-		if ok {
-			seen[r.Index] = true
-			w := recOf(r.Index)
-			ok = r.Documents == w.Documents && r.Errors == w.Errors && r.ResultKey == w.ResultKey && r.Recorded.Equal(w.Recorded)
-		}
-		if !ok {
-			if bad < 5 {
-				t.Errorf("Shards[%d] = %+v: out of order, repeated or not as recorded", k, r)
-			}
-			bad++
-		}
-	}
-	missing := 0
-	for _, ok := range seen {
-		if !ok {
-			missing++
-		}
-	}
-	if missing > 0 || bad > 0 {
-		t.Errorf("Shards: %d indexes missing, %d records wrong", missing, bad)
-	}
+	report("recorders that failed: %d of %d", failed, len(calls))
 }
