@@ -36,8 +36,8 @@ type ComposeStats struct {
 // Sources smaller than 5 MiB cannot be parts of their own (except the last), so consecutive small
 // sources, and the first bytes of the source after them, are read and uploaded as one part of at
 // least 5 MiB: at most about 5 MiB goes through this process per run of small sources. With
-// shards of several MiB each, the finalizer moves almost nothing. A total below 5 MiB is one
-// PutObject.
+// shards of several MiB each, the finalizer moves almost nothing. A total below 5 MiB is read
+// the same way and stored with one PutObject.
 func (o *Objects) Compose(ctx context.Context, key string, srcs []string) error {
 	_, err := o.ComposeCounted(ctx, key, srcs)
 	return err
@@ -55,10 +55,14 @@ func (o *Objects) ComposeCounted(ctx context.Context, key string, srcs []string)
 		total += n
 	}
 	if total < minPartSize {
-		st.BytesThrough = total
-		r := &concat{ctx: ctx, o: o, srcs: srcs}
-		defer r.close()
-		return st, o.Put(ctx, key, r)
+		// Too small for a multipart upload: read it all (less than one part) and put it.
+		c := &composer{o: o}
+		for i, src := range srcs {
+			if err := c.read(ctx, src, 0, sizes[i]); err != nil {
+				return c.stats, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
+			}
+		}
+		return c.stats, o.Put(ctx, key, bytes.NewReader(c.pending.Bytes()))
 	}
 	create := &s3.CreateMultipartUploadInput{Bucket: &o.bucket, Key: &key}
 	if o.kmsKey != "" {
@@ -263,43 +267,4 @@ func escapeKeyPath(key string) string {
 		segs[i] = url.PathEscape(s)
 	}
 	return strings.Join(segs, "/")
-}
-
-// concat reads objects one after another, opening each only when it is reached.
-type concat struct {
-	ctx  context.Context
-	o    *Objects
-	srcs []string
-	cur  io.ReadCloser
-}
-
-func (r *concat) Read(p []byte) (int, error) {
-	for {
-		if r.cur == nil {
-			if len(r.srcs) == 0 {
-				return 0, io.EOF
-			}
-			rc, err := r.o.Open(r.ctx, r.srcs[0], 0)
-			if err != nil {
-				return 0, err
-			}
-			r.cur, r.srcs = rc, r.srcs[1:]
-		}
-		n, err := r.cur.Read(p)
-		if err == io.EOF {
-			r.cur.Close()
-			r.cur = nil
-			if n > 0 {
-				return n, nil
-			}
-			continue
-		}
-		return n, err
-	}
-}
-
-func (r *concat) close() {
-	if r.cur != nil {
-		r.cur.Close()
-	}
 }

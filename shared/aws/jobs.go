@@ -367,30 +367,17 @@ func (s *Jobs) getItem(ctx context.Context, pk, sk string) (map[string]types.Att
 // the job item and its counter items (SK from "CNT#" to "JOB"); see RecordShard for how the
 // counters are kept.
 func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
-	pk := jobPK(tenant, id)
-	kc := expression.Key(attrPK).Equal(expression.Value(pk)).And(expression.Key(attrSK).Between(expression.Value(skCounter), expression.Value(skJob)))
-	ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	items, err := s.partition(ctx, jobPK(tenant, id), expression.Key(attrSK).Between(expression.Value(skCounter), expression.Value(skJob)))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("get job %s: %w", id, err)
 	}
 	var jobItem map[string]types.AttributeValue
 	var counters []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName: &s.table, KeyConditionExpression: ex.KeyCondition(),
-		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
-		ConsistentRead: sdkaws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("get job %s: %w", id, err)
-		}
-		for _, item := range page.Items {
-			if sk, _ := item[attrSK].(*types.AttributeValueMemberS); sk != nil && sk.Value == skJob {
-				jobItem = item
-			} else {
-				counters = append(counters, item)
-			}
+	for _, item := range items {
+		if sk, _ := item[attrSK].(*types.AttributeValueMemberS); sk != nil && sk.Value == skJob {
+			jobItem = item
+		} else {
+			counters = append(counters, item)
 		}
 	}
 	if jobItem == nil {
@@ -401,6 +388,28 @@ func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
 		return nil, err
 	}
 	return j, addCounters(j, counters)
+}
+
+// partition returns the items of partition pk whose sort key satisfies sk, read consistently.
+func (s *Jobs) partition(ctx context.Context, pk string, sk expression.KeyConditionBuilder) ([]map[string]types.AttributeValue, error) {
+	ex, err := expression.NewBuilder().WithKeyCondition(expression.Key(attrPK).Equal(expression.Value(pk)).And(sk)).Build()
+	if err != nil {
+		return nil, err
+	}
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName: &s.table, KeyConditionExpression: ex.KeyCondition(),
+		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
+		ConsistentRead: sdkaws.Bool(true),
+	})
+	var items []map[string]types.AttributeValue
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, page.Items...)
+	}
+	return items, nil
 }
 
 // shardCounts are the fields of a counter item.
@@ -433,12 +442,16 @@ func addCounters(j *job.Job, items []map[string]types.AttributeValue) error {
 	return nil
 }
 
-// withCounters completes a running job read from an index (List, Scan) with its counters.
+// withCounters completes a running job read from an index (List, Scan) with its counter items.
 func (s *Jobs) withCounters(ctx context.Context, j *job.Job) (*job.Job, error) {
 	if j.JobStatus.Terminal() {
 		return j, nil
 	}
-	return s.Get(ctx, j.Tenant, j.JobId)
+	items, err := s.partition(ctx, jobPK(j.Tenant, j.JobId), expression.Key(attrSK).BeginsWith(skCounter))
+	if err != nil {
+		return nil, fmt.Errorf("counters of job %s: %w", j.JobId, err)
+	}
+	return j, addCounters(j, items)
 }
 
 // Update implements pipeline.Jobs: a PutItem of the whole job conditional on the stored status
@@ -741,31 +754,17 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 // items, which sort by zero-padded index.
 func (s *Jobs) Shards(ctx context.Context, tenant, id string) ([]pipeline.ShardRecord, error) {
 	pk := jobPK(tenant, id)
-	kc := expression.Key(attrPK).Equal(expression.Value(pk)).And(expression.Key(attrSK).BeginsWith(skShard))
-	ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
+	items, err := s.partition(ctx, pk, expression.Key(attrSK).BeginsWith(skShard))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("shards of job %s: %w", id, err)
 	}
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		KeyConditionExpression:    ex.KeyCondition(),
-		ExpressionAttributeNames:  ex.Names(),
-		ExpressionAttributeValues: ex.Values(),
-		ConsistentRead:            sdkaws.Bool(true),
-	})
 	var out []pipeline.ShardRecord
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
+	for _, item := range items {
+		var r shardItem
+		if err := attributevalue.UnmarshalMap(item, &r); err != nil {
 			return nil, fmt.Errorf("shards of job %s: %w", id, err)
 		}
-		for _, item := range page.Items {
-			var r shardItem
-			if err := attributevalue.UnmarshalMap(item, &r); err != nil {
-				return nil, fmt.Errorf("shards of job %s: %w", id, err)
-			}
-			out = append(out, r.ShardRecord)
-		}
+		out = append(out, r.ShardRecord)
 	}
 	if len(out) == 0 {
 		if _, err := s.getItem(ctx, pk, skJob); err != nil {
@@ -804,9 +803,7 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 				if err != nil {
 					return err
 				}
-				if j, err = s.withCounters(ctx, j); errors.Is(err, job.ErrNotFound) {
-					continue // deleted since the index was read
-				} else if err != nil {
+				if j, err = s.withCounters(ctx, j); err != nil {
 					return err
 				}
 				k := jobPK(j.Tenant, j.JobId)

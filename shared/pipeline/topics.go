@@ -555,3 +555,65 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 	}
 	return s.finish(ctx, j, status, msg, end)
 }
+
+// concatEntry is the archive entry name holding head, then the objects keys in order: their
+// sizes are read with Head, and the objects are opened one at a time as the entry streams.
+func (s *Service) concatEntry(ctx context.Context, name string, head []byte, keys []string) (output.Entry, error) {
+	size := int64(len(head))
+	for _, k := range keys {
+		info, err := s.objects.Head(ctx, k)
+		if err != nil {
+			return output.Entry{}, fmt.Errorf("%s: part %s: %w", name, k, err)
+		}
+		size += info.Size
+	}
+	return output.Entry{Name: name, Size: size, Open: func(ctx context.Context) (io.ReadCloser, error) {
+		return &concatReader{ctx: ctx, s: s, head: head, keys: keys}, nil
+	}}, nil
+}
+
+// concatReader reads head, then objects one after another, opening each only when it is reached.
+type concatReader struct {
+	ctx  context.Context
+	s    *Service
+	head []byte
+	keys []string
+	cur  io.ReadCloser
+}
+
+func (c *concatReader) Read(p []byte) (int, error) {
+	if len(c.head) > 0 {
+		n := copy(p, c.head)
+		c.head = c.head[n:]
+		return n, nil
+	}
+	for {
+		if c.cur == nil {
+			if len(c.keys) == 0 {
+				return 0, io.EOF
+			}
+			rc, err := c.s.objects.Open(c.ctx, c.keys[0], 0)
+			if err != nil {
+				return 0, err
+			}
+			c.cur, c.keys = rc, c.keys[1:]
+		}
+		n, err := c.cur.Read(p)
+		if errors.Is(err, io.EOF) {
+			c.cur.Close()
+			c.cur = nil
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+func (c *concatReader) Close() error {
+	if c.cur != nil {
+		return c.cur.Close()
+	}
+	return nil
+}
