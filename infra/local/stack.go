@@ -190,6 +190,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	s.poll(runCtx, "ingest", s.s3Events, 1, 1, time.Duration(cfg.VisibilityTimeout), s.runIngest)
 	s.poll(runCtx, "worker", shards, cfg.Workers, cfg.BatchSize, time.Duration(cfg.VisibilityTimeout), s.worker.Handle)
 	s.poll(runCtx, "deadletter", shards.DeadLetterQueue(), 1, 10, time.Duration(cfg.VisibilityTimeout), s.dead.Handle)
+	// The first sweep runs before Start returns, so that what a previous run left behind is
+	// rescued before anything new arrives (and a caller's own Sweep never races it).
+	s.sweep(runCtx)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -345,25 +348,30 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, batch int
 	}
 }
 
-// schedule runs the sweeper now and then every interval, as an EventBridge schedule would.
+// schedule runs the sweeper every interval, as an EventBridge schedule would.
 func (s *Stack) schedule(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		now := time.Now().UTC()
-		ev := events.EventBridgeEvent{
-			Version: "0", ID: strconv.FormatInt(now.UnixNano(), 36), DetailType: "Scheduled Event", Source: "aws.events",
-			AccountID: "000000000000", Time: now, Region: "local", Resources: []string{"arn:aws:events:local:000000000000:rule/ream-sweeper"},
-			Detail: json.RawMessage("{}"),
-		}
-		if _, err := s.sweeper.Handle(ctx, ev); err != nil && ctx.Err() == nil {
-			s.log.Error("sweep failed", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		s.sweep(ctx)
+	}
+}
+
+// sweep runs the sweeper once through its handler, with the event EventBridge would send.
+func (s *Stack) sweep(ctx context.Context) {
+	now := time.Now().UTC()
+	ev := events.EventBridgeEvent{
+		Version: "0", ID: strconv.FormatInt(now.UnixNano(), 36), DetailType: "Scheduled Event", Source: "aws.events",
+		AccountID: "000000000000", Time: now, Region: "local", Resources: []string{"arn:aws:events:local:000000000000:rule/ream-sweeper"},
+		Detail: json.RawMessage("{}"),
+	}
+	if _, err := s.sweeper.Handle(ctx, ev); err != nil && ctx.Err() == nil {
+		s.log.Error("sweep failed", "err", err)
 	}
 }
 
