@@ -33,7 +33,7 @@
 //
 // Every document is therefore read by exactly one shard, whatever the cut points, which is
 // what the job's exactly-once guarantee builds on. Line numbers are local to the shard; the
-// pipeline adds the shard's global offset.
+// pipeline adds the shard's global offset, which LineOffsets counts when the job is planned.
 //
 // # Bad documents
 //

@@ -57,7 +57,7 @@ func closeArchive(ctx context.Context, tw *tar.Writer, gz *gzip.Writer, entries 
 }
 
 // WriteEntries streams a gzip-compressed tar of entries only, in order (archives without an
-// "output" entry: a topic model's CSV files). Sizes are verified as in WriteArchive.
+// "output" entry: a topic model's CSV files). Each entry's content must be exactly its Size.
 func WriteEntries(ctx context.Context, w io.Writer, entries ...Entry) error {
 	names := map[string]bool{}
 	for _, e := range entries {

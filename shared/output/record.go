@@ -1,13 +1,12 @@
 // Package output writes what a job produces: one JSON line per input document (Record), the
-// shard result files the workers write (Writer), the output.tar.gz archive that concatenates them
-// into one "output" entry as Amazon Comprehend does (WriteArchive), and manifest.json
-// (WriteManifest).
+// records each worker writes for its shard (Writer) as one gzip member (Member), the framing
+// members that make the shards' members one output.tar.gz with a single "output" entry as Amazon
+// Comprehend's (Frame, Trailer; see members.go), archives of whole entries (WriteEntries), and
+// manifest.json (WriteManifest).
 //
-// Line numbering. A shard of a line-format input does not know how many lines precede it, so a
-// worker numbers its records locally, 0..n-1. The finaliser knows every shard's count and
-// renumbers while it concatenates; because every record begins with {"Line":n the archive's entry
-// size is computed from the shards' sizes and counts alone, without a first pass over the data,
-// and the whole archive is streamed with memory independent of the job's size.
+// Line numbering. Planning counts the lines before each shard of a line-format input, so every
+// worker writes global line numbers itself and the archive is a plain concatenation of the
+// shards' members, its entry size the sum of the sizes the shard records hold.
 package output
 
 import (
@@ -25,7 +24,7 @@ import (
 // Its JSON encoding is, in this order: "Line" (only when Line is set), "File" (always),
 // "RecordId" (when non-empty), the fields of analysis.Result as encoding/json renders them, then
 // "ErrorCode" and "ErrorMessage" (when non-empty). An encoded record therefore begins with
-// {"Line":N when Line is set and with {"File": otherwise; WriteArchive relies on that. File,
+// {"Line":N when Line is set and with {"File": otherwise. File,
 // RecordId, ErrorCode and ErrorMessage are not HTML-escaped; strings inside the analysis fields
 // are ('<', '>' and '&' as \u003c, \u003e and \u0026: see analysis.Result.AppendJSON). The
 // default decoder reads a record back (the keys are the field names).
@@ -116,9 +115,6 @@ func NewWriter(w io.Writer) *Writer {
 }
 
 // Write writes r as one '\n'-terminated line. After an error every later call fails too.
-//
-// For line formats the pipeline writes r.Line = 0, 1, 2, ... in order (local numbers); that is
-// what WriteArchive checks when it renumbers.
 func (w *Writer) Write(r *Record) error {
 	if w.err != nil {
 		return w.err
