@@ -15,12 +15,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
@@ -162,6 +164,9 @@ type outRec struct {
 	Line         *int64
 	File         string
 	RecordId     string
+	Languages    []analysis.DominantLanguage
+	Sentiment    string
+	Errors       []output.AnalysisError
 	ErrorCode    string
 	ErrorMessage string
 }
@@ -320,7 +325,7 @@ func checkManifest(t *testing.T, input []byte, j *job.Job, m *output.Manifest, l
 	if m.JobStatus != j.JobStatus {
 		t.Errorf("manifest JobStatus %s, job %s", m.JobStatus, j.JobStatus)
 	}
-	if m.JobDetails != j.JobDetails {
+	if !reflect.DeepEqual(m.JobDetails, j.JobDetails) {
 		t.Errorf("manifest JobDetails %+v, job %+v", m.JobDetails, j.JobDetails)
 	}
 	if m.Output.Lines != lines {

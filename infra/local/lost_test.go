@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,7 @@ func TestLostUploadEventStartsJob(t *testing.T) {
 	if err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "other", other)); err == nil || !strings.Contains(err.Error(), "409") {
 		t.Errorf("PUT of other bytes after the input arrived: %v, want 409", err)
 	}
-	if j2, _ := c.Describe(ctx, res.JobId); j2.JobDetails != j.JobDetails || j2.JobStatus != j.JobStatus {
+	if j2, _ := c.Describe(ctx, res.JobId); !reflect.DeepEqual(j2.JobDetails, j.JobDetails) || j2.JobStatus != j.JobStatus {
 		t.Errorf("a retried upload changed the finished job: %+v %s, was %+v %s", j2.JobDetails, j2.JobStatus, j.JobDetails, j.JobStatus)
 	}
 }

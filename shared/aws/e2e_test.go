@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -367,7 +368,7 @@ func e2eCheckJob(t *testing.T, ctx context.Context, s *e2eStack, d e2eDelivered,
 	}
 
 	// The manifest accounts for every shard.
-	if m.JobId != id || m.JobStatus != job.PartialSuccess || m.JobDetails != dt || m.Output.Lines != n {
+	if m.JobId != id || m.JobStatus != job.PartialSuccess || !reflect.DeepEqual(m.JobDetails, dt) || m.Output.Lines != n {
 		t.Errorf("manifest job %s %s details %+v lines %d; want %s PARTIAL_SUCCESS %+v %d", m.JobId, m.JobStatus, m.JobDetails, m.Output.Lines, id, dt, n)
 	}
 	if len(m.Shards) != len(shards) {

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -426,6 +428,7 @@ func addCounters(j *job.Job, items []map[string]types.AttributeValue) error {
 		return nil
 	}
 	var sum shardCounts
+	var analyses job.AnalysisCounts
 	for _, item := range items {
 		var c shardCounts
 		if err := attributevalue.UnmarshalMap(item, &c); err != nil {
@@ -435,11 +438,53 @@ func addCounters(j *job.Job, items []map[string]types.AttributeValue) error {
 		sum.ProcessedDocumentsCount += c.ProcessedDocumentsCount
 		sum.DocumentsWithErrorsCount += c.DocumentsWithErrorsCount
 		sum.ShardsDone += c.ShardsDone
+		for name, v := range item {
+			a, ok, succeeded := parseAnalysisAttr(name)
+			n, isNum := v.(*types.AttributeValueMemberN)
+			if !ok || !isNum {
+				continue
+			}
+			x, err := strconv.ParseInt(n.Value, 10, 64)
+			if err != nil {
+				return fmt.Errorf("job %s: counter item: %s: %w", j.JobId, name, err)
+			}
+			one := job.AnalysisCount{Failed: x}
+			if succeeded {
+				one = job.AnalysisCount{Succeeded: x}
+			}
+			analyses = analyses.Add(job.AnalysisCounts{a: one})
+		}
 	}
 	d := &j.JobDetails
 	d.InputDocumentsCount, d.ProcessedDocumentsCount, d.DocumentsWithErrorsCount, d.ShardsDone =
 		sum.InputDocumentsCount, sum.ProcessedDocumentsCount, sum.DocumentsWithErrorsCount, sum.ShardsDone
+	d.AnalysisCounts = analyses
 	return nil
+}
+
+// Counter items hold the per-analysis counts as top-level number attributes (ADD works only on
+// those): "A#<analysis>#S" succeeded and "A#<analysis>#F" failed.
+const analysisAttrPrefix = "A#"
+
+func analysisAttr(a job.Analysis, succeeded bool) string {
+	if succeeded {
+		return analysisAttrPrefix + string(a) + "#S"
+	}
+	return analysisAttrPrefix + string(a) + "#F"
+}
+
+func parseAnalysisAttr(name string) (a job.Analysis, ok, succeeded bool) {
+	rest, ok := strings.CutPrefix(name, analysisAttrPrefix)
+	if !ok {
+		return "", false, false
+	}
+	if x, ok := strings.CutSuffix(rest, "#S"); ok {
+		return job.Analysis(x), true, true
+	}
+	if x, ok := strings.CutSuffix(rest, "#F"); ok {
+		return job.Analysis(x), true, false
+	}
+	return "", false, false
 }
 
 // withCounters completes a running job read from an index (List, Scan) with its counter items.
@@ -716,6 +761,11 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 		Add(expression.Name("DocumentsWithErrorsCount"), expression.Value(rec.Errors)).
 		Add(expression.Name("ShardsDone"), expression.Value(1)).
 		Add(expression.Name(attrCounted), expression.Value(idx))
+	for _, a := range slices.Sorted(maps.Keys(rec.Analyses)) {
+		c := rec.Analyses[a]
+		upd = upd.Add(expression.Name(analysisAttr(a, true)), expression.Value(c.Succeeded)).
+			Add(expression.Name(analysisAttr(a, false)), expression.Value(c.Failed))
+	}
 	ex, err := expression.NewBuilder().WithCondition(cond).WithUpdate(upd).Build()
 	if err != nil {
 		return nil, false, err

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -258,7 +259,7 @@ func TestEncodeJobKeepsEveryField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.JobDetails != j.JobDetails || back.Version != 5 || back.RequestHash != "h" || !back.UploadDeadline.Equal(end) || !back.Notified || back.Tenant != "t" {
+	if !reflect.DeepEqual(back.JobDetails, j.JobDetails) || back.Version != 5 || back.RequestHash != "h" || !back.UploadDeadline.Equal(end) || !back.Notified || back.Tenant != "t" {
 		t.Fatalf("round trip lost fields: %+v", back)
 	}
 }

@@ -83,6 +83,53 @@ type Details struct {
 	// Stage is a TOPICS job's current stage: "counting", "sampling", "fitting round k of at
 	// most n", "assigning" (its ShardsTotal grows by one pass over the shards per stage).
 	Stage string `json:"Stage,omitempty"`
+	// AnalysisCounts counts, per analysis of the job, the documents it succeeded and failed on.
+	// Documents with a document-level error (bad encoding, empty, invalid record) count in
+	// neither: they are in DocumentsWithErrorsCount.
+	AnalysisCounts AnalysisCounts `json:"AnalysisCounts,omitempty"`
+}
+
+// AnalysisCount is one analysis's outcomes over a job's documents.
+type AnalysisCount struct {
+	Succeeded int64 `json:"Succeeded"`
+	Failed    int64 `json:"Failed"`
+}
+
+// AnalysisCounts are the per-analysis counts of a job or a shard.
+type AnalysisCounts map[Analysis]AnalysisCount
+
+// Add adds o's counts to c (allocating c when nil) and returns it.
+func (c AnalysisCounts) Add(o AnalysisCounts) AnalysisCounts {
+	if len(o) == 0 {
+		return c
+	}
+	if c == nil {
+		c = make(AnalysisCounts, len(o))
+	}
+	for a, n := range o {
+		cur := c[a]
+		cur.Succeeded += n.Succeeded
+		cur.Failed += n.Failed
+		c[a] = cur
+	}
+	return c
+}
+
+// Failures returns the total of Failed over every analysis.
+func (c AnalysisCounts) Failures() int64 {
+	var n int64
+	for _, x := range c {
+		n += x.Failed
+	}
+	return n
+}
+
+// Clone returns a copy of c.
+func (c AnalysisCounts) Clone() AnalysisCounts {
+	if c == nil {
+		return nil
+	}
+	return AnalysisCounts(nil).Add(c)
 }
 
 // Job is one batch analysis job. Exported JSON fields are what a user sees; the fields tagged
@@ -214,6 +261,7 @@ func (j *Job) Clone() *Job {
 	c := *j
 	c.Analyses = append([]Analysis(nil), j.Analyses...)
 	c.Tags = append([]Tag(nil), j.Tags...)
+	c.JobDetails.AnalysisCounts = j.JobDetails.AnalysisCounts.Clone()
 	if j.EndTime != nil {
 		t := *j.EndTime
 		c.EndTime = &t

@@ -167,7 +167,8 @@ func (s *Jobs) Update(ctx context.Context, j *job.Job, expect job.Status) error 
 		body = json_set(CAST(? AS TEXT), '$.job.JobDetails.InputDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.InputDocumentsCount'),
 			'$.job.JobDetails.ProcessedDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ProcessedDocumentsCount'),
 			'$.job.JobDetails.DocumentsWithErrorsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.DocumentsWithErrorsCount'),
-			'$.job.JobDetails.ShardsDone', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ShardsDone'))
+			'$.job.JobDetails.ShardsDone', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ShardsDone'),
+			'$.job.JobDetails.AnalysisCounts', json(json_extract(CAST(body AS TEXT), '$.job.JobDetails.AnalysisCounts')))
 		WHERE tenant = ? AND id = ? AND version = ? AND status = ?`,
 		next.JobName, string(next.JobStatus), next.SubmitTime.UnixNano(), nullIfEmpty(next.ClientRequestToken), next.Version, body,
 		j.Tenant, j.JobId, j.Version, string(expect))
@@ -287,7 +288,8 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 
 // RecordShard implements pipeline.Jobs in one IMMEDIATE transaction. An applied record adds
 // rec.Documents to InputDocumentsCount, rec.Documents-rec.Errors to ProcessedDocumentsCount,
-// rec.Errors to DocumentsWithErrorsCount and 1 to ShardsDone, and increments the version.
+// rec.Errors to DocumentsWithErrorsCount, rec.Analyses to AnalysisCounts and 1 to ShardsDone,
+// and increments the version.
 // A zero rec.Recorded is set to now.
 func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.ShardRecord) (*job.Job, bool, error) {
 	if rec.Recorded.IsZero() {
@@ -329,6 +331,7 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	d.InputDocumentsCount += rec.Documents
 	d.ProcessedDocumentsCount += rec.Documents - rec.Errors
 	d.DocumentsWithErrorsCount += rec.Errors
+	d.AnalysisCounts = d.AnalysisCounts.Add(rec.Analyses)
 	d.ShardsDone++
 	j.Version = version + 1
 	newBody, err := encodeJob(j)

@@ -17,15 +17,16 @@ import (
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/internal/jsonw"
+	"github.com/ream-dev/ream/shared/job"
 )
 
 // Record is one output line: one per input document, in Amazon Comprehend's shape.
 //
 // Its JSON encoding is, in this order: "Line" (only when Line is set), "File" (always),
 // "RecordId" (when non-empty), the fields of analysis.Result as encoding/json renders them, then
-// "ErrorCode" and "ErrorMessage" (when non-empty). An encoded record therefore begins with
+// "Errors" (when non-empty), "ErrorCode" and "ErrorMessage" (when non-empty). An encoded record therefore begins with
 // {"Line":N when Line is set and with {"File": otherwise. File,
-// RecordId, ErrorCode and ErrorMessage are not HTML-escaped; strings inside the analysis fields
+// RecordId, Errors, ErrorCode and ErrorMessage are not HTML-escaped; strings inside the analysis fields
 // are ('<', '>' and '&' as \u003c, \u003e and \u0026: see analysis.Result.AppendJSON). The
 // default decoder reads a record back (the keys are the field names).
 type Record struct {
@@ -38,10 +39,25 @@ type Record struct {
 	RecordId string
 	// Result holds the analysis fields, merged: its JSON keys appear at the record's top level.
 	analysis.Result
-	// ErrorCode and ErrorMessage are set on a per-document error record (job.Code* values).
+	// Errors lists the analyses that failed on this document in a job of several analyses; the
+	// document keeps the results of the others. (A one-analysis job's failure is a top-level
+	// ErrorCode and ErrorMessage, as Comprehend's.)
+	Errors []AnalysisError
+	// ErrorCode and ErrorMessage are set on a per-document error record (job.Code* values): a
+	// document-level failure (bad encoding, empty, invalid record), or every analysis failed.
 	ErrorCode    string
 	ErrorMessage string
 }
+
+// AnalysisError is one analysis's failure on one document.
+type AnalysisError struct {
+	Analysis     job.Analysis `json:"Analysis"`
+	ErrorCode    string       `json:"ErrorCode"`
+	ErrorMessage string       `json:"ErrorMessage"`
+}
+
+// HasErrors reports whether r is an error record or lists a failed analysis.
+func (r *Record) HasErrors() bool { return r.ErrorCode != "" || len(r.Errors) > 0 }
 
 // LineNumber returns a pointer to n, for Record.Line.
 func LineNumber(n int64) *int64 { return &n }
@@ -82,6 +98,22 @@ func appendRecord(dst []byte, r *Record) ([]byte, error) {
 		// ",{body}" -> ",body": drop the '{' by shifting the body left, then the '}'.
 		copy(dst[mark+1:], dst[mark+2:len(dst)-1])
 		dst = dst[:len(dst)-2]
+	}
+	if len(r.Errors) > 0 {
+		dst = append(dst, `,"Errors":[`...)
+		for i, e := range r.Errors {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"Analysis":`...)
+			dst = appendString(dst, string(e.Analysis))
+			dst = append(dst, `,"ErrorCode":`...)
+			dst = appendString(dst, e.ErrorCode)
+			dst = append(dst, `,"ErrorMessage":`...)
+			dst = appendString(dst, e.ErrorMessage)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
 	}
 	if r.ErrorCode != "" {
 		dst = append(dst, `,"ErrorCode":`...)

@@ -74,6 +74,18 @@ func TestRecordJSON(t *testing.T) {
 			want: `{"File":"a<b>&c.txt","RecordId":"q\"\\\n\t\u0001","ErrorCode":"X","ErrorMessage":"bad \ufffd byte \u2028"}`,
 		},
 		{
+			name: "per-analysis errors beside results",
+			rec: Record{Line: LineNumber(2), File: "in.txt", Result: analysis.Result{Languages: []analysis.DominantLanguage{{LanguageCode: "fr", Score: 0.97}}},
+				Errors: []AnalysisError{{Analysis: job.Sentiment, ErrorCode: job.CodeUnsupportedLanguage, ErrorMessage: "SENTIMENT: \"fr\" is not supported"}, {Analysis: job.KeyPhrases, ErrorCode: job.CodeUnsupportedLanguage, ErrorMessage: "x"}}},
+			want: `{"Line":2,"File":"in.txt","Languages":[{"LanguageCode":"fr","Score":0.97}],"Errors":[{"Analysis":"SENTIMENT","ErrorCode":"UNSUPPORTED_LANGUAGE","ErrorMessage":"SENTIMENT: \"fr\" is not supported"},{"Analysis":"KEY_PHRASES","ErrorCode":"UNSUPPORTED_LANGUAGE","ErrorMessage":"x"}]}`,
+		},
+		{
+			name: "every analysis failed",
+			rec: Record{File: "a", Errors: []AnalysisError{{Analysis: job.Sentiment, ErrorCode: "A", ErrorMessage: "a"}, {Analysis: job.Entities, ErrorCode: "B", ErrorMessage: "b"}},
+				ErrorCode: "A", ErrorMessage: "a"},
+			want: `{"File":"a","Errors":[{"Analysis":"SENTIMENT","ErrorCode":"A","ErrorMessage":"a"},{"Analysis":"ENTITIES","ErrorCode":"B","ErrorMessage":"b"}],"ErrorCode":"A","ErrorMessage":"a"}`,
+		},
+		{
 			name: "large line number",
 			rec:  Record{Line: LineNumber(9223372036854775807), File: "f"},
 			want: `{"Line":9223372036854775807,"File":"f"}`,

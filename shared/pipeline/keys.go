@@ -18,6 +18,7 @@ import (
 //	work/<tenant>/<job>/plan.jsonl           the shard plan (one ShardMessage per line)
 //	work/<tenant>/<job>/shards/<n>.jsonl     one shard's output lines
 //	work/<tenant>/<job>/shards/<n>.dead.jsonl  a dead-lettered shard's SHARD_FAILED records
+//	work/<tenant>/<job>/errors/<n>[.dead].jsonl  a shard's error records alone (the errors route)
 //	outputs/<tenant>/<job>/output.tar.gz     the results
 //	outputs/<tenant>/<job>/manifest.json     what the job was and did
 const (
@@ -57,6 +58,15 @@ func ShardKey(tenant, jobID string, n int) string {
 // names the one that counts (ShardRecord.ResultKey).
 func DeadLetterKey(tenant, jobID string, n int) string {
 	return fmt.Sprintf("%sshards/%06d.dead.jsonl", workPrefix(tenant, jobID), n)
+}
+
+// ErrorsKey is where shard n's error records are written (uncompressed JSON lines, the same
+// lines as in the archive) for the errors route; dead says they are a dead-lettered shard's.
+func ErrorsKey(tenant, jobID string, n int, dead bool) string {
+	if dead {
+		return fmt.Sprintf("%serrors/%06d.dead.jsonl", workPrefix(tenant, jobID), n)
+	}
+	return fmt.Sprintf("%serrors/%06d.jsonl", workPrefix(tenant, jobID), n)
 }
 
 // OutputPrefix is the default output location of a job.

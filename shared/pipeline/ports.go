@@ -64,8 +64,13 @@ type ShardRecord struct {
 	Bytes     int64  `json:"Bytes,omitempty"`
 	// RedactedBytes is the size before compression of the shard's redacted copy (line formats
 	// of PII jobs with a RedactionConfig), also one gzip member.
-	RedactedBytes int64     `json:"RedactedBytes,omitempty"`
-	Recorded      time.Time `json:"Recorded"`
+	RedactedBytes int64 `json:"RedactedBytes,omitempty"`
+	// Analyses counts, per analysis, the shard's documents it succeeded and failed on.
+	Analyses job.AnalysisCounts `json:"Analyses,omitempty"`
+	// ErrorsKey is the object holding the shard's error records alone, as JSON lines (""
+	// when it has none): what GET /v1/jobs/{id}/errors pages through without the archive.
+	ErrorsKey string    `json:"ErrorsKey,omitempty"`
+	Recorded  time.Time `json:"Recorded"`
 }
 
 // Jobs is the job store (DynamoDB, or SQLite).

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -70,8 +71,9 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		}
 	}
 	key := ShardKey(j.Tenant, j.JobId, msg.Index)
+	var counts job.AnalysisCounts
 	rec, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, rec *output.Record) {
-		s.analyse(ctx, analyzers, j, d, rec)
+		counts = s.analyse(ctx, analyzers, j, d, rec, counts)
 		if coder != nil && !d.Failed() {
 			rec.Coding = codeRecord(coder, d.Occupation, d.Tasks)
 		}
@@ -79,6 +81,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	if err != nil {
 		return err
 	}
+	rec.Analyses = counts
 	if msg.Key != "" && rec.Documents != msg.Lines {
 		return s.fail(ctx, j, fmt.Sprintf("shard %d holds %d documents where planning counted %d: the input changed while the job ran; submit a new job for the new input", msg.Index, rec.Documents, msg.Lines))
 	}
@@ -152,6 +155,10 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	red := s.newRedactedWriter(ctx, j, msg.Index, dead)
 	var w *output.Writer
 	var m *output.Member
+	// The error records also go, uncompressed, to an object of their own (ErrorsKey) that the
+	// errors route pages through; they are small (no document text) and bounded by the shard.
+	var errBuf bytes.Buffer
+	errs := output.NewWriter(&errBuf)
 	lines := j.InputDataConfig.InputFormat.LineFormat()
 	err := s.putStream(ctx, key, func(out io.Writer) error {
 		m = output.NewMember(out)
@@ -164,6 +171,11 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 			fill(d, &rec)
 			if err := red.write(ctx, d, &rec); err != nil {
 				return err
+			}
+			if rec.HasErrors() {
+				if err := errs.Write(&rec); err != nil {
+					return err
+				}
 			}
 			return w.Write(&rec)
 		}
@@ -180,11 +192,21 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	if err == nil && rerr != nil {
 		err = rerr
 	}
+	if err == nil {
+		err = errs.Flush()
+	}
 	if err != nil {
 		return ShardRecord{}, fmt.Errorf("write shard results: %w", err)
 	}
-	docs, errs := w.Count()
-	return ShardRecord{Index: msg.Index, Documents: docs, Errors: errs, ResultKey: key, Bytes: m.Size(), RedactedBytes: redacted}, nil
+	rec := ShardRecord{Index: msg.Index, ResultKey: key, Bytes: m.Size(), RedactedBytes: redacted}
+	rec.Documents, rec.Errors = w.Count()
+	if errBuf.Len() > 0 {
+		rec.ErrorsKey = ErrorsKey(j.Tenant, j.JobId, msg.Index, dead)
+		if err := s.objects.Put(ctx, rec.ErrorsKey, &errBuf); err != nil {
+			return ShardRecord{}, fmt.Errorf("write shard error records: %w", err)
+		}
+	}
+	return rec, nil
 }
 
 // readShard streams the documents of the shard msg names (a byte range of a line input, or a
@@ -218,19 +240,32 @@ func (s *Service) readLimits(j *job.Job) input.Limits {
 	return lim
 }
 
-// analyse runs every analyser of the job over one document and merges their fields into rec.
-// A document one analyser cannot take (too big for it, unsupported language) keeps the fields
-// of the others and carries the first error; a panicking analyser costs one document, not the
-// shard.
-func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, j *job.Job, d input.Document, rec *output.Record) {
-	if rec.ErrorCode != "" {
-		return
+// analyse runs every analyser of the job over one document, merges their fields into rec and
+// adds the document's per-analysis outcomes to counts (returned). A document one analyser cannot
+// take (too big for it, unsupported language) keeps the fields of the others; in a job of several
+// analyses the failed ones are listed in rec.Errors, and only a document on which every analysis
+// failed is an error record (its top-level ErrorCode is the first failure). A one-analysis job's
+// failure is a top-level ErrorCode and ErrorMessage, as Comprehend's. A panicking analyser costs
+// one document's analysis, not the shard. A document-level error (set by the reader) runs
+// nothing and counts in no analysis.
+func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, j *job.Job, d input.Document, rec *output.Record, counts job.AnalysisCounts) job.AnalysisCounts {
+	if rec.ErrorCode != "" || len(analyzers) == 0 {
+		return counts
+	}
+	if counts == nil {
+		counts = make(job.AnalysisCounts, len(analyzers))
 	}
 	opts := analysis.Options{LanguageCode: j.LanguageCode}
-	setErr := func(code, msg string) {
-		if code != "" && rec.ErrorCode == "" {
-			rec.ErrorCode, rec.ErrorMessage = code, msg
+	var failed []output.AnalysisError
+	outcome := func(a job.Analysis, code, msg string) {
+		c := counts[a]
+		if code == "" {
+			c.Succeeded++
+		} else {
+			c.Failed++
+			failed = append(failed, output.AnalysisError{Analysis: a, ErrorCode: code, ErrorMessage: msg})
 		}
+		counts[a] = c
 	}
 	// Without a job-wide LanguageCode the language-dependent analysers get each document's
 	// language as analysis.DocumentLanguage decides it from LANGUAGE's candidates, so a French
@@ -246,7 +281,7 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, j 
 		}
 		code, msg := s.analyseOne(ctx, lang, d, opts, into)
 		if j.Has(job.Language) {
-			setErr(code, msg)
+			outcome(job.Language, code, msg)
 		}
 		if code == "" || code == job.CodeUnsupportedLanguage {
 			opts.LanguageCode = analysis.DocumentLanguage(d.Text, into.Languages)
@@ -256,8 +291,20 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, j 
 		if a.Name() == job.Language && ranLanguage {
 			continue // already ran above
 		}
-		setErr(s.analyseOne(ctx, a, d, opts, &rec.Result))
+		code, msg := s.analyseOne(ctx, a, d, opts, &rec.Result)
+		outcome(a.Name(), code, msg)
 	}
+	switch {
+	case len(failed) == 0:
+	case len(analyzers) == 1:
+		rec.ErrorCode, rec.ErrorMessage = failed[0].ErrorCode, failed[0].ErrorMessage
+	default:
+		rec.Errors = failed
+		if len(failed) == len(analyzers) {
+			rec.ErrorCode, rec.ErrorMessage = failed[0].ErrorCode, failed[0].ErrorMessage
+		}
+	}
+	return counts
 }
 
 // needsLanguage reports whether any analyser besides LANGUAGE depends on the document's language.

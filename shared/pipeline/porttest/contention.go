@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"strconv"
 	"sync"
 	"testing"
@@ -137,7 +138,7 @@ func RecordShardContention(t *testing.T, s pipeline.Jobs, n int, callCtx func(co
 	if err != nil {
 		t.Fatalf("Get: %v", err)
 	}
-	if got.JobDetails != want {
+	if !reflect.DeepEqual(got.JobDetails, want) {
 		t.Errorf("JobDetails = %+v\n          want %+v", got.JobDetails, want)
 	}
 	if got.JobStatus != job.InProgress || got.JobName != j.JobName || got.InputKey != j.InputKey {

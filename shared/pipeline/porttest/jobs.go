@@ -541,13 +541,15 @@ func jobsRecordShard(t *testing.T, s pipeline.Jobs) {
 	mustCreate(t, s, j)
 	before, _ := s.Get(ctx, tenant, id)
 
-	rec := pipeline.ShardRecord{Index: 2, Documents: 10, Errors: 3, ResultKey: "results/2", Recorded: baseTime}
+	rec := pipeline.ShardRecord{Index: 2, Documents: 10, Errors: 3, ResultKey: "results/2", Recorded: baseTime,
+		Analyses: job.AnalysisCounts{job.Sentiment: {Succeeded: 5, Failed: 2}, job.Language: {Succeeded: 7}}}
 	after, applied, err := s.RecordShard(ctx, tenant, id, rec)
 	if err != nil || !applied {
 		t.Fatalf("RecordShard = applied %v, %v", applied, err)
 	}
-	want := job.Details{InputDocumentsCount: 10, ProcessedDocumentsCount: 7, DocumentsWithErrorsCount: 3, ShardsTotal: 3, ShardsDone: 1}
-	if after.JobDetails != want {
+	want := job.Details{InputDocumentsCount: 10, ProcessedDocumentsCount: 7, DocumentsWithErrorsCount: 3, ShardsTotal: 3, ShardsDone: 1,
+		AnalysisCounts: job.AnalysisCounts{job.Sentiment: {Succeeded: 5, Failed: 2}, job.Language: {Succeeded: 7}}}
+	if !reflect.DeepEqual(after.JobDetails, want) {
 		t.Fatalf("after RecordShard: %+v, want %+v", after.JobDetails, want)
 	}
 	// An Update of a running job (a stale copy's counters included) leaves the counts alone.
@@ -557,31 +559,34 @@ func jobsRecordShard(t *testing.T, s pipeline.Jobs) {
 	if err := s.Update(ctx, cur, job.InProgress); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-	if got, _ := s.Get(ctx, tenant, id); got.JobDetails != want || got.Message != "still running" {
+	if got, _ := s.Get(ctx, tenant, id); !reflect.DeepEqual(got.JobDetails, want) || got.Message != "still running" {
 		t.Fatalf("after an Update with old counters: %+v %q, want %+v", got.JobDetails, got.Message, want)
 	}
 	after, _ = s.Get(ctx, tenant, id)
 
 	dup := rec
 	dup.Documents, dup.Errors = 99, 99
+	dup.Analyses = job.AnalysisCounts{job.Sentiment: {Failed: 99}}
 	again, applied, err := s.RecordShard(ctx, tenant, id, dup)
 	if err != nil || applied {
 		t.Fatalf("duplicate RecordShard = applied %v, %v; want false, nil", applied, err)
 	}
-	if again.JobDetails != want || again.Version != after.Version {
+	if !reflect.DeepEqual(again.JobDetails, want) || again.Version != after.Version {
 		t.Fatalf("duplicate RecordShard changed the job: %+v v%d", again.JobDetails, again.Version)
 	}
 
 	skipped := pipeline.ShardRecord{Index: 0, Skipped: true, Recorded: baseTime}
-	failed := pipeline.ShardRecord{Index: 1, Documents: 4, Errors: 4, Failed: true, ResultKey: "results/1", Recorded: baseTime}
+	failed := pipeline.ShardRecord{Index: 1, Documents: 4, Errors: 4, Failed: true, ResultKey: "results/1", Recorded: baseTime,
+		Analyses: job.AnalysisCounts{job.Sentiment: {Succeeded: 1}}}
 	for _, r := range []pipeline.ShardRecord{skipped, failed} {
 		if _, applied, err := s.RecordShard(ctx, tenant, id, r); err != nil || !applied {
 			t.Fatalf("RecordShard(%d) = applied %v, %v", r.Index, applied, err)
 		}
 	}
 	got, _ := s.Get(ctx, tenant, id)
-	want = job.Details{InputDocumentsCount: 14, ProcessedDocumentsCount: 7, DocumentsWithErrorsCount: 7, ShardsTotal: 3, ShardsDone: 3}
-	if got.JobDetails != want {
+	want = job.Details{InputDocumentsCount: 14, ProcessedDocumentsCount: 7, DocumentsWithErrorsCount: 7, ShardsTotal: 3, ShardsDone: 3,
+		AnalysisCounts: job.AnalysisCounts{job.Sentiment: {Succeeded: 6, Failed: 2}, job.Language: {Succeeded: 7}}}
+	if !reflect.DeepEqual(got.JobDetails, want) {
 		t.Fatalf("after three shards: %+v, want %+v", got.JobDetails, want)
 	}
 	if got.JobStatus != job.InProgress || got.JobName != j.JobName || got.InputKey != j.InputKey {
@@ -651,7 +656,7 @@ func jobsRecordConcurrent(t *testing.T, s pipeline.Jobs) {
 	}
 	got, _ := s.Get(ctx, tenant, id)
 	want := job.Details{InputDocumentsCount: 5, ProcessedDocumentsCount: 4, DocumentsWithErrorsCount: 1, ShardsTotal: 1, ShardsDone: 1}
-	if got.JobDetails != want {
+	if !reflect.DeepEqual(got.JobDetails, want) {
 		t.Fatalf("after concurrent duplicates: %+v, want %+v", got.JobDetails, want)
 	}
 }
@@ -675,7 +680,7 @@ func jobsRecordDistinct(t *testing.T, s pipeline.Jobs) {
 	wg.Wait()
 	got, _ := s.Get(ctx, tenant, id)
 	want := job.Details{InputDocumentsCount: 36, ProcessedDocumentsCount: 36, ShardsTotal: 8, ShardsDone: 8}
-	if got.JobDetails != want {
+	if !reflect.DeepEqual(got.JobDetails, want) {
 		t.Fatalf("after 8 concurrent shards: %+v, want %+v (a lost update?)", got.JobDetails, want)
 	}
 	recs, err := s.Shards(ctx, tenant, id)
