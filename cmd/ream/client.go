@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -444,4 +445,49 @@ func results(ctx context.Context, args []string) error {
 		fmt.Println(f)
 	}
 	return nil
+}
+
+// errorsCmd prints a job's error records as JSON lines (the archive's lines), every page of them.
+func errorsCmd(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("errors", flag.ContinueOnError)
+	code := fset.String("code", "", "only records with this ErrorCode (theirs or a failed analysis's)")
+	analysis := fset.String("analysis", "", "only records where this analysis failed")
+	maxN := fset.Int("max", 0, "at most this many records")
+	pos, err := parse(fset, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneJob("errors", pos)
+	if err != nil {
+		return err
+	}
+	if *maxN < 0 {
+		return fmt.Errorf("--max must be a positive number of records")
+	}
+	c, err := newClient(ctx)
+	if err != nil {
+		return err
+	}
+	f := api.ErrorsFilter{ErrorCode: strings.ToUpper(*code), Analysis: job.Analysis(strings.ToUpper(*analysis))}
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	shown := 0
+	for {
+		if *maxN > 0 {
+			f.MaxResults = min(*maxN-shown, 1000)
+		}
+		page, err := c.Errors(ctx, id, f)
+		if err != nil {
+			return err
+		}
+		for _, e := range page.Errors {
+			out.Write(e)
+			out.WriteByte('\n')
+		}
+		shown += len(page.Errors)
+		if page.NextToken == "" || (*maxN > 0 && shown >= *maxN) {
+			return nil
+		}
+		f.NextToken = page.NextToken
+	}
 }

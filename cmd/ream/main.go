@@ -21,6 +21,7 @@ Usage:
   ream stop     JOB
   ream wait     JOB
   ream results  JOB [--out DIR]
+  ream errors   JOB [--code C] [--analysis A] [--max N]   the job's error records as JSON lines
 
 Coding (records {"recordId","occp_text","tasks_text"} coded to a topic's classification):
   ream code     FILE [--topic T] [--model ID] [--wait] [--out DIR]   start a batch-code operation, upload FILE
@@ -71,6 +72,7 @@ var commands = map[string]func(context.Context, []string) error{
 	"stop":     stopJob,
 	"wait":     waitJob,
 	"results":  results,
+	"errors":   errorsCmd,
 	"code":     code,
 	"models":   models,
 	"train":    train,

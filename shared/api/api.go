@@ -81,6 +81,27 @@ type ListFilter struct {
 	NextToken       string
 }
 
+// ErrorsFilter narrows a job's error records (the query of GET /v1/jobs/{id}/errors). Zero
+// values mean "no filter".
+type ErrorsFilter struct {
+	// ErrorCode keeps records whose ErrorCode, or one of whose per-analysis Errors, has it.
+	ErrorCode string
+	// Analysis keeps records that list this analysis in Errors (in a one-analysis job, every
+	// error record is that analysis's).
+	Analysis   job.Analysis
+	MaxResults int
+	NextToken  string
+}
+
+// ErrorsResponse is the body of GET /v1/jobs/{id}/errors: error records exactly as the output
+// archive has them (by shard, then line), and a token for the next page.
+type ErrorsResponse struct {
+	JobId     string            `json:"JobId"`
+	JobStatus job.Status        `json:"JobStatus"`
+	Errors    []json.RawMessage `json:"Errors"`
+	NextToken string            `json:"NextToken,omitempty"`
+}
+
 // ListResponse is the body of GET /v1/jobs.
 type ListResponse struct {
 	Jobs      []*job.Job `json:"Jobs"`

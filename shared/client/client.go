@@ -185,6 +185,32 @@ func (c *Client) List(ctx context.Context, f api.ListFilter) (*ListResult, error
 	return &res, nil
 }
 
+// Errors returns one page of a job's error records (GET /v1/jobs/{id}/errors).
+func (c *Client) Errors(ctx context.Context, id string, f api.ErrorsFilter) (*api.ErrorsResponse, error) {
+	q := url.Values{}
+	if f.ErrorCode != "" {
+		q.Set("ErrorCode", f.ErrorCode)
+	}
+	if f.Analysis != "" {
+		q.Set("Analysis", string(f.Analysis))
+	}
+	if f.MaxResults > 0 {
+		q.Set("MaxResults", strconv.Itoa(f.MaxResults))
+	}
+	if f.NextToken != "" {
+		q.Set("NextToken", f.NextToken)
+	}
+	path := "/v1/jobs/" + url.PathEscape(id) + "/errors"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var res api.ErrorsResponse
+	if err := c.do(ctx, http.MethodGet, path, nil, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
 // Stop asks a job to stop.
 func (c *Client) Stop(ctx context.Context, id string) (*job.Job, error) {
 	var j job.Job

@@ -52,6 +52,7 @@ func NewAPI(svc *pipeline.Service, auth Authenticator, log *slog.Logger) *API {
 	a.HandleAuthed("GET /v1/jobs/{id}", a.describe)
 	a.HandleAuthed("POST /v1/jobs/{id}/stop", a.stop)
 	a.HandleAuthed("GET /v1/jobs/{id}/results", a.results)
+	a.HandleAuthed("GET /v1/jobs/{id}/errors", a.errors)
 	a.mountCoding()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusNotFound, api.CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
@@ -166,6 +167,21 @@ func (a *API) stop(w http.ResponseWriter, r *http.Request, tenant string) {
 
 func (a *API) results(w http.ResponseWriter, r *http.Request, tenant string) {
 	res, err := a.svc.Results(r.Context(), tenant, r.PathValue("id"))
+	a.answer(w, r, res, err)
+}
+
+func (a *API) errors(w http.ResponseWriter, r *http.Request, tenant string) {
+	q := r.URL.Query()
+	f := api.ErrorsFilter{ErrorCode: q.Get("ErrorCode"), Analysis: job.Analysis(q.Get("Analysis")), NextToken: q.Get("NextToken")}
+	if v := q.Get("MaxResults"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			a.Fail(w, r, fmt.Errorf("%w: MaxResults must be a positive integer", job.ErrInvalid))
+			return
+		}
+		f.MaxResults = n
+	}
+	res, err := a.svc.Errors(r.Context(), tenant, r.PathValue("id"), f)
 	a.answer(w, r, res, err)
 }
 

@@ -1,0 +1,212 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/client"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// mixedText is English, French, German and Spanish reviews and news lines, with two
+// document-level failures (an empty line, invalid UTF-8).
+var mixedText = strings.Join([]string{
+	"I love this camera, the pictures are sharp and the battery lasts for days.",
+	"Ce restaurant est excellent, le service était rapide et les plats délicieux.",
+	"John Smith flew from London to New York on Monday to meet Acme Corporation.",
+	"",
+	"Das Hotel war schmutzig und das Personal sehr unfreundlich, wir kommen nie wieder.",
+	"Call me at 555-123-4567 or write to jane.doe@example.com about the invoice.",
+	"El producto llegó roto y nadie respondió a mis correos electrónicos.",
+	"bad \xff\xfe bytes",
+	"Nous avons visité Paris et Lyon pendant les vacances avec Marie Dupont.",
+	"The quarterly report from Microsoft shows strong growth in cloud revenue.",
+}, "\n") + "\n"
+
+// TestPerAnalysisErrors runs all five text analyses over mixed-language text: documents keep
+// the results of the analyses that succeeded and list the failed ones in Errors; the per-analysis
+// counts equal what the output says; the errors route pages through every error record exactly
+// once, in the archive's order, and filters by code and analysis.
+func TestPerAnalysisErrors(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{ShardBytes: 200, Keys: map[string]string{DefaultKey: "local", "other-key": "team-b"}}, pipeline.Hooks{})
+	c := defaultClient(s)
+	five := []job.Analysis{job.Language, job.Sentiment, job.Entities, job.KeyPhrases, job.PII}
+	req := api.CreateJobRequest{JobName: "mixed", Analyses: five, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}
+	res := createAndUpload(t, ctx, c, req, []byte(mixedText))
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.PartialSuccess {
+		t.Fatalf("status %s (%s), want PARTIAL_SUCCESS", j.JobStatus, j.Message)
+	}
+	if j.JobDetails.ShardsTotal < 3 {
+		t.Errorf("%d shards; the test wants several", j.JobDetails.ShardsTotal)
+	}
+
+	raw := fetchRawLines(t, ctx, c, res.JobId)
+	if len(raw) != 10 {
+		t.Fatalf("%d output lines, want 10", len(raw))
+	}
+	want := job.AnalysisCounts{}
+	var docErrors int64
+	var errorLines []string
+	french := false
+	for i, line := range raw {
+		var r struct {
+			Line         *int64
+			Languages    []struct{ LanguageCode string }
+			Sentiment    string
+			Entities     []json.RawMessage
+			KeyPhrases   []json.RawMessage
+			Errors       []output.AnalysisError
+			ErrorCode    string
+			ErrorMessage string
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %d: %v: %s", i, err, line)
+		}
+		if r.Line == nil || *r.Line != int64(i) {
+			t.Fatalf("output line %d has Line %v", i, r.Line)
+		}
+		if r.ErrorCode != "" || len(r.Errors) > 0 {
+			errorLines = append(errorLines, line)
+		}
+		if r.ErrorCode != "" && len(r.Errors) == 0 {
+			docErrors++ // a document-level error: no analysis ran
+			if i != 3 && i != 7 {
+				t.Errorf("line %d: unexpected document-level error %s %s", i, r.ErrorCode, r.ErrorMessage)
+			}
+			continue
+		}
+		if r.ErrorCode != "" && len(r.Errors) != len(five) {
+			t.Errorf("line %d: top-level ErrorCode with only %d failed analyses: %s", i, len(r.Errors), line)
+		}
+		failed := map[job.Analysis]bool{}
+		for _, e := range r.Errors {
+			if e.ErrorCode == "" || !strings.Contains(e.ErrorMessage, string(e.Analysis)) {
+				t.Errorf("line %d: error %+v does not say which analysis failed", i, e)
+			}
+			failed[e.Analysis] = true
+		}
+		for _, a := range five {
+			c := want[a]
+			if failed[a] {
+				c.Failed++
+			} else {
+				c.Succeeded++
+			}
+			want[a] = c
+		}
+		if len(r.Languages) > 0 && r.Languages[0].LanguageCode == "fr" {
+			french = true
+			if !failed[job.Sentiment] || r.Sentiment != "" {
+				t.Errorf("line %d (French): want LANGUAGE's result and SENTIMENT listed as failed: %s", i, line)
+			}
+		}
+		if failed[job.Language] || len(r.Languages) == 0 {
+			t.Errorf("line %d: LANGUAGE failed on a plain sentence: %s", i, line)
+		}
+	}
+	if !french {
+		t.Error("no document was identified as French")
+	}
+	if !reflect.DeepEqual(j.JobDetails.AnalysisCounts, want) {
+		t.Errorf("AnalysisCounts = %+v\nthe output says    %+v", j.JobDetails.AnalysisCounts, want)
+	}
+	if j.JobDetails.DocumentsWithErrorsCount != docErrors || j.JobDetails.InputDocumentsCount != 10 {
+		t.Errorf("JobDetails = %+v, want 10 documents, %d with errors", j.JobDetails, docErrors)
+	}
+	if !strings.Contains(j.Message, "SENTIMENT failed on") || !strings.Contains(j.Message, "2 of 10 documents") {
+		t.Errorf("Message %q does not say how many of which failed", j.Message)
+	}
+
+	t.Logf("error lines:\n%s\nMessage: %s\nCounts: %+v", strings.Join(errorLines, "\n"), j.Message, j.JobDetails.AnalysisCounts)
+	// The errors route: pages of 2 cover exactly the archive's error lines, in order.
+	var paged []string
+	f := api.ErrorsFilter{MaxResults: 2}
+	for pages := 0; ; pages++ {
+		if pages > 50 {
+			t.Fatal("the errors route does not stop paging")
+		}
+		page, err := c.Errors(ctx, res.JobId, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Errors) > 2 {
+			t.Fatalf("page of %d records, asked for 2", len(page.Errors))
+		}
+		for _, e := range page.Errors {
+			paged = append(paged, string(e))
+		}
+		if page.NextToken == "" {
+			break
+		}
+		f.NextToken = page.NextToken
+	}
+	if !reflect.DeepEqual(paged, errorLines) {
+		t.Errorf("errors route:\n%s\narchive's error lines:\n%s", strings.Join(paged, "\n"), strings.Join(errorLines, "\n"))
+	}
+	// Filters.
+	only := func(f api.ErrorsFilter) []string {
+		page, err := c.Errors(ctx, res.JobId, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range page.Errors {
+			out = append(out, string(e))
+		}
+		return out
+	}
+	if got := only(api.ErrorsFilter{ErrorCode: job.CodeEmptyDocument}); len(got) != 1 || !strings.Contains(got[0], `"Line":3`) {
+		t.Errorf("ErrorCode=EMPTY_DOCUMENT: %v", got)
+	}
+	sentiment := only(api.ErrorsFilter{Analysis: job.Sentiment})
+	if int64(len(sentiment)) != want[job.Sentiment].Failed {
+		t.Errorf("Analysis=SENTIMENT: %d records, the counts say %d", len(sentiment), want[job.Sentiment].Failed)
+	}
+	for _, l := range sentiment {
+		if !strings.Contains(l, `"Analysis":"SENTIMENT"`) {
+			t.Errorf("Analysis=SENTIMENT returned %s", l)
+		}
+	}
+	if got := only(api.ErrorsFilter{Analysis: job.Sentiment, ErrorCode: job.CodeUnsupportedLanguage}); len(got) != len(sentiment) {
+		t.Errorf("Analysis=SENTIMENT&ErrorCode=UNSUPPORTED_LANGUAGE: %d records, want %d", len(got), len(sentiment))
+	}
+	for _, bad := range []api.ErrorsFilter{{Analysis: job.Topics}, {NextToken: "nonsense"}, {MaxResults: 5000}} {
+		if _, err := c.Errors(ctx, res.JobId, bad); !isStatus(err, 400) {
+			t.Errorf("Errors(%+v) = %v, want 400", bad, err)
+		}
+	}
+	if _, err := newClient(s.URL, "other-key").Errors(ctx, res.JobId, api.ErrorsFilter{}); !isStatus(err, 404) {
+		t.Errorf("another tenant's read of the job's errors = %v, want 404", err)
+	}
+}
+
+// fetchRawLines downloads a finished job's results and returns its output lines verbatim.
+func fetchRawLines(t *testing.T, ctx context.Context, c *client.Client, id string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := c.DownloadResults(ctx, id, dir); err != nil {
+		t.Fatalf("download results of %s: %v", id, err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, output.EntryName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+// isStatus reports whether err is an API error with HTTP status code.
+func isStatus(err error, code int) bool {
+	var ae *client.APIError
+	return errors.As(err, &ae) && ae.Status == code
+}

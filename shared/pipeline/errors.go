@@ -1,0 +1,163 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
+)
+
+// Page sizes of Errors.
+const (
+	defaultErrorResults = 100
+	maxErrorResults     = 1000
+)
+
+// errorsToken is where the next page of Errors starts: the error record Skip of shard Shard.
+type errorsToken struct {
+	Shard int   `json:"s"`
+	Skip  int64 `json:"k"`
+}
+
+// Errors pages through the error records of a job, running or finished, without the archive:
+// every shard writes its error records to an object of its own (ShardRecord.ErrorsKey) when it is
+// recorded, and this reads them in shard order, filtered. Each record is returned exactly as its
+// line in the output archive. While a job runs, a page covers the shards recorded so far.
+func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFilter) (*api.ErrorsResponse, error) {
+	if f.MaxResults < 0 || f.MaxResults > maxErrorResults {
+		return nil, fmt.Errorf("%w: MaxResults must be 1-%d", job.ErrInvalid, maxErrorResults)
+	}
+	if f.MaxResults == 0 {
+		f.MaxResults = defaultErrorResults
+	}
+	var tok errorsToken
+	if f.NextToken != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.NextToken)
+		if err == nil {
+			err = json.Unmarshal(b, &tok)
+		}
+		if err != nil || tok.Shard < 0 || tok.Skip < 0 {
+			return nil, fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
+		}
+	}
+	j, err := s.jobs.Get(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	if f.Analysis != "" && !slices.Contains(j.Analyses, f.Analysis) {
+		return nil, fmt.Errorf("%w: job %s does not run %s (it runs %v)", job.ErrInvalid, id, f.Analysis, j.Analyses)
+	}
+	recs, err := s.jobs.Shards(ctx, tenant, id)
+	if err != nil {
+		return nil, fmt.Errorf("list shard records: %w", err)
+	}
+	res := &api.ErrorsResponse{JobId: j.JobId, JobStatus: j.JobStatus, Errors: []json.RawMessage{}}
+	match := errorMatcher(j, f)
+	for _, r := range recs {
+		if r.Index < tok.Shard || r.ErrorsKey == "" {
+			continue
+		}
+		skip := int64(0)
+		if r.Index == tok.Shard {
+			skip = tok.Skip
+		}
+		next, err := s.readErrors(ctx, r.ErrorsKey, skip, func(line []byte) bool {
+			if !match(line) {
+				return true
+			}
+			res.Errors = append(res.Errors, json.RawMessage(slices.Clone(line)))
+			return len(res.Errors) < f.MaxResults
+		})
+		if err != nil {
+			return nil, err
+		}
+		if next >= 0 {
+			b, _ := json.Marshal(errorsToken{Shard: r.Index, Skip: next})
+			res.NextToken = base64.RawURLEncoding.EncodeToString(b)
+			return res, nil
+		}
+	}
+	return res, nil
+}
+
+// readErrors calls fn with each line of the error records object key from line skip on, until
+// fn returns false; it then returns the number of the line after that one (where the next page
+// starts), or -1 when the object was read to its end.
+func (s *Service) readErrors(ctx context.Context, key string, skip int64, fn func([]byte) bool) (int64, error) {
+	rc, err := s.objects.Open(ctx, key, 0)
+	if errors.Is(err, job.ErrNotFound) {
+		return -1, nil // the job expired meanwhile
+	}
+	if err != nil {
+		return 0, fmt.Errorf("open error records: %w", err)
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 64<<10)
+	for n := int64(0); ; n++ {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// A long record (a long message): collect it whole.
+			buf := slices.Clone(line)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				line, err = br.ReadSlice('\n')
+				buf = append(buf, line...)
+			}
+			line = buf
+		}
+		if len(line) > 0 && n >= skip {
+			if !fn(trimNewline(line)) {
+				return n + 1, nil
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return -1, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read error records: %w", err)
+		}
+	}
+}
+
+func trimNewline(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		return b[:n-1]
+	}
+	return b
+}
+
+// errorMatcher returns the filter f applies to one encoded error record of job j. In a job of
+// several analyses, ErrorCode matches the record's own code or a failed analysis's, Analysis
+// matches a failed analysis, and both together match one failed analysis with that code. In a
+// one-analysis job every error record is that analysis's.
+func errorMatcher(j *job.Job, f api.ErrorsFilter) func([]byte) bool {
+	if f.ErrorCode == "" && f.Analysis == "" {
+		return func([]byte) bool { return true }
+	}
+	oneAnalysis := len(j.Analyses) == 1
+	return func(line []byte) bool {
+		var r struct {
+			ErrorCode string
+			Errors    []output.AnalysisError
+		}
+		if json.Unmarshal(line, &r) != nil {
+			return false
+		}
+		if oneAnalysis || (f.Analysis == "" && r.ErrorCode == f.ErrorCode) {
+			return f.ErrorCode == "" || r.ErrorCode == f.ErrorCode
+		}
+		for _, e := range r.Errors {
+			if (f.Analysis == "" || e.Analysis == f.Analysis) && (f.ErrorCode == "" || e.ErrorCode == f.ErrorCode) {
+				return true
+			}
+		}
+		return false
+	}
+}
