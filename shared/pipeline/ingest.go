@@ -147,43 +147,7 @@ const countParallel = 8
 // streamed) and returns the number of shards and the input's size.
 func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size int64, err error) {
 	if j.InputDataConfig.InputFormat.LineFormat() {
-		info, err := s.objects.Head(ctx, j.InputKey)
-		if errors.Is(err, job.ErrNotFound) {
-			return 0, 0, failJobErr("input object %s does not exist", s.cfg.Locations.URI(j.InputKey))
-		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("head input: %w", err)
-		}
-		if info.Size == 0 {
-			return 0, 0, failJobErr("input %s is empty (0 bytes): there are no documents to analyse", s.cfg.Locations.URI(j.InputKey))
-		}
-		if info.Size > s.cfg.MaxInputBytes {
-			return 0, 0, failJobErr("input is %d bytes; the limit per job is %d bytes", info.Size, s.cfg.MaxInputBytes)
-		}
-		j.InputVersion = inputVersion(info)
-		shardBytes := s.cfg.ShardBytes
-		if j.Has(job.CodingTraining) {
-			shardBytes = info.Size // training fits one model over the whole input: one shard
-		}
-		plan := input.PlanLines(info.Size, shardBytes)
-		// One read of the input to number the lines: every shard then knows the line number of
-		// its first document, writes global numbers, and the output is a plain concatenation.
-		offsets, err := input.LineOffsets(ctx, s.objects.Open, j.InputKey, plan, countParallel)
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return 0, 0, failJobErr("input object %s changed while the job was planned; submit a new job for the new input", s.cfg.Locations.URI(j.InputKey))
-		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("count input lines: %w", err)
-		}
-		err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
-			for i, sh := range plan {
-				if err := emit(ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: sh.Index, Key: j.InputKey, Start: sh.Start, End: sh.End, LineOffset: offsets[i], Lines: offsets[i+1] - offsets[i]}); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		return len(plan), info.Size, err
+		return s.planLines(ctx, j)
 	}
 
 	// ONE_DOC_PER_FILE: group the listing in chunks so memory stays bounded for any number of
@@ -197,6 +161,7 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 				m := ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: shards}
 				for _, f := range sh.Files {
 					m.Files = append(m.Files, f.Key)
+					m.Bytes += f.Size
 				}
 				if err := emit(m); err != nil {
 					return err
@@ -230,6 +195,108 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 	}
 	return shards, total, err
 }
+
+// planLines plans a line-format input: one object, or, when no object has exactly the input's
+// key, every object under it as a prefix (each line a document of its file; File is the name
+// relative to the prefix, Line the line within that file). Shards never span files. Each file is
+// read once to count the lines before each of its shards, and its version (size and time) is
+// written into its shards' messages, so a file replaced while the job runs fails the job.
+func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size int64, err error) {
+	uri := s.cfg.Locations.URI(j.InputKey)
+	var files []ObjectInfo
+	if !strings.HasSuffix(j.InputKey, "/") {
+		info, err := s.objects.Head(ctx, j.InputKey)
+		switch {
+		case err == nil:
+			files = []ObjectInfo{info}
+			j.InputVersion = inputVersion(info)
+		case !errors.Is(err, job.ErrNotFound) && !errors.Is(err, job.ErrInvalid):
+			return 0, 0, fmt.Errorf("head input: %w", err)
+		}
+	}
+	if files == nil {
+		err := s.objects.List(ctx, j.InputKey, func(o ObjectInfo) error {
+			if strings.HasSuffix(o.Key, "/") {
+				return nil // a "folder" marker, not a file
+			}
+			if len(files) == maxLineFiles {
+				return failJobErr("more than %d objects under %s; a line-format job reads at most %d files (use fewer, larger files)", maxLineFiles, uri, maxLineFiles)
+			}
+			files = append(files, o)
+			return nil
+		})
+		if err != nil {
+			return 0, 0, err
+		}
+		if len(files) == 0 {
+			return 0, 0, failJobErr("input %s does not exist: no object has that key and none is under it", uri)
+		}
+	}
+	for _, f := range files {
+		size += f.Size
+	}
+	if size == 0 {
+		return 0, 0, failJobErr("input %s is empty (0 bytes): there are no documents to analyse", uri)
+	}
+	if size > s.cfg.MaxInputBytes {
+		return 0, 0, failJobErr("input is %d bytes; the limit per job is %d bytes", size, s.cfg.MaxInputBytes)
+	}
+	if j.Has(job.CodingTraining) && len(files) > 1 {
+		return 0, 0, failJobErr("a training input must be one object; %s holds %d", uri, len(files))
+	}
+	var docs int64
+	err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
+		for _, f := range files {
+			version := j.InputVersion
+			if len(files) > 1 {
+				// Listed sizes and times may differ in precision from Head's (the worker's).
+				info, err := s.objects.Head(ctx, f.Key)
+				if errors.Is(err, job.ErrNotFound) {
+					return failJobErr("input object %s was deleted while the job was planned", s.cfg.Locations.URI(f.Key))
+				}
+				if err != nil {
+					return fmt.Errorf("head input: %w", err)
+				}
+				f, version = info, inputVersion(info)
+			}
+			shardBytes := s.cfg.ShardBytes
+			if j.Has(job.CodingTraining) {
+				shardBytes = f.Size // training fits one model over the whole input: one shard
+			}
+			plan := input.PlanLines(f.Size, shardBytes)
+			// One read of the file to number its lines: every shard then knows the line number of
+			// its first document, writes those numbers, and the output is a plain concatenation.
+			offsets, err := input.LineOffsets(ctx, s.objects.Open, f.Key, plan, countParallel)
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return failJobErr("input object %s changed while the job was planned; submit a new job for the new input", s.cfg.Locations.URI(f.Key))
+			}
+			if err != nil {
+				return fmt.Errorf("count input lines: %w", err)
+			}
+			docs += offsets[len(offsets)-1]
+			for i, sh := range plan {
+				m := ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: shards, Key: f.Key, Start: sh.Start, End: sh.End,
+					LineOffset: offsets[i], Lines: offsets[i+1] - offsets[i], Bytes: sh.End - sh.Start}
+				if len(files) > 1 {
+					m.Version = version
+				}
+				if err := emit(m); err != nil {
+					return err
+				}
+				shards++
+			}
+		}
+		if docs == 0 {
+			return failJobErr("input %s holds no documents (only a byte-order mark or line breaks)", uri)
+		}
+		return nil
+	})
+	return shards, size, err
+}
+
+// maxLineFiles bounds the objects a line-format prefix input may hold: each is at least one
+// shard, and a job's shards are one multipart upload's parts at most (S3 allows 10,000).
+const maxLineFiles = 10_000
 
 // putPlan streams the messages produced by gen into the plan object.
 func (s *Service) putPlan(ctx context.Context, j *job.Job, gen func(emit func(ShardMessage) error) error) error {
@@ -285,11 +352,13 @@ func (s *Service) enqueueMissing(ctx context.Context, j *job.Job) error {
 	return nil
 }
 
-// fileName is the name a ONE_DOC_PER_FILE document is reported under: its key relative to the
-// job's input prefix.
+// fileName is the File a document is reported under: its object's key relative to the job's
+// input prefix (ONE_DOC_PER_FILE, or a line input read from a prefix), else the base name.
 func fileName(j *job.Job, key string) string {
-	if strings.HasPrefix(key, j.InputKey) && len(key) > len(j.InputKey) {
-		return strings.TrimPrefix(key, j.InputKey)
+	if strings.HasPrefix(key, j.InputKey) && len(key) > len(j.InputKey)+1 {
+		// Relative to the prefix; a prefix given without its trailing slash names the files
+		// of that folder as if it had one.
+		return strings.TrimPrefix(strings.TrimPrefix(key, j.InputKey), "/")
 	}
 	return path.Base(key)
 }

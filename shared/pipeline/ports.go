@@ -104,8 +104,8 @@ type ShardMessage struct {
 	Tenant string `json:"tenant"`
 	JobId  string `json:"jobId"`
 	Index  int    `json:"shard"`
-	// Key is the input object (line formats); the shard covers documents starting in
-	// [Start, End).
+	// Key is the input object (line formats: the one object, or one of the objects under the
+	// input's prefix); the shard covers documents starting in [Start, End).
 	Key   string `json:"key,omitempty"`
 	Start int64  `json:"start,omitempty"`
 	End   int64  `json:"end,omitempty"`
@@ -114,8 +114,15 @@ type ShardMessage struct {
 	LineOffset int64 `json:"line,omitempty"`
 	// Lines is how many documents the shard owns (counted at planning).
 	Lines int64 `json:"lines,omitempty"`
+	// Version is the input object's version (size and time) when the job reads several
+	// objects (a prefix); a shard whose object no longer has it fails the job. A one-object job
+	// keeps its version on the job (InputVersion).
+	Version string `json:"version,omitempty"`
 	// Files are the input objects of a ONE_DOC_PER_FILE shard.
 	Files []string `json:"files,omitempty"`
+	// Bytes is the size of the input the shard covers (its byte range, or its files' sizes):
+	// what the job's progress and completion estimate count.
+	Bytes int64 `json:"bytes,omitempty"`
 }
 
 // Queue carries shard messages to the workers (SQS, or the SQLite queue).

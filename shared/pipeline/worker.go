@@ -61,12 +61,16 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 			return err
 		}
 	}
-	if j.InputVersion != "" && msg.Key != "" {
+	version := msg.Version
+	if version == "" {
+		version = j.InputVersion
+	}
+	if version != "" && msg.Key != "" {
 		info, err := s.objects.Head(ctx, msg.Key)
 		if err != nil && !errors.Is(err, job.ErrNotFound) {
 			return fmt.Errorf("head input: %w", err)
 		}
-		if err != nil || inputVersion(info) != j.InputVersion {
+		if err != nil || inputVersion(info) != version {
 			return s.fail(ctx, j, "the input object was replaced or deleted while the job was running; submit a new job for the new input")
 		}
 	}

@@ -1,0 +1,99 @@
+package local
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestManyFileLineInput: a line-format S3Uri that names no object but a prefix reads every
+// object under it; each line is a document with File its name relative to the prefix and Line
+// its 0-based line in that file, in key order, whatever the shard size; a prefix with nothing
+// under it and one of empty files fail with a Message.
+func TestManyFileLineInput(t *testing.T) {
+	ctx := testCtx(t)
+	for _, shardBytes := range []int64{0, 40} {
+		s := startStack(t, Config{ShardBytes: shardBytes}, pipeline.Hooks{})
+		c := defaultClient(s)
+		root := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "batch")
+		files := map[string]string{
+			"part-00.txt":     "The train was late again.\nWhat a wonderful concert!\n",
+			"part-01.txt":     "Terrible service, never again.\r\n\r\nThe hotel was lovely and quiet.\r\nGreat food.",
+			"sub/part-02.txt": "\xef\xbb\xbfA fine day for a walk in the park.\nbad \xff line\n",
+			"zero.txt":        "",
+		}
+		for rel, data := range files {
+			p := filepath.Join(root, filepath.FromSlash(rel))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		base, err := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, prefix := range []string{"batch/", "batch"} {
+			req := lineJob("many", job.OneDocPerLine)
+			req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/" + prefix
+			res, err := c.CreateJob(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, j := follow(t, ctx, c, res.JobId)
+			recs, m := fetchResults(t, ctx, c, res.JobId)
+			type fl struct {
+				file string
+				line int64
+				code string
+			}
+			want := []fl{
+				{"part-00.txt", 0, ""}, {"part-00.txt", 1, ""},
+				{"part-01.txt", 0, ""}, {"part-01.txt", 1, job.CodeEmptyDocument}, {"part-01.txt", 2, ""}, {"part-01.txt", 3, ""},
+				{"sub/part-02.txt", 0, ""}, {"sub/part-02.txt", 1, job.CodeUnsupportedEncoding},
+			}
+			if len(recs) != len(want) {
+				t.Fatalf("shard bytes %d, prefix %q: %d records, want %d: %+v", shardBytes, prefix, len(recs), len(want), recs)
+			}
+			for i, r := range recs {
+				if r.Line == nil || r.File != want[i].file || *r.Line != want[i].line || r.ErrorCode != want[i].code {
+					t.Errorf("record %d: File %q Line %v ErrorCode %q, want %+v", i, r.File, r.Line, r.ErrorCode, want[i])
+				}
+			}
+			if j.JobStatus != job.PartialSuccess || j.JobDetails.InputDocumentsCount != 8 || j.JobDetails.DocumentsWithErrorsCount != 2 {
+				t.Errorf("job %s %+v (%s)", j.JobStatus, j.JobDetails, j.Message)
+			}
+			if shardBytes == 40 && len(m.Shards) < 4 {
+				t.Errorf("%d shards with 40-byte shards; want several per file", len(m.Shards))
+			}
+		}
+
+		for name, setup := range map[string]func() string{
+			"nothing under it": func() string { return "nothing/" },
+			"only empty files": func() string {
+				p := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "empties", "a.txt")
+				_ = os.MkdirAll(filepath.Dir(p), 0o755)
+				_ = os.WriteFile(p, nil, 0o644)
+				_ = os.WriteFile(filepath.Join(filepath.Dir(p), "b.txt"), []byte("\xef\xbb\xbf"), 0o644)
+				return "empties/"
+			},
+		} {
+			req := lineJob("bad", job.JSONLines)
+			req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/" + setup()
+			res, err := c.CreateJob(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, j := follow(t, ctx, c, res.JobId)
+			if j.JobStatus != job.Failed || !strings.Contains(j.Message, "no") {
+				t.Errorf("%s: %s %q, want FAILED saying why", name, j.JobStatus, j.Message)
+			}
+		}
+	}
+}
