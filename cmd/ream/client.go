@@ -290,10 +290,25 @@ func (p *progress) update(j *job.Job) {
 	if d.Stage != "" {
 		line += "  " + d.Stage // a TOPICS job's stage: its bar fills once per stage
 	}
+	line += rateETA(d, time.Now())
 	if line != p.last {
 		fmt.Fprint(p.w, line)
 		p.last = line
 	}
+}
+
+// rateETA renders a running job's rate and estimated time left for the progress bar ("" when
+// the job has neither).
+func rateETA(d job.Details, now time.Time) string {
+	var out string
+	if d.DocumentsPerSecond > 0 {
+		out += fmt.Sprintf("  %.0f docs/s", d.DocumentsPerSecond)
+	}
+	if t := d.EstimatedCompletionTime; t != nil {
+		left := max(t.Sub(now), 0).Round(time.Second)
+		out += fmt.Sprintf("  ETA %s (%s)", left, t.Local().Format("15:04:05"))
+	}
+	return out
 }
 
 func (p *progress) done() {

@@ -389,7 +389,7 @@ func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return j, addCounters(j, counters)
+	return j, addCounters(j, counters, s.now())
 }
 
 // partition returns the items of partition pk whose sort key satisfies sk, read consistently.
@@ -416,17 +416,19 @@ func (s *Jobs) partition(ctx context.Context, pk string, sk expression.KeyCondit
 
 // shardCounts are the fields of a counter item.
 type shardCounts struct {
-	InputDocumentsCount, ProcessedDocumentsCount, DocumentsWithErrorsCount int64
-	ShardsDone                                                             int
+	InputDocumentsCount, ProcessedDocumentsCount, DocumentsWithErrorsCount, ProcessedBytes int64
+	ShardsDone                                                                             int
 }
 
 // addCounters sets the recorded counts of a running job from its counter items. A terminal job
 // keeps the counts its job item holds: the pipeline wrote them, summed, when it ended the job,
 // and they no longer change.
-func addCounters(j *job.Job, items []map[string]types.AttributeValue) error {
+func addCounters(j *job.Job, items []map[string]types.AttributeValue, now time.Time) error {
 	if j.JobStatus.Terminal() {
 		return nil
 	}
+	since := recentBucket(now.Add(-job.RateWindow))
+	var recent int64
 	var sum shardCounts
 	var analyses job.AnalysisCounts
 	for _, item := range items {
@@ -438,7 +440,15 @@ func addCounters(j *job.Job, items []map[string]types.AttributeValue) error {
 		sum.ProcessedDocumentsCount += c.ProcessedDocumentsCount
 		sum.DocumentsWithErrorsCount += c.DocumentsWithErrorsCount
 		sum.ShardsDone += c.ShardsDone
+		sum.ProcessedBytes += c.ProcessedBytes
 		for name, v := range item {
+			if b, ok := parseRecentAttr(name); ok {
+				if n, isNum := v.(*types.AttributeValueMemberN); isNum && b >= since {
+					x, _ := strconv.ParseInt(n.Value, 10, 64)
+					recent += x
+				}
+				continue
+			}
 			a, ok, succeeded := parseAnalysisAttr(name)
 			n, isNum := v.(*types.AttributeValueMemberN)
 			if !ok || !isNum {
@@ -459,7 +469,32 @@ func addCounters(j *job.Job, items []map[string]types.AttributeValue) error {
 	d.InputDocumentsCount, d.ProcessedDocumentsCount, d.DocumentsWithErrorsCount, d.ShardsDone =
 		sum.InputDocumentsCount, sum.ProcessedDocumentsCount, sum.DocumentsWithErrorsCount, sum.ShardsDone
 	d.AnalysisCounts = analyses
+	d.ProcessedBytes = sum.ProcessedBytes
+	if j.JobStatus == job.InProgress || j.JobStatus == job.StopRequested {
+		d.RecentDocuments = recent
+	}
 	return nil
+}
+
+// Counter items hold the documents recorded in each 10-second bucket of the last minute as
+// top-level number attributes "R#<unix seconds / 10>" (RecordShard removes older ones).
+const (
+	recentPrefix  = "R#"
+	recentBucketS = 10
+	recentBuckets = int64(job.RateWindow/time.Second) / recentBucketS
+)
+
+func recentBucket(t time.Time) int64 { return t.Unix() / recentBucketS }
+
+func recentAttr(b int64) string { return recentPrefix + strconv.FormatInt(b, 10) }
+
+func parseRecentAttr(name string) (int64, bool) {
+	rest, ok := strings.CutPrefix(name, recentPrefix)
+	if !ok {
+		return 0, false
+	}
+	b, err := strconv.ParseInt(rest, 10, 64)
+	return b, err == nil
 }
 
 // Counter items hold the per-analysis counts as top-level number attributes (ADD works only on
@@ -496,7 +531,7 @@ func (s *Jobs) withCounters(ctx context.Context, j *job.Job) (*job.Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("counters of job %s: %w", j.JobId, err)
 	}
-	return j, addCounters(j, items)
+	return j, addCounters(j, items, s.now())
 }
 
 // Update implements pipeline.Jobs: a PutItem of the whole job conditional on the stored status
@@ -760,7 +795,15 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 		Add(expression.Name("ProcessedDocumentsCount"), expression.Value(rec.Documents-rec.Errors)).
 		Add(expression.Name("DocumentsWithErrorsCount"), expression.Value(rec.Errors)).
 		Add(expression.Name("ShardsDone"), expression.Value(1)).
+		Add(expression.Name("ProcessedBytes"), expression.Value(rec.InputBytes)).
 		Add(expression.Name(attrCounted), expression.Value(idx))
+	// The documents of the last minute, in 10-second buckets; buckets the rate no longer reads
+	// are removed as the item is written, so the item stays small.
+	b := recentBucket(rec.Recorded)
+	upd = upd.Add(expression.Name(recentAttr(b)), expression.Value(rec.Documents))
+	for old := b - recentBuckets - 6; old < b-recentBuckets; old++ {
+		upd = upd.Remove(expression.Name(recentAttr(old)))
+	}
 	for _, a := range slices.Sorted(maps.Keys(rec.Analyses)) {
 		c := rec.Analyses[a]
 		upd = upd.Add(expression.Name(analysisAttr(a, true)), expression.Value(c.Succeeded)).

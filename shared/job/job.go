@@ -87,7 +87,24 @@ type Details struct {
 	// Documents with a document-level error (bad encoding, empty, invalid record) count in
 	// neither: they are in DocumentsWithErrorsCount.
 	AnalysisCounts AnalysisCounts `json:"AnalysisCounts,omitempty"`
+	// InputBytes is the input's size (known at planning) and ProcessedBytes how much of it the
+	// recorded shards covered (TOPICS jobs, which pass over the input once per stage, count no
+	// bytes).
+	InputBytes     int64 `json:"InputBytes,omitempty"`
+	ProcessedBytes int64 `json:"ProcessedBytes,omitempty"`
+	// DocumentsPerSecond is the rate of the last RateWindow (or of the time since the job
+	// started, when shorter), and EstimatedCompletionTime when the rest of the input will be done
+	// at the job's byte rate so far; both are worked out when a running job is described, and
+	// absent otherwise.
+	DocumentsPerSecond      float64    `json:"DocumentsPerSecond,omitempty" dynamodbav:"-"`
+	EstimatedCompletionTime *time.Time `json:"EstimatedCompletionTime,omitempty" dynamodbav:"-"`
+	// RecentDocuments is how many documents the shards recorded within RateWindow before the
+	// read held: what a store's Get fills in for a running job.
+	RecentDocuments int64 `json:"-" dynamodbav:"-"`
 }
+
+// RateWindow is the window of JobDetails.DocumentsPerSecond.
+const RateWindow = time.Minute
 
 // AnalysisCount is one analysis's outcomes over a job's documents.
 type AnalysisCount struct {
@@ -262,6 +279,10 @@ func (j *Job) Clone() *Job {
 	c.Analyses = append([]Analysis(nil), j.Analyses...)
 	c.Tags = append([]Tag(nil), j.Tags...)
 	c.JobDetails.AnalysisCounts = j.JobDetails.AnalysisCounts.Clone()
+	if t := j.JobDetails.EstimatedCompletionTime; t != nil {
+		tt := *t
+		c.JobDetails.EstimatedCompletionTime = &tt
+	}
 	if j.EndTime != nil {
 		t := *j.EndTime
 		c.EndTime = &t

@@ -147,6 +147,15 @@ func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get job %s: %w", id, err)
 	}
+	if j.JobStatus == job.InProgress || j.JobStatus == job.StopRequested {
+		since := s.now().UTC().Add(-job.RateWindow).Format(time.RFC3339Nano)
+		err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(json_extract(CAST(body AS TEXT), '$.Documents')), 0) FROM shards
+			WHERE tenant = ? AND job = ? AND julianday(json_extract(CAST(body AS TEXT), '$.Recorded')) >= julianday(?)`,
+			tenant, id, since).Scan(&j.JobDetails.RecentDocuments)
+		if err != nil {
+			return nil, fmt.Errorf("get job %s: recent documents: %w", id, err)
+		}
+	}
 	return j, nil
 }
 
@@ -168,6 +177,7 @@ func (s *Jobs) Update(ctx context.Context, j *job.Job, expect job.Status) error 
 			'$.job.JobDetails.ProcessedDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ProcessedDocumentsCount'),
 			'$.job.JobDetails.DocumentsWithErrorsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.DocumentsWithErrorsCount'),
 			'$.job.JobDetails.ShardsDone', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ShardsDone'),
+			'$.job.JobDetails.ProcessedBytes', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ProcessedBytes'),
 			'$.job.JobDetails.AnalysisCounts', json(json_extract(CAST(body AS TEXT), '$.job.JobDetails.AnalysisCounts')))
 		WHERE tenant = ? AND id = ? AND version = ? AND status = ?`,
 		next.JobName, string(next.JobStatus), next.SubmitTime.UnixNano(), nullIfEmpty(next.ClientRequestToken), next.Version, body,
@@ -332,6 +342,7 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	d.ProcessedDocumentsCount += rec.Documents - rec.Errors
 	d.DocumentsWithErrorsCount += rec.Errors
 	d.AnalysisCounts = d.AnalysisCounts.Add(rec.Analyses)
+	d.ProcessedBytes += rec.InputBytes
 	d.ShardsDone++
 	j.Version = version + 1
 	newBody, err := encodeJob(j)

@@ -118,6 +118,9 @@ func (s *Service) start(ctx context.Context, j *job.Job) error {
 	}
 	now := s.nowUTC()
 	j.InputSize = size
+	if !j.Has(job.Topics) {
+		j.JobDetails.InputBytes = size // TOPICS passes over it once per stage
+	}
 	j.ShardBytes = s.cfg.ShardBytes
 	j.JobDetails.ShardsTotal = n
 	if j.Has(job.Topics) {

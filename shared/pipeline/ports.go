@@ -65,6 +65,8 @@ type ShardRecord struct {
 	// RedactedBytes is the size before compression of the shard's redacted copy (line formats
 	// of PII jobs with a RedactionConfig), also one gzip member.
 	RedactedBytes int64 `json:"RedactedBytes,omitempty"`
+	// InputBytes is the size of the input the shard covered (ShardMessage.Bytes).
+	InputBytes int64 `json:"InputBytes,omitempty"`
 	// Analyses counts, per analysis, the shard's documents it succeeded and failed on.
 	Analyses job.AnalysisCounts `json:"Analyses,omitempty"`
 	// ErrorsKey is the object holding the shard's error records alone, as JSON lines (""
@@ -79,7 +81,9 @@ type Jobs interface {
 	// stored job is returned with created=false (the caller compares RequestHash); otherwise
 	// created=true.
 	Create(ctx context.Context, j *job.Job) (stored *job.Job, created bool, err error)
-	// Get returns the tenant's job, or ErrNotFound (also for another tenant's job).
+	// Get returns the tenant's job, or ErrNotFound (also for another tenant's job). For a job
+	// IN_PROGRESS or STOP_REQUESTED it fills in JobDetails.RecentDocuments: the documents of the
+	// shards recorded within job.RateWindow before now.
 	Get(ctx context.Context, tenant, id string) (*job.Job, error)
 	// Update writes j if the stored job still has status expect and version j.Version; on
 	// success j.Version is incremented. Otherwise ErrConflict (or ErrNotFound).
@@ -87,7 +91,7 @@ type Jobs interface {
 	// List returns the tenant's jobs, newest first, filtered, with an opaque next token.
 	List(ctx context.Context, tenant string, f api.ListFilter) (jobs []*job.Job, next string, err error)
 	// RecordShard writes rec for the job and, in the same transaction, adds its counts to the
-	// job's JobDetails (documents, errors, ShardsDone+1). If the shard was already recorded it
+	// job's JobDetails (documents, errors, analyses, bytes, ShardsDone+1). If the shard was already recorded it
 	// changes nothing and returns applied=false. It returns the job as it is after the call.
 	RecordShard(ctx context.Context, tenant, id string, rec ShardRecord) (after *job.Job, applied bool, err error)
 	// Shards returns the job's shard records in index order.

@@ -4,14 +4,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 )
 
-// Describe returns the tenant's job (ErrNotFound for another tenant's).
+// Describe returns the tenant's job (ErrNotFound for another tenant's), with its rate and
+// estimated completion time while it runs.
 func (s *Service) Describe(ctx context.Context, tenant, id string) (*job.Job, error) {
-	return s.jobs.Get(ctx, tenant, id)
+	j, err := s.jobs.Get(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	progress(j, s.nowUTC())
+	return j, nil
+}
+
+// progress works out a running job's DocumentsPerSecond (documents recorded within
+// job.RateWindow, or since the job started when that is shorter) and EstimatedCompletionTime
+// (the input bytes left at the job's byte rate since it started), and clears both otherwise.
+func progress(j *job.Job, now time.Time) {
+	d := &j.JobDetails
+	d.DocumentsPerSecond, d.EstimatedCompletionTime = 0, nil
+	if j.JobStatus != job.InProgress || j.StartedAt == nil {
+		return
+	}
+	elapsed := now.Sub(*j.StartedAt)
+	window := max(min(job.RateWindow, elapsed), time.Second)
+	d.DocumentsPerSecond = math.Round(float64(d.RecentDocuments)/window.Seconds()*10) / 10
+	if j.TopicsStage == nil && d.InputBytes > 0 && d.ProcessedBytes > 0 && d.ProcessedBytes < d.InputBytes && elapsed > 0 {
+		left := time.Duration(float64(elapsed) * float64(d.InputBytes-d.ProcessedBytes) / float64(d.ProcessedBytes))
+		eta := now.Add(left).Truncate(time.Second)
+		d.EstimatedCompletionTime = &eta
+	}
 }
 
 // Maximum page size of List.

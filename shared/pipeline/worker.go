@@ -202,7 +202,7 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	if err != nil {
 		return ShardRecord{}, fmt.Errorf("write shard results: %w", err)
 	}
-	rec := ShardRecord{Index: msg.Index, ResultKey: key, Bytes: m.Size(), RedactedBytes: redacted}
+	rec := ShardRecord{Index: msg.Index, ResultKey: key, Bytes: m.Size(), RedactedBytes: redacted, InputBytes: msg.Bytes}
 	rec.Documents, rec.Errors = w.Count()
 	if errBuf.Len() > 0 {
 		rec.ErrorsKey = ErrorsKey(j.Tenant, j.JobId, msg.Index, dead)

@@ -41,6 +41,7 @@ func TestJobs(t *testing.T, newStore func(t *testing.T) pipeline.Jobs) {
 	t.Run("UpdateConditional", func(t *testing.T) { jobsUpdate(t, newStore(t)) })
 	t.Run("ListFiltersAndPages", func(t *testing.T) { jobsList(t, newStore(t)) })
 	t.Run("RecordShardOnce", func(t *testing.T) { jobsRecordShard(t, newStore(t)) })
+	t.Run("RecentDocumentsAndBytes", func(t *testing.T) { jobsRecent(t, newStore(t)) })
 	t.Run("RecordShardConcurrentDuplicates", func(t *testing.T) { jobsRecordConcurrent(t, newStore(t)) })
 	t.Run("RecordShardConcurrentDistinct", func(t *testing.T) { jobsRecordDistinct(t, newStore(t)) })
 	t.Run("ScanAcrossTenants", func(t *testing.T) { jobsScan(t, newStore(t)) })
@@ -529,6 +530,49 @@ func jobsList(t *testing.T, s pipeline.Jobs) {
 				t.Errorf("List %s by pages of %d took %d pages, want at least %d", c.name, max, pages, min)
 			}
 		}
+	}
+}
+
+// jobsRecent: Get of a running job counts the documents of the shards recorded within
+// job.RateWindow (by their Recorded time) in RecentDocuments and sums ProcessedBytes; a
+// terminal job keeps its bytes.
+func jobsRecent(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	tenant, id := "t-"+uniq(t), "job-"+uniq(t)
+	j := newJob(tenant, id, baseTime)
+	j.JobStatus = job.InProgress
+	j.JobDetails.ShardsTotal = 4
+	j.JobDetails.InputBytes = 1000
+	mustCreate(t, s, j)
+	now := time.Now().UTC()
+	for _, r := range []pipeline.ShardRecord{
+		{Index: 0, Documents: 7, InputBytes: 100, Recorded: now.Add(-10 * time.Minute)},
+		{Index: 1, Documents: 11, InputBytes: 200, Recorded: now.Add(-3 * job.RateWindow)},
+		{Index: 2, Documents: 13, InputBytes: 300, Recorded: now.Add(-job.RateWindow / 4)},
+		{Index: 3, Documents: 17, InputBytes: 50, Recorded: now},
+	} {
+		if _, _, err := s.RecordShard(ctx, tenant, id, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := got.JobDetails
+	if d.RecentDocuments != 13+17 || d.ProcessedBytes != 650 || d.InputBytes != 1000 || d.InputDocumentsCount != 48 {
+		t.Fatalf("JobDetails = %+v; want RecentDocuments 30, ProcessedBytes 650, InputBytes 1000, 48 documents", d)
+	}
+	got.JobStatus = job.Completed
+	if err := s.Update(ctx, got, job.InProgress); err != nil {
+		t.Fatal(err)
+	}
+	done, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.JobDetails.ProcessedBytes != 650 || done.JobDetails.RecentDocuments != 0 {
+		t.Fatalf("terminal JobDetails = %+v; want ProcessedBytes 650 and no recent documents", done.JobDetails)
 	}
 }
 
