@@ -506,3 +506,40 @@ func errorsCmd(ctx context.Context, args []string) error {
 		f.NextToken = page.NextToken
 	}
 }
+
+// retryCmd re-runs a finished job's failed documents as a child job.
+func retryCmd(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("retry", flag.ContinueOnError)
+	codes := fset.String("codes", "", "comma-separated error codes to re-run (default SHARD_FAILED,INTERNAL_SERVER_ERROR)")
+	name := fset.String("name", "", "the child job's name (default: the parent's name + \" retry\")")
+	token := fset.String("token", "", "ClientRequestToken: the same token returns the same child")
+	wait := fset.Bool("wait", false, "show progress and wait for the child to finish")
+	out := fset.String("out", "", "with --wait: directory to download and unpack the child's results into")
+	pos, err := parse(fset, args)
+	if err != nil {
+		return err
+	}
+	id, err := oneJob("retry", pos)
+	if err != nil {
+		return err
+	}
+	req := api.RetryRequest{JobName: *name, ClientRequestToken: *token}
+	for _, c := range strings.Split(*codes, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			req.ErrorCodes = append(req.ErrorCodes, strings.ToUpper(c))
+		}
+	}
+	c, err := newClient(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := c.Retry(ctx, id, req)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s %s (retry of %s: %s)\n", res.JobId, res.JobStatus, id, strings.Join(res.RetryErrorCodes, ","))
+	if !*wait && *out == "" {
+		return nil
+	}
+	return follow(ctx, c, res.JobId, *out)
+}

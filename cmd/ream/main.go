@@ -22,6 +22,8 @@ Usage:
   ream wait     JOB
   ream results  JOB [--out DIR]
   ream errors   JOB [--code C] [--analysis A] [--max N]   the job's error records as JSON lines
+  ream retry    JOB [--codes C,D] [--name N] [--token T] [--wait] [--out DIR]
+                re-run the documents that failed with those codes as a child job
 
 Coding (records {"recordId","occp_text","tasks_text"} coded to a topic's classification):
   ream code     FILE [--topic T] [--model ID] [--wait] [--out DIR]   start a batch-code operation, upload FILE
@@ -73,6 +75,7 @@ var commands = map[string]func(context.Context, []string) error{
 	"wait":     waitJob,
 	"results":  results,
 	"errors":   errorsCmd,
+	"retry":    retryCmd,
 	"code":     code,
 	"models":   models,
 	"train":    train,

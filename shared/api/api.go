@@ -48,6 +48,15 @@ type CreateJobRequest struct {
 	RetentionHours int `json:"RetentionHours,omitempty"`
 }
 
+// RetryRequest is the body of POST /v1/jobs/{id}/retry (every field optional).
+type RetryRequest struct {
+	// ErrorCodes are the error codes whose documents are re-run; default SHARD_FAILED and
+	// INTERNAL_SERVER_ERROR.
+	ErrorCodes         []string `json:"ErrorCodes,omitempty"`
+	JobName            string   `json:"JobName,omitempty"`
+	ClientRequestToken string   `json:"ClientRequestToken,omitempty"`
+}
+
 // Presigned is a URL that lets its holder perform one operation on one key until Expires,
 // without other credentials. Headers must be sent with the request exactly as given.
 type Presigned struct {

@@ -211,6 +211,16 @@ func (c *Client) Errors(ctx context.Context, id string, f api.ErrorsFilter) (*ap
 	return &res, nil
 }
 
+// Retry creates a child job that re-runs a finished job's failed documents
+// (POST /v1/jobs/{id}/retry).
+func (c *Client) Retry(ctx context.Context, id string, req api.RetryRequest) (*api.CreateJobResult, error) {
+	var res api.CreateJobResult
+	if err := c.do(ctx, http.MethodPost, "/v1/jobs/"+url.PathEscape(id)+"/retry", req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
 // Stop asks a job to stop.
 func (c *Client) Stop(ctx context.Context, id string) (*job.Job, error) {
 	var j job.Job

@@ -6,6 +6,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,6 +54,7 @@ func NewAPI(svc *pipeline.Service, auth Authenticator, log *slog.Logger) *API {
 	a.HandleAuthed("POST /v1/jobs/{id}/stop", a.stop)
 	a.HandleAuthed("GET /v1/jobs/{id}/results", a.results)
 	a.HandleAuthed("GET /v1/jobs/{id}/errors", a.errors)
+	a.HandleAuthed("POST /v1/jobs/{id}/retry", a.retry)
 	a.mountCoding()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusNotFound, api.CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
@@ -183,6 +185,26 @@ func (a *API) errors(w http.ResponseWriter, r *http.Request, tenant string) {
 	}
 	res, err := a.svc.Errors(r.Context(), tenant, r.PathValue("id"), f)
 	a.answer(w, r, res, err)
+}
+
+func (a *API) retry(w http.ResponseWriter, r *http.Request, tenant string) {
+	var req api.RetryRequest
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err == nil && len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&req)
+	}
+	if err != nil {
+		a.Fail(w, r, decodeError(err, "a retry request"))
+		return
+	}
+	res, err := a.svc.Retry(r.Context(), tenant, r.PathValue("id"), req)
+	if err != nil {
+		a.Fail(w, r, err)
+		return
+	}
+	api.WriteJSON(w, http.StatusCreated, res)
 }
 
 // decodeError is the error for a request body that did not decode as what: 413 when it was over

@@ -184,6 +184,12 @@ type Job struct {
 	// RetentionHours overrides the deployment's retention for this job: its output and record
 	// are deleted this long after it ends (coding operations: 24 by default).
 	RetentionHours int `json:"RetentionHours,omitempty"`
+	// ParentJobId is the job whose failed documents a retry child re-runs, and
+	// RetryErrorCodes the error codes it was asked to retry; ChildJobIds lists a job's retry
+	// children, oldest first.
+	ParentJobId     string   `json:"ParentJobId,omitempty"`
+	RetryErrorCodes []string `json:"RetryErrorCodes,omitempty"`
+	ChildJobIds     []string `json:"ChildJobIds,omitempty"`
 
 	Tenant string `json:"-"`
 	// InputKey is the object key (line formats) or key prefix (ONE_DOC_PER_FILE) of the input,
@@ -278,6 +284,8 @@ func (j *Job) Clone() *Job {
 	c := *j
 	c.Analyses = append([]Analysis(nil), j.Analyses...)
 	c.Tags = append([]Tag(nil), j.Tags...)
+	c.RetryErrorCodes = append([]string(nil), j.RetryErrorCodes...)
+	c.ChildJobIds = append([]string(nil), j.ChildJobIds...)
 	c.JobDetails.AnalysisCounts = j.JobDetails.AnalysisCounts.Clone()
 	if t := j.JobDetails.EstimatedCompletionTime; t != nil {
 		tt := *t

@@ -148,8 +148,9 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req api.CreateJo
 	return s.createJob(ctx, tenant, req, false)
 }
 
-// createJob creates a job; operation marks a coding operation (see job.Job.CodingOperation).
-func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJobRequest, operation bool) (*api.CreateJobResult, error) {
+// createJob creates a job; operation marks a coding operation (see job.Job.CodingOperation);
+// adjust, if given, completes the job before it is stored (a retry child's parent and input).
+func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJobRequest, operation bool, adjust ...func(*job.Job)) (*api.CreateJobResult, error) {
 	if !ValidTenant(tenant) {
 		return nil, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
 	}
@@ -260,6 +261,10 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		}
 		j.InputKey = key
 		j.JobStatus = job.Submitted
+	}
+
+	for _, f := range adjust {
+		f(j)
 	}
 
 	// Sign the upload URLs before storing, so a request refused here leaves no job behind.

@@ -149,6 +149,13 @@ const countParallel = 8
 // writePlan lists or sizes the input, writes the shard plan object (one ShardMessage per line,
 // streamed) and returns the number of shards and the input's size.
 func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size int64, err error) {
+	if j.ParentJobId != "" {
+		// A retry child: its input is the parent's documents to re-run, one JSON line each.
+		if err := s.writeRetryInput(ctx, j); err != nil {
+			return 0, 0, err
+		}
+		return s.planLines(ctx, j)
+	}
 	if j.InputDataConfig.InputFormat.LineFormat() {
 		return s.planLines(ctx, j)
 	}

@@ -164,13 +164,17 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	var errBuf bytes.Buffer
 	errs := output.NewWriter(&errBuf)
 	lines := j.InputDataConfig.InputFormat.LineFormat()
+	offset := msg.LineOffset
+	if j.ParentJobId != "" {
+		offset = 0 // a retry child's documents carry their parent's line numbers
+	}
 	err := s.putStream(ctx, key, func(out io.Writer) error {
 		m = output.NewMember(out)
 		w = output.NewWriter(m)
 		emit := func(d input.Document) error {
 			rec := output.Record{File: d.File, RecordId: d.RecordId, ErrorCode: d.ErrorCode, ErrorMessage: d.ErrorMessage}
 			if d.Line >= 0 && lines {
-				rec.Line = ptr(msg.LineOffset + d.Line)
+				rec.Line = ptr(offset + d.Line)
 			}
 			fill(d, &rec)
 			if err := red.write(ctx, d, &rec); err != nil {
@@ -216,6 +220,9 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 // readShard streams the documents of the shard msg names (a byte range of a line input, or a
 // group of files).
 func (s *Service) readShard(ctx context.Context, j *job.Job, msg ShardMessage, lim input.Limits, fn func(input.Document) error) error {
+	if j.ParentJobId != "" {
+		return s.readRetryShard(ctx, j, msg, lim, fn)
+	}
 	if j.InputDataConfig.InputFormat.LineFormat() {
 		sh := input.Shard{Index: msg.Index, Start: msg.Start, End: msg.End}
 		return input.ReadLines(ctx, s.objects.Open, msg.Key, fileName(j, msg.Key), j.InputDataConfig.InputFormat, sh, lim, fn)

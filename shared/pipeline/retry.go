@@ -1,0 +1,321 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/input"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
+)
+
+// DefaultRetryCodes are the error codes a retry re-runs when none are named: the failures that
+// say nothing about the document itself.
+var DefaultRetryCodes = []string{job.CodeShardFailed, job.CodeInternalError}
+
+// retryableCodes are the per-document error codes a retry may name.
+var retryableCodes = []string{job.CodeUnsupportedEncoding, job.CodeDocumentSizeExceeded, job.CodeEmptyDocument,
+	job.CodeInvalidRecord, job.CodeUnsupportedLanguage, job.CodeInternalError, job.CodeShardFailed}
+
+// RetryInputKey is where a retry child's input is written when it is planned: one JSON line per
+// document to re-run (retryRecord), read back from the parent's input.
+func RetryInputKey(tenant, jobID string) string {
+	return workPrefix(tenant, jobID) + "retry-input.jsonl"
+}
+
+// retryRecord is one line of a retry child's input: a document of the parent with the File,
+// Line and RecordId its output line keeps, or the error its parent's input now gives.
+type retryRecord struct {
+	File         string `json:"File"`
+	Line         *int64 `json:"Line,omitempty"`
+	RecordId     string `json:"RecordId,omitempty"`
+	Text         string `json:"Text,omitempty"`
+	Occupation   string `json:"Occupation,omitempty"`
+	Tasks        string `json:"Tasks,omitempty"`
+	ErrorCode    string `json:"ErrorCode,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitempty"`
+}
+
+// Retry creates a child job that re-runs the documents of a finished job whose error records
+// carry one of codes (by default DefaultRetryCodes; a per-analysis error counts too): the same
+// analyses and options, ParentJobId set, the parent listing it in ChildJobIds. Its output lines
+// carry the parent's File, Line and RecordId, so they map back. The documents are read again from
+// the parent's input when the child is planned (a parent whose input changed or is gone fails the
+// child with a Message saying so). A repeated request with the same ClientRequestToken returns
+// the same child.
+func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.RetryRequest) (*api.CreateJobResult, error) {
+	codes := req.ErrorCodes
+	if len(codes) == 0 {
+		codes = DefaultRetryCodes
+	}
+	codes = slices.Clone(codes)
+	for i, c := range codes {
+		codes[i] = strings.ToUpper(c)
+		if !slices.Contains(retryableCodes, codes[i]) {
+			return nil, fmt.Errorf("%w: ErrorCodes: %q is not an error code a retry can re-run (one of %s)", job.ErrInvalid, c, strings.Join(retryableCodes, ", "))
+		}
+	}
+	slices.Sort(codes)
+	codes = slices.Compact(codes)
+	parent, err := s.jobs.Get(ctx, tenant, parentID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case parent.Has(job.Topics), parent.Has(job.CodingTraining):
+		return nil, fmt.Errorf("%w: a %s job cannot be retried in part; submit it again", job.ErrInvalid, parent.Analyses[0])
+	case !parent.JobStatus.Terminal() || parent.JobStatus == job.TimedOut:
+		return nil, fmt.Errorf("%w: job %s is %s; only a finished job (COMPLETED, PARTIAL_SUCCESS, FAILED or STOPPED) can be retried", job.ErrConflict, parentID, parent.JobStatus)
+	}
+	n, err := s.countRetryable(ctx, parent, codes)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: job %s has no documents with error codes %s to retry", job.ErrInvalid, parentID, strings.Join(codes, ", "))
+	}
+	name := req.JobName
+	if name == "" {
+		name = strings.TrimSpace(parent.JobName + " retry")
+		if len(name) > maxJobName {
+			name = name[:maxJobName]
+		}
+	}
+	create := api.CreateJobRequest{
+		JobName: name, Analyses: parent.Analyses, LanguageCode: parent.LanguageCode,
+		InputDataConfig:     job.InputDataConfig{S3Uri: parent.InputDataConfig.S3Uri, InputFormat: parent.InputDataConfig.InputFormat},
+		ClientRequestToken:  req.ClientRequestToken,
+		Tags:                parent.Tags,
+		RedactionConfig:     parent.RedactOutput,
+		NotificationChannel: parent.NotificationChannel,
+		CodingConfig:        parent.CodingConfig,
+		RetentionHours:      parent.RetentionHours,
+	}
+	res, err := s.createJob(ctx, tenant, create, parent.CodingOperation, func(j *job.Job) {
+		j.ParentJobId, j.RetryErrorCodes = parent.JobId, codes
+		j.InputKey = RetryInputKey(tenant, j.JobId)
+		j.JobStatus = job.Submitted
+		j.RequestHash += "|retry:" + parent.JobId + ":" + strings.Join(codes, ",")
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.addChild(ctx, tenant, parentID, res.Job.JobId); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// addChild appends child to the parent's ChildJobIds (once).
+func (s *Service) addChild(ctx context.Context, tenant, parentID, child string) error {
+	for attempt := 0; attempt < 10; attempt++ {
+		p, err := s.jobs.Get(ctx, tenant, parentID)
+		if err != nil {
+			return fmt.Errorf("record retry child: %w", err)
+		}
+		if slices.Contains(p.ChildJobIds, child) {
+			return nil
+		}
+		p.ChildJobIds = append(p.ChildJobIds, child)
+		err = s.jobs.Update(ctx, p, p.JobStatus)
+		if errors.Is(err, job.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("record retry child: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: job %s is changing too fast to record its retry child %s; retry with the same ClientRequestToken", job.ErrConflict, parentID, child)
+}
+
+// retryWanted is what a retry re-runs of one parent shard: the global line numbers (line
+// formats) or the file names (ONE_DOC_PER_FILE) of its matching error records.
+type retryWanted struct {
+	lines map[int64]bool
+	files map[string]bool
+}
+
+// retryMatches reports whether an error record carries one of codes, itself or in a failed
+// analysis.
+func retryMatches(line []byte, codes []string) (file string, lineNo *int64, ok bool) {
+	var r struct {
+		File      string
+		Line      *int64
+		ErrorCode string
+		Errors    []output.AnalysisError
+	}
+	if json.Unmarshal(line, &r) != nil {
+		return "", nil, false
+	}
+	if slices.Contains(codes, r.ErrorCode) {
+		return r.File, r.Line, true
+	}
+	for _, e := range r.Errors {
+		if slices.Contains(codes, e.ErrorCode) {
+			return r.File, r.Line, true
+		}
+	}
+	return "", nil, false
+}
+
+// retryTargets reads the parent's error records and returns, per shard index, the documents a
+// retry with codes re-runs.
+func (s *Service) retryTargets(ctx context.Context, parent *job.Job, codes []string) (map[int]*retryWanted, int64, error) {
+	recs, err := s.jobs.Shards(ctx, parent.Tenant, parent.JobId)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list shard records: %w", err)
+	}
+	out := map[int]*retryWanted{}
+	var n int64
+	for _, r := range recs {
+		if r.ErrorsKey == "" {
+			continue
+		}
+		w := &retryWanted{lines: map[int64]bool{}, files: map[string]bool{}}
+		if _, err := s.readErrors(ctx, r.ErrorsKey, 0, func(line []byte) bool {
+			file, lineNo, ok := retryMatches(line, codes)
+			switch {
+			case !ok:
+			case lineNo != nil:
+				w.lines[*lineNo] = true
+				n++
+			default:
+				w.files[file] = true
+				n++
+			}
+			return true
+		}); err != nil {
+			return nil, 0, err
+		}
+		if len(w.lines)+len(w.files) > 0 {
+			out[r.Index] = w
+		}
+	}
+	return out, n, nil
+}
+
+// countRetryable counts the parent's documents a retry with codes re-runs.
+func (s *Service) countRetryable(ctx context.Context, parent *job.Job, codes []string) (int64, error) {
+	_, n, err := s.retryTargets(ctx, parent, codes)
+	return n, err
+}
+
+// writeRetryInput writes a retry child's input (RetryInputKey): the parent's documents its
+// error records name, read again from the parent's input shard by shard, in the parent's order.
+// It fails the child (a user error) when the parent's input changed or is gone.
+func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
+	parent, err := s.jobs.Get(ctx, j.Tenant, j.ParentJobId)
+	if errors.Is(err, job.ErrNotFound) {
+		return failJobErr("the parent job %s no longer exists (it expired); nothing to retry", j.ParentJobId)
+	}
+	if err != nil {
+		return fmt.Errorf("get parent job: %w", err)
+	}
+	wanted, n, err := s.retryTargets(ctx, parent, j.RetryErrorCodes)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return failJobErr("the parent job %s has no documents with error codes %s (its records expired?)", parent.JobId, strings.Join(j.RetryErrorCodes, ", "))
+	}
+	var msgs []ShardMessage
+	if err := s.readPlan(ctx, parent, func(m ShardMessage) error {
+		if wanted[m.Index] != nil {
+			msgs = append(msgs, m)
+		}
+		return nil
+	}); err != nil {
+		if errors.Is(err, job.ErrNotFound) {
+			return failJobErr("the parent job %s's plan is gone (it expired); nothing to retry", parent.JobId)
+		}
+		return fmt.Errorf("read parent plan: %w", err)
+	}
+	slices.SortFunc(msgs, func(a, b ShardMessage) int { return a.Index - b.Index })
+	lines := parent.InputDataConfig.InputFormat.LineFormat()
+	lim := s.readLimits(parent)
+	var written int64
+	err = s.putStream(ctx, j.InputKey, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		enc := json.NewEncoder(bw)
+		enc.SetEscapeHTML(false)
+		for _, m := range msgs {
+			version := m.Version
+			if version == "" {
+				version = parent.InputVersion
+			}
+			if version != "" && m.Key != "" {
+				info, err := s.objects.Head(ctx, m.Key)
+				if err != nil && !errors.Is(err, job.ErrNotFound) {
+					return fmt.Errorf("head parent input: %w", err)
+				}
+				if err != nil || inputVersion(info) != version {
+					return failJobErr("the parent job's input %s was replaced or deleted since it ran; submit a new job", s.cfg.Locations.URI(m.Key))
+				}
+			}
+			want := wanted[m.Index]
+			err := s.readShard(ctx, parent, m, lim, func(d input.Document) error {
+				rec := retryRecord{File: d.File, RecordId: d.RecordId}
+				if lines && d.Line >= 0 {
+					rec.Line = ptr(m.LineOffset + d.Line)
+					if !want.lines[*rec.Line] {
+						return nil
+					}
+				} else if !want.files[d.File] {
+					return nil
+				}
+				rec.Text, rec.Occupation, rec.Tasks = d.Text, d.Occupation, d.Tasks
+				rec.ErrorCode, rec.ErrorMessage = d.ErrorCode, d.ErrorMessage
+				written++
+				return enc.Encode(rec)
+			})
+			if errors.Is(err, job.ErrNotFound) {
+				return failJobErr("the parent job's input is gone (deleted or expired); nothing to retry")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return bw.Flush()
+	})
+	if err != nil {
+		return err
+	}
+	if written != n {
+		return failJobErr("the parent job's input no longer holds the %d documents to retry (found %d); submit a new job", n, written)
+	}
+	return nil
+}
+
+// readRetryShard streams the documents of a retry child's shard: the lines of its input, each
+// a retryRecord, with the parent's File, Line and RecordId. The per-analysis size limits apply
+// to the text again; a record whose parent document now fails to read keeps that error.
+func (s *Service) readRetryShard(ctx context.Context, j *job.Job, msg ShardMessage, lim input.Limits, fn func(input.Document) error) error {
+	sh := input.Shard{Index: msg.Index, Start: msg.Start, End: msg.End}
+	// The lines are JSON with escapes: let them through whole and apply the limit to the text.
+	raw := input.Limits{MaxDocumentBytes: 6*max(lim.MaxDocumentBytes, 1) + 4096}
+	return input.ReadLines(ctx, s.objects.Open, msg.Key, "", job.OneDocPerLine, sh, raw, func(d input.Document) error {
+		var r retryRecord
+		if d.ErrorCode != "" || json.Unmarshal([]byte(d.Text), &r) != nil {
+			return fmt.Errorf("retry input %s: line %d is not a retry record: %w", msg.Key, msg.LineOffset+d.Line, job.ErrInvalid)
+		}
+		doc := input.Document{File: r.File, Line: -1, RecordId: r.RecordId, Text: r.Text, Bytes: int64(len(r.Text)),
+			Occupation: r.Occupation, Tasks: r.Tasks, ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage}
+		if r.Line != nil {
+			doc.Line = *r.Line
+		}
+		if doc.ErrorCode == "" && lim.MaxDocumentBytes > 0 && doc.Bytes > lim.MaxDocumentBytes {
+			doc.ErrorCode = job.CodeDocumentSizeExceeded
+			doc.ErrorMessage = fmt.Sprintf("document is %d bytes; the limit is %d", doc.Bytes, lim.MaxDocumentBytes)
+			doc.Text = ""
+		}
+		return fn(doc)
+	})
+}
