@@ -175,6 +175,10 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 		if err != nil {
 			return 0, 0, fmt.Errorf("count input lines: %w", err)
 		}
+		if offsets[len(plan)] == 0 {
+			// Only a byte order mark: as empty as a 0-byte input, and refused the same way.
+			return 0, 0, failJobErr("input %s is empty (only a UTF-8 byte order mark): there are no documents to analyse", s.cfg.Locations.URI(j.InputKey))
+		}
 		err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
 			for i, sh := range plan {
 				if err := emit(ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: sh.Index, Key: j.InputKey, Start: sh.Start, End: sh.End, LineOffset: offsets[i], Lines: offsets[i+1] - offsets[i]}); err != nil {
