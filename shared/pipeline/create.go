@@ -30,7 +30,6 @@ const (
 var (
 	jobNameRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-%@]*$`)
 	tokenRE   = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
-	langRE    = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z]{2,4})?$`)
 	topicRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 )
 
@@ -65,9 +64,6 @@ func validateCreate(r *api.CreateJobRequest) error {
 	}
 	if !job.ValidFormat(r.InputDataConfig.InputFormat) {
 		return bad("InputDataConfig.InputFormat must be one of %s, %s, %s", job.OneDocPerLine, job.OneDocPerFile, job.JSONLines)
-	}
-	if r.LanguageCode != "" && !langRE.MatchString(r.LanguageCode) {
-		return bad("LanguageCode %q is not an ISO 639 code such as en or pt-BR", r.LanguageCode)
 	}
 	if len(r.ClientRequestToken) > maxTokenLen || (r.ClientRequestToken != "" && !tokenRE.MatchString(r.ClientRequestToken)) {
 		return bad("ClientRequestToken must be 1-%d letters, digits or hyphens", maxTokenLen)
@@ -156,6 +152,13 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	if err := validateCreate(&req); err != nil {
 		return nil, err
 	}
+	// LanguageCode as users write it ("EN", "pt-br"), checked against the languages this
+	// deployment's analysers support (the registry owns that list) and stored in canonical case.
+	lang, err := s.analyzers.CanonicalLanguageCode(req.LanguageCode)
+	if err != nil {
+		return nil, err
+	}
+	req.LanguageCode = lang
 	hash := requestHash(req) // before the model is pinned: a retry after a new model is the same request
 	if req.CodingConfig != nil {
 		cc := *req.CodingConfig
