@@ -110,7 +110,13 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	}); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
 	}
+	j.ManifestFilePath = s.manifestURI(j)
 	return s.finish(ctx, j, status, msg, end)
+}
+
+// manifestURI is where the job's manifest.json is written, as the user sees locations.
+func (s *Service) manifestURI(j *job.Job) string {
+	return s.cfg.Locations.URI(s.outputKey(j, api.ManifestName))
 }
 
 // composeArchive writes output.tar.gz as the concatenation of gzip members (see output.Frame):

@@ -553,6 +553,7 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 	if err := s.putStream(ctx, s.outputKey(j, api.ManifestName), func(w io.Writer) error { return output.WriteManifest(w, man) }); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
 	}
+	j.ManifestFilePath = s.manifestURI(j)
 	return s.finish(ctx, j, status, msg, end)
 }
 
