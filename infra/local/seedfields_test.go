@@ -2,9 +2,12 @@ package local
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
@@ -53,5 +56,36 @@ func TestManifestFilePath(t *testing.T) {
 	res = createAndUpload(t, ctx, c, lineJob("manifest-empty", job.OneDocPerLine), nil)
 	if _, j := follow(t, ctx, c, res.JobId); j.JobStatus != job.Failed || j.ManifestFilePath != "" {
 		t.Errorf("a job failed while planning: %s, ManifestFilePath %q; want FAILED with none", j.JobStatus, j.ManifestFilePath)
+	}
+}
+
+// TestRetentionHours: a job's RetentionHours sets its ExpirationTime (EndTime + that many hours)
+// within the deployment's retention; outside 1..retention it is a 400 and no job is stored.
+func TestRetentionHours(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{Retention: Duration(48 * time.Hour)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	for _, h := range []int{-1, 49, 24 * 3660} {
+		req := lineJob("retention-bad", job.OneDocPerLine)
+		req.RetentionHours = h
+		_, err := c.CreateJob(ctx, req)
+		if e := wantAPIError(t, err, http.StatusBadRequest, fmt.Sprintf("RetentionHours %d", h)); e != nil && !strings.Contains(e.Message, "between 1 and 48") {
+			t.Errorf("RetentionHours %d: %q does not give the bounds", h, e.Message)
+		}
+	}
+	if l, err := c.List(ctx, listAll()); err != nil || len(l.Jobs) != 0 {
+		t.Fatalf("refused creates stored %d jobs (%v)", len(l.Jobs), err)
+	}
+	for _, tc := range []struct {
+		hours int
+		want  time.Duration
+	}{{2, 2 * time.Hour}, {48, 48 * time.Hour}, {0, 48 * time.Hour}} {
+		req := lineJob("retention", job.OneDocPerLine)
+		req.RetentionHours = tc.hours
+		res := createAndUpload(t, ctx, c, req, []byte("Great value.\n"))
+		_, j := follow(t, ctx, c, res.JobId)
+		if j.EndTime == nil || j.ExpirationTime == nil || j.ExpirationTime.Sub(*j.EndTime) != tc.want || j.RetentionHours != tc.hours {
+			t.Errorf("RetentionHours %d: EndTime %v ExpirationTime %v (RetentionHours %d); want %s later", tc.hours, j.EndTime, j.ExpirationTime, j.RetentionHours, tc.want)
+		}
 	}
 }

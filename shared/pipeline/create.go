@@ -10,6 +10,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/topics"
@@ -23,8 +24,6 @@ const (
 	maxTags        = 50
 	maxUploadFiles = 1000
 	maxTokenLen    = 64
-	// maxRetentionHours bounds a job's own retention (about ten years).
-	maxRetentionHours = 24 * 3660
 )
 
 var (
@@ -42,9 +41,6 @@ func validateCreate(r *api.CreateJobRequest) error {
 	}
 	if len(r.Analyses) == 0 {
 		return bad("Analyses must name at least one analysis")
-	}
-	if r.RetentionHours < 0 || r.RetentionHours > maxRetentionHours {
-		return bad("RetentionHours must be between 1 and %d", maxRetentionHours)
 	}
 	seen := map[job.Analysis]bool{}
 	for _, a := range r.Analyses {
@@ -159,6 +155,13 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		return nil, err
 	}
 	req.LanguageCode = lang
+	// A job may keep its output for less than the deployment's retention, not longer: on AWS the
+	// bucket's lifecycle rules delete outputs at that age whatever the job's ExpirationTime says.
+	// (A coding operation's retention is the deployment's own setting.)
+	if maxHours := int(s.cfg.Retention / time.Hour); !operation && (req.RetentionHours < 0 || req.RetentionHours > maxHours) {
+		return nil, fmt.Errorf("%w: RetentionHours must be between 1 and %d (this deployment's retention, which its storage enforces); omit it for that default",
+			job.ErrInvalid, maxHours)
+	}
 	hash := requestHash(req) // before the model is pinned: a retry after a new model is the same request
 	if req.CodingConfig != nil {
 		cc := *req.CodingConfig
