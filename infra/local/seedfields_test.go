@@ -1,14 +1,19 @@
 package local
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -87,5 +92,88 @@ func TestRetentionHours(t *testing.T) {
 		if j.EndTime == nil || j.ExpirationTime == nil || j.ExpirationTime.Sub(*j.EndTime) != tc.want || j.RetentionHours != tc.hours {
 			t.Errorf("RetentionHours %d: EndTime %v ExpirationTime %v (RetentionHours %d); want %s later", tc.hours, j.EndTime, j.ExpirationTime, j.RetentionHours, tc.want)
 		}
+	}
+}
+
+// kmsRecorder gives the local store pipeline.KMSObjects for a test: writes through a
+// WithKMSKey view are recorded with their key, then stored as usual.
+type kmsRecorder struct {
+	pipeline.Objects
+	mu   *sync.Mutex
+	keys map[string]string // object key → KMS key id it was written under
+}
+
+func (r kmsRecorder) WithKMSKey(keyID string) pipeline.Objects {
+	return kmsView{Objects: r.Objects, rec: r, keyID: keyID}
+}
+
+type kmsView struct {
+	pipeline.Objects
+	rec   kmsRecorder
+	keyID string
+}
+
+func (v kmsView) note(key string) {
+	v.rec.mu.Lock()
+	defer v.rec.mu.Unlock()
+	v.rec.keys[key] = v.keyID
+}
+
+func (v kmsView) Put(ctx context.Context, key string, r io.Reader) error {
+	v.note(key)
+	return v.Objects.Put(ctx, key, r)
+}
+
+func (v kmsView) Compose(ctx context.Context, key string, srcs []string) error {
+	v.note(key)
+	return v.Objects.Compose(ctx, key, srcs)
+}
+
+// TestOutputKmsKeyId: the local store cannot encrypt under a KMS key, so a create naming
+// OutputDataConfig.KmsKeyId is a 400 (not accepted and ignored) and stores nothing. On a store
+// that can (pipeline.KMSObjects, as S3), the job's outputs (output.tar.gz, manifest.json) are
+// written under that key and nothing else is; a malformed key id is a 400.
+func TestOutputKmsKeyId(t *testing.T) {
+	ctx := testCtx(t)
+	withKey := func(key string) api.CreateJobRequest {
+		req := lineJob("kms", job.OneDocPerLine)
+		req.OutputDataConfig.KmsKeyId = key
+		return req
+	}
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	_, err := c.CreateJob(ctx, withKey("alias/team-outputs"))
+	if e := wantAPIError(t, err, http.StatusBadRequest, "KmsKeyId on the local stack"); e != nil && !strings.Contains(e.Message, "omit KmsKeyId") {
+		t.Errorf("local refusal %q does not say to omit KmsKeyId", e.Message)
+	}
+	if l, err := c.List(ctx, listAll()); err != nil || len(l.Jobs) != 0 {
+		t.Fatalf("a refused create stored %d jobs (%v)", len(l.Jobs), err)
+	}
+
+	rec := kmsRecorder{mu: &sync.Mutex{}, keys: map[string]string{}}
+	cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond), Workers: 2}
+	ks, err := Start(t.Context(), cfg, Options{Log: testLogger(t), WrapObjects: func(o pipeline.Objects) pipeline.Objects {
+		rec.Objects = o
+		return rec
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ks.Close() })
+	kc := defaultClient(ks)
+	_, err = kc.CreateJob(ctx, withKey("not a key"))
+	wantAPIError(t, err, http.StatusBadRequest, "a malformed KmsKeyId")
+	const key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	res := createAndUpload(t, ctx, kc, withKey(key), []byte("I love it.\nIt broke on day two.\n"))
+	_, j := follow(t, ctx, kc, res.JobId)
+	if j.OutputDataConfig.KmsKeyId != key || !j.JobStatus.Terminal() {
+		t.Fatalf("job %s with KmsKeyId %q", j.JobStatus, j.OutputDataConfig.KmsKeyId)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	out := pipeline.OutputPrefix("local", res.JobId)
+	want := map[string]string{out + api.ArchiveName: key, out + api.ManifestName: key}
+	if !maps.Equal(rec.keys, want) {
+		t.Errorf("written under the job's key: %v; want exactly %v", rec.keys, want)
 	}
 }
