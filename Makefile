@@ -26,7 +26,7 @@ build:
 test: vet
 	$(GO) test -count=1 ./...
 	@# go test ./... hides a passing package's output: repeat the evaluations' data warnings here.
-	@$(GO) test -run '^$$' -v ./shared/analysis/ ./shared/analysis/coding/ 2>&1 | grep '^WARNING' || true
+	@$(GO) test -run '^TestEvaluationData$$' -v ./shared/analysis/ ./shared/analysis/coding/ 2>&1 | grep '^WARNING' || true
 
 ## test-integration: AWS adapters, Lambda bootstraps and the pipeline on MinIO, DynamoDB Local, fauxqs
 test-integration:
