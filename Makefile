@@ -25,6 +25,8 @@ build:
 ## test: unit, port conformance (local adapters) and end-to-end tests on the local stack
 test: vet
 	$(GO) test -count=1 ./...
+	@# go test ./... hides a passing package's output: repeat the evaluations' data warnings here.
+	@$(GO) test -run '^TestEvaluationData$$' -v ./shared/analysis/ ./shared/analysis/coding/ 2>&1 | grep '^WARNING' || true
 
 ## test-integration: AWS adapters, Lambda bootstraps and the pipeline on MinIO, DynamoDB Local, fauxqs
 test-integration:

@@ -13,7 +13,23 @@ sample="${REAM_SAMPLE:-testdata/sample/reviews.txt}"
 
 bin/ream serve --data "$data" --addr "$REAM_ADDR" &
 serve=$!
-trap 'kill $serve 2>/dev/null; wait $serve 2>/dev/null' EXIT INT TERM
+serving=0 # 1 once the sample ran and the script only keeps the server up
+stop_server() {
+  kill -TERM "$serve" 2>/dev/null || true
+  wait "$serve" 2>/dev/null || true
+}
+# Ctrl-C (SIGINT) or SIGTERM: stop the server cleanly (SIGTERM hands running shards back at
+# once). While serving, that is how `make run` is meant to end: exit 0, so make reports no error.
+on_signal() {
+  trap - EXIT INT TERM
+  echo
+  echo "stopping the local stack"
+  stop_server
+  if [ "$serving" = 1 ]; then exit 0; fi
+  exit 130
+}
+trap stop_server EXIT
+trap on_signal INT TERM
 
 for _ in $(seq 1 100); do
   if curl -fsS "$REAM_ENDPOINT/v1/health" >/dev/null 2>&1; then break; fi
@@ -32,4 +48,12 @@ echo "The local stack keeps serving on $REAM_ENDPOINT (API key: $REAM_API_KEY). 
 echo "  bin/ream list"
 echo "  bin/ream submit FILE --analyses LANGUAGE,SENTIMENT --wait --out results/"
 echo "Press Ctrl-C to stop."
-wait $serve
+serving=1
+# The server ending on its own (not by Ctrl-C) is an error; wait returns its status.
+set +e
+wait "$serve"
+status=$?
+set -e
+trap - EXIT
+echo "ream serve exited with status $status" >&2
+exit "$status"

@@ -278,23 +278,40 @@ type progress struct {
 func newProgress(w io.Writer) *progress { return &progress{w: w} }
 
 func (p *progress) update(j *job.Job) {
-	d := j.JobDetails
-	const width = 30
-	filled := 0
-	if d.ShardsTotal > 0 {
-		filled = width * d.ShardsDone / d.ShardsTotal
+	line := progressFrame(j)
+	if line == "" || line == p.last {
+		return
 	}
-	line := fmt.Sprintf("\r[%s%s] %d/%d shards  %d documents  %d errors  %s",
+	out := line
+	if pad := len(p.last) - len(line); pad > 0 {
+		out += strings.Repeat(" ", pad) // wipe the rest of a longer previous frame
+	}
+	fmt.Fprint(p.w, "\r"+out)
+	p.last = line
+}
+
+// progressFrame renders one frame of the bar for j. Until the job has shards (its upload event
+// is still queued, or it is being planned) there is nothing to fill: it says so rather than
+// showing an empty 0/0 bar; a job that ends before it had shards gets no frame (the summary
+// says what happened).
+func progressFrame(j *job.Job) string {
+	d := j.JobDetails
+	if d.ShardsTotal == 0 {
+		if j.JobStatus.Terminal() {
+			return ""
+		}
+		return fmt.Sprintf("waiting for the job to start (%s)", j.JobStatus)
+	}
+	const width = 30
+	filled := width * min(d.ShardsDone, d.ShardsTotal) / d.ShardsTotal
+	line := fmt.Sprintf("[%s%s] %d/%d shards  %d documents  %d errors  %s",
 		strings.Repeat("#", filled), strings.Repeat(".", width-filled), d.ShardsDone, d.ShardsTotal,
 		d.InputDocumentsCount, d.DocumentsWithErrorsCount, j.JobStatus)
 	if d.Stage != "" {
 		line += "  " + d.Stage // a TOPICS job's stage: its bar fills once per stage
 	}
 	line += rateETA(d, time.Now())
-	if line != p.last {
-		fmt.Fprint(p.w, line)
-		p.last = line
-	}
+	return line
 }
 
 // rateETA renders a running job's rate and estimated time left for the progress bar ("" when

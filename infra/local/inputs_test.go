@@ -17,20 +17,28 @@ import (
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
-// TestBadInputFilesFailTheJob: an input that cannot be a job (empty, over the per-job limit) fails
-// the job with a Message saying why, and a notification is still published.
+// TestBadInputFilesFailTheJob: an input that cannot be a job (empty, only a byte order mark,
+// over the per-job limit) fails the job with a Message saying why, and a notification is still
+// published.
 func TestBadInputFilesFailTheJob(t *testing.T) {
 	ctx := testCtx(t)
 	s := startStack(t, Config{MaxInputBytes: 100}, pipeline.Hooks{})
 	c := defaultClient(s)
+	const bom = "\xEF\xBB\xBF"
 	for _, tt := range []struct {
-		name, input, want string
+		name   string
+		format job.Format
+		input  string
+		want   string
 	}{
-		{"empty", "", "empty"},
-		{"too big", strings.Repeat("A sentence that is long enough.\n", 10), "limit"},
+		{"empty", job.OneDocPerLine, "", "empty"},
+		{"empty JSONL", job.JSONLines, "", "empty"},
+		{"only a BOM", job.OneDocPerLine, bom, "empty (only a UTF-8 byte order mark)"},
+		{"only a BOM JSONL", job.JSONLines, bom, "empty (only a UTF-8 byte order mark)"},
+		{"too big", job.OneDocPerLine, strings.Repeat("A sentence that is long enough.\n", 10), "limit"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			res := createAndUpload(t, ctx, c, lineJob(tt.name, job.OneDocPerLine), []byte(tt.input))
+			res := createAndUpload(t, ctx, c, lineJob(strings.ReplaceAll(tt.name, " ", "-"), tt.format), []byte(tt.input))
 			n, j := follow(t, ctx, c, res.JobId)
 			if j.JobStatus != job.Failed || !strings.Contains(j.Message, tt.want) || n.JobStatus != job.Failed {
 				t.Fatalf("status %s message %q; want FAILED saying %q", j.JobStatus, j.Message, tt.want)

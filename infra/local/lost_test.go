@@ -207,3 +207,46 @@ func TestLateCopyCannotOverwriteDeadLetteredShard(t *testing.T) {
 	}
 	checkManifest(t, input, j, m, int64(len(docs)), false)
 }
+
+// TestStopWhileUploadEventQueued: a stop that lands after the upload was stored but before its
+// event started the job (here the event is never queued, as when it still waits in the queue)
+// stops the job, and its Message says the input had arrived; a job stopped with no input says
+// that instead. The late event then finds the job STOPPED and changes nothing.
+func TestStopWhileUploadEventQueued(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	input, _ := genInput(10)
+
+	arrived, err := c.CreateJob(ctx, lineJob("stop-arrived", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeDirectly(t, s, pipeline.UploadKey("local", arrived.JobId), input)
+	j, err := c.Stop(ctx, arrived.JobId)
+	if err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if j.JobStatus != job.Stopped || !strings.Contains(j.Message, "input had arrived") || strings.Contains(j.Message, "before its input arrived") {
+		t.Errorf("stopped with its input stored: %s %q; want STOPPED saying the input had arrived", j.JobStatus, j.Message)
+	}
+	// The event that was still queued arrives now: the job stays STOPPED.
+	if err := s.Service.InputArrived(ctx, pipeline.UploadKey("local", arrived.JobId)); err != nil {
+		t.Fatal(err)
+	}
+	if j2, err := c.Describe(ctx, arrived.JobId); err != nil || j2.JobStatus != job.Stopped || !reflect.DeepEqual(j2.JobDetails, j.JobDetails) {
+		t.Errorf("after the late event: %+v (%v); want it still STOPPED", j2, err)
+	}
+
+	none, err := c.CreateJob(ctx, lineJob("stop-no-input", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err = c.Stop(ctx, none.JobId)
+	if err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if j.JobStatus != job.Stopped || j.Message != "stopped on request before its input arrived" {
+		t.Errorf("stopped without input: %s %q", j.JobStatus, j.Message)
+	}
+}

@@ -41,6 +41,10 @@ type Options struct {
 	Log       *slog.Logger
 	// StatsFanIn forces a TOPICS job's vocabulary reduce into a tree sooner (tests).
 	StatsFanIn int
+	// WrapObjects, when set, wraps the object store the pipeline writes through (the local
+	// store still serves the presigned URLs): tests give it what the local store lacks, such
+	// as pipeline.KMSObjects.
+	WrapObjects func(pipeline.Objects) pipeline.Objects
 }
 
 // Stack is a running local stack.
@@ -141,8 +145,12 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	}
 	notifier := sl.NewNotifier(db, cfg.webhooks(), sl.WithLogger(log))
 	shards := sl.NewQueue(db, shardQueue, cfg.MaxReceiveCount)
+	var pobjects pipeline.Objects = objects
+	if opts.WrapObjects != nil {
+		pobjects = opts.WrapObjects(objects)
+	}
 	svc = pipeline.New(pipeline.Deps{
-		Jobs: sl.NewJobs(db), Objects: objects, Queue: shards, Notifier: notifier, Analyzers: analyzers, Models: sl.NewModels(db),
+		Jobs: sl.NewJobs(db), Objects: pobjects, Queue: shards, Notifier: notifier, Analyzers: analyzers, Models: sl.NewModels(db),
 		Config: pipeline.Config{
 			ShardBytes: cfg.ShardBytes, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
 			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter), Retention: time.Duration(cfg.Retention),

@@ -117,6 +117,17 @@ func (p *pipeline) grants() {
 				jsii.String("sns." + *awscdk.Aws_REGION() + ".amazonaws.com"),
 			}}},
 		})
+		if p.outputKey != nil {
+			// Jobs naming this key (OutputDataConfig.KmsKeyId) have their outputs written, and
+			// read back through presigned URLs, under it: the same two actions, through S3.
+			add(&awsiam.PolicyStatementProps{
+				Actions:   jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+				Resources: &[]*string{p.outputKey.KeyArn()},
+				Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": []*string{
+					jsii.String("s3." + *awscdk.Aws_REGION() + ".amazonaws.com"),
+				}}},
+			})
+		}
 		if len(a.tableActions) > 0 {
 			add(&awsiam.PolicyStatementProps{
 				Actions: jsii.Strings(a.tableActions...),

@@ -57,6 +57,7 @@ type Pipeline interface {
 type pipeline struct {
 	constructs.Construct
 	key        awskms.Key
+	outputKey  awskms.IKey // PipelineProps.OutputKmsKey, or nil
 	bucket     awss3.Bucket
 	logBucket  awss3.Bucket
 	table      awsdynamodb.Table
@@ -104,6 +105,7 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) P
 	p.functions(r)
 	p.triggers(r)
 	p.httpAPI(r)
+	p.outputKey = r.OutputKmsKey
 	p.grants()
 	p.alarmsOn(r)
 	p.suppressions()

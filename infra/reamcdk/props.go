@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -139,6 +140,15 @@ type PipelineProps struct {
 	// stack name in lower case plus "-" and the first 8 hex digits of the
 	// stack's id, so stages and accounts never collide.
 	CodingDomainPrefix string
+
+	// OutputKmsKey is an existing KMS key (e.g. awskms.Key_FromKeyArn) that jobs may name as
+	// OutputDataConfig.KmsKeyId: their output.tar.gz, manifest.json and coding files are then
+	// written with SSE-KMS under it (shard results under work/ stay under the stack's key and
+	// are deleted at finalize). Every function may finalize a job or presign its results, so
+	// each gets kms:Decrypt and kms:GenerateDataKey on this key, through S3 only; the key's own
+	// policy must allow the account's IAM principals (a key's default policy does). Default
+	// none: a job naming a key the functions cannot use FAILS with a Message saying so.
+	OutputKmsKey awskms.IKey
 
 	// RemovalPolicy for the stateful resources (key, buckets, table).
 	// Default RETAIN: `cdk destroy` never deletes a user's data. Pass

@@ -1,6 +1,13 @@
 package analysis
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ream-dev/ream/shared/job"
+)
 
 // DefaultRegistry builds the analysers Ream ships with their default limits: LANGUAGE
 // (DefaultLanguages, 100,000 bytes), SENTIMENT (English, 5,000 bytes), ENTITIES, KEY_PHRASES and PII
@@ -32,4 +39,77 @@ func NewRegistry(languages []string) (Registry, error) {
 		return nil, fmt.Errorf("PII analyser: %w", err)
 	}
 	return Registry{lang.Name(): lang, sent.Name(): sent, ents.Name(): ents, kps.Name(): kps, pii.Name(): pii}, nil
+}
+
+// LanguageCodes lists, sorted, the languages a job's LanguageCode may name in a deployment
+// with this registry: the languages its LANGUAGE analyser identifies (its configured set:
+// DefaultLanguages unless configured) and English, the language of SENTIMENT, ENTITIES,
+// KEY_PHRASES and PII. This is the one list: the create use case validates against it.
+func (r Registry) LanguageCodes() []string {
+	set := map[string]bool{"en": true}
+	for _, a := range r {
+		if l, ok := a.(interface{ Languages() []string }); ok {
+			for _, c := range l.Languages() {
+				set[c] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for c := range set {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CanonicalLanguageCode checks a job's LanguageCode, written in any case ("EN", "pt-br",
+// "ZH-tw"), and returns it in canonical case: a lower-case language, an upper-case region
+// ("pt-BR", "zh-TW"), a title-case script ("zh-Hant"). Its language (or an alias of it, such as
+// "no" for nb) must be one of LanguageCodes; otherwise the error wraps job.ErrInvalid and lists
+// them. "" (no LanguageCode) is returned as is.
+func (r Registry) CanonicalLanguageCode(code string) (string, error) {
+	if code == "" {
+		return "", nil
+	}
+	supported := r.LanguageCodes()
+	bad := func() error {
+		return fmt.Errorf("%w: LanguageCode %q is not supported; supported codes (any case, optionally with a region such as en-US or zh-TW): %s",
+			job.ErrInvalid, code, strings.Join(supported, ", "))
+	}
+	parts := strings.Split(code, "-")
+	if len(parts) > 3 || len(parts[0]) < 2 || len(parts[0]) > 3 || !isLetters(parts[0]) {
+		return "", bad()
+	}
+	parts[0] = strings.ToLower(parts[0])
+	for i, p := range parts[1:] {
+		switch {
+		case len(p) == 2 && isLetters(p): // region
+			parts[i+1] = strings.ToUpper(p)
+		case len(p) == 3 && strings.Trim(p, "0123456789") == "": // UN M.49 region, e.g. es-419
+		case len(p) == 4 && isLetters(p): // script
+			parts[i+1] = strings.ToUpper(p[:1]) + strings.ToLower(p[1:])
+		default:
+			return "", bad()
+		}
+	}
+	canon := strings.Join(parts, "-")
+	lang := parts[0]
+	if a, ok := languageAliases[strings.ToLower(canon)]; ok {
+		lang = a
+	} else if a, ok := languageAliases[lang]; ok {
+		lang = a
+	}
+	if !slices.Contains(supported, lang) {
+		return "", bad()
+	}
+	return canon, nil
+}
+
+func isLetters(s string) bool {
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -33,5 +35,36 @@ func TestDefaultRegistry(t *testing.T) {
 	}
 	if _, err := r.Lookup([]job.Analysis{"TOPICS"}); err == nil {
 		t.Error("an unknown analysis was found")
+	}
+}
+
+// TestCanonicalLanguageCode: a job's LanguageCode is checked against the languages the
+// registry's analysers support (LANGUAGE's configured set, and English), case-insensitively,
+// and returned in canonical case.
+func TestCanonicalLanguageCode(t *testing.T) {
+	r, err := NewRegistry([]string{"fr", "de", "nb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.LanguageCodes(), ","); got != "de,en,fr,nb" {
+		t.Errorf("LanguageCodes = %s, want de,en,fr,nb", got)
+	}
+	for in, want := range map[string]string{"": "", "fr": "fr", "FR": "fr", "en": "en", "EN-us": "en-US", "de-at": "de-AT",
+		"NO": "no", "fr-latn": "fr-Latn", "es-419": ""} {
+		got, err := r.CanonicalLanguageCode(in)
+		if want == "" && in != "" {
+			if err == nil || !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), "de, en, fr, nb") {
+				t.Errorf("%q: %q, %v; want ErrInvalid listing de, en, fr, nb", in, got, err)
+			}
+			continue
+		}
+		if err != nil || got != want {
+			t.Errorf("%q: %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"ja", "xx", "e", "fren", "fr-", "fr_FR", "fr-x-y-z", "fr-1"} {
+		if got, err := r.CanonicalLanguageCode(in); !errors.Is(err, job.ErrInvalid) {
+			t.Errorf("%q: %q, %v; want ErrInvalid", in, got, err)
+		}
 	}
 }

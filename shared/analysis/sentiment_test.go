@@ -160,6 +160,18 @@ func TestSentimentConcurrent(t *testing.T) {
 // github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 (datasets/test), in the
 // module cache or at $REAM_IMDB_DIR.
 func imdbDir(t testing.TB) string {
+	dir := imdbLocation()
+	if dir == "" {
+		t.Skip("module cache not found; set REAM_IMDB_DIR")
+	}
+	return dir
+}
+
+// imdbModule is the Go module whose datasets/test directory is the IMDB test split.
+const imdbModule = "github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10"
+
+// imdbLocation is where the IMDB test split should be ("" when the module cache is unknown).
+func imdbLocation() string {
 	if d := os.Getenv("REAM_IMDB_DIR"); d != "" {
 		return d
 	}
@@ -172,9 +184,9 @@ func imdbDir(t testing.TB) string {
 		}
 	}
 	if cache == "" {
-		t.Skip("module cache not found; set REAM_IMDB_DIR")
+		return ""
 	}
-	return filepath.Join(cache, "github.com", "cdipaolo", "sentiment@v0.0.0-20200617002423-c697f64e7f10", "datasets", "test")
+	return filepath.Join(cache, filepath.FromSlash(imdbModule), "datasets", "test")
 }
 
 // TestSentimentIMDB evaluates on the IMDB test reviews (binary labels, 1-4 and 7-10 stars)

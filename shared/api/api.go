@@ -126,16 +126,18 @@ type ResultLinks struct {
 }
 
 // Notification is published once per terminal job (SNS message, webhook body, event stream).
+// Every field is always present ("" when a job has no name, message or output), so that
+// receivers see the one shape README.md documents (TestNotificationMatchesREADME).
 type Notification struct {
 	JobId                    string     `json:"JobId"`
-	JobName                  string     `json:"JobName,omitempty"`
+	JobName                  string     `json:"JobName"`
 	Tenant                   string     `json:"Tenant"`
 	JobStatus                job.Status `json:"JobStatus"`
-	Message                  string     `json:"Message,omitempty"`
+	Message                  string     `json:"Message"`
 	InputDocumentsCount      int64      `json:"InputDocumentsCount"`
 	ProcessedDocumentsCount  int64      `json:"ProcessedDocumentsCount"`
 	DocumentsWithErrorsCount int64      `json:"DocumentsWithErrorsCount"`
-	OutputLocation           string     `json:"OutputLocation,omitempty"`
+	OutputLocation           string     `json:"OutputLocation"`
 	Time                     time.Time  `json:"Time"`
 	// TopicArn is the job's own SNS topic (its NotificationChannel), published to besides the
 	// deployment's topic; empty when the job named none.

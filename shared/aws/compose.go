@@ -71,7 +71,7 @@ func (o *Objects) ComposeCounted(ctx context.Context, key string, srcs []string)
 	}
 	up, err := o.s3.CreateMultipartUpload(ctx, create)
 	if err != nil {
-		return st, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
+		return st, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, o.keyErr(mapS3Err(err)))
 	}
 	c := &composer{o: o, key: key, id: up.UploadId, sem: make(chan struct{}, copyParallel)}
 	cctx, cancel := context.WithCancel(ctx)
@@ -89,7 +89,7 @@ func (o *Objects) ComposeCounted(ctx context.Context, key string, srcs []string)
 	}
 	if err != nil {
 		_, _ = o.s3.AbortMultipartUpload(context.WithoutCancel(ctx), &s3.AbortMultipartUploadInput{Bucket: &o.bucket, Key: &key, UploadId: up.UploadId})
-		return c.stats, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
+		return c.stats, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, o.keyErr(mapS3Err(err)))
 	}
 	return c.stats, nil
 }

@@ -315,6 +315,9 @@ func e2eCheckJob(t *testing.T, ctx context.Context, s *e2eStack, d e2eDelivered,
 	if j.EndTime == nil || j.ExpirationTime == nil {
 		t.Errorf("finished job has EndTime %v ExpirationTime %v", j.EndTime, j.ExpirationTime)
 	}
+	if want := "s3://" + s.bucket + "/" + pipeline.OutputPrefix(tenant, id) + api.ManifestName; j.ManifestFilePath != want {
+		t.Errorf("ManifestFilePath %q, want %q", j.ManifestFilePath, want)
+	}
 	other := "arn:aws:iam::210987654321:user/someone-else"
 	s.callAPI(t, ctx, e2eApiRequest(t, http.MethodGet, "/v1/jobs/"+id, "", other), http.StatusNotFound, nil)
 	s.callAPI(t, ctx, e2eApiRequest(t, http.MethodGet, "/v1/jobs/"+id+"/results", "", other), http.StatusNotFound, nil)

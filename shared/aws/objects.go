@@ -51,11 +51,13 @@ type Objects struct {
 	presign S3PresignAPI
 	bucket  string
 	kmsKey  string
-	up      *manager.Uploader
-	now     func() time.Time
+	// jobKey is set on a WithKMSKey view: kmsKey is a job's own key.
+	jobKey bool
+	up     *manager.Uploader
+	now    func() time.Time
 }
 
-var _ pipeline.Objects = (*Objects)(nil)
+var _ pipeline.KMSObjects = (*Objects)(nil)
 
 // ObjectsOption configures NewObjects.
 type ObjectsOption func(*objectsConfig)
@@ -106,6 +108,29 @@ func NewObjects(client S3API, presigner S3PresignAPI, bucket string, opts ...Obj
 	}
 }
 
+// WithKMSKey implements pipeline.KMSObjects: the same store (bucket, client, uploader) whose
+// Put and Compose write with SSE-KMS under keyID, for a job's OutputDataConfig.KmsKeyId. A write
+// the key refuses (KMS errors, or S3's AccessDenied for the key) wraps job.ErrInvalid, so the
+// job fails with the reason instead of being retried. Presigned URLs are unchanged.
+func (o *Objects) WithKMSKey(keyID string) pipeline.Objects {
+	v := *o
+	v.kmsKey = keyID
+	v.jobKey = true
+	return &v
+}
+
+// keyErr marks an error of a write under a job's KMS key that the key caused.
+func (o *Objects) keyErr(err error) error {
+	if !o.jobKey || err == nil {
+		return err
+	}
+	code := apiCode(err)
+	if strings.HasPrefix(code, "KMS.") || code == "AccessDenied" || code == "InvalidArgument" {
+		return fmt.Errorf("%w: the job's KMS key %s cannot be used: %w", job.ErrInvalid, o.kmsKey, err)
+	}
+	return err
+}
+
 // Bucket returns the bucket the store writes to.
 func (o *Objects) Bucket() string { return o.bucket }
 
@@ -114,7 +139,7 @@ func (o *Objects) Put(ctx context.Context, key string, r io.Reader) error {
 	in := &s3.PutObjectInput{Bucket: &o.bucket, Key: &key, Body: r}
 	o.sse(in)
 	if _, err := o.up.Upload(ctx, in); err != nil {
-		return fmt.Errorf("put s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
+		return fmt.Errorf("put s3://%s/%s: %w", o.bucket, key, o.keyErr(mapS3Err(err)))
 	}
 	return nil
 }

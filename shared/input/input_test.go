@@ -357,6 +357,7 @@ func TestReadFiles(t *testing.T) {
 		"in/a.txt":     "hello\nworld\n",
 		"in/bom.txt":   "\xEF\xBB\xBFwith bom",
 		"in/empty.txt": "",
+		"in/bomonly":   "\xEF\xBB\xBF", // as empty as empty.txt, and the same error
 		"in/ws.txt":    " \r\n\t",
 		"in/bin.dat":   "PK\x03\x04\x00\x00",
 		"in/latin1":    "caf\xe9",
@@ -371,7 +372,7 @@ func TestReadFiles(t *testing.T) {
 		return io.NopCloser(iotest.HalfReader(strings.NewReader(s[offset:]))), nil
 	}
 	var sh Shard
-	for _, k := range []string{"in/a.txt", "in/bom.txt", "in/empty.txt", "in/ws.txt", "in/bin.dat", "in/latin1", "in/big.txt", "in/edge.txt"} {
+	for _, k := range []string{"in/a.txt", "in/bom.txt", "in/empty.txt", "in/bomonly", "in/ws.txt", "in/bin.dat", "in/latin1", "in/big.txt", "in/edge.txt"} {
 		sh.Files = append(sh.Files, FileRef{Key: k, Size: int64(len(objects[k]))})
 	}
 	want := []struct {
@@ -381,6 +382,7 @@ func TestReadFiles(t *testing.T) {
 		{"a.txt", ok("hello\nworld\n")},
 		{"bom.txt", ok("with bom")},
 		{"empty.txt", bad(empty, 0, "empty")},
+		{"bomonly", bad(empty, 0, "empty")},
 		{"ws.txt", bad(empty, 4, "whitespace")},
 		{"bin.dat", bad(enc, 6, "NUL byte at byte offset 4")},
 		{"latin1", bad(enc, 4, "invalid UTF-8 at byte offset 3")},

@@ -190,6 +190,11 @@ type Job struct {
 	ParentJobId     string   `json:"ParentJobId,omitempty"`
 	RetryErrorCodes []string `json:"RetryErrorCodes,omitempty"`
 	ChildJobIds     []string `json:"ChildJobIds,omitempty"`
+	// ManifestFilePath is the job's manifest.json (Comprehend Medical's field) as a URI in the
+	// store's form (s3://bucket/… on AWS, the local store's file:// form locally), set when the
+	// finalizer wrote it: a job that ended without output (failed while planning, stopped or
+	// timed out before its input arrived) has none.
+	ManifestFilePath string `json:"ManifestFilePath,omitempty"`
 
 	Tenant string `json:"-"`
 	// InputKey is the object key (line formats) or key prefix (ONE_DOC_PER_FILE) of the input,

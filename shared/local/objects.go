@@ -483,7 +483,7 @@ func (o *Objects) sign(method, key, expires string) string {
 
 // Handler serves presigned URLs at /objects/<key>: GET (and HEAD, with Range support) with a
 // GET URL, PUT with a PUT URL. A bad, tampered or expired signature is 403 AccessDenied; a
-// method the URL was not signed for is 405; a body over the maximum upload size is 413. A PUT
+// method the URL was not signed for is 403 SignatureDoesNotMatch (as on S3); a body over the maximum upload size is 413. A PUT
 // body is streamed to disk. After a successful PUT, onCreated (if not nil) is called; if it
 // fails the answer is 500 so that the client retries (the object stays).
 func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.ObjectInfo) error) http.Handler {
@@ -519,8 +519,10 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 			}
 			o.servePut(w, r, key, onCreated)
 		default:
-			w.Header().Set("Allow", method)
-			writeErr(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "this URL is signed for "+method)
+			// S3 signs the method into a presigned URL: any other method does not match the
+			// signature, and S3 answers 403 SignatureDoesNotMatch. So does this store.
+			writeErr(w, http.StatusForbidden, "SignatureDoesNotMatch",
+				fmt.Sprintf("this presigned URL is signed for %s; a %s request does not match its signature", method, r.Method))
 		}
 	})
 }

@@ -98,8 +98,15 @@ func TestObjectsHandlerErrors(t *testing.T) {
 	if _, err := objs.Head(ctx, "up/small"); !errors.Is(err, job.ErrNotFound) {
 		t.Fatalf("an oversized PUT left an object: %v", err)
 	}
-	if resp, body := send(t, http.MethodDelete, p.URL, ""); resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Fatalf("DELETE with a PUT URL: %d %s", resp.StatusCode, body)
+	// A method the URL was not signed for is S3's 403 SignatureDoesNotMatch, with a message
+	// naming both methods (HEAD answers without a body).
+	for _, m := range []string{http.MethodGet, http.MethodDelete, http.MethodPost, http.MethodHead} {
+		resp, body := send(t, m, p.URL, "")
+		var e struct{ Code, Message string }
+		if resp.StatusCode != http.StatusForbidden || m != http.MethodHead &&
+			(json.Unmarshal([]byte(body), &e) != nil || e.Code != "SignatureDoesNotMatch" || !strings.Contains(e.Message, "signed for PUT") || !strings.Contains(e.Message, m)) {
+			t.Errorf("%s with a PUT URL: %d %s, want 403 SignatureDoesNotMatch", m, resp.StatusCode, body)
+		}
 	}
 	tampered := strings.Replace(p.URL, "X-Ream-Signature=", "X-Ream-Signature=00", 1)
 	resp, body := send(t, http.MethodPut, tampered, "x")
@@ -113,6 +120,21 @@ func TestObjectsHandlerErrors(t *testing.T) {
 	g, _ := objs.PresignGet(ctx, "up/missing", 60e9)
 	if resp, body := send(t, http.MethodGet, g.URL, ""); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("GET of a missing key: %d %s", resp.StatusCode, body)
+	}
+	g, _ = objs.PresignGet(ctx, "up/small", 60e9)
+	for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodPost} {
+		if resp, body := sendWith(t, m, g.URL, p.Headers, "x"); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "SignatureDoesNotMatch") {
+			t.Errorf("%s with a GET URL: %d %s, want 403 SignatureDoesNotMatch", m, resp.StatusCode, body)
+		}
+	}
+	if got, err := objs.Open(ctx, "up/small", 0); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(got)
+		got.Close()
+		if string(b) != "tiny" {
+			t.Errorf("after refused requests the object is %q, want tiny", b)
+		}
 	}
 }
 

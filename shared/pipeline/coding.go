@@ -619,7 +619,7 @@ func (p *pulledExamples) Close() error { p.stop(); return nil }
 // writeCoded writes a coding operation's outputs in the coding service's format: one coded line
 // per record, in input order (from the shard results in order), and the metadata file.
 func (s *Service) writeCoded(ctx context.Context, j *job.Job, results []string) error {
-	err := s.putStream(ctx, s.outputKey(j, api.CodedName), func(w io.Writer) error {
+	err := s.putStreamTo(ctx, s.outputObjects(ctx, j), s.outputKey(j, api.CodedName), func(w io.Writer) error {
 		for _, key := range results {
 			if err := s.codedPart(ctx, w, key); err != nil {
 				return err
@@ -634,7 +634,7 @@ func (s *Service) writeCoded(ctx context.Context, j *job.Job, results []string) 
 	if err != nil {
 		return fmt.Errorf("coding metadata: %w", err)
 	}
-	return s.objects.Put(ctx, s.outputKey(j, api.MetadataName), bytes.NewReader(meta))
+	return s.outputObjects(ctx, j).Put(ctx, s.outputKey(j, api.MetadataName), bytes.NewReader(meta))
 }
 
 func (s *Service) codedPart(ctx context.Context, w io.Writer, key string) error {

@@ -10,6 +10,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/topics"
@@ -23,14 +24,11 @@ const (
 	maxTags        = 50
 	maxUploadFiles = 1000
 	maxTokenLen    = 64
-	// maxRetentionHours bounds a job's own retention (about ten years).
-	maxRetentionHours = 24 * 3660
 )
 
 var (
 	jobNameRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-%@]*$`)
 	tokenRE   = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
-	langRE    = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z]{2,4})?$`)
 	topicRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 )
 
@@ -43,9 +41,6 @@ func validateCreate(r *api.CreateJobRequest) error {
 	}
 	if len(r.Analyses) == 0 {
 		return bad("Analyses must name at least one analysis")
-	}
-	if r.RetentionHours < 0 || r.RetentionHours > maxRetentionHours {
-		return bad("RetentionHours must be between 1 and %d", maxRetentionHours)
 	}
 	seen := map[job.Analysis]bool{}
 	for _, a := range r.Analyses {
@@ -65,9 +60,6 @@ func validateCreate(r *api.CreateJobRequest) error {
 	}
 	if !job.ValidFormat(r.InputDataConfig.InputFormat) {
 		return bad("InputDataConfig.InputFormat must be one of %s, %s, %s", job.OneDocPerLine, job.OneDocPerFile, job.JSONLines)
-	}
-	if r.LanguageCode != "" && !langRE.MatchString(r.LanguageCode) {
-		return bad("LanguageCode %q is not an ISO 639 code such as en or pt-BR", r.LanguageCode)
 	}
 	if len(r.ClientRequestToken) > maxTokenLen || (r.ClientRequestToken != "" && !tokenRE.MatchString(r.ClientRequestToken)) {
 		return bad("ClientRequestToken must be 1-%d letters, digits or hyphens", maxTokenLen)
@@ -132,6 +124,42 @@ func validateCreate(r *api.CreateJobRequest) error {
 	return nil
 }
 
+// kmsKeyRE matches the forms of a KMS key S3 takes: a key id (multi-Region ones start with
+// mrk-), a key ARN, an alias name, an alias ARN.
+var kmsKeyRE = regexp.MustCompile(`^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]{1,256}|alias/[A-Za-z0-9/_-]{1,256}|(mrk-)?[0-9a-f-]{32,36})$`)
+
+// checkKMSKey decides OutputDataConfig.KmsKeyId from what the store can do: a store that
+// encrypts under a named key (S3) takes any well-formed key; one that cannot (the local stack's
+// files) refuses it, rather than accepting and ignoring it.
+func (s *Service) checkKMSKey(keyID string) error {
+	if keyID == "" {
+		return nil
+	}
+	if _, ok := s.objects.(KMSObjects); !ok {
+		return fmt.Errorf("%w: OutputDataConfig.KmsKeyId: this deployment's object store does not encrypt with KMS keys (the local stack keeps plain files in its data directory); omit KmsKeyId", job.ErrInvalid)
+	}
+	if !kmsKeyRE.MatchString(keyID) {
+		return fmt.Errorf("%w: OutputDataConfig.KmsKeyId %q is not a KMS key id, key ARN, alias name (alias/…) or alias ARN", job.ErrInvalid, keyID)
+	}
+	return nil
+}
+
+// outputObjects is the store a job's outputs are written through: under the job's own KMS key
+// when it names one (checkKMSKey made sure the store can).
+func (s *Service) outputObjects(ctx context.Context, j *job.Job) Objects {
+	k := j.OutputDataConfig.KmsKeyId
+	if k == "" {
+		return s.objects
+	}
+	ko, ok := s.objects.(KMSObjects)
+	if !ok {
+		// Only a job stored before KmsKeyId was checked can get here.
+		s.log.WarnContext(ctx, "the store cannot encrypt under the job's KMS key; outputs use the store's default", "tenant", j.Tenant, "job", j.JobId)
+		return s.objects
+	}
+	return ko.WithKMSKey(k)
+}
+
 // hash fingerprints the request without its token, so a retry with the same token and body is
 // recognised and a different body is refused.
 func requestHash(r api.CreateJobRequest) string {
@@ -155,6 +183,23 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		return nil, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
 	}
 	if err := validateCreate(&req); err != nil {
+		return nil, err
+	}
+	// LanguageCode as users write it ("EN", "pt-br"), checked against the languages this
+	// deployment's analysers support (the registry owns that list) and stored in canonical case.
+	lang, err := s.analyzers.CanonicalLanguageCode(req.LanguageCode)
+	if err != nil {
+		return nil, err
+	}
+	req.LanguageCode = lang
+	// A job may keep its output for less than the deployment's retention, not longer: on AWS the
+	// bucket's lifecycle rules delete outputs at that age whatever the job's ExpirationTime says.
+	// (A coding operation's retention is the deployment's own setting.)
+	if maxHours := int(s.cfg.Retention / time.Hour); !operation && (req.RetentionHours < 0 || req.RetentionHours > maxHours) {
+		return nil, fmt.Errorf("%w: RetentionHours must be between 1 and %d (this deployment's retention, which its storage enforces); omit it for that default",
+			job.ErrInvalid, maxHours)
+	}
+	if err := s.checkKMSKey(req.OutputDataConfig.KmsKeyId); err != nil {
 		return nil, err
 	}
 	hash := requestHash(req) // before the model is pinned: a retry after a new model is the same request

@@ -106,12 +106,18 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 			return err
 		}
 	}
-	if err := s.putStream(ctx, s.outputKey(j, api.ManifestName), func(w io.Writer) error {
+	if err := s.putStreamTo(ctx, s.outputObjects(ctx, j), s.outputKey(j, api.ManifestName), func(w io.Writer) error {
 		return output.WriteManifest(w, m)
 	}); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
 	}
+	j.ManifestFilePath = s.manifestURI(j)
 	return s.finish(ctx, j, status, msg, end)
+}
+
+// manifestURI is where the job's manifest.json is written, as the user sees locations.
+func (s *Service) manifestURI(j *job.Job) string {
+	return s.cfg.Locations.URI(s.outputKey(j, api.ManifestName))
 }
 
 // composeArchive writes output.tar.gz as the concatenation of gzip members (see output.Frame):
@@ -150,7 +156,7 @@ func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, re
 	keys = append(keys, frames+"mid")
 	keys = append(keys, redKeys...)
 	keys = append(keys, frames+"tail")
-	return s.objects.Compose(ctx, key, keys)
+	return s.outputObjects(ctx, j).Compose(ctx, key, keys)
 }
 
 // terminalStatus is the status a finished job ends in, with its Message: STOPPED when stopping,
@@ -333,6 +339,11 @@ func (s *Service) cleanupWork(ctx context.Context, j *job.Job) {
 // putStream streams what write produces into key. It returns once write has returned too, so
 // nothing write touches is still in use.
 func (s *Service) putStream(ctx context.Context, key string, write func(io.Writer) error) error {
+	return s.putStreamTo(ctx, s.objects, key, write)
+}
+
+// putStreamTo is putStream into the store objs (a job's outputObjects).
+func (s *Service) putStreamTo(ctx context.Context, objs Objects, key string, write func(io.Writer) error) error {
 	pr, pw := io.Pipe()
 	done := make(chan struct{})
 	go func() {
@@ -344,7 +355,7 @@ func (s *Service) putStream(ctx context.Context, key string, write func(io.Write
 		}
 		pw.CloseWithError(err)
 	}()
-	err := s.objects.Put(ctx, key, pr)
+	err := objs.Put(ctx, key, pr)
 	pr.CloseWithError(errors.New("upload stopped"))
 	<-done
 	return err

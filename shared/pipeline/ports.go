@@ -45,6 +45,20 @@ type Objects interface {
 	PresignGet(ctx context.Context, key string, ttl time.Duration) (api.Presigned, error)
 }
 
+// KMSObjects is an Objects that can encrypt what it writes under a KMS key the caller names
+// (S3's SSE-KMS). A job's OutputDataConfig.KmsKeyId is honoured only on such a store: its
+// outputs (output.tar.gz, manifest.json, a coding operation's files) are written through
+// WithKMSKey's view; CreateJob refuses a KmsKeyId on any other store (the local stack), so the
+// field is never silently ignored.
+type KMSObjects interface {
+	Objects
+	// WithKMSKey returns the same store whose Put and Compose encrypt the objects they write
+	// under keyID (a key id, key ARN, alias name or alias ARN) instead of the store's default.
+	// A write the key refuses (unknown, disabled, not usable by the caller) fails with an error
+	// wrapping job.ErrInvalid: retrying cannot help.
+	WithKMSKey(keyID string) Objects
+}
+
 // ShardRecord is the durable record that shard Index of a job was accounted for. It is written
 // at most once per (tenant, job, shard), in the same transaction as the job's counters.
 type ShardRecord struct {

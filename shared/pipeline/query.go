@@ -77,7 +77,11 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 		case from.Terminal():
 			return nil, fmt.Errorf("%w: job %s is already %s", job.ErrConflict, id, from)
 		case from == job.AwaitingInput:
-			err = s.finish(ctx, j, job.Stopped, "stopped on request before its input arrived", s.nowUTC())
+			msg, merr := s.stopBeforeStartMessage(ctx, j)
+			if merr != nil {
+				return nil, merr
+			}
+			err = s.finish(ctx, j, job.Stopped, msg, s.nowUTC())
 		default:
 			if err = j.Transition(job.StopRequested); err != nil {
 				return nil, err
@@ -98,6 +102,21 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 		return s.jobs.Get(ctx, tenant, id)
 	}
 	return nil, fmt.Errorf("%w: job %s is changing too fast to stop; retry", job.ErrConflict, id)
+}
+
+// stopBeforeStartMessage is the Message of a job stopped while AWAITING_INPUT. Its upload may
+// have landed already, its event still queued (the job would have started a moment later): the
+// Message then says the input had arrived, rather than that it had not. The job stops either
+// way, without output; the queued event finds it STOPPED and is ignored.
+func (s *Service) stopBeforeStartMessage(ctx context.Context, j *job.Job) (string, error) {
+	arrived, err := s.inputUploaded(ctx, j)
+	if err != nil {
+		return "", err
+	}
+	if arrived {
+		return "stopped on request before processing began; its input had arrived and was not analysed", nil
+	}
+	return "stopped on request before its input arrived", nil
 }
 
 // Results returns presigned GET URLs (valid for ResultsTTL) for the archive and the manifest

@@ -514,9 +514,13 @@ func (s *Service) finalizeTopics(ctx context.Context, j *job.Job) error {
 		return io.NopCloser(bytes.NewReader(terms.Bytes())), nil
 	}}
 	archiveKey := s.outputKey(j, api.ArchiveName)
-	if err := s.putStream(ctx, archiveKey, func(w io.Writer) error {
+	if err := s.putStreamTo(ctx, s.outputObjects(ctx, j), archiveKey, func(w io.Writer) error {
 		return output.WriteEntries(ctx, w, termsEntry, docTopics, errs)
 	}); err != nil {
+		if errors.Is(err, job.ErrInvalid) {
+			// The store refuses the output (its key, or the job's KMS key): retrying cannot help.
+			return s.fail(ctx, j, "the output cannot be written: "+err.Error())
+		}
 		if cur, gerr := s.jobs.Get(ctx, j.Tenant, j.JobId); gerr == nil && cur.JobStatus.Terminal() {
 			return s.notify(ctx, cur)
 		}
@@ -550,9 +554,10 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 			Format: "topic-terms.csv (topic,term,weight), doc-topics.csv (docname,topic,proportion) and errors.jsonl in output.tar.gz"},
 		Shards: infos,
 	}
-	if err := s.putStream(ctx, s.outputKey(j, api.ManifestName), func(w io.Writer) error { return output.WriteManifest(w, man) }); err != nil {
+	if err := s.putStreamTo(ctx, s.outputObjects(ctx, j), s.outputKey(j, api.ManifestName), func(w io.Writer) error { return output.WriteManifest(w, man) }); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
 	}
+	j.ManifestFilePath = s.manifestURI(j)
 	return s.finish(ctx, j, status, msg, end)
 }
 

@@ -1,0 +1,71 @@
+package reamcdk
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// outputKeyStatements returns the identity-policy statements of f whose Resource is arn.
+func outputKeyStatements(f *fixture, arn string) []obj {
+	var out []obj
+	for _, stmts := range f.statements() {
+		for _, s := range stmts {
+			if s["Resource"] == arn || reflect.DeepEqual(s["Resource"], []any{arn}) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// TestOutputKmsKeyGrants: with OutputKmsKey, every function role may use that existing key
+// through S3 (exactly kms:Decrypt and kms:GenerateDataKey), so jobs naming it as
+// OutputDataConfig.KmsKeyId get their outputs written and presigned under it; without it, no
+// statement names it.
+func TestOutputKmsKeyGrants(t *testing.T) {
+	const arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	base := synth(t)
+	if got := outputKeyStatements(base, arn); len(got) != 0 {
+		t.Fatalf("without OutputKmsKey, %d statements name the key", len(got))
+	}
+
+	ctx, err := cdkContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(tmpRoot, "cdk.out-output-key"))})
+	keys := awscdk.NewStack(app, jsii.String("Keys"), nil)
+	awscdk.NewCfnWaitConditionHandle(keys, jsii.String("Placeholder"), &awscdk.CfnWaitConditionHandleProps{}) // a stack needs a resource
+	key := awskms.Key_FromKeyArn(keys, jsii.String("TeamKey"), jsii.String(arn))
+	st := NewStack(app, "Ream-output-key", &StackProps{Stage: "okey", Pipeline: PipelineProps{CodeDir: filepath.Join(tmpRoot, "dist"), OutputKmsKey: key}})
+	var f fixture
+	b, err := json.Marshal(assertions.Template_FromStack(st.Stack, nil).ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &f.tmpl); err != nil {
+		t.Fatal(err)
+	}
+	got := outputKeyStatements(&f, arn)
+	if len(got) != len(FunctionNames) {
+		t.Fatalf("%d statements name the output key, want one per function (%d)", len(got), len(FunctionNames))
+	}
+	for _, s := range got {
+		if s["Effect"] != "Allow" || !reflect.DeepEqual(s["Action"], []any{"kms:Decrypt", "kms:GenerateDataKey"}) {
+			t.Errorf("statement %v; want Allow kms:Decrypt, kms:GenerateDataKey", s)
+		}
+		cond, _ := s["Condition"].(obj)
+		eq, _ := cond["StringEquals"].(obj)
+		if _, ok := eq["kms:ViaService"]; !ok {
+			t.Errorf("statement %v is not limited to use through S3 (kms:ViaService)", s)
+		}
+	}
+}

@@ -1,0 +1,60 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestLanguageCodeValidation: both API surfaces check LanguageCode against the languages the
+// deployment's analysers support, in any case: "EN" is stored as "en" and "zh-tw" as "zh-TW";
+// an unknown code ("xx") is a 400 listing the supported codes, and no job is created.
+func TestLanguageCodeValidation(t *testing.T) {
+	a, _ := comprehendAPI(t)
+	create := func(lang string) (int, map[string]any) {
+		t.Helper()
+		body := `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"LanguageCode":"` + lang + `"}`
+		r := httptest.NewRequest(http.MethodPost, "/v1/jobs", strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer k")
+		w := httptest.NewRecorder()
+		a.ServeHTTP(w, r)
+		var out map[string]any
+		if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+			t.Fatalf("create %q: body %q", lang, w.Body)
+		}
+		return w.Code, out
+	}
+	for lang, want := range map[string]string{"en": "en", "EN": "en", "En-gb": "en-GB", "FR": "fr", "zh-tw": "zh-TW", "ZH": "zh"} {
+		status, out := create(lang)
+		if status != http.StatusCreated || out["LanguageCode"] != want {
+			t.Errorf("POST /v1/jobs with LanguageCode %q: %d %v; want 201 with %q", lang, status, out, want)
+		}
+	}
+	for _, lang := range []string{"xx", "english", "e", "en_US", "en-", "qq-TW"} {
+		status, out := create(lang)
+		msg, _ := out["message"].(string)
+		if status != http.StatusBadRequest || out["code"] != "InvalidRequest" || !strings.Contains(msg, "supported codes") || !strings.Contains(msg, "en, es") {
+			t.Errorf("POST /v1/jobs with LanguageCode %q: %d %v; want 400 listing the supported codes", lang, status, out)
+		}
+	}
+
+	// The Comprehend-compatible surface goes through the same check.
+	start := func(lang string) (int, map[string]any) {
+		return call(t, a, "StartSentimentDetectionJob", "{"+strings.Join([]string{inURI, outURI, role, `"LanguageCode":"` + lang + `"`}, ",")+"}")
+	}
+	status, out := start("xx")
+	if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(out["Message"].(string), "supported codes") {
+		t.Errorf("StartSentimentDetectionJob with LanguageCode xx: %d %v", status, out)
+	}
+	status, out = start("EN")
+	id, _ := out["JobId"].(string)
+	if status != http.StatusOK || id == "" {
+		t.Fatalf("StartSentimentDetectionJob with LanguageCode EN: %d %v", status, out)
+	}
+	_, out = call(t, a, "DescribeSentimentDetectionJob", `{"JobId":"`+id+`"}`)
+	if p, _ := out["SentimentDetectionJobProperties"].(map[string]any); p["LanguageCode"] != "en" {
+		t.Errorf("Describe of a job started with EN: %v; want LanguageCode en", out)
+	}
+}
