@@ -33,8 +33,8 @@ func TestBadInputFilesFailTheJob(t *testing.T) {
 	}{
 		{"empty", job.OneDocPerLine, "", "empty"},
 		{"empty JSONL", job.JSONLines, "", "empty"},
-		{"only a BOM", job.OneDocPerLine, bom, "empty (only a UTF-8 byte order mark)"},
-		{"only a BOM JSONL", job.JSONLines, bom, "empty (only a UTF-8 byte order mark)"},
+		{"only a BOM", job.OneDocPerLine, bom, "empty (only a UTF-8 byte order mark"},
+		{"only a BOM JSONL", job.JSONLines, bom, "empty (only a UTF-8 byte order mark"},
 		{"too big", job.OneDocPerLine, strings.Repeat("A sentence that is long enough.\n", 10), "limit"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

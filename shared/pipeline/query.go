@@ -36,7 +36,7 @@ func progress(j *job.Job, now time.Time) {
 	d.DocumentsPerSecond = math.Round(float64(d.RecentDocuments)/window.Seconds()*10) / 10
 	if j.TopicsStage == nil && d.InputBytes > 0 && d.ProcessedBytes > 0 && d.ProcessedBytes < d.InputBytes && elapsed > 0 {
 		left := time.Duration(float64(elapsed) * float64(d.InputBytes-d.ProcessedBytes) / float64(d.ProcessedBytes))
-		eta := now.Add(left).Truncate(time.Second)
+		eta := now.Add(left)
 		d.EstimatedCompletionTime = &eta
 	}
 }
