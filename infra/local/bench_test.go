@@ -140,11 +140,21 @@ func benchJob(b *testing.B, req api.CreateJobRequest, path string, onEvent func(
 	if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
 		b.Fatal(err)
 	}
+	timeline := os.Getenv("REAM_BENCH_TIMELINE") != ""
+	if timeline {
+		fmt.Fprintf(os.Stderr, "timeline: %6.3fs uploaded\n", time.Since(start).Seconds())
+	}
 	note, err := c.Follow(ctx, res.JobId, func(ev client.Event) {
+		if timeline && ev.Job != nil {
+			fmt.Fprintf(os.Stderr, "timeline: %6.3fs %s %d/%d shards %d documents\n", time.Since(start).Seconds(), ev.Job.JobStatus, ev.Job.JobDetails.ShardsDone, ev.Job.JobDetails.ShardsTotal, ev.Job.JobDetails.InputDocumentsCount)
+		}
 		if onEvent != nil {
 			onEvent(start, ev)
 		}
 	})
+	if timeline {
+		fmt.Fprintf(os.Stderr, "timeline: %6.3fs notified\n", time.Since(start).Seconds())
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
