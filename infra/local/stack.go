@@ -143,6 +143,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	shards := sl.NewQueue(db, shardQueue, cfg.MaxReceiveCount)
 	svc = pipeline.New(pipeline.Deps{
 		Jobs: sl.NewJobs(db), Objects: objects, Queue: shards, Notifier: notifier, Analyzers: analyzers, Models: sl.NewModels(db),
+		DropRules: sl.NewDropRules(db),
 		Config: pipeline.Config{
 			ShardBytes: cfg.ShardBytes, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
 			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter), Retention: time.Duration(cfg.Retention),
@@ -262,7 +263,7 @@ func S3Event(info pipeline.ObjectInfo, now time.Time) events.S3Event {
 			SchemaVersion:   "1.0",
 			ConfigurationID: "ream-inputs",
 			Bucket:          events.S3Bucket{Name: bucketName, Arn: "arn:aws:s3:::" + bucketName},
-			Object:          events.S3Object{Key: url.QueryEscape(info.Key), Size: info.Size, Sequencer: strconv.FormatInt(now.UnixNano(), 16)},
+			Object:          events.S3Object{Key: url.QueryEscape(info.Key), Size: info.Size, ETag: info.ETag, Sequencer: strconv.FormatInt(now.UnixNano(), 16)},
 		},
 	}}}
 }

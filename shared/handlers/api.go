@@ -53,6 +53,7 @@ func NewAPI(svc *pipeline.Service, auth Authenticator, log *slog.Logger) *API {
 	a.HandleAuthed("POST /v1/jobs/{id}/stop", a.stop)
 	a.HandleAuthed("GET /v1/jobs/{id}/results", a.results)
 	a.mountCoding()
+	a.mountDropRules()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusNotFound, api.CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})

@@ -120,6 +120,10 @@ type Job struct {
 	// RetentionHours overrides the deployment's retention for this job: its output and record
 	// are deleted this long after it ends (coding operations: 24 by default).
 	RetentionHours int `json:"RetentionHours,omitempty"`
+	// DropRule and DropObject name the drop rule and the object version that started the job
+	// (jobs started by an object dropped under a rule's folder; empty otherwise).
+	DropRule   string     `json:"DropRule,omitempty"`
+	DropObject DropObject `json:"DropObject,omitzero"`
 
 	Tenant string `json:"-"`
 	// InputKey is the object key (line formats) or key prefix (ONE_DOC_PER_FILE) of the input,
