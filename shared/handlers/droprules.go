@@ -27,8 +27,9 @@ func (a *API) mountDropRules() {
 			a.Fail(w, r, err)
 			return
 		}
+		// A 404 here is the template's (an unknown coding topic or model), as for a create.
 		rule, err := a.svc.PutDropRule(r.Context(), tenant, r.PathValue("name"), tmpl)
-		a.answerRule(w, r, rule, err)
+		a.answer(w, r, rule, err)
 	})
 	a.HandleAuthed("GET /v1/drop-rules/{name}", func(w http.ResponseWriter, r *http.Request, tenant string) {
 		rule, err := a.svc.GetDropRule(r.Context(), tenant, r.PathValue("name"))
