@@ -13,6 +13,8 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 )
 
+func init() { commands["drop-rules"] = dropRules }
+
 const dropRulesHelp = "put, list, get, delete or upload (see ream help)"
 
 // dropRules runs `ream drop-rules SUBCOMMAND …`: a rule's objects start jobs from its template.

@@ -72,15 +72,14 @@ func run(ctx context.Context, args []string) error {
 
 // commands are the subcommands by name.
 var commands = map[string]func(context.Context, []string) error{
-	"serve":      serve,
-	"submit":     submit,
-	"describe":   describe,
-	"list":       list,
-	"stop":       stopJob,
-	"wait":       waitJob,
-	"results":    results,
-	"code":       code,
-	"models":     models,
-	"train":      train,
-	"drop-rules": dropRules,
+	"serve":    serve,
+	"submit":   submit,
+	"describe": describe,
+	"list":     list,
+	"stop":     stopJob,
+	"wait":     waitJob,
+	"results":  results,
+	"code":     code,
+	"models":   models,
+	"train":    train,
 }

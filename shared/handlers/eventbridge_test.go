@@ -84,4 +84,3 @@ func TestIngestHandleJSONShapes(t *testing.T) {
 		}
 	}
 }
-
