@@ -259,7 +259,8 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 		// started its job, and this is a repeated event.
 		log.InfoContext(ctx, "this object version already started a job; ignored", "err", err)
 		return nil
-	case errors.Is(err, job.ErrInvalid):
+	case errors.Is(err, job.ErrInvalid), errors.Is(err, job.ErrNotFound):
+		// The key, or the template as it now stands (a coding model deleted since), is refused.
 		log.ErrorContext(ctx, "dropped object cannot start a job; ignored", "err", err)
 		return nil
 	case err != nil:
