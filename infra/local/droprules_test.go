@@ -396,6 +396,11 @@ func TestDropWhileStoppedStartsAtStart(t *testing.T) {
 	if _, err := defaultClient(s).PutDropRule(ctx, "later", lineJob("", job.OneDocPerLine)); err != nil {
 		t.Fatal(err)
 	}
+	short := lineJob("", job.OneDocPerLine)
+	short.RetentionHours = 1
+	if _, err := defaultClient(s).PutDropRule(ctx, "short", short); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -408,6 +413,19 @@ func TestDropWhileStoppedStartsAtStart(t *testing.T) {
 	}
 	old := time.Now().Add(-time.Minute) // settled long ago
 	if err := os.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
+	}
+	// A file older than its rule's jobs are kept: its job may have expired with its token; it
+	// is not run again.
+	expired := filepath.Join(dir, "objects", "inputs", "local", "drop", "short", "x.txt")
+	if err := os.MkdirAll(filepath.Dir(expired), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(expired, []byte("analysed long ago\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	older := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(expired, older, older); err != nil {
 		t.Fatal(err)
 	}
 	s2, err := Start(t.Context(), cfg, Options{Log: testLogger(t)})
@@ -424,5 +442,11 @@ func TestDropWhileStoppedStartsAtStart(t *testing.T) {
 	_, j := follow(t, ctx, c, jobs[0].JobId)
 	if j.JobStatus != job.Completed || j.JobDetails.InputDocumentsCount != 1 {
 		t.Errorf("job %s %+v", j.JobStatus, j.JobDetails)
+	}
+	if _, err := s2.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if jobs := dropJobs(t, ctx, c, "short"); len(jobs) != 0 {
+		t.Errorf("a file older than its rule's retention started %d jobs", len(jobs))
 	}
 }

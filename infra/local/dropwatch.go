@@ -36,7 +36,8 @@ import (
 //
 // fsnotify is not recursive: the watcher watches <data>/objects/inputs, each tenant's folder in
 // it (to see its drop folder appear) and every folder under a drop folder, adding folders as
-// they are created and reporting the files already in them.
+// they are created (or moved in) and reporting the files that came with them. Files present when
+// the stack starts are left to the sweep, which skips those too old to report.
 
 // dropWatcher watches the drop folders of a data directory.
 type dropWatcher struct {
@@ -59,7 +60,8 @@ func (s *Stack) startDropWatcher(ctx context.Context, objectsDir string) error {
 		return err
 	}
 	dw := &dropWatcher{s: s, inputs: inputs, settle: time.Duration(s.cfg.DropSettle), w: w, pending: map[string]time.Time{}}
-	dw.watchTree(inputs)
+	// Files already there are the sweep's (it knows which are too old to report again).
+	dw.watchTree(inputs, false)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -107,9 +109,10 @@ func hidden(parts []string) bool {
 	return false
 }
 
-// watchTree adds watches on dir and the folders below it that the watcher needs, and marks the
-// drop files already there (created before the watch).
-func (dw *dropWatcher) watchTree(dir string) {
+// watchTree adds watches on dir and the folders below it that the watcher needs; with mark, it
+// also marks the drop files already there (a folder created or moved in: its files arrived with
+// it, before its watch).
+func (dw *dropWatcher) watchTree(dir string, mark bool) {
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
@@ -123,7 +126,7 @@ func (dw *dropWatcher) watchTree(dir string) {
 			}
 			return nil
 		}
-		if d.Type().IsRegular() && dw.dropFile(p) {
+		if mark && d.Type().IsRegular() && dw.dropFile(p) {
 			dw.pending[p] = time.Now()
 		}
 		return nil
@@ -168,7 +171,7 @@ func (dw *dropWatcher) event(ev fsnotify.Event) {
 	}
 	if fi.IsDir() {
 		if ev.Has(fsnotify.Create) && dw.watched(ev.Name) {
-			dw.watchTree(ev.Name)
+			dw.watchTree(ev.Name, true)
 		}
 		return
 	}
