@@ -102,3 +102,28 @@ func TestScheduledEvent(t *testing.T) {
 		t.Fatalf("unexpected event: %+v", ev)
 	}
 }
+
+func TestEventBridgeS3ObjectCreated(t *testing.T) {
+	ev := roundTrip[events.EventBridgeEvent](t, "eventbridge-s3-object-created.json")
+	if ev.DetailType != "Object Created" || ev.Source != "aws.s3" || ev.Time.IsZero() {
+		t.Fatalf("unexpected event: %+v", ev)
+	}
+	var d handlers.S3EventBridgeDetail
+	dec := json.NewDecoder(strings.NewReader(string(ev.Detail)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		t.Fatalf("detail: %v", err)
+	}
+	again, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d2 handlers.S3EventBridgeDetail
+	if err := json.Unmarshal(again, &d2); err != nil || !reflect.DeepEqual(d, d2) {
+		t.Fatalf("detail round trip changed it: %+v, %+v, %v", d, d2, err)
+	}
+	o := d.Object
+	if !strings.HasPrefix(o.Key, "inputs/") || !strings.Contains(o.Key, "/drop/") || o.ETag == "" || o.VersionID == "" || o.Size != 6550 {
+		t.Fatalf("object %+v", o)
+	}
+}

@@ -89,45 +89,57 @@ func parse(fset *flag.FlagSet, args []string) ([]string, error) {
 
 func submit(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("submit", flag.ContinueOnError)
-	analyses := fset.String("analyses", "LANGUAGE", "comma-separated analyses, e.g. LANGUAGE,SENTIMENT")
-	format := fset.String("format", string(job.OneDocPerLine), "ONE_DOC_PER_LINE, JSONL or ONE_DOC_PER_FILE (PATH is then a directory)")
-	name := fset.String("name", "", "job name")
-	lang := fset.String("language", "", "the documents' language code, if known")
+	request := jobFlags(fset, "job name")
 	token := fset.String("token", "", "ClientRequestToken: resubmitting with the same token returns the same job")
-	redact := fset.String("redact", "", "PII jobs: also write redacted copies, MASK or REPLACE_WITH_PII_ENTITY_TYPE")
-	topic := fset.String("topic", "", "CODING and CODING_TRAINING jobs: the coding scheme, e.g. occupation")
-	model := fset.String("model", "", "CODING jobs: the model id (default: the topic's latest)")
-	numTopics := fset.Int("topics", 0, "TOPICS jobs: NumberOfTopics, 1-100 (default 10)")
-	seed := fset.Int64("seed", 0, "TOPICS jobs: RandomSeed, for reproducible output (default: chosen by the service and shown)")
 	wait := fset.Bool("wait", false, "show progress and return when the job's notification arrives")
 	out := fset.String("out", "", "with --wait: download and unpack the results into this directory")
 	path, err := parseOne(fset, args, "submit needs exactly one PATH")
 	if err != nil {
 		return err
 	}
-	req := api.CreateJobRequest{
-		JobName: *name, LanguageCode: *lang, ClientRequestToken: *token,
-		InputDataConfig: job.InputDataConfig{InputFormat: job.Format(strings.ToUpper(*format))},
-	}
-	if *redact != "" {
-		req.RedactionConfig = &job.RedactionConfig{MaskMode: strings.ToUpper(*redact)}
-	}
-	if *topic != "" || *model != "" {
-		req.CodingConfig = &job.CodingConfig{Topic: *topic, ModelId: *model}
-	}
-	req.NumberOfTopics = *numTopics
-	fset.Visit(func(f *flag.Flag) {
-		if f.Name == "seed" {
-			req.RandomSeed = seed
-		}
-	})
-	for _, a := range strings.Split(*analyses, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			req.Analyses = append(req.Analyses, job.Analysis(strings.ToUpper(a)))
-		}
-	}
+	req := request()
+	req.ClientRequestToken = *token
 	_, _, err = submitJob(ctx, req, path, *wait, *out)
 	return err
+}
+
+// jobFlags defines on fset the flags that describe a job (submit's, and a drop rule's
+// template); the function it returns builds the request from them once fset is parsed. name
+// is the help of --name.
+func jobFlags(fset *flag.FlagSet, name string) func() api.CreateJobRequest {
+	analyses := fset.String("analyses", "LANGUAGE", "comma-separated analyses, e.g. LANGUAGE,SENTIMENT")
+	format := fset.String("format", string(job.OneDocPerLine), "ONE_DOC_PER_LINE, JSONL or ONE_DOC_PER_FILE (PATH is then a directory)")
+	jobName := fset.String("name", "", name)
+	lang := fset.String("language", "", "the documents' language code, if known")
+	redact := fset.String("redact", "", "PII jobs: also write redacted copies, MASK or REPLACE_WITH_PII_ENTITY_TYPE")
+	topic := fset.String("topic", "", "CODING and CODING_TRAINING jobs: the coding scheme, e.g. occupation")
+	model := fset.String("model", "", "CODING jobs: the model id (default: the topic's latest)")
+	numTopics := fset.Int("topics", 0, "TOPICS jobs: NumberOfTopics, 1-100 (default 10)")
+	seed := fset.Int64("seed", 0, "TOPICS jobs: RandomSeed, for reproducible output (default: chosen by the service and shown)")
+	return func() api.CreateJobRequest {
+		req := api.CreateJobRequest{
+			JobName: *jobName, LanguageCode: *lang,
+			InputDataConfig: job.InputDataConfig{InputFormat: job.Format(strings.ToUpper(*format))},
+		}
+		if *redact != "" {
+			req.RedactionConfig = &job.RedactionConfig{MaskMode: strings.ToUpper(*redact)}
+		}
+		if *topic != "" || *model != "" {
+			req.CodingConfig = &job.CodingConfig{Topic: *topic, ModelId: *model}
+		}
+		req.NumberOfTopics = *numTopics
+		fset.Visit(func(f *flag.Flag) {
+			if f.Name == "seed" {
+				req.RandomSeed = seed
+			}
+		})
+		for _, a := range strings.Split(*analyses, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				req.Analyses = append(req.Analyses, job.Analysis(strings.ToUpper(a)))
+			}
+		}
+		return req
+	}
 }
 
 // submitJob creates the job and uploads path (createAndUpload); then it prints the job's id, or

@@ -32,6 +32,14 @@ Coding (records {"recordId","occp_text","tasks_text"} coded to a topic's classif
                                                                      {"code","occp_text","tasks_text"}
   --topic defaults to occupation (SOC 2010); --model to the topic's latest model.
 
+Drop rules (every object created in a rule's folder starts a job from the rule's template):
+  ream drop-rules put    NAME --analyses A,B --format F [--name PREFIX] [--language L] [--redact MODE]
+                         [--topic T] [--model ID] [--topics K] [--seed S] [--retention HOURS]
+  ream drop-rules list
+  ream drop-rules get    NAME
+  ream drop-rules delete NAME
+  ream drop-rules upload NAME PATH [--as FILE]                     upload into the rule's folder (starts its job)
+
 Client commands talk to $REAM_ENDPOINT (default http://127.0.0.1:8080) with the API key in
 $REAM_API_KEY (default local-dev-key, the local stack's default key). With $REAM_CLIENT_ID and
 $REAM_CLIENT_SECRET set they get an OAuth access token instead (client-credentials grant at

@@ -1,5 +1,6 @@
-// Command ingest is the Lambda S3 notifies of every object created under inputs/: it moves the
-// job to IN_PROGRESS and enqueues its shards.
+// Command ingest is the Lambda that gets S3's ObjectCreated events for inputs/ (through
+// EventBridge, or S3 notifications: HandleJSON takes both): an upload moves its job to
+// IN_PROGRESS and enqueues its shards; an object in a drop rule's folder starts the rule's job.
 package main
 
 import (
@@ -12,5 +13,5 @@ import (
 func main() {
 	svc, log := coldstart.Service("ingest")
 	h := handlers.NewIngest(svc, log)
-	lambda.Start(h.Handle)
+	lambda.Start(h.HandleJSON)
 }

@@ -68,6 +68,9 @@ type Config struct {
 	PollInterval Duration `json:"pollInterval"`
 	// MaxUploadBytes bounds one presigned upload (default 5 GB).
 	MaxUploadBytes int64 `json:"maxUploadBytes"`
+	// DropSettle is how long a file in a drop folder must go untouched before it starts its
+	// job (default 2 s; see dropwatch.go).
+	DropSettle Duration `json:"dropSettle"`
 }
 
 // OAuthClient is one client of the client-credentials grant.
@@ -182,6 +185,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxUploadBytes <= 0 {
 		c.MaxUploadBytes = 5_000_000_000
+	}
+	if c.DropSettle <= 0 {
+		c.DropSettle = Duration(2 * time.Second)
 	}
 	return c
 }

@@ -69,6 +69,9 @@ type Stack struct {
 	dead     *handlers.DeadLetters
 	sweeper  *handlers.Sweeper
 	s3Events *sl.Queue
+	// objects is the object store, under objectsDir (the drop folders' watcher and sweep).
+	objects    *sl.Objects
+	objectsDir string
 }
 
 func numCPU() int { return runtime.NumCPU() }
@@ -151,6 +154,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	}
 	svc = pipeline.New(pipeline.Deps{
 		Jobs: sl.NewJobs(db), Objects: pobjects, Queue: shards, Notifier: notifier, Analyzers: analyzers, Models: sl.NewModels(db),
+		DropRules: sl.NewDropRules(db),
 		Config: pipeline.Config{
 			ShardBytes: cfg.ShardBytes, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
 			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter), Retention: time.Duration(cfg.Retention),
@@ -168,6 +172,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		dead:     handlers.NewDeadLetters(svc, log),
 		sweeper:  handlers.NewSweeper(svc, log),
 		s3Events: sl.NewQueue(db, s3EventsQueue, 10),
+		objects:  objects, objectsDir: filepath.Join(dataDir, "objects"),
 	}
 	tokenKey, err := sl.LoadSecret(filepath.Join(dataDir, "oauth.key"))
 	if err != nil {
@@ -198,6 +203,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	s.poll(runCtx, "ingest", s.s3Events, 1, 1, time.Duration(cfg.VisibilityTimeout), s.runIngest)
 	s.poll(runCtx, "worker", shards, cfg.Workers, cfg.BatchSize, time.Duration(cfg.VisibilityTimeout), s.worker.Handle)
 	s.poll(runCtx, "deadletter", shards.DeadLetterQueue(), 1, 10, time.Duration(cfg.VisibilityTimeout), s.dead.Handle)
+	if err := s.startDropWatcher(runCtx, s.objectsDir); err != nil {
+		log.Warn("drop folders are not watched; files dropped there start their jobs at the next sweep", "err", err)
+	}
 	// The first sweep runs before Start returns, so that what a previous run left behind is
 	// rescued before anything new arrives (and a caller's own Sweep never races it).
 	s.sweep(runCtx)
@@ -270,7 +278,7 @@ func S3Event(info pipeline.ObjectInfo, now time.Time) events.S3Event {
 			SchemaVersion:   "1.0",
 			ConfigurationID: "ream-inputs",
 			Bucket:          events.S3Bucket{Name: bucketName, Arn: "arn:aws:s3:::" + bucketName},
-			Object:          events.S3Object{Key: url.QueryEscape(info.Key), Size: info.Size, Sequencer: strconv.FormatInt(now.UnixNano(), 16)},
+			Object:          events.S3Object{Key: url.QueryEscape(info.Key), Size: info.Size, ETag: info.ETag, Sequencer: strconv.FormatInt(now.UnixNano(), 16)},
 		},
 	}}}
 }
@@ -381,11 +389,14 @@ func (s *Stack) sweep(ctx context.Context) {
 	if _, err := s.sweeper.Handle(ctx, ev); err != nil && ctx.Err() == nil {
 		s.log.Error("sweep failed", "err", err)
 	}
+	s.sweepDrops(ctx)
 }
 
 // Sweep runs one sweep now (tests and the CLI).
 func (s *Stack) Sweep(ctx context.Context) (pipeline.SweepReport, error) {
-	return s.Service.Sweep(ctx)
+	rep, err := s.Service.Sweep(ctx)
+	s.sweepDrops(ctx)
+	return rep, err
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -65,21 +65,6 @@ func (p *pipeline) suppressions() {
 		})
 	}
 
-	// The S3 notifications custom resource (the only way CloudFormation can
-	// wire bucket -> Lambda notifications without a circular dependency)
-	// has a CDK-managed singleton handler at stack level.
-	stack := awscdk.Stack_Of(p.Construct)
-	for _, c := range *stack.Node().Children() {
-		if strings.HasPrefix(*c.Node().Id(), "BucketNotificationsHandler") {
-			suppress(c, true, suppression{
-				id: "AwsSolutions-IAM4",
-				reason: "CDK's deploy-time handler for S3 bucket notifications: AWSLambdaBasicExecutionRole only lets it " +
-					"write its own CloudWatch logs; its one other permission is s3:PutBucketNotification, added by CDK.",
-				appliesTo: []interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
-			})
-		}
-	}
-
 	// AwsSolutions-COG3 (advanced security ENFORCED): the coding API's user
 	// pool serves machine clients with the client-credentials grant only.
 	// Threat protection (formerly advanced security, Plus plan only) scores

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
@@ -21,7 +22,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -252,7 +252,7 @@ func (p *pipeline) functions(r *resolved) {
 	}
 	descriptions := map[string]string{
 		FnAPI:        "Ream HTTP API (API Gateway HTTP API, payload v2, IAM auth; JWT on the coding routes)",
-		FnIngest:     "Ream ingest: S3 ObjectCreated under inputs/ to shard messages",
+		FnIngest:     "Ream ingest: S3 Object Created under inputs/ (EventBridge) to shard messages, or to a drop rule's job",
 		FnWorker:     "Ream worker: analyses shards from the shard queue",
 		FnDeadLetter: "Ream dead letters: records dead-lettered shards as failed documents",
 		FnSweeper:    "Ream sweeper: deadlines, stuck shards, expiry",
@@ -291,10 +291,38 @@ func (p *pipeline) functions(r *resolved) {
 	}
 }
 
+// IngestMaxEventAge and IngestRetryAttempts bound how long EventBridge keeps retrying an
+// Object Created event the ingest function fails on (EventBridge's own maxima).
+const (
+	IngestMaxEventAge   = 24 * time.Hour
+	IngestRetryAttempts = 185
+)
+
 func (p *pipeline) triggers(r *resolved) {
-	p.bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED,
-		awss3notifications.NewLambdaDestination(p.fns[FnIngest]),
-		&awss3.NotificationKeyFilter{Prefix: jsii.String(InputsPrefix)})
+	// S3 → EventBridge → ingest for every object created under inputs/ (uploads and drop
+	// rules' folders). The bucket sends its events to EventBridge through CloudFormation's own
+	// NotificationConfiguration (set on the L1 bucket: the L2 eventBridgeEnabled and
+	// addEventNotification both deploy CDK's BucketNotificationsHandler custom resource, a
+	// Lambda function of CDK's whose runtime this stack does not control), and a rule matches
+	// the bucket's Object Created events by key prefix. ingest takes the EventBridge event shape
+	// (handlers.Ingest.HandleJSON).
+	cfnBucket := p.bucket.Node().DefaultChild().(awss3.CfnBucket)
+	cfnBucket.AddPropertyOverride(jsii.String("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled"), true)
+	awsevents.NewRule(p.Construct, jsii.String("InputCreated"), &awsevents.RuleProps{
+		Description: jsii.String("Ream ingest: S3 Object Created under " + InputsPrefix + " (job uploads and drop rules' folders)"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.s3"),
+			DetailType: jsii.Strings("Object Created"),
+			Detail: &map[string]interface{}{
+				"bucket": map[string]interface{}{"name": []*string{p.bucket.BucketName()}},
+				"object": map[string]interface{}{"key": []interface{}{map[string]interface{}{"prefix": InputsPrefix}}},
+			},
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(p.fns[FnIngest], &awseventstargets.LambdaFunctionProps{
+			MaxEventAge:   cdkDuration(IngestMaxEventAge),
+			RetryAttempts: jsii.Number(IngestRetryAttempts),
+		})},
+	})
 
 	p.fns[FnWorker].AddEventSource(awslambdaeventsources.NewSqsEventSource(p.queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(float64(r.WorkerBatchSize)),
@@ -331,6 +359,11 @@ var Routes = []struct {
 	{awsapigatewayv2.HttpMethod_POST, "/v1/jobs/{id}/stop"},
 	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs/{id}/results"},
 	{awsapigatewayv2.HttpMethod_GET, "/v1/health"},
+	{awsapigatewayv2.HttpMethod_GET, "/v1/drop-rules"},
+	{awsapigatewayv2.HttpMethod_GET, "/v1/drop-rules/{name}"},
+	{awsapigatewayv2.HttpMethod_PUT, "/v1/drop-rules/{name}"},
+	{awsapigatewayv2.HttpMethod_DELETE, "/v1/drop-rules/{name}"},
+	{awsapigatewayv2.HttpMethod_POST, "/v1/drop-rules/{name}/uploads"},
 }
 
 func (p *pipeline) httpAPI(r *resolved) {

@@ -21,7 +21,8 @@ func arrayWith(a ...any) assertions.Matcher {
 }
 
 // ours returns the five Ream functions by name, and fails on any other
-// function except CDK's bucket-notifications handler.
+// function (CDK's bucket-notifications handler included: S3 events reach
+// ingest through EventBridge, with no custom resource).
 func ours(t *testing.T, f *fixture) map[string]obj {
 	t.Helper()
 	byID := map[string]string{}
@@ -34,8 +35,6 @@ func ours(t *testing.T, f *fixture) map[string]obj {
 		switch {
 		case ok:
 			out[name] = res
-		case strings.HasPrefix(id, "BucketNotificationsHandler"):
-			// CDK's deploy-time custom resource handler, not ours.
 		default:
 			t.Errorf("unexpected function %s", id)
 		}
@@ -430,19 +429,50 @@ func TestRoutesRequireIAM(t *testing.T) {
 	})
 }
 
-func TestIngestNotificationFilter(t *testing.T) {
+// TestIngestEventBridgeRule: the bucket sends its events to EventBridge
+// (CloudFormation's own NotificationConfiguration, no custom resource) and a
+// rule sends Object Created events under inputs/ to ingest, with retries.
+func TestIngestEventBridgeRule(t *testing.T) {
 	f := synth(t)
 	p := f.stack.Pipeline
-	check(t, "S3 notification inputs/ -> ingest", func() {
-		f.template.HasResourceProperties(jsii.String("Custom::S3BucketNotifications"), obj{
-			"BucketName": ref(f.id(p.Bucket())),
-			"NotificationConfiguration": obj{"LambdaFunctionConfigurations": arr{obj{
-				"Events":            arr{"s3:ObjectCreated:*"},
-				"Filter":            obj{"Key": obj{"FilterRules": arr{obj{"Name": "prefix", "Value": "inputs/"}}}},
-				"LambdaFunctionArn": getAtt(f.id(p.Function(FnIngest)), "Arn"),
-			}}},
+	check(t, "bucket -> EventBridge", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::S3::Bucket"), obj{
+			"NotificationConfiguration": obj{"EventBridgeConfiguration": obj{"EventBridgeEnabled": true}},
 		})
 	})
+	check(t, "rule inputs/ -> ingest", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), obj{
+			"State": "ENABLED",
+			"EventPattern": obj{
+				"source":      arr{"aws.s3"},
+				"detail-type": arr{"Object Created"},
+				"detail": obj{
+					"bucket": obj{"name": arr{ref(f.id(p.Bucket()))}},
+					"object": obj{"key": arr{obj{"prefix": "inputs/"}}},
+				},
+			},
+			"Targets": arr{like(obj{
+				"Arn":         getAtt(f.id(p.Function(FnIngest)), "Arn"),
+				"RetryPolicy": obj{"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185},
+			})},
+		})
+	})
+	check(t, "EventBridge may invoke ingest", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), obj{
+			"Action":       "lambda:InvokeFunction",
+			"FunctionName": getAtt(f.id(p.Function(FnIngest)), "Arn"),
+			"Principal":    "events.amazonaws.com",
+		})
+	})
+	// No S3 notification custom resource, and so no CDK-owned handler function.
+	if n := len(f.resources("Custom::S3BucketNotifications")); n != 0 {
+		t.Errorf("%d Custom::S3BucketNotifications resources, want none", n)
+	}
+	for id := range f.resources("AWS::Lambda::Function") {
+		if strings.HasPrefix(id, "BucketNotificationsHandler") {
+			t.Errorf("CDK's bucket notifications handler %s is in the template", id)
+		}
+	}
 }
 
 func TestSweeperSchedule(t *testing.T) {
@@ -527,7 +557,7 @@ func TestNoFixedPhysicalNames(t *testing.T) {
 	for id, r := range f.tmpl["Resources"].(obj) {
 		res := r.(obj)
 		typ := res["Type"].(string)
-		if typ == "Custom::S3BucketNotifications" || typ == "AWS::Lambda::Permission" ||
+		if typ == "AWS::Lambda::Permission" ||
 			typ == "AWS::S3::BucketPolicy" || typ == "AWS::Lambda::EventSourceMapping" {
 			continue // these reference names of other resources
 		}

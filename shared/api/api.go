@@ -46,6 +46,11 @@ type CreateJobRequest struct {
 	// RetentionHours keeps the job's output and record this many hours after it ends instead of
 	// the deployment's retention.
 	RetentionHours int `json:"RetentionHours,omitempty"`
+
+	// DropRule and DropObject are set by the pipeline for a job a drop rule starts (never
+	// from a request body): they become the job's fields of the same names.
+	DropRule   string         `json:"-"`
+	DropObject job.DropObject `json:"-"`
 }
 
 // RetryRequest is the body of POST /v1/jobs/{id}/retry (every field optional).
@@ -139,6 +144,9 @@ type Notification struct {
 	DocumentsWithErrorsCount int64      `json:"DocumentsWithErrorsCount"`
 	OutputLocation           string     `json:"OutputLocation"`
 	Time                     time.Time  `json:"Time"`
+	// DropRule and DropObject name the drop rule and object version that started the job.
+	DropRule   string         `json:"DropRule,omitempty"`
+	DropObject job.DropObject `json:"DropObject,omitzero"`
 	// TopicArn is the job's own SNS topic (its NotificationChannel), published to besides the
 	// deployment's topic; empty when the job named none.
 	TopicArn string `json:"-"`

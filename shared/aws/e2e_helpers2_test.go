@@ -94,6 +94,7 @@ func (s *e2eStack) rebuild(t *testing.T, ctx context.Context, d e2eDeps) {
 			Notifier:  reamaws.NewNotifier(s.c.SNS, s.topicARN),
 			Analyzers: analyzers,
 			Models:    reamaws.NewModels(s.c.DynamoDB, s.table),
+			DropRules: reamaws.NewDropRules(s.c.DynamoDB, s.table),
 			Config:    cfg,
 			Log:       log.With("function", function),
 			Hooks:     hooks,

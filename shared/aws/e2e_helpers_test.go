@@ -151,6 +151,7 @@ func newE2EStack(t *testing.T, ctx context.Context, shardBytes int64) *e2eStack 
 	s.svc = pipeline.New(pipeline.Deps{
 		Jobs: s.jobs, Objects: s.objects, Queue: s.queue, Notifier: reamaws.NewNotifier(c.SNS, s.topicARN),
 		Analyzers: analyzers,
+		DropRules: reamaws.NewDropRules(c.DynamoDB, s.table),
 		Config:    pipeline.Config{ShardBytes: shardBytes, Locations: pipeline.Locations{Base: "s3://" + s.bucket + "/"}},
 		Log:       log,
 		Hooks: pipeline.Hooks{AfterShardWritten: func(m pipeline.ShardMessage) error {

@@ -251,6 +251,7 @@ func Build(ctx context.Context, env Env, log *slog.Logger) (*pipeline.Service, e
 		Notifier:  NewNotifier(clients.SNS, env.TopicARN),
 		Analyzers: reg,
 		Models:    NewModels(clients.DynamoDB, env.Table),
+		DropRules: NewDropRules(clients.DynamoDB, env.Table),
 		Config:    env.Config(),
 		Log:       log,
 	}), nil

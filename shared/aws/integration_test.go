@@ -181,6 +181,23 @@ func TestModelsOnDynamoDB(t *testing.T) {
 	porttest.TestModels(t, func(t *testing.T) pipeline.Models { return models })
 }
 
+func TestDropRulesOnDynamoDB(t *testing.T) {
+	c := clients(t, "DYNAMODB")
+	table := "ream-rules-" + uniq(t)
+	if err := reamaws.CreateTable(context.Background(), c.DynamoDB, table); err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := cleanupCtx()
+		defer cancel()
+		if err := reamaws.DeleteTable(ctx, c.DynamoDB, table); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
+	rules := reamaws.NewDropRules(c.DynamoDB, table)
+	porttest.TestDropRules(t, func(t *testing.T) pipeline.DropRules { return rules })
+}
+
 // sqsUnderTest adapts reamaws.Queue to porttest.QueueUnderTest.
 type sqsUnderTest struct{ *reamaws.Queue }
 

@@ -25,6 +25,8 @@ const (
 	AttrStatus  = "status"
 	AttrTenant  = "tenant"
 	AttrJobName = "jobName"
+	// AttrDropRule is the drop rule that started the job (absent for other jobs).
+	AttrDropRule = "dropRule"
 )
 
 // Notifier is pipeline.Notifier on SNS: each notification is published as its JSON
@@ -74,6 +76,7 @@ func (n *Notifier) Publish(ctx context.Context, note api.Notification) error {
 	str(AttrStatus, string(note.JobStatus))
 	str(AttrTenant, note.Tenant)
 	str(AttrJobName, note.JobName)
+	str(AttrDropRule, note.DropRule)
 	topics := []string{}
 	if n.topic != "" {
 		topics = append(topics, n.topic)

@@ -178,7 +178,7 @@ func (o *Objects) Head(ctx context.Context, key string) (pipeline.ObjectInfo, er
 	if err != nil {
 		return pipeline.ObjectInfo{}, fmt.Errorf("head s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
 	}
-	info := pipeline.ObjectInfo{Key: key, Size: sdkaws.ToInt64(out.ContentLength)}
+	info := pipeline.ObjectInfo{Key: key, Size: sdkaws.ToInt64(out.ContentLength), ETag: strings.Trim(sdkaws.ToString(out.ETag), `"`)}
 	if out.LastModified != nil {
 		info.LastModified = *out.LastModified
 	}
@@ -195,7 +195,7 @@ func (o *Objects) List(ctx context.Context, prefix string, fn func(pipeline.Obje
 			return fmt.Errorf("list s3://%s/%s: %w", o.bucket, prefix, mapS3Err(err))
 		}
 		for _, obj := range page.Contents {
-			info := pipeline.ObjectInfo{Key: sdkaws.ToString(obj.Key), Size: sdkaws.ToInt64(obj.Size)}
+			info := pipeline.ObjectInfo{Key: sdkaws.ToString(obj.Key), Size: sdkaws.ToInt64(obj.Size), ETag: strings.Trim(sdkaws.ToString(obj.ETag), `"`)}
 			if obj.LastModified != nil {
 				info.LastModified = *obj.LastModified
 			}

@@ -56,6 +56,7 @@ func NewAPI(svc *pipeline.Service, auth Authenticator, log *slog.Logger) *API {
 	a.HandleAuthed("GET /v1/jobs/{id}/errors", a.errors)
 	a.HandleAuthed("POST /v1/jobs/{id}/retry", a.retry)
 	a.mountCoding()
+	a.mountDropRules()
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusNotFound, api.CodeNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})

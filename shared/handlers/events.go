@@ -14,7 +14,9 @@ import (
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
-// Ingest handles S3 ObjectCreated notifications for the inputs/ prefix.
+// Ingest handles S3 ObjectCreated events for the inputs/ prefix: S3 notifications (Handle) and
+// EventBridge "Object Created" events (HandleEventBridge); HandleJSON takes either. An object
+// in a drop rule's folder starts the rule's job, any other is a job's upload.
 type Ingest struct {
 	svc *pipeline.Service
 	log *slog.Logger
@@ -38,7 +40,8 @@ func (h *Ingest) Handle(ctx context.Context, ev events.S3Event) error {
 			h.log.ErrorContext(ctx, "undecodable object key; ignored", "key", r.S3.Object.Key, "err", err)
 			continue
 		}
-		if err := h.svc.InputArrived(ctx, key); err != nil {
+		o := pipeline.CreatedObject{Key: key, ETag: r.S3.Object.ETag, VersionId: r.S3.Object.VersionID}
+		if err := h.svc.ObjectCreated(ctx, o); err != nil {
 			h.log.ErrorContext(ctx, "input event failed", "key", key, "err", err)
 			errs = append(errs, fmt.Errorf("%s: %w", key, err))
 		}

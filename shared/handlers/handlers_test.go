@@ -49,7 +49,7 @@ func newServiceAndJobs(t *testing.T) (*pipeline.Service, pipeline.Jobs) {
 	jobs := local.NewJobs(db)
 	return pipeline.New(pipeline.Deps{
 		Jobs: jobs, Objects: objects, Queue: local.NewQueue(db, "shards", 3),
-		Notifier: local.NewNotifier(db, nil), Analyzers: reg,
+		Notifier: local.NewNotifier(db, nil), Analyzers: reg, DropRules: local.NewDropRules(db),
 		Config: pipeline.Config{Locations: pipeline.Locations{Base: "s3://bucket/"}},
 	}), jobs
 }

@@ -195,6 +195,10 @@ type Job struct {
 	// finalizer wrote it: a job that ended without output (failed while planning, stopped or
 	// timed out before its input arrived) has none.
 	ManifestFilePath string `json:"ManifestFilePath,omitempty"`
+	// DropRule and DropObject name the drop rule and the object version that started the job
+	// (jobs started by an object dropped under a rule's folder; empty otherwise).
+	DropRule   string     `json:"DropRule,omitempty"`
+	DropObject DropObject `json:"DropObject,omitzero"`
 
 	Tenant string `json:"-"`
 	// InputKey is the object key (line formats) or key prefix (ONE_DOC_PER_FILE) of the input,

@@ -315,7 +315,20 @@ func (o *Objects) Head(ctx context.Context, key string) (pipeline.ObjectInfo, er
 	if err != nil {
 		return pipeline.ObjectInfo{}, fmt.Errorf("object %s: %w", key, err)
 	}
-	return pipeline.ObjectInfo{Key: key, Size: fi.Size(), LastModified: fi.ModTime()}, nil
+	return objectInfo(key, fi), nil
+}
+
+// objectInfo describes the file fi stored under key.
+func objectInfo(key string, fi fs.FileInfo) pipeline.ObjectInfo {
+	return pipeline.ObjectInfo{Key: key, Size: fi.Size(), LastModified: fi.ModTime(), ETag: ETag(fi.Size(), fi.ModTime())}
+}
+
+// ETag is the local store's version of an object: its size and modification time in hex
+// ("<size>-<mtime ns>"), read from the file's metadata without reading its content, so the
+// file watcher, an upload's event and a sweep compute the same value for the same file. A file
+// rewritten (or touched) is a new version; S3's ETag is a content hash instead.
+func ETag(size int64, mtime time.Time) string {
+	return strconv.FormatInt(size, 16) + "-" + strconv.FormatInt(mtime.UnixNano(), 16)
 }
 
 // List implements pipeline.Objects. It walks only the directories that can hold keys under
@@ -382,7 +395,7 @@ func (o *Objects) walk(ctx context.Context, dir, keyPrefix, prefix string, fn fu
 		if err != nil {
 			return fmt.Errorf("list %s: %w", prefix, err)
 		}
-		if err := fn(pipeline.ObjectInfo{Key: key, Size: fi.Size(), LastModified: fi.ModTime()}); err != nil {
+		if err := fn(objectInfo(key, fi)); err != nil {
 			return err
 		}
 	}

@@ -152,3 +152,9 @@ func TestQueueConformance(t *testing.T) {
 		})
 	})
 }
+
+func TestDropRulesConformance(t *testing.T) {
+	porttest.TestDropRules(t, func(t *testing.T) pipeline.DropRules {
+		return local.NewDropRules(openDB(t, t.TempDir()))
+	})
+}

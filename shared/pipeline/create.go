@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/analysis/topics"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
@@ -207,16 +208,9 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		cc := *req.CodingConfig
 		req.CodingConfig = &cc
 	}
-	model, err := s.resolveCoding(ctx, tenant, &req)
+	model, analyzers, err := s.checkCreate(ctx, tenant, &req)
 	if err != nil {
 		return nil, err
-	}
-	analyzers, err := s.analyzers.Lookup(textAnalyses(req.Analyses))
-	if err != nil {
-		return nil, err
-	}
-	if req.NotificationChannel != nil && !s.cfg.JobTopics {
-		return nil, fmt.Errorf("%w: this deployment cannot publish to a job's own SNS topic (NotificationChannel); subscribe to its notifications instead", job.ErrInvalid)
 	}
 	now := s.nowUTC()
 	j := &job.Job{
@@ -239,6 +233,8 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		RandomSeed:          req.RandomSeed,
 		CodingOperation:     operation,
 		UpdatedAt:           now,
+		DropRule:            req.DropRule,
+		DropObject:          req.DropObject,
 	}
 	if j.Has(job.Topics) && j.RandomSeed == nil {
 		j.RandomSeed = ptr(defaultSeed(j.JobId))
@@ -260,17 +256,8 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	}
 	j.ModelVersion = strings.Join(versions, ",")
 	if out := req.OutputDataConfig.S3Uri; out != "" {
-		key, err := s.cfg.Locations.Key(out)
+		key, err := s.outputBase(tenant, out)
 		if err != nil {
-			return nil, err
-		}
-		if !strings.HasPrefix(key, OutputsPrefix+tenant+"/") {
-			return nil, fmt.Errorf("%w: OutputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(OutputsPrefix+tenant+"/"))
-		}
-		if !strings.HasSuffix(key, "/") {
-			key += "/"
-		}
-		if err := checkKey("OutputDataConfig.S3Uri", key); err != nil {
 			return nil, err
 		}
 		j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(key + j.JobId + "/")
@@ -341,6 +328,49 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		}
 	}
 	return res, nil
+}
+
+// checkCreate runs the checks of a validated create request that need the deployment: the
+// coding model it names (req.CodingConfig.ModelId is pinned to the model resolved), the
+// analysers, the job's own topic and the output location. Drop rules check their templates with
+// it too.
+func (s *Service) checkCreate(ctx context.Context, tenant string, req *api.CreateJobRequest) (*api.Model, []analysis.Analyzer, error) {
+	model, err := s.resolveCoding(ctx, tenant, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	analyzers, err := s.analyzers.Lookup(textAnalyses(req.Analyses))
+	if err != nil {
+		return nil, nil, err
+	}
+	if req.NotificationChannel != nil && !s.cfg.JobTopics {
+		return nil, nil, fmt.Errorf("%w: this deployment cannot publish to a job's own SNS topic (NotificationChannel); subscribe to its notifications instead", job.ErrInvalid)
+	}
+	if out := req.OutputDataConfig.S3Uri; out != "" {
+		if _, err := s.outputBase(tenant, out); err != nil {
+			return nil, nil, err
+		}
+	}
+	return model, analyzers, nil
+}
+
+// outputBase is the key prefix (ending in "/") an OutputDataConfig.S3Uri names, which must be
+// under the tenant's outputs; the job's outputs go under it in a folder named by the job id.
+func (s *Service) outputBase(tenant, uri string) (string, error) {
+	key, err := s.cfg.Locations.Key(uri)
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(key, OutputsPrefix+tenant+"/") {
+		return "", fmt.Errorf("%w: OutputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(OutputsPrefix+tenant+"/"))
+	}
+	if !strings.HasSuffix(key, "/") {
+		key += "/"
+	}
+	if err := checkKey("OutputDataConfig.S3Uri", key); err != nil {
+		return "", err
+	}
+	return key, nil
 }
 
 // signUploads adds the presigned upload URLs of a job still waiting for its input.

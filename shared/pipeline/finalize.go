@@ -302,6 +302,7 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		ProcessedDocumentsCount:  j.JobDetails.ProcessedDocumentsCount,
 		DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount,
 		Time:                     now,
+		DropRule:                 j.DropRule, DropObject: j.DropObject,
 	}
 	if j.JobStatus != job.TimedOut && !(j.JobStatus == job.Stopped && j.JobDetails.ShardsTotal == 0) {
 		n.OutputLocation = j.OutputDataConfig.S3Uri

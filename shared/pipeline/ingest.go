@@ -182,8 +182,8 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			return nil
 		}
 		err := s.objects.List(ctx, j.InputKey, func(o ObjectInfo) error {
-			if strings.HasSuffix(o.Key, "/") {
-				return nil // a "folder" marker, not a document
+			if strings.HasSuffix(o.Key, "/") || isDropMarker(j, o.Key) {
+				return nil // a "folder" marker or a drop batch's marker, not a document
 			}
 			total += o.Size
 			if total > s.cfg.MaxInputBytes {

@@ -18,6 +18,10 @@ type ObjectInfo struct {
 	Key          string
 	Size         int64
 	LastModified time.Time
+	// ETag identifies the object's content version, without quotes: S3's ETag; locally the
+	// file's size and modification time (see shared/local.ETag). Drop rules use it, with the
+	// key, as the idempotency token of the job an object starts.
+	ETag string
 }
 
 // Objects is the object store (S3, or files under a data directory).

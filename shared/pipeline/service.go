@@ -86,6 +86,7 @@ type Service struct {
 	notifier  Notifier
 	analyzers analysis.Registry
 	models    Models
+	rules     DropRules
 	coders    coderCache
 	shipped   shippedState
 	cfg       Config
@@ -112,7 +113,9 @@ type Deps struct {
 	Analyzers analysis.Registry
 	// Models is the coding-model registry; nil leaves the deployment without batch coding.
 	Models Models
-	Config Config
+	// DropRules is the drop rule store; nil leaves the deployment without drop rules.
+	DropRules DropRules
+	Config    Config
 	// Now and NewID default to time.Now and random 128-bit hex ids.
 	Now   func() time.Time
 	NewID func() string
@@ -124,7 +127,7 @@ type Deps struct {
 func New(d Deps) *Service {
 	s := &Service{
 		jobs: d.Jobs, objects: d.Objects, queue: d.Queue, notifier: d.Notifier,
-		analyzers: d.Analyzers, models: d.Models, cfg: d.Config.withDefaults(), now: d.Now, newID: d.NewID,
+		analyzers: d.Analyzers, models: d.Models, rules: d.DropRules, cfg: d.Config.withDefaults(), now: d.Now, newID: d.NewID,
 		log: d.Log, hooks: d.Hooks,
 	}
 	if s.now == nil {

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+func init() { commands["drop-rules"] = dropRules }
+
+const dropRulesHelp = "put, list, get, delete or upload (see ream help)"
+
+// dropRules runs `ream drop-rules SUBCOMMAND …`: a rule's objects start jobs from its template.
+func dropRules(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("drop-rules needs a subcommand: %s", dropRulesHelp)
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "put":
+		return dropRulePut(ctx, args)
+	case "list":
+		return dropRuleList(ctx, args)
+	case "get", "delete":
+		name, err := oneArg("drop-rules "+sub, "NAME", args)
+		if err != nil {
+			return err
+		}
+		c, err := newClient(ctx)
+		if err != nil {
+			return err
+		}
+		if sub == "delete" {
+			if err := c.DeleteDropRule(ctx, name); err != nil {
+				return err
+			}
+			fmt.Printf("drop rule %s deleted\n", name)
+			return nil
+		}
+		r, err := c.GetDropRule(ctx, name)
+		if err != nil {
+			return err
+		}
+		return printJSON(r)
+	case "upload":
+		return dropRuleUpload(ctx, args)
+	}
+	return fmt.Errorf("unknown drop-rules subcommand %q: %s", sub, dropRulesHelp)
+}
+
+func oneArg(cmd, what string, args []string) (string, error) {
+	if len(args) != 1 {
+		return "", fmt.Errorf("%s needs exactly one %s", cmd, what)
+	}
+	return args[0], nil
+}
+
+func dropRulePut(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("drop-rules put", flag.ContinueOnError)
+	request := jobFlags(fset, "prefix of the names of the jobs the rule starts (default NAME/)")
+	retention := fset.Int("retention", 0, "keep each job's output this many hours after it ends (default: the deployment's retention)")
+	name, err := parseOne(fset, args, "drop-rules put needs exactly one NAME")
+	if err != nil {
+		return err
+	}
+	tmpl := request()
+	tmpl.RetentionHours = *retention
+	c, err := newClient(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := c.PutDropRule(ctx, name, tmpl)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("drop rule %s: objects created under %s start %s jobs\n", r.Name, r.Location, r.Template.InputDataConfig.InputFormat)
+	if r.Template.InputDataConfig.InputFormat == job.OneDocPerFile {
+		fmt.Printf("(one job per batch: write the batch's files under %s<batch>/, then %s<batch>/_SUCCESS)\n", r.Location, r.Location)
+	}
+	return nil
+}
+
+func dropRuleList(ctx context.Context, args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("drop-rules list takes no arguments")
+	}
+	c, err := newClient(ctx)
+	if err != nil {
+		return err
+	}
+	rules, err := c.ListDropRules(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tANALYSES\tFORMAT\tUPDATED\tFOLDER")
+	for _, r := range rules {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, analysesList(r.Template), r.Template.InputDataConfig.InputFormat,
+			r.UpdatedAt.Format(time.RFC3339), r.Location)
+	}
+	return tw.Flush()
+}
+
+func analysesList(t api.CreateJobRequest) string {
+	s := ""
+	for i, a := range t.Analyses {
+		if i > 0 {
+			s += ","
+		}
+		s += string(a)
+	}
+	return s
+}
+
+// dropRuleUpload uploads a file into the rule's folder through a presigned URL (the upload's
+// event starts the job).
+func dropRuleUpload(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("drop-rules upload", flag.ContinueOnError)
+	as := fset.String("as", "", "the name in the rule's folder (default: PATH's base name)")
+	pos, err := parse(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return fmt.Errorf("drop-rules upload needs NAME and PATH")
+	}
+	name, path := pos[0], pos[1]
+	if err := regularFile(path, "upload one file at a time; for a ONE_DOC_PER_FILE batch upload its files as <batch>/<file> with --as, then an empty <batch>/_SUCCESS"); err != nil {
+		return err
+	}
+	file := *as
+	if file == "" {
+		file = filepath.Base(path)
+	}
+	c, err := newClient(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := c.DropUpload(ctx, name, file)
+	if err != nil {
+		return err
+	}
+	if err := c.Upload(ctx, u.Presigned, path); err != nil {
+		return err
+	}
+	fmt.Printf("uploaded %s as %s into drop rule %s\n", path, file, name)
+	return nil
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// TestDropRuleCommands: put, list, get, upload (which starts the rule's job), delete.
+func TestDropRuleCommands(t *testing.T) {
+	startStack(t)
+	stdout, err := runCmd(t, "drop-rules", "put", "reviews", "--analyses", "language,sentiment", "--format", "one_doc_per_line", "--name", "nightly-", "--retention", "48")
+	if err != nil || !strings.Contains(stdout, "drop rule reviews: objects created under file://") || !strings.Contains(stdout, "/inputs/local/drop/reviews/") {
+		t.Fatalf("put: %v\n%s", err, stdout)
+	}
+	if _, err := runCmd(t, "drop-rules", "put", "bad name", "--analyses", "LANGUAGE"); err == nil || !strings.Contains(err.Error(), "drop rule name") {
+		t.Errorf("put of a bad name: %v", err)
+	}
+	stdout, err = runCmd(t, "drop-rules", "list")
+	if err != nil || !strings.Contains(stdout, "reviews") || !strings.Contains(stdout, "LANGUAGE,SENTIMENT") {
+		t.Errorf("list: %v\n%s", err, stdout)
+	}
+	stdout, err = runCmd(t, "drop-rules", "get", "reviews")
+	var r api.DropRule
+	if err != nil || json.Unmarshal([]byte(stdout), &r) != nil || r.Template.JobName != "nightly-" || r.Template.RetentionHours != 48 {
+		t.Errorf("get: %v %+v\n%s", err, r, stdout)
+	}
+	in := filepath.Join(t.TempDir(), "day1.txt")
+	if err := os.WriteFile(in, []byte("I love it.\nI hate it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if stdout, err := runCmd(t, "drop-rules", "upload", "reviews", in, "--as", "2026/day1.txt"); err != nil || !strings.Contains(stdout, "uploaded") {
+		t.Fatalf("upload: %v\n%s", err, stdout)
+	}
+	c, err := newClient(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var started *job.Job
+	for started == nil {
+		res, err := c.List(ctx, api.ListFilter{})
+		if err != nil {
+			t.Fatalf("list jobs (waiting for the dropped file's job): %v", err)
+		}
+		for _, j := range res.Jobs {
+			if j.DropRule == "reviews" {
+				started = j
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	n, err := c.Follow(ctx, started.JobId, nil)
+	if err != nil || n.DropRule != "reviews" || !strings.HasSuffix(n.DropObject.Key, "/drop/reviews/2026/day1.txt") || n.InputDocumentsCount != 2 {
+		t.Errorf("notification %+v, %v", n, err)
+	}
+	if started.JobName != "nightly-2026/day1.txt" {
+		t.Errorf("job name %q", started.JobName)
+	}
+	if _, err := runCmd(t, "drop-rules", "delete", "reviews"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCmd(t, "drop-rules", "get", "reviews"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("get after delete: %v", err)
+	}
+	if _, err := runCmd(t, "drop-rules", "frob"); err == nil {
+		t.Error("unknown subcommand accepted")
+	}
+}

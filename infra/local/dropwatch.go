@@ -1,0 +1,262 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// Drop folders on the local stack. A file copied into <data>/objects/inputs/<tenant>/drop/<rule>/
+// starts the rule's job, as an object created under that key does on S3. Three paths report it,
+// and the job's idempotency token (the key and the local ETag: size and modification time) makes
+// them start one job between them:
+//
+//   - the watcher (fsnotify: inotify on Linux, kqueue, ReadDirectoryChangesW) sees the file
+//     created, written or renamed into place, and reports it once no event has touched it for
+//     dropSettle (default 2 s): a file still being copied keeps producing write events. A writer
+//     that pauses longer than that mid-file would have its partial file analysed; such writers
+//     should write under a name starting with "." and rename it into place when done (names
+//     starting with "." are never inputs).
+//   - a PUT of a presigned upload URL into the folder (POST /v1/drop-rules/{name}/uploads) queues
+//     the S3 event S3 would send, with the same ETag;
+//   - the sweep (at start, then every sweepInterval) lists the drop folders and reports every file
+//     not modified within dropSettle and younger than the retention of the rule's jobs: a file
+//     copied while `ream serve` was down, or whose events the watcher lost (an inotify queue
+//     overflow). Older files are not reported: their job, if any, may have expired with its
+//     token, and reporting them would run them again.
+//
+// fsnotify is not recursive: the watcher watches <data>/objects/inputs, each tenant's folder in
+// it (to see its drop folder appear) and every folder under a drop folder, adding folders as
+// they are created (or moved in) and reporting the files that came with them. Files present when
+// the stack starts are left to the sweep, which skips those too old to report.
+
+// dropWatcher watches the drop folders of a data directory.
+type dropWatcher struct {
+	s      *Stack
+	inputs string // <data>/objects/inputs
+	settle time.Duration
+	w      *fsnotify.Watcher
+	// pending are the files seen changing, by path, with the time of their last event.
+	pending map[string]time.Time
+}
+
+// startDropWatcher starts watching; the goroutine ends with ctx.
+func (s *Stack) startDropWatcher(ctx context.Context, objectsDir string) error {
+	inputs := filepath.Join(objectsDir, strings.TrimSuffix(pipeline.InputsPrefix, "/"))
+	if err := os.MkdirAll(inputs, 0o755); err != nil {
+		return err
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	dw := &dropWatcher{s: s, inputs: inputs, settle: time.Duration(s.cfg.DropSettle), w: w, pending: map[string]time.Time{}}
+	// Files already there are the sweep's (it knows which are too old to report again).
+	dw.watchTree(inputs, false)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer w.Close()
+		dw.run(ctx)
+	}()
+	return nil
+}
+
+// rel splits p (under inputs) into its segments: [tenant], [tenant, "drop", …].
+func (dw *dropWatcher) rel(p string) []string {
+	r, err := filepath.Rel(dw.inputs, p)
+	if err != nil || r == "." || strings.HasPrefix(r, "..") {
+		return nil
+	}
+	return strings.Split(filepath.ToSlash(r), "/")
+}
+
+// watched reports whether the folder p is one the watcher needs: inputs, a tenant's folder, or
+// a folder in or under a tenant's drop folder.
+func (dw *dropWatcher) watched(p string) bool {
+	parts := dw.rel(p)
+	switch {
+	case p == dw.inputs:
+		return true
+	case len(parts) == 1:
+		return pipeline.ValidTenant(parts[0])
+	default:
+		return len(parts) >= 2 && parts[1] == "drop" && !hidden(parts)
+	}
+}
+
+// dropFile reports whether p is a file that may be a drop rule's object.
+func (dw *dropWatcher) dropFile(p string) bool {
+	parts := dw.rel(p)
+	return len(parts) >= 4 && parts[1] == "drop" && !hidden(parts)
+}
+
+func hidden(parts []string) bool {
+	for _, s := range parts {
+		if strings.HasPrefix(s, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// watchTree adds watches on dir and the folders below it that the watcher needs; with mark, it
+// also marks the drop files already there (a folder created or moved in: its files arrived with
+// it, before its watch).
+func (dw *dropWatcher) watchTree(dir string, mark bool) {
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if !dw.watched(p) {
+				return filepath.SkipDir
+			}
+			if err := dw.w.Add(p); err != nil {
+				dw.s.log.Warn("cannot watch a drop folder; the sweep will still find its files", "dir", p, "err", err)
+			}
+			return nil
+		}
+		if mark && d.Type().IsRegular() && dw.dropFile(p) {
+			dw.pending[p] = time.Now()
+		}
+		return nil
+	})
+}
+
+func (dw *dropWatcher) run(ctx context.Context) {
+	tick := time.NewTicker(max(dw.settle/4, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case err, ok := <-dw.w.Errors:
+			if !ok {
+				return
+			}
+			// An overflowed event queue loses events: the sweep finds what they named.
+			dw.s.log.Warn("drop folder watcher error; the next sweep finds any file it missed", "err", err)
+		case ev, ok := <-dw.w.Events:
+			if !ok {
+				return
+			}
+			dw.event(ev)
+		case <-tick.C:
+			dw.flush(ctx)
+		}
+	}
+}
+
+func (dw *dropWatcher) event(ev fsnotify.Event) {
+	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		delete(dw.pending, ev.Name) // gone (or moved away: its new name has its own event)
+		return
+	}
+	if !ev.Has(fsnotify.Create) && !ev.Has(fsnotify.Write) && !ev.Has(fsnotify.Chmod) {
+		return
+	}
+	fi, err := os.Lstat(ev.Name)
+	if err != nil {
+		return
+	}
+	if fi.IsDir() {
+		if ev.Has(fsnotify.Create) && dw.watched(ev.Name) {
+			dw.watchTree(ev.Name, true)
+		}
+		return
+	}
+	if fi.Mode().IsRegular() && dw.dropFile(ev.Name) {
+		dw.pending[ev.Name] = time.Now()
+	}
+}
+
+// flush reports the files no event has touched for settle.
+func (dw *dropWatcher) flush(ctx context.Context) {
+	now := time.Now()
+	for p, last := range dw.pending {
+		if now.Sub(last) < dw.settle {
+			continue
+		}
+		delete(dw.pending, p)
+		key := pipeline.InputsPrefix + strings.Join(dw.rel(p), "/")
+		if err := dw.s.dropArrived(ctx, key); err != nil && ctx.Err() == nil {
+			dw.s.log.Error("dropped file could not start its job; the next sweep retries", "key", key, "err", err)
+		}
+	}
+}
+
+// dropArrived reports the drop object key with its current version to the pipeline.
+func (s *Stack) dropArrived(ctx context.Context, key string) error {
+	info, err := s.objects.Head(ctx, key)
+	if errors.Is(err, job.ErrNotFound) || errors.Is(err, job.ErrInvalid) {
+		return nil // gone meanwhile, or not a key the store serves (a symbolic link)
+	}
+	if err != nil {
+		return err
+	}
+	return s.Service.ObjectCreated(ctx, pipeline.CreatedObject{Key: key, ETag: info.ETag})
+}
+
+// sweepDrops reports every file of every drop folder that may have no job yet (see above).
+func (s *Stack) sweepDrops(ctx context.Context) {
+	tenants, err := os.ReadDir(filepath.Join(s.objectsDir, strings.TrimSuffix(pipeline.InputsPrefix, "/")))
+	if err != nil {
+		return
+	}
+	now := time.Now()
+	settle := time.Duration(s.cfg.DropSettle)
+	for _, t := range tenants {
+		tenant := t.Name()
+		if !t.IsDir() || !pipeline.ValidTenant(tenant) {
+			continue
+		}
+		windows := map[string]time.Duration{} // rule → retention of its jobs (0: no rule)
+		err := s.objects.List(ctx, pipeline.DropsPrefix(tenant), func(o pipeline.ObjectInfo) error {
+			_, rule, _, ok := pipeline.ParseDropKey(o.Key)
+			if !ok || now.Sub(o.LastModified) < settle {
+				return nil // the watcher reports files still settling
+			}
+			window, seen := windows[rule]
+			if !seen {
+				window = s.dropWindow(ctx, tenant, rule)
+				windows[rule] = window
+			}
+			if window <= 0 || now.Sub(o.LastModified) > window {
+				return nil
+			}
+			if err := s.Service.ObjectCreated(ctx, pipeline.CreatedObject{Key: o.Key, ETag: o.ETag}); err != nil {
+				s.log.Error("dropped file could not start its job; the next sweep retries", "key", o.Key, "err", err)
+			}
+			return ctx.Err()
+		})
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("sweep of drop folders failed", "tenant", tenant, "err", err)
+		}
+	}
+}
+
+// dropWindow is how long after a file was written its job is surely still stored: the retention
+// of the rule's jobs (its template's RetentionHours, else the deployment's); 0 without a rule.
+func (s *Stack) dropWindow(ctx context.Context, tenant, rule string) time.Duration {
+	r, err := s.Service.GetDropRule(ctx, tenant, rule)
+	if err != nil {
+		if !errors.Is(err, job.ErrNotFound) && !errors.Is(err, job.ErrInvalid) {
+			s.log.Error("sweep of drop folders: read rule", "tenant", tenant, "rule", rule, "err", err)
+		}
+		return 0
+	}
+	if h := r.Template.RetentionHours; h > 0 {
+		return time.Duration(h) * time.Hour
+	}
+	return s.Service.Config().Retention
+}

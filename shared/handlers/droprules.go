@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// mountDropRules registers the drop rule routes: a rule's template is the body of a create
+// request without an input location.
+func (a *API) mountDropRules() {
+	a.HandleAuthed("GET /v1/drop-rules", func(w http.ResponseWriter, r *http.Request, tenant string) {
+		rules, err := a.svc.ListDropRules(r.Context(), tenant)
+		if rules == nil {
+			rules = []api.DropRule{}
+		}
+		a.answer(w, r, api.DropRuleList{DropRules: rules}, err)
+	})
+	a.HandleAuthed("PUT /v1/drop-rules/{name}", func(w http.ResponseWriter, r *http.Request, tenant string) {
+		var tmpl api.CreateJobRequest
+		if err := decodeBody(r, &tmpl, "a valid job template"); err != nil {
+			a.Fail(w, r, err)
+			return
+		}
+		// A 404 here is the template's (an unknown coding topic or model), as for a create.
+		rule, err := a.svc.PutDropRule(r.Context(), tenant, r.PathValue("name"), tmpl)
+		a.answer(w, r, rule, err)
+	})
+	a.HandleAuthed("GET /v1/drop-rules/{name}", func(w http.ResponseWriter, r *http.Request, tenant string) {
+		rule, err := a.svc.GetDropRule(r.Context(), tenant, r.PathValue("name"))
+		a.answerRule(w, r, rule, err)
+	})
+	a.HandleAuthed("DELETE /v1/drop-rules/{name}", func(w http.ResponseWriter, r *http.Request, tenant string) {
+		err := a.svc.DeleteDropRule(r.Context(), tenant, r.PathValue("name"))
+		if err != nil {
+			a.answerRule(w, r, nil, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	a.HandleAuthed("POST /v1/drop-rules/{name}/uploads", func(w http.ResponseWriter, r *http.Request, tenant string) {
+		var req api.DropUploadRequest
+		if err := decodeBody(r, &req, `{"File": "<name>"}`); err != nil {
+			a.Fail(w, r, err)
+			return
+		}
+		up, err := a.svc.DropUpload(r.Context(), tenant, r.PathValue("name"), req.File)
+		a.answerRule(w, r, up, err)
+	})
+}
+
+// answerRule answers v, or err with "drop rule … not found" for an unknown rule.
+func (a *API) answerRule(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if errors.Is(err, job.ErrNotFound) {
+		api.WriteError(w, http.StatusNotFound, "ResourceNotFound", fmt.Sprintf("drop rule %q not found", r.PathValue("name")))
+		return
+	}
+	a.answer(w, r, v, err)
+}
+
+// decodeBody decodes one JSON object into v, refusing unknown fields and trailing data.
+func decodeBody(r *http.Request, v any, what string) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err, what)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: request body has data after its JSON object", job.ErrInvalid)
+	}
+	return nil
+}

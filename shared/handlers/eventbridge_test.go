@@ -1,0 +1,86 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/handlers"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestIngestEventBridgeDrop: the ingest handler takes the EventBridge Object Created sample
+// (events/eventbridge-s3-object-created.json, a key in a drop rule's folder) as the deployed
+// stack delivers it; the rule's job starts once however often the event comes, and carries the
+// event's ETag and version id.
+func TestIngestEventBridgeDrop(t *testing.T) {
+	ctx := context.Background()
+	svc, jobs := newServiceAndJobs(t)
+	raw, err := os.ReadFile(filepath.Join("..", "..", "events", "eventbridge-s3-object-created.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := fixture[events.EventBridgeEvent](t, "eventbridge-s3-object-created.json")
+	var d handlers.S3EventBridgeDetail
+	if err := json.Unmarshal(ev.Detail, &d); err != nil {
+		t.Fatal(err)
+	}
+	tenant, rule, _, ok := pipeline.ParseDropKey(d.Object.Key)
+	if !ok {
+		t.Fatalf("the sample's key %s is not in a drop folder", d.Object.Key)
+	}
+	if _, err := svc.PutDropRule(ctx, tenant, rule, api.CreateJobRequest{Analyses: []job.Analysis{job.Language}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}); err != nil {
+		t.Fatal(err)
+	}
+	h := handlers.NewIngest(svc, nil)
+	for i := 0; i < 2; i++ {
+		if err := h.HandleJSON(ctx, raw); err != nil {
+			t.Fatalf("delivery %d: %v", i+1, err)
+		}
+	}
+	listed, _, err := jobs.List(ctx, tenant, api.ListFilter{MaxResults: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 1 {
+		t.Fatalf("%d jobs after two deliveries, want 1", len(listed))
+	}
+	want := job.DropObject{Key: d.Object.Key, ETag: d.Object.ETag, VersionId: d.Object.VersionID}
+	if j := listed[0]; j.DropRule != rule || j.DropObject != want {
+		t.Errorf("job DropRule %q DropObject %+v; want %s, %+v", j.DropRule, j.DropObject, rule, want)
+	}
+}
+
+func TestIngestHandleJSONShapes(t *testing.T) {
+	ctx := context.Background()
+	h := handlers.NewIngest(newService(t), nil)
+	// An S3 notification for a key that is no job's upload: handled (ignored), no error.
+	s3raw, err := os.ReadFile(filepath.Join("..", "..", "events", "s3-object-created.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.HandleJSON(ctx, s3raw); err != nil {
+		t.Errorf("S3 notification: %v", err)
+	}
+	// An EventBridge event of another kind: ignored.
+	if err := h.HandleJSON(ctx, json.RawMessage(`{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`)); err != nil {
+		t.Errorf("scheduled event: %v", err)
+	}
+	// A drop into a folder without a rule: ignored.
+	noRule := `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"inputs/t1/drop/none/x.txt","etag":"e"}}}`
+	if err := h.HandleJSON(ctx, json.RawMessage(noRule)); err != nil {
+		t.Errorf("drop without a rule: %v", err)
+	}
+	for _, bad := range []string{`not json`, `{}`, `[1]`} {
+		if err := h.HandleJSON(ctx, json.RawMessage(bad)); err == nil || !strings.Contains(err.Error(), "ingest") {
+			t.Errorf("HandleJSON(%s) = %v; want an ingest error", bad, err)
+		}
+	}
+}

@@ -1,0 +1,334 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// Drop rules: a tenant names a folder of its inputs and a job template; every object created
+// in the folder starts a job from the template, exactly once per object version.
+//
+//	inputs/<tenant>/drop/<rule>/<name>                 line formats: one job per object
+//	inputs/<tenant>/drop/<rule>/<batch>/_SUCCESS       ONE_DOC_PER_FILE: one job over the batch's
+//	                                                   objects (the marker excluded)
+//
+// The job's ClientRequestToken is derived from the object's key, ETag and version id, so the
+// job store's Create idempotency makes a repeated event (S3 delivers at least once; locally the
+// watcher, an upload's event and the sweep may all report one file) start nothing new.
+
+// DropRules is the store of drop rules (the DynamoDB table, or SQLite).
+type DropRules interface {
+	// Put stores r (r.Tenant, r.Name), replacing the tenant's rule of that name if any.
+	Put(ctx context.Context, r api.DropRule) error
+	// Get returns the tenant's rule, or ErrNotFound (also for another tenant's).
+	Get(ctx context.Context, tenant, name string) (api.DropRule, error)
+	// List returns the tenant's rules by name.
+	List(ctx context.Context, tenant string) ([]api.DropRule, error)
+	// Delete removes the tenant's rule; ErrNotFound if it has none of that name.
+	Delete(ctx context.Context, tenant, name string) error
+}
+
+// DropMarker is the object that closes a ONE_DOC_PER_FILE batch under a drop rule's folder.
+const DropMarker = "_SUCCESS"
+
+// dropSegment is the folder of a tenant's inputs that holds the drop rules' folders.
+const dropSegment = "drop"
+
+var dropRuleNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// ValidDropRuleName reports whether name can name a drop rule (it becomes a folder name).
+func ValidDropRuleName(name string) bool { return dropRuleNameRE.MatchString(name) }
+
+func checkDropRuleName(name string) error {
+	if !ValidDropRuleName(name) {
+		return fmt.Errorf("%w: drop rule name %q must be 1-64 letters, digits, '_' or '-'", job.ErrInvalid, name)
+	}
+	return nil
+}
+
+// DropsPrefix is the folder holding every drop rule folder of a tenant.
+func DropsPrefix(tenant string) string { return TenantInputs(tenant) + dropSegment + "/" }
+
+// DropPrefix is the folder of the tenant's drop rule name.
+func DropPrefix(tenant, name string) string { return DropsPrefix(tenant) + name + "/" }
+
+// ParseDropKey splits inputs/<tenant>/drop/<rule>/<rel> into its parts; ok is false for keys
+// outside every drop folder (rel is never empty).
+func ParseDropKey(key string) (tenant, rule, rel string, ok bool) {
+	if !strings.HasPrefix(key, InputsPrefix) {
+		return "", "", "", false
+	}
+	parts := strings.SplitN(strings.TrimPrefix(key, InputsPrefix), "/", 4)
+	if len(parts) != 4 || parts[1] != dropSegment || !ValidTenant(parts[0]) || parts[3] == "" {
+		return "", "", "", false
+	}
+	return parts[0], parts[2], parts[3], true
+}
+
+// PutDropRule validates the template and stores the rule (creating or replacing it). The
+// template is checked as a create request is (validateCreate and checkCreate), with the rule's
+// folder standing in for the input location; it may not name an input location, upload files
+// or a ClientRequestToken of its own.
+func (s *Service) PutDropRule(ctx context.Context, tenant, name string, tmpl api.CreateJobRequest) (api.DropRule, error) {
+	if err := s.dropRulesReady(tenant); err != nil {
+		return api.DropRule{}, err
+	}
+	if err := checkDropRuleName(name); err != nil {
+		return api.DropRule{}, err
+	}
+	bad := func(what string) error {
+		return fmt.Errorf("%w: a drop rule's template cannot give %s: the dropped object is the input and its version the token", job.ErrInvalid, what)
+	}
+	switch {
+	case tmpl.InputDataConfig.S3Uri != "":
+		return api.DropRule{}, bad("InputDataConfig.S3Uri")
+	case len(tmpl.UploadFiles) > 0:
+		return api.DropRule{}, bad("UploadFiles")
+	case tmpl.ClientRequestToken != "":
+		return api.DropRule{}, bad("ClientRequestToken")
+	}
+	probe := tmpl
+	probe.InputDataConfig.S3Uri = s.cfg.Locations.URI(DropPrefix(tenant, name))
+	if err := validateCreate(&probe); err != nil {
+		return api.DropRule{}, err
+	}
+	if probe.CodingConfig != nil {
+		cc := *probe.CodingConfig // checkCreate pins the model; the rule keeps what was asked
+		probe.CodingConfig = &cc
+	}
+	if _, _, err := s.checkCreate(ctx, tenant, &probe); err != nil {
+		return api.DropRule{}, err
+	}
+	r := api.DropRule{Name: name, Tenant: tenant, Location: s.cfg.Locations.URI(DropPrefix(tenant, name)), Template: tmpl, UpdatedAt: s.nowUTC()}
+	if err := s.rules.Put(ctx, r); err != nil {
+		return api.DropRule{}, fmt.Errorf("store drop rule: %w", err)
+	}
+	s.log.InfoContext(ctx, "drop rule stored", "tenant", tenant, "rule", name)
+	return r, nil
+}
+
+// GetDropRule returns the tenant's rule (ErrNotFound for an unknown name).
+func (s *Service) GetDropRule(ctx context.Context, tenant, name string) (api.DropRule, error) {
+	if err := s.dropRulesReady(tenant); err != nil {
+		return api.DropRule{}, err
+	}
+	if err := checkDropRuleName(name); err != nil {
+		return api.DropRule{}, err
+	}
+	return s.rules.Get(ctx, tenant, name)
+}
+
+// ListDropRules returns the tenant's rules by name.
+func (s *Service) ListDropRules(ctx context.Context, tenant string) ([]api.DropRule, error) {
+	if err := s.dropRulesReady(tenant); err != nil {
+		return nil, err
+	}
+	return s.rules.List(ctx, tenant)
+}
+
+// DeleteDropRule removes the tenant's rule (ErrNotFound for an unknown name). Objects dropped
+// afterwards start nothing; the jobs it started are kept.
+func (s *Service) DeleteDropRule(ctx context.Context, tenant, name string) error {
+	if err := s.dropRulesReady(tenant); err != nil {
+		return err
+	}
+	if err := checkDropRuleName(name); err != nil {
+		return err
+	}
+	return s.rules.Delete(ctx, tenant, name)
+}
+
+func (s *Service) dropRulesReady(tenant string) error {
+	if !ValidTenant(tenant) {
+		return fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
+	}
+	if s.rules == nil {
+		return errors.New("this deployment has no drop rule store")
+	}
+	return nil
+}
+
+// CreatedObject is what an ObjectCreated event says about an object: its key and the version
+// the store gave it (S3's eTag and versionId; locally shared/local.ETag).
+type CreatedObject struct {
+	Key       string
+	ETag      string
+	VersionId string
+}
+
+// ObjectCreated handles an ObjectCreated event under inputs/: an object in a drop rule's folder
+// goes to DropArrived, anything else to InputArrived (a job's upload).
+func (s *Service) ObjectCreated(ctx context.Context, o CreatedObject) error {
+	if _, _, _, ok := ParseDropKey(o.Key); ok {
+		return s.DropArrived(ctx, o)
+	}
+	return s.InputArrived(ctx, o.Key)
+}
+
+// DropArrived starts the job an object dropped under a rule's folder asks for, at most once per
+// object version:
+//   - line-format rules (ONE_DOC_PER_LINE, JSONL): every object is the input of its own job;
+//   - ONE_DOC_PER_FILE rules: only a marker <batch>/_SUCCESS starts a job, over the objects of
+//     <batch>/ (the marker excluded); other objects wait for their batch's marker;
+//   - objects whose name (or a folder's below the rule's) starts with "." (copy tools'
+//     temporary files), "folder" objects ending in "/", and markers of line-format rules are
+//     ignored, as is every object of a folder without a rule.
+//
+// The job is named by the template's JobName followed by the object's (or batch's) name
+// relative to the rule's folder, or by "<rule>/<name>" without one. A job the store or the
+// template refuses (an invalid key, a rule whose template has become invalid) is logged and
+// not retried: a retry cannot help.
+func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
+	tenant, name, rel, ok := ParseDropKey(o.Key)
+	if !ok {
+		return fmt.Errorf("%w: %s is not in a drop rule's folder", job.ErrInvalid, o.Key)
+	}
+	log := s.log.With("tenant", tenant, "rule", name, "key", o.Key)
+	if strings.HasSuffix(rel, "/") || hiddenSegment(rel) {
+		log.InfoContext(ctx, "folder marker or hidden file in a drop folder; ignored")
+		return nil
+	}
+	if s.rules == nil || !ValidDropRuleName(name) {
+		log.InfoContext(ctx, "object dropped in a folder that has no drop rule; ignored")
+		return nil
+	}
+	rule, err := s.rules.Get(ctx, tenant, name)
+	if errors.Is(err, job.ErrNotFound) {
+		log.InfoContext(ctx, "object dropped in a folder that has no drop rule; ignored")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get drop rule: %w", err)
+	}
+	req := rule.Template
+	marker := path.Base(rel) == DropMarker
+	var input, label string
+	if req.InputDataConfig.InputFormat == job.OneDocPerFile {
+		if !marker {
+			log.DebugContext(ctx, "document of a ONE_DOC_PER_FILE drop rule; it waits for its batch's "+DropMarker)
+			return nil
+		}
+		batch := path.Dir(rel)
+		if batch == "." {
+			log.WarnContext(ctx, "a "+DropMarker+" marker closes a batch folder (drop/<rule>/<batch>/"+DropMarker+"); one at the rule's top level starts nothing")
+			return nil
+		}
+		input, label = DropPrefix(tenant, name)+batch+"/", batch
+	} else {
+		if marker {
+			log.InfoContext(ctx, DropMarker+" marker under a line-format drop rule; ignored (each object is its own job)")
+			return nil
+		}
+		input, label = o.Key, rel
+	}
+	if o.ETag == "" && o.VersionId == "" {
+		// An event without a version (a hand-made one): the store says which version is there.
+		info, err := s.objects.Head(ctx, o.Key)
+		if errors.Is(err, job.ErrNotFound) {
+			log.InfoContext(ctx, "dropped object is gone; ignored")
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("head dropped object: %w", err)
+		}
+		o.ETag = info.ETag
+	}
+	prefix := req.JobName
+	if prefix == "" {
+		prefix = name + "/"
+	}
+	req.JobName = dropJobName(prefix + label)
+	req.InputDataConfig.S3Uri = s.cfg.Locations.URI(input)
+	req.ClientRequestToken = DropToken(o)
+	req.DropRule = name
+	req.DropObject = job.DropObject{Key: o.Key, ETag: o.ETag, VersionId: o.VersionId}
+	res, err := s.createJob(ctx, tenant, req, false)
+	switch {
+	case errors.Is(err, job.ErrConflict):
+		// The token was used with another request: the rule changed after this object version
+		// started its job, and this is a repeated event.
+		log.InfoContext(ctx, "this object version already started a job; ignored", "err", err)
+		return nil
+	case errors.Is(err, job.ErrInvalid), errors.Is(err, job.ErrNotFound):
+		// The key, or the template as it now stands (a coding model deleted since), is refused.
+		log.ErrorContext(ctx, "dropped object cannot start a job; ignored", "err", err)
+		return nil
+	case err != nil:
+		return fmt.Errorf("start job of dropped object: %w", err)
+	}
+	log.InfoContext(ctx, "dropped object started a job", "job", res.Job.JobId, "etag", o.ETag, "status", res.Job.JobStatus)
+	return nil
+}
+
+// DropToken is the ClientRequestToken of the job an object version starts: a hash of its key,
+// ETag and version id (a token holds at most 64 letters, digits and hyphens).
+func DropToken(o CreatedObject) string {
+	sum := sha256.Sum256([]byte(o.Key + "\x00" + o.ETag + "\x00" + o.VersionId))
+	return "drop-" + hex.EncodeToString(sum[:20])
+}
+
+// dropJobName makes name a valid JobName: characters JobName does not allow become '_', and it
+// is cut to the longest allowed.
+func dropJobName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if jobNameRE.MatchString(string(r)) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	out := b.String()
+	for len(out) > maxJobName {
+		_, size := utf8.DecodeLastRuneInString(out)
+		out = out[:len(out)-size]
+	}
+	return out
+}
+
+// hiddenSegment reports whether a path segment of rel starts with ".".
+func hiddenSegment(rel string) bool {
+	for _, seg := range strings.Split(rel, "/") {
+		if strings.HasPrefix(seg, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// isDropMarker reports whether key is a batch marker of a job a drop rule started, which is
+// not one of its documents.
+func isDropMarker(j *job.Job, key string) bool {
+	return j.DropRule != "" && path.Base(key) == DropMarker
+}
+
+// DropUpload returns a presigned PUT of file (relative to the rule's folder) into the tenant's
+// rule's folder, valid for UploadTTL: the upload's ObjectCreated event then starts the job as
+// any object dropped there does.
+func (s *Service) DropUpload(ctx context.Context, tenant, name, file string) (*api.Upload, error) {
+	if _, err := s.GetDropRule(ctx, tenant, name); err != nil {
+		return nil, err
+	}
+	if file == "" || strings.HasPrefix(file, "/") || strings.HasSuffix(file, "/") || hiddenSegment(file) {
+		return nil, fmt.Errorf("%w: File %q must be a relative file path whose names do not start with '.'", job.ErrInvalid, file)
+	}
+	key := DropPrefix(tenant, name) + file
+	if err := checkKey("File", key); err != nil {
+		return nil, err
+	}
+	p, err := s.objects.PresignPut(ctx, key, s.cfg.UploadTTL)
+	if err != nil {
+		return nil, fmt.Errorf("presign drop upload: %w", err)
+	}
+	return &api.Upload{File: file, Presigned: p}, nil
+}

@@ -1,0 +1,62 @@
+package pipeline
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestParseDropKey(t *testing.T) {
+	for _, tc := range []struct {
+		key               string
+		tenant, rule, rel string
+		ok                bool
+	}{
+		{"inputs/t1/drop/reviews/a.txt", "t1", "reviews", "a.txt", true},
+		{"inputs/t1/drop/docs/batch/sub/_SUCCESS", "t1", "docs", "batch/sub/_SUCCESS", true},
+		{"inputs/t1/drop/reviews/", "", "", "", false},   // the folder itself
+		{"inputs/t1/drop/reviews", "", "", "", false},    // no object name
+		{"inputs/t1/job-id/input", "", "", "", false},    // a job's upload
+		{"inputs/t1/dropped/x/a.txt", "", "", "", false}, // not the drop folder
+		{"outputs/t1/drop/x/a.txt", "", "", "", false},
+		{"inputs/-bad/drop/x/a.txt", "", "", "", false}, // not a tenant
+	} {
+		tenant, rule, rel, ok := ParseDropKey(tc.key)
+		if ok != tc.ok || tenant != tc.tenant || rule != tc.rule || rel != tc.rel {
+			t.Errorf("ParseDropKey(%q) = %q %q %q %v; want %q %q %q %v", tc.key, tenant, rule, rel, ok, tc.tenant, tc.rule, tc.rel, tc.ok)
+		}
+	}
+}
+
+func TestDropToken(t *testing.T) {
+	a := DropToken(CreatedObject{Key: "inputs/t/drop/r/a.txt", ETag: "e1"})
+	if len(a) > maxTokenLen || !tokenRE.MatchString(a) || !strings.HasPrefix(a, "drop-") {
+		t.Fatalf("token %q is not a valid ClientRequestToken", a)
+	}
+	if a != DropToken(CreatedObject{Key: "inputs/t/drop/r/a.txt", ETag: "e1"}) {
+		t.Error("the same object version gave two tokens")
+	}
+	for _, o := range []CreatedObject{
+		{Key: "inputs/t/drop/r/a.txt", ETag: "e2"},
+		{Key: "inputs/t/drop/r/a.txt", ETag: "e1", VersionId: "v1"},
+		{Key: "inputs/t/drop/r/b.txt", ETag: "e1"},
+		{Key: "inputs/t/drop/r/a.txte", ETag: "1"}, // fields are separated
+	} {
+		if DropToken(o) == a {
+			t.Errorf("%+v has the token of another version", o)
+		}
+	}
+}
+
+func TestDropJobName(t *testing.T) {
+	if got := dropJobName("nightly-2026/11/a b.txt"); got != "nightly-2026/11/a b.txt" {
+		t.Errorf("a valid name changed: %q", got)
+	}
+	if got := dropJobName("r/(copy) #1.txt"); got != "r/_copy_ _1.txt" || !jobNameRE.MatchString(got) {
+		t.Errorf("dropJobName = %q", got)
+	}
+	long := dropJobName(strings.Repeat("é", 300))
+	if len(long) > maxJobName || !utf8.ValidString(long) || !jobNameRE.MatchString(long) {
+		t.Errorf("a long name became %d bytes, valid UTF-8 %v", len(long), utf8.ValidString(long))
+	}
+}
