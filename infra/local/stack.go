@@ -156,7 +156,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		Jobs: sl.NewJobs(db), Objects: pobjects, Queue: shards, Notifier: notifier, Analyzers: analyzers, Models: sl.NewModels(db),
 		DropRules: sl.NewDropRules(db),
 		Config: pipeline.Config{
-			ShardBytes: cfg.ShardBytes, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
+			ShardBytes: cfg.ShardBytes, MinShards: 8 * cfg.Workers, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
 			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter), Retention: time.Duration(cfg.Retention),
 			CodingRetentionHours: int(max(time.Duration(cfg.CodingRetention)/time.Hour, 1)),
 			StatsFanIn:           opts.StatsFanIn,

@@ -254,6 +254,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 	if j.Has(job.CodingTraining) && len(files) > 1 {
 		return 0, 0, failJobErr("a training input must be one object; %s holds %d", uri, len(files))
 	}
+	shardBytes := s.lineShardBytes(size)
 	var docs int64
 	err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
 		for _, f := range files {
@@ -269,11 +270,10 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 				}
 				f, version = info, inputVersion(info)
 			}
-			shardBytes := s.cfg.ShardBytes
-			if j.Has(job.CodingTraining) {
-				shardBytes = f.Size // training fits one model over the whole input: one shard
-			}
 			plan := input.PlanLines(f.Size, shardBytes)
+			if j.Has(job.CodingTraining) {
+				plan = input.PlanLines(f.Size, f.Size) // training fits one model over the whole input: one shard
+			}
 			// One read of the file to number its lines: every shard then knows the line number of
 			// its first document, writes those numbers, and the output is a plain concatenation.
 			offsets, err := input.LineOffsets(ctx, s.objects.Open, f.Key, plan, countParallel)
@@ -302,6 +302,19 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 		return nil
 	})
 	return shards, size, err
+}
+
+// MinShardBytes is the smallest shard Config.MinShards cuts an input into.
+const MinShardBytes = 64 << 10
+
+// lineShardBytes is the shard size of a line input of size bytes: Config.ShardBytes, or smaller
+// so that the input makes at least Config.MinShards shards of at least MinShardBytes.
+func (s *Service) lineShardBytes(size int64) int64 {
+	b := s.cfg.ShardBytes
+	if n := int64(s.cfg.MinShards); n > 0 && size < n*b {
+		b = max((size+n-1)/n, min(MinShardBytes, b))
+	}
+	return b
 }
 
 // maxLineFiles bounds the objects a line-format prefix input may hold: each is at least one

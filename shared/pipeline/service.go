@@ -18,6 +18,11 @@ import (
 type Config struct {
 	// ShardBytes is the nominal size of a line shard (default 1 MiB).
 	ShardBytes int64
+	// MinShards, when set, cuts a line input smaller than MinShards×ShardBytes into at least
+	// MinShards shards (none smaller than MinShardBytes), so that every worker gets its share of a
+	// small job and none is left running the last big shard alone. The local stack sets it from
+	// its worker count.
+	MinShards int
 	// MaxFilesPerShard bounds a ONE_DOC_PER_FILE shard (default 100).
 	MaxFilesPerShard int
 	// MaxInputBytes is the largest input a job accepts (default 5 GB, as Comprehend).
