@@ -13,8 +13,8 @@ func TestLineShardBytes(t *testing.T) {
 		{1 << 20, 16, 8 << 20, 512 << 10},       // small input: 16 shards
 		{1 << 20, 16, 100 << 10, MinShardBytes}, // tiny input: no shard under the floor
 		{1 << 20, 16, 1000, MinShardBytes},
-		{64, 16, 10_000, 625}, // a configured size under the floor is kept as the floor
-		{64, 16, 100, 64},     // never smaller than configured
+		{64, 16, 10_000, 64}, // already at least MinShards shards
+		{64, 16, 100, 64},    // never smaller than configured
 		{1 << 20, 3, 1_000_001, 333_334},
 	} {
 		s := &Service{cfg: Config{ShardBytes: tc.shardBytes, MinShards: tc.minShards}}
