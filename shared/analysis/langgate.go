@@ -1,8 +1,10 @@
 package analysis
 
 import (
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Undetermined is the language code handed to the language-dependent analysers for a document
@@ -60,18 +62,60 @@ func DocumentLanguage(text string, candidates []DominantLanguage) string {
 	return Undetermined
 }
 
-// englishWords counts the distinct distinctly-English words of text (up to 3 are enough).
+// englishWords counts the distinct distinctly-English words of text (up to 3 are enough). A
+// word is a run of letters and apostrophes, compared lower-cased. ASCII words are lowered into a
+// buffer (map lookups and comparisons of string(bytes) do not allocate), others through
+// strings.ToLower.
 func englishWords(text string) int {
-	seen := map[string]bool{}
-	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && r != '\''
-	}) {
-		if distinctlyEnglish[w] && !seen[w] {
-			seen[w] = true
-			if len(seen) >= 3 {
+	var seen [3]string
+	n := 0
+	var buf [32]byte
+	for i := 0; i < len(text) && n < 3; {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !unicode.IsLetter(r) && r != '\'' {
+			i += size
+			continue
+		}
+		start := i
+		for i < len(text) {
+			r, size = utf8.DecodeRuneInString(text[i:])
+			if !unicode.IsLetter(r) && r != '\'' {
 				break
 			}
+			i += size
+		}
+		w, ok := lowerInto(text[start:i], buf[:0])
+		var word string
+		switch {
+		case ok && distinctlyEnglish[string(w)]:
+			word = string(w)
+		case !ok:
+			if lw := strings.ToLower(text[start:i]); distinctlyEnglish[lw] {
+				word = lw
+			}
+		}
+		if word != "" && !slices.Contains(seen[:n], word) {
+			seen[n] = word
+			n++
 		}
 	}
-	return len(seen)
+	return n
+}
+
+// lowerInto appends w lower-cased to buf when w is ASCII and fits; ok is false otherwise.
+func lowerInto(w string, buf []byte) ([]byte, bool) {
+	if len(w) > cap(buf) {
+		return nil, false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= utf8.RuneSelf {
+			return nil, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return buf, true
 }
