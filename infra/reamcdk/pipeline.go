@@ -358,6 +358,8 @@ var Routes = []struct {
 	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs/{id}"},
 	{awsapigatewayv2.HttpMethod_POST, "/v1/jobs/{id}/stop"},
 	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs/{id}/results"},
+	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs/{id}/errors"},
+	{awsapigatewayv2.HttpMethod_POST, "/v1/jobs/{id}/retry"},
 	{awsapigatewayv2.HttpMethod_GET, "/v1/health"},
 	{awsapigatewayv2.HttpMethod_GET, "/v1/drop-rules"},
 	{awsapigatewayv2.HttpMethod_GET, "/v1/drop-rules/{name}"},

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -42,6 +43,8 @@ type API struct {
 	auth Authenticator
 	log  *slog.Logger
 	mux  *http.ServeMux
+	// authed lists the patterns HandleAuthed registered (AuthedRoutes).
+	authed []string
 }
 
 // NewAPI builds the API handler with Ream's job routes.
@@ -69,12 +72,17 @@ func (a *API) WithTokens(o *OAuth) *API {
 	return a
 }
 
+// AuthedRoutes returns the patterns ("METHOD /path") of the authenticated routes, in the order
+// they were registered: what a deployment's gateway must route to this handler.
+func (a *API) AuthedRoutes() []string { return slices.Clone(a.authed) }
+
 // Handle registers a route that needs no authentication.
 func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) }
 
 // HandleAuthed registers a route whose handler gets the authenticated tenant; a request without
 // a valid identity is answered 401 before it.
 func (a *API) HandleAuthed(pattern string, h func(w http.ResponseWriter, r *http.Request, tenant string)) {
+	a.authed = append(a.authed, pattern)
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		tenant, err := a.auth.Tenant(r)
 		if err != nil {
