@@ -40,6 +40,9 @@ Drop rules (every object created in a rule's folder starts a job from the rule's
   ream drop-rules delete NAME
   ream drop-rules upload NAME PATH [--as FILE]                     upload into the rule's folder (starts its job)
 
+Access keys of the Comprehend-compatible API (POST /, SigV4 service comprehend), on the store:
+  ream keys issue --tenant T | list [--tenant T] | revoke ID   with --bucket B [--kms-key K] (AWS) or --data DIR (local)
+
 Client commands talk to $REAM_ENDPOINT (default http://127.0.0.1:8080) with the API key in
 $REAM_API_KEY (default local-dev-key, the local stack's default key). With $REAM_CLIENT_ID and
 $REAM_CLIENT_SECRET set they get an OAuth access token instead (client-credentials grant at
@@ -84,6 +87,7 @@ var commands = map[string]func(context.Context, []string) error{
 	"results":  results,
 	"errors":   errorsCmd,
 	"retry":    retryCmd,
+	"keys":     keysCmd,
 	"code":     code,
 	"models":   models,
 	"train":    train,

@@ -181,7 +181,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	}
 	oauth := handlers.NewOAuth(clients, tokenKey, nil)
 	s.api = handlers.NewAPI(svc, handlers.AnyAuth{s.auth, oauth}, log).WithTokens(oauth).
-		WithComprehend(handlers.NewSigV4Auth("comprehend", accessKeys), handlers.ComprehendConfig{Bucket: bucketName})
+		WithComprehend(handlers.NewSigV4AuthStore("comprehend", handlers.KeyChain{handlers.NewStaticKeys(accessKeys), handlers.IssuedKeys{Keys: svc.AccessKeys()}}), handlers.ComprehendConfig{Bucket: bucketName})
 
 	mux := http.NewServeMux()
 	mux.Handle("/objects/", objects.Handler(s.objectCreated))

@@ -48,6 +48,7 @@ func finalizing(extra access) access {
 		publish:        true,
 		sendShards:     extra.sendShards,
 	}
+	a.readPrefixes = append(a.readPrefixes, extra.readPrefixes...)
 	a.writePrefixes = append(a.writePrefixes, extra.writePrefixes...)
 	a.deletePrefixes = append(a.deletePrefixes, extra.deletePrefixes...)
 	return a
@@ -66,7 +67,7 @@ func finalizing(extra access) access {
 //   - sweeper: re-enqueues stuck shards and deletes expired jobs' objects in
 //     all three areas.
 var Access = map[string]access{
-	FnAPI:        finalizing(access{writePrefixes: []string{InputsPrefix}, sendShards: true}),
+	FnAPI:        finalizing(access{writePrefixes: []string{InputsPrefix}, readPrefixes: []string{AccessKeysPrefix}, sendShards: true}),
 	FnIngest:     finalizing(access{sendShards: true}),
 	FnWorker:     finalizing(access{}),
 	FnDeadLetter: finalizing(access{}),

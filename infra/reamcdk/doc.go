@@ -69,5 +69,8 @@
 // bucket-notifications handler (AWSLambdaBasicExecutionRole for its logs),
 // COG3 for the coding user pool (threat protection scores user sign-ins;
 // the pool only serves the client-credentials grant).
+// APIG4 on POST /, the Comprehend-compatible route: its requests are signed
+// for service comprehend, which the gateway's IAM authoriser cannot verify;
+// the api function verifies them against the access keys Ream issued.
 // No resource has a fixed physical name, so stages deploy side by side.
 package reamcdk

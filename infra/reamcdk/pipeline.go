@@ -56,20 +56,22 @@ type Pipeline interface {
 
 type pipeline struct {
 	constructs.Construct
-	key        awskms.Key
-	outputKey  awskms.IKey // PipelineProps.OutputKmsKey, or nil
-	bucket     awss3.Bucket
-	logBucket  awss3.Bucket
-	table      awsdynamodb.Table
-	queue      awssqs.Queue
-	dlq        awssqs.Queue
-	topic      awssns.Topic
-	alarmTopic awssns.Topic
-	api        awsapigatewayv2.HttpApi
-	fns        map[string]awslambda.Function
-	roles      map[string]awsiam.Role
-	alarms     []awscloudwatch.Alarm
-	coding     *CodingAuth
+	key       awskms.Key
+	outputKey awskms.IKey // PipelineProps.OutputKmsKey, or nil
+	// comprehendRoute is POST / (see ComprehendRoute).
+	comprehendRoute awsapigatewayv2.HttpRoute
+	bucket          awss3.Bucket
+	logBucket       awss3.Bucket
+	table           awsdynamodb.Table
+	queue           awssqs.Queue
+	dlq             awssqs.Queue
+	topic           awssns.Topic
+	alarmTopic      awssns.Topic
+	api             awsapigatewayv2.HttpApi
+	fns             map[string]awslambda.Function
+	roles           map[string]awsiam.Role
+	alarms          []awscloudwatch.Alarm
+	coding          *CodingAuth
 }
 
 func (p *pipeline) Key() awskms.Key                      { return p.key }
@@ -368,6 +370,13 @@ var Routes = []struct {
 	{awsapigatewayv2.HttpMethod_POST, "/v1/drop-rules/{name}/uploads"},
 }
 
+// ComprehendRoute is the Comprehend-compatible API's one route: no authoriser at the gateway,
+// the signature is checked by the function.
+var ComprehendRoute = struct {
+	Method awsapigatewayv2.HttpMethod
+	Path   string
+}{awsapigatewayv2.HttpMethod_POST, "/"}
+
 func (p *pipeline) httpAPI(r *resolved) {
 	p.api = awsapigatewayv2.NewHttpApi(p.Construct, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		// Not a fixed name: API names need not be unique, but one per stack
@@ -389,6 +398,16 @@ func (p *pipeline) httpAPI(r *resolved) {
 		})
 	}
 	p.codingAuth(r, integration)
+	// Comprehend's protocol (POST /, X-Amz-Target): unauthenticated at the gateway, whose IAM
+	// authoriser only accepts execute-api signatures; the function verifies the SigV4
+	// signature (service comprehend) against the access keys Ream issued.
+	p.comprehendRoute = (*p.api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String(ComprehendRoute.Path),
+		Methods:     &[]awsapigatewayv2.HttpMethod{ComprehendRoute.Method},
+		Integration: integration,
+		Authorizer:  awsapigatewayv2.NewHttpNoneAuthorizer(),
+	}))[0]
+	p.fns[FnAPI].AddEnvironment(jsii.String("REAM_ACCOUNT_ID"), awscdk.Aws_ACCOUNT_ID(), nil)
 
 	// Access logs and throttling on the $default stage, through the L1
 	// stage (the L2 default stage exposes neither).

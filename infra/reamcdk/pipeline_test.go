@@ -96,6 +96,14 @@ func TestFunctionEnvironment(t *testing.T) {
 	queueVisibility := props(f.resources("AWS::SQS::Queue")[f.id(p.ShardQueue())])["VisibilityTimeout"].(float64)
 	for name, res := range ours(t, f) {
 		env, _ := props(res)["Environment"].(obj)["Variables"].(obj)
+		want := want
+		if name == FnAPI {
+			// The api function also names the account in Comprehend job ARNs.
+			want = append(append([]string{}, want...), "REAM_ACCOUNT_ID")
+			if !reflect.DeepEqual(env["REAM_ACCOUNT_ID"], ref("AWS::AccountId")) {
+				t.Errorf("api: REAM_ACCOUNT_ID = %v, want the account id", env["REAM_ACCOUNT_ID"])
+			}
+		}
 		if got := keys(env); !reflect.DeepEqual(got, sorted(want)) {
 			t.Errorf("%s: environment %v, want %v", name, got, sorted(want))
 			continue
@@ -391,6 +399,20 @@ func TestRoutesRequireIAM(t *testing.T) {
 	for _, r := range CodingRoutes {
 		coding[string(r.Method)+" "+r.Path] = true
 	}
+	comprehend := string(ComprehendRoute.Method) + " " + ComprehendRoute.Path
+	found := false
+	for _, r := range routes {
+		if p := props(r); p["RouteKey"] == comprehend {
+			found = true
+			if p["AuthorizationType"] != "NONE" {
+				t.Errorf("%s: AuthorizationType %v, want NONE (the function verifies the comprehend signature)", comprehend, p["AuthorizationType"])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no route %s", comprehend)
+	}
+	coding[comprehend] = true // checked above
 	var got []string
 	for id, r := range routes {
 		p := props(r)

@@ -30,6 +30,9 @@ const (
 	InputsPrefix  = "inputs/"
 	WorkPrefix    = "work/"
 	OutputsPrefix = "outputs/"
+	// AccessKeysPrefix holds the access keys of the Comprehend-compatible API
+	// (pipeline.AccessKeysPrefix); only the api function reads it.
+	AccessKeysPrefix = "access-keys/"
 )
 
 // Table key and index names: what shared/aws's Jobs adapter reads and

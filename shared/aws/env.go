@@ -32,6 +32,7 @@ const (
 	EnvLanguages     = "REAM_LANGUAGES"       // comma list of ISO 639-1 codes for LANGUAGE
 	EnvCodingTenants = "REAM_CODING_TENANTS"  // comma list of clientId=tenant (api function)
 	EnvLogLevel      = "REAM_LOG_LEVEL"       // debug, info, warn or error
+	EnvAccountID     = "REAM_ACCOUNT_ID"      // the account's id, for job ARNs (api function)
 
 	// Endpoint overrides, for emulators (MinIO, DynamoDB Local, fauxqs).
 	EnvS3Endpoint       = "REAM_S3_ENDPOINT" // implies path-style addressing

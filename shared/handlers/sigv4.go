@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -13,9 +14,11 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 // AccessKey is an AWS-style access key Ream issues to a tenant: requests signed with it (SigV4)
@@ -38,16 +41,110 @@ type SigV4Auth struct {
 	MaxSkew time.Duration
 	// Now is the clock (default time.Now).
 	Now  func() time.Time
-	keys map[string]AccessKey
+	keys KeyStore
+}
+
+// KeyStore finds an access key by id; an unknown id is job.ErrNotFound.
+type KeyStore interface {
+	AccessKey(ctx context.Context, id string) (AccessKey, error)
+}
+
+// StaticKeys is a KeyStore of keys given up front (the local stack's configuration).
+type StaticKeys map[string]AccessKey
+
+// AccessKey implements KeyStore.
+func (s StaticKeys) AccessKey(_ context.Context, id string) (AccessKey, error) {
+	if k, ok := s[id]; ok {
+		return k, nil
+	}
+	return AccessKey{}, fmt.Errorf("access key %q: %w", id, job.ErrNotFound)
+}
+
+// IssuedKeys is a KeyStore of the keys Ream issued (pipeline.AccessKeys).
+type IssuedKeys struct{ Keys *pipeline.AccessKeys }
+
+// AccessKey implements KeyStore.
+func (s IssuedKeys) AccessKey(ctx context.Context, id string) (AccessKey, error) {
+	k, err := s.Keys.Get(ctx, id)
+	if err != nil {
+		return AccessKey{}, err
+	}
+	return AccessKey{AccessKeyID: k.AccessKeyId, SecretAccessKey: k.SecretAccessKey, Tenant: k.Tenant}, nil
+}
+
+// KeyChain looks a key up in each store in turn.
+type KeyChain []KeyStore
+
+// AccessKey implements KeyStore.
+func (c KeyChain) AccessKey(ctx context.Context, id string) (AccessKey, error) {
+	for _, s := range c {
+		k, err := s.AccessKey(ctx, id)
+		if !errors.Is(err, job.ErrNotFound) {
+			return k, err
+		}
+	}
+	return AccessKey{}, fmt.Errorf("access key %q: %w", id, job.ErrNotFound)
+}
+
+// CachedKeys remembers the keys (and the unknown ids) Store returned for TTL, so that a process
+// does not read the store on every request; a revoked key stops working within TTL.
+type CachedKeys struct {
+	Store KeyStore
+	TTL   time.Duration
+	Now   func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]cachedKey
+}
+
+type cachedKey struct {
+	key     AccessKey
+	err     error
+	expires time.Time
+}
+
+// AccessKey implements KeyStore. Only found keys and ErrNotFound answers are cached; a failed
+// read is not.
+func (c *CachedKeys) AccessKey(ctx context.Context, id string) (AccessKey, error) {
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	c.mu.Lock()
+	e, ok := c.entries[id]
+	c.mu.Unlock()
+	if ok && now().Before(e.expires) {
+		return e.key, e.err
+	}
+	k, err := c.Store.AccessKey(ctx, id)
+	if err == nil || errors.Is(err, job.ErrNotFound) {
+		c.mu.Lock()
+		if c.entries == nil || len(c.entries) > 10_000 {
+			c.entries = map[string]cachedKey{} // bounded: unknown ids cannot grow it forever
+		}
+		c.entries[id] = cachedKey{key: k, err: err, expires: now().Add(c.TTL)}
+		c.mu.Unlock()
+	}
+	return k, err
+}
+
+// NewStaticKeys indexes keys by id.
+func NewStaticKeys(keys []AccessKey) StaticKeys {
+	m := make(StaticKeys, len(keys))
+	for _, k := range keys {
+		m[k.AccessKeyID] = k
+	}
+	return m
 }
 
 // NewSigV4Auth builds a verifier for service over keys.
 func NewSigV4Auth(service string, keys []AccessKey) *SigV4Auth {
-	a := &SigV4Auth{Service: service, MaxSkew: 15 * time.Minute, keys: make(map[string]AccessKey, len(keys))}
-	for _, k := range keys {
-		a.keys[k.AccessKeyID] = k
-	}
-	return a
+	return NewSigV4AuthStore(service, NewStaticKeys(keys))
+}
+
+// NewSigV4AuthStore builds a verifier for service over the keys of store.
+func NewSigV4AuthStore(service string, store KeyStore) *SigV4Auth {
+	return &SigV4Auth{Service: service, MaxSkew: 15 * time.Minute, keys: store}
 }
 
 // SigV4Error is a refused signature, with the error type AWS services answer it with
@@ -97,9 +194,12 @@ func (a *SigV4Auth) Tenant(r *http.Request) (string, error) {
 		return "", sigErr("IncompleteSignatureException", http.StatusBadRequest, "Credential must be <access key id>/<date>/<region>/<service>/aws4_request")
 	}
 	keyID, day, region, service := parts[0], parts[1], parts[2], parts[3]
-	key, ok := a.keys[keyID]
-	if !ok {
+	key, err := a.keys.AccessKey(r.Context(), keyID)
+	if errors.Is(err, job.ErrNotFound) {
 		return "", sigErr("UnrecognizedClientException", http.StatusBadRequest, "The security token included in the request is invalid.")
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up access key: %w", err)
 	}
 	if service != a.Service {
 		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "Credential should be scoped to correct service: '%s'.", a.Service)

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	reamaws "github.com/ream-dev/ream/shared/aws"
+	sl "github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// keysCmd issues, lists and revokes the access keys of the Comprehend-compatible API. It works
+// on the store itself, not through the HTTP API: on AWS with the caller's own credentials on the
+// stack's bucket (--bucket, and --kms-key for SSE-KMS), locally on the data directory (--data).
+func keysCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: ream keys issue --tenant T | list [--tenant T] | revoke ACCESS_KEY_ID, with --bucket B [--kms-key K] (AWS) or --data DIR (local)")
+	}
+	sub, rest := args[0], args[1:]
+	fset := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
+	bucket := fset.String("bucket", "", "the stack's bucket (AWS; credentials and region from the environment)")
+	kmsKey := fset.String("kms-key", "", "with --bucket: the stack's KMS key for SSE-KMS (default: the bucket's default encryption)")
+	data := fset.String("data", "", "the local stack's data directory (default .ream-data when --bucket is not given)")
+	tenant := fset.String("tenant", "", "the tenant a key acts for")
+	pos, err := parse(fset, rest)
+	if err != nil {
+		return err
+	}
+	keys, err := openKeys(ctx, *bucket, *kmsKey, *data)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "issue":
+		if *tenant == "" || len(pos) > 0 {
+			return fmt.Errorf("usage: ream keys issue --tenant T")
+		}
+		k, err := keys.Issue(ctx, *tenant)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("AccessKeyId:     %s\nSecretAccessKey: %s\nTenant:          %s\n", k.AccessKeyId, k.SecretAccessKey, k.Tenant)
+		fmt.Fprintln(os.Stderr, "The secret is shown once; Ream keeps it only in its store.")
+		return nil
+	case "list":
+		list, err := keys.List(ctx, *tenant)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ACCESS KEY ID\tTENANT\tCREATED")
+		for _, k := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", k.AccessKeyId, k.Tenant, k.Created.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	case "revoke":
+		if len(pos) != 1 {
+			return fmt.Errorf("usage: ream keys revoke ACCESS_KEY_ID")
+		}
+		if err := keys.Revoke(ctx, pos[0]); err != nil {
+			return err
+		}
+		fmt.Printf("%s revoked (a deployed api function may accept it for up to 5 more minutes)\n", pos[0])
+		return nil
+	}
+	return fmt.Errorf("unknown keys command %q (issue, list or revoke)", sub)
+}
+
+// openKeys opens the access-key store on the stack's bucket or on a local data directory.
+func openKeys(ctx context.Context, bucket, kmsKey, data string) (*pipeline.AccessKeys, error) {
+	if bucket != "" {
+		if data != "" {
+			return nil, fmt.Errorf("give --bucket (AWS) or --data (local), not both")
+		}
+		c, err := reamaws.NewClients(ctx, reamaws.Endpoints{S3: os.Getenv(reamaws.EnvS3Endpoint), S3PathStyle: os.Getenv(reamaws.EnvS3Endpoint) != ""})
+		if err != nil {
+			return nil, err
+		}
+		var opts []reamaws.ObjectsOption
+		if kmsKey != "" {
+			opts = append(opts, reamaws.WithKMSKey(kmsKey))
+		}
+		return pipeline.NewAccessKeys(reamaws.NewObjects(c.S3, c.Presign, bucket, opts...)), nil
+	}
+	if data == "" {
+		data = ".ream-data"
+	}
+	objs, err := sl.NewObjects(data, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.NewAccessKeys(objs), nil
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// TestKeysCommands: issue, list and revoke on a local data directory.
+func TestKeysCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := keysCmd(ctx, []string{"issue", "--tenant", "t1", "--data", dir}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := openKeys(ctx, "", "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := keys.List(ctx, "t1")
+	if err != nil || len(list) != 1 || list[0].SecretAccessKey != "" || len(list[0].AccessKeyId) != 20 {
+		t.Fatalf("after issue: %+v %v", list, err)
+	}
+	full, err := keys.Get(ctx, list[0].AccessKeyId)
+	if err != nil || len(full.SecretAccessKey) != 40 || full.Tenant != "t1" {
+		t.Fatalf("Get: %+v %v", full, err)
+	}
+	if err := keysCmd(ctx, []string{"revoke", "--data", dir, list[0].AccessKeyId}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.Get(ctx, list[0].AccessKeyId); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("revoked key: %v", err)
+	}
+	for _, bad := range [][]string{{"issue", "--data", dir}, {"issue", "--tenant", "bad tenant!", "--data", dir}, {"revoke", "--data", dir, "AKIAAAAAAAAAAAAAAAAA"}, {"nope"}} {
+		if err := keysCmd(ctx, bad); err == nil {
+			t.Errorf("keys %v succeeded", bad)
+		}
+	}
+}
