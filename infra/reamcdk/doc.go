@@ -58,19 +58,21 @@
 // limited to kms:Decrypt and kms:GenerateDataKey via S3 and SNS. No role
 // has a managed policy.
 //
-// /v1/health requires AWS_IAM like every other route: API Gateway refuses
-// an unsigned request before it can invoke (and bill) the function, and a
-// signed health check proves the whole path a client uses. cdk-nag's
-// APIG4 passes without a suppression.
+// /v1/health requires AWS_IAM like every /v1 route: API Gateway refuses an
+// unsigned request before it can invoke (and bill) the function, and a
+// signed health check proves the whole path a client uses. The one route
+// without a gateway authoriser is POST /, the Comprehend-compatible API:
+// its requests are signed for service comprehend, which the gateway's IAM
+// authoriser cannot verify, so the api function verifies them against the
+// access keys Ream issued.
 //
 // Suppressions (cdk-nag AwsSolutions), each with its reason in nag.go:
-// IAM5 for the object-prefix resources (inputs/*, work/*, outputs/*; keys
-// are made per tenant and job at run time), and IAM4 for CDK's own
-// bucket-notifications handler (AWSLambdaBasicExecutionRole for its logs),
-// COG3 for the coding user pool (threat protection scores user sign-ins;
-// the pool only serves the client-credentials grant).
-// APIG4 on POST /, the Comprehend-compatible route: its requests are signed
-// for service comprehend, which the gateway's IAM authoriser cannot verify;
-// the api function verifies them against the access keys Ream issued.
+// IAM5 for the object-prefix resources (inputs/*, work/*, outputs/*, and
+// access-keys/* for the api function; keys are made per tenant and job at
+// run time) and for job-named SNS topics of this account; COG3 for the
+// coding user pool (threat protection scores user sign-ins; the pool only
+// serves the client-credentials grant); APIG4 on POST / (above). S3 events
+// reach ingest through EventBridge, so no CDK custom resource (and no
+// Lambda runtime cdk-nag could flag) is deployed.
 // No resource has a fixed physical name, so stages deploy side by side.
 package reamcdk
