@@ -419,6 +419,12 @@ func (d *piiDetector) card(r *piiRun, gs []piiGroup, end int) bool {
 	if d.negBefore(r.s, piiCardWords) {
 		return false
 	}
+	// Digits that follow an IBAN's country code and check digits ("DE12 4047 …") are the
+	// account part of an IBAN (one whose checksum failed, or the IBAN detector would have
+	// taken it), not a card, even when 16 of them happen to pass Luhn.
+	if d.afterIBANPrefix(r.s) {
+		return false
+	}
 	d.add(r.s, end, PIICreditDebitNumber, 1.0)
 	return true
 }
@@ -599,15 +605,35 @@ var (
 	piiCardWords  = piiSet("card visa mastercard amex discover maestro credit debit cc pan")
 )
 
-// negBefore reports whether, among the three words before byte i (no digit or line break
-// between), the nearest one in neg or pos is in neg: "Order #4111…", "call about order
-// 0612345678" but not "Order questions? Call 0612345678".
+// afterIBANPrefix reports whether byte i is preceded, across one space or hyphen, by an IBAN's
+// country code and check digits standing alone ("DE12 4047…", "GB-82 …" not).
+func (d *piiDetector) afterIBANPrefix(i int) bool {
+	t := d.text
+	if i < 5 || (t[i-1] != ' ' && t[i-1] != '-') {
+		return false
+	}
+	p := t[i-5 : i-1]
+	if !(p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z' && piiIsDigit(p[2]) && piiIsDigit(p[3])) {
+		return false
+	}
+	return i == 5 || !piiWordByte(t[i-6])
+}
+
+// negBefore reports whether, among the three words before byte i (no digit, line break or
+// sentence end between), the nearest one in neg or pos is in neg: "Order #4111…", "call about
+// order 0612345678" but not "Order questions? Call 0612345678" nor "… for the parcel. Paid with
+// 4047…" (a sentence end is '.', '!' or '?' and a space before a capital letter; "Order no.
+// 4111…" is not one).
 func (d *piiDetector) negBefore(i int, pos map[string]bool) bool {
 	t := d.text
 	j := i
 	for w := 0; w < 3; w++ {
+		next := j // the start of the word (or the number) after this gap
 		for j > 0 && !piiWordByte(t[j-1]) {
 			if piiIsDigit(t[j-1]) || t[j-1] == '\n' || i-j > 32 {
+				return false
+			}
+			if c := t[j-1]; (c == '.' || c == '!' || c == '?') && j < next && t[j] == ' ' && next < len(t) && t[next] >= 'A' && t[next] <= 'Z' {
 				return false
 			}
 			j--
