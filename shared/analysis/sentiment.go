@@ -94,6 +94,14 @@ var sentimentPhrasesFile string
 // hashOnly is the hash of "only", which right after a negator closes its scope.
 var hashOnly = hashToken("only")
 
+// hashHelp is the hash of "help": right after a negator it closes the scope ("can't help but
+// love it" affirms). affirmingBefore are the words that make a negator right after them affirm
+// ("it's hard not to love", "impossible not to smile"): a double negative.
+var (
+	hashHelp        = hashToken("help")
+	affirmingBefore = map[uint64]bool{hashToken("hard"): true, hashToken("difficult"): true, hashToken("impossible"): true, hashToken("tough"): true}
+)
+
 // phraseRing is how many recent words of the current span phrase matching can look back on.
 const phraseRing = 8
 
@@ -358,8 +366,8 @@ func (a *SentimentAnalyzer) gather(text string) sentEvidence {
 		if wi.neither {
 			inNeither = true
 		}
-		if t.h == hashOnly && pos > 0 && ring[(pos-1)%phraseRing].negator {
-			negated = false // "not only ... (but also)" negates nothing
+		if (t.h == hashOnly || t.h == hashHelp) && pos > 0 && ring[(pos-1)%phraseRing].negator {
+			negated = false // "not only ... (but also)", "can't help but …" negate nothing
 		}
 		x := 0.0
 		if wi.hasVal && !t.negator {
@@ -385,7 +393,7 @@ func (a *SentimentAnalyzer) gather(text string) sentEvidence {
 		*r = ringWord{h: t.h, contrib: x, boost: boost, negator: t.negator, negated: negated, phraseAt: -1}
 		pos++
 		boost = float64(wi.boost)
-		if t.negator {
+		if t.negator && !(pos > 1 && affirmingBefore[ring[(pos-2)%phraseRing].h]) {
 			negated = true
 		}
 		for _, pi := range wi.ends {
