@@ -272,6 +272,9 @@ func (a *KeyPhrasesAnalyzer) Extract(text string) []KeyPhrase {
 		e := i + 1
 		proper := false
 		for e < n {
+			if strings.ContainsAny(text[toks[e-1].End:toks[e].Begin], "\n\r\u2028\u2029") {
+				break // a phrase never crosses a line break (a heading, a list item, a new paragraph)
+			}
 			if nominal[e] && toks[e].SpaceBefore {
 				e++
 				continue
