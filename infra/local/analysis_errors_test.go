@@ -210,3 +210,26 @@ func isStatus(err error, code int) bool {
 	var ae *client.APIError
 	return errors.As(err, &ae) && ae.Status == code
 }
+
+// TestOneAnalysisLinesStayComprehends: a one-analysis job's failure is a top-level ErrorCode and
+// ErrorMessage with no Errors list, exactly Comprehend's line, and counts as a failed document.
+func TestOneAnalysisLinesStayComprehends(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	req := api.CreateJobRequest{Analyses: []job.Analysis{job.Sentiment}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}
+	res := createAndUpload(t, ctx, c, req, []byte("I love this camera.\nCe restaurant est excellent, le service était rapide.\n"))
+	_, j := follow(t, ctx, c, res.JobId)
+	lines := fetchRawLines(t, ctx, c, res.JobId)
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"Line":0,"File":"input","Sentiment":"POSITIVE","SentimentScore":{`) ||
+		lines[1] != `{"Line":1,"File":"input","ErrorCode":"UNSUPPORTED_LANGUAGE","ErrorMessage":"SENTIMENT supports English (en) only, not \"fr\""}` {
+		t.Errorf("lines:\n%s", strings.Join(lines, "\n"))
+	}
+	want := job.AnalysisCounts{job.Sentiment: {Succeeded: 1, Failed: 1}}
+	if j.JobStatus != job.PartialSuccess || j.JobDetails.DocumentsWithErrorsCount != 1 || !reflect.DeepEqual(j.JobDetails.AnalysisCounts, want) {
+		t.Errorf("job %s %+v", j.JobStatus, j.JobDetails)
+	}
+	if strings.Contains(j.Message, "Errors") {
+		t.Errorf("Message %q speaks of per-analysis Errors in a one-analysis job", j.Message)
+	}
+}
