@@ -36,6 +36,9 @@ var migrations = []string{
 		body   BLOB    NOT NULL,
 		PRIMARY KEY (tenant, job, shard)
 	)`,
+	// The shards of a job recorded since a time (JobDetails.RecentDocuments): an index on the
+	// record's Recorded time (RFC 3339 UTC text, which sorts as time to the second).
+	`CREATE INDEX IF NOT EXISTS shards_by_recorded ON shards (tenant, job, json_extract(CAST(body AS TEXT), '$.Recorded'))`,
 	`CREATE TABLE IF NOT EXISTS messages (
 		seq           INTEGER PRIMARY KEY AUTOINCREMENT,
 		id            TEXT    NOT NULL UNIQUE,
