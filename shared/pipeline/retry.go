@@ -166,46 +166,51 @@ func retryMatches(line []byte, codes []string) (file string, lineNo *int64, ok b
 	return "", nil, false
 }
 
-// retryTargets reads the parent's error records and returns, per shard index, the documents a
-// retry with codes re-runs.
-func (s *Service) retryTargets(ctx context.Context, parent *job.Job, codes []string) (map[int]*retryWanted, int64, error) {
-	recs, err := s.jobs.Shards(ctx, parent.Tenant, parent.JobId)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list shard records: %w", err)
+// shardRetryWanted reads one parent shard's error records and returns the documents of it a
+// retry with codes re-runs (nil when none), and how many.
+func (s *Service) shardRetryWanted(ctx context.Context, r ShardRecord, codes []string) (*retryWanted, int64, error) {
+	if r.ErrorsKey == "" {
+		return nil, 0, nil
 	}
-	out := map[int]*retryWanted{}
+	w := &retryWanted{lines: map[int64]bool{}, files: map[string]bool{}}
 	var n int64
-	for _, r := range recs {
-		if r.ErrorsKey == "" {
-			continue
+	if _, err := s.readErrors(ctx, r.ErrorsKey, 0, func(line []byte) bool {
+		file, lineNo, ok := retryMatches(line, codes)
+		switch {
+		case !ok:
+		case lineNo != nil:
+			w.lines[*lineNo] = true
+			n++
+		default:
+			w.files[file] = true
+			n++
 		}
-		w := &retryWanted{lines: map[int64]bool{}, files: map[string]bool{}}
-		if _, err := s.readErrors(ctx, r.ErrorsKey, 0, func(line []byte) bool {
-			file, lineNo, ok := retryMatches(line, codes)
-			switch {
-			case !ok:
-			case lineNo != nil:
-				w.lines[*lineNo] = true
-				n++
-			default:
-				w.files[file] = true
-				n++
-			}
-			return true
-		}); err != nil {
-			return nil, 0, err
-		}
-		if len(w.lines)+len(w.files) > 0 {
-			out[r.Index] = w
-		}
+		return true
+	}); err != nil {
+		return nil, 0, err
 	}
-	return out, n, nil
+	if n == 0 {
+		return nil, 0, nil
+	}
+	return w, n, nil
 }
 
-// countRetryable counts the parent's documents a retry with codes re-runs.
+// countRetryable counts the parent's documents a retry with codes re-runs, one shard's error
+// records at a time.
 func (s *Service) countRetryable(ctx context.Context, parent *job.Job, codes []string) (int64, error) {
-	_, n, err := s.retryTargets(ctx, parent, codes)
-	return n, err
+	recs, err := s.jobs.Shards(ctx, parent.Tenant, parent.JobId)
+	if err != nil {
+		return 0, fmt.Errorf("list shard records: %w", err)
+	}
+	var total int64
+	for _, r := range recs {
+		_, n, err := s.shardRetryWanted(ctx, r, codes)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }
 
 // writeRetryInput writes a retry child's input (RetryInputKey): the parent's documents its
@@ -219,16 +224,19 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 	if err != nil {
 		return fmt.Errorf("get parent job: %w", err)
 	}
-	wanted, n, err := s.retryTargets(ctx, parent, j.RetryErrorCodes)
+	recs, err := s.jobs.Shards(ctx, parent.Tenant, parent.JobId)
 	if err != nil {
-		return err
+		return fmt.Errorf("list shard records: %w", err)
 	}
-	if n == 0 {
-		return failJobErr("the parent job %s has no documents with error codes %s (its records expired?)", parent.JobId, strings.Join(j.RetryErrorCodes, ", "))
+	withErrors := map[int]ShardRecord{}
+	for _, r := range recs {
+		if r.ErrorsKey != "" {
+			withErrors[r.Index] = r
+		}
 	}
-	var msgs []ShardMessage
+	var msgs []ShardMessage // of the shards with error records: small, one per such shard
 	if err := s.readPlan(ctx, parent, func(m ShardMessage) error {
-		if wanted[m.Index] != nil {
+		if _, ok := withErrors[m.Index]; ok {
 			msgs = append(msgs, m)
 		}
 		return nil
@@ -239,14 +247,22 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 		return fmt.Errorf("read parent plan: %w", err)
 	}
 	slices.SortFunc(msgs, func(a, b ShardMessage) int { return a.Index - b.Index })
-	lines := parent.InputDataConfig.InputFormat.LineFormat()
 	lim := s.readLimits(parent)
-	var written int64
+	var written, n int64
 	err = s.putStream(ctx, j.InputKey, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		enc := json.NewEncoder(bw)
 		enc.SetEscapeHTML(false)
 		for _, m := range msgs {
+			// One shard's wanted documents at a time: memory is bounded by a shard, not the job.
+			want, k, err := s.shardRetryWanted(ctx, withErrors[m.Index], j.RetryErrorCodes)
+			if err != nil {
+				return err
+			}
+			if want == nil {
+				continue
+			}
+			n += k
 			version := m.Version
 			if version == "" {
 				version = parent.InputVersion
@@ -260,12 +276,11 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 					return failJobErr("the parent job's input %s was replaced or deleted since it ran; submit a new job", s.cfg.Locations.URI(m.Key))
 				}
 			}
-			want := wanted[m.Index]
-			err := s.readShard(ctx, parent, m, lim, func(d input.Document) error {
+			err = s.readShard(ctx, parent, m, lim, func(d input.Document) error {
 				rec := retryRecord{File: d.File, RecordId: d.RecordId}
-				if lines && d.Line >= 0 {
-					rec.Line = ptr(m.LineOffset + d.Line)
-					if !want.lines[*rec.Line] {
+				if n, ok := outputLine(parent, m, d); ok {
+					rec.Line = ptr(n)
+					if !want.lines[n] {
 						return nil
 					}
 				} else if !want.files[d.File] {
@@ -287,6 +302,9 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 	})
 	if err != nil {
 		return err
+	}
+	if n == 0 {
+		return failJobErr("the parent job %s has no documents with error codes %s (its records expired?)", parent.JobId, strings.Join(j.RetryErrorCodes, ", "))
 	}
 	if written != n {
 		return failJobErr("the parent job's input no longer holds the %d documents to retry (found %d); submit a new job", n, written)

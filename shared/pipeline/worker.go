@@ -163,18 +163,13 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	// errors route pages through; they are small (no document text) and bounded by the shard.
 	var errBuf bytes.Buffer
 	errs := output.NewWriter(&errBuf)
-	lines := j.InputDataConfig.InputFormat.LineFormat()
-	offset := msg.LineOffset
-	if j.ParentJobId != "" {
-		offset = 0 // a retry child's documents carry their parent's line numbers
-	}
 	err := s.putStream(ctx, key, func(out io.Writer) error {
 		m = output.NewMember(out)
 		w = output.NewWriter(m)
 		emit := func(d input.Document) error {
 			rec := output.Record{File: d.File, RecordId: d.RecordId, ErrorCode: d.ErrorCode, ErrorMessage: d.ErrorMessage}
-			if d.Line >= 0 && lines {
-				rec.Line = ptr(offset + d.Line)
+			if n, ok := outputLine(j, msg, d); ok {
+				rec.Line = ptr(n)
 			}
 			fill(d, &rec)
 			if err := red.write(ctx, d, &rec); err != nil {
@@ -215,6 +210,19 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		}
 	}
 	return rec, nil
+}
+
+// outputLine is the Line a document of shard msg is written with: its line within its file
+// (the plan's LineOffset plus its line within the shard; a retry child's documents carry their
+// parent's line numbers already), or ok=false for ONE_DOC_PER_FILE documents.
+func outputLine(j *job.Job, msg ShardMessage, d input.Document) (n int64, ok bool) {
+	if d.Line < 0 || !j.InputDataConfig.InputFormat.LineFormat() {
+		return 0, false
+	}
+	if j.ParentJobId != "" {
+		return d.Line, true
+	}
+	return msg.LineOffset + d.Line, true
 }
 
 // readShard streams the documents of the shard msg names (a byte range of a line input, or a
