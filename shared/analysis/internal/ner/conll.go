@@ -20,7 +20,9 @@ type Sentence struct {
 // of ner-conll03-train.tsv). The file has no -DOCSTART- lines, so documents are recovered from
 // the Reuters layout: a document is a headline followed by a dateline ("BRUSSELS 1996-08-22", a
 // sentence of at most six tokens ending in a 1996-… date); a new document starts at the
-// sentence before each dateline.
+// sentence before each dateline. (Where a byline sits between headline and dateline, the
+// headline stays with the previous document; the split below was fixed on this numbering
+// before any result was seen, so it is kept.)
 func ReadCoNLL(r io.Reader) ([]Sentence, error) {
 	tagOf := map[string]uint8{"O": TagO}
 	for k := uint8(1); k < NumTags; k++ {

@@ -129,7 +129,8 @@ func (m *Model) NewTagger() *Tagger { return &Tagger{m: m} }
 
 // Tag writes the tag of each word of one sentence into tags and the probability of that tag
 // (softmax of the scores over the allowed tags, divided by the model's temperature) into
-// probs; both must have len(words) elements.
+// probs; both must have len(words) elements. The probability of an O tag is not computed
+// (written as 1): only entities carry scores.
 func (t *Tagger) Tag(words []string, tags []uint8, probs []float32) {
 	m := t.m
 	mask := uint64(1)<<m.Bits - 1
@@ -151,14 +152,17 @@ func (t *Tagger) Tag(words []string, tags []uint8, probs []float32) {
 				best = k
 			}
 		}
-		var z float64
-		for k := uint8(0); k < NumTags; k++ {
-			if Allowed(prev, k) {
-				z += math.Exp(float64(sc[k]-sc[best]) * invT)
-			}
-		}
 		tags[i] = best
-		probs[i] = float32(1 / z)
+		probs[i] = 1
+		if best != TagO {
+			var z float64
+			for k := uint8(0); k < NumTags; k++ {
+				if Allowed(prev, k) {
+					z += math.Exp(float64(sc[k]-sc[best]) * invT)
+				}
+			}
+			probs[i] = float32(1 / z)
+		}
 		p2, p1 = p1, best
 	}
 }

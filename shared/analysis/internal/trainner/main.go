@@ -29,7 +29,7 @@ func main() {
 	data := flag.String("data", "../shared/data/ner-conll03-train.tsv", "CoNLL-2003 train file (token<TAB>tag)")
 	lexicon := flag.String("lexicon", "shared/analysis/lexicon", "Ream's lexicon directory (gazetteer lists)")
 	out := flag.String("out", "", "output model file (empty: do not write)")
-	bits := flag.Uint("bits", 19, "hash bits (2^bits buckets of 9 weights)")
+	bits := flag.Uint("bits", 17, "hash bits (2^bits buckets of 9 weights)")
 	epochs := flag.Int("epochs", 10, "training epochs")
 	seed := flag.Uint64("seed", 1, "shuffle seed")
 	folds := flag.Int("folds", 5, "gazetteer folds")
