@@ -6,13 +6,16 @@
 //
 // Features of token i of a sentence (each hashed with its template number into one of 2^bits
 // buckets; a bucket holds one weight per tag): bias; the word; its lower-case form; its shape
-// (runs of upper, lower, digit collapsed: "Xx", "X.X.", "d-d"); lower-case prefixes and
-// suffixes of 1–4 characters; the lower-case words and shapes at i-2..i+2; the word bigrams
-// (i-1,i) and (i,i+1); the shape trigram (i-1,i,i+1); first-token-of-sentence with the shape;
+// (runs of upper, lower, digit collapsed: "Xx", "X.X.", "d-d"); lower-case prefixes of 2–4
+// and suffixes of 1–4 characters; the lower-case words at i-2..i+2 and the shapes at
+// i-1..i+1; the word bigrams (i-1,i) and (i,i+1); the word before with this shape, this shape
+// with the word after; the shape trigram (i-1,i,i+1); within a run of capitalised tokens, the
+// run's last word and the position in the run; first-token-of-sentence with the shape;
 // all-capital sentence (a CoNLL headline) with the shape and with the word; gazetteer
 // membership (a phrase starting with a capital that is a known name: first token / inside,
-// per source); and the dynamic features previous tag, previous two tags, previous tag with
-// the word. Decoding is greedy, constrained to valid BIO (I-X only after B-X or I-X).
+// per source, alone and with the shape); and the dynamic features previous tag, previous two
+// tags, previous tag with the word and with the shape. Decoding is greedy, constrained to
+// valid BIO (I-X only after B-X or I-X); training (./train.go) uses the same decoding.
 package ner
 
 import (
@@ -340,17 +343,17 @@ func (f *Featurizer) Extract(words []string, gaz Gazetteer, bits uint) {
 		add(tLower, t.lower)
 		add(tShape, t.shape)
 		for j := 0; j < int(t.npre); j++ {
-			add(uint64(tPre+j), t.pre[j])
+			if j > 0 {
+				add(uint64(tPre+j), t.pre[j])
+			}
 			add(uint64(tSuf+j), t.suf[j])
 		}
 		add(tLowerM2, lowAt(i-2))
 		add(tLowerM1, lowAt(i-1))
 		add(tLowerP1, lowAt(i+1))
 		add(tLowerP2, lowAt(i+2))
-		add(tShapeM2, shapeAt(i-2))
 		add(tShapeM1, shapeAt(i-1))
 		add(tShapeP1, shapeAt(i+1))
-		add(tShapeP2, shapeAt(i+2))
 		add(tBigramL, lowAt(i-1)*fnvPrime64^t.lower)
 		add(tBigramR, t.lower*fnvPrime64^lowAt(i+1))
 		add(tShape3, (shapeAt(i-1)*fnvPrime64^t.shape)*fnvPrime64^shapeAt(i+1))
