@@ -96,6 +96,9 @@ func TestEntitiesCoNLLHeldOut(t *testing.T) {
 	a := newEntities(t)
 	docs := conllDocs(held)
 	per := map[string]*prf{EntityPerson: {}, EntityLocation: {}, EntityOrganization: {}}
+	// calibration: precision of the analyser's PER/LOC/ORG spans by Score
+	bins := []float64{0, 0.5, 0.8, 0.95, 1.0001}
+	binTP, binN := make([]int, len(bins)-1), make([]int, len(bins)-1)
 	tokens, ents := 0, 0
 	for _, s := range held {
 		tokens += len(s.Words)
@@ -112,6 +115,14 @@ func TestEntitiesCoNLLHeldOut(t *testing.T) {
 				continue
 			}
 			k := entKey{e.BeginOffset, e.EndOffset, e.Type}
+			b := 0
+			for b+2 < len(bins) && e.Score >= bins[b+1] {
+				b++
+			}
+			binN[b]++
+			if want[k] {
+				binTP[b]++
+			}
 			if want[k] {
 				c.tp++
 				delete(want, k)
@@ -129,6 +140,17 @@ func TestEntitiesCoNLLHeldOut(t *testing.T) {
 	mp := microPLO(per)
 	t.Logf("analyser on the held-out part: micro PER/LOC/ORG P %.3f R %.3f F1 %.3f; PERSON F1 %.3f, LOCATION F1 %.3f, ORGANIZATION F1 %.3f",
 		mp.p(), mp.r(), mp.f(), per[EntityPerson].f(), per[EntityLocation].f(), per[EntityOrganization].f())
+
+	var cal strings.Builder
+	cal.WriteString("precision by Score:")
+	for b := range binN {
+		closing := ")"
+		if b == len(binN)-1 {
+			closing = "]"
+		}
+		fmt.Fprintf(&cal, " [%.2f,%.2f%s %.3f of %d;", bins[b], min(bins[b+1], 1), closing, ratio(binTP[b], binN[b]), binN[b])
+	}
+	t.Log(cal.String())
 
 	m, err := loadNERModel()
 	if err != nil {
