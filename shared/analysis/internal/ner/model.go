@@ -139,6 +139,11 @@ func (t *Tagger) Tag(words []string, tags []uint8, probs []float32) {
 	var dyn [4]uint32
 	invT := float64(m.Scale) / float64(m.Temperature)
 	for i := range words {
+		if t.f.skip(i, p1) {
+			tags[i], probs[i] = TagO, 1
+			p2, p1 = p1, TagO
+			continue
+		}
 		sc := m.scores(t.f.Feats[t.f.Offs[i]:t.f.Offs[i+1]])
 		t.f.dynamic(i, p2, p1, mask, &dyn)
 		m.addScores(&sc, dyn[:])

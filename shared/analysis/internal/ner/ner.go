@@ -181,6 +181,7 @@ type tokInfo struct {
 	pre, suf           [4]uint64
 	npre               int8 // prefixes/suffixes available (runes, up to 4)
 	capStart           bool // first rune upper case or a digit
+	cand               bool // some rune upper case or a digit
 	gaz                uint32
 }
 
@@ -250,6 +251,9 @@ func (f *Featurizer) Extract(words []string, gaz Gazetteer, bits uint) {
 			if first {
 				t.capStart = c == 'X' || c == 'd'
 				first = false
+			}
+			if c == 'X' || c == 'd' {
+				t.cand = true
 			}
 			if c != last {
 				f.shape = append(f.shape, c)
@@ -380,6 +384,14 @@ func bitIndex(x uint32) int {
 		n++
 	}
 	return n
+}
+
+// skip reports that token i is tagged O without scoring: it has no upper-case letter and no
+// digit and follows no entity (p1 is O or the start). In CoNLL-2003 train 69 % of the tokens
+// are such, and 20 of 23,499 entities start at one ("de Silva", "serie A"); training skips
+// them the same way.
+func (f *Featurizer) skip(i int, p1 uint8) bool {
+	return !f.toks[i].cand && (p1 == TagO || p1 == startTag)
 }
 
 // dynamic returns the buckets of the history features of token i given the previous two tags.

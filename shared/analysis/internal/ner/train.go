@@ -88,6 +88,11 @@ func Train(sents []Sentence, base Gazetteer, cfg TrainConfig) *Model {
 			fz.toks = p.toks
 			p2, p1 := uint8(startTag), uint8(startTag)
 			for i := range p.tags {
+				if fz.skip(i, p1) {
+					c++
+					p2, p1 = p1, TagO
+					continue
+				}
 				var sc [NumTags]int32
 				st := p.feats[p.offs[i]:p.offs[i+1]]
 				for _, b := range st {
@@ -171,6 +176,10 @@ func FitTemperature(m *Model, sents []Sentence) float32 {
 		t.f.Extract(s.Words, m.Gaz, m.Bits)
 		p2, p1 := uint8(startTag), uint8(startTag)
 		for i := range s.Words {
+			if t.f.skip(i, p1) {
+				p2, p1 = p1, TagO
+				continue
+			}
 			sc := m.scores(t.f.Feats[t.f.Offs[i]:t.f.Offs[i+1]])
 			t.f.dynamic(i, p2, p1, mask, &dyn)
 			m.addScores(&sc, dyn[:])
