@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"embed"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/ner"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -36,22 +38,30 @@ type EntitiesConfig struct {
 	// UNSUPPORTED_LANGUAGE, as a non-English Options.LanguageCode does.
 	LanguageCode string
 	// NoKnownOrganizations leaves out the list of well-known organisations
-	// (lexicon/organizations.txt); used to measure how much of the ORGANIZATION figure that
-	// list carries.
+	// (lexicon/organizations.txt, a gazetteer feature of the model and a list of the rules);
+	// used to measure how much of the ORGANIZATION figure that list carries.
 	NoKnownOrganizations bool
 }
 
-// EntitiesAnalyzer finds named entities (ENTITIES) in English text with gazetteers and rules,
-// no statistical model:
+// EntitiesAnalyzer finds named entities (ENTITIES) in English text with a learned sequence
+// model for names and rules for the rest:
 //
-//   - PERSON, LOCATION, ORGANIZATION, EVENT, COMMERCIAL_ITEM, OTHER: capitalised word
-//     sequences (with "of", "da", "bin", ... inside names), typed by embedded gazetteers
-//     (lexicon/: about 210 countries, 240 capitals and major cities, US states, 110 regions,
-//     seas and rivers, 290 given names, 240 well-known organisations, organisation words
-//     such as Inc., Bank, University, Ministry, Party), then by context ("in/near/from X" is
-//     a place, "X, a spokeswoman" and "X said" are people, a title before a name makes it a
-//     person), then by shape (acronyms are organisations, two or three unknown capitalised
-//     words a person, a lone surname of a person already found is that person).
+//   - PERSON, LOCATION, ORGANIZATION: a greedy BIO tagger (averaged perceptron over hashed
+//     features: word, lower-case form, shape, prefixes and suffixes, neighbouring words and
+//     shapes, capitalised-run context, sentence position, all-capital headline context,
+//     gazetteer membership, previous tags; see internal/ner), trained on the CoNLL-2003 English
+//     train file (Reuters news) by `make train-ner` and embedded (models/ner.bin.gz). It runs
+//     sentence by sentence (a sentence ends at . ! ? … or a line break) on the tokens below, so
+//     its spans map back to exact character offsets. CoNLL's fourth type, MISC (nationalities,
+//     events, works, ...), is learned but not reported: its spans overlap Comprehend's OTHER,
+//     EVENT and COMMERCIAL_ITEM only in part, and those come from the rules. Score is the
+//     model's probability of the span's tags (softmax of the perceptron scores, temperature
+//     fitted on a development split), averaged over its tokens.
+//   - EVENT, COMMERCIAL_ITEM, OTHER: capitalised word sequences typed by rules (event words
+//     such as Cup, Olympics, Summit; prizes; product nouns and digits; demonyms are OTHER). A
+//     rule span overlapping a model span is dropped when it was a guess (Score below 0.8,
+//     except COMMERCIAL_ITEM, typed by a model number or a product word: "Galaxy S24",
+//     "the Vision Pro headset"); otherwise the model span is.
 //   - TITLE: offices and titles before a name (President, Prime Minister, CEO, Governor).
 //   - DATE: absolute (March 3, 2024; 2024-03-03; 3/3/2024; June 12; October 2022; 2030;
 //     Tuesday; 9 p.m.) and relative (yesterday, tomorrow, next Tuesday, last year, this
@@ -60,20 +70,47 @@ type EntitiesConfig struct {
 //     percent, 2%), measures (12 kg, 1,000 kilometers, 40,000 acres) and counted things
 //     (50,000 people, three aid workers, 27 years).
 //
-// Limits: English only; capitalisation is the main signal, so all-lower-case or all-upper-case
-// text finds few names; names unknown to the gazetteers are typed by guesses (Score 0.5–0.7);
-// entities do not span lines. Offsets count characters (Unicode code points), EndOffset
-// exclusive, and Text is exactly the document's substring. It is safe for concurrent use.
+// DATE and QUANTITY spans always win over model spans. Limits: English only; trained on
+// 1996–97 Reuters news, so other genres and names unseen there score lower; entities do not
+// span sentences. Offsets count characters (Unicode code points), EndOffset exclusive, and
+// Text is exactly the document's substring. It is safe for concurrent use.
 type EntitiesAnalyzer struct {
 	lex      *entLexicon
+	model    *ner.Model
 	maxBytes int
 	lang     string
-	pool     sync.Pool // *[]token scratch
+	pool     sync.Pool // *entScratch
+}
+
+// entScratch is one goroutine's reusable buffers.
+type entScratch struct {
+	toks   []token
+	units  []int32
+	words  []string
+	tags   []uint8
+	probs  []float32
+	tagger *ner.Tagger
+}
+
+//go:embed models/ner.bin.gz
+var nerModelBytes []byte
+
+var (
+	nerOnce  sync.Once
+	nerModel *ner.Model
+	nerErr   error
+)
+
+// loadNERModel decodes the embedded sequence model once per process.
+func loadNERModel() (*ner.Model, error) {
+	nerOnce.Do(func() { nerModel, nerErr = ner.Parse(nerModelBytes) })
+	return nerModel, nerErr
 }
 
 var _ Analyzer = (*EntitiesAnalyzer)(nil)
 
-// NewEntities loads the embedded gazetteers (about 1,200 lines) and returns the analyser.
+// NewEntities loads the embedded gazetteers (about 1,200 lines) and the sequence model
+// (decoded once per process: 2.4 MB of weights in memory) and returns the analyser.
 func NewEntities(cfg EntitiesConfig) (*EntitiesAnalyzer, error) {
 	if cfg.MaxBytes < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
@@ -85,11 +122,25 @@ func NewEntities(cfg EntitiesConfig) (*EntitiesAnalyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &EntitiesAnalyzer{lex: lex, maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
+	m, err := loadNERModel()
+	if err != nil {
+		return nil, fmt.Errorf("entities model: %w", err)
+	}
+	if cfg.NoKnownOrganizations {
+		c := *m
+		c.Gaz = make(ner.Gazetteer, len(m.Gaz))
+		for h, f := range m.Gaz {
+			if f &^= 1 << ner.GazLexOrg; f != 0 {
+				c.Gaz[h] = f
+			}
+		}
+		m = &c
+	}
+	a := &EntitiesAnalyzer{lex: lex, model: m, maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
 	if a.maxBytes == 0 {
 		a.maxBytes = DefaultEntitiesMaxBytes
 	}
-	a.pool.New = func() any { s := make([]token, 0, 256); return &s }
+	a.pool.New = func() any { return &entScratch{toks: make([]token, 0, 256), tagger: m.NewTagger()} }
 	return a, nil
 }
 
@@ -97,7 +148,7 @@ func NewEntities(cfg EntitiesConfig) (*EntitiesAnalyzer, error) {
 func (a *EntitiesAnalyzer) Name() job.Analysis { return job.Entities }
 
 // ModelVersion implements Analyzer.
-func (a *EntitiesAnalyzer) ModelVersion() string { return "ream-entities-rules-1" }
+func (a *EntitiesAnalyzer) ModelVersion() string { return "ream-entities-ap1-conll03+rules-1" }
 
 // DefaultMaxBytes implements Analyzer.
 func (a *EntitiesAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
@@ -114,12 +165,105 @@ func (a *EntitiesAnalyzer) Analyze(text string, opts Options, into *Result) erro
 
 // Find returns the entities of text in document order (never nil).
 func (a *EntitiesAnalyzer) Find(text string) []Entity {
-	bufp := a.pool.Get().(*[]token)
-	toks := tokenize(text, *bufp)
-	out := findEntities(a.lex, text, toks)
-	*bufp = toks[:0]
-	a.pool.Put(bufp)
+	sc := a.pool.Get().(*entScratch)
+	sc.toks = tokenize(text, sc.toks)
+	model := a.modelSpans(text, sc)
+	out := findEntities(a.lex, text, sc.toks, model)
+	sc.toks = sc.toks[:0]
+	a.pool.Put(sc)
 	return out
+}
+
+// modelSpans tags the tokens sentence by sentence and returns the PERSON, LOCATION and
+// ORGANIZATION spans in token indices. The model reads CoNLL-style words, so tokens are
+// first joined into units: an initial and its period ("J. Crawley"), and runs joined by
+// hyphens without spaces ("1996-08-22", "4-95", "F-14").
+func (a *EntitiesAnalyzer) modelSpans(text string, sc *entScratch) []entSpan {
+	toks := sc.toks
+	// unit k is tokens [units[k], units[k+1])
+	sc.units = sc.units[:0]
+	for i := 0; i < len(toks); {
+		sc.units = append(sc.units, int32(i))
+		j := i + 1
+		if t := &toks[i]; t.Kind == tkWord && t.Cap && utf8.RuneCountInString(t.Text) == 1 &&
+			j < len(toks) && toks[j].Text == "." && toks[j].Begin == t.End {
+			j++
+		} else {
+			for j+1 < len(toks) && toks[j].Text == "-" && toks[j].Begin == toks[j-1].End &&
+				toks[j+1].Begin == toks[j].End && toks[j+1].Kind != tkPunct && toks[j-1].Kind != tkPunct {
+				j += 2
+			}
+		}
+		i = j
+	}
+	nu := len(sc.units)
+	sc.units = append(sc.units, int32(len(toks)))
+	units := sc.units
+	var out []entSpan
+	for s := 0; s < nu; {
+		e := s + 1
+		for e < nu && !sentenceBreak(text, toks, int(units[e-1]), int(units[e])) {
+			e++
+		}
+		n := e - s
+		sc.words = sc.words[:0]
+		for k := s; k < e; k++ {
+			sc.words = append(sc.words, text[toks[units[k]].Begin:toks[units[k+1]-1].End])
+		}
+		if cap(sc.tags) < n {
+			sc.tags = make([]uint8, n, 2*n)
+			sc.probs = make([]float32, n, 2*n)
+		}
+		tags, probs := sc.tags[:n], sc.probs[:n]
+		sc.tagger.Tag(sc.words, tags, probs)
+		for i := 0; i < n; {
+			t := tags[i]
+			if t == ner.TagO {
+				i++
+				continue
+			}
+			ty := ner.TagType(t)
+			j := i + 1
+			p := float64(probs[i])
+			for j < n && tags[j] == uint8(2+2*ty) {
+				p += float64(probs[j])
+				j++
+			}
+			if typ := nerTypes[ty]; typ != "" {
+				out = append(out, entSpan{int(units[s+i]), int(units[s+j]), typ, math.Round(p/float64(j-i)*1e4) / 1e4})
+			}
+			i = j
+		}
+		s = e
+	}
+	return out
+}
+
+// nerTypes maps the model's types (ner.Types order) to Comprehend's; MISC is not reported.
+var nerTypes = [len(ner.Types)]string{EntityPerson, EntityLocation, EntityOrganization, ""}
+
+// sentenceBreak reports whether the unit starting at token e starts a new sentence for the
+// model, the previous unit starting at token p: that unit ends one (. ! ? …; a closing quote
+// or bracket right after it stays with it) or a line break lies between them.
+func sentenceBreak(text string, toks []token, p, e int) bool {
+	if strings.IndexByte(text[toks[e-1].End:toks[e].Begin], '\n') >= 0 {
+		return true
+	}
+	if e-p != 1 {
+		return false
+	}
+	switch toks[p].Text {
+	case ".", "!", "?", "…":
+	default:
+		return false
+	}
+	if !toks[e].SpaceBefore {
+		switch toks[e].Text {
+		case "\"", "'", "”", "’", ")", "]":
+			return false
+		}
+	}
+	return true
 }
 
 //go:embed lexicon/*.txt
@@ -262,7 +406,9 @@ type entSpan struct {
 	score float64
 }
 
-func findEntities(lx *entLexicon, text string, toks []token) []Entity {
+// findEntities merges the rules' spans with the model's PERSON, LOCATION and ORGANIZATION
+// spans (token indices): the rules' own spans of those types are dropped.
+func findEntities(lx *entLexicon, text string, toks []token, model []entSpan) []Entity {
 	n := len(toks)
 	claimed := make([]bool, n)
 	var spans []entSpan
@@ -318,23 +464,55 @@ func findEntities(lx *entLexicon, text string, toks []token) []Entity {
 		i = e - 1
 	}
 
-	persons := map[string]bool{} // surnames of people found
 	var names []entSpan
 	for _, sp := range pending {
-		names = append(names, classifyName(lx, toks, sp, lw)...)
-	}
-	for _, sp := range names {
-		if sp.typ == EntityPerson && sp.e-sp.s >= 2 {
-			persons[lw(sp.e-1)] = true
+		for _, r := range classifyName(lx, toks, sp, lw) {
+			switch r.typ {
+			case EntityPerson, EntityLocation, EntityOrganization:
+			default:
+				names = append(names, r)
+			}
 		}
 	}
-	for k := range names {
-		sp := &names[k]
-		if sp.e-sp.s == 1 && sp.score < 0.8 && persons[lw(sp.s)] {
-			sp.typ, sp.score = EntityPerson, 0.8
+	// a rule span that overlaps a model span: a guess gives way, a confident one wins (a name
+	// typed COMMERCIAL_ITEM by a model number or a product word, "Galaxy S24", counts as
+	// confident)
+	overlaps := func(a, b entSpan) bool { return a.s < b.e && b.s < a.e }
+	var kept []entSpan
+	for _, r := range names {
+		drop := false
+		sure := r.score >= 0.8 || r.typ == EntityCommercialItem
+		for _, m := range model {
+			if overlaps(r, m) && !sure {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			kept = append(kept, r)
 		}
 	}
-	spans = append(spans, names...)
+	for _, m := range model {
+		// a title the model took into a name: "Prince Rainier" is TITLE Prince, PERSON Rainier
+		for _, r := range kept {
+			if r.typ == EntityTitle && r.s == m.s && r.e < m.e && toks[r.e].Cap {
+				m.s = r.e
+			}
+		}
+		// the rules' vetoes hold for the model too: a span starting with a foreign function
+		// word or a common acronym of things ("Mein Telefon", "IBAN DE89"), a lone letter
+		ok := !entNonName[lw(m.s)] && !(m.e-m.s == 1 && utf8.RuneCountInString(toks[m.s].Text) == 1)
+		for _, r := range spans { // dates and quantities
+			ok = ok && !overlaps(r, m)
+		}
+		for _, r := range kept {
+			ok = ok && !overlaps(r, m)
+		}
+		if ok {
+			kept = append(kept, m)
+		}
+	}
+	spans = append(spans, kept...)
 
 	// 3. emit in document order.
 	sortSpans(spans)

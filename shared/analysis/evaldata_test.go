@@ -27,6 +27,9 @@ func missingEvaluationData() []string {
 	if p := filepath.Join(dataDir(), "langid-dep11.tsv"); !exists(p) {
 		out = append(out, fmt.Sprintf("language evaluations SKIPPED (TestLanguageAccuracyDEP11, TestLanguagePrefixSweep, TestLanguageMatchesLingua): %s not found; clone Ream beside ../shared (its data/ directory) or set REAM_DATA_DIR", p))
 	}
+	if p := conllPath(); !exists(p) {
+		out = append(out, fmt.Sprintf("ENTITIES held-out evaluation SKIPPED (TestEntitiesCoNLLHeldOut): %s not found; clone Ream beside ../shared (its data/ directory) or set REAM_DATA_DIR", p))
+	}
 	if dir := imdbLocation(); dir == "" || !exists(filepath.Join(dir, "pos")) {
 		out = append(out, fmt.Sprintf("IMDB sentiment evaluation SKIPPED (TestSentimentIMDB): the IMDB test split is not at %q; run `go mod download %s` or set REAM_IMDB_DIR", dir, imdbModule))
 	}
