@@ -130,6 +130,15 @@ func TestRetryChildJob(t *testing.T) {
 			t.Errorf("retried bad line differs:\n%s\n%s", l, want[lineOf(t, l)])
 		}
 	}
+	// A retry of that retry: the same documents, still with the original line numbers.
+	grand, err := c.Retry(ctx, byCode.JobId, api.RetryRequest{ErrorCodes: codes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow(t, ctx, c, grand.JobId)
+	if got, was := fetchRawLines(t, ctx, c, grand.JobId), fetchRawLines(t, ctx, c, byCode.JobId); strings.Join(got, "\n") != strings.Join(was, "\n") {
+		t.Errorf("retry of a retry:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(was, "\n"))
+	}
 
 	// A ONE_DOC_PER_FILE parent: the child has the files by name, without Line.
 	root := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "retry-docs")
