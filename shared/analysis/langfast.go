@@ -558,7 +558,16 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []Domi
 	var w [3]rune
 	run := 0
 	t := d.t
+	var marks [8]uint64 // the language sets of the distinct listed letters seen (letterMasks)
+	var marked [8]rune
+	nMarks := 0
 	for _, r := range sample {
+		if r >= 0x80 && nMarks < len(marks) {
+			if m, ok := letterMasks[r]; ok && !slices.Contains(marked[:nMarks], r) {
+				marks[nMarks], marked[nMarks] = m, r
+				nMarks++
+			}
+		}
 		if !(r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z')) && !(r >= utf8.RuneSelf && unicode.IsLetter(r) && ngramScript(scriptOf(r))) {
 			run = 0
 			continue
@@ -606,6 +615,14 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []Domi
 			}
 			if missing == 0 {
 				break
+			}
+		}
+	}
+
+	for _, m := range marks[:nMarks] {
+		for c := cand &^ m; c != 0; c &= c - 1 {
+			if l := bits.TrailingZeros64(c); sums[l] < 0 {
+				sums[l] += letterPenalty
 			}
 		}
 	}
