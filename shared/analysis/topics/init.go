@@ -199,7 +199,14 @@ func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions
 		idx[i] = d.Terms
 		val[i] = weigh(v, d.Terms, d.Counts, nil)
 	}
-	mu, pi := anneal(idx, val, v.Len(), opts)
+	var mu, pi []float64
+	best := math.Inf(-1)
+	for r := 0; r < opts.Restarts; r++ {
+		m, p := anneal(idx, val, v.Len(), opts, r)
+		if ll := sampleLogLik(idx, val, m, p, opts); ll > best {
+			best, mu, pi = ll, m, p
+		}
+	}
 	return &Model{Options: opts, Vocab: v, K: opts.K, V: v.Len(), Kappa: opts.Anneal[len(opts.Anneal)-1], Mu: mu, Pi: pi}, nil
 }
 
@@ -208,11 +215,12 @@ func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions
 const annealTol = 1e-4
 
 // anneal fits the mixture to the documents (idx, val) by EM with the concentration raised
-// along opts.Anneal, and returns the mean directions and mixing weights.
-func anneal(idx [][]int32, val [][]float64, V int, opts FitOptions) (mu, pi []float64) {
+// along opts.Anneal, from the random start of restart number restart, and returns the mean
+// directions and mixing weights.
+func anneal(idx [][]int32, val [][]float64, V int, opts FitOptions, restart int) (mu, pi []float64) {
 	K, n := opts.K, len(idx)
 	R := make([]float64, n*K)
-	rng := &splitmix64{s: mix64(uint64(opts.Seed) ^ 0xa11ea1)}
+	rng := &splitmix64{s: mix64(uint64(opts.Seed) ^ 0xa11ea1 ^ uint64(restart)*0x9e3779b97f4a7c15)}
 	for i := 0; i < n; i++ {
 		r := R[i*K : (i+1)*K]
 		var s float64
@@ -274,6 +282,40 @@ func anneal(idx [][]int32, val [][]float64, V int, opts FitOptions) (mu, pi []fl
 	}
 	mstepAll()
 	return mu, pi
+}
+
+// sampleLogLik is the mean log-likelihood of the documents (idx, val) under the mixture
+// (mu, pi) at the schedule's last κ (the objective of the rounds), summed in document order.
+func sampleLogLik(idx [][]int32, val [][]float64, mu, pi []float64, opts FitOptions) float64 {
+	K, n := opts.K, len(idx)
+	kappa := opts.Anneal[len(opts.Anneal)-1]
+	logPi := make([]float64, K)
+	for k, p := range pi {
+		if p > 0 {
+			logPi[k] = plog(p)
+		} else {
+			logPi[k] = math.Inf(-1)
+		}
+	}
+	lls := make([]float64, n)
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/256))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			cos, r := make([]float64, K), make([]float64, K)
+			for i := w * n / workers; i < (w+1)*n/workers; i++ {
+				lls[i] = posterior(mu, logPi, kappa, K, idx[i], val[i], cos, r)
+			}
+		}(w)
+	}
+	wg.Wait()
+	var s float64
+	for _, x := range lls {
+		s += x
+	}
+	return s / float64(n)
 }
 
 // Sample object body: seed (zig-zag), capacity, vocabulary fingerprint (8 bytes), seen, the

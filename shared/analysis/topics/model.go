@@ -19,7 +19,10 @@ const (
 	MaxSampleSize      = 1_000_000
 	DefaultAnnealIters = 100
 	DefaultPriorWeight = 1.0
-	DefaultSeed        = 1
+	DefaultRestarts    = 4
+	// MaxRestarts bounds Restarts.
+	MaxRestarts = 100
+	DefaultSeed = 1
 	// MaxKappa bounds the concentrations of the annealing schedule.
 	MaxKappa = 10_000
 	// minResponsibility: a document's smaller topic probabilities are dropped (and the rest
@@ -50,6 +53,10 @@ type FitOptions struct {
 	// n_k is the topic's expected number of documents out of N. 0 is plain maximum
 	// likelihood, which lets big topics swallow small ones (default 1).
 	PriorWeight float64
+	// Restarts is the number of annealing runs of the initialisation, each from its own
+	// seeded random start (derived from Seed); the run of highest mean log-likelihood on the
+	// sample (the model's own objective) is kept, ties to the earliest (default 4).
+	Restarts int
 }
 
 func (o FitOptions) withDefaults() FitOptions {
@@ -79,6 +86,9 @@ func (o FitOptions) withDefaults() FitOptions {
 	if o.PriorWeight < 0 {
 		o.PriorWeight = 0
 	}
+	if o.Restarts <= 0 {
+		o.Restarts = DefaultRestarts
+	}
 	return o
 }
 
@@ -88,6 +98,9 @@ func (o FitOptions) check() error {
 	}
 	if math.IsNaN(o.Tol) || math.IsInf(o.Tol, 0) || math.IsNaN(o.PriorWeight) || math.IsInf(o.PriorWeight, 0) {
 		return fmt.Errorf("topics: Tol and PriorWeight must be finite")
+	}
+	if o.Restarts < 1 || o.Restarts > MaxRestarts {
+		return fmt.Errorf("topics: %d restarts, want 1..%d", o.Restarts, MaxRestarts)
 	}
 	if len(o.Anneal) > 1000 {
 		return fmt.Errorf("topics: annealing schedule of %d steps", len(o.Anneal))
@@ -260,7 +273,7 @@ func mstep(S, n, old, dst []float64, K, V int, prior float64) (mu, pi []float64)
 
 // Model object body: K, V, Round, Converged (0/1), the options (K, Seed as a zig-zag
 // varint, Rounds, Tol, SampleSize, the number of κ steps and the κ, AnnealIters,
-// PriorWeight; floats as float64), the log-likelihood history (count, floats), κ, π (K
+// PriorWeight, Restarts; floats as float64), the log-likelihood history (count, floats), κ, π (K
 // floats), the vocabulary (as in a vocabulary object's body), then μ: V×K float64,
 // term-major.
 
@@ -307,6 +320,7 @@ func encodeOptions(e *encoder, o FitOptions) {
 	}
 	e.uvarint(uint64(o.AnnealIters))
 	e.f64(o.PriorWeight)
+	e.uvarint(uint64(o.Restarts))
 }
 
 func decodeOptions(d *decoder) FitOptions {
@@ -325,7 +339,8 @@ func decodeOptions(d *decoder) FitOptions {
 	}
 	o.AnnealIters = d.count(1<<20, "AnnealIters")
 	o.PriorWeight = d.finite(0, "PriorWeight")
-	if d.err == nil && (o.K < 1 || o.Rounds < 1 || o.SampleSize < 1 || n < 1 || o.AnnealIters < 1) {
+	o.Restarts = d.count(MaxRestarts, "Restarts")
+	if d.err == nil && (o.K < 1 || o.Rounds < 1 || o.SampleSize < 1 || n < 1 || o.AnnealIters < 1 || o.Restarts < 1) {
 		d.fail("options out of range")
 	}
 	if d.err == nil {

@@ -483,3 +483,55 @@ func TestFitOptionsChecked(t *testing.T) {
 		t.Error("a collection without terms was fitted")
 	}
 }
+
+// The initialisation keeps, of its restarts, the annealing run of highest mean log-likelihood
+// on the sample (ties to the earliest); one restart is the plain annealing of restart 0, and
+// Restarts goes through the model object.
+func TestInitRestartsKeepTheBestRun(t *testing.T) {
+	docs := smallCorpus(t, 200)
+	res, err := Fit(docs, 2, DriverOptions{Fit: FitOptions{K: 5, Seed: 3, Restarts: 3, Rounds: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Model.Options.Restarts != 3 {
+		t.Fatalf("model read back with %d restarts, want 3", res.Model.Options.Restarts)
+	}
+	v := res.Model.Vocab
+	o := FitOptions{K: 5, Seed: 3}.withDefaults()
+	s, err := SampleShard(v, o, Docs(docs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx [][]int32
+	var val [][]float64
+	for _, d := range s.Docs {
+		idx = append(idx, d.Terms)
+		val = append(val, weigh(v, d.Terms, d.Counts, nil))
+	}
+	var lls []float64
+	var mus [][]float64
+	for r := 0; r < 3; r++ {
+		mu, pi := anneal(idx, val, v.Len(), o, r)
+		lls = append(lls, sampleLogLik(idx, val, mu, pi, o))
+		mus = append(mus, mu)
+	}
+	best := 0
+	for r, ll := range lls {
+		if ll > lls[best] {
+			best = r
+		}
+	}
+	for restarts, want := range map[int][]float64{1: mus[0], 3: mus[best]} {
+		o.Restarts = restarts
+		m, err := InitModel(v, Seq([]*Sample{s}), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(m.Mu, want) {
+			t.Errorf("%d restarts: not the topics of the best run (log-likelihoods %v)", restarts, lls)
+		}
+	}
+	if _, err := InitModel(v, Seq([]*Sample{s}), FitOptions{K: 5, Seed: 3, Restarts: MaxRestarts + 1}); err == nil {
+		t.Error("too many restarts accepted")
+	}
+}

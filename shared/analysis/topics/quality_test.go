@@ -9,11 +9,12 @@ import (
 // document's argmax topic is scored against its category. All choices of the method were
 // made on the other (tuning) half; see internal/evaltopics.
 //
-// Measured: reporting half, seed 1: NMI 0.402 (seeds 1–10: mean 0.436, min 0.402, max
-// 0.448); tuning half: mean 0.455 over seeds 1–10. Plain NMF over TF-IDF (scikit-learn,
-// English stop words, NNDSVDa) gets 0.370 on the reporting half and 0.389 on the tuning
-// half. The product target was 0.45; this test guards the level reached.
-const minReportingNMI = 0.40
+// Measured: reporting half, seed 1: NMI 0.448 (seeds 1–10: mean 0.442, min 0.431, max
+// 0.452; one annealing run instead of four restarts: seed 1 0.402, mean 0.436); tuning half:
+// mean 0.453 over seeds 1–10. Plain NMF over TF-IDF (scikit-learn, English stop words,
+// NNDSVDa) gets 0.370 on the reporting half and 0.389 on the tuning half. The product target
+// was 0.45; this test guards the level reached.
+const minReportingNMI = 0.43
 
 func TestQualityDEP11(t *testing.T) {
 	docs, labels := half(loadDEP11(t), false)
