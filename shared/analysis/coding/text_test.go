@@ -67,9 +67,11 @@ func TestFeaturesOrderAndTasks(t *testing.T) {
 	if n < len(b)*3/4 {
 		t.Errorf("word order changes %d of %d features", len(b)-n, len(b))
 	}
-	// the title part has a fixed norm whatever its length; the tasks part adds Tasks²
+	// the title part has a fixed norm whatever its length (this title has every group: two
+	// tokens or more and nouns of the lexicon); the tasks part adds Tasks²
 	c := DefaultFeatures
-	title := float64(c.Word*c.Word + c.Bigram*c.Bigram + c.Pair*c.Pair + c.Edge*c.Edge + c.Char*c.Char)
+	title := float64(c.Word*c.Word + c.Bigram*c.Bigram + c.Pair*c.Pair + c.Edge*c.Edge + c.Char*c.Char +
+		c.FirstLast*c.FirstLast + c.Hyper*c.Hyper)
 	long := fz.features("senior assistant marketing director retail wholesale", "")
 	if got := sum(long); got < title*0.99 || got > title*1.01 {
 		t.Errorf("title norm² %.3f, want %.3f", got, title)

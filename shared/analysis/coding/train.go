@@ -65,7 +65,7 @@ const (
 )
 
 // ModelType is Info.ModelType of the models Train builds.
-const ModelType = "hashed multinomial logistic regression (words, word pairs, character 3- and 4-grams; SGD; int8 weights; temperature-calibrated)"
+const ModelType = "hashed multinomial logistic regression (words, word pairs, character 3- and 4-grams, WordNet noun hypernyms; SGD; int8 weights; temperature-calibrated)"
 
 // Train trains a model from a stream of examples, calling open once for each pass over the
 // input, so the corpus is never held in memory: a counting pass, Epochs training passes and
