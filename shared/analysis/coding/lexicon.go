@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
+	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,51 +45,82 @@ func parseLexicon(gz []byte) (map[string][]uint64, error) {
 		return nil, err
 	}
 	type syn struct {
-		lexfile int
-		hyper   []string
+		off     string
+		lexfile string
+		hyper   []uint32
+		full    []uint64 // the sense and its ancestors (preorder, each once), when computed
+		chain   []uint64 // full and the lexicographer file
 	}
-	syns := map[string]syn{}
-	chains := map[string][]uint64{}
-	var chain func(o string, seen map[string]bool, out []uint64) []uint64
-	chain = func(o string, seen map[string]bool, out []uint64) []uint64 {
-		for _, h := range syns[o].hyper {
-			if !seen[h] {
-				seen[h] = true
-				out = append(out, fnvBytes([]byte(h)))
-				out = chain(h, seen, out)
-			}
+	syns := make(map[uint32]*syn, 1<<16)
+	key := func(o string) (uint32, error) {
+		k, err := strconv.ParseUint(o, 10, 32)
+		return uint32(k), err
+	}
+	// full returns the hashes of o and of its ancestors, depth first, each once.
+	var full func(o uint32) []uint64
+	full = func(o uint32) []uint64 {
+		s := syns[o]
+		if s == nil {
+			return nil
 		}
-		return out
+		if s.full == nil {
+			out := []uint64{fnvBytes([]byte(s.off))}
+			for _, h := range s.hyper {
+				for _, x := range full(h) {
+					if !slices.Contains(out, x) {
+						out = append(out, x)
+					}
+				}
+			}
+			s.full = out[:len(out):len(out)]
+		}
+		return s.full
 	}
 	lex := make(map[string][]uint64, 1<<16)
 	sc := bufio.NewScanner(zr)
+	var stemBuf []byte
 	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		switch {
-		case len(f) >= 3 && f[0] == "s":
-			lf, err := strconv.Atoi(f[2])
+		line := sc.Text()
+		kind, rest, _ := strings.Cut(line, " ")
+		switch kind {
+		case "s":
+			f := strings.Fields(rest)
+			if len(f) < 2 {
+				return nil, errors.New("bad synset line")
+			}
+			s := &syn{off: f[0], lexfile: f[1], hyper: make([]uint32, len(f)-2)}
+			for i, h := range f[2:] {
+				if s.hyper[i], err = key(h); err != nil {
+					return nil, err
+				}
+			}
+			k, err := key(f[0])
 			if err != nil {
 				return nil, err
 			}
-			syns[f[1]] = syn{lexfile: lf, hyper: f[3:]}
-		case len(f) == 3 && f[0] == "w":
-			c, ok := chains[f[2]]
-			if !ok {
-				s, known := syns[f[2]]
-				if !known {
-					return nil, strconv.ErrSyntax
-				}
-				c = chain(f[2], map[string]bool{f[2]: true}, []uint64{fnvBytes([]byte(f[2]))})
-				c = append(c, fnvBytes([]byte("lex"+strconv.Itoa(s.lexfile))))
-				c = c[:len(c):len(c)]
-				chains[f[2]] = c
+			syns[k] = s
+		case "w":
+			lemma, off, ok := strings.Cut(rest, " ")
+			o, err := key(off)
+			s := syns[o]
+			if !ok || err != nil || s == nil {
+				return nil, errors.New("bad lemma line")
 			}
-			k := string(stem([]byte(f[1])))
-			if _, dup := lex[k]; !dup {
-				lex[k] = c
+			if s.chain == nil {
+				lf, err := strconv.Atoi(s.lexfile)
+				if err != nil {
+					return nil, err
+				}
+				c := append(slices.Clone(full(o)), fnvBytes([]byte("lex"+strconv.Itoa(lf))))
+				s.chain = c[:len(c):len(c)]
+			}
+			stemBuf = append(stemBuf[:0], lemma...)
+			k := stem(stemBuf)
+			if _, dup := lex[string(k)]; !dup {
+				lex[string(k)] = s.chain
 			}
 		default:
-			return nil, strconv.ErrSyntax
+			return nil, errors.New("bad line")
 		}
 	}
 	return lex, sc.Err()

@@ -1,7 +1,10 @@
 package coding
 
 import (
+	"bytes"
+	"compress/gzip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -137,5 +140,38 @@ func TestSplit(t *testing.T) {
 	}
 	if got := len(loadTestdata(t, "soc2010-calibration.tsv")); got != n[SplitCalibration] {
 		t.Errorf("testdata/soc2010-calibration.tsv has %d rows, the calibration part %d", got, n[SplitCalibration])
+	}
+}
+
+func TestNounLexicon(t *testing.T) {
+	lex := nounLexicon()
+	if len(lex) < 50000 {
+		t.Fatalf("%d lexicon entries", len(lex))
+	}
+	shared := func(a, b string) int {
+		n := 0
+		for _, x := range lex[a] {
+			if slices.Contains(lex[b], x) {
+				n++
+			}
+		}
+		return n
+	}
+	// an unseen kind of scientist shares its ancestors with a physicist, more than with a
+	// machinist; stems are the keys ("nurses" is read as "nurse")
+	if a, b := shared("astronomer", "physicist"), shared("astronomer", "machinist"); a <= b || a < 3 {
+		t.Errorf("astronomer shares %d with physicist, %d with machinist", a, b)
+	}
+	if len(lex["clarinettist"]) == 0 || len(lex[string(stem([]byte("nurses")))]) == 0 {
+		t.Error("missing lemmas")
+	}
+	for _, bad := range []string{"x 1\n", "w nurse 123\n", "s abc 18\n"} {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write([]byte(bad))
+		zw.Close()
+		if _, err := parseLexicon(buf.Bytes()); err == nil {
+			t.Errorf("parseLexicon(%q) accepted", bad)
+		}
 	}
 }
