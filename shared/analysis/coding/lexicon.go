@@ -21,10 +21,16 @@ import (
 // lexicon/LICENSE) by ./internal/genlexicon: 57,448 one-word nouns, each with its first
 // (most frequent) sense, and the 48,499 synsets reached from them with their hypernyms and
 // lexicographer files. A token (after normalize.go) that is the stem of a lemma gets one
-// feature for its sense, one for each ancestor of the sense (hypernyms, transitively) and
-// one for the sense's lexicographer file (noun.person, noun.artifact, ...). Lemmas whose
+// feature for its sense, one for each ancestor of the sense (hypernyms, transitively; but
+// not the most general ones, see minAncestors) and one for the sense's lexicographer file
+// (noun.person, noun.artifact, ...). Lemmas whose
 // stems coincide keep the first in WordNet's (alphabetical) order. The file must not change
 // under a trained model: its features are hashed from WordNet's synset offsets.
+
+// minAncestors: a synset gives a feature only when it has at least this many ancestors
+// (entity, physical entity, object, whole, living thing... are left out: they add little to
+// the lexicographer file, and cost speed).
+const minAncestors = 5
 
 //go:embed lexicon/wordnet-nouns.gz
 var lexiconGz []byte
@@ -52,6 +58,7 @@ func parseLexicon(gz []byte) (map[string][]uint64, error) {
 		chain   []uint64 // full and the lexicographer file
 	}
 	syns := make(map[uint32]*syn, 1<<16)
+	closure := make(map[uint64]int, 1<<16) // synset hash -> len(full)
 	key := func(o string) (uint32, error) {
 		k, err := strconv.ParseUint(o, 10, 32)
 		return uint32(k), err
@@ -73,6 +80,7 @@ func parseLexicon(gz []byte) (map[string][]uint64, error) {
 				}
 			}
 			s.full = out[:len(out):len(out)]
+			closure[out[0]] = len(out)
 		}
 		return s.full
 	}
@@ -111,7 +119,13 @@ func parseLexicon(gz []byte) (map[string][]uint64, error) {
 				if err != nil {
 					return nil, err
 				}
-				c := append(slices.Clone(full(o)), fnvBytes([]byte("lex"+strconv.Itoa(lf))))
+				var c []uint64
+				for _, x := range full(o) {
+					if closure[x] > minAncestors {
+						c = append(c, x)
+					}
+				}
+				c = append(c, fnvBytes([]byte("lex"+strconv.Itoa(lf))))
 				s.chain = c[:len(c):len(c)]
 			}
 			stemBuf = append(stemBuf[:0], lemma...)
