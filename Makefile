@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 LAMBDAS := api ingest worker deadletter sweeper
 
-.PHONY: all build ream run test test-integration bench analysers train-sentiment train-ner train-coding eval-coding eval-topics chaos synth diff deploy destroy cdk-bootstrap fmt vet clean
+.PHONY: all build ream run test test-integration bench analysers train-sentiment train-ner train-coding eval-coding gen-coding-lexicon eval-topics chaos synth diff deploy destroy cdk-bootstrap fmt vet clean
 
 all: ream
 
@@ -55,6 +55,10 @@ train-ner:
 SHARED_DATA ?= ../shared/data
 train-coding:
 	$(GO) run ./shared/analysis/coding/internal/traincoding -data $(SHARED_DATA)/occupations-soc2010-train.tsv -out shared/analysis/coding/models/soc2010.bin
+
+## gen-coding-lexicon: regenerate the coding features' WordNet noun lexicon from Debian's wordnet-base (apt-get install wordnet-base); a change needs make train-coding
+gen-coding-lexicon:
+	$(GO) run ./shared/analysis/coding/internal/genlexicon -wordnet /usr/share/wordnet -out shared/analysis/coding/lexicon/wordnet-nouns.gz
 
 ## eval-coding: the shipped coding model on the held-out test split: top-1/top-3, coverage and accuracy at the thresholds, records/s per core, size
 eval-coding:

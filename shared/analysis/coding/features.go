@@ -12,6 +12,11 @@ import "math"
 //     "director marketing" and "marketing director" share a feature;
 //   - E: the first and the last token, marked as such (a title's head word is usually at
 //     one end);
+//   - F: the pair (first token, last token), when the title has two tokens or more
+//     ("cutter ... mfr", "manager ... retail");
+//   - H: for each token that is a noun of the lexicon (lexicon.go), its WordNet sense, the
+//     sense's hypernyms and its lexicographer file ("clarinettist": musician, performer,
+//     person, noun.person), so that unseen words share features with seen words of their kind;
 //   - C: the character n-grams (CharMin..CharMax bytes) of each token with a boundary mark
 //     at both ends ("^nurse$": "^nu", "nur", ..., "^nurs", ...), which match spelling
 //     variants and unseen compounds.
@@ -35,6 +40,8 @@ const (
 	saltFirst     = 0x27d4eb2f165667c5
 	saltLast      = 0x85ebca77c2b2ae63
 	saltChar      = 0xff51afd7ed558ccd
+	saltFirstLast = 0x2545f4914f6cdd1d
+	saltHyper     = 0xd6e8feb86659fd93
 	saltTaskWord  = 0xc4ceb9fe1a85ec53
 	saltTaskPair  = 0x94d049bb133111eb
 	fnvOffset64   = 14695981039346656037
@@ -53,11 +60,16 @@ type FeatureConfig struct {
 	Pair    float32 `json:"pair"`
 	Edge    float32 `json:"edge"`
 	Char    float32 `json:"char"`
-	Tasks   float32 `json:"tasks"` // norm of the tasks part (the title's groups have norm ~1.7)
+	Tasks   float32 `json:"tasks"` // norm of the tasks part (the title's groups have norm ~2.1)
+	// FirstLast weights the pair (first token, last token) of a title of two tokens or more.
+	FirstLast float32 `json:"first_last,omitempty"`
+	// Hyper weights the noun-lexicon features of the title's tokens (lexicon.go).
+	Hyper float32 `json:"hyper,omitempty"`
 }
 
 // DefaultFeatures is the feature configuration of the shipped model.
-var DefaultFeatures = FeatureConfig{Bits: 18, CharMin: 3, CharMax: 4, Word: 1, Bigram: 0.6, Pair: 0.4, Edge: 0.5, Char: 1, Tasks: 0.5}
+var DefaultFeatures = FeatureConfig{Bits: 18, CharMin: 3, CharMax: 4, Word: 1, Bigram: 0.6, Pair: 0.4, Edge: 0.5, Char: 1, Tasks: 0.5,
+	FirstLast: 0.5, Hyper: 1.2}
 
 type feat struct {
 	idx uint32
@@ -72,12 +84,17 @@ type featurizer struct {
 	toks  tokens
 	hs    []uint64 // token hashes
 	out   []feat
+	lex   map[string][]uint64 // nounLexicon when cfg.Hyper > 0
 }
 
 func newFeaturizer(cfg FeatureConfig) *featurizer {
-	return &featurizer{cfg: cfg, shift: 64 - uint(cfg.Bits),
+	f := &featurizer{cfg: cfg, shift: 64 - uint(cfg.Bits),
 		toks: tokens{buf: make([]byte, 0, 256), spans: make([]span, 0, 32)},
 		hs:   make([]uint64, 0, 32), out: make([]feat, 0, 256)}
+	if cfg.Hyper > 0 {
+		f.lex = nounLexicon()
+	}
+	return f
 }
 
 func mix64(x uint64) uint64 {
@@ -159,6 +176,18 @@ func (f *featurizer) features(occp, tasks string) []feat {
 			f.add(mix64(f.hs[0] ^ saltFirst))
 			f.add(mix64(f.hs[n-1] ^ saltLast))
 			mark = f.setVal(mark, c.Edge)
+		}
+		if c.FirstLast > 0 && n > 1 {
+			f.add(mix64(mix64(f.hs[0]^saltFirstLast) + f.hs[n-1]))
+			mark = f.setVal(mark, c.FirstLast)
+		}
+		if c.Hyper > 0 {
+			for i := range n {
+				for _, h := range f.lex[string(f.toks.tok(i))] {
+					f.add(mix64(h ^ saltHyper))
+				}
+			}
+			mark = f.setVal(mark, c.Hyper)
 		}
 		if c.Char > 0 && c.CharMax >= c.CharMin && c.CharMin > 0 {
 			lo, hi := int(c.CharMin), int(c.CharMax)

@@ -204,7 +204,7 @@ func decodeBody(r *bufio.Reader) (*Model, error) {
 	if cfg.CharMax > maxTokenBytes+2 || cfg.CharMin > cfg.CharMax && cfg.CharMax != 0 {
 		return nil, invalid("character n-gram lengths %d..%d", cfg.CharMin, cfg.CharMax)
 	}
-	for _, v := range []float32{cfg.Word, cfg.Bigram, cfg.Pair, cfg.Edge, cfg.Char, cfg.Tasks} {
+	for _, v := range []float32{cfg.Word, cfg.Bigram, cfg.Pair, cfg.Edge, cfg.Char, cfg.Tasks, cfg.FirstLast, cfg.Hyper} {
 		if !finite(float64(v)) || v < 0 || v > 100 {
 			return nil, invalid("feature weight %v", v)
 		}

@@ -15,8 +15,8 @@ import (
 // targets of the brief were top-1 0.70 and top-3 0.88; the model reaches less (see the
 // package documentation), so these floors guard against regressions from what it reaches.
 const (
-	minTestTop1 = 0.62
-	minTestTop3 = 0.83
+	minTestTop1 = 0.63
+	minTestTop3 = 0.84
 )
 
 func TestShippedModelQuality(t *testing.T) {

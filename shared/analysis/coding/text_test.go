@@ -1,7 +1,10 @@
 package coding
 
 import (
+	"bytes"
+	"compress/gzip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,9 +70,11 @@ func TestFeaturesOrderAndTasks(t *testing.T) {
 	if n < len(b)*3/4 {
 		t.Errorf("word order changes %d of %d features", len(b)-n, len(b))
 	}
-	// the title part has a fixed norm whatever its length; the tasks part adds Tasks²
+	// the title part has a fixed norm whatever its length (this title has every group: two
+	// tokens or more and nouns of the lexicon); the tasks part adds Tasks²
 	c := DefaultFeatures
-	title := float64(c.Word*c.Word + c.Bigram*c.Bigram + c.Pair*c.Pair + c.Edge*c.Edge + c.Char*c.Char)
+	title := float64(c.Word*c.Word + c.Bigram*c.Bigram + c.Pair*c.Pair + c.Edge*c.Edge + c.Char*c.Char +
+		c.FirstLast*c.FirstLast + c.Hyper*c.Hyper)
 	long := fz.features("senior assistant marketing director retail wholesale", "")
 	if got := sum(long); got < title*0.99 || got > title*1.01 {
 		t.Errorf("title norm² %.3f, want %.3f", got, title)
@@ -135,5 +140,38 @@ func TestSplit(t *testing.T) {
 	}
 	if got := len(loadTestdata(t, "soc2010-calibration.tsv")); got != n[SplitCalibration] {
 		t.Errorf("testdata/soc2010-calibration.tsv has %d rows, the calibration part %d", got, n[SplitCalibration])
+	}
+}
+
+func TestNounLexicon(t *testing.T) {
+	lex := nounLexicon()
+	if len(lex) < 50000 {
+		t.Fatalf("%d lexicon entries", len(lex))
+	}
+	shared := func(a, b string) int {
+		n := 0
+		for _, x := range lex[a] {
+			if slices.Contains(lex[b], x) {
+				n++
+			}
+		}
+		return n
+	}
+	// an unseen kind of scientist shares its ancestors with a physicist, more than with a
+	// machinist; stems are the keys ("nurses" is read as "nurse")
+	if a, b := shared("astronomer", "physicist"), shared("astronomer", "machinist"); a <= b || a < 3 {
+		t.Errorf("astronomer shares %d with physicist, %d with machinist", a, b)
+	}
+	if len(lex["clarinettist"]) == 0 || len(lex[string(stem([]byte("nurses")))]) == 0 {
+		t.Error("missing lemmas")
+	}
+	for _, bad := range []string{"x 1\n", "w nurse 123\n", "s abc 18\n"} {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write([]byte(bad))
+		zw.Close()
+		if _, err := parseLexicon(buf.Bytes()); err == nil {
+			t.Errorf("parseLexicon(%q) accepted", bad)
+		}
 	}
 }
