@@ -271,6 +271,12 @@ type kpDoc struct {
 	gs      []kpGroup
 	wordTF  map[string]int
 	title   map[string]bool // stems of the first sentence's words
+	// per token of a chunk: idf against the background table, background df, ln of the
+	// stem's count in the document's chunks, whether the stem is in the first sentence
+	idf     []float64
+	df      []int32
+	logTF   []float64
+	inTitle []bool
 }
 
 // Extract returns the key phrases of text in document order (never nil).
@@ -520,6 +526,16 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []token, subs bool) *kp
 		}
 		d.chunks = append(d.chunks, kpChunk{s: s, e: e, vb: vb, ve: len(d.vars)})
 	}
+	d.idf, d.df, d.logTF, d.inTitle = make([]float64, n), make([]int32, n), make([]float64, n), make([]bool, n)
+	for _, c := range d.chunks {
+		for k := c.s; k < c.e; k++ {
+			df := a.df[stems[k]]
+			d.df[k] = df
+			d.idf[k] = math.Log((a.nDocs + 1) / (float64(df) + 1))
+			d.logTF[k] = math.Log(float64(max(d.wordTF[stems[k]], 1)))
+			d.inTitle[k] = d.title[stems[k]]
+		}
+	}
 	return d
 }
 
@@ -528,10 +544,8 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []token, subs bool) *kp
 // mention, and a penalty for a lone proper name (the ranking before the learned one).
 func (a *KeyPhrasesAnalyzer) kpTFIDF(d *kpDoc, g *kpGroup, boosted bool) float64 {
 	sum := 0.0
-	for _, st := range g.stems {
-		df := float64(a.df[st])
-		idf := math.Log((a.nDocs + 1) / (df + 1))
-		sum += idf * (1 + math.Log(float64(max(d.wordTF[st], 1))))
+	for k := g.first; k < g.first+len(g.stems); k++ {
+		sum += d.idf[k] * (1 + d.logTF[k])
 	}
 	score := sum / math.Sqrt(float64(len(g.stems)))
 	if !boosted {
@@ -590,20 +604,17 @@ func (a *KeyPhrasesAnalyzer) kpFeatures(d *kpDoc, g *kpGroup, x []float64) {
 	count := float64(g.count)
 	idfNorm := math.Log(a.nDocs + 1)
 	idfSum, idfMax, idfMin, unknown, tfSum := 0.0, 0.0, math.Inf(1), 0.0, 0.0
-	for _, st := range g.stems {
-		df := a.df[st]
-		idf := math.Log((a.nDocs+1)/(float64(df)+1)) / idfNorm
+	inTitle := 0.0
+	for k := s; k < e; k++ {
+		idf := d.idf[k] / idfNorm
 		idfSum += idf
 		idfMax = math.Max(idfMax, idf)
 		idfMin = math.Min(idfMin, idf)
-		if df == 0 {
+		if d.df[k] == 0 {
 			unknown++
 		}
-		tfSum += math.Log(float64(max(d.wordTF[st], 1)))
-	}
-	inTitle := 0.0
-	for _, st := range g.stems {
-		if d.title[st] {
+		tfSum += d.logTF[k]
+		if d.inTitle[k] {
 			inTitle++
 		}
 	}
@@ -628,13 +639,13 @@ func (a *KeyPhrasesAnalyzer) kpFeatures(d *kpDoc, g *kpGroup, x []float64) {
 		rel, 1/(1+8*rel), b2f(g.first < d.sentEnd), b2f(g.first < d.sentEnd && nw > 1), b2f(toks[s].SentStart),
 		b2f(nw == 1), b2f(nw == 2), b2f(nw == 3), b2f(nw >= 4), math.Log(float64(chars)),
 		idfSum/float64(nw), idfMax, idfMin, unknown/float64(nw), math.Log1p(a.kpTFIDF(d, g, false)),
-		math.Log(float64(max(d.wordTF[g.stems[nw-1]], 1))), tfSum/float64(nw),
+		d.logTF[e-1], tfSum/float64(nw),
 		b2f(capAll), b2f(capAny), b2f(allCap), b2f(hyphen), b2f(digit),
 		b2f(nw > 1 && kpHasAdjSuffix(mod)), b2f(nw > 1 && strings.HasSuffix(mod, "ed")), b2f(nw > 1 && strings.HasSuffix(mod, "ing")),
 		b2f(nw > 1 && kpAdjectives[mod]), b2f(nw == 1 && kpHasAdjSuffix(mod)), b2f(nw == 1 && strings.HasSuffix(mod, "ing")),
 		b2f(nw == 1)*math.Log1p(count),
 		b2f(nw > 1 && strings.HasSuffix(mod, "s") && !strings.HasSuffix(mod, "ss")), b2f(nw > 1)*math.Log1p(count),
-		b2f(nw == 1)/(1+8*rel), b2f(g.first < d.sentEnd && nw == 1), inTitle/float64(nw), b2f(d.title[g.stems[nw-1]]),
+		b2f(nw == 1)/(1+8*rel), b2f(g.first < d.sentEnd && nw == 1), inTitle/float64(nw), b2f(d.inTitle[e-1]),
 		b2f(nw > 1 && inTitle == float64(nw)))
 	hc := kpSuffixClass(head)
 	for i := 0; i <= len(kpSuffixes); i++ {
