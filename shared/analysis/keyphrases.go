@@ -453,8 +453,9 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []token, subs bool) *kp
 		}
 		d.vars = append(d.vars, kpVar{s, e, gi})
 	}
-	// badCut reports whether a sub-phrase boundary before token k splits a name (Michael|Buble).
-	badCut := func(k int) bool { return toks[k-1].Cap && !toks[k-1].SentStart && toks[k].Cap }
+	// badCut reports whether a sub-phrase boundary before token k splits a name (Michael|Buble,
+	// New|York at a sentence start too).
+	badCut := func(k int) bool { return toks[k-1].Cap && toks[k].Cap }
 	for i := 0; i < n; {
 		if !nominal[i] {
 			i++

@@ -53,4 +53,10 @@ func TestKeyPhrasesCanonicalPhrase(t *testing.T) {
 			t.Errorf("%q: no phrase \"Michael Buble\" in %+v", text, a.Extract(text))
 		}
 	}
+	// a sub-phrase never splits a name, at a sentence start either
+	for _, k := range a.Extract("New York will start charging drivers a congestion fee. New York officials agreed.") {
+		if k.Text == "York" || k.Text == "York officials" {
+			t.Errorf("phrase %q splits New York", k.Text)
+		}
+	}
 }
