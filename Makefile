@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 LAMBDAS := api ingest worker deadletter sweeper
 
-.PHONY: all build ream run test test-integration bench analysers train-sentiment train-ner train-coding eval-coding gen-coding-lexicon eval-topics chaos synth diff deploy destroy cdk-bootstrap fmt vet clean
+.PHONY: all build ream run test test-integration bench analysers train-sentiment train-ner train-keyphrases train-coding eval-coding gen-coding-lexicon eval-topics chaos synth diff deploy destroy cdk-bootstrap fmt vet clean
 
 all: ream
 
@@ -38,7 +38,7 @@ bench: ream
 
 ## analysers: each analyser's quality on its labelled data, then its speed on one core
 analysers:
-	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' ./shared/analysis/ | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
+	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' ./shared/analysis/ | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 ./shared/analysis/
 
 ## train-sentiment: retrain the shipped sentiment weights from the IMDB train split (deterministic)
@@ -50,6 +50,10 @@ train-sentiment:
 ## train-ner: retrain the shipped ENTITIES sequence model from the CoNLL-2003 train file's train and dev parts (deterministic; the held-out part is left out)
 train-ner:
 	$(GO) run ./shared/analysis/internal/trainner -data $(SHARED_DATA)/ner-conll03-train.tsv -lexicon shared/analysis/lexicon -out shared/analysis/models/ner.bin.gz
+
+## train-keyphrases: retrain the shipped KEY_PHRASES ranker from the train part of the KDD/WWW abstracts (deterministic; dev reported, held-out left out)
+train-keyphrases:
+	REAM_DATA_DIR=$(abspath $(SHARED_DATA)) REAM_TRAIN_KP=1 $(GO) test -count=1 -v -run '^TestTrainKeyPhrases$$' ./shared/analysis/
 
 ## train-coding: retrain the shipped SOC 2010 coding model from the training file (deterministic; the test split is left out)
 SHARED_DATA ?= ../shared/data

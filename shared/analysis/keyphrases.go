@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"bufio"
+	_ "embed"
 	"fmt"
 	"math"
 	"sort"
@@ -29,25 +30,82 @@ type KeyPhrasesConfig struct {
 //
 // Candidates are noun-phrase chunks found without a part-of-speech tagger: maximal runs of
 // words that are not function words (an embedded stopword list), not common verbs, not
-// adverbs (-ly), with -ed/-ing words taken only where they modify a following noun, numbers
-// and punctuation breaking runs; runs are cut to their last four words. Each distinct phrase
-// (compared by stemmed words, see stem) is scored TF-IDF-style: the sum over its words of
-// idf(word)·(1+ln tf(word)), with document frequencies from an embedded background table
-// (lexicon/keyphrase_df.txt, about 1,900 English software descriptions), times a boost for
-// repeated phrases and for a first mention early in the document, normalised by length.
+// adverbs (-ly), with -ed/-ing words taken only where they modify a following noun, numbers,
+// punctuation (so sentence ends) and line breaks breaking runs; runs are cut to their last
+// four words. The sub-phrases of a chunk are candidates too (up to three words; never cutting
+// a run of capitalised words; keeping the chunk's last word unless they end a name or are a
+// compound noun not led by an adjective), so "Michael Buble" can win over "star Michael Buble
+// kisses" and "mortgage costs" over "higher mortgage costs". Each distinct candidate (compared
+// by stemmed words, see stem) is scored by a learned ranker: logistic regression over 66
+// features (relative position and count of its occurrences, whether it also stands as a whole
+// chunk, whether its words occur in the first sentence, TF-IDF against an embedded background
+// table of about 1,900 English software descriptions (lexicon/keyphrase_df.txt), word count
+// and length, capitalisation, the head word's ending and the first word's adjective or verb
+// look), trained on KDD and WWW paper abstracts with gold key phrases (`make
+// train-keyphrases`, weights embedded from models/keyphrases.txt).
 //
-// The output lists every chunk occurrence in document order, as Comprehend does, each with
-// its phrase's score scaled so the best phrase of the document scores 1; sort by Score for
-// a ranking. Offsets count characters, EndOffset exclusive; Text is the exact substring
-// without leading determiners. Limits: English only; phrases are at most four words; the
-// ranking knows nothing of multi-word meaning beyond co-occurrence in the document. It is
-// safe for concurrent use.
+// The output lists every chunk occurrence in document order, as Comprehend does, each as the
+// chunk's best-scoring variant (the chunk or one of its sub-phrases) with that phrase's score
+// scaled so the best phrase of the document scores 1; sort by Score for a ranking. Offsets
+// count characters, EndOffset exclusive; Text is the exact substring without leading
+// determiners. Limits: English only; phrases are at most four words (seven with "of" in a
+// name); only phrases that occur in the text can be found (about half the gold phrases of
+// the abstracts do not); the ranker was trained on research abstracts. It is safe for
+// concurrent use.
 type KeyPhrasesAnalyzer struct {
 	df       map[string]int32
 	nDocs    float64
 	maxBytes int
 	lang     string
 	pool     sync.Pool
+	model    []float64 // the ranker's weights, in kpFeatureNames order
+}
+
+//go:embed models/keyphrases.txt
+var kpModelText string
+
+var (
+	kpModelOnce sync.Once
+	kpModel     []float64
+	kpModelErr  error
+)
+
+// loadKPModel parses the embedded ranker weights once per process.
+func loadKPModel() ([]float64, error) {
+	kpModelOnce.Do(func() { kpModel, kpModelErr = parseKPModel(kpModelText) })
+	return kpModel, kpModelErr
+}
+
+// parseKPModel reads "name<TAB>weight" lines ('#' lines are comments); every feature of
+// kpFeatureNames must have a weight.
+func parseKPModel(text string) ([]float64, error) {
+	idx := map[string]int{}
+	for i, n := range kpFeatureNames {
+		idx[n] = i
+	}
+	w := make([]float64, len(kpFeatureNames))
+	seen := make([]bool, len(w))
+	for _, l := range strings.Split(text, "\n") {
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		name, v, ok := strings.Cut(l, "\t")
+		i, known := idx[name]
+		if !ok || !known {
+			return nil, fmt.Errorf("key phrase model: bad line %q", l)
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, fmt.Errorf("key phrase model: %w", err)
+		}
+		w[i], seen[i] = f, true
+	}
+	for i, ok := range seen {
+		if !ok {
+			return nil, fmt.Errorf("key phrase model: no weight for %q", kpFeatureNames[i])
+		}
+	}
+	return w, nil
 }
 
 var _ Analyzer = (*KeyPhrasesAnalyzer)(nil)
@@ -61,6 +119,19 @@ func NewKeyPhrases(cfg KeyPhrasesConfig) (*KeyPhrasesAnalyzer, error) {
 	if err := checkEnglishFor("KEY_PHRASES", cfg.LanguageCode); err != nil {
 		return nil, fmt.Errorf("%w: %s", job.ErrInvalid, err.Message)
 	}
+	a, err := newKeyPhrasesTables(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if a.model, err = loadKPModel(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newKeyPhrasesTables returns the analyser without its learned ranker (TF-IDF ranking only):
+// the baseline, and the starting point of training.
+func newKeyPhrasesTables(cfg KeyPhrasesConfig) (*KeyPhrasesAnalyzer, error) {
 	a := &KeyPhrasesAnalyzer{df: map[string]int32{}, maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
 	if a.maxBytes == 0 {
 		a.maxBytes = DefaultKeyPhrasesMaxBytes
@@ -112,7 +183,7 @@ func (a *KeyPhrasesAnalyzer) loadDF() error {
 func (a *KeyPhrasesAnalyzer) Name() job.Analysis { return job.KeyPhrases }
 
 // ModelVersion implements Analyzer.
-func (a *KeyPhrasesAnalyzer) ModelVersion() string { return "ream-keyphrases-chunk-tfidf-1" }
+func (a *KeyPhrasesAnalyzer) ModelVersion() string { return "ream-keyphrases-chunk-logreg-2" }
 
 // DefaultMaxBytes implements Analyzer.
 func (a *KeyPhrasesAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
@@ -169,32 +240,121 @@ thousand thousands hundred hundreds decade decades`)
 // kpAux are words after which an -ing word is a verb.
 var kpAux = toSet(`is are was were be been being am to not also still 's`)
 
-// kpChunk is one candidate occurrence: tokens [s,e).
+// kpChunk is one chunk occurrence: tokens [s,e); its variants (the chunk itself and, for the
+// learned ranker, its sub-phrases) are vars[vb:ve].
 type kpChunk struct {
-	s, e  int
-	group int
+	s, e   int
+	vb, ve int
 }
 
+// kpVar is one variant of a chunk occurrence: tokens [s,e) of group.
+type kpVar struct{ s, e, group int }
+
+// kpGroup is one distinct candidate phrase (by stemmed words) of a document.
 type kpGroup struct {
 	key   string
-	first int // first token index
-	count int
+	first int // first token of its first occurrence
+	count int // occurrences, as a whole chunk or inside one
+	whole int // occurrences as a whole chunk
+	tail  int // occurrences ending where their chunk ends (with the chunk's head noun)
 	stems []string
 	score float64
 }
 
+// kpDoc is one document's candidates.
+type kpDoc struct {
+	toks    []token
+	lower   []string
+	sentEnd int // token index after the first sentence (the title in the abstracts)
+	chunks  []kpChunk
+	vars    []kpVar
+	gs      []kpGroup
+	wordTF  map[string]int
+	title   map[string]bool // stems of the first sentence's words
+	// per token of a chunk: idf against the background table, background df, ln of the
+	// stem's count in the document's chunks, whether the stem is in the first sentence
+	idf     []float64
+	df      []int32
+	logTF   []float64
+	inTitle []bool
+}
+
 // Extract returns the key phrases of text in document order (never nil).
 func (a *KeyPhrasesAnalyzer) Extract(text string) []KeyPhrase {
-	bufp := a.pool.Get().(*[]token)
-	toks := tokenize(text, *bufp)
-	defer func() { *bufp = toks[:0]; a.pool.Put(bufp) }()
+	return a.extract(text, a.model != nil)
+}
 
+// extract lists the key phrases of text; learned selects the learned ranker with sub-phrase
+// candidates, otherwise the TF-IDF ranking of whole chunks (the baseline of the evaluation).
+func (a *KeyPhrasesAnalyzer) extract(text string, learned bool) []KeyPhrase {
+	bufp := a.pool.Get().(*[]token)
+	d := a.candidates(text, *bufp, learned)
+	defer func() { *bufp = d.toks[:0]; a.pool.Put(bufp) }()
+	toks := d.toks
+	out := make([]KeyPhrase, 0, len(d.chunks))
+	if len(d.chunks) == 0 {
+		return out
+	}
+	var x []float64
+	if learned {
+		x = make([]float64, len(kpFeatureNames))
+	}
+	for gi := range d.gs {
+		g := &d.gs[gi]
+		if learned {
+			a.kpFeatures(d, g, x)
+			z := 0.0
+			for i, v := range x {
+				z += a.model[i] * v
+			}
+			g.score = 1 / (1 + math.Exp(-z))
+		} else {
+			g.score = a.kpTFIDF(d, g, true)
+		}
+	}
+	best := 0.0
+	for ci := range d.chunks {
+		c := &d.chunks[ci]
+		bv := c.vb
+		for v := c.vb + 1; v < c.ve; v++ {
+			if d.gs[d.vars[v].group].score > d.gs[d.vars[bv].group].score {
+				bv = v
+			}
+		}
+		c.vb = bv // the chunk's best variant: the phrase listed for this occurrence
+		if s := d.gs[d.vars[bv].group].score; s > best {
+			best = s
+		}
+	}
+	for _, c := range d.chunks {
+		v := d.vars[c.vb]
+		sc := d.gs[v.group].score / best
+		if sc < 0.01 || math.IsNaN(sc) {
+			sc = 0.01
+		}
+		b, e := &toks[v.s], &toks[v.e-1]
+		out = append(out, KeyPhrase{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: math.Round(sc*1e4) / 1e4, Text: text[b.Begin:e.End]})
+	}
+	return out
+}
+
+// candidates finds the noun-phrase chunks of text (tokenised into buf) and groups their
+// distinct phrases; with subs, the sub-phrases of each chunk (up to three words, never cutting
+// a run of capitalised words, keeping the chunk's last word unless they end a name or are a
+// compound noun not led by an adjective) are candidates too.
+func (a *KeyPhrasesAnalyzer) candidates(text string, buf []token, subs bool) *kpDoc {
+	toks := tokenize(text, buf)
 	n := len(toks)
+	d := &kpDoc{toks: toks, sentEnd: n, wordTF: map[string]int{}}
 	lower := make([]string, n)
+	d.lower = lower
 	stems := make([]string, n)
 	nominal := make([]bool, n)
 	for i := range toks {
 		t := &toks[i]
+		if i > 0 && t.SentStart && d.sentEnd == n {
+			d.sentEnd = i
+		}
 		if t.Kind != tkWord {
 			continue
 		}
@@ -259,11 +419,43 @@ func (a *KeyPhrasesAnalyzer) Extract(text string) []KeyPhrase {
 		}
 	}
 
-	var chunks []kpChunk
+	d.title = make(map[string]bool, d.sentEnd)
+	for i := 0; i < d.sentEnd; i++ {
+		if lower[i] != "" {
+			stems[i] = stem(lower[i])
+			d.title[stems[i]] = true
+		}
+	}
 	groups := map[string]int{}
-	var gs []kpGroup
-	wordTF := map[string]int{}
-	var kb strings.Builder
+	var kb []byte
+	addVar := func(s, e int, whole, tail bool) {
+		kb = kb[:0]
+		for k := s; k < e; k++ {
+			if k > s {
+				kb = append(kb, ' ')
+			}
+			kb = append(kb, stems[k]...)
+		}
+		gi, ok := groups[string(kb)]
+		if !ok {
+			gi = len(d.gs)
+			key := string(kb)
+			groups[key] = gi
+			d.gs = append(d.gs, kpGroup{key: key, first: s, stems: stems[s:e:e]})
+		}
+		g := &d.gs[gi]
+		g.count++
+		if whole {
+			g.whole++
+		}
+		if tail {
+			g.tail++
+		}
+		d.vars = append(d.vars, kpVar{s, e, gi})
+	}
+	// badCut reports whether a sub-phrase boundary before token k splits a name (Michael|Buble,
+	// New|York at a sentence start too).
+	badCut := func(k int) bool { return toks[k-1].Cap && toks[k].Cap }
 	for i := 0; i < n; {
 		if !nominal[i] {
 			i++
@@ -303,66 +495,182 @@ func (a *KeyPhrasesAnalyzer) Extract(text string) []KeyPhrase {
 		if e-s == 1 && !toks[s].Cap && (kpAdjectives[lower[s]] || s > 0 && kpCopulas[lower[s-1]] && kpHasAdjSuffix(lower[s])) {
 			continue
 		}
-		kb.Reset()
 		for k := s; k < e; k++ {
 			if stems[k] == "" {
 				stems[k] = stem(lower[k])
 			}
-			if k > s {
-				kb.WriteByte(' ')
+			d.wordTF[stems[k]]++
+		}
+		vb := len(d.vars)
+		addVar(s, e, true, true) // every occurrence, as Comprehend lists them
+		if subs && !proper && e-s >= 2 {
+			for ss := s; ss < e; ss++ {
+				if ss > s && badCut(ss) {
+					continue
+				}
+				for ee := ss + 1; ee <= e && ee-ss <= 3; ee++ {
+					// a sub-phrase keeps the chunk's head noun (its last word), unless it ends a
+					// name before a lower-case word ("star Michael Buble kisses") or is a compound
+					// noun of two or three words not led by an adjective ("data mining techniques",
+					// not "higher mortgage costs")
+					nameEnd := toks[ee-1].Cap && !toks[ee-1].SentStart && !toks[ee].Cap
+					compound := ee-ss >= 2 && !kpAdjLike(lower[ss]) && !kpAdjLike(lower[ee-1])
+					if ss == s && ee == e || ee < e && (badCut(ee) || !nameEnd && !compound) || isEd(ee-1) {
+						continue
+					}
+					if ee-ss == 1 && !toks[ss].Cap && kpAdjectives[lower[ss]] {
+						continue
+					}
+					addVar(ss, ee, false, ee == e)
+				}
 			}
-			kb.WriteString(stems[k])
-			wordTF[stems[k]]++
 		}
-		key := kb.String()
-		gi, ok := groups[key]
-		if !ok {
-			gi = len(gs)
-			groups[key] = gi
-			gs = append(gs, kpGroup{key: key, first: s, stems: stems[s:e:e]})
-		}
-		gs[gi].count++
-		chunks = append(chunks, kpChunk{s, e, gi}) // every occurrence, as Comprehend lists them
+		d.chunks = append(d.chunks, kpChunk{s: s, e: e, vb: vb, ve: len(d.vars)})
 	}
-	out := make([]KeyPhrase, 0, len(chunks))
-	if len(chunks) == 0 {
-		return out
-	}
-	best := 0.0
-	for gi := range gs {
-		g := &gs[gi]
-		sum := 0.0
-		for _, st := range g.stems {
-			df := float64(a.df[st])
-			idf := math.Log((a.nDocs + 1) / (df + 1))
-			sum += idf * (1 + math.Log(float64(wordTF[st])))
-		}
-		l := float64(len(g.stems))
-		score := sum / math.Sqrt(l)
-		if len(g.stems) == 1 && toks[g.first].Cap && !toks[g.first].SentStart {
-			score *= 0.7 // lone proper names are entities more than key phrases
-		}
-		score *= 1 + 0.5*math.Log(float64(g.count))
-		score *= 1 + 0.5/(1+8*float64(g.first)/float64(n))
-		g.score = score
-		if score > best {
-			best = score
+	d.idf, d.df, d.logTF, d.inTitle = make([]float64, n), make([]int32, n), make([]float64, n), make([]bool, n)
+	for _, c := range d.chunks {
+		for k := c.s; k < c.e; k++ {
+			df := a.df[stems[k]]
+			d.df[k] = df
+			d.idf[k] = math.Log((a.nDocs + 1) / (float64(df) + 1))
+			d.logTF[k] = math.Log(float64(max(d.wordTF[stems[k]], 1)))
+			d.inTitle[k] = d.title[stems[k]]
 		}
 	}
-	for _, c := range chunks {
-		sc := gs[c.group].score / best
-		if sc < 0.01 || math.IsNaN(sc) {
-			sc = 0.01
-		}
-		b, e := &toks[c.s], &toks[c.e-1]
-		out = append(out, KeyPhrase{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: math.Round(sc*1e4) / 1e4, Text: text[b.Begin:e.End]})
+	return d
+}
+
+// kpTFIDF is the TF-IDF score of a phrase: the sum over its words of idf·(1+ln tf), over the
+// square root of its length; boosted, it times boosts for a repeated phrase and an early first
+// mention, and a penalty for a lone proper name (the ranking before the learned one).
+func (a *KeyPhrasesAnalyzer) kpTFIDF(d *kpDoc, g *kpGroup, boosted bool) float64 {
+	sum := 0.0
+	for k := g.first; k < g.first+len(g.stems); k++ {
+		sum += d.idf[k] * (1 + d.logTF[k])
 	}
-	return out
+	score := sum / math.Sqrt(float64(len(g.stems)))
+	if !boosted {
+		return score
+	}
+	n := len(d.toks)
+	if len(g.stems) == 1 && d.toks[g.first].Cap && !d.toks[g.first].SentStart {
+		score *= 0.7 // lone proper names are entities more than key phrases
+	}
+	score *= 1 + 0.5*math.Log(float64(g.count))
+	score *= 1 + 0.5/(1+8*float64(g.first)/float64(n))
+	return score
+}
+
+// kpSuffixes are the word-ending classes of the ranker's head-word and modifier features.
+var kpSuffixes = []string{"tion", "sion", "ing", "ity", "ness", "ment", "ism", "ist", "ogy", "ics", "ic", "al", "ive", "ous", "able", "er", "or", "ure", "ance", "ence", "ss", "s", "y"}
+
+// kpSuffixClass is the index in kpSuffixes of w's ending, len(kpSuffixes) for none.
+func kpSuffixClass(w string) int {
+	for i, suf := range kpSuffixes {
+		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
+			return i
+		}
+	}
+	return len(kpSuffixes)
+}
+
+// kpFeatureNames name the learned ranker's features, in the order kpFeatures fills them; the
+// weights file (models/keyphrases.txt) gives one weight per name.
+var kpFeatureNames = func() []string {
+	names := []string{"bias", "log_count", "log_whole", "never_whole", "contained_frac", "tail_frac",
+		"pos", "early", "first_sentence", "first_sentence_multi", "sent_start",
+		"words1", "words2", "words3", "words4", "log_chars",
+		"idf_mean", "idf_max", "idf_min", "unknown_frac", "log_tfidf", "log_head_tf", "log_word_tf_mean",
+		"cap_all", "cap_any", "allcap", "hyphen", "digit",
+		"mod_adjsuffix", "mod_ed", "mod_ing", "mod_adjective", "single_adjsuffix", "single_ing", "log_count_single",
+		"mod_plural", "log_count_multi", "early_single", "first_sentence_single", "title_word_frac", "title_head", "title_all_multi"}
+	for _, s := range kpSuffixes {
+		names = append(names, "head_"+s)
+	}
+	return append(names, "head_other")
+}()
+
+// kpFeatures fills x (len(kpFeatureNames)) with the features of phrase g of document d.
+func (a *KeyPhrasesAnalyzer) kpFeatures(d *kpDoc, g *kpGroup, x []float64) {
+	b2f := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	toks := d.toks
+	nw := len(g.stems)
+	s, e := g.first, g.first+nw
+	rel := float64(g.first) / float64(len(toks))
+	count := float64(g.count)
+	idfNorm := math.Log(a.nDocs + 1)
+	idfSum, idfMax, idfMin, unknown, tfSum := 0.0, 0.0, math.Inf(1), 0.0, 0.0
+	inTitle := 0.0
+	for k := s; k < e; k++ {
+		idf := d.idf[k] / idfNorm
+		idfSum += idf
+		idfMax = math.Max(idfMax, idf)
+		idfMin = math.Min(idfMin, idf)
+		if d.df[k] == 0 {
+			unknown++
+		}
+		tfSum += d.logTF[k]
+		if d.inTitle[k] {
+			inTitle++
+		}
+	}
+	capAll, capAny, allCap, hyphen, digit := true, false, false, false, false
+	chars := 0
+	for k := s; k < e; k++ {
+		t := &toks[k]
+		c := t.Cap && !t.SentStart || t.AllCap || t.HasInnerUpper
+		capAll = capAll && c
+		capAny = capAny || c
+		allCap = allCap || t.AllCap
+		hyphen = hyphen || strings.Contains(t.Text, "-")
+		digit = digit || t.HasDigit
+		chars += len(t.Text)
+	}
+	chars += nw - 1
+	mod := d.lower[s]
+	head := d.lower[e-1]
+	x = x[:0]
+	x = append(x, 1, math.Log1p(count), math.Log1p(float64(g.whole)), b2f(g.whole == 0),
+		(count-float64(g.whole))/count, float64(g.tail)/count,
+		rel, 1/(1+8*rel), b2f(g.first < d.sentEnd), b2f(g.first < d.sentEnd && nw > 1), b2f(toks[s].SentStart),
+		b2f(nw == 1), b2f(nw == 2), b2f(nw == 3), b2f(nw >= 4), math.Log(float64(chars)),
+		idfSum/float64(nw), idfMax, idfMin, unknown/float64(nw), math.Log1p(a.kpTFIDF(d, g, false)),
+		d.logTF[e-1], tfSum/float64(nw),
+		b2f(capAll), b2f(capAny), b2f(allCap), b2f(hyphen), b2f(digit),
+		b2f(nw > 1 && kpHasAdjSuffix(mod)), b2f(nw > 1 && strings.HasSuffix(mod, "ed")), b2f(nw > 1 && strings.HasSuffix(mod, "ing")),
+		b2f(nw > 1 && kpAdjectives[mod]), b2f(nw == 1 && kpHasAdjSuffix(mod)), b2f(nw == 1 && strings.HasSuffix(mod, "ing")),
+		b2f(nw == 1)*math.Log1p(count),
+		b2f(nw > 1 && strings.HasSuffix(mod, "s") && !strings.HasSuffix(mod, "ss")), b2f(nw > 1)*math.Log1p(count),
+		b2f(nw == 1)/(1+8*rel), b2f(g.first < d.sentEnd && nw == 1), inTitle/float64(nw), b2f(d.inTitle[e-1]),
+		b2f(nw > 1 && inTitle == float64(nw)))
+	hc := kpSuffixClass(head)
+	for i := 0; i <= len(kpSuffixes); i++ {
+		x = append(x, b2f(i == hc))
+	}
 }
 
 func kpHasAdjSuffix(w string) bool {
 	for _, suf := range kpAdjSuffixes {
 		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// kpAdjLike reports whether w looks like an adjective: a common one, an adjective ending, or
+// the comparative or superlative of a common one (higher, largest).
+func kpAdjLike(w string) bool {
+	if kpAdjectives[w] || kpHasAdjSuffix(w) {
+		return true
+	}
+	for _, suf := range []string{"er", "est"} {
+		if b, ok := strings.CutSuffix(w, suf); ok && (kpAdjectives[b] || kpAdjectives[b+"e"] || strings.HasSuffix(b, "i") && kpAdjectives[b[:len(b)-1]+"y"]) {
 			return true
 		}
 	}

@@ -32,3 +32,31 @@ func TestKeyPhrasesOutsideFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyPhrasesCanonicalPhrase is the other failure seen from outside (issue 10): readers
+// annotate the short canonical phrase ("Michael Buble"), the chunker found "star Michael Buble
+// kisses". Sub-phrases are candidates, and the learned ranker lists the name.
+func TestKeyPhrasesCanonicalPhrase(t *testing.T) {
+	a := newKeyPhrases(t)
+	for _, text := range []string{
+		"Photos show star Michael Buble kisses fans after the concert.",
+		"Canadian singer and star Michael Buble kisses his wife at the awards in Los Angeles.",
+	} {
+		found := false
+		for _, k := range a.Extract(text) {
+			if strings.Contains(k.Text, "star") || strings.Contains(k.Text, "kisses") {
+				t.Errorf("%q: phrase %q, want the name alone", text, k.Text)
+			}
+			found = found || k.Text == "Michael Buble"
+		}
+		if !found {
+			t.Errorf("%q: no phrase \"Michael Buble\" in %+v", text, a.Extract(text))
+		}
+	}
+	// a sub-phrase never splits a name, at a sentence start either
+	for _, k := range a.Extract("New York will start charging drivers a congestion fee. New York officials agreed.") {
+		if k.Text == "York" || k.Text == "York officials" {
+			t.Errorf("phrase %q splits New York", k.Text)
+		}
+	}
+}

@@ -75,7 +75,9 @@ func TestKeyPhrasesBasics(t *testing.T) {
 		}
 		found[p.Text] = true
 	}
-	for _, w := range []string{"central bank", "interest rates", "higher mortgage costs"} {
+	// The learned ranker lists the adjective-stripped "mortgage costs" (the canonical phrase
+	// annotators pick) where the TF-IDF ranking listed "higher mortgage costs".
+	for _, w := range []string{"central bank", "interest rates", "mortgage costs"} {
 		if !found[w] {
 			t.Errorf("missing %q in %+v", w, kps)
 		}
@@ -153,6 +155,7 @@ func BenchmarkKeyPhrases(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.SetBytes(int64(totalBytesOf(docs) / len(docs)))
+	cpu0, cpuOK := processCPUTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var res Result
@@ -160,5 +163,9 @@ func BenchmarkKeyPhrases(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+	if cpu1, ok := processCPUTime(); ok && cpuOK && cpu1 > cpu0 {
+		b.ReportMetric(float64(b.N)/(cpu1-cpu0).Seconds(), "docs/cpu-s")
+	}
 }

@@ -13,6 +13,11 @@ type kpEval struct{ F1, P, R, MicroP, MicroR float64 }
 // evalKP scores the top 10 distinct phrases of each article against its gold set and logs each
 // article's top 10 when show.
 func evalKP(t *testing.T, a *KeyPhrasesAnalyzer, gold []kpGold, show bool) kpEval {
+	return evalKPWith(t, a.Extract, gold, show)
+}
+
+// evalKPWith is evalKP for any extractor (the learned ranking or the TF-IDF baseline).
+func evalKPWith(t *testing.T, extract func(string) []KeyPhrase, gold []kpGold, show bool) kpEval {
 	var sumP, sumR, sumF float64
 	var tp, np, ng int
 	for _, g := range gold {
@@ -20,7 +25,7 @@ func evalKP(t *testing.T, a *KeyPhrasesAnalyzer, gold []kpGold, show bool) kpEva
 		for _, p := range g.KeyPhrases {
 			want[kpKey(p)] = true
 		}
-		top := TopKeyPhrases(a.Extract(g.Text), 10)
+		top := TopKeyPhrases(extract(g.Text), 10)
 		hit := 0
 		var shown []string
 		for _, p := range top {
