@@ -139,7 +139,13 @@ type Writer struct {
 	docs   int64
 	errors int64
 	err    error
+	// errSink, when set, also gets the lines of the records that have errors (TeeErrors).
+	errSink io.Writer
 }
+
+// TeeErrors makes w also write the line of every record that has errors (Record.HasErrors) to
+// dst, encoded once for both.
+func (w *Writer) TeeErrors(dst io.Writer) { w.errSink = dst }
 
 // NewWriter returns a Writer that writes to w.
 func NewWriter(w io.Writer) *Writer {
@@ -161,6 +167,12 @@ func (w *Writer) Write(r *Record) error {
 	if _, err := w.bw.Write(line); err != nil {
 		w.err = fmt.Errorf("output: write record: %w", err)
 		return w.err
+	}
+	if w.errSink != nil && r.HasErrors() {
+		if _, err := w.errSink.Write(line); err != nil {
+			w.err = fmt.Errorf("output: write error record: %w", err)
+			return w.err
+		}
 	}
 	w.docs++
 	if r.ErrorCode != "" {

@@ -524,3 +524,32 @@ func BenchmarkWriterAnalyses(b *testing.B) {
 		}
 	}
 }
+
+// TestWriterTeeErrors: the lines of records with errors (an ErrorCode or per-analysis Errors)
+// also go to the sink, byte for byte as in the main output, in order.
+func TestWriterTeeErrors(t *testing.T) {
+	var main, errs bytes.Buffer
+	w := NewWriter(&main)
+	w.TeeErrors(&errs)
+	recs := []Record{
+		{Line: LineNumber(0), File: "f", Result: analysis.Result{Sentiment: "POSITIVE"}},
+		{Line: LineNumber(1), File: "f", ErrorCode: job.CodeEmptyDocument, ErrorMessage: "empty"},
+		{Line: LineNumber(2), File: "f", Result: analysis.Result{Sentiment: "NEUTRAL"}, Errors: []AnalysisError{{Analysis: job.Entities, ErrorCode: "X", ErrorMessage: "x"}}},
+		{Line: LineNumber(3), File: "f"},
+	}
+	for i := range recs {
+		if err := w.Write(&recs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(main.String(), "\n")
+	if want := lines[1] + lines[2]; errs.String() != want {
+		t.Errorf("error sink:\n%s\nwant\n%s", errs.String(), want)
+	}
+	if docs, bad := w.Count(); docs != 4 || bad != 1 {
+		t.Errorf("Count = %d, %d; want 4, 1", docs, bad)
+	}
+}

@@ -162,10 +162,10 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	// The error records also go, uncompressed, to an object of their own (ErrorsKey) that the
 	// errors route pages through; they are small (no document text) and bounded by the shard.
 	var errBuf bytes.Buffer
-	errs := output.NewWriter(&errBuf)
 	err := s.putStream(ctx, key, func(out io.Writer) error {
 		m = output.NewMember(out)
 		w = output.NewWriter(m)
+		w.TeeErrors(&errBuf)
 		emit := func(d input.Document) error {
 			rec := output.Record{File: d.File, RecordId: d.RecordId, ErrorCode: d.ErrorCode, ErrorMessage: d.ErrorMessage}
 			if n, ok := outputLine(j, msg, d); ok {
@@ -174,11 +174,6 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 			fill(d, &rec)
 			if err := red.write(ctx, d, &rec); err != nil {
 				return err
-			}
-			if rec.HasErrors() {
-				if err := errs.Write(&rec); err != nil {
-					return err
-				}
 			}
 			return w.Write(&rec)
 		}
@@ -194,9 +189,6 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	redacted, rerr := red.close(err)
 	if err == nil && rerr != nil {
 		err = rerr
-	}
-	if err == nil {
-		err = errs.Flush()
 	}
 	if err != nil {
 		return ShardRecord{}, fmt.Errorf("write shard results: %w", err)
