@@ -128,6 +128,9 @@ func TestTopicsLifecycle(t *testing.T) {
 	if !stages["fitting"] {
 		t.Errorf("progress never showed a fitting round: %v", stages)
 	}
+	if _, err := c.Errors(ctx, res.JobId, api.ErrorsFilter{}); err == nil || !strings.Contains(err.Error(), "errors.jsonl") {
+		t.Errorf("the errors route on a TOPICS job: %v, want a 400 pointing at errors.jsonl", err)
+	}
 	files := archiveEntries(t, ctx, s, res.JobId)
 	terms, err := csv.NewReader(bytes.NewReader(files[pipeline.TopicTermsName])).ReadAll()
 	if err != nil || len(terms) != 1+10*10 || strings.Join(terms[0], ",") != "topic,term,weight" || terms[1][0] != "000" || terms[len(terms)-1][0] != "009" {

@@ -52,6 +52,9 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	if err != nil {
 		return nil, err
 	}
+	if j.Has(job.Topics) || j.Has(job.CodingTraining) {
+		return nil, fmt.Errorf("%w: job %s is a %s job, whose error records are in errors.jsonl of its output archive (this route serves per-document analysis jobs)", job.ErrInvalid, id, j.Analyses[0])
+	}
 	if f.Analysis != "" && !slices.Contains(j.Analyses, f.Analysis) {
 		return nil, fmt.Errorf("%w: job %s does not run %s (it runs %v)", job.ErrInvalid, id, f.Analysis, j.Analyses)
 	}
