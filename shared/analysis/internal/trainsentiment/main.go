@@ -37,7 +37,7 @@ type doc struct {
 func main() {
 	data := flag.String("data", "", "IMDB datasets directory (with train/ and test/)")
 	out := flag.String("out", "", "output model file (empty: do not write)")
-	bits := flag.Uint("bits", 18, "hash bits (2^bits buckets)")
+	bits := flag.Uint("bits", 20, "hash bits (2^bits buckets; 20 chosen on a 1/10 validation holdout of train: 0.9208 against 0.9164 at 18, 22 no better)")
 	epochs := flag.Int("epochs", 20, "training epochs")
 	lr := flag.Float64("lr", 8, "initial learning rate")
 	l2 := flag.Float64("l2", 1e-6, "L2 regularisation (per example)")
