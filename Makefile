@@ -38,7 +38,7 @@ bench: ream
 
 ## analysers: each analyser's quality on its labelled data, then its speed on one core
 analysers:
-	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' ./shared/analysis/ | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
+	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestLanguageShortText|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' ./shared/analysis/ | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 ./shared/analysis/
 
 ## train-sentiment: retrain the shipped sentiment weights from the IMDB train split (deterministic)
