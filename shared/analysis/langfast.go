@@ -15,6 +15,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/internal/hashx"
 )
 
 // The LANGUAGE fast path: a document whose letters are mostly of a script that, among the
@@ -583,7 +585,7 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []Domi
 			continue
 		}
 		key := uint64(w[0])<<42 | uint64(w[1])<<21 | uint64(w[2])
-		h := mix64(key) & (uint64(len(seen)) - 1)
+		h := hashx.Mix64(key) & (uint64(len(seen)) - 1)
 		dup := false
 		for seen[h] != 0 {
 			if seen[h] == key {

@@ -8,6 +8,8 @@ import (
 	"math"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/internal/hashx"
 )
 
 // The SENTIMENT polarity model: a hashed linear model (logistic regression) over unigram and
@@ -32,9 +34,6 @@ import (
 var sentimentModelBytes []byte
 
 const (
-	fnvOffset64 = 14695981039346656037
-	fnvPrime64  = 1099511628211
-
 	sentSaltNeg    = 0x9e3779b97f4a7c15 // xor-ed into a negated token's hash
 	sentSaltBigram = 0xc2b2ae3d27d4eb4f // added to a bigram's hash
 )
@@ -57,24 +56,7 @@ var sentimentNegatorSet = func() map[uint64]bool {
 }()
 
 // hashToken is the FNV-1a hash of an already lower-cased token.
-func hashToken(s string) uint64 {
-	h := uint64(fnvOffset64)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime64
-	}
-	return h
-}
-
-// mix64 is splitmix64's finaliser.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}
+func hashToken(s string) uint64 { return hashx.FNV(s) }
 
 // sentTokenKind tells what sentimentScan found.
 type sentTokenKind uint8
@@ -104,7 +86,7 @@ func sentimentScan(text string, visit func(t sentToken)) {
 				i = sentimentWord(text, i, visit)
 				continue
 			case c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?':
-				visit(sentToken{h: (fnvOffset64 ^ uint64(c)) * fnvPrime64, kind: sentPunct, mark: c})
+				visit(sentToken{h: (hashx.FNVOffset64 ^ uint64(c)) * hashx.FNVPrime64, kind: sentPunct, mark: c})
 			}
 			i++
 			continue
@@ -120,7 +102,7 @@ func sentimentScan(text string, visit func(t sentToken)) {
 
 // sentimentWord scans the word starting at i and returns the index after it.
 func sentimentWord(text string, i int, visit func(t sentToken)) int {
-	h := uint64(fnvOffset64)
+	h := uint64(hashx.FNVOffset64)
 	// last3 holds the last three bytes hashed, to recognise a trailing "n't".
 	var last3 uint32
 	n := 0
@@ -140,7 +122,7 @@ func sentimentWord(text string, i int, visit func(t sentToken)) int {
 				goto done
 			}
 			h ^= uint64(c)
-			h *= fnvPrime64
+			h *= hashx.FNVPrime64
 			last3 = last3<<8 | uint32(c)
 			n++
 			i++
@@ -152,7 +134,7 @@ func sentimentWord(text string, i int, visit func(t sentToken)) int {
 				break
 			}
 			h ^= '\''
-			h *= fnvPrime64
+			h *= hashx.FNVPrime64
 			last3 = last3<<8 | '\''
 			n++
 			i += size
@@ -166,7 +148,7 @@ func sentimentWord(text string, i int, visit func(t sentToken)) int {
 		k := utf8.EncodeRune(buf[:], r)
 		for j := 0; j < k; j++ {
 			h ^= uint64(buf[j])
-			h *= fnvPrime64
+			h *= hashx.FNVPrime64
 		}
 		last3 = last3<<8 | uint32(buf[k-1])
 		n++
@@ -199,7 +181,7 @@ type sentFeaturizer struct {
 func (f *sentFeaturizer) add(t sentToken, emit func(bucket uint32)) {
 	if t.kind == sentPunct {
 		if t.mark == '!' || t.mark == '?' {
-			emit(uint32(mix64(t.h) & f.mask))
+			emit(uint32(hashx.Mix64(t.h) & f.mask))
 		}
 		f.prev, f.negated = 0, false
 		return
@@ -208,9 +190,9 @@ func (f *sentFeaturizer) add(t sentToken, emit func(bucket uint32)) {
 	if f.negated {
 		u ^= sentSaltNeg
 	}
-	emit(uint32(mix64(u) & f.mask))
+	emit(uint32(hashx.Mix64(u) & f.mask))
 	if f.prev != 0 {
-		emit(uint32(mix64(f.prev*fnvPrime64+u+sentSaltBigram) & f.mask))
+		emit(uint32(hashx.Mix64(f.prev*hashx.FNVPrime64+u+sentSaltBigram) & f.mask))
 	}
 	f.prev = u
 	if t.negator {

@@ -1,6 +1,10 @@
 package coding
 
-import "math"
+import (
+	"math"
+
+	"github.com/ream-dev/ream/shared/internal/hashx"
+)
 
 // # Features
 //
@@ -44,8 +48,6 @@ const (
 	saltHyper     = 0xd6e8feb86659fd93
 	saltTaskWord  = 0xc4ceb9fe1a85ec53
 	saltTaskPair  = 0x94d049bb133111eb
-	fnvOffset64   = 14695981039346656037
-	fnvPrime64    = 1099511628211
 	charBoundary  = '^'
 	charBoundaryR = '$'
 )
@@ -97,23 +99,7 @@ func newFeaturizer(cfg FeatureConfig) *featurizer {
 	return f
 }
 
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}
-
-func fnvBytes(b []byte) uint64 {
-	h := uint64(fnvOffset64)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= fnvPrime64
-	}
-	return h
-}
+func fnvBytes(b []byte) uint64 { return hashx.FNVBytes(hashx.FNVOffset64, b) }
 
 func (f *featurizer) add(h uint64) {
 	f.out = append(f.out, feat{idx: uint32(h >> f.shift)})
@@ -147,13 +133,13 @@ func (f *featurizer) features(occp, tasks string) []feat {
 	if n > 0 {
 		if c.Word > 0 {
 			for _, h := range f.hs {
-				f.add(mix64(h ^ saltWord))
+				f.add(hashx.Mix64(h ^ saltWord))
 			}
 			mark = f.setVal(mark, c.Word)
 		}
 		if c.Bigram > 0 && n > 1 {
 			for i := 1; i < n; i++ {
-				f.add(mix64(mix64(f.hs[i-1]^saltBigram) + f.hs[i]))
+				f.add(hashx.Mix64(hashx.Mix64(f.hs[i-1]^saltBigram) + f.hs[i]))
 			}
 			mark = f.setVal(mark, c.Bigram)
 		}
@@ -166,25 +152,25 @@ func (f *featurizer) features(occp, tasks string) []feat {
 						a, b = b, a
 					}
 					if a != b {
-						f.add(mix64(mix64(a^saltPair) + b))
+						f.add(hashx.Mix64(hashx.Mix64(a^saltPair) + b))
 					}
 				}
 			}
 			mark = f.setVal(mark, c.Pair)
 		}
 		if c.Edge > 0 {
-			f.add(mix64(f.hs[0] ^ saltFirst))
-			f.add(mix64(f.hs[n-1] ^ saltLast))
+			f.add(hashx.Mix64(f.hs[0] ^ saltFirst))
+			f.add(hashx.Mix64(f.hs[n-1] ^ saltLast))
 			mark = f.setVal(mark, c.Edge)
 		}
 		if c.FirstLast > 0 && n > 1 {
-			f.add(mix64(mix64(f.hs[0]^saltFirstLast) + f.hs[n-1]))
+			f.add(hashx.Mix64(hashx.Mix64(f.hs[0]^saltFirstLast) + f.hs[n-1]))
 			mark = f.setVal(mark, c.FirstLast)
 		}
 		if c.Hyper > 0 {
 			for i := range n {
 				for _, h := range f.lex[string(f.toks.tok(i))] {
-					f.add(mix64(h ^ saltHyper))
+					f.add(hashx.Mix64(h ^ saltHyper))
 				}
 			}
 			mark = f.setVal(mark, c.Hyper)
@@ -195,7 +181,7 @@ func (f *featurizer) features(occp, tasks string) []feat {
 				w := f.toks.tok(i)
 				L := len(w) + 2
 				for s := 0; s < L; s++ {
-					h := uint64(fnvOffset64)
+					h := uint64(hashx.FNVOffset64)
 					for e := s; e < L && e-s < hi; e++ {
 						var ch byte
 						switch e {
@@ -207,9 +193,9 @@ func (f *featurizer) features(occp, tasks string) []feat {
 							ch = w[e-1]
 						}
 						h ^= uint64(ch)
-						h *= fnvPrime64
+						h *= hashx.FNVPrime64
 						if e-s+1 >= lo {
-							f.add(mix64(h ^ saltChar))
+							f.add(hashx.Mix64(h ^ saltChar))
 						}
 					}
 				}
@@ -233,15 +219,15 @@ func (f *featurizer) features(occp, tasks string) []feat {
 	// three groups of equal weight with a total norm of Tasks
 	w := c.Tasks / float32(math.Sqrt(3))
 	for _, h := range f.hs {
-		f.add(mix64(h ^ saltWord))
+		f.add(hashx.Mix64(h ^ saltWord))
 	}
 	mark = f.setVal(mark, w)
 	for _, h := range f.hs {
-		f.add(mix64(h ^ saltTaskWord))
+		f.add(hashx.Mix64(h ^ saltTaskWord))
 	}
 	mark = f.setVal(mark, w)
 	for i := 1; i < n; i++ {
-		f.add(mix64(mix64(f.hs[i-1]^saltTaskPair) + f.hs[i]))
+		f.add(hashx.Mix64(hashx.Mix64(f.hs[i-1]^saltTaskPair) + f.hs[i]))
 	}
 	f.setVal(mark, w)
 	return f.out

@@ -3,6 +3,8 @@ package coding
 import (
 	"strings"
 	"unicode"
+
+	"github.com/ream-dev/ream/shared/internal/hashx"
 )
 
 // # Split
@@ -74,12 +76,7 @@ func SplitKey(title string) string {
 // SplitUnit returns the split unit of a title: FNV-1a 64 of its split key modulo 1000.
 func SplitUnit(title string) int {
 	key := SplitKey(title)
-	h := uint64(fnvOffset64)
-	for i := 0; i < len(key); i++ {
-		h ^= uint64(key[i])
-		h *= fnvPrime64
-	}
-	return int(h % 1000)
+	return int(hashx.FNV(key) % 1000)
 }
 
 // SplitOf returns the part of the shipped model's 80/10/10 split that a title belongs to.

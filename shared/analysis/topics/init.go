@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/ream-dev/ream/shared/internal/hashx"
 )
 
 // Sample is a shard's output of the sampling map step: the shard's documents of smallest
@@ -220,7 +222,7 @@ const annealTol = 1e-4
 func anneal(idx [][]int32, val [][]float64, V int, opts FitOptions, restart int) (mu, pi []float64) {
 	K, n := opts.K, len(idx)
 	R := make([]float64, n*K)
-	rng := &splitmix64{s: mix64(uint64(opts.Seed) ^ 0xa11ea1 ^ uint64(restart)*0x9e3779b97f4a7c15)}
+	rng := &splitmix64{s: hashx.Mix64(uint64(opts.Seed) ^ 0xa11ea1 ^ uint64(restart)*0x9e3779b97f4a7c15)}
 	for i := 0; i < n; i++ {
 		r := R[i*K : (i+1)*K]
 		var s float64

@@ -1,6 +1,10 @@
 package topics
 
-import "math"
+import (
+	"math"
+
+	"github.com/ream-dev/ream/shared/internal/hashx"
+)
 
 // Floating point in this package is written so that every stage gives the same bits on every
 // GOARCH: products that are accumulated are wrapped in an explicit float64 conversion, which
@@ -99,7 +103,7 @@ type splitmix64 struct{ s uint64 }
 
 func (r *splitmix64) next() uint64 {
 	r.s += 0x9e3779b97f4a7c15
-	return mix64(r.s)
+	return hashx.Mix64(r.s)
 }
 
 // float64 returns a uniform value in [0, 1).
@@ -107,25 +111,12 @@ func (r *splitmix64) float64() float64 {
 	return float64(r.next()>>11) / (1 << 53)
 }
 
-func mix64(z uint64) uint64 {
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
 // fnv64 is FNV-1a over s.
-func fnv64(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
+func fnv64(s string) uint64 { return hashx.FNV(s) }
 
 // docKey is the sampling key of a document: a hash of the seed and the document's ID.
 func docKey(seed int64, id string) uint64 {
-	return mix64(fnv64(id) ^ mix64(uint64(seed)^0x5ca1ab1e0ddba11))
+	return hashx.Mix64(fnv64(id) ^ hashx.Mix64(uint64(seed)^0x5ca1ab1e0ddba11))
 }
 
 // dot returns the sum of a[i]*b[i], in index order, unfused.

@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"sync"
+
+	"github.com/ream-dev/ream/shared/internal/hashx"
 )
 
 // Fit defaults.
@@ -176,7 +178,7 @@ func (m *Model) Fingerprint() uint64 {
 	for _, x := range m.Mu {
 		add(x)
 	}
-	return mix64(acc ^ mix64(uint64(m.Round)<<32^uint64(m.K)<<16^uint64(m.V)) ^ m.Vocab.fingerprint())
+	return hashx.Mix64(acc ^ hashx.Mix64(uint64(m.Round)<<32^uint64(m.K)<<16^uint64(m.V)) ^ m.Vocab.fingerprint())
 }
 
 // posterior sets r to the topic probabilities of the unit vector (idx, val) under the

@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/ream-dev/ream/shared/internal/hashx"
 )
 
 // Vocabulary defaults.
@@ -276,7 +278,7 @@ func decodeVocab(d *decoder) *Vocabulary {
 func (v *Vocabulary) fingerprint() uint64 {
 	h := fnv64(fmt.Sprint(v.Docs, len(v.Terms)))
 	for i, t := range v.Terms {
-		h = mix64(h ^ fnv64(t) ^ uint64(v.DF[i])<<1)
+		h = hashx.Mix64(h ^ fnv64(t) ^ uint64(v.DF[i])<<1)
 	}
 	return h
 }

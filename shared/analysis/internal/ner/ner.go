@@ -21,6 +21,8 @@ package ner
 import (
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/internal/hashx"
 )
 
 // Tags. O is 0; B-X is 1+2k and I-X is 2+2k for the types in Types order.
@@ -77,36 +79,10 @@ const MaxGazLen = 6
 // Gazetteer maps the hash of a lower-cased phrase (PhraseHash) to its flags.
 type Gazetteer map[uint64]uint16
 
-const (
-	fnvOffset64 = 14695981039346656037
-	fnvPrime64  = 1099511628211
+var (
+	fnvAdd       = hashx.FNVBytes
+	fnvAddString = hashx.FNVString
 )
-
-func fnvAdd(h uint64, b []byte) uint64 {
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= fnvPrime64
-	}
-	return h
-}
-
-func fnvAddString(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime64
-	}
-	return h
-}
-
-// mix64 is splitmix64's finaliser.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}
 
 // appendLower appends the lower-case form of s to dst.
 func appendLower(dst []byte, s string) []byte {
@@ -131,7 +107,7 @@ func appendLower(dst []byte, s string) []byte {
 // single spaces, hashed.
 func PhraseHash(words []string) uint64 {
 	var buf []byte
-	h := uint64(fnvOffset64)
+	h := uint64(hashx.FNVOffset64)
 	for k, w := range words {
 		if k > 0 {
 			h = fnvAdd(h, []byte{' '})
@@ -204,7 +180,7 @@ const (
 )
 
 func (f *Featurizer) bucket(tmpl uint64, h uint64, mask uint64) uint32 {
-	return uint32(mix64(h^tmpl*0x9e3779b97f4a7c15) & mask)
+	return uint32(hashx.Mix64(h^tmpl*0x9e3779b97f4a7c15) & mask)
 }
 
 // Extract fills Feats and Offs for the sentence words with 2^bits buckets and gazetteer gaz
@@ -226,8 +202,8 @@ func (f *Featurizer) Extract(words []string, gaz Gazetteer, bits uint) {
 		f.lower = appendLower(f.lower, w)
 		lw := f.lower[b:]
 		f.lowOf = append(f.lowOf, int32(b), int32(len(f.lower)))
-		t.word = fnvAddString(fnvOffset64, w)
-		t.lower = fnvAdd(fnvOffset64, lw)
+		t.word = fnvAddString(hashx.FNVOffset64, w)
+		t.lower = fnvAdd(hashx.FNVOffset64, lw)
 		// shape
 		f.shape = f.shape[:0]
 		var last byte
@@ -260,7 +236,7 @@ func (f *Featurizer) Extract(words []string, gaz Gazetteer, bits uint) {
 				last = c
 			}
 		}
-		t.shape = fnvAdd(fnvOffset64, f.shape)
+		t.shape = fnvAdd(hashx.FNVOffset64, f.shape)
 		// prefixes and suffixes of the lower-case form, by runes
 		nr := utf8.RuneCount(lw)
 		k := min(nr, 4)
@@ -269,13 +245,13 @@ func (f *Featurizer) Extract(words []string, gaz Gazetteer, bits uint) {
 		for j := 0; j < k; j++ {
 			_, sz := utf8.DecodeRune(lw[p:])
 			p += sz
-			t.pre[j] = fnvAdd(fnvOffset64, lw[:p])
+			t.pre[j] = fnvAdd(hashx.FNVOffset64, lw[:p])
 		}
 		s := len(lw)
 		for j := 0; j < k; j++ {
 			_, sz := utf8.DecodeLastRune(lw[:s])
 			s -= sz
-			t.suf[j] = fnvAdd(fnvOffset64, lw[s:])
+			t.suf[j] = fnvAdd(hashx.FNVOffset64, lw[s:])
 		}
 	}
 	allCaps := lowerN == 0 && upper >= 4
@@ -285,11 +261,11 @@ func (f *Featurizer) Extract(words []string, gaz Gazetteer, bits uint) {
 			if !f.toks[i].capStart {
 				continue
 			}
-			h := uint64(fnvOffset64)
+			h := uint64(hashx.FNVOffset64)
 			for j := i; j < n && j < i+MaxGazLen; j++ {
 				if j > i {
 					h ^= ' '
-					h *= fnvPrime64
+					h *= hashx.FNVPrime64
 				}
 				h = fnvAdd(h, f.lower[f.lowOf[2*j]:f.lowOf[2*j+1]])
 				fl, ok := gaz[h]
@@ -340,8 +316,8 @@ func (f *Featurizer) Extract(words []string, gaz Gazetteer, bits uint) {
 			add(tRunLast, f.toks[runEnd].lower)
 			add(tRunPos, pos)
 		}
-		add(tPrevWShape, lowAt(i-1)*fnvPrime64^t.shape)
-		add(tShapeNextW, t.shape*fnvPrime64^lowAt(i+1))
+		add(tPrevWShape, lowAt(i-1)*hashx.FNVPrime64^t.shape)
+		add(tShapeNextW, t.shape*hashx.FNVPrime64^lowAt(i+1))
 		add(tBias, 0)
 		add(tWord, t.word)
 		add(tLower, t.lower)
@@ -358,9 +334,9 @@ func (f *Featurizer) Extract(words []string, gaz Gazetteer, bits uint) {
 		add(tLowerP2, lowAt(i+2))
 		add(tShapeM1, shapeAt(i-1))
 		add(tShapeP1, shapeAt(i+1))
-		add(tBigramL, lowAt(i-1)*fnvPrime64^t.lower)
-		add(tBigramR, t.lower*fnvPrime64^lowAt(i+1))
-		add(tShape3, (shapeAt(i-1)*fnvPrime64^t.shape)*fnvPrime64^shapeAt(i+1))
+		add(tBigramL, lowAt(i-1)*hashx.FNVPrime64^t.lower)
+		add(tBigramR, t.lower*hashx.FNVPrime64^lowAt(i+1))
+		add(tShape3, (shapeAt(i-1)*hashx.FNVPrime64^t.shape)*hashx.FNVPrime64^shapeAt(i+1))
 		if i == 0 {
 			add(tFirst, t.shape)
 		}
