@@ -263,18 +263,10 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 				continue
 			}
 			n += k
-			version := m.Version
-			if version == "" {
-				version = parent.InputVersion
-			}
-			if version != "" && m.Key != "" {
-				info, err := s.objects.Head(ctx, m.Key)
-				if err != nil && !errors.Is(err, job.ErrNotFound) {
-					return fmt.Errorf("head parent input: %w", err)
-				}
-				if err != nil || inputVersion(info) != version {
-					return failJobErr("the parent job's input %s was replaced or deleted since it ran; submit a new job", s.cfg.Locations.URI(m.Key))
-				}
+			if same, err := s.inputUnchanged(ctx, parent, m); err != nil {
+				return err
+			} else if !same {
+				return failJobErr("the parent job's input %s was replaced or deleted since it ran; submit a new job", s.cfg.Locations.URI(m.Key))
 			}
 			err = s.readShard(ctx, parent, m, lim, func(d input.Document) error {
 				rec := retryRecord{File: d.File, RecordId: d.RecordId}

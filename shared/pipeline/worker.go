@@ -61,18 +61,10 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 			return err
 		}
 	}
-	version := msg.Version
-	if version == "" {
-		version = j.InputVersion
-	}
-	if version != "" && msg.Key != "" {
-		info, err := s.objects.Head(ctx, msg.Key)
-		if err != nil && !errors.Is(err, job.ErrNotFound) {
-			return fmt.Errorf("head input: %w", err)
-		}
-		if err != nil || inputVersion(info) != version {
-			return s.fail(ctx, j, "the input object was replaced or deleted while the job was running; submit a new job for the new input")
-		}
+	if same, err := s.inputUnchanged(ctx, j, msg); err != nil {
+		return err
+	} else if !same {
+		return s.fail(ctx, j, "the input object was replaced or deleted while the job was running; submit a new job for the new input")
 	}
 	key := ShardKey(j.Tenant, j.JobId, msg.Index)
 	var counts job.AnalysisCounts
@@ -202,6 +194,27 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		}
 	}
 	return rec, nil
+}
+
+// inputUnchanged reports whether the input object of line shard msg still has the version the
+// job was planned on (the shard's own, for a many-file input, else the job's); a deleted object
+// is a change. Shards without a versioned object (ONE_DOC_PER_FILE) are unchanged.
+func (s *Service) inputUnchanged(ctx context.Context, j *job.Job, msg ShardMessage) (bool, error) {
+	version := msg.Version
+	if version == "" {
+		version = j.InputVersion
+	}
+	if version == "" || msg.Key == "" {
+		return true, nil
+	}
+	info, err := s.objects.Head(ctx, msg.Key)
+	if errors.Is(err, job.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("head input: %w", err)
+	}
+	return inputVersion(info) == version, nil
 }
 
 // outputLine is the Line a document of shard msg is written with: its line within its file
