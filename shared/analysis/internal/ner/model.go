@@ -144,19 +144,7 @@ func (t *Tagger) Tag(words []string, tags []uint8, probs []float32) {
 			p2, p1 = p1, TagO
 			continue
 		}
-		sc := m.scores(t.f.Feats[t.f.Offs[i]:t.f.Offs[i+1]])
-		t.f.dynamic(i, p2, p1, mask, &dyn)
-		m.addScores(&sc, dyn[:])
-		prev := p1
-		if prev == startTag {
-			prev = TagO
-		}
-		best := uint8(TagO)
-		for k := uint8(1); k < NumTags; k++ {
-			if Allowed(prev, k) && sc[k] > sc[best] {
-				best = k
-			}
-		}
+		sc, prev, best := t.step(i, p2, p1, mask, &dyn)
 		tags[i] = best
 		probs[i] = 1
 		if best != TagO {
@@ -170,6 +158,27 @@ func (t *Tagger) Tag(words []string, tags []uint8, probs []float32) {
 		}
 		p2, p1 = p1, best
 	}
+}
+
+// step scores word i of the extracted sentence given the two previous tags (startTag before the
+// sentence) and returns the scores, the previous tag as the BIO constraint sees it, and the
+// best tag that constraint allows. Tagging and the temperature calibration both use it.
+func (t *Tagger) step(i int, p2, p1 uint8, mask uint64, dyn *[4]uint32) (sc [NumTags]int32, prev, best uint8) {
+	m := t.m
+	sc = m.scores(t.f.Feats[t.f.Offs[i]:t.f.Offs[i+1]])
+	t.f.dynamic(i, p2, p1, mask, dyn)
+	m.addScores(&sc, dyn[:])
+	prev = p1
+	if prev == startTag {
+		prev = TagO
+	}
+	best = TagO
+	for k := uint8(1); k < NumTags; k++ {
+		if Allowed(prev, k) && sc[k] > sc[best] {
+			best = k
+		}
+	}
+	return sc, prev, best
 }
 
 // scores sums the weights of the features.

@@ -180,21 +180,11 @@ func FitTemperature(m *Model, sents []Sentence) float32 {
 				p2, p1 = p1, TagO
 				continue
 			}
-			sc := m.scores(t.f.Feats[t.f.Offs[i]:t.f.Offs[i+1]])
-			t.f.dynamic(i, p2, p1, mask, &dyn)
-			m.addScores(&sc, dyn[:])
-			prev := p1
-			if prev == startTag {
-				prev = TagO
-			}
+			sc, prev, best := t.step(i, p2, p1, mask, &dyn)
 			var o obs
-			best := uint8(TagO)
 			for k := uint8(0); k < NumTags; k++ {
 				o.sc[k] = float64(sc[k]) * float64(m.Scale)
 				o.ok[k] = Allowed(prev, k)
-				if o.ok[k] && sc[k] > sc[best] {
-					best = k
-				}
 			}
 			o.gold = s.Tags[i]
 			if o.ok[o.gold] {
