@@ -107,7 +107,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 				return nil, fmt.Errorf("accessKeys: key %q is listed twice", k.AccessKeyID)
 			}
 		}
-		accessKeys = append(accessKeys, handlers.AccessKey{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, Tenant: k.Tenant})
+		accessKeys = append(accessKeys, handlers.AccessKey{AccessKeyId: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey, Tenant: k.Tenant})
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ func (c *countingKeys) AccessKey(ctx context.Context, id string) (AccessKey, err
 func TestCachedKeys(t *testing.T) {
 	ctx := context.Background()
 	now := time.Unix(1_700_000_000, 0)
-	store := &countingKeys{keys: NewStaticKeys([]AccessKey{{AccessKeyID: "A", SecretAccessKey: "s", Tenant: "t"}})}
+	store := &countingKeys{keys: NewStaticKeys([]AccessKey{{AccessKeyId: "A", SecretAccessKey: "s", Tenant: "t"}})}
 	c := &CachedKeys{Store: store, TTL: time.Minute, Now: func() time.Time { return now }}
 	for range 3 {
 		if k, err := c.AccessKey(ctx, "A"); err != nil || k.Tenant != "t" {
@@ -54,7 +54,7 @@ func TestCachedKeys(t *testing.T) {
 	if store.calls != 5 {
 		t.Errorf("%d store reads, want 5 (a failed read is not cached)", store.calls)
 	}
-	chain := KeyChain{NewStaticKeys([]AccessKey{{AccessKeyID: "X", Tenant: "x"}}), NewStaticKeys([]AccessKey{{AccessKeyID: "Y", Tenant: "y"}})}
+	chain := KeyChain{NewStaticKeys([]AccessKey{{AccessKeyId: "X", Tenant: "x"}}), NewStaticKeys([]AccessKey{{AccessKeyId: "Y", Tenant: "y"}})}
 	if k, err := chain.AccessKey(ctx, "Y"); err != nil || k.Tenant != "y" {
 		t.Errorf("chain Y: %+v %v", k, err)
 	}

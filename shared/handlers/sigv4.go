@@ -21,13 +21,9 @@ import (
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
-// AccessKey is an AWS-style access key Ream issues to a tenant: requests signed with it (SigV4)
-// act for Tenant.
-type AccessKey struct {
-	AccessKeyID     string
-	SecretAccessKey string
-	Tenant          string
-}
+// AccessKey is an AWS-style access key of a tenant: requests signed with it (SigV4) act for
+// Tenant. It is the pipeline's (keys Ream issues are pipeline.AccessKeys' records).
+type AccessKey = pipeline.AccessKey
 
 // SigV4Auth verifies AWS Signature Version 4 (header form, AWS4-HMAC-SHA256) against the access
 // keys Ream issued, for one signing service (e.g. "comprehend"). The signature must cover
@@ -65,11 +61,7 @@ type IssuedKeys struct{ Keys *pipeline.AccessKeys }
 
 // AccessKey implements KeyStore.
 func (s IssuedKeys) AccessKey(ctx context.Context, id string) (AccessKey, error) {
-	k, err := s.Keys.Get(ctx, id)
-	if err != nil {
-		return AccessKey{}, err
-	}
-	return AccessKey{AccessKeyID: k.AccessKeyId, SecretAccessKey: k.SecretAccessKey, Tenant: k.Tenant}, nil
+	return s.Keys.Get(ctx, id)
 }
 
 // KeyChain looks a key up in each store in turn.
@@ -132,7 +124,7 @@ func (c *CachedKeys) AccessKey(ctx context.Context, id string) (AccessKey, error
 func NewStaticKeys(keys []AccessKey) StaticKeys {
 	m := make(StaticKeys, len(keys))
 	for _, k := range keys {
-		m[k.AccessKeyID] = k
+		m[k.AccessKeyId] = k
 	}
 	return m
 }

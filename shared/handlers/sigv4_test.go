@@ -19,8 +19,8 @@ import (
 )
 
 var testKeys = []handlers.AccessKey{
-	{AccessKeyID: "AKIDTENANTA", SecretAccessKey: "secret-a", Tenant: "tenant-a"},
-	{AccessKeyID: "AKIDTENANTB", SecretAccessKey: "secret-b", Tenant: "tenant-b"},
+	{AccessKeyId: "AKIDTENANTA", SecretAccessKey: "secret-a", Tenant: "tenant-a"},
+	{AccessKeyId: "AKIDTENANTB", SecretAccessKey: "secret-b", Tenant: "tenant-b"},
 }
 
 func sha(body string) string {
