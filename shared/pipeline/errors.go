@@ -144,23 +144,48 @@ func errorMatcher(j *job.Job, f api.ErrorsFilter) func([]byte) bool {
 	if f.ErrorCode == "" && f.Analysis == "" {
 		return func([]byte) bool { return true }
 	}
+	var codes []string
+	if f.ErrorCode != "" {
+		codes = []string{f.ErrorCode}
+	}
 	oneAnalysis := len(j.Analyses) == 1
 	return func(line []byte) bool {
-		var r struct {
-			ErrorCode string
-			Errors    []output.AnalysisError
-		}
-		if json.Unmarshal(line, &r) != nil {
+		r, ok := parseErrorRecord(line)
+		switch {
+		case !ok:
 			return false
-		}
-		if oneAnalysis || (f.Analysis == "" && r.ErrorCode == f.ErrorCode) {
+		case oneAnalysis:
 			return f.ErrorCode == "" || r.ErrorCode == f.ErrorCode
 		}
-		for _, e := range r.Errors {
-			if (f.Analysis == "" || e.Analysis == f.Analysis) && (f.ErrorCode == "" || e.ErrorCode == f.ErrorCode) {
-				return true
-			}
-		}
-		return false
+		return r.failedWith(f.Analysis, codes...)
 	}
+}
+
+// errorRecord is what the errors route and retries read of an encoded error record.
+type errorRecord struct {
+	File      string
+	Line      *int64
+	ErrorCode string
+	Errors    []output.AnalysisError
+}
+
+func parseErrorRecord(line []byte) (errorRecord, bool) {
+	var r errorRecord
+	return r, json.Unmarshal(line, &r) == nil
+}
+
+// failedWith reports whether the record failed with one of codes (any code when there are none)
+// in analysis a, or in any analysis when a is "": a failed analysis's code, or, when a is "", the
+// record's own ErrorCode too.
+func (r errorRecord) failedWith(a job.Analysis, codes ...string) bool {
+	has := func(c string) bool { return len(codes) == 0 || slices.Contains(codes, c) }
+	if a == "" && r.ErrorCode != "" && has(r.ErrorCode) {
+		return true
+	}
+	for _, e := range r.Errors {
+		if (a == "" || e.Analysis == a) && has(e.ErrorCode) {
+			return true
+		}
+	}
+	return false
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/output"
 )
 
 // DefaultRetryCodes are the error codes a retry re-runs when none are named: the failures that
@@ -74,11 +73,11 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	case !parent.JobStatus.Terminal() || parent.JobStatus == job.TimedOut:
 		return nil, fmt.Errorf("%w: job %s is %s; only a finished job (COMPLETED, PARTIAL_SUCCESS, FAILED or STOPPED) can be retried", job.ErrConflict, parentID, parent.JobStatus)
 	}
-	n, err := s.countRetryable(ctx, parent, codes)
+	retryable, err := s.anyRetryable(ctx, parent, codes)
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
+	if !retryable {
 		return nil, fmt.Errorf("%w: job %s has no documents with error codes %s to retry", job.ErrInvalid, parentID, strings.Join(codes, ", "))
 	}
 	name := req.JobName
@@ -143,29 +142,6 @@ type retryWanted struct {
 	files map[string]bool
 }
 
-// retryMatches reports whether an error record carries one of codes, itself or in a failed
-// analysis.
-func retryMatches(line []byte, codes []string) (file string, lineNo *int64, ok bool) {
-	var r struct {
-		File      string
-		Line      *int64
-		ErrorCode string
-		Errors    []output.AnalysisError
-	}
-	if json.Unmarshal(line, &r) != nil {
-		return "", nil, false
-	}
-	if slices.Contains(codes, r.ErrorCode) {
-		return r.File, r.Line, true
-	}
-	for _, e := range r.Errors {
-		if slices.Contains(codes, e.ErrorCode) {
-			return r.File, r.Line, true
-		}
-	}
-	return "", nil, false
-}
-
 // shardRetryWanted reads one parent shard's error records and returns the documents of it a
 // retry with codes re-runs (nil when none), and how many.
 func (s *Service) shardRetryWanted(ctx context.Context, r ShardRecord, codes []string) (*retryWanted, int64, error) {
@@ -175,14 +151,14 @@ func (s *Service) shardRetryWanted(ctx context.Context, r ShardRecord, codes []s
 	w := &retryWanted{lines: map[int64]bool{}, files: map[string]bool{}}
 	var n int64
 	if _, err := s.readErrors(ctx, r.ErrorsKey, 0, func(line []byte) bool {
-		file, lineNo, ok := retryMatches(line, codes)
+		r, ok := parseErrorRecord(line)
 		switch {
-		case !ok:
-		case lineNo != nil:
-			w.lines[*lineNo] = true
+		case !ok || !r.failedWith("", codes...):
+		case r.Line != nil:
+			w.lines[*r.Line] = true
 			n++
 		default:
-			w.files[file] = true
+			w.files[r.File] = true
 			n++
 		}
 		return true
@@ -195,22 +171,30 @@ func (s *Service) shardRetryWanted(ctx context.Context, r ShardRecord, codes []s
 	return w, n, nil
 }
 
-// countRetryable counts the parent's documents a retry with codes re-runs, one shard's error
-// records at a time.
-func (s *Service) countRetryable(ctx context.Context, parent *job.Job, codes []string) (int64, error) {
+// anyRetryable reports whether the parent has a document a retry with codes re-runs, reading
+// its error records until the first.
+func (s *Service) anyRetryable(ctx context.Context, parent *job.Job, codes []string) (bool, error) {
 	recs, err := s.jobs.Shards(ctx, parent.Tenant, parent.JobId)
 	if err != nil {
-		return 0, fmt.Errorf("list shard records: %w", err)
+		return false, fmt.Errorf("list shard records: %w", err)
 	}
-	var total int64
-	for _, r := range recs {
-		_, n, err := s.shardRetryWanted(ctx, r, codes)
-		if err != nil {
-			return 0, err
+	for _, rec := range recs {
+		if rec.ErrorsKey == "" {
+			continue
 		}
-		total += n
+		found := false
+		if _, err := s.readErrors(ctx, rec.ErrorsKey, 0, func(line []byte) bool {
+			r, ok := parseErrorRecord(line)
+			found = ok && r.failedWith("", codes...)
+			return !found
+		}); err != nil {
+			return false, err
+		}
+		if found {
+			return true, nil
+		}
 	}
-	return total, nil
+	return false, nil
 }
 
 // writeRetryInput writes a retry child's input (RetryInputKey): the parent's documents its
