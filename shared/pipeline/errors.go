@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -116,7 +117,7 @@ func (s *Service) readErrors(ctx context.Context, key string, skip int64, fn fun
 			line = buf
 		}
 		if len(line) > 0 && n >= skip {
-			if !fn(trimNewline(line)) {
+			if !fn(bytes.TrimSuffix(line, []byte{'\n'})) {
 				return n + 1, nil
 			}
 		}
@@ -127,13 +128,6 @@ func (s *Service) readErrors(ctx context.Context, key string, skip int64, fn fun
 			return 0, fmt.Errorf("read error records: %w", err)
 		}
 	}
-}
-
-func trimNewline(b []byte) []byte {
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		return b[:n-1]
-	}
-	return b
 }
 
 // errorMatcher returns the filter f applies to one encoded error record of job j. In a job of
