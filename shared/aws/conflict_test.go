@@ -11,6 +11,8 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -248,6 +250,22 @@ func contentionHold(t *testing.T) time.Duration {
 	return 10 * time.Millisecond
 }
 
+// workerFleetClient is client with the retry budget of a fleet of workers rather than of one.
+// On AWS every worker has its own client, so its own retry quota (the SDK's token bucket); here
+// one client stands for a thousand workers at once, and with the default retryer their shared
+// bucket drains within a second when the emulator, swamped by a thousand connections, resets some
+// of them ("retry quota exceeded, 0 available"): failures of the test's shape, not of the code
+// under test. The client keeps the standard retryer's backoff and only drops the shared quota and
+// allows more attempts, as many workers with a quota each would have.
+func workerFleetClient(client *dynamodb.Client) *dynamodb.Client {
+	return dynamodb.New(client.Options(), func(o *dynamodb.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.RateLimiter = ratelimit.None
+			so.MaxAttempts = 10
+		})
+	})
+}
+
 // TestRecordShardContention runs the port's contention scenario (porttest.RecordShardContention:
 // a thousand recorders of one job at once, duplicates included) through a client that fails
 // overlapping transactions as real DynamoDB does, and prints what was injected.
@@ -272,7 +290,7 @@ func TestRecordShardContention(t *testing.T) {
 
 	n := porttest.ContentionRecorders(t)
 	hold := contentionHold(t)
-	w := newConflictDDB(c.DynamoDB, hold)
+	w := newConflictDDB(workerFleetClient(c.DynamoDB), hold)
 	calls, elapsed := porttest.RecordShardContention(t, reamaws.NewJobs(w, table), n, func(ctx context.Context) context.Context {
 		return context.WithValue(ctx, attemptsKey{}, new(callStats))
 	})
