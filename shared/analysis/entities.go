@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/ner"
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -84,7 +85,7 @@ type EntitiesAnalyzer struct {
 
 // entScratch is one goroutine's reusable buffers.
 type entScratch struct {
-	toks   []token
+	toks   []txt.Token
 	units  []int32
 	words  []string
 	tags   []uint8
@@ -115,7 +116,7 @@ func NewEntities(cfg EntitiesConfig) (*EntitiesAnalyzer, error) {
 	if cfg.MaxBytes < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
 	}
-	if err := checkEnglishFor("ENTITIES", cfg.LanguageCode); err != nil {
+	if err := txt.CheckEnglish("ENTITIES", cfg.LanguageCode, true); err != nil {
 		return nil, fmt.Errorf("%w: %s", job.ErrInvalid, err.Message)
 	}
 	lex, err := loadEntLexicon(!cfg.NoKnownOrganizations)
@@ -140,7 +141,7 @@ func NewEntities(cfg EntitiesConfig) (*EntitiesAnalyzer, error) {
 	if a.maxBytes == 0 {
 		a.maxBytes = DefaultEntitiesMaxBytes
 	}
-	a.pool.New = func() any { return &entScratch{toks: make([]token, 0, 256), tagger: m.NewTagger()} }
+	a.pool.New = func() any { return &entScratch{toks: make([]txt.Token, 0, 256), tagger: m.NewTagger()} }
 	return a, nil
 }
 
@@ -156,7 +157,7 @@ func (a *EntitiesAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
 // Analyze implements Analyzer. A non-English declared language is a DocError
 // UNSUPPORTED_LANGUAGE; into.Entities is set non-nil (empty when nothing is found).
 func (a *EntitiesAnalyzer) Analyze(text string, opts Options, into *Result) error {
-	if err := checkEnglishFor("ENTITIES", opts.LanguageCode); err != nil {
+	if err := txt.CheckEnglish("ENTITIES", opts.LanguageCode, true); err != nil {
 		return err
 	}
 	into.Entities = a.Find(text)
@@ -166,7 +167,7 @@ func (a *EntitiesAnalyzer) Analyze(text string, opts Options, into *Result) erro
 // Find returns the entities of text in document order (never nil).
 func (a *EntitiesAnalyzer) Find(text string) []Entity {
 	sc := a.pool.Get().(*entScratch)
-	sc.toks = tokenize(text, sc.toks)
+	sc.toks = txt.Tokenize(text, sc.toks)
 	model := a.modelSpans(text, sc)
 	out := findEntities(a.lex, text, sc.toks, model)
 	sc.toks = sc.toks[:0]
@@ -185,12 +186,12 @@ func (a *EntitiesAnalyzer) modelSpans(text string, sc *entScratch) []entSpan {
 	for i := 0; i < len(toks); {
 		sc.units = append(sc.units, int32(i))
 		j := i + 1
-		if t := &toks[i]; t.Kind == tkWord && t.Cap && utf8.RuneCountInString(t.Text) == 1 &&
+		if t := &toks[i]; t.Kind == txt.Word && t.Cap && utf8.RuneCountInString(t.Text) == 1 &&
 			j < len(toks) && toks[j].Text == "." && toks[j].Begin == t.End {
 			j++
 		} else {
 			for j+1 < len(toks) && toks[j].Text == "-" && toks[j].Begin == toks[j-1].End &&
-				toks[j+1].Begin == toks[j].End && toks[j+1].Kind != tkPunct && toks[j-1].Kind != tkPunct {
+				toks[j+1].Begin == toks[j].End && toks[j+1].Kind != txt.Punct && toks[j-1].Kind != txt.Punct {
 				j += 2
 			}
 		}
@@ -245,16 +246,14 @@ var nerTypes = [len(ner.Types)]string{EntityPerson, EntityLocation, EntityOrgani
 // sentenceBreak reports whether the unit starting at token e starts a new sentence for the
 // model, the previous unit starting at token p: that unit ends one (. ! ? …; a closing quote
 // or bracket right after it stays with it) or a line break lies between them.
-func sentenceBreak(text string, toks []token, p, e int) bool {
+func sentenceBreak(text string, toks []txt.Token, p, e int) bool {
 	if strings.IndexByte(text[toks[e-1].End:toks[e].Begin], '\n') >= 0 {
 		return true
 	}
 	if e-p != 1 {
 		return false
 	}
-	switch toks[p].Text {
-	case ".", "!", "?", "…":
-	default:
+	if !txt.EndsSentence(toks[p].Text) {
 		return false
 	}
 	if !toks[e].SpaceBefore {
@@ -295,10 +294,10 @@ func readLexicon(name string) ([]string, error) {
 
 // lexKey is the lookup key of a phrase: its tokens, lower-cased, joined by single spaces.
 func lexKey(s string) string {
-	toks := tokenize(s, nil)
+	toks := txt.Tokenize(s, nil)
 	parts := make([]string, len(toks))
 	for i, t := range toks {
-		parts[i] = lowerASCII(t.Text)
+		parts[i] = txt.LowerASCII(t.Text)
 	}
 	return strings.Join(parts, " ")
 }
@@ -359,44 +358,44 @@ func loadEntLexicon(knownOrgs bool) (*entLexicon, error) {
 }
 
 var (
-	entHonorifics = toSet(`mr. mrs. ms. dr. sir dame lord lady mr mrs ms dr prof. professor`)
-	entConnectors = toSet(`of de da do dos das du del della di la le van von der den bin ibn al el y and & for on in or`)
+	entHonorifics = txt.Set(`mr. mrs. ms. dr. sir dame lord lady mr mrs ms dr prof. professor`)
+	entConnectors = txt.Set(`of de da do dos das du del della di la le van von der den bin ibn al el y and & for on in or`)
 	entMonths     = map[string]bool{"january": true, "february": true, "march": true, "april": true, "may": true, "june": true,
 		"july": true, "august": true, "september": true, "october": true, "november": true, "december": true,
 		"jan.": true, "feb.": true, "mar.": true, "apr.": true, "jun.": true, "jul.": true, "aug.": true,
 		"sep.": true, "sept.": true, "oct.": true, "nov.": true, "dec.": true}
-	entWeekdays  = toSet(`monday tuesday wednesday thursday friday saturday sunday`)
-	entRelDay    = toSet(`yesterday today tomorrow tonight`)
-	entRelMod    = toSet(`last next this past coming`)
-	entRelUnit   = toSet(`week weekend month year night morning evening afternoon summer winter spring autumn fall quarter decade century season`)
-	entAgoUnits  = toSet(`second seconds minute minutes hour hours day days week weeks month months year years decade decades century centuries`)
-	entNumWords  = toSet(`one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen dozens hundreds thousands millions`)
-	entScale     = toSet(`hundred thousand million billion trillion bn mn m k`)
-	entPercent   = toSet(`percent per % pct`)
-	entUnits     = toSet(`kg kilogram kilograms g gram grams mg lb lbs pound pounds ounce ounces ton tons tonne tonnes km kilometer kilometers kilometre kilometres m meter meters metre metres cm mm mile miles foot feet ft inch inches yard yards acre acres hectare hectares sq square degree degrees °c °f celsius fahrenheit liter liters litre litres gallon gallons barrel barrels mph kph gb mb tb kb gw mw kw kwh mwh gwh dollars dollar euros euro yen yuan rupees rupee francs pounds sterling bpd`)
-	entIrregular = toSet(`people children men women staff cattle police personnel aircraft sheep fish deer livestock troops`)
-	entCurrency  = toSet(`$ € £ ¥ ₹ ₦ ₩ ₽ ₺ ₿`)
-	entEventLast = toSet(`games olympics olympiad cup open tour day summit festival championship championships marathon expo war prix grand conference forum fair week series awards election`)
-	entGeoLast   = toSet(`sea ocean river lake mountains mountain island islands bay gulf strait valley province region county peninsula desert canal airport street avenue square park bridge coast falls heights hills harbor harbour`)
-	entGeoOfHead = toSet(`sea gulf strait bay isle isles republic kingdom cape state states lake mount port`)
-	entPlaceCtx  = toSet(`in near from across outside into throughout toward towards around`)
-	entPersonCtx = toSet(`spokeswoman spokesman spokesperson analyst member leader former deposed director chief head professor resident author economist lawyer president minister executive founder coach manager captain journalist reporter researcher scientist official officer senator governor mayor chairman chairwoman`)
-	entSayVerbs  = toSet(`said says told wrote added asked argued warned announced noted explained insisted admitted`)
+	entWeekdays  = txt.Set(`monday tuesday wednesday thursday friday saturday sunday`)
+	entRelDay    = txt.Set(`yesterday today tomorrow tonight`)
+	entRelMod    = txt.Set(`last next this past coming`)
+	entRelUnit   = txt.Set(`week weekend month year night morning evening afternoon summer winter spring autumn fall quarter decade century season`)
+	entAgoUnits  = txt.Set(`second seconds minute minutes hour hours day days week weeks month months year years decade decades century centuries`)
+	entNumWords  = txt.Set(`one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen dozens hundreds thousands millions`)
+	entScale     = txt.Set(`hundred thousand million billion trillion bn mn m k`)
+	entPercent   = txt.Set(`percent per % pct`)
+	entUnits     = txt.Set(`kg kilogram kilograms g gram grams mg lb lbs pound pounds ounce ounces ton tons tonne tonnes km kilometer kilometers kilometre kilometres m meter meters metre metres cm mm mile miles foot feet ft inch inches yard yards acre acres hectare hectares sq square degree degrees °c °f celsius fahrenheit liter liters litre litres gallon gallons barrel barrels mph kph gb mb tb kb gw mw kw kwh mwh gwh dollars dollar euros euro yen yuan rupees rupee francs pounds sterling bpd`)
+	entIrregular = txt.Set(`people children men women staff cattle police personnel aircraft sheep fish deer livestock troops`)
+	entCurrency  = txt.Set(`$ € £ ¥ ₹ ₦ ₩ ₽ ₺ ₿`)
+	entEventLast = txt.Set(`games olympics olympiad cup open tour day summit festival championship championships marathon expo war prix grand conference forum fair week series awards election`)
+	entGeoLast   = txt.Set(`sea ocean river lake mountains mountain island islands bay gulf strait valley province region county peninsula desert canal airport street avenue square park bridge coast falls heights hills harbor harbour`)
+	entGeoOfHead = txt.Set(`sea gulf strait bay isle isles republic kingdom cape state states lake mount port`)
+	entPlaceCtx  = txt.Set(`in near from across outside into throughout toward towards around`)
+	entPersonCtx = txt.Set(`spokeswoman spokesman spokesperson analyst member leader former deposed director chief head professor resident author economist lawyer president minister executive founder coach manager captain journalist reporter researcher scientist official officer senator governor mayor chairman chairwoman`)
+	entSayVerbs  = txt.Set(`said says told wrote added asked argued warned announced noted explained insisted admitted`)
 	// entPrizeWords make a name an award (EVENT): Nobel Prize, Turing Award, Fields Medal.
-	entPrizeWords = toSet(`prize prizes award awards medal trophy`)
+	entPrizeWords = txt.Set(`prize prizes award awards medal trophy`)
 	// entSubjects are fields of study: "Nobel Prize in Chemistry", never places or people alone.
-	entSubjects = toSet(`chemistry physics medicine physiology economics literature mathematics biology peace science sciences engineering history philosophy`)
+	entSubjects = txt.Set(`chemistry physics medicine physiology economics literature mathematics biology peace science sciences engineering history philosophy`)
 	// entOrdinals alone are not names: "Third, ...", "the Second ...".
-	entOrdinals = toSet(`first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth last final`)
+	entOrdinals = txt.Set(`first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth last final`)
 	// entImperatives are verbs that start instructions before a name: "Contact John Smith".
-	entImperatives = toSet(`contact call ask meet thank reach visit email e-mail phone text message tell welcome congratulate follow watch invite join see write contacting calling meeting thanking visiting`)
+	entImperatives = txt.Set(`contact call ask meet thank reach visit email e-mail phone text message tell welcome congratulate follow watch invite join see write contacting calling meeting thanking visiting`)
 	// entNonName are capitalised words that start no name: foreign function words and common
 	// acronyms of things (a span starting with one is dropped: "Mein Telefon", "IBAN DE89").
-	entNonName = toSet(`mein meine meinen meiner dein deine sein seine ihr ihre unser unsere euer ich du er sie wir es das die ist und nicht mon ma mes ton ta tes notre votre leur je tu il elle nous vous ils elles est mijn jij wij het een je ne iban bic swift vat gdp pdf url api usb gps faq bom sku pin otp sms mms cv rsvp ps asap fyi eta diy tv dna rna mrna ai id ok`)
+	entNonName = txt.Set(`mein meine meinen meiner dein deine sein seine ihr ihre unser unsere euer ich du er sie wir es das die ist und nicht mon ma mes ton ta tes notre votre leur je tu il elle nous vous ils elles est mijn jij wij het een je ne iban bic swift vat gdp pdf url api usb gps faq bom sku pin otp sms mms cv rsvp ps asap fyi eta diy tv dna rna mrna ai id ok`)
 	// entProductNouns after a name make it a product: "the Vision Pro headset".
-	entProductNouns = toSet(`phone phones smartphone smartphones headset headsets laptop laptops console consoles tablet tablets truck trucks pickup car cars suv sedan app apps chip chips processor processors device devices software model models game games camera cameras drone drones watch smartwatch speaker speakers earbuds browser jet jets`)
+	entProductNouns = txt.Set(`phone phones smartphone smartphones headset headsets laptop laptops console consoles tablet tablets truck trucks pickup car cars suv sedan app apps chip chips processor processors device devices software model models game games camera cameras drone drones watch smartwatch speaker speakers earbuds browser jet jets`)
 	// entProductCtx before "the X" makes a lone name a product: "deliveries of the Cybertruck".
-	entProductCtx = toSet(`deliveries sales price prices launch version versions release recall buyers owners users`)
+	entProductCtx = txt.Set(`deliveries sales price prices launch version versions release recall buyers owners users`)
 )
 
 // span is an entity under construction, in token indices [s,e).
@@ -408,11 +407,11 @@ type entSpan struct {
 
 // findEntities merges the rules' spans with the model's PERSON, LOCATION and ORGANIZATION
 // spans (token indices): the rules' own spans of those types are dropped.
-func findEntities(lx *entLexicon, text string, toks []token, model []entSpan) []Entity {
+func findEntities(lx *entLexicon, text string, toks []txt.Token, model []entSpan) []Entity {
 	n := len(toks)
 	claimed := make([]bool, n)
 	var spans []entSpan
-	lw := func(i int) string { return lowerASCII(toks[i].Text) }
+	lw := func(i int) string { return txt.LowerASCII(toks[i].Text) }
 
 	// 1. dates and quantities.
 	for i := 0; i < n; i++ {
@@ -436,7 +435,7 @@ func findEntities(lx *entLexicon, text string, toks []token, model []entSpan) []
 	// 2. capitalised sequences.
 	isCapWord := func(i int) bool {
 		t := &toks[i]
-		return !claimed[i] && t.Kind == tkWord && (t.Cap || t.HasInnerUpper) && t.Text != "'s" && t.Text != "’s"
+		return !claimed[i] && t.Kind == txt.Word && (t.Cap || t.HasInnerUpper) && t.Text != "'s" && t.Text != "’s"
 	}
 	var pending []entSpan // name spans, typed below
 	for i := 0; i < n; i++ {
@@ -445,7 +444,7 @@ func findEntities(lx *entLexicon, text string, toks []token, model []entSpan) []
 		}
 		e := i + 1
 		for e < n {
-			if toks[e].SpaceBefore == false && toks[e].Kind == tkPunct {
+			if toks[e].SpaceBefore == false && toks[e].Kind == txt.Punct {
 				break
 			}
 			if isCapWord(e) {
@@ -454,7 +453,7 @@ func findEntities(lx *entLexicon, text string, toks []token, model []entSpan) []
 			}
 			// connectors inside names: Bank of England, Lula da Silva, Mohammed bin Salman
 			w := lw(e)
-			if toks[e].Kind == tkWord && entConnectors[w] && e+1 < n && isCapWord(e+1) && connectorOK(lx, toks, i, e, w, lw) {
+			if toks[e].Kind == txt.Word && entConnectors[w] && e+1 < n && isCapWord(e+1) && connectorOK(lx, toks, i, e, w, lw) {
 				e += 2
 				continue
 			}
@@ -534,7 +533,7 @@ func sortSpans(s []entSpan) {
 }
 
 // connectorOK says whether the lower-case word w at e may join the name starting at s.
-func connectorOK(lx *entLexicon, toks []token, s, e int, w string, lw func(int) string) bool {
+func connectorOK(lx *entLexicon, toks []txt.Token, s, e int, w string, lw func(int) string) bool {
 	prev := lw(e - 1)
 	switch w {
 	case "in":
@@ -566,7 +565,7 @@ func connectorOK(lx *entLexicon, toks []token, s, e int, w string, lw func(int) 
 }
 
 // classifyName types a capitalised sequence, splitting off titles and leading function words.
-func classifyName(lx *entLexicon, toks []token, sp entSpan, lw func(int) string) []entSpan {
+func classifyName(lx *entLexicon, toks []txt.Token, sp entSpan, lw func(int) string) []entSpan {
 	s, e := sp.s, sp.e
 	n := len(toks)
 	key := func(a, b int) string {
@@ -582,7 +581,7 @@ func classifyName(lx *entLexicon, toks []token, sp entSpan, lw func(int) string)
 	// leading function words (sentence-initial "The", "In", "About")
 	for s < e {
 		w := lw(s)
-		if (w == "the" && e-s > 1 && (lx.loc[key(s, e)] || lx.org[key(s, e)])) || !tuStopwords[w] ||
+		if (w == "the" && e-s > 1 && (lx.loc[key(s, e)] || lx.org[key(s, e)])) || !txt.Stopwords[w] ||
 			(w != "the" && !toks[s].SentStart) {
 			break
 		}
@@ -642,7 +641,7 @@ func classifyName(lx *entLexicon, toks []token, sp entSpan, lw func(int) string)
 	last := lw(e - 1)
 	prevW := ""
 	if s > 0 {
-		prevW = lowerASCII(toks[s-1].Text)
+		prevW = txt.LowerASCII(toks[s-1].Text)
 	}
 	switch {
 	case lx.org[k]:
@@ -700,8 +699,8 @@ func hasPrizeWord(s, e int, lw func(int) string) bool {
 
 // isProductCtx: a name followed by a product noun ("the Vision Pro headset") or a lone name
 // after "deliveries/sales/price of the" or "its/their".
-func isProductCtx(toks []token, s, e int, lw func(int) string) bool {
-	if e < len(toks) && toks[e].Kind == tkWord && !toks[e].Cap && entProductNouns[lw(e)] {
+func isProductCtx(toks []txt.Token, s, e int, lw func(int) string) bool {
+	if e < len(toks) && toks[e].Kind == txt.Word && !toks[e].Cap && entProductNouns[lw(e)] {
 		return true
 	}
 	if e-s == 1 && s >= 3 && lw(s-1) == "the" && lw(s-2) == "of" && entProductCtx[lw(s-3)] {
@@ -719,7 +718,7 @@ func hasOf(s, e int, lw func(int) string) bool {
 	return false
 }
 
-func hasOrgHeadOf(lx *entLexicon, toks []token, s, e int, lw func(int) string) bool {
+func hasOrgHeadOf(lx *entLexicon, toks []txt.Token, s, e int, lw func(int) string) bool {
 	for k := s; k+1 < e; k++ {
 		if lx.orgHead[lw(k)] && lw(k+1) == "of" {
 			return true
@@ -728,9 +727,9 @@ func hasOrgHeadOf(lx *entLexicon, toks []token, s, e int, lw func(int) string) b
 	return false
 }
 
-func hasDigitToken(toks []token, s, e int) bool {
+func hasDigitToken(toks []txt.Token, s, e int) bool {
 	for k := s; k < e; k++ {
-		if toks[k].HasDigit || (toks[k].Kind == tkNumber) {
+		if toks[k].HasDigit || (toks[k].Kind == txt.Number) {
 			return true
 		}
 	}
@@ -738,7 +737,7 @@ func hasDigitToken(toks []token, s, e int) bool {
 }
 
 // personContext: "X, a spokeswoman ...", "X, the former director", "X said".
-func personContext(toks []token, e int, lw func(int) string) bool {
+func personContext(toks []txt.Token, e int, lw func(int) string) bool {
 	n := len(toks)
 	if e < n && entSayVerbs[lw(e)] {
 		return true
@@ -760,8 +759,8 @@ func personContext(toks []token, e int, lw func(int) string) bool {
 }
 
 // isYear reports a 4-digit number token 1800..2099.
-func isYear(t *token) bool {
-	if t.Kind != tkNumber || len(t.Text) != 4 {
+func isYear(t *txt.Token) bool {
+	if t.Kind != txt.Number || len(t.Text) != 4 {
 		return false
 	}
 	y := 0
@@ -771,9 +770,9 @@ func isYear(t *token) bool {
 	return y >= 1800 && y <= 2099
 }
 
-func isDayNum(t *token) bool {
+func isDayNum(t *txt.Token) bool {
 	s := strings.TrimRight(t.Text, "thsndr")
-	if t.Kind != tkNumber || len(s) == 0 || len(s) > 2 {
+	if t.Kind != txt.Number || len(s) == 0 || len(s) > 2 {
 		return false
 	}
 	d := 0
@@ -787,17 +786,17 @@ func isDayNum(t *token) bool {
 }
 
 // adjacent reports that tokens i and i+1 touch (no space between).
-func adjacent(toks []token, i int) bool { return i+1 < len(toks) && toks[i].End == toks[i+1].Begin }
+func adjacent(toks []txt.Token, i int) bool { return i+1 < len(toks) && toks[i].End == toks[i+1].Begin }
 
 // matchDate returns the end token index of a date starting at i, or i.
-func matchDate(text string, toks []token, i int, lw func(int) string) int {
+func matchDate(text string, toks []txt.Token, i int, lw func(int) string) int {
 	n := len(toks)
 	t := &toks[i]
 	w := lw(i)
-	if t.Kind == tkNumber {
+	if t.Kind == txt.Number {
 		// ISO 2024-03-03 and 3/3/2024
 		if i+4 < n && adjacent(toks, i) && adjacent(toks, i+1) && adjacent(toks, i+2) && adjacent(toks, i+3) &&
-			toks[i+2].Kind == tkNumber && toks[i+4].Kind == tkNumber && toks[i+1].Text == toks[i+3].Text &&
+			toks[i+2].Kind == txt.Number && toks[i+4].Kind == txt.Number && toks[i+1].Text == toks[i+3].Text &&
 			(toks[i+1].Text == "-" || toks[i+1].Text == "/") {
 			a, b, c := len(t.Text), len(toks[i+2].Text), len(toks[i+4].Text)
 			if (a == 4 && b <= 2 && c <= 2) || (a <= 2 && b <= 2 && (c == 4 || c == 2)) {
@@ -827,14 +826,14 @@ func matchDate(text string, toks []token, i int, lw func(int) string) int {
 			if i > 0 && entCurrency[toks[i-1].Text] {
 				return i
 			}
-			if i+1 < n && toks[i+1].Kind == tkWord && !toks[i+1].Cap && !tuStopwords[lw(i+1)] {
+			if i+1 < n && toks[i+1].Kind == txt.Word && !toks[i+1].Cap && !txt.Stopwords[lw(i+1)] {
 				return i // 2000 people
 			}
 			return i + 1
 		}
 		return i
 	}
-	if t.Kind != tkWord {
+	if t.Kind != txt.Word {
 		return i
 	}
 	if entNumWords[w] || w == "a" {
@@ -884,7 +883,7 @@ func matchDate(text string, toks []token, i int, lw func(int) string) int {
 	return i
 }
 
-func matchAgo(toks []token, i int, lw func(int) string) int {
+func matchAgo(toks []txt.Token, i int, lw func(int) string) int {
 	n := len(toks)
 	if i+2 < n && entAgoUnits[lw(i+1)] && (lw(i+2) == "ago" || lw(i+2) == "earlier") {
 		return i + 3
@@ -893,18 +892,18 @@ func matchAgo(toks []token, i int, lw func(int) string) int {
 }
 
 // matchQuantity returns the end token index of a quantity starting at i, or i.
-func matchQuantity(toks []token, i int, lw func(int) string) int {
+func matchQuantity(toks []txt.Token, i int, lw func(int) string) int {
 	n := len(toks)
 	t := &toks[i]
 	e := i
 	money := false
 	switch {
-	case t.Kind == tkPunct && entCurrency[t.Text] && i+1 < n && toks[i+1].Kind == tkNumber && adjacent(toks, i):
+	case t.Kind == txt.Punct && entCurrency[t.Text] && i+1 < n && toks[i+1].Kind == txt.Number && adjacent(toks, i):
 		e = i + 2
 		money = true
-	case t.Kind == tkNumber:
+	case t.Kind == txt.Number:
 		e = i + 1
-	case t.Kind == tkWord && entNumWords[lw(i)]:
+	case t.Kind == txt.Word && entNumWords[lw(i)]:
 		e = i + 1
 	default:
 		return i
@@ -927,11 +926,11 @@ func matchQuantity(toks []token, i int, lw func(int) string) int {
 			return e + 2
 		case w == "percentage" && e+1 < n && strings.HasPrefix(lw(e+1), "point"):
 			return e + 2
-		case entUnits[w] && toks[e].Kind == tkWord:
+		case entUnits[w] && toks[e].Kind == txt.Word:
 			return e + 1
 		}
 	}
-	if t.Kind == tkNumber && t.HasDigit && e == num && i > 0 && toks[i-1].Text == "-" {
+	if t.Kind == txt.Number && t.HasDigit && e == num && i > 0 && toks[i-1].Text == "-" {
 		return i
 	}
 	// counted things: up to three lower-case words ending in a plural
@@ -939,7 +938,7 @@ func matchQuantity(toks []token, i int, lw func(int) string) int {
 	for k := e; k < min(n, e+3); k++ {
 		tk := &toks[k]
 		w := lw(k)
-		if tk.Kind != tkWord || tk.Cap || tuStopwords[w] || strings.HasSuffix(w, "ly") || strings.HasSuffix(w, "ed") {
+		if tk.Kind != txt.Word || tk.Cap || txt.Stopwords[w] || strings.HasSuffix(w, "ly") || strings.HasSuffix(w, "ed") {
 			break
 		}
 		if entIrregular[w] || (strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is") && len(w) > 3) {

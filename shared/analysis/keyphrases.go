@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -116,7 +117,7 @@ func NewKeyPhrases(cfg KeyPhrasesConfig) (*KeyPhrasesAnalyzer, error) {
 	if cfg.MaxBytes < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
 	}
-	if err := checkEnglishFor("KEY_PHRASES", cfg.LanguageCode); err != nil {
+	if err := txt.CheckEnglish("KEY_PHRASES", cfg.LanguageCode, true); err != nil {
 		return nil, fmt.Errorf("%w: %s", job.ErrInvalid, err.Message)
 	}
 	a, err := newKeyPhrasesTables(cfg)
@@ -139,7 +140,7 @@ func newKeyPhrasesTables(cfg KeyPhrasesConfig) (*KeyPhrasesAnalyzer, error) {
 	if err := a.loadDF(); err != nil {
 		return nil, err
 	}
-	a.pool.New = func() any { s := make([]token, 0, 256); return &s }
+	a.pool.New = func() any { s := make([]txt.Token, 0, 256); return &s }
 	return a, nil
 }
 
@@ -191,7 +192,7 @@ func (a *KeyPhrasesAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
 // Analyze implements Analyzer. A non-English declared language is a DocError
 // UNSUPPORTED_LANGUAGE; into.KeyPhrases is set non-nil (empty when nothing is found).
 func (a *KeyPhrasesAnalyzer) Analyze(text string, opts Options, into *Result) error {
-	if err := checkEnglishFor("KEY_PHRASES", opts.LanguageCode); err != nil {
+	if err := txt.CheckEnglish("KEY_PHRASES", opts.LanguageCode, true); err != nil {
 		return err
 	}
 	into.KeyPhrases = a.Extract(text)
@@ -199,7 +200,7 @@ func (a *KeyPhrasesAnalyzer) Analyze(text string, opts Options, into *Result) er
 }
 
 // kpVerbs are common verb forms that the suffix rules miss; they break chunks.
-var kpVerbs = toSet(`is are was were be been am rose fell grew won lost began begun left led
+var kpVerbs = txt.Set(`is are was were be been am rose fell grew won lost began begun left led
 met ran sat set put cut hit let sent spent paid sold bought brought thought found held kept
 stood struck spoke wrote drove flew threw forced caused called expected warned helped
 became remain remains remained seem seems seemed appear appears say says tell tells
@@ -211,14 +212,14 @@ felt knew meant rode shot shut sought shook stole taught threw understood withdr
 near`)
 
 // kpAmbigVerbs are verbs that are also nouns ("a visit"): nominal only after a determiner.
-var kpAmbigVerbs = toSet(`visit visits call calls contact contacts write email phone need needs face faces plan plans
+var kpAmbigVerbs = txt.Set(`visit visits call calls contact contacts write email phone need needs face faces plan plans
 fight fights vote votes`)
 
 // kpDet are determiners and possessives before which an ambiguous verb is a noun.
-var kpDet = toSet(`the a an his her its their our my your this that these those every each no of`)
+var kpDet = txt.Set(`the a an his her its their our my your this that these those every each no of`)
 
 // kpAdjectives are common adjectives that are not key phrases alone.
-var kpAdjectives = toSet(`good bad great excellent positive negative happy sad high low strong weak long short large
+var kpAdjectives = txt.Set(`good bad great excellent positive negative happy sad high low strong weak long short large
 small big important possible impossible available likely unlikely clear difficult easy hard
 early late full free open ready safe sure true false wrong right able poor rich old young
 fine nice better best worse worst major minor key main certain recent current final`)
@@ -227,18 +228,18 @@ fine nice better best worse worst major minor key main certain recent current fi
 var kpAdjSuffixes = []string{"ive", "ent", "ant", "ous", "ful", "able", "ible", "al", "ic", "less"}
 
 // kpCopulas are words after which a lone word is a predicate adjective ("was positive").
-var kpCopulas = toSet(`is are was were be been being seems seemed remain remains remained very so too more most`)
+var kpCopulas = txt.Set(`is are was were be been being seems seemed remain remains remained very so too more most`)
 
 // kpNameConnectors join capitalised words into one phrase: Ministry of Commerce.
-var kpNameConnectors = toSet(`of for de`)
+var kpNameConnectors = txt.Set(`of for de`)
 
 // kpNoise are time and number words that are dates or quantities, not key phrases, alone.
-var kpNoise = toSet(`year years percent per cent week weeks month months day days time times quarter
+var kpNoise = txt.Set(`year years percent per cent week weeks month months day days time times quarter
 morning afternoon evening night hour hours minute minutes million millions billion billions
 thousand thousands hundred hundreds decade decades`)
 
 // kpAux are words after which an -ing word is a verb.
-var kpAux = toSet(`is are was were be been being am to not also still 's`)
+var kpAux = txt.Set(`is are was were be been being am to not also still 's`)
 
 // kpChunk is one chunk occurrence: tokens [s,e); its variants (the chunk itself and, for the
 // learned ranker, its sub-phrases) are vars[vb:ve].
@@ -263,7 +264,7 @@ type kpGroup struct {
 
 // kpDoc is one document's candidates.
 type kpDoc struct {
-	toks    []token
+	toks    []txt.Token
 	lower   []string
 	sentEnd int // token index after the first sentence (the title in the abstracts)
 	chunks  []kpChunk
@@ -287,7 +288,7 @@ func (a *KeyPhrasesAnalyzer) Extract(text string) []KeyPhrase {
 // extract lists the key phrases of text; learned selects the learned ranker with sub-phrase
 // candidates, otherwise the TF-IDF ranking of whole chunks (the baseline of the evaluation).
 func (a *KeyPhrasesAnalyzer) extract(text string, learned bool) []KeyPhrase {
-	bufp := a.pool.Get().(*[]token)
+	bufp := a.pool.Get().(*[]txt.Token)
 	d := a.candidates(text, *bufp, learned)
 	defer func() { *bufp = d.toks[:0]; a.pool.Put(bufp) }()
 	toks := d.toks
@@ -342,8 +343,8 @@ func (a *KeyPhrasesAnalyzer) extract(text string, learned bool) []KeyPhrase {
 // distinct phrases; with subs, the sub-phrases of each chunk (up to three words, never cutting
 // a run of capitalised words, keeping the chunk's last word unless they end a name or are a
 // compound noun not led by an adjective) are candidates too.
-func (a *KeyPhrasesAnalyzer) candidates(text string, buf []token, subs bool) *kpDoc {
-	toks := tokenize(text, buf)
+func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool) *kpDoc {
+	toks := txt.Tokenize(text, buf)
 	n := len(toks)
 	d := &kpDoc{toks: toks, sentEnd: n, wordTF: map[string]int{}}
 	lower := make([]string, n)
@@ -355,12 +356,12 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []token, subs bool) *kp
 		if i > 0 && t.SentStart && d.sentEnd == n {
 			d.sentEnd = i
 		}
-		if t.Kind != tkWord {
+		if t.Kind != txt.Word {
 			continue
 		}
-		w := lowerASCII(t.Text)
+		w := txt.LowerASCII(t.Text)
 		lower[i] = w
-		if w == "'s" || w == "’s" || tuStopwords[w] || kpVerbs[w] || entNumWords[w] || entRelDay[w] || entWeekdays[w] || kpNoise[w] || entMonths[w] {
+		if w == "'s" || w == "’s" || txt.Stopwords[w] || kpVerbs[w] || entNumWords[w] || entRelDay[w] || entWeekdays[w] || kpNoise[w] || entMonths[w] {
 			continue
 		}
 		if len(w) > 4 && strings.HasSuffix(w, "ly") && !strings.HasSuffix(w, "ply") {
@@ -385,7 +386,7 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []token, subs bool) *kp
 			continue
 		}
 		// New York, New Jersey: "new" before a capitalised word is part of the name
-		if w == "new" && toks[i].Cap && i+1 < n && toks[i+1].Cap && toks[i+1].Kind == tkWord && nominal[i+1] {
+		if w == "new" && toks[i].Cap && i+1 < n && toks[i+1].Cap && toks[i+1].Kind == txt.Word && nominal[i+1] {
 			nominal[i] = true
 		}
 		if nominal[i] && kpAmbigVerbs[w] && !toks[i].Cap && (i == 0 || !kpDet[lower[i-1]]) {
@@ -422,7 +423,7 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []token, subs bool) *kp
 	d.title = make(map[string]bool, d.sentEnd)
 	for i := 0; i < d.sentEnd; i++ {
 		if lower[i] != "" {
-			stems[i] = stem(lower[i])
+			stems[i] = txt.Stem(lower[i])
 			d.title[stems[i]] = true
 		}
 	}
@@ -497,7 +498,7 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []token, subs bool) *kp
 		}
 		for k := s; k < e; k++ {
 			if stems[k] == "" {
-				stems[k] = stem(lower[k])
+				stems[k] = txt.Stem(lower[k])
 			}
 			d.wordTF[stems[k]]++
 		}
@@ -713,13 +714,13 @@ func TopKeyPhrases(kps []KeyPhrase, k int) []KeyPhrase {
 
 // kpKey is the matching key of a phrase: its words lower-cased and stemmed.
 func kpKey(s string) string {
-	toks := tokenize(s, nil)
+	toks := txt.Tokenize(s, nil)
 	parts := make([]string, 0, len(toks))
 	for _, t := range toks {
-		if t.Kind == tkPunct {
+		if t.Kind == txt.Punct {
 			continue
 		}
-		parts = append(parts, stem(lowerASCII(t.Text)))
+		parts = append(parts, txt.Stem(txt.LowerASCII(t.Text)))
 	}
 	return strings.Join(parts, " ")
 }

@@ -3,6 +3,7 @@ package analysis
 import (
 	"bufio"
 	"fmt"
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"os"
 	"path/filepath"
 	"sort"
@@ -39,11 +40,11 @@ func TestGenerateKeyPhraseDF(t *testing.T) {
 		}
 		docs++
 		seen := map[string]bool{}
-		for _, tk := range tokenize(text, nil) {
-			if tk.Kind != tkWord {
+		for _, tk := range txt.Tokenize(text, nil) {
+			if tk.Kind != txt.Word {
 				continue
 			}
-			s := stem(lowerASCII(tk.Text))
+			s := txt.Stem(txt.LowerASCII(tk.Text))
 			if !seen[s] {
 				seen[s] = true
 				df[s]++

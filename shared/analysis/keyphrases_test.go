@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -104,10 +105,10 @@ func TestKeyPhrasesBasics(t *testing.T) {
 }
 
 func TestStem(t *testing.T) {
-	for in, want := range map[string]string{"rates": stem("rate"), "hikes": stem("hike"), "vaccinations": stem("vaccination"),
-		"policies": stem("policy"), "batteries": stem("battery"), "markets": "market", "bus": "bus"} {
-		if got := stem(in); got != want {
-			t.Errorf("stem(%q) = %q, want %q", in, got, want)
+	for in, want := range map[string]string{"rates": txt.Stem("rate"), "hikes": txt.Stem("hike"), "vaccinations": txt.Stem("vaccination"),
+		"policies": txt.Stem("policy"), "batteries": txt.Stem("battery"), "markets": "market", "bus": "bus"} {
+		if got := txt.Stem(in); got != want {
+			t.Errorf("txt.Stem(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"slices"
 	"strings"
 	"unicode"
@@ -15,7 +16,7 @@ const Undetermined = "und"
 // distinctlyEnglish are frequent English words that are not also frequent words of the other
 // supported Latin-script languages (so "in", "was", "is", "of", "on", "to", "an", "so", "also",
 // "die" are left out).
-var distinctlyEnglish = toSet(`the and this that with are were have has been would could should which
+var distinctlyEnglish = txt.Set(`the and this that with are were have has been would could should which
 there their they them what when where because about very just from your you our not but will
 its it's isn't don't doesn't didn't can't won't i'm it than then these those into some only after
 before how why who whom such being while other any each every both more much many never always

@@ -100,9 +100,9 @@ package analysis
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"unicode/utf8"
 
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -203,24 +203,12 @@ func (a *PIIAnalyzer) ModelVersion() string { return "ream-pii-rules-1" }
 // DefaultMaxBytes implements Analyzer.
 func (a *PIIAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
 
-// piiCheckLanguage returns a DocError unless code is empty or English.
-func piiCheckLanguage(code string) *DocError {
-	c := strings.ToLower(strings.TrimSpace(code))
-	if c == "" || c == "en" || strings.HasPrefix(c, "en-") {
-		return nil
-	}
-	return &DocError{
-		Code:    job.CodeUnsupportedLanguage,
-		Message: fmt.Sprintf("PII supports English (en) only, not %q", code),
-	}
-}
-
 // Analyze implements Analyzer.
 func (a *PIIAnalyzer) Analyze(text string, opts Options, into *Result) error {
-	if err := piiCheckLanguage(opts.LanguageCode); err != nil {
+	if err := txt.CheckEnglish("PII", opts.LanguageCode, false); err != nil {
 		return err
 	}
-	if err := piiCheckLanguage(a.lang); err != nil {
+	if err := txt.CheckEnglish("PII", a.lang, false); err != nil {
 		return err
 	}
 	if len(text) > a.maxBytes {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jonreiter/govader"
 
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -158,18 +159,6 @@ func NewSentiment(cfg SentimentConfig) (*SentimentAnalyzer, error) {
 	return a, nil
 }
 
-// checkEnglish returns a DocError unless code is empty or English.
-func checkEnglish(code string) *DocError {
-	c := strings.ToLower(strings.TrimSpace(code))
-	if c == "" || c == "en" || strings.HasPrefix(c, "en-") {
-		return nil
-	}
-	return &DocError{
-		Code:    job.CodeUnsupportedLanguage,
-		Message: fmt.Sprintf("SENTIMENT supports English (en) only, not %q", code),
-	}
-}
-
 // Name implements Analyzer.
 func (a *SentimentAnalyzer) Name() job.Analysis { return job.Sentiment }
 
@@ -184,10 +173,10 @@ func (a *SentimentAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
 // Analyze implements Analyzer. A document whose declared language (opts.LanguageCode, or
 // the configured LanguageCode) is not English is a DocError UNSUPPORTED_LANGUAGE.
 func (a *SentimentAnalyzer) Analyze(text string, opts Options, into *Result) error {
-	if err := checkEnglish(opts.LanguageCode); err != nil {
+	if err := txt.CheckEnglish("SENTIMENT", opts.LanguageCode, false); err != nil {
 		return err
 	}
-	if err := checkEnglish(a.lang); err != nil {
+	if err := txt.CheckEnglish("SENTIMENT", a.lang, false); err != nil {
 		return err
 	}
 	label, score := a.classify(text)

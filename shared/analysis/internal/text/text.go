@@ -1,4 +1,8 @@
-package analysis
+// Package text holds the text helpers the analysers share: a small English tokenizer that
+// records both byte and character (Unicode code point) offsets (Tokenize), the tokens that end
+// a sentence (EndsSentence), a light suffix stemmer (Stem), English stopwords and date and
+// number words, and the one check that a declared language is English (CheckEnglish).
+package text
 
 import (
 	"strconv"
@@ -6,28 +10,26 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"github.com/ream-dev/ream/shared/job"
 )
 
-// Shared text helpers for the ENTITIES and KEY_PHRASES analysers: a small English tokenizer
-// that records both byte and character (Unicode code point) offsets, and a suffix stemmer.
-
-// tokKind is the coarse class of a token.
-type tokKind uint8
+// Kind is the coarse class of a token.
+type Kind uint8
 
 const (
-	tkWord   tokKind = iota // letters, possibly with digits, inner apostrophes, hyphens, dots
-	tkNumber                // digits with inner , . : (1,000  4.5  8:30)
-	tkPunct                 // any other single character (. , ; “ $ € ...)
+	Word   Kind = iota // letters, possibly with digits, inner apostrophes, hyphens, dots
+	Number             // digits with inner , . : (1,000  4.5  8:30)
+	Punct              // any other single character (. , ; “ $ € ...)
 )
 
-// token is one token of a text. Begin/End are byte offsets (End exclusive), RBegin/REnd
+// Token is one token of a text. Begin/End are byte offsets (End exclusive), RBegin/REnd
 // character offsets.
-type token struct {
+type Token struct {
 	Text          string
 	Begin, End    int
 	RBegin, REnd  int
-	Kind          tokKind
+	Kind          Kind
 	SentStart     bool // first word-like token of a sentence
 	SpaceBefore   bool // whitespace (or the text start) precedes the token
 	Cap           bool // first rune is upper case
@@ -36,8 +38,8 @@ type token struct {
 	HasInnerUpper bool // an upper-case letter after the first rune (OpenAI, McDonald)
 }
 
-// tuAbbrevs are words whose following period belongs to them.
-var tuAbbrevs = map[string]bool{
+// abbrevs are words whose following period belongs to them.
+var abbrevs = map[string]bool{
 	"inc": true, "corp": true, "ltd": true, "co": true, "mr": true, "mrs": true, "ms": true,
 	"dr": true, "prof": true, "gen": true, "gov": true, "sen": true, "rep": true, "st": true,
 	"jr": true, "sr": true, "jan": true, "feb": true, "mar": true, "apr": true, "jun": true,
@@ -49,8 +51,8 @@ var tuAbbrevs = map[string]bool{
 
 func isLetter(r rune) bool { return unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) }
 
-// tokenize splits text into tokens. It allocates only the returned slice.
-func tokenize(text string, dst []token) []token {
+// Tokenize splits text into tokens. It allocates only the returned slice.
+func Tokenize(text string, dst []Token) []Token {
 	toks := dst[:0]
 	rpos := 0 // character offset of i
 	sentStart := true
@@ -64,13 +66,13 @@ func tokenize(text string, dst []token) []token {
 			continue
 		}
 		start, rstart := i, rpos
-		var kind tokKind
+		var kind Kind
 		switch {
 		case isLetter(r):
-			kind = tkWord
+			kind = Word
 			i, rpos = scanWord(text, i, rpos)
 		case r >= '0' && r <= '9':
-			kind = tkNumber
+			kind = Number
 			i, rpos = scanNumber(text, i, rpos)
 			// 2024-03-03, 9/11/2001, 12kg, 4th, GPT-4 style tails are left as separate tokens,
 			// except ordinal suffixes and 10am/pm which join.
@@ -78,32 +80,29 @@ func tokenize(text string, dst []token) []token {
 			// possessive 's / ’s
 			j := i + sz
 			if j < len(text) && (text[j] == 's' || text[j] == 'S') && (j+1 == len(text) || !isLetterAt(text, j+1)) {
-				kind = tkWord
+				kind = Word
 				i = j + 1
 				rpos += 2
 				break
 			}
-			kind = tkPunct
+			kind = Punct
 			i += sz
 			rpos++
 		default:
-			kind = tkPunct
+			kind = Punct
 			i += sz
 			rpos++
 		}
-		t := token{Text: text[start:i], Begin: start, End: i, RBegin: rstart, REnd: rpos, Kind: kind, SpaceBefore: prevSpace}
+		t := Token{Text: text[start:i], Begin: start, End: i, RBegin: rstart, REnd: rpos, Kind: kind, SpaceBefore: prevSpace}
 		prevSpace = false
-		if kind != tkPunct {
+		if kind != Punct {
 			t.SentStart = sentStart
 			sentStart = false
 			fillCase(&t)
-		} else {
-			switch t.Text {
-			case ".", "!", "?", "…":
-				sentStart = true
-			}
+		} else if EndsSentence(t.Text) {
+			sentStart = true
 		}
-		if kind == tkWord && strings.HasSuffix(t.Text, ".") {
+		if kind == Word && strings.HasSuffix(t.Text, ".") {
 			// an abbreviation ending the sentence ("... Apple Inc. said" keeps going, "in the
 			// U.S. The" starts a new one): treat a following capitalised word as a possible start.
 			if i >= len(text) || text[i] == '\n' {
@@ -120,7 +119,7 @@ func isLetterAt(s string, i int) bool {
 	return isLetter(r) || (r >= '0' && r <= '9')
 }
 
-func fillCase(t *token) {
+func fillCase(t *Token) {
 	first := true
 	letters, uppers := 0, 0
 	for _, r := range t.Text {
@@ -175,7 +174,7 @@ func scanWord(s string, i, rpos int) (int, int) {
 	}
 	if i < len(s) && s[i] == '.' {
 		w := strings.ToLower(s[start:i])
-		if tuAbbrevs[w] || strings.Contains(w, ".") {
+		if abbrevs[w] || strings.Contains(w, ".") {
 			i++
 			rpos++
 		}
@@ -221,8 +220,8 @@ func scanNumber(s string, i, rpos int) (int, int) {
 	return i, rpos
 }
 
-// lowerASCII lower-cases s, allocating only when s has upper-case letters.
-func lowerASCII(s string) string {
+// LowerASCII lower-cases s, allocating only when s has upper-case letters.
+func LowerASCII(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x80 {
@@ -235,12 +234,12 @@ func lowerASCII(s string) string {
 	return s
 }
 
-// stem is a light English suffix stemmer in the spirit of Porter's step 1 with a few of its
+// Stem is a light English suffix stemmer in the spirit of Porter's step 1 with a few of its
 // later steps: it conflates plurals, -ed/-ing forms and common derivational endings
 // (rates/rate, hikes/hike, vaccination/vaccinations, regulating/regulate). Input must be
 // lower case. It is not a full Porter stemmer: it aims at matching phrase variants, not at
 // linguistic roots.
-func stem(w string) string {
+func Stem(w string) string {
 	if len(w) <= 3 {
 		return w
 	}
@@ -293,19 +292,33 @@ func hasVowel(s string) bool {
 	return false
 }
 
-// checkEnglishFor returns a DocError UNSUPPORTED_LANGUAGE naming analysis unless code is
-// empty or English ("en", "en-XX").
-func checkEnglishFor(analysis, code string) *DocError {
-	c := strings.ToLower(strings.TrimSpace(code))
-	if c == "" || c == "en" || strings.HasPrefix(c, "en-") || strings.HasPrefix(c, "en_") {
-		return nil
+// EndsSentence reports whether a punctuation token ends a sentence: . ! ? or ….
+func EndsSentence(tok string) bool {
+	switch tok {
+	case ".", "!", "?", "…":
+		return true
 	}
-	return &DocError{Code: job.CodeUnsupportedLanguage, Message: analysis + " supports English (en) only, not " + strconv.Quote(code)}
+	return false
 }
 
-// tuStopwords are English function words (and a few very common verbs and adverbs): they
+// CheckEnglish returns a DocError UNSUPPORTED_LANGUAGE naming analysis (SENTIMENT, ENTITIES,
+// ...) unless code is empty or English: "en" or "en-" and a region ("en-GB"), in any case,
+// surrounding spaces ignored. With underscore, "en_" and a region ("en_US") is English too:
+// ENTITIES and KEY_PHRASES have always accepted that spelling, SENTIMENT and PII have refused
+// it, and each keeps its behaviour. A job's LanguageCode never has it (the registry's
+// CanonicalLanguageCode refuses it), so only an analyser configured directly sees the
+// difference.
+func CheckEnglish(analysis, code string, underscore bool) *result.DocError {
+	c := strings.ToLower(strings.TrimSpace(code))
+	if c == "" || c == "en" || strings.HasPrefix(c, "en-") || (underscore && strings.HasPrefix(c, "en_")) {
+		return nil
+	}
+	return &result.DocError{Code: job.CodeUnsupportedLanguage, Message: analysis + " supports English (en) only, not " + strconv.Quote(code)}
+}
+
+// Stopwords are English function words (and a few very common verbs and adverbs): they
 // break noun-phrase chunks and are never entities on their own.
-var tuStopwords = toSet(`a about above across after afterwards again against all almost alone along already also
+var Stopwords = Set(`a about above across after afterwards again against all almost alone along already also
 although always am among amongst an and another any anyhow anyone anything anyway anywhere are
 around as at back be became because become becomes becoming been before beforehand behind being
 below beside besides between beyond both but by can cannot could did do does doing done down
@@ -328,7 +341,8 @@ shall got get gets getting make makes made take takes took taken give gives gave
 going come comes came see seen saw know known knew want wants wanted use used using way ways
 new first second third last next another s`)
 
-func toSet(words string) map[string]bool {
+// Set is the set of the space-separated words.
+func Set(words string) map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(words) {
 		m[w] = true
