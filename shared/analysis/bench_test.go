@@ -1,85 +1,34 @@
 package analysis
 
 import (
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 )
-
-// benchDocs builds documents of about size bytes by joining labelled texts of the same label
-// (so a language document stays in one language), one or more per label.
-func benchDocs(b *testing.B, file string, size int) []string {
-	b.Helper()
-	rows := readTSV(b, filepath.Join("testdata", file))
-	byLabel := map[string][]string{}
-	var order []string
-	for _, r := range rows {
-		if _, ok := byLabel[r.label]; !ok {
-			order = append(order, r.label)
-		}
-		byLabel[r.label] = append(byLabel[r.label], r.text)
-	}
-	var docs []string
-	for _, l := range order {
-		var sb strings.Builder
-		for _, t := range byLabel[l] {
-			if sb.Len() > 0 {
-				sb.WriteByte(' ')
-			}
-			sb.WriteString(t)
-			if sb.Len() >= size {
-				docs = append(docs, cutAtRune(sb.String(), size))
-				sb.Reset()
-			}
-		}
-	}
-	return docs
-}
-
-func totalBytes(docs []string) int {
-	n := 0
-	for _, d := range docs {
-		n += len(d)
-	}
-	return n
-}
-
-func runAnalyzer(b *testing.B, a Analyzer, docs []string) {
-	b.ReportAllocs()
-	b.SetBytes(int64(totalBytes(docs) / len(docs)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		var res Result
-		if err := a.Analyze(docs[i%len(docs)], Options{}, &res); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
-}
 
 // BenchmarkLanguage: ~1 KB documents in the 33 default languages, default prefix; the
 // sub-benchmarks show the cost of the prefix lengths TestLanguagePrefixSweep compares.
 func BenchmarkLanguage(b *testing.B) {
-	docs := benchDocs(b, "langid-sample.tsv", 1000)
-	b.Run("default", func(b *testing.B) { runAnalyzer(b, defaultLanguage(b), docs) })
+	docs := evaltest.BenchDocs(b, "langid-sample.tsv", 1000)
+	b.Run("default", func(b *testing.B) { evaltest.RunAnalyzer(b, defaultLanguage(b), docs) })
 	for _, p := range []int{150, 200, 300, 500, 1000} {
 		b.Run("prefix="+strconv.Itoa(p), func(b *testing.B) {
 			a, err := NewLanguage(LanguageConfig{PrefixBytes: p})
 			if err != nil {
 				b.Fatal(err)
 			}
-			runAnalyzer(b, a, docs)
+			evaltest.RunAnalyzer(b, a, docs)
 		})
 	}
 }
 
 // BenchmarkLanguageParallel shares one detector between GOMAXPROCS goroutines.
 func BenchmarkLanguageParallel(b *testing.B) {
-	docs := benchDocs(b, "langid-sample.tsv", 1000)
+	docs := evaltest.BenchDocs(b, "langid-sample.tsv", 1000)
 	a := defaultLanguage(b)
 	b.ReportAllocs()
-	b.SetBytes(int64(totalBytes(docs) / len(docs)))
+	b.SetBytes(int64(evaltest.TotalBytes(docs) / len(docs)))
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
@@ -96,22 +45,22 @@ func BenchmarkLanguageParallel(b *testing.B) {
 
 // BenchmarkSentiment: ~200-byte English documents.
 func BenchmarkSentiment(b *testing.B) {
-	docs := benchDocs(b, "sentiment-labelled.tsv", 200)
+	docs := evaltest.BenchDocs(b, "sentiment-labelled.tsv", 200)
 	a, err := NewSentiment(SentimentConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	runAnalyzer(b, a, docs)
+	evaltest.RunAnalyzer(b, a, docs)
 }
 
 // BenchmarkSentiment1KB: ~1,000-byte English documents (IMDB reviews average about 1,300).
 func BenchmarkSentiment1KB(b *testing.B) {
-	docs := benchDocs(b, "sentiment-labelled.tsv", 1000)
+	docs := evaltest.BenchDocs(b, "sentiment-labelled.tsv", 1000)
 	a, err := NewSentiment(SentimentConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	runAnalyzer(b, a, docs)
+	evaltest.RunAnalyzer(b, a, docs)
 }
 
 // BenchmarkNewSentiment measures building the analyser (decoding the embedded 256 KiB model
@@ -127,13 +76,13 @@ func BenchmarkNewSentiment(b *testing.B) {
 
 // BenchmarkSentimentParallel shares one analyser between GOMAXPROCS goroutines.
 func BenchmarkSentimentParallel(b *testing.B) {
-	docs := benchDocs(b, "sentiment-labelled.tsv", 200)
+	docs := evaltest.BenchDocs(b, "sentiment-labelled.tsv", 200)
 	a, err := NewSentiment(SentimentConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	b.SetBytes(int64(totalBytes(docs) / len(docs)))
+	b.SetBytes(int64(evaltest.TotalBytes(docs) / len(docs)))
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0

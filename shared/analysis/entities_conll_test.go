@@ -3,22 +3,19 @@ package analysis
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 	"github.com/ream-dev/ream/shared/analysis/internal/ner"
 )
-
-// conllPath is the CoNLL-2003 English train file of ../shared/data.
-func conllPath() string { return filepath.Join(dataDir(), "ner-conll03-train.tsv") }
 
 // conllHeldOut reads the held-out part of the CoNLL file (ner.Part: about 18 % of its
 // documents, never trained or tuned on), or skips.
 func conllHeldOut(t testing.TB) []ner.Sentence {
 	t.Helper()
-	f, err := os.Open(conllPath())
+	f, err := os.Open(evaltest.CoNLLPath())
 	if err != nil {
 		t.Skipf("CoNLL-2003 data absent (%v); set REAM_DATA_DIR", err)
 	}
@@ -148,7 +145,7 @@ func TestEntitiesCoNLLHeldOut(t *testing.T) {
 		if b == len(binN)-1 {
 			closing = "]"
 		}
-		fmt.Fprintf(&cal, " [%.2f,%.2f%s %.3f of %d;", bins[b], min(bins[b+1], 1), closing, ratio(binTP[b], binN[b]), binN[b])
+		fmt.Fprintf(&cal, " [%.2f,%.2f%s %.3f of %d;", bins[b], min(bins[b+1], 1), closing, evaltest.Ratio(binTP[b], binN[b]), binN[b])
 	}
 	t.Log(cal.String())
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -43,7 +44,7 @@ func readEntGold(t testing.TB) []entGold {
 // readEntGoldFile reads one JSONL file of testdata/entities.
 func readEntGoldFile(t testing.TB, name string) []entGold {
 	t.Helper()
-	return readJSONL[entGold](t, "testdata", "entities", name)
+	return evaltest.ReadJSONL[entGold](t, "testdata", "entities", name)
 }
 
 // runeSub returns the characters [b,e) of s.
@@ -57,20 +58,14 @@ func runeSub(s string, b, e int) string {
 
 type prf struct{ tp, fp, fn int }
 
-func (c prf) p() float64 { return ratio(c.tp, c.tp+c.fp) }
-func (c prf) r() float64 { return ratio(c.tp, c.tp+c.fn) }
+func (c prf) p() float64 { return evaltest.Ratio(c.tp, c.tp+c.fp) }
+func (c prf) r() float64 { return evaltest.Ratio(c.tp, c.tp+c.fn) }
 func (c prf) f() float64 {
 	p, r := c.p(), c.r()
 	if p+r == 0 {
 		return 0
 	}
 	return 2 * p * r / (p + r)
-}
-func ratio(a, b int) float64 {
-	if b == 0 {
-		return 0
-	}
-	return float64(a) / float64(b)
 }
 
 // evalEntities scores exact-span, exact-type matches per type.
@@ -335,8 +330,8 @@ func BenchmarkEntities(b *testing.B) {
 	a := newEntities(b)
 	docs := entBenchDocs(b, 1000)
 	b.ReportAllocs()
-	b.SetBytes(int64(totalBytesOf(docs) / len(docs)))
-	cpu0, cpuOK := processCPUTime()
+	b.SetBytes(int64(evaltest.TotalBytes(docs) / len(docs)))
+	cpu0, cpuOK := evaltest.ProcessCPUTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var res Result
@@ -346,15 +341,7 @@ func BenchmarkEntities(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
-	if cpu1, ok := processCPUTime(); ok && cpuOK && cpu1 > cpu0 {
+	if cpu1, ok := evaltest.ProcessCPUTime(); ok && cpuOK && cpu1 > cpu0 {
 		b.ReportMetric(float64(b.N)/(cpu1-cpu0).Seconds(), "docs/cpu-s")
 	}
-}
-
-func totalBytesOf(docs []string) int {
-	n := 0
-	for _, d := range docs {
-		n += len(d)
-	}
-	return n
 }

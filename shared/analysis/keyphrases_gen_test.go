@@ -3,12 +3,14 @@ package analysis
 import (
 	"bufio"
 	"fmt"
-	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 )
 
 // TestGenerateKeyPhraseDF regenerates lexicon/keyphrase_df.txt, the background document
@@ -23,7 +25,7 @@ func TestGenerateKeyPhraseDF(t *testing.T) {
 	if os.Getenv("REAM_GEN_KPDF") == "" {
 		t.Skip("set REAM_GEN_KPDF=1 to regenerate lexicon/keyphrase_df.txt")
 	}
-	src := filepath.Join(dataDir(), "topics-dep11.tsv")
+	src := filepath.Join(evaltest.DataDir(), "topics-dep11.tsv")
 	f, err := os.Open(src)
 	if err != nil {
 		t.Fatal(err)

@@ -9,11 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 )
 
 // kpDataPath is the KDD/WWW key-phrase file of ../shared/data (1,952 abstracts of Gollapalli
 // and Caragea, AAAI 2014; see that directory's README).
-func kpDataPath() string { return filepath.Join(dataDir(), "keyphrases-kdd-www.jsonl") }
+func kpDataPath() string { return filepath.Join(evaltest.DataDir(), "keyphrases-kdd-www.jsonl") }
 
 // kpPart is the part of the key-phrase data an abstract belongs to, fixed once by the FNV-1a
 // hash of its id: "train" (70 %), "dev" (10 %, for choosing the trainer's settings) or
@@ -39,7 +41,7 @@ func readKPPart(t testing.TB, part string) []kpGold {
 		t.Skipf("key-phrase data absent (%v); set REAM_DATA_DIR", err)
 	}
 	var out []kpGold
-	for _, g := range readJSONL[kpGold](t, p) {
+	for _, g := range evaltest.ReadJSONL[kpGold](t, p) {
 		if kpPart(g.ID) == part {
 			out = append(out, g)
 		}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )
@@ -36,7 +37,7 @@ func readKPGold(t testing.TB) []kpGold {
 // readKPGoldFile reads one JSONL file of testdata/keyphrases.
 func readKPGoldFile(t testing.TB, name string) []kpGold {
 	t.Helper()
-	return readJSONL[kpGold](t, "testdata", "keyphrases", name)
+	return evaltest.ReadJSONL[kpGold](t, "testdata", "keyphrases", name)
 }
 
 // TestKeyPhrasesEvaluation measures F1@10 with stemmed exact matching on
@@ -155,8 +156,8 @@ func BenchmarkKeyPhrases(b *testing.B) {
 		}
 	}
 	b.ReportAllocs()
-	b.SetBytes(int64(totalBytesOf(docs) / len(docs)))
-	cpu0, cpuOK := processCPUTime()
+	b.SetBytes(int64(evaltest.TotalBytes(docs) / len(docs)))
+	cpu0, cpuOK := evaltest.ProcessCPUTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var res Result
@@ -166,7 +167,7 @@ func BenchmarkKeyPhrases(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
-	if cpu1, ok := processCPUTime(); ok && cpuOK && cpu1 > cpu0 {
+	if cpu1, ok := evaltest.ProcessCPUTime(); ok && cpuOK && cpu1 > cpu0 {
 		b.ReportMetric(float64(b.N)/(cpu1-cpu0).Seconds(), "docs/cpu-s")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 )
 
 // kpEval are F1@10 figures over a set of articles: means over articles, and micro P and R.
@@ -35,7 +37,7 @@ func evalKPWith(t *testing.T, extract func(string) []KeyPhrase, gold []kpGold, s
 			}
 			shown = append(shown, fmt.Sprintf("%s%s(%.2f)", map[bool]string{true: "+", false: ""}[m], p.Text, p.Score))
 		}
-		pr, rc := ratio(hit, len(top)), ratio(hit, len(want))
+		pr, rc := evaltest.Ratio(hit, len(top)), evaltest.Ratio(hit, len(want))
 		f := 0.0
 		if pr+rc > 0 {
 			f = 2 * pr * rc / (pr + rc)
@@ -47,7 +49,7 @@ func evalKPWith(t *testing.T, extract func(string) []KeyPhrase, gold []kpGold, s
 		}
 	}
 	n := float64(len(gold))
-	return kpEval{F1: sumF / n, P: sumP / n, R: sumR / n, MicroP: ratio(tp, np), MicroR: ratio(tp, ng)}
+	return kpEval{F1: sumF / n, P: sumP / n, R: sumR / n, MicroP: evaltest.Ratio(tp, np), MicroR: evaltest.Ratio(tp, ng)}
 }
 
 // TestKeyPhrasesUnseen measures F1@10 on testdata/keyphrases/unseen.jsonl (8 articles written

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pemistahl/lingua-go"
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 )
 
 // TestLanguageMatchesLingua cross-checks the n-gram re-implementation against lingua-go
@@ -15,7 +16,7 @@ func TestLanguageMatchesLingua(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads lingua-go's models")
 	}
-	rows := readTSV(t, langidPath(t))
+	rows := evaltest.ReadTSV(t, langidPath(t))
 	ours, err := NewLanguage(LanguageConfig{Languages: SupportedLanguages()})
 	if err != nil {
 		t.Fatal(err)
@@ -26,22 +27,22 @@ func TestLanguageMatchesLingua(t *testing.T) {
 	for _, r := range rows {
 		got := "(none)"
 		var res Result
-		if ours.Analyze(r.text, Options{}, &res) == nil {
+		if ours.Analyze(r.Text, Options{}, &res) == nil {
 			got = res.Languages[0].LanguageCode
 		}
 		lin := "(none)"
-		if l, ok := det.DetectLanguageOf(languageSample(r.text, DefaultLanguagePrefixBytes)); ok {
+		if l, ok := det.DetectLanguageOf(languageSample(r.Text, DefaultLanguagePrefixBytes)); ok {
 			lin = strings.ToLower(l.IsoCode639_1().String())
 		}
 		if got == lin {
 			agree++
 		} else {
-			diffs[r.label+":"+got+"/"+lin]++
+			diffs[r.Label+":"+got+"/"+lin]++
 		}
-		if got == r.label {
+		if got == r.Label {
 			ourOK++
 		}
-		if lin == r.label {
+		if lin == r.Label {
 			linOK++
 		}
 	}

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -40,47 +40,8 @@ func defaultLanguage(t testing.TB) *LanguageAnalyzer {
 	return sharedLanguage
 }
 
-type labelled struct{ label, text string }
-
-// readTSV reads label<TAB>text lines, skipping blank lines and # comments.
-func readTSV(t testing.TB, path string) []labelled {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
-	}
-	defer f.Close()
-	var out []labelled
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		label, text, ok := strings.Cut(line, "\t")
-		if !ok {
-			t.Fatalf("%s: no tab in %q", path, line)
-		}
-		out = append(out, labelled{label, text})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return out
-}
-
-// dataDir is the shared data directory: $REAM_DATA_DIR, else /work/shared/data as seen from
-// this package (../../../shared/data).
-func dataDir() string {
-	if d := os.Getenv("REAM_DATA_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "..", "..", "shared", "data")
-}
-
 func langidPath(t testing.TB) string {
-	p := filepath.Join(dataDir(), "langid-dep11.tsv")
+	p := filepath.Join(evaltest.DataDir(), "langid-dep11.tsv")
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("evaluation set absent (%v); set REAM_DATA_DIR", err)
 	}
@@ -93,25 +54,25 @@ type langEval struct {
 	confusions     map[string]int    // "want→got"
 }
 
-func evalLanguage(t testing.TB, a *LanguageAnalyzer, rows []labelled) langEval {
+func evalLanguage(t testing.TB, a *LanguageAnalyzer, rows []evaltest.Labelled) langEval {
 	t.Helper()
 	ev := langEval{perLang: map[string][2]int{}, confusions: map[string]int{}}
 	for _, r := range rows {
 		var res Result
 		got := "(none)"
-		if err := a.Analyze(r.text, Options{}, &res); err == nil {
+		if err := a.Analyze(r.Text, Options{}, &res); err == nil {
 			got = res.Languages[0].LanguageCode
 		}
-		c := ev.perLang[r.label]
+		c := ev.perLang[r.Label]
 		c[1]++
 		ev.total++
-		if got == r.label {
+		if got == r.Label {
 			c[0]++
 			ev.correct++
 		} else {
-			ev.confusions[r.label+"→"+got]++
+			ev.confusions[r.Label+"→"+got]++
 		}
-		ev.perLang[r.label] = c
+		ev.perLang[r.Label] = c
 	}
 	return ev
 }
@@ -165,7 +126,7 @@ func (ev langEval) topConfusions(n int) string {
 // TestLanguageAccuracyDEP11 measures top-1 accuracy on the 3,279-row DEP-11 set (33
 // languages) with the default configuration. The floor guards against regressions.
 func TestLanguageAccuracyDEP11(t *testing.T) {
-	rows := readTSV(t, langidPath(t))
+	rows := evaltest.ReadTSV(t, langidPath(t))
 	ev := evalLanguage(t, defaultLanguage(t), rows)
 	t.Logf("DEP-11 language accuracy (prefix %d bytes): %.4f (%d/%d), %d languages; worst 5:%s; top confusions:%s",
 		DefaultLanguagePrefixBytes, ev.accuracy(), ev.correct, ev.total, len(ev.perLang), ev.worst(5), ev.topConfusions(5))
@@ -180,7 +141,7 @@ func TestLanguagePrefixSweep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow evaluation sweep")
 	}
-	rows := readTSV(t, langidPath(t))
+	rows := evaltest.ReadTSV(t, langidPath(t))
 	for _, p := range []int{150, 300, 500, 1000} {
 		a, err := NewLanguage(LanguageConfig{PrefixBytes: p})
 		if err != nil {
@@ -196,7 +157,7 @@ func TestLanguagePrefixSweep(t *testing.T) {
 
 // TestLanguageSample always runs: 5 rows per language copied into testdata.
 func TestLanguageSample(t *testing.T) {
-	rows := readTSV(t, filepath.Join("testdata", "langid-sample.tsv"))
+	rows := evaltest.ReadTSV(t, filepath.Join("testdata", "langid-sample.tsv"))
 	ev := evalLanguage(t, defaultLanguage(t), rows)
 	t.Logf("sample accuracy %.4f (%d/%d); worst 5:%s; confusions:%s", ev.accuracy(), ev.correct, ev.total, ev.worst(5), ev.topConfusions(10))
 	if len(ev.perLang) != 33 {
@@ -317,11 +278,11 @@ func TestLanguageSampleText(t *testing.T) {
 // -race) and checks they all agree with a sequential run.
 func TestLanguageConcurrent(t *testing.T) {
 	a := defaultLanguage(t)
-	rows := readTSV(t, filepath.Join("testdata", "langid-sample.tsv"))
+	rows := evaltest.ReadTSV(t, filepath.Join("testdata", "langid-sample.tsv"))
 	want := make([]string, len(rows))
 	for i, r := range rows {
 		var res Result
-		if err := a.Analyze(r.text, Options{}, &res); err == nil {
+		if err := a.Analyze(r.Text, Options{}, &res); err == nil {
 			want[i] = res.Languages[0].LanguageCode
 		}
 	}
@@ -335,7 +296,7 @@ func TestLanguageConcurrent(t *testing.T) {
 				r := rows[(i+g*17)%len(rows)]
 				var res Result
 				got := ""
-				if err := a.Analyze(r.text, Options{}, &res); err == nil {
+				if err := a.Analyze(r.Text, Options{}, &res); err == nil {
 					got = res.Languages[0].LanguageCode
 				}
 				if w := want[(i+g*17)%len(rows)]; got != w {
@@ -490,16 +451,16 @@ func TestLanguageShortText(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow evaluation")
 	}
-	rows := readTSV(t, langidPath(t))
-	short := make([]labelled, 0, len(rows))
+	rows := evaltest.ReadTSV(t, langidPath(t))
+	short := make([]evaltest.Labelled, 0, len(rows))
 	for _, r := range rows {
-		rs := []rune(r.text)
+		rs := []rune(r.Text)
 		if len(rs) > 100 {
 			cut := string(rs[:100])
 			if i := strings.LastIndexByte(cut, ' '); i > 20 {
 				cut = cut[:i]
 			}
-			r.text = cut
+			r.Text = cut
 		}
 		short = append(short, r)
 	}

@@ -3,6 +3,8 @@ package analysis
 import (
 	"strings"
 	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 )
 
 // piiBenchDocs joins generated evaluation sentences (PII and hard negatives) into ~1 KB
@@ -16,7 +18,7 @@ func piiBenchDocs(n, size int) []string {
 		}
 		sb.WriteString(d.text)
 		if sb.Len() >= size {
-			docs = append(docs, cutAtRunePII(sb.String(), size))
+			docs = append(docs, evaltest.CutAtRune(sb.String(), size))
 			sb.Reset()
 			if len(docs) == n {
 				break
@@ -24,13 +26,6 @@ func piiBenchDocs(n, size int) []string {
 		}
 	}
 	return docs
-}
-
-func cutAtRunePII(s string, n int) string {
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 // BenchmarkPII: ~1 KB mixed documents (about 8 PII spans each); reports docs/s, MB/s and

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 )
 
 // shortReviewFloor is the accuracy floor on testdata/sentiment-short.tsv.
@@ -15,19 +17,19 @@ const shortReviewFloor = 0.93
 // logs every miss, the per-class counts and the confusion pairs.
 func TestSentimentShort(t *testing.T) {
 	a := newSentiment(t)
-	rows := readTSV(t, filepath.Join("testdata", "sentiment-short.tsv"))
+	rows := evaltest.ReadTSV(t, filepath.Join("testdata", "sentiment-short.tsv"))
 	if len(rows) < 120 {
 		t.Fatalf("only %d short reviews", len(rows))
 	}
 	for _, r := range rows {
-		if n := len(strings.Fields(r.text)); n < 1 || n > 12 {
-			t.Errorf("%q: %d words, want 1-12", r.text, n)
+		if n := len(strings.Fields(r.Text)); n < 1 || n > 12 {
+			t.Errorf("%q: %d words, want 1-12", r.Text, n)
 		}
 	}
 	confusion := map[string]int{}
-	acc, correct, classes := evalSentiment(t, a, rows, Options{LanguageCode: "en"}, func(r labelled, res Result) {
-		confusion[r.label+"→"+res.Sentiment]++
-		t.Logf("miss: want %-8s got %-8s %.2f %q", r.label, res.Sentiment, maxScore(*res.SentimentScore), r.text)
+	acc, correct, classes := evalSentiment(t, a, rows, Options{LanguageCode: "en"}, func(r evaltest.Labelled, res Result) {
+		confusion[r.Label+"→"+res.Sentiment]++
+		t.Logf("miss: want %-8s got %-8s %.2f %q", r.Label, res.Sentiment, maxScore(*res.SentimentScore), r.Text)
 	})
 	var conf []string
 	for k, n := range confusion {

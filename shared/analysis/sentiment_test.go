@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -54,14 +54,14 @@ func checkScore(t testing.TB, text string, res Result) {
 // TestSentimentLabelled measures accuracy on the hand-written set in testdata.
 func TestSentimentLabelled(t *testing.T) {
 	a := newSentiment(t)
-	rows := readTSV(t, filepath.Join("testdata", "sentiment-labelled.tsv"))
+	rows := evaltest.ReadTSV(t, filepath.Join("testdata", "sentiment-labelled.tsv"))
 	if len(rows) < 60 {
 		t.Fatalf("only %d labelled sentences", len(rows))
 	}
-	acc, correct, classes := evalSentiment(t, a, rows, Options{}, func(r labelled, res Result) {
-		ev := a.gather(r.text)
-		t.Logf("miss: want %-8s got %-8s %+v model %.2f lexicon(+%.2f -%.2f) clauses(+%.2f -%.2f) %q", r.label, res.Sentiment, *res.SentimentScore,
-			a.model.logit(ev.sum, ev.nFeats), ev.lexPos, ev.lexNeg, ev.posCl, ev.negCl, r.text)
+	acc, correct, classes := evalSentiment(t, a, rows, Options{}, func(r evaltest.Labelled, res Result) {
+		ev := a.gather(r.Text)
+		t.Logf("miss: want %-8s got %-8s %+v model %.2f lexicon(+%.2f -%.2f) clauses(+%.2f -%.2f) %q", r.Label, res.Sentiment, *res.SentimentScore,
+			a.model.logit(ev.sum, ev.nFeats), ev.lexPos, ev.lexNeg, ev.posCl, ev.negCl, r.Text)
 	})
 	t.Logf("hand-labelled sentiment accuracy %.4f (%d/%d): %s", acc, correct, len(rows), classes)
 	if acc < 0.80 {
@@ -139,7 +139,7 @@ func TestSentimentLanguage(t *testing.T) {
 // TestSentimentConcurrent shares one analyser between goroutines (meaningful under -race).
 func TestSentimentConcurrent(t *testing.T) {
 	a := newSentiment(t)
-	rows := readTSV(t, filepath.Join("testdata", "sentiment-labelled.tsv"))
+	rows := evaltest.ReadTSV(t, filepath.Join("testdata", "sentiment-labelled.tsv"))
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
@@ -147,7 +147,7 @@ func TestSentimentConcurrent(t *testing.T) {
 			defer wg.Done()
 			for _, r := range rows {
 				var res Result
-				if err := a.Analyze(r.text, Options{}, &res); err != nil {
+				if err := a.Analyze(r.Text, Options{}, &res); err != nil {
 					t.Error(err)
 				}
 			}
@@ -160,33 +160,11 @@ func TestSentimentConcurrent(t *testing.T) {
 // github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 (datasets/test), in the
 // module cache or at $REAM_IMDB_DIR.
 func imdbDir(t testing.TB) string {
-	dir := imdbLocation()
+	dir := evaltest.IMDBLocation()
 	if dir == "" {
 		t.Skip("module cache not found; set REAM_IMDB_DIR")
 	}
 	return dir
-}
-
-// imdbModule is the Go module whose datasets/test directory is the IMDB test split.
-const imdbModule = "github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10"
-
-// imdbLocation is where the IMDB test split should be ("" when the module cache is unknown).
-func imdbLocation() string {
-	if d := os.Getenv("REAM_IMDB_DIR"); d != "" {
-		return d
-	}
-	cache := os.Getenv("GOMODCACHE")
-	if cache == "" {
-		if gobin, err := exec.LookPath("go"); err == nil {
-			if out, err := exec.Command(gobin, "env", "GOMODCACHE").Output(); err == nil {
-				cache = strings.TrimSpace(string(out))
-			}
-		}
-	}
-	if cache == "" {
-		return ""
-	}
-	return filepath.Join(cache, filepath.FromSlash(imdbModule), "datasets", "test")
 }
 
 // TestSentimentIMDB evaluates on the IMDB test reviews (binary labels, 1-4 and 7-10 stars)
@@ -246,25 +224,25 @@ func TestSentimentIMDB(t *testing.T) {
 
 // evalSentiment scores labelled rows (checking every score vector), calls miss for each wrong
 // label, and returns the accuracy, the number right and the per-class counts ("MIXED 10/12, …").
-func evalSentiment(t *testing.T, a *SentimentAnalyzer, rows []labelled, opts Options, miss func(labelled, Result)) (float64, int, string) {
+func evalSentiment(t *testing.T, a *SentimentAnalyzer, rows []evaltest.Labelled, opts Options, miss func(evaltest.Labelled, Result)) (float64, int, string) {
 	t.Helper()
 	correct := 0
 	perClass := map[string][2]int{}
 	for _, r := range rows {
 		var res Result
-		if err := a.Analyze(r.text, opts, &res); err != nil {
-			t.Fatalf("%q: %v", r.text, err)
+		if err := a.Analyze(r.Text, opts, &res); err != nil {
+			t.Fatalf("%q: %v", r.Text, err)
 		}
-		checkScore(t, r.text, res)
-		c := perClass[r.label]
+		checkScore(t, r.Text, res)
+		c := perClass[r.Label]
 		c[1]++
-		if res.Sentiment == r.label {
+		if res.Sentiment == r.Label {
 			c[0]++
 			correct++
 		} else {
 			miss(r, res)
 		}
-		perClass[r.label] = c
+		perClass[r.Label] = c
 	}
 	var classes []string
 	for l, c := range perClass {

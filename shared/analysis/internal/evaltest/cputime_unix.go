@@ -1,14 +1,14 @@
 //go:build unix
 
-package analysis
+package evaltest
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPUTime returns the CPU time (user and system) the process has used so far.
-func processCPUTime() (time.Duration, bool) {
+// ProcessCPUTime returns the CPU time (user and system) the process has used so far.
+func ProcessCPUTime() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false

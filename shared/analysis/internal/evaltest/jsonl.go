@@ -1,4 +1,4 @@
-package analysis
+package evaltest
 
 import (
 	"bufio"
@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// readJSONL reads a labelled testdata file with one JSON value per line.
-func readJSONL[T any](t testing.TB, path ...string) []T {
+// ReadJSONL reads a labelled file with one JSON value per line.
+func ReadJSONL[T any](t testing.TB, path ...string) []T {
 	t.Helper()
 	f, err := os.Open(filepath.Join(path...))
 	if err != nil {
