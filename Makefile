@@ -37,9 +37,10 @@ bench: ream
 	scripts/bench.sh
 
 ## analysers: each analyser's quality on its labelled data, then its speed on one core
+ANALYSERS := ./shared/analysis/ ./shared/analysis/language/
 analysers:
-	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestLanguageShortText|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' ./shared/analysis/ | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
-	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 ./shared/analysis/
+	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestLanguageShortText|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' $(ANALYSERS) | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
+	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 $(ANALYSERS)
 
 ## train-sentiment: retrain the shipped sentiment weights from the IMDB train split (deterministic)
 IMDB ?= $(shell $(GO) env GOMODCACHE)/github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10/datasets

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
+	"github.com/ream-dev/ream/shared/analysis/language"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -39,6 +40,18 @@ type DocError = result.DocError
 
 // Options are the job-level settings an analyser may use.
 type Options = result.Options
+
+// Undetermined is the language code DocumentLanguage gives a document whose language could not
+// be identified and that shows no sign of English: the language-dependent analysers refuse it
+// with UNSUPPORTED_LANGUAGE instead of scoring it with an English model.
+const Undetermined = language.Undetermined
+
+// DocumentLanguage decides which language the language-dependent analysers (SENTIMENT,
+// ENTITIES, KEY_PHRASES, PII) should assume for a document when the job did not name one, from
+// the LANGUAGE analyser's candidates; see language.DocumentLanguage.
+func DocumentLanguage(text string, candidates []DominantLanguage) string {
+	return language.DocumentLanguage(text, candidates)
+}
 
 // Analyzer is one analysis.
 type Analyzer interface {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ream-dev/ream/shared/analysis/language"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -18,7 +19,7 @@ func DefaultRegistry() (Registry, error) { return NewRegistry(nil) }
 // NewRegistry is DefaultRegistry with language identification restricted to languages (ISO
 // 639-1 codes; empty means DefaultLanguages). The detector is built once, for that set.
 func NewRegistry(languages []string) (Registry, error) {
-	lang, err := NewLanguage(LanguageConfig{Languages: languages, MaxBytes: DefaultLanguageMaxBytes})
+	lang, err := language.New(language.Config{Languages: languages, MaxBytes: language.DefaultMaxBytes})
 	if err != nil {
 		return nil, fmt.Errorf("language analyser: %w", err)
 	}
@@ -94,9 +95,9 @@ func (r Registry) CanonicalLanguageCode(code string) (string, error) {
 	}
 	canon := strings.Join(parts, "-")
 	lang := parts[0]
-	if a, ok := languageAliases[strings.ToLower(canon)]; ok {
+	if a, ok := language.Alias(strings.ToLower(canon)); ok {
 		lang = a
-	} else if a, ok := languageAliases[lang]; ok {
+	} else if a, ok := language.Alias(lang); ok {
 		lang = a
 	}
 	if !slices.Contains(supported, lang) {

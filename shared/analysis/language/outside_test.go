@@ -1,8 +1,9 @@
-package analysis
+package language_test
 
 import (
 	"testing"
 
+	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -10,7 +11,7 @@ import (
 // letters only some languages write decide a short text (Czech with its diacritics came out
 // Swedish 0.97, Romanian English).
 func TestLanguageOutsideFailures(t *testing.T) {
-	reg, err := DefaultRegistry()
+	reg, err := analysis.DefaultRegistry()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,8 +25,8 @@ func TestLanguageOutsideFailures(t *testing.T) {
 		{"Zażółć gęślą jaźń", "pl"},
 		{"Árvíztűrő tükörfúrógép", "hu"},
 	} {
-		var r Result
-		if err := as[0].Analyze(tc.text, Options{}, &r); err != nil {
+		var r analysis.Result
+		if err := as[0].Analyze(tc.text, analysis.Options{}, &r); err != nil {
 			t.Fatal(err)
 		}
 		if len(r.Languages) == 0 || r.Languages[0].LanguageCode != tc.want {

@@ -1,18 +1,20 @@
-package analysis
+package language
+
+import "github.com/ream-dev/ream/shared/analysis/internal/result"
 
 import "testing"
 
 func TestDocumentLanguage(t *testing.T) {
-	c := func(pairs ...any) []DominantLanguage {
-		var out []DominantLanguage
+	c := func(pairs ...any) []result.DominantLanguage {
+		var out []result.DominantLanguage
 		for i := 0; i < len(pairs); i += 2 {
-			out = append(out, DominantLanguage{LanguageCode: pairs[i].(string), Score: pairs[i+1].(float64)})
+			out = append(out, result.DominantLanguage{LanguageCode: pairs[i].(string), Score: pairs[i+1].(float64)})
 		}
 		return out
 	}
 	tests := []struct {
 		name, text string
-		cands      []DominantLanguage
+		cands      []result.DominantLanguage
 		want       string
 	}{
 		{"english detected", "The delivery was quick and the product works.", c("en", 0.99), "en"},

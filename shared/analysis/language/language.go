@@ -1,7 +1,8 @@
-package analysis
+package language
 
 import (
 	"fmt"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"sort"
 	"strings"
 	"unicode"
@@ -14,15 +15,15 @@ import (
 
 // Language analyser defaults.
 const (
-	// DefaultLanguageMaxBytes is the LANGUAGE per-document size limit (Comprehend's
+	// DefaultMaxBytes is the LANGUAGE per-document size limit (Comprehend's
 	// DetectDominantLanguage accepts 100 KB).
-	DefaultLanguageMaxBytes = 100_000
-	// DefaultLanguagePrefixBytes is how much of a document the detector reads. Language
+	DefaultMaxBytes = 100_000
+	// DefaultPrefixBytes is how much of a document the detector reads. Language
 	// identification needs a few sentences, not the whole document: on the DEP-11 evaluation
 	// set 300 bytes is about as accurate as 500 and 1000 (0.9957, 0.9966, 0.9963; 150 bytes:
 	// 0.9896) at a fraction of the cost (see TestLanguagePrefixSweep, BenchmarkLanguage and
 	// doc.go).
-	DefaultLanguagePrefixBytes = 300
+	DefaultPrefixBytes = 300
 	// languageMinScore is the smallest score a candidate needs to be reported.
 	languageMinScore = 0.01
 	// languageMaxCandidates is the most candidates reported per document.
@@ -38,8 +39,8 @@ var DefaultLanguages = []string{
 	"uk", "vi", "zh",
 }
 
-// languageAliases maps codes users commonly send to the supported code.
-var languageAliases = map[string]string{
+// aliases maps codes users commonly send to the supported code.
+var aliases = map[string]string{
 	"no":    "nb", // Norwegian: Bokmål (nb) and Nynorsk (nn) are modelled separately
 	"iw":    "he", // deprecated ISO 639-1 code of Hebrew
 	"in":    "id", // deprecated ISO 639-1 code of Indonesian
@@ -47,41 +48,46 @@ var languageAliases = map[string]string{
 	"zh-tw": "zh", // Traditional and Simplified Chinese are not told apart
 }
 
-// LanguageConfig configures the LANGUAGE analyser.
-type LanguageConfig struct {
+// Alias returns the supported code an alias stands for ("no" → "nb", "zh-tw" → "zh"); code
+// must be lower case.
+func Alias(code string) (string, bool) {
+	a, ok := aliases[code]
+	return a, ok
+}
+
+// Config configures the LANGUAGE analyser.
+type Config struct {
 	// Languages are the ISO 639-1 codes the detector chooses among (at least two); empty
 	// means DefaultLanguages. A document in a language outside the set is reported as the
 	// closest language of the set, so configure every language the corpus may hold.
 	Languages []string
-	// MaxBytes is the per-document size limit; 0 means DefaultLanguageMaxBytes.
+	// MaxBytes is the per-document size limit; 0 means DefaultMaxBytes.
 	MaxBytes int
 	// PrefixBytes is how many leading bytes of a document are examined; 0 means
-	// DefaultLanguagePrefixBytes.
+	// DefaultPrefixBytes.
 	PrefixBytes int
 }
 
-// LanguageAnalyzer detects the dominant language of a document, restricted to a configured
+// Analyzer detects the dominant language of a document, restricted to a configured
 // set of languages: by script when the script identifies one configured language (Hangul,
-// kana, Greek, Hebrew, ...; langfast.go), else with lingua-go's low-accuracy algorithm over
-// lingua-go's unigram, bigram and trigram models, re-implemented in langfast.go for Latin-,
+// kana, Greek, Hebrew, ...; ngram.go), else with lingua-go's low-accuracy algorithm over
+// lingua-go's unigram, bigram and trigram models, re-implemented in ngram.go for Latin-,
 // Cyrillic-, Arabic- and Devanagari-script text. lingua-go itself is not linked. It is safe
 // for concurrent use: the n-gram tables are read-only after decoding.
-type LanguageAnalyzer struct {
-	// ngram is the n-gram path (langfast.go); nil when no configured language has an n-gram
+type Analyzer struct {
+	// ngram is the n-gram path (ngram.go); nil when no configured language has an n-gram
 	// model (every configured language is identified by its script).
 	ngram     *ngramDetector
 	languages []string
 	maxBytes  int
 	prefix    int
-	fast      scriptFastPath // see langfast.go
+	fast      scriptFastPath // see ngram.go
 }
 
-var _ Analyzer = (*LanguageAnalyzer)(nil)
-
-// NewLanguage builds the detector. The n-gram tables are decoded once per process (see
+// New builds the detector. The n-gram tables are decoded once per process (see
 // doc.go). Codes outside SupportedLanguages and sets of fewer than two languages are errors
 // wrapping job.ErrInvalid.
-func NewLanguage(cfg LanguageConfig) (*LanguageAnalyzer, error) {
+func New(cfg Config) (*Analyzer, error) {
 	codes := cfg.Languages
 	if len(codes) == 0 {
 		codes = DefaultLanguages
@@ -90,7 +96,7 @@ func NewLanguage(cfg LanguageConfig) (*LanguageAnalyzer, error) {
 	var names []string
 	for _, c := range codes {
 		key := strings.ToLower(strings.TrimSpace(c))
-		if a, ok := languageAliases[key]; ok {
+		if a, ok := aliases[key]; ok {
 			key = a
 		}
 		if !languageSupported(key) {
@@ -110,7 +116,7 @@ func NewLanguage(cfg LanguageConfig) (*LanguageAnalyzer, error) {
 		return nil, fmt.Errorf("%w: negative MaxBytes or PrefixBytes", job.ErrInvalid)
 	}
 	sort.Strings(names)
-	a := &LanguageAnalyzer{
+	a := &Analyzer{
 		languages: names,
 		maxBytes:  cfg.MaxBytes,
 		prefix:    cfg.PrefixBytes,
@@ -121,62 +127,62 @@ func NewLanguage(cfg LanguageConfig) (*LanguageAnalyzer, error) {
 	}
 	a.ngram = ng
 	if a.maxBytes == 0 {
-		a.maxBytes = DefaultLanguageMaxBytes
+		a.maxBytes = DefaultMaxBytes
 	}
 	if a.prefix == 0 {
-		a.prefix = DefaultLanguagePrefixBytes
+		a.prefix = DefaultPrefixBytes
 	}
 	a.fast = newScriptFastPath(names)
 	return a, nil
 }
 
 // Name implements Analyzer.
-func (a *LanguageAnalyzer) Name() job.Analysis { return job.Language }
+func (a *Analyzer) Name() job.Analysis { return job.Language }
 
 // ModelVersion implements Analyzer.
-func (a *LanguageAnalyzer) ModelVersion() string {
+func (a *Analyzer) ModelVersion() string {
 	return "ream-ngram-2+lingua-go-1.4.0-low-accuracy-models"
 }
 
 // DefaultMaxBytes implements Analyzer.
-func (a *LanguageAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
+func (a *Analyzer) DefaultMaxBytes() int { return a.maxBytes }
 
 // Languages returns the configured ISO 639-1 codes, sorted.
-func (a *LanguageAnalyzer) Languages() []string { return append([]string(nil), a.languages...) }
+func (a *Analyzer) Languages() []string { return append([]string(nil), a.languages...) }
 
 // Analyze implements Analyzer: it fills into.Languages with up to three candidates, best
 // first, each scoring at least 0.01. A document in which no configured language can be
 // recognised (digits, punctuation, symbols, a script none of the languages uses) is a
 // DocError with code UNSUPPORTED_LANGUAGE: the analyser never guesses.
-func (a *LanguageAnalyzer) Analyze(text string, _ Options, into *Result) error {
+func (a *Analyzer) Analyze(text string, _ result.Options, into *result.Result) error {
 	raw := cutAtRune(text, a.prefix+languageNormSlack)
 	counts := countScripts(raw)
 	if counts.letters == 0 {
 		return a.fill(nil, into) // digits, punctuation, symbols, emoji: nothing to identify
 	}
 	if lang := a.fast.detect(&counts); lang != "" {
-		into.Languages = []DominantLanguage{{LanguageCode: lang, Score: 1}}
+		into.Languages = []result.DominantLanguage{{LanguageCode: lang, Score: 1}}
 		return nil
 	}
 	sc := counts.majority()
 	if a.ngram != nil && ngramScript(sc) && a.ngram.cand[sc] != 0 {
 		sample := finishSample(raw, counts.ascii, a.prefix)
-		out := a.ngram.detect(sample, sc, counts.letters, make([]DominantLanguage, 0, languageMaxCandidates))
+		out := a.ngram.detect(sample, sc, counts.letters, make([]result.DominantLanguage, 0, languageMaxCandidates))
 		return a.fill(out, into)
 	}
 	// No n-gram model covers the majority script: the script identifies the language, or
 	// no configured language is written in it (UNSUPPORTED_LANGUAGE).
 	if lang := a.fast.scriptLanguage(sc, counts.words[scriptKana]); lang != "" {
-		into.Languages = []DominantLanguage{{LanguageCode: lang, Score: 1}}
+		into.Languages = []result.DominantLanguage{{LanguageCode: lang, Score: 1}}
 		return nil
 	}
 	return a.fill(nil, into)
 }
 
 // fill stores the candidates, or returns UNSUPPORTED_LANGUAGE when there are none.
-func (a *LanguageAnalyzer) fill(out []DominantLanguage, into *Result) error {
+func (a *Analyzer) fill(out []result.DominantLanguage, into *result.Result) error {
 	if len(out) == 0 {
-		return &DocError{
+		return &result.DocError{
 			Code:    job.CodeUnsupportedLanguage,
 			Message: "no supported language could be identified in the document (supported: " + strings.Join(a.languages, ",") + ")",
 		}

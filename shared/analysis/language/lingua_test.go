@@ -1,6 +1,7 @@
-package analysis
+package language
 
 import (
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ func TestLanguageMatchesLingua(t *testing.T) {
 		t.Skip("loads lingua-go's models")
 	}
 	rows := evaltest.ReadTSV(t, langidPath(t))
-	ours, err := NewLanguage(LanguageConfig{Languages: SupportedLanguages()})
+	ours, err := New(Config{Languages: SupportedLanguages()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,12 +27,12 @@ func TestLanguageMatchesLingua(t *testing.T) {
 	diffs := map[string]int{}
 	for _, r := range rows {
 		got := "(none)"
-		var res Result
-		if ours.Analyze(r.Text, Options{}, &res) == nil {
+		var res result.Result
+		if ours.Analyze(r.Text, result.Options{}, &res) == nil {
 			got = res.Languages[0].LanguageCode
 		}
 		lin := "(none)"
-		if l, ok := det.DetectLanguageOf(languageSample(r.Text, DefaultLanguagePrefixBytes)); ok {
+		if l, ok := det.DetectLanguageOf(languageSample(r.Text, DefaultPrefixBytes)); ok {
 			lin = strings.ToLower(l.IsoCode639_1().String())
 		}
 		if got == lin {

@@ -1,4 +1,4 @@
-package analysis
+package language
 
 import (
 	"archive/zip"
@@ -20,7 +20,7 @@ import (
 // unigram, bigram and trigram models (Apache-2.0) in the module cache, for the languages of
 // langNgramLanguages. It runs only with REAM_GEN_LANGMODEL=1:
 //
-//	REAM_GEN_LANGMODEL=1 go test ./shared/analysis/ -run TestGenerateLanguageModels -v
+//	REAM_GEN_LANGMODEL=1 go test ./shared/analysis/language/ -run TestGenerateLanguageModels -v
 //
 // Format RLM2 (before gzip; uvarints unless stated):
 //

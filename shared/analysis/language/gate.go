@@ -1,6 +1,7 @@
-package analysis
+package language
 
 import (
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"slices"
 	"strings"
@@ -35,7 +36,7 @@ really great good love like ever here she his him`)
 //
 // Otherwise the best candidate wins (a French review is refused by the English models), or, with
 // no candidate at all (digits, emoji, a script no configured language uses), Undetermined.
-func DocumentLanguage(text string, candidates []DominantLanguage) string {
+func DocumentLanguage(text string, candidates []result.DominantLanguage) string {
 	for i, c := range candidates {
 		if c.LanguageCode == "en" && (i == 0 || c.Score >= 0.05) {
 			return "en"

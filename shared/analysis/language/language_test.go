@@ -1,8 +1,9 @@
-package analysis
+package language
 
 import (
 	"errors"
 	"fmt"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,16 +23,16 @@ import (
 // sharedLanguage is built once for all tests in the package (building preloads models).
 var (
 	sharedLanguageOnce sync.Once
-	sharedLanguage     *LanguageAnalyzer
+	sharedLanguage     *Analyzer
 	sharedLanguageErr  error
 	sharedLanguageTook time.Duration // first build in this process: models loaded then
 )
 
-func defaultLanguage(t testing.TB) *LanguageAnalyzer {
+func defaultLanguage(t testing.TB) *Analyzer {
 	t.Helper()
 	sharedLanguageOnce.Do(func() {
 		start := time.Now()
-		sharedLanguage, sharedLanguageErr = NewLanguage(LanguageConfig{})
+		sharedLanguage, sharedLanguageErr = New(Config{})
 		sharedLanguageTook = time.Since(start)
 	})
 	if sharedLanguageErr != nil {
@@ -54,13 +55,13 @@ type langEval struct {
 	confusions     map[string]int    // "want→got"
 }
 
-func evalLanguage(t testing.TB, a *LanguageAnalyzer, rows []evaltest.Labelled) langEval {
+func evalLanguage(t testing.TB, a *Analyzer, rows []evaltest.Labelled) langEval {
 	t.Helper()
 	ev := langEval{perLang: map[string][2]int{}, confusions: map[string]int{}}
 	for _, r := range rows {
-		var res Result
+		var res result.Result
 		got := "(none)"
-		if err := a.Analyze(r.Text, Options{}, &res); err == nil {
+		if err := a.Analyze(r.Text, result.Options{}, &res); err == nil {
 			got = res.Languages[0].LanguageCode
 		}
 		c := ev.perLang[r.Label]
@@ -129,21 +130,21 @@ func TestLanguageAccuracyDEP11(t *testing.T) {
 	rows := evaltest.ReadTSV(t, langidPath(t))
 	ev := evalLanguage(t, defaultLanguage(t), rows)
 	t.Logf("DEP-11 language accuracy (prefix %d bytes): %.4f (%d/%d), %d languages; worst 5:%s; top confusions:%s",
-		DefaultLanguagePrefixBytes, ev.accuracy(), ev.correct, ev.total, len(ev.perLang), ev.worst(5), ev.topConfusions(5))
+		DefaultPrefixBytes, ev.accuracy(), ev.correct, ev.total, len(ev.perLang), ev.worst(5), ev.topConfusions(5))
 	if ev.accuracy() < 0.98 {
 		t.Errorf("accuracy %.4f below the 0.98 floor", ev.accuracy())
 	}
 }
 
 // TestLanguagePrefixSweep records how accuracy depends on how much of a document is read
-// (the choice behind DefaultLanguagePrefixBytes). Skipped with -short.
+// (the choice behind DefaultPrefixBytes). Skipped with -short.
 func TestLanguagePrefixSweep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow evaluation sweep")
 	}
 	rows := evaltest.ReadTSV(t, langidPath(t))
 	for _, p := range []int{150, 300, 500, 1000} {
-		a, err := NewLanguage(LanguageConfig{PrefixBytes: p})
+		a, err := New(Config{PrefixBytes: p})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,8 +179,8 @@ func TestLanguageResultShape(t *testing.T) {
 		{"これは文書の集まりを分析するための非同期バッチサービスです。", "ja"},
 		{"Это асинхронный сервис пакетного анализа коллекций документов.", "ru"},
 	} {
-		var res Result
-		if err := a.Analyze(tc.text, Options{}, &res); err != nil {
+		var res result.Result
+		if err := a.Analyze(tc.text, result.Options{}, &res); err != nil {
 			t.Fatalf("%q: %v", tc.text, err)
 		}
 		if len(res.Languages) == 0 || len(res.Languages) > 3 {
@@ -205,9 +206,9 @@ func TestLanguageResultShape(t *testing.T) {
 func TestLanguageUnsupported(t *testing.T) {
 	a := defaultLanguage(t)
 	for _, text := range []string{"12345 67890", "!!! ??? ... ---", "3.14159 + 2.71828 = 5.85987", "ab", "😀😀😀"} {
-		var res Result
-		err := a.Analyze(text, Options{}, &res)
-		var de *DocError
+		var res result.Result
+		err := a.Analyze(text, result.Options{}, &res)
+		var de *result.DocError
 		if !errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage {
 			t.Errorf("%q: got %v (%+v), want UNSUPPORTED_LANGUAGE DocError", text, err, res.Languages)
 		}
@@ -220,21 +221,21 @@ func TestLanguageUnsupported(t *testing.T) {
 func TestNewLanguageConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		cfg   LanguageConfig
+		cfg   Config
 		ok    bool
 		langs string
 	}{
-		{"default", LanguageConfig{}, true, strings.Join(DefaultLanguages, ",")},
-		{"aliases and case", LanguageConfig{Languages: []string{"EN", "no", "zh-TW", "zh"}}, true, "en,nb,zh"},
-		{"unknown code", LanguageConfig{Languages: []string{"en", "xx"}}, false, ""},
-		{"unsupported code", LanguageConfig{Languages: []string{"en", "ne"}}, false, ""}, // Nepali: no model
-		{"every supported language", LanguageConfig{Languages: SupportedLanguages()}, true, strings.Join(SupportedLanguages(), ",")},
-		{"script-only languages", LanguageConfig{Languages: []string{"ko", "ja", "zh", "el"}}, true, "el,ja,ko,zh"},
-		{"one language", LanguageConfig{Languages: []string{"en", "EN"}}, false, ""},
-		{"negative size", LanguageConfig{Languages: []string{"en", "fr"}, MaxBytes: -1}, false, ""},
+		{"default", Config{}, true, strings.Join(DefaultLanguages, ",")},
+		{"aliases and case", Config{Languages: []string{"EN", "no", "zh-TW", "zh"}}, true, "en,nb,zh"},
+		{"unknown code", Config{Languages: []string{"en", "xx"}}, false, ""},
+		{"unsupported code", Config{Languages: []string{"en", "ne"}}, false, ""}, // Nepali: no model
+		{"every supported language", Config{Languages: SupportedLanguages()}, true, strings.Join(SupportedLanguages(), ",")},
+		{"script-only languages", Config{Languages: []string{"ko", "ja", "zh", "el"}}, true, "el,ja,ko,zh"},
+		{"one language", Config{Languages: []string{"en", "EN"}}, false, ""},
+		{"negative size", Config{Languages: []string{"en", "fr"}, MaxBytes: -1}, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := NewLanguage(tc.cfg)
+			a, err := New(tc.cfg)
 			if !tc.ok {
 				if !errors.Is(err, job.ErrInvalid) {
 					t.Fatalf("got %v, want ErrInvalid", err)
@@ -247,7 +248,7 @@ func TestNewLanguageConfig(t *testing.T) {
 			if got := strings.Join(a.Languages(), ","); got != tc.langs {
 				t.Errorf("languages %s, want %s", got, tc.langs)
 			}
-			if a.DefaultMaxBytes() != DefaultLanguageMaxBytes || a.Name() != job.Language || a.ModelVersion() == "" {
+			if a.DefaultMaxBytes() != DefaultMaxBytes || a.Name() != job.Language || a.ModelVersion() == "" {
 				t.Errorf("metadata: %d %s %q", a.DefaultMaxBytes(), a.Name(), a.ModelVersion())
 			}
 		})
@@ -281,8 +282,8 @@ func TestLanguageConcurrent(t *testing.T) {
 	rows := evaltest.ReadTSV(t, filepath.Join("testdata", "langid-sample.tsv"))
 	want := make([]string, len(rows))
 	for i, r := range rows {
-		var res Result
-		if err := a.Analyze(r.Text, Options{}, &res); err == nil {
+		var res result.Result
+		if err := a.Analyze(r.Text, result.Options{}, &res); err == nil {
 			want[i] = res.Languages[0].LanguageCode
 		}
 	}
@@ -294,9 +295,9 @@ func TestLanguageConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := range rows {
 				r := rows[(i+g*17)%len(rows)]
-				var res Result
+				var res result.Result
 				got := ""
-				if err := a.Analyze(r.Text, Options{}, &res); err == nil {
+				if err := a.Analyze(r.Text, result.Options{}, &res); err == nil {
 					got = res.Languages[0].LanguageCode
 				}
 				if w := want[(i+g*17)%len(rows)]; got != w {
@@ -313,7 +314,7 @@ func TestLanguageConcurrent(t *testing.T) {
 }
 
 // TestLanguageMemory logs the heap and RSS after building the default detector (run it alone
-// for the detector's own figures: go test ./shared/analysis/ -run TestLanguageMemory -v).
+// for the detector's own figures: go test ./shared/analysis/language/ -run TestLanguageMemory -v).
 func TestLanguageMemory(t *testing.T) {
 	defaultLanguage(t)
 	runtime.GC()
@@ -402,16 +403,16 @@ func TestLanguageScriptResolution(t *testing.T) {
 		{[]string{"en", "es", "eo", "it"}, "Esperanto estas la plej disvastiĝinta internacia planlingvo, kreita de Zamenhof.", "eo"},
 		{[]string{"en", "sw", "zu"}, "Kiswahili ni lugha ya Kibantu inayozungumzwa na watu wengi katika Afrika ya Mashariki.", "sw"},
 	} {
-		a, err := NewLanguage(LanguageConfig{Languages: tc.langs})
+		a, err := New(Config{Languages: tc.langs})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var res Result
-		err = a.Analyze(tc.text, Options{}, &res)
+		var res result.Result
+		err = a.Analyze(tc.text, result.Options{}, &res)
 		got := ""
 		if err == nil {
 			got = res.Languages[0].LanguageCode
-		} else if de := (*DocError)(nil); !errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage {
+		} else if de := (*result.DocError)(nil); !errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage {
 			t.Errorf("%v %q: %v", tc.langs, tc.text, err)
 		}
 		if got != tc.want {
@@ -464,7 +465,7 @@ func TestLanguageShortText(t *testing.T) {
 		}
 		short = append(short, r)
 	}
-	a, err := NewLanguage(LanguageConfig{})
+	a, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package analysis
+package language
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"io"
 	"math"
 	"math/bits"
@@ -291,7 +292,7 @@ func ngramScript(sc script) bool {
 	return sc == scriptLatin || sc == scriptCyrillic || sc == scriptArabic || sc == scriptDevanagari
 }
 
-// SupportedLanguages returns the ISO 639-1 codes LanguageConfig.Languages accepts (besides
+// SupportedLanguages returns the ISO 639-1 codes Config.Languages accepts (besides
 // the aliases "no", "iw", "in", "zh-cn" and "zh-tw"), sorted: the 62 languages with a
 // shipped n-gram model and the 13 identified by their script, lingua-go's 75 in all.
 func SupportedLanguages() []string {
@@ -547,7 +548,7 @@ type ngramScore struct {
 // detect scores sample (NFC-normalised; letters counts its letters) for the candidate
 // languages of script sc, appending to out; out stays empty when no candidate could be
 // recognised.
-func (d *ngramDetector) detect(sample string, sc script, letters int, out []DominantLanguage) []DominantLanguage {
+func (d *ngramDetector) detect(sample string, sc script, letters int, out []result.DominantLanguage) []result.DominantLanguage {
 	cand := d.cand[sc]
 	if letters < 3 || cand == 0 {
 		return out // lingua-go's low-accuracy mode needs three letters
@@ -661,7 +662,7 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []Domi
 		if len(out) == languageMaxCandidates || v < languageMinScore {
 			break
 		}
-		out = append(out, DominantLanguage{LanguageCode: d.codes[s.lang], Score: v})
+		out = append(out, result.DominantLanguage{LanguageCode: d.codes[s.lang], Score: v})
 	}
 	return out
 }
