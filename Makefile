@@ -37,7 +37,7 @@ bench: ream
 	scripts/bench.sh
 
 ## analysers: each analyser's quality on its labelled data, then its speed on one core
-ANALYSERS := ./shared/analysis/ ./shared/analysis/language/
+ANALYSERS := ./shared/analysis/ ./shared/analysis/language/ ./shared/analysis/sentiment/
 analysers:
 	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestLanguageShortText|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' $(ANALYSERS) | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 $(ANALYSERS)
@@ -46,7 +46,7 @@ analysers:
 IMDB ?= $(shell $(GO) env GOMODCACHE)/github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10/datasets
 train-sentiment:
 	$(GO) mod download github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 || true
-	$(GO) run ./shared/analysis/internal/trainsentiment -data $(IMDB) -out shared/analysis/models/sentiment.bin
+	$(GO) run ./shared/analysis/sentiment/internal/trainsentiment -data $(IMDB) -out shared/analysis/sentiment/models/sentiment.bin
 
 ## train-ner: retrain the shipped ENTITIES sequence model from the CoNLL-2003 train file's train and dev parts (deterministic; the held-out part is left out)
 train-ner:

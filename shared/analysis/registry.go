@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ream-dev/ream/shared/analysis/language"
+	"github.com/ream-dev/ream/shared/analysis/sentiment"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -23,7 +24,7 @@ func NewRegistry(languages []string) (Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("language analyser: %w", err)
 	}
-	sent, err := NewSentiment(SentimentConfig{MaxBytes: DefaultSentimentMaxBytes})
+	sent, err := sentiment.New(sentiment.Config{MaxBytes: sentiment.DefaultMaxBytes})
 	if err != nil {
 		return nil, fmt.Errorf("sentiment analyser: %w", err)
 	}

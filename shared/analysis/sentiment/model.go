@@ -1,4 +1,4 @@
-package analysis
+package sentiment
 
 import (
 	_ "embed"
@@ -15,7 +15,7 @@ import (
 // The SENTIMENT polarity model: a hashed linear model (logistic regression) over unigram and
 // bigram features with negation marking, trained on the IMDB train split by
 // ./internal/trainsentiment and embedded here. This file holds the one definition of the
-// features, shared by the trainer (through SentimentFeatures) and the analyser, so training
+// features, shared by the trainer (through Features) and the analyser, so training
 // and inference cannot drift apart.
 //
 // Tokens are maximal runs of letters, digits and inner apostrophes (’ counts as '), lower-cased;
@@ -200,11 +200,11 @@ func (f *sentFeaturizer) add(t sentToken, emit func(bucket uint32)) {
 	}
 }
 
-// SentimentFeatures calls emit with the hashed feature bucket (in [0, 2^bits)) of every
+// Features calls emit with the hashed feature bucket (in [0, 2^bits)) of every
 // feature of text, in order and with repetitions. It is the feature definition of the
 // SENTIMENT model, exported for its trainer (./internal/trainsentiment); text is expected
 // with HTML line breaks already replaced by spaces.
-func SentimentFeatures(text string, bits uint, emit func(bucket uint32)) {
+func Features(text string, bits uint, emit func(bucket uint32)) {
 	f := sentFeaturizer{mask: 1<<bits - 1}
 	sentimentScan(text, func(t sentToken) { f.add(t, emit) })
 }

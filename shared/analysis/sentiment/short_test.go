@@ -1,7 +1,8 @@
-package analysis
+package sentiment
 
 import (
 	"fmt"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -27,7 +28,7 @@ func TestSentimentShort(t *testing.T) {
 		}
 	}
 	confusion := map[string]int{}
-	acc, correct, classes := evalSentiment(t, a, rows, Options{LanguageCode: "en"}, func(r evaltest.Labelled, res Result) {
+	acc, correct, classes := evalSentiment(t, a, rows, result.Options{LanguageCode: "en"}, func(r evaltest.Labelled, res result.Result) {
 		confusion[r.Label+"→"+res.Sentiment]++
 		t.Logf("miss: want %-8s got %-8s %.2f %q", r.Label, res.Sentiment, maxScore(*res.SentimentScore), r.Text)
 	})
@@ -43,7 +44,7 @@ func TestSentimentShort(t *testing.T) {
 	}
 }
 
-func maxScore(s SentimentScore) float64 {
+func maxScore(s result.SentimentScore) float64 {
 	m := s.Positive
 	for _, v := range []float64{s.Negative, s.Neutral, s.Mixed} {
 		if v > m {
@@ -61,16 +62,16 @@ func TestSentimentQASpotCheck(t *testing.T) {
 		text string
 		ok   []string
 	}{
-		{"Total rubbish.", []string{SentimentNegative}},
-		{"Not as described.", []string{SentimentNegative}},
-		{"Five stars.", []string{SentimentPositive}},
-		{"Not recommended.", []string{SentimentNegative}},
-		{"The movie was neither good nor bad.", []string{SentimentNeutral, SentimentMixed}},
-		{"Terrible. The lid cracked after a week.", []string{SentimentNegative}},
-		{"Absolutely not worth the money. Never again.", []string{SentimentNegative}},
+		{"Total rubbish.", []string{Negative}},
+		{"Not as described.", []string{Negative}},
+		{"Five stars.", []string{Positive}},
+		{"Not recommended.", []string{Negative}},
+		{"The movie was neither good nor bad.", []string{Neutral, Mixed}},
+		{"Terrible. The lid cracked after a week.", []string{Negative}},
+		{"Absolutely not worth the money. Never again.", []string{Negative}},
 	} {
-		var res Result
-		if err := a.Analyze(tc.text, Options{LanguageCode: "en"}, &res); err != nil {
+		var res result.Result
+		if err := a.Analyze(tc.text, result.Options{LanguageCode: "en"}, &res); err != nil {
 			t.Fatalf("%q: %v", tc.text, err)
 		}
 		checkScore(t, tc.text, res)

@@ -1,8 +1,9 @@
-package analysis
+package sentiment
 
 import (
 	_ "embed"
 	"fmt"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"math"
 	"sort"
 	"strconv"
@@ -16,14 +17,14 @@ import (
 
 // Sentiment analyser defaults and the constants of the four-class mapping.
 const (
-	// DefaultSentimentMaxBytes is the SENTIMENT per-document size limit (Comprehend's 5 KB).
-	DefaultSentimentMaxBytes = 5000
+	// DefaultMaxBytes is the SENTIMENT per-document size limit (Comprehend's 5 KB).
+	DefaultMaxBytes = 5000
 
 	// Sentiment labels, as Comprehend spells them.
-	SentimentPositive = "POSITIVE"
-	SentimentNegative = "NEGATIVE"
-	SentimentNeutral  = "NEUTRAL"
-	SentimentMixed    = "MIXED"
+	Positive = "POSITIVE"
+	Negative = "NEGATIVE"
+	Neutral  = "NEUTRAL"
+	Mixed    = "MIXED"
 
 	// neutralBand: opinion strength S (VADER's normalisation of the summed lexicon valence,
 	// in [0,1)) below it leans NEUTRAL; neutral evidence is max(0, 1-S/neutralBand).
@@ -43,9 +44,9 @@ const (
 	scoreFloor = 0.005
 )
 
-// SentimentConfig configures the SENTIMENT analyser.
-type SentimentConfig struct {
-	// MaxBytes is the per-document size limit; 0 means DefaultSentimentMaxBytes.
+// Config configures the SENTIMENT analyser.
+type Config struct {
+	// MaxBytes is the per-document size limit; 0 means DefaultMaxBytes.
 	MaxBytes int
 	// LanguageCode, when set, is the language every document is declared to be in. The
 	// model and the lexicon are English only: when it is set to anything but "en" (or
@@ -54,15 +55,15 @@ type SentimentConfig struct {
 	LanguageCode string
 }
 
-// SentimentAnalyzer classifies a document as POSITIVE, NEGATIVE, NEUTRAL or MIXED. Polarity
-// comes from a hashed logistic-regression model trained on IMDB reviews (sentimodel.go),
+// Analyzer classifies a document as POSITIVE, NEGATIVE, NEUTRAL or MIXED. Polarity
+// comes from a hashed logistic-regression model trained on IMDB reviews (model.go),
 // combined with VADER's valence lexicon (github.com/jonreiter/govader, from Hutto and
 // Gilbert, 2014) and a curated list of review words and idioms ("waste of money", "five
 // stars", "not as described", "would not recommend", ...: lexicon/sentiment_phrases.txt),
 // which decide how opinionated the text is (NEUTRAL) and whether it holds
 // clearly positive and clearly negative clauses (MIXED). It is safe for concurrent use:
-// everything is read-only after NewSentiment.
-type SentimentAnalyzer struct {
+// everything is read-only after New.
+type Analyzer struct {
 	model    *sentModel
 	words    map[uint64]sentWordInfo // token hash → what the lexicons know about it
 	phrases  []sentPhrase            // review idioms (lexicon/sentiment_phrases.txt)
@@ -106,14 +107,12 @@ var (
 // phraseRing is how many recent words of the current span phrase matching can look back on.
 const phraseRing = 8
 
-var _ Analyzer = (*SentimentAnalyzer)(nil)
-
 // contrastiveWords start a new clause.
 var contrastiveWords = []string{"but", "although", "though", "however", "yet", "whereas", "except", "unfortunately", "sadly"}
 
-// NewSentiment decodes the embedded model (256 KiB of int8 weights) and hashes VADER's
+// New decodes the embedded model (256 KiB of int8 weights) and hashes VADER's
 // lexicon (about 7,500 words).
-func NewSentiment(cfg SentimentConfig) (*SentimentAnalyzer, error) {
+func New(cfg Config) (*Analyzer, error) {
 	if cfg.MaxBytes < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
 	}
@@ -122,7 +121,7 @@ func NewSentiment(cfg SentimentConfig) (*SentimentAnalyzer, error) {
 		return nil, err
 	}
 	v := govader.NewSentimentIntensityAnalyzer()
-	a := &SentimentAnalyzer{
+	a := &Analyzer{
 		model:    m,
 		words:    make(map[uint64]sentWordInfo, len(v.Lexicon)+len(v.Constants.BoosterDict)+400),
 		maxBytes: cfg.MaxBytes,
@@ -154,25 +153,25 @@ func NewSentiment(cfg SentimentConfig) (*SentimentAnalyzer, error) {
 		return nil, err
 	}
 	if a.maxBytes == 0 {
-		a.maxBytes = DefaultSentimentMaxBytes
+		a.maxBytes = DefaultMaxBytes
 	}
 	return a, nil
 }
 
 // Name implements Analyzer.
-func (a *SentimentAnalyzer) Name() job.Analysis { return job.Sentiment }
+func (a *Analyzer) Name() job.Analysis { return job.Sentiment }
 
 // ModelVersion implements Analyzer.
-func (a *SentimentAnalyzer) ModelVersion() string {
+func (a *Analyzer) ModelVersion() string {
 	return "ream-hashlr-2^18-imdb-1+govader-v0.0.0-20250429093935-f6505c8d03cc-lexicon+review-phrases-1"
 }
 
 // DefaultMaxBytes implements Analyzer.
-func (a *SentimentAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
+func (a *Analyzer) DefaultMaxBytes() int { return a.maxBytes }
 
 // Analyze implements Analyzer. A document whose declared language (opts.LanguageCode, or
 // the configured LanguageCode) is not English is a DocError UNSUPPORTED_LANGUAGE.
-func (a *SentimentAnalyzer) Analyze(text string, opts Options, into *Result) error {
+func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result) error {
 	if err := txt.CheckEnglish("SENTIMENT", opts.LanguageCode, false); err != nil {
 		return err
 	}
@@ -198,7 +197,7 @@ type sentEvidence struct {
 
 // loadPhrases parses the review phrase list: single words go into the lexicon, longer
 // phrases into a.phrases, indexed by their last token.
-func (a *SentimentAnalyzer) loadPhrases(file string) error {
+func (a *Analyzer) loadPhrases(file string) error {
 	for ln, line := range strings.Split(file, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -273,7 +272,7 @@ type ringWord struct {
 
 // gather makes the single pass: model features, lexicon valence with negation and boosters,
 // review phrases, and clause valences. It does not allocate.
-func (a *SentimentAnalyzer) gather(text string) sentEvidence {
+func (a *Analyzer) gather(text string) sentEvidence {
 	var ev sentEvidence
 	f := sentFeaturizer{mask: uint64(len(a.model.weights) - 1)}
 	w := a.model.weights
@@ -441,7 +440,7 @@ func (a *SentimentAnalyzer) gather(text string) sentEvidence {
 
 // classify maps a document to Comprehend's four classes.
 //
-// One pass over the text (gather) yields the model logit z_m (sentimodel.go), the summed
+// One pass over the text (gather) yields the model logit z_m (model.go), the summed
 // positive and negative lexicon valences p and n (VADER's lexicon plus the review phrases,
 // boosters and negation scalar; a phrase replaces its words' valences, and a balanced
 // "neither A nor B" counts as no opinion), and the summed valences P and N of the clearly positive and clearly negative
@@ -456,7 +455,7 @@ func (a *SentimentAnalyzer) gather(text string) sentEvidence {
 // and the scores are Neutral ∝ neu·(1-mix), Mixed ∝ mix, Positive ∝ (1-neu)·(1-mix)·q,
 // Negative ∝ (1-neu)·(1-mix)·(1-q), each plus scoreFloor, normalised to sum to 1. The label
 // is the highest score, and Positive > Negative exactly when the polarity logit z > 0.
-func (a *SentimentAnalyzer) classify(text string) (string, SentimentScore) {
+func (a *Analyzer) classify(text string) (string, result.SentimentScore) {
 	ev := a.gather(text)
 	words := float64(ev.words)
 	z := a.model.logit(ev.sum, ev.nFeats) * words / (words + modelWords)
@@ -471,7 +470,7 @@ func (a *SentimentAnalyzer) classify(text string) (string, SentimentScore) {
 		mix = math.Sqrt(math.Min(ev.posCl, ev.negCl) / math.Max(ev.posCl, ev.negCl) * (1 - math.Abs(2*q-1)))
 	}
 	polar := (1 - neu) * (1 - mix)
-	sc := SentimentScore{
+	sc := result.SentimentScore{
 		Positive: polar*q + scoreFloor,
 		Negative: polar*(1-q) + scoreFloor,
 		Neutral:  neu*(1-mix) + scoreFloor,
@@ -483,15 +482,15 @@ func (a *SentimentAnalyzer) classify(text string) (string, SentimentScore) {
 	sc.Neutral /= sum
 	sc.Mixed = 1 - sc.Positive - sc.Negative - sc.Neutral // exact sum of 1
 
-	label, best := SentimentPositive, sc.Positive
+	label, best := Positive, sc.Positive
 	if sc.Negative > best {
-		label, best = SentimentNegative, sc.Negative
+		label, best = Negative, sc.Negative
 	}
 	if sc.Neutral > best {
-		label, best = SentimentNeutral, sc.Neutral
+		label, best = Neutral, sc.Neutral
 	}
 	if sc.Mixed > best {
-		label = SentimentMixed
+		label = Mixed
 	}
 	return label, sc
 }

@@ -1,6 +1,7 @@
-package analysis
+package sentiment
 
 import (
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
@@ -9,7 +10,7 @@ import (
 // BenchmarkSentiment: ~200-byte English documents.
 func BenchmarkSentiment(b *testing.B) {
 	docs := evaltest.BenchDocs(b, "sentiment-labelled.tsv", 200)
-	a, err := NewSentiment(SentimentConfig{})
+	a, err := New(Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -19,7 +20,7 @@ func BenchmarkSentiment(b *testing.B) {
 // BenchmarkSentiment1KB: ~1,000-byte English documents (IMDB reviews average about 1,300).
 func BenchmarkSentiment1KB(b *testing.B) {
 	docs := evaltest.BenchDocs(b, "sentiment-labelled.tsv", 1000)
-	a, err := NewSentiment(SentimentConfig{})
+	a, err := New(Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func BenchmarkSentiment1KB(b *testing.B) {
 func BenchmarkNewSentiment(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if _, err := NewSentiment(SentimentConfig{}); err != nil {
+		if _, err := New(Config{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -40,7 +41,7 @@ func BenchmarkNewSentiment(b *testing.B) {
 // BenchmarkSentimentParallel shares one analyser between GOMAXPROCS goroutines.
 func BenchmarkSentimentParallel(b *testing.B) {
 	docs := evaltest.BenchDocs(b, "sentiment-labelled.tsv", 200)
-	a, err := NewSentiment(SentimentConfig{})
+	a, err := New(Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -50,8 +51,8 @@ func BenchmarkSentimentParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			var res Result
-			if err := a.Analyze(docs[i%len(docs)], Options{}, &res); err != nil {
+			var res result.Result
+			if err := a.Analyze(docs[i%len(docs)], result.Options{}, &res); err != nil {
 				b.Fatal(err)
 			}
 			i++

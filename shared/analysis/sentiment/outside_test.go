@@ -1,15 +1,16 @@
-package analysis
+package sentiment_test
 
 import (
 	"testing"
 
+	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/job"
 )
 
 // TestSentimentOutsideFailures are failures seen from outside (issue 10), each a regression
 // test: a double negative ("hard not to", "can't help but") affirms.
 func TestSentimentOutsideFailures(t *testing.T) {
-	reg, err := DefaultRegistry()
+	reg, err := analysis.DefaultRegistry()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,8 +26,8 @@ func TestSentimentOutsideFailures(t *testing.T) {
 		{"The food was not good at all.", "NEGATIVE"},
 		{"OMG, the food was delicioso!", "NEUTRAL"},
 	} {
-		var r Result
-		if err := as[0].Analyze(tc.text, Options{LanguageCode: "en"}, &r); err != nil {
+		var r analysis.Result
+		if err := as[0].Analyze(tc.text, analysis.Options{LanguageCode: "en"}, &r); err != nil {
 			t.Fatal(err)
 		}
 		if r.Sentiment != tc.want {

@@ -1,8 +1,9 @@
-package analysis
+package sentiment
 
 import (
 	"errors"
 	"fmt"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,16 +16,16 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 )
 
-func newSentiment(t testing.TB) *SentimentAnalyzer {
+func newSentiment(t testing.TB) *Analyzer {
 	t.Helper()
-	a, err := NewSentiment(SentimentConfig{})
+	a, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
-func checkScore(t testing.TB, text string, res Result) {
+func checkScore(t testing.TB, text string, res result.Result) {
 	t.Helper()
 	s := res.SentimentScore
 	if s == nil {
@@ -38,7 +39,7 @@ func checkScore(t testing.TB, text string, res Result) {
 	for _, c := range []struct {
 		l string
 		v float64
-	}{{SentimentPositive, s.Positive}, {SentimentNegative, s.Negative}, {SentimentNeutral, s.Neutral}, {SentimentMixed, s.Mixed}} {
+	}{{Positive, s.Positive}, {Negative, s.Negative}, {Neutral, s.Neutral}, {Mixed, s.Mixed}} {
 		if c.v <= 0 || c.v >= 1 {
 			t.Errorf("%q: %s score %v outside (0,1)", text, c.l, c.v)
 		}
@@ -58,7 +59,7 @@ func TestSentimentLabelled(t *testing.T) {
 	if len(rows) < 60 {
 		t.Fatalf("only %d labelled sentences", len(rows))
 	}
-	acc, correct, classes := evalSentiment(t, a, rows, Options{}, func(r evaltest.Labelled, res Result) {
+	acc, correct, classes := evalSentiment(t, a, rows, result.Options{}, func(r evaltest.Labelled, res result.Result) {
 		ev := a.gather(r.Text)
 		t.Logf("miss: want %-8s got %-8s %+v model %.2f lexicon(+%.2f -%.2f) clauses(+%.2f -%.2f) %q", r.Label, res.Sentiment, *res.SentimentScore,
 			a.model.logit(ev.sum, ev.nFeats), ev.lexPos, ev.lexNeg, ev.posCl, ev.negCl, r.Text)
@@ -76,18 +77,18 @@ func TestSentimentCases(t *testing.T) {
 		want string // "" = anything but notWant
 		not  string
 	}{
-		{"Not bad at all.", "", SentimentNegative},
-		{"not bad at all", "", SentimentNegative},
-		{"The package arrived on Tuesday.", SentimentNeutral, ""},
-		{"The food was great but the service was terrible.", SentimentMixed, ""},
-		{"I love it!", SentimentPositive, ""},
-		{"I hate it.", SentimentNegative, ""},
-		{"It is not good.", "", SentimentPositive},
-		{"Great\tproduct,\nreally  great.", SentimentPositive, ""}, // tabs, newlines, double spaces
-		{"12345", SentimentNeutral, ""},
+		{"Not bad at all.", "", Negative},
+		{"not bad at all", "", Negative},
+		{"The package arrived on Tuesday.", Neutral, ""},
+		{"The food was great but the service was terrible.", Mixed, ""},
+		{"I love it!", Positive, ""},
+		{"I hate it.", Negative, ""},
+		{"It is not good.", "", Positive},
+		{"Great\tproduct,\nreally  great.", Positive, ""}, // tabs, newlines, double spaces
+		{"12345", Neutral, ""},
 	} {
-		var res Result
-		if err := a.Analyze(tc.text, Options{}, &res); err != nil {
+		var res result.Result
+		if err := a.Analyze(tc.text, result.Options{}, &res); err != nil {
 			t.Fatalf("%q: %v", tc.text, err)
 		}
 		checkScore(t, tc.text, res)
@@ -112,13 +113,13 @@ func TestSentimentLanguage(t *testing.T) {
 		b := a
 		if tc.cfg != "" {
 			var err error
-			if b, err = NewSentiment(SentimentConfig{LanguageCode: tc.cfg}); err != nil {
+			if b, err = New(Config{LanguageCode: tc.cfg}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		var res Result
-		err := b.Analyze("This is lovely.", Options{LanguageCode: tc.opt}, &res)
-		var de *DocError
+		var res result.Result
+		err := b.Analyze("This is lovely.", result.Options{LanguageCode: tc.opt}, &res)
+		var de *result.DocError
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("cfg %q opt %q: %v", tc.cfg, tc.opt, err)
@@ -128,7 +129,7 @@ func TestSentimentLanguage(t *testing.T) {
 			t.Errorf("cfg %q opt %q: result filled on error", tc.cfg, tc.opt)
 		}
 	}
-	if _, err := NewSentiment(SentimentConfig{MaxBytes: -1}); !errors.Is(err, job.ErrInvalid) {
+	if _, err := New(Config{MaxBytes: -1}); !errors.Is(err, job.ErrInvalid) {
 		t.Errorf("negative MaxBytes: %v", err)
 	}
 	if a.DefaultMaxBytes() != 5000 || a.Name() != job.Sentiment || a.ModelVersion() == "" {
@@ -146,8 +147,8 @@ func TestSentimentConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for _, r := range rows {
-				var res Result
-				if err := a.Analyze(r.Text, Options{}, &res); err != nil {
+				var res result.Result
+				if err := a.Analyze(r.Text, result.Options{}, &res); err != nil {
 					t.Error(err)
 				}
 			}
@@ -195,12 +196,12 @@ func TestSentimentIMDB(t *testing.T) {
 				t.Fatal(err)
 			}
 			text := strings.ReplaceAll(string(b), "<br />", " ")
-			if len(text) > DefaultSentimentMaxBytes {
+			if len(text) > DefaultMaxBytes {
 				skipped++
 				continue
 			}
-			var res Result
-			if err := a.Analyze(text, Options{}, &res); err != nil {
+			var res result.Result
+			if err := a.Analyze(text, result.Options{}, &res); err != nil {
 				t.Fatal(err)
 			}
 			total++
@@ -209,7 +210,7 @@ func TestSentimentIMDB(t *testing.T) {
 			if (class == "pos") == (s.Positive > s.Negative) {
 				polarOK++
 			}
-			if (class == "pos" && res.Sentiment == SentimentPositive) || (class == "neg" && res.Sentiment == SentimentNegative) {
+			if (class == "pos" && res.Sentiment == Positive) || (class == "neg" && res.Sentiment == Negative) {
 				strictOK++
 			}
 		}
@@ -224,12 +225,12 @@ func TestSentimentIMDB(t *testing.T) {
 
 // evalSentiment scores labelled rows (checking every score vector), calls miss for each wrong
 // label, and returns the accuracy, the number right and the per-class counts ("MIXED 10/12, …").
-func evalSentiment(t *testing.T, a *SentimentAnalyzer, rows []evaltest.Labelled, opts Options, miss func(evaltest.Labelled, Result)) (float64, int, string) {
+func evalSentiment(t *testing.T, a *Analyzer, rows []evaltest.Labelled, opts result.Options, miss func(evaltest.Labelled, result.Result)) (float64, int, string) {
 	t.Helper()
 	correct := 0
 	perClass := map[string][2]int{}
 	for _, r := range rows {
-		var res Result
+		var res result.Result
 		if err := a.Analyze(r.Text, opts, &res); err != nil {
 			t.Fatalf("%q: %v", r.Text, err)
 		}

@@ -1,8 +1,8 @@
 // Command trainsentiment trains the SENTIMENT polarity model (a hashed logistic regression
-// over the features of analysis.SentimentFeatures) on the IMDB train split and writes the
-// quantised weights in the format parsed by shared/analysis (models/sentiment.bin).
+// over the features of sentiment.Features) on the IMDB train split and writes the
+// quantised weights in the format parsed by shared/analysis/sentiment (models/sentiment.bin).
 //
-//	go run ./shared/analysis/internal/trainsentiment -data <imdb datasets dir> -out shared/analysis/models/sentiment.bin
+//	go run ./shared/analysis/sentiment/internal/trainsentiment -data <imdb datasets dir> -out shared/analysis/sentiment/models/sentiment.bin
 //
 // -data is the datasets directory of github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10
 // (it holds train/pos, train/neg, test/pos, test/neg). Only train/ is read for training. The
@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/analysis/sentiment"
 )
 
 type doc struct {
@@ -114,7 +114,7 @@ func load(dir string, bits uint, maxBytes int, binaryFeats bool) []doc {
 				continue
 			}
 			var fs []uint32
-			analysis.SentimentFeatures(text, bits, func(k uint32) { fs = append(fs, k) })
+			sentiment.Features(text, bits, func(k uint32) { fs = append(fs, k) })
 			n := len(fs)
 			if binaryFeats {
 				slices.Sort(fs)
