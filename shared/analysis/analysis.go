@@ -8,6 +8,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"github.com/ream-dev/ream/shared/analysis/language"
+	"github.com/ream-dev/ream/shared/analysis/pii"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -51,6 +52,20 @@ const Undetermined = language.Undetermined
 // the LANGUAGE analyser's candidates; see language.DocumentLanguage.
 func DocumentLanguage(text string, candidates []DominantLanguage) string {
 	return language.DocumentLanguage(text, candidates)
+}
+
+// Redaction modes, as Comprehend's RedactionConfig.MaskMode spells them, and the mask
+// character when none is given; see Redact.
+const (
+	RedactReplaceWithType = pii.RedactReplaceWithType
+	RedactMask            = pii.RedactMask
+	DefaultMaskChar       = pii.DefaultMaskChar
+)
+
+// Redact returns text with each PII entity's span redacted as Comprehend's PII jobs write it;
+// see pii.Redact.
+func Redact(text string, ents []PiiEntity, mode string, maskChar rune) string {
+	return pii.Redact(text, ents, mode, maskChar)
 }
 
 // Analyzer is one analysis.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ream-dev/ream/shared/analysis/language"
+	"github.com/ream-dev/ream/shared/analysis/pii"
 	"github.com/ream-dev/ream/shared/analysis/sentiment"
 	"github.com/ream-dev/ream/shared/job"
 )
@@ -36,11 +37,11 @@ func NewRegistry(languages []string) (Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key phrases analyser: %w", err)
 	}
-	pii, err := NewPII(PIIConfig{})
+	pi, err := pii.New(pii.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("PII analyser: %w", err)
 	}
-	return Registry{lang.Name(): lang, sent.Name(): sent, ents.Name(): ents, kps.Name(): kps, pii.Name(): pii}, nil
+	return Registry{lang.Name(): lang, sent.Name(): sent, ents.Name(): ents, kps.Name(): kps, pi.Name(): pi}, nil
 }
 
 // LanguageCodes lists, sorted, the languages a job's LanguageCode may name in a deployment

@@ -1,18 +1,20 @@
-package analysis
+package pii
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 )
 
-// piiBenchDocs joins generated evaluation sentences (PII and hard negatives) into ~1 KB
+// benchDocs joins generated evaluation sentences (PII and hard negatives) into ~1 KB
 // documents.
-func piiBenchDocs(n, size int) []string {
+func benchDocs(n, size int) []string {
 	var docs []string
 	var sb strings.Builder
-	for _, d := range piiGenerate(99, n*8) {
+	for _, d := range generate(99, n*8) {
 		if sb.Len() > 0 {
 			sb.WriteByte(' ')
 		}
@@ -31,11 +33,11 @@ func piiBenchDocs(n, size int) []string {
 // BenchmarkPII: ~1 KB mixed documents (about 8 PII spans each); reports docs/s, MB/s and
 // allocations per document.
 func BenchmarkPII(b *testing.B) {
-	a, err := NewPII(PIIConfig{})
+	a, err := New(Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	docs := piiBenchDocs(200, 1000)
+	docs := benchDocs(200, 1000)
 	n := 0
 	for _, d := range docs {
 		n += len(d)
@@ -44,8 +46,8 @@ func BenchmarkPII(b *testing.B) {
 	b.SetBytes(int64(n / len(docs)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var res Result
-		if err := a.Analyze(docs[i%len(docs)], Options{}, &res); err != nil {
+		var res result.Result
+		if err := a.Analyze(docs[i%len(docs)], result.Options{}, &res); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -54,13 +56,13 @@ func BenchmarkPII(b *testing.B) {
 
 // BenchmarkPIIPlain: ~1 KB of ordinary prose with no PII (the common case).
 func BenchmarkPIIPlain(b *testing.B) {
-	a, _ := NewPII(PIIConfig{})
+	a, _ := New(Config{})
 	doc := strings.Repeat("The quarterly report was reviewed by the committee, and the team agreed to revisit the budget next month. ", 10)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(doc)))
 	for i := 0; i < b.N; i++ {
-		var res Result
-		if err := a.Analyze(doc, Options{}, &res); err != nil {
+		var res result.Result
+		if err := a.Analyze(doc, result.Options{}, &res); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -68,9 +70,9 @@ func BenchmarkPIIPlain(b *testing.B) {
 }
 
 func BenchmarkRedact(b *testing.B) {
-	a, _ := NewPII(PIIConfig{})
-	docs := piiBenchDocs(50, 1000)
-	ents := make([][]PiiEntity, len(docs))
+	a, _ := New(Config{})
+	docs := benchDocs(50, 1000)
+	ents := make([][]result.PiiEntity, len(docs))
 	for i, d := range docs {
 		ents[i] = a.Detect(d)
 	}

@@ -1,4 +1,4 @@
-package analysis
+package pii
 
 import (
 	"encoding/json"
@@ -8,20 +8,22 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+
 	"github.com/ream-dev/ream/shared/job"
 )
 
-func newPIITest(t testing.TB) *PIIAnalyzer {
+func newPIITest(t testing.TB) *Analyzer {
 	t.Helper()
-	a, err := NewPII(PIIConfig{})
+	a, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
-// piiRender shows entities as "TYPE:text" with the text cut by character offsets.
-func piiRender(text string, ents []PiiEntity) []string {
+// render shows entities as "TYPE:text" with the text cut by character offsets.
+func render(text string, ents []result.PiiEntity) []string {
 	rs := []rune(text)
 	out := []string{}
 	for _, e := range ents {
@@ -104,16 +106,16 @@ func TestPIICases(t *testing.T) {
 	}
 	for _, c := range cases {
 		ents := a.Detect(c.text)
-		got := piiRender(c.text, ents)
+		got := render(c.text, ents)
 		if fmt.Sprint(got) != fmt.Sprint(c.want) {
 			t.Errorf("%q:\n got  %q\n want %q", c.text, got, c.want)
 		}
-		piiCheckShape(t, c.text, ents)
+		checkShape(t, c.text, ents)
 	}
 }
 
-// piiCheckShape: non-nil, sorted, non-overlapping, in range, scores in (0,1].
-func piiCheckShape(t *testing.T, text string, ents []PiiEntity) {
+// checkShape: non-nil, sorted, non-overlapping, in range, scores in (0,1].
+func checkShape(t *testing.T, text string, ents []result.PiiEntity) {
 	t.Helper()
 	if ents == nil {
 		t.Errorf("%q: nil entities", text)
@@ -133,11 +135,11 @@ func piiCheckShape(t *testing.T, text string, ents []PiiEntity) {
 
 func TestPIIAnalyze(t *testing.T) {
 	a := newPIITest(t)
-	if a.Name() != job.PII || a.DefaultMaxBytes() != DefaultPIIMaxBytes || a.ModelVersion() == "" {
+	if a.Name() != job.PII || a.DefaultMaxBytes() != DefaultMaxBytes || a.ModelVersion() == "" {
 		t.Fatalf("identity: %v %d %q", a.Name(), a.DefaultMaxBytes(), a.ModelVersion())
 	}
-	var res Result
-	if err := a.Analyze("Nothing to see here.", Options{}, &res); err != nil {
+	var res result.Result
+	if err := a.Analyze("Nothing to see here.", result.Options{}, &res); err != nil {
 		t.Fatal(err)
 	}
 	if res.PiiEntities == nil || len(res.PiiEntities) != 0 {
@@ -147,34 +149,34 @@ func TestPIIAnalyze(t *testing.T) {
 	if err != nil || string(b) != `{"Entities":[]}` {
 		t.Fatalf("json %s %v", b, err)
 	}
-	res = Result{}
-	if err := a.Analyze("Mail bob@example.com", Options{LanguageCode: "en-GB"}, &res); err != nil {
+	res = result.Result{}
+	if err := a.Analyze("Mail bob@example.com", result.Options{LanguageCode: "en-GB"}, &res); err != nil {
 		t.Fatal(err)
 	}
 	b, _ = json.Marshal(res)
 	if string(b) != `{"Entities":[{"BeginOffset":5,"EndOffset":20,"Score":0.99,"Type":"EMAIL"}]}` {
 		t.Errorf("json %s", b)
 	}
-	var de *DocError
-	if err := a.Analyze("x", Options{LanguageCode: "de"}, &res); !errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage {
+	var de *result.DocError
+	if err := a.Analyze("x", result.Options{LanguageCode: "de"}, &res); !errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage {
 		t.Errorf("de: %v", err)
 	}
-	small, _ := NewPII(PIIConfig{MaxBytes: 10})
-	if err := small.Analyze(strings.Repeat("a", 11), Options{}, &res); !errors.As(err, &de) || de.Code != job.CodeDocumentSizeExceeded {
+	small, _ := New(Config{MaxBytes: 10})
+	if err := small.Analyze(strings.Repeat("a", 11), result.Options{}, &res); !errors.As(err, &de) || de.Code != job.CodeDocumentSizeExceeded {
 		t.Errorf("size: %v", err)
 	}
-	if _, err := NewPII(PIIConfig{MaxBytes: -1}); !errors.Is(err, job.ErrInvalid) {
+	if _, err := New(Config{MaxBytes: -1}); !errors.Is(err, job.ErrInvalid) {
 		t.Errorf("negative: %v", err)
 	}
-	if _, err := NewPII(PIIConfig{Types: []string{"NOPE"}}); !errors.Is(err, job.ErrInvalid) {
+	if _, err := New(Config{Types: []string{"NOPE"}}); !errors.Is(err, job.ErrInvalid) {
 		t.Errorf("unknown type: %v", err)
 	}
-	only, _ := NewPII(PIIConfig{Types: []string{PIIEmail}})
-	if got := piiRender("Call (415) 555-2671 or bob@example.com", only.Detect("Call (415) 555-2671 or bob@example.com")); fmt.Sprint(got) != "[EMAIL:bob@example.com]" {
+	only, _ := New(Config{Types: []string{Email}})
+	if got := render("Call (415) 555-2671 or bob@example.com", only.Detect("Call (415) 555-2671 or bob@example.com")); fmt.Sprint(got) != "[EMAIL:bob@example.com]" {
 		t.Errorf("types filter: %q", got)
 	}
-	for _, typ := range PIITypes {
-		if _, ok := piiPriority[typ]; !ok {
+	for _, typ := range Types {
+		if _, ok := priority[typ]; !ok {
 			t.Errorf("%s has no priority", typ)
 		}
 	}
@@ -182,22 +184,22 @@ func TestPIIAnalyze(t *testing.T) {
 
 func TestPIIValidators(t *testing.T) {
 	for s, want := range map[string]bool{"4111111111111111": true, "4111111111111112": false, "79927398713": true, "": false, "12a4": false} {
-		if PIILuhn(s) != want {
+		if luhn(s) != want {
 			t.Errorf("Luhn(%q) != %v", s, want)
 		}
 	}
 	for s, want := range map[string]bool{"GB82WEST12345698765432": true, "DE89370400440532013000": true, "DE89370400440532013001": false, "GB82WEST1234569876543": false, "XX82WEST12345698765432": false} {
-		if PIIValidIBAN(s) != want {
+		if validIBAN(s) != want {
 			t.Errorf("IBAN(%q) != %v", s, want)
 		}
 	}
 	for s, want := range map[string]bool{"021000021": true, "011000015": true, "021000022": false, "000000000": false} {
-		if PIIValidABA(s) != want {
+		if validABA(s) != want {
 			t.Errorf("ABA(%q) != %v", s, want)
 		}
 	}
 	for s, want := range map[string]bool{"123456789": true, "000123456": false, "666123456": false, "912345678": false, "123006789": false, "123450000": false, "078051120": false} {
-		if PIIValidSSN(s) != want {
+		if validSSN(s) != want {
 			t.Errorf("SSN(%q) != %v", s, want)
 		}
 	}
@@ -205,7 +207,7 @@ func TestPIIValidators(t *testing.T) {
 
 func TestPIIConcurrent(t *testing.T) {
 	a := newPIITest(t)
-	docs := piiGenerate(7, 200)
+	docs := generate(7, 200)
 	want := make([]string, len(docs))
 	for i, d := range docs {
 		want[i] = fmt.Sprint(a.Detect(d.text))
@@ -233,6 +235,6 @@ func TestPIIRobust(t *testing.T) {
 		"http://", "www.", "4111 1111 1111 1111 1111 1111 1111 1111", strings.Repeat("1 ", 500), strings.Repeat("Mr. ", 100),
 		"\xff\xfe invalid utf8 4111111111111111", "Dr.", "Dr. x", "12 Oak St.", "日本" + strings.Repeat("9", 30)}
 	for _, in := range inputs {
-		piiCheckShape(t, in, a.Detect(in))
+		checkShape(t, in, a.Detect(in))
 	}
 }

@@ -1,11 +1,11 @@
-package analysis
+package pii
 
-import "strings"
+import txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 
-// piiFirstNameList is the embedded given-name gazetteer: common given names of the
+// firstNameList is the embedded given-name gazetteer: common given names of the
 // English-speaking world, Europe, Latin America, South Asia, the Arab world and romanised East
 // Asian names, about 700 in all.
-const piiFirstNameList = `
+const firstNameList = `
 James John Robert Michael William David Richard Joseph Thomas Charles Christopher Daniel
 Matthew Anthony Donald Steven Paul Andrew Joshua Kenneth Kevin Brian George Timothy Ronald
 Edward Jason Jeffrey Ryan Jacob Gary Nicholas Eric Jonathan Stephen Larry Justin Scott Brandon
@@ -88,9 +88,9 @@ Elise Anne Annie Lydia Clara Alma Ada Edna Opal Pearl Mabel Ruth Lois Nina Vera 
 Jasmine Ariana Adeline Vivian Valeria Eva Gianna Josie Delilah Luna Lila Maya Mila Kinsley
 `
 
-// piiAmbiguousNameList: given names that are also common English words, months or places;
+// ambiguousNameList: given names that are also common English words, months or places;
 // they count as names only with a surname or an honorific.
-const piiAmbiguousNameList = `May June April August Will Bill Mark Grace Hope Faith Joy Jack
+const ambiguousNameList = `May June April August Will Bill Mark Grace Hope Faith Joy Jack
 Art Chase Dean Guy Max Sydney Paris Georgia Virginia Jordan Austin Dallas Florence Victoria
 Chelsea Lincoln Washington Carol Frank Summer Autumn Dawn Ivy Lily Daisy Ruby Amber Crystal
 Penny Pearl Holly Iris Jasmine Violet Brooke Hunter Mason Carter Cooper Taylor Miles Paige
@@ -100,8 +100,8 @@ Brooklyn Hudson Carson Grant Spencer Preston Rowan Ren Ming Li Yu Jun Lan Mei We
 Chen Zhang Anh Duc Minh Bernard Noor Nour Cedric Lance Kirk Troy Chad Todd Angus Imani
 Harvey Rory Quinn Lincoln Tuesday Christian Marie`
 
-// piiNameStopList: capitalised words that never continue a name.
-const piiNameStopList = `The A An And Or But If Of In On At To For From By With Without About As
+// nameStopList: capitalised words that never continue a name.
+const nameStopList = `The A An And Or But If Of In On At To For From By With Without About As
 Is Are Was Were Be Been I We You He She They It This That These Those My Your His Her Our
 Their Its Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
 April May June July August September October November December Street St Avenue Ave Road
@@ -115,10 +115,10 @@ Email Phone Tel Fax Mobile Address Account Card Invoice Order Ticket Ref Referen
 IBAN URL IP Password Username Date Time Street North South East West Mr Mrs Ms Miss Dr
 Prof Sir Jr Sr II III IV`
 
-// piiSurnameList: common surnames (the most frequent in the US census, the UK, Spain and Latin
+// surnameList: common surnames (the most frequent in the US census, the UK, Spain and Latin
 // America, Germany, France, India, Vietnam, Korea, Japan, Nigeria), used to recognise a
 // capitalised given name missing from the gazetteer.
-const piiSurnameList = `Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez
+const surnameList = `Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez
 Hernandez Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson
 White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres
 Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Gomez
@@ -146,16 +146,8 @@ Choi Jung Kang Cho Yoon Okafor Okonkwo Adeyemi Mensah Søndergaard Jensen Nielse
 Larsen Andersen Johansson Karlsson Nilsson Eriksson Ivanov Petrov Smirnov Popov Novak`
 
 var (
-	piiSurnames       = piiSet(piiSurnameList)
-	piiFirstNames     = piiSet(piiFirstNameList)
-	piiAmbiguousNames = piiSet(piiAmbiguousNameList)
-	piiNameStop       = piiSet(piiNameStopList)
+	surnameSet     = txt.Set(surnameList)
+	firstNames     = txt.Set(firstNameList)
+	ambiguousNames = txt.Set(ambiguousNameList)
+	nameStop       = txt.Set(nameStopList)
 )
-
-func piiSet(list string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(list) {
-		m[w] = true
-	}
-	return m
-}

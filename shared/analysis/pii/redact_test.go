@@ -1,13 +1,17 @@
-package analysis
+package pii
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+)
 
 func TestRedact(t *testing.T) {
 	a := newPIITest(t)
 	text := "Zoë Müller — zoë@exemple.fr, ☎ +33 1 42 68 53 00, 日本 192.0.2.1."
 	ents := a.Detect(text)
 	if len(ents) != 4 {
-		t.Fatalf("entities %q", piiRender(text, ents))
+		t.Fatalf("entities %q", render(text, ents))
 	}
 	got := Redact(text, ents, RedactReplaceWithType, 0)
 	want := "[NAME] — [EMAIL], ☎ [PHONE], 日本 [IP_ADDRESS]."
@@ -26,7 +30,7 @@ func TestRedact(t *testing.T) {
 		t.Error("no entities must return the text")
 	}
 	// Unsorted, overlapping and out-of-range entities; an unknown mode still redacts.
-	odd := []PiiEntity{{BeginOffset: 4, EndOffset: 8, Type: "B"}, {BeginOffset: 0, EndOffset: 2, Type: "A"}, {BeginOffset: 6, EndOffset: 99, Type: "C"}}
+	odd := []result.PiiEntity{{BeginOffset: 4, EndOffset: 8, Type: "B"}, {BeginOffset: 0, EndOffset: 2, Type: "A"}, {BeginOffset: 6, EndOffset: 99, Type: "C"}}
 	if got := Redact("héllo wörld", odd, "SOMETHING", 0); got != "[A]ll[B][C]" {
 		t.Errorf("odd: %q", got)
 	}

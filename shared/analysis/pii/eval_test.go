@@ -1,4 +1,4 @@
-package analysis
+package pii
 
 import (
 	"fmt"
@@ -13,8 +13,8 @@ import (
 	"unicode/utf8"
 )
 
-// The PII evaluation set is generated, not stored: piiGenerate builds documents from sentence
-// frames with a fixed seed (piiEvalSeed), so every run sees the same 3,000 documents. Values of
+// The PII evaluation set is generated, not stored: generate builds documents from sentence
+// frames with a fixed seed (evalSeed), so every run sees the same 3,000 documents. Values of
 // the validated types are produced by code independent of the analyser's validators (cards by
 // network prefix + Luhn check digit, IBANs with math/big mod 97, ABA weights, SSA rules), and
 // each document mixes labelled PII with unlabelled hard negatives: invoice and order numbers,
@@ -25,55 +25,55 @@ import (
 // prices, quantities, ZIP codes alone, git SHAs and ten-digit order numbers without phone
 // context. Dates in negatives are labelled DATE_TIME (Comprehend reports them).
 
-// piiEvalShow is how many errors TestPIIEvaluation logs.
-var piiEvalShow = 40
+// evalShow is how many errors TestPIIEvaluation logs.
+var evalShow = 40
 
 const (
-	piiEvalSeed = 20240501
-	piiEvalDocs = 3000
+	evalSeed = 20240501
+	evalDocs = 3000
 )
 
-type piiGold struct {
+type goldSpan struct {
 	b, e int // characters
 	typ  string
 }
 
-type piiDoc struct {
+type doc struct {
 	text string
-	gold []piiGold
+	gold []goldSpan
 }
 
-type piiBuilder struct {
+type builder struct {
 	sb    strings.Builder
 	chars int
-	gold  []piiGold
+	gold  []goldSpan
 }
 
-func (b *piiBuilder) lit(s string) {
+func (b *builder) lit(s string) {
 	b.sb.WriteString(s)
 	b.chars += utf8.RuneCountInString(s)
 }
 
-func (b *piiBuilder) pii(typ, s string) {
+func (b *builder) pii(typ, s string) {
 	n := utf8.RuneCountInString(s)
-	b.gold = append(b.gold, piiGold{b.chars, b.chars + n, typ})
+	b.gold = append(b.gold, goldSpan{b.chars, b.chars + n, typ})
 	b.lit(s)
 }
 
-type piiGen struct{ r *rand.Rand }
+type gen struct{ r *rand.Rand }
 
-func (g piiGen) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
-func (g piiGen) digits(n int) string {
+func (g gen) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
+func (g gen) digits(n int) string {
 	var sb strings.Builder
 	for i := 0; i < n; i++ {
 		sb.WriteByte(byte('0' + g.r.IntN(10)))
 	}
 	return sb.String()
 }
-func (g piiGen) between(lo, hi int) int { return lo + g.r.IntN(hi-lo+1) }
+func (g gen) between(lo, hi int) int { return lo + g.r.IntN(hi-lo+1) }
 
 // luhnDigit computes the check digit that makes payload+d pass Luhn (independent code).
-func piiGenLuhnDigit(payload string) byte {
+func genLuhnDigit(payload string) byte {
 	sum := 0
 	for i := 0; i < len(payload); i++ {
 		d := int(payload[len(payload)-1-i] - '0')
@@ -88,7 +88,7 @@ func piiGenLuhnDigit(payload string) byte {
 	return byte('0' + (10-sum%10)%10)
 }
 
-func (g piiGen) card() string {
+func (g gen) card() string {
 	type net struct {
 		prefix string
 		n      int
@@ -96,7 +96,7 @@ func (g piiGen) card() string {
 	nets := []net{{"4", 16}, {"51", 16}, {"55", 16}, {"2221", 16}, {"2720", 16}, {"34", 15}, {"37", 15}, {"6011", 16}, {"65", 16}, {"3530", 16}, {"36", 14}, {"62", 16}, {"4", 19}}
 	nt := nets[g.r.IntN(len(nets))]
 	p := nt.prefix + g.digits(nt.n-1-len(nt.prefix))
-	num := p + string(piiGenLuhnDigit(p))
+	num := p + string(genLuhnDigit(p))
 	switch {
 	case nt.n == 15 && g.r.IntN(2) == 0:
 		sep := g.pick(" ", "-")
@@ -109,10 +109,10 @@ func (g piiGen) card() string {
 }
 
 // badCard: 16 digits that fail Luhn.
-func (g piiGen) badCard() string {
+func (g gen) badCard() string {
 	for {
 		p := g.pick("4", "5", "3", "6") + g.digits(14)
-		d := piiGenLuhnDigit(p)
+		d := genLuhnDigit(p)
 		bad := byte('0' + (int(d-'0')+1+g.r.IntN(9))%10)
 		s := p + string(bad)
 		if g.r.IntN(2) == 0 {
@@ -122,7 +122,7 @@ func (g piiGen) badCard() string {
 	}
 }
 
-func (g piiGen) ibanRaw(bad bool) string {
+func (g gen) ibanRaw(bad bool) string {
 	type c struct {
 		cc, pat string // pat: n = digit, a = upper letter
 	}
@@ -158,7 +158,7 @@ func (g piiGen) ibanRaw(bad bool) string {
 	return x.cc + fmt.Sprintf("%02d", check) + bban
 }
 
-func (g piiGen) iban(bad bool) string {
+func (g gen) iban(bad bool) string {
 	s := g.ibanRaw(bad)
 	if g.r.IntN(2) == 0 {
 		return s
@@ -173,7 +173,7 @@ func (g piiGen) iban(bad bool) string {
 	return sb.String()
 }
 
-func (g piiGen) ssnParts() (string, string, string) {
+func (g gen) ssnParts() (string, string, string) {
 	area := g.between(1, 899)
 	for area == 666 {
 		area = g.between(1, 899)
@@ -181,10 +181,10 @@ func (g piiGen) ssnParts() (string, string, string) {
 	return fmt.Sprintf("%03d", area), fmt.Sprintf("%02d", g.between(1, 99)), fmt.Sprintf("%04d", g.between(1, 9999))
 }
 
-func (g piiGen) nxx() string {
+func (g gen) nxx() string {
 	return strconv.Itoa(g.between(2, 9)) + fmt.Sprintf("%02d", g.between(0, 99))
 }
-func (g piiGen) nanpPart() string {
+func (g gen) nanpPart() string {
 	for {
 		s := g.nxx()
 		if s[1:] != "11" {
@@ -193,7 +193,7 @@ func (g piiGen) nanpPart() string {
 	}
 }
 
-func (g piiGen) phone() string {
+func (g gen) phone() string {
 	a, x, l := g.nanpPart(), g.nanpPart(), g.digits(4)
 	switch g.r.IntN(9) {
 	case 0:
@@ -218,49 +218,49 @@ func (g piiGen) phone() string {
 }
 
 var (
-	piiGenFirst = strings.Fields(`James Mary Robert Patricia Michael Jennifer David Linda Sarah Daniel Emily Olivia Liam
+	genFirst = strings.Fields(`James Mary Robert Patricia Michael Jennifer David Linda Sarah Daniel Emily Olivia Liam
 		Sophia Lucas Amelia Ethan Chloe Priya Rahul Aisha Omar Mohammed Fatima Wei Yuki Hiroshi Carlos Lucía José
 		María Zoë Søren Björn Renée François Jürgen Małgorzata Siobhan Niamh Kwame Ngozi Thabo Elena Giulia Marco
 		Thaddeus Ottoline Bartholomew Eustace Wilhelmina Percival Cressida Leopold Ignatius Philippa`)
-	piiGenLast = strings.Fields(`Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez
+	genLast = strings.Fields(`Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez
 		Lopez Gonzalez Wilson Anderson Thomas Moore Jackson Martin Perez Thompson White Harris Sanchez Clark Ramirez
 		Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall
 		Rivera Campbell Mitchell Roberts Müller Schmidt Dubois García Kowalski O'Brien McDonald Nakamura Patel Okafor
 		Haddad Søndergaard Fernández Whitfield Ashworth`)
-	piiGenStreets = strings.Fields(`Main Oak Maple Cedar Pine Elm Washington Lake Hill Park Sunset Highland Baker
+	genStreets = strings.Fields(`Main Oak Maple Cedar Pine Elm Washington Lake Hill Park Sunset Highland Baker
 		Church Market Mill River Spring Chestnut Walnut Willow Jefferson Franklin Madison`)
-	piiGenCities = []string{"Springfield", "Portland", "Austin", "San Francisco", "New York", "Denver", "Boston", "Salt Lake City", "Madison", "Seattle"}
-	piiGenStates = strings.Fields("IL OR TX CA NY CO MA UT WI WA")
-	piiGenMonths = strings.Fields("January February March April May June July August September October November December")
+	genCities = []string{"Springfield", "Portland", "Austin", "San Francisco", "New York", "Denver", "Boston", "Salt Lake City", "Madison", "Seattle"}
+	genStates = strings.Fields("IL OR TX CA NY CO MA UT WI WA")
+	genMonths = strings.Fields("January February March April May June July August September October November December")
 )
 
-func (g piiGen) name() string {
-	f := g.pick(piiGenFirst...)
-	l := g.pick(piiGenLast...)
+func (g gen) name() string {
+	f := g.pick(genFirst...)
+	l := g.pick(genLast...)
 	if g.r.IntN(6) == 0 {
 		return f + " " + string(rune('A'+g.r.IntN(26))) + ". " + l
 	}
 	return f + " " + l
 }
 
-func (g piiGen) address() string {
-	s := strconv.Itoa(g.between(1, 9999)) + " " + g.pick(piiGenStreets...) + " " +
+func (g gen) address() string {
+	s := strconv.Itoa(g.between(1, 9999)) + " " + g.pick(genStreets...) + " " +
 		g.pick("Street", "Avenue", "Road", "Lane", "Drive", "Boulevard", "Court", "Way", "St.", "Ave.", "Rd.", "Blvd.")
 	if g.r.IntN(3) == 0 {
 		s += g.pick(", Apt ", ", Suite ", " Unit ") + strconv.Itoa(g.between(1, 40)) + g.pick("", "B")
 	}
 	if g.r.IntN(2) == 0 {
-		i := g.r.IntN(len(piiGenCities))
-		s += ", " + piiGenCities[i] + ", " + piiGenStates[i] + " " + g.digits(5)
+		i := g.r.IntN(len(genCities))
+		s += ", " + genCities[i] + ", " + genStates[i] + " " + g.digits(5)
 	}
 	return s
 }
 
-func (g piiGen) date() string {
+func (g gen) date() string {
 	m := g.between(1, 12)
 	d := g.between(1, 28)
 	y := g.between(1950, 2030)
-	mn := piiGenMonths[m-1]
+	mn := genMonths[m-1]
 	switch g.r.IntN(9) {
 	case 0:
 		return fmt.Sprintf("%s %d, %d", mn, d, y)
@@ -286,7 +286,7 @@ func (g piiGen) date() string {
 	}
 }
 
-func (g piiGen) b32(n int) string {
+func (g gen) b32(n int) string {
 	const a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 	var sb strings.Builder
 	for i := 0; i < n; i++ {
@@ -295,7 +295,7 @@ func (g piiGen) b32(n int) string {
 	return sb.String()
 }
 
-func (g piiGen) secret() string {
+func (g gen) secret() string {
 	const a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+"
 	for {
 		var sb strings.Builder
@@ -309,7 +309,7 @@ func (g piiGen) secret() string {
 	}
 }
 
-func (g piiGen) password() string {
+func (g gen) password() string {
 	const a = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!@#$%^&*-_"
 	var sb strings.Builder
 	for i, n := 0, g.between(8, 16); i < n; i++ {
@@ -318,7 +318,7 @@ func (g piiGen) password() string {
 	return strings.TrimRight(sb.String(), ".,;")
 }
 
-func (g piiGen) routing() string {
+func (g gen) routing() string {
 	for {
 		p := g.digits(8)
 		w := []int{3, 7, 1, 3, 7, 1, 3, 7}
@@ -333,11 +333,11 @@ func (g piiGen) routing() string {
 	}
 }
 
-func (g piiGen) ipv4() string {
+func (g gen) ipv4() string {
 	return fmt.Sprintf("%d.%d.%d.%d", g.between(1, 223), g.between(0, 255), g.between(0, 255), g.between(1, 254))
 }
 
-func (g piiGen) ipv6() string {
+func (g gen) ipv6() string {
 	var b [16]byte
 	b[0], b[1] = 0x20, 0x01
 	for i := 2; i < 16; i++ {
@@ -348,7 +348,7 @@ func (g piiGen) ipv6() string {
 	return netip.AddrFrom16(b).String()
 }
 
-func (g piiGen) url() string {
+func (g gen) url() string {
 	dom := g.pick("example", "acme-corp", "shop", "mybank", "portal", "docs") + g.pick(".com", ".org", ".co.uk", ".io", ".de")
 	switch g.r.IntN(4) {
 	case 0:
@@ -362,15 +362,15 @@ func (g piiGen) url() string {
 	}
 }
 
-func (g piiGen) email() string {
+func (g gen) email() string {
 	f := strings.ToLower(g.pick("james", "mary", "li", "omar", "sofia", "zoë", "jp", "k.ito", "ana-maria"))
-	l := strings.ToLower(g.pick(piiGenLast[:40]...))
+	l := strings.ToLower(g.pick(genLast[:40]...))
 	loc := g.pick(f+"."+l, f[:1]+l, f+"_"+l+strconv.Itoa(g.between(1, 99)), f+"+"+g.pick("news", "billing"))
 	return loc + "@" + g.pick("example.com", "mail.example.org", "uni.ac.uk", "corp.example.de", "gmail.com")
 }
 
 // isbn13: a valid ISBN-13, hyphenated or plain.
-func (g piiGen) isbn13() string {
+func (g gen) isbn13() string {
 	p := g.pick("978", "979") + g.digits(9)
 	s := 0
 	for i := range p {
@@ -387,23 +387,23 @@ func (g piiGen) isbn13() string {
 	return full
 }
 
-// piiSentence writes one sentence with one PII value of type typ.
-func (g piiGen) sentence(b *piiBuilder, typ string) {
+// sentence writes one sentence with one PII value of type typ.
+func (g gen) sentence(b *builder, typ string) {
 	frame := func(pre, post string, v string) {
 		b.lit(pre)
 		b.pii(typ, v)
 		b.lit(post)
 	}
 	switch typ {
-	case PIIEmail:
+	case Email:
 		frame(g.pick("Please email ", "Contact: ", "Reply to ", "Escríbeme a "), g.pick(" for the refund.", " today.", ", thanks.", "."), g.email())
-	case PIIPhone:
+	case Phone:
 		frame(g.pick("Call me at ", "Phone: ", "You can reach the desk on ", "Tel. "), g.pick(" after lunch.", ".", " (office).", " any time."), g.phone())
-	case PIICreditDebitNumber:
+	case CreditDebitNumber:
 		frame(g.pick("Charge card ", "My card number is ", "Visa/MC: ", "Paid with "), g.pick(" yesterday.", ".", " and it was declined."), g.card())
-	case PIIIBAN:
+	case IBAN:
 		frame(g.pick("Transfer to IBAN ", "Account: ", "Bankverbindung: ", "Wire the deposit to "), g.pick(".", " by Friday.", " (savings)."), g.iban(false))
-	case PIISSN:
+	case SSN:
 		a, gr, s := g.ssnParts()
 		switch g.r.IntN(3) {
 		case 0:
@@ -413,29 +413,29 @@ func (g piiGen) sentence(b *piiBuilder, typ string) {
 		default:
 			frame(g.pick("The applicant's number is ", "SSN: ", "Enter "), g.pick(" on the form.", "."), a+"-"+gr+"-"+s)
 		}
-	case PIIIPAddress:
+	case IPAddress:
 		if g.r.IntN(3) == 0 {
 			frame(g.pick("Login from ", "Blocked address "), g.pick(" was flagged.", "."), g.ipv6())
 		} else {
 			frame(g.pick("Login from ", "The server at ", "Client IP: ", "ping "), g.pick(" failed.", ".", ":8080 refused the connection."), g.ipv4())
 		}
-	case PIIURL:
+	case URL:
 		frame(g.pick("Visit ", "Reset it at ", "Link: ", "See ("), g.pick(" for details.", ".", ")."), g.url())
-	case PIIAWSAccessKey:
+	case AWSAccessKey:
 		frame(g.pick("aws_access_key_id = ", "Key ID: ", "Rotated "), g.pick("", " yesterday.", "."), g.pick("AKIA", "ASIA")+g.b32(16))
-	case PIIAWSSecretKey:
+	case AWSSecretKey:
 		frame(g.pick("aws_secret_access_key = ", "secret key: ", "The secret is "), g.pick("", " (rotate it)"), g.secret())
-	case PIIName:
+	case Name:
 		if g.r.IntN(3) == 0 {
-			frame(g.pick("Meeting notes from ", "Signed, ", "Ask ")+g.pick("Dr. ", "Mr. ", "Ms. ", "Mrs ", "Prof. "), g.pick(" today.", ".", " about the invoice."), g.pick(piiGenLast...))
+			frame(g.pick("Meeting notes from ", "Signed, ", "Ask ")+g.pick("Dr. ", "Mr. ", "Ms. ", "Mrs ", "Prof. "), g.pick(" today.", ".", " about the invoice."), g.pick(genLast...))
 		} else {
 			frame(g.pick("Please forward this to ", "The claim was filed by ", "Approved by ", ""), g.pick(" in accounting.", ".", ", who called twice.", " signed the lease."), g.name())
 		}
-	case PIIAddress:
+	case Address:
 		frame(g.pick("Ship it to ", "She moved to ", "Our office is at ", "Mail checks to "), g.pick(" next week.", " before noon.", " please"), g.address())
-	case PIIDateTime:
+	case DateTime:
 		frame(g.pick("The appointment is on ", "Born ", "Delivered ", "Due "), g.pick(".", " as agreed.", ", per the contract."), g.date())
-	case PIIPassword:
+	case Password:
 		switch g.r.IntN(3) {
 		case 0:
 			frame(g.pick("password=", "pwd=", "db_password="), g.pick("", " ", "&user=x"), g.password())
@@ -444,15 +444,15 @@ func (g piiGen) sentence(b *piiBuilder, typ string) {
 		default:
 			frame(g.pick("Password: ", "passphrase: ", "Wi-Fi password: "), g.pick(" (temporary)", ""), g.password())
 		}
-	case PIIBankRouting:
+	case BankRouting:
 		frame(g.pick("Routing number ", "ABA: "), ".", g.routing())
-	case PIIBankAccountNumber:
+	case BankAccountNumber:
 		frame(g.pick("Account number ", "acct # ", "checking account "), ".", g.digits(g.between(8, 12)))
 	}
 }
 
 // negative writes one sentence of hard negatives (dates in it are labelled DATE_TIME).
-func (g piiGen) negative(b *piiBuilder) {
+func (g gen) negative(b *builder) {
 	switch g.r.IntN(20) {
 	case 0:
 		b.lit("Invoice INV-" + strconv.Itoa(g.between(2015, 2026)) + "-" + g.digits(6) + " totals $" + strconv.Itoa(g.between(1, 9)) + "," + g.digits(3) + "." + g.digits(2) + ".")
@@ -486,7 +486,7 @@ func (g piiGen) negative(b *piiBuilder) {
 		b.lit("SKU " + g.pick("400", "501", "871") + g.digits(10) + " weighs " + strconv.Itoa(g.between(1, 20)) + "." + g.digits(1) + " kg.")
 	case 14:
 		b.lit("The meeting moved to ")
-		b.pii(PIIDateTime, g.date())
+		b.pii(DateTime, g.date())
 		b.lit(" in room " + strconv.Itoa(g.between(100, 999)) + ".")
 	case 15:
 		b.lit("Ticket #" + g.digits(7) + " was closed after " + strconv.Itoa(g.between(2, 48)) + " hours.")
@@ -501,15 +501,15 @@ func (g piiGen) negative(b *piiBuilder) {
 	}
 }
 
-var piiEvalTypes = []string{PIIEmail, PIIPhone, PIICreditDebitNumber, PIIIBAN, PIISSN, PIIIPAddress, PIIURL, PIIAWSAccessKey,
-	PIIName, PIIAddress, PIIDateTime, PIIPassword, PIIAWSSecretKey, PIIBankRouting, PIIBankAccountNumber}
+var evalTypes = []string{Email, Phone, CreditDebitNumber, IBAN, SSN, IPAddress, URL, AWSAccessKey,
+	Name, Address, DateTime, Password, AWSSecretKey, BankRouting, BankAccountNumber}
 
-// piiGenerate builds the evaluation documents.
-func piiGenerate(seed uint64, n int) []piiDoc {
-	g := piiGen{r: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
-	docs := make([]piiDoc, 0, n)
+// generate builds the evaluation documents.
+func generate(seed uint64, n int) []doc {
+	g := gen{r: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
+	docs := make([]doc, 0, n)
 	for i := 0; i < n; i++ {
-		var b piiBuilder
+		var b builder
 		k := g.between(2, 4)
 		for j := 0; j < k; j++ {
 			if j > 0 {
@@ -518,23 +518,23 @@ func piiGenerate(seed uint64, n int) []piiDoc {
 			if g.r.IntN(5) < 2 {
 				g.negative(&b)
 			} else {
-				g.sentence(&b, piiEvalTypes[g.r.IntN(len(piiEvalTypes))])
+				g.sentence(&b, evalTypes[g.r.IntN(len(evalTypes))])
 			}
 		}
-		docs = append(docs, piiDoc{text: b.sb.String(), gold: b.gold})
+		docs = append(docs, doc{text: b.sb.String(), gold: b.gold})
 	}
 	return docs
 }
 
-type piiCounts struct{ tp, fp, fn int }
+type tally struct{ tp, fp, fn int }
 
-func (c piiCounts) precision() float64 {
+func (c tally) precision() float64 {
 	if c.tp+c.fp == 0 {
 		return 1
 	}
 	return float64(c.tp) / float64(c.tp+c.fp)
 }
-func (c piiCounts) recall() float64 {
+func (c tally) recall() float64 {
 	if c.tp+c.fn == 0 {
 		return 1
 	}
@@ -545,24 +545,24 @@ func (c piiCounts) recall() float64 {
 // generated set and enforces the floors.
 func TestPIIEvaluation(t *testing.T) {
 	a := newPIITest(t)
-	docs := piiGenerate(piiEvalSeed, piiEvalDocs)
-	counts := map[string]*piiCounts{}
-	get := func(typ string) *piiCounts {
+	docs := generate(evalSeed, evalDocs)
+	counts := map[string]*tally{}
+	get := func(typ string) *tally {
 		if counts[typ] == nil {
-			counts[typ] = &piiCounts{}
+			counts[typ] = &tally{}
 		}
 		return counts[typ]
 	}
 	var errs []string
 	for _, d := range docs {
 		ents := a.Detect(d.text)
-		want := map[piiGold]bool{}
+		want := map[goldSpan]bool{}
 		for _, gd := range d.gold {
 			want[gd] = true
 		}
-		got := map[piiGold]bool{}
+		got := map[goldSpan]bool{}
 		for _, e := range ents {
-			k := piiGold{e.BeginOffset, e.EndOffset, e.Type}
+			k := goldSpan{e.BeginOffset, e.EndOffset, e.Type}
 			got[k] = true
 			if want[k] {
 				get(e.Type).tp++
@@ -579,16 +579,16 @@ func TestPIIEvaluation(t *testing.T) {
 		}
 	}
 	floors := map[string]float64{
-		PIIEmail: 0.98, PIIPhone: 0.98, PIICreditDebitNumber: 0.98, PIIIBAN: 0.98, PIISSN: 0.98, PIIIPAddress: 0.98,
-		PIIURL: 0.98, PIIAWSAccessKey: 0.98, PIIBankRouting: 0.98,
-		PIIName: 0.85, PIIAddress: 0.9, PIIDateTime: 0.9, PIIPassword: 0.9, PIIAWSSecretKey: 0.9, PIIBankAccountNumber: 0.9,
+		Email: 0.98, Phone: 0.98, CreditDebitNumber: 0.98, IBAN: 0.98, SSN: 0.98, IPAddress: 0.98,
+		URL: 0.98, AWSAccessKey: 0.98, BankRouting: 0.98,
+		Name: 0.85, Address: 0.9, DateTime: 0.9, Password: 0.9, AWSSecretKey: 0.9, BankAccountNumber: 0.9,
 	}
 	types := make([]string, 0, len(counts))
 	for typ := range counts {
 		types = append(types, typ)
 	}
 	sort.Strings(types)
-	t.Logf("PII evaluation: %d generated documents (seed %d)", len(docs), piiEvalSeed)
+	t.Logf("PII evaluation: %d generated documents (seed %d)", len(docs), evalSeed)
 	t.Logf("%-34s %6s %6s %6s %9s %7s", "type", "tp", "fp", "fn", "precision", "recall")
 	for _, typ := range types {
 		c := counts[typ]
@@ -605,14 +605,14 @@ func TestPIIEvaluation(t *testing.T) {
 			t.Errorf("%s: precision %.4f recall %.4f, floor %.2f", typ, c.precision(), c.recall(), f)
 		}
 	}
-	for _, typ := range piiEvalTypes {
+	for _, typ := range evalTypes {
 		if c := counts[typ]; c == nil || c.tp+c.fn < 50 {
 			t.Errorf("%s: too few gold spans", typ)
 		}
 	}
 	sort.Strings(errs)
 	for i, e := range errs {
-		if i >= piiEvalShow {
+		if i >= evalShow {
 			t.Logf("... %d more errors", len(errs)-i)
 			break
 		}
@@ -622,6 +622,6 @@ func TestPIIEvaluation(t *testing.T) {
 
 func init() {
 	if v := os.Getenv("PII_EVAL_SHOW"); v != "" {
-		piiEvalShow, _ = strconv.Atoi(v)
+		evalShow, _ = strconv.Atoi(v)
 	}
 }

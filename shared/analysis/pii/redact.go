@@ -1,9 +1,11 @@
-package analysis
+package pii
 
 import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )
 
 // Redaction modes, as Comprehend's RedactionConfig.MaskMode spells them.
@@ -21,7 +23,7 @@ const DefaultMaskChar = '*'
 // so that an unknown mode never leaks the text, any other mode) replaces the span with
 // "[TYPE]". Entities may come in any order; offsets are clamped to the text, and a span
 // overlapping an earlier one is redacted from where the earlier one ended.
-func Redact(text string, ents []PiiEntity, mode string, maskChar rune) string {
+func Redact(text string, ents []result.PiiEntity, mode string, maskChar rune) string {
 	if len(ents) == 0 {
 		return text
 	}
@@ -30,7 +32,7 @@ func Redact(text string, ents []PiiEntity, mode string, maskChar rune) string {
 	}
 	es := ents
 	if !sort.SliceIsSorted(es, func(i, j int) bool { return es[i].BeginOffset < es[j].BeginOffset }) {
-		es = append([]PiiEntity(nil), ents...)
+		es = append([]result.PiiEntity(nil), ents...)
 		sort.SliceStable(es, func(i, j int) bool { return es[i].BeginOffset < es[j].BeginOffset })
 	}
 	var b strings.Builder

@@ -1,4 +1,4 @@
-package analysis
+package pii
 
 import (
 	"fmt"
@@ -8,13 +8,13 @@ import (
 	"testing"
 )
 
-// piiUnseenCases are hand-labelled cases written after a QA pass with data the rules had not
+// unseenCases are hand-labelled cases written after a QA pass with data the rules had not
 // been tuned on: national phone formats of ten countries, bank account numbers after a
 // keyword, compact CVV and expiry, European addresses, and hard negatives (order and invoice
 // numbers, ISBNs, dates, times, prices, versions, lone postal codes, ten-digit ids). As in
 // TestPIICases, want lists every expected span as "TYPE:text" in order; nothing else may be
 // found.
-var piiUnseenCases = []struct {
+var unseenCases = []struct {
 	text string
 	want []string
 }{
@@ -131,22 +131,22 @@ var piiUnseenCases = []struct {
 	{"The Spring 2024 catalogue and Ring 5 are out.", []string{}},
 }
 
-// TestPIIUnseen runs piiUnseenCases and prints per-type precision and recall. Every case must
+// TestPIIUnseen runs unseenCases and prints per-type precision and recall. Every case must
 // match exactly.
 func TestPIIUnseen(t *testing.T) {
 	a := newPIITest(t)
-	counts := map[string]*piiCounts{}
-	get := func(typ string) *piiCounts {
+	counts := map[string]*tally{}
+	get := func(typ string) *tally {
 		if counts[typ] == nil {
-			counts[typ] = &piiCounts{}
+			counts[typ] = &tally{}
 		}
 		return counts[typ]
 	}
 	pass := 0
-	for _, c := range piiUnseenCases {
+	for _, c := range unseenCases {
 		ents := a.Detect(c.text)
-		got := piiRender(c.text, ents)
-		piiCheckShape(t, c.text, ents)
+		got := render(c.text, ents)
+		checkShape(t, c.text, ents)
 		want := map[string]int{}
 		for _, w := range c.want {
 			want[w]++
@@ -179,7 +179,7 @@ func TestPIIUnseen(t *testing.T) {
 		types = append(types, typ)
 	}
 	sort.Strings(types)
-	t.Logf("unseen cases: %d/%d exact", pass, len(piiUnseenCases))
+	t.Logf("unseen cases: %d/%d exact", pass, len(unseenCases))
 	t.Logf("%-22s %4s %4s %4s %9s %7s", "type", "tp", "fp", "fn", "precision", "recall")
 	for _, typ := range types {
 		c := counts[typ]

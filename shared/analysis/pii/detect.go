@@ -1,24 +1,26 @@
-package analysis
+package pii
 
 import (
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
+
 	"net/netip"
 	"regexp"
 	"strings"
 )
 
-// piiDetector collects candidate spans (in bytes) for one document.
-type piiDetector struct {
+// detector collects candidate spans (in bytes) for one document.
+type detector struct {
 	text  string
-	cands []piiCand
-	runs  []piiRun
+	cands []candidate
+	runs  []numberRun
 	awsAt []int // byte ends of AWS access keys, for the secret-key proximity rule
 }
 
-func (d *piiDetector) add(s, e int, typ string, score float64) {
-	d.cands = append(d.cands, piiCand{s: s, e: e, typ: typ, score: score})
+func (d *detector) add(s, e int, typ string, score float64) {
+	d.cands = append(d.cands, candidate{s: s, e: e, typ: typ, score: score})
 }
 
-func (d *piiDetector) run() {
+func (d *detector) run() {
 	t := d.text
 	hasDigit, hasAt, hasColon, hasEq, hasUpper := false, false, false, false, false
 	for i := 0; i < len(t); i++ {
@@ -64,7 +66,7 @@ func (d *piiDetector) run() {
 	if hasColon || hasEq {
 		d.keyValues()
 	}
-	if hasDigit && (piiContainsFold(t, "cv") || piiContainsFold(t, "exp") || piiContainsFold(t, "valid ") || piiContainsFold(t, "security code")) {
+	if hasDigit && (containsFold(t, "cv") || containsFold(t, "exp") || containsFold(t, "valid ") || containsFold(t, "security code")) {
 		d.cardKeywords()
 	}
 	d.awsSecrets()
@@ -72,15 +74,15 @@ func (d *piiDetector) run() {
 
 // ---- character classes ----
 
-func piiIsDigit(c byte) bool { return c >= '0' && c <= '9' }
-func piiIsAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-func piiIsAlnum(c byte) bool { return piiIsDigit(c) || piiIsAlpha(c) }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
 
-// piiWordByte reports whether c can be part of a word (ASCII alnum, '_' or any non-ASCII byte).
-func piiWordByte(c byte) bool { return piiIsAlnum(c) || c == '_' || c >= 0x80 }
+// wordByte reports whether c can be part of a word (ASCII alnum, '_' or any non-ASCII byte).
+func wordByte(c byte) bool { return isAlnum(c) || c == '_' || c >= 0x80 }
 
-// piiContainsFold reports whether hay contains needle (lower-case ASCII), ignoring ASCII case.
-func piiContainsFold(hay, needle string) bool {
+// containsFold reports whether hay contains needle (lower-case ASCII), ignoring ASCII case.
+func containsFold(hay, needle string) bool {
 	n := len(needle)
 outer:
 	for i := 0; i+n <= len(hay); i++ {
@@ -98,8 +100,8 @@ outer:
 	return false
 }
 
-// piiBefore returns up to n bytes of text before byte offset i.
-func (d *piiDetector) before(i, n int) string {
+// before returns up to n bytes of text before byte offset i.
+func (d *detector) before(i, n int) string {
 	s := i - n
 	if s < 0 {
 		s = 0
@@ -109,19 +111,19 @@ func (d *piiDetector) before(i, n int) string {
 
 // near reports whether one of the context words ends at most maxGap bytes before byte i, with
 // no digit and no sentence end between it and i ("SSN: ", "account number ", "call me at ").
-func (d *piiDetector) near(i, maxGap int, words []string) bool {
+func (d *detector) near(i, maxGap int, words []string) bool {
 	w := d.before(i, maxGap+24)
 	for _, word := range words {
-		k := piiLastIndexFold(w, word)
+		k := lastIndexFold(w, word)
 		if k < 0 {
 			continue
 		}
 		gap := w[k+len(word):]
-		if len(gap) > maxGap || strings.ContainsAny(gap, "0123456789\n") || piiSentenceBreak(gap) {
+		if len(gap) > maxGap || strings.ContainsAny(gap, "0123456789\n") || sentenceBreak(gap) {
 			continue
 		}
 		// The keyword must start a word.
-		if k > 0 && piiIsAlpha(w[k-1]) {
+		if k > 0 && isAlpha(w[k-1]) {
 			continue
 		}
 		return true
@@ -129,9 +131,9 @@ func (d *piiDetector) near(i, maxGap int, words []string) bool {
 	return false
 }
 
-// piiSentenceBreak reports whether s holds a sentence end: '.', '!' or '?', spaces, and an
+// sentenceBreak reports whether s holds a sentence end: '.', '!' or '?', spaces, and an
 // upper-case letter.
-func piiSentenceBreak(s string) bool {
+func sentenceBreak(s string) bool {
 	for i := 0; i+2 < len(s); i++ {
 		if s[i] != '.' && s[i] != '!' && s[i] != '?' {
 			continue
@@ -140,15 +142,15 @@ func piiSentenceBreak(s string) bool {
 		for j < len(s) && s[j] == ' ' {
 			j++
 		}
-		if j > i+1 && j < len(s) && piiUpper(s[j]) {
+		if j > i+1 && j < len(s) && upper(s[j]) {
 			return true
 		}
 	}
 	return false
 }
 
-// piiLastIndexFold is the last index of needle (lower-case ASCII) in hay, ignoring ASCII case.
-func piiLastIndexFold(hay, needle string) int {
+// lastIndexFold is the last index of needle (lower-case ASCII) in hay, ignoring ASCII case.
+func lastIndexFold(hay, needle string) int {
 	n := len(needle)
 outer:
 	for i := len(hay) - n; i >= 0; i-- {
@@ -166,10 +168,10 @@ outer:
 	return -1
 }
 
-// piiHasAny reports whether window contains any of the words (ASCII case-insensitive).
-func piiHasAny(window string, words []string) bool {
+// hasAny reports whether window contains any of the words (ASCII case-insensitive).
+func hasAny(window string, words []string) bool {
 	for _, w := range words {
-		if piiContainsFold(window, w) {
+		if containsFold(window, w) {
 			return true
 		}
 	}
@@ -178,47 +180,47 @@ func piiHasAny(window string, words []string) bool {
 
 // ---- numeric runs: cards, SSNs, phones, IPv4, routing and account numbers ----
 
-type piiGroup struct {
+type digitGroup struct {
 	s, e  int  // digits
 	paren bool // written as (digits)
 	sep   byte // separator before this group: 0 (none), ' ', '-', '.'
 }
 
-type piiRun struct {
+type numberRun struct {
 	s, e   int // whole run, including a leading '+' or '('
 	plus   bool
-	groups []piiGroup
+	groups []digitGroup
 }
 
-const piiMaxGroups = 12
+const maxGroups = 12
 
 // numericRuns finds runs of digit groups joined by single separators and hands each to the
 // numeric validators.
-func (d *piiDetector) numericRuns() {
+func (d *detector) numericRuns() {
 	t := d.text
-	var groups [piiMaxGroups]piiGroup
+	var groups [maxGroups]digitGroup
 	for i := 0; i < len(t); {
 		c := t[i]
-		if !(piiIsDigit(c) || c == '+' || c == '(') {
+		if !(isDigit(c) || c == '+' || c == '(') {
 			i++
 			continue
 		}
-		if i > 0 && !piiRunStartOK(t, i) {
+		if i > 0 && !runStartOK(t, i) {
 			// Skip the rest of this token.
-			for i < len(t) && (piiWordByte(t[i]) || t[i] == '+' || t[i] == '(') {
+			for i < len(t) && (wordByte(t[i]) || t[i] == '+' || t[i] == '(') {
 				i++
 			}
 			continue
 		}
-		r := piiRun{s: i, groups: groups[:0]}
+		r := numberRun{s: i, groups: groups[:0]}
 		j := i
 		if c == '+' {
 			r.plus = true
 			j++
 		}
 		var sep byte
-		for len(r.groups) < piiMaxGroups {
-			g, nj, ok := piiScanGroup(t, j)
+		for len(r.groups) < maxGroups {
+			g, nj, ok := scanGroup(t, j)
 			if !ok {
 				break
 			}
@@ -227,7 +229,7 @@ func (d *piiDetector) numericRuns() {
 			j = nj
 			// A separator counts only if a group follows it.
 			if j < len(t) && (t[j] == ' ' || t[j] == '-' || t[j] == '.') {
-				if _, _, ok := piiScanGroup(t, j+1); ok {
+				if _, _, ok := scanGroup(t, j+1); ok {
 					sep = t[j]
 					j++
 					continue
@@ -235,7 +237,7 @@ func (d *piiDetector) numericRuns() {
 			}
 			if j < len(t) && t[j] == '(' || (len(r.groups) > 0 && r.groups[len(r.groups)-1].paren) {
 				// "(555)123-4567", "+1(555)…": no separator next to a parenthesis.
-				if _, _, ok := piiScanGroup(t, j); ok {
+				if _, _, ok := scanGroup(t, j); ok {
 					sep = 0
 					continue
 				}
@@ -255,10 +257,10 @@ func (d *piiDetector) numericRuns() {
 	}
 }
 
-// piiRunStartOK reports whether a numeric run may start at i (i > 0).
-func piiRunStartOK(t string, i int) bool {
+// runStartOK reports whether a numeric run may start at i (i > 0).
+func runStartOK(t string, i int) bool {
 	p := t[i-1]
-	if piiWordByte(p) {
+	if wordByte(p) {
 		return false
 	}
 	switch p {
@@ -267,15 +269,15 @@ func piiRunStartOK(t string, i int) bool {
 		return p == '#'
 	case '.', ',', ':':
 		// "1.5", "1,000", "10:30" continue a number.
-		return i < 2 || !piiIsDigit(t[i-2])
+		return i < 2 || !isDigit(t[i-2])
 	}
 	return true
 }
 
-// piiScanGroup reads "digits" or "(digits)" at j.
-func piiScanGroup(t string, j int) (piiGroup, int, bool) {
+// scanGroup reads "digits" or "(digits)" at j.
+func scanGroup(t string, j int) (digitGroup, int, bool) {
 	if j >= len(t) {
-		return piiGroup{}, j, false
+		return digitGroup{}, j, false
 	}
 	paren := false
 	if t[j] == '(' {
@@ -283,29 +285,29 @@ func piiScanGroup(t string, j int) (piiGroup, int, bool) {
 		j++
 	}
 	s := j
-	for j < len(t) && piiIsDigit(t[j]) && j-s < 20 {
+	for j < len(t) && isDigit(t[j]) && j-s < 20 {
 		j++
 	}
 	if j == s {
-		return piiGroup{}, j, false
+		return digitGroup{}, j, false
 	}
-	g := piiGroup{s: s, e: j, paren: paren}
+	g := digitGroup{s: s, e: j, paren: paren}
 	if paren {
 		if j >= len(t) || t[j] != ')' || j-s > 4 {
-			return piiGroup{}, j, false
+			return digitGroup{}, j, false
 		}
 		j++
 	}
 	return g, j, true
 }
 
-// piiRunEndOK reports whether the text after byte e lets a number end there.
-func piiRunEndOK(t string, e int) bool {
+// runEndOK reports whether the text after byte e lets a number end there.
+func runEndOK(t string, e int) bool {
 	if e >= len(t) {
 		return true
 	}
 	c := t[e]
-	if piiWordByte(c) {
+	if wordByte(c) {
 		return false
 	}
 	switch c {
@@ -313,16 +315,16 @@ func piiRunEndOK(t string, e int) bool {
 		return false
 	case ':':
 		// A port ("10.0.0.1:8080") may follow; a word may not.
-		return e+1 >= len(t) || !piiIsAlpha(t[e+1])
+		return e+1 >= len(t) || !isAlpha(t[e+1])
 	case '-', '.', ',':
-		return e+1 >= len(t) || !piiIsAlnum(t[e+1])
+		return e+1 >= len(t) || !isAlnum(t[e+1])
 	}
 	return true
 }
 
 // numeric runs the validators over prefix windows of a run (longest first). A window shorter
 // than the run must be followed by a space, so "123-45-6789-01" is not an SSN.
-func (d *piiDetector) numeric(r *piiRun) {
+func (d *detector) numeric(r *numberRun) {
 	t := d.text
 	var found [6]bool // card, ssn, phone, ip, routing, account
 	for k := len(r.groups); k >= 1; k-- {
@@ -334,7 +336,7 @@ func (d *piiDetector) numeric(r *piiRun) {
 		if k < len(r.groups) && r.groups[k].sep != ' ' {
 			continue
 		}
-		if k == len(r.groups) && !piiRunEndOK(t, r.e) {
+		if k == len(r.groups) && !runEndOK(t, r.e) {
 			continue
 		}
 		if !found[0] && d.card(r, gs, end) {
@@ -358,15 +360,15 @@ func (d *piiDetector) numeric(r *piiRun) {
 	}
 }
 
-// piiDigits appends the digits of gs to dst.
-func (d *piiDetector) digits(dst []byte, gs []piiGroup) []byte {
+// digits appends the digits of gs to dst.
+func (d *detector) digits(dst []byte, gs []digitGroup) []byte {
 	for _, g := range gs {
 		dst = append(dst, d.text[g.s:g.e]...)
 	}
 	return dst
 }
 
-func piiPlain(r *piiRun, gs []piiGroup) bool {
+func plain(r *numberRun, gs []digitGroup) bool {
 	if r.plus {
 		return false
 	}
@@ -378,7 +380,7 @@ func piiPlain(r *piiRun, gs []piiGroup) bool {
 	return true
 }
 
-func piiSameSep(gs []piiGroup, allowed string) bool {
+func sameSep(gs []digitGroup, allowed string) bool {
 	if len(gs) < 2 {
 		return true
 	}
@@ -396,8 +398,8 @@ func piiSameSep(gs []piiGroup, allowed string) bool {
 
 // ---- credit and debit cards ----
 
-func (d *piiDetector) card(r *piiRun, gs []piiGroup, end int) bool {
-	if !piiPlain(r, gs) || !piiSameSep(gs, " -") {
+func (d *detector) card(r *numberRun, gs []digitGroup, end int) bool {
+	if !plain(r, gs) || !sameSep(gs, " -") {
 		return false
 	}
 	var buf [40]byte
@@ -406,17 +408,17 @@ func (d *piiDetector) card(r *piiRun, gs []piiGroup, end int) bool {
 	if n < 14 || n > 19 {
 		return false
 	}
-	if len(gs) > 1 && !piiCardGrouping(gs) {
+	if len(gs) > 1 && !cardGrouping(gs) {
 		return false
 	}
-	if !PIILuhn(string(ds)) || !piiCardIIN(ds) {
+	if !luhn(string(ds)) || !cardIIN(ds) {
 		return false
 	}
 	// Order, invoice and tracking numbers are often generated with a Luhn check digit, so
 	// the checksum does not prove a card: an order/invoice/ref/tracking/ISBN/SKU word as the
 	// nearest keyword before the number (within three words) vetoes it; a card word nearer
 	// than that ("order … paid with card 4012…") does not.
-	if d.negBefore(r.s, piiCardWords) {
+	if d.negBefore(r.s, cardWords) {
 		return false
 	}
 	// Digits that follow an IBAN's country code and check digits ("DE12 4047 …") are the
@@ -425,11 +427,11 @@ func (d *piiDetector) card(r *piiRun, gs []piiGroup, end int) bool {
 	if d.afterIBANPrefix(r.s) {
 		return false
 	}
-	d.add(r.s, end, PIICreditDebitNumber, 1.0)
+	d.add(r.s, end, CreditDebitNumber, 1.0)
 	return true
 }
 
-func piiCardGrouping(gs []piiGroup) bool {
+func cardGrouping(gs []digitGroup) bool {
 	l := func(i int) int { return gs[i].e - gs[i].s }
 	if len(gs) == 3 && l(0) == 4 && l(1) == 6 && (l(2) == 5 || l(2) == 4) {
 		return true
@@ -442,8 +444,8 @@ func piiCardGrouping(gs []piiGroup) bool {
 	return l(len(gs)-1) >= 1 && l(len(gs)-1) <= 4
 }
 
-// PIILuhn reports whether the digit string passes the Luhn (mod 10) checksum.
-func PIILuhn(ds string) bool {
+// luhn reports whether the digit string passes the Luhn (mod 10) checksum.
+func luhn(ds string) bool {
 	sum, dbl := 0, false
 	for i := len(ds) - 1; i >= 0; i-- {
 		c := ds[i]
@@ -463,7 +465,7 @@ func PIILuhn(ds string) bool {
 	return len(ds) > 0 && sum%10 == 0
 }
 
-func piiPrefixNum(ds []byte, n int) int {
+func prefixNum(ds []byte, n int) int {
 	v := 0
 	for i := 0; i < n && i < len(ds); i++ {
 		v = v*10 + int(ds[i]-'0')
@@ -471,10 +473,10 @@ func piiPrefixNum(ds []byte, n int) int {
 	return v
 }
 
-// piiCardIIN checks the issuer prefix against the length.
-func piiCardIIN(ds []byte) bool {
+// cardIIN checks the issuer prefix against the length.
+func cardIIN(ds []byte) bool {
 	n := len(ds)
-	p1, p2, p3, p4, p6 := piiPrefixNum(ds, 1), piiPrefixNum(ds, 2), piiPrefixNum(ds, 3), piiPrefixNum(ds, 4), piiPrefixNum(ds, 6)
+	p1, p2, p3, p4, p6 := prefixNum(ds, 1), prefixNum(ds, 2), prefixNum(ds, 3), prefixNum(ds, 4), prefixNum(ds, 6)
 	in := func(v, lo, hi int) bool { return v >= lo && v <= hi }
 	switch {
 	case p1 == 4: // Visa
@@ -503,10 +505,10 @@ func piiCardIIN(ds []byte) bool {
 
 // ---- SSN ----
 
-var piiSSNContext = []string{"ssn", "social security", "soc sec", "ss#", "ss #", "ss no", "taxpayer id"}
+var ssnContext = []string{"ssn", "social security", "soc sec", "ss#", "ss #", "ss no", "taxpayer id"}
 
-func (d *piiDetector) ssn(r *piiRun, gs []piiGroup, end int) bool {
-	if !piiPlain(r, gs) {
+func (d *detector) ssn(r *numberRun, gs []digitGroup, end int) bool {
+	if !plain(r, gs) {
 		return false
 	}
 	t := d.text
@@ -514,7 +516,7 @@ func (d *piiDetector) ssn(r *piiRun, gs []piiGroup, end int) bool {
 	var ds string
 	dashed := false
 	switch {
-	case len(gs) == 3 && l(0) == 3 && l(1) == 2 && l(2) == 4 && piiSameSep(gs, "- "):
+	case len(gs) == 3 && l(0) == 3 && l(1) == 2 && l(2) == 4 && sameSep(gs, "- "):
 		dashed = gs[1].sep == '-'
 		ds = t[gs[0].s:gs[0].e] + t[gs[1].s:gs[1].e] + t[gs[2].s:gs[2].e]
 	case len(gs) == 1 && l(0) == 9:
@@ -522,30 +524,30 @@ func (d *piiDetector) ssn(r *piiRun, gs []piiGroup, end int) bool {
 	default:
 		return false
 	}
-	if !PIIValidSSN(ds) {
+	if !validSSN(ds) {
 		return false
 	}
-	ctx := d.near(r.s, 24, piiSSNContext)
+	ctx := d.near(r.s, 24, ssnContext)
 	switch {
 	case ctx:
-		d.add(r.s, end, PIISSN, 0.95)
+		d.add(r.s, end, SSN, 0.95)
 	case dashed:
-		d.add(r.s, end, PIISSN, 0.85)
+		d.add(r.s, end, SSN, 0.85)
 	default:
 		return false
 	}
 	return true
 }
 
-// PIIValidSSN checks a nine-digit US social security number against the SSA's rules: area
+// validSSN checks a nine-digit US social security number against the SSA's rules: area
 // not 000, 666 or 900–999, group not 00, serial not 0000, and not one of the two voided
 // numbers.
-func PIIValidSSN(ds string) bool {
+func validSSN(ds string) bool {
 	if len(ds) != 9 {
 		return false
 	}
 	for i := 0; i < 9; i++ {
-		if !piiIsDigit(ds[i]) {
+		if !isDigit(ds[i]) {
 			return false
 		}
 	}
@@ -558,10 +560,10 @@ func PIIValidSSN(ds string) bool {
 
 // ---- phones ----
 
-var piiPhoneContext = []string{"phone", "tel", "call", "mobile", "mob", "cell", "fax", "contact", "text me", "sms", "whatsapp", "dial", "ring", "reach", "switchboard", "landline", "hotline", "helpline", "toll free", "tél", "telefon", "teléfono", "telefono"}
+var phoneContext = []string{"phone", "tel", "call", "mobile", "mob", "cell", "fax", "contact", "text me", "sms", "whatsapp", "dial", "ring", "reach", "switchboard", "landline", "hotline", "helpline", "toll free", "tél", "telefon", "teléfono", "telefono"}
 
-// piiCallingCodes holds the ITU country calling codes (without zones' unassigned codes).
-var piiCallingCodes = func() map[string]bool {
+// callingCodes holds the ITU country calling codes (without zones' unassigned codes).
+var callingCodes = func() map[string]bool {
 	m := map[string]bool{}
 	for _, c := range strings.Fields(`1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58
 		60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98 211 212 213 216 218 220 221 222 223
@@ -577,9 +579,9 @@ var piiCallingCodes = func() map[string]bool {
 	return m
 }()
 
-// piiNANP checks a ten-digit North American number: area code and exchange NXX with N 2–9,
+// nanp checks a ten-digit North American number: area code and exchange NXX with N 2–9,
 // neither N11.
-func piiNANP(ds []byte) bool {
+func nanp(ds []byte) bool {
 	if len(ds) != 10 {
 		return false
 	}
@@ -587,9 +589,9 @@ func piiNANP(ds []byte) bool {
 	return ok(ds[0:3]) && ok(ds[3:6])
 }
 
-// piiNSNLengths is the national significant number length range (digits after the country
+// nsnLengths is the national significant number length range (digits after the country
 // code, without a trunk 0) for common countries; codes not listed accept 8–15 digits in all.
-var piiNSNLengths = map[string][2]int{
+var nsnLengths = map[string][2]int{
 	"1": {10, 10}, "7": {10, 10}, "27": {9, 9}, "31": {9, 9}, "32": {8, 9}, "33": {9, 9},
 	"34": {9, 9}, "39": {6, 11}, "41": {9, 9}, "43": {4, 13}, "44": {9, 10}, "45": {8, 8},
 	"46": {7, 9}, "47": {8, 8}, "48": {9, 9}, "49": {6, 13}, "52": {10, 10}, "55": {10, 11},
@@ -597,26 +599,26 @@ var piiNSNLengths = map[string][2]int{
 	"353": {7, 9}, "358": {6, 12},
 }
 
-// piiNegWords, piiPhoneWords and piiCardWords are the words that, nearest before a number,
+// negWords, phoneWords and cardWords are the words that, nearest before a number,
 // mark it as an identifier of something else (an order, an invoice, a parcel), a phone or a card.
 var (
-	piiNegWords   = piiSet("order orders invoice inv ref reference tracking isbn sku ticket batch serial receipt confirmation booking transaction txn shipment parcel ean upc gtin imei awb po part")
-	piiPhoneWords = piiSet("phone telephone tel call mobile mob cell fax contact sms text whatsapp dial ring reach switchboard landline hotline helpline")
-	piiCardWords  = piiSet("card visa mastercard amex discover maestro credit debit cc pan")
+	negWords   = txt.Set("order orders invoice inv ref reference tracking isbn sku ticket batch serial receipt confirmation booking transaction txn shipment parcel ean upc gtin imei awb po part")
+	phoneWords = txt.Set("phone telephone tel call mobile mob cell fax contact sms text whatsapp dial ring reach switchboard landline hotline helpline")
+	cardWords  = txt.Set("card visa mastercard amex discover maestro credit debit cc pan")
 )
 
 // afterIBANPrefix reports whether byte i is preceded, across one space or hyphen, by an IBAN's
 // country code and check digits standing alone ("DE12 4047…", "GB-82 …" not).
-func (d *piiDetector) afterIBANPrefix(i int) bool {
+func (d *detector) afterIBANPrefix(i int) bool {
 	t := d.text
 	if i < 5 || (t[i-1] != ' ' && t[i-1] != '-') {
 		return false
 	}
 	p := t[i-5 : i-1]
-	if !(p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z' && piiIsDigit(p[2]) && piiIsDigit(p[3])) {
+	if !(p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z' && isDigit(p[2]) && isDigit(p[3])) {
 		return false
 	}
-	return i == 5 || !piiWordByte(t[i-6])
+	return i == 5 || !wordByte(t[i-6])
 }
 
 // negBefore reports whether, among the three words before byte i (no digit, line break or
@@ -624,13 +626,13 @@ func (d *piiDetector) afterIBANPrefix(i int) bool {
 // order 0612345678" but not "Order questions? Call 0612345678" nor "… for the parcel. Paid with
 // 4047…" (a sentence end is '.', '!' or '?' and a space before a capital letter; "Order no.
 // 4111…" is not one).
-func (d *piiDetector) negBefore(i int, pos map[string]bool) bool {
+func (d *detector) negBefore(i int, pos map[string]bool) bool {
 	t := d.text
 	j := i
 	for w := 0; w < 3; w++ {
 		next := j // the start of the word (or the number) after this gap
-		for j > 0 && !piiWordByte(t[j-1]) {
-			if piiIsDigit(t[j-1]) || t[j-1] == '\n' || i-j > 32 {
+		for j > 0 && !wordByte(t[j-1]) {
+			if isDigit(t[j-1]) || t[j-1] == '\n' || i-j > 32 {
 				return false
 			}
 			if c := t[j-1]; (c == '.' || c == '!' || c == '?') && j < next && t[j] == ' ' && next < len(t) && t[next] >= 'A' && t[next] <= 'Z' {
@@ -639,8 +641,8 @@ func (d *piiDetector) negBefore(i int, pos map[string]bool) bool {
 			j--
 		}
 		e := j
-		for j > 0 && piiWordByte(t[j-1]) {
-			if piiIsDigit(t[j-1]) {
+		for j > 0 && wordByte(t[j-1]) {
+			if isDigit(t[j-1]) {
 				return false
 			}
 			j--
@@ -660,16 +662,16 @@ func (d *piiDetector) negBefore(i int, pos map[string]bool) bool {
 		if pos[string(wb)] {
 			return false
 		}
-		if piiNegWords[string(wb)] {
+		if negWords[string(wb)] {
 			return true
 		}
 	}
 	return false
 }
 
-// piiPhoneGrouping checks the layout of a national number (no '+'): a first group in
+// phoneGrouping checks the layout of a national number (no '+'): a first group in
 // parentheses or not, then groups of 2–8 digits joined by one kind of separator.
-func piiPhoneGrouping(gs []piiGroup) bool {
+func phoneGrouping(gs []digitGroup) bool {
 	if len(gs) > 5 {
 		return false
 	}
@@ -698,7 +700,7 @@ func piiPhoneGrouping(gs []piiGroup) bool {
 	return true
 }
 
-// piiNationalPhone validates a number written without a country code, by the digit counts
+// nationalPhone validates a number written without a country code, by the digit counts
 // and groupings of national plans. It returns ok when the digits fit a plan and distinctive
 // when the layout alone is typical enough of a phone number to need no context word:
 //
@@ -707,7 +709,7 @@ func piiPhoneGrouping(gs []piiGroup) bool {
 //	  04XX XXX XXX (AU mobile), (0X…) in parentheses (AU, DE, UK);
 //	nine digits, no trunk (PL, ES): XX XXX XX XX, XXX XXX XXX, XXX XX XX XX;
 //	ten digits, no trunk: XXXXX XXXXX (IN mobile, 6–9), 3XX XXX XXXX (IT mobile).
-func piiNationalPhone(ds []byte, gs []piiGroup) (ok, distinctive bool) {
+func nationalPhone(ds []byte, gs []digitGroup) (ok, distinctive bool) {
 	n := len(ds)
 	var lb [8]byte
 	lens := lb[:0]
@@ -749,7 +751,7 @@ func piiNationalPhone(ds []byte, gs []piiGroup) (ok, distinctive bool) {
 	return false, false
 }
 
-func (d *piiDetector) phone(r *piiRun, gs []piiGroup, end int) bool {
+func (d *detector) phone(r *numberRun, gs []digitGroup, end int) bool {
 	var buf [48]byte
 	ds := d.digits(buf[:0], gs)
 	n := len(ds)
@@ -764,10 +766,10 @@ func (d *piiDetector) phone(r *piiRun, gs []piiGroup, end int) bool {
 	if parens > 1 || n < 7 {
 		return false
 	}
-	if d.negBefore(r.s, piiPhoneWords) {
+	if d.negBefore(r.s, phoneWords) {
 		return false
 	}
-	ctx := func() bool { return d.near(r.s, 20, piiPhoneContext) }
+	ctx := func() bool { return d.near(r.s, 20, phoneContext) }
 	// "0044 20 7946 0958": the 00 international prefix written instead of '+'.
 	intl00 := !r.plus && len(gs) > 1 && l(0) >= 3 && l(0) <= 5 && ds[0] == '0' && ds[1] == '0' && ds[2] != '0'
 	if r.plus || intl00 {
@@ -796,21 +798,21 @@ func (d *piiDetector) phone(r *piiRun, gs []piiGroup, end int) bool {
 			cc = t[gs[0].s+pfx : gs[0].e]
 		} else {
 			for k := 1; k <= 3; k++ {
-				if piiCallingCodes[string(nd[:k])] {
+				if callingCodes[string(nd[:k])] {
 					cc = string(nd[:k])
 					break
 				}
 			}
 		}
-		if !piiCallingCodes[cc] {
+		if !callingCodes[cc] {
 			return false
 		}
 		nsn := n - len(cc)
-		if cc == "1" && !piiNANP(nd[1:]) {
+		if cc == "1" && !nanp(nd[1:]) {
 			return false
 		}
 		score := 0.9
-		if lr, ok := piiNSNLengths[cc]; ok && (nsn < lr[0] || nsn > lr[1]) {
+		if lr, ok := nsnLengths[cc]; ok && (nsn < lr[0] || nsn > lr[1]) {
 			if cc == "1" || intl00 {
 				return false
 			}
@@ -818,7 +820,7 @@ func (d *piiDetector) phone(r *piiRun, gs []piiGroup, end int) bool {
 			// number by its layout, with less confidence.
 			score = 0.6
 		}
-		d.add(r.s, end, PIIPhone, score)
+		d.add(r.s, end, Phone, score)
 		return true
 	}
 	// North American layouts, optionally after a leading 1.
@@ -827,32 +829,32 @@ func (d *piiDetector) phone(r *piiRun, gs []piiGroup, end int) bool {
 	if len(hs) > 1 && l(0) == 1 && ds[0] == '1' {
 		hs, nd = hs[1:], ds[1:]
 	}
-	if len(hs) == 3 && hs[0].e-hs[0].s == 3 && hs[1].e-hs[1].s == 3 && hs[2].e-hs[2].s == 4 && !hs[1].paren && !hs[2].paren && piiNANP(nd) {
+	if len(hs) == 3 && hs[0].e-hs[0].s == 3 && hs[1].e-hs[1].s == 3 && hs[2].e-hs[2].s == 4 && !hs[1].paren && !hs[2].paren && nanp(nd) {
 		// The two separators after the area code: "-"/"."/" " consistent, or "(555) 234-5678".
 		s1, s2 := hs[1].sep, hs[2].sep
 		if hs[0].paren || s1 == s2 || (s2 == '-' && (s1 == ' ' || s1 == '.')) {
-			d.add(r.s, end, PIIPhone, 0.85)
+			d.add(r.s, end, Phone, 0.85)
 			return true
 		}
 	}
-	if len(gs) == 1 && n == 10 && piiNANP(ds) && ctx() {
-		d.add(r.s, end, PIIPhone, 0.7)
+	if len(gs) == 1 && n == 10 && nanp(ds) && ctx() {
+		d.add(r.s, end, Phone, 0.7)
 		return true
 	}
 	if len(gs) == 2 && l(0) == 3 && l(1) == 4 && gs[1].sep == '-' && ds[0] >= '2' && parens == 0 && ctx() {
-		d.add(r.s, end, PIIPhone, 0.7)
+		d.add(r.s, end, Phone, 0.7)
 		return true
 	}
-	if !piiPhoneGrouping(gs) {
+	if !phoneGrouping(gs) {
 		return false
 	}
-	if ok, distinctive := piiNationalPhone(ds, gs); ok {
+	if ok, distinctive := nationalPhone(ds, gs); ok {
 		if distinctive {
-			d.add(r.s, end, PIIPhone, 0.75)
+			d.add(r.s, end, Phone, 0.75)
 			return true
 		}
 		if ctx() {
-			d.add(r.s, end, PIIPhone, 0.7)
+			d.add(r.s, end, Phone, 0.7)
 			return true
 		}
 	}
@@ -861,10 +863,10 @@ func (d *piiDetector) phone(r *piiRun, gs []piiGroup, end int) bool {
 
 // ---- IPv4 ----
 
-var piiVersionWords = []string{"version", "ver", "v", "release", "build", "firmware", "rev", "revision", "section", "sec", "§", "chapter", "clause"}
+var versionWords = []string{"version", "ver", "v", "release", "build", "firmware", "rev", "revision", "section", "sec", "§", "chapter", "clause"}
 
-func (d *piiDetector) ipv4(r *piiRun, gs []piiGroup, end int) bool {
-	if !piiPlain(r, gs) || len(gs) != 4 || !piiSameSep(gs, ".") {
+func (d *detector) ipv4(r *numberRun, gs []digitGroup, end int) bool {
+	if !plain(r, gs) || len(gs) != 4 || !sameSep(gs, ".") {
 		return false
 	}
 	for _, g := range gs {
@@ -880,26 +882,26 @@ func (d *piiDetector) ipv4(r *piiRun, gs []piiGroup, end int) bool {
 			return false
 		}
 	}
-	if piiVersionBefore(d.text, r.s) {
+	if versionBefore(d.text, r.s) {
 		return false
 	}
-	d.add(r.s, end, PIIIPAddress, 0.98)
+	d.add(r.s, end, IPAddress, 0.98)
 	return true
 }
 
-// piiVersionBefore reports whether the word just before i (skipping spaces, ':' and '.') is a
+// versionBefore reports whether the word just before i (skipping spaces, ':' and '.') is a
 // version or section word.
-func piiVersionBefore(t string, i int) bool {
+func versionBefore(t string, i int) bool {
 	j := i
 	for j > 0 && (t[j-1] == ' ' || t[j-1] == ':' || t[j-1] == '.' || t[j-1] == '\t') {
 		j--
 	}
 	k := j
-	for k > 0 && (piiIsAlpha(t[k-1]) || t[k-1] >= 0x80) {
+	for k > 0 && (isAlpha(t[k-1]) || t[k-1] >= 0x80) {
 		k--
 	}
 	w := t[k:j]
-	for _, v := range piiVersionWords {
+	for _, v := range versionWords {
 		if strings.EqualFold(w, v) {
 			return true
 		}
@@ -909,33 +911,33 @@ func piiVersionBefore(t string, i int) bool {
 
 // ---- bank routing and account numbers ----
 
-var piiRoutingContext = []string{"routing", "aba", "rtn", "transit number"}
-var piiAccountContext = []string{"account number", "account no", "account #", "acct", "a/c", "bank account", "checking", "savings", "account:", "kontonummer", "konto-nr", "numéro de compte", "n° de compte", "no de compte", "número de cuenta", "numero di conto", "rekeningnummer", "numer rachunku", "nr rachunku"}
+var routingContext = []string{"routing", "aba", "rtn", "transit number"}
+var accountContext = []string{"account number", "account no", "account #", "acct", "a/c", "bank account", "checking", "savings", "account:", "kontonummer", "konto-nr", "numéro de compte", "n° de compte", "no de compte", "número de cuenta", "numero di conto", "rekeningnummer", "numer rachunku", "nr rachunku"}
 
-// piiAccountShort are bare account words that count only right before the number
+// accountShort are bare account words that count only right before the number
 // ("account 000123456789", "Konto 1234567890"), not as the subject of a sentence.
-var piiAccountShort = []string{"account", "konto", "compte", "cuenta", "conto", "rekening", "rachunek"}
+var accountShort = []string{"account", "konto", "compte", "cuenta", "conto", "rekening", "rachunek"}
 
-func (d *piiDetector) routing(r *piiRun, gs []piiGroup, end int) bool {
-	if !piiPlain(r, gs) || len(gs) != 1 || gs[0].e-gs[0].s != 9 {
+func (d *detector) routing(r *numberRun, gs []digitGroup, end int) bool {
+	if !plain(r, gs) || len(gs) != 1 || gs[0].e-gs[0].s != 9 {
 		return false
 	}
-	if !PIIValidABA(d.text[gs[0].s:gs[0].e]) || !d.near(r.s, 16, piiRoutingContext) {
+	if !validABA(d.text[gs[0].s:gs[0].e]) || !d.near(r.s, 16, routingContext) {
 		return false
 	}
-	d.add(r.s, end, PIIBankRouting, 1.0)
+	d.add(r.s, end, BankRouting, 1.0)
 	return true
 }
 
-// PIIValidABA checks a nine-digit ABA routing number's 3-7-1 checksum.
-func PIIValidABA(ds string) bool {
+// validABA checks a nine-digit ABA routing number's 3-7-1 checksum.
+func validABA(ds string) bool {
 	if len(ds) != 9 || ds == "000000000" {
 		return false
 	}
 	w := [3]int{3, 7, 1}
 	sum := 0
 	for i := 0; i < 9; i++ {
-		if !piiIsDigit(ds[i]) {
+		if !isDigit(ds[i]) {
 			return false
 		}
 		sum += w[i%3] * int(ds[i]-'0')
@@ -943,8 +945,8 @@ func PIIValidABA(ds string) bool {
 	return sum%10 == 0
 }
 
-func (d *piiDetector) account(r *piiRun, gs []piiGroup, end int) bool {
-	if !piiPlain(r, gs) || !piiSameSep(gs, "-") {
+func (d *detector) account(r *numberRun, gs []digitGroup, end int) bool {
+	if !plain(r, gs) || !sameSep(gs, "-") {
 		return false
 	}
 	n := 0
@@ -954,67 +956,67 @@ func (d *piiDetector) account(r *piiRun, gs []piiGroup, end int) bool {
 	if n < 6 || n > 17 {
 		return false
 	}
-	if !(d.near(r.s, 16, piiAccountContext) || d.near(r.s, 4, piiAccountShort)) || d.near(r.s, 16, piiRoutingContext) {
+	if !(d.near(r.s, 16, accountContext) || d.near(r.s, 4, accountShort)) || d.near(r.s, 16, routingContext) {
 		return false
 	}
-	d.add(r.s, end, PIIBankAccountNumber, 0.8)
+	d.add(r.s, end, BankAccountNumber, 0.8)
 	return true
 }
 
 // ---- e-mail ----
 
-var piiEmailRe = regexp.MustCompile(`[\p{L}\p{N}!#$%&'*+/=?^_{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_{|}~-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\pL{2,24}`)
+var emailRe = regexp.MustCompile(`[\p{L}\p{N}!#$%&'*+/=?^_{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_{|}~-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\pL{2,24}`)
 
-var piiFileExt = map[string]bool{"png": true, "jpg": true, "jpeg": true, "gif": true, "svg": true, "webp": true, "pdf": true, "bmp": true, "ico": true, "tif": true, "tiff": true}
+var fileExt = map[string]bool{"png": true, "jpg": true, "jpeg": true, "gif": true, "svg": true, "webp": true, "pdf": true, "bmp": true, "ico": true, "tif": true, "tiff": true}
 
-func (d *piiDetector) emails() {
+func (d *detector) emails() {
 	t := d.text
-	for _, m := range piiEmailRe.FindAllStringIndex(t, -1) {
+	for _, m := range emailRe.FindAllStringIndex(t, -1) {
 		s, e := m[0], m[1]
-		if e < len(t) && (piiIsAlnum(t[e]) || t[e] == '-' || t[e] == '_') {
+		if e < len(t) && (isAlnum(t[e]) || t[e] == '-' || t[e] == '_') {
 			continue
 		}
 		// Leading symbols such as quotes or '=' belong to the surrounding text.
-		for s < e && t[s] < 0x80 && !piiIsAlnum(t[s]) && t[s] != '_' {
+		for s < e && t[s] < 0x80 && !isAlnum(t[s]) && t[s] != '_' {
 			s++
 		}
 		dot := strings.LastIndexByte(t[s:e], '.')
-		if piiFileExt[strings.ToLower(t[s+dot+1:e])] {
+		if fileExt[strings.ToLower(t[s+dot+1:e])] {
 			continue
 		}
-		d.add(s, e, PIIEmail, 0.99)
+		d.add(s, e, Email, 0.99)
 	}
 }
 
 // ---- URLs ----
 
-var piiURLRe = regexp.MustCompile("(?i)\\b(?:(?:https?|ftp)://|www\\.)[^\\s<>\"'`]+")
+var urlRe = regexp.MustCompile("(?i)\\b(?:(?:https?|ftp)://|www\\.)[^\\s<>\"'`]+")
 
-func (d *piiDetector) urls() {
+func (d *detector) urls() {
 	t := d.text
-	for _, m := range piiURLRe.FindAllStringIndex(t, -1) {
+	for _, m := range urlRe.FindAllStringIndex(t, -1) {
 		s, e := m[0], m[1]
-		e = piiTrimURL(t, s, e)
+		e = trimURL(t, s, e)
 		u := t[s:e]
 		rest := u
 		if i := strings.Index(rest, "://"); i >= 0 {
 			rest = rest[i+3:]
 		}
-		if i := strings.LastIndexByte(rest[:piiHostEnd(rest)], '@'); i >= 0 {
+		if i := strings.LastIndexByte(rest[:hostEnd(rest)], '@'); i >= 0 {
 			rest = rest[i+1:]
 		}
-		host := rest[:piiHostEnd(rest)]
+		host := rest[:hostEnd(rest)]
 		if h, _, ok := strings.Cut(host, ":"); ok && !strings.HasPrefix(host, "[") {
 			host = h
 		}
-		if !piiValidHost(host) {
+		if !validHost(host) {
 			continue
 		}
-		d.add(s, e, PIIURL, 0.99)
+		d.add(s, e, URL, 0.99)
 	}
 }
 
-func piiHostEnd(s string) int {
+func hostEnd(s string) int {
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '/', '?', '#':
@@ -1024,7 +1026,7 @@ func piiHostEnd(s string) int {
 	return len(s)
 }
 
-func piiValidHost(h string) bool {
+func validHost(h string) bool {
 	if strings.EqualFold(h, "localhost") {
 		return true
 	}
@@ -1044,7 +1046,7 @@ func piiValidHost(h string) bool {
 			return false
 		}
 		for i := 0; i < len(l); i++ {
-			if !piiIsAlnum(l[i]) && l[i] != '-' && l[i] < 0x80 {
+			if !isAlnum(l[i]) && l[i] != '-' && l[i] < 0x80 {
 				return false
 			}
 		}
@@ -1054,16 +1056,16 @@ func piiValidHost(h string) bool {
 		return false
 	}
 	for i := 0; i < len(tld); i++ {
-		if !piiIsAlpha(tld[i]) && tld[i] < 0x80 {
+		if !isAlpha(tld[i]) && tld[i] < 0x80 {
 			return false
 		}
 	}
 	return true
 }
 
-// piiTrimURL drops trailing punctuation and closing brackets that do not close an opening one
+// trimURL drops trailing punctuation and closing brackets that do not close an opening one
 // inside the URL.
-func piiTrimURL(t string, s, e int) int {
+func trimURL(t string, s, e int) int {
 	for e > s {
 		c := t[e-1]
 		switch c {
@@ -1084,9 +1086,9 @@ func piiTrimURL(t string, s, e int) int {
 
 // ---- IPv6 ----
 
-func piiHex(c byte) bool { return piiIsDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
+func hex(c byte) bool { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
 
-func (d *piiDetector) ipv6() {
+func (d *detector) ipv6() {
 	t := d.text
 	last := -1
 	for i := 0; i < len(t); i++ {
@@ -1094,10 +1096,10 @@ func (d *piiDetector) ipv6() {
 			continue
 		}
 		s, e := i, i
-		for s > 0 && (piiHex(t[s-1]) || t[s-1] == ':' || t[s-1] == '.') {
+		for s > 0 && (hex(t[s-1]) || t[s-1] == ':' || t[s-1] == '.') {
 			s--
 		}
-		for e < len(t) && (piiHex(t[e]) || t[e] == ':' || t[e] == '.') {
+		for e < len(t) && (hex(t[e]) || t[e] == ':' || t[e] == '.') {
 			e++
 		}
 		last = e
@@ -1111,52 +1113,52 @@ func (d *piiDetector) ipv6() {
 		if strings.Count(cand, ":") < 2 || cand == "::" {
 			continue
 		}
-		if s > 0 && piiWordByte(t[s-1]) {
+		if s > 0 && wordByte(t[s-1]) {
 			continue
 		}
-		if e < len(t) && (piiWordByte(t[e]) && t[e] != '%') {
+		if e < len(t) && (wordByte(t[e]) && t[e] != '%') {
 			continue
 		}
 		a, err := netip.ParseAddr(cand)
 		if err != nil || !a.Is6() {
 			continue
 		}
-		d.add(s, e, PIIIPAddress, 0.98)
+		d.add(s, e, IPAddress, 0.98)
 	}
 }
 
 // ---- MAC addresses ----
 
-var piiMACRe = regexp.MustCompile(`\b(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b`)
+var macRe = regexp.MustCompile(`\b(?:[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})\b`)
 
-func (d *piiDetector) macs() {
+func (d *detector) macs() {
 	t := d.text
 	if strings.Count(t, ":") < 5 && strings.Count(t, "-") < 5 && strings.Count(t, ".") < 2 {
 		return
 	}
 	for i := 0; i+14 <= len(t); i++ {
-		if !piiHex(t[i]) || (i > 0 && piiWordByte(t[i-1])) {
+		if !hex(t[i]) || (i > 0 && wordByte(t[i-1])) {
 			continue
 		}
 		if !((t[i+2] == ':' || t[i+2] == '-') && t[i+5] == t[i+2]) && t[i+4] != '.' {
 			continue
 		}
-		m := piiMACRe.FindStringIndex(t[i:min(len(t), i+17)])
+		m := macRe.FindStringIndex(t[i:min(len(t), i+17)])
 		if m == nil || m[0] != 0 {
 			continue
 		}
 		s, e := i, i+m[1]
-		if (s > 0 && (t[s-1] == ':' || t[s-1] == '-' || t[s-1] == '.')) || (e < len(t) && (t[e] == ':' || t[e] == '-') && e+1 < len(t) && piiHex(t[e+1])) {
+		if (s > 0 && (t[s-1] == ':' || t[s-1] == '-' || t[s-1] == '.')) || (e < len(t) && (t[e] == ':' || t[e] == '-') && e+1 < len(t) && hex(t[e+1])) {
 			continue
 		}
-		d.add(s, e, PIIMACAddress, 0.95)
+		d.add(s, e, MACAddress, 0.95)
 	}
 }
 
 // ---- IBAN ----
 
-// piiIBANLengths is the registered IBAN length per country (SWIFT IBAN registry).
-var piiIBANLengths = map[string]int{
+// ibanLengths is the registered IBAN length per country (SWIFT IBAN registry).
+var ibanLengths = map[string]int{
 	"AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
 	"BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
 	"EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
@@ -1168,18 +1170,18 @@ var piiIBANLengths = map[string]int{
 	"TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }
 
-func piiUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func upper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
-func (d *piiDetector) ibans() {
+func (d *detector) ibans() {
 	t := d.text
 	for i := 0; i+4 <= len(t); i++ {
-		if !piiUpper(t[i]) || !piiUpper(t[i+1]) || !piiIsDigit(t[i+2]) || !piiIsDigit(t[i+3]) {
+		if !upper(t[i]) || !upper(t[i+1]) || !isDigit(t[i+2]) || !isDigit(t[i+3]) {
 			continue
 		}
-		if i > 0 && piiWordByte(t[i-1]) {
+		if i > 0 && wordByte(t[i-1]) {
 			continue
 		}
-		L, ok := piiIBANLengths[t[i:i+2]]
+		L, ok := ibanLengths[t[i:i+2]]
 		if !ok {
 			continue
 		}
@@ -1188,40 +1190,40 @@ func (d *piiDetector) ibans() {
 		j := i
 		for j < len(t) && len(b) < L {
 			c := t[j]
-			if piiUpper(c) || piiIsDigit(c) {
+			if upper(c) || isDigit(c) {
 				b = append(b, c)
 				j++
 				continue
 			}
-			if c == ' ' && len(b)%4 == 0 && j+1 < len(t) && (piiUpper(t[j+1]) || piiIsDigit(t[j+1])) {
+			if c == ' ' && len(b)%4 == 0 && j+1 < len(t) && (upper(t[j+1]) || isDigit(t[j+1])) {
 				j++
 				continue
 			}
 			break
 		}
-		if len(b) != L || (j < len(t) && piiWordByte(t[j])) {
+		if len(b) != L || (j < len(t) && wordByte(t[j])) {
 			continue
 		}
-		if !PIIValidIBAN(string(b)) {
+		if !validIBAN(string(b)) {
 			continue
 		}
-		d.add(i, j, PIIIBAN, 1.0)
+		d.add(i, j, IBAN, 1.0)
 		i = j - 1
 	}
 }
 
-// PIIValidIBAN checks a compact IBAN (no spaces): country length and ISO 7064 mod 97-10.
-func PIIValidIBAN(s string) bool {
-	if len(s) < 5 || piiIBANLengths[s[:2]] != len(s) {
+// validIBAN checks a compact IBAN (no spaces): country length and ISO 7064 mod 97-10.
+func validIBAN(s string) bool {
+	if len(s) < 5 || ibanLengths[s[:2]] != len(s) {
 		return false
 	}
 	rem := 0
 	for k := 0; k < len(s); k++ {
 		c := s[(k+4)%len(s)]
 		switch {
-		case piiIsDigit(c):
+		case isDigit(c):
 			rem = (rem*10 + int(c-'0')) % 97
-		case piiUpper(c):
+		case upper(c):
 			rem = (rem*100 + int(c-'A') + 10) % 97
 		default:
 			return false
@@ -1232,9 +1234,9 @@ func PIIValidIBAN(s string) bool {
 
 // ---- AWS keys ----
 
-func piiBase32(c byte) bool { return piiUpper(c) || (c >= '2' && c <= '7') }
+func base32(c byte) bool { return upper(c) || (c >= '2' && c <= '7') }
 
-func (d *piiDetector) awsKeys() {
+func (d *detector) awsKeys() {
 	t := d.text
 	for _, p := range []string{"AKIA", "ASIA"} {
 		off := 0
@@ -1246,28 +1248,28 @@ func (d *piiDetector) awsKeys() {
 			s := off + k
 			off = s + 4
 			e := s + 20
-			if e > len(t) || (s > 0 && piiWordByte(t[s-1])) || (e < len(t) && piiWordByte(t[e])) {
+			if e > len(t) || (s > 0 && wordByte(t[s-1])) || (e < len(t) && wordByte(t[e])) {
 				continue
 			}
 			ok := true
 			for j := s + 4; j < e; j++ {
-				if !piiBase32(t[j]) {
+				if !base32(t[j]) {
 					ok = false
 					break
 				}
 			}
 			if ok {
-				d.add(s, e, PIIAWSAccessKey, 0.95)
+				d.add(s, e, AWSAccessKey, 0.95)
 				d.awsAt = append(d.awsAt, e)
 			}
 		}
 	}
 }
 
-func piiB64(c byte) bool { return piiIsAlnum(c) || c == '/' || c == '+' }
+func b64(c byte) bool { return isAlnum(c) || c == '/' || c == '+' }
 
-// piiSecretShape: 40 base64 characters with upper, lower and a digit or symbol.
-func piiSecretShape(s string) bool {
+// secretShape: 40 base64 characters with upper, lower and a digit or symbol.
+func secretShape(s string) bool {
 	if len(s) != 40 {
 		return false
 	}
@@ -1275,11 +1277,11 @@ func piiSecretShape(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case piiUpper(c):
+		case upper(c):
 			up = true
 		case c >= 'a' && c <= 'z':
 			lo = true
-		case piiIsDigit(c) || c == '/' || c == '+':
+		case isDigit(c) || c == '/' || c == '+':
 			other = true
 		default:
 			return false
@@ -1288,21 +1290,21 @@ func piiSecretShape(s string) bool {
 	return up && lo && other
 }
 
-var piiSecretContext = []string{"secret", "aws_secret", "secretaccesskey", "secret_access_key", "secret key"}
+var secretContext = []string{"secret", "aws_secret", "secretaccesskey", "secret_access_key", "secret key"}
 
 // awsSecrets finds 40-character tokens near secret-key context or after an access key.
-func (d *piiDetector) awsSecrets() {
+func (d *detector) awsSecrets() {
 	t := d.text
 	if len(t) < 40 {
 		return
 	}
 	for i := 0; i < len(t); {
-		if !piiB64(t[i]) {
+		if !b64(t[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(t) && piiB64(t[j]) {
+		for j < len(t) && b64(t[j]) {
 			j++
 		}
 		s, e := i, j
@@ -1310,34 +1312,34 @@ func (d *piiDetector) awsSecrets() {
 		if e-s != 40 || (e < len(t) && t[e] == '=') || (s > 0 && (t[s-1] == '_' || t[s-1] >= 0x80)) {
 			continue
 		}
-		if !piiSecretShape(t[s:e]) {
+		if !secretShape(t[s:e]) {
 			continue
 		}
-		near := piiHasAny(d.before(s, 160), piiSecretContext)
+		near := hasAny(d.before(s, 160), secretContext)
 		for _, a := range d.awsAt {
 			if a <= s && s-a <= 160 {
 				near = true
 			}
 		}
 		if near {
-			d.add(s, e, PIIAWSSecretKey, 0.85)
+			d.add(s, e, AWSSecretKey, 0.85)
 		}
 	}
 }
 
 // ---- key=value secrets and credentials ----
 
-// piiKVRe matches the key just before a ':' or '=' (the window ends at the separator).
-var piiKVRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9])(aws_secret_access_key|secret_access_key|secretaccesskey|aws_secret_key|secret_key|password|passwd|passphrase|passcode|pwd|user_?name|login|pin|cvv2?|cvc2?|security code|exp(?:iry|iration)?(?: date)?|expires|valid thru)["']?[ \t]{0,3}$`)
+// kvRe matches the key just before a ':' or '=' (the window ends at the separator).
+var kvRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9])(aws_secret_access_key|secret_access_key|secretaccesskey|aws_secret_key|secret_key|password|passwd|passphrase|passcode|pwd|user_?name|login|pin|cvv2?|cvc2?|security code|exp(?:iry|iration)?(?: date)?|expires|valid thru)["']?[ \t]{0,3}$`)
 
-func (d *piiDetector) keyValues() {
+func (d *detector) keyValues() {
 	t := d.text
 	for p := 0; p < len(t); p++ {
 		if t[p] != ':' && t[p] != '=' {
 			continue
 		}
 		w0 := max(0, p-32)
-		m := piiKVRe.FindStringSubmatchIndex(t[w0:p])
+		m := kvRe.FindStringSubmatchIndex(t[w0:p])
 		if m == nil {
 			continue
 		}
@@ -1346,87 +1348,87 @@ func (d *piiDetector) keyValues() {
 		for k := 0; k < 3 && vp < len(t) && (t[vp] == ' ' || t[vp] == '\t'); k++ {
 			vp++
 		}
-		s, e, ok := piiKVValue(t, vp)
+		s, e, ok := kvValue(t, vp)
 		if !ok {
 			continue
 		}
 		v := t[s:e]
 		switch {
 		case strings.Contains(key, "secret"):
-			if piiSecretShape(v) {
-				d.add(s, e, PIIAWSSecretKey, 0.9)
+			if secretShape(v) {
+				d.add(s, e, AWSSecretKey, 0.9)
 			}
 		case strings.HasPrefix(key, "pass") || key == "pwd":
-			d.add(s, e, PIIPassword, 0.85)
+			d.add(s, e, Password, 0.85)
 		case strings.HasPrefix(key, "user") || key == "login":
-			d.add(s, e, PIIUsername, 0.8)
+			d.add(s, e, Username, 0.8)
 		case key == "pin":
-			if piiAllDigits(v) && len(v) >= 4 && len(v) <= 8 {
-				d.add(s, e, PIIPIN, 0.8)
+			if allDigits(v) && len(v) >= 4 && len(v) <= 8 {
+				d.add(s, e, PIN, 0.8)
 			}
 		case strings.HasPrefix(key, "cvv") || strings.HasPrefix(key, "cvc") || key == "security code":
-			if piiAllDigits(v) && (len(v) == 3 || len(v) == 4) {
-				d.add(s, e, PIICreditDebitCVV, 0.85)
+			if allDigits(v) && (len(v) == 3 || len(v) == 4) {
+				d.add(s, e, CreditDebitCVV, 0.85)
 			}
 		default: // expiry
-			if piiExpiry(v) {
-				d.add(s, e, PIICreditDebitExpiry, 0.85)
+			if expiry(v) {
+				d.add(s, e, CreditDebitExpiry, 0.85)
 			}
 		}
 	}
 }
 
-// piiCardKeyRe finds a CVV or expiry keyword followed by spaces rather than ':' or '='
+// cardKeyRe finds a CVV or expiry keyword followed by spaces rather than ':' or '='
 // ("exp 12/27 cvv 123"); keyValues handles the separated forms.
-var piiCardKeyRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_])(cvv2?|cvc2?|security code|exp(?:iry|iration)?(?: date)?\.?|expires|valid (?:thru|through|until))[ \t]{1,3}[0-9]`)
+var cardKeyRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_])(cvv2?|cvc2?|security code|exp(?:iry|iration)?(?: date)?\.?|expires|valid (?:thru|through|until))[ \t]{1,3}[0-9]`)
 
-func (d *piiDetector) cardKeywords() {
+func (d *detector) cardKeywords() {
 	t := d.text
-	for _, m := range piiCardKeyRe.FindAllStringSubmatchIndex(t, -1) {
+	for _, m := range cardKeyRe.FindAllStringSubmatchIndex(t, -1) {
 		key := strings.ToLower(strings.TrimSuffix(t[m[2]:m[3]], "."))
 		s := m[1] - 1
 		e := s
-		for e < len(t) && (piiIsDigit(t[e]) || t[e] == '/' || t[e] == '-') {
+		for e < len(t) && (isDigit(t[e]) || t[e] == '/' || t[e] == '-') {
 			e++
 		}
-		if e < len(t) && (piiWordByte(t[e]) || ((t[e] == '.' || t[e] == ',' || t[e] == ':') && e+1 < len(t) && piiIsDigit(t[e+1]))) {
+		if e < len(t) && (wordByte(t[e]) || ((t[e] == '.' || t[e] == ',' || t[e] == ':') && e+1 < len(t) && isDigit(t[e+1]))) {
 			continue
 		}
 		v := t[s:e]
 		if strings.HasPrefix(key, "cv") || key == "security code" {
-			if piiAllDigits(v) && (len(v) == 3 || len(v) == 4) {
-				d.add(s, e, PIICreditDebitCVV, 0.85)
+			if allDigits(v) && (len(v) == 3 || len(v) == 4) {
+				d.add(s, e, CreditDebitCVV, 0.85)
 			}
-		} else if piiExpiry(v) {
-			d.add(s, e, PIICreditDebitExpiry, 0.85)
+		} else if expiry(v) {
+			d.add(s, e, CreditDebitExpiry, 0.85)
 		}
 	}
 }
 
-func piiAllDigits(s string) bool {
+func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if !piiIsDigit(s[i]) {
+		if !isDigit(s[i]) {
 			return false
 		}
 	}
 	return len(s) > 0
 }
 
-// piiExpiry accepts MM/YY, MM/YYYY, MM-YY.
-func piiExpiry(v string) bool {
+// expiry accepts MM/YY, MM/YYYY, MM-YY.
+func expiry(v string) bool {
 	m, y, ok := strings.Cut(v, "/")
 	if !ok {
 		m, y, ok = strings.Cut(v, "-")
 	}
-	if !ok || len(m) != 2 || !piiAllDigits(m) || !piiAllDigits(y) || (len(y) != 2 && len(y) != 4) {
+	if !ok || len(m) != 2 || !allDigits(m) || !allDigits(y) || (len(y) != 2 && len(y) != 4) {
 		return false
 	}
 	return m >= "01" && m <= "12"
 }
 
-// piiKVValue reads the value at i: quoted, or a run of non-space characters minus one
+// kvValue reads the value at i: quoted, or a run of non-space characters minus one
 // trailing '.', ',' or ';'. Masked values are refused.
-func piiKVValue(t string, i int) (int, int, bool) {
+func kvValue(t string, i int) (int, int, bool) {
 	if i >= len(t) {
 		return 0, 0, false
 	}
@@ -1447,7 +1449,7 @@ func piiKVValue(t string, i int) (int, int, bool) {
 		for k := s + 1; k < e; k++ {
 			if t[k] == '&' || t[k] == ';' {
 				j := k + 1
-				for j < e && (piiIsAlnum(t[j]) || t[j] == '_') {
+				for j < e && (isAlnum(t[j]) || t[j] == '_') {
 					j++
 				}
 				if j > k+1 && j < e && t[j] == '=' {
