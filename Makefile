@@ -37,7 +37,7 @@ bench: ream
 	scripts/bench.sh
 
 ## analysers: each analyser's quality on its labelled data, then its speed on one core
-ANALYSERS := ./shared/analysis/ ./shared/analysis/language/ ./shared/analysis/sentiment/ ./shared/analysis/pii/
+ANALYSERS := ./shared/analysis/ ./shared/analysis/language/ ./shared/analysis/sentiment/ ./shared/analysis/pii/ ./shared/analysis/keyphrases/
 analysers:
 	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestLanguageShortText|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' $(ANALYSERS) | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 $(ANALYSERS)
@@ -54,7 +54,7 @@ train-ner:
 
 ## train-keyphrases: retrain the shipped KEY_PHRASES ranker from the train part of the KDD/WWW abstracts (deterministic; dev reported, held-out left out)
 train-keyphrases:
-	REAM_DATA_DIR=$(abspath $(SHARED_DATA)) REAM_TRAIN_KP=1 $(GO) test -count=1 -v -run '^TestTrainKeyPhrases$$' ./shared/analysis/
+	REAM_DATA_DIR=$(abspath $(SHARED_DATA)) REAM_TRAIN_KP=1 $(GO) test -count=1 -v -run '^TestTrainKeyPhrases$$' ./shared/analysis/keyphrases/
 
 ## train-coding: retrain the shipped SOC 2010 coding model from the training file (deterministic; the test split is left out)
 SHARED_DATA ?= ../shared/data

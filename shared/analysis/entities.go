@@ -360,27 +360,20 @@ func loadEntLexicon(knownOrgs bool) (*entLexicon, error) {
 var (
 	entHonorifics = txt.Set(`mr. mrs. ms. dr. sir dame lord lady mr mrs ms dr prof. professor`)
 	entConnectors = txt.Set(`of de da do dos das du del della di la le van von der den bin ibn al el y and & for on in or`)
-	entMonths     = map[string]bool{"january": true, "february": true, "march": true, "april": true, "may": true, "june": true,
-		"july": true, "august": true, "september": true, "october": true, "november": true, "december": true,
-		"jan.": true, "feb.": true, "mar.": true, "apr.": true, "jun.": true, "jul.": true, "aug.": true,
-		"sep.": true, "sept.": true, "oct.": true, "nov.": true, "dec.": true}
-	entWeekdays  = txt.Set(`monday tuesday wednesday thursday friday saturday sunday`)
-	entRelDay    = txt.Set(`yesterday today tomorrow tonight`)
-	entRelMod    = txt.Set(`last next this past coming`)
-	entRelUnit   = txt.Set(`week weekend month year night morning evening afternoon summer winter spring autumn fall quarter decade century season`)
-	entAgoUnits  = txt.Set(`second seconds minute minutes hour hours day days week weeks month months year years decade decades century centuries`)
-	entNumWords  = txt.Set(`one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen dozens hundreds thousands millions`)
-	entScale     = txt.Set(`hundred thousand million billion trillion bn mn m k`)
-	entPercent   = txt.Set(`percent per % pct`)
-	entUnits     = txt.Set(`kg kilogram kilograms g gram grams mg lb lbs pound pounds ounce ounces ton tons tonne tonnes km kilometer kilometers kilometre kilometres m meter meters metre metres cm mm mile miles foot feet ft inch inches yard yards acre acres hectare hectares sq square degree degrees °c °f celsius fahrenheit liter liters litre litres gallon gallons barrel barrels mph kph gb mb tb kb gw mw kw kwh mwh gwh dollars dollar euros euro yen yuan rupees rupee francs pounds sterling bpd`)
-	entIrregular = txt.Set(`people children men women staff cattle police personnel aircraft sheep fish deer livestock troops`)
-	entCurrency  = txt.Set(`$ € £ ¥ ₹ ₦ ₩ ₽ ₺ ₿`)
-	entEventLast = txt.Set(`games olympics olympiad cup open tour day summit festival championship championships marathon expo war prix grand conference forum fair week series awards election`)
-	entGeoLast   = txt.Set(`sea ocean river lake mountains mountain island islands bay gulf strait valley province region county peninsula desert canal airport street avenue square park bridge coast falls heights hills harbor harbour`)
-	entGeoOfHead = txt.Set(`sea gulf strait bay isle isles republic kingdom cape state states lake mount port`)
-	entPlaceCtx  = txt.Set(`in near from across outside into throughout toward towards around`)
-	entPersonCtx = txt.Set(`spokeswoman spokesman spokesperson analyst member leader former deposed director chief head professor resident author economist lawyer president minister executive founder coach manager captain journalist reporter researcher scientist official officer senator governor mayor chairman chairwoman`)
-	entSayVerbs  = txt.Set(`said says told wrote added asked argued warned announced noted explained insisted admitted`)
+	entRelMod     = txt.Set(`last next this past coming`)
+	entRelUnit    = txt.Set(`week weekend month year night morning evening afternoon summer winter spring autumn fall quarter decade century season`)
+	entAgoUnits   = txt.Set(`second seconds minute minutes hour hours day days week weeks month months year years decade decades century centuries`)
+	entScale      = txt.Set(`hundred thousand million billion trillion bn mn m k`)
+	entPercent    = txt.Set(`percent per % pct`)
+	entUnits      = txt.Set(`kg kilogram kilograms g gram grams mg lb lbs pound pounds ounce ounces ton tons tonne tonnes km kilometer kilometers kilometre kilometres m meter meters metre metres cm mm mile miles foot feet ft inch inches yard yards acre acres hectare hectares sq square degree degrees °c °f celsius fahrenheit liter liters litre litres gallon gallons barrel barrels mph kph gb mb tb kb gw mw kw kwh mwh gwh dollars dollar euros euro yen yuan rupees rupee francs pounds sterling bpd`)
+	entIrregular  = txt.Set(`people children men women staff cattle police personnel aircraft sheep fish deer livestock troops`)
+	entCurrency   = txt.Set(`$ € £ ¥ ₹ ₦ ₩ ₽ ₺ ₿`)
+	entEventLast  = txt.Set(`games olympics olympiad cup open tour day summit festival championship championships marathon expo war prix grand conference forum fair week series awards election`)
+	entGeoLast    = txt.Set(`sea ocean river lake mountains mountain island islands bay gulf strait valley province region county peninsula desert canal airport street avenue square park bridge coast falls heights hills harbor harbour`)
+	entGeoOfHead  = txt.Set(`sea gulf strait bay isle isles republic kingdom cape state states lake mount port`)
+	entPlaceCtx   = txt.Set(`in near from across outside into throughout toward towards around`)
+	entPersonCtx  = txt.Set(`spokeswoman spokesman spokesperson analyst member leader former deposed director chief head professor resident author economist lawyer president minister executive founder coach manager captain journalist reporter researcher scientist official officer senator governor mayor chairman chairwoman`)
+	entSayVerbs   = txt.Set(`said says told wrote added asked argued warned announced noted explained insisted admitted`)
 	// entPrizeWords make a name an award (EVENT): Nobel Prize, Turing Award, Fields Medal.
 	entPrizeWords = txt.Set(`prize prizes award awards medal trophy`)
 	// entSubjects are fields of study: "Nobel Prize in Chemistry", never places or people alone.
@@ -811,7 +804,7 @@ func matchDate(text string, toks []txt.Token, i int, lw func(int) string) int {
 			}
 		}
 		// 3 March 2024
-		if isDayNum(t) && i+1 < n && entMonths[lw(i+1)] {
+		if isDayNum(t) && i+1 < n && txt.Months[lw(i+1)] {
 			e := i + 2
 			if e < n && isYear(&toks[e]) {
 				e++
@@ -836,15 +829,15 @@ func matchDate(text string, toks []txt.Token, i int, lw func(int) string) int {
 	if t.Kind != txt.Word {
 		return i
 	}
-	if entNumWords[w] || w == "a" {
+	if txt.NumberWords[w] || w == "a" {
 		return matchAgo(toks, i, lw)
 	}
-	if entRelDay[w] {
+	if txt.RelativeDays[w] {
 		return i + 1
 	}
 	if entRelMod[w] && i+1 < n {
 		nx := lw(i + 1)
-		if entRelUnit[nx] || entWeekdays[nx] || (entMonths[nx] && toks[i+1].Cap) {
+		if entRelUnit[nx] || txt.Weekdays[nx] || (txt.Months[nx] && toks[i+1].Cap) {
 			if w == "past" || w == "coming" {
 				return i // "the past year" is a span of time, not a date
 			}
@@ -852,10 +845,10 @@ func matchDate(text string, toks []txt.Token, i int, lw func(int) string) int {
 		}
 		return i
 	}
-	if entWeekdays[w] && t.Cap {
+	if txt.Weekdays[w] && t.Cap {
 		return i + 1
 	}
-	if entMonths[w] && t.Cap {
+	if txt.Months[w] && t.Cap {
 		if w == "may" || w == "march" {
 			// modal verb / walk: only with a day or year, or after a preposition
 			ok := i+1 < n && (isDayNum(&toks[i+1]) || isYear(&toks[i+1]))
@@ -903,7 +896,7 @@ func matchQuantity(toks []txt.Token, i int, lw func(int) string) int {
 		money = true
 	case t.Kind == txt.Number:
 		e = i + 1
-	case t.Kind == txt.Word && entNumWords[lw(i)]:
+	case t.Kind == txt.Word && txt.NumberWords[lw(i)]:
 		e = i + 1
 	default:
 		return i

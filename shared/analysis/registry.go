@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ream-dev/ream/shared/analysis/keyphrases"
 	"github.com/ream-dev/ream/shared/analysis/language"
 	"github.com/ream-dev/ream/shared/analysis/pii"
 	"github.com/ream-dev/ream/shared/analysis/sentiment"
@@ -33,7 +34,7 @@ func NewRegistry(languages []string) (Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("entities analyser: %w", err)
 	}
-	kps, err := NewKeyPhrases(KeyPhrasesConfig{})
+	kps, err := keyphrases.New(keyphrases.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("key phrases analyser: %w", err)
 	}

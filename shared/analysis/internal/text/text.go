@@ -349,3 +349,16 @@ func Set(words string) map[string]bool {
 	}
 	return m
 }
+
+// Date and number words, lower case, that ENTITIES (DATE and QUANTITY) and KEY_PHRASES (which
+// drops them from phrases) share: month names and their abbreviations with the period,
+// weekdays, days relative to today, and number words.
+var (
+	Months = map[string]bool{"january": true, "february": true, "march": true, "april": true, "may": true, "june": true,
+		"july": true, "august": true, "september": true, "october": true, "november": true, "december": true,
+		"jan.": true, "feb.": true, "mar.": true, "apr.": true, "jun.": true, "jul.": true, "aug.": true,
+		"sep.": true, "sept.": true, "oct.": true, "nov.": true, "dec.": true}
+	Weekdays     = Set(`monday tuesday wednesday thursday friday saturday sunday`)
+	RelativeDays = Set(`yesterday today tomorrow tonight`)
+	NumberWords  = Set(`one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred dozen dozens hundreds thousands millions`)
+)

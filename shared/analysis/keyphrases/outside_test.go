@@ -1,4 +1,4 @@
-package analysis
+package keyphrases
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 // TestKeyPhrasesOutsideFailures are failures seen from outside (issue 10), each a regression
 // test: a phrase never crosses a line break ("music⏎Dum Dum Girls").
 func TestKeyPhrasesOutsideFailures(t *testing.T) {
-	a, err := NewKeyPhrases(KeyPhrasesConfig{})
+	a, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
-package analysis
+package keyphrases
 
 import (
 	"bufio"
-	_ "embed"
+	"embed"
 	"fmt"
 	"math"
 	"sort"
@@ -10,24 +10,26 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )
 
-// DefaultKeyPhrasesMaxBytes is the KEY_PHRASES per-document size limit (Comprehend's
+// DefaultMaxBytes is the KEY_PHRASES per-document size limit (Comprehend's
 // asynchronous limit is 100 KB per document).
-const DefaultKeyPhrasesMaxBytes = 100000
+const DefaultMaxBytes = 100000
 
-// KeyPhrasesConfig configures the KEY_PHRASES analyser.
-type KeyPhrasesConfig struct {
-	// MaxBytes is the per-document size limit; 0 means DefaultKeyPhrasesMaxBytes.
+// Config configures the KEY_PHRASES analyser.
+type Config struct {
+	// MaxBytes is the per-document size limit; 0 means DefaultMaxBytes.
 	MaxBytes int
 	// LanguageCode, when set to anything but English, makes every document a DocError
 	// UNSUPPORTED_LANGUAGE, as a non-English Options.LanguageCode does.
 	LanguageCode string
 }
 
-// KeyPhrasesAnalyzer extracts key phrases (KEY_PHRASES) from English text.
+// Analyzer extracts key phrases (KEY_PHRASES) from English text.
 //
 // Candidates are noun-phrase chunks found without a part-of-speech tagger: maximal runs of
 // words that are not function words (an embedded stopword list), not common verbs, not
@@ -53,38 +55,43 @@ type KeyPhrasesConfig struct {
 // name); only phrases that occur in the text can be found (about half the gold phrases of
 // the abstracts do not); the ranker was trained on research abstracts. It is safe for
 // concurrent use.
-type KeyPhrasesAnalyzer struct {
+type Analyzer struct {
 	df       map[string]int32
 	nDocs    float64
 	maxBytes int
 	lang     string
 	pool     sync.Pool
-	model    []float64 // the ranker's weights, in kpFeatureNames order
+	model    []float64 // the ranker's weights, in featureNames order
 }
 
+// lexiconFS holds the background document frequencies of stemmed words (keyphrase_df.txt).
+//
+//go:embed lexicon/keyphrase_df.txt
+var lexiconFS embed.FS
+
 //go:embed models/keyphrases.txt
-var kpModelText string
+var modelText string
 
 var (
-	kpModelOnce sync.Once
-	kpModel     []float64
-	kpModelErr  error
+	modelOnce     sync.Once
+	rankerWeights []float64
+	modelErr      error
 )
 
 // loadKPModel parses the embedded ranker weights once per process.
 func loadKPModel() ([]float64, error) {
-	kpModelOnce.Do(func() { kpModel, kpModelErr = parseKPModel(kpModelText) })
-	return kpModel, kpModelErr
+	modelOnce.Do(func() { rankerWeights, modelErr = parseKPModel(modelText) })
+	return rankerWeights, modelErr
 }
 
 // parseKPModel reads "name<TAB>weight" lines ('#' lines are comments); every feature of
-// kpFeatureNames must have a weight.
+// featureNames must have a weight.
 func parseKPModel(text string) ([]float64, error) {
 	idx := map[string]int{}
-	for i, n := range kpFeatureNames {
+	for i, n := range featureNames {
 		idx[n] = i
 	}
-	w := make([]float64, len(kpFeatureNames))
+	w := make([]float64, len(featureNames))
 	seen := make([]bool, len(w))
 	for _, l := range strings.Split(text, "\n") {
 		if l == "" || l[0] == '#' {
@@ -103,17 +110,15 @@ func parseKPModel(text string) ([]float64, error) {
 	}
 	for i, ok := range seen {
 		if !ok {
-			return nil, fmt.Errorf("key phrase model: no weight for %q", kpFeatureNames[i])
+			return nil, fmt.Errorf("key phrase model: no weight for %q", featureNames[i])
 		}
 	}
 	return w, nil
 }
 
-var _ Analyzer = (*KeyPhrasesAnalyzer)(nil)
-
-// NewKeyPhrases loads the embedded background document-frequency table and returns the
+// New loads the embedded background document-frequency table and returns the
 // analyser.
-func NewKeyPhrases(cfg KeyPhrasesConfig) (*KeyPhrasesAnalyzer, error) {
+func New(cfg Config) (*Analyzer, error) {
 	if cfg.MaxBytes < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
 	}
@@ -132,10 +137,10 @@ func NewKeyPhrases(cfg KeyPhrasesConfig) (*KeyPhrasesAnalyzer, error) {
 
 // newKeyPhrasesTables returns the analyser without its learned ranker (TF-IDF ranking only):
 // the baseline, and the starting point of training.
-func newKeyPhrasesTables(cfg KeyPhrasesConfig) (*KeyPhrasesAnalyzer, error) {
-	a := &KeyPhrasesAnalyzer{df: map[string]int32{}, maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
+func newKeyPhrasesTables(cfg Config) (*Analyzer, error) {
+	a := &Analyzer{df: map[string]int32{}, maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
 	if a.maxBytes == 0 {
-		a.maxBytes = DefaultKeyPhrasesMaxBytes
+		a.maxBytes = DefaultMaxBytes
 	}
 	if err := a.loadDF(); err != nil {
 		return nil, err
@@ -144,7 +149,7 @@ func newKeyPhrasesTables(cfg KeyPhrasesConfig) (*KeyPhrasesAnalyzer, error) {
 	return a, nil
 }
 
-func (a *KeyPhrasesAnalyzer) loadDF() error {
+func (a *Analyzer) loadDF() error {
 	f, err := lexiconFS.Open("lexicon/keyphrase_df.txt")
 	if err != nil {
 		return fmt.Errorf("key phrase table: %w", err)
@@ -181,17 +186,17 @@ func (a *KeyPhrasesAnalyzer) loadDF() error {
 }
 
 // Name implements Analyzer.
-func (a *KeyPhrasesAnalyzer) Name() job.Analysis { return job.KeyPhrases }
+func (a *Analyzer) Name() job.Analysis { return job.KeyPhrases }
 
 // ModelVersion implements Analyzer.
-func (a *KeyPhrasesAnalyzer) ModelVersion() string { return "ream-keyphrases-chunk-logreg-2" }
+func (a *Analyzer) ModelVersion() string { return "ream-keyphrases-chunk-logreg-2" }
 
 // DefaultMaxBytes implements Analyzer.
-func (a *KeyPhrasesAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
+func (a *Analyzer) DefaultMaxBytes() int { return a.maxBytes }
 
 // Analyze implements Analyzer. A non-English declared language is a DocError
 // UNSUPPORTED_LANGUAGE; into.KeyPhrases is set non-nil (empty when nothing is found).
-func (a *KeyPhrasesAnalyzer) Analyze(text string, opts Options, into *Result) error {
+func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result) error {
 	if err := txt.CheckEnglish("KEY_PHRASES", opts.LanguageCode, true); err != nil {
 		return err
 	}
@@ -199,8 +204,8 @@ func (a *KeyPhrasesAnalyzer) Analyze(text string, opts Options, into *Result) er
 	return nil
 }
 
-// kpVerbs are common verb forms that the suffix rules miss; they break chunks.
-var kpVerbs = txt.Set(`is are was were be been am rose fell grew won lost began begun left led
+// verbWords are common verb forms that the suffix rules miss; they break chunks.
+var verbWords = txt.Set(`is are was were be been am rose fell grew won lost began begun left led
 met ran sat set put cut hit let sent spent paid sold bought brought thought found held kept
 stood struck spoke wrote drove flew threw forced caused called expected warned helped
 became remain remains remained seem seems seemed appear appears say says tell tells
@@ -211,48 +216,48 @@ does did do has have had saw see seen drew beat fought took gave broke chose bui
 felt knew meant rode shot shut sought shook stole taught threw understood withdrew
 near`)
 
-// kpAmbigVerbs are verbs that are also nouns ("a visit"): nominal only after a determiner.
-var kpAmbigVerbs = txt.Set(`visit visits call calls contact contacts write email phone need needs face faces plan plans
+// ambigVerbs are verbs that are also nouns ("a visit"): nominal only after a determiner.
+var ambigVerbs = txt.Set(`visit visits call calls contact contacts write email phone need needs face faces plan plans
 fight fights vote votes`)
 
-// kpDet are determiners and possessives before which an ambiguous verb is a noun.
-var kpDet = txt.Set(`the a an his her its their our my your this that these those every each no of`)
+// det are determiners and possessives before which an ambiguous verb is a noun.
+var det = txt.Set(`the a an his her its their our my your this that these those every each no of`)
 
-// kpAdjectives are common adjectives that are not key phrases alone.
-var kpAdjectives = txt.Set(`good bad great excellent positive negative happy sad high low strong weak long short large
+// adjectiveWords are common adjectives that are not key phrases alone.
+var adjectiveWords = txt.Set(`good bad great excellent positive negative happy sad high low strong weak long short large
 small big important possible impossible available likely unlikely clear difficult easy hard
 early late full free open ready safe sure true false wrong right able poor rich old young
 fine nice better best worse worst major minor key main certain recent current final`)
 
-// kpAdjSuffixes mark a lower-case word after a copula as a predicate adjective.
-var kpAdjSuffixes = []string{"ive", "ent", "ant", "ous", "ful", "able", "ible", "al", "ic", "less"}
+// adjSuffixes mark a lower-case word after a copula as a predicate adjective.
+var adjSuffixes = []string{"ive", "ent", "ant", "ous", "ful", "able", "ible", "al", "ic", "less"}
 
-// kpCopulas are words after which a lone word is a predicate adjective ("was positive").
-var kpCopulas = txt.Set(`is are was were be been being seems seemed remain remains remained very so too more most`)
+// copulas are words after which a lone word is a predicate adjective ("was positive").
+var copulas = txt.Set(`is are was were be been being seems seemed remain remains remained very so too more most`)
 
-// kpNameConnectors join capitalised words into one phrase: Ministry of Commerce.
-var kpNameConnectors = txt.Set(`of for de`)
+// nameConnectors join capitalised words into one phrase: Ministry of Commerce.
+var nameConnectors = txt.Set(`of for de`)
 
-// kpNoise are time and number words that are dates or quantities, not key phrases, alone.
-var kpNoise = txt.Set(`year years percent per cent week weeks month months day days time times quarter
+// noise are time and number words that are dates or quantities, not key phrases, alone.
+var noise = txt.Set(`year years percent per cent week weeks month months day days time times quarter
 morning afternoon evening night hour hours minute minutes million millions billion billions
 thousand thousands hundred hundreds decade decades`)
 
-// kpAux are words after which an -ing word is a verb.
-var kpAux = txt.Set(`is are was were be been being am to not also still 's`)
+// aux are words after which an -ing word is a verb.
+var aux = txt.Set(`is are was were be been being am to not also still 's`)
 
-// kpChunk is one chunk occurrence: tokens [s,e); its variants (the chunk itself and, for the
+// chunkSpan is one chunk occurrence: tokens [s,e); its variants (the chunk itself and, for the
 // learned ranker, its sub-phrases) are vars[vb:ve].
-type kpChunk struct {
+type chunkSpan struct {
 	s, e   int
 	vb, ve int
 }
 
-// kpVar is one variant of a chunk occurrence: tokens [s,e) of group.
-type kpVar struct{ s, e, group int }
+// variant is one variant of a chunk occurrence: tokens [s,e) of group.
+type variant struct{ s, e, group int }
 
-// kpGroup is one distinct candidate phrase (by stemmed words) of a document.
-type kpGroup struct {
+// phraseGroup is one distinct candidate phrase (by stemmed words) of a document.
+type phraseGroup struct {
 	key   string
 	first int // first token of its first occurrence
 	count int // occurrences, as a whole chunk or inside one
@@ -262,14 +267,14 @@ type kpGroup struct {
 	score float64
 }
 
-// kpDoc is one document's candidates.
-type kpDoc struct {
+// doc is one document's candidates.
+type doc struct {
 	toks    []txt.Token
 	lower   []string
 	sentEnd int // token index after the first sentence (the title in the abstracts)
-	chunks  []kpChunk
-	vars    []kpVar
-	gs      []kpGroup
+	chunks  []chunkSpan
+	vars    []variant
+	gs      []phraseGroup
 	wordTF  map[string]int
 	title   map[string]bool // stems of the first sentence's words
 	// per token of a chunk: idf against the background table, background df, ln of the
@@ -281,36 +286,36 @@ type kpDoc struct {
 }
 
 // Extract returns the key phrases of text in document order (never nil).
-func (a *KeyPhrasesAnalyzer) Extract(text string) []KeyPhrase {
+func (a *Analyzer) Extract(text string) []result.KeyPhrase {
 	return a.extract(text, a.model != nil)
 }
 
 // extract lists the key phrases of text; learned selects the learned ranker with sub-phrase
 // candidates, otherwise the TF-IDF ranking of whole chunks (the baseline of the evaluation).
-func (a *KeyPhrasesAnalyzer) extract(text string, learned bool) []KeyPhrase {
+func (a *Analyzer) extract(text string, learned bool) []result.KeyPhrase {
 	bufp := a.pool.Get().(*[]txt.Token)
 	d := a.candidates(text, *bufp, learned)
 	defer func() { *bufp = d.toks[:0]; a.pool.Put(bufp) }()
 	toks := d.toks
-	out := make([]KeyPhrase, 0, len(d.chunks))
+	out := make([]result.KeyPhrase, 0, len(d.chunks))
 	if len(d.chunks) == 0 {
 		return out
 	}
 	var x []float64
 	if learned {
-		x = make([]float64, len(kpFeatureNames))
+		x = make([]float64, len(featureNames))
 	}
 	for gi := range d.gs {
 		g := &d.gs[gi]
 		if learned {
-			a.kpFeatures(d, g, x)
+			a.featuresOf(d, g, x)
 			z := 0.0
 			for i, v := range x {
 				z += a.model[i] * v
 			}
 			g.score = 1 / (1 + math.Exp(-z))
 		} else {
-			g.score = a.kpTFIDF(d, g, true)
+			g.score = a.tfidf(d, g, true)
 		}
 	}
 	best := 0.0
@@ -334,7 +339,7 @@ func (a *KeyPhrasesAnalyzer) extract(text string, learned bool) []KeyPhrase {
 			sc = 0.01
 		}
 		b, e := &toks[v.s], &toks[v.e-1]
-		out = append(out, KeyPhrase{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: math.Round(sc*1e4) / 1e4, Text: text[b.Begin:e.End]})
+		out = append(out, result.KeyPhrase{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: math.Round(sc*1e4) / 1e4, Text: text[b.Begin:e.End]})
 	}
 	return out
 }
@@ -343,10 +348,10 @@ func (a *KeyPhrasesAnalyzer) extract(text string, learned bool) []KeyPhrase {
 // distinct phrases; with subs, the sub-phrases of each chunk (up to three words, never cutting
 // a run of capitalised words, keeping the chunk's last word unless they end a name or are a
 // compound noun not led by an adjective) are candidates too.
-func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool) *kpDoc {
+func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 	toks := txt.Tokenize(text, buf)
 	n := len(toks)
-	d := &kpDoc{toks: toks, sentEnd: n, wordTF: map[string]int{}}
+	d := &doc{toks: toks, sentEnd: n, wordTF: map[string]int{}}
 	lower := make([]string, n)
 	d.lower = lower
 	stems := make([]string, n)
@@ -361,7 +366,7 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool)
 		}
 		w := txt.LowerASCII(t.Text)
 		lower[i] = w
-		if w == "'s" || w == "’s" || txt.Stopwords[w] || kpVerbs[w] || entNumWords[w] || entRelDay[w] || entWeekdays[w] || kpNoise[w] || entMonths[w] {
+		if w == "'s" || w == "’s" || txt.Stopwords[w] || verbWords[w] || txt.NumberWords[w] || txt.RelativeDays[w] || txt.Weekdays[w] || noise[w] || txt.Months[w] {
 			continue
 		}
 		if len(w) > 4 && strings.HasSuffix(w, "ly") && !strings.HasSuffix(w, "ply") {
@@ -375,7 +380,7 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool)
 	// e-mail addresses and URLs are never split into phrases: skip their tokens
 	if strings.ContainsAny(text, "@") || strings.Contains(text, "://") || strings.Contains(text, "www.") {
 		for i := range toks {
-			if kpInAddress(text, toks[i].Begin, toks[i].End) {
+			if inAddress(text, toks[i].Begin, toks[i].End) {
 				nominal[i] = false
 			}
 		}
@@ -389,7 +394,7 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool)
 		if w == "new" && toks[i].Cap && i+1 < n && toks[i+1].Cap && toks[i+1].Kind == txt.Word && nominal[i+1] {
 			nominal[i] = true
 		}
-		if nominal[i] && kpAmbigVerbs[w] && !toks[i].Cap && (i == 0 || !kpDet[lower[i-1]]) {
+		if nominal[i] && ambigVerbs[w] && !toks[i].Cap && (i == 0 || !det[lower[i-1]]) {
 			nominal[i] = false
 		}
 	}
@@ -406,7 +411,7 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool)
 		if !nominal[i] {
 			continue
 		}
-		if isIng(i) && i > 0 && (kpAux[lower[i-1]] || i+1 < n && (lower[i+1] == "the" || lower[i+1] == "a" || lower[i+1] == "its" || lower[i+1] == "their")) {
+		if isIng(i) && i > 0 && (aux[lower[i-1]] || i+1 < n && (lower[i+1] == "the" || lower[i+1] == "a" || lower[i+1] == "its" || lower[i+1] == "their")) {
 			nominal[i] = false
 		}
 		if isEd(i) && i > 0 && nominal[i-1] {
@@ -442,7 +447,7 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool)
 			gi = len(d.gs)
 			key := string(kb)
 			groups[key] = gi
-			d.gs = append(d.gs, kpGroup{key: key, first: s, stems: stems[s:e:e]})
+			d.gs = append(d.gs, phraseGroup{key: key, first: s, stems: stems[s:e:e]})
 		}
 		g := &d.gs[gi]
 		g.count++
@@ -452,7 +457,7 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool)
 		if tail {
 			g.tail++
 		}
-		d.vars = append(d.vars, kpVar{s, e, gi})
+		d.vars = append(d.vars, variant{s, e, gi})
 	}
 	// badCut reports whether a sub-phrase boundary before token k splits a name (Michael|Buble,
 	// New|York at a sentence start too).
@@ -473,7 +478,7 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool)
 				continue
 			}
 			// Ministry of Commerce, Bank of England: a connector between capitalised words
-			if e+1 < n && toks[e-1].Cap && kpNameConnectors[lower[e]] && nominal[e+1] && toks[e+1].Cap && !toks[e+1].SentStart {
+			if e+1 < n && toks[e-1].Cap && nameConnectors[lower[e]] && nominal[e+1] && toks[e+1].Cap && !toks[e+1].SentStart {
 				proper = true
 				e += 2
 				continue
@@ -488,12 +493,12 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool)
 		}
 		if e-s > maxW {
 			s = e - maxW
-			for s < e && kpNameConnectors[lower[s]] {
+			for s < e && nameConnectors[lower[s]] {
 				s++
 			}
 		}
 		// a lone adjective is not a noun phrase: "positive", "excellent"
-		if e-s == 1 && !toks[s].Cap && (kpAdjectives[lower[s]] || s > 0 && kpCopulas[lower[s-1]] && kpHasAdjSuffix(lower[s])) {
+		if e-s == 1 && !toks[s].Cap && (adjectiveWords[lower[s]] || s > 0 && copulas[lower[s-1]] && hasAdjSuffix(lower[s])) {
 			continue
 		}
 		for k := s; k < e; k++ {
@@ -515,18 +520,18 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool)
 					// noun of two or three words not led by an adjective ("data mining techniques",
 					// not "higher mortgage costs")
 					nameEnd := toks[ee-1].Cap && !toks[ee-1].SentStart && !toks[ee].Cap
-					compound := ee-ss >= 2 && !kpAdjLike(lower[ss]) && !kpAdjLike(lower[ee-1])
+					compound := ee-ss >= 2 && !adjLike(lower[ss]) && !adjLike(lower[ee-1])
 					if ss == s && ee == e || ee < e && (badCut(ee) || !nameEnd && !compound) || isEd(ee-1) {
 						continue
 					}
-					if ee-ss == 1 && !toks[ss].Cap && kpAdjectives[lower[ss]] {
+					if ee-ss == 1 && !toks[ss].Cap && adjectiveWords[lower[ss]] {
 						continue
 					}
 					addVar(ss, ee, false, ee == e)
 				}
 			}
 		}
-		d.chunks = append(d.chunks, kpChunk{s: s, e: e, vb: vb, ve: len(d.vars)})
+		d.chunks = append(d.chunks, chunkSpan{s: s, e: e, vb: vb, ve: len(d.vars)})
 	}
 	d.idf, d.df, d.logTF, d.inTitle = make([]float64, n), make([]int32, n), make([]float64, n), make([]bool, n)
 	for _, c := range d.chunks {
@@ -541,10 +546,10 @@ func (a *KeyPhrasesAnalyzer) candidates(text string, buf []txt.Token, subs bool)
 	return d
 }
 
-// kpTFIDF is the TF-IDF score of a phrase: the sum over its words of idf·(1+ln tf), over the
+// tfidf is the TF-IDF score of a phrase: the sum over its words of idf·(1+ln tf), over the
 // square root of its length; boosted, it times boosts for a repeated phrase and an early first
 // mention, and a penalty for a lone proper name (the ranking before the learned one).
-func (a *KeyPhrasesAnalyzer) kpTFIDF(d *kpDoc, g *kpGroup, boosted bool) float64 {
+func (a *Analyzer) tfidf(d *doc, g *phraseGroup, boosted bool) float64 {
 	sum := 0.0
 	for k := g.first; k < g.first+len(g.stems); k++ {
 		sum += d.idf[k] * (1 + d.logTF[k])
@@ -562,22 +567,22 @@ func (a *KeyPhrasesAnalyzer) kpTFIDF(d *kpDoc, g *kpGroup, boosted bool) float64
 	return score
 }
 
-// kpSuffixes are the word-ending classes of the ranker's head-word and modifier features.
-var kpSuffixes = []string{"tion", "sion", "ing", "ity", "ness", "ment", "ism", "ist", "ogy", "ics", "ic", "al", "ive", "ous", "able", "er", "or", "ure", "ance", "ence", "ss", "s", "y"}
+// suffixes are the word-ending classes of the ranker's head-word and modifier features.
+var suffixes = []string{"tion", "sion", "ing", "ity", "ness", "ment", "ism", "ist", "ogy", "ics", "ic", "al", "ive", "ous", "able", "er", "or", "ure", "ance", "ence", "ss", "s", "y"}
 
-// kpSuffixClass is the index in kpSuffixes of w's ending, len(kpSuffixes) for none.
-func kpSuffixClass(w string) int {
-	for i, suf := range kpSuffixes {
+// suffixClass is the index in suffixes of w's ending, len(suffixes) for none.
+func suffixClass(w string) int {
+	for i, suf := range suffixes {
 		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
 			return i
 		}
 	}
-	return len(kpSuffixes)
+	return len(suffixes)
 }
 
-// kpFeatureNames name the learned ranker's features, in the order kpFeatures fills them; the
+// featureNames name the learned ranker's features, in the order featuresOf fills them; the
 // weights file (models/keyphrases.txt) gives one weight per name.
-var kpFeatureNames = func() []string {
+var featureNames = func() []string {
 	names := []string{"bias", "log_count", "log_whole", "never_whole", "contained_frac", "tail_frac",
 		"pos", "early", "first_sentence", "first_sentence_multi", "sent_start",
 		"words1", "words2", "words3", "words4", "log_chars",
@@ -585,14 +590,14 @@ var kpFeatureNames = func() []string {
 		"cap_all", "cap_any", "allcap", "hyphen", "digit",
 		"mod_adjsuffix", "mod_ed", "mod_ing", "mod_adjective", "single_adjsuffix", "single_ing", "log_count_single",
 		"mod_plural", "log_count_multi", "early_single", "first_sentence_single", "title_word_frac", "title_head", "title_all_multi"}
-	for _, s := range kpSuffixes {
+	for _, s := range suffixes {
 		names = append(names, "head_"+s)
 	}
 	return append(names, "head_other")
 }()
 
-// kpFeatures fills x (len(kpFeatureNames)) with the features of phrase g of document d.
-func (a *KeyPhrasesAnalyzer) kpFeatures(d *kpDoc, g *kpGroup, x []float64) {
+// featuresOf fills x (len(featureNames)) with the features of phrase g of document d.
+func (a *Analyzer) featuresOf(d *doc, g *phraseGroup, x []float64) {
 	b2f := func(b bool) float64 {
 		if b {
 			return 1
@@ -640,23 +645,23 @@ func (a *KeyPhrasesAnalyzer) kpFeatures(d *kpDoc, g *kpGroup, x []float64) {
 		(count-float64(g.whole))/count, float64(g.tail)/count,
 		rel, 1/(1+8*rel), b2f(g.first < d.sentEnd), b2f(g.first < d.sentEnd && nw > 1), b2f(toks[s].SentStart),
 		b2f(nw == 1), b2f(nw == 2), b2f(nw == 3), b2f(nw >= 4), math.Log(float64(chars)),
-		idfSum/float64(nw), idfMax, idfMin, unknown/float64(nw), math.Log1p(a.kpTFIDF(d, g, false)),
+		idfSum/float64(nw), idfMax, idfMin, unknown/float64(nw), math.Log1p(a.tfidf(d, g, false)),
 		d.logTF[e-1], tfSum/float64(nw),
 		b2f(capAll), b2f(capAny), b2f(allCap), b2f(hyphen), b2f(digit),
-		b2f(nw > 1 && kpHasAdjSuffix(mod)), b2f(nw > 1 && strings.HasSuffix(mod, "ed")), b2f(nw > 1 && strings.HasSuffix(mod, "ing")),
-		b2f(nw > 1 && kpAdjectives[mod]), b2f(nw == 1 && kpHasAdjSuffix(mod)), b2f(nw == 1 && strings.HasSuffix(mod, "ing")),
+		b2f(nw > 1 && hasAdjSuffix(mod)), b2f(nw > 1 && strings.HasSuffix(mod, "ed")), b2f(nw > 1 && strings.HasSuffix(mod, "ing")),
+		b2f(nw > 1 && adjectiveWords[mod]), b2f(nw == 1 && hasAdjSuffix(mod)), b2f(nw == 1 && strings.HasSuffix(mod, "ing")),
 		b2f(nw == 1)*math.Log1p(count),
 		b2f(nw > 1 && strings.HasSuffix(mod, "s") && !strings.HasSuffix(mod, "ss")), b2f(nw > 1)*math.Log1p(count),
 		b2f(nw == 1)/(1+8*rel), b2f(g.first < d.sentEnd && nw == 1), inTitle/float64(nw), b2f(d.inTitle[e-1]),
 		b2f(nw > 1 && inTitle == float64(nw)))
-	hc := kpSuffixClass(head)
-	for i := 0; i <= len(kpSuffixes); i++ {
+	hc := suffixClass(head)
+	for i := 0; i <= len(suffixes); i++ {
 		x = append(x, b2f(i == hc))
 	}
 }
 
-func kpHasAdjSuffix(w string) bool {
-	for _, suf := range kpAdjSuffixes {
+func hasAdjSuffix(w string) bool {
+	for _, suf := range adjSuffixes {
 		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
 			return true
 		}
@@ -664,23 +669,23 @@ func kpHasAdjSuffix(w string) bool {
 	return false
 }
 
-// kpAdjLike reports whether w looks like an adjective: a common one, an adjective ending, or
+// adjLike reports whether w looks like an adjective: a common one, an adjective ending, or
 // the comparative or superlative of a common one (higher, largest).
-func kpAdjLike(w string) bool {
-	if kpAdjectives[w] || kpHasAdjSuffix(w) {
+func adjLike(w string) bool {
+	if adjectiveWords[w] || hasAdjSuffix(w) {
 		return true
 	}
 	for _, suf := range []string{"er", "est"} {
-		if b, ok := strings.CutSuffix(w, suf); ok && (kpAdjectives[b] || kpAdjectives[b+"e"] || strings.HasSuffix(b, "i") && kpAdjectives[b[:len(b)-1]+"y"]) {
+		if b, ok := strings.CutSuffix(w, suf); ok && (adjectiveWords[b] || adjectiveWords[b+"e"] || strings.HasSuffix(b, "i") && adjectiveWords[b[:len(b)-1]+"y"]) {
 			return true
 		}
 	}
 	return false
 }
 
-// kpInAddress reports whether the byte range [b,e) of text lies in a whitespace-delimited
+// inAddress reports whether the byte range [b,e) of text lies in a whitespace-delimited
 // field that is an e-mail address or a URL.
-func kpInAddress(text string, b, e int) bool {
+func inAddress(text string, b, e int) bool {
 	fb := strings.LastIndexAny(text[:b], " \t\n\r") + 1
 	fe := strings.IndexAny(text[e:], " \t\n\r")
 	if fe < 0 {
@@ -692,13 +697,13 @@ func kpInAddress(text string, b, e int) bool {
 	return strings.Contains(f, "@") || strings.Contains(f, "://") || strings.HasPrefix(f, "www.")
 }
 
-// TopKeyPhrases returns the distinct phrases of kps (by stemmed, lower-cased words), best
+// Top returns the distinct phrases of kps (by stemmed, lower-cased words), best
 // first, at most k; ties keep document order.
-func TopKeyPhrases(kps []KeyPhrase, k int) []KeyPhrase {
+func Top(kps []result.KeyPhrase, k int) []result.KeyPhrase {
 	seen := map[string]bool{}
-	var uniq []KeyPhrase
+	var uniq []result.KeyPhrase
 	for _, p := range kps {
-		key := kpKey(p.Text)
+		key := phraseKey(p.Text)
 		if seen[key] {
 			continue
 		}
@@ -712,8 +717,8 @@ func TopKeyPhrases(kps []KeyPhrase, k int) []KeyPhrase {
 	return uniq
 }
 
-// kpKey is the matching key of a phrase: its words lower-cased and stemmed.
-func kpKey(s string) string {
+// phraseKey is the matching key of a phrase: its words lower-cased and stemmed.
+func phraseKey(s string) string {
 	toks := txt.Tokenize(s, nil)
 	parts := make([]string, 0, len(toks))
 	for _, t := range toks {

@@ -1,4 +1,4 @@
-package analysis
+package keyphrases
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ import (
 // (1,903 Debian/AppStream software descriptions; see that directory's README). It runs only
 // with REAM_GEN_KPDF=1:
 //
-//	REAM_GEN_KPDF=1 go test ./shared/analysis -run TestGenerateKeyPhraseDF
+//	REAM_GEN_KPDF=1 go test ./shared/analysis/keyphrases -run TestGenerateKeyPhraseDF
 //
 // Stems seen in at least two documents are kept.
 func TestGenerateKeyPhraseDF(t *testing.T) {

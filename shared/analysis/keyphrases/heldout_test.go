@@ -1,7 +1,8 @@
-package analysis
+package keyphrases
 
 import (
 	"fmt"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"hash/fnv"
 	"math"
 	"os"
@@ -13,14 +14,14 @@ import (
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 )
 
-// kpDataPath is the KDD/WWW key-phrase file of ../shared/data (1,952 abstracts of Gollapalli
+// dataPath is the KDD/WWW key-phrase file of ../shared/data (1,952 abstracts of Gollapalli
 // and Caragea, AAAI 2014; see that directory's README).
-func kpDataPath() string { return filepath.Join(evaltest.DataDir(), "keyphrases-kdd-www.jsonl") }
+func dataPath() string { return filepath.Join(evaltest.DataDir(), "keyphrases-kdd-www.jsonl") }
 
-// kpPart is the part of the key-phrase data an abstract belongs to, fixed once by the FNV-1a
+// partOf is the part of the key-phrase data an abstract belongs to, fixed once by the FNV-1a
 // hash of its id: "train" (70 %), "dev" (10 %, for choosing the trainer's settings) or
 // "heldout" (20 %, reported only: never trained or tuned on).
-func kpPart(id string) string {
+func partOf(id string) string {
 	h := fnv.New32a()
 	h.Write([]byte(id))
 	switch r := h.Sum32() % 10; {
@@ -34,15 +35,15 @@ func kpPart(id string) string {
 }
 
 // readKPPart reads one part of the key-phrase data, or skips when the file is absent.
-func readKPPart(t testing.TB, part string) []kpGold {
+func readKPPart(t testing.TB, part string) []goldPhrases {
 	t.Helper()
-	p := kpDataPath()
+	p := dataPath()
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("key-phrase data absent (%v); set REAM_DATA_DIR", err)
 	}
-	var out []kpGold
-	for _, g := range evaltest.ReadJSONL[kpGold](t, p) {
-		if kpPart(g.ID) == part {
+	var out []goldPhrases
+	for _, g := range evaltest.ReadJSONL[goldPhrases](t, p) {
+		if partOf(g.ID) == part {
 			out = append(out, g)
 		}
 	}
@@ -65,11 +66,11 @@ func TestKeyPhrasesHeldOut(t *testing.T) {
 	for _, g := range gold {
 		nGold += len(g.KeyPhrases)
 	}
-	base, err := newKeyPhrasesTables(KeyPhrasesConfig{})
+	base, err := newKeyPhrasesTables(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := evalKPWith(t, func(s string) []KeyPhrase { return base.extract(s, false) }, gold, false)
+	b := evalKPWith(t, func(s string) []result.KeyPhrase { return base.extract(s, false) }, gold, false)
 	m := evalKP(t, newKeyPhrases(t), gold, os.Getenv("REAM_KP_SHOW") != "")
 	t.Logf("KEY_PHRASES held-out: %d abstracts of keyphrases-kdd-www.jsonl (KDD+WWW, %d gold phrases), stemmed exact match, top 10", len(gold), nGold)
 	t.Logf("  learned ranker: P@10 %.3f  R@10 %.3f  F1@10 %.3f", m.P, m.R, m.F1)
@@ -77,16 +78,16 @@ func TestKeyPhrasesHeldOut(t *testing.T) {
 	if m.F1 <= b.F1 {
 		t.Errorf("learned F1@10 %.3f does not beat the baseline %.3f", m.F1, b.F1)
 	}
-	if m.F1 < kpHeldOutFloor {
-		t.Errorf("held-out F1@10 %.3f < %.2f", m.F1, kpHeldOutFloor)
+	if m.F1 < heldOutFloor {
+		t.Errorf("held-out F1@10 %.3f < %.2f", m.F1, heldOutFloor)
 	}
 }
 
-// kpHeldOutFloor is a regression floor just under the measured held-out F1@10.
-const kpHeldOutFloor = 0.13
+// heldOutFloor is a regression floor just under the measured held-out F1@10.
+const heldOutFloor = 0.13
 
 // TestTrainKeyPhrases trains the KEY_PHRASES ranker (`make train-keyphrases`): logistic
-// regression over kpFeatures of every candidate of the train part, labelled by whether it
+// regression over featuresOf of every candidate of the train part, labelled by whether it
 // matches a gold phrase (stemmed), fitted by full-batch gradient descent with AdaGrad steps and
 // L2 (no randomness, so the weights file is byte-identical on re-run); it reports F1@10 on the
 // dev part and writes models/keyphrases.txt. It runs only with REAM_TRAIN_KP=1.
@@ -99,13 +100,13 @@ func TestTrainKeyPhrases(t *testing.T) {
 		rate  = 0.3
 		l2    = 1e-5
 	)
-	a, err := newKeyPhrasesTables(KeyPhrasesConfig{})
+	a, err := newKeyPhrasesTables(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	train := readKPPart(t, "train")
 	dev := readKPPart(t, "dev")
-	nf := len(kpFeatureNames)
+	nf := len(featureNames)
 	var xs []float64
 	var ys []float64
 	x := make([]float64, nf)
@@ -113,12 +114,12 @@ func TestTrainKeyPhrases(t *testing.T) {
 	for _, g := range train {
 		want := map[string]bool{}
 		for _, p := range g.KeyPhrases {
-			want[kpKey(p)] = true
+			want[phraseKey(p)] = true
 		}
 		nGold += len(want)
 		d := a.candidates(g.Text, nil, true)
 		for gi := range d.gs {
-			a.kpFeatures(d, &d.gs[gi], x)
+			a.featuresOf(d, &d.gs[gi], x)
 			xs = append(xs, x...)
 			y := 0.0
 			if want[d.gs[gi].key] {
@@ -165,7 +166,7 @@ func TestTrainKeyPhrases(t *testing.T) {
 		}
 	}
 	var sb strings.Builder
-	for i, name := range kpFeatureNames {
+	for i, name := range featureNames {
 		fmt.Fprintf(&sb, "%s\t%s\n", name, strconv.FormatFloat(w[i], 'g', 8, 64))
 	}
 	a.model, err = parseKPModel(sb.String())
@@ -175,42 +176,42 @@ func TestTrainKeyPhrases(t *testing.T) {
 	e := evalKP(t, a, dev, os.Getenv("REAM_KP_SHOW") != "")
 	t.Logf("dev: %d abstracts, P@10 %.3f R@10 %.3f F1@10 %.3f", len(dev), e.P, e.R, e.F1)
 	if os.Getenv("REAM_KP_DIAG") != "" {
-		b := evalKPWith(t, func(s string) []KeyPhrase { return a.extract(s, false) }, dev, false)
+		b := evalKPWith(t, func(s string) []result.KeyPhrase { return a.extract(s, false) }, dev, false)
 		t.Logf("dev baseline: F1@10 %.3f", b.F1)
 		// the ranking of all candidates, without the one-phrase-per-chunk listing
-		free := func(s string) []KeyPhrase {
+		free := func(s string) []result.KeyPhrase {
 			d := a.candidates(s, nil, true)
-			var out []KeyPhrase
+			var out []result.KeyPhrase
 			for gi := range d.gs {
-				a.kpFeatures(d, &d.gs[gi], x)
+				a.featuresOf(d, &d.gs[gi], x)
 				z := 0.0
 				for j, v := range x {
 					z += a.model[j] * v
 				}
 				g := &d.gs[gi]
-				out = append(out, KeyPhrase{Text: s[d.toks[g.first].Begin:d.toks[g.first+len(g.stems)-1].End], Score: z})
+				out = append(out, result.KeyPhrase{Text: s[d.toks[g.first].Begin:d.toks[g.first+len(g.stems)-1].End], Score: z})
 			}
 			return out
 		}
 		f := evalKPWith(t, free, dev, false)
 		t.Logf("dev free ranking of all candidates: F1@10 %.3f", f.F1)
-		ranked := map[string][]KeyPhrase{}
+		ranked := map[string][]result.KeyPhrase{}
 		for _, g := range dev {
 			want := map[string]bool{}
 			for _, p := range g.KeyPhrases {
-				want[kpKey(p)] = true
+				want[phraseKey(p)] = true
 			}
-			var keep []KeyPhrase
+			var keep []result.KeyPhrase
 			for _, p := range free(g.Text) {
 				p.Score = 0
-				if want[kpKey(p.Text)] {
+				if want[phraseKey(p.Text)] {
 					p.Score = 1
 				}
 				keep = append(keep, p)
 			}
 			ranked[g.Text] = keep
 		}
-		o := evalKPWith(t, func(s string) []KeyPhrase { return ranked[s] }, dev, false)
+		o := evalKPWith(t, func(s string) []result.KeyPhrase { return ranked[s] }, dev, false)
 		t.Logf("dev ceiling (every gold phrase among the candidates ranked first): F1@10 %.3f", o.F1)
 	}
 	head := fmt.Sprintf("# KEY_PHRASES ranker: logistic regression over kpFeatures, written by `make train-keyphrases`\n"+

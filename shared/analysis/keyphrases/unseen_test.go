@@ -1,7 +1,8 @@
-package analysis
+package keyphrases
 
 import (
 	"fmt"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"os"
 	"strings"
 	"testing"
@@ -9,29 +10,29 @@ import (
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 )
 
-// kpEval are F1@10 figures over a set of articles: means over articles, and micro P and R.
-type kpEval struct{ F1, P, R, MicroP, MicroR float64 }
+// eval are F1@10 figures over a set of articles: means over articles, and micro P and R.
+type eval struct{ F1, P, R, MicroP, MicroR float64 }
 
 // evalKP scores the top 10 distinct phrases of each article against its gold set and logs each
 // article's top 10 when show.
-func evalKP(t *testing.T, a *KeyPhrasesAnalyzer, gold []kpGold, show bool) kpEval {
+func evalKP(t *testing.T, a *Analyzer, gold []goldPhrases, show bool) eval {
 	return evalKPWith(t, a.Extract, gold, show)
 }
 
 // evalKPWith is evalKP for any extractor (the learned ranking or the TF-IDF baseline).
-func evalKPWith(t *testing.T, extract func(string) []KeyPhrase, gold []kpGold, show bool) kpEval {
+func evalKPWith(t *testing.T, extract func(string) []result.KeyPhrase, gold []goldPhrases, show bool) eval {
 	var sumP, sumR, sumF float64
 	var tp, np, ng int
 	for _, g := range gold {
 		want := map[string]bool{}
 		for _, p := range g.KeyPhrases {
-			want[kpKey(p)] = true
+			want[phraseKey(p)] = true
 		}
-		top := TopKeyPhrases(extract(g.Text), 10)
+		top := Top(extract(g.Text), 10)
 		hit := 0
 		var shown []string
 		for _, p := range top {
-			m := want[kpKey(p.Text)]
+			m := want[phraseKey(p.Text)]
 			if m {
 				hit++
 			}
@@ -49,10 +50,10 @@ func evalKPWith(t *testing.T, extract func(string) []KeyPhrase, gold []kpGold, s
 		}
 	}
 	n := float64(len(gold))
-	return kpEval{F1: sumF / n, P: sumP / n, R: sumR / n, MicroP: evaltest.Ratio(tp, np), MicroR: evaltest.Ratio(tp, ng)}
+	return eval{F1: sumF / n, P: sumP / n, R: sumR / n, MicroP: evaltest.Ratio(tp, np), MicroR: evaltest.Ratio(tp, ng)}
 }
 
-// TestKeyPhrasesUnseen measures F1@10 on testdata/keyphrases/unseen.jsonl (8 articles written
+// TestKeyPhrasesUnseen measures F1@10 on testdata/unseen.jsonl (8 articles written
 // after the extractor). REAM_KP_SHOW=1 prints each article's top 10.
 func TestKeyPhrasesUnseen(t *testing.T) {
 	gold := readKPGoldFile(t, "unseen.jsonl")

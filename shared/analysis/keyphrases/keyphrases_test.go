@@ -1,7 +1,8 @@
-package analysis
+package keyphrases
 
 import (
 	"errors"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"os"
 	"reflect"
 	"sort"
@@ -14,35 +15,35 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 )
 
-func newKeyPhrases(t testing.TB) *KeyPhrasesAnalyzer {
+func newKeyPhrases(t testing.TB) *Analyzer {
 	t.Helper()
-	a, err := NewKeyPhrases(KeyPhrasesConfig{})
+	a, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
-type kpGold struct {
+type goldPhrases struct {
 	ID         string   `json:"id"`
 	Text       string   `json:"text"`
 	KeyPhrases []string `json:"keyphrases"`
 }
 
-func readKPGold(t testing.TB) []kpGold {
+func readKPGold(t testing.TB) []goldPhrases {
 	t.Helper()
 	return readKPGoldFile(t, "articles.jsonl")
 }
 
-// readKPGoldFile reads one JSONL file of testdata/keyphrases.
-func readKPGoldFile(t testing.TB, name string) []kpGold {
+// readKPGoldFile reads one JSONL file of testdata.
+func readKPGoldFile(t testing.TB, name string) []goldPhrases {
 	t.Helper()
-	return evaltest.ReadJSONL[kpGold](t, "testdata", "keyphrases", name)
+	return evaltest.ReadJSONL[goldPhrases](t, "testdata", name)
 }
 
 // TestKeyPhrasesEvaluation measures F1@10 with stemmed exact matching on
-// testdata/keyphrases/articles.jsonl (20 short news articles, 8-10 gold key phrases each,
-// written and annotated before the extractor; see testdata/keyphrases/README.md). F1@10 is
+// testdata/articles.jsonl (20 short news articles, 8-10 gold key phrases each,
+// written and annotated before the extractor; see testdata/README.md). F1@10 is
 // the mean over articles of the F1 of the top 10 distinct phrases against the gold set.
 // REAM_KP_SHOW=1 prints each article's top 10.
 func TestKeyPhrasesEvaluation(t *testing.T) {
@@ -61,7 +62,7 @@ func TestKeyPhrasesEvaluation(t *testing.T) {
 
 func TestKeyPhrasesBasics(t *testing.T) {
 	a := newKeyPhrases(t)
-	if a.Name() != job.KeyPhrases || a.DefaultMaxBytes() != DefaultKeyPhrasesMaxBytes || a.ModelVersion() == "" {
+	if a.Name() != job.KeyPhrases || a.DefaultMaxBytes() != DefaultMaxBytes || a.ModelVersion() == "" {
 		t.Fatal("bad identity")
 	}
 	text := "Die Zentralbank in Zürich — the central bank raised interest rates; “the central bank” said naïve investors feared higher mortgage costs."
@@ -88,19 +89,19 @@ func TestKeyPhrasesBasics(t *testing.T) {
 	if !sorted {
 		t.Error("not in document order")
 	}
-	var res Result
-	if err := a.Analyze("It was and is.", Options{}, &res); err != nil {
+	var res result.Result
+	if err := a.Analyze("It was and is.", result.Options{}, &res); err != nil {
 		t.Fatal(err)
 	}
 	if res.KeyPhrases == nil || len(res.KeyPhrases) != 0 {
 		t.Fatalf("want empty non-nil, got %#v", res.KeyPhrases)
 	}
-	err := a.Analyze("Die Zentralbank erhöhte die Zinsen.", Options{LanguageCode: "de"}, &res)
-	var de *DocError
+	err := a.Analyze("Die Zentralbank erhöhte die Zinsen.", result.Options{LanguageCode: "de"}, &res)
+	var de *result.DocError
 	if !errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage {
 		t.Fatalf("want UNSUPPORTED_LANGUAGE, got %v", err)
 	}
-	if _, err := NewKeyPhrases(KeyPhrasesConfig{MaxBytes: -1}); err == nil {
+	if _, err := New(Config{MaxBytes: -1}); err == nil {
 		t.Fatal("negative MaxBytes accepted")
 	}
 }
@@ -117,7 +118,7 @@ func TestStem(t *testing.T) {
 func TestKeyPhrasesConcurrentDeterministic(t *testing.T) {
 	a := newKeyPhrases(t)
 	gold := readKPGold(t)
-	want := make([][]KeyPhrase, len(gold))
+	want := make([][]result.KeyPhrase, len(gold))
 	for i, g := range gold {
 		want[i] = a.Extract(g.Text)
 	}
@@ -160,8 +161,8 @@ func BenchmarkKeyPhrases(b *testing.B) {
 	cpu0, cpuOK := evaltest.ProcessCPUTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var res Result
-		if err := a.Analyze(docs[i%len(docs)], Options{}, &res); err != nil {
+		var res result.Result
+		if err := a.Analyze(docs[i%len(docs)], result.Options{}, &res); err != nil {
 			b.Fatal(err)
 		}
 	}
