@@ -37,7 +37,7 @@ bench: ream
 	scripts/bench.sh
 
 ## analysers: each analyser's quality on its labelled data, then its speed on one core
-ANALYSERS := ./shared/analysis/ ./shared/analysis/language/ ./shared/analysis/sentiment/ ./shared/analysis/pii/ ./shared/analysis/keyphrases/
+ANALYSERS := ./shared/analysis/ ./shared/analysis/language/ ./shared/analysis/sentiment/ ./shared/analysis/pii/ ./shared/analysis/keyphrases/ ./shared/analysis/entities/
 analysers:
 	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestLanguageShortText|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' $(ANALYSERS) | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 $(ANALYSERS)
@@ -50,7 +50,7 @@ train-sentiment:
 
 ## train-ner: retrain the shipped ENTITIES sequence model from the CoNLL-2003 train file's train and dev parts (deterministic; the held-out part is left out)
 train-ner:
-	$(GO) run ./shared/analysis/internal/trainner -data $(SHARED_DATA)/ner-conll03-train.tsv -lexicon shared/analysis/lexicon -out shared/analysis/models/ner.bin.gz
+	$(GO) run ./shared/analysis/entities/internal/trainner -data $(SHARED_DATA)/ner-conll03-train.tsv -lexicon shared/analysis/entities/lexicon -out shared/analysis/entities/models/ner.bin.gz
 
 ## train-keyphrases: retrain the shipped KEY_PHRASES ranker from the train part of the KDD/WWW abstracts (deterministic; dev reported, held-out left out)
 train-keyphrases:

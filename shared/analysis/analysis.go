@@ -1,5 +1,3 @@
-// Package analysis holds the analysers: pure functions over a document's text, with output in
-// Amazon Comprehend's field names and shapes. No network, no cgo.
 package analysis
 
 import (

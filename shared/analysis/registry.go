@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ream-dev/ream/shared/analysis/entities"
 	"github.com/ream-dev/ream/shared/analysis/keyphrases"
 	"github.com/ream-dev/ream/shared/analysis/language"
 	"github.com/ream-dev/ream/shared/analysis/pii"
@@ -30,7 +31,7 @@ func NewRegistry(languages []string) (Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sentiment analyser: %w", err)
 	}
-	ents, err := NewEntities(EntitiesConfig{})
+	ents, err := entities.New(entities.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("entities analyser: %w", err)
 	}

@@ -2,7 +2,6 @@ package keyphrases
 
 import (
 	"fmt"
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"hash/fnv"
 	"math"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )
 
 // dataPath is the KDD/WWW key-phrase file of ../shared/data (1,952 abstracts of Gollapalli

@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
-
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )

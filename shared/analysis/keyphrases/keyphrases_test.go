@@ -2,7 +2,6 @@ package keyphrases
 
 import (
 	"errors"
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"os"
 	"reflect"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )

@@ -2,12 +2,12 @@ package keyphrases
 
 import (
 	"fmt"
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )
 
 // eval are F1@10 figures over a set of articles: means over articles, and micro P and R.

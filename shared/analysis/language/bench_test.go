@@ -1,11 +1,11 @@
 package language
 
 import (
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"strconv"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )
 
 // BenchmarkLanguage: ~1 KB documents in the 33 default languages, default prefix; the

@@ -1,12 +1,13 @@
 package language
 
 import (
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )
 
 // Undetermined is the language code handed to the language-dependent analysers for a document

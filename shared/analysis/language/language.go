@@ -2,7 +2,6 @@ package language
 
 import (
 	"fmt"
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"sort"
 	"strings"
 	"unicode"
@@ -10,6 +9,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"github.com/ream-dev/ream/shared/job"
 )
 

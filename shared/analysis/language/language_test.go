@@ -3,7 +3,6 @@ package language
 import (
 	"errors"
 	"fmt"
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"github.com/ream-dev/ream/shared/job"
 )
 

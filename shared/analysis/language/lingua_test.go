@@ -1,12 +1,12 @@
 package language
 
 import (
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"strings"
 	"testing"
 
 	"github.com/pemistahl/lingua-go"
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )
 
 // TestLanguageMatchesLingua cross-checks the n-gram re-implementation against lingua-go

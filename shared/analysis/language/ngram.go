@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"io"
 	"math"
 	"math/bits"
@@ -17,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"github.com/ream-dev/ream/shared/internal/hashx"
 )
 

@@ -4,9 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
-
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )
 
 // benchDocs joins generated evaluation sentences (PII and hard negatives) into ~1 KB

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
-
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )

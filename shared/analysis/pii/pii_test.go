@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
-
 	"github.com/ream-dev/ream/shared/job"
 )
 

@@ -1,10 +1,10 @@
 package sentiment
 
 import (
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )
 
 // BenchmarkSentiment: ~200-byte English documents.

@@ -3,7 +3,6 @@ package sentiment
 import (
 	_ "embed"
 	"fmt"
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"math"
 	"sort"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/jonreiter/govader"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )

@@ -3,7 +3,6 @@ package sentiment
 import (
 	"errors"
 	"fmt"
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"github.com/ream-dev/ream/shared/job"
 )
 

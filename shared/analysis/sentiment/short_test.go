@@ -2,13 +2,13 @@ package sentiment
 
 import (
 	"fmt"
-	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )
 
 // shortReviewFloor is the accuracy floor on testdata/sentiment-short.tsv.

@@ -1,4 +1,4 @@
-package analysis
+package entities
 
 import (
 	"strings"
@@ -26,7 +26,7 @@ func TestEntitiesOutsideFailures(t *testing.T) {
 		{"Nicole said the vote was close.", "Nicole"},
 		{"After the break, Simmons scored twice and Nicole Cooke took the sprint.", "Simmons"},
 	} {
-		if got := typeOf(c.text, c.span); got == EntityOrganization {
+		if got := typeOf(c.text, c.span); got == Organization {
 			t.Errorf("%q: %q typed ORGANIZATION", c.text, c.span)
 		}
 	}
@@ -36,7 +36,7 @@ func TestEntitiesOutsideFailures(t *testing.T) {
 		{"NABLUS, West Bank 1996-12-06\nIsraeli troops left the town on Friday.", "NABLUS"},
 		{"HEBRON 1997-01-15\nIsraeli troops left the town on Friday.", "HEBRON"},
 	} {
-		if got := typeOf(c.text, c.span); got != EntityLocation {
+		if got := typeOf(c.text, c.span); got != Location {
 			t.Errorf("%q: %q typed %q, want LOCATION (entities %+v)", c.text, c.span, got, a.Find(c.text))
 		}
 	}
@@ -48,7 +48,7 @@ func TestEntitiesOutsideFailures(t *testing.T) {
 		"SOCCER - LATE GOAL SINKS LEADERS",
 	} {
 		for _, e := range a.Find(text) {
-			if e.Type == EntityOrganization || (e.Type == EntityPerson || e.Type == EntityLocation) && strings.Contains(e.Text, " ") {
+			if e.Type == Organization || (e.Type == Person || e.Type == Location) && strings.Contains(e.Text, " ") {
 				t.Errorf("%q: %s %q", text, e.Type, e.Text)
 			}
 		}
@@ -58,7 +58,7 @@ func TestEntitiesOutsideFailures(t *testing.T) {
 		{"Yorkshire beat Lancashire by six wickets.", "Yorkshire"},
 		{"Yorkshire beat Lancashire by six wickets.", "Lancashire"},
 	} {
-		if got := typeOf(c.text, c.span); got != EntityOrganization {
+		if got := typeOf(c.text, c.span); got != Organization {
 			t.Errorf("%q: %q typed %q, want ORGANIZATION (entities %+v)", c.text, c.span, got, a.Find(c.text))
 		}
 	}
@@ -67,7 +67,7 @@ func TestEntitiesOutsideFailures(t *testing.T) {
 		{"Leicester drew 1-1 with Coventry on Saturday.", "Leicester"},
 		{"Leicester drew 1-1 with Coventry on Saturday.", "Coventry"},
 	} {
-		if got := typeOf(c.text, c.span); got != EntityOrganization && got != EntityLocation {
+		if got := typeOf(c.text, c.span); got != Organization && got != Location {
 			t.Errorf("%q: %q typed %q, want ORGANIZATION or LOCATION", c.text, c.span, got)
 		}
 	}

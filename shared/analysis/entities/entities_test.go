@@ -1,4 +1,4 @@
-package analysis
+package entities
 
 import (
 	"encoding/json"
@@ -13,38 +13,39 @@ import (
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"github.com/ream-dev/ream/shared/job"
 )
 
-func newEntities(t testing.TB) *EntitiesAnalyzer {
+func newEntities(t testing.TB) *Analyzer {
 	t.Helper()
-	a, err := NewEntities(EntitiesConfig{})
+	a, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
-// entGold is one labelled sentence of testdata/entities/news.jsonl.
-type entGold struct {
+// goldDoc is one labelled sentence of testdata/news.jsonl.
+type goldDoc struct {
 	Text     string  `json:"text"`
 	Entities [][]any `json:"entities"` // [begin, end, type, text]
 }
 
-type entKey struct {
+type spanKey struct {
 	b, e int
 	typ  string
 }
 
-func readEntGold(t testing.TB) []entGold {
+func readEntGold(t testing.TB) []goldDoc {
 	t.Helper()
 	return readEntGoldFile(t, "news.jsonl")
 }
 
-// readEntGoldFile reads one JSONL file of testdata/entities.
-func readEntGoldFile(t testing.TB, name string) []entGold {
+// readEntGoldFile reads one JSONL file of testdata.
+func readEntGoldFile(t testing.TB, name string) []goldDoc {
 	t.Helper()
-	return evaltest.ReadJSONL[entGold](t, "testdata", "entities", name)
+	return evaltest.ReadJSONL[goldDoc](t, "testdata", name)
 }
 
 // runeSub returns the characters [b,e) of s.
@@ -69,7 +70,7 @@ func (c prf) f() float64 {
 }
 
 // evalEntities scores exact-span, exact-type matches per type.
-func evalEntities(t testing.TB, a *EntitiesAnalyzer, gold []entGold, verbose bool) map[string]*prf {
+func evalEntities(t testing.TB, a *Analyzer, gold []goldDoc, verbose bool) map[string]*prf {
 	per := map[string]*prf{}
 	get := func(k string) *prf {
 		if per[k] == nil {
@@ -78,17 +79,17 @@ func evalEntities(t testing.TB, a *EntitiesAnalyzer, gold []entGold, verbose boo
 		return per[k]
 	}
 	for _, g := range gold {
-		want := map[entKey]bool{}
+		want := map[spanKey]bool{}
 		for _, e := range g.Entities {
-			k := entKey{int(e[0].(float64)), int(e[1].(float64)), e[2].(string)}
+			k := spanKey{int(e[0].(float64)), int(e[1].(float64)), e[2].(string)}
 			if got := runeSub(g.Text, k.b, k.e); got != e[3].(string) {
 				t.Fatalf("gold span %v is %q, not %q", k, got, e[3])
 			}
 			want[k] = true
 		}
-		got := map[entKey]bool{}
+		got := map[spanKey]bool{}
 		for _, e := range a.Find(g.Text) {
-			got[entKey{e.BeginOffset, e.EndOffset, e.Type}] = true
+			got[spanKey{e.BeginOffset, e.EndOffset, e.Type}] = true
 		}
 		for k := range got {
 			if want[k] {
@@ -114,7 +115,7 @@ func evalEntities(t testing.TB, a *EntitiesAnalyzer, gold []entGold, verbose boo
 
 func microPLO(per map[string]*prf) prf {
 	var m prf
-	for _, ty := range []string{EntityPerson, EntityLocation, EntityOrganization} {
+	for _, ty := range []string{Person, Location, Organization} {
 		if c := per[ty]; c != nil {
 			m.tp += c.tp
 			m.fp += c.fp
@@ -141,9 +142,9 @@ func printPRF(t testing.TB, title string, per map[string]*prf) {
 	t.Log(sb.String())
 }
 
-// TestEntitiesEvaluation measures exact-span F1 on testdata/entities/news.jsonl (81 news
+// TestEntitiesEvaluation measures exact-span F1 on testdata/news.jsonl (81 news
 // sentences written and annotated by hand before the rules were written; see
-// testdata/entities/README.md). Run with -v to see the table; REAM_ENT_ERRORS=1 lists the
+// testdata/README.md). Run with -v to see the table; REAM_ENT_ERRORS=1 lists the
 // errors.
 func TestEntitiesEvaluation(t *testing.T) {
 	gold := readEntGold(t)
@@ -154,21 +155,21 @@ func TestEntitiesEvaluation(t *testing.T) {
 	per := evalEntities(t, newEntities(t), gold, verbose)
 	printPRF(t, fmt.Sprintf("ENTITIES on %d sentences (exact span and type):", len(gold)), per)
 
-	noOrg, err := NewEntities(EntitiesConfig{NoKnownOrganizations: true})
+	noOrg, err := New(Config{NoKnownOrganizations: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	per2 := evalEntities(t, noOrg, gold, false)
 	m2 := microPLO(per2)
-	t.Logf("without the well-known organisations list: micro PER/LOC/ORG F1 %.2f, ORGANIZATION F1 %.2f", m2.f(), per2[EntityOrganization].f())
+	t.Logf("without the well-known organisations list: micro PER/LOC/ORG F1 %.2f, ORGANIZATION F1 %.2f", m2.f(), per2[Organization].f())
 
 	if m := microPLO(per); m.f() < 0.70 {
 		t.Errorf("micro F1 PER/LOC/ORG %.3f < 0.70", m.f())
 	}
-	if f := per[EntityOrganization].f(); f < 0.50 {
+	if f := per[Organization].f(); f < 0.50 {
 		t.Errorf("ORGANIZATION F1 %.3f < 0.50", f)
 	}
-	for _, ty := range []string{EntityDate, EntityQuantity} {
+	for _, ty := range []string{Date, Quantity} {
 		if r := per[ty].r(); r < 0.80 {
 			t.Errorf("%s recall %.3f < 0.80", ty, r)
 		}
@@ -178,20 +179,20 @@ func TestEntitiesEvaluation(t *testing.T) {
 func TestEntitiesDatesQuantities(t *testing.T) {
 	a := newEntities(t)
 	cases := []struct{ text, want, typ string }{
-		{"The deal closed on March 3, 2024, after months of talks.", "March 3, 2024", EntityDate},
-		{"The filing is dated 2024-03-03 in the register.", "2024-03-03", EntityDate},
-		{"The parcel weighed 12 kg when it left.", "12 kg", EntityQuantity},
-		{"The startup raised $4.5 million from investors.", "$4.5 million", EntityQuantity},
-		{"Sales rose 35 percent in the quarter.", "35 percent", EntityQuantity},
-		{"Turnout was 61% in the city.", "61%", EntityQuantity},
-		{"The minister resigned yesterday amid the scandal.", "yesterday", EntityDate},
-		{"The board will meet next Tuesday to decide.", "next Tuesday", EntityDate},
-		{"The company was sold two weeks ago to a rival.", "two weeks ago", EntityDate},
-		{"Profits fell last year as costs rose.", "last year", EntityDate},
-		{"The vote is due on 14 July 2025 in the capital.", "14 July 2025", EntityDate},
-		{"The rally starts at 8:30 a.m. outside the station.", "8:30 a.m.", EntityDate},
-		{"Officials said three people were injured.", "three people", EntityQuantity},
-		{"The club paid 90 million euros for the striker.", "90 million euros", EntityQuantity},
+		{"The deal closed on March 3, 2024, after months of talks.", "March 3, 2024", Date},
+		{"The filing is dated 2024-03-03 in the register.", "2024-03-03", Date},
+		{"The parcel weighed 12 kg when it left.", "12 kg", Quantity},
+		{"The startup raised $4.5 million from investors.", "$4.5 million", Quantity},
+		{"Sales rose 35 percent in the quarter.", "35 percent", Quantity},
+		{"Turnout was 61% in the city.", "61%", Quantity},
+		{"The minister resigned yesterday amid the scandal.", "yesterday", Date},
+		{"The board will meet next Tuesday to decide.", "next Tuesday", Date},
+		{"The company was sold two weeks ago to a rival.", "two weeks ago", Date},
+		{"Profits fell last year as costs rose.", "last year", Date},
+		{"The vote is due on 14 July 2025 in the capital.", "14 July 2025", Date},
+		{"The rally starts at 8:30 a.m. outside the station.", "8:30 a.m.", Date},
+		{"Officials said three people were injured.", "three people", Quantity},
+		{"The club paid 90 million euros for the striker.", "90 million euros", Quantity},
 	}
 	for _, c := range cases {
 		found := false
@@ -213,8 +214,8 @@ func TestEntitiesOffsets(t *testing.T) {
 	text := "Ünlü bir gün: “Frankly,” said José Núñez, CEO of Société Générale, in Zürich on Tuesday — shares rose 4 percent. 東京 ☃ Angela Merkel visited São Paulo."
 	ents := a.Find(text)
 	runes := []rune(text)
-	want := map[string]string{"José Núñez": EntityPerson, "Zürich": EntityLocation, "Tuesday": EntityDate,
-		"4 percent": EntityQuantity, "Angela Merkel": EntityPerson, "São Paulo": EntityLocation}
+	want := map[string]string{"José Núñez": Person, "Zürich": Location, "Tuesday": Date,
+		"4 percent": Quantity, "Angela Merkel": Person, "São Paulo": Location}
 	for _, e := range ents {
 		if e.BeginOffset < 0 || e.EndOffset > len(runes) || e.BeginOffset >= e.EndOffset {
 			t.Fatalf("bad offsets %+v", e)
@@ -248,11 +249,11 @@ func TestEntitiesOffsets(t *testing.T) {
 
 func TestEntitiesShapeAndLanguage(t *testing.T) {
 	a := newEntities(t)
-	if a.Name() != job.Entities || a.DefaultMaxBytes() != DefaultEntitiesMaxBytes || a.ModelVersion() == "" {
+	if a.Name() != job.Entities || a.DefaultMaxBytes() != DefaultMaxBytes || a.ModelVersion() == "" {
 		t.Fatal("bad identity")
 	}
-	var res Result
-	if err := a.Analyze("nothing here at all.", Options{}, &res); err != nil {
+	var res result.Result
+	if err := a.Analyze("nothing here at all.", result.Options{}, &res); err != nil {
 		t.Fatal(err)
 	}
 	if res.Entities == nil || len(res.Entities) != 0 {
@@ -263,19 +264,19 @@ func TestEntitiesShapeAndLanguage(t *testing.T) {
 		t.Fatalf("json %s", b)
 	}
 	for _, lc := range []string{"en", "en-US", ""} {
-		if err := a.Analyze("Paris", Options{LanguageCode: lc}, &res); err != nil {
+		if err := a.Analyze("Paris", result.Options{LanguageCode: lc}, &res); err != nil {
 			t.Errorf("%q: %v", lc, err)
 		}
 	}
-	err := a.Analyze("Angela Merkel besuchte Paris.", Options{LanguageCode: "de"}, &res)
-	var de *DocError
+	err := a.Analyze("Angela Merkel besuchte Paris.", result.Options{LanguageCode: "de"}, &res)
+	var de *result.DocError
 	if !errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage {
 		t.Fatalf("want UNSUPPORTED_LANGUAGE, got %v", err)
 	}
-	if _, err := NewEntities(EntitiesConfig{MaxBytes: -1}); err == nil {
+	if _, err := New(Config{MaxBytes: -1}); err == nil {
 		t.Fatal("negative MaxBytes accepted")
 	}
-	if _, err := NewEntities(EntitiesConfig{LanguageCode: "fr"}); err == nil {
+	if _, err := New(Config{LanguageCode: "fr"}); err == nil {
 		t.Fatal("French accepted")
 	}
 }
@@ -283,7 +284,7 @@ func TestEntitiesShapeAndLanguage(t *testing.T) {
 func TestEntitiesConcurrentDeterministic(t *testing.T) {
 	a := newEntities(t)
 	gold := readEntGold(t)
-	want := make([][]Entity, len(gold))
+	want := make([][]result.Entity, len(gold))
 	for i, g := range gold {
 		want[i] = a.Find(g.Text)
 	}
@@ -303,8 +304,8 @@ func TestEntitiesConcurrentDeterministic(t *testing.T) {
 	wg.Wait()
 }
 
-// entBenchDocs joins the labelled sentences into documents of about size bytes.
-func entBenchDocs(b *testing.B, size int) []string {
+// benchDocs joins the labelled sentences into documents of about size bytes.
+func benchDocs(b *testing.B, size int) []string {
 	gold := readEntGold(b)
 	var docs []string
 	var sb strings.Builder
@@ -328,14 +329,14 @@ func entBenchDocs(b *testing.B, size int) []string {
 // the CPU time the process used, the figure per core.
 func BenchmarkEntities(b *testing.B) {
 	a := newEntities(b)
-	docs := entBenchDocs(b, 1000)
+	docs := benchDocs(b, 1000)
 	b.ReportAllocs()
 	b.SetBytes(int64(evaltest.TotalBytes(docs) / len(docs)))
 	cpu0, cpuOK := evaltest.ProcessCPUTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		var res Result
-		if err := a.Analyze(docs[i%len(docs)], Options{}, &res); err != nil {
+		var res result.Result
+		if err := a.Analyze(docs[i%len(docs)], result.Options{}, &res); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,8 +1,8 @@
 // Command trainner trains the ENTITIES sequence model (PERSON, LOCATION, ORGANIZATION and
 // CoNLL's MISC; see package ner for the features) on the CoNLL-2003 English train file and
-// writes it in the format ner.Parse reads (shared/analysis/models/ner.bin.gz).
+// writes it in the format ner.Parse reads (shared/analysis/entities/models/ner.bin.gz).
 //
-//	go run ./shared/analysis/internal/trainner -data ../shared/data/ner-conll03-train.tsv -out shared/analysis/models/ner.bin.gz
+//	go run ./shared/analysis/entities/internal/trainner -data ../shared/data/ner-conll03-train.tsv -out shared/analysis/entities/models/ner.bin.gz
 //
 // The file is split once by document (ner.Part): the held-out part (about 18 % of the
 // documents) is never read here beyond being skipped. A first model is trained on the train
@@ -22,12 +22,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ream-dev/ream/shared/analysis/internal/ner"
+	"github.com/ream-dev/ream/shared/analysis/entities/internal/ner"
 )
 
 func main() {
 	data := flag.String("data", "../shared/data/ner-conll03-train.tsv", "CoNLL-2003 train file (token<TAB>tag)")
-	lexicon := flag.String("lexicon", "shared/analysis/lexicon", "Ream's lexicon directory (gazetteer lists)")
+	lexicon := flag.String("lexicon", "shared/analysis/entities/lexicon", "Ream's lexicon directory (gazetteer lists)")
 	out := flag.String("out", "", "output model file (empty: do not write)")
 	bits := flag.Uint("bits", 17, "hash bits (2^bits buckets of 9 weights)")
 	epochs := flag.Int("epochs", 10, "training epochs")

@@ -1,4 +1,4 @@
-package analysis
+package entities
 
 import (
 	"fmt"
@@ -7,8 +7,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/analysis/entities/internal/ner"
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
-	"github.com/ream-dev/ream/shared/analysis/internal/ner"
 )
 
 // conllHeldOut reads the held-out part of the CoNLL file (ner.Part: about 18 % of its
@@ -37,13 +37,13 @@ func conllHeldOut(t testing.TB) []ner.Sentence {
 // breaks, as a Reuters story reads) with its gold PER/LOC/ORG spans in character offsets.
 type conllDoc struct {
 	text string
-	gold []entKey
+	gold []spanKey
 }
 
 func conllDocs(sents []ner.Sentence) []conllDoc {
 	var docs []conllDoc
 	var sb strings.Builder
-	var gold []entKey
+	var gold []spanKey
 	flush := func() {
 		if sb.Len() > 0 {
 			docs = append(docs, conllDoc{sb.String(), gold})
@@ -69,7 +69,7 @@ func conllDocs(sents []ner.Sentence) []conllDoc {
 		for _, sp := range ner.Spans(s.Tags) {
 			if typ := nerTypes[sp.Type]; typ != "" {
 				end := begins[sp.End-1] + utf8.RuneCountInString(s.Words[sp.End-1])
-				gold = append(gold, entKey{begins[sp.Begin], end, typ})
+				gold = append(gold, spanKey{begins[sp.Begin], end, typ})
 			}
 		}
 	}
@@ -92,7 +92,7 @@ func TestEntitiesCoNLLHeldOut(t *testing.T) {
 	}
 	a := newEntities(t)
 	docs := conllDocs(held)
-	per := map[string]*prf{EntityPerson: {}, EntityLocation: {}, EntityOrganization: {}}
+	per := map[string]*prf{Person: {}, Location: {}, Organization: {}}
 	// calibration: precision of the analyser's PER/LOC/ORG spans by Score
 	bins := []float64{0, 0.5, 0.8, 0.95, 1.0001}
 	binTP, binN := make([]int, len(bins)-1), make([]int, len(bins)-1)
@@ -101,7 +101,7 @@ func TestEntitiesCoNLLHeldOut(t *testing.T) {
 		tokens += len(s.Words)
 	}
 	for _, d := range docs {
-		want := map[entKey]bool{}
+		want := map[spanKey]bool{}
 		for _, k := range d.gold {
 			want[k] = true
 		}
@@ -111,7 +111,7 @@ func TestEntitiesCoNLLHeldOut(t *testing.T) {
 			if c == nil {
 				continue
 			}
-			k := entKey{e.BeginOffset, e.EndOffset, e.Type}
+			k := spanKey{e.BeginOffset, e.EndOffset, e.Type}
 			b := 0
 			for b+2 < len(bins) && e.Score >= bins[b+1] {
 				b++
@@ -136,7 +136,7 @@ func TestEntitiesCoNLLHeldOut(t *testing.T) {
 
 	mp := microPLO(per)
 	t.Logf("analyser on the held-out part: micro PER/LOC/ORG P %.3f R %.3f F1 %.3f; PERSON F1 %.3f, LOCATION F1 %.3f, ORGANIZATION F1 %.3f",
-		mp.p(), mp.r(), mp.f(), per[EntityPerson].f(), per[EntityLocation].f(), per[EntityOrganization].f())
+		mp.p(), mp.r(), mp.f(), per[Person].f(), per[Location].f(), per[Organization].f())
 
 	var cal strings.Builder
 	cal.WriteString("precision by Score:")

@@ -1,12 +1,14 @@
-package analysis
+package entities
+
+import "github.com/ream-dev/ream/shared/analysis/internal/result"
 
 import "testing"
 
 // TestEntitiesPronounI: the pronoun "I" is never an entity.
 func TestEntitiesPronounI(t *testing.T) {
 	a := newEntities(t)
-	var r Result
-	if err := a.Analyze("Yesterday I met Sarah Connor and I liked her.", Options{}, &r); err != nil {
+	var r result.Result
+	if err := a.Analyze("Yesterday I met Sarah Connor and I liked her.", result.Options{}, &r); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range r.Entities {

@@ -1,4 +1,4 @@
-package analysis
+package entities
 
 import (
 	"bufio"
@@ -9,31 +9,32 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/ream-dev/ream/shared/analysis/internal/ner"
+	"github.com/ream-dev/ream/shared/analysis/entities/internal/ner"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )
 
 // Entity types, as Comprehend spells them.
 const (
-	EntityPerson         = "PERSON"
-	EntityLocation       = "LOCATION"
-	EntityOrganization   = "ORGANIZATION"
-	EntityDate           = "DATE"
-	EntityQuantity       = "QUANTITY"
-	EntityTitle          = "TITLE"
-	EntityEvent          = "EVENT"
-	EntityCommercialItem = "COMMERCIAL_ITEM"
-	EntityOther          = "OTHER"
+	Person         = "PERSON"
+	Location       = "LOCATION"
+	Organization   = "ORGANIZATION"
+	Date           = "DATE"
+	Quantity       = "QUANTITY"
+	Title          = "TITLE"
+	Event          = "EVENT"
+	CommercialItem = "COMMERCIAL_ITEM"
+	Other          = "OTHER"
 )
 
-// DefaultEntitiesMaxBytes is the ENTITIES per-document size limit (Comprehend's asynchronous
+// DefaultMaxBytes is the ENTITIES per-document size limit (Comprehend's asynchronous
 // limit for entity detection is 100 KB per document).
-const DefaultEntitiesMaxBytes = 100000
+const DefaultMaxBytes = 100000
 
-// EntitiesConfig configures the ENTITIES analyser.
-type EntitiesConfig struct {
-	// MaxBytes is the per-document size limit; 0 means DefaultEntitiesMaxBytes.
+// Config configures the ENTITIES analyser.
+type Config struct {
+	// MaxBytes is the per-document size limit; 0 means DefaultMaxBytes.
 	MaxBytes int
 	// LanguageCode, when set to anything but English, makes every document a DocError
 	// UNSUPPORTED_LANGUAGE, as a non-English Options.LanguageCode does.
@@ -44,7 +45,7 @@ type EntitiesConfig struct {
 	NoKnownOrganizations bool
 }
 
-// EntitiesAnalyzer finds named entities (ENTITIES) in English text with a learned sequence
+// Analyzer finds named entities (ENTITIES) in English text with a learned sequence
 // model for names and rules for the rest:
 //
 //   - PERSON, LOCATION, ORGANIZATION: a greedy BIO tagger (averaged perceptron over hashed
@@ -75,16 +76,16 @@ type EntitiesConfig struct {
 // 1996–97 Reuters news, so other genres and names unseen there score lower; entities do not
 // span sentences. Offsets count characters (Unicode code points), EndOffset exclusive, and
 // Text is exactly the document's substring. It is safe for concurrent use.
-type EntitiesAnalyzer struct {
-	lex      *entLexicon
+type Analyzer struct {
+	lex      *nameLists
 	model    *ner.Model
 	maxBytes int
 	lang     string
-	pool     sync.Pool // *entScratch
+	pool     sync.Pool // *scratch
 }
 
-// entScratch is one goroutine's reusable buffers.
-type entScratch struct {
+// scratch is one goroutine's reusable buffers.
+type scratch struct {
 	toks   []txt.Token
 	units  []int32
 	words  []string
@@ -108,11 +109,9 @@ func loadNERModel() (*ner.Model, error) {
 	return nerModel, nerErr
 }
 
-var _ Analyzer = (*EntitiesAnalyzer)(nil)
-
-// NewEntities loads the embedded gazetteers (about 1,200 lines) and the sequence model
+// New loads the embedded gazetteers (about 1,200 lines) and the sequence model
 // (decoded once per process: 2.4 MB of weights in memory) and returns the analyser.
-func NewEntities(cfg EntitiesConfig) (*EntitiesAnalyzer, error) {
+func New(cfg Config) (*Analyzer, error) {
 	if cfg.MaxBytes < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
 	}
@@ -137,26 +136,26 @@ func NewEntities(cfg EntitiesConfig) (*EntitiesAnalyzer, error) {
 		}
 		m = &c
 	}
-	a := &EntitiesAnalyzer{lex: lex, model: m, maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
+	a := &Analyzer{lex: lex, model: m, maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
 	if a.maxBytes == 0 {
-		a.maxBytes = DefaultEntitiesMaxBytes
+		a.maxBytes = DefaultMaxBytes
 	}
-	a.pool.New = func() any { return &entScratch{toks: make([]txt.Token, 0, 256), tagger: m.NewTagger()} }
+	a.pool.New = func() any { return &scratch{toks: make([]txt.Token, 0, 256), tagger: m.NewTagger()} }
 	return a, nil
 }
 
 // Name implements Analyzer.
-func (a *EntitiesAnalyzer) Name() job.Analysis { return job.Entities }
+func (a *Analyzer) Name() job.Analysis { return job.Entities }
 
 // ModelVersion implements Analyzer.
-func (a *EntitiesAnalyzer) ModelVersion() string { return "ream-entities-ap1-conll03+rules-1" }
+func (a *Analyzer) ModelVersion() string { return "ream-entities-ap1-conll03+rules-1" }
 
 // DefaultMaxBytes implements Analyzer.
-func (a *EntitiesAnalyzer) DefaultMaxBytes() int { return a.maxBytes }
+func (a *Analyzer) DefaultMaxBytes() int { return a.maxBytes }
 
 // Analyze implements Analyzer. A non-English declared language is a DocError
 // UNSUPPORTED_LANGUAGE; into.Entities is set non-nil (empty when nothing is found).
-func (a *EntitiesAnalyzer) Analyze(text string, opts Options, into *Result) error {
+func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result) error {
 	if err := txt.CheckEnglish("ENTITIES", opts.LanguageCode, true); err != nil {
 		return err
 	}
@@ -165,8 +164,8 @@ func (a *EntitiesAnalyzer) Analyze(text string, opts Options, into *Result) erro
 }
 
 // Find returns the entities of text in document order (never nil).
-func (a *EntitiesAnalyzer) Find(text string) []Entity {
-	sc := a.pool.Get().(*entScratch)
+func (a *Analyzer) Find(text string) []result.Entity {
+	sc := a.pool.Get().(*scratch)
 	sc.toks = txt.Tokenize(text, sc.toks)
 	model := a.modelSpans(text, sc)
 	out := findEntities(a.lex, text, sc.toks, model)
@@ -179,7 +178,7 @@ func (a *EntitiesAnalyzer) Find(text string) []Entity {
 // ORGANIZATION spans in token indices. The model reads CoNLL-style words, so tokens are
 // first joined into units: an initial and its period ("J. Crawley"), and runs joined by
 // hyphens without spaces ("1996-08-22", "4-95", "F-14").
-func (a *EntitiesAnalyzer) modelSpans(text string, sc *entScratch) []entSpan {
+func (a *Analyzer) modelSpans(text string, sc *scratch) []candSpan {
 	toks := sc.toks
 	// unit k is tokens [units[k], units[k+1])
 	sc.units = sc.units[:0]
@@ -200,7 +199,7 @@ func (a *EntitiesAnalyzer) modelSpans(text string, sc *entScratch) []entSpan {
 	nu := len(sc.units)
 	sc.units = append(sc.units, int32(len(toks)))
 	units := sc.units
-	var out []entSpan
+	var out []candSpan
 	for s := 0; s < nu; {
 		e := s + 1
 		for e < nu && !sentenceBreak(text, toks, int(units[e-1]), int(units[e])) {
@@ -231,7 +230,7 @@ func (a *EntitiesAnalyzer) modelSpans(text string, sc *entScratch) []entSpan {
 				j++
 			}
 			if typ := nerTypes[ty]; typ != "" {
-				out = append(out, entSpan{int(units[s+i]), int(units[s+j]), typ, math.Round(p/float64(j-i)*1e4) / 1e4})
+				out = append(out, candSpan{int(units[s+i]), int(units[s+j]), typ, math.Round(p/float64(j-i)*1e4) / 1e4})
 			}
 			i = j
 		}
@@ -241,7 +240,7 @@ func (a *EntitiesAnalyzer) modelSpans(text string, sc *entScratch) []entSpan {
 }
 
 // nerTypes maps the model's types (ner.Types order) to Comprehend's; MISC is not reported.
-var nerTypes = [len(ner.Types)]string{EntityPerson, EntityLocation, EntityOrganization, ""}
+var nerTypes = [len(ner.Types)]string{Person, Location, Organization, ""}
 
 // sentenceBreak reports whether the unit starting at token e starts a new sentence for the
 // model, the previous unit starting at token p: that unit ends one (. ! ? …; a closing quote
@@ -268,8 +267,8 @@ func sentenceBreak(text string, toks []txt.Token, p, e int) bool {
 //go:embed lexicon/*.txt
 var lexiconFS embed.FS
 
-// entLexicon holds the gazetteers, keyed by lower-cased token texts joined by one space.
-type entLexicon struct {
+// nameLists holds the gazetteers, keyed by lower-cased token texts joined by one space.
+type nameLists struct {
 	loc, org, first, demonym, title, orgSuffix, orgHead map[string]bool
 	maxLen                                              int // longest entry in tokens
 }
@@ -302,8 +301,8 @@ func lexKey(s string) string {
 	return strings.Join(parts, " ")
 }
 
-func loadEntLexicon(knownOrgs bool) (*entLexicon, error) {
-	lx := &entLexicon{loc: map[string]bool{}, org: map[string]bool{}, first: map[string]bool{},
+func loadEntLexicon(knownOrgs bool) (*nameLists, error) {
+	lx := &nameLists{loc: map[string]bool{}, org: map[string]bool{}, first: map[string]bool{},
 		demonym: map[string]bool{}, title: map[string]bool{}, orgSuffix: map[string]bool{}, orgHead: map[string]bool{}}
 	add := func(m map[string]bool, file string) error {
 		lines, err := readLexicon(file)
@@ -358,41 +357,41 @@ func loadEntLexicon(knownOrgs bool) (*entLexicon, error) {
 }
 
 var (
-	entHonorifics = txt.Set(`mr. mrs. ms. dr. sir dame lord lady mr mrs ms dr prof. professor`)
-	entConnectors = txt.Set(`of de da do dos das du del della di la le van von der den bin ibn al el y and & for on in or`)
-	entRelMod     = txt.Set(`last next this past coming`)
-	entRelUnit    = txt.Set(`week weekend month year night morning evening afternoon summer winter spring autumn fall quarter decade century season`)
-	entAgoUnits   = txt.Set(`second seconds minute minutes hour hours day days week weeks month months year years decade decades century centuries`)
-	entScale      = txt.Set(`hundred thousand million billion trillion bn mn m k`)
-	entPercent    = txt.Set(`percent per % pct`)
-	entUnits      = txt.Set(`kg kilogram kilograms g gram grams mg lb lbs pound pounds ounce ounces ton tons tonne tonnes km kilometer kilometers kilometre kilometres m meter meters metre metres cm mm mile miles foot feet ft inch inches yard yards acre acres hectare hectares sq square degree degrees °c °f celsius fahrenheit liter liters litre litres gallon gallons barrel barrels mph kph gb mb tb kb gw mw kw kwh mwh gwh dollars dollar euros euro yen yuan rupees rupee francs pounds sterling bpd`)
-	entIrregular  = txt.Set(`people children men women staff cattle police personnel aircraft sheep fish deer livestock troops`)
-	entCurrency   = txt.Set(`$ € £ ¥ ₹ ₦ ₩ ₽ ₺ ₿`)
-	entEventLast  = txt.Set(`games olympics olympiad cup open tour day summit festival championship championships marathon expo war prix grand conference forum fair week series awards election`)
-	entGeoLast    = txt.Set(`sea ocean river lake mountains mountain island islands bay gulf strait valley province region county peninsula desert canal airport street avenue square park bridge coast falls heights hills harbor harbour`)
-	entGeoOfHead  = txt.Set(`sea gulf strait bay isle isles republic kingdom cape state states lake mount port`)
-	entPlaceCtx   = txt.Set(`in near from across outside into throughout toward towards around`)
-	entPersonCtx  = txt.Set(`spokeswoman spokesman spokesperson analyst member leader former deposed director chief head professor resident author economist lawyer president minister executive founder coach manager captain journalist reporter researcher scientist official officer senator governor mayor chairman chairwoman`)
-	entSayVerbs   = txt.Set(`said says told wrote added asked argued warned announced noted explained insisted admitted`)
-	// entPrizeWords make a name an award (EVENT): Nobel Prize, Turing Award, Fields Medal.
-	entPrizeWords = txt.Set(`prize prizes award awards medal trophy`)
-	// entSubjects are fields of study: "Nobel Prize in Chemistry", never places or people alone.
-	entSubjects = txt.Set(`chemistry physics medicine physiology economics literature mathematics biology peace science sciences engineering history philosophy`)
-	// entOrdinals alone are not names: "Third, ...", "the Second ...".
-	entOrdinals = txt.Set(`first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth last final`)
-	// entImperatives are verbs that start instructions before a name: "Contact John Smith".
-	entImperatives = txt.Set(`contact call ask meet thank reach visit email e-mail phone text message tell welcome congratulate follow watch invite join see write contacting calling meeting thanking visiting`)
-	// entNonName are capitalised words that start no name: foreign function words and common
+	honorificWords = txt.Set(`mr. mrs. ms. dr. sir dame lord lady mr mrs ms dr prof. professor`)
+	connectorWords = txt.Set(`of de da do dos das du del della di la le van von der den bin ibn al el y and & for on in or`)
+	relMod         = txt.Set(`last next this past coming`)
+	relUnit        = txt.Set(`week weekend month year night morning evening afternoon summer winter spring autumn fall quarter decade century season`)
+	agoUnits       = txt.Set(`second seconds minute minutes hour hours day days week weeks month months year years decade decades century centuries`)
+	scale          = txt.Set(`hundred thousand million billion trillion bn mn m k`)
+	percentWords   = txt.Set(`percent per % pct`)
+	unitWords      = txt.Set(`kg kilogram kilograms g gram grams mg lb lbs pound pounds ounce ounces ton tons tonne tonnes km kilometer kilometers kilometre kilometres m meter meters metre metres cm mm mile miles foot feet ft inch inches yard yards acre acres hectare hectares sq square degree degrees °c °f celsius fahrenheit liter liters litre litres gallon gallons barrel barrels mph kph gb mb tb kb gw mw kw kwh mwh gwh dollars dollar euros euro yen yuan rupees rupee francs pounds sterling bpd`)
+	irregular      = txt.Set(`people children men women staff cattle police personnel aircraft sheep fish deer livestock troops`)
+	currency       = txt.Set(`$ € £ ¥ ₹ ₦ ₩ ₽ ₺ ₿`)
+	eventLast      = txt.Set(`games olympics olympiad cup open tour day summit festival championship championships marathon expo war prix grand conference forum fair week series awards election`)
+	geoLast        = txt.Set(`sea ocean river lake mountains mountain island islands bay gulf strait valley province region county peninsula desert canal airport street avenue square park bridge coast falls heights hills harbor harbour`)
+	geoOfHead      = txt.Set(`sea gulf strait bay isle isles republic kingdom cape state states lake mount port`)
+	placeCtx       = txt.Set(`in near from across outside into throughout toward towards around`)
+	personCtx      = txt.Set(`spokeswoman spokesman spokesperson analyst member leader former deposed director chief head professor resident author economist lawyer president minister executive founder coach manager captain journalist reporter researcher scientist official officer senator governor mayor chairman chairwoman`)
+	sayVerbs       = txt.Set(`said says told wrote added asked argued warned announced noted explained insisted admitted`)
+	// prizeWords make a name an award (EVENT): Nobel Prize, Turing Award, Fields Medal.
+	prizeWords = txt.Set(`prize prizes award awards medal trophy`)
+	// subjects are fields of study: "Nobel Prize in Chemistry", never places or people alone.
+	subjects = txt.Set(`chemistry physics medicine physiology economics literature mathematics biology peace science sciences engineering history philosophy`)
+	// ordinalWords alone are not names: "Third, ...", "the Second ...".
+	ordinalWords = txt.Set(`first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth last final`)
+	// imperatives are verbs that start instructions before a name: "Contact John Smith".
+	imperatives = txt.Set(`contact call ask meet thank reach visit email e-mail phone text message tell welcome congratulate follow watch invite join see write contacting calling meeting thanking visiting`)
+	// nonName are capitalised words that start no name: foreign function words and common
 	// acronyms of things (a span starting with one is dropped: "Mein Telefon", "IBAN DE89").
-	entNonName = txt.Set(`mein meine meinen meiner dein deine sein seine ihr ihre unser unsere euer ich du er sie wir es das die ist und nicht mon ma mes ton ta tes notre votre leur je tu il elle nous vous ils elles est mijn jij wij het een je ne iban bic swift vat gdp pdf url api usb gps faq bom sku pin otp sms mms cv rsvp ps asap fyi eta diy tv dna rna mrna ai id ok`)
-	// entProductNouns after a name make it a product: "the Vision Pro headset".
-	entProductNouns = txt.Set(`phone phones smartphone smartphones headset headsets laptop laptops console consoles tablet tablets truck trucks pickup car cars suv sedan app apps chip chips processor processors device devices software model models game games camera cameras drone drones watch smartwatch speaker speakers earbuds browser jet jets`)
-	// entProductCtx before "the X" makes a lone name a product: "deliveries of the Cybertruck".
-	entProductCtx = txt.Set(`deliveries sales price prices launch version versions release recall buyers owners users`)
+	nonName = txt.Set(`mein meine meinen meiner dein deine sein seine ihr ihre unser unsere euer ich du er sie wir es das die ist und nicht mon ma mes ton ta tes notre votre leur je tu il elle nous vous ils elles est mijn jij wij het een je ne iban bic swift vat gdp pdf url api usb gps faq bom sku pin otp sms mms cv rsvp ps asap fyi eta diy tv dna rna mrna ai id ok`)
+	// productNouns after a name make it a product: "the Vision Pro headset".
+	productNouns = txt.Set(`phone phones smartphone smartphones headset headsets laptop laptops console consoles tablet tablets truck trucks pickup car cars suv sedan app apps chip chips processor processors device devices software model models game games camera cameras drone drones watch smartwatch speaker speakers earbuds browser jet jets`)
+	// productCtx before "the X" makes a lone name a product: "deliveries of the Cybertruck".
+	productCtx = txt.Set(`deliveries sales price prices launch version versions release recall buyers owners users`)
 )
 
 // span is an entity under construction, in token indices [s,e).
-type entSpan struct {
+type candSpan struct {
 	s, e  int
 	typ   string
 	score float64
@@ -400,16 +399,16 @@ type entSpan struct {
 
 // findEntities merges the rules' spans with the model's PERSON, LOCATION and ORGANIZATION
 // spans (token indices): the rules' own spans of those types are dropped.
-func findEntities(lx *entLexicon, text string, toks []txt.Token, model []entSpan) []Entity {
+func findEntities(lx *nameLists, text string, toks []txt.Token, model []candSpan) []result.Entity {
 	n := len(toks)
 	claimed := make([]bool, n)
-	var spans []entSpan
+	var spans []candSpan
 	lw := func(i int) string { return txt.LowerASCII(toks[i].Text) }
 
 	// 1. dates and quantities.
 	for i := 0; i < n; i++ {
 		if e := matchDate(text, toks, i, lw); e > i {
-			spans = append(spans, entSpan{i, e, EntityDate, 0.9})
+			spans = append(spans, candSpan{i, e, Date, 0.9})
 			for k := i; k < e; k++ {
 				claimed[k] = true
 			}
@@ -417,7 +416,7 @@ func findEntities(lx *entLexicon, text string, toks []txt.Token, model []entSpan
 			continue
 		}
 		if e := matchQuantity(toks, i, lw); e > i {
-			spans = append(spans, entSpan{i, e, EntityQuantity, 0.9})
+			spans = append(spans, candSpan{i, e, Quantity, 0.9})
 			for k := i; k < e; k++ {
 				claimed[k] = true
 			}
@@ -430,7 +429,7 @@ func findEntities(lx *entLexicon, text string, toks []txt.Token, model []entSpan
 		t := &toks[i]
 		return !claimed[i] && t.Kind == txt.Word && (t.Cap || t.HasInnerUpper) && t.Text != "'s" && t.Text != "’s"
 	}
-	var pending []entSpan // name spans, typed below
+	var pending []candSpan // name spans, typed below
 	for i := 0; i < n; i++ {
 		if !isCapWord(i) {
 			continue
@@ -446,21 +445,21 @@ func findEntities(lx *entLexicon, text string, toks []txt.Token, model []entSpan
 			}
 			// connectors inside names: Bank of England, Lula da Silva, Mohammed bin Salman
 			w := lw(e)
-			if toks[e].Kind == txt.Word && entConnectors[w] && e+1 < n && isCapWord(e+1) && connectorOK(lx, toks, i, e, w, lw) {
+			if toks[e].Kind == txt.Word && connectorWords[w] && e+1 < n && isCapWord(e+1) && connectorOK(lx, toks, i, e, w, lw) {
 				e += 2
 				continue
 			}
 			break
 		}
-		pending = append(pending, entSpan{s: i, e: e})
+		pending = append(pending, candSpan{s: i, e: e})
 		i = e - 1
 	}
 
-	var names []entSpan
+	var names []candSpan
 	for _, sp := range pending {
 		for _, r := range classifyName(lx, toks, sp, lw) {
 			switch r.typ {
-			case EntityPerson, EntityLocation, EntityOrganization:
+			case Person, Location, Organization:
 			default:
 				names = append(names, r)
 			}
@@ -469,11 +468,11 @@ func findEntities(lx *entLexicon, text string, toks []txt.Token, model []entSpan
 	// a rule span that overlaps a model span: a guess gives way, a confident one wins (a name
 	// typed COMMERCIAL_ITEM by a model number or a product word, "Galaxy S24", counts as
 	// confident)
-	overlaps := func(a, b entSpan) bool { return a.s < b.e && b.s < a.e }
-	var kept []entSpan
+	overlaps := func(a, b candSpan) bool { return a.s < b.e && b.s < a.e }
+	var kept []candSpan
 	for _, r := range names {
 		drop := false
-		sure := r.score >= 0.8 || r.typ == EntityCommercialItem
+		sure := r.score >= 0.8 || r.typ == CommercialItem
 		for _, m := range model {
 			if overlaps(r, m) && !sure {
 				drop = true
@@ -487,13 +486,13 @@ func findEntities(lx *entLexicon, text string, toks []txt.Token, model []entSpan
 	for _, m := range model {
 		// a title the model took into a name: "Prince Rainier" is TITLE Prince, PERSON Rainier
 		for _, r := range kept {
-			if r.typ == EntityTitle && r.s == m.s && r.e < m.e && toks[r.e].Cap {
+			if r.typ == Title && r.s == m.s && r.e < m.e && toks[r.e].Cap {
 				m.s = r.e
 			}
 		}
 		// the rules' vetoes hold for the model too: a span starting with a foreign function
 		// word or a common acronym of things ("Mein Telefon", "IBAN DE89"), a lone letter
-		ok := !entNonName[lw(m.s)] && !(m.e-m.s == 1 && utf8.RuneCountInString(toks[m.s].Text) == 1)
+		ok := !nonName[lw(m.s)] && !(m.e-m.s == 1 && utf8.RuneCountInString(toks[m.s].Text) == 1)
 		for _, r := range spans { // dates and quantities
 			ok = ok && !overlaps(r, m)
 		}
@@ -508,15 +507,15 @@ func findEntities(lx *entLexicon, text string, toks []txt.Token, model []entSpan
 
 	// 3. emit in document order.
 	sortSpans(spans)
-	out := make([]Entity, 0, len(spans))
+	out := make([]result.Entity, 0, len(spans))
 	for _, sp := range spans {
 		b, e := toks[sp.s], toks[sp.e-1]
-		out = append(out, Entity{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: sp.score, Text: text[b.Begin:e.End], Type: sp.typ})
+		out = append(out, result.Entity{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: sp.score, Text: text[b.Begin:e.End], Type: sp.typ})
 	}
 	return out
 }
 
-func sortSpans(s []entSpan) {
+func sortSpans(s []candSpan) {
 	// insertion sort: spans are nearly ordered already
 	for i := 1; i < len(s); i++ {
 		for j := i; j > 0 && s[j].s < s[j-1].s; j-- {
@@ -526,17 +525,17 @@ func sortSpans(s []entSpan) {
 }
 
 // connectorOK says whether the lower-case word w at e may join the name starting at s.
-func connectorOK(lx *entLexicon, toks []txt.Token, s, e int, w string, lw func(int) string) bool {
+func connectorOK(lx *nameLists, toks []txt.Token, s, e int, w string, lw func(int) string) bool {
 	prev := lw(e - 1)
 	switch w {
 	case "in":
 		// Nobel Prize in Chemistry
-		return entPrizeWords[prev] && e+1 < len(toks) && entSubjects[lw(e+1)]
+		return prizeWords[prev] && e+1 < len(toks) && subjects[lw(e+1)]
 	case "or":
 		// Nobel Prize in Physiology or Medicine
-		return entSubjects[prev] && e+1 < len(toks) && entSubjects[lw(e+1)]
+		return subjects[prev] && e+1 < len(toks) && subjects[lw(e+1)]
 	case "of":
-		return lx.orgHead[prev] || entGeoOfHead[prev] || lx.title[prev] || lx.orgSuffix[prev]
+		return lx.orgHead[prev] || geoOfHead[prev] || lx.title[prev] || lx.orgSuffix[prev]
 	case "and", "&", "for", "on":
 		// only inside an organisation name that already has "of" after a head word:
 		// National Institute of Allergy and Infectious Diseases; Johnson & Johnson.
@@ -558,7 +557,7 @@ func connectorOK(lx *entLexicon, toks []txt.Token, s, e int, w string, lw func(i
 }
 
 // classifyName types a capitalised sequence, splitting off titles and leading function words.
-func classifyName(lx *entLexicon, toks []txt.Token, sp entSpan, lw func(int) string) []entSpan {
+func classifyName(lx *nameLists, toks []txt.Token, sp candSpan, lw func(int) string) []candSpan {
 	s, e := sp.s, sp.e
 	n := len(toks)
 	key := func(a, b int) string {
@@ -580,7 +579,7 @@ func classifyName(lx *entLexicon, toks []txt.Token, sp entSpan, lw func(int) str
 		}
 		s++
 	}
-	if s >= e || entNonName[lw(s)] {
+	if s >= e || nonName[lw(s)] {
 		return nil
 	}
 	// the pronoun "I" (and any lone capital letter) is not a name
@@ -588,11 +587,11 @@ func classifyName(lx *entLexicon, toks []txt.Token, sp entSpan, lw func(int) str
 		return nil
 	}
 	// a sentence-initial instruction verb before a name: "Contact John Smith", "Visit Stockholm"
-	if toks[s].SentStart && e-s > 1 && entImperatives[lw(s)] {
+	if toks[s].SentStart && e-s > 1 && imperatives[lw(s)] {
 		s++
 	}
 	// trailing connectors cannot happen (a connector is only taken before a capital word)
-	var out []entSpan
+	var out []candSpan
 	// titles and honorifics at the start
 	isPersonCtx := false
 	for s < e {
@@ -607,8 +606,8 @@ func classifyName(lx *entLexicon, toks []txt.Token, sp entSpan, lw func(int) str
 			break
 		}
 		k := key(s, s+best)
-		if !entHonorifics[k] {
-			out = append(out, entSpan{s, s + best, EntityTitle, 0.85})
+		if !honorificWords[k] {
+			out = append(out, candSpan{s, s + best, Title, 0.85})
 		}
 		isPersonCtx = true
 		s += best
@@ -617,12 +616,12 @@ func classifyName(lx *entLexicon, toks []txt.Token, sp entSpan, lw func(int) str
 		return out
 	}
 	if isPersonCtx {
-		return append(out, entSpan{s, e, EntityPerson, 0.9})
+		return append(out, candSpan{s, e, Person, 0.9})
 	}
 	k := key(s, e)
 	single := e-s == 1
 	t0 := &toks[s]
-	if single && (entOrdinals[k] || entSubjects[k]) {
+	if single && (ordinalWords[k] || subjects[k]) {
 		return out
 	}
 	// a lone sentence-initial capitalised word known to no gazetteer is an ordinary word
@@ -638,52 +637,52 @@ func classifyName(lx *entLexicon, toks []txt.Token, sp entSpan, lw func(int) str
 	}
 	switch {
 	case lx.org[k]:
-		typ, score = EntityOrganization, 0.95
+		typ, score = Organization, 0.95
 	case lx.loc[k]:
-		typ, score = EntityLocation, 0.95
+		typ, score = Location, 0.95
 		if prevW == "the" && lx.org["the "+k] {
-			typ = EntityOrganization
+			typ = Organization
 		}
 	case !single && lx.orgSuffix[last]:
-		typ, score = EntityOrganization, 0.9
+		typ, score = Organization, 0.9
 	case !single && hasOrgHeadOf(lx, toks, s, e, lw):
-		typ, score = EntityOrganization, 0.9
-	case !single && (entEventLast[last] || hasPrizeWord(s, e, lw)):
-		typ, score = EntityEvent, 0.8
+		typ, score = Organization, 0.9
+	case !single && (eventLast[last] || hasPrizeWord(s, e, lw)):
+		typ, score = Event, 0.8
 	case isProductCtx(toks, s, e, lw):
-		typ, score = EntityCommercialItem, 0.6
-	case !single && (entGeoLast[last] || entGeoOfHead[lw(s)] && hasOf(s, e, lw)):
-		typ, score = EntityLocation, 0.85
+		typ, score = CommercialItem, 0.6
+	case !single && (geoLast[last] || geoOfHead[lw(s)] && hasOf(s, e, lw)):
+		typ, score = Location, 0.85
 	case single && lx.demonym[k]:
-		typ, score = EntityOther, 0.8
+		typ, score = Other, 0.8
 	case single && lx.orgSuffix[k] && prevW == "the":
-		typ, score = EntityOrganization, 0.7 // the Senate, the Treasury
+		typ, score = Organization, 0.7 // the Senate, the Treasury
 	case hasDigitToken(toks, s, e):
-		typ, score = EntityCommercialItem, 0.6
+		typ, score = CommercialItem, 0.6
 	case lx.first[lw(s)] && !single:
-		typ, score = EntityPerson, 0.9
-	case entPlaceCtx[prevW] && !t0.AllCap:
-		typ, score = EntityLocation, 0.7
+		typ, score = Person, 0.9
+	case placeCtx[prevW] && !t0.AllCap:
+		typ, score = Location, 0.7
 	case !single && personContext(toks, e, lw):
-		typ, score = EntityPerson, 0.8
+		typ, score = Person, 0.8
 	case t0.AllCap && single:
-		typ, score = EntityOrganization, 0.75
+		typ, score = Organization, 0.75
 	case !single && e-s <= 3:
-		typ, score = EntityPerson, 0.6
+		typ, score = Person, 0.6
 	case !single:
-		typ, score = EntityOrganization, 0.55
+		typ, score = Organization, 0.55
 	default:
-		typ, score = EntityOrganization, 0.5
-		if e < n && entSayVerbs[lw(e)] {
+		typ, score = Organization, 0.5
+		if e < n && sayVerbs[lw(e)] {
 			score = 0.55
 		}
 	}
-	return append(out, entSpan{s, e, typ, score})
+	return append(out, candSpan{s, e, typ, score})
 }
 
 func hasPrizeWord(s, e int, lw func(int) string) bool {
 	for k := s + 1; k < e; k++ {
-		if entPrizeWords[lw(k)] {
+		if prizeWords[lw(k)] {
 			return true
 		}
 	}
@@ -693,10 +692,10 @@ func hasPrizeWord(s, e int, lw func(int) string) bool {
 // isProductCtx: a name followed by a product noun ("the Vision Pro headset") or a lone name
 // after "deliveries/sales/price of the" or "its/their".
 func isProductCtx(toks []txt.Token, s, e int, lw func(int) string) bool {
-	if e < len(toks) && toks[e].Kind == txt.Word && !toks[e].Cap && entProductNouns[lw(e)] {
+	if e < len(toks) && toks[e].Kind == txt.Word && !toks[e].Cap && productNouns[lw(e)] {
 		return true
 	}
-	if e-s == 1 && s >= 3 && lw(s-1) == "the" && lw(s-2) == "of" && entProductCtx[lw(s-3)] {
+	if e-s == 1 && s >= 3 && lw(s-1) == "the" && lw(s-2) == "of" && productCtx[lw(s-3)] {
 		return true
 	}
 	return false
@@ -711,7 +710,7 @@ func hasOf(s, e int, lw func(int) string) bool {
 	return false
 }
 
-func hasOrgHeadOf(lx *entLexicon, toks []txt.Token, s, e int, lw func(int) string) bool {
+func hasOrgHeadOf(lx *nameLists, toks []txt.Token, s, e int, lw func(int) string) bool {
 	for k := s; k+1 < e; k++ {
 		if lx.orgHead[lw(k)] && lw(k+1) == "of" {
 			return true
@@ -732,19 +731,19 @@ func hasDigitToken(toks []txt.Token, s, e int) bool {
 // personContext: "X, a spokeswoman ...", "X, the former director", "X said".
 func personContext(toks []txt.Token, e int, lw func(int) string) bool {
 	n := len(toks)
-	if e < n && entSayVerbs[lw(e)] {
+	if e < n && sayVerbs[lw(e)] {
 		return true
 	}
 	if e+2 < n && toks[e].Text == "," {
 		w := lw(e + 1)
 		if w == "a" || w == "an" || w == "the" || w == "who" {
 			for k := e + 2; k < min(n, e+5); k++ {
-				if entPersonCtx[lw(k)] {
+				if personCtx[lw(k)] {
 					return true
 				}
 			}
 		}
-		if entPersonCtx[w] {
+		if personCtx[w] {
 			return true
 		}
 	}
@@ -816,7 +815,7 @@ func matchDate(text string, toks []txt.Token, i int, lw func(int) string) int {
 			return e
 		}
 		if isYear(t) {
-			if i > 0 && entCurrency[toks[i-1].Text] {
+			if i > 0 && currency[toks[i-1].Text] {
 				return i
 			}
 			if i+1 < n && toks[i+1].Kind == txt.Word && !toks[i+1].Cap && !txt.Stopwords[lw(i+1)] {
@@ -835,9 +834,9 @@ func matchDate(text string, toks []txt.Token, i int, lw func(int) string) int {
 	if txt.RelativeDays[w] {
 		return i + 1
 	}
-	if entRelMod[w] && i+1 < n {
+	if relMod[w] && i+1 < n {
 		nx := lw(i + 1)
-		if entRelUnit[nx] || txt.Weekdays[nx] || (txt.Months[nx] && toks[i+1].Cap) {
+		if relUnit[nx] || txt.Weekdays[nx] || (txt.Months[nx] && toks[i+1].Cap) {
 			if w == "past" || w == "coming" {
 				return i // "the past year" is a span of time, not a date
 			}
@@ -878,7 +877,7 @@ func matchDate(text string, toks []txt.Token, i int, lw func(int) string) int {
 
 func matchAgo(toks []txt.Token, i int, lw func(int) string) int {
 	n := len(toks)
-	if i+2 < n && entAgoUnits[lw(i+1)] && (lw(i+2) == "ago" || lw(i+2) == "earlier") {
+	if i+2 < n && agoUnits[lw(i+1)] && (lw(i+2) == "ago" || lw(i+2) == "earlier") {
 		return i + 3
 	}
 	return i
@@ -891,7 +890,7 @@ func matchQuantity(toks []txt.Token, i int, lw func(int) string) int {
 	e := i
 	money := false
 	switch {
-	case t.Kind == txt.Punct && entCurrency[t.Text] && i+1 < n && toks[i+1].Kind == txt.Number && adjacent(toks, i):
+	case t.Kind == txt.Punct && currency[t.Text] && i+1 < n && toks[i+1].Kind == txt.Number && adjacent(toks, i):
 		e = i + 2
 		money = true
 	case t.Kind == txt.Number:
@@ -902,7 +901,7 @@ func matchQuantity(toks []txt.Token, i int, lw func(int) string) int {
 		return i
 	}
 	num := e
-	if e < n && entScale[lw(e)] && (lw(e) != "m" || adjacent(toks, e-1)) {
+	if e < n && scale[lw(e)] && (lw(e) != "m" || adjacent(toks, e-1)) {
 		e++
 	}
 	if money {
@@ -919,7 +918,7 @@ func matchQuantity(toks []txt.Token, i int, lw func(int) string) int {
 			return e + 2
 		case w == "percentage" && e+1 < n && strings.HasPrefix(lw(e+1), "point"):
 			return e + 2
-		case entUnits[w] && toks[e].Kind == txt.Word:
+		case unitWords[w] && toks[e].Kind == txt.Word:
 			return e + 1
 		}
 	}
@@ -934,7 +933,7 @@ func matchQuantity(toks []txt.Token, i int, lw func(int) string) int {
 		if tk.Kind != txt.Word || tk.Cap || txt.Stopwords[w] || strings.HasSuffix(w, "ly") || strings.HasSuffix(w, "ed") {
 			break
 		}
-		if entIrregular[w] || (strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is") && len(w) > 3) {
+		if irregular[w] || (strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is") && len(w) > 3) {
 			end = k + 1
 		}
 	}
