@@ -37,7 +37,7 @@ bench: ream
 	scripts/bench.sh
 
 ## analysers: each analyser's quality on its labelled data, then its speed on one core
-ANALYSERS := ./shared/analysis/ ./shared/analysis/language/ ./shared/analysis/sentiment/ ./shared/analysis/pii/ ./shared/analysis/keyphrases/ ./shared/analysis/entities/
+ANALYSERS := ./shared/analysis/language/ ./shared/analysis/sentiment/ ./shared/analysis/pii/ ./shared/analysis/keyphrases/ ./shared/analysis/entities/
 analysers:
 	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestLanguageShortText|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' $(ANALYSERS) | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
 	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 $(ANALYSERS)
