@@ -1,11 +1,12 @@
 package language
 
 import (
-	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )

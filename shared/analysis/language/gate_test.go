@@ -1,8 +1,10 @@
 package language
 
-import "github.com/ream-dev/ream/shared/analysis/internal/result"
+import (
+	"testing"
 
-import "testing"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+)
 
 func TestDocumentLanguage(t *testing.T) {
 	c := func(pairs ...any) []result.DominantLanguage {

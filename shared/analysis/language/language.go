@@ -10,6 +10,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -155,7 +156,7 @@ func (a *Analyzer) Languages() []string { return append([]string(nil), a.languag
 // recognised (digits, punctuation, symbols, a script none of the languages uses) is a
 // DocError with code UNSUPPORTED_LANGUAGE: the analyser never guesses.
 func (a *Analyzer) Analyze(text string, _ result.Options, into *result.Result) error {
-	raw := cutAtRune(text, a.prefix+languageNormSlack)
+	raw := txt.CutAtRune(text, a.prefix+languageNormSlack)
 	counts := countScripts(raw)
 	if counts.letters == 0 {
 		return a.fill(nil, into) // digits, punctuation, symbols, emoji: nothing to identify
@@ -195,7 +196,7 @@ func (a *Analyzer) fill(out []result.DominantLanguage, into *result.Result) erro
 // boundary and, when one is near, at a word boundary, so that the detector does not see a
 // truncated word.
 func languageSample(text string, prefix int) string {
-	raw := cutAtRune(text, prefix+languageNormSlack)
+	raw := txt.CutAtRune(text, prefix+languageNormSlack)
 	return finishSample(raw, isASCII(raw), prefix)
 }
 
@@ -223,21 +224,10 @@ func finishSample(text string, ascii bool, prefix int) string {
 	if len(text) <= prefix {
 		return text
 	}
-	cut := cutAtRune(text, prefix)
+	cut := txt.CutAtRune(text, prefix)
 	// Back up to the last space within the final 10% so that no half word is examined.
 	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > len(cut)-len(cut)/10 {
 		return cut[:i]
 	}
 	return cut
-}
-
-// cutAtRune returns the longest prefix of s of at most n bytes ending on a rune boundary.
-func cutAtRune(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

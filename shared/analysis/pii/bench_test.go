@@ -6,6 +6,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 )
 
 // benchDocs joins generated evaluation sentences (PII and hard negatives) into ~1 KB
@@ -19,7 +20,7 @@ func benchDocs(n, size int) []string {
 		}
 		sb.WriteString(d.text)
 		if sb.Len() >= size {
-			docs = append(docs, evaltest.CutAtRune(sb.String(), size))
+			docs = append(docs, txt.CutAtRune(sb.String(), size))
 			sb.Reset()
 			if len(docs) == n {
 				break
@@ -37,20 +38,7 @@ func BenchmarkPII(b *testing.B) {
 		b.Fatal(err)
 	}
 	docs := benchDocs(200, 1000)
-	n := 0
-	for _, d := range docs {
-		n += len(d)
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(n / len(docs)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		var res result.Result
-		if err := a.Analyze(docs[i%len(docs)], result.Options{}, &res); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+	evaltest.RunAnalyzer(b, a, docs)
 }
 
 // BenchmarkPIIPlain: ~1 KB of ordinary prose with no PII (the common case).

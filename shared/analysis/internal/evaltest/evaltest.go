@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
+	"github.com/ream-dev/ream/shared/analysis/internal/text"
 )
 
 // DataDir is the shared data directory: $REAM_DATA_DIR, else ../shared/data beside the
@@ -113,17 +113,6 @@ func TotalBytes(docs []string) int {
 	return n
 }
 
-// CutAtRune cuts s to at most n bytes, at a rune boundary.
-func CutAtRune(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
 // BenchDocs builds documents of about size bytes by joining the texts of testdata/file (a
 // label<TAB>text file) of the same label (so a language document stays in one language), one
 // or more per label.
@@ -147,7 +136,7 @@ func BenchDocs(b *testing.B, file string, size int) []string {
 			}
 			sb.WriteString(t)
 			if sb.Len() >= size {
-				docs = append(docs, CutAtRune(sb.String(), size))
+				docs = append(docs, text.CutAtRune(sb.String(), size))
 				sb.Reset()
 			}
 		}
@@ -171,5 +160,24 @@ func RunAnalyzer(b *testing.B, a Analyzer, docs []string) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+}
+
+// RunAnalyzerParallel shares a between GOMAXPROCS goroutines, each running over docs in turn,
+// reporting bytes, allocations and docs/s.
+func RunAnalyzerParallel(b *testing.B, a Analyzer, docs []string) {
+	b.ReportAllocs()
+	b.SetBytes(int64(TotalBytes(docs) / len(docs)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			var res result.Result
+			if err := a.Analyze(docs[i%len(docs)], result.Options{}, &res); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 }
