@@ -15,13 +15,13 @@ import (
 )
 
 // DefaultRegistry builds the analysers Ream ships with their default limits: LANGUAGE
-// (DefaultLanguages, 100,000 bytes), SENTIMENT (English, 5,000 bytes), ENTITIES, KEY_PHRASES and PII
-// (English, 100,000 bytes). Build it once at
-// cold start: the language detector preloads its models.
+// (language.DefaultLanguages, 100,000 bytes), SENTIMENT (English, 5,000 bytes), ENTITIES,
+// KEY_PHRASES and PII (English, 100,000 bytes). Build it once at cold start: the language
+// detector preloads its models.
 func DefaultRegistry() (Registry, error) { return NewRegistry(nil) }
 
 // NewRegistry is DefaultRegistry with language identification restricted to languages (ISO
-// 639-1 codes; empty means DefaultLanguages). The detector is built once, for that set.
+// 639-1 codes; empty means language.DefaultLanguages). The detector is built once, for that set.
 func NewRegistry(languages []string) (Registry, error) {
 	lang, err := language.New(language.Config{Languages: languages, MaxBytes: language.DefaultMaxBytes})
 	if err != nil {
@@ -48,7 +48,7 @@ func NewRegistry(languages []string) (Registry, error) {
 
 // LanguageCodes lists, sorted, the languages a job's LanguageCode may name in a deployment
 // with this registry: the languages its LANGUAGE analyser identifies (its configured set:
-// DefaultLanguages unless configured) and English, the language of SENTIMENT, ENTITIES,
+// language.DefaultLanguages unless configured) and English, the language of SENTIMENT, ENTITIES,
 // KEY_PHRASES and PII. This is the one list: the create use case validates against it.
 func (r Registry) LanguageCodes() []string {
 	set := map[string]bool{"en": true}
