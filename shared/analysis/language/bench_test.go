@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 )
 
 // BenchmarkLanguage: ~1 KB documents in the 33 default languages, default prefix; the
@@ -27,7 +28,20 @@ func BenchmarkLanguage(b *testing.B) {
 func BenchmarkLanguageParallel(b *testing.B) {
 	docs := evaltest.BenchDocs(b, "langid-sample.tsv", 1000)
 	a := defaultLanguage(b)
-	evaltest.RunAnalyzerParallel(b, a, docs)
+	b.ReportAllocs()
+	b.SetBytes(int64(evaltest.TotalBytes(docs) / len(docs)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			var res result.Result
+			if err := a.Analyze(docs[i%len(docs)], result.Options{}, &res); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 }
 
 // BenchmarkLanguageModelDecode measures decoding the embedded n-gram tables, which
