@@ -37,23 +37,24 @@ bench: ream
 	scripts/bench.sh
 
 ## analysers: each analyser's quality on its labelled data, then its speed on one core
+ANALYSERS := ./shared/analysis/language/ ./shared/analysis/sentiment/ ./shared/analysis/pii/ ./shared/analysis/keyphrases/ ./shared/analysis/entities/
 analysers:
-	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestLanguageShortText|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' ./shared/analysis/ | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
-	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 ./shared/analysis/
+	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestLanguageShortText|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' $(ANALYSERS) | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
+	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 $(ANALYSERS)
 
 ## train-sentiment: retrain the shipped sentiment weights from the IMDB train split (deterministic)
 IMDB ?= $(shell $(GO) env GOMODCACHE)/github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10/datasets
 train-sentiment:
 	$(GO) mod download github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 || true
-	$(GO) run ./shared/analysis/internal/trainsentiment -data $(IMDB) -out shared/analysis/models/sentiment.bin
+	$(GO) run ./shared/analysis/sentiment/internal/trainsentiment -data $(IMDB) -out shared/analysis/sentiment/models/sentiment.bin
 
 ## train-ner: retrain the shipped ENTITIES sequence model from the CoNLL-2003 train file's train and dev parts (deterministic; the held-out part is left out)
 train-ner:
-	$(GO) run ./shared/analysis/internal/trainner -data $(SHARED_DATA)/ner-conll03-train.tsv -lexicon shared/analysis/lexicon -out shared/analysis/models/ner.bin.gz
+	$(GO) run ./shared/analysis/entities/internal/trainner -data $(SHARED_DATA)/ner-conll03-train.tsv -lexicon shared/analysis/entities/lexicon -out shared/analysis/entities/models/ner.bin.gz
 
 ## train-keyphrases: retrain the shipped KEY_PHRASES ranker from the train part of the KDD/WWW abstracts (deterministic; dev reported, held-out left out)
 train-keyphrases:
-	REAM_DATA_DIR=$(abspath $(SHARED_DATA)) REAM_TRAIN_KP=1 $(GO) test -count=1 -v -run '^TestTrainKeyPhrases$$' ./shared/analysis/
+	REAM_DATA_DIR=$(abspath $(SHARED_DATA)) REAM_TRAIN_KP=1 $(GO) test -count=1 -v -run '^TestTrainKeyPhrases$$' ./shared/analysis/keyphrases/
 
 ## train-coding: retrain the shipped SOC 2010 coding model from the training file (deterministic; the test split is left out)
 SHARED_DATA ?= ../shared/data

@@ -31,4 +31,4 @@ echo "== TOPICS: ${REAM_BENCH_TOPICS_DOCS:-100000} synthetic one-line reviews, K
 go test -run '^$' -bench 'BenchmarkTopics' -benchtime 1x -timeout 30m ./infra/local/ 2>&1 | grep -E 'topics:|stages:|FAIL'
 echo
 echo "== micro-benchmarks"
-go test -run '^$' -bench . -benchmem -benchtime 2x ./shared/input/ ./shared/output/ ./shared/analysis/ 2>&1 | grep -E 'Benchmark|ok|FAIL'
+go test -run '^$' -bench . -benchmem -benchtime 2x ./shared/input/ ./shared/output/ ./shared/analysis/language/ ./shared/analysis/sentiment/ ./shared/analysis/entities/ ./shared/analysis/keyphrases/ ./shared/analysis/pii/ 2>&1 | grep -E 'Benchmark|ok|FAIL'

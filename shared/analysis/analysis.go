@@ -1,91 +1,69 @@
-// Package analysis holds the analysers: pure functions over a document's text, with output in
-// Amazon Comprehend's field names and shapes. No network, no cgo.
 package analysis
 
 import (
 	"fmt"
 	"sort"
 
-	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+	"github.com/ream-dev/ream/shared/analysis/language"
+	"github.com/ream-dev/ream/shared/analysis/pii"
 	"github.com/ream-dev/ream/shared/job"
 )
 
+// The result types, Options and DocError are defined in internal/result, which the analyser
+// packages import (they cannot import this package, which imports them); these aliases are
+// their names outside shared/analysis.
+
 // DominantLanguage is one candidate language of a document.
-type DominantLanguage struct {
-	LanguageCode string  `json:"LanguageCode"`
-	Score        float64 `json:"Score"`
-}
+type DominantLanguage = result.DominantLanguage
 
 // SentimentScore holds the four class probabilities; they sum to 1.
-type SentimentScore struct {
-	Positive float64 `json:"Positive"`
-	Negative float64 `json:"Negative"`
-	Neutral  float64 `json:"Neutral"`
-	Mixed    float64 `json:"Mixed"`
-}
+type SentimentScore = result.SentimentScore
 
-// Entity is a named entity (ENTITIES). Offsets count characters (Unicode code points) from the
-// start of the document, as Comprehend's do; EndOffset is exclusive.
-type Entity struct {
-	BeginOffset int     `json:"BeginOffset"`
-	EndOffset   int     `json:"EndOffset"`
-	Score       float64 `json:"Score"`
-	Text        string  `json:"Text"`
-	Type        string  `json:"Type"`
-}
+// Entity is a named entity (ENTITIES), offsets in characters, EndOffset exclusive.
+type Entity = result.Entity
 
 // KeyPhrase is a key phrase (KEY_PHRASES), offsets in characters.
-type KeyPhrase struct {
-	BeginOffset int     `json:"BeginOffset"`
-	EndOffset   int     `json:"EndOffset"`
-	Score       float64 `json:"Score"`
-	Text        string  `json:"Text"`
-}
+type KeyPhrase = result.KeyPhrase
 
 // PiiEntity is a span of personally identifiable information (PII), offsets in characters.
-// Like Comprehend's PII output it carries no Text.
-type PiiEntity struct {
-	BeginOffset int     `json:"BeginOffset"`
-	EndOffset   int     `json:"EndOffset"`
-	Score       float64 `json:"Score"`
-	Type        string  `json:"Type"`
-}
+type PiiEntity = result.PiiEntity
 
-// Result is the merged analysis output for one document. Each analyser fills its own fields and
-// sets its slice non-nil (empty when it found nothing), so a requested analysis always shows.
-type Result struct {
-	Languages      []DominantLanguage `json:"Languages,omitempty"`
-	Sentiment      string             `json:"Sentiment,omitempty"`
-	SentimentScore *SentimentScore    `json:"SentimentScore,omitempty"`
-	Entities       []Entity           `json:"Entities,omitempty"`
-	KeyPhrases     []KeyPhrase        `json:"KeyPhrases,omitempty"`
-	// PiiEntities is written as "Entities" when the job does not also ask for ENTITIES (the
-	// shape of Comprehend's PII jobs), and as "PiiEntities" beside them when it does.
-	PiiEntities []PiiEntity `json:"PiiEntities,omitempty"`
-	// Coding is a CODING job's code and suggestions for the record.
-	Coding *api.Coding `json:"Coding,omitempty"`
-}
-
-// MarshalJSON writes the fields in Comprehend's shapes and order: a field appears when its
-// analysis ran (slices non-nil, even if empty) and is absent otherwise; see PiiEntities. It is
-// AppendJSON's encoding.
-func (r Result) MarshalJSON() ([]byte, error) {
-	return r.AppendJSON(nil)
-}
+// Result is the merged analysis output for one document, with its JSON encoding (MarshalJSON,
+// AppendJSON).
+type Result = result.Result
 
 // DocError is a per-document failure an analyser reports (for example UNSUPPORTED_LANGUAGE).
 // The document becomes an error record; the rest of the job goes on.
-type DocError struct {
-	Code    string
-	Message string
-}
-
-func (e *DocError) Error() string { return e.Code + ": " + e.Message }
+type DocError = result.DocError
 
 // Options are the job-level settings an analyser may use.
-type Options struct {
-	// LanguageCode is the job's declared language ("" when not given).
-	LanguageCode string
+type Options = result.Options
+
+// Undetermined is the language code DocumentLanguage gives a document whose language could not
+// be identified and that shows no sign of English: the language-dependent analysers refuse it
+// with UNSUPPORTED_LANGUAGE instead of scoring it with an English model.
+const Undetermined = language.Undetermined
+
+// DocumentLanguage decides which language the language-dependent analysers (SENTIMENT,
+// ENTITIES, KEY_PHRASES, PII) should assume for a document when the job did not name one, from
+// the LANGUAGE analyser's candidates; see language.DocumentLanguage.
+func DocumentLanguage(text string, candidates []DominantLanguage) string {
+	return language.DocumentLanguage(text, candidates)
+}
+
+// Redaction modes, as Comprehend's RedactionConfig.MaskMode spells them, and the mask
+// character when none is given; see Redact.
+const (
+	RedactReplaceWithType = pii.RedactReplaceWithType
+	RedactMask            = pii.RedactMask
+	DefaultMaskChar       = pii.DefaultMaskChar
+)
+
+// Redact returns text with each PII entity's span redacted as Comprehend's PII jobs write it;
+// see pii.Redact.
+func Redact(text string, ents []PiiEntity, mode string, maskChar rune) string {
+	return pii.Redact(text, ents, mode, maskChar)
 }
 
 // Analyzer is one analysis.

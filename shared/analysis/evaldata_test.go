@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 )
 
 // TestEvaluationData says loudly which evaluations skip because their data is absent (a clone
@@ -24,19 +26,14 @@ func TestEvaluationData(t *testing.T) {
 // missingEvaluationData lists the evaluations that will skip for lack of data, and how to get it.
 func missingEvaluationData() []string {
 	var out []string
-	if p := filepath.Join(dataDir(), "langid-dep11.tsv"); !exists(p) {
+	if p := filepath.Join(evaltest.DataDir(), "langid-dep11.tsv"); !evaltest.Exists(p) {
 		out = append(out, fmt.Sprintf("language evaluations SKIPPED (TestLanguageAccuracyDEP11, TestLanguagePrefixSweep, TestLanguageMatchesLingua): %s not found; clone Ream beside ../shared (its data/ directory) or set REAM_DATA_DIR", p))
 	}
-	if p := conllPath(); !exists(p) {
+	if p := evaltest.CoNLLPath(); !evaltest.Exists(p) {
 		out = append(out, fmt.Sprintf("ENTITIES held-out evaluation SKIPPED (TestEntitiesCoNLLHeldOut): %s not found; clone Ream beside ../shared (its data/ directory) or set REAM_DATA_DIR", p))
 	}
-	if dir := imdbLocation(); dir == "" || !exists(filepath.Join(dir, "pos")) {
-		out = append(out, fmt.Sprintf("IMDB sentiment evaluation SKIPPED (TestSentimentIMDB): the IMDB test split is not at %q; run `go mod download %s` or set REAM_IMDB_DIR", dir, imdbModule))
+	if dir := evaltest.IMDBLocation(); dir == "" || !evaltest.Exists(filepath.Join(dir, "pos")) {
+		out = append(out, fmt.Sprintf("IMDB sentiment evaluation SKIPPED (TestSentimentIMDB): the IMDB test split is not at %q; run `go mod download %s` or set REAM_IMDB_DIR", dir, evaltest.IMDBModule))
 	}
 	return out
-}
-
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }

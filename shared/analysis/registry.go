@@ -6,44 +6,49 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ream-dev/ream/shared/analysis/entities"
+	"github.com/ream-dev/ream/shared/analysis/keyphrases"
+	"github.com/ream-dev/ream/shared/analysis/language"
+	"github.com/ream-dev/ream/shared/analysis/pii"
+	"github.com/ream-dev/ream/shared/analysis/sentiment"
 	"github.com/ream-dev/ream/shared/job"
 )
 
 // DefaultRegistry builds the analysers Ream ships with their default limits: LANGUAGE
-// (DefaultLanguages, 100,000 bytes), SENTIMENT (English, 5,000 bytes), ENTITIES, KEY_PHRASES and PII
-// (English, 100,000 bytes). Build it once at
-// cold start: the language detector preloads its models.
+// (language.DefaultLanguages, 100,000 bytes), SENTIMENT (English, 5,000 bytes), ENTITIES,
+// KEY_PHRASES and PII (English, 100,000 bytes). Build it once at cold start: the language
+// detector preloads its models.
 func DefaultRegistry() (Registry, error) { return NewRegistry(nil) }
 
 // NewRegistry is DefaultRegistry with language identification restricted to languages (ISO
-// 639-1 codes; empty means DefaultLanguages). The detector is built once, for that set.
+// 639-1 codes; empty means language.DefaultLanguages). The detector is built once, for that set.
 func NewRegistry(languages []string) (Registry, error) {
-	lang, err := NewLanguage(LanguageConfig{Languages: languages, MaxBytes: DefaultLanguageMaxBytes})
+	lang, err := language.New(language.Config{Languages: languages, MaxBytes: language.DefaultMaxBytes})
 	if err != nil {
 		return nil, fmt.Errorf("language analyser: %w", err)
 	}
-	sent, err := NewSentiment(SentimentConfig{MaxBytes: DefaultSentimentMaxBytes})
+	sent, err := sentiment.New(sentiment.Config{MaxBytes: sentiment.DefaultMaxBytes})
 	if err != nil {
 		return nil, fmt.Errorf("sentiment analyser: %w", err)
 	}
-	ents, err := NewEntities(EntitiesConfig{})
+	ents, err := entities.New(entities.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("entities analyser: %w", err)
 	}
-	kps, err := NewKeyPhrases(KeyPhrasesConfig{})
+	kps, err := keyphrases.New(keyphrases.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("key phrases analyser: %w", err)
 	}
-	pii, err := NewPII(PIIConfig{})
+	pi, err := pii.New(pii.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("PII analyser: %w", err)
 	}
-	return Registry{lang.Name(): lang, sent.Name(): sent, ents.Name(): ents, kps.Name(): kps, pii.Name(): pii}, nil
+	return Registry{lang.Name(): lang, sent.Name(): sent, ents.Name(): ents, kps.Name(): kps, pi.Name(): pi}, nil
 }
 
 // LanguageCodes lists, sorted, the languages a job's LanguageCode may name in a deployment
 // with this registry: the languages its LANGUAGE analyser identifies (its configured set:
-// DefaultLanguages unless configured) and English, the language of SENTIMENT, ENTITIES,
+// language.DefaultLanguages unless configured) and English, the language of SENTIMENT, ENTITIES,
 // KEY_PHRASES and PII. This is the one list: the create use case validates against it.
 func (r Registry) LanguageCodes() []string {
 	set := map[string]bool{"en": true}
@@ -94,9 +99,9 @@ func (r Registry) CanonicalLanguageCode(code string) (string, error) {
 	}
 	canon := strings.Join(parts, "-")
 	lang := parts[0]
-	if a, ok := languageAliases[strings.ToLower(canon)]; ok {
+	if a, ok := language.Alias(strings.ToLower(canon)); ok {
 		lang = a
-	} else if a, ok := languageAliases[lang]; ok {
+	} else if a, ok := language.Alias(lang); ok {
 		lang = a
 	}
 	if !slices.Contains(supported, lang) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/analysis/sentiment"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -26,7 +27,7 @@ func TestDefaultRegistry(t *testing.T) {
 			t.Fatalf("%s: %v", a.Name(), err)
 		}
 	}
-	if res.Languages[0].LanguageCode != "en" || res.Sentiment != SentimentPositive {
+	if res.Languages[0].LanguageCode != "en" || res.Sentiment != sentiment.Positive {
 		t.Errorf("merged result %+v", res)
 	}
 	all := []job.Analysis{job.Language, job.Sentiment, job.Entities, job.KeyPhrases, job.PII}

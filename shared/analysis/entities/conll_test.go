@@ -1,0 +1,173 @@
+package entities
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/analysis/entities/internal/ner"
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+)
+
+// conllHeldOut reads the held-out part of the CoNLL file (ner.Part: about 18 % of its
+// documents, never trained or tuned on), or skips.
+func conllHeldOut(t testing.TB) []ner.Sentence {
+	t.Helper()
+	f, err := os.Open(evaltest.CoNLLPath())
+	if err != nil {
+		t.Skipf("CoNLL-2003 data absent (%v); set REAM_DATA_DIR", err)
+	}
+	defer f.Close()
+	all, err := ner.ReadCoNLL(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []ner.Sentence
+	for _, s := range all {
+		if ner.Part(s.Doc) == "heldout" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// conllDoc is one held-out document as text (tokens joined by spaces, sentences by line
+// breaks, as a Reuters story reads) with its gold PER/LOC/ORG spans in character offsets.
+type conllDoc struct {
+	text string
+	gold []spanKey
+}
+
+func conllDocs(sents []ner.Sentence) []conllDoc {
+	var docs []conllDoc
+	var sb strings.Builder
+	var gold []spanKey
+	flush := func() {
+		if sb.Len() > 0 {
+			docs = append(docs, conllDoc{sb.String(), gold})
+		}
+		sb.Reset()
+		gold = nil
+	}
+	for k, s := range sents {
+		if k > 0 && s.Doc != sents[k-1].Doc {
+			flush()
+		}
+		if sb.Len() > 0 {
+			sb.WriteByte('\n')
+		}
+		begins := make([]int, len(s.Words)+1)
+		for i, w := range s.Words {
+			if i > 0 {
+				sb.WriteByte(' ')
+			}
+			begins[i] = utf8.RuneCountInString(sb.String())
+			sb.WriteString(w)
+		}
+		for _, sp := range ner.Spans(s.Tags) {
+			if typ := nerTypes[sp.Type]; typ != "" {
+				end := begins[sp.End-1] + utf8.RuneCountInString(s.Words[sp.End-1])
+				gold = append(gold, spanKey{begins[sp.Begin], end, typ})
+			}
+		}
+	}
+	flush()
+	return docs
+}
+
+// TestEntitiesCoNLLHeldOut is the ENTITIES headline figure: exact-span precision, recall and
+// F1 for PERSON, LOCATION and ORGANIZATION on the held-out part of CoNLL-2003 English train
+// (Reuters news 1996–97; documents recovered from the file's headline/dateline layout and
+// split once by a hash of the document index; see internal/ner), measured two ways:
+//   - the analyser, as a job runs it: each held-out document as one text (tokens joined by
+//     spaces, sentences by line breaks), its own tokenizer and sentence splitter, the rules
+//     merged in; entities compared by character offsets and type;
+//   - the model alone on CoNLL's tokens and sentences (the conlleval convention), with MISC.
+func TestEntitiesCoNLLHeldOut(t *testing.T) {
+	held := conllHeldOut(t)
+	if len(held) < 1500 {
+		t.Fatalf("only %d held-out sentences", len(held))
+	}
+	a := newEntities(t)
+	docs := conllDocs(held)
+	per := map[string]*prf{Person: {}, Location: {}, Organization: {}}
+	// calibration: precision of the analyser's PER/LOC/ORG spans by Score
+	bins := []float64{0, 0.5, 0.8, 0.95, 1.0001}
+	binTP, binN := make([]int, len(bins)-1), make([]int, len(bins)-1)
+	tokens, ents := 0, 0
+	for _, s := range held {
+		tokens += len(s.Words)
+	}
+	for _, d := range docs {
+		want := map[spanKey]bool{}
+		for _, k := range d.gold {
+			want[k] = true
+		}
+		ents += len(want)
+		for _, e := range a.Find(d.text) {
+			c := per[e.Type]
+			if c == nil {
+				continue
+			}
+			k := spanKey{e.BeginOffset, e.EndOffset, e.Type}
+			b := 0
+			for b+2 < len(bins) && e.Score >= bins[b+1] {
+				b++
+			}
+			binN[b]++
+			if want[k] {
+				binTP[b]++
+			}
+			if want[k] {
+				c.tp++
+				delete(want, k)
+			} else {
+				c.fp++
+			}
+		}
+		for k := range want {
+			per[k.typ].fn++
+		}
+	}
+	printPRF(t, fmt.Sprintf("ENTITIES analyser on the CoNLL-2003 held-out part (%d documents, %d sentences, %d tokens, %d PER/LOC/ORG entities; exact span and type):",
+		len(docs), len(held), tokens, ents), per)
+
+	mp := microPLO(per)
+	t.Logf("analyser on the held-out part: micro PER/LOC/ORG P %.3f R %.3f F1 %.3f; PERSON F1 %.3f, LOCATION F1 %.3f, ORGANIZATION F1 %.3f",
+		mp.p(), mp.r(), mp.f(), per[Person].f(), per[Location].f(), per[Organization].f())
+
+	var cal strings.Builder
+	cal.WriteString("precision by Score:")
+	for b := range binN {
+		closing := ")"
+		if b == len(binN)-1 {
+			closing = "]"
+		}
+		fmt.Fprintf(&cal, " [%.2f,%.2f%s %.3f of %d;", bins[b], min(bins[b+1], 1), closing, evaltest.Ratio(binTP[b], binN[b]), binN[b])
+	}
+	t.Log(cal.String())
+
+	m, err := loadNERModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ner.Evaluate(m, held)
+	var sb strings.Builder
+	var micro prf
+	fmt.Fprintf(&sb, "model alone on CoNLL's tokens (held-out part):\n%-16s %5s %5s %5s  %4s %4s %4s\n", "type", "P", "R", "F1", "TP", "FP", "FN")
+	for k, x := range c {
+		p := prf{x.TP, x.FP, x.FN}
+		fmt.Fprintf(&sb, "%-16s %5.3f %5.3f %5.3f  %4d %4d %4d\n", ner.Types[k], p.p(), p.r(), p.f(), p.tp, p.fp, p.fn)
+		if ner.Types[k] != "MISC" {
+			micro.tp, micro.fp, micro.fn = micro.tp+p.tp, micro.fp+p.fp, micro.fn+p.fn
+		}
+	}
+	fmt.Fprintf(&sb, "%-16s %5.3f %5.3f %5.3f  %4d %4d %4d", "micro PER/LOC/ORG", micro.p(), micro.r(), micro.f(), micro.tp, micro.fp, micro.fn)
+	t.Log(sb.String())
+
+	if f := microPLO(per).f(); f < 0.85 {
+		t.Errorf("analyser micro F1 PER/LOC/ORG %.3f < 0.85 on the held-out part", f)
+	}
+}

@@ -1,0 +1,47 @@
+package text
+
+import (
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// TestCheckEnglish pins the one English check and the difference its callers keep: "en_US" is
+// English for ENTITIES and KEY_PHRASES (underscore) and not for SENTIMENT and PII.
+func TestCheckEnglish(t *testing.T) {
+	for _, code := range []string{"", "en", "EN", " en ", "en-US", "en-gb"} {
+		for _, underscore := range []bool{false, true} {
+			if err := CheckEnglish("X", code, underscore); err != nil {
+				t.Errorf("CheckEnglish(%q, %v) = %v, want nil", code, underscore, err)
+			}
+		}
+	}
+	if err := CheckEnglish("ENTITIES", "en_US", true); err != nil {
+		t.Errorf("en_US with underscore: %v", err)
+	}
+	err := CheckEnglish("PII", "en_US", false)
+	if err == nil || err.Code != job.CodeUnsupportedLanguage || err.Message != `PII supports English (en) only, not "en_US"` {
+		t.Errorf("en_US without underscore: %+v", err)
+	}
+	err = CheckEnglish("SENTIMENT", "fr", false)
+	if err == nil || err.Message != `SENTIMENT supports English (en) only, not "fr"` {
+		t.Errorf("fr: %+v", err)
+	}
+}
+
+func TestEndsSentenceAndCutAtRune(t *testing.T) {
+	for tok, want := range map[string]bool{".": true, "!": true, "?": true, "…": true, ",": false, ";": false, "..": false} {
+		if got := EndsSentence(tok); got != want {
+			t.Errorf("EndsSentence(%q) = %v", tok, got)
+		}
+	}
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{{"abc", 5, "abc"}, {"abc", 2, "ab"}, {"aé", 2, "a"}, {"aé", 3, "aé"}, {"é", 0, ""}} {
+		if got := CutAtRune(tc.s, tc.n); got != tc.want {
+			t.Errorf("CutAtRune(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}

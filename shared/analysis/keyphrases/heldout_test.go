@@ -1,0 +1,224 @@
+package keyphrases
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+)
+
+// dataPath is the KDD/WWW key-phrase file of ../shared/data (1,952 abstracts of Gollapalli
+// and Caragea, AAAI 2014; see that directory's README).
+func dataPath() string { return filepath.Join(evaltest.DataDir(), "keyphrases-kdd-www.jsonl") }
+
+// partOf is the part of the key-phrase data an abstract belongs to, fixed once by the FNV-1a
+// hash of its id: "train" (70 %), "dev" (10 %, for choosing the trainer's settings) or
+// "heldout" (20 %, reported only: never trained or tuned on).
+func partOf(id string) string {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	switch r := h.Sum32() % 10; {
+	case r < 7:
+		return "train"
+	case r == 7:
+		return "dev"
+	default:
+		return "heldout"
+	}
+}
+
+// readKPPart reads one part of the key-phrase data, or skips when the file is absent.
+func readKPPart(t testing.TB, part string) []goldPhrases {
+	t.Helper()
+	p := dataPath()
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("key-phrase data absent (%v); set REAM_DATA_DIR", err)
+	}
+	var out []goldPhrases
+	for _, g := range evaltest.ReadJSONL[goldPhrases](t, p) {
+		if partOf(g.ID) == part {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// TestKeyPhrasesHeldOut is KEY_PHRASES' headline figure: F1@10 with stemmed matching (the
+// analyser's stem on every word of predicted and gold phrases; a prediction matches a gold
+// phrase when the stemmed word sequences are equal; the top 10 distinct phrases by score
+// against all gold phrases; macro-averaged over abstracts) on the held-out 20 % of
+// keyphrases-kdd-www.jsonl, which the ranker was neither trained nor tuned on, next to the
+// baseline (the TF-IDF ranking of whole chunks) on the same abstracts. REAM_KP_SHOW=1 prints
+// each abstract's top 10.
+func TestKeyPhrasesHeldOut(t *testing.T) {
+	gold := readKPPart(t, "heldout")
+	if len(gold) < 300 {
+		t.Fatalf("only %d held-out abstracts", len(gold))
+	}
+	nGold := 0
+	for _, g := range gold {
+		nGold += len(g.KeyPhrases)
+	}
+	base, err := newKeyPhrasesTables(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := evalKPWith(t, func(s string) []result.KeyPhrase { return base.extract(s, false) }, gold, false)
+	m := evalKP(t, newKeyPhrases(t), gold, os.Getenv("REAM_KP_SHOW") != "")
+	t.Logf("KEY_PHRASES held-out: %d abstracts of keyphrases-kdd-www.jsonl (KDD+WWW, %d gold phrases), stemmed exact match, top 10", len(gold), nGold)
+	t.Logf("  learned ranker: P@10 %.3f  R@10 %.3f  F1@10 %.3f", m.P, m.R, m.F1)
+	t.Logf("  baseline (TF-IDF ranking of whole chunks): P@10 %.3f  R@10 %.3f  F1@10 %.3f", b.P, b.R, b.F1)
+	if m.F1 <= b.F1 {
+		t.Errorf("learned F1@10 %.3f does not beat the baseline %.3f", m.F1, b.F1)
+	}
+	if m.F1 < heldOutFloor {
+		t.Errorf("held-out F1@10 %.3f < %.2f", m.F1, heldOutFloor)
+	}
+}
+
+// heldOutFloor is a regression floor just under the measured held-out F1@10.
+const heldOutFloor = 0.13
+
+// TestTrainKeyPhrases trains the KEY_PHRASES ranker (`make train-keyphrases`): logistic
+// regression over featuresOf of every candidate of the train part, labelled by whether it
+// matches a gold phrase (stemmed), fitted by full-batch gradient descent with AdaGrad steps and
+// L2 (no randomness, so the weights file is byte-identical on re-run); it reports F1@10 on the
+// dev part and writes models/keyphrases.txt. It runs only with REAM_TRAIN_KP=1.
+func TestTrainKeyPhrases(t *testing.T) {
+	if os.Getenv("REAM_TRAIN_KP") == "" {
+		t.Skip("set REAM_TRAIN_KP=1 (make train-keyphrases) to retrain models/keyphrases.txt")
+	}
+	const (
+		iters = 1500
+		rate  = 0.3
+		l2    = 1e-5
+	)
+	a, err := newKeyPhrasesTables(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	train := readKPPart(t, "train")
+	dev := readKPPart(t, "dev")
+	nf := len(featureNames)
+	var xs []float64
+	var ys []float64
+	x := make([]float64, nf)
+	pos, covered, nGold := 0, 0, 0
+	for _, g := range train {
+		want := map[string]bool{}
+		for _, p := range g.KeyPhrases {
+			want[phraseKey(p)] = true
+		}
+		nGold += len(want)
+		d := a.candidates(g.Text, nil, true)
+		for gi := range d.gs {
+			a.featuresOf(d, &d.gs[gi], x)
+			xs = append(xs, x...)
+			y := 0.0
+			if want[d.gs[gi].key] {
+				y = 1
+				pos++
+				covered++
+			}
+			ys = append(ys, y)
+		}
+	}
+	n := len(ys)
+	t.Logf("train: %d abstracts, %d candidates, %d positive (%.1f%% of %d gold phrases are candidates)", len(train), n, pos, 100*float64(covered)/float64(nGold), nGold)
+	w := make([]float64, nf)
+	grad := make([]float64, nf)
+	hist := make([]float64, nf)
+	for it := 0; it < iters; it++ {
+		for j := range grad {
+			grad[j] = l2 * w[j]
+		}
+		loss := 0.0
+		for i := 0; i < n; i++ {
+			xi := xs[i*nf : (i+1)*nf]
+			z := 0.0
+			for j, v := range xi {
+				z += w[j] * v
+			}
+			p := 1 / (1 + math.Exp(-z))
+			if ys[i] == 1 {
+				loss -= math.Log(p + 1e-12)
+			} else {
+				loss -= math.Log(1 - p + 1e-12)
+			}
+			r := (p - ys[i]) / float64(n)
+			for j, v := range xi {
+				grad[j] += r * v
+			}
+		}
+		for j := range w {
+			hist[j] += grad[j] * grad[j]
+			w[j] -= rate * grad[j] / (math.Sqrt(hist[j]) + 1e-8)
+		}
+		if it%100 == 0 || it == iters-1 {
+			t.Logf("iteration %d: log loss %.5f", it, loss/float64(n))
+		}
+	}
+	var sb strings.Builder
+	for i, name := range featureNames {
+		fmt.Fprintf(&sb, "%s\t%s\n", name, strconv.FormatFloat(w[i], 'g', 8, 64))
+	}
+	a.model, err = parseKPModel(sb.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := evalKP(t, a, dev, os.Getenv("REAM_KP_SHOW") != "")
+	t.Logf("dev: %d abstracts, P@10 %.3f R@10 %.3f F1@10 %.3f", len(dev), e.P, e.R, e.F1)
+	if os.Getenv("REAM_KP_DIAG") != "" {
+		b := evalKPWith(t, func(s string) []result.KeyPhrase { return a.extract(s, false) }, dev, false)
+		t.Logf("dev baseline: F1@10 %.3f", b.F1)
+		// the ranking of all candidates, without the one-phrase-per-chunk listing
+		free := func(s string) []result.KeyPhrase {
+			d := a.candidates(s, nil, true)
+			var out []result.KeyPhrase
+			for gi := range d.gs {
+				a.featuresOf(d, &d.gs[gi], x)
+				z := 0.0
+				for j, v := range x {
+					z += a.model[j] * v
+				}
+				g := &d.gs[gi]
+				out = append(out, result.KeyPhrase{Text: s[d.toks[g.first].Begin:d.toks[g.first+len(g.stems)-1].End], Score: z})
+			}
+			return out
+		}
+		f := evalKPWith(t, free, dev, false)
+		t.Logf("dev free ranking of all candidates: F1@10 %.3f", f.F1)
+		ranked := map[string][]result.KeyPhrase{}
+		for _, g := range dev {
+			want := map[string]bool{}
+			for _, p := range g.KeyPhrases {
+				want[phraseKey(p)] = true
+			}
+			var keep []result.KeyPhrase
+			for _, p := range free(g.Text) {
+				p.Score = 0
+				if want[phraseKey(p.Text)] {
+					p.Score = 1
+				}
+				keep = append(keep, p)
+			}
+			ranked[g.Text] = keep
+		}
+		o := evalKPWith(t, func(s string) []result.KeyPhrase { return ranked[s] }, dev, false)
+		t.Logf("dev ceiling (every gold phrase among the candidates ranked first): F1@10 %.3f", o.F1)
+	}
+	head := fmt.Sprintf("# KEY_PHRASES ranker: logistic regression over kpFeatures, written by `make train-keyphrases`\n"+
+		"# (TestTrainKeyPhrases) from the train part of keyphrases-kdd-www.jsonl (%d abstracts, %d candidates,\n"+
+		"# %d positive); %d iterations, AdaGrad rate %g, L2 %g. Dev part (%d abstracts): F1@10 %.3f.\n",
+		len(train), n, pos, iters, rate, l2, len(dev), e.F1)
+	if err := os.WriteFile(filepath.Join("models", "keyphrases.txt"), []byte(head+sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

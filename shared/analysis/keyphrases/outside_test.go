@@ -1,0 +1,62 @@
+package keyphrases
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestKeyPhrasesOutsideFailures are failures seen from outside (issue 10), each a regression
+// test: a phrase never crosses a line break ("music⏎Dum Dum Girls").
+func TestKeyPhrasesOutsideFailures(t *testing.T) {
+	a, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{
+		"The festival lineup features indie music\nDum Dum Girls will headline on Friday.",
+		"Local bands and indie music\r\nDum Dum Girls headline",
+		"Top stories\n\nStocks fall in Tokyo trading",
+	} {
+		var found []string
+		for _, k := range a.Extract(text) {
+			found = append(found, k.Text)
+			if strings.ContainsAny(k.Text, "\n\r") {
+				t.Errorf("%q: phrase %q crosses a line break", text, k.Text)
+			}
+			if string([]rune(text)[k.BeginOffset:k.EndOffset]) != k.Text {
+				t.Errorf("%q: phrase %q at %d–%d", text, k.Text, k.BeginOffset, k.EndOffset)
+			}
+		}
+		if len(found) == 0 {
+			t.Errorf("%q: no phrases", text)
+		}
+	}
+}
+
+// TestKeyPhrasesCanonicalPhrase is the other failure seen from outside (issue 10): readers
+// annotate the short canonical phrase ("Michael Buble"), the chunker found "star Michael Buble
+// kisses". Sub-phrases are candidates, and the learned ranker lists the name.
+func TestKeyPhrasesCanonicalPhrase(t *testing.T) {
+	a := newKeyPhrases(t)
+	for _, text := range []string{
+		"Photos show star Michael Buble kisses fans after the concert.",
+		"Canadian singer and star Michael Buble kisses his wife at the awards in Los Angeles.",
+	} {
+		found := false
+		for _, k := range a.Extract(text) {
+			if strings.Contains(k.Text, "star") || strings.Contains(k.Text, "kisses") {
+				t.Errorf("%q: phrase %q, want the name alone", text, k.Text)
+			}
+			found = found || k.Text == "Michael Buble"
+		}
+		if !found {
+			t.Errorf("%q: no phrase \"Michael Buble\" in %+v", text, a.Extract(text))
+		}
+	}
+	// a sub-phrase never splits a name, at a sentence start either
+	for _, k := range a.Extract("New York will start charging drivers a congestion fee. New York officials agreed.") {
+		if k.Text == "York" || k.Text == "York officials" {
+			t.Errorf("phrase %q splits New York", k.Text)
+		}
+	}
+}

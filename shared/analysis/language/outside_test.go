@@ -1,0 +1,36 @@
+package language_test
+
+import (
+	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// TestLanguageOutsideFailures are failures seen from outside (issue 10), each a regression test:
+// letters only some languages write decide a short text (Czech with its diacritics came out
+// Swedish 0.97, Romanian English).
+func TestLanguageOutsideFailures(t *testing.T) {
+	reg, err := analysis.DefaultRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := reg.Lookup([]job.Analysis{job.Language})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ text, want string }{
+		{"Jenom žena ví, čeho je žena schopna.", "cs"},
+		{"Considerînd că ignorarea și", "ro"},
+		{"Zażółć gęślą jaźń", "pl"},
+		{"Árvíztűrő tükörfúrógép", "hu"},
+	} {
+		var r analysis.Result
+		if err := as[0].Analyze(tc.text, analysis.Options{}, &r); err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Languages) == 0 || r.Languages[0].LanguageCode != tc.want {
+			t.Errorf("%q: %+v, want %s first", tc.text, r.Languages, tc.want)
+		}
+	}
+}

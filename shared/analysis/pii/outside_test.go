@@ -1,0 +1,47 @@
+package pii
+
+import (
+	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+)
+
+// TestPIIOutsideFailures are failures seen from outside (issue 10), each a regression test.
+func TestPIIOutsideFailures(t *testing.T) {
+	a, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text string
+		want []result.PiiEntity // Type and offsets
+	}{
+		// The veto of "parcel" must not reach across the sentence end.
+		{"Tracking reference 4837 for the parcel. Paid with 4047644870468768, expiry next year.",
+			[]result.PiiEntity{{BeginOffset: 50, EndOffset: 66, Type: CreditDebitNumber}}},
+		// … while an order number right after its word stays vetoed.
+		{"Order no. 4047644870468768 was shipped.", nil},
+		{"Your order. 4047644870468768 is the reference.", nil},
+		// 16 Luhn-valid digits inside an IBAN with a bad checksum are not a card.
+		{"Pay to DE12 4047 6448 7046 8768 00 now.", nil},
+		{"Pay to DE89 3704 0044 0532 0130 00 now.", []result.PiiEntity{{BeginOffset: 7, EndOffset: 34, Type: IBAN}}},
+	} {
+		var r result.Result
+		if err := a.Analyze(tc.text, result.Options{LanguageCode: "en"}, &r); err != nil {
+			t.Fatal(err)
+		}
+		var got []result.PiiEntity
+		for _, e := range r.PiiEntities {
+			got = append(got, result.PiiEntity{BeginOffset: e.BeginOffset, EndOffset: e.EndOffset, Type: e.Type})
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("%q: %+v, want %+v", tc.text, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("%q: %+v, want %+v", tc.text, got, tc.want)
+			}
+		}
+	}
+}

@@ -1,0 +1,227 @@
+package pii
+
+import (
+	"fmt"
+	"sort"
+	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// DefaultMaxBytes is the PII per-document size limit (Comprehend's 100 KB).
+const DefaultMaxBytes = 100000
+
+// PII entity types, as Comprehend spells them.
+const (
+	Email             = "EMAIL"
+	Phone             = "PHONE"
+	CreditDebitNumber = "CREDIT_DEBIT_NUMBER"
+	CreditDebitCVV    = "CREDIT_DEBIT_CVV"
+	CreditDebitExpiry = "CREDIT_DEBIT_EXPIRY"
+	BankAccountNumber = "BANK_ACCOUNT_NUMBER"
+	BankRouting       = "BANK_ROUTING"
+	IBAN              = "INTERNATIONAL_BANK_ACCOUNT_NUMBER"
+	SSN               = "SSN"
+	IPAddress         = "IP_ADDRESS"
+	MACAddress        = "MAC_ADDRESS"
+	URL               = "URL"
+	Name              = "NAME"
+	Address           = "ADDRESS"
+	DateTime          = "DATE_TIME"
+	AWSAccessKey      = "AWS_ACCESS_KEY"
+	AWSSecretKey      = "AWS_SECRET_KEY"
+	Password          = "PASSWORD"
+	Username          = "USERNAME"
+	PIN               = "PIN"
+)
+
+// Types lists every type the PII analyser can report.
+var Types = []string{
+	Address, AWSAccessKey, AWSSecretKey, BankAccountNumber, BankRouting,
+	CreditDebitCVV, CreditDebitExpiry, CreditDebitNumber, DateTime, Email,
+	IBAN, IPAddress, MACAddress, Name, Password, Phone, PIN, SSN,
+	URL, Username,
+}
+
+// priority orders types for partial overlaps: higher wins.
+var priority = map[string]int{
+	CreditDebitNumber: 100, IBAN: 98, BankRouting: 96, AWSAccessKey: 95,
+	AWSSecretKey: 94, Email: 92, URL: 90, MACAddress: 89, IPAddress: 88,
+	SSN: 86, Phone: 84, CreditDebitCVV: 80, CreditDebitExpiry: 80, Password: 78,
+	Username: 77, PIN: 76, BankAccountNumber: 74, DateTime: 60, Address: 55,
+	Name: 50,
+}
+
+// Config configures the PII analyser.
+type Config struct {
+	// MaxBytes is the per-document size limit; 0 means DefaultMaxBytes.
+	MaxBytes int
+	// LanguageCode, when set, is the language every document is declared to be in; anything
+	// but English ("en", "en-XX") makes every document a DocError UNSUPPORTED_LANGUAGE, as
+	// does a non-English Options.LanguageCode.
+	LanguageCode string
+	// Types, when non-empty, restricts the output to these types (Comprehend's
+	// PiiEntityTypes); unknown names are an ErrInvalid error.
+	Types []string
+}
+
+// Analyzer finds PII spans with rules and validators; see the package documentation. It
+// holds only read-only tables after construction and is safe for concurrent use.
+type Analyzer struct {
+	maxBytes int
+	lang     string
+	types    map[string]bool // nil: all
+}
+
+// New builds the PII analyser.
+func New(cfg Config) (*Analyzer, error) {
+	if cfg.MaxBytes < 0 {
+		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
+	}
+	a := &Analyzer{maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
+	if a.maxBytes == 0 {
+		a.maxBytes = DefaultMaxBytes
+	}
+	if len(cfg.Types) > 0 {
+		a.types = map[string]bool{}
+		for _, t := range cfg.Types {
+			if _, ok := priority[t]; !ok {
+				return nil, fmt.Errorf("%w: unknown PII entity type %q", job.ErrInvalid, t)
+			}
+			a.types[t] = true
+		}
+	}
+	return a, nil
+}
+
+// Name implements Analyzer.
+func (a *Analyzer) Name() job.Analysis { return job.PII }
+
+// ModelVersion implements Analyzer.
+func (a *Analyzer) ModelVersion() string { return "ream-pii-rules-1" }
+
+// DefaultMaxBytes implements Analyzer.
+func (a *Analyzer) DefaultMaxBytes() int { return a.maxBytes }
+
+// Analyze implements Analyzer.
+func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result) error {
+	if err := txt.CheckEnglish("PII", opts.LanguageCode, false); err != nil {
+		return err
+	}
+	if err := txt.CheckEnglish("PII", a.lang, false); err != nil {
+		return err
+	}
+	if len(text) > a.maxBytes {
+		return &result.DocError{Code: job.CodeDocumentSizeExceeded, Message: fmt.Sprintf("document is %d bytes, over the PII limit of %d", len(text), a.maxBytes)}
+	}
+	into.PiiEntities = a.Detect(text)
+	return nil
+}
+
+// Detect returns the PII spans of text (offsets in characters), sorted, non-overlapping, never
+// nil.
+func (a *Analyzer) Detect(text string) []result.PiiEntity {
+	var d detector
+	d.text = text
+	d.run()
+	cands := resolve(d.cands)
+	out := make([]result.PiiEntity, 0, len(cands))
+	// Spans are sorted and disjoint, so one forward walk converts byte offsets to characters.
+	pos, chars := 0, 0
+	for _, c := range cands {
+		if a.types != nil && !a.types[c.typ] {
+			continue
+		}
+		chars += runeCount(text[pos:c.s])
+		b := chars
+		chars += runeCount(text[c.s:c.e])
+		pos = c.e
+		out = append(out, result.PiiEntity{BeginOffset: b, EndOffset: chars, Score: c.score, Type: c.typ})
+	}
+	return out
+}
+
+func runeCount(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return i + utf8.RuneCountInString(s[i:])
+		}
+	}
+	return len(s)
+}
+
+// candidate is a candidate span in bytes.
+type candidate struct {
+	s, e  int
+	typ   string
+	score float64
+}
+
+// resolve drops candidates contained in a longer one (or in an equal span of a
+// higher-priority type), then settles partial overlaps by priority, and sorts by start.
+func resolve(cands []candidate) []candidate {
+	if len(cands) == 0 {
+		return cands
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if a.s != b.s {
+			return a.s < b.s
+		}
+		if a.e != b.e {
+			return a.e > b.e
+		}
+		return priority[a.typ] > priority[b.typ]
+	})
+	// Containment: after the sort, a container precedes what it contains.
+	kept := cands[:0:0]
+	maxEnd, maxIdx := -1, -1
+	for _, c := range cands {
+		if maxIdx >= 0 && c.e <= maxEnd {
+			continue // inside the span that reaches furthest so far (which starts no later)
+		}
+		kept = append(kept, c)
+		if c.e > maxEnd {
+			maxEnd, maxIdx = c.e, len(kept)-1
+		}
+	}
+	// Partial overlaps: greedy by priority, then length.
+	order := make([]int, len(kept))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := kept[order[i]], kept[order[j]]
+		pa, pb := priority[a.typ], priority[b.typ]
+		if pa != pb {
+			return pa > pb
+		}
+		return a.e-a.s > b.e-b.s
+	})
+	take := make([]bool, len(kept))
+	for _, i := range order {
+		c := kept[i]
+		ok := true
+		// kept is sorted by start: only neighbours can overlap.
+		for j := i - 1; j >= 0 && ok; j-- {
+			if take[j] && kept[j].e > c.s {
+				ok = false
+			}
+		}
+		for j := i + 1; j < len(kept) && kept[j].s < c.e && ok; j++ {
+			if take[j] {
+				ok = false
+			}
+		}
+		take[i] = ok
+	}
+	out := kept[:0]
+	for i, c := range kept {
+		if take[i] {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,254 @@
+package sentiment
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+func newSentiment(t testing.TB) *Analyzer {
+	t.Helper()
+	a, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func checkScore(t testing.TB, text string, res result.Result) {
+	t.Helper()
+	s := res.SentimentScore
+	if s == nil {
+		t.Fatalf("%q: no SentimentScore", text)
+	}
+	sum := s.Positive + s.Negative + s.Neutral + s.Mixed
+	if math.Abs(sum-1) > 1e-9 {
+		t.Errorf("%q: scores sum to %v", text, sum)
+	}
+	best, label := -1.0, ""
+	for _, c := range []struct {
+		l string
+		v float64
+	}{{Positive, s.Positive}, {Negative, s.Negative}, {Neutral, s.Neutral}, {Mixed, s.Mixed}} {
+		if c.v <= 0 || c.v >= 1 {
+			t.Errorf("%q: %s score %v outside (0,1)", text, c.l, c.v)
+		}
+		if c.v > best {
+			best, label = c.v, c.l
+		}
+	}
+	if label != res.Sentiment {
+		t.Errorf("%q: label %s but highest score is %s (%+v)", text, res.Sentiment, label, *s)
+	}
+}
+
+// TestSentimentLabelled measures accuracy on the hand-written set in testdata.
+func TestSentimentLabelled(t *testing.T) {
+	a := newSentiment(t)
+	rows := evaltest.ReadTSV(t, filepath.Join("testdata", "sentiment-labelled.tsv"))
+	if len(rows) < 60 {
+		t.Fatalf("only %d labelled sentences", len(rows))
+	}
+	acc, correct, classes := evalSentiment(t, a, rows, result.Options{}, func(r evaltest.Labelled, res result.Result) {
+		ev := a.gather(r.Text)
+		t.Logf("miss: want %-8s got %-8s %+v model %.2f lexicon(+%.2f -%.2f) clauses(+%.2f -%.2f) %q", r.Label, res.Sentiment, *res.SentimentScore,
+			a.model.logit(ev.sum, ev.nFeats), ev.lexPos, ev.lexNeg, ev.posCl, ev.negCl, r.Text)
+	})
+	t.Logf("hand-labelled sentiment accuracy %.4f (%d/%d): %s", acc, correct, len(rows), classes)
+	if acc < 0.80 {
+		t.Errorf("accuracy %.4f below the 0.80 floor", acc)
+	}
+}
+
+func TestSentimentCases(t *testing.T) {
+	a := newSentiment(t)
+	for _, tc := range []struct {
+		text string
+		want string // "" = anything but notWant
+		not  string
+	}{
+		{"Not bad at all.", "", Negative},
+		{"not bad at all", "", Negative},
+		{"The package arrived on Tuesday.", Neutral, ""},
+		{"The food was great but the service was terrible.", Mixed, ""},
+		{"I love it!", Positive, ""},
+		{"I hate it.", Negative, ""},
+		{"It is not good.", "", Positive},
+		{"Great\tproduct,\nreally  great.", Positive, ""}, // tabs, newlines, double spaces
+		{"12345", Neutral, ""},
+	} {
+		var res result.Result
+		if err := a.Analyze(tc.text, result.Options{}, &res); err != nil {
+			t.Fatalf("%q: %v", tc.text, err)
+		}
+		checkScore(t, tc.text, res)
+		if tc.want != "" && res.Sentiment != tc.want {
+			t.Errorf("%q: got %s %+v, want %s", tc.text, res.Sentiment, *res.SentimentScore, tc.want)
+		}
+		if tc.not != "" && res.Sentiment == tc.not {
+			t.Errorf("%q: got %s %+v", tc.text, res.Sentiment, *res.SentimentScore)
+		}
+	}
+}
+
+func TestSentimentLanguage(t *testing.T) {
+	a := newSentiment(t)
+	for _, tc := range []struct {
+		cfg, opt string
+		ok       bool
+	}{
+		{"", "", true}, {"", "en", true}, {"en", "EN-gb", true},
+		{"", "de", false}, {"fr", "", false}, {"en", "es", false},
+	} {
+		b := a
+		if tc.cfg != "" {
+			var err error
+			if b, err = New(Config{LanguageCode: tc.cfg}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var res result.Result
+		err := b.Analyze("This is lovely.", result.Options{LanguageCode: tc.opt}, &res)
+		var de *result.DocError
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("cfg %q opt %q: %v", tc.cfg, tc.opt, err)
+		case !tc.ok && (!errors.As(err, &de) || de.Code != job.CodeUnsupportedLanguage):
+			t.Errorf("cfg %q opt %q: got %v, want UNSUPPORTED_LANGUAGE", tc.cfg, tc.opt, err)
+		case !tc.ok && res.SentimentScore != nil:
+			t.Errorf("cfg %q opt %q: result filled on error", tc.cfg, tc.opt)
+		}
+	}
+	if _, err := New(Config{MaxBytes: -1}); !errors.Is(err, job.ErrInvalid) {
+		t.Errorf("negative MaxBytes: %v", err)
+	}
+	if a.DefaultMaxBytes() != 5000 || a.Name() != job.Sentiment || a.ModelVersion() == "" {
+		t.Errorf("metadata: %d %s %q", a.DefaultMaxBytes(), a.Name(), a.ModelVersion())
+	}
+}
+
+// TestSentimentConcurrent shares one analyser between goroutines (meaningful under -race).
+func TestSentimentConcurrent(t *testing.T) {
+	a := newSentiment(t)
+	rows := evaltest.ReadTSV(t, filepath.Join("testdata", "sentiment-labelled.tsv"))
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, r := range rows {
+				var res result.Result
+				if err := a.Analyze(r.Text, result.Options{}, &res); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// imdbDir locates the IMDB review set shipped in the module
+// github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 (datasets/test), in the
+// module cache or at $REAM_IMDB_DIR.
+func imdbDir(t testing.TB) string {
+	dir := evaltest.IMDBLocation()
+	if dir == "" {
+		t.Skip("module cache not found; set REAM_IMDB_DIR")
+	}
+	return dir
+}
+
+// TestSentimentIMDB evaluates on the IMDB test reviews (binary labels, 1-4 and 7-10 stars)
+// that fit the 5,000-byte limit (24,728 of 25,000). It reports polarity accuracy (is the
+// Positive score above the Negative score, whatever the label? MIXED and NEUTRAL predictions
+// are counted by that comparison), strict label accuracy (a MIXED or NEUTRAL label counts as
+// wrong) and the label distribution. The floor is on polarity. The model was trained on the
+// train split only. Skipped when the data set is absent, and with -short.
+func TestSentimentIMDB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow evaluation")
+	}
+	dir := imdbDir(t)
+	if _, err := os.Stat(filepath.Join(dir, "pos")); err != nil {
+		t.Skipf("IMDB data set absent: %v", err)
+	}
+	a := newSentiment(t)
+	total, polarOK, strictOK, skipped := 0, 0, 0, 0
+	labels := map[string]int{}
+	for _, class := range []string{"pos", "neg"} {
+		entries, err := os.ReadDir(filepath.Join(dir, class))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, class, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.ReplaceAll(string(b), "<br />", " ")
+			if len(text) > DefaultMaxBytes {
+				skipped++
+				continue
+			}
+			var res result.Result
+			if err := a.Analyze(text, result.Options{}, &res); err != nil {
+				t.Fatal(err)
+			}
+			total++
+			labels[res.Sentiment]++
+			s := res.SentimentScore
+			if (class == "pos") == (s.Positive > s.Negative) {
+				polarOK++
+			}
+			if (class == "pos" && res.Sentiment == Positive) || (class == "neg" && res.Sentiment == Negative) {
+				strictOK++
+			}
+		}
+	}
+	polar := float64(polarOK) / float64(total)
+	t.Logf("IMDB test: %d reviews (%d over 5,000 bytes skipped); polarity accuracy %.4f; strict label accuracy %.4f; labels %v",
+		total, skipped, polar, float64(strictOK)/float64(total), labels)
+	if polar < 0.89 {
+		t.Errorf("polarity accuracy %.4f below the 0.89 floor", polar)
+	}
+}
+
+// evalSentiment scores labelled rows (checking every score vector), calls miss for each wrong
+// label, and returns the accuracy, the number right and the per-class counts ("MIXED 10/12, …").
+func evalSentiment(t *testing.T, a *Analyzer, rows []evaltest.Labelled, opts result.Options, miss func(evaltest.Labelled, result.Result)) (float64, int, string) {
+	t.Helper()
+	correct := 0
+	perClass := map[string][2]int{}
+	for _, r := range rows {
+		var res result.Result
+		if err := a.Analyze(r.Text, opts, &res); err != nil {
+			t.Fatalf("%q: %v", r.Text, err)
+		}
+		checkScore(t, r.Text, res)
+		c := perClass[r.Label]
+		c[1]++
+		if res.Sentiment == r.Label {
+			c[0]++
+			correct++
+		} else {
+			miss(r, res)
+		}
+		perClass[r.Label] = c
+	}
+	var classes []string
+	for l, c := range perClass {
+		classes = append(classes, fmt.Sprintf("%s %d/%d", l, c[0], c[1]))
+	}
+	sort.Strings(classes)
+	return float64(correct) / float64(len(rows)), correct, strings.Join(classes, ", ")
+}
