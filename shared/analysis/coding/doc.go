@@ -51,7 +51,8 @@
 // 0.634 / 0.848): AdaGrad steps with the labels as examples gave 0.639 / 0.852 (kept; the
 // same gain with another shuffle seed); the sub-major labels as well, feature dropout
 // (10–25 %), L2 decay, 2^19 buckets, 15–20 epochs, other learning rates, character 5-grams
-// and other hypernym and character weights, other bias learning rates, and a sub-major-group
+// and other hypernym and character weights, hypernym or character features marked as the
+// first or last word's, other bias learning rates, and a sub-major-group
 // model (25 classes) whose log-probabilities were added to the flat model's (weight 0.25:
 // top-1 +0.2, top-3 −0.1; more weight lost top-3) stayed within ±0.5 point of it; label
 // smoothing (0.02–0.08) gained 0.2–0.5 point of top-1 in two fold runs but lost top-3 and
@@ -88,8 +89,9 @@
 // Model.Code codes 36.9 % of the titles at 3 digits (accuracy 0.908), 2.8 % at 2 digits
 // (0.925) and 1.8 % at 1 digit (0.930), leaving 58.6 % uncoded with suggestions. The brief's
 // targets (top-1 0.70, top-3 0.88) are not reached; the outside reference for a hashed
-// logistic regression was 0.640 top-1. About 90,000 records per second of CPU time on one
-// core (Model.Code, 1 allocation per call; 60,000–80,000 when the machine is loaded).
+// logistic regression was 0.640 top-1. 92,000–114,000 records per second of CPU time on
+// one core in two runs on the shared machine (Model.Code, 1 allocation per call; expect
+// 60,000–80,000 when the machine is loaded).
 // Training takes about 11 s of CPU on one core (two trainings with Refit).
 //
 // # Commands
