@@ -74,18 +74,23 @@ type SkipStats struct {
 
 // Info describes a model; it is stored in the model file.
 type Info struct {
-	ModelType      string        `json:"model_type"`
-	TopicStandard  string        `json:"topic_standard"` // "SOC"
-	TopicVersion   string        `json:"topic_version"`  // "2010"
-	TrainedOn      string        `json:"trained_on"`
-	TrainRecords   int           `json:"train_records"`
-	HeldOutRecords int           `json:"held_out_records"`
-	Skipped        SkipStats     `json:"skipped"`
-	Metrics        Metrics       `json:"metrics"`
-	Thresholds     Thresholds    `json:"thresholds"`
-	Temperature    float64       `json:"temperature"` // softmax temperature fitted on held-out data
-	Features       FeatureConfig `json:"features"`
-	Epochs         int           `json:"epochs"`
+	ModelType      string `json:"model_type"`
+	TopicStandard  string `json:"topic_standard"` // "SOC"
+	TopicVersion   string `json:"topic_version"`  // "2010"
+	TrainedOn      string `json:"trained_on"`
+	TrainRecords   int    `json:"train_records"`
+	HeldOutRecords int    `json:"held_out_records"`
+	// RefitRecords, when not 0, is the number of examples (training and held-out) the
+	// model's weights were trained on after calibration (TrainOptions.Refit): Metrics,
+	// Temperature and Thresholds are then those of the model trained on the TrainRecords
+	// alone, measured and fitted on the HeldOutRecords.
+	RefitRecords int           `json:"refit_records,omitempty"`
+	Skipped      SkipStats     `json:"skipped"`
+	Metrics      Metrics       `json:"metrics"`
+	Thresholds   Thresholds    `json:"thresholds"`
+	Temperature  float64       `json:"temperature"` // softmax temperature fitted on held-out data
+	Features     FeatureConfig `json:"features"`
+	Epochs       int           `json:"epochs"`
 	// ModelID, Version and Released are left to the model registry (empty from Train).
 	ModelID  string `json:"model_id,omitempty"`
 	Version  string `json:"version,omitempty"`

@@ -15,8 +15,8 @@ import (
 // targets of the brief were top-1 0.70 and top-3 0.88; the model reaches less (see the
 // package documentation), so these floors guard against regressions from what it reaches.
 const (
-	minTestTop1 = 0.63
-	minTestTop3 = 0.84
+	minTestTop1 = 0.65
+	minTestTop3 = 0.855
 )
 
 func TestShippedModelQuality(t *testing.T) {
@@ -75,17 +75,21 @@ func TestShippedModelInfo(t *testing.T) {
 	if info.Temperature <= 0 || info.Metrics.Records != info.HeldOutRecords || len(info.Metrics.Levels) != 3 {
 		t.Errorf("temperature %v, metrics %+v", info.Temperature, info.Metrics)
 	}
-	// the metrics recorded at training are those of the calibration split
+	// the shipped model was retrained on the train and calibration parts after calibration
+	// (TrainOptions.Refit): the recorded metrics are those of the first model, on the
+	// calibration part it had not seen; the shipped weights have seen it
+	if info.RefitRecords != info.TrainRecords+info.HeldOutRecords {
+		t.Errorf("refit on %d records, want %d + %d", info.RefitRecords, info.TrainRecords, info.HeldOutRecords)
+	}
 	met, err := Evaluate(context.Background(), m, SliceExamples(loadTestdata(t, "soc2010-calibration.tsv")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(met.Top1-info.Metrics.Top1) > 1e-9 || math.Abs(met.Levels[0].Coverage-info.Metrics.Levels[0].Coverage) > 1e-9 {
+	if met.Records != info.Metrics.Records || met.Top1 < info.Metrics.Top1 || met.Levels[0].Accuracy < 0.9 {
 		t.Errorf("calibration metrics %+v, recorded %+v", met, info.Metrics)
 	}
-	// the 3-digit threshold gives at least the target precision where it was fitted
-	if met.Levels[0].Accuracy < 0.9 {
-		t.Errorf("calibration precision at T3 %.4f", met.Levels[0].Accuracy)
+	if info.Metrics.Levels[0].Accuracy < 0.9 {
+		t.Errorf("recorded calibration precision at T3 %.4f", info.Metrics.Levels[0].Accuracy)
 	}
 	if DefaultModelSize() > 8<<20 {
 		t.Errorf("model file %d bytes", DefaultModelSize())
@@ -99,7 +103,7 @@ func TestPredictAndCode(t *testing.T) {
 	}
 	th := m.Thresholds()
 	levels := map[int]int{}
-	for _, e := range loadTestdata(t, "soc2010-calibration.tsv")[:800] {
+	for _, e := range loadTestdata(t, "soc2010-test.tsv")[:800] {
 		p := m.Predict(e.Occp, "", 5)
 		if len(p) != 5 {
 			t.Fatalf("%q: %d predictions", e.Occp, len(p))
@@ -237,13 +241,14 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 // TestTasksText checks that a tasks text helps (here: another title of the same minor group
-// standing in for a description of the work) and that a generic one does not hurt.
+// standing in for a description of the work) and that a generic one does not hurt, on the
+// test split (the shipped model was trained on the calibration split too).
 func TestTasksText(t *testing.T) {
 	m, err := Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal := loadTestdata(t, "soc2010-calibration.tsv")
+	cal := loadTestdata(t, "soc2010-test.tsv")
 	byCode := map[string][]string{}
 	for _, e := range cal {
 		byCode[e.Code] = append(byCode[e.Code], e.Occp)

@@ -25,13 +25,15 @@ type Examples interface {
 	Close() error
 }
 
-// TrainOptions configure Train. The zero value trains the shipped model's configuration.
+// TrainOptions configure Train. The zero value trains the shipped model's configuration,
+// but for Refit, which the shipped model sets.
 type TrainOptions struct {
 	Scheme   *Scheme       // nil: SOC2010()
 	Features FeatureConfig // zero: DefaultFeatures
 	// Epochs is the number of passes of stochastic gradient descent (0: 10).
 	Epochs int
-	// LearningRate is the initial step size, decayed linearly to 0 over the epochs (0: 1).
+	// LearningRate is the initial step size, decayed linearly to 0 over the epochs, and
+	// scaled per bucket AdaGrad-style (see trainOn) (0: 2).
 	LearningRate float64
 	// HeldOutShare is the share of the input held out of training for calibration and
 	// metrics, chosen by title hash (see SplitUnit): an example is held out when its split
@@ -46,13 +48,21 @@ type TrainOptions struct {
 	Seed uint64
 	// TrainedOn describes the input; it is recorded in Info.TrainedOn.
 	TrainedOn string
+	// SkipLabels, when set, leaves out the labels of the scheme's finest-level codes, which
+	// Train otherwise adds to the training examples in every epoch (as titles: the ONS
+	// coding index names its groups too); they are not counted in Info.TrainRecords.
+	SkipLabels bool
+	// Refit, when set, trains the model once more after calibration, on every usable
+	// example including the held-out ones, and keeps the temperature, thresholds and
+	// metrics fitted with the held-out part left out (Info.RefitRecords).
+	Refit bool
 	// Logf, when set, receives progress messages.
 	Logf func(format string, args ...any)
 }
 
 const (
 	defaultEpochs       = 10
-	defaultLearningRate = 1.0
+	defaultLearningRate = 2.0
 	defaultHeldOut      = 0.10
 	defaultPrecision    = 0.90
 	defaultBufferFeats  = 1 << 22
@@ -65,11 +75,12 @@ const (
 )
 
 // ModelType is Info.ModelType of the models Train builds.
-const ModelType = "hashed multinomial logistic regression (words, word pairs, character 3- and 4-grams, WordNet noun hypernyms; SGD; int8 weights; temperature-calibrated)"
+const ModelType = "hashed multinomial logistic regression (words, word pairs, character 3- and 4-grams, WordNet noun hypernyms; SGD with AdaGrad steps; int8 weights; temperature-calibrated)"
 
 // Train trains a model from a stream of examples, calling open once for each pass over the
-// input, so the corpus is never held in memory: a counting pass, Epochs training passes and
-// five passes over the held-out examples (temperature, the three thresholds, metrics).
+// input, so the corpus is never held in memory: a counting pass, Epochs training passes,
+// five passes over the held-out examples (temperature, the three thresholds, metrics) and,
+// with Refit, Epochs more training passes over all the examples.
 //
 // An example is skipped (and counted in Info.Skipped) when its code, trimmed of white
 // space, is not a finest-level code of the scheme (for SOC 2010: one of the 90 3-digit
@@ -79,17 +90,20 @@ const ModelType = "hashed multinomial logistic regression (words, word pairs, ch
 // time, through a shuffle buffer: examples are featurised and buffered, and a random buffered
 // example is trained on whenever the buffer is full, so an input sorted by code is still
 // seen in a mixed order (fully shuffled when it fits in the buffer; otherwise mixed within
-// a window of about the buffer's size).
+// a window of about the buffer's size). Each bucket's steps shrink with the gradients it
+// has had (AdaGrad, see trainer.trainOn). Unless SkipLabels is set, every epoch also trains
+// on the labels of the scheme's finest-level codes, each as a title of its code.
 //
 // Memory does not depend on the size of the input: the float32 weight table has 2^Bits ×
-// classes entries (90 MiB for the default 2^18 buckets and SOC 2010's 90 classes), the
-// shuffle buffer holds at most MaxBufferedFeatures features (32 MiB by default) and the
+// classes entries (90 MiB for the default 2^18 buckets and SOC 2010's 90 classes; AdaGrad's
+// sums add 1 MiB), the shuffle buffer holds at most MaxBufferedFeatures features (32 MiB by default) and the
 // held-out passes use fixed-size histograms. The model built at the end has at most 2^Bits
 // rows of classes int8 weights (at most 23 MiB with the defaults; 7 MiB for the shipped
 // model), and the noun lexicon of the features (lexicon.go) about 10 MB once per process.
-// With the defaults Train's live heap thus stays under about 135 MiB, whatever the
-// input's size; with Go's default GOGC the process may hold up to about twice its live heap
-// (training the shipped model peaks at 239 MB resident).
+// With Refit, the first model is dropped (its temperature, thresholds and metrics kept)
+// before the second training starts. With the defaults Train's live heap thus stays under
+// about 160 MiB, whatever the input's size; with Go's default GOGC the process may hold up
+// to about twice its live heap (training the shipped model peaks at about 330 MB resident).
 func Train(ctx context.Context, open func() (Examples, error), opts TrainOptions) (*Model, error) {
 	if opts.Scheme == nil {
 		opts.Scheme = SOC2010()
@@ -158,22 +172,9 @@ func Train(ctx context.Context, open func() (Examples, error), opts TrainOptions
 		return nil, fmt.Errorf("coding: %d held-out examples, need at least %d (more data or a larger HeldOutShare)", nHeld, minHeldOut)
 	}
 
-	t.total = int64(opts.Epochs) * int64(nTrain)
-	for ep := range opts.Epochs {
-		start := time.Now()
-		err := t.each(ctx, open, func(e *Example, y int, held bool) error {
-			if !held {
-				t.push(t.fz.features(e.Occp, e.Tasks), y)
-			}
-			return nil
-		}, nil)
-		if err != nil {
-			return nil, err
-		}
-		t.drain()
-		logf("epoch %d/%d: %.1fs", ep+1, opts.Epochs, time.Since(start).Seconds())
+	if err := t.fit(ctx, open, nTrain, false, logf); err != nil {
+		return nil, err
 	}
-
 	m := t.quantise()
 	m.info = Info{
 		ModelType:      ModelType,
@@ -214,7 +215,47 @@ func Train(ctx context.Context, open func() (Examples, error), opts TrainOptions
 		return nil, err
 	}
 	m.info.Metrics = met
+	if !opts.Refit {
+		return m, nil
+	}
+
+	// Refit: the same training on every usable example, held-out ones included; the
+	// temperature, thresholds and metrics stay those fitted above.
+	info, invTemp := m.info, m.invTemp
+	m = nil
+	t = newTrainer(opts)
+	if err := t.fit(ctx, open, nTrain+nHeld, true, logf); err != nil {
+		return nil, err
+	}
+	m = t.quantise()
+	m.info, m.invTemp = info, invTemp
+	m.info.RefitRecords = nTrain + nHeld
 	return m, nil
+}
+
+// fit runs the training epochs over the n training examples (with held, the held-out
+// examples too).
+func (t *trainer) fit(ctx context.Context, open func() (Examples, error), n int, held bool, logf func(string, ...any)) error {
+	opts := t.opts
+	t.total = int64(opts.Epochs) * int64(n+len(t.labels))
+	for ep := range opts.Epochs {
+		start := time.Now()
+		for _, l := range t.labels {
+			t.push(l.fs, int(l.y))
+		}
+		err := t.each(ctx, open, func(e *Example, y int, isHeld bool) error {
+			if held || !isHeld {
+				t.push(t.fz.features(e.Occp, e.Tasks), y)
+			}
+			return nil
+		}, nil)
+		if err != nil {
+			return err
+		}
+		t.drain()
+		logf("epoch %d/%d: %.1fs", ep+1, opts.Epochs, time.Since(start).Seconds())
+	}
+	return nil
 }
 
 // trainer holds the float weights while training.
@@ -232,6 +273,8 @@ type trainer struct {
 	step   int64
 	total  int64
 	scheme *Scheme
+	g2     []float32 // 2^bits: the buckets' summed squared gradient norms (AdaGrad)
+	labels []bufEx   // the finest-level codes' labels as examples (nil with SkipLabels)
 }
 
 type bufEx struct {
@@ -248,6 +291,14 @@ func newTrainer(opts TrainOptions) *trainer {
 		t.ci[c.Code] = i
 	}
 	t.w = make([]float32, (1<<opts.Features.Bits)*t.K)
+	t.g2 = make([]float32, 1<<opts.Features.Bits)
+	if !opts.SkipLabels {
+		for i, c := range classes {
+			if fs := t.fz.features(c.Label, ""); len(fs) > 0 {
+				t.labels = append(t.labels, bufEx{fs: slices.Clone(fs), y: int32(i)})
+			}
+		}
+	}
 	t.bias = make([]float32, t.K)
 	t.p = make([]float32, t.K)
 	return t
@@ -345,8 +396,10 @@ func (t *trainer) drain() {
 	t.nbuf = 0
 }
 
-// trainOn takes one SGD step on an example. Explicit float32 conversions keep the
-// arithmetic unfused, so results do not depend on the CPU's fused multiply-add.
+// trainOn takes one SGD step on an example. Each bucket's step is scaled AdaGrad-style by
+// 1/sqrt(1+G), G the sum of the squared norms of the bucket's past gradients, so that
+// frequent features settle while rare ones still learn fast. Explicit float32 conversions
+// keep the arithmetic unfused, so results do not depend on the CPU's fused multiply-add.
 func (t *trainer) trainOn(e bufEx) {
 	K := t.K
 	eta := float32(t.opts.LearningRate * (1 - float64(t.step)/float64(t.total)))
@@ -364,8 +417,13 @@ func (t *trainer) trainOn(e bufEx) {
 	}
 	softmax32(p)
 	p[e.y] -= 1
+	var gg float32 // squared norm of the loss's gradient in the logits
+	for _, v := range p {
+		gg += float32(v * v)
+	}
 	for _, f := range e.fs {
-		g := float32(eta * f.val)
+		t.g2[f.idx] += float32(gg * float32(f.val*f.val))
+		g := float32(float64(float32(eta*f.val)) / math.Sqrt(float64(t.g2[f.idx])+1))
 		row := t.w[int(f.idx)*K : int(f.idx)*K+K]
 		for c := range row {
 			row[c] -= float32(g * p[c])

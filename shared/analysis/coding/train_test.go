@@ -409,3 +409,66 @@ func FuzzLoadBody(f *testing.F) {
 		m.Code("", "driver")
 	})
 }
+
+// TestTrainRefit: with Refit the model is trained again on the held-out examples too, and
+// keeps the first model's temperature, thresholds and metrics; without labels (SkipLabels)
+// a title equal to a code's label is no longer a training example.
+func TestTrainRefit(t *testing.T) {
+	ex := loadTestdata(t, "soc2010-calibration.tsv")
+	plain, err := Train(context.Background(), openSlice(ex), smallOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := smallOptions()
+	opts.Refit = true
+	refit, err := Train(context.Background(), openSlice(ex), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi, ri := plain.Info(), refit.Info()
+	if pi.RefitRecords != 0 || ri.RefitRecords != ri.TrainRecords+ri.HeldOutRecords {
+		t.Errorf("refit records %d and %d (train %d, held out %d)", pi.RefitRecords, ri.RefitRecords, ri.TrainRecords, ri.HeldOutRecords)
+	}
+	if ri.Temperature != pi.Temperature || ri.Thresholds != pi.Thresholds || ri.Metrics.Top1 != pi.Metrics.Top1 {
+		t.Errorf("refit calibration %v %+v %v, first model %v %+v %v", ri.Temperature, ri.Thresholds, ri.Metrics.Top1,
+			pi.Temperature, pi.Thresholds, pi.Metrics.Top1)
+	}
+	// the held-out examples are training examples of the refit model
+	cut := heldOutCut(opts.HeldOutShare)
+	var held []Example
+	for _, e := range ex {
+		if SplitUnit(e.Occp) < cut {
+			held = append(held, e)
+		}
+	}
+	pm, _ := Evaluate(context.Background(), plain, SliceExamples(held))
+	rm, _ := Evaluate(context.Background(), refit, SliceExamples(held))
+	if rm.Top1 < 0.9 || rm.Top1 <= pm.Top1 {
+		t.Errorf("held-out top-1: refit %.3f, first model %.3f", rm.Top1, pm.Top1)
+	}
+
+	// labels: a code's label is learnt without any example of it
+	label := SOC2010().Label("223")
+	var no223 []Example
+	for _, e := range ex {
+		if e.Code != "223" && !strings.EqualFold(e.Occp, label) {
+			no223 = append(no223, e)
+		}
+	}
+	with, err := Train(context.Background(), openSlice(no223), smallOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts = smallOptions()
+	opts.SkipLabels = true
+	without, err := Train(context.Background(), openSlice(no223), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := with.Predict(label, "", 1)[0].Code; got != "223" {
+		t.Errorf("with labels, %q coded %s", label, got)
+	}
+	if got := without.Predict(label, "", 1)[0].Code; got == "223" {
+		t.Errorf("without labels, %q coded 223", label)
+	}
+}
