@@ -1,13 +1,13 @@
 // Package sentiment is the SENTIMENT analyser (Analyzer, New): English sentiment in Comprehend's four classes: "Sentiment" is POSITIVE, NEGATIVE, NEUTRAL
 // or MIXED and "SentimentScore" holds the four class scores, each in (0,1), summing to 1, the
 // label always being the highest. ModelVersion is
-// "ream-hashlr-2^18-imdb-1+govader-<module version>-lexicon+review-phrases-1" (the review phrase list in lexicon/sentiment_phrases.txt).
+// "ream-hashlr-2^20-imdb-2+govader-<module version>-lexicon+review-phrases-1" (the review phrase list in lexicon/sentiment_phrases.txt).
 //
 //   - Polarity: a hashed logistic-regression model (model.go) over unigrams and bigrams
 //     with negation marking (tokens after "not", "no", "never", "...n't", ... up to the next
-//     punctuation mark are distinct features), 2^18 buckets, naive-Bayes-scaled features
+//     punctuation mark are distinct features), 2^20 buckets, naive-Bayes-scaled features
 //     (NBSVM-style) trained by averaged SGD on the 25,000 IMDB train reviews only, weights
-//     quantised to int8: models/sentiment.bin, 262,160 bytes, embedded. Reproducible and
+//     quantised to int8: models/sentiment.bin, 1,048,592 bytes, embedded. Reproducible and
 //     deterministic (same bytes every run, about 3 s):
 //     go run ./shared/analysis/sentiment/internal/trainsentiment -data $(go env GOMODCACHE)/github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10/datasets -out shared/analysis/sentiment/models/sentiment.bin
 //   - Opinion and contrast: VADER's valence lexicon (github.com/jonreiter/govader, MIT; Hutto

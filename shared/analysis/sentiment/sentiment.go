@@ -163,7 +163,7 @@ func (a *Analyzer) Name() job.Analysis { return job.Sentiment }
 
 // ModelVersion implements Analyzer.
 func (a *Analyzer) ModelVersion() string {
-	return "ream-hashlr-2^18-imdb-1+govader-v0.0.0-20250429093935-f6505c8d03cc-lexicon+review-phrases-1"
+	return "ream-hashlr-2^20-imdb-2+govader-v0.0.0-20250429093935-f6505c8d03cc-lexicon+review-phrases-1"
 }
 
 // DefaultMaxBytes implements Analyzer.
