@@ -19,7 +19,7 @@ const (
 	DefaultTol         = 1e-4
 	DefaultSampleSize  = 20_000
 	MaxSampleSize      = 1_000_000
-	DefaultAnnealIters = 100
+	DefaultAnnealIters = 40
 	DefaultPriorWeight = 1.0
 	DefaultRestarts    = 4
 	// MaxRestarts bounds Restarts.
@@ -50,7 +50,7 @@ type FitOptions struct {
 	// annealing on the sample), increasing; the last is the model's κ (default
 	// DefaultAnneal).
 	Anneal      []float64
-	AnnealIters int // EM iterations on the sample at each κ at most (default 100)
+	AnnealIters int // EM iterations on the sample at each κ at most (default 40)
 	// PriorWeight λ smooths the topics' mixing weights: π_k = (n_k + λN/K)/((1+λ)N), where
 	// n_k is the topic's expected number of documents out of N. 0 is plain maximum
 	// likelihood, which lets big topics swallow small ones (default 1).
