@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -283,25 +281,11 @@ func TestEntitiesShapeAndLanguage(t *testing.T) {
 
 func TestEntitiesConcurrentDeterministic(t *testing.T) {
 	a := newEntities(t)
-	gold := readEntGold(t)
-	want := make([][]result.Entity, len(gold))
-	for i, g := range gold {
-		want[i] = a.Find(g.Text)
+	var texts []string
+	for _, g := range readEntGold(t) {
+		texts = append(texts, g.Text)
 	}
-	var wg sync.WaitGroup
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i, g := range gold {
-				if got := a.Find(g.Text); !reflect.DeepEqual(got, want[i]) {
-					t.Errorf("nondeterministic on %q", g.Text)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	evaltest.Concurrent(t, texts, a.Find)
 }
 
 // benchDocs joins the labelled sentences into documents of about size bytes.

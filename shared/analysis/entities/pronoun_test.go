@@ -1,8 +1,10 @@
 package entities
 
-import "github.com/ream-dev/ream/shared/analysis/internal/result"
+import (
+	"testing"
 
-import "testing"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
+)
 
 // TestEntitiesPronounI: the pronoun "I" is never an entity.
 func TestEntitiesPronounI(t *testing.T) {

@@ -3,10 +3,8 @@ package keyphrases
 import (
 	"errors"
 	"os"
-	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
@@ -117,25 +115,11 @@ func TestStem(t *testing.T) {
 
 func TestKeyPhrasesConcurrentDeterministic(t *testing.T) {
 	a := newKeyPhrases(t)
-	gold := readKPGold(t)
-	want := make([][]result.KeyPhrase, len(gold))
-	for i, g := range gold {
-		want[i] = a.Extract(g.Text)
+	var texts []string
+	for _, g := range readKPGold(t) {
+		texts = append(texts, g.Text)
 	}
-	var wg sync.WaitGroup
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i, g := range gold {
-				if got := a.Extract(g.Text); !reflect.DeepEqual(got, want[i]) {
-					t.Errorf("nondeterministic on %s", g.ID)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	evaltest.Concurrent(t, texts, a.Extract)
 }
 
 // BenchmarkKeyPhrases: about 1 KB English news documents, one core.

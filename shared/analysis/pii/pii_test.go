@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"github.com/ream-dev/ream/shared/job"
 )
@@ -206,25 +206,11 @@ func TestPIIValidators(t *testing.T) {
 
 func TestPIIConcurrent(t *testing.T) {
 	a := newPIITest(t)
-	docs := generate(7, 200)
-	want := make([]string, len(docs))
-	for i, d := range docs {
-		want[i] = fmt.Sprint(a.Detect(d.text))
+	var texts []string
+	for _, d := range generate(7, 200) {
+		texts = append(texts, d.text)
 	}
-	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i, d := range docs {
-				if got := fmt.Sprint(a.Detect(d.text)); got != want[i] {
-					t.Errorf("doc %d differs under concurrency", i)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	evaltest.Concurrent(t, texts, a.Detect)
 }
 
 // TestPIIRobust: arbitrary text never panics and always gives well-formed spans.

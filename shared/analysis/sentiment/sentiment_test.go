@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
@@ -137,24 +136,20 @@ func TestSentimentLanguage(t *testing.T) {
 	}
 }
 
-// TestSentimentConcurrent shares one analyser between goroutines (meaningful under -race).
+// TestSentimentConcurrent shares one analyser between goroutines: the same results as alone
+// (meaningful under -race too).
 func TestSentimentConcurrent(t *testing.T) {
 	a := newSentiment(t)
-	rows := evaltest.ReadTSV(t, filepath.Join("testdata", "sentiment-labelled.tsv"))
-	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, r := range rows {
-				var res result.Result
-				if err := a.Analyze(r.Text, result.Options{}, &res); err != nil {
-					t.Error(err)
-				}
-			}
-		}()
+	var texts []string
+	for _, r := range evaltest.ReadTSV(t, filepath.Join("testdata", "sentiment-labelled.tsv")) {
+		texts = append(texts, r.Text)
 	}
-	wg.Wait()
+	evaltest.Concurrent(t, texts, func(s string) (res result.Result) {
+		if err := a.Analyze(s, result.Options{}, &res); err != nil {
+			t.Error(err)
+		}
+		return res
+	})
 }
 
 // imdbDir locates the IMDB review set shipped in the module
