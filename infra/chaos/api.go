@@ -213,6 +213,29 @@ func (c *client) results(ctx context.Context, id string) (*resultLinks, error) {
 	return &r, nil
 }
 
+// shardFailed counts the job's error records with ErrorCode SHARD_FAILED (documents of
+// dead-lettered shards), through the errors route, every page.
+func (c *client) shardFailed(ctx context.Context, id string) (int, error) {
+	n, token := 0, ""
+	for {
+		var page struct {
+			Errors    []json.RawMessage
+			NextToken string
+		}
+		path := "/v1/jobs/" + url.PathEscape(id) + "/errors?ErrorCode=SHARD_FAILED&MaxResults=1000"
+		if token != "" {
+			path += "&NextToken=" + url.QueryEscape(token)
+		}
+		if err := c.do(ctx, http.MethodGet, path, nil, &page); err != nil {
+			return n, err
+		}
+		n += len(page.Errors)
+		if token = page.NextToken; token == "" {
+			return n, nil
+		}
+	}
+}
+
 // published asks the job's event stream whether the server has persisted the job's
 // notification: for a terminal job the stream sends it at once when it exists.
 func (c *client) published(ctx context.Context, id string) (bool, error) {

@@ -532,6 +532,14 @@ func (r *round) verifyKind(ctx context.Context, jr *jobRun, v *jobView, stopStat
 	f, spec, ref := jr.fnd, jr.spec, jr.ref
 	d := v.JobDetails
 	deadLettered := false
+	deadDocs := 0 // documents of a coding operation's dead-lettered shards
+	if spec.Kind == kindCoding && (v.JobStatus == "FAILED" || v.JobStatus == "PARTIAL_SUCCESS") {
+		n, err := r.c.shardFailed(ctx, jr.ID())
+		if err != nil {
+			f.add(kStatus, 1, "errors route of a %s operation: %v", v.JobStatus, err)
+		}
+		deadDocs = n
+	}
 	switch {
 	case stopState == "accepted" && v.JobStatus != "STOPPED":
 		f.add(kStatus, 1, "stop was accepted but the job ended %s (%s)", v.JobStatus, v.Message)
@@ -543,6 +551,18 @@ func (r *round) verifyKind(ctx context.Context, jr *jobRun, v *jobView, stopStat
 		deadLettered = true
 		res.deadLettered++
 		r.h.o.Logf("round %d: TOPICS job %s failed on a dead-lettered shard: %s", r.idx, jr.ID(), v.Message)
+	case deadDocs > 0:
+		// Kills pushed a shard past maxReceiveCount: its records are SHARD_FAILED errors,
+		// so the operation cannot match the reference (all of them failed: FAILED).
+		deadLettered = true
+		res.deadLettered++
+		r.h.o.Logf("round %d: coding operation %s has %d records in dead-lettered shards: %s", r.idx, jr.ID(), deadDocs, v.Message)
+		if v.JobStatus != impliedStatus(d) {
+			f.add(kStatus, 1, "job ended %s but its counters (%+v) mean %s", v.JobStatus, d, impliedStatus(d))
+		}
+		if d.DocumentsWithErrorsCount < int64(deadDocs) {
+			f.add(kCounters, 1, "%d records in dead-lettered shards but DocumentsWithErrorsCount %d", deadDocs, d.DocumentsWithErrorsCount)
+		}
 	case v.JobStatus != "COMPLETED" && v.JobStatus != "PARTIAL_SUCCESS":
 		f.add(kStatus, 1, "job ended %s (%s) %+v", v.JobStatus, v.Message, d)
 	case v.JobStatus != impliedStatus(d):
@@ -555,6 +575,12 @@ func (r *round) verifyKind(ctx context.Context, jr *jobRun, v *jobView, stopStat
 		why = "not received before the round ended"
 	}
 	verifyNotifications(f, v, seqs, notes, r.hook.history(jr.ID()), why)
+	if deadDocs > 0 {
+		// Dead-lettered: the counters must still add up and count every record.
+		if d.InputDocumentsCount != d.ProcessedDocumentsCount+d.DocumentsWithErrorsCount || d.InputDocumentsCount != int64(spec.Docs) {
+			f.add(kCounters, 1, "counters %+v for %d records", d, spec.Docs)
+		}
+	}
 	if v.JobStatus == "STOPPED" || deadLettered {
 		return
 	}
