@@ -93,8 +93,10 @@
 //     open stream; all streams are open at once (use MergeStats for a tree beyond a few
 //     hundred shards).
 //   - sample map: SampleSize documents' term counts. Initialise: SampleSize documents
-//     (vectors and K memberships each) plus a few V×K arrays (the restarts run one after
-//     another, keeping the best run's topics: time grows with Restarts, memory does not).
+//     (vectors and K memberships each) plus a few V×K arrays per restart running. The
+//     restarts run side by side, one per core, as many as keep their working memory (three
+//     V×K arrays and the n×K memberships each) within 256 MiB, at least one; the rest wait.
+//     The best run is the same whatever the order they finish in (ties: the lower number).
 //   - round map: the model plus one V×K accumulator and one document. Update reduce: the
 //     model, one V×K sum, one shard's statistics at a time (ReadSeq decodes lazily).
 //   - assign: the model plus one document.

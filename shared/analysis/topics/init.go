@@ -201,15 +201,44 @@ func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions
 		idx[i] = d.Terms
 		val[i] = weigh(v, d.Terms, d.Counts, nil)
 	}
-	var mu, pi []float64
-	best := math.Inf(-1)
+	// The restarts are independent: they run side by side (restartsAtOnce), and the best is
+	// the highest log-likelihood, the lowest restart number among equals, so the choice is
+	// the same whatever order they finish in.
+	var (
+		mu, pi  []float64
+		best    = math.Inf(-1)
+		bestRun = -1
+		mu0     sync.Mutex
+		wg      sync.WaitGroup
+		slots   = make(chan struct{}, restartsAtOnce(opts.Restarts, v.Len(), opts.K, len(idx)))
+	)
 	for r := 0; r < opts.Restarts; r++ {
-		m, p := anneal(idx, val, v.Len(), opts, r)
-		if ll := sampleLogLik(idx, val, m, p, opts); ll > best {
-			best, mu, pi = ll, m, p
-		}
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			m, p := anneal(idx, val, v.Len(), opts, r)
+			ll := sampleLogLik(idx, val, m, p, opts)
+			mu0.Lock()
+			defer mu0.Unlock()
+			if bestRun < 0 || ll > best || ll == best && r < bestRun {
+				best, bestRun, mu, pi = ll, r, m, p
+			}
+		}()
 	}
+	wg.Wait()
 	return &Model{Options: opts, Vocab: v, K: opts.K, V: v.Len(), Kappa: opts.Anneal[len(opts.Anneal)-1], Mu: mu, Pi: pi}, nil
+}
+
+// restartBudget bounds the working memory of the restarts that run at once.
+const restartBudget = 256 << 20
+
+// restartsAtOnce is how many of restarts anneal at once: one per core, as long as their
+// working memory (per run: three V×K arrays and the sample's n×K memberships, float64) stays
+// within restartBudget; always at least one.
+func restartsAtOnce(restarts, V, K, n int) int {
+	perRun := 8 * (3*V*K + n*K)
+	return max(1, min(restarts, runtime.GOMAXPROCS(0), restartBudget/max(perRun, 1)))
 }
 
 // annealTol ends the EM iterations at one concentration early, when no document's topic

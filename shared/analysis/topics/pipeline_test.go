@@ -108,12 +108,15 @@ func TestFitDeterministic(t *testing.T) {
 	if bytes.Equal(modelBytes(t, a.Model), modelBytes(t, c.Model)) {
 		t.Fatal("another seed gave the same model")
 	}
-	// nor does the number of goroutines matter
-	prev := runtime.GOMAXPROCS(1)
-	d := fitSmall(t, docs, 3, 7)
-	runtime.GOMAXPROCS(prev)
-	if !bytes.Equal(modelBytes(t, a.Model), modelBytes(t, d.Model)) {
-		t.Fatal("GOMAXPROCS changed the model")
+	// nor does the number of goroutines matter (1: the restarts one after another; 4: all
+	// four side by side, finishing in any order)
+	for _, procs := range []int{1, 4} {
+		prev := runtime.GOMAXPROCS(procs)
+		d := fitSmall(t, docs, 3, 7)
+		runtime.GOMAXPROCS(prev)
+		if !bytes.Equal(modelBytes(t, a.Model), modelBytes(t, d.Model)) {
+			t.Fatalf("GOMAXPROCS %d changed the model", procs)
+		}
 	}
 	var tt1, tt2 bytes.Buffer
 	if err := WriteTopicTerms(&tt1, TopTerms(a.Model, 10), true); err != nil {
@@ -533,5 +536,23 @@ func TestInitRestartsKeepTheBestRun(t *testing.T) {
 	}
 	if _, err := InitModel(v, Seq([]*Sample{s}), FitOptions{K: 5, Seed: 3, Restarts: MaxRestarts + 1}); err == nil {
 		t.Error("too many restarts accepted")
+	}
+}
+
+// TestRestartsAtOnce: one restart per core, fewer when their memory would pass the budget,
+// never none.
+func TestRestartsAtOnce(t *testing.T) {
+	prev := runtime.GOMAXPROCS(8)
+	defer runtime.GOMAXPROCS(prev)
+	for _, c := range []struct{ restarts, V, K, n, want int }{
+		{4, 300, 10, 1000, 4},       // small: all four at once
+		{1, 300, 10, 1000, 1},       // one restart
+		{16, 300, 10, 1000, 8},      // one per core
+		{4, 50_000, 50, 20_000, 3},  // 60 MB + 8 MB a run: three fit in 256 MiB
+		{4, 50_000, 100, 20_000, 1}, // 136 MB a run: one at a time
+	} {
+		if got := restartsAtOnce(c.restarts, c.V, c.K, c.n); got != c.want {
+			t.Errorf("restartsAtOnce(%d, V=%d, K=%d, n=%d) = %d, want %d", c.restarts, c.V, c.K, c.n, got, c.want)
+		}
 	}
 }
