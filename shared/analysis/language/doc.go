@@ -50,7 +50,7 @@
 //     lingua-go itself: 0.9893, 0.9960, 0.9960, 0.9963). TestLanguageAccuracyDEP11 asserts
 //     at least 0.98.
 //   - Speed: about 50,000 documents/s on one core for 1 KB documents (BenchmarkLanguage,
-//     5 allocations per document); lingua-go alone managed about 1,000.
+//     2 allocations per document); lingua-go alone managed about 1,000.
 //   - Text in which no configured language can be recognised (digits, punctuation, emoji,
 //     fewer than three letters, a script none of the languages uses) is a DocError
 //     UNSUPPORTED_LANGUAGE: the analyser never guesses.

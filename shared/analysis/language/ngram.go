@@ -2,6 +2,7 @@ package language
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	_ "embed"
 	"encoding/binary"
@@ -12,6 +13,7 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -651,11 +653,13 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []resu
 		total += scores[i].sum
 	}
 	ss := scores[:ns]
-	sort.Slice(ss, func(i, j int) bool {
-		if ss[i].sum != ss[j].sum {
-			return ss[i].sum > ss[j].sum
+	// A total order (codes are distinct), so any sort gives the same list; slices.SortFunc
+	// keeps scores on the stack where sort.Slice's interface sent it to the heap.
+	slices.SortFunc(ss, func(a, b ngramScore) int {
+		if c := cmp.Compare(b.sum, a.sum); c != 0 {
+			return c
 		}
-		return d.codes[ss[i].lang] < d.codes[ss[j].lang]
+		return strings.Compare(d.codes[a.lang], d.codes[b.lang])
 	})
 	for _, s := range ss {
 		v := s.sum / total
