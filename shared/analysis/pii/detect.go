@@ -83,21 +83,27 @@ func wordByte(c byte) bool { return isAlnum(c) || c == '_' || c >= 0x80 }
 
 // containsFold reports whether hay contains needle (lower-case ASCII), ignoring ASCII case.
 func containsFold(hay, needle string) bool {
-	n := len(needle)
-outer:
-	for i := 0; i+n <= len(hay); i++ {
-		for j := 0; j < n; j++ {
-			c := hay[i+j]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != needle[j] {
-				continue outer
-			}
+	for i := 0; i+len(needle) <= len(hay); i++ {
+		if foldAt(hay, i, needle) {
+			return true
 		}
-		return true
 	}
 	return false
+}
+
+// foldAt reports whether hay holds needle (lower-case ASCII) at i, ignoring ASCII case;
+// hay must have len(needle) bytes from i.
+func foldAt(hay string, i int, needle string) bool {
+	for j := 0; j < len(needle); j++ {
+		c := hay[i+j]
+		if upper(c) {
+			c += 'a' - 'A'
+		}
+		if c != needle[j] {
+			return false
+		}
+	}
+	return true
 }
 
 // before returns up to n bytes of text before byte offset i.
@@ -151,19 +157,10 @@ func sentenceBreak(s string) bool {
 
 // lastIndexFold is the last index of needle (lower-case ASCII) in hay, ignoring ASCII case.
 func lastIndexFold(hay, needle string) int {
-	n := len(needle)
-outer:
-	for i := len(hay) - n; i >= 0; i-- {
-		for j := 0; j < n; j++ {
-			c := hay[i+j]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != needle[j] {
-				continue outer
-			}
+	for i := len(hay) - len(needle); i >= 0; i-- {
+		if foldAt(hay, i, needle) {
+			return i
 		}
-		return i
 	}
 	return -1
 }
