@@ -17,21 +17,6 @@ import (
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
-// mixedText is English, French, German and Spanish reviews and news lines, with two
-// document-level failures (an empty line, invalid UTF-8).
-var mixedText = strings.Join([]string{
-	"I love this camera, the pictures are sharp and the battery lasts for days.",
-	"Ce restaurant est excellent, le service était rapide et les plats délicieux.",
-	"John Smith flew from London to New York on Monday to meet Acme Corporation.",
-	"",
-	"Das Hotel war schmutzig und das Personal sehr unfreundlich, wir kommen nie wieder.",
-	"Call me at 555-123-4567 or write to jane.doe@example.com about the invoice.",
-	"El producto llegó roto y nadie respondió a mis correos electrónicos.",
-	"bad \xff\xfe bytes",
-	"Nous avons visité Paris et Lyon pendant les vacances avec Marie Dupont.",
-	"The quarterly report from Microsoft shows strong growth in cloud revenue.",
-}, "\n") + "\n"
-
 // TestPerAnalysisErrors runs all five text analyses over mixed-language text: documents keep
 // the results of the analyses that succeeded and list the failed ones in Errors; the per-analysis
 // counts equal what the output says; the errors route pages through every error record exactly
@@ -42,7 +27,7 @@ func TestPerAnalysisErrors(t *testing.T) {
 	c := defaultClient(s)
 	five := []job.Analysis{job.Language, job.Sentiment, job.Entities, job.KeyPhrases, job.PII}
 	req := api.CreateJobRequest{JobName: "mixed", Analyses: five, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}
-	res := createAndUpload(t, ctx, c, req, []byte(mixedText))
+	res := createAndUpload(t, ctx, c, req, readSampleFile(t, "mixed-languages.txt"))
 	_, j := follow(t, ctx, c, res.JobId)
 	if j.JobStatus != job.PartialSuccess {
 		t.Fatalf("status %s (%s), want PARTIAL_SUCCESS", j.JobStatus, j.Message)

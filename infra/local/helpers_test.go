@@ -437,9 +437,14 @@ func genInput(n int) ([]byte, map[int]string) {
 }
 
 // readSample reads the repository's sample input.
-func readSample(t *testing.T) []byte {
+func readSample(t *testing.T) []byte { return readSampleFile(t, "reviews.txt") }
+
+// readSampleFile reads a file of the repository's testdata/sample: reviews.txt (make run's
+// input), mixed-languages.txt (English, French, German and Spanish reviews and news lines,
+// with two document-level failures: an empty line at 3, invalid UTF-8 at 7).
+func readSampleFile(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample", "reviews.txt"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -29,20 +31,17 @@ import (
 // generated review (about 85 bytes) shares a shard with one or two others.
 const e2eJobsShardBytes = 200
 
-// e2eMixedText is English, French, German and Spanish reviews and news lines, with two
-// document-level failures (an empty line at 3, invalid UTF-8 at 7): infra/local's mixedText.
-var e2eMixedText = strings.Join([]string{
-	"I love this camera, the pictures are sharp and the battery lasts for days.",
-	"Ce restaurant est excellent, le service était rapide et les plats délicieux.",
-	"John Smith flew from London to New York on Monday to meet Acme Corporation.",
-	"",
-	"Das Hotel war schmutzig und das Personal sehr unfreundlich, wir kommen nie wieder.",
-	"Call me at 555-123-4567 or write to jane.doe@example.com about the invoice.",
-	"El producto llegó roto y nadie respondió a mis correos electrónicos.",
-	"bad \xff\xfe bytes",
-	"Nous avons visité Paris et Lyon pendant les vacances avec Marie Dupont.",
-	"The quarterly report from Microsoft shows strong growth in cloud revenue.",
-}, "\n") + "\n"
+// e2eMixedText reads the mixed-language sample infra/local's per-analysis test uses too:
+// English, French, German and Spanish reviews and news lines, with two document-level failures
+// (an empty line at 3, invalid UTF-8 at 7).
+func e2eMixedText(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sample", "mixed-languages.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 // TestE2EJobFeatures runs, on the emulators with the AWS adapters wired as the Lambda functions
 // wire them (API handler, MinIO, ingest, the worker and dead-letter handlers over SQS, SNS), the
@@ -88,7 +87,7 @@ func TestE2EJobFeatures(t *testing.T) {
 		res, d := run(t, api.CreateJobRequest{
 			JobName: "e2e-mixed-" + uniq(t), Analyses: five,
 			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine},
-		}, []byte(e2eMixedText), nil)
+		}, e2eMixedText(t), nil)
 		j := e2eDescribe(t, ctx, s, res.JobId)
 		if j.JobStatus != job.PartialSuccess || d.Note.JobStatus != job.PartialSuccess {
 			t.Fatalf("job %s (%s), notified %s; want PARTIAL_SUCCESS", j.JobStatus, j.Message, d.Note.JobStatus)
