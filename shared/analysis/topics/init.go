@@ -208,7 +208,7 @@ func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions
 		mu, pi  []float64
 		best    = math.Inf(-1)
 		bestRun = -1
-		mu0     sync.Mutex
+		bestMu  sync.Mutex // guards best, bestRun, mu and pi
 		wg      sync.WaitGroup
 		slots   = make(chan struct{}, restartsAtOnce(opts.Restarts, v.Len(), opts.K, len(idx)))
 	)
@@ -219,8 +219,8 @@ func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions
 			defer func() { <-slots; wg.Done() }()
 			m, p := anneal(idx, val, v.Len(), opts, r)
 			ll := sampleLogLik(idx, val, m, p, opts)
-			mu0.Lock()
-			defer mu0.Unlock()
+			bestMu.Lock()
+			defer bestMu.Unlock()
 			if bestRun < 0 || ll > best || ll == best && r < bestRun {
 				best, bestRun, mu, pi = ll, r, m, p
 			}
