@@ -30,12 +30,13 @@ func newService(t *testing.T) *pipeline.Service {
 	return svc
 }
 
-// storeDir is a temporary directory for a test's store, removed when the test ends. Unlike
-// t.TempDir, its removal is tried up to five times, 50 ms apart: twice in CI (two different
-// tests of this package) t.TempDir's single attempt failed with "directory not empty", an
-// entry appearing in the directory while it was being removed, after the database had been
-// closed; we have not found what creates it (no goroutine of the service outlives a call).
-// A directory that still cannot be removed fails the test, as t.TempDir would.
+// storeDir is a temporary directory for a test's store, removed when the test ends. Twice in
+// CI, t.TempDir's removal failed with "directory not empty": the test never closed the local
+// notifier, whose dispatcher queries the database every second, and database/sql's Close does
+// not wait for a connection in use, so SQLite could still be closing (checkpointing, removing
+// its -wal and -shm files) while the directory was being removed. newServiceAndJobs now closes
+// the notifier first. The removal is still tried up to five times, 50 ms apart, as a guard; a
+// directory that still cannot be removed fails the test, as t.TempDir would.
 func storeDir(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "ream-handlers-")
@@ -76,9 +77,14 @@ func newServiceAndJobs(t *testing.T) (*pipeline.Service, pipeline.Jobs) {
 		t.Fatal(err)
 	}
 	jobs := local.NewJobs(db)
+	// The notifier's dispatcher reads the database until Close; it is stopped before the
+	// database closes (cleanups run last-registered first), so no query of it is still running
+	// while the store's directory is removed.
+	notifier := local.NewNotifier(db, nil)
+	t.Cleanup(func() { notifier.Close(context.Background()) })
 	return pipeline.New(pipeline.Deps{
 		Jobs: jobs, Objects: objects, Queue: local.NewQueue(db, "shards", 3),
-		Notifier: local.NewNotifier(db, nil), Analyzers: reg, DropRules: local.NewDropRules(db),
+		Notifier: notifier, Analyzers: reg, DropRules: local.NewDropRules(db),
 		Config: pipeline.Config{Locations: pipeline.Locations{Base: "s3://bucket/"}},
 	}), jobs
 }
