@@ -36,8 +36,8 @@
 // methods: starting the EM from spherical k-means in an LSA space (a truncated SVD of the
 // sample's TF-IDF matrix by subspace iteration) gave 0.455 on the tuning half (0.461 when the
 // annealing resumes from κ 30 on that start, but 0.442 on one quarter against 0.449), spectral
-// clustering of the sample 0.447, and LSA-smoothed vectors in the initialisation 0.468 but
-// 0.438 on one quarter against 0.449. Clustering in the LSA space alone reaches only 0.42: the
+// clustering of the sample 0.447, k-means++ seeding in term space 0.438, and LSA-smoothed
+// vectors in the initialisation 0.468 but 0.438 on one quarter against 0.449. Clustering in the LSA space alone reaches only 0.42: the
 // quality comes from the term-space mixture, whose optima the different starts end in alike.
 //
 // # Stages
