@@ -40,7 +40,7 @@ bench: ream
 ANALYSERS := ./shared/analysis/language/ ./shared/analysis/sentiment/ ./shared/analysis/pii/ ./shared/analysis/keyphrases/ ./shared/analysis/entities/
 analysers:
 	$(GO) test -count=1 -v -run 'TestLanguageAccuracyDEP11|TestLanguageShortText|TestSentimentIMDB|TestSentimentLabelled|TestSentimentShort|TestEntitiesCoNLLHeldOut|TestEntitiesOutsideFailures|TestPIIOutsideFailures|TestSentimentOutsideFailures|TestLanguageOutsideFailures|TestEntitiesEvaluation|TestEntitiesUnseen|TestKeyPhrasesHeldOut|TestKeyPhrasesOutsideFailures|TestKeyPhrasesCanonicalPhrase|TestKeyPhrasesEvaluation|TestKeyPhrasesUnseen|TestPIIEvaluation|TestPIIUnseen' $(ANALYSERS) | grep -vE '^(=== RUN|=== PAUSE|=== CONT)'
-	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 $(ANALYSERS)
+	$(GO) test -count=1 -run '^$$' -bench 'BenchmarkLanguage$$|BenchmarkLanguageShort|BenchmarkSentiment$$|BenchmarkEntities|BenchmarkKeyPhrases|BenchmarkPII$$' -benchmem -cpu 1 $(ANALYSERS)
 
 ## train-sentiment: retrain the shipped sentiment weights from the IMDB train split (deterministic)
 IMDB ?= $(shell $(GO) env GOMODCACHE)/github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10/datasets

@@ -1,6 +1,7 @@
 package language
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 
@@ -63,5 +64,55 @@ func BenchmarkNewLanguage(b *testing.B) {
 		if _, err := New(Config{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLanguageShort: short documents (the short-text path, ngramshort.go) with the 33
+// default languages: the UDHR sentences of testdata/udhr-short.tsv in those languages (20-100
+// characters, 60 on average) and DEP-11 snippets cut at 60 bytes. Run with -cpu 1 for the
+// figure per core: go test ./shared/analysis/language/ -run '^$' -bench LanguageShort -cpu 1
+func BenchmarkLanguageShort(b *testing.B) {
+	a := defaultLanguage(b)
+	keep := func(texts []string) []string {
+		var out []string
+		for _, s := range texts {
+			var res result.Result
+			if a.Analyze(s, result.Options{}, &res) == nil { // RunAnalyzer fails on an error
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	var udhr []string
+	for _, r := range udhrShort(b, DefaultLanguages) {
+		udhr = append(udhr, r.Text)
+	}
+	b.Run("udhr", func(b *testing.B) { evaltest.RunAnalyzer(b, a, keep(udhr)) })
+	b.Run("dep11-60", func(b *testing.B) {
+		evaltest.RunAnalyzer(b, a, keep(evaltest.BenchDocs(b, "langid-sample.tsv", 60)))
+	})
+}
+
+// BenchmarkLanguageHighOrderDecode measures decoding the short-text path's quadrigram and
+// fivegram tables (done once per process and language set, on the first short document).
+func BenchmarkLanguageHighOrderDecode(b *testing.B) {
+	mask := uint64(0)
+	for i, c := range langNgramLanguages {
+		if slices.Contains(DefaultLanguages, c) {
+			mask |= 1 << i
+		}
+	}
+	for _, c := range []struct {
+		name string
+		mask uint64
+	}{{"default", mask}, {"all", ngramAllLanguages}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := decodeHighOrderTablesFor(langHighOrderModelGz, c.mask); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

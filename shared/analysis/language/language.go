@@ -71,10 +71,11 @@ type Config struct {
 
 // Analyzer detects the dominant language of a document, restricted to a configured
 // set of languages: by script when the script identifies one configured language (Hangul,
-// kana, Greek, Hebrew, ...; ngram.go), else with lingua-go's low-accuracy algorithm over
-// lingua-go's unigram, bigram and trigram models, re-implemented in ngram.go for Latin-,
-// Cyrillic-, Arabic- and Devanagari-script text. lingua-go itself is not linked. It is safe
-// for concurrent use: the n-gram tables are read-only after decoding.
+// kana, Greek, Hebrew, ...; ngram.go), else, for Latin-, Cyrillic-, Arabic- and
+// Devanagari-script text, with lingua-go's algorithms over lingua-go's models: the
+// high-accuracy one (1- to 5-grams, ngramshort.go) for samples of fewer than 120 letters, the
+// low-accuracy one (trigrams, ngram.go) for longer ones. lingua-go itself is not linked. It is
+// safe for concurrent use: the n-gram tables are read-only after decoding.
 type Analyzer struct {
 	// ngram is the n-gram path (ngram.go); nil when no configured language has an n-gram
 	// model (every configured language is identified by its script).
@@ -142,7 +143,7 @@ func (a *Analyzer) Name() job.Analysis { return job.Language }
 
 // ModelVersion implements Analyzer.
 func (a *Analyzer) ModelVersion() string {
-	return "ream-ngram-2+lingua-go-1.4.0-low-accuracy-models"
+	return "ream-ngram-3+lingua-go-1.4.0-models"
 }
 
 // DefaultMaxBytes implements Analyzer.

@@ -65,3 +65,7 @@ var letterMasks = func() map[rune]uint64 {
 // text it never writes: e^-10, enough to decide a short text, too little to overturn the
 // trigrams of a long one that merely quotes a foreign name.
 const letterPenalty = -10.0
+
+// shortLetterPenalty is letterPenalty for the short-text path, whose scores are divided by the
+// number of distinct letters (ngramshort.go), so one missing listed letter weighs more.
+const shortLetterPenalty = -10.0

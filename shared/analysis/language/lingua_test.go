@@ -1,6 +1,7 @@
 package language
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -55,5 +56,85 @@ func TestLanguageMatchesLingua(t *testing.T) {
 	}
 	if float64(ourOK) < float64(linOK)-0.005*n {
 		t.Errorf("accuracy %.4f more than 0.005 below lingua-go's %.4f", float64(ourOK)/n, float64(linOK)/n)
+	}
+}
+
+// TestLanguageShortTextLingua runs lingua-go v1.4.0 itself, in both modes, on the short-text
+// sets of TestLanguageShortText (the tuning halves; the reporting halves too with
+// REAM_LANG_REPORT=1; accuracy only) and reports how often the
+// analyser's top language agrees with lingua-go's high-accuracy mode, which its short-text path
+// re-implements over pruned quadrigram and fivegram tables. It loads lingua-go's models for 75
+// languages (several GB): REAM_LANG_LINGUA=1 only.
+func TestLanguageShortTextLingua(t *testing.T) {
+	if os.Getenv("REAM_LANG_LINGUA") != "1" {
+		t.Skip("set REAM_LANG_LINGUA=1")
+	}
+	isos := func(codes []string) []lingua.IsoCode639_1 {
+		var out []lingua.IsoCode639_1
+		for _, c := range codes {
+			out = append(out, lingua.GetIsoCode639_1FromValue(c))
+		}
+		return out
+	}
+	def := defaultLanguage(t)
+	all, err := New(Config{Languages: SupportedLanguages()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		a     *Analyzer
+		langs []string
+		rows  []evaltest.Labelled
+	}{
+		{"dep11-short/33", def, DefaultLanguages, dep11Short(t)},
+		{"udhr/33", def, DefaultLanguages, udhrShort(t, DefaultLanguages)},
+		{"udhr/75", all, SupportedLanguages(), udhrShort(t, nil)},
+	} {
+		high := lingua.NewLanguageDetectorBuilder().FromIsoCodes639_1(isos(c.langs)...).Build()
+		low := lingua.NewLanguageDetectorBuilder().FromIsoCodes639_1(isos(c.langs)...).WithLowAccuracyMode().Build()
+		var okHigh, okLow, okOurs, agree [2]int
+		var n [2]int
+		for _, r := range c.rows {
+			h := 1
+			if shortTuning(r.Text) {
+				h = 0
+			}
+			n[h]++
+			s := languageSample(r.Text, DefaultPrefixBytes)
+			name := func(l lingua.Language, ok bool) string {
+				if !ok {
+					return "(none)"
+				}
+				return strings.ToLower(l.IsoCode639_1().String())
+			}
+			hi := name(high.DetectLanguageOf(s))
+			lo := name(low.DetectLanguageOf(s))
+			ours := "(none)"
+			var res result.Result
+			if c.a.Analyze(r.Text, result.Options{}, &res) == nil {
+				ours = res.Languages[0].LanguageCode
+			}
+			for _, x := range []struct {
+				got string
+				ok  *[2]int
+			}{{hi, &okHigh}, {lo, &okLow}, {ours, &okOurs}} {
+				if x.got == r.Label {
+					x.ok[h]++
+				}
+			}
+			if ours == hi {
+				agree[h]++
+			}
+		}
+		halves := []string{"tuning"}
+		if os.Getenv("REAM_LANG_REPORT") == "1" { // the reporting half: read at the end only
+			halves = append(halves, "reporting")
+		}
+		for h, half := range halves {
+			f := func(k int) float64 { return float64(k) / float64(n[h]) }
+			t.Logf("%-14s %-9s (%d): lingua-go high-accuracy %.4f, low-accuracy %.4f; ours %.4f, top language agrees with lingua-go high-accuracy on %.4f",
+				c.name, half, n[h], f(okHigh[h]), f(okLow[h]), f(okOurs[h]), f(agree[h]))
+		}
 	}
 }

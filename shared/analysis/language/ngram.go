@@ -343,6 +343,18 @@ type ngramCacheEntry struct {
 	once sync.Once
 	t    *ngramTables
 	err  error
+	// The quadrigram and fivegram tables of the short-text path (ngramshort.go), decoded on
+	// the first short sample: a process that sees only long documents never pays for them.
+	mask   uint64
+	hiOnce sync.Once
+	hi     *hiTables
+	hiErr  error
+}
+
+// highOrder returns the entry's quadrigram and fivegram tables, decoding them on first use.
+func (e *ngramCacheEntry) highOrder() (*hiTables, error) {
+	e.hiOnce.Do(func() { e.hi, e.hiErr = decodeHighOrderTablesFor(langHighOrderModelGz, e.mask) })
+	return e.hi, e.hiErr
 }
 
 const ngramCacheMax = 8
@@ -352,7 +364,7 @@ var ngramAllLanguages = uint64(1)<<len(langNgramLanguages) - 1
 
 // loadNgramTables decodes the embedded models for the languages of mask, once per process
 // and set.
-func loadNgramTables(mask uint64) (*ngramTables, error) {
+func loadNgramTables(mask uint64) (*ngramCacheEntry, error) {
 	ngramCache.Lock()
 	if ngramCache.m == nil {
 		ngramCache.m = map[uint64]*ngramCacheEntry{}
@@ -364,13 +376,13 @@ func loadNgramTables(mask uint64) (*ngramTables, error) {
 			e = ngramCache.m[mask]
 		}
 		if e == nil {
-			e = &ngramCacheEntry{}
+			e = &ngramCacheEntry{mask: mask}
 			ngramCache.m[mask] = e
 		}
 	}
 	ngramCache.Unlock()
 	e.once.Do(func() { e.t, e.err = decodeNgramTablesFor(langNgramModelGz, mask) })
-	return e.t, e.err
+	return e, e.err
 }
 
 func packRunes(rs []rune) uint64 {
@@ -505,6 +517,7 @@ func decodeNgramTablesFor(gz []byte, mask uint64) (*ngramTables, error) {
 // ngramDetector is one analyser's view of the tables: its candidate languages per script.
 type ngramDetector struct {
 	t     *ngramTables
+	e     *ngramCacheEntry   // for the short-text path's tables
 	cand  [numScripts]uint64 // bit i: langNgramLanguages[i] is a configured candidate
 	codes []string
 }
@@ -533,11 +546,11 @@ func newNgramDetector(configured []string) (*ngramDetector, error) {
 	if mask == 0 {
 		return nil, nil
 	}
-	t, err := loadNgramTables(mask)
+	e, err := loadNgramTables(mask)
 	if err != nil {
 		return nil, err
 	}
-	d.t = t
+	d.t, d.e = e.t, e
 	return d, nil
 }
 
@@ -556,16 +569,24 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []resu
 		return out // lingua-go's low-accuracy mode needs three letters
 	}
 
-	// Pass 2: distinct trigrams of the lower-cased letter runs.
 	var sums [64]float64
+	var marks [8]uint64 // the language sets of the distinct listed letters seen (letterMasks)
+	nMarks := 0
+	if letters < shortTextLetters {
+		if hi, err := d.e.highOrder(); err == nil { // else: the trigram path
+			nMarks = letterMarks(sample, &marks)
+			scale := d.scoreShort(sample, cand, hi, &sums)
+			return d.finish(&sums, cand, marks[:nMarks], shortLetterPenalty, scale, out)
+		}
+	}
+
+	// Distinct trigrams of the lower-cased letter runs.
 	var seen [512]uint64 // open-addressing set of trigram keys (0 = empty)
 	distinct := 0
 	var w [3]rune
 	run := 0
 	t := d.t
-	var marks [8]uint64 // the language sets of the distinct listed letters seen (letterMasks)
 	var marked [8]rune
-	nMarks := 0
 	for _, r := range sample {
 		if r >= 0x80 && nMarks < len(marks) {
 			if m, ok := letterMasks[r]; ok && !slices.Contains(marked[:nMarks], r) {
@@ -624,10 +645,33 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []resu
 		}
 	}
 
-	for _, m := range marks[:nMarks] {
+	return d.finish(&sums, cand, marks[:nMarks], letterPenalty, 1, out)
+}
+
+// letterMarks stores the language sets (letterMasks) of the distinct listed letters of
+// sample in marks, returning how many.
+func letterMarks(sample string, marks *[8]uint64) int {
+	var marked [8]rune
+	n := 0
+	for _, r := range sample {
+		if r >= 0x80 && n < len(marks) {
+			if m, ok := letterMasks[r]; ok && !slices.Contains(marked[:n], r) {
+				marks[n], marked[n] = m, r
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// finish applies the letter rules (penalty for each of marks a candidate lacks) and the
+// softmax to the candidates' summed log-probabilities multiplied by scale (which leaves their
+// order unchanged), appending to out.
+func (d *ngramDetector) finish(sums *[64]float64, cand uint64, marks []uint64, penalty, scale float64, out []result.DominantLanguage) []result.DominantLanguage {
+	for _, m := range marks {
 		for c := cand &^ m; c != 0; c &= c - 1 {
 			if l := bits.TrailingZeros64(c); sums[l] < 0 {
-				sums[l] += letterPenalty
+				sums[l] += penalty
 			}
 		}
 	}
@@ -649,7 +693,7 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []resu
 	}
 	total := 0.0
 	for i := 0; i < ns; i++ {
-		scores[i].sum = math.Exp(scores[i].sum - best)
+		scores[i].sum = math.Exp(scale * (scores[i].sum - best))
 		total += scores[i].sum
 	}
 	ss := scores[:ns]

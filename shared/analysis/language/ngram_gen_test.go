@@ -37,6 +37,19 @@ import (
 // Grouping the postings by n-gram lets decodeNgramTables build the tables in one pass with
 // no per-n-gram allocation. The output is deterministic. The test logs each language's
 // share of the file (its models gzipped alone), the basis for choosing the shipped set.
+//
+// It also writes models/lang-ngrams45.bin.gz, the short-text path's quadrigrams and
+// fivegrams (ngramshort.go), from lingua-go's quadrigram and fivegram models: per language
+// and order the langHighOrderTopN n-grams of highest estimated frequency (highOrderWriter.add;
+// REAM_GEN_LANGMODEL_TOPN overrides the number and REAM_GEN_LANGMODEL_HI_OUT the output path,
+// for trials with TestLanguageShortTextTune). Format RLH2 (before gzip; uvarints unless
+// stated):
+//
+//	"RLH2"; number of languages (uint8); their ISO 639-1 codes (2 bytes each);
+//	for n = 4, 5: the number of distinct n-grams, the total number of postings, then per
+//	n-gram in lexicographic order of its runes the number of leading runes shared with the
+//	previous n-gram, the other runes, the number of postings, and per posting the language
+//	index (uint8) and the quantised log-probability (uint8, quantLogProb).
 func TestGenerateLanguageModels(t *testing.T) {
 	if os.Getenv("REAM_GEN_LANGMODEL") != "1" {
 		t.Skip("set REAM_GEN_LANGMODEL=1 to regenerate models/lang-ngrams.bin.gz")
@@ -57,6 +70,13 @@ func TestGenerateLanguageModels(t *testing.T) {
 	for n := range postings {
 		postings[n] = map[uint64][]posting{}
 	}
+	topN := langHighOrderTopN
+	if v := os.Getenv("REAM_GEN_LANGMODEL_TOPN"); v != "" { // for measuring accuracy against size
+		if _, err := fmt.Sscan(v, &topN); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hi := newHighOrderWriter()
 	var raw bytes.Buffer
 	raw.WriteString("RLM2")
 	raw.WriteByte(byte(len(langNgramLanguages)))
@@ -64,11 +84,17 @@ func TestGenerateLanguageModels(t *testing.T) {
 	for li, code := range langNgramLanguages {
 		raw.WriteString(code)
 		var ps [3][]float32
-		var alone bytes.Buffer // this language's models on their own, to measure its size
+		var alone bytes.Buffer      // this language's models on their own, to measure its size
+		low := map[string]float64{} // n-gram → natural log of its probability, for pruning
 		for n, name := range []string{"unigrams", "bigrams", "trigrams"} {
 			sets := readLinguaModel(t, filepath.Join(root, code, name+".pb.bin.zip"))
 			for _, s := range sets {
 				lp := float32(math.Log(s.prob))
+				for _, g := range s.ngrams {
+					if _, ok := low[g]; !ok {
+						low[g] = math.Log(s.prob)
+					}
+				}
 				binary.Write(&alone, binary.LittleEndian, lp)
 				for _, g := range s.ngrams {
 					rs = append(rs[:0], []rune(g)...)
@@ -86,6 +112,7 @@ func TestGenerateLanguageModels(t *testing.T) {
 			}
 		}
 		probs = append(probs, ps)
+		hi.add(t, root, code, uint8(li), low, topN)
 		var gz bytes.Buffer
 		w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 		w.Write(alone.Bytes())
@@ -132,6 +159,146 @@ func TestGenerateLanguageModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote models/lang-ngrams.bin.gz: %d languages, %d bytes (%d uncompressed)", len(langNgramLanguages), gz.Len(), raw.Len())
+	hi.write(t, topN)
+}
+
+// highOrderWriter collects the pruned quadrigram and fivegram models (format RLH1, see
+// TestGenerateLanguageModels and decodeHighOrderTables).
+type highOrderWriter struct {
+	postings [2]map[string][]highOrderPosting // n-gram → postings
+}
+
+type highOrderPosting struct {
+	lang uint8
+	q    uint8 // quantised log-probability (quantLogProb)
+}
+
+func newHighOrderWriter() *highOrderWriter {
+	return &highOrderWriter{postings: [2]map[string][]highOrderPosting{{}, {}}}
+}
+
+// add reads one language's quadrigram and fivegram models and keeps the topN n-grams of each
+// order with the highest estimated frequency: the product of the conditional probabilities
+// of the n-gram and of its prefixes (lingua's n-gram probabilities are conditional on the
+// (n-1)-gram prefix; a unigram's is its relative frequency), so the kept n-grams are the ones a
+// text is most likely to contain. low holds the language's unigram, bigram and trigram
+// log-probabilities.
+func (h *highOrderWriter) add(t *testing.T, root, code string, li uint8, low map[string]float64, topN int) {
+	joint := map[string]float64{} // n-gram → estimated log frequency, for every order
+	for g, lp := range low {
+		rs := []rune(g)
+		if len(rs) == 1 {
+			joint[g] = lp
+		}
+	}
+	for n := 2; n <= 3; n++ {
+		for g, lp := range low {
+			if rs := []rune(g); len(rs) == n {
+				if pj, ok := joint[string(rs[:n-1])]; ok {
+					joint[g] = pj + lp
+				}
+			}
+		}
+	}
+	for n, name := range []string{"quadrigrams", "fivegrams"} {
+		type cand struct {
+			g     string
+			joint float64
+			set   int
+		}
+		sets := readLinguaModel(t, filepath.Join(root, code, name+".pb.bin.zip"))
+		var cs []cand
+		for si, s := range sets {
+			lp := math.Log(s.prob)
+			for _, g := range s.ngrams {
+				rs := []rune(g)
+				if len(rs) != n+4 {
+					t.Fatalf("%s %s: bad n-gram %q", code, name, g)
+				}
+				pj, ok := joint[string(rs[:n+3])]
+				if !ok {
+					continue // prefix unknown: lingua's backoff never reaches it either way
+				}
+				cs = append(cs, cand{g, pj + lp, si})
+			}
+		}
+		slices.SortFunc(cs, func(a, b cand) int {
+			if a.joint != b.joint {
+				if a.joint > b.joint {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(a.g, b.g)
+		})
+		if len(cs) > topN {
+			cs = cs[:topN]
+		}
+		// Kept n-grams join the joint map (fivegrams' prefixes); pruned ones do not.
+		for _, c := range cs {
+			joint[c.g] = c.joint
+			h.postings[n][c.g] = append(h.postings[n][c.g], highOrderPosting{li, quantLogProb(math.Log(sets[c.set].prob))})
+		}
+	}
+}
+
+// quantLogProb quantises a natural-log probability to a byte, in steps of 1/hiQuantStep
+// (hiLogProb inverts it).
+func quantLogProb(lp float64) uint8 {
+	return uint8(min(255, math.Round(-lp*hiQuantStep)))
+}
+
+func (h *highOrderWriter) write(t *testing.T, topN int) {
+	var raw bytes.Buffer
+	raw.WriteString("RLH2")
+	raw.WriteByte(byte(len(langNgramLanguages)))
+	for _, code := range langNgramLanguages {
+		raw.WriteString(code)
+	}
+	var tmp [binary.MaxVarintLen64]byte
+	uv := func(v uint64) { raw.Write(tmp[:binary.PutUvarint(tmp[:], v)]) }
+	for n := range h.postings {
+		keys := make([][]rune, 0, len(h.postings[n]))
+		total := 0
+		for g, l := range h.postings[n] {
+			keys = append(keys, []rune(g))
+			total += len(l)
+		}
+		slices.SortFunc(keys, slices.Compare)
+		uv(uint64(len(keys)))
+		uv(uint64(total))
+		var prev []rune
+		for _, k := range keys {
+			shared := 0
+			for shared < len(prev) && prev[shared] == k[shared] {
+				shared++
+			}
+			uv(uint64(shared))
+			for _, r := range k[shared:] {
+				uv(uint64(r))
+			}
+			prev = k
+			l := h.postings[n][string(k)]
+			uv(uint64(len(l)))
+			for _, p := range l {
+				raw.WriteByte(p.lang)
+				raw.WriteByte(p.q)
+			}
+		}
+	}
+	var gz bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	w.Write(raw.Bytes())
+	w.Close()
+	out := filepath.Join("models", "lang-ngrams45.bin.gz")
+	if p := os.Getenv("REAM_GEN_LANGMODEL_HI_OUT"); p != "" { // a trial file for TestLanguageShortTextTune
+		out = p
+	}
+	if err := os.WriteFile(out, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s: top %d quadrigrams and fivegrams per language, %d+%d n-grams, %d bytes (%d uncompressed)",
+		out, topN, len(h.postings[0]), len(h.postings[1]), gz.Len(), raw.Len())
 }
 
 type linguaSet struct {
