@@ -342,19 +342,10 @@ var ngramCache struct {
 type ngramCacheEntry struct {
 	once sync.Once
 	t    *ngramTables
-	err  error
-	// The quadrigram and fivegram tables of the short-text path (ngramshort.go), decoded on
-	// the first short sample: a process that sees only long documents never pays for them.
-	mask   uint64
-	hiOnce sync.Once
-	hi     *hiTables
-	hiErr  error
-}
-
-// highOrder returns the entry's quadrigram and fivegram tables, decoding them on first use.
-func (e *ngramCacheEntry) highOrder() (*hiTables, error) {
-	e.hiOnce.Do(func() { e.hi, e.hiErr = decodeHighOrderTablesFor(langHighOrderModelGz, e.mask) })
-	return e.hi, e.hiErr
+	// hi: the quadrigram and fivegram tables of the short-text path (ngramshort.go), decoded
+	// with the others when the detector is built, so that no job pays for them.
+	hi  *hiTables
+	err error
 }
 
 const ngramCacheMax = 8
@@ -376,12 +367,23 @@ func loadNgramTables(mask uint64) (*ngramCacheEntry, error) {
 			e = ngramCache.m[mask]
 		}
 		if e == nil {
-			e = &ngramCacheEntry{mask: mask}
+			e = &ngramCacheEntry{}
 			ngramCache.m[mask] = e
 		}
 	}
 	ngramCache.Unlock()
-	e.once.Do(func() { e.t, e.err = decodeNgramTablesFor(langNgramModelGz, mask) })
+	e.once.Do(func() {
+		// The two decodes are independent: side by side they take the longer one's time.
+		var hiErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			e.hi, hiErr = decodeHighOrderTablesFor(langHighOrderModelGz, mask)
+		}()
+		e.t, e.err = decodeNgramTablesFor(langNgramModelGz, mask)
+		<-done
+		e.err = errors.Join(e.err, hiErr)
+	})
 	return e, e.err
 }
 
@@ -573,11 +575,9 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []resu
 	var marks [8]uint64 // the language sets of the distinct listed letters seen (letterMasks)
 	nMarks := 0
 	if letters < shortTextLetters {
-		if hi, err := d.e.highOrder(); err == nil { // else: the trigram path
-			nMarks = letterMarks(sample, &marks)
-			scale := d.scoreShort(sample, cand, hi, &sums)
-			return d.finish(&sums, cand, marks[:nMarks], shortLetterPenalty, scale, out)
-		}
+		nMarks = letterMarks(sample, &marks)
+		scale := d.scoreShort(sample, cand, d.e.hi, &sums)
+		return d.finish(&sums, cand, marks[:nMarks], shortLetterPenalty, scale, out)
 	}
 
 	// Distinct trigrams of the lower-cased letter runs.
