@@ -573,13 +573,49 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []resu
 
 	var sums [64]float64
 	var marks [8]uint64 // the language sets of the distinct listed letters seen (letterMasks)
-	nMarks := 0
-	if letters < shortTextLetters {
-		nMarks = letterMarks(sample, &marks)
+	nMarks := d.scoreTrigrams(sample, cand, &sums, &marks)
+	if letters < shortTextLetters && !clearWinner(&sums, cand, marks[:nMarks], letterPenalty, shortGateMargin) {
+		sums = [64]float64{}
 		scale := d.scoreShort(sample, cand, d.e.hi, &sums)
 		return d.finish(&sums, cand, marks[:nMarks], shortLetterPenalty, scale, out)
 	}
+	return d.finish(&sums, cand, marks[:nMarks], letterPenalty, 1, out)
+}
 
+// shortGateMargin: a short sample whose best language leads the next by at least this many
+// nats on the trigram path keeps the trigram path's answer (see clearWinner and doc.go). A
+// variable so that TestLanguageShortTextTune can try others (REAM_LANG_GATE).
+var shortGateMargin = 15.0
+
+// clearWinner reports whether, with the letter penalties, the best candidate's sum leads
+// every other's by at least margin.
+func clearWinner(sums *[64]float64, cand uint64, marks []uint64, penalty, margin float64) bool {
+	best, second := math.Inf(-1), math.Inf(-1)
+	for c := cand; c != 0; c &= c - 1 {
+		l := bits.TrailingZeros64(c)
+		v := sums[l]
+		if v >= 0 {
+			continue
+		}
+		for _, m := range marks {
+			if m&(1<<l) == 0 {
+				v += penalty
+			}
+		}
+		if v > best {
+			best, second = v, best
+		} else if v > second {
+			second = v
+		}
+	}
+	return best-second >= margin
+}
+
+// scoreTrigrams adds to sums each candidate's lingua-go low-accuracy score of sample (the
+// trigram path) and stores the language sets of its distinct listed letters in marks,
+// returning how many.
+func (d *ngramDetector) scoreTrigrams(sample string, cand uint64, sums *[64]float64, marks *[8]uint64) int {
+	nMarks := 0
 	// Distinct trigrams of the lower-cased letter runs.
 	var seen [512]uint64 // open-addressing set of trigram keys (0 = empty)
 	distinct := 0
@@ -645,7 +681,7 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []resu
 		}
 	}
 
-	return d.finish(&sums, cand, marks[:nMarks], letterPenalty, 1, out)
+	return nMarks
 }
 
 // letterMarks stores the language sets (letterMasks) of the distinct listed letters of

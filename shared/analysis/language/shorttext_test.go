@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -77,6 +78,14 @@ func TestLanguageShortTextTune(t *testing.T) {
 			t.Fatal(err)
 		}
 		langHighOrderModelGz = b
+	}
+	if g := os.Getenv("REAM_LANG_GATE"); g != "" { // a trial gate margin (shortGateMargin)
+		m, err := strconv.ParseFloat(g, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func(old float64) { shortGateMargin = old }(shortGateMargin)
+		shortGateMargin = m
 	}
 	def, err := New(Config{})
 	if err != nil {
