@@ -11,6 +11,7 @@ import (
 
 func main() {
 	svc, log := coldstart.Service("worker")
+	coldstart.Warm(svc, log) // the worker analyses: its first batch must not wait for models
 	h := handlers.NewWorker(svc, log)
 	lambda.Start(h.Handle)
 }

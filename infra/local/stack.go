@@ -141,6 +141,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	analyzers := opts.Analyzers
 	if analyzers == nil {
 		analyzers, err = analysis.NewRegistry(cfg.Languages)
+		if err == nil {
+			err = analyzers.Warm() // the stack analyses: load it all now, not in the first job
+		}
 		if err != nil {
 			db.Close()
 			return fail(fmt.Errorf("analysers: %w", err))

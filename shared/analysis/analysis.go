@@ -96,6 +96,20 @@ func (r Registry) Lookup(names []job.Analysis) ([]Analyzer, error) {
 	return out, nil
 }
 
+// Warm loads now what the analysers would otherwise load at their first document (LANGUAGE's
+// short-text tables): a process that analyses documents calls it at start, so that no job waits;
+// one that only validates requests does not, and never pays for them.
+func (r Registry) Warm() error {
+	for _, n := range r.Names() {
+		if w, ok := r[n].(interface{ Warm() error }); ok {
+			if err := w.Warm(); err != nil {
+				return fmt.Errorf("%s: %w", n, err)
+			}
+		}
+	}
+	return nil
+}
+
 // Names lists the registered analyses, sorted.
 func (r Registry) Names() []job.Analysis {
 	out := make([]job.Analysis, 0, len(r))

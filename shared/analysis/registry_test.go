@@ -69,3 +69,17 @@ func TestCanonicalLanguageCode(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryWarm: warming the shipped analysers succeeds (it loads LANGUAGE's short-text
+// tables; TestLanguageMemory checks they are loaded), and a second call is free.
+func TestRegistryWarm(t *testing.T) {
+	reg, err := DefaultRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := reg.Warm(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -150,6 +150,10 @@ func New(d Deps) *Service {
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
 
+// WarmAnalysers loads now what the analysers would load at their first document (see
+// analysis.Registry.Warm); the processes that analyse shards call it at start.
+func (s *Service) WarmAnalysers() error { return s.analyzers.Warm() }
+
 // randomID is a random (version 4) GUID: job ids are the coding service's operation ids too.
 func randomID() string { return uuid.NewString() }
 

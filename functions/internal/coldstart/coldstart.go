@@ -38,6 +38,15 @@ func Service(name string) (*pipeline.Service, *slog.Logger) {
 	return svc, log
 }
 
+// Warm loads the analysers' lazily loaded models (analysis.Registry.Warm) during the cold
+// start, for the functions that analyse documents; on failure it reports the init error and
+// exits.
+func Warm(svc *pipeline.Service, log *slog.Logger) {
+	if err := svc.WarmAnalysers(); err != nil {
+		fail(log, err)
+	}
+}
+
 // fail logs err, reports it as the init error and exits.
 func fail(log *slog.Logger, err error) {
 	var attrs []any

@@ -94,7 +94,7 @@ func BenchmarkLanguageShort(b *testing.B) {
 }
 
 // BenchmarkLanguageHighOrderDecode measures decoding the short-text path's quadrigram and
-// fivegram tables (done once per process and language set, when New builds the detector).
+// fivegram tables (done once per process and language set, by Warm or at the first short document).
 func BenchmarkLanguageHighOrderDecode(b *testing.B) {
 	mask := uint64(0)
 	for i, c := range langNgramLanguages {

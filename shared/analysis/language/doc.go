@@ -27,9 +27,11 @@
 //     the product of the conditional probabilities of the n-gram and its prefixes), their
 //     log-probabilities quantised to 1/16; a pruned n-gram backs off to its prefix as an
 //     n-gram lingua-go never saw. models/lang-ngrams45.bin.gz, 10.9 MB (format RLH2), decoded
-//     with the other tables when New builds the detector, for the configured languages only
-//     (0.3 to 0.4 s, side by side with the others; +21 MiB of heap for the default
-//     languages, TestLanguageMemory; BenchmarkLanguageHighOrderDecode);
+//     for the configured languages only by Analyzer.Warm (analysis.Registry.Warm: the worker
+//     and the local stack call it at start) or else at the first short sample that needs
+//     them (0.3 to 0.4 s; +21 MiB of heap for the default languages, TestLanguageMemory;
+//     BenchmarkLanguageHighOrderDecode), so that the functions that only validate requests
+//     (the API) never pay for them;
 //     - longer samples: lingua-go's low-accuracy algorithm (sum over the sample's distinct
 //     letter trigrams of each candidate's log-probability, backing off to bigram and
 //     unigram), the fast path.
@@ -110,10 +112,8 @@
 //     about 0.1 s (BenchmarkLanguageModelDecode; 40 MB allocated); the default set's, done
 //     once per process and language set by New, about 0.17 s including the first build and
 //     11 MiB of heap (TestLanguageMemory: process RSS about 46 MiB in the test binary). The
-//     short-text path's tables are decoded at the same time, on a second goroutine (first
-//     build about 0.48 s in all, heap 32 MiB and RSS about 96 MiB with the default
-//     languages); they were decoded on the first short document at first, but then the first
-//     job of every process (and a cold Lambda's first batch) paid for them. The embedded
+//     short-text path's tables, by Warm: 0.3 to 0.4 s more, heap 32 MiB and RSS about 96 MiB
+//     in all with the default languages. The embedded
 //     models are 16.8 MB (5.9 + 10.9); every Lambda bootstrap links this package and grows by
 //     the 10.9 MB (the worker's, linux/arm64 stripped: 24.6 to 35.5 MB; lingua-go's embedded
 //     models made them 148 MiB).

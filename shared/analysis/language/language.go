@@ -86,6 +86,17 @@ type Analyzer struct {
 	fast      scriptFastPath // see ngram.go
 }
 
+// Warm decodes the short-text path's quadrigram and fivegram tables now (0.3 to 0.4 s, once per
+// process and language set) rather than at the first short document, so that no job waits for
+// them: the processes that analyse documents (the worker, the local stack) call it at start.
+func (a *Analyzer) Warm() error {
+	if a.ngram == nil {
+		return nil
+	}
+	_, err := a.ngram.e.highOrder()
+	return err
+}
+
 // New builds the detector. The n-gram tables are decoded once per process (see
 // doc.go). Codes outside SupportedLanguages and sets of fewer than two languages are errors
 // wrapping job.ErrInvalid.

@@ -289,24 +289,36 @@ func TestLanguageConcurrent(t *testing.T) {
 	})
 }
 
-// TestLanguageMemory logs the heap and RSS after building the default detector (run it alone
-// for the detector's own figures: go test ./shared/analysis/language/ -run TestLanguageMemory -v).
+// TestLanguageMemory logs the heap and RSS after building the default detector, then after
+// Warm (run it alone for the detector's own figures: go test ./shared/analysis/language/ -run
+// TestLanguageMemory -v), and checks that Warm loaded the short-text tables.
 func TestLanguageMemory(t *testing.T) {
-	defaultLanguage(t)
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	rss := "n/a"
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
-				rss += " " + strings.Join(strings.Fields(l), " ")
+	a := defaultLanguage(t)
+	report := func(what string) {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		rss := ""
+		if b, err := os.ReadFile("/proc/self/status"); err == nil {
+			for _, l := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(l, "VmRSS:") || strings.HasPrefix(l, "VmHWM:") {
+					rss += " " + strings.Join(strings.Fields(l), " ")
+				}
 			}
 		}
-		rss = strings.TrimPrefix(rss, "n/a ")
+		t.Logf("%s: HeapAlloc %.1f MiB, HeapSys %.1f MiB, Sys %.1f MiB;%s",
+			what, float64(ms.HeapAlloc)/(1<<20), float64(ms.HeapSys)/(1<<20), float64(ms.Sys)/(1<<20), rss)
 	}
-	t.Logf("after building the default detector (%d languages; n-gram tables decoded, the short-text path's quadrigrams and fivegrams too; first build took %v): HeapAlloc %.1f MiB, HeapSys %.1f MiB, Sys %.1f MiB; %s",
-		len(DefaultLanguages), sharedLanguageTook.Round(time.Millisecond), float64(ms.HeapAlloc)/(1<<20), float64(ms.HeapSys)/(1<<20), float64(ms.Sys)/(1<<20), rss)
+	report(fmt.Sprintf("after building the default detector (%d languages; n-gram tables decoded; first build took %v)",
+		len(DefaultLanguages), sharedLanguageTook.Round(time.Millisecond)))
+	start := time.Now()
+	if err := a.Warm(); err != nil {
+		t.Fatal(err)
+	}
+	report(fmt.Sprintf("after Warm (quadrigram and fivegram tables decoded, took %v)", time.Since(start).Round(time.Millisecond)))
+	if a.ngram.e.hi == nil {
+		t.Fatal("Warm did not load the short-text tables")
+	}
 }
 
 // TestLanguageSupportedSet checks the documented language set: lingua-go's 75 languages, 62

@@ -342,10 +342,20 @@ var ngramCache struct {
 type ngramCacheEntry struct {
 	once sync.Once
 	t    *ngramTables
-	// hi: the quadrigram and fivegram tables of the short-text path (ngramshort.go), decoded
-	// with the others when the detector is built, so that no job pays for them.
-	hi  *hiTables
-	err error
+	err  error
+	mask uint64
+	// The quadrigram and fivegram tables of the short-text path (ngramshort.go): decoded by
+	// Analyzer.Warm, which the processes that analyse documents call at start, or else at the
+	// first short sample; a process that only validates requests (the API) never pays for them.
+	hiOnce sync.Once
+	hi     *hiTables
+	hiErr  error
+}
+
+// highOrder returns the entry's quadrigram and fivegram tables, decoding them on first use.
+func (e *ngramCacheEntry) highOrder() (*hiTables, error) {
+	e.hiOnce.Do(func() { e.hi, e.hiErr = decodeHighOrderTablesFor(langHighOrderModelGz, e.mask) })
+	return e.hi, e.hiErr
 }
 
 const ngramCacheMax = 8
@@ -367,23 +377,12 @@ func loadNgramTables(mask uint64) (*ngramCacheEntry, error) {
 			e = ngramCache.m[mask]
 		}
 		if e == nil {
-			e = &ngramCacheEntry{}
+			e = &ngramCacheEntry{mask: mask}
 			ngramCache.m[mask] = e
 		}
 	}
 	ngramCache.Unlock()
-	e.once.Do(func() {
-		// The two decodes are independent: side by side they take the longer one's time.
-		var hiErr error
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			e.hi, hiErr = decodeHighOrderTablesFor(langHighOrderModelGz, mask)
-		}()
-		e.t, e.err = decodeNgramTablesFor(langNgramModelGz, mask)
-		<-done
-		e.err = errors.Join(e.err, hiErr)
-	})
+	e.once.Do(func() { e.t, e.err = decodeNgramTablesFor(langNgramModelGz, mask) })
 	return e, e.err
 }
 
@@ -575,9 +574,11 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []resu
 	var marks [8]uint64 // the language sets of the distinct listed letters seen (letterMasks)
 	nMarks := d.scoreTrigrams(sample, cand, &sums, &marks)
 	if letters < shortTextLetters && !clearWinner(&sums, cand, marks[:nMarks], letterPenalty, shortGateMargin) {
-		sums = [64]float64{}
-		scale := d.scoreShort(sample, cand, d.e.hi, &sums)
-		return d.finish(&sums, cand, marks[:nMarks], shortLetterPenalty, scale, out)
+		if hi, err := d.e.highOrder(); err == nil { // else: the trigram path's answer
+			sums = [64]float64{}
+			scale := d.scoreShort(sample, cand, hi, &sums)
+			return d.finish(&sums, cand, marks[:nMarks], shortLetterPenalty, scale, out)
+		}
 	}
 	return d.finish(&sums, cand, marks[:nMarks], letterPenalty, 1, out)
 }
