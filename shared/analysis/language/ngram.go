@@ -422,6 +422,22 @@ func (r *modelReader) byte() byte {
 	return v
 }
 
+// modelBody checks the header shared by the RLM2 and RLH2 formats (magic, the number of
+// languages, their codes in langNgramLanguages' order) and returns a reader of the rest; what
+// names the file in errors.
+func modelBody(b []byte, magic, what string) (*modelReader, error) {
+	nl := len(langNgramLanguages)
+	if len(b) < 5+2*nl || string(b[:4]) != magic || int(b[4]) != nl {
+		return nil, fmt.Errorf("%s: bad header", what)
+	}
+	for i, code := range langNgramLanguages {
+		if string(b[5+2*i:7+2*i]) != code {
+			return nil, fmt.Errorf("%s: expected %s", what, code)
+		}
+	}
+	return &modelReader{b: b[5+2*nl:]}, nil
+}
+
 // decodeNgramTables decodes the tables of every shipped language.
 func decodeNgramTables(gz []byte) (*ngramTables, error) {
 	return decodeNgramTablesFor(gz, ngramAllLanguages)
@@ -439,15 +455,10 @@ func decodeNgramTablesFor(gz []byte, mask uint64) (*ngramTables, error) {
 		return nil, fmt.Errorf("language n-gram models: %w", err)
 	}
 	nl := len(langNgramLanguages)
-	if len(b) < 5+2*nl || string(b[:4]) != "RLM2" || int(b[4]) != nl {
-		return nil, errors.New("language n-gram models: bad header")
+	r, err := modelBody(b, "RLM2", "language n-gram models")
+	if err != nil {
+		return nil, err
 	}
-	for i, code := range langNgramLanguages {
-		if string(b[5+2*i:7+2*i]) != code {
-			return nil, fmt.Errorf("language n-gram models: expected %s", code)
-		}
-	}
-	r := &modelReader{b: b[5+2*nl:]}
 	probs := make([][3][]float32, nl)
 	for li := range probs {
 		for n := range probs[li] {

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math/bits"
@@ -118,15 +117,10 @@ func decodeHighOrderTablesFor(gz []byte, mask uint64) (*hiTables, error) {
 		return nil, errNgramModel
 	}
 	nl := len(langNgramLanguages)
-	if len(b) < 5+2*nl || string(b[:4]) != "RLH2" || int(b[4]) != nl {
-		return nil, errors.New("language high-order models: bad header")
+	r, err := modelBody(b, "RLH2", "language high-order models")
+	if err != nil {
+		return nil, err
 	}
-	for i, code := range langNgramLanguages {
-		if string(b[5+2*i:7+2*i]) != code {
-			return nil, fmt.Errorf("language high-order models: expected %s", code)
-		}
-	}
-	r := &modelReader{b: b[5+2*nl:]}
 	t := &hiTables{}
 	share := float64(bits.OnesCount64(mask)) / float64(nl)
 	var rs [5]rune
