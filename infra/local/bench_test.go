@@ -146,6 +146,9 @@ func benchJob(b *testing.B, req api.CreateJobRequest, path string, onEvent func(
 	if timeline {
 		fmt.Fprintf(os.Stderr, "timeline: %6.3fs uploaded\n", time.Since(start).Seconds())
 	}
+	if os.Getenv("REAM_BENCH_PHASES") != "" {
+		go printPhases(ctx, c, res.JobId, start)
+	}
 	note, err := c.Follow(ctx, res.JobId, func(ev client.Event) {
 		if timeline && ev.Job != nil {
 			fmt.Fprintf(os.Stderr, "timeline: %6.3fs %s %d/%d shards %d documents\n", time.Since(start).Seconds(), ev.Job.JobStatus, ev.Job.JobDetails.ShardsDone, ev.Job.JobDetails.ShardsTotal, ev.Job.JobDetails.InputDocumentsCount)
@@ -166,6 +169,34 @@ func benchJob(b *testing.B, req api.CreateJobRequest, path string, onEvent func(
 	b.StopTimer()
 	close(stopSampling)
 	return note, elapsed, float64(<-peak) / (1 << 20), stack.cfg.Workers
+}
+
+// printPhases polls the job every 3 ms (REAM_BENCH_PHASES=1; the polling costs some CPU, so
+// the run's figures are not the benchmark's) and prints when it was planned (its shards known),
+// when its last shard was recorded and when it ended, from the job's create: the upload and
+// planning, the shards, and finalize.
+func printPhases(ctx context.Context, c *client.Client, id string, start time.Time) {
+	var planned, analysed time.Duration
+	for {
+		j, err := c.Describe(ctx, id)
+		if err != nil {
+			return
+		}
+		el := time.Since(start)
+		d := j.JobDetails
+		if planned == 0 && d.ShardsTotal > 0 {
+			planned = el
+		}
+		if analysed == 0 && d.ShardsTotal > 0 && d.ShardsDone == d.ShardsTotal {
+			analysed = el
+		}
+		if j.JobStatus.Terminal() {
+			fmt.Fprintf(os.Stderr, "phases: created, uploaded and planned %.3fs; %d shards %.3fs; finalized %.3fs (ended at %.3fs)\n",
+				planned.Seconds(), d.ShardsTotal, (analysed - planned).Seconds(), (el - analysed).Seconds(), el.Seconds())
+			return
+		}
+		time.Sleep(3 * time.Millisecond)
+	}
 }
 
 // cpuTime is the CPU time (user and system) the process has used.
