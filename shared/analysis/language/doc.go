@@ -109,11 +109,13 @@
 //     UNSUPPORTED_LANGUAGE: the analyser never guesses.
 //   - Size limit: 100,000 bytes per document (Comprehend's), though only the prefix is read.
 //   - Memory and cold start: decoding the unigram to trigram tables of every language takes
-//     about 0.1 s (BenchmarkLanguageModelDecode; 40 MB allocated); the default set's, done
-//     once per process and language set by New, about 0.17 s including the first build and
-//     11 MiB of heap (TestLanguageMemory: process RSS about 46 MiB in the test binary). The
-//     short-text path's tables, by Warm: 0.3 to 0.4 s more, heap 32 MiB and RSS about 96 MiB
-//     in all with the default languages. The embedded
+//     about 0.1 s (BenchmarkLanguageModelDecode; 40 MB allocated); New decodes nothing: the
+//     tables are decoded once per process and language set, by Analyzer.Warm (called at start
+//     by the processes that analyse: the worker Lambda, the local stack) or else by the first
+//     document that needs them. Warm, the default set: about 0.4 s (the unigram to trigram
+//     tables, 0.17 s and 11 MiB, beside the short-text path's, 0.3 to 0.4 s and 21 MiB), heap
+//     32 MiB and RSS about 96 MiB in all (TestLanguageMemory). The API and the other
+//     functions never decode them. The embedded
 //     models are 16.8 MB (5.9 + 10.9); every Lambda bootstrap links this package and grows by
 //     the 10.9 MB (the worker's, linux/arm64 stripped: 24.6 to 35.5 MB; lingua-go's embedded
 //     models made them 148 MiB).

@@ -1,6 +1,7 @@
 package language
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -86,19 +87,28 @@ type Analyzer struct {
 	fast      scriptFastPath // see ngram.go
 }
 
-// Warm decodes the short-text path's quadrigram and fivegram tables now (0.3 to 0.4 s, once per
-// process and language set) rather than at the first short document, so that no job waits for
-// them: the processes that analyse documents (the worker, the local stack) call it at start.
+// Warm decodes the n-gram tables now (the unigram to trigram ones and, side by side, the
+// short-text path's quadrigrams and fivegrams: about 0.4 s in all, once per process and
+// language set) rather than at the first document that needs them, so that no job waits for
+// them: the processes that analyse documents (the worker, the local stack) call it at start;
+// the others (the API) never decode them.
 func (a *Analyzer) Warm() error {
 	if a.ngram == nil {
 		return nil
 	}
-	_, err := a.ngram.e.highOrder()
-	return err
+	var hiErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, hiErr = a.ngram.e.highOrder()
+	}()
+	_, err := a.ngram.e.tables()
+	<-done
+	return errors.Join(err, hiErr)
 }
 
-// New builds the detector. The n-gram tables are decoded once per process (see
-// doc.go). Codes outside SupportedLanguages and sets of fewer than two languages are errors
+// New builds the detector. The n-gram tables are decoded once per process, by Warm or at the
+// first document that needs them (see doc.go). Codes outside SupportedLanguages and sets of fewer than two languages are errors
 // wrapping job.ErrInvalid.
 func New(cfg Config) (*Analyzer, error) {
 	codes := cfg.Languages
@@ -180,7 +190,10 @@ func (a *Analyzer) Analyze(text string, _ result.Options, into *result.Result) e
 	sc := counts.majority()
 	if a.ngram != nil && ngramScript(sc) && a.ngram.cand[sc] != 0 {
 		sample := finishSample(raw, counts.ascii, a.prefix)
-		out := a.ngram.detect(sample, sc, counts.letters, make([]result.DominantLanguage, 0, languageMaxCandidates))
+		out, err := a.ngram.detect(sample, sc, counts.letters, make([]result.DominantLanguage, 0, languageMaxCandidates))
+		if err != nil {
+			return err // the embedded models are corrupt: a defect of the build, not of the document
+		}
 		return a.fill(out, into)
 	}
 	// No n-gram model covers the majority script: the script identifies the language, or

@@ -340,16 +340,24 @@ var ngramCache struct {
 }
 
 type ngramCacheEntry struct {
-	once sync.Once
-	t    *ngramTables
-	err  error
 	mask uint64
-	// The quadrigram and fivegram tables of the short-text path (ngramshort.go): decoded by
-	// Analyzer.Warm, which the processes that analyse documents call at start, or else at the
-	// first short sample; a process that only validates requests (the API) never pays for them.
+	// The unigram to trigram tables and the short-text path's quadrigram and fivegram tables
+	// (ngramshort.go), each decoded on first use: by Analyzer.Warm, which the processes that
+	// analyse documents call at start, or else by the first document (the first short sample
+	// the gate passes, for the latter). A process that only validates requests (the API)
+	// never pays for them.
+	once   sync.Once
+	t      *ngramTables
+	err    error
 	hiOnce sync.Once
 	hi     *hiTables
 	hiErr  error
+}
+
+// tables returns the entry's unigram to trigram tables, decoding them on first use.
+func (e *ngramCacheEntry) tables() (*ngramTables, error) {
+	e.once.Do(func() { e.t, e.err = decodeNgramTablesFor(langNgramModelGz, e.mask) })
+	return e.t, e.err
 }
 
 // highOrder returns the entry's quadrigram and fivegram tables, decoding them on first use.
@@ -363,9 +371,9 @@ const ngramCacheMax = 8
 // ngramAllLanguages is the set of every shipped language.
 var ngramAllLanguages = uint64(1)<<len(langNgramLanguages) - 1
 
-// loadNgramTables decodes the embedded models for the languages of mask, once per process
-// and set.
-func loadNgramTables(mask uint64) (*ngramCacheEntry, error) {
+// loadNgramTables returns the entry of the embedded models for the languages of mask, one per
+// process and set; its tables are decoded on first use (tables, highOrder).
+func loadNgramTables(mask uint64) *ngramCacheEntry {
 	ngramCache.Lock()
 	if ngramCache.m == nil {
 		ngramCache.m = map[uint64]*ngramCacheEntry{}
@@ -382,8 +390,7 @@ func loadNgramTables(mask uint64) (*ngramCacheEntry, error) {
 		}
 	}
 	ngramCache.Unlock()
-	e.once.Do(func() { e.t, e.err = decodeNgramTablesFor(langNgramModelGz, mask) })
-	return e, e.err
+	return e
 }
 
 func packRunes(rs []rune) uint64 {
@@ -528,8 +535,7 @@ func decodeNgramTablesFor(gz []byte, mask uint64) (*ngramTables, error) {
 
 // ngramDetector is one analyser's view of the tables: its candidate languages per script.
 type ngramDetector struct {
-	t     *ngramTables
-	e     *ngramCacheEntry   // for the short-text path's tables
+	e     *ngramCacheEntry   // the tables, decoded on first use
 	cand  [numScripts]uint64 // bit i: langNgramLanguages[i] is a configured candidate
 	codes []string
 }
@@ -558,11 +564,7 @@ func newNgramDetector(configured []string) (*ngramDetector, error) {
 	if mask == 0 {
 		return nil, nil
 	}
-	e, err := loadNgramTables(mask)
-	if err != nil {
-		return nil, err
-	}
-	d.t, d.e = e.t, e
+	d.e = loadNgramTables(mask)
 	return d, nil
 }
 
@@ -574,24 +576,30 @@ type ngramScore struct {
 
 // detect scores sample (NFC-normalised; letters counts its letters) for the candidate
 // languages of script sc, appending to out; out stays empty when no candidate could be
-// recognised.
-func (d *ngramDetector) detect(sample string, sc script, letters int, out []result.DominantLanguage) []result.DominantLanguage {
+// recognised. The error is the embedded tables' failure to decode.
+func (d *ngramDetector) detect(sample string, sc script, letters int, out []result.DominantLanguage) ([]result.DominantLanguage, error) {
 	cand := d.cand[sc]
 	if letters < 3 || cand == 0 {
-		return out // lingua-go's low-accuracy mode needs three letters
+		return out, nil // lingua-go's low-accuracy mode needs three letters
+	}
+	t, err := d.e.tables()
+	if err != nil {
+		return out, err
 	}
 
 	var sums [64]float64
 	var marks [8]uint64 // the language sets of the distinct listed letters seen (letterMasks)
-	nMarks := d.scoreTrigrams(sample, cand, &sums, &marks)
+	nMarks := scoreTrigrams(t, sample, cand, &sums, &marks)
 	if letters < shortTextLetters && !clearWinner(&sums, cand, marks[:nMarks], letterPenalty, shortGateMargin) {
-		if hi, err := d.e.highOrder(); err == nil { // else: the trigram path's answer
-			sums = [64]float64{}
-			scale := d.scoreShort(sample, cand, hi, &sums)
-			return d.finish(&sums, cand, marks[:nMarks], shortLetterPenalty, scale, out)
+		hi, err := d.e.highOrder()
+		if err != nil {
+			return out, err
 		}
+		sums = [64]float64{}
+		scale := scoreShort(t, hi, sample, cand, &sums)
+		return d.finish(&sums, cand, marks[:nMarks], shortLetterPenalty, scale, out), nil
 	}
-	return d.finish(&sums, cand, marks[:nMarks], letterPenalty, 1, out)
+	return d.finish(&sums, cand, marks[:nMarks], letterPenalty, 1, out), nil
 }
 
 // shortGateMargin: a short sample whose best language leads the next by at least this many
@@ -626,14 +634,13 @@ func clearWinner(sums *[64]float64, cand uint64, marks []uint64, penalty, margin
 // scoreTrigrams adds to sums each candidate's lingua-go low-accuracy score of sample (the
 // trigram path) and stores the language sets of its distinct listed letters in marks,
 // returning how many.
-func (d *ngramDetector) scoreTrigrams(sample string, cand uint64, sums *[64]float64, marks *[8]uint64) int {
+func scoreTrigrams(t *ngramTables, sample string, cand uint64, sums *[64]float64, marks *[8]uint64) int {
 	nMarks := 0
 	// Distinct trigrams of the lower-cased letter runs.
 	var seen [512]uint64 // open-addressing set of trigram keys (0 = empty)
 	distinct := 0
 	var w [3]rune
 	run := 0
-	t := d.t
 	var marked [8]rune
 	for _, r := range sample {
 		if r >= 0x80 && nMarks < len(marks) {

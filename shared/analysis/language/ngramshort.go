@@ -214,7 +214,7 @@ const shortMaxLetters = 2 * shortTextLetters
 // before for every order n >= k whose n-gram at i is a first occurrence (lingua's test model
 // is a set of n-grams per order), so each posting adds (new - previous) × (number of such
 // orders from k on). The sum is the same as lingua-go's order by order, in one pass.
-func (d *ngramDetector) scoreShort(sample string, cand uint64, hi *hiTables, sums *[64]float64) (scale float64) {
+func scoreShort(t *ngramTables, hi *hiTables, sample string, cand uint64, sums *[64]float64) (scale float64) {
 	// The lower-cased letters of the sample and, per position, how many letters of its word
 	// start there (capped at 5: an n-gram starting at i exists when n <= rem[i]).
 	var buf [shortMaxLetters]rune
@@ -244,7 +244,6 @@ func (d *ngramDetector) scoreShort(sample string, cand uint64, hi *hiTables, sum
 	var seen [2048]uint64 // open-addressing set of (order, n-gram) hashes (5 × shortMaxLetters at most), 0 = empty
 	var unigrams [64]int32
 	distinct := 0 // distinct letters
-	t := d.t
 	for i := 0; i < n; i++ {
 		// Look the m-grams at i up and mark the first occurrences.
 		var ps [5][]ngramPosting
