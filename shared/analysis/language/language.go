@@ -108,8 +108,8 @@ func (a *Analyzer) Warm() error {
 }
 
 // New builds the detector. The n-gram tables are decoded once per process, by Warm or at the
-// first document that needs them (see doc.go). Codes outside SupportedLanguages and sets of fewer than two languages are errors
-// wrapping job.ErrInvalid.
+// first document that needs them (see doc.go). Codes outside SupportedLanguages and sets of
+// fewer than two languages are errors wrapping job.ErrInvalid.
 func New(cfg Config) (*Analyzer, error) {
 	codes := cfg.Languages
 	if len(codes) == 0 {

@@ -589,17 +589,19 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []resu
 
 	var sums [64]float64
 	var marks [8]uint64 // the language sets of the distinct listed letters seen (letterMasks)
-	nMarks := scoreTrigrams(t, sample, cand, &sums, &marks)
-	if letters < shortTextLetters && !clearWinner(&sums, cand, marks[:nMarks], letterPenalty, shortGateMargin) {
+	listed := marks[:scoreTrigrams(t, sample, cand, &sums, &marks)]
+	penalise(&sums, cand, listed)
+	if letters < shortTextLetters && !clearWinner(&sums, cand, shortGateMargin) {
 		hi, err := d.e.highOrder()
 		if err != nil {
 			return out, err
 		}
 		sums = [64]float64{}
 		scale := scoreShort(t, hi, sample, cand, &sums)
-		return d.finish(&sums, cand, marks[:nMarks], shortLetterPenalty, scale, out), nil
+		penalise(&sums, cand, listed)
+		return d.finish(&sums, cand, scale, out), nil
 	}
-	return d.finish(&sums, cand, marks[:nMarks], letterPenalty, 1, out), nil
+	return d.finish(&sums, cand, 1, out), nil
 }
 
 // shortGateMargin: a short sample whose best language leads the next by at least this many
@@ -607,20 +609,14 @@ func (d *ngramDetector) detect(sample string, sc script, letters int, out []resu
 // variable so that TestLanguageShortTextTune can try others (REAM_LANG_GATE).
 var shortGateMargin = 15.0
 
-// clearWinner reports whether, with the letter penalties, the best candidate's sum leads
-// every other's by at least margin.
-func clearWinner(sums *[64]float64, cand uint64, marks []uint64, penalty, margin float64) bool {
+// clearWinner reports whether the best candidate's sum leads every other's by at least margin
+// (candidates without evidence, sums ≥ 0, do not count).
+func clearWinner(sums *[64]float64, cand uint64, margin float64) bool {
 	best, second := math.Inf(-1), math.Inf(-1)
 	for c := cand; c != 0; c &= c - 1 {
-		l := bits.TrailingZeros64(c)
-		v := sums[l]
+		v := sums[bits.TrailingZeros64(c)]
 		if v >= 0 {
 			continue
-		}
-		for _, m := range marks {
-			if m&(1<<l) == 0 {
-				v += penalty
-			}
 		}
 		if v > best {
 			best, second = v, best
@@ -703,33 +699,21 @@ func scoreTrigrams(t *ngramTables, sample string, cand uint64, sums *[64]float64
 	return nMarks
 }
 
-// letterMarks stores the language sets (letterMasks) of the distinct listed letters of
-// sample in marks, returning how many.
-func letterMarks(sample string, marks *[8]uint64) int {
-	var marked [8]rune
-	n := 0
-	for _, r := range sample {
-		if r >= 0x80 && n < len(marks) {
-			if m, ok := letterMasks[r]; ok && !slices.Contains(marked[:n], r) {
-				marks[n], marked[n] = m, r
-				n++
-			}
-		}
-	}
-	return n
-}
-
-// finish applies the letter rules (penalty for each of marks a candidate lacks) and the
-// softmax to the candidates' summed log-probabilities multiplied by scale (which leaves their
-// order unchanged), appending to out.
-func (d *ngramDetector) finish(sums *[64]float64, cand uint64, marks []uint64, penalty, scale float64, out []result.DominantLanguage) []result.DominantLanguage {
-	for _, m := range marks {
+// penalise applies the letter rules: each candidate with evidence (a negative sum) loses
+// letterPenalty for each of the listed letters' language sets it is not in.
+func penalise(sums *[64]float64, cand uint64, listed []uint64) {
+	for _, m := range listed {
 		for c := cand &^ m; c != 0; c &= c - 1 {
 			if l := bits.TrailingZeros64(c); sums[l] < 0 {
-				sums[l] += penalty
+				sums[l] += letterPenalty
 			}
 		}
 	}
+}
+
+// finish applies the softmax to the candidates' summed log-probabilities multiplied by scale
+// (which leaves their order unchanged), appending to out.
+func (d *ngramDetector) finish(sums *[64]float64, cand uint64, scale float64, out []result.DominantLanguage) []result.DominantLanguage {
 
 	// Softmax over the languages with a negative sum (lingua-go ignores the others).
 	var scores [64]ngramScore

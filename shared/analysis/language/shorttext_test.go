@@ -243,25 +243,30 @@ func TestGenerateUDHRShort(t *testing.T) {
 	}
 }
 
-// TestClearWinner: the gate compares the best and the second sum after the letter penalties,
-// ignores languages without evidence (sums ≥ 0), and a lone candidate always wins.
+// TestClearWinner: the gate compares the best and the second sum (after penalise's letter
+// penalties), ignores languages without evidence (sums ≥ 0), and a lone candidate always wins.
 func TestClearWinner(t *testing.T) {
 	var sums [64]float64
 	sums[0], sums[1], sums[2] = -100, -120, 0 // 2: no evidence
 	cand := uint64(0b111)
-	if !clearWinner(&sums, cand, nil, letterPenalty, 15) {
+	if !clearWinner(&sums, cand, 15) {
 		t.Error("a 20-nat lead is not clear at margin 15")
 	}
-	if clearWinner(&sums, cand, nil, letterPenalty, 25) {
+	if clearWinner(&sums, cand, 25) {
 		t.Error("a 20-nat lead is clear at margin 25")
 	}
 	// A letter only language 1 writes costs language 0 the penalty: -110 against -120, a
 	// 10-nat lead.
-	if clearWinner(&sums, cand, []uint64{0b10}, letterPenalty, 15) {
+	penalised := sums
+	penalise(&penalised, cand, []uint64{0b10})
+	if penalised[2] != 0 {
+		t.Error("a language without evidence was penalised")
+	}
+	if clearWinner(&penalised, cand, 15) {
 		t.Error("the letter penalty was not applied")
 	}
 	sums[1] = 0
-	if !clearWinner(&sums, cand, nil, letterPenalty, 1e9) {
+	if !clearWinner(&sums, cand, 1e9) {
 		t.Error("a lone candidate with evidence is not a clear winner")
 	}
 }
