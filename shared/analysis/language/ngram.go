@@ -429,10 +429,26 @@ func (r *modelReader) byte() byte {
 	return v
 }
 
-// modelBody checks the header shared by the RLM2 and RLH2 formats (magic, the number of
-// languages, their codes in langNgramLanguages' order) and returns a reader of the rest; what
-// names the file in errors.
-func modelBody(b []byte, magic, what string) (*modelReader, error) {
+// openModel decompresses an embedded model file of the RLM2 or RLH2 format, checks their
+// shared header (magic, the number of languages, their codes in langNgramLanguages' order) and
+// returns a reader of the rest; what names the file in errors.
+func openModel(gz []byte, magic, what string) (*modelReader, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	// gzip's trailer holds the uncompressed size: read into a buffer of that size at once.
+	size := binary.LittleEndian.Uint32(gz[len(gz)-4:])     // NewReader read a header: len(gz) > 4
+	if size > 1<<28 || uint64(size) > 64*uint64(len(gz)) { // a corrupt trailer
+		return nil, errNgramModel
+	}
+	b := make([]byte, size)
+	if _, err := io.ReadFull(zr, b); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if n, _ := zr.Read(make([]byte, 1)); n != 0 {
+		return nil, errNgramModel
+	}
 	nl := len(langNgramLanguages)
 	if len(b) < 5+2*nl || string(b[:4]) != magic || int(b[4]) != nl {
 		return nil, fmt.Errorf("%s: bad header", what)
@@ -453,16 +469,8 @@ func decodeNgramTables(gz []byte) (*ngramTables, error) {
 // decodeNgramTablesFor decodes the tables of the languages of mask (bit i:
 // langNgramLanguages[i]); n-grams none of them has are left out.
 func decodeNgramTablesFor(gz []byte, mask uint64) (*ngramTables, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return nil, fmt.Errorf("language n-gram models: %w", err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("language n-gram models: %w", err)
-	}
 	nl := len(langNgramLanguages)
-	r, err := modelBody(b, "RLM2", "language n-gram models")
+	r, err := openModel(gz, "RLM2", "language n-gram models")
 	if err != nil {
 		return nil, err
 	}

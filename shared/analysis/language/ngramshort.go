@@ -1,12 +1,7 @@
 package language
 
 import (
-	"bytes"
-	"compress/gzip"
 	_ "embed"
-	"encoding/binary"
-	"fmt"
-	"io"
 	"math/bits"
 	"slices"
 	"unicode"
@@ -97,27 +92,8 @@ func hiKey(rs []rune) uint64 {
 
 // decodeHighOrderTablesFor decodes the RLH2 tables of the languages of mask.
 func decodeHighOrderTablesFor(gz []byte, mask uint64) (*hiTables, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return nil, fmt.Errorf("language high-order models: %w", err)
-	}
-	// gzip's trailer holds the uncompressed size: read into a buffer of that size at once.
-	if len(gz) < 4 {
-		return nil, errNgramModel
-	}
-	size := binary.LittleEndian.Uint32(gz[len(gz)-4:])
-	if size > 1<<28 || uint64(size) > 64*uint64(len(gz)) { // a corrupt trailer
-		return nil, errNgramModel
-	}
-	b := make([]byte, size)
-	if _, err := io.ReadFull(zr, b); err != nil {
-		return nil, fmt.Errorf("language high-order models: %w", err)
-	}
-	if n, _ := zr.Read(make([]byte, 1)); n != 0 {
-		return nil, errNgramModel
-	}
 	nl := len(langNgramLanguages)
-	r, err := modelBody(b, "RLH2", "language high-order models")
+	r, err := openModel(gz, "RLH2", "language high-order models")
 	if err != nil {
 		return nil, err
 	}
