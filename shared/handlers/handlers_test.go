@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -30,39 +29,10 @@ func newService(t *testing.T) *pipeline.Service {
 	return svc
 }
 
-// storeDir is a temporary directory for a test's store, removed when the test ends. Twice in
-// CI, t.TempDir's removal failed with "directory not empty": the test never closed the local
-// notifier, whose dispatcher queries the database every second, and database/sql's Close does
-// not wait for a connection in use, so SQLite could still be closing (checkpointing, removing
-// its -wal and -shm files) while the directory was being removed. newServiceAndJobs now closes
-// the notifier first. The removal is still tried up to five times, 50 ms apart, as a guard; a
-// directory that still cannot be removed fails the test, as t.TempDir would.
-func storeDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "ream-handlers-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for try := 0; ; try++ {
-			err := os.RemoveAll(dir)
-			if err == nil {
-				return
-			}
-			if try == 4 {
-				t.Errorf("remove %s: %v", dir, err)
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	})
-	return dir
-}
-
 // newServiceAndJobs is newService with its job store (to plant jobs in any status).
 func newServiceAndJobs(t *testing.T) (*pipeline.Service, pipeline.Jobs) {
 	t.Helper()
-	dir := storeDir(t)
+	dir := t.TempDir()
 	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -78,8 +48,9 @@ func newServiceAndJobs(t *testing.T) (*pipeline.Service, pipeline.Jobs) {
 	}
 	jobs := local.NewJobs(db)
 	// The notifier's dispatcher reads the database until Close; it is stopped before the
-	// database closes (cleanups run last-registered first), so no query of it is still running
-	// while the store's directory is removed.
+	// database closes (cleanups run last-registered first). database/sql's Close does not wait
+	// for a connection in use, so a query of it still running could leave SQLite writing into
+	// the directory t.TempDir removes: twice in CI that failed a test with "directory not empty".
 	notifier := local.NewNotifier(db, nil)
 	t.Cleanup(func() { notifier.Close(context.Background()) })
 	return pipeline.New(pipeline.Deps{
