@@ -44,17 +44,7 @@ func (a *Assigner) AssignTokens(tokens []string) []float64 {
 			z.ids = append(z.ids, j)
 		}
 	}
-	slices.Sort(z.ids)
-	z.idx, z.counts = z.idx[:0], z.counts[:0]
-	for i := 0; i < len(z.ids); {
-		j := i + 1
-		for j < len(z.ids) && z.ids[j] == z.ids[i] {
-			j++
-		}
-		z.idx = append(z.idx, z.ids[i])
-		z.counts = append(z.counts, int32(j-i))
-		i = j
-	}
+	z.runs()
 	if !z.weigh() {
 		return nil
 	}

@@ -30,6 +30,12 @@ func (z *vectorizer) count(text string) {
 			z.ids = append(z.ids, j)
 		}
 	})
+	z.runs()
+}
+
+// runs sets idx/counts from the term indices in ids (in any order): each distinct index once,
+// increasing, with how many times it occurs.
+func (z *vectorizer) runs() {
 	slices.Sort(z.ids)
 	z.idx, z.counts = z.idx[:0], z.counts[:0]
 	for i := 0; i < len(z.ids); {
