@@ -127,10 +127,12 @@ func jobFlags(fset *flag.FlagSet, name string) func() api.CreateJobRequest {
 		if *topic != "" || *model != "" {
 			req.CodingConfig = &job.CodingConfig{Topic: *topic, ModelId: *model}
 		}
-		req.NumberOfTopics = *numTopics
 		fset.Visit(func(f *flag.Flag) {
-			if f.Name == "seed" {
+			switch f.Name {
+			case "seed":
 				req.RandomSeed = seed
+			case "topics":
+				req.NumberOfTopics = numTopics
 			}
 		})
 		for _, a := range strings.Split(*analyses, ",") {

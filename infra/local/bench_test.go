@@ -385,7 +385,7 @@ func BenchmarkTopics(b *testing.B) {
 		seed := int64(1)
 		stage, since := "upload and planning", time.Time{}
 		var times []string
-		note, elapsed, peakMB, _ := benchJob(b, api.CreateJobRequest{Analyses: []job.Analysis{job.Topics}, NumberOfTopics: 20, RandomSeed: &seed,
+		note, elapsed, peakMB, _ := benchJob(b, api.CreateJobRequest{Analyses: []job.Analysis{job.Topics}, NumberOfTopics: new(20), RandomSeed: &seed,
 			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}, path, func(created time.Time, ev client.Event) {
 			if since.IsZero() {
 				since = created

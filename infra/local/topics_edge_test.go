@@ -1,34 +1,178 @@
 package local
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
-// TestTopicsTinyCollections: a collection with no word in common fails with a Message that says
-// why (never stuck, never a crash); three short documents with K=10 still get topics.
+// TestTopicsTinyCollections: a collection no model can be fitted on fails with a Message that
+// says why, and still has an output whose errors.jsonl holds a record for every document (never
+// stuck, never a crash, no document lost); fewer documents than topics is refused the same way
+// instead of giving copies of one topic; enough documents for K get topics.
 func TestTopicsTinyCollections(t *testing.T) {
 	ctx := testCtx(t)
 	s := startStack(t, Config{}, pipeline.Hooks{})
 	c := defaultClient(s)
+	three := "apple banana cherry\napple banana grape\nbanana cherry grape\n"
 	for _, tt := range []struct {
-		in   string
-		want job.Status
+		in      string
+		k       int
+		want    job.Status
+		message string
+		codes   []string // ErrorCode of each errors.jsonl line, in order
 	}{
-		{"just one line here\n", job.Failed},
-		{"the and of\n\n", job.Failed},
-		{"apple banana cherry\napple banana grape\nbanana cherry grape\n", job.Completed},
+		{"just one line here\n", 10, job.Failed, "no word occurs in two or more of its documents", []string{"NO_TOPIC_MODEL"}},
+		{"the and of\n\n", 10, job.Failed, "no word occurs in two or more of its documents", []string{"NO_TOPIC_MODEL", "EMPTY_DOCUMENT"}},
+		{strings.Repeat("puzzle game \xff levels\n", 5), 10, job.Failed, "all 5 documents failed; the output has an error record for each", []string{"UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING"}},
+		{three, 10, job.Failed, "NumberOfTopics is 10, but only 3 of its documents have words that occur in other documents; ask for at most 3 topics", []string{"NO_TOPIC_MODEL", "NO_TOPIC_MODEL", "NO_TOPIC_MODEL"}},
+		{three, 3, job.Completed, "", nil},
 	} {
-		res := createAndUpload(t, ctx, c, topicsJob(1), []byte(tt.in))
+		req := topicsJob(1)
+		req.NumberOfTopics = new(tt.k)
+		res := createAndUpload(t, ctx, c, req, []byte(tt.in))
 		_, j := follow(t, ctx, c, res.JobId)
+		name := fmt.Sprintf("%q K=%d", tt.in, tt.k)
 		if j.JobStatus != tt.want {
-			t.Errorf("%q: %s (%s), want %s", tt.in, j.JobStatus, j.Message, tt.want)
+			t.Errorf("%s: %s (%s), want %s", name, j.JobStatus, j.Message, tt.want)
 		}
-		if tt.want == job.Failed && !strings.Contains(j.Message, "nothing to fit a topic model on") {
-			t.Errorf("%q: Message %q does not say why", tt.in, j.Message)
+		if !strings.Contains(j.Message, tt.message) {
+			t.Errorf("%s: Message %q, want it to say %q", name, j.Message, tt.message)
+		}
+		files := archiveEntries(t, ctx, s, res.JobId)
+		var codes []string
+		for _, l := range strings.Split(strings.TrimSpace(string(files[pipeline.TopicErrorName])), "\n") {
+			if l == "" {
+				continue
+			}
+			var rec struct{ ErrorCode string }
+			if err := json.Unmarshal([]byte(l), &rec); err != nil {
+				t.Fatalf("%s: errors.jsonl line %q: %v", name, l, err)
+			}
+			codes = append(codes, rec.ErrorCode)
+		}
+		if strings.Join(codes, ",") != strings.Join(tt.codes, ",") {
+			t.Errorf("%s: error codes %v, want %v", name, codes, tt.codes)
+		}
+		if tt.want == job.Failed && (string(files[pipeline.TopicTermsName]) != "topic,term,weight\n" || string(files[pipeline.DocTopicsName]) != "docname,topic,proportion\n") {
+			t.Errorf("%s: a failed fit's topic files are not their headers alone: %q %q", name, files[pipeline.TopicTermsName], files[pipeline.DocTopicsName])
+		}
+		if d := j.JobDetails; d.DocumentsWithErrorsCount != int64(len(tt.codes)) || d.InputDocumentsCount != int64(strings.Count(tt.in, "\n")) {
+			t.Errorf("%s: counters %+v, want %d documents with errors", name, d, len(tt.codes))
+		}
+	}
+}
+
+// TestTopicsManyFileLines: a line input under a prefix reports each document as <file>:<line>
+// with the line within its own file (as every other analysis does), in doc-topics.csv and in
+// errors.jsonl, whatever the shard size; and a finished TOPICS job leaves nothing of its fit
+// under work/.
+func TestTopicsManyFileLines(t *testing.T) {
+	ctx := testCtx(t)
+	input, _ := topicsInput(t)
+	lines := strings.SplitAfter(string(input), "\n")[:200]
+	a := strings.Join(lines[:100], "")
+	b := strings.Join(lines[100:103], "") + "\n" + strings.Join(lines[103:200], "") // line 3 of b is empty
+	for _, shardBytes := range []int64{0, 8 << 10} {
+		s := startStack(t, Config{ShardBytes: shardBytes}, pipeline.Hooks{})
+		c := defaultClient(s)
+		root := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "multi")
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range map[string]string{"a.txt": a, "b.txt": b} {
+			if err := os.WriteFile(filepath.Join(root, name), []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		base, err := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := topicsJob(9)
+		req.NumberOfTopics = new(4)
+		req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/multi/"
+		res, err := c.CreateJob(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, j := follow(t, ctx, c, res.JobId)
+		files := archiveEntries(t, ctx, s, res.JobId)
+		seen := map[string]bool{}
+		for _, l := range strings.Split(strings.TrimSpace(string(files[pipeline.DocTopicsName])), "\n")[1:] {
+			seen[l[:strings.IndexByte(l, ',')]] = true
+		}
+		for _, want := range []string{"a.txt:0", "a.txt:99", "b.txt:0", "b.txt:2", "b.txt:4", "b.txt:100"} {
+			if !seen[want] {
+				t.Errorf("shards of %d bytes: doc-topics.csv has no %s (status %s, %s)", shardBytes, want, j.JobStatus, j.Message)
+			}
+		}
+		for _, never := range []string{"a.txt:100", "b.txt:3", "b.txt:101", "b.txt:200"} {
+			if seen[never] {
+				t.Errorf("shards of %d bytes: doc-topics.csv has %s", shardBytes, never)
+			}
+		}
+		if got := strings.TrimSpace(string(files[pipeline.TopicErrorName])); !strings.Contains(got, `"Line":3,"File":"b.txt"`) || strings.Count(got, "\n") != 0 {
+			t.Errorf("shards of %d bytes: errors.jsonl %q, want the one empty line b.txt:3", shardBytes, got)
+		}
+		// The clean-up follows the notification: wait for it (bounded by the test's context).
+		var left []string
+		waitFor(t, ctx, "the fit's work objects deleted", func() bool {
+			left = left[:0]
+			filepath.WalkDir(filepath.Join(s.cfg.DataDir, "objects", "work", "local", res.JobId), func(p string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && !strings.HasSuffix(p, "plan.jsonl") {
+					left = append(left, p)
+				}
+				return nil
+			})
+			return len(left) == 0
+		})
+		if bytes.Contains(files[pipeline.DocTopicsName], []byte("a.txt:-")) {
+			t.Error("negative line")
+		}
+	}
+}
+
+// TestTopicsOptionsChecked: NumberOfTopics is an integer from 1 to 100 when given (0 is not
+// "absent"), a wrong JSON type is named in JSON's terms, and a seed the service chooses is below
+// 2^53, so that jq and JavaScript show it exactly and it can be passed back.
+func TestTopicsOptionsChecked(t *testing.T) {
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	const head = `{"Analyses":["TOPICS"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}`
+	for _, tc := range []struct{ extra, want string }{
+		{`,"NumberOfTopics":0`, "NumberOfTopics must be between 1 and 100"},
+		{`,"NumberOfTopics":101`, "NumberOfTopics must be between 1 and 100"},
+		{`,"NumberOfTopics":-1`, "NumberOfTopics must be between 1 and 100"},
+		{`,"NumberOfTopics":2.5`, "NumberOfTopics must be an integer, not a JSON number 2.5"},
+		{`,"NumberOfTopics":"5"`, "NumberOfTopics must be an integer, not a JSON string"},
+		{`,"RandomSeed":"7"`, "RandomSeed must be an integer, not a JSON string"},
+	} {
+		st, e, _ := rawRequest(t, http.MethodPost, s.URL+"/v1/jobs", DefaultKey, head+tc.extra+"}")
+		if st != http.StatusBadRequest || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("%s: %d %q, want 400 saying %q", tc.extra, st, e.Message, tc.want)
+		}
+	}
+	c := defaultClient(s)
+	for i := 0; i < 20; i++ {
+		res, err := c.CreateJob(testCtx(t), api.CreateJobRequest{Analyses: []job.Analysis{job.Topics}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := c.Describe(testCtx(t), res.JobId)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.NumberOfTopics != 10 || j.RandomSeed == nil || *j.RandomSeed < 0 || *j.RandomSeed >= 1<<53 {
+			t.Fatalf("defaults: NumberOfTopics %d, RandomSeed %v; want 10 and a seed in [0, 2^53)", j.NumberOfTopics, j.RandomSeed)
 		}
 	}
 }

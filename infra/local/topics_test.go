@@ -95,7 +95,7 @@ func topicsJob(seed int64) api.CreateJobRequest {
 	return api.CreateJobRequest{
 		JobName: "topics", Analyses: []job.Analysis{job.Topics},
 		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine},
-		NumberOfTopics:  10, RandomSeed: &seed,
+		NumberOfTopics:  new(10), RandomSeed: &seed,
 	}
 }
 

@@ -40,8 +40,8 @@ type CreateJobRequest struct {
 	// CodingConfig names the topic (and optionally the model) of a CODING or CODING_TRAINING
 	// job.
 	CodingConfig *job.CodingConfig `json:"CodingConfig,omitempty"`
-	// NumberOfTopics (1–100, default 10) and RandomSeed are TOPICS's options.
-	NumberOfTopics int    `json:"NumberOfTopics,omitempty"`
+	// NumberOfTopics (1–100, default 10 when absent) and RandomSeed are TOPICS's options.
+	NumberOfTopics *int   `json:"NumberOfTopics,omitempty"`
 	RandomSeed     *int64 `json:"RandomSeed,omitempty"`
 	// RetentionHours keeps the job's output and record this many hours after it ends instead of
 	// the deployment's retention.

@@ -69,7 +69,7 @@ func TestE2ETopics(t *testing.T) {
 			JobName:         name + "-" + uniq(t),
 			Analyses:        []job.Analysis{job.Topics},
 			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine},
-			NumberOfTopics:  10, RandomSeed: &seed,
+			NumberOfTopics:  new(10), RandomSeed: &seed,
 		})
 		if err != nil {
 			t.Fatal(err)

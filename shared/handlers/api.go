@@ -8,12 +8,14 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -234,9 +236,43 @@ func jsonProblem(err error) string {
 		if field == "" {
 			field = "the body"
 		}
+		if want := jsonKind(typeErr.Type); want != "" {
+			return fmt.Sprintf("%s must be %s, not a JSON %s", field, want, typeErr.Value)
+		}
 		return fmt.Sprintf("%s must not be a JSON %s", field, typeErr.Value)
 	}
 	return err.Error()
+}
+
+// jsonKind names what a field of Go type t takes, in JSON's terms ("" when there is no short
+// name for it).
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return ""
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	pt := reflect.PointerTo(t)
+	if pt.Implements(reflect.TypeFor[json.Unmarshaler]()) || pt.Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+		return "" // it decodes itself: its Go kind says nothing of its JSON form
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return ""
 }
 
 // Fail answers err with its status and code (api.StatusOf) and a message for the user;

@@ -372,7 +372,7 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 		if *in.NumberOfTopics < 1 {
 			return nil, cErr("InvalidRequestException", "NumberOfTopics must be between 1 and 100")
 		}
-		req.NumberOfTopics = *in.NumberOfTopics
+		req.NumberOfTopics = in.NumberOfTopics
 	}
 	res, err := c.a.svc.CreateJob(r.Context(), tenant, req)
 	if err != nil {

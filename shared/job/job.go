@@ -240,12 +240,15 @@ type Job struct {
 
 // TopicsStage is where a TOPICS job's map–reduce stands: stage Index (0-based) of kind Kind
 // ("count", "sample", "round", "assign"; Round for rounds) over Shards data shards. The shard
-// records of stage s have indexes s*Shards … s*Shards+Shards-1.
+// records of stage s have indexes s*Shards … s*Shards+Shards-1. Unfit, set on the assign
+// stage, says why no model could be fitted (the shards then write an error record for every
+// document, and the job fails with that reason).
 type TopicsStage struct {
 	Shards int    `json:"Shards"`
 	Index  int    `json:"Index"`
 	Kind   string `json:"Kind"`
 	Round  int    `json:"Round,omitempty"`
+	Unfit  string `json:"Unfit,omitempty"`
 }
 
 // CodingConfig says what a coding job codes against.

@@ -53,10 +53,10 @@ func validateCreate(r *api.CreateJobRequest) error {
 	if seen[job.Topics] && len(r.Analyses) != 1 {
 		return bad("TOPICS is a job of its own (a model fitted over the whole collection); it cannot be combined with other analyses")
 	}
-	if r.NumberOfTopics != 0 && !seen[job.Topics] || r.RandomSeed != nil && !seen[job.Topics] {
+	if r.NumberOfTopics != nil && !seen[job.Topics] || r.RandomSeed != nil && !seen[job.Topics] {
 		return bad("NumberOfTopics and RandomSeed are options of TOPICS")
 	}
-	if r.NumberOfTopics < 0 || r.NumberOfTopics > topics.MaxK {
+	if k := r.NumberOfTopics; k != nil && (*k < 1 || *k > topics.MaxK) {
 		return bad("NumberOfTopics must be between 1 and %d (default %d)", topics.MaxK, topics.DefaultK)
 	}
 	if !job.ValidFormat(r.InputDataConfig.InputFormat) {
@@ -229,7 +229,6 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		RequestHash:         hash,
 		CodingConfig:        req.CodingConfig,
 		RetentionHours:      req.RetentionHours,
-		NumberOfTopics:      req.NumberOfTopics,
 		RandomSeed:          req.RandomSeed,
 		CodingOperation:     operation,
 		UpdatedAt:           now,
@@ -240,8 +239,9 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		j.RandomSeed = ptr(defaultSeed(j.JobId))
 	}
 	if j.Has(job.Topics) {
-		if j.NumberOfTopics == 0 {
-			j.NumberOfTopics = topics.DefaultK
+		j.NumberOfTopics = topics.DefaultK
+		if req.NumberOfTopics != nil {
+			j.NumberOfTopics = *req.NumberOfTopics
 		}
 	}
 	versions := make([]string, len(analyzers))

@@ -320,11 +320,11 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 	return nil
 }
 
-// cleanupWork deletes the shard results once they are in the archive (best effort: left-overs
-// are harmless and expire with the job).
+// cleanupWork deletes the shard results once they are in the archive, and a TOPICS job's
+// statistics, samples and models (best effort: left-overs are harmless and expire with the job).
 func (s *Service) cleanupWork(ctx context.Context, j *job.Job) {
 	var keys []string
-	for _, prefix := range []string{workPrefix(j.Tenant, j.JobId) + "shards/", workPrefix(j.Tenant, j.JobId) + "archive/", redactedPrefix(j.Tenant, j.JobId)} {
+	for _, prefix := range []string{workPrefix(j.Tenant, j.JobId) + "shards/", workPrefix(j.Tenant, j.JobId) + "archive/", redactedPrefix(j.Tenant, j.JobId), topicsKey(j, "")} {
 		_ = s.objects.List(ctx, prefix, func(o ObjectInfo) error {
 			keys = append(keys, o.Key)
 			return nil

@@ -24,7 +24,8 @@ func (s *Service) Describe(ctx context.Context, tenant, id string) (*job.Job, er
 
 // progress works out a running job's DocumentsPerSecond (documents recorded within
 // job.RateWindow, or since the job started when that is shorter) and EstimatedCompletionTime
-// (the input bytes left at the job's byte rate since it started), and clears both otherwise.
+// (the input bytes left at the job's byte rate since it started), and clears both otherwise
+// and for a TOPICS job, whose Stage is its progress.
 func progress(j *job.Job, now time.Time) {
 	d := &j.JobDetails
 	d.DocumentsPerSecond, d.EstimatedCompletionTime = 0, nil
@@ -33,8 +34,11 @@ func progress(j *job.Job, now time.Time) {
 	}
 	elapsed := now.Sub(*j.StartedAt)
 	window := max(min(job.RateWindow, elapsed), time.Second)
+	if j.TopicsStage != nil {
+		return // its stages pass over the documents several times: Stage is its progress
+	}
 	d.DocumentsPerSecond = math.Round(float64(d.RecentDocuments)/window.Seconds()*10) / 10
-	if j.TopicsStage == nil && d.InputBytes > 0 && d.ProcessedBytes > 0 && d.ProcessedBytes < d.InputBytes && elapsed > 0 {
+	if d.InputBytes > 0 && d.ProcessedBytes > 0 && d.ProcessedBytes < d.InputBytes && elapsed > 0 {
 		left := time.Duration(float64(elapsed) * float64(d.InputBytes-d.ProcessedBytes) / float64(d.ProcessedBytes))
 		eta := now.Add(left)
 		d.EstimatedCompletionTime = &eta

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
 	"iter"
 	"strconv"
+	"time"
 
 	"github.com/ream-dev/ream/shared/analysis/topics"
 	"github.com/ream-dev/ream/shared/api"
@@ -56,8 +56,12 @@ const (
 // over TF-IDF vectors, fitted by distributed EM rounds; see shared/analysis/topics).
 const topicsModelVersion = "ream-vmf-1"
 
-// Error code of a document none of whose words is in the fitted vocabulary.
-const codeNoTopicTerms = "NO_TOPIC_TERMS"
+// Error codes of a document none of whose words is in the fitted vocabulary, and of a readable
+// document of a collection no model could be fitted on (TopicsStage.Unfit says why).
+const (
+	codeNoTopicTerms = "NO_TOPIC_TERMS"
+	codeNoTopicModel = "NO_TOPIC_MODEL"
+)
 
 func topicsKey(j *job.Job, name string) string {
 	return workPrefix(j.Tenant, j.JobId) + "topics/" + name
@@ -90,11 +94,12 @@ func topicsOptions(j *job.Job) topics.FitOptions {
 }
 
 // defaultSeed is the seed of a TOPICS job that gave none: derived from its id (recorded on the
-// job, so a restarted job keeps it).
+// job, so a restarted job keeps it). It is below 2^53, so that JSON tools that read numbers as
+// doubles (jq, JavaScript) show it exactly and a user can pass it back.
 func defaultSeed(id string) int64 {
 	h := fnv.New64a()
 	io.WriteString(h, id)
-	return int64(h.Sum64() >> 1)
+	return int64(h.Sum64() >> 11)
 }
 
 // stageLabel is the stage as Describe shows it.
@@ -128,7 +133,17 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 		return fmt.Errorf("topics: shard %d of stage %d arrived while the job is at stage %d", shard, stage, ts.Index)
 	}
 	lim := s.readLimits(j)
-	docs := func(fn func(input.Document) error) error { return s.readShard(ctx, j, msg, lim, fn) }
+	// Every stage sees a line document's line within its file (the plan's LineOffset plus
+	// its line within the shard), as the output reports it: the seeded sample's keys are then
+	// the same whatever the shard size.
+	docs := func(fn func(input.Document) error) error {
+		return s.readShard(ctx, j, msg, lim, func(d input.Document) error {
+			if n, ok := outputLine(j, msg, d); ok {
+				d.Line = n
+			}
+			return fn(d)
+		})
+	}
 	rec := ShardRecord{Index: msg.Index}
 	var err error
 	switch ts.Kind {
@@ -190,8 +205,7 @@ func usable(docs func(func(input.Document) error) error) iter.Seq2[topics.Docume
 	}
 }
 
-// docID identifies a document for the seeded sample: its file and line within the file's shard
-// (stable for a given input and plan).
+// docID identifies a document for the seeded sample: its file and its line within the file.
 func docID(d input.Document) string { return d.File + ":" + strconv.FormatInt(d.Line, 10) }
 
 func (s *Service) topicsSample(ctx context.Context, j *job.Job, shard int, docs func(func(input.Document) error) error) error {
@@ -222,31 +236,36 @@ func (s *Service) topicsRound(ctx context.Context, j *job.Job, shard, round int,
 // documents with no vocabulary term); it returns how many of the latter it found (the count
 // stage counted the bad ones already).
 func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs func(func(input.Document) error) error) (int64, error) {
-	m, err := s.topicsModel(ctx, j, j.TopicsStage.Round)
-	if err != nil {
-		return 0, err
+	unfit := j.TopicsStage.Unfit
+	var a *topics.Assigner
+	if unfit == "" {
+		m, err := s.topicsModel(ctx, j, j.TopicsStage.Round)
+		if err != nil {
+			return 0, err
+		}
+		a = topics.NewAssigner(m)
 	}
-	offsets, err := s.topicsOffsets(ctx, j)
-	if err != nil {
-		return 0, err
-	}
-	a := topics.NewAssigner(m)
 	lineFormat := j.InputDataConfig.InputFormat.LineFormat()
 	var noTerms int64
 	var errBuf bytes.Buffer
 	ew := output.NewWriter(&errBuf)
-	err = s.putStream(ctx, topicsPart(j, "doc-topics", shard), func(w io.Writer) error {
+	err := s.putStream(ctx, topicsPart(j, "doc-topics", shard), func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		err := docs(func(d input.Document) error {
 			rec := output.Record{File: d.File}
 			name := d.File
 			if lineFormat {
-				line := d.Line + offsets[shard]
+				line := d.Line
 				rec.Line = &line
 				name = d.File + ":" + strconv.FormatInt(line, 10)
 			}
 			if d.Failed() {
 				rec.ErrorCode, rec.ErrorMessage = d.ErrorCode, d.ErrorMessage
+				return ew.Write(&rec)
+			}
+			if a == nil {
+				noTerms++
+				rec.ErrorCode, rec.ErrorMessage = codeNoTopicModel, "no topic model could be fitted: "+unfit
 				return ew.Write(&rec)
 			}
 			shares := topics.DocTopics(a.Assign(d.Text), 0)
@@ -290,23 +309,6 @@ func (s *Service) topicsModel(ctx context.Context, j *job.Job, round int) (*topi
 	}
 	defer rc.Close()
 	return topics.ReadModel(rc)
-}
-
-// topicsOffsets reads the global line number of each shard's first document.
-func (s *Service) topicsOffsets(ctx context.Context, j *job.Job) ([]int64, error) {
-	rc, err := s.objects.Open(ctx, topicsKey(j, "offsets.json"), 0)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	var off []int64
-	if err := json.NewDecoder(rc).Decode(&off); err != nil {
-		return nil, fmt.Errorf("offsets: %w", err)
-	}
-	if len(off) != j.TopicsStage.Shards {
-		return nil, fmt.Errorf("offsets: %d shards, want %d", len(off), j.TopicsStage.Shards)
-	}
-	return off, nil
 }
 
 // withReaders opens the objects keys at once, calls fn with them, and closes them.
@@ -356,6 +358,23 @@ func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 	case stageAssign:
 		return s.finalizeTopics(ctx, j)
 	}
+	if err != nil && errors.Is(err, context.Canceled) && ctx.Err() == nil {
+		// The fit saw the job leave IN_PROGRESS (untilStopped).
+		cur, gerr := s.jobs.Get(ctx, j.Tenant, j.JobId)
+		if gerr != nil {
+			return gerr
+		}
+		if cur.JobStatus.Terminal() {
+			return nil
+		}
+		if cur.JobStatus == job.StopRequested {
+			return s.topicsAdvance(ctx, cur)
+		}
+	}
+	var unfit *unfitError
+	if errors.As(err, &unfit) {
+		next.Kind, next.Round, next.Unfit, err = stageAssign, 0, unfit.reason, nil
+	}
 	if err != nil {
 		var ue *userError
 		if errors.As(err, &ue) {
@@ -396,10 +415,9 @@ func nextAfter(m *topics.Model, round int) (string, int) {
 }
 
 func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
-	if ok, err := s.exists(ctx, topicsKey(j, "offsets.json")); ok || err != nil {
+	if ok, err := s.exists(ctx, topicsKey(j, "vocabulary")); ok || err != nil {
 		return err
 	}
-	n := j.TopicsStage.Shards
 	keys := topicsParts(j, "stats")
 	// A tree: never more than StatsFanIn streams open at once (a 5 GB job has thousands of
 	// shards), merging groups into intermediate statistics until one level fits.
@@ -427,39 +445,78 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 		return err
 	}
 	if len(v.Terms) == 0 {
-		return &userError{msg: "no word occurs in two or more documents: there is nothing to fit a topic model on (TOPICS needs a collection of documents with words in common)"}
+		return &unfitError{reason: "no word occurs in two or more of its documents (TOPICS needs a collection of documents with words in common)"}
 	}
-	if err := s.putStream(ctx, topicsKey(j, "vocabulary"), func(w io.Writer) error { _, err := v.WriteTo(w); return err }); err != nil {
-		return err
-	}
-	// The line offset of each shard: the documents of the shards before it (count records).
-	recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
-	if err != nil {
-		return err
-	}
-	docs := make([]int64, n)
-	for _, r := range recs {
-		if r.Index < n {
-			docs[r.Index] = r.Documents
-		}
-	}
-	off := make([]int64, n)
-	for i := 1; i < n; i++ {
-		off[i] = off[i-1] + docs[i-1]
-	}
-	b, _ := json.Marshal(off)
-	return s.objects.Put(ctx, topicsKey(j, "offsets.json"), bytes.NewReader(b))
+	return s.putStream(ctx, topicsKey(j, "vocabulary"), func(w io.Writer) error { _, err := v.WriteTo(w); return err })
 }
 
-// reduceInit fits the initial model (round 0) on the shards' samples.
+// unfitError is a reduce's finding that the collection cannot be fitted a model (too few
+// documents with words in common): the job goes on to the assign stage without a model, so that
+// every document gets an error record, and then fails with reason.
+type unfitError struct{ reason string }
+
+func (e *unfitError) Error() string { return "no topic model can be fitted: " + e.reason }
+
+// reduceInit fits the initial model (round 0) on the shards' samples. The fit is the longest
+// step of a TOPICS job: the job shows it as its stage while it runs, and a stop request ends it.
 func (s *Service) reduceInit(ctx context.Context, j *job.Job) (*topics.Model, error) {
-	return s.reduceModel(ctx, j, 0, func() (*topics.Model, error) {
+	m, err := s.reduceModel(ctx, j, 0, func() (*topics.Model, error) {
 		v, err := s.topicsVocab(ctx, j)
 		if err != nil {
 			return nil, err
 		}
-		return topics.InitModel(v, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, "sample"), topics.ReadSample), topicsOptions(j))
+		s.setStage(ctx, j, stageInitLabel)
+		fitCtx, stop := s.untilStopped(ctx, j)
+		defer stop()
+		return topics.InitModel(fitCtx, v, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, "sample"), topics.ReadSample), topicsOptions(j))
 	})
+	var few *topics.TooFewDocumentsError
+	if errors.As(err, &few) {
+		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but only %d of its documents have words that occur in other documents; ask for at most %d topics", few.K, few.Documents, few.Documents)}
+	}
+	return m, err
+}
+
+// stageInitLabel is the stage Describe shows while the initial model is fitted.
+const stageInitLabel = "fitting the initial model on a sample"
+
+// setStage shows label as the running job's stage (best effort: a lost race with another
+// writer only leaves the previous label).
+func (s *Service) setStage(ctx context.Context, j *job.Job, label string) {
+	cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
+	if err != nil || cur.JobStatus != job.InProgress || cur.JobDetails.Stage == label {
+		return
+	}
+	cur.JobDetails.Stage = label
+	cur.UpdatedAt = s.nowUTC()
+	if err := s.jobs.Update(ctx, cur, job.InProgress); err != nil && !errors.Is(err, job.ErrConflict) {
+		s.log.WarnContext(ctx, "stage not shown", "tenant", j.Tenant, "job", j.JobId, "err", err)
+	}
+}
+
+// stopPollInterval is how often a long reduce looks for a stop request.
+const stopPollInterval = 2 * time.Second
+
+// untilStopped returns a context that is cancelled when the job leaves IN_PROGRESS (a stop
+// request, or it ended elsewhere), checked every stopPollInterval, or when ctx is.
+func (s *Service) untilStopped(ctx context.Context, j *job.Job) (context.Context, context.CancelFunc) {
+	fitCtx, cancel := context.WithCancel(ctx)
+	go func() {
+		t := time.NewTicker(stopPollInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-fitCtx.Done():
+				return
+			case <-t.C:
+				if cur, err := s.jobs.Get(fitCtx, j.Tenant, j.JobId); err == nil && cur.JobStatus != job.InProgress {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return fitCtx, cancel
 }
 
 // reduceRound sums round's statistics in shard order into the model after it.
@@ -493,13 +550,21 @@ func (s *Service) reduceModel(ctx context.Context, j *job.Job, round int, fit fu
 
 // finalizeTopics writes output.tar.gz (topic-terms.csv, doc-topics.csv, errors.jsonl) and the
 // manifest, and finishes the job.
+//
+// When no model could be fitted (TopicsStage.Unfit) the archive has the same three files, the
+// first two with their header alone, and the job fails saying why.
 func (s *Service) finalizeTopics(ctx context.Context, j *job.Job) error {
-	m, err := s.topicsModel(ctx, j, j.TopicsStage.Round)
-	if err != nil {
-		return err
+	var m *topics.Model
+	var top [][]topics.TermWeight
+	if j.TopicsStage.Unfit == "" {
+		var err error
+		if m, err = s.topicsModel(ctx, j, j.TopicsStage.Round); err != nil {
+			return err
+		}
+		top = topics.TopTerms(m, 10)
 	}
 	var terms bytes.Buffer
-	if err := topics.WriteTopicTerms(&terms, topics.TopTerms(m, 10), true); err != nil {
+	if err := topics.WriteTopicTerms(&terms, top, true); err != nil {
 		return err
 	}
 	docTopics, err := s.concatEntry(ctx, DocTopicsName, []byte("docname,topic,proportion\n"), topicsParts(j, "doc-topics"))
@@ -536,18 +601,27 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 		return err
 	}
 	var infos []output.ShardInfo
+	var unreadable int64 // documents the count stage could not read
 	for _, r := range recs {
 		if r.Index < j.TopicsStage.Shards { // the count stage: one record per data shard
 			infos = append(infos, output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: "PROCESSED"})
+			unreadable += r.Errors
 		}
 	}
 	s.fillShardRanges(ctx, j, infos)
 	status, msg := terminalStatus(j, 0, 0, 0)
-	end := s.nowUTC()
 	o := topicsOptions(j)
+	version := fmt.Sprintf("%s K=%d seed=%d", topicsModelVersion, o.K, o.Seed)
+	if m != nil {
+		version += fmt.Sprintf(" rounds=%d vocabulary=%d", m.Round, m.V)
+	} else if status != job.Stopped && unreadable < j.JobDetails.InputDocumentsCount {
+		// (When every document was unreadable, terminalStatus's "all N documents failed" says it.)
+		status, msg = job.Failed, "no topic model could be fitted: "+j.TopicsStage.Unfit+"; the output has an error record for each document"
+	}
+	end := s.nowUTC()
 	man := &output.Manifest{
 		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: status, Message: msg,
-		Analyses:        []output.AnalysisInfo{{Analysis: job.Topics, ModelVersion: fmt.Sprintf("%s K=%d seed=%d rounds=%d vocabulary=%d", topicsModelVersion, m.K, o.Seed, m.Round, m.V), MaxDocumentBytes: int(s.readLimits(j).MaxDocumentBytes)}},
+		Analyses:        []output.AnalysisInfo{{Analysis: job.Topics, ModelVersion: version, MaxDocumentBytes: int(s.readLimits(j).MaxDocumentBytes)}},
 		InputDataConfig: j.InputDataConfig, OutputDataConfig: j.OutputDataConfig, LanguageCode: j.LanguageCode,
 		JobDetails: j.JobDetails, SubmitTime: j.SubmitTime, EndTime: end,
 		Output: output.OutputInfo{ArchiveKey: archiveKey, Location: s.cfg.Locations.URI(archiveKey), Lines: j.JobDetails.InputDocumentsCount,

@@ -2,6 +2,7 @@ package topics
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"sync"
@@ -162,7 +163,7 @@ func Fit(docs []Document, shards int, opts DriverOptions) (*FitResult, error) {
 
 	// 4. initialisation reduce
 	t0 = time.Now()
-	model, err := InitModel(vocab, ReadSeq(shards, func(i int) (io.ReadCloser, error) {
+	model, err := InitModel(context.Background(), vocab, ReadSeq(shards, func(i int) (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(sampleBytes[i])), nil
 	}, ReadSample), fo)
 	if err != nil {

@@ -2,6 +2,7 @@ package topics
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"io"
@@ -134,7 +135,7 @@ func FuzzReadSample(f *testing.F) {
 				t.Fatalf("re-encoded sample: %v", err)
 			}
 			// a sample that decodes never breaks the initialisation
-			InitModel(fuzzModel.m.Vocab, Seq([]*Sample{s}), FitOptions{K: 2, Seed: s.Seed, SampleSize: s.Capacity, AnnealIters: 1})
+			InitModel(context.Background(), fuzzModel.m.Vocab, Seq([]*Sample{s}), FitOptions{K: 2, Seed: s.Seed, SampleSize: s.Capacity, AnnealIters: 1})
 		}
 	})
 }

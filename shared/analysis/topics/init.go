@@ -2,6 +2,7 @@ package topics
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"iter"
@@ -157,8 +158,10 @@ func SampleShard(v *Vocabulary, opts FitOptions, docs iter.Seq2[Document, error]
 // where every document is shared by all topics, so the topics split from the whole rather
 // than from a few chosen documents). It returns the model of round 0, whose κ is the
 // schedule's last. Memory: the sample (at most SampleSize documents, K probabilities each)
-// and O(V×K).
-func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions) (*Model, error) {
+// and O(V×K). A sample of fewer documents than K (the collection has fewer documents with
+// vocabulary terms than topics) is a *TooFewDocumentsError. The fit checks ctx between EM
+// iterations and returns its error when it is done.
+func InitModel(ctx context.Context, v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions) (*Model, error) {
 	opts = opts.withDefaults()
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -192,8 +195,8 @@ func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions
 		}
 	}
 	docs := h.sorted()
-	if len(docs) == 0 {
-		return nil, fmt.Errorf("topics: no document has a vocabulary term")
+	if len(docs) < opts.K {
+		return nil, &TooFewDocumentsError{Documents: len(docs), K: opts.K}
 	}
 	idx := make([][]int32, len(docs))
 	val := make([][]float64, len(docs))
@@ -217,7 +220,10 @@ func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			m, p := anneal(idx, val, v.Len(), opts, r)
+			m, p := anneal(ctx, idx, val, v.Len(), opts, r)
+			if ctx.Err() != nil {
+				return
+			}
 			ll := sampleLogLik(idx, val, m, p, opts)
 			bestMu.Lock()
 			defer bestMu.Unlock()
@@ -227,7 +233,18 @@ func InitModel(v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions
 		}()
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return &Model{Options: opts, Vocab: v, K: opts.K, V: v.Len(), Kappa: opts.Anneal[len(opts.Anneal)-1], Mu: mu, Pi: pi}, nil
+}
+
+// TooFewDocumentsError is InitModel's error for a collection with fewer documents that have
+// vocabulary terms than the topics asked for: the topics would be copies of one another.
+type TooFewDocumentsError struct{ Documents, K int }
+
+func (e *TooFewDocumentsError) Error() string {
+	return fmt.Sprintf("topics: %d topics asked for, but only %d documents have words the vocabulary kept", e.K, e.Documents)
 }
 
 // restartBudget bounds the working memory of the restarts that run at once.
@@ -248,7 +265,7 @@ const annealTol = 1e-4
 // anneal fits the mixture to the documents (idx, val) by EM with the concentration raised
 // along opts.Anneal, from the random start of restart number restart, and returns the mean
 // directions and mixing weights.
-func anneal(idx [][]int32, val [][]float64, V int, opts FitOptions, restart int) (mu, pi []float64) {
+func anneal(ctx context.Context, idx [][]int32, val [][]float64, V int, opts FitOptions, restart int) (mu, pi []float64) {
 	K, n := opts.K, len(idx)
 	R := make([]float64, n*K)
 	rng := &splitmix64{s: hashx.Mix64(uint64(opts.Seed) ^ 0xa11ea1 ^ uint64(restart)*0x9e3779b97f4a7c15)}
@@ -283,6 +300,9 @@ func anneal(idx [][]int32, val [][]float64, V int, opts FitOptions, restart int)
 	changes := make([]float64, workers)
 	for _, kappa := range opts.Anneal {
 		for it := 0; it < opts.AnnealIters; it++ {
+			if ctx.Err() != nil {
+				return mu, pi
+			}
 			mstepAll()
 			for k, p := range pi {
 				logPi[k] = plog(p)

@@ -3,6 +3,7 @@ package topics
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -164,7 +165,7 @@ func TestInitIndependentOfSharding(t *testing.T) {
 			}
 			samples = append(samples, s)
 		}
-		m, err := InitModel(v, Seq(samples), opts)
+		m, err := InitModel(context.Background(), v, Seq(samples), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -514,7 +515,7 @@ func TestInitRestartsKeepTheBestRun(t *testing.T) {
 	var lls []float64
 	var mus [][]float64
 	for r := 0; r < 3; r++ {
-		mu, pi := anneal(idx, val, v.Len(), o, r)
+		mu, pi := anneal(context.Background(), idx, val, v.Len(), o, r)
 		lls = append(lls, sampleLogLik(idx, val, mu, pi, o))
 		mus = append(mus, mu)
 	}
@@ -526,7 +527,7 @@ func TestInitRestartsKeepTheBestRun(t *testing.T) {
 	}
 	for restarts, want := range map[int][]float64{1: mus[0], 3: mus[best]} {
 		o.Restarts = restarts
-		m, err := InitModel(v, Seq([]*Sample{s}), o)
+		m, err := InitModel(context.Background(), v, Seq([]*Sample{s}), o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -534,7 +535,7 @@ func TestInitRestartsKeepTheBestRun(t *testing.T) {
 			t.Errorf("%d restarts: not the topics of the best run (log-likelihoods %v)", restarts, lls)
 		}
 	}
-	if _, err := InitModel(v, Seq([]*Sample{s}), FitOptions{K: 5, Seed: 3, Restarts: MaxRestarts + 1}); err == nil {
+	if _, err := InitModel(context.Background(), v, Seq([]*Sample{s}), FitOptions{K: 5, Seed: 3, Restarts: MaxRestarts + 1}); err == nil {
 		t.Error("too many restarts accepted")
 	}
 }
