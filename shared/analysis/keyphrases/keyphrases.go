@@ -518,7 +518,7 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 					// name before a lower-case word ("star Michael Buble kisses") or is a compound
 					// noun of two or three words not led by an adjective ("data mining techniques",
 					// not "higher mortgage costs")
-					nameEnd := toks[ee-1].Cap && !toks[ee-1].SentStart && !toks[ee].Cap
+					nameEnd := toks[ee-1].Cap && !toks[ee-1].SentStart && (ee == len(toks) || !toks[ee].Cap)
 					compound := ee-ss >= 2 && !adjLike(lower[ss]) && !adjLike(lower[ee-1])
 					if ss == s && ee == e || ee < e && (badCut(ee) || !nameEnd && !compound) || isEd(ee-1) {
 						continue
