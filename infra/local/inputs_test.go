@@ -18,7 +18,7 @@ import (
 )
 
 // TestBadInputFilesFailTheJob: an input that cannot be a job (empty, only a byte order mark,
-// over the per-job limit) fails the job with a Message saying why, and a notification is still
+// line breaks alone, over the per-job limit) fails the job with a Message saying why, and a notification is still
 // published.
 func TestBadInputFilesFailTheJob(t *testing.T) {
 	ctx := testCtx(t)
@@ -33,8 +33,11 @@ func TestBadInputFilesFailTheJob(t *testing.T) {
 	}{
 		{"empty", job.OneDocPerLine, "", "empty"},
 		{"empty JSONL", job.JSONLines, "", "empty"},
-		{"only a BOM", job.OneDocPerLine, bom, "empty (only a UTF-8 byte order mark"},
-		{"only a BOM JSONL", job.JSONLines, bom, "empty (only a UTF-8 byte order mark"},
+		{"only a BOM", job.OneDocPerLine, bom, "empty (no bytes, or only a UTF-8 byte order mark"},
+		{"only a BOM JSONL", job.JSONLines, bom, "empty (no bytes, or only a UTF-8 byte order mark"},
+		// line breaks alone are empty documents: every one fails, as the README says
+		{"only line breaks", job.OneDocPerLine, "\n\r\n\n", "all 3 documents failed; the output has an error record for each"},
+		{"one line break JSONL", job.JSONLines, bom + "\n", "the one document failed; the output has its error record"},
 		{"too big", job.OneDocPerLine, strings.Repeat("A sentence that is long enough.\n", 10), "limit"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

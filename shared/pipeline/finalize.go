@@ -166,6 +166,8 @@ func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status
 	switch {
 	case j.JobStatus == job.StopRequested:
 		return job.Stopped, fmt.Sprintf("stopped on request: %d of %d shards were processed and are in the output; %d were skipped (listed in the manifest)", shards-skipped, shards, skipped)
+	case d.InputDocumentsCount == 1 && d.DocumentsWithErrorsCount == 1:
+		return job.Failed, "the one document failed; the output has its error record"
 	case d.InputDocumentsCount > 0 && d.DocumentsWithErrorsCount == d.InputDocumentsCount:
 		return job.Failed, fmt.Sprintf("all %d documents failed; the output has an error record for each", d.InputDocumentsCount)
 	case d.DocumentsWithErrorsCount > 0 || d.AnalysisCounts.Failures() > 0:

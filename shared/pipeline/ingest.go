@@ -297,7 +297,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			}
 		}
 		if docs == 0 {
-			return failJobErr("input %s is empty (only a UTF-8 byte order mark or line breaks): there are no documents to analyse", uri)
+			return failJobErr("input %s is empty (no bytes, or only a UTF-8 byte order mark): there are no documents to analyse", uri)
 		}
 		return nil
 	})
