@@ -116,6 +116,19 @@ func TestInputAlreadyInTheStore(t *testing.T) {
 		}
 	}
 
+	// A ONE_DOC_PER_FILE location naming one object reads that object as the one document, as
+	// Comprehend does with an S3Uri naming a single file (it was listed as a folder: "no
+	// documents under …/lines.txt/").
+	req = lineJob("one-file", job.OneDocPerFile)
+	req.InputDataConfig.S3Uri = uri + "lines.txt"
+	if res, err = c.CreateJob(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	_, j = follow(t, ctx, c, res.JobId)
+	if recs, _ := fetchResults(t, ctx, c, res.JobId); j.JobStatus != job.Completed || len(recs) != 1 || recs[0].File != "lines.txt" {
+		t.Errorf("one-file ONE_DOC_PER_FILE input: %s %q, %d records %+v", j.JobStatus, j.Message, len(recs), recs)
+	}
+
 	for _, bad := range []string{"file://" + base + "/inputs/other-tenant/x.txt", "file:///etc/passwd", "s3://somewhere/else"} {
 		req := lineJob("bad-location", job.OneDocPerLine)
 		req.InputDataConfig.S3Uri = bad

@@ -285,9 +285,6 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		if !strings.HasPrefix(key, TenantInputs(tenant)) {
 			return nil, fmt.Errorf("%w: InputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(TenantInputs(tenant)))
 		}
-		if req.InputDataConfig.InputFormat == job.OneDocPerFile && !strings.HasSuffix(key, "/") {
-			key += "/"
-		}
 		if err := checkKey("InputDataConfig.S3Uri", key); err != nil {
 			return nil, err
 		}

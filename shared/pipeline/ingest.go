@@ -160,8 +160,23 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 		return s.planLines(ctx, j)
 	}
 
-	// ONE_DOC_PER_FILE: group the listing in chunks so memory stays bounded for any number of
-	// files; the grouping is deterministic for a given listing.
+	// ONE_DOC_PER_FILE: the one object the input names (as Comprehend, which reads an S3Uri
+	// naming a single file as that file), else the files under it as a folder. The listing is
+	// grouped in chunks so memory stays bounded for any number of files; the grouping is
+	// deterministic for a given listing.
+	prefix := j.InputKey
+	var single *ObjectInfo
+	if !strings.HasSuffix(prefix, "/") {
+		info, err := s.objects.Head(ctx, prefix)
+		switch {
+		case err == nil:
+			single = &info
+		case errors.Is(err, job.ErrNotFound) || errors.Is(err, job.ErrInvalid):
+			prefix += "/"
+		default:
+			return 0, 0, fmt.Errorf("head input: %w", err)
+		}
+	}
 	const chunk = 10_000
 	var total int64
 	err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
@@ -181,7 +196,11 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			files = files[:0]
 			return nil
 		}
-		err := s.objects.List(ctx, j.InputKey, func(o ObjectInfo) error {
+		list := func(fn func(ObjectInfo) error) error { return s.objects.List(ctx, prefix, fn) }
+		if single != nil {
+			list = func(fn func(ObjectInfo) error) error { return fn(*single) }
+		}
+		err := list(func(o ObjectInfo) error {
 			if strings.HasSuffix(o.Key, "/") || isDropMarker(j, o.Key) {
 				return nil // a "folder" marker or a drop batch's marker, not a document
 			}
@@ -201,7 +220,7 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 		return flush()
 	})
 	if err == nil && shards == 0 {
-		return 0, 0, failJobErr("no documents under %s", s.cfg.Locations.URI(j.InputKey))
+		return 0, 0, failJobErr("no documents under %s", s.cfg.Locations.URI(prefix))
 	}
 	return shards, total, err
 }
