@@ -646,13 +646,18 @@ func scoreTrigrams(t *ngramTables, sample string, cand uint64, sums *[64]float64
 	var w [3]rune
 	run := 0
 	var marked [8]rune
+	prevLetter := false
 	for _, r := range sample {
-		if r >= 0x80 && nMarks < len(marks) {
+		// A listed letter counts unless it is the capital that begins a word: names travel
+		// ("Åsa and I met in London" is English), while a language's own text writes its letters
+		// in lower case too ("på", "år", "și").
+		if r >= 0x80 && nMarks < len(marks) && (prevLetter || !unicode.IsUpper(r)) {
 			if m, ok := letterMasks[r]; ok && !slices.Contains(marked[:nMarks], r) {
 				marks[nMarks], marked[nMarks] = m, r
 				nMarks++
 			}
 		}
+		prevLetter = r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z') || r >= utf8.RuneSelf && unicode.IsLetter(r)
 		if !(r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z')) && !(r >= utf8.RuneSelf && unicode.IsLetter(r) && ngramScript(scriptOf(r))) {
 			run = 0
 			continue

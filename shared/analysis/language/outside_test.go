@@ -24,6 +24,12 @@ func TestLanguageOutsideFailures(t *testing.T) {
 		{"Considerînd că ignorarea și", "ro"},
 		{"Zażółć gęślą jaźń", "pl"},
 		{"Árvíztűrő tükörfúrógép", "hu"},
+		// a listed letter that only begins a name does not rule the text's language out
+		// (found from outside: "My name is Åsa and I live in the city." was Danish 0.61)
+		{"My name is Åsa and I live in the city.", "en"},
+		{"Yesterday Øystein bought a new bicycle for the long ride to work.", "en"},
+		// the language's own lower-case letters still decide
+		{"Jag tycker om att läsa böcker på kvällen.", "sv"},
 	} {
 		var r analysis.Result
 		if err := as[0].Analyze(tc.text, analysis.Options{}, &r); err != nil {
