@@ -540,6 +540,36 @@ func TestInitRestartsKeepTheBestRun(t *testing.T) {
 	}
 }
 
+// TestInitModelRefusals: a cancelled context ends the fit with its error (a stop request while
+// the initial model is fitted), and fewer documents than topics is a TooFewDocumentsError, not
+// K copies of a few topics.
+func TestInitModelRefusals(t *testing.T) {
+	docs := smallCorpus(t, 200)
+	res, err := Fit(docs, 2, DriverOptions{Fit: FitOptions{K: 5, Seed: 3, Rounds: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := res.Model.Vocab
+	o := FitOptions{K: 5, Seed: 3}.withDefaults()
+	s, err := SampleShard(v, o, Docs(docs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := InitModel(ctx, v, Seq([]*Sample{s}), o); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled fit: %v, want context.Canceled", err)
+	}
+	few, err := SampleShard(v, o, Docs(docs[:3]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tooFew *TooFewDocumentsError
+	if _, err := InitModel(context.Background(), v, Seq([]*Sample{few}), o); !errors.As(err, &tooFew) || tooFew.K != 5 || tooFew.Documents > 3 {
+		t.Errorf("3 documents, K=5: %v, want a TooFewDocumentsError", err)
+	}
+}
+
 // TestRestartsAtOnce: one restart per core, fewer when their memory would pass the budget,
 // never none.
 func TestRestartsAtOnce(t *testing.T) {
