@@ -95,7 +95,9 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 		RedactionConfig:     parent.RedactOutput,
 		NotificationChannel: parent.NotificationChannel,
 		CodingConfig:        parent.CodingConfig,
-		RetentionHours:      parent.RetentionHours,
+	}
+	if parent.RetentionHours > 0 {
+		create.RetentionHours = new(parent.RetentionHours)
 	}
 	res, err := s.createJob(ctx, tenant, create, parent.CodingOperation, func(j *job.Job) {
 		j.ParentJobId, j.RetryErrorCodes = parent.JobId, codes
