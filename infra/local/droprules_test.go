@@ -519,3 +519,27 @@ func TestDropObjectTemplateCannotStartFails(t *testing.T) {
 		t.Errorf("%d jobs for one object version; want 1", len(js))
 	}
 }
+
+// TestDropRuleFolderCreated: putting a rule creates its folder on the local stack, so the
+// README's plain `cp export.txt .ream-data/objects/inputs/local/drop/reviews/…` starts a job
+// (nothing else creates the folder).
+func TestDropRuleFolderCreated(t *testing.T) {
+	s := startStack(t, dropConfig(), pipeline.Hooks{})
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "reviews", lineJob("nightly-", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	key := pipeline.DropPrefix("local", "reviews") + "2026-11-22.txt"
+	p := filepath.Join(s.objectsDir, filepath.FromSlash(key))
+	if fi, err := os.Stat(filepath.Dir(p)); err != nil || !fi.IsDir() {
+		t.Fatalf("the rule's folder: %v", err)
+	}
+	if err := os.WriteFile(p, []byte("I love it.\nI hate it.\n"), 0o644); err != nil { // as cp does
+		t.Fatal(err)
+	}
+	j := waitDropJob(t, ctx, c, "reviews", key)
+	if n, _ := follow(t, ctx, c, j.JobId); n.JobStatus != job.Completed || n.InputDocumentsCount != 2 {
+		t.Errorf("notification %+v; want the copied file's job COMPLETED over its 2 lines", n)
+	}
+}

@@ -39,6 +39,13 @@ type DropRules interface {
 	Delete(ctx context.Context, tenant, name string) error
 }
 
+// FolderObjects is a store in which a folder exists on its own (the local stack's files, where
+// nothing else would create a drop rule's folder before a file is copied into it); S3 has none.
+type FolderObjects interface {
+	// MakeFolder creates the folder prefix (ending in "/") if it does not exist.
+	MakeFolder(ctx context.Context, prefix string) error
+}
+
 // DropMarker is the object that closes a ONE_DOC_PER_FILE batch under a drop rule's folder.
 const DropMarker = "_SUCCESS"
 
@@ -106,6 +113,13 @@ func (s *Service) PutDropRule(ctx context.Context, tenant, name string, tmpl api
 	// The rule keeps what was asked (a ModelId left out or "latest" is resolved as each job
 	// starts), with its LanguageCode in the canonical case the jobs will show.
 	tmpl.LanguageCode = probe.LanguageCode
+	// Where folders exist on their own, the rule's folder is there once the rule is: a file
+	// can be copied into it at once.
+	if fo, ok := s.objects.(FolderObjects); ok {
+		if err := fo.MakeFolder(ctx, DropPrefix(tenant, name)); err != nil {
+			return api.DropRule{}, fmt.Errorf("create the drop rule's folder: %w", err)
+		}
+	}
 	r := api.DropRule{Name: name, Tenant: tenant, Location: s.cfg.Locations.URI(DropPrefix(tenant, name)), Template: tmpl, UpdatedAt: s.nowUTC()}
 	if err := s.rules.Put(ctx, r); err != nil {
 		return api.DropRule{}, fmt.Errorf("store drop rule: %w", err)
