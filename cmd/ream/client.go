@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -172,28 +174,62 @@ func parseOne(fset *flag.FlagSet, args []string, need string) (string, error) {
 	return pos[0], nil
 }
 
+// InputTagKey is the tag submit adds to a job created with a ClientRequestToken: the SHA-256 of
+// its input (inputDigest). It makes the input part of the request, so the same token with
+// another input is refused (409) instead of returning the job of the first input.
+const InputTagKey = "ream:input-sha256"
+
 // createAndUpload checks the input at path, creates the job (req; for ONE_DOC_PER_FILE with
-// one upload per file found under path) and uploads path through the presigned URLs it gets.
+// one upload per file found under path, or path itself as the one document when it is a file)
+// and uploads path through the presigned URLs it gets. With a ClientRequestToken that names a
+// job whose input has already arrived it uploads nothing; the job is the same input's
+// (InputTagKey), else the service refuses the token with a 409.
 func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string) (*client.Client, *api.CreateJobResult, error) {
+	// source is the local file an upload's File names.
+	source := func(file string) string { return filepath.Join(path, filepath.FromSlash(file)) }
 	if req.InputDataConfig.InputFormat == job.OneDocPerFile {
-		var files []string
-		err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, err := filepath.Rel(path, p)
-			if err != nil {
-				return err
-			}
-			files = append(files, filepath.ToSlash(rel))
-			return nil
-		})
+		st, err := os.Stat(path)
 		if err != nil {
 			return nil, nil, err
 		}
-		req.UploadFiles = files
+		if !st.IsDir() {
+			// A single file is the job's one document, named by its base name.
+			req.UploadFiles = []string{filepath.Base(path)}
+			source = func(string) string { return path }
+		} else {
+			var files []string
+			err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				rel, err := filepath.Rel(path, p)
+				if err != nil {
+					return err
+				}
+				files = append(files, filepath.ToSlash(rel))
+				return nil
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(files) == 0 {
+				return nil, nil, fmt.Errorf("%s holds no files", path)
+			}
+			req.UploadFiles = files
+		}
 	} else if err := regularFile(path, "use --format ONE_DOC_PER_FILE"); err != nil {
 		return nil, nil, err
+	}
+	if req.ClientRequestToken != "" {
+		files := req.UploadFiles
+		if len(files) == 0 {
+			files = []string{""}
+		}
+		digest, err := inputDigest(files, source)
+		if err != nil {
+			return nil, nil, err
+		}
+		req.Tags = append(req.Tags, job.Tag{Key: InputTagKey, Value: digest})
 	}
 
 	c, err := newClient(ctx)
@@ -202,11 +238,16 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 	}
 	res, err := c.CreateJob(ctx, req)
 	if err != nil {
+		var ae *client.APIError
+		if req.ClientRequestToken != "" && errors.As(err, &ae) && ae.Status == http.StatusConflict {
+			return nil, nil, fmt.Errorf("%s was not submitted: ClientRequestToken %q names a job with another input or other options (%w)", path, req.ClientRequestToken, err)
+		}
 		return nil, nil, err
 	}
 	if res.JobStatus != job.AwaitingInput && req.InputDataConfig.S3Uri == "" {
-		// The token named a job that already has its input: nothing to upload.
-		fmt.Fprintf(os.Stderr, "job %s already exists for ClientRequestToken %q (%s); %s was not uploaded\n", res.JobId, req.ClientRequestToken, res.JobStatus, path)
+		// The token named a job that already has this input (the request, its input's digest
+		// included, is the same): a retry, nothing to upload.
+		fmt.Fprintf(os.Stderr, "job %s already exists for ClientRequestToken %q with this input (%s); nothing to upload\n", res.JobId, req.ClientRequestToken, res.JobStatus)
 	} else {
 		fmt.Fprintf(os.Stderr, "job %s created (%s)\n", res.JobId, res.JobStatus)
 	}
@@ -218,13 +259,34 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 		fmt.Fprintf(os.Stderr, "uploaded %s\n", path)
 	case len(res.Uploads) > 0:
 		for _, u := range res.Uploads {
-			if err := c.Upload(ctx, u.Presigned, filepath.Join(path, filepath.FromSlash(u.File))); err != nil {
+			if err := c.Upload(ctx, u.Presigned, source(u.File)); err != nil {
 				return nil, nil, fmt.Errorf("upload %s: %w", u.File, err)
 			}
 		}
 		fmt.Fprintf(os.Stderr, "uploaded %d files\n", len(res.Uploads))
 	}
 	return c, res, nil
+}
+
+// inputDigest is the hex SHA-256 over the names and contents of files (read from source(file)).
+func inputDigest(files []string, source func(string) string) (string, error) {
+	h := sha256.New()
+	for _, f := range files {
+		fh, err := os.Open(source(f))
+		if err != nil {
+			return "", err
+		}
+		st, err := fh.Stat()
+		if err == nil {
+			fmt.Fprintf(h, "%q %d\n", f, st.Size())
+			_, err = io.Copy(h, fh)
+		}
+		fh.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // regularFile checks that path is a file, not a directory (hint says what to do instead).

@@ -71,7 +71,11 @@ func dropRulePut(ctx context.Context, args []string) error {
 		return err
 	}
 	tmpl := request()
-	tmpl.RetentionHours = *retention
+	fset.Visit(func(f *flag.Flag) {
+		if f.Name == "retention" {
+			tmpl.RetentionHours = retention
+		}
+	})
 	c, err := newClient(ctx)
 	if err != nil {
 		return err

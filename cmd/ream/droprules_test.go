@@ -29,7 +29,7 @@ func TestDropRuleCommands(t *testing.T) {
 	}
 	stdout, err = runCmd(t, "drop-rules", "get", "reviews")
 	var r api.DropRule
-	if err != nil || json.Unmarshal([]byte(stdout), &r) != nil || r.Template.JobName != "nightly-" || r.Template.RetentionHours != 48 {
+	if err != nil || json.Unmarshal([]byte(stdout), &r) != nil || r.Template.JobName != "nightly-" || r.Template.RetentionHours == nil || *r.Template.RetentionHours != 48 {
 		t.Errorf("get: %v %+v\n%s", err, r, stdout)
 	}
 	in := filepath.Join(t.TempDir(), "day1.txt")

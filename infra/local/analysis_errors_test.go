@@ -166,10 +166,22 @@ func TestPerAnalysisErrors(t *testing.T) {
 	if got := only(api.ErrorsFilter{Analysis: job.Sentiment, ErrorCode: job.CodeUnsupportedLanguage}); len(got) != len(sentiment) {
 		t.Errorf("Analysis=SENTIMENT&ErrorCode=UNSUPPORTED_LANGUAGE: %d records, want %d", len(got), len(sentiment))
 	}
-	for _, bad := range []api.ErrorsFilter{{Analysis: job.Topics}, {NextToken: "nonsense"}, {MaxResults: 5000}} {
+	if got := only(api.ErrorsFilter{ErrorCode: "empty_document"}); len(got) != 1 {
+		t.Errorf("ErrorCode=empty_document: %v; codes are matched in any case, as a retry's", got)
+	}
+	for _, bad := range []api.ErrorsFilter{{Analysis: job.Topics}, {NextToken: "nonsense"}, {MaxResults: 5000}, {ErrorCode: "BOGUS"}} {
 		if _, err := c.Errors(ctx, res.JobId, bad); !isStatus(err, 400) {
 			t.Errorf("Errors(%+v) = %v, want 400", bad, err)
 		}
+	}
+	// An unknown code is refused as a retry refuses it: the 400 lists the codes.
+	_, err := c.Errors(ctx, res.JobId, api.ErrorsFilter{ErrorCode: "BOGUS"})
+	if ae := wantAPIError(t, err, 400, "ErrorCode=BOGUS"); ae != nil && !strings.Contains(ae.Message, job.CodeEmptyDocument) {
+		t.Errorf("ErrorCode=BOGUS: %q does not list the codes", ae.Message)
+	}
+	_, err = c.Retry(ctx, res.JobId, api.RetryRequest{ErrorCodes: []string{"BOGUS"}})
+	if ae := wantAPIError(t, err, 400, "retry ErrorCodes BOGUS"); ae != nil && !strings.Contains(ae.Message, job.CodeEmptyDocument+", ") {
+		t.Errorf("retry ErrorCodes BOGUS: %q does not list the codes", ae.Message)
 	}
 	if _, err := newClient(s.URL, "other-key").Errors(ctx, res.JobId, api.ErrorsFilter{}); !isStatus(err, 404) {
 		t.Errorf("another tenant's read of the job's errors = %v, want 404", err)

@@ -397,7 +397,7 @@ func TestDropWhileStoppedStartsAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	short := lineJob("", job.OneDocPerLine)
-	short.RetentionHours = 1
+	short.RetentionHours = new(1)
 	if _, err := defaultClient(s).PutDropRule(ctx, "short", short); err != nil {
 		t.Fatal(err)
 	}
@@ -448,5 +448,98 @@ func TestDropWhileStoppedStartsAtStart(t *testing.T) {
 	}
 	if jobs := dropJobs(t, ctx, c, "short"); len(jobs) != 0 {
 		t.Errorf("a file older than its rule's retention started %d jobs", len(jobs))
+	}
+}
+
+// TestDropRuleTemplateRefusedAsCreate: every body a create request refuses is refused as a drop
+// rule's template with the same status and message, including the checks that need the
+// deployment (LanguageCode, RetentionHours, KmsKeyId, the analyses it runs), and no rule is
+// stored.
+func TestDropRuleTemplateRefusedAsCreate(t *testing.T) {
+	s := startStack(t, dropConfig(), pipeline.Hooks{})
+	for _, tc := range []struct{ what, extra string }{
+		{"an unknown LanguageCode", `,"LanguageCode":"xx"`},
+		{"a LanguageCode with a bogus subtag", `,"LanguageCode":"fr-FR-x-bogus"`},
+		{"RetentionHours over the retention", `,"RetentionHours":721`},
+		{"RetentionHours 0", `,"RetentionHours":0`},
+		{"RetentionHours -1", `,"RetentionHours":-1`},
+		{"a KmsKeyId locally", `,"OutputDataConfig":{"KmsKeyId":"alias/x"}`},
+		{"NumberOfTopics without TOPICS", `,"NumberOfTopics":3`},
+	} {
+		body := `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}` + tc.extra + `}`
+		cst, ce, _ := rawRequest(t, http.MethodPost, s.URL+"/v1/jobs", DefaultKey, body)
+		pst, pe, _ := rawRequest(t, http.MethodPut, s.URL+"/v1/drop-rules/x6", DefaultKey, body)
+		if cst != http.StatusBadRequest || pst != cst || pe != ce {
+			t.Errorf("%s: create answered %d %+v, the rule %d %+v; want the same 400", tc.what, cst, ce, pst, pe)
+		}
+	}
+	body := `{"Analyses":["BOGUS"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`
+	cst, ce, _ := rawRequest(t, http.MethodPost, s.URL+"/v1/jobs", DefaultKey, body)
+	pst, pe, _ := rawRequest(t, http.MethodPut, s.URL+"/v1/drop-rules/x6", DefaultKey, body)
+	if cst != http.StatusBadRequest || pst != cst || pe != ce {
+		t.Errorf("unknown analysis: create answered %d %+v, the rule %d %+v; want the same 400", cst, ce, pst, pe)
+	}
+	for _, a := range []string{"CODING", "CODING_TRAINING", "ENTITIES", "KEY_PHRASES", "LANGUAGE", "PII", "SENTIMENT", "TOPICS"} {
+		if !strings.Contains(ce.Message, a) {
+			t.Errorf("the 400 for an unknown analysis %q does not list %s", ce.Message, a)
+		}
+	}
+	if st, _, _ := rawRequest(t, http.MethodGet, s.URL+"/v1/drop-rules/x6", DefaultKey, ""); st != http.StatusNotFound {
+		t.Errorf("a refused template was stored (GET answered %d)", st)
+	}
+	// What a create accepts, the rule accepts, in the canonical case the jobs will show.
+	r, err := defaultClient(s).PutDropRule(testCtx(t), "x6", api.CreateJobRequest{Analyses: []job.Analysis{job.Language},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}, LanguageCode: "EN-gb", RetentionHours: new(720)})
+	if err != nil || r.Template.LanguageCode != "en-GB" {
+		t.Errorf("put with LanguageCode EN-gb: %+v, %v; want it stored as en-GB", r, err)
+	}
+}
+
+// TestDropObjectTemplateCannotStartFails: an object version the rule cannot start a job for
+// (here a name no store can hold) becomes one FAILED job whose Message says why and which is
+// notified, instead of an error logged at every sweep; later sweeps add nothing.
+func TestDropObjectTemplateCannotStartFails(t *testing.T) {
+	s := startStack(t, Config{DropSettle: Duration(50 * time.Millisecond), SweepInterval: Duration(100 * time.Millisecond)}, pipeline.Hooks{})
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "bad", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	key := dropFile(t, s, "bad", "tab\there.txt", []byte("Great value.\n"))
+	j := waitDropJob(t, ctx, c, "bad", key)
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "drop rule bad cannot start a job") || !strings.Contains(j.Message, "control character") {
+		t.Errorf("job %s %s %q; want FAILED with a Message that says why", j.JobId, j.JobStatus, j.Message)
+	}
+	n, _ := follow(t, ctx, c, j.JobId)
+	if n.JobStatus != job.Failed || n.DropRule != "bad" || n.Message != j.Message {
+		t.Errorf("notification %+v; want the FAILED job's", n)
+	}
+	time.Sleep(500 * time.Millisecond) // several sweeps
+	if js := dropJobs(t, ctx, c, "bad"); len(js) != 1 {
+		t.Errorf("%d jobs for one object version; want 1", len(js))
+	}
+}
+
+// TestDropRuleFolderCreated: putting a rule creates its folder on the local stack, so the
+// README's plain `cp export.txt .ream-data/objects/inputs/local/drop/reviews/…` starts a job
+// (nothing else creates the folder).
+func TestDropRuleFolderCreated(t *testing.T) {
+	s := startStack(t, dropConfig(), pipeline.Hooks{})
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "reviews", lineJob("nightly-", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	key := pipeline.DropPrefix("local", "reviews") + "2026-11-22.txt"
+	p := filepath.Join(s.objectsDir, filepath.FromSlash(key))
+	if fi, err := os.Stat(filepath.Dir(p)); err != nil || !fi.IsDir() {
+		t.Fatalf("the rule's folder: %v", err)
+	}
+	if err := os.WriteFile(p, []byte("I love it.\nI hate it.\n"), 0o644); err != nil { // as cp does
+		t.Fatal(err)
+	}
+	j := waitDropJob(t, ctx, c, "reviews", key)
+	if n, _ := follow(t, ctx, c, j.JobId); n.JobStatus != job.Completed || n.InputDocumentsCount != 2 {
+		t.Errorf("notification %+v; want the copied file's job COMPLETED over its 2 lines", n)
 	}
 }

@@ -255,8 +255,8 @@ func (s *Stack) dropWindow(ctx context.Context, tenant, rule string) time.Durati
 		}
 		return 0
 	}
-	if h := r.Template.RetentionHours; h > 0 {
-		return time.Duration(h) * time.Hour
+	if h := r.Template.RetentionHours; h != nil && *h > 0 {
+		return time.Duration(*h) * time.Hour
 	}
 	return s.Service.Config().Retention
 }

@@ -65,14 +65,15 @@ func TestManifestFilePath(t *testing.T) {
 }
 
 // TestRetentionHours: a job's RetentionHours sets its ExpirationTime (EndTime + that many hours)
-// within the deployment's retention; outside 1..retention it is a 400 and no job is stored.
+// within the deployment's retention; outside 1..retention (an explicit 0 too) it is a 400 and no
+// job is stored; absent, the deployment's retention applies.
 func TestRetentionHours(t *testing.T) {
 	ctx := testCtx(t)
 	s := startStack(t, Config{Retention: Duration(48 * time.Hour)}, pipeline.Hooks{})
 	c := defaultClient(s)
-	for _, h := range []int{-1, 49, 24 * 3660} {
+	for _, h := range []int{-1, 0, 49, 24 * 3660} {
 		req := lineJob("retention-bad", job.OneDocPerLine)
-		req.RetentionHours = h
+		req.RetentionHours = new(h)
 		_, err := c.CreateJob(ctx, req)
 		if e := wantAPIError(t, err, http.StatusBadRequest, fmt.Sprintf("RetentionHours %d", h)); e != nil && !strings.Contains(e.Message, "between 1 and 48") {
 			t.Errorf("RetentionHours %d: %q does not give the bounds", h, e.Message)
@@ -86,7 +87,9 @@ func TestRetentionHours(t *testing.T) {
 		want  time.Duration
 	}{{2, 2 * time.Hour}, {48, 48 * time.Hour}, {0, 48 * time.Hour}} {
 		req := lineJob("retention", job.OneDocPerLine)
-		req.RetentionHours = tc.hours
+		if tc.hours != 0 {
+			req.RetentionHours = new(tc.hours) // 0: absent
+		}
 		res := createAndUpload(t, ctx, c, req, []byte("Great value.\n"))
 		_, j := follow(t, ctx, c, res.JobId)
 		if j.EndTime == nil || j.ExpirationTime == nil || j.ExpirationTime.Sub(*j.EndTime) != tc.want || j.RetentionHours != tc.hours {

@@ -44,8 +44,9 @@ type CreateJobRequest struct {
 	NumberOfTopics *int   `json:"NumberOfTopics,omitempty"`
 	RandomSeed     *int64 `json:"RandomSeed,omitempty"`
 	// RetentionHours keeps the job's output and record this many hours after it ends instead of
-	// the deployment's retention.
-	RetentionHours int `json:"RetentionHours,omitempty"`
+	// the deployment's retention (1 to that retention in hours; absent means that retention, an
+	// explicit 0 is refused).
+	RetentionHours *int `json:"RetentionHours,omitempty"`
 
 	// DropRule and DropObject are set by the pipeline for a job a drop rule starts (never
 	// from a request body): they become the job's fields of the same names.

@@ -494,6 +494,19 @@ func (o *Objects) sign(method, key, expires string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// MakeFolder implements pipeline.FolderObjects: it creates the folder prefix (a key prefix
+// ending in "/") and its parents, so that files can be copied into it by hand.
+func (o *Objects) MakeFolder(ctx context.Context, prefix string) error {
+	p, err := o.path(strings.TrimSuffix(prefix, "/"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		return fmt.Errorf("make folder %s: %w", prefix, err)
+	}
+	return nil
+}
+
 // Handler serves presigned URLs at /objects/<key>: GET (and HEAD, with Range support) with a
 // GET URL, PUT with a PUT URL. A bad, tampered or expired signature is 403 AccessDenied; a
 // method the URL was not signed for is 403 SignatureDoesNotMatch (as on S3); a body over the maximum upload size is 413. A PUT

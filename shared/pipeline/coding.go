@@ -299,7 +299,7 @@ func (s *Service) StartCoding(ctx context.Context, tenant, topic, modelID string
 		Analyses:        []job.Analysis{job.Coding},
 		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
 		CodingConfig:    &job.CodingConfig{Topic: topic, ModelId: modelID},
-		RetentionHours:  s.cfg.CodingRetentionHours,
+		RetentionHours:  new(s.cfg.CodingRetentionHours),
 	}
 	res, err := s.createJob(ctx, tenant, req, true)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -183,35 +184,11 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	if !ValidTenant(tenant) {
 		return nil, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
 	}
-	if err := validateCreate(&req); err != nil {
-		return nil, err
-	}
-	// LanguageCode as users write it ("EN", "pt-br"), checked against the languages this
-	// deployment's analysers support (the registry owns that list) and stored in canonical case.
-	lang, err := s.analyzers.CanonicalLanguageCode(req.LanguageCode)
+	checked, err := s.checkRequest(ctx, tenant, &req, operation)
 	if err != nil {
 		return nil, err
 	}
-	req.LanguageCode = lang
-	// A job may keep its output for less than the deployment's retention, not longer: on AWS the
-	// bucket's lifecycle rules delete outputs at that age whatever the job's ExpirationTime says.
-	// (A coding operation's retention is the deployment's own setting.)
-	if maxHours := int(s.cfg.Retention / time.Hour); !operation && (req.RetentionHours < 0 || req.RetentionHours > maxHours) {
-		return nil, fmt.Errorf("%w: RetentionHours must be between 1 and %d (this deployment's retention, which its storage enforces); omit it for that default",
-			job.ErrInvalid, maxHours)
-	}
-	if err := s.checkKMSKey(req.OutputDataConfig.KmsKeyId); err != nil {
-		return nil, err
-	}
-	hash := requestHash(req) // before the model is pinned: a retry after a new model is the same request
-	if req.CodingConfig != nil {
-		cc := *req.CodingConfig
-		req.CodingConfig = &cc
-	}
-	model, analyzers, err := s.checkCreate(ctx, tenant, &req)
-	if err != nil {
-		return nil, err
-	}
+	model, analyzers, hash := checked.model, checked.analyzers, checked.hash
 	now := s.nowUTC()
 	j := &job.Job{
 		JobId:               s.newID(),
@@ -228,7 +205,7 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		Tenant:              tenant,
 		RequestHash:         hash,
 		CodingConfig:        req.CodingConfig,
-		RetentionHours:      req.RetentionHours,
+		RetentionHours:      derefInt(req.RetentionHours),
 		RandomSeed:          req.RandomSeed,
 		CodingOperation:     operation,
 		UpdatedAt:           now,
@@ -327,28 +304,98 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	return res, nil
 }
 
-// checkCreate runs the checks of a validated create request that need the deployment: the
-// coding model it names (req.CodingConfig.ModelId is pinned to the model resolved), the
-// analysers, the job's own topic and the output location. Drop rules check their templates with
-// it too.
-func (s *Service) checkCreate(ctx context.Context, tenant string, req *api.CreateJobRequest) (*api.Model, []analysis.Analyzer, error) {
-	model, err := s.resolveCoding(ctx, tenant, req)
-	if err != nil {
-		return nil, nil, err
+// checkedRequest is what checkRequest found out about a create request.
+type checkedRequest struct {
+	// hash fingerprints the request (requestHash) once its LanguageCode is canonical and before
+	// its coding model is pinned: a retry after a new model is the same request.
+	hash      string
+	model     *api.Model // the coding model a CODING job will use, if any
+	analyzers []analysis.Analyzer
+}
+
+// checkRequest runs every check of a create request, and is the only place they are run: a
+// create, a retry child, a coding operation and a drop rule's template (PutDropRule) all go
+// through it, so a template is refused exactly when, and as, a create would be. It first checks
+// the request alone (validateCreate), then what needs the deployment: the analyses it knows, the
+// LanguageCode its analysers support (req.LanguageCode becomes canonical), RetentionHours
+// against its retention (operation: a coding operation, whose retention is the deployment's
+// own), the KmsKeyId its store can honour, the coding model (req.CodingConfig is copied and its
+// ModelId pinned to the model resolved), the job's own topic and the output location.
+func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.CreateJobRequest, operation bool) (checkedRequest, error) {
+	if err := validateCreate(req); err != nil {
+		return checkedRequest{}, err
 	}
-	analyzers, err := s.analyzers.Lookup(textAnalyses(req.Analyses))
+	if err := s.checkAnalyses(req.Analyses); err != nil {
+		return checkedRequest{}, err
+	}
+	// LanguageCode as users write it ("EN", "pt-br"), checked against the languages this
+	// deployment's analysers support (the registry owns that list) and stored in canonical case.
+	lang, err := s.analyzers.CanonicalLanguageCode(req.LanguageCode)
 	if err != nil {
-		return nil, nil, err
+		return checkedRequest{}, err
+	}
+	req.LanguageCode = lang
+	// A job may keep its output for less than the deployment's retention, not longer: on AWS the
+	// bucket's lifecycle rules delete outputs at that age whatever the job's ExpirationTime says.
+	// (A coding operation's retention is the deployment's own setting.)
+	if maxHours := int(s.cfg.Retention / time.Hour); !operation && req.RetentionHours != nil && (*req.RetentionHours < 1 || *req.RetentionHours > maxHours) {
+		return checkedRequest{}, fmt.Errorf("%w: RetentionHours must be between 1 and %d (this deployment's retention, which its storage enforces); omit it for that default",
+			job.ErrInvalid, maxHours)
+	}
+	if err := s.checkKMSKey(req.OutputDataConfig.KmsKeyId); err != nil {
+		return checkedRequest{}, err
+	}
+	c := checkedRequest{hash: requestHash(*req)}
+	if req.CodingConfig != nil {
+		cc := *req.CodingConfig
+		req.CodingConfig = &cc
+	}
+	if c.model, err = s.resolveCoding(ctx, tenant, req); err != nil {
+		return checkedRequest{}, err
+	}
+	if c.analyzers, err = s.analyzers.Lookup(textAnalyses(req.Analyses)); err != nil {
+		return checkedRequest{}, err
 	}
 	if req.NotificationChannel != nil && !s.cfg.JobTopics {
-		return nil, nil, fmt.Errorf("%w: this deployment cannot publish to a job's own SNS topic (NotificationChannel); subscribe to its notifications instead", job.ErrInvalid)
+		return checkedRequest{}, fmt.Errorf("%w: this deployment cannot publish to a job's own SNS topic (NotificationChannel); subscribe to its notifications instead", job.ErrInvalid)
 	}
 	if out := req.OutputDataConfig.S3Uri; out != "" {
 		if _, err := s.outputBase(tenant, out); err != nil {
-			return nil, nil, err
+			return checkedRequest{}, err
 		}
 	}
-	return model, analyzers, nil
+	return c, nil
+}
+
+// pipelineAnalyses are the analyses the pipeline runs itself rather than through an analyser
+// of the registry.
+var pipelineAnalyses = []job.Analysis{job.Coding, job.CodingTraining, job.Topics}
+
+// JobAnalyses returns every analysis a job of this deployment can ask for, sorted: the
+// registry's analysers and the pipeline's own (CODING, CODING_TRAINING, TOPICS).
+func (s *Service) JobAnalyses() []job.Analysis {
+	out := append(s.analyzers.Names(), pipelineAnalyses...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// checkAnalyses refuses an analysis the deployment cannot run, listing those it can.
+func (s *Service) checkAnalyses(as []job.Analysis) error {
+	all := s.JobAnalyses()
+	for _, a := range as {
+		if !slices.Contains(all, a) {
+			return fmt.Errorf("%w: unknown analysis %q (supported: %v)", job.ErrInvalid, a, all)
+		}
+	}
+	return nil
+}
+
+// derefInt is *p, or 0 for nil.
+func derefInt(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // outputBase is the key prefix (ending in "/") an OutputDataConfig.S3Uri names, which must be

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path"
 	"regexp"
 	"strings"
@@ -36,6 +37,13 @@ type DropRules interface {
 	List(ctx context.Context, tenant string) ([]api.DropRule, error)
 	// Delete removes the tenant's rule; ErrNotFound if it has none of that name.
 	Delete(ctx context.Context, tenant, name string) error
+}
+
+// FolderObjects is a store in which a folder exists on its own (the local stack's files, where
+// nothing else would create a drop rule's folder before a file is copied into it); S3 has none.
+type FolderObjects interface {
+	// MakeFolder creates the folder prefix (ending in "/") if it does not exist.
+	MakeFolder(ctx context.Context, prefix string) error
 }
 
 // DropMarker is the object that closes a ONE_DOC_PER_FILE batch under a drop rule's folder.
@@ -76,9 +84,9 @@ func ParseDropKey(key string) (tenant, rule, rel string, ok bool) {
 }
 
 // PutDropRule validates the template and stores the rule (creating or replacing it). The
-// template is checked as a create request is (validateCreate and checkCreate), with the rule's
-// folder standing in for the input location; it may not name an input location, upload files
-// or a ClientRequestToken of its own.
+// template is checked by checkRequest, as a create request is, with the rule's folder standing in
+// for the input location; it may not name an input location, upload files or a
+// ClientRequestToken of its own.
 func (s *Service) PutDropRule(ctx context.Context, tenant, name string, tmpl api.CreateJobRequest) (api.DropRule, error) {
 	if err := s.dropRulesReady(tenant); err != nil {
 		return api.DropRule{}, err
@@ -99,15 +107,18 @@ func (s *Service) PutDropRule(ctx context.Context, tenant, name string, tmpl api
 	}
 	probe := tmpl
 	probe.InputDataConfig.S3Uri = s.cfg.Locations.URI(DropPrefix(tenant, name))
-	if err := validateCreate(&probe); err != nil {
+	if _, err := s.checkRequest(ctx, tenant, &probe, false); err != nil {
 		return api.DropRule{}, err
 	}
-	if probe.CodingConfig != nil {
-		cc := *probe.CodingConfig // checkCreate pins the model; the rule keeps what was asked
-		probe.CodingConfig = &cc
-	}
-	if _, _, err := s.checkCreate(ctx, tenant, &probe); err != nil {
-		return api.DropRule{}, err
+	// The rule keeps what was asked (a ModelId left out or "latest" is resolved as each job
+	// starts), with its LanguageCode in the canonical case the jobs will show.
+	tmpl.LanguageCode = probe.LanguageCode
+	// Where folders exist on their own, the rule's folder is there once the rule is: a file
+	// can be copied into it at once.
+	if fo, ok := s.objects.(FolderObjects); ok {
+		if err := fo.MakeFolder(ctx, DropPrefix(tenant, name)); err != nil {
+			return api.DropRule{}, fmt.Errorf("create the drop rule's folder: %w", err)
+		}
 	}
 	r := api.DropRule{Name: name, Tenant: tenant, Location: s.cfg.Locations.URI(DropPrefix(tenant, name)), Template: tmpl, UpdatedAt: s.nowUTC()}
 	if err := s.rules.Put(ctx, r); err != nil {
@@ -185,9 +196,9 @@ func (s *Service) ObjectCreated(ctx context.Context, o CreatedObject) error {
 //     ignored, as is every object of a folder without a rule.
 //
 // The job is named by the template's JobName followed by the object's (or batch's) name
-// relative to the rule's folder, or by "<rule>/<name>" without one. A job the store or the
-// template refuses (an invalid key, a rule whose template has become invalid) is logged and
-// not retried: a retry cannot help.
+// relative to the rule's folder, or by "<rule>/<name>" without one. An object version the
+// template refuses (a key no store can hold, a coding model deleted since the rule was put)
+// becomes a FAILED job whose Message says why (dropFailed), once: a retry cannot help.
 func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 	tenant, name, rel, ok := ParseDropKey(o.Key)
 	if !ok {
@@ -260,14 +271,57 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 		log.InfoContext(ctx, "this object version already started a job; ignored", "err", err)
 		return nil
 	case errors.Is(err, job.ErrInvalid), errors.Is(err, job.ErrNotFound):
-		// The key, or the template as it now stands (a coding model deleted since), is refused.
-		log.ErrorContext(ctx, "dropped object cannot start a job; ignored", "err", err)
-		return nil
+		// The key, or the template as it now stands (a coding model deleted since), is refused:
+		// a retry cannot help, so the object version gets a FAILED job that says why.
+		return s.dropFailed(ctx, log, tenant, req, err)
 	case err != nil:
 		return fmt.Errorf("start job of dropped object: %w", err)
 	}
 	log.InfoContext(ctx, "dropped object started a job", "job", res.Job.JobId, "etag", o.ETag, "status", res.Job.JobStatus)
 	return nil
+}
+
+// dropFailed stores the job an object version could not start (cause: why createJob refused
+// req) as FAILED with a Message that says why, under the object version's token, and notifies
+// it. The token makes it once per object version: a repeated event (or every later sweep) finds
+// the job stored and does nothing more.
+func (s *Service) dropFailed(ctx context.Context, log *slog.Logger, tenant string, req api.CreateJobRequest, cause error) error {
+	now := s.nowUTC()
+	j := &job.Job{
+		JobId:              s.newID(),
+		JobName:            req.JobName,
+		Analyses:           req.Analyses,
+		InputDataConfig:    req.InputDataConfig,
+		LanguageCode:       req.LanguageCode,
+		SubmitTime:         now,
+		ClientRequestToken: req.ClientRequestToken,
+		Tags:               req.Tags,
+		RedactOutput:       req.RedactionConfig,
+		Tenant:             tenant,
+		RequestHash:        requestHash(req),
+		CodingConfig:       req.CodingConfig,
+		RetentionHours:     derefInt(req.RetentionHours),
+		JobStatus:          job.Failed,
+		Message:            "drop rule " + req.DropRule + " cannot start a job for this object: " + api.Message(cause),
+		EndTime:            &now,
+		UpdatedAt:          now,
+		DropRule:           req.DropRule,
+		DropObject:         req.DropObject,
+	}
+	// No output is written; the job's output folder is still its own (expiry deletes under it).
+	j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(OutputPrefix(tenant, j.JobId))
+	exp := now.Add(s.retention(j))
+	j.ExpirationTime = &exp
+	stored, created, err := s.jobs.Create(ctx, j)
+	if err != nil {
+		return fmt.Errorf("store failed job of dropped object: %w", err)
+	}
+	if !created {
+		log.DebugContext(ctx, "this object version already has a job; ignored", "job", stored.JobId)
+		return nil
+	}
+	log.ErrorContext(ctx, "dropped object cannot start a job; it is recorded as a FAILED job", "job", j.JobId, "err", cause)
+	return s.notify(ctx, stored)
 }
 
 // DropToken is the ClientRequestToken of the job an object version starts: a hash of its key,

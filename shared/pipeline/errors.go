@@ -39,6 +39,12 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	if f.MaxResults == 0 {
 		f.MaxResults = defaultErrorResults
 	}
+	if f.ErrorCode != "" {
+		var err error
+		if f.ErrorCode, err = documentErrorCode("ErrorCode", f.ErrorCode); err != nil {
+			return nil, err
+		}
+	}
 	var tok errorsToken
 	if f.NextToken != "" {
 		b, err := base64.RawURLEncoding.DecodeString(f.NextToken)

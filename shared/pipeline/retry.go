@@ -19,9 +19,19 @@ import (
 // say nothing about the document itself.
 var DefaultRetryCodes = []string{job.CodeShardFailed, job.CodeInternalError}
 
-// retryableCodes are the per-document error codes a retry may name.
-var retryableCodes = []string{job.CodeUnsupportedEncoding, job.CodeDocumentSizeExceeded, job.CodeEmptyDocument,
+// documentErrorCodes are the per-document error codes: those a retry may name and the errors
+// route may filter on (documentErrorCode checks both).
+var documentErrorCodes = []string{job.CodeUnsupportedEncoding, job.CodeDocumentSizeExceeded, job.CodeEmptyDocument,
 	job.CodeInvalidRecord, job.CodeUnsupportedLanguage, job.CodeInternalError, job.CodeShardFailed}
+
+// documentErrorCode returns c, in upper case, if it is a per-document error code; else an
+// ErrInvalid error that names field and lists the codes.
+func documentErrorCode(field, c string) (string, error) {
+	if u := strings.ToUpper(c); slices.Contains(documentErrorCodes, u) {
+		return u, nil
+	}
+	return "", fmt.Errorf("%w: %s: %q is not a per-document error code (one of %s)", job.ErrInvalid, field, c, strings.Join(documentErrorCodes, ", "))
+}
 
 // RetryInputKey is where a retry child's input is written when it is planned: one JSON line per
 // document to re-run (retryRecord), read back from the parent's input.
@@ -56,9 +66,9 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	}
 	codes = slices.Clone(codes)
 	for i, c := range codes {
-		codes[i] = strings.ToUpper(c)
-		if !slices.Contains(retryableCodes, codes[i]) {
-			return nil, fmt.Errorf("%w: ErrorCodes: %q is not an error code a retry can re-run (one of %s)", job.ErrInvalid, c, strings.Join(retryableCodes, ", "))
+		var err error
+		if codes[i], err = documentErrorCode("ErrorCodes", c); err != nil {
+			return nil, err
 		}
 	}
 	slices.Sort(codes)
@@ -95,7 +105,9 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 		RedactionConfig:     parent.RedactOutput,
 		NotificationChannel: parent.NotificationChannel,
 		CodingConfig:        parent.CodingConfig,
-		RetentionHours:      parent.RetentionHours,
+	}
+	if parent.RetentionHours > 0 {
+		create.RetentionHours = new(parent.RetentionHours)
 	}
 	res, err := s.createJob(ctx, tenant, create, parent.CodingOperation, func(j *job.Job) {
 		j.ParentJobId, j.RetryErrorCodes = parent.JobId, codes

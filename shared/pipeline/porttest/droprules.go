@@ -43,7 +43,7 @@ func newDropRule(tenant, name string) api.DropRule {
 			NotificationChannel: &job.NotificationChannel{SNSTopicArn: "arn:aws:sns:eu-west-1:123456789012:t"},
 			CodingConfig:        &job.CodingConfig{Topic: "occupation"},
 			RandomSeed:          &seed,
-			RetentionHours:      48,
+			RetentionHours:      new(48),
 		},
 		UpdatedAt: time.Date(2026, 11, 22, 17, 0, 0, 123_000_000, time.UTC),
 	}

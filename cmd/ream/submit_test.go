@@ -1,0 +1,60 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSubmitOneFileOneDocPerFile: a single file submitted as ONE_DOC_PER_FILE is the job's one
+// document, named by its base name (it was a 400 about a "." path segment).
+func TestSubmitOneFileOneDocPerFile(t *testing.T) {
+	startStack(t)
+	in := filepath.Join(t.TempDir(), "review.txt")
+	if err := os.WriteFile(in, []byte("I love it.\nIt is great.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	stdout, err := runCmd(t, "submit", in, "--analyses", "LANGUAGE", "--format", "ONE_DOC_PER_FILE", "--wait", "--out", out)
+	if err != nil || !strings.Contains(stdout, "COMPLETED") || !strings.Contains(stdout, "documents:  1 (1 analysed") {
+		t.Fatalf("submit of one file as ONE_DOC_PER_FILE: %v\n%s", err, stdout)
+	}
+	var lines []byte
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".json") && !strings.HasSuffix(p, ".gz") {
+			b, _ := os.ReadFile(p)
+			lines = append(lines, b...)
+		}
+		return nil
+	})
+	if !strings.Contains(string(lines), `"File":"review.txt"`) {
+		t.Errorf("output %s; want the document named review.txt", lines)
+	}
+}
+
+// TestSubmitTokenOtherInput: resubmitting the same file with the same token is a harmless retry
+// (exit 0); another file with that token fails (non-zero exit), since that file is not analysed.
+func TestSubmitTokenOtherInput(t *testing.T) {
+	startStack(t)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "kp.txt")
+	if err := os.WriteFile(a, []byte("I love it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, []byte("Key phrases here.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first, err := runCmd(t, "submit", a, "--analyses", "LANGUAGE", "--token", "t-cli-1")
+	if err != nil {
+		t.Fatalf("first submit: %v", err)
+	}
+	again, err := runCmd(t, "submit", a, "--analyses", "LANGUAGE", "--token", "t-cli-1")
+	if err != nil || again != first {
+		t.Errorf("same file, same token: %v, job %q; want exit 0 and job %q", err, again, first)
+	}
+	if _, err := runCmd(t, "submit", b, "--analyses", "LANGUAGE", "--token", "t-cli-1"); err == nil || !strings.Contains(err.Error(), "kp.txt was not submitted") {
+		t.Errorf("other file, same token: %v; want an error saying kp.txt was not submitted", err)
+	}
+}
