@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -468,4 +471,74 @@ func TestCodingAsAnAnalysis(t *testing.T) {
 	if !strings.Contains(lines[2], job.CodeInvalidRecord) {
 		t.Errorf("a record without the coding fields: %s", lines[2])
 	}
+}
+
+// TestCodingCountedAndInManifest: CODING is an analysis like the others in a job of several:
+// JobDetails.AnalysisCounts counts it per record (Succeeded/Failed), a record another analysis
+// fails on keeps its coding (Errors lists the other analysis; it is no error record), and
+// manifest.json lists it with its model, "<model id>@v<version>", in the job's order.
+func TestCodingCountedAndInManifest(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{ShardBytes: 2048}, pipeline.Hooks{})
+	c := defaultClient(s)
+	var data []byte
+	titles := []string{"registered nurse", "secondary school teacher", "welder", "accountant", "bus driver"}
+	for i := 0; i < 15; i++ {
+		data = append(data, fmt.Sprintf(`{"recordId":"ok-%d","occp_text":%q,"tasks_text":"I do my job well every day"}`+"\n", i, titles[i%len(titles)])...)
+	}
+	// Over SENTIMENT's 5,000 bytes, within CODING's 10,000: SENTIMENT fails, CODING does not.
+	data = append(data, fmt.Sprintf(`{"recordId":"long","occp_text":"care assistant","tasks_text":%q}`+"\n", strings.Repeat("helping residents wash and dress ", 200))...)
+	data = append(data, `{"recordId":"no-tasks","occp_text":"welder"}`+"\n"+`{"recordId":"blank","occp_text":"","tasks_text":" "}`+"\nnot json\n"...)
+	res := createAndUpload(t, ctx, c, api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.Coding, job.Sentiment},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+		LanguageCode:    "en",
+	}, data)
+	_, j := follow(t, ctx, c, res.JobId)
+	want := job.AnalysisCounts{job.Coding: {Succeeded: 16}, job.Sentiment: {Succeeded: 15, Failed: 1}}
+	if j.JobStatus != job.PartialSuccess || j.JobDetails.InputDocumentsCount != 19 || j.JobDetails.DocumentsWithErrorsCount != 3 ||
+		!reflect.DeepEqual(j.JobDetails.AnalysisCounts, want) {
+		t.Fatalf("job %s %q: %+v, want AnalysisCounts %+v and 3 error records", j.JobStatus, j.Message, j.JobDetails, want)
+	}
+	if !strings.Contains(j.Message, "SENTIMENT failed on 1 document") {
+		t.Errorf("Message %q does not say which analysis failed", j.Message)
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	if len(recs) != 19 {
+		t.Fatalf("%d output lines, want 19", len(recs))
+	}
+	if long := recs[15]; long.RecordId != "long" || long.ErrorCode != "" || len(long.Errors) != 1 || long.Errors[0].Analysis != job.Sentiment {
+		t.Errorf("the record SENTIMENT refused: %+v, want its coding kept and SENTIMENT in Errors", long)
+	}
+	model := j.CodingConfig.ModelId
+	checkAnalyses := func(m *output.Manifest, want ...job.Analysis) {
+		t.Helper()
+		var got []job.Analysis
+		for _, a := range m.Analyses {
+			got = append(got, a.Analysis)
+			if a.ModelVersion == "" || a.MaxDocumentBytes <= 0 {
+				t.Errorf("manifest analysis %+v has no model or limit", a)
+			}
+			if a.Analysis == job.Coding && (a.ModelVersion != model+"@v1" || a.MaxDocumentBytes != pipeline.CodingMaxRecordBytes) {
+				t.Errorf("manifest CODING: %+v, want model %s@v1 and %d bytes", a, model, pipeline.CodingMaxRecordBytes)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("manifest Analyses %v, want %v", got, want)
+		}
+	}
+	checkAnalyses(m, job.Coding, job.Sentiment)
+
+	res = createAndUpload(t, ctx, c, api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.Coding, job.Language},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	}, data[:bytes.Index(data, []byte(`{"recordId":"long"`))])
+	_, j = follow(t, ctx, c, res.JobId)
+	if want := (job.AnalysisCounts{job.Coding: {Succeeded: 15}, job.Language: {Succeeded: 15}}); j.JobStatus != job.Completed || !reflect.DeepEqual(j.JobDetails.AnalysisCounts, want) {
+		t.Errorf("CODING+LANGUAGE job %s %q: counts %+v, want %+v", j.JobStatus, j.Message, j.JobDetails.AnalysisCounts, want)
+	}
+	_, m = fetchResults(t, ctx, c, res.JobId)
+	checkAnalyses(m, job.Coding, job.Language)
 }

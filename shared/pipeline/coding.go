@@ -414,6 +414,16 @@ func textAnalyses(as []job.Analysis) []job.Analysis {
 	return out
 }
 
+// recordAnalyses are the analyses of as that run on each record: the analyser registry's and
+// CODING (not CODING_TRAINING or TOPICS, which run over the whole input).
+func recordAnalyses(as []job.Analysis) []job.Analysis {
+	out := textAnalyses(as)
+	if slices.Contains(as, job.Coding) {
+		out = append(out, job.Coding)
+	}
+	return out
+}
+
 // codingMetadata is the metadata file of a coding operation.
 func (s *Service) codingMetadata(ctx context.Context, j *job.Job) ([]byte, error) {
 	sc := schemes[j.CodingConfig.Topic]
