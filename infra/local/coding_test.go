@@ -299,8 +299,9 @@ func TestCodingServiceFlow(t *testing.T) {
 	if status, _ := c.call(http.MethodPost, "/v1/topics/industry/batch-code", nil); status != http.StatusNotFound {
 		t.Errorf("batch-code on an unknown topic: %d, want 404", status)
 	}
-	if status, _ := c.call(http.MethodGet, "/v1/topics/occupation/batch-code/operations/3f0c0000-0000-4000-8000-000000000000", nil); status != http.StatusNotFound {
-		t.Errorf("unknown operation: %d, want 404", status)
+	if status, eb := c.call(http.MethodGet, "/v1/topics/occupation/batch-code/operations/3f0c0000-0000-4000-8000-000000000000", nil); status != http.StatusNotFound ||
+		eb.Message != "operation 3f0c0000-0000-4000-8000-000000000000 not found" {
+		t.Errorf("unknown operation: %d %+v, want 404 in the service's words", status, eb)
 	}
 	// No token, a bad token: 401.
 	if resp, err := http.Get(s.URL + "/v1/topics"); err != nil || resp.StatusCode != http.StatusUnauthorized {
@@ -337,6 +338,28 @@ func TestCodingTimedOutAndFailed(t *testing.T) {
 		t.Errorf("empty file: %+v, want failed with an error that says why", st)
 	}
 
+	// Every record bad: failed, and the output (an error line per record) is downloadable.
+	var blank api.CodingOperationStarted
+	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &blank)
+	if status := putRecords(t, blank, []byte("\n\n  \n")); status != http.StatusOK {
+		t.Fatalf("PUT: %d", status)
+	}
+	st = c.waitOperation(ctx, "/v1/topics/occupation/batch-code/operations/"+blank.OperationId)
+	if st.OperationStatus != api.OpFailed || !strings.Contains(st.Error, "all 3 documents failed") || st.ResponseDownloadURL == "" || st.MetadataDownloadURL == "" {
+		t.Fatalf("blank records: %+v, want failed with the download URLs of its error lines", st)
+	}
+	lines := strings.Split(strings.TrimSpace(string(download(t, st.ResponseDownloadURL))), "\n")
+	for i, l := range lines {
+		var r api.CodedRecord
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Error == nil || r.Error.Code != job.CodeEmptyDocument {
+			t.Errorf("error line %d: %s %v", i, l, err)
+		}
+	}
+	var meta api.CodingMetadata
+	if err := json.Unmarshal(download(t, st.MetadataDownloadURL), &meta); err != nil || len(lines) != 3 || meta.Records != 3 || meta.RecordsWithErrors != 3 {
+		t.Errorf("%d error lines, metadata %+v %v; want 3 of 3", len(lines), meta, err)
+	}
+
 	// A stack whose upload URLs expire after a second: nothing uploaded → timed_out.
 	short := startStack(t, Config{UploadTTL: Duration(time.Second), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
 	sc := newCodingClient(t, short.URL, DefaultClientID, DefaultClientSecret)
@@ -350,8 +373,8 @@ func TestCodingTimedOutAndFailed(t *testing.T) {
 		sc.must(http.MethodGet, "/v1/topics/occupation/batch-code/operations/"+idle.OperationId, &idleSt)
 		return idleSt.OperationStatus != api.OpAwaitingInput
 	})
-	if idleSt.OperationStatus != api.OpTimedOut {
-		t.Errorf("nothing uploaded: %+v, want timed_out", idleSt)
+	if idleSt.OperationStatus != api.OpTimedOut || idleSt.Error == "" || idleSt.Error != idleSt.Job.Message || idleSt.ResponseDownloadURL != "" {
+		t.Errorf("nothing uploaded: %+v, want timed_out with error saying why (the job's Message)", idleSt)
 	}
 }
 

@@ -321,6 +321,9 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 		return nil, errTopicNotFound
 	}
 	j, err := s.jobs.Get(ctx, tenant, opID)
+	if errors.Is(err, job.ErrNotFound) {
+		return nil, fmt.Errorf("%w: operation %s not found", job.ErrNotFound, opID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -331,9 +334,22 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 		return nil, fmt.Errorf("%w: operation %s was not made with model %s", job.ErrNotFound, opID, modelID)
 	}
 	st := &api.CodingOperationStatus{OperationId: j.JobId, OperationStatus: CodingStatus(j.JobStatus), Job: j}
-	switch st.OperationStatus {
-	case api.OpComplete:
-		resp, err := s.objects.PresignGet(ctx, s.outputKey(j, api.CodedName), s.cfg.ResultsTTL)
+	if st.OperationStatus != api.OpComplete {
+		// Why it failed, timed out or is stopping, when the job says.
+		st.Error = j.Message
+	}
+	// The download URLs whenever the output exists: a complete operation's, and a failed one's
+	// whose output holds an error line per record (every record bad) or the lines of the shards
+	// processed before a stop (Finalize writes coded.jsonl and metadata.json before the job
+	// ends; a job failed before any shard ran, or timed out, has none).
+	if j.JobStatus.Terminal() {
+		coded := s.outputKey(j, api.CodedName)
+		if _, err := s.objects.Head(ctx, coded); errors.Is(err, job.ErrNotFound) {
+			return st, nil // expired meanwhile
+		} else if err != nil {
+			return nil, err
+		}
+		resp, err := s.objects.PresignGet(ctx, coded, s.cfg.ResultsTTL)
 		if err != nil {
 			return nil, err
 		}
@@ -342,8 +358,6 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 			return nil, err
 		}
 		st.ResponseDownloadURL, st.MetadataDownloadURL = resp.URL, meta.URL
-	case api.OpFailed:
-		st.Error = j.Message
 	}
 	return st, nil
 }
