@@ -403,6 +403,11 @@ func TestCodingTraining(t *testing.T) {
 		t.Fatalf("training job names no model: %+v", j.CodingConfig)
 	}
 	trained := j.CodingConfig.ModelId
+	// The records it could not use are served by the errors route, as any job's.
+	if errs, err := jc.Errors(ctx, res.JobId, api.ErrorsFilter{}); err != nil || len(errs.Errors) != 2 ||
+		!strings.Contains(string(errs.Errors[0]), `code \"999\"`) || !strings.Contains(string(errs.Errors[1]), "not valid JSON") {
+		t.Fatalf("training job's error records: %+v %v", errs, err)
+	}
 
 	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
 	var models []api.Model
@@ -564,4 +569,45 @@ func TestCodingCountedAndInManifest(t *testing.T) {
 	}
 	_, m = fetchResults(t, ctx, c, res.JobId)
 	checkAnalyses(m, job.Coding, job.Language)
+}
+
+// TestCodingTrainingTooFewRecords: a training job on a handful of records FAILS with a Message
+// that says in the user's terms how many labelled records it needs, and keeps its counts and
+// output: one line per record, the records it could not use as error records, which the errors
+// route serves.
+func TestCodingTrainingTooFewRecords(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	data := []byte(`{"code":"223","occp_text":"nurse","tasks_text":"caring for patients"}
+{"code":"231","occp_text":"teacher","tasks_text":"teaching children"}
+{"code":"821","occp_text":"bus driver","tasks_text":""}
+{"code":"411","occp_text":"clerk","tasks_text":"filing"}
+{"code":223,"occp_text":"nurse","tasks_text":""}
+{"code":"999","occp_text":"astronaut","tasks_text":""}
+`)
+	res := createAndUpload(t, ctx, c, api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.CodingTraining},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	}, data)
+	n, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "too few labelled records: 4 usable") ||
+		!strings.Contains(j.Message, "at least 500 usable records") || strings.Contains(j.Message, "HeldOutShare") || n.Message != j.Message {
+		t.Fatalf("training on 6 records: %s %q", j.JobStatus, j.Message)
+	}
+	if d := j.JobDetails; d.InputDocumentsCount != 6 || d.DocumentsWithErrorsCount != 2 || d.ProcessedDocumentsCount != 4 {
+		t.Errorf("counts of the failed training: %+v, want 6 records, 2 with errors", d)
+	}
+	if j.CodingConfig == nil || j.CodingConfig.ModelId != "" {
+		t.Errorf("a failed training names a model: %+v", j.CodingConfig)
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	if len(recs) != 6 || recs[4].ErrorCode != job.CodeInvalidRecord || recs[5].ErrorCode != job.CodeInvalidRecord || m.JobStatus != job.Failed {
+		t.Errorf("output of the failed training: %+v, manifest %s", recs, m.JobStatus)
+	}
+	errs, err := c.Errors(ctx, res.JobId, api.ErrorsFilter{})
+	if err != nil || len(errs.Errors) != 2 || !strings.Contains(string(errs.Errors[0]), `\"code\" must be a string`) {
+		t.Fatalf("errors route of the failed training: %+v %v", errs, err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -511,7 +512,7 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		if ctx.Err() != nil {
 			return err
 		}
-		return s.fail(ctx, j, "training failed: "+err.Error())
+		return s.trainingFailed(ctx, j, msg, sc, trainingFailure(err, sc))
 	}
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {
@@ -533,7 +534,13 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	if err := s.recordTrainedModel(ctx, j, stored); err != nil {
 		return err
 	}
-	key = ShardKey(j.Tenant, j.JobId, msg.Index)
+	return s.recordTraining(ctx, j, msg, sc)
+}
+
+// recordTraining writes a training job's output, one line per input record (an error record for
+// each record it could not use), and records its shard, which finalizes the job.
+func (s *Service) recordTraining(ctx context.Context, j *job.Job, msg ShardMessage, sc codingScheme) error {
+	key := ShardKey(j.Tenant, j.JobId, msg.Index)
 	shard, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, out *output.Record) {
 		if d.Failed() {
 			return
@@ -547,6 +554,52 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		return err
 	}
 	return s.record(ctx, j, shard)
+}
+
+// trainingFailed ends a training job whose records could not train a model: the job keeps its
+// output and counts (one line per record, an error record for each record it could not use,
+// served by the errors route too) and FAILS with msg. The message is written on the job first,
+// so that whoever finalizes it (this worker, a redelivery, the sweeper) ends it FAILED with it
+// (see terminalStatus).
+func (s *Service) trainingFailed(ctx context.Context, j *job.Job, msg ShardMessage, sc codingScheme, why string) error {
+	s.log.WarnContext(ctx, "training failed", "tenant", j.Tenant, "job", j.JobId, "reason", why)
+	for try := 0; ; try++ {
+		cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
+		if err != nil {
+			return err
+		}
+		if cur.JobStatus != job.InProgress || cur.Message == why {
+			break
+		}
+		if try == maxVersionTries {
+			return fmt.Errorf("record training failure on job %s: too much contention", j.JobId)
+		}
+		cur.Message = why
+		cur.UpdatedAt = s.nowUTC()
+		if err := s.jobs.Update(ctx, cur, job.InProgress); !errors.Is(err, job.ErrConflict) {
+			if err != nil {
+				return err
+			}
+			break
+		}
+	}
+	return s.recordTraining(ctx, j, msg, sc)
+}
+
+// trainingFailure says in the user's terms why a training job's records could not train a model
+// (the held-out share is not the user's to set: the message says how many records to give).
+func trainingFailure(err error, sc codingScheme) string {
+	var few *coding.TooFewExamplesError
+	if !errors.As(err, &few) {
+		return "training failed: " + err.Error()
+	}
+	usable := fmt.Sprintf("usable: a minor-group (3-digit) code of %s %s and some words", sc.topic.TopicStandard, sc.topic.TopicVersion)
+	if few.Usable() == 0 {
+		return fmt.Sprintf("training failed: none of the labelled records is usable (%s; the others are error records); train on at least %d usable records with varied titles", usable, few.Needed())
+	}
+	return fmt.Sprintf("training failed: too few labelled records: %d usable, %d of them held out to calibrate and measure the model, which needs at least %d held out; "+
+		"about 1 record in %d is held out (by a hash of the title), so train on at least %d usable records with varied titles (%s)",
+		few.Usable(), few.HeldOut, coding.MinHeldOut, int(math.Round(1/few.HeldOutShare)), few.Needed(), usable)
 }
 
 // registerNextVersion registers rec as the next version of its topic that its tenant sees.

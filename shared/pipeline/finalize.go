@@ -194,6 +194,13 @@ func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status
 	switch {
 	case j.JobStatus == job.StopRequested:
 		return job.Stopped, fmt.Sprintf("stopped on request: %d of %d shards were processed and are in the output; %d were skipped (listed in the manifest)", shards-skipped, shards, skipped)
+	case j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == ""):
+		// The records could not train a model (trainingFailed wrote why on the job).
+		msg := j.Message
+		if msg == "" {
+			msg = "training registered no model"
+		}
+		return job.Failed, msg
 	case d.InputDocumentsCount > 0 && d.DocumentsWithErrorsCount == d.InputDocumentsCount:
 		return job.Failed, fmt.Sprintf("all %d documents failed; the output has an error record for each", d.InputDocumentsCount)
 	case d.DocumentsWithErrorsCount > 0 || d.AnalysisCounts.Failures() > 0:
