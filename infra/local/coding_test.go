@@ -161,6 +161,15 @@ func TestCodingServiceFlow(t *testing.T) {
 	if levels[1] != 9 || levels[2] != 25 || levels[3] != 90 {
 		t.Fatalf("classification levels %v, want 9/25/90", levels)
 	}
+	// As documented: parent is absent at level 1, and names the code one level up otherwise.
+	var raw struct{ Codes []map[string]any }
+	c.must(http.MethodGet, "/v1/topics/occupation", &raw)
+	for _, code := range raw.Codes {
+		parent, has := code["parent"].(string)
+		if level := code["level"].(float64); has != (level > 1) || has && !strings.HasPrefix(code["code"].(string), parent) {
+			t.Errorf("code %v: parent %q (present %v)", code, parent, has)
+		}
+	}
 	var latest api.Model
 	c.must(http.MethodGet, "/v1/topics/occupation/models/latest", &latest)
 	if latest.ModelId == "" || latest.ModelVersion != 1 || !latest.Shipped || latest.Topic != "occupation" || len(latest.Metrics) == 0 {
@@ -609,5 +618,58 @@ func TestCodingTrainingTooFewRecords(t *testing.T) {
 	errs, err := c.Errors(ctx, res.JobId, api.ErrorsFilter{})
 	if err != nil || len(errs.Errors) != 2 || !strings.Contains(string(errs.Errors[0]), `\"code\" must be a string`) {
 		t.Fatalf("errors route of the failed training: %+v %v", errs, err)
+	}
+}
+
+// TestCodingAuthForms pins what the README documents: on the coding routes an OAuth token works
+// with or without "Bearer", an API key only as "Bearer <key>" (as on /v1/jobs; a bare key is a
+// 401); /oauth2/token's errors are OAuth's {error, error_description}.
+func TestCodingAuthForms(t *testing.T) {
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	tok := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret).token
+	for _, tc := range []struct {
+		auth string
+		want int
+	}{
+		{tok, http.StatusOK},
+		{"Bearer " + tok, http.StatusOK},
+		{"Bearer " + DefaultKey, http.StatusOK},
+		{DefaultKey, http.StatusUnauthorized},
+	} {
+		for _, path := range []string{"/v1/topics", "/v1/jobs"} {
+			req, _ := http.NewRequest(http.MethodGet, s.URL+path, nil)
+			req.Header.Set("Authorization", tc.auth)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("GET %s with Authorization %.20q…: %d, want %d", path, tc.auth, resp.StatusCode, tc.want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		form, id, secret string
+		status           int
+		code             string
+	}{
+		{"grant_type=client_credentials", DefaultClientID, "wrong", http.StatusUnauthorized, "invalid_client"},
+		{"grant_type=password", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "unsupported_grant_type"},
+		{"grant_type=client_credentials&scope=other", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_scope"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token", strings.NewReader(tc.form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(tc.id, tc.secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]string
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tc.status || body["error"] != tc.code || body["error_description"] == "" || len(body) != 2 {
+			t.Errorf("token %s: %d %v %v, want %d {error: %s, error_description}", tc.form, resp.StatusCode, body, err, tc.status, tc.code)
+		}
 	}
 }
