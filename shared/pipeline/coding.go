@@ -512,7 +512,11 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		if ctx.Err() != nil {
 			return err
 		}
-		return s.trainingFailed(ctx, j, msg, sc, trainingFailure(err, sc))
+		var few *coding.TooFewExamplesError
+		if !errors.As(err, &few) {
+			return s.fail(ctx, j, "training failed: "+err.Error()) // the input could not be read
+		}
+		return s.trainingFailed(ctx, j, msg, sc, tooFewMessage(few, sc))
 	}
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {
@@ -586,13 +590,9 @@ func (s *Service) trainingFailed(ctx context.Context, j *job.Job, msg ShardMessa
 	return s.recordTraining(ctx, j, msg, sc)
 }
 
-// trainingFailure says in the user's terms why a training job's records could not train a model
+// tooFewMessage says in the user's terms why a training job's records could not train a model
 // (the held-out share is not the user's to set: the message says how many records to give).
-func trainingFailure(err error, sc codingScheme) string {
-	var few *coding.TooFewExamplesError
-	if !errors.As(err, &few) {
-		return "training failed: " + err.Error()
-	}
+func tooFewMessage(few *coding.TooFewExamplesError, sc codingScheme) string {
 	usable := fmt.Sprintf("usable: a minor-group (3-digit) code of %s %s and some words", sc.topic.TopicStandard, sc.topic.TopicVersion)
 	if few.Usable() == 0 {
 		return fmt.Sprintf("training failed: none of the labelled records is usable (%s; the others are error records); train on at least %d usable records with varied titles", usable, few.Needed())
