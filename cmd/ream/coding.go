@@ -65,15 +65,17 @@ func code(ctx context.Context, args []string) error {
 		return err
 	}
 	printOperation(os.Stdout, st)
-	if st.OperationStatus != api.OpComplete {
-		return fmt.Errorf("operation %s ended %s", st.OperationId, st.OperationStatus)
-	}
-	if *out != "" {
+	// A failed operation may have an output too (an error line per record): download it
+	// before reporting the failure.
+	if *out != "" && st.ResponseDownloadURL != "" {
 		files, err := c.DownloadCoding(ctx, st, *out)
 		if err != nil {
 			return fmt.Errorf("download results: %w", err)
 		}
 		fmt.Printf("results:    %s\n", strings.Join(files, ", "))
+	}
+	if st.OperationStatus != api.OpComplete {
+		return fmt.Errorf("operation %s ended %s", st.OperationId, st.OperationStatus)
 	}
 	return nil
 }

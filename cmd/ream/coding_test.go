@@ -159,6 +159,27 @@ func TestCodingCommands(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "ended failed") || !strings.Contains(stdout, "error:") {
 			t.Errorf("an empty file: %v\n%s", err, stdout)
 		}
+		// Every record bad: the operation fails, but its output holds an error line for each,
+		// and --out downloads it before the command reports the failure.
+		blank := filepath.Join(t.TempDir(), "blank.jsonl")
+		if err := os.WriteFile(blank, []byte("\n\n  \n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "out")
+		stdout, err = runCmd(t, "code", blank, "--wait", "--out", dir)
+		if err == nil || !strings.Contains(err.Error(), "ended failed") || !strings.Contains(stdout, "all 3 documents failed") {
+			t.Errorf("a file of blank lines: %v\n%s", err, stdout)
+		}
+		coded, rerr := os.ReadFile(filepath.Join(dir, api.CodedName))
+		if rerr != nil {
+			t.Fatalf("a failed operation's error lines were not downloaded: %v", rerr)
+		}
+		if lines := strings.Split(strings.TrimSpace(string(coded)), "\n"); len(lines) != 3 || !strings.Contains(lines[0], "EMPTY_DOCUMENT") {
+			t.Errorf("coded.jsonl of the blank file:\n%s", coded)
+		}
+		if _, err := os.Stat(filepath.Join(dir, api.MetadataName)); err != nil {
+			t.Errorf("metadata.json: %v", err)
+		}
 	})
 
 	t.Run("models", func(t *testing.T) {

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -158,6 +161,15 @@ func TestCodingServiceFlow(t *testing.T) {
 	if levels[1] != 9 || levels[2] != 25 || levels[3] != 90 {
 		t.Fatalf("classification levels %v, want 9/25/90", levels)
 	}
+	// As documented: parent is absent at level 1, and names the code one level up otherwise.
+	var raw struct{ Codes []map[string]any }
+	c.must(http.MethodGet, "/v1/topics/occupation", &raw)
+	for _, code := range raw.Codes {
+		parent, has := code["parent"].(string)
+		if level := code["level"].(float64); has != (level > 1) || has && !strings.HasPrefix(code["code"].(string), parent) {
+			t.Errorf("code %v: parent %q (present %v)", code, parent, has)
+		}
+	}
 	var latest api.Model
 	c.must(http.MethodGet, "/v1/topics/occupation/models/latest", &latest)
 	if latest.ModelId == "" || latest.ModelVersion != 1 || !latest.Shipped || latest.Topic != "occupation" || len(latest.Metrics) == 0 {
@@ -296,8 +308,9 @@ func TestCodingServiceFlow(t *testing.T) {
 	if status, _ := c.call(http.MethodPost, "/v1/topics/industry/batch-code", nil); status != http.StatusNotFound {
 		t.Errorf("batch-code on an unknown topic: %d, want 404", status)
 	}
-	if status, _ := c.call(http.MethodGet, "/v1/topics/occupation/batch-code/operations/3f0c0000-0000-4000-8000-000000000000", nil); status != http.StatusNotFound {
-		t.Errorf("unknown operation: %d, want 404", status)
+	if status, eb := c.call(http.MethodGet, "/v1/topics/occupation/batch-code/operations/3f0c0000-0000-4000-8000-000000000000", nil); status != http.StatusNotFound ||
+		eb.Message != "operation 3f0c0000-0000-4000-8000-000000000000 not found" {
+		t.Errorf("unknown operation: %d %+v, want 404 in the service's words", status, eb)
 	}
 	// No token, a bad token: 401.
 	if resp, err := http.Get(s.URL + "/v1/topics"); err != nil || resp.StatusCode != http.StatusUnauthorized {
@@ -334,6 +347,28 @@ func TestCodingTimedOutAndFailed(t *testing.T) {
 		t.Errorf("empty file: %+v, want failed with an error that says why", st)
 	}
 
+	// Every record bad: failed, and the output (an error line per record) is downloadable.
+	var blank api.CodingOperationStarted
+	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &blank)
+	if status := putRecords(t, blank, []byte("\n\n  \n")); status != http.StatusOK {
+		t.Fatalf("PUT: %d", status)
+	}
+	st = c.waitOperation(ctx, "/v1/topics/occupation/batch-code/operations/"+blank.OperationId)
+	if st.OperationStatus != api.OpFailed || !strings.Contains(st.Error, "all 3 documents failed") || st.ResponseDownloadURL == "" || st.MetadataDownloadURL == "" {
+		t.Fatalf("blank records: %+v, want failed with the download URLs of its error lines", st)
+	}
+	lines := strings.Split(strings.TrimSpace(string(download(t, st.ResponseDownloadURL))), "\n")
+	for i, l := range lines {
+		var r api.CodedRecord
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Error == nil || r.Error.Code != job.CodeEmptyDocument {
+			t.Errorf("error line %d: %s %v", i, l, err)
+		}
+	}
+	var meta api.CodingMetadata
+	if err := json.Unmarshal(download(t, st.MetadataDownloadURL), &meta); err != nil || len(lines) != 3 || meta.Records != 3 || meta.RecordsWithErrors != 3 {
+		t.Errorf("%d error lines, metadata %+v %v; want 3 of 3", len(lines), meta, err)
+	}
+
 	// A stack whose upload URLs expire after a second: nothing uploaded → timed_out.
 	short := startStack(t, Config{UploadTTL: Duration(time.Second), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
 	sc := newCodingClient(t, short.URL, DefaultClientID, DefaultClientSecret)
@@ -347,8 +382,8 @@ func TestCodingTimedOutAndFailed(t *testing.T) {
 		sc.must(http.MethodGet, "/v1/topics/occupation/batch-code/operations/"+idle.OperationId, &idleSt)
 		return idleSt.OperationStatus != api.OpAwaitingInput
 	})
-	if idleSt.OperationStatus != api.OpTimedOut {
-		t.Errorf("nothing uploaded: %+v, want timed_out", idleSt)
+	if idleSt.OperationStatus != api.OpTimedOut || idleSt.Error == "" || idleSt.Error != idleSt.Job.Message || idleSt.ResponseDownloadURL != "" {
+		t.Errorf("nothing uploaded: %+v, want timed_out with error saying why (the job's Message)", idleSt)
 	}
 }
 
@@ -377,6 +412,11 @@ func TestCodingTraining(t *testing.T) {
 		t.Fatalf("training job names no model: %+v", j.CodingConfig)
 	}
 	trained := j.CodingConfig.ModelId
+	// The records it could not use are served by the errors route, as any job's.
+	if errs, err := jc.Errors(ctx, res.JobId, api.ErrorsFilter{}); err != nil || len(errs.Errors) != 2 ||
+		!strings.Contains(string(errs.Errors[0]), `code \"999\"`) || !strings.Contains(string(errs.Errors[1]), "not valid JSON") {
+		t.Fatalf("training job's error records: %+v %v", errs, err)
+	}
 
 	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
 	var models []api.Model
@@ -467,5 +507,169 @@ func TestCodingAsAnAnalysis(t *testing.T) {
 	}
 	if !strings.Contains(lines[2], job.CodeInvalidRecord) {
 		t.Errorf("a record without the coding fields: %s", lines[2])
+	}
+}
+
+// TestCodingCountedAndInManifest: CODING is an analysis like the others in a job of several:
+// JobDetails.AnalysisCounts counts it per record (Succeeded/Failed), a record another analysis
+// fails on keeps its coding (Errors lists the other analysis; it is no error record), and
+// manifest.json lists it with its model, "<model id>@v<version>", in the job's order.
+func TestCodingCountedAndInManifest(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{ShardBytes: 2048}, pipeline.Hooks{})
+	c := defaultClient(s)
+	var data []byte
+	titles := []string{"registered nurse", "secondary school teacher", "welder", "accountant", "bus driver"}
+	for i := 0; i < 15; i++ {
+		data = append(data, fmt.Sprintf(`{"recordId":"ok-%d","occp_text":%q,"tasks_text":"I do my job well every day"}`+"\n", i, titles[i%len(titles)])...)
+	}
+	// Over SENTIMENT's 5,000 bytes, within CODING's 10,000: SENTIMENT fails, CODING does not.
+	data = append(data, fmt.Sprintf(`{"recordId":"long","occp_text":"care assistant","tasks_text":%q}`+"\n", strings.Repeat("helping residents wash and dress ", 200))...)
+	data = append(data, `{"recordId":"no-tasks","occp_text":"welder"}`+"\n"+`{"recordId":"blank","occp_text":"","tasks_text":" "}`+"\nnot json\n"...)
+	res := createAndUpload(t, ctx, c, api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.Coding, job.Sentiment},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+		LanguageCode:    "en",
+	}, data)
+	_, j := follow(t, ctx, c, res.JobId)
+	want := job.AnalysisCounts{job.Coding: {Succeeded: 16}, job.Sentiment: {Succeeded: 15, Failed: 1}}
+	if j.JobStatus != job.PartialSuccess || j.JobDetails.InputDocumentsCount != 19 || j.JobDetails.DocumentsWithErrorsCount != 3 ||
+		!reflect.DeepEqual(j.JobDetails.AnalysisCounts, want) {
+		t.Fatalf("job %s %q: %+v, want AnalysisCounts %+v and 3 error records", j.JobStatus, j.Message, j.JobDetails, want)
+	}
+	if !strings.Contains(j.Message, "SENTIMENT failed on 1 document") {
+		t.Errorf("Message %q does not say which analysis failed", j.Message)
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	if len(recs) != 19 {
+		t.Fatalf("%d output lines, want 19", len(recs))
+	}
+	if long := recs[15]; long.RecordId != "long" || long.ErrorCode != "" || len(long.Errors) != 1 || long.Errors[0].Analysis != job.Sentiment {
+		t.Errorf("the record SENTIMENT refused: %+v, want its coding kept and SENTIMENT in Errors", long)
+	}
+	model := j.CodingConfig.ModelId
+	checkAnalyses := func(m *output.Manifest, want ...job.Analysis) {
+		t.Helper()
+		var got []job.Analysis
+		for _, a := range m.Analyses {
+			got = append(got, a.Analysis)
+			if a.ModelVersion == "" || a.MaxDocumentBytes <= 0 {
+				t.Errorf("manifest analysis %+v has no model or limit", a)
+			}
+			if a.Analysis == job.Coding && (a.ModelVersion != model+"@v1" || a.MaxDocumentBytes != pipeline.CodingMaxRecordBytes) {
+				t.Errorf("manifest CODING: %+v, want model %s@v1 and %d bytes", a, model, pipeline.CodingMaxRecordBytes)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("manifest Analyses %v, want %v", got, want)
+		}
+	}
+	checkAnalyses(m, job.Coding, job.Sentiment)
+
+	res = createAndUpload(t, ctx, c, api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.Coding, job.Language},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	}, data[:bytes.Index(data, []byte(`{"recordId":"long"`))])
+	_, j = follow(t, ctx, c, res.JobId)
+	if want := (job.AnalysisCounts{job.Coding: {Succeeded: 15}, job.Language: {Succeeded: 15}}); j.JobStatus != job.Completed || !reflect.DeepEqual(j.JobDetails.AnalysisCounts, want) {
+		t.Errorf("CODING+LANGUAGE job %s %q: counts %+v, want %+v", j.JobStatus, j.Message, j.JobDetails.AnalysisCounts, want)
+	}
+	_, m = fetchResults(t, ctx, c, res.JobId)
+	checkAnalyses(m, job.Coding, job.Language)
+}
+
+// TestCodingTrainingTooFewRecords: a training job on a handful of records FAILS with a Message
+// that says in the user's terms how many labelled records it needs, and keeps its counts and
+// output: one line per record, the records it could not use as error records, which the errors
+// route serves.
+func TestCodingTrainingTooFewRecords(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	data := []byte(`{"code":"223","occp_text":"nurse","tasks_text":"caring for patients"}
+{"code":"231","occp_text":"teacher","tasks_text":"teaching children"}
+{"code":"821","occp_text":"bus driver","tasks_text":""}
+{"code":"411","occp_text":"clerk","tasks_text":"filing"}
+{"code":223,"occp_text":"nurse","tasks_text":""}
+{"code":"999","occp_text":"astronaut","tasks_text":""}
+`)
+	res := createAndUpload(t, ctx, c, api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.CodingTraining},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	}, data)
+	n, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "too few labelled records: 4 usable") ||
+		!strings.Contains(j.Message, "at least 500 usable records") || strings.Contains(j.Message, "HeldOutShare") || n.Message != j.Message {
+		t.Fatalf("training on 6 records: %s %q", j.JobStatus, j.Message)
+	}
+	if d := j.JobDetails; d.InputDocumentsCount != 6 || d.DocumentsWithErrorsCount != 2 || d.ProcessedDocumentsCount != 4 {
+		t.Errorf("counts of the failed training: %+v, want 6 records, 2 with errors", d)
+	}
+	if j.CodingConfig == nil || j.CodingConfig.ModelId != "" {
+		t.Errorf("a failed training names a model: %+v", j.CodingConfig)
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	if len(recs) != 6 || recs[4].ErrorCode != job.CodeInvalidRecord || recs[5].ErrorCode != job.CodeInvalidRecord || m.JobStatus != job.Failed {
+		t.Errorf("output of the failed training: %+v, manifest %s", recs, m.JobStatus)
+	}
+	errs, err := c.Errors(ctx, res.JobId, api.ErrorsFilter{})
+	if err != nil || len(errs.Errors) != 2 || !strings.Contains(string(errs.Errors[0]), `\"code\" must be a string`) {
+		t.Fatalf("errors route of the failed training: %+v %v", errs, err)
+	}
+}
+
+// TestCodingAuthForms pins what the README documents: on the coding routes an OAuth token works
+// with or without "Bearer", an API key only as "Bearer <key>" (as on /v1/jobs; a bare key is a
+// 401); /oauth2/token's errors are OAuth's {error, error_description}.
+func TestCodingAuthForms(t *testing.T) {
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	tok := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret).token
+	for _, tc := range []struct {
+		auth string
+		want int
+	}{
+		{tok, http.StatusOK},
+		{"Bearer " + tok, http.StatusOK},
+		{"Bearer " + DefaultKey, http.StatusOK},
+		{DefaultKey, http.StatusUnauthorized},
+	} {
+		for _, path := range []string{"/v1/topics", "/v1/jobs"} {
+			req, _ := http.NewRequest(http.MethodGet, s.URL+path, nil)
+			req.Header.Set("Authorization", tc.auth)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("GET %s with Authorization %.20q…: %d, want %d", path, tc.auth, resp.StatusCode, tc.want)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		form, id, secret string
+		status           int
+		code             string
+	}{
+		{"grant_type=client_credentials", DefaultClientID, "wrong", http.StatusUnauthorized, "invalid_client"},
+		{"grant_type=password", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "unsupported_grant_type"},
+		{"grant_type=client_credentials&scope=other", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_scope"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token", strings.NewReader(tc.form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(tc.id, tc.secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]string
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tc.status || body["error"] != tc.code || body["error_description"] == "" || len(body) != 2 {
+			t.Errorf("token %s: %d %v %v, want %d {error: %s, error_description}", tc.form, resp.StatusCode, body, err, tc.status, tc.code)
+		}
 	}
 }

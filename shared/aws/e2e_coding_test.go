@@ -198,7 +198,8 @@ func TestE2ECoding(t *testing.T) {
 			t.Fatal(err)
 		}
 		if j.JobStatus != job.Completed || j.CodingConfig == nil || j.CodingConfig.ModelId != shipped.ModelId || j.RetentionHours != 24 ||
-			j.JobDetails.InputDocumentsCount != 200 || j.JobDetails.DocumentsWithErrorsCount != 0 || j.JobDetails.ShardsTotal < 4 {
+			j.JobDetails.InputDocumentsCount != 200 || j.JobDetails.DocumentsWithErrorsCount != 0 || j.JobDetails.ShardsTotal < 4 ||
+			j.JobDetails.AnalysisCounts[job.Coding] != (job.AnalysisCount{Succeeded: 200}) {
 			t.Errorf("the operation as a job: %s %+v %+v retention %d", j.JobStatus, j.CodingConfig, j.JobDetails, j.RetentionHours)
 		}
 		if j.EndTime == nil || j.ExpirationTime == nil || j.ExpirationTime.Sub(*j.EndTime) != 24*time.Hour {
@@ -379,6 +380,47 @@ func TestE2ECoding(t *testing.T) {
 			t.Errorf("metadata of operation %s: %+v %v; want the trained model v2", op.OperationId, meta, err)
 		}
 		t.Logf("trained model %s v2 (%d bytes), job %s", trained, latest.SizeBytes, res.JobId)
+	})
+
+	// Failures keep their outputs and counts: an operation of blank records fails with the URLs
+	// of its error lines (a HEAD on S3 decides), a training job on too few records FAILS saying
+	// how many it needs, its records counted and its error records served.
+	t.Run("failures keep their outputs", func(t *testing.T) {
+		_, st := code(t, "/v1/topics/occupation/batch-code", client, e2eCodingClient, []byte("\n\n  \n"))
+		if st.OperationStatus != api.OpFailed || !strings.Contains(st.Error, "all 3 documents failed") || st.ResponseDownloadURL == "" || st.MetadataDownloadURL == "" {
+			t.Fatalf("blank records: %+v", st)
+		}
+		if lines := e2eCodedLines(t, e2eGetURL(t, ctx, st.ResponseDownloadURL)); len(lines) != 3 || lines[0].Error == nil || lines[0].Error.Code != job.CodeEmptyDocument {
+			t.Errorf("error lines of the blank records: %+v", lines)
+		}
+
+		data := []byte(`{"code":"223","occp_text":"nurse","tasks_text":"caring for patients"}` + "\n" + `{"code":223,"occp_text":"nurse","tasks_text":""}` + "\n")
+		body, err := json.Marshal(api.CreateJobRequest{
+			Analyses:        []job.Analysis{job.CodingTraining},
+			InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+			CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res api.CreateJobResult
+		s.callAPI(t, ctx, e2eApiRequest(t, http.MethodPost, "/v1/jobs", string(body), ""), http.StatusCreated, &res)
+		key := pipeline.UploadKey(iamTenant, res.JobId)
+		e2eUpload(t, ctx, res.Upload.Presigned, data)
+		s3Events.uploaded(t, ctx, key)
+		s3Events.waitIngested(t, ctx, key)
+		d := sub.wait(t, ctx, res.JobId)
+		var j job.Job
+		s.callAPI(t, ctx, e2eApiRequest(t, http.MethodGet, "/v1/jobs/"+res.JobId, "", ""), http.StatusOK, &j)
+		if j.JobStatus != job.Failed || d.Note.JobStatus != job.Failed || !strings.Contains(j.Message, "at least 500 usable records") ||
+			j.JobDetails.InputDocumentsCount != 2 || j.JobDetails.DocumentsWithErrorsCount != 1 {
+			t.Fatalf("training on 2 records: %s %q %+v", j.JobStatus, j.Message, j.JobDetails)
+		}
+		var errs api.ErrorsResponse
+		s.callAPI(t, ctx, e2eApiRequest(t, http.MethodGet, "/v1/jobs/"+res.JobId+"/errors", "", ""), http.StatusOK, &errs)
+		if len(errs.Errors) != 1 || !strings.Contains(string(errs.Errors[0]), `\"code\" must be a string`) {
+			t.Errorf("error records of the failed training: %+v", errs)
+		}
 	})
 }
 

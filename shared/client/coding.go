@@ -135,10 +135,12 @@ func (c *Client) UploadCodingRecords(ctx context.Context, op *api.CodingOperatio
 	return c.Upload(ctx, api.Presigned{URL: op.RequestUploadURL, Method: http.MethodPut, Headers: h}, path)
 }
 
-// DownloadCoding saves a complete operation's coded records (api.CodedName, coded.jsonl) and
-// metadata (api.MetadataName, metadata.json) into dir and returns the files written.
+// DownloadCoding saves an operation's coded records (api.CodedName, coded.jsonl) and metadata
+// (api.MetadataName, metadata.json) into dir and returns the files written. Any finished
+// operation with an output has them: a complete one, and a failed one whose output holds an
+// error line per record.
 func (c *Client) DownloadCoding(ctx context.Context, st *api.CodingOperationStatus, dir string) ([]string, error) {
-	if st.OperationStatus != api.OpComplete || st.ResponseDownloadURL == "" {
+	if st.ResponseDownloadURL == "" {
 		return nil, errors.New("operation " + st.OperationId + " is " + st.OperationStatus + ": nothing to download")
 	}
 	ds := []download{{api.Presigned{URL: st.ResponseDownloadURL}, api.CodedName}}

@@ -214,8 +214,8 @@ func TestCodingClient(t *testing.T) {
 }
 
 // TestCodingTokenErrors: the token endpoint's OAuth errors become APIErrors with its code and
-// description; TokenURL replaces the endpoint's /oauth2/token (a Cognito domain on AWS); a
-// not-complete operation has nothing to download.
+// description; TokenURL replaces the endpoint's /oauth2/token (a Cognito domain on AWS); an
+// operation without a download URL (failed before any record was read) has nothing to download.
 func TestCodingTokenErrors(t *testing.T) {
 	ctx := context.Background()
 	f := newFakeCoding(t)

@@ -19,6 +19,7 @@ func TestReadLinesCodingRecords(t *testing.T) {
 		`{"recordId":"e","occp_text":"  ","tasks_text":""}`,
 		`{"recordId":"f","occp_text":3,"tasks_text":""}`,
 		`{"recordId":"g","text":"chef"}`,
+		`{"recordId":"h","code":223,"occp_text":"nurse","tasks_text":""}`,
 	}
 	data := []byte(strings.Join(lines, "\n") + "\n")
 	var docs []Document
@@ -38,6 +39,7 @@ func TestReadLinesCodingRecords(t *testing.T) {
 		{"e", "", "", job.CodeEmptyDocument},
 		{"f", "", "", job.CodeInvalidRecord},
 		{"g", "", "", job.CodeInvalidRecord},
+		{"h", "", "", job.CodeInvalidRecord},
 	}
 	if len(docs) != len(want) {
 		t.Fatalf("%d documents, want %d", len(docs), len(want))
@@ -52,6 +54,12 @@ func TestReadLinesCodingRecords(t *testing.T) {
 		}
 		if w.code != "" && d.ErrorMessage == "" {
 			t.Errorf("line %d: error without a message", i)
+		}
+	}
+	// A field of the wrong type is named, whichever it is.
+	for i, field := range map[int]string{5: "occp_text", 7: "code"} {
+		if want := `record field "` + field + `" is a JSON number; "` + field + `" must be a string`; docs[i].ErrorMessage != want {
+			t.Errorf("line %d: message %q, want %q", i, docs[i].ErrorMessage, want)
 		}
 	}
 }

@@ -247,7 +247,8 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding boo
 	case idErr != nil:
 		setError(d, job.CodeInvalidRecord, "%v", idErr)
 	case err != nil && coding:
-		setError(d, job.CodeInvalidRecord, "record field %q is a JSON %s; \"occp_text\" and \"tasks_text\" must be strings", typeErr.Field, typeErr.Value)
+		// Name the field at fault: "occp_text", "tasks_text" or a training record's "code".
+		setError(d, job.CodeInvalidRecord, "record field %q is a JSON %s; %q must be a string", typeErr.Field, typeErr.Value, typeErr.Field)
 	case err != nil:
 		// typeErr says which field has which JSON type, without Go's type names.
 		setError(d, job.CodeInvalidRecord, "record field %q is a JSON %s; \"text\" must be a string", typeErr.Field, typeErr.Value)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -321,6 +322,9 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 		return nil, errTopicNotFound
 	}
 	j, err := s.jobs.Get(ctx, tenant, opID)
+	if errors.Is(err, job.ErrNotFound) {
+		return nil, fmt.Errorf("%w: operation %s not found", job.ErrNotFound, opID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -331,9 +335,22 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 		return nil, fmt.Errorf("%w: operation %s was not made with model %s", job.ErrNotFound, opID, modelID)
 	}
 	st := &api.CodingOperationStatus{OperationId: j.JobId, OperationStatus: CodingStatus(j.JobStatus), Job: j}
-	switch st.OperationStatus {
-	case api.OpComplete:
-		resp, err := s.objects.PresignGet(ctx, s.outputKey(j, api.CodedName), s.cfg.ResultsTTL)
+	if st.OperationStatus != api.OpComplete {
+		// Why it failed, timed out or is stopping, when the job says.
+		st.Error = j.Message
+	}
+	// The download URLs whenever the output exists: a complete operation's, and a failed one's
+	// whose output holds an error line per record (every record bad) or the lines of the shards
+	// processed before a stop (Finalize writes coded.jsonl and metadata.json before the job
+	// ends; a job failed before any shard ran, or timed out, has none).
+	if j.JobStatus.Terminal() {
+		coded := s.outputKey(j, api.CodedName)
+		if _, err := s.objects.Head(ctx, coded); errors.Is(err, job.ErrNotFound) {
+			return st, nil // expired meanwhile
+		} else if err != nil {
+			return nil, err
+		}
+		resp, err := s.objects.PresignGet(ctx, coded, s.cfg.ResultsTTL)
 		if err != nil {
 			return nil, err
 		}
@@ -342,8 +359,6 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 			return nil, err
 		}
 		st.ResponseDownloadURL, st.MetadataDownloadURL = resp.URL, meta.URL
-	case api.OpFailed:
-		st.Error = j.Message
 	}
 	return st, nil
 }
@@ -410,6 +425,16 @@ func textAnalyses(as []job.Analysis) []job.Analysis {
 		if a != job.Coding && a != job.CodingTraining && a != job.Topics {
 			out = append(out, a)
 		}
+	}
+	return out
+}
+
+// recordAnalyses are the analyses of as that run on each record: the analyser registry's and
+// CODING (not CODING_TRAINING or TOPICS, which run over the whole input).
+func recordAnalyses(as []job.Analysis) []job.Analysis {
+	out := textAnalyses(as)
+	if slices.Contains(as, job.Coding) {
+		out = append(out, job.Coding)
 	}
 	return out
 }
@@ -487,7 +512,11 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		if ctx.Err() != nil {
 			return err
 		}
-		return s.fail(ctx, j, "training failed: "+err.Error())
+		var few *coding.TooFewExamplesError
+		if !errors.As(err, &few) {
+			return s.fail(ctx, j, "training failed: "+err.Error()) // the input could not be read
+		}
+		return s.trainingFailed(ctx, j, msg, sc, tooFewMessage(few, sc))
 	}
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {
@@ -509,7 +538,13 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	if err := s.recordTrainedModel(ctx, j, stored); err != nil {
 		return err
 	}
-	key = ShardKey(j.Tenant, j.JobId, msg.Index)
+	return s.recordTraining(ctx, j, msg, sc)
+}
+
+// recordTraining writes a training job's output, one line per input record (an error record for
+// each record it could not use), and records its shard, which finalizes the job.
+func (s *Service) recordTraining(ctx context.Context, j *job.Job, msg ShardMessage, sc codingScheme) error {
+	key := ShardKey(j.Tenant, j.JobId, msg.Index)
 	shard, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, out *output.Record) {
 		if d.Failed() {
 			return
@@ -523,6 +558,48 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		return err
 	}
 	return s.record(ctx, j, shard)
+}
+
+// trainingFailed ends a training job whose records could not train a model: the job keeps its
+// output and counts (one line per record, an error record for each record it could not use,
+// served by the errors route too) and FAILS with msg. The message is written on the job first,
+// so that whoever finalizes it (this worker, a redelivery, the sweeper) ends it FAILED with it
+// (see terminalStatus).
+func (s *Service) trainingFailed(ctx context.Context, j *job.Job, msg ShardMessage, sc codingScheme, why string) error {
+	s.log.WarnContext(ctx, "training failed", "tenant", j.Tenant, "job", j.JobId, "reason", why)
+	for try := 0; ; try++ {
+		cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
+		if err != nil {
+			return err
+		}
+		if cur.JobStatus != job.InProgress || cur.Message == why {
+			break
+		}
+		if try == maxVersionTries {
+			return fmt.Errorf("record training failure on job %s: too much contention", j.JobId)
+		}
+		cur.Message = why
+		cur.UpdatedAt = s.nowUTC()
+		if err := s.jobs.Update(ctx, cur, job.InProgress); !errors.Is(err, job.ErrConflict) {
+			if err != nil {
+				return err
+			}
+			break
+		}
+	}
+	return s.recordTraining(ctx, j, msg, sc)
+}
+
+// tooFewMessage says in the user's terms why a training job's records could not train a model
+// (the held-out share is not the user's to set: the message says how many records to give).
+func tooFewMessage(few *coding.TooFewExamplesError, sc codingScheme) string {
+	usable := fmt.Sprintf("usable: a minor-group (3-digit) code of %s %s and some words", sc.topic.TopicStandard, sc.topic.TopicVersion)
+	if few.Usable() == 0 {
+		return fmt.Sprintf("training failed: none of the labelled records is usable (%s; the others are error records); train on at least %d usable records with varied titles", usable, few.Needed())
+	}
+	return fmt.Sprintf("training failed: too few labelled records: %d usable, %d of them held out to calibrate and measure the model, which needs at least %d held out; "+
+		"about 1 record in %d is held out (by a hash of the title), so train on at least %d usable records with varied titles (%s)",
+		few.Usable(), few.HeldOut, coding.MinHeldOut, int(math.Round(1/few.HeldOutShare)), few.Needed(), usable)
 }
 
 // registerNextVersion registers rec as the next version of its topic that its tenant sees.

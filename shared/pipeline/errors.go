@@ -59,8 +59,10 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	if err != nil {
 		return nil, err
 	}
-	if j.Has(job.Topics) || j.Has(job.CodingTraining) {
-		return nil, fmt.Errorf("%w: job %s is a %s job, whose error records are in errors.jsonl of its output archive (this route serves per-document analysis jobs)", job.ErrInvalid, id, j.Analyses[0])
+	if j.Has(job.Topics) {
+		// A CODING_TRAINING job's error records (the records it could not use) are served like
+		// any job's: its shard writes them as every shard does.
+		return nil, fmt.Errorf("%w: job %s is a %s job, whose error records are in errors.jsonl of its output archive (this route serves per-document jobs)", job.ErrInvalid, id, j.Analyses[0])
 	}
 	if f.Analysis != "" && !slices.Contains(j.Analyses, f.Analysis) {
 		return nil, fmt.Errorf("%w: job %s does not run %s (it runs %v)", job.ErrInvalid, id, f.Analysis, j.Analyses)

@@ -96,11 +96,7 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 		Output: output.OutputInfo{ArchiveKey: archiveKey, Location: s.cfg.Locations.URI(archiveKey), Lines: outLines, Format: "JSON Lines in output.tar.gz entry 'output'"},
 		Shards: infos,
 	}
-	if analyzers, err := s.analyzers.Lookup(textAnalyses(j.Analyses)); err == nil {
-		for _, a := range analyzers {
-			m.Analyses = append(m.Analyses, output.AnalysisInfo{Analysis: a.Name(), ModelVersion: a.ModelVersion(), MaxDocumentBytes: s.maxBytes(a)})
-		}
-	}
+	m.Analyses = s.manifestAnalyses(j)
 	if j.CodingOperation {
 		if err := s.writeCoded(ctx, j, results); err != nil {
 			return err
@@ -113,6 +109,38 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	}
 	j.ManifestFilePath = s.manifestURI(j)
 	return s.finish(ctx, j, status, msg, end)
+}
+
+// manifestAnalyses are the manifest's record of the analyses a per-document job ran, in the
+// job's order, each with its model: the analysers' versions, and for CODING (and
+// CODING_TRAINING) the coding model the job recorded, "<model id>@v<version>".
+func (s *Service) manifestAnalyses(j *job.Job) []output.AnalysisInfo {
+	var out []output.AnalysisInfo
+	for _, name := range j.Analyses {
+		switch name {
+		case job.Coding, job.CodingTraining:
+			out = append(out, output.AnalysisInfo{Analysis: name, ModelVersion: jobModelVersion(j, name), MaxDocumentBytes: CodingMaxRecordBytes})
+		default:
+			if a, ok := s.analyzers[name]; ok {
+				out = append(out, output.AnalysisInfo{Analysis: name, ModelVersion: a.ModelVersion(), MaxDocumentBytes: s.maxBytes(a)})
+			}
+		}
+	}
+	return out
+}
+
+// jobModelVersion is analysis a's entry of the job's ModelVersion ("A=v1,B=v2"), or, for a
+// coding analysis whose entry is missing, the model id of its CodingConfig.
+func jobModelVersion(j *job.Job, a job.Analysis) string {
+	for _, part := range strings.Split(j.ModelVersion, ",") {
+		if v, ok := strings.CutPrefix(part, string(a)+"="); ok {
+			return v
+		}
+	}
+	if (a == job.Coding || a == job.CodingTraining) && j.CodingConfig != nil {
+		return j.CodingConfig.ModelId
+	}
+	return ""
 }
 
 // manifestURI is where the job's manifest.json is written, as the user sees locations.
@@ -166,6 +194,13 @@ func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status
 	switch {
 	case j.JobStatus == job.StopRequested:
 		return job.Stopped, fmt.Sprintf("stopped on request: %d of %d shards were processed and are in the output; %d were skipped (listed in the manifest)", shards-skipped, shards, skipped)
+	case j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == ""):
+		// The records could not train a model (trainingFailed wrote why on the job).
+		msg := j.Message
+		if msg == "" {
+			msg = "training registered no model"
+		}
+		return job.Failed, msg
 	case d.InputDocumentsCount == 1 && d.DocumentsWithErrorsCount == 1:
 		return job.Failed, "the one document failed; the output has its error record"
 	case d.InputDocumentsCount > 0 && d.DocumentsWithErrorsCount == d.InputDocumentsCount:
@@ -191,7 +226,7 @@ func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status
 // ("" when none did), in the job's order of analyses: "SENTIMENT failed on 5 documents and
 // ENTITIES on 2; each document lists its failed analyses in Errors".
 func analysisFailures(j *job.Job) string {
-	if len(textAnalyses(j.Analyses)) < 2 {
+	if len(recordAnalyses(j.Analyses)) < 2 {
 		return "" // a one-analysis job's failures are its error records
 	}
 	var parts []string

@@ -69,10 +69,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	key := ShardKey(j.Tenant, j.JobId, msg.Index)
 	var counts job.AnalysisCounts
 	rec, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, rec *output.Record) {
-		counts = s.analyse(ctx, analyzers, j, d, rec, counts)
-		if coder != nil && !d.Failed() {
-			rec.Coding = codeRecord(coder, d.Occupation, d.Tasks)
-		}
+		counts = s.analyse(ctx, analyzers, coder, j, d, rec, counts)
 	})
 	if err != nil {
 		return err
@@ -264,20 +261,25 @@ func (s *Service) readLimits(j *job.Job) input.Limits {
 	return lim
 }
 
-// analyse runs every analyser of the job over one document, merges their fields into rec and
-// adds the document's per-analysis outcomes to counts (returned). A document one analyser cannot
-// take (too big for it, unsupported language) keeps the fields of the others; in a job of several
-// analyses the failed ones are listed in rec.Errors, and only a document on which every analysis
-// failed is an error record (its top-level ErrorCode is the first failure). A one-analysis job's
-// failure is a top-level ErrorCode and ErrorMessage, as Comprehend's. A panicking analyser costs
-// one document's analysis, not the shard. A document-level error (set by the reader) runs
-// nothing and counts in no analysis.
-func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, j *job.Job, d input.Document, rec *output.Record, counts job.AnalysisCounts) job.AnalysisCounts {
-	if rec.ErrorCode != "" || len(analyzers) == 0 {
+// analyse runs every analyser of the job over one document, and codes it with coder when the
+// job asks for CODING (coder is nil otherwise), merges their fields into rec and adds the
+// document's per-analysis outcomes to counts (returned): CODING counts like every analysis. A
+// document one analyser cannot take (too big for it, unsupported language) keeps the fields of
+// the others; in a job of several analyses the failed ones are listed in rec.Errors, and only a
+// document on which every analysis failed is an error record (its top-level ErrorCode is the
+// first failure). A one-analysis job's failure is a top-level ErrorCode and ErrorMessage, as
+// Comprehend's. A panicking analyser costs one document's analysis, not the shard. A
+// document-level error (set by the reader) runs nothing and counts in no analysis.
+func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, coder *coding.Model, j *job.Job, d input.Document, rec *output.Record, counts job.AnalysisCounts) job.AnalysisCounts {
+	total := len(analyzers)
+	if coder != nil {
+		total++
+	}
+	if rec.ErrorCode != "" || total == 0 {
 		return counts
 	}
 	if counts == nil {
-		counts = make(job.AnalysisCounts, len(analyzers))
+		counts = make(job.AnalysisCounts, total)
 	}
 	opts := analysis.Options{LanguageCode: j.LanguageCode}
 	var failed []output.AnalysisError
@@ -318,13 +320,17 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, j 
 		code, msg := s.analyseOne(ctx, a, d, opts, &rec.Result)
 		outcome(a.Name(), code, msg)
 	}
+	if coder != nil {
+		code, msg := s.codeOne(ctx, coder, d, rec)
+		outcome(job.Coding, code, msg)
+	}
 	switch {
 	case len(failed) == 0:
-	case len(analyzers) == 1:
+	case total == 1:
 		rec.ErrorCode, rec.ErrorMessage = failed[0].ErrorCode, failed[0].ErrorMessage
 	default:
 		rec.Errors = failed
-		if len(failed) == len(analyzers) {
+		if len(failed) == total {
 			rec.ErrorCode, rec.ErrorMessage = failed[0].ErrorCode, failed[0].ErrorMessage
 		}
 	}
@@ -339,6 +345,20 @@ func needsLanguage(analyzers []analysis.Analyzer) bool {
 		}
 	}
 	return false
+}
+
+// codeOne codes one document into rec.Coding; a panicking model fails CODING on this document
+// alone, as a panicking analyser does.
+func (s *Service) codeOne(ctx context.Context, m *coding.Model, d input.Document, rec *output.Record) (code, msg string) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(ctx, "coding model panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			rec.Coding = nil
+			code, msg = job.CodeInternalError, fmt.Sprintf("%s failed on this document", job.Coding)
+		}
+	}()
+	rec.Coding = codeRecord(m, d.Occupation, d.Tasks)
+	return "", ""
 }
 
 func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.Document, opts analysis.Options, into *analysis.Result) (code, msg string) {

@@ -2,7 +2,6 @@ package coding
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -67,12 +66,47 @@ const (
 	defaultPrecision    = 0.90
 	defaultBufferFeats  = 1 << 22
 	biasRate            = 0.1 // the biases learn at this fraction of the learning rate
-	minHeldOut          = 50  // Train fails with fewer held-out examples
 	minThresholdSupport = 20  // a threshold must code at least this many held-out records
 	thresholdBins       = 1000
 	disabledThreshold   = 1.001
 	sampleCodes         = 10
 )
+
+// MinHeldOut is the fewest held-out examples Train calibrates and measures a model on; with
+// fewer it fails with a *TooFewExamplesError.
+const MinHeldOut = 50
+
+// DefaultHeldOutShare is the share of the examples Train holds out when TrainOptions.HeldOutShare
+// is 0.
+const DefaultHeldOutShare = defaultHeldOut
+
+// TooFewExamplesError is Train's failure on an input with no training examples, or fewer than
+// MinHeldOut held-out ones.
+type TooFewExamplesError struct {
+	Train, HeldOut int       // usable examples on each side of the split
+	HeldOutShare   float64   // the share held out (by title hash)
+	Skipped        SkipStats // examples that could not be used
+}
+
+func (e *TooFewExamplesError) Error() string {
+	if e.Train == 0 && e.HeldOut == 0 {
+		return "coding: no training examples"
+	}
+	return fmt.Sprintf("coding: %d training and %d held-out examples, need at least one and %d (more data or a larger HeldOutShare)", e.Train, e.HeldOut, MinHeldOut)
+}
+
+// Usable is how many examples Train could use.
+func (e *TooFewExamplesError) Usable() int { return e.Train + e.HeldOut }
+
+// Needed is about how many usable examples with varied titles hold out MinHeldOut at the share
+// held out (the split is by title hash, so the held-out count varies around the share).
+func (e *TooFewExamplesError) Needed() int {
+	share := e.HeldOutShare
+	if share <= 0 {
+		share = defaultHeldOut
+	}
+	return int(math.Ceil(MinHeldOut / share))
+}
 
 // ModelType is Info.ModelType of the models Train builds.
 const ModelType = "hashed multinomial logistic regression (words, word pairs, character 3- and 4-grams, WordNet noun hypernyms; SGD with AdaGrad steps; int8 weights; temperature-calibrated)"
@@ -165,11 +199,8 @@ func Train(ctx context.Context, open func() (Examples, error), opts TrainOptions
 	}
 	logf("input: %d training, %d held-out examples; skipped %d with an unknown code, %d without text (%.1fs)",
 		nTrain, nHeld, skipped.UnknownCode, skipped.Empty, time.Since(start).Seconds())
-	if nTrain == 0 {
-		return nil, errors.New("coding: no training examples")
-	}
-	if nHeld < minHeldOut {
-		return nil, fmt.Errorf("coding: %d held-out examples, need at least %d (more data or a larger HeldOutShare)", nHeld, minHeldOut)
+	if nTrain == 0 || nHeld < MinHeldOut {
+		return nil, &TooFewExamplesError{Train: nTrain, HeldOut: nHeld, HeldOutShare: opts.HeldOutShare, Skipped: skipped}
 	}
 
 	if err := t.fit(ctx, open, nTrain, false, logf); err != nil {

@@ -291,11 +291,15 @@ func TestTrainErrors(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if _, err := Train(ctx, ok, TrainOptions{}); err == nil || !strings.Contains(err.Error(), "held-out") {
-		t.Errorf("too little data: %v", err)
+	var few *TooFewExamplesError
+	if _, err := Train(ctx, ok, TrainOptions{}); !errors.As(err, &few) || few.Usable() != 1 || few.Needed() != 500 || !strings.Contains(err.Error(), "held-out") {
+		t.Errorf("too little data: %v (%+v)", err, few)
 	}
-	if _, err := Train(ctx, openSlice(nil), TrainOptions{}); err == nil {
-		t.Error("no data: no error")
+	if _, err := Train(ctx, ok, TrainOptions{HeldOutShare: 0.25}); !errors.As(err, &few) || few.Needed() != 200 {
+		t.Errorf("too little data, a quarter held out: %v (%+v)", err, few)
+	}
+	if _, err := Train(ctx, openSlice(nil), TrainOptions{}); !errors.As(err, &few) || few.Usable() != 0 {
+		t.Errorf("no data: %v", err)
 	}
 	boom := errors.New("boom")
 	if _, err := Train(ctx, func() (Examples, error) { return nil, boom }, TrainOptions{}); !errors.Is(err, boom) {
