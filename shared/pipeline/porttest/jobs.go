@@ -230,7 +230,10 @@ func jobsCreateGet(t *testing.T, s pipeline.Jobs) {
 	}
 	// The returned job is the caller's to mutate.
 	got.JobName = "mutated"
-	again, _ := s.Get(ctx, tenant, id)
+	again, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		t.Fatalf("Get again: %v", err)
+	}
 	if again.JobName != want.JobName {
 		t.Fatalf("mutating a returned job changed the store")
 	}
@@ -264,8 +267,8 @@ func jobsTenants(t *testing.T, s pipeline.Jobs) {
 	}
 	// The same id may exist for two tenants independently.
 	mustCreate(t, s, newJob(b, id, baseTime))
-	ga, _ := s.Get(ctx, a, id)
-	gb, _ := s.Get(ctx, b, id)
+	ga := mustGet(t, s, ctx, a, id)
+	gb := mustGet(t, s, ctx, b, id)
 	if ga == nil || gb == nil || ga.Tenant != a || gb.Tenant != b {
 		t.Fatalf("same id under two tenants: %+v / %+v", ga, gb)
 	}
@@ -309,7 +312,7 @@ func jobsDuplicateID(t *testing.T, s pipeline.Jobs) {
 	if _, created, err := s.Create(context.Background(), dup); !errors.Is(err, job.ErrConflict) || created {
 		t.Fatalf("Create with an existing id = created %v, %v; want ErrConflict", created, err)
 	}
-	got, _ := s.Get(context.Background(), tenant, id)
+	got := mustGet(t, s, context.Background(), tenant, id)
 	if got.JobName == "impostor" {
 		t.Fatalf("duplicate Create overwrote the job")
 	}
@@ -339,7 +342,7 @@ func jobsUpdate(t *testing.T, s pipeline.Jobs) {
 	if next.Version != v+1 {
 		t.Fatalf("Update: Version %d, want %d", next.Version, v+1)
 	}
-	got, _ := s.Get(ctx, tenant, id)
+	got := mustGet(t, s, ctx, tenant, id)
 	sameJob(t, "Get after Update", got, next)
 	if got.Version != next.Version {
 		t.Fatalf("stored Version %d, want %d", got.Version, next.Version)
@@ -360,7 +363,7 @@ func jobsUpdate(t *testing.T, s pipeline.Jobs) {
 	if wrong.Version != got.Version {
 		t.Fatalf("a failed Update changed j.Version")
 	}
-	after, _ := s.Get(ctx, tenant, id)
+	after := mustGet(t, s, ctx, tenant, id)
 	sameJob(t, "Get after refused Updates", after, next)
 
 	// Of two writers holding the same version, exactly one wins.
@@ -583,7 +586,7 @@ func jobsRecordShard(t *testing.T, s pipeline.Jobs) {
 	j.JobStatus = job.InProgress
 	j.JobDetails.ShardsTotal = 3
 	mustCreate(t, s, j)
-	before, _ := s.Get(ctx, tenant, id)
+	before := mustGet(t, s, ctx, tenant, id)
 
 	rec := pipeline.ShardRecord{Index: 2, Documents: 10, Errors: 3, ResultKey: "results/2", Recorded: baseTime,
 		Analyses: job.AnalysisCounts{job.Sentiment: {Succeeded: 5, Failed: 2}, job.Language: {Succeeded: 7}}}
@@ -597,16 +600,16 @@ func jobsRecordShard(t *testing.T, s pipeline.Jobs) {
 		t.Fatalf("after RecordShard: %+v, want %+v", after.JobDetails, want)
 	}
 	// An Update of a running job (a stale copy's counters included) leaves the counts alone.
-	cur, _ := s.Get(ctx, tenant, id)
+	cur := mustGet(t, s, ctx, tenant, id)
 	cur.Message = "still running"
 	cur.JobDetails = before.JobDetails
 	if err := s.Update(ctx, cur, job.InProgress); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-	if got, _ := s.Get(ctx, tenant, id); !reflect.DeepEqual(got.JobDetails, want) || got.Message != "still running" {
+	if got := mustGet(t, s, ctx, tenant, id); !reflect.DeepEqual(got.JobDetails, want) || got.Message != "still running" {
 		t.Fatalf("after an Update with old counters: %+v %q, want %+v", got.JobDetails, got.Message, want)
 	}
-	after, _ = s.Get(ctx, tenant, id)
+	after = mustGet(t, s, ctx, tenant, id)
 
 	dup := rec
 	dup.Documents, dup.Errors = 99, 99
@@ -627,7 +630,7 @@ func jobsRecordShard(t *testing.T, s pipeline.Jobs) {
 			t.Fatalf("RecordShard(%d) = applied %v, %v", r.Index, applied, err)
 		}
 	}
-	got, _ := s.Get(ctx, tenant, id)
+	got := mustGet(t, s, ctx, tenant, id)
 	want = job.Details{InputDocumentsCount: 14, ProcessedDocumentsCount: 7, DocumentsWithErrorsCount: 7, ShardsTotal: 3, ShardsDone: 3,
 		AnalysisCounts: job.AnalysisCounts{job.Sentiment: {Succeeded: 6, Failed: 2}, job.Language: {Succeeded: 7}}}
 	if !reflect.DeepEqual(got.JobDetails, want) {
@@ -698,7 +701,7 @@ func jobsRecordConcurrent(t *testing.T, s pipeline.Jobs) {
 	if applied != 1 {
 		t.Fatalf("%d concurrent duplicates applied, want exactly 1", applied)
 	}
-	got, _ := s.Get(ctx, tenant, id)
+	got := mustGet(t, s, ctx, tenant, id)
 	want := job.Details{InputDocumentsCount: 5, ProcessedDocumentsCount: 4, DocumentsWithErrorsCount: 1, ShardsTotal: 1, ShardsDone: 1}
 	if !reflect.DeepEqual(got.JobDetails, want) {
 		t.Fatalf("after concurrent duplicates: %+v, want %+v", got.JobDetails, want)
@@ -722,7 +725,7 @@ func jobsRecordDistinct(t *testing.T, s pipeline.Jobs) {
 		}()
 	}
 	wg.Wait()
-	got, _ := s.Get(ctx, tenant, id)
+	got := mustGet(t, s, ctx, tenant, id)
 	want := job.Details{InputDocumentsCount: 36, ProcessedDocumentsCount: 36, ShardsTotal: 8, ShardsDone: 8}
 	if !reflect.DeepEqual(got.JobDetails, want) {
 		t.Fatalf("after 8 concurrent shards: %+v, want %+v (a lost update?)", got.JobDetails, want)
@@ -790,4 +793,14 @@ func jobsScan(t *testing.T, s pipeline.Jobs) {
 	if err := s.Scan(ctx, []job.Status{job.AwaitingInput}, func(*job.Job) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("Scan with a failing callback = %v after %d calls, want the callback's error after 1", err, calls)
 	}
+}
+
+// mustGet reads a job that must be there: a failed read is the test's failure, not a nil job.
+func mustGet(t *testing.T, s pipeline.Jobs, ctx context.Context, tenant, id string) *job.Job {
+	t.Helper()
+	j, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		t.Fatalf("Get %s/%s: %v", tenant, id, err)
+	}
+	return j
 }
