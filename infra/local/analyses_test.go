@@ -136,3 +136,38 @@ func TestRedactionNeedsPII(t *testing.T) {
 		t.Fatalf("want a 400 naming PII, got %v", err)
 	}
 }
+
+// TestRedactionOfChosenTypes: RedactionConfig.PiiEntityTypes (Comprehend's field) limits the
+// redacted copies to those types while the offsets output still lists every type; a type that
+// does not exist is a 400. (The field used to be accepted and ignored: everything was redacted.)
+func TestRedactionOfChosenTypes(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	req := api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.PII},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine},
+		LanguageCode:    "en",
+		RedactionConfig: &job.RedactionConfig{PiiEntityTypes: []string{"EMAIL"}, MaskMode: "REPLACE_WITH_PII_ENTITY_TYPE"},
+	}
+	res := createAndUpload(t, ctx, c, req, []byte("Please email jane.doe@example.com or call (415) 555-0132 about the refund.\n"))
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.RedactOutput == nil || strings.Join(j.RedactOutput.PiiEntityTypes, ",") != "EMAIL" {
+		t.Errorf("Describe's RedactionConfig %+v, want PiiEntityTypes [EMAIL]", j.RedactOutput)
+	}
+	dir := t.TempDir()
+	if _, err := c.DownloadResults(ctx, res.JobId, dir); err != nil {
+		t.Fatal(err)
+	}
+	redacted := readLines(t, filepath.Join(dir, "redacted", "input"))
+	if len(redacted) != 1 || redacted[0] != "Please email [EMAIL] or call (415) 555-0132 about the refund." {
+		t.Errorf("redacted copy %q: want the e-mail address alone redacted", redacted)
+	}
+	if out := strings.Join(readLines(t, filepath.Join(dir, "output")), "\n"); !strings.Contains(out, `"Type":"PHONE"`) || !strings.Contains(out, `"Type":"EMAIL"`) {
+		t.Errorf("offsets output %s: want every type found", out)
+	}
+	req.RedactionConfig.PiiEntityTypes = []string{"EMAIL", "SHOE_SIZE"}
+	if _, err := c.CreateJob(ctx, req); err == nil || !strings.Contains(err.Error(), "400") || !strings.Contains(err.Error(), "SHOE_SIZE") {
+		t.Errorf("an unknown PII type: %v, want a 400 naming it", err)
+	}
+}

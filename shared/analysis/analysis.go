@@ -60,6 +60,9 @@ const (
 	DefaultMaskChar       = pii.DefaultMaskChar
 )
 
+// PiiTypes lists every type PII can report (what RedactionConfig.PiiEntityTypes may name).
+var PiiTypes = pii.Types
+
 // Redact returns text with each PII entity's span redacted as Comprehend's PII jobs write it;
 // see pii.Redact.
 func Redact(text string, ents []PiiEntity, mode string, maskChar rune) string {

@@ -360,7 +360,7 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 			if mode == "" {
 				mode = "REPLACE_WITH_PII_ENTITY_TYPE"
 			}
-			req.RedactionConfig = &job.RedactionConfig{MaskMode: mode, MaskCharacter: in.RedactionConfig.MaskCharacter}
+			req.RedactionConfig = &job.RedactionConfig{PiiEntityTypes: in.RedactionConfig.PiiEntityTypes, MaskMode: mode, MaskCharacter: in.RedactionConfig.MaskCharacter}
 		default:
 			return nil, cErr("InvalidRequestException", "Mode must be ONLY_OFFSETS or ONLY_REDACTION")
 		}
@@ -467,7 +467,7 @@ func (c *comprehend) properties(k comprehendKind, j *job.Job) map[string]any {
 	if k.Analysis == job.PII {
 		if rc := j.RedactOutput; rc != nil {
 			p["Mode"] = "ONLY_REDACTION"
-			p["RedactionConfig"] = cRedactionConfig{MaskMode: rc.MaskMode, MaskCharacter: rc.MaskCharacter}
+			p["RedactionConfig"] = cRedactionConfig{PiiEntityTypes: rc.PiiEntityTypes, MaskMode: rc.MaskMode, MaskCharacter: rc.MaskCharacter}
 		} else {
 			p["Mode"] = "ONLY_OFFSETS"
 		}

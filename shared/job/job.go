@@ -4,6 +4,7 @@ package job
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -267,9 +268,17 @@ type NotificationChannel struct {
 
 // RedactionConfig asks for redacted copies of the documents (PII jobs).
 type RedactionConfig struct {
+	// PiiEntityTypes are the PII types redacted in the copies (Comprehend's field); empty or
+	// ["ALL"] redacts every type. The offsets output lists every type whatever it says.
+	PiiEntityTypes []string `json:"PiiEntityTypes,omitempty"`
 	// MaskMode is REPLACE_WITH_PII_ENTITY_TYPE or MASK.
 	MaskMode      string `json:"MaskMode"`
 	MaskCharacter string `json:"MaskCharacter,omitempty"`
+}
+
+// RedactsAll reports whether the copies redact every PII type (no PiiEntityTypes, or ALL).
+func (c *RedactionConfig) RedactsAll() bool {
+	return len(c.PiiEntityTypes) == 0 || slices.Contains(c.PiiEntityTypes, "ALL")
 }
 
 // Has reports whether the job runs analysis a.

@@ -84,6 +84,11 @@ func validateCreate(r *api.CreateJobRequest) error {
 		if utf8.RuneCountInString(rc.MaskCharacter) > 1 {
 			return bad("RedactionConfig.MaskCharacter must be one character")
 		}
+		for _, t := range rc.PiiEntityTypes {
+			if t != "ALL" && !slices.Contains(analysis.PiiTypes, t) {
+				return bad("RedactionConfig.PiiEntityTypes: %q is not a PII type (ALL or one of %s)", t, strings.Join(analysis.PiiTypes, ", "))
+			}
+		}
 	}
 	if nc := r.NotificationChannel; nc != nil && !topicRE.MatchString(nc.SNSTopicArn) {
 		return bad("NotificationChannel.SNSTopicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:my-topic")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis"
@@ -76,7 +77,16 @@ func (r *redactedWriter) text(d input.Document, rec *output.Record) string {
 	if d.Failed() || rec.PiiEntities == nil {
 		return ""
 	}
-	return analysis.Redact(d.Text, rec.PiiEntities, r.mode, r.mask)
+	ents := rec.PiiEntities
+	if rc := r.j.RedactOutput; !rc.RedactsAll() {
+		ents = make([]analysis.PiiEntity, 0, len(rec.PiiEntities))
+		for _, e := range rec.PiiEntities {
+			if slices.Contains(rc.PiiEntityTypes, e.Type) {
+				ents = append(ents, e)
+			}
+		}
+	}
+	return analysis.Redact(d.Text, ents, r.mode, r.mask)
 }
 
 func (r *redactedWriter) write(ctx context.Context, d input.Document, rec *output.Record) error {
