@@ -480,6 +480,14 @@ func TestComprehendSDKConformance(t *testing.T) {
 			if st != types.JobStatusSubmitted && st != types.JobStatusInProgress {
 				t.Errorf("start status %s", st)
 			}
+			// Comprehend's job ids are at most 32 characters: Ream's UUID without its dashes.
+			if len(id) != 32 || strings.Contains(id, "-") {
+				t.Errorf("JobId %q, want 32 hex digits", id)
+			}
+			reamID := id[:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:]
+			if _, err := k.describe(ctx, c, reamID); err != nil {
+				t.Errorf("describe by the dashed id of the /v1 API: %v", err)
+			}
 			first, err := k.describe(ctx, c, id)
 			if err != nil {
 				t.Fatal(err)
@@ -501,7 +509,7 @@ func TestComprehendSDKConformance(t *testing.T) {
 			if p.InputDataConfig == nil || aws.ToString(p.InputDataConfig.S3Uri) != in || p.InputDataConfig.InputFormat != types.InputFormatOneDocPerLine {
 				t.Errorf("input %+v", p.InputDataConfig)
 			}
-			wantOut := cmpOutput + id + "/output.tar.gz"
+			wantOut := cmpOutput + reamID + "/output.tar.gz" // the store's layout keeps Ream's id
 			if p.OutputDataConfig == nil || aws.ToString(p.OutputDataConfig.S3Uri) != wantOut {
 				t.Fatalf("output %+v, want %s", p.OutputDataConfig, wantOut)
 			}

@@ -81,7 +81,11 @@ func TestE2EComprehendIssuedKeys(t *testing.T) {
 	if status != 200 || out["JobId"] == nil || !strings.HasPrefix(out["JobArn"].(string), "arn:aws:comprehend:us-east-1:123456789012:sentiment-detection-job/") {
 		t.Fatalf("StartSentimentDetectionJob with the issued key: %d %v", status, out)
 	}
-	j, err := s.svc.Describe(ctx, "tenant-cmp", out["JobId"].(string))
+	cid := out["JobId"].(string) // Comprehend's form: the UUID without its dashes
+	if len(cid) != 32 {
+		t.Fatalf("JobId %q, want 32 characters", cid)
+	}
+	j, err := s.svc.Describe(ctx, "tenant-cmp", cid[:8]+"-"+cid[8:12]+"-"+cid[12:16]+"-"+cid[16:20]+"-"+cid[20:])
 	if err != nil || j.Tenant != "tenant-cmp" {
 		t.Fatalf("the job is not the key's tenant's: %v %v", j, err)
 	}

@@ -379,11 +379,34 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 		return nil, err
 	}
 	j := res.Job
-	return map[string]any{"JobId": j.JobId, "JobArn": c.arn(k, j.JobId), "JobStatus": comprehendStatus(j.JobStatus)}, nil
+	return map[string]any{"JobId": comprehendJobID(j.JobId), "JobArn": c.arn(k, j.JobId), "JobStatus": comprehendStatus(j.JobStatus)}, nil
 }
 
 func (c *comprehend) arn(k comprehendKind, id string) string {
-	return fmt.Sprintf("arn:aws:comprehend:%s:%s:%s/%s", c.cfg.Region, c.cfg.Account, k.ARNType, id)
+	return fmt.Sprintf("arn:aws:comprehend:%s:%s:%s/%s", c.cfg.Region, c.cfg.Account, k.ARNType, comprehendJobID(id))
+}
+
+// comprehendJobID is a job id as Comprehend shows it: Ream's UUID without its dashes, 32 hex
+// digits, as Comprehend's job ids are (at most 32 characters; code and columns are sized so).
+func comprehendJobID(id string) string {
+	if len(id) == 36 && id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-' {
+		return id[:8] + id[9:13] + id[14:18] + id[19:23] + id[24:]
+	}
+	return id
+}
+
+// reamJobID is the job id a Comprehend request names, back in Ream's form: 32 hex digits get
+// their dashes again; anything else (a dashed id from the /v1 API) is used as it is.
+func reamJobID(id string) string {
+	if len(id) != 32 {
+		return id
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return id
+		}
+	}
+	return id[:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:]
 }
 
 // comprehendStatus maps a Ream status to Comprehend's JobStatus (see the package comment).
@@ -429,7 +452,7 @@ func isKind(j *job.Job, k comprehendKind) bool {
 // properties is <Kind>DetectionJobProperties of j.
 func (c *comprehend) properties(k comprehendKind, j *job.Job) map[string]any {
 	p := map[string]any{
-		"JobId":      j.JobId,
+		"JobId":      comprehendJobID(j.JobId),
 		"JobArn":     c.arn(k, j.JobId),
 		"JobStatus":  comprehendStatus(j.JobStatus),
 		"SubmitTime": epoch(j.SubmitTime),
@@ -490,7 +513,7 @@ func (c *comprehend) job(r *http.Request, tenant string, k comprehendKind, raw [
 	if in.JobId == "" {
 		return nil, missing("jobId")
 	}
-	j, err := c.a.svc.Describe(r.Context(), tenant, in.JobId)
+	j, err := c.a.svc.Describe(r.Context(), tenant, reamJobID(in.JobId))
 	if errors.Is(err, job.ErrNotFound) || err == nil && !isKind(j, k) {
 		return nil, cErr("JobNotFoundException", "Job ID %s not found", in.JobId)
 	}
@@ -514,7 +537,7 @@ func (c *comprehend) stop(r *http.Request, tenant string, k comprehendKind, raw 
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"JobId": j.JobId, "JobStatus": comprehendStatus(j.JobStatus)}, nil
+	return map[string]any{"JobId": comprehendJobID(j.JobId), "JobStatus": comprehendStatus(j.JobStatus)}, nil
 }
 
 type cListRequest struct {
