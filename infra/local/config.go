@@ -37,6 +37,11 @@ type Config struct {
 	CodingRetention Duration `json:"codingRetention"`
 	// Webhooks receive every terminal job's notification as a JSON POST.
 	Webhooks []Webhook `json:"webhooks"`
+	// WebhookAttempts and WebhookMaxBackoff bound the retries of a delivery that fails: waits
+	// from 1 s doubling up to WebhookMaxBackoff, WebhookAttempts in all (defaults 300 and 5 min:
+	// about 24 hours), then the delivery is abandoned (logged).
+	WebhookAttempts   int      `json:"webhookAttempts"`
+	WebhookMaxBackoff Duration `json:"webhookMaxBackoff"`
 	// Languages restricts language detection to these ISO 639-1 codes (default: the analyser's set).
 	Languages []string `json:"languages"`
 	// MaxDocumentBytes overrides per-analysis document limits, e.g. {"SENTIMENT": 5000}.
@@ -188,6 +193,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DropSettle <= 0 {
 		c.DropSettle = Duration(2 * time.Second)
+	}
+	if c.WebhookAttempts <= 0 {
+		c.WebhookAttempts = sl.DefaultWebhookAttempts
+	}
+	if c.WebhookMaxBackoff <= 0 {
+		c.WebhookMaxBackoff = Duration(sl.DefaultWebhookMaxBackoff)
 	}
 	return c
 }

@@ -149,7 +149,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			return fail(fmt.Errorf("analysers: %w", err))
 		}
 	}
-	notifier := sl.NewNotifier(db, cfg.webhooks(), sl.WithLogger(log))
+	notifier := sl.NewNotifier(db, cfg.webhooks(), sl.WithLogger(log), sl.WithRetry(cfg.WebhookAttempts, time.Second, time.Duration(cfg.WebhookMaxBackoff)))
 	shards := sl.NewQueue(db, shardQueue, cfg.MaxReceiveCount)
 	var pobjects pipeline.Objects = objects
 	if opts.WrapObjects != nil {

@@ -33,9 +33,9 @@ func newConfig(opts []Option) config {
 		now:        time.Now,
 		maxUpload:  5 << 30, // S3's single-PUT limit
 		client:     &http.Client{Timeout: 30 * time.Second},
-		attempts:   5,
-		backoff:    200 * time.Millisecond,
-		maxBackoff: 10 * time.Second,
+		attempts:   DefaultWebhookAttempts,
+		backoff:    time.Second,
+		maxBackoff: DefaultWebhookMaxBackoff,
 		log:        slog.Default(),
 	}
 	for _, o := range opts {
@@ -54,8 +54,17 @@ func WithMaxUploadSize(n int64) Option { return func(c *config) { c.maxUpload = 
 // WithHTTPClient sets the client webhooks are delivered with.
 func WithHTTPClient(h *http.Client) Option { return func(c *config) { c.client = h } }
 
+// Default webhook retries: waits of 1 s doubling up to 5 minutes, 300 attempts in all, so a
+// receiver that is down (restarting, redeployed, offline for the night) gets the notification
+// when it is back within about 24 hours.
+const (
+	DefaultWebhookAttempts   = 300
+	DefaultWebhookMaxBackoff = 5 * time.Minute
+)
+
 // WithRetry sets how webhook deliveries are retried: attempts in all, waiting base after the
-// first failure and doubling up to max. The default is 5 attempts, 200ms, 10s.
+// first failure and doubling up to max. The default is DefaultWebhookAttempts, 1 s,
+// DefaultWebhookMaxBackoff.
 func WithRetry(attempts int, base, max time.Duration) Option {
 	return func(c *config) { c.attempts, c.backoff, c.maxBackoff = attempts, base, max }
 }

@@ -294,10 +294,7 @@ func (n *Notifier) deliver(r outboxRow) {
 		n.log.Error("webhook delivery abandoned", "seq", r.seq, "url", r.url, "attempts", attempt, "err", err)
 		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, r.seq, r.url)
 	default:
-		delay := n.cfg.backoff << (attempt - 1)
-		if delay > n.cfg.maxBackoff || delay <= 0 {
-			delay = n.cfg.maxBackoff
-		}
+		delay := retryDelay(n.cfg.backoff, n.cfg.maxBackoff, attempt)
 		n.log.Warn("webhook delivery failed; retrying", "seq", r.seq, "url", r.url, "attempt", attempt, "err", err, "retry_in", delay)
 		_, qerr = n.db.ExecContext(ctx, `UPDATE webhook_outbox SET attempts = ?, next_at = ? WHERE seq = ? AND url = ?`,
 			attempt, at.Add(delay).UnixNano(), r.seq, r.url)
@@ -305,6 +302,16 @@ func (n *Notifier) deliver(r outboxRow) {
 	if qerr != nil {
 		n.log.Error("updating the webhook outbox failed", "seq", r.seq, "url", r.url, "err", qerr)
 	}
+}
+
+// retryDelay is the wait after failed attempt number attempt (from 1): base, doubling each
+// attempt, at most max.
+func retryDelay(base, max time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	return min(d, max)
 }
 
 // Pending returns how many webhook deliveries are still to be made (outbox rows).
