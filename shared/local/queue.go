@@ -149,7 +149,12 @@ func (q *Queue) signal() *wakeup {
 	return w.(*wakeup)
 }
 
-// Receive claims up to max visible messages (oldest first), hiding them for visibility, in one
+// deadLetterQuery moves a queue's visible messages received maxReceive times or more to its
+// dead-letter queue, through the messages_by_receives index (TestDeadLetterQueryUsesIndex).
+const deadLetterQuery = `UPDATE messages SET queue = ?, visible_at = ?, receipt = NULL
+	WHERE queue = ? AND receive_count >= ? AND visible_at <= ?`
+
+// Receive claims up to max visible messages (the longest visible first, then in sending order; through the messages_ready index, so a receive does not sort the whole queue), hiding them for visibility, in one
 // transaction. Visible messages already received maxReceive times are moved to the dead-letter
 // queue instead. It does not wait for messages to arrive.
 func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) ([]Message, error) {
@@ -166,15 +171,14 @@ func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) 
 	}
 	defer tx.Rollback()
 	if q.maxReceive > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET queue = ?, visible_at = ?, receipt = NULL
-			WHERE queue = ? AND visible_at <= ? AND receive_count >= ?`,
-			q.name+DeadLetterSuffix, now.UnixNano(), q.name, now.UnixNano(), q.maxReceive); err != nil {
+		if _, err := tx.ExecContext(ctx, deadLetterQuery,
+			q.name+DeadLetterSuffix, now.UnixNano(), q.name, q.maxReceive, now.UnixNano()); err != nil {
 			return nil, fmt.Errorf("queue %s: dead-letter: %w", q.name, err)
 		}
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE messages
 		SET visible_at = ?, receive_count = receive_count + 1, receipt = lower(hex(randomblob(16)))
-		WHERE seq IN (SELECT seq FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY seq LIMIT ?)
+		WHERE seq IN (SELECT seq FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?)
 		RETURNING seq, id, receipt, body, receive_count, sent_at`,
 		now.Add(visibility).UnixNano(), q.name, now.UnixNano(), max)
 	if err != nil {
