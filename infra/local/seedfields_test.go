@@ -82,6 +82,15 @@ func TestRetentionHours(t *testing.T) {
 	if l, err := c.List(ctx, listAll()); err != nil || len(l.Jobs) != 0 {
 		t.Fatalf("refused creates stored %d jobs (%v)", len(l.Jobs), err)
 	}
+	// A deployment that keeps jobs less than an hour has no valid RetentionHours: say so, not
+	// "between 1 and 0".
+	short := startStack(t, Config{Retention: Duration(time.Minute)}, pipeline.Hooks{})
+	req := lineJob("retention-short", job.OneDocPerLine)
+	req.RetentionHours = new(1)
+	_, err := defaultClient(short).CreateJob(ctx, req)
+	if e := wantAPIError(t, err, http.StatusBadRequest, "RetentionHours on a 1-minute deployment"); e != nil && !strings.Contains(e.Message, "less than an hour") {
+		t.Errorf("RetentionHours on a 1-minute deployment: %q", e.Message)
+	}
 	for _, tc := range []struct {
 		hours int
 		want  time.Duration
