@@ -25,6 +25,12 @@ func TestPIIOutsideFailures(t *testing.T) {
 		// 16 Luhn-valid digits inside an IBAN with a bad checksum are not a card.
 		{"Pay to DE12 4047 6448 7046 8768 00 now.", nil},
 		{"Pay to DE89 3704 0044 0532 0130 00 now.", []result.PiiEntity{{BeginOffset: 7, EndOffset: 34, Type: IBAN}}},
+		// A number the North American plan does not assign is still the phone number the
+		// writer gave when a phone word is near (found from outside: "555-123-4567" missed) …
+		{"Call me at 555-123-4567 tomorrow.", []result.PiiEntity{{BeginOffset: 11, EndOffset: 23, Type: Phone}}},
+		{"My phone: 206-123-4567.", []result.PiiEntity{{BeginOffset: 10, EndOffset: 22, Type: Phone}}},
+		// … and not without one.
+		{"The ratio was 123-456-7890 in the table.", nil},
 	} {
 		var r result.Result
 		if err := a.Analyze(tc.text, result.Options{LanguageCode: "en"}, &r); err != nil {

@@ -214,6 +214,14 @@ func (d *detector) phone(r *numberRun, gs []digitGroup, end int) bool {
 			return true
 		}
 	}
+	if len(hs) == 3 && hs[0].e-hs[0].s == 3 && hs[1].e-hs[1].s == 3 && hs[2].e-hs[2].s == 4 && !hs[0].paren && !hs[1].paren && !hs[2].paren &&
+		hs[1].sep == hs[2].sep && hs[1].sep != ' ' && ctx() {
+		// The same layout with digits the plan does not assign ("call me at 555-123-4567":
+		// made-up and test numbers are still what the writer gave as a phone number), when a
+		// phone word is near.
+		d.add(r.s, end, Phone, 0.6)
+		return true
+	}
 	if len(gs) == 1 && n == 10 && nanp(ds) && ctx() {
 		d.add(r.s, end, Phone, 0.7)
 		return true
