@@ -45,6 +45,9 @@ echo "== first result lines ($out/output):"
 head -n 5 "$out/output"
 echo
 echo "The local stack keeps serving on $REAM_ENDPOINT (API key: $REAM_API_KEY). Try:"
+if [ "$REAM_ENDPOINT" != "http://127.0.0.1:8080" ]; then
+  echo "  export REAM_ENDPOINT=$REAM_ENDPOINT   # in another shell: the CLI's default is http://127.0.0.1:8080"
+fi
 echo "  bin/ream list"
 echo "  bin/ream submit FILE --analyses LANGUAGE,SENTIMENT --wait --out results/"
 echo "Press Ctrl-C to stop."
@@ -55,5 +58,11 @@ wait "$serve"
 status=$?
 set -e
 trap - EXIT
+if [ "$status" = 0 ]; then
+  # It stopped cleanly: Ctrl-C reached it before this script's trap ran.
+  echo
+  echo "stopping the local stack"
+  exit 0
+fi
 echo "ream serve exited with status $status" >&2
 exit "$status"

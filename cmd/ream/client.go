@@ -410,9 +410,12 @@ func (p *progress) done() {
 	}
 }
 
+// printJSON prints v as indented JSON, without HTML escaping: a URL's "&" stays "&", so a
+// presigned URL copied from the output works.
 func printJSON(v any) error {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 

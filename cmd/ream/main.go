@@ -4,9 +4,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -14,7 +18,7 @@ const usage = `ream: asynchronous batch analysis of document collections
 
 Usage:
   ream serve    [--data DIR] [--addr HOST:PORT] [--config FILE]   run the local stack
-  ream submit   PATH --analyses A,B --format F [--name N] [--language L] [--token T] [--redact MODE]
+  ream submit   PATH [--analyses A,B] [--format F] [--name N] [--language L] [--token T] [--redact MODE]
                 [--topic T] [--model ID] [--topics K] [--seed S] [--wait] [--out DIR]
   ream describe JOB
   ream list     [--status S] [--name N] [--max N] [--before T] [--after T]
@@ -54,6 +58,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h: the command printed its flags; asking for help is not a failure
+		}
 		fmt.Fprintln(os.Stderr, "ream:", err)
 		os.Exit(1)
 	}
@@ -71,9 +78,28 @@ func run(ctx context.Context, args []string) error {
 		return nil
 	}
 	if f, ok := commands[cmd]; ok {
+		if slices.ContainsFunc(rest, isHelpFlag) {
+			// The command's lines of the usage, then (commands with flags) its flags.
+			for _, l := range strings.Split(usage, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(l), "ream "+cmd+" ") || strings.TrimSpace(l) == "ream "+cmd {
+					fmt.Println(l)
+				}
+			}
+			if !flaggedCommands[cmd] {
+				return nil // JOB-only commands and command groups: never take "-h" for an argument
+			}
+		}
 		return f(ctx, rest)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
+
+// flaggedCommands parse flags with a flag.FlagSet, which prints them for -h.
+var flaggedCommands = map[string]bool{
+	"serve": true, "submit": true, "list": true, "results": true, "errors": true, "retry": true,
+	"code": true, "models": true, "train": true,
 }
 
 // commands are the subcommands by name.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -56,5 +58,24 @@ func TestSubmitTokenOtherInput(t *testing.T) {
 	}
 	if _, err := runCmd(t, "submit", b, "--analyses", "LANGUAGE", "--token", "t-cli-1"); err == nil || !strings.Contains(err.Error(), "kp.txt was not submitted") {
 		t.Errorf("other file, same token: %v; want an error saying kp.txt was not submitted", err)
+	}
+}
+
+// TestHelpFlags: -h and --help print a command's synopsis and never reach the service: "describe
+// -h" took "-h" for a job id and called the API ("stop -h" POSTed /v1/jobs/-h/stop); commands
+// with flags also print them and end with flag.ErrHelp, which main turns into exit status 0.
+func TestHelpFlags(t *testing.T) {
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens: a call would fail
+	for _, args := range [][]string{{"describe", "-h"}, {"stop", "--help"}, {"wait", "-h"}, {"keys", "-h"}, {"drop-rules", "-h"}} {
+		out, err := runCmd(t, args...)
+		if err != nil || !strings.Contains(out, "ream "+args[0]) {
+			t.Errorf("ream %s: %v, stdout %q; want the synopsis and no error", strings.Join(args, " "), err, out)
+		}
+	}
+	for _, args := range [][]string{{"submit", "-h"}, {"results", "--help"}} {
+		out, err := runCmd(t, args...)
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "ream "+args[0]) {
+			t.Errorf("ream %s: %v, stdout %q; want the synopsis and flag.ErrHelp", strings.Join(args, " "), err, out)
+		}
 	}
 }

@@ -6,6 +6,7 @@
 package local
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -135,7 +136,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // DefaultKey is the API key of the default local configuration.
 const DefaultKey = "local-dev-key"
 
-// LoadConfig reads a JSON config file; an empty path gives the defaults.
+// LoadConfig reads a JSON config file; an empty path gives the defaults. A field the config
+// does not have is an error (a misspelt "webhook" would otherwise quietly mean no webhooks), as
+// is anything after the object.
 func LoadConfig(path string) (Config, error) {
 	var c Config
 	if path != "" {
@@ -143,8 +146,13 @@ func LoadConfig(path string) (Config, error) {
 		if err != nil {
 			return c, err
 		}
-		if err := json.Unmarshal(b, &c); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
 			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+		if dec.More() {
+			return c, fmt.Errorf("config %s: more than one JSON value", path)
 		}
 	}
 	return c, nil
