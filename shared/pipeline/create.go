@@ -195,28 +195,12 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	}
 	model, analyzers, hash := checked.model, checked.analyzers, checked.hash
 	now := s.nowUTC()
-	j := &job.Job{
-		JobId:               s.newID(),
-		JobName:             req.JobName,
-		Analyses:            req.Analyses,
-		InputDataConfig:     req.InputDataConfig,
-		OutputDataConfig:    req.OutputDataConfig,
-		LanguageCode:        req.LanguageCode,
-		SubmitTime:          now,
-		ClientRequestToken:  req.ClientRequestToken,
-		Tags:                req.Tags,
-		RedactOutput:        req.RedactionConfig,
-		NotificationChannel: req.NotificationChannel,
-		Tenant:              tenant,
-		RequestHash:         hash,
-		CodingConfig:        req.CodingConfig,
-		RetentionHours:      derefInt(req.RetentionHours),
-		RandomSeed:          req.RandomSeed,
-		CodingOperation:     operation,
-		UpdatedAt:           now,
-		DropRule:            req.DropRule,
-		DropObject:          req.DropObject,
-	}
+	j := s.jobOf(tenant, &req, now)
+	j.OutputDataConfig = req.OutputDataConfig
+	j.NotificationChannel = req.NotificationChannel
+	j.RequestHash = hash
+	j.RandomSeed = req.RandomSeed
+	j.CodingOperation = operation
 	if j.Has(job.Topics) && j.RandomSeed == nil {
 		j.RandomSeed = ptr(defaultSeed(j.JobId))
 	}
@@ -448,6 +432,28 @@ func (s *Service) signUploads(ctx context.Context, res *api.CreateJobResult, fil
 		res.Uploads = append(res.Uploads, api.Upload{File: f, Presigned: p})
 	}
 	return nil
+}
+
+// jobOf is a new job (its id drawn) with what every job takes from its request: names,
+// analyses, input, language, token, tags, redaction, coding, retention, drop rule.
+func (s *Service) jobOf(tenant string, req *api.CreateJobRequest, now time.Time) *job.Job {
+	return &job.Job{
+		JobId:              s.newID(),
+		JobName:            req.JobName,
+		Analyses:           req.Analyses,
+		InputDataConfig:    req.InputDataConfig,
+		LanguageCode:       req.LanguageCode,
+		SubmitTime:         now,
+		ClientRequestToken: req.ClientRequestToken,
+		Tags:               req.Tags,
+		RedactOutput:       req.RedactionConfig,
+		Tenant:             tenant,
+		CodingConfig:       req.CodingConfig,
+		RetentionHours:     derefInt(req.RetentionHours),
+		UpdatedAt:          now,
+		DropRule:           req.DropRule,
+		DropObject:         req.DropObject,
+	}
 }
 
 // presignUpload signs a PUT for key that expires at the job's upload deadline.

@@ -287,27 +287,11 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 // the job stored and does nothing more.
 func (s *Service) dropFailed(ctx context.Context, log *slog.Logger, tenant string, req api.CreateJobRequest, cause error) error {
 	now := s.nowUTC()
-	j := &job.Job{
-		JobId:              s.newID(),
-		JobName:            req.JobName,
-		Analyses:           req.Analyses,
-		InputDataConfig:    req.InputDataConfig,
-		LanguageCode:       req.LanguageCode,
-		SubmitTime:         now,
-		ClientRequestToken: req.ClientRequestToken,
-		Tags:               req.Tags,
-		RedactOutput:       req.RedactionConfig,
-		Tenant:             tenant,
-		RequestHash:        requestHash(req),
-		CodingConfig:       req.CodingConfig,
-		RetentionHours:     derefInt(req.RetentionHours),
-		JobStatus:          job.Failed,
-		Message:            "drop rule " + req.DropRule + " cannot start a job for this object: " + api.Message(cause),
-		EndTime:            &now,
-		UpdatedAt:          now,
-		DropRule:           req.DropRule,
-		DropObject:         req.DropObject,
-	}
+	j := s.jobOf(tenant, &req, now)
+	j.RequestHash = requestHash(req)
+	j.JobStatus = job.Failed
+	j.Message = "drop rule " + req.DropRule + " cannot start a job for this object: " + api.Message(cause)
+	j.EndTime = &now
 	// No output is written; the job's output folder is still its own (expiry deletes under it).
 	j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(OutputPrefix(tenant, j.JobId))
 	exp := now.Add(s.retention(j))
