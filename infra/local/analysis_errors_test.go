@@ -166,6 +166,9 @@ func TestPerAnalysisErrors(t *testing.T) {
 	if got := only(api.ErrorsFilter{Analysis: job.Sentiment, ErrorCode: job.CodeUnsupportedLanguage}); len(got) != len(sentiment) {
 		t.Errorf("Analysis=SENTIMENT&ErrorCode=UNSUPPORTED_LANGUAGE: %d records, want %d", len(got), len(sentiment))
 	}
+	if got := only(api.ErrorsFilter{Analysis: "sentiment"}); len(got) != len(sentiment) {
+		t.Errorf("Analysis=sentiment: %d records, want %d; analyses are matched in any case, as codes", len(got), len(sentiment))
+	}
 	if got := only(api.ErrorsFilter{ErrorCode: "empty_document"}); len(got) != 1 {
 		t.Errorf("ErrorCode=empty_document: %v; codes are matched in any case, as a retry's", got)
 	}

@@ -305,6 +305,10 @@ func TestList(t *testing.T) {
 		{"MaxResults too big", "MaxResults=100000"},
 		{"bad time", "SubmitTimeAfter=yesterday"},
 		{"bad token", "NextToken=%21%21%21"},
+		// found from outside: these were answered 200, unfiltered
+		{"semicolon", "JobStatus=FAILED;x"},
+		{"unknown parameter", "jobstatus=FAILED"},
+		{"repeated parameter", "JobStatus=COMPLETED&JobStatus=FAILED"},
 	} {
 		status, body, _ := rawRequest(t, "GET", s.URL+"/v1/jobs?"+tc.query, DefaultKey, "")
 		if status != http.StatusBadRequest || body.Message == "" {
@@ -332,6 +336,11 @@ func TestBadRequests(t *testing.T) {
 		{"unknown route", "GET", "/v2/jobs", "", 404, ""},
 		{"unknown job", "GET", "/v1/jobs/does-not-exist", "", 404, "does-not-exist"},
 		{"wrong method", "DELETE", "/v1/jobs", "", 404, ""},
+		// found from outside: data after the object was ignored on retry (a child job was made)
+		{"data after the retry object", "POST", "/v1/jobs/00000000-0000-4000-8000-000000000000/retry", `{"ErrorCodes":["SHARD_FAILED"]}x`, 400, "data after"},
+		{"data after the job object", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}} {}`, 400, "data after"},
+		{"invalid topic name", "POST", "/v1/topics/a%21b/batch-code", "", 404, "topic"},
+		{"query on errors", "GET", "/v1/jobs/00000000-0000-4000-8000-000000000000/errors?ErrorCode=SHARD_FAILED;x", "", 400, "query"},
 	} {
 		status, body, hdr := rawRequest(t, tc.method, s.URL+tc.path, DefaultKey, tc.body)
 		if status != tc.status {

@@ -15,9 +15,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -113,14 +115,8 @@ func (a *API) health(w http.ResponseWriter, _ *http.Request) {
 
 func (a *API) create(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req api.CreateJobRequest
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		a.Fail(w, r, decodeError(err, "a valid job"))
-		return
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		a.Fail(w, r, fmt.Errorf("%w: request body has data after the job's JSON object", job.ErrInvalid))
+	if err := decodeJSON(r.Body, &req, "a valid job", true); err != nil {
+		a.Fail(w, r, err)
 		return
 	}
 	res, err := a.svc.CreateJob(r.Context(), tenant, req)
@@ -137,9 +133,12 @@ func (a *API) describe(w http.ResponseWriter, r *http.Request, tenant string) {
 }
 
 func (a *API) list(w http.ResponseWriter, r *http.Request, tenant string) {
-	q := r.URL.Query()
+	q, err := queryOf(r, "JobName", "JobStatus", "SubmitTimeBefore", "SubmitTimeAfter", "MaxResults", "NextToken")
+	if err != nil {
+		a.Fail(w, r, err)
+		return
+	}
 	f := api.ListFilter{JobName: q.Get("JobName"), Status: job.Status(q.Get("JobStatus")), NextToken: q.Get("NextToken")}
-	var err error
 	parseTime := func(name string, into *time.Time) {
 		if v := q.Get(name); v != "" && err == nil {
 			t, perr := time.Parse(time.RFC3339, v)
@@ -184,7 +183,11 @@ func (a *API) results(w http.ResponseWriter, r *http.Request, tenant string) {
 }
 
 func (a *API) errors(w http.ResponseWriter, r *http.Request, tenant string) {
-	q := r.URL.Query()
+	q, err := queryOf(r, "ErrorCode", "Analysis", "MaxResults", "NextToken")
+	if err != nil {
+		a.Fail(w, r, err)
+		return
+	}
 	f := api.ErrorsFilter{ErrorCode: q.Get("ErrorCode"), Analysis: job.Analysis(q.Get("Analysis")), NextToken: q.Get("NextToken")}
 	if v := q.Get("MaxResults"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -201,14 +204,15 @@ func (a *API) errors(w http.ResponseWriter, r *http.Request, tenant string) {
 func (a *API) retry(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req api.RetryRequest
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err == nil && len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&req)
-	}
 	if err != nil {
 		a.Fail(w, r, decodeError(err, "a retry request"))
 		return
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := decodeJSON(bytes.NewReader(body), &req, "a retry request", true); err != nil {
+			a.Fail(w, r, err)
+			return
+		}
 	}
 	res, err := a.svc.Retry(r.Context(), tenant, r.PathValue("id"), req)
 	if err != nil {
@@ -216,6 +220,45 @@ func (a *API) retry(w http.ResponseWriter, r *http.Request, tenant string) {
 		return
 	}
 	api.WriteJSON(w, http.StatusCreated, res)
+}
+
+// queryOf parses a request's query string, which may name only the parameters known, each at
+// most once (names are case-sensitive): "?JobStatus=FAILED;x" or "?jobstatus=FAILED" used to be
+// answered as if unfiltered.
+func queryOf(r *http.Request, known ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the query string cannot be parsed: %v", job.ErrInvalid, err)
+	}
+	for name, vs := range q {
+		if len(name) > 6 && strings.EqualFold(name[:6], "X-Amz-") {
+			continue // a SigV4 signature in the query (query-string authentication)
+		}
+		if !slices.Contains(known, name) {
+			return nil, fmt.Errorf("%w: unknown query parameter %q (this route takes %s)", job.ErrInvalid, name, strings.Join(known, ", "))
+		}
+		if len(vs) > 1 {
+			return nil, fmt.Errorf("%w: query parameter %s given %d times", job.ErrInvalid, name, len(vs))
+		}
+	}
+	return q, nil
+}
+
+// decodeJSON decodes the one JSON value of a request body into v (what names it in messages),
+// refusing data after it and, when strict, fields v does not have. Every route's body goes
+// through it, so the same mistake gets the same answer everywhere.
+func decodeJSON(body io.Reader, v any, what string, strict bool) error {
+	dec := json.NewDecoder(body)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err, what)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: request body has data after its JSON object", job.ErrInvalid)
+	}
+	return nil
 }
 
 // decodeError is the error for a request body that did not decode as what: 413 when it was over

@@ -151,13 +151,13 @@ func (c *comprehend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body map[string]json.RawMessage
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+	if err := decodeJSON(r.Body, &body, "a JSON object", false); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			c.fail(w, r, op.verb, fmt.Errorf("%w: request body is larger than %d bytes", job.ErrInvalid, tooBig.Limit))
+			c.fail(w, r, op.verb, err)
 			return
 		}
-		c.fail(w, r, op.verb, &ComprehendError{Type: "SerializationException", Status: http.StatusBadRequest, Message: "request body is not a JSON object: " + jsonProblem(err)})
+		c.fail(w, r, op.verb, &ComprehendError{Type: "SerializationException", Status: http.StatusBadRequest, Message: api.Message(err)})
 		return
 	}
 	raw, _ := json.Marshal(body) // re-decoded per operation below

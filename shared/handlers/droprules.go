@@ -1,10 +1,8 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/ream-dev/ream/shared/api"
@@ -23,7 +21,7 @@ func (a *API) mountDropRules() {
 	})
 	a.HandleAuthed("PUT /v1/drop-rules/{name}", func(w http.ResponseWriter, r *http.Request, tenant string) {
 		var tmpl api.CreateJobRequest
-		if err := decodeBody(r, &tmpl, "a valid job template"); err != nil {
+		if err := decodeJSON(r.Body, &tmpl, "a valid job template", true); err != nil {
 			a.Fail(w, r, err)
 			return
 		}
@@ -45,7 +43,7 @@ func (a *API) mountDropRules() {
 	})
 	a.HandleAuthed("POST /v1/drop-rules/{name}/uploads", func(w http.ResponseWriter, r *http.Request, tenant string) {
 		var req api.DropUploadRequest
-		if err := decodeBody(r, &req, `{"File": "<name>"}`); err != nil {
+		if err := decodeJSON(r.Body, &req, `{"File": "<name>"}`, true); err != nil {
 			a.Fail(w, r, err)
 			return
 		}
@@ -61,17 +59,4 @@ func (a *API) answerRule(w http.ResponseWriter, r *http.Request, v any, err erro
 		return
 	}
 	a.answer(w, r, v, err)
-}
-
-// decodeBody decodes one JSON object into v, refusing unknown fields and trailing data.
-func decodeBody(r *http.Request, v any, what string) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err, what)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: request body has data after its JSON object", job.ErrInvalid)
-	}
-	return nil
 }

@@ -295,6 +295,9 @@ func codeRecord(m *coding.Model, occp, tasks string) *api.Coding {
 // StartCoding creates a coding operation: a JSONL job coded with the topic's model (pinned by
 // id, or the latest), waiting for its input through the returned presigned URL.
 func (s *Service) StartCoding(ctx context.Context, tenant, topic, modelID string) (*api.CodingOperationStarted, error) {
+	if _, ok := schemes[topic]; !ok {
+		return nil, errTopicNotFound // before the topic becomes part of a job name ("a!b" was a JobName error)
+	}
 	req := api.CreateJobRequest{
 		JobName:         "batch-code-" + topic,
 		Analyses:        []job.Analysis{job.Coding},

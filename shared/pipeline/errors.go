@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
@@ -33,6 +34,7 @@ type errorsToken struct {
 // recorded, and this reads them in shard order, filtered. Each record is returned exactly as its
 // line in the output archive. While a job runs, a page covers the shards recorded so far.
 func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFilter) (*api.ErrorsResponse, error) {
+	f.Analysis = job.Analysis(strings.ToUpper(string(f.Analysis))) // any case, as ErrorCode
 	if f.MaxResults < 0 || f.MaxResults > maxErrorResults {
 		return nil, fmt.Errorf("%w: MaxResults must be 1-%d", job.ErrInvalid, maxErrorResults)
 	}
