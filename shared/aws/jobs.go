@@ -645,7 +645,7 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 			err = json.Unmarshal(raw, &tok)
 		}
 		if err != nil || tok.PK == "" || tok.SK == "" || tok.S == "" {
-			return nil, "", fmt.Errorf("list jobs: malformed NextToken: %w", job.ErrInvalid)
+			return nil, "", fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
 		}
 		start = map[string]types.AttributeValue{
 			attrPK:     &types.AttributeValueMemberS{Value: tok.PK},

@@ -252,7 +252,7 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 			err = json.Unmarshal(raw, &tok)
 		}
 		if err != nil || tok.ID == "" {
-			return nil, "", fmt.Errorf("list jobs: malformed NextToken: %w", job.ErrInvalid)
+			return nil, "", fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
 		}
 		q.WriteString(` AND (submit_time < ? OR (submit_time = ? AND id < ?))`)
 		args = append(args, tok.T, tok.T, tok.ID)
