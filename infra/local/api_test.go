@@ -339,6 +339,9 @@ func TestBadRequests(t *testing.T) {
 		// found from outside: data after the object was ignored on retry (a child job was made)
 		{"data after the retry object", "POST", "/v1/jobs/00000000-0000-4000-8000-000000000000/retry", `{"ErrorCodes":["SHARD_FAILED"]}x`, 400, "data after"},
 		{"data after the job object", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}} {}`, 400, "data after"},
+		{"control character in a tag", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"a\u0001","Value":"v"}]}`, 400, "tag"},
+		{"reserved tag key", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"aws:x","Value":"v"}]}`, 400, "reserved"},
+		{"tag key twice", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"k","Value":"v"},{"Key":"k","Value":"w"}]}`, 400, "twice"},
 		{"invalid topic name", "POST", "/v1/topics/a%21b/batch-code", "", 404, "topic"},
 		{"query on errors", "GET", "/v1/jobs/00000000-0000-4000-8000-000000000000/errors?ErrorCode=SHARD_FAILED;x", "", 400, "query"},
 	} {

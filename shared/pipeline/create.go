@@ -30,6 +30,10 @@ const (
 
 var (
 	jobNameRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-%@]*$`)
+	// tagRE is AWS's pattern for tag keys and values (Comprehend's Tag), with "," as well: the
+	// Comprehend surface records a request's DataAccessRoleArn as a tag, and role names may
+	// hold commas.
+	tagRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@,]*$`)
 	tokenRE   = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
 	topicRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 )
@@ -69,10 +73,21 @@ func validateCreate(r *api.CreateJobRequest) error {
 	if len(r.Tags) > maxTags {
 		return bad("at most %d Tags", maxTags)
 	}
+	keys := make(map[string]bool, len(r.Tags))
 	for _, t := range r.Tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
+		if n, v := utf8.RuneCountInString(t.Key), utf8.RuneCountInString(t.Value); n < 1 || n > 128 || v > 256 {
 			return bad("a tag needs a Key of 1-128 characters and a Value of at most 256")
 		}
+		if !tagRE.MatchString(t.Key) || !tagRE.MatchString(t.Value) {
+			return bad("tag %q: Keys and Values may hold letters, digits, spaces and _.:/=+-@, only", t.Key)
+		}
+		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
+			return bad("tag %q: Keys starting with aws: are reserved", t.Key)
+		}
+		if keys[t.Key] {
+			return bad("tag %q is given twice", t.Key)
+		}
+		keys[t.Key] = true
 	}
 	if rc := r.RedactionConfig; rc != nil {
 		if !seen[job.PII] {
