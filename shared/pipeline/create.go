@@ -33,9 +33,9 @@ var (
 	// tagRE is AWS's pattern for tag keys and values (Comprehend's Tag), with "," as well: the
 	// Comprehend surface records a request's DataAccessRoleArn as a tag, and role names may
 	// hold commas.
-	tagRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@,]*$`)
-	tokenRE   = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
-	topicRE   = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+	tagRE   = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@,]*$`)
+	tokenRE = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
+	topicRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 )
 
 func validateCreate(r *api.CreateJobRequest) error {
