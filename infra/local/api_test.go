@@ -342,6 +342,8 @@ func TestBadRequests(t *testing.T) {
 		{"control character in a tag", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"a\u0001","Value":"v"}]}`, 400, "tag"},
 		{"reserved tag key", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"aws:x","Value":"v"}]}`, 400, "reserved"},
 		{"tag key twice", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"k","Value":"v"},{"Key":"k","Value":"w"}]}`, 400, "twice"},
+		{"retry with a bad JobName", "POST", "/v1/jobs/00000000-0000-4000-8000-000000000000/retry", `{"JobName":"a\u0000"}`, 400, "JobName"},
+		{"retry with a bad token", "POST", "/v1/jobs/00000000-0000-4000-8000-000000000000/retry", `{"ClientRequestToken":"!!"}`, 400, "ClientRequestToken"},
 		{"invalid topic name", "POST", "/v1/topics/a%21b/batch-code", "", 404, "topic"},
 		{"query on errors", "GET", "/v1/jobs/00000000-0000-4000-8000-000000000000/errors?ErrorCode=SHARD_FAILED;x", "", 400, "query"},
 	} {

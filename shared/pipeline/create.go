@@ -38,12 +38,23 @@ var (
 	topicRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 )
 
+// checkNameAndToken checks a request's JobName and ClientRequestToken (a create's, a retry's).
+func checkNameAndToken(name, token string) error {
+	if len(name) > maxJobName || !jobNameRE.MatchString(name) {
+		return fmt.Errorf("%w: JobName must be at most %d letters, digits, spaces or _.:/=+-%%@", job.ErrInvalid, maxJobName)
+	}
+	if len(token) > maxTokenLen || (token != "" && !tokenRE.MatchString(token)) {
+		return fmt.Errorf("%w: ClientRequestToken must be 1-%d letters, digits or hyphens", job.ErrInvalid, maxTokenLen)
+	}
+	return nil
+}
+
 func validateCreate(r *api.CreateJobRequest) error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", job.ErrInvalid, fmt.Sprintf(format, a...))
 	}
-	if len(r.JobName) > maxJobName || !jobNameRE.MatchString(r.JobName) {
-		return bad("JobName must be at most %d letters, digits, spaces or _.:/=+-%%@", maxJobName)
+	if err := checkNameAndToken(r.JobName, r.ClientRequestToken); err != nil {
+		return err
 	}
 	if len(r.Analyses) == 0 {
 		return bad("Analyses must name at least one analysis")
@@ -66,9 +77,6 @@ func validateCreate(r *api.CreateJobRequest) error {
 	}
 	if !job.ValidFormat(r.InputDataConfig.InputFormat) {
 		return bad("InputDataConfig.InputFormat must be one of %s, %s, %s", job.OneDocPerLine, job.OneDocPerFile, job.JSONLines)
-	}
-	if len(r.ClientRequestToken) > maxTokenLen || (r.ClientRequestToken != "" && !tokenRE.MatchString(r.ClientRequestToken)) {
-		return bad("ClientRequestToken must be 1-%d letters, digits or hyphens", maxTokenLen)
 	}
 	if len(r.Tags) > maxTags {
 		return bad("at most %d Tags", maxTags)

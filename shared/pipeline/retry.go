@@ -60,6 +60,9 @@ type retryRecord struct {
 // child with a Message saying so). A repeated request with the same ClientRequestToken returns
 // the same child.
 func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.RetryRequest) (*api.CreateJobResult, error) {
+	if err := checkNameAndToken(req.JobName, req.ClientRequestToken); err != nil {
+		return nil, err // before looking for documents: the request's own mistakes first
+	}
 	codes := req.ErrorCodes
 	if len(codes) == 0 {
 		codes = DefaultRetryCodes
