@@ -648,6 +648,7 @@ func scoreTrigrams(t *ngramTables, sample string, cand uint64, sums *[64]float64
 	var marked [8]rune
 	prevLetter := false
 	for _, r := range sample {
+		letter := r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z') || r >= utf8.RuneSelf && unicode.IsLetter(r)
 		// A listed letter counts unless it is the capital that begins a word: names travel
 		// ("Åsa and I met in London" is English), while a language's own text writes its letters
 		// in lower case too ("på", "år", "și").
@@ -657,8 +658,8 @@ func scoreTrigrams(t *ngramTables, sample string, cand uint64, sums *[64]float64
 				nMarks++
 			}
 		}
-		prevLetter = r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z') || r >= utf8.RuneSelf && unicode.IsLetter(r)
-		if !(r < utf8.RuneSelf && (r|0x20 >= 'a' && r|0x20 <= 'z')) && !(r >= utf8.RuneSelf && unicode.IsLetter(r) && ngramScript(scriptOf(r))) {
+		prevLetter = letter
+		if !letter || r >= utf8.RuneSelf && !ngramScript(scriptOf(r)) {
 			run = 0
 			continue
 		}
