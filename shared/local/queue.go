@@ -154,8 +154,9 @@ func (q *Queue) signal() *wakeup {
 const deadLetterQuery = `UPDATE messages SET queue = ?, visible_at = ?, receipt = NULL
 	WHERE queue = ? AND receive_count >= ? AND visible_at <= ?`
 
-// Receive claims up to max visible messages (the longest visible first, then in sending order; through the messages_ready index, so a receive does not sort the whole queue), hiding them for visibility, in one
-// transaction. Visible messages already received maxReceive times are moved to the dead-letter
+// Receive claims up to max visible messages (the longest visible first, then in sending order:
+// the messages_ready index's order, so a receive does not sort the whole queue), hiding them for
+// visibility, in one transaction. Visible messages already received maxReceive times are moved to the dead-letter
 // queue instead. It does not wait for messages to arrive.
 func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) ([]Message, error) {
 	if max <= 0 {

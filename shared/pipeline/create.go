@@ -350,13 +350,15 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 	// A job may keep its output for less than the deployment's retention, not longer: on AWS the
 	// bucket's lifecycle rules delete outputs at that age whatever the job's ExpirationTime says.
 	// (A coding operation's retention is the deployment's own setting.)
-	maxHours := int(s.cfg.Retention / time.Hour)
-	if !operation && req.RetentionHours != nil && maxHours < 1 {
-		return checkedRequest{}, fmt.Errorf("%w: RetentionHours cannot be set here: this deployment keeps jobs for %v, less than an hour; omit it", job.ErrInvalid, s.cfg.Retention)
-	}
-	if !operation && req.RetentionHours != nil && (*req.RetentionHours < 1 || *req.RetentionHours > maxHours) {
-		return checkedRequest{}, fmt.Errorf("%w: RetentionHours must be between 1 and %d (this deployment's retention, which its storage enforces); omit it for that default",
-			job.ErrInvalid, maxHours)
+	if h := req.RetentionHours; !operation && h != nil {
+		maxHours := int(s.cfg.Retention / time.Hour)
+		if maxHours < 1 {
+			return checkedRequest{}, fmt.Errorf("%w: RetentionHours cannot be set here: this deployment keeps jobs for %v, less than an hour; omit it", job.ErrInvalid, s.cfg.Retention)
+		}
+		if *h < 1 || *h > maxHours {
+			return checkedRequest{}, fmt.Errorf("%w: RetentionHours must be between 1 and %d (this deployment's retention, which its storage enforces); omit it for that default",
+				job.ErrInvalid, maxHours)
+		}
 	}
 	if err := s.checkKMSKey(req.OutputDataConfig.KmsKeyId); err != nil {
 		return checkedRequest{}, err

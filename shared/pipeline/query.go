@@ -29,14 +29,11 @@ func (s *Service) Describe(ctx context.Context, tenant, id string) (*job.Job, er
 func progress(j *job.Job, now time.Time) {
 	d := &j.JobDetails
 	d.DocumentsPerSecond, d.EstimatedCompletionTime = 0, nil
-	if j.JobStatus != job.InProgress || j.StartedAt == nil {
-		return
+	if j.JobStatus != job.InProgress || j.StartedAt == nil || j.TopicsStage != nil {
+		return // (a TOPICS job's stages pass over the documents several times: Stage is its progress)
 	}
 	elapsed := now.Sub(*j.StartedAt)
 	window := max(min(job.RateWindow, elapsed), time.Second)
-	if j.TopicsStage != nil {
-		return // its stages pass over the documents several times: Stage is its progress
-	}
 	d.DocumentsPerSecond = math.Round(float64(d.RecentDocuments)/window.Seconds()*10) / 10
 	if d.InputBytes > 0 && d.ProcessedBytes > 0 && d.ProcessedBytes < d.InputBytes && elapsed > 0 {
 		left := time.Duration(float64(elapsed) * float64(d.InputBytes-d.ProcessedBytes) / float64(d.ProcessedBytes))

@@ -265,7 +265,7 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 			}
 			if a == nil {
 				noTerms++
-				rec.ErrorCode, rec.ErrorMessage = codeNoTopicModel, "no topic model could be fitted: "+unfit
+				rec.ErrorCode, rec.ErrorMessage = codeNoTopicModel, unfitMessage(unfit)
 				return ew.Write(&rec)
 			}
 			shares := topics.DocTopics(a.Assign(d.Text), 0)
@@ -358,7 +358,7 @@ func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 	case stageAssign:
 		return s.finalizeTopics(ctx, j)
 	}
-	if err != nil && errors.Is(err, context.Canceled) && ctx.Err() == nil {
+	if errors.Is(err, context.Canceled) && ctx.Err() == nil {
 		// The fit saw the job leave IN_PROGRESS (untilStopped).
 		cur, gerr := s.jobs.Get(ctx, j.Tenant, j.JobId)
 		if gerr != nil {
@@ -455,7 +455,10 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 // every document gets an error record, and then fails with reason.
 type unfitError struct{ reason string }
 
-func (e *unfitError) Error() string { return "no topic model can be fitted: " + e.reason }
+func (e *unfitError) Error() string { return unfitMessage(e.reason) }
+
+// unfitMessage says why no model was fitted: the job's Message and each document's error say it.
+func unfitMessage(reason string) string { return "no topic model could be fitted: " + reason }
 
 // reduceInit fits the initial model (round 0) on the shards' samples. The fit is the longest
 // step of a TOPICS job: the job shows it as its stage while it runs, and a stop request ends it.
@@ -616,7 +619,7 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 		version += fmt.Sprintf(" rounds=%d vocabulary=%d", m.Round, m.V)
 	} else if status != job.Stopped && unreadable < j.JobDetails.InputDocumentsCount {
 		// (When every document was unreadable, terminalStatus's "all N documents failed" says it.)
-		status, msg = job.Failed, "no topic model could be fitted: "+j.TopicsStage.Unfit+"; the output has an error record for each document"
+		status, msg = job.Failed, unfitMessage(j.TopicsStage.Unfit)+"; the output has an error record for each document"
 	}
 	end := s.nowUTC()
 	man := &output.Manifest{
