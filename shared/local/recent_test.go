@@ -7,16 +7,15 @@ import (
 	"testing"
 )
 
-// TestRecentDocumentsUsesIndex: the rate's query reads only the job's recent buckets (a
-// primary-key range search), never its shard records: Get runs it for every shard a worker
-// takes.
-func TestRecentDocumentsUsesIndex(t *testing.T) {
+// queryPlan is SQLite's plan for query with args on a fresh database, its steps joined by " | ".
+func queryPlan(t *testing.T, query string, args ...any) string {
+	t.Helper()
 	db, err := OpenDB(filepath.Join(t.TempDir(), "db.sqlite"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+recentDocumentsQuery, "t", "j", 178000000)
+	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +29,14 @@ func TestRecentDocumentsUsesIndex(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	if p := strings.Join(plan, " | "); !strings.Contains(p, "SEARCH job_rate USING") || !strings.Contains(p, "bucket>?") {
+	return strings.Join(plan, " | ")
+}
+
+// TestRecentDocumentsUsesIndex: the rate's query reads only the job's recent buckets (a
+// primary-key range search), never its shard records: Get runs it for every shard a worker
+// takes.
+func TestRecentDocumentsUsesIndex(t *testing.T) {
+	if p := queryPlan(t, recentDocumentsQuery, "t", "j", 178000000); !strings.Contains(p, "SEARCH job_rate USING") || !strings.Contains(p, "bucket>?") {
 		t.Errorf("query plan %q does not search job_rate's key by bucket", p)
 	}
 }
@@ -39,26 +45,7 @@ func TestRecentDocumentsUsesIndex(t *testing.T) {
 // them by their receive count, not scan the queue's visible messages (a job of 10,000 shards
 // made that quadratic: 30 ms a shard).
 func TestDeadLetterQueryUsesIndex(t *testing.T) {
-	db, err := OpenDB(filepath.Join(t.TempDir(), "db.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+deadLetterQuery, "q-dead", 1, "q", 3, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if p := strings.Join(plan, " | "); !strings.Contains(p, "USING INDEX messages_by_receives (queue=? AND receive_count>?)") {
+	if p := queryPlan(t, deadLetterQuery, "q-dead", 1, "q", 3, 2); !strings.Contains(p, "USING INDEX messages_by_receives (queue=? AND receive_count>?)") {
 		t.Errorf("query plan %q does not search messages_by_receives by receive count", p)
 	}
 }
