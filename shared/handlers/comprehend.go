@@ -29,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -395,18 +396,16 @@ func comprehendJobID(id string) string {
 	return id
 }
 
-// reamJobID is the job id a Comprehend request names, back in Ream's form: 32 hex digits get
-// their dashes again; anything else (a dashed id from the /v1 API) is used as it is.
+// reamJobID is the job id a Comprehend request names, back in Ream's form: 32 lower-case hex
+// digits (a UUID as comprehendJobID writes it) get their dashes again; anything else (a dashed
+// id from the /v1 API) is used as it is.
 func reamJobID(id string) string {
-	if len(id) != 32 {
-		return id
-	}
-	for _, c := range id {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return id
+	if len(id) == 32 && strings.ToLower(id) == id {
+		if u, err := uuid.Parse(id); err == nil {
+			return u.String()
 		}
 	}
-	return id[:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:]
+	return id
 }
 
 // comprehendStatus maps a Ream status to Comprehend's JobStatus (see the package comment).
