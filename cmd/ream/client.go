@@ -304,7 +304,7 @@ func regularFile(path, hint string) error {
 // follow shows a progress bar from the job's live counters (pushed over its event stream) and
 // returns when the completion notification arrives.
 func follow(ctx context.Context, c *client.Client, id, out string) error {
-	bar := newProgress(os.Stderr)
+	bar := newProgress(os.Stderr, isTerminal(os.Stderr))
 	update := func(ev client.Event) {
 		if ev.Job != nil {
 			bar.update(ev.Job)
@@ -346,15 +346,39 @@ func printSummary(w io.Writer, n *api.Notification) {
 	}
 }
 
+// progress draws a job's progress on w. On a terminal it redraws one line in place ("\r")
+// whenever the frame changes. Anywhere else (a log file, a CI job, a pipe) redrawing would
+// pile up thousands of frames on one line, so it writes whole lines instead, without the rate
+// and ETA, and only when the status or stage changes or, for the bar, at most every
+// progressLineEvery.
 type progress struct {
-	w    io.Writer
-	last string
+	w      io.Writer
+	lines  bool             // not a terminal: whole lines, throttled
+	now    func() time.Time // the clock of the throttle
+	last   string           // the last frame drawn
+	lastAt time.Time        // when a line was last written (lines mode)
+	lastSt string           // the status and stage of that line
 }
 
-func newProgress(w io.Writer) *progress { return &progress{w: w} }
+// progressLineEvery is the least time between two progress lines off a terminal.
+const progressLineEvery = 10 * time.Second
+
+func newProgress(w io.Writer, terminal bool) *progress {
+	return &progress{w: w, lines: !terminal, now: time.Now}
+}
+
+// isTerminal reports whether f is a character device (a terminal), not a file or a pipe.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
 
 func (p *progress) update(j *job.Job) {
-	line := progressFrame(j)
+	if p.lines {
+		p.line(j)
+		return
+	}
+	line := progressFrame(j, true)
 	if line == "" || line == p.last {
 		return
 	}
@@ -366,11 +390,27 @@ func (p *progress) update(j *job.Job) {
 	p.last = line
 }
 
+// line writes j's frame as a line of its own when it changed and either the status or stage
+// changed or progressLineEvery has passed since the last line.
+func (p *progress) line(j *job.Job) {
+	frame := progressFrame(j, false)
+	if frame == "" || frame == p.last {
+		return
+	}
+	st := string(j.JobStatus) + " " + j.JobDetails.Stage
+	now := p.now()
+	if st == p.lastSt && now.Sub(p.lastAt) < progressLineEvery {
+		return
+	}
+	fmt.Fprintln(p.w, frame)
+	p.last, p.lastAt, p.lastSt = frame, now, st
+}
+
 // progressFrame renders one frame of the bar for j. Until the job has shards (its upload event
 // is still queued, or it is being planned) there is nothing to fill: it says so rather than
 // showing an empty 0/0 bar; a job that ends before it had shards gets no frame (the summary
-// says what happened).
-func progressFrame(j *job.Job) string {
+// says what happened). rate adds the job's rate and ETA.
+func progressFrame(j *job.Job, rate bool) string {
 	d := j.JobDetails
 	if d.ShardsTotal == 0 {
 		if j.JobStatus.Terminal() {
@@ -386,7 +426,9 @@ func progressFrame(j *job.Job) string {
 	if d.Stage != "" {
 		line += "  " + d.Stage // a TOPICS job's stage: its bar fills once per stage
 	}
-	line += rateETA(d, time.Now())
+	if rate {
+		line += rateETA(d, time.Now())
+	}
 	return line
 }
 
@@ -405,7 +447,7 @@ func rateETA(d job.Details, now time.Time) string {
 }
 
 func (p *progress) done() {
-	if p.last != "" {
+	if p.last != "" && !p.lines {
 		fmt.Fprintln(p.w)
 	}
 }

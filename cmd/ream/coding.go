@@ -54,7 +54,7 @@ func code(ctx context.Context, args []string) error {
 		fmt.Println(op.OperationId)
 		return nil
 	}
-	bar := newProgress(os.Stderr)
+	bar := newProgress(os.Stderr, isTerminal(os.Stderr))
 	st, err := c.WaitCoding(ctx, *topic, *model, op.OperationId, codingPollEvery, func(st *api.CodingOperationStatus) {
 		if st.Job != nil {
 			bar.update(st.Job)

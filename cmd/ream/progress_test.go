@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ream-dev/ream/shared/job"
 )
@@ -27,16 +28,16 @@ func TestProgressFrames(t *testing.T) {
 		{jobIn(job.Failed, 0, 0, 0), ""},
 		{jobIn(job.Stopped, 0, 0, 0), ""},
 	} {
-		if got := progressFrame(tc.j); got != tc.want {
+		if got := progressFrame(tc.j, true); got != tc.want {
 			t.Errorf("%s %d/%d: frame %q, want %q", tc.j.JobStatus, tc.j.JobDetails.ShardsDone, tc.j.JobDetails.ShardsTotal, got, tc.want)
 		}
-		if strings.Contains(progressFrame(tc.j), "0/0") {
+		if strings.Contains(progressFrame(tc.j, true), "0/0") {
 			t.Errorf("%s: a 0/0 frame", tc.j.JobStatus)
 		}
 	}
 
 	var buf bytes.Buffer
-	bar := newProgress(&buf)
+	bar := newProgress(&buf, true)
 	bar.update(jobIn(job.AwaitingInput, 0, 0, 0))
 	bar.update(jobIn(job.AwaitingInput, 0, 0, 0)) // unchanged: not drawn again
 	bar.update(jobIn(job.InProgress, 1, 2, 11))
@@ -47,17 +48,50 @@ func TestProgressFrames(t *testing.T) {
 		t.Errorf("bar output %q, want %q", buf.String(), want)
 	}
 	buf.Reset()
-	bar = newProgress(&buf)
+	bar = newProgress(&buf, true)
 	bar.update(jobIn(job.InProgress, 1, 2, 11))
 	bar.update(jobIn(job.Submitted, 0, 0, 0)) // shorter: padded over the longer frame
-	if got := buf.String(); !strings.HasSuffix(got, "(SUBMITTED)"+strings.Repeat(" ", len(progressFrame(jobIn(job.InProgress, 1, 2, 11)))-len("waiting for the job to start (SUBMITTED)"))) {
+	if got := buf.String(); !strings.HasSuffix(got, "(SUBMITTED)"+strings.Repeat(" ", len(progressFrame(jobIn(job.InProgress, 1, 2, 11), true))-len("waiting for the job to start (SUBMITTED)"))) {
 		t.Errorf("shorter frame not padded: %q", got)
 	}
 	buf.Reset()
-	bar = newProgress(&buf)
+	bar = newProgress(&buf, true)
 	bar.update(jobIn(job.Failed, 0, 0, 0))
 	bar.done()
 	if buf.Len() != 0 {
 		t.Errorf("a job failed before it had shards drew %q", buf.String())
+	}
+}
+
+// TestProgressLines: off a terminal (a log, a CI job, a pipe) the bar is whole lines, without
+// the rate and ETA, written when the status or stage changes and otherwise at most every
+// progressLineEvery, not thousands of "\r" frames on one line (found running ream submit
+// under a CI log: a 580,000-document job wrote 3,000 frames).
+func TestProgressLines(t *testing.T) {
+	var buf bytes.Buffer
+	bar := newProgress(&buf, false)
+	clock := time.Unix(1e9, 0)
+	bar.now = func() time.Time { return clock }
+	eta := clock.Add(time.Minute)
+	at := func(st job.Status, done int, stage string) *job.Job {
+		return &job.Job{JobStatus: st, JobDetails: job.Details{ShardsDone: done, ShardsTotal: 10, InputDocumentsCount: int64(done * 100),
+			DocumentsPerSecond: 123, EstimatedCompletionTime: &eta, Stage: stage}}
+	}
+	bar.update(at(job.InProgress, 0, ""))
+	for done := 1; done <= 5; done++ { // within progressLineEvery: no line
+		clock = clock.Add(time.Second)
+		bar.update(at(job.InProgress, done, ""))
+	}
+	clock = clock.Add(progressLineEvery)
+	bar.update(at(job.InProgress, 6, ""))
+	bar.update(at(job.InProgress, 6, "assigning")) // a new stage: at once
+	bar.update(at(job.Completed, 10, ""))          // a new status: at once
+	bar.done()
+	want := "[..............................] 0/10 shards  0 documents  0 errors  IN_PROGRESS\n" +
+		"[##################............] 6/10 shards  600 documents  0 errors  IN_PROGRESS\n" +
+		"[##################............] 6/10 shards  600 documents  0 errors  IN_PROGRESS  assigning\n" +
+		"[##############################] 10/10 shards  1000 documents  0 errors  COMPLETED\n"
+	if buf.String() != want {
+		t.Errorf("lines\n%s\nwant\n%s", buf.String(), want)
 	}
 }
