@@ -1,0 +1,107 @@
+package topics
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// letters spells i as a word of lower-case letters, so that the tokeniser keeps it.
+func letters(prefix string, i int) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for {
+		b.WriteByte(byte('a' + i%26))
+		i /= 26
+		if i == 0 {
+			return b.String()
+		}
+	}
+}
+
+// TestLongDocumentsSplitIntoTopics: long documents that spread over many terms split into
+// topics only at a high concentration (found from outside: 50,000 IMDB reviews at K=20 gave
+// twenty copies of one topic, "watch good time character story bad great act think love").
+// The schedule is extended past the collection's critical κ, so the topics come out distinct
+// and each gathers its own documents.
+func TestLongDocumentsSplitIntoTopics(t *testing.T) {
+	const K, perTopic, words = 6, 40, 300
+	rng := rand.New(rand.NewPCG(7, 11))
+	var docs []Document
+	var labels []int
+	for i := 0; i < K*perTopic; i++ {
+		k := i % K
+		var b strings.Builder
+		for w := 0; w < words; w++ {
+			if rng.IntN(20) == 0 { // one word in twenty from the document's topic
+				b.WriteString(letters("zq", k*50+rng.IntN(50)))
+			} else { // the rest from a large vocabulary every document shares
+				b.WriteString(letters("xv", rng.IntN(3000)))
+			}
+			b.WriteByte(' ')
+		}
+		docs = append(docs, Document{ID: letters("d", i), Text: b.String()})
+		labels = append(labels, k)
+	}
+	res, err := Fit(docs, 2, DriverOptions{Fit: FitOptions{K: K, Seed: 1, Rounds: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Model.Kappa <= DefaultAnneal[len(DefaultAnneal)-1] {
+		t.Errorf("κ %g: the schedule was not extended", res.Model.Kappa)
+	}
+	tops := map[string]bool{}
+	for _, tw := range TopTerms(res.Model, 3) {
+		var ts []string
+		for _, x := range tw {
+			ts = append(ts, x.Term)
+		}
+		tops[strings.Join(ts, " ")] = true
+	}
+	if len(tops) != K {
+		t.Errorf("%d distinct topics of %d: %v", len(tops), K, tops)
+	}
+	// Most documents' main topic is the one most of their label's documents have.
+	count := map[[2]int]int{}
+	for i, p := range res.Proportions {
+		best := 0
+		for k := range p {
+			if p[k] > p[best] {
+				best = k
+			}
+		}
+		count[[2]int{best, labels[i]}]++
+	}
+	var pure int
+	for k := 0; k < K; k++ {
+		var most int
+		for l := 0; l < K; l++ {
+			most = max(most, count[[2]int{k, l}])
+		}
+		pure += most
+	}
+	if purity := float64(pure) / float64(len(docs)); purity < 0.8 {
+		t.Errorf("purity %.2f, want at least 0.8", purity)
+	}
+}
+
+// TestExtendSchedule: the schedule is extended in steps of ×1.25 until it reaches the critical
+// κ, and left alone when it already has.
+func TestExtendSchedule(t *testing.T) {
+	if got := extendSchedule([]float64{15, 50}, 45); len(got) != 2 {
+		t.Errorf("κc 45: %v, want the schedule unchanged", got)
+	}
+	got := extendSchedule([]float64{15, 50}, 100)
+	want := []float64{15, 50, 62.5, 78.125, 97.65625, 122.0703125}
+	if len(got) != len(want) {
+		t.Fatalf("κc 100: %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("κc 100: %v, want %v", got, want)
+		}
+	}
+	if got := extendSchedule([]float64{50}, 1e12); len(got) != 1+maxExtendSteps {
+		t.Errorf("κc 1e12: %d steps, want the bound %d", len(got)-1, maxExtendSteps)
+	}
+}
