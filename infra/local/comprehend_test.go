@@ -786,6 +786,58 @@ func TestComprehendRefusals(t *testing.T) {
 	}
 }
 
+// TestComprehendStartLimits: Comprehend's own limits hold, counted as Comprehend counts them
+// (found from outside with the AWS SDK for JavaScript): 50 tags are allowed (the role was kept
+// as a 51st tag and refused them), a role ARN with a path longer than a tag value is allowed,
+// a user tag may be called anything, a JobName is 256 characters (not bytes), and a
+// DataAccessRoleArn that is not a role ARN is refused.
+func TestComprehendStartLimits(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	in := putInput(t, s, "docs.txt", []byte("I love it\n"))
+	c := comprehendClient(s, DefaultAccessKeyID, DefaultSecretAccessKey)
+	start := func(name, role string, tags []types.Tag) (*comprehend.StartSentimentDetectionJobOutput, error) {
+		return c.StartSentimentDetectionJob(ctx, &comprehend.StartSentimentDetectionJobInput{
+			InputDataConfig:  &types.InputDataConfig{S3Uri: aws.String(in), InputFormat: types.InputFormatOneDocPerLine},
+			OutputDataConfig: &types.OutputDataConfig{S3Uri: aws.String(cmpOutput)}, DataAccessRoleArn: aws.String(role),
+			LanguageCode: types.LanguageCodeEn, JobName: aws.String(name), Tags: tags,
+		})
+	}
+	var fifty []types.Tag
+	for i := range 50 {
+		fifty = append(fifty, types.Tag{Key: aws.String(fmt.Sprintf("k%d", i)), Value: aws.String("v")})
+	}
+	longRole := "arn:aws:iam::123456789012:role/" + strings.Repeat("p/", 120) + "Role"
+	for _, tc := range []struct {
+		what, name, role string
+		tags             []types.Tag
+	}{
+		{"50 tags", "fifty", cmpRole, fifty},
+		{"a 275-character role ARN with a path", "long-role", longRole, nil},
+		{"a user tag named comprehend:DataAccessRoleArn", "own-tag", cmpRole, []types.Tag{{Key: aws.String("comprehend:DataAccessRoleArn"), Value: aws.String("mine")}}},
+		{"a JobName of 256 two-byte letters", strings.Repeat("é", 256), cmpRole, nil},
+	} {
+		out, err := start(tc.name, tc.role, tc.tags)
+		if err != nil {
+			t.Errorf("%s refused: %v", tc.what, err)
+			continue
+		}
+		d, err := c.DescribeSentimentDetectionJob(ctx, &comprehend.DescribeSentimentDetectionJobInput{JobId: out.JobId})
+		if err != nil || aws.ToString(d.SentimentDetectionJobProperties.DataAccessRoleArn) != tc.role || aws.ToString(d.SentimentDetectionJobProperties.JobName) != tc.name {
+			t.Errorf("%s: described %+v, %v", tc.what, d, err)
+		}
+	}
+	for _, tc := range []struct{ what, name, role string }{
+		{"a JobName of 257 letters", strings.Repeat("é", 257), cmpRole},
+		{"a role that is not an ARN", "not-arn", "not-an-arn"},
+		{"a user ARN", "user-arn", "arn:aws:iam::123456789012:user/someone"},
+	} {
+		if _, err := start(tc.name, tc.role, nil); !isType[*types.InvalidRequestException](err) {
+			t.Errorf("%s: %v, want InvalidRequestException", tc.what, err)
+		}
+	}
+}
+
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])

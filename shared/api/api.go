@@ -30,7 +30,10 @@ type CreateJobRequest struct {
 	LanguageCode       string               `json:"LanguageCode,omitempty"`
 	ClientRequestToken string               `json:"ClientRequestToken,omitempty"`
 	Tags               []job.Tag            `json:"Tags,omitempty"`
-	RedactionConfig    *job.RedactionConfig `json:"RedactionConfig,omitempty"`
+	// DataAccessRoleArn is recorded and shown, never assumed: Ream reads and writes with its
+	// own role (the Comprehend surface requires it, as Comprehend does).
+	DataAccessRoleArn string               `json:"DataAccessRoleArn,omitempty"`
+	RedactionConfig   *job.RedactionConfig `json:"RedactionConfig,omitempty"`
 	// NotificationChannel names an SNS topic of the caller's to notify besides the
 	// deployment's own (AWS deployments only).
 	NotificationChannel *job.NotificationChannel `json:"NotificationChannel,omitempty"`

@@ -38,10 +38,6 @@ import (
 // ComprehendTargetPrefix is the X-Amz-Target prefix of Comprehend's operations.
 const ComprehendTargetPrefix = "Comprehend_20171127."
 
-// TagDataAccessRoleArn is the job tag that records a Comprehend request's DataAccessRoleArn
-// (Ream reads and writes with its own role; the ARN is echoed by Describe).
-const TagDataAccessRoleArn = "comprehend:DataAccessRoleArn"
-
 // ComprehendConfig configures the Comprehend surface.
 type ComprehendConfig struct {
 	// Bucket is the bucket name s3:// URIs use. Locally it maps onto the local object store
@@ -342,7 +338,8 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 		InputDataConfig:    job.InputDataConfig{S3Uri: c.toStore(in.InputDataConfig.S3Uri), InputFormat: job.Format(format)},
 		OutputDataConfig:   job.OutputDataConfig{S3Uri: c.toStore(in.OutputDataConfig.S3Uri), KmsKeyId: in.OutputDataConfig.KmsKeyId},
 		ClientRequestToken: in.ClientRequestToken,
-		Tags:               append(append([]job.Tag(nil), in.Tags...), job.Tag{Key: TagDataAccessRoleArn, Value: *in.DataAccessRoleArn}),
+		Tags:               in.Tags,
+		DataAccessRoleArn:  *in.DataAccessRoleArn,
 	}
 	if k.Language {
 		req.LanguageCode = *in.LanguageCode
@@ -478,10 +475,8 @@ func (c *comprehend) properties(k comprehendKind, j *job.Job) map[string]any {
 	if j.EndTime != nil {
 		p["EndTime"] = epoch(*j.EndTime)
 	}
-	for _, t := range j.Tags {
-		if t.Key == TagDataAccessRoleArn {
-			p["DataAccessRoleArn"] = t.Value
-		}
+	if j.DataAccessRoleArn != "" {
+		p["DataAccessRoleArn"] = j.DataAccessRoleArn
 	}
 	if k.Language && j.LanguageCode != "" {
 		p["LanguageCode"] = j.LanguageCode

@@ -166,8 +166,10 @@ type Job struct {
 	ExpirationTime     *time.Time       `json:"ExpirationTime,omitempty"`
 	ClientRequestToken string           `json:"ClientRequestToken,omitempty"`
 	Tags               []Tag            `json:"Tags,omitempty"`
-	ModelVersion       string           `json:"ModelVersion,omitempty"`
-	JobDetails         Details          `json:"JobDetails"`
+	// DataAccessRoleArn is the role a request named (recorded and shown, never assumed).
+	DataAccessRoleArn string  `json:"DataAccessRoleArn,omitempty"`
+	ModelVersion      string  `json:"ModelVersion,omitempty"`
+	JobDetails        Details `json:"JobDetails"`
 	// NotificationChannel names the job's own SNS topic, notified besides the deployment's
 	// completion topic (as Textract's NotificationChannel).
 	NotificationChannel *NotificationChannel `json:"NotificationChannel,omitempty"`

@@ -23,6 +23,7 @@ import (
 // Limits on create requests.
 const (
 	maxJobName     = 256
+	maxRoleArn     = 2048
 	maxTags        = 50
 	maxUploadFiles = 1000
 	maxTokenLen    = 64
@@ -30,17 +31,17 @@ const (
 
 var (
 	jobNameRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-%@]*$`)
-	// tagRE is AWS's pattern for tag keys and values (Comprehend's Tag), with "," as well: the
-	// Comprehend surface records a request's DataAccessRoleArn as a tag, and role names may
-	// hold commas.
-	tagRE   = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@,]*$`)
+	// tagRE is AWS's pattern for tag keys and values (Comprehend's Tag).
+	tagRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	// roleRE is Comprehend's pattern for DataAccessRoleArn (at most maxRoleArn characters).
+	roleRE  = regexp.MustCompile(`^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$`)
 	tokenRE = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
 	topicRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 )
 
 // checkNameAndToken checks a request's JobName and ClientRequestToken (a create's, a retry's).
 func checkNameAndToken(name, token string) error {
-	if len(name) > maxJobName || !jobNameRE.MatchString(name) {
+	if utf8.RuneCountInString(name) > maxJobName || !jobNameRE.MatchString(name) {
 		return fmt.Errorf("%w: JobName must be at most %d letters, digits, spaces or _.:/=+-%%@", job.ErrInvalid, maxJobName)
 	}
 	if len(token) > maxTokenLen || (token != "" && !tokenRE.MatchString(token)) {
@@ -55,6 +56,9 @@ func validateCreate(r *api.CreateJobRequest) error {
 	}
 	if err := checkNameAndToken(r.JobName, r.ClientRequestToken); err != nil {
 		return err
+	}
+	if r.DataAccessRoleArn != "" && (utf8.RuneCountInString(r.DataAccessRoleArn) > maxRoleArn || !roleRE.MatchString(r.DataAccessRoleArn)) {
+		return bad("DataAccessRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) of at most %d characters", maxRoleArn)
 	}
 	if len(r.Analyses) == 0 {
 		return bad("Analyses must name at least one analysis")
@@ -460,7 +464,7 @@ func (s *Service) signUploads(ctx context.Context, res *api.CreateJobResult, fil
 }
 
 // jobOf is a new job (its id drawn) with what every job takes from its request: names,
-// analyses, input, language, token, tags, redaction, coding, retention, drop rule.
+// analyses, input, language, token, tags, role, redaction, coding, retention, drop rule.
 func (s *Service) jobOf(tenant string, req *api.CreateJobRequest, now time.Time) *job.Job {
 	return &job.Job{
 		JobId:              s.newID(),
@@ -471,6 +475,7 @@ func (s *Service) jobOf(tenant string, req *api.CreateJobRequest, now time.Time)
 		SubmitTime:         now,
 		ClientRequestToken: req.ClientRequestToken,
 		Tags:               req.Tags,
+		DataAccessRoleArn:  req.DataAccessRoleArn,
 		RedactOutput:       req.RedactionConfig,
 		Tenant:             tenant,
 		CodingConfig:       req.CodingConfig,

@@ -96,8 +96,8 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	name := req.JobName
 	if name == "" {
 		name = strings.TrimSpace(parent.JobName + " retry")
-		if len(name) > maxJobName {
-			name = name[:maxJobName]
+		if rs := []rune(name); len(rs) > maxJobName {
+			name = string(rs[:maxJobName])
 		}
 	}
 	create := api.CreateJobRequest{
@@ -105,6 +105,7 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 		InputDataConfig:     job.InputDataConfig{S3Uri: parent.InputDataConfig.S3Uri, InputFormat: parent.InputDataConfig.InputFormat},
 		ClientRequestToken:  req.ClientRequestToken,
 		Tags:                parent.Tags,
+		DataAccessRoleArn:   parent.DataAccessRoleArn,
 		RedactionConfig:     parent.RedactOutput,
 		NotificationChannel: parent.NotificationChannel,
 		CodingConfig:        parent.CodingConfig,
