@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,6 +37,9 @@ func TestTopicsTinyCollections(t *testing.T) {
 		{strings.Repeat("puzzle game \xff levels\n", 5), 10, job.Failed, "all 5 documents failed; the output has an error record for each", []string{"UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING"}},
 		{three, 10, job.Failed, "NumberOfTopics is 10, but only 3 of its documents have words that occur in other documents; ask for at most 3 topics", []string{"NO_TOPIC_MODEL", "NO_TOPIC_MODEL", "NO_TOPIC_MODEL"}},
 		{three, 3, job.Completed, "", nil},
+		// Documents that share all their words (found from outside: 30 near-identical reviews
+		// were told that no word occurs in two or more documents).
+		{strings.Repeat("The product from Acme arrived in Seattle quickly\n", 12), 3, job.Failed, "occurs in more than 50 % of them, so they are too alike to tell topics apart", slices.Repeat([]string{"NO_TOPIC_MODEL"}, 12)},
 	} {
 		req := topicsJob(1)
 		req.NumberOfTopics = new(tt.k)

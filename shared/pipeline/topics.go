@@ -444,7 +444,12 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 	}); err != nil {
 		return err
 	}
-	if len(v.Terms) == 0 {
+	switch {
+	case len(v.Terms) > 0:
+	case v.DroppedMaxDF > 0:
+		// Every shared word is in more than half of the documents: they are too alike.
+		return &unfitError{reason: fmt.Sprintf("every word that occurs in two or more of its documents occurs in more than %.0f %% of them, so they are too alike to tell topics apart (TOPICS needs documents that differ in what they are about)", 100*v.Options.MaxDFShare)}
+	default:
 		return &unfitError{reason: "no word occurs in two or more of its documents (TOPICS needs a collection of documents with words in common)"}
 	}
 	return s.putStream(ctx, topicsKey(j, "vocabulary"), func(w io.Writer) error { _, err := v.WriteTo(w); return err })
