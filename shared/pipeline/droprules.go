@@ -327,7 +327,7 @@ func dropJobName(name string) string {
 		}
 	}
 	out := b.String()
-	for len(out) > maxJobName {
+	for utf8.RuneCountInString(out) > maxJobName {
 		_, size := utf8.DecodeLastRuneInString(out)
 		out = out[:len(out)-size]
 	}

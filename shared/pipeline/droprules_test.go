@@ -55,8 +55,9 @@ func TestDropJobName(t *testing.T) {
 	if got := dropJobName("r/(copy) #1.txt"); got != "r/_copy_ _1.txt" || !jobNameRE.MatchString(got) {
 		t.Errorf("dropJobName = %q", got)
 	}
+	// A JobName is at most 256 characters (not bytes): a long name keeps 256 of them.
 	long := dropJobName(strings.Repeat("é", 300))
-	if len(long) > maxJobName || !utf8.ValidString(long) || !jobNameRE.MatchString(long) {
-		t.Errorf("a long name became %d bytes, valid UTF-8 %v", len(long), utf8.ValidString(long))
+	if utf8.RuneCountInString(long) != maxJobName || !utf8.ValidString(long) || !jobNameRE.MatchString(long) || checkNameAndToken(long, "") != nil {
+		t.Errorf("a long name became %d characters, valid UTF-8 %v", utf8.RuneCountInString(long), utf8.ValidString(long))
 	}
 }
