@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -23,16 +24,17 @@ const (
 	EnvTopicARN      = "REAM_TOPIC_ARN"       // SNS completion topic ARN
 
 	// Optional.
-	EnvKMSKeyID      = "REAM_KMS_KEY_ID"      // SSE-KMS key for objects and presigned PUTs
-	EnvShardBytes    = "REAM_SHARD_BYTES"     // positive integer: nominal shard size
-	EnvUploadTTL     = "REAM_UPLOAD_TTL"      // Go duration: presigned upload validity / input deadline
-	EnvRetention     = "REAM_RETENTION"       // Go duration: how long a finished job is kept
-	EnvStuckAfter    = "REAM_STUCK_AFTER"     // Go duration: no progress for this long → re-enqueue
-	EnvMaxInputBytes = "REAM_MAX_INPUT_BYTES" // positive integer: largest input a job accepts
-	EnvLanguages     = "REAM_LANGUAGES"       // comma list of ISO 639-1 codes for LANGUAGE
-	EnvCodingTenants = "REAM_CODING_TENANTS"  // comma list of clientId=tenant (api function)
-	EnvLogLevel      = "REAM_LOG_LEVEL"       // debug, info, warn or error
-	EnvAccountID     = "REAM_ACCOUNT_ID"      // the account's id, for job ARNs (api function)
+	EnvKMSKeyID       = "REAM_KMS_KEY_ID"       // SSE-KMS key for objects and presigned PUTs
+	EnvShardBytes     = "REAM_SHARD_BYTES"      // positive integer: nominal shard size
+	EnvUploadTTL      = "REAM_UPLOAD_TTL"       // Go duration: presigned upload validity / input deadline
+	EnvRetention      = "REAM_RETENTION"        // Go duration: how long a finished job is kept
+	EnvStuckAfter     = "REAM_STUCK_AFTER"      // Go duration: no progress for this long → re-enqueue
+	EnvMaxInputBytes  = "REAM_MAX_INPUT_BYTES"  // positive integer: largest input a job accepts
+	EnvLanguages      = "REAM_LANGUAGES"        // comma list of ISO 639-1 codes for LANGUAGE
+	EnvCodingTenants  = "REAM_CODING_TENANTS"   // comma list of clientId=tenant (api function)
+	EnvLogLevel       = "REAM_LOG_LEVEL"        // debug, info, warn or error
+	EnvAccountID      = "REAM_ACCOUNT_ID"       // the account's id, for job ARNs (api function)
+	EnvJobTopicPrefix = "REAM_JOB_TOPIC_PREFIX" // name prefix of the SNS topics jobs may name (default pipeline.DefaultJobTopicPrefix)
 
 	// Endpoint overrides, for emulators (MinIO, DynamoDB Local, fauxqs).
 	EnvS3Endpoint       = "REAM_S3_ENDPOINT" // implies path-style addressing
@@ -60,6 +62,9 @@ type Env struct {
 	MaxInputBytes int64
 	// Languages restricts language detection (nil: the analyser's default set).
 	Languages []string
+	// JobTopicPrefix is the name prefix of the SNS topics a job may name as its
+	// NotificationChannel (pipeline.DefaultJobTopicPrefix when unset).
+	JobTopicPrefix string
 	// CodingTenants maps coding clients (Cognito app client ids) to tenants.
 	CodingTenants map[string]string
 	LogLevel      slog.Level
@@ -142,6 +147,10 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 	required(EnvTopicARN, &e.TopicARN)
 
 	e.KMSKeyID = get(EnvKMSKeyID)
+	e.JobTopicPrefix = get(EnvJobTopicPrefix)
+	if e.JobTopicPrefix != "" && (len(e.JobTopicPrefix) > 200 || strings.Trim(e.JobTopicPrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "") {
+		bad(EnvJobTopicPrefix, e.JobTopicPrefix, "want letters, digits, _ and - (the start of an SNS topic name)")
+	}
 	positiveInt(EnvShardBytes, &e.ShardBytes)
 	duration(EnvUploadTTL, &e.UploadTTL)
 	duration(EnvRetention, &e.Retention)
@@ -215,13 +224,13 @@ func parseLanguages(v string) ([]string, string) {
 // defaults); object locations render as s3://bucket/key.
 func (e Env) Config() pipeline.Config {
 	return pipeline.Config{
-		ShardBytes:    e.ShardBytes,
-		MaxInputBytes: e.MaxInputBytes,
-		UploadTTL:     e.UploadTTL,
-		Retention:     e.Retention,
-		StuckAfter:    e.StuckAfter,
-		Locations:     pipeline.Locations{Base: "s3://" + e.Bucket + "/"},
-		JobTopics:     true,
+		ShardBytes:     e.ShardBytes,
+		MaxInputBytes:  e.MaxInputBytes,
+		UploadTTL:      e.UploadTTL,
+		Retention:      e.Retention,
+		StuckAfter:     e.StuckAfter,
+		Locations:      pipeline.Locations{Base: "s3://" + e.Bucket + "/"},
+		JobTopicPrefix: cmp.Or(e.JobTopicPrefix, pipeline.DefaultJobTopicPrefix),
 	}
 }
 

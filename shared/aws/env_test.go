@@ -11,6 +11,7 @@ import (
 
 	reamaws "github.com/ream-dev/ream/shared/aws"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 // required is a complete minimal environment.
@@ -185,6 +186,18 @@ func TestEnvConfig(t *testing.T) {
 	}
 	if got := c.Locations.URI("outputs/t/j/output.tar.gz"); got != "s3://ream-bucket/outputs/t/j/output.tar.gz" {
 		t.Fatalf("URI = %s", got)
+	}
+	// Jobs may name SNS topics with the deployment's prefix only (the stack grants sns:Publish
+	// on those alone): the default, or REAM_JOB_TOPIC_PREFIX.
+	if c.JobTopicPrefix != pipeline.DefaultJobTopicPrefix {
+		t.Errorf("JobTopicPrefix %q, want the default %q", c.JobTopicPrefix, pipeline.DefaultJobTopicPrefix)
+	}
+	e, err = reamaws.EnvFromOS(envOf(required, map[string]string{"REAM_JOB_TOPIC_PREFIX": "team-a-"}))
+	if err != nil || e.Config().JobTopicPrefix != "team-a-" {
+		t.Errorf("REAM_JOB_TOPIC_PREFIX: %+v, %v", e, err)
+	}
+	if _, err := reamaws.EnvFromOS(envOf(required, map[string]string{"REAM_JOB_TOPIC_PREFIX": "bad*"})); err == nil || !strings.Contains(err.Error(), "REAM_JOB_TOPIC_PREFIX") {
+		t.Errorf("a prefix with * accepted: %v", err)
 	}
 }
 

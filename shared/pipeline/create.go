@@ -39,6 +39,22 @@ var (
 	topicRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
 )
 
+// checkJobTopic checks a request's NotificationChannel (nil: none) against the deployment's
+// JobTopicPrefix ("": the deployment cannot publish to jobs' topics). The ARN's form is
+// validateCreate's.
+func checkJobTopic(prefix string, nc *job.NotificationChannel) error {
+	switch {
+	case nc == nil:
+		return nil
+	case prefix == "":
+		return fmt.Errorf("%w: this deployment cannot publish to a job's own SNS topic (NotificationChannel); subscribe to its notifications instead", job.ErrInvalid)
+	}
+	if name := nc.SNSTopicArn[strings.LastIndexByte(nc.SNSTopicArn, ':')+1:]; !strings.HasPrefix(name, prefix) {
+		return fmt.Errorf("%w: NotificationChannel.SNSTopicArn must name a topic whose name starts with %q: this deployment publishes only to topics so named (got %q)", job.ErrInvalid, prefix, name)
+	}
+	return nil
+}
+
 // checkNameAndToken checks a request's JobName and ClientRequestToken (a create's, a retry's).
 func checkNameAndToken(name, token string) error {
 	if utf8.RuneCountInString(name) > maxJobName || !jobNameRE.MatchString(name) {
@@ -378,8 +394,8 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 	if c.analyzers, err = s.analyzers.Lookup(textAnalyses(req.Analyses)); err != nil {
 		return checkedRequest{}, err
 	}
-	if req.NotificationChannel != nil && !s.cfg.JobTopics {
-		return checkedRequest{}, fmt.Errorf("%w: this deployment cannot publish to a job's own SNS topic (NotificationChannel); subscribe to its notifications instead", job.ErrInvalid)
+	if err := checkJobTopic(s.cfg.JobTopicPrefix, req.NotificationChannel); err != nil {
+		return checkedRequest{}, err
 	}
 	if out := req.OutputDataConfig.S3Uri; out != "" {
 		if _, err := s.outputBase(tenant, out); err != nil {

@@ -1,9 +1,12 @@
 package pipeline
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/job"
 )
 
 func TestParseDropKey(t *testing.T) {
@@ -59,5 +62,28 @@ func TestDropJobName(t *testing.T) {
 	long := dropJobName(strings.Repeat("é", 300))
 	if utf8.RuneCountInString(long) != maxJobName || !utf8.ValidString(long) || !jobNameRE.MatchString(long) || checkNameAndToken(long, "") != nil {
 		t.Errorf("a long name became %d characters, valid UTF-8 %v", utf8.RuneCountInString(long), utf8.ValidString(long))
+	}
+}
+
+// TestCheckJobTopic: a job may name as its NotificationChannel only a topic whose name starts
+// with the deployment's prefix, so that the stack's functions need sns:Publish on those topics
+// alone (found from outside: they could publish to any topic of the account, a confused deputy).
+func TestCheckJobTopic(t *testing.T) {
+	topic := func(name string) *job.NotificationChannel {
+		return &job.NotificationChannel{SNSTopicArn: "arn:aws:sns:eu-west-1:123456789012:" + name}
+	}
+	if err := checkJobTopic("ream-", nil); err != nil {
+		t.Errorf("no channel: %v", err)
+	}
+	if err := checkJobTopic("ream-", topic("ream-done")); err != nil {
+		t.Errorf("a topic with the prefix: %v", err)
+	}
+	for _, name := range []string{"alarms", "other-team-ream-x", "Ream-done"} {
+		if err := checkJobTopic("ream-", topic(name)); !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), `"ream-"`) {
+			t.Errorf("%s: %v, want a 400 naming the prefix", name, err)
+		}
+	}
+	if err := checkJobTopic("", topic("ream-done")); !errors.Is(err, job.ErrInvalid) {
+		t.Errorf("a deployment without SNS: %v", err)
 	}
 }

@@ -15,6 +15,11 @@ import (
 )
 
 // Config holds the pipeline's limits and tunables. Zero values take the documented defaults.
+// DefaultJobTopicPrefix is the name prefix of the SNS topics a job may name as its
+// NotificationChannel on AWS (REAM_JOB_TOPIC_PREFIX overrides it); the stack grants
+// sns:Publish on topics so named and no others.
+const DefaultJobTopicPrefix = "ream-"
+
 type Config struct {
 	// ShardBytes is the nominal size of a line shard (default 1 MiB).
 	ShardBytes int64
@@ -42,9 +47,11 @@ type Config struct {
 	StuckAfter time.Duration
 	// Locations renders keys as user-facing URIs.
 	Locations Locations
-	// JobTopics allows jobs to name their own SNS topic (NotificationChannel); only a
-	// deployment whose notifier publishes to SNS can honour it.
-	JobTopics bool
+	// JobTopicPrefix, when set, allows jobs to name their own SNS topic (NotificationChannel),
+	// a topic whose name starts with it: the deployment's functions may publish to such topics
+	// only, never to any topic of the account (only a deployment whose notifier publishes to
+	// SNS sets it; DefaultJobTopicPrefix on AWS).
+	JobTopicPrefix string
 	// CodingRetentionHours is how long a coding operation's output is kept (default 24).
 	CodingRetentionHours int
 	// StatsFanIn is the most shard statistics a TOPICS job's vocabulary reduce opens at once
