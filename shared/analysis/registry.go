@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -117,4 +118,35 @@ func isLetters(s string) bool {
 		}
 	}
 	return true
+}
+
+// CheckDeclaredLanguage reports, as an ErrInvalid-wrapped error, that the analysers refuse a
+// job's declared LanguageCode (canonical, non-empty): an analyser that supports only some
+// languages answers every document of such a job with UNSUPPORTED_LANGUAGE, so the job would
+// fail document by document. Each analyser is asked, so that the rule stays its own: it is
+// refused when it takes a short English sentence without a declared language but answers it
+// UNSUPPORTED_LANGUAGE with this one.
+func CheckDeclaredLanguage(as []Analyzer, code string) error {
+	if code == "" {
+		return nil
+	}
+	const probe = "The weather in the city was good today."
+	unsupported := func(a Analyzer, lang string) *DocError {
+		var r Result
+		var de *DocError
+		if err := a.Analyze(probe, Options{LanguageCode: lang}, &r); errors.As(err, &de) && de.Code == job.CodeUnsupportedLanguage {
+			return de
+		}
+		return nil
+	}
+	var refused []string
+	for _, a := range as {
+		if de := unsupported(a, code); de != nil && unsupported(a, "") == nil {
+			refused = append(refused, de.Message)
+		}
+	}
+	if len(refused) > 0 {
+		return fmt.Errorf("%w: %s; omit LanguageCode to detect each document's language (the documents in other languages then get UNSUPPORTED_LANGUAGE error records)", job.ErrInvalid, strings.Join(refused, "; "))
+	}
+	return nil
 }

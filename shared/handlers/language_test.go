@@ -10,12 +10,14 @@ import (
 
 // TestLanguageCodeValidation: both API surfaces check LanguageCode against the languages the
 // deployment's analysers support, in any case: "EN" is stored as "en" and "zh-tw" as "zh-TW";
-// an unknown code ("xx") is a 400 listing the supported codes, and no job is created.
+// an unknown code ("xx") is a 400 listing the supported codes, and no job is created. A code an
+// analysis of the job does not support (SENTIMENT is English only) is a 400 naming it, not a
+// job whose every document fails (found from outside: StartSentimentDetectionJob with fr).
 func TestLanguageCodeValidation(t *testing.T) {
 	a, _ := comprehendAPI(t)
-	create := func(lang string) (int, map[string]any) {
+	createWith := func(analysis, lang string) (int, map[string]any) {
 		t.Helper()
-		body := `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"LanguageCode":"` + lang + `"}`
+		body := `{"Analyses":["` + analysis + `"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"LanguageCode":"` + lang + `"}`
 		r := httptest.NewRequest(http.MethodPost, "/v1/jobs", strings.NewReader(body))
 		r.Header.Set("Authorization", "Bearer k")
 		w := httptest.NewRecorder()
@@ -26,6 +28,7 @@ func TestLanguageCodeValidation(t *testing.T) {
 		}
 		return w.Code, out
 	}
+	create := func(lang string) (int, map[string]any) { return createWith("LANGUAGE", lang) }
 	for lang, want := range map[string]string{"en": "en", "EN": "en", "En-gb": "en-GB", "FR": "fr", "zh-tw": "zh-TW", "ZH": "zh"} {
 		status, out := create(lang)
 		if status != http.StatusCreated || out["LanguageCode"] != want {
@@ -40,6 +43,16 @@ func TestLanguageCodeValidation(t *testing.T) {
 		}
 	}
 
+	for _, lang := range []string{"fr", "zh-TW", "de"} {
+		status, out := createWith("SENTIMENT", lang)
+		if msg, _ := out["message"].(string); status != http.StatusBadRequest || !strings.Contains(msg, "SENTIMENT supports English (en) only") {
+			t.Errorf("SENTIMENT with LanguageCode %q: %d %v; want a 400 naming SENTIMENT", lang, status, out)
+		}
+	}
+	if status, out := createWith("SENTIMENT", "en-GB"); status != http.StatusCreated {
+		t.Errorf("SENTIMENT with LanguageCode en-GB: %d %v", status, out)
+	}
+
 	// The Comprehend-compatible surface goes through the same check.
 	start := func(lang string) (int, map[string]any) {
 		return call(t, a, "StartSentimentDetectionJob", "{"+strings.Join([]string{inURI, outURI, role, `"LanguageCode":"` + lang + `"`}, ",")+"}")
@@ -47,6 +60,10 @@ func TestLanguageCodeValidation(t *testing.T) {
 	status, out := start("xx")
 	if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(out["Message"].(string), "supported codes") {
 		t.Errorf("StartSentimentDetectionJob with LanguageCode xx: %d %v", status, out)
+	}
+	status, out = start("fr")
+	if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(out["Message"].(string), "SENTIMENT supports English") {
+		t.Errorf("StartSentimentDetectionJob with LanguageCode fr: %d %v", status, out)
 	}
 	status, out = start("EN")
 	id, _ := out["JobId"].(string)

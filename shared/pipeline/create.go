@@ -394,6 +394,9 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 	if c.analyzers, err = s.analyzers.Lookup(textAnalyses(req.Analyses)); err != nil {
 		return checkedRequest{}, err
 	}
+	if err := analysis.CheckDeclaredLanguage(c.analyzers, req.LanguageCode); err != nil {
+		return checkedRequest{}, err
+	}
 	if err := checkJobTopic(s.cfg.JobTopicPrefix, req.NotificationChannel); err != nil {
 		return checkedRequest{}, err
 	}
