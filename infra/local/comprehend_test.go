@@ -836,6 +836,25 @@ func TestComprehendStartLimits(t *testing.T) {
 			t.Errorf("%s: %v, want InvalidRequestException", tc.what, err)
 		}
 	}
+	// A job that fails on its input names it as the caller did (s3://…), not as the local
+	// store's file:// path (found from outside).
+	in = "s3://" + bucketName + "/inputs/local/no-such-file.txt"
+	out, err := c.StartSentimentDetectionJob(ctx, &comprehend.StartSentimentDetectionJobInput{
+		InputDataConfig:  &types.InputDataConfig{S3Uri: aws.String(in), InputFormat: types.InputFormatOneDocPerLine},
+		OutputDataConfig: &types.OutputDataConfig{S3Uri: aws.String(cmpOutput)}, DataAccessRoleArn: aws.String(cmpRole),
+		LanguageCode: types.LanguageCodeEn,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeSentimentDetectionJob(ctx, &comprehend.DescribeSentimentDetectionJobInput{JobId: out.JobId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := aws.ToString(d.SentimentDetectionJobProperties.Message); d.SentimentDetectionJobProperties.JobStatus != types.JobStatusFailed ||
+		!strings.Contains(msg, in) || strings.Contains(msg, "file://") {
+		t.Errorf("a missing input: %s %q, want FAILED naming %s", d.SentimentDetectionJobProperties.JobStatus, msg, in)
+	}
 }
 
 func sha256Hex(s string) string {

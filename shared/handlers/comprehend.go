@@ -470,7 +470,7 @@ func (c *comprehend) properties(k comprehendKind, j *job.Job) map[string]any {
 		msg = "the input never arrived (timed out)"
 	}
 	if msg != "" {
-		p["Message"] = msg
+		p["Message"] = c.s3Text(msg) // the job's Message names its input as the store does
 	}
 	if j.EndTime != nil {
 		p["EndTime"] = epoch(*j.EndTime)
