@@ -18,8 +18,8 @@
 // whole collection instead of growing from a few seed documents. Topics split off only above
 // the sample's critical κ, 1/λ with λ the largest eigenvalue of the covariance of its vectors
 // (criticalKappa, by power iteration): below it the symmetric solution, every topic the
-// collection's mean, is stable. The schedule is extended in steps of ×1.25 until it reaches
-// that κ (extendSchedule): the DEP-11 halves and quarters (critical κ 24–45) keep the default
+// collection's mean, is stable. A schedule that ends below that κ is extended to it and to
+// 1.25 and 1.5 times it (extendSchedule): the DEP-11 halves and quarters (critical κ 24–45) keep the default
 // schedule and their figures, while 5,000 IMDB reviews (critical κ 304; transition seen
 // between κ 200 and 400) came out as K identical topics before the extension. The annealing runs Restarts
 // times (default 4), each from its own seeded random memberships, and the run of highest mean

@@ -1,7 +1,9 @@
 package topics
 
 import (
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -85,23 +87,19 @@ func TestLongDocumentsSplitIntoTopics(t *testing.T) {
 	}
 }
 
-// TestExtendSchedule: the schedule is extended in steps of ×1.25 until it reaches the critical
-// κ, and left alone when it already has.
+// TestExtendSchedule: a schedule ending below the critical κ gets three more steps, at it, a
+// quarter and a half past it (bounded); one that reaches it is left alone.
 func TestExtendSchedule(t *testing.T) {
-	if got := extendSchedule([]float64{15, 50}, 45); len(got) != 2 {
+	if got := extendSchedule([]float64{15, 50}, 45); !slices.Equal(got, []float64{15, 50}) {
 		t.Errorf("κc 45: %v, want the schedule unchanged", got)
 	}
-	got := extendSchedule([]float64{15, 50}, 100)
-	want := []float64{15, 50, 62.5, 78.125, 97.65625, 122.0703125}
-	if len(got) != len(want) {
-		t.Fatalf("κc 100: %v, want %v", got, want)
+	if got := extendSchedule([]float64{15, 50}, 100); !slices.Equal(got, []float64{15, 50, 100, 125, 150}) {
+		t.Errorf("κc 100: %v", got)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("κc 100: %v, want %v", got, want)
-		}
+	if got := extendSchedule([]float64{15, 50}, 1e12); got[len(got)-1] != maxKappaFactor*50 {
+		t.Errorf("κc 1e12: %v, want it bounded at %d×50", got, maxKappaFactor)
 	}
-	if got := extendSchedule([]float64{50}, 1e12); len(got) != 1+maxExtendSteps {
-		t.Errorf("κc 1e12: %d steps, want the bound %d", len(got)-1, maxExtendSteps)
+	if got := extendSchedule([]float64{15, 50}, math.NaN()); len(got) != 2 {
+		t.Errorf("κc NaN: %v", got)
 	}
 }
