@@ -17,10 +17,14 @@ type access struct {
 	readPrefixes   []string // s3:GetObject (GET, HEAD, ranged GET; presigned GET)
 	writePrefixes  []string // s3:PutObject (PUT, multipart parts; presigned PUT), s3:AbortMultipartUpload
 	deletePrefixes []string // s3:DeleteObject
-	listPrefixes   []string // s3:ListBucket, only with an s3:prefix under these
-	tableActions   []string
-	sendShards     bool // sqs:SendMessage (and SendMessageBatch) to the shard queue
-	publish        bool // sns:Publish to the completion topic
+	// listPrefixes: s3:ListBucket, only with an s3:prefix under these. Every read prefix must be
+	// here too: S3 answers a GET or HEAD of a missing key with 404 only to a caller that may
+	// list it (the check runs with s3:prefix = the key), and with 403 to anyone else, which
+	// the code cannot tell from a refusal (TestMissingObjectsAre404).
+	listPrefixes []string
+	tableActions []string
+	sendShards   bool // sqs:SendMessage (and SendMessageBatch) to the shard queue
+	publish      bool // sns:Publish to the completion topic
 }
 
 var (
@@ -51,6 +55,7 @@ func finalizing(extra access) access {
 	a.readPrefixes = append(a.readPrefixes, extra.readPrefixes...)
 	a.writePrefixes = append(a.writePrefixes, extra.writePrefixes...)
 	a.deletePrefixes = append(a.deletePrefixes, extra.deletePrefixes...)
+	a.listPrefixes = append(a.listPrefixes, extra.listPrefixes...)
 	return a
 }
 
@@ -61,13 +66,15 @@ func finalizing(extra access) access {
 //   - api: everything finalizing needs; presigned PUTs under inputs/ (the
 //     URL is signed with the api's credentials, so the api needs the
 //     permission the client exercises); an existing input starts the job at
-//     once (plan under work/, shards sent).
+//     once (plan under work/, shards sent); it reads (and lists, so that an
+//     unknown key is a 404) the access keys of the Comprehend-compatible API.
 //   - ingest: reads the upload, writes the plan, sends the shards.
 //   - worker, deadletter: read shard input, write shard results; finalize.
 //   - sweeper: re-enqueues stuck shards and deletes expired jobs' objects in
 //     all three areas.
 var Access = map[string]access{
-	FnAPI:        finalizing(access{writePrefixes: []string{InputsPrefix}, readPrefixes: []string{AccessKeysPrefix}, sendShards: true}),
+	FnAPI: finalizing(access{writePrefixes: []string{InputsPrefix}, readPrefixes: []string{AccessKeysPrefix},
+		listPrefixes: []string{AccessKeysPrefix}, sendShards: true}),
 	FnIngest:     finalizing(access{sendShards: true}),
 	FnWorker:     finalizing(access{}),
 	FnDeadLetter: finalizing(access{}),

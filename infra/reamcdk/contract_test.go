@@ -20,6 +20,7 @@ func TestContractNames(t *testing.T) {
 		{"inputs prefix", InputsPrefix, reampipeline.InputsPrefix},
 		{"work prefix", WorkPrefix, reampipeline.WorkPrefix},
 		{"outputs prefix", OutputsPrefix, reampipeline.OutputsPrefix},
+		{"access keys prefix", AccessKeysPrefix, reampipeline.AccessKeysPrefix},
 	}
 	for _, p := range pairs {
 		if p.infra != p.code {
