@@ -1,6 +1,8 @@
 package reamcdk
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
@@ -41,13 +43,17 @@ var (
 // (a job that fails while planning is finished, and notified, at once).
 // Finalizing reads the plan and the shard results under work/ (and, for
 // redaction, the inputs), writes output.tar.gz and manifest.json under
-// outputs/, deletes work/ and publishes the notification.
+// outputs/, deletes work/ and publishes the notification. A coding
+// operation's metadata names its model, looked up in the registry, whose
+// first use in a process stores the shipped models (pipeline
+// RegisterShippedModels: HEAD, then PUT when missing, under
+// models/_shipped/), so every finalizer may read, list and write there.
 func finalizing(extra access) access {
 	a := access{
-		readPrefixes:   allAreas,
-		writePrefixes:  []string{WorkPrefix, OutputsPrefix},
+		readPrefixes:   append(append([]string{}, allAreas...), ShippedModelsPrefix),
+		writePrefixes:  []string{WorkPrefix, OutputsPrefix, ShippedModelsPrefix},
 		deletePrefixes: []string{WorkPrefix},
-		listPrefixes:   allAreas,
+		listPrefixes:   append(append([]string{}, allAreas...), ShippedModelsPrefix),
 		tableActions:   tableRW,
 		publish:        true,
 		sendShards:     extra.sendShards,
@@ -69,14 +75,20 @@ func finalizing(extra access) access {
 //     once (plan under work/, shards sent); it reads (and lists, so that an
 //     unknown key is a 404) the access keys of the Comprehend-compatible API.
 //   - ingest: reads the upload, writes the plan, sends the shards.
-//   - worker, deadletter: read shard input, write shard results; finalize.
+//   - worker: read shard input, write shard results; finalize. A coding
+//     shard loads its model (GET under models/, a tenant's or a shipped one;
+//     listed too, so a missing model is a 404 that fails the job with a
+//     message); a training job stores the model it made under
+//     models/<tenant>/. Models are never deleted.
+//   - deadletter: writes a dead-lettered shard's records; finalizes.
 //   - sweeper: re-enqueues stuck shards and deletes expired jobs' objects in
 //     all three areas.
 var Access = map[string]access{
 	FnAPI: finalizing(access{writePrefixes: []string{InputsPrefix}, readPrefixes: []string{AccessKeysPrefix},
 		listPrefixes: []string{AccessKeysPrefix}, sendShards: true}),
-	FnIngest:     finalizing(access{sendShards: true}),
-	FnWorker:     finalizing(access{}),
+	FnIngest: finalizing(access{sendShards: true}),
+	FnWorker: finalizing(access{readPrefixes: []string{ModelsPrefix}, writePrefixes: []string{ModelsPrefix},
+		listPrefixes: []string{ModelsPrefix}}),
 	FnDeadLetter: finalizing(access{}),
 	FnSweeper:    finalizing(access{deletePrefixes: []string{InputsPrefix, OutputsPrefix}, sendShards: true}),
 }
@@ -87,6 +99,8 @@ func (p *pipeline) grants() {
 		add := func(props *awsiam.PolicyStatementProps) {
 			role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(props))
 		}
+		a.readPrefixes, a.writePrefixes = outermost(a.readPrefixes), outermost(a.writePrefixes)
+		a.deletePrefixes, a.listPrefixes = outermost(a.deletePrefixes), outermost(a.listPrefixes)
 		objects := func(prefixes []string) *[]*string {
 			out := make([]*string, len(prefixes))
 			for i, pf := range prefixes {
@@ -162,4 +176,23 @@ func (p *pipeline) grants() {
 // the stack's account and region.
 func jobTopicsArn() *string {
 	return jsii.String("arn:" + *awscdk.Aws_PARTITION() + ":sns:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":*")
+}
+
+// outermost drops the prefixes that another one of prefixes already covers (models/_shipped/
+// beside models/, or a prefix given twice), keeping the order of the rest.
+func outermost(prefixes []string) []string {
+	var out []string
+	for i, p := range prefixes {
+		covered := false
+		for j, q := range prefixes {
+			if i != j && strings.HasPrefix(p, q) && (p != q || j < i) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, p)
+		}
+	}
+	return out
 }

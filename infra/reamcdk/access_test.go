@@ -150,3 +150,32 @@ func TestMissingObjectsAre404(t *testing.T) {
 		}
 	}
 }
+
+// TestModelGrants: the coding service keeps its model files under models/. Every function may
+// finalize a coding operation, whose metadata resolves the model through the registry, which
+// first stores the shipped models (HEAD, then PUT if missing, under models/_shipped/); the
+// worker also loads the model a coding shard names (GET of a tenant's or a shipped model; a
+// missing one must be a 404, which fails the job with a message) and stores the models training
+// jobs make (PUT under models/<tenant>/). Models are never deleted.
+func TestModelGrants(t *testing.T) {
+	f := synth(t)
+	tenantModel := ModelsPrefix + "tenant-1/occupation/0000.bin"
+	shippedModel := ShippedModelsPrefix + "occupation/0000.bin"
+	for _, fn := range FunctionNames {
+		g := grantsOf(t, f, fn)
+		want := map[string]bool{"s3:GetObject": true, "s3:PutObject": true, "s3:ListBucket": true, "s3:DeleteObject": false}
+		for action, allowed := range want {
+			got := g.objects[action]
+			if action == "s3:ListBucket" {
+				got = g.list
+			}
+			if anyMatches(got, shippedModel) != allowed {
+				t.Errorf("%s: %s on %s is %v, want %v (patterns %v)", fn, action, shippedModel, !allowed, allowed, got)
+			}
+			tenantWant := allowed && fn == FnWorker
+			if anyMatches(got, tenantModel) != tenantWant {
+				t.Errorf("%s: %s on %s is %v, want %v (patterns %v)", fn, action, tenantModel, !tenantWant, tenantWant, got)
+			}
+		}
+	}
+}
