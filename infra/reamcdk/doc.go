@@ -21,7 +21,9 @@
 //     visibility timeout is six times the worker's timeout, as AWS
 //     recommends for Lambda event sources, and REAM_STUCK_AFTER is checked to
 //     be longer than it.
-//   - The completion topic and the alarm topic (KMS, TLS-only).
+//   - The completion topic and the alarm topic (KMS, TLS-only); the alarm
+//     topic's policy also lets CloudWatch publish, for this account's alarms
+//     only (a topic policy replaces SNS's default one).
 //   - Five functions (provided.al2023, arm64), each with its own role and
 //     log group: api behind an HTTP API (payload v2, AWS_IAM on every route
 //     but the coding routes, see below),
