@@ -78,8 +78,18 @@ ROUNDS ?= 20
 chaos:
 	ROUNDS=$(ROUNDS) scripts/chaos.sh
 
+## The app's context, from make variables (all optional):
+##   STAGE=prod                      stack Ream-prod (default dev)
+##   CODING_CLIENTS=a,b              the coding API's OAuth2 app clients (default: one, "coding")
+##   CODING_CLIENT_TENANTS=a=T,b=U   the tenant each client acts as (default: its client id)
+##   REMOVAL_POLICY=destroy          throwaway stage: data stores deleted with the stack (default retain)
+## Give the same CODING_CLIENTS (and CODING_CLIENT_TENANTS) on every deploy of a stage: a deploy
+## without them replaces the clients with the default one (new ids and secrets).
 CDK       := infra/node_modules/.bin/cdk
-CDK_FLAGS := --no-notices $(if $(STAGE),-c stage=$(STAGE))
+CDK_FLAGS := $(strip --no-notices $(if $(STAGE),-c stage=$(STAGE)) \
+	$(if $(CODING_CLIENTS),-c 'codingClients=$(CODING_CLIENTS)') \
+	$(if $(CODING_CLIENT_TENANTS),-c 'codingClientTenants=$(CODING_CLIENT_TENANTS)') \
+	$(if $(REMOVAL_POLICY),-c removalPolicy=$(REMOVAL_POLICY)))
 CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1
 
 $(CDK): infra/package.json infra/package-lock.json
@@ -98,13 +108,13 @@ diff: build $(CDK)
 deploy: build $(CDK)
 	$(CDK_ENV) $(CDK) deploy $(CDK_FLAGS) --outputs-file cdk.out/outputs.json
 
-## cdk-bootstrap: once per account and region
-cdk-bootstrap: $(CDK)
-	$(CDK) bootstrap --no-notices
+## cdk-bootstrap: once per account and region (the CLI runs the app, so the Lambdas are built first)
+cdk-bootstrap: build $(CDK)
+	$(CDK_ENV) $(CDK) bootstrap $(CDK_FLAGS)
 
-## destroy: delete the stack (data stores are retained; see README)
-destroy: $(CDK)
-	$(CDK) destroy $(CDK_FLAGS)
+## destroy: delete the stack (data stores are retained; see README; the CLI runs the app, so the Lambdas are built first)
+destroy: build $(CDK)
+	$(CDK_ENV) $(CDK) destroy $(CDK_FLAGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -4,7 +4,8 @@
 // Context (all optional): stage, codeDir (default dist), codingClients (comma-separated
 // OAuth2 client names of the coding API, default "coding"), codingClientTenants
 // (name=tenant pairs), removalPolicy
-// (retain, the default, or destroy).
+// (retain, the default, or destroy). The make targets pass them from STAGE,
+// CODING_CLIENTS, CODING_CLIENT_TENANTS and REMOVAL_POLICY.
 //
 // The stage comes from the context (`-c stage=prod`) or REAM_STAGE, default
 // "dev"; the stack is named Ream-<stage>. Account and region come from the

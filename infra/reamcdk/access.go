@@ -1,6 +1,8 @@
 package reamcdk
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
@@ -17,10 +19,14 @@ type access struct {
 	readPrefixes   []string // s3:GetObject (GET, HEAD, ranged GET; presigned GET)
 	writePrefixes  []string // s3:PutObject (PUT, multipart parts; presigned PUT), s3:AbortMultipartUpload
 	deletePrefixes []string // s3:DeleteObject
-	listPrefixes   []string // s3:ListBucket, only with an s3:prefix under these
-	tableActions   []string
-	sendShards     bool // sqs:SendMessage (and SendMessageBatch) to the shard queue
-	publish        bool // sns:Publish to the completion topic
+	// listPrefixes: s3:ListBucket, only with an s3:prefix under these. Every read prefix must be
+	// here too: S3 answers a GET or HEAD of a missing key with 404 only to a caller that may
+	// list it (the check runs with s3:prefix = the key), and with 403 to anyone else, which
+	// the code cannot tell from a refusal (TestMissingObjectsAre404).
+	listPrefixes []string
+	tableActions []string
+	sendShards   bool // sqs:SendMessage (and SendMessageBatch) to the shard queue
+	publish      bool // sns:Publish to the completion topic
 }
 
 var (
@@ -37,13 +43,17 @@ var (
 // (a job that fails while planning is finished, and notified, at once).
 // Finalizing reads the plan and the shard results under work/ (and, for
 // redaction, the inputs), writes output.tar.gz and manifest.json under
-// outputs/, deletes work/ and publishes the notification.
+// outputs/, deletes work/ and publishes the notification. A coding
+// operation's metadata names its model, looked up in the registry, whose
+// first use in a process stores the shipped models (pipeline
+// RegisterShippedModels: HEAD, then PUT when missing, under
+// models/_shipped/), so every finalizer may read, list and write there.
 func finalizing(extra access) access {
 	a := access{
-		readPrefixes:   allAreas,
-		writePrefixes:  []string{WorkPrefix, OutputsPrefix},
+		readPrefixes:   append(append([]string{}, allAreas...), ShippedModelsPrefix),
+		writePrefixes:  []string{WorkPrefix, OutputsPrefix, ShippedModelsPrefix},
 		deletePrefixes: []string{WorkPrefix},
-		listPrefixes:   allAreas,
+		listPrefixes:   append(append([]string{}, allAreas...), ShippedModelsPrefix),
 		tableActions:   tableRW,
 		publish:        true,
 		sendShards:     extra.sendShards,
@@ -51,6 +61,7 @@ func finalizing(extra access) access {
 	a.readPrefixes = append(a.readPrefixes, extra.readPrefixes...)
 	a.writePrefixes = append(a.writePrefixes, extra.writePrefixes...)
 	a.deletePrefixes = append(a.deletePrefixes, extra.deletePrefixes...)
+	a.listPrefixes = append(a.listPrefixes, extra.listPrefixes...)
 	return a
 }
 
@@ -61,15 +72,23 @@ func finalizing(extra access) access {
 //   - api: everything finalizing needs; presigned PUTs under inputs/ (the
 //     URL is signed with the api's credentials, so the api needs the
 //     permission the client exercises); an existing input starts the job at
-//     once (plan under work/, shards sent).
+//     once (plan under work/, shards sent); it reads (and lists, so that an
+//     unknown key is a 404) the access keys of the Comprehend-compatible API.
 //   - ingest: reads the upload, writes the plan, sends the shards.
-//   - worker, deadletter: read shard input, write shard results; finalize.
+//   - worker: read shard input, write shard results; finalize. A coding
+//     shard loads its model (GET under models/, a tenant's or a shipped one;
+//     listed too, so a missing model is a 404 that fails the job with a
+//     message); a training job stores the model it made under
+//     models/<tenant>/. Models are never deleted.
+//   - deadletter: writes a dead-lettered shard's records; finalizes.
 //   - sweeper: re-enqueues stuck shards and deletes expired jobs' objects in
 //     all three areas.
 var Access = map[string]access{
-	FnAPI:        finalizing(access{writePrefixes: []string{InputsPrefix}, readPrefixes: []string{AccessKeysPrefix}, sendShards: true}),
-	FnIngest:     finalizing(access{sendShards: true}),
-	FnWorker:     finalizing(access{}),
+	FnAPI: finalizing(access{writePrefixes: []string{InputsPrefix}, readPrefixes: []string{AccessKeysPrefix},
+		listPrefixes: []string{AccessKeysPrefix}, sendShards: true}),
+	FnIngest: finalizing(access{sendShards: true}),
+	FnWorker: finalizing(access{readPrefixes: []string{ModelsPrefix}, writePrefixes: []string{ModelsPrefix},
+		listPrefixes: []string{ModelsPrefix}}),
 	FnDeadLetter: finalizing(access{}),
 	FnSweeper:    finalizing(access{deletePrefixes: []string{InputsPrefix, OutputsPrefix}, sendShards: true}),
 }
@@ -80,6 +99,8 @@ func (p *pipeline) grants() {
 		add := func(props *awsiam.PolicyStatementProps) {
 			role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(props))
 		}
+		a.readPrefixes, a.writePrefixes = outermost(a.readPrefixes), outermost(a.writePrefixes)
+		a.deletePrefixes, a.listPrefixes = outermost(a.deletePrefixes), outermost(a.listPrefixes)
 		objects := func(prefixes []string) *[]*string {
 			out := make([]*string, len(prefixes))
 			for i, pf := range prefixes {
@@ -155,4 +176,23 @@ func (p *pipeline) grants() {
 // the stack's account and region.
 func jobTopicsArn() *string {
 	return jsii.String("arn:" + *awscdk.Aws_PARTITION() + ":sns:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":*")
+}
+
+// outermost drops the prefixes that another one of prefixes already covers (models/_shipped/
+// beside models/, or a prefix given twice), keeping the order of the rest.
+func outermost(prefixes []string) []string {
+	var out []string
+	for i, p := range prefixes {
+		covered := false
+		for j, q := range prefixes {
+			if i != j && strings.HasPrefix(p, q) && (p != q || j < i) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -1,12 +1,16 @@
 package reamcdk
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	reamaws "github.com/ream-dev/ream/shared/aws"
+	"github.com/ream-dev/ream/shared/job"
 	reampipeline "github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -20,6 +24,9 @@ func TestContractNames(t *testing.T) {
 		{"inputs prefix", InputsPrefix, reampipeline.InputsPrefix},
 		{"work prefix", WorkPrefix, reampipeline.WorkPrefix},
 		{"outputs prefix", OutputsPrefix, reampipeline.OutputsPrefix},
+		{"access keys prefix", AccessKeysPrefix, reampipeline.AccessKeysPrefix},
+		{"models prefix", ModelsPrefix, reampipeline.ModelsPrefix},
+		{"shipped models prefix", ShippedModelsPrefix, reampipeline.ShippedModelsPrefix},
 	}
 	for _, p := range pairs {
 		if p.infra != p.code {
@@ -56,6 +63,58 @@ func TestContractEnvironment(t *testing.T) {
 		for _, k := range reamaws.RequiredEnv {
 			if vars[k] == nil {
 				t.Errorf("%s: required %s not set", name, k)
+			}
+		}
+	}
+}
+
+// recordingObjects is an object store that has nothing and records what is asked of it.
+type recordingObjects struct {
+	reampipeline.Objects // nil: any other call panics
+	heads, puts          []string
+}
+
+func (o *recordingObjects) Head(_ context.Context, key string) (reampipeline.ObjectInfo, error) {
+	o.heads = append(o.heads, key)
+	return reampipeline.ObjectInfo{}, fmt.Errorf("%s: %w", key, job.ErrNotFound)
+}
+
+func (o *recordingObjects) Put(_ context.Context, key string, r io.Reader) error {
+	o.puts = append(o.puts, key)
+	_, err := io.Copy(io.Discard, r)
+	return err
+}
+
+// acceptingModels is a model registry that registers anything.
+type acceptingModels struct{ reampipeline.Models }
+
+func (acceptingModels) Register(_ context.Context, m api.Model) (api.Model, bool, error) {
+	return m, true, nil
+}
+
+// TestContractShippedModelKeys: the keys the code's registration of the shipped models (run by
+// every function that finalizes a coding operation) HEADs and PUTs are keys every function may
+// HEAD (with a 404 when missing) and PUT.
+func TestContractShippedModelKeys(t *testing.T) {
+	objs := &recordingObjects{}
+	svc := reampipeline.New(reampipeline.Deps{Objects: objs, Models: acceptingModels{}})
+	if err := svc.RegisterShippedModels(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(objs.heads) == 0 || len(objs.puts) == 0 {
+		t.Fatalf("registering the shipped models HEADed %v and PUT %v", objs.heads, objs.puts)
+	}
+	f := synth(t)
+	for _, fn := range FunctionNames {
+		g := grantsOf(t, f, fn)
+		for _, k := range objs.heads {
+			if !anyMatches(g.objects["s3:GetObject"], k) || !anyMatches(g.list, k) {
+				t.Errorf("%s cannot HEAD %s with a 404 when missing (GetObject %v, ListBucket %v)", fn, k, g.objects["s3:GetObject"], g.list)
+			}
+		}
+		for _, k := range objs.puts {
+			if !anyMatches(g.objects["s3:PutObject"], k) {
+				t.Errorf("%s cannot PUT %s (PutObject %v)", fn, k, g.objects["s3:PutObject"])
 			}
 		}
 	}

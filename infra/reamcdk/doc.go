@@ -21,7 +21,9 @@
 //     visibility timeout is six times the worker's timeout, as AWS
 //     recommends for Lambda event sources, and REAM_STUCK_AFTER is checked to
 //     be longer than it.
-//   - The completion topic and the alarm topic (KMS, TLS-only).
+//   - The completion topic and the alarm topic (KMS, TLS-only); the alarm
+//     topic's policy also lets CloudWatch publish, for this account's alarms
+//     only (a topic policy replaces SNS's default one).
 //   - Five functions (provided.al2023, arm64), each with its own role and
 //     log group: api behind an HTTP API (payload v2, AWS_IAM on every route
 //     but the coding routes, see below),
@@ -52,7 +54,13 @@
 // compile at every synth instead of reusing `make build`'s binaries.
 //
 // Permissions: every role is written out with exact actions scoped to the
-// key prefixes each function uses (see Access). The L2 grant helpers emit
+// key prefixes each function uses (see Access); each prefix a function
+// reads it may also list (s3:ListBucket with that s3:prefix), so a missing
+// key is S3's 404 rather than 403. Model files: every function may read,
+// list and write models/_shipped/ (the registry stores the shipped models
+// on first use, and any function may finalize a coding operation); only
+// the worker may read and write models/ (it loads the models coding shards
+// name and stores those training jobs make). The L2 grant helpers emit
 // action wildcards ("s3:GetObject*", "kms:GenerateDataKey*", …); only the
 // SQS event sources' grant, whose actions are exact, is kept. KMS use is
 // limited to kms:Decrypt and kms:GenerateDataKey via S3 and SNS. No role
@@ -67,9 +75,9 @@
 // access keys Ream issued.
 //
 // Suppressions (cdk-nag AwsSolutions), each with its reason in nag.go:
-// IAM5 for the object-prefix resources (inputs/*, work/*, outputs/*, and
-// access-keys/* for the api function; keys are made per tenant and job at
-// run time) and for job-named SNS topics of this account; COG3 for the
+// IAM5 for the object-prefix resources (inputs/*, work/*, outputs/*,
+// models/_shipped/*, models/* for the worker and access-keys/* for the api
+// function; keys are made per tenant, job and model at run time) and for job-named SNS topics of this account; COG3 for the
 // coding user pool (threat protection scores user sign-ins; the pool only
 // serves the client-credentials grant); APIG4 on POST / (above). S3 events
 // reach ingest through EventBridge, so no CDK custom resource (and no

@@ -42,20 +42,21 @@ func suppress(c constructs.IConstruct, children bool, ss ...suppression) {
 // Nothing else is suppressed; the tests fail on any other error.
 func (p *pipeline) suppressions() {
 	// AwsSolutions-IAM5 on object ARNs: the functions work on keys that are
-	// generated per tenant and job at run time (inputs/<tenant>/<job>/…), so
+	// generated per tenant and job (or model) at run time (inputs/<tenant>/<job>/…), so
 	// object-level statements end in a prefix wildcard. Only the exact
 	// prefixes each function needs are granted (see Access); the actions
 	// themselves are exact.
 	bucketID := *awscdk.Stack_Of(p.bucket).GetLogicalId(p.bucket.Node().DefaultChild().(awscdk.CfnElement))
 	var objectARNs []interface{}
-	for _, pf := range append(append([]string{}, allAreas...), AccessKeysPrefix) {
+	for _, pf := range append(append([]string{}, allAreas...), AccessKeysPrefix, ModelsPrefix, ShippedModelsPrefix) {
 		objectARNs = append(objectARNs, "Resource::<"+bucketID+".Arn>/"+pf+"*")
 	}
 	for _, name := range FunctionNames {
 		suppress(p.roles[name], true, suppression{
 			id: "AwsSolutions-IAM5",
 			reason: "Object keys are created per tenant and job at run time; the " + name +
-				" function gets exact actions on only the key prefixes (inputs/, work/, outputs/, and for the api function reading access-keys/) its code touches.",
+				" function gets exact actions on only the key prefixes its code touches (inputs/, work/, outputs/; models/_shipped/, " +
+				"models/ for the worker; access-keys/ for the api function).",
 			appliesTo: objectARNs,
 		}, suppression{
 			id: "AwsSolutions-IAM5",

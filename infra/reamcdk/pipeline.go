@@ -237,6 +237,20 @@ func (p *pipeline) messaging(r *resolved) {
 		MasterKey:   p.key,
 		EnforceSSL:  jsii.Bool(true),
 	})
+	// The topic policy (EnforceSSL's) replaces SNS's default policy, and CloudWatch is a service
+	// principal that no identity policy covers: without this statement no alarm could publish.
+	// Only this account's alarms may.
+	p.alarmTopic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowCloudWatchAlarmsToPublish"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{p.alarmTopic.TopicArn()},
+		Conditions: &map[string]interface{}{
+			"StringEquals": map[string]interface{}{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
+			"ArnLike": map[string]interface{}{"aws:SourceArn": jsii.String("arn:" + *awscdk.Aws_PARTITION() + ":cloudwatch:" +
+				*awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":alarm:*")},
+		},
+	}))
 }
 
 func (p *pipeline) functions(r *resolved) {

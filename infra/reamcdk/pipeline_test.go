@@ -668,3 +668,56 @@ func TestPropsValidation(t *testing.T) {
 		t.Errorf("missing bootstrap should say to run make build: %v", err)
 	}
 }
+
+// TestAlarmTopicPolicyAllowsCloudWatch: a topic policy in the template replaces SNS's default
+// policy, so the alarm topic's must allow CloudWatch (a service principal, which no identity
+// policy covers) to publish, for this account's alarms only; the completion topic's need not.
+func TestAlarmTopicPolicyAllowsCloudWatch(t *testing.T) {
+	f := synth(t)
+	p := f.stack.Pipeline
+	alarmTopic, completion := ref(f.id(p.AlarmTopic())), ref(f.id(p.Topic()))
+	want := obj{
+		"Effect":    "Allow",
+		"Principal": obj{"Service": "cloudwatch.amazonaws.com"},
+		"Action":    "sns:Publish",
+		"Resource":  alarmTopic,
+		"Condition": obj{
+			"StringEquals": obj{"aws:SourceAccount": ref("AWS::AccountId")},
+			"ArnLike": obj{"aws:SourceArn": obj{"Fn::Join": arr{"", arr{
+				"arn:", ref("AWS::Partition"), ":cloudwatch:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":alarm:*",
+			}}}},
+		},
+	}
+	found := 0
+	for id, pol := range f.resources("AWS::SNS::TopicPolicy") {
+		topics := props(pol)["Topics"]
+		allows := 0
+		for _, s := range props(pol)["PolicyDocument"].(obj)["Statement"].([]any) {
+			st := s.(obj)
+			if st["Effect"] != "Allow" {
+				continue
+			}
+			allows++
+			if reflect.DeepEqual(topics, arr{alarmTopic}) {
+				delete(st, "Sid")
+				if !reflect.DeepEqual(st, want) {
+					t.Errorf("%s: Allow statement %s, want %s", id, mustJSON(t, st), mustJSON(t, want))
+				}
+			}
+		}
+		switch {
+		case reflect.DeepEqual(topics, arr{alarmTopic}):
+			found++
+			if allows != 1 {
+				t.Errorf("alarm topic policy %s: %d Allow statements, want 1 (CloudWatch)", id, allows)
+			}
+		case reflect.DeepEqual(topics, arr{completion}):
+			if allows != 0 {
+				t.Errorf("completion topic policy %s: %d Allow statements, want none (publishers use their roles)", id, allows)
+			}
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d policies for the alarm topic, want 1", found)
+	}
+}

@@ -33,8 +33,12 @@ import (
 //	models/_shipped/<topic>/<model id>.bin   a model that ships with Ream (every tenant's)
 //	models/<tenant>/<topic>/<model id>.bin   a model the tenant trained (that tenant's alone)
 
-// ModelsPrefix is the top-level prefix of model files.
-const ModelsPrefix = "models/"
+// ModelsPrefix is the top-level prefix of model files; ShippedModelsPrefix holds the shipped
+// ones ("_shipped" cannot be a tenant: ValidTenant starts with a letter or digit).
+const (
+	ModelsPrefix        = "models/"
+	ShippedModelsPrefix = ModelsPrefix + "_shipped/"
+)
 
 // LatestModel is the alias of the newest model of a topic.
 const LatestModel = "latest"
@@ -108,11 +112,10 @@ func modelID(parts ...string) string {
 var modelNamespace = uuid.MustParse("5b0e7a4e-6c1d-4f0a-9d3e-7265616d6d64")
 
 func modelKey(tenant, topic, id string) string {
-	owner := tenant
-	if owner == "" {
-		owner = "_shipped"
+	if tenant == "" {
+		return ShippedModelsPrefix + topic + "/" + id + ".bin"
 	}
-	return ModelsPrefix + owner + "/" + topic + "/" + id + ".bin"
+	return ModelsPrefix + tenant + "/" + topic + "/" + id + ".bin"
 }
 
 // RegisterShippedModels stores and registers the models that come with Ream (idempotent). Every

@@ -1,0 +1,181 @@
+package reamcdk
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// s3Grants is what one function's role may do in the bucket, read back from the template:
+// object patterns ("inputs/*") by action, and the s3:prefix patterns its s3:ListBucket is
+// limited to.
+type s3Grants struct {
+	objects map[string][]string // action -> object key patterns
+	list    []string            // s3:prefix patterns of s3:ListBucket on the bucket
+}
+
+// grantsOf reads the S3 statements of the named function's role policy.
+func grantsOf(t *testing.T, f *fixture, fn string) s3Grants {
+	t.Helper()
+	p := f.stack.Pipeline.(*pipeline)
+	role, bucket := f.id(p.roles[fn]), f.id(p.Bucket())
+	bucketArn := getAtt(bucket, "Arn")
+	g := s3Grants{objects: map[string][]string{}}
+	found := false
+	for _, pol := range f.resources("AWS::IAM::Policy") {
+		if !reflect.DeepEqual(props(pol)["Roles"], arr{ref(role)}) {
+			continue
+		}
+		found = true
+		for _, s := range props(pol)["PolicyDocument"].(obj)["Statement"].([]any) {
+			st := s.(obj)
+			if st["Effect"] != "Allow" {
+				continue
+			}
+			var actions []string
+			switch a := st["Action"].(type) {
+			case string:
+				actions = []string{a}
+			case []any:
+				for _, x := range a {
+					actions = append(actions, x.(string))
+				}
+			}
+			var resources []any
+			switch r := st["Resource"].(type) {
+			case []any:
+				resources = r
+			default:
+				resources = []any{r}
+			}
+			for _, a := range actions {
+				if !strings.HasPrefix(a, "s3:") {
+					continue
+				}
+				for _, r := range resources {
+					if reflect.DeepEqual(r, bucketArn) {
+						if a != "s3:ListBucket" {
+							t.Errorf("%s: %s on the bucket itself", fn, a)
+							continue
+						}
+						cond, _ := st["Condition"].(obj)
+						like, _ := cond["StringLike"].(obj)
+						pfx, ok := like["s3:prefix"].([]any)
+						if !ok || len(cond) != 1 || len(like) != 1 {
+							t.Errorf("%s: s3:ListBucket not limited to s3:prefix patterns: %v", fn, st["Condition"])
+							continue
+						}
+						for _, x := range pfx {
+							g.list = append(g.list, x.(string))
+						}
+						continue
+					}
+					join, _ := r.(obj)["Fn::Join"].([]any)
+					if len(join) != 2 {
+						t.Errorf("%s: %s on an unexpected resource %v", fn, a, r)
+						continue
+					}
+					parts := join[1].([]any)
+					tail, _ := parts[len(parts)-1].(string)
+					if len(parts) != 2 || !reflect.DeepEqual(parts[0], bucketArn) || !strings.HasPrefix(tail, "/") {
+						t.Errorf("%s: %s on an unexpected resource %v", fn, a, r)
+						continue
+					}
+					g.objects[a] = append(g.objects[a], strings.TrimPrefix(tail, "/"))
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("%s: no policy on role %s", fn, role)
+	}
+	return g
+}
+
+// matches reports whether pattern (a key, or a prefix followed by "*", as IAM's StringLike and
+// resource ARNs read it here) matches key.
+func matches(pattern, key string) bool {
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(key, p)
+	}
+	return pattern == key
+}
+
+func anyMatches(patterns []string, key string) bool {
+	for _, p := range patterns {
+		if matches(p, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// covers reports whether every key pattern sub matches is matched by one of patterns.
+func covers(patterns []string, sub string) bool {
+	return anyMatches(patterns, strings.TrimSuffix(sub, "*"))
+}
+
+// TestMissingObjectsAre404: S3 answers a GET or HEAD of a missing key with 404 only when the
+// caller may also list that key (s3:ListBucket, whose s3:prefix is then the key); without it
+// the answer is 403, which the code cannot tell from a real refusal (an unknown access key
+// became a 500 instead of Comprehend's UnrecognizedClientException). So every prefix a
+// function may read, it may list.
+func TestMissingObjectsAre404(t *testing.T) {
+	f := synth(t)
+	for _, fn := range FunctionNames {
+		g := grantsOf(t, f, fn)
+		for _, p := range g.objects["s3:GetObject"] {
+			if !covers(g.list, p) {
+				t.Errorf("%s may read %s but not list it (s3:ListBucket s3:prefix %v): a missing key there is a 403, not a 404", fn, p, g.list)
+			}
+		}
+	}
+	api := grantsOf(t, f, FnAPI)
+	if !anyMatches(api.objects["s3:GetObject"], AccessKeysPrefix+"AKIAEXAMPLE.json") ||
+		!anyMatches(api.list, AccessKeysPrefix+"AKIAEXAMPLE.json") {
+		t.Errorf("api: GetObject %v, ListBucket %v: must read and list %s* (an unknown access key is a 404)",
+			api.objects["s3:GetObject"], api.list, AccessKeysPrefix)
+	}
+	for _, fn := range FunctionNames[1:] {
+		g := grantsOf(t, f, fn)
+		for a, ps := range g.objects {
+			for _, p := range ps {
+				if strings.HasPrefix(p, AccessKeysPrefix) {
+					t.Errorf("%s: %s on %s; only the api function reads access keys", fn, a, p)
+				}
+			}
+		}
+		if anyMatches(g.list, AccessKeysPrefix+"AKIAEXAMPLE.json") {
+			t.Errorf("%s may list %s", fn, AccessKeysPrefix)
+		}
+	}
+}
+
+// TestModelGrants: the coding service keeps its model files under models/. Every function may
+// finalize a coding operation, whose metadata resolves the model through the registry, which
+// first stores the shipped models (HEAD, then PUT if missing, under models/_shipped/); the
+// worker also loads the model a coding shard names (GET of a tenant's or a shipped model; a
+// missing one must be a 404, which fails the job with a message) and stores the models training
+// jobs make (PUT under models/<tenant>/). Models are never deleted.
+func TestModelGrants(t *testing.T) {
+	f := synth(t)
+	tenantModel := ModelsPrefix + "tenant-1/occupation/0000.bin"
+	shippedModel := ShippedModelsPrefix + "occupation/0000.bin"
+	for _, fn := range FunctionNames {
+		g := grantsOf(t, f, fn)
+		want := map[string]bool{"s3:GetObject": true, "s3:PutObject": true, "s3:ListBucket": true, "s3:DeleteObject": false}
+		for action, allowed := range want {
+			got := g.objects[action]
+			if action == "s3:ListBucket" {
+				got = g.list
+			}
+			if anyMatches(got, shippedModel) != allowed {
+				t.Errorf("%s: %s on %s is %v, want %v (patterns %v)", fn, action, shippedModel, !allowed, allowed, got)
+			}
+			tenantWant := allowed && fn == FnWorker
+			if anyMatches(got, tenantModel) != tenantWant {
+				t.Errorf("%s: %s on %s is %v, want %v (patterns %v)", fn, action, tenantModel, !tenantWant, tenantWant, got)
+			}
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package reamcdk
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// makeDryRun prints what `make -n target vars…` would run at the repository root.
+func makeDryRun(t *testing.T, target string, vars ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	args := append([]string{"-n", "--no-print-directory", "-C", filepath.Join("..", ".."), target}, vars...)
+	cmd := exec.Command("make", args...)
+	var env []string
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "STAGE", "CODING_CLIENTS", "CODING_CLIENT_TENANTS":
+		default:
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// cdkLine is the line of out that runs the CDK CLI's command, and where it is.
+func cdkLine(out, command string) (string, int) {
+	at := 0
+	for _, l := range strings.SplitAfter(out, "\n") {
+		if strings.Contains(l, "node_modules/.bin/cdk "+command) {
+			return strings.TrimSpace(l), at
+		}
+		at += len(l)
+	}
+	return "", -1
+}
+
+// TestMakeCDKTargets: every make target that runs the CDK app (which refuses to synthesize
+// without the Lambdas' bootstraps) builds them first, on a clean clone too; and the coding
+// clients' context reaches the CLI through make variables.
+func TestMakeCDKTargets(t *testing.T) {
+	for target, command := range map[string]string{
+		"synth": "synth", "diff": "diff", "deploy": "deploy", "destroy": "destroy", "cdk-bootstrap": "bootstrap",
+	} {
+		out := makeDryRun(t, target)
+		line, at := cdkLine(out, command)
+		if at < 0 {
+			t.Errorf("make %s runs no `cdk %s`:\n%s", target, command, out)
+			continue
+		}
+		build := strings.Index(out, "-o dist/$f/bootstrap ./functions/$f")
+		if build < 0 || build > at {
+			t.Errorf("make %s does not build the Lambdas before `cdk %s`:\n%s", target, command, out)
+		}
+		if strings.Contains(line, "codingClient") {
+			t.Errorf("make %s passes coding clients it was not given: %s", target, line)
+		}
+	}
+	for _, target := range []string{"synth", "diff", "deploy", "destroy"} {
+		out := makeDryRun(t, target, "STAGE=prod", "CODING_CLIENTS=statistics-office,census",
+			"CODING_CLIENT_TENANTS=statistics-office=123456789012-3f2a,census=c1")
+		line, _ := cdkLine(out, target)
+		for _, want := range []string{"-c stage=prod", "-c 'codingClients=statistics-office,census'",
+			"-c 'codingClientTenants=statistics-office=123456789012-3f2a,census=c1'"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("make %s with STAGE, CODING_CLIENTS and CODING_CLIENT_TENANTS: %q lacks %s", target, line, want)
+			}
+		}
+	}
+}
