@@ -165,17 +165,19 @@ func (p *pipeline) grants() {
 		}
 		if a.publish {
 			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sns:Publish"), Resources: &[]*string{p.topic.TopicArn()}})
-			// A job may name its own topic (NotificationChannel, as Textract's): any topic of
-			// this account and region. The topic's own policy (and KMS key) must allow it too.
-			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sns:Publish"), Resources: &[]*string{jobTopicsArn()}})
+			// A job may name its own topic (NotificationChannel, as Textract's): a topic of this
+			// account and region whose name starts with the prefix, which the API checks too, so
+			// a caller cannot have the functions publish into other topics. The topic's own
+			// policy (and KMS key) must allow it as well.
+			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sns:Publish"), Resources: &[]*string{jobTopicsArn(p.jobTopicPrefix)}})
 		}
 	}
 }
 
-// jobTopicsArn covers the topics jobs may name as their NotificationChannel: every SNS topic of
-// the stack's account and region.
-func jobTopicsArn() *string {
-	return jsii.String("arn:" + *awscdk.Aws_PARTITION() + ":sns:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":*")
+// jobTopicsArn covers the topics jobs may name as their NotificationChannel: the SNS topics of
+// the stack's account and region whose names start with prefix.
+func jobTopicsArn(prefix string) *string {
+	return jsii.String("arn:" + *awscdk.Aws_PARTITION() + ":sns:" + *awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":" + prefix + "*")
 }
 
 // outermost drops the prefixes that another one of prefixes already covers (models/_shipped/

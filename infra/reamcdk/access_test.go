@@ -179,3 +179,51 @@ func TestModelGrants(t *testing.T) {
 		}
 	}
 }
+
+// TestJobTopicGrant: a function may sns:Publish to the completion topic and to the topics of
+// the account and region whose names start with the job-topic prefix, never to every topic of
+// the account (found from outside: any caller could have notifications published into any topic,
+// a confused deputy); the prefix reaches the functions as REAM_JOB_TOPIC_PREFIX.
+func TestJobTopicGrant(t *testing.T) {
+	f := synth(t)
+	p := f.stack.Pipeline.(*pipeline)
+	topic := ref(f.id(p.topic))
+	for _, fn := range FunctionNames {
+		role := f.id(p.roles[fn])
+		for _, pol := range f.resources("AWS::IAM::Policy") {
+			if !reflect.DeepEqual(props(pol)["Roles"], arr{ref(role)}) {
+				continue
+			}
+			for _, s := range props(pol)["PolicyDocument"].(obj)["Statement"].([]any) {
+				st := s.(obj)
+				if st["Action"] != "sns:Publish" {
+					continue
+				}
+				resources, ok := st["Resource"].([]any)
+				if !ok {
+					resources = []any{st["Resource"]}
+				}
+				for _, r := range resources {
+					if reflect.DeepEqual(r, topic) {
+						continue
+					}
+					m, _ := r.(obj)
+					join, _ := m["Fn::Join"].([]any)
+					if len(join) != 2 {
+						t.Errorf("%s: sns:Publish on %v", fn, r)
+						continue
+					}
+					parts := join[1].([]any)
+					if tail, _ := parts[len(parts)-1].(string); tail != ":"+DefaultJobTopicPrefix+"*" {
+						t.Errorf("%s: sns:Publish on topics ending %q, want %q", fn, tail, ":"+DefaultJobTopicPrefix+"*")
+					}
+				}
+			}
+		}
+	}
+	for name, res := range ours(t, f) {
+		if v := props(res)["Environment"].(obj)["Variables"].(obj)["REAM_JOB_TOPIC_PREFIX"]; v != DefaultJobTopicPrefix {
+			t.Errorf("%s: REAM_JOB_TOPIC_PREFIX %v", name, v)
+		}
+	}
+}

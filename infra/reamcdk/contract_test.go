@@ -27,6 +27,7 @@ func TestContractNames(t *testing.T) {
 		{"access keys prefix", AccessKeysPrefix, reampipeline.AccessKeysPrefix},
 		{"models prefix", ModelsPrefix, reampipeline.ModelsPrefix},
 		{"shipped models prefix", ShippedModelsPrefix, reampipeline.ShippedModelsPrefix},
+		{"job topic prefix", DefaultJobTopicPrefix, reampipeline.DefaultJobTopicPrefix},
 	}
 	for _, p := range pairs {
 		if p.infra != p.code {

@@ -61,8 +61,8 @@ func (p *pipeline) suppressions() {
 		}, suppression{
 			id: "AwsSolutions-IAM5",
 			reason: "A job may name its own completion topic (NotificationChannel, as Textract's); the " + name +
-				" function may only sns:Publish, only to topics of this account and region, and the topic's policy must allow it.",
-			appliesTo: []interface{}{"Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:*"},
+				" function may only sns:Publish, only to topics of this account and region named " + p.jobTopicPrefix + "… (the API refuses other names), and the topic's policy must allow it.",
+			appliesTo: []interface{}{"Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:" + p.jobTopicPrefix + "*"},
 		})
 	}
 

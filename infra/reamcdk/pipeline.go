@@ -72,6 +72,7 @@ type pipeline struct {
 	roles           map[string]awsiam.Role
 	alarms          []awscloudwatch.Alarm
 	coding          *CodingAuth
+	jobTopicPrefix  string // PipelineProps.JobTopicPrefix
 }
 
 func (p *pipeline) Key() awskms.Key                      { return p.key }
@@ -98,9 +99,10 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) P
 		panic(err)
 	}
 	p := &pipeline{
-		Construct: constructs.NewConstruct(scope, id),
-		fns:       map[string]awslambda.Function{},
-		roles:     map[string]awsiam.Role{},
+		Construct:      constructs.NewConstruct(scope, id),
+		fns:            map[string]awslambda.Function{},
+		roles:          map[string]awsiam.Role{},
+		jobTopicPrefix: r.JobTopicPrefix,
 	}
 	p.storage(r)
 	p.messaging(r)
@@ -255,16 +257,17 @@ func (p *pipeline) messaging(r *resolved) {
 
 func (p *pipeline) functions(r *resolved) {
 	env := map[string]*string{
-		"REAM_BUCKET":          p.bucket.BucketName(),
-		"REAM_TABLE":           p.table.TableName(),
-		"REAM_SHARD_QUEUE_URL": p.queue.QueueUrl(),
-		"REAM_TOPIC_ARN":       p.topic.TopicArn(),
-		"REAM_KMS_KEY_ID":      p.key.KeyArn(),
-		"REAM_SHARD_BYTES":     jsii.String(strconv.FormatInt(r.ShardBytes, 10)),
-		"REAM_UPLOAD_TTL":      jsii.String(goDuration(r.UploadTTL)),
-		"REAM_RETENTION":       jsii.String(goDuration(hoursOfDays(r.RetentionDays))),
-		"REAM_STUCK_AFTER":     jsii.String(goDuration(r.StuckAfter)),
-		"REAM_LOG_LEVEL":       jsii.String(r.LogLevel),
+		"REAM_BUCKET":           p.bucket.BucketName(),
+		"REAM_TABLE":            p.table.TableName(),
+		"REAM_SHARD_QUEUE_URL":  p.queue.QueueUrl(),
+		"REAM_TOPIC_ARN":        p.topic.TopicArn(),
+		"REAM_KMS_KEY_ID":       p.key.KeyArn(),
+		"REAM_SHARD_BYTES":      jsii.String(strconv.FormatInt(r.ShardBytes, 10)),
+		"REAM_UPLOAD_TTL":       jsii.String(goDuration(r.UploadTTL)),
+		"REAM_RETENTION":        jsii.String(goDuration(hoursOfDays(r.RetentionDays))),
+		"REAM_STUCK_AFTER":      jsii.String(goDuration(r.StuckAfter)),
+		"REAM_LOG_LEVEL":        jsii.String(r.LogLevel),
+		"REAM_JOB_TOPIC_PREFIX": jsii.String(r.JobTopicPrefix),
 	}
 	descriptions := map[string]string{
 		FnAPI:        "Ream HTTP API (API Gateway HTTP API, payload v2, IAM auth; JWT on the coding routes)",

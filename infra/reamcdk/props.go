@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -37,8 +38,11 @@ const (
 	// models/<tenant>/<topic>/<id>.bin for a tenant's trained models, and under
 	// ShippedModelsPrefix (pipeline.ShippedModelsPrefix) the models Ream ships,
 	// which every process stores on first use of the model registry.
-	ModelsPrefix        = "models/"
-	ShippedModelsPrefix = ModelsPrefix + "_shipped/"
+	// DefaultJobTopicPrefix is PipelineProps.JobTopicPrefix's default (the code's
+	// pipeline.DefaultJobTopicPrefix, checked by TestContractNames).
+	DefaultJobTopicPrefix = "ream-"
+	ModelsPrefix          = "models/"
+	ShippedModelsPrefix   = ModelsPrefix + "_shipped/"
 )
 
 // Table key and index names: what shared/aws's Jobs adapter reads and
@@ -159,6 +163,12 @@ type PipelineProps struct {
 	// none: a job naming a key the functions cannot use FAILS with a Message saying so.
 	OutputKmsKey awskms.IKey
 
+	// JobTopicPrefix is the start of the names of the SNS topics a job may name as its
+	// NotificationChannel (REAM_JOB_TOPIC_PREFIX): the functions may sns:Publish to topics of
+	// this account and region so named, and to no other (a job naming another is a 400).
+	// Letters, digits, '_' and '-'. Default DefaultJobTopicPrefix.
+	JobTopicPrefix string
+
 	// RemovalPolicy for the stateful resources (key, buckets, table).
 	// Default RETAIN: `cdk destroy` never deletes a user's data. Pass
 	// awscdk.RemovalPolicy_DESTROY for throwaway stages (S3 still refuses
@@ -256,6 +266,12 @@ func resolve(p *PipelineProps) (*resolved, error) {
 	}
 	if r.CodeDir == "" {
 		r.CodeDir = "dist"
+	}
+	if r.JobTopicPrefix == "" {
+		r.JobTopicPrefix = DefaultJobTopicPrefix
+	}
+	if len(r.JobTopicPrefix) > 200 || strings.Trim(r.JobTopicPrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "" {
+		return nil, fmt.Errorf("reamcdk: JobTopicPrefix %q: want letters, digits, _ and - (the start of an SNS topic name)", r.JobTopicPrefix)
 	}
 
 	r.visibilityTimeout = visibilityFactor * r.fns[FnWorker].Timeout
