@@ -182,6 +182,24 @@ func TestNFDSentiment(t *testing.T) {
 	checkNFD(t, job.Sentiment, func(_ *testing.T, r Result, _ string) Result { return r }, func(Result) [][3]any { return nil })
 }
 
+// TestNFDLanguage: LANGUAGE counts letters and words by script before it identifies the
+// language; a combining mark is not a letter, and decomposed Hangul has two or three jamo
+// for each syllable, so it must count the NFC form too.
+func TestNFDLanguage(t *testing.T) {
+	saved := nfdTexts
+	defer func() { nfdTexts = saved }()
+	nfdTexts = append([]string{
+		"Tôi yêu tiếng Việt và ẩm thực Hà Nội.",
+		"Příliš žluťoučký kůň úpěl ďábelské ódy.",
+		"Dänische Bäckerei öffnet früh.",
+		"한국어를 공부합니다 hello world ok",
+		"I moved to 서울 last year and love the city.",
+		"서울 is a big city",
+		"Ça été très réussi, n'est-ce pas?",
+	}, saved...)
+	checkNFD(t, job.Language, func(_ *testing.T, r Result, _ string) Result { return r }, func(Result) [][3]any { return nil })
+}
+
 // TestNFDRedaction: the defect report's ONLY_REDACTION leak. The PII spans of the decomposed
 // sentence cover the original's code points, so redaction masks the names and the e-mail.
 func TestNFDRedaction(t *testing.T) {
