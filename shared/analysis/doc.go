@@ -19,12 +19,17 @@
 //	internal/result            -             Result (and its JSON encoding), span types, Options,
 //	                                         DocError; aliased here
 //	internal/text              -             tokenizer, sentence ends, stemmer, stopwords, date and
-//	                                         number words, the English check (CheckEnglish)
+//	                                         number words, the English check (CheckEnglish), NFC
+//	                                         with offsets mapped back to the text (NFC, OffsetMap)
 //	internal/evaltest          -             test helpers: evaluation data, readers, bench runner
 //
 // The analyser packages do not import this one (it imports them to build the registry), so
 // what they share lives in internal/result and internal/text. Each package's documentation
 // describes its method, limits and figures; make analysers prints the figures.
+//
+// The analysers read text in NFC: ENTITIES, KEY_PHRASES and PII report offsets (code points)
+// and Texts of the text as given, mapped back from its NFC form (text.NFC), so decomposed
+// input ("Jose" and U+0301) gives the results of its precomposed form.
 //
 // DefaultRegistry returns the LANGUAGE, SENTIMENT, ENTITIES, KEY_PHRASES and PII analysers;
 // all are pure Go (no cgo, no network), built once at cold start and safe for concurrent use

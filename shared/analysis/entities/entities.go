@@ -163,8 +163,16 @@ func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result
 	return nil
 }
 
-// Find returns the entities of text in document order (never nil).
+// Find returns the entities of text in document order (never nil). Text not in NFC is read in
+// NFC, with offsets and Texts mapped back to text.
 func (a *Analyzer) Find(text string) []result.Entity {
+	text, m := txt.NFC(text)
+	out := a.find(text)
+	m.Entities(out)
+	return out
+}
+
+func (a *Analyzer) find(text string) []result.Entity {
 	sc := a.pool.Get().(*scratch)
 	sc.toks = txt.Tokenize(text, sc.toks)
 	model := a.modelSpans(text, sc)

@@ -284,9 +284,13 @@ type doc struct {
 	inTitle []bool
 }
 
-// Extract returns the key phrases of text in document order (never nil).
+// Extract returns the key phrases of text in document order (never nil). Text not in NFC is
+// read in NFC, with offsets and Texts mapped back to text.
 func (a *Analyzer) Extract(text string) []result.KeyPhrase {
-	return a.extract(text, a.model != nil)
+	text, m := txt.NFC(text)
+	out := a.extract(text, a.model != nil)
+	m.KeyPhrases(out)
+	return out
 }
 
 // extract lists the key phrases of text; learned selects the learned ranker with sub-phrase

@@ -178,7 +178,10 @@ func (a *Analyzer) Languages() []string { return append([]string(nil), a.languag
 // recognised (digits, punctuation, symbols, a script none of the languages uses) is a
 // DocError with code UNSUPPORTED_LANGUAGE: the analyser never guesses.
 func (a *Analyzer) Analyze(text string, _ result.Options, into *result.Result) error {
-	raw := txt.CutAtRune(text, a.prefix+languageNormSlack)
+	// Letters and words are counted in NFC: a combining mark is no letter (NFD "Mu\u0308ller"
+	// would be two words), and decomposed Hangul has two or three jamo per syllable. NFC text
+	// is returned as is, without allocating.
+	raw, _ := txt.NFC(txt.CutAtRune(text, a.prefix+languageNormSlack))
 	counts := countScripts(raw)
 	if counts.letters == 0 {
 		return a.fill(nil, into) // digits, punctuation, symbols, emoji: nothing to identify
@@ -189,7 +192,7 @@ func (a *Analyzer) Analyze(text string, _ result.Options, into *result.Result) e
 	}
 	sc := counts.majority()
 	if a.ngram != nil && ngramScript(sc) && a.ngram.cand[sc] != 0 {
-		sample := finishSample(raw, counts.ascii, a.prefix)
+		sample := finishSample(raw, true, a.prefix)
 		out, err := a.ngram.detect(sample, sc, counts.letters, make([]result.DominantLanguage, 0, languageMaxCandidates))
 		if err != nil {
 			return err // the embedded models are corrupt: a defect of the build, not of the document
@@ -240,10 +243,10 @@ func isASCII(s string) bool {
 }
 
 // finishSample normalises raw (a prefix of the document, of at most prefix+languageNormSlack
-// bytes; ascii tells whether it is ASCII, which needs no normalisation) and cuts it to prefix
-// bytes at a rune and, when near, a word boundary.
-func finishSample(text string, ascii bool, prefix int) string {
-	if !ascii {
+// bytes; nfc tells whether it is already in NFC, as ASCII is) and cuts it to prefix bytes at a
+// rune and, when near, a word boundary.
+func finishSample(text string, nfc bool, prefix int) string {
+	if !nfc {
 		text = norm.NFC.String(text)
 	}
 	if len(text) <= prefix {

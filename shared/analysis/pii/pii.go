@@ -121,8 +121,15 @@ func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result
 }
 
 // Detect returns the PII spans of text (offsets in characters), sorted, non-overlapping, never
-// nil.
+// nil. Text not in NFC is read in NFC, with the spans mapped back to text's characters.
 func (a *Analyzer) Detect(text string) []result.PiiEntity {
+	text, m := txt.NFC(text)
+	out := a.detect(text)
+	m.PiiEntities(out)
+	return out
+}
+
+func (a *Analyzer) detect(text string) []result.PiiEntity {
 	var d detector
 	d.text = text
 	d.run()

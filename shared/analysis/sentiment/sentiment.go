@@ -456,6 +456,7 @@ func (a *Analyzer) gather(text string) sentEvidence {
 // Negative ∝ (1-neu)·(1-mix)·(1-q), each plus scoreFloor, normalised to sum to 1. The label
 // is the highest score, and Positive > Negative exactly when the polarity logit z > 0.
 func (a *Analyzer) classify(text string) (string, result.SentimentScore) {
+	text, _ = txt.NFC(text) // the words of NFD text ("Jose\u0301") are those of its NFC form
 	ev := a.gather(text)
 	words := float64(ev.words)
 	z := a.model.logit(ev.sum, ev.nFeats) * words / (words + modelWords)

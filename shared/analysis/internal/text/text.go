@@ -1,7 +1,8 @@
 // Package text holds the text helpers the analysers share: a small English tokenizer that
 // records both byte and character (Unicode code point) offsets (Tokenize), the tokens that end
 // a sentence (EndsSentence), a light suffix stemmer (Stem), English stopwords and date and
-// number words, and the one check that a declared language is English (CheckEnglish).
+// number words, the one check that a declared language is English (CheckEnglish), and the NFC
+// form of a text with a map of its offsets back to the text (NFC, OffsetMap).
 package text
 
 import (
