@@ -2,6 +2,7 @@ package local
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -178,5 +179,50 @@ func TestTopicsOptionsChecked(t *testing.T) {
 		if j.NumberOfTopics != 10 || j.RandomSeed == nil || *j.RandomSeed < 0 || *j.RandomSeed >= 1<<53 {
 			t.Fatalf("defaults: NumberOfTopics %d, RandomSeed %v; want 10 and a seed in [0, 2^53)", j.NumberOfTopics, j.RandomSeed)
 		}
+	}
+}
+
+// TestTopicsTermSpellings: topic-terms.csv shows each term as its documents spell it most often,
+// not as the shortest spelling seen (found from outside on IMDB reviews: "characted", "polic"),
+// and the choice does not depend on the shard size.
+func TestTopicsTermSpellings(t *testing.T) {
+	ctx := testCtx(t)
+	var in strings.Builder
+	for i := range 60 {
+		switch i % 3 {
+		case 0:
+			in.WriteString("The police officers questioned witnesses after the robbery; police patrols arrested suspects downtown.\n")
+		case 1:
+			in.WriteString("Gardeners planted tulips and roses; the gardens bloomed with flowers in spring sunshine.\n")
+		default:
+			in.WriteString("The chef simmered tomato sauce and baked bread; the kitchen smelled of garlic and basil.\n")
+		}
+	}
+	in.WriteString("The polic patrols arrested suspects after the robbery.\n") // a typo: the shortest spelling of the stem "polic"
+	var got [][]string
+	for _, shardBytes := range []int64{512, 64 << 10} {
+		s := startStack(t, Config{ShardBytes: shardBytes}, pipeline.Hooks{})
+		c := defaultClient(s)
+		req := topicsJob(3)
+		req.NumberOfTopics = new(3)
+		res := createAndUpload(t, ctx, c, req, []byte(in.String()))
+		if _, j := follow(t, ctx, c, res.JobId); j.JobStatus != job.Completed {
+			t.Fatalf("shard bytes %d: %s (%s)", shardBytes, j.JobStatus, j.Message)
+		}
+		terms, err := csv.NewReader(bytes.NewReader(archiveEntries(t, ctx, s, res.JobId)[pipeline.TopicTermsName])).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var words []string
+		for _, r := range terms[1:] {
+			words = append(words, r[1])
+		}
+		if !slices.Contains(words, "police") || slices.Contains(words, "polic") {
+			t.Errorf("shard bytes %d: terms %v, want police spelled as its documents spell it", shardBytes, words)
+		}
+		got = append(got, words)
+	}
+	if !slices.Equal(got[0], got[1]) {
+		t.Errorf("terms depend on the shard size: %v vs %v", got[0], got[1])
 	}
 }

@@ -238,12 +238,14 @@ func (s *Service) topicsRound(ctx context.Context, j *job.Job, shard, round int,
 func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs func(func(input.Document) error) error) (int64, error) {
 	unfit := j.TopicsStage.Unfit
 	var a *topics.Assigner
+	var spell *topics.SpellingCounter // the spellings of the terms topic-terms.csv shows
 	if unfit == "" {
 		m, err := s.topicsModel(ctx, j, j.TopicsStage.Round)
 		if err != nil {
 			return 0, err
 		}
 		a = topics.NewAssigner(m)
+		spell = topics.NewSpellingCounter(topics.TopTerms(m, topTermsShown))
 	}
 	lineFormat := j.InputDataConfig.InputFormat.LineFormat()
 	var noTerms int64
@@ -268,6 +270,7 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 				rec.ErrorCode, rec.ErrorMessage = codeNoTopicModel, unfitMessage(unfit)
 				return ew.Write(&rec)
 			}
+			spell.Add(d.Text)
 			shares := topics.DocTopics(a.Assign(d.Text), 0)
 			if len(shares) == 0 {
 				noTerms++
@@ -288,7 +291,38 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 	if err := ew.Flush(); err != nil {
 		return 0, err
 	}
+	if spell != nil {
+		if err := s.putStream(ctx, topicsPart(j, "spellings", shard), func(w io.Writer) error { _, err := spell.WriteTo(w); return err }); err != nil {
+			return 0, err
+		}
+	}
 	return noTerms, s.objects.Put(ctx, topicsPart(j, "errors", shard), bytes.NewReader(errBuf.Bytes()))
+}
+
+// topTermsShown is how many terms of each topic topic-terms.csv shows (Comprehend's 10).
+const topTermsShown = 10
+
+// respell sets the shown terms to the spelling the collection uses most (the assign map counted
+// them per shard), one shard's counts at a time. A shard without counts (its assign ran before
+// they were kept) adds none.
+func (s *Service) respell(ctx context.Context, j *job.Job, top [][]topics.TermWeight) error {
+	var sums topics.SpellingSums
+	for _, key := range topicsParts(j, "spellings") {
+		rc, err := s.objects.Open(ctx, key, 0)
+		if errors.Is(err, job.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		err = sums.Add(rc)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("spellings %s: %w", key, err)
+		}
+	}
+	topics.Respell(top, sums.Best())
+	return nil
 }
 
 // topicsVocab reads the job's vocabulary.
@@ -569,7 +603,10 @@ func (s *Service) finalizeTopics(ctx context.Context, j *job.Job) error {
 		if m, err = s.topicsModel(ctx, j, j.TopicsStage.Round); err != nil {
 			return err
 		}
-		top = topics.TopTerms(m, 10)
+		top = topics.TopTerms(m, topTermsShown)
+		if err := s.respell(ctx, j, top); err != nil {
+			return err
+		}
 	}
 	var terms bytes.Buffer
 	if err := topics.WriteTopicTerms(&terms, top, true); err != nil {

@@ -150,7 +150,7 @@ func DocTopicRows(docname string, shares []TopicShare) [][]string {
 
 // TermWeight is one row of topic-terms.csv.
 type TermWeight struct {
-	Term   string  // display form (the shortest word seen that stems to Stem)
+	Term   string  // display form (the shortest word seen that stems to Stem; see Respell)
 	Stem   string  // the vocabulary term
 	Weight float64 // the term's share of the topic's total weight (a topic's weights sum to 1 over the vocabulary)
 }

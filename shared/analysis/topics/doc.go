@@ -57,7 +57,8 @@
 //	update r       reduce  Model r, every shard's RoundStats,      Model r+1    (WriteTo)
 //	                       in increasing shard index
 //	  ... repeat round/update while !model.Done()
-//	assign         map     final Model, a shard's documents        doc-topics rows
+//	assign         map     final Model, a shard's documents        doc-topics rows, spelling counts
+//	                                                               of the shown terms (RTSP)
 //	terms          —       final Model                             topic-terms.csv
 //
 // Functions: NewShardStats/Add/WriteStats (ReadStats, NewStatsReader, MergeStats for a tree
@@ -121,6 +122,8 @@
 // know of; we recommend no rows plus a count in the job summary). DocTopics keeps topics of
 // proportion ≥ 0.01 (DefaultMinProportion), largest first. TopTerms gives each topic's 10
 // heaviest terms with weights μ_kj/Σ_j μ_kj (comparable across topics), ties by term; the
-// term shown is the display form, the shortest word seen that stems to it. Topics are named
-// "000", "001", ….
+// term shown is the display form, the shortest word seen that stems to it, until Respell
+// replaces it with the spelling the collection uses most (spelling.go: SpellingCounter in the
+// assign map, SpellingSums in the reduce; exact and independent of the sharding). Topics are
+// named "000", "001", ….
 package topics
