@@ -93,6 +93,8 @@
 //	                 vocabulary, μ as V×K float64 (term-major).
 //	RTRO round stats shard, round, model fingerprint, K, V, docs, empty, log-likelihood, N_k,
 //	                 then per touched term column: index gap, non-zeros, (topic gap, value).
+//	RTSP spellings   stems; per stem, sorted: stem, spellings; per spelling, sorted: the
+//	                 spelling, its count (at most K × 10 stems).
 //
 // Sizes: statistics ≈ 10–15 bytes a term; vocabulary ≈ 10 bytes a term (50,000 terms ≈ 0.5 MB);
 // model ≈ 8·V·K bytes (V=50,000, K=20: 8 MB; K=100: 40 MB); round statistics ≈ 9·K bytes per
