@@ -190,6 +190,7 @@ func TestJobTopicGrant(t *testing.T) {
 	topic := ref(f.id(p.topic))
 	for _, fn := range FunctionNames {
 		role := f.id(p.roles[fn])
+		jobTopics := 0
 		for _, pol := range f.resources("AWS::IAM::Policy") {
 			if !reflect.DeepEqual(props(pol)["Roles"], arr{ref(role)}) {
 				continue
@@ -217,8 +218,12 @@ func TestJobTopicGrant(t *testing.T) {
 					if tail, _ := parts[len(parts)-1].(string); tail != ":"+DefaultJobTopicPrefix+"*" {
 						t.Errorf("%s: sns:Publish on topics ending %q, want %q", fn, tail, ":"+DefaultJobTopicPrefix+"*")
 					}
+					jobTopics++
 				}
 			}
+		}
+		if jobTopics != 1 {
+			t.Errorf("%s: %d grants on the job topics, want 1", fn, jobTopics)
 		}
 	}
 	for name, res := range ours(t, f) {

@@ -34,15 +34,15 @@ const (
 	// AccessKeysPrefix holds the access keys of the Comprehend-compatible API
 	// (pipeline.AccessKeysPrefix); only the api function reads it.
 	AccessKeysPrefix = "access-keys/"
+	// DefaultJobTopicPrefix is PipelineProps.JobTopicPrefix's default (the code's
+	// pipeline.DefaultJobTopicPrefix, checked by TestContractNames).
+	DefaultJobTopicPrefix = "ream-"
 	// ModelsPrefix holds the coding service's model files (pipeline.ModelsPrefix):
 	// models/<tenant>/<topic>/<id>.bin for a tenant's trained models, and under
 	// ShippedModelsPrefix (pipeline.ShippedModelsPrefix) the models Ream ships,
 	// which every process stores on first use of the model registry.
-	// DefaultJobTopicPrefix is PipelineProps.JobTopicPrefix's default (the code's
-	// pipeline.DefaultJobTopicPrefix, checked by TestContractNames).
-	DefaultJobTopicPrefix = "ream-"
-	ModelsPrefix          = "models/"
-	ShippedModelsPrefix   = ModelsPrefix + "_shipped/"
+	ModelsPrefix        = "models/"
+	ShippedModelsPrefix = ModelsPrefix + "_shipped/"
 )
 
 // Table key and index names: what shared/aws's Jobs adapter reads and

@@ -65,6 +65,9 @@ type Env struct {
 	// JobTopicPrefix is the name prefix of the SNS topics a job may name as its
 	// NotificationChannel (pipeline.DefaultJobTopicPrefix when unset).
 	JobTopicPrefix string
+	// Region (AWS_REGION, set by Lambda) and AccountID (REAM_ACCOUNT_ID) are where a job's
+	// topic must be; unset, the API does not check them (IAM still refuses other topics).
+	Region, AccountID string
 	// CodingTenants maps coding clients (Cognito app client ids) to tenants.
 	CodingTenants map[string]string
 	LogLevel      slog.Level
@@ -148,6 +151,7 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 
 	e.KMSKeyID = get(EnvKMSKeyID)
 	e.JobTopicPrefix = get(EnvJobTopicPrefix)
+	e.Region, e.AccountID = get("AWS_REGION"), get(EnvAccountID)
 	if e.JobTopicPrefix != "" && (len(e.JobTopicPrefix) > 200 || strings.Trim(e.JobTopicPrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "") {
 		bad(EnvJobTopicPrefix, e.JobTopicPrefix, "want letters, digits, _ and - (the start of an SNS topic name)")
 	}
@@ -224,13 +228,15 @@ func parseLanguages(v string) ([]string, string) {
 // defaults); object locations render as s3://bucket/key.
 func (e Env) Config() pipeline.Config {
 	return pipeline.Config{
-		ShardBytes:     e.ShardBytes,
-		MaxInputBytes:  e.MaxInputBytes,
-		UploadTTL:      e.UploadTTL,
-		Retention:      e.Retention,
-		StuckAfter:     e.StuckAfter,
-		Locations:      pipeline.Locations{Base: "s3://" + e.Bucket + "/"},
-		JobTopicPrefix: cmp.Or(e.JobTopicPrefix, pipeline.DefaultJobTopicPrefix),
+		ShardBytes:      e.ShardBytes,
+		MaxInputBytes:   e.MaxInputBytes,
+		UploadTTL:       e.UploadTTL,
+		Retention:       e.Retention,
+		StuckAfter:      e.StuckAfter,
+		Locations:       pipeline.Locations{Base: "s3://" + e.Bucket + "/"},
+		JobTopicPrefix:  cmp.Or(e.JobTopicPrefix, pipeline.DefaultJobTopicPrefix),
+		JobTopicRegion:  e.Region,
+		JobTopicAccount: e.AccountID,
 	}
 }
 

@@ -192,9 +192,9 @@ func TestEnvConfig(t *testing.T) {
 	if c.JobTopicPrefix != pipeline.DefaultJobTopicPrefix {
 		t.Errorf("JobTopicPrefix %q, want the default %q", c.JobTopicPrefix, pipeline.DefaultJobTopicPrefix)
 	}
-	e, err = reamaws.EnvFromOS(envOf(required, map[string]string{"REAM_JOB_TOPIC_PREFIX": "team-a-"}))
-	if err != nil || e.Config().JobTopicPrefix != "team-a-" {
-		t.Errorf("REAM_JOB_TOPIC_PREFIX: %+v, %v", e, err)
+	e, err = reamaws.EnvFromOS(envOf(required, map[string]string{"REAM_JOB_TOPIC_PREFIX": "team-a-", "AWS_REGION": "eu-west-1", "REAM_ACCOUNT_ID": "123456789012"}))
+	if c := e.Config(); err != nil || c.JobTopicPrefix != "team-a-" || c.JobTopicRegion != "eu-west-1" || c.JobTopicAccount != "123456789012" {
+		t.Errorf("REAM_JOB_TOPIC_PREFIX, AWS_REGION, REAM_ACCOUNT_ID: %+v, %v", e, err)
 	}
 	if _, err := reamaws.EnvFromOS(envOf(required, map[string]string{"REAM_JOB_TOPIC_PREFIX": "bad*"})); err == nil || !strings.Contains(err.Error(), "REAM_JOB_TOPIC_PREFIX") {
 		t.Errorf("a prefix with * accepted: %v", err)

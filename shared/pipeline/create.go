@@ -40,17 +40,27 @@ var (
 )
 
 // checkJobTopic checks a request's NotificationChannel (nil: none) against the deployment's
-// JobTopicPrefix ("": the deployment cannot publish to jobs' topics). The ARN's form is
-// validateCreate's.
-func checkJobTopic(prefix string, nc *job.NotificationChannel) error {
+// JobTopicPrefix ("": the deployment cannot publish to jobs' topics), region and account. The
+// ARN's form (arn:partition:sns:region:account:name) is validateCreate's.
+func checkJobTopic(cfg Config, nc *job.NotificationChannel) error {
 	switch {
 	case nc == nil:
 		return nil
-	case prefix == "":
+	case cfg.JobTopicPrefix == "":
 		return fmt.Errorf("%w: this deployment cannot publish to a job's own SNS topic (NotificationChannel); subscribe to its notifications instead", job.ErrInvalid)
 	}
-	if name := nc.SNSTopicArn[strings.LastIndexByte(nc.SNSTopicArn, ':')+1:]; !strings.HasPrefix(name, prefix) {
-		return fmt.Errorf("%w: NotificationChannel.SNSTopicArn must name a topic whose name starts with %q: this deployment publishes only to topics so named (got %q)", job.ErrInvalid, prefix, name)
+	parts := strings.SplitN(nc.SNSTopicArn, ":", 6)
+	if len(parts) != 6 {
+		return fmt.Errorf("%w: NotificationChannel.SNSTopicArn %q is not an SNS topic ARN", job.ErrInvalid, nc.SNSTopicArn)
+	}
+	region, account, name := parts[3], parts[4], parts[5]
+	if !strings.HasPrefix(name, cfg.JobTopicPrefix) ||
+		cfg.JobTopicRegion != "" && region != cfg.JobTopicRegion || cfg.JobTopicAccount != "" && account != cfg.JobTopicAccount {
+		where := "this deployment's account and region"
+		if cfg.JobTopicRegion != "" && cfg.JobTopicAccount != "" {
+			where = "region " + cfg.JobTopicRegion + ", account " + cfg.JobTopicAccount
+		}
+		return fmt.Errorf("%w: NotificationChannel.SNSTopicArn must name a topic of %s whose name starts with %q: this deployment publishes only to topics so named (got %s)", job.ErrInvalid, where, cfg.JobTopicPrefix, nc.SNSTopicArn)
 	}
 	return nil
 }
@@ -397,7 +407,7 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 	if err := analysis.CheckDeclaredLanguage(c.analyzers, req.LanguageCode); err != nil {
 		return checkedRequest{}, err
 	}
-	if err := checkJobTopic(s.cfg.JobTopicPrefix, req.NotificationChannel); err != nil {
+	if err := checkJobTopic(s.cfg, req.NotificationChannel); err != nil {
 		return checkedRequest{}, err
 	}
 	if out := req.OutputDataConfig.S3Uri; out != "" {

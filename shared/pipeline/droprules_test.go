@@ -69,21 +69,29 @@ func TestDropJobName(t *testing.T) {
 // with the deployment's prefix, so that the stack's functions need sns:Publish on those topics
 // alone (found from outside: they could publish to any topic of the account, a confused deputy).
 func TestCheckJobTopic(t *testing.T) {
-	topic := func(name string) *job.NotificationChannel {
-		return &job.NotificationChannel{SNSTopicArn: "arn:aws:sns:eu-west-1:123456789012:" + name}
+	cfg := Config{JobTopicPrefix: "ream-", JobTopicRegion: "eu-west-1", JobTopicAccount: "123456789012"}
+	topic := func(region, account, name string) *job.NotificationChannel {
+		return &job.NotificationChannel{SNSTopicArn: "arn:aws:sns:" + region + ":" + account + ":" + name}
 	}
-	if err := checkJobTopic("ream-", nil); err != nil {
+	if err := checkJobTopic(cfg, nil); err != nil {
 		t.Errorf("no channel: %v", err)
 	}
-	if err := checkJobTopic("ream-", topic("ream-done")); err != nil {
+	if err := checkJobTopic(cfg, topic("eu-west-1", "123456789012", "ream-done")); err != nil {
 		t.Errorf("a topic with the prefix: %v", err)
 	}
-	for _, name := range []string{"alarms", "other-team-ream-x", "Ream-done"} {
-		if err := checkJobTopic("ream-", topic(name)); !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), `"ream-"`) {
-			t.Errorf("%s: %v, want a 400 naming the prefix", name, err)
+	for _, nc := range []*job.NotificationChannel{
+		topic("eu-west-1", "123456789012", "alarms"), topic("eu-west-1", "123456789012", "other-team-ream-x"),
+		topic("eu-west-1", "123456789012", "Ream-done"), topic("us-east-1", "123456789012", "ream-done"),
+		topic("eu-west-1", "999999999999", "ream-done"),
+	} {
+		if err := checkJobTopic(cfg, nc); !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), `"ream-"`) {
+			t.Errorf("%s: %v, want a 400 naming the prefix", nc.SNSTopicArn, err)
 		}
 	}
-	if err := checkJobTopic("", topic("ream-done")); !errors.Is(err, job.ErrInvalid) {
+	if err := checkJobTopic(Config{JobTopicPrefix: "ream-"}, topic("us-east-1", "999999999999", "ream-done")); err != nil {
+		t.Errorf("region and account unknown: %v", err)
+	}
+	if err := checkJobTopic(Config{}, topic("eu-west-1", "123456789012", "ream-done")); !errors.Is(err, job.ErrInvalid) {
 		t.Errorf("a deployment without SNS: %v", err)
 	}
 }

@@ -14,12 +14,12 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 )
 
-// Config holds the pipeline's limits and tunables. Zero values take the documented defaults.
 // DefaultJobTopicPrefix is the name prefix of the SNS topics a job may name as its
 // NotificationChannel on AWS (REAM_JOB_TOPIC_PREFIX overrides it); the stack grants
 // sns:Publish on topics so named and no others.
 const DefaultJobTopicPrefix = "ream-"
 
+// Config holds the pipeline's limits and tunables. Zero values take the documented defaults.
 type Config struct {
 	// ShardBytes is the nominal size of a line shard (default 1 MiB).
 	ShardBytes int64
@@ -52,6 +52,9 @@ type Config struct {
 	// only, never to any topic of the account (only a deployment whose notifier publishes to
 	// SNS sets it; DefaultJobTopicPrefix on AWS).
 	JobTopicPrefix string
+	// JobTopicRegion and JobTopicAccount, when set, are the region and account a job's topic
+	// must be in (the stack's: its functions may publish there only).
+	JobTopicRegion, JobTopicAccount string
 	// CodingRetentionHours is how long a coding operation's output is kept (default 24).
 	CodingRetentionHours int
 	// StatsFanIn is the most shard statistics a TOPICS job's vocabulary reduce opens at once

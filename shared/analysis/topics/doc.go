@@ -24,7 +24,8 @@
 // between κ 200 and 400) came out as K identical topics before the extension. The annealing runs Restarts
 // times (default 4), each from its own seeded random memberships, and the run of highest mean
 // log-likelihood on the sample (the rounds' objective, never a label) is kept; then distributed EM rounds
-// at κ = 50 refine the model on the whole collection. Mixing weights are smoothed,
+// at the schedule's last κ (50, or 1.5 κc when the schedule was extended, below) refine the
+// model on the whole collection. Mixing weights are smoothed,
 // π_k = (n_k + N/K)/(2N), so that large topics do not swallow small ones.
 //
 // Why not NMF: on the DEP-11 descriptions (see internal/evaltopics) NMF's least-squares

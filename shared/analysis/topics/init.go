@@ -527,10 +527,10 @@ const criticalIters = 100
 func extendSchedule(anneal []float64, kc float64) []float64 {
 	out := slices.Clone(anneal)
 	last := out[len(out)-1]
-	if !(kc > last) { // also a NaN
+	if !(kc > last) || len(out)+3 > MaxAnnealSteps { // (kc NaN too)
 		return out
 	}
-	kc = min(kc, maxKappaFactor*last/1.5)
+	kc = min(kc, maxKappaFactor*last/1.5, MaxKappa/1.5) // a model with a larger κ would not read back
 	return append(out, kc, 1.25*kc, 1.5*kc)
 }
 

@@ -27,6 +27,8 @@ const (
 	DefaultSeed = 1
 	// MaxKappa bounds the concentrations of the annealing schedule.
 	MaxKappa = 10_000
+	// MaxAnnealSteps bounds a model's annealing schedule (extendSchedule adds no step beyond it).
+	MaxAnnealSteps = 1000
 	// minResponsibility: a document's smaller topic probabilities are dropped (and the rest
 	// renormalised), so that statistics and proportions stay sparse.
 	minResponsibility = 1e-6
@@ -104,7 +106,7 @@ func (o FitOptions) check() error {
 	if o.Restarts < 1 || o.Restarts > MaxRestarts {
 		return fmt.Errorf("topics: %d restarts, want 1..%d", o.Restarts, MaxRestarts)
 	}
-	if len(o.Anneal) > 1000 {
+	if len(o.Anneal) > MaxAnnealSteps {
 		return fmt.Errorf("topics: annealing schedule of %d steps", len(o.Anneal))
 	}
 	for _, k := range o.Anneal {
@@ -335,7 +337,7 @@ func decodeOptions(d *decoder) FitOptions {
 		d.fail("bad Tol")
 	}
 	o.SampleSize = d.count(MaxSampleSize, "SampleSize")
-	n := d.count(1000, "annealing steps")
+	n := d.count(MaxAnnealSteps, "annealing steps")
 	for i := 0; i < n && d.err == nil; i++ {
 		o.Anneal = append(o.Anneal, d.finite(0, "κ"))
 	}

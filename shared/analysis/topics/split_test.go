@@ -102,4 +102,11 @@ func TestExtendSchedule(t *testing.T) {
 	if got := extendSchedule([]float64{15, 50}, math.NaN()); len(got) != 2 {
 		t.Errorf("κc NaN: %v", got)
 	}
+	// The extended schedule stays within what a model may hold (it must read back).
+	if got := extendSchedule([]float64{15, 5000}, 9000); got[len(got)-1] > MaxKappa {
+		t.Errorf("κc 9000 after 5000: %v, beyond MaxKappa", got)
+	}
+	if got := extendSchedule(make([]float64, MaxAnnealSteps-2), 100); len(got) > MaxAnnealSteps {
+		t.Errorf("a schedule of %d steps extended to %d", MaxAnnealSteps-2, len(got))
+	}
 }
