@@ -83,13 +83,15 @@ chaos:
 ##   CODING_CLIENTS=a,b              the coding API's OAuth2 app clients (default: one, "coding")
 ##   CODING_CLIENT_TENANTS=a=T,b=U   the tenant each client acts as (default: its client id)
 ##   REMOVAL_POLICY=destroy          throwaway stage: data stores deleted with the stack (default retain)
+##   JOB_TOPIC_PREFIX=ream-prod-     the SNS topics jobs may name as NotificationChannel (default ream-)
 ## Give the same CODING_CLIENTS (and CODING_CLIENT_TENANTS) on every deploy of a stage: a deploy
 ## without them replaces the clients with the default one (new ids and secrets).
 CDK       := infra/node_modules/.bin/cdk
 CDK_FLAGS := $(strip --no-notices $(if $(STAGE),-c stage=$(STAGE)) \
 	$(if $(CODING_CLIENTS),-c 'codingClients=$(CODING_CLIENTS)') \
 	$(if $(CODING_CLIENT_TENANTS),-c 'codingClientTenants=$(CODING_CLIENT_TENANTS)') \
-	$(if $(REMOVAL_POLICY),-c removalPolicy=$(REMOVAL_POLICY)))
+	$(if $(REMOVAL_POLICY),-c removalPolicy=$(REMOVAL_POLICY)) \
+	$(if $(JOB_TOPIC_PREFIX),-c jobTopicPrefix=$(JOB_TOPIC_PREFIX)))
 CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1
 
 $(CDK): infra/package.json infra/package-lock.json

@@ -4,8 +4,9 @@
 // Context (all optional): stage, codeDir (default dist), codingClients (comma-separated
 // OAuth2 client names of the coding API, default "coding"), codingClientTenants
 // (name=tenant pairs), removalPolicy
-// (retain, the default, or destroy). The make targets pass them from STAGE,
-// CODING_CLIENTS, CODING_CLIENT_TENANTS and REMOVAL_POLICY.
+// (retain, the default, or destroy), jobTopicPrefix (the names of the SNS topics jobs may
+// notify, default ream-). The make targets pass them from STAGE, CODING_CLIENTS,
+// CODING_CLIENT_TENANTS, REMOVAL_POLICY and JOB_TOPIC_PREFIX.
 //
 // The stage comes from the context (`-c stage=prod`) or REAM_STAGE, default
 // "dev"; the stack is named Ream-<stage>. Account and region come from the
@@ -93,6 +94,9 @@ func main() {
 		}
 	}
 
+	// -c jobTopicPrefix=ream-prod-: the SNS topics jobs may name (PipelineProps.JobTopicPrefix).
+	jobTopicPrefix, _ := app.Node().TryGetContext(jsii.String("jobTopicPrefix")).(string)
+
 	var env *awscdk.Environment
 	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
 		env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
@@ -100,7 +104,8 @@ func main() {
 	reamcdk.NewStack(app, "Ream-"+stage, &reamcdk.StackProps{
 		StackProps: awscdk.StackProps{Env: env},
 		Stage:      stage,
-		Pipeline:   reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients, CodingClientTenants: codingTenants},
+		Pipeline: reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients, CodingClientTenants: codingTenants,
+			JobTopicPrefix: jobTopicPrefix},
 	})
 	reamcdk.CheckAwsSolutions(app)
 	app.Synth(nil)
