@@ -208,7 +208,7 @@ func InitModel(ctx context.Context, v *Vocabulary, samples iter.Seq2[*Sample, er
 	// topics only at a higher κ than short descriptions do: below its critical κ every topic
 	// stays the collection's mean and the topics come out identical. The schedule is
 	// extended past that point (extendSchedule).
-	opts.Anneal = extendSchedule(opts.Anneal, criticalKappa(idx, val, v.Len()))
+	opts.Anneal = extendSchedule(opts.Anneal, criticalKappa(ctx, idx, val, v.Len()))
 	// The restarts are independent: they run side by side (restartsAtOnce), and the best is
 	// the highest log-likelihood, the lowest restart number among equals, so the choice is
 	// the same whatever order they finish in.
@@ -455,7 +455,8 @@ func ReadSample(r io.Reader) (*Sample, error) {
 // κ μ·x = κ − (κ/2)‖x−μ‖², so κ_c = 1/λ). λ is found by criticalIters power iterations from a
 // fixed start, each one pass over the sample's non-zeros; the products are rounded explicitly
 // (see mathx.go), so the estimate has the same bits on every GOARCH.
-func criticalKappa(idx [][]int32, val [][]float64, V int) float64 {
+// It stops early, returning 0, when ctx is done (InitModel then returns ctx's error).
+func criticalKappa(ctx context.Context, idx [][]int32, val [][]float64, V int) float64 {
 	n := float64(len(idx))
 	if n == 0 || V == 0 {
 		return 0
@@ -472,6 +473,9 @@ func criticalKappa(idx [][]int32, val [][]float64, V int) float64 {
 	}
 	var lambda float64
 	for range criticalIters {
+		if ctx.Err() != nil {
+			return 0
+		}
 		var norm float64
 		for _, x := range v {
 			norm += float64(x * x)
