@@ -1,10 +1,13 @@
 package local
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -307,4 +310,78 @@ func TestSecondUploadRefused(t *testing.T) {
 			t.Fatalf("the job analysed %d documents, want the first upload's 2", j.JobDetails.InputDocumentsCount)
 		}
 	}
+}
+
+// TestPlanInWorker: where a create request must answer quickly (AWS: the api function and API
+// Gateway's 30 s), a job created with an input location is planned by a worker through a plan
+// message, not inside the request: the create answers SUBMITTED, the job runs to the same end;
+// a plan message delivered twice plans once; one that dead-letters fails the job with a Message
+// that says so.
+func TestPlanInWorker(t *testing.T) {
+	ctx := testCtx(t)
+	cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond), Workers: 2,
+		MaxReceiveCount: 2, VisibilityTimeout: Duration(50 * time.Millisecond)}
+	s, err := Start(t.Context(), cfg, Options{Log: testLogger(t), PlanInWorker: true,
+		WrapObjects: func(o pipeline.Objects) pipeline.Objects { return unreadableInput{o} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	c := defaultClient(s)
+	base := (&url.URL{Scheme: "file", Path: filepath.Join(s.cfg.DataDir, "objects") + "/"}).String()
+	for _, name := range []string{"in.txt", "unreadable.txt"} {
+		p := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "plan", name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("I love it\nI hate it\nIt rained.\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := api.CreateJobRequest{Analyses: []job.Analysis{job.Sentiment}, LanguageCode: "en",
+		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine, S3Uri: base + "inputs/local/plan/in.txt"}}
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.JobStatus != job.Submitted || res.JobDetails.ShardsTotal != 0 {
+		t.Errorf("create answered %s with %d shards, want SUBMITTED and no plan yet", res.JobStatus, res.JobDetails.ShardsTotal)
+	}
+	// A second plan message (an SQS redelivery) changes nothing.
+	if err := s.Shards.Send(ctx, []pipeline.ShardMessage{{Tenant: "local", JobId: res.JobId, Plan: true}}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := c.Follow(ctx, res.JobId, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.JobStatus != job.Completed || n.InputDocumentsCount != 3 {
+		t.Fatalf("job ended %s with %d documents (%s), want COMPLETED with 3", n.JobStatus, n.InputDocumentsCount, n.Message)
+	}
+
+	// An input that cannot be read for a reason that is not the user's (the store keeps
+	// failing): the plan message is retried, dead-lettered, and the job fails saying why.
+	req.InputDataConfig.S3Uri = base + "inputs/local/plan/unreadable.txt"
+	res, err = c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err = c.Follow(ctx, res.JobId, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.JobStatus != job.Failed || !strings.Contains(n.Message, "could not be planned") {
+		t.Errorf("a plan that keeps failing: %s %q, want FAILED saying it could not be planned", n.JobStatus, n.Message)
+	}
+}
+
+// unreadableInput fails every read of an input named unreadable.txt, as a store that keeps
+// timing out would.
+type unreadableInput struct{ pipeline.Objects }
+
+func (u unreadableInput) Head(ctx context.Context, key string) (pipeline.ObjectInfo, error) {
+	if strings.HasSuffix(key, "/unreadable.txt") {
+		return pipeline.ObjectInfo{}, errors.New("injected: the store timed out")
+	}
+	return u.Objects.Head(ctx, key)
 }

@@ -41,6 +41,9 @@ type Options struct {
 	Log       *slog.Logger
 	// StatsFanIn forces a TOPICS job's vocabulary reduce into a tree sooner (tests).
 	StatsFanIn int
+	// PlanInWorker plans jobs created with an input location in a worker, as the AWS stack
+	// does (pipeline.Config.PlanInWorker; tests): locally the create request plans them.
+	PlanInWorker bool
 	// WrapObjects, when set, wraps the object store the pipeline writes through (the local
 	// store still serves the presigned URLs): tests give it what the local store lacks, such
 	// as pipeline.KMSObjects.
@@ -163,6 +166,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter), Retention: time.Duration(cfg.Retention),
 			CodingRetentionHours: int(max(time.Duration(cfg.CodingRetention)/time.Hour, 1)),
 			StatsFanIn:           opts.StatsFanIn,
+			PlanInWorker:         opts.PlanInWorker,
 			Locations:            pipeline.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String()},
 		},
 		Log: log, Hooks: opts.Hooks,

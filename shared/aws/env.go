@@ -235,6 +235,7 @@ func (e Env) Config() pipeline.Config {
 		StuckAfter:      e.StuckAfter,
 		Locations:       pipeline.Locations{Base: "s3://" + e.Bucket + "/"},
 		JobTopicPrefix:  cmp.Or(e.JobTopicPrefix, pipeline.DefaultJobTopicPrefix),
+		PlanInWorker:    true,
 		JobTopicRegion:  e.Region,
 		JobTopicAccount: e.AccountID,
 	}

@@ -145,6 +145,9 @@ type ShardMessage struct {
 	// Bytes is the size of the input the shard covers (its byte range, or its files' sizes):
 	// what the job's progress and completion estimate count.
 	Bytes int64 `json:"bytes,omitempty"`
+	// Plan asks a worker to plan the job instead (a job created with an input location where
+	// Config.PlanInWorker is set): the message names no shard.
+	Plan bool `json:"plan,omitempty"`
 }
 
 // Queue carries shard messages to the workers (SQS, or the SQLite queue).

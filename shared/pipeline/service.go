@@ -52,6 +52,11 @@ type Config struct {
 	// only, never to any topic of the account (only a deployment whose notifier publishes to
 	// SNS sets it; DefaultJobTopicPrefix on AWS).
 	JobTopicPrefix string
+	// PlanInWorker has a job created with an input location (an S3Uri: every Comprehend
+	// Start…Job) planned by a worker, through a plan message on the shard queue, rather than
+	// inside the create request, whose function must answer within API Gateway's 30 s while
+	// counting the lines of a multi-GB input can take longer (AWS sets it).
+	PlanInWorker bool
 	// JobTopicRegion and JobTopicAccount, when set, are the region and account a job's topic
 	// must be in (the stack's: its functions may publish there only).
 	JobTopicRegion, JobTopicAccount string

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,12 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	}
 	if err != nil {
 		return fmt.Errorf("get job: %w", err)
+	}
+	if msg.Plan {
+		if j.JobStatus != job.Submitted {
+			return nil // planned already: a redelivery, or the sweeper came first
+		}
+		return s.start(ctx, j)
 	}
 	switch j.JobStatus {
 	case job.InProgress:
@@ -103,6 +110,12 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 	}
 	if j.JobStatus.Terminal() {
 		return nil
+	}
+	if msg.Plan {
+		if j.JobStatus != job.Submitted {
+			return nil
+		}
+		return s.fail(ctx, j, "the job's input could not be planned (the plan message failed repeatedly and was dead-lettered): "+cmp.Or(reason, "no reason given"))
 	}
 	if reason == "" {
 		reason = "the shard failed repeatedly and was dead-lettered"
