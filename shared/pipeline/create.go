@@ -338,7 +338,8 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	}
 
 	switch {
-	case created && j.JobStatus == job.Submitted && s.cfg.PlanInWorker:
+	case created && j.JobStatus == job.Submitted && s.cfg.PlanInWorker && req.DropRule == "":
+		// (A drop rule's job is created by ingest, which plans it itself: it has the time.)
 		if err := s.queue.Send(ctx, []ShardMessage{{Tenant: j.Tenant, JobId: j.JobId, Plan: true}}); err != nil {
 			// The job is stored SUBMITTED: the sweeper plans it (a SUBMITTED job is rescued).
 			s.log.WarnContext(ctx, "plan message not sent; the sweeper will plan the job", "tenant", j.Tenant, "job", j.JobId, "err", err)

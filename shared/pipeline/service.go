@@ -53,8 +53,8 @@ type Config struct {
 	// SNS sets it; DefaultJobTopicPrefix on AWS).
 	JobTopicPrefix string
 	// PlanInWorker has a job created with an input location (an S3Uri: every Comprehend
-	// Start…Job) planned by a worker, through a plan message on the shard queue, rather than
-	// inside the create request, whose function must answer within API Gateway's 30 s while
+	// Start…Job; not a drop rule's job, which ingest creates and plans) planned by a worker,
+	// through a plan message on the shard queue, rather than inside the create request, whose function must answer within API Gateway's 30 s while
 	// counting the lines of a multi-GB input can take longer (AWS sets it).
 	PlanInWorker bool
 	// JobTopicRegion and JobTopicAccount, when set, are the region and account a job's topic
