@@ -6,9 +6,6 @@ import (
 	"sort"
 	"strings"
 	"unicode"
-	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
@@ -192,7 +189,7 @@ func (a *Analyzer) Analyze(text string, _ result.Options, into *result.Result) e
 	}
 	sc := counts.majority()
 	if a.ngram != nil && ngramScript(sc) && a.ngram.cand[sc] != 0 {
-		sample := finishSample(raw, true, a.prefix)
+		sample := cutSample(raw, a.prefix)
 		out, err := a.ngram.detect(sample, sc, counts.letters, make([]result.DominantLanguage, 0, languageMaxCandidates))
 		if err != nil {
 			return err // the embedded models are corrupt: a defect of the build, not of the document
@@ -224,31 +221,17 @@ func (a *Analyzer) fill(out []result.DominantLanguage, into *result.Result) erro
 // boundary and, when one is near, at a word boundary, so that the detector does not see a
 // truncated word.
 func languageSample(text string, prefix int) string {
-	raw := txt.CutAtRune(text, prefix+languageNormSlack)
-	return finishSample(raw, isASCII(raw), prefix)
+	raw, _ := txt.NFC(txt.CutAtRune(text, prefix+languageNormSlack))
+	return cutSample(raw, prefix)
 }
 
 // languageNormSlack: a little more than the prefix is normalised, so that a combining
 // sequence straddling the cut is composed before the final cut.
 const languageNormSlack = 32
 
-// isASCII reports whether s is 7-bit ASCII (NFC leaves it unchanged).
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// finishSample normalises raw (a prefix of the document, of at most prefix+languageNormSlack
-// bytes; nfc tells whether it is already in NFC, as ASCII is) and cuts it to prefix bytes at a
-// rune and, when near, a word boundary.
-func finishSample(text string, nfc bool, prefix int) string {
-	if !nfc {
-		text = norm.NFC.String(text)
-	}
+// cutSample cuts text (a prefix of the document in NFC, of at most prefix+languageNormSlack
+// bytes) to prefix bytes at a rune and, when near, a word boundary.
+func cutSample(text string, prefix int) string {
 	if len(text) <= prefix {
 		return text
 	}
