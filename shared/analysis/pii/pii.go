@@ -3,7 +3,6 @@ package pii
 import (
 	"fmt"
 	"sort"
-	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
@@ -141,22 +140,13 @@ func (a *Analyzer) detect(text string) []result.PiiEntity {
 		if a.types != nil && !a.types[c.typ] {
 			continue
 		}
-		chars += runeCount(text[pos:c.s])
+		chars += txt.RuneCount(text[pos:c.s])
 		b := chars
-		chars += runeCount(text[c.s:c.e])
+		chars += txt.RuneCount(text[c.s:c.e])
 		pos = c.e
 		out = append(out, result.PiiEntity{BeginOffset: b, EndOffset: chars, Score: c.score, Type: c.typ})
 	}
 	return out
-}
-
-func runeCount(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return i + utf8.RuneCountInString(s[i:])
-		}
-	}
-	return len(s)
 }
 
 // candidate is a candidate span in bytes.

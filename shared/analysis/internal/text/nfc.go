@@ -32,7 +32,7 @@ func NFC(s string) (string, *OffsetMap) {
 	b.WriteString(s[:n])
 	// s[:n] is NFC and n a normalisation boundary: normalise the rest segment by segment
 	// (a starter and what combines with it), recording the segments that change.
-	cp := runeCount(s[:n])
+	cp := RuneCount(s[:n])
 	ncp, ocp := cp, cp
 	var it norm.Iter
 	it.InitString(norm.NFC, s[n:])
@@ -43,7 +43,7 @@ func NFC(s string) (string, *OffsetMap) {
 		src := s[pos:end]
 		b.Write(seg)
 		if string(seg) == src {
-			k := runeCount(src)
+			k := RuneCount(src)
 			ncp += k
 			ocp += k
 		} else {
@@ -96,7 +96,9 @@ func quickSpan(s string) int {
 	return len(s)
 }
 
-func runeCount(s string) int {
+// RuneCount is utf8.RuneCountInString with an ASCII fast path: the code points of s, the
+// unit of every offset the analysers report.
+func RuneCount(s string) int {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return i + utf8.RuneCountInString(s[i:])
@@ -187,15 +189,22 @@ func (m *OffsetMap) byteOffset(c int) int {
 	return p
 }
 
+// span maps the span [*begin, *end) found in the normal form to the original and, when text is
+// not nil, re-cuts *text from the original.
+func (m *OffsetMap) span(begin, end *int, text *string) {
+	*begin, *end = m.Begin(*begin), m.End(*end)
+	if text != nil {
+		*text = m.Text(*begin, *end)
+	}
+}
+
 // Entities maps entities found in the normal form to the original: offsets and Text.
 func (m *OffsetMap) Entities(ents []result.Entity) {
 	if m == nil {
 		return
 	}
 	for i := range ents {
-		e := &ents[i]
-		e.BeginOffset, e.EndOffset = m.Begin(e.BeginOffset), m.End(e.EndOffset)
-		e.Text = m.Text(e.BeginOffset, e.EndOffset)
+		m.span(&ents[i].BeginOffset, &ents[i].EndOffset, &ents[i].Text)
 	}
 }
 
@@ -205,9 +214,7 @@ func (m *OffsetMap) KeyPhrases(kps []result.KeyPhrase) {
 		return
 	}
 	for i := range kps {
-		k := &kps[i]
-		k.BeginOffset, k.EndOffset = m.Begin(k.BeginOffset), m.End(k.EndOffset)
-		k.Text = m.Text(k.BeginOffset, k.EndOffset)
+		m.span(&kps[i].BeginOffset, &kps[i].EndOffset, &kps[i].Text)
 	}
 }
 
@@ -218,7 +225,6 @@ func (m *OffsetMap) PiiEntities(ents []result.PiiEntity) {
 		return
 	}
 	for i := range ents {
-		e := &ents[i]
-		e.BeginOffset, e.EndOffset = m.Begin(e.BeginOffset), m.End(e.EndOffset)
+		m.span(&ents[i].BeginOffset, &ents[i].EndOffset, nil)
 	}
 }
