@@ -246,6 +246,7 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 		}
 		a = topics.NewAssigner(m)
 		spell = topics.NewSpellingCounter(topics.TopTerms(m, topTermsShown))
+		a.CountSpellings(spell)
 	}
 	lineFormat := j.InputDataConfig.InputFormat.LineFormat()
 	var noTerms int64
@@ -270,7 +271,6 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 				rec.ErrorCode, rec.ErrorMessage = codeNoTopicModel, unfitMessage(unfit)
 				return ew.Write(&rec)
 			}
-			spell.Add(d.Text)
 			shares := topics.DocTopics(a.Assign(d.Text), 0)
 			if len(shares) == 0 {
 				noTerms++

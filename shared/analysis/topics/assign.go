@@ -23,6 +23,10 @@ func NewAssigner(m *Model) *Assigner {
 	return &Assigner{m: m, z: newVectorizer(m.Vocab), logPi: m.logPis(), cos: make([]float64, m.K), r: make([]float64, m.K)}
 }
 
+// CountSpellings has Assign count the spellings of every document it reads into c (one
+// tokenisation serves both).
+func (a *Assigner) CountSpellings(c *SpellingCounter) { a.z.onToken = c.add }
+
 // Assign returns the document's topic proportions: K values, non-negative, summing to 1,
 // the probability of each topic given the document under the fitted mixture (the same
 // computation as a round's), with values below 1e-6 set to 0. It returns nil, the "no

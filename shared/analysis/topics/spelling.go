@@ -33,13 +33,16 @@ func NewSpellingCounter(top [][]TermWeight) *SpellingCounter {
 	return c
 }
 
-// Add counts the spellings in one document.
+// Add counts the spellings in one document (an Assigner given the counter by CountSpellings
+// counts the documents it assigns, from the tokens it reads anyway).
 func (c *SpellingCounter) Add(text string) {
-	c.tok.each(text, func(stem, surface []byte, _ int) {
-		if m, ok := c.counts[string(stem)]; ok {
-			m[string(surface)]++
-		}
-	})
+	c.tok.each(text, func(stem, surface []byte, _ int) { c.add(stem, surface) })
+}
+
+func (c *SpellingCounter) add(stem, surface []byte) {
+	if m, ok := c.counts[string(stem)]; ok {
+		m[string(surface)]++
+	}
 }
 
 // WriteTo writes the counts (magic RTSP): the number of stems, then per stem in order the stem,

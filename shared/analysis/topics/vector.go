@@ -14,6 +14,8 @@ type vectorizer struct {
 	v   *Vocabulary
 	tok tokenizer
 	ids []int32
+	// onToken, when set, sees every token of the texts counted (an Assigner's spelling count).
+	onToken func(stem, surface []byte)
 	// the current vector
 	idx    []int32
 	counts []int32
@@ -25,7 +27,10 @@ func newVectorizer(v *Vocabulary) *vectorizer { return &vectorizer{v: v} }
 // counts sets idx/counts to the document's in-vocabulary terms and counts, by term index.
 func (z *vectorizer) count(text string) {
 	z.ids = z.ids[:0]
-	z.tok.each(text, func(stem, _ []byte, _ int) {
+	z.tok.each(text, func(stem, surface []byte, _ int) {
+		if z.onToken != nil {
+			z.onToken(stem, surface)
+		}
 		if j, ok := z.v.index[string(stem)]; ok {
 			z.ids = append(z.ids, j)
 		}
