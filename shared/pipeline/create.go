@@ -65,6 +65,18 @@ func checkJobTopic(cfg Config, nc *job.NotificationChannel) error {
 	return nil
 }
 
+// cutJobName cuts name to its first maxJobName characters (a JobName's limit).
+func cutJobName(name string) string {
+	n := 0
+	for i := range name {
+		if n == maxJobName {
+			return name[:i]
+		}
+		n++
+	}
+	return name
+}
+
 // checkNameAndToken checks a request's JobName and ClientRequestToken (a create's, a retry's).
 func checkNameAndToken(name, token string) error {
 	if utf8.RuneCountInString(name) > maxJobName || !jobNameRE.MatchString(name) {

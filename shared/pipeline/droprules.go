@@ -10,7 +10,6 @@ import (
 	"path"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
@@ -326,12 +325,7 @@ func dropJobName(name string) string {
 			b.WriteByte('_')
 		}
 	}
-	out := b.String()
-	for utf8.RuneCountInString(out) > maxJobName {
-		_, size := utf8.DecodeLastRuneInString(out)
-		out = out[:len(out)-size]
-	}
-	return out
+	return cutJobName(b.String())
 }
 
 // hiddenSegment reports whether a path segment of rel starts with ".".

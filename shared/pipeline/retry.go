@@ -96,9 +96,7 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	name := req.JobName
 	if name == "" {
 		name = strings.TrimSpace(parent.JobName + " retry")
-		if rs := []rune(name); len(rs) > maxJobName {
-			name = string(rs[:maxJobName])
-		}
+		name = cutJobName(name)
 	}
 	create := api.CreateJobRequest{
 		JobName: name, Analyses: parent.Analyses, LanguageCode: parent.LanguageCode,
