@@ -287,13 +287,13 @@ func TestE2ECoding(t *testing.T) {
 		s.callError(t, ctx, ev, http.StatusUnauthorized)
 	})
 
-	t.Run("training", func(t *testing.T) {
-		data, err := os.ReadFile("../../testdata/coding/train-sample.jsonl")
-		if err != nil {
-			t.Fatal(err)
-		}
+	// train creates a CODING_TRAINING job of the IAM tenant (name may be ""), uploads data
+	// through its presigned URL, checks the object event and waits for the notification; it
+	// returns the job as created, the delivery and the job as it ended.
+	train := func(t *testing.T, name string, data []byte) (api.CreateJobResult, e2eDelivered, job.Job) {
+		t.Helper()
 		body, err := json.Marshal(api.CreateJobRequest{
-			JobName:         "e2e-train-occupation-" + uniq(t),
+			JobName:         name,
 			Analyses:        []job.Analysis{job.CodingTraining},
 			InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
 			CodingConfig:    &job.CodingConfig{Topic: "occupation"},
@@ -313,6 +313,15 @@ func TestE2ECoding(t *testing.T) {
 		d := sub.wait(t, ctx, res.JobId)
 		var j job.Job
 		s.callAPI(t, ctx, e2eApiRequest(t, http.MethodGet, "/v1/jobs/"+res.JobId, "", ""), http.StatusOK, &j)
+		return res, d, j
+	}
+
+	t.Run("training", func(t *testing.T) {
+		data, err := os.ReadFile("../../testdata/coding/train-sample.jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, d, j := train(t, "e2e-train-occupation-"+uniq(t), data)
 		n := int64(bytes.Count(data, []byte("\n")))
 		if j.JobStatus != job.Completed || d.Note.JobStatus != job.Completed || j.JobDetails.InputDocumentsCount != n || j.JobDetails.DocumentsWithErrorsCount != 0 ||
 			j.CodingConfig == nil || j.CodingConfig.ModelId == "" || !strings.Contains(j.ModelVersion, "@v2") {
@@ -395,23 +404,7 @@ func TestE2ECoding(t *testing.T) {
 		}
 
 		data := []byte(`{"code":"223","occp_text":"nurse","tasks_text":"caring for patients"}` + "\n" + `{"code":223,"occp_text":"nurse","tasks_text":""}` + "\n")
-		body, err := json.Marshal(api.CreateJobRequest{
-			Analyses:        []job.Analysis{job.CodingTraining},
-			InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
-			CodingConfig:    &job.CodingConfig{Topic: "occupation"},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var res api.CreateJobResult
-		s.callAPI(t, ctx, e2eApiRequest(t, http.MethodPost, "/v1/jobs", string(body), ""), http.StatusCreated, &res)
-		key := pipeline.UploadKey(iamTenant, res.JobId)
-		e2eUpload(t, ctx, res.Upload.Presigned, data)
-		s3Events.uploaded(t, ctx, key)
-		s3Events.waitIngested(t, ctx, key)
-		d := sub.wait(t, ctx, res.JobId)
-		var j job.Job
-		s.callAPI(t, ctx, e2eApiRequest(t, http.MethodGet, "/v1/jobs/"+res.JobId, "", ""), http.StatusOK, &j)
+		res, d, j := train(t, "", data)
 		if j.JobStatus != job.Failed || d.Note.JobStatus != job.Failed || !strings.Contains(j.Message, "at least 500 usable records") ||
 			j.JobDetails.InputDocumentsCount != 2 || j.JobDetails.DocumentsWithErrorsCount != 1 {
 			t.Fatalf("training on 2 records: %s %q %+v", j.JobStatus, j.Message, j.JobDetails)
