@@ -11,7 +11,6 @@ import (
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
-	"github.com/ream-dev/ream/shared/job"
 )
 
 // TestLanguageIMDBShortEnglish measures LANGUAGE on short English text nobody here wrote or
@@ -29,14 +28,7 @@ func TestLanguageIMDBShortEnglish(t *testing.T) {
 	if dir == "" {
 		t.Skip("IMDB data set not found; set REAM_IMDB_DIR")
 	}
-	reg, err := analysis.DefaultRegistry()
-	if err != nil {
-		t.Fatal(err)
-	}
-	as, err := reg.Lookup([]job.Analysis{job.Language})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := defaultLanguage(t)
 	split := regexp.MustCompile(`[.!?]\s+`)
 	var n, en int
 	other := map[string]int{}
@@ -57,7 +49,7 @@ func TestLanguageIMDBShortEnglish(t *testing.T) {
 					continue
 				}
 				var r analysis.Result
-				if err := as[0].Analyze(s, analysis.Options{}, &r); err != nil {
+				if err := a.Analyze(s, analysis.Options{}, &r); err != nil {
 					other["(error)"]++
 					n++
 					continue

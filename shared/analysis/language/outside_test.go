@@ -11,14 +11,7 @@ import (
 // letters only some languages write decide a short text (Czech with its diacritics came out
 // Swedish 0.97, Romanian English).
 func TestLanguageOutsideFailures(t *testing.T) {
-	reg, err := analysis.DefaultRegistry()
-	if err != nil {
-		t.Fatal(err)
-	}
-	as, err := reg.Lookup([]job.Analysis{job.Language})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := defaultLanguage(t)
 	for _, tc := range []struct{ text, want string }{
 		{"Jenom žena ví, čeho je žena schopna.", "cs"},
 		{"Considerînd că ignorarea și", "ro"},
@@ -32,11 +25,25 @@ func TestLanguageOutsideFailures(t *testing.T) {
 		{"Jag tycker om att läsa böcker på kvällen.", "sv"},
 	} {
 		var r analysis.Result
-		if err := as[0].Analyze(tc.text, analysis.Options{}, &r); err != nil {
+		if err := a.Analyze(tc.text, analysis.Options{}, &r); err != nil {
 			t.Fatal(err)
 		}
 		if len(r.Languages) == 0 || r.Languages[0].LanguageCode != tc.want {
 			t.Errorf("%q: %+v, want %s first", tc.text, r.Languages, tc.want)
 		}
 	}
+}
+
+// defaultLanguage is the LANGUAGE analyser of the default registry, as a job runs it.
+func defaultLanguage(t *testing.T) analysis.Analyzer {
+	t.Helper()
+	reg, err := analysis.DefaultRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := reg.Lookup([]job.Analysis{job.Language})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as[0]
 }
