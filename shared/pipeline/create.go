@@ -36,12 +36,13 @@ var (
 	// roleRE is Comprehend's pattern for DataAccessRoleArn (at most maxRoleArn characters).
 	roleRE  = regexp.MustCompile(`^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$`)
 	tokenRE = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
-	topicRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+	// topicRE is an SNS topic ARN; its groups are the region, the account and the name.
+	topicRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:([a-z0-9-]+):([0-9]{12}):([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$`)
 )
 
 // checkJobTopic checks a request's NotificationChannel (nil: none) against the deployment's
-// JobTopicPrefix ("": the deployment cannot publish to jobs' topics), region and account. The
-// ARN's form (arn:partition:sns:region:account:name) is validateCreate's.
+// JobTopicPrefix ("": the deployment cannot publish to jobs' topics), region and account; the
+// ARN's parts are topicRE's groups.
 func checkJobTopic(cfg Config, nc *job.NotificationChannel) error {
 	switch {
 	case nc == nil:
@@ -49,11 +50,11 @@ func checkJobTopic(cfg Config, nc *job.NotificationChannel) error {
 	case cfg.JobTopicPrefix == "":
 		return fmt.Errorf("%w: this deployment cannot publish to a job's own SNS topic (NotificationChannel); subscribe to its notifications instead", job.ErrInvalid)
 	}
-	parts := strings.SplitN(nc.SNSTopicArn, ":", 6)
-	if len(parts) != 6 {
+	parts := topicRE.FindStringSubmatch(nc.SNSTopicArn)
+	if parts == nil {
 		return fmt.Errorf("%w: NotificationChannel.SNSTopicArn %q is not an SNS topic ARN", job.ErrInvalid, nc.SNSTopicArn)
 	}
-	region, account, name := parts[3], parts[4], parts[5]
+	region, account, name := parts[1], parts[2], parts[3]
 	if !strings.HasPrefix(name, cfg.JobTopicPrefix) ||
 		cfg.JobTopicRegion != "" && region != cfg.JobTopicRegion || cfg.JobTopicAccount != "" && account != cfg.JobTopicAccount {
 		where := "this deployment's account and region"
