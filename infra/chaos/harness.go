@@ -720,13 +720,7 @@ func (r *round) record(jr *jobRun, v *jobView, sent time.Time) {
 			jr.fnd.add(kStatus, 1, "status changed from %s to %s after it was terminal", p.JobStatus, v.JobStatus)
 		}
 		a, b := p.JobDetails, v.JobDetails
-		// A TOPICS job's ProcessedDocumentsCount drops by the NO_TOPIC_TERMS documents found
-		// at the assign stage (documented): there Processed + WithErrors never goes down.
-		processedDown := b.ProcessedDocumentsCount < a.ProcessedDocumentsCount
-		if jr.spec.Kind == kindTopics {
-			processedDown = b.ProcessedDocumentsCount+b.DocumentsWithErrorsCount < a.ProcessedDocumentsCount+a.DocumentsWithErrorsCount
-		}
-		if b.InputDocumentsCount < a.InputDocumentsCount || processedDown ||
+		if b.InputDocumentsCount < a.InputDocumentsCount || b.ProcessedDocumentsCount < a.ProcessedDocumentsCount ||
 			b.DocumentsWithErrorsCount < a.DocumentsWithErrorsCount || b.ShardsDone < a.ShardsDone {
 			jr.fnd.add(kCounters, 1, "counters went backwards: %+v after %+v", b, a)
 		}

@@ -128,10 +128,7 @@ func follow(t *testing.T, ctx context.Context, c *client.Client, id string) (*ap
 			return
 		}
 		d := ev.Job.JobDetails
-		if d.InputDocumentsCount < last.InputDocumentsCount || d.ShardsDone < last.ShardsDone ||
-			d.ProcessedDocumentsCount < last.ProcessedDocumentsCount || d.DocumentsWithErrorsCount < last.DocumentsWithErrorsCount {
-			t.Errorf("progress went backwards: %+v after %+v", d, last)
-		}
+		checkNotBackwards(t, d, last)
 		last = d
 	})
 	if err != nil {
@@ -149,6 +146,16 @@ func follow(t *testing.T, ctx context.Context, c *client.Client, id string) (*ap
 	}
 	checkNotification(t, n, j)
 	return n, j
+}
+
+// checkNotBackwards fails t when a counter of d is below the same counter of last, an
+// earlier reading of the same job.
+func checkNotBackwards(t *testing.T, d, last job.Details) {
+	t.Helper()
+	if d.InputDocumentsCount < last.InputDocumentsCount || d.ShardsDone < last.ShardsDone ||
+		d.ProcessedDocumentsCount < last.ProcessedDocumentsCount || d.DocumentsWithErrorsCount < last.DocumentsWithErrorsCount {
+		t.Errorf("progress went backwards: %+v after %+v", d, last)
+	}
 }
 
 func checkNotification(t *testing.T, n *api.Notification, j *job.Job) {

@@ -2,6 +2,7 @@ package local
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/api"
@@ -181,23 +183,41 @@ func TestTopicsOptionsChecked(t *testing.T) {
 
 // TestTopicsTooAlike: documents that share all their words fail with a Message that says so
 // (found from outside: 30 near-identical reviews were told that no word occurs in two or more
-// documents), each readable one with a NO_TOPIC_MODEL record. Followed without the helper's
-// check that counters never go down: a TOPICS document counted as analysed when it is read
-// becomes an error at the assign stage (a known defect, in the note).
+// documents), each readable one with a NO_TOPIC_MODEL record. The counters never go down on the
+// way: the job is read before every shard is recorded (a .ci/run caught
+// ProcessedDocumentsCount falling from 12 to 0, when the count stage counted the documents it
+// read as processed and the assign stage found them unusable).
 func TestTopicsTooAlike(t *testing.T) {
 	ctx := testCtx(t)
-	s := startStack(t, Config{}, pipeline.Hooks{})
+	var ref stackRef
+	var mu sync.Mutex
+	var last job.Details
+	var seen int
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		mu.Lock()
+		defer mu.Unlock()
+		cur, err := ref.get().Service.Describe(context.Background(), "local", msg.JobId)
+		if err != nil {
+			return err
+		}
+		seen++
+		checkNotBackwards(t, cur.JobDetails, last)
+		last = cur.JobDetails
+		return nil
+	}}
+	s := startStack(t, Config{}, hooks)
+	ref.p.Store(s)
 	c := defaultClient(s)
 	req := topicsJob(1)
 	req.NumberOfTopics = new(3)
 	res := createAndUpload(t, ctx, c, req, []byte(strings.Repeat("The product from Acme arrived in Seattle quickly\n", 12)))
-	if _, err := c.Follow(ctx, res.JobId, nil); err != nil {
-		t.Fatal(err)
+	_, j := follow(t, ctx, c, res.JobId)
+	mu.Lock()
+	checkNotBackwards(t, j.JobDetails, last)
+	if seen < 2 {
+		t.Errorf("the job was read before %d shards were recorded, want the count and assign stages' at least", seen)
 	}
-	j, err := c.Describe(ctx, res.JobId)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mu.Unlock()
 	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "occurs in more than 50 % of them, so they are too alike to tell topics apart") {
 		t.Errorf("%s %q, want FAILED saying the documents are too alike", j.JobStatus, j.Message)
 	}

@@ -792,7 +792,7 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	cond := expression.Or(expression.AttributeNotExists(expression.Name(attrCounted)),
 		expression.Not(expression.Contains(expression.Name(attrCounted), strconv.Itoa(rec.Index))))
 	upd := expression.Add(expression.Name("InputDocumentsCount"), expression.Value(rec.Documents)).
-		Add(expression.Name("ProcessedDocumentsCount"), expression.Value(rec.Documents-rec.Errors)).
+		Add(expression.Name("ProcessedDocumentsCount"), expression.Value(rec.Processed())).
 		Add(expression.Name("DocumentsWithErrorsCount"), expression.Value(rec.Errors)).
 		Add(expression.Name("ShardsDone"), expression.Value(1)).
 		Add(expression.Name("ProcessedBytes"), expression.Value(rec.InputBytes)).

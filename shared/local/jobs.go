@@ -304,7 +304,7 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 }
 
 // RecordShard implements pipeline.Jobs in one IMMEDIATE transaction. An applied record adds
-// rec.Documents to InputDocumentsCount, rec.Documents-rec.Errors to ProcessedDocumentsCount,
+// rec.Documents to InputDocumentsCount, rec.Processed() to ProcessedDocumentsCount,
 // rec.Errors to DocumentsWithErrorsCount, rec.Analyses to AnalysisCounts and 1 to ShardsDone,
 // and increments the version.
 // A zero rec.Recorded is set to now.
@@ -353,7 +353,7 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	}
 	d := &j.JobDetails
 	d.InputDocumentsCount += rec.Documents
-	d.ProcessedDocumentsCount += rec.Documents - rec.Errors
+	d.ProcessedDocumentsCount += rec.Processed()
 	d.DocumentsWithErrorsCount += rec.Errors
 	d.AnalysisCounts = d.AnalysisCounts.Add(rec.Analyses)
 	d.ProcessedBytes += rec.InputBytes

@@ -85,12 +85,28 @@ type ShardRecord struct {
 	RedactedBytes int64 `json:"RedactedBytes,omitempty"`
 	// InputBytes is the size of the input the shard covered (ShardMessage.Bytes).
 	InputBytes int64 `json:"InputBytes,omitempty"`
+	// Analysed, when set, is what the record adds to ProcessedDocumentsCount instead of
+	// Documents-Errors (see Processed).
+	Analysed *int64 `json:"Analysed,omitempty"`
 	// Analyses counts, per analysis, the shard's documents it succeeded and failed on.
 	Analyses job.AnalysisCounts `json:"Analyses,omitempty"`
 	// ErrorsKey is the object holding the shard's error records alone, as JSON lines (""
 	// when it has none): what GET /v1/jobs/{id}/errors pages through without the archive.
 	ErrorsKey string    `json:"ErrorsKey,omitempty"`
 	Recorded  time.Time `json:"Recorded"`
+}
+
+// Processed is what the record adds to the job's ProcessedDocumentsCount: its documents that
+// are not error records, or Analysed when set. TOPICS jobs set it, as they read a shard's
+// documents in one stage and analyse them in a later one: the count stage's record adds the
+// documents (Documents) and the unreadable ones (Errors) but none as processed (Analysed 0), and
+// the assign stage's adds the documents given topics (Analysed) and those that could not be
+// (Errors), so that the counter only grows.
+func (r ShardRecord) Processed() int64 {
+	if r.Analysed != nil {
+		return *r.Analysed
+	}
+	return r.Documents - r.Errors
 }
 
 // Jobs is the job store (DynamoDB, or SQLite).
@@ -109,7 +125,7 @@ type Jobs interface {
 	// List returns the tenant's jobs, newest first, filtered, with an opaque next token.
 	List(ctx context.Context, tenant string, f api.ListFilter) (jobs []*job.Job, next string, err error)
 	// RecordShard writes rec for the job and, in the same transaction, adds its counts to the
-	// job's JobDetails (documents, errors, analyses, bytes, ShardsDone+1). If the shard was already recorded it
+	// job's JobDetails (documents, rec.Processed(), errors, analyses, bytes, ShardsDone+1). If the shard was already recorded it
 	// changes nothing and returns applied=false. It returns the job as it is after the call.
 	RecordShard(ctx context.Context, tenant, id string, rec ShardRecord) (after *job.Job, applied bool, err error)
 	// Shards returns the job's shard records in index order.

@@ -148,13 +148,17 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 	var err error
 	switch ts.Kind {
 	case stageCount:
+		// The documents are read here and analysed at the assign stage (see ShardRecord.Processed).
 		rec.Documents, rec.Errors, err = s.topicsCount(ctx, j, shard, docs)
+		rec.Analysed = new(int64(0))
 	case stageSample:
 		err = s.topicsSample(ctx, j, shard, docs)
 	case stageRound:
 		err = s.topicsRound(ctx, j, shard, ts.Round, docs)
 	case stageAssign:
-		rec.Errors, err = s.topicsAssign(ctx, j, shard, docs)
+		var assigned int64
+		rec.Errors, assigned, err = s.topicsAssign(ctx, j, shard, docs)
+		rec.Analysed = &assigned
 	default:
 		return s.fail(ctx, j, "unknown topic-model stage "+ts.Kind)
 	}
@@ -234,25 +238,24 @@ func (s *Service) topicsRound(ctx context.Context, j *job.Job, shard, round int,
 
 // topicsAssign writes the shard's doc-topics rows and its error records (bad documents, and
 // documents with no vocabulary term); it returns how many of the latter it found (the count
-// stage counted the bad ones already).
-func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs func(func(input.Document) error) error) (int64, error) {
+// stage counted the bad ones already) and how many documents it gave topics.
+func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs func(func(input.Document) error) error) (noTerms, assigned int64, err error) {
 	unfit := j.TopicsStage.Unfit
 	var a *topics.Assigner
 	var spell *topics.SpellingCounter // the spellings of the terms topic-terms.csv shows
 	if unfit == "" {
 		m, err := s.topicsModel(ctx, j, j.TopicsStage.Round)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		a = topics.NewAssigner(m)
 		spell = topics.NewSpellingCounter(topics.TopTerms(m, topTermsShown))
 		a.CountSpellings(spell)
 	}
 	lineFormat := j.InputDataConfig.InputFormat.LineFormat()
-	var noTerms int64
 	var errBuf bytes.Buffer
 	ew := output.NewWriter(&errBuf)
-	err := s.putStream(ctx, topicsPart(j, "doc-topics", shard), func(w io.Writer) error {
+	err = s.putStream(ctx, topicsPart(j, "doc-topics", shard), func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		err := docs(func(d input.Document) error {
 			rec := output.Record{File: d.File}
@@ -277,6 +280,7 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 				rec.ErrorCode, rec.ErrorMessage = codeNoTopicTerms, "none of the document's words is in the topic model's vocabulary"
 				return ew.Write(&rec)
 			}
+			assigned++
 			return cw.WriteAll(topics.DocTopicRows(name, shares))
 		})
 		if err != nil {
@@ -286,17 +290,17 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 		return cw.Error()
 	})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := ew.Flush(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if spell != nil {
 		if err := s.putStream(ctx, topicsPart(j, "spellings", shard), func(w io.Writer) error { _, err := spell.WriteTo(w); return err }); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return noTerms, s.objects.Put(ctx, topicsPart(j, "errors", shard), bytes.NewReader(errBuf.Bytes()))
+	return noTerms, assigned, s.objects.Put(ctx, topicsPart(j, "errors", shard), bytes.NewReader(errBuf.Bytes()))
 }
 
 // topTermsShown is how many terms of each topic topic-terms.csv shows (Comprehend's 10).

@@ -69,7 +69,7 @@ func RecordShardContention(t *testing.T, s pipeline.Jobs, n int, callCtx func(co
 	for i := 0; i < n; i++ {
 		r := recOf(i)
 		want.InputDocumentsCount += r.Documents
-		want.ProcessedDocumentsCount += r.Documents - r.Errors
+		want.ProcessedDocumentsCount += r.Processed()
 		want.DocumentsWithErrorsCount += r.Errors
 		deliveries = append(deliveries, i)
 		if i%5 == 0 {
