@@ -26,6 +26,7 @@ func TestTokenize(t *testing.T) {
 		"h.g.v. driver":                             "hgv driver",
 		"Optometrist’s assistant":                   "optometrist assistant",
 		"Décor designer":                            "decor designer",
+		"Re\u0301sume\u0301 writer, de\u0301cor":    "resume writer decor", // NFD: the accents do not split the words
 		"Managers and Directors of the Secretaries": "manager director secretary",
 		"boxes watches glasses gas bus analysis":    "box watch glass gas bus analysis",
 		"firemen women":                             "fireman woman",

@@ -4,6 +4,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	itext "github.com/ream-dev/ream/shared/analysis/internal/text"
 )
 
 const (
@@ -24,7 +26,8 @@ type tokenizer struct {
 
 var tokenizerPool = sync.Pool{New: func() any { return new(tokenizer) }}
 
-// Tokens appends to dst the terms of text and returns the extended slice. A term is a word
+// Tokens appends to dst the terms of text and returns the extended slice. A term is a word of
+// the text in Unicode normalisation form C
 // (a maximal run of letters, with combining marks and with apostrophes between letters),
 // lower-cased (Unicode simple case folding of each rune), at least MinWordRunes and at most
 // MaxWordRunes letters, not an English stop word, stemmed with the English Porter2 (Snowball)
@@ -34,8 +37,9 @@ var tokenizerPool = sync.Pool{New: func() any { return new(tokenizer) }}
 // vocabulary. It allocates only for terms that are not a substring of text (stems that
 // rewrote a suffix, words that were not lower case).
 func Tokens(text string, dst []string) []string {
+	text, _ = itext.NFC(text)
 	t := tokenizerPool.Get().(*tokenizer)
-	t.each(text, func(stem, _ []byte, start int) {
+	t.eachNFC(text, func(stem, _ []byte, start int) {
 		if start >= 0 && start+len(stem) <= len(text) && text[start:start+len(stem)] == string(stem) {
 			dst = append(dst, text[start:start+len(stem)])
 		} else {
@@ -57,10 +61,18 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsMark(r)
 }
 
-// each calls fn for every term of text with the stem, the lower-cased surface word (both
-// valid only during the call) and the byte offset of the word in text when the word was
-// already lower-case ASCII in text (else -1).
+// each calls fn for every term of text with the stem and the lower-cased surface word (both
+// valid only during the call). It reads text in Unicode normalisation form C (itext.NFC), so
+// that a word written with combining accents (NFD, as macOS and some editors write it) is the
+// same term as the precomposed word.
 func (t *tokenizer) each(text string, fn func(stem, surface []byte, start int)) {
+	text, _ = itext.NFC(text)
+	t.eachNFC(text, fn)
+}
+
+// eachNFC is each for text already in NFC; it also passes fn the byte offset of the word in
+// text when the word was already lower-case ASCII in text (else -1).
+func (t *tokenizer) eachNFC(text string, fn func(stem, surface []byte, start int)) {
 	i := 0
 	for i < len(text) {
 		// skip to the start of a word

@@ -50,6 +50,9 @@ func TestTokens(t *testing.T) {
 		{"mp3 x264 2024 ab abc", []string{"abc"}},
 		{"Users' files: the user's file-manager", []string{"user", "file", "user", "file", "manag"}},
 		{"Don't stop; it's ÉCOLE Ärger ﬁle", []string{"stop", "école", "ärger", "ﬁle"}},
+		// NFD (combining accents) gives the same terms as the precomposed letters
+		{"Don't stop; it's E\u0301COLE A\u0308rger ﬁle", []string{"stop", "école", "ärger", "ﬁle"}},
+		{"caf\u00e9 cafe\u0301 re\u0301sume\u0301", []string{"café", "café", "résumé"}},
 		{"Visit https://www.example.com for more", []string{"visit", "exampl"}},
 		{"This package allows using supported features easily", []string{"packag", "easili"}},
 		{strings.Repeat("a", 40) + " word", []string{"word"}},
