@@ -128,6 +128,9 @@ func TestTopicsLifecycle(t *testing.T) {
 	if !stages["fitting"] {
 		t.Errorf("progress never showed a fitting round: %v", stages)
 	}
+	if j.JobDetails.Stage != "" {
+		t.Errorf("the finished job still shows the stage %q", j.JobDetails.Stage)
+	}
 	if _, err := c.Errors(ctx, res.JobId, api.ErrorsFilter{}); err == nil || !strings.Contains(err.Error(), "errors.jsonl") {
 		t.Errorf("the errors route on a TOPICS job: %v, want a 400 pointing at errors.jsonl", err)
 	}

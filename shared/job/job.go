@@ -81,8 +81,9 @@ type Details struct {
 	DocumentsWithErrorsCount int64 `json:"DocumentsWithErrorsCount"`
 	ShardsTotal              int   `json:"ShardsTotal"`
 	ShardsDone               int   `json:"ShardsDone"`
-	// Stage is a TOPICS job's current stage: "counting", "sampling", "fitting round k of at
-	// most n", "assigning" (its ShardsTotal grows by one pass over the shards per stage).
+	// Stage is a running TOPICS job's current stage: "counting", "sampling", "fitting round k
+	// of at most n", "assigning" (its ShardsTotal grows by one pass over the shards per stage);
+	// empty once the job is terminal.
 	Stage string `json:"Stage,omitempty"`
 	// AnalysisCounts counts, per analysis of the job, the documents it succeeded and failed on.
 	// Documents with a document-level error (bad encoding, empty, invalid record) count in

@@ -276,6 +276,7 @@ func (s *Service) finish(ctx context.Context, j *job.Job, status job.Status, msg
 		return err
 	}
 	j.Message = msg
+	j.JobDetails.Stage = "" // a TOPICS job's stage is its progress while it runs
 	j.EndTime = &now
 	j.ExpirationTime = &exp
 	j.UpdatedAt = now

@@ -668,11 +668,13 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 		status, msg = job.Failed, unfitMessage(j.TopicsStage.Unfit)+"; the output has an error record for each document"
 	}
 	end := s.nowUTC()
+	details := j.JobDetails
+	details.Stage = "" // as finish leaves the job
 	man := &output.Manifest{
 		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: status, Message: msg,
 		Analyses:        []output.AnalysisInfo{{Analysis: job.Topics, ModelVersion: version, MaxDocumentBytes: int(s.readLimits(j).MaxDocumentBytes)}},
 		InputDataConfig: j.InputDataConfig, OutputDataConfig: j.OutputDataConfig, LanguageCode: j.LanguageCode,
-		JobDetails: j.JobDetails, SubmitTime: j.SubmitTime, EndTime: end,
+		JobDetails: details, SubmitTime: j.SubmitTime, EndTime: end,
 		Output: output.OutputInfo{ArchiveKey: archiveKey, Location: s.cfg.Locations.URI(archiveKey), Lines: j.JobDetails.InputDocumentsCount,
 			Format: "topic-terms.csv (topic,term,weight), doc-topics.csv (docname,topic,proportion) and errors.jsonl in output.tar.gz"},
 		Shards: infos,
