@@ -78,10 +78,10 @@
 //     correction for models trained on less text (a quarter to all of it, on all orders or
 //     only the higher ones: DEP-11 +1 to +3, UDHR-33 -1 to -3, UDHR-75 -1 to -6; all of it on
 //     every order far worse); absolute discounting of
-//     the quadrigram and fivegram probabilities (D = 0.5: 0/0/-3); pairwise logistic models
-//     over the five orders' score differences (leave-one-out on the tuning sentences of the
-//     pair, classes weighted equally: id/ms no gain, bs/hr, nb/da, nb/nn 5, 4 and 2 sentences
-//     of 80, 133 and 93, not worth a model fitted on the data it is measured on); and
+//     the quadrigram and fivegram probabilities (D = 0.5: 0/0/-3); pairwise tie-breakers for
+//     id/ms, bs/hr, da/nb, nb/nn and da/nn when they are the two best candidates (logistic
+//     regression over the five orders' score differences, classes weighted equally; two-fold
+//     cross-validated within the tuning halves: at best +2/+1/+1, not worth a model); and
 //     word-level Naive Bayes models trained on the Debian gettext translations installed on
 //     the build machine (the message catalogues both languages have): id/ms 19 of 37 and
 //     bs/hr 16 of 30 right, chance (nb/nn 41 of 47, nb/da 38 of 42, da/nn 36 of 39: better,
