@@ -69,7 +69,8 @@ func BenchmarkNewLanguage(b *testing.B) {
 
 // BenchmarkLanguageShort: short documents (the short-text path, ngramshort.go) with the 33
 // default languages: the UDHR sentences of testdata/udhr-short.tsv in those languages (20-100
-// characters, 60 on average) and DEP-11 snippets cut at 60 bytes. Run with -cpu 1 for the
+// characters, 60 on average) and DEP-11 snippets cut at 60 bytes; udhr-all75: every UDHR
+// sentence with all 75 supported languages configured. Run with -cpu 1 for the
 // figure per core: go test ./shared/analysis/language/ -run '^$' -bench LanguageShort -cpu 1
 func BenchmarkLanguageShort(b *testing.B) {
 	a := defaultLanguage(b)
@@ -91,6 +92,23 @@ func BenchmarkLanguageShort(b *testing.B) {
 	b.Run("dep11-60", func(b *testing.B) {
 		evaltest.RunAnalyzer(b, a, keep(evaltest.BenchDocs(b, "langid-sample.tsv", 60)))
 	})
+	// All 75 supported languages configured (the configuration of the UDHR-75 figure), on the
+	// UDHR sentences of every language.
+	all, err := New(Config{Languages: SupportedLanguages()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := all.Warm(); err != nil {
+		b.Fatal(err)
+	}
+	var every []string
+	for _, r := range udhrShort(b, nil) {
+		var res result.Result
+		if all.Analyze(r.Text, result.Options{}, &res) == nil {
+			every = append(every, r.Text)
+		}
+	}
+	b.Run("udhr-all75", func(b *testing.B) { evaltest.RunAnalyzer(b, all, every) })
 }
 
 // BenchmarkLanguageHighOrderDecode measures decoding the short-text path's quadrigram and
