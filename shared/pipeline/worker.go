@@ -73,6 +73,11 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	} else if !same {
 		return s.fail(ctx, j, "the input object was replaced or deleted while the job was running; submit a new job for the new input")
 	}
+	if s.hooks.ShardStarted != nil {
+		if err := s.hooks.ShardStarted(msg); err != nil {
+			return err
+		}
+	}
 	key := ShardKey(j.Tenant, j.JobId, msg.Index)
 	var counts job.AnalysisCounts
 	rec, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, rec *output.Record) {
@@ -185,6 +190,9 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		}
 		if err == nil {
 			err = m.Close()
+		}
+		if err == nil {
+			computeDone(ctx) // what is left is I/O: the store's sync, the records
 		}
 		return err
 	})
