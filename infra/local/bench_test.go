@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +26,8 @@ import (
 // benchEnv is the positive integer in the environment variable name, or def. The benchmarks'
 // knobs: REAM_BENCH_DOCS, REAM_BENCH_LONG_DOCS and REAM_BENCH_TOPICS_DOCS (documents),
 // REAM_BENCH_SHARD_BYTES and REAM_BENCH_WORKERS (the stack's ShardBytes and Workers; 0 keeps its
-// defaults).
+// defaults). Others: REAM_BENCH_TIMELINE, REAM_BENCH_PHASES (benchJob) and REAM_BENCH_CPUPROFILE
+// (profileCPU).
 func benchEnv(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
 		return n
@@ -132,6 +134,9 @@ func benchJob(b *testing.B, req api.CreateJobRequest, path string, onEvent func(
 	runtime.GC()
 	stopSampling := make(chan struct{})
 	peak := peakHeap(stopSampling)
+	if prof := os.Getenv("REAM_BENCH_CPUPROFILE"); prof != "" {
+		defer profileCPU(b, prof)()
+	}
 	b.StartTimer()
 	cpu0 := cpuTime()
 	start := time.Now()
@@ -196,6 +201,26 @@ func printPhases(ctx context.Context, c *client.Client, id string, start time.Ti
 			return
 		}
 		time.Sleep(3 * time.Millisecond)
+	}
+}
+
+// profileCPU starts a CPU profile into path and returns the function that stops it.
+// REAM_BENCH_CPUPROFILE=p profiles each end-to-end job alone, from create to notification, into
+// p, and each raw run into p.raw: without the stack's start and the inputs' generation that
+// -cpuprofile also records, so that the two can be compared (a later run overwrites an earlier).
+func profileCPU(b *testing.B, path string) func() {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -305,6 +330,12 @@ func benchRaw(b *testing.B, label string, analyses []job.Analysis, lang string, 
 	workers := runtime.GOMAXPROCS(0)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		stopProfile := func() {}
+		if prof := os.Getenv("REAM_BENCH_CPUPROFILE"); prof != "" {
+			b.StopTimer()
+			stopProfile = profileCPU(b, prof+".raw")
+			b.StartTimer()
+		}
 		start := time.Now()
 		var next atomic.Int64
 		var wg sync.WaitGroup
@@ -333,6 +364,7 @@ func benchRaw(b *testing.B, label string, analyses []job.Analysis, lang string, 
 		}
 		wg.Wait()
 		elapsed := time.Since(start)
+		stopProfile()
 		b.ReportMetric(float64(len(docs))/elapsed.Seconds(), "docs/s")
 		fmt.Fprintf(os.Stderr, "raw analysers: %d documents in %.2fs = %.0f documents/s (%s, %d goroutines)\n",
 			len(docs), elapsed.Seconds(), float64(len(docs))/elapsed.Seconds(), label, workers)

@@ -51,7 +51,9 @@ type Config struct {
 	ShardBytes int64 `json:"shardBytes"`
 	// MaxInputBytes is the per-job input limit (default 5 GB).
 	MaxInputBytes int64 `json:"maxInputBytes"`
-	// Workers is how many shard batches run at once (default: number of CPUs).
+	// Workers is how many shard batches analyse at once (default: number of CPUs). With
+	// BatchSize 1 a shard whose records are encoded lets the next one start while it waits for
+	// the disk (its results' sync, its record), so up to Workers more may be finishing meanwhile.
 	Workers int `json:"workers"`
 	// BatchSize is how many shard messages one worker invocation receives (default 1, so that
 	// the workers share a small job's shards; at most 10, SQS's maximum).

@@ -368,8 +368,9 @@ func TestReuploadWhileRunning(t *testing.T) {
 	checkLineResults(t, first, j, recs, m, true)
 }
 
-// holdShards returns hooks that hold every shard after its results are written until release is
-// closed (or ctx ends), and the count of shards that got there.
+// holdShards returns hooks that hold every shard as it starts (pipeline.Hooks.ShardStarted: its
+// worker stays busy, so no other shard takes its place) until release is closed (or ctx ends),
+// and the count of shards that got there.
 func holdShards(ctx context.Context) (pipeline.Hooks, chan struct{}, *atomic.Int32) {
 	return holdShardsWhere(ctx, func(pipeline.ShardMessage) bool { return true })
 }
@@ -378,7 +379,7 @@ func holdShards(ctx context.Context) (pipeline.Hooks, chan struct{}, *atomic.Int
 func holdShardsWhere(ctx context.Context, hold func(pipeline.ShardMessage) bool) (pipeline.Hooks, chan struct{}, *atomic.Int32) {
 	release := make(chan struct{})
 	entered := new(atomic.Int32)
-	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+	hooks := pipeline.Hooks{ShardStarted: func(msg pipeline.ShardMessage) error {
 		if !hold(msg) {
 			return nil
 		}

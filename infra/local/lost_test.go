@@ -135,7 +135,7 @@ func TestLostUploadFilesEventStartsJob(t *testing.T) {
 // records when a late copy of its message is analysed afterwards. Output and counters agree.
 func TestDeadLetterCannotOverwriteRecordedShard(t *testing.T) {
 	ctx := testCtx(t)
-	// Hold shard 0 after it is written, until the dead letters below are handled.
+	// Hold shard 0 as it starts, until the dead letters below are handled.
 	hooks, release, _ := holdShardsWhere(ctx, func(m pipeline.ShardMessage) bool { return m.Index == 0 })
 	s := startStack(t, Config{ShardBytes: 1024, Workers: 2, BatchSize: 1}, hooks)
 	c := defaultClient(s)

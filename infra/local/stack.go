@@ -207,9 +207,16 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			log.Error("server stopped", "err", err)
 		}
 	}()
-	s.poll(runCtx, "ingest", s.s3Events, 1, 1, time.Duration(cfg.VisibilityTimeout), s.runIngest)
-	s.poll(runCtx, "worker", shards, cfg.Workers, cfg.BatchSize, time.Duration(cfg.VisibilityTimeout), s.worker.Handle)
-	s.poll(runCtx, "deadletter", shards.DeadLetterQueue(), 1, 10, time.Duration(cfg.VisibilityTimeout), s.dead.Handle)
+	s.poll(runCtx, "ingest", s.s3Events, 1, 1, 1, time.Duration(cfg.VisibilityTimeout), s.runIngest)
+	// Workers shards compute at once; a shard whose records are encoded hands its slot on while
+	// it waits for storage (pipeline.WithComputeDone), so up to Workers more may be finishing.
+	// A batch of several shards keeps its slot to the end (it computes again after the first).
+	workerPollers := cfg.Workers
+	if cfg.BatchSize == 1 {
+		workerPollers = 2 * cfg.Workers
+	}
+	s.poll(runCtx, "worker", shards, workerPollers, cfg.Workers, cfg.BatchSize, time.Duration(cfg.VisibilityTimeout), s.worker.Handle)
+	s.poll(runCtx, "deadletter", shards.DeadLetterQueue(), 1, 1, 10, time.Duration(cfg.VisibilityTimeout), s.dead.Handle)
 	if err := s.startDropWatcher(runCtx, s.objectsDir); err != nil {
 		log.Warn("drop folders are not watched; files dropped there start their jobs at the next sweep", "err", err)
 	}
@@ -308,17 +315,30 @@ func (s *Stack) runIngest(ctx context.Context, ev events.SQSEvent) (events.SQSEv
 
 // poll runs n pollers that behave as Lambda's SQS event source: receive up to batch messages,
 // hide them for the visibility timeout, call the handler with an SQSEvent, and delete every
-// message not reported in BatchItemFailures. A handler error fails the whole batch.
-func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, batch int, visibility time.Duration,
+// message not reported in BatchItemFailures. A handler error fails the whole batch. At most
+// slots (<= n) pollers receive or compute at once: a poller holds a slot from its receive until
+// its handler reports that its computing is done (pipeline.WithComputeDone, when slots < n) or
+// returns, so the other n-slots pollers take the next messages while handlers wait for storage.
+func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, batch int, visibility time.Duration,
 	handle func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)) {
 	idle := time.Duration(s.cfg.PollInterval)
+	slots = min(max(slots, 1), n)
+	sem := make(chan struct{}, slots)
 	for i := 0; i < n; i++ {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			for ctx.Err() == nil {
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				var once sync.Once
+				release := func() { once.Do(func() { <-sem }) }
 				msgs, err := q.Receive(ctx, batch, visibility)
 				if err != nil {
+					release()
 					if ctx.Err() == nil {
 						s.log.Error("receive failed", "queue", q.Name(), "err", err)
 					}
@@ -326,7 +346,8 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, batch int
 					continue
 				}
 				if len(msgs) == 0 {
-					q.Wait(ctx, idle)
+					q.Wait(ctx, idle) // holding the slot: no other poller could take a message either
+					release()
 					continue
 				}
 				ev := events.SQSEvent{Records: make([]events.SQSMessage, len(msgs))}
@@ -341,7 +362,12 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, batch int
 						},
 					}
 				}
-				resp, err := handle(ctx, ev)
+				hctx := ctx
+				if slots < n {
+					hctx = pipeline.WithComputeDone(ctx, release)
+				}
+				resp, err := handle(hctx, ev)
+				release()
 				if err != nil {
 					s.log.Error("handler failed; batch will be retried", "handler", name, "err", err)
 					resp.BatchItemFailures = nil

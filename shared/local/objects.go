@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -181,7 +182,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // renames it into place.
 func (o *Objects) Put(ctx context.Context, key string, r io.Reader) error {
 	return o.write(key, func(f *os.File) error {
-		_, err := io.Copy(f, ctxReader{ctx, r})
+		_, err := io.Copy(&fileWriter{f: f}, ctxReader{ctx, r})
 		return err
 	})
 }
@@ -191,6 +192,7 @@ func (o *Objects) Put(ctx context.Context, key string, r io.Reader) error {
 // place.
 func (o *Objects) Compose(ctx context.Context, key string, srcs []string) error {
 	return o.write(key, func(f *os.File) error {
+		var off int64
 		for _, src := range srcs {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -199,11 +201,13 @@ func (o *Objects) Compose(ctx context.Context, key string, srcs []string) error 
 			if err != nil {
 				return err
 			}
-			_, err = f.ReadFrom(in)
+			n, err := f.ReadFrom(in)
 			in.Close()
 			if err != nil {
 				return fmt.Errorf("append %s: %w", src, err)
 			}
+			startWriteback(f, off, n) // the disk writes this part while the next is copied
+			off += n
 		}
 		return nil
 	})
@@ -588,7 +592,15 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 		body = http.MaxBytesReader(w, r.Body, o.maxUpload)
 	}
 	sum := md5.New()
-	if err := o.Put(r.Context(), key, io.TeeReader(body, sum)); err != nil {
+	err := o.write(key, func(f *os.File) error {
+		fw := &fileWriter{f: f}
+		if r.ContentLength >= 0 && r.ContentLength < hashChunk {
+			_, err := io.Copy(fw, ctxReader{r.Context(), io.TeeReader(body, sum)})
+			return err
+		}
+		return copyHashing(r.Context(), fw, body, sum)
+	})
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeErr(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("the body exceeds %d bytes", o.maxUpload))
@@ -669,4 +681,62 @@ func errStatus(err error) (int, string) {
 
 func writeErr(w http.ResponseWriter, status int, code, msg string) {
 	api.WriteError(w, status, code, msg)
+}
+
+// writebackEvery is how many bytes written to an object's file are handed to the kernel's
+// writeback at once (startWriteback), so that the Sync ending the Put waits for the last of
+// them only.
+const writebackEvery = 1 << 20
+
+// fileWriter writes to an object's temporary file, starting the writeback of every
+// writebackEvery bytes as they are written.
+type fileWriter struct {
+	f         *os.File
+	off, done int64 // bytes written; bytes handed to writeback
+}
+
+func (w *fileWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.off-w.done >= writebackEvery {
+		startWriteback(w.f, w.done, w.off-w.done)
+		w.done = w.off
+	}
+	return n, err
+}
+
+// hashChunk is the chunk copyHashing hashes aside; a smaller upload is hashed as it is copied.
+const hashChunk = 1 << 20
+
+// copyHashing copies r into w in chunks of hashChunk bytes, hashing each chunk into h on another
+// goroutine while the next is read and the chunk itself is written: a large upload's MD5 then
+// costs no time of its own. It returns once h holds the hash of everything copied.
+func copyHashing(ctx context.Context, w io.Writer, r io.Reader, h hash.Hash) error {
+	bufs := [2][]byte{make([]byte, hashChunk), make([]byte, hashChunk)}
+	free := make(chan struct{}, 1) // h is idle (and the chunk it hashed last is no longer read)
+	free <- struct{}{}
+	defer func() { <-free }() // the last hash has finished
+	for i := 0; ; i ^= 1 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, rerr := io.ReadFull(r, bufs[i])
+		if n > 0 {
+			b := bufs[i][:n]
+			<-free
+			go func() {
+				h.Write(b)
+				free <- struct{}{}
+			}()
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
 }

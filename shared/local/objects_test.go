@@ -1,15 +1,21 @@
 package local_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
@@ -200,5 +206,47 @@ func TestObjectsSecretSurvivesRestart(t *testing.T) {
 	other.Handler(nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, strings.TrimPrefix(g.URL, "http://example.invalid"), nil))
 	if rec.Code != http.StatusForbidden {
 		t.Fatalf("URL under another secret: %d", rec.Code)
+	}
+}
+
+// TestObjectsUploadOfManyChunks: an upload is hashed on another goroutine, chunk by chunk, while
+// it is written (and handed to the disk's writeback as it goes): for bodies that end inside, at
+// and just past a chunk the answer's ETag is the body's MD5 and the object holds the body, as
+// does an object Put from a stream of many writes.
+func TestObjectsUploadOfManyChunks(t *testing.T) {
+	ctx := context.Background()
+	objs := objectsServer(t, t.TempDir(), nil)
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 1<<20 - 1, 1 << 20, 1<<20 + 1, 3<<20 + 12345} {
+		body := make([]byte, n)
+		for i := range body {
+			body[i] = byte(rng.Uint32())
+		}
+		key := fmt.Sprintf("up/%d", n)
+		p, err := objs.PresignPut(ctx, key, 60e9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := md5.Sum(body)
+		resp, msg := sendPut(t, p, string(body))
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") != `"`+hex.EncodeToString(sum[:])+`"` {
+			t.Fatalf("PUT of %d bytes: %d %s, ETag %s, want the MD5 %x", n, resp.StatusCode, msg, resp.Header.Get("ETag"), sum)
+		}
+		for _, put := range []bool{false, true} {
+			if put {
+				if err := objs.Put(ctx, key, iotest.HalfReader(bytes.NewReader(body))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rc, err := objs.Open(ctx, key, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || !bytes.Equal(got, body) {
+				t.Fatalf("object of %d bytes (Put: %v) reads back %d bytes (equal: %v), %v", n, put, len(got), bytes.Equal(got, body), err)
+			}
+		}
 	}
 }

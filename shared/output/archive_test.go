@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	kgzip "github.com/klauspost/compress/gzip"
+
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/job"
 )
@@ -233,5 +235,43 @@ func BenchmarkWriter(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+// TestReusedCompressorWritesTheSameMember: members share compressors (a pool), and a reused
+// one must write the bytes a fresh gzip writer at the same level writes, whatever it compressed
+// before; writing to a closed member fails instead of reaching a compressor another member uses.
+func TestReusedCompressorWritesTheSameMember(t *testing.T) {
+	var raws [][]byte
+	for i := 0; i < 4; i++ {
+		var b bytes.Buffer
+		for k := 0; k < 2000*(i+1); k++ {
+			fmt.Fprintf(&b, "{\"Line\":%d,\"File\":\"in.txt\",\"Sentiment\":\"POSITIVE\"}\n", k*(i+3))
+		}
+		raws = append(raws, b.Bytes())
+	}
+	for round := 0; round < 3; round++ {
+		for _, raw := range raws {
+			var want bytes.Buffer
+			gz, err := kgzip.NewWriterLevel(&want, compressionLevel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gz.Write(raw)
+			gz.Close()
+			if got := member(t, raw); !bytes.Equal(got, want.Bytes()) {
+				t.Fatalf("round %d: a member of %d bytes compressed to %d bytes, a fresh writer to %d", round, len(raw), len(got), want.Len())
+			}
+		}
+	}
+	m := NewMember(io.Discard)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Write([]byte("late")); err == nil {
+		t.Fatal("a write after Close succeeded")
+	}
+	if err := m.Close(); err != nil {
+		t.Fatalf("a second Close: %v", err)
 	}
 }

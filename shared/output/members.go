@@ -3,8 +3,10 @@ package output
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -34,20 +36,43 @@ type Member struct {
 	n  int64
 }
 
+// compressors are gzip writers at compressionLevel, reused across members: a compressor's
+// tables are large, and allocating (and zeroing) them per shard showed in the workers' CPU.
+// A reset writer writes the same bytes as a new one.
+var compressors sync.Pool
+
 // NewMember starts a gzip member on w.
 func NewMember(w io.Writer) *Member {
+	if gz, ok := compressors.Get().(*gzip.Writer); ok {
+		gz.Reset(w)
+		return &Member{gz: gz}
+	}
 	gz, _ := gzip.NewWriterLevel(w, compressionLevel) // the level is valid
 	return &Member{gz: gz}
 }
 
 func (m *Member) Write(p []byte) (int, error) {
+	if m.gz == nil {
+		return 0, errors.New("output: write to a closed member")
+	}
 	n, err := m.gz.Write(p)
 	m.n += int64(n)
 	return n, err
 }
 
-// Close writes the member's trailer; it does not close the underlying writer.
-func (m *Member) Close() error { return m.gz.Close() }
+// Close writes the member's trailer; it does not close the underlying writer. The member
+// must not be written after Close.
+func (m *Member) Close() error {
+	if m.gz == nil {
+		return nil
+	}
+	err := m.gz.Close()
+	if err == nil {
+		compressors.Put(m.gz)
+	}
+	m.gz = nil
+	return err
+}
 
 // Size returns how many uncompressed bytes were written.
 func (m *Member) Size() int64 { return m.n }

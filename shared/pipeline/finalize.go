@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
@@ -173,10 +174,23 @@ func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, re
 		return err
 	}
 	frames := workPrefix(j.Tenant, j.JobId) + "archive/"
-	for name, b := range map[string][]byte{"head": head, "mid": mid, "tail": tail} {
-		if err := s.objects.Put(ctx, frames+name, bytes.NewReader(b)); err != nil {
-			return fmt.Errorf("write archive frame: %w", err)
-		}
+	// The three frames at once: each Put waits for its object to be durable, and the waits
+	// overlap instead of adding up.
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i, f := range []struct {
+		name string
+		b    []byte
+	}{{"head", head}, {"mid", mid}, {"tail", tail}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.objects.Put(ctx, frames+f.name, bytes.NewReader(f.b))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("write archive frame: %w", err)
 	}
 	keys := make([]string, 0, len(results)+len(redKeys)+3)
 	keys = append(keys, frames+"head")

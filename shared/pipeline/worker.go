@@ -9,6 +9,7 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/analysis/coding"
@@ -72,6 +73,11 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		return err
 	} else if !same {
 		return s.fail(ctx, j, "the input object was replaced or deleted while the job was running; submit a new job for the new input")
+	}
+	if s.hooks.ShardStarted != nil {
+		if err := s.hooks.ShardStarted(msg); err != nil {
+			return err
+		}
 	}
 	key := ShardKey(j.Tenant, j.JobId, msg.Index)
 	var counts job.AnalysisCounts
@@ -163,15 +169,21 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	var m *output.Member
 	// The error records also go, uncompressed, to an object of their own (ErrorsKey) that the
 	// errors route pages through; they are small (no document text) and bounded by the shard.
-	var errBuf bytes.Buffer
+	errBuf := errorBuffers.Get().(*bytes.Buffer)
+	defer putErrorBuffer(errBuf)
 	err := s.putStream(ctx, key, func(out io.Writer) error {
 		m = output.NewMember(out)
 		w = output.NewWriter(m)
-		w.TeeErrors(&errBuf)
+		w.TeeErrors(errBuf)
+		// One record, reset for each document: it is encoded before the next one is read, and
+		// nothing keeps it (one allocation per shard instead of one per document).
+		var rec output.Record
+		var line int64
 		emit := func(d input.Document) error {
-			rec := output.Record{File: d.File, RecordId: d.RecordId, ErrorCode: d.ErrorCode, ErrorMessage: d.ErrorMessage}
+			rec = output.Record{File: d.File, RecordId: d.RecordId, ErrorCode: d.ErrorCode, ErrorMessage: d.ErrorMessage}
 			if n, ok := outputLine(j, msg, d); ok {
-				rec.Line = ptr(n)
+				line = n
+				rec.Line = &line
 			}
 			fill(d, &rec)
 			if err := red.write(ctx, d, &rec); err != nil {
@@ -186,6 +198,9 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		if err == nil {
 			err = m.Close()
 		}
+		if err == nil {
+			computeDone(ctx) // what is left is I/O: the store's sync, the records
+		}
 		return err
 	})
 	redacted, rerr := red.close(err)
@@ -199,11 +214,25 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	rec.Documents, rec.Errors = w.Count()
 	if errBuf.Len() > 0 {
 		rec.ErrorsKey = ErrorsKey(j.Tenant, j.JobId, msg.Index, dead)
-		if err := s.objects.Put(ctx, rec.ErrorsKey, &errBuf); err != nil {
+		if err := s.objects.Put(ctx, rec.ErrorsKey, errBuf); err != nil {
 			return ShardRecord{}, fmt.Errorf("write shard error records: %w", err)
 		}
 	}
 	return rec, nil
+}
+
+// errorBuffers hold the error records of the shards being written: a shard's buffer grows to
+// the size of its error records, and growing a fresh one for every shard (allocating and
+// zeroing each doubling) cost more CPU than encoding them.
+var errorBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putErrorBuffer returns b to errorBuffers, unless one shard's many errors made it large.
+func putErrorBuffer(b *bytes.Buffer) {
+	if b.Cap() > 8<<20 {
+		return
+	}
+	b.Reset()
+	errorBuffers.Put(b)
 }
 
 // inputUnchanged reports whether the input object of line shard msg still has the version the
@@ -314,9 +343,8 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, co
 	if lang, ok := s.analyzers[job.Language]; ok && opts.LanguageCode == "" && needsLanguage(analyzers) {
 		ranLanguage = true
 		into := &rec.Result
-		var scratch analysis.Result
 		if !j.Has(job.Language) {
-			into = &scratch
+			into = new(analysis.Result) // only then: a scratch result declared above escaped for every document
 		}
 		code, msg := s.analyseOne(ctx, lang, d, opts, into)
 		if j.Has(job.Language) {
@@ -385,10 +413,11 @@ func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.D
 		}
 	}()
 	err := a.Analyze(d.Text, opts, into)
-	var de *analysis.DocError
-	switch {
-	case err == nil:
+	if err == nil {
 		return "", ""
+	}
+	var de *analysis.DocError // declared here: errors.As moves it to the heap
+	switch {
 	case errors.As(err, &de):
 		if strings.HasPrefix(de.Message, string(a.Name())) {
 			return de.Code, de.Message
