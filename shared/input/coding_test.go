@@ -20,11 +20,16 @@ func TestReadLinesCodingRecords(t *testing.T) {
 		`{"recordId":"f","occp_text":3,"tasks_text":""}`,
 		`{"recordId":"g","text":"chef"}`,
 		`{"recordId":"h","code":223,"occp_text":"nurse","tasks_text":""}`,
+		`{"recordId":"i","OCCP_TEXT":"nurse","tasks_text":"caring"}`,
+		`{"recordId":"j","occp_text":"nurse","tasks_text":"","recordid":"dup"}`,
+		`{"recordId":"k","occp_text":"` + strings.Repeat("n", 5000) + `","tasks_text":"` + strings.Repeat("t", 5000) + `"}`,
+		`{"recordId":"l","occp_text":"` + strings.Repeat("n", 5000) + `","tasks_text":"` + strings.Repeat("t", 5001) + `"}`,
+		`{"recordId":"m","occp_text":"` + strings.Repeat("n", 10000) + `","tasks_text":""}`,
 	}
 	data := []byte(strings.Join(lines, "\n") + "\n")
 	var docs []Document
 	whole := Shard{Start: 0, End: int64(len(data))}
-	err := ReadLines(context.Background(), memOpener(data, false), "k", "input", job.JSONLines, whole, Limits{CodingRecords: true}, func(d Document) error {
+	err := ReadLines(context.Background(), memOpener(data, false), "k", "input", job.JSONLines, whole, Limits{CodingRecords: true, MaxDocumentBytes: 10000}, func(d Document) error {
 		docs = append(docs, d)
 		return nil
 	})
@@ -40,6 +45,11 @@ func TestReadLinesCodingRecords(t *testing.T) {
 		{"f", "", "", job.CodeInvalidRecord},
 		{"g", "", "", job.CodeInvalidRecord},
 		{"h", "", "", job.CodeInvalidRecord},
+		{"i", "", "", job.CodeInvalidRecord},                            // keys match exactly
+		{"j", "nurse", "", ""},                                          // a look-alike key does not replace recordId
+		{"k", strings.Repeat("n", 5000), strings.Repeat("t", 5000), ""}, // 10,000 bytes: at the limit
+		{"l", "", "", job.CodeDocumentSizeExceeded},
+		{"m", strings.Repeat("n", 10000), "", ""},
 	}
 	if len(docs) != len(want) {
 		t.Fatalf("%d documents, want %d", len(docs), len(want))
@@ -55,6 +65,9 @@ func TestReadLinesCodingRecords(t *testing.T) {
 		if w.code != "" && d.ErrorMessage == "" {
 			t.Errorf("line %d: error without a message", i)
 		}
+	}
+	if want := "occp_text and tasks_text are 10001 bytes, more than the limit of 10000 bytes"; docs[11].ErrorMessage != want {
+		t.Errorf("line 11: message %q, want %q", docs[11].ErrorMessage, want)
 	}
 	// A field of the wrong type is named, whichever it is.
 	for i, field := range map[int]string{5: "occp_text", 7: "code"} {

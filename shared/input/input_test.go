@@ -172,7 +172,11 @@ func TestReadLinesJSONL(t *testing.T) {
 		{"CRLF and BOM", "\xEF\xBB\xBF{\"text\": \"a\"}\r\n{\"text\": \"b\"}\r\n", 0, []tdoc{ok("a"), ok("b")}},
 		{"not JSON", "{\"text\": \"a\"}\nnot json\n{\"text\": \"c\"}", 0,
 			[]tdoc{ok("a"), bad(inval, 8, "not valid JSON: invalid character"), ok("c")}},
-		{"truncated JSON", `{"recordId": "r", "text": "a`, 0, []tdoc{bad(inval, 28, "unexpected end of JSON input")}},
+		{"truncated JSON, recordId echoed", `{"recordId": "r", "text": "a`, 0, []tdoc{withID(bad(inval, 28, "unexpected end of JSON input"), "r")}},
+		{"keys match exactly", `{"recordId": "ok", "text": "a", "recordid": "dup", "RecordId": "cap"}` + "\n" + `{"recordId": "t", "Text": "a"}`, 0,
+			[]tdoc{withID(ok("a"), "ok"), withID(bad(inval, 30, `string "text"`), "t")}},
+		{"NUL inside a string, recordId echoed", "{\"recordId\": \"n1\", \"text\": \"a\x00b\"}", 0,
+			[]tdoc{withID(bad(enc, 33, "NUL byte at byte offset 29"), "n1")}},
 		{"array", `[1, 2]`, 0, []tdoc{bad(inval, 6, "not a JSON object")}},
 		{"string", `"text"`, 0, []tdoc{bad(inval, 6, "not a JSON object")}},
 		{"null", `null`, 0, []tdoc{bad(inval, 4, "not a JSON object")}},
@@ -209,6 +213,14 @@ func TestReadLinesJSONLRecordTooLong(t *testing.T) {
 	in := rec + "\n" + `{"text": "fine"}`
 	got := readWhole(t, []byte(in), job.JSONLines, Limits{MaxDocumentBytes: limit})
 	checkDocs(t, got, []tdoc{bad(size, int64(len(rec)), "too large"), ok("fine")})
+
+	// The recordId is echoed when it comes before the cut, whatever follows it.
+	withID := `{"recordId": "big", "notes": "` + strings.Repeat("n", int(jsonlRecordLimit(limit))) + `", "text": "a"}`
+	afterCut := `{"text": "` + strings.Repeat("a", int(jsonlRecordLimit(limit))) + `", "recordId": "late"}`
+	got = readWhole(t, []byte(withID+"\n"+afterCut), job.JSONLines, Limits{MaxDocumentBytes: limit})
+	big := bad(size, int64(len(withID)), "too large")
+	big.RecordId = "big"
+	checkDocs(t, got, []tdoc{big, bad(size, int64(len(afterCut)), "too large")})
 }
 
 // TestShardStart covers the cases of deciding where a shard's first document starts.

@@ -195,25 +195,15 @@ func jsonlRecordLimit(maxDoc int64) int64 {
 	return 3*maxDoc + slack
 }
 
-// record is a JSONL line. encoding/json matches the keys case-insensitively.
-type record struct {
-	RecordId json.RawMessage `json:"recordId"`
-	Text     *string         `json:"text"`
-}
-
-// codingRecord is a JSONL line of the coding service: both texts are required.
-type codingRecord struct {
-	RecordId json.RawMessage `json:"recordId"`
-	Occp     *string         `json:"occp_text"`
-	Tasks    *string         `json:"tasks_text"`
-	Code     string          `json:"code"` // training records only
-}
-
 // decodeRecord fills d from one JSONL line (kept bytes and full size); coding says the line is a
-// codingRecord rather than a record.
+// coding record, {"recordId", "occp_text", "tasks_text"} (and a training record's "code"),
+// rather than {"recordId", "text"}. Keys match exactly: encoding/json would match a struct's
+// fields case-insensitively and let a later "recordid" replace the "recordId" echoed back, so
+// the line is decoded into a map and the fields are taken by their exact names.
 func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding bool) {
 	d.Bytes = size
 	if size > keep {
+		d.RecordId, _ = recordID(salvageRecordID(line))
 		setError(d, job.CodeDocumentSizeExceeded, "JSONL record is %d bytes, too large for a text of at most %d bytes", size, maxDoc)
 		return
 	}
@@ -222,56 +212,133 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding boo
 		return
 	}
 	// Decode first, so that the recordId is echoed on every error record where it can be read
-	// (encoding/json replaces invalid UTF-8, so that works even for an encoding error).
-	var rec record
-	var crec codingRecord
-	var err error
-	if coding {
-		err = json.Unmarshal(line, &crec)
-		rec.RecordId = crec.RecordId
-	} else {
-		err = json.Unmarshal(line, &rec)
+	// (encoding/json replaces invalid UTF-8, so that works even for an encoding error; a line
+	// that does not decode, such as one with a NUL inside a string, is searched for it).
+	var fields map[string]json.RawMessage
+	err := json.Unmarshal(line, &fields)
+	var typeErr *json.UnmarshalTypeError
+	rawID := fields["recordId"]
+	if err != nil {
+		rawID = salvageRecordID(line)
 	}
-	id, idErr := recordID(rec.RecordId)
+	id, idErr := recordID(rawID)
 	d.RecordId = id
 	if msg := encodingProblem(line, "line"); msg != "" {
 		setError(d, job.CodeUnsupportedEncoding, "%s", msg)
 		return
 	}
-	var typeErr *json.UnmarshalTypeError
 	switch {
 	case err != nil && !errors.As(err, &typeErr):
 		setError(d, job.CodeInvalidRecord, "line is not valid JSON: %v", err)
+		return
 	case bytes.TrimSpace(line)[0] != '{':
 		setError(d, job.CodeInvalidRecord, "line is not a JSON object")
+		return
 	case idErr != nil:
 		setError(d, job.CodeInvalidRecord, "%v", idErr)
-	case err != nil && coding:
-		// Name the field at fault: "occp_text", "tasks_text" or a training record's "code".
-		setError(d, job.CodeInvalidRecord, "record field %q is a JSON %s; %q must be a string", typeErr.Field, typeErr.Value, typeErr.Field)
-	case err != nil:
-		// typeErr says which field has which JSON type, without Go's type names.
-		setError(d, job.CodeInvalidRecord, "record field %q is a JSON %s; \"text\" must be a string", typeErr.Field, typeErr.Value)
-	case coding && (crec.Occp == nil || crec.Tasks == nil):
-		setError(d, job.CodeInvalidRecord, "record must have both \"occp_text\" and \"tasks_text\" (strings; either may be empty)")
-	case coding:
-		if setText(d, *crec.Occp+"\n"+*crec.Tasks, maxDoc, "occp_text and tasks_text are") {
-			d.Occupation, d.Tasks, d.Code = *crec.Occp, *crec.Tasks, crec.Code
+		return
+	}
+	if !coding {
+		text, ferr := stringField(fields, "text")
+		switch {
+		case ferr != nil:
+			setError(d, job.CodeInvalidRecord, "%v", ferr)
+		case text == nil:
+			setError(d, job.CodeInvalidRecord, "record does not have a string \"text\"")
+		default:
+			setText(d, *text, int64(len(*text)), maxDoc, "text is")
 		}
-	case rec.Text == nil:
-		setError(d, job.CodeInvalidRecord, "record does not have a string \"text\"")
+		return
+	}
+	occp, err := stringField(fields, "occp_text")
+	tasks, err2 := stringField(fields, "tasks_text")
+	code, err3 := stringField(fields, "code") // training records only
+	switch err := errors.Join(err, err2, err3); {
+	case err != nil:
+		// Name the field at fault: "occp_text", "tasks_text" or a training record's "code".
+		setError(d, job.CodeInvalidRecord, "%v", err)
+	case occp == nil || tasks == nil:
+		setError(d, job.CodeInvalidRecord, "record must have both \"occp_text\" and \"tasks_text\" (strings; either may be empty)")
 	default:
-		setText(d, *rec.Text, maxDoc, "text is")
+		// The limit is on the two texts' bytes; the analyser reads them as one text, a line each.
+		if setText(d, *occp+"\n"+*tasks, int64(len(*occp)+len(*tasks)), maxDoc, "occp_text and tasks_text are") {
+			d.Occupation, d.Tasks = *occp, *tasks
+			if code != nil {
+				d.Code = *code
+			}
+		}
 	}
 }
 
-// setText sets a decoded record's text, or its error when it is over maxDoc bytes or blank
-// (what names the text in the message, "text is"); it reports whether the text was set.
-func setText(d *Document, text string, maxDoc int64, what string) bool {
-	d.Bytes = int64(len(text))
+// stringField returns the string field name of a decoded JSONL record: nil when it is absent
+// or null, an error naming the field and the JSON type it has when it is not a string.
+func stringField(fields map[string]json.RawMessage, name string) (*string, error) {
+	raw, ok := fields[name]
+	if !ok || string(raw) == "null" {
+		return nil, nil
+	}
+	if raw[0] != '"' {
+		return nil, fmt.Errorf("record field %q is a JSON %s; %q must be a string", name, jsonKind(raw), name)
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("record field %q: %v", name, err)
+	}
+	return &s, nil
+}
+
+// jsonKind names the JSON type of a valid JSON value other than a string or null.
+func jsonKind(raw json.RawMessage) string {
+	switch raw[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	}
+	return "number"
+}
+
+// salvageRecordID finds the top-level recordId of a JSONL line that does not decode whole: one
+// cut at the kept bound (a record too large), or one with a control byte such as NUL inside a
+// string. The line, its control bytes read as spaces, is tokenised up to the recordId's value;
+// nil when that cannot be reached (the id comes after the cut, or the JSON breaks before it).
+func salvageRecordID(line []byte) json.RawMessage {
+	clean := make([]byte, len(line))
+	for i, c := range line {
+		if c < 0x20 {
+			c = ' '
+		}
+		clean[i] = c
+	}
+	dec := json.NewDecoder(bytes.NewReader(clean))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil
+		}
+		if key, _ := tok.(string); key == "recordId" {
+			return v
+		}
+	}
+	return nil
+}
+
+// setText sets a decoded record's text, or its error when its n bytes are over maxDoc or it is
+// blank (what names the text in the message, "text is"); it reports whether the text was set.
+func setText(d *Document, text string, n, maxDoc int64, what string) bool {
+	d.Bytes = n
 	switch {
-	case d.Bytes > maxDoc:
-		setError(d, job.CodeDocumentSizeExceeded, "%s %d bytes, more than the limit of %d bytes", what, d.Bytes, maxDoc)
+	case n > maxDoc:
+		setError(d, job.CodeDocumentSizeExceeded, "%s %d bytes, more than the limit of %d bytes", what, n, maxDoc)
 	case blank([]byte(text)):
 		setError(d, job.CodeEmptyDocument, "%s empty or only whitespace", what)
 	default:
