@@ -528,7 +528,9 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 		method, expires, sig := q.Get(ParamMethod), q.Get(ParamExpires), q.Get(ParamSignature)
 		got, err := hex.DecodeString(sig)
 		want, _ := hex.DecodeString(o.sign(method, key, expires))
-		if err != nil || sig == "" || !hmac.Equal(got, want) {
+		// As SigV4 signs the whole query string, any parameter added or repeated (a second
+		// X-Ream-Expires after the signed one) does not match.
+		if err != nil || sig == "" || !hmac.Equal(got, want) || !onlySignedParams(q) {
 			writeErr(w, http.StatusForbidden, "AccessDenied", "the request signature does not match")
 			return
 		}
@@ -542,7 +544,7 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 			o.serveGet(w, r, key)
 		case method == http.MethodPut && r.Method == http.MethodPut:
 			for h, v := range uploadHeaders() {
-				if r.Header.Get(h) != v {
+				if vs := r.Header.Values(h); len(vs) != 1 || vs[0] != v { // sent once, as signed
 					writeErr(w, http.StatusForbidden, api.CodeAccessDenied, fmt.Sprintf("the upload must send the headers it was signed with: %s: %s", h, v))
 					return
 				}
@@ -555,6 +557,20 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 				fmt.Sprintf("this presigned URL is signed for %s; a %s request does not match its signature", method, r.Method))
 		}
 	})
+}
+
+// onlySignedParams reports whether a presigned URL's query holds its three parameters, once
+// each, and nothing else.
+func onlySignedParams(q url.Values) bool {
+	if len(q) != 3 {
+		return false
+	}
+	for _, p := range []string{ParamMethod, ParamExpires, ParamSignature} {
+		if len(q[p]) != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 func (o *Objects) serveGet(w http.ResponseWriter, r *http.Request, key string) {

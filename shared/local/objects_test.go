@@ -120,6 +120,23 @@ func TestObjectsHandlerErrors(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden || json.Unmarshal([]byte(body), &e) != nil || e.Code != "AccessDenied" || e.Message == "" {
 		t.Fatalf("tampered PUT: %d %s, want 403 with a JSON AccessDenied", resp.StatusCode, body)
 	}
+	// SigV4 signs the whole query and every signed header's values: a parameter added or
+	// repeated after the signed ones, or a signed header sent twice, does not match either.
+	for _, extra := range []string{"&foo=bar", "&" + local.ParamMethod + "=GET", "&" + local.ParamExpires + "=9999999999"} {
+		if resp, body := sendPut(t, api.Presigned{URL: p.URL + extra, Headers: p.Headers}, "x"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("PUT with %q appended: %d %s, want 403", extra, resp.StatusCode, body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPut, p.URL, strings.NewReader("x"))
+	for k, v := range p.Headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Add(api.HeaderSSEKMSKeyID, "other")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("PUT with the key-id header sent twice: %v %v, want 403", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
 	if resp, _ := sendPut(t, p, "tiny"); resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == "" {
 		t.Fatalf("PUT: %d (ETag %q)", resp.StatusCode, resp.Header.Get("ETag"))
 	}
