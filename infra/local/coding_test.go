@@ -175,6 +175,12 @@ func TestCodingServiceFlow(t *testing.T) {
 	if latest.ModelId == "" || latest.ModelVersion != 1 || !latest.Shipped || latest.Topic != "occupation" || len(latest.Metrics) == 0 {
 		t.Fatalf("latest model: %+v", latest)
 	}
+	// GUIDs are case-insensitive: the model's id in capitals names it too.
+	var upper api.Model
+	c.must(http.MethodGet, "/v1/topics/occupation/models/"+strings.ToUpper(latest.ModelId), &upper)
+	if upper.ModelId != latest.ModelId {
+		t.Fatalf("model by its id in capitals: %+v", upper)
+	}
 
 	// Create, then the operation waits for its input.
 	var op api.CodingOperationStarted
@@ -187,6 +193,10 @@ func TestCodingServiceFlow(t *testing.T) {
 	c.must(http.MethodGet, opPath, &st)
 	if st.OperationStatus != api.OpAwaitingInput || st.ResponseDownloadURL != "" {
 		t.Fatalf("before upload: %+v", st)
+	}
+	c.must(http.MethodGet, "/v1/topics/occupation/batch-code/operations/"+strings.ToUpper(op.OperationId), &st)
+	if st.OperationId != op.OperationId {
+		t.Fatalf("operation by its id in capitals: %+v", st)
 	}
 	// A PUT without the KMS headers is refused: they are part of the signature.
 	if resp, err := http.DefaultClient.Do(mustRequest(t, http.MethodPut, op.RequestUploadURL, "x")); err != nil || resp.StatusCode != http.StatusForbidden {
@@ -657,6 +667,9 @@ func TestCodingAuthForms(t *testing.T) {
 		{"grant_type=client_credentials", DefaultClientID, "wrong", http.StatusUnauthorized, "invalid_client"},
 		{"grant_type=password", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "unsupported_grant_type"},
 		{"grant_type=client_credentials&scope=other", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_scope"},
+		{"", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_request"},
+		{"grant_type=client_credentials&scope=ream/coding&scope=x", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_request"},
+		{"grant_type=client_credentials&grant_type=password", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_request"},
 	} {
 		req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token", strings.NewReader(tc.form))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

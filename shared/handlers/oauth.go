@@ -88,7 +88,18 @@ func (o *OAuth) TokenHandler() http.Handler {
 			fail(http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret (send them with HTTP Basic authentication)")
 			return
 		}
-		if g := r.PostForm.Get("grant_type"); g != "client_credentials" {
+		// RFC 6749 §3.2: parameters sent without a value are as if omitted, and none may be
+		// sent twice; a missing grant_type is a malformed request, not an unsupported grant.
+		for name, vs := range r.PostForm {
+			if len(vs) > 1 {
+				fail(http.StatusBadRequest, "invalid_request", "the parameter "+name+" is repeated")
+				return
+			}
+		}
+		if g := r.PostForm.Get("grant_type"); g == "" {
+			fail(http.StatusBadRequest, "invalid_request", "grant_type is missing (send grant_type=client_credentials)")
+			return
+		} else if g != "client_credentials" {
 			fail(http.StatusBadRequest, "unsupported_grant_type", "grant_type must be client_credentials")
 			return
 		}
