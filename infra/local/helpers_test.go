@@ -164,6 +164,10 @@ func checkNotification(t *testing.T, n *api.Notification, j *job.Job) {
 		n.ProcessedDocumentsCount != j.JobDetails.ProcessedDocumentsCount || n.DocumentsWithErrorsCount != j.JobDetails.DocumentsWithErrorsCount {
 		t.Errorf("notification %+v disagrees with the job (%s, %+v)", n, j.JobStatus, j.JobDetails)
 	}
+	// An OutputLocation only where there is output (a job that failed while planning has none).
+	if (n.OutputLocation != "") != (j.ManifestFilePath != "") {
+		t.Errorf("notification OutputLocation %q for a %s job with manifest %q (%s)", n.OutputLocation, j.JobStatus, j.ManifestFilePath, j.Message)
+	}
 }
 
 // outRec is one output line as a user reads it (the analysis fields are ignored).

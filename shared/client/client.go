@@ -349,7 +349,7 @@ func (c *Client) Poll(ctx context.Context, id string, every time.Duration, fn fu
 		}
 		n = &api.Notification{JobId: j.JobId, JobName: j.JobName, JobStatus: j.JobStatus, Message: j.Message,
 			InputDocumentsCount: j.JobDetails.InputDocumentsCount, ProcessedDocumentsCount: j.JobDetails.ProcessedDocumentsCount,
-			DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount, OutputLocation: j.OutputDataConfig.S3Uri}
+			DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount, OutputLocation: j.OutputLocation()}
 		if j.EndTime != nil {
 			n.Time = *j.EndTime
 		}

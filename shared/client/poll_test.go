@@ -23,7 +23,7 @@ func TestPollUntilTerminal(t *testing.T) {
 			status = job.PartialSuccess
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"JobId":"j1","JobStatus":%q,"JobDetails":{"InputDocumentsCount":%d,"ProcessedDocumentsCount":%d,"DocumentsWithErrorsCount":1},"OutputDataConfig":{"S3Uri":"s3://b/outputs/t/j1/"}}`, status, n*10, n*10-1)
+		fmt.Fprintf(w, `{"JobId":"j1","JobStatus":%q,"JobDetails":{"InputDocumentsCount":%d,"ProcessedDocumentsCount":%d,"DocumentsWithErrorsCount":1},"OutputDataConfig":{"S3Uri":"s3://b/outputs/t/j1/"},"ManifestFilePath":"s3://b/outputs/t/j1/manifest.json"}`, status, n*10, n*10-1)
 	}))
 	defer srv.Close()
 	var seen []job.Status

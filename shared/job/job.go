@@ -294,6 +294,15 @@ func (j *Job) Has(a Analysis) bool {
 	return false
 }
 
+// OutputLocation is where a terminal job's output is (its OutputDataConfig.S3Uri), or "" when
+// it ended without output (ManifestFilePath unset): the notification's OutputLocation.
+func (j *Job) OutputLocation() string {
+	if j.ManifestFilePath == "" {
+		return ""
+	}
+	return j.OutputDataConfig.S3Uri
+}
+
 // Transition moves the job to status to, or returns an ErrIllegalTransition wrapped error.
 func (j *Job) Transition(to Status) error {
 	if !CanTransition(j.JobStatus, to) {

@@ -45,6 +45,10 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	if j.JobDetails.ShardsDone < j.JobDetails.ShardsTotal {
 		return nil
 	}
+	if j.JobStatus == job.StopRequested && j.StartedAt == nil {
+		// Stopped while SUBMITTED: never planned, nothing queued, nothing to put in an output.
+		return s.finish(ctx, j, job.Stopped, stoppedArrived, s.nowUTC())
+	}
 	if j.TopicsStage != nil {
 		return s.topicsAdvance(ctx, j) // a stage is complete: its reduce, the next stage, or the end
 	}
@@ -355,9 +359,7 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount,
 		Time:                     now,
 		DropRule:                 j.DropRule, DropObject: j.DropObject,
-	}
-	if j.JobStatus != job.TimedOut && !(j.JobStatus == job.Stopped && j.JobDetails.ShardsTotal == 0) {
-		n.OutputLocation = j.OutputDataConfig.S3Uri
+		OutputLocation: j.OutputLocation(),
 	}
 	if j.NotificationChannel != nil {
 		n.TopicArn = j.NotificationChannel.SNSTopicArn

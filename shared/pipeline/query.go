@@ -90,7 +90,9 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 			j.UpdatedAt = s.nowUTC()
 			err = s.jobs.Update(ctx, j, from)
 			if err == nil && (from == job.Submitted || j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal) {
-				// Nothing is queued (or everything is done): no worker will finalize it.
+				// Nothing is queued (a SUBMITTED job is being planned, and its planner's move to
+				// IN_PROGRESS will conflict and enqueue nothing), or everything is done: no
+				// worker will finalize it.
 				err = s.Finalize(ctx, tenant, id)
 			}
 		}
@@ -100,10 +102,23 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 		if err != nil {
 			return nil, err
 		}
-		return s.jobs.Get(ctx, tenant, id)
+		// finish does not report a conflict (it hands the job to whoever moved it): the stop
+		// took only if the job is now stopping or stopped; else it moved (an upload's event
+		// started it meanwhile) and the stop is applied to its new state.
+		cur, err := s.jobs.Get(ctx, tenant, id)
+		if err != nil {
+			return nil, err
+		}
+		if cur.JobStatus == job.StopRequested || cur.JobStatus == job.Stopped {
+			return cur, nil
+		}
 	}
 	return nil, fmt.Errorf("%w: job %s is changing too fast to stop; retry", job.ErrConflict, id)
 }
+
+// stoppedArrived is the Message of a job stopped after its input arrived and before any of its
+// shards was queued (it has no output).
+const stoppedArrived = "stopped on request before processing began; its input had arrived and was not analysed"
 
 // stopBeforeStartMessage is the Message of a job stopped while AWAITING_INPUT. Its upload may
 // have landed already, its event still queued (the job would have started a moment later): the
@@ -115,7 +130,7 @@ func (s *Service) stopBeforeStartMessage(ctx context.Context, j *job.Job) (strin
 		return "", err
 	}
 	if arrived {
-		return "stopped on request before processing began; its input had arrived and was not analysed", nil
+		return stoppedArrived, nil
 	}
 	return "stopped on request before its input arrived", nil
 }
