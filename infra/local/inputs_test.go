@@ -261,6 +261,18 @@ func TestTrailingDataRefused(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("trailing data: %d, want 400", resp.StatusCode)
 	}
+	// White space after the object that takes the body over 1 MiB: too large, not trailing data.
+	padded := `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}` + strings.Repeat(" ", 1100000)
+	req, _ = http.NewRequest(http.MethodPost, s.URL+"/v1/jobs", strings.NewReader(padded))
+	req.Header.Set("Authorization", "Bearer "+DefaultKey)
+	resp2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp2.Body.Close()
+	if resp2.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a body padded past 1 MiB with white space: %d, want 413", resp2.StatusCode)
+	}
 }
 
 // TestExpiry: once a finished job's ExpirationTime has passed, a sweep deletes its output, its

@@ -35,6 +35,10 @@ func TestManyFileLineInput(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// A sibling whose name starts like the folder's: "batch" names the folder only.
+		if err := os.WriteFile(root+"-extra.txt", []byte("Not part of the batch.\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		base, err := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
 		if err != nil {
 			t.Fatal(err)

@@ -256,6 +256,10 @@ func decodeJSON(body io.Reader, v any, what string, strict bool) error {
 		return decodeError(err, what)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) { // white space past the limit: too large, not trailing data
+			return decodeError(err, what)
+		}
 		return fmt.Errorf("%w: request body has data after its JSON object", job.ErrInvalid)
 	}
 	return nil

@@ -329,8 +329,12 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 		return nil, cErr("InvalidRequestException", "custom entity recognizers (EntityRecognizerArn, FlywheelArn) are not supported; Ream detects the built-in entity types")
 	}
 	format := in.InputDataConfig.InputFormat
-	if format == "" {
+	switch format {
+	case "":
 		format = string(job.OneDocPerFile) // Comprehend's default
+	case string(job.OneDocPerFile), string(job.OneDocPerLine):
+	default: // Comprehend's enum: Ream's JSONL is a /v1 format only
+		return nil, cErr("InvalidRequestException", "1 validation error detected: Value '%s' at 'inputDataConfig.inputFormat' failed to satisfy constraint: Member must satisfy enum value set: [ONE_DOC_PER_FILE, ONE_DOC_PER_LINE]", format)
 	}
 	req := api.CreateJobRequest{
 		JobName:            in.JobName,

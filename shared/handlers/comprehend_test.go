@@ -82,8 +82,15 @@ func TestComprehendRequiredFields(t *testing.T) {
 			}
 		}
 	}
+	// InputFormat is Comprehend's enum: Ream's JSONL is not part of this surface.
+	jsonl := strings.Replace(inURI, "ONE_DOC_PER_LINE", "JSONL", 1)
+	status, out := call(t, a, "StartTopicsDetectionJob", "{"+strings.Join([]string{jsonl, outURI, role}, ",")+"}")
+	if msg := fmt.Sprint(out["Message"]); status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" ||
+		!strings.Contains(msg, "inputDataConfig.inputFormat") || strings.Contains(msg, "JSONL]") {
+		t.Errorf("InputFormat JSONL: %d %v", status, out)
+	}
 	// A PII job in ONLY_REDACTION mode needs its RedactionConfig.
-	status, out := call(t, a, "StartPiiEntitiesDetectionJob", "{"+strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, `"Mode":"ONLY_REDACTION"`}, ",")+"}")
+	status, out = call(t, a, "StartPiiEntitiesDetectionJob", "{"+strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, `"Mode":"ONLY_REDACTION"`}, ",")+"}")
 	if status != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out["Message"]), "redactionConfig") {
 		t.Errorf("ONLY_REDACTION without RedactionConfig: %d %v", status, out)
 	}

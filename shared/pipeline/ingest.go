@@ -244,7 +244,13 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 		}
 	}
 	if files == nil {
-		err := s.objects.List(ctx, j.InputKey, func(o ObjectInfo) error {
+		// Not an object: a folder, read as if named with its trailing slash ("in/a" is
+		// "in/a/", never also "in/ab.txt"), as ONE_DOC_PER_FILE reads it.
+		folder := j.InputKey
+		if !strings.HasSuffix(folder, "/") {
+			folder += "/"
+		}
+		err := s.objects.List(ctx, folder, func(o ObjectInfo) error {
 			if strings.HasSuffix(o.Key, "/") {
 				return nil // a "folder" marker, not a file
 			}
