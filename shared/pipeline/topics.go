@@ -517,7 +517,10 @@ func (s *Service) reduceInit(ctx context.Context, j *job.Job) (*topics.Model, er
 		return topics.InitModel(fitCtx, v, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, "sample"), topics.ReadSample), topicsOptions(j))
 	})
 	var few *topics.TooFewDocumentsError
-	if errors.As(err, &few) {
+	switch {
+	case errors.As(err, &few) && few.Distinct:
+		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but its documents have only %d different sets of the words that occur in other documents (documents with the same words are alike to the model); ask for at most %d topics", few.K, few.Documents, few.Documents)}
+	case errors.As(err, &few):
 		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but only %d of its documents have words that occur in other documents; ask for at most %d topics", few.K, few.Documents, few.Documents)}
 	}
 	return m, err

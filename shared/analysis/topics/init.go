@@ -3,6 +3,7 @@ package topics
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"iter"
@@ -198,6 +199,11 @@ func InitModel(ctx context.Context, v *Vocabulary, samples iter.Seq2[*Sample, er
 	if len(docs) < opts.K {
 		return nil, &TooFewDocumentsError{Documents: len(docs), K: opts.K}
 	}
+	if n := distinctDocs(docs); n < opts.K {
+		// Documents alike in the vocabulary's words are one point to the model: K topics from
+		// fewer points would be copies too.
+		return nil, &TooFewDocumentsError{Documents: n, K: opts.K, Distinct: true}
+	}
 	idx := make([][]int32, len(docs))
 	val := make([][]float64, len(docs))
 	for i, d := range docs {
@@ -246,10 +252,34 @@ func InitModel(ctx context.Context, v *Vocabulary, samples iter.Seq2[*Sample, er
 
 // TooFewDocumentsError is InitModel's error for a collection with fewer documents that have
 // vocabulary terms than the topics asked for: the topics would be copies of one another.
-type TooFewDocumentsError struct{ Documents, K int }
+// Distinct says that Documents counts the documents that differ in those terms (more documents
+// have them, but some have exactly the same ones).
+type TooFewDocumentsError struct {
+	Documents, K int
+	Distinct     bool
+}
 
 func (e *TooFewDocumentsError) Error() string {
+	if e.Distinct {
+		return fmt.Sprintf("topics: %d topics asked for, but the documents have only %d different sets of the words the vocabulary kept", e.K, e.Documents)
+	}
 	return fmt.Sprintf("topics: %d topics asked for, but only %d documents have words the vocabulary kept", e.K, e.Documents)
+}
+
+// distinctDocs counts the sample's documents that differ in their terms or counts.
+func distinctDocs(docs []SampleDoc) int {
+	seen := make(map[string]struct{}, len(docs))
+	var key []byte
+	for i := range docs {
+		d := &docs[i]
+		key = key[:0]
+		for k, t := range d.Terms {
+			key = binary.LittleEndian.AppendUint32(key, uint32(t))
+			key = binary.LittleEndian.AppendUint32(key, uint32(d.Counts[k]))
+		}
+		seen[string(key)] = struct{}{}
+	}
+	return len(seen)
 }
 
 // restartBudget bounds the working memory of the restarts that run at once.

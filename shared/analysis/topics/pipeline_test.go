@@ -568,6 +568,18 @@ func TestInitModelRefusals(t *testing.T) {
 	if _, err := InitModel(context.Background(), v, Seq([]*Sample{few}), o); !errors.As(err, &tooFew) || tooFew.K != 5 || tooFew.Documents > 3 {
 		t.Errorf("3 documents, K=5: %v, want a TooFewDocumentsError", err)
 	}
+	// Many documents, but only three different ones: K=5 would give copies too.
+	var alike []Document // texts differ only in a word outside the vocabulary
+	for i := 0; i < 40; i++ {
+		alike = append(alike, Document{ID: fmt.Sprintf("a%d", i), Text: docs[i%3].Text + " " + strings.Repeat("q", i+5)})
+	}
+	same, err := SampleShard(v, o, Docs(alike))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := InitModel(context.Background(), v, Seq([]*Sample{same}), o); !errors.As(err, &tooFew) || !tooFew.Distinct || tooFew.Documents > 3 {
+		t.Errorf("40 documents, 3 different, K=5: %v, want a TooFewDocumentsError of distinct documents", err)
+	}
 }
 
 // TestRestartsAtOnce: one restart per core, fewer when their memory would pass the budget,
