@@ -91,6 +91,58 @@ func TestArchiveReadsWithTarToolchains(t *testing.T) {
 			t.Errorf("redacted/%s = %q", n, got)
 		}
 	}
+	// A line input of several files under a prefix: one redacted entry per file, named as the
+	// output's File, each with that file's lines (a file spans several shards; an empty file
+	// has no documents and no entry).
+	root := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "many")
+	lineFiles := map[string][]string{"a.txt": lines[:25], "sub/b.txt": {"Reach me at ann@example.org.", "No PII."}, "c.txt": lines[25:], "empty.txt": nil}
+	for rel, ls := range lineFiles {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		text := ""
+		if len(ls) > 0 {
+			text = strings.Join(ls, "\n") + "\n"
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mreq := lineJob("tar-many", job.OneDocPerLine)
+	mreq.Analyses = []job.Analysis{job.PII}
+	mreq.RedactionConfig = &job.RedactionConfig{MaskMode: "MASK"}
+	mreq.InputDataConfig.S3Uri = "file://" + filepath.Join(s.cfg.DataDir, "objects") + "/inputs/local/many/"
+	mres, err := c.CreateJob(ctx, mreq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, mj := follow(t, ctx, c, mres.JobId)
+	if mj.JobDetails.ShardsTotal < 4 {
+		t.Fatalf("%d shards; the test needs files of several shards", mj.JobDetails.ShardsTotal)
+	}
+	entries = checkToolchains(t, ctx, c, mres.JobId)
+	for rel, ls := range lineFiles {
+		got, ok := entries["redacted/"+rel]
+		if len(ls) == 0 {
+			if ok {
+				t.Errorf("an entry for the empty file %s: %q", rel, got)
+			}
+			continue
+		}
+		if !ok {
+			t.Fatalf("no redacted entry for %s; entries %v", rel, keys(entries))
+		}
+		gotLines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+		if len(gotLines) != len(ls) || strings.Contains(got, "@example.") {
+			t.Fatalf("redacted/%s: %d lines %q, want %d redacted", rel, len(gotLines), got, len(ls))
+		}
+		for i, l := range gotLines {
+			if len([]rune(l)) != len([]rune(ls[i])) && ls[i] != "" {
+				t.Errorf("redacted/%s line %d = %q, not the masked %q", rel, i, l, ls[i])
+			}
+		}
+	}
 }
 
 // checkToolchains downloads the job's output.tar.gz and reads it with Go's archive/tar, GNU tar

@@ -155,55 +155,73 @@ func (s *Service) manifestURI(j *job.Job) string {
 
 // composeArchive writes output.tar.gz as the concatenation of gzip members (see output.Frame):
 // the "output" entry's header, the shards' result members in order, the redacted copies'
-// members, and the framing in between, which it writes as small objects of its own. The store
-// concatenates (Objects.Compose), so this costs O(shards) requests and moves no result bytes.
-// The framing is a pure function of the shard records, so a repeated finalize writes the same
-// archive.
+// members (one entry per input file of a line input), and the framing in between, which it
+// writes as small objects of its own. The store concatenates (Objects.Compose), so this costs
+// O(shards + files) requests and moves no result bytes. The framing is a pure function of the
+// shard records, so a repeated finalize writes the same archive.
 func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, recs []ShardRecord, results []string, outBytes int64) error {
-	redName, redBytes, redKeys := s.redactedMembers(j, recs)
+	entries := s.redactedEntries(j, recs)
+	if len(entries) == 0 {
+		entries = []redactedEntry{{}} // no redacted copies: the frame after the results only pads them
+	}
 	head, err := output.Frame(-1, output.EntryName, outBytes)
 	if err != nil {
 		return err
 	}
-	mid, err := output.Frame(outBytes, redName, redBytes)
+	framePrefix := workPrefix(j.Tenant, j.JobId) + "archive/"
+	type frame struct {
+		key string
+		b   []byte
+	}
+	frames := []frame{{framePrefix + "head", head}}
+	keys := make([]string, 0, len(results)+2*len(entries)+2)
+	keys = append(append(keys, frames[0].key), results...)
+	prev := outBytes // the entry the next frame pads
+	for i, e := range entries {
+		f, err := output.Frame(prev, e.Name, e.Size)
+		if err != nil {
+			return err
+		}
+		name := "mid"
+		if i > 0 {
+			name = fmt.Sprintf("mid-%06d", i)
+		}
+		frames = append(frames, frame{framePrefix + name, f})
+		keys = append(append(keys, framePrefix+name), e.Keys...)
+		prev = -1 // ONE_DOC_PER_FILE redacted members hold whole, padded entries
+		if e.Name != "" {
+			prev = e.Size
+		}
+	}
+	tail, err := output.Trailer(prev)
 	if err != nil {
 		return err
 	}
-	last := int64(-1) // ONE_DOC_PER_FILE redacted members hold whole, padded entries
-	if redName != "" {
-		last = redBytes
-	}
-	tail, err := output.Trailer(last)
-	if err != nil {
-		return err
-	}
-	frames := workPrefix(j.Tenant, j.JobId) + "archive/"
-	// The three frames at once: each Put waits for its object to be durable, and the waits
+	frames = append(frames, frame{framePrefix + "tail", tail})
+	keys = append(keys, framePrefix+"tail")
+	// The frames a few at once: each Put waits for its object to be durable, and the waits
 	// overlap instead of adding up.
+	errs := make([]error, len(frames))
+	sem := make(chan struct{}, framesAtOnce)
 	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	for i, f := range []struct {
-		name string
-		b    []byte
-	}{{"head", head}, {"mid", mid}, {"tail", tail}} {
+	for i, f := range frames {
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
-			defer wg.Done()
-			errs[i] = s.objects.Put(ctx, frames+f.name, bytes.NewReader(f.b))
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = s.objects.Put(ctx, f.key, bytes.NewReader(f.b))
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("write archive frame: %w", err)
 	}
-	keys := make([]string, 0, len(results)+len(redKeys)+3)
-	keys = append(keys, frames+"head")
-	keys = append(keys, results...)
-	keys = append(keys, frames+"mid")
-	keys = append(keys, redKeys...)
-	keys = append(keys, frames+"tail")
 	return s.outputObjects(ctx, j).Compose(ctx, key, keys)
 }
+
+// framesAtOnce bounds the archive frames written at once (one per input file of a redacted
+// many-file line input, up to 10,002).
+const framesAtOnce = 16
 
 // terminalStatus is the status a finished job ends in, with its Message: STOPPED when stopping,
 // FAILED when every document failed, PARTIAL_SUCCESS when some did, else COMPLETED.

@@ -83,6 +83,9 @@ type ShardRecord struct {
 	// RedactedBytes is the size before compression of the shard's redacted copy (line formats
 	// of PII jobs with a RedactionConfig), also one gzip member.
 	RedactedBytes int64 `json:"RedactedBytes,omitempty"`
+	// File is the input file the shard read, as the output's File names it (line formats):
+	// the redacted copies of a many-file input are one archive entry per file.
+	File string `json:"File,omitempty"`
 	// InputBytes is the size of the input the shard covered (ShardMessage.Bytes).
 	InputBytes int64 `json:"InputBytes,omitempty"`
 	// Analysed, when set, is what the record adds to ProcessedDocumentsCount instead of

@@ -20,8 +20,9 @@ import (
 // Redacted copies (PII jobs with a RedactionConfig), as Comprehend's PII redaction jobs write them:
 //
 //   - line formats: one redacted line per input document, aligned with the input, in the archive
-//     entry "redacted/<input file name>" (JSONL inputs keep their recordId); a document with an
-//     error record gets an empty line (or an empty "text"), never its unredacted text;
+//     entry "redacted/<File>" of its input file (one entry per file of a many-file input; JSONL
+//     inputs keep their recordId); a document with an error record gets an empty line (or an
+//     empty "text"), never its unredacted text;
 //   - ONE_DOC_PER_FILE: one entry "redacted/<file>" per document (empty for error records).
 //
 // Each shard writes its part under work/…/redacted/ as one gzip member: for line formats the
@@ -139,21 +140,45 @@ func (r *redactedWriter) close(failed error) (int64, error) {
 // redactedEntryPrefix is the folder of the redacted copies inside output.tar.gz.
 const redactedEntryPrefix = "redacted/"
 
-// redactedMembers returns the archive entry of a line job's redacted copy (its name and size)
-// and the members holding the redacted parts, in order; for ONE_DOC_PER_FILE the members hold
-// whole entries and name is "".
-func (s *Service) redactedMembers(j *job.Job, recs []ShardRecord) (name string, size int64, keys []string) {
+// redactedEntry is an archive entry of a line job's redacted copies, Name of Size bytes, held by
+// the members Keys in order. For ONE_DOC_PER_FILE the members hold whole entries and Name is "".
+type redactedEntry struct {
+	Name string
+	Size int64
+	Keys []string
+}
+
+// redactedEntries returns a job's redacted copies as archive entries, in shard order: for a line
+// input one entry per input file (the shards of a file are consecutive; a file whose shards were
+// all skipped has none), named by the file as the output's File names it; for ONE_DOC_PER_FILE
+// one run of members holding whole entries. Shard records written before they carried their
+// File (a rolling deploy) all go to one entry named after the input, as they used to.
+func (s *Service) redactedEntries(j *job.Job, recs []ShardRecord) []redactedEntry {
 	if j.RedactOutput == nil || !j.Has(job.PII) {
-		return "", 0, nil
+		return nil
 	}
+	var out []redactedEntry
 	for _, r := range recs {
-		if !r.Skipped {
-			keys = append(keys, redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed))
-			size += r.RedactedBytes
+		if r.Skipped {
+			continue
 		}
+		name := ""
+		if j.InputDataConfig.InputFormat.LineFormat() {
+			name = redactedEntryPrefix + path.Base(j.InputKey)
+			if r.File != "" {
+				name = redactedEntryPrefix + r.File
+			}
+		}
+		if len(out) == 0 || out[len(out)-1].Name != name {
+			out = append(out, redactedEntry{Name: name})
+		}
+		e := &out[len(out)-1]
+		e.Keys = append(e.Keys, redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed))
+		e.Size += r.RedactedBytes
 	}
-	if !j.InputDataConfig.InputFormat.LineFormat() {
-		return "", 0, keys
+	if len(out) == 0 && j.InputDataConfig.InputFormat.LineFormat() {
+		// Every shard was skipped: an empty copy, as before a shard ran.
+		out = append(out, redactedEntry{Name: redactedEntryPrefix + path.Base(j.InputKey)})
 	}
-	return redactedEntryPrefix + path.Base(j.InputKey), size, keys
+	return out
 }

@@ -211,6 +211,9 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		return ShardRecord{}, fmt.Errorf("write shard results: %w", err)
 	}
 	rec := ShardRecord{Index: msg.Index, ResultKey: key, Bytes: m.Size(), RedactedBytes: redacted, InputBytes: msg.Bytes}
+	if j.InputDataConfig.InputFormat.LineFormat() {
+		rec.File = fileName(j, msg.Key)
+	}
 	rec.Documents, rec.Errors = w.Count()
 	if errBuf.Len() > 0 {
 		rec.ErrorsKey = ErrorsKey(j.Tenant, j.JobId, msg.Index, dead)
