@@ -217,3 +217,47 @@ func createJobOnly(t *testing.T, ctx context.Context, c *client.Client) string {
 	}
 	return res.JobId
 }
+
+// TestRetryCodingAtTheLimit: a coding record of exactly the limit (10,000 bytes of texts) is
+// coded, in its job and again in a retry child (which re-checks the limit as its parent counted
+// it: the two texts' bytes, not the line joining them).
+func TestRetryCodingAtTheLimit(t *testing.T) {
+	ctx := testCtx(t)
+	var mu sync.Mutex
+	failing := map[string]bool{}
+	hooks := pipeline.Hooks{AfterShardWritten: func(msg pipeline.ShardMessage) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if failing[msg.JobId] {
+			return errCrash
+		}
+		return nil
+	}}
+	s := startStack(t, Config{VisibilityTimeout: Duration(200 * time.Millisecond), MaxReceiveCount: 2}, hooks)
+	c := defaultClient(s)
+	full := `{"recordId":"full","occp_text":"registered nurse ` + strings.Repeat("x", 10000-len("registered nurse ")-len("caring")) + `","tasks_text":"caring"}`
+	data := []byte(`{"recordId":"a","occp_text":"bus driver","tasks_text":""}` + "\n" + full + "\n")
+	res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Coding},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines}, CodingConfig: &job.CodingConfig{Topic: "occupation"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	failing[res.JobId] = true
+	mu.Unlock()
+	if err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "records.jsonl", data)); err != nil {
+		t.Fatal(err)
+	}
+	if _, parent := follow(t, ctx, c, res.JobId); parent.JobDetails.DocumentsWithErrorsCount != 2 {
+		t.Fatalf("parent: %s %+v (%s), want both records SHARD_FAILED", parent.JobStatus, parent.JobDetails, parent.Message)
+	}
+	child, err := c.Retry(ctx, res.JobId, api.RetryRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cj := follow(t, ctx, c, child.JobId)
+	lines := fetchRawLines(t, ctx, c, child.JobId)
+	if cj.JobStatus != job.Completed || len(lines) != 2 || !strings.Contains(lines[1], `"RecordId":"full"`) || !strings.Contains(lines[1], `"Coding"`) {
+		t.Fatalf("retry child %s (%s): %d lines, the full record %.300s", cj.JobStatus, cj.Message, len(lines), lines[len(lines)-1])
+	}
+}

@@ -63,7 +63,7 @@ func (r *raceObjects) Open(ctx context.Context, key string, offset int64) (io.Re
 // conflicted, answered 200 with the job SUBMITTED and dropped the stop: the job ran to the end;
 // (2) a stop while the job was being planned (SUBMITTED) stopped it with an empty output and
 // the Message "0 of 0 shards were processed". Now (1) stops the job as it is when the stop looks
-// again, and (2) stops it without output, saying that its input had arrived.
+// again, and (2) stops it without output, saying that its input was not analysed.
 func TestStopRacingTheStart(t *testing.T) {
 	ctx := testCtx(t)
 	race := &raceObjects{}
@@ -131,7 +131,7 @@ func TestStopRacingTheStart(t *testing.T) {
 		if stopStatus != job.Stopped || j.JobStatus != job.Stopped {
 			t.Fatalf("stop answered %s, the job ended %s, want STOPPED both", stopStatus, j.JobStatus)
 		}
-		if j.Message != "stopped on request before processing began; its input had arrived and was not analysed" ||
+		if j.Message != "stopped on request before processing began; its input was not analysed" ||
 			j.ManifestFilePath != "" || n.OutputLocation != "" || j.JobDetails.ShardsTotal != 0 {
 			t.Fatalf("stopped while planned: Message %q, manifest %q, notification OutputLocation %q, %d shards; want no output",
 				j.Message, j.ManifestFilePath, n.OutputLocation, j.JobDetails.ShardsTotal)

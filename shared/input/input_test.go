@@ -175,8 +175,10 @@ func TestReadLinesJSONL(t *testing.T) {
 		{"truncated JSON, recordId echoed", `{"recordId": "r", "text": "a`, 0, []tdoc{withID(bad(inval, 28, "unexpected end of JSON input"), "r")}},
 		{"keys match exactly", `{"recordId": "ok", "text": "a", "recordid": "dup", "RecordId": "cap"}` + "\n" + `{"recordId": "t", "Text": "a"}`, 0,
 			[]tdoc{withID(ok("a"), "ok"), withID(bad(inval, 30, `string "text"`), "t")}},
-		{"NUL inside a string, recordId echoed", "{\"recordId\": \"n1\", \"text\": \"a\x00b\"}", 0,
+		{"NUL inside a string, recordId echoed", "{\"recordId\":\t\"n1\", \"text\": \"a\x00b\"}", 0,
 			[]tdoc{withID(bad(enc, 33, "NUL byte at byte offset 29"), "n1")}},
+		{"NUL inside the recordId: not echoed altered", "{\"recordId\": \"a\x00b\", \"text\": \"x\"}", 0,
+			[]tdoc{bad(enc, 32, "NUL byte at byte offset 15")}},
 		{"array", `[1, 2]`, 0, []tdoc{bad(inval, 6, "not a JSON object")}},
 		{"string", `"text"`, 0, []tdoc{bad(inval, 6, "not a JSON object")}},
 		{"null", `null`, 0, []tdoc{bad(inval, 4, "not a JSON object")}},
@@ -217,10 +219,13 @@ func TestReadLinesJSONLRecordTooLong(t *testing.T) {
 	// The recordId is echoed when it comes before the cut, whatever follows it.
 	withID := `{"recordId": "big", "notes": "` + strings.Repeat("n", int(jsonlRecordLimit(limit))) + `", "text": "a"}`
 	afterCut := `{"text": "` + strings.Repeat("a", int(jsonlRecordLimit(limit))) + `", "recordId": "late"}`
-	got = readWhole(t, []byte(withID+"\n"+afterCut), job.JSONLines, Limits{MaxDocumentBytes: limit})
+	// A number the cut ends is not echoed: it would read as a shorter number, another record's.
+	pad := int(jsonlRecordLimit(limit)) - len(`{"text": "", "recordId": 1234`)
+	cutID := `{"text": "` + strings.Repeat("a", pad) + `", "recordId": 12345678}`
+	got = readWhole(t, []byte(withID+"\n"+afterCut+"\n"+cutID), job.JSONLines, Limits{MaxDocumentBytes: limit})
 	big := bad(size, int64(len(withID)), "too large")
 	big.RecordId = "big"
-	checkDocs(t, got, []tdoc{big, bad(size, int64(len(afterCut)), "too large")})
+	checkDocs(t, got, []tdoc{big, bad(size, int64(len(afterCut)), "too large"), bad(size, int64(len(cutID)), "too large")})
 }
 
 // TestShardStart covers the cases of deciding where a shard's first document starts.

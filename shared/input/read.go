@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -253,15 +254,14 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding boo
 	occp, err := stringField(fields, "occp_text")
 	tasks, err2 := stringField(fields, "tasks_text")
 	code, err3 := stringField(fields, "code") // training records only
-	switch err := errors.Join(err, err2, err3); {
+	switch err := cmp.Or(err, err2, err3); {  // the first field at fault
 	case err != nil:
 		// Name the field at fault: "occp_text", "tasks_text" or a training record's "code".
 		setError(d, job.CodeInvalidRecord, "%v", err)
 	case occp == nil || tasks == nil:
 		setError(d, job.CodeInvalidRecord, "record must have both \"occp_text\" and \"tasks_text\" (strings; either may be empty)")
 	default:
-		// The limit is on the two texts' bytes; the analyser reads them as one text, a line each.
-		if setText(d, *occp+"\n"+*tasks, int64(len(*occp)+len(*tasks)), maxDoc, "occp_text and tasks_text are") {
+		if setText(d, *occp+"\n"+*tasks, CodingBytes(*occp, *tasks), maxDoc, "occp_text and tasks_text are") {
 			d.Occupation, d.Tasks = *occp, *tasks
 			if code != nil {
 				d.Code = *code
@@ -269,6 +269,10 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding boo
 		}
 	}
 }
+
+// CodingBytes is what a coding record counts against its size limit: the bytes of its two
+// texts (the analyser reads them as one Text, a line each; that line end is not counted).
+func CodingBytes(occupation, tasks string) int64 { return int64(len(occupation) + len(tasks)) }
 
 // stringField returns the string field name of a decoded JSONL record: nil when it is absent
 // or null, an error naming the field and the JSON type it has when it is not a string.
@@ -303,7 +307,9 @@ func jsonKind(raw json.RawMessage) string {
 // salvageRecordID finds the top-level recordId of a JSONL line that does not decode whole: one
 // cut at the kept bound (a record too large), or one with a control byte such as NUL inside a
 // string. The line, its control bytes read as spaces, is tokenised up to the recordId's value;
-// nil when that cannot be reached (the id comes after the cut, or the JSON breaks before it).
+// nil when that cannot be read for certain: the id comes after the cut, the JSON breaks before
+// it, the cut ends the value (a number cut short reads as a shorter number), or the value's own
+// bytes held a control byte (it would be echoed altered).
 func salvageRecordID(line []byte) json.RawMessage {
 	clean := make([]byte, len(line))
 	for i, c := range line {
@@ -321,11 +327,17 @@ func salvageRecordID(line []byte) json.RawMessage {
 		if err != nil {
 			return nil
 		}
+		start := dec.InputOffset()
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
 			return nil
 		}
 		if key, _ := tok.(string); key == "recordId" {
+			end := dec.InputOffset()
+			rest := bytes.TrimLeft(clean[end:], " \t\r\n")
+			if len(rest) == 0 || rest[0] != ',' && rest[0] != '}' || bytes.ContainsFunc(bytes.TrimLeft(line[start:end], " \t\r\n:"), func(r rune) bool { return r < 0x20 }) {
+				return nil
+			}
 			return v
 		}
 	}

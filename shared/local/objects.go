@@ -524,13 +524,13 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 			return
 		}
 		key := strings.TrimPrefix(r.URL.Path, prefix)
-		q := r.URL.Query()
+		q, qerr := url.ParseQuery(r.URL.RawQuery) // URL.Query would drop a pair it cannot parse
 		method, expires, sig := q.Get(ParamMethod), q.Get(ParamExpires), q.Get(ParamSignature)
 		got, err := hex.DecodeString(sig)
 		want, _ := hex.DecodeString(o.sign(method, key, expires))
 		// As SigV4 signs the whole query string, any parameter added or repeated (a second
 		// X-Ream-Expires after the signed one) does not match.
-		if err != nil || sig == "" || !hmac.Equal(got, want) || !onlySignedParams(q) {
+		if err != nil || qerr != nil || sig == "" || !hmac.Equal(got, want) || !onlySignedParams(q) {
 			writeErr(w, http.StatusForbidden, "AccessDenied", "the request signature does not match")
 			return
 		}

@@ -122,7 +122,7 @@ func TestObjectsHandlerErrors(t *testing.T) {
 	}
 	// SigV4 signs the whole query and every signed header's values: a parameter added or
 	// repeated after the signed ones, or a signed header sent twice, does not match either.
-	for _, extra := range []string{"&foo=bar", "&" + local.ParamMethod + "=GET", "&" + local.ParamExpires + "=9999999999"} {
+	for _, extra := range []string{"&foo=bar", "&" + local.ParamMethod + "=GET", "&" + local.ParamExpires + "=9999999999", "&foo;bar=1", "&%zz=1"} {
 		if resp, body := sendPut(t, api.Presigned{URL: p.URL + extra, Headers: p.Headers}, "x"); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("PUT with %q appended: %d %s, want 403", extra, resp.StatusCode, body)
 		}

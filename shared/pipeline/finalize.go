@@ -47,7 +47,7 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	}
 	if j.JobStatus == job.StopRequested && j.StartedAt == nil {
 		// Stopped while SUBMITTED: never planned, nothing queued, nothing to put in an output.
-		return s.finish(ctx, j, job.Stopped, stoppedArrived, s.nowUTC())
+		return s.finish(ctx, j, job.Stopped, stoppedUnplanned, s.nowUTC())
 	}
 	if j.TopicsStage != nil {
 		return s.topicsAdvance(ctx, j) // a stage is complete: its reduce, the next stage, or the end

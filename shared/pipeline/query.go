@@ -116,9 +116,13 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 	return nil, fmt.Errorf("%w: job %s is changing too fast to stop; retry", job.ErrConflict, id)
 }
 
-// stoppedArrived is the Message of a job stopped after its input arrived and before any of its
-// shards was queued (it has no output).
-const stoppedArrived = "stopped on request before processing began; its input had arrived and was not analysed"
+// stoppedArrived is the Message of a job stopped while AWAITING_INPUT after its upload landed,
+// and stoppedUnplanned that of one stopped while SUBMITTED (its input was being planned: it may
+// still prove missing or unreadable); neither has output.
+const (
+	stoppedArrived   = "stopped on request before processing began; its input had arrived and was not analysed"
+	stoppedUnplanned = "stopped on request before processing began; its input was not analysed"
+)
 
 // stopBeforeStartMessage is the Message of a job stopped while AWAITING_INPUT. Its upload may
 // have landed already, its event still queued (the job would have started a moment later): the

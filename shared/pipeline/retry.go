@@ -316,6 +316,9 @@ func (s *Service) readRetryShard(ctx context.Context, j *job.Job, msg ShardMessa
 		}
 		doc := input.Document{File: r.File, Line: -1, RecordId: r.RecordId, Text: r.Text, Bytes: int64(len(r.Text)),
 			Occupation: r.Occupation, Tasks: r.Tasks, ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage}
+		if r.Occupation != "" || r.Tasks != "" {
+			doc.Bytes = input.CodingBytes(r.Occupation, r.Tasks) // as the parent counted it
+		}
 		if r.Line != nil {
 			doc.Line = *r.Line
 		}
