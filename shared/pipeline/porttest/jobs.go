@@ -336,6 +336,8 @@ func jobsUpdate(t *testing.T, s pipeline.Jobs) {
 	next.Message = "input arrived"
 	next.Notified = true
 	next.JobDetails.ShardsTotal = 4
+	started := baseTime.Add(time.Minute) // Finalize reads an unset StartedAt as "never planned"
+	next.StartedAt = &started
 	v := next.Version
 	if err := s.Update(ctx, next, job.AwaitingInput); err != nil {
 		t.Fatalf("Update: %v", err)
