@@ -439,3 +439,45 @@ func TestSweeperRescuesLostShards(t *testing.T) {
 	t.Logf("%d shard messages lost and re-enqueued", lost)
 	checkLineResults(t, input, j, recs, m, false)
 }
+
+// TestCleanStopHandsShardsBackUncounted: a clean stop (Ctrl-C, SIGTERM) interrupts the shards
+// that are running and hands their messages back at once; the interruption is not a delivery
+// that failed, so even with MaxReceiveCount 1 the next start analyses them instead of
+// dead-lettering them as SHARD_FAILED.
+func TestCleanStopHandsShardsBackUncounted(t *testing.T) {
+	ctx := testCtx(t)
+	hooks, release, entered := holdShards(ctx)
+	interrupted := hooks.ShardStarted
+	hooks.ShardStarted = func(msg pipeline.ShardMessage) error {
+		_ = interrupted(msg)
+		return context.Canceled // what the shard's reads and writes see once the stop cancels them
+	}
+	cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond),
+		ShardBytes: 256, Workers: 2, BatchSize: 1, MaxReceiveCount: 1, SweepInterval: Duration(time.Hour)}
+	s, err := Start(ctx, cfg, Options{Hooks: hooks, Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, _ := genInput(60)
+	res := createAndUpload(t, ctx, defaultClient(s), lineJob("stopped", job.OneDocPerLine), input)
+	waitFor(t, ctx, "both workers to hold a shard", func() bool { return entered.Load() >= 2 })
+	s.cancel() // the stop begins: the pollers' context ends while the shards are running
+	close(release)
+	if err := s.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	s = startStack(t, Config{DataDir: cfg.DataDir, ShardBytes: 256, MaxReceiveCount: 1, SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	_, j := follow(t, ctx, c, res.JobId)
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	checkLineResults(t, input, j, recs, m, false)
+	if j.JobStatus != job.Completed && j.JobStatus != job.PartialSuccess {
+		t.Fatalf("status %s (%s)", j.JobStatus, j.Message)
+	}
+	for _, r := range recs {
+		if r.ErrorCode == job.CodeShardFailed {
+			t.Fatalf("a document of a shard the clean stop interrupted was dead-lettered: %+v", r)
+		}
+	}
+}

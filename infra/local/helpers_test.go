@@ -48,11 +48,13 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-// startStack starts a local stack on 127.0.0.1:0 with a fresh data directory and closes it when
-// the test ends.
+// startStack starts a local stack on 127.0.0.1:0 with a fresh data directory (or cfg.DataDir's)
+// and closes it when the test ends.
 func startStack(t *testing.T, cfg Config, hooks pipeline.Hooks) *Stack {
 	t.Helper()
-	cfg.DataDir = t.TempDir()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
 	cfg.Addr = "127.0.0.1:0"
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = Duration(10 * time.Millisecond)

@@ -382,9 +382,10 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, ba
 				for _, m := range msgs {
 					if failed[m.ID] {
 						if ctx.Err() != nil {
-							// Stopping: hand the interrupted message back at once, so the next
-							// start does not wait out its visibility timeout.
-							_ = q.ChangeVisibility(context.WithoutCancel(ctx), m.Receipt, 0)
+							// Stopping: hand the interrupted message back at once and uncounted, so
+							// the next start neither waits out its visibility timeout nor
+							// dead-letters a shard that a clean stop cut short.
+							_ = q.Return(context.WithoutCancel(ctx), m.Receipt)
 						}
 						continue
 					}

@@ -117,6 +117,12 @@ func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, repor
 			continue
 		}
 		if err := fn(ctx, msg); err != nil {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				// A clean stop of the process cut the shard short: not the shard's failure.
+				log.InfoContext(ctx, "shard interrupted by the stop; handed back", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index)
+				fail(m)
+				continue
+			}
 			log.ErrorContext(ctx, "shard failed", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index, "err", err)
 			fail(m)
 		}

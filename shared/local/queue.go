@@ -247,6 +247,24 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Dur
 	return nil
 }
 
+// Return hands the message delivered with receipt back at once without counting that
+// delivery: its handler was interrupted by a clean stop of the process, not by the message, so
+// the interruption must not bring it closer to the dead-letter queue. Like ChangeVisibility it is
+// ErrNotFound when receipt is not the message's latest delivery or the message is gone.
+func (q *Queue) Return(ctx context.Context, receipt string) error {
+	res, err := q.db.ExecContext(ctx, `UPDATE messages SET visible_at = ?, receive_count = max(receive_count - 1, 0)
+		WHERE queue = ? AND receipt = ?`, q.now().UnixNano(), q.name, receipt)
+	if err != nil {
+		return fmt.Errorf("queue %s: return: %w", q.name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("queue %s: return: %w", q.name, err)
+	} else if n == 0 {
+		return fmt.Errorf("queue %s: return: receipt is not current: %w", q.name, job.ErrNotFound)
+	}
+	return nil
+}
+
 // DeadLetters lists the messages in the dead-letter queue without receiving them. Receipt is
 // empty; consume them through DeadLetterQueue.
 func (q *Queue) DeadLetters(ctx context.Context) ([]Message, error) {
