@@ -197,7 +197,8 @@ func (s *Service) ObjectCreated(ctx context.Context, o CreatedObject) error {
 // The job is named by the template's JobName followed by the object's (or batch's) name
 // relative to the rule's folder, or by "<rule>/<name>" without one. An object version the
 // template refuses (a key no store can hold, a coding model deleted since the rule was put)
-// becomes a FAILED job whose Message says why (dropFailed), once: a retry cannot help.
+// becomes a FAILED job whose Message says why (dropFailed), once: a retry cannot help. So does a
+// marker at a ONE_DOC_PER_FILE rule's top level, which closes no batch.
 func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 	tenant, name, rel, ok := ParseDropKey(o.Key)
 	if !ok {
@@ -223,6 +224,7 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 	req := rule.Template
 	marker := path.Base(rel) == DropMarker
 	var input, label string
+	var refused error // the object version gets a FAILED job saying why, once
 	if req.InputDataConfig.InputFormat == job.OneDocPerFile {
 		if !marker {
 			log.DebugContext(ctx, "document of a ONE_DOC_PER_FILE drop rule; it waits for its batch's "+DropMarker)
@@ -230,10 +232,12 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 		}
 		batch := path.Dir(rel)
 		if batch == "." {
-			log.WarnContext(ctx, "a "+DropMarker+" marker closes a batch folder (drop/<rule>/<batch>/"+DropMarker+"); one at the rule's top level starts nothing")
-			return nil
+			// Said once, by a FAILED job the tenant sees (a log line would repeat every sweep).
+			input, label = o.Key, rel
+			refused = fmt.Errorf("%w: a %s marker closes a batch folder (put the files and the marker in drop/%s/<batch>/); one at the rule's top level starts no job", job.ErrInvalid, DropMarker, name)
+		} else {
+			input, label = DropPrefix(tenant, name)+batch+"/", batch
 		}
-		input, label = DropPrefix(tenant, name)+batch+"/", batch
 	} else {
 		if marker {
 			log.InfoContext(ctx, DropMarker+" marker under a line-format drop rule; ignored (each object is its own job)")
@@ -262,6 +266,9 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 	req.ClientRequestToken = DropToken(o)
 	req.DropRule = name
 	req.DropObject = job.DropObject{Key: o.Key, ETag: o.ETag, VersionId: o.VersionId}
+	if refused != nil {
+		return s.dropFailed(ctx, log, tenant, req, refused)
+	}
 	res, err := s.createJob(ctx, tenant, req, false)
 	switch {
 	case errors.Is(err, job.ErrConflict):
