@@ -79,3 +79,22 @@ func TestHelpFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestSubmitOutImpliesWait: `submit --out DIR` without --wait waits for the job and downloads
+// its results into DIR, as `code --out` and `retry --out` do (--out was silently ignored: the
+// job id was printed and DIR stayed empty).
+func TestSubmitOutImpliesWait(t *testing.T) {
+	startStack(t)
+	in := filepath.Join(t.TempDir(), "reviews.txt")
+	if err := os.WriteFile(in, []byte("I love it.\nIt is great.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "results")
+	stdout, err := runCmd(t, "submit", in, "--analyses", "LANGUAGE", "--out", out)
+	if err != nil || !strings.Contains(stdout, "COMPLETED") {
+		t.Fatalf("submit --out: %v\n%s; want it to wait for the job", err, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
+		t.Errorf("submit --out downloaded no manifest.json: %v", err)
+	}
+}
