@@ -520,8 +520,12 @@ func list(ctx context.Context, args []string) error {
 	maxN := fset.Int("max", 0, "at most this many jobs")
 	before := fset.String("before", "", "submitted before this RFC 3339 time")
 	after := fset.String("after", "", "submitted after this RFC 3339 time")
-	if _, err := parse(fset, args); err != nil {
+	pos, err := parse(fset, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) != 0 {
+		return fmt.Errorf("list takes no arguments (got %q)", pos)
 	}
 	if *maxN < 0 {
 		return fmt.Errorf("--max must be a positive number of jobs")

@@ -47,6 +47,9 @@ func keysCmd(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "The secret is shown once; Ream keeps it only in its store.")
 		return nil
 	case "list":
+		if len(pos) > 0 {
+			return fmt.Errorf("usage: ream keys list [--tenant T] (got %q)", pos)
+		}
 		list, err := keys.List(ctx, *tenant)
 		if err != nil {
 			return err

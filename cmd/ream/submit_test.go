@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io/fs"
@@ -96,5 +97,29 @@ func TestSubmitOutImpliesWait(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
 		t.Errorf("submit --out downloaded no manifest.json: %v", err)
+	}
+}
+
+// TestStrayArguments: a command refuses positional arguments it does not take (`ream serve
+// extra` started the server, `ream list extra` listed every job, `ream keys list extra` listed
+// the keys), before it does anything.
+func TestStrayArguments(t *testing.T) {
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens: a call would fail otherwise
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a server that started anyway stops at once
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"serve", "--data", filepath.Join(data, "serve"), "--addr", "127.0.0.1:0", "extra"},
+		{"list", "extra"},
+		{"list", "--max", "3", "extra"},
+		{"keys", "list", "--data", data, "extra"},
+	} {
+		err := run(ctx, args)
+		if err == nil || !strings.Contains(err.Error(), `"extra"`) {
+			t.Errorf("ream %s: %v; want a usage error naming the stray argument", strings.Join(args, " "), err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "serve")); err == nil {
+		t.Error("serve with a stray argument created its data directory")
 	}
 }
