@@ -94,14 +94,14 @@ func submit(ctx context.Context, args []string) error {
 	request := jobFlags(fset, "job name")
 	token := fset.String("token", "", "ClientRequestToken: resubmitting with the same token returns the same job")
 	wait := fset.Bool("wait", false, "show progress and return when the job's notification arrives")
-	out := fset.String("out", "", "with --wait: download and unpack the results into this directory")
+	out := fset.String("out", "", "download and unpack the results into this directory (implies --wait)")
 	path, err := parseOne(fset, args, "submit needs exactly one PATH")
 	if err != nil {
 		return err
 	}
 	req := request()
 	req.ClientRequestToken = *token
-	_, _, err = submitJob(ctx, req, path, *wait, *out)
+	_, _, err = submitJob(ctx, req, path, *wait || *out != "", *out)
 	return err
 }
 
@@ -520,8 +520,12 @@ func list(ctx context.Context, args []string) error {
 	maxN := fset.Int("max", 0, "at most this many jobs")
 	before := fset.String("before", "", "submitted before this RFC 3339 time")
 	after := fset.String("after", "", "submitted after this RFC 3339 time")
-	if _, err := parse(fset, args); err != nil {
+	pos, err := parse(fset, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) != 0 {
+		return fmt.Errorf("list takes no arguments (got %q)", pos)
 	}
 	if *maxN < 0 {
 		return fmt.Errorf("--max must be a positive number of jobs")
@@ -652,7 +656,7 @@ func retryCmd(ctx context.Context, args []string) error {
 	name := fset.String("name", "", "the child job's name (default: the parent's name + \" retry\")")
 	token := fset.String("token", "", "ClientRequestToken: the same token returns the same child")
 	wait := fset.Bool("wait", false, "show progress and wait for the child to finish")
-	out := fset.String("out", "", "with --wait: directory to download and unpack the child's results into")
+	out := fset.String("out", "", "directory to download and unpack the child's results into (implies --wait)")
 	pos, err := parse(fset, args)
 	if err != nil {
 		return err

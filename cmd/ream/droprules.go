@@ -71,7 +71,9 @@ func dropRulePut(ctx context.Context, args []string) error {
 		return err
 	}
 	tmpl := request()
+	given := map[string]bool{}
 	fset.Visit(func(f *flag.Flag) {
+		given[f.Name] = true
 		if f.Name == "retention" {
 			tmpl.RetentionHours = retention
 		}
@@ -84,7 +86,13 @@ func dropRulePut(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("drop rule %s: objects created under %s start %s jobs\n", r.Name, r.Location, r.Template.InputDataConfig.InputFormat)
+	fmt.Printf("drop rule %s: objects created under %s start %s jobs of %s\n", r.Name, r.Location, r.Template.InputDataConfig.InputFormat, analysesList(r.Template))
+	// --analyses and --format default as submit's do; a rule outlives the command, so say so.
+	for _, f := range []string{"analyses", "format"} {
+		if !given[f] {
+			fmt.Printf("(no --%s given: %s, the default)\n", f, fset.Lookup(f).DefValue)
+		}
+	}
 	if r.Template.InputDataConfig.InputFormat == job.OneDocPerFile {
 		fmt.Printf("(one job per batch: write the batch's files under %s<batch>/, then %s<batch>/_SUCCESS)\n", r.Location, r.Location)
 	}

@@ -75,3 +75,19 @@ func TestDropRuleCommands(t *testing.T) {
 		t.Error("unknown subcommand accepted")
 	}
 }
+
+// TestDropRulePutDefaults: put without --analyses or --format takes submit's defaults
+// (LANGUAGE, ONE_DOC_PER_LINE) and says so, since the rule goes on starting jobs with them.
+func TestDropRulePutDefaults(t *testing.T) {
+	startStack(t)
+	stdout, err := runCmd(t, "drop-rules", "put", "plain")
+	if err != nil || !strings.Contains(stdout, "start ONE_DOC_PER_LINE jobs of LANGUAGE") ||
+		!strings.Contains(stdout, "(no --format given: ONE_DOC_PER_LINE, the default)") ||
+		!strings.Contains(stdout, "(no --analyses given: LANGUAGE, the default)") {
+		t.Errorf("put without --analyses and --format: %v\n%s", err, stdout)
+	}
+	stdout, err = runCmd(t, "drop-rules", "put", "docs", "--analyses", "SENTIMENT", "--format", "ONE_DOC_PER_FILE")
+	if err != nil || !strings.Contains(stdout, "start ONE_DOC_PER_FILE jobs of SENTIMENT") || strings.Contains(stdout, "the default") {
+		t.Errorf("put with --analyses and --format: %v\n%s", err, stdout)
+	}
+}

@@ -24,7 +24,7 @@ func keysCmd(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
 	bucket := fset.String("bucket", "", "the stack's bucket (AWS; credentials and region from the environment)")
 	kmsKey := fset.String("kms-key", "", "with --bucket: the stack's KMS key for SSE-KMS (default: the bucket's default encryption)")
-	data := fset.String("data", "", "the local stack's data directory (default .ream-data when --bucket is not given)")
+	data := fset.String("data", "", "the local stack's data directory, which must exist (default .ream-data when --bucket is not given)")
 	tenant := fset.String("tenant", "", "the tenant a key acts for")
 	pos, err := parse(fset, rest)
 	if err != nil {
@@ -47,6 +47,9 @@ func keysCmd(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "The secret is shown once; Ream keeps it only in its store.")
 		return nil
 	case "list":
+		if len(pos) > 0 {
+			return fmt.Errorf("usage: ream keys list [--tenant T] (got %q)", pos)
+		}
 		list, err := keys.List(ctx, *tenant)
 		if err != nil {
 			return err
@@ -88,6 +91,11 @@ func openKeys(ctx context.Context, bucket, kmsKey, data string) (*pipeline.Acces
 	}
 	if data == "" {
 		data = ".ream-data"
+	}
+	// The store would create a directory that is not there: a mistyped --data would get keys
+	// that no `ream serve` reads.
+	if st, err := os.Stat(data); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("data directory %s does not exist or is not a directory: give --data the directory `ream serve` uses (it creates it)", data)
 	}
 	objs, err := sl.NewObjects(data, "", nil)
 	if err != nil {

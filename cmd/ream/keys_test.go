@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -37,5 +41,27 @@ func TestKeysCommands(t *testing.T) {
 		if err := keysCmd(ctx, bad); err == nil {
 			t.Errorf("keys %v succeeded", bad)
 		}
+	}
+}
+
+// TestKeysDataMustExist: --data names an existing directory (the one `ream serve` uses); a
+// mistyped one was created, and the keys issued into it were read by no server.
+func TestKeysDataMustExist(t *testing.T) {
+	ctx := context.Background()
+	typo := filepath.Join(t.TempDir(), "ream-dta")
+	for _, args := range [][]string{{"issue", "--tenant", "t1", "--data", typo}, {"list", "--data", typo}, {"revoke", "--data", typo, "AKIAAAAAAAAAAAAAAAAA"}} {
+		if err := keysCmd(ctx, args); err == nil || !strings.Contains(err.Error(), typo) || !strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("keys %v: %v; want an error naming %s", args, err, typo)
+		}
+	}
+	if _, err := os.Stat(typo); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s was created (%v)", typo, err)
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := keysCmd(ctx, []string{"list", "--data", file}); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("keys list on a file: %v", err)
 	}
 }

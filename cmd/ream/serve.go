@@ -19,6 +19,9 @@ func serve(ctx context.Context, args []string) error {
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments (got %q)", fset.Args())
+	}
 	cfg, err := local.LoadConfig(*configPath)
 	if err != nil {
 		return err

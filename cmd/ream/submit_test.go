@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io/fs"
@@ -77,5 +78,48 @@ func TestHelpFlags(t *testing.T) {
 		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "ream "+args[0]) {
 			t.Errorf("ream %s: %v, stdout %q; want the synopsis and flag.ErrHelp", strings.Join(args, " "), err, out)
 		}
+	}
+}
+
+// TestSubmitOutImpliesWait: `submit --out DIR` without --wait waits for the job and downloads
+// its results into DIR, as `code --out` and `retry --out` do (--out was silently ignored: the
+// job id was printed and DIR stayed empty).
+func TestSubmitOutImpliesWait(t *testing.T) {
+	startStack(t)
+	in := filepath.Join(t.TempDir(), "reviews.txt")
+	if err := os.WriteFile(in, []byte("I love it.\nIt is great.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "results")
+	stdout, err := runCmd(t, "submit", in, "--analyses", "LANGUAGE", "--out", out)
+	if err != nil || !strings.Contains(stdout, "COMPLETED") {
+		t.Fatalf("submit --out: %v\n%s; want it to wait for the job", err, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
+		t.Errorf("submit --out downloaded no manifest.json: %v", err)
+	}
+}
+
+// TestStrayArguments: a command refuses positional arguments it does not take (`ream serve
+// extra` started the server, `ream list extra` listed every job, `ream keys list extra` listed
+// the keys), before it does anything.
+func TestStrayArguments(t *testing.T) {
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens: a call would fail otherwise
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a server that started anyway stops at once
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"serve", "--data", filepath.Join(data, "serve"), "--addr", "127.0.0.1:0", "extra"},
+		{"list", "extra"},
+		{"list", "--max", "3", "extra"},
+		{"keys", "list", "--data", data, "extra"},
+	} {
+		err := run(ctx, args)
+		if err == nil || !strings.Contains(err.Error(), `"extra"`) {
+			t.Errorf("ream %s: %v; want a usage error naming the stray argument", strings.Join(args, " "), err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "serve")); err == nil {
+		t.Error("serve with a stray argument created its data directory")
 	}
 }

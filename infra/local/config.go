@@ -10,15 +10,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 // Config configures `ream serve`. It is read from a JSON file (--config) with these field
-// names; every field is optional.
+// names; every field is optional, and a number or duration that is 0 (or absent) means its
+// default. Start checks the values (validate).
 type Config struct {
 	// DataDir holds the SQLite database and the objects (default .ream-data).
 	DataDir string `json:"dataDir"`
@@ -116,23 +123,39 @@ type Webhook struct {
 // Duration is a time.Duration written as a Go duration string in JSON ("90s", "5m").
 type Duration time.Duration
 
-// UnmarshalJSON parses "5m" or a number of nanoseconds.
+// UnmarshalJSON parses a duration string ("90s", "5m"). Anything else, a bare number included
+// (60 would be 60 nanoseconds), is a *json.UnmarshalTypeError, which the decoder completes with
+// the field's name (LoadConfig words it).
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return err
-		}
-		*d = Duration(v)
-		return nil
+	if err := json.Unmarshal(b, &s); err != nil {
+		return &json.UnmarshalTypeError{Value: jsonKind(b) + " " + string(b), Type: durationType}
 	}
-	var n int64
-	if err := json.Unmarshal(b, &n); err != nil {
-		return errors.New(`a duration must be a string such as "90s"`)
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return &json.UnmarshalTypeError{Value: "string " + string(b), Type: durationType}
 	}
-	*d = Duration(n)
+	*d = Duration(v)
 	return nil
+}
+
+var durationType = reflect.TypeFor[Duration]()
+
+// jsonKind names the kind of the JSON value b (a number, an object, ...).
+func jsonKind(b []byte) string {
+	switch b = bytes.TrimSpace(b); {
+	case len(b) == 0:
+		return "nothing"
+	case b[0] == '{':
+		return "object"
+	case b[0] == '[':
+		return "array"
+	case b[0] == 't' || b[0] == 'f':
+		return "bool"
+	case b[0] == 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // DefaultKey is the API key of the default local configuration.
@@ -151,6 +174,10 @@ func LoadConfig(path string) (Config, error) {
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && te.Type == durationType {
+				return c, fmt.Errorf(`config %s: %q must be a duration string such as "60s", "5m" or "24h", not %s`, path, te.Field, te.Value)
+			}
 			return c, fmt.Errorf("config %s: %w", path, err)
 		}
 		if dec.More() {
@@ -158,6 +185,68 @@ func LoadConfig(path string) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// validate refuses values the config cannot mean, naming the field: a negative number or
+// duration (0, or leaving it out, means the default), a maxDocumentBytes key that is not an
+// analysis with a document limit or a limit that is not positive, a language the LANGUAGE
+// analyser does not support, a webhook whose url is not an absolute http(s) URL or whose tenant
+// is not valid. Start calls it first, for config files and programmatic configs alike.
+func (c Config) validate() error {
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"workers", int64(c.Workers)}, {"batchSize", int64(c.BatchSize)}, {"maxReceiveCount", int64(c.MaxReceiveCount)},
+		{"webhookAttempts", int64(c.WebhookAttempts)}, {"shardBytes", c.ShardBytes}, {"maxInputBytes", c.MaxInputBytes},
+		{"maxUploadBytes", c.MaxUploadBytes},
+		{"retention", int64(c.Retention)}, {"visibilityTimeout", int64(c.VisibilityTimeout)}, {"sweepInterval", int64(c.SweepInterval)},
+		{"uploadTTL", int64(c.UploadTTL)}, {"stuckAfter", int64(c.StuckAfter)}, {"pollInterval", int64(c.PollInterval)},
+		{"dropSettle", int64(c.DropSettle)}, {"codingRetention", int64(c.CodingRetention)}, {"webhookMaxBackoff", int64(c.WebhookMaxBackoff)},
+	} {
+		if f.v < 0 {
+			return fmt.Errorf("config: %q must be positive (or left out for the default)", f.name)
+		}
+	}
+	if len(c.Languages) > 0 || len(c.MaxDocumentBytes) > 0 {
+		// The analysers' own checks: the registry refuses a language the LANGUAGE analyser does
+		// not support, and its names are the analyses a document limit applies to.
+		reg, err := analysis.NewRegistry(c.Languages)
+		if err != nil {
+			return fmt.Errorf("config: \"languages\": %w", err)
+		}
+		keys := make([]job.Analysis, 0, len(c.MaxDocumentBytes))
+		for a := range c.MaxDocumentBytes {
+			keys = append(keys, a)
+		}
+		slices.Sort(keys)
+		for _, a := range keys {
+			if _, ok := reg[a]; !ok {
+				return fmt.Errorf("config: \"maxDocumentBytes\": %q is not an analysis with a document limit (valid: %s)", a, joinAnalyses(reg.Names()))
+			}
+			if n := c.MaxDocumentBytes[a]; n <= 0 {
+				return fmt.Errorf("config: \"maxDocumentBytes\": %q must be a positive number of bytes, not %d (leave it out for the default)", a, n)
+			}
+		}
+	}
+	for i, w := range c.Webhooks {
+		u, err := url.Parse(w.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: \"webhooks\"[%d]: url %q must be an absolute http or https URL with a host", i, w.URL)
+		}
+		if w.Tenant != "" && !pipeline.ValidTenant(w.Tenant) {
+			return fmt.Errorf("config: \"webhooks\"[%d]: tenant %q: use letters, digits, '.', '_' or '-'", i, w.Tenant)
+		}
+	}
+	return nil
+}
+
+func joinAnalyses(as []job.Analysis) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = string(a)
+	}
+	return strings.Join(s, ", ")
 }
 
 func (c Config) withDefaults() Config {

@@ -1,10 +1,17 @@
 package local
 
 import (
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/job"
 )
 
 // TestConfigFields: the README's example config loads (every field it documents exists), and a
@@ -33,10 +40,121 @@ func TestConfigFields(t *testing.T) {
 	if err != nil || c.WebhookAttempts != 300 || len(c.Webhooks) != 1 || c.DropSettle <= 0 {
 		t.Fatalf("the README's example config: %+v, %v", c, err)
 	}
+	if err := c.validate(); err != nil {
+		t.Errorf("the README's example config: %v", err)
+	}
 	if _, err := LoadConfig(write("typo.json", `{"webhook": [{"url": "http://127.0.0.1:9000/hook"}]}`)); err == nil || !strings.Contains(err.Error(), `"webhook"`) {
 		t.Errorf("an unknown field: %v, want an error naming it", err)
 	}
 	if _, err := LoadConfig(write("two.json", `{} {}`)); err == nil {
 		t.Error("two JSON values accepted")
+	}
+}
+
+// startErr starts a stack on cfg (a fresh data directory, a free port, no analysers to load) and
+// returns Start's error; a stack that starts is closed at once.
+func startErr(t *testing.T, cfg Config) error {
+	t.Helper()
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	cfg.Addr = "127.0.0.1:0"
+	s, err := Start(t.Context(), cfg, Options{Analyzers: analysis.Registry{}, Log: slog.New(slog.DiscardHandler)})
+	if err == nil {
+		s.Close()
+	}
+	return err
+}
+
+// TestConfigValidate: Start refuses a config value it cannot mean, naming the field, instead of
+// quietly using a default (a negative number or duration, a maxDocumentBytes limit of 0) or
+// ignoring it (a maxDocumentBytes key that is no analysis, "SENTIMENTS" or "sentiment"; a
+// webhook url without a scheme or host, never delivered). 0 keeps meaning the default.
+func TestConfigValidate(t *testing.T) {
+	// Every number and duration of the config, by reflection, so that a new one is covered.
+	typ := reflect.TypeFor[Config]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if k := f.Type.Kind(); k != reflect.Int && k != reflect.Int64 {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		var cfg Config
+		reflect.ValueOf(&cfg).Elem().Field(i).SetInt(-1)
+		want := fmt.Sprintf("config: %q must be positive (or left out for the default)", name)
+		if err := startErr(t, cfg); err == nil || err.Error() != want {
+			t.Errorf("%s -1: %v; want %q", name, err, want)
+		}
+	}
+	for _, c := range []struct {
+		cfg  Config
+		want []string // in the error; none: accepted
+	}{
+		{Config{}, nil},
+		{Config{Workers: 3, Retention: Duration(time.Hour), MaxDocumentBytes: map[job.Analysis]int{job.Sentiment: 5000, job.PII: 1}}, nil},
+		{Config{MaxDocumentBytes: map[job.Analysis]int{"SENTIMENTS": 5000}}, []string{`"maxDocumentBytes"`, `"SENTIMENTS"`, "ENTITIES, KEY_PHRASES, LANGUAGE, PII, SENTIMENT"}},
+		{Config{MaxDocumentBytes: map[job.Analysis]int{"sentiment": 5000}}, []string{`"maxDocumentBytes"`, `"sentiment"`, "SENTIMENT"}},
+		{Config{MaxDocumentBytes: map[job.Analysis]int{job.Topics: 5000}}, []string{`"maxDocumentBytes"`, `"TOPICS"`}},
+		{Config{MaxDocumentBytes: map[job.Analysis]int{job.Sentiment: 0}}, []string{`"maxDocumentBytes"`, `"SENTIMENT" must be a positive number`}},
+		{Config{MaxDocumentBytes: map[job.Analysis]int{job.Language: -5}}, []string{`"maxDocumentBytes"`, `"LANGUAGE" must be a positive number`}},
+		{Config{Languages: []string{"en", "fr"}}, nil},
+		{Config{Languages: []string{"en", "xx"}}, []string{`"languages"`, `"xx"`}},
+		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook", Tenant: "local"}, {URL: "https://example.com/h"}}}, nil},
+		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook"}, {URL: "127.0.0.1:9000/hook"}}}, []string{`"webhooks"[1]`, `"127.0.0.1:9000/hook"`, "absolute http or https URL"}},
+		{Config{Webhooks: []Webhook{{URL: "/hook"}}}, []string{`"webhooks"[0]`, `"/hook"`}},
+		{Config{Webhooks: []Webhook{{URL: "ftp://example.com/hook"}}}, []string{`"webhooks"[0]`, `"ftp://example.com/hook"`}},
+		{Config{Webhooks: []Webhook{{URL: "http:///hook"}}}, []string{`"webhooks"[0]`}},
+		{Config{Webhooks: []Webhook{{URL: ""}}}, []string{`"webhooks"[0]`}},
+		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook", Tenant: "bad tenant!"}}}, []string{`"webhooks"[0]`, `"bad tenant!"`}},
+	} {
+		err := startErr(t, c.cfg)
+		if len(c.want) == 0 {
+			if err != nil {
+				t.Errorf("%+v refused: %v", c.cfg, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%+v accepted; want an error with %q", c.cfg, c.want)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%+v: %v; want %q in it", c.cfg, err, w)
+			}
+		}
+	}
+}
+
+// TestConfigDurationStrings: a duration is a string such as "60s"; a bare number (read as
+// nanoseconds: "visibilityTimeout": 60 hid every message for 60 ns) or an unparsable string is
+// an error naming the field.
+func TestConfigDurationStrings(t *testing.T) {
+	dir := t.TempDir()
+	load := func(body string) (Config, error) {
+		p := filepath.Join(dir, "c.json")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return LoadConfig(p)
+	}
+	if c, err := load(`{"visibilityTimeout": "60s", "retention": "720h"}`); err != nil || c.VisibilityTimeout != Duration(time.Minute) || c.Retention != Duration(720*time.Hour) {
+		t.Errorf("duration strings: %+v, %v", c, err)
+	}
+	for body, want := range map[string][]string{
+		`{"visibilityTimeout": 60}`:       {`"visibilityTimeout"`, `"60s"`, "number 60"},
+		`{"retention": 2.5}`:              {`"retention"`, "number 2.5"},
+		`{"sweepInterval": "5 minutes"}`:  {`"sweepInterval"`, `"5 minutes"`},
+		`{"dropSettle": true}`:            {`"dropSettle"`},
+		`{"webhookMaxBackoff": {"m": 5}}`: {`"webhookMaxBackoff"`},
+	} {
+		c, err := load(body)
+		if err == nil {
+			t.Errorf("%s: accepted as %+v", body, c)
+			continue
+		}
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v; want %q in it", body, err, w)
+			}
+		}
 	}
 }

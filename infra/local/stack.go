@@ -83,6 +83,9 @@ func numCPU() int { return runtime.NumCPU() }
 // event plumbing (S3 events → ingest, shard queue → worker, dead-letter queue → dead-letter
 // handler, schedule → sweeper). It returns once the server is accepting connections.
 func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	log := opts.Log
 	if log == nil {
