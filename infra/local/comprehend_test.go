@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -676,6 +677,15 @@ func isType[T error](err error) bool {
 // signedPost sends a Comprehend request signed with the SDK's signer at the given time.
 func signedPost(t *testing.T, s *Stack, keyID, secret, op, body string, at time.Time) (int, map[string]string) {
 	t.Helper()
+	status, b := signedPostRaw(t, s, keyID, secret, op, body, at)
+	var out map[string]string
+	_ = json.Unmarshal(b, &out)
+	return status, out
+}
+
+// signedPostRaw is signedPost returning the response body as it came.
+func signedPostRaw(t *testing.T, s *Stack, keyID, secret, op, body string, at time.Time) (int, []byte) {
+	t.Helper()
 	r, err := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -691,13 +701,11 @@ func signedPost(t *testing.T, s *Stack, keyID, secret, op, body string, at time.
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out map[string]string
 	b, _ := io.ReadAll(resp.Body)
-	_ = json.Unmarshal(b, &out)
 	if ct := resp.Header.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
 		t.Errorf("content type %q", ct)
 	}
-	return resp.StatusCode, out
+	return resp.StatusCode, b
 }
 
 // TestComprehendRefusals: wrong secret, unknown key, an expired signature, another tenant's job,
@@ -1004,5 +1012,124 @@ func TestComprehendAWSCLI(t *testing.T) {
 	}
 	if _, stderr, err := run(DefaultSecretAccessKey, "describe-sentiment-detection-job", "--job-id", "no-such-job"); err == nil || !strings.Contains(stderr, "JobNotFoundException") {
 		t.Errorf("unknown job: %v %s", err, stderr)
+	}
+}
+
+// TestComprehendListEdges: found from outside with boto3. A page token resumes after the last
+// job returned even when a job is submitted between two pages (it counted positions: the last
+// job of page 1 came again on page 2); SubmitTimeAfter a job's own SubmitTime (as Describe shows
+// it, in milliseconds) leaves the job out; far-off bounds (datetime.max, year 1600) mean what
+// they say on both surfaces (they overflowed nanoseconds and inverted the filter); 51 tags is
+// TooManyTagsException.
+func TestComprehendListEdges(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	in := putInput(t, s, "docs.txt", []byte("I love it\n"))
+	c := comprehendClient(s, DefaultAccessKeyID, DefaultSecretAccessKey)
+	sent := cmpKinds(t)[1]
+	if sent.name != "Sentiment" {
+		t.Fatalf("kinds[1] is %s", sent.name)
+	}
+	var started []string
+	for i := range 3 {
+		id, _, err := sent.start(ctx, c, fmt.Sprintf("edge-%d", i), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		started = append(started, id)
+	}
+	// Pages of one, with a job submitted between the pages.
+	seen := map[string]int{}
+	var next *string
+	for pages := 0; ; pages++ {
+		ps, n, err := sent.list(ctx, c, nil, aws.Int32(1), next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids(ps) {
+			seen[id]++
+		}
+		if pages == 0 {
+			if _, _, err := sent.start(ctx, c, "edge-late", in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n == nil {
+			break
+		}
+		if pages > 10 {
+			t.Fatal("NextToken never ends")
+		}
+		next = n
+	}
+	for _, id := range started {
+		if seen[id] != 1 {
+			t.Errorf("job %s listed %d times across the pages, want once (seen %v)", id, seen[id], seen)
+		}
+	}
+
+	// SubmitTimeAfter a job's own SubmitTime, as Describe shows it.
+	d, err := sent.describe(ctx, c, started[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := aws.ToTime(d.SubmitTime)
+	after, _, err := sent.list(ctx, c, &cmpFilter{SubmitTimeAfter: &own}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(ids(after), started[1]) || !slices.Contains(ids(after), started[2]) {
+		t.Errorf("SubmitTimeAfter %s (job %s's own SubmitTime) lists %v; want the later jobs, not that one", own, started[1], ids(after))
+	}
+
+	// Far-off bounds, as boto3 sends datetime(9999, 12, 31) and datetime(1600, 1, 1) (the Go
+	// SDK cannot: it goes through UnixNano, which overflows past 2262).
+	const far9999, long1600 = "253402214400.0", "-11676096000.0"
+	for _, tc := range []struct {
+		filter string
+		want   int
+	}{
+		{`"SubmitTimeBefore":` + far9999, 4},
+		{`"SubmitTimeAfter":` + long1600, 4},
+		{`"SubmitTimeAfter":` + far9999, 0},
+		{`"SubmitTimeBefore":` + long1600, 0},
+		{`"SubmitTimeAfter":` + long1600 + `,"SubmitTimeBefore":` + far9999, 4},
+		{`"SubmitTimeBefore":1e300`, 4},
+	} {
+		status, b := signedPostRaw(t, s, DefaultAccessKeyID, DefaultSecretAccessKey, "ListSentimentDetectionJobs", `{"Filter":{`+tc.filter+`}}`, time.Now())
+		var out struct{ SentimentDetectionJobPropertiesList []json.RawMessage }
+		if err := json.Unmarshal(b, &out); status != http.StatusOK || err != nil || len(out.SentimentDetectionJobPropertiesList) != tc.want {
+			t.Errorf("Comprehend list with {%s}: %d %s; want %d jobs", tc.filter, status, b, tc.want)
+		}
+	}
+	far, long := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)
+	rc := defaultClient(s)
+	for _, tc := range []struct {
+		f    api.ListFilter
+		want int
+	}{
+		{api.ListFilter{SubmittedBefore: far}, 4},
+		{api.ListFilter{SubmittedAfter: long}, 4},
+		{api.ListFilter{SubmittedAfter: far}, 0},
+		{api.ListFilter{SubmittedBefore: long}, 0},
+	} {
+		res, err := rc.List(ctx, tc.f)
+		if err != nil || len(res.Jobs) != tc.want {
+			t.Errorf("GET /v1/jobs with %+v: %v jobs, %v; want %d", tc.f, res, err, tc.want)
+		}
+	}
+
+	// 51 tags.
+	var tags []types.Tag
+	for i := range 51 {
+		tags = append(tags, types.Tag{Key: aws.String(fmt.Sprintf("k%d", i)), Value: aws.String("v")})
+	}
+	_, err = c.StartSentimentDetectionJob(ctx, &comprehend.StartSentimentDetectionJobInput{
+		InputDataConfig:  &types.InputDataConfig{S3Uri: aws.String(in), InputFormat: types.InputFormatOneDocPerLine},
+		OutputDataConfig: &types.OutputDataConfig{S3Uri: aws.String(cmpOutput)}, DataAccessRoleArn: aws.String(cmpRole),
+		LanguageCode: types.LanguageCodeEn, Tags: tags,
+	})
+	if !isType[*types.TooManyTagsException](err) {
+		t.Errorf("51 tags: %v, want TooManyTagsException", err)
 	}
 }

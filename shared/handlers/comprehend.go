@@ -214,6 +214,9 @@ func (c *comprehend) errorOf(verb string, err error) (int, string, string) {
 	}
 	status, _ := api.StatusOf(err)
 	msg := c.s3Text(api.Message(err))
+	if errors.Is(err, pipeline.ErrTooManyTags) {
+		return http.StatusBadRequest, "TooManyTagsException", msg
+	}
 	switch status {
 	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
 		return http.StatusBadRequest, "InvalidRequestException", msg
@@ -549,20 +552,36 @@ type cListRequest struct {
 	NextToken  string `json:"NextToken"`
 }
 
-// listToken resumes a listing: the Ream page token and how many jobs of that page were already
-// looked at.
+// listToken resumes a listing: the Ream page token of the page holding the last job returned,
+// and that job (its SubmitTime in Unix nanoseconds and its id). The jobs up to it in the
+// listing's order (newest first, then id descending) are skipped by what they are, not by how
+// many there were, so jobs submitted or expired between two pages neither repeat a job nor
+// skip one.
 type listToken struct {
 	Ream string `json:"r,omitempty"`
-	Skip int    `json:"s,omitempty"`
+	T    int64  `json:"t"`
+	ID   string `json:"i"`
+}
+
+// listed reports whether j comes before, or is, the last job a page returned.
+func (t listToken) listed(j *job.Job) bool {
+	n := j.SubmitTime.UnixNano()
+	return n > t.T || n == t.T && j.JobId >= t.ID
 }
 
 // listPage is the size of the Ream pages a Comprehend listing reads (the kind and status
 // filters are applied to them).
 const listPage = 100
 
+// fromEpoch reads a Comprehend timestamp (seconds since 1970, with a fraction). Far-off values
+// (a client's datetime.max or min for "no bound") are held within ±10^11 s (about ±3,000 years),
+// which List reads as no bound or as excluding every job, as they mean.
 func fromEpoch(f float64) time.Time {
+	f = min(max(f, -1e11), 1e11)
 	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	// To the microsecond: a double holds today's epoch seconds to about 0.2 µs, so 1.047 s
+	// arrives as 1.04699999… and would otherwise fall into the millisecond before.
+	return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1e3).UTC()
 }
 
 func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw []byte) (any, error) {
@@ -591,7 +610,9 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 			f.SubmittedBefore = fromEpoch(*fl.SubmitTimeBefore)
 		}
 		if fl.SubmitTimeAfter != nil {
-			f.SubmittedAfter = fromEpoch(*fl.SubmitTimeAfter)
+			// Comprehend's times have milliseconds: "after" a time shown is after its whole
+			// millisecond, so a job's own SubmitTime lists jobs after it, not the job itself.
+			f.SubmittedAfter = fromEpoch(*fl.SubmitTimeAfter).Truncate(time.Millisecond).Add(time.Millisecond - 1)
 		}
 		if !f.SubmittedAfter.IsZero() && !f.SubmittedBefore.IsZero() && !f.SubmittedAfter.Before(f.SubmittedBefore) {
 			return nil, cErr("InvalidFilterException", "SubmitTimeAfter must be before SubmitTimeBefore")
@@ -600,10 +621,12 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 	var tok listToken
 	if in.NextToken != "" {
 		b, err := base64.RawURLEncoding.DecodeString(in.NextToken)
-		if err != nil || json.Unmarshal(b, &tok) != nil || tok.Skip < 0 {
+		if err != nil || json.Unmarshal(b, &tok) != nil || tok.ID == "" {
 			return nil, cErr("InvalidRequestException", "NextToken is not a token this operation returned")
 		}
 	}
+	resuming := in.NextToken != ""
+	var last *job.Job // the last job returned
 	props := []map[string]any{}
 	next := ""
 	for {
@@ -612,22 +635,28 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 		if err != nil {
 			return nil, err
 		}
-		for i := tok.Skip; i < len(jobs); i++ {
-			j := jobs[i]
+		for _, j := range jobs {
+			if resuming {
+				if tok.listed(j) {
+					continue
+				}
+				resuming = false
+			}
 			if !isKind(j, k) || statuses != nil && !slices.Contains(statuses, j.JobStatus) {
 				continue
 			}
 			if len(props) == max {
-				b, _ := json.Marshal(listToken{Ream: tok.Ream, Skip: i})
+				b, _ := json.Marshal(listToken{Ream: tok.Ream, T: last.SubmitTime.UnixNano(), ID: last.JobId})
 				next = base64.RawURLEncoding.EncodeToString(b)
 				break
 			}
 			props = append(props, c.properties(k, j))
+			last = j
 		}
 		if next != "" || reamNext == "" {
 			break
 		}
-		tok = listToken{Ream: reamNext}
+		tok.Ream = reamNext
 	}
 	out := map[string]any{k.Name + "DetectionJobPropertiesList": props}
 	if next != "" {

@@ -89,6 +89,10 @@ func checkNameAndToken(name, token string) error {
 	return nil
 }
 
+// ErrTooManyTags is the ErrInvalid of a request with more Tags than a job may have (the
+// Comprehend surface answers it as TooManyTagsException).
+var ErrTooManyTags = fmt.Errorf("%w: too many tags", job.ErrInvalid)
+
 func validateCreate(r *api.CreateJobRequest) error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", job.ErrInvalid, fmt.Sprintf(format, a...))
@@ -122,7 +126,7 @@ func validateCreate(r *api.CreateJobRequest) error {
 		return bad("InputDataConfig.InputFormat must be one of %s, %s, %s", job.OneDocPerLine, job.OneDocPerFile, job.JSONLines)
 	}
 	if len(r.Tags) > maxTags {
-		return bad("at most %d Tags", maxTags)
+		return fmt.Errorf("%w: at most %d Tags", ErrTooManyTags, maxTags)
 	}
 	keys := make(map[string]bool, len(r.Tags))
 	for _, t := range r.Tags {

@@ -59,8 +59,26 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 	if !f.SubmittedAfter.IsZero() && !f.SubmittedBefore.IsZero() && !f.SubmittedAfter.Before(f.SubmittedBefore) {
 		return nil, "", fmt.Errorf("%w: SubmitTimeAfter must be before SubmitTimeBefore", job.ErrInvalid)
 	}
+	// Every job was submitted inside [listFloor, listCeiling): a bound outside it (datetime.max,
+	// year 9999, as "no bound") either bounds nothing or excludes everything, and is not passed
+	// to the stores, whose keys (nanoseconds since 1970, four-digit years) cannot hold it.
+	if b := f.SubmittedBefore; !b.IsZero() && !b.After(listFloor) || f.SubmittedAfter.After(listCeiling) {
+		return nil, "", nil
+	}
+	if f.SubmittedBefore.After(listCeiling) {
+		f.SubmittedBefore = time.Time{}
+	}
+	if a := f.SubmittedAfter; !a.IsZero() && a.Before(listFloor) {
+		f.SubmittedAfter = time.Time{}
+	}
 	return s.jobs.List(ctx, tenant, f)
 }
+
+// The span of time every job's SubmitTime lies in (the stores' keys hold 1678–2262).
+var (
+	listFloor   = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	listCeiling = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 // Stop asks a job to stop. A job still waiting for its input stops at once; a running one goes
 // to STOP_REQUESTED, its outstanding shards are skipped, and it ends STOPPED with the work that
