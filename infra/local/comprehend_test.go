@@ -1133,3 +1133,34 @@ func TestComprehendListEdges(t *testing.T) {
 		t.Errorf("51 tags: %v, want TooManyTagsException", err)
 	}
 }
+
+// TestComprehendPiiEntityTypes: a RedactionConfig may name every PII type Comprehend has (code
+// written for Comprehend lists AGE or PASSPORT_NUMBER; 16 of them were refused), and only a
+// name that is none of them is refused.
+func TestComprehendPiiEntityTypes(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	in := putInput(t, s, "docs.txt", []byte("Mail me at someone@example.com\n"))
+	c := comprehendClient(s, DefaultAccessKeyID, DefaultSecretAccessKey)
+	start := func(typ types.PiiEntityType) error {
+		_, err := c.StartPiiEntitiesDetectionJob(ctx, &comprehend.StartPiiEntitiesDetectionJobInput{
+			InputDataConfig:  &types.InputDataConfig{S3Uri: aws.String(in), InputFormat: types.InputFormatOneDocPerLine},
+			OutputDataConfig: &types.OutputDataConfig{S3Uri: aws.String(cmpOutput)}, DataAccessRoleArn: aws.String(cmpRole),
+			LanguageCode: types.LanguageCodeEn, Mode: types.PiiEntitiesDetectionModeOnlyRedaction,
+			RedactionConfig: &types.RedactionConfig{MaskMode: types.PiiEntitiesDetectionMaskModeMask, PiiEntityTypes: []types.PiiEntityType{typ}},
+		})
+		return err
+	}
+	all := types.PiiEntityType("").Values()
+	if len(all) < 37 {
+		t.Fatalf("the SDK lists %d PII types", len(all))
+	}
+	for _, typ := range all {
+		if err := start(typ); err != nil {
+			t.Errorf("PiiEntityTypes [%s] refused: %v", typ, err)
+		}
+	}
+	if err := start("NOT_A_TYPE"); !isType[*types.InvalidRequestException](err) {
+		t.Errorf("PiiEntityTypes [NOT_A_TYPE]: %v, want InvalidRequestException", err)
+	}
+}

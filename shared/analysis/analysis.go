@@ -60,8 +60,13 @@ const (
 	DefaultMaskChar       = pii.DefaultMaskChar
 )
 
-// PiiTypes lists every type PII can report (what RedactionConfig.PiiEntityTypes may name).
+// PiiTypes lists every type PII can report (with PiiUndetected, what
+// RedactionConfig.PiiEntityTypes may name).
 var PiiTypes = pii.Types
+
+// PiiUndetected are the PII types Comprehend names that the analyser never reports; see
+// pii.Undetected.
+var PiiUndetected = pii.Undetected
 
 // Redact returns text with each PII entity's span redacted as Comprehend's PII jobs write it;
 // see pii.Redact.

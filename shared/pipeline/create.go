@@ -155,8 +155,9 @@ func validateCreate(r *api.CreateJobRequest) error {
 			return bad("RedactionConfig.MaskCharacter must be one character")
 		}
 		for _, t := range rc.PiiEntityTypes {
-			if t != "ALL" && !slices.Contains(analysis.PiiTypes, t) {
-				return bad("RedactionConfig.PiiEntityTypes: %q is not a PII type (ALL or one of %s)", t, strings.Join(analysis.PiiTypes, ", "))
+			if t != "ALL" && !slices.Contains(analysis.PiiTypes, t) && !slices.Contains(analysis.PiiUndetected, t) {
+				return bad("RedactionConfig.PiiEntityTypes: %q is not a PII type (ALL or one of %s; also accepted, as Comprehend names them, but never found: %s)",
+					t, strings.Join(analysis.PiiTypes, ", "), strings.Join(analysis.PiiUndetected, ", "))
 			}
 		}
 	}

@@ -44,6 +44,17 @@ var Types = []string{
 	URL, Username,
 }
 
+// Undetected lists the PII types Comprehend names that this analyser does not detect (national
+// identifiers of other countries, documents and vehicles it has no rules for). A redaction
+// may name them, as code written for Comprehend does; they are simply never found.
+var Undetected = []string{
+	"AGE", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER", "DRIVER_ID", "IN_AADHAAR",
+	"IN_NREGA", "IN_PERMANENT_ACCOUNT_NUMBER", "IN_VOTER_NUMBER", "LICENSE_PLATE",
+	"PASSPORT_NUMBER", "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+	"UK_NATIONAL_INSURANCE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+	"US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "VEHICLE_IDENTIFICATION_NUMBER",
+}
+
 // priority orders types for partial overlaps: higher wins.
 var priority = map[string]int{
 	CreditDebitNumber: 100, IBAN: 98, BankRouting: 96, AWSAccessKey: 95,
