@@ -78,8 +78,38 @@ func TestManyFileLineInput(t *testing.T) {
 			}
 		}
 
+		// A key prefix that is no folder reads, as S3 prefixes and Comprehend do, every object
+		// whose key starts with it, named relative to the folder it is in (found from outside:
+		// the job failed saying the input did not exist).
+		for _, tc := range []struct {
+			prefix string
+			format job.Format
+			files  []string
+		}{
+			{"batch/part-0", job.OneDocPerLine, []string{"part-00.txt", "part-00.txt", "part-01.txt", "part-01.txt", "part-01.txt", "part-01.txt"}},
+			{"batch-", job.OneDocPerLine, []string{"batch-extra.txt"}},
+			{"batch/part-0", job.OneDocPerFile, []string{"part-00.txt", "part-01.txt"}},
+		} {
+			req := lineJob("key-prefix", tc.format)
+			req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/" + tc.prefix
+			res, err := c.CreateJob(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, j := follow(t, ctx, c, res.JobId)
+			recs, _ := fetchResults(t, ctx, c, res.JobId)
+			var got []string
+			for _, r := range recs {
+				got = append(got, r.File)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.files, ",") {
+				t.Errorf("%s %q: %s (%s), files %v; want %v", tc.format, tc.prefix, j.JobStatus, j.Message, got, tc.files)
+			}
+		}
+
 		for name, setup := range map[string]func() string{
 			"nothing under it": func() string { return "nothing/" },
+			"no key starts so": func() string { return "nothing-at-all" },
 			"only empty files": func() string {
 				p := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "empties", "a.txt")
 				_ = os.MkdirAll(filepath.Dir(p), 0o755)

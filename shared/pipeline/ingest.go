@@ -172,7 +172,6 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 		case err == nil:
 			single = &info
 		case errors.Is(err, job.ErrNotFound) || errors.Is(err, job.ErrInvalid):
-			prefix += "/"
 		default:
 			return 0, 0, fmt.Errorf("head input: %w", err)
 		}
@@ -196,7 +195,7 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			files = files[:0]
 			return nil
 		}
-		list := func(fn func(ObjectInfo) error) error { return s.objects.List(ctx, prefix, fn) }
+		list := func(fn func(ObjectInfo) error) error { return s.listInputPrefix(ctx, prefix, fn) }
 		if single != nil {
 			list = func(fn func(ObjectInfo) error) error { return fn(*single) }
 		}
@@ -244,13 +243,8 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 		}
 	}
 	if files == nil {
-		// Not an object: a folder, read as if named with its trailing slash ("in/a" is
-		// "in/a/", never also "in/ab.txt"), as ONE_DOC_PER_FILE reads it.
-		folder := j.InputKey
-		if !strings.HasSuffix(folder, "/") {
-			folder += "/"
-		}
-		err := s.objects.List(ctx, folder, func(o ObjectInfo) error {
+		// Not an object: a folder or a key prefix, as ONE_DOC_PER_FILE reads it.
+		err := s.listInputPrefix(ctx, j.InputKey, func(o ObjectInfo) error {
 			if strings.HasSuffix(o.Key, "/") {
 				return nil // a "folder" marker, not a file
 			}
@@ -400,15 +394,40 @@ func (s *Service) enqueueMissing(ctx context.Context, j *job.Job) error {
 	return nil
 }
 
-// fileName is the File a document is reported under: its object's key relative to the job's
-// input prefix (ONE_DOC_PER_FILE, or a line input read from a prefix), else the base name.
-func fileName(j *job.Job, key string) string {
-	if strings.HasPrefix(key, j.InputKey) && len(key) > len(j.InputKey)+1 {
-		// Relative to the prefix; a prefix given without its trailing slash names the files
-		// of that folder as if it had one.
-		return strings.TrimPrefix(strings.TrimPrefix(key, j.InputKey), "/")
+// listInputPrefix lists the objects of an input that names no object: the folder key+"/" when
+// anything is under it ("in/a" reads in/a/…, never also in/ab.txt), else, as S3 prefixes and
+// Comprehend read an S3Uri, every object whose key starts with key ("in/2024-" reads
+// in/2024-01.txt and in/2024-02.txt). fileName names the files of both.
+func (s *Service) listInputPrefix(ctx context.Context, key string, fn func(ObjectInfo) error) error {
+	folder := key
+	if !strings.HasSuffix(folder, "/") {
+		folder += "/"
 	}
-	return path.Base(key)
+	found := false
+	err := s.objects.List(ctx, folder, func(o ObjectInfo) error {
+		found = true
+		return fn(o)
+	})
+	if err != nil || found || folder == key {
+		return err
+	}
+	return s.objects.List(ctx, key, fn)
+}
+
+// fileName is the File a document is reported under: its object's key relative to the job's
+// input folder (ONE_DOC_PER_FILE, or a line input read from a prefix; for a key prefix such as
+// "in/2024-", relative to the folder it is in), else the base name.
+func fileName(j *job.Job, key string) string {
+	rest, ok := strings.CutPrefix(key, j.InputKey)
+	switch {
+	case !ok || rest == "":
+		return path.Base(key)
+	case strings.HasSuffix(j.InputKey, "/"):
+		return rest
+	case rest[0] == '/':
+		return rest[1:] // a folder named without its trailing slash
+	}
+	return key[strings.LastIndex(j.InputKey, "/")+1:]
 }
 
 // inputVersion fingerprints an input object: if it is uploaded again while the job runs, the
