@@ -1132,6 +1132,12 @@ func TestComprehendListEdges(t *testing.T) {
 	if !isType[*types.TooManyTagsException](err) {
 		t.Errorf("51 tags: %v, want TooManyTagsException", err)
 	}
+	// A body over the limit says so in the request's terms, not Go's ("http: request body too large").
+	big := `{"JobName":"` + strings.Repeat("x", 1100000) + `"}`
+	status, b := signedPostRaw(t, s, DefaultAccessKeyID, DefaultSecretAccessKey, "StartSentimentDetectionJob", big, time.Now())
+	if status != http.StatusBadRequest || !strings.Contains(string(b), "request body is larger than") || strings.Contains(string(b), "http:") {
+		t.Errorf("a body over 1 MiB: %d %s", status, b)
+	}
 }
 
 // TestComprehendPiiEntityTypes: a RedactionConfig may name every PII type Comprehend has (code

@@ -270,10 +270,19 @@ func decodeJSON(body io.Reader, v any, what string, strict bool) error {
 func decodeError(err error, what string) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return fmt.Errorf("request body is larger than %d bytes: %w", tooBig.Limit, err)
+		return bodyTooLarge{tooBig}
 	}
 	return fmt.Errorf("%w: request body is not %s: %s", job.ErrInvalid, what, jsonProblem(err))
 }
+
+// bodyTooLarge is a *http.MaxBytesError (413) said in the request's terms, not Go's.
+type bodyTooLarge struct{ err *http.MaxBytesError }
+
+func (e bodyTooLarge) Error() string {
+	return fmt.Sprintf("request body is larger than %d bytes", e.err.Limit)
+}
+
+func (e bodyTooLarge) Unwrap() error { return e.err }
 
 // jsonProblem describes a JSON decoding error in the request's terms, without Go's type names.
 func jsonProblem(err error) string {

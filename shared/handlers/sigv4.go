@@ -266,7 +266,7 @@ func readBody(r *http.Request) ([]byte, error) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, err
+			return nil, decodeError(err, "") // says the limit, not Go's words
 		}
 		return nil, fmt.Errorf("%w: reading the request body: %v", job.ErrInvalid, err)
 	}
