@@ -107,6 +107,18 @@ func TestManyFileLineInput(t *testing.T) {
 			}
 		}
 
+		// The s3:// name the Comprehend surface uses for the local store is taken on /v1 too
+		// (found from outside: the two surfaces of one server wanted different URIs).
+		req := lineJob("s3-name", job.OneDocPerLine)
+		req.InputDataConfig.S3Uri = "s3://" + bucketName + "/inputs/local/batch/"
+		res, err := c.CreateJob(ctx, req)
+		if err != nil {
+			t.Fatalf("an s3://%s/ input on /v1: %v", bucketName, err)
+		}
+		if _, j := follow(t, ctx, c, res.JobId); j.JobDetails.InputDocumentsCount != 8 || j.InputDataConfig.S3Uri != "file://"+base+"/inputs/local/batch/" {
+			t.Errorf("s3:// input: %d documents, S3Uri %s; want 8 and the store's file:// name", j.JobDetails.InputDocumentsCount, j.InputDataConfig.S3Uri)
+		}
+
 		for name, setup := range map[string]func() string{
 			"nothing under it": func() string { return "nothing/" },
 			"no key starts so": func() string { return "nothing-at-all" },

@@ -170,7 +170,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			CodingRetentionHours: int(max(time.Duration(cfg.CodingRetention)/time.Hour, 1)),
 			StatsFanIn:           opts.StatsFanIn,
 			PlanInWorker:         opts.PlanInWorker,
-			Locations:            pipeline.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String()},
+			Locations: pipeline.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String(),
+				Aliases: []string{"s3://" + bucketName + "/"}},
 		},
 		Log: log, Hooks: opts.Hooks,
 	})

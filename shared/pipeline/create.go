@@ -326,6 +326,7 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 			return nil, err
 		}
 		j.InputKey = key
+		j.InputDataConfig.S3Uri = s.cfg.Locations.URI(key) // as the store names it, whatever alias the request used
 		j.JobStatus = job.Submitted
 	}
 

@@ -99,6 +99,9 @@ func parseUploadKey(key string) (tenant, jobID, rest string, ok bool) {
 type Locations struct {
 	// Base is prepended to a key, e.g. "s3://my-bucket/".
 	Base string
+	// Aliases are other prefixes that name the same store in requests (locally
+	// "s3://ream-local/", the bucket the Comprehend surface names), never in answers.
+	Aliases []string
 }
 
 // URI returns the user-facing location of key.
@@ -106,10 +109,12 @@ func (l Locations) URI(key string) string { return l.Base + key }
 
 // Key returns the object key a URI names, or an ErrInvalid error if it is outside this store.
 func (l Locations) Key(uri string) (string, error) {
-	if !strings.HasPrefix(uri, l.Base) || len(uri) == len(l.Base) {
-		return "", fmt.Errorf("%w: location %q is not in this deployment's store (expected %s…)", job.ErrInvalid, uri, l.Base)
+	for _, base := range append([]string{l.Base}, l.Aliases...) {
+		if key, ok := strings.CutPrefix(uri, base); ok && key != "" {
+			return key, nil
+		}
 	}
-	return strings.TrimPrefix(uri, l.Base), nil
+	return "", fmt.Errorf("%w: location %q is not in this deployment's store (expected %s…)", job.ErrInvalid, uri, l.Base)
 }
 
 // Limits on object keys that every store accepts (S3 allows more; a file system does not).
