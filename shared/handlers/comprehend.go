@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -213,7 +214,9 @@ func (c *comprehend) errorOf(verb string, err error) (int, string, string) {
 		return se.Status, se.Type, se.Message
 	}
 	status, _ := api.StatusOf(err)
-	msg := c.s3Text(api.Message(err))
+	msg := jobIDText.ReplaceAllStringFunc(c.s3Text(api.Message(err)), func(m string) string {
+		return m[:len(m)-36] + comprehendJobID(m[len(m)-36:]) // the character before the id kept
+	})
 	if errors.Is(err, pipeline.ErrTooManyTags) {
 		return http.StatusBadRequest, "TooManyTagsException", msg
 	}
@@ -393,6 +396,10 @@ func (c *comprehend) arn(k comprehendKind, id string) string {
 
 // comprehendJobID is a job id as Comprehend shows it: Ream's UUID without its dashes, 32 hex
 // digits, as Comprehend's job ids are (at most 32 characters; code and columns are sized so).
+// jobIDText finds the job ids a Message names ("job 2c241a35-6f7b-…"), which it shows as the
+// surface shows them (comprehendJobID); ids inside locations are left as they are.
+var jobIDText = regexp.MustCompile(`(?:^|[^/\w-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)
+
 func comprehendJobID(id string) string {
 	if len(id) == 36 && id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-' {
 		return id[:8] + id[9:13] + id[14:18] + id[19:23] + id[24:]

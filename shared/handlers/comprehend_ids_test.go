@@ -1,17 +1,21 @@
 package handlers
 
-import "testing"
+import (
+	"fmt"
+	"testing"
 
-// TestComprehendJobIDs: a job id shown without its dashes comes back in Ream's form; upper case,
-// other lengths and non-hex ids are used as they are (and then not found).
-func TestComprehendJobIDs(t *testing.T) {
-	const id = "67ee2d8a-930f-49fc-9bd9-1916c2637e16"
-	if c := comprehendJobID(id); c != "67ee2d8a930f49fc9bd91916c2637e16" || reamJobID(c) != id {
-		t.Errorf("round trip: %q → %q → %q", id, c, reamJobID(c))
-	}
-	for _, other := range []string{id, "67EE2D8A930F49FC9BD91916C2637E16", "67ee2d8a930f49fc9bd91916c2637e1g", "short"} {
-		if got := reamJobID(other); got != other {
-			t.Errorf("reamJobID(%q) = %q, want it unchanged", other, got)
-		}
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// TestComprehendMessagesShowItsJobIds: a Message names a job as the Comprehend surface shows
+// it (no dashes; found from outside, where Describe said one id and the error another), and
+// leaves the ids inside locations alone.
+func TestComprehendMessagesShowItsJobIds(t *testing.T) {
+	const id = "2c241a35-6f7b-4c1e-9a7d-0123456789ab"
+	err := fmt.Errorf("%w: job %s is already COMPLETED; its output is file:///d/outputs/t/%s/output.tar.gz (job %s)", job.ErrConflict, id, id, id)
+	_, typ, msg := (&comprehend{}).errorOf("Stop", err)
+	want := "job 2c241a356f7b4c1e9a7d0123456789ab is already COMPLETED; its output is file:///d/outputs/t/" + id + "/output.tar.gz (job 2c241a356f7b4c1e9a7d0123456789ab)"
+	if typ != "InvalidRequestException" || msg != want {
+		t.Errorf("got %s %q\nwant %q", typ, msg, want)
 	}
 }
