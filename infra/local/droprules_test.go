@@ -561,3 +561,37 @@ func TestDropRuleFolderCreated(t *testing.T) {
 		t.Errorf("notification %+v; want the copied file's job COMPLETED over its 2 lines", n)
 	}
 }
+
+// TestDropWatcherWaitsForTheFileItself: the watcher reports a file only once its modification
+// time is dropSettle old too, not only the last event it has read: while reports run (a burst,
+// a busy machine) the events of a file still being written wait unread, and a file whose last
+// event read was stale was analysed half written (found from outside: a job over 3 of 8 lines).
+func TestDropWatcherWaitsForTheFileItself(t *testing.T) {
+	const settle = time.Hour // the stack's own watcher and sweep leave the file alone
+	s := startStack(t, Config{DropSettle: Duration(settle), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "slow", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	key := dropFile(t, s, "slow", "growing.txt", []byte("first line\n"))
+	p := filepath.Join(s.objectsDir, filepath.FromSlash(key))
+	dw := &dropWatcher{s: s, inputs: filepath.Join(s.objectsDir, "inputs"), settle: settle, pending: map[string]time.Time{}}
+	dw.pending[p] = time.Now().Add(-2 * settle) // its last event read is old; the file was written just now
+	dw.flush(ctx)
+	if jobs := dropJobs(t, ctx, c, "slow"); len(jobs) != 0 {
+		t.Fatalf("a file written just now was reported (%d jobs) because its last event read was old", len(jobs))
+	}
+	if _, ok := dw.pending[p]; !ok {
+		t.Fatal("the file still being written is no longer pending")
+	}
+	old := time.Now().Add(-2 * settle)
+	if err := os.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
+	}
+	dw.pending[p] = old
+	dw.flush(ctx)
+	if jobs := dropJobs(t, ctx, c, "slow"); len(jobs) != 1 {
+		t.Fatalf("%d jobs once the file settled, want 1", len(jobs))
+	}
+}

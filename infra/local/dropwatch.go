@@ -22,7 +22,8 @@ import (
 //
 //   - the watcher (fsnotify: inotify on Linux, kqueue, ReadDirectoryChangesW) sees the file
 //     created, written or renamed into place, and reports it once no event has touched it for
-//     dropSettle (default 2 s): a file still being copied keeps producing write events. A writer
+//     dropSettle (default 2 s), nor changed its modification time: a file still being copied
+//     keeps producing write events and moving its time forward. A writer
 //     that pauses longer than that mid-file would have its partial file analysed; such writers
 //     should write under a name starting with "." and rename it into place when done (names
 //     starting with "." are never inputs).
@@ -180,11 +181,18 @@ func (dw *dropWatcher) event(ev fsnotify.Event) {
 	}
 }
 
-// flush reports the files no event has touched for settle.
+// flush reports the files no event has touched for settle, and whose modification time is as
+// old: a report can take a while (a burst of files, a busy machine), and meanwhile the events of
+// a file still being written wait unread, so the time of its last event read may be stale; the
+// file's own time is not.
 func (dw *dropWatcher) flush(ctx context.Context) {
-	now := time.Now()
 	for p, last := range dw.pending {
+		now := time.Now()
 		if now.Sub(last) < dw.settle {
+			continue
+		}
+		if fi, err := os.Lstat(p); err == nil && now.Sub(fi.ModTime()) < dw.settle {
+			dw.pending[p] = fi.ModTime() // still being written
 			continue
 		}
 		delete(dw.pending, p)
