@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -316,6 +317,22 @@ func follow(ctx context.Context, c *client.Client, id, out string) error {
 		// A deployed stack has no event stream (its notifications go to SNS): poll instead.
 		n, err = c.Poll(ctx, id, 2*time.Second, update)
 	}
+	for said := false; lostServer(err) && ctx.Err() == nil; {
+		// The server stopped (or the connection broke) while the job ran: the job resumes when
+		// the server does, so wait for it again.
+		if !said {
+			bar.done()
+			fmt.Fprintf(os.Stderr, "ream: lost the server's event stream (%v); waiting for the server again: the job goes on (Ctrl-C stops waiting, not the job)\n", err)
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(followRetry):
+		}
+		if ctx.Err() == nil {
+			n, err = c.Follow(ctx, id, update)
+		}
+	}
 	bar.done()
 	if err != nil {
 		return err
@@ -332,6 +349,23 @@ func follow(ctx context.Context, c *client.Client, id, out string) error {
 		return fmt.Errorf("job %s ended %s", id, n.JobStatus)
 	}
 	return nil
+}
+
+// followRetry is how often a wait whose server went away tries to reach it again.
+var followRetry = 2 * time.Second
+
+// lostServer reports whether err means the server went away mid-wait (the stream ended, the
+// connection was refused or broke, the server answered 5xx) rather than a refusal.
+func lostServer(err error) bool {
+	if err == nil {
+		return false
+	}
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Status >= 500
+	}
+	var netErr net.Error
+	return errors.Is(err, client.ErrStreamEnded) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func printSummary(w io.Writer, n *api.Notification) {
@@ -446,9 +480,11 @@ func rateETA(d job.Details, now time.Time) string {
 	return out
 }
 
+// done ends the bar's line; a later update starts a new one.
 func (p *progress) done() {
 	if p.last != "" && !p.lines {
 		fmt.Fprintln(p.w)
+		p.last = ""
 	}
 }
 

@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestSubmitOneFileOneDocPerFile: a single file submitted as ONE_DOC_PER_FILE is the job's one
@@ -121,5 +126,38 @@ func TestStrayArguments(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "serve")); err == nil {
 		t.Error("serve with a stray argument created its data directory")
+	}
+}
+
+// TestWaitOutlivesTheServer: `ream wait` (and `submit --wait`) whose server stops mid-job
+// waits for it again instead of failing while the job still runs (found from outside: exit 1
+// with "event stream ended before the job finished" after a clean stop of `ream serve`).
+func TestWaitOutlivesTheServer(t *testing.T) {
+	defer func(d time.Duration) { followRetry = d }(followRetry)
+	followRetry = 10 * time.Millisecond
+	var calls atomic.Int32
+	const id = "0f0e5d1c-1111-4222-8333-944445555666"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/jobs/"+id+"/events" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		switch calls.Add(1) {
+		case 1: // the server stops mid-job: the stream ends without the notification
+			fmt.Fprintf(w, "event: progress\ndata: {\"JobId\":%q,\"JobStatus\":\"IN_PROGRESS\"}\n\n", id)
+		case 2: // the server is down
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"message":"starting"}`)
+		default:
+			fmt.Fprintf(w, "event: notification\ndata: {\"JobId\":%q,\"JobStatus\":\"COMPLETED\",\"InputDocumentsCount\":3,\"ProcessedDocumentsCount\":3}\n\n", id)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	t.Setenv("REAM_API_KEY", "k")
+	stdout, err := runCmd(t, "wait", id)
+	if err != nil || !strings.Contains(stdout, "COMPLETED") || calls.Load() != 3 {
+		t.Fatalf("wait across a server stop: %v after %d streams\n%s", err, calls.Load(), stdout)
 	}
 }

@@ -17,7 +17,8 @@ const progressEvery = 250 * time.Millisecond
 // events serves GET /v1/jobs/{id}/events as server-sent events: a "progress" event with the job
 // whenever its counters or status change, then one "notification" event when the job's
 // completion notification is published (or was already), and the stream ends. The CLI's --wait
-// returns on that notification. On AWS the same notification arrives through SNS instead.
+// returns on that notification. On AWS the same notification arrives through SNS instead. A
+// stopping server ends the stream without a notification.
 func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 	ctx := r.Context()
 	id := r.PathValue("id")
@@ -69,6 +70,8 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.stopping:
+			return // the server is stopping; the client waits for it again (README)
 		case e, open := <-ch:
 			if !open {
 				return

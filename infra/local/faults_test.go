@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -479,5 +480,48 @@ func TestCleanStopHandsShardsBackUncounted(t *testing.T) {
 		if r.ErrorCode == job.CodeShardFailed {
 			t.Fatalf("a document of a shard the clean stop interrupted was dead-lettered: %+v", r)
 		}
+	}
+}
+
+// TestCloseEndsEventStreams: a clean stop with a client following a job (`ream submit --wait`)
+// ends the stream at once instead of waiting for it: the server's Shutdown waited its 10 s for
+// the stream, Close returned "context deadline exceeded" and `ream serve` exited 1 (found from
+// outside).
+func TestCloseEndsEventStreams(t *testing.T) {
+	ctx := testCtx(t)
+	var ref stackRef
+	entered := new(atomic.Int32)
+	hooks := pipeline.Hooks{ShardStarted: func(pipeline.ShardMessage) error {
+		entered.Add(1)
+		<-ref.get().stopping // running until the stop
+		return context.Canceled
+	}}
+	cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond), Workers: 2}
+	s, err := Start(ctx, cfg, Options{Hooks: hooks, Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.p.Store(s)
+	c := defaultClient(s)
+	input, _ := genInput(20)
+	res := createAndUpload(t, ctx, c, lineJob("followed", job.OneDocPerLine), input)
+	waitFor(t, ctx, "a shard to be held", func() bool { return entered.Load() >= 1 })
+	streaming := make(chan struct{})
+	var once sync.Once
+	followed := make(chan error, 1)
+	go func() {
+		_, err := c.Follow(ctx, res.JobId, func(client.Event) { once.Do(func() { close(streaming) }) })
+		followed <- err
+	}()
+	select {
+	case <-streaming:
+	case <-ctx.Done():
+		t.Fatal("no event on the stream")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("close with a client following a job: %v", err)
+	}
+	if err := <-followed; err == nil {
+		t.Fatal("the stream ended with a notification, but the job was still running")
 	}
 }

@@ -64,6 +64,10 @@ type Stack struct {
 	log      *slog.Logger
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
+	// stopping is closed when Close begins: the event streams end, so that the server's
+	// Shutdown does not wait on them.
+	stopping chan struct{}
+	stopOnce sync.Once
 
 	api      *handlers.API
 	auth     *handlers.KeyAuth
@@ -184,6 +188,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		sweeper:  handlers.NewSweeper(svc, log),
 		s3Events: sl.NewQueue(db, s3EventsQueue, 10),
 		objects:  objects, objectsDir: filepath.Join(dataDir, "objects"),
+		stopping: make(chan struct{}),
 	}
 	tokenKey, err := sl.LoadSecret(filepath.Join(dataDir, "oauth.key"))
 	if err != nil {
@@ -236,11 +241,13 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	return s, nil
 }
 
-// Close stops accepting requests, stops the pollers (in-flight handlers finish or are
-// cancelled; their messages come back after the visibility timeout), and closes the database.
+// Close ends the event streams, stops accepting requests (those in flight finish), stops the
+// pollers (in-flight handlers finish or are cancelled; their messages are handed back), and
+// closes the database.
 func (s *Stack) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	s.stopOnce.Do(func() { close(s.stopping) })
 	err := s.server.Shutdown(ctx)
 	s.cancel()
 	s.wg.Wait()

@@ -328,8 +328,12 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	return nil, errors.New("event stream ended before the job finished")
+	return nil, ErrStreamEnded
 }
+
+// ErrStreamEnded is Follow's error when the stream ended without the job's notification: the
+// server stopped (a clean stop ends the streams) or the connection broke. The job goes on.
+var ErrStreamEnded = errors.New("event stream ended before the job finished")
 
 // Poll describes the job every interval until it is terminal and returns the notification its
 // final state corresponds to. It is the fallback where no event stream exists (a deployed stack
