@@ -8,6 +8,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -216,6 +217,12 @@ func (o *Objects) Compose(ctx context.Context, key string, srcs []string) error 
 // write creates the object key with fill writing its content into a temporary file next to it,
 // synced, then renamed into place: readers see the old or the new object, never a mix.
 func (o *Objects) write(key string, fill func(*os.File) error) error {
+	return o.writeChecked(key, fill, nil)
+}
+
+// writeChecked is write with a last check (when not nil) run after the content is synced and
+// just before it is renamed into place: its error stores nothing.
+func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func() error) error {
 	p, err := o.path(key)
 	if err != nil {
 		return err
@@ -249,6 +256,11 @@ func (o *Objects) write(key string, fill func(*os.File) error) error {
 	}
 	if err := f.Sync(); err != nil {
 		return fail(fmt.Errorf("put %s: %w", key, err))
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return fail(err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(tmp)
@@ -608,18 +620,41 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 		body = http.MaxBytesReader(w, r.Body, o.maxUpload)
 	}
 	sum := md5.New()
-	err := o.write(key, func(f *os.File) error {
+	err := o.writeChecked(key, func(f *os.File) error {
 		fw := &fileWriter{f: f}
 		if r.ContentLength >= 0 && r.ContentLength < hashChunk {
 			_, err := io.Copy(fw, ctxReader{r.Context(), io.TeeReader(body, sum)})
 			return err
 		}
 		return copyHashing(r.Context(), fw, body, sum)
+	}, func() error {
+		if err := checkContentMD5(r.Header, sum.Sum(nil)); err != nil {
+			return err
+		}
+		// The job may have stopped taking input while the body arrived (its upload URL
+		// expired mid-transfer): then the object is not stored, and the client is told so,
+		// rather than answered 200 for an input nothing will read.
+		if o.putGuard != nil {
+			if err := o.putGuard(r.Context(), key); err != nil {
+				return putRefused{err}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeErr(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", fmt.Sprintf("the body exceeds %d bytes", o.maxUpload))
+			return
+		}
+		var digest digestError
+		if errors.As(err, &digest) {
+			writeErr(w, http.StatusBadRequest, digest.code, digest.msg)
+			return
+		}
+		var refused putRefused
+		if errors.As(err, &refused) {
+			writeErr(w, http.StatusConflict, "Conflict", refused.err.Error())
 			return
 		}
 		status, code := errStatus(err)
@@ -684,6 +719,33 @@ func (o *Objects) sameAsStored(r *http.Request, key string) ([]byte, bool) {
 		}
 	}
 	return sum.Sum(nil), n == fi.Size()
+}
+
+// putRefused is the upload guard's refusal of a body that arrived (409).
+type putRefused struct{ err error }
+
+func (e putRefused) Error() string { return e.err.Error() }
+
+// digestError is a Content-MD5 header that is not the body's (400, with S3's codes).
+type digestError struct{ code, msg string }
+
+func (e digestError) Error() string { return e.code + ": " + e.msg }
+
+// checkContentMD5 checks the Content-MD5 header, when sent, against the body's MD5 as S3 does:
+// InvalidDigest when it is not a base64 MD5, BadDigest when it is another body's.
+func checkContentMD5(h http.Header, sum []byte) error {
+	vs := h.Values("Content-MD5")
+	if len(vs) == 0 {
+		return nil
+	}
+	want, err := base64.StdEncoding.DecodeString(vs[0])
+	if len(vs) != 1 || err != nil || len(want) != md5.Size {
+		return digestError{"InvalidDigest", "the Content-MD5 you specified is not valid (a base64 MD5 of the body)"}
+	}
+	if !bytes.Equal(want, sum) {
+		return digestError{"BadDigest", "the Content-MD5 you specified did not match what was received"}
+	}
+	return nil
 }
 
 // errStatus is api.StatusOf with the S3 code for a missing object.

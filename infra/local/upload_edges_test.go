@@ -1,0 +1,118 @@
+package local
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// putUpload sends body to a presigned upload with the headers it was signed with plus extra.
+func putUpload(t *testing.T, p api.Presigned, body io.Reader, size int64, extra map[string]string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(p.Method, p.URL, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = size
+	for k, v := range p.Headers {
+		req.Header.Set(k, v)
+	}
+	for k, v := range extra {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// TestUploadThatOutlivesItsURL: a PUT that began while the upload URL was valid and ended after
+// the job timed out is refused (409) and stores nothing; it was answered 200 for an input the
+// TIMED_OUT job never read (found from outside).
+func TestUploadThatOutlivesItsURL(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{UploadTTL: Duration(3 * time.Second), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	res, err := c.CreateJob(ctx, lineJob("slow-upload", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, rest := "I love it.\n", "It was awful.\n"
+	pr, pw := io.Pipe()
+	answered := make(chan *http.Response, 1)
+	go func() { answered <- putUpload(t, res.Upload.Presigned, pr, int64(len(first)+len(rest)), nil) }()
+	if _, err := pw.Write([]byte(first)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the upload URL to expire", func() bool { return time.Now().After(res.Upload.Expires.Add(100 * time.Millisecond)) })
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, err := c.Describe(ctx, res.JobId)
+	if err != nil || j.JobStatus != job.TimedOut {
+		t.Fatalf("job %v, %v; want TIMED_OUT once its upload URL expired", j, err)
+	}
+	pw.Write([]byte(rest))
+	pw.Close()
+	resp := <-answered
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "TIMED_OUT") {
+		t.Fatalf("the upload that ended after the job timed out: %d %s; want 409 saying the job is TIMED_OUT", resp.StatusCode, b)
+	}
+	if _, err := os.Stat(filepath.Join(s.objectsDir, filepath.FromSlash(pipeline.UploadKey("local", res.JobId)))); !os.IsNotExist(err) {
+		t.Errorf("the refused upload was stored: %v", err)
+	}
+}
+
+// TestUploadContentMD5: a Content-MD5 that is not the body's is refused as S3 refuses it
+// (400 BadDigest, InvalidDigest when it is no MD5) and stores nothing; the right one is taken
+// (found from outside: a wrong one was answered 200, so a client's integrity check did nothing).
+func TestUploadContentMD5(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	body := "I love it.\n"
+	good := md5.Sum([]byte(body))
+	other := md5.Sum([]byte("something else"))
+	res, err := c.CreateJob(ctx, lineJob("md5", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		md5, code string
+	}{
+		{base64.StdEncoding.EncodeToString(other[:]), "BadDigest"},
+		{"not-base64!", "InvalidDigest"},
+		{base64.StdEncoding.EncodeToString([]byte("short")), "InvalidDigest"},
+	} {
+		resp := putUpload(t, res.Upload.Presigned, strings.NewReader(body), int64(len(body)), map[string]string{"Content-MD5": tc.md5})
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), tc.code) {
+			t.Errorf("Content-MD5 %q: %d %s; want 400 %s", tc.md5, resp.StatusCode, b, tc.code)
+		}
+	}
+	if j, err := c.Describe(ctx, res.JobId); err != nil || j.JobStatus != job.AwaitingInput {
+		t.Fatalf("after refused uploads the job is %v, %v; want still AWAITING_INPUT", j, err)
+	}
+	resp := putUpload(t, res.Upload.Presigned, strings.NewReader(body), int64(len(body)), map[string]string{"Content-MD5": base64.StdEncoding.EncodeToString(good[:])})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the right Content-MD5: %d", resp.StatusCode)
+	}
+	if _, j := follow(t, ctx, c, res.JobId); j.JobDetails.InputDocumentsCount != 1 {
+		t.Errorf("job %s with %d documents", j.JobStatus, j.JobDetails.InputDocumentsCount)
+	}
+}
