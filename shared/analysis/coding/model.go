@@ -17,8 +17,8 @@ type Decision struct {
 	// Result is the code assigned: at the finest level (3 digits) when the model is confident
 	// enough, else at the coarsest level above it that is, else nil (uncoded).
 	Result *Prediction `json:"result,omitempty"`
-	// Suggestions are the top 3 codes at the finest level, best first (empty only when the
-	// record has no usable text).
+	// Suggestions are the top 3 codes at the finest level, best first: always three (a record
+	// whose text holds nothing the model knows gets the three its biases alone rank first).
 	Suggestions []Prediction `json:"suggestions"`
 }
 
@@ -282,12 +282,16 @@ func (m *Model) Predict(occp, tasks string, k int) []Prediction {
 // Code codes a record: the best 3-digit code when its confidence is at least T3, else the
 // best 2-digit group when its summed probability is at least T2, else the best 1-digit group
 // when at least T1, else no Result. Suggestions are always the 3 best 3-digit codes. A record
-// with no usable text gets an empty Decision.
+// with no usable text ("-", "?", "I") is never coded; its suggestions are the codes the
+// model's biases alone rank first, with their (low) probabilities: what the model expects of
+// a record it knows nothing about.
 func (m *Model) Code(occp, tasks string) Decision {
 	s := m.getScratch()
 	defer m.pool.Put(s)
-	if !m.probs(s, occp, tasks) {
-		return Decision{}
+	known := m.probs(s, occp, tasks)
+	if !known {
+		m.scoreFeatures(nil, s.logits)
+		softmaxInto(s.p, s.logits, m.invTemp)
 	}
 	var idxBuf [3]int
 	idx := topK(s.p, 3, idxBuf[:0])
@@ -296,6 +300,9 @@ func (m *Model) Code(occp, tasks string) Decision {
 		buf[i] = Prediction{Code: m.classes[c].Code, Label: m.classes[c].Label, Confidence: s.p[c]}
 	}
 	d := Decision{Suggestions: buf[:len(idx):len(idx)]}
+	if !known {
+		return d
+	}
 	if lvl, code, conf := m.decide(s, idx[0]); lvl > 0 {
 		buf[len(idx)] = Prediction{Code: code.Code, Label: code.Label, Confidence: conf}
 		d.Result = &buf[len(idx)]

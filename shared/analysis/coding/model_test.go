@@ -176,8 +176,21 @@ func TestPredictAndCode(t *testing.T) {
 	if m.Predict("", "", 3) != nil || m.Predict("?!", " ", 3) != nil {
 		t.Error("predictions for no text")
 	}
-	if d := m.Code("", ""); d.Result != nil || len(d.Suggestions) != 0 {
-		t.Errorf("decision for no text: %+v", d)
+	// A record with nothing the model knows ("-", "?", a lone stop word) is never coded, and
+	// gets the three codes the biases rank first as suggestions (found from outside: such a
+	// record had neither result nor suggestions, and clients reading suggestions[0] broke).
+	prior := m.Code("", "")
+	if prior.Result != nil || len(prior.Suggestions) != 3 {
+		t.Fatalf("decision for no text: %+v; want no result and three suggestions", prior)
+	}
+	for _, in := range [][2]string{{"-", ""}, {"?", "..."}, {"I", "a"}, {"!!!", "😀"}} {
+		d := m.Code(in[0], in[1])
+		if d.Result != nil || len(d.Suggestions) != 3 || d.Suggestions[0] != prior.Suggestions[0] {
+			t.Errorf("decision for %q: %+v; want the no-text suggestions %+v", in, d, prior.Suggestions)
+		}
+	}
+	if s := prior.Suggestions; !(s[0].Confidence >= s[1].Confidence && s[1].Confidence >= s[2].Confidence) || s[0].Confidence >= m.info.Thresholds.T3 {
+		t.Errorf("no-text suggestions %+v: not best first, or as confident as a coded record", s)
 	}
 	if got := m.Predict("nurse", "", 0); len(got) != 1 {
 		t.Errorf("k=0 gives %d predictions", len(got))
