@@ -41,7 +41,8 @@ type Config struct {
 	// "comprehend"), each for its tenant (default: one pair, DefaultAccessKeyID /
 	// DefaultSecretAccessKey, of tenant "local").
 	AccessKeys []AccessKey `json:"accessKeys"`
-	// CodingRetention is how long a coding operation's output is kept (default 24h).
+	// CodingRetention is how long a coding operation's output is kept (default 24h; whole
+	// hours: a job's retention is a number of hours).
 	CodingRetention Duration `json:"codingRetention"`
 	// Webhooks receive every terminal job's notification as a JSON POST.
 	Webhooks []Webhook `json:"webhooks"`
@@ -207,6 +208,10 @@ func (c Config) validate() error {
 		if f.v < 0 {
 			return fmt.Errorf("config: %q must be positive (or left out for the default)", f.name)
 		}
+	}
+	if r := time.Duration(c.CodingRetention); r%time.Hour != 0 {
+		// A coding operation keeps its output a whole number of hours (its job's RetentionHours).
+		return fmt.Errorf("config: \"codingRetention\" must be a whole number of hours such as \"24h\" (not %v)", r)
 	}
 	if len(c.Languages) > 0 || len(c.MaxDocumentBytes) > 0 {
 		// The analysers' own checks: the registry refuses a language the LANGUAGE analyser does

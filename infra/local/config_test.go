@@ -97,6 +97,9 @@ func TestConfigValidate(t *testing.T) {
 		{Config{MaxDocumentBytes: map[job.Analysis]int{job.Language: -5}}, []string{`"maxDocumentBytes"`, `"LANGUAGE" must be a positive number`}},
 		{Config{Languages: []string{"en", "fr"}}, nil},
 		{Config{Languages: []string{"en", "xx"}}, []string{`"languages"`, `"xx"`}},
+		// Cut to whole hours before (found from outside: "2m" kept outputs 1 h, "90m" 1 h).
+		{Config{CodingRetention: Duration(2 * time.Minute)}, []string{`"codingRetention"`, "whole number of hours"}},
+		{Config{CodingRetention: Duration(90 * time.Minute)}, []string{`"codingRetention"`, "whole number of hours"}},
 		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook", Tenant: "local"}, {URL: "https://example.com/h"}}}, nil},
 		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook"}, {URL: "127.0.0.1:9000/hook"}}}, []string{`"webhooks"[1]`, `"127.0.0.1:9000/hook"`, "absolute http or https URL"}},
 		{Config{Webhooks: []Webhook{{URL: "/hook"}}}, []string{`"webhooks"[0]`, `"/hook"`}},
