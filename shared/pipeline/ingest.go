@@ -200,8 +200,8 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			list = func(fn func(ObjectInfo) error) error { return fn(*single) }
 		}
 		err := list(func(o ObjectInfo) error {
-			if strings.HasSuffix(o.Key, "/") || isDropMarker(j, o.Key) {
-				return nil // a "folder" marker or a drop batch's marker, not a document
+			if strings.HasSuffix(o.Key, "/") || dropNonDocument(j, o.Key) {
+				return nil // a "folder" marker, or a drop batch's marker or hidden file: not a document
 			}
 			total += o.Size
 			if total > s.cfg.MaxInputBytes {
