@@ -1,9 +1,14 @@
 package local
 
 import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
@@ -55,5 +60,93 @@ func TestDropBatchHiddenFilesIgnored(t *testing.T) {
 	follow(t, ctx, c, res.JobId)
 	if got, want := files(res.JobId), ".DS_Store,.cache/c.txt,.hidden.txt,_SUCCESS,a.txt,sub/.rsync-tmp.b.txt,sub/b.txt"; got != want {
 		t.Errorf("folder input's documents %s; want %s", got, want)
+	}
+}
+
+// logRecords is an slog handler's output kept for a test to read: one JSON object a line.
+type logRecords struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logRecords) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// matching returns the records whose msg is msg and whose key attribute is key.
+func (l *logRecords) matching(t *testing.T, msg, key string) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for _, line := range bytes.Split(l.buf.Bytes(), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var r map[string]any
+		if err := json.Unmarshal(line, &r); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if r["msg"] == msg && r["key"] == key {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// startStackLogging is startStack with the stack's log, from debug level up, kept in the
+// returned records.
+func startStackLogging(t *testing.T, cfg Config) (*Stack, *logRecords) {
+	t.Helper()
+	recs := &logRecords{}
+	cfg.DataDir = t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.PollInterval = Duration(10 * time.Millisecond)
+	cfg.Workers = 2
+	log := slog.New(slog.NewJSONHandler(recs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := Start(t.Context(), cfg, Options{Log: log})
+	if err != nil {
+		t.Fatalf("start stack: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close stack: %v", err)
+		}
+	})
+	return s, recs
+}
+
+// TestDropStartedJobLoggedOnce: every sweep reports every drop file again and gets the job its
+// token started; "dropped object started a job" is logged (at info) only when the job was
+// created, the repeats at debug.
+func TestDropStartedJobLoggedOnce(t *testing.T) {
+	s, logs := startStackLogging(t, dropConfig())
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "lines", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatalf("put rule: %v", err)
+	}
+	key := dropFile(t, s, "lines", "a.txt", []byte("The train was late again.\n"))
+	j := waitDropJob(t, ctx, c, "lines", key)
+	follow(t, ctx, c, j.JobId)
+	for range 3 {
+		if _, err := s.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	started := logs.matching(t, "dropped object started a job", key)
+	if len(started) != 1 || started[0]["level"] != "INFO" || started[0]["job"] != j.JobId {
+		t.Errorf("%d \"started a job\" records for %s (%v); want one, at INFO, when its job was created", len(started), key, started)
+	}
+	again := logs.matching(t, "this object version already started a job", key)
+	if len(again) < 3 {
+		t.Errorf("%d records of the sweeps' repeats; want at least 3 (one a sweep)", len(again))
+	}
+	for _, r := range again {
+		if r["level"] != "DEBUG" || r["job"] != j.JobId {
+			t.Errorf("repeat logged as %v; want DEBUG naming job %s", r, j.JobId)
+		}
 	}
 }

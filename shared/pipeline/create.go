@@ -257,12 +257,19 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req api.CreateJo
 // createJob creates a job; operation marks a coding operation (see job.Job.CodingOperation);
 // adjust, if given, completes the job before it is stored (a retry child's parent and input).
 func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJobRequest, operation bool, adjust ...func(*job.Job)) (*api.CreateJobResult, error) {
+	res, _, err := s.createOrGetJob(ctx, tenant, req, operation, adjust...)
+	return res, err
+}
+
+// createOrGetJob is createJob that also says whether the job was created by this call (false:
+// the request's ClientRequestToken returned the job it created before).
+func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.CreateJobRequest, operation bool, adjust ...func(*job.Job)) (*api.CreateJobResult, bool, error) {
 	if !ValidTenant(tenant) {
-		return nil, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
+		return nil, false, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
 	}
 	checked, err := s.checkRequest(ctx, tenant, &req, operation)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	model, analyzers, hash := checked.model, checked.analyzers, checked.hash
 	now := s.nowUTC()
@@ -295,7 +302,7 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	if out := req.OutputDataConfig.S3Uri; out != "" {
 		key, err := s.outputBase(tenant, out)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(key + j.JobId + "/")
 	} else {
@@ -317,13 +324,13 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	} else {
 		key, err := s.cfg.Locations.Key(req.InputDataConfig.S3Uri)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if !strings.HasPrefix(key, TenantInputs(tenant)) {
-			return nil, fmt.Errorf("%w: InputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(TenantInputs(tenant)))
+			return nil, false, fmt.Errorf("%w: InputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(TenantInputs(tenant)))
 		}
 		if err := checkKey("InputDataConfig.S3Uri", key); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		j.InputKey = key
 		j.InputDataConfig.S3Uri = s.cfg.Locations.URI(key) // as the store names it, whatever alias the request used
@@ -337,20 +344,20 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	// Sign the upload URLs before storing, so a request refused here leaves no job behind.
 	res := &api.CreateJobResult{Job: j}
 	if err := s.signUploads(ctx, res, req.UploadFiles); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	stored, created, err := s.jobs.Create(ctx, j)
 	if err != nil {
-		return nil, fmt.Errorf("store job: %w", err)
+		return nil, false, fmt.Errorf("store job: %w", err)
 	}
 	if !created {
 		if stored.RequestHash != j.RequestHash {
-			return nil, fmt.Errorf("%w: ClientRequestToken %q was already used for job %s with a different request", job.ErrConflict, req.ClientRequestToken, stored.JobId)
+			return nil, false, fmt.Errorf("%w: ClientRequestToken %q was already used for job %s with a different request", job.ErrConflict, req.ClientRequestToken, stored.JobId)
 		}
 		j = stored
 		res = &api.CreateJobResult{Job: j}
 		if err := s.signUploads(ctx, res, req.UploadFiles); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	} else {
 		s.log.InfoContext(ctx, "job created", "tenant", tenant, "job", j.JobId, "status", j.JobStatus)
@@ -365,10 +372,10 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		}
 	case created && j.JobStatus == job.Submitted:
 		if err := s.start(ctx, j); err != nil {
-			return nil, err
+			return nil, true, err
 		}
 	}
-	return res, nil
+	return res, created, nil
 }
 
 // checkedRequest is what checkRequest found out about a create request.

@@ -270,12 +270,12 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 	if refused != nil {
 		return s.dropFailed(ctx, log, tenant, req, refused)
 	}
-	res, err := s.createJob(ctx, tenant, req, false)
+	res, created, err := s.createOrGetJob(ctx, tenant, req, false)
 	switch {
 	case errors.Is(err, job.ErrConflict):
 		// The token was used with another request: the rule changed after this object version
-		// started its job, and this is a repeated event.
-		log.InfoContext(ctx, "this object version already started a job; ignored", "err", err)
+		// started its job, and this is a repeated event (the sweep reports it again every time).
+		log.DebugContext(ctx, "this object version already started a job; ignored", "err", err)
 		return nil
 	case errors.Is(err, job.ErrInvalid), errors.Is(err, job.ErrNotFound):
 		// The key, or the template as it now stands (a coding model deleted since), is refused:
@@ -283,6 +283,12 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 		return s.dropFailed(ctx, log, tenant, req, err)
 	case err != nil:
 		return fmt.Errorf("start job of dropped object: %w", err)
+	}
+	if !created {
+		// A repeated event: the watcher, an upload's event and every sweep report the same
+		// object version, and its token returns the job it started.
+		log.DebugContext(ctx, "this object version already started a job", "job", res.Job.JobId, "etag", o.ETag, "status", res.Job.JobStatus)
+		return nil
 	}
 	log.InfoContext(ctx, "dropped object started a job", "job", res.Job.JobId, "etag", o.ETag, "status", res.Job.JobStatus)
 	return nil
