@@ -311,7 +311,7 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 
 	upload := req.InputDataConfig.S3Uri == ""
 	if upload {
-		deadline := now.Add(s.cfg.UploadTTL)
+		deadline := s.uploadDeadline(now)
 		j.JobStatus = job.AwaitingInput
 		j.UploadDeadline = &deadline
 		if req.InputDataConfig.InputFormat == job.OneDocPerFile {
@@ -547,12 +547,35 @@ func (s *Service) jobOf(tenant string, req *api.CreateJobRequest, now time.Time)
 	}
 }
 
-// presignUpload signs a PUT for key that expires at the job's upload deadline.
-func (s *Service) presignUpload(ctx context.Context, j *job.Job, key string) (api.Presigned, error) {
-	ttl := j.UploadDeadline.Sub(s.nowUTC())
-	if ttl <= 0 {
-		return api.Presigned{}, fmt.Errorf("%w: the upload window of job %s closed at %s", job.ErrConflict, j.JobId, j.UploadDeadline.Format("2006-01-02T15:04:05Z"))
+// uploadDeadline is when a job created at now stops waiting for its upload: UploadTTL later,
+// rounded up to the second, as presigned URLs name their expiry in whole seconds. The job's
+// UploadDeadline is the one owner of that instant: its upload URLs are signed to stop working
+// at it (presignUpload), the sweeper times the job out at it, and the timeout's Message prints
+// it, so the Message shows the instant Upload.Expires does and the job is never timed out
+// while one of its URLs still works.
+func (s *Service) uploadDeadline(now time.Time) time.Time {
+	d := now.Add(s.cfg.UploadTTL)
+	if whole := d.Truncate(time.Second); whole.Before(d) {
+		return whole.Add(time.Second)
 	}
+	return d
+}
+
+// presignSlack is how far short of the job's (whole-second) upload deadline presignUpload asks
+// the store's URL to expire. The local store reads its own clock and rounds now+ttl up to the
+// second: asked for the exact remainder, the time it takes to get there would carry its
+// expiry to the second after the deadline. S3's URLs truncate (X-Amz-Date and X-Amz-Expires
+// are whole seconds), so they stop working at or before the deadline either way.
+const presignSlack = 500 * time.Millisecond
+
+// presignUpload signs a PUT for key that expires at the job's upload deadline (see
+// uploadDeadline and presignSlack).
+func (s *Service) presignUpload(ctx context.Context, j *job.Job, key string) (api.Presigned, error) {
+	left := j.UploadDeadline.Sub(s.nowUTC())
+	if left <= 0 {
+		return api.Presigned{}, fmt.Errorf("%w: the upload window of job %s closed at %s", job.ErrConflict, j.JobId, j.UploadDeadline.Format(time.RFC3339))
+	}
+	ttl := left - min(presignSlack, left/2)
 	p, err := s.objects.PresignPut(ctx, key, ttl)
 	if err != nil {
 		return api.Presigned{}, fmt.Errorf("presign upload: %w", err)

@@ -66,6 +66,7 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, rep *
 			s.log.WarnContext(ctx, "input is present but its upload event never arrived; starting the job", "tenant", j.Tenant, "job", j.JobId)
 			return s.InputArrived(ctx, j.InputKey)
 		}
+		// The deadline is the instant its upload URLs stop working (uploadDeadline).
 		if j.UploadDeadline == nil || now.Before(*j.UploadDeadline) {
 			return nil
 		}
