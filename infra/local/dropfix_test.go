@@ -150,3 +150,57 @@ func TestDropStartedJobLoggedOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestTimedOutMessageCountsUploadFiles: a job created with UploadFiles whose files did not all
+// arrive before its upload URLs expired is TIMED_OUT with a Message that says how many did (it
+// starts only once all have), and names the instant the URLs' Expires shows; so do the
+// Messages of a job none of whose files came and of a one-file upload that never came.
+func TestTimedOutMessageCountsUploadFiles(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{UploadTTL: Duration(time.Second), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	files := lineJob("some-files", job.OneDocPerFile)
+	files.UploadFiles = []string{"a.txt", "b.txt"}
+	some, err := c.CreateJob(ctx, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Upload(ctx, some.Uploads[0].Presigned, writeTemp(t, "a.txt", []byte("I love this product."))); err != nil {
+		t.Fatalf("upload a.txt: %v", err)
+	}
+	files.JobName = "no-files"
+	none, err := c.CreateJob(ctx, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := c.CreateJob(ctx, lineJob("no-input", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := one.Upload.Expires
+	for _, u := range append(some.Uploads, none.Uploads...) {
+		if u.Expires.After(last) {
+			last = u.Expires
+		}
+	}
+	select {
+	case <-time.After(time.Until(last) + 50*time.Millisecond):
+	case <-ctx.Done():
+		t.Fatal("context done")
+	}
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+	for _, tc := range []struct {
+		id, want string
+	}{
+		{some.JobId, "1 of 2 upload files arrived before the upload URLs expired at " + some.Uploads[0].Expires.Format(time.RFC3339) + "; the job needs all of them"},
+		{none.JobId, "none of the 2 upload files arrived before the upload URLs expired at " + none.Uploads[0].Expires.Format(time.RFC3339)},
+		{one.JobId, "no input arrived before the upload URL expired at " + one.Upload.Expires.Format(time.RFC3339)},
+	} {
+		n, j := follow(t, ctx, c, tc.id)
+		if j.JobStatus != job.TimedOut || j.Message != tc.want || n.Message != tc.want {
+			t.Errorf("job %s: %s %q (notified %q); want TIMED_OUT %q", j.JobName, j.JobStatus, j.Message, n.Message, tc.want)
+		}
+	}
+}
