@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -202,5 +205,58 @@ func TestTimedOutMessageCountsUploadFiles(t *testing.T) {
 		if j.JobStatus != job.TimedOut || j.Message != tc.want || n.Message != tc.want {
 			t.Errorf("job %s: %s %q (notified %q); want TIMED_OUT %q", j.JobName, j.JobStatus, j.Message, n.Message, tc.want)
 		}
+	}
+}
+
+// TestFailedWithoutOutputKeepsProgress: a job whose input is replaced while it runs FAILS
+// without output, and keeps the counters of the shards recorded before (its progress; counters
+// never go backwards), as README's Counters says, rather than output lines it has none of:
+// Input = Processed + WithErrors still holds, and the notification carries the same counters.
+func TestFailedWithoutOutputKeepsProgress(t *testing.T) {
+	ctx := testCtx(t)
+	hooks, release, entered := holdShardsWhere(ctx, func(m pipeline.ShardMessage) bool { return m.Index != 0 })
+	s := startStack(t, Config{ShardBytes: 1024, Workers: 2, BatchSize: 1}, hooks)
+	c := defaultClient(s)
+	input, _ := genInput(200)
+	p := filepath.Join(s.objectsDir, "inputs", "local", "replaced", "lines.txt")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, input, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := lineJob("replaced", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = "file://" + abs
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "shard 0 to be recorded while another is held", func() bool {
+		j, err := c.Describe(ctx, res.JobId)
+		return err == nil && j.JobDetails.ShardsDone >= 1 && entered.Load() >= 1
+	})
+	if err := os.WriteFile(p, []byte(strings.Repeat("Great product, it works well.\n", 300)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	n, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "submit a new job for the new input") {
+		t.Fatalf("job %s %q; want FAILED saying its input changed", j.JobStatus, j.Message)
+	}
+	if j.ManifestFilePath != "" || n.OutputLocation != "" {
+		t.Errorf("ManifestFilePath %q, notified OutputLocation %q; want none (no output)", j.ManifestFilePath, n.OutputLocation)
+	}
+	_, err = c.Results(ctx, res.JobId)
+	wantAPIError(t, err, http.StatusConflict, "results of a job that failed without output")
+	d := j.JobDetails
+	if d.InputDocumentsCount == 0 || d.InputDocumentsCount != d.ProcessedDocumentsCount+d.DocumentsWithErrorsCount {
+		t.Errorf("counters %+v; want the progress of the shards recorded before the failure (Input = Processed + WithErrors > 0)", d)
+	}
+	if d.ShardsDone == 0 || d.ShardsDone > d.ShardsTotal {
+		t.Errorf("ShardsDone %d of %d; want the shards recorded before the failure", d.ShardsDone, d.ShardsTotal)
 	}
 }
