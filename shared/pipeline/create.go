@@ -257,12 +257,19 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req api.CreateJo
 // createJob creates a job; operation marks a coding operation (see job.Job.CodingOperation);
 // adjust, if given, completes the job before it is stored (a retry child's parent and input).
 func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJobRequest, operation bool, adjust ...func(*job.Job)) (*api.CreateJobResult, error) {
+	res, _, err := s.createOrGetJob(ctx, tenant, req, operation, adjust...)
+	return res, err
+}
+
+// createOrGetJob is createJob that also says whether the job was created by this call (false:
+// the request's ClientRequestToken returned the job it created before).
+func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.CreateJobRequest, operation bool, adjust ...func(*job.Job)) (*api.CreateJobResult, bool, error) {
 	if !ValidTenant(tenant) {
-		return nil, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
+		return nil, false, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
 	}
 	checked, err := s.checkRequest(ctx, tenant, &req, operation)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	model, analyzers, hash := checked.model, checked.analyzers, checked.hash
 	now := s.nowUTC()
@@ -295,7 +302,7 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	if out := req.OutputDataConfig.S3Uri; out != "" {
 		key, err := s.outputBase(tenant, out)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(key + j.JobId + "/")
 	} else {
@@ -304,7 +311,7 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 
 	upload := req.InputDataConfig.S3Uri == ""
 	if upload {
-		deadline := now.Add(s.cfg.UploadTTL)
+		deadline := s.uploadDeadline(now)
 		j.JobStatus = job.AwaitingInput
 		j.UploadDeadline = &deadline
 		if req.InputDataConfig.InputFormat == job.OneDocPerFile {
@@ -317,13 +324,13 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	} else {
 		key, err := s.cfg.Locations.Key(req.InputDataConfig.S3Uri)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if !strings.HasPrefix(key, TenantInputs(tenant)) {
-			return nil, fmt.Errorf("%w: InputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(TenantInputs(tenant)))
+			return nil, false, fmt.Errorf("%w: InputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(TenantInputs(tenant)))
 		}
 		if err := checkKey("InputDataConfig.S3Uri", key); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		j.InputKey = key
 		j.InputDataConfig.S3Uri = s.cfg.Locations.URI(key) // as the store names it, whatever alias the request used
@@ -337,20 +344,20 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 	// Sign the upload URLs before storing, so a request refused here leaves no job behind.
 	res := &api.CreateJobResult{Job: j}
 	if err := s.signUploads(ctx, res, req.UploadFiles); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	stored, created, err := s.jobs.Create(ctx, j)
 	if err != nil {
-		return nil, fmt.Errorf("store job: %w", err)
+		return nil, false, fmt.Errorf("store job: %w", err)
 	}
 	if !created {
 		if stored.RequestHash != j.RequestHash {
-			return nil, fmt.Errorf("%w: ClientRequestToken %q was already used for job %s with a different request", job.ErrConflict, req.ClientRequestToken, stored.JobId)
+			return nil, false, fmt.Errorf("%w: ClientRequestToken %q was already used for job %s with a different request", job.ErrConflict, req.ClientRequestToken, stored.JobId)
 		}
 		j = stored
 		res = &api.CreateJobResult{Job: j}
 		if err := s.signUploads(ctx, res, req.UploadFiles); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	} else {
 		s.log.InfoContext(ctx, "job created", "tenant", tenant, "job", j.JobId, "status", j.JobStatus)
@@ -365,10 +372,10 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 		}
 	case created && j.JobStatus == job.Submitted:
 		if err := s.start(ctx, j); err != nil {
-			return nil, err
+			return nil, true, err
 		}
 	}
-	return res, nil
+	return res, created, nil
 }
 
 // checkedRequest is what checkRequest found out about a create request.
@@ -540,12 +547,35 @@ func (s *Service) jobOf(tenant string, req *api.CreateJobRequest, now time.Time)
 	}
 }
 
-// presignUpload signs a PUT for key that expires at the job's upload deadline.
-func (s *Service) presignUpload(ctx context.Context, j *job.Job, key string) (api.Presigned, error) {
-	ttl := j.UploadDeadline.Sub(s.nowUTC())
-	if ttl <= 0 {
-		return api.Presigned{}, fmt.Errorf("%w: the upload window of job %s closed at %s", job.ErrConflict, j.JobId, j.UploadDeadline.Format("2006-01-02T15:04:05Z"))
+// uploadDeadline is when a job created at now stops waiting for its upload: UploadTTL later,
+// rounded up to the second, as presigned URLs name their expiry in whole seconds. The job's
+// UploadDeadline is the one owner of that instant: its upload URLs are signed to stop working
+// at it (presignUpload), the sweeper times the job out at it, and the timeout's Message prints
+// it, so the Message shows the instant Upload.Expires does and the job is never timed out
+// while one of its URLs still works.
+func (s *Service) uploadDeadline(now time.Time) time.Time {
+	d := now.Add(s.cfg.UploadTTL)
+	if whole := d.Truncate(time.Second); whole.Before(d) {
+		return whole.Add(time.Second)
 	}
+	return d
+}
+
+// presignSlack is how far short of the job's (whole-second) upload deadline presignUpload asks
+// the store's URL to expire. The local store reads its own clock and rounds now+ttl up to the
+// second: asked for the exact remainder, the time it takes to get there would carry its
+// expiry to the second after the deadline. S3's URLs truncate (X-Amz-Date and X-Amz-Expires
+// are whole seconds), so they stop working at or before the deadline either way.
+const presignSlack = 500 * time.Millisecond
+
+// presignUpload signs a PUT for key that expires at the job's upload deadline (see
+// uploadDeadline and presignSlack).
+func (s *Service) presignUpload(ctx context.Context, j *job.Job, key string) (api.Presigned, error) {
+	left := j.UploadDeadline.Sub(s.nowUTC())
+	if left <= 0 {
+		return api.Presigned{}, fmt.Errorf("%w: the upload window of job %s closed at %s", job.ErrConflict, j.JobId, j.UploadDeadline.Format(time.RFC3339))
+	}
+	ttl := left - min(presignSlack, left/2)
 	p, err := s.objects.PresignPut(ctx, key, ttl)
 	if err != nil {
 		return api.Presigned{}, fmt.Errorf("presign upload: %w", err)

@@ -20,7 +20,7 @@ import (
 //
 //	inputs/<tenant>/drop/<rule>/<name>                 line formats: one job per object
 //	inputs/<tenant>/drop/<rule>/<batch>/_SUCCESS       ONE_DOC_PER_FILE: one job over the batch's
-//	                                                   objects (the marker excluded)
+//	                                                   objects (markers and hidden names excluded)
 //
 // The job's ClientRequestToken is derived from the object's key, ETag and version id, so the
 // job store's Create idempotency makes a repeated event (S3 delivers at least once; locally the
@@ -189,7 +189,8 @@ func (s *Service) ObjectCreated(ctx context.Context, o CreatedObject) error {
 // object version:
 //   - line-format rules (ONE_DOC_PER_LINE, JSONL): every object is the input of its own job;
 //   - ONE_DOC_PER_FILE rules: only a marker <batch>/_SUCCESS starts a job, over the objects of
-//     <batch>/ (the marker excluded); other objects wait for their batch's marker;
+//     <batch>/ (markers and hidden names excluded: dropNonDocument); other objects wait for
+//     their batch's marker;
 //   - objects whose name (or a folder's below the rule's) starts with "." (copy tools'
 //     temporary files), "folder" objects ending in "/", and markers of line-format rules are
 //     ignored, as is every object of a folder without a rule.
@@ -269,12 +270,12 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 	if refused != nil {
 		return s.dropFailed(ctx, log, tenant, req, refused)
 	}
-	res, err := s.createJob(ctx, tenant, req, false)
+	res, created, err := s.createOrGetJob(ctx, tenant, req, false)
 	switch {
 	case errors.Is(err, job.ErrConflict):
 		// The token was used with another request: the rule changed after this object version
-		// started its job, and this is a repeated event.
-		log.InfoContext(ctx, "this object version already started a job; ignored", "err", err)
+		// started its job, and this is a repeated event (the sweep reports it again every time).
+		log.DebugContext(ctx, "this object version already started a job; ignored", "err", err)
 		return nil
 	case errors.Is(err, job.ErrInvalid), errors.Is(err, job.ErrNotFound):
 		// The key, or the template as it now stands (a coding model deleted since), is refused:
@@ -282,6 +283,12 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 		return s.dropFailed(ctx, log, tenant, req, err)
 	case err != nil:
 		return fmt.Errorf("start job of dropped object: %w", err)
+	}
+	if !created {
+		// A repeated event: the watcher, an upload's event and every sweep report the same
+		// object version, and its token returns the job it started.
+		log.DebugContext(ctx, "this object version already started a job", "job", res.Job.JobId, "etag", o.ETag, "status", res.Job.JobStatus)
+		return nil
 	}
 	log.InfoContext(ctx, "dropped object started a job", "job", res.Job.JobId, "etag", o.ETag, "status", res.Job.JobStatus)
 	return nil
@@ -345,10 +352,15 @@ func hiddenSegment(rel string) bool {
 	return false
 }
 
-// isDropMarker reports whether key is a batch marker of a job a drop rule started, which is
-// not one of its documents.
-func isDropMarker(j *job.Job, key string) bool {
-	return j.DropRule != "" && path.Base(key) == DropMarker
+// dropNonDocument reports whether key, listed under the input of a job a drop rule started (a
+// batch folder), is not one of its documents: the batch's marker, or a name with a segment
+// (below the batch folder) starting with "." (.DS_Store, a copy tool's temporary file), which
+// DropArrived ignores as well. Other jobs' inputs keep every file.
+func dropNonDocument(j *job.Job, key string) bool {
+	if j.DropRule == "" {
+		return false
+	}
+	return path.Base(key) == DropMarker || hiddenSegment(strings.TrimPrefix(key, j.InputKey))
 }
 
 // DropUpload returns a presigned PUT of file (relative to the rule's folder) into the tenant's

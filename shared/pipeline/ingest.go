@@ -71,7 +71,8 @@ func (s *Service) InputArrived(ctx context.Context, key string) error {
 // its one input object, or (ONE_DOC_PER_FILE uploads) every file it named.
 func (s *Service) inputUploaded(ctx context.Context, j *job.Job) (bool, error) {
 	if j.ExpectedFiles > 0 {
-		return s.allUploaded(ctx, j)
+		n, err := s.uploadedFiles(ctx, j)
+		return n >= j.ExpectedFiles, err
 	}
 	ok, err := s.exists(ctx, j.InputKey)
 	if err != nil {
@@ -92,12 +93,19 @@ func (s *Service) exists(ctx context.Context, key string) (bool, error) {
 // allUploaded reports whether every file a ONE_DOC_PER_FILE upload job named has arrived: each
 // upload URL targets InputKey+name, so it is complete when the prefix holds that many objects.
 func (s *Service) allUploaded(ctx context.Context, j *job.Job) (bool, error) {
+	n, err := s.uploadedFiles(ctx, j)
+	return n >= j.ExpectedFiles, err
+}
+
+// uploadedFiles is how many of the files a ONE_DOC_PER_FILE upload job named have arrived (the
+// objects under its InputKey, where only its upload URLs put any).
+func (s *Service) uploadedFiles(ctx context.Context, j *job.Job) (int, error) {
 	n := 0
 	err := s.objects.List(ctx, j.InputKey, func(ObjectInfo) error { n++; return nil })
 	if err != nil {
-		return false, fmt.Errorf("list uploads: %w", err)
+		return 0, fmt.Errorf("list uploads: %w", err)
 	}
-	return n >= j.ExpectedFiles, nil
+	return n, nil
 }
 
 // start plans a SUBMITTED job's shards, writes the plan, moves the job to IN_PROGRESS and
@@ -200,8 +208,8 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			list = func(fn func(ObjectInfo) error) error { return fn(*single) }
 		}
 		err := list(func(o ObjectInfo) error {
-			if strings.HasSuffix(o.Key, "/") || isDropMarker(j, o.Key) {
-				return nil // a "folder" marker or a drop batch's marker, not a document
+			if strings.HasSuffix(o.Key, "/") || dropNonDocument(j, o.Key) {
+				return nil // a "folder" marker, or a drop batch's marker or hidden file: not a document
 			}
 			total += o.Size
 			if total > s.cfg.MaxInputBytes {

@@ -66,11 +66,16 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, rep *
 			s.log.WarnContext(ctx, "input is present but its upload event never arrived; starting the job", "tenant", j.Tenant, "job", j.JobId)
 			return s.InputArrived(ctx, j.InputKey)
 		}
+		// The deadline is the instant its upload URLs stop working (uploadDeadline).
 		if j.UploadDeadline == nil || now.Before(*j.UploadDeadline) {
 			return nil
 		}
 		rep.TimedOut++
-		err = s.finish(ctx, j, job.TimedOut, fmt.Sprintf("no input arrived before the upload URL expired at %s", j.UploadDeadline.Format(time.RFC3339)), now)
+		msg, err := s.timeoutMessage(ctx, j)
+		if err != nil {
+			return err
+		}
+		err = s.finish(ctx, j, job.TimedOut, msg, now)
 		if errors.Is(err, job.ErrConflict) {
 			return nil // the input arrived meanwhile
 		}
@@ -117,6 +122,23 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, rep *
 		}
 	}
 	return nil
+}
+
+// timeoutMessage says why a job waiting for its upload is timed out: nothing arrived, or (a job
+// with UploadFiles) how many of its files did, since it starts only once all have.
+func (s *Service) timeoutMessage(ctx context.Context, j *job.Job) (string, error) {
+	at := j.UploadDeadline.Format(time.RFC3339)
+	if j.ExpectedFiles > 0 {
+		n, err := s.uploadedFiles(ctx, j)
+		if err != nil {
+			return "", err
+		}
+		if n > 0 {
+			return fmt.Sprintf("%d of %d upload files arrived before the upload URLs expired at %s; the job needs all of them", n, j.ExpectedFiles, at), nil
+		}
+		return fmt.Sprintf("none of the %d upload files arrived before the upload URLs expired at %s", j.ExpectedFiles, at), nil
+	}
+	return fmt.Sprintf("no input arrived before the upload URL expired at %s", at), nil
 }
 
 // expire deletes a job's objects and records after its ExpirationTime (on AWS the bucket's

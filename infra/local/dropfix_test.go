@@ -1,0 +1,262 @@
+package local
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestDropBatchHiddenFilesIgnored: names with a segment starting with "." in a ONE_DOC_PER_FILE
+// batch (.DS_Store, a copy tool's temporary file, a hidden folder) are not documents of the
+// batch's job, as they start nothing when dropped; a job over a folder given as its input
+// location keeps every file.
+func TestDropBatchHiddenFilesIgnored(t *testing.T) {
+	s := startStack(t, dropConfig(), pipeline.Hooks{})
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	tmpl := api.CreateJobRequest{Analyses: []job.Analysis{job.Language}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerFile}}
+	if _, err := c.PutDropRule(ctx, "docs", tmpl); err != nil {
+		t.Fatalf("put rule: %v", err)
+	}
+	for _, rel := range []string{"batch-1/a.txt", "batch-1/sub/b.txt", "batch-1/.DS_Store", "batch-1/.hidden.txt",
+		"batch-1/sub/.rsync-tmp.b.txt", "batch-1/.cache/c.txt"} {
+		dropFile(t, s, "docs", rel, []byte("The quick brown fox jumps over the lazy dog."))
+	}
+	marker := dropFile(t, s, "docs", "batch-1/_SUCCESS", nil)
+	j := waitDropJob(t, ctx, c, "docs", marker)
+	_, j = follow(t, ctx, c, j.JobId)
+	files := func(id string) string {
+		recs, _ := fetchResults(t, ctx, c, id)
+		var out []string
+		for _, r := range recs {
+			out = append(out, r.File)
+		}
+		sort.Strings(out)
+		return strings.Join(out, ",")
+	}
+	if j.JobStatus != job.Completed || j.JobDetails.InputDocumentsCount != 2 {
+		t.Errorf("batch job %s with %+v; want COMPLETED over 2 documents", j.JobStatus, j.JobDetails)
+	}
+	if got := files(j.JobId); got != "a.txt,sub/b.txt" {
+		t.Errorf("batch job's documents %s; want a.txt,sub/b.txt (no hidden names, no marker)", got)
+	}
+
+	// The same folder as a job's input location: every file is a document (the marker too).
+	req := api.CreateJobRequest{Analyses: []job.Analysis{job.Language}, InputDataConfig: job.InputDataConfig{
+		InputFormat: job.OneDocPerFile, S3Uri: strings.TrimSuffix(j.InputDataConfig.S3Uri, "/")}}
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow(t, ctx, c, res.JobId)
+	if got, want := files(res.JobId), ".DS_Store,.cache/c.txt,.hidden.txt,_SUCCESS,a.txt,sub/.rsync-tmp.b.txt,sub/b.txt"; got != want {
+		t.Errorf("folder input's documents %s; want %s", got, want)
+	}
+}
+
+// logRecords is an slog handler's output kept for a test to read: one JSON object a line.
+type logRecords struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logRecords) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// matching returns the records whose msg is msg and whose key attribute is key.
+func (l *logRecords) matching(t *testing.T, msg, key string) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for _, line := range bytes.Split(l.buf.Bytes(), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var r map[string]any
+		if err := json.Unmarshal(line, &r); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if r["msg"] == msg && r["key"] == key {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// startStackLogging is startStack with the stack's log, from debug level up, kept in the
+// returned records.
+func startStackLogging(t *testing.T, cfg Config) (*Stack, *logRecords) {
+	t.Helper()
+	recs := &logRecords{}
+	cfg.DataDir = t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.PollInterval = Duration(10 * time.Millisecond)
+	cfg.Workers = 2
+	log := slog.New(slog.NewJSONHandler(recs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := Start(t.Context(), cfg, Options{Log: log})
+	if err != nil {
+		t.Fatalf("start stack: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close stack: %v", err)
+		}
+	})
+	return s, recs
+}
+
+// TestDropStartedJobLoggedOnce: every sweep reports every drop file again and gets the job its
+// token started; "dropped object started a job" is logged (at info) only when the job was
+// created, the repeats at debug.
+func TestDropStartedJobLoggedOnce(t *testing.T) {
+	s, logs := startStackLogging(t, dropConfig())
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "lines", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatalf("put rule: %v", err)
+	}
+	key := dropFile(t, s, "lines", "a.txt", []byte("The train was late again.\n"))
+	j := waitDropJob(t, ctx, c, "lines", key)
+	follow(t, ctx, c, j.JobId)
+	for range 3 {
+		if _, err := s.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	started := logs.matching(t, "dropped object started a job", key)
+	if len(started) != 1 || started[0]["level"] != "INFO" || started[0]["job"] != j.JobId {
+		t.Errorf("%d \"started a job\" records for %s (%v); want one, at INFO, when its job was created", len(started), key, started)
+	}
+	again := logs.matching(t, "this object version already started a job", key)
+	if len(again) < 3 {
+		t.Errorf("%d records of the sweeps' repeats; want at least 3 (one a sweep)", len(again))
+	}
+	for _, r := range again {
+		if r["level"] != "DEBUG" || r["job"] != j.JobId {
+			t.Errorf("repeat logged as %v; want DEBUG naming job %s", r, j.JobId)
+		}
+	}
+}
+
+// TestTimedOutMessageCountsUploadFiles: a job created with UploadFiles whose files did not all
+// arrive before its upload URLs expired is TIMED_OUT with a Message that says how many did (it
+// starts only once all have), and names the instant the URLs' Expires shows; so do the
+// Messages of a job none of whose files came and of a one-file upload that never came.
+func TestTimedOutMessageCountsUploadFiles(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{UploadTTL: Duration(time.Second), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	files := lineJob("some-files", job.OneDocPerFile)
+	files.UploadFiles = []string{"a.txt", "b.txt"}
+	some, err := c.CreateJob(ctx, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Upload(ctx, some.Uploads[0].Presigned, writeTemp(t, "a.txt", []byte("I love this product."))); err != nil {
+		t.Fatalf("upload a.txt: %v", err)
+	}
+	files.JobName = "no-files"
+	none, err := c.CreateJob(ctx, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := c.CreateJob(ctx, lineJob("no-input", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := one.Upload.Expires
+	for _, u := range append(some.Uploads, none.Uploads...) {
+		if u.Expires.After(last) {
+			last = u.Expires
+		}
+	}
+	select {
+	case <-time.After(time.Until(last) + 50*time.Millisecond):
+	case <-ctx.Done():
+		t.Fatal("context done")
+	}
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+	for _, tc := range []struct {
+		id, want string
+	}{
+		{some.JobId, "1 of 2 upload files arrived before the upload URLs expired at " + some.Uploads[0].Expires.Format(time.RFC3339) + "; the job needs all of them"},
+		{none.JobId, "none of the 2 upload files arrived before the upload URLs expired at " + none.Uploads[0].Expires.Format(time.RFC3339)},
+		{one.JobId, "no input arrived before the upload URL expired at " + one.Upload.Expires.Format(time.RFC3339)},
+	} {
+		n, j := follow(t, ctx, c, tc.id)
+		if j.JobStatus != job.TimedOut || j.Message != tc.want || n.Message != tc.want {
+			t.Errorf("job %s: %s %q (notified %q); want TIMED_OUT %q", j.JobName, j.JobStatus, j.Message, n.Message, tc.want)
+		}
+	}
+}
+
+// TestFailedWithoutOutputKeepsProgress: a job whose input is replaced while it runs FAILS
+// without output, and keeps the counters of the shards recorded before (its progress; counters
+// never go backwards), as README's Counters says, rather than output lines it has none of:
+// Input = Processed + WithErrors still holds, and the notification carries the same counters.
+func TestFailedWithoutOutputKeepsProgress(t *testing.T) {
+	ctx := testCtx(t)
+	hooks, release, entered := holdShardsWhere(ctx, func(m pipeline.ShardMessage) bool { return m.Index != 0 })
+	s := startStack(t, Config{ShardBytes: 1024, Workers: 2, BatchSize: 1}, hooks)
+	c := defaultClient(s)
+	input, _ := genInput(200)
+	p := filepath.Join(s.objectsDir, "inputs", "local", "replaced", "lines.txt")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, input, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := lineJob("replaced", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = "file://" + abs
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "shard 0 to be recorded while another is held", func() bool {
+		j, err := c.Describe(ctx, res.JobId)
+		return err == nil && j.JobDetails.ShardsDone >= 1 && entered.Load() >= 1
+	})
+	if err := os.WriteFile(p, []byte(strings.Repeat("Great product, it works well.\n", 300)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	n, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "submit a new job for the new input") {
+		t.Fatalf("job %s %q; want FAILED saying its input changed", j.JobStatus, j.Message)
+	}
+	if j.ManifestFilePath != "" || n.OutputLocation != "" {
+		t.Errorf("ManifestFilePath %q, notified OutputLocation %q; want none (no output)", j.ManifestFilePath, n.OutputLocation)
+	}
+	_, err = c.Results(ctx, res.JobId)
+	wantAPIError(t, err, http.StatusConflict, "results of a job that failed without output")
+	d := j.JobDetails
+	if d.InputDocumentsCount == 0 || d.InputDocumentsCount != d.ProcessedDocumentsCount+d.DocumentsWithErrorsCount {
+		t.Errorf("counters %+v; want the progress of the shards recorded before the failure (Input = Processed + WithErrors > 0)", d)
+	}
+	if d.ShardsDone == 0 || d.ShardsDone > d.ShardsTotal {
+		t.Errorf("ShardsDone %d of %d; want the shards recorded before the failure", d.ShardsDone, d.ShardsTotal)
+	}
+}
