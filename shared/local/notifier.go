@@ -214,27 +214,25 @@ func (n *Notifier) dispatch() {
 	}
 }
 
-type outboxRow struct {
-	outboxKey
-	attempts int
-}
-
-// startDue launches the due deliveries and returns how long to sleep.
+// startDue launches the due deliveries and returns how long to sleep. It reads the outbox
+// without holding n.mu, so what it read may be stale by the time it launches: a delivery of the
+// same row may have finished in between (row deleted, or attempted again and now in backoff) and
+// cleared its in-flight flag. deliver therefore re-reads its row before making an attempt.
 func (n *Notifier) startDue() time.Duration {
 	now := n.cfg.now().UnixNano()
-	rows, err := n.db.QueryContext(n.ctx, `SELECT seq, url, attempts, next_at FROM webhook_outbox ORDER BY next_at, seq LIMIT 64`)
+	rows, err := n.db.QueryContext(n.ctx, `SELECT seq, url, next_at FROM webhook_outbox ORDER BY next_at, seq LIMIT 64`)
 	if err != nil {
 		if n.ctx.Err() == nil {
 			n.log.Error("reading the webhook outbox failed", "err", err)
 		}
 		return dispatchIdle
 	}
-	var due []outboxRow
+	var due []outboxKey
 	wait := dispatchIdle
 	for rows.Next() {
-		var r outboxRow
+		var k outboxKey
 		var next int64
-		if err := rows.Scan(&r.seq, &r.url, &r.attempts, &next); err != nil {
+		if err := rows.Scan(&k.seq, &k.url, &next); err != nil {
 			n.log.Error("reading the webhook outbox failed", "err", err)
 			break
 		}
@@ -242,65 +240,81 @@ func (n *Notifier) startDue() time.Duration {
 			wait = min(wait, time.Duration(next-now))
 			break
 		}
-		due = append(due, r)
+		due = append(due, k)
 	}
 	rows.Close()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for _, r := range due {
-		if n.inflight[r.outboxKey] || len(n.inflight) >= maxInflight {
+	for _, k := range due {
+		if n.inflight[k] || len(n.inflight) >= maxInflight {
 			continue
 		}
-		n.inflight[r.outboxKey] = true
+		n.inflight[k] = true
 		n.wg.Add(1)
-		go n.deliver(r)
+		go n.deliver(k)
 	}
 	return max(wait, time.Millisecond)
 }
 
 // deliver makes one attempt at an outbox row and records it: delivered or out of attempts, the
-// row is deleted; otherwise it is due again after the backoff.
-func (n *Notifier) deliver(r outboxRow) {
+// row is deleted; otherwise it is due again after the backoff. The caller holds the row's
+// in-flight flag, so no other attempt at it runs; the row is read afresh here, not taken from the
+// dispatcher's read, which may predate the previous attempt's outcome (that attempt writes the
+// row before it clears the flag): a row delivered, given up or put in backoff since is left alone,
+// and the attempt is numbered from the attempts actually made.
+func (n *Notifier) deliver(k outboxKey) {
 	defer n.wg.Done()
 	defer func() {
 		n.mu.Lock()
-		delete(n.inflight, r.outboxKey)
+		delete(n.inflight, k)
 		n.mu.Unlock()
 		n.poke()
 	}()
-	var body []byte
-	if err := n.db.QueryRowContext(n.ctx, `SELECT body FROM notifications WHERE seq = ?`, r.seq).Scan(&body); err != nil {
-		if isNoRows(err) {
-			// The notification expired with its job: nothing left to deliver.
-			_, _ = n.db.ExecContext(n.ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, r.seq, r.url)
+	var attempts int
+	var next int64
+	var body []byte // nil when the notification is gone
+	err := n.db.QueryRowContext(n.ctx, `SELECT o.attempts, o.next_at, n.body FROM webhook_outbox o LEFT JOIN notifications n ON n.seq = o.seq WHERE o.seq = ? AND o.url = ?`,
+		k.seq, k.url).Scan(&attempts, &next, &body)
+	switch {
+	case isNoRows(err):
+		return // delivered or given up since the dispatcher read it
+	case err != nil:
+		if n.ctx.Err() == nil {
+			n.log.Error("reading the webhook outbox failed", "seq", k.seq, "url", k.url, "err", err)
 		}
 		return
+	case next > n.cfg.now().UnixNano():
+		return // attempted since the dispatcher read it: due again after its backoff
+	case body == nil:
+		// The notification expired with its job: nothing left to deliver.
+		_, _ = n.db.ExecContext(n.ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
+		return
 	}
-	status, err := n.post(r.seq, r.url, body)
+	status, err := n.post(k.seq, k.url, body)
 	if n.ctx.Err() != nil {
 		return // abandoned by Close: the attempt does not count, the row stays for the next start
 	}
-	attempt := r.attempts + 1
+	attempt := attempts + 1
 	at := n.cfg.now()
-	n.record(Delivery{Seq: r.seq, URL: r.url, Attempt: attempt, StatusCode: status, Error: errString(err), Time: at})
+	n.record(Delivery{Seq: k.seq, URL: k.url, Attempt: attempt, StatusCode: status, Error: errString(err), Time: at})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var qerr error
 	switch {
 	case err == nil:
-		n.log.Info("webhook delivered", "seq", r.seq, "url", r.url, "attempt", attempt)
-		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, r.seq, r.url)
+		n.log.Info("webhook delivered", "seq", k.seq, "url", k.url, "attempt", attempt)
+		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
 	case attempt >= n.cfg.attempts:
-		n.log.Error("webhook delivery abandoned", "seq", r.seq, "url", r.url, "attempts", attempt, "err", err)
-		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, r.seq, r.url)
+		n.log.Error("webhook delivery abandoned", "seq", k.seq, "url", k.url, "attempts", attempt, "err", err)
+		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
 	default:
 		delay := retryDelay(n.cfg.backoff, n.cfg.maxBackoff, attempt)
-		n.log.Warn("webhook delivery failed; retrying", "seq", r.seq, "url", r.url, "attempt", attempt, "err", err, "retry_in", delay)
+		n.log.Warn("webhook delivery failed; retrying", "seq", k.seq, "url", k.url, "attempt", attempt, "err", err, "retry_in", delay)
 		_, qerr = n.db.ExecContext(ctx, `UPDATE webhook_outbox SET attempts = ?, next_at = ? WHERE seq = ? AND url = ?`,
-			attempt, at.Add(delay).UnixNano(), r.seq, r.url)
+			attempt, at.Add(delay).UnixNano(), k.seq, k.url)
 	}
 	if qerr != nil {
-		n.log.Error("updating the webhook outbox failed", "seq", r.seq, "url", r.url, "err", qerr)
+		n.log.Error("updating the webhook outbox failed", "seq", k.seq, "url", k.url, "err", qerr)
 	}
 }
 
