@@ -63,8 +63,9 @@ type Notifier struct {
 	subs     map[*subscription]struct{}
 	inflight map[outboxKey]bool
 
-	wake   chan struct{} // pokes the dispatcher (buffered, 1)
-	wg     sync.WaitGroup
+	wake   chan struct{}   // pokes the dispatcher (buffered, 1)
+	wg     sync.WaitGroup  // the dispatcher
+	posts  sync.WaitGroup  // the deliveries (attempts) in flight
 	ctx    context.Context // cancelled by Close to abandon deliveries
 	cancel context.CancelFunc
 }
@@ -245,12 +246,15 @@ func (n *Notifier) startDue() time.Duration {
 	rows.Close()
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if n.closed {
+		return dispatchIdle // Close: no new attempts; the rows wait for the next start
+	}
 	for _, k := range due {
 		if n.inflight[k] || len(n.inflight) >= maxInflight {
 			continue
 		}
 		n.inflight[k] = true
-		n.wg.Add(1)
+		n.posts.Add(1)
 		go n.deliver(k)
 	}
 	return max(wait, time.Millisecond)
@@ -263,7 +267,7 @@ func (n *Notifier) startDue() time.Duration {
 // row before it clears the flag): a row delivered, given up or put in backoff since is left alone,
 // and the attempt is numbered from the attempts actually made.
 func (n *Notifier) deliver(k outboxKey) {
-	defer n.wg.Done()
+	defer n.posts.Done()
 	defer func() {
 		n.mu.Lock()
 		delete(n.inflight, k)
@@ -291,7 +295,7 @@ func (n *Notifier) deliver(k outboxKey) {
 		return
 	}
 	status, err := n.post(k.seq, k.url, body)
-	if n.ctx.Err() != nil {
+	if err != nil && n.ctx.Err() != nil {
 		return // abandoned by Close: the attempt does not count, the row stays for the next start
 	}
 	attempt := attempts + 1
@@ -459,10 +463,16 @@ func (n *Notifier) Deliveries(ctx context.Context, seq int64) ([]Delivery, error
 	return out, rows.Err()
 }
 
-// Close stops accepting notifications, closes the subscriptions and waits until the webhook
-// outbox is empty (deliveries made or given up, retries included) or ctx is done; then it stops
-// the dispatcher, abandoning the attempts in flight (they stay in the outbox and resume at the
-// next start), and returns ctx's error if it ended first. The database stays open.
+// closeGrace bounds how long Close waits for the webhook POSTs in flight.
+const closeGrace = 2 * time.Second
+
+// Close stops accepting notifications, closes the subscriptions and stops making webhook
+// attempts. It waits for the POSTs in flight to be answered and recorded, at most closeGrace or
+// until ctx is done, then stops the dispatcher, abandoning the POSTs still in flight (those
+// attempts do not count). It does not wait for the deliveries still to be made, due or waiting
+// in a retry's backoff: they stay in the outbox and resume at the next start with their remaining
+// attempts. It returns ctx's error if ctx ended while POSTs were in flight. The database stays
+// open.
 func (n *Notifier) Close(ctx context.Context) error {
 	n.mu.Lock()
 	if !n.closed {
@@ -473,24 +483,32 @@ func (n *Notifier) Close(ctx context.Context) error {
 		}
 	}
 	n.mu.Unlock()
+	// No attempt starts once closed is set (startDue checks it under n.mu), so posts only
+	// counts down from here.
+	done := make(chan struct{})
+	go func() {
+		n.posts.Wait()
+		close(done)
+	}()
 	var err error
-	for {
-		left, qerr := n.Pending(ctx)
-		if qerr != nil || left == 0 {
-			break
-		}
-		t := time.NewTimer(10 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			err = ctx.Err()
-		case <-t.C:
-		}
-		t.Stop()
-		if err != nil {
-			break
-		}
+	grace := time.NewTimer(closeGrace)
+	select {
+	case <-done:
+	case <-grace.C:
+	case <-ctx.Done():
+	}
+	grace.Stop()
+	select {
+	case <-done:
+	default:
+		n.mu.Lock()
+		inflight := len(n.inflight)
+		n.mu.Unlock()
+		n.log.Warn("webhook POSTs in flight abandoned; they are made again at the next start", "in_flight", inflight)
+		err = ctx.Err()
 	}
 	n.cancel()
 	n.wg.Wait()
+	<-done
 	return err
 }

@@ -123,7 +123,8 @@ func TestNotifierWebhookRetries(t *testing.T) {
 	if err := n.Publish(context.Background(), note("t1", "job-1")); err != nil {
 		t.Fatal(err)
 	}
-	closeNotifier(t, n) // waits for the delivery and its retries
+	drain(t, n) // the delivery and its retries
+	closeNotifier(t, n)
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -158,6 +159,7 @@ func TestNotifierGivesUpAndCloseIsBounded(t *testing.T) {
 	if err := n.Publish(context.Background(), note("t1", "job")); err != nil {
 		t.Fatal(err)
 	}
+	drain(t, n)
 	closeNotifier(t, n)
 	mu.Lock()
 	if calls != 3 {
@@ -168,7 +170,7 @@ func TestNotifierGivesUpAndCloseIsBounded(t *testing.T) {
 		t.Fatalf("Publish after Close succeeded")
 	}
 
-	// A delivery stuck in a long backoff is abandoned when Close's context ends.
+	// Nothing holds up a Close whose context has ended.
 	n2 := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(5, time.Hour, time.Hour))
 	if err := n2.Publish(context.Background(), note("t1", "job2")); err != nil {
 		t.Fatal(err)
@@ -277,7 +279,8 @@ func TestNotifierResumesDeliveriesAfterRestart(t *testing.T) {
 	if err := second.Publish(ctx, note("t1", "job-1")); err != nil {
 		t.Fatal(err)
 	}
-	closeNotifier(t, second) // waits for the outbox to drain
+	drain(t, second)
+	closeNotifier(t, second)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seqs) != 1 || seqs[0] != strconv.FormatInt(seq, 10) {
@@ -420,5 +423,165 @@ func TestNotifierAttemptLimitUnderLoad(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// gatedReceiver is a webhook receiver that holds every POST until release is closed (or the
+// client gives up), then answers 200; arrived counts the POSTs received.
+type gatedReceiver struct {
+	mu      sync.Mutex
+	arrived int
+	release chan struct{}
+	once    sync.Once
+}
+
+// open lets the held POSTs, and every later one, be answered.
+func (g *gatedReceiver) open() { g.once.Do(func() { close(g.release) }) }
+
+func newGatedReceiver(t *testing.T) (*gatedReceiver, *httptest.Server) {
+	g := &gatedReceiver{release: make(chan struct{})}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		g.mu.Lock()
+		g.arrived++
+		g.mu.Unlock()
+		select {
+		case <-g.release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(g.open) // before srv.Close, which waits for the handlers
+	return g, srv
+}
+
+func (g *gatedReceiver) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.arrived
+}
+
+func (g *gatedReceiver) waitArrived(t *testing.T, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for g.count() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d POSTs arrived, want %d", g.count(), want)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// waitAttempts waits until seq has want recorded attempts.
+func waitAttempts(t *testing.T, n *local.Notifier, seq int64, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ds, err := n.Deliveries(context.Background(), seq)
+		if err == nil && len(ds) >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("seq %d: %d attempts recorded (%v), want %d", seq, len(ds), err, want)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestNotifierCloseDoesNotWaitForBackoff: a delivery waiting in a retry's backoff does not hold
+// up Close (it stays in the outbox and resumes at the next start): Close returns nil, not its
+// context's error, and makes no further attempt. Close used to wait for the outbox to empty,
+// which held up the shutdown of ream serve for its whole 10 s timeout.
+func TestNotifierCloseDoesNotWaitForBackoff(t *testing.T) {
+	recv, srv := newSeqCounter(t, http.StatusServiceUnavailable)
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(5, time.Hour, time.Hour))
+	seq := publishAtOnce(t, n, 1)[0]
+	waitAttempts(t, n, seq, 1) // refused: the next attempt is an hour away
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := n.Close(ctx); err != nil {
+		t.Fatalf("Close = %v: it waited for the delivery in backoff until its context ended", err)
+	}
+	if left, err := n.Pending(context.Background()); err != nil || left != 1 {
+		t.Fatalf("Pending after Close = %d, %v; want the delivery kept for the next start", left, err)
+	}
+	if ds, _ := n.Deliveries(context.Background(), seq); len(ds) != 1 {
+		t.Fatalf("attempts recorded: %+v, want 1", ds)
+	}
+	if got := recv.counts()[strconv.FormatInt(seq, 10)]; got != 1 {
+		t.Fatalf("receiver got %d POSTs, want 1", got)
+	}
+}
+
+// TestNotifierCloseWaitsOnlyForPostsInFlight: Close lets the POSTs in flight finish and records
+// them, but starts no new attempt, even of deliveries already due; those stay in the outbox.
+func TestNotifierCloseWaitsOnlyForPostsInFlight(t *testing.T) {
+	recv, srv := newGatedReceiver(t)
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}})
+	const total = local.MaxInflight + 5
+	seqs := publishAtOnce(t, n, total)
+	recv.waitArrived(t, local.MaxInflight) // every slot taken; the other 5 are due and waiting
+
+	closed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		closed <- n.Close(ctx)
+	}()
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) while POSTs were in flight", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	recv.open()
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if got := recv.count(); got != local.MaxInflight {
+		t.Fatalf("receiver got %d POSTs, want the %d in flight at Close and no more", got, local.MaxInflight)
+	}
+	if left, err := n.Pending(context.Background()); err != nil || left != total-local.MaxInflight {
+		t.Fatalf("Pending after Close = %d, %v; want %d", left, err, total-local.MaxInflight)
+	}
+	delivered := 0
+	for _, seq := range seqs {
+		ds, _ := n.Deliveries(context.Background(), seq)
+		if len(ds) == 1 && ds[0].StatusCode == http.StatusOK {
+			delivered++
+		}
+	}
+	if delivered != local.MaxInflight {
+		t.Fatalf("%d deliveries recorded as made, want %d", delivered, local.MaxInflight)
+	}
+}
+
+// TestNotifierCloseAbandonsHungPost: a POST the receiver never answers holds up Close only
+// briefly (not for the client's timeout); the abandoned attempt does not count and the delivery
+// stays in the outbox for the next start.
+func TestNotifierCloseAbandonsHungPost(t *testing.T) {
+	recv, srv := newGatedReceiver(t) // never released during the test
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}})
+	seq := publishAtOnce(t, n, 1)[0]
+	recv.waitArrived(t, 1)
+
+	closed := make(chan error, 1)
+	go func() { closed <- n.Close(context.Background()) }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("Close still waiting for a POST that is never answered")
+	}
+	if left, err := n.Pending(context.Background()); err != nil || left != 1 {
+		t.Fatalf("Pending after Close = %d, %v; want 1", left, err)
+	}
+	if ds, _ := n.Deliveries(context.Background(), seq); len(ds) != 0 {
+		t.Fatalf("abandoned attempt recorded: %+v", ds)
 	}
 }
