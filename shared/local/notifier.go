@@ -25,6 +25,9 @@ type Webhook struct {
 	Tenant string
 }
 
+// wants reports whether the webhook receives tenant's notifications.
+func (h Webhook) wants(tenant string) bool { return h.Tenant == "" || h.Tenant == tenant }
+
 // Event is a persisted notification with its sequence number (increasing, unique per database).
 type Event struct {
 	Seq int64
@@ -89,8 +92,9 @@ const SubscriberBuffer = 64
 const maxInflight = 8
 
 // NewNotifier returns the notifier on db (from OpenDB) and starts its webhook dispatcher, which
-// resumes the deliveries a previous process left pending. Options: WithHTTPClient, WithRetry,
-// WithClock, WithLogger.
+// resumes the deliveries a previous process left pending, except those whose webhook (URL and
+// tenant) is no longer among webhooks: it drops them first, logging a warning per URL. Options:
+// WithHTTPClient, WithRetry, WithClock, WithLogger.
 func NewNotifier(db *sql.DB, webhooks []Webhook, opts ...Option) *Notifier {
 	c := newConfig(opts)
 	if c.attempts < 1 {
@@ -106,9 +110,84 @@ func NewNotifier(db *sql.DB, webhooks []Webhook, opts ...Option) *Notifier {
 		ctx:      ctx,
 		cancel:   cancel,
 	}
+	n.dropUnconfigured()
 	n.wg.Add(1)
 	go n.dispatch()
 	return n
+}
+
+// dropUnconfigured deletes the pending deliveries (outbox rows) that no configured webhook
+// wants: their URL is gone, or no longer takes their notification's tenant. A webhook removed
+// from the configuration would otherwise go on receiving them for as long as their retries
+// last (a day by default). It logs one warning per URL, saying how many it dropped.
+func (n *Notifier) dropUnconfigured() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	fail := func(err error) {
+		n.log.Error("dropping the deliveries of webhooks no longer configured failed; they are kept", "err", err)
+	}
+	rows, err := n.db.QueryContext(ctx, `SELECT o.seq, o.url, n.tenant FROM webhook_outbox o JOIN notifications n ON n.seq = o.seq`)
+	if err != nil {
+		fail(err)
+		return
+	}
+	var drop []outboxKey
+	for rows.Next() {
+		var k outboxKey
+		var tenant string
+		if err := rows.Scan(&k.seq, &k.url, &tenant); err != nil {
+			rows.Close()
+			fail(err)
+			return
+		}
+		if !n.configured(k.url, tenant) {
+			drop = append(drop, k)
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		fail(err)
+		return
+	}
+	if len(drop) == 0 {
+		return
+	}
+	tx, err := n.db.BeginTx(ctx, nil)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer tx.Rollback()
+	dropped := map[string]int{}
+	var urls []string
+	for _, k := range drop {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url); err != nil {
+			fail(err)
+			return
+		}
+		if dropped[k.url] == 0 {
+			urls = append(urls, k.url)
+		}
+		dropped[k.url]++
+	}
+	if err := tx.Commit(); err != nil {
+		fail(err)
+		return
+	}
+	for _, u := range urls {
+		n.log.Warn("pending webhook deliveries dropped: their webhook (url and tenant) is no longer configured", "url", u, "dropped", dropped[u])
+	}
+}
+
+// configured reports whether a configured webhook takes tenant's notifications at url.
+func (n *Notifier) configured(url, tenant string) bool {
+	for _, h := range n.hooks {
+		if h.URL == url && h.wants(tenant) {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrClosed is returned by Publish after Close.
@@ -177,7 +256,7 @@ func (n *Notifier) store(ctx context.Context, note api.Notification, body []byte
 	}
 	now := n.cfg.now().UnixNano()
 	for _, h := range n.hooks {
-		if h.Tenant != "" && h.Tenant != note.Tenant {
+		if !h.wants(note.Tenant) {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO webhook_outbox (seq, url, attempts, next_at) VALUES (?, ?, 0, ?)`, seq, h.URL, now); err != nil {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -583,5 +585,94 @@ func TestNotifierCloseAbandonsHungPost(t *testing.T) {
 	}
 	if ds, _ := n.Deliveries(context.Background(), seq); len(ds) != 0 {
 		t.Fatalf("abandoned attempt recorded: %+v", ds)
+	}
+}
+
+// syncBuffer is an io.Writer safe for the notifier's goroutines to log to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestNotifierDropsDeliveriesOfRemovedWebhooks: deliveries left pending for a webhook that is no
+// longer configured (its URL removed, or its tenant changed so it no longer takes the
+// notification's) are dropped at the next start with one warning per URL saying how many, and
+// never POSTed; those of the webhooks still configured are made.
+func TestNotifierDropsDeliveriesOfRemovedWebhooks(t *testing.T) {
+	var mu sync.Mutex
+	accept := false
+	posts := map[string][]string{} // path → seqs, once accepting
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if !accept {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		posts[r.URL.Path] = append(posts[r.URL.Path], r.Header.Get("X-Ream-Notification-Seq"))
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+
+	before := []local.Webhook{{URL: srv.URL + "/kept"}, {URL: srv.URL + "/retenanted", Tenant: "t1"}, {URL: srv.URL + "/removed"}}
+	first := local.NewNotifier(db, before, local.WithRetry(5, time.Hour, time.Hour))
+	for _, n := range []api.Notification{note("t1", "a"), note("t2", "b")} {
+		if err := first.Publish(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeNotifier(t, first)
+	if left, err := first.Pending(ctx); err != nil || left != 5 { // t1: 3 webhooks, t2: 2
+		t.Fatalf("Pending = %d, %v; want 5", left, err)
+	}
+
+	mu.Lock()
+	accept = true
+	mu.Unlock()
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	after := []local.Webhook{{URL: srv.URL + "/kept"}, {URL: srv.URL + "/retenanted", Tenant: "t2"}}
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) } // past the backoff
+	second := local.NewNotifier(db, after, local.WithRetry(5, time.Hour, time.Hour), local.WithClock(later), local.WithLogger(log))
+	drain(t, second)
+	closeNotifier(t, second)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(posts["/kept"]) != 2 || len(posts["/retenanted"]) != 0 || len(posts["/removed"]) != 0 {
+		t.Fatalf("POSTs after the restart: %v; want both to /kept and none elsewhere", posts)
+	}
+	var warned []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "level=WARN") && strings.Contains(line, "no longer configured") {
+			warned = append(warned, line)
+		}
+	}
+	want := []string{"url=" + srv.URL + "/retenanted dropped=1", "url=" + srv.URL + "/removed dropped=2"}
+	if len(warned) != len(want) {
+		t.Fatalf("warnings: %q; want one per URL: %q", warned, want)
+	}
+	for _, w := range want {
+		found := false
+		for _, line := range warned {
+			found = found || strings.HasSuffix(line, w)
+		}
+		if !found {
+			t.Errorf("no warning ending %q in %q", w, warned)
+		}
 	}
 }
