@@ -44,7 +44,9 @@ type Config struct {
 	// CodingRetention is how long a coding operation's output is kept (default 24h; whole
 	// hours: a job's retention is a number of hours).
 	CodingRetention Duration `json:"codingRetention"`
-	// Webhooks receive every terminal job's notification as a JSON POST.
+	// Webhooks receive every terminal job's notification as a JSON POST. Deliveries still
+	// pending for a webhook no longer listed here (same url and tenant) are dropped at the next
+	// start, with a warning per url.
 	Webhooks []Webhook `json:"webhooks"`
 	// WebhookAttempts and WebhookMaxBackoff bound the retries of a delivery that fails: waits
 	// from 1 s doubling up to WebhookMaxBackoff, WebhookAttempts in all (defaults 300 and 5 min:

@@ -25,6 +25,9 @@ type Webhook struct {
 	Tenant string
 }
 
+// wants reports whether the webhook receives tenant's notifications.
+func (h Webhook) wants(tenant string) bool { return h.Tenant == "" || h.Tenant == tenant }
+
 // Event is a persisted notification with its sequence number (increasing, unique per database).
 type Event struct {
 	Seq int64
@@ -63,8 +66,9 @@ type Notifier struct {
 	subs     map[*subscription]struct{}
 	inflight map[outboxKey]bool
 
-	wake   chan struct{} // pokes the dispatcher (buffered, 1)
-	wg     sync.WaitGroup
+	wake   chan struct{}   // pokes the dispatcher (buffered, 1)
+	wg     sync.WaitGroup  // the dispatcher
+	posts  sync.WaitGroup  // the deliveries (attempts) in flight
 	ctx    context.Context // cancelled by Close to abandon deliveries
 	cancel context.CancelFunc
 }
@@ -88,8 +92,9 @@ const SubscriberBuffer = 64
 const maxInflight = 8
 
 // NewNotifier returns the notifier on db (from OpenDB) and starts its webhook dispatcher, which
-// resumes the deliveries a previous process left pending. Options: WithHTTPClient, WithRetry,
-// WithClock, WithLogger.
+// resumes the deliveries a previous process left pending, except those whose webhook (URL and
+// tenant) is no longer among webhooks: it drops them first, logging a warning per URL. Options:
+// WithHTTPClient, WithRetry, WithClock, WithLogger.
 func NewNotifier(db *sql.DB, webhooks []Webhook, opts ...Option) *Notifier {
 	c := newConfig(opts)
 	if c.attempts < 1 {
@@ -105,9 +110,84 @@ func NewNotifier(db *sql.DB, webhooks []Webhook, opts ...Option) *Notifier {
 		ctx:      ctx,
 		cancel:   cancel,
 	}
+	n.dropUnconfigured()
 	n.wg.Add(1)
 	go n.dispatch()
 	return n
+}
+
+// dropUnconfigured deletes the pending deliveries (outbox rows) that no configured webhook
+// wants: their URL is gone, or no longer takes their notification's tenant. A webhook removed
+// from the configuration would otherwise go on receiving them for as long as their retries
+// last (a day by default). It logs one warning per URL, saying how many it dropped.
+func (n *Notifier) dropUnconfigured() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	fail := func(err error) {
+		n.log.Error("dropping the deliveries of webhooks no longer configured failed; they are kept", "err", err)
+	}
+	rows, err := n.db.QueryContext(ctx, `SELECT o.seq, o.url, n.tenant FROM webhook_outbox o JOIN notifications n ON n.seq = o.seq`)
+	if err != nil {
+		fail(err)
+		return
+	}
+	var drop []outboxKey
+	for rows.Next() {
+		var k outboxKey
+		var tenant string
+		if err := rows.Scan(&k.seq, &k.url, &tenant); err != nil {
+			rows.Close()
+			fail(err)
+			return
+		}
+		if !n.configured(k.url, tenant) {
+			drop = append(drop, k)
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		fail(err)
+		return
+	}
+	if len(drop) == 0 {
+		return
+	}
+	tx, err := n.db.BeginTx(ctx, nil)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer tx.Rollback()
+	dropped := map[string]int{}
+	var urls []string
+	for _, k := range drop {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url); err != nil {
+			fail(err)
+			return
+		}
+		if dropped[k.url] == 0 {
+			urls = append(urls, k.url)
+		}
+		dropped[k.url]++
+	}
+	if err := tx.Commit(); err != nil {
+		fail(err)
+		return
+	}
+	for _, u := range urls {
+		n.log.Warn("pending webhook deliveries dropped: their webhook (url and tenant) is no longer configured", "url", u, "dropped", dropped[u])
+	}
+}
+
+// configured reports whether a configured webhook takes tenant's notifications at url.
+func (n *Notifier) configured(url, tenant string) bool {
+	for _, h := range n.hooks {
+		if h.URL == url && h.wants(tenant) {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrClosed is returned by Publish after Close.
@@ -176,7 +256,7 @@ func (n *Notifier) store(ctx context.Context, note api.Notification, body []byte
 	}
 	now := n.cfg.now().UnixNano()
 	for _, h := range n.hooks {
-		if h.Tenant != "" && h.Tenant != note.Tenant {
+		if !h.wants(note.Tenant) {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO webhook_outbox (seq, url, attempts, next_at) VALUES (?, ?, 0, ?)`, seq, h.URL, now); err != nil {
@@ -214,27 +294,25 @@ func (n *Notifier) dispatch() {
 	}
 }
 
-type outboxRow struct {
-	outboxKey
-	attempts int
-}
-
-// startDue launches the due deliveries and returns how long to sleep.
+// startDue launches the due deliveries and returns how long to sleep. It reads the outbox
+// without holding n.mu, so what it read may be stale by the time it launches: a delivery of the
+// same row may have finished in between (row deleted, or attempted again and now in backoff) and
+// cleared its in-flight flag. deliver therefore re-reads its row before making an attempt.
 func (n *Notifier) startDue() time.Duration {
 	now := n.cfg.now().UnixNano()
-	rows, err := n.db.QueryContext(n.ctx, `SELECT seq, url, attempts, next_at FROM webhook_outbox ORDER BY next_at, seq LIMIT 64`)
+	rows, err := n.db.QueryContext(n.ctx, `SELECT seq, url, next_at FROM webhook_outbox ORDER BY next_at, seq LIMIT 64`)
 	if err != nil {
 		if n.ctx.Err() == nil {
 			n.log.Error("reading the webhook outbox failed", "err", err)
 		}
 		return dispatchIdle
 	}
-	var due []outboxRow
+	var due []outboxKey
 	wait := dispatchIdle
 	for rows.Next() {
-		var r outboxRow
+		var k outboxKey
 		var next int64
-		if err := rows.Scan(&r.seq, &r.url, &r.attempts, &next); err != nil {
+		if err := rows.Scan(&k.seq, &k.url, &next); err != nil {
 			n.log.Error("reading the webhook outbox failed", "err", err)
 			break
 		}
@@ -242,65 +320,84 @@ func (n *Notifier) startDue() time.Duration {
 			wait = min(wait, time.Duration(next-now))
 			break
 		}
-		due = append(due, r)
+		due = append(due, k)
 	}
 	rows.Close()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for _, r := range due {
-		if n.inflight[r.outboxKey] || len(n.inflight) >= maxInflight {
+	if n.closed {
+		return dispatchIdle // Close: no new attempts; the rows wait for the next start
+	}
+	for _, k := range due {
+		if n.inflight[k] || len(n.inflight) >= maxInflight {
 			continue
 		}
-		n.inflight[r.outboxKey] = true
-		n.wg.Add(1)
-		go n.deliver(r)
+		n.inflight[k] = true
+		n.posts.Add(1)
+		go n.deliver(k)
 	}
 	return max(wait, time.Millisecond)
 }
 
 // deliver makes one attempt at an outbox row and records it: delivered or out of attempts, the
-// row is deleted; otherwise it is due again after the backoff.
-func (n *Notifier) deliver(r outboxRow) {
-	defer n.wg.Done()
+// row is deleted; otherwise it is due again after the backoff. The caller holds the row's
+// in-flight flag, so no other attempt at it runs; the row is read afresh here, not taken from the
+// dispatcher's read, which may predate the previous attempt's outcome (that attempt writes the
+// row before it clears the flag): a row delivered, given up or put in backoff since is left alone,
+// and the attempt is numbered from the attempts actually made.
+func (n *Notifier) deliver(k outboxKey) {
+	defer n.posts.Done()
 	defer func() {
 		n.mu.Lock()
-		delete(n.inflight, r.outboxKey)
+		delete(n.inflight, k)
 		n.mu.Unlock()
 		n.poke()
 	}()
-	var body []byte
-	if err := n.db.QueryRowContext(n.ctx, `SELECT body FROM notifications WHERE seq = ?`, r.seq).Scan(&body); err != nil {
-		if isNoRows(err) {
-			// The notification expired with its job: nothing left to deliver.
-			_, _ = n.db.ExecContext(n.ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, r.seq, r.url)
+	var attempts int
+	var next int64
+	var body []byte // nil when the notification is gone
+	err := n.db.QueryRowContext(n.ctx, `SELECT o.attempts, o.next_at, n.body FROM webhook_outbox o LEFT JOIN notifications n ON n.seq = o.seq WHERE o.seq = ? AND o.url = ?`,
+		k.seq, k.url).Scan(&attempts, &next, &body)
+	switch {
+	case isNoRows(err):
+		return // delivered or given up since the dispatcher read it
+	case err != nil:
+		if n.ctx.Err() == nil {
+			n.log.Error("reading the webhook outbox failed", "seq", k.seq, "url", k.url, "err", err)
 		}
 		return
+	case next > n.cfg.now().UnixNano():
+		return // attempted since the dispatcher read it: due again after its backoff
+	case body == nil:
+		// The notification expired with its job: nothing left to deliver.
+		_, _ = n.db.ExecContext(n.ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
+		return
 	}
-	status, err := n.post(r.seq, r.url, body)
-	if n.ctx.Err() != nil {
+	status, err := n.post(k.seq, k.url, body)
+	if err != nil && n.ctx.Err() != nil {
 		return // abandoned by Close: the attempt does not count, the row stays for the next start
 	}
-	attempt := r.attempts + 1
+	attempt := attempts + 1
 	at := n.cfg.now()
-	n.record(Delivery{Seq: r.seq, URL: r.url, Attempt: attempt, StatusCode: status, Error: errString(err), Time: at})
+	n.record(Delivery{Seq: k.seq, URL: k.url, Attempt: attempt, StatusCode: status, Error: errString(err), Time: at})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var qerr error
 	switch {
 	case err == nil:
-		n.log.Info("webhook delivered", "seq", r.seq, "url", r.url, "attempt", attempt)
-		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, r.seq, r.url)
+		n.log.Info("webhook delivered", "seq", k.seq, "url", k.url, "attempt", attempt)
+		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
 	case attempt >= n.cfg.attempts:
-		n.log.Error("webhook delivery abandoned", "seq", r.seq, "url", r.url, "attempts", attempt, "err", err)
-		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, r.seq, r.url)
+		n.log.Error("webhook delivery abandoned", "seq", k.seq, "url", k.url, "attempts", attempt, "err", err)
+		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
 	default:
 		delay := retryDelay(n.cfg.backoff, n.cfg.maxBackoff, attempt)
-		n.log.Warn("webhook delivery failed; retrying", "seq", r.seq, "url", r.url, "attempt", attempt, "err", err, "retry_in", delay)
+		n.log.Warn("webhook delivery failed; retrying", "seq", k.seq, "url", k.url, "attempt", attempt, "err", err, "retry_in", delay)
 		_, qerr = n.db.ExecContext(ctx, `UPDATE webhook_outbox SET attempts = ?, next_at = ? WHERE seq = ? AND url = ?`,
-			attempt, at.Add(delay).UnixNano(), r.seq, r.url)
+			attempt, at.Add(delay).UnixNano(), k.seq, k.url)
 	}
 	if qerr != nil {
-		n.log.Error("updating the webhook outbox failed", "seq", r.seq, "url", r.url, "err", qerr)
+		n.log.Error("updating the webhook outbox failed", "seq", k.seq, "url", k.url, "err", qerr)
 	}
 }
 
@@ -445,10 +542,16 @@ func (n *Notifier) Deliveries(ctx context.Context, seq int64) ([]Delivery, error
 	return out, rows.Err()
 }
 
-// Close stops accepting notifications, closes the subscriptions and waits until the webhook
-// outbox is empty (deliveries made or given up, retries included) or ctx is done; then it stops
-// the dispatcher, abandoning the attempts in flight (they stay in the outbox and resume at the
-// next start), and returns ctx's error if it ended first. The database stays open.
+// closeGrace bounds how long Close waits for the webhook POSTs in flight.
+const closeGrace = 2 * time.Second
+
+// Close stops accepting notifications, closes the subscriptions and stops making webhook
+// attempts. It waits for the POSTs in flight to be answered and recorded, at most closeGrace or
+// until ctx is done, then stops the dispatcher, abandoning the POSTs still in flight (those
+// attempts do not count). It does not wait for the deliveries still to be made, due or waiting
+// in a retry's backoff: they stay in the outbox and resume at the next start with their remaining
+// attempts. It returns ctx's error if ctx ended while POSTs were in flight. The database stays
+// open.
 func (n *Notifier) Close(ctx context.Context) error {
 	n.mu.Lock()
 	if !n.closed {
@@ -459,24 +562,32 @@ func (n *Notifier) Close(ctx context.Context) error {
 		}
 	}
 	n.mu.Unlock()
+	// No attempt starts once closed is set (startDue checks it under n.mu), so posts only
+	// counts down from here.
+	done := make(chan struct{})
+	go func() {
+		n.posts.Wait()
+		close(done)
+	}()
 	var err error
-	for {
-		left, qerr := n.Pending(ctx)
-		if qerr != nil || left == 0 {
-			break
-		}
-		t := time.NewTimer(10 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			err = ctx.Err()
-		case <-t.C:
-		}
-		t.Stop()
-		if err != nil {
-			break
-		}
+	grace := time.NewTimer(closeGrace)
+	select {
+	case <-done:
+	case <-grace.C:
+	case <-ctx.Done():
+	}
+	grace.Stop()
+	select {
+	case <-done:
+	default:
+		n.mu.Lock()
+		inflight := len(n.inflight)
+		n.mu.Unlock()
+		n.log.Warn("webhook POSTs in flight abandoned; they are made again at the next start", "in_flight", inflight)
+		err = ctx.Err()
 	}
 	n.cancel()
 	n.wg.Wait()
+	<-done
 	return err
 }

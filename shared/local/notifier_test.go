@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -123,7 +125,8 @@ func TestNotifierWebhookRetries(t *testing.T) {
 	if err := n.Publish(context.Background(), note("t1", "job-1")); err != nil {
 		t.Fatal(err)
 	}
-	closeNotifier(t, n) // waits for the delivery and its retries
+	drain(t, n) // the delivery and its retries
+	closeNotifier(t, n)
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -158,6 +161,7 @@ func TestNotifierGivesUpAndCloseIsBounded(t *testing.T) {
 	if err := n.Publish(context.Background(), note("t1", "job")); err != nil {
 		t.Fatal(err)
 	}
+	drain(t, n)
 	closeNotifier(t, n)
 	mu.Lock()
 	if calls != 3 {
@@ -168,7 +172,7 @@ func TestNotifierGivesUpAndCloseIsBounded(t *testing.T) {
 		t.Fatalf("Publish after Close succeeded")
 	}
 
-	// A delivery stuck in a long backoff is abandoned when Close's context ends.
+	// Nothing holds up a Close whose context has ended.
 	n2 := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(5, time.Hour, time.Hour))
 	if err := n2.Publish(context.Background(), note("t1", "job2")); err != nil {
 		t.Fatal(err)
@@ -277,7 +281,8 @@ func TestNotifierResumesDeliveriesAfterRestart(t *testing.T) {
 	if err := second.Publish(ctx, note("t1", "job-1")); err != nil {
 		t.Fatal(err)
 	}
-	closeNotifier(t, second) // waits for the outbox to drain
+	drain(t, second)
+	closeNotifier(t, second)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(seqs) != 1 || seqs[0] != strconv.FormatInt(seq, 10) {
@@ -289,5 +294,385 @@ func TestNotifierResumesDeliveriesAfterRestart(t *testing.T) {
 	}
 	if evs, _ := second.Since(ctx, "", 0); len(evs) != 1 {
 		t.Fatalf("notifications stored: %d, want 1", len(evs))
+	}
+}
+
+// seqCounter is a webhook receiver that counts the POSTs of each X-Ream-Notification-Seq and
+// answers status.
+type seqCounter struct {
+	mu    sync.Mutex
+	posts map[string]int
+}
+
+func newSeqCounter(t *testing.T, status int) (*seqCounter, *httptest.Server) {
+	c := &seqCounter{posts: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		c.mu.Lock()
+		c.posts[r.Header.Get("X-Ream-Notification-Seq")]++
+		c.mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	return c, srv
+}
+
+func (c *seqCounter) counts() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.posts))
+	for k, v := range c.posts {
+		out[k] = v
+	}
+	return out
+}
+
+// drain waits until n's outbox is empty.
+func drain(t *testing.T, n *local.Notifier) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		left, err := n.Pending(context.Background())
+		if err == nil && left == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox not drained: %d left, %v", left, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// publishAtOnce publishes count notifications of tenant t1 from as many goroutines (jobs that
+// finish together) and returns their seqs.
+func publishAtOnce(t *testing.T, n *local.Notifier, count int) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := 0; i < count; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := n.Publish(ctx, note("t1", fmt.Sprintf("job-%d", i))); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	evs, err := n.Since(ctx, "", 0)
+	if err != nil || len(evs) != count {
+		t.Fatalf("Since = %d events, %v; want %d", len(evs), err, count)
+	}
+	seqs := make([]int64, len(evs))
+	for i, ev := range evs {
+		seqs[i] = ev.Seq
+	}
+	return seqs
+}
+
+// TestNotifierDeliversEachOnceUnderLoad: many jobs finishing at once, a receiver that answers
+// 200: every notification is POSTed exactly once, and exactly one attempt is recorded for it.
+// A delivery finishing while the dispatcher was reading the outbox used to be launched again
+// from the stale read (same seq POSTed twice, tens of milliseconds apart).
+func TestNotifierDeliversEachOnceUnderLoad(t *testing.T) {
+	recv, srv := newSeqCounter(t, http.StatusOK)
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(3, 10*time.Millisecond, 10*time.Millisecond))
+	seqs := publishAtOnce(t, n, 200)
+	drain(t, n)
+	closeNotifier(t, n)
+
+	got := recv.counts()
+	for _, seq := range seqs {
+		s := strconv.FormatInt(seq, 10)
+		if got[s] != 1 {
+			t.Errorf("seq %s POSTed %d times, want 1", s, got[s])
+		}
+		if ds, err := n.Deliveries(context.Background(), seq); err != nil || len(ds) != 1 {
+			t.Errorf("seq %s: %d attempts recorded (%v), want 1", s, len(ds), err)
+		}
+	}
+	if len(got) != len(seqs) {
+		t.Errorf("receiver saw %d seqs, want %d", len(got), len(seqs))
+	}
+}
+
+// TestNotifierAttemptLimitUnderLoad: with a receiver that always fails, every notification is
+// POSTed exactly webhookAttempts times, its attempts recorded as 1, 2, … in order.
+func TestNotifierAttemptLimitUnderLoad(t *testing.T) {
+	const attempts = 4
+	recv, srv := newSeqCounter(t, http.StatusInternalServerError)
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(attempts, time.Millisecond, 2*time.Millisecond))
+	seqs := publishAtOnce(t, n, 100)
+	drain(t, n)
+	closeNotifier(t, n)
+
+	got := recv.counts()
+	for _, seq := range seqs {
+		s := strconv.FormatInt(seq, 10)
+		if got[s] != attempts {
+			t.Errorf("seq %s POSTed %d times, want %d", s, got[s], attempts)
+		}
+		ds, err := n.Deliveries(context.Background(), seq)
+		if err != nil || len(ds) != attempts {
+			t.Errorf("seq %s: %d attempts recorded (%v), want %d", s, len(ds), err, attempts)
+			continue
+		}
+		for i, d := range ds {
+			if d.Attempt != i+1 {
+				t.Errorf("seq %s: attempts recorded %+v, want numbered 1..%d", s, ds, attempts)
+				break
+			}
+		}
+	}
+}
+
+// gatedReceiver is a webhook receiver that holds every POST until release is closed (or the
+// client gives up), then answers 200; arrived counts the POSTs received.
+type gatedReceiver struct {
+	mu      sync.Mutex
+	arrived int
+	release chan struct{}
+	once    sync.Once
+}
+
+// open lets the held POSTs, and every later one, be answered.
+func (g *gatedReceiver) open() { g.once.Do(func() { close(g.release) }) }
+
+func newGatedReceiver(t *testing.T) (*gatedReceiver, *httptest.Server) {
+	g := &gatedReceiver{release: make(chan struct{})}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		g.mu.Lock()
+		g.arrived++
+		g.mu.Unlock()
+		select {
+		case <-g.release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(g.open) // before srv.Close, which waits for the handlers
+	return g, srv
+}
+
+func (g *gatedReceiver) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.arrived
+}
+
+func (g *gatedReceiver) waitArrived(t *testing.T, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for g.count() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d POSTs arrived, want %d", g.count(), want)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// waitAttempts waits until seq has want recorded attempts.
+func waitAttempts(t *testing.T, n *local.Notifier, seq int64, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ds, err := n.Deliveries(context.Background(), seq)
+		if err == nil && len(ds) >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("seq %d: %d attempts recorded (%v), want %d", seq, len(ds), err, want)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// TestNotifierCloseDoesNotWaitForBackoff: a delivery waiting in a retry's backoff does not hold
+// up Close (it stays in the outbox and resumes at the next start): Close returns nil, not its
+// context's error, and makes no further attempt. Close used to wait for the outbox to empty,
+// which held up the shutdown of ream serve for its whole 10 s timeout.
+func TestNotifierCloseDoesNotWaitForBackoff(t *testing.T) {
+	recv, srv := newSeqCounter(t, http.StatusServiceUnavailable)
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(5, time.Hour, time.Hour))
+	seq := publishAtOnce(t, n, 1)[0]
+	waitAttempts(t, n, seq, 1) // refused: the next attempt is an hour away
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := n.Close(ctx); err != nil {
+		t.Fatalf("Close = %v: it waited for the delivery in backoff until its context ended", err)
+	}
+	if left, err := n.Pending(context.Background()); err != nil || left != 1 {
+		t.Fatalf("Pending after Close = %d, %v; want the delivery kept for the next start", left, err)
+	}
+	if ds, _ := n.Deliveries(context.Background(), seq); len(ds) != 1 {
+		t.Fatalf("attempts recorded: %+v, want 1", ds)
+	}
+	if got := recv.counts()[strconv.FormatInt(seq, 10)]; got != 1 {
+		t.Fatalf("receiver got %d POSTs, want 1", got)
+	}
+}
+
+// TestNotifierCloseWaitsOnlyForPostsInFlight: Close lets the POSTs in flight finish and records
+// them, but starts no new attempt, even of deliveries already due; those stay in the outbox.
+func TestNotifierCloseWaitsOnlyForPostsInFlight(t *testing.T) {
+	recv, srv := newGatedReceiver(t)
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}})
+	const total = local.MaxInflight + 5
+	seqs := publishAtOnce(t, n, total)
+	recv.waitArrived(t, local.MaxInflight) // every slot taken; the other 5 are due and waiting
+
+	closed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		closed <- n.Close(ctx)
+	}()
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) while POSTs were in flight", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	recv.open()
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if got := recv.count(); got != local.MaxInflight {
+		t.Fatalf("receiver got %d POSTs, want the %d in flight at Close and no more", got, local.MaxInflight)
+	}
+	if left, err := n.Pending(context.Background()); err != nil || left != total-local.MaxInflight {
+		t.Fatalf("Pending after Close = %d, %v; want %d", left, err, total-local.MaxInflight)
+	}
+	delivered := 0
+	for _, seq := range seqs {
+		ds, _ := n.Deliveries(context.Background(), seq)
+		if len(ds) == 1 && ds[0].StatusCode == http.StatusOK {
+			delivered++
+		}
+	}
+	if delivered != local.MaxInflight {
+		t.Fatalf("%d deliveries recorded as made, want %d", delivered, local.MaxInflight)
+	}
+}
+
+// TestNotifierCloseAbandonsHungPost: a POST the receiver never answers holds up Close only
+// briefly (not for the client's timeout); the abandoned attempt does not count and the delivery
+// stays in the outbox for the next start.
+func TestNotifierCloseAbandonsHungPost(t *testing.T) {
+	recv, srv := newGatedReceiver(t) // never released during the test
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}})
+	seq := publishAtOnce(t, n, 1)[0]
+	recv.waitArrived(t, 1)
+
+	closed := make(chan error, 1)
+	go func() { closed <- n.Close(context.Background()) }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("Close still waiting for a POST that is never answered")
+	}
+	if left, err := n.Pending(context.Background()); err != nil || left != 1 {
+		t.Fatalf("Pending after Close = %d, %v; want 1", left, err)
+	}
+	if ds, _ := n.Deliveries(context.Background(), seq); len(ds) != 0 {
+		t.Fatalf("abandoned attempt recorded: %+v", ds)
+	}
+}
+
+// syncBuffer is an io.Writer safe for the notifier's goroutines to log to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestNotifierDropsDeliveriesOfRemovedWebhooks: deliveries left pending for a webhook that is no
+// longer configured (its URL removed, or its tenant changed so it no longer takes the
+// notification's) are dropped at the next start with one warning per URL saying how many, and
+// never POSTed; those of the webhooks still configured are made.
+func TestNotifierDropsDeliveriesOfRemovedWebhooks(t *testing.T) {
+	var mu sync.Mutex
+	accept := false
+	posts := map[string][]string{} // path → seqs, once accepting
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if !accept {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		posts[r.URL.Path] = append(posts[r.URL.Path], r.Header.Get("X-Ream-Notification-Seq"))
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+
+	before := []local.Webhook{{URL: srv.URL + "/kept"}, {URL: srv.URL + "/retenanted", Tenant: "t1"}, {URL: srv.URL + "/removed"}}
+	first := local.NewNotifier(db, before, local.WithRetry(5, time.Hour, time.Hour))
+	for _, n := range []api.Notification{note("t1", "a"), note("t2", "b")} {
+		if err := first.Publish(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeNotifier(t, first)
+	if left, err := first.Pending(ctx); err != nil || left != 5 { // t1: 3 webhooks, t2: 2
+		t.Fatalf("Pending = %d, %v; want 5", left, err)
+	}
+
+	mu.Lock()
+	accept = true
+	mu.Unlock()
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	after := []local.Webhook{{URL: srv.URL + "/kept"}, {URL: srv.URL + "/retenanted", Tenant: "t2"}}
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) } // past the backoff
+	second := local.NewNotifier(db, after, local.WithRetry(5, time.Hour, time.Hour), local.WithClock(later), local.WithLogger(log))
+	drain(t, second)
+	closeNotifier(t, second)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(posts["/kept"]) != 2 || len(posts["/retenanted"]) != 0 || len(posts["/removed"]) != 0 {
+		t.Fatalf("POSTs after the restart: %v; want both to /kept and none elsewhere", posts)
+	}
+	var warned []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "level=WARN") && strings.Contains(line, "no longer configured") {
+			warned = append(warned, line)
+		}
+	}
+	want := []string{"url=" + srv.URL + "/retenanted dropped=1", "url=" + srv.URL + "/removed dropped=2"}
+	if len(warned) != len(want) {
+		t.Fatalf("warnings: %q; want one per URL: %q", warned, want)
+	}
+	for _, w := range want {
+		found := false
+		for _, line := range warned {
+			found = found || strings.HasSuffix(line, w)
+		}
+		if !found {
+			t.Errorf("no warning ending %q in %q", w, warned)
+		}
 	}
 }
