@@ -403,6 +403,9 @@ func TestDropUploadStartsJob(t *testing.T) {
 // TestDropWhileStoppedStartsAtStart: a file copied while the stack is not running starts its
 // job when it starts again (its sweep and its watcher's first scan find it).
 func TestDropWhileStoppedStartsAtStart(t *testing.T) {
+	// The files' ages are set with os.Chtimes, which cannot set a change time.
+	defer func(f func(os.FileInfo) time.Time) { fileArrived = f }(fileArrived)
+	fileArrived = os.FileInfo.ModTime
 	dir := t.TempDir()
 	cfg := dropConfig()
 	cfg.DataDir, cfg.Addr, cfg.PollInterval, cfg.Workers = dir, "127.0.0.1:0", Duration(10*time.Millisecond), 2
@@ -593,5 +596,38 @@ func TestDropWatcherWaitsForTheFileItself(t *testing.T) {
 	dw.flush(ctx)
 	if jobs := dropJobs(t, ctx, c, "slow"); len(jobs) != 1 {
 		t.Fatalf("%d jobs once the file settled, want 1", len(jobs))
+	}
+}
+
+// TestDropSweepTakesCopiesThatKeepTheirTime: a file copied into a drop folder while `ream serve`
+// was down with its modification time kept (`cp -p` of a 40-day-old file) is reported by the
+// sweep: it arrived now, whatever its time says (found from outside: it was never processed,
+// with nothing logged).
+func TestDropSweepTakesCopiesThatKeepTheirTime(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{DataDir: dir, DropSettle: Duration(50 * time.Millisecond), SweepInterval: Duration(time.Hour)}
+	s := startStack(t, cfg, pipeline.Hooks{})
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "archive", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil { // down while the file is copied
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "objects", filepath.FromSlash(pipeline.DropPrefix("local", "archive")), "old.txt")
+	if err := os.WriteFile(p, []byte("An old review, copied with its time.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-40 * 24 * time.Hour)
+	if err := os.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // past dropSettle
+	s = startStack(t, cfg, pipeline.Hooks{})
+	c = defaultClient(s)
+	jobs := dropJobs(t, ctx, c, "archive")
+	if len(jobs) != 1 {
+		t.Fatalf("%d jobs for a file copied with a 40-day-old time while the server was down, want 1", len(jobs))
 	}
 }

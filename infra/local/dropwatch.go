@@ -30,10 +30,11 @@ import (
 //   - a PUT of a presigned upload URL into the folder (POST /v1/drop-rules/{name}/uploads) queues
 //     the S3 event S3 would send, with the same ETag;
 //   - the sweep (at start, then every sweepInterval) lists the drop folders and reports every file
-//     not modified within dropSettle and younger than the retention of the rule's jobs: a file
-//     copied while `ream serve` was down, or whose events the watcher lost (an inotify queue
-//     overflow). Older files are not reported: their job, if any, may have expired with its
-//     token, and reporting them would run them again.
+//     that arrived (the later of its modification and inode change times: `cp -p` keeps an old
+//     modification time, not an old change time) more than dropSettle ago and within the
+//     retention of the rule's jobs: a file copied while `ream serve` was down, or whose events
+//     the watcher lost (an inotify queue overflow). Older files are not reported: their job, if
+//     any, may have expired with its token, and reporting them would run them again.
 //
 // fsnotify is not recursive: the watcher watches <data>/objects/inputs, each tenant's folder in
 // it (to see its drop folder appear) and every folder under a drop folder, adding folders as
@@ -231,7 +232,14 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 		windows := map[string]time.Duration{} // rule → retention of its jobs (0: no rule)
 		err := s.objects.List(ctx, pipeline.DropsPrefix(tenant), func(o pipeline.ObjectInfo) error {
 			_, rule, _, ok := pipeline.ParseDropKey(o.Key)
-			if !ok || now.Sub(o.LastModified) < settle {
+			if !ok {
+				return nil
+			}
+			at := o.LastModified
+			if fi, err := os.Stat(filepath.Join(s.objectsDir, filepath.FromSlash(o.Key))); err == nil {
+				at = fileArrived(fi) // a copy that kept an old modification time arrived now
+			}
+			if now.Sub(at) < settle {
 				return nil // the watcher reports files still settling
 			}
 			window, seen := windows[rule]
@@ -239,7 +247,7 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 				window = s.dropWindow(ctx, tenant, rule)
 				windows[rule] = window
 			}
-			if window <= 0 || now.Sub(o.LastModified) > window {
+			if window <= 0 || now.Sub(at) > window {
 				return nil
 			}
 			if err := s.Service.ObjectCreated(ctx, pipeline.CreatedObject{Key: o.Key, ETag: o.ETag}); err != nil {
@@ -252,6 +260,10 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 		}
 	}
 }
+
+// fileArrived is arrived; tests that age a file with os.Chtimes, which cannot age its change
+// time, read the modification time instead.
+var fileArrived = arrived
 
 // dropWindow is how long after a file was written its job is surely still stored: the retention
 // of the rule's jobs (its template's RetentionHours, else the deployment's); 0 without a rule.
