@@ -631,3 +631,36 @@ func TestDropSweepTakesCopiesThatKeepTheirTime(t *testing.T) {
 		t.Fatalf("%d jobs for a file copied with a 40-day-old time while the server was down, want 1", len(jobs))
 	}
 }
+
+// TestDropUploadRetrySameBytes: a client retrying a drop upload whose answer it lost sends the
+// same bytes again: that is the same object (as on S3, where they make the same ETag), so no
+// second job; other bytes are a new version and start one (found from outside: a retried PUT
+// of the same bytes started a second job).
+func TestDropUploadRetrySameBytes(t *testing.T) {
+	s := startStack(t, dropConfig(), pipeline.Hooks{})
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "up", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	u, err := c.DropUpload(ctx, "up", "a.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := writeTemp(t, "a.txt", []byte("one\ntwo\n"))
+	for range 2 {
+		if err := c.Upload(ctx, u.Presigned, same); err != nil {
+			t.Fatalf("upload: %v", err)
+		}
+	}
+	key := pipeline.DropPrefix("local", "up") + "a.txt"
+	waitDropJob(t, ctx, c, "up", key)
+	time.Sleep(200 * time.Millisecond) // a second job would have been created by now (the event is queued before the 200)
+	if jobs := dropJobs(t, ctx, c, "up"); len(jobs) != 1 {
+		t.Fatalf("%d jobs after the same bytes were PUT twice, want 1", len(jobs))
+	}
+	if err := c.Upload(ctx, u.Presigned, writeTemp(t, "b.txt", []byte("one\ntwo\nthree\n"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the new version's job", func() bool { return len(dropJobs(t, ctx, c, "up")) == 2 })
+}

@@ -620,8 +620,10 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 		body = http.MaxBytesReader(w, r.Body, o.maxUpload)
 	}
 	sum := md5.New()
+	var size int64
 	err := o.writeChecked(key, func(f *os.File) error {
 		fw := &fileWriter{f: f}
+		defer func() { size = fw.off }()
 		if r.ContentLength >= 0 && r.ContentLength < hashChunk {
 			_, err := io.Copy(fw, ctxReader{r.Context(), io.TeeReader(body, sum)})
 			return err
@@ -639,8 +641,17 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 				return putRefused{err}
 			}
 		}
+		if o.holds(key, size, sum.Sum(nil)) {
+			return errSameObject
+		}
 		return nil
 	})
+	if errors.Is(err, errSameObject) {
+		// The same bytes again (a client retrying a PUT whose answer it lost): as on S3, where
+		// they make the same ETag, the object is unchanged, and its event is queued again.
+		o.created(w, r, key, sum.Sum(nil), onCreated)
+		return
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -719,6 +730,26 @@ func (o *Objects) sameAsStored(r *http.Request, key string) ([]byte, bool) {
 		}
 	}
 	return sum.Sum(nil), n == fi.Size()
+}
+
+// errSameObject: the body is the object already stored under the key, which stays as it is.
+var errSameObject = errors.New("the same bytes are already stored")
+
+// holds reports whether the object stored under key is size bytes with that MD5.
+func (o *Objects) holds(key string, size int64, md5sum []byte) bool {
+	f, fi, err := o.openFile(key)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if fi.Size() != size {
+		return false
+	}
+	h := md5.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false
+	}
+	return bytes.Equal(h.Sum(nil), md5sum)
 }
 
 // putRefused is the upload guard's refusal of a body that arrived (409).
