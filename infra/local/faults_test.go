@@ -525,3 +525,33 @@ func TestCloseEndsEventStreams(t *testing.T) {
 		t.Fatal("the stream ended with a notification, but the job was still running")
 	}
 }
+
+// TestLongShardIsNotDeliveredTwice: a shard whose handler outlives the visibility timeout (a
+// TOPICS job's initial fit ran 19 s to 3 min against 10 s and 1 min) keeps its message hidden
+// while it runs: it was delivered again meanwhile, ran twice at once, and with a crash on top
+// the extra receives dead-lettered it and failed the job (found from outside).
+func TestLongShardIsNotDeliveredTwice(t *testing.T) {
+	ctx := testCtx(t)
+	var calls shardCounter
+	hooks := pipeline.Hooks{ShardStarted: func(msg pipeline.ShardMessage) error {
+		if calls.inc(msg.Index) == 1 && msg.Index == 0 {
+			time.Sleep(1500 * time.Millisecond) // five visibility timeouts
+		}
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 1024, VisibilityTimeout: Duration(300 * time.Millisecond), MaxReceiveCount: 2}, hooks)
+	c := defaultClient(s)
+	input, _ := genInput(100)
+	res := createAndUpload(t, ctx, c, lineJob("long-shard", job.OneDocPerLine), input)
+	_, j := follow(t, ctx, c, res.JobId)
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	checkLineResults(t, input, j, recs, m, false)
+	if n := calls.get(0); n != 1 {
+		t.Errorf("the long shard ran %d times, want once", n)
+	}
+	for _, r := range recs {
+		if r.ErrorCode == job.CodeShardFailed {
+			t.Fatalf("the long shard was dead-lettered: %+v", r)
+		}
+	}
+}

@@ -377,7 +377,9 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, ba
 				if slots < n {
 					hctx = pipeline.WithComputeDone(ctx, release)
 				}
+				stopBeat := s.heartbeat(ctx, q, msgs, visibility)
 				resp, err := handle(hctx, ev)
+				stopBeat()
 				release()
 				if err != nil {
 					s.log.Error("handler failed; batch will be retried", "handler", name, "err", err)
@@ -406,6 +408,39 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, ba
 				}
 			}
 		}()
+	}
+}
+
+// heartbeat keeps the received msgs hidden while their handler runs, extending their visibility
+// every third of it, until the returned stop is called: a handler that outlives the timeout (a
+// TOPICS job's initial fit on a sample can take minutes) is not delivered a second time while
+// it is alive, which would count towards the dead-letter queue and run the same work twice at
+// once. After a crash the extensions stop, and the messages come back once the last one ends.
+func (s *Stack) heartbeat(ctx context.Context, q *sl.Queue, msgs []sl.Message, visibility time.Duration) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(max(visibility/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				for _, m := range msgs {
+					if err := q.ChangeVisibility(ctx, m.Receipt, visibility); err != nil && ctx.Err() == nil && !errors.Is(err, job.ErrNotFound) {
+						s.log.Warn("cannot extend a running message's visibility; it may be delivered again", "queue", q.Name(), "err", err)
+					}
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
 	}
 }
 
