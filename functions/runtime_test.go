@@ -9,7 +9,6 @@ package functions_test
 // configured (scripts/emulators.sh start; eval "$(scripts/emulators.sh env)").
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -31,6 +30,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ream-dev/ream/internal/syncbuf"
 
 	"github.com/aws/aws-lambda-go/events"
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -204,28 +205,11 @@ func (rt *runtimeAPI) record(kind string) http.HandlerFunc {
 
 // ---- the function process
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type function struct {
 	name   string
 	rt     *runtimeAPI
 	cmd    *exec.Cmd
-	stderr syncBuffer
+	stderr syncbuf.Buffer
 	exited chan struct{}
 	err    error // cmd.Wait's result, once exited is closed
 }

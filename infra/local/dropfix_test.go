@@ -9,9 +9,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ream-dev/ream/internal/syncbuf"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
@@ -67,24 +68,13 @@ func TestDropBatchHiddenFilesIgnored(t *testing.T) {
 }
 
 // logRecords is an slog handler's output kept for a test to read: one JSON object a line.
-type logRecords struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logRecords) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logRecords struct{ syncbuf.Buffer }
 
 // matching returns the records whose msg is msg and whose key attribute is key.
 func (l *logRecords) matching(t *testing.T, msg, key string) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for _, line := range bytes.Split(l.buf.Bytes(), []byte("\n")) {
+	for _, line := range bytes.Split(l.Bytes(), []byte("\n")) {
 		if len(line) == 0 {
 			continue
 		}

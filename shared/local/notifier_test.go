@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/internal/syncbuf"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/local"
@@ -588,24 +589,6 @@ func TestNotifierCloseAbandonsHungPost(t *testing.T) {
 	}
 }
 
-// syncBuffer is an io.Writer safe for the notifier's goroutines to log to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestNotifierDropsDeliveriesOfRemovedWebhooks: deliveries left pending for a webhook that is no
 // longer configured (its URL removed, or its tenant changed so it no longer takes the
 // notification's) are dropped at the next start with one warning per URL saying how many, and
@@ -643,7 +626,7 @@ func TestNotifierDropsDeliveriesOfRemovedWebhooks(t *testing.T) {
 	mu.Lock()
 	accept = true
 	mu.Unlock()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	after := []local.Webhook{{URL: srv.URL + "/kept"}, {URL: srv.URL + "/retenanted", Tenant: "t2"}}
 	later := func() time.Time { return time.Now().Add(2 * time.Hour) } // past the backoff
