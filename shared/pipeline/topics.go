@@ -119,6 +119,19 @@ func stageLabel(ts *job.TopicsStage, maxRounds int) string {
 	}
 }
 
+// topicsStoppedMessage is the Message of a TOPICS job stopped at stage ts: the stage as Describe
+// showed it (the initial fit has a label of its own), and what the stop leaves.
+func topicsStoppedMessage(j *job.Job, ts *job.TopicsStage) string {
+	stage := j.JobDetails.Stage
+	if stage == "" {
+		stage = stageLabel(ts, topicsOptions(j).Rounds)
+	}
+	if ts.Kind == stageAssign {
+		return fmt.Sprintf("stopped on request while %s; the topic model was fitted, but a stopped TOPICS job writes no output", stage)
+	}
+	return fmt.Sprintf("stopped on request while %s; no topic model was produced", stage)
+}
+
 // topicsShard runs one map step of a TOPICS job.
 func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage) error {
 	ts := j.TopicsStage
@@ -375,7 +388,7 @@ func (s *Service) shardSeq(ctx context.Context, j *job.Job, kind string) func(i 
 func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 	ts := *j.TopicsStage
 	if j.JobStatus == job.StopRequested {
-		return s.finish(ctx, j, job.Stopped, fmt.Sprintf("stopped on request while %s; no topic model was produced", stageLabel(&ts, topicsOptions(j).Rounds)), s.nowUTC())
+		return s.finish(ctx, j, job.Stopped, topicsStoppedMessage(j, &ts), s.nowUTC())
 	}
 	next := job.TopicsStage{Shards: ts.Shards, Index: ts.Index + 1}
 	var err error
