@@ -535,11 +535,13 @@ func TestLongShardIsNotDeliveredTwice(t *testing.T) {
 	var calls shardCounter
 	hooks := pipeline.Hooks{ShardStarted: func(msg pipeline.ShardMessage) error {
 		if calls.inc(msg.Index) == 1 && msg.Index == 0 {
-			time.Sleep(1500 * time.Millisecond) // five visibility timeouts
+			time.Sleep(4 * time.Second) // past two visibility timeouts and more
 		}
 		return nil
 	}}
-	s := startStack(t, Config{ShardBytes: 1024, VisibilityTimeout: Duration(300 * time.Millisecond), MaxReceiveCount: 2}, hooks)
+	// The heartbeat extends every 0.5 s; only a stall of a whole second (a loaded machine) would
+	// let the message come back.
+	s := startStack(t, Config{ShardBytes: 1024, VisibilityTimeout: Duration(1500 * time.Millisecond), MaxReceiveCount: 2}, hooks)
 	c := defaultClient(s)
 	input, _ := genInput(100)
 	res := createAndUpload(t, ctx, c, lineJob("long-shard", job.OneDocPerLine), input)
