@@ -5,10 +5,12 @@
 # and the per-package micro-benchmarks (readers, archive writer, analysers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 ratio() { # $1: benchmark regexp; prints both figures and their ratio
-  go test -run '^$' -bench "$1" -benchtime 1x ./infra/local/ 2>&1 | tee /tmp/ream-bench.txt | grep -E 'end-to-end|raw analysers|FAIL'
-  e2e=$(grep -oE 'end-to-end: .* = [0-9]+' /tmp/ream-bench.txt | grep -oE '[0-9]+$' | tail -1)
-  raw=$(grep -oE 'raw analysers: .* = [0-9]+' /tmp/ream-bench.txt | grep -oE '[0-9]+$' | tail -1)
+  go test -run '^$' -bench "$1" -benchtime 1x ./infra/local/ 2>&1 | tee "$out" | grep -E 'end-to-end|raw analysers|FAIL'
+  e2e=$(grep -oE 'end-to-end: .* = [0-9]+' "$out" | grep -oE '[0-9]+$' | tail -1)
+  raw=$(grep -oE 'raw analysers: .* = [0-9]+' "$out" | grep -oE '[0-9]+$' | tail -1)
   if [ -n "$e2e" ] && [ -n "$raw" ]; then
     awk -v e="$e2e" -v r="$raw" 'BEGIN { printf "ratio end-to-end / raw: %.2f\n", e / r }'
   fi
