@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -184,26 +185,43 @@ func (a JWTAuth) Tenant(r *http.Request) (string, error) {
 // expired token) rather than "no credentials of my kind".
 type AnyAuth []Authenticator
 
+// noCredentials is the refusal of a request that carries none of the credentials an AnyAuth
+// takes: it names every kind (an OAuth client told only of API keys would not know its token
+// is welcome), and is each of the refusals it joins.
+type noCredentials []error
+
+func (e noCredentials) Error() string {
+	var msgs []string
+	for _, err := range e {
+		if m := api.Message(err); !slices.Contains(msgs, m) {
+			msgs = append(msgs, m)
+		}
+	}
+	return job.ErrUnauthorized.Error() + ": " + strings.Join(msgs, "; or ")
+}
+
+func (e noCredentials) Unwrap() []error { return e }
+
 // Tenant implements Authenticator.
 func (a AnyAuth) Tenant(r *http.Request) (string, error) {
-	var first, specific error
+	var specific error
+	var none noCredentials // what each kind of credentials needs, when the request carries none
 	for _, au := range a {
 		t, err := au.Tenant(r)
 		if err == nil {
 			return t, nil
 		}
-		if first == nil {
-			first = err
-		}
 		if !errors.Is(err, errNoToken) && !errors.Is(err, errNoKey) && !errors.Is(err, errNoIAM) {
 			specific = err
+		} else {
+			none = append(none, err)
 		}
 	}
 	switch {
 	case specific != nil:
 		return "", specific
-	case first != nil:
-		return "", first
+	case len(none) > 0:
+		return "", none
 	}
 	return "", fmt.Errorf("%w: no authentication configured", job.ErrUnauthorized)
 }
