@@ -35,5 +35,6 @@ echo
 echo "== TOPICS: ${REAM_BENCH_TOPICS_DOCS:-100000} synthetic one-line reviews, K=20, through the local stack (time per stage, peak heap)"
 go test -run '^$' -bench 'BenchmarkTopics' -benchtime 1x -timeout 30m ./infra/local/ 2>&1 | grep -E 'topics:|stages:|FAIL'
 echo
-echo "== micro-benchmarks"
+echo "== micro-benchmarks: a smoke run of two iterations each, so their rates include setup and are"
+echo "   not the analysers' speed (make analysers measures that, per core; its figures are the README's)"
 go test -run '^$' -bench . -benchmem -benchtime 2x ./shared/input/ ./shared/output/ ./shared/analysis/language/ ./shared/analysis/sentiment/ ./shared/analysis/entities/ ./shared/analysis/keyphrases/ ./shared/analysis/pii/ 2>&1 | grep -E 'Benchmark|ok|FAIL'
