@@ -364,8 +364,10 @@ func lostServer(err error) bool {
 	if errors.As(err, &apiErr) {
 		return apiErr.Status >= 500
 	}
-	var netErr net.Error
-	return errors.Is(err, client.ErrStreamEnded) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF)
+	// A refused or broken connection; not any *url.Error (it is a net.Error too), since a bad
+	// endpoint ("unsupported protocol scheme", an unknown host) would be waited on forever.
+	var opErr *net.OpError
+	return errors.Is(err, client.ErrStreamEnded) || errors.As(err, &opErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func printSummary(w io.Writer, n *api.Notification) {

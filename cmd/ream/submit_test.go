@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ream-dev/ream/shared/client"
 )
 
 // TestSubmitOneFileOneDocPerFile: a single file submitted as ONE_DOC_PER_FILE is the job's one
@@ -159,5 +162,22 @@ func TestWaitOutlivesTheServer(t *testing.T) {
 	stdout, err := runCmd(t, "wait", id)
 	if err != nil || !strings.Contains(stdout, "COMPLETED") || calls.Load() != 3 {
 		t.Fatalf("wait across a server stop: %v after %d streams\n%s", err, calls.Load(), stdout)
+	}
+}
+
+// TestWaitGivesUpOnABadEndpoint: only a server that went away is waited for; an endpoint that
+// cannot work fails at once instead of being retried forever.
+func TestWaitGivesUpOnABadEndpoint(t *testing.T) {
+	defer func(d time.Duration) { followRetry = d }(followRetry)
+	followRetry = 10 * time.Millisecond
+	t.Setenv("REAM_ENDPOINT", "127.0.0.1:1") // no scheme
+	t.Setenv("REAM_API_KEY", "k")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := run(ctx, []string{"wait", "0f0e5d1c-1111-4222-8333-944445555666"}); err == nil || ctx.Err() != nil {
+		t.Fatalf("wait on an endpoint without a scheme: %v (context: %v); want an error at once", err, ctx.Err())
+	}
+	if !lostServer(&net.OpError{Op: "dial", Err: errors.New("connection refused")}) || !lostServer(client.ErrStreamEnded) {
+		t.Error("a refused connection or an ended stream is not taken for a server that went away")
 	}
 }
