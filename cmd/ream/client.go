@@ -311,11 +311,13 @@ func follow(ctx context.Context, c *client.Client, id, out string) error {
 			bar.update(ev.Job)
 		}
 	}
-	n, err := c.Follow(ctx, id, update)
+	wait := func() (*api.Notification, error) { return c.Follow(ctx, id, update) }
+	n, err := wait()
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
 		// A deployed stack has no event stream (its notifications go to SNS): poll instead.
-		n, err = c.Poll(ctx, id, 2*time.Second, update)
+		wait = func() (*api.Notification, error) { return c.Poll(ctx, id, 2*time.Second, update) }
+		n, err = wait()
 	}
 	for said := false; lostServer(err) && ctx.Err() == nil; {
 		// The server stopped (or the connection broke) while the job ran: the job resumes when
@@ -330,7 +332,7 @@ func follow(ctx context.Context, c *client.Client, id, out string) error {
 		case <-time.After(followRetry):
 		}
 		if ctx.Err() == nil {
-			n, err = c.Follow(ctx, id, update)
+			n, err = wait() // the way that worked: the stream, or polling
 		}
 	}
 	bar.done()
@@ -367,6 +369,10 @@ func lostServer(err error) bool {
 	// A refused or broken connection; not any *url.Error (it is a net.Error too), since a bad
 	// endpoint ("unsupported protocol scheme", an unknown host) would be waited on forever.
 	var opErr *net.OpError
+	var dnsErr *net.DNSError // an unknown host is a *net.OpError too
+	if errors.As(err, &dnsErr) {
+		return false
+	}
 	return errors.Is(err, client.ErrStreamEnded) || errors.As(err, &opErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 

@@ -180,4 +180,41 @@ func TestWaitGivesUpOnABadEndpoint(t *testing.T) {
 	if !lostServer(&net.OpError{Op: "dial", Err: errors.New("connection refused")}) || !lostServer(client.ErrStreamEnded) {
 		t.Error("a refused connection or an ended stream is not taken for a server that went away")
 	}
+	if lostServer(&net.OpError{Op: "dial", Err: &net.DNSError{Err: "no such host", Name: "no-such-host.invalid", IsNotFound: true}}) {
+		t.Error("an unknown host is waited on (found in review: forever)")
+	}
+}
+
+// TestWaitPollingOutlivesTheServer: against a stack without an event stream (a deployed one:
+// 404) the wait polls, and a server that goes away meanwhile is waited for by polling again,
+// not by asking for the stream (found in review: the retry asked for the stream and ended on
+// its 404 while the job ran).
+func TestWaitPollingOutlivesTheServer(t *testing.T) {
+	defer func(d time.Duration) { followRetry = d }(followRetry)
+	followRetry = 10 * time.Millisecond
+	const id = "0f0e5d1c-1111-4222-8333-944445555667"
+	var describes atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/jobs/" + id:
+			switch describes.Add(1) {
+			case 1:
+				fmt.Fprintf(w, `{"JobId":%q,"JobStatus":"IN_PROGRESS"}`, id)
+			case 2:
+				w.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprint(w, `{"message":"down"}`)
+			default:
+				fmt.Fprintf(w, `{"JobId":%q,"JobStatus":"COMPLETED","JobDetails":{"InputDocumentsCount":2,"ProcessedDocumentsCount":2}}`, id)
+			}
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	t.Setenv("REAM_API_KEY", "k")
+	stdout, err := runCmd(t, "wait", id)
+	if err != nil || !strings.Contains(stdout, "COMPLETED") {
+		t.Fatalf("polled wait across a 503: %v after %d lookups\n%s", err, describes.Load(), stdout)
+	}
 }

@@ -597,6 +597,22 @@ func TestDropWatcherWaitsForTheFileItself(t *testing.T) {
 	if jobs := dropJobs(t, ctx, c, "slow"); len(jobs) != 1 {
 		t.Fatalf("%d jobs once the file settled, want 1", len(jobs))
 	}
+	// A time in the future (copied off a machine whose clock runs ahead) says nothing about
+	// the writing: the file is reported once its events settled (found in review: it waited
+	// until its time came).
+	ahead := filepath.Join(filepath.Dir(p), "ahead.txt")
+	if err := os.WriteFile(ahead, []byte("from a fast clock\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	future := time.Now().Add(10 * time.Minute)
+	if err := os.Chtimes(ahead, future, future); err != nil {
+		t.Fatal(err)
+	}
+	dw.pending[ahead] = time.Now().Add(-2 * settle)
+	dw.flush(ctx)
+	if jobs := dropJobs(t, ctx, c, "slow"); len(jobs) != 2 {
+		t.Fatalf("%d jobs after a settled file with a future time, want 2", len(jobs))
+	}
 }
 
 // TestDropSweepTakesCopiesThatKeepTheirTime: a file copied into a drop folder while `ream serve`

@@ -192,7 +192,8 @@ func (dw *dropWatcher) flush(ctx context.Context) {
 		if now.Sub(last) < dw.settle {
 			continue
 		}
-		if fi, err := os.Lstat(p); err == nil && now.Sub(fi.ModTime()) < dw.settle {
+		// (A time in the future, from a copy off a machine whose clock runs ahead, says nothing.)
+		if fi, err := os.Lstat(p); err == nil && !fi.ModTime().After(now) && now.Sub(fi.ModTime()) < dw.settle {
 			dw.pending[p] = fi.ModTime() // still being written
 			continue
 		}

@@ -411,7 +411,10 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, ba
 	}
 }
 
-// heartbeat keeps the received msgs hidden while their handler runs, extending their visibility
+// maxHandlerRun bounds the heartbeat: Lambda's longest timeout.
+const maxHandlerRun = 15 * time.Minute
+
+// heartbeat keeps the received msgs hidden while their handler runs (for at most maxHandlerRun), extending their visibility
 // every third of it, until the returned stop is called: a handler that outlives the timeout (a
 // TOPICS job's initial fit on a sample can take minutes) is not delivered a second time while
 // it is alive, which would count towards the dead-letter queue and run the same work twice at
@@ -419,6 +422,7 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, ba
 func (s *Stack) heartbeat(ctx context.Context, q *sl.Queue, msgs []sl.Message, visibility time.Duration) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
+	began := time.Now()
 	go func() {
 		defer close(finished)
 		tick := time.NewTicker(max(visibility/3, time.Millisecond))
@@ -430,6 +434,12 @@ func (s *Stack) heartbeat(ctx context.Context, q *sl.Queue, msgs []sl.Message, v
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+				if time.Since(began) > maxHandlerRun {
+					// A handler this long is hung (a Lambda would have timed out): let its
+					// messages come back, and towards the dead-letter queue.
+					s.log.Warn("a handler has run longer than a Lambda may; its messages will be delivered again", "queue", q.Name(), "after", maxHandlerRun)
+					return
+				}
 				for _, m := range msgs {
 					if err := q.ChangeVisibility(ctx, m.Receipt, visibility); err != nil && ctx.Err() == nil && !errors.Is(err, job.ErrNotFound) {
 						s.log.Warn("cannot extend a running message's visibility; it may be delivered again", "queue", q.Name(), "err", err)

@@ -633,6 +633,9 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 		if err := checkContentMD5(r.Header, sum.Sum(nil)); err != nil {
 			return err
 		}
+		if o.holds(key, size, sum.Sum(nil)) {
+			return errSameObject // before the guard: two PUTs of the same bytes at once are both fine
+		}
 		// The job may have stopped taking input while the body arrived (its upload URL
 		// expired mid-transfer): then the object is not stored, and the client is told so,
 		// rather than answered 200 for an input nothing will read.
@@ -640,9 +643,6 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 			if err := o.putGuard(r.Context(), key); err != nil {
 				return putRefused{err}
 			}
-		}
-		if o.holds(key, size, sum.Sum(nil)) {
-			return errSameObject
 		}
 		return nil
 	})
