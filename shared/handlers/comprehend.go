@@ -570,8 +570,12 @@ type listToken struct {
 	ID   string `json:"i"`
 }
 
-// listed reports whether j comes before, or is, the last job a page returned.
+// listed reports whether j comes before, or is, the last job a page returned (never, with no
+// token). The listing's order makes the listed jobs a prefix of it.
 func (t listToken) listed(j *job.Job) bool {
+	if t.ID == "" {
+		return false
+	}
 	n := j.SubmitTime.UnixNano()
 	return n > t.T || n == t.T && j.JobId >= t.ID
 }
@@ -632,7 +636,6 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 			return nil, cErr("InvalidRequestException", "NextToken is not a token this operation returned")
 		}
 	}
-	resuming := in.NextToken != ""
 	var last *job.Job // the last job returned
 	props := []map[string]any{}
 	next := ""
@@ -643,11 +646,8 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 			return nil, err
 		}
 		for _, j := range jobs {
-			if resuming {
-				if tok.listed(j) {
-					continue
-				}
-				resuming = false
+			if tok.listed(j) {
+				continue
 			}
 			if !isKind(j, k) || statuses != nil && !slices.Contains(statuses, j.JobStatus) {
 				continue

@@ -231,20 +231,7 @@ func (q *Queue) Delete(ctx context.Context, receipt string) error {
 // ChangeVisibility makes the message delivered with receipt visible again after d (0: at once).
 // It is ErrNotFound when receipt is not the message's latest delivery or the message is gone.
 func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Duration) error {
-	if d < 0 {
-		d = 0
-	}
-	res, err := q.db.ExecContext(ctx, `UPDATE messages SET visible_at = ? WHERE queue = ? AND receipt = ?`,
-		q.now().Add(d).UnixNano(), q.name, receipt)
-	if err != nil {
-		return fmt.Errorf("queue %s: change visibility: %w", q.name, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("queue %s: change visibility: %w", q.name, err)
-	} else if n == 0 {
-		return fmt.Errorf("queue %s: change visibility: receipt is not current: %w", q.name, job.ErrNotFound)
-	}
-	return nil
+	return q.updateDelivery(ctx, "change visibility", receipt, `visible_at = ?`, q.now().Add(max(d, 0)).UnixNano())
 }
 
 // Return hands the message delivered with receipt back at once without counting that
@@ -252,15 +239,20 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Dur
 // the interruption must not bring it closer to the dead-letter queue. Like ChangeVisibility it is
 // ErrNotFound when receipt is not the message's latest delivery or the message is gone.
 func (q *Queue) Return(ctx context.Context, receipt string) error {
-	res, err := q.db.ExecContext(ctx, `UPDATE messages SET visible_at = ?, receive_count = max(receive_count - 1, 0)
-		WHERE queue = ? AND receipt = ?`, q.now().UnixNano(), q.name, receipt)
+	return q.updateDelivery(ctx, "return", receipt, `visible_at = ?, receive_count = max(receive_count - 1, 0)`, q.now().UnixNano())
+}
+
+// updateDelivery sets columns (an UPDATE's SET list, with its args) of the message delivered
+// with receipt; ErrNotFound when receipt is not the message's latest delivery or it is gone.
+func (q *Queue) updateDelivery(ctx context.Context, op, receipt, set string, args ...any) error {
+	res, err := q.db.ExecContext(ctx, `UPDATE messages SET `+set+` WHERE queue = ? AND receipt = ?`, append(args, q.name, receipt)...)
 	if err != nil {
-		return fmt.Errorf("queue %s: return: %w", q.name, err)
+		return fmt.Errorf("queue %s: %s: %w", q.name, op, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("queue %s: return: %w", q.name, err)
+		return fmt.Errorf("queue %s: %s: %w", q.name, op, err)
 	} else if n == 0 {
-		return fmt.Errorf("queue %s: return: receipt is not current: %w", q.name, job.ErrNotFound)
+		return fmt.Errorf("queue %s: %s: receipt is not current: %w", q.name, op, job.ErrNotFound)
 	}
 	return nil
 }

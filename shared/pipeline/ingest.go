@@ -71,8 +71,7 @@ func (s *Service) InputArrived(ctx context.Context, key string) error {
 // its one input object, or (ONE_DOC_PER_FILE uploads) every file it named.
 func (s *Service) inputUploaded(ctx context.Context, j *job.Job) (bool, error) {
 	if j.ExpectedFiles > 0 {
-		n, err := s.uploadedFiles(ctx, j)
-		return n >= j.ExpectedFiles, err
+		return s.allUploaded(ctx, j)
 	}
 	ok, err := s.exists(ctx, j.InputKey)
 	if err != nil {
