@@ -255,26 +255,36 @@ func (s *Stack) Close() error {
 	return errors.Join(err, s.db.Close())
 }
 
-// uploadGuard refuses an upload to a job that no longer accepts input, or of an input object
-// that already arrived: a retried or late PUT must not replace the input a job was (or is
-// about to be) planned on. S3 cannot refuse it; there a job whose input is replaced while it
-// runs fails saying so.
+// uploadGuard refuses (job.ErrConflict) an upload to a job that no longer accepts input, or of
+// an input object that already arrived: a retried or late PUT must not replace the input a job
+// was (or is about to be) planned on. S3 cannot refuse it; there a job whose input is replaced
+// while it runs fails saying so. When the job or the object cannot be looked up, the error is
+// returned as it is, and the upload is answered 503 (see local.WithPutGuard), never let through
+// unchecked.
 func uploadGuard(ctx context.Context, svc *pipeline.Service, objects pipeline.Objects, key string) error {
 	tenant, id, ok := pipeline.UploadJob(key)
 	if !ok || svc == nil || objects == nil {
 		return nil
 	}
 	j, err := svc.Describe(ctx, tenant, id)
-	if err != nil {
+	if errors.Is(err, job.ErrNotFound) {
 		return nil // not a job's upload key: inputs dropped for later jobs are allowed
 	}
+	if err != nil {
+		return err
+	}
 	if j.JobStatus != job.AwaitingInput {
-		return fmt.Errorf("job %s is %s and no longer accepts input; create a new job to analyse another input", id, j.JobStatus)
+		return fmt.Errorf("%w: job %s is %s and no longer accepts input; create a new job to analyse another input", job.ErrConflict, id, j.JobStatus)
 	}
-	if _, err := objects.Head(ctx, key); err == nil {
-		return fmt.Errorf("this input of job %s was already uploaded; create a new job to analyse another input", id)
+	_, err = objects.Head(ctx, key)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%w: this input of job %s was already uploaded; create a new job to analyse another input", job.ErrConflict, id)
+	case errors.Is(err, job.ErrNotFound):
+		return nil
+	default:
+		return err
 	}
-	return nil
 }
 
 // objectCreated turns a completed upload into the S3 ObjectCreated event S3 would send, queued

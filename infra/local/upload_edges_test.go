@@ -1,10 +1,13 @@
 package local
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/base64"
+	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
+	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -114,5 +118,59 @@ func TestUploadContentMD5(t *testing.T) {
 	}
 	if _, j := follow(t, ctx, c, res.JobId); j.JobDetails.InputDocumentsCount != 1 {
 		t.Errorf("job %s with %d documents", j.JobStatus, j.JobDetails.InputDocumentsCount)
+	}
+}
+
+// failingHead is an object store whose Head fails as a store that does not answer.
+type failingHead struct{ pipeline.Objects }
+
+func (failingHead) Head(context.Context, string) (pipeline.ObjectInfo, error) {
+	return pipeline.ObjectInfo{}, errors.New("injected: the store timed out")
+}
+
+// TestUploadGuardFailsClosed: the upload guard lets an upload through only when it knows the job
+// takes it; when the job or the object cannot be looked up it says so (the store answers 503,
+// see TestObjectsPutGuard) instead of letting the upload replace an input unchecked (it let it
+// through before).
+func TestUploadGuardFailsClosed(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	res, err := c.CreateJob(ctx, lineJob("guard", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(res.Upload.Presigned.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := u.Path[strings.Index(u.Path, pipeline.InputsPrefix):]
+	tenant, _, ok := pipeline.UploadJob(key)
+	if !ok {
+		t.Fatalf("the upload URL's key %s is no job's upload key", key)
+	}
+	objects, err := sl.NewObjects(s.cfg.DataDir, s.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := uploadGuard(ctx, s.Service, objects, key); err != nil {
+		t.Fatalf("a job awaiting its input refused it: %v", err)
+	}
+	if err := uploadGuard(ctx, s.Service, objects, pipeline.UploadKey(tenant, "no-such-job")); err != nil {
+		t.Errorf("a key of no job was refused: %v", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := uploadGuard(cancelled, s.Service, objects, key); err == nil || errors.Is(err, job.ErrConflict) {
+		t.Errorf("the job could not be read: guard = %v, want an error that is not a refusal", err)
+	}
+	if err := uploadGuard(ctx, s.Service, failingHead{objects}, key); err == nil || errors.Is(err, job.ErrConflict) {
+		t.Errorf("the object could not be looked up: guard = %v, want an error that is not a refusal", err)
+	}
+	if err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "in", []byte("One.\n"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := uploadGuard(ctx, s.Service, objects, key); !errors.Is(err, job.ErrConflict) {
+		t.Errorf("a second upload: guard = %v, want a refusal", err)
 	}
 }

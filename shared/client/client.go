@@ -239,7 +239,8 @@ func (c *Client) Results(ctx context.Context, id string) (*api.ResultLinks, erro
 	return &r, nil
 }
 
-// Upload streams the file at path to a presigned upload URL with its required headers.
+// Upload streams the file at path to a presigned upload URL with its required headers, trying
+// again (up to uploadAttempts in all) when the store answers 503.
 func (c *Client) Upload(ctx context.Context, p api.Presigned, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -250,11 +251,35 @@ func (c *Client) Upload(ctx context.Context, p api.Presigned, path string) error
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, f)
+	for attempt := 1; ; attempt++ {
+		err := c.put(ctx, p, f, st.Size())
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || apiErr.Status != http.StatusServiceUnavailable || attempt == uploadAttempts {
+			return err
+		}
+		// 503: the store could not take the upload now (S3's SlowDown, or the local store
+		// unable to check it against its job); S3's SDKs retry it, and so does this.
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+	}
+}
+
+// uploadAttempts bounds Upload's tries of a PUT answered 503.
+const uploadAttempts = 4
+
+// put sends one PUT of body (size bytes) to p.
+func (c *Client) put(ctx context.Context, p api.Presigned, body io.Reader, size int64) error {
+	req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, io.NopCloser(body))
 	if err != nil {
 		return err
 	}
-	req.ContentLength = st.Size()
+	req.ContentLength = size
 	for k, v := range p.Headers {
 		req.Header.Set(k, v)
 	}

@@ -70,8 +70,11 @@ func WithRetry(attempts int, base, max time.Duration) Option {
 }
 
 // WithPutGuard is consulted by Objects.Handler before it accepts a presigned PUT of key (after
-// the signature is checked); a non-nil error refuses the upload with 409 and the error's text.
-// The local stack uses it to refuse uploads to a job whose input already arrived.
+// the signature is checked) and again once its body arrived. An error wrapping job.ErrConflict
+// refuses the upload with 409 and the error's text; any other error means the guard could not
+// decide (its store did not answer), and the upload is answered 503, which S3 clients retry,
+// rather than let through unchecked. The local stack uses it to refuse uploads to a job whose
+// input already arrived.
 func WithPutGuard(guard func(ctx context.Context, key string) error) Option {
 	return func(c *config) { c.putGuard = guard }
 }

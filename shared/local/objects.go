@@ -603,11 +603,15 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 			// A retry of an upload whose answer was lost (the connection or the process died
 			// after the object was stored) sends the same bytes: that is success, and the
 			// object's event is queued again in case it was lost too. Other bytes are refused.
+			if !errors.Is(err, job.ErrConflict) {
+				o.guardUnavailable(w, key, err)
+				return
+			}
 			if sum, same := o.sameAsStored(r, key); same {
 				o.created(w, r, key, sum, onCreated)
 				return
 			}
-			writeErr(w, http.StatusConflict, "Conflict", err.Error())
+			writeErr(w, http.StatusConflict, "Conflict", api.Message(err))
 			return
 		}
 	}
@@ -665,7 +669,11 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 		}
 		var refused putRefused
 		if errors.As(err, &refused) {
-			writeErr(w, http.StatusConflict, "Conflict", refused.err.Error())
+			if !errors.Is(refused.err, job.ErrConflict) {
+				o.guardUnavailable(w, key, refused.err)
+				return
+			}
+			writeErr(w, http.StatusConflict, "Conflict", api.Message(refused.err))
 			return
 		}
 		status, code := errStatus(err)
@@ -752,7 +760,16 @@ func (o *Objects) holds(key string, size int64, md5sum []byte) bool {
 	return bytes.Equal(h.Sum(nil), md5sum)
 }
 
-// putRefused is the upload guard's refusal of a body that arrived (409).
+// guardUnavailable answers an upload the guard could not check (its store did not answer): 503,
+// as S3 answers when it cannot take a request now, so that the client retries it.
+func (o *Objects) guardUnavailable(w http.ResponseWriter, key string, err error) {
+	o.log.Error("cannot check an upload against its job", "key", key, "err", err)
+	w.Header().Set("Retry-After", "1")
+	writeErr(w, http.StatusServiceUnavailable, "ServiceUnavailable", "cannot check this upload against its job now; retry it")
+}
+
+// putRefused is the upload guard's answer to a body that arrived: a refusal (409) or an error
+// that kept it from deciding (503); the body is not stored either way.
 type putRefused struct{ err error }
 
 func (e putRefused) Error() string { return e.err.Error() }

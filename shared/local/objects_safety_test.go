@@ -3,10 +3,13 @@ package local_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,13 +79,22 @@ func TestObjectsRemoveStaleTempFiles(t *testing.T) {
 	}
 }
 
-// TestObjectsPutGuard: the guard refuses a correctly signed upload with 409 and its reason, and
-// the object is not written.
+// TestObjectsPutGuard: the guard refuses a correctly signed upload with 409 and its reason; a
+// guard that cannot decide (its store did not answer), before the body or once it arrived, gets
+// 503 for the client to retry, never a pass; neither is stored.
 func TestObjectsPutGuard(t *testing.T) {
 	root := t.TempDir()
+	var calls sync.Map // key → guard calls so far
 	guard := func(_ context.Context, key string) error {
-		if strings.HasSuffix(key, "/closed") {
-			return errors.New("the job's input already arrived")
+		n, _ := calls.LoadOrStore(key, new(atomic.Int32))
+		call := n.(*atomic.Int32).Add(1)
+		switch {
+		case strings.HasSuffix(key, "/closed"):
+			return fmt.Errorf("%w: the job's input already arrived", job.ErrConflict)
+		case strings.HasSuffix(key, "/down"):
+			return errors.New("database is locked")
+		case strings.HasSuffix(key, "/down-later") && call > 1:
+			return errors.New("database is locked")
 		}
 		return nil
 	}
@@ -91,7 +103,13 @@ func TestObjectsPutGuard(t *testing.T) {
 	for _, tt := range []struct {
 		key  string
 		want int
-	}{{"inputs/t/closed", http.StatusConflict}, {"inputs/t/open", http.StatusOK}} {
+		says string
+	}{
+		{"inputs/t/closed", http.StatusConflict, "already arrived"},
+		{"inputs/t/down", http.StatusServiceUnavailable, "retry"},
+		{"inputs/t/down-later", http.StatusServiceUnavailable, "retry"},
+		{"inputs/t/open", http.StatusOK, ""},
+	} {
 		p, err := objs.PresignPut(ctx, tt.key, time.Minute)
 		if err != nil {
 			t.Fatal(err)
@@ -100,12 +118,12 @@ func TestObjectsPutGuard(t *testing.T) {
 		if resp.StatusCode != tt.want {
 			t.Errorf("%s: %d %s, want %d", tt.key, resp.StatusCode, body, tt.want)
 		}
-		if tt.want == http.StatusConflict && !strings.Contains(body, "already arrived") {
-			t.Errorf("%s: the refusal does not say why: %s", tt.key, body)
+		if !strings.Contains(body, tt.says) || strings.Contains(body, "conflict:") || strings.Contains(body, "locked") {
+			t.Errorf("%s: the answer does not say why (or says too much): %s", tt.key, body)
 		}
-	}
-	if _, err := objs.Head(ctx, "inputs/t/closed"); !errors.Is(err, job.ErrNotFound) {
-		t.Errorf("a refused upload was stored: %v", err)
+		if _, err := objs.Head(ctx, tt.key); tt.want != http.StatusOK && !errors.Is(err, job.ErrNotFound) {
+			t.Errorf("%s: a refused upload was stored: %v", tt.key, err)
+		}
 	}
 }
 
