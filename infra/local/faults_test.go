@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -556,4 +558,68 @@ func TestLongShardIsNotDeliveredTwice(t *testing.T) {
 			t.Fatalf("the long shard was dead-lettered: %+v", r)
 		}
 	}
+}
+
+// TestLateDuplicateLeavesNoWork: a copy of a shard's message that began while the job ran and
+// wrote its results only after the job had finished (and deleted its work) deletes them again;
+// they stayed until the job expired before.
+func TestLateDuplicateLeavesNoWork(t *testing.T) {
+	ctx := testCtx(t)
+	input, _ := genInput(300)
+	var ref stackRef
+	var calls shardCounter
+	var lateDone atomic.Bool
+	hooks := pipeline.Hooks{
+		ShardStarted: func(msg pipeline.ShardMessage) error {
+			if msg.Index != 0 || calls.inc(0) > 1 {
+				return nil
+			}
+			// The first copy of shard 0 sends a second and waits for the job to finish on it.
+			if err := ref.get().Shards.Send(ctx, []pipeline.ShardMessage{msg}); err != nil {
+				return err
+			}
+			for ctx.Err() == nil {
+				j, err := ref.get().Service.Describe(ctx, msg.Tenant, msg.JobId)
+				if err == nil && j.JobStatus.Terminal() {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			return nil
+		},
+		AfterShardWritten: func(msg pipeline.ShardMessage) error {
+			if msg.Index == 0 && calls.get(0) == 2 {
+				lateDone.Store(true) // the late copy's results are written (the last hook of shard 0)
+			}
+			return nil
+		},
+	}
+	s := startStack(t, Config{ShardBytes: 1024, Workers: 2, BatchSize: 1}, hooks)
+	ref.p.Store(s)
+	c := defaultClient(s)
+	res := createAndUpload(t, ctx, c, lineJob("late", job.OneDocPerLine), input)
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.PartialSuccess {
+		t.Fatalf("status %s (%s), want PARTIAL_SUCCESS", j.JobStatus, j.Message)
+	}
+	shards := filepath.Join(s.cfg.DataDir, "objects", "work", "local", res.JobId, "shards")
+	var left []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		entries, _ := os.ReadDir(shards)
+		left = left[:0]
+		for _, e := range entries {
+			left = append(left, e.Name())
+		}
+		if lateDone.Load() && len(left) == 0 {
+			break
+		}
+	}
+	if !lateDone.Load() {
+		t.Fatal("the late copy of shard 0 never wrote its results")
+	}
+	if len(left) != 0 {
+		t.Errorf("the late copy left work behind: %v", left)
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	checkLineResults(t, input, j, recs, m, true)
 }

@@ -9,15 +9,19 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/internal/syncbuf"
 	"github.com/ream-dev/ream/shared/analysis/topics"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/client"
@@ -350,5 +354,73 @@ func TestTopicsVocabularyTree(t *testing.T) {
 		if !bytes.Equal(flat[name], tree[name]) || len(flat[name]) == 0 && name != pipeline.TopicErrorName {
 			t.Errorf("%s differs between the flat and the tree reduce (%d vs %d bytes)", name, len(flat[name]), len(tree[name]))
 		}
+	}
+}
+
+// TestTopicsLateCopy: a copy of an assign shard's message that starts reading after the job
+// finished (and deleted the model it reads) is dropped quietly, and what it or any other late
+// copy wrote is deleted; before, its read failed and was logged as an error until the message
+// came back to a finished job, and written parts stayed until the job expired.
+func TestTopicsLateCopy(t *testing.T) {
+	ctx := testCtx(t)
+	input, _ := topicsInput(t)
+	input = input[:bytes.IndexByte(input[100<<10:], '\n')+100<<10+1]
+	var ref stackRef
+	var calls shardCounter
+	var lateRead atomic.Bool
+	hooks := pipeline.Hooks{ShardStarted: func(msg pipeline.ShardMessage) error {
+		s := ref.get()
+		j, err := s.Service.Describe(context.Background(), "local", msg.JobId)
+		if err != nil || j.TopicsStage == nil || j.TopicsStage.Kind != "assign" || msg.Index%j.TopicsStage.Shards != 0 || calls.inc(0) > 1 {
+			return nil
+		}
+		if err := s.Shards.Send(ctx, []pipeline.ShardMessage{msg}); err != nil {
+			return err
+		}
+		for ctx.Err() == nil {
+			if j, err := s.Service.Describe(ctx, msg.Tenant, msg.JobId); err == nil && j.JobStatus.Terminal() {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		lateRead.Store(true)
+		return nil
+	}}
+	var logs syncbuf.Buffer
+	cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", ShardBytes: 32 << 10, PollInterval: Duration(10 * time.Millisecond), Workers: 2, VisibilityTimeout: Duration(time.Second)}
+	s, err := Start(ctx, cfg, Options{Hooks: hooks, Log: slog.New(slog.NewTextHandler(io.MultiWriter(&logs, t.Output()), &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.p.Store(s)
+	t.Cleanup(func() { s.Close() })
+	res := createAndUpload(t, ctx, defaultClient(s), topicsJob(7), input)
+	_, j := follow(t, ctx, defaultClient(s), res.JobId)
+	if j.JobStatus != job.Completed {
+		t.Fatalf("status %s (%s), want COMPLETED", j.JobStatus, j.Message)
+	}
+	work := filepath.Join(cfg.DataDir, "objects", "work", "local", res.JobId, "topics")
+	var left []string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		left = left[:0]
+		_ = filepath.WalkDir(work, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				left = append(left, p)
+			}
+			return nil
+		})
+		if lateRead.Load() && len(left) == 0 {
+			break
+		}
+	}
+	if !lateRead.Load() {
+		t.Fatal("no late copy of an assign shard ran")
+	}
+	if len(left) != 0 {
+		t.Errorf("work left behind: %v", left)
+	}
+	time.Sleep(1500 * time.Millisecond) // past the visibility timeout: a failed copy would come back and be logged
+	if strings.Contains(logs.String(), "level=ERROR") || strings.Contains(logs.String(), "retry") {
+		t.Errorf("the late copy was logged as a failure:\n%s", logs.String())
 	}
 }

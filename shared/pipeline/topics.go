@@ -157,6 +157,11 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 			return fn(d)
 		})
 	}
+	if s.hooks.ShardStarted != nil {
+		if err := s.hooks.ShardStarted(msg); err != nil {
+			return err
+		}
+	}
 	rec := ShardRecord{Index: msg.Index}
 	var err error
 	switch ts.Kind {
@@ -176,6 +181,12 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 		return s.fail(ctx, j, "unknown topic-model stage "+ts.Kind)
 	}
 	if err != nil {
+		if cur, gerr := s.jobs.Get(ctx, j.Tenant, j.JobId); gerr == nil && cur.JobStatus.Terminal() {
+			// A late copy: the job finished while it ran and deleted what it was reading.
+			s.log.InfoContext(ctx, "shard for finished job; dropped", "tenant", j.Tenant, "job", j.JobId, "shard", msg.Index, "status", cur.JobStatus)
+			s.cleanupWork(ctx, cur)
+			return nil
+		}
 		return fmt.Errorf("topics %s, shard %d: %w", ts.Kind, shard, err)
 	}
 	if s.hooks.AfterShardWritten != nil {
