@@ -2,16 +2,17 @@ package aws
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
-	"sync"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // S3's multipart limits: every part but the last holds at least 5 MiB, a copied part at most
@@ -21,6 +22,12 @@ const (
 	maxCopyPart  = 5 << 30
 	maxParts     = 10_000
 	copyParallel = 8 // UploadPartCopy calls in flight
+	// uploadParallel bounds the uploaded parts being assembled at once: each is held in memory
+	// (under 10 MiB), so at most about 40 MiB are.
+	uploadParallel = 4
+	// readParallel bounds the ranged GETs of one uploaded part in flight: a run of small
+	// sources (1 MiB shards) is read a few at a time, not one after another.
+	readParallel = 8
 	headParallel = 16
 )
 
@@ -37,7 +44,8 @@ type ComposeStats struct {
 // sources, and the first bytes of the source after them, are read and uploaded as one part of at
 // least 5 MiB: at most about 5 MiB goes through this process per run of small sources. With
 // shards of several MiB each, the finalizer moves almost nothing. A total below 5 MiB is read
-// the same way and stored with one PutObject.
+// the same way and stored with one PutObject. The parts are planned first (planParts), then
+// copied and uploaded several at a time, the reads of an uploaded part's sources too.
 func (o *Objects) Compose(ctx context.Context, key string, srcs []string) error {
 	_, err := o.ComposeCounted(ctx, key, srcs)
 	return err
@@ -56,13 +64,20 @@ func (o *Objects) ComposeCounted(ctx context.Context, key string, srcs []string)
 	}
 	if total < minPartSize {
 		// Too small for a multipart upload: read it all (less than one part) and put it.
-		c := &composer{o: o}
+		var all []byteRange
 		for i, src := range srcs {
-			if err := c.read(ctx, src, 0, sizes[i]); err != nil {
-				return c.stats, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
-			}
+			all = append(all, byteRange{src, 0, sizes[i]})
 		}
-		return c.stats, o.Put(ctx, key, bytes.NewReader(c.pending.Bytes()))
+		b, err := o.readRanges(ctx, all)
+		if err != nil {
+			return st, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
+		}
+		st.BytesThrough = int64(len(b))
+		return st, o.Put(ctx, key, bytes.NewReader(b))
+	}
+	parts, err := planParts(srcs, sizes)
+	if err != nil {
+		return st, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, err)
 	}
 	create := &s3.CreateMultipartUploadInput{Bucket: &o.bucket, Key: &key}
 	if o.kmsKey != "" {
@@ -73,191 +88,199 @@ func (o *Objects) ComposeCounted(ctx context.Context, key string, srcs []string)
 	if err != nil {
 		return st, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, o.keyErr(mapS3Err(err)))
 	}
-	c := &composer{o: o, key: key, id: up.UploadId, sem: make(chan struct{}, copyParallel)}
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	err = c.run(cctx, srcs, sizes)
-	c.wg.Wait()
-	if err == nil {
-		err = c.firstErr()
-	}
+	completed, err := o.sendParts(ctx, key, up.UploadId, parts)
 	if err == nil {
 		_, err = o.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
 			Bucket: &o.bucket, Key: &key, UploadId: up.UploadId,
-			MultipartUpload: &s3types.CompletedMultipartUpload{Parts: c.parts},
+			MultipartUpload: &s3types.CompletedMultipartUpload{Parts: completed},
 		})
 	}
 	if err != nil {
 		_, _ = o.s3.AbortMultipartUpload(context.WithoutCancel(ctx), &s3.AbortMultipartUploadInput{Bucket: &o.bucket, Key: &key, UploadId: up.UploadId})
-		return c.stats, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, o.keyErr(mapS3Err(err)))
+		return st, fmt.Errorf("compose s3://%s/%s: %w", o.bucket, key, o.keyErr(mapS3Err(err)))
 	}
-	return c.stats, nil
+	for _, p := range parts {
+		if p.ranges == nil {
+			st.CopyParts++
+			continue
+		}
+		st.UploadParts++
+		st.BytesThrough += p.size()
+	}
+	return st, nil
 }
 
 // sizes heads every source, a few at a time.
 func (o *Objects) sizes(ctx context.Context, srcs []string) ([]int64, error) {
 	sizes := make([]int64, len(srcs))
-	errs := make([]error, len(srcs))
-	sem := make(chan struct{}, headParallel)
-	var wg sync.WaitGroup
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(headParallel)
 	for i, k := range srcs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			info, err := o.Head(ctx, k)
-			sizes[i], errs[i] = info.Size, err
-		}()
+		g.Go(func() error {
+			info, err := o.Head(gctx, k)
+			sizes[i] = info.Size
+			return err
+		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return sizes, nil
+	return sizes, g.Wait()
 }
 
-// composer builds the parts of one multipart upload, in order.
-type composer struct {
-	o       *Objects
-	key     string
-	id      *string
-	parts   []s3types.CompletedPart
-	pending bytes.Buffer // bytes of the next uploaded part
-	stats   ComposeStats
-	sem     chan struct{}
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	err     error
+// byteRange is bytes [a, b) of the object src.
+type byteRange struct {
+	src  string
+	a, b int64
 }
 
-func (c *composer) run(ctx context.Context, srcs []string, sizes []int64) error {
+// part is one part of the composed object: a server-side copy of copy, or (ranges set) the
+// concatenation of ranges read and uploaded.
+type part struct {
+	copy   byteRange
+	ranges []byteRange
+}
+
+func (p part) size() int64 {
+	if p.ranges == nil {
+		return p.copy.b - p.copy.a
+	}
+	var n int64
+	for _, r := range p.ranges {
+		n += r.b - r.a
+	}
+	return n
+}
+
+// planParts cuts the concatenation of srcs (of sizes) into parts S3 accepts: a source of at
+// least 5 MiB that starts a part is copied (in slices of at most 5 GiB, all but the last at
+// least 5 MiB); a run of smaller sources is read and uploaded as one part, topped up to 5 MiB
+// with the beginning of the source after it. Every part but the last holds at least 5 MiB.
+func planParts(srcs []string, sizes []int64) ([]part, error) {
+	var parts []part
+	var pending []byteRange
+	var pendingLen int64
+	flush := func() {
+		parts = append(parts, part{ranges: pending})
+		pending, pendingLen = nil, 0
+	}
 	for i, src := range srcs {
 		size, off := sizes[i], int64(0)
-		if c.pending.Len() > 0 {
+		if pendingLen > 0 {
 			// Fill the pending part up to the minimum from this source's beginning.
-			take := min(int64(minPartSize-c.pending.Len()), size)
-			if err := c.read(ctx, src, 0, take); err != nil {
-				return err
+			take := min(minPartSize-pendingLen, size)
+			if take > 0 {
+				pending = append(pending, byteRange{src, 0, take})
+				pendingLen += take
 			}
 			off = take
-			if c.pending.Len() >= minPartSize {
-				if err := c.flush(ctx); err != nil {
-					return err
-				}
+			if pendingLen >= minPartSize {
+				flush()
 			}
 		}
 		rest := size - off
 		switch {
 		case rest == 0:
-		case c.pending.Len() == 0 && rest >= minPartSize:
-			// Copy [off, size) server-side, in parts of at most 5 GiB, all but the last at least
-			// 5 MiB: equal slices.
+		case pendingLen == 0 && rest >= minPartSize:
+			// Copy [off, size) server-side in equal slices of at most 5 GiB.
 			n := (rest + maxCopyPart - 1) / maxCopyPart
 			for k := int64(0); k < n; k++ {
-				a, b := off+rest*k/n, off+rest*(k+1)/n
-				if err := c.copy(ctx, src, a, b); err != nil {
-					return err
-				}
+				parts = append(parts, part{copy: byteRange{src, off + rest*k/n, off + rest*(k+1)/n}})
 			}
 		default:
-			if err := c.read(ctx, src, off, size); err != nil {
+			pending = append(pending, byteRange{src, off, size})
+			pendingLen += rest
+			if pendingLen >= minPartSize {
+				flush()
+			}
+		}
+	}
+	if pendingLen > 0 {
+		flush() // the last part may be small
+	}
+	if len(parts) > maxParts {
+		return nil, fmt.Errorf("the output needs %d parts, more than S3's %d", len(parts), maxParts)
+	}
+	return parts, nil
+}
+
+// sendParts copies and uploads parts as the parts of upload id of key, several at a time, and
+// returns them completed in order; the first error cancels the rest.
+func (o *Objects) sendParts(ctx context.Context, key string, id *string, parts []part) ([]s3types.CompletedPart, error) {
+	completed := make([]s3types.CompletedPart, len(parts))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(copyParallel + uploadParallel)
+	uploads := make(chan struct{}, uploadParallel)
+	for i, p := range parts {
+		n := int32(i + 1)
+		if p.ranges != nil {
+			select { // at most uploadParallel parts held in memory
+			case uploads <- struct{}{}:
+			case <-gctx.Done():
+				return nil, cmp.Or(g.Wait(), gctx.Err())
+			}
+		}
+		g.Go(func() error {
+			if p.ranges == nil {
+				out, err := o.s3.UploadPartCopy(gctx, &s3.UploadPartCopyInput{Bucket: &o.bucket, Key: &key, UploadId: id, PartNumber: sdkaws.Int32(n),
+					CopySource:      sdkaws.String(o.bucket + "/" + escapeKeyPath(p.copy.src)),
+					CopySourceRange: sdkaws.String(fmt.Sprintf("bytes=%d-%d", p.copy.a, p.copy.b-1))})
+				if err != nil {
+					return fmt.Errorf("copy part %d from %s: %w", n, p.copy.src, err)
+				}
+				completed[i] = s3types.CompletedPart{PartNumber: sdkaws.Int32(n)}
+				if out.CopyPartResult != nil {
+					completed[i].ETag = out.CopyPartResult.ETag
+				}
+				return nil
+			}
+			defer func() { <-uploads }()
+			b, err := o.readRanges(gctx, p.ranges)
+			if err != nil {
 				return err
 			}
-			if c.pending.Len() >= minPartSize {
-				if err := c.flush(ctx); err != nil {
-					return err
-				}
+			out, err := o.s3.UploadPart(gctx, &s3.UploadPartInput{Bucket: &o.bucket, Key: &key, UploadId: id,
+				PartNumber: sdkaws.Int32(n), Body: bytes.NewReader(b), ContentLength: sdkaws.Int64(int64(len(b)))})
+			if err != nil {
+				return fmt.Errorf("upload part %d: %w", n, err)
 			}
+			completed[i] = s3types.CompletedPart{PartNumber: sdkaws.Int32(n), ETag: out.ETag}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return completed, nil
+}
+
+// readRanges reads ranges into one buffer, in their order, a few GETs at a time.
+func (o *Objects) readRanges(ctx context.Context, ranges []byteRange) ([]byte, error) {
+	offs := make([]int64, len(ranges)+1)
+	for i, r := range ranges {
+		offs[i+1] = offs[i] + max(r.b-r.a, 0)
+	}
+	buf := make([]byte, offs[len(ranges)])
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readParallel)
+	for i, r := range ranges {
+		if r.b <= r.a {
+			continue
 		}
+		g.Go(func() error { return o.readRange(gctx, r, buf[offs[i]:offs[i+1]]) })
 	}
-	if c.pending.Len() > 0 {
-		return c.flush(ctx) // the last part may be small
-	}
-	return nil
+	return buf, g.Wait()
 }
 
-func (c *composer) next() (int32, error) {
-	if len(c.parts) >= maxParts {
-		return 0, fmt.Errorf("the output needs more than %d parts", maxParts)
-	}
-	n := int32(len(c.parts) + 1)
-	c.parts = append(c.parts, s3types.CompletedPart{PartNumber: sdkaws.Int32(n)})
-	return n, nil
-}
-
-// read appends bytes [a, b) of src to the pending part.
-func (c *composer) read(ctx context.Context, src string, a, b int64) error {
-	if b <= a {
-		return nil
-	}
-	out, err := c.o.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &c.o.bucket, Key: &src,
-		Range: sdkaws.String(fmt.Sprintf("bytes=%d-%d", a, b-1))})
+// readRange reads r into dst (len(dst) = r.b - r.a).
+func (o *Objects) readRange(ctx context.Context, r byteRange, dst []byte) error {
+	out, err := o.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &o.bucket, Key: &r.src,
+		Range: sdkaws.String(fmt.Sprintf("bytes=%d-%d", r.a, r.b-1))})
 	if err != nil {
-		return fmt.Errorf("read %s: %w", src, err)
+		return fmt.Errorf("read %s: %w", r.src, err)
 	}
 	defer out.Body.Close()
-	n, err := io.Copy(&c.pending, io.LimitReader(out.Body, b-a))
-	if err == nil && n != b-a {
-		err = fmt.Errorf("read %s: %d bytes, want %d", src, n, b-a)
+	if n, err := io.ReadFull(out.Body, dst); err != nil {
+		return fmt.Errorf("read %s: %d bytes, want %d: %w", r.src, n, len(dst), err)
 	}
-	c.stats.BytesThrough += n
-	return err
-}
-
-// flush uploads the pending bytes as the next part.
-func (c *composer) flush(ctx context.Context) error {
-	n, err := c.next()
-	if err != nil {
-		return err
-	}
-	out, err := c.o.s3.UploadPart(ctx, &s3.UploadPartInput{Bucket: &c.o.bucket, Key: &c.key, UploadId: c.id,
-		PartNumber: sdkaws.Int32(n), Body: bytes.NewReader(c.pending.Bytes()), ContentLength: sdkaws.Int64(int64(c.pending.Len()))})
-	if err != nil {
-		return fmt.Errorf("upload part %d: %w", n, err)
-	}
-	c.parts[n-1].ETag = out.ETag
-	c.stats.UploadParts++
-	c.pending.Reset()
 	return nil
-}
-
-// copy adds bytes [a, b) of src as the next part, copied by S3 (in the background, a few at a
-// time).
-func (c *composer) copy(ctx context.Context, src string, a, b int64) error {
-	n, err := c.next()
-	if err != nil {
-		return err
-	}
-	c.stats.CopyParts++
-	in := &s3.UploadPartCopyInput{Bucket: &c.o.bucket, Key: &c.key, UploadId: c.id, PartNumber: sdkaws.Int32(n),
-		CopySource:      sdkaws.String(c.o.bucket + "/" + escapeKeyPath(src)),
-		CopySourceRange: sdkaws.String(fmt.Sprintf("bytes=%d-%d", a, b-1))}
-	c.sem <- struct{}{}
-	c.wg.Add(1)
-	go func() {
-		defer func() { <-c.sem; c.wg.Done() }()
-		out, err := c.o.s3.UploadPartCopy(ctx, in)
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if err != nil {
-			if c.err == nil {
-				c.err = fmt.Errorf("copy part %d from %s: %w", n, src, err)
-			}
-			return
-		}
-		if out.CopyPartResult != nil {
-			c.parts[n-1].ETag = out.CopyPartResult.ETag
-		}
-	}()
-	return c.firstErr()
-}
-
-func (c *composer) firstErr() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
 }
 
 // escapeKeyPath URL-encodes a key for CopySource, keeping its slashes.
