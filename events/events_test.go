@@ -127,3 +127,23 @@ func TestEventBridgeS3ObjectCreated(t *testing.T) {
 		t.Fatalf("object %+v", o)
 	}
 }
+
+// TestSQSIngestBatch: the ingest queue's batch carries the EventBridge Object Created event as
+// each message's body, unchanged.
+func TestSQSIngestBatch(t *testing.T) {
+	ev := roundTrip[events.SQSEvent](t, "sqs-ingest-batch.json")
+	if len(ev.Records) != 1 || ev.Records[0].EventSource != "aws:sqs" {
+		t.Fatalf("unexpected batch: %+v", ev)
+	}
+	b, err := os.ReadFile("eventbridge-s3-object-created.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got any
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(ev.Records[0].Body), &got); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("the message body is not the EventBridge event: %v", err)
+	}
+}

@@ -2,10 +2,12 @@ package functions_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -29,8 +31,9 @@ func apiEvent(t *testing.T, method, rawPath, body string) []byte {
 // TestIngestBootstrapTakesEventBridgeDrop: the built api and ingest functions as the deployed
 // stack runs them: a drop rule is stored through the api function, a file is uploaded into its
 // folder through the presigned URL the api hands out, and the ingest function, invoked with the
-// EventBridge Object Created event (the CDK stack's trigger; events/ sample naming the object),
-// starts the rule's job, once however often the event comes.
+// EventBridge Object Created event (events/ sample naming the object) in an SQS batch of the
+// ingest queue (the CDK stack's trigger), starts the rule's job, once however often the event
+// comes.
 func TestIngestBootstrapTakesEventBridgeDrop(t *testing.T) {
 	s := newEmulatorStack(t, 3)
 	env := s.env()
@@ -62,7 +65,16 @@ func TestIngestBootstrapTakesEventBridgeDrop(t *testing.T) {
 		delete(o, "version-id") // the bucket is not versioned
 	})
 	ingest := startFunction(t, "ingest", env)
-	ingest.response(t, ev, nil)
+	// As the stack delivers it: in the ingest queue's SQS batch; then again, invoked directly.
+	batch, err := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: string(ev), EventSource: "aws:sqs"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp events.SQSEventResponse
+	ingest.response(t, batch, &resp)
+	if len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("ingest reported %+v as failed", resp.BatchItemFailures)
+	}
 	ingest.response(t, ev, nil) // delivered again
 
 	var list api.ListResponse

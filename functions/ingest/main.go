@@ -1,6 +1,7 @@
-// Command ingest is the Lambda that gets S3's ObjectCreated events for inputs/ (through
-// EventBridge, or S3 notifications: HandleJSON takes both): an upload moves its job to
-// IN_PROGRESS and enqueues its shards; an object in a drop rule's folder starts the rule's job.
+// Command ingest is the Lambda that gets S3's ObjectCreated events for inputs/ (EventBridge
+// events in the ingest queue's SQS batches, as the stack delivers them; HandleJSON also takes
+// them, or S3 notifications, invoked directly): an upload moves its job to IN_PROGRESS and
+// enqueues its shards; an object in a drop rule's folder starts the rule's job.
 package main
 
 import (

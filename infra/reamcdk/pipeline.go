@@ -41,6 +41,10 @@ type Pipeline interface {
 	Table() awsdynamodb.Table
 	ShardQueue() awssqs.Queue
 	DeadLetterQueue() awssqs.Queue
+	// IngestQueue holds the bucket's Object Created events under inputs/ until ingest has
+	// handled them; IngestDeadLetterQueue those it failed IngestMaxReceiveCount times.
+	IngestQueue() awssqs.Queue
+	IngestDeadLetterQueue() awssqs.Queue
 	// Topic receives one notification per terminal job.
 	Topic() awssns.Topic
 	// AlarmTopic receives the CloudWatch alarms' state changes.
@@ -65,6 +69,8 @@ type pipeline struct {
 	table           awsdynamodb.Table
 	queue           awssqs.Queue
 	dlq             awssqs.Queue
+	ingestQueue     awssqs.Queue
+	ingestDLQ       awssqs.Queue
 	topic           awssns.Topic
 	alarmTopic      awssns.Topic
 	api             awsapigatewayv2.HttpApi
@@ -81,6 +87,8 @@ func (p *pipeline) AccessLogBucket() awss3.Bucket        { return p.logBucket }
 func (p *pipeline) Table() awsdynamodb.Table             { return p.table }
 func (p *pipeline) ShardQueue() awssqs.Queue             { return p.queue }
 func (p *pipeline) DeadLetterQueue() awssqs.Queue        { return p.dlq }
+func (p *pipeline) IngestQueue() awssqs.Queue            { return p.ingestQueue }
+func (p *pipeline) IngestDeadLetterQueue() awssqs.Queue  { return p.ingestDLQ }
 func (p *pipeline) Topic() awssns.Topic                  { return p.topic }
 func (p *pipeline) AlarmTopic() awssns.Topic             { return p.alarmTopic }
 func (p *pipeline) API() awsapigatewayv2.HttpApi         { return p.api }
@@ -229,6 +237,26 @@ func (p *pipeline) messaging(r *resolved) {
 			MaxReceiveCount: jsii.Number(float64(r.MaxReceiveCount)),
 		},
 	})
+	// The bucket's Object Created events wait here for ingest: an event ingest fails on comes
+	// back after the visibility timeout, and after IngestMaxReceiveCount receives waits in the
+	// ingest dead-letter queue (an alarm fires) to be redriven. Invoked by EventBridge
+	// directly, ingest's errors were retried twice by Lambda and then dropped: a dropped file
+	// lost that way would never have been analysed.
+	p.ingestDLQ = awssqs.NewQueue(p.Construct, jsii.String("IngestDeadLetterQueue"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	p.ingestQueue = awssqs.NewQueue(p.Construct, jsii.String("IngestQueue"), &awssqs.QueueProps{
+		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
+		VisibilityTimeout: cdkDuration(r.ingestVisibility),
+		DeadLetterQueue: &awssqs.DeadLetterQueue{
+			Queue:           p.ingestDLQ,
+			MaxReceiveCount: jsii.Number(IngestMaxReceiveCount),
+		},
+	})
 	p.topic = awssns.NewTopic(p.Construct, jsii.String("CompletionTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("Ream job completions"),
 		MasterKey:   p.key,
@@ -310,21 +338,29 @@ func (p *pipeline) functions(r *resolved) {
 	}
 }
 
-// IngestMaxEventAge and IngestRetryAttempts bound how long EventBridge keeps retrying an
-// Object Created event the ingest function fails on (EventBridge's own maxima).
+// IngestMaxEventAge and IngestRetryAttempts bound how long EventBridge keeps retrying to deliver
+// an Object Created event to the ingest queue (EventBridge's own maxima); an event it cannot
+// deliver goes to the ingest dead-letter queue. IngestMaxReceiveCount is how many times ingest
+// gets an event (6 × its timeout apart) before the event is dead-lettered; IngestBatchSize and
+// IngestMaxConcurrency bound ingest's batches and concurrent invocations (a burst of dropped
+// files waits in the queue instead of taking the account's concurrency).
 const (
-	IngestMaxEventAge   = 24 * time.Hour
-	IngestRetryAttempts = 185
+	IngestMaxEventAge     = 24 * time.Hour
+	IngestRetryAttempts   = 185
+	IngestMaxReceiveCount = 10
+	IngestBatchSize       = 10
+	IngestMaxConcurrency  = 20
 )
 
 func (p *pipeline) triggers(r *resolved) {
-	// S3 → EventBridge → ingest for every object created under inputs/ (uploads and drop
-	// rules' folders). The bucket sends its events to EventBridge through CloudFormation's own
-	// NotificationConfiguration (set on the L1 bucket: the L2 eventBridgeEnabled and
-	// addEventNotification both deploy CDK's BucketNotificationsHandler custom resource, a
-	// Lambda function of CDK's whose runtime this stack does not control), and a rule matches
-	// the bucket's Object Created events by key prefix. ingest takes the EventBridge event shape
-	// (handlers.Ingest.HandleJSON).
+	// S3 → EventBridge → the ingest queue → ingest for every object created under inputs/
+	// (uploads and drop rules' folders). The bucket sends its events to EventBridge through
+	// CloudFormation's own NotificationConfiguration (set on the L1 bucket: the L2
+	// eventBridgeEnabled and addEventNotification both deploy CDK's BucketNotificationsHandler
+	// custom resource, a Lambda function of CDK's whose runtime this stack does not control),
+	// and a rule matches the bucket's Object Created events by key prefix and sends them to the
+	// ingest queue. ingest takes the queue's batches of EventBridge events and reports the
+	// events it failed on (handlers.Ingest.HandleJSON).
 	cfnBucket := p.bucket.Node().DefaultChild().(awss3.CfnBucket)
 	cfnBucket.AddPropertyOverride(jsii.String("NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled"), true)
 	awsevents.NewRule(p.Construct, jsii.String("InputCreated"), &awsevents.RuleProps{
@@ -337,11 +373,17 @@ func (p *pipeline) triggers(r *resolved) {
 				"object": map[string]interface{}{"key": []interface{}{map[string]interface{}{"prefix": InputsPrefix}}},
 			},
 		},
-		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(p.fns[FnIngest], &awseventstargets.LambdaFunctionProps{
-			MaxEventAge:   cdkDuration(IngestMaxEventAge),
-			RetryAttempts: jsii.Number(IngestRetryAttempts),
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSqsQueue(p.ingestQueue, &awseventstargets.SqsQueueProps{
+			MaxEventAge:     cdkDuration(IngestMaxEventAge),
+			RetryAttempts:   jsii.Number(IngestRetryAttempts),
+			DeadLetterQueue: p.ingestDLQ,
 		})},
 	})
+	p.fns[FnIngest].AddEventSource(awslambdaeventsources.NewSqsEventSource(p.ingestQueue, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(IngestBatchSize),
+		ReportBatchItemFailures: jsii.Bool(true),
+		MaxConcurrency:          jsii.Number(IngestMaxConcurrency),
+	}))
 
 	p.fns[FnWorker].AddEventSource(awslambdaeventsources.NewSqsEventSource(p.queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(float64(r.WorkerBatchSize)),
@@ -472,6 +514,11 @@ func (p *pipeline) alarmsOn(r *resolved) {
 		"The deadletter function ran: a poison shard was dead-lettered and its documents recorded as SHARD_FAILED "+
 			"(the job ends PARTIAL_SUCCESS); see the worker's errors for the cause",
 		p.fns[FnDeadLetter].MetricInvocations(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
+	add("IngestDeadLetterQueueNotEmpty",
+		"Object Created events wait in the ingest dead-letter queue: ingest failed on them "+strconv.Itoa(IngestMaxReceiveCount)+
+			" times (see its errors), or EventBridge could not deliver them; their uploads or dropped files have not started a job. "+
+			"Fix the cause, then redrive the ingest dead-letter queue to the ingest queue",
+		p.ingestDLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}), 0)
 	add("JobAge",
 		fmt.Sprintf("The oldest shard has waited more than %v in the shard queue: workers are throttled, failing or far behind", r.JobAgeAlarmThreshold),
 		p.queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}),

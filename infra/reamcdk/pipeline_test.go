@@ -136,8 +136,8 @@ func TestEventSourcesReportBatchItemFailures(t *testing.T) {
 	f := synth(t)
 	p := f.stack.Pipeline
 	mappings := f.resources("AWS::Lambda::EventSourceMapping")
-	if len(mappings) != 2 {
-		t.Fatalf("%d event source mappings, want 2 (worker, deadletter)", len(mappings))
+	if len(mappings) != 3 {
+		t.Fatalf("%d event source mappings, want 3 (worker, deadletter, ingest)", len(mappings))
 	}
 	for id, m := range mappings {
 		if !reflect.DeepEqual(props(m)["FunctionResponseTypes"], arr{"ReportBatchItemFailures"}) {
@@ -197,7 +197,7 @@ func TestQueues(t *testing.T) {
 				"Effect":    "Deny",
 				"Condition": obj{"Bool": obj{"aws:SecureTransport": "false"}},
 			}))}),
-		}), jsii.Number(2))
+		}), jsii.Number(4)) // shard queue, its dead-letter queue, ingest queue, its dead-letter queue
 	})
 }
 
@@ -454,7 +454,10 @@ func TestRoutesRequireIAM(t *testing.T) {
 
 // TestIngestEventBridgeRule: the bucket sends its events to EventBridge
 // (CloudFormation's own NotificationConfiguration, no custom resource) and a
-// rule sends Object Created events under inputs/ to ingest, with retries.
+// rule sends Object Created events under inputs/ to the ingest queue, which
+// ingest reads; what ingest fails on ten times waits in a dead-letter queue
+// watched by an alarm (before, EventBridge invoked ingest, whose errors Lambda
+// retried twice and then dropped).
 func TestIngestEventBridgeRule(t *testing.T) {
 	f := synth(t)
 	p := f.stack.Pipeline
@@ -475,18 +478,56 @@ func TestIngestEventBridgeRule(t *testing.T) {
 				},
 			},
 			"Targets": arr{like(obj{
-				"Arn":         getAtt(f.id(p.Function(FnIngest)), "Arn"),
-				"RetryPolicy": obj{"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185},
+				"Arn":              getAtt(f.id(p.IngestQueue()), "Arn"),
+				"RetryPolicy":      obj{"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185},
+				"DeadLetterConfig": obj{"Arn": getAtt(f.id(p.IngestDeadLetterQueue()), "Arn")},
 			})},
 		})
 	})
-	check(t, "EventBridge may invoke ingest", func() {
-		f.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), obj{
-			"Action":       "lambda:InvokeFunction",
-			"FunctionName": getAtt(f.id(p.Function(FnIngest)), "Arn"),
-			"Principal":    "events.amazonaws.com",
+	check(t, "the ingest queue: 6 x ingest's timeout, dead-lettered after 10 receives", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::SQS::Queue"), obj{
+			"VisibilityTimeout":      6 * 300,
+			"SqsManagedSseEnabled":   true,
+			"MessageRetentionPeriod": 4 * 86400,
+			"RedrivePolicy":          obj{"deadLetterTargetArn": getAtt(f.id(p.IngestDeadLetterQueue()), "Arn"), "maxReceiveCount": 10},
 		})
 	})
+	check(t, "EventBridge may send to the ingest queue and its dead-letter queue", func() {
+		for _, q := range []string{f.id(p.IngestQueue()), f.id(p.IngestDeadLetterQueue())} {
+			f.template.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), obj{
+				"Queues": arr{ref(q)},
+				"PolicyDocument": like(obj{"Statement": assertions.Match_ArrayWith(&[]any{like(obj{
+					"Effect":    "Allow",
+					"Principal": obj{"Service": "events.amazonaws.com"},
+					"Resource":  getAtt(q, "Arn"),
+					"Condition": obj{"ArnEquals": obj{"aws:SourceArn": assertions.Match_AnyValue()}},
+				})})}),
+			})
+		}
+	})
+	check(t, "ingest reads the ingest queue and reports failed events", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
+			"EventSourceArn":        getAtt(f.id(p.IngestQueue()), "Arn"),
+			"FunctionName":          ref(f.id(p.Function(FnIngest))),
+			"BatchSize":             10,
+			"FunctionResponseTypes": arr{"ReportBatchItemFailures"},
+			"ScalingConfig":         obj{"MaximumConcurrency": 20},
+		})
+	})
+	check(t, "an alarm on the ingest dead-letter queue", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"MetricName": "ApproximateNumberOfMessagesVisible",
+			"Dimensions": arr{obj{"Name": "QueueName", "Value": getAtt(f.id(p.IngestDeadLetterQueue()), "QueueName")}},
+			"Threshold":  0,
+		})
+	})
+	// Nothing invokes ingest but its event source: EventBridge no longer may.
+	for _, perm := range f.resources("AWS::Lambda::Permission") {
+		props, _ := perm["Properties"].(map[string]any)
+		if props["Principal"] == "events.amazonaws.com" && reflect.DeepEqual(props["FunctionName"], getAtt(f.id(p.Function(FnIngest)), "Arn")) {
+			t.Errorf("EventBridge may still invoke ingest directly: %v", props)
+		}
+	}
 	// No S3 notification custom resource, and so no CDK-owned handler function.
 	if n := len(f.resources("Custom::S3BucketNotifications")); n != 0 {
 		t.Errorf("%d Custom::S3BucketNotifications resources, want none", n)
@@ -514,7 +555,7 @@ func TestAlarms(t *testing.T) {
 	p := f.stack.Pipeline
 	alarmTopic := ref(f.id(p.AlarmTopic()))
 	alarms := f.resources("AWS::CloudWatch::Alarm")
-	if want := 3 + len(FunctionNames); len(alarms) != want {
+	if want := 4 + len(FunctionNames); len(alarms) != want {
 		t.Errorf("%d alarms, want %d", len(alarms), want)
 	}
 	for id, a := range alarms {

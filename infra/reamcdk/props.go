@@ -182,6 +182,7 @@ type resolved struct {
 	fns               map[string]FunctionSettings
 	visibilityTimeout time.Duration
 	dlqVisibility     time.Duration
+	ingestVisibility  time.Duration
 }
 
 var defaultFunctions = map[string]FunctionSettings{
@@ -276,7 +277,8 @@ func resolve(p *PipelineProps) (*resolved, error) {
 
 	r.visibilityTimeout = visibilityFactor * r.fns[FnWorker].Timeout
 	r.dlqVisibility = visibilityFactor * r.fns[FnDeadLetter].Timeout
-	if r.visibilityTimeout > 12*time.Hour || r.dlqVisibility > 12*time.Hour {
+	r.ingestVisibility = visibilityFactor * r.fns[FnIngest].Timeout
+	if r.visibilityTimeout > 12*time.Hour || r.dlqVisibility > 12*time.Hour || r.ingestVisibility > 12*time.Hour {
 		return nil, fmt.Errorf("reamcdk: visibility timeout (6 x function timeout) exceeds SQS's 12h limit")
 	}
 	if r.StuckAfter == 0 {

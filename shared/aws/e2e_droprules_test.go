@@ -118,7 +118,7 @@ func TestE2EDropRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ingest.HandleJSON(ctx, raw); err != nil {
+	if _, err := s.ingest.HandleJSON(ctx, raw); err != nil {
 		t.Fatalf("EventBridge event: %v", err)
 	}
 	if jobs := dropJobs(); len(jobs) != 1 {

@@ -39,7 +39,8 @@ const (
 )
 
 // HandleEventBridge processes an EventBridge "Object Created" event from S3. An error makes the
-// EventBridge target retry (ObjectCreated is idempotent); events of other kinds are ignored.
+// message (or the EventBridge target) retry (ObjectCreated is idempotent); events of other kinds
+// are ignored.
 func (h *Ingest) HandleEventBridge(ctx context.Context, ev events.EventBridgeEvent) error {
 	if ev.Source != eventBridgeS3Source || ev.DetailType != eventBridgeObjectCreate {
 		h.log.InfoContext(ctx, "not an S3 Object Created event; ignored", "source", ev.Source, "detailType", ev.DetailType)
@@ -58,29 +59,67 @@ func (h *Ingest) HandleEventBridge(ctx context.Context, ev events.EventBridgeEve
 	return nil
 }
 
-// HandleJSON is the ingest Lambda's handler: it takes an S3 notification ({"Records": …}) or an
-// EventBridge event ({"detail-type": …}), so the function works behind either trigger.
-func (h *Ingest) HandleJSON(ctx context.Context, raw json.RawMessage) error {
+// HandleJSON is the ingest Lambda's handler. The deployed stack's rule sends S3's Object
+// Created events to the ingest queue, so ingest gets an SQS batch whose messages are EventBridge
+// events; each message that fails is reported in the response's batchItemFailures and comes
+// back after the queue's visibility timeout (the queue's dead-letter queue takes it after
+// IngestMaxReceiveCount receives), so an event is never dropped on an error. It also takes an
+// EventBridge event or an S3 notification ({"Records": …}) invoked directly, or as an SQS
+// message body, so the function works behind any of these triggers; a direct event's error is
+// the invocation's.
+func (h *Ingest) HandleJSON(ctx context.Context, raw json.RawMessage) (events.SQSEventResponse, error) {
+	var resp events.SQSEventResponse
+	var probe struct {
+		Records []struct {
+			EventSource string `json:"eventSource"`
+		} `json:"Records"`
+	}
+	if err := json.Unmarshal(raw, &probe); err == nil && len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:sqs" {
+		var batch events.SQSEvent
+		if err := json.Unmarshal(raw, &batch); err != nil {
+			return resp, fmt.Errorf("ingest: undecodable SQS batch: %w", err)
+		}
+		for _, m := range batch.Records {
+			err := h.handleEvent(ctx, json.RawMessage(m.Body))
+			var bad undecodable
+			switch {
+			case errors.As(err, &bad):
+				// Delivering it again cannot help: logged and dropped.
+				h.log.ErrorContext(ctx, "undecodable ingest message; dropped", "messageId", m.MessageId, "err", err)
+			case err != nil:
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			}
+		}
+		return resp, nil
+	}
+	return resp, h.handleEvent(ctx, raw)
+}
+
+// undecodable is an ingest event that is neither an S3 notification nor an EventBridge event.
+type undecodable struct{ error }
+
+// handleEvent handles one EventBridge event or S3 notification.
+func (h *Ingest) handleEvent(ctx context.Context, raw json.RawMessage) error {
 	var probe struct {
 		Records    json.RawMessage `json:"Records"`
 		DetailType string          `json:"detail-type"`
 	}
 	if err := json.Unmarshal(raw, &probe); err != nil {
-		return fmt.Errorf("ingest: the event is not a JSON object: %w", err)
+		return undecodable{fmt.Errorf("ingest: the event is not a JSON object: %w", err)}
 	}
 	switch {
 	case probe.DetailType != "":
 		var ev events.EventBridgeEvent
 		if err := json.Unmarshal(raw, &ev); err != nil {
-			return fmt.Errorf("ingest: undecodable EventBridge event: %w", err)
+			return undecodable{fmt.Errorf("ingest: undecodable EventBridge event: %w", err)}
 		}
 		return h.HandleEventBridge(ctx, ev)
 	case probe.Records != nil:
 		var ev events.S3Event
 		if err := json.Unmarshal(raw, &ev); err != nil {
-			return fmt.Errorf("ingest: undecodable S3 event: %w", err)
+			return undecodable{fmt.Errorf("ingest: undecodable S3 event: %w", err)}
 		}
 		return h.Handle(ctx, ev)
 	}
-	return errors.New("ingest: the event is neither an S3 notification nor an EventBridge event")
+	return undecodable{errors.New("ingest: the event is neither an S3 notification nor an EventBridge event")}
 }

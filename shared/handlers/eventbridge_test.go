@@ -3,8 +3,10 @@ package handlers_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -41,7 +43,7 @@ func TestIngestEventBridgeDrop(t *testing.T) {
 	}
 	h := handlers.NewIngest(svc, nil)
 	for i := 0; i < 2; i++ {
-		if err := h.HandleJSON(ctx, raw); err != nil {
+		if _, err := h.HandleJSON(ctx, raw); err != nil {
 			t.Fatalf("delivery %d: %v", i+1, err)
 		}
 	}
@@ -66,21 +68,76 @@ func TestIngestHandleJSONShapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.HandleJSON(ctx, s3raw); err != nil {
+	if _, err := h.HandleJSON(ctx, s3raw); err != nil {
 		t.Errorf("S3 notification: %v", err)
 	}
 	// An EventBridge event of another kind: ignored.
-	if err := h.HandleJSON(ctx, json.RawMessage(`{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`)); err != nil {
+	if _, err := h.HandleJSON(ctx, json.RawMessage(`{"detail-type":"Scheduled Event","source":"aws.events","detail":{}}`)); err != nil {
 		t.Errorf("scheduled event: %v", err)
 	}
 	// A drop into a folder without a rule: ignored.
 	noRule := `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"inputs/t1/drop/none/x.txt","etag":"e"}}}`
-	if err := h.HandleJSON(ctx, json.RawMessage(noRule)); err != nil {
+	if _, err := h.HandleJSON(ctx, json.RawMessage(noRule)); err != nil {
 		t.Errorf("drop without a rule: %v", err)
 	}
 	for _, bad := range []string{`not json`, `{}`, `[1]`} {
-		if err := h.HandleJSON(ctx, json.RawMessage(bad)); err == nil || !strings.Contains(err.Error(), "ingest") {
+		if _, err := h.HandleJSON(ctx, json.RawMessage(bad)); err == nil || !strings.Contains(err.Error(), "ingest") {
 			t.Errorf("HandleJSON(%s) = %v; want an ingest error", bad, err)
 		}
+	}
+}
+
+// failingGet is a job store whose Get fails for tenant "down", as a store that does not answer.
+type failingGet struct{ pipeline.Jobs }
+
+func (f failingGet) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
+	if tenant == "down" {
+		return nil, errors.New("injected: the table is throttled")
+	}
+	return f.Jobs.Get(ctx, tenant, id)
+}
+
+// TestIngestSQSBatch: ingest takes the ingest queue's SQS batch (events/sqs-ingest-batch.json,
+// an EventBridge Object Created event as its body) and starts the drop rule's job; a message
+// whose event fails is reported as a batch item failure (it comes back, and after the ingest
+// queue's maxReceiveCount goes to its dead-letter queue: never dropped), one that cannot be
+// decoded is dropped, and the others are handled.
+func TestIngestSQSBatch(t *testing.T) {
+	ctx := context.Background()
+	svc, jobs := newServiceWrapping(t, func(j pipeline.Jobs) pipeline.Jobs { return failingGet{j} })
+	batch := fixture[events.SQSEvent](t, "sqs-ingest-batch.json")
+	var ev events.EventBridgeEvent
+	var d handlers.S3EventBridgeDetail
+	if err := json.Unmarshal([]byte(batch.Records[0].Body), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(ev.Detail, &d); err != nil {
+		t.Fatal(err)
+	}
+	tenant, rule, _, ok := pipeline.ParseDropKey(d.Object.Key)
+	if !ok {
+		t.Fatalf("the sample's key %s is not in a drop folder", d.Object.Key)
+	}
+	if _, err := svc.PutDropRule(ctx, tenant, rule, api.CreateJobRequest{Analyses: []job.Analysis{job.Language}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}); err != nil {
+		t.Fatal(err)
+	}
+	down := `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"inputs/down/j1/input","etag":"e"}}}`
+	batch.Records = append(batch.Records,
+		events.SQSMessage{MessageId: "m-down", Body: down, EventSource: "aws:sqs"},
+		events.SQSMessage{MessageId: "m-garbage", Body: "not json", EventSource: "aws:sqs"})
+	raw, err := json.Marshal(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := handlers.NewIngest(svc, nil).HandleJSON(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []events.SQSBatchItemFailure{{ItemIdentifier: "m-down"}}; !reflect.DeepEqual(resp.BatchItemFailures, want) {
+		t.Errorf("batch item failures %+v, want %+v", resp.BatchItemFailures, want)
+	}
+	listed, _, err := jobs.List(ctx, tenant, api.ListFilter{MaxResults: 10})
+	if err != nil || len(listed) != 1 || listed[0].DropRule != rule {
+		t.Fatalf("jobs after the batch: %d %v, want the drop rule's one", len(listed), err)
 	}
 }

@@ -32,6 +32,13 @@ func newService(t *testing.T) *pipeline.Service {
 // newServiceAndJobs is newService with its job store (to plant jobs in any status).
 func newServiceAndJobs(t *testing.T) (*pipeline.Service, pipeline.Jobs) {
 	t.Helper()
+	return newServiceWrapping(t, nil)
+}
+
+// newServiceWrapping is newServiceAndJobs whose service reads and writes jobs through
+// wrap(the store) when wrap is set (the store itself is returned).
+func newServiceWrapping(t *testing.T, wrap func(pipeline.Jobs) pipeline.Jobs) (*pipeline.Service, pipeline.Jobs) {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))
 	if err != nil {
@@ -53,8 +60,12 @@ func newServiceAndJobs(t *testing.T) (*pipeline.Service, pipeline.Jobs) {
 	// the directory t.TempDir removes: twice in CI that failed a test with "directory not empty".
 	notifier := local.NewNotifier(db, nil)
 	t.Cleanup(func() { notifier.Close(context.Background()) })
+	var through pipeline.Jobs = jobs
+	if wrap != nil {
+		through = wrap(jobs)
+	}
 	return pipeline.New(pipeline.Deps{
-		Jobs: jobs, Objects: objects, Queue: local.NewQueue(db, "shards", 3),
+		Jobs: through, Objects: objects, Queue: local.NewQueue(db, "shards", 3),
 		Notifier: notifier, Analyzers: reg, DropRules: local.NewDropRules(db),
 		Config: pipeline.Config{Locations: pipeline.Locations{Base: "s3://bucket/"}},
 	}), jobs
