@@ -119,6 +119,24 @@ func TestUploadContentMD5(t *testing.T) {
 	if _, j := follow(t, ctx, c, res.JobId); j.JobDetails.InputDocumentsCount != 1 {
 		t.Errorf("job %s with %d documents", j.JobStatus, j.JobDetails.InputDocumentsCount)
 	}
+	// The same bytes again (a retry whose answer was lost) are checked too (they were answered
+	// 200 whatever their Content-MD5, found from outside).
+	for _, tc := range []struct{ md5, code string }{
+		{base64.StdEncoding.EncodeToString(other[:]), "BadDigest"},
+		{"not-base64!", "InvalidDigest"},
+	} {
+		resp := putUpload(t, res.Upload.Presigned, strings.NewReader(body), int64(len(body)), map[string]string{"Content-MD5": tc.md5})
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), tc.code) {
+			t.Errorf("the same bytes again with Content-MD5 %q: %d %s; want 400 %s", tc.md5, resp.StatusCode, b, tc.code)
+		}
+	}
+	resp = putUpload(t, res.Upload.Presigned, strings.NewReader(body), int64(len(body)), map[string]string{"Content-MD5": base64.StdEncoding.EncodeToString(good[:])})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the same bytes again with the right Content-MD5: %d, want 200", resp.StatusCode)
+	}
 }
 
 // failingHead is an object store whose Head fails as a store that does not answer.

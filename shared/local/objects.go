@@ -608,6 +608,11 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 				return
 			}
 			if sum, same := o.sameAsStored(r, key); same {
+				var digest digestError
+				if err := checkContentMD5(r.Header, sum); errors.As(err, &digest) {
+					writeErr(w, http.StatusBadRequest, digest.code, digest.msg) // checked as for any body
+					return
+				}
 				o.created(w, r, key, sum, onCreated)
 				return
 			}
@@ -628,11 +633,16 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 	err := o.writeChecked(key, func(f *os.File) error {
 		fw := &fileWriter{f: f}
 		defer func() { size = fw.off }()
+		var err error
 		if r.ContentLength >= 0 && r.ContentLength < hashChunk {
-			_, err := io.Copy(fw, ctxReader{r.Context(), io.TeeReader(body, sum)})
-			return err
+			_, err = io.Copy(fw, ctxReader{r.Context(), io.TeeReader(body, sum)})
+		} else {
+			err = copyHashing(r.Context(), fw, body, sum)
 		}
-		return copyHashing(r.Context(), fw, body, sum)
+		if err == nil && r.ContentLength >= 0 && fw.off != r.ContentLength {
+			err = io.ErrUnexpectedEOF
+		}
+		return err
 	}, func() error {
 		if err := checkContentMD5(r.Header, sum.Sum(nil)); err != nil {
 			return err
@@ -665,6 +675,11 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 		var digest digestError
 		if errors.As(err, &digest) {
 			writeErr(w, http.StatusBadRequest, digest.code, digest.msg)
+			return
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			// The client (or the network) cut the body short: S3's answer, and nothing stored.
+			writeErr(w, http.StatusBadRequest, "IncompleteBody", fmt.Sprintf("the body ended before the %d bytes its Content-Length announced; nothing was stored", r.ContentLength))
 			return
 		}
 		var refused putRefused
@@ -846,7 +861,7 @@ func copyHashing(ctx context.Context, w io.Writer, r io.Reader, h hash.Hash) err
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, rerr := io.ReadFull(r, bufs[i])
+		n, rerr := fill(r, bufs[i])
 		if n > 0 {
 			b := bufs[i][:n]
 			<-free
@@ -858,11 +873,26 @@ func copyHashing(ctx context.Context, w io.Writer, r io.Reader, h hash.Hash) err
 				return err
 			}
 		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+		if rerr == io.EOF {
 			return nil
 		}
 		if rerr != nil {
-			return rerr
+			return rerr // a body cut short is io.ErrUnexpectedEOF: an error, not an end
 		}
 	}
+}
+
+// fill reads r into b until b is full (nil) or r ends (io.EOF) or fails (its error, which
+// io.ReadFull would have turned into io.ErrUnexpectedEOF after a partial read, like a clean
+// end's).
+func fill(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

@@ -1,10 +1,14 @@
 package local_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,5 +152,50 @@ func TestNotifierForJob(t *testing.T) {
 	}
 	if _, ok, err := n.ForJob(ctx, "a", "j3"); ok || err != nil {
 		t.Fatalf("ForJob of a job with no notification = %v %v", ok, err)
+	}
+}
+
+// TestObjectsTruncatedUpload: a PUT whose body ends before its Content-Length (the client or the
+// network cut it) is a 400 IncompleteBody, as on S3, and stores nothing, small or large (a body
+// of a MiB or more was stored cut short before; a small one was a 500).
+func TestObjectsTruncatedUpload(t *testing.T) {
+	objs := objectsServer(t, t.TempDir(), nil)
+	ctx := context.Background()
+	for _, tt := range []struct{ announced, sent int }{{1000, 40}, {3 << 20, 3<<19 + 7}} {
+		key := fmt.Sprintf("inputs/t/cut-%d", tt.sent)
+		p, err := objs.PresignPut(ctx, key, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(p.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var head strings.Builder
+		fmt.Fprintf(&head, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", u.RequestURI(), u.Host, tt.announced)
+		for k, v := range p.Headers {
+			fmt.Fprintf(&head, "%s: %s\r\n", k, v)
+		}
+		head.WriteString("\r\n")
+		if _, err := io.WriteString(conn, head.String()+strings.Repeat("x", tt.sent)); err != nil {
+			t.Fatal(err)
+		}
+		conn.(*net.TCPConn).CloseWrite()
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%d of %d bytes: %v", tt.sent, tt.announced, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		conn.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "IncompleteBody") {
+			t.Errorf("%d of %d bytes: %d %s, want 400 IncompleteBody", tt.sent, tt.announced, resp.StatusCode, body)
+		}
+		if info, err := objs.Head(ctx, key); !errors.Is(err, job.ErrNotFound) {
+			t.Errorf("%d of %d bytes: stored (%d bytes, %v)", tt.sent, tt.announced, info.Size, err)
+		}
 	}
 }
