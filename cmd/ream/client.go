@@ -203,6 +203,11 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 				if err != nil || d.IsDir() {
 					return err
 				}
+				// Every file must be readable before the job exists: a dangling link or a
+				// link to a directory found while uploading left a job waiting for the rest.
+				if err := regularFile(p, "ream submit uploads the files of PATH, and does not follow links to directories"); err != nil {
+					return err
+				}
 				rel, err := filepath.Rel(path, p)
 				if err != nil {
 					return err
@@ -292,7 +297,12 @@ func inputDigest(files []string, source func(string) string) (string, error) {
 
 // regularFile checks that path is a file, not a directory (hint says what to do instead).
 func regularFile(path, hint string) error {
-	st, err := os.Stat(path)
+	f, err := os.Open(path) // readable, not only there: checked before any job is created
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return err
 	}
@@ -561,7 +571,7 @@ func list(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("list", flag.ContinueOnError)
 	status := fset.String("status", "", "only jobs in this status")
 	name := fset.String("name", "", "only jobs with this name")
-	maxN := fset.Int("max", 0, "at most this many jobs")
+	maxN := fset.Int("max", 0, "at most this many jobs (0, the default: all)")
 	before := fset.String("before", "", "submitted before this RFC 3339 time")
 	after := fset.String("after", "", "submitted after this RFC 3339 time")
 	pos, err := parse(fset, args)
@@ -653,7 +663,7 @@ func errorsCmd(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("errors", flag.ContinueOnError)
 	code := fset.String("code", "", "only records with this ErrorCode (theirs or a failed analysis's)")
 	analysis := fset.String("analysis", "", "only records where this analysis failed")
-	maxN := fset.Int("max", 0, "at most this many records")
+	maxN := fset.Int("max", 0, "at most this many records (0, the default: all)")
 	pos, err := parse(fset, args)
 	if err != nil {
 		return err

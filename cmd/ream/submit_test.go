@@ -218,3 +218,29 @@ func TestWaitPollingOutlivesTheServer(t *testing.T) {
 		t.Fatalf("polled wait across a 503: %v after %d lookups\n%s", err, describes.Load(), stdout)
 	}
 }
+
+// TestSubmitUnreadableFileCreatesNoJob: a directory holding a dangling link, or a link to a
+// directory, is refused before any job is created (the job was created and left waiting for
+// the files after the bad one, found from outside).
+func TestSubmitUnreadableFileCreatesNoJob(t *testing.T) {
+	startStack(t)
+	for name, link := range map[string]string{"dangling.txt": "no-such-file", "loop": "."} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "a.txt"), []byte("I love it.\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		target := filepath.Join(dir, link)
+		if link == "." {
+			target = dir
+		}
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := runCmd(t, "submit", dir, "--analyses", "LANGUAGE", "--format", "ONE_DOC_PER_FILE"); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v (%q); want an error naming it", name, err, out)
+		}
+	}
+	if out, err := runCmd(t, "list"); err != nil || len(strings.Split(strings.TrimSpace(out), "\n")) != 1 {
+		t.Errorf("jobs were created (or the list failed: %v):\n%s", err, out)
+	}
+}

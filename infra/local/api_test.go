@@ -341,9 +341,15 @@ func TestBadRequests(t *testing.T) {
 		{"data after the job object", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}} {}`, 400, "data after"},
 		{"control character in a tag", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"a\u0001","Value":"v"}]}`, 400, "tag"},
 		{"reserved tag key", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"aws:x","Value":"v"}]}`, 400, "reserved"},
+		// found from outside: the length errors did not say which tag
+		{"long tag key", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"ok","Value":"v"},{"Key":"` + strings.Repeat("k", 129) + `","Value":"v"}]}`, 400, "tag 2"},
+		{"long tag value", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"team","Value":"` + strings.Repeat("v", 257) + `"}]}`, 400, `tag "team"`},
 		{"tag key twice", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"k","Value":"v"},{"Key":"k","Value":"w"}]}`, 400, "twice"},
 		{"retry with a bad JobName", "POST", "/v1/jobs/00000000-0000-4000-8000-000000000000/retry", `{"JobName":"a\u0000"}`, 400, "JobName"},
 		{"retry with a bad token", "POST", "/v1/jobs/00000000-0000-4000-8000-000000000000/retry", `{"ClientRequestToken":"!!"}`, 400, "ClientRequestToken"},
+		// found from outside: a large retry body that is not JSON was a 413
+		{"large retry body not JSON", "POST", "/v1/jobs/00000000-0000-4000-8000-000000000000/retry", strings.Repeat("x", 2<<20), 400, "not a retry request"},
+		{"large retry body of white space", "POST", "/v1/jobs/00000000-0000-4000-8000-000000000000/retry", strings.Repeat(" ", 2<<20), 413, "larger than"},
 		{"invalid topic name", "POST", "/v1/topics/a%21b/batch-code", "", 404, "topic"},
 		{"query on errors", "GET", "/v1/jobs/00000000-0000-4000-8000-000000000000/errors?ErrorCode=SHARD_FAILED;x", "", 400, "query"},
 	} {

@@ -2,6 +2,8 @@ package local
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -679,4 +681,29 @@ func TestDropUploadRetrySameBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the new version's job", func() bool { return len(dropJobs(t, ctx, c, "up")) == 2 })
+}
+
+// TestDropUploadAfterRuleDeleted: an upload URL of a deleted drop rule is refused (409) and
+// stores nothing; it was answered 200 for a file no job would read (found from outside).
+func TestDropUploadAfterRuleDeleted(t *testing.T) {
+	s := startStack(t, dropConfig(), pipeline.Hooks{})
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "gone", lineJob("gone-", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	u, err := c.DropUpload(ctx, "gone", "late.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteDropRule(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	err = c.Upload(ctx, u.Presigned, writeTemp(t, "late.txt", []byte("one\n")))
+	if ae := wantAPIError(t, err, http.StatusConflict, "upload into a deleted rule's folder"); ae != nil && !strings.Contains(ae.Message, "no longer exists") {
+		t.Errorf("the refusal does not say why: %s", ae.Message)
+	}
+	if _, err := os.Stat(filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(pipeline.DropPrefix("local", "gone")), "late.txt")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the refused file was stored: %v", err)
+	}
 }

@@ -255,15 +255,28 @@ func (s *Stack) Close() error {
 	return errors.Join(err, s.db.Close())
 }
 
-// uploadGuard refuses (job.ErrConflict) an upload to a job that no longer accepts input, or of
-// an input object that already arrived: a retried or late PUT must not replace the input a job
+// uploadGuard refuses (job.ErrConflict) an upload into the folder of a drop rule that no longer
+// exists, an upload to a job that no longer accepts input, or of an input object that already
+// arrived: a retried or late PUT must not replace the input a job
 // was (or is about to be) planned on. S3 cannot refuse it; there a job whose input is replaced
 // while it runs fails saying so. When the job or the object cannot be looked up, the error is
 // returned as it is, and the upload is answered 503 (see local.WithPutGuard), never let through
 // unchecked.
 func uploadGuard(ctx context.Context, svc *pipeline.Service, objects pipeline.Objects, key string) error {
+	if svc == nil || objects == nil {
+		return nil
+	}
+	if tenant, rule, _, ok := pipeline.ParseDropKey(key); ok {
+		// A drop rule's upload URL outlives the rule; the file would be stored and never
+		// analysed (until a rule of that name came back).
+		_, err := svc.GetDropRule(ctx, tenant, rule)
+		if errors.Is(err, job.ErrNotFound) {
+			return fmt.Errorf("%w: drop rule %s no longer exists, so a file put into its folder would not be analysed; create the rule again first", job.ErrConflict, rule)
+		}
+		return err
+	}
 	tenant, id, ok := pipeline.UploadJob(key)
-	if !ok || svc == nil || objects == nil {
+	if !ok {
 		return nil
 	}
 	j, err := svc.Describe(ctx, tenant, id)

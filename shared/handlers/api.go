@@ -6,7 +6,7 @@
 package handlers
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"encoding"
 	"encoding/json"
@@ -203,13 +203,11 @@ func (a *API) errors(w http.ResponseWriter, r *http.Request, tenant string) {
 
 func (a *API) retry(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req api.RetryRequest
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		a.Fail(w, r, decodeError(err, "a retry request"))
-		return
-	}
-	if len(bytes.TrimSpace(body)) > 0 {
-		if err := decodeJSON(bytes.NewReader(body), &req, "a retry request", true); err != nil {
+	// The body is optional: decoded as the other routes' bodies unless it is empty (or white
+	// space), so that one that is not JSON is a 400 whatever its size, as everywhere.
+	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, maxBody))
+	if !blank(body) {
+		if err := decodeJSON(body, &req, "a retry request", true); err != nil {
 			a.Fail(w, r, err)
 			return
 		}
@@ -242,6 +240,21 @@ func queryOf(r *http.Request, known ...string) (url.Values, error) {
 		}
 	}
 	return q, nil
+}
+
+// blank reads the white space at the start of r and reports whether r ends there; otherwise the
+// first other byte is left to read (a read error also answers false, for the decoder to report).
+func blank(r *bufio.Reader) bool {
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			return errors.Is(err, io.EOF)
+		}
+		if b != ' ' && b != '\t' && b != '\n' && b != '\r' {
+			_ = r.UnreadByte()
+			return false
+		}
+	}
 }
 
 // decodeJSON decodes the one JSON value of a request body into v (what names it in messages),

@@ -555,11 +555,16 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 		case method == http.MethodGet && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			o.serveGet(w, r, key)
 		case method == http.MethodPut && r.Method == http.MethodPut:
+			var wrong []string // every header not sent once as signed, named in one answer
 			for h, v := range uploadHeaders() {
-				if vs := r.Header.Values(h); len(vs) != 1 || vs[0] != v { // sent once, as signed
-					writeErr(w, http.StatusForbidden, api.CodeAccessDenied, fmt.Sprintf("the upload must send the headers it was signed with: %s: %s", h, v))
-					return
+				if vs := r.Header.Values(h); len(vs) != 1 || vs[0] != v {
+					wrong = append(wrong, h+": "+v)
 				}
+			}
+			if len(wrong) > 0 {
+				sort.Strings(wrong)
+				writeErr(w, http.StatusForbidden, api.CodeAccessDenied, "the upload must send the headers it was signed with: "+strings.Join(wrong, "; "))
+				return
 			}
 			o.servePut(w, r, key, onCreated)
 		default:

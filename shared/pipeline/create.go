@@ -84,7 +84,7 @@ func checkNameAndToken(name, token string) error {
 		return fmt.Errorf("%w: JobName must be at most %d letters, digits, spaces or _.:/=+-%%@", job.ErrInvalid, maxJobName)
 	}
 	if len(token) > maxTokenLen || (token != "" && !tokenRE.MatchString(token)) {
-		return fmt.Errorf("%w: ClientRequestToken must be 1-%d letters, digits or hyphens", job.ErrInvalid, maxTokenLen)
+		return fmt.Errorf("%w: ClientRequestToken must be 1-%d ASCII letters, digits or hyphens", job.ErrInvalid, maxTokenLen)
 	}
 	return nil
 }
@@ -129,9 +129,14 @@ func validateCreate(r *api.CreateJobRequest) error {
 		return fmt.Errorf("%w: at most %d Tags", ErrTooManyTags, maxTags)
 	}
 	keys := make(map[string]bool, len(r.Tags))
-	for _, t := range r.Tags {
-		if n, v := utf8.RuneCountInString(t.Key), utf8.RuneCountInString(t.Value); n < 1 || n > 128 || v > 256 {
-			return bad("a tag needs a Key of 1-128 characters and a Value of at most 256")
+	for i, t := range r.Tags {
+		switch n, v := utf8.RuneCountInString(t.Key), utf8.RuneCountInString(t.Value); {
+		case n < 1:
+			return bad("tag %d (of Value %.40q) has no Key: a tag needs a Key of 1-128 characters", i+1, t.Value)
+		case n > 128:
+			return bad("tag %d (Key %.40q…) has a Key of %d characters: at most 128", i+1, t.Key, n)
+		case v > 256:
+			return bad("tag %q has a Value of %d characters: at most 256", t.Key, v)
 		}
 		if !tagRE.MatchString(t.Key) || !tagRE.MatchString(t.Value) {
 			return bad("tag %q: Keys and Values may hold letters, digits, spaces and _.:/=+-@, only", t.Key)
@@ -176,8 +181,15 @@ func validateCreate(r *api.CreateJobRequest) error {
 		}
 		names := map[string]bool{}
 		for _, f := range r.UploadFiles {
-			if f == "" || strings.HasPrefix(f, "/") || strings.HasSuffix(f, "/") || len(f) > 512 {
-				return bad("UploadFiles entry %q must be a relative file path of at most 512 bytes", f)
+			switch {
+			case f == "":
+				return bad("UploadFiles has an empty entry: each names a file")
+			case strings.HasPrefix(f, "/"):
+				return bad("UploadFiles entry %q must be a relative file path (no leading /)", f)
+			case strings.HasSuffix(f, "/"):
+				return bad("UploadFiles entry %q names a folder (it ends with /): each names a file", f)
+			case len(f) > 512:
+				return bad("UploadFiles entry %.40q… is %d bytes long: at most 512", f, len(f))
 			}
 			if err := checkKey("UploadFiles entry", f); err != nil {
 				return err

@@ -58,7 +58,7 @@ func ValidDropRuleName(name string) bool { return dropRuleNameRE.MatchString(nam
 
 func checkDropRuleName(name string) error {
 	if !ValidDropRuleName(name) {
-		return fmt.Errorf("%w: drop rule name %q must be 1-64 letters, digits, '_' or '-'", job.ErrInvalid, name)
+		return fmt.Errorf("%w: drop rule name %q must be 1-64 ASCII letters (a-z, A-Z), digits, '_' or '-'", job.ErrInvalid, name)
 	}
 	return nil
 }
