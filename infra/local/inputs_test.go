@@ -397,3 +397,60 @@ func (u unreadableInput) Head(ctx context.Context, key string) (pipeline.ObjectI
 	}
 	return u.Objects.Head(ctx, key)
 }
+
+// TestUnreadableFileNames: in a ONE_DOC_PER_FILE folder, a file whose name the local store cannot
+// read (a backslash, a path over 1,024 bytes) is an UNREADABLE_FILE error record and the other
+// files are analysed; a name that is not UTF-8 fails the job at once, saying so. Before, the shard
+// was retried until dead-lettered and the whole job FAILED without output minutes later, with a
+// message about the dead letter's write (found from outside).
+func TestUnreadableFileNames(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{VisibilityTimeout: Duration(time.Second)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	dir := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "odd")
+	deep := filepath.Join(dir, strings.Repeat("d", 200), strings.Repeat("e", 200), strings.Repeat("f", 200), strings.Repeat("g", 200), strings.Repeat("h", 200))
+	for _, p := range []string{filepath.Join(dir, "good1.txt"), filepath.Join(dir, `back\slash.txt`), filepath.Join(deep, "long.txt"), filepath.Join(dir, "good2.txt")} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("I love this.\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := (&url.URL{Scheme: "file", Path: dir + "/"}).String()
+	res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Sentiment}, LanguageCode: "en",
+		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerFile, S3Uri: base}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.PartialSuccess || j.JobDetails.InputDocumentsCount != 4 || j.JobDetails.DocumentsWithErrorsCount != 2 {
+		t.Fatalf("job %s (%s) %+v; want PARTIAL_SUCCESS, 4 documents, 2 errors", j.JobStatus, j.Message, j.JobDetails)
+	}
+	recs, _ := fetchResults(t, ctx, c, res.JobId)
+	var unreadable, analysed int
+	for _, r := range recs {
+		switch {
+		case r.ErrorCode == job.CodeUnreadableFile && strings.Contains(r.ErrorMessage, "rename"):
+			unreadable++
+		case r.ErrorCode == "" && r.Sentiment == "POSITIVE":
+			analysed++
+		default:
+			t.Errorf("record %+v", r)
+		}
+	}
+	if unreadable != 2 || analysed != 2 {
+		t.Errorf("%d unreadable and %d analysed records, want 2 and 2", unreadable, analysed)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "caf\xe9.txt"), []byte("Latin-1 name.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Sentiment}, LanguageCode: "en",
+		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerFile, S3Uri: base}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, j = follow(t, ctx, c, res.JobId); j.JobStatus != job.Failed || !strings.Contains(j.Message, "not UTF-8") {
+		t.Errorf("with a Latin-1 name: %s (%s), want FAILED saying the name is not UTF-8", j.JobStatus, j.Message)
+	}
+}

@@ -156,11 +156,17 @@ func readFiles(ctx context.Context, open Opener, sh Shard, name func(key string)
 			}
 			return text, size, nil
 		}()
-		if err != nil {
-			return err
-		}
 		d := Document{File: name(f.Key), Line: -1}
-		classify(&d, text, size, maxDoc)
+		switch {
+		case errors.Is(err, job.ErrInvalid):
+			// The store refuses the file's name (the local store's key rules): that file, not
+			// the shard, cannot be read, and reading it again will not help.
+			setError(&d, job.CodeUnreadableFile, "the store cannot read a file of this name (names must be UTF-8, without backslashes, at most 1,024 bytes); rename it")
+		case err != nil:
+			return err
+		default:
+			classify(&d, text, size, maxDoc)
+		}
 		if err := fn(d); err != nil {
 			return err
 		}

@@ -32,4 +32,7 @@ const (
 	CodeUnsupportedLanguage  = "UNSUPPORTED_LANGUAGE"
 	CodeInternalError        = "INTERNAL_SERVER_ERROR"
 	CodeShardFailed          = "SHARD_FAILED"
+	// CodeUnreadableFile: a ONE_DOC_PER_FILE file the store cannot open by its name (the local
+	// store's keys: UTF-8, no backslash, at most 1,024 bytes).
+	CodeUnreadableFile = "UNREADABLE_FILE"
 )

@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
@@ -411,14 +412,20 @@ func (s *Service) listInputPrefix(ctx context.Context, key string, fn func(Objec
 		folder += "/"
 	}
 	found := false
-	err := s.objects.List(ctx, folder, func(o ObjectInfo) error {
+	each := func(o ObjectInfo) error {
 		found = true
+		if !utf8.ValidString(o.Key) {
+			// S3's keys are UTF-8, and the plan's messages could not carry this name (a file put
+			// into the local store by hand, named in another encoding).
+			return failJobErr("input file %q has a name that is not UTF-8; rename it (S3 keys are UTF-8)", o.Key)
+		}
 		return fn(o)
-	})
+	}
+	err := s.objects.List(ctx, folder, each)
 	if err != nil || found || folder == key {
 		return err
 	}
-	return s.objects.List(ctx, key, fn)
+	return s.objects.List(ctx, key, each)
 }
 
 // fileName is the File a document is reported under: its object's key relative to the job's

@@ -22,7 +22,7 @@ var DefaultRetryCodes = []string{job.CodeShardFailed, job.CodeInternalError}
 // documentErrorCodes are the per-document error codes: those a retry may name and the errors
 // route may filter on (documentErrorCode checks both).
 var documentErrorCodes = []string{job.CodeUnsupportedEncoding, job.CodeDocumentSizeExceeded, job.CodeEmptyDocument,
-	job.CodeInvalidRecord, job.CodeUnsupportedLanguage, job.CodeInternalError, job.CodeShardFailed}
+	job.CodeInvalidRecord, job.CodeUnsupportedLanguage, job.CodeInternalError, job.CodeShardFailed, job.CodeUnreadableFile}
 
 // documentErrorCode returns c, in upper case, if it is a per-document error code; else an
 // ErrInvalid error that names field and lists the codes.
