@@ -109,6 +109,12 @@ func TestArchiveReadsWithTarToolchains(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A file of only a byte-order mark has no documents either, and no entry (it had an empty
+	// one, found from outside).
+	if err := os.WriteFile(filepath.Join(root, "bom.txt"), []byte("\xef\xbb\xbf"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lineFiles["bom.txt"] = nil
 	mreq := lineJob("tar-many", job.OneDocPerLine)
 	mreq.Analyses = []job.Analysis{job.PII}
 	mreq.RedactionConfig = &job.RedactionConfig{MaskMode: "MASK"}

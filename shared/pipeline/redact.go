@@ -159,8 +159,8 @@ func (s *Service) redactedEntries(j *job.Job, recs []ShardRecord) []redactedEntr
 	}
 	var out []redactedEntry
 	for _, r := range recs {
-		if r.Skipped {
-			continue
+		if r.Skipped || r.Documents == 0 && r.RedactedBytes == 0 {
+			continue // no documents (a file of only a byte-order mark): no copy, as for an empty file
 		}
 		name := ""
 		if j.InputDataConfig.InputFormat.LineFormat() {
