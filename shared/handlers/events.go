@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -101,13 +102,28 @@ func (h *DeadLetters) Handle(ctx context.Context, ev events.SQSEvent) (events.SQ
 }
 
 // shardBatch runs fn on every shard message of an SQS batch, in order, and reports the ones that
-// failed (and, when reportMalformed, the undecodable ones) as batch item failures.
+// failed (and, when reportMalformed, the undecodable ones) as batch item failures. When ctx has a
+// deadline (a Lambda invocation's), the batch stops a little before it: the message running then
+// is cut short and the ones not yet begun are handed back, all as batch item failures, so that
+// the invocation answers in time and the messages already done are deleted; an invocation killed
+// at its timeout would have had the whole batch delivered again, those too.
 func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, reportMalformed bool, fn func(context.Context, pipeline.ShardMessage) error) events.SQSEventResponse {
 	var resp events.SQSEventResponse
 	fail := func(m events.SQSMessage) {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 	}
+	run := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		run, cancel = context.WithDeadline(ctx, dl.Add(-min(deadlineReserve, time.Until(dl)/10)))
+		defer cancel()
+	}
 	for _, m := range ev.Records {
+		if run.Err() != nil && ctx.Err() == nil {
+			log.InfoContext(ctx, "the invocation's time is up; message handed back without starting", "messageId", m.MessageId)
+			fail(m)
+			continue
+		}
 		msg, err := DecodeShardMessage(m.Body)
 		if err != nil {
 			log.ErrorContext(ctx, "malformed shard message", "messageId", m.MessageId, "body", truncate(m.Body, 200), "reported", reportMalformed, "err", err)
@@ -116,7 +132,12 @@ func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, repor
 			}
 			continue
 		}
-		if err := fn(ctx, msg); err != nil {
+		if err := fn(run, msg); err != nil {
+			if errors.Is(run.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+				log.WarnContext(ctx, "shard cut short by the invocation's deadline; handed back", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index)
+				fail(m)
+				continue
+			}
 			if errors.Is(ctx.Err(), context.Canceled) {
 				// A clean stop of the process cut the shard short: not the shard's failure.
 				log.InfoContext(ctx, "shard interrupted by the stop; handed back", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index)
@@ -129,6 +150,10 @@ func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, repor
 	}
 	return resp
 }
+
+// deadlineReserve is how long before an invocation's deadline a batch stops (at most a tenth of
+// the time the invocation has): enough to answer with the batch item failures.
+const deadlineReserve = 10 * time.Second
 
 // DecodeShardMessage parses and checks a queue message body.
 func DecodeShardMessage(body string) (pipeline.ShardMessage, error) {
