@@ -17,17 +17,25 @@ import (
 	"github.com/ream-dev/ream/shared/output"
 )
 
-// Page sizes of Errors.
+// Page sizes of Errors. A page also ends once it holds maxErrorPageBytes of records (a record of a
+// large document carries the other analyses' results): a Lambda's response is at most 6 MB.
 const (
 	defaultErrorResults = 100
 	maxErrorResults     = 1000
+	maxErrorPageBytes   = 4 << 20
 )
 
-// errorsToken is where the next page of Errors starts: the error record Skip of shard Shard.
+// errorsToken is where the next page of Errors starts: the error record Skip of shard Shard, of
+// job Job's records filtered by Filter (a token is refused for another job or filter).
 type errorsToken struct {
-	Shard int   `json:"s"`
-	Skip  int64 `json:"k"`
+	Shard  int    `json:"s"`
+	Skip   int64  `json:"k"`
+	Job    string `json:"j"`
+	Filter string `json:"f,omitempty"`
 }
+
+// filterKey is what a token remembers of the filter of the page it ends.
+func filterKey(f api.ErrorsFilter) string { return f.ErrorCode + "/" + string(f.Analysis) }
 
 // Errors pages through the error records of a job, running or finished, without the archive:
 // every shard writes its error records to an object of its own (ShardRecord.ErrorsKey) when it is
@@ -56,6 +64,9 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 		if err != nil || tok.Shard < 0 || tok.Skip < 0 {
 			return nil, fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
 		}
+		if tok.Job != id || tok.Filter != filterKey(f) {
+			return nil, fmt.Errorf("%w: NextToken belongs to another job's error records, or to other ErrorCode or Analysis filters; page with the filters that returned it", job.ErrInvalid)
+		}
 	}
 	j, err := s.jobs.Get(ctx, tenant, id)
 	if err != nil {
@@ -75,6 +86,7 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	}
 	res := &api.ErrorsResponse{JobId: j.JobId, JobStatus: j.JobStatus, Errors: []json.RawMessage{}}
 	match := errorMatcher(j, f)
+	pageBytes := 0
 	for _, r := range recs {
 		if r.Index < tok.Shard || r.ErrorsKey == "" {
 			continue
@@ -88,13 +100,14 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 				return true
 			}
 			res.Errors = append(res.Errors, json.RawMessage(slices.Clone(line)))
-			return len(res.Errors) < f.MaxResults
+			pageBytes += len(line)
+			return len(res.Errors) < f.MaxResults && pageBytes < maxErrorPageBytes
 		})
 		if err != nil {
 			return nil, err
 		}
 		if next >= 0 {
-			b, _ := json.Marshal(errorsToken{Shard: r.Index, Skip: next})
+			b, _ := json.Marshal(errorsToken{Shard: r.Index, Skip: next, Job: id, Filter: filterKey(f)})
 			res.NextToken = base64.RawURLEncoding.EncodeToString(b)
 			return res, nil
 		}
