@@ -698,6 +698,7 @@ func TestPropsValidation(t *testing.T) {
 		"worker 3h":              {CodeDir: dir, Worker: FunctionSettings{Timeout: 3 * time.Hour}},
 		"sweep 90s":              {CodeDir: dir, SweepRate: 90 * time.Second},
 		"upload 8 days":          {CodeDir: dir, UploadTTL: 8 * 24 * time.Hour},
+		"upload 13 hours":        {CodeDir: dir, UploadTTL: 13 * time.Hour},
 		"log level":              {CodeDir: dir, LogLevel: "loud"},
 		"missing bootstrap":      {CodeDir: t.TempDir()},
 	}

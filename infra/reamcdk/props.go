@@ -101,7 +101,11 @@ type PipelineProps struct {
 	// Default 1 MiB.
 	ShardBytes int64
 	// UploadTTL is how long a presigned upload URL is valid and a job may
-	// wait for its input before it is TIMED_OUT (REAM_UPLOAD_TTL). Default 1h.
+	// wait for its input before it is TIMED_OUT (REAM_UPLOAD_TTL). Default 1h,
+	// at most 12h: S3 honours a presigned URL only while the credentials that
+	// signed it last, and the api function signs with its execution role's
+	// session credentials (an STS session lasts at most 12 hours; Lambda's
+	// may end sooner, so keep it short).
 	UploadTTL time.Duration
 	// StuckAfter is how long a running job may make no progress before the
 	// sweeper re-enqueues its unrecorded shards (REAM_STUCK_AFTER). It must be
@@ -192,6 +196,10 @@ var defaultFunctions = map[string]FunctionSettings{
 	FnDeadLetter: {MemoryMB: 512, Timeout: 3 * time.Minute},
 	FnSweeper:    {MemoryMB: 512, Timeout: 5 * time.Minute},
 }
+
+// maxUploadTTL bounds UploadTTL: the longest STS role session, beyond which a URL signed with the
+// api function's role credentials is refused (ExpiredToken) before its X-Amz-Expires.
+const maxUploadTTL = 12 * time.Hour
 
 // visibilityFactor: AWS recommends a queue visibility timeout of at least
 // six times the consuming function's timeout, so that the event source's
@@ -296,8 +304,8 @@ func resolve(p *PipelineProps) (*resolved, error) {
 		return nil, fmt.Errorf("reamcdk: retention days must be at least 1")
 	case r.ShardBytes < 1024:
 		return nil, fmt.Errorf("reamcdk: ShardBytes %d is below 1 KiB", r.ShardBytes)
-	case r.UploadTTL < time.Minute || r.UploadTTL > 7*24*time.Hour:
-		return nil, fmt.Errorf("reamcdk: UploadTTL %v is outside 1m..7d (SigV4 presigned URLs last 7 days at most)", r.UploadTTL)
+	case r.UploadTTL < time.Minute || r.UploadTTL > maxUploadTTL:
+		return nil, fmt.Errorf("reamcdk: UploadTTL %v is outside 1m..12h (a presigned URL works only while the role session that signed it lasts: 12 hours at most)", r.UploadTTL)
 	case r.StuckAfter <= r.visibilityTimeout:
 		return nil, fmt.Errorf("reamcdk: StuckAfter %v must exceed the shard queue's visibility timeout %v", r.StuckAfter, r.visibilityTimeout)
 	case r.SweepRate < time.Minute || r.SweepRate%time.Minute != 0:
