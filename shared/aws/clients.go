@@ -45,6 +45,9 @@ func NewClients(ctx context.Context, ep Endpoints, opts ...func(*config.LoadOpti
 	return ClientsFromConfig(cfg, ep), nil
 }
 
+// DynamoDBAttempts is how many times the DynamoDB client tries a request (the SDK's default is 3).
+const DynamoDBAttempts = 10
+
 // ClientsFromConfig builds every client from cfg with the endpoint overrides in ep.
 func ClientsFromConfig(cfg sdkaws.Config, ep Endpoints) *Clients {
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) {
@@ -64,6 +67,11 @@ func ClientsFromConfig(cfg sdkaws.Config, ep Endpoints) *Clients {
 			if ep.DynamoDB != "" {
 				o.BaseEndpoint = sdkaws.String(ep.DynamoDB)
 			}
+			// A job's items share one partition: a burst of shard records is throttled until
+			// adaptive capacity splits it. The SDK's 3 attempts then fail a shard that would
+			// have been recorded a few seconds later (and it comes back only after the queue's
+			// visibility timeout); DynamoDBAttempts ride it out (backoff up to 20 s each).
+			o.RetryMaxAttempts = DynamoDBAttempts
 		}),
 		SQS: sqs.NewFromConfig(cfg, func(o *sqs.Options) {
 			if ep.SQS != "" {
