@@ -443,6 +443,48 @@ func TestSweeperRescuesLostShards(t *testing.T) {
 	checkLineResults(t, input, j, recs, m, false)
 }
 
+// TestSweeperWaitsOutABacklog: a job whose shards wait in a busy queue makes no progress, but the
+// sweeper does not re-enqueue its shards while messages wait to be received (every stuck job's
+// shards were copied into the backlog, lengthening it; found from outside); once nothing waits,
+// a job still without progress is rescued.
+func TestSweeperWaitsOutABacklog(t *testing.T) {
+	ctx := testCtx(t)
+	hooks, release, entered := holdShards(ctx)
+	s := startStack(t, Config{ShardBytes: 256, Workers: 2, BatchSize: 1, StuckAfter: Duration(time.Second), SweepInterval: Duration(time.Hour)}, hooks)
+	c := defaultClient(s)
+	input, _ := genInput(60)
+	res := createAndUpload(t, ctx, c, lineJob("backlog", job.OneDocPerLine), input)
+	waitFor(t, ctx, "both workers to hold a shard", func() bool { return entered.Load() >= 2 })
+	time.Sleep(1200 * time.Millisecond) // past StuckAfter, the other shards still queued
+	if n, err := s.Shards.Waiting(ctx); err != nil || n == 0 {
+		t.Fatalf("waiting messages: %d, %v; want the queued shards", n, err)
+	}
+	if rep, err := s.Sweep(ctx); err != nil || rep.Rescued != 0 {
+		t.Fatalf("sweep with a backlog: %+v, %v; want no job rescued", rep, err)
+	}
+	for { // the queued shards are lost: nothing waits any more
+		msgs, err := s.Shards.Receive(ctx, 10, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		for _, m := range msgs {
+			if err := s.Shards.Delete(ctx, m.Receipt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if rep, err := s.Sweep(ctx); err != nil || rep.Rescued != 1 {
+		t.Fatalf("sweep without a backlog: %+v, %v; want the job rescued", rep, err)
+	}
+	close(release)
+	_, j := follow(t, ctx, c, res.JobId)
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	checkLineResults(t, input, j, recs, m, false)
+}
+
 // TestCleanStopHandsShardsBackUncounted: a clean stop (Ctrl-C, SIGTERM) interrupts the shards
 // that are running and hands their messages back at once; the interruption is not a delivery
 // that failed, so even with MaxReceiveCount 1 the next start analyses them instead of

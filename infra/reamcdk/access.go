@@ -26,6 +26,7 @@ type access struct {
 	listPrefixes []string
 	tableActions []string
 	sendShards   bool // sqs:SendMessage (and SendMessageBatch) to the shard queue
+	readBacklog  bool // sqs:GetQueueAttributes of the shard queue (how many messages wait)
 	publish      bool // sns:Publish to the completion topic
 }
 
@@ -57,6 +58,7 @@ func finalizing(extra access) access {
 		tableActions:   tableRW,
 		publish:        true,
 		sendShards:     extra.sendShards,
+		readBacklog:    extra.readBacklog,
 	}
 	a.readPrefixes = append(a.readPrefixes, extra.readPrefixes...)
 	a.writePrefixes = append(a.writePrefixes, extra.writePrefixes...)
@@ -81,8 +83,9 @@ func finalizing(extra access) access {
 //     message); a training job stores the model it made under
 //     models/<tenant>/. Models are never deleted.
 //   - deadletter: writes a dead-lettered shard's records; finalizes.
-//   - sweeper: re-enqueues stuck shards and deletes expired jobs' objects in
-//     all three areas.
+//   - sweeper: re-enqueues stuck shards (unless the shard queue has a
+//     backlog, which it reads) and deletes expired jobs' objects in all
+//     three areas.
 var Access = map[string]access{
 	FnAPI: finalizing(access{writePrefixes: []string{InputsPrefix}, readPrefixes: []string{AccessKeysPrefix},
 		listPrefixes: []string{AccessKeysPrefix}, sendShards: true}),
@@ -90,7 +93,7 @@ var Access = map[string]access{
 	FnWorker: finalizing(access{readPrefixes: []string{ModelsPrefix}, writePrefixes: []string{ModelsPrefix},
 		listPrefixes: []string{ModelsPrefix}}),
 	FnDeadLetter: finalizing(access{}),
-	FnSweeper:    finalizing(access{deletePrefixes: []string{InputsPrefix, OutputsPrefix}, sendShards: true}),
+	FnSweeper:    finalizing(access{deletePrefixes: []string{InputsPrefix, OutputsPrefix}, sendShards: true, readBacklog: true}),
 }
 
 func (p *pipeline) grants() {
@@ -162,6 +165,9 @@ func (p *pipeline) grants() {
 		}
 		if a.sendShards {
 			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sqs:SendMessage"), Resources: &[]*string{p.queue.QueueArn()}})
+		}
+		if a.readBacklog {
+			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sqs:GetQueueAttributes"), Resources: &[]*string{p.queue.QueueArn()}})
 		}
 		if a.publish {
 			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sns:Publish"), Resources: &[]*string{p.topic.TopicArn()}})

@@ -26,6 +26,7 @@ type SQSAPI interface {
 	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
 	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, opts ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
 }
 
 // SQS limits on one SendMessageBatch.
@@ -69,6 +70,21 @@ func NewQueue(client SQSAPI, queueURL string, opts ...QueueOption) *Queue {
 
 // URL returns the queue's URL.
 func (q *Queue) URL() string { return q.url }
+
+// Waiting is the queue's ApproximateNumberOfMessages: messages waiting to be received (SQS's
+// estimate; those in flight are not counted).
+func (q *Queue) Waiting(ctx context.Context) (int64, error) {
+	out, err := q.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &q.url,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages}})
+	if err != nil {
+		return 0, fmt.Errorf("queue attributes: %w", err)
+	}
+	n, err := strconv.ParseInt(out.Attributes[string(types.QueueAttributeNameApproximateNumberOfMessages)], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("queue attributes: ApproximateNumberOfMessages: %w", err)
+	}
+	return n, nil
+}
 
 // Send implements pipeline.Queue: the messages go as JSON bodies in SendMessageBatch calls of
 // at most 10 entries and 256 KiB. Entries SQS reports as failed are sent again (only those),

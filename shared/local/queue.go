@@ -154,6 +154,16 @@ func (q *Queue) signal() *wakeup {
 const deadLetterQuery = `UPDATE messages SET queue = ?, visible_at = ?, receipt = NULL
 	WHERE queue = ? AND receive_count >= ? AND visible_at <= ?`
 
+// Waiting is how many messages wait in the queue to be received now (not those in flight).
+func (q *Queue) Waiting(ctx context.Context) (int64, error) {
+	var n int64
+	err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE queue = ? AND visible_at <= ?`, q.name, q.now().UnixNano()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("queue %s: waiting: %w", q.name, err)
+	}
+	return n, nil
+}
+
 // Receive claims up to max visible messages (the longest visible first, then in sending order:
 // the messages_ready index's order, so a receive does not sort the whole queue), hiding them for
 // visibility, in one transaction. Visible messages already received maxReceive times are moved to the dead-letter

@@ -27,7 +27,9 @@ type SweepReport struct {
 //   - SUBMITTED (start interrupted) → started again;
 //   - IN_PROGRESS / STOP_REQUESTED with every shard recorded → finalized (a finalizer died);
 //   - IN_PROGRESS / STOP_REQUESTED with no progress for StuckAfter → unrecorded shards
-//     re-enqueued (a send was lost; poison shards reach the dead-letter queue instead);
+//     re-enqueued (a send was lost; poison shards reach the dead-letter queue instead), unless
+//     the shard queue holds messages waiting to be received: then the job's shards may be
+//     among them, and copies would only lengthen the backlog;
 //   - terminal but not notified → notification published again;
 //   - terminal past ExpirationTime → its objects, record, shard records and token deleted.
 //
@@ -37,9 +39,10 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	now := s.nowUTC()
 	statuses := []job.Status{job.AwaitingInput, job.Submitted, job.InProgress, job.StopRequested,
 		job.Completed, job.PartialSuccess, job.Failed, job.Stopped, job.TimedOut}
+	waiting := s.queueWaiting(ctx)
 	err := s.jobs.Scan(ctx, statuses, func(j *job.Job) error {
 		rep.JobsScanned++
-		if err := s.sweepOne(ctx, j, now, &rep); err != nil {
+		if err := s.sweepOne(ctx, j, now, waiting, &rep); err != nil {
 			rep.Errors++
 			s.log.ErrorContext(ctx, "sweep failed for job", "tenant", j.Tenant, "job", j.JobId, "err", err)
 		}
@@ -51,7 +54,28 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	return rep, nil
 }
 
-func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, rep *SweepReport) error {
+// backlog is a queue that can tell how many messages wait in it to be received (SQS's
+// ApproximateNumberOfMessages; not those in flight).
+type backlog interface {
+	Waiting(ctx context.Context) (int64, error)
+}
+
+// queueWaiting is how many shard messages wait to be received, or 0 when the queue cannot tell
+// (or the question failed: then stuck jobs are rescued as before).
+func (s *Service) queueWaiting(ctx context.Context) int64 {
+	b, ok := s.queue.(backlog)
+	if !ok {
+		return 0
+	}
+	n, err := b.Waiting(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "cannot read the shard queue's backlog; stuck jobs are rescued regardless", "err", err)
+		return 0
+	}
+	return n
+}
+
+func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiting int64, rep *SweepReport) error {
 	switch j.JobStatus {
 	case job.AwaitingInput:
 		// An upload whose ObjectCreated event was lost (the process died between storing the
@@ -102,6 +126,10 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, rep *
 			}
 		}
 		if now.Sub(last) < s.cfg.StuckAfter {
+			return nil
+		}
+		if waiting > 0 {
+			s.log.InfoContext(ctx, "job made no progress, but the shard queue holds messages waiting to be received: its shards may be among them; not re-enqueued", "tenant", j.Tenant, "job", j.JobId, "since", last, "waiting", waiting)
 			return nil
 		}
 		rep.Rescued++

@@ -35,6 +35,9 @@ type QueueUnderTest interface {
 	ChangeVisibility(ctx context.Context, receipt string, d time.Duration) error
 	// DeadLetters lists the messages moved to the dead-letter queue.
 	DeadLetters(ctx context.Context) ([]Received, error)
+	// Waiting is how many messages wait to be received (not those in flight); SQS's figure is
+	// approximate, so the tests allow it a moment to settle.
+	Waiting(ctx context.Context) (int64, error)
 }
 
 // TestQueue runs the conformance suite for a queue. newQueue is called once per subtest and must
@@ -121,6 +124,7 @@ func qSendReceiveDelete(t *testing.T, q QueueUnderTest) {
 	want := shardMsgs(1, uniq(t))[0]
 	want.Files = []string{"a.txt", "b.txt"}
 	send(t, q, []pipeline.ShardMessage{want})
+	waiting(t, q, 1, "after one Send")
 	r := receiveOne(t, q, long)
 	if r.ID == "" || r.Receipt == "" || r.ReceiveCount != 1 {
 		t.Fatalf("received %+v, want an id, a receipt and ReceiveCount 1", r)
@@ -130,6 +134,7 @@ func qSendReceiveDelete(t *testing.T, q QueueUnderTest) {
 		t.Fatalf("received %+v, want %+v", got, want)
 	}
 	expectNone(t, q, "while the message is in flight")
+	waiting(t, q, 0, "while the message is in flight")
 	if err := q.Delete(ctx, r.Receipt); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
@@ -139,6 +144,21 @@ func qSendReceiveDelete(t *testing.T, q QueueUnderTest) {
 		t.Logf("ChangeVisibility on a deleted message succeeded")
 	}
 	expectNone(t, q, "after Delete")
+}
+
+// waiting checks that q's Waiting settles at want within a few seconds.
+func waiting(t *testing.T, q QueueUnderTest, want int64, when string) {
+	t.Helper()
+	var n int64
+	var err error
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if n, err = q.Waiting(context.Background()); err == nil && n == want || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil || n != want {
+		t.Fatalf("Waiting %s = %d, %v; want %d", when, n, err, want)
+	}
 }
 
 func qReappears(t *testing.T, q QueueUnderTest) {
