@@ -10,6 +10,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/api"
 	reamaws "github.com/ream-dev/ream/shared/aws"
+	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
 	reampipeline "github.com/ream-dev/ream/shared/pipeline"
 )
@@ -28,6 +29,7 @@ func TestContractNames(t *testing.T) {
 		{"models prefix", ModelsPrefix, reampipeline.ModelsPrefix},
 		{"shipped models prefix", ShippedModelsPrefix, reampipeline.ShippedModelsPrefix},
 		{"job topic prefix", DefaultJobTopicPrefix, reampipeline.DefaultJobTopicPrefix},
+		{"failed shard log message", ShardFailedLogMessage, handlers.LogShardFailed},
 	}
 	for _, p := range pairs {
 		if p.infra != p.code {

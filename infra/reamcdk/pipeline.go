@@ -75,6 +75,7 @@ type pipeline struct {
 	alarmTopic      awssns.Topic
 	api             awsapigatewayv2.HttpApi
 	fns             map[string]awslambda.Function
+	logs            map[string]awslogs.LogGroup
 	roles           map[string]awsiam.Role
 	alarms          []awscloudwatch.Alarm
 	coding          *CodingAuth
@@ -109,6 +110,7 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) P
 	p := &pipeline{
 		Construct:      constructs.NewConstruct(scope, id),
 		fns:            map[string]awslambda.Function{},
+		logs:           map[string]awslogs.LogGroup{},
 		roles:          map[string]awsiam.Role{},
 		jobTopicPrefix: r.JobTopicPrefix,
 	}
@@ -334,6 +336,7 @@ func (p *pipeline) functions(r *resolved) {
 			Role:         role,
 		})
 		p.fns[name] = fn
+		p.logs[name] = logs
 		p.roles[name] = role
 	}
 }
@@ -526,8 +529,28 @@ func (p *pipeline) alarmsOn(r *resolved) {
 	for _, name := range FunctionNames {
 		add(title(name)+"Errors", "The "+name+" function returned errors (see its log group)",
 			p.fns[name].MetricErrors(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
+		add(title(name)+"Throttles", "Invocations of the "+name+" function were throttled: the account's Lambda concurrency is used up",
+			p.fns[name].MetricThrottles(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
 	}
+	// The worker answers failed shards as batch item failures, not errors, so its Errors alarm
+	// does not see them: its log lines do (ShardFailedLogMessage, one per failed delivery).
+	failures := awslogs.NewMetricFilter(p.Construct, jsii.String("ShardFailuresFilter"), &awslogs.MetricFilterProps{
+		LogGroup:        p.logs[FnWorker],
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(ShardFailedLogMessage)),
+		MetricNamespace: jsii.String("Ream"),
+		MetricName:      jsii.String("ShardFailures"),
+		MetricValue:     jsii.String("1"),
+	})
+	add("ShardFailures", "Shards failed in the worker and will be delivered again ("+strconv.Itoa(r.MaxReceiveCount)+
+		" deliveries, then the dead-letter queue): see the worker's log lines \""+ShardFailedLogMessage+"\" for the cause",
+		failures.Metric(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
+	add("ApiServerErrors", "The HTTP API answered 5xx (see the api function's log group)",
+		p.api.MetricServerError(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
 }
+
+// ShardFailedLogMessage is the msg of the worker's log line for a failed shard
+// (handlers.LogShardFailed), counted by the ShardFailures alarm's metric filter.
+const ShardFailedLogMessage = "shard failed"
 
 func title(s string) string {
 	if s == FnDeadLetter {

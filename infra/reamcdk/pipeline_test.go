@@ -555,7 +555,7 @@ func TestAlarms(t *testing.T) {
 	p := f.stack.Pipeline
 	alarmTopic := ref(f.id(p.AlarmTopic()))
 	alarms := f.resources("AWS::CloudWatch::Alarm")
-	if want := 4 + len(FunctionNames); len(alarms) != want {
+	if want := 6 + 2*len(FunctionNames); len(alarms) != want {
 		t.Errorf("%d alarms, want %d", len(alarms), want)
 	}
 	for id, a := range alarms {
@@ -563,6 +563,25 @@ func TestAlarms(t *testing.T) {
 			t.Errorf("alarm %s: actions %v, want the alarm topic", id, props(a)["AlarmActions"])
 		}
 	}
+	check(t, "failed shards counted from the worker's log", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), obj{
+			"LogGroupName":          ref(f.id(p.Function(FnWorker).LogGroup())),
+			"FilterPattern":         `{ $.msg = "shard failed" }`,
+			"MetricTransformations": arr{like(obj{"MetricNamespace": "Ream", "MetricName": "ShardFailures", "MetricValue": "1"})},
+		})
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": "Ream", "MetricName": "ShardFailures", "Threshold": 0,
+		})
+	})
+	check(t, "throttles and API 5xx", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": "AWS/Lambda", "MetricName": "Throttles",
+			"Dimensions": arr{obj{"Name": "FunctionName", "Value": ref(f.id(p.Function(FnWorker)))}},
+		})
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": "AWS/ApiGateway", "MetricName": "5xx", "Threshold": 0,
+		})
+	})
 	check(t, "dead-letter queue not empty", func() {
 		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
 			"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",

@@ -144,12 +144,16 @@ func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, repor
 				fail(m)
 				continue
 			}
-			log.ErrorContext(ctx, "shard failed", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index, "err", err)
+			log.ErrorContext(ctx, LogShardFailed, "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index, "err", err)
 			fail(m)
 		}
 	}
 	return resp
 }
+
+// LogShardFailed is the message of the log line of every shard whose processing failed (it will
+// be delivered again): the deployment counts these lines into its ShardFailures alarm.
+const LogShardFailed = "shard failed"
 
 // deadlineReserve is how long before an invocation's deadline a batch stops (at most a tenth of
 // the time the invocation has): enough to answer with the batch item failures.
