@@ -133,6 +133,7 @@ func TestReadLines(t *testing.T) {
 		{"partial BOM is invalid", "\xEF\xBBab\n", 0, []tdoc{bad(enc, 4, "offset 0")}},
 		{"invalid UTF-8 in the middle", "good\nab\xffcd\nfine\n", 0, []tdoc{ok("good"), bad(enc, 5, "byte offset 2"), ok("fine")}},
 		{"truncated rune", "ok\nab\xe6\x97\n", 0, []tdoc{ok("ok"), bad(enc, 4, "byte offset 2")}},
+		{"gzip-compressed input says so", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 0, []tdoc{bad(enc, 10, "decompress it")}},
 		{"surrogate encoded in UTF-8 is invalid", "\xed\xa0\x80x", 0, []tdoc{bad(enc, 4, "byte offset 0")}},
 		{"NUL (UTF-16)", "h\x00i\x00\nnext", 0, []tdoc{bad(enc, 4, "NUL byte at byte offset 1"), ok("next")}},
 		{"UTF-16LE with BOM", "\xFF\xFEh\x00i\x00", 0, []tdoc{bad(enc, 6, "byte offset 0")}},

@@ -394,6 +394,9 @@ func encodingProblem(b []byte, what string) string {
 		}
 		return nulMessage(nul, what)
 	}
+	if bytes.HasPrefix(b, gzipMagic) {
+		return fmt.Sprintf("the %s starts as gzip-compressed data does (bytes 0x1F 0x8B): input must be uncompressed UTF-8 text; decompress it before uploading", what)
+	}
 	for i := 0; i < len(b); {
 		if i == nul {
 			return nulMessage(nul, what)
@@ -410,6 +413,9 @@ func encodingProblem(b []byte, what string) string {
 	}
 	return "" // unreachable: b is not valid UTF-8
 }
+
+// gzipMagic starts every gzip stream (RFC 1952); 0x8B is never valid UTF-8 after 0x1F.
+var gzipMagic = []byte{0x1f, 0x8b}
 
 func nulMessage(off int, what string) string {
 	return fmt.Sprintf("NUL byte at byte offset %d of the %s: UTF-16 and binary input are not supported; input must be UTF-8", off, what)
