@@ -446,7 +446,8 @@ func TestSweeperRescuesLostShards(t *testing.T) {
 // TestSweeperWaitsOutABacklog: a job whose shards wait in a busy queue makes no progress, but the
 // sweeper does not re-enqueue its shards while messages wait to be received (every stuck job's
 // shards were copied into the backlog, lengthening it; found from outside); once nothing waits,
-// a job still without progress is rescued.
+// or after 3 × StuckAfter whatever waits (a queue that never empties must not keep a job whose
+// shard was lost from finishing), a job still without progress is rescued.
 func TestSweeperWaitsOutABacklog(t *testing.T) {
 	ctx := testCtx(t)
 	hooks, release, entered := holdShards(ctx)
@@ -462,7 +463,12 @@ func TestSweeperWaitsOutABacklog(t *testing.T) {
 	if rep, err := s.Sweep(ctx); err != nil || rep.Rescued != 0 {
 		t.Fatalf("sweep with a backlog: %+v, %v; want no job rescued", rep, err)
 	}
-	for { // the queued shards are lost: nothing waits any more
+	time.Sleep(2 * time.Second) // past 3 × StuckAfter, the backlog still there
+	if rep, err := s.Sweep(ctx); err != nil || rep.Rescued != 1 {
+		t.Fatalf("sweep with a backlog past 3 × StuckAfter: %+v, %v; want the job rescued", rep, err)
+	}
+	time.Sleep(1200 * time.Millisecond) // past StuckAfter again (the rescue counts as progress)
+	for { // the queued shards (and their copies) are lost: nothing waits any more
 		msgs, err := s.Shards.Receive(ctx, 10, time.Hour)
 		if err != nil {
 			t.Fatal(err)

@@ -17,12 +17,14 @@ import (
 	"github.com/ream-dev/ream/shared/output"
 )
 
-// Page sizes of Errors. A page also ends once it holds maxErrorPageBytes of records (a record of a
-// large document carries the other analyses' results): a Lambda's response is at most 6 MB.
+// Page sizes of Errors. A page also ends before the record that would take it past
+// maxErrorPageBytes, counted as the records weigh in a Lambda response, whose body is a JSON
+// string (escapedLen): a Lambda's response is at most 6 MB, and a record of a large document
+// carries the other analyses' results (1.65 MB for 100 KB of text and four analyses).
 const (
 	defaultErrorResults = 100
 	maxErrorResults     = 1000
-	maxErrorPageBytes   = 4 << 20
+	maxErrorPageBytes   = 4 << 20 // of escapedLen
 )
 
 // errorsToken is where the next page of Errors starts: the error record Skip of shard Shard, of
@@ -32,6 +34,24 @@ type errorsToken struct {
 	Skip   int64  `json:"k"`
 	Job    string `json:"j"`
 	Filter string `json:"f,omitempty"`
+}
+
+// escapedLen is how many bytes b takes inside a JSON string as encoding/json writes it (the
+// Lambda adapter's response body): quotes, backslashes and \n \r \t \b \f in two bytes, <, >
+// and & as \u003c, other control bytes as \u00XX; U+2028 and U+2029 (three bytes each) as six.
+func escapedLen(b []byte) int {
+	n := len(b)
+	for i, c := range b {
+		switch {
+		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+			n++
+		case c == '<' || c == '>' || c == '&' || c < 0x20:
+			n += 5
+		case c == 0xE2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xA8 || b[i+2] == 0xA9):
+			n += 3
+		}
+	}
+	return n
 }
 
 // filterKey is what a token remembers of the filter of the page it ends.
@@ -95,13 +115,20 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 		if r.Index == tok.Shard {
 			skip = tok.Skip
 		}
-		next, err := s.readErrors(ctx, r.ErrorsKey, skip, func(line []byte) bool {
+		next, err := s.readErrors(ctx, r.ErrorsKey, skip, func(line []byte) pageStep {
 			if !match(line) {
-				return true
+				return pageGoesOn
+			}
+			n := escapedLen(line)
+			if len(res.Errors) > 0 && pageBytes+n > maxErrorPageBytes {
+				return pageEndsBefore // the page holds one record at least
 			}
 			res.Errors = append(res.Errors, json.RawMessage(slices.Clone(line)))
-			pageBytes += len(line)
-			return len(res.Errors) < f.MaxResults && pageBytes < maxErrorPageBytes
+			pageBytes += n
+			if len(res.Errors) >= f.MaxResults {
+				return pageEndsAfter
+			}
+			return pageGoesOn
 		})
 		if err != nil {
 			return nil, err
@@ -115,10 +142,20 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	return res, nil
 }
 
+// pageStep is what a page does with the line readErrors shows it: take it and go on, take it as
+// its last, or end before it (the line starts the next page).
+type pageStep int
+
+const (
+	pageGoesOn pageStep = iota
+	pageEndsAfter
+	pageEndsBefore
+)
+
 // readErrors calls fn with each line of the error records object key from line skip on, until
 // fn returns false; it then returns the number of the line after that one (where the next page
 // starts), or -1 when the object was read to its end.
-func (s *Service) readErrors(ctx context.Context, key string, skip int64, fn func([]byte) bool) (int64, error) {
+func (s *Service) readErrors(ctx context.Context, key string, skip int64, fn func([]byte) pageStep) (int64, error) {
 	rc, err := s.objects.Open(ctx, key, 0)
 	if errors.Is(err, job.ErrNotFound) {
 		return -1, nil // the job expired meanwhile
@@ -140,8 +177,11 @@ func (s *Service) readErrors(ctx context.Context, key string, skip int64, fn fun
 			line = buf
 		}
 		if len(line) > 0 && n >= skip {
-			if !fn(bytes.TrimSuffix(line, []byte{'\n'})) {
+			switch fn(bytes.TrimSuffix(line, []byte{'\n'})) {
+			case pageEndsAfter:
 				return n + 1, nil
+			case pageEndsBefore:
+				return n, nil
 			}
 		}
 		if errors.Is(err, io.EOF) {

@@ -164,7 +164,7 @@ func (s *Service) shardRetryWanted(ctx context.Context, r ShardRecord, codes []s
 	}
 	w := &retryWanted{lines: map[int64]bool{}, files: map[string]bool{}}
 	var n int64
-	if _, err := s.readErrors(ctx, r.ErrorsKey, 0, func(line []byte) bool {
+	if _, err := s.readErrors(ctx, r.ErrorsKey, 0, func(line []byte) pageStep {
 		r, ok := parseErrorRecord(line)
 		switch {
 		case !ok || !r.failedWith("", codes...):
@@ -175,7 +175,7 @@ func (s *Service) shardRetryWanted(ctx context.Context, r ShardRecord, codes []s
 			w.files[r.File] = true
 			n++
 		}
-		return true
+		return pageGoesOn
 	}); err != nil {
 		return nil, 0, err
 	}
@@ -197,10 +197,12 @@ func (s *Service) anyRetryable(ctx context.Context, parent *job.Job, codes []str
 			continue
 		}
 		found := false
-		if _, err := s.readErrors(ctx, rec.ErrorsKey, 0, func(line []byte) bool {
+		if _, err := s.readErrors(ctx, rec.ErrorsKey, 0, func(line []byte) pageStep {
 			r, ok := parseErrorRecord(line)
-			found = ok && r.failedWith("", codes...)
-			return !found
+			if found = ok && r.failedWith("", codes...); found {
+				return pageEndsAfter
+			}
+			return pageGoesOn
 		}); err != nil {
 			return false, err
 		}

@@ -27,9 +27,10 @@ type SweepReport struct {
 //   - SUBMITTED (start interrupted) → started again;
 //   - IN_PROGRESS / STOP_REQUESTED with every shard recorded → finalized (a finalizer died);
 //   - IN_PROGRESS / STOP_REQUESTED with no progress for StuckAfter → unrecorded shards
-//     re-enqueued (a send was lost; poison shards reach the dead-letter queue instead), unless
-//     the shard queue holds messages waiting to be received: then the job's shards may be
-//     among them, and copies would only lengthen the backlog;
+//     re-enqueued (a send was lost; poison shards reach the dead-letter queue instead); while
+//     the shard queue holds messages waiting to be received, the job's shards may be among
+//     them and copies would only lengthen the backlog, so it waits up to backlogPatience ×
+//     StuckAfter first;
 //   - terminal but not notified → notification published again;
 //   - terminal past ExpirationTime → its objects, record, shard records and token deleted.
 //
@@ -53,6 +54,11 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	}
 	return rep, nil
 }
+
+// backlogPatience bounds how long a backlog defers the rescue of a job without progress: after
+// backlogPatience × StuckAfter it is rescued anyway (a queue that never empties, other tenants'
+// jobs arriving all the time, must not keep a job whose shard was lost from ever finishing).
+const backlogPatience = 3
 
 // backlog is a queue that can tell how many messages wait in it to be received (SQS's
 // ApproximateNumberOfMessages; not those in flight).
@@ -128,8 +134,8 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiti
 		if now.Sub(last) < s.cfg.StuckAfter {
 			return nil
 		}
-		if waiting > 0 {
-			s.log.InfoContext(ctx, "job made no progress, but the shard queue holds messages waiting to be received: its shards may be among them; not re-enqueued", "tenant", j.Tenant, "job", j.JobId, "since", last, "waiting", waiting)
+		if waiting > 0 && now.Sub(last) < backlogPatience*s.cfg.StuckAfter {
+			s.log.InfoContext(ctx, "job made no progress, but the shard queue holds messages waiting to be received: its shards may be among them; not re-enqueued yet", "tenant", j.Tenant, "job", j.JobId, "since", last, "waiting", waiting)
 			return nil
 		}
 		rep.Rescued++
