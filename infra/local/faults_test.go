@@ -468,7 +468,8 @@ func TestSweeperWaitsOutABacklog(t *testing.T) {
 		t.Fatalf("sweep with a backlog past 3 × StuckAfter: %+v, %v; want the job rescued", rep, err)
 	}
 	time.Sleep(1200 * time.Millisecond) // past StuckAfter again (the rescue counts as progress)
-	for {                               // the queued shards (and their copies) are lost: nothing waits any more
+	// The queued shards (and their copies) are lost: nothing waits any more.
+	for {
 		msgs, err := s.Shards.Receive(ctx, 10, time.Hour)
 		if err != nil {
 			t.Fatal(err)
