@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -21,6 +22,8 @@ const (
 	CodePayloadTooLarge = "PayloadTooLarge" // body over the route's limit
 	CodeAccessDenied    = "AccessDenied"    // a bad, tampered or expired presigned URL
 	CodeInternal        = "InternalError"
+	// CodeUnavailable is a 503's: the request did not finish in its time; retry it.
+	CodeUnavailable = "ServiceUnavailable"
 )
 
 // StatusOf maps an error to an HTTP status and error code. It is the one place where errors
@@ -40,6 +43,9 @@ func StatusOf(err error) (int, string) {
 		return http.StatusConflict, "Conflict"
 	case errors.Is(err, job.ErrExpired):
 		return http.StatusForbidden, "Expired"
+	case errors.Is(err, context.DeadlineExceeded):
+		// The request ran out of time (the store throttled and its retries waited): retryable.
+		return http.StatusServiceUnavailable, CodeUnavailable
 	}
 	return http.StatusInternalServerError, CodeInternal
 }
@@ -50,8 +56,11 @@ var sentinels = []error{job.ErrInvalid, job.ErrConflict, job.ErrNotFound, job.Er
 // Message is err's text for the user: without the sentinel prefix its code already says, and
 // never the details of an internal error (those go to the server's log).
 func Message(err error) string {
-	if status, _ := StatusOf(err); status == http.StatusInternalServerError {
+	switch status, _ := StatusOf(err); status {
+	case http.StatusInternalServerError:
 		return "internal error; the service logged the details"
+	case http.StatusServiceUnavailable:
+		return "the request did not finish in time (the service's store may be throttled); retry it"
 	}
 	msg := err.Error()
 	for _, s := range sentinels {

@@ -349,8 +349,11 @@ func jsonKind(t reflect.Type) string {
 func (a *API) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := api.StatusOf(err)
 	msg := api.Message(err)
-	if status == http.StatusInternalServerError {
+	if status >= http.StatusInternalServerError {
 		a.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
 	}
 	if status == http.StatusNotFound && errors.Is(err, job.ErrNotFound) && r.PathValue("id") != "" {
 		msg = fmt.Sprintf("job %s not found", r.PathValue("id"))

@@ -234,6 +234,8 @@ func (c *comprehend) errorOf(verb string, err error) (int, string, string) {
 		return http.StatusBadRequest, "UnrecognizedClientException", msg
 	case http.StatusForbidden:
 		return http.StatusBadRequest, "InvalidSignatureException", msg
+	case http.StatusServiceUnavailable: // Comprehend's answer to a throttled request; SDKs retry it
+		return http.StatusBadRequest, "TooManyRequestsException", msg
 	}
 	return http.StatusInternalServerError, "InternalServerException", msg
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -47,6 +48,13 @@ func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTP
 		method := req.RequestContext.HTTP.Method
 		if method == "" {
 			method = http.MethodGet
+		}
+		if dl, ok := ctx.Deadline(); ok {
+			// The request ends a little before the invocation does (a throttled store's retries
+			// wait with the context), so that its answer (a 503 then) is sent, not cut off.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, dl.Add(-min(deadlineReserve, time.Until(dl)/10)))
+			defer cancel()
 		}
 		hr, err := http.NewRequestWithContext(context.WithValue(ctx, eventKey, &req), method, u.String(), bytes.NewReader(body))
 		if err != nil {

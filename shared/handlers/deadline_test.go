@@ -3,12 +3,14 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -43,5 +45,26 @@ func TestShardBatchStopsBeforeTheDeadline(t *testing.T) {
 	resp = shardBatch(context.Background(), slog.New(slog.DiscardHandler), ev, true, func(context.Context, pipeline.ShardMessage) error { return nil })
 	if len(resp.BatchItemFailures) != 0 {
 		t.Errorf("failures without a deadline: %+v", resp.BatchItemFailures)
+	}
+}
+
+// TestLambdaRequestEndsBeforeTheInvocation: an API request's context ends a little before the
+// invocation's deadline, so that a request whose store is throttled (the SDK's retries wait with
+// the context) answers 503 in time instead of being cut off with the function.
+func TestLambdaRequestEndsBeforeTheInvocation(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	invocation, _ := ctx.Deadline()
+	h := LambdaHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dl, ok := r.Context().Deadline()
+		if !ok || !dl.Before(invocation) {
+			t.Errorf("request deadline %v (set %v), want before the invocation's %v", dl, ok, invocation)
+		}
+		<-r.Context().Done() // a store that never answers
+		api.WriteError(w, http.StatusServiceUnavailable, api.CodeUnavailable, api.Message(r.Context().Err()))
+	}))
+	resp, err := h(ctx, events.APIGatewayV2HTTPRequest{RawPath: "/v1/jobs"})
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || ctx.Err() != nil {
+		t.Errorf("response %d, %v after the invocation's deadline: %v; want a 503 before it", resp.StatusCode, err, ctx.Err())
 	}
 }
