@@ -297,19 +297,21 @@ func inputDigest(files []string, source func(string) string) (string, error) {
 
 // regularFile checks that path is a file, not a directory (hint says what to do instead).
 func regularFile(path, hint string) error {
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case st.IsDir():
+		return fmt.Errorf("%s is a directory: %s", path, hint)
+	case !st.Mode().IsRegular():
+		// A named pipe would block the open below (and the upload) forever; a device is no file.
+		return fmt.Errorf("%s is not a regular file (%s): ream submit uploads regular files", path, st.Mode().Type())
+	}
 	f, err := os.Open(path) // readable, not only there: checked before any job is created
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if st.IsDir() {
-		return fmt.Errorf("%s is a directory: %s", path, hint)
-	}
-	return nil
+	return f.Close()
 }
 
 // follow shows a progress bar from the job's live counters (pushed over its event stream) and

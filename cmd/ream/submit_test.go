@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -239,6 +240,14 @@ func TestSubmitUnreadableFileCreatesNoJob(t *testing.T) {
 		if out, err := runCmd(t, "submit", dir, "--analyses", "LANGUAGE", "--format", "ONE_DOC_PER_FILE"); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: %v (%q); want an error naming it", name, err, out)
 		}
+	}
+	// A named pipe is refused at once (opening it would block until someone writes to it).
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(t, "submit", dir, "--analyses", "LANGUAGE", "--format", "ONE_DOC_PER_FILE"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a named pipe: %v (%q); want an error saying it is not a regular file", err, out)
 	}
 	if out, err := runCmd(t, "list"); err != nil || len(strings.Split(strings.TrimSpace(out), "\n")) != 1 {
 		t.Errorf("jobs were created (or the list failed: %v):\n%s", err, out)

@@ -520,7 +520,8 @@ func (p *pipeline) alarmsOn(r *resolved) {
 	add("IngestDeadLetterQueueNotEmpty",
 		"Object Created events wait in the ingest dead-letter queue: ingest failed on them "+strconv.Itoa(IngestMaxReceiveCount)+
 			" times (see its errors), or EventBridge could not deliver them; their uploads or dropped files have not started a job. "+
-			"Fix the cause, then redrive the ingest dead-letter queue to the ingest queue",
+			"Fix the cause, then redrive the ingest dead-letter queue to the ingest queue (a DLQ redrive with the ingest queue as a custom destination: "+
+			"events EventBridge could not deliver have no source queue)",
 		p.ingestDLQ.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}), 0)
 	add("JobAge",
 		fmt.Sprintf("The oldest shard has waited more than %v in the shard queue: workers are throttled, failing or far behind", r.JobAgeAlarmThreshold),

@@ -207,17 +207,21 @@ func (o *Objects) sendParts(ctx context.Context, key string, id *string, parts [
 	completed := make([]s3types.CompletedPart, len(parts))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(copyParallel + uploadParallel)
-	uploads := make(chan struct{}, uploadParallel)
+	uploads := make(chan struct{}, uploadParallel) // at most uploadParallel parts held in memory
+	copies := make(chan struct{}, copyParallel)
 	for i, p := range parts {
 		n := int32(i + 1)
-		if p.ranges != nil {
-			select { // at most uploadParallel parts held in memory
-			case uploads <- struct{}{}:
-			case <-gctx.Done():
-				return nil, cmp.Or(g.Wait(), gctx.Err())
-			}
+		slots := uploads
+		if p.ranges == nil {
+			slots = copies
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-gctx.Done():
+			return nil, cmp.Or(g.Wait(), gctx.Err())
 		}
 		g.Go(func() error {
+			defer func() { <-slots }()
 			if p.ranges == nil {
 				out, err := o.s3.UploadPartCopy(gctx, &s3.UploadPartCopyInput{Bucket: &o.bucket, Key: &key, UploadId: id, PartNumber: sdkaws.Int32(n),
 					CopySource:      sdkaws.String(o.bucket + "/" + escapeKeyPath(p.copy.src)),
@@ -231,7 +235,6 @@ func (o *Objects) sendParts(ctx context.Context, key string, id *string, parts [
 				}
 				return nil
 			}
-			defer func() { <-uploads }()
 			b, err := o.readRanges(gctx, p.ranges)
 			if err != nil {
 				return err

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -66,5 +67,18 @@ func TestLambdaRequestEndsBeforeTheInvocation(t *testing.T) {
 	resp, err := h(ctx, events.APIGatewayV2HTTPRequest{RawPath: "/v1/jobs"})
 	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || ctx.Err() != nil {
 		t.Errorf("response %d, %v after the invocation's deadline: %v; want a 503 before it", resp.StatusCode, err, ctx.Err())
+	}
+}
+
+// TestIngestBatchStopsBeforeTheDeadline: ingest's SQS batches, as the worker's, hand back the
+// events not begun when the invocation's time is nearly up.
+func TestIngestBatchStopsBeforeTheDeadline(t *testing.T) {
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Millisecond)) // the time is up
+	defer cancel()
+	body := `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"inputs/t/j/input","etag":"e"}}}`
+	raw, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "a", Body: body, EventSource: "aws:sqs"}, {MessageId: "b", Body: body, EventSource: "aws:sqs"}}})
+	resp, err := (&Ingest{log: slog.New(slog.DiscardHandler)}).HandleJSON(ctx, raw) // no service: nothing may be begun
+	if err != nil || len(resp.BatchItemFailures) != 2 {
+		t.Errorf("HandleJSON = %+v, %v; want both events handed back", resp.BatchItemFailures, err)
 	}
 }
