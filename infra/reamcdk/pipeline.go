@@ -29,8 +29,9 @@ import (
 )
 
 // Pipeline is Ream's whole AWS data plane as one construct: the bucket, the
-// table, the shard queue and its dead-letter queue, the completion topic,
-// the five functions and their triggers, the HTTP API and the alarms.
+// table, the shard queue and the ingest queue with their dead-letter queues,
+// the completion topic, the five functions and their triggers, the HTTP API
+// and the alarms.
 type Pipeline interface {
 	constructs.Construct
 	// Key encrypts the bucket and both topics (REAM_KMS_KEY_ID).
