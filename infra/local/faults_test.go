@@ -396,6 +396,28 @@ func holdShardsWhere(ctx context.Context, hold func(pipeline.ShardMessage) bool)
 	return hooks, release, entered
 }
 
+// loseQueuedShards deletes every shard message still queued (as a send lost between planning and
+// the queue, or a message deleted by mistake, would) and returns how many.
+func loseQueuedShards(t *testing.T, ctx context.Context, s *Stack) int {
+	t.Helper()
+	lost := 0
+	for {
+		msgs, err := s.Shards.Receive(ctx, 10, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) == 0 {
+			return lost
+		}
+		for _, m := range msgs {
+			if err := s.Shards.Delete(ctx, m.Receipt); err != nil {
+				t.Fatal(err)
+			}
+			lost++
+		}
+	}
+}
+
 // TestSweeperRescuesLostShards: shard messages that vanish (a send lost between planning and
 // the queue, a message deleted by mistake) leave the job without progress; after StuckAfter the
 // sweeper re-enqueues exactly the unrecorded shards and the job finishes with exact counts.
@@ -407,23 +429,7 @@ func TestSweeperRescuesLostShards(t *testing.T) {
 	input, _ := genInput(60)
 	res := createAndUpload(t, ctx, c, lineJob("lost", job.OneDocPerLine), input)
 	waitFor(t, ctx, "both workers to hold a shard", func() bool { return entered.Load() >= 2 })
-	// Lose every shard message still queued.
-	lost := 0
-	for {
-		msgs, err := s.Shards.Receive(ctx, 10, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(msgs) == 0 {
-			break
-		}
-		for _, m := range msgs {
-			if err := s.Shards.Delete(ctx, m.Receipt); err != nil {
-				t.Fatal(err)
-			}
-			lost++
-		}
-	}
+	lost := loseQueuedShards(t, ctx, s)
 	if lost == 0 {
 		t.Fatal("no shard message was left to lose; make the input bigger")
 	}
@@ -467,22 +473,10 @@ func TestSweeperWaitsOutABacklog(t *testing.T) {
 	if rep, err := s.Sweep(ctx); err != nil || rep.Rescued != 1 {
 		t.Fatalf("sweep with a backlog past 3 × StuckAfter: %+v, %v; want the job rescued", rep, err)
 	}
-	time.Sleep(1200 * time.Millisecond) // past StuckAfter again (the rescue counts as progress)
-	// The queued shards (and their copies) are lost: nothing waits any more.
-	for {
-		msgs, err := s.Shards.Receive(ctx, 10, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(msgs) == 0 {
-			break
-		}
-		for _, m := range msgs {
-			if err := s.Shards.Delete(ctx, m.Receipt); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	// Past StuckAfter again (the rescue counts as progress), the queued shards (and their copies)
+	// are lost: nothing waits any more.
+	time.Sleep(1200 * time.Millisecond)
+	loseQueuedShards(t, ctx, s)
 	if rep, err := s.Sweep(ctx); err != nil || rep.Rescued != 1 {
 		t.Fatalf("sweep without a backlog: %+v, %v; want the job rescued", rep, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -80,12 +79,8 @@ func (h *Ingest) HandleJSON(ctx context.Context, raw json.RawMessage) (events.SQ
 		if err := json.Unmarshal(raw, &batch); err != nil {
 			return resp, fmt.Errorf("ingest: undecodable SQS batch: %w", err)
 		}
-		run := ctx // as the worker's batches: stop a little before the invocation's deadline
-		if dl, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			run, cancel = context.WithDeadline(ctx, dl.Add(-min(deadlineReserve, time.Until(dl)/10)))
-			defer cancel()
-		}
+		run, cancel := beforeDeadline(ctx) // as the worker's batches
+		defer cancel()
 		for _, m := range batch.Records {
 			if run.Err() != nil {
 				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})

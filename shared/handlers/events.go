@@ -112,12 +112,8 @@ func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, repor
 	fail := func(m events.SQSMessage) {
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 	}
-	run := ctx
-	if dl, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		run, cancel = context.WithDeadline(ctx, dl.Add(-min(deadlineReserve, time.Until(dl)/10)))
-		defer cancel()
-	}
+	run, cancel := beforeDeadline(ctx)
+	defer cancel()
 	for _, m := range ev.Records {
 		if run.Err() != nil && ctx.Err() == nil {
 			log.InfoContext(ctx, "the invocation's time is up; message handed back without starting", "messageId", m.MessageId)
@@ -155,9 +151,20 @@ func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, repor
 // be delivered again): the deployment counts these lines into its ShardFailures alarm.
 const LogShardFailed = "shard failed"
 
-// deadlineReserve is how long before an invocation's deadline a batch stops (at most a tenth of
-// the time the invocation has): enough to answer with the batch item failures.
+// deadlineReserve is how long before an invocation's deadline its work stops (at most a tenth of
+// the time the invocation has): enough to answer, with the batch item failures or a 503.
 const deadlineReserve = 10 * time.Second
+
+// beforeDeadline returns ctx ending deadlineReserve before the invocation's deadline (ctx's), so
+// that what runs under it is cut short while there is still time to answer; ctx itself when it
+// has no deadline (the local stack).
+func beforeDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return ctx, func() {}
+	}
+	return context.WithDeadline(ctx, dl.Add(-min(deadlineReserve, time.Until(dl)/10)))
+}
 
 // DecodeShardMessage parses and checks a queue message body.
 func DecodeShardMessage(body string) (pipeline.ShardMessage, error) {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -49,13 +48,10 @@ func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTP
 		if method == "" {
 			method = http.MethodGet
 		}
-		if dl, ok := ctx.Deadline(); ok {
-			// The request ends a little before the invocation does (a throttled store's retries
-			// wait with the context), so that its answer (a 503 then) is sent, not cut off.
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithDeadline(ctx, dl.Add(-min(deadlineReserve, time.Until(dl)/10)))
-			defer cancel()
-		}
+		// The request ends a little before the invocation does (a throttled store's retries
+		// wait with the context), so that its answer (a 503 then) is sent, not cut off.
+		ctx, cancel := beforeDeadline(ctx)
+		defer cancel()
 		hr, err := http.NewRequestWithContext(context.WithValue(ctx, eventKey, &req), method, u.String(), bytes.NewReader(body))
 		if err != nil {
 			api.WriteError(rec, http.StatusBadRequest, "InvalidRequest", "malformed request line")
