@@ -29,18 +29,7 @@ func TestIngestEventBridgeDrop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := fixture[events.EventBridgeEvent](t, "eventbridge-s3-object-created.json")
-	var d handlers.S3EventBridgeDetail
-	if err := json.Unmarshal(ev.Detail, &d); err != nil {
-		t.Fatal(err)
-	}
-	tenant, rule, _, ok := pipeline.ParseDropKey(d.Object.Key)
-	if !ok {
-		t.Fatalf("the sample's key %s is not in a drop folder", d.Object.Key)
-	}
-	if _, err := svc.PutDropRule(ctx, tenant, rule, api.CreateJobRequest{Analyses: []job.Analysis{job.Language}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}); err != nil {
-		t.Fatal(err)
-	}
+	d, tenant, rule := putSampleDropRule(t, svc, fixture[events.EventBridgeEvent](t, "eventbridge-s3-object-created.json"))
 	h := handlers.NewIngest(svc, nil)
 	for i := 0; i < 2; i++ {
 		if _, err := h.HandleJSON(ctx, raw); err != nil {
@@ -58,6 +47,24 @@ func TestIngestEventBridgeDrop(t *testing.T) {
 	if j := listed[0]; j.DropRule != rule || j.DropObject != want {
 		t.Errorf("job DropRule %q DropObject %+v; want %s, %+v", j.DropRule, j.DropObject, rule, want)
 	}
+}
+
+// putSampleDropRule stores a LANGUAGE drop rule for the folder of the sample event ev's object
+// and returns the event's detail, the tenant and the rule.
+func putSampleDropRule(t *testing.T, svc *pipeline.Service, ev events.EventBridgeEvent) (handlers.S3EventBridgeDetail, string, string) {
+	t.Helper()
+	var d handlers.S3EventBridgeDetail
+	if err := json.Unmarshal(ev.Detail, &d); err != nil {
+		t.Fatal(err)
+	}
+	tenant, rule, _, ok := pipeline.ParseDropKey(d.Object.Key)
+	if !ok {
+		t.Fatalf("the sample's key %s is not in a drop folder", d.Object.Key)
+	}
+	if _, err := svc.PutDropRule(context.Background(), tenant, rule, api.CreateJobRequest{Analyses: []job.Analysis{job.Language}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}); err != nil {
+		t.Fatal(err)
+	}
+	return d, tenant, rule
 }
 
 func TestIngestHandleJSONShapes(t *testing.T) {
@@ -107,20 +114,10 @@ func TestIngestSQSBatch(t *testing.T) {
 	svc, jobs := newServiceWrapping(t, func(j pipeline.Jobs) pipeline.Jobs { return failingGet{j} })
 	batch := fixture[events.SQSEvent](t, "sqs-ingest-batch.json")
 	var ev events.EventBridgeEvent
-	var d handlers.S3EventBridgeDetail
 	if err := json.Unmarshal([]byte(batch.Records[0].Body), &ev); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(ev.Detail, &d); err != nil {
-		t.Fatal(err)
-	}
-	tenant, rule, _, ok := pipeline.ParseDropKey(d.Object.Key)
-	if !ok {
-		t.Fatalf("the sample's key %s is not in a drop folder", d.Object.Key)
-	}
-	if _, err := svc.PutDropRule(ctx, tenant, rule, api.CreateJobRequest{Analyses: []job.Analysis{job.Language}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}); err != nil {
-		t.Fatal(err)
-	}
+	_, tenant, rule := putSampleDropRule(t, svc, ev)
 	down := `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"inputs/down/j1/input","etag":"e"}}}`
 	batch.Records = append(batch.Records,
 		events.SQSMessage{MessageId: "m-down", Body: down, EventSource: "aws:sqs"},
