@@ -60,7 +60,7 @@ func TestContractEnvironment(t *testing.T) {
 			continue
 		}
 		if env.ShardBytes != 1<<20 || env.UploadTTL != time.Hour || env.Retention != 30*24*time.Hour ||
-			env.StuckAfter != 23*time.Minute || env.LogLevel != slog.LevelWarn {
+			env.StuckAfter != 23*time.Minute || env.LogLevel != slog.LevelWarn || env.JobTopicPerTenant {
 			t.Errorf("%s: parsed %+v", name, env)
 		}
 		for _, k := range reamaws.RequiredEnv {

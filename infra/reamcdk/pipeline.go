@@ -288,17 +288,18 @@ func (p *pipeline) messaging(r *resolved) {
 
 func (p *pipeline) functions(r *resolved) {
 	env := map[string]*string{
-		"REAM_BUCKET":           p.bucket.BucketName(),
-		"REAM_TABLE":            p.table.TableName(),
-		"REAM_SHARD_QUEUE_URL":  p.queue.QueueUrl(),
-		"REAM_TOPIC_ARN":        p.topic.TopicArn(),
-		"REAM_KMS_KEY_ID":       p.key.KeyArn(),
-		"REAM_SHARD_BYTES":      jsii.String(strconv.FormatInt(r.ShardBytes, 10)),
-		"REAM_UPLOAD_TTL":       jsii.String(goDuration(r.UploadTTL)),
-		"REAM_RETENTION":        jsii.String(goDuration(hoursOfDays(r.RetentionDays))),
-		"REAM_STUCK_AFTER":      jsii.String(goDuration(r.StuckAfter)),
-		"REAM_LOG_LEVEL":        jsii.String(r.LogLevel),
-		"REAM_JOB_TOPIC_PREFIX": jsii.String(r.JobTopicPrefix),
+		"REAM_BUCKET":               p.bucket.BucketName(),
+		"REAM_TABLE":                p.table.TableName(),
+		"REAM_SHARD_QUEUE_URL":      p.queue.QueueUrl(),
+		"REAM_TOPIC_ARN":            p.topic.TopicArn(),
+		"REAM_KMS_KEY_ID":           p.key.KeyArn(),
+		"REAM_SHARD_BYTES":          jsii.String(strconv.FormatInt(r.ShardBytes, 10)),
+		"REAM_UPLOAD_TTL":           jsii.String(goDuration(r.UploadTTL)),
+		"REAM_RETENTION":            jsii.String(goDuration(hoursOfDays(r.RetentionDays))),
+		"REAM_STUCK_AFTER":          jsii.String(goDuration(r.StuckAfter)),
+		"REAM_LOG_LEVEL":            jsii.String(r.LogLevel),
+		"REAM_JOB_TOPIC_PREFIX":     jsii.String(r.JobTopicPrefix),
+		"REAM_JOB_TOPIC_PER_TENANT": jsii.String(strconv.FormatBool(r.JobTopicPerTenant)),
 	}
 	descriptions := map[string]string{
 		FnAPI:        "Ream HTTP API (API Gateway HTTP API, payload v2, IAM auth; JWT on the coding routes)",

@@ -172,6 +172,11 @@ type PipelineProps struct {
 	// this account and region so named, and to no other (a job naming another is a 400).
 	// Letters, digits, '_' and '-'. Default DefaultJobTopicPrefix.
 	JobTopicPrefix string
+	// JobTopicPerTenant binds those topics to tenants (REAM_JOB_TOPIC_PER_TENANT): a job may
+	// name only a topic whose name starts with JobTopicPrefix, its tenant and "-", so that no
+	// tenant can have the stack publish into another's topic. Default false (any topic with
+	// the prefix), for a deployment of one team.
+	JobTopicPerTenant bool
 
 	// RemovalPolicy for the stateful resources (key, buckets, table).
 	// Default RETAIN: `cdk destroy` never deletes a user's data. Pass

@@ -35,6 +35,9 @@ const (
 	EnvLogLevel       = "REAM_LOG_LEVEL"        // debug, info, warn or error
 	EnvAccountID      = "REAM_ACCOUNT_ID"       // the account's id, for job ARNs (api function)
 	EnvJobTopicPrefix = "REAM_JOB_TOPIC_PREFIX" // name prefix of the SNS topics jobs may name (default pipeline.DefaultJobTopicPrefix)
+	// EnvJobTopicPerTenant, "true", binds the topics jobs may name to their tenants
+	// (pipeline.Config.JobTopicPerTenant); "false" or unset does not.
+	EnvJobTopicPerTenant = "REAM_JOB_TOPIC_PER_TENANT"
 
 	// Endpoint overrides, for emulators (MinIO, DynamoDB Local, fauxqs).
 	EnvS3Endpoint       = "REAM_S3_ENDPOINT" // implies path-style addressing
@@ -65,6 +68,8 @@ type Env struct {
 	// JobTopicPrefix is the name prefix of the SNS topics a job may name as its
 	// NotificationChannel (pipeline.DefaultJobTopicPrefix when unset).
 	JobTopicPrefix string
+	// JobTopicPerTenant binds those topics to tenants (EnvJobTopicPerTenant).
+	JobTopicPerTenant bool
 	// Region (AWS_REGION, set by Lambda) and AccountID (REAM_ACCOUNT_ID) are where a job's
 	// topic must be; unset, the API does not check them (IAM still refuses other topics).
 	Region, AccountID string
@@ -152,6 +157,13 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 	e.KMSKeyID = get(EnvKMSKeyID)
 	e.JobTopicPrefix = get(EnvJobTopicPrefix)
 	e.Region, e.AccountID = get("AWS_REGION"), get(EnvAccountID)
+	switch v := get(EnvJobTopicPerTenant); v {
+	case "", "false":
+	case "true":
+		e.JobTopicPerTenant = true
+	default:
+		bad(EnvJobTopicPerTenant, v, "want true or false")
+	}
 	if e.JobTopicPrefix != "" && (len(e.JobTopicPrefix) > 200 || strings.Trim(e.JobTopicPrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "") {
 		bad(EnvJobTopicPrefix, e.JobTopicPrefix, "want letters, digits, _ and - (the start of an SNS topic name)")
 	}
@@ -228,16 +240,17 @@ func parseLanguages(v string) ([]string, string) {
 // defaults); object locations render as s3://bucket/key.
 func (e Env) Config() pipeline.Config {
 	return pipeline.Config{
-		ShardBytes:      e.ShardBytes,
-		MaxInputBytes:   e.MaxInputBytes,
-		UploadTTL:       e.UploadTTL,
-		Retention:       e.Retention,
-		StuckAfter:      e.StuckAfter,
-		Locations:       pipeline.Locations{Base: "s3://" + e.Bucket + "/"},
-		JobTopicPrefix:  cmp.Or(e.JobTopicPrefix, pipeline.DefaultJobTopicPrefix),
-		PlanInWorker:    true,
-		JobTopicRegion:  e.Region,
-		JobTopicAccount: e.AccountID,
+		ShardBytes:        e.ShardBytes,
+		MaxInputBytes:     e.MaxInputBytes,
+		UploadTTL:         e.UploadTTL,
+		Retention:         e.Retention,
+		StuckAfter:        e.StuckAfter,
+		Locations:         pipeline.Locations{Base: "s3://" + e.Bucket + "/"},
+		JobTopicPrefix:    cmp.Or(e.JobTopicPrefix, pipeline.DefaultJobTopicPrefix),
+		JobTopicPerTenant: e.JobTopicPerTenant,
+		PlanInWorker:      true,
+		JobTopicRegion:    e.Region,
+		JobTopicAccount:   e.AccountID,
 	}
 }
 

@@ -81,6 +81,18 @@ func TestEnvFromOS(t *testing.T) {
 			},
 		},
 		{
+			name: "job topics bound to tenants",
+			base: required,
+			over: map[string]string{"REAM_JOB_TOPIC_PER_TENANT": "true"},
+			want: func(e *reamaws.Env) { e.LogLevel = slog.LevelInfo; e.JobTopicPerTenant = true },
+		},
+		{
+			name:   "job topics per tenant: a bad value",
+			base:   required,
+			over:   map[string]string{"REAM_JOB_TOPIC_PER_TENANT": "yes"},
+			errHas: []string{`REAM_JOB_TOPIC_PER_TENANT="yes"`, "true or false"},
+		},
+		{
 			name: "log level aliases",
 			base: required,
 			over: map[string]string{"REAM_LOG_LEVEL": "warning"},

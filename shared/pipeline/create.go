@@ -40,10 +40,23 @@ var (
 	topicRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:([a-z0-9-]+):([0-9]{12}):([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$`)
 )
 
+// TenantTopicPart is how a tenant appears in the names of its topics when a deployment binds jobs'
+// topics to tenants (Config.JobTopicPerTenant): the tenant, with its dots (not allowed in SNS
+// names) as '-'.
+func TenantTopicPart(tenant string) string { return strings.ReplaceAll(tenant, ".", "-") }
+
+// jobTopicPrefix is the start a tenant's job topics' names must have.
+func jobTopicPrefix(cfg Config, tenant string) string {
+	if cfg.JobTopicPerTenant {
+		return cfg.JobTopicPrefix + TenantTopicPart(tenant) + "-"
+	}
+	return cfg.JobTopicPrefix
+}
+
 // checkJobTopic checks a request's NotificationChannel (nil: none) against the deployment's
-// JobTopicPrefix ("": the deployment cannot publish to jobs' topics), region and account; the
-// ARN's parts are topicRE's groups.
-func checkJobTopic(cfg Config, nc *job.NotificationChannel) error {
+// JobTopicPrefix ("": the deployment cannot publish to jobs' topics; with JobTopicPerTenant, the
+// tenant's part follows it), region and account; the ARN's parts are topicRE's groups.
+func checkJobTopic(cfg Config, tenant string, nc *job.NotificationChannel) error {
 	switch {
 	case nc == nil:
 		return nil
@@ -55,13 +68,18 @@ func checkJobTopic(cfg Config, nc *job.NotificationChannel) error {
 		return fmt.Errorf("%w: NotificationChannel.SNSTopicArn %q is not an SNS topic ARN", job.ErrInvalid, nc.SNSTopicArn)
 	}
 	region, account, name := parts[1], parts[2], parts[3]
-	if !strings.HasPrefix(name, cfg.JobTopicPrefix) ||
+	prefix := jobTopicPrefix(cfg, tenant)
+	if !strings.HasPrefix(name, prefix) ||
 		cfg.JobTopicRegion != "" && region != cfg.JobTopicRegion || cfg.JobTopicAccount != "" && account != cfg.JobTopicAccount {
 		where := "this deployment's account and region"
 		if cfg.JobTopicRegion != "" && cfg.JobTopicAccount != "" {
 			where = "region " + cfg.JobTopicRegion + ", account " + cfg.JobTopicAccount
 		}
-		return fmt.Errorf("%w: NotificationChannel.SNSTopicArn must name a topic of %s whose name starts with %q: this deployment publishes only to topics so named (got %s)", job.ErrInvalid, where, cfg.JobTopicPrefix, nc.SNSTopicArn)
+		whose := "this deployment publishes only to topics so named"
+		if cfg.JobTopicPerTenant {
+			whose = "this deployment publishes only to topics so named, each tenant's to its own"
+		}
+		return fmt.Errorf("%w: NotificationChannel.SNSTopicArn must name a topic of %s whose name starts with %q: %s (got %s)", job.ErrInvalid, where, prefix, whose, nc.SNSTopicArn)
 	}
 	return nil
 }
@@ -451,7 +469,7 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 	if err := analysis.CheckDeclaredLanguage(c.analyzers, req.LanguageCode); err != nil {
 		return checkedRequest{}, err
 	}
-	if err := checkJobTopic(s.cfg, req.NotificationChannel); err != nil {
+	if err := checkJobTopic(s.cfg, tenant, req.NotificationChannel); err != nil {
 		return checkedRequest{}, err
 	}
 	if out := req.OutputDataConfig.S3Uri; out != "" {

@@ -73,10 +73,10 @@ func TestCheckJobTopic(t *testing.T) {
 	topic := func(region, account, name string) *job.NotificationChannel {
 		return &job.NotificationChannel{SNSTopicArn: "arn:aws:sns:" + region + ":" + account + ":" + name}
 	}
-	if err := checkJobTopic(cfg, nil); err != nil {
+	if err := checkJobTopic(cfg, "t", nil); err != nil {
 		t.Errorf("no channel: %v", err)
 	}
-	if err := checkJobTopic(cfg, topic("eu-west-1", "123456789012", "ream-done")); err != nil {
+	if err := checkJobTopic(cfg, "t", topic("eu-west-1", "123456789012", "ream-done")); err != nil {
 		t.Errorf("a topic with the prefix: %v", err)
 	}
 	for _, nc := range []*job.NotificationChannel{
@@ -84,14 +84,30 @@ func TestCheckJobTopic(t *testing.T) {
 		topic("eu-west-1", "123456789012", "Ream-done"), topic("us-east-1", "123456789012", "ream-done"),
 		topic("eu-west-1", "999999999999", "ream-done"),
 	} {
-		if err := checkJobTopic(cfg, nc); !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), `"ream-"`) {
+		if err := checkJobTopic(cfg, "t", nc); !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), `"ream-"`) {
 			t.Errorf("%s: %v, want a 400 naming the prefix", nc.SNSTopicArn, err)
 		}
 	}
-	if err := checkJobTopic(Config{JobTopicPrefix: "ream-"}, topic("us-east-1", "999999999999", "ream-done")); err != nil {
+	if err := checkJobTopic(Config{JobTopicPrefix: "ream-"}, "t", topic("us-east-1", "999999999999", "ream-done")); err != nil {
 		t.Errorf("region and account unknown: %v", err)
 	}
-	if err := checkJobTopic(Config{}, topic("eu-west-1", "123456789012", "ream-done")); !errors.Is(err, job.ErrInvalid) {
+	if err := checkJobTopic(Config{}, "t", topic("eu-west-1", "123456789012", "ream-done")); !errors.Is(err, job.ErrInvalid) {
 		t.Errorf("a deployment without SNS: %v", err)
+	}
+	// Bound to tenants, a job may name only its own tenant's topics (any tenant could name
+	// another's before, found from outside).
+	per := cfg
+	per.JobTopicPerTenant = true
+	const tenant = "123456789012-0a1b2c3d4e5f6a7b"
+	if err := checkJobTopic(per, tenant, topic("eu-west-1", "123456789012", "ream-"+tenant+"-done")); err != nil {
+		t.Errorf("the tenant's own topic: %v", err)
+	}
+	if err := checkJobTopic(per, "team.a", topic("eu-west-1", "123456789012", "ream-team-a-done")); err != nil {
+		t.Errorf("a tenant with a dot: %v", err)
+	}
+	for _, name := range []string{"ream-done", "ream-123456789012-ffffffffffffffff-done", "ream-" + tenant} {
+		if err := checkJobTopic(per, tenant, topic("eu-west-1", "123456789012", name)); !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), `"ream-`+tenant+`-"`) {
+			t.Errorf("%s: %v, want a 400 naming the tenant's prefix", name, err)
+		}
 	}
 }

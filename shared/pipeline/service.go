@@ -52,6 +52,10 @@ type Config struct {
 	// only, never to any topic of the account (only a deployment whose notifier publishes to
 	// SNS sets it; DefaultJobTopicPrefix on AWS).
 	JobTopicPrefix string
+	// JobTopicPerTenant narrows the topics a job may name to its tenant's: names starting with
+	// JobTopicPrefix, then the tenant (TenantTopicPart), then "-", so that no tenant can make the
+	// deployment publish into another tenant's topic.
+	JobTopicPerTenant bool
 	// PlanInWorker has a job created with an input location (an S3Uri: every Comprehend
 	// Start…Job; not a drop rule's job, which ingest creates and plans) planned by a worker,
 	// through a plan message on the shard queue, rather than inside the create request, whose function must answer within API Gateway's 30 s while
