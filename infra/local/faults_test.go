@@ -15,6 +15,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
+	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -665,4 +666,51 @@ func TestLateDuplicateLeavesNoWork(t *testing.T) {
 	}
 	recs, m := fetchResults(t, ctx, c, res.JobId)
 	checkLineResults(t, input, j, recs, m, true)
+}
+
+// TestRestartResumesJobWithoutShards: a process that died between marking a job IN_PROGRESS and
+// enqueueing its shards left the job without any message; the next start finds it (the local
+// queue is seen whole) and re-enqueues its shards at once, where it waited for StuckAfter
+// (15 minutes by default) before (found from outside, killing `ream serve` while it planned).
+func TestRestartResumesJobWithoutShards(t *testing.T) {
+	ctx := testCtx(t)
+	hooks, release, entered := holdShards(ctx)
+	interrupted := hooks.ShardStarted
+	hooks.ShardStarted = func(msg pipeline.ShardMessage) error {
+		_ = interrupted(msg)
+		return context.Canceled // the stop cuts the held shards short
+	}
+	dir := t.TempDir()
+	cfg := Config{DataDir: dir, Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond), ShardBytes: 256, Workers: 2, BatchSize: 1,
+		StuckAfter: Duration(time.Hour), SweepInterval: Duration(time.Hour)}
+	s, err := Start(ctx, cfg, Options{Hooks: hooks, Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, _ := genInput(60)
+	res := createAndUpload(t, ctx, defaultClient(s), lineJob("unsent", job.OneDocPerLine), input)
+	waitFor(t, ctx, "both workers to hold a shard", func() bool { return entered.Load() >= 2 })
+	s.cancel() // the stop begins while the shards are held; nothing was recorded
+	close(release)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The sends never happened: no message of the job is left.
+	db, err := sl.OpenDB(filepath.Join(dir, "ream.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM messages`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err = Start(ctx, cfg, Options{Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	c := defaultClient(s)
+	_, j := follow(t, ctx, c, res.JobId) // testCtx bounds it: far below StuckAfter
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	checkLineResults(t, input, j, recs, m, false)
 }

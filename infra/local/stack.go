@@ -199,6 +199,15 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	s.api = handlers.NewAPI(svc, handlers.AnyAuth{s.auth, oauth}, log).WithTokens(oauth).
 		WithComprehend(handlers.NewSigV4AuthStore("comprehend", handlers.KeyChain{handlers.NewStaticKeys(accessKeys), handlers.IssuedKeys{Keys: svc.AccessKeys()}}), handlers.ComprehendConfig{Bucket: bucketName})
 
+	// A process that died between marking a job IN_PROGRESS and enqueueing its shards left the
+	// job without messages: this queue is seen whole, so such jobs are resumed now, not after
+	// stuckAfter.
+	if n, err := svc.RecoverAfterRestart(ctx, shards.HoldsJob); err != nil {
+		log.Warn("could not look for jobs left without their shards; the sweeper will rescue them", "err", err)
+	} else if n > 0 {
+		log.Info("resumed jobs left without their shards by the last stop", "jobs", n)
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle("/objects/", objects.Handler(s.objectCreated))
 	s.api.HandleAuthed("GET /v1/jobs/{id}/events", s.events)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -153,6 +154,20 @@ func (q *Queue) signal() *wakeup {
 // dead-letter queue, through the messages_by_receives index (TestDeadLetterQueryUsesIndex).
 const deadLetterQuery = `UPDATE messages SET queue = ?, visible_at = ?, receipt = NULL
 	WHERE queue = ? AND receive_count >= ? AND visible_at <= ?`
+
+// HoldsJob reports whether any message of job jobID of tenant is in the queue or its dead-letter
+// queue, waiting, in flight or dead-lettered (a whole-table look at the bodies: for a restart,
+// not for every request).
+func (q *Queue) HoldsJob(ctx context.Context, tenant, jobID string) (bool, error) {
+	var n int
+	err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM messages
+		WHERE queue IN (?, ?) AND instr(body, ?) > 0 AND instr(body, ?) > 0 LIMIT 1)`,
+		q.name, q.name+DeadLetterSuffix, `"jobId":`+strconv.Quote(jobID), `"tenant":`+strconv.Quote(tenant)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("queue %s: holds job: %w", q.name, err)
+	}
+	return n > 0, nil
+}
 
 // Waiting is how many messages wait in the queue to be received now (not those in flight).
 func (q *Queue) Waiting(ctx context.Context) (int64, error) {

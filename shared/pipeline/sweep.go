@@ -55,6 +55,30 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	return rep, nil
 }
 
+// RecoverAfterRestart is what a process whose queue it can see whole (the local stack) does when
+// it starts again after dying: a running job none of whose messages is in the queue (none waiting,
+// none in flight, none dead-lettered: queued reports it) and that has shards not recorded lost
+// their sends (the process died between marking the job IN_PROGRESS and enqueueing its shards)
+// and has them re-enqueued at once, rather than after StuckAfter; one whose shards are all
+// recorded is finalized. It returns how many jobs it rescued.
+func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx context.Context, tenant, jobID string) (bool, error)) (int, error) {
+	rescued := 0
+	err := s.jobs.Scan(ctx, []job.Status{job.InProgress, job.StopRequested}, func(j *job.Job) error {
+		if j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal {
+			rescued++
+			return s.Finalize(ctx, j.Tenant, j.JobId)
+		}
+		q, err := queued(ctx, j.Tenant, j.JobId)
+		if err != nil || q {
+			return err
+		}
+		rescued++
+		s.log.WarnContext(ctx, "a running job has no shard in the queue after a restart; re-enqueueing its unrecorded shards", "tenant", j.Tenant, "job", j.JobId)
+		return s.enqueueMissing(ctx, j)
+	})
+	return rescued, err
+}
+
 // backlogPatience bounds how long a backlog defers the rescue of a job without progress: after
 // backlogPatience × StuckAfter it is rescued anyway (a queue that never empties, other tenants'
 // jobs arriving all the time, must not keep a job whose shard was lost from ever finishing).
