@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -669,9 +670,10 @@ func TestLateDuplicateLeavesNoWork(t *testing.T) {
 }
 
 // TestRestartResumesJobWithoutShards: a process that died between marking a job IN_PROGRESS and
-// enqueueing its shards left the job without any message; the next start finds it (the local
-// queue is seen whole) and re-enqueues its shards at once, where it waited for StuckAfter
-// (15 minutes by default) before (found from outside, killing `ream serve` while it planned).
+// enqueueing its shards left the job without any message, and one that died while planning left
+// a job SUBMITTED; the next start finds them (the local queue is seen whole), re-enqueues the
+// first's shards and plans the second at once, where they waited for StuckAfter (15 minutes by
+// default) or a third of it before (found from outside, killing `ream serve` while it planned).
 func TestRestartResumesJobWithoutShards(t *testing.T) {
 	ctx := testCtx(t)
 	hooks, release, entered := holdShards(ctx)
@@ -683,13 +685,27 @@ func TestRestartResumesJobWithoutShards(t *testing.T) {
 	dir := t.TempDir()
 	cfg := Config{DataDir: dir, Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond), ShardBytes: 256, Workers: 2, BatchSize: 1,
 		StuckAfter: Duration(time.Hour), SweepInterval: Duration(time.Hour)}
-	s, err := Start(ctx, cfg, Options{Hooks: hooks, Log: testLogger(t)})
+	s, err := Start(ctx, cfg, Options{Hooks: hooks, Log: testLogger(t), PlanInWorker: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	input, _ := genInput(60)
 	res := createAndUpload(t, ctx, defaultClient(s), lineJob("unsent", job.OneDocPerLine), input)
 	waitFor(t, ctx, "both workers to hold a shard", func() bool { return entered.Load() >= 2 })
+	// A second job whose planning never happened: SUBMITTED, its plan message about to be lost.
+	p := filepath.Join(dir, "objects", "inputs", "local", "later", "in.txt")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, input, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := lineJob("unplanned", job.OneDocPerLine)
+	later.InputDataConfig.S3Uri = (&url.URL{Scheme: "file", Path: p}).String()
+	res2, err := defaultClient(s).CreateJob(ctx, later)
+	if err != nil || res2.JobStatus != job.Submitted {
+		t.Fatalf("create: %+v, %v; want SUBMITTED", res2, err)
+	}
 	s.cancel() // the stop begins while the shards are held; nothing was recorded
 	close(release)
 	if err := s.Close(); err != nil {
@@ -710,7 +726,9 @@ func TestRestartResumesJobWithoutShards(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Close() })
 	c := defaultClient(s)
-	_, j := follow(t, ctx, c, res.JobId) // testCtx bounds it: far below StuckAfter
-	recs, m := fetchResults(t, ctx, c, res.JobId)
-	checkLineResults(t, input, j, recs, m, false)
+	for _, id := range []string{res.JobId, res2.JobId} {
+		_, j := follow(t, ctx, c, id) // testCtx bounds it: far below StuckAfter
+		recs, m := fetchResults(t, ctx, c, id)
+		checkLineResults(t, input, j, recs, m, false)
+	}
 }

@@ -56,14 +56,25 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 }
 
 // RecoverAfterRestart is what a process whose queue it can see whole (the local stack) does when
-// it starts again after dying: a running job none of whose messages is in the queue (none waiting,
+// it starts again after dying: a SUBMITTED job without a plan message is planned again; a running
+// job none of whose messages is in the queue (none waiting,
 // none in flight, none dead-lettered: queued reports it) and that has shards not recorded lost
 // their sends (the process died between marking the job IN_PROGRESS and enqueueing its shards)
 // and has them re-enqueued at once, rather than after StuckAfter; one whose shards are all
 // recorded is finalized. It returns how many jobs it rescued.
 func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx context.Context, tenant, jobID string) (bool, error)) (int, error) {
 	rescued := 0
-	err := s.jobs.Scan(ctx, []job.Status{job.InProgress, job.StopRequested}, func(j *job.Job) error {
+	err := s.jobs.Scan(ctx, []job.Status{job.Submitted, job.InProgress, job.StopRequested}, func(j *job.Job) error {
+		if j.JobStatus == job.Submitted {
+			// Its planning was cut short (locally a create plans in its request); unless a plan
+			// message of it waits in the queue, plan it again now rather than after StuckAfter/3.
+			if q, err := queued(ctx, j.Tenant, j.JobId); err != nil || q {
+				return err
+			}
+			rescued++
+			s.log.WarnContext(ctx, "a job's planning was cut short by the last stop; planning it again", "tenant", j.Tenant, "job", j.JobId)
+			return s.start(ctx, j)
+		}
 		if j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal {
 			rescued++
 			return s.Finalize(ctx, j.Tenant, j.JobId)
