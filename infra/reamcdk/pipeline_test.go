@@ -80,19 +80,21 @@ func TestFunctionsAreArm64ProvidedAL2023(t *testing.T) {
 func TestFunctionEnvironment(t *testing.T) {
 	f := synth(t)
 	want := []string{"REAM_BUCKET", "REAM_TABLE", "REAM_SHARD_QUEUE_URL", "REAM_TOPIC_ARN", "REAM_KMS_KEY_ID",
-		"REAM_SHARD_BYTES", "REAM_UPLOAD_TTL", "REAM_RETENTION", "REAM_STUCK_AFTER", "REAM_LOG_LEVEL", "REAM_JOB_TOPIC_PREFIX"}
+		"REAM_SHARD_BYTES", "REAM_UPLOAD_TTL", "REAM_RETENTION", "REAM_STUCK_AFTER", "REAM_LOG_LEVEL", "REAM_JOB_TOPIC_PREFIX",
+		"REAM_JOB_TOPIC_PER_TENANT"}
 	p := f.stack.Pipeline
 	refs := map[string]any{
-		"REAM_BUCKET":           ref(f.id(p.Bucket())),
-		"REAM_TABLE":            ref(f.id(p.Table())),
-		"REAM_SHARD_QUEUE_URL":  ref(f.id(p.ShardQueue())),
-		"REAM_TOPIC_ARN":        ref(f.id(p.Topic())),
-		"REAM_KMS_KEY_ID":       getAtt(f.id(p.Key()), "Arn"),
-		"REAM_SHARD_BYTES":      "1048576",
-		"REAM_UPLOAD_TTL":       "1h0m0s",
-		"REAM_RETENTION":        "720h0m0s",
-		"REAM_LOG_LEVEL":        "warn",
-		"REAM_JOB_TOPIC_PREFIX": DefaultJobTopicPrefix,
+		"REAM_BUCKET":               ref(f.id(p.Bucket())),
+		"REAM_TABLE":                ref(f.id(p.Table())),
+		"REAM_SHARD_QUEUE_URL":      ref(f.id(p.ShardQueue())),
+		"REAM_TOPIC_ARN":            ref(f.id(p.Topic())),
+		"REAM_KMS_KEY_ID":           getAtt(f.id(p.Key()), "Arn"),
+		"REAM_SHARD_BYTES":          "1048576",
+		"REAM_UPLOAD_TTL":           "1h0m0s",
+		"REAM_RETENTION":            "720h0m0s",
+		"REAM_LOG_LEVEL":            "warn",
+		"REAM_JOB_TOPIC_PREFIX":     DefaultJobTopicPrefix,
+		"REAM_JOB_TOPIC_PER_TENANT": "false",
 	}
 	queueVisibility := props(f.resources("AWS::SQS::Queue")[f.id(p.ShardQueue())])["VisibilityTimeout"].(float64)
 	for name, res := range ours(t, f) {
