@@ -13,18 +13,19 @@ import (
 	"strings"
 
 	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/internal/jsonw"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 )
 
 // Page sizes of Errors. A page also ends before the record that would take it past
 // maxErrorPageBytes, counted as the records weigh in a Lambda response, whose body is a JSON
-// string (escapedLen): a Lambda's response is at most 6 MB, and a record of a large document
+// string (jsonw.AppendString): a Lambda's response is at most 6 MB, and a record of a large document
 // carries the other analyses' results (1.65 MB for 100 KB of text and four analyses).
 const (
 	defaultErrorResults = 100
 	maxErrorResults     = 1000
-	maxErrorPageBytes   = 4 << 20 // of escapedLen
+	maxErrorPageBytes   = 4 << 20 // escaped
 )
 
 // errorsToken is where the next page of Errors starts: the error record Skip of shard Shard, of
@@ -34,24 +35,6 @@ type errorsToken struct {
 	Skip   int64  `json:"k"`
 	Job    string `json:"j"`
 	Filter string `json:"f,omitempty"`
-}
-
-// escapedLen is how many bytes b takes inside a JSON string as encoding/json writes it (the
-// Lambda adapter's response body): quotes, backslashes and \n \r \t \b \f in two bytes, <, >
-// and & as \u003c, other control bytes as \u00XX; U+2028 and U+2029 (three bytes each) as six.
-func escapedLen(b []byte) int {
-	n := len(b)
-	for i, c := range b {
-		switch {
-		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
-			n++
-		case c == '<' || c == '>' || c == '&' || c < 0x20:
-			n += 5
-		case c == 0xE2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xA8 || b[i+2] == 0xA9):
-			n += 3
-		}
-	}
-	return n
 }
 
 // filterKey is what a token remembers of the filter of the page it ends.
@@ -107,6 +90,7 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	res := &api.ErrorsResponse{JobId: j.JobId, JobStatus: j.JobStatus, Errors: []json.RawMessage{}}
 	match := errorMatcher(j, f)
 	pageBytes := 0
+	var scratch []byte // a record as a JSON string, to weigh it
 	for _, r := range recs {
 		if r.Index < tok.Shard || r.ErrorsKey == "" {
 			continue
@@ -119,7 +103,9 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 			if !match(line) {
 				return pageGoesOn
 			}
-			n := escapedLen(line)
+			// As the record weighs in the Lambda body: escaped by encoding/json's rules (jsonw's).
+			scratch = jsonw.AppendString(scratch[:0], string(line), true)
+			n := len(scratch) - 2
 			if len(res.Errors) > 0 && pageBytes+n > maxErrorPageBytes {
 				return pageEndsBefore // the page holds one record at least
 			}
