@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -70,15 +72,32 @@ func TestLambdaRequestEndsBeforeTheInvocation(t *testing.T) {
 	}
 }
 
-// TestIngestBatchStopsBeforeTheDeadline: ingest's SQS batches, as the worker's, hand back the
-// events not begun when the invocation's time is nearly up.
+// slowJobs is a job store whose Get lasts until its context ends, counting the calls.
+type slowJobs struct {
+	pipeline.Jobs
+	gets atomic.Int32
+}
+
+func (j *slowJobs) Get(ctx context.Context, _, _ string) (*job.Job, error) {
+	j.gets.Add(1)
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestIngestBatchStopsBeforeTheDeadline: ingest's SQS batches, as the worker's (sqsBatch), cut the
+// event running when the invocation's time is nearly up and hand back the ones not begun.
 func TestIngestBatchStopsBeforeTheDeadline(t *testing.T) {
-	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Millisecond)) // the time is up
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
+	jobs := &slowJobs{}
+	h := NewIngest(pipeline.New(pipeline.Deps{Jobs: jobs}), slog.New(slog.DiscardHandler))
 	body := `{"detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{"key":"inputs/t/j/input","etag":"e"}}}`
 	raw, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "a", Body: body, EventSource: "aws:sqs"}, {MessageId: "b", Body: body, EventSource: "aws:sqs"}}})
-	resp, err := (&Ingest{log: slog.New(slog.DiscardHandler)}).HandleJSON(ctx, raw) // no service: nothing may be begun
-	if err != nil || len(resp.BatchItemFailures) != 2 {
-		t.Errorf("HandleJSON = %+v, %v; want both events handed back", resp.BatchItemFailures, err)
+	resp, err := h.HandleJSON(ctx, raw)
+	if err != nil || len(resp.BatchItemFailures) != 2 || ctx.Err() != nil {
+		t.Errorf("HandleJSON = %+v, %v (deadline passed: %v); want both events handed back before the deadline", resp.BatchItemFailures, err, ctx.Err())
+	}
+	if n := jobs.gets.Load(); n != 1 {
+		t.Errorf("%d events begun, want 1 (the second handed back without starting)", n)
 	}
 }

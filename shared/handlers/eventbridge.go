@@ -79,24 +79,16 @@ func (h *Ingest) HandleJSON(ctx context.Context, raw json.RawMessage) (events.SQ
 		if err := json.Unmarshal(raw, &batch); err != nil {
 			return resp, fmt.Errorf("ingest: undecodable SQS batch: %w", err)
 		}
-		run, cancel := beforeDeadline(ctx) // as the worker's batches
-		defer cancel()
-		for _, m := range batch.Records {
-			if run.Err() != nil {
-				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-				continue // not begun: handed back
-			}
+		return sqsBatch(ctx, h.log, batch, func(run context.Context, m events.SQSMessage) error {
 			err := h.handleEvent(run, json.RawMessage(m.Body))
 			var bad undecodable
-			switch {
-			case errors.As(err, &bad):
+			if errors.As(err, &bad) {
 				// Delivering it again cannot help: logged and dropped.
 				h.log.ErrorContext(ctx, "undecodable ingest message; dropped", "messageId", m.MessageId, "err", err)
-			case err != nil:
-				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+				return nil
 			}
-		}
-		return resp, nil
+			return err
+		}), nil
 	}
 	return resp, h.handleEvent(ctx, raw)
 }

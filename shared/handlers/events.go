@@ -101,50 +101,52 @@ func (h *DeadLetters) Handle(ctx context.Context, ev events.SQSEvent) (events.SQ
 	}), nil
 }
 
-// shardBatch runs fn on every shard message of an SQS batch, in order, and reports the ones that
-// failed (and, when reportMalformed, the undecodable ones) as batch item failures. When ctx has a
-// deadline (a Lambda invocation's), the batch stops a little before it: the message running then
-// is cut short and the ones not yet begun are handed back, all as batch item failures, so that
+// sqsBatch runs handle on every message of an SQS batch, in order, and reports the ones it
+// returns an error for as batch item failures. When ctx has a deadline (a Lambda invocation's),
+// the batch stops a little before it: the message running then is cut short (handle sees its
+// context end) and the ones not yet begun are handed back, all as batch item failures, so that
 // the invocation answers in time and the messages already done are deleted; an invocation killed
 // at its timeout would have had the whole batch delivered again, those too.
-func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, reportMalformed bool, fn func(context.Context, pipeline.ShardMessage) error) events.SQSEventResponse {
+func sqsBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, handle func(run context.Context, m events.SQSMessage) error) events.SQSEventResponse {
 	var resp events.SQSEventResponse
-	fail := func(m events.SQSMessage) {
-		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-	}
 	run, cancel := beforeDeadline(ctx)
 	defer cancel()
 	for _, m := range ev.Records {
 		if run.Err() != nil && ctx.Err() == nil {
 			log.InfoContext(ctx, "the invocation's time is up; message handed back without starting", "messageId", m.MessageId)
-			fail(m)
+		} else if handle(run, m) == nil {
 			continue
 		}
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+	}
+	return resp
+}
+
+// shardBatch runs fn on every shard message of an SQS batch (sqsBatch) and reports the ones that
+// failed (and, when reportMalformed, the undecodable ones) as batch item failures.
+func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, reportMalformed bool, fn func(context.Context, pipeline.ShardMessage) error) events.SQSEventResponse {
+	return sqsBatch(ctx, log, ev, func(run context.Context, m events.SQSMessage) error {
 		msg, err := DecodeShardMessage(m.Body)
 		if err != nil {
 			log.ErrorContext(ctx, "malformed shard message", "messageId", m.MessageId, "body", truncate(m.Body, 200), "reported", reportMalformed, "err", err)
 			if reportMalformed {
-				fail(m)
+				return err
 			}
-			continue
+			return nil
 		}
-		if err := fn(run, msg); err != nil {
-			if errors.Is(run.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-				log.WarnContext(ctx, "shard cut short by the invocation's deadline; handed back", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index)
-				fail(m)
-				continue
-			}
-			if errors.Is(ctx.Err(), context.Canceled) {
-				// A clean stop of the process cut the shard short: not the shard's failure.
-				log.InfoContext(ctx, "shard interrupted by the stop; handed back", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index)
-				fail(m)
-				continue
-			}
+		err = fn(run, msg)
+		switch {
+		case err == nil:
+		case errors.Is(run.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
+			log.WarnContext(ctx, "shard cut short by the invocation's deadline; handed back", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index)
+		case errors.Is(ctx.Err(), context.Canceled):
+			// A clean stop of the process cut the shard short: not the shard's failure.
+			log.InfoContext(ctx, "shard interrupted by the stop; handed back", "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index)
+		default:
 			log.ErrorContext(ctx, LogShardFailed, "messageId", m.MessageId, "tenant", msg.Tenant, "job", msg.JobId, "shard", msg.Index, "err", err)
-			fail(m)
 		}
-	}
-	return resp
+		return err
+	})
 }
 
 // LogShardFailed is the message of the log line of every shard whose processing failed (it will
