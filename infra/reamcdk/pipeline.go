@@ -221,45 +221,13 @@ func (p *pipeline) storage(r *resolved) {
 }
 
 func (p *pipeline) messaging(r *resolved) {
-	// SSE-SQS: encrypted at rest at no charge and with no KMS permissions
-	// for the event source or the senders; queue messages hold only ids and
-	// byte ranges, never document text.
-	p.dlq = awssqs.NewQueue(p.Construct, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
-		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(14)),
-		VisibilityTimeout: cdkDuration(r.dlqVisibility),
-	})
-	p.queue = awssqs.NewQueue(p.Construct, jsii.String("ShardQueue"), &awssqs.QueueProps{
-		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
-		VisibilityTimeout: cdkDuration(r.visibilityTimeout),
-		DeadLetterQueue: &awssqs.DeadLetterQueue{
-			Queue:           p.dlq,
-			MaxReceiveCount: jsii.Number(float64(r.MaxReceiveCount)),
-		},
-	})
+	p.queue, p.dlq = p.queueWithDeadLetters("ShardQueue", "DeadLetterQueue", r.visibilityTimeout, r.dlqVisibility, r.MaxReceiveCount)
 	// The bucket's Object Created events wait here for ingest: an event ingest fails on comes
 	// back after the visibility timeout, and after IngestMaxReceiveCount receives waits in the
 	// ingest dead-letter queue (an alarm fires) to be redriven. Invoked by EventBridge
 	// directly, ingest's errors were retried twice by Lambda and then dropped: a dropped file
 	// lost that way would never have been analysed.
-	p.ingestDLQ = awssqs.NewQueue(p.Construct, jsii.String("IngestDeadLetterQueue"), &awssqs.QueueProps{
-		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:      jsii.Bool(true),
-		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-	})
-	p.ingestQueue = awssqs.NewQueue(p.Construct, jsii.String("IngestQueue"), &awssqs.QueueProps{
-		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
-		VisibilityTimeout: cdkDuration(r.ingestVisibility),
-		DeadLetterQueue: &awssqs.DeadLetterQueue{
-			Queue:           p.ingestDLQ,
-			MaxReceiveCount: jsii.Number(IngestMaxReceiveCount),
-		},
-	})
+	p.ingestQueue, p.ingestDLQ = p.queueWithDeadLetters("IngestQueue", "IngestDeadLetterQueue", r.ingestVisibility, 0, IngestMaxReceiveCount)
 	p.topic = awssns.NewTopic(p.Construct, jsii.String("CompletionTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("Ream job completions"),
 		MasterKey:   p.key,
@@ -284,6 +252,31 @@ func (p *pipeline) messaging(r *resolved) {
 				*awscdk.Aws_REGION() + ":" + *awscdk.Aws_ACCOUNT_ID() + ":alarm:*")},
 		},
 	}))
+}
+
+// queueWithDeadLetters makes a queue (id) whose messages move to its dead-letter queue (dlqID)
+// after maxReceive receives. SSE-SQS: encrypted at rest at no charge and with no KMS permissions
+// for the event sources or the senders; messages hold only ids, keys and byte ranges, never
+// document text. The queue keeps messages 4 days, the dead-letter queue 14; dlqVisibility 0
+// leaves the dead-letter queue SQS's default (no consumer reads it).
+func (p *pipeline) queueWithDeadLetters(id, dlqID string, visibility, dlqVisibility time.Duration, maxReceive int) (awssqs.Queue, awssqs.Queue) {
+	dlqProps := &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	}
+	if dlqVisibility > 0 {
+		dlqProps.VisibilityTimeout = cdkDuration(dlqVisibility)
+	}
+	dlq := awssqs.NewQueue(p.Construct, jsii.String(dlqID), dlqProps)
+	q := awssqs.NewQueue(p.Construct, jsii.String(id), &awssqs.QueueProps{
+		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(4)),
+		VisibilityTimeout: cdkDuration(visibility),
+		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(float64(maxReceive))},
+	})
+	return q, dlq
 }
 
 func (p *pipeline) functions(r *resolved) {
