@@ -488,18 +488,25 @@ func TestSweeperWaitsOutABacklog(t *testing.T) {
 	checkLineResults(t, input, j, recs, m, false)
 }
 
+// interruptedHolds is holdShards whose held shards, once released, fail as a clean stop makes
+// them fail: with context.Canceled, what their reads and writes see once the stop cancels them.
+func interruptedHolds(ctx context.Context) (pipeline.Hooks, chan struct{}, *atomic.Int32) {
+	hooks, release, entered := holdShards(ctx)
+	hold := hooks.ShardStarted
+	hooks.ShardStarted = func(msg pipeline.ShardMessage) error {
+		_ = hold(msg)
+		return context.Canceled
+	}
+	return hooks, release, entered
+}
+
 // TestCleanStopHandsShardsBackUncounted: a clean stop (Ctrl-C, SIGTERM) interrupts the shards
 // that are running and hands their messages back at once; the interruption is not a delivery
 // that failed, so even with MaxReceiveCount 1 the next start analyses them instead of
 // dead-lettering them as SHARD_FAILED.
 func TestCleanStopHandsShardsBackUncounted(t *testing.T) {
 	ctx := testCtx(t)
-	hooks, release, entered := holdShards(ctx)
-	interrupted := hooks.ShardStarted
-	hooks.ShardStarted = func(msg pipeline.ShardMessage) error {
-		_ = interrupted(msg)
-		return context.Canceled // what the shard's reads and writes see once the stop cancels them
-	}
+	hooks, release, entered := interruptedHolds(ctx)
 	cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond),
 		ShardBytes: 256, Workers: 2, BatchSize: 1, MaxReceiveCount: 1, SweepInterval: Duration(time.Hour)}
 	s, err := Start(ctx, cfg, Options{Hooks: hooks, Log: testLogger(t)})
@@ -676,12 +683,7 @@ func TestLateDuplicateLeavesNoWork(t *testing.T) {
 // default) or a third of it before (found from outside, killing `ream serve` while it planned).
 func TestRestartResumesJobWithoutShards(t *testing.T) {
 	ctx := testCtx(t)
-	hooks, release, entered := holdShards(ctx)
-	interrupted := hooks.ShardStarted
-	hooks.ShardStarted = func(msg pipeline.ShardMessage) error {
-		_ = interrupted(msg)
-		return context.Canceled // the stop cuts the held shards short
-	}
+	hooks, release, entered := interruptedHolds(ctx)
 	dir := t.TempDir()
 	cfg := Config{DataDir: dir, Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond), ShardBytes: 256, Workers: 2, BatchSize: 1,
 		StuckAfter: Duration(time.Hour), SweepInterval: Duration(time.Hour)}
