@@ -467,8 +467,9 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 	}
 }
 
-// Delete implements pipeline.Jobs: the job row (which holds its token) and its shard records,
-// in one transaction.
+// Delete implements pipeline.Jobs: the job row (which holds its token), its shard records and
+// its notification with its webhook deliveries (record and pending), in one transaction, so a
+// long-running stack keeps nothing of a job past its expiry.
 func (s *Jobs) Delete(ctx context.Context, tenant, id string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -482,6 +483,9 @@ func (s *Jobs) Delete(ctx context.Context, tenant, id string) error {
 		return fmt.Errorf("delete job %s: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE tenant = ? AND id = ?`, tenant, id); err != nil {
+		return fmt.Errorf("delete job %s: %w", id, err)
+	}
+	if err := deleteNotification(ctx, tx, tenant, id); err != nil {
 		return fmt.Errorf("delete job %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {

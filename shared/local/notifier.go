@@ -266,6 +266,23 @@ func (n *Notifier) store(ctx context.Context, note api.Notification, body []byte
 	return seq, true, tx.Commit()
 }
 
+// deleteNotification removes, within tx, the job's notification, the record of its webhook
+// deliveries and its deliveries still pending: the job has expired (see Jobs.Delete). A delivery
+// in flight meanwhile finds its notification gone and is dropped (see deliver).
+func deleteNotification(ctx context.Context, tx *sql.Tx, tenant, job string) error {
+	const ofJob = `SELECT seq FROM notifications WHERE tenant = ? AND job = ?`
+	for _, q := range []string{
+		`DELETE FROM webhook_outbox WHERE seq IN (` + ofJob + `)`,
+		`DELETE FROM webhook_deliveries WHERE seq IN (` + ofJob + `)`,
+		`DELETE FROM notifications WHERE tenant = ? AND job = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, tenant, job); err != nil {
+			return fmt.Errorf("delete the notification of job %s: %w", job, err)
+		}
+	}
+	return nil
+}
+
 func (n *Notifier) poke() {
 	select {
 	case n.wake <- struct{}{}:
@@ -442,8 +459,10 @@ func (n *Notifier) post(seq int64, url string, body []byte) (int, error) {
 func (n *Notifier) record(d Delivery) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := n.db.ExecContext(ctx, `INSERT INTO webhook_deliveries (seq, url, attempt, status_code, error, time) VALUES (?, ?, ?, ?, ?, ?)`,
-		d.Seq, d.URL, d.Attempt, d.StatusCode, d.Error, d.Time.UnixNano()); err != nil {
+	// Recorded only while the notification exists: its job may have expired during the POST.
+	if _, err := n.db.ExecContext(ctx, `INSERT INTO webhook_deliveries (seq, url, attempt, status_code, error, time)
+		SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM notifications WHERE seq = ?)`,
+		d.Seq, d.URL, d.Attempt, d.StatusCode, d.Error, d.Time.UnixNano(), d.Seq); err != nil {
 		n.log.Error("recording a webhook delivery failed", "seq", d.Seq, "err", err)
 	}
 }

@@ -659,3 +659,77 @@ func TestNotifierDropsDeliveriesOfRemovedWebhooks(t *testing.T) {
 		}
 	}
 }
+
+// An expired job takes its notification with it: the notification, the record of its webhook
+// deliveries and its deliveries still pending; another job's are kept.
+func TestNotifierForgetsExpiredJobs(t *testing.T) {
+	var mu sync.Mutex
+	down := true
+	var posts []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		posts = append(posts, r.Header.Get("X-Ream-Notification-Seq"))
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	jobs := local.NewJobs(db)
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(5, time.Hour, time.Hour))
+	for _, id := range []string{"gone", "kept"} {
+		if err := n.Publish(ctx, note("t1", id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	attempted := func() bool { // one failed attempt each, recorded
+		evs, _ := n.Since(ctx, "", 0)
+		for _, ev := range evs {
+			if ds, _ := n.Deliveries(ctx, ev.Seq); len(ds) != 1 {
+				return false
+			}
+		}
+		return len(evs) == 2
+	}
+	for deadline := time.Now().Add(time.Minute); !attempted(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first attempts were not recorded")
+		}
+	}
+	closeNotifier(t, n)
+	evs, _ := n.Since(ctx, "", 0)
+	gone, kept := evs[0].Seq, evs[1].Seq
+
+	if err := jobs.Delete(ctx, "t1", "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := n.ForJob(ctx, "t1", "gone"); ok || err != nil {
+		t.Fatalf("ForJob(gone) = %v, %v; want no notification", ok, err)
+	}
+	if ds, _ := n.Deliveries(ctx, gone); len(ds) != 0 {
+		t.Fatalf("deliveries of the expired job's notification kept: %v", ds)
+	}
+	if left, err := n.Pending(ctx); err != nil || left != 1 {
+		t.Fatalf("Pending = %d, %v; want 1 (the kept job's)", left, err)
+	}
+	if ds, _ := n.Deliveries(ctx, kept); len(ds) != 1 {
+		t.Fatalf("deliveries of the kept job's notification: %v; want its one attempt", ds)
+	}
+
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) } // past the backoff
+	again := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(5, time.Hour, time.Hour), local.WithClock(later))
+	drain(t, again)
+	closeNotifier(t, again)
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{strconv.FormatInt(kept, 10)}; fmt.Sprint(posts) != fmt.Sprint(want) {
+		t.Fatalf("POSTs after the restart: %v; want only the kept job's %v", posts, want)
+	}
+}
