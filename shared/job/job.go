@@ -213,6 +213,9 @@ type Job struct {
 	UploadDeadline *time.Time `json:"-"`
 	// ExpectedFiles is how many documents a ONE_DOC_PER_FILE upload job waits for.
 	ExpectedFiles int `json:"-"`
+	// StartedBy is the key whose upload event (or sweep) moved the job from AWAITING_INPUT to
+	// SUBMITTED: the events of a ONE_DOC_PER_FILE upload's other files are then ignored.
+	StartedBy string `json:"-"`
 	// RequestHash fingerprints the create request so that a retried ClientRequestToken with a
 	// different body is refused.
 	RequestHash string `json:"-"`

@@ -15,8 +15,10 @@ import (
 )
 
 // InputArrived handles an ObjectCreated event for key. An upload to a job that is waiting for
-// its input starts the job; a repeated event for a job already running re-enqueues any shard not
-// yet recorded (harmless: shard records are idempotent); keys that belong to no job are ignored.
+// its input starts the job; a repeated event for a job already started plans it again or
+// re-enqueues any shard not yet recorded (the process that started it may have died on the
+// way; harmless: shard records are idempotent), unless the event is another file's of a
+// ONE_DOC_PER_FILE upload (see startedByAnother); keys that belong to no job are ignored.
 func (s *Service) InputArrived(ctx context.Context, key string) error {
 	tenant, jobID, rest, ok := parseUploadKey(key)
 	if !ok {
@@ -50,6 +52,7 @@ func (s *Service) InputArrived(ctx context.Context, key string) error {
 			return err
 		}
 		j.UpdatedAt = s.nowUTC()
+		j.StartedBy = key
 		if err := s.jobs.Update(ctx, j, job.AwaitingInput); err != nil {
 			if errors.Is(err, job.ErrConflict) {
 				return s.InputArrived(ctx, key) // someone else moved it; look again
@@ -58,14 +61,28 @@ func (s *Service) InputArrived(ctx context.Context, key string) error {
 		}
 		log.InfoContext(ctx, "input arrived", "key", key)
 		return s.start(ctx, j)
-	case job.Submitted:
-		return s.start(ctx, j)
-	case job.InProgress:
+	case job.Submitted, job.InProgress:
+		if startedByAnother(j, key) {
+			log.InfoContext(ctx, "upload event of a file whose job another file's event has started; ignored", "key", key, "started_by", j.StartedBy)
+			return nil
+		}
+		if j.JobStatus == job.Submitted {
+			return s.start(ctx, j)
+		}
 		return s.enqueueMissing(ctx, j)
 	default:
 		log.InfoContext(ctx, "input event for job not expecting input; ignored", "status", j.JobStatus, "key", key)
 		return nil
 	}
+}
+
+// startedByAnother reports whether key's event is not the one that started j: another file of
+// a ONE_DOC_PER_FILE upload, whose events arrive in any order and may all find every file there.
+// Planning or enqueueing again for each would list the input and copy every unrecorded shard
+// once per file. Recovering a start cut short is left to the event that made it, which comes
+// back when its handler did not finish (SQS, the local stack's event queue), and to the sweeper.
+func startedByAnother(j *job.Job, key string) bool {
+	return j.StartedBy != "" && key != j.StartedBy
 }
 
 // inputUploaded reports whether the input a job waiting for its upload expects is in the store:
