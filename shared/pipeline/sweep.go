@@ -128,7 +128,7 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiti
 		}
 		if uploaded {
 			rep.Started++
-			s.log.WarnContext(ctx, "input is present but its upload event never arrived; starting the job", "tenant", j.Tenant, "job", j.JobId)
+			s.log.WarnContext(ctx, "input is present but the job has not started (its upload event was lost, or is still queued behind others); starting it", "tenant", j.Tenant, "job", j.JobId)
 			return s.InputArrived(ctx, j.InputKey)
 		}
 		// The deadline is the instant its upload URLs stop working (uploadDeadline).
