@@ -198,6 +198,19 @@ func TestNotificationChannelLocal(t *testing.T) {
 			t.Errorf("%s: want a 400 saying %q, got %v", arn, want, err)
 		}
 	}
+	// Textract's shape carries a RoleArn: a body naming one is a job request like any (found from
+	// outside: it was refused as an unknown field), and one that is not a role's ARN a 400.
+	for role, want := range map[string]string{
+		"arn:aws:iam::123456789012:role/TextractSNS": "cannot publish",
+		"arn:aws:sns:eu-west-1:123456789012:t":       "RoleArn must be an IAM role ARN",
+	} {
+		req := lineJob("channel", job.OneDocPerLine)
+		req.NotificationChannel = &job.NotificationChannel{SNSTopicArn: "arn:aws:sns:eu-west-1:123456789012:my-topic", RoleArn: role}
+		_, err := c.CreateJob(ctx, req)
+		if err == nil || !strings.Contains(err.Error(), "400") || !strings.Contains(err.Error(), want) {
+			t.Errorf("RoleArn %s: want a 400 saying %q, got %v", role, want, err)
+		}
+	}
 }
 
 // TestRefusedRequestsStoreNothing: locations and upload names that no store can hold as asked

@@ -267,9 +267,12 @@ type CodingConfig struct {
 	ModelId string `json:"ModelId,omitempty"`
 }
 
-// NotificationChannel is a job's own completion topic.
+// NotificationChannel is a job's own completion topic. RoleArn, which Textract requires (the
+// role it publishes with), is optional here, checked as an IAM role ARN, recorded and shown, and
+// never assumed: the stack's functions publish with their own role.
 type NotificationChannel struct {
 	SNSTopicArn string `json:"SNSTopicArn"`
+	RoleArn     string `json:"RoleArn,omitempty"`
 }
 
 // RedactionConfig asks for redacted copies of the documents (PII jobs).

@@ -53,6 +53,11 @@ func jobTopicPrefix(cfg Config, tenant string) string {
 	return cfg.JobTopicPrefix
 }
 
+// isRoleArn reports whether arn is an IAM role ARN as Comprehend takes one (DataAccessRoleArn).
+func isRoleArn(arn string) bool {
+	return utf8.RuneCountInString(arn) <= maxRoleArn && roleRE.MatchString(arn)
+}
+
 // checkJobTopic checks a request's NotificationChannel (nil: none) against the deployment's
 // JobTopicPrefix ("": the deployment cannot publish to jobs' topics; with JobTopicPerTenant, the
 // tenant's part follows it), region and account; the ARN's parts are topicRE's groups.
@@ -118,7 +123,7 @@ func validateCreate(r *api.CreateJobRequest) error {
 	if err := checkNameAndToken(r.JobName, r.ClientRequestToken); err != nil {
 		return err
 	}
-	if r.DataAccessRoleArn != "" && (utf8.RuneCountInString(r.DataAccessRoleArn) > maxRoleArn || !roleRE.MatchString(r.DataAccessRoleArn)) {
+	if r.DataAccessRoleArn != "" && !isRoleArn(r.DataAccessRoleArn) {
 		return bad("DataAccessRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) of at most %d characters", maxRoleArn)
 	}
 	if len(r.Analyses) == 0 {
@@ -186,6 +191,9 @@ func validateCreate(r *api.CreateJobRequest) error {
 	}
 	if nc := r.NotificationChannel; nc != nil && !topicRE.MatchString(nc.SNSTopicArn) {
 		return bad("NotificationChannel.SNSTopicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:my-topic")
+	}
+	if nc := r.NotificationChannel; nc != nil && nc.RoleArn != "" && !isRoleArn(nc.RoleArn) {
+		return bad("NotificationChannel.RoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) of at most %d characters", maxRoleArn)
 	}
 	if len(r.UploadFiles) > 0 {
 		if r.InputDataConfig.InputFormat != job.OneDocPerFile {

@@ -79,6 +79,12 @@ func TestCheckJobTopic(t *testing.T) {
 	if err := checkJobTopic(cfg, "t", topic("eu-west-1", "123456789012", "ream-done")); err != nil {
 		t.Errorf("a topic with the prefix: %v", err)
 	}
+	// Textract's shape, with the RoleArn it requires (recorded, never assumed).
+	withRole := topic("eu-west-1", "123456789012", "ream-done")
+	withRole.RoleArn = "arn:aws:iam::123456789012:role/TextractSNS"
+	if err := checkJobTopic(cfg, "t", withRole); err != nil {
+		t.Errorf("a topic with a RoleArn: %v", err)
+	}
 	for _, nc := range []*job.NotificationChannel{
 		topic("eu-west-1", "123456789012", "alarms"), topic("eu-west-1", "123456789012", "other-team-ream-x"),
 		topic("eu-west-1", "123456789012", "Ream-done"), topic("us-east-1", "123456789012", "ream-done"),
