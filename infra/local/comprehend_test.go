@@ -1095,6 +1095,7 @@ func TestComprehendListEdges(t *testing.T) {
 		{`"SubmitTimeBefore":` + long1600, 0},
 		{`"SubmitTimeAfter":` + long1600 + `,"SubmitTimeBefore":` + far9999, 4},
 		{`"SubmitTimeBefore":1e300`, 4},
+		{`"SubmitTimeBefore":-62135596800`, 0}, // 0001-01-01T00:00:00Z, Go's zero time: excludes every job too
 	} {
 		status, b := signedPostRaw(t, s, DefaultAccessKeyID, DefaultSecretAccessKey, "ListSentimentDetectionJobs", `{"Filter":{`+tc.filter+`}}`, time.Now())
 		var out struct{ SentimentDetectionJobPropertiesList []json.RawMessage }
@@ -1116,6 +1117,20 @@ func TestComprehendListEdges(t *testing.T) {
 		res, err := rc.List(ctx, tc.f)
 		if err != nil || len(res.Jobs) != tc.want {
 			t.Errorf("GET /v1/jobs with %+v: %v jobs, %v; want %d", tc.f, res, err, tc.want)
+		}
+	}
+	for query, want := range map[string]int{"SubmitTimeBefore=0001-01-01T00:00:00Z": 0, "SubmitTimeAfter=0001-01-01T00:00:00Z": 4} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/v1/jobs?"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+DefaultKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out api.ListResponse
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || err != nil || len(out.Jobs) != want {
+			t.Errorf("GET /v1/jobs?%s: %d, %d jobs, %v; want %d", query, resp.StatusCode, len(out.Jobs), err, want)
 		}
 	}
 

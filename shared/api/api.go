@@ -89,7 +89,8 @@ type CreateJobResult struct {
 	Uploads []Upload `json:"Uploads,omitempty"`
 }
 
-// ListFilter narrows a job listing (the query of GET /v1/jobs). Zero values mean "no filter".
+// ListFilter narrows a job listing (the query of GET /v1/jobs). Zero values mean "no filter":
+// set SubmittedBefore with BeforeBound.
 type ListFilter struct {
 	JobName         string
 	Status          job.Status
@@ -97,6 +98,17 @@ type ListFilter struct {
 	SubmittedAfter  time.Time
 	MaxResults      int
 	NextToken       string
+}
+
+// BeforeBound returns a requested SubmitTimeBefore t as ListFilter.SubmittedBefore. The zero
+// time (0001-01-01T00:00:00Z), which the filter reads as no bound, becomes the nanosecond after
+// it, which bounds the same jobs (none): a client that asks for jobs before year 1 gets none,
+// not all.
+func BeforeBound(t time.Time) time.Time {
+	if t.IsZero() {
+		return t.Add(time.Nanosecond)
+	}
+	return t
 }
 
 // ErrorsFilter narrows a job's error records (the query of GET /v1/jobs/{id}/errors). Zero

@@ -150,6 +150,9 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, tenant string) {
 	}
 	parseTime("SubmitTimeBefore", &f.SubmittedBefore)
 	parseTime("SubmitTimeAfter", &f.SubmittedAfter)
+	if q.Get("SubmitTimeBefore") != "" {
+		f.SubmittedBefore = api.BeforeBound(f.SubmittedBefore)
+	}
 	if v := q.Get("MaxResults"); v != "" && err == nil {
 		n, perr := strconv.Atoi(v)
 		if perr != nil || n < 1 {

@@ -620,7 +620,7 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 			}
 		}
 		if fl.SubmitTimeBefore != nil {
-			f.SubmittedBefore = fromEpoch(*fl.SubmitTimeBefore)
+			f.SubmittedBefore = api.BeforeBound(fromEpoch(*fl.SubmitTimeBefore))
 		}
 		if fl.SubmitTimeAfter != nil {
 			// Comprehend's times have milliseconds: "after" a time shown is after its whole
