@@ -3,6 +3,7 @@
 package job
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -103,6 +104,20 @@ type Details struct {
 	// RecentDocuments is how many documents the shards recorded within RateWindow before the
 	// read held: what a store's Get fills in for a running job.
 	RecentDocuments int64 `json:"-" dynamodbav:"-"`
+}
+
+// MarshalJSON shows ProcessedBytes, zero included, whenever InputBytes is known (a job planned
+// on a non-empty input, not TOPICS), so that a client reading the bytes done finds them from the
+// first look at a running job; otherwise both are absent, as before planning.
+func (d Details) MarshalJSON() ([]byte, error) {
+	type plain Details // without this method
+	if d.InputBytes == 0 {
+		return json.Marshal(plain(d))
+	}
+	return json.Marshal(struct {
+		plain
+		ProcessedBytes int64 `json:"ProcessedBytes"` // shadows plain's, which omits zero
+	}{plain(d), d.ProcessedBytes})
 }
 
 // RateWindow is the window of JobDetails.DocumentsPerSecond.

@@ -1,7 +1,10 @@
 package job
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -79,5 +82,33 @@ func TestCloneIsDeep(t *testing.T) {
 	c.Tags[0].Value = "x"
 	if j.Analyses[0] != Language || j.Tags[0].Value != "b" {
 		t.Fatal("Clone shares slices with the original")
+	}
+}
+
+// ProcessedBytes is shown from the start of a planned job, zero included (found from outside:
+// the first look at a running job had InputBytes and no ProcessedBytes); a job not planned yet,
+// or a TOPICS job (no bytes), shows neither. The other fields are as without the method.
+func TestDetailsJSONBytes(t *testing.T) {
+	for _, tc := range []struct {
+		d    Details
+		want string
+	}{
+		{Details{}, `{"InputDocumentsCount":0,"ProcessedDocumentsCount":0,"DocumentsWithErrorsCount":0,"ShardsTotal":0,"ShardsDone":0}`},
+		{Details{ShardsTotal: 2, InputBytes: 10}, `{"InputDocumentsCount":0,"ProcessedDocumentsCount":0,"DocumentsWithErrorsCount":0,"ShardsTotal":2,"ShardsDone":0,"InputBytes":10,"ProcessedBytes":0}`},
+		{Details{ShardsTotal: 2, ShardsDone: 1, InputBytes: 10, ProcessedBytes: 4, Stage: ""}, `{"InputDocumentsCount":0,"ProcessedDocumentsCount":0,"DocumentsWithErrorsCount":0,"ShardsTotal":2,"ShardsDone":1,"InputBytes":10,"ProcessedBytes":4}`},
+	} {
+		b, err := json.Marshal(tc.d)
+		if err != nil || string(b) != tc.want {
+			t.Errorf("%+v: %s, %v; want %s", tc.d, b, err, tc.want)
+		}
+		var back Details
+		if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, tc.d) {
+			t.Errorf("%s decodes to %+v, %v; want %+v", b, back, err, tc.d)
+		}
+	}
+	// Inside a job too (the API's and the local store's encoding).
+	b, _ := json.Marshal(&Job{JobId: "j", JobDetails: Details{InputBytes: 5}})
+	if !strings.Contains(string(b), `"ProcessedBytes":0`) {
+		t.Errorf("job JSON %s lacks ProcessedBytes", b)
 	}
 }
