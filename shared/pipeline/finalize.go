@@ -85,8 +85,7 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 			// The store refuses the output's key: retrying cannot help.
 			return s.fail(ctx, j, "the output cannot be written: "+err.Error())
 		}
-		if cur, gerr := s.jobs.Get(ctx, tenant, id); gerr == nil && cur.JobStatus.Terminal() {
-			// A concurrent finalizer finished first and removed the shard files meanwhile.
+		if cur, done := s.finishedMeanwhile(ctx, tenant, id); done {
 			return s.notify(ctx, cur)
 		}
 		return fmt.Errorf("write archive: %w", err)
@@ -104,6 +103,9 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	m.Analyses = s.manifestAnalyses(j)
 	if j.CodingOperation {
 		if err := s.writeCoded(ctx, j, results); err != nil {
+			if cur, done := s.finishedMeanwhile(ctx, tenant, id); done {
+				return s.notify(ctx, cur)
+			}
 			return err
 		}
 	}
@@ -114,6 +116,13 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	}
 	j.ManifestFilePath = s.manifestURI(j)
 	return s.finish(ctx, j, status, msg, end)
+}
+
+// finishedMeanwhile reports whether the job is terminal now: a concurrent finalizer finished
+// first and removed the shard files this one was reading, which is why it failed.
+func (s *Service) finishedMeanwhile(ctx context.Context, tenant, id string) (*job.Job, bool) {
+	cur, err := s.jobs.Get(ctx, tenant, id)
+	return cur, err == nil && cur.JobStatus.Terminal()
 }
 
 // manifestAnalyses are the manifest's record of the analyses a per-document job ran, in the

@@ -25,7 +25,8 @@ type SweepReport struct {
 //   - AWAITING_INPUT whose input is in the store (its upload event was lost) → started;
 //   - AWAITING_INPUT past its upload deadline → TIMED_OUT (notified);
 //   - SUBMITTED (start interrupted) → started again;
-//   - IN_PROGRESS / STOP_REQUESTED with every shard recorded → finalized (a finalizer died);
+//   - IN_PROGRESS / STOP_REQUESTED with every shard recorded, the last one stepGrace ago or
+//     more → finalized (a finalizer died and its message did not bring it back);
 //   - IN_PROGRESS / STOP_REQUESTED with no progress for StuckAfter → unrecorded shards
 //     re-enqueued (a send was lost; poison shards reach the dead-letter queue instead); while
 //     the shard queue holds messages waiting to be received, the job's shards may be among
@@ -90,6 +91,12 @@ func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx conte
 	return rescued, err
 }
 
+// stepGrace is how long the sweeper leaves a step to the process taking it before it takes it
+// again itself: the planning of a SUBMITTED job (since it was marked so), the finalization of a
+// job whose shards are all recorded (since the last record). A third of StuckAfter (5 minutes by
+// default), longer than a worker invocation.
+func (s *Service) stepGrace() time.Duration { return s.cfg.StuckAfter / 3 }
+
 // backlogPatience bounds how long a backlog defers the rescue of a job without progress: after
 // backlogPatience × StuckAfter it is rescued anyway (a queue that never empties, other tenants'
 // jobs arriving all the time, must not keep a job whose shard was lost from ever finishing).
@@ -146,16 +153,12 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiti
 		}
 		return err
 	case job.Submitted:
-		if now.Sub(j.UpdatedAt) < s.cfg.StuckAfter/3 {
+		if now.Sub(j.UpdatedAt) < s.stepGrace() {
 			return nil
 		}
 		rep.Rescued++
 		return s.start(ctx, j)
 	case job.InProgress, job.StopRequested:
-		if j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal {
-			rep.Finalized++
-			return s.Finalize(ctx, j.Tenant, j.JobId)
-		}
 		last := j.UpdatedAt
 		recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
 		if err != nil {
@@ -165,6 +168,16 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiti
 			if r.Recorded.After(last) {
 				last = r.Recorded
 			}
+		}
+		if j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal {
+			// The worker that recorded the last shard is finalizing (a large output takes a
+			// while), and if it died its message comes back and finalizes again: step in only
+			// once that has had its time, not beside it.
+			if now.Sub(last) < s.stepGrace() {
+				return nil
+			}
+			rep.Finalized++
+			return s.Finalize(ctx, j.Tenant, j.JobId)
 		}
 		if now.Sub(last) < s.cfg.StuckAfter {
 			return nil

@@ -1,0 +1,176 @@
+package pipeline_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// The upload events of a ONE_DOC_PER_FILE upload's files arrive in any order and, when the
+// ingest is behind, may all find every file there. Only the event that started the job plans and
+// enqueues it: the others are ignored, so the shards are queued once, not once per file. A
+// repeat of the starting event (its handler died after marking the job IN_PROGRESS and before
+// enqueueing) still re-enqueues the unrecorded shards.
+func TestSiblingUploadEventsEnqueueOnce(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{ShardBytes: 16}, nil)
+	svc, jobs, objects, queue := st.svc, st.jobs, st.objects, st.queue
+
+	files := []string{"a.txt", "b.txt", "c.txt", "d.txt", "e.txt"}
+	var req api.CreateJobRequest
+	req.JobName = "siblings"
+	req.LanguageCode = "en"
+	req.Analyses = []job.Analysis{job.Language}
+	req.InputDataConfig.InputFormat = job.OneDocPerFile
+	req.UploadFiles = files
+	created, err := svc.CreateJob(ctx, "local", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := jobs.Get(ctx, "local", created.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, f := range files {
+		key := stored.InputKey + f
+		if err := objects.Put(ctx, key, strings.NewReader("Ceci est le document "+f+", écrit en français.")); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, key)
+	}
+	waiting := func() int64 {
+		t.Helper()
+		n, err := queue.Waiting(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Every file is there before any event is handled: each event finds the upload complete.
+	for _, k := range keys {
+		if err := svc.InputArrived(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j, err := svc.Describe(ctx, "local", created.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shards := int64(j.JobDetails.ShardsTotal)
+	if j.JobStatus != job.InProgress || shards < 2 {
+		t.Fatalf("job %s with %d shards; want IN_PROGRESS with several", j.JobStatus, shards)
+	}
+	if got := waiting(); got != shards {
+		t.Fatalf("%d shard messages queued after the %d files' events; want %d (each shard once)", got, len(keys), shards)
+	}
+	// The starting event again (its first handling died before enqueueing): enqueued again.
+	if err := svc.InputArrived(ctx, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := waiting(); got != 2*shards {
+		t.Fatalf("%d shard messages queued after the starting event came back; want %d", got, 2*shards)
+	}
+}
+
+// localService is a Service on the local adapters, with the adapters at hand.
+type localService struct {
+	svc     *pipeline.Service
+	jobs    *local.Jobs
+	objects *local.Objects
+	queue   *local.Queue
+}
+
+// newLocalService builds one in a temporary directory; now (nil: the wall clock) is the
+// service's clock, cfg its configuration (Locations defaults to s3://bucket/).
+func newLocalService(t *testing.T, cfg pipeline.Config, now func() time.Time) localService {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	objects, err := local.NewObjects(dir, "http://127.0.0.1:1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := analysis.DefaultRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	notifier := local.NewNotifier(db, nil)
+	t.Cleanup(func() { notifier.Close(context.Background()) })
+	if cfg.Locations.Base == "" {
+		cfg.Locations.Base = "s3://bucket/"
+	}
+	st := localService{jobs: local.NewJobs(db), objects: objects, queue: local.NewQueue(db, "shards", 3)}
+	st.svc = pipeline.New(pipeline.Deps{
+		Jobs: st.jobs, Objects: objects, Queue: st.queue, Notifier: notifier, Analyzers: reg,
+		Config: cfg, Now: now,
+		Log: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	return st
+}
+
+// A job whose shards are all recorded is being finalized by the worker that recorded the last
+// one (and, if that worker died, by its message coming back). The sweeper finalizes it only once
+// the last record is StuckAfter/3 old: a sweep beside a finalizer still writing a large output
+// ran a second finalization that failed on the shard files the first removed (found from
+// outside on a 600,000-record coding operation: ERROR "shard failed" lines, outputs rewritten
+// after EndTime).
+func TestSweepLeavesFinalizeToTheRecorder(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	clk := &testClock{now: t0}
+	st := newLocalService(t, pipeline.Config{StuckAfter: 15 * time.Minute}, clk.service)
+	if err := st.objects.Put(ctx, "inputs/local/in.txt", strings.NewReader("one line\nanother line\n")); err != nil {
+		t.Fatal(err)
+	}
+	var req api.CreateJobRequest
+	req.Analyses = []job.Analysis{job.Language}
+	req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/in.txt", InputFormat: job.OneDocPerLine}
+	created, err := st.svc.CreateJob(ctx, "local", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.JobId
+	j, err := st.svc.Describe(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus != job.InProgress || j.JobDetails.ShardsTotal < 1 {
+		t.Fatalf("job %s with %d shards; want IN_PROGRESS", j.JobStatus, j.JobDetails.ShardsTotal)
+	}
+	// Every shard recorded (as the workers would, without their finalize): the last one at t0+1m.
+	for i := range j.JobDetails.ShardsTotal {
+		clk.set(t0.Add(time.Minute))
+		if _, _, err := st.jobs.RecordShard(ctx, "local", id, pipeline.ShardRecord{Index: i, Recorded: clk.service()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := func() job.Status {
+		j, err := st.svc.Describe(ctx, "local", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j.JobStatus
+	}
+	clk.set(t0.Add(time.Minute + 5*time.Minute - time.Second))
+	if rep, err := st.svc.Sweep(ctx); err != nil || rep.Finalized != 0 || status() != job.InProgress {
+		t.Fatalf("a sweep 4m59s after the last record: %+v, %v, job %s; want it left to its finalizer", rep, err, status())
+	}
+	clk.set(t0.Add(time.Minute + 5*time.Minute))
+	if rep, err := st.svc.Sweep(ctx); err != nil || rep.Finalized != 1 || !status().Terminal() {
+		t.Fatalf("a sweep 5m after the last record: %+v, %v, job %s; want it finalized", rep, err, status())
+	}
+}
