@@ -781,6 +781,26 @@ func TestComprehendRefusals(t *testing.T) {
 			t.Errorf("missing %s: %d %v", field, status, body)
 		}
 	}
+	// The fields Ream ignores are still checked as Comprehend checks them (found from outside:
+	// "VpcConfig":"x" and a DocumentReadAction of "BOGUS" started jobs).
+	base := `"OutputDataConfig":{"S3Uri":"` + cmpOutput + `"},"DataAccessRoleArn":"` + cmpRole + `","LanguageCode":"en"`
+	for _, tc := range []struct{ req, typ, says string }{
+		{`{"InputDataConfig":{"S3Uri":"` + in + `"},` + base + `,"VpcConfig":"x"}`, "SerializationException", "VpcConfig"},
+		{`{"InputDataConfig":{"S3Uri":"` + in + `"},` + base + `,"VolumeKmsKeyId":5}`, "SerializationException", "VolumeKmsKeyId"},
+		{`{"InputDataConfig":{"S3Uri":"` + in + `","DocumentReaderConfig":{"DocumentReadAction":"BOGUS"}},` + base + `}`, "InvalidRequestException", "documentReadAction"},
+		{`{"InputDataConfig":{"S3Uri":"` + in + `","DocumentReaderConfig":{}},` + base + `}`, "InvalidRequestException", "documentReadAction"},
+		{`{"InputDataConfig":{"S3Uri":"` + in + `","DocumentReaderConfig":{"DocumentReadAction":"TEXTRACT_ANALYZE_DOCUMENT","FeatureTypes":["TABLES","CHARTS"]}},` + base + `}`, "InvalidRequestException", "featureTypes"},
+	} {
+		status, body = signedPost(t, s, DefaultAccessKeyID, DefaultSecretAccessKey, "StartSentimentDetectionJob", tc.req, time.Now())
+		if status != http.StatusBadRequest || body["__type"] != tc.typ || !strings.Contains(body["Message"], tc.says) {
+			t.Errorf("%s: %d %v; want %s naming %s", tc.req, status, body, tc.typ, tc.says)
+		}
+	}
+	ok := `{"InputDataConfig":{"S3Uri":"` + in + `","DocumentReaderConfig":{"DocumentReadAction":"TEXTRACT_DETECT_DOCUMENT_TEXT","DocumentReadMode":"SERVICE_DEFAULT"}},` + base +
+		`,"VpcConfig":{"SecurityGroupIds":["sg-1"],"Subnets":["subnet-1"]},"VolumeKmsKeyId":"k"}`
+	if status, body = signedPost(t, s, DefaultAccessKeyID, DefaultSecretAccessKey, "StartSentimentDetectionJob", ok, time.Now()); status != http.StatusOK {
+		t.Errorf("well-formed ignored fields: %d %v", status, body)
+	}
 	status, body = signedPost(t, s, DefaultAccessKeyID, DefaultSecretAccessKey, "StartPiiEntitiesDetectionJob",
 		`{"InputDataConfig":{"S3Uri":"`+in+`"},"OutputDataConfig":{"S3Uri":"`+cmpOutput+`"},"DataAccessRoleArn":"`+cmpRole+`","LanguageCode":"en"}`, time.Now())
 	if status != http.StatusBadRequest || body["__type"] != "InvalidRequestException" || !strings.Contains(body["Message"], "mode") {
@@ -1052,6 +1072,11 @@ func TestComprehendListEdges(t *testing.T) {
 		if pages == 0 {
 			if _, _, err := sent.start(ctx, c, "edge-late", in); err != nil {
 				t.Fatal(err)
+			}
+			// The token is Sentiment's: another kind's List refuses it (found from outside:
+			// ListEntitiesDetectionJobs resumed from it).
+			if _, err := c.ListEntitiesDetectionJobs(ctx, &comprehend.ListEntitiesDetectionJobsInput{NextToken: n}); !isType[*types.InvalidRequestException](err) {
+				t.Errorf("another kind's List with Sentiment's NextToken: %v; want InvalidRequestException", err)
 			}
 		}
 		if n == nil {

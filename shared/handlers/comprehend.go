@@ -273,9 +273,46 @@ func (c *comprehend) toS3(uri string) string {
 // Request and response shapes (Comprehend's field names).
 
 type cInputDataConfig struct {
-	S3Uri                string          `json:"S3Uri"`
-	InputFormat          string          `json:"InputFormat,omitempty"`
-	DocumentReaderConfig json.RawMessage `json:"DocumentReaderConfig,omitempty"`
+	S3Uri                string                 `json:"S3Uri"`
+	InputFormat          string                 `json:"InputFormat,omitempty"`
+	DocumentReaderConfig *cDocumentReaderConfig `json:"DocumentReaderConfig,omitempty"`
+}
+
+// cDocumentReaderConfig is Comprehend's (for PDFs and images, read through Textract): Ream reads
+// text and ignores it, but checks it as Comprehend does, so that a request Comprehend would
+// refuse is not accepted here.
+type cDocumentReaderConfig struct {
+	DocumentReadAction string   `json:"DocumentReadAction"`
+	DocumentReadMode   string   `json:"DocumentReadMode,omitempty"`
+	FeatureTypes       []string `json:"FeatureTypes,omitempty"`
+}
+
+// check refuses what Comprehend refuses: a missing DocumentReadAction, a value outside an enum.
+func (d *cDocumentReaderConfig) check() error {
+	const at = "inputDataConfig.documentReaderConfig."
+	if d.DocumentReadAction == "" {
+		return missing(at + "documentReadAction")
+	}
+	oneOf := func(field, v string, set ...string) error {
+		if slices.Contains(set, v) {
+			return nil
+		}
+		return cErr("InvalidRequestException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, at+field, strings.Join(set, ", "))
+	}
+	if err := oneOf("documentReadAction", d.DocumentReadAction, "TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"); err != nil {
+		return err
+	}
+	if d.DocumentReadMode != "" {
+		if err := oneOf("documentReadMode", d.DocumentReadMode, "SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"); err != nil {
+			return err
+		}
+	}
+	for _, f := range d.FeatureTypes {
+		if err := oneOf("featureTypes", f, "TABLES", "FORMS"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type cOutputDataConfig struct {
@@ -302,7 +339,13 @@ type cStartRequest struct {
 	NumberOfTopics      *int               `json:"NumberOfTopics"`
 	EntityRecognizerArn string             `json:"EntityRecognizerArn"`
 	FlywheelArn         string             `json:"FlywheelArn"`
-	// Accepted and ignored: VolumeKmsKeyId, VpcConfig, DocumentReaderConfig.
+	// Accepted and ignored, but typed as Comprehend's, so that a value of the wrong JSON type
+	// is a SerializationException as for every other field.
+	VolumeKmsKeyId string `json:"VolumeKmsKeyId"`
+	VpcConfig      *struct {
+		SecurityGroupIds []string `json:"SecurityGroupIds"`
+		Subnets          []string `json:"Subnets"`
+	} `json:"VpcConfig"`
 }
 
 func decodeOp(raw []byte, v any) error {
@@ -332,6 +375,11 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 		return nil, missing("languageCode")
 	case k.Analysis == job.PII && (in.Mode == nil || *in.Mode == ""):
 		return nil, missing("mode")
+	}
+	if d := in.InputDataConfig.DocumentReaderConfig; d != nil {
+		if err := d.check(); err != nil {
+			return nil, err
+		}
 	}
 	if in.EntityRecognizerArn != "" || in.FlywheelArn != "" {
 		return nil, cErr("InvalidRequestException", "custom entity recognizers (EntityRecognizerArn, FlywheelArn) are not supported; Ream detects the built-in entity types")
@@ -565,11 +613,12 @@ type cListRequest struct {
 // and that job (its SubmitTime in Unix nanoseconds and its id). The jobs up to it in the
 // listing's order (newest first, then id descending) are skipped by what they are, not by how
 // many there were, so jobs submitted or expired between two pages neither repeat a job nor
-// skip one.
+// skip one. Kind is the job kind listed: another kind's List refuses the token.
 type listToken struct {
 	Ream string `json:"r,omitempty"`
 	T    int64  `json:"t"`
 	ID   string `json:"i"`
+	Kind string `json:"k,omitempty"`
 }
 
 // listed reports whether j comes before, or is, the last job a page returned (never, with no
@@ -634,7 +683,7 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 	var tok listToken
 	if in.NextToken != "" {
 		b, err := base64.RawURLEncoding.DecodeString(in.NextToken)
-		if err != nil || json.Unmarshal(b, &tok) != nil || tok.ID == "" {
+		if err != nil || json.Unmarshal(b, &tok) != nil || tok.ID == "" || tok.Kind != "" && tok.Kind != k.Name {
 			return nil, cErr("InvalidRequestException", "NextToken is not a token this operation returned")
 		}
 	}
@@ -655,7 +704,7 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 				continue
 			}
 			if len(props) == max {
-				b, _ := json.Marshal(listToken{Ream: tok.Ream, T: last.SubmitTime.UnixNano(), ID: last.JobId})
+				b, _ := json.Marshal(listToken{Ream: tok.Ream, T: last.SubmitTime.UnixNano(), ID: last.JobId, Kind: k.Name})
 				next = base64.RawURLEncoding.EncodeToString(b)
 				break
 			}
