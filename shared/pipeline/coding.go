@@ -555,9 +555,9 @@ func (s *Service) recordTraining(ctx context.Context, j *job.Job, msg ShardMessa
 		if d.Failed() {
 			return
 		}
-		if _, ok := sc.scheme.Lookup(d.Code); !ok || len(d.Code) != 3 {
+		if why := coding.Unusable(sc.scheme, coding.Example{Code: d.Code, Occp: d.Occupation, Tasks: d.Tasks}); why != "" {
 			out.ErrorCode = job.CodeInvalidRecord
-			out.ErrorMessage = fmt.Sprintf("code %q is not a minor group (3 digits) of %s %s; the record was not used", d.Code, sc.topic.TopicStandard, sc.topic.TopicVersion)
+			out.ErrorMessage = why
 		}
 	})
 	if err != nil {

@@ -386,6 +386,43 @@ func (t *trainer) each(ctx context.Context, open func() (Examples, error), fn fu
 	}
 }
 
+// Unusable says, in a user's words, why Train does not use a labelled record of scheme sc, or ""
+// when it does: the rule each applies (a finest-level code once trimmed of spaces; a word, that
+// is letters or digits outside stop words, in either text). A training job writes it as the
+// record's error, so that the records its Message counts as usable are exactly those without one.
+func Unusable(sc *Scheme, e Example) string {
+	code := strings.TrimSpace(e.Code)
+	if c, ok := sc.Lookup(code); !ok || c.Level != 3 {
+		what := fmt.Sprintf("code %q is not a minor group (3 digits) of %s %s", e.Code, sc.Standard, sc.Version)
+		if e.Code == "" {
+			what = fmt.Sprintf(`the record has no "code" (a minor group, 3 digits, of %s %s)`, sc.Standard, sc.Version)
+		}
+		return what + "; the record was not used"
+	}
+	if !HasText(e.Occp, e.Tasks) {
+		return "occp_text and tasks_text hold no word to learn from (letters or digits outside stop words); the record was not used"
+	}
+	return ""
+}
+
+// HasText reports whether either text of a record holds a word the models read (letters or
+// digits outside stop words): a record to code without one gets only the model's prior
+// suggestions, a labelled one is not trained on.
+func HasText(occp, tasks string) bool {
+	var t tokens
+	for _, s := range [2]string{occp, tasks} {
+		if s == "" {
+			continue
+		}
+		t.reset()
+		t.tokenize(s)
+		if t.n() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func heldOutCut(share float64) int { return int(math.Round(share * 1000)) }
 
 func hasToken(fz *featurizer, s string) bool {
