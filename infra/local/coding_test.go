@@ -685,4 +685,24 @@ func TestCodingAuthForms(t *testing.T) {
 			t.Errorf("token %s: %d %v %v, want %d {error: %s, error_description}", tc.form, resp.StatusCode, body, err, tc.status, tc.code)
 		}
 	}
+	// A form the server does not read says why (found from outside: an over-size form was "not
+	// application/x-www-form-urlencoded", and one sent as text/plain "grant_type is missing").
+	for _, tc := range []struct{ ctype, form, says string }{
+		{"application/x-www-form-urlencoded", "grant_type=client_credentials&pad=" + strings.Repeat("x", 2<<20), "larger than"},
+		{"text/plain", "grant_type=client_credentials", `Content-Type: application/x-www-form-urlencoded (got "text/plain")`},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token", strings.NewReader(tc.form))
+		req.Header.Set("Content-Type", tc.ctype)
+		req.SetBasicAuth(DefaultClientID, DefaultClientSecret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]string
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusBadRequest || body["error"] != "invalid_request" || !strings.Contains(body["error_description"], tc.says) {
+			t.Errorf("token as %s, %d bytes: %d %v %v; want 400 invalid_request saying %q", tc.ctype, len(tc.form), resp.StatusCode, body, err, tc.says)
+		}
+	}
 }

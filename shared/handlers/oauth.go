@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -77,7 +78,11 @@ func (o *OAuth) TokenHandler() http.Handler {
 			api.WriteJSON(w, status, tokenError{Error: code, Description: desc})
 		}
 		if err := r.ParseForm(); err != nil {
-			fail(http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+				fail(http.StatusBadRequest, "invalid_request", fmt.Sprintf("the body is larger than %d bytes", mbe.Limit))
+				return
+			}
+			fail(http.StatusBadRequest, "invalid_request", "the body is not an application/x-www-form-urlencoded form: "+err.Error())
 			return
 		}
 		id, secret, ok := r.BasicAuth()
@@ -98,6 +103,11 @@ func (o *OAuth) TokenHandler() http.Handler {
 			}
 		}
 		if g := r.PostForm.Get("grant_type"); g == "" {
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" && r.ContentLength != 0 {
+				// The form was not read at all: say why, not that grant_type is missing.
+				fail(http.StatusBadRequest, "invalid_request", fmt.Sprintf("the body must be sent as Content-Type: application/x-www-form-urlencoded (got %q)", r.Header.Get("Content-Type")))
+				return
+			}
 			fail(http.StatusBadRequest, "invalid_request", "grant_type is missing (send grant_type=client_credentials)")
 			return
 		} else if g != "client_credentials" {
