@@ -25,6 +25,7 @@ func TestReadLinesCodingRecords(t *testing.T) {
 		`{"recordId":"k","occp_text":"` + strings.Repeat("n", 5000) + `","tasks_text":"` + strings.Repeat("t", 5000) + `"}`,
 		`{"recordId":"l","occp_text":"` + strings.Repeat("n", 5000) + `","tasks_text":"` + strings.Repeat("t", 5001) + `"}`,
 		`{"recordId":"m","occp_text":"` + strings.Repeat("n", 10000) + `","tasks_text":""}`,
+		`{"recordId":"n","occp_text":"nurse","tasks_text":"wards"` + strings.Repeat(" ", 3*10000+64<<10) + `}`,
 	}
 	data := []byte(strings.Join(lines, "\n") + "\n")
 	var docs []Document
@@ -50,6 +51,7 @@ func TestReadLinesCodingRecords(t *testing.T) {
 		{"k", strings.Repeat("n", 5000), strings.Repeat("t", 5000), ""}, // 10,000 bytes: at the limit
 		{"l", "", "", job.CodeDocumentSizeExceeded},
 		{"m", strings.Repeat("n", 10000), "", ""},
+		{"n", "", "", job.CodeDocumentSizeExceeded}, // short texts, a line over the line limit
 	}
 	if len(docs) != len(want) {
 		t.Fatalf("%d documents, want %d", len(docs), len(want))
@@ -68,6 +70,11 @@ func TestReadLinesCodingRecords(t *testing.T) {
 	}
 	if want := "occp_text and tasks_text are 10001 bytes, more than the limit of 10000 bytes"; docs[11].ErrorMessage != want {
 		t.Errorf("line 11: message %q, want %q", docs[11].ErrorMessage, want)
+	}
+	// The line limit is named, not only the text limit (found from outside: a line of short texts
+	// was "too large for a text of at most 10000 bytes").
+	if want := "over the 95536 bytes a line may take (3 × the text limit of 10000 bytes"; !strings.Contains(docs[13].ErrorMessage, want) {
+		t.Errorf("line 13: message %q, want it to say %q", docs[13].ErrorMessage, want)
 	}
 	// A field of the wrong type is named, whichever it is.
 	for i, field := range map[int]string{5: "occp_text", 7: "code"} {

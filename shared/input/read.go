@@ -211,7 +211,7 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding boo
 	d.Bytes = size
 	if size > keep {
 		d.RecordId, _ = recordID(salvageRecordID(line))
-		setError(d, job.CodeDocumentSizeExceeded, "JSONL record is %d bytes, too large for a text of at most %d bytes", size, maxDoc)
+		setError(d, job.CodeDocumentSizeExceeded, "JSONL record is %d bytes, over the %d bytes a line may take (3 × the text limit of %d bytes + 64 KiB for escapes and other fields); it was not read", size, keep, maxDoc)
 		return
 	}
 	if blank(line) {
