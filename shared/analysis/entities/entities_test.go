@@ -330,3 +330,25 @@ func BenchmarkEntities(b *testing.B) {
 		b.ReportMetric(float64(b.N)/(cpu1-cpu0).Seconds(), "docs/cpu-s")
 	}
 }
+
+// BenchmarkEntitiesAdversarial: one long run of capitalised or digit tokens, at a quarter of the
+// default 100 KB limit and at the limit: the time per document grows with its length, about ×4
+// from one to the other (found by fuzzing: each token of a run rescanned the run to its
+// end, and the 100 KB "1 1 …" took 1.95 s against 0.06 s at 25 KB).
+func BenchmarkEntitiesAdversarial(b *testing.B) {
+	a := newEntities(b)
+	for _, pat := range []string{"1 ", "Aa "} {
+		for _, size := range []int{25_000, 100_000} {
+			text := strings.Repeat(pat, size/len(pat))
+			b.Run(fmt.Sprintf("%q/%dKB", strings.TrimSpace(pat), size/1000), func(b *testing.B) {
+				b.SetBytes(int64(len(text)))
+				for b.Loop() {
+					var res result.Result
+					if err := a.Analyze(text, result.Options{}, &res); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

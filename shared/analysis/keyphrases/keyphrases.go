@@ -382,8 +382,16 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 	}
 	// e-mail addresses and URLs are never split into phrases: skip their tokens
 	if strings.ContainsAny(text, "@") || strings.Contains(text, "://") || strings.Contains(text, "www.") {
+		// Tokens come in text order and none holds white space, so each lies in one field:
+		// each field is found and tested once, not once per token (a 100 KB field of "a@a@…"
+		// took seconds).
+		fb, fe, addr := 0, -1, false
 		for i := range toks {
-			if inAddress(text, toks[i].Begin, toks[i].End) {
+			if b := toks[i].Begin; b < fb || b >= fe {
+				fb, fe = field(text, b, toks[i].End)
+				addr = isAddress(text[fb:fe])
+			}
+			if addr {
 				nominal[i] = false
 			}
 		}
@@ -686,17 +694,18 @@ func adjLike(w string) bool {
 	return false
 }
 
-// inAddress reports whether the byte range [b,e) of text lies in a whitespace-delimited
-// field that is an e-mail address or a URL.
-func inAddress(text string, b, e int) bool {
-	fb := strings.LastIndexAny(text[:b], " \t\n\r") + 1
-	fe := strings.IndexAny(text[e:], " \t\n\r")
+// field returns the whitespace-delimited field of text that holds the byte range [b,e).
+func field(text string, b, e int) (fb, fe int) {
+	fb = strings.LastIndexAny(text[:b], " \t\n\r") + 1
+	fe = strings.IndexAny(text[e:], " \t\n\r")
 	if fe < 0 {
-		fe = len(text)
-	} else {
-		fe += e
+		return fb, len(text)
 	}
-	f := text[fb:fe]
+	return fb, fe + e
+}
+
+// isAddress reports whether a whitespace-delimited field is an e-mail address or a URL.
+func isAddress(f string) bool {
 	return strings.Contains(f, "@") || strings.Contains(f, "://") || strings.HasPrefix(f, "www.")
 }
 

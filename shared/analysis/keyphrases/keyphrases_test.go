@@ -2,6 +2,7 @@ package keyphrases
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"sort"
 	"strings"
@@ -154,5 +155,27 @@ func BenchmarkKeyPhrases(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 	if cpu1, ok := evaltest.ProcessCPUTime(); ok && cpuOK && cpu1 > cpu0 {
 		b.ReportMetric(float64(b.N)/(cpu1-cpu0).Seconds(), "docs/cpu-s")
+	}
+}
+
+// BenchmarkKeyPhrasesAdversarial: documents without white space that hold '@' or "://", at a
+// quarter of the default 100 KB limit and at the limit: the time per document grows with its
+// length, about ×4 to ×5 from one to the other (found by fuzzing: each token rescanned its whole field,
+// and the 100 KB "a@a@…" took 9.6 s against 0.64 s at 25 KB).
+func BenchmarkKeyPhrasesAdversarial(b *testing.B) {
+	a := newKeyPhrases(b)
+	for _, pat := range []string{"a@", "http://a"} {
+		for _, size := range []int{25_000, 100_000} {
+			text := strings.Repeat(pat, size/len(pat))
+			b.Run(fmt.Sprintf("%s/%dKB", strings.ReplaceAll(pat, "/", ""), size/1000), func(b *testing.B) {
+				b.SetBytes(int64(len(text)))
+				for b.Loop() {
+					var res result.Result
+					if err := a.Analyze(text, result.Options{}, &res); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -300,17 +300,17 @@ func (f *Featurizer) Extract(words []string, gaz Gazetteer, bits uint) {
 		return f.toks[i].shape
 	}
 	add := func(tmpl, h uint64) { f.Feats = append(f.Feats, f.bucket(tmpl, h, mask)) }
-	runStart := 0
+	runStart, runEnd := 0, 0
 	for i := 0; i < n; i++ {
 		t := &f.toks[i]
-		// the run of capitalised tokens holding i: its last word and i's position in it
+		// the run of capitalised tokens holding i: its last word and i's position in it (its
+		// end found once per run, not once per token: a run of 30,000 took seconds)
 		if t.capStart {
 			if i == 0 || !f.toks[i-1].capStart {
-				runStart = i
-			}
-			runEnd := i
-			for runEnd+1 < n && f.toks[runEnd+1].capStart {
-				runEnd++
+				runStart, runEnd = i, i
+				for runEnd+1 < n && f.toks[runEnd+1].capStart {
+					runEnd++
+				}
 			}
 			pos := uint64(min(i-runStart, 3))<<4 | uint64(min(runEnd-i, 3))
 			add(tRunLast, f.toks[runEnd].lower)
