@@ -671,18 +671,9 @@ func TestCodingAuthForms(t *testing.T) {
 		{"grant_type=client_credentials&scope=ream/coding&scope=x", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_request"},
 		{"grant_type=client_credentials&grant_type=password", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_request"},
 	} {
-		req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token", strings.NewReader(tc.form))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(tc.id, tc.secret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var body map[string]string
-		err = json.NewDecoder(resp.Body).Decode(&body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != tc.status || body["error"] != tc.code || body["error_description"] == "" || len(body) != 2 {
-			t.Errorf("token %s: %d %v %v, want %d {error: %s, error_description}", tc.form, resp.StatusCode, body, err, tc.status, tc.code)
+		status, body, err := postToken(t, s, "application/x-www-form-urlencoded", tc.form, tc.id, tc.secret)
+		if err != nil || status != tc.status || body["error"] != tc.code || body["error_description"] == "" || len(body) != 2 {
+			t.Errorf("token %s: %d %v %v, want %d {error: %s, error_description}", tc.form, status, body, err, tc.status, tc.code)
 		}
 	}
 	// A form the server does not read says why (found from outside: an over-size form was "not
@@ -691,18 +682,26 @@ func TestCodingAuthForms(t *testing.T) {
 		{"application/x-www-form-urlencoded", "grant_type=client_credentials&pad=" + strings.Repeat("x", 2<<20), "larger than"},
 		{"text/plain", "grant_type=client_credentials", `Content-Type: application/x-www-form-urlencoded (got "text/plain")`},
 	} {
-		req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token", strings.NewReader(tc.form))
-		req.Header.Set("Content-Type", tc.ctype)
-		req.SetBasicAuth(DefaultClientID, DefaultClientSecret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var body map[string]string
-		err = json.NewDecoder(resp.Body).Decode(&body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusBadRequest || body["error"] != "invalid_request" || !strings.Contains(body["error_description"], tc.says) {
-			t.Errorf("token as %s, %d bytes: %d %v %v; want 400 invalid_request saying %q", tc.ctype, len(tc.form), resp.StatusCode, body, err, tc.says)
+		status, body, err := postToken(t, s, tc.ctype, tc.form, DefaultClientID, DefaultClientSecret)
+		if err != nil || status != http.StatusBadRequest || body["error"] != "invalid_request" || !strings.Contains(body["error_description"], tc.says) {
+			t.Errorf("token as %s, %d bytes: %d %v %v; want 400 invalid_request saying %q", tc.ctype, len(tc.form), status, body, err, tc.says)
 		}
 	}
+}
+
+// postToken posts form to /oauth2/token as ctype with HTTP Basic id and secret, and decodes the
+// answer's JSON object.
+func postToken(t *testing.T, s *Stack, ctype, form, id, secret string) (int, map[string]string, error) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token", strings.NewReader(form))
+	req.Header.Set("Content-Type", ctype)
+	req.SetBasicAuth(id, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]string
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body, err
 }

@@ -37,7 +37,7 @@ func newServiceAndJobs(t *testing.T) (*pipeline.Service, pipeline.Jobs) {
 
 // newServiceWrapping is newServiceAndJobs whose service reads and writes jobs through
 // wrap(the store) when wrap is set (the store itself is returned).
-func newServiceWrapping(t *testing.T, wrap func(pipeline.Jobs) pipeline.Jobs) (*pipeline.Service, pipeline.Jobs) {
+func newServiceWrapping(t testing.TB, wrap func(pipeline.Jobs) pipeline.Jobs) (*pipeline.Service, pipeline.Jobs) {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))

@@ -2,16 +2,13 @@ package pipeline_test
 
 import (
 	"context"
-	"log/slog"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/local"
@@ -41,29 +38,7 @@ func (c *testClock) store() time.Time {
 // newClockedService is a Service on the local adapters whose service and store read clk.
 func newClockedService(t *testing.T, clk *testClock, ttl time.Duration) *pipeline.Service {
 	t.Helper()
-	dir := t.TempDir()
-	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	objects, err := local.NewObjects(dir, "http://127.0.0.1:1", nil, local.WithClock(clk.store))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := analysis.DefaultRegistry()
-	if err != nil {
-		t.Fatal(err)
-	}
-	notifier := local.NewNotifier(db, nil)
-	t.Cleanup(func() { notifier.Close(context.Background()) })
-	return pipeline.New(pipeline.Deps{
-		Jobs: local.NewJobs(db), Objects: objects, Queue: local.NewQueue(db, "shards", 3),
-		Notifier: notifier, Analyzers: reg,
-		Config: pipeline.Config{UploadTTL: ttl, Locations: pipeline.Locations{Base: "s3://bucket/"}},
-		Now:    clk.service,
-		Log:    slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
+	return newLocalService(t, pipeline.Config{UploadTTL: ttl}, clk.service, local.WithClock(clk.store)).svc
 }
 
 // urlExpiry is the instant a local presigned URL stops working (its X-Ream-Expires).

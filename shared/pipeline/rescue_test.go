@@ -2,16 +2,12 @@ package pipeline_test
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -80,46 +76,6 @@ func TestSiblingUploadEventsEnqueueOnce(t *testing.T) {
 	if got := waiting(); got != 2*shards {
 		t.Fatalf("%d shard messages queued after the starting event came back; want %d", got, 2*shards)
 	}
-}
-
-// localService is a Service on the local adapters, with the adapters at hand.
-type localService struct {
-	svc     *pipeline.Service
-	jobs    *local.Jobs
-	objects *local.Objects
-	queue   *local.Queue
-}
-
-// newLocalService builds one in a temporary directory; now (nil: the wall clock) is the
-// service's clock, cfg its configuration (Locations defaults to s3://bucket/).
-func newLocalService(t *testing.T, cfg pipeline.Config, now func() time.Time) localService {
-	t.Helper()
-	dir := t.TempDir()
-	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	objects, err := local.NewObjects(dir, "http://127.0.0.1:1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := analysis.DefaultRegistry()
-	if err != nil {
-		t.Fatal(err)
-	}
-	notifier := local.NewNotifier(db, nil)
-	t.Cleanup(func() { notifier.Close(context.Background()) })
-	if cfg.Locations.Base == "" {
-		cfg.Locations.Base = "s3://bucket/"
-	}
-	st := localService{jobs: local.NewJobs(db), objects: objects, queue: local.NewQueue(db, "shards", 3)}
-	st.svc = pipeline.New(pipeline.Deps{
-		Jobs: st.jobs, Objects: objects, Queue: st.queue, Notifier: notifier, Analyzers: reg,
-		Config: cfg, Now: now,
-		Log: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
-	return st
 }
 
 // A job whose shards are all recorded is being finalized by the worker that recorded the last

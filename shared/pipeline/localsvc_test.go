@@ -1,0 +1,57 @@
+package pipeline_test
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// localService is a Service on the local adapters, with the adapters at hand, and the Deps it
+// was built from (a test may build others on the same adapters).
+type localService struct {
+	svc     *pipeline.Service
+	deps    pipeline.Deps
+	jobs    *local.Jobs
+	objects *local.Objects
+	queue   *local.Queue
+}
+
+// newLocalService builds one in a temporary directory: now (nil: the wall clock) is the
+// service's clock, cfg its configuration (Locations defaults to s3://bucket/), objOpts the
+// object store's options (e.g. its own clock).
+func newLocalService(tb testing.TB, cfg pipeline.Config, now func() time.Time, objOpts ...local.Option) localService {
+	tb.Helper()
+	dir := tb.TempDir()
+	db, err := local.OpenDB(filepath.Join(dir, "ream.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	objects, err := local.NewObjects(dir, "http://127.0.0.1:1", nil, objOpts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	reg, err := analysis.DefaultRegistry()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	notifier := local.NewNotifier(db, nil)
+	tb.Cleanup(func() { notifier.Close(context.Background()) })
+	if cfg.Locations.Base == "" {
+		cfg.Locations.Base = "s3://bucket/"
+	}
+	st := localService{jobs: local.NewJobs(db), objects: objects, queue: local.NewQueue(db, "shards", 3)}
+	st.deps = pipeline.Deps{
+		Jobs: st.jobs, Objects: objects, Queue: st.queue, Notifier: notifier, Analyzers: reg,
+		DropRules: local.NewDropRules(db), Config: cfg, Now: now,
+		Log: slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	st.svc = pipeline.New(st.deps)
+	return st
+}
