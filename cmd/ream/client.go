@@ -600,6 +600,9 @@ func list(ctx context.Context, args []string) error {
 		}
 		*t.into = v
 	}
+	if *before != "" {
+		f.SubmittedBefore = api.BeforeBound(f.SubmittedBefore) // year 1 lists none, as on the API
+	}
 	c, err := newClient(ctx)
 	if err != nil {
 		return err

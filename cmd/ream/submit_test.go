@@ -253,3 +253,22 @@ func TestSubmitUnreadableFileCreatesNoJob(t *testing.T) {
 		t.Errorf("jobs were created (or the list failed: %v):\n%s", err, out)
 	}
 }
+
+// TestListBeforeYearOne: `ream list --before 0001-01-01T00:00:00Z` lists no job, as the API does
+// for that bound (the CLI sent no bound for Go's zero time and listed every job).
+func TestListBeforeYearOne(t *testing.T) {
+	startStack(t)
+	in := filepath.Join(t.TempDir(), "one.txt")
+	if err := os.WriteFile(in, []byte("I love it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(t, "submit", in, "--analyses", "LANGUAGE", "--name", "listed", "--wait"); err != nil {
+		t.Fatalf("submit: %v\n%s", err, out)
+	}
+	for args, want := range map[string]bool{"": true, "--before 0001-01-01T00:00:00Z": false, "--after 0001-01-01T00:00:00Z": true} {
+		out, err := runCmd(t, append([]string{"list"}, strings.Fields(args)...)...)
+		if err != nil || strings.Contains(out, "listed") != want {
+			t.Errorf("ream list %s: %v\n%s\nwant the job listed: %v", args, err, out, want)
+		}
+	}
+}

@@ -408,6 +408,9 @@ func TestCodingTraining(t *testing.T) {
 	jc := defaultClient(s)
 	data := readTestdata(t, "train-sample.jsonl")
 	data = append(data, []byte(`{"code":"999","occp_text":"astronaut","tasks_text":""}`+"\nnot json\n")...)
+	// A code with spaces around it is trained on (no error line); a record with no word to
+	// learn from is not (an error line): the error lines are the trainer's rule.
+	data = append(data, []byte(`{"code":" 223 ","occp_text":"nurse practitioner","tasks_text":""}`+"\n"+`{"code":"223","occp_text":"-","tasks_text":"?"}`+"\n")...)
 	res := createAndUpload(t, ctx, jc, api.CreateJobRequest{
 		JobName:         "train-occupation",
 		Analyses:        []job.Analysis{job.CodingTraining},
@@ -415,7 +418,7 @@ func TestCodingTraining(t *testing.T) {
 		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
 	}, data)
 	_, j := follow(t, ctx, jc, res.JobId)
-	if j.JobStatus != job.PartialSuccess || j.JobDetails.InputDocumentsCount != int64(bytes.Count(data, []byte("\n"))) || j.JobDetails.DocumentsWithErrorsCount != 2 {
+	if j.JobStatus != job.PartialSuccess || j.JobDetails.InputDocumentsCount != int64(bytes.Count(data, []byte("\n"))) || j.JobDetails.DocumentsWithErrorsCount != 3 {
 		t.Fatalf("training job: %s %q %+v", j.JobStatus, j.Message, j.JobDetails)
 	}
 	if j.CodingConfig == nil || j.CodingConfig.ModelId == "" {
@@ -423,8 +426,9 @@ func TestCodingTraining(t *testing.T) {
 	}
 	trained := j.CodingConfig.ModelId
 	// The records it could not use are served by the errors route, as any job's.
-	if errs, err := jc.Errors(ctx, res.JobId, api.ErrorsFilter{}); err != nil || len(errs.Errors) != 2 ||
-		!strings.Contains(string(errs.Errors[0]), `code \"999\"`) || !strings.Contains(string(errs.Errors[1]), "not valid JSON") {
+	if errs, err := jc.Errors(ctx, res.JobId, api.ErrorsFilter{}); err != nil || len(errs.Errors) != 3 ||
+		!strings.Contains(string(errs.Errors[0]), `code \"999\"`) || !strings.Contains(string(errs.Errors[1]), "not valid JSON") ||
+		!strings.Contains(string(errs.Errors[2]), "no word to learn from") {
 		t.Fatalf("training job's error records: %+v %v", errs, err)
 	}
 
@@ -681,21 +685,28 @@ func TestCodingAuthForms(t *testing.T) {
 	for _, tc := range []struct{ ctype, form, says string }{
 		{"application/x-www-form-urlencoded", "grant_type=client_credentials&pad=" + strings.Repeat("x", 2<<20), "larger than"},
 		{"text/plain", "grant_type=client_credentials", `Content-Type: application/x-www-form-urlencoded (got "text/plain")`},
+		{"application/json", `{"grant_type":"client_credentials","client_id":"` + DefaultClientID + `","client_secret":"` + DefaultClientSecret + `"}`, `(got "application/json")`},
 	} {
-		status, body, err := postToken(t, s, tc.ctype, tc.form, DefaultClientID, DefaultClientSecret)
+		id, secret := DefaultClientID, DefaultClientSecret
+		if strings.HasPrefix(tc.form, "{") {
+			id, secret = "", "" // the credentials are in the JSON body, not in HTTP Basic
+		}
+		status, body, err := postToken(t, s, tc.ctype, tc.form, id, secret)
 		if err != nil || status != http.StatusBadRequest || body["error"] != "invalid_request" || !strings.Contains(body["error_description"], tc.says) {
 			t.Errorf("token as %s, %d bytes: %d %v %v; want 400 invalid_request saying %q", tc.ctype, len(tc.form), status, body, err, tc.says)
 		}
 	}
 }
 
-// postToken posts form to /oauth2/token as ctype with HTTP Basic id and secret, and decodes the
-// answer's JSON object.
+// postToken posts form to /oauth2/token as ctype with HTTP Basic id and secret (none when id is
+// empty), and decodes the answer's JSON object.
 func postToken(t *testing.T, s *Stack, ctype, form, id, secret string) (int, map[string]string, error) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/oauth2/token", strings.NewReader(form))
 	req.Header.Set("Content-Type", ctype)
-	req.SetBasicAuth(id, secret)
+	if id != "" {
+		req.SetBasicAuth(id, secret)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

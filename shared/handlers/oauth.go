@@ -85,8 +85,19 @@ func (o *OAuth) TokenHandler() http.Handler {
 			fail(http.StatusBadRequest, "invalid_request", "the body is not an application/x-www-form-urlencoded form: "+err.Error())
 			return
 		}
+		// A body sent as another type was not read at all: say so, rather than that the client
+		// or grant_type it holds is missing.
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		notForm := mt != "application/x-www-form-urlencoded" && r.ContentLength != 0
+		failNotForm := func() {
+			fail(http.StatusBadRequest, "invalid_request", fmt.Sprintf("the body must be sent as Content-Type: application/x-www-form-urlencoded (got %q)", r.Header.Get("Content-Type")))
+		}
 		id, secret, ok := r.BasicAuth()
 		if !ok {
+			if notForm {
+				failNotForm()
+				return
+			}
 			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 		}
 		c, known := o.clients[id]
@@ -103,9 +114,8 @@ func (o *OAuth) TokenHandler() http.Handler {
 			}
 		}
 		if g := r.PostForm.Get("grant_type"); g == "" {
-			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" && r.ContentLength != 0 {
-				// The form was not read at all: say why, not that grant_type is missing.
-				fail(http.StatusBadRequest, "invalid_request", fmt.Sprintf("the body must be sent as Content-Type: application/x-www-form-urlencoded (got %q)", r.Header.Get("Content-Type")))
+			if notForm {
+				failNotForm()
 				return
 			}
 			fail(http.StatusBadRequest, "invalid_request", "grant_type is missing (send grant_type=client_credentials)")

@@ -733,3 +733,41 @@ func TestNotifierForgetsExpiredJobs(t *testing.T) {
 		t.Fatalf("POSTs after the restart: %v; want only the kept job's %v", posts, want)
 	}
 }
+
+// A delivery in flight when its job expires records nothing: the job's notification and its
+// delivery records are gone, and the attempt's answer does not bring a record back.
+func TestNotifierInFlightAtExpiry(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		once.Do(func() { close(arrived) })
+		<-release
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	jobs := local.NewJobs(db)
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(5, time.Hour, time.Hour))
+	if err := n.Publish(ctx, note("t1", "gone")); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := n.Since(ctx, "", 0)
+	if len(evs) != 1 {
+		t.Fatalf("%d notifications stored, want 1", len(evs))
+	}
+	select {
+	case <-arrived:
+	case <-time.After(time.Minute):
+		t.Fatal("the delivery never reached the webhook")
+	}
+	if err := jobs.Delete(ctx, "t1", "gone"); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	drain(t, n)
+	closeNotifier(t, n)
+	if ds, err := n.Deliveries(ctx, evs[0].Seq); err != nil || len(ds) != 0 {
+		t.Fatalf("deliveries recorded after the job expired: %+v, %v", ds, err)
+	}
+}

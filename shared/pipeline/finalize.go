@@ -102,12 +102,20 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	}
 	m.Analyses = s.manifestAnalyses(j)
 	if j.CodingOperation {
+		if cur, done := s.finishedMeanwhile(ctx, tenant, id); done {
+			return s.notify(ctx, cur) // its coded records stand (see below)
+		}
 		if err := s.writeCoded(ctx, j, results); err != nil {
 			if cur, done := s.finishedMeanwhile(ctx, tenant, id); done {
 				return s.notify(ctx, cur)
 			}
 			return err
 		}
+	}
+	if cur, done := s.finishedMeanwhile(ctx, tenant, id); done {
+		// Another finalizer ended the job while this one wrote the same archive: its manifest,
+		// with its EndTime, stands (this one's would differ in EndTime).
+		return s.notify(ctx, cur)
 	}
 	if err := s.putStreamTo(ctx, s.outputObjects(ctx, j), s.outputKey(j, api.ManifestName), func(w io.Writer) error {
 		return output.WriteManifest(w, m)
