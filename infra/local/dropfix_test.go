@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -248,5 +249,79 @@ func TestFailedWithoutOutputKeepsProgress(t *testing.T) {
 	}
 	if d.ShardsDone == 0 || d.ShardsDone > d.ShardsTotal {
 		t.Errorf("ShardsDone %d of %d; want the shards recorded before the failure", d.ShardsDone, d.ShardsTotal)
+	}
+}
+
+// TestLateShardKeepsFailedCounters: a shard that finished reading before its job FAILED (the
+// input was replaced while it ran) and is recorded after it leaves the job's counters as its
+// notification carried them (found from outside: Describe went on counting after the
+// notification, 694,108 then 710,998 documents).
+func TestLateShardKeepsFailedCounters(t *testing.T) {
+	ctx := testCtx(t)
+	written, late := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hooks, release, entered := holdShardsWhere(ctx, func(m pipeline.ShardMessage) bool { return m.Index >= 2 })
+	hooks.AfterShardWritten = func(m pipeline.ShardMessage) error {
+		if m.Index != 1 {
+			return nil
+		}
+		once.Do(func() { close(written) })
+		select { // written with the old input, recorded only after the job has ended
+		case <-late:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+	s := startStack(t, Config{ShardBytes: 1024, Workers: 3, BatchSize: 1}, hooks)
+	c := defaultClient(s)
+	input, _ := genInput(200)
+	p := filepath.Join(s.objectsDir, "inputs", "local", "late", "lines.txt")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, input, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := lineJob("late", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = "file://" + abs
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "shard 1 written and another shard held", func() bool {
+		select {
+		case <-written:
+			return entered.Load() >= 1
+		default:
+			return false
+		}
+	})
+	if err := os.WriteFile(p, []byte(strings.Repeat("Great product, it works well.\n", 300)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	n, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Failed {
+		t.Fatalf("job %s %q; want FAILED on its replaced input", j.JobStatus, j.Message)
+	}
+	close(late)
+	waitFor(t, ctx, "the late shard to be recorded", func() bool {
+		var n int
+		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM shards WHERE tenant = 'local' AND job = ? AND shard = 1`, res.JobId).Scan(&n)
+		return err == nil && n == 1
+	})
+	after, err := c.Describe(ctx, res.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := after.JobDetails
+	if d.InputDocumentsCount != n.InputDocumentsCount || d.ProcessedDocumentsCount != n.ProcessedDocumentsCount ||
+		d.DocumentsWithErrorsCount != n.DocumentsWithErrorsCount || d.ShardsDone != j.JobDetails.ShardsDone {
+		t.Fatalf("after the late shard: %+v; want the counters the notification carried (%d/%d/%d, ShardsDone %d)",
+			d, n.InputDocumentsCount, n.ProcessedDocumentsCount, n.DocumentsWithErrorsCount, j.JobDetails.ShardsDone)
 	}
 }

@@ -344,6 +344,15 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	} else if n == 0 {
 		return j, false, nil // already recorded; the rollback releases the lock
 	}
+	if j.JobStatus.Terminal() {
+		// A shard that finished after its job ended (e.g. FAILED on a replaced input while
+		// other shards ran): recorded, but the job keeps the counts its terminal Update wrote,
+		// those its notification carried, as the DynamoDB adapter's do.
+		if err := tx.Commit(); err != nil {
+			return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
+		}
+		return j, true, nil
+	}
 	if rec.Documents > 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO job_rate (tenant, job, bucket, documents) VALUES (?, ?, ?, ?)
 			ON CONFLICT (tenant, job, bucket) DO UPDATE SET documents = documents + excluded.documents`,

@@ -441,11 +441,13 @@ func (s *Service) record(ctx context.Context, j *job.Job, rec ShardRecord) error
 	}
 	if !applied {
 		s.log.InfoContext(ctx, "shard already recorded; duplicate delivery ignored", "tenant", j.Tenant, "job", j.JobId, "shard", rec.Index)
-		if after.JobStatus.Terminal() {
-			// This copy ran beside the one recorded and may have written its results after the
-			// job finished and deleted its work: delete them again, not leave them until expiry.
-			s.cleanupWork(ctx, after)
-		}
+	}
+	if after.JobStatus.Terminal() {
+		// This copy ran beside the one recorded, or the shard finished after its job ended (it
+		// FAILED while this shard ran; its counts stay those it ended with): either may have
+		// written results after the job deleted its work: delete them again, not leave them
+		// until expiry.
+		s.cleanupWork(ctx, after)
 	}
 	if after.JobDetails.ShardsDone >= after.JobDetails.ShardsTotal {
 		return s.Finalize(ctx, j.Tenant, j.JobId)

@@ -643,11 +643,28 @@ func jobsRecordShard(t *testing.T, s pipeline.Jobs) {
 		t.Fatalf("RecordShard changed more than the counters: %+v", got)
 	}
 
+	// A shard recorded after the job ended (it FAILED while other shards ran) is recorded, and
+	// the job keeps the counts its terminal Update wrote (those its notification carried).
+	ended := mustGet(t, s, ctx, tenant, id)
+	ended.JobStatus = job.Failed
+	ended.JobDetails.ShardsTotal = 4
+	if err := s.Update(ctx, ended, job.InProgress); err != nil {
+		t.Fatalf("Update to FAILED: %v", err)
+	}
+	frozen := mustGet(t, s, ctx, tenant, id).JobDetails
+	late := pipeline.ShardRecord{Index: 3, Documents: 5, Errors: 1, ResultKey: "results/3", Recorded: baseTime}
+	if _, applied, err := s.RecordShard(ctx, tenant, id, late); err != nil || !applied {
+		t.Fatalf("RecordShard after the job ended = applied %v, %v", applied, err)
+	}
+	if got := mustGet(t, s, ctx, tenant, id); !reflect.DeepEqual(got.JobDetails, frozen) || got.JobStatus != job.Failed {
+		t.Fatalf("a shard recorded after the job ended changed it: %s %+v, want %+v", got.JobStatus, got.JobDetails, frozen)
+	}
+
 	shards, err := s.Shards(ctx, tenant, id)
 	if err != nil {
 		t.Fatalf("Shards: %v", err)
 	}
-	wantRecs := []pipeline.ShardRecord{skipped, failed, rec}
+	wantRecs := []pipeline.ShardRecord{skipped, failed, rec, late}
 	if len(shards) != len(wantRecs) {
 		t.Fatalf("Shards returned %d records, want %d", len(shards), len(wantRecs))
 	}
