@@ -188,7 +188,11 @@ const InputTagKey = "ream:input-sha256"
 func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string) (*client.Client, *api.CreateJobResult, error) {
 	// source is the local file an upload's File names.
 	source := func(file string) string { return filepath.Join(path, filepath.FromSlash(file)) }
-	if req.InputDataConfig.InputFormat == job.OneDocPerFile {
+	if inStore(path) {
+		// PATH names an input already in the store: the job reads it there and nothing is
+		// uploaded (the way to more than UploadFiles' 1,000 files, or to a file already there).
+		req.InputDataConfig.S3Uri = path
+	} else if req.InputDataConfig.InputFormat == job.OneDocPerFile {
 		st, err := os.Stat(path)
 		if err != nil {
 			return nil, nil, err
@@ -226,7 +230,7 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 	} else if err := regularFile(path, "use --format ONE_DOC_PER_FILE"); err != nil {
 		return nil, nil, err
 	}
-	if req.ClientRequestToken != "" {
+	if req.ClientRequestToken != "" && !inStore(path) { // a location is part of the request itself
 		files := req.UploadFiles
 		if len(files) == 0 {
 			files = []string{""}
@@ -272,6 +276,12 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 		fmt.Fprintf(os.Stderr, "uploaded %d files\n", len(res.Uploads))
 	}
 	return c, res, nil
+}
+
+// inStore reports whether submit's PATH names an input in the service's store (its S3Uri:
+// s3://…, or locally file://… under the data directory's objects/) rather than a local file.
+func inStore(path string) bool {
+	return strings.HasPrefix(path, "s3://") || strings.HasPrefix(path, "file://")
 }
 
 // inputDigest is the hex SHA-256 over the names and contents of files (read from source(file)).

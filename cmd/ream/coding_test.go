@@ -19,10 +19,11 @@ import (
 
 // startStack runs the local stack in-process on a free port with its defaults (API key
 // local-dev-key, OAuth client local-coding-client) and points the client commands at it.
-func startStack(t *testing.T) {
+func startStack(t *testing.T) (dataDir string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := local.Start(ctx, local.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0"},
+	dataDir = t.TempDir()
+	s, err := local.Start(ctx, local.Config{DataDir: dataDir, Addr: "127.0.0.1:0"},
 		local.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		cancel()
@@ -43,6 +44,7 @@ func startStack(t *testing.T) {
 	old := codingPollEvery
 	codingPollEvery = 20 * time.Millisecond
 	t.Cleanup(func() { codingPollEvery = old })
+	return dataDir
 }
 
 // runCmd runs a ream command in-process and returns what it wrote to stdout (stderr, the

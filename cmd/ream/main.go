@@ -18,7 +18,7 @@ const usage = `ream: asynchronous batch analysis of document collections
 
 Usage:
   ream serve    [--data DIR] [--addr HOST:PORT] [--config FILE]   run the local stack
-  ream submit   PATH [--analyses A,B] [--format F] [--name N] [--language L] [--token T] [--redact MODE]
+  ream submit   PATH|s3://… [--analyses A,B] [--format F] [--name N] [--language L] [--token T] [--redact MODE]
                 [--topic T] [--model ID] [--topics K] [--seed S] [--wait] [--out DIR]
   ream describe JOB
   ream list     [--status S] [--name N] [--max N] [--before T] [--after T]
@@ -79,9 +79,19 @@ func run(ctx context.Context, args []string) error {
 	}
 	if f, ok := commands[cmd]; ok {
 		if slices.ContainsFunc(rest, isHelpFlag) {
-			// The command's lines of the usage, then (commands with flags) its flags.
+			// The command's lines of the usage (its first and those continuing it), then
+			// (commands with flags) its flags.
+			in := false
 			for _, l := range strings.Split(usage, "\n") {
-				if strings.HasPrefix(strings.TrimSpace(l), "ream "+cmd+" ") || strings.TrimSpace(l) == "ream "+cmd {
+				t := strings.TrimSpace(l)
+				switch {
+				case strings.HasPrefix(t, "ream "+cmd+" ") || t == "ream "+cmd:
+					in = true
+				case in && t != "" && !strings.HasPrefix(t, "ream ") && strings.HasPrefix(l, "    "):
+				default:
+					in = false
+				}
+				if in {
 					fmt.Println(l)
 				}
 			}

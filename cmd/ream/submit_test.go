@@ -88,6 +88,12 @@ func TestHelpFlags(t *testing.T) {
 			t.Errorf("ream %s: %v, stdout %q; want the synopsis and flag.ErrHelp", strings.Join(args, " "), err, out)
 		}
 	}
+	// A synopsis of two lines is shown whole (found from outside: submit's second line, with
+	// --topic … --out, was left out), and stops before the next command's.
+	out, _ := runCmd(t, "submit", "-h")
+	if !strings.Contains(out, "[--seed S] [--wait] [--out DIR]") || strings.Contains(out, "ream describe") {
+		t.Errorf("ream submit -h: stdout %q; want both lines of its synopsis and no other command's", out)
+	}
 }
 
 // TestSubmitOutImpliesWait: `submit --out DIR` without --wait waits for the job and downloads
@@ -269,6 +275,28 @@ func TestListBeforeYearOne(t *testing.T) {
 		out, err := runCmd(t, append([]string{"list"}, strings.Fields(args)...)...)
 		if err != nil || strings.Contains(out, "listed") != want {
 			t.Errorf("ream list %s: %v\n%s\nwant the job listed: %v", args, err, out, want)
+		}
+	}
+}
+
+// TestSubmitStoreURI: `ream submit s3://…` (or file://… locally) creates a job on an input
+// already in the store and uploads nothing: the way past UploadFiles' 1,000 files (found from
+// outside: a folder of 20,000 files could not be submitted with the CLI).
+func TestSubmitStoreURI(t *testing.T) {
+	data := startStack(t)
+	dir := filepath.Join(data, "objects", "inputs", "local", "many")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1001 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("doc-%04d.txt", i)), []byte("I love it."), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, uri := range []string{"s3://ream-local/inputs/local/many/", "file://" + dir} {
+		out, err := runCmd(t, "submit", uri, "--format", "ONE_DOC_PER_FILE", "--analyses", "LANGUAGE", "--wait")
+		if err != nil || !strings.Contains(out, "COMPLETED") || !strings.Contains(out, "documents:  1001") {
+			t.Errorf("submit %s: %v\n%s", uri, err, out)
 		}
 	}
 }
