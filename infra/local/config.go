@@ -186,8 +186,41 @@ func LoadConfig(path string) (Config, error) {
 		if dec.More() {
 			return c, fmt.Errorf("config %s: more than one JSON value", path)
 		}
+		if err := c.sensible(); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
 	}
 	return c, nil
+}
+
+// Bounds of a config file's values that a server can run on: beyond them it does not fail at
+// once but misbehaves (found from outside: 100,000 workers ran out of file descriptors and
+// logged errors by the hundred thousand; a 1-byte shard cut a 276 KB input into 276,528 shards;
+// a 1 ns poll or sweep interval kept a core busy while idle). Tests configure the stack in code
+// and may go below them.
+const (
+	maxWorkers       = 256
+	minShardBytes    = 1024
+	minPollInterval  = time.Millisecond
+	minSweepInterval = time.Second
+	minVisibility    = time.Second
+)
+
+// sensible refuses a config file's values outside those bounds (0 still means the default).
+func (c Config) sensible() error {
+	switch {
+	case c.Workers > maxWorkers:
+		return fmt.Errorf("\"workers\" must be at most %d (got %d)", maxWorkers, c.Workers)
+	case c.ShardBytes > 0 && c.ShardBytes < minShardBytes:
+		return fmt.Errorf("\"shardBytes\" must be at least %d (got %d)", minShardBytes, c.ShardBytes)
+	case c.PollInterval > 0 && time.Duration(c.PollInterval) < minPollInterval:
+		return fmt.Errorf("\"pollInterval\" must be at least %v (got %v)", minPollInterval, time.Duration(c.PollInterval))
+	case c.SweepInterval > 0 && time.Duration(c.SweepInterval) < minSweepInterval:
+		return fmt.Errorf("\"sweepInterval\" must be at least %v (got %v)", minSweepInterval, time.Duration(c.SweepInterval))
+	case c.VisibilityTimeout > 0 && time.Duration(c.VisibilityTimeout) < minVisibility:
+		return fmt.Errorf("\"visibilityTimeout\" must be at least %v (got %v)", minVisibility, time.Duration(c.VisibilityTimeout))
+	}
+	return nil
 }
 
 // validate refuses values the config cannot mean, naming the field: a negative number or
@@ -234,6 +267,14 @@ func (c Config) validate() error {
 			if n := c.MaxDocumentBytes[a]; n <= 0 {
 				return fmt.Errorf("config: \"maxDocumentBytes\": %q must be a positive number of bytes, not %d (leave it out for the default)", a, n)
 			}
+		}
+	}
+	for k, tenant := range c.Keys {
+		if k == "" {
+			return fmt.Errorf("config: \"keys\": an API key is empty")
+		}
+		if !pipeline.ValidTenant(tenant) {
+			return fmt.Errorf("config: \"keys\": the tenant of key %q: %q: use letters, digits, '.', '_' or '-'", k, tenant)
 		}
 	}
 	for i, w := range c.Webhooks {

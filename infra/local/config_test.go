@@ -107,6 +107,9 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Webhooks: []Webhook{{URL: "http:///hook"}}}, []string{`"webhooks"[0]`}},
 		{Config{Webhooks: []Webhook{{URL: ""}}}, []string{`"webhooks"[0]`}},
 		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook", Tenant: "bad tenant!"}}}, []string{`"webhooks"[0]`, `"bad tenant!"`}},
+		// An empty key replaced the default one and matched nothing (found from outside).
+		{Config{Keys: map[string]string{"": "local"}}, []string{`"keys"`, "empty"}},
+		{Config{Keys: map[string]string{"k": ""}}, []string{`"keys"`, `"k"`}},
 	} {
 		err := startErr(t, c.cfg)
 		if len(c.want) == 0 {
@@ -142,12 +145,21 @@ func TestConfigDurationStrings(t *testing.T) {
 	if c, err := load(`{"visibilityTimeout": "60s", "retention": "720h"}`); err != nil || c.VisibilityTimeout != Duration(time.Minute) || c.Retention != Duration(720*time.Hour) {
 		t.Errorf("duration strings: %+v, %v", c, err)
 	}
+	if _, err := load(`{"workers": 256, "shardBytes": 1024, "pollInterval": "1ms", "sweepInterval": "1s", "visibilityTimeout": "1s"}`); err != nil {
+		t.Errorf("the bounds themselves: %v", err)
+	}
 	for body, want := range map[string][]string{
 		`{"visibilityTimeout": 60}`:       {`"visibilityTimeout"`, `"60s"`, "number 60"},
 		`{"retention": 2.5}`:              {`"retention"`, "number 2.5"},
 		`{"sweepInterval": "5 minutes"}`:  {`"sweepInterval"`, `"5 minutes"`},
 		`{"dropSettle": true}`:            {`"dropSettle"`},
 		`{"webhookMaxBackoff": {"m": 5}}`: {`"webhookMaxBackoff"`},
+		// Values a server starts on but cannot run sensibly (found from outside).
+		`{"workers": 100000}`:           {`"workers" must be at most 256`},
+		`{"shardBytes": 1}`:             {`"shardBytes" must be at least 1024`},
+		`{"pollInterval": "1ns"}`:       {`"pollInterval" must be at least 1ms`},
+		`{"sweepInterval": "1ns"}`:      {`"sweepInterval" must be at least 1s`},
+		`{"visibilityTimeout": "10ms"}`: {`"visibilityTimeout" must be at least 1s`},
 	} {
 		c, err := load(body)
 		if err == nil {

@@ -88,7 +88,7 @@ func (o *Objects) removeStaleTemp() {
 	_ = filepath.WalkDir(o.dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tmpPrefix) {
 			if rerr := os.Remove(p); rerr == nil {
-				o.log.Info("removed the temporary file of an interrupted upload", "path", p)
+				o.log.Info("removed the temporary file of an interrupted write (an upload, or an object the pipeline was writing)", "path", p)
 			}
 		}
 		return nil
