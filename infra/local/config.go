@@ -130,6 +130,9 @@ type Duration time.Duration
 // (60 would be 60 nanoseconds), is a *json.UnmarshalTypeError, which the decoder completes with
 // the field's name (LoadConfig words it).
 func (d *Duration) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil // as for a number: null is left out, the default
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return &json.UnmarshalTypeError{Value: jsonKind(b) + " " + string(b), Type: durationType}

@@ -145,6 +145,9 @@ func TestConfigDurationStrings(t *testing.T) {
 	if c, err := load(`{"visibilityTimeout": "60s", "retention": "720h"}`); err != nil || c.VisibilityTimeout != Duration(time.Minute) || c.Retention != Duration(720*time.Hour) {
 		t.Errorf("duration strings: %+v, %v", c, err)
 	}
+	if c, err := load(`{"retention": null, "workers": null}`); err != nil || c.Retention != 0 || c.Workers != 0 {
+		t.Errorf("null values: %+v, %v; want the defaults, as when left out", c, err)
+	}
 	if _, err := load(`{"workers": 256, "shardBytes": 1024, "pollInterval": "1ms", "sweepInterval": "1s", "visibilityTimeout": "1s"}`); err != nil {
 		t.Errorf("the bounds themselves: %v", err)
 	}
