@@ -2,6 +2,7 @@ package local
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -208,24 +209,7 @@ func TestFailedWithoutOutputKeepsProgress(t *testing.T) {
 	hooks, release, entered := holdShardsWhere(ctx, func(m pipeline.ShardMessage) bool { return m.Index != 0 })
 	s := startStack(t, Config{ShardBytes: 1024, Workers: 2, BatchSize: 1}, hooks)
 	c := defaultClient(s)
-	input, _ := genInput(200)
-	p := filepath.Join(s.objectsDir, "inputs", "local", "replaced", "lines.txt")
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, input, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := lineJob("replaced", job.OneDocPerLine)
-	req.InputDataConfig.S3Uri = "file://" + abs
-	res, err := c.CreateJob(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, res := storedLineJob(t, ctx, s, "replaced")
 	waitFor(t, ctx, "shard 0 to be recorded while another is held", func() bool {
 		j, err := c.Describe(ctx, res.JobId)
 		return err == nil && j.JobDetails.ShardsDone >= 1 && entered.Load() >= 1
@@ -241,7 +225,7 @@ func TestFailedWithoutOutputKeepsProgress(t *testing.T) {
 	if j.ManifestFilePath != "" || n.OutputLocation != "" {
 		t.Errorf("ManifestFilePath %q, notified OutputLocation %q; want none (no output)", j.ManifestFilePath, n.OutputLocation)
 	}
-	_, err = c.Results(ctx, res.JobId)
+	_, err := c.Results(ctx, res.JobId)
 	wantAPIError(t, err, http.StatusConflict, "results of a job that failed without output")
 	d := j.JobDetails
 	if d.InputDocumentsCount == 0 || d.InputDocumentsCount != d.ProcessedDocumentsCount+d.DocumentsWithErrorsCount {
@@ -274,24 +258,7 @@ func TestLateShardKeepsFailedCounters(t *testing.T) {
 	}
 	s := startStack(t, Config{ShardBytes: 1024, Workers: 3, BatchSize: 1}, hooks)
 	c := defaultClient(s)
-	input, _ := genInput(200)
-	p := filepath.Join(s.objectsDir, "inputs", "local", "late", "lines.txt")
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, input, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := lineJob("late", job.OneDocPerLine)
-	req.InputDataConfig.S3Uri = "file://" + abs
-	res, err := c.CreateJob(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, res := storedLineJob(t, ctx, s, "late")
 	waitFor(t, ctx, "shard 1 written and another shard held", func() bool {
 		select {
 		case <-written:
@@ -324,4 +291,30 @@ func TestLateShardKeepsFailedCounters(t *testing.T) {
 		t.Fatalf("after the late shard: %+v; want the counters the notification carried (%d/%d/%d, ShardsDone %d)",
 			d, n.InputDocumentsCount, n.ProcessedDocumentsCount, n.DocumentsWithErrorsCount, j.JobDetails.ShardsDone)
 	}
+}
+
+// storedLineJob writes 200 generated lines into the store as inputs/local/<name>/lines.txt and
+// creates a LANGUAGE+SENTIMENT line job named name on it (its S3Uri, not an upload); it returns
+// the input's path, which a test may replace or delete while the job runs.
+func storedLineJob(t *testing.T, ctx context.Context, s *Stack, name string) (string, *api.CreateJobResult) {
+	t.Helper()
+	input, _ := genInput(200)
+	p := filepath.Join(s.objectsDir, "inputs", "local", name, "lines.txt")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, input, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := lineJob(name, job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = "file://" + abs
+	res, err := defaultClient(s).CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, res
 }
