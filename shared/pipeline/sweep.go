@@ -117,7 +117,9 @@ func (s *Service) queueWaiting(ctx context.Context) int64 {
 	}
 	n, err := b.Waiting(ctx)
 	if err != nil {
-		s.log.WarnContext(ctx, "cannot read the shard queue's backlog; stuck jobs are rescued regardless", "err", err)
+		if ctx.Err() == nil { // a stopping process's sweep is not worth a warning
+			s.log.WarnContext(ctx, "cannot read the shard queue's backlog; stuck jobs are rescued regardless", "err", err)
+		}
 		return 0
 	}
 	return n
