@@ -374,7 +374,7 @@ func (t *trainer) each(ctx context.Context, open func() (Examples, error), fn fu
 			}
 			continue
 		}
-		if !hasToken(t.fz, e.Occp) && !hasToken(t.fz, e.Tasks) {
+		if !t.fz.toks.hasText(e.Occp, e.Tasks) {
 			if skipped != nil {
 				skipped.Empty++
 			}
@@ -399,17 +399,18 @@ func Unusable(sc *Scheme, e Example) string {
 		}
 		return what + "; the record was not used"
 	}
-	if !HasText(e.Occp, e.Tasks) {
+	if !new(tokens).hasText(e.Occp, e.Tasks) {
 		return "occp_text and tasks_text hold no word to learn from (letters or digits outside stop words); the record was not used"
 	}
 	return ""
 }
 
-// HasText reports whether either text of a record holds a word the models read (letters or
-// digits outside stop words): a record to code without one gets only the model's prior
-// suggestions, a labelled one is not trained on.
-func HasText(occp, tasks string) bool {
-	var t tokens
+func heldOutCut(share float64) int { return int(math.Round(share * 1000)) }
+
+// hasText reports whether either text of a record holds a word the models read (letters or
+// digits outside stop words), tokenizing into t: a labelled record without one is not trained
+// on (each, Unusable).
+func (t *tokens) hasText(occp, tasks string) bool {
 	for _, s := range [2]string{occp, tasks} {
 		if s == "" {
 			continue
@@ -421,17 +422,6 @@ func HasText(occp, tasks string) bool {
 		}
 	}
 	return false
-}
-
-func heldOutCut(share float64) int { return int(math.Round(share * 1000)) }
-
-func hasToken(fz *featurizer, s string) bool {
-	if s == "" {
-		return false
-	}
-	fz.toks.reset()
-	fz.toks.tokenize(s)
-	return fz.toks.n() > 0
 }
 
 // push buffers an example, training on random buffered ones while the buffer is full.
