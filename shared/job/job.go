@@ -250,6 +250,15 @@ type Job struct {
 	// NotifyClaimed is when a finalizer claimed the right to publish the notification, so that
 	// concurrent finalizers publish it once; a stale claim is retried by the sweeper.
 	NotifyClaimed *time.Time `json:"-"`
+	// FinalizeClaimed is when a finalizer claimed the step a job whose shards are all recorded
+	// waits for (its output and terminal status, or a TOPICS job's reduce), so that two
+	// finalizers never run it side by side; a claim older than the pipeline's StuckAfter is
+	// taken to be a dead one's. Moving a TOPICS job to its next stage clears it.
+	FinalizeClaimed *time.Time `json:"-"`
+	// FinalizeClaimedBy names the claim's holder ("shard 12": the shard message whose record
+	// completed the step; "" for the sweeper or a stop). A redelivery of that message means its
+	// first delivery ended (its visibility timed out), so it takes the claim over at once.
+	FinalizeClaimedBy string `json:"-"`
 	// TopicsStage is a TOPICS job's map–reduce progress (see pipeline/topics.go).
 	TopicsStage *TopicsStage `json:"-"`
 	// CodingOperation marks a job created through the coding service's API
@@ -364,6 +373,10 @@ func (j *Job) Clone() *Job {
 	if j.NotifyClaimed != nil {
 		t := *j.NotifyClaimed
 		c.NotifyClaimed = &t
+	}
+	if j.FinalizeClaimed != nil {
+		t := *j.FinalizeClaimed
+		c.FinalizeClaimed = &t
 	}
 	if j.RedactOutput != nil {
 		r := *j.RedactOutput

@@ -31,7 +31,30 @@ func (s *Service) outputKey(j *job.Job, name string) string {
 // notification. Concurrent or repeated calls are safe: the archive is deterministic, only one
 // status write wins, and a notification that was not yet published is published by whoever
 // sees the job terminal and un-notified (the sweeper retries it).
+//
+// The step is claimed on the job first (FinalizeClaimed, a conditional write), so a second
+// finalizer (the sweeper, a duplicate delivery of the last shard, a stop) leaves it to the
+// first while its claim is fresh; a finalizer that fails releases its claim so that its
+// message's retry goes on at once.
 func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
+	return s.finalize(ctx, tenant, id, "", false)
+}
+
+// finalizeBy is Finalize by the holder of a shard message whose record completed the step:
+// a redelivery of that message takes over a claim of its own first delivery at once.
+func (s *Service) finalizeBy(ctx context.Context, tenant, id string, shard int) error {
+	return s.finalize(ctx, tenant, id, fmt.Sprintf("shard %d", shard), false)
+}
+
+// finalizeAfterRestart is Finalize for a process that knows no other finalizer runs: the
+// local stack at its start, where a claim can only be its last run's, cut short.
+func (s *Service) finalizeAfterRestart(ctx context.Context, tenant, id string) error {
+	return s.finalize(ctx, tenant, id, "", true)
+}
+
+// finalize is Finalize by owner (see job.Job.FinalizeClaimedBy); force takes the step even while another claim is fresh (the caller
+// holds it, or knows its holder is gone).
+func (s *Service) finalize(ctx context.Context, tenant, id, owner string, force bool) error {
 	j, err := s.jobs.Get(ctx, tenant, id)
 	if err != nil {
 		return fmt.Errorf("get job: %w", err)
@@ -45,6 +68,74 @@ func (s *Service) Finalize(ctx context.Context, tenant, id string) error {
 	if j.JobDetails.ShardsDone < j.JobDetails.ShardsTotal {
 		return nil
 	}
+	claimed, err := s.claimFinalize(ctx, j, owner, force)
+	if err != nil || !claimed {
+		return err
+	}
+	if err := s.finalizeClaimed(ctx, j); err != nil {
+		s.releaseFinalize(ctx, j)
+		return err
+	}
+	return nil
+}
+
+// claimFinalize claims the finalization of j (read just now) with a conditional write: false
+// when another finalizer's claim is fresh (it will finish the step, or the sweeper will once
+// the claim is stale) or the job moved on meanwhile to where no step waits. j is the claimed
+// job afterwards.
+func (s *Service) claimFinalize(ctx context.Context, j *job.Job, owner string, force bool) (bool, error) {
+	for try := 0; ; try++ {
+		now := s.nowUTC()
+		mine := owner != "" && j.FinalizeClaimedBy == owner
+		if !force && !mine && j.FinalizeClaimed != nil && now.Sub(*j.FinalizeClaimed) < s.cfg.StuckAfter {
+			s.log.InfoContext(ctx, "job is being finalized elsewhere; leaving it to that finalizer", "tenant", j.Tenant, "job", j.JobId, "claimed", *j.FinalizeClaimed, "by", j.FinalizeClaimedBy)
+			return false, nil
+		}
+		j.FinalizeClaimed, j.FinalizeClaimedBy = &now, owner
+		err := s.jobs.Update(ctx, j, j.JobStatus)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, job.ErrConflict) || try >= maxVersionTries {
+			return false, fmt.Errorf("claim finalization: %w", err)
+		}
+		// It moved underneath (a stop, another claim, a counter): look again.
+		cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
+		if err != nil {
+			return false, fmt.Errorf("get job: %w", err)
+		}
+		if cur.JobStatus.Terminal() {
+			return false, s.notify(ctx, cur)
+		}
+		if (cur.JobStatus != job.InProgress && cur.JobStatus != job.StopRequested) || cur.JobDetails.ShardsDone < cur.JobDetails.ShardsTotal {
+			return false, nil
+		}
+		*j = *cur
+	}
+}
+
+// releaseFinalize withdraws a failed finalizer's claim (best effort: a claim left behind only
+// delays the retry until it is stale). It runs even when ctx ended (a finalize cut short by its
+// invocation's deadline), within a few seconds of its own.
+func (s *Service) releaseFinalize(ctx context.Context, j *job.Job) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
+	if err != nil || cur.JobStatus.Terminal() || cur.FinalizeClaimed == nil || j.FinalizeClaimed == nil || !cur.FinalizeClaimed.Equal(*j.FinalizeClaimed) {
+		return // gone, done, or someone else's claim now
+	}
+	cur.FinalizeClaimed, cur.FinalizeClaimedBy = nil, ""
+	if err := s.jobs.Update(ctx, cur, cur.JobStatus); err != nil {
+		s.log.WarnContext(ctx, "cannot release a finalization claim; it is retried once stale", "tenant", j.Tenant, "job", j.JobId, "err", err)
+	}
+}
+
+// releaseTimeout bounds releaseFinalize.
+const releaseTimeout = 5 * time.Second
+
+// finalizeClaimed is the claimed step of finalize.
+func (s *Service) finalizeClaimed(ctx context.Context, j *job.Job) error {
+	tenant, id := j.Tenant, j.JobId
 	if j.JobStatus == job.StopRequested && j.StartedAt == nil {
 		// Stopped while SUBMITTED: never planned, nothing queued, nothing to put in an output.
 		return s.finish(ctx, j, job.Stopped, stoppedUnplanned, s.nowUTC())
@@ -343,7 +434,8 @@ func (s *Service) finish(ctx context.Context, j *job.Job, status job.Status, msg
 			if cur.JobStatus.Terminal() {
 				return s.notify(ctx, cur)
 			}
-			return s.Finalize(ctx, j.Tenant, j.JobId)
+			// Stopped meanwhile: finalize again as stopping, under this finalizer's claim.
+			return s.finalize(ctx, j.Tenant, j.JobId, j.FinalizeClaimedBy, true)
 		}
 		return fmt.Errorf("finish job: %w", err)
 	}

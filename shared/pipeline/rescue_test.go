@@ -2,7 +2,11 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,5 +132,183 @@ func TestSweepLeavesFinalizeToTheRecorder(t *testing.T) {
 	clk.set(t0.Add(time.Minute + 5*time.Minute))
 	if rep, err := st.svc.Sweep(ctx); err != nil || rep.Finalized != 1 || !status().Terminal() {
 		t.Fatalf("a sweep 5m after the last record: %+v, %v, job %s; want it finalized", rep, err, status())
+	}
+}
+
+// failingCompose is an object store whose Compose fails while fail is set.
+type failingCompose struct {
+	pipeline.Objects
+	fail atomic.Bool
+}
+
+func (f *failingCompose) Compose(ctx context.Context, key string, srcs []string) error {
+	if f.fail.Load() {
+		return errors.New("compose: store unavailable")
+	}
+	return f.Objects.Compose(ctx, key, srcs)
+}
+
+// TestFinalizeClaim: a finalizer claims the step on the job, so a second one (the sweeper, a
+// duplicate delivery, a stop) leaves it alone while the claim is fresh and takes it over once
+// the claim is StuckAfter old; a finalizer that fails releases its claim so that the retry of
+// its message goes on at once; a restart of the local stack takes its last run's claim over.
+func TestFinalizeClaim(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	clk := &testClock{now: t0}
+	st := newLocalService(t, pipeline.Config{StuckAfter: 15 * time.Minute}, clk.service)
+	flaky := &failingCompose{Objects: st.objects}
+	deps := st.deps
+	deps.Objects = flaky
+	svc := pipeline.New(deps)
+
+	newRecordedJob := func() string {
+		t.Helper()
+		key := fmt.Sprintf("inputs/local/in-%d.txt", clk.service().UnixNano())
+		if err := st.objects.Put(ctx, key, strings.NewReader("one line\nanother line\n")); err != nil {
+			t.Fatal(err)
+		}
+		var req api.CreateJobRequest
+		req.Analyses = []job.Analysis{job.Language}
+		req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/" + key, InputFormat: job.OneDocPerLine}
+		created, err := svc.CreateJob(ctx, "local", req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := st.jobs.Get(ctx, "local", created.JobId)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range j.JobDetails.ShardsTotal {
+			if _, _, err := st.jobs.RecordShard(ctx, "local", j.JobId, pipeline.ShardRecord{Index: i, Recorded: clk.service()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return j.JobId
+	}
+	claim := func(id string, at time.Time) {
+		t.Helper()
+		j, err := st.jobs.Get(ctx, "local", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.FinalizeClaimed = &at
+		if err := st.jobs.Update(ctx, j, j.JobStatus); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(id string) *job.Job {
+		t.Helper()
+		j, err := st.jobs.Get(ctx, "local", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+
+	// Another finalizer holds a fresh claim: this one leaves the job to it.
+	id := newRecordedJob()
+	claim(id, t0)
+	clk.set(t0.Add(15*time.Minute - time.Second))
+	if err := svc.Finalize(ctx, "local", id); err != nil {
+		t.Fatal(err)
+	}
+	if j := get(id); j.JobStatus != job.InProgress {
+		t.Fatalf("finalized beside a claim 14m59s old: %s", j.JobStatus)
+	}
+	// Its claim is StuckAfter old: its holder is taken to be dead.
+	clk.set(t0.Add(15 * time.Minute))
+	if err := svc.Finalize(ctx, "local", id); err != nil {
+		t.Fatal(err)
+	}
+	if j := get(id); j.JobStatus != job.Completed {
+		t.Fatalf("a claim 15m old was not taken over: %s", j.JobStatus)
+	}
+
+	// A failed finalizer releases its claim: the retry finalizes at once.
+	clk.set(t0.Add(time.Hour))
+	id = newRecordedJob()
+	flaky.fail.Store(true)
+	if err := svc.Finalize(ctx, "local", id); err == nil {
+		t.Fatal("finalize with a failing store: no error")
+	}
+	if j := get(id); j.JobStatus != job.InProgress || j.FinalizeClaimed != nil {
+		t.Fatalf("after a failed finalize: %s, claim %v; want IN_PROGRESS and no claim", j.JobStatus, j.FinalizeClaimed)
+	}
+	flaky.fail.Store(false)
+	if err := svc.Finalize(ctx, "local", id); err != nil {
+		t.Fatal(err)
+	}
+	if j := get(id); j.JobStatus != job.Completed {
+		t.Fatalf("the retry after a failed finalize: %s", j.JobStatus)
+	}
+
+	// A worker that claimed the step and died: the message whose record completed the step
+	// comes back (its visibility timed out) and takes its own claim over at once; another
+	// shard's message leaves the claim alone.
+	clk.set(t0.Add(90 * time.Minute))
+	key := "inputs/local/redelivered.txt"
+	if err := st.objects.Put(ctx, key, strings.NewReader("one line\n")); err != nil {
+		t.Fatal(err)
+	}
+	var req api.CreateJobRequest
+	req.Analyses = []job.Analysis{job.Language}
+	req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/" + key, InputFormat: job.OneDocPerLine}
+	created, err := svc.CreateJob(ctx, "local", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = created.JobId
+	msgs, err := st.queue.Receive(ctx, 100, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []pipeline.ShardMessage
+	for _, m := range msgs {
+		var sm pipeline.ShardMessage
+		if err := json.Unmarshal(m.Body, &sm); err != nil {
+			t.Fatal(err)
+		}
+		if sm.JobId == id {
+			mine = append(mine, sm)
+		}
+	}
+	if len(mine) != 1 {
+		t.Fatalf("the one-line job has %d shard messages; want 1", len(mine))
+	}
+	sm := mine[0]
+	claimBy := func(by string) {
+		t.Helper()
+		j := get(id)
+		now := clk.service()
+		j.FinalizeClaimed, j.FinalizeClaimedBy = &now, by
+		if err := st.jobs.Update(ctx, j, j.JobStatus); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claimBy(fmt.Sprintf("shard %d", sm.Index+1))
+	if err := svc.ProcessShard(ctx, sm); err != nil {
+		t.Fatal(err)
+	}
+	if j := get(id); j.JobStatus != job.InProgress {
+		t.Fatalf("shard %d's message finalized beside shard %d's fresh claim: %s", sm.Index, sm.Index+1, j.JobStatus)
+	}
+	claimBy(fmt.Sprintf("shard %d", sm.Index))
+	if err := svc.ProcessShard(ctx, sm); err != nil {
+		t.Fatal(err)
+	}
+	if j := get(id); j.JobStatus != job.Completed {
+		t.Fatalf("the claimant's own message, redelivered: %s; want it to take its claim over", j.JobStatus)
+	}
+
+	// The local stack restarts with its last run's claim fresh on a job: it finalizes now.
+	clk.set(t0.Add(2 * time.Hour))
+	id = newRecordedJob()
+	claim(id, clk.service())
+	if _, err := svc.RecoverAfterRestart(ctx, func(context.Context, string, string) (bool, error) { return false, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if j := get(id); j.JobStatus != job.Completed {
+		t.Fatalf("after a restart with the last run's claim: %s", j.JobStatus)
 	}
 }

@@ -78,7 +78,7 @@ func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx conte
 		}
 		if j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal {
 			rescued++
-			return s.Finalize(ctx, j.Tenant, j.JobId)
+			return s.finalizeAfterRestart(ctx, j.Tenant, j.JobId) // its claim, if any, is the last run's
 		}
 		q, err := queued(ctx, j.Tenant, j.JobId)
 		if err != nil || q {

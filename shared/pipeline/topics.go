@@ -454,6 +454,7 @@ func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 			return s.enqueueMissing(ctx, cur)
 		}
 		cur.TopicsStage = &next
+		cur.FinalizeClaimed, cur.FinalizeClaimedBy = nil, "" // the claim was this stage's reduce
 		cur.JobDetails.ShardsTotal = (next.Index + 1) * next.Shards
 		cur.JobDetails.Stage = stageLabel(&next, topicsOptions(cur).Rounds)
 		cur.UpdatedAt = s.nowUTC()

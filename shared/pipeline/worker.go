@@ -450,7 +450,7 @@ func (s *Service) record(ctx context.Context, j *job.Job, rec ShardRecord) error
 		s.cleanupWork(ctx, after)
 	}
 	if after.JobDetails.ShardsDone >= after.JobDetails.ShardsTotal {
-		return s.Finalize(ctx, j.Tenant, j.JobId)
+		return s.finalizeBy(ctx, j.Tenant, j.JobId, rec.Index)
 	}
 	return nil
 }
