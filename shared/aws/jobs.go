@@ -427,7 +427,7 @@ func addCounters(j *job.Job, items []map[string]types.AttributeValue, now time.T
 	if j.JobStatus.Terminal() {
 		return nil
 	}
-	since := recentBucket(now.Add(-job.RateWindow))
+	since := job.RateBucket(now.Add(-job.RateWindow))
 	var recent int64
 	var sum shardCounts
 	var analyses job.AnalysisCounts
@@ -476,15 +476,12 @@ func addCounters(j *job.Job, items []map[string]types.AttributeValue, now time.T
 	return nil
 }
 
-// Counter items hold the documents recorded in each 10-second bucket of the last minute as
+// Counter items hold the documents recorded in each bucket (job.RateBucket) of the last minute as
 // top-level number attributes "R#<unix seconds / 10>" (RecordShard removes older ones).
 const (
 	recentPrefix  = "R#"
-	recentBucketS = 10
-	recentBuckets = int64(job.RateWindow/time.Second) / recentBucketS
+	recentBuckets = int64(job.RateWindow/time.Second) / job.RateBucketSeconds
 )
-
-func recentBucket(t time.Time) int64 { return t.Unix() / recentBucketS }
 
 func recentAttr(b int64) string { return recentPrefix + strconv.FormatInt(b, 10) }
 
@@ -799,7 +796,7 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 		Add(expression.Name(attrCounted), expression.Value(idx))
 	// The documents of the last minute, in 10-second buckets; buckets the rate no longer reads
 	// are removed as the item is written, so the item stays small.
-	b := recentBucket(rec.Recorded)
+	b := job.RateBucket(rec.Recorded)
 	upd = upd.Add(expression.Name(recentAttr(b)), expression.Value(rec.Documents))
 	for old := b - recentBuckets - 6; old < b-recentBuckets; old++ {
 		upd = upd.Remove(expression.Name(recentAttr(old)))

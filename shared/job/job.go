@@ -123,6 +123,19 @@ func (d Details) MarshalJSON() ([]byte, error) {
 // RateWindow is the window of JobDetails.DocumentsPerSecond.
 const RateWindow = time.Minute
 
+// RateBucketSeconds is the width of the buckets in which the stores count the documents of
+// recent shard records: a store sums the buckets from RateBucket(now - RateWindow) on, which
+// cover RateWindow plus up to one bucket (see RateSince).
+const RateBucketSeconds = 10
+
+// RateBucket is the bucket of time t.
+func RateBucket(t time.Time) int64 { return t.Unix() / RateBucketSeconds }
+
+// RateSince is when the buckets a store sums into RecentDocuments at now begin.
+func RateSince(now time.Time) time.Time {
+	return time.Unix(RateBucket(now.Add(-RateWindow))*RateBucketSeconds, 0).UTC()
+}
+
 // AnalysisCount is one analysis's outcomes over a job's documents.
 type AnalysisCount struct {
 	Succeeded int64 `json:"Succeeded"`

@@ -150,7 +150,7 @@ func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
 	if j.JobStatus == job.InProgress || j.JobStatus == job.StopRequested {
 		// A few job_rate rows, whatever the job's number of shards (Get runs for every shard a
 		// worker takes).
-		since := rateBucket(s.now().Add(-job.RateWindow))
+		since := job.RateBucket(s.now().Add(-job.RateWindow))
 		err := s.db.QueryRowContext(ctx, recentDocumentsQuery, tenant, id, since).Scan(&j.JobDetails.RecentDocuments)
 		if err != nil {
 			return nil, fmt.Errorf("get job %s: recent documents: %w", id, err)
@@ -162,9 +162,6 @@ func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
 // recentDocumentsQuery sums the documents a job recorded from a bucket on (a primary-key range:
 // TestRecentDocumentsUsesIndex).
 const recentDocumentsQuery = `SELECT COALESCE(SUM(documents), 0) FROM job_rate WHERE tenant = ? AND job = ? AND bucket >= ?`
-
-// rateBucket is the 10-second bucket of t (unix seconds / 10).
-func rateBucket(t time.Time) int64 { return t.Unix() / 10 }
 
 // Update implements pipeline.Jobs.
 func (s *Jobs) Update(ctx context.Context, j *job.Job, expect job.Status) error {
@@ -356,7 +353,7 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	if rec.Documents > 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO job_rate (tenant, job, bucket, documents) VALUES (?, ?, ?, ?)
 			ON CONFLICT (tenant, job, bucket) DO UPDATE SET documents = documents + excluded.documents`,
-			tenant, id, rateBucket(rec.Recorded), rec.Documents); err != nil {
+			tenant, id, job.RateBucket(rec.Recorded), rec.Documents); err != nil {
 			return nil, false, fmt.Errorf("record shard %d: rate: %w", rec.Index, err)
 		}
 	}

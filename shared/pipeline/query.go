@@ -24,18 +24,28 @@ func (s *Service) Describe(ctx context.Context, tenant, id string) (*job.Job, er
 
 // progress works out a running job's DocumentsPerSecond (documents recorded within
 // job.RateWindow, or since the job started when that is shorter) and EstimatedCompletionTime
-// (the input bytes left at the job's byte rate since it started), and clears both otherwise
-// and for a TOPICS job, whose Stage is its progress.
+// (the input bytes left at the job's byte rate since it started; now while the last shards are
+// finalized), and clears both otherwise and for a TOPICS job, whose Stage is its progress.
 func progress(j *job.Job, now time.Time) {
 	d := &j.JobDetails
 	d.DocumentsPerSecond, d.EstimatedCompletionTime = 0, nil
 	if j.JobStatus != job.InProgress || j.StartedAt == nil || j.TopicsStage != nil {
 		return // (a TOPICS job's stages pass over the documents several times: Stage is its progress)
 	}
-	elapsed := now.Sub(*j.StartedAt)
-	window := max(min(job.RateWindow, elapsed), time.Second)
+	// RecentDocuments counts the store's buckets from job.RateSince on (a little more than
+	// RateWindow), and none before the job started: divide by the time they cover.
+	from := job.RateSince(now)
+	if j.StartedAt.After(from) {
+		from = *j.StartedAt
+	}
+	window := max(now.Sub(from), time.Millisecond)
 	d.DocumentsPerSecond = math.Round(float64(d.RecentDocuments)/window.Seconds()*10) / 10
-	if d.InputBytes > 0 && d.ProcessedBytes > 0 && d.ProcessedBytes < d.InputBytes && elapsed > 0 {
+	elapsed := now.Sub(*j.StartedAt)
+	switch {
+	case d.InputBytes > 0 && d.ProcessedBytes >= d.InputBytes:
+		eta := now // every shard is done: the job is being finalized
+		d.EstimatedCompletionTime = &eta
+	case d.InputBytes > 0 && d.ProcessedBytes > 0 && elapsed > 0:
 		left := time.Duration(float64(elapsed) * float64(d.InputBytes-d.ProcessedBytes) / float64(d.ProcessedBytes))
 		eta := now.Add(left)
 		d.EstimatedCompletionTime = &eta
