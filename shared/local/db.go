@@ -96,6 +96,8 @@ var migrations = []string{
 		PRIMARY KEY (seq, url)
 	)`,
 	`CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (next_at)`,
+	// Each webhook's due rows, in order (the dispatcher reads every webhook's own).
+	`CREATE INDEX IF NOT EXISTS webhook_outbox_url_due ON webhook_outbox (url, next_at, seq)`,
 	// The model registry: one row per model; a shipped model has tenant ''. The unique index is
 	// the rule "one model per (tenant, topic, version)" and serves List's lookups too. metrics
 	// holds the model's Metrics byte for byte (NULL when it has none).

@@ -65,6 +65,7 @@ type Notifier struct {
 	closed   bool
 	subs     map[*subscription]struct{}
 	inflight map[outboxKey]bool
+	perURL   map[string]int // deliveries in flight per URL
 
 	wake   chan struct{}   // pokes the dispatcher (buffered, 1)
 	wg     sync.WaitGroup  // the dispatcher
@@ -88,8 +89,10 @@ type outboxKey struct {
 // SubscriberBuffer is how many events a subscriber may fall behind before it misses some.
 const SubscriberBuffer = 64
 
-// maxInflight bounds the webhook POSTs in flight at once.
-const maxInflight = 8
+// maxInflightPerURL bounds the POSTs in flight to one webhook URL at once. Each URL has its own
+// slots, so a slow or hanging receiver (up to the 30-second timeout per attempt) delays only its
+// own deliveries, never another webhook's (another tenant's).
+const maxInflightPerURL = 8
 
 // NewNotifier returns the notifier on db (from OpenDB) and starts its webhook dispatcher, which
 // resumes the deliveries a previous process left pending, except those whose webhook (URL and
@@ -106,6 +109,7 @@ func NewNotifier(db *sql.DB, webhooks []Webhook, opts ...Option) *Notifier {
 		hooks:    append([]Webhook(nil), webhooks...),
 		subs:     map[*subscription]struct{}{},
 		inflight: map[outboxKey]bool{},
+		perURL:   map[string]int{},
 		wake:     make(chan struct{}, 1),
 		ctx:      ctx,
 		cancel:   cancel,
@@ -317,43 +321,61 @@ func (n *Notifier) dispatch() {
 // cleared its in-flight flag. deliver therefore re-reads its row before making an attempt.
 func (n *Notifier) startDue() time.Duration {
 	now := n.cfg.now().UnixNano()
-	rows, err := n.db.QueryContext(n.ctx, `SELECT seq, url, next_at FROM webhook_outbox ORDER BY next_at, seq LIMIT 64`)
-	if err != nil {
-		if n.ctx.Err() == nil {
-			n.log.Error("reading the webhook outbox failed", "err", err)
-		}
-		return dispatchIdle
-	}
 	var due []outboxKey
 	wait := dispatchIdle
-	for rows.Next() {
-		var k outboxKey
-		var next int64
-		if err := rows.Scan(&k.seq, &k.url, &next); err != nil {
-			n.log.Error("reading the webhook outbox failed", "err", err)
-			break
+	seen := map[string]bool{}
+	for _, h := range n.hooks { // each URL's own due rows: one URL's backlog hides no other's
+		if seen[h.URL] {
+			continue
 		}
-		if next > now {
-			wait = min(wait, time.Duration(next-now))
-			break
+		seen[h.URL] = true
+		d, w, err := n.dueFor(h.URL, now)
+		if err != nil {
+			if n.ctx.Err() == nil {
+				n.log.Error("reading the webhook outbox failed", "url", h.URL, "err", err)
+			}
+			continue
 		}
-		due = append(due, k)
+		due, wait = append(due, d...), min(wait, w)
 	}
-	rows.Close()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
 		return dispatchIdle // Close: no new attempts; the rows wait for the next start
 	}
 	for _, k := range due {
-		if n.inflight[k] || len(n.inflight) >= maxInflight {
+		if n.inflight[k] || n.perURL[k.url] >= maxInflightPerURL {
 			continue
 		}
 		n.inflight[k] = true
+		n.perURL[k.url]++
 		n.posts.Add(1)
 		go n.deliver(k)
 	}
 	return max(wait, time.Millisecond)
+}
+
+// dueFor reads url's first outbox rows in order: those due at now, and how long until the
+// first that is not (dispatchIdle when none).
+func (n *Notifier) dueFor(url string, now int64) ([]outboxKey, time.Duration, error) {
+	rows, err := n.db.QueryContext(n.ctx, `SELECT seq, next_at FROM webhook_outbox WHERE url = ? ORDER BY next_at, seq LIMIT ?`, url, 2*maxInflightPerURL)
+	if err != nil {
+		return nil, dispatchIdle, err
+	}
+	defer rows.Close()
+	var due []outboxKey
+	for rows.Next() {
+		k := outboxKey{url: url}
+		var next int64
+		if err := rows.Scan(&k.seq, &next); err != nil {
+			return due, dispatchIdle, err
+		}
+		if next > now {
+			return due, time.Duration(next - now), rows.Err()
+		}
+		due = append(due, k)
+	}
+	return due, dispatchIdle, rows.Err()
 }
 
 // deliver makes one attempt at an outbox row and records it: delivered or out of attempts, the
@@ -367,6 +389,9 @@ func (n *Notifier) deliver(k outboxKey) {
 	defer func() {
 		n.mu.Lock()
 		delete(n.inflight, k)
+		if n.perURL[k.url]--; n.perURL[k.url] <= 0 {
+			delete(n.perURL, k.url)
+		}
 		n.mu.Unlock()
 		n.poke()
 	}()

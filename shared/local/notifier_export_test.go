@@ -1,4 +1,4 @@
 package local
 
-// MaxInflight exposes maxInflight to the notifier's external tests.
-const MaxInflight = maxInflight
+// MaxInflight exposes maxInflightPerURL to the notifier's external tests.
+const MaxInflight = maxInflightPerURL

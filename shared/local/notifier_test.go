@@ -771,3 +771,33 @@ func TestNotifierInFlightAtExpiry(t *testing.T) {
 		t.Fatalf("deliveries recorded after the job expired: %+v, %v", ds, err)
 	}
 }
+
+// TestNotifierSlowWebhookDelaysNoOther: a receiver that holds every POST (up to the timeout)
+// takes only its own URL's slots; another webhook (another tenant's) gets every notification
+// meanwhile. Found from outside: the slots were shared by every URL, and one tenant's receiver
+// answering after 29 s delayed another tenant's notification by 56 s.
+func TestNotifierSlowWebhookDelaysNoOther(t *testing.T) {
+	slow, slowSrv := newGatedReceiver(t)
+	fast, fastSrv := newSeqCounter(t, http.StatusOK)
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: slowSrv.URL, Tenant: "t1"}, {URL: fastSrv.URL}})
+	defer closeNotifier(t, n)
+	const total = 3 * local.MaxInflight
+	seqs := publishAtOnce(t, n, total) // tenant t1: both webhooks want every one
+	slow.waitArrived(t, local.MaxInflight)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(fast.counts()) < total {
+		if time.Now().After(deadline) {
+			t.Fatalf("the other webhook got %d of %d notifications while the slow one held %d POSTs", len(fast.counts()), total, slow.count())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := slow.count(); got != local.MaxInflight {
+		t.Errorf("the slow webhook has %d POSTs in flight; want its %d slots", got, local.MaxInflight)
+	}
+	slow.open()
+	drain(t, n)
+	if got := fast.counts(); len(got) != len(seqs) {
+		t.Errorf("the other webhook got %d distinct notifications, want %d", len(got), len(seqs))
+	}
+}
