@@ -318,3 +318,33 @@ func storedLineJob(t *testing.T, ctx context.Context, s *Stack, name string) (st
 	}
 	return p, res
 }
+
+// TestDropIgnoredFilesWarn: a file that will never be analysed is said at WARN, the default
+// level, once: one in a folder without a rule (a typo in its name), one at a ONE_DOC_PER_FILE
+// rule's top level (in no batch, so no marker starts it). Found from outside: both were logged
+// at INFO and DEBUG, so nothing showed that the files were dropped for nothing.
+func TestDropIgnoredFilesWarn(t *testing.T) {
+	s, logs := startStackLogging(t, dropConfig())
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "files", lineJob("", job.OneDocPerFile)); err != nil {
+		t.Fatal(err)
+	}
+	typo := dropFile(t, s, "flies", "a.txt", []byte("dropped in a folder without a rule\n"))
+	top := dropFile(t, s, "files", "loose.txt", []byte("dropped outside any batch\n"))
+	for _, c := range []struct{ key, msg string }{
+		{typo, "object dropped in a folder that has no drop rule; ignored"},
+		{top, "document at a ONE_DOC_PER_FILE drop rule's top level is in no batch; ignored (put the files and a _SUCCESS marker in drop/files/<batch>/)"},
+	} {
+		waitFor(t, ctx, "the log record of "+c.key, func() bool { return len(logs.matching(t, c.msg, c.key)) > 0 })
+		for range 2 {
+			if _, err := s.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recs := logs.matching(t, c.msg, c.key)
+		if len(recs) != 1 || recs[0]["level"] != "WARN" {
+			t.Errorf("%s: %d records %v; want one, at WARN, not repeated by the sweeps", c.key, len(recs), recs)
+		}
+	}
+}

@@ -434,10 +434,7 @@ func TestDropWhileStoppedStartsAtStart(t *testing.T) {
 	if err := os.WriteFile(p, []byte("written while stopped\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	old := time.Now().Add(-time.Minute) // settled long ago
-	if err := os.Chtimes(p, old, old); err != nil {
-		t.Fatal(err)
-	}
+	time.Sleep(100 * time.Millisecond) // settled (past dropSettle)
 	// A file older than its rule's jobs are kept: its job may have expired with its token; it
 	// is not run again.
 	expired := filepath.Join(dir, "objects", "inputs", "local", "drop", "short", "x.txt")
@@ -706,4 +703,50 @@ func TestDropUploadAfterRuleDeleted(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(pipeline.DropPrefix("local", "gone")), "late.txt")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the refused file was stored: %v", err)
 	}
+}
+
+// TestDropSweepLeavesFilesFromBeforeTheRule: the sweep (which catches files whose event was lost)
+// starts only files that arrived after their rule was put as it now stands. Found from outside:
+// a file dropped in a folder without a rule ("ignored"), or in a deleted rule's folder, was
+// analysed once a rule of that name was put; switching a ONE_DOC_PER_FILE rule to
+// ONE_DOC_PER_LINE started a job for every document already analysed in its batches.
+func TestDropSweepLeavesFilesFromBeforeTheRule(t *testing.T) {
+	s := startStack(t, Config{DropSettle: Duration(50 * time.Millisecond), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	dropFile(t, s, "norule", "x.txt", []byte("dropped before any rule\n"))
+	if _, err := c.PutDropRule(ctx, "files", lineJob("", job.OneDocPerFile)); err != nil {
+		t.Fatal(err)
+	}
+	dropFile(t, s, "files", "b1/a.txt", []byte("a document of a batch\n"))
+	dropFile(t, s, "files", "b1/"+pipeline.DropMarker, nil)
+	time.Sleep(100 * time.Millisecond) // past dropSettle
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the batch's job", func() bool { return len(dropJobs(t, ctx, c, "files")) == 1 })
+	time.Sleep(clockSlack + 100*time.Millisecond) // the rules below are put well after the files arrived
+	if _, err := c.PutDropRule(ctx, "norule", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutDropRule(ctx, "files", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(dropJobs(t, ctx, c, "norule")); n != 0 {
+		t.Errorf("a file dropped before its folder had a rule started %d jobs once the rule was put", n)
+	}
+	if n := len(dropJobs(t, ctx, c, "files")); n != 1 {
+		t.Errorf("the rule switched to ONE_DOC_PER_LINE: %d jobs, want the batch's 1 (its documents were analysed)", n)
+	}
+	// A file that arrives under the rule as it now stands is started, by the watcher or the sweep.
+	dropFile(t, s, "norule", "y.txt", []byte("dropped after the rule\n"))
+	time.Sleep(100 * time.Millisecond)
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the new file's job", func() bool { return len(dropJobs(t, ctx, c, "norule")) == 1 })
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -230,11 +231,19 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 		if !t.IsDir() || !pipeline.ValidTenant(tenant) {
 			continue
 		}
-		windows := map[string]time.Duration{} // rule → retention of its jobs (0: no rule)
+		rules := map[string]sweptRule{}
 		err := s.objects.List(ctx, pipeline.DropsPrefix(tenant), func(o pipeline.ObjectInfo) error {
-			_, rule, _, ok := pipeline.ParseDropKey(o.Key)
+			_, rule, rel, ok := pipeline.ParseDropKey(o.Key)
 			if !ok {
 				return nil
+			}
+			r, seen := rules[rule]
+			if !seen {
+				r = s.sweptRule(ctx, tenant, rule)
+				rules[rule] = r
+			}
+			if r.window <= 0 || r.markersOnly && path.Base(rel) != pipeline.DropMarker {
+				return nil // no rule; or a document of a batch, which only its marker starts
 			}
 			at := o.LastModified
 			if fi, err := os.Stat(filepath.Join(s.objectsDir, filepath.FromSlash(o.Key))); err == nil {
@@ -243,12 +252,10 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 			if now.Sub(at) < settle {
 				return nil // the watcher reports files still settling
 			}
-			window, seen := windows[rule]
-			if !seen {
-				window = s.dropWindow(ctx, tenant, rule)
-				windows[rule] = window
-			}
-			if window <= 0 || now.Sub(at) > window {
+			if now.Sub(at) > r.window || at.Before(r.since.Add(-clockSlack)) {
+				// Its job has expired; or it arrived before the rule was put as it now stands
+				// (in a folder without a rule, or under the rule's previous template): it was
+				// ignored then, or had its job under that template, and is not started now.
 				return nil
 			}
 			if err := s.Service.ObjectCreated(ctx, pipeline.CreatedObject{Key: o.Key, ETag: o.ETag}); err != nil {
@@ -266,18 +273,32 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 // time, read the modification time instead.
 var fileArrived = arrived
 
-// dropWindow is how long after a file was written its job is surely still stored: the retention
-// of the rule's jobs (its template's RetentionHours, else the deployment's); 0 without a rule.
-func (s *Stack) dropWindow(ctx context.Context, tenant, rule string) time.Duration {
+// clockSlack is how far a file's times may run behind the clock: file systems stamp files
+// from the kernel's coarse clock, a few milliseconds behind time.Now, so a file dropped at once
+// after its rule was put can look older than the rule.
+const clockSlack = time.Second
+
+// sweptRule is what the sweep of drop folders needs of a rule: window, how long after a file
+// was written its job is surely still stored (the retention of the rule's jobs: its template's
+// RetentionHours, else the deployment's; 0 without a rule); since, when the rule was last put;
+// markersOnly, whether only markers start its jobs (ONE_DOC_PER_FILE).
+type sweptRule struct {
+	window      time.Duration
+	since       time.Time
+	markersOnly bool
+}
+
+func (s *Stack) sweptRule(ctx context.Context, tenant, rule string) sweptRule {
 	r, err := s.Service.GetDropRule(ctx, tenant, rule)
 	if err != nil {
 		if !errors.Is(err, job.ErrNotFound) && !errors.Is(err, job.ErrInvalid) {
 			s.log.Error("sweep of drop folders: read rule", "tenant", tenant, "rule", rule, "err", err)
 		}
-		return 0
+		return sweptRule{}
 	}
+	out := sweptRule{window: s.Service.Config().Retention, since: r.UpdatedAt, markersOnly: r.Template.InputDataConfig.InputFormat == job.OneDocPerFile}
 	if h := r.Template.RetentionHours; h != nil && *h > 0 {
-		return time.Duration(*h) * time.Hour
+		out.window = time.Duration(*h) * time.Hour
 	}
-	return s.Service.Config().Retention
+	return out
 }

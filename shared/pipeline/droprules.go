@@ -210,13 +210,16 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 		log.InfoContext(ctx, "folder marker or hidden file in a drop folder; ignored")
 		return nil
 	}
+	// Said at WARN: a file that is never analysed (a typo in a folder's name, a deleted rule)
+	// must show at the default level. Only an event reports such a file (the local sweep visits
+	// the folders of rules), so it is said once per event.
 	if s.rules == nil || !ValidDropRuleName(name) {
-		log.InfoContext(ctx, "object dropped in a folder that has no drop rule; ignored")
+		log.WarnContext(ctx, "object dropped in a folder that has no drop rule; ignored")
 		return nil
 	}
 	rule, err := s.rules.Get(ctx, tenant, name)
 	if errors.Is(err, job.ErrNotFound) {
-		log.InfoContext(ctx, "object dropped in a folder that has no drop rule; ignored")
+		log.WarnContext(ctx, "object dropped in a folder that has no drop rule; ignored")
 		return nil
 	}
 	if err != nil {
@@ -228,6 +231,12 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 	var refused error // the object version gets a FAILED job saying why, once
 	if req.InputDataConfig.InputFormat == job.OneDocPerFile {
 		if !marker {
+			if !strings.Contains(rel, "/") {
+				// In no batch: no marker will ever start it (the local sweep leaves the
+				// documents of ONE_DOC_PER_FILE rules alone, so this is said once per event).
+				log.WarnContext(ctx, "document at a ONE_DOC_PER_FILE drop rule's top level is in no batch; ignored (put the files and a "+DropMarker+" marker in drop/"+name+"/<batch>/)")
+				return nil
+			}
 			log.DebugContext(ctx, "document of a ONE_DOC_PER_FILE drop rule; it waits for its batch's "+DropMarker)
 			return nil
 		}
