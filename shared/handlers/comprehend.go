@@ -591,7 +591,14 @@ func (c *comprehend) stop(r *http.Request, tenant string, k comprehendKind, raw 
 	if err != nil {
 		return nil, err
 	}
-	j, err = c.a.svc.Stop(r.Context(), tenant, j.JobId)
+	id := j.JobId
+	j, err = c.a.svc.Stop(r.Context(), tenant, id)
+	if errors.Is(err, job.ErrConflict) {
+		// Name the status as this surface shows it (PARTIAL_SUCCESS is COMPLETED here).
+		if cur, gerr := c.a.svc.Describe(r.Context(), tenant, id); gerr == nil && cur.JobStatus.Terminal() {
+			return nil, fmt.Errorf("%w: job %s is already %s", job.ErrConflict, id, comprehendStatus(cur.JobStatus))
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -219,6 +219,14 @@ func TestComprehendStatusMapping(t *testing.T) {
 	if status, out := call(t, a, "StopSentimentDetectionJob", `{"JobId":"job-completed"}`); status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" {
 		t.Errorf("stop COMPLETED: %d %v", status, out)
 	}
+	// Its message names the status as this surface shows it (found from outside: "is already
+	// PARTIAL_SUCCESS" beside a Describe that says COMPLETED).
+	for id, want := range map[string]string{"job-partial_success": "already COMPLETED", "job-timed_out": "already FAILED"} {
+		status, out := call(t, a, "StopSentimentDetectionJob", `{"JobId":"`+id+`"}`)
+		if msg, _ := out["Message"].(string); status != http.StatusBadRequest || !strings.Contains(msg, want) {
+			t.Errorf("stop %s: %d %v; want a message saying %q", id, status, out, want)
+		}
+	}
 }
 
 // Behind API Gateway (LambdaHandler), the same signature verifies: the function, not the
