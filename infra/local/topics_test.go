@@ -25,7 +25,9 @@ import (
 	"github.com/ream-dev/ream/shared/analysis/topics"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/client"
+	inputpkg "github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -139,6 +141,18 @@ func TestTopicsLifecycle(t *testing.T) {
 		t.Errorf("the errors route on a TOPICS job: %v, want a 400 pointing at errors.jsonl", err)
 	}
 	files := archiveEntries(t, ctx, s, res.JobId)
+	// The manifest names the analysis with its limit (found from outside: 0 for TOPICS).
+	dir := t.TempDir()
+	if _, err := c.DownloadResults(ctx, res.JobId, dir); err != nil {
+		t.Fatal(err)
+	}
+	var m output.Manifest
+	if b, err := os.ReadFile(filepath.Join(dir, api.ManifestName)); err != nil || json.Unmarshal(b, &m) != nil {
+		t.Fatalf("manifest.json: %v", err)
+	}
+	if len(m.Analyses) != 1 || m.Analyses[0].Analysis != job.Topics || m.Analyses[0].MaxDocumentBytes != inputpkg.DefaultMaxDocumentBytes {
+		t.Errorf("manifest analyses %+v; want TOPICS with its limit, %d bytes", m.Analyses, inputpkg.DefaultMaxDocumentBytes)
+	}
 	terms, err := csv.NewReader(bytes.NewReader(files[pipeline.TopicTermsName])).ReadAll()
 	if err != nil || len(terms) != 1+10*10 || strings.Join(terms[0], ",") != "topic,term,weight" || terms[1][0] != "000" || terms[len(terms)-1][0] != "009" {
 		t.Fatalf("topic-terms.csv: %d rows, %v", len(terms), err)

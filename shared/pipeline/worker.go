@@ -303,6 +303,9 @@ func (s *Service) readLimits(j *job.Job) input.Limits {
 	for _, a := range analyzers {
 		lim.MaxDocumentBytes = max(lim.MaxDocumentBytes, int64(s.maxBytes(a)))
 	}
+	if lim.MaxDocumentBytes <= 0 { // TOPICS alone: the readers' default, named (the manifest shows it)
+		lim.MaxDocumentBytes = input.DefaultMaxDocumentBytes
+	}
 	return lim
 }
 
