@@ -103,6 +103,14 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 		switch {
 		case from == job.StopRequested:
 			return j, nil
+		case from == job.InProgress && j.TopicsStage == nil && j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal:
+			// Every shard is processed and the job is being finalized: a stop would skip
+			// nothing, so it ends as it would have (as Comprehend's: "if the job completes
+			// before it can be stopped, it is put into the COMPLETED state").
+			if err := s.Finalize(ctx, tenant, id); err != nil {
+				return nil, err
+			}
+			return s.jobs.Get(ctx, tenant, id)
 		case from.Terminal():
 			return nil, fmt.Errorf("%w: job %s is already %s", job.ErrConflict, id, from)
 		case from == job.AwaitingInput:

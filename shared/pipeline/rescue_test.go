@@ -312,3 +312,39 @@ func TestFinalizeClaim(t *testing.T) {
 		t.Fatalf("after a restart with the last run's claim: %s", j.JobStatus)
 	}
 }
+
+// TestStopAfterEveryShardCompletes: a stop that arrives once every shard is processed (the job
+// is being finalized) skips nothing, so the job ends as it would have, as Comprehend's does ("if
+// the job completes before it can be stopped, it is put into the COMPLETED state"), and the stop
+// answers with it. Found from outside: such a job ended STOPPED, "0 were skipped", its
+// PARTIAL_SUCCESS Message lost.
+func TestStopAfterEveryShardCompletes(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	if err := st.objects.Put(ctx, "inputs/local/in.txt", strings.NewReader("one line\nanother line\n")); err != nil {
+		t.Fatal(err)
+	}
+	var req api.CreateJobRequest
+	req.Analyses = []job.Analysis{job.Language}
+	req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/in.txt", InputFormat: job.OneDocPerLine}
+	created, err := st.svc.CreateJob(ctx, "local", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := st.jobs.Get(ctx, "local", created.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range j.JobDetails.ShardsTotal {
+		if _, _, err := st.jobs.RecordShard(ctx, "local", j.JobId, pipeline.ShardRecord{Index: i, Documents: 1, Recorded: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.svc.Stop(ctx, "local", j.JobId)
+	if err != nil {
+		t.Fatalf("stop of a job whose shards are all done: %v", err)
+	}
+	if got.JobStatus != job.Completed || strings.Contains(got.Message, "stopped") {
+		t.Fatalf("stop of a job whose shards are all done: %s %q; want COMPLETED as without the stop", got.JobStatus, got.Message)
+	}
+}
