@@ -6,16 +6,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 func init() { commands["drop-rules"] = dropRules }
 
-const dropRulesHelp = "put, list, get, delete or upload (see ream help)"
+const dropRulesHelp = "put, list, get, delete, upload or close (see ream help)"
 
 // dropRules runs `ream drop-rules SUBCOMMAND …`: a rule's objects start jobs from its template.
 func dropRules(ctx context.Context, args []string) error {
@@ -51,6 +53,8 @@ func dropRules(ctx context.Context, args []string) error {
 		return printJSON(r)
 	case "upload":
 		return dropRuleUpload(ctx, args)
+	case "close":
+		return dropRuleClose(ctx, args)
 	}
 	return fmt.Errorf("unknown drop-rules subcommand %q: %s", sub, dropRulesHelp)
 }
@@ -94,7 +98,7 @@ func dropRulePut(ctx context.Context, args []string) error {
 		}
 	}
 	if r.Template.InputDataConfig.InputFormat == job.OneDocPerFile {
-		fmt.Printf("(one job per batch: write the batch's files under %s<batch>/, then %s<batch>/_SUCCESS)\n", r.Location, r.Location)
+		fmt.Printf("(one job per batch: write the batch's files under %s<batch>/, then close it with `ream drop-rules close %s <batch>`, or write %s<batch>/_SUCCESS with new content each time)\n", r.Location, r.Name, r.Location)
 	}
 	return nil
 }
@@ -144,7 +148,7 @@ func dropRuleUpload(ctx context.Context, args []string) error {
 		return fmt.Errorf("drop-rules upload needs NAME and PATH")
 	}
 	name, path := pos[0], pos[1]
-	if err := regularFile(path, "upload one file at a time; for a ONE_DOC_PER_FILE batch upload its files as <batch>/<file> with --as, then an empty <batch>/_SUCCESS"); err != nil {
+	if err := regularFile(path, "upload one file at a time; for a ONE_DOC_PER_FILE batch upload its files as <batch>/<file> with --as, then close it: ream drop-rules close NAME <batch>"); err != nil {
 		return err
 	}
 	file := *as
@@ -163,5 +167,50 @@ func dropRuleUpload(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("uploaded %s as %s into drop rule %s\n", path, file, name)
+	return nil
+}
+
+// dropRuleClose closes a ONE_DOC_PER_FILE batch: it uploads the batch's _SUCCESS marker through a
+// presigned URL, with the time as its content, so that closing the batch again (after adding
+// files) is a new version of the marker and starts another job, on S3 (where the same bytes
+// are the same object) as locally.
+func dropRuleClose(ctx context.Context, args []string) error {
+	fset := flag.NewFlagSet("drop-rules close", flag.ContinueOnError)
+	pos, err := parse(fset, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return fmt.Errorf("drop-rules close needs NAME and BATCH")
+	}
+	name, batch := pos[0], strings.Trim(pos[1], "/")
+	if batch == "" {
+		return fmt.Errorf("drop-rules close needs a BATCH folder: a marker at the rule's top level closes no batch")
+	}
+	marker := batch + "/" + pipeline.DropMarker
+	tmp, err := os.CreateTemp("", "ream-marker-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = fmt.Fprintln(tmp, time.Now().UTC().Format(time.RFC3339Nano))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	c, err := newClient(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := c.DropUpload(ctx, name, marker)
+	if err != nil {
+		return err
+	}
+	if err := c.Upload(ctx, u.Presigned, tmp.Name()); err != nil {
+		return err
+	}
+	fmt.Printf("closed batch %s of drop rule %s (%s written): its job starts\n", batch, name, marker)
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,5 +90,65 @@ func TestDropRulePutDefaults(t *testing.T) {
 	stdout, err = runCmd(t, "drop-rules", "put", "docs", "--analyses", "SENTIMENT", "--format", "ONE_DOC_PER_FILE")
 	if err != nil || !strings.Contains(stdout, "start ONE_DOC_PER_FILE jobs of SENTIMENT") || strings.Contains(stdout, "the default") {
 		t.Errorf("put with --analyses and --format: %v\n%s", err, stdout)
+	}
+}
+
+// TestDropRuleClose: `drop-rules close` writes the batch's marker with new content each time, so
+// closing a batch again after adding files starts another job over the batch as it then is.
+// Found from outside: uploading an empty _SUCCESS again (as the CLI's hint said) started nothing.
+func TestDropRuleClose(t *testing.T) {
+	startStack(t)
+	if _, err := runCmd(t, "drop-rules", "put", "docs", "--analyses", "LANGUAGE", "--format", "ONE_DOC_PER_FILE"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	c, err := newClient(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	batchJobs := func(want int) []*job.Job {
+		t.Helper()
+		for {
+			res, err := c.List(ctx, api.ListFilter{})
+			if err != nil {
+				t.Fatalf("list jobs (waiting for %d batch jobs): %v", want, err)
+			}
+			var out []*job.Job
+			for _, j := range res.Jobs {
+				if j.DropRule == "docs" {
+					out = append(out, j)
+				}
+			}
+			if len(out) >= want {
+				return out
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	for i, text := range []string{"The first document.", "The second document."} {
+		p := filepath.Join(dir, fmt.Sprintf("doc%d.txt", i))
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := runCmd(t, "drop-rules", "upload", "docs", p, "--as", fmt.Sprintf("b1/doc%d.txt", i)); err != nil {
+			t.Fatal(err)
+		}
+		stdout, err := runCmd(t, "drop-rules", "close", "docs", "b1")
+		if err != nil || !strings.Contains(stdout, "closed batch b1") {
+			t.Fatalf("close %d: %v\n%s", i+1, err, stdout)
+		}
+		jobs := batchJobs(i + 1)
+		if len(jobs) != i+1 {
+			t.Fatalf("after close %d: %d jobs, want %d", i+1, len(jobs), i+1)
+		}
+		n, err := c.Follow(ctx, jobs[0].JobId, nil) // newest first
+		if err != nil || n.InputDocumentsCount != int64(i+1) {
+			t.Errorf("the job of close %d: %+v, %v; want %d documents", i+1, n, err, i+1)
+		}
+	}
+	if _, err := runCmd(t, "drop-rules", "close", "docs", "/"); err == nil || !strings.Contains(err.Error(), "BATCH") {
+		t.Errorf("close of the top level: %v", err)
 	}
 }

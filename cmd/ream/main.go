@@ -43,6 +43,7 @@ Drop rules (every object created in a rule's folder starts a job from the rule's
   ream drop-rules get    NAME
   ream drop-rules delete NAME
   ream drop-rules upload NAME PATH [--as FILE]                     upload into the rule's folder (starts its job)
+  ream drop-rules close  NAME BATCH                                close a ONE_DOC_PER_FILE batch (writes BATCH/_SUCCESS: starts its job)
 
 Access keys of the Comprehend-compatible API (POST /, SigV4 service comprehend), on the store:
   ream keys issue --tenant T | list [--tenant T] | revoke ID   with --bucket B [--kms-key K] (AWS) or --data DIR (local)
