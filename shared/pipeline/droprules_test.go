@@ -117,3 +117,15 @@ func TestCheckJobTopic(t *testing.T) {
 		}
 	}
 }
+
+// TestInputChangedAdvice: a job whose input changed under it says what to do about the new
+// input; for a drop job, the new version already started a job of its own (found from outside:
+// a drop job's Message said to submit one).
+func TestInputChangedAdvice(t *testing.T) {
+	if got := inputChangedAdvice(&job.Job{}); got != "submit a new job for the new input" {
+		t.Errorf("a job's advice: %q", got)
+	}
+	if got := inputChangedAdvice(&job.Job{DropRule: "nightly"}); got != "the new version starts a job of its own under drop rule nightly" {
+		t.Errorf("a drop job's advice: %q", got)
+	}
+}

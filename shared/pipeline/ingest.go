@@ -322,7 +322,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			// its first document, writes those numbers, and the output is a plain concatenation.
 			offsets, err := input.LineOffsets(ctx, s.objects.Open, f.Key, plan, countParallel)
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return failJobErr("input object %s changed while the job was planned; submit a new job for the new input", s.cfg.Locations.URI(f.Key))
+				return failJobErr("input object %s changed while the job was planned; %s", s.cfg.Locations.URI(f.Key), inputChangedAdvice(j))
 			}
 			if err != nil {
 				return fmt.Errorf("count input lines: %w", err)

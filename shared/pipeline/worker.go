@@ -72,7 +72,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	if same, err := s.inputUnchanged(ctx, j, msg); err != nil {
 		return err
 	} else if !same {
-		return s.fail(ctx, j, "the input object was replaced or deleted while the job was running; submit a new job for the new input")
+		return s.fail(ctx, j, "the input object was replaced or deleted while the job was running; "+inputChangedAdvice(j))
 	}
 	if s.hooks.ShardStarted != nil {
 		if err := s.hooks.ShardStarted(msg); err != nil {
@@ -89,7 +89,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	}
 	rec.Analyses = counts
 	if msg.Key != "" && rec.Documents != msg.Lines {
-		return s.fail(ctx, j, fmt.Sprintf("shard %d holds %d documents where planning counted %d: the input changed while the job ran; submit a new job for the new input", msg.Index, rec.Documents, msg.Lines))
+		return s.fail(ctx, j, fmt.Sprintf("shard %d holds %d documents where planning counted %d: the input changed while the job ran; %s", msg.Index, rec.Documents, msg.Lines, inputChangedAdvice(j)))
 	}
 	if s.hooks.AfterShardWritten != nil {
 		if err := s.hooks.AfterShardWritten(msg); err != nil {
@@ -433,6 +433,15 @@ func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.D
 		s.log.ErrorContext(ctx, "analyser failed", "analysis", a.Name(), "err", err)
 		return job.CodeInternalError, fmt.Sprintf("%s failed on this document", a.Name())
 	}
+}
+
+// inputChangedAdvice ends the Message of a job whose input changed under it: what to do about
+// the new input. A drop rule starts a job of its own for the new version of a dropped object.
+func inputChangedAdvice(j *job.Job) string {
+	if j.DropRule != "" {
+		return "the new version starts a job of its own under drop rule " + j.DropRule
+	}
+	return "submit a new job for the new input"
 }
 
 // record writes the shard record (once) and finalizes the job when it was the last one.
