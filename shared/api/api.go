@@ -51,10 +51,17 @@ type CreateJobRequest struct {
 	// explicit 0 is refused).
 	RetentionHours *int `json:"RetentionHours,omitempty"`
 
+	// JobTag is the caller's label for the job, as Textract's: 1–64 letters, digits and
+	// _ . - :, shown on the job and in its notification (Textract's completion message has it).
+	JobTag string `json:"JobTag,omitempty"`
+
 	// DropRule and DropObject are set by the pipeline for a job a drop rule starts (never
 	// from a request body): they become the job's fields of the same names.
 	DropRule   string         `json:"-"`
 	DropObject job.DropObject `json:"-"`
+	// API names the operation that created the job (never from a request body): the
+	// notification's API field. Empty means CreateJob.
+	API string `json:"-"`
 }
 
 // RetryRequest is the body of POST /v1/jobs/{id}/retry (every field optional).
@@ -163,9 +170,40 @@ type Notification struct {
 	// DropRule and DropObject name the drop rule and object version that started the job.
 	DropRule   string         `json:"DropRule,omitempty"`
 	DropObject job.DropObject `json:"DropObject,omitzero"`
+	// The fields of Textract's completion message, so that a consumer written for Textract's
+	// NotificationChannel reads this one: Status (SUCCEEDED, PARTIAL_SUCCESS, FAILED or
+	// STOPPED: see TextractStatus), API (the operation that created the job: CreateJob,
+	// a Comprehend Start…Job, BatchCode, RetryJob, DropRule), JobTag (the request's),
+	// Timestamp (Time in Unix milliseconds) and DocumentLocation (the input).
+	Status           string           `json:"Status"`
+	API              string           `json:"API"`
+	JobTag           string           `json:"JobTag"`
+	Timestamp        int64            `json:"Timestamp"`
+	DocumentLocation DocumentLocation `json:"DocumentLocation"`
 	// TopicArn is the job's own SNS topic (its NotificationChannel), published to besides the
 	// deployment's topic; empty when the job named none.
 	TopicArn string `json:"-"`
+}
+
+// DocumentLocation is a notification's input, as Textract's: the bucket and the key of the
+// job's input object (or of its folder, for an input under a prefix; of the marker or object
+// that started a drop job).
+type DocumentLocation struct {
+	S3Bucket     string `json:"S3Bucket"`
+	S3ObjectName string `json:"S3ObjectName"`
+}
+
+// TextractStatus is a job's terminal status as Textract's completion message names it:
+// COMPLETED is SUCCEEDED; FAILED and TIMED_OUT are FAILED; PARTIAL_SUCCESS and STOPPED keep
+// their names (Textract has no stop).
+func TextractStatus(s job.Status) string {
+	switch s {
+	case job.Completed:
+		return "SUCCEEDED"
+	case job.Failed, job.TimedOut:
+		return "FAILED"
+	}
+	return string(s)
 }
 
 // Model is one registered version of a coding model (GET /v1/topics/{topic}/models…). Models

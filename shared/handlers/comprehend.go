@@ -400,6 +400,7 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 		ClientRequestToken: in.ClientRequestToken,
 		Tags:               in.Tags,
 		DataAccessRoleArn:  *in.DataAccessRoleArn,
+		API:                "Start" + k.Name + "DetectionJob",
 	}
 	if k.Language {
 		req.LanguageCode = *in.LanguageCode

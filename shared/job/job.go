@@ -231,8 +231,13 @@ type Job struct {
 	// (jobs started by an object dropped under a rule's folder; empty otherwise).
 	DropRule   string     `json:"DropRule,omitempty"`
 	DropObject DropObject `json:"DropObject,omitzero"`
+	// JobTag is the request's label, as Textract's (its notification carries it).
+	JobTag string `json:"JobTag,omitempty"`
 
 	Tenant string `json:"-"`
+	// API is the operation that created the job (its notification's API field; "" is
+	// CreateJob).
+	API string `json:"-"`
 	// InputKey is the object key (line formats) or key prefix (ONE_DOC_PER_FILE) of the input,
 	// always under the tenant's space.
 	InputKey string `json:"-"`

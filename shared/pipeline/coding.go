@@ -307,6 +307,7 @@ func (s *Service) StartCoding(ctx context.Context, tenant, topic, modelID string
 		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
 		CodingConfig:    &job.CodingConfig{Topic: topic, ModelId: modelID},
 		RetentionHours:  new(s.cfg.CodingRetentionHours),
+		API:             "BatchCode",
 	}
 	res, err := s.createJob(ctx, tenant, req, true)
 	if err != nil {

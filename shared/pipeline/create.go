@@ -112,6 +112,9 @@ func checkNameAndToken(name, token string) error {
 	return nil
 }
 
+// jobTagRE is the rule of a JobTag (Textract's).
+var jobTagRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+
 // ErrTooManyTags is the ErrInvalid of a request with more Tags than a job may have (the
 // Comprehend surface answers it as TooManyTagsException).
 var ErrTooManyTags = fmt.Errorf("%w: too many tags", job.ErrInvalid)
@@ -122,6 +125,9 @@ func validateCreate(r *api.CreateJobRequest) error {
 	}
 	if err := checkNameAndToken(r.JobName, r.ClientRequestToken); err != nil {
 		return err
+	}
+	if r.JobTag != "" && !jobTagRE.MatchString(r.JobTag) {
+		return bad("JobTag must be 1-64 ASCII letters, digits or _.-: (as Textract's)")
 	}
 	if r.DataAccessRoleArn != "" && !isRoleArn(r.DataAccessRoleArn) {
 		return bad("DataAccessRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) of at most %d characters", maxRoleArn)
@@ -582,6 +588,8 @@ func (s *Service) jobOf(tenant string, req *api.CreateJobRequest, now time.Time)
 		UpdatedAt:          now,
 		DropRule:           req.DropRule,
 		DropObject:         req.DropObject,
+		JobTag:             req.JobTag,
+		API:                req.API,
 	}
 }
 

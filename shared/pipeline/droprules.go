@@ -275,6 +275,7 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 	req.InputDataConfig.S3Uri = s.cfg.Locations.URI(input)
 	req.ClientRequestToken = DropToken(o)
 	req.DropRule = name
+	req.API = "DropRule"
 	req.DropObject = job.DropObject{Key: o.Key, ETag: o.ETag, VersionId: o.VersionId}
 	if refused != nil {
 		return s.dropFailed(ctx, log, tenant, req, refused)

@@ -487,6 +487,11 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		Time:                     now,
 		DropRule:                 j.DropRule, DropObject: j.DropObject,
 		OutputLocation: j.OutputLocation(),
+		Status:         api.TextractStatus(j.JobStatus), API: j.API, JobTag: j.JobTag,
+		Timestamp: now.UnixMilli(), DocumentLocation: s.documentLocation(j),
+	}
+	if n.API == "" {
+		n.API = "CreateJob"
 	}
 	if j.NotificationChannel != nil {
 		n.TopicArn = j.NotificationChannel.SNSTopicArn
@@ -499,6 +504,24 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		return fmt.Errorf("mark notified: %w", err)
 	}
 	return nil
+}
+
+// documentLocation is the job's input as a notification names it (Textract's DocumentLocation):
+// the object that started a drop job, else the job's input (its object, or its folder's
+// prefix); the bucket is the store's (none locally, where locations are file:// URIs).
+func (s *Service) documentLocation(j *job.Job) api.DocumentLocation {
+	key := j.DropObject.Key
+	if key == "" {
+		key, _ = s.cfg.Locations.Key(j.InputDataConfig.S3Uri)
+	}
+	if key == "" {
+		key = j.InputKey
+	}
+	var bucket string
+	if rest, ok := strings.CutPrefix(s.cfg.Locations.Base, "s3://"); ok {
+		bucket, _, _ = strings.Cut(rest, "/")
+	}
+	return api.DocumentLocation{S3Bucket: bucket, S3ObjectName: key}
 }
 
 // cleanupWork deletes the shard results once they are in the archive, and a TOPICS job's

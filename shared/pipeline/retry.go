@@ -107,6 +107,8 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 		RedactionConfig:     parent.RedactOutput,
 		NotificationChannel: parent.NotificationChannel,
 		CodingConfig:        parent.CodingConfig,
+		JobTag:              parent.JobTag,
+		API:                 "RetryJob",
 	}
 	if parent.RetentionHours > 0 {
 		create.RetentionHours = new(parent.RetentionHours)

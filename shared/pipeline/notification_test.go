@@ -1,0 +1,93 @@
+package pipeline_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/local"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestTextractNotificationFields: a job's notification carries the fields of Textract's
+// completion message (Status, API, JobTag, Timestamp, DocumentLocation) besides Ream's own, so a
+// consumer written for Textract's NotificationChannel reads it; JobTag follows Textract's rule.
+func TestTextractNotificationFields(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	if err := st.objects.Put(ctx, "inputs/local/reviews.txt", strings.NewReader("I love it.\nI hate it.\n")); err != nil {
+		t.Fatal(err)
+	}
+	var req api.CreateJobRequest
+	req.Analyses = []job.Analysis{job.Sentiment}
+	req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/reviews.txt", InputFormat: job.OneDocPerLine}
+	for _, bad := range []string{"has space", "slash/no", strings.Repeat("x", 65)} {
+		req.JobTag = bad
+		if _, err := st.svc.CreateJob(ctx, "local", req); !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), "JobTag") {
+			t.Errorf("JobTag %q: %v; want a 400 naming JobTag", bad, err)
+		}
+	}
+	req.JobTag = "invoices-2026.12:batch_7"
+	created, err := st.svc.CreateJob(ctx, "local", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		j, err := st.svc.Describe(ctx, "local", created.JobId)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.JobTag != req.JobTag {
+			t.Fatalf("Describe shows JobTag %q, want %q", j.JobTag, req.JobTag)
+		}
+		if j.JobStatus.Terminal() {
+			break
+		}
+		if i > 100 {
+			t.Fatalf("job still %s", j.JobStatus)
+		}
+		msgs, err := st.queue.Receive(ctx, 10, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			var sm pipeline.ShardMessage
+			if err := json.Unmarshal(m.Body, &sm); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.svc.ProcessShard(ctx, sm); err != nil {
+				t.Fatal(err)
+			}
+			st.queue.Delete(ctx, m.Receipt)
+		}
+	}
+	evs, err := st.deps.Notifier.(*local.Notifier).Since(ctx, "local", 0)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("notifications: %d, %v", len(evs), err)
+	}
+	b, err := json.Marshal(evs[0].Notification)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := got["DocumentLocation"].(map[string]any)
+	ts, _ := got["Timestamp"].(float64)
+	if got["Status"] != "SUCCEEDED" || got["API"] != "CreateJob" || got["JobTag"] != req.JobTag ||
+		loc["S3Bucket"] != "bucket" || loc["S3ObjectName"] != "inputs/local/reviews.txt" ||
+		int64(ts) != evs[0].Time.UnixMilli() || got["JobStatus"] != "COMPLETED" {
+		t.Errorf("notification %s; want Textract's Status SUCCEEDED, API CreateJob, the JobTag, DocumentLocation bucket/inputs/local/reviews.txt and Timestamp in ms", b)
+	}
+	for st, want := range map[job.Status]string{job.Completed: "SUCCEEDED", job.PartialSuccess: "PARTIAL_SUCCESS", job.Failed: "FAILED", job.TimedOut: "FAILED", job.Stopped: "STOPPED"} {
+		if got := api.TextractStatus(st); got != want {
+			t.Errorf("TextractStatus(%s) = %s, want %s", st, got, want)
+		}
+	}
+}
