@@ -76,6 +76,18 @@ func TestManyFileLineInput(t *testing.T) {
 			if shardBytes == 40 && len(m.Shards) < 4 {
 				t.Errorf("%d shards with 40-byte shards; want several per file", len(m.Shards))
 			}
+			// Each shard names its file as the records do (found from outside: a stopped
+			// job's skipped shards could not be mapped back to the input).
+			shardFiles := map[string]bool{}
+			for _, sh := range m.Shards {
+				if _, ok := files[sh.File]; !ok || sh.FirstFile != "" {
+					t.Errorf("shard %d names File %q, FirstFile %q; want one of the input's files", sh.Index, sh.File, sh.FirstFile)
+				}
+				shardFiles[sh.File] = true
+			}
+			if !shardFiles["part-00.txt"] || !shardFiles["sub/part-02.txt"] {
+				t.Errorf("the shards name the files %v", shardFiles)
+			}
 		}
 
 		// A key prefix that is no folder reads, as S3 prefixes and Comprehend do, every object
@@ -97,13 +109,23 @@ func TestManyFileLineInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, j := follow(t, ctx, c, res.JobId)
-			recs, _ := fetchResults(t, ctx, c, res.JobId)
+			recs, m := fetchResults(t, ctx, c, res.JobId)
 			var got []string
 			for _, r := range recs {
 				got = append(got, r.File)
 			}
 			if strings.Join(got, ",") != strings.Join(tc.files, ",") {
 				t.Errorf("%s %q: %s (%s), files %v; want %v", tc.format, tc.prefix, j.JobStatus, j.Message, got, tc.files)
+			}
+			if tc.format == job.OneDocPerFile {
+				for _, sh := range m.Shards {
+					if sh.File != "" || sh.FirstFile == "" || sh.Files == 1 && sh.LastFile != sh.FirstFile {
+						t.Errorf("%q: shard %+v", tc.prefix, sh)
+					}
+				}
+				if first, last := m.Shards[0].FirstFile, m.Shards[len(m.Shards)-1].LastFile; first != tc.files[0] || last != tc.files[len(tc.files)-1] {
+					t.Errorf("%q: the shards run from %q to %q; want %q to %q", tc.prefix, first, last, tc.files[0], tc.files[len(tc.files)-1])
+				}
 			}
 		}
 

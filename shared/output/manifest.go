@@ -65,9 +65,15 @@ type ShardInfo struct {
 	Start int64 `json:"Start"`
 	End   int64 `json:"End"`
 	// Files is how many input objects the shard held (ONE_DOC_PER_FILE).
-	Files     int   `json:"Files,omitempty"`
-	Documents int64 `json:"Documents"`
-	Errors    int64 `json:"Errors"`
+	Files int `json:"Files,omitempty"`
+	// File is the input object of a line-format shard, and FirstFile and LastFile the first
+	// and last of a ONE_DOC_PER_FILE shard's (in key order), each named as error records name
+	// it (relative to the input's folder), so a shard maps back to the input.
+	File      string `json:"File,omitempty"`
+	FirstFile string `json:"FirstFile,omitempty"`
+	LastFile  string `json:"LastFile,omitempty"`
+	Documents int64  `json:"Documents"`
+	Errors    int64  `json:"Errors"`
 	// Status is ShardProcessed, ShardSkipped or ShardFailed.
 	Status string `json:"Status"`
 }

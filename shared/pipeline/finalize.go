@@ -404,6 +404,12 @@ func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []outpu
 	_ = s.readPlan(ctx, j, func(m ShardMessage) error {
 		if in := byIndex[m.Index]; in != nil {
 			in.Start, in.End, in.Files = m.Start, m.End, len(m.Files)
+			if m.Key != "" {
+				in.File = fileName(j, m.Key)
+			}
+			if len(m.Files) > 0 {
+				in.FirstFile, in.LastFile = fileName(j, m.Files[0]), fileName(j, m.Files[len(m.Files)-1])
+			}
 			if in.Status == "SKIPPED" && m.Key != "" {
 				in.Documents = m.Lines // not analysed, but counted when planned
 			}
