@@ -167,7 +167,9 @@ func TestWebhookNotification(t *testing.T) {
 	defer hook.Close()
 	s := startStack(t, Config{Webhooks: []Webhook{{URL: hook.URL}}}, pipeline.Hooks{})
 	c := defaultClient(s)
-	res := createAndUpload(t, ctx, c, lineJob("hooked", job.OneDocPerLine), []byte("Lovely.\n"))
+	req := lineJob("hooked", job.OneDocPerLine)
+	req.JobTag = "receipts:2026-12"
+	res := createAndUpload(t, ctx, c, req, []byte("Lovely.\n"))
 	follow(t, ctx, c, res.JobId)
 	waitFor(t, ctx, "the webhook delivery", func() bool {
 		mu.Lock()
@@ -178,6 +180,12 @@ func TestWebhookNotification(t *testing.T) {
 	defer mu.Unlock()
 	if got[0].JobId != res.JobId || got[0].JobStatus != job.Completed || got[0].Tenant != "local" || got[0].InputDocumentsCount != 1 {
 		t.Fatalf("webhook got %+v", got[0])
+	}
+	// Textract's completion fields, as a Textract consumer reads them.
+	n := got[0]
+	if n.Status != "SUCCEEDED" || n.API != "CreateJob" || n.JobTag != req.JobTag || n.Timestamp != n.Time.UnixMilli() ||
+		n.DocumentLocation.S3Bucket != bucketName || !strings.HasPrefix(n.DocumentLocation.S3ObjectName, "inputs/local/"+res.JobId+"/") {
+		t.Errorf("Textract's fields: %+v", n)
 	}
 }
 

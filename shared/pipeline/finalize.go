@@ -514,7 +514,8 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 
 // documentLocation is the job's input as a notification names it (Textract's DocumentLocation):
 // the object that started a drop job, else the job's input (its object, or its folder's
-// prefix); the bucket is the store's (none locally, where locations are file:// URIs).
+// prefix); the bucket is the store's: the first s3:// name of its locations (locally, where
+// locations are file:// URIs, the bucket name its S3-style alias gives, if any).
 func (s *Service) documentLocation(j *job.Job) api.DocumentLocation {
 	key := j.DropObject.Key
 	if key == "" {
@@ -524,8 +525,11 @@ func (s *Service) documentLocation(j *job.Job) api.DocumentLocation {
 		key = j.InputKey
 	}
 	var bucket string
-	if rest, ok := strings.CutPrefix(s.cfg.Locations.Base, "s3://"); ok {
-		bucket, _, _ = strings.Cut(rest, "/")
+	for _, base := range append([]string{s.cfg.Locations.Base}, s.cfg.Locations.Aliases...) {
+		if rest, ok := strings.CutPrefix(base, "s3://"); ok {
+			bucket, _, _ = strings.Cut(rest, "/")
+			break
+		}
 	}
 	return api.DocumentLocation{S3Bucket: bucket, S3ObjectName: key}
 }
