@@ -187,6 +187,17 @@ func dropRuleClose(ctx context.Context, args []string) error {
 	if batch == "" {
 		return fmt.Errorf("drop-rules close needs a BATCH folder: a marker at the rule's top level closes no batch")
 	}
+	c, err := newClient(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := c.GetDropRule(ctx, name)
+	if err != nil {
+		return err
+	}
+	if f := r.Template.InputDataConfig.InputFormat; f != job.OneDocPerFile {
+		return fmt.Errorf("drop rule %s is a %s rule: each file it receives is a job of its own, and a %s marker starts nothing (close is for ONE_DOC_PER_FILE batches)", name, f, pipeline.DropMarker)
+	}
 	marker := batch + "/" + pipeline.DropMarker
 	tmp, err := os.CreateTemp("", "ream-marker-*")
 	if err != nil {
@@ -197,10 +208,6 @@ func dropRuleClose(ctx context.Context, args []string) error {
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return err
-	}
-	c, err := newClient(ctx)
 	if err != nil {
 		return err
 	}

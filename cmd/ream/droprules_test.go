@@ -151,4 +151,10 @@ func TestDropRuleClose(t *testing.T) {
 	if _, err := runCmd(t, "drop-rules", "close", "docs", "/"); err == nil || !strings.Contains(err.Error(), "BATCH") {
 		t.Errorf("close of the top level: %v", err)
 	}
+	if _, err := runCmd(t, "drop-rules", "put", "lines", "--format", "ONE_DOC_PER_LINE"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCmd(t, "drop-rules", "close", "lines", "b1"); err == nil || !strings.Contains(err.Error(), "close is for ONE_DOC_PER_FILE batches") {
+		t.Errorf("close of a line-format rule's folder: %v; want it refused (its marker starts nothing)", err)
+	}
 }

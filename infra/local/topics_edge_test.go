@@ -74,6 +74,19 @@ func TestTopicsTinyCollections(t *testing.T) {
 			t.Errorf("%s: counters %+v, want %d documents with errors", name, d, len(tt.codes))
 		}
 	}
+	// A JSONL input's error records carry the record's RecordId, as every analysis's do (found
+	// from outside: TOPICS dropped it).
+	req := topicsJob(1)
+	req.NumberOfTopics = new(2)
+	req.InputDataConfig.InputFormat = job.JSONLines
+	in := `{"recordId":"r0","text":"apple banana cherry"}` + "\n" + `{"recordId":"r1","text":"apple banana grape"}` + "\n" +
+		`{"recordId":"r2","text":""}` + "\n" + `{"recordId":"r3","text":"banana cherry grape"}` + "\n"
+	res := createAndUpload(t, ctx, c, req, []byte(in))
+	follow(t, ctx, c, res.JobId)
+	var rec struct{ RecordId, ErrorCode string }
+	if err := json.Unmarshal(bytes.TrimSpace(archiveEntries(t, ctx, s, res.JobId)[pipeline.TopicErrorName]), &rec); err != nil || rec.RecordId != "r2" || rec.ErrorCode != job.CodeEmptyDocument {
+		t.Errorf("JSONL error record %+v, %v; want RecordId r2, EMPTY_DOCUMENT", rec, err)
+	}
 }
 
 // TestTopicsManyFileLines: a line input under a prefix reports each document as <file>:<line>

@@ -471,7 +471,7 @@ func addCounters(j *job.Job, items []map[string]types.AttributeValue, now time.T
 	d.AnalysisCounts = analyses
 	d.ProcessedBytes = sum.ProcessedBytes
 	if j.JobStatus == job.InProgress || j.JobStatus == job.StopRequested {
-		d.RecentDocuments = recent
+		d.RecentDocuments, d.RecentSince = recent, job.RateBucketStart(since)
 	}
 	return nil
 }

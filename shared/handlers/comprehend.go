@@ -603,7 +603,14 @@ func (c *comprehend) stop(r *http.Request, tenant string, k comprehendKind, raw 
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"JobId": comprehendJobID(j.JobId), "JobStatus": comprehendStatus(j.JobStatus)}, nil
+	// Comprehend answers STOP_REQUESTED or STOPPED; a job whose shards were all done when the
+	// stop came goes on to end as it would have (IN_PROGRESS now, or already ended), as a
+	// Comprehend job that "completes before it can be stopped": STOP_REQUESTED here too.
+	status := "STOP_REQUESTED"
+	if j.JobStatus == job.Stopped {
+		status = "STOPPED"
+	}
+	return map[string]any{"JobId": comprehendJobID(j.JobId), "JobStatus": status}, nil
 }
 
 type cListRequest struct {

@@ -104,6 +104,9 @@ type Details struct {
 	// RecentDocuments is how many documents the shards recorded within RateWindow before the
 	// read held: what a store's Get fills in for a running job.
 	RecentDocuments int64 `json:"-" dynamodbav:"-"`
+	// RecentSince is when the buckets summed into RecentDocuments begin (RateSince of the
+	// store's clock at the read), so the rate divides by the very span the count covers.
+	RecentSince time.Time `json:"-" dynamodbav:"-"`
 }
 
 // MarshalJSON shows ProcessedBytes, zero included, whenever InputBytes is known (a job planned
@@ -133,8 +136,11 @@ func RateBucket(t time.Time) int64 { return t.Unix() / RateBucketSeconds }
 
 // RateSince is when the buckets a store sums into RecentDocuments at now begin.
 func RateSince(now time.Time) time.Time {
-	return time.Unix(RateBucket(now.Add(-RateWindow))*RateBucketSeconds, 0).UTC()
+	return RateBucketStart(RateBucket(now.Add(-RateWindow)))
 }
+
+// RateBucketStart is when bucket b begins.
+func RateBucketStart(b int64) time.Time { return time.Unix(b*RateBucketSeconds, 0).UTC() }
 
 // AnalysisCount is one analysis's outcomes over a job's documents.
 type AnalysisCount struct {

@@ -155,6 +155,7 @@ func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
 		if err != nil {
 			return nil, fmt.Errorf("get job %s: recent documents: %w", id, err)
 		}
+		j.JobDetails.RecentSince = job.RateBucketStart(since)
 	}
 	return j, nil
 }

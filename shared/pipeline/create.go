@@ -151,6 +151,9 @@ func validateCreate(r *api.CreateJobRequest) error {
 	if k := r.NumberOfTopics; k != nil && (*k < 1 || *k > topics.MaxK) {
 		return bad("NumberOfTopics must be between 1 and %d (default %d)", topics.MaxK, topics.DefaultK)
 	}
+	if primary, _, _ := strings.Cut(r.LanguageCode, "-"); seen[job.Topics] && r.LanguageCode != "" && !strings.EqualFold(primary, topics.Language) {
+		return bad("TOPICS supports LanguageCode %s only (its stop words and stemmer are English), not %q; omit LanguageCode or give %s", topics.Language, r.LanguageCode, topics.Language)
+	}
 	if !job.ValidFormat(r.InputDataConfig.InputFormat) {
 		return bad("InputDataConfig.InputFormat must be one of %s, %s, %s", job.OneDocPerLine, job.OneDocPerFile, job.JSONLines)
 	}

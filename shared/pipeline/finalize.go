@@ -46,12 +46,6 @@ func (s *Service) finalizeBy(ctx context.Context, tenant, id string, shard int) 
 	return s.finalize(ctx, tenant, id, fmt.Sprintf("shard %d", shard), false)
 }
 
-// finalizeAfterRestart is Finalize for a process that knows no other finalizer runs: the
-// local stack at its start, where a claim can only be its last run's, cut short.
-func (s *Service) finalizeAfterRestart(ctx context.Context, tenant, id string) error {
-	return s.finalize(ctx, tenant, id, "", true)
-}
-
 // finalize is Finalize by owner (see job.Job.FinalizeClaimedBy); force takes the step even while another claim is fresh (the caller
 // holds it, or knows its holder is gone).
 func (s *Service) finalize(ctx context.Context, tenant, id, owner string, force bool) error {
@@ -112,6 +106,25 @@ func (s *Service) claimFinalize(ctx context.Context, j *job.Job, owner string, f
 		}
 		*j = *cur
 	}
+}
+
+// requestFinalize has a worker finalize j: it claims the step (force: over another's fresh
+// claim) for a request of its own and sends a finalize message naming it, which the worker takes
+// over. The sweeper and a restart ask this way rather than finalize inline, so that a long step
+// (a TOPICS reduce, a large coding operation's records) holds neither the sweep nor the start of
+// `ream serve`. A fresh claim of another's is left alone (unless force).
+func (s *Service) requestFinalize(ctx context.Context, j *job.Job, force bool) (bool, error) {
+	owner := "request " + s.nowUTC().Format(time.RFC3339Nano)
+	claimed, err := s.claimFinalize(ctx, j, owner, force)
+	if err != nil || !claimed {
+		return false, err
+	}
+	if err := s.queue.Send(ctx, []ShardMessage{{Tenant: j.Tenant, JobId: j.JobId, Finalize: owner}}); err != nil {
+		s.releaseFinalize(ctx, j)
+		return false, fmt.Errorf("send finalize request: %w", err)
+	}
+	s.log.InfoContext(ctx, "finalization requested from a worker", "tenant", j.Tenant, "job", j.JobId)
+	return true, nil
 }
 
 // releaseFinalize withdraws a failed finalizer's claim (best effort: a claim left behind only
@@ -440,8 +453,14 @@ func (s *Service) finish(ctx context.Context, j *job.Job, status job.Status, msg
 			if cur.JobStatus.Terminal() {
 				return s.notify(ctx, cur)
 			}
-			// Stopped meanwhile: finalize again as stopping, under this finalizer's claim.
-			return s.finalize(ctx, j.Tenant, j.JobId, j.FinalizeClaimedBy, true)
+			// Stopped meanwhile: finalize again as stopping, under this finalizer's claim if it
+			// holds the stored one (a failing caller that holds none, or whose claim was taken
+			// over, must not force past another finalizer's).
+			held := j.FinalizeClaimed != nil && cur.FinalizeClaimed != nil && cur.FinalizeClaimed.Equal(*j.FinalizeClaimed) && cur.FinalizeClaimedBy == j.FinalizeClaimedBy
+			if held {
+				return s.finalize(ctx, j.Tenant, j.JobId, j.FinalizeClaimedBy, true)
+			}
+			return s.Finalize(ctx, j.Tenant, j.JobId)
 		}
 		return fmt.Errorf("finish job: %w", err)
 	}

@@ -91,3 +91,21 @@ func TestTextractNotificationFields(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicsLanguageRefused: TOPICS tokenises with English stop words and an English stemmer, so
+// a job declared to be in another language is a 400 (found from outside: fr and de were
+// accepted and gave the same topics of French stop words as no code).
+func TestTopicsLanguageRefused(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	for code, ok := range map[string]bool{"fr": false, "de": false, "en": true, "EN-gb": true, "": true} {
+		var req api.CreateJobRequest
+		req.Analyses = []job.Analysis{job.Topics}
+		req.LanguageCode = code
+		req.InputDataConfig = job.InputDataConfig{InputFormat: job.OneDocPerLine}
+		_, err := st.svc.CreateJob(ctx, "local", req)
+		if ok && err != nil || !ok && (!errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), "TOPICS supports LanguageCode en only")) {
+			t.Errorf("TOPICS with LanguageCode %q: %v", code, err)
+		}
+	}
+}

@@ -167,6 +167,11 @@ type ShardMessage struct {
 	// Plan asks a worker to plan the job instead (a job created with an input location where
 	// Config.PlanInWorker is set): the message names no shard.
 	Plan bool `json:"plan,omitempty"`
+	// Finalize asks a worker to finalize the job instead (the sweeper's or a restart's request,
+	// so that a long finalization, such as a TOPICS reduce, runs on a worker and not inside the
+	// sweep): it names the claim the requester took for it (job.Job.FinalizeClaimedBy), which
+	// the worker takes over. The message names no shard.
+	Finalize string `json:"finalize,omitempty"`
 }
 
 // Queue carries shard messages to the workers (SQS, or the SQLite queue).

@@ -37,6 +37,15 @@ func TestProgressRate(t *testing.T) {
 			t.Errorf("%s: DocumentsPerSecond %v, want %v", c.name, got, c.wantRate)
 		}
 	}
+	// The store read its clock just before a bucket edge and the service just after: the rate
+	// divides by the span the store summed (from 11:59:00), not by the service's (from 11:59:10),
+	// which would show 7,010 documents over 60.1 s (found in review).
+	edge := running(day.Add(-5*time.Minute), 7010, 100, 50)
+	edge.JobDetails.RecentSince = day.Add(-time.Minute)
+	progress(edge, day.Add(10*time.Second+100*time.Millisecond))
+	if got := edge.JobDetails.DocumentsPerSecond; got != 100 {
+		t.Errorf("across a bucket edge: DocumentsPerSecond %v, want 100", got)
+	}
 	j := running(day, 100, 100, 100)
 	progress(j, day.Add(time.Minute))
 	if eta := j.JobDetails.EstimatedCompletionTime; eta == nil || !eta.Equal(day.Add(time.Minute)) {

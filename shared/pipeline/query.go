@@ -32,9 +32,13 @@ func progress(j *job.Job, now time.Time) {
 	if j.JobStatus != job.InProgress || j.StartedAt == nil || j.TopicsStage != nil {
 		return // (a TOPICS job's stages pass over the documents several times: Stage is its progress)
 	}
-	// RecentDocuments counts the store's buckets from job.RateSince on (a little more than
-	// RateWindow), and none before the job started: divide by the time they cover.
-	from := job.RateSince(now)
+	// RecentDocuments counts the store's buckets from RecentSince on (job.RateSince of the
+	// store's clock: a little more than RateWindow), and none before the job started: divide by
+	// the time they cover.
+	from := d.RecentSince
+	if from.IsZero() {
+		from = job.RateSince(now)
+	}
 	if j.StartedAt.After(from) {
 		from = *j.StartedAt
 	}
@@ -106,8 +110,10 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 		case from == job.InProgress && j.TopicsStage == nil && j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal:
 			// Every shard is processed and the job is being finalized: a stop would skip
 			// nothing, so it ends as it would have (as Comprehend's: "if the job completes
-			// before it can be stopped, it is put into the COMPLETED state").
-			if err := s.Finalize(ctx, tenant, id); err != nil {
+			// before it can be stopped, it is put into the COMPLETED state"). Unless a
+			// finalizer holds it, a worker is asked to finalize it (not this request, which an
+			// API call's time limit could cut short while it held the claim).
+			if _, err := s.requestFinalize(ctx, j, false); err != nil {
 				return nil, err
 			}
 			return s.jobs.Get(ctx, tenant, id)

@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -130,9 +133,45 @@ func TestSweepLeavesFinalizeToTheRecorder(t *testing.T) {
 		t.Fatalf("a sweep 4m59s after the last record: %+v, %v, job %s; want it left to its finalizer", rep, err, status())
 	}
 	clk.set(t0.Add(time.Minute + 5*time.Minute))
-	if rep, err := st.svc.Sweep(ctx); err != nil || rep.Finalized != 1 || !status().Terminal() {
-		t.Fatalf("a sweep 5m after the last record: %+v, %v, job %s; want it finalized", rep, err, status())
+	if rep, err := st.svc.Sweep(ctx); err != nil || rep.Finalized != 1 || status() != job.InProgress {
+		t.Fatalf("a sweep 5m after the last record: %+v, %v, job %s; want it handed to a worker", rep, err, status())
 	}
+	// The sweep asked a worker (a finalize message): the sweep itself never runs a finalization,
+	// which can be long (a TOPICS reduce held the sweep, and the start of ream serve, for minutes).
+	processQueue(t, ctx, st.svc, st.queue)
+	if !status().Terminal() {
+		t.Fatalf("after the worker took the sweep's request: job %s; want it finalized", status())
+	}
+	if rep, err := st.svc.Sweep(ctx); err != nil || rep.Finalized != 0 {
+		t.Fatalf("a sweep of the finished job: %+v, %v", rep, err)
+	}
+}
+
+// processQueue runs every message the queue holds (and those they send) through the service.
+func processQueue(t *testing.T, ctx context.Context, svc *pipeline.Service, queue *local.Queue) {
+	t.Helper()
+	for range 100 {
+		msgs, err := queue.Receive(ctx, 10, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) == 0 {
+			return
+		}
+		for _, m := range msgs {
+			var sm pipeline.ShardMessage
+			if err := json.Unmarshal(m.Body, &sm); err != nil {
+				t.Fatal(err)
+			}
+			if err := svc.ProcessShard(ctx, sm); err != nil {
+				t.Fatalf("message %s: %v", m.Body, err)
+			}
+			if err := queue.Delete(ctx, m.Receipt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Fatal("the queue never emptied")
 }
 
 // failingCompose is an object store whose Compose fails while fail is set.
@@ -301,13 +340,18 @@ func TestFinalizeClaim(t *testing.T) {
 		t.Fatalf("the claimant's own message, redelivered: %s; want it to take its claim over", j.JobStatus)
 	}
 
-	// The local stack restarts with its last run's claim fresh on a job: it finalizes now.
+	// The local stack restarts with its last run's claim fresh on a job: it hands the job to a
+	// worker at once, which finalizes it.
 	clk.set(t0.Add(2 * time.Hour))
 	id = newRecordedJob()
 	claim(id, clk.service())
 	if _, err := svc.RecoverAfterRestart(ctx, func(context.Context, string, string) (bool, error) { return false, nil }); err != nil {
 		t.Fatal(err)
 	}
+	if j := get(id); j.JobStatus != job.InProgress {
+		t.Fatalf("the restart finalized inline: %s; want it handed to a worker", j.JobStatus)
+	}
+	processQueue(t, ctx, svc, st.queue)
 	if j := get(id); j.JobStatus != job.Completed {
 		t.Fatalf("after a restart with the last run's claim: %s", j.JobStatus)
 	}
@@ -344,7 +388,71 @@ func TestStopAfterEveryShardCompletes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("stop of a job whose shards are all done: %v", err)
 	}
-	if got.JobStatus != job.Completed || strings.Contains(got.Message, "stopped") {
-		t.Fatalf("stop of a job whose shards are all done: %s %q; want COMPLETED as without the stop", got.JobStatus, got.Message)
+	if got.JobStatus != job.InProgress {
+		t.Fatalf("stop of a job whose shards are all done: %s; want it left IN_PROGRESS to finish", got.JobStatus)
+	}
+	processQueue(t, ctx, st.svc, st.queue) // the finalize the stop asked a worker for
+	if got, err = st.jobs.Get(ctx, "local", j.JobId); err != nil || got.JobStatus != job.Completed || strings.Contains(got.Message, "stopped") {
+		t.Fatalf("the job a stop met with every shard done: %s %q, %v; want COMPLETED as without the stop", got.JobStatus, got.Message, err)
+	}
+}
+
+// stopOnTopicsRead is an object store that calls stop the first time a TOPICS job's work files
+// are read (its first stage's reduce), as a user's stop arriving while a reducer holds the
+// job's finalize claim.
+type stopOnTopicsRead struct {
+	pipeline.Objects
+	stop func()
+	once sync.Once
+}
+
+func (o *stopOnTopicsRead) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	if strings.Contains(key, "/topics/") {
+		o.once.Do(o.stop)
+	}
+	return o.Objects.Open(ctx, key, offset)
+}
+
+// TestStopDuringTopicsReduce: a stop that arrives while a TOPICS stage is reduced (the reducer
+// holds the claim, so the stop leaves the job to it) ends the job STOPPED as soon as the reduce
+// is done, not once the claim is stale (found in review: the reducer only re-enqueued shards,
+// and the job waited StuckAfter in STOP_REQUESTED).
+func TestStopDuringTopicsReduce(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{StuckAfter: 15 * time.Minute}, nil)
+	var svc *pipeline.Service
+	var id string
+	var stopErr error
+	objs := &stopOnTopicsRead{Objects: st.objects}
+	objs.stop = func() { _, stopErr = svc.Stop(ctx, "local", id) }
+	deps := st.deps
+	deps.Objects = objs
+	svc = pipeline.New(deps)
+	var doc strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&doc, "garden flowers soil seeds water %d\nengine pistons fuel gears oil %d\n", i, i)
+	}
+	if err := st.objects.Put(ctx, "inputs/local/topics.txt", strings.NewReader(doc.String())); err != nil {
+		t.Fatal(err)
+	}
+	var req api.CreateJobRequest
+	req.Analyses = []job.Analysis{job.Topics}
+	req.NumberOfTopics = new(2)
+	req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/topics.txt", InputFormat: job.OneDocPerLine}
+	created, err := svc.CreateJob(ctx, "local", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = created.JobId
+	processQueue(t, ctx, svc, st.queue)
+	if stopErr != nil {
+		t.Fatalf("stop during the reduce: %v", stopErr)
+	}
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus != job.Stopped {
+		t.Fatalf("a TOPICS job stopped during its reduce: %s (%s); want STOPPED without waiting for the claim to go stale", j.JobStatus, j.JobDetails.Stage)
 	}
 }

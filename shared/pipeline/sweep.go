@@ -26,7 +26,8 @@ type SweepReport struct {
 //   - AWAITING_INPUT past its upload deadline → TIMED_OUT (notified);
 //   - SUBMITTED (start interrupted) → started again;
 //   - IN_PROGRESS / STOP_REQUESTED with every shard recorded, the last one stepGrace ago or
-//     more → finalized (a finalizer died and its message did not bring it back);
+//     more, and no fresh finalize claim → handed to a worker to finalize (a finalizer died and
+//     its message did not bring it back);
 //   - IN_PROGRESS / STOP_REQUESTED with no progress for StuckAfter → unrecorded shards
 //     re-enqueued (a send was lost; poison shards reach the dead-letter queue instead); while
 //     the shard queue holds messages waiting to be received, the job's shards may be among
@@ -62,7 +63,8 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 // none in flight, none dead-lettered: queued reports it) and that has shards not recorded lost
 // their sends (the process died between marking the job IN_PROGRESS and enqueueing its shards)
 // and has them re-enqueued at once, rather than after StuckAfter; one whose shards are all
-// recorded is finalized. It returns how many jobs it rescued.
+// recorded is handed to a worker to finalize (requestFinalize, taking over the last run's claim),
+// so that the start does not wait for a long finalization. It returns how many jobs it rescued.
 func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx context.Context, tenant, jobID string) (bool, error)) (int, error) {
 	rescued := 0
 	err := s.jobs.Scan(ctx, []job.Status{job.Submitted, job.InProgress, job.StopRequested}, func(j *job.Job) error {
@@ -78,7 +80,8 @@ func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx conte
 		}
 		if j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal {
 			rescued++
-			return s.finalizeAfterRestart(ctx, j.Tenant, j.JobId) // its claim, if any, is the last run's
+			_, err := s.requestFinalize(ctx, j, true) // its claim, if any, is the last run's
+			return err
 		}
 		q, err := queued(ctx, j.Tenant, j.JobId)
 		if err != nil || q {
@@ -178,8 +181,11 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiti
 			if now.Sub(last) < s.stepGrace() {
 				return nil
 			}
-			rep.Finalized++
-			return s.Finalize(ctx, j.Tenant, j.JobId)
+			asked, err := s.requestFinalize(ctx, j, false)
+			if asked {
+				rep.Finalized++ // handed to a worker (not counted while another finalizer's claim is fresh)
+			}
+			return err
 		}
 		if now.Sub(last) < s.cfg.StuckAfter {
 			return nil

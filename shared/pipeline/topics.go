@@ -282,7 +282,7 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 	err = s.putStream(ctx, topicsPart(j, "doc-topics", shard), func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		err := docs(func(d input.Document) error {
-			rec := output.Record{File: d.File}
+			rec := output.Record{File: d.File, RecordId: d.RecordId} // JSONL inputs carry RecordId, as every error record does
 			name := d.File
 			if lineFormat {
 				line := d.Line
@@ -449,6 +449,11 @@ func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 		cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
 		if err != nil {
 			return err
+		}
+		if cur.JobStatus == job.StopRequested && cur.TopicsStage != nil && cur.TopicsStage.Index < next.Index {
+			// Stopped while this reducer held the claim (the stop left the job to it): end it
+			// STOPPED now, under the claim, rather than when the claim goes stale.
+			return s.topicsAdvance(ctx, cur)
 		}
 		if cur.JobStatus != job.InProgress || cur.TopicsStage == nil || cur.TopicsStage.Index >= next.Index {
 			return s.enqueueMissing(ctx, cur)

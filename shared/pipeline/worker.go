@@ -39,6 +39,9 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		}
 		return s.start(ctx, j)
 	}
+	if msg.Finalize != "" {
+		return s.finalize(ctx, j.Tenant, j.JobId, msg.Finalize, false)
+	}
 	switch j.JobStatus {
 	case job.InProgress:
 	case job.StopRequested:
@@ -122,6 +125,11 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 			return nil
 		}
 		return s.fail(ctx, j, "the job's input could not be planned (the plan message failed repeatedly and was dead-lettered): "+cmp.Or(reason, "no reason given"))
+	}
+	if msg.Finalize != "" {
+		// Its claim goes stale after StuckAfter, and the sweeper asks again.
+		s.log.WarnContext(ctx, "a finalize request failed repeatedly and was dead-lettered; the sweeper asks again once its claim is stale", "tenant", j.Tenant, "job", j.JobId, "reason", reason)
+		return nil
 	}
 	if reason == "" {
 		reason = "the shard failed repeatedly and was dead-lettered"

@@ -24,6 +24,10 @@ type tokenizer struct {
 	stem []byte // its stem
 }
 
+// Language is the language of the stop words and the stemmer Tokens applies: a TOPICS job of
+// documents declared to be in another language is refused rather than tokenised as English.
+const Language = "en"
+
 var tokenizerPool = sync.Pool{New: func() any { return new(tokenizer) }}
 
 // Tokens appends to dst the terms of text and returns the extended slice. A term is a word of
