@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
@@ -67,6 +69,26 @@ var PiiTypes = pii.Types
 // PiiUndetected are the PII types Comprehend names that the analyser never reports; see
 // pii.Undetected.
 var PiiUndetected = pii.Undetected
+
+// PiiDetector returns a detector of only the given PII types (those the analyser reports;
+// others are ignored): spans of other types do not hide them, as they do in the PII analysis's
+// own output, where the longest span wins. A redaction restricted to some types uses it.
+func PiiDetector(types []string) (func(text string) []PiiEntity, error) {
+	var known []string
+	for _, t := range types {
+		if slices.Contains(pii.Types, t) {
+			known = append(known, t)
+		}
+	}
+	if len(known) == 0 {
+		return func(string) []PiiEntity { return []PiiEntity{} }, nil
+	}
+	a, err := pii.New(pii.Config{Types: known, MaxBytes: math.MaxInt32})
+	if err != nil {
+		return nil, err
+	}
+	return a.Detect, nil
+}
 
 // Redact returns text with each PII entity's span redacted as Comprehend's PII jobs write it;
 // see pii.Redact.

@@ -112,6 +112,9 @@ func checkNameAndToken(name, token string) error {
 	return nil
 }
 
+// maskCharacters are the characters a redaction may mask with (Comprehend's set).
+const maskCharacters = "!@#$%&*"
+
 // jobTagRE is the rule of a JobTag (Textract's).
 var jobTagRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
 
@@ -188,8 +191,10 @@ func validateCreate(r *api.CreateJobRequest) error {
 		if rc.MaskMode != "REPLACE_WITH_PII_ENTITY_TYPE" && rc.MaskMode != "MASK" {
 			return bad("RedactionConfig.MaskMode must be REPLACE_WITH_PII_ENTITY_TYPE or MASK")
 		}
-		if utf8.RuneCountInString(rc.MaskCharacter) > 1 {
-			return bad("RedactionConfig.MaskCharacter must be one character")
+		if rc.MaskCharacter != "" && (len(rc.MaskCharacter) != 1 || !strings.Contains(maskCharacters, rc.MaskCharacter)) {
+			// A line break would split a line input's redacted copy; an invisible or combining
+			// character would hide the mask.
+			return bad("RedactionConfig.MaskCharacter must be one of %s (as Comprehend's)", maskCharacters)
 		}
 		for _, t := range rc.PiiEntityTypes {
 			if t != "ALL" && !slices.Contains(analysis.PiiTypes, t) && !slices.Contains(analysis.PiiUndetected, t) {

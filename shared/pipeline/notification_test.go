@@ -109,3 +109,22 @@ func TestTopicsLanguageRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskCharacterChecked: a redaction masks with one of Comprehend's characters; a line
+// break (which split a line input's redacted copy into more lines), a letter or an invisible
+// character is a 400 (found from outside).
+func TestMaskCharacterChecked(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	for mask, ok := range map[string]bool{"#": true, "*": true, "": true, "\n": false, "x": false, "\u0301": false, "\ufeff": false, "##": false} {
+		var req api.CreateJobRequest
+		req.Analyses = []job.Analysis{job.PII}
+		req.LanguageCode = "en"
+		req.InputDataConfig = job.InputDataConfig{InputFormat: job.OneDocPerLine}
+		req.RedactionConfig = &job.RedactionConfig{MaskMode: "MASK", MaskCharacter: mask}
+		_, err := st.svc.CreateJob(ctx, "local", req)
+		if ok && err != nil || !ok && (!errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), "MaskCharacter must be one of !@#$%&*")) {
+			t.Errorf("MaskCharacter %q: %v", mask, err)
+		}
+	}
+}

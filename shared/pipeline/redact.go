@@ -46,6 +46,8 @@ type redactedWriter struct {
 	j    *job.Job
 	mode string
 	mask rune
+	// only detects the PII types the copies redact, when they are not all of them (nil then).
+	only func(text string) []analysis.PiiEntity
 	pw   *io.PipeWriter
 	bw   *bufio.Writer
 	m    *output.Member
@@ -57,6 +59,14 @@ func (s *Service) newRedactedWriter(ctx context.Context, j *job.Job, shard int, 
 		return nil
 	}
 	r := &redactedWriter{j: j, mode: j.RedactOutput.MaskMode, mask: '*'}
+	if !j.RedactOutput.RedactsAll() {
+		only, err := analysis.PiiDetector(j.RedactOutput.PiiEntityTypes)
+		if err != nil {
+			s.log.ErrorContext(ctx, "cannot build the PII detector of the redacted types; the copies redact the output's spans of those types", "job", j.JobId, "err", err)
+		} else {
+			r.only = only
+		}
+	}
 	if c, _ := utf8.DecodeRuneInString(j.RedactOutput.MaskCharacter); c != utf8.RuneError {
 		r.mask = c
 	}
@@ -79,7 +89,12 @@ func (r *redactedWriter) text(d input.Document, rec *output.Record) string {
 		return ""
 	}
 	ents := rec.PiiEntities
-	if rc := r.j.RedactOutput; !rc.RedactsAll() {
+	switch rc := r.j.RedactOutput; {
+	case r.only != nil:
+		// Detected again for those types alone: in the output a longer span of another type
+		// (a URL) hides one of them inside it (an email), which must still be redacted.
+		ents = r.only(d.Text)
+	case !rc.RedactsAll():
 		ents = make([]analysis.PiiEntity, 0, len(rec.PiiEntities))
 		for _, e := range rec.PiiEntities {
 			if slices.Contains(rc.PiiEntityTypes, e.Type) {

@@ -22,7 +22,15 @@ func (d *detector) emails() {
 		if e < len(t) && (isAlnum(t[e]) || t[e] == '-' || t[e] == '_') {
 			continue
 		}
-		// Leading symbols such as quotes or '=' belong to the surrounding text.
+		// Leading symbols such as quotes or '=' belong to the surrounding text, as does what
+		// a '/', '?', '=' or '&' ends before the address: a URL's path and query
+		// ("…/u?email=jane@example.com"), a key ("password=john@example.com"). RFC 5322 allows
+		// them in a local part; addresses people write do not use them.
+		if at := strings.IndexByte(t[s:e], '@'); at > 0 {
+			if i := strings.LastIndexAny(t[s:s+at], "/?=&"); i >= 0 && i+1 < at {
+				s += i + 1
+			}
+		}
 		for s < e && t[s] < 0x80 && !isAlnum(t[s]) && t[s] != '_' {
 			s++
 		}

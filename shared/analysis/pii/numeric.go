@@ -22,6 +22,7 @@ type digitGroup struct {
 type numberRun struct {
 	s, e   int // whole run, including a leading '+' or '('
 	plus   bool
+	host   bool // starts a URL's host ("//" or "user@" before it): a '/', ':', '?' or '#' may end it
 	groups []digitGroup
 }
 
@@ -45,7 +46,7 @@ func (d *detector) numericRuns() {
 			}
 			continue
 		}
-		r := numberRun{s: i, groups: groups[:0]}
+		r := numberRun{s: i, groups: groups[:0], host: i > 0 && (t[i-1] == '@' || i > 1 && t[i-2:i] == "//")}
 		j := i
 		if c == '+' {
 			r.plus = true
@@ -97,14 +98,38 @@ func runStartOK(t string, i int) bool {
 		return false
 	}
 	switch p {
-	case '-', '/', '+', '@', '\\', '$', '#':
+	case '/':
+		// A URL's host ("http://192.168.1.10/"); else "12/05" joins tokens.
+		return i >= 2 && t[i-2] == '/'
+	case '@':
+		return true // a host after "user@" ("root@203.0.113.5")
+	case '-', '+', '\\', '$', '#':
 		// '#' is fine ("card #4111…"), the others join tokens or are currencies.
 		return p == '#'
-	case '.', ',', ':':
-		// "1.5", "1,000", "10:30" continue a number.
+	case ',':
+		// "1,000" continues a number; after a comma that ends one, a field of a CSV row
+		// ("512-44-9012,4111111111111111") starts one.
+		return i < 2 || !isDigit(t[i-2]) || !thousands(t, i) || digitsBefore(t, i-1) > 3
+	case '.', ':':
+		// "1.5", "10:30" continue a number.
 		return i < 2 || !isDigit(t[i-2])
 	}
 	return true
+}
+
+// digitsBefore counts the digits just before e.
+func digitsBefore(t string, e int) int {
+	n := 0
+	for e-n > 0 && isDigit(t[e-n-1]) {
+		n++
+	}
+	return n
+}
+
+// thousands reports whether a group of exactly three digits starts at i: what follows a
+// thousands separator ("1,000").
+func thousands(t string, i int) bool {
+	return i+3 <= len(t) && isDigit(t[i]) && isDigit(t[i+1]) && isDigit(t[i+2]) && (i+3 == len(t) || !isDigit(t[i+3]))
 }
 
 // scanGroup reads "digits" or "(digits)" at j.
@@ -144,15 +169,30 @@ func runEndOK(t string, e int) bool {
 		return false
 	}
 	switch c {
-	case '@', '/', '\\', '_':
+	case '@', '\\', '_':
 		return false
 	case ':':
 		// A port ("10.0.0.1:8080") may follow; a word may not.
 		return e+1 >= len(t) || !isAlpha(t[e+1])
-	case '-', '.', ',':
+	case '-':
 		return e+1 >= len(t) || !isAlnum(t[e+1])
+	case '.':
+		// A decimal part may not follow; a letter may ("0958.ok", a sentence without its space).
+		return e+1 >= len(t) || !isDigit(t[e+1])
+	case ',':
+		// A thousands group may not follow a group of at most three digits ("1,000"); another
+		// CSV field may ("…9012,4111…", "…1111,512-44…", "…0958,ok").
+		return e+1 >= len(t) || !thousands(t, e+1) || digitsBefore(t, e) > 3
+	case '/':
+		// "0958/59": the alternatives of a number's last digits.
+		return e+1 < len(t) && isDigit(t[e+1])
 	}
 	return true
+}
+
+// hostEndOK reports whether a URL's host may end at e: at its path, port, query or fragment.
+func hostEndOK(t string, e int) bool {
+	return e >= len(t) || strings.IndexByte("/:?#", t[e]) >= 0 || runEndOK(t, e)
 }
 
 // numeric runs the validators over prefix windows of a run (longest first). A window shorter
@@ -169,7 +209,7 @@ func (d *detector) numeric(r *numberRun) {
 		if k < len(r.groups) && r.groups[k].sep != ' ' {
 			continue
 		}
-		if k == len(r.groups) && !runEndOK(t, r.e) {
+		if k == len(r.groups) && !runEndOK(t, r.e) && !(r.host && hostEndOK(t, r.e)) {
 			continue
 		}
 		if !found[0] && d.card(r, gs, end) {

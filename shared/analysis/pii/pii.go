@@ -143,14 +143,23 @@ func (a *Analyzer) detect(text string) []result.PiiEntity {
 	var d detector
 	d.text = text
 	d.run()
-	cands := resolve(d.cands)
+	cands := d.cands
+	if a.types != nil {
+		// Only the types asked for compete: a span of another type (a URL, a name) does not
+		// hide one of them inside it (an email in a URL's query, an IP in a URL).
+		kept := cands[:0]
+		for _, c := range cands {
+			if a.types[c.typ] {
+				kept = append(kept, c)
+			}
+		}
+		cands = kept
+	}
+	cands = resolve(cands)
 	out := make([]result.PiiEntity, 0, len(cands))
 	// Spans are sorted and disjoint, so one forward walk converts byte offsets to characters.
 	pos, chars := 0, 0
 	for _, c := range cands {
-		if a.types != nil && !a.types[c.typ] {
-			continue
-		}
 		chars += txt.RuneCount(text[pos:c.s])
 		b := chars
 		chars += txt.RuneCount(text[c.s:c.e])

@@ -58,6 +58,16 @@ func TestPIICases(t *testing.T) {
 		{"id 666-12-3456 and 900-12-3456 and 123-00-4567", []string{}},
 		{"part 123-45-6789-01", []string{}},
 		{"order 123456789 shipped", []string{}},
+		// Found from outside: numbers in a CSV row (a comma and no space between fields), a
+		// number's alternatives after '/', a host in a URL or after "user@", and an e-mail in a
+		// URL's query or after "key=".
+		{"Jane Roe,jane@example.com,+1 202 456 1111,512-44-9012,4111111111111111", []string{"NAME:Jane Roe", "EMAIL:jane@example.com", "PHONE:+1 202 456 1111", "SSN:512-44-9012", "CREDIT_DEBIT_NUMBER:4111111111111111"}},
+		{"call +44 20 7946 0958,ok", []string{"PHONE:+44 20 7946 0958"}},
+		{"call +44 20 7946 0958/59", []string{"PHONE:+44 20 7946 0958"}},
+		{"+44 20 7946 0958,+44 20 7946 0959", []string{"PHONE:+44 20 7946 0958", "PHONE:+44 20 7946 0959"}},
+		{"ordered 1,234,567 units and 1,000 more", []string{}},
+		{"ssh root@203.0.113.5 now", []string{"IP_ADDRESS:203.0.113.5"}},
+		{"password=john@example.com", []string{"EMAIL:john@example.com"}},
 		// Phones.
 		{"Call (415) 555-2671 or +44 20 7946 0958.", []string{"PHONE:(415) 555-2671", "PHONE:+44 20 7946 0958"}},
 		{"Phone: 415.555.2671, fax 1-800-555-0199", []string{"PHONE:415.555.2671", "PHONE:1-800-555-0199"}},
