@@ -488,7 +488,7 @@ func progressFrame(j *job.Job, rate bool) string {
 		strings.Repeat("#", filled), strings.Repeat(".", width-filled), d.ShardsDone, d.ShardsTotal,
 		d.InputDocumentsCount, d.DocumentsWithErrorsCount, j.JobStatus)
 	if d.Stage != "" {
-		line += "  " + d.Stage // a TOPICS job's stage: its bar fills once per stage
+		line += "  " + d.Stage // a TOPICS job's stage: its bar counts the shards of the stages begun
 	}
 	if rate {
 		line += rateETA(d, time.Now())

@@ -400,6 +400,20 @@ func TestDropUploadStartsJob(t *testing.T) {
 	if j.JobStatus != job.Completed || j.JobDetails.InputDocumentsCount != 3 || j.JobName != "up-in/a.txt" {
 		t.Errorf("job %s %q %+v", j.JobStatus, j.JobName, j.JobDetails)
 	}
+	// A name the store cannot hold beside what is there is a 400 now, not a URL whose PUT fails
+	// (found from outside: a 409 at the PUT); a folder's name and a doubled slash say what is
+	// wrong with the File, not with the key it makes.
+	for file, want := range map[string]string{
+		"in":         `File "in" is a folder of files`,
+		"in/a.txt/b": `File "in/a.txt/b" is under "in/a.txt", which is a file`,
+		"x/":         `File "x/" names a folder (it ends with /)`,
+		"a//b":       `File "a//b" has an empty`,
+	} {
+		ae := wantAPIError(t, func() error { _, err := c.DropUpload(ctx, "up", file); return err }(), http.StatusBadRequest, "upload as "+file)
+		if ae != nil && !strings.Contains(ae.Message, want) {
+			t.Errorf("upload as %q: %q; want it to say %q", file, ae.Message, want)
+		}
+	}
 }
 
 // TestDropWhileStoppedStartsAtStart: a file copied while the stack is not running starts its

@@ -40,6 +40,9 @@ func TestTopicsTinyCollections(t *testing.T) {
 		{strings.Repeat("puzzle game \xff levels\n", 5), 10, job.Failed, "all 5 documents failed; the output has an error record for each", []string{"UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING"}},
 		{three, 10, job.Failed, "NumberOfTopics is 10, but only 3 of its documents have words that occur in other documents; ask for at most 3 topics", []string{"NO_TOPIC_MODEL", "NO_TOPIC_MODEL", "NO_TOPIC_MODEL"}},
 		{three, 3, job.Completed, "", nil},
+		// Fewer differ than there are documents: the hint is the number that differ (found from
+		// outside: it said 5, and K=5 then failed saying 3).
+		{"alpha beta\nalpha beta\ngamma delta\ngamma delta\nalpha gamma\n", 10, job.Failed, "only 3 different sets of the words that occur in other documents (documents with the same words are alike to the model); ask for at most 3 topics", []string{"NO_TOPIC_MODEL", "NO_TOPIC_MODEL", "NO_TOPIC_MODEL", "NO_TOPIC_MODEL", "NO_TOPIC_MODEL"}},
 	} {
 		req := topicsJob(1)
 		req.NumberOfTopics = new(tt.k)

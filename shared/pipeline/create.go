@@ -477,6 +477,10 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 	if err := s.checkKMSKey(req.OutputDataConfig.KmsKeyId); err != nil {
 		return checkedRequest{}, err
 	}
+	if slices.Contains(req.Analyses, job.Topics) && req.NumberOfTopics == nil {
+		// The default, as if given: a retry that names it is the same request.
+		req.NumberOfTopics = ptr(topics.DefaultK)
+	}
 	c := checkedRequest{hash: requestHash(*req)}
 	if req.CodingConfig != nil {
 		cc := *req.CodingConfig

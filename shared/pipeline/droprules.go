@@ -376,16 +376,36 @@ func dropNonDocument(j *job.Job, key string) bool {
 // DropUpload returns a presigned PUT of file (relative to the rule's folder) into the tenant's
 // rule's folder, valid for UploadTTL: the upload's ObjectCreated event then starts the job as
 // any object dropped there does.
+// errStopList ends a List at its first object.
+var errStopList = errors.New("stop listing")
+
 func (s *Service) DropUpload(ctx context.Context, tenant, name, file string) (*api.Upload, error) {
 	if _, err := s.GetDropRule(ctx, tenant, name); err != nil {
 		return nil, err
 	}
-	if file == "" || strings.HasPrefix(file, "/") || strings.HasSuffix(file, "/") || hiddenSegment(file) {
+	switch {
+	case strings.HasSuffix(file, "/"):
+		return nil, fmt.Errorf("%w: File %q names a folder (it ends with /): name a file in it", job.ErrInvalid, file)
+	case file == "" || strings.HasPrefix(file, "/") || hiddenSegment(file):
 		return nil, fmt.Errorf("%w: File %q must be a relative file path whose names do not start with '.'", job.ErrInvalid, file)
 	}
-	key := DropPrefix(tenant, name) + file
+	if err := checkKey("File", file); err != nil { // said of the File, not of the key it makes
+		return nil, err
+	}
+	prefix := DropPrefix(tenant, name)
+	key := prefix + file
 	if err := checkKey("File", key); err != nil {
 		return nil, err
+	}
+	// A name that is also a folder of files there, or under a file of that name, cannot be
+	// stored (locally a file and a folder cannot share a name): said now, not at the PUT.
+	if err := s.objects.List(ctx, key+"/", func(ObjectInfo) error { return errStopList }); errors.Is(err, errStopList) {
+		return nil, fmt.Errorf("%w: File %q is a folder of files in drop rule %s's folder: name a file", job.ErrInvalid, file, name)
+	}
+	for dir := path.Dir(file); dir != "."; dir = path.Dir(dir) {
+		if _, err := s.objects.Head(ctx, prefix+dir); err == nil {
+			return nil, fmt.Errorf("%w: File %q is under %q, which is a file in drop rule %s's folder", job.ErrInvalid, file, dir, name)
+		}
 	}
 	p, err := s.objects.PresignPut(ctx, key, s.cfg.UploadTTL)
 	if err != nil {

@@ -128,3 +128,23 @@ func TestMaskCharacterChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestTopicsDefaultKIsTheSameRequest: a retry that names NumberOfTopics' default (10) is the
+// same request as one that left it out (found from outside: a 409 "different request").
+func TestTopicsDefaultKIsTheSameRequest(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	var req api.CreateJobRequest
+	req.Analyses = []job.Analysis{job.Topics}
+	req.ClientRequestToken = "topics-retry-1"
+	req.InputDataConfig = job.InputDataConfig{InputFormat: job.OneDocPerLine}
+	first, err := st.svc.CreateJob(ctx, "local", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.NumberOfTopics = new(10)
+	again, err := st.svc.CreateJob(ctx, "local", req)
+	if err != nil || again.JobId != first.JobId {
+		t.Fatalf("the retry naming the default K: %v, %v; want job %s", again, err, first.JobId)
+	}
+}

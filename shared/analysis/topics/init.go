@@ -197,6 +197,10 @@ func InitModel(ctx context.Context, v *Vocabulary, samples iter.Seq2[*Sample, er
 	}
 	docs := h.sorted()
 	if len(docs) < opts.K {
+		if n := distinctDocs(docs); n < len(docs) {
+			// Fewer still differ: the number to ask for is theirs.
+			return nil, &TooFewDocumentsError{Documents: n, K: opts.K, Distinct: true}
+		}
 		return nil, &TooFewDocumentsError{Documents: len(docs), K: opts.K}
 	}
 	if n := distinctDocs(docs); n < opts.K {
