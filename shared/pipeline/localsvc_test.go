@@ -4,10 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -54,4 +57,26 @@ func newLocalService(tb testing.TB, cfg pipeline.Config, now func() time.Time, o
 	}
 	st.svc = pipeline.New(st.deps)
 	return st
+}
+
+// storedLineJob stores text under key in st's object store and creates a ONE_DOC_PER_LINE job
+// of it through svc (st's service when nil) running analysis a; req, when given, adjusts the
+// request first. It returns the job's id.
+func storedLineJob(t testing.TB, ctx context.Context, st localService, svc *pipeline.Service, key, text string, a job.Analysis, req func(*api.CreateJobRequest)) string {
+	t.Helper()
+	if svc == nil {
+		svc = st.svc
+	}
+	if err := st.objects.Put(ctx, key, strings.NewReader(text)); err != nil {
+		t.Fatal(err)
+	}
+	r := api.CreateJobRequest{Analyses: []job.Analysis{a}, InputDataConfig: job.InputDataConfig{S3Uri: "s3://bucket/" + key, InputFormat: job.OneDocPerLine}}
+	if req != nil {
+		req(&r)
+	}
+	created, err := svc.CreateJob(ctx, "local", r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return created.JobId
 }

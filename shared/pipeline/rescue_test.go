@@ -96,17 +96,7 @@ func TestSweepLeavesFinalizeToTheRecorder(t *testing.T) {
 	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	clk := &testClock{now: t0}
 	st := newLocalService(t, pipeline.Config{StuckAfter: 15 * time.Minute}, clk.service)
-	if err := st.objects.Put(ctx, "inputs/local/in.txt", strings.NewReader("one line\nanother line\n")); err != nil {
-		t.Fatal(err)
-	}
-	var req api.CreateJobRequest
-	req.Analyses = []job.Analysis{job.Language}
-	req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/in.txt", InputFormat: job.OneDocPerLine}
-	created, err := st.svc.CreateJob(ctx, "local", req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := created.JobId
+	id := storedLineJob(t, ctx, st, nil, "inputs/local/in.txt", "one line\nanother line\n", job.Language, nil)
 	j, err := st.svc.Describe(ctx, "local", id)
 	if err != nil {
 		t.Fatal(err)
@@ -204,17 +194,7 @@ func TestFinalizeClaim(t *testing.T) {
 	newRecordedJob := func() string {
 		t.Helper()
 		key := fmt.Sprintf("inputs/local/in-%d.txt", clk.service().UnixNano())
-		if err := st.objects.Put(ctx, key, strings.NewReader("one line\nanother line\n")); err != nil {
-			t.Fatal(err)
-		}
-		var req api.CreateJobRequest
-		req.Analyses = []job.Analysis{job.Language}
-		req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/" + key, InputFormat: job.OneDocPerLine}
-		created, err := svc.CreateJob(ctx, "local", req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		j, err := st.jobs.Get(ctx, "local", created.JobId)
+		j, err := st.jobs.Get(ctx, "local", storedLineJob(t, ctx, st, svc, key, "one line\nanother line\n", job.Language, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -286,18 +266,7 @@ func TestFinalizeClaim(t *testing.T) {
 	// comes back (its visibility timed out) and takes its own claim over at once; another
 	// shard's message leaves the claim alone.
 	clk.set(t0.Add(90 * time.Minute))
-	key := "inputs/local/redelivered.txt"
-	if err := st.objects.Put(ctx, key, strings.NewReader("one line\n")); err != nil {
-		t.Fatal(err)
-	}
-	var req api.CreateJobRequest
-	req.Analyses = []job.Analysis{job.Language}
-	req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/" + key, InputFormat: job.OneDocPerLine}
-	created, err := svc.CreateJob(ctx, "local", req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id = created.JobId
+	id = storedLineJob(t, ctx, st, svc, "inputs/local/redelivered.txt", "one line\n", job.Language, nil)
 	msgs, err := st.queue.Receive(ctx, 100, time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -365,17 +334,7 @@ func TestFinalizeClaim(t *testing.T) {
 func TestStopAfterEveryShardCompletes(t *testing.T) {
 	ctx := context.Background()
 	st := newLocalService(t, pipeline.Config{}, nil)
-	if err := st.objects.Put(ctx, "inputs/local/in.txt", strings.NewReader("one line\nanother line\n")); err != nil {
-		t.Fatal(err)
-	}
-	var req api.CreateJobRequest
-	req.Analyses = []job.Analysis{job.Language}
-	req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/in.txt", InputFormat: job.OneDocPerLine}
-	created, err := st.svc.CreateJob(ctx, "local", req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := st.jobs.Get(ctx, "local", created.JobId)
+	j, err := st.jobs.Get(ctx, "local", storedLineJob(t, ctx, st, nil, "inputs/local/in.txt", "one line\nanother line\n", job.Language, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,18 +391,7 @@ func TestStopDuringTopicsReduce(t *testing.T) {
 	for i := range 60 {
 		fmt.Fprintf(&doc, "garden flowers soil seeds water %d\nengine pistons fuel gears oil %d\n", i, i)
 	}
-	if err := st.objects.Put(ctx, "inputs/local/topics.txt", strings.NewReader(doc.String())); err != nil {
-		t.Fatal(err)
-	}
-	var req api.CreateJobRequest
-	req.Analyses = []job.Analysis{job.Topics}
-	req.NumberOfTopics = new(2)
-	req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/topics.txt", InputFormat: job.OneDocPerLine}
-	created, err := svc.CreateJob(ctx, "local", req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id = created.JobId
+	id = storedLineJob(t, ctx, st, svc, "inputs/local/topics.txt", doc.String(), job.Topics, func(r *api.CreateJobRequest) { r.NumberOfTopics = new(2) })
 	processQueue(t, ctx, svc, st.queue)
 	if stopErr != nil {
 		t.Fatalf("stop during the reduce: %v", stopErr)
