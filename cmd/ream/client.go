@@ -115,6 +115,8 @@ func jobFlags(fset *flag.FlagSet, name string) func() api.CreateJobRequest {
 	jobName := fset.String("name", "", name)
 	lang := fset.String("language", "", "the documents' language code, if known")
 	redact := fset.String("redact", "", "PII jobs: also write redacted copies, MASK or REPLACE_WITH_PII_ENTITY_TYPE")
+	maskChar := fset.String("mask-char", "", "with --redact MASK: the mask character, one of !@#$%&* (default *)")
+	piiTypes := fset.String("pii-types", "", "with --redact: the PII types to redact, comma-separated (default: all)")
 	topic := fset.String("topic", "", "CODING and CODING_TRAINING jobs: the coding scheme, e.g. occupation")
 	model := fset.String("model", "", "CODING jobs: the model id (default: the topic's latest)")
 	numTopics := fset.Int("topics", 0, "TOPICS jobs: NumberOfTopics, 1-100 (default 10)")
@@ -124,8 +126,15 @@ func jobFlags(fset *flag.FlagSet, name string) func() api.CreateJobRequest {
 			JobName: *jobName, LanguageCode: *lang,
 			InputDataConfig: job.InputDataConfig{InputFormat: job.Format(strings.ToUpper(*format))},
 		}
-		if *redact != "" {
-			req.RedactionConfig = &job.RedactionConfig{MaskMode: strings.ToUpper(*redact)}
+		if *redact != "" || *maskChar != "" || *piiTypes != "" {
+			// --mask-char or --pii-types alone: MaskMode takes the service's default
+			// (REPLACE_WITH_PII_ENTITY_TYPE).
+			req.RedactionConfig = &job.RedactionConfig{MaskMode: strings.ToUpper(*redact), MaskCharacter: *maskChar}
+			for _, t := range strings.Split(*piiTypes, ",") {
+				if t = strings.TrimSpace(t); t != "" {
+					req.RedactionConfig.PiiEntityTypes = append(req.RedactionConfig.PiiEntityTypes, strings.ToUpper(t))
+				}
+			}
 		}
 		if *topic != "" || *model != "" {
 			req.CodingConfig = &job.CodingConfig{Topic: *topic, ModelId: *model}

@@ -19,7 +19,7 @@ const usage = `ream: asynchronous batch analysis of document collections
 Usage:
   ream serve    [--data DIR] [--addr HOST:PORT] [--config FILE]   run the local stack
   ream submit   PATH|s3://… [--analyses A,B] [--format F] [--name N] [--language L] [--token T] [--redact MODE]
-                [--topic T] [--model ID] [--topics K] [--seed S] [--wait] [--out DIR]
+                [--mask-char C] [--pii-types T,U] [--topic T] [--model ID] [--topics K] [--seed S] [--wait] [--out DIR]
   ream describe JOB
   ream list     [--status S] [--name N] [--max N] [--before T] [--after T]
   ream stop     JOB
@@ -37,7 +37,7 @@ Coding (records {"recordId","occp_text","tasks_text"} coded to a topic's classif
   --topic defaults to occupation (SOC 2010); --model to the topic's latest model.
 
 Drop rules (every object created in a rule's folder starts a job from the rule's template):
-  ream drop-rules put    NAME [--analyses A,B] [--format F] [--name PREFIX] [--language L] [--redact MODE]
+  ream drop-rules put    NAME [--analyses A,B] [--format F] [--name PREFIX] [--language L] [--redact MODE] [--mask-char C] [--pii-types T,U]
                          [--topic T] [--model ID] [--topics K] [--seed S] [--retention HOURS]
   ream drop-rules list
   ream drop-rules get    NAME

@@ -300,3 +300,22 @@ func TestSubmitStoreURI(t *testing.T) {
 		}
 	}
 }
+
+// TestSubmitRedactionFlags: --mask-char and --pii-types set the redaction's MaskCharacter and
+// PiiEntityTypes (found from outside: the CLI could not set them).
+func TestSubmitRedactionFlags(t *testing.T) {
+	startStack(t)
+	in := filepath.Join(t.TempDir(), "contacts.txt")
+	if err := os.WriteFile(in, []byte("Mail jane@example.com or call 202-456-1111 today.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	stdout, err := runCmd(t, "submit", in, "--analyses", "PII", "--language", "en", "--redact", "mask", "--mask-char", "#", "--pii-types", "email", "--wait", "--out", out)
+	if err != nil || !strings.Contains(stdout, "COMPLETED") {
+		t.Fatalf("submit: %v\n%s", err, stdout)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "redacted", "input"))
+	if want := "Mail ################ or call 202-456-1111 today.\n"; err != nil || string(b) != want {
+		t.Errorf("redacted copy %q, %v; want %q (the e-mail alone, masked with #)", b, err, want)
+	}
+}

@@ -188,6 +188,9 @@ func validateCreate(r *api.CreateJobRequest) error {
 		if !seen[job.PII] {
 			return bad("RedactionConfig needs the PII analysis in Analyses")
 		}
+		if rc.MaskMode == "" {
+			rc.MaskMode = "REPLACE_WITH_PII_ENTITY_TYPE" // Comprehend's default
+		}
 		if rc.MaskMode != "REPLACE_WITH_PII_ENTITY_TYPE" && rc.MaskMode != "MASK" {
 			return bad("RedactionConfig.MaskMode must be REPLACE_WITH_PII_ENTITY_TYPE or MASK")
 		}

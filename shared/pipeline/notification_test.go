@@ -127,6 +127,15 @@ func TestMaskCharacterChecked(t *testing.T) {
 			t.Errorf("MaskCharacter %q: %v", mask, err)
 		}
 	}
+	// MaskMode left out is Comprehend's default (found from outside: a 400 on /v1 only).
+	var req api.CreateJobRequest
+	req.Analyses = []job.Analysis{job.PII}
+	req.InputDataConfig = job.InputDataConfig{InputFormat: job.OneDocPerLine}
+	req.RedactionConfig = &job.RedactionConfig{PiiEntityTypes: []string{"EMAIL"}}
+	res, err := st.svc.CreateJob(ctx, "local", req)
+	if err != nil || res.Job.RedactOutput == nil || res.Job.RedactOutput.MaskMode != "REPLACE_WITH_PII_ENTITY_TYPE" {
+		t.Errorf("RedactionConfig without MaskMode: %+v, %v; want REPLACE_WITH_PII_ENTITY_TYPE", res, err)
+	}
 }
 
 // TestTopicsDefaultKIsTheSameRequest: a retry that names NumberOfTopics' default (10) is the
