@@ -359,7 +359,7 @@ type jobRun struct {
 	mu              sync.Mutex
 	id              string
 	notes           []string
-	stopState       string // "none", "accepted", "refused", "unknown"
+	stopState       string // "none", "accepted", "completing", "refused", "unknown"
 	fatal           string // the harness could not drive the job (create refused, …)
 	last            *jobView
 	statuses        []string
@@ -973,6 +973,13 @@ func (r *round) stopper(ctx context.Context, jr *jobRun) {
 		switch {
 		case ctx.Err() != nil:
 			set("unknown")
+			return
+		case err == nil && v.JobStatus != "STOP_REQUESTED" && v.JobStatus != "STOPPED":
+			// Every shard was done when the stop came: it skips nothing, and the job ends
+			// as it would have without it (as Comprehend's "completes before it can be
+			// stopped"), so it is checked as a job without a stop, and must not end STOPPED.
+			set("completing")
+			jr.note(r.start, "stop came with every shard done: %s", v.JobStatus)
 			return
 		case err == nil:
 			set("accepted")
