@@ -261,3 +261,36 @@ func TestRetryCodingAtTheLimit(t *testing.T) {
 		t.Fatalf("retry child %s (%s): %d lines, the full record %.300s", cj.JobStatus, cj.Message, len(lines), lines[len(lines)-1])
 	}
 }
+
+// TestRetryRedactedCopyName: a retry child of a redacting PII job names its redacted copy as its
+// parent's, after the input its output lines' File names (found from outside: it was
+// redacted/retry-input.jsonl, its own input's name, while its lines said "File":"input").
+func TestRetryRedactedCopyName(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	req := lineJob("redacting", job.OneDocPerLine)
+	req.Analyses = []job.Analysis{job.PII}
+	req.LanguageCode = "en"
+	req.RedactionConfig = &job.RedactionConfig{MaskMode: "MASK"}
+	res := createAndUpload(t, ctx, c, req, []byte("Mail jane@example.com today.\nbad \xff byte\n"))
+	follow(t, ctx, c, res.JobId)
+	redactedNames := func(id string) []string {
+		var names []string
+		for name := range archiveEntries(t, ctx, s, id) {
+			if strings.HasPrefix(name, "redacted/") {
+				names = append(names, name)
+			}
+		}
+		return names
+	}
+	parent := redactedNames(res.JobId)
+	child, err := c.Retry(ctx, res.JobId, api.RetryRequest{ErrorCodes: []string{job.CodeUnsupportedEncoding}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	follow(t, ctx, c, child.JobId)
+	if got := redactedNames(child.JobId); len(parent) != 1 || len(got) != 1 || got[0] != parent[0] {
+		t.Errorf("the retry's redacted copy %v; want it named as its parent's %v", got, parent)
+	}
+}

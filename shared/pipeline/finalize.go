@@ -281,7 +281,7 @@ func (s *Service) manifestURI(j *job.Job) string {
 // O(shards + files) requests and moves no result bytes. The framing is a pure function of the
 // shard records, so a repeated finalize writes the same archive.
 func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, recs []ShardRecord, results []string, outBytes int64) error {
-	entries := s.redactedEntries(j, recs)
+	entries := s.redactedEntries(ctx, j, recs)
 	if len(entries) == 0 {
 		entries = []redactedEntry{{}} // no redacted copies: the frame after the results only pads them
 	}

@@ -168,9 +168,20 @@ type redactedEntry struct {
 // all skipped has none), named by the file as the output's File names it; for ONE_DOC_PER_FILE
 // one run of members holding whole entries. Shard records written before they carried their
 // File (a rolling deploy) all go to one entry named after the input, as they used to.
-func (s *Service) redactedEntries(j *job.Job, recs []ShardRecord) []redactedEntry {
+func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardRecord) []redactedEntry {
 	if j.RedactOutput == nil || !j.Has(job.PII) {
 		return nil
+	}
+	// The copy of a line input is named after it; a retry child's input is its own file of the
+	// documents re-run, but its copy is named as its parent's, after the input its output lines'
+	// File names.
+	inputName := path.Base(j.InputKey)
+	if j.ParentJobId != "" {
+		if parent, err := s.jobs.Get(ctx, j.Tenant, j.ParentJobId); err == nil {
+			inputName = path.Base(parent.InputKey)
+		} else if k, err := s.cfg.Locations.Key(j.InputDataConfig.S3Uri); err == nil {
+			inputName = path.Base(k) // the parent has expired: its input location's name
+		}
 	}
 	var out []redactedEntry
 	for _, r := range recs {
@@ -179,8 +190,8 @@ func (s *Service) redactedEntries(j *job.Job, recs []ShardRecord) []redactedEntr
 		}
 		name := ""
 		if j.InputDataConfig.InputFormat.LineFormat() {
-			name = redactedEntryPrefix + path.Base(j.InputKey)
-			if r.File != "" {
+			name = redactedEntryPrefix + inputName
+			if r.File != "" && j.ParentJobId == "" { // (a retry's one input is no file of its parent's)
 				name = redactedEntryPrefix + r.File
 			}
 		}
@@ -193,7 +204,7 @@ func (s *Service) redactedEntries(j *job.Job, recs []ShardRecord) []redactedEntr
 	}
 	if len(out) == 0 && j.InputDataConfig.InputFormat.LineFormat() {
 		// Every shard was skipped: an empty copy, as before a shard ran.
-		out = append(out, redactedEntry{Name: redactedEntryPrefix + path.Base(j.InputKey)})
+		out = append(out, redactedEntry{Name: redactedEntryPrefix + inputName})
 	}
 	return out
 }
