@@ -108,13 +108,16 @@ func (s *Service) claimFinalize(ctx context.Context, j *job.Job, owner string, f
 	}
 }
 
+// finalizeRequestOwner begins the owner of a claim requestFinalize took.
+const finalizeRequestOwner = "request "
+
 // requestFinalize has a worker finalize j: it claims the step (force: over another's fresh
 // claim) for a request of its own and sends a finalize message naming it, which the worker takes
 // over. The sweeper and a restart ask this way rather than finalize inline, so that a long step
 // (a TOPICS reduce, a large coding operation's records) holds neither the sweep nor the start of
 // `ream serve`. A fresh claim of another's is left alone (unless force).
 func (s *Service) requestFinalize(ctx context.Context, j *job.Job, force bool) (bool, error) {
-	owner := "request " + s.nowUTC().Format(time.RFC3339Nano)
+	owner := finalizeRequestOwner + s.nowUTC().Format(time.RFC3339Nano)
 	claimed, err := s.claimFinalize(ctx, j, owner, force)
 	if err != nil || !claimed {
 		return false, err

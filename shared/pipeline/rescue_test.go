@@ -404,3 +404,53 @@ func TestStopDuringTopicsReduce(t *testing.T) {
 		t.Fatalf("a TOPICS job stopped during its reduce: %s (%s); want STOPPED without waiting for the claim to go stale", j.JobStatus, j.JobDetails.Stage)
 	}
 }
+
+// TestFinalizeRequests: the sweeper does not ask again while its last request may still wait in
+// a backlog of the shard queue (each request would find the next one's claim and drop itself),
+// up to backlogPatience × StuckAfter; and a finalize message that is dead-lettered fails the job
+// with a Message saying so, as a plan message's does, rather than being asked for forever.
+// Both found in review.
+func TestFinalizeRequests(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	clk := &testClock{now: t0}
+	st := newLocalService(t, pipeline.Config{StuckAfter: 15 * time.Minute}, clk.service)
+	// Every shard recorded, the job's shard messages still queued: a backlog.
+	id := storedLineJob(t, ctx, st, nil, "inputs/local/in.txt", "one line\nanother line\n", job.Language, nil)
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range j.JobDetails.ShardsTotal {
+		if _, _, err := st.jobs.RecordShard(ctx, "local", id, pipeline.ShardRecord{Index: i, Recorded: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claimedAt := t0.Add(10 * time.Minute)
+	j, err = st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.FinalizeClaimed, j.FinalizeClaimedBy = &claimedAt, "request "+claimedAt.Format(time.RFC3339Nano)
+	if err := st.jobs.Update(ctx, j, j.JobStatus); err != nil {
+		t.Fatal(err)
+	}
+	clk.set(claimedAt.Add(20 * time.Minute)) // the request's claim is stale, but messages wait
+	if rep, err := st.svc.Sweep(ctx); err != nil || rep.Finalized != 0 {
+		t.Fatalf("a sweep while a backlog may hold the last request: %+v, %v; want no new request", rep, err)
+	}
+	clk.set(claimedAt.Add(45 * time.Minute)) // backlogPatience × StuckAfter: ask again
+	if rep, err := st.svc.Sweep(ctx); err != nil || rep.Finalized != 1 {
+		t.Fatalf("a sweep after backlogPatience × StuckAfter: %+v, %v; want a new request", rep, err)
+	}
+	j, err = st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.svc.DeadLetter(ctx, pipeline.ShardMessage{Tenant: "local", JobId: id, Finalize: j.FinalizeClaimedBy}, "store unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	if j, err = st.jobs.Get(ctx, "local", id); err != nil || j.JobStatus != job.Failed || !strings.Contains(j.Message, "could not be finalized") || !strings.Contains(j.Message, "store unavailable") {
+		t.Fatalf("after its finalize message was dead-lettered: %s %q, %v; want FAILED saying why", j.JobStatus, j.Message, err)
+	}
+}

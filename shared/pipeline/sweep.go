@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -179,6 +180,12 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiti
 			// while), and if it died its message comes back and finalizes again: step in only
 			// once that has had its time, not beside it.
 			if now.Sub(last) < s.stepGrace() {
+				return nil
+			}
+			// A request of ours may still wait in a backlog of the shard queue: asking again
+			// once its claim is stale would only have each request find the next one's claim
+			// and drop itself. Wait, as the rescue of shards does, up to backlogPatience.
+			if c := j.FinalizeClaimed; c != nil && strings.HasPrefix(j.FinalizeClaimedBy, finalizeRequestOwner) && waiting > 0 && now.Sub(*c) < backlogPatience*s.cfg.StuckAfter {
 				return nil
 			}
 			asked, err := s.requestFinalize(ctx, j, false)

@@ -127,9 +127,12 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 		return s.fail(ctx, j, "the job's input could not be planned (the plan message failed repeatedly and was dead-lettered): "+cmp.Or(reason, "no reason given"))
 	}
 	if msg.Finalize != "" {
-		// Its claim goes stale after StuckAfter, and the sweeper asks again.
-		s.log.WarnContext(ctx, "a finalize request failed repeatedly and was dead-lettered; the sweeper asks again once its claim is stale", "tenant", j.Tenant, "job", j.JobId, "reason", reason)
-		return nil
+		// As a plan message's: a step that fails every time would otherwise be asked for
+		// again and again, each time as long as it takes, and the job would never end.
+		if j.JobStatus != job.InProgress && j.JobStatus != job.StopRequested {
+			return nil
+		}
+		return s.fail(ctx, j, "the job could not be finalized (its finalize message failed repeatedly and was dead-lettered): "+cmp.Or(reason, "no reason given"))
 	}
 	if reason == "" {
 		reason = "the shard failed repeatedly and was dead-lettered"

@@ -127,9 +127,13 @@ func digitsBefore(t string, e int) int {
 }
 
 // thousands reports whether a group of exactly three digits starts at i: what follows a
-// thousands separator ("1,000").
+// thousands separator ("1,000"). A group that another separator continues ("415-555-2671",
+// "415.555.2671", "415) 555") starts a number of its own ("1,415-555-2671" is two fields).
 func thousands(t string, i int) bool {
-	return i+3 <= len(t) && isDigit(t[i]) && isDigit(t[i+1]) && isDigit(t[i+2]) && (i+3 == len(t) || !isDigit(t[i+3]))
+	if !(i+3 <= len(t) && isDigit(t[i]) && isDigit(t[i+1]) && isDigit(t[i+2])) {
+		return false
+	}
+	return i+3 == len(t) || !isDigit(t[i+3]) && t[i+3] != '-' && t[i+3] != '.' && t[i+3] != ')'
 }
 
 // scanGroup reads "digits" or "(digits)" at j.
@@ -169,7 +173,7 @@ func runEndOK(t string, e int) bool {
 		return false
 	}
 	switch c {
-	case '@', '\\', '_':
+	case '@', '/', '\\', '_':
 		return false
 	case ':':
 		// A port ("10.0.0.1:8080") may follow; a word may not.
@@ -183,9 +187,6 @@ func runEndOK(t string, e int) bool {
 		// A thousands group may not follow a group of at most three digits ("1,000"); another
 		// CSV field may ("…9012,4111…", "…1111,512-44…", "…0958,ok").
 		return e+1 >= len(t) || !thousands(t, e+1) || digitsBefore(t, e) > 3
-	case '/':
-		// "0958/59": the alternatives of a number's last digits.
-		return e+1 < len(t) && isDigit(t[e+1])
 	}
 	return true
 }
@@ -209,7 +210,19 @@ func (d *detector) numeric(r *numberRun) {
 		if k < len(r.groups) && r.groups[k].sep != ' ' {
 			continue
 		}
+		// "0958/59", the alternatives of a phone number's last digits, ends a phone number
+		// only: "123-45-6789/10" is no SSN.
+		phoneOnly := false
 		if k == len(r.groups) && !runEndOK(t, r.e) && !(r.host && hostEndOK(t, r.e)) {
+			if !(r.e+1 < len(t) && t[r.e] == '/' && isDigit(t[r.e+1])) {
+				continue
+			}
+			phoneOnly = true
+		}
+		if phoneOnly {
+			if !found[2] && d.phone(r, gs, end) {
+				found[2] = true
+			}
 			continue
 		}
 		if !found[0] && d.card(r, gs, end) {

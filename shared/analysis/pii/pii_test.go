@@ -66,6 +66,8 @@ func TestPIICases(t *testing.T) {
 		{"call +44 20 7946 0958/59", []string{"PHONE:+44 20 7946 0958"}},
 		{"+44 20 7946 0958,+44 20 7946 0959", []string{"PHONE:+44 20 7946 0958", "PHONE:+44 20 7946 0959"}},
 		{"ordered 1,234,567 units and 1,000 more", []string{}},
+		{"42,415-555-2671", []string{"PHONE:415-555-2671"}},
+		{"id 123-45-6789/10", []string{}}, // '/' and digits end a phone number only
 		{"ssh root@203.0.113.5 now", []string{"IP_ADDRESS:203.0.113.5"}},
 		{"password=john@example.com", []string{"EMAIL:john@example.com"}},
 		// Phones.
