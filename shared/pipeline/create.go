@@ -154,7 +154,7 @@ func validateCreate(r *api.CreateJobRequest) error {
 	if k := r.NumberOfTopics; k != nil && (*k < 1 || *k > topics.MaxK) {
 		return bad("NumberOfTopics must be between 1 and %d (default %d)", topics.MaxK, topics.DefaultK)
 	}
-	if primary, _, _ := strings.Cut(r.LanguageCode, "-"); seen[job.Topics] && r.LanguageCode != "" && !strings.EqualFold(primary, topics.Language) {
+	if seen[job.Topics] && !topics.SupportsLanguage(r.LanguageCode) {
 		return bad("TOPICS supports LanguageCode %s only (its stop words and stemmer are English), not %q; omit LanguageCode or give %s", topics.Language, r.LanguageCode, topics.Language)
 	}
 	if !job.ValidFormat(r.InputDataConfig.InputFormat) {

@@ -28,6 +28,10 @@ type tokenizer struct {
 // documents declared to be in another language is refused rather than tokenised as English.
 const Language = "en"
 
+// SupportsLanguage reports whether documents declared to be in language code (empty: not
+// declared) can be tokenised: English, by the rule every English-only analyser applies.
+func SupportsLanguage(code string) bool { return itext.CheckEnglish("TOPICS", code, false) == nil }
+
 var tokenizerPool = sync.Pool{New: func() any { return new(tokenizer) }}
 
 // Tokens appends to dst the terms of text and returns the extended slice. A term is a word of
