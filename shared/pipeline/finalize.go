@@ -395,12 +395,8 @@ func analysisFailures(j *job.Job) string {
 		if n == 0 {
 			continue
 		}
-		noun := "documents"
-		if n == 1 {
-			noun = "document"
-		}
 		if len(parts) == 0 {
-			parts = append(parts, fmt.Sprintf("%s failed on %d %s", a, n, noun))
+			parts = append(parts, fmt.Sprintf("%s failed on %s", a, counted(n, "document")))
 		} else {
 			parts = append(parts, fmt.Sprintf("%s on %d", a, n))
 		}
@@ -409,6 +405,15 @@ func analysisFailures(j *job.Job) string {
 		return ""
 	}
 	return strings.Join(parts, ", ") + "; each document lists its failed analyses in Errors"
+}
+
+// counted is "n noun" with the noun in the plural unless n is 1 ("1 document", "3 topics"), for
+// the Messages the pipeline writes.
+func counted(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // fillShardRanges adds each shard's byte range or file count to the manifest from the plan.

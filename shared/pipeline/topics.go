@@ -474,14 +474,6 @@ func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 	}
 }
 
-// counted is "n noun" with the noun in the plural unless n is 1 ("1 topic", "3 topics").
-func counted(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 // nextAfter is the stage after model m (fitted through round).
 func nextAfter(m *topics.Model, round int) (string, int) {
 	if m.Done() {
@@ -557,9 +549,9 @@ func (s *Service) reduceInit(ctx context.Context, j *job.Job) (*topics.Model, er
 	var few *topics.TooFewDocumentsError
 	switch {
 	case errors.As(err, &few) && few.Distinct:
-		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but its documents have only %s of the words that occur in other documents (documents with the same words are alike to the model); ask for at most %s", few.K, counted(few.Documents, "different set"), counted(few.Documents, "topic"))}
+		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but its documents have only %s of the words that occur in other documents (documents with the same words are alike to the model); ask for at most %s", few.K, counted(int64(few.Documents), "different set"), counted(int64(few.Documents), "topic"))}
 	case errors.As(err, &few):
-		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but only %d of its documents %s words that occur in other documents; ask for at most %s", few.K, few.Documents, map[bool]string{true: "has", false: "have"}[few.Documents == 1], counted(few.Documents, "topic"))}
+		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but only %d of its documents %s words that occur in other documents; ask for at most %s", few.K, few.Documents, map[bool]string{true: "has", false: "have"}[few.Documents == 1], counted(int64(few.Documents), "topic"))}
 	}
 	return m, err
 }
