@@ -80,3 +80,33 @@ func storedLineJob(t testing.TB, ctx context.Context, st localService, svc *pipe
 	}
 	return created.JobId
 }
+
+// recordAllShards records every shard of the job as rec (its Index set for each), as workers
+// would without finalizing, and returns the job as it was before.
+func recordAllShards(t testing.TB, ctx context.Context, st localService, id string, rec pipeline.ShardRecord) *job.Job {
+	t.Helper()
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range j.JobDetails.ShardsTotal {
+		rec.Index = i
+		if _, _, err := st.jobs.RecordShard(ctx, "local", id, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return j
+}
+
+// setClaim writes a finalize claim on the job, as a finalizer (by) would at time at.
+func setClaim(t testing.TB, ctx context.Context, st localService, id string, at time.Time, by string) {
+	t.Helper()
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.FinalizeClaimed, j.FinalizeClaimedBy = &at, by
+	if err := st.jobs.Update(ctx, j, j.JobStatus); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -105,12 +105,8 @@ func TestSweepLeavesFinalizeToTheRecorder(t *testing.T) {
 		t.Fatalf("job %s with %d shards; want IN_PROGRESS", j.JobStatus, j.JobDetails.ShardsTotal)
 	}
 	// Every shard recorded (as the workers would, without their finalize): the last one at t0+1m.
-	for i := range j.JobDetails.ShardsTotal {
-		clk.set(t0.Add(time.Minute))
-		if _, _, err := st.jobs.RecordShard(ctx, "local", id, pipeline.ShardRecord{Index: i, Recorded: clk.service()}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	clk.set(t0.Add(time.Minute))
+	recordAllShards(t, ctx, st, id, pipeline.ShardRecord{Recorded: clk.service()})
 	status := func() job.Status {
 		j, err := st.svc.Describe(ctx, "local", id)
 		if err != nil {
@@ -194,28 +190,11 @@ func TestFinalizeClaim(t *testing.T) {
 	newRecordedJob := func() string {
 		t.Helper()
 		key := fmt.Sprintf("inputs/local/in-%d.txt", clk.service().UnixNano())
-		j, err := st.jobs.Get(ctx, "local", storedLineJob(t, ctx, st, svc, key, "one line\nanother line\n", job.Language, nil))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range j.JobDetails.ShardsTotal {
-			if _, _, err := st.jobs.RecordShard(ctx, "local", j.JobId, pipeline.ShardRecord{Index: i, Recorded: clk.service()}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return j.JobId
+		id := storedLineJob(t, ctx, st, svc, key, "one line\nanother line\n", job.Language, nil)
+		recordAllShards(t, ctx, st, id, pipeline.ShardRecord{Recorded: clk.service()})
+		return id
 	}
-	claim := func(id string, at time.Time) {
-		t.Helper()
-		j, err := st.jobs.Get(ctx, "local", id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		j.FinalizeClaimed = &at
-		if err := st.jobs.Update(ctx, j, j.JobStatus); err != nil {
-			t.Fatal(err)
-		}
-	}
+	claim := func(id string, at time.Time) { t.Helper(); setClaim(t, ctx, st, id, at, "") }
 	get := func(id string) *job.Job {
 		t.Helper()
 		j, err := st.jobs.Get(ctx, "local", id)
@@ -285,15 +264,7 @@ func TestFinalizeClaim(t *testing.T) {
 		t.Fatalf("the one-line job has %d shard messages; want 1", len(mine))
 	}
 	sm := mine[0]
-	claimBy := func(by string) {
-		t.Helper()
-		j := get(id)
-		now := clk.service()
-		j.FinalizeClaimed, j.FinalizeClaimedBy = &now, by
-		if err := st.jobs.Update(ctx, j, j.JobStatus); err != nil {
-			t.Fatal(err)
-		}
-	}
+	claimBy := func(by string) { t.Helper(); setClaim(t, ctx, st, id, clk.service(), by) }
 	claimBy(fmt.Sprintf("shard %d", sm.Index+1))
 	if err := svc.ProcessShard(ctx, sm); err != nil {
 		t.Fatal(err)
@@ -334,15 +305,8 @@ func TestFinalizeClaim(t *testing.T) {
 func TestStopAfterEveryShardCompletes(t *testing.T) {
 	ctx := context.Background()
 	st := newLocalService(t, pipeline.Config{}, nil)
-	j, err := st.jobs.Get(ctx, "local", storedLineJob(t, ctx, st, nil, "inputs/local/in.txt", "one line\nanother line\n", job.Language, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range j.JobDetails.ShardsTotal {
-		if _, _, err := st.jobs.RecordShard(ctx, "local", j.JobId, pipeline.ShardRecord{Index: i, Documents: 1, Recorded: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	id := storedLineJob(t, ctx, st, nil, "inputs/local/in.txt", "one line\nanother line\n", job.Language, nil)
+	j := recordAllShards(t, ctx, st, id, pipeline.ShardRecord{Documents: 1, Recorded: time.Now()})
 	got, err := st.svc.Stop(ctx, "local", j.JobId)
 	if err != nil {
 		t.Fatalf("stop of a job whose shards are all done: %v", err)
@@ -417,24 +381,9 @@ func TestFinalizeRequests(t *testing.T) {
 	st := newLocalService(t, pipeline.Config{StuckAfter: 15 * time.Minute}, clk.service)
 	// Every shard recorded, the job's shard messages still queued: a backlog.
 	id := storedLineJob(t, ctx, st, nil, "inputs/local/in.txt", "one line\nanother line\n", job.Language, nil)
-	j, err := st.jobs.Get(ctx, "local", id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range j.JobDetails.ShardsTotal {
-		if _, _, err := st.jobs.RecordShard(ctx, "local", id, pipeline.ShardRecord{Index: i, Recorded: t0}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	recordAllShards(t, ctx, st, id, pipeline.ShardRecord{Recorded: t0})
 	claimedAt := t0.Add(10 * time.Minute)
-	j, err = st.jobs.Get(ctx, "local", id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j.FinalizeClaimed, j.FinalizeClaimedBy = &claimedAt, "request "+claimedAt.Format(time.RFC3339Nano)
-	if err := st.jobs.Update(ctx, j, j.JobStatus); err != nil {
-		t.Fatal(err)
-	}
+	setClaim(t, ctx, st, id, claimedAt, "request "+claimedAt.Format(time.RFC3339Nano))
 	clk.set(claimedAt.Add(20 * time.Minute)) // the request's claim is stale, but messages wait
 	if rep, err := st.svc.Sweep(ctx); err != nil || rep.Finalized != 0 {
 		t.Fatalf("a sweep while a backlog may hold the last request: %+v, %v; want no new request", rep, err)
@@ -443,7 +392,7 @@ func TestFinalizeRequests(t *testing.T) {
 	if rep, err := st.svc.Sweep(ctx); err != nil || rep.Finalized != 1 {
 		t.Fatalf("a sweep after backlogPatience × StuckAfter: %+v, %v; want a new request", rep, err)
 	}
-	j, err = st.jobs.Get(ctx, "local", id)
+	j, err := st.jobs.Get(ctx, "local", id)
 	if err != nil {
 		t.Fatal(err)
 	}
