@@ -25,7 +25,10 @@
 // times (default 4), each from its own seeded random memberships, and the run of highest mean
 // log-likelihood on the sample (the rounds' objective, never a label) is kept; then distributed EM rounds
 // at the schedule's last κ (50, or 1.5 κc when the schedule was extended, below) refine the
-// model on the whole collection. Mixing weights are smoothed,
+// model on the whole collection. Before that, topics that annealed into copies of one another
+// (cosine ≥ copyCos: a block of identical documents, such as boilerplate, pulls several topics
+// onto itself, and EM never separates exact copies) are re-seeded k-means++-style on the
+// documents the others explain worst, and the EM at the last κ resumes (reseedCopies). Mixing weights are smoothed,
 // π_k = (n_k + N/K)/(2N), so that large topics do not swallow small ones.
 //
 // Why not NMF: on the DEP-11 descriptions (see internal/evaltopics) NMF's least-squares
