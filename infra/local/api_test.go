@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
@@ -53,6 +54,12 @@ func TestAuth(t *testing.T) {
 	wantAPIError(t, err, http.StatusNotFound, "B follows A's job")
 	_, err = b.Describe(ctx, "no-such-job")
 	wantAPIError(t, err, http.StatusNotFound, "B describes a missing job")
+	// A malformed id is not echoed whole (found from outside: an 8 KB id came back in the 404).
+	long := strings.Repeat("é", 4000)
+	if status, body, _ := rawRequest(t, http.MethodGet, s.URL+"/v1/jobs/"+long, "key-b", ""); status != http.StatusNotFound ||
+		len(body.Message) > 150 || !strings.HasPrefix(body.Message, "job éé") || !strings.HasSuffix(body.Message, "… not found") || !utf8.ValidString(body.Message) {
+		t.Errorf("a 8,000-byte id: %d %q, want a 404 echoing at most 100 bytes of it", status, body.Message)
+	}
 	list, err := b.List(ctx, api.ListFilter{})
 	if err != nil {
 		t.Fatal(err)

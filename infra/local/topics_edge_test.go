@@ -163,7 +163,8 @@ func TestTopicsManyFileLines(t *testing.T) {
 }
 
 // TestTopicsOptionsChecked: NumberOfTopics is an integer from 1 to 100 when given (0 is not
-// "absent"), a wrong JSON type is named in JSON's terms, and a seed the service chooses is below
+// "absent"), a wrong JSON type is named in JSON's terms, a whole number too large for the field
+// is said to be out of range, and a seed the service chooses is below
 // 2^53, so that jq and JavaScript show it exactly and it can be passed back.
 func TestTopicsOptionsChecked(t *testing.T) {
 	s := startStack(t, Config{}, pipeline.Hooks{})
@@ -175,6 +176,10 @@ func TestTopicsOptionsChecked(t *testing.T) {
 		{`,"NumberOfTopics":2.5`, "NumberOfTopics must be an integer, not a JSON number 2.5"},
 		{`,"NumberOfTopics":"5"`, "NumberOfTopics must be an integer, not a JSON string"},
 		{`,"RandomSeed":"7"`, "RandomSeed must be an integer, not a JSON string"},
+		// a whole number out of the field's range is not called "not an integer"
+		{`,"NumberOfTopics":99999999999999999999`, "NumberOfTopics must be an integer from -9223372036854775808 to 9223372036854775807, not 99999999999999999999"},
+		{`,"RandomSeed":-99999999999999999999`, "RandomSeed must be an integer from -9223372036854775808 to 9223372036854775807, not -99999999999999999999"},
+		{`,"NumberOfTopics":1e2`, "NumberOfTopics must be an integer, not a JSON number 1e2"},
 	} {
 		st, e, _ := rawRequest(t, http.MethodPost, s.URL+"/v1/jobs", DefaultKey, head+tc.extra+"}")
 		if st != http.StatusBadRequest || !strings.Contains(e.Message, tc.want) {

@@ -140,6 +140,13 @@ func TestTopicsLifecycle(t *testing.T) {
 	if _, err := c.Errors(ctx, res.JobId, api.ErrorsFilter{}); err == nil || !strings.Contains(err.Error(), "errors.jsonl") {
 		t.Errorf("the errors route on a TOPICS job: %v, want a 400 pointing at errors.jsonl", err)
 	}
+	// A retry is refused for what the job is, also when it names the job's own error code
+	// (found from outside: NO_TOPIC_TERMS was "not a per-document error code").
+	for _, codes := range [][]string{nil, {"NO_TOPIC_TERMS"}} {
+		if _, err := c.Retry(ctx, res.JobId, api.RetryRequest{ErrorCodes: codes}); err == nil || !strings.Contains(err.Error(), "a TOPICS job cannot be retried in part") {
+			t.Errorf("retry of a TOPICS job with codes %v: %v, want a 400 saying it cannot be retried", codes, err)
+		}
+	}
 	files := archiveEntries(t, ctx, s, res.JobId)
 	// The manifest names the analysis with its limit (found from outside: 0 for TOPICS).
 	dir := t.TempDir()

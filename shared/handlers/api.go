@@ -308,12 +308,42 @@ func jsonProblem(err error) string {
 		if field == "" {
 			field = "the body"
 		}
+		if lo, hi, ok := intRange(typeErr.Type); ok && isWholeNumber(typeErr.Value) {
+			// a whole number the field cannot hold: "must be an integer" would puzzle
+			return fmt.Sprintf("%s must be an integer from %s to %s, not %s", field, lo, hi, strings.TrimPrefix(typeErr.Value, "number "))
+		}
 		if want := jsonKind(typeErr.Type); want != "" {
 			return fmt.Sprintf("%s must be %s, not a JSON %s", field, want, typeErr.Value)
 		}
 		return fmt.Sprintf("%s must not be a JSON %s", field, typeErr.Value)
 	}
 	return err.Error()
+}
+
+// intRange gives the bounds of an integer type t (through pointers), ok false for others.
+func intRange(t reflect.Type) (lo, hi string, ok bool) {
+	if t == nil {
+		return "", "", false
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	bits := uint(t.Size() * 8)
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(-1<<(bits-1), 10), strconv.FormatInt(1<<(bits-1)-1, 10), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "0", strconv.FormatUint(1<<bits-1, 10), true
+	}
+	return "", "", false
+}
+
+// isWholeNumber reports whether an UnmarshalTypeError's Value is a JSON number written
+// without a fraction or an exponent ("number 99999999999999999999").
+func isWholeNumber(v string) bool {
+	n, ok := strings.CutPrefix(v, "number ")
+	n = strings.TrimPrefix(n, "-")
+	return ok && n != "" && strings.Trim(n, "0123456789") == ""
 }
 
 // jsonKind names what a field of Go type t takes, in JSON's terms ("" when there is no short
@@ -359,7 +389,7 @@ func (a *API) Fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", "1")
 	}
 	if status == http.StatusNotFound && errors.Is(err, job.ErrNotFound) && r.PathValue("id") != "" {
-		msg = fmt.Sprintf("job %s not found", r.PathValue("id"))
+		msg = fmt.Sprintf("job %s not found", truncate(r.PathValue("id"), maxEchoedID))
 	}
 	api.WriteError(w, status, code, msg)
 }

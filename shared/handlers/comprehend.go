@@ -574,7 +574,7 @@ func (c *comprehend) job(r *http.Request, tenant string, k comprehendKind, raw [
 	}
 	j, err := c.a.svc.Describe(r.Context(), tenant, reamJobID(in.JobId))
 	if errors.Is(err, job.ErrNotFound) || err == nil && !isKind(j, k) {
-		return nil, cErr("JobNotFoundException", "Job ID %s not found", in.JobId)
+		return nil, cErr("JobNotFoundException", "Job ID %s not found", truncate(in.JobId, maxEchoedID))
 	}
 	return j, err
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -202,12 +203,21 @@ func (h *Sweeper) Handle(ctx context.Context, ev events.EventBridgeEvent) (pipel
 	return rep, err
 }
 
+// truncate cuts s to at most n bytes, at a character boundary, marking the cut with "…": a
+// value of the caller's that is echoed in a log line or an error message.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
 	return s[:n] + "…"
 }
+
+// maxEchoedID is how much of an ID an error message echoes: a job ID is a 36-character UUID, so
+// a longer one is a mistake, and echoing all of it would make the answer as long as the request.
+const maxEchoedID = 100
 
 func orDefault(log *slog.Logger) *slog.Logger {
 	if log == nil {

@@ -63,26 +63,27 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	if err := checkNameAndToken(req.JobName, req.ClientRequestToken); err != nil {
 		return nil, err // before looking for documents: the request's own mistakes first
 	}
+	parent, err := s.jobs.Get(ctx, tenant, parentID)
+	if err != nil {
+		return nil, err
+	}
+	if parent.Has(job.Topics) || parent.Has(job.CodingTraining) {
+		// before the codes: its own codes (NO_TOPIC_TERMS) are not a retry's either
+		return nil, fmt.Errorf("%w: a %s job cannot be retried in part; submit it again", job.ErrInvalid, parent.Analyses[0])
+	}
 	codes := req.ErrorCodes
 	if len(codes) == 0 {
 		codes = DefaultRetryCodes
 	}
 	codes = slices.Clone(codes)
 	for i, c := range codes {
-		var err error
 		if codes[i], err = documentErrorCode("ErrorCodes", c); err != nil {
 			return nil, err
 		}
 	}
 	slices.Sort(codes)
 	codes = slices.Compact(codes)
-	parent, err := s.jobs.Get(ctx, tenant, parentID)
-	if err != nil {
-		return nil, err
-	}
 	switch {
-	case parent.Has(job.Topics), parent.Has(job.CodingTraining):
-		return nil, fmt.Errorf("%w: a %s job cannot be retried in part; submit it again", job.ErrInvalid, parent.Analyses[0])
 	case !parent.JobStatus.Terminal() || parent.JobStatus == job.TimedOut:
 		return nil, fmt.Errorf("%w: job %s is %s; only a finished job (COMPLETED, PARTIAL_SUCCESS, FAILED or STOPPED) can be retried", job.ErrConflict, parentID, parent.JobStatus)
 	}
