@@ -31,9 +31,11 @@ type access struct {
 }
 
 var (
-	tableRead  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
-	tableWrite = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-		"dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"}
+	// The adapter (shared/aws) calls GetItem, Query, PutItem, UpdateItem, DeleteItem and
+	// TransactWriteItems, which IAM authorises item by item as the Put, Update and Delete it
+	// holds (no ConditionCheck items): no batch or condition-check action is needed.
+	tableRead  = []string{"dynamodb:GetItem", "dynamodb:Query"}
+	tableWrite = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 	tableRW  = append(append([]string{}, tableRead...), tableWrite...)
 	allAreas = []string{InputsPrefix, WorkPrefix, OutputsPrefix}
 )
@@ -49,6 +51,13 @@ var (
 // first use in a process stores the shipped models (pipeline
 // RegisterShippedModels: HEAD, then PUT when missing, under
 // models/_shipped/), so every finalizer may read, list and write there.
+// Every finalizer also sends to the shard queue: a TOPICS stage's finalize
+// queues the next stage's shards, and a finalizer that finds the job
+// claimed, or a stop, the sweeper and a restart, hand the finalization to a
+// worker with a finalize message; the worker also plans an S3Uri job (its
+// plan message) and sends its shards (an outside review found the worker's
+// row without it: every S3Uri job and every TOPICS stage change waited for
+// the sweeper's stuck-job rescue).
 func finalizing(extra access) access {
 	a := access{
 		readPrefixes:   append(append([]string{}, allAreas...), ShippedModelsPrefix),
@@ -57,7 +66,7 @@ func finalizing(extra access) access {
 		listPrefixes:   append(append([]string{}, allAreas...), ShippedModelsPrefix),
 		tableActions:   tableRW,
 		publish:        true,
-		sendShards:     extra.sendShards,
+		sendShards:     true,
 		readBacklog:    extra.readBacklog,
 	}
 	a.readPrefixes = append(a.readPrefixes, extra.readPrefixes...)
@@ -77,7 +86,8 @@ func finalizing(extra access) access {
 //     once (plan under work/, shards sent); it reads (and lists, so that an
 //     unknown key is a 404) the access keys of the Comprehend-compatible API.
 //   - ingest: reads the upload, writes the plan, sends the shards.
-//   - worker: read shard input, write shard results; finalize. A coding
+//   - worker: plans an S3Uri job (its plan message) and sends its shards;
+//     reads shard input, writes shard results; finalizes. A coding
 //     shard loads its model (GET under models/, a tenant's or a shipped one;
 //     listed too, so a missing model is a 404 that fails the job with a
 //     message); a training job stores the model it made under
@@ -88,12 +98,12 @@ func finalizing(extra access) access {
 //     three areas.
 var Access = map[string]access{
 	FnAPI: finalizing(access{writePrefixes: []string{InputsPrefix}, readPrefixes: []string{AccessKeysPrefix},
-		listPrefixes: []string{AccessKeysPrefix}, sendShards: true}),
-	FnIngest: finalizing(access{sendShards: true}),
+		listPrefixes: []string{AccessKeysPrefix}}),
+	FnIngest: finalizing(access{}),
 	FnWorker: finalizing(access{readPrefixes: []string{ModelsPrefix}, writePrefixes: []string{ModelsPrefix},
 		listPrefixes: []string{ModelsPrefix}}),
 	FnDeadLetter: finalizing(access{}),
-	FnSweeper:    finalizing(access{deletePrefixes: []string{InputsPrefix, OutputsPrefix}, sendShards: true, readBacklog: true}),
+	FnSweeper:    finalizing(access{deletePrefixes: []string{InputsPrefix, OutputsPrefix}, readBacklog: true}),
 }
 
 func (p *pipeline) grants() {

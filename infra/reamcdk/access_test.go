@@ -232,3 +232,32 @@ func TestJobTopicGrant(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryFunctionMaySendShards: every function's code sends to the shard queue (the worker
+// plans S3Uri jobs and queues their shards, and every finalizer may queue a TOPICS stage's
+// shards or a finalize message), so every role may; found by an outside review: the worker's
+// role could not, and on AWS every S3Uri job and every TOPICS stage change waited for the
+// sweeper's stuck-job rescue (the emulators check no IAM).
+func TestEveryFunctionMaySendShards(t *testing.T) {
+	f := synth(t)
+	p := f.stack.Pipeline.(*pipeline)
+	queueArn := getAtt(f.id(p.queue), "Arn")
+	for _, fn := range FunctionNames {
+		role := f.id(p.roles[fn])
+		ok := false
+		for _, pol := range f.resources("AWS::IAM::Policy") {
+			if !reflect.DeepEqual(props(pol)["Roles"], arr{ref(role)}) {
+				continue
+			}
+			for _, s := range props(pol)["PolicyDocument"].(obj)["Statement"].([]any) {
+				st := s.(obj)
+				if st["Effect"] == "Allow" && strings.Contains(mustJSON(t, st["Action"]), `"sqs:SendMessage"`) && reflect.DeepEqual(st["Resource"], queueArn) {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			t.Errorf("%s: its role may not send to the shard queue", fn)
+		}
+	}
+}
