@@ -84,6 +84,10 @@ chaos:
 ##   CODING_CLIENT_TENANTS=a=T,b=U   the tenant each client acts as (default: its client id)
 ##   REMOVAL_POLICY=destroy          throwaway stage: data stores deleted with the stack (default retain)
 ##   JOB_TOPIC_PREFIX=ream-prod-     the SNS topics jobs may name as NotificationChannel (default ream-)
+##   JOB_TOPIC_PER_TENANT=true       a job may name only its own tenant's such topics (default false)
+##   LANGUAGES=en,fr,de              LANGUAGE's candidate languages (default the analyser's 33)
+##   WORKER_MAX_CONCURRENCY=1000     concurrent worker invocations (default 10, 2..1000)
+##   RETENTION_DAYS=7                how long finished jobs' outputs and records are kept (default 30)
 ## Give the same CODING_CLIENTS (and CODING_CLIENT_TENANTS) on every deploy of a stage: a deploy
 ## without them replaces the clients with the default one (new ids and secrets).
 CDK       := infra/node_modules/.bin/cdk
@@ -91,7 +95,11 @@ CDK_FLAGS := $(strip --no-notices $(if $(STAGE),-c stage=$(STAGE)) \
 	$(if $(CODING_CLIENTS),-c 'codingClients=$(CODING_CLIENTS)') \
 	$(if $(CODING_CLIENT_TENANTS),-c 'codingClientTenants=$(CODING_CLIENT_TENANTS)') \
 	$(if $(REMOVAL_POLICY),-c removalPolicy=$(REMOVAL_POLICY)) \
-	$(if $(JOB_TOPIC_PREFIX),-c jobTopicPrefix=$(JOB_TOPIC_PREFIX)))
+	$(if $(JOB_TOPIC_PREFIX),-c jobTopicPrefix=$(JOB_TOPIC_PREFIX)) \
+	$(if $(JOB_TOPIC_PER_TENANT),-c jobTopicPerTenant=$(JOB_TOPIC_PER_TENANT)) \
+	$(if $(LANGUAGES),-c 'languages=$(LANGUAGES)') \
+	$(if $(WORKER_MAX_CONCURRENCY),-c workerMaxConcurrency=$(WORKER_MAX_CONCURRENCY)) \
+	$(if $(RETENTION_DAYS),-c retentionDays=$(RETENTION_DAYS)))
 CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1
 
 $(CDK): infra/package.json infra/package-lock.json

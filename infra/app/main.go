@@ -5,8 +5,11 @@
 // OAuth2 client names of the coding API, default "coding"), codingClientTenants
 // (name=tenant pairs), removalPolicy
 // (retain, the default, or destroy), jobTopicPrefix (the names of the SNS topics jobs may
-// notify, default ream-). The make targets pass them from STAGE, CODING_CLIENTS,
-// CODING_CLIENT_TENANTS, REMOVAL_POLICY and JOB_TOPIC_PREFIX.
+// notify, default ream-), jobTopicPerTenant (true: only the tenant's own such topics),
+// languages (LANGUAGE's candidates, comma-separated), workerMaxConcurrency (default 10) and
+// retentionDays (default 30). The make targets pass them from STAGE, CODING_CLIENTS,
+// CODING_CLIENT_TENANTS, REMOVAL_POLICY, JOB_TOPIC_PREFIX, JOB_TOPIC_PER_TENANT, LANGUAGES,
+// WORKER_MAX_CONCURRENCY and RETENTION_DAYS.
 //
 // The stage comes from the context (`-c stage=prod`) or REAM_STAGE, default
 // "dev"; the stack is named Ream-<stage>. Account and region come from the
@@ -18,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -97,6 +101,29 @@ func main() {
 	// -c jobTopicPrefix=ream-prod-: the SNS topics jobs may name (PipelineProps.JobTopicPrefix).
 	jobTopicPrefix, _ := app.Node().TryGetContext(jsii.String("jobTopicPrefix")).(string)
 
+	// -c jobTopicPerTenant=true: a job may name only its own tenant's topics
+	// (PipelineProps.JobTopicPerTenant).
+	var perTenant bool
+	switch v := contextString(app, "jobTopicPerTenant"); v {
+	case "", "false":
+	case "true":
+		perTenant = true
+	default:
+		fmt.Fprintf(os.Stderr, "jobTopicPerTenant %q: use true or false\n", v)
+		os.Exit(2)
+	}
+
+	// -c languages=en,fr,de: LANGUAGE's candidate languages (PipelineProps.Languages).
+	var languages []string
+	for _, c := range strings.Split(contextString(app, "languages"), ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			languages = append(languages, c)
+		}
+	}
+
+	// -c workerMaxConcurrency=1000, -c retentionDays=7 (PipelineProps; 0: the default).
+	concurrency, retention := contextInt(app, "workerMaxConcurrency"), contextInt(app, "retentionDays")
+
 	var env *awscdk.Environment
 	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
 		env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
@@ -105,8 +132,36 @@ func main() {
 		StackProps: awscdk.StackProps{Env: env},
 		Stage:      stage,
 		Pipeline: reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients, CodingClientTenants: codingTenants,
-			JobTopicPrefix: jobTopicPrefix},
+			JobTopicPrefix: jobTopicPrefix, JobTopicPerTenant: perTenant, Languages: languages,
+			WorkerMaxConcurrency: concurrency, RetentionDays: retention},
 	})
 	reamcdk.CheckAwsSolutions(app)
 	app.Synth(nil)
+}
+
+// contextString is a context value given as a string (-c key=value), "" when absent.
+func contextString(app awscdk.App, key string) string {
+	switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
+	case string:
+		return strings.TrimSpace(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return ""
+}
+
+// contextInt is a whole-number context value, 0 when absent; anything else ends the app.
+func contextInt(app awscdk.App, key string) int {
+	v := contextString(app, key)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		fmt.Fprintf(os.Stderr, "%s %q: want a positive whole number\n", key, v)
+		os.Exit(2)
+	}
+	return n
 }

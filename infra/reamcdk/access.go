@@ -36,8 +36,8 @@ var (
 	// holds (no ConditionCheck items): no batch or condition-check action is needed.
 	tableRead  = []string{"dynamodb:GetItem", "dynamodb:Query"}
 	tableWrite = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
-	tableRW  = append(append([]string{}, tableRead...), tableWrite...)
-	allAreas = []string{InputsPrefix, WorkPrefix, OutputsPrefix}
+	tableRW    = append(append([]string{}, tableRead...), tableWrite...)
+	allAreas   = []string{InputsPrefix, WorkPrefix, OutputsPrefix}
 )
 
 // finalizing is what any function that may finalize a job needs: the last

@@ -69,3 +69,40 @@ func TestOutputKmsKeyGrants(t *testing.T) {
 		}
 	}
 }
+
+// TestLanguagesReachTheFunctions: PipelineProps.Languages (make deploy LANGUAGES=…) is every
+// function's REAM_LANGUAGES (found by an outside review: the README named REAM_LANGUAGES "on
+// AWS", but nothing set it); without it, no function has the variable (TestFunctionEnvironment).
+func TestLanguagesReachTheFunctions(t *testing.T) {
+	ctx, err := cdkContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	synth(t) // the placeholder code under tmpRoot
+	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(tmpRoot, "cdk.out-languages"))})
+	st := NewStack(app, "Ream-languages", &StackProps{Stage: "langs", Pipeline: PipelineProps{CodeDir: filepath.Join(tmpRoot, "dist"),
+		Languages: []string{"en", "fr", "de"}, JobTopicPerTenant: true}})
+	var f fixture
+	b, err := json.Marshal(assertions.Template_FromStack(st.Stack, nil).ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &f.tmpl); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for name, res := range f.resources("AWS::Lambda::Function") {
+		env, _ := props(res)["Environment"].(obj)["Variables"].(obj)
+		if env["REAM_BUCKET"] == nil {
+			continue // not one of Ream's functions
+		}
+		n++
+		if env["REAM_LANGUAGES"] != "en,fr,de" || env["REAM_JOB_TOPIC_PER_TENANT"] != "true" {
+			t.Errorf("%s: REAM_LANGUAGES %v, REAM_JOB_TOPIC_PER_TENANT %v; want en,fr,de and true", name, env["REAM_LANGUAGES"], env["REAM_JOB_TOPIC_PER_TENANT"])
+		}
+	}
+	if n != len(FunctionNames) {
+		t.Errorf("%d functions, want %d", n, len(FunctionNames))
+	}
+}

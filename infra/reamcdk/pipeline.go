@@ -294,6 +294,9 @@ func (p *pipeline) functions(r *resolved) {
 		"REAM_JOB_TOPIC_PREFIX":     jsii.String(r.JobTopicPrefix),
 		"REAM_JOB_TOPIC_PER_TENANT": jsii.String(strconv.FormatBool(r.JobTopicPerTenant)),
 	}
+	if len(r.Languages) > 0 {
+		env["REAM_LANGUAGES"] = jsii.String(strings.Join(r.Languages, ","))
+	}
 	descriptions := map[string]string{
 		FnAPI:        "Ream HTTP API (API Gateway HTTP API, payload v2, IAM auth; JWT on the coding routes)",
 		FnIngest:     "Ream ingest: S3 Object Created under inputs/ (EventBridge) to shard messages, or to a drop rule's job",

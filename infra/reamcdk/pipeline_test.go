@@ -721,6 +721,8 @@ func TestPropsValidation(t *testing.T) {
 		"upload 8 days":          {CodeDir: dir, UploadTTL: 8 * 24 * time.Hour},
 		"upload 13 hours":        {CodeDir: dir, UploadTTL: 13 * time.Hour},
 		"log level":              {CodeDir: dir, LogLevel: "loud"},
+		"unknown language":       {CodeDir: dir, Languages: []string{"en", "xx"}},
+		"one language":           {CodeDir: dir, Languages: []string{"en"}},
 		"missing bootstrap":      {CodeDir: t.TempDir()},
 	}
 	for name, p := range bad {

@@ -11,6 +11,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ream-dev/ream/shared/analysis/language"
+	"github.com/ream-dev/ream/shared/job"
 )
 
 // Function names. Each is built by `make build` to <CodeDir>/<name>/bootstrap.
@@ -178,6 +181,12 @@ type PipelineProps struct {
 	// the prefix), for a deployment of one team.
 	JobTopicPerTenant bool
 
+	// Languages restricts LANGUAGE's detection to these ISO 639-1 codes (REAM_LANGUAGES): at
+	// least two, each one the analyser supports (language.SupportedLanguages; checked here, so
+	// that a wrong code fails the synth, not every function at its start). Default: the
+	// analyser's default set.
+	Languages []string
+
 	// RemovalPolicy for the stateful resources (key, buckets, table).
 	// Default RETAIN: `cdk destroy` never deletes a user's data. Pass
 	// awscdk.RemovalPolicy_DESTROY for throwaway stages (S3 still refuses
@@ -283,6 +292,11 @@ func resolve(p *PipelineProps) (*resolved, error) {
 	}
 	if r.JobTopicPrefix == "" {
 		r.JobTopicPrefix = DefaultJobTopicPrefix
+	}
+	if len(r.Languages) > 0 {
+		if _, err := language.New(language.Config{Languages: r.Languages}); err != nil {
+			return nil, fmt.Errorf("reamcdk: Languages: %s", strings.TrimPrefix(err.Error(), job.ErrInvalid.Error()+": "))
+		}
 	}
 	if len(r.JobTopicPrefix) > 200 || strings.Trim(r.JobTopicPrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "" {
 		return nil, fmt.Errorf("reamcdk: JobTopicPrefix %q: want letters, digits, _ and - (the start of an SNS topic name)", r.JobTopicPrefix)
