@@ -229,7 +229,7 @@ func Train(ctx context.Context, open func() (Examples, error), opts TrainOptions
 			return nil, err
 		}
 		cut := heldOutCut(opts.HeldOutShare)
-		return FilterExamples(ex, func(e Example) bool { return SplitUnit(e.Occp) < cut }), nil
+		return FilterExamples(ex, func(e Example) bool { return e.splitUnit() < cut }), nil
 	}
 	if err := calibrate(ctx, m, held, logf); err != nil {
 		return nil, err
@@ -380,7 +380,7 @@ func (t *trainer) each(ctx context.Context, open func() (Examples, error), fn fu
 			}
 			continue
 		}
-		if err := fn(&e, y, SplitUnit(e.Occp) < cut); err != nil {
+		if err := fn(&e, y, e.splitUnit() < cut); err != nil {
 			return err
 		}
 	}

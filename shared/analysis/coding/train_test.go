@@ -200,6 +200,34 @@ func TestTrainLearnsTasks(t *testing.T) {
 	}
 }
 
+// TestTrainSplitsUntitledByTasks: examples without a title are held out by their tasks text's
+// split unit, not all by the empty title's (found from outside: tasks-only records were all
+// held out, and the training failed with "3000 usable, 3000 of them held out").
+func TestTrainSplitsUntitledByTasks(t *testing.T) {
+	tasks := map[string][]string{
+		"821": {"drive a lorry delivering goods", "deliver parcels by van", "haulage driving across the country"},
+		"923": {"clean offices and toilets", "mop floors and empty bins", "vacuum and dust rooms"},
+		"543": {"cook meals in a kitchen", "prepare food for the restaurant", "bake bread and pastries"},
+	}
+	codes := []string{"821", "923", "543"}
+	var ex []Example
+	for i := range 3000 {
+		c := codes[i%3]
+		ex = append(ex, Example{Code: c, Occp: []string{"", "  "}[i%2], Tasks: fmt.Sprintf("%s, site %d", tasks[c][i%3], i)})
+	}
+	m, err := Train(context.Background(), openSlice(ex), TrainOptions{Epochs: 3, Features: FeatureConfig{Bits: 14, Word: 1, Bigram: 0.5, CharMin: 3, CharMax: 5, Char: 1, Tasks: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := m.Info()
+	if held := float64(info.HeldOutRecords) / 3000; held < 0.07 || held > 0.13 {
+		t.Errorf("%d of 3,000 untitled examples held out (%.2f), want about a tenth", info.HeldOutRecords, held)
+	}
+	if top1 := info.Metrics.Top1; top1 < 0.95 {
+		t.Errorf("held-out top-1 %.3f: the tasks texts were not learnt", top1)
+	}
+}
+
 // genExamples generates n synthetic examples on the fly (never held in memory): random
 // words, so the feature space is far larger than the hash table.
 type genExamples struct {
