@@ -522,6 +522,19 @@ func TestCodingAsAnAnalysis(t *testing.T) {
 	if !strings.Contains(lines[2], job.CodeInvalidRecord) {
 		t.Errorf("a record without the coding fields: %s", lines[2])
 	}
+	// The model's GUID in capitals names it here too, as on the coding routes (found from
+	// outside: a 404 here).
+	pinned, err := c.CreateJob(ctx, api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.Coding},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation", ModelId: strings.ToUpper(j.CodingConfig.ModelId)},
+	})
+	if err != nil {
+		t.Fatalf("a job pinning the model by its id in capitals: %v", err)
+	}
+	if pj, err := c.Describe(ctx, pinned.JobId); err != nil || pj.CodingConfig == nil || pj.CodingConfig.ModelId != j.CodingConfig.ModelId {
+		t.Errorf("the pinned job: %+v, %v; want the model %s", pj, err, j.CodingConfig.ModelId)
+	}
 }
 
 // TestCodingCountedAndInManifest: CODING is an analysis like the others in a job of several:

@@ -3,8 +3,6 @@ package handlers
 import (
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"github.com/ream-dev/ream/shared/api"
 )
 
@@ -26,17 +24,17 @@ func (a *API) mountCoding() {
 		a.answer(w, r, ms, err)
 	})
 	a.HandleAuthed("GET /v1/topics/{topic}/models/{model}", func(w http.ResponseWriter, r *http.Request, tenant string) {
-		m, err := a.svc.Model(r.Context(), tenant, r.PathValue("topic"), guid(r.PathValue("model")))
+		m, err := a.svc.Model(r.Context(), tenant, r.PathValue("topic"), r.PathValue("model"))
 		a.answer(w, r, m, err)
 	})
 	batch := func(w http.ResponseWriter, r *http.Request, tenant string) {
-		op, err := a.svc.StartCoding(r.Context(), tenant, r.PathValue("topic"), guid(r.PathValue("model")))
+		op, err := a.svc.StartCoding(r.Context(), tenant, r.PathValue("topic"), r.PathValue("model"))
 		a.answer(w, r, op, err)
 	}
 	a.HandleAuthed("POST /v1/topics/{topic}/batch-code", batch)
 	a.HandleAuthed("POST /v1/topics/{topic}/models/{model}/batch-code", batch)
 	operation := func(w http.ResponseWriter, r *http.Request, tenant string) {
-		st, err := a.svc.CodingOperation(r.Context(), tenant, r.PathValue("topic"), guid(r.PathValue("model")), guid(r.PathValue("operationId")))
+		st, err := a.svc.CodingOperation(r.Context(), tenant, r.PathValue("topic"), r.PathValue("model"), r.PathValue("operationId"))
 		a.answer(w, r, st, err)
 	}
 	a.HandleAuthed("GET /v1/topics/{topic}/batch-code/operations/{operationId}", operation)
@@ -50,15 +48,4 @@ func (a *API) answer(w http.ResponseWriter, r *http.Request, v any, err error) {
 		return
 	}
 	api.WriteJSON(w, http.StatusOK, v)
-}
-
-// guid is a model or operation id of a path as Ream stores it: a GUID in any letter case is
-// compared in lower case (GUIDs are case-insensitive); anything else ("latest") as it is.
-func guid(s string) string {
-	if len(s) == 36 {
-		if u, err := uuid.Parse(s); err == nil {
-			return u.String()
-		}
-	}
-	return s
 }

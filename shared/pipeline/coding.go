@@ -197,6 +197,7 @@ func (s *Service) Models(ctx context.Context, tenant, topic string) ([]api.Model
 // version, then newest release); a GUID must name a model the tenant may use (404 otherwise)
 // of that topic (409 "Selected model does not match the input topic." otherwise).
 func (s *Service) Model(ctx context.Context, tenant, topic, id string) (api.Model, error) {
+	id = canonicalGUID(id)
 	if _, ok := schemes[topic]; !ok {
 		return api.Model{}, errTopicNotFound
 	}
@@ -233,6 +234,20 @@ func (s *Service) Model(ctx context.Context, tenant, topic, id string) (api.Mode
 		return api.Model{}, ErrModelTopic
 	}
 	return m, nil
+}
+
+// canonicalGUID is a model or operation id as Ream stores it: a GUID in any letter case (GUIDs
+// are case-insensitive) in lower case; anything else ("latest") as it is. Every way of naming a
+// model (the coding routes' paths, a job's CodingConfig.ModelId) goes through Model, so none is
+// refused for its case while another accepts it (found from outside: /v1/jobs answered 404 to
+// an upper-case GUID the coding routes took).
+func canonicalGUID(s string) string {
+	if len(s) == 36 {
+		if u, err := uuid.Parse(s); err == nil {
+			return u.String()
+		}
+	}
+	return s
 }
 
 // coderCache holds the decoded models of this process by id (models are immutable).
@@ -325,6 +340,7 @@ func (s *Service) StartCoding(ctx context.Context, tenant, topic, modelID string
 // CodingOperation describes a coding operation in the coding service's terms. The operation
 // must be a coding job of that topic (and of that model when one is named), else 404.
 func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, opID string) (*api.CodingOperationStatus, error) {
+	modelID, opID = canonicalGUID(modelID), canonicalGUID(opID)
 	if _, ok := schemes[topic]; !ok {
 		return nil, errTopicNotFound
 	}
