@@ -7,6 +7,7 @@ package local
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -250,6 +251,11 @@ func (c Config) validate() error {
 	if r := time.Duration(c.CodingRetention); r%time.Hour != 0 {
 		// A coding operation keeps its output a whole number of hours (its job's RetentionHours).
 		return fmt.Errorf("config: \"codingRetention\" must be a whole number of hours such as \"24h\" (not %v)", r)
+	}
+	if ret := cmp.Or(time.Duration(c.Retention), pipeline.DefaultRetention); time.Duration(c.CodingRetention) > ret {
+		// A job may not be kept longer than the deployment's retention (a create asking for
+		// more is a 400), and neither may a coding operation.
+		return fmt.Errorf("config: \"codingRetention\" %v is longer than \"retention\" %v", time.Duration(c.CodingRetention), ret)
 	}
 	if len(c.Languages) > 0 || len(c.MaxDocumentBytes) > 0 {
 		// The analysers' own checks: the registry refuses a language the LANGUAGE analyser does

@@ -100,6 +100,12 @@ func TestConfigValidate(t *testing.T) {
 		// Cut to whole hours before (found from outside: "2m" kept outputs 1 h, "90m" 1 h).
 		{Config{CodingRetention: Duration(2 * time.Minute)}, []string{`"codingRetention"`, "whole number of hours"}},
 		{Config{CodingRetention: Duration(90 * time.Minute)}, []string{`"codingRetention"`, "whole number of hours"}},
+		// Coding operations outlived the deployment's retention (found from outside: 1000h).
+		{Config{CodingRetention: Duration(1000 * time.Hour)}, []string{`"codingRetention" 1000h0m0s is longer than "retention" 720h0m0s`}},
+		{Config{CodingRetention: Duration(48 * time.Hour), Retention: Duration(24 * time.Hour)}, []string{`"codingRetention"`, `"retention" 24h0m0s`}},
+		{Config{CodingRetention: Duration(720 * time.Hour)}, nil},
+		{Config{OAuthClients: []OAuthClient{{ClientID: "c", ClientSecret: "s1", Tenant: "t1"}, {ClientID: "c", ClientSecret: "s2", Tenant: "t2"}}},
+			[]string{`oauthClients: client "c" is listed twice`}},
 		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook", Tenant: "local"}, {URL: "https://example.com/h"}}}, nil},
 		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook"}, {URL: "127.0.0.1:9000/hook"}}}, []string{`"webhooks"[1]`, `"127.0.0.1:9000/hook"`, "absolute http or https URL"}},
 		{Config{Webhooks: []Webhook{{URL: "/hook"}}}, []string{`"webhooks"[0]`, `"/hook"`}},

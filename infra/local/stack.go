@@ -101,9 +101,15 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		}
 	}
 	var clients []handlers.OAuthClient
-	for _, c := range cfg.OAuthClients {
+	for i, c := range cfg.OAuthClients {
 		if c.ClientID == "" || c.ClientSecret == "" || !pipeline.ValidTenant(c.Tenant) {
 			return nil, fmt.Errorf("oauthClients: client %q needs a clientId, a clientSecret and a valid tenant", c.ClientID)
+		}
+		for _, other := range cfg.OAuthClients[:i] {
+			if other.ClientID == c.ClientID {
+				// the last one would win silently, moving the client to its tenant
+				return nil, fmt.Errorf("oauthClients: client %q is listed twice", c.ClientID)
+			}
 		}
 		clients = append(clients, handlers.OAuthClient{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Tenant: c.Tenant})
 	}

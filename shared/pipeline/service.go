@@ -88,7 +88,7 @@ func (c Config) withDefaults() Config {
 		c.ResultsTTL = time.Hour
 	}
 	if c.Retention <= 0 {
-		c.Retention = 30 * 24 * time.Hour
+		c.Retention = DefaultRetention
 	}
 	if c.StuckAfter <= 0 {
 		c.StuckAfter = 15 * time.Minute
@@ -101,6 +101,9 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
+
+// DefaultRetention is how long a finished job is kept when Config.Retention is not set.
+const DefaultRetention = 30 * 24 * time.Hour
 
 // Service runs the use cases over the ports.
 type Service struct {
