@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -162,6 +163,58 @@ func TestManyFileLineInput(t *testing.T) {
 			if j.JobStatus != job.Failed || !strings.Contains(j.Message, "no") {
 				t.Errorf("%s: %s %q, want FAILED saying why", name, j.JobStatus, j.Message)
 			}
+		}
+	}
+}
+
+// TestOneDocPerFileInputChanged: a ONE_DOC_PER_FILE file replaced or deleted after the job was
+// planned fails the job with a Message naming the file, as a line input's object does (found
+// from outside: a replaced file was analysed as its new text and the job COMPLETED; a deleted
+// one failed its shard three times, then the job, with a store's error). Shards of 100 bytes
+// put each file in a shard of its own; the first shard's start replaces or deletes the last
+// file before its shard runs (one worker: in order).
+func TestOneDocPerFileInputChanged(t *testing.T) {
+	ctx := testCtx(t)
+	for _, change := range []string{"replaced", "deleted"} {
+		var root string
+		var once sync.Once
+		hooks := pipeline.Hooks{ShardStarted: func(msg pipeline.ShardMessage) error {
+			if msg.Index == 0 {
+				once.Do(func() {
+					p := filepath.Join(root, "c.txt")
+					if change == "deleted" {
+						_ = os.Remove(p)
+					} else {
+						_ = os.WriteFile(p, []byte("John Smith moved to London, a much longer text than before."), 0o644)
+					}
+				})
+			}
+			return nil
+		}}
+		s := startStack(t, Config{ShardBytes: 100, Workers: 1}, hooks)
+		c := defaultClient(s)
+		root = filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "docs")
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"a.txt", "b.txt", "c.txt"} {
+			if err := os.WriteFile(filepath.Join(root, f), []byte(strings.Repeat("A calm and pleasant day. ", 4)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		base, err := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := lineJob("per-file", job.OneDocPerFile)
+		req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/docs/"
+		res, err := c.CreateJob(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, j := follow(t, ctx, c, res.JobId)
+		if j.JobStatus != job.Failed || !strings.Contains(j.Message, "input file") || !strings.Contains(j.Message, "docs/c.txt was replaced or deleted while the job was running") {
+			t.Errorf("%s file: job %s (%s); want FAILED naming docs/c.txt", change, j.JobStatus, j.Message)
 		}
 	}
 }

@@ -442,15 +442,9 @@ func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []outpu
 // finish moves j to its terminal status and publishes the notification.
 func (s *Service) finish(ctx context.Context, j *job.Job, status job.Status, msg string, now time.Time) error {
 	from := j.JobStatus
-	exp := now.Add(s.retention(j))
-	if err := j.Transition(status); err != nil {
+	if err := s.end(j, status, msg, now); err != nil {
 		return err
 	}
-	j.Message = msg
-	j.JobDetails.Stage = "" // a TOPICS job's stage is its progress while it runs
-	j.EndTime = &now
-	j.ExpirationTime = &exp
-	j.UpdatedAt = now
 	if err := s.jobs.Update(ctx, j, from); err != nil {
 		if errors.Is(err, job.ErrConflict) {
 			// Someone else finished (or stopped) it first: look again.
@@ -472,7 +466,27 @@ func (s *Service) finish(ctx context.Context, j *job.Job, status job.Status, msg
 		}
 		return fmt.Errorf("finish job: %w", err)
 	}
-	s.log.InfoContext(ctx, "job finished", "tenant", j.Tenant, "job", j.JobId, "status", status,
+	return s.ended(ctx, j)
+}
+
+// end moves j (in memory) to the terminal status with its Message, end and expiration times.
+func (s *Service) end(j *job.Job, status job.Status, msg string, now time.Time) error {
+	if err := j.Transition(status); err != nil {
+		return err
+	}
+	exp := now.Add(s.retention(j))
+	j.Message = msg
+	j.JobDetails.Stage = "" // a TOPICS job's stage is its progress while it runs
+	j.EndTime = &now
+	j.ExpirationTime = &exp
+	j.UpdatedAt = now
+	return nil
+}
+
+// ended follows a job's stored move to its terminal status: it is logged and notified, and its
+// work objects are deleted.
+func (s *Service) ended(ctx context.Context, j *job.Job) error {
+	s.log.InfoContext(ctx, "job finished", "tenant", j.Tenant, "job", j.JobId, "status", j.JobStatus,
 		"documents", j.JobDetails.InputDocumentsCount, "errors", j.JobDetails.DocumentsWithErrorsCount)
 	err := s.notify(ctx, j)
 	s.cleanupWork(ctx, j)
@@ -485,7 +499,35 @@ func (s *Service) fail(ctx context.Context, j *job.Job, msg string) error {
 		return nil
 	}
 	s.log.WarnContext(ctx, "job failed", "tenant", j.Tenant, "job", j.JobId, "reason", msg)
-	return s.finish(ctx, j, job.Failed, msg, s.nowUTC())
+	// The caller's copy may be stale: another shard's record or the planner may have written the
+	// job since it was read, and finish would then take the conflict for a stop and leave the
+	// job running (found when a ONE_DOC_PER_FILE file changed: the job stayed IN_PROGRESS, its
+	// failing shard's message deleted, and nothing was notified). Finish the stored job, again
+	// while only such writes get in the way.
+	for attempt := 0; ; attempt++ {
+		cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
+		if err != nil {
+			return err
+		}
+		if cur.JobStatus.Terminal() {
+			return s.notify(ctx, cur)
+		}
+		from := cur.JobStatus
+		if cur.JobStatus == job.StopRequested || attempt == 4 {
+			return s.finish(ctx, cur, job.Failed, msg, s.nowUTC())
+		}
+		if err := s.end(cur, job.Failed, msg, s.nowUTC()); err != nil {
+			return err
+		}
+		err = s.jobs.Update(ctx, cur, from)
+		if errors.Is(err, job.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("fail job: %w", err)
+		}
+		return s.ended(ctx, cur)
+	}
 }
 
 // notifyClaimTTL is how long a claim to publish a notification stands before the sweeper

@@ -205,11 +205,13 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 	var total int64
 	err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
 		var files []input.FileRef
+		versions := make(map[string]string) // of the files of the chunk
 		flush := func() error {
 			for _, sh := range input.PlanFiles(files, s.cfg.MaxFilesPerShard, s.cfg.ShardBytes) {
 				m := ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: shards}
 				for _, f := range sh.Files {
 					m.Files = append(m.Files, f.Key)
+					m.FileVersions = append(m.FileVersions, versions[f.Key])
 					m.Bytes += f.Size
 				}
 				if err := emit(m); err != nil {
@@ -218,6 +220,7 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 				shards++
 			}
 			files = files[:0]
+			clear(versions)
 			return nil
 		}
 		list := func(fn func(ObjectInfo) error) error { return s.listInputPrefix(ctx, prefix, fn) }
@@ -233,6 +236,7 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 				return failJobErr("input is more than %d bytes (the limit per job)", s.cfg.MaxInputBytes)
 			}
 			files = append(files, input.FileRef{Key: o.Key, Size: o.Size})
+			versions[o.Key] = fileVersion(o)
 			if len(files) == chunk {
 				return flush()
 			}
@@ -459,6 +463,13 @@ func fileName(j *job.Job, key string) string {
 		return rest[1:] // a folder named without its trailing slash
 	}
 	return key[strings.LastIndex(j.InputKey, "/")+1:]
+}
+
+// fileVersion fingerprints a ONE_DOC_PER_FILE input file from its listing, to the second: a
+// listing's times and Head's differ in precision on S3 (milliseconds, seconds), so a file
+// replaced by one of the same size within the same second goes unnoticed.
+func fileVersion(o ObjectInfo) string {
+	return fmt.Sprintf("%d@%d", o.Size, o.LastModified.Unix())
 }
 
 // inputVersion fingerprints an input object: if it is uploaded again while the job runs, the

@@ -159,8 +159,11 @@ type ShardMessage struct {
 	// objects (a prefix); a shard whose object no longer has it fails the job. A one-object job
 	// keeps its version on the job (InputVersion).
 	Version string `json:"version,omitempty"`
-	// Files are the input objects of a ONE_DOC_PER_FILE shard.
-	Files []string `json:"files,omitempty"`
+	// Files are the input objects of a ONE_DOC_PER_FILE shard, and FileVersions their versions
+	// as listed at planning (fileVersion); a shard one of whose files no longer has it fails
+	// the job, as a line shard whose object changed does.
+	Files        []string `json:"files,omitempty"`
+	FileVersions []string `json:"fileVersions,omitempty"`
 	// Bytes is the size of the input the shard covers (its byte range, or its files' sizes):
 	// what the job's progress and completion estimate count.
 	Bytes int64 `json:"bytes,omitempty"`

@@ -266,10 +266,10 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 				continue
 			}
 			n += k
-			if same, err := s.inputUnchanged(ctx, parent, m); err != nil {
+			if key, err := s.inputChanged(ctx, parent, m); err != nil {
 				return err
-			} else if !same {
-				return failJobErr("the parent job's input %s was replaced or deleted since it ran; submit a new job", s.cfg.Locations.URI(m.Key))
+			} else if key != "" {
+				return failJobErr("the parent job's input %s was replaced or deleted since it ran; submit a new job", s.cfg.Locations.URI(key))
 			}
 			err = s.readShard(ctx, parent, m, lim, func(d input.Document) error {
 				rec := retryRecord{File: d.File, RecordId: d.RecordId}

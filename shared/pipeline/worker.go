@@ -72,10 +72,14 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 			return err
 		}
 	}
-	if same, err := s.inputUnchanged(ctx, j, msg); err != nil {
+	if key, err := s.inputChanged(ctx, j, msg); err != nil {
 		return err
-	} else if !same {
-		return s.fail(ctx, j, "the input object was replaced or deleted while the job was running; "+inputChangedAdvice(j))
+	} else if key != "" {
+		what := "the input object"
+		if len(msg.Files) > 0 {
+			what = "input file " + s.cfg.Locations.URI(key)
+		}
+		return s.fail(ctx, j, what+" was replaced or deleted while the job was running; "+inputChangedAdvice(j))
 	}
 	if s.hooks.ShardStarted != nil {
 		if err := s.hooks.ShardStarted(msg); err != nil {
@@ -249,25 +253,44 @@ func putErrorBuffer(b *bytes.Buffer) {
 	errorBuffers.Put(b)
 }
 
-// inputUnchanged reports whether the input object of line shard msg still has the version the
-// job was planned on (the shard's own, for a many-file input, else the job's); a deleted object
-// is a change. Shards without a versioned object (ONE_DOC_PER_FILE) are unchanged.
-func (s *Service) inputUnchanged(ctx context.Context, j *job.Job, msg ShardMessage) (bool, error) {
+// inputChanged returns the input object of shard msg that no longer has the version the job
+// was planned on, "" when none: the object of a line shard (the shard's own version, for a
+// many-file input, else the job's), or a file of a ONE_DOC_PER_FILE shard (the version it was
+// listed with). A deleted object is a change (found from outside: a file replaced while its job
+// ran was analysed as its new text and the job COMPLETED; one deleted failed its shard three
+// times, then the job, with a store's error).
+func (s *Service) inputChanged(ctx context.Context, j *job.Job, msg ShardMessage) (string, error) {
+	changed := func(key, version string, of func(ObjectInfo) string) (bool, error) {
+		info, err := s.objects.Head(ctx, key)
+		switch {
+		case errors.Is(err, job.ErrNotFound):
+			return true, nil
+		case errors.Is(err, job.ErrInvalid):
+			return false, nil // a name the store refuses: the reader makes it an UNREADABLE_FILE record
+		case err != nil:
+			return false, fmt.Errorf("head input: %w", err)
+		}
+		return of(info) != version, nil
+	}
+	if len(msg.Files) > 0 && len(msg.FileVersions) == len(msg.Files) {
+		for i, k := range msg.Files {
+			if c, err := changed(k, msg.FileVersions[i], fileVersion); c || err != nil {
+				return k, err
+			}
+		}
+		return "", nil
+	}
 	version := msg.Version
 	if version == "" {
 		version = j.InputVersion
 	}
 	if version == "" || msg.Key == "" {
-		return true, nil
+		return "", nil
 	}
-	info, err := s.objects.Head(ctx, msg.Key)
-	if errors.Is(err, job.ErrNotFound) {
-		return false, nil
+	if c, err := changed(msg.Key, version, inputVersion); c || err != nil {
+		return msg.Key, err
 	}
-	if err != nil {
-		return false, fmt.Errorf("head input: %w", err)
-	}
-	return inputVersion(info) == version, nil
+	return "", nil
 }
 
 // outputLine is the Line a document of shard msg is written with: its line within its file
