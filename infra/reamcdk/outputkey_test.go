@@ -12,6 +12,31 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
+// synthWith synthesizes a stack Ream-<name> of its own with the props props returns (given the
+// app, for constructs they name; CodeDir is the shared fixture's placeholder code).
+func synthWith(t *testing.T, name string, props func(awscdk.App) PipelineProps) *fixture {
+	t.Helper()
+	synth(t) // the placeholder code under tmpRoot
+	ctx, err := cdkContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(tmpRoot, "cdk.out-"+name))})
+	p := props(app)
+	p.CodeDir = filepath.Join(tmpRoot, "dist")
+	st := NewStack(app, "Ream-"+name, &StackProps{Stage: name, Pipeline: p})
+	var f fixture
+	b, err := json.Marshal(assertions.Template_FromStack(st.Stack, nil).ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &f.tmpl); err != nil {
+		t.Fatal(err)
+	}
+	return &f
+}
+
 // outputKeyStatements returns the identity-policy statements of f whose Resource is arn.
 func outputKeyStatements(f *fixture, arn string) []obj {
 	var out []obj
@@ -36,25 +61,12 @@ func TestOutputKmsKeyGrants(t *testing.T) {
 		t.Fatalf("without OutputKmsKey, %d statements name the key", len(got))
 	}
 
-	ctx, err := cdkContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(tmpRoot, "cdk.out-output-key"))})
-	keys := awscdk.NewStack(app, jsii.String("Keys"), nil)
-	awscdk.NewCfnWaitConditionHandle(keys, jsii.String("Placeholder"), &awscdk.CfnWaitConditionHandleProps{}) // a stack needs a resource
-	key := awskms.Key_FromKeyArn(keys, jsii.String("TeamKey"), jsii.String(arn))
-	st := NewStack(app, "Ream-output-key", &StackProps{Stage: "okey", Pipeline: PipelineProps{CodeDir: filepath.Join(tmpRoot, "dist"), OutputKmsKey: key}})
-	var f fixture
-	b, err := json.Marshal(assertions.Template_FromStack(st.Stack, nil).ToJSON())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &f.tmpl); err != nil {
-		t.Fatal(err)
-	}
-	got := outputKeyStatements(&f, arn)
+	f := synthWith(t, "output-key", func(app awscdk.App) PipelineProps {
+		keys := awscdk.NewStack(app, jsii.String("Keys"), nil)
+		awscdk.NewCfnWaitConditionHandle(keys, jsii.String("Placeholder"), &awscdk.CfnWaitConditionHandleProps{}) // a stack needs a resource
+		return PipelineProps{OutputKmsKey: awskms.Key_FromKeyArn(keys, jsii.String("TeamKey"), jsii.String(arn))}
+	})
+	got := outputKeyStatements(f, arn)
 	if len(got) != len(FunctionNames) {
 		t.Fatalf("%d statements name the output key, want one per function (%d)", len(got), len(FunctionNames))
 	}
@@ -74,23 +86,9 @@ func TestOutputKmsKeyGrants(t *testing.T) {
 // function's REAM_LANGUAGES (found by an outside review: the README named REAM_LANGUAGES "on
 // AWS", but nothing set it); without it, no function has the variable (TestFunctionEnvironment).
 func TestLanguagesReachTheFunctions(t *testing.T) {
-	ctx, err := cdkContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	synth(t) // the placeholder code under tmpRoot
-	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(tmpRoot, "cdk.out-languages"))})
-	st := NewStack(app, "Ream-languages", &StackProps{Stage: "langs", Pipeline: PipelineProps{CodeDir: filepath.Join(tmpRoot, "dist"),
-		Languages: []string{"en", "fr", "de"}, JobTopicPerTenant: true}})
-	var f fixture
-	b, err := json.Marshal(assertions.Template_FromStack(st.Stack, nil).ToJSON())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &f.tmpl); err != nil {
-		t.Fatal(err)
-	}
+	f := synthWith(t, "languages", func(awscdk.App) PipelineProps {
+		return PipelineProps{Languages: []string{"en", "fr", "de"}, JobTopicPerTenant: true}
+	})
 	n := 0
 	for name, res := range f.resources("AWS::Lambda::Function") {
 		env, _ := props(res)["Environment"].(obj)["Variables"].(obj)
