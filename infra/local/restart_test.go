@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -176,4 +177,28 @@ func TestRestartAfterKill(t *testing.T) {
 	}
 	recs, m := fetchResults(t, ctx, c, res.JobId)
 	checkLineResults(t, input, j, recs, m, true)
+}
+
+// TestOneServerPerDataDirectory: a second server on a data directory in use is refused with a
+// message naming the directory and the holder's pid (found from outside: it started, and the
+// first server's shards failed on temporary files the second deleted); once the first is
+// closed, the directory can be used again.
+func TestOneServerPerDataDirectory(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Start(t.Context(), Config{DataDir: dir, Addr: "127.0.0.1:0"}, Options{Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Start(t.Context(), Config{DataDir: dir, Addr: "127.0.0.1:0"}, Options{Log: testLogger(t)})
+	if err == nil || !strings.Contains(err.Error(), "is in use by another ream serve") || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
+		t.Fatalf("a second server on %s: %v; want it refused naming the holder", dir, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Start(t.Context(), Config{DataDir: dir, Addr: "127.0.0.1:0"}, Options{Log: testLogger(t)})
+	if err != nil {
+		t.Fatalf("after the first closed: %v", err)
+	}
+	again.Close()
 }

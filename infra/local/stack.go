@@ -59,6 +59,7 @@ type Stack struct {
 	Shards   *sl.Queue
 
 	db       *sql.DB
+	unlock   func() // releases the data directory (lockDataDir)
 	server   *http.Server
 	listener net.Listener
 	log      *slog.Logger
@@ -132,13 +133,19 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := lockDataDir(dataDir)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	baseURL := "http://" + ln.Addr().String()
 	fail := func(err error) (*Stack, error) {
 		ln.Close()
+		unlock()
 		return nil, err
 	}
 
@@ -186,7 +193,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		Log: log, Hooks: opts.Hooks,
 	})
 	s := &Stack{
-		cfg: cfg, URL: baseURL, Service: svc, Notifier: notifier, Shards: shards, db: db, listener: ln, log: log,
+		cfg: cfg, URL: baseURL, Service: svc, Notifier: notifier, Shards: shards, db: db, unlock: unlock, listener: ln, log: log,
 		auth:     handlers.NewKeyAuth(cfg.Keys),
 		ingest:   handlers.NewIngest(svc, log),
 		worker:   handlers.NewWorker(svc, log),
@@ -267,7 +274,9 @@ func (s *Stack) Close() error {
 	s.cancel()
 	s.wg.Wait()
 	_ = s.Notifier.Close(ctx)
-	return errors.Join(err, s.db.Close())
+	err = errors.Join(err, s.db.Close())
+	s.unlock()
+	return err
 }
 
 // uploadGuard refuses (job.ErrConflict) an upload into the folder of a drop rule that no longer
