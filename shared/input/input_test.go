@@ -136,7 +136,8 @@ func TestReadLines(t *testing.T) {
 		{"gzip-compressed input says so", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 0, []tdoc{bad(enc, 10, "decompress it")}},
 		{"surrogate encoded in UTF-8 is invalid", "\xed\xa0\x80x", 0, []tdoc{bad(enc, 4, "byte offset 0")}},
 		{"NUL (UTF-16)", "h\x00i\x00\nnext", 0, []tdoc{bad(enc, 4, "NUL byte at byte offset 1"), ok("next")}},
-		{"UTF-16LE with BOM", "\xFF\xFEh\x00i\x00", 0, []tdoc{bad(enc, 6, "byte offset 0")}},
+		{"UTF-16LE with BOM", "\xFF\xFEh\x00i\x00", 0, []tdoc{bad(enc, 6, "starts with a UTF-16 byte-order mark (bytes 0xFF 0xFE)")}},
+		{"UTF-16BE with BOM", "\xFE\xFF\x00h\x00i", 0, []tdoc{bad(enc, 6, "starts with a UTF-16 byte-order mark (bytes 0xFE 0xFF)")}},
 		{"at the limit", "abcd\nabcde\n", 4, []tdoc{ok("abcd"), bad(size, 5, "5 bytes, more than the limit of 4")}},
 		{"oversize then normal", big + "\r\nsmall\n", 10, []tdoc{bad(size, 100, "limit of 10"), ok("small")}},
 		{"oversize last line, no terminator", "a\n" + big, 10, []tdoc{ok("a"), bad(size, 100, "100 bytes")}},
@@ -191,6 +192,8 @@ func TestReadLinesJSONL(t *testing.T) {
 		{"empty text", `{"recordId": "e", "text": ""}`, 0, []tdoc{withID(bad(empty, 0, "empty"), "e")}},
 		{"whitespace text", `{"recordId": "e", "text": " \n\t "}`, 0, []tdoc{withID(bad(empty, 4, "whitespace"), "e")}},
 		{"empty line", "{\"text\": \"a\"}\n\n{\"text\": \"b\"}\n", 0, []tdoc{ok("a"), bad(empty, 0, ""), ok("b")}},
+		// files joined with cat, each with its BOM (found from outside: INVALID_RECORD, no recordId)
+		{"BOM at a later line's start", "{\"text\": \"a\"}\n\xEF\xBB\xBF{\"recordId\": \"r2\", \"text\": \"b\"}\n", 0, []tdoc{ok("a"), withID(ok("b"), "r2")}},
 		{"whitespace line", "  \t\n", 0, []tdoc{bad(empty, 3, "")}},
 		{"oversize text", `{"recordId": "big", "text": "abcdefghij"}` + "\n" + `{"text": "abcd"}`, 4,
 			[]tdoc{withID(bad(size, 10, "text is 10 bytes, more than the limit of 4"), "big"), ok("abcd")}},

@@ -214,6 +214,9 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding boo
 		setError(d, job.CodeDocumentSizeExceeded, "JSONL record is %d bytes, over the %d bytes a line may take (3 × the text limit of %d bytes + 64 KiB for escapes and other fields); it was not read", size, keep, maxDoc)
 		return
 	}
+	// A byte-order mark at the start of a later line (files joined with cat, each with its
+	// own) is no part of the record; the input's first is skipped when reading starts.
+	line = bytes.TrimPrefix(line, bom)
 	if blank(line) {
 		setError(d, job.CodeEmptyDocument, "line is empty or contains only whitespace")
 		return
@@ -394,6 +397,9 @@ func encodingProblem(b []byte, what string) string {
 		}
 		return nulMessage(nul, what)
 	}
+	if bytes.HasPrefix(b, utf16LE) || bytes.HasPrefix(b, utf16BE) {
+		return fmt.Sprintf("the %s starts with a UTF-16 byte-order mark (bytes 0x%02X 0x%02X): input must be UTF-8; convert it before uploading (e.g. iconv -f UTF-16 -t UTF-8)", what, b[0], b[1])
+	}
 	if bytes.HasPrefix(b, gzipMagic) {
 		return fmt.Sprintf("the %s starts as gzip-compressed data does (bytes 0x1F 0x8B): input must be uncompressed UTF-8 text; decompress it before uploading", what)
 	}
@@ -413,6 +419,9 @@ func encodingProblem(b []byte, what string) string {
 	}
 	return "" // unreachable: b is not valid UTF-8
 }
+
+// utf16LE and utf16BE are UTF-16's byte-order marks (never valid UTF-8).
+var utf16LE, utf16BE = []byte{0xff, 0xfe}, []byte{0xfe, 0xff}
 
 // gzipMagic starts every gzip stream (RFC 1952); 0x8B is never valid UTF-8 after 0x1F.
 var gzipMagic = []byte{0x1f, 0x8b}
