@@ -10,7 +10,8 @@ import (
 )
 
 func main() {
-	svc, log := coldstart.Service("deadletter")
+	svc, log, rel := coldstart.Consumer("deadletter")
 	h := handlers.NewDeadLetters(svc, log)
+	h.Releaser = rel // batches hand back, visible at once, what the deadline cut
 	lambda.Start(h.Handle)
 }

@@ -12,7 +12,8 @@ import (
 )
 
 func main() {
-	svc, log := coldstart.Service("ingest")
+	svc, log, rel := coldstart.Consumer("ingest")
 	h := handlers.NewIngest(svc, log)
+	h.Releaser = rel // batches hand back, visible at once, what the deadline cut
 	lambda.Start(h.HandleJSON)
 }

@@ -10,8 +10,9 @@ import (
 )
 
 func main() {
-	svc, log := coldstart.Service("worker")
+	svc, log, rel := coldstart.Consumer("worker")
 	coldstart.Warm(svc, log) // the worker analyses: its first batch must not wait for models
 	h := handlers.NewWorker(svc, log)
+	h.Releaser = rel // batches hand back, visible at once, what the deadline cut
 	lambda.Start(h.Handle)
 }

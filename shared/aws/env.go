@@ -259,16 +259,24 @@ func (e Env) Config() pipeline.Config {
 // (language detection restricted to env.Languages when set) and the pipeline service. It makes
 // no network call.
 func Build(ctx context.Context, env Env, log *slog.Logger) (*pipeline.Service, error) {
+	svc, _, err := BuildConsumer(ctx, env, log)
+	return svc, err
+}
+
+// BuildConsumer is Build for a function an SQS event source invokes: it also returns the
+// Releaser its handler gives the messages a batch hands back at the deadline (on the same SQS
+// client).
+func BuildConsumer(ctx context.Context, env Env, log *slog.Logger) (*pipeline.Service, *Releaser, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	clients, err := NewClients(ctx, env.Endpoints)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	reg, err := Analyzers(env.Languages)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var objOpts []ObjectsOption
 	if env.KMSKeyID != "" {
@@ -284,7 +292,7 @@ func Build(ctx context.Context, env Env, log *slog.Logger) (*pipeline.Service, e
 		DropRules: NewDropRules(clients.DynamoDB, env.Table),
 		Config:    env.Config(),
 		Log:       log,
-	}), nil
+	}), NewReleaser(clients.SQS), nil
 }
 
 // Analyzers builds the shipped analysers, with language detection restricted to languages when

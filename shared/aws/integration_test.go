@@ -14,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/ream-dev/ream/shared/api"
 	reamaws "github.com/ream-dev/ream/shared/aws"
@@ -415,4 +418,55 @@ func receiveN(t *testing.T, q *reamaws.Queue, n int) []reamaws.Message {
 		}
 	}
 	return out
+}
+
+// TestReleaserOnSQS: messages a batch hands back at the deadline are visible again at once:
+// received with a long visibility timeout, released, and received again straight away.
+func TestReleaserOnSQS(t *testing.T) {
+	c := clients(t, "SQS")
+	ctx := context.Background()
+	qs, err := reamaws.CreateQueues(ctx, c.SQS, "ream-test-"+uniq(t), 5)
+	if err != nil {
+		t.Fatalf("CreateQueues: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := cleanupCtx()
+		defer cancel()
+		if err := reamaws.DeleteQueues(ctx, c.SQS, qs); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
+	for _, body := range []string{"a", "b"} {
+		if _, err := c.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: sdkaws.String(qs.URL), MessageBody: sdkaws.String(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receive := func() []sqstypes.Message {
+		var got []sqstypes.Message
+		for range 5 {
+			out, err := c.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: sdkaws.String(qs.URL), MaxNumberOfMessages: 10, VisibilityTimeout: 600, WaitTimeSeconds: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, out.Messages...)
+			if len(got) >= 2 {
+				break
+			}
+		}
+		return got
+	}
+	first := receive()
+	if len(first) != 2 {
+		t.Fatalf("received %d messages, want 2", len(first))
+	}
+	var batch []events.SQSMessage
+	for _, m := range first {
+		batch = append(batch, events.SQSMessage{MessageId: sdkaws.ToString(m.MessageId), ReceiptHandle: sdkaws.ToString(m.ReceiptHandle), EventSourceARN: qs.ARN})
+	}
+	if err := reamaws.NewReleaser(c.SQS).Release(ctx, batch); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if again := receive(); len(again) != 2 {
+		t.Fatalf("after the release, %d messages received again at once, want 2 (they would wait the 600 s visibility timeout)", len(again))
+	}
 }

@@ -79,7 +79,7 @@ func (h *Ingest) HandleJSON(ctx context.Context, raw json.RawMessage) (events.SQ
 		if err := json.Unmarshal(raw, &batch); err != nil {
 			return resp, fmt.Errorf("ingest: undecodable SQS batch: %w", err)
 		}
-		return sqsBatch(ctx, h.log, batch, func(run context.Context, m events.SQSMessage) error {
+		return sqsBatch(ctx, h.log, batch, h.Releaser, func(run context.Context, m events.SQSMessage) error {
 			err := h.handleEvent(run, json.RawMessage(m.Body))
 			var bad undecodable
 			if errors.As(err, &bad) {

@@ -22,6 +22,8 @@ import (
 type Ingest struct {
 	svc *pipeline.Service
 	log *slog.Logger
+	// Releaser, when set, makes messages handed back at the deadline visible again at once.
+	Releaser Releaser
 }
 
 // NewIngest builds the ingest handler.
@@ -66,6 +68,8 @@ func ObjectKey(o events.S3Object) (string, error) {
 type Worker struct {
 	svc *pipeline.Service
 	log *slog.Logger
+	// Releaser, when set, makes messages handed back at the deadline visible again at once.
+	Releaser Releaser
 }
 
 // NewWorker builds the worker handler.
@@ -76,7 +80,7 @@ func NewWorker(svc *pipeline.Service, log *slog.Logger) *Worker {
 // Handle processes the batch's messages in order. A malformed message is reported as failed
 // so that it ends in the dead-letter queue for inspection instead of vanishing.
 func (h *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	return shardBatch(ctx, h.log, ev, true, h.svc.ProcessShard), nil
+	return shardBatch(ctx, h.log, ev, h.Releaser, true, h.svc.ProcessShard), nil
 }
 
 // DeadLetters consumes the dead-letter queue: each poison shard's documents are written as
@@ -84,6 +88,8 @@ func (h *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 type DeadLetters struct {
 	svc *pipeline.Service
 	log *slog.Logger
+	// Releaser, when set, makes messages handed back at the deadline visible again at once.
+	Releaser Releaser
 }
 
 // NewDeadLetters builds the dead-letter handler.
@@ -97,7 +103,7 @@ const deadLetterReason = "the shard failed on every delivery and was moved to th
 // Handle processes the batch. A malformed message is logged and dropped: the dead-letter queue
 // is the end of the line.
 func (h *DeadLetters) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	return shardBatch(ctx, h.log, ev, false, func(ctx context.Context, m pipeline.ShardMessage) error {
+	return shardBatch(ctx, h.log, ev, h.Releaser, false, func(ctx context.Context, m pipeline.ShardMessage) error {
 		return h.svc.DeadLetter(ctx, m, deadLetterReason)
 	}), nil
 }
@@ -108,25 +114,48 @@ func (h *DeadLetters) Handle(ctx context.Context, ev events.SQSEvent) (events.SQ
 // context end) and the ones not yet begun are handed back, all as batch item failures, so that
 // the invocation answers in time and the messages already done are deleted; an invocation killed
 // at its timeout would have had the whole batch delivered again, those too.
-func sqsBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, handle func(run context.Context, m events.SQSMessage) error) events.SQSEventResponse {
+//
+// With rel, the messages handed back for the deadline (not those that failed) are made visible
+// again at once: otherwise each would wait out the queue's visibility timeout (18 minutes for
+// the shard queue) although nothing was wrong with it, and, its receive counted, a shard
+// batched behind long messages three times would be dead-lettered untried (found by an
+// outside review).
+func sqsBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, rel Releaser, handle func(run context.Context, m events.SQSMessage) error) events.SQSEventResponse {
 	var resp events.SQSEventResponse
+	var back []events.SQSMessage
 	run, cancel := beforeDeadline(ctx)
 	defer cancel()
+	timeUp := func() bool { return run.Err() != nil && ctx.Err() == nil }
 	for _, m := range ev.Records {
-		if run.Err() != nil && ctx.Err() == nil {
+		if timeUp() {
 			log.InfoContext(ctx, "the invocation's time is up; message handed back without starting", "messageId", m.MessageId)
-		} else if handle(run, m) == nil {
+			back = append(back, m)
+		} else if err := handle(run, m); err == nil {
 			continue
+		} else if timeUp() && errors.Is(err, context.DeadlineExceeded) {
+			back = append(back, m)
 		}
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+	}
+	if rel != nil && len(back) > 0 {
+		if err := rel.Release(ctx, back); err != nil {
+			log.WarnContext(ctx, "could not make the handed-back messages visible again; they come back after the visibility timeout", "messages", len(back), "err", err)
+		}
 	}
 	return resp
 }
 
+// Releaser makes messages visible again at once (SQS ChangeMessageVisibility to 0): those a
+// batch hands back because the invocation's time is up. The AWS adapter is reamaws.Releaser;
+// the local stack has no deadline and needs none.
+type Releaser interface {
+	Release(ctx context.Context, msgs []events.SQSMessage) error
+}
+
 // shardBatch runs fn on every shard message of an SQS batch (sqsBatch) and reports the ones that
 // failed (and, when reportMalformed, the undecodable ones) as batch item failures.
-func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, reportMalformed bool, fn func(context.Context, pipeline.ShardMessage) error) events.SQSEventResponse {
-	return sqsBatch(ctx, log, ev, func(run context.Context, m events.SQSMessage) error {
+func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, rel Releaser, reportMalformed bool, fn func(context.Context, pipeline.ShardMessage) error) events.SQSEventResponse {
+	return sqsBatch(ctx, log, ev, rel, func(run context.Context, m events.SQSMessage) error {
 		msg, err := DecodeShardMessage(m.Body)
 		if err != nil {
 			log.ErrorContext(ctx, "malformed shard message", "messageId", m.MessageId, "body", truncate(m.Body, 200), "reported", reportMalformed, "err", err)

@@ -21,6 +21,14 @@ import (
 // Service runs function name's cold start and returns the pipeline service and the logger its
 // handler should use. On any error it does not return: see the package comment.
 func Service(name string) (*pipeline.Service, *slog.Logger) {
+	svc, log, _ := Consumer(name)
+	return svc, log
+}
+
+// Consumer is Service for a function an SQS event source invokes: it also returns the Releaser
+// its handler sets (handlers' Releaser field), which makes messages handed back at the
+// invocation's deadline visible again at once.
+func Consumer(name string) (*pipeline.Service, *slog.Logger, *reamaws.Releaser) {
 	level := new(slog.LevelVar) // Info until the environment says otherwise
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("function", name)
 	slog.SetDefault(log)
@@ -30,12 +38,12 @@ func Service(name string) (*pipeline.Service, *slog.Logger) {
 		fail(log, err)
 	}
 	level.Set(env.LogLevel)
-	svc, err := reamaws.Build(context.Background(), env, log)
+	svc, rel, err := reamaws.BuildConsumer(context.Background(), env, log)
 	if err != nil {
 		fail(log, err)
 	}
 	log.Debug("cold start done", "bucket", env.Bucket, "table", env.Table)
-	return svc, log
+	return svc, log, rel
 }
 
 // Warm loads the analysers' lazily loaded models (analysis.Registry.Warm) during the cold
