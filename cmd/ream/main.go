@@ -69,8 +69,10 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		fmt.Print(usage)
-		return nil
+		// No command is a usage mistake (a script that lost its arguments must not pass):
+		// the usage goes to stderr and the exit status is 1.
+		fmt.Fprint(os.Stderr, usage)
+		return errors.New("no command given (ream help lists them)")
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {

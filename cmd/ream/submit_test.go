@@ -319,3 +319,14 @@ func TestSubmitRedactionFlags(t *testing.T) {
 		t.Errorf("redacted copy %q, %v; want %q (the e-mail alone, masked with #)", b, err, want)
 	}
 }
+
+// TestNoCommandIsAnError: a bare `ream` is a usage mistake, not a success (found from outside:
+// it printed the usage and exited 0); `ream help` still succeeds.
+func TestNoCommandIsAnError(t *testing.T) {
+	if err := run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "no command given") {
+		t.Errorf("ream with no command: %v; want an error", err)
+	}
+	if err := run(context.Background(), []string{"help"}); err != nil {
+		t.Errorf("ream help: %v", err)
+	}
+}
