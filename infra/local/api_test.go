@@ -279,6 +279,18 @@ func TestList(t *testing.T) {
 	if w := want(6, 5, 4, 3, 2, 1, 0); !slices.Equal(got, w) {
 		t.Errorf("paged listing %v, want %v", got, w)
 	}
+	// A token pages the listing that returned it: with other filters it is refused, not
+	// applied to another listing (found from outside: accepted silently); MaxResults may change.
+	first, err := c.List(ctx, api.ListFilter{MaxResults: 3})
+	if err != nil || first.NextToken == "" {
+		t.Fatalf("first page: %+v, %v", first, err)
+	}
+	if _, err := c.List(ctx, api.ListFilter{JobName: "beta", NextToken: first.NextToken}); err == nil || !strings.Contains(err.Error(), "NextToken belongs to other") {
+		t.Errorf("a token with another JobName: %v; want a 400", err)
+	}
+	if page, err := c.List(ctx, api.ListFilter{MaxResults: 10, NextToken: first.NextToken}); err != nil || !slices.Equal(ids(page.Jobs), want(3, 2, 1, 0)) {
+		t.Errorf("the token with another MaxResults: %v, %v; want the rest of the listing", page, err)
+	}
 
 	for _, tc := range []struct {
 		name string

@@ -2,9 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
@@ -85,7 +88,52 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 	if a := f.SubmittedAfter; !a.IsZero() && a.Before(listFloor) {
 		f.SubmittedAfter = time.Time{}
 	}
-	return s.jobs.List(ctx, tenant, f)
+	// A token remembers the filters of the page it ends, and the store's own position: one
+	// used with other filters would page on from a position in another listing, skipping or
+	// repeating jobs silently (found from outside; the errors route already refused it).
+	key := listFilterKey(f)
+	if f.NextToken != "" {
+		b, err := base64.RawURLEncoding.DecodeString(f.NextToken)
+		var tok listToken
+		if err == nil {
+			err = json.Unmarshal(b, &tok)
+		}
+		if err != nil || tok.Store == "" {
+			return nil, "", fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
+		}
+		if tok.Filter != key {
+			return nil, "", fmt.Errorf("%w: NextToken belongs to other JobName, JobStatus or submit-time filters; page with the filters that returned it", job.ErrInvalid)
+		}
+		f.NextToken = tok.Store
+	}
+	jobs, next, err := s.jobs.List(ctx, tenant, f)
+	if err != nil || next == "" {
+		return jobs, "", err
+	}
+	b, _ := json.Marshal(listToken{Store: next, Filter: key})
+	return jobs, base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// listToken is List's NextToken: the store's token and the filters of the listing it pages.
+type listToken struct {
+	Store  string `json:"t"`
+	Filter string `json:"f,omitempty"`
+}
+
+// listFilterKey is what a list token remembers of the filters (MaxResults may change).
+func listFilterKey(f api.ListFilter) string {
+	var b strings.Builder
+	if f.JobName != "" || f.Status != "" || !f.SubmittedBefore.IsZero() || !f.SubmittedAfter.IsZero() {
+		fmt.Fprintf(&b, "%q/%s/%d/%d", f.JobName, f.Status, unixNanoOrZero(f.SubmittedBefore), unixNanoOrZero(f.SubmittedAfter))
+	}
+	return b.String()
+}
+
+func unixNanoOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // The span of time every job's SubmitTime lies in (the stores' keys hold 1678–2262).
