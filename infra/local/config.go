@@ -208,6 +208,7 @@ const (
 	minPollInterval  = time.Millisecond
 	minSweepInterval = time.Second
 	minVisibility    = time.Second
+	minRetention     = time.Hour
 )
 
 // sensible refuses a config file's values outside those bounds (0 still means the default).
@@ -223,6 +224,12 @@ func (c Config) sensible() error {
 		return fmt.Errorf("\"sweepInterval\" must be at least %v (got %v)", minSweepInterval, time.Duration(c.SweepInterval))
 	case c.VisibilityTimeout > 0 && time.Duration(c.VisibilityTimeout) < minVisibility:
 		return fmt.Errorf("\"visibilityTimeout\" must be at least %v (got %v)", minVisibility, time.Duration(c.VisibilityTimeout))
+	case c.Retention > 0 && time.Duration(c.Retention) < minRetention:
+		// found from outside: "1ns" was taken, and every output was deleted as its job ended
+		return fmt.Errorf("\"retention\" must be at least %v: a job keeps its output whole hours (got %v)", minRetention, time.Duration(c.Retention))
+	case c.StuckAfter > 0 && c.StuckAfter <= c.withDefaults().VisibilityTimeout:
+		// a shard still running would be queued again beside itself
+		return fmt.Errorf("\"stuckAfter\" must be longer than \"visibilityTimeout\" %v (got %v)", time.Duration(c.withDefaults().VisibilityTimeout), time.Duration(c.StuckAfter))
 	}
 	return nil
 }

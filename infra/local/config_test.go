@@ -164,11 +164,14 @@ func TestConfigDurationStrings(t *testing.T) {
 		`{"dropSettle": true}`:            {`"dropSettle"`},
 		`{"webhookMaxBackoff": {"m": 5}}`: {`"webhookMaxBackoff"`},
 		// Values a server starts on but cannot run sensibly (found from outside).
-		`{"workers": 100000}`:           {`"workers" must be at most 256`},
-		`{"shardBytes": 1}`:             {`"shardBytes" must be at least 1024`},
-		`{"pollInterval": "1ns"}`:       {`"pollInterval" must be at least 1ms`},
-		`{"sweepInterval": "1ns"}`:      {`"sweepInterval" must be at least 1s`},
-		`{"visibilityTimeout": "10ms"}`: {`"visibilityTimeout" must be at least 1s`},
+		`{"workers": 100000}`:                               {`"workers" must be at most 256`},
+		`{"shardBytes": 1}`:                                 {`"shardBytes" must be at least 1024`},
+		`{"pollInterval": "1ns"}`:                           {`"pollInterval" must be at least 1ms`},
+		`{"sweepInterval": "1ns"}`:                          {`"sweepInterval" must be at least 1s`},
+		`{"visibilityTimeout": "10ms"}`:                     {`"visibilityTimeout" must be at least 1s`},
+		`{"retention": "1ns"}`:                              {`"retention" must be at least 1h0m0s`},
+		`{"stuckAfter": "1ns"}`:                             {`"stuckAfter" must be longer than "visibilityTimeout" 1m0s`},
+		`{"stuckAfter": "30s", "visibilityTimeout": "30s"}`: {`"stuckAfter" must be longer than "visibilityTimeout" 30s`},
 	} {
 		c, err := load(body)
 		if err == nil {
