@@ -218,3 +218,35 @@ func TestOneDocPerFileInputChanged(t *testing.T) {
 		}
 	}
 }
+
+// TestManyFileLineInputUnreadableName: a file under a line-format prefix whose name the store
+// cannot read (a backslash) fails the job with a Message naming it and the rule it breaks
+// (found from outside: the store's own words, "write plan: … head input: … invalid request").
+func TestManyFileLineInputUnreadableName(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	root := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "bs")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"good.txt", `bad\name.txt`} {
+		if err := os.WriteFile(filepath.Join(root, f), []byte("A calm day.\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base, err := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := lineJob("bs", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/bs/"
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, `input file "bad\\name.txt" under the prefix has a name the store cannot read`) {
+		t.Errorf("job %s (%s); want FAILED naming bad\\name.txt", j.JobStatus, j.Message)
+	}
+}

@@ -313,6 +313,10 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 				if errors.Is(err, job.ErrNotFound) {
 					return failJobErr("input object %s was deleted while the job was planned", s.cfg.Locations.URI(f.Key))
 				}
+				if errors.Is(err, job.ErrInvalid) {
+					// found from outside: the job failed with the store's own words
+					return failJobErr("input file %q under the prefix has a name the store cannot read (names must be UTF-8, without backslashes, at most 1,024 bytes): rename or remove it", fileName(j, f.Key))
+				}
 				if err != nil {
 					return fmt.Errorf("head input: %w", err)
 				}
