@@ -628,7 +628,7 @@ func TestAlarms(t *testing.T) {
 
 func TestOutputs(t *testing.T) {
 	f := synth(t)
-	for _, o := range []string{OutputAPIURL, OutputBucketName, OutputTopicArn, OutputAlarmTopicArn, OutputTableName, OutputKeyArn} {
+	for _, o := range []string{OutputAPIURL, OutputBucketName, OutputTopicArn, OutputAlarmTopicArn, OutputTableName, OutputKeyArn, OutputFunctionRoleArns} {
 		check(t, "output "+o, func() {
 			f.template.HasOutput(jsii.String(o), obj{"Value": assertions.Match_AnyValue()})
 		})

@@ -29,6 +29,9 @@ const (
 	OutputAlarmTopicArn = "AlarmTopicArn"
 	OutputTableName     = "TableName"
 	OutputKeyArn        = "KeyArn"
+	// OutputFunctionRoleArns lists the functions' role ARNs, comma-separated: the principals
+	// a job's own notification topic (and its KMS key) must let publish.
+	OutputFunctionRoleArns = "FunctionRoleArns"
 
 	// The coding routes' OAuth2 (client credentials): token endpoint, user
 	// pool, app client id (CodingClientOutputID names the others') and the
@@ -65,6 +68,11 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	out(OutputAlarmTopicArn, "SNS topic for the CloudWatch alarms", p.AlarmTopic().TopicArn())
 	out(OutputTableName, "DynamoDB table of jobs and shards", p.Table().TableName())
 	out(OutputKeyArn, "KMS key of the bucket and topics (SSE-KMS uploads, subscriber queues)", p.Key().KeyArn())
+	roles := make([]*string, len(FunctionNames))
+	for i, n := range FunctionNames {
+		roles[i] = p.Function(n).Role().RoleArn()
+	}
+	out(OutputFunctionRoleArns, "The functions' IAM roles, comma-separated: a job topic's policy and KMS key must let them publish", awscdk.Fn_Join(jsii.String(","), &roles))
 	c := p.CodingAuth()
 	out(OutputCodingTokenURL, "OAuth2 token endpoint of the coding routes (grant_type=client_credentials)", c.TokenURL())
 	out(OutputCodingUserPoolID, "Cognito user pool of the coding API's app clients", c.UserPool.UserPoolId())
