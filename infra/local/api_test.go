@@ -350,6 +350,18 @@ func TestBadRequests(t *testing.T) {
 		{"bad input format", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"CSV"}}`, 400, "InputFormat"},
 		{"malformed JSON", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],`, 400, ""},
 		{"unknown field", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Colour":"red"}`, 400, "Colour"},
+		// found from outside: keys matched case-insensitively and the last of a repeated key won
+		{"wrong case top level", "POST", "/v1/jobs", `{"analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`, 400, `"analyses" is not a field; did you mean "Analyses"?`},
+		{"wrong case nested", "POST", "/v1/jobs", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"inputformat":"ONE_DOC_PER_LINE"}}`, 400, `"inputformat" is not a field in InputDataConfig; did you mean "InputFormat"?`},
+		{"wrong case in a tag", "POST", "/v1/jobs", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"Tags":[{"Key":"k","value":"v"}]}`, 400, `"value" is not a field in Tags[0]; did you mean "Value"?`},
+		{"both spellings", "POST", "/v1/jobs", `{"Analyses":["LANGUAGE"],"analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`, 400, `"analyses" is not a field; did you mean "Analyses"?`},
+		{"key twice top level", "POST", "/v1/jobs", `{"Analyses":["BOGUS"],"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`, 400, `"Analyses" is given twice`},
+		{"key twice nested", "POST", "/v1/jobs", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"CSV","InputFormat":"ONE_DOC_PER_LINE"}}`, 400, `"InputFormat" is given twice in InputDataConfig`},
+		{"key twice in RedactionConfig", "POST", "/v1/jobs", `{"Analyses":["PII"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"RedactionConfig":{"MaskMode":"MASK","MaskMode":"MASK"}}`, 400, `"MaskMode" is given twice in RedactionConfig`},
+		{"wrong case on retry", "POST", "/v1/jobs/00000000-0000-4000-8000-000000000000/retry", `{"errorCodes":["SHARD_FAILED"]}`, 400, `did you mean "ErrorCodes"?`},
+		{"wrong case in a drop rule", "PUT", "/v1/drop-rules/r", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"JSONL"},"outputDataConfig":{}}`, 400, `"outputDataConfig" is not a field; did you mean "OutputDataConfig"?`},
+		{"key twice in a drop rule", "PUT", "/v1/drop-rules/r", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"JSONL","InputFormat":"JSONL"}}`, 400, `"InputFormat" is given twice in InputDataConfig`},
+		{"key twice in a drop upload", "POST", "/v1/drop-rules/r/uploads", `{"File":"a.txt","File":"b.txt"}`, 400, `"File" is given twice`},
 		{"bad token", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"ClientRequestToken":"no spaces allowed"}`, 400, "ClientRequestToken"},
 		{"foreign input location", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE","S3Uri":"s3://someone-else/x"}}`, 400, ""},
 		{"unknown route", "GET", "/v2/jobs", "", 404, ""},
@@ -385,6 +397,18 @@ func TestBadRequests(t *testing.T) {
 		}
 		if strings.Contains(strings.ToLower(body.Message), "internal") {
 			t.Errorf("%s: message %q looks like an internal error", tc.name, body.Message)
+		}
+	}
+
+	// Keys spelled exactly, once each, are taken at every depth (the same key in two objects
+	// included). No /v1 request has a map-typed field; a map's keys are free (the decoder's unit
+	// test, and the Comprehend surface, whose body it decodes as a map, through the SDK tests).
+	for _, tc := range []struct{ name, method, path, body string }{
+		{"exact keys", "POST", "/v1/jobs", `{"JobName":"exact","Analyses":["PII"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"OutputDataConfig":{},"RedactionConfig":{"MaskMode":"MASK","PiiEntityTypes":["ALL"]},"Tags":[{"Key":"a","Value":"1"},{"Key":"b","Value":"2"}]}`},
+		{"exact keys in a drop rule", "PUT", "/v1/drop-rules/exact", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"JSONL"},"Tags":[{"Key":"a","Value":"1"}]}`},
+	} {
+		if status, body, _ := rawRequest(t, tc.method, s.URL+tc.path, DefaultKey, tc.body); status/100 != 2 {
+			t.Errorf("%s: %d %+v, want it accepted", tc.name, status, body)
 		}
 	}
 }

@@ -7,6 +7,7 @@ package handlers
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding"
 	"encoding/json"
@@ -261,14 +262,26 @@ func blank(r *bufio.Reader) bool {
 }
 
 // decodeJSON decodes the one JSON value of a request body into v (what names it in messages),
-// refusing data after it and, when strict, fields v does not have. Every route's body goes
-// through it, so the same mistake gets the same answer everywhere.
+// refusing data after it, a key that names a field of v only when case is ignored or names one
+// twice in the same object (checkKeys: encoding/json would take the one and keep the last of the
+// other, silently) and, when strict, fields v does not have. Every route's body goes through it,
+// so the same mistake gets the same answer everywhere.
 func decodeJSON(body io.Reader, v any, what string, strict bool) error {
 	dec := json.NewDecoder(body)
-	if strict {
-		dec.DisallowUnknownFields()
+	// The value is read whole first (a syntax error or a body over the limit is reported as
+	// Decode reports it into any type), its keys checked, then decoded into v.
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return decodeError(err, what)
 	}
-	if err := dec.Decode(v); err != nil {
+	if err := checkKeys(raw, reflect.TypeOf(v)); err != nil {
+		return decodeError(err, what)
+	}
+	vdec := json.NewDecoder(bytes.NewReader(raw))
+	if strict {
+		vdec.DisallowUnknownFields()
+	}
+	if err := vdec.Decode(v); err != nil {
 		return decodeError(err, what)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {

@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// TestDecodeJSONKeys: decodeJSON takes a struct's keys exactly as its json tags spell them, once
+// each, at every depth that decodes into a struct, and leaves a map's keys free.
+func TestDecodeJSONKeys(t *testing.T) {
+	type inner struct {
+		Name string `json:"Name"`
+	}
+	type embedded struct {
+		Deep  string `json:"Deep"`
+		Other string // untagged: its Go name
+	}
+	type withMap struct {
+		embedded
+		Headers map[string]string `json:"Headers"`
+		ByName  map[string]inner  `json:"ByName"`
+		Any     any               `json:"Any"`
+		Raw     json.RawMessage   `json:"Raw"`
+		When    time.Time         `json:"When"`
+		Skipped string            `json:"-"`
+	}
+	const job1 = `"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}`
+	for _, tc := range []struct {
+		name, body string
+		v          any
+		want       string // "" when accepted
+	}{
+		{"correct", `{` + job1 + `,"Tags":[{"Key":"k","Value":"v"}],"RedactionConfig":{"MaskMode":"MASK"}}`, &api.CreateJobRequest{}, ""},
+		{"wrong case top level", `{"analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`, &api.CreateJobRequest{}, `"analyses" is not a field; did you mean "Analyses"?`},
+		{"wrong case nested", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"inputformat":"ONE_DOC_PER_LINE"}}`, &api.CreateJobRequest{}, `"inputformat" is not a field in InputDataConfig; did you mean "InputFormat"?`},
+		{"wrong case in a slice", `{` + job1 + `,"Tags":[{"Key":"a","Value":"v"},{"key":"b","Value":"v"}]}`, &api.CreateJobRequest{}, `"key" is not a field in Tags[1]; did you mean "Key"?`},
+		{"wrong case behind a pointer", `{` + job1 + `,"CodingConfig":{"topic":"t"}}`, &api.CreateJobRequest{}, `"topic" is not a field in CodingConfig; did you mean "Topic"?`},
+		{"folded non-ASCII", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE","ſ3Uri":"x"}}`, &api.CreateJobRequest{}, `did you mean "S3Uri"?`},
+		{"twice top level", `{"Analyses":["BOGUS"],"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`, &api.CreateJobRequest{}, `"Analyses" is given twice`},
+		{"twice, escaped", `{"Analyses":["BOGUS"],"\u0041nalyses":["LANGUAGE"]}`, &api.CreateJobRequest{}, `"Analyses" is given twice`},
+		{"twice nested", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"JSONL","InputFormat":"ONE_DOC_PER_LINE"}}`, &api.CreateJobRequest{}, `"InputFormat" is given twice in InputDataConfig`},
+		{"same key in two objects", `{` + job1 + `,"Tags":[{"Key":"a","Value":"v"},{"Key":"b","Value":"v"}]}`, &api.CreateJobRequest{}, ""},
+		{"unknown field left to the decoder", `{` + job1 + `,"Colour":"red"}`, &api.CreateJobRequest{}, `unknown field "Colour"`},
+		{"retry", `{"errorCodes":["SHARD_FAILED"]}`, &api.RetryRequest{}, `did you mean "ErrorCodes"?`},
+		{"drop upload", `{"File":"a","File":"b"}`, &api.DropUploadRequest{}, `"File" is given twice`},
+		{"free map keys", `{"Headers":{"x-a":"1","X-A":"2","Name":"3"},"ByName":{"name":{"Name":"n"}},"Any":{"a":1,"A":2},"Raw":{"a":1,"a":2},"When":"2026-01-02T03:04:05Z","Deep":"d","Other":"o"}`, &withMap{}, ""},
+		{"struct values of a map", `{"ByName":{"x":{"name":"n"}}}`, &withMap{}, `"name" is not a field in ByName["x"]; did you mean "Name"?`},
+		{"promoted field", `{"deep":"d"}`, &withMap{}, `did you mean "Deep"?`},
+		{"untagged field", `{"other":"o"}`, &withMap{}, `did you mean "Other"?`},
+		{"a number out of float range", `{"Analyses":["LANGUAGE"],"NumberOfTopics":1e999}`, &api.CreateJobRequest{}, "NumberOfTopics"},
+		{"a map body (Comprehend's envelope)", `{"JobName":"a","jobName":"b","JobName":"c"}`, &map[string]json.RawMessage{}, ""},
+	} {
+		err := decodeJSON(strings.NewReader(tc.body), tc.v, "a valid job", true)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v, want it accepted", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, job.ErrInvalid)):
+			t.Errorf("%s: %v, want an invalid request saying %s", tc.name, err, tc.want)
+		}
+	}
+}
