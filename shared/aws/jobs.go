@@ -2,8 +2,6 @@ package aws
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -20,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -636,12 +635,8 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 	}
 	var start map[string]types.AttributeValue
 	if f.NextToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(f.NextToken)
 		var tok listToken
-		if err == nil {
-			err = json.Unmarshal(raw, &tok)
-		}
-		if err != nil || tok.PK == "" || tok.SK == "" || tok.S == "" {
+		if err := pagetoken.Decode(f.NextToken, &tok); err != nil || tok.PK == "" || tok.SK == "" || tok.S == "" {
 			return nil, "", fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
 		}
 		start = map[string]types.AttributeValue{
@@ -729,10 +724,7 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 	return jobs, "", nil
 }
 
-func encodeToken(t listToken) string {
-	b, _ := json.Marshal(t)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func encodeToken(t listToken) string { return pagetoken.Encode(t) }
 
 // shardItem is the stored form of a ShardRecord.
 type shardItem struct {

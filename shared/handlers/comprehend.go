@@ -18,7 +18,6 @@ package handlers
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -32,6 +31,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -697,8 +697,7 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 	}
 	var tok listToken
 	if in.NextToken != "" {
-		b, err := base64.RawURLEncoding.DecodeString(in.NextToken)
-		if err != nil || json.Unmarshal(b, &tok) != nil || tok.ID == "" || tok.Kind != "" && tok.Kind != k.Name {
+		if err := pagetoken.Decode(in.NextToken, &tok); err != nil || tok.ID == "" || tok.Kind != "" && tok.Kind != k.Name {
 			return nil, cErr("InvalidRequestException", "NextToken is not a token this operation returned")
 		}
 	}
@@ -719,8 +718,7 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 				continue
 			}
 			if len(props) == max {
-				b, _ := json.Marshal(listToken{Ream: tok.Ream, T: last.SubmitTime.UnixNano(), ID: last.JobId, Kind: k.Name})
-				next = base64.RawURLEncoding.EncodeToString(b)
+				next = pagetoken.Encode(listToken{Ream: tok.Ream, T: last.SubmitTime.UnixNano(), ID: last.JobId, Kind: k.Name})
 				break
 			}
 			props = append(props, c.properties(k, j))

@@ -3,7 +3,6 @@ package local
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -244,12 +244,8 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 		args = append(args, f.SubmittedAfter.UnixNano())
 	}
 	if f.NextToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(f.NextToken)
 		var tok pageToken
-		if err == nil {
-			err = json.Unmarshal(raw, &tok)
-		}
-		if err != nil || tok.ID == "" {
+		if err := pagetoken.Decode(f.NextToken, &tok); err != nil || tok.ID == "" {
 			return nil, "", fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
 		}
 		q.WriteString(` AND (submit_time < ? OR (submit_time = ? AND id < ?))`)
@@ -295,8 +291,7 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 	}
 	next := ""
 	if more {
-		b, _ := json.Marshal(last)
-		next = base64.RawURLEncoding.EncodeToString(b)
+		next = pagetoken.Encode(last)
 	}
 	return out, next, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/internal/jsonw"
+	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 )
@@ -60,11 +60,7 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	}
 	var tok errorsToken
 	if f.NextToken != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.NextToken)
-		if err == nil {
-			err = json.Unmarshal(b, &tok)
-		}
-		if err != nil || tok.Shard < 0 || tok.Skip < 0 {
+		if err := pagetoken.Decode(f.NextToken, &tok); err != nil || tok.Shard < 0 || tok.Skip < 0 {
 			return nil, fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
 		}
 		if tok.Job != id || tok.Filter != filterKey(f) {
@@ -120,8 +116,7 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 			return nil, err
 		}
 		if next >= 0 {
-			b, _ := json.Marshal(errorsToken{Shard: r.Index, Skip: next, Job: id, Filter: filterKey(f)})
-			res.NextToken = base64.RawURLEncoding.EncodeToString(b)
+			res.NextToken = pagetoken.Encode(errorsToken{Shard: r.Index, Skip: next, Job: id, Filter: filterKey(f)})
 			return res, nil
 		}
 	}

@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -93,12 +92,8 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 	// repeating jobs silently (found from outside; the errors route already refused it).
 	key := listFilterKey(f)
 	if f.NextToken != "" {
-		b, err := base64.RawURLEncoding.DecodeString(f.NextToken)
 		var tok listToken
-		if err == nil {
-			err = json.Unmarshal(b, &tok)
-		}
-		if err != nil || tok.Store == "" {
+		if err := pagetoken.Decode(f.NextToken, &tok); err != nil || tok.Store == "" {
 			return nil, "", fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
 		}
 		if tok.Filter != key {
@@ -110,8 +105,7 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 	if err != nil || next == "" {
 		return jobs, "", err
 	}
-	b, _ := json.Marshal(listToken{Store: next, Filter: key})
-	return jobs, base64.RawURLEncoding.EncodeToString(b), nil
+	return jobs, pagetoken.Encode(listToken{Store: next, Filter: key}), nil
 }
 
 // listToken is List's NextToken: the store's token and the filters of the listing it pages.
