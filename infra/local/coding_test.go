@@ -356,6 +356,17 @@ func TestCodingTimedOutAndFailed(t *testing.T) {
 	if st.OperationStatus != api.OpFailed || !strings.Contains(st.Error, "empty") || st.ResponseDownloadURL != "" {
 		t.Errorf("empty file: %+v, want failed with an error that says why", st)
 	}
+	// It names the input as the client knows it, not the store's path (found from outside: the
+	// error showed file:///…/objects/inputs/…).
+	if !strings.HasPrefix(st.Error, "the uploaded file is empty") || strings.Contains(st.Error, "file://") || strings.Contains(st.Error, "objects/") || strings.Contains(st.Error, "s3://") {
+		t.Errorf("empty file's error %q: want it to name the uploaded file, not a location", st.Error)
+	}
+	// An ordinary job's empty upload still names its input's location, as its
+	// InputDataConfig.S3Uri shows it.
+	res := createAndUpload(t, ctx, defaultClient(s), lineJob("empty", job.JSONLines), nil)
+	if _, j := follow(t, ctx, defaultClient(s), res.JobId); j.JobStatus != job.Failed || !strings.Contains(j.Message, "input "+j.InputDataConfig.S3Uri+" is empty") {
+		t.Errorf("an ordinary job's empty upload: %s %q, want it to name %s", j.JobStatus, j.Message, j.InputDataConfig.S3Uri)
+	}
 
 	// Every record bad: failed, and the output (an error line per record) is downloadable.
 	var blank api.CodingOperationStarted
@@ -707,6 +718,153 @@ func TestCodingAuthForms(t *testing.T) {
 		status, body, err := postToken(t, s, tc.ctype, tc.form, id, secret)
 		if err != nil || status != http.StatusBadRequest || body["error"] != "invalid_request" || !strings.Contains(body["error_description"], tc.says) {
 			t.Errorf("token as %s, %d bytes: %d %v %v; want 400 invalid_request saying %q", tc.ctype, len(tc.form), status, body, err, tc.says)
+		}
+	}
+}
+
+// TestCodingTokenClientAuth: HTTP Basic credentials are form-decoded before they are compared
+// (RFC 6749 §2.3.1; found from outside: a secret with '+', '/', '=' and '%' sent encoded was a
+// 401), the raw secret still works, the credentials may be sent in the body instead
+// (client_secret_post), and Basic with credentials in the body too is refused (RFC 6749 §2.3:
+// one method per request; the body was ignored).
+func TestCodingTokenClientAuth(t *testing.T) {
+	s := startStack(t, Config{OAuthClients: []OAuthClient{
+		{ClientID: DefaultClientID, ClientSecret: DefaultClientSecret, Tenant: "local"},
+		{ClientID: "clientc", ClientSecret: "p+q/r=s%41", Tenant: "local"},
+	}}, pipeline.Hooks{})
+	const grant = "grant_type=client_credentials"
+	for _, tc := range []struct {
+		name, form, id, secret string
+		status                 int
+		code                   string
+	}{
+		{"Basic, form-encoded (curl -u 'clientc:p%2Bq%2Fr%3Ds%2541')", grant, "clientc", "p%2Bq%2Fr%3Ds%2541", http.StatusOK, ""},
+		{"Basic, raw (curl -u 'clientc:p+q/r=s%41')", grant, "clientc", "p+q/r=s%41", http.StatusOK, ""},
+		{"Basic, '+' decoded to a space", grant, "clientc", "p q/r=s%41", http.StatusUnauthorized, "invalid_client"},
+		{"body only (client_secret_post)", grant + "&client_id=clientc&client_secret=p%2Bq%2Fr%3Ds%2541", "", "", http.StatusOK, ""},
+		{"body only, the default client", grant + "&client_id=" + DefaultClientID + "&client_secret=" + DefaultClientSecret, "", "", http.StatusOK, ""},
+		{"body only, wrong secret", grant + "&client_id=" + DefaultClientID + "&client_secret=wrong", "", "", http.StatusUnauthorized, "invalid_client"},
+		{"Basic and body credentials", grant + "&client_id=" + DefaultClientID + "&client_secret=" + DefaultClientSecret, DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_request"},
+		{"Basic and another client in the body", grant + "&client_id=clientc&client_secret=p%2Bq%2Fr%3Ds%2541", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_request"},
+		{"Basic and another client_id in the body", grant + "&client_id=clientc", DefaultClientID, DefaultClientSecret, http.StatusBadRequest, "invalid_request"},
+	} {
+		// (a 200's expires_in is a number: postToken's map of strings keeps the rest)
+		status, body, err := postToken(t, s, "application/x-www-form-urlencoded", tc.form, tc.id, tc.secret)
+		switch {
+		case status != tc.status || (err != nil && status != http.StatusOK):
+			t.Errorf("%s: %d %v %v, want %d", tc.name, status, body, err, tc.status)
+		case tc.status == http.StatusOK:
+			c := &codingClient{t: t, base: s.URL, token: body["access_token"]}
+			if st, eb := c.call(http.MethodGet, "/v1/topics", nil); st != http.StatusOK {
+				t.Errorf("%s: the token is refused: %d %+v", tc.name, st, eb)
+			}
+		case body["error"] != tc.code || body["error_description"] == "":
+			t.Errorf("%s: %v, want %s with a description", tc.name, body, tc.code)
+		}
+	}
+}
+
+// TestCodingSecondUpload: a second PUT of other bytes to an operation's upload URL is a 409 that
+// tells the client to start a new batch-code operation, in the coding service's terms (found
+// from outside: it said to "create a new job", which its client never did).
+func TestCodingSecondUpload(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
+	var op api.CodingOperationStarted
+	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &op)
+	first := []byte(`{"recordId":"1","occp_text":"nurse","tasks_text":""}` + "\n")
+	if status := putRecords(t, op, first); status != http.StatusOK {
+		t.Fatalf("PUT: %d", status)
+	}
+	second := func() (int, api.ErrorBody) {
+		req, _ := http.NewRequest(http.MethodPut, op.RequestUploadURL, strings.NewReader(`{"recordId":"2","occp_text":"welder","tasks_text":""}`+"\n"))
+		req.Header.Set("x-amz-server-side-encryption", "aws:kms")
+		req.Header.Set("x-amz-server-side-encryption-aws-kms-key-id", op.BucketKmsKeyArn)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var eb api.ErrorBody
+		_ = json.NewDecoder(resp.Body).Decode(&eb)
+		return resp.StatusCode, eb
+	}
+	check := func(when string) {
+		t.Helper()
+		status, eb := second()
+		if status != http.StatusConflict || !strings.Contains(eb.Message, "start a new batch-code operation (POST /v1/topics/occupation/batch-code)") ||
+			!strings.Contains(eb.Message, "operation "+op.OperationId) || strings.Contains(eb.Message, "job") {
+			t.Errorf("second PUT %s: %d %+v, want 409 telling to start a new batch-code operation", when, status, eb)
+		}
+	}
+	check("at once") // already uploaded, or the operation already in_progress
+	st := c.waitOperation(ctx, "/v1/topics/occupation/batch-code/operations/"+op.OperationId)
+	if st.OperationStatus != api.OpComplete {
+		t.Fatalf("operation: %+v", st)
+	}
+	check("once complete")
+	// An ordinary job's 409 keeps its words.
+	res := createAndUpload(t, ctx, defaultClient(s), lineJob("once", job.JSONLines), first)
+	req, _ := http.NewRequest(res.Upload.Method, res.Upload.URL, strings.NewReader("other\n"))
+	for k, v := range res.Upload.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var eb api.ErrorBody
+	_ = json.NewDecoder(resp.Body).Decode(&eb)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(eb.Message, "create a new job to analyse another input") {
+		t.Errorf("an ordinary job's second PUT: %d %+v", resp.StatusCode, eb)
+	}
+}
+
+// TestUncleanPathsAnswerJSON: a path not in canonical form is a 404 NotFound JSON answer like any
+// unknown route's, on every route (found from outside: GET //v1/topics was a 307 HTML redirect
+// from Go's ServeMux); so is /objects without its slash.
+func TestUncleanPathsAnswerJSON(t *testing.T) {
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	tok := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret).token
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodGet, "//v1/topics"},
+		{http.MethodGet, "/v1//topics/occupation"},
+		{http.MethodGet, "/v1/topics/./occupation"},
+		{http.MethodGet, "/v1/jobs/../jobs"},
+		{http.MethodGet, "//v1/jobs"},
+		{http.MethodPost, "//v1/topics/occupation/batch-code"},
+		{http.MethodPost, "//oauth2/token"},
+		{http.MethodGet, "//v1/health"},
+		{http.MethodGet, "/objects"},
+		{http.MethodGet, "//objects/x"},
+	} {
+		req, _ := http.NewRequest(tc.method, s.URL+tc.path, nil)
+		req.Header.Set("Authorization", tok)
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var eb api.ErrorBody
+		if err := json.Unmarshal(b, &eb); resp.StatusCode != http.StatusNotFound || err != nil || eb.Code != api.CodeNotFound || resp.Header.Get("Location") != "" {
+			t.Errorf("%s %s: %d %q (Location %q), want 404 NotFound JSON", tc.method, tc.path, resp.StatusCode, b, resp.Header.Get("Location"))
+		}
+	}
+	// The clean paths still answer.
+	for _, p := range []string{"/v1/topics", "/v1/health"} {
+		req, _ := http.NewRequest(http.MethodGet, s.URL+p, nil)
+		req.Header.Set("Authorization", tok)
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", p, resp.StatusCode)
 		}
 	}
 }

@@ -34,8 +34,8 @@ type Config struct {
 	Addr string `json:"addr"`
 	// Keys maps API keys to tenants (default {"local-dev-key": "local"}).
 	Keys map[string]string `json:"keys"`
-	// OAuthClients may get access tokens from POST /oauth2/token (client-credentials grant, HTTP
-	// Basic client id and secret) and call the API with them, as the tenant given (default: one
+	// OAuthClients may get access tokens from POST /oauth2/token (client-credentials grant, the
+	// client id and secret in HTTP Basic or in the form body) and call the API with them, as the tenant given (default: one
 	// client "local-coding-client" / "local-coding-secret" of tenant "local").
 	OAuthClients []OAuthClient `json:"oauthClients"`
 	// AccessKeys sign requests to the Comprehend-compatible API (POST /, SigV4 with service

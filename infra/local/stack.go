@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -221,13 +222,22 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		log.Info("resumed jobs left without their shards by the last stop", "jobs", n)
 	}
 
-	mux := http.NewServeMux()
-	mux.Handle("/objects/", objects.Handler(s.objectCreated))
+	store := objects.Handler(s.objectCreated)
 	s.api.HandleAuthed("GET /v1/jobs/{id}/events", s.events)
-	mux.Handle("/", s.api)
+	// The presigned URLs' paths go to the store, everything else to the API. Not through a
+	// ServeMux: it would answer a path not in canonical form ("//v1/topics") or "/objects" with
+	// a 307 HTML redirect before the API could answer it, as it does any unknown route, with
+	// 404 JSON. (The store checks a URL's signature against its exact path.)
+	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/objects/") {
+			store.ServeHTTP(w, r)
+			return
+		}
+		s.api.ServeHTTP(w, r)
+	})
 	// No ReadTimeout: a presigned upload may stream gigabytes. Idle keep-alive connections are
 	// closed after two minutes.
-	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.server = &http.Server{Handler: route, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -311,12 +321,12 @@ func uploadGuard(ctx context.Context, svc *pipeline.Service, objects pipeline.Ob
 		return err
 	}
 	if j.JobStatus != job.AwaitingInput {
-		return fmt.Errorf("%w: job %s is %s and no longer accepts input; create a new job to analyse another input", job.ErrConflict, id, j.JobStatus)
+		return pipeline.InputRefused(j, false)
 	}
 	_, err = objects.Head(ctx, key)
 	switch {
 	case err == nil:
-		return fmt.Errorf("%w: this input of job %s was already uploaded; create a new job to analyse another input", job.ErrConflict, id)
+		return pipeline.InputRefused(j, true)
 	case errors.Is(err, job.ErrNotFound):
 		return nil
 	default:

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"reflect"
 	"slices"
 	"strconv"
@@ -99,10 +100,31 @@ func (a *API) HandleAuthed(pattern string, h func(w http.ResponseWriter, r *http
 }
 
 // ServeHTTP implements http.Handler: bodies are bounded (413 above maxBody) and routed with
-// net/http patterns.
+// net/http patterns; a path not in canonical form is no route (404), never redirected.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// net/http's ServeMux answers a path that is not in canonical form ("//v1/topics",
+	// "/v1/jobs/./x", "/v1/../v1/jobs") with a 307 HTML redirect to its cleaned form. No route
+	// has such a path: it is answered as every unknown route is, 404 NotFound JSON, on every
+	// route alike, rather than served as another path.
+	if p := r.URL.EscapedPath(); p != "" && p != cleanPath(p) {
+		api.WriteError(w, http.StatusNotFound, api.CodeNotFound, fmt.Sprintf("no route %s %s (the path is not in canonical form; did you mean %s?)", r.Method, p, cleanPath(p)))
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	a.mux.ServeHTTP(w, r)
+}
+
+// cleanPath is the canonical form net/http's ServeMux gives p (path.Clean, rooted, keeping a
+// trailing slash).
+func cleanPath(p string) string {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // HandleEvent is the Lambda handler of the API function (LambdaHandler over ServeHTTP).

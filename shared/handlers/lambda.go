@@ -57,6 +57,9 @@ func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTP
 			api.WriteError(rec, http.StatusBadRequest, "InvalidRequest", "malformed request line")
 			return rec.response(), nil
 		}
+		// The path as API Gateway gave it: u.String() of one that begins with "//" reads back
+		// as a host ("//v1/topics" became host v1, path /topics).
+		hr.URL, hr.Host = u, ""
 		for k, v := range req.Headers {
 			hr.Header.Set(k, v)
 		}

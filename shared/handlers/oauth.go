@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -26,8 +27,8 @@ type OAuthClient struct {
 }
 
 // OAuth issues and checks access tokens for the local stack, as Cognito does on AWS:
-// POST /oauth2/token with the client-credentials grant and HTTP Basic client credentials returns
-// a signed, expiring token; requests send it as `Authorization: <token>` (with or without
+// POST /oauth2/token with the client-credentials grant and the client's credentials (HTTP Basic,
+// or client_id and client_secret in the body) returns a signed, expiring token; requests send it as `Authorization: <token>` (with or without
 // "Bearer"). A token is base64url(JSON claims) "." base64url(HMAC-SHA256), so it is checked
 // without any state, and survives a restart when the secret does.
 type OAuth struct {
@@ -92,17 +93,32 @@ func (o *OAuth) TokenHandler() http.Handler {
 		failNotForm := func() {
 			fail(http.StatusBadRequest, "invalid_request", fmt.Sprintf("the body must be sent as Content-Type: application/x-www-form-urlencoded (got %q)", r.Header.Get("Content-Type")))
 		}
-		id, secret, ok := r.BasicAuth()
-		if !ok {
+		var c OAuthClient
+		var known bool
+		if id, secret, basic := r.BasicAuth(); basic {
+			// RFC 6749 §2.3: a client uses one authentication method per request. A client_id
+			// in the body that names the Basic client is only an identifier (some libraries
+			// send it), not a second method; a client_secret in the body, or another client_id,
+			// is refused rather than silently ignored.
+			if r.PostForm.Get("client_secret") != "" {
+				fail(http.StatusBadRequest, "invalid_request", "the client authenticated with both HTTP Basic and client_secret in the body; use one method only")
+				return
+			}
+			if bodyID := r.PostForm.Get("client_id"); bodyID != "" && bodyID != id && bodyID != formDecoded(id) {
+				fail(http.StatusBadRequest, "invalid_request", "the client_id in the body is not the HTTP Basic client's; use one authentication method only")
+				return
+			}
+			c, known = o.basicClient(id, secret)
+		} else {
 			if notForm {
 				failNotForm()
 				return
 			}
-			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+			// client_secret_post: the credentials as body parameters (form-decoded already).
+			c, known = o.client(r.PostForm.Get("client_id"), r.PostForm.Get("client_secret"))
 		}
-		c, known := o.clients[id]
-		if id == "" || !known || subtle.ConstantTimeCompare([]byte(secret), []byte(c.ClientSecret)) != 1 {
-			fail(http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret (send them with HTTP Basic authentication)")
+		if !known {
+			fail(http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret (send them with HTTP Basic authentication, each application/x-www-form-urlencoded, or as client_id and client_secret in the body)")
 			return
 		}
 		// RFC 6749 §3.2: parameters sent without a value are as if omitted, and none may be
@@ -132,6 +148,41 @@ func (o *OAuth) TokenHandler() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		api.WriteJSON(w, http.StatusOK, api.Token{AccessToken: o.sign(claims), TokenType: "Bearer", ExpiresIn: int(o.ttl / time.Second)})
 	})
+}
+
+// client returns the client id names when secret is its secret.
+func (o *OAuth) client(id, secret string) (OAuthClient, bool) {
+	c, known := o.clients[id]
+	if id == "" || !known || subtle.ConstantTimeCompare([]byte(secret), []byte(c.ClientSecret)) != 1 {
+		return OAuthClient{}, false
+	}
+	return c, true
+}
+
+// basicClient returns the client of HTTP Basic credentials. RFC 6749 §2.3.1 has the client id
+// and secret each application/x-www-form-urlencoded before Basic encodes them, so they are
+// decoded first ("p%2Bq" is "p+q", and "+" is a space). For backward compatibility, credentials
+// that do not match decoded are also tried as sent: many clients (curl -u id:secret, most HTTP
+// libraries' Basic auth) send the secret raw, and a secret holding '+' or '%' worked so before;
+// many servers accept both. Either form names the same secret, so accepting both weakens
+// nothing.
+func (o *OAuth) basicClient(id, secret string) (OAuthClient, bool) {
+	did, errID := url.QueryUnescape(id)
+	dsecret, errSecret := url.QueryUnescape(secret)
+	if errID == nil && errSecret == nil {
+		if c, ok := o.client(did, dsecret); ok {
+			return c, true
+		}
+	}
+	return o.client(id, secret)
+}
+
+// formDecoded is s application/x-www-form-urlencoded-decoded, or s when it is not valid encoding.
+func formDecoded(s string) string {
+	if d, err := url.QueryUnescape(s); err == nil {
+		return d
+	}
+	return s
 }
 
 func (o *OAuth) sign(c tokenClaims) string {

@@ -260,6 +260,7 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 // written into its shards' messages, so a file replaced while the job runs fails the job.
 func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size int64, err error) {
 	uri := s.cfg.Locations.URI(j.InputKey)
+	name := s.inputName(j)
 	var files []ObjectInfo
 	if !strings.HasSuffix(j.InputKey, "/") {
 		info, err := s.objects.Head(ctx, j.InputKey)
@@ -287,14 +288,17 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			return 0, 0, err
 		}
 		if len(files) == 0 {
-			return 0, 0, failJobErr("input %s does not exist: no object has that key and none is under it", uri)
+			if j.CodingOperation {
+				return 0, 0, failJobErr("%s does not exist", name)
+			}
+			return 0, 0, failJobErr("%s does not exist: no object has that key and none is under it", name)
 		}
 	}
 	for _, f := range files {
 		size += f.Size
 	}
 	if size == 0 {
-		return 0, 0, failJobErr("input %s is empty (0 bytes): there are no documents to analyse", uri)
+		return 0, 0, failJobErr("%s is empty (0 bytes): there are no documents to analyse", name)
 	}
 	if size > s.cfg.MaxInputBytes {
 		return 0, 0, failJobErr("input is %d bytes; the limit per job is %d bytes", size, s.cfg.MaxInputBytes)
@@ -330,7 +334,11 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			// its first document, writes those numbers, and the output is a plain concatenation.
 			offsets, err := input.LineOffsets(ctx, s.objects.Open, f.Key, plan, countParallel)
 			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return failJobErr("input object %s changed while the job was planned; %s", s.cfg.Locations.URI(f.Key), inputChangedAdvice(j))
+				what := "input object " + s.cfg.Locations.URI(f.Key)
+				if j.CodingOperation {
+					what = name // its one object, the upload
+				}
+				return failJobErr("%s changed while the job was planned; %s", what, inputChangedAdvice(j))
 			}
 			if err != nil {
 				return fmt.Errorf("count input lines: %w", err)
@@ -349,11 +357,22 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			}
 		}
 		if docs == 0 {
-			return failJobErr("input %s is empty (no bytes, or only a UTF-8 byte order mark): there are no documents to analyse", uri)
+			return failJobErr("%s is empty (no bytes, or only a UTF-8 byte order mark): there are no documents to analyse", name)
 		}
 		return nil
 	})
 	return shards, size, err
+}
+
+// inputName names job j's input in a Message as its user knows it. A coding operation's client
+// only ever had an upload URL (requestUploadUrl), so it is "the uploaded file", never the
+// object's location (locally a file:// path into the data directory). Other jobs' input is named
+// by its location (s3://… on AWS, Locations.Base locally), as their InputDataConfig.S3Uri shows it.
+func (s *Service) inputName(j *job.Job) string {
+	if j.CodingOperation {
+		return "the uploaded file"
+	}
+	return "input " + s.cfg.Locations.URI(j.InputKey)
 }
 
 // MinShardBytes is the smallest shard Config.MinShards cuts an input into.

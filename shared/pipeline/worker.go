@@ -470,12 +470,48 @@ func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.D
 }
 
 // inputChangedAdvice ends the Message of a job whose input changed under it: what to do about
-// the new input. A drop rule starts a job of its own for the new version of a dropped object.
+// the new input. A drop rule starts a job of its own for the new version of a dropped object; a
+// coding operation's client starts a new operation (newInputAdvice).
 func inputChangedAdvice(j *job.Job) string {
-	if j.DropRule != "" {
+	switch {
+	case j.DropRule != "":
 		return "the new version starts a job of its own under drop rule " + j.DropRule
+	case j.CodingOperation:
+		return newInputAdvice(j)
 	}
 	return "submit a new job for the new input"
+}
+
+// newInputAdvice tells the client of job j how to have another input analysed, in the terms of
+// the API that made the job: a coding operation's client (POST …/batch-code) never made a job,
+// so it is told to start a new batch-code operation; others to create a new job.
+func newInputAdvice(j *job.Job) string {
+	if j.CodingOperation {
+		topic := "{topic}"
+		if j.CodingConfig != nil && j.CodingConfig.Topic != "" {
+			topic = j.CodingConfig.Topic
+		}
+		return "start a new batch-code operation (POST /v1/topics/" + topic + "/batch-code) to code another file"
+	}
+	return "create a new job to analyse another input"
+}
+
+// InputRefused is the conflict (job.ErrConflict) a store that can refuse an upload (the local
+// stack; S3 cannot) answers for an upload to job j's upload URL that j no longer takes: its input
+// already arrived (arrived), or it no longer waits for input. It is the one place that refusal is
+// worded, per job kind: a coding operation is named as an operation, with its operation status,
+// and its client told to start a new batch-code operation, not to create a job.
+func InputRefused(j *job.Job, arrived bool) error {
+	if j.CodingOperation {
+		if arrived {
+			return fmt.Errorf("%w: the file of operation %s was already uploaded; %s", job.ErrConflict, j.JobId, newInputAdvice(j))
+		}
+		return fmt.Errorf("%w: operation %s is %s and no longer accepts input; %s", job.ErrConflict, j.JobId, CodingStatus(j.JobStatus), newInputAdvice(j))
+	}
+	if arrived {
+		return fmt.Errorf("%w: this input of job %s was already uploaded; %s", job.ErrConflict, j.JobId, newInputAdvice(j))
+	}
+	return fmt.Errorf("%w: job %s is %s and no longer accepts input; %s", job.ErrConflict, j.JobId, j.JobStatus, newInputAdvice(j))
 }
 
 // record writes the shard record (once) and finalizes the job when it was the last one.

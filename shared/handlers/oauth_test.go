@@ -1,0 +1,102 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// tokenCall posts form to the token endpoint of o as a form, with HTTP Basic id:secret sent as
+// they are (no encoding) when basic is set, and returns the status and the decoded body.
+func tokenCall(t *testing.T, o *OAuth, form url.Values, basic bool, id, secret string) (int, map[string]any) {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/oauth2/token", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if basic {
+		r.SetBasicAuth(id, secret)
+	}
+	w := httptest.NewRecorder()
+	o.TokenHandler().ServeHTTP(w, r)
+	var body map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatalf("%d %q: %v", w.Code, w.Body, err)
+	}
+	return w.Code, body
+}
+
+// TestTokenBasicCredentialsFormDecoded: RFC 6749 §2.3.1 has the client id and secret
+// form-urlencoded before HTTP Basic encodes them (found from outside: a secret with '+', '/',
+// '=' and '%' sent so was a 401). The raw form still works, as it did before.
+func TestTokenBasicCredentialsFormDecoded(t *testing.T) {
+	const secret = "p+q/r=s%41"
+	o := NewOAuth([]OAuthClient{{ClientID: "clientc", ClientSecret: secret, Tenant: "t"}, {ClientID: "a b+c", ClientSecret: "plain", Tenant: "t"}}, []byte("0123456789abcdef0123456789abcdef"), nil)
+	grant := url.Values{"grant_type": {"client_credentials"}}
+	for _, tc := range []struct {
+		name, id, secret string
+		want             int
+	}{
+		{"RFC 6749 encoded", "clientc", url.QueryEscape(secret), http.StatusOK},
+		{"encoded as the tester did", "clientc", "p%2Bq%2Fr%3Ds%2541", http.StatusOK},
+		{"raw, as curl -u sends it (backward compatible)", "clientc", secret, http.StatusOK},
+		{"encoded id too", url.QueryEscape("clientc"), url.QueryEscape(secret), http.StatusOK},
+		{"an id with a space and '+', encoded", url.QueryEscape("a b+c"), "plain", http.StatusOK},
+		{"the same id raw", "a b+c", "plain", http.StatusOK},
+		{"'+' decodes to a space, not to the secret's '+'", "clientc", "p q/r=s%41", http.StatusUnauthorized},
+		{"decoded once only", "clientc", url.QueryEscape(url.QueryEscape(secret)), http.StatusUnauthorized},
+		{"wrong secret", "clientc", "p%2Bq", http.StatusUnauthorized},
+		{"invalid encoding, not the secret raw", "clientc", "p+q/r=s%4", http.StatusUnauthorized},
+	} {
+		status, body := tokenCall(t, o, grant, true, tc.id, tc.secret)
+		if status != tc.want {
+			t.Errorf("%s (%s:%s): %d %v, want %d", tc.name, tc.id, tc.secret, status, body, tc.want)
+		}
+		if tc.want == http.StatusOK && body["access_token"] == "" {
+			t.Errorf("%s: no token: %v", tc.name, body)
+		}
+		if tc.want == http.StatusUnauthorized && body["error"] != "invalid_client" {
+			t.Errorf("%s: %v, want invalid_client", tc.name, body)
+		}
+	}
+}
+
+// TestTokenOneAuthenticationMethod: RFC 6749 §2.3 allows a client one authentication method per
+// request: HTTP Basic and client_secret in the body together are a 400 invalid_request (found
+// from outside: the body was ignored). The body alone (client_secret_post) still works.
+func TestTokenOneAuthenticationMethod(t *testing.T) {
+	o := NewOAuth([]OAuthClient{{ClientID: "c", ClientSecret: "s", Tenant: "t"}, {ClientID: "d", ClientSecret: "s2", Tenant: "t"}, {ClientID: "e", ClientSecret: "p+q/r=s%41", Tenant: "t"}}, []byte("0123456789abcdef0123456789abcdef"), nil)
+	form := func(kv ...string) url.Values {
+		v := url.Values{"grant_type": {"client_credentials"}}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name          string
+		form          url.Values
+		basic         bool
+		id, secret    string
+		status        int
+		code, mention string
+	}{
+		{"Basic and body credentials", form("client_id", "c", "client_secret", "s"), true, "c", "s", http.StatusBadRequest, "invalid_request", "client_secret"},
+		{"Basic and a body secret", form("client_secret", "s"), true, "c", "s", http.StatusBadRequest, "invalid_request", "client_secret"},
+		{"Basic and another client's body credentials", form("client_id", "d", "client_secret", "s2"), true, "c", "s", http.StatusBadRequest, "invalid_request", "client_secret"},
+		{"Basic and a wrong body secret", form("client_id", "c", "client_secret", "wrong"), true, "c", "s", http.StatusBadRequest, "invalid_request", "client_secret"},
+		{"Basic and another client_id", form("client_id", "d"), true, "c", "s", http.StatusBadRequest, "invalid_request", "client_id"},
+		{"Basic and the same client_id (an identifier, not a method)", form("client_id", "c"), true, "c", "s", http.StatusOK, "", ""},
+		{"Basic alone", form(), true, "c", "s", http.StatusOK, "", ""},
+		{"body alone (client_secret_post)", form("client_id", "c", "client_secret", "s"), false, "", "", http.StatusOK, "", ""},
+		{"body alone, wrong secret", form("client_id", "c", "client_secret", "x"), false, "", "", http.StatusUnauthorized, "invalid_client", ""},
+		{"body secret with '+' and '%' form-encoded", form("client_id", "e", "client_secret", "p+q/r=s%41"), false, "", "", http.StatusOK, "", ""},
+	} {
+		status, body := tokenCall(t, o, tc.form, tc.basic, tc.id, tc.secret)
+		desc, _ := body["error_description"].(string)
+		if status != tc.status || (tc.code != "" && body["error"] != tc.code) || !strings.Contains(desc, tc.mention) {
+			t.Errorf("%s: %d %v, want %d %s mentioning %q", tc.name, status, body, tc.status, tc.code, tc.mention)
+		}
+	}
+}

@@ -1,0 +1,49 @@
+package pipeline
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+)
+
+// TestInputRefusedPerJobKind: the 409 of an upload a job no longer takes tells a coding
+// operation's client to start a new batch-code operation, in its terms (found from outside: it
+// was told to "create a new job"); other jobs keep their words.
+func TestInputRefusedPerJobKind(t *testing.T) {
+	op := &job.Job{JobId: "op-1", JobStatus: job.Completed, CodingOperation: true, CodingConfig: &job.CodingConfig{Topic: "occupation"}}
+	plain := &job.Job{JobId: "job-1", JobStatus: job.Completed}
+	for _, tc := range []struct {
+		j       *job.Job
+		arrived bool
+		want    string
+	}{
+		{op, true, "the file of operation op-1 was already uploaded; start a new batch-code operation (POST /v1/topics/occupation/batch-code) to code another file"},
+		{op, false, "operation op-1 is complete and no longer accepts input; start a new batch-code operation (POST /v1/topics/occupation/batch-code) to code another file"},
+		{plain, true, "this input of job job-1 was already uploaded; create a new job to analyse another input"},
+		{plain, false, "job job-1 is COMPLETED and no longer accepts input; create a new job to analyse another input"},
+	} {
+		err := InputRefused(tc.j, tc.arrived)
+		if !errors.Is(err, job.ErrConflict) || !strings.HasSuffix(err.Error(), ": "+tc.want) {
+			t.Errorf("coding %v, arrived %v: %v, want a conflict saying %q", tc.j.CodingOperation, tc.arrived, err, tc.want)
+		}
+	}
+	if got := inputChangedAdvice(op); !strings.Contains(got, "start a new batch-code operation") {
+		t.Errorf("a coding operation whose input changed: %q", got)
+	}
+}
+
+// TestInputName: a coding operation's Message names its input as its client knows it, the
+// uploaded file, never the store's location (found from outside: an empty upload's error showed
+// the local stack's file:///…/objects/inputs/… path); other jobs name the input's location.
+func TestInputName(t *testing.T) {
+	s := &Service{cfg: Config{Locations: Locations{Base: "file:///data/objects/", Aliases: []string{"s3://ream-local/"}}}}
+	key := UploadKey("t", "id-1")
+	if got := s.inputName(&job.Job{InputKey: key, CodingOperation: true}); got != "the uploaded file" {
+		t.Errorf("coding operation: %q", got)
+	}
+	if got := s.inputName(&job.Job{InputKey: key}); got != "input file:///data/objects/"+key {
+		t.Errorf("job: %q", got)
+	}
+}
