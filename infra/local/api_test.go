@@ -76,6 +76,10 @@ func TestAuth(t *testing.T) {
 	if _, err := a.Results(ctx, res.JobId); err != nil {
 		t.Errorf("A's own results: %v", err)
 	}
+	// Describe shows the tenant (found from outside: the README said so, the job did not).
+	if j, err := a.Describe(ctx, res.JobId); err != nil || j.Tenant != "tenant-a" {
+		t.Errorf("A's job shows Tenant %q (%v); want tenant-a", j.Tenant, err)
+	}
 }
 
 // TestPresignedURLs: a tampered upload URL is refused (403) and the job keeps waiting; an

@@ -240,7 +240,9 @@ type Job struct {
 	// JobTag is the request's label, as Textract's (its notification carries it).
 	JobTag string `json:"JobTag,omitempty"`
 
-	Tenant string `json:"-"`
+	// Tenant owns the job (shown, so that a caller can learn the tenant it is: a job topic's
+	// name under JobTopicPerTenant, a coding client's mapping, take it).
+	Tenant string `json:"Tenant,omitempty"`
 	// API is the operation that created the job (its notification's API field; "" is
 	// CreateJob).
 	API string `json:"-"`

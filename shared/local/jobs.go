@@ -78,12 +78,15 @@ func decodeJob(body []byte, version int64) (*job.Job, error) {
 		return nil, fmt.Errorf("decode job: %w", err)
 	}
 	v := reflect.ValueOf(rec.Job).Elem()
-	for _, i := range hiddenFields {
-		name := v.Type().Field(i).Name
-		if raw, ok := rec.Hidden[name]; ok {
-			if err := json.Unmarshal(raw, v.Field(i).Addr().Interface()); err != nil {
-				return nil, fmt.Errorf("decode job field %s: %w", name, err)
-			}
+	for name, raw := range rec.Hidden {
+		// By name, not only today's hidden fields: a field shown since it was stored (Tenant)
+		// is read back from where it was kept.
+		f, ok := v.Type().FieldByName(name)
+		if !ok || !f.IsExported() || len(f.Index) != 1 {
+			continue
+		}
+		if err := json.Unmarshal(raw, v.Field(f.Index[0]).Addr().Interface()); err != nil {
+			return nil, fmt.Errorf("decode job field %s: %w", name, err)
 		}
 	}
 	rec.Job.Version = version
