@@ -15,7 +15,6 @@ import (
 	"os"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ream-dev/ream/shared/analysis"
@@ -278,7 +277,7 @@ func (c Config) validate() error {
 		slices.Sort(keys)
 		for _, a := range keys {
 			if _, ok := reg[a]; !ok {
-				return fmt.Errorf("config: \"maxDocumentBytes\": %q is not an analysis with a document limit (valid: %s)", a, joinAnalyses(reg.Names()))
+				return fmt.Errorf("config: \"maxDocumentBytes\": %q is not an analysis with a document limit (valid: %s)", a, job.List(reg.Names()))
 			}
 			if n := c.MaxDocumentBytes[a]; n <= 0 {
 				return fmt.Errorf("config: \"maxDocumentBytes\": %q must be a positive number of bytes, not %d (leave it out for the default)", a, n)
@@ -303,14 +302,6 @@ func (c Config) validate() error {
 		}
 	}
 	return nil
-}
-
-func joinAnalyses(as []job.Analysis) string {
-	s := make([]string, len(as))
-	for i, a := range as {
-		s[i] = string(a)
-	}
-	return strings.Join(s, ", ")
 }
 
 func (c Config) withDefaults() Config {

@@ -119,7 +119,7 @@ func (r Registry) Lookup(names []job.Analysis) ([]Analyzer, error) {
 	for _, n := range names {
 		a, ok := r[n]
 		if !ok {
-			return nil, fmt.Errorf("%w: unknown analysis %q (supported: %v)", job.ErrInvalid, n, r.Names())
+			return nil, fmt.Errorf("%w: unknown analysis %q (supported: %s)", job.ErrInvalid, n, job.List(r.Names()))
 		}
 		out = append(out, a)
 	}

@@ -1,5 +1,7 @@
 package job
 
+import "strings"
+
 // Status is a job's place in its lifecycle.
 type Status string
 
@@ -60,4 +62,13 @@ func (s Status) Valid() bool {
 		}
 	}
 	return false
+}
+
+// List writes names (analyses, statuses, codes) as a message shows them: "A, B, C".
+func List[T ~string](names []T) string {
+	s := make([]string, len(names))
+	for i, n := range names {
+		s[i] = string(n)
+	}
+	return strings.Join(s, ", ")
 }

@@ -526,7 +526,7 @@ func (s *Service) checkAnalyses(as []job.Analysis) error {
 	all := s.JobAnalyses()
 	for _, a := range as {
 		if !slices.Contains(all, a) {
-			return fmt.Errorf("%w: unknown analysis %q (supported: %v)", job.ErrInvalid, a, all)
+			return fmt.Errorf("%w: unknown analysis %q (supported: %s)", job.ErrInvalid, a, job.List(all))
 		}
 	}
 	return nil

@@ -64,7 +64,7 @@ const maxListResults = 500
 // List returns the tenant's jobs, newest first.
 func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	if f.Status != "" && !f.Status.Valid() {
-		return nil, "", fmt.Errorf("%w: unknown JobStatus %q (one of %v)", job.ErrInvalid, f.Status, job.AllStatuses)
+		return nil, "", fmt.Errorf("%w: unknown JobStatus %q (one of %s)", job.ErrInvalid, f.Status, job.List(job.AllStatuses))
 	}
 	if f.MaxResults < 0 || f.MaxResults > maxListResults {
 		return nil, "", fmt.Errorf("%w: MaxResults must be 1-%d", job.ErrInvalid, maxListResults)
