@@ -226,9 +226,9 @@ func (c Config) sensible() error {
 	case c.Retention > 0 && time.Duration(c.Retention) < minRetention:
 		// found from outside: "1ns" was taken, and every output was deleted as its job ended
 		return fmt.Errorf("\"retention\" must be at least %v: a job keeps its output whole hours (got %v)", minRetention, time.Duration(c.Retention))
-	case c.StuckAfter > 0 && c.StuckAfter <= c.withDefaults().VisibilityTimeout:
-		// a shard still running would be queued again beside itself
-		return fmt.Errorf("\"stuckAfter\" must be longer than \"visibilityTimeout\" %v (got %v)", time.Duration(c.withDefaults().VisibilityTimeout), time.Duration(c.StuckAfter))
+	case cmp.Or(time.Duration(c.StuckAfter), pipeline.DefaultStuckAfter) <= time.Duration(c.withDefaults().VisibilityTimeout):
+		// a shard still running would be queued again beside itself (either may be the default)
+		return fmt.Errorf("\"stuckAfter\" %v must be longer than \"visibilityTimeout\" %v", cmp.Or(time.Duration(c.StuckAfter), pipeline.DefaultStuckAfter), time.Duration(c.withDefaults().VisibilityTimeout))
 	}
 	return nil
 }

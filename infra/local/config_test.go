@@ -170,8 +170,9 @@ func TestConfigDurationStrings(t *testing.T) {
 		`{"sweepInterval": "1ns"}`:                          {`"sweepInterval" must be at least 1s`},
 		`{"visibilityTimeout": "10ms"}`:                     {`"visibilityTimeout" must be at least 1s`},
 		`{"retention": "1ns"}`:                              {`"retention" must be at least 1h0m0s`},
-		`{"stuckAfter": "1ns"}`:                             {`"stuckAfter" must be longer than "visibilityTimeout" 1m0s`},
-		`{"stuckAfter": "30s", "visibilityTimeout": "30s"}`: {`"stuckAfter" must be longer than "visibilityTimeout" 30s`},
+		`{"stuckAfter": "1ns"}`:                             {`"stuckAfter" 1ns must be longer than "visibilityTimeout" 1m0s`},
+		`{"stuckAfter": "30s", "visibilityTimeout": "30s"}`: {`"stuckAfter" 30s must be longer than "visibilityTimeout" 30s`},
+		`{"visibilityTimeout": "30m"}`:                      {`"stuckAfter" 15m0s must be longer than "visibilityTimeout" 30m0s`},
 	} {
 		c, err := load(body)
 		if err == nil {

@@ -26,6 +26,10 @@ func lockDataDir(dir string) (release func(), err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		b, _ := os.ReadFile(p)
 		f.Close()
+		if errors.Is(err, syscall.ENOLCK) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP) {
+			// a file system without locks (some NFS or FUSE mounts): run unlocked, and say so
+			return func() {}, fmt.Errorf("%w: %s: %v", errNoDataLock, dir, err)
+		}
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			holder := ""
 			if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil {
@@ -40,3 +44,7 @@ func lockDataDir(dir string) (release func(), err error) {
 	}
 	return func() { f.Close() }, nil // closing the file drops the lock
 }
+
+// errNoDataLock is lockDataDir's error when the data directory's file system cannot lock: the
+// server starts anyway (with a warning), as it did before the lock existed.
+var errNoDataLock = errors.New("the data directory cannot be locked, so nothing stops a second ream serve on it")

@@ -135,7 +135,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	unlock, err := lockDataDir(dataDir)
-	if err != nil {
+	if errors.Is(err, errNoDataLock) {
+		log.Warn(err.Error())
+	} else if err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -116,10 +116,11 @@ func (h *DeadLetters) Handle(ctx context.Context, ev events.SQSEvent) (events.SQ
 // at its timeout would have had the whole batch delivered again, those too.
 //
 // With rel, the messages handed back for the deadline (not those that failed) are made visible
-// again at once: otherwise each would wait out the queue's visibility timeout (18 minutes for
-// the shard queue) although nothing was wrong with it, and, its receive counted, a shard
-// batched behind long messages three times would be dead-lettered untried (found by an
-// outside review).
+// again at once, within releaseTimeout: otherwise each would wait out the queue's visibility
+// timeout (18 minutes for the shard queue) although nothing was wrong with it (found by an
+// outside review). Their receive still counts: a message handed back untried as many times as
+// the queue's maxReceiveCount is dead-lettered (a shard's documents then become SHARD_FAILED
+// records, which a retry re-runs).
 func sqsBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, rel Releaser, handle func(run context.Context, m events.SQSMessage) error) events.SQSEventResponse {
 	var resp events.SQSEventResponse
 	var back []events.SQSMessage
@@ -138,12 +139,20 @@ func sqsBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, rel Rel
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 	}
 	if rel != nil && len(back) > 0 {
-		if err := rel.Release(ctx, back); err != nil {
+		// Bounded, so that the answer still goes out before the invocation's deadline: an
+		// invocation cut off there has its whole batch delivered again, the done ones too.
+		rctx, cancel := context.WithTimeout(ctx, releaseTimeout)
+		err := rel.Release(rctx, back)
+		cancel()
+		if err != nil {
 			log.WarnContext(ctx, "could not make the handed-back messages visible again; they come back after the visibility timeout", "messages", len(back), "err", err)
 		}
 	}
 	return resp
 }
+
+// releaseTimeout bounds the release of a batch's handed-back messages (within deadlineReserve).
+const releaseTimeout = 2 * time.Second
 
 // Releaser makes messages visible again at once (SQS ChangeMessageVisibility to 0): those a
 // batch hands back because the invocation's time is up. The AWS adapter is reamaws.Releaser;

@@ -502,8 +502,10 @@ func (s *Service) fail(ctx context.Context, j *job.Job, msg string) error {
 	// The caller's copy may be stale: another shard's record or the planner may have written the
 	// job since it was read, and finish would then take the conflict for a stop and leave the
 	// job running (found when a ONE_DOC_PER_FILE file changed: the job stayed IN_PROGRESS, its
-	// failing shard's message deleted, and nothing was notified). Finish the stored job, again
-	// while only such writes get in the way.
+	// failing shard's message deleted, and nothing was notified). So the stored job is failed,
+	// read again on each conflict. A finalizer other than the caller holding a fresh claim is
+	// left to end the job (every shard is recorded then, and failing under it would delete the
+	// work it is reading); the caller's own claim (a finalizer that fails) is no obstacle.
 	for attempt := 0; ; attempt++ {
 		cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
 		if err != nil {
@@ -512,19 +514,21 @@ func (s *Service) fail(ctx context.Context, j *job.Job, msg string) error {
 		if cur.JobStatus.Terminal() {
 			return s.notify(ctx, cur)
 		}
-		from := cur.JobStatus
-		if cur.JobStatus == job.StopRequested || attempt == 4 {
-			return s.finish(ctx, cur, job.Failed, msg, s.nowUTC())
+		mine := j.FinalizeClaimed != nil && cur.FinalizeClaimed != nil && cur.FinalizeClaimed.Equal(*j.FinalizeClaimed) && cur.FinalizeClaimedBy == j.FinalizeClaimedBy
+		if !mine && cur.FinalizeClaimed != nil && s.nowUTC().Sub(*cur.FinalizeClaimed) < s.cfg.StuckAfter {
+			s.log.InfoContext(ctx, "job is being finalized elsewhere; leaving it to that finalizer", "tenant", cur.Tenant, "job", cur.JobId, "by", cur.FinalizeClaimedBy)
+			return nil
 		}
+		from := cur.JobStatus
 		if err := s.end(cur, job.Failed, msg, s.nowUTC()); err != nil {
 			return err
 		}
 		err = s.jobs.Update(ctx, cur, from)
-		if errors.Is(err, job.ErrConflict) {
+		if errors.Is(err, job.ErrConflict) && attempt < maxVersionTries {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("fail job: %w", err)
+			return fmt.Errorf("fail job: %w", err) // the message comes back, and fails it then
 		}
 		return s.ended(ctx, cur)
 	}

@@ -488,11 +488,12 @@ func fileName(j *job.Job, key string) string {
 	return key[strings.LastIndex(j.InputKey, "/")+1:]
 }
 
-// fileVersion fingerprints a ONE_DOC_PER_FILE input file from its listing, to the second: a
-// listing's times and Head's differ in precision on S3 (milliseconds, seconds), so a file
-// replaced by one of the same size within the same second goes unnoticed.
+// fileVersion fingerprints a ONE_DOC_PER_FILE input file from its listing: its size and ETag,
+// which a listing and a Head give alike (S3's content hash; the local store's size and
+// modification time). Not its time: S3 lists times in milliseconds and Head gives seconds, and
+// the two are not documented to agree after rounding.
 func fileVersion(o ObjectInfo) string {
-	return fmt.Sprintf("%d@%d", o.Size, o.LastModified.Unix())
+	return fmt.Sprintf("%d@%s", o.Size, o.ETag)
 }
 
 // inputVersion fingerprints an input object: if it is uploaded again while the job runs, the

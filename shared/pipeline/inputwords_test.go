@@ -47,3 +47,17 @@ func TestInputName(t *testing.T) {
 		t.Errorf("job: %q", got)
 	}
 }
+
+// TestInputChangedAdviceForDropBatches: a ONE_DOC_PER_FILE drop batch whose file changed is
+// told to close the batch again (its files start no job of their own; found in review: it was
+// told the new version would), a line-format drop job that the new version starts one.
+func TestInputChangedAdviceForDropBatches(t *testing.T) {
+	batch := &job.Job{DropRule: "scans", InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerFile}}
+	lines := &job.Job{DropRule: "logs", InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}
+	if got := inputChangedAdvice(batch); !strings.Contains(got, "write the batch's _SUCCESS marker again (ream drop-rules close scans BATCH)") {
+		t.Errorf("per-file drop batch: %q", got)
+	}
+	if got := inputChangedAdvice(lines); got != "the new version starts a job of its own under drop rule logs" {
+		t.Errorf("line drop job: %q", got)
+	}
+}

@@ -154,6 +154,24 @@ func (s *Service) addChild(ctx context.Context, tenant, parentID, child string) 
 
 // retryWanted is what a retry re-runs of one parent shard: the global line numbers (line
 // formats) or the file names (ONE_DOC_PER_FILE) of its matching error records.
+// wantedFiles narrows a ONE_DOC_PER_FILE shard message of parent to the files a retry re-runs
+// (by their File), so that another file of the shard, changed since, is neither checked nor read
+// (found in review: a retry of a.txt failed because b.txt beside it had been edited).
+func wantedFiles(parent *job.Job, m ShardMessage, files map[string]bool) ShardMessage {
+	versioned := len(m.FileVersions) == len(m.Files)
+	var keys, versions []string
+	for i, k := range m.Files {
+		if files[fileName(parent, k)] {
+			keys = append(keys, k)
+			if versioned {
+				versions = append(versions, m.FileVersions[i])
+			}
+		}
+	}
+	m.Files, m.FileVersions = keys, versions
+	return m
+}
+
 type retryWanted struct {
 	lines map[int64]bool
 	files map[string]bool
@@ -266,6 +284,9 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 				continue
 			}
 			n += k
+			if len(m.Files) > 0 {
+				m = wantedFiles(parent, m, want.files)
+			}
 			if key, err := s.inputChanged(ctx, parent, m); err != nil {
 				return err
 			} else if key != "" {

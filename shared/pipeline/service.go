@@ -91,7 +91,7 @@ func (c Config) withDefaults() Config {
 		c.Retention = DefaultRetention
 	}
 	if c.StuckAfter <= 0 {
-		c.StuckAfter = 15 * time.Minute
+		c.StuckAfter = DefaultStuckAfter
 	}
 	if c.CodingRetentionHours <= 0 {
 		c.CodingRetentionHours = 24
@@ -102,8 +102,12 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// DefaultRetention is how long a finished job is kept when Config.Retention is not set.
-const DefaultRetention = 30 * 24 * time.Hour
+// DefaultRetention is how long a finished job is kept when Config.Retention is not set, and
+// DefaultStuckAfter how long a running job may make no progress when Config.StuckAfter is not.
+const (
+	DefaultRetention  = 30 * 24 * time.Hour
+	DefaultStuckAfter = 15 * time.Minute
+)
 
 // Service runs the use cases over the ports.
 type Service struct {

@@ -75,6 +75,14 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	if key, err := s.inputChanged(ctx, j, msg); err != nil {
 		return err
 	} else if key != "" {
+		// A late copy of a shard recorded before the change is no reason to fail: its results
+		// were read from the planned versions (found in review: it failed a job whose finalizer
+		// was already writing its output).
+		if rec, ok, err := s.recordedShard(ctx, j, msg.Index); err != nil {
+			return err
+		} else if ok {
+			return s.record(ctx, j, rec)
+		}
 		what := "the input object"
 		if len(msg.Files) > 0 {
 			what = "input file " + s.cfg.Locations.URI(key)
@@ -141,19 +149,18 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 	if reason == "" {
 		reason = "the shard failed repeatedly and was dead-lettered"
 	}
-	if j.TopicsStage != nil {
+	if ts := j.TopicsStage; ts != nil {
+		if ts.Shards > 0 && msg.Index/ts.Shards < ts.Index {
+			return nil // a late copy of a stage that was complete before the job moved on (as topicsShard)
+		}
 		// A topic model needs every shard's statistics: without them it cannot be fitted.
 		return s.fail(ctx, j, fmt.Sprintf("shard %d failed repeatedly while %s and was dead-lettered; the topic model cannot be fitted without it", msg.Index%max(j.TopicsStage.Shards, 1), j.JobDetails.Stage))
 	}
-	recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
-	if err != nil {
-		return fmt.Errorf("list shard records: %w", err)
-	}
-	for _, r := range recs {
-		if r.Index == msg.Index {
-			s.log.InfoContext(ctx, "dead-lettered shard was already recorded; its results stand", "tenant", j.Tenant, "job", j.JobId, "shard", msg.Index)
-			return s.record(ctx, j, r) // no-op record; finalizes if it was the last
-		}
+	if r, ok, err := s.recordedShard(ctx, j, msg.Index); err != nil {
+		return err
+	} else if ok {
+		s.log.InfoContext(ctx, "dead-lettered shard was already recorded; its results stand", "tenant", j.Tenant, "job", j.JobId, "shard", msg.Index)
+		return s.record(ctx, j, r) // no-op record; finalizes if it was the last
 	}
 	key := DeadLetterKey(j.Tenant, j.JobId, msg.Index)
 	rec, err := s.writeShard(ctx, j, msg, key, true, func(d input.Document, rec *output.Record) {
@@ -169,6 +176,20 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 	s.log.WarnContext(ctx, "shard dead-lettered", "tenant", j.Tenant, "job", j.JobId, "shard", msg.Index, "documents", rec.Documents)
 	rec.Failed = true
 	return s.record(ctx, j, rec)
+}
+
+// recordedShard returns shard index's record when the job has one.
+func (s *Service) recordedShard(ctx context.Context, j *job.Job, index int) (ShardRecord, bool, error) {
+	recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
+	if err != nil {
+		return ShardRecord{}, false, fmt.Errorf("list shard records: %w", err)
+	}
+	for _, r := range recs {
+		if r.Index == index {
+			return r, true, nil
+		}
+	}
+	return ShardRecord{}, false, nil
 }
 
 // writeShard streams the shard's documents through fill into its results object, one gzip
@@ -474,6 +495,9 @@ func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.D
 // coding operation's client starts a new operation (newInputAdvice).
 func inputChangedAdvice(j *job.Job) string {
 	switch {
+	case j.DropRule != "" && j.InputDataConfig.InputFormat == job.OneDocPerFile:
+		// a batch's files start no job of their own: only its _SUCCESS marker does
+		return "write the batch's _SUCCESS marker again (ream drop-rules close " + j.DropRule + " BATCH) to start a job over the batch as it is now"
 	case j.DropRule != "":
 		return "the new version starts a job of its own under drop rule " + j.DropRule
 	case j.CodingOperation:
