@@ -1078,6 +1078,10 @@ func TestComprehendListEdges(t *testing.T) {
 			if _, err := c.ListEntitiesDetectionJobs(ctx, &comprehend.ListEntitiesDetectionJobsInput{NextToken: n}); !isType[*types.InvalidRequestException](err) {
 				t.Errorf("another kind's List with Sentiment's NextToken: %v; want InvalidRequestException", err)
 			}
+			// So does a List with another Filter (found in review: it paged on in another listing).
+			if _, _, err := sent.list(ctx, c, &cmpFilter{JobStatus: types.JobStatusCompleted}, aws.Int32(1), n); !isType[*types.InvalidRequestException](err) {
+				t.Errorf("List with another Filter and the unfiltered listing's NextToken: %v; want InvalidRequestException", err)
+			}
 		}
 		if n == nil {
 			break

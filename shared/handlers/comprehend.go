@@ -634,6 +634,9 @@ type listToken struct {
 	T    int64  `json:"t"`
 	ID   string `json:"i"`
 	Kind string `json:"k,omitempty"`
+	// Filter is the listing's filter (JobName, JobStatus, submit times): a token used with
+	// another filter would page on in another listing.
+	Filter string `json:"f,omitempty"`
 }
 
 // listed reports whether j comes before, or is, the last job a page returned (never, with no
@@ -695,10 +698,17 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 			return nil, cErr("InvalidFilterException", "SubmitTimeAfter must be before SubmitTimeBefore")
 		}
 	}
+	filterKey := ""
+	if fl := in.Filter; fl != nil {
+		filterKey = fmt.Sprintf("%q/%s/%s/%s", fl.JobName, fl.JobStatus, f.SubmittedBefore.Format(time.RFC3339Nano), f.SubmittedAfter.Format(time.RFC3339Nano))
+	}
 	var tok listToken
 	if in.NextToken != "" {
 		if err := pagetoken.Decode(in.NextToken, &tok); err != nil || tok.ID == "" || tok.Kind != "" && tok.Kind != k.Name {
 			return nil, cErr("InvalidRequestException", "NextToken is not a token this operation returned")
+		}
+		if tok.Filter != filterKey {
+			return nil, cErr("InvalidRequestException", "NextToken belongs to a listing with another Filter; page with the Filter that returned it")
 		}
 	}
 	var last *job.Job // the last job returned
@@ -718,7 +728,7 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 				continue
 			}
 			if len(props) == max {
-				next = pagetoken.Encode(listToken{Ream: tok.Ream, T: last.SubmitTime.UnixNano(), ID: last.JobId, Kind: k.Name})
+				next = pagetoken.Encode(listToken{Ream: tok.Ream, T: last.SubmitTime.UnixNano(), ID: last.JobId, Kind: k.Name, Filter: filterKey})
 				break
 			}
 			props = append(props, c.properties(k, j))
