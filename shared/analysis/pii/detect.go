@@ -64,7 +64,7 @@ func (d *detector) run() {
 	if hasColon || hasEq {
 		d.keyValues()
 	}
-	if hasDigit && (containsFold(t, "cv") || containsFold(t, "exp") || containsFold(t, "valid ") || containsFold(t, "security code")) {
+	if hasDigit && (containsFold(t, "cv") || containsFold(t, "exp") || containsFold(t, "valid ") || containsFold(t, "security code") || containsFold(t, "pin")) {
 		d.cardKeywords()
 	}
 	d.awsSecrets()

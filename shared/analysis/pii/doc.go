@@ -61,10 +61,12 @@
 //   - PASSWORD [0.85], USERNAME [0.8], PIN [0.8], CREDIT_DEBIT_CVV [0.85],
 //     CREDIT_DEBIT_EXPIRY [0.85]: the value of a key=value or key: value pair whose key is
 //     password/passwd/pwd/passphrase/passcode, username/user_name/login, pin, cvv/cvc/security
-//     code, exp/expiry/expiration/valid thru. The span is the value only: a quoted value is the
+//     code, exp/expiry/expiration/valid thru ("user" only before '=': "User:" opens chat lines).
+//     The span is the value only: a quoted value is the
 //     text inside the quotes, otherwise the run of non-space characters, minus one trailing
-//     ".", "," or ";". Masked values (********) are skipped. CVV and expiry are also found
-//     after the keyword and a space alone ("exp 12/27 cvv 123", "valid thru 01/29").
+//     ".", "," or ";". Masked values (********) are skipped. CVV, expiry and PIN are also
+//     found after the keyword and a space alone ("exp 12/27 cvv 123", "valid thru 01/29",
+//     "PIN is 7391", "PIN code 0420").
 //   - DATE_TIME [0.85]: ISO 8601 dates and date-times, M/D/Y and D.M.Y numerals, English month
 //     names (January 5, 2024; 5 January 2024; Jan. 5; March 2024) with an optional weekday, and
 //     clock times (10:30, 10:30:15 PM, 9 am), a date followed by a time being one span.

@@ -39,6 +39,13 @@ func TestPIICases(t *testing.T) {
 		text string
 		want []string
 	}{
+		// Found from outside: a PIN said in words, user=, "social:" with nine digits.
+		{"Your PIN is 7391.", []string{"PIN:7391"}},
+		{"PIN code 0420 for the door", []string{"PIN:0420"}},
+		{"Use pin 12 for the hinge", []string{}},
+		{"login with user=jdoe today", []string{"USERNAME:jdoe"}},
+		{"User: I cannot log in", []string{}},
+		{"social: 512449012", []string{"SSN:512449012"}},
 		// Cards: Luhn, prefix, grouping.
 		{"Card 4111 1111 1111 1111 on file.", []string{"CREDIT_DEBIT_NUMBER:4111 1111 1111 1111"}},
 		{"Amex 3782-822463-10005 and Visa 4012888888881881.", []string{"CREDIT_DEBIT_NUMBER:3782-822463-10005", "CREDIT_DEBIT_NUMBER:4012888888881881"}},

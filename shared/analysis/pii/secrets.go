@@ -106,7 +106,7 @@ func (d *detector) awsSecrets() {
 // ---- key=value secrets and credentials ----
 
 // kvRe matches the key just before a ':' or '=' (the window ends at the separator).
-var kvRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9])(aws_secret_access_key|secret_access_key|secretaccesskey|aws_secret_key|secret_key|password|passwd|passphrase|passcode|pwd|user_?name|login|pin|cvv2?|cvc2?|security code|exp(?:iry|iration)?(?: date)?|expires|valid thru)["']?[ \t]{0,3}$`)
+var kvRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9])(aws_secret_access_key|secret_access_key|secretaccesskey|aws_secret_key|secret_key|password|passwd|passphrase|passcode|pwd|user_?name|user|login|pin|cvv2?|cvc2?|security code|exp(?:iry|iration)?(?: date)?|expires|valid thru)["']?[ \t]{0,3}$`)
 
 func (d *detector) keyValues() {
 	t := d.text
@@ -136,6 +136,8 @@ func (d *detector) keyValues() {
 			}
 		case strings.HasPrefix(key, "pass") || key == "pwd":
 			d.add(s, e, Password, 0.85)
+		case key == "user" && t[p] != '=':
+			// "user=jdoe" (found from outside); "User: I cannot log in" is a chat line
 		case strings.HasPrefix(key, "user") || key == "login":
 			d.add(s, e, Username, 0.8)
 		case key == "pin":
@@ -156,7 +158,7 @@ func (d *detector) keyValues() {
 
 // cardKeyRe finds a CVV or expiry keyword followed by spaces rather than ':' or '='
 // ("exp 12/27 cvv 123"); keyValues handles the separated forms.
-var cardKeyRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_])(cvv2?|cvc2?|security code|exp(?:iry|iration)?(?: date)?\.?|expires|valid (?:thru|through|until))[ \t]{1,3}[0-9]`)
+var cardKeyRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_])(cvv2?|cvc2?|security code|exp(?:iry|iration)?(?: date)?\.?|expires|valid (?:thru|through|until)|pin(?: code| number)?(?: is)?)[ \t]{1,3}[0-9]`)
 
 func (d *detector) cardKeywords() {
 	t := d.text
@@ -171,7 +173,12 @@ func (d *detector) cardKeywords() {
 			continue
 		}
 		v := t[s:e]
-		if strings.HasPrefix(key, "cv") || key == "security code" {
+		if strings.HasPrefix(key, "pin") {
+			// "Your PIN is 7391", "PIN code 0420" (found from outside; "pin: 1234" is a key=value)
+			if allDigits(v) && len(v) >= 4 && len(v) <= 8 {
+				d.add(s, e, PIN, 0.8)
+			}
+		} else if strings.HasPrefix(key, "cv") || key == "security code" {
 			if allDigits(v) && (len(v) == 3 || len(v) == 4) {
 				d.add(s, e, CreditDebitCVV, 0.85)
 			}

@@ -4,7 +4,7 @@ package pii
 
 // ---- SSN ----
 
-var ssnContext = []string{"ssn", "social security", "soc sec", "ss#", "ss #", "ss no", "taxpayer id"}
+var ssnContext = []string{"ssn", "social security", "soc sec", "social:", "social #", "social no", "ss#", "ss #", "ss no", "taxpayer id"}
 
 func (d *detector) ssn(r *numberRun, gs []digitGroup, end int) bool {
 	if !plain(r, gs) {
