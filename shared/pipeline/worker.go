@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/analysis/coding"
@@ -281,7 +284,7 @@ func putErrorBuffer(b *bytes.Buffer) {
 // ran was analysed as its new text and the job COMPLETED; one deleted failed its shard three
 // times, then the job, with a store's error).
 func (s *Service) inputChanged(ctx context.Context, j *job.Job, msg ShardMessage) (string, error) {
-	changed := func(key, version string, of func(ObjectInfo) string) (bool, error) {
+	changed := func(ctx context.Context, key, version string, of func(ObjectInfo) string) (bool, error) {
 		info, err := s.objects.Head(ctx, key)
 		switch {
 		case errors.Is(err, job.ErrNotFound):
@@ -294,10 +297,23 @@ func (s *Service) inputChanged(ctx context.Context, j *job.Job, msg ShardMessage
 		return of(info) != version, nil
 	}
 	if len(msg.Files) > 0 && len(msg.FileVersions) == len(msg.Files) {
+		// One HEAD per file, headsAtOnce at a time (a shard holds up to MaxFilesPerShard files:
+		// one after another they would add a second or two to a shard on S3).
+		diff := make([]bool, len(msg.Files))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(headsAtOnce)
 		for i, k := range msg.Files {
-			if c, err := changed(k, msg.FileVersions[i], fileVersion); c || err != nil {
-				return k, err
-			}
+			g.Go(func() error {
+				c, err := changed(gctx, k, msg.FileVersions[i], fileVersion)
+				diff[i] = c
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return "", err
+		}
+		if i := slices.Index(diff, true); i >= 0 {
+			return msg.Files[i], nil // the first changed file, in the shard's order
 		}
 		return "", nil
 	}
@@ -308,11 +324,14 @@ func (s *Service) inputChanged(ctx context.Context, j *job.Job, msg ShardMessage
 	if version == "" || msg.Key == "" {
 		return "", nil
 	}
-	if c, err := changed(msg.Key, version, inputVersion); c || err != nil {
+	if c, err := changed(ctx, msg.Key, version, inputVersion); c || err != nil {
 		return msg.Key, err
 	}
 	return "", nil
 }
+
+// headsAtOnce bounds the HEADs inputChanged sends at once for one shard's files.
+const headsAtOnce = 16
 
 // outputLine is the Line a document of shard msg is written with: its line within its file
 // (the plan's LineOffset plus its line within the shard; a retry child's documents carry their
