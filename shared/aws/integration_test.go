@@ -225,17 +225,7 @@ func (q sqsUnderTest) DeadLetters(ctx context.Context) ([]porttest.Received, err
 func TestQueueOnSQS(t *testing.T) {
 	c := clients(t, "SQS")
 	porttest.TestQueue(t, func(t *testing.T, maxReceive int) porttest.QueueUnderTest {
-		qs, err := reamaws.CreateQueues(context.Background(), c.SQS, "ream-test-"+uniq(t), maxReceive)
-		if err != nil {
-			t.Fatalf("CreateQueues: %v", err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := cleanupCtx()
-			defer cancel()
-			if err := reamaws.DeleteQueues(ctx, c.SQS, qs); err != nil {
-				t.Logf("cleanup: %v", err)
-			}
-		})
+		qs := testQueues(t, c, maxReceive)
 		return sqsUnderTest{reamaws.NewQueue(c.SQS, qs.URL, reamaws.WithDeadLetterQueue(qs.DLQURL))}
 	})
 }
@@ -286,17 +276,7 @@ func TestNotifierSNSToSQS(t *testing.T) {
 		}
 	})
 	subscribe := func(raw bool, filter string) *reamaws.Queue {
-		qs, err := reamaws.CreateQueues(ctx, c.SQS, "ream-test-"+uniq(t), 5)
-		if err != nil {
-			t.Fatalf("CreateQueues: %v", err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := cleanupCtx()
-			defer cancel()
-			if err := reamaws.DeleteQueues(ctx, c.SQS, qs); err != nil {
-				t.Logf("cleanup: %v", err)
-			}
-		})
+		qs := testQueues(t, c, 5)
 		attrs := map[string]string{"RawMessageDelivery": strconv.FormatBool(raw)}
 		if filter != "" {
 			attrs["FilterPolicy"] = filter
@@ -420,12 +400,11 @@ func receiveN(t *testing.T, q *reamaws.Queue, n int) []reamaws.Message {
 	return out
 }
 
-// TestReleaserOnSQS: messages a batch hands back at the deadline are visible again at once:
-// received with a long visibility timeout, released, and received again straight away.
-func TestReleaserOnSQS(t *testing.T) {
-	c := clients(t, "SQS")
-	ctx := context.Background()
-	qs, err := reamaws.CreateQueues(ctx, c.SQS, "ream-test-"+uniq(t), 5)
+// testQueues creates a queue and its dead-letter queue (after maxReceive receives) for the
+// test, deleted when it ends.
+func testQueues(t *testing.T, c *reamaws.Clients, maxReceive int) reamaws.Queues {
+	t.Helper()
+	qs, err := reamaws.CreateQueues(context.Background(), c.SQS, "ream-test-"+uniq(t), maxReceive)
 	if err != nil {
 		t.Fatalf("CreateQueues: %v", err)
 	}
@@ -436,6 +415,15 @@ func TestReleaserOnSQS(t *testing.T) {
 			t.Logf("cleanup: %v", err)
 		}
 	})
+	return qs
+}
+
+// TestReleaserOnSQS: messages a batch hands back at the deadline are visible again at once:
+// received with a long visibility timeout, released, and received again straight away.
+func TestReleaserOnSQS(t *testing.T) {
+	c := clients(t, "SQS")
+	ctx := context.Background()
+	qs := testQueues(t, c, 5)
 	for _, body := range []string{"a", "b"} {
 		if _, err := c.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: sdkaws.String(qs.URL), MessageBody: sdkaws.String(body)}); err != nil {
 			t.Fatal(err)
