@@ -5,9 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"sync"
 
-	"github.com/ream-dev/ream/shared/analysis/entities"
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	"github.com/ream-dev/ream/shared/analysis/language"
 	"github.com/ream-dev/ream/shared/analysis/pii"
@@ -85,20 +83,12 @@ func PiiDetector(types []string) (func(text string) []PiiEntity, error) {
 	if len(known) == 0 {
 		return func(string) []PiiEntity { return []PiiEntity{} }, nil
 	}
-	ents, err := sharedEntities()
-	if err != nil {
-		return nil, err
-	}
-	a, err := pii.New(pii.Config{Types: known, MaxBytes: math.MaxInt32, Persons: personFinder(ents)})
+	a, err := pii.New(pii.Config{Types: known, MaxBytes: math.MaxInt32})
 	if err != nil {
 		return nil, err
 	}
 	return a.Detect, nil
 }
-
-// sharedEntities is one ENTITIES analyser for the PII detectors PiiDetector builds (its model
-// is decoded once per process anyway; the gazetteers once here).
-var sharedEntities = sync.OnceValues(func() (*entities.Analyzer, error) { return entities.New(entities.Config{}) })
 
 // Redact returns text with each PII entity's span redacted as Comprehend's PII jobs write it;
 // see pii.Redact.

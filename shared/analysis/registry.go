@@ -40,7 +40,7 @@ func NewRegistry(languages []string) (Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key phrases analyser: %w", err)
 	}
-	pi, err := pii.New(pii.Config{Persons: personFinder(ents)})
+	pi, err := pii.New(pii.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("PII analyser: %w", err)
 	}
@@ -149,16 +149,4 @@ func CheckDeclaredLanguage(as []Analyzer, code string) error {
 		return fmt.Errorf("%w: %s; omit LanguageCode to detect each document's language (the documents in other languages then get UNSUPPORTED_LANGUAGE error records)", job.ErrInvalid, strings.Join(refused, "; "))
 	}
 	return nil
-}
-
-// personFinder gives PII's NAME the ENTITIES sequence model's PERSON spans (pii.PersonFinder).
-func personFinder(ents *entities.Analyzer) pii.PersonFinder {
-	return func(text string) []pii.PersonSpan {
-		spans := ents.PersonSpans(text)
-		out := make([]pii.PersonSpan, len(spans))
-		for i, s := range spans {
-			out[i] = pii.PersonSpan{Start: s.Start, End: s.End, Score: s.Score}
-		}
-		return out
-	}
 }

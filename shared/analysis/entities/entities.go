@@ -950,35 +950,3 @@ func matchQuantity(toks []txt.Token, i int, lw func(int) string) int {
 	}
 	return i
 }
-
-// PersonSpans returns the PERSON entities of text, which must be in NFC, as byte spans with
-// their scores: what PII's NAME takes from the sequence model (the registry wires it into
-// pii.Config.Persons), so that a name outside PII's gazetteer ("Barack Obama") is found and
-// redacted too.
-func (a *Analyzer) PersonSpans(text string) []ByteSpan {
-	ents := a.find(text)
-	var out []ByteSpan
-	pos, chars := 0, 0 // the byte and character offsets of the walk (entities are in order)
-	at := func(c int) int {
-		for chars < c && pos < len(text) {
-			_, n := utf8.DecodeRuneInString(text[pos:])
-			pos += n
-			chars++
-		}
-		return pos
-	}
-	for _, e := range ents {
-		if e.Type != Person || e.BeginOffset < chars {
-			continue
-		}
-		s := at(e.BeginOffset)
-		out = append(out, ByteSpan{Start: s, End: at(e.EndOffset), Score: e.Score})
-	}
-	return out
-}
-
-// ByteSpan is an entity at bytes [Start, End) of a text, with its score.
-type ByteSpan struct {
-	Start, End int
-	Score      float64
-}

@@ -84,12 +84,7 @@
 //     embedded gazetteer of about 700 given names (English-speaking, European, Latin American,
 //     South Asian, Arabic and East Asian romanised) followed by capitalised tokens. Given
 //     names that are also common words or places (May, Will, Grace, Jordan, Paris, …) need a
-//     surname or an honorific. The honorific is not part of the span. With Config.Persons (the
-//     registry wires the ENTITIES sequence model's PERSON spans in), a person name of two words
-//     or more is a NAME too, scored as the model scores it (at most 0.9), so that names outside
-//     the gazetteer ("Barack Obama") are found; single words are left to the rules (the model's
-//     one-word persons are as often a sentence's first word: "Due Friday", "Mail checks").
-//     The model runs only on texts with two capitalised words in a row (capitalPair).
+//     surname or an honorific. The honorific is not part of the span.
 //
 // When spans overlap, a span that contains another wins (a URL over the IP or date inside it,
 // an e-mail address over the www. host inside it); otherwise the type with the higher

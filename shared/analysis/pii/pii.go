@@ -3,8 +3,6 @@ package pii
 import (
 	"fmt"
 	"sort"
-	"strings"
-	"unicode"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
@@ -77,18 +75,6 @@ type Config struct {
 	// Types, when non-empty, restricts the output to these types (Comprehend's
 	// PiiEntityTypes); unknown names are an ErrInvalid error.
 	Types []string
-	// Persons, when set, finds person names beyond the NAME rules' gazetteer (the ENTITIES
-	// sequence model's PERSON spans): each becomes a NAME candidate.
-	Persons PersonFinder
-}
-
-// PersonFinder returns the person names of text (in NFC) as byte spans with a score.
-type PersonFinder func(text string) []PersonSpan
-
-// PersonSpan is a person name at bytes [Start, End) of the text a PersonFinder was given.
-type PersonSpan struct {
-	Start, End int
-	Score      float64
 }
 
 // Analyzer finds PII spans with rules and validators; see the package documentation. It
@@ -97,7 +83,6 @@ type Analyzer struct {
 	maxBytes int
 	lang     string
 	types    map[string]bool // nil: all
-	persons  PersonFinder    // nil: the NAME rules alone
 }
 
 // New builds the PII analyser.
@@ -105,7 +90,7 @@ func New(cfg Config) (*Analyzer, error) {
 	if cfg.MaxBytes < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
 	}
-	a := &Analyzer{maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode, persons: cfg.Persons}
+	a := &Analyzer{maxBytes: cfg.MaxBytes, lang: cfg.LanguageCode}
 	if a.maxBytes == 0 {
 		a.maxBytes = DefaultMaxBytes
 	}
@@ -158,13 +143,6 @@ func (a *Analyzer) detect(text string) []result.PiiEntity {
 	var d detector
 	d.text = text
 	d.run()
-	if a.persons != nil && (a.types == nil || a.types[Name]) && capitalPair(text) {
-		for _, p := range a.persons(text) {
-			if s, e, ok := personName(text, p.Start, p.End); ok {
-				d.add(s, e, Name, min(p.Score, personScoreCap))
-			}
-		}
-	}
 	cands := d.cands
 	if a.types != nil {
 		// Only the types asked for compete: a span of another type (a URL, a name) does not
@@ -191,49 +169,6 @@ func (a *Analyzer) detect(text string) []result.PiiEntity {
 	return out
 }
 
-// personName is the NAME span PII takes from a PersonFinder's span [s, e) of text: without a
-// leading honorific (as the rules' NAME), and only a name of two words or more. A single
-// capitalised word the sequence model calls a person is as often a sentence's first word
-// ("Due Friday", "Charge card", "Mail checks to"): on the generated evaluation set, taking
-// them cost NAME 39 false positives; a lone given name is left to the gazetteer rules.
-func personName(text string, s, e int) (int, int, bool) {
-	if s < 0 || s >= e || e > len(text) {
-		return 0, 0, false
-	}
-	if sp := strings.IndexByte(text[s:e], ' '); sp > 0 && honorifics[strings.TrimSuffix(text[s:s+sp], ".")] {
-		s += sp + 1
-	}
-	return s, e, strings.IndexByte(text[s:e], ' ') > 0
-}
-
-// capitalPair reports whether text has two capitalised words in a row, one space apart: the
-// least a name personName takes needs, so the sequence model (about half PII's time) runs only
-// on texts that have one.
-func capitalPair(text string) bool {
-	prevCap, gap := false, false
-	for i, r := range text {
-		switch {
-		case r == ' ':
-			gap = prevCap && (i == 0 || text[i-1] != ' ')
-			continue
-		case unicode.IsLetter(r) && (i == 0 || text[i-1] == ' '):
-			c := unicode.IsUpper(r)
-			if c && gap {
-				return true
-			}
-			prevCap = c
-		case !unicode.IsLetter(r) && r != '.' && r != '\'' && r != '-':
-			prevCap = false
-		}
-		gap = false
-	}
-	return false
-}
-
-// personScoreCap bounds a PersonFinder's NAME score: the rules' NAME after an honorific scores
-// 0.9, and the sequence model's scores are its own.
-const personScoreCap = 0.9
-
 // candidate is a candidate span in bytes.
 type candidate struct {
 	s, e  int
@@ -255,10 +190,7 @@ func resolve(cands []candidate) []candidate {
 		if a.e != b.e {
 			return a.e > b.e
 		}
-		if pa, pb := priority[a.typ], priority[b.typ]; pa != pb {
-			return pa > pb
-		}
-		return a.score > b.score // equal spans of one type: the higher score, whatever found them
+		return priority[a.typ] > priority[b.typ]
 	})
 	// Containment: after the sort, a container precedes what it contains.
 	kept := cands[:0:0]
