@@ -190,7 +190,10 @@ func resolve(cands []candidate) []candidate {
 		if a.e != b.e {
 			return a.e > b.e
 		}
-		return priority[a.typ] > priority[b.typ]
+		if pa, pb := priority[a.typ], priority[b.typ]; pa != pb {
+			return pa > pb
+		}
+		return a.score > b.score // equal spans of one type (two rules found it): the higher score, whichever ran first
 	})
 	// Containment: after the sort, a container precedes what it contains.
 	kept := cands[:0:0]
