@@ -81,7 +81,7 @@ func (s *Service) claimFinalize(ctx context.Context, j *job.Job, owner string, f
 	for try := 0; ; try++ {
 		now := s.nowUTC()
 		mine := owner != "" && j.FinalizeClaimedBy == owner
-		if !force && !mine && j.FinalizeClaimed != nil && now.Sub(*j.FinalizeClaimed) < s.cfg.StuckAfter {
+		if !force && !mine && s.claimFresh(j, now) {
 			s.log.InfoContext(ctx, "job is being finalized elsewhere; leaving it to that finalizer", "tenant", j.Tenant, "job", j.JobId, "claimed", *j.FinalizeClaimed, "by", j.FinalizeClaimedBy)
 			return false, nil
 		}
@@ -106,6 +106,19 @@ func (s *Service) claimFinalize(ctx context.Context, j *job.Job, owner string, f
 		}
 		*j = *cur
 	}
+}
+
+// claimFresh reports whether j carries a finalize claim younger than StuckAfter at now: its
+// holder is taken to be at work (older, it is taken over).
+func (s *Service) claimFresh(j *job.Job, now time.Time) bool {
+	return j.FinalizeClaimed != nil && now.Sub(*j.FinalizeClaimed) < s.cfg.StuckAfter
+}
+
+// sameClaim reports whether mine (a finalizer's copy of the job) holds the finalize claim
+// stored (the job as read again) holds: same time and same owner.
+func sameClaim(mine, stored *job.Job) bool {
+	return mine.FinalizeClaimed != nil && stored.FinalizeClaimed != nil &&
+		stored.FinalizeClaimed.Equal(*mine.FinalizeClaimed) && stored.FinalizeClaimedBy == mine.FinalizeClaimedBy
 }
 
 // finalizeRequestOwner begins the owner of a claim requestFinalize took.
@@ -458,8 +471,7 @@ func (s *Service) finish(ctx context.Context, j *job.Job, status job.Status, msg
 			// Stopped meanwhile: finalize again as stopping, under this finalizer's claim if it
 			// holds the stored one (a failing caller that holds none, or whose claim was taken
 			// over, must not force past another finalizer's).
-			held := j.FinalizeClaimed != nil && cur.FinalizeClaimed != nil && cur.FinalizeClaimed.Equal(*j.FinalizeClaimed) && cur.FinalizeClaimedBy == j.FinalizeClaimedBy
-			if held {
+			if sameClaim(j, cur) {
 				return s.finalize(ctx, j.Tenant, j.JobId, j.FinalizeClaimedBy, true)
 			}
 			return s.Finalize(ctx, j.Tenant, j.JobId)
@@ -514,8 +526,7 @@ func (s *Service) fail(ctx context.Context, j *job.Job, msg string) error {
 		if cur.JobStatus.Terminal() {
 			return s.notify(ctx, cur)
 		}
-		mine := j.FinalizeClaimed != nil && cur.FinalizeClaimed != nil && cur.FinalizeClaimed.Equal(*j.FinalizeClaimed) && cur.FinalizeClaimedBy == j.FinalizeClaimedBy
-		if !mine && cur.FinalizeClaimed != nil && s.nowUTC().Sub(*cur.FinalizeClaimed) < s.cfg.StuckAfter {
+		if !sameClaim(j, cur) && s.claimFresh(cur, s.nowUTC()) {
 			s.log.InfoContext(ctx, "job is being finalized elsewhere; leaving it to that finalizer", "tenant", cur.Tenant, "job", cur.JobId, "by", cur.FinalizeClaimedBy)
 			return nil
 		}

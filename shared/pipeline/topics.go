@@ -132,16 +132,22 @@ func topicsStoppedMessage(j *job.Job, ts *job.TopicsStage) string {
 	return fmt.Sprintf("stopped on request while %s; no topic model was produced", stage)
 }
 
+// lateStageCopy reports whether shard message index (stage·Shards + shard) belongs to a stage
+// of the TOPICS job before ts, its current one: a late copy of a stage that was complete.
+func lateStageCopy(ts *job.TopicsStage, index int) bool {
+	return ts.Shards > 0 && index/ts.Shards < ts.Index
+}
+
 // topicsShard runs one map step of a TOPICS job.
 func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage) error {
 	ts := j.TopicsStage
 	if ts == nil || ts.Shards <= 0 {
 		return s.fail(ctx, j, "the topic model's stage is unknown")
 	}
-	stage, shard := msg.Index/ts.Shards, msg.Index%ts.Shards
-	if stage < ts.Index {
+	if lateStageCopy(ts, msg.Index) {
 		return nil // a late copy: the stage was complete before the job moved on
 	}
+	stage, shard := msg.Index/ts.Shards, msg.Index%ts.Shards
 	if stage > ts.Index {
 		return fmt.Errorf("topics: shard %d of stage %d arrived while the job is at stage %d", shard, stage, ts.Index)
 	}

@@ -153,7 +153,7 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 		reason = "the shard failed repeatedly and was dead-lettered"
 	}
 	if ts := j.TopicsStage; ts != nil {
-		if ts.Shards > 0 && msg.Index/ts.Shards < ts.Index {
+		if lateStageCopy(ts, msg.Index) {
 			return nil // a late copy of a stage that was complete before the job moved on (as topicsShard)
 		}
 		// A topic model needs every shard's statistics: without them it cannot be fitted.
