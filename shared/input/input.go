@@ -115,6 +115,9 @@ type Shard struct {
 type FileRef struct {
 	Key  string
 	Size int64
+	// Version is the planner's fingerprint of the file as listed (opaque here; PlanFiles
+	// carries it into the shards, so a shard's message can name each file's version).
+	Version string
 }
 
 // Opener opens an object for streaming from offset to its end (callers close early when done).

@@ -205,13 +205,12 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 	var total int64
 	err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
 		var files []input.FileRef
-		versions := make(map[string]string) // of the files of the chunk
 		flush := func() error {
 			for _, sh := range input.PlanFiles(files, s.cfg.MaxFilesPerShard, s.cfg.ShardBytes) {
 				m := ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: shards}
 				for _, f := range sh.Files {
 					m.Files = append(m.Files, f.Key)
-					m.FileVersions = append(m.FileVersions, versions[f.Key])
+					m.FileVersions = append(m.FileVersions, f.Version)
 					m.Bytes += f.Size
 				}
 				if err := emit(m); err != nil {
@@ -220,7 +219,6 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 				shards++
 			}
 			files = files[:0]
-			clear(versions)
 			return nil
 		}
 		list := func(fn func(ObjectInfo) error) error { return s.listInputPrefix(ctx, prefix, fn) }
@@ -235,8 +233,7 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			if total > s.cfg.MaxInputBytes {
 				return failJobErr("input is more than %d bytes (the limit per job)", s.cfg.MaxInputBytes)
 			}
-			files = append(files, input.FileRef{Key: o.Key, Size: o.Size})
-			versions[o.Key] = fileVersion(o)
+			files = append(files, input.FileRef{Key: o.Key, Size: o.Size, Version: fileVersion(o)})
 			if len(files) == chunk {
 				return flush()
 			}
