@@ -698,9 +698,10 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 			return nil, cErr("InvalidFilterException", "SubmitTimeAfter must be before SubmitTimeBefore")
 		}
 	}
-	filterKey := ""
-	if fl := in.Filter; fl != nil {
-		filterKey = fmt.Sprintf("%q/%s/%s/%s", fl.JobName, fl.JobStatus, f.SubmittedBefore.Format(time.RFC3339Nano), f.SubmittedAfter.Format(time.RFC3339Nano))
+	// The filters Ream's listing takes, and the JobStatus this surface filters by itself.
+	filterKey := pipeline.ListFilterKey(f)
+	if fl := in.Filter; fl != nil && fl.JobStatus != "" {
+		filterKey += "/" + fl.JobStatus
 	}
 	var tok listToken
 	if in.NextToken != "" {

@@ -90,7 +90,7 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 	// A token remembers the filters of the page it ends, and the store's own position: one
 	// used with other filters would page on from a position in another listing, skipping or
 	// repeating jobs silently (found from outside; the errors route already refused it).
-	key := listFilterKey(f)
+	key := ListFilterKey(f)
 	if f.NextToken != "" {
 		var tok listToken
 		if err := pagetoken.Decode(f.NextToken, &tok); err != nil || tok.Store == "" {
@@ -114,8 +114,9 @@ type listToken struct {
 	Filter string `json:"f,omitempty"`
 }
 
-// listFilterKey is what a list token remembers of the filters (MaxResults may change).
-func listFilterKey(f api.ListFilter) string {
+// ListFilterKey is what a list token remembers of the filters (MaxResults may change): the
+// Comprehend surface binds its own tokens with it too.
+func ListFilterKey(f api.ListFilter) string {
 	var b strings.Builder
 	if f.JobName != "" || f.Status != "" || !f.SubmittedBefore.IsZero() || !f.SubmittedAfter.IsZero() {
 		fmt.Fprintf(&b, "%q/%s/%d/%d", f.JobName, f.Status, unixNanoOrZero(f.SubmittedBefore), unixNanoOrZero(f.SubmittedAfter))
