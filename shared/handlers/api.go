@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,9 +105,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// "/v1/jobs/./x", "/v1/../v1/jobs") with a 307 HTML redirect to its cleaned form. No route
 	// has such a path: it is answered as every unknown route is, 404 NotFound JSON, on every
 	// route alike, rather than served as another path.
-	if p := r.URL.EscapedPath(); p != "" && p != cleanPath(p) {
-		api.WriteError(w, http.StatusNotFound, api.CodeNotFound, fmt.Sprintf("no route %s %s (the path is not in canonical form; did you mean %s?)", r.Method, p, cleanPath(p)))
-		return
+	if p := r.URL.EscapedPath(); p != "" {
+		if c := cleanPath(p); c != p {
+			api.WriteError(w, http.StatusNotFound, api.CodeNotFound, fmt.Sprintf("no route %s %s (the path is not in canonical form; did you mean %s?)", r.Method, p, c))
+			return
+		}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	a.mux.ServeHTTP(w, r)
@@ -355,13 +356,10 @@ func jsonProblem(err error) string {
 	return err.Error()
 }
 
-// intRange gives the bounds of an integer type t (through pointers), ok false for others.
+// intRange gives the bounds of an integer type t (through pointers; decodedType), ok false for others.
 func intRange(t reflect.Type) (lo, hi string, ok bool) {
-	if t == nil {
+	if t = decodedType(t); t == nil {
 		return "", "", false
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
 	}
 	bits := uint(t.Size() * 8)
 	switch t.Kind() {
@@ -384,14 +382,7 @@ func isWholeNumber(v string) bool {
 // jsonKind names what a field of Go type t takes, in JSON's terms ("" when there is no short
 // name for it).
 func jsonKind(t reflect.Type) string {
-	if t == nil {
-		return ""
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	pt := reflect.PointerTo(t)
-	if pt.Implements(reflect.TypeFor[json.Unmarshaler]()) || pt.Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
+	if t = decodedType(t); t == nil {
 		return "" // it decodes itself: its Go kind says nothing of its JSON form
 	}
 	switch t.Kind() {
