@@ -377,11 +377,8 @@ func anneal(ctx context.Context, idx [][]int32, val [][]float64, V int, opts Fit
 	// boilerplate, pulls several topics onto itself, and EM never separates exact copies) are
 	// re-seeded elsewhere and the EM resumed at the last κ (reseedCopies).
 	kappa := opts.Anneal[len(opts.Anneal)-1]
-	for pass := 0; pass < maxReseedPasses; pass++ {
-		mstepAll()
-		if !reseedCopies(mu, K, V, idx, val, rng) {
-			break
-		}
+	mstepAll()
+	for pass := 0; pass < maxReseedPasses && reseedCopies(mu, K, V, idx, val, rng); pass++ {
 		for it := 0; it < opts.AnnealIters; it++ {
 			if ctx.Err() != nil {
 				return mu, pi
@@ -391,8 +388,8 @@ func anneal(ctx context.Context, idx [][]int32, val [][]float64, V int, opts Fit
 			}
 			mstepAll()
 		}
+		mstepAll()
 	}
-	mstepAll()
 	return mu, pi
 }
 
