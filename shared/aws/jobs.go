@@ -694,7 +694,7 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 			for i := range jobs {
 				jobs[i] = out[i].j
 			}
-			return jobs, encodeToken(listToken{PK: last.pk, SK: last.sk, S: last.s}), nil
+			return jobs, pagetoken.Encode(listToken{PK: last.pk, SK: last.sk, S: last.s}), nil
 		}
 		start = page.LastEvaluatedKey
 		if len(start) == 0 {
@@ -714,7 +714,7 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 			for i := range out {
 				jobs[i] = out[i].j
 			}
-			return jobs, encodeToken(tok), nil
+			return jobs, pagetoken.Encode(tok), nil
 		}
 	}
 	jobs := make([]*job.Job, len(out))
@@ -723,8 +723,6 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 	}
 	return jobs, "", nil
 }
-
-func encodeToken(t listToken) string { return pagetoken.Encode(t) }
 
 // shardItem is the stored form of a ShardRecord.
 type shardItem struct {
