@@ -18,6 +18,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"regexp"
@@ -49,7 +50,7 @@ func main() {
 	app := awscdk.NewApp(nil)
 
 	stage := os.Getenv("REAM_STAGE")
-	if v, ok := app.Node().TryGetContext(jsii.String("stage")).(string); ok && v != "" {
+	if v := contextString(app, "stage"); v != "" {
 		stage = v
 	}
 	if stage == "" {
@@ -59,15 +60,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "stage %q: use letters, digits and '-', starting with a letter\n", stage)
 		os.Exit(2)
 	}
-	codeDir := "dist"
-	if v, ok := app.Node().TryGetContext(jsii.String("codeDir")).(string); ok && v != "" {
-		codeDir = v
-	}
+	codeDir := cmp.Or(contextString(app, "codeDir"), "dist")
 
 	// Data is retained on `cdk destroy` unless the stage is throwaway:
 	// -c removalPolicy=destroy (S3 still refuses to delete a non-empty bucket).
 	removal := awscdk.RemovalPolicy_RETAIN
-	switch v, _ := app.Node().TryGetContext(jsii.String("removalPolicy")).(string); v {
+	switch v := contextString(app, "removalPolicy"); v {
 	case "", "retain":
 	case "destroy":
 		removal = awscdk.RemovalPolicy_DESTROY
@@ -78,28 +76,19 @@ func main() {
 
 	// -c codingClients=statistics-office,census: one OAuth2 app client each for the coding API
 	// (default: one client named "coding").
-	var codingClients []string
-	if v, ok := app.Node().TryGetContext(jsii.String("codingClients")).(string); ok && v != "" {
-		for _, c := range strings.Split(v, ",") {
-			if c = strings.TrimSpace(c); c != "" {
-				codingClients = append(codingClients, c)
-			}
-		}
-	}
+	codingClients := contextList(app, "codingClients")
 
 	// -c codingClientTenants=statistics-office=123456789012-3f2a9c1b0d4e5f60: the tenant a
 	// client acts as (default: its own client id).
 	codingTenants := map[string]string{}
-	if v, ok := app.Node().TryGetContext(jsii.String("codingClientTenants")).(string); ok && v != "" {
-		for _, pair := range strings.Split(v, ",") {
-			if name, tenant, ok := strings.Cut(strings.TrimSpace(pair), "="); ok {
-				codingTenants[name] = tenant
-			}
+	for _, pair := range contextList(app, "codingClientTenants") {
+		if name, tenant, ok := strings.Cut(pair, "="); ok {
+			codingTenants[name] = tenant
 		}
 	}
 
 	// -c jobTopicPrefix=ream-prod-: the SNS topics jobs may name (PipelineProps.JobTopicPrefix).
-	jobTopicPrefix, _ := app.Node().TryGetContext(jsii.String("jobTopicPrefix")).(string)
+	jobTopicPrefix := contextString(app, "jobTopicPrefix")
 
 	// -c jobTopicPerTenant=true: a job may name only its own tenant's topics
 	// (PipelineProps.JobTopicPerTenant).
@@ -114,12 +103,7 @@ func main() {
 	}
 
 	// -c languages=en,fr,de: LANGUAGE's candidate languages (PipelineProps.Languages).
-	var languages []string
-	for _, c := range strings.Split(contextString(app, "languages"), ",") {
-		if c = strings.TrimSpace(c); c != "" {
-			languages = append(languages, c)
-		}
-	}
+	languages := contextList(app, "languages")
 
 	// -c workerMaxConcurrency=1000, -c retentionDays=7 (PipelineProps; 0: the default).
 	concurrency, retention := contextInt(app, "workerMaxConcurrency"), contextInt(app, "retentionDays")
@@ -143,13 +127,25 @@ func main() {
 func contextString(app awscdk.App, key string) string {
 	switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
 	case string:
-		return strings.TrimSpace(v)
+		return v
 	case bool:
 		return strconv.FormatBool(v)
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 	return ""
+}
+
+// contextList is a comma-separated context value's items, each trimmed of spaces, empty ones
+// left out (nil when absent).
+func contextList(app awscdk.App, key string) []string {
+	var out []string
+	for _, item := range strings.Split(contextString(app, key), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // contextInt is a whole-number context value, 0 when absent; anything else ends the app.
