@@ -82,18 +82,25 @@ func (c *codingClient) must(method, path string, out any) {
 	}
 }
 
-// putRecords PUTs data to the upload URL with the two SSE-KMS headers, as the service documents.
-func putRecords(t *testing.T, op api.CodingOperationStarted, data []byte) int {
+// putRecords PUTs data to the upload URL with the two SSE-KMS headers, as the service documents,
+// and returns the status and the error body of an answer that is not 2xx.
+func putRecords(t *testing.T, op api.CodingOperationStarted, data []byte) (int, api.ErrorBody) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPut, op.RequestUploadURL, bytes.NewReader(data))
-	req.Header.Set("x-amz-server-side-encryption", "aws:kms")
-	req.Header.Set("x-amz-server-side-encryption-aws-kms-key-id", op.BucketKmsKeyArn)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	resp := putUpload(t, api.Presigned{Method: http.MethodPut, URL: op.RequestUploadURL}, bytes.NewReader(data), int64(len(data)), map[string]string{
+		"x-amz-server-side-encryption":                "aws:kms",
+		"x-amz-server-side-encryption-aws-kms-key-id": op.BucketKmsKeyArn,
+	})
+	return statusAndError(resp)
+}
+
+// statusAndError reads and closes resp: its status and, when it is not 2xx, its error body.
+func statusAndError(resp *http.Response) (int, api.ErrorBody) {
+	defer resp.Body.Close()
+	var eb api.ErrorBody
+	if resp.StatusCode/100 != 2 {
+		_ = json.NewDecoder(resp.Body).Decode(&eb)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	return resp.StatusCode, eb
 }
 
 // waitOperation polls the operation until its status is not awaiting_input/in_progress.
@@ -206,7 +213,7 @@ func TestCodingServiceFlow(t *testing.T) {
 	bad := []byte(`{"recordId":"no-tasks","occp_text":"welder"}` + "\n" + `{"recordId":"both-empty","occp_text":"","tasks_text":" "}` + "\n")
 	input := append(append([]byte{}, records...), bad...)
 	input = append(input, []byte(`{"occp_text":"primary school teacher","tasks_text":"teaching children aged 5 to 11"}`+"\n")...)
-	if status := putRecords(t, op, input); status != http.StatusOK {
+	if status, _ := putRecords(t, op, input); status != http.StatusOK {
 		t.Fatalf("PUT records: %d", status)
 	}
 	st = c.waitOperation(ctx, opPath)
@@ -287,7 +294,7 @@ func TestCodingServiceFlow(t *testing.T) {
 	// A pinned model, and the operation through the models/{model} form.
 	var pinned api.CodingOperationStarted
 	c.must(http.MethodPost, "/v1/topics/occupation/models/"+latest.ModelId+"/batch-code", &pinned)
-	if status := putRecords(t, pinned, records[:bytes.IndexByte(records, '\n')+1]); status != http.StatusOK {
+	if status, _ := putRecords(t, pinned, records[:bytes.IndexByte(records, '\n')+1]); status != http.StatusOK {
 		t.Fatalf("PUT: %d", status)
 	}
 	st = c.waitOperation(ctx, "/v1/topics/occupation/models/"+latest.ModelId+"/batch-code/operations/"+pinned.OperationId)
@@ -349,7 +356,7 @@ func TestCodingTimedOutAndFailed(t *testing.T) {
 	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
 	var empty api.CodingOperationStarted
 	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &empty)
-	if status := putRecords(t, empty, nil); status != http.StatusOK {
+	if status, _ := putRecords(t, empty, nil); status != http.StatusOK {
 		t.Fatalf("PUT: %d", status)
 	}
 	st := c.waitOperation(ctx, "/v1/topics/occupation/batch-code/operations/"+empty.OperationId)
@@ -371,7 +378,7 @@ func TestCodingTimedOutAndFailed(t *testing.T) {
 	// Every record bad: failed, and the output (an error line per record) is downloadable.
 	var blank api.CodingOperationStarted
 	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &blank)
-	if status := putRecords(t, blank, []byte("\n\n  \n")); status != http.StatusOK {
+	if status, _ := putRecords(t, blank, []byte("\n\n  \n")); status != http.StatusOK {
 		t.Fatalf("PUT: %d", status)
 	}
 	st = c.waitOperation(ctx, "/v1/topics/occupation/batch-code/operations/"+blank.OperationId)
@@ -457,7 +464,7 @@ func TestCodingTraining(t *testing.T) {
 	}
 	var op api.CodingOperationStarted
 	c.must(http.MethodPost, "/v1/topics/occupation/models/"+trained+"/batch-code", &op)
-	if status := putRecords(t, op, readTestdata(t, "records.jsonl")); status != http.StatusOK {
+	if status, _ := putRecords(t, op, readTestdata(t, "records.jsonl")); status != http.StatusOK {
 		t.Fatalf("PUT: %d", status)
 	}
 	st := c.waitOperation(ctx, "/v1/topics/occupation/batch-code/operations/"+op.OperationId)
@@ -774,25 +781,12 @@ func TestCodingSecondUpload(t *testing.T) {
 	var op api.CodingOperationStarted
 	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &op)
 	first := []byte(`{"recordId":"1","occp_text":"nurse","tasks_text":""}` + "\n")
-	if status := putRecords(t, op, first); status != http.StatusOK {
+	if status, _ := putRecords(t, op, first); status != http.StatusOK {
 		t.Fatalf("PUT: %d", status)
-	}
-	second := func() (int, api.ErrorBody) {
-		req, _ := http.NewRequest(http.MethodPut, op.RequestUploadURL, strings.NewReader(`{"recordId":"2","occp_text":"welder","tasks_text":""}`+"\n"))
-		req.Header.Set("x-amz-server-side-encryption", "aws:kms")
-		req.Header.Set("x-amz-server-side-encryption-aws-kms-key-id", op.BucketKmsKeyArn)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var eb api.ErrorBody
-		_ = json.NewDecoder(resp.Body).Decode(&eb)
-		return resp.StatusCode, eb
 	}
 	check := func(when string) {
 		t.Helper()
-		status, eb := second()
+		status, eb := putRecords(t, op, []byte(`{"recordId":"2","occp_text":"welder","tasks_text":""}`+"\n"))
 		if status != http.StatusConflict || !strings.Contains(eb.Message, "start a new batch-code operation (POST /v1/topics/occupation/batch-code)") ||
 			!strings.Contains(eb.Message, "operation "+op.OperationId) || strings.Contains(eb.Message, "job") {
 			t.Errorf("second PUT %s: %d %+v, want 409 telling to start a new batch-code operation", when, status, eb)
@@ -806,19 +800,8 @@ func TestCodingSecondUpload(t *testing.T) {
 	check("once complete")
 	// An ordinary job's 409 keeps its words.
 	res := createAndUpload(t, ctx, defaultClient(s), lineJob("once", job.JSONLines), first)
-	req, _ := http.NewRequest(res.Upload.Method, res.Upload.URL, strings.NewReader("other\n"))
-	for k, v := range res.Upload.Headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var eb api.ErrorBody
-	_ = json.NewDecoder(resp.Body).Decode(&eb)
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(eb.Message, "create a new job to analyse another input") {
-		t.Errorf("an ordinary job's second PUT: %d %+v", resp.StatusCode, eb)
+	if status, eb := statusAndError(putUpload(t, res.Upload.Presigned, strings.NewReader("other\n"), int64(len("other\n")), nil)); status != http.StatusConflict || !strings.Contains(eb.Message, "create a new job to analyse another input") {
+		t.Errorf("an ordinary job's second PUT: %d %+v", status, eb)
 	}
 }
 
