@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
@@ -37,7 +36,9 @@ func TestTextractNotificationFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; ; i++ {
+	// Describe shows the JobTag while the job runs and once it has ended.
+	describe := func(wantTerminal bool) {
+		t.Helper()
 		j, err := st.svc.Describe(ctx, "local", created.JobId)
 		if err != nil {
 			t.Fatal(err)
@@ -45,27 +46,13 @@ func TestTextractNotificationFields(t *testing.T) {
 		if j.JobTag != req.JobTag {
 			t.Fatalf("Describe shows JobTag %q, want %q", j.JobTag, req.JobTag)
 		}
-		if j.JobStatus.Terminal() {
-			break
-		}
-		if i > 100 {
-			t.Fatalf("job still %s", j.JobStatus)
-		}
-		msgs, err := st.queue.Receive(ctx, 10, time.Minute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range msgs {
-			var sm pipeline.ShardMessage
-			if err := json.Unmarshal(m.Body, &sm); err != nil {
-				t.Fatal(err)
-			}
-			if err := st.svc.ProcessShard(ctx, sm); err != nil {
-				t.Fatal(err)
-			}
-			st.queue.Delete(ctx, m.Receipt)
+		if j.JobStatus.Terminal() != wantTerminal {
+			t.Fatalf("job %s, terminal %v", j.JobStatus, wantTerminal)
 		}
 	}
+	describe(false)
+	processQueue(t, ctx, st.svc, st.queue)
+	describe(true)
 	evs, err := st.deps.Notifier.(*local.Notifier).Since(ctx, "local", 0)
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("notifications: %d, %v", len(evs), err)
