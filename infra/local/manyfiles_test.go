@@ -193,21 +193,13 @@ func TestOneDocPerFileInputChanged(t *testing.T) {
 		}}
 		s := startStack(t, Config{ShardBytes: 100, Workers: 1}, hooks)
 		c := defaultClient(s)
-		root = filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "docs")
-		if err := os.MkdirAll(root, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		var uri string
 		for _, f := range []string{"a.txt", "b.txt", "c.txt"} {
-			if err := os.WriteFile(filepath.Join(root, f), []byte(strings.Repeat("A calm and pleasant day. ", 4)), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			uri = putInput(t, s, "docs/"+f, []byte(strings.Repeat("A calm and pleasant day. ", 4)))
 		}
-		base, err := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		root = filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "comprehend", "docs")
 		req := lineJob("per-file", job.OneDocPerFile)
-		req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/docs/"
+		req.InputDataConfig.S3Uri = uri[:strings.LastIndex(uri, "/")+1] // the folder
 		res, err := c.CreateJob(ctx, req)
 		if err != nil {
 			t.Fatal(err)
@@ -226,21 +218,12 @@ func TestManyFileLineInputUnreadableName(t *testing.T) {
 	ctx := testCtx(t)
 	s := startStack(t, Config{}, pipeline.Hooks{})
 	c := defaultClient(s)
-	root := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "bs")
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	var uri string
 	for _, f := range []string{"good.txt", `bad\name.txt`} {
-		if err := os.WriteFile(filepath.Join(root, f), []byte("A calm day.\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	base, err := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
-	if err != nil {
-		t.Fatal(err)
+		uri = putInput(t, s, "bs/"+f, []byte("A calm day.\n"))
 	}
 	req := lineJob("bs", job.OneDocPerLine)
-	req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/bs/"
+	req.InputDataConfig.S3Uri = uri[:strings.LastIndex(uri, "/")+1] // the folder
 	res, err := c.CreateJob(ctx, req)
 	if err != nil {
 		t.Fatal(err)
