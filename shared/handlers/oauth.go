@@ -58,6 +58,9 @@ type tokenClaims struct {
 	Tenant   string `json:"tenant"`
 	Scope    string `json:"scope"`
 	Expires  int64  `json:"exp"`
+	// Key fingerprints the client's secret when the token was issued (clientKey): a token stops
+	// working when its client's secret changes, as it does when the client is removed.
+	Key string `json:"key"`
 }
 
 // CodingScope is the scope a coding client's token carries.
@@ -144,7 +147,7 @@ func (o *OAuth) TokenHandler() http.Handler {
 			fail(http.StatusBadRequest, "invalid_scope", "the only scope is "+CodingScope)
 			return
 		}
-		claims := tokenClaims{ClientID: c.ClientID, Tenant: c.Tenant, Scope: CodingScope, Expires: o.now().Add(o.ttl).Unix()}
+		claims := tokenClaims{ClientID: c.ClientID, Tenant: c.Tenant, Scope: CodingScope, Expires: o.now().Add(o.ttl).Unix(), Key: o.clientKey(c)}
 		w.Header().Set("Cache-Control", "no-store")
 		api.WriteJSON(w, http.StatusOK, api.Token{AccessToken: o.sign(claims), TokenType: "Bearer", ExpiresIn: int(o.ttl / time.Second)})
 	})
@@ -191,6 +194,12 @@ func (o *OAuth) sign(c tokenClaims) string {
 	return payload + "." + base64.RawURLEncoding.EncodeToString(o.mac(payload))
 }
 
+// clientKey fingerprints c's secret with the signing secret (so the token does not reveal it):
+// the Key claim of c's tokens.
+func (o *OAuth) clientKey(c OAuthClient) string {
+	return base64.RawURLEncoding.EncodeToString(o.mac("client-secret\x00" + c.ClientID + "\x00" + c.ClientSecret)[:12])
+}
+
 func (o *OAuth) mac(payload string) []byte {
 	m := hmac.New(sha256.New, o.secret)
 	m.Write([]byte(payload))
@@ -222,8 +231,15 @@ func (o *OAuth) Tenant(r *http.Request) (string, error) {
 	if o.now().Unix() >= c.Expires {
 		return "", fmt.Errorf("%w: the access token has expired; get a new one from POST /oauth2/token", job.ErrUnauthorized)
 	}
-	if _, ok := o.clients[c.ClientID]; !ok {
+	cl, ok := o.clients[c.ClientID]
+	if !ok {
 		return "", fmt.Errorf("%w: the token's client is no longer allowed", job.ErrUnauthorized)
+	}
+	// A token carries the tenant and secret its client had when it was issued; once the
+	// configuration moves the client to another tenant or changes its secret, the client needs
+	// a new token (found from outside: a moved client's old token still reached its old tenant).
+	if c.Tenant != cl.Tenant || !hmac.Equal([]byte(c.Key), []byte(o.clientKey(cl))) {
+		return "", fmt.Errorf("%w: the token's client has changed since it was issued; get a new one from POST /oauth2/token", job.ErrUnauthorized)
 	}
 	return c.Tenant, nil
 }

@@ -100,3 +100,35 @@ func TestTokenOneAuthenticationMethod(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenFollowsItsClient: a token is refused once its client is moved to another tenant or
+// its secret changes (found from outside: a moved client's token still reached its old tenant
+// after a restart with the new configuration); a restart with the same configuration keeps it.
+func TestTokenFollowsItsClient(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	orig := OAuthClient{ClientID: "c", ClientSecret: "s1", Tenant: "ta"}
+	_, body := tokenCall(t, NewOAuth([]OAuthClient{orig}, key, nil), url.Values{"grant_type": {"client_credentials"}}, true, "c", "s1")
+	tok, _ := body["access_token"].(string)
+	if tok == "" {
+		t.Fatalf("no token: %v", body)
+	}
+	for _, tc := range []struct {
+		name   string
+		client OAuthClient
+		ok     bool
+	}{
+		{"same configuration", orig, true},
+		{"moved to another tenant", OAuthClient{ClientID: "c", ClientSecret: "s1", Tenant: "tc"}, false},
+		{"secret rotated", OAuthClient{ClientID: "c", ClientSecret: "s2", Tenant: "ta"}, false},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/v1/topics", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		tenant, err := NewOAuth([]OAuthClient{tc.client}, key, nil).Tenant(r)
+		if tc.ok && (err != nil || tenant != "ta") {
+			t.Errorf("%s: %q %v, want ta", tc.name, tenant, err)
+		}
+		if !tc.ok && (err == nil || !strings.Contains(err.Error(), "get a new one")) {
+			t.Errorf("%s: %q %v, want refused with advice", tc.name, tenant, err)
+		}
+	}
+}
