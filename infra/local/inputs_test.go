@@ -243,6 +243,12 @@ func TestRefusedRequestsStoreNothing(t *testing.T) {
 	add("input double slash", func(r *api.CreateJobRequest) { r.InputDataConfig.S3Uri = uri + "inputs/local//x.txt" })
 	add("output dot-dot", func(r *api.CreateJobRequest) { r.OutputDataConfig.S3Uri = uri + "outputs/local/../other/" })
 	add("output reserved", func(r *api.CreateJobRequest) { r.OutputDataConfig.S3Uri = uri + "outputs/local/.ream-tmp-x/" })
+	add("output inside a job's output folder", func(r *api.CreateJobRequest) {
+		r.OutputDataConfig.S3Uri = uri + "outputs/local/0f8fa2c4-3b7e-4c1e-9a51-2b6d4f0a9c11/"
+	})
+	add("output deeper inside a job's output folder", func(r *api.CreateJobRequest) {
+		r.OutputDataConfig.S3Uri = uri + "outputs/local/reports/0F8FA2C4-3B7E-4C1E-9A51-2B6D4F0A9C11/mine/"
+	})
 	files := func(names ...string) func(*api.CreateJobRequest) {
 		return func(r *api.CreateJobRequest) {
 			r.InputDataConfig.InputFormat = job.OneDocPerFile
@@ -473,5 +479,41 @@ func TestUnreadableFileNames(t *testing.T) {
 	}
 	if _, j = follow(t, ctx, c, res.JobId); j.JobStatus != job.Failed || !strings.Contains(j.Message, "not UTF-8") {
 		t.Errorf("with a Latin-1 name: %s (%s), want FAILED saying the name is not UTF-8", j.JobStatus, j.Message)
+	}
+}
+
+// TestOutputUnderAnObject: an output location below an existing object cannot be written by the
+// local store (a key cannot be an object and a folder at once): the job FAILS at once with a
+// Message naming the key, instead of retrying finalize for minutes (found from outside: 8
+// minutes IN_PROGRESS and 39 finalize requests, then a generic dead-letter Message).
+func TestOutputUnderAnObject(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	p := filepath.Join(s.cfg.DataDir, "objects", "outputs", "local", "notes.txt")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	req := lineJob("under an object", job.OneDocPerLine)
+	req.OutputDataConfig.S3Uri = "s3://" + bucketName + "/outputs/local/notes.txt/"
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "in.txt", []byte("hello world, how are you today\n"))); err != nil {
+		t.Fatal(err)
+	}
+	n, err := c.Follow(ctx, res.JobId, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.JobStatus != job.Failed || !strings.Contains(n.Message, "output cannot be written") || !strings.Contains(n.Message, "outputs/local/notes.txt/") {
+		t.Fatalf("%s %q, want FAILED naming the output location", n.JobStatus, n.Message)
+	}
+	if b, err := os.ReadFile(p); err != nil || string(b) != "mine" {
+		t.Fatalf("the object was touched: %q %v", b, err)
 	}
 }

@@ -37,7 +37,8 @@ import (
 // serves them.
 //
 // One difference from S3: a key cannot be both an object and a "directory" of other keys (both
-// "a" and "a/b"); the second Put is ErrConflict. Ream's key layout never does that.
+// "a" and "a/b"); the second Put is ErrInvalid. Ream's own key layout never does that; an
+// OutputDataConfig.S3Uri below an object does, and its job fails with that error.
 type Objects struct {
 	dir       string // root/objects
 	baseURL   string
@@ -232,7 +233,7 @@ func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func
 	for attempt := 0; ; attempt++ {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("put %s: a prefix of the key is an object: %w", key, job.ErrConflict)
+				return fmt.Errorf("put %s: a prefix of the key is an object (the local store cannot hold a key below another object): %w", key, job.ErrInvalid)
 			}
 			return fmt.Errorf("put %s: %w", key, err)
 		}
@@ -269,7 +270,7 @@ func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func
 	if err := os.Rename(tmp, p); err != nil {
 		os.Remove(tmp)
 		if fi, serr := os.Stat(p); serr == nil && fi.IsDir() {
-			return fmt.Errorf("put %s: the key is a prefix of other objects: %w", key, job.ErrConflict)
+			return fmt.Errorf("put %s: the key is a prefix of other objects (the local store cannot hold an object above other keys): %w", key, job.ErrInvalid)
 		}
 		return fmt.Errorf("put %s: %w", key, err)
 	}

@@ -44,15 +44,16 @@ func TestObjectsRejectsBadKeys(t *testing.T) {
 	if err := objs.List(ctx, "../", func(pipeline.ObjectInfo) error { t.Error("listed something"); return nil }); err != nil {
 		t.Errorf("List(../) = %v", err)
 	}
-	// A key and a "directory" of keys cannot coexist on a file system.
+	// A key and a "directory" of keys cannot coexist on a file system: ErrInvalid, which no
+	// retry can cure (finalize fails the job on it, TestOutputUnderAnObject).
 	if err := objs.Put(ctx, "a/b", strings.NewReader("x")); err != nil {
 		t.Fatal(err)
 	}
-	if err := objs.Put(ctx, "a", strings.NewReader("x")); !errors.Is(err, job.ErrConflict) {
-		t.Errorf("Put over a directory = %v, want ErrConflict", err)
+	if err := objs.Put(ctx, "a", strings.NewReader("x")); !errors.Is(err, job.ErrInvalid) {
+		t.Errorf("Put over a directory = %v, want ErrInvalid", err)
 	}
-	if err := objs.Put(ctx, "a/b/c", strings.NewReader("x")); !errors.Is(err, job.ErrConflict) {
-		t.Errorf("Put under an object = %v, want ErrConflict", err)
+	if err := objs.Put(ctx, "a/b/c", strings.NewReader("x")); !errors.Is(err, job.ErrInvalid) {
+		t.Errorf("Put under an object = %v, want ErrInvalid", err)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/analysis/topics"
 	"github.com/ream-dev/ream/shared/api"
@@ -555,6 +556,14 @@ func (s *Service) outputBase(tenant, uri string) (string, error) {
 	}
 	if err := checkKey("OutputDataConfig.S3Uri", key); err != nil {
 		return "", err
+	}
+	// A job's output folder is named by its id and deleted when the job expires, with
+	// everything in it: a folder inside another job's would go with it (found from outside: a
+	// 30-day job's output vanished when the 1-hour job whose folder held it expired).
+	for _, seg := range strings.Split(strings.TrimPrefix(key, OutputsPrefix+tenant+"/"), "/") {
+		if len(seg) == 36 && uuid.Validate(seg) == nil {
+			return "", fmt.Errorf("%w: OutputDataConfig.S3Uri must not be inside a job's output folder (%s/): that folder is deleted with its job when the job expires; name a folder of your own under %s", job.ErrInvalid, seg, s.cfg.Locations.URI(OutputsPrefix+tenant+"/"))
+		}
 	}
 	return key, nil
 }
