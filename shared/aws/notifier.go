@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -90,11 +92,20 @@ func (n *Notifier) Publish(ctx context.Context, note api.Notification) error {
 		return fmt.Errorf("notify job %s: no topic configured", note.JobId)
 	}
 	for i, arn := range topics {
-		_, err := n.sns.Publish(ctx, &sns.PublishInput{
+		in := &sns.PublishInput{
 			TopicArn:          sdkaws.String(arn),
 			Message:           sdkaws.String(string(body)),
 			MessageAttributes: attrs,
-		})
+		}
+		if strings.HasSuffix(arn, ".fifo") {
+			// A FIFO topic refuses a publish without a group (found from outside: a job's .fifo
+			// NotificationChannel was accepted and never notified). One group per job; the
+			// deduplication id is the job and its end, so a republish of the same notification
+			// (the sweeper's, after a lost claim) is dropped by SNS within its 5-minute window.
+			in.MessageGroupId = sdkaws.String(note.JobId)
+			in.MessageDeduplicationId = sdkaws.String(note.JobId + "-" + strconv.FormatInt(note.Timestamp, 10))
+		}
+		_, err := n.sns.Publish(ctx, in)
 		if err != nil && i > 0 && n.topic != "" {
 			// The job's own topic (NotificationChannel) refused: the deployment's topic has the
 			// notification already, so a retry must not publish it twice. Logged, not retried.

@@ -101,3 +101,29 @@ func TestJobNotificationChannel(t *testing.T) {
 		t.Fatal("a refusing deployment topic must fail the publish")
 	}
 }
+
+// TestFIFOTopic: a .fifo topic gets the job as its message group and a deduplication id that
+// is the same for a republish of the same notification; a standard topic gets neither (SNS
+// refuses them there).
+func TestFIFOTopic(t *testing.T) {
+	note := api.Notification{JobId: "j1", Tenant: "acme", JobStatus: job.Completed, Timestamp: 1796220559023,
+		TopicArn: "arn:aws:sns:eu-west-1:123456789012:mine.fifo"}
+	f := &refusingSNS{}
+	for range 2 {
+		if err := NewNotifier(f, "arn:aws:sns:eu-west-1:123456789012:default").Publish(context.Background(), note); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(f.in) != 4 {
+		t.Fatalf("%d publishes, want 4", len(f.in))
+	}
+	if f.in[0].MessageGroupId != nil || f.in[0].MessageDeduplicationId != nil {
+		t.Errorf("standard topic given a group or deduplication id")
+	}
+	fifo, again := f.in[1], f.in[3]
+	if sdkaws.ToString(fifo.MessageGroupId) != "j1" || sdkaws.ToString(fifo.MessageDeduplicationId) == "" ||
+		sdkaws.ToString(fifo.MessageDeduplicationId) != sdkaws.ToString(again.MessageDeduplicationId) {
+		t.Errorf("FIFO publish: group %q, deduplication ids %q and %q", sdkaws.ToString(fifo.MessageGroupId),
+			sdkaws.ToString(fifo.MessageDeduplicationId), sdkaws.ToString(again.MessageDeduplicationId))
+	}
+}

@@ -553,7 +553,7 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 			return
 		}
 		switch {
-		case method == http.MethodGet && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		case method == http.MethodGet && r.Method == http.MethodGet: // a HEAD is another method, refused as on S3
 			o.serveGet(w, r, key)
 		case method == http.MethodPut && r.Method == http.MethodPut:
 			var wrong []string // every header not sent once as signed, named in one answer

@@ -152,6 +152,10 @@ func TestObjectsHandlerErrors(t *testing.T) {
 			t.Errorf("%s with a GET URL: %d %s, want 403 SignatureDoesNotMatch", m, resp.StatusCode, body)
 		}
 	}
+	// HEAD is signed as HEAD on S3: a GET URL answers it 403 (found from outside: it was a 200).
+	if resp, _ := sendWith(t, http.MethodHead, g.URL, nil, ""); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("HEAD with a GET URL: %d, want 403", resp.StatusCode)
+	}
 	if got, err := objs.Open(ctx, "up/small", 0); err != nil {
 		t.Fatal(err)
 	} else {

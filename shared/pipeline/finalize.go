@@ -569,16 +569,23 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		}
 		return fmt.Errorf("claim notification: %w", err)
 	}
+	// Time and Timestamp say when the job finished, as Textract's Timestamp does (found from
+	// outside: they were the publish time, later than EndTime, and minutes later when the
+	// sweeper republishes).
+	ended := now
+	if j.EndTime != nil {
+		ended = j.EndTime.UTC()
+	}
 	n := api.Notification{
 		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: j.JobStatus, Message: j.Message,
 		InputDocumentsCount:      j.JobDetails.InputDocumentsCount,
 		ProcessedDocumentsCount:  j.JobDetails.ProcessedDocumentsCount,
 		DocumentsWithErrorsCount: j.JobDetails.DocumentsWithErrorsCount,
-		Time:                     now,
+		Time:                     ended,
 		DropRule:                 j.DropRule, DropObject: j.DropObject,
 		OutputLocation: j.OutputLocation(),
 		Status:         api.TextractStatus(j.JobStatus), API: j.API, JobTag: j.JobTag,
-		Timestamp: now.UnixMilli(), DocumentLocation: s.documentLocation(j),
+		Timestamp: ended.UnixMilli(), DocumentLocation: s.documentLocation(j),
 	}
 	if n.API == "" {
 		n.API = "CreateJob"

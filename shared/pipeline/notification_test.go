@@ -72,6 +72,10 @@ func TestTextractNotificationFields(t *testing.T) {
 		int64(ts) != evs[0].Time.UnixMilli() || got["JobStatus"] != "COMPLETED" {
 		t.Errorf("notification %s; want Textract's Status SUCCEEDED, API CreateJob, the JobTag, DocumentLocation bucket/inputs/local/reviews.txt and Timestamp in ms", b)
 	}
+	// Time and Timestamp are when the job finished (Textract's Timestamp), not when it was published.
+	if j, err := st.svc.Describe(ctx, "local", created.JobId); err != nil || j.EndTime == nil || !evs[0].Time.Equal(*j.EndTime) {
+		t.Errorf("notification Time %v, want the job's EndTime (%v)", evs[0].Time, err)
+	}
 	for st, want := range map[job.Status]string{job.Completed: "SUCCEEDED", job.PartialSuccess: "PARTIAL_SUCCESS", job.Failed: "FAILED", job.TimedOut: "FAILED", job.Stopped: "STOPPED"} {
 		if got := api.TextractStatus(st); got != want {
 			t.Errorf("TextractStatus(%s) = %s, want %s", st, got, want)
