@@ -291,3 +291,51 @@ func TestTopicsTermSpellings(t *testing.T) {
 		t.Errorf("terms depend on the shard size: %v vs %v", got[0], got[1])
 	}
 }
+
+// TestTopicsInputChanged: every TOPICS stage reads the input again, so a file replaced (the
+// same bytes in another order) or deleted after the counting stage fails the job with a Message
+// naming the change, as it does for the other analyses (found from outside: a TOPICS job whose
+// input was swapped while it fitted ended COMPLETED with a model of both versions, and a
+// deleted one failed minutes later as a dead-lettered round).
+func TestTopicsInputChanged(t *testing.T) {
+	ctx := testCtx(t)
+	input, _ := topicsInput(t)
+	lines := strings.SplitAfter(string(input), "\n")
+	slices.Reverse(lines)
+	swapped := strings.Join(lines, "")
+	for _, change := range []string{"replaced", "deleted"} {
+		var path string
+		var once sync.Once
+		hooks := pipeline.Hooks{ShardStarted: func(msg pipeline.ShardMessage) error {
+			if msg.Index >= 24 { // 8 shards (MinShards, one worker): stage 0 counts, 1 samples, 2 and 3 are rounds
+				once.Do(func() {
+					if change == "deleted" {
+						_ = os.Remove(path)
+					} else {
+						_ = os.WriteFile(path, []byte(swapped), 0o644)
+					}
+				})
+			}
+			return nil
+		}}
+		s := startStack(t, Config{Workers: 1}, hooks)
+		c := defaultClient(s)
+		uri := putInput(t, s, "topics/x.txt", input)
+		path = filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "comprehend", "topics", "x.txt")
+		req := topicsJob(3)
+		req.InputDataConfig.S3Uri = uri
+		res, err := defaultClient(s).CreateJob(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, j := follow(t, ctx, c, res.JobId)
+		// The shard that reads the change first sees other line counts ("the input changed while
+		// the job ran"); a later one finds the new version ("… was replaced or deleted …").
+		if j.JobStatus != job.Failed || !strings.Contains(j.Message, "was replaced or deleted while the job was running") && !strings.Contains(j.Message, "shard 0 holds") {
+			t.Errorf("input %s during a round: job %s (%s); want FAILED saying the input changed", change, j.JobStatus, j.Message)
+		}
+		if j.JobDetails.ShardsTotal < 8*3 {
+			t.Errorf("%d shard steps, want at least 24 (8 shards in 3 stages): the change was not made during a round", j.JobDetails.ShardsTotal)
+		}
+	}
+}

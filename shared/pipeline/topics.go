@@ -151,12 +151,23 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 	if stage > ts.Index {
 		return fmt.Errorf("topics: shard %d of stage %d arrived while the job is at stage %d", shard, stage, ts.Index)
 	}
+	// Every stage reads the input again: a file replaced or deleted since planning fails the
+	// job, as it does for the other analyses (found from outside: a TOPICS job whose input was
+	// swapped while it fitted ended COMPLETED with a model of both versions).
+	if key, err := s.inputChanged(ctx, j, msg); err != nil {
+		return err
+	} else if key != "" {
+		return s.fail(ctx, j, s.inputChangedMessage(j, msg, key))
+	}
 	lim := s.readLimits(j)
 	// Every stage sees a line document's line within its file (the plan's LineOffset plus
 	// its line within the shard), as the output reports it: the seeded sample's keys are then
 	// the same whatever the shard size.
+	var read int64
 	docs := func(fn func(input.Document) error) error {
+		read = 0
 		return s.readShard(ctx, j, msg, lim, func(d input.Document) error {
+			read++
 			if n, ok := outputLine(j, msg, d); ok {
 				d.Line = n
 			}
@@ -194,6 +205,9 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 			return nil
 		}
 		return fmt.Errorf("topics %s, shard %d: %w", ts.Kind, shard, err)
+	}
+	if msg.Key != "" && read != msg.Lines {
+		return s.fail(ctx, j, lineCountMessage(j, shard, read, msg.Lines)) // the shard's number within its stage, as users count them
 	}
 	if s.hooks.AfterShardWritten != nil {
 		if err := s.hooks.AfterShardWritten(msg); err != nil {

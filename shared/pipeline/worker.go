@@ -86,11 +86,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		} else if ok {
 			return s.record(ctx, j, rec)
 		}
-		what := "the input object"
-		if len(msg.Files) > 0 {
-			what = "input file " + s.cfg.Locations.URI(key)
-		}
-		return s.fail(ctx, j, what+" was replaced or deleted while the job was running; "+inputChangedAdvice(j))
+		return s.fail(ctx, j, s.inputChangedMessage(j, msg, key))
 	}
 	if s.hooks.ShardStarted != nil {
 		if err := s.hooks.ShardStarted(msg); err != nil {
@@ -107,7 +103,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	}
 	rec.Analyses = counts
 	if msg.Key != "" && rec.Documents != msg.Lines {
-		return s.fail(ctx, j, fmt.Sprintf("shard %d holds %d documents where planning counted %d: the input changed while the job ran; %s", msg.Index, rec.Documents, msg.Lines, inputChangedAdvice(j)))
+		return s.fail(ctx, j, lineCountMessage(j, msg.Index, rec.Documents, msg.Lines))
 	}
 	if s.hooks.AfterShardWritten != nil {
 		if err := s.hooks.AfterShardWritten(msg); err != nil {
@@ -283,6 +279,22 @@ func putErrorBuffer(b *bytes.Buffer) {
 // listed with). A deleted object is a change (found from outside: a file replaced while its job
 // ran was analysed as its new text and the job COMPLETED; one deleted failed its shard three
 // times, then the job, with a store's error).
+// inputChangedMessage is the Message of a job failed because key, an input of msg's shard
+// (inputChanged), was replaced or deleted.
+func (s *Service) inputChangedMessage(j *job.Job, msg ShardMessage, key string) string {
+	what := "the input object"
+	if len(msg.Files) > 0 {
+		what = "input file " + s.cfg.Locations.URI(key)
+	}
+	return what + " was replaced or deleted while the job was running; " + inputChangedAdvice(j)
+}
+
+// lineCountMessage is the Message of a job failed because shard index of a line input read got
+// documents where planning counted planned: the input changed under the same version.
+func lineCountMessage(j *job.Job, index int, got, planned int64) string {
+	return fmt.Sprintf("shard %d holds %d documents where planning counted %d: the input changed while the job ran; %s", index, got, planned, inputChangedAdvice(j))
+}
+
 func (s *Service) inputChanged(ctx context.Context, j *job.Job, msg ShardMessage) (string, error) {
 	changed := func(ctx context.Context, key, version string, of func(ObjectInfo) string) (bool, error) {
 		info, err := s.objects.Head(ctx, key)
