@@ -16,6 +16,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -75,6 +76,20 @@ func TestTopicsTinyCollections(t *testing.T) {
 		}
 		if d := j.JobDetails; d.DocumentsWithErrorsCount != int64(len(tt.codes)) || d.InputDocumentsCount != int64(strings.Count(tt.in, "\n")) {
 			t.Errorf("%s: counters %+v, want %d documents with errors", name, d, len(tt.codes))
+		}
+		// The manifest's shards add up to the counters, the assign stage's errors included (found
+		// from outside: NO_TOPIC_MODEL and NO_TOPIC_TERMS were left out of its Errors).
+		var m output.Manifest
+		if b, err := os.ReadFile(strings.TrimPrefix(j.ManifestFilePath, "file://")); err != nil || json.Unmarshal(b, &m) != nil {
+			t.Fatalf("%s: manifest %q: %v", name, j.ManifestFilePath, err)
+		}
+		var docs, errs int64
+		for _, sh := range m.Shards {
+			docs += sh.Documents
+			errs += sh.Errors
+		}
+		if docs != j.JobDetails.InputDocumentsCount || errs != j.JobDetails.DocumentsWithErrorsCount {
+			t.Errorf("%s: manifest shards hold %d documents and %d errors, counters %d and %d", name, docs, errs, j.JobDetails.InputDocumentsCount, j.JobDetails.DocumentsWithErrorsCount)
 		}
 	}
 	// A JSONL input's error records carry the record's RecordId, as every analysis's do (found

@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io"
 	"iter"
+	"slices"
 	"strconv"
 	"time"
 
@@ -538,7 +539,7 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 		// Every shared word is in more than half of the documents: they are too alike.
 		return &unfitError{reason: fmt.Sprintf("every word that occurs in two or more of its documents occurs in more than %.0f %% of them, so they are too alike to tell topics apart (TOPICS needs documents that differ in what they are about)", 100*v.Options.MaxDFShare)}
 	default:
-		return &unfitError{reason: "no word occurs in two or more of its documents (TOPICS needs a collection of documents with words in common)"}
+		return &unfitError{reason: "no word occurs in two or more of its documents once English stop words and generic words (such as use, support, click, login) are left out (TOPICS needs a collection of documents with words in common)"}
 	}
 	return s.putStream(ctx, topicsKey(j, "vocabulary"), func(w io.Writer) error { _, err := v.WriteTo(w); return err })
 }
@@ -702,12 +703,26 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 	if err != nil {
 		return err
 	}
+	ts := j.TopicsStage
 	var infos []output.ShardInfo
 	var unreadable int64 // documents the count stage could not read
 	for _, r := range recs {
-		if r.Index < j.TopicsStage.Shards { // the count stage: one record per data shard
+		if r.Index < ts.Shards { // the count stage: one record per data shard
 			infos = append(infos, output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: "PROCESSED"})
 			unreadable += r.Errors
+		}
+	}
+	// A data shard's errors are also the documents its assign stage could not give topics
+	// (NO_TOPIC_TERMS, NO_TOPIC_MODEL), so the shards' Errors add up to the job's count (found
+	// from outside: the manifest listed only the unreadable ones).
+	if ts.Kind == stageAssign {
+		for _, r := range recs {
+			if r.Index/ts.Shards != ts.Index {
+				continue
+			}
+			if i := slices.IndexFunc(infos, func(in output.ShardInfo) bool { return in.Index == r.Index%ts.Shards }); i >= 0 {
+				infos[i].Errors += r.Errors
+			}
 		}
 	}
 	s.fillShardRanges(ctx, j, infos)

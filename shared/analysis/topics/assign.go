@@ -138,9 +138,19 @@ func TopicName(k int) string {
 }
 
 // FormatWeight formats a weight or proportion for the CSV files: at most 6 significant
-// digits, deterministic.
+// digits, deterministic, always as a plain decimal ("0.0000264628", never "2.64628e-05":
+// found from outside, a column mixing both forms).
 func FormatWeight(x float64) string {
-	return strconv.FormatFloat(x, 'g', 6, 64)
+	s := strconv.FormatFloat(x, 'g', 6, 64)
+	mant, exp, ok := strings.Cut(s, "e")
+	if !ok {
+		return s
+	}
+	e, err := strconv.Atoi(exp)
+	if err != nil || e >= 0 || strings.HasPrefix(mant, "-") {
+		return s // not a weight in [0, 1]: left as it is
+	}
+	return "0." + strings.Repeat("0", -e-1) + strings.Replace(mant, ".", "", 1)
 }
 
 // DocTopicRows returns the doc-topics.csv rows (docname, topic, proportion) of one document.
