@@ -509,8 +509,8 @@ func progressFrame(j *job.Job, rate bool) string {
 // the job has neither).
 func rateETA(d job.Details, now time.Time) string {
 	var out string
-	if d.DocumentsPerSecond > 0 {
-		out += fmt.Sprintf("  %.0f docs/s", d.DocumentsPerSecond)
+	if d.DocumentsPerSecond != nil && *d.DocumentsPerSecond > 0 {
+		out += fmt.Sprintf("  %.0f docs/s", *d.DocumentsPerSecond)
 	}
 	if t := d.EstimatedCompletionTime; t != nil {
 		left := max(t.Sub(now), 0).Round(time.Second)

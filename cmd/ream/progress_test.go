@@ -75,7 +75,7 @@ func TestProgressLines(t *testing.T) {
 	eta := clock.Add(time.Minute)
 	at := func(st job.Status, done int, stage string) *job.Job {
 		return &job.Job{JobStatus: st, JobDetails: job.Details{ShardsDone: done, ShardsTotal: 10, InputDocumentsCount: int64(done * 100),
-			DocumentsPerSecond: 123, EstimatedCompletionTime: &eta, Stage: stage}}
+			DocumentsPerSecond: new(123.0), EstimatedCompletionTime: &eta, Stage: stage}}
 	}
 	bar.update(at(job.InProgress, 0, ""))
 	for done := 1; done <= 5; done++ { // within progressLineEvery: no line

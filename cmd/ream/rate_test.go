@@ -15,8 +15,8 @@ func TestRateETA(t *testing.T) {
 		want string
 	}{
 		{job.Details{}, ""},
-		{job.Details{DocumentsPerSecond: 1234.4}, "  1234 docs/s"},
-		{job.Details{DocumentsPerSecond: 50, EstimatedCompletionTime: &eta}, "  50 docs/s  ETA 2m10s (" + eta.Local().Format("15:04:05") + ")"},
+		{job.Details{DocumentsPerSecond: new(1234.4)}, "  1234 docs/s"},
+		{job.Details{DocumentsPerSecond: new(50.0), EstimatedCompletionTime: &eta}, "  50 docs/s  ETA 2m10s (" + eta.Local().Format("15:04:05") + ")"},
 	} {
 		if got := rateETA(tc.d, now); got != tc.want {
 			t.Errorf("rateETA(%+v) = %q, want %q", tc.d, got, tc.want)

@@ -46,7 +46,7 @@ func TestRateAndETAWhileRunning(t *testing.T) {
 	if d.InputBytes != int64(len(input)) || d.ProcessedBytes <= 0 || d.ProcessedBytes >= d.InputBytes {
 		t.Errorf("InputBytes %d (input has %d), ProcessedBytes %d", d.InputBytes, len(input), d.ProcessedBytes)
 	}
-	if d.DocumentsPerSecond <= 0 {
+	if d.DocumentsPerSecond == nil || *d.DocumentsPerSecond <= 0 {
 		t.Errorf("DocumentsPerSecond = %v while running", d.DocumentsPerSecond)
 	}
 	if d.EstimatedCompletionTime == nil || !d.EstimatedCompletionTime.After(j.SubmitTime) {
@@ -54,7 +54,7 @@ func TestRateAndETAWhileRunning(t *testing.T) {
 	}
 	open()
 	_, j = follow(t, ctx, c, res.JobId)
-	if !j.JobStatus.Terminal() || j.JobDetails.DocumentsPerSecond != 0 || j.JobDetails.EstimatedCompletionTime != nil {
+	if !j.JobStatus.Terminal() || j.JobDetails.DocumentsPerSecond != nil || j.JobDetails.EstimatedCompletionTime != nil {
 		t.Errorf("finished job %s: rate %v, ETA %v; want neither", j.JobStatus, j.JobDetails.DocumentsPerSecond, j.JobDetails.EstimatedCompletionTime)
 	}
 	if j.JobDetails.ProcessedBytes != int64(len(input)) {

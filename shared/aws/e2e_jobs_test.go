@@ -456,14 +456,14 @@ func TestE2EJobFeatures(t *testing.T) {
 		if dt.InputBytes != int64(len(data)) || dt.ProcessedBytes <= 0 || dt.ProcessedBytes >= dt.InputBytes {
 			t.Errorf("InputBytes %d (input has %d), ProcessedBytes %d", dt.InputBytes, len(data), dt.ProcessedBytes)
 		}
-		if dt.DocumentsPerSecond <= 0 {
+		if dt.DocumentsPerSecond == nil || *dt.DocumentsPerSecond <= 0 {
 			t.Errorf("DocumentsPerSecond = %v while running: %s", dt.DocumentsPerSecond, raw)
 		}
 		// Ordering only (the input is not all done, so the estimate lies ahead of the request).
 		if dt.EstimatedCompletionTime == nil || !dt.EstimatedCompletionTime.After(j.SubmitTime) || !dt.EstimatedCompletionTime.After(asked) {
 			t.Errorf("EstimatedCompletionTime = %v while running (submitted %v, asked %v): %s", dt.EstimatedCompletionTime, j.SubmitTime, asked, raw)
 		}
-		t.Logf("running: %d/%d shards, %d of %d bytes, %.1f documents/s, ETA %v", dt.ShardsDone, dt.ShardsTotal, dt.ProcessedBytes, dt.InputBytes, dt.DocumentsPerSecond, dt.EstimatedCompletionTime)
+		t.Logf("running: %d/%d shards, %d of %d bytes, %.1f documents/s, ETA %v", dt.ShardsDone, dt.ShardsTotal, dt.ProcessedBytes, dt.InputBytes, *dt.DocumentsPerSecond, dt.EstimatedCompletionTime)
 
 		if err := hold.release(ctx); err != nil {
 			t.Fatal(err)
@@ -474,7 +474,7 @@ func TestE2EJobFeatures(t *testing.T) {
 		if j.JobStatus != job.Completed || d.Note.JobStatus != job.Completed || dt.ShardsDone != dt.ShardsTotal {
 			t.Errorf("finished job %s (notified %s, %q) with %d/%d shards; want COMPLETED", j.JobStatus, d.Note.JobStatus, j.Message, dt.ShardsDone, dt.ShardsTotal)
 		}
-		if dt.DocumentsPerSecond != 0 || dt.EstimatedCompletionTime != nil || strings.Contains(raw, "DocumentsPerSecond") || strings.Contains(raw, "EstimatedCompletionTime") {
+		if dt.DocumentsPerSecond != nil || dt.EstimatedCompletionTime != nil || strings.Contains(raw, "DocumentsPerSecond") || strings.Contains(raw, "EstimatedCompletionTime") {
 			t.Errorf("finished job: rate %v, ETA %v; want neither: %s", dt.DocumentsPerSecond, dt.EstimatedCompletionTime, raw)
 		}
 		if dt.InputBytes != int64(len(data)) || dt.ProcessedBytes != int64(len(data)) {

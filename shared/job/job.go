@@ -99,7 +99,8 @@ type Details struct {
 	// started, when shorter), and EstimatedCompletionTime when the rest of the input will be done
 	// at the job's byte rate so far; both are worked out when a running job is described, and
 	// absent otherwise.
-	DocumentsPerSecond      float64    `json:"DocumentsPerSecond,omitempty" dynamodbav:"-"`
+	// (A pointer: a running job that recorded nothing lately shows a rate of 0, not none.)
+	DocumentsPerSecond      *float64   `json:"DocumentsPerSecond,omitempty" dynamodbav:"-"`
 	EstimatedCompletionTime *time.Time `json:"EstimatedCompletionTime,omitempty" dynamodbav:"-"`
 	// RecentDocuments is how many documents the shards recorded within RateWindow before the
 	// read held: what a store's Get fills in for a running job.

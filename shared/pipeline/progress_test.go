@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,7 +35,7 @@ func TestProgressRate(t *testing.T) {
 		{"first 30 s", day.Add(30 * time.Second), running(day, 3000, 100, 50), 100},
 	} {
 		progress(c.j, c.now)
-		if got := c.j.JobDetails.DocumentsPerSecond; got != c.wantRate {
+		if got := c.j.JobDetails.DocumentsPerSecond; got == nil || *got != c.wantRate {
 			t.Errorf("%s: DocumentsPerSecond %v, want %v", c.name, got, c.wantRate)
 		}
 	}
@@ -43,8 +45,18 @@ func TestProgressRate(t *testing.T) {
 	edge := running(day.Add(-5*time.Minute), 7010, 100, 50)
 	edge.JobDetails.RecentSince = day.Add(-time.Minute)
 	progress(edge, day.Add(10*time.Second+100*time.Millisecond))
-	if got := edge.JobDetails.DocumentsPerSecond; got != 100 {
+	if got := edge.JobDetails.DocumentsPerSecond; got == nil || *got != 100 {
 		t.Errorf("across a bucket edge: DocumentsPerSecond %v, want 100", got)
+	}
+	// Nothing recorded in the window: the rate is there and 0, not absent (found from outside:
+	// the README says a running job shows it).
+	idle := running(day.Add(-5*time.Minute), 0, 100, 50)
+	progress(idle, day)
+	if got := idle.JobDetails.DocumentsPerSecond; got == nil || *got != 0 {
+		t.Errorf("a running job that recorded nothing lately: DocumentsPerSecond %v, want 0", got)
+	}
+	if b, _ := json.Marshal(idle.JobDetails); !strings.Contains(string(b), `"DocumentsPerSecond":0`) {
+		t.Errorf("a rate of 0 is not in the JSON: %s", b)
 	}
 	j := running(day, 100, 100, 100)
 	progress(j, day.Add(time.Minute))

@@ -30,7 +30,7 @@ func (s *Service) Describe(ctx context.Context, tenant, id string) (*job.Job, er
 // finalized), and clears both otherwise and for a TOPICS job, whose Stage is its progress.
 func progress(j *job.Job, now time.Time) {
 	d := &j.JobDetails
-	d.DocumentsPerSecond, d.EstimatedCompletionTime = 0, nil
+	d.DocumentsPerSecond, d.EstimatedCompletionTime = nil, nil
 	if j.JobStatus != job.InProgress || j.StartedAt == nil || j.TopicsStage != nil {
 		return // (a TOPICS job's stages pass over the documents several times: Stage is its progress)
 	}
@@ -45,7 +45,8 @@ func progress(j *job.Job, now time.Time) {
 		from = *j.StartedAt
 	}
 	window := max(now.Sub(from), time.Millisecond)
-	d.DocumentsPerSecond = math.Round(float64(d.RecentDocuments)/window.Seconds()*10) / 10
+	rate := math.Round(float64(d.RecentDocuments)/window.Seconds()*10) / 10
+	d.DocumentsPerSecond = &rate
 	elapsed := now.Sub(*j.StartedAt)
 	switch {
 	case d.InputBytes > 0 && d.ProcessedBytes >= d.InputBytes:
