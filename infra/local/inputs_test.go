@@ -517,3 +517,32 @@ func TestOutputUnderAnObject(t *testing.T) {
 		t.Fatalf("the object was touched: %q %v", b, err)
 	}
 }
+
+// TestCreateAnswersThePlannedJob: a create with an input location is planned before it answers
+// locally, and the answer is the job as stored then: FAILED with its Message for an empty input
+// (found from outside: it said SUBMITTED for a job already FAILED and notified), not SUBMITTED
+// for a good one.
+func TestCreateAnswersThePlannedJob(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		ok   func(*job.Job) bool
+	}{
+		{"empty.txt", nil, func(j *job.Job) bool { return j.JobStatus == job.Failed && strings.Contains(j.Message, "empty") }},
+		{"good.txt", []byte("A calm day.\n"), func(j *job.Job) bool { return j.JobStatus != job.Submitted && j.JobStatus != job.Failed }},
+	} {
+		req := lineJob(tc.name, job.OneDocPerLine)
+		req.InputDataConfig.S3Uri = putInput(t, s, tc.name, tc.data)
+		res, err := c.CreateJob(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !tc.ok(res.Job) {
+			t.Errorf("%s: create answered %s (%q)", tc.name, res.Job.JobStatus, res.Job.Message)
+		}
+		follow(t, ctx, c, res.JobId)
+	}
+}

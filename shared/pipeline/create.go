@@ -430,6 +430,12 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 		if err := s.start(ctx, j); err != nil {
 			return nil, true, err
 		}
+		// start may have failed the job (an empty or missing input) through the stored copy:
+		// answer with the job as stored, not as it was before planning (found from outside:
+		// the answer said SUBMITTED for a job already FAILED and notified).
+		if cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId); err == nil {
+			*j = *cur
+		}
 	}
 	return res, created, nil
 }
