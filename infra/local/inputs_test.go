@@ -546,3 +546,30 @@ func TestCreateAnswersThePlannedJob(t *testing.T) {
 		follow(t, ctx, c, res.JobId)
 	}
 }
+
+// TestTwoAuthorizationHeaders: a request with two Authorization headers is a 400 on /v1 and on
+// the Comprehend surface, never answered for whichever header comes first (found from outside).
+func TestTwoAuthorizationHeaders(t *testing.T) {
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	for _, tc := range []struct{ method, path, target string }{
+		{http.MethodGet, "/v1/jobs", ""},
+		{http.MethodPost, "/", "Comprehend_20171127.ListSentimentDetectionJobs"},
+	} {
+		req, _ := http.NewRequest(tc.method, s.URL+tc.path, strings.NewReader("{}"))
+		req.Header.Add("Authorization", "Bearer "+DefaultKey)
+		req.Header.Add("Authorization", "Bearer someone-elses-key")
+		if tc.target != "" {
+			req.Header.Set("X-Amz-Target", tc.target)
+			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "one Authorization header") {
+			t.Errorf("%s %s with two Authorization headers: %d %s, want 400", tc.method, tc.path, resp.StatusCode, b)
+		}
+	}
+}

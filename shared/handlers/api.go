@@ -89,13 +89,23 @@ func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) 
 func (a *API) HandleAuthed(pattern string, h func(w http.ResponseWriter, r *http.Request, tenant string)) {
 	a.authed = append(a.authed, pattern)
 	a.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		tenant, err := a.auth.Tenant(r)
+		tenant, err := authTenant(a.auth, r)
 		if err != nil {
 			a.Fail(w, r, err)
 			return
 		}
 		h(w, r, tenant)
 	})
+}
+
+// authTenant is the tenant auth finds in r, which must carry at most one Authorization header:
+// with two, the authenticators would read the first and ignore the other (found from outside),
+// so the request is a 400 rather than answered for whichever comes first.
+func authTenant(auth Authenticator, r *http.Request) (string, error) {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return "", fmt.Errorf("%w: send one Authorization header, not %d", job.ErrInvalid, len(r.Header.Values("Authorization")))
+	}
+	return auth.Tenant(r)
 }
 
 // ServeHTTP implements http.Handler: bodies are bounded (413 above maxBody) and routed with

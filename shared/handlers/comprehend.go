@@ -134,7 +134,7 @@ func (a *API) WithComprehend(auth Authenticator, cfg ComprehendConfig) *API {
 func (c *comprehend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	opName, isComprehend := strings.CutPrefix(target, ComprehendTargetPrefix)
-	tenant, err := c.auth.Tenant(r)
+	tenant, err := authTenant(c.auth, r)
 	if err != nil {
 		c.fail(w, r, "", err)
 		return
