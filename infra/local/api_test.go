@@ -326,6 +326,7 @@ func TestList(t *testing.T) {
 		{"bad status", "JobStatus=RUNNING"},
 		{"bad MaxResults", "MaxResults=0"},
 		{"MaxResults too big", "MaxResults=100000"},
+		{"JobName filter longer than any name", "JobName=" + strings.Repeat("x", 257)},
 		{"bad time", "SubmitTimeAfter=yesterday"},
 		{"bad token", "NextToken=%21%21%21"},
 		// found from outside: these were answered 200, unfiltered

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/internal/pagetoken"
@@ -66,6 +67,10 @@ const maxListResults = 500
 func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, "", fmt.Errorf("%w: unknown JobStatus %q (one of %s)", job.ErrInvalid, f.Status, job.List(job.AllStatuses))
+	}
+	if utf8.RuneCountInString(f.JobName) > maxJobName {
+		// No job has a longer name (found from outside: a 500 KB filter was listed as any other).
+		return nil, "", fmt.Errorf("%w: the JobName filter must be at most %d characters, as job names are", job.ErrInvalid, maxJobName)
 	}
 	if f.MaxResults < 0 || f.MaxResults > maxListResults {
 		return nil, "", fmt.Errorf("%w: MaxResults must be 1-%d", job.ErrInvalid, maxListResults)
