@@ -870,3 +870,14 @@ func postToken(t *testing.T, s *Stack, ctype, form, id, secret string) (int, map
 	err = json.NewDecoder(resp.Body).Decode(&body)
 	return resp.StatusCode, body, err
 }
+
+// TestCodingOperationIdNotEchoed: an operation id that is not a GUID is a 404 that does not
+// repeat it (found from outside: a 5,000-character id came back whole).
+func TestCodingOperationIdNotEchoed(t *testing.T) {
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	long := strings.Repeat("x", 5000)
+	status, body, _ := rawRequest(t, http.MethodGet, s.URL+"/v1/topics/occupation/batch-code/operations/"+long, DefaultKey, "")
+	if status != http.StatusNotFound || strings.Contains(body.Message, "xxxxxxxxxx") || !strings.Contains(body.Message, "GUID") {
+		t.Errorf("%d %q; want a 404 saying ids are GUIDs, without the id", status, body.Message)
+	}
+}

@@ -344,6 +344,11 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 	if _, ok := schemes[topic]; !ok {
 		return nil, errTopicNotFound
 	}
+	if len(opID) != 36 || uuid.Validate(opID) != nil {
+		// Not echoed: the caller's text may be anything, of any length (found from outside: a
+		// 5,000-character id came back whole in the 404).
+		return nil, fmt.Errorf("%w: operation not found (operation ids are GUIDs, such as 0f8fa2c4-3b7e-4c1e-9a51-2b6d4f0a9c11)", job.ErrNotFound)
+	}
 	j, err := s.jobs.Get(ctx, tenant, opID)
 	if errors.Is(err, job.ErrNotFound) {
 		return nil, fmt.Errorf("%w: operation %s not found", job.ErrNotFound, opID)
