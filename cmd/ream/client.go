@@ -113,6 +113,7 @@ func jobFlags(fset *flag.FlagSet, name string) func() api.CreateJobRequest {
 	analyses := fset.String("analyses", "LANGUAGE", "comma-separated analyses, e.g. LANGUAGE,SENTIMENT")
 	format := fset.String("format", string(job.OneDocPerLine), "ONE_DOC_PER_LINE, JSONL or ONE_DOC_PER_FILE (PATH is then a directory)")
 	jobName := fset.String("name", "", name)
+	jobTag := fset.String("job-tag", "", "JobTag, repeated in the completion notification (1-64 of A-Z a-z 0-9 _ . - :)")
 	lang := fset.String("language", "", "the documents' language code, if known")
 	redact := fset.String("redact", "", "PII jobs: also write redacted copies, MASK or REPLACE_WITH_PII_ENTITY_TYPE")
 	maskChar := fset.String("mask-char", "", "with --redact MASK: the mask character, one of !@#$%&* (default *)")
@@ -123,7 +124,7 @@ func jobFlags(fset *flag.FlagSet, name string) func() api.CreateJobRequest {
 	seed := fset.Int64("seed", 0, "TOPICS jobs: RandomSeed, for reproducible output (default: chosen by the service and shown)")
 	return func() api.CreateJobRequest {
 		req := api.CreateJobRequest{
-			JobName: *jobName, LanguageCode: *lang,
+			JobName: *jobName, JobTag: *jobTag, LanguageCode: *lang,
 			InputDataConfig: job.InputDataConfig{InputFormat: job.Format(strings.ToUpper(*format))},
 		}
 		if *redact != "" || *maskChar != "" || *piiTypes != "" {

@@ -18,7 +18,7 @@ const usage = `ream: asynchronous batch analysis of document collections
 
 Usage:
   ream serve    [--data DIR] [--addr HOST:PORT] [--config FILE]   run the local stack
-  ream submit   PATH|s3://… [--analyses A,B] [--format F] [--name N] [--language L] [--token T] [--redact MODE]
+  ream submit   PATH|s3://… [--analyses A,B] [--format F] [--name N] [--job-tag T] [--language L] [--token T] [--redact MODE]
                 [--mask-char C] [--pii-types T,U] [--topic T] [--model ID] [--topics K] [--seed S] [--wait] [--out DIR]
   ream describe JOB
   ream list     [--status S] [--name N] [--max N] [--before T] [--after T]

@@ -330,3 +330,28 @@ func TestNoCommandIsAnError(t *testing.T) {
 		t.Errorf("ream help: %v", err)
 	}
 }
+
+// TestSubmitJobTag: --job-tag sets the job's JobTag (Textract's), shown by describe (found from
+// outside: the CLI had no way to set it).
+func TestSubmitJobTag(t *testing.T) {
+	startStack(t)
+	in := filepath.Join(t.TempDir(), "r.txt")
+	if err := os.WriteFile(in, []byte("I love it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := runCmd(t, "submit", in, "--job-tag", "batch-7", "--wait")
+	if err != nil {
+		t.Fatalf("submit --job-tag: %v\n%s", err, stdout)
+	}
+	id := ""
+	for _, f := range strings.Fields(stdout) {
+		if len(f) == 36 && strings.Count(f, "-") == 4 {
+			id = f
+			break
+		}
+	}
+	desc, err := runCmd(t, "describe", id)
+	if err != nil || !strings.Contains(desc, `"JobTag": "batch-7"`) {
+		t.Errorf("describe %s: %v\n%s", id, err, desc)
+	}
+}
