@@ -36,8 +36,8 @@ func TestBadInputFilesFailTheJob(t *testing.T) {
 	}{
 		{"empty", job.OneDocPerLine, "", "empty"},
 		{"empty JSONL", job.JSONLines, "", "empty"},
-		{"only a BOM", job.OneDocPerLine, bom, "empty (no bytes, or only a UTF-8 byte order mark"},
-		{"only a BOM JSONL", job.JSONLines, bom, "empty (no bytes, or only a UTF-8 byte order mark"},
+		{"only a BOM", job.OneDocPerLine, bom, "empty (only a UTF-8 byte order mark)"},
+		{"only a BOM JSONL", job.JSONLines, bom, "empty (only a UTF-8 byte order mark)"},
 		// line breaks alone are empty documents: every one fails, as the README says
 		{"only line breaks", job.OneDocPerLine, "\n\r\n\n", "all 3 documents failed; the output has an error record for each"},
 		{"one line break JSONL", job.JSONLines, bom + "\n", "the one document failed; the output has its error record"},

@@ -354,7 +354,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			}
 		}
 		if docs == 0 {
-			return failJobErr("%s is empty (no bytes, or only a UTF-8 byte order mark): there are no documents to analyse", name)
+			return failJobErr("%s is empty (only a UTF-8 byte order mark): there are no documents to analyse", name)
 		}
 		return nil
 	})
