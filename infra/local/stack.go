@@ -218,7 +218,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	// A process that died between marking a job IN_PROGRESS and enqueueing its shards left the
 	// job without messages: this queue is seen whole, so such jobs are resumed now, not after
 	// stuckAfter.
-	if n, err := svc.RecoverAfterRestart(ctx, shards.HoldsJob); err != nil {
+	if n, err := svc.RecoverAfterRestart(ctx, shards.JobBodies); err != nil {
 		log.Warn("could not look for jobs left without their shards; the sweeper will rescue them", "err", err)
 	} else if n > 0 {
 		log.Info("resumed jobs left without their shards by the last stop", "jobs", n)

@@ -155,18 +155,29 @@ func (q *Queue) signal() *wakeup {
 const deadLetterQuery = `UPDATE messages SET queue = ?, visible_at = ?, receipt = NULL
 	WHERE queue = ? AND receive_count >= ? AND visible_at <= ?`
 
-// HoldsJob reports whether any message of job jobID of tenant is in the queue or its dead-letter
-// queue, waiting, in flight or dead-lettered (a whole-table look at the bodies: for a restart,
-// not for every request).
-func (q *Queue) HoldsJob(ctx context.Context, tenant, jobID string) (bool, error) {
-	var n int
-	err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM messages
-		WHERE queue IN (?, ?) AND instr(body, ?) > 0 AND instr(body, ?) > 0 LIMIT 1)`,
-		q.name, q.name+DeadLetterSuffix, `"jobId":`+strconv.Quote(jobID), `"tenant":`+strconv.Quote(tenant)).Scan(&n)
+// JobBodies returns the bodies of the messages of job jobID of tenant in the queue or its
+// dead-letter queue, waiting, in flight or dead-lettered (a whole-table look at the bodies: for a
+// restart, not for every request).
+func (q *Queue) JobBodies(ctx context.Context, tenant, jobID string) ([][]byte, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT body FROM messages
+		WHERE queue IN (?, ?) AND instr(body, ?) > 0 AND instr(body, ?) > 0`,
+		q.name, q.name+DeadLetterSuffix, `"jobId":`+strconv.Quote(jobID), `"tenant":`+strconv.Quote(tenant))
 	if err != nil {
-		return false, fmt.Errorf("queue %s: holds job: %w", q.name, err)
+		return nil, fmt.Errorf("queue %s: job messages: %w", q.name, err)
 	}
-	return n > 0, nil
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("queue %s: job messages: %w", q.name, err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("queue %s: job messages: %w", q.name, err)
+	}
+	return out, nil
 }
 
 // Waiting is how many messages wait in the queue to be received now (not those in flight).

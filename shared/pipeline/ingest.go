@@ -404,13 +404,23 @@ func (s *Service) putPlan(ctx context.Context, j *job.Job, gen func(emit func(Sh
 // enqueueMissing sends every planned shard that has no record yet, streaming the plan in
 // batches. It is safe to repeat: workers record each shard once.
 func (s *Service) enqueueMissing(ctx context.Context, j *job.Job) error {
+	_, err := s.enqueueUnqueued(ctx, j, nil)
+	return err
+}
+
+// enqueueUnqueued is enqueueMissing without the shards whose messages are known to be in the
+// queue already (queued, by index); it returns how many it sent.
+func (s *Service) enqueueUnqueued(ctx context.Context, j *job.Job, queued map[int]bool) (int, error) {
 	recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
 	if err != nil {
-		return fmt.Errorf("list shard records: %w", err)
+		return 0, fmt.Errorf("list shard records: %w", err)
 	}
-	done := make(map[int]bool, len(recs))
+	done := make(map[int]bool, len(recs)+len(queued))
 	for _, r := range recs {
 		done[r.Index] = true
+	}
+	for i := range queued {
+		done[i] = true
 	}
 	batch := make([]ShardMessage, 0, 100)
 	sent := 0
@@ -431,16 +441,18 @@ func (s *Service) enqueueMissing(ctx context.Context, j *job.Job) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("enqueue shards: %w", err)
+		return sent, fmt.Errorf("enqueue shards: %w", err)
 	}
 	if len(batch) > 0 {
 		if err := s.queue.Send(ctx, batch); err != nil {
-			return fmt.Errorf("enqueue shards: %w", err)
+			return sent, fmt.Errorf("enqueue shards: %w", err)
 		}
 		sent += len(batch)
 	}
-	s.log.InfoContext(ctx, "shards enqueued", "tenant", j.Tenant, "job", j.JobId, "count", sent)
-	return nil
+	if sent > 0 {
+		s.log.InfoContext(ctx, "shards enqueued", "tenant", j.Tenant, "job", j.JobId, "count", sent)
+	}
+	return sent, nil
 }
 
 // listInputPrefix lists the objects of an input that names no object: the folder key+"/" when

@@ -285,7 +285,7 @@ func TestFinalizeClaim(t *testing.T) {
 	clk.set(t0.Add(2 * time.Hour))
 	id = newRecordedJob()
 	claim(id, clk.service())
-	if _, err := svc.RecoverAfterRestart(ctx, func(context.Context, string, string) (bool, error) { return false, nil }); err != nil {
+	if _, err := svc.RecoverAfterRestart(ctx, func(context.Context, string, string) ([][]byte, error) { return nil, nil }); err != nil {
 		t.Fatal(err)
 	}
 	if j := get(id); j.JobStatus != job.InProgress {
@@ -401,5 +401,42 @@ func TestFinalizeRequests(t *testing.T) {
 	}
 	if j, err = st.jobs.Get(ctx, "local", id); err != nil || j.JobStatus != job.Failed || !strings.Contains(j.Message, "could not be finalized") || !strings.Contains(j.Message, "store unavailable") {
 		t.Fatalf("after its finalize message was dead-lettered: %s %q, %v; want FAILED saying why", j.JobStatus, j.Message, err)
+	}
+}
+
+// TestRecoverPartlyEnqueuedJob: a restart after a stop that cut a job's enqueueing short (some
+// shard messages sent, the rest lost) enqueues at once the shards neither recorded nor queued,
+// and only those (found from outside: such a job waited StuckAfter, since one message of it was
+// in the queue).
+func TestRecoverPartlyEnqueuedJob(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{ShardBytes: 1024, MinShards: 1}, nil)
+	var text strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&text, "line %d of a calm and pleasant day\n", i)
+	}
+	id := storedLineJob(t, ctx, st, nil, "inputs/local/in.txt", text.String(), job.Language, nil)
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil || j.JobDetails.ShardsTotal < 4 {
+		t.Fatalf("job %+v, %v; want 4 shards or more", j, err)
+	}
+	lost, err := st.queue.Receive(ctx, 2, time.Minute) // two sends that never happened
+	if err != nil || len(lost) != 2 {
+		t.Fatalf("receive: %d, %v", len(lost), err)
+	}
+	for _, m := range lost {
+		if err := st.queue.Delete(ctx, m.Receipt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := st.svc.RecoverAfterRestart(ctx, st.queue.JobBodies); err != nil || n != 1 {
+		t.Fatalf("recover: %d rescued, %v; want the job", n, err)
+	}
+	if n, err := st.svc.RecoverAfterRestart(ctx, st.queue.JobBodies); err != nil || n != 0 {
+		t.Fatalf("a second recover: %d rescued, %v; want none (every shard queued)", n, err)
+	}
+	processQueue(t, ctx, st.svc, st.queue)
+	if j, _ := st.jobs.Get(ctx, "local", id); j.JobStatus != job.Completed || j.JobDetails.InputDocumentsCount != 200 {
+		t.Fatalf("job %s with %d documents; want COMPLETED with 200", j.JobStatus, j.JobDetails.InputDocumentsCount)
 	}
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -60,19 +61,41 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 
 // RecoverAfterRestart is what a process whose queue it can see whole (the local stack) does when
 // it starts again after dying: a SUBMITTED job without a plan message is planned again; a running
-// job none of whose messages is in the queue (none waiting,
-// none in flight, none dead-lettered: queued reports it) and that has shards not recorded lost
-// their sends (the process died between marking the job IN_PROGRESS and enqueueing its shards)
-// and has them re-enqueued at once, rather than after StuckAfter; one whose shards are all
-// recorded is handed to a worker to finalize (requestFinalize, taking over the last run's claim),
-// so that the start does not wait for a long finalization. It returns how many jobs it rescued.
-func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx context.Context, tenant, jobID string) (bool, error)) (int, error) {
+// job with shards neither recorded nor in the queue (waiting, in flight or dead-lettered: queued
+// gives the bodies of the job's messages there) lost their sends (the process died between
+// marking the job IN_PROGRESS and enqueueing all its shards) and has them enqueued at once,
+// rather than after StuckAfter; one whose shards are all recorded is handed to a worker to
+// finalize (requestFinalize, taking over the last run's claim), so that the start does not wait
+// for a long finalization. It returns how many jobs it rescued.
+func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx context.Context, tenant, jobID string) ([][]byte, error)) (int, error) {
 	rescued := 0
+	// inQueue is the job's messages in the queue: whether one is a plan message, and the shard
+	// indexes of the others.
+	inQueue := func(j *job.Job) (plan bool, shards map[int]bool, err error) {
+		bodies, err := queued(ctx, j.Tenant, j.JobId)
+		if err != nil {
+			return false, nil, err
+		}
+		shards = make(map[int]bool, len(bodies))
+		for _, b := range bodies {
+			var m ShardMessage
+			if json.Unmarshal(b, &m) != nil || m.JobId != j.JobId || m.Tenant != j.Tenant {
+				continue
+			}
+			switch {
+			case m.Plan:
+				plan = true
+			case m.Finalize == "":
+				shards[m.Index] = true
+			}
+		}
+		return plan, shards, nil
+	}
 	err := s.jobs.Scan(ctx, []job.Status{job.Submitted, job.InProgress, job.StopRequested}, func(j *job.Job) error {
 		if j.JobStatus == job.Submitted {
 			// Its planning was cut short (locally a create plans in its request); unless a plan
 			// message of it waits in the queue, plan it again now rather than after StuckAfter/3.
-			if q, err := queued(ctx, j.Tenant, j.JobId); err != nil || q {
+			if plan, _, err := inQueue(j); err != nil || plan {
 				return err
 			}
 			rescued++
@@ -84,13 +107,16 @@ func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx conte
 			_, err := s.requestFinalize(ctx, j, true) // its claim, if any, is the last run's
 			return err
 		}
-		q, err := queued(ctx, j.Tenant, j.JobId)
-		if err != nil || q {
+		_, queuedShards, err := inQueue(j)
+		if err != nil {
 			return err
 		}
-		rescued++
-		s.log.WarnContext(ctx, "a running job has no shard in the queue after a restart; re-enqueueing its unrecorded shards", "tenant", j.Tenant, "job", j.JobId)
-		return s.enqueueMissing(ctx, j)
+		sent, err := s.enqueueUnqueued(ctx, j, queuedShards)
+		if sent > 0 {
+			rescued++
+			s.log.WarnContext(ctx, "a running job lost shard messages in the last stop; enqueued its shards neither recorded nor queued", "tenant", j.Tenant, "job", j.JobId, "count", sent)
+		}
+		return err
 	})
 	return rescued, err
 }
