@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -180,7 +181,7 @@ func (n *Notifier) dropUnconfigured() {
 		return
 	}
 	for _, u := range urls {
-		n.log.Warn("pending webhook deliveries dropped: their webhook (url and tenant) is no longer configured", "url", u, "dropped", dropped[u])
+		n.log.Warn("pending webhook deliveries dropped: their webhook (url and tenant) is no longer configured", "url", logURL(u), "dropped", dropped[u])
 	}
 }
 
@@ -332,7 +333,7 @@ func (n *Notifier) startDue() time.Duration {
 		d, w, err := n.dueFor(h.URL, now)
 		if err != nil {
 			if n.ctx.Err() == nil {
-				n.log.Error("reading the webhook outbox failed", "url", h.URL, "err", err)
+				n.log.Error("reading the webhook outbox failed", "url", logURL(h.URL), "err", err)
 			}
 			continue
 		}
@@ -405,7 +406,7 @@ func (n *Notifier) deliver(k outboxKey) {
 		return // delivered or given up since the dispatcher read it
 	case err != nil:
 		if n.ctx.Err() == nil {
-			n.log.Error("reading the webhook outbox failed", "seq", k.seq, "url", k.url, "err", err)
+			n.log.Error("reading the webhook outbox failed", "seq", k.seq, "url", logURL(k.url), "err", err)
 		}
 		return
 	case next > n.cfg.now().UnixNano():
@@ -427,19 +428,19 @@ func (n *Notifier) deliver(k outboxKey) {
 	var qerr error
 	switch {
 	case err == nil:
-		n.log.Info("webhook delivered", "seq", k.seq, "url", k.url, "attempt", attempt)
+		n.log.Info("webhook delivered", "seq", k.seq, "url", logURL(k.url), "attempt", attempt)
 		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
 	case attempt >= n.cfg.attempts:
-		n.log.Error("webhook delivery abandoned", "seq", k.seq, "url", k.url, "attempts", attempt, "err", err)
+		n.log.Error("webhook delivery abandoned", "seq", k.seq, "url", logURL(k.url), "attempts", attempt, "err", err)
 		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
 	default:
 		delay := retryDelay(n.cfg.backoff, n.cfg.maxBackoff, attempt)
-		n.log.Warn("webhook delivery failed; retrying", "seq", k.seq, "url", k.url, "attempt", attempt, "err", err, "retry_in", delay)
+		n.log.Warn("webhook delivery failed; retrying", "seq", k.seq, "url", logURL(k.url), "attempt", attempt, "err", err, "retry_in", delay.String())
 		_, qerr = n.db.ExecContext(ctx, `UPDATE webhook_outbox SET attempts = ?, next_at = ? WHERE seq = ? AND url = ?`,
 			attempt, at.Add(delay).UnixNano(), k.seq, k.url)
 	}
 	if qerr != nil {
-		n.log.Error("updating the webhook outbox failed", "seq", k.seq, "url", k.url, "err", qerr)
+		n.log.Error("updating the webhook outbox failed", "seq", k.seq, "url", logURL(k.url), "err", qerr)
 	}
 }
 
@@ -460,7 +461,31 @@ func (n *Notifier) Pending(ctx context.Context) (int, error) {
 	return c, err
 }
 
+// logURL is a webhook URL as logs and delivery records show it: scheme and host only, the user
+// information, path and query (where a receiver's secret is, as the README recommends) replaced
+// by "…" (found from outside: every retry's WARN line carried the whole URL).
+func logURL(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(a webhook URL)"
+	}
+	out := u.Scheme + "://" + u.Host
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		out += "/…"
+	}
+	return out
+}
+
 func (n *Notifier) post(seq int64, url string, body []byte) (int, error) {
+	status, err := n.postTo(seq, url, body)
+	var uerr *neturl.Error
+	if errors.As(err, &uerr) {
+		uerr.URL = logURL(url) // the client's errors repeat the URL, path and query included
+	}
+	return status, err
+}
+
+func (n *Notifier) postTo(seq int64, url string, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(n.ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err

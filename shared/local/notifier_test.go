@@ -801,3 +801,31 @@ func TestNotifierSlowWebhookDelaysNoOther(t *testing.T) {
 		t.Errorf("the other webhook got %d distinct notifications, want %d", len(got), len(seqs))
 	}
 }
+
+// TestNotifierLogsNoWebhookSecret: a webhook URL's user information, path and query (a secret
+// path is the README's advice) never reach the logs, nor the errors logged with them (found from
+// outside: every retry's WARN line carried the whole URL).
+func TestNotifierLogsNoWebhookSecret(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	addr := srv.Listener.Addr().String()
+	srv.Close() // nothing listens there now: every delivery fails with a connection error
+	var logs syncbuf.Buffer
+	db := openDB(t, t.TempDir())
+	secretURL := "http://user:pa55word@" + addr + "/hook-s3cr3tpath?token=TOPSECRET"
+	n := local.NewNotifier(db, []local.Webhook{{URL: secretURL}}, local.WithRetry(2, time.Millisecond, time.Millisecond),
+		local.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if err := n.Publish(context.Background(), note("t1", "job")); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, n)
+	closeNotifier(t, n)
+	out := logs.String()
+	if !strings.Contains(out, "webhook delivery abandoned") {
+		t.Fatalf("no delivery logged:\n%s", out)
+	}
+	for _, secret := range []string{"pa55word", "s3cr3tpath", "TOPSECRET", "user:"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the logs hold %q:\n%s", secret, out)
+		}
+	}
+}
