@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -733,4 +735,46 @@ func TestRestartResumesJobWithoutShards(t *testing.T) {
 		recs, m := fetchResults(t, ctx, c, id)
 		checkLineResults(t, input, j, recs, m, false)
 	}
+}
+
+// TestCloseCutsASlowUpload: a stop while an upload is still streaming cuts it once the shutdown
+// grace is over and returns no error (found from outside: `ream serve` exited 1 with "context
+// deadline exceeded", so a supervisor saw a clean stop as a failure).
+func TestCloseCutsASlowUpload(t *testing.T) {
+	old := shutdownGrace
+	shutdownGrace = 300 * time.Millisecond
+	defer func() { shutdownGrace = old }()
+	ctx := testCtx(t)
+	s, err := Start(ctx, Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0"}, Options{Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := defaultClient(s).CreateJob(ctx, lineJob("slow upload", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, err := http.NewRequest(http.MethodPut, res.Upload.Presigned.URL, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range res.Upload.Presigned.Headers {
+		req.Header.Set(k, v)
+	}
+	req.ContentLength = 1000
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	if _, err := pw.Write([]byte("the first line of many\n")); err != nil { // then nothing more
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close with an upload streaming: %v, want nil", err)
+	}
+	<-done
 }
