@@ -6,7 +6,7 @@ package pii
 // ---- credit and debit cards ----
 
 func (d *detector) card(r *numberRun, gs []digitGroup, end int) bool {
-	if !plain(r, gs) || !sameSep(gs, " -") {
+	if !plain(r, gs) || !sameSep(gs, " -.") {
 		return false
 	}
 	var buf [40]byte

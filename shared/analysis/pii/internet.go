@@ -250,7 +250,7 @@ func (d *detector) macs() {
 			continue
 		}
 		s, e := i, i+m[1]
-		if (s > 0 && (t[s-1] == ':' || t[s-1] == '-' || t[s-1] == '.')) || (e < len(t) && (t[e] == ':' || t[e] == '-') && e+1 < len(t) && hex(t[e+1])) {
+		if (s > 0 && (t[s-1] == ':' || t[s-1] == '-' || t[s-1] == '.')) || (e < len(t) && (t[e] == ':' || t[e] == '-' || t[e] == '.') && e+1 < len(t) && hex(t[e+1])) {
 			continue
 		}
 		d.add(s, e, MACAddress, 0.95)

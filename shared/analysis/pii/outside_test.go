@@ -31,6 +31,14 @@ func TestPIIOutsideFailures(t *testing.T) {
 		{"My phone: 206-123-4567.", []result.PiiEntity{{BeginOffset: 10, EndOffset: 22, Type: Phone}}},
 		// … and not without one.
 		{"The ratio was 123-456-7890 in the table.", nil},
+		// A card written with dots is a card, not a MAC address and a tail (found from outside:
+		// "4111.1111.1111.1111" left ".1111", or all of it when only cards were redacted) …
+		{"Pay with card 4111.1111.1111.1111 today.", []result.PiiEntity{{BeginOffset: 14, EndOffset: 33, Type: CreditDebitNumber}}},
+		// A label after a label is not a value: only the last label's value is one.
+		{"Login: username: jdoe", []result.PiiEntity{{BeginOffset: 17, EndOffset: 21, Type: Username}}},
+		{"Login: password: hunter2", []result.PiiEntity{{BeginOffset: 17, EndOffset: 24, Type: Password}}},
+		// … while a dotted MAC address is still one.
+		{"The router is 0123.4567.89ab now.", []result.PiiEntity{{BeginOffset: 14, EndOffset: 28, Type: MACAddress}}},
 	} {
 		var r result.Result
 		if err := a.Analyze(tc.text, result.Options{LanguageCode: "en"}, &r); err != nil {

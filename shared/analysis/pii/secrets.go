@@ -129,6 +129,11 @@ func (d *detector) keyValues() {
 			continue
 		}
 		v := t[s:e]
+		if n := len(v); n > 1 && (v[n-1] == ':' || v[n-1] == '=') && kvRe.MatchString(v[:n-1]) {
+			// The value is the next label ("Login: username: jdoe"): its own value follows it
+			// and is found at its separator (found from outside: "username:" came out a USERNAME).
+			continue
+		}
 		switch {
 		case strings.Contains(key, "secret"):
 			if secretShape(v) {
