@@ -25,7 +25,7 @@ import (
 func TestShardBatchStopsBeforeTheDeadline(t *testing.T) {
 	body := `{"tenant":"t","jobId":"j","shard":0,"key":"k","end":10}`
 	ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "quick", Body: body}, {MessageId: "long", Body: body}, {MessageId: "later", Body: body}}}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // reserve 200 ms: room for a loaded machine
 	defer cancel()
 	var started []string
 	calls := 0
@@ -67,7 +67,7 @@ func TestShardBatchStopsBeforeTheDeadline(t *testing.T) {
 // invocation's deadline, so that a request whose store is throttled (the SDK's retries wait with
 // the context) answers 503 in time instead of being cut off with the function.
 func TestLambdaRequestEndsBeforeTheInvocation(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // reserve 200 ms: room for a loaded machine
 	defer cancel()
 	invocation, _ := ctx.Deadline()
 	h := LambdaHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -99,7 +99,7 @@ func (j *slowJobs) Get(ctx context.Context, _, _ string) (*job.Job, error) {
 // TestIngestBatchStopsBeforeTheDeadline: ingest's SQS batches, as the worker's (sqsBatch), cut the
 // event running when the invocation's time is nearly up and hand back the ones not begun.
 func TestIngestBatchStopsBeforeTheDeadline(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // reserve 200 ms: room for a loaded machine
 	defer cancel()
 	jobs := &slowJobs{}
 	h := NewIngest(pipeline.New(pipeline.Deps{Jobs: jobs}), slog.New(slog.DiscardHandler))
