@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/ream-dev/ream/infra/local"
 )
@@ -32,7 +33,11 @@ func serve(ctx context.Context, args []string) error {
 	if *addr != "" {
 		cfg.Addr = *addr
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+	level, err := logLevel(os.Getenv("REAM_LOG_LEVEL"))
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
 	stack, err := local.Start(ctx, cfg, local.Options{Log: log})
 	if err != nil {
@@ -44,10 +49,20 @@ func serve(ctx context.Context, args []string) error {
 	return stack.Close()
 }
 
-func logLevel() slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(os.Getenv("REAM_LOG_LEVEL"))); err != nil {
-		return slog.LevelWarn
+// logLevel is the level REAM_LOG_LEVEL names (warn when unset); another value is an error
+// naming the ones it may be (found from outside: "verbose" fell back to warn silently).
+func logLevel(v string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "":
+		return slog.LevelWarn, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
 	}
-	return l
+	return 0, fmt.Errorf("REAM_LOG_LEVEL %q: use debug, info, warn (the default) or error", v)
 }

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ream-dev/ream/internal/jsonkeys"
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
@@ -188,6 +189,11 @@ func LoadConfig(path string) (Config, error) {
 		}
 		if dec.More() {
 			return c, fmt.Errorf("config %s: more than one JSON value", path)
+		}
+		// Keys as the README spells them, once each, as the API's bodies (found from outside:
+		// "Workers" was taken for "workers", and a key given twice kept its last value).
+		if err := jsonkeys.Check(b, reflect.TypeOf(c)); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
 		}
 		if err := c.sensible(); err != nil {
 			return c, fmt.Errorf("config %s: %w", path, err)

@@ -173,6 +173,9 @@ func TestConfigDurationStrings(t *testing.T) {
 		`{"stuckAfter": "1ns"}`:                             {`"stuckAfter" 1ns must be longer than "visibilityTimeout" 1m0s`},
 		`{"stuckAfter": "30s", "visibilityTimeout": "30s"}`: {`"stuckAfter" 30s must be longer than "visibilityTimeout" 30s`},
 		`{"visibilityTimeout": "30m"}`:                      {`"stuckAfter" 15m0s must be longer than "visibilityTimeout" 30m0s`},
+		// Keys as documented, once each, as in the API's bodies (found from outside).
+		`{"Workers": 2}`:               {"Workers"},
+		`{"workers": 2, "workers": 3}`: {"workers"},
 	} {
 		c, err := load(body)
 		if err == nil {

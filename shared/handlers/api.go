@@ -25,6 +25,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ream-dev/ream/internal/jsonkeys"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -296,7 +297,7 @@ func blank(r *bufio.Reader) bool {
 
 // decodeJSON decodes the one JSON value of a request body into v (what names it in messages),
 // refusing data after it, a key that names a field of v only when case is ignored or names one
-// twice in the same object (checkKeys: encoding/json would take the one and keep the last of the
+// twice in the same object (jsonkeys.Check: encoding/json would take the one and keep the last of the
 // other, silently) and, when strict, fields v does not have. Every route's body goes through it,
 // so the same mistake gets the same answer everywhere.
 func decodeJSON(body io.Reader, v any, what string, strict bool) error {
@@ -307,7 +308,7 @@ func decodeJSON(body io.Reader, v any, what string, strict bool) error {
 	if err := dec.Decode(&raw); err != nil {
 		return decodeError(err, what)
 	}
-	if err := checkKeys(raw, reflect.TypeOf(v)); err != nil {
+	if err := jsonkeys.Check(raw, reflect.TypeOf(v)); err != nil {
 		return decodeError(err, what)
 	}
 	vdec := json.NewDecoder(bytes.NewReader(raw))
@@ -366,9 +367,9 @@ func jsonProblem(err error) string {
 	return err.Error()
 }
 
-// intRange gives the bounds of an integer type t (through pointers; decodedType), ok false for others.
+// intRange gives the bounds of an integer type t (through pointers; jsonkeys.DecodedType), ok false for others.
 func intRange(t reflect.Type) (lo, hi string, ok bool) {
-	if t = decodedType(t); t == nil {
+	if t = jsonkeys.DecodedType(t); t == nil {
 		return "", "", false
 	}
 	bits := uint(t.Size() * 8)
@@ -392,7 +393,7 @@ func isWholeNumber(v string) bool {
 // jsonKind names what a field of Go type t takes, in JSON's terms ("" when there is no short
 // name for it).
 func jsonKind(t reflect.Type) string {
-	if t = decodedType(t); t == nil {
+	if t = jsonkeys.DecodedType(t); t == nil {
 		return "" // it decodes itself: its Go kind says nothing of its JSON form
 	}
 	switch t.Kind() {

@@ -1,4 +1,7 @@
-package handlers
+// Package jsonkeys refuses, in a JSON document bound for a Go type, the keys encoding/json
+// would take silently: a key that matches a struct field only when case is ignored, and a
+// field's key given twice. The /v1 request bodies and the local stack's configuration file use it.
+package jsonkeys
 
 import (
 	"bytes"
@@ -11,14 +14,14 @@ import (
 	"sync"
 )
 
-// checkKeys reads the one JSON value in data (valid JSON: the caller has read it) as it will be
+// Check reads the one JSON value in data (valid JSON: the caller has read it) as it will be
 // decoded into a value of type t, and refuses, in every object that decodes into a struct, a key
 // that matches a field only when case is ignored (encoding/json would take it for the field) and a
 // field's key given twice (encoding/json would keep the last one). It descends through pointers,
 // arrays, slices and map values; a map's own keys are free, and a type that decodes itself
 // (json.Unmarshaler, encoding.TextUnmarshaler) or an interface is not looked into. Keys that match
 // no field at all are left to the decoder (refused when it is strict, else ignored).
-func checkKeys(data []byte, t reflect.Type) error {
+func Check(data []byte, t reflect.Type) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // a number is skipped, never converted (1e999 is no error here)
 	return checkValue(dec, t, "")
@@ -35,7 +38,7 @@ func checkValue(dec *json.Decoder, t reflect.Type, path string) error {
 	if !ok {
 		return nil // a scalar
 	}
-	t = decodedType(t)
+	t = DecodedType(t)
 	switch d {
 	case '[':
 		var elem reflect.Type
@@ -117,9 +120,9 @@ var (
 	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
-// decodedType is t without its pointers, or nil when there is nothing to check inside a value
+// DecodedType is t without its pointers, or nil when there is nothing to check inside a value
 // of t: no type, an interface, or a type that decodes itself.
-func decodedType(t reflect.Type) reflect.Type {
+func DecodedType(t reflect.Type) reflect.Type {
 	if t == nil {
 		return nil
 	}
