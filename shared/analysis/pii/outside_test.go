@@ -29,8 +29,17 @@ func TestPIIOutsideFailures(t *testing.T) {
 		// writer gave when a phone word is near (found from outside: "555-123-4567" missed) …
 		{"Call me at 555-123-4567 tomorrow.", []result.PiiEntity{{BeginOffset: 11, EndOffset: 23, Type: Phone}}},
 		{"My phone: 206-123-4567.", []result.PiiEntity{{BeginOffset: 10, EndOffset: 22, Type: Phone}}},
+		// … in the other North American layouts and after +1 too …
+		{"Tel. 555 123 4567", []result.PiiEntity{{BeginOffset: 5, EndOffset: 17, Type: Phone}}},
+		{"Call me at 555 123 4567", []result.PiiEntity{{BeginOffset: 11, EndOffset: 23, Type: Phone}}},
+		{"Tel: +1 555-123-4567", []result.PiiEntity{{BeginOffset: 5, EndOffset: 20, Type: Phone}}},
+		{"Phone +1-555-123-4567", []result.PiiEntity{{BeginOffset: 6, EndOffset: 21, Type: Phone}}},
+		{"Call (555) 123-4567 now", []result.PiiEntity{{BeginOffset: 5, EndOffset: 19, Type: Phone}}},
+		{"Call +1 (555) 123-4567 now", []result.PiiEntity{{BeginOffset: 5, EndOffset: 22, Type: Phone}}},
 		// … and not without one.
 		{"The ratio was 123-456-7890 in the table.", nil},
+		{"The ratio was 555 123 4567 in the table.", nil},
+		{"Totals +1 555-123-4567 in the table.", nil},
 		// A card written with dots is a card, not a MAC address and a tail (found from outside:
 		// "4111.1111.1111.1111" left ".1111", or all of it when only cards were redacted) …
 		{"Pay with card 4111.1111.1111.1111 today.", []result.PiiEntity{{BeginOffset: 14, EndOffset: 33, Type: CreditDebitNumber}}},

@@ -186,6 +186,12 @@ func (d *detector) phone(r *numberRun, gs []digitGroup, end int) bool {
 		}
 		nsn := n - len(cc)
 		if cc == "1" && !nanp(nd[1:]) {
+			// Digits the plan does not assign after +1: still the number the writer gave when a
+			// phone word is near ("Tel: +1 555-123-4567"; found from outside), as without the +1.
+			if nsn == 10 && ctx() {
+				d.add(r.s, end, Phone, 0.6)
+				return true
+			}
 			return false
 		}
 		score := 0.9
@@ -214,11 +220,11 @@ func (d *detector) phone(r *numberRun, gs []digitGroup, end int) bool {
 			return true
 		}
 	}
-	if len(hs) == 3 && hs[0].e-hs[0].s == 3 && hs[1].e-hs[1].s == 3 && hs[2].e-hs[2].s == 4 && !hs[0].paren && !hs[1].paren && !hs[2].paren &&
-		hs[1].sep == hs[2].sep && hs[1].sep != ' ' && ctx() {
-		// The same layout with digits the plan does not assign ("call me at 555-123-4567":
-		// made-up and test numbers are still what the writer gave as a phone number), when a
-		// phone word is near.
+	if len(hs) == 3 && hs[0].e-hs[0].s == 3 && hs[1].e-hs[1].s == 3 && hs[2].e-hs[2].s == 4 && !hs[1].paren && !hs[2].paren &&
+		(hs[0].paren || hs[1].sep == hs[2].sep || (hs[2].sep == '-' && (hs[1].sep == ' ' || hs[1].sep == '.'))) && ctx() {
+		// The same layouts with digits the plan does not assign ("call me at 555-123-4567",
+		// "Tel. 555 123 4567", "(555) 123-4567": made-up and test numbers are still what the
+		// writer gave as a phone number), when a phone word is near.
 		d.add(r.s, end, Phone, 0.6)
 		return true
 	}
