@@ -11,7 +11,8 @@ type detector struct {
 	text  string
 	cands []candidate
 	runs  []numberRun
-	awsAt []int // byte ends of AWS access keys, for the secret-key proximity rule
+	awsAt []int    // byte ends of AWS access keys, for the secret-key proximity rule
+	ssns  []string // the digits of the SSNs found so far, for the repeated-number rule
 }
 
 func (d *detector) add(s, e int, typ string, score float64) {

@@ -37,7 +37,8 @@
 //   - SSN [0.95 with context, 0.85 dashed alone]: US social security numbers; area not 000,
 //     666 or 900–999, group not 00, serial not 0000, and the two numbers the SSA voided
 //     (078-05-1120, 219-09-9999). NNN-NN-NNNN is accepted alone; NNN NN NNNN and nine
-//     contiguous digits need context within 24 bytes before ("SSN", "social security", "social:", …: ssnContext).
+//     contiguous digits need context within 24 bytes before ("SSN", "social security", "social:", …: ssnContext),
+//     or to repeat the digits of an SSN found earlier in the document [0.9].
 //   - PHONE [0.9 international, 0.85 NANP, 0.75 distinctive national layout, 0.7 with context
 //     only, 0.6 international with a length the country does not use]: +CC (or 00CC) numbers
 //     with a valid ITU country code and 8–15 digits (E.164), a bracketed trunk "(0)" allowed

@@ -46,6 +46,9 @@ func TestPIIOutsideFailures(t *testing.T) {
 		// A label after a label is not a value: only the last label's value is one.
 		{"Login: username: jdoe", []result.PiiEntity{{BeginOffset: 17, EndOffset: 21, Type: Username}}},
 		{"Login: password: hunter2", []result.PiiEntity{{BeginOffset: 17, EndOffset: 24, Type: Password}}},
+		// An SSN's digits written again later are the same SSN, wherever they are.
+		{"SSN 536-22-8642 and 536228642.", []result.PiiEntity{{BeginOffset: 4, EndOffset: 15, Type: SSN}, {BeginOffset: 20, EndOffset: 29, Type: SSN}}},
+		{"Ref 536228642 only.", nil},
 		// … while a dotted MAC address is still one.
 		{"The router is 0123.4567.89ab now.", []result.PiiEntity{{BeginOffset: 14, EndOffset: 28, Type: MACAddress}}},
 	} {

@@ -2,6 +2,8 @@ package pii
 
 // ssn.go holds the US social security number validator.
 
+import "slices"
+
 // ---- SSN ----
 
 var ssnContext = []string{"ssn", "social security", "soc sec", "social:", "social #", "social no", "ss#", "ss #", "ss no", "taxpayer id"}
@@ -32,9 +34,15 @@ func (d *detector) ssn(r *numberRun, gs []digitGroup, end int) bool {
 		d.add(r.s, end, SSN, 0.95)
 	case dashed:
 		d.add(r.s, end, SSN, 0.85)
+	case slices.Contains(d.ssns, ds):
+		// The digits of an SSN found earlier in the document, written again without its
+		// context or dashes: the same number (found from outside: "SSN 536-22-8642 and
+		// 536228642" redacted the first and left the second).
+		d.add(r.s, end, SSN, 0.9)
 	default:
 		return false
 	}
+	d.ssns = append(d.ssns, ds)
 	return true
 }
 
