@@ -271,16 +271,28 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 	} else {
 		fmt.Fprintf(os.Stderr, "job %s created (%s)\n", res.JobId, res.JobStatus)
 	}
+	// abandon stops the job whose input could not be uploaded, so that it does not wait for its
+	// upload URL to expire (found from outside: an upload refused 413 left the job
+	// AWAITING_INPUT for an hour). With a ClientRequestToken the job is kept: resubmitting with
+	// the token is how a failed upload is retried.
+	abandon := func(err error) error {
+		if req.ClientRequestToken == "" {
+			if _, serr := c.Stop(ctx, res.JobId); serr == nil {
+				fmt.Fprintf(os.Stderr, "job %s stopped: its input could not be uploaded\n", res.JobId)
+			}
+		}
+		return err
+	}
 	switch {
 	case res.Upload != nil:
 		if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
-			return nil, nil, fmt.Errorf("upload: %w", err)
+			return nil, nil, abandon(fmt.Errorf("upload: %w", err))
 		}
 		fmt.Fprintf(os.Stderr, "uploaded %s\n", path)
 	case len(res.Uploads) > 0:
 		for _, u := range res.Uploads {
 			if err := c.Upload(ctx, u.Presigned, source(u.File)); err != nil {
-				return nil, nil, fmt.Errorf("upload %s: %w", u.File, err)
+				return nil, nil, abandon(fmt.Errorf("upload %s: %w", u.File, err))
 			}
 		}
 		fmt.Fprintf(os.Stderr, "uploaded %d files\n", len(res.Uploads))

@@ -21,9 +21,16 @@ import (
 // local-dev-key, OAuth client local-coding-client) and points the client commands at it.
 func startStack(t *testing.T) (dataDir string) {
 	t.Helper()
+	return startStackWith(t, local.Config{})
+}
+
+// startStackWith is startStack with cfg (its DataDir and Addr are set here).
+func startStackWith(t *testing.T, cfg local.Config) (dataDir string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dataDir = t.TempDir()
-	s, err := local.Start(ctx, local.Config{DataDir: dataDir, Addr: "127.0.0.1:0"},
+	cfg.DataDir, cfg.Addr = dataDir, "127.0.0.1:0"
+	s, err := local.Start(ctx, cfg,
 		local.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		cancel()

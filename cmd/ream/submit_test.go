@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/infra/local"
 	"github.com/ream-dev/ream/shared/client"
 )
 
@@ -353,5 +354,24 @@ func TestSubmitJobTag(t *testing.T) {
 	desc, err := runCmd(t, "describe", id)
 	if err != nil || !strings.Contains(desc, `"JobTag": "batch-7"`) {
 		t.Errorf("describe %s: %v\n%s", id, err, desc)
+	}
+}
+
+// TestSubmitStopsTheJobOfAFailedUpload: when the input cannot be uploaded (here over the
+// deployment's input limit, a 413), submit stops the job it created instead of leaving it
+// AWAITING_INPUT until its upload URL expires (found from outside), and exits non-zero.
+func TestSubmitStopsTheJobOfAFailedUpload(t *testing.T) {
+	startStackWith(t, local.Config{MaxUploadBytes: 64})
+	in := filepath.Join(t.TempDir(), "big.txt")
+	if err := os.WriteFile(in, []byte(strings.Repeat("A calm and pleasant day.\n", 10)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := runCmd(t, "submit", in)
+	if err == nil {
+		t.Fatalf("submit of an input over the limit succeeded:\n%s", stdout)
+	}
+	list, lerr := runCmd(t, "list")
+	if lerr != nil || !strings.Contains(list, "STOPPED") || strings.Contains(list, "AWAITING_INPUT") {
+		t.Errorf("after the failed upload (%v): %v\n%s", err, lerr, list)
 	}
 }
