@@ -776,5 +776,6 @@ func TestCloseCutsASlowUpload(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close with an upload streaming: %v, want nil", err)
 	}
+	pw.Close() // the client's transport may still be reading the body to send
 	<-done
 }

@@ -16,11 +16,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -122,8 +124,38 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		// A body (at most 1 MiB of JSON or form) must arrive within bodyReadTimeout, or the
+		// request holds its connection for as long as the client likes (found from outside:
+		// `Content-Length: 1000` and one byte, still open after 90 s). The deadline is
+		// cleared once the body has been read to its end: net/http then reads the connection
+		// in the background, and a deadline passing there would cancel a long handler's
+		// context. (Lambda's writer has no deadlines; API Gateway bounds requests there.)
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(bodyReadTimeout)) == nil {
+			r.Body = &deadlineBody{ReadCloser: r.Body, clear: func() { _ = rc.SetReadDeadline(time.Time{}) }}
+		}
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	a.mux.ServeHTTP(w, r)
+}
+
+// bodyReadTimeout is how long a request body may take to arrive (a variable for the tests).
+var bodyReadTimeout = 30 * time.Second
+
+// deadlineBody clears its connection's read deadline once the body has been read to its end.
+type deadlineBody struct {
+	io.ReadCloser
+	clear func()
+	once  sync.Once
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.once.Do(b.clear)
+	}
+	return n, err
 }
 
 // cleanPath is the canonical form net/http's ServeMux gives p (path.Clean, rooted, keeping a
@@ -334,6 +366,9 @@ func decodeError(err error, what string) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return bodyTooLarge{tooBig}
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%w: the request body did not arrive within %s", job.ErrInvalid, bodyReadTimeout)
 	}
 	return fmt.Errorf("%w: request body is not %s: %s", job.ErrInvalid, what, jsonProblem(err))
 }

@@ -3,7 +3,9 @@ package local
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -463,17 +465,21 @@ func (n *Notifier) Pending(ctx context.Context) (int, error) {
 
 // logURL is a webhook URL as logs and delivery records show it: scheme and host only, the user
 // information, path and query (where a receiver's secret is, as the README recommends) replaced
-// by "…" (found from outside: every retry's WARN line carried the whole URL).
+// by "…" (found from outside: every retry's WARN line carried the whole URL), then "#" and the
+// first 8 hex digits of the URL's SHA-256, which tell two webhooks of one host apart
+// ("http://127.0.0.1:9000/…#3f2a9c1b"; `printf %s URL | sha256sum` gives it).
 func logURL(raw string) string {
+	sum := sha256.Sum256([]byte(raw))
+	id := "#" + hex.EncodeToString(sum[:4])
 	u, err := neturl.Parse(raw)
 	if err != nil || u.Host == "" {
-		return "(a webhook URL)"
+		return "(a webhook URL)" + id
 	}
 	out := u.Scheme + "://" + u.Host
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		out += "/…"
 	}
-	return out
+	return out + id
 }
 
 func (n *Notifier) post(seq int64, url string, body []byte) (int, error) {
