@@ -250,7 +250,12 @@ func (d *detector) macs() {
 			continue
 		}
 		s, e := i, i+m[1]
-		if (s > 0 && (t[s-1] == ':' || t[s-1] == '-' || t[s-1] == '.')) || (e < len(t) && (t[e] == ':' || t[e] == '-' || t[e] == '.') && e+1 < len(t) && hex(t[e+1])) {
+		dotted := t[s+4] == '.'
+		// A group after the match continues it: a colon or dash form into another pair, a dotted
+		// form into a fourth group (a card written with dots, 4111.1111.1111.1111, is no MAC);
+		// a sentence's full stop after a colon form ends it.
+		next := e < len(t) && e+1 < len(t) && hex(t[e+1]) && ((!dotted && (t[e] == ':' || t[e] == '-')) || (dotted && t[e] == '.'))
+		if (s > 0 && (t[s-1] == ':' || t[s-1] == '-' || t[s-1] == '.')) || next {
 			continue
 		}
 		d.add(s, e, MACAddress, 0.95)

@@ -46,6 +46,10 @@ func TestPIIOutsideFailures(t *testing.T) {
 		// A label after a label is not a value: only the last label's value is one.
 		{"Login: username: jdoe", []result.PiiEntity{{BeginOffset: 17, EndOffset: 21, Type: Username}}},
 		{"Login: password: hunter2", []result.PiiEntity{{BeginOffset: 17, EndOffset: 24, Type: Password}}},
+		{"Login: user: jdoe", []result.PiiEntity{{BeginOffset: 13, EndOffset: 17, Type: Username}}},
+		{"Password: my-pin:", []result.PiiEntity{{BeginOffset: 10, EndOffset: 17, Type: Password}}},
+		// A colon-form MAC at a sentence's end is still one (a full stop is not another group).
+		{"Router MAC 00:1A:2B:3C:4D:5E.Device restarted.", []result.PiiEntity{{BeginOffset: 11, EndOffset: 28, Type: MACAddress}}},
 		// An SSN's digits written again later are the same SSN, wherever they are.
 		{"SSN 536-22-8642 and 536228642.", []result.PiiEntity{{BeginOffset: 4, EndOffset: 15, Type: SSN}, {BeginOffset: 20, EndOffset: 29, Type: SSN}}},
 		{"Ref 536228642 only.", nil},

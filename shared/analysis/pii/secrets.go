@@ -129,10 +129,23 @@ func (d *detector) keyValues() {
 			continue
 		}
 		v := t[s:e]
-		if n := len(v); n > 1 && (v[n-1] == ':' || v[n-1] == '=') && kvRe.MatchString(v[:n-1]) {
-			// The value is the next label ("Login: username: jdoe"): its own value follows it
-			// and is found at its separator (found from outside: "username:" came out a USERNAME).
-			continue
+		labelled := false
+		if n := len(v); n > 1 && (v[n-1] == ':' || v[n-1] == '=') {
+			// The value is another label ("Login: username: jdoe", "Login: user: jdoe"): when a
+			// value follows it, that value is the one, of the inner label's kind (found from
+			// outside: "username:" came out a USERNAME and jdoe was left). A value that merely
+			// ends in a key word and a colon ("Password: my-pin:") is still the value.
+			if m2 := kvRe.FindStringSubmatchIndex(v[:n-1]); m2 != nil {
+				vp2 := e
+				for k := 0; k < 3 && vp2 < len(t) && (t[vp2] == ' ' || t[vp2] == '\t'); k++ {
+					vp2++
+				}
+				if s2, e2, ok2 := kvValue(t, vp2); ok2 {
+					key = strings.ToLower(v[m2[2]:m2[3]])
+					s, e, v = s2, e2, t[s2:e2]
+					labelled = true
+				}
+			}
 		}
 		switch {
 		case strings.Contains(key, "secret"):
@@ -141,7 +154,7 @@ func (d *detector) keyValues() {
 			}
 		case strings.HasPrefix(key, "pass") || key == "pwd":
 			d.add(s, e, Password, 0.85)
-		case key == "user" && t[p] != '=':
+		case key == "user" && t[p] != '=' && !labelled:
 			// "user=jdoe" (found from outside); "User: I cannot log in" is a chat line
 		case strings.HasPrefix(key, "user") || key == "login":
 			d.add(s, e, Username, 0.8)
