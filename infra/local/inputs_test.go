@@ -573,3 +573,40 @@ func TestTwoAuthorizationHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestSameVersionRewriteInsideALongLine: the shards that lie inside one long line skip reading it
+// (TestLongLineReadOnce) but still look for a line break in their own range, so a file rewritten
+// under the same version (size and modification time) with lines starting there fails the job on
+// its line count instead of ending COMPLETED with those documents missing (found in review).
+func TestSameVersionRewriteInsideALongLine(t *testing.T) {
+	ctx := testCtx(t)
+	orig := strings.Repeat("a", 5000) + "\nshort\n"
+	changed := strings.Repeat("a", 1100) + "\nbb\n" + strings.Repeat("a", 5000-1100-4) + "\nshort\n"
+	if len(changed) != len(orig) {
+		t.Fatal("the rewrite must keep the size")
+	}
+	var path string
+	var once sync.Once
+	hooks := pipeline.Hooks{ShardStarted: func(pipeline.ShardMessage) error {
+		once.Do(func() {
+			fi, err := os.Stat(path)
+			if err == nil && os.WriteFile(path, []byte(changed), 0o644) == nil {
+				_ = os.Chtimes(path, fi.ModTime(), fi.ModTime())
+			}
+		})
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 1024, Workers: 1}, hooks)
+	uri := putInput(t, s, "long/x.txt", []byte(orig))
+	path = filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "comprehend", "long", "x.txt")
+	req := lineJob("same version", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = uri
+	res, err := defaultClient(s).CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, j := follow(t, ctx, defaultClient(s), res.JobId)
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "where planning counted 0") {
+		t.Errorf("job %s (%s) with %d documents; want FAILED on shard 1's line count", j.JobStatus, j.Message, j.JobDetails.InputDocumentsCount)
+	}
+}
