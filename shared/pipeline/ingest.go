@@ -435,10 +435,12 @@ func (s *Service) enqueueUnqueued(ctx context.Context, j *job.Job, queued map[in
 		if len(batch) < cap(batch) {
 			return nil
 		}
+		if err := s.queue.Send(ctx, batch); err != nil {
+			return err
+		}
 		sent += len(batch)
-		err := s.queue.Send(ctx, batch)
 		batch = batch[:0]
-		return err
+		return nil
 	})
 	if err != nil {
 		return sent, fmt.Errorf("enqueue shards: %w", err)

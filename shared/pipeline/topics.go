@@ -158,7 +158,7 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 	if key, err := s.inputChanged(ctx, j, msg); err != nil {
 		return err
 	} else if key != "" {
-		return s.fail(ctx, j, s.inputChangedMessage(j, msg, key))
+		return s.inputChangedUnder(ctx, j, msg, key)
 	}
 	lim := s.readLimits(j)
 	// Every stage sees a line document's line within its file (the plan's LineOffset plus

@@ -78,15 +78,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	if key, err := s.inputChanged(ctx, j, msg); err != nil {
 		return err
 	} else if key != "" {
-		// A late copy of a shard recorded before the change is no reason to fail: its results
-		// were read from the planned versions (found in review: it failed a job whose finalizer
-		// was already writing its output).
-		if rec, ok, err := s.recordedShard(ctx, j, msg.Index); err != nil {
-			return err
-		} else if ok {
-			return s.record(ctx, j, rec)
-		}
-		return s.fail(ctx, j, s.inputChangedMessage(j, msg, key))
+		return s.inputChangedUnder(ctx, j, msg, key)
 	}
 	if s.hooks.ShardStarted != nil {
 		if err := s.hooks.ShardStarted(msg); err != nil {
@@ -279,6 +271,19 @@ func putErrorBuffer(b *bytes.Buffer) {
 // listed with). A deleted object is a change (found from outside: a file replaced while its job
 // ran was analysed as its new text and the job COMPLETED; one deleted failed its shard three
 // times, then the job, with a store's error).
+// inputChangedUnder answers msg, whose input key changed since planning (inputChanged): a late
+// copy of a shard recorded before the change is recorded again, since its results were read
+// from the planned versions (found in review: it failed a job whose finalizer was already
+// writing its output; for a TOPICS stage's shard too); any other shard fails the job.
+func (s *Service) inputChangedUnder(ctx context.Context, j *job.Job, msg ShardMessage, key string) error {
+	if rec, ok, err := s.recordedShard(ctx, j, msg.Index); err != nil {
+		return err
+	} else if ok {
+		return s.record(ctx, j, rec)
+	}
+	return s.fail(ctx, j, s.inputChangedMessage(j, msg, key))
+}
+
 // inputChangedMessage is the Message of a job failed because key, an input of msg's shard
 // (inputChanged), was replaced or deleted.
 func (s *Service) inputChangedMessage(j *job.Job, msg ShardMessage, key string) string {
