@@ -344,7 +344,7 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 	if _, ok := schemes[topic]; !ok {
 		return nil, errTopicNotFound
 	}
-	if len(opID) != 36 || uuid.Validate(opID) != nil {
+	if !isGUID(opID) {
 		// Not echoed: the caller's text may be anything, of any length (found from outside: a
 		// 5,000-character id came back whole in the 404).
 		return nil, fmt.Errorf("%w: operation not found (operation ids are GUIDs, such as 0f8fa2c4-3b7e-4c1e-9a51-2b6d4f0a9c11)", job.ErrNotFound)

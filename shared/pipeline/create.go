@@ -356,7 +356,7 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 	}
 	j.ModelVersion = strings.Join(versions, ",")
 	if out := req.OutputDataConfig.S3Uri; out != "" {
-		key, err := s.outputBase(tenant, out)
+		key, err := s.outputBase(ctx, tenant, out)
 		if err != nil {
 			return nil, false, err
 		}
@@ -509,7 +509,7 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 		return checkedRequest{}, err
 	}
 	if out := req.OutputDataConfig.S3Uri; out != "" {
-		if _, err := s.outputBase(tenant, out); err != nil {
+		if _, err := s.outputBase(ctx, tenant, out); err != nil {
 			return checkedRequest{}, err
 		}
 	}
@@ -549,7 +549,7 @@ func derefInt(p *int) int {
 
 // outputBase is the key prefix (ending in "/") an OutputDataConfig.S3Uri names, which must be
 // under the tenant's outputs; the job's outputs go under it in a folder named by the job id.
-func (s *Service) outputBase(tenant, uri string) (string, error) {
+func (s *Service) outputBase(ctx context.Context, tenant, uri string) (string, error) {
 	key, err := s.cfg.Locations.Key(uri)
 	if err != nil {
 		return "", err
@@ -565,14 +565,23 @@ func (s *Service) outputBase(tenant, uri string) (string, error) {
 	}
 	// A job's output folder is named by its id and deleted when the job expires, with
 	// everything in it: a folder inside another job's would go with it (found from outside: a
-	// 30-day job's output vanished when the 1-hour job whose folder held it expired).
+	// 30-day job's output vanished when the 1-hour job whose folder held it expired). A
+	// GUID-named folder that is no job's is the user's own (found in review).
 	for _, seg := range strings.Split(strings.TrimPrefix(key, OutputsPrefix+tenant+"/"), "/") {
-		if len(seg) == 36 && uuid.Validate(seg) == nil {
-			return "", fmt.Errorf("%w: OutputDataConfig.S3Uri must not be inside a job's output folder (%s/): that folder is deleted with its job when the job expires; name a folder of your own under %s", job.ErrInvalid, seg, s.cfg.Locations.URI(OutputsPrefix+tenant+"/"))
+		if !isGUID(seg) {
+			continue
+		}
+		if _, err := s.jobs.Get(ctx, tenant, seg); err == nil {
+			return "", fmt.Errorf("%w: OutputDataConfig.S3Uri must not be inside job %s's output folder: that folder is deleted with its job when the job expires; name a folder of your own under %s", job.ErrInvalid, seg, s.cfg.Locations.URI(OutputsPrefix+tenant+"/"))
+		} else if !errors.Is(err, job.ErrNotFound) {
+			return "", fmt.Errorf("check the output location: %w", err)
 		}
 	}
 	return key, nil
 }
+
+// isGUID reports whether s is a GUID in its 36-character form (job and operation ids, model ids).
+func isGUID(s string) bool { return len(s) == 36 && uuid.Validate(s) == nil }
 
 // signUploads adds the presigned upload URLs of a job still waiting for its input.
 func (s *Service) signUploads(ctx context.Context, res *api.CreateJobResult, files []string) error {
