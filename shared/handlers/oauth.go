@@ -96,6 +96,10 @@ func (o *OAuth) TokenHandler() http.Handler {
 		failNotForm := func() {
 			fail(http.StatusBadRequest, "invalid_request", fmt.Sprintf("the body must be sent as Content-Type: application/x-www-form-urlencoded (got %q)", r.Header.Get("Content-Type")))
 		}
+		if n := len(r.Header.Values("Authorization")); n > 1 {
+			fail(http.StatusBadRequest, "invalid_request", fmt.Sprintf("send one Authorization header, not %d", n))
+			return
+		}
 		var c OAuthClient
 		var known bool
 		if id, secret, basic := r.BasicAuth(); basic {
@@ -238,6 +242,11 @@ func (o *OAuth) Tenant(r *http.Request) (string, error) {
 	// A token carries the tenant and secret its client had when it was issued; once the
 	// configuration moves the client to another tenant or changes its secret, the client needs
 	// a new token (found from outside: a moved client's old token still reached its old tenant).
+	if c.Key == "" {
+		// Issued by a version before tokens carried the key (found in review: it was told its
+		// client had changed).
+		return "", fmt.Errorf("%w: the access token was issued by an earlier version of the service; get a new one from POST /oauth2/token", job.ErrUnauthorized)
+	}
 	if c.Tenant != cl.Tenant || !hmac.Equal([]byte(c.Key), []byte(o.clientKey(cl))) {
 		return "", fmt.Errorf("%w: the token's client has changed since it was issued; get a new one from POST /oauth2/token", job.ErrUnauthorized)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // tokenCall posts form to the token endpoint of o as a form, with HTTP Basic id:secret sent as
@@ -130,5 +131,28 @@ func TestTokenFollowsItsClient(t *testing.T) {
 		if !tc.ok && (err == nil || !strings.Contains(err.Error(), "get a new one")) {
 			t.Errorf("%s: %q %v, want refused with advice", tc.name, tenant, err)
 		}
+	}
+}
+
+// TestTokenEndpointOneAuthorization: the token endpoint refuses two Authorization headers as
+// every route does (found in review), and a token from before tokens carried their client's key
+// is told to get a new one, not that its client changed.
+func TestTokenEndpointOneAuthorization(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	o := NewOAuth([]OAuthClient{{ClientID: "c", ClientSecret: "s1", Tenant: "ta"}}, key, nil)
+	r := httptest.NewRequest(http.MethodPost, "/oauth2/token", strings.NewReader("grant_type=client_credentials"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.SetBasicAuth("c", "s1")
+	r.Header.Add("Authorization", "Basic eDp5")
+	w := httptest.NewRecorder()
+	o.TokenHandler().ServeHTTP(w, r)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "one Authorization header") {
+		t.Errorf("two Authorization headers: %d %s, want 400 invalid_request", w.Code, w.Body)
+	}
+	old := o.sign(tokenClaims{ClientID: "c", Tenant: "ta", Scope: CodingScope, Expires: time.Now().Add(time.Hour).Unix()})
+	req := httptest.NewRequest(http.MethodGet, "/v1/topics", nil)
+	req.Header.Set("Authorization", "Bearer "+old)
+	if _, err := o.Tenant(req); err == nil || !strings.Contains(err.Error(), "earlier version") {
+		t.Errorf("a token without its client's key: %v, want told it is from an earlier version", err)
 	}
 }
