@@ -773,6 +773,14 @@ func TestCloseCutsASlowUpload(t *testing.T) {
 	if _, err := pw.Write([]byte("the first line of many\n")); err != nil { // then nothing more
 		t.Fatal(err)
 	}
+	// Close only once the store is streaming the body into its temporary file, so that the
+	// grace runs out with the upload in flight (found in review: a Close that came first
+	// finished at once and tested nothing).
+	dir := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", res.JobId)
+	waitFor(t, ctx, "the upload to be streaming", func() bool {
+		m, _ := filepath.Glob(filepath.Join(dir, ".ream-tmp-*"))
+		return len(m) > 0
+	})
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close with an upload streaming: %v, want nil", err)
 	}
