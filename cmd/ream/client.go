@@ -19,6 +19,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
@@ -239,6 +241,11 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 		}
 	} else if err := regularFile(path, "use --format ONE_DOC_PER_FILE"); err != nil {
 		return nil, nil, err
+	} else if name := filepath.Base(path); plainUploadName(name) {
+		// The file keeps its name in the output (File, redacted/<name>), as a ONE_DOC_PER_FILE
+		// upload does (found from outside: every submitted line file was "input").
+		req.UploadFiles = []string{name}
+		source = func(string) string { return path }
 	}
 	if req.ClientRequestToken != "" && !inStore(path) { // a location is part of the request itself
 		files := req.UploadFiles
@@ -295,9 +302,23 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 				return nil, nil, abandon(fmt.Errorf("upload %s: %w", u.File, err))
 			}
 		}
-		fmt.Fprintf(os.Stderr, "uploaded %d files\n", len(res.Uploads))
+		if len(res.Uploads) == 1 {
+			fmt.Fprintf(os.Stderr, "uploaded %s\n", source(res.Uploads[0].File))
+		} else {
+			fmt.Fprintf(os.Stderr, "uploaded %d files\n", len(res.Uploads))
+		}
 	}
 	return c, res, nil
+}
+
+// plainUploadName reports whether a line file's base name can name its upload as it is (no
+// leading dot, no backslash or control character, valid UTF-8, at most 255 bytes); a file with
+// another name is uploaded as the job's one input object ("input").
+func plainUploadName(name string) bool {
+	if name == "" || strings.HasPrefix(name, ".") || len(name) > 255 || !utf8.ValidString(name) {
+		return false
+	}
+	return !strings.ContainsFunc(name, func(r rune) bool { return r == '\\' || r == '/' || unicode.IsControl(r) })
 }
 
 // inStore reports whether submit's PATH names an input in the service's store (its S3Uri:

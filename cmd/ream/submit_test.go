@@ -315,7 +315,7 @@ func TestSubmitRedactionFlags(t *testing.T) {
 	if err != nil || !strings.Contains(stdout, "COMPLETED") {
 		t.Fatalf("submit: %v\n%s", err, stdout)
 	}
-	b, err := os.ReadFile(filepath.Join(out, "redacted", "input"))
+	b, err := os.ReadFile(filepath.Join(out, "redacted", "contacts.txt")) // the file keeps its name
 	if want := "Mail ################ or call 202-456-1111 today.\n"; err != nil || string(b) != want {
 		t.Errorf("redacted copy %q, %v; want %q (the e-mail alone, masked with #)", b, err, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -629,5 +630,46 @@ func TestOutputInsideAJobsFolder(t *testing.T) {
 	req.OutputDataConfig.S3Uri = base + "runs/0f8fa2c4-3b7e-4c1e-9a51-2b6d4f0a9c11/"
 	if _, err := c.CreateJob(ctx, req); err != nil {
 		t.Errorf("a GUID-named folder that is no job's: %v", err)
+	}
+}
+
+// TestLineFormatUploadFiles: a line-format job may name its upload files (UploadFiles), as a
+// ONE_DOC_PER_FILE job does: each file keeps its name in the output, with its own line numbers
+// (found from outside: `ream submit pii.txt` came out as File "input" and redacted/input).
+func TestLineFormatUploadFiles(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	req := lineJob("named lines", job.OneDocPerLine)
+	req.UploadFiles = []string{"reviews.txt", "more/other.txt"}
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := map[string]string{"reviews.txt": "I love it.\nIt broke on day two.\n", "more/other.txt": "A calm day.\n"}
+	for _, u := range res.Uploads {
+		if err := c.Upload(ctx, u.Presigned, writeTemp(t, "up.txt", []byte(content[u.File]))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobStatus != job.Completed || j.JobDetails.InputDocumentsCount != 3 {
+		t.Fatalf("job %s (%s) with %d documents; want COMPLETED with 3", j.JobStatus, j.Message, j.JobDetails.InputDocumentsCount)
+	}
+	got := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(archiveEntries(t, ctx, s, res.JobId)["output"])), "\n") {
+		var rec struct {
+			File string
+			Line int
+		}
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatalf("output line %q: %v", l, err)
+		}
+		got[fmt.Sprintf("%s:%d", rec.File, rec.Line)] = true
+	}
+	for _, want := range []string{"reviews.txt:0", "reviews.txt:1", "more/other.txt:0"} {
+		if !got[want] {
+			t.Errorf("output has no record %s: %v", want, got)
+		}
 	}
 }

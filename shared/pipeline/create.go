@@ -214,9 +214,6 @@ func validateCreate(r *api.CreateJobRequest) error {
 		return bad("NotificationChannel.RoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) of at most %d characters", maxRoleArn)
 	}
 	if len(r.UploadFiles) > 0 {
-		if r.InputDataConfig.InputFormat != job.OneDocPerFile {
-			return bad("UploadFiles is for ONE_DOC_PER_FILE jobs; line formats upload one object")
-		}
 		if r.InputDataConfig.S3Uri != "" {
 			return bad("give either InputDataConfig.S3Uri or UploadFiles, not both")
 		}
@@ -370,7 +367,9 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 		deadline := s.uploadDeadline(now)
 		j.JobStatus = job.AwaitingInput
 		j.UploadDeadline = &deadline
-		if req.InputDataConfig.InputFormat == job.OneDocPerFile {
+		if len(req.UploadFiles) > 0 || req.InputDataConfig.InputFormat == job.OneDocPerFile {
+			// Named files (any format; a line format's files are read as a prefix of several
+			// line files, each keeping its name in the output).
 			j.InputKey = UploadFilesPrefix(tenant, j.JobId)
 			j.ExpectedFiles = len(req.UploadFiles)
 		} else {
