@@ -18,9 +18,11 @@ const Undetermined = "und"
 
 // distinctlyEnglish are frequent English words that are not also frequent words of the other
 // supported Latin-script languages (so "in", "was", "is", "of", "on", "to", "an", "so", "also",
-// "die" are left out).
-var distinctlyEnglish = txt.Set(`the and this that with are were have has been would could should which
-there their they them what when where because about very just from your you our not but will
+// "die" are left out, and so are German "will", Romanian "are", French "but", Spanish "has",
+// Danish "have", Dutch "been" and Scandinavian "just": found from outside, each of them made a
+// German, Romanian, French or Spanish review English).
+var distinctlyEnglish = txt.Set(`the and this that with were would could should which
+there their they them what when where because about very from your you our not
 its it's isn't don't doesn't didn't can't won't i'm it than then these those into some only after
 before how why who whom such being while other any each every both more much many never always
 really great good love like ever here she his him`)
@@ -34,7 +36,8 @@ really great good love like ever here she his him`)
 //   - the best candidate is English, or English is among the candidates with a score ≥ 0.05;
 //   - the text is too short to identify (fewer than 25 letters), written in Latin letters, and
 //     no candidate is confident (score ≥ 0.9: "Très bon produit." is French);
-//   - at least two distinct, distinctly English words occur (one in a text of under 60 letters).
+//   - at least two distinct, distinctly English words occur (one in a text of under 60 letters
+//     when no candidate is confident).
 //
 // Otherwise the best candidate wins (a French review is refused by the English models), or, with
 // no candidate at all (digits, emoji, a script no configured language uses), Undetermined.
@@ -56,7 +59,7 @@ func DocumentLanguage(text string, candidates []result.DominantLanguage) string 
 	confident := len(candidates) > 0 && candidates[0].Score >= 0.9
 	if letters > 0 && latin*10 >= letters*9 {
 		n := englishWords(text)
-		if (letters < 25 && !confident) || n >= 2 || (n == 1 && letters < 60) {
+		if (letters < 25 && !confident) || n >= 2 || (n == 1 && letters < 60 && !confident) {
 			return "en"
 		}
 	}

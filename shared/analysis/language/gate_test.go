@@ -29,6 +29,13 @@ func TestDocumentLanguage(t *testing.T) {
 		{"confident french", "Le service était excellent et le personnel très aimable.", c("fr", 0.99), "fr"},
 		{"confident german", "Das Hotel war sauber, aber das Frühstück war enttäuschend.", c("de", 0.99), "de"},
 		{"dutch sharing words with english", "De levering was snel en het product werkt prima.", c("nl", 0.99), "nl"},
+		// Words English shares with another language, and one English-looking word against a
+		// confident candidate, no longer make a foreign review English (found from outside).
+		{"german will", "Ich will nie wieder hier essen.", c("de", 0.99), "de"},
+		{"romanian are", "Clientul are dreptate, serviciul este groaznic.", c("ro", 0.99), "ro"},
+		{"french but", "Le but de ce produit reste un mystère.", c("fr", 1.0), "fr"},
+		{"spanish has", "¿Ya has terminado el informe trimestral?", c("es", 1.0), "es"},
+		{"one english word, confident german", "Das Essen war leider kalt, this ist alles.", c("de", 0.97), "de"},
 		{"unidentified script", "यह उत्पाद बहुत खराब है", nil, Undetermined},
 		{"digits only", "12345 !!!", nil, Undetermined},
 		{"a short latin word", "OK", nil, "en"},
