@@ -325,6 +325,11 @@ func CheckEnglish(analysis, code string, underscore bool) *result.DocError {
 	if c == "" || c == "en" || strings.HasPrefix(c, "en-") || (underscore && strings.HasPrefix(c, "en_")) {
 		return nil
 	}
+	if c == "und" {
+		// The gate's Undetermined: no configured language was identified (found from outside:
+		// the message showed the internal code "und").
+		return &result.DocError{Code: job.CodeUnsupportedLanguage, Message: analysis + " supports English (en) only, and the document's language could not be identified as one this deployment detects"}
+	}
 	return &result.DocError{Code: job.CodeUnsupportedLanguage, Message: analysis + " supports English (en) only, not " + strconv.Quote(code)}
 }
 

@@ -1,6 +1,7 @@
 package text
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -26,6 +27,11 @@ func TestCheckEnglish(t *testing.T) {
 	err = CheckEnglish("SENTIMENT", "fr", false)
 	if err == nil || err.Message != `SENTIMENT supports English (en) only, not "fr"` {
 		t.Errorf("fr: %+v", err)
+	}
+	// A document whose language was not identified is told so, not shown the internal "und".
+	err = CheckEnglish("SENTIMENT", "und", false)
+	if err == nil || strings.Contains(err.Message, "und") || !strings.Contains(err.Message, "could not be identified") {
+		t.Errorf("und: %+v", err)
 	}
 }
 
