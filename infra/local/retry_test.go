@@ -294,3 +294,28 @@ func TestRetryRedactedCopyName(t *testing.T) {
 		t.Errorf("the retry's redacted copy %v; want it named as its parent's %v", got, parent)
 	}
 }
+
+// TestRetryKeepsOutputLocation: a retry child writes under its parent's output location (the
+// folder the parent's own output folder is in), as it keeps the parent's other options (found
+// from outside: it wrote to the default location, where a pipeline watching the parent's folder
+// never saw it).
+func TestRetryKeepsOutputLocation(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	req := lineJob("custom output", job.OneDocPerLine)
+	req.OutputDataConfig.S3Uri = "s3://" + bucketName + "/outputs/local/reports/"
+	res := createAndUpload(t, ctx, c, req, []byte("A calm day.\n\nAnother calm day.\n"))
+	_, parent := follow(t, ctx, c, res.JobId)
+	if parent.JobDetails.DocumentsWithErrorsCount == 0 {
+		t.Fatalf("parent %s with no error to retry", parent.JobStatus)
+	}
+	child, err := c.Retry(ctx, res.JobId, api.RetryRequest{ErrorCodes: []string{job.CodeEmptyDocument}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.TrimSuffix(parent.OutputDataConfig.S3Uri, res.JobId+"/") + child.JobId + "/"; child.OutputDataConfig.S3Uri != want {
+		t.Errorf("child output %q, want %q (beside the parent's)", child.OutputDataConfig.S3Uri, want)
+	}
+	follow(t, ctx, c, child.JobId)
+}

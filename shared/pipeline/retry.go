@@ -114,6 +114,13 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	if parent.RetentionHours > 0 {
 		create.RetentionHours = new(parent.RetentionHours)
 	}
+	// The parent's output location (the folder its own output folder is in) and KMS key: a
+	// pipeline watching that folder sees the child's results too (found from outside: the child
+	// wrote to the default location).
+	create.OutputDataConfig.KmsKeyId = parent.OutputDataConfig.KmsKeyId
+	if base, ok := strings.CutSuffix(parent.OutputDataConfig.S3Uri, parent.JobId+"/"); ok && base != s.cfg.Locations.URI(OutputsPrefix+tenant+"/") {
+		create.OutputDataConfig.S3Uri = base
+	}
 	res, err := s.createJob(ctx, tenant, create, parent.CodingOperation, func(j *job.Job) {
 		j.ParentJobId, j.RetryErrorCodes = parent.JobId, codes
 		j.InputKey = RetryInputKey(tenant, j.JobId)
