@@ -303,7 +303,7 @@ func TestRetryKeepsOutputLocation(t *testing.T) {
 	ctx := testCtx(t)
 	s := startStack(t, Config{}, pipeline.Hooks{})
 	c := defaultClient(s)
-	req := lineJob("custom output", job.OneDocPerLine)
+	req := lineJob(strings.Repeat("n", 256), job.OneDocPerLine) // the longest name: the child's still ends in " retry"
 	req.OutputDataConfig.S3Uri = "s3://" + bucketName + "/outputs/local/reports/"
 	res := createAndUpload(t, ctx, c, req, []byte("A calm day.\n\nAnother calm day.\n"))
 	_, parent := follow(t, ctx, c, res.JobId)
@@ -316,6 +316,9 @@ func TestRetryKeepsOutputLocation(t *testing.T) {
 	}
 	if want := strings.TrimSuffix(parent.OutputDataConfig.S3Uri, res.JobId+"/") + child.JobId + "/"; child.OutputDataConfig.S3Uri != want {
 		t.Errorf("child output %q, want %q (beside the parent's)", child.OutputDataConfig.S3Uri, want)
+	}
+	if want := strings.Repeat("n", 250) + " retry"; child.JobName != want {
+		t.Errorf("child name %q, want the parent's cut to leave room for \" retry\"", child.JobName)
 	}
 	follow(t, ctx, c, child.JobId)
 }
