@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -130,5 +131,10 @@ func TestUploadDeadlineIsTheURLsExpiry(t *testing.T) {
 		if j.JobStatus != job.TimedOut || !strings.Contains(j.Message, "expired at "+want.Format(time.RFC3339)) {
 			t.Errorf("job %s at its URLs' expiry: %s %q; want TIMED_OUT saying they expired at %s", id, j.JobStatus, j.Message, want.Format(time.RFC3339))
 		}
+	}
+	// A TIMED_OUT job has no documents to retry: a 400 saying so, not a 409 calling it
+	// unfinished (found from outside).
+	if _, err := svc.Retry(ctx, "local", res.JobId, api.RetryRequest{}); !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), "no documents to retry") {
+		t.Errorf("retry of a TIMED_OUT job: %v; want ErrInvalid saying it has no documents", err)
 	}
 }

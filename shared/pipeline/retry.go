@@ -85,7 +85,11 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	slices.Sort(codes)
 	codes = slices.Compact(codes)
 	switch {
-	case !parent.JobStatus.Terminal() || parent.JobStatus == job.TimedOut:
+	case parent.JobStatus == job.TimedOut:
+		// Finished, with no document: nothing to retry, which waiting cannot change (found from
+		// outside: it was a 409 saying the job had not finished).
+		return nil, fmt.Errorf("%w: job %s TIMED_OUT: its input never arrived, so it has no documents to retry; submit a new job", job.ErrInvalid, parentID)
+	case !parent.JobStatus.Terminal():
 		return nil, fmt.Errorf("%w: job %s is %s; only a finished job (COMPLETED, PARTIAL_SUCCESS, FAILED or STOPPED) can be retried", job.ErrConflict, parentID, parent.JobStatus)
 	}
 	retryable, err := s.anyRetryable(ctx, parent, codes)
