@@ -187,7 +187,9 @@ func (s *Service) finalizeClaimed(ctx context.Context, j *job.Job) error {
 			skipped++
 		case r.Failed:
 			info.Status = "FAILED"
-			failedShards++
+			if r.Documents > 0 { // the Message counts the shards whose documents failed so
+				failedShards++
+			}
 		}
 		infos = append(infos, info)
 		if r.Skipped || r.Bytes == 0 {

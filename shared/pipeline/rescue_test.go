@@ -491,3 +491,49 @@ func TestLongLineReadOnce(t *testing.T) {
 		t.Errorf("the shards read %d bytes of a %d-byte input (%d shards): more than 3 times over", n, len(text), j.JobDetails.ShardsTotal)
 	}
 }
+
+// TestEmptyDeadShardNotInMessage: a dead-lettered shard that held no document (it lay inside one
+// long line) is not counted in the Message's "shards failed repeatedly" (found from outside: the
+// Message named two such shards while no document was SHARD_FAILED).
+func TestEmptyDeadShardNotInMessage(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{ShardBytes: 1024, MinShards: 1}, nil)
+	// A line over LANGUAGE's 100,000 bytes: one DOCUMENT_SIZE_EXCEEDED error, so the Message
+	// counts the documents with errors.
+	id := storedLineJob(t, ctx, st, nil, "inputs/local/long.txt", strings.Repeat("a", 120_000)+"\nA calm day.\n", job.Language, nil)
+	var msgs []local.Message
+	for {
+		batch, err := st.queue.Receive(ctx, 10, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		msgs = append(msgs, batch...)
+	}
+	dead := 0
+	var err error
+	for _, m := range msgs {
+		var sm pipeline.ShardMessage
+		if err := json.Unmarshal(m.Body, &sm); err != nil {
+			t.Fatal(err)
+		}
+		if sm.Lines == 0 && dead == 0 {
+			dead++
+			err = st.svc.DeadLetter(ctx, sm, "injected")
+		} else {
+			err = st.svc.ProcessShard(ctx, sm)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dead != 1 || !j.JobStatus.Terminal() || j.JobDetails.DocumentsWithErrorsCount != 1 || strings.Contains(j.Message, "dead-lettered") {
+		t.Errorf("job %s %q (%d shards dead-lettered, holding no document); want no dead-letter count in the Message", j.JobStatus, j.Message, dead)
+	}
+}
