@@ -124,6 +124,7 @@ func TestReadLines(t *testing.T) {
 		{"only CRLF", "\r\n", 0, []tdoc{bad(empty, 0, "")}},
 		{"empty lines", "a\n\n\nb\n", 0, []tdoc{ok("a"), bad(empty, 0, ""), bad(empty, 0, ""), ok("b")}},
 		{"whitespace-only lines", "a\n \t \n\u00a0\u3000\nb", 0, []tdoc{ok("a"), bad(empty, 3, "whitespace"), bad(empty, 5, ""), ok("b")}},
+		{"invisible-only line", "a\n\u200b\u2060 \ufeff\nb", 0, []tdoc{ok("a"), bad(empty, 10, ""), ok("b")}},
 		{"U+2028 U+2029 NEL are not line ends", "a\u2028b\u2029c\u0085d\ne", 0, []tdoc{ok("a\u2028b\u2029c\u0085d"), ok("e")}},
 		{"multibyte", "héllo wörld\n日本語\r\n😀", 0, []tdoc{ok("héllo wörld"), ok("日本語"), ok("😀")}},
 		{"BOM stripped", "\xEF\xBB\xBFfirst\nsecond\n", 0, []tdoc{ok("first"), ok("second")}},

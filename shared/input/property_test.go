@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -44,7 +45,9 @@ func referenceSplit(data []byte, limit int64) []tdoc {
 			d.Code = job.CodeDocumentSizeExceeded
 		case !utf8.Valid(l) || bytes.IndexByte(l, 0) >= 0:
 			d.Code = job.CodeUnsupportedEncoding
-		case strings.TrimSpace(string(l)) == "":
+		case strings.TrimFunc(string(l), func(r rune) bool { // white space and invisible characters
+			return unicode.IsSpace(r) || strings.ContainsRune("\u200b\u200c\u200d\u2060\ufeff", r)
+		}) == "":
 			d.Code = job.CodeEmptyDocument
 		default:
 			d.Text = string(l)

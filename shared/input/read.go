@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -431,7 +432,29 @@ func nulMessage(off int, what string) string {
 }
 
 // blank reports whether b is empty or only Unicode white space.
-func blank(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 }
+func blank(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if !unicode.IsSpace(r) && !invisible(r) {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
+}
+
+// invisible reports whether r is a character that shows nothing and is not white space to
+// Unicode: zero-width space, non-joiner and joiner, word joiner, and a byte order mark inside the
+// text. A document of them and white space alone is empty (found from outside: a zero-width
+// space was UNSUPPORTED_LANGUAGE where other blank lines were EMPTY_DOCUMENT).
+func invisible(r rune) bool {
+	switch r {
+	case '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF':
+		return true
+	}
+	return false
+}
 
 func setError(d *Document, code, format string, args ...any) {
 	d.Text = ""
