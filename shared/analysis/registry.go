@@ -146,7 +146,18 @@ func CheckDeclaredLanguage(as []Analyzer, code string) error {
 		}
 	}
 	if len(refused) > 0 {
-		return fmt.Errorf("%w: %s; omit LanguageCode to detect each document's language (the documents in other languages then get UNSUPPORTED_LANGUAGE error records)", job.ErrInvalid, strings.Join(refused, "; "))
+		return &DeclaredLanguageError{Refused: refused}
 	}
 	return nil
 }
+
+// DeclaredLanguageError is CheckDeclaredLanguage's refusal (job.ErrInvalid): Refused holds each
+// refusing analyser's message. Its text advises leaving LanguageCode out, which the /v1 API
+// allows; a surface that requires the field (Comprehend's) words its own advice from Refused.
+type DeclaredLanguageError struct{ Refused []string }
+
+func (e *DeclaredLanguageError) Error() string {
+	return fmt.Sprintf("%v: %s; omit LanguageCode to detect each document's language (the documents in other languages then get UNSUPPORTED_LANGUAGE error records)", job.ErrInvalid, strings.Join(e.Refused, "; "))
+}
+
+func (e *DeclaredLanguageError) Unwrap() error { return job.ErrInvalid }

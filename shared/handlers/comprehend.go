@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
@@ -212,6 +213,12 @@ func (c *comprehend) errorOf(verb string, err error) (int, string, string) {
 	var se *SigV4Error
 	if errors.As(err, &se) {
 		return se.Status, se.Type, se.Message
+	}
+	var dl *analysis.DeclaredLanguageError
+	if errors.As(err, &dl) {
+		// Comprehend's Start operations require LanguageCode: advise a supported one, not
+		// leaving it out, which boto3 refuses (found from outside).
+		return http.StatusBadRequest, "InvalidRequestException", strings.Join(dl.Refused, "; ") + "; give a LanguageCode the job's analyses support (en), or use Ream's /v1 API, where LanguageCode may be left out to detect each document's language"
 	}
 	status, _ := api.StatusOf(err)
 	msg := jobIDText.ReplaceAllStringFunc(c.s3Text(api.Message(err)), func(m string) string {
