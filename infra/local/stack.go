@@ -288,7 +288,7 @@ func (s *Stack) Close() error {
 	s.stopOnce.Do(func() { close(s.stopping) })
 	err := s.server.Shutdown(ctx)
 	if errors.Is(err, context.DeadlineExceeded) {
-		// Requests still running after 10 s (a slow upload) are cut, as documented: an upload
+		// Requests still running after the grace (a slow upload) are cut, as documented: an upload
 		// cut short stores nothing. That is the clean stop working, not a failed one (found from
 		// outside: it made `ream serve` exit 1).
 		s.log.Warn("requests still running at the end of the shutdown grace were cut (an upload cut short stores nothing)", "grace", shutdownGrace.String())

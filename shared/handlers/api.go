@@ -101,14 +101,23 @@ func (a *API) HandleAuthed(pattern string, h func(w http.ResponseWriter, r *http
 	})
 }
 
-// authTenant is the tenant auth finds in r, which must carry at most one Authorization header:
-// with two, the authenticators would read the first and ignore the other (found from outside),
-// so the request is a 400 rather than answered for whichever comes first.
+// authTenant is the tenant auth finds in r, which must carry at most one Authorization header
+// (oneAuthorization).
 func authTenant(auth Authenticator, r *http.Request) (string, error) {
-	if len(r.Header.Values("Authorization")) > 1 {
-		return "", fmt.Errorf("%w: send one Authorization header, not %d", job.ErrInvalid, len(r.Header.Values("Authorization")))
+	if err := oneAuthorization(r); err != nil {
+		return "", err
 	}
 	return auth.Tenant(r)
+}
+
+// oneAuthorization refuses (job.ErrInvalid) a request with more than one Authorization header:
+// with two, the authenticators and the token endpoint would read the first and ignore the other
+// (found from outside), so the request is a 400 rather than answered for whichever comes first.
+func oneAuthorization(r *http.Request) error {
+	if n := len(r.Header.Values("Authorization")); n > 1 {
+		return fmt.Errorf("%w: send one Authorization header, not %d", job.ErrInvalid, n)
+	}
+	return nil
 }
 
 // ServeHTTP implements http.Handler: bodies are bounded (413 above maxBody) and routed with

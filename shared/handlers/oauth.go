@@ -96,8 +96,8 @@ func (o *OAuth) TokenHandler() http.Handler {
 		failNotForm := func() {
 			fail(http.StatusBadRequest, "invalid_request", fmt.Sprintf("the body must be sent as Content-Type: application/x-www-form-urlencoded (got %q)", r.Header.Get("Content-Type")))
 		}
-		if n := len(r.Header.Values("Authorization")); n > 1 {
-			fail(http.StatusBadRequest, "invalid_request", fmt.Sprintf("send one Authorization header, not %d", n))
+		if err := oneAuthorization(r); err != nil {
+			fail(http.StatusBadRequest, "invalid_request", api.Message(err))
 			return
 		}
 		var c OAuthClient

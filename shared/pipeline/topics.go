@@ -9,7 +9,6 @@ import (
 	"hash/fnv"
 	"io"
 	"iter"
-	"slices"
 	"strconv"
 	"time"
 
@@ -705,9 +704,11 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 	}
 	ts := j.TopicsStage
 	var infos []output.ShardInfo
+	at := map[int]int{}  // a data shard's place in infos
 	var unreadable int64 // documents the count stage could not read
 	for _, r := range recs {
 		if r.Index < ts.Shards { // the count stage: one record per data shard
+			at[r.Index] = len(infos)
 			infos = append(infos, output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: "PROCESSED"})
 			unreadable += r.Errors
 		}
@@ -720,7 +721,7 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 			if r.Index/ts.Shards != ts.Index {
 				continue
 			}
-			if i := slices.IndexFunc(infos, func(in output.ShardInfo) bool { return in.Index == r.Index%ts.Shards }); i >= 0 {
+			if i, ok := at[r.Index%ts.Shards]; ok {
 				infos[i].Errors += r.Errors
 			}
 		}
