@@ -91,15 +91,18 @@ func checkJobTopic(cfg Config, tenant string, nc *job.NotificationChannel) error
 }
 
 // cutJobName cuts name to its first maxJobName characters (a JobName's limit).
-func cutJobName(name string) string {
-	n := 0
-	for i := range name {
-		if n == maxJobName {
-			return name[:i]
+func cutJobName(name string) string { return cutRunes(name, maxJobName) }
+
+// cutRunes cuts s to its first n characters.
+func cutRunes(s string, n int) string {
+	k := 0
+	for i := range s {
+		if k == n {
+			return s[:i]
 		}
-		n++
+		k++
 	}
-	return name
+	return s
 }
 
 // checkNameAndToken checks a request's JobName and ClientRequestToken (a create's, a retry's).

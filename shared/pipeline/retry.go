@@ -9,7 +9,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/input"
@@ -103,11 +102,7 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	if name == "" {
 		// The parent's name cut to leave room for the suffix, so that the child's name differs
 		// from a 256-character parent's (found from outside: the suffix was cut away).
-		base := parent.JobName
-		if n := utf8.RuneCountInString(base); n > maxJobName-len(" retry") {
-			base = string([]rune(base)[:maxJobName-len(" retry")])
-		}
-		name = cutJobName(strings.TrimSpace(base + " retry"))
+		name = strings.TrimSpace(cutRunes(parent.JobName, maxJobName-len(" retry")) + " retry")
 	}
 	create := api.CreateJobRequest{
 		JobName: name, Analyses: parent.Analyses, LanguageCode: parent.LanguageCode,
