@@ -249,4 +249,22 @@ func TestStopWhileUploadEventQueued(t *testing.T) {
 	if j.JobStatus != job.Stopped || j.Message != "stopped on request before its input arrived" {
 		t.Errorf("stopped without input: %s %q", j.JobStatus, j.Message)
 	}
+	// An upload whose check passed just before the stop lands after it (answered 200): its
+	// event leaves the job STOPPED, without output, and its Message no longer denies the input.
+	storeDirectly(t, s, pipeline.UploadKey("local", none.JobId), input)
+	for range 2 { // the event, and a duplicate of it
+		if err := s.Service.InputArrived(ctx, pipeline.UploadKey("local", none.JobId)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j2, err := c.Describe(ctx, none.JobId)
+	if err != nil || j2.JobStatus != job.Stopped || !strings.Contains(j2.Message, "input had arrived") {
+		t.Fatalf("after an upload that landed as the job stopped: %+v (%v); want STOPPED saying the input had arrived", j2, err)
+	}
+	if !reflect.DeepEqual(j2.JobDetails, j.JobDetails) {
+		t.Errorf("counters changed: %+v, were %+v", j2.JobDetails, j.JobDetails)
+	}
+	if _, err := c.Results(ctx, none.JobId); err == nil {
+		t.Error("results of a job stopped before processing: want none")
+	}
 }

@@ -70,10 +70,37 @@ func (s *Service) InputArrived(ctx context.Context, key string) error {
 			return s.start(ctx, j)
 		}
 		return s.enqueueMissing(ctx, j)
+	case job.Stopped:
+		if j.Message == stoppedNoInput && strings.HasPrefix(key, j.InputKey) {
+			return s.inputArrivedAfterStop(ctx, j, key)
+		}
+		log.InfoContext(ctx, "input event for a stopped job; ignored", "key", key)
+		return nil
 	default:
 		log.InfoContext(ctx, "input event for job not expecting input; ignored", "status", j.JobStatus, "key", key)
 		return nil
 	}
+}
+
+// inputArrivedAfterStop handles the event of an upload that landed after its job was stopped
+// "before its input arrived": the upload was being stored as the stop landed (its check
+// passed just before). The job stays STOPPED without output; its Message now says the input
+// had arrived and was not analysed, as a stop just after the upload would have.
+func (s *Service) inputArrivedAfterStop(ctx context.Context, j *job.Job, key string) error {
+	arrived, err := s.inputUploaded(ctx, j)
+	if err != nil || !arrived {
+		return err // ONE_DOC_PER_FILE: not every named file is there
+	}
+	j.Message = stoppedArrived
+	j.UpdatedAt = s.nowUTC()
+	if err := s.jobs.Update(ctx, j, job.Stopped); err != nil {
+		if errors.Is(err, job.ErrConflict) || errors.Is(err, job.ErrNotFound) {
+			return nil // changed or deleted meanwhile (expiry): nothing to correct
+		}
+		return fmt.Errorf("correct stopped job's message: %w", err)
+	}
+	s.log.InfoContext(ctx, "upload landed as its job was stopped; the job's Message now says its input arrived", "tenant", j.Tenant, "job", j.JobId, "key", key)
+	return nil
 }
 
 // startedByAnother reports whether key's event is not the one that started j: another file of

@@ -213,6 +213,11 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 const (
 	stoppedArrived   = "stopped on request before processing began; its input had arrived and was not analysed"
 	stoppedUnplanned = "stopped on request before processing began; its input was not analysed"
+	// stoppedNoInput is the Message of a job stopped while AWAITING_INPUT with no input stored.
+	// An upload that was being stored as the stop landed (S3 cannot refuse it; locally its
+	// check came just before the stop) can still land: its event then changes the Message to
+	// stoppedArrived (see InputArrived), so the Message never denies an upload answered 200.
+	stoppedNoInput = "stopped on request before its input arrived"
 )
 
 // stopBeforeStartMessage is the Message of a job stopped while AWAITING_INPUT. Its upload may
@@ -227,7 +232,7 @@ func (s *Service) stopBeforeStartMessage(ctx context.Context, j *job.Job) (strin
 	if arrived {
 		return stoppedArrived, nil
 	}
-	return "stopped on request before its input arrived", nil
+	return stoppedNoInput, nil
 }
 
 // Results returns presigned GET URLs (valid for ResultsTTL) for the archive and the manifest
