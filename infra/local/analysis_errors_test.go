@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -187,6 +188,26 @@ func TestPerAnalysisErrors(t *testing.T) {
 	}
 	if _, err := c.Errors(ctx, other.JobId, api.ErrorsFilter{NextToken: first.NextToken}); !isStatus(err, 400) {
 		t.Errorf("a token of another job = %v, want 400", err)
+	}
+	// An edited token (its shard or its position moved past what this route returned) is
+	// refused; it used to skip to the next shard's records silently.
+	edit := func(field string, v int64) string {
+		b, err := base64.RawURLEncoding.DecodeString(first.NextToken)
+		var tok map[string]any
+		if err == nil {
+			err = json.Unmarshal(b, &tok)
+		}
+		if err != nil {
+			t.Fatalf("token %q: %v", first.NextToken, err)
+		}
+		tok[field] = v
+		b, _ = json.Marshal(tok)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	for _, bad := range []string{edit("s", 999), edit("k", 1_000_000)} {
+		if _, err := c.Errors(ctx, res.JobId, api.ErrorsFilter{NextToken: bad}); !isStatus(err, 400) {
+			t.Errorf("an edited token = %v, want 400", err)
+		}
 	}
 	for _, bad := range []api.ErrorsFilter{{Analysis: job.Topics}, {NextToken: "nonsense"}, {MaxResults: 5000}, {ErrorCode: "BOGUS"}} {
 		if _, err := c.Errors(ctx, res.JobId, bad); !isStatus(err, 400) {

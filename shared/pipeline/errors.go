@@ -61,7 +61,7 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	var tok errorsToken
 	if f.NextToken != "" {
 		if err := pagetoken.Decode(f.NextToken, &tok); err != nil || tok.Shard < 0 || tok.Skip < 0 {
-			return nil, fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
+			return nil, errBadErrorsToken
 		}
 		if tok.Job != id || tok.Filter != filterKey(f) {
 			return nil, fmt.Errorf("%w: NextToken belongs to another job's error records, or to other ErrorCode or Analysis filters; page with the filters that returned it", job.ErrInvalid)
@@ -87,6 +87,11 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	match := errorMatcher(j, f)
 	pageBytes := 0
 	var scratch []byte // a record as a JSON string, to weigh it
+	// A token points into the error records of a shard this route returned them from, at most
+	// at their end: an edited token is refused rather than skipping ahead.
+	if f.NextToken != "" && !slices.ContainsFunc(recs, func(r ShardRecord) bool { return r.Index == tok.Shard && r.ErrorsKey != "" }) {
+		return nil, errBadErrorsToken
+	}
 	for _, r := range recs {
 		if r.Index < tok.Shard || r.ErrorsKey == "" {
 			continue
@@ -112,6 +117,9 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 			}
 			return pageGoesOn
 		})
+		if errors.Is(err, errSkipPastEnd) {
+			return nil, errBadErrorsToken
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -122,6 +130,12 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	}
 	return res, nil
 }
+
+// errBadErrorsToken refuses a NextToken whose position this route never returned.
+var errBadErrorsToken = fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
+
+// errSkipPastEnd is readErrors' answer to a skip past the end of the records.
+var errSkipPastEnd = errors.New("skip past the end of the error records")
 
 // pageStep is what a page does with the line readErrors shows it: take it and go on, take it as
 // its last, or end before it (the line starts the next page).
@@ -135,7 +149,8 @@ const (
 
 // readErrors calls fn with each line of the error records object key from line skip on, until
 // fn returns false; it then returns the number of the line after that one (where the next page
-// starts), or -1 when the object was read to its end.
+// starts), or -1 when the object was read to its end (errSkipPastEnd when it holds fewer than
+// skip lines).
 func (s *Service) readErrors(ctx context.Context, key string, skip int64, fn func([]byte) pageStep) (int64, error) {
 	rc, err := s.objects.Open(ctx, key, 0)
 	if errors.Is(err, job.ErrNotFound) {
@@ -166,6 +181,9 @@ func (s *Service) readErrors(ctx context.Context, key string, skip int64, fn fun
 			}
 		}
 		if errors.Is(err, io.EOF) {
+			if lines := n + int64(min(len(line), 1)); skip > lines {
+				return -1, errSkipPastEnd
+			}
 			return -1, nil
 		}
 		if err != nil {
