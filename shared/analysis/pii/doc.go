@@ -73,8 +73,10 @@
 //     clock times (10:30, 10:30:15 PM, 9 am), a date followed by a time being one span.
 //     Day and month ranges are checked.
 //   - ADDRESS [0.8]: a house number, a capitalised street name and a street suffix (Street,
-//     St., Avenue, Road, Blvd, Lane, Drive, …), then optionally a unit (Apt 4B, Suite 200) and
-//     City, ST ZIP with a valid US state code or City POSTCODE with a UK postcode. European
+//     St., Avenue, Road, Blvd, Lane, Drive, Loop, …) with an optional direction (NW, West),
+//     then optionally a unit (Apt 4B, Suite 200) and City, ST ZIP with a valid US state code
+//     or name, City, PROVINCE POSTCODE (Canada) or City POSTCODE with a UK postcode; a
+//     post-office box (P.O. Box 1234) with the same optional city part. European
 //     addresses need a postal code and a city after the street: "ul. Marszałkowska 10/2,
 //     00-590 Warszawa", "Hauptstraße 5, 10115 Berlin", "12 rue de la Paix, 75002 Paris",
 //     "Keizersgracht 123, 1015 CJ Amsterdam", "Via Roma 15, 00184 Roma" (street keyword

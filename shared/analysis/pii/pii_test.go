@@ -114,6 +114,12 @@ func TestPIICases(t *testing.T) {
 		{"Ship to 1600 Pennsylvania Avenue NW, Washington, DC 20500 today", []string{"ADDRESS:1600 Pennsylvania Avenue NW, Washington, DC 20500"}},
 		{"He lives at 221B Baker Street, Apt 4 near the park", []string{"ADDRESS:221B Baker Street, Apt 4"}},
 		{"ZIP 94105 alone is not an address", []string{}},
+		// Found from outside: a street direction spelled out, a Canadian province and postal
+		// code, a state spelled out, a Loop, post-office boxes.
+		{"Office: 55 Queen Street West, Toronto, ON M5H 2M9.", []string{"ADDRESS:55 Queen Street West, Toronto, ON M5H 2M9"}},
+		{"Visit 1 Infinite Loop, Cupertino, California 95014 soon", []string{"ADDRESS:1 Infinite Loop, Cupertino, California 95014"}},
+		{"Write to P.O. Box 1234, Springfield, IL 62701 or PO Box 77.", []string{"ADDRESS:P.O. Box 1234, Springfield, IL 62701", "ADDRESS:PO Box 77"}},
+		{"The box 12 and Box 5 in the loop are not addresses; 3 Loops ran.", []string{}},
 		// Dates and times.
 		{"Due 2024-03-15T10:30:00Z or March 5, 2024 at 3:45 PM or 5th of May 2023.", []string{"DATE_TIME:2024-03-15T10:30:00Z", "DATE_TIME:March 5, 2024 at 3:45 PM", "DATE_TIME:5th of May 2023"}},
 		{"Dates 13/45/2024 and 2024-13-01 are invalid", []string{}},

@@ -165,13 +165,34 @@ func ampm(m string) bool {
 
 const states = `AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC`
 
+// stateNames are the US states spelled out ("Cupertino, California 95014").
+const stateNames = `Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming`
+
+// provinces are Canada's province and territory codes, and caPostcode its postal codes
+// ("Toronto, ON M5H 2M9").
+const (
+	provinces  = `AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT`
+	caPostcode = `[ABCEGHJ-NPRSTVXY]\d[A-Z]\s?\d[A-Z]\d`
+)
+
+// addressTail is what may follow a street or a post-office box: a city, then a US state (code
+// or name) with an optional ZIP code, a Canadian province with an optional postal code, or a
+// UK postcode.
+const addressTail = `(?:,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?:,?\s+(?:` + states + `)\b(?:\s+\d{5}(?:-\d{4})?\b)?` +
+	`|,?\s+(?:` + stateNames + `)\b(?:\s+\d{5}(?:-\d{4})?\b)?` +
+	`|,?\s+(?:` + provinces + `)\b(?:\s+` + caPostcode + `\b)?` +
+	`|,?\s+` + ukPostcode + `\b))?`
+
 var addressRe = regexp.MustCompile(`^\d{1,6}[A-Za-z]?\s+` +
 	`(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)?` +
 	`(?:[A-Z][a-z']+|\d{1,3}(?:st|nd|rd|th))(?:\s+[A-Z][a-z']+){0,3}\s+` +
-	`(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Place|Terrace|Parkway|Highway|Circle|Square|Way|Trail|Plaza|Crescent|Close|Row|Alley|St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Hwy|Cir|Sq|Ter)\b\.?` +
-	`(?:\s(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?` +
+	`(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Place|Terrace|Parkway|Highway|Circle|Square|Way|Trail|Plaza|Crescent|Close|Row|Alley|Loop|Mews|Grove|Gardens|Heights|Pike|Turnpike|Expressway|Freeway|St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Hwy|Cir|Sq|Ter)\b\.?` +
+	`(?:\s(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b\.?)?` +
 	`(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|Room|Rm)\.?\s*#?[A-Za-z0-9-]+|,?\s+#\s?[0-9A-Za-z-]+)?` +
-	`(?:,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?:,?\s+(?:` + states + `)\b(?:\s+\d{5}(?:-\d{4})?\b)?|,?\s+` + ukPostcode + `\b))?`)
+	addressTail)
+
+// poBoxRe is a post-office box ("P.O. Box 1234", "PO Box 77, Springfield, IL 62701").
+var poBoxRe = regexp.MustCompile(`\b(?:P\.\s?O\.|PO|Post Office)\s+Box\s+\d{1,6}\b` + addressTail)
 
 // ukPostcode is a UK postcode ("SW1A 2AA", "M1 1AE"), accepted after a city.
 const ukPostcode = `[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}`
@@ -207,6 +228,11 @@ func (d *detector) addresses() {
 		}
 		d.add(s, e, Address, 0.8)
 		i = e - 1
+	}
+	if strings.Contains(t, "Box") {
+		for _, m := range poBoxRe.FindAllStringIndex(t, -1) {
+			d.add(m[0], m[1], Address, 0.8)
+		}
 	}
 }
 
