@@ -80,11 +80,10 @@ func main() {
 
 	// -c codingClientTenants=statistics-office=123456789012-3f2a9c1b0d4e5f60: the tenant a
 	// client acts as (default: its own client id).
-	codingTenants := map[string]string{}
-	for _, pair := range contextList(app, "codingClientTenants") {
-		if name, tenant, ok := strings.Cut(pair, "="); ok {
-			codingTenants[name] = tenant
-		}
+	codingTenants, err := tenantPairs(contextList(app, "codingClientTenants"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "codingClientTenants:", err)
+		os.Exit(2)
 	}
 
 	// -c jobTopicPrefix=ream-prod-: the SNS topics jobs may name (PipelineProps.JobTopicPrefix).
@@ -121,6 +120,20 @@ func main() {
 	})
 	reamcdk.CheckAwsSolutions(app)
 	app.Synth(nil)
+}
+
+// tenantPairs reads codingClientTenants' name=tenant pairs; a pair without both is an error (it
+// was dropped, and the client silently acted as its own tenant).
+func tenantPairs(pairs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range pairs {
+		name, tenant, ok := strings.Cut(pair, "=")
+		if !ok || strings.TrimSpace(name) == "" || strings.TrimSpace(tenant) == "" {
+			return nil, fmt.Errorf("%q is not a name=tenant pair (give pairs such as statistics-office=123456789012-3f2a9c1b, comma-separated)", pair)
+		}
+		out[name] = tenant
+	}
+	return out, nil
 }
 
 // contextString is a context value given as a string (-c key=value), "" when absent.

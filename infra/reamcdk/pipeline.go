@@ -534,9 +534,11 @@ func (p *pipeline) alarmsOn(r *resolved) {
 	// The worker answers failed shards as batch item failures, not errors, so its Errors alarm
 	// does not see them: its log lines do (ShardFailedLogMessage, one per failed delivery).
 	failures := awslogs.NewMetricFilter(p.Construct, jsii.String("ShardFailuresFilter"), &awslogs.MetricFilterProps{
-		LogGroup:        p.logs[FnWorker],
-		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(ShardFailedLogMessage)),
-		MetricNamespace: jsii.String("Ream"),
+		LogGroup:      p.logs[FnWorker],
+		FilterPattern: awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(ShardFailedLogMessage)),
+		// A namespace per stack: two stages in one account must not share the metric (and
+		// so each other's alarm).
+		MetricNamespace: jsii.String(ShardFailuresNamespace(*awscdk.Stack_Of(p.Construct).StackName())),
 		MetricName:      jsii.String("ShardFailures"),
 		MetricValue:     jsii.String("1"),
 	})
@@ -546,6 +548,9 @@ func (p *pipeline) alarmsOn(r *resolved) {
 	add("ApiServerErrors", "The HTTP API answered 5xx (see the api function's log group)",
 		p.api.MetricServerError(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
 }
+
+// ShardFailuresNamespace is the CloudWatch namespace of a stack's ShardFailures metric.
+func ShardFailuresNamespace(stackName string) string { return "Ream/" + stackName }
 
 // ShardFailedLogMessage is the msg of the worker's log line for a failed shard
 // (handlers.LogShardFailed), counted by the ShardFailures alarm's metric filter.

@@ -565,14 +565,19 @@ func TestAlarms(t *testing.T) {
 			t.Errorf("alarm %s: actions %v, want the alarm topic", id, props(a)["AlarmActions"])
 		}
 	}
+	// The stack's own namespace: two stages of one account do not share the metric.
+	ns := ShardFailuresNamespace(*f.stack.Stack.StackName())
+	if ns == ShardFailuresNamespace("Ream-other") {
+		t.Errorf("namespace %s does not depend on the stack", ns)
+	}
 	check(t, "failed shards counted from the worker's log", func() {
 		f.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), obj{
 			"LogGroupName":          ref(f.id(p.Function(FnWorker).LogGroup())),
 			"FilterPattern":         `{ $.msg = "shard failed" }`,
-			"MetricTransformations": arr{like(obj{"MetricNamespace": "Ream", "MetricName": "ShardFailures", "MetricValue": "1"})},
+			"MetricTransformations": arr{like(obj{"MetricNamespace": ns, "MetricName": "ShardFailures", "MetricValue": "1"})},
 		})
 		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
-			"Namespace": "Ream", "MetricName": "ShardFailures", "Threshold": 0,
+			"Namespace": ns, "MetricName": "ShardFailures", "Threshold": 0,
 		})
 	})
 	check(t, "throttles and API 5xx", func() {

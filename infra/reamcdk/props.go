@@ -95,7 +95,8 @@ type PipelineProps struct {
 	// job's retention (REAM_RETENTION). Default 30.
 	RetentionDays int
 	// InputRetentionDays: inputs/ objects are deleted this many days after
-	// upload. Default 30.
+	// upload. Default RetentionDays, so that a job's input (which a retry of
+	// it reads again) is kept as long as the job.
 	InputRetentionDays int
 	// AccessLogRetentionDays: server access logs are kept this long. Default 90.
 	AccessLogRetentionDays int
@@ -257,7 +258,7 @@ func resolve(p *PipelineProps) (*resolved, error) {
 	def(&r.WorkerBatchSize, 10)
 	def(&r.MaxReceiveCount, 3)
 	def(&r.RetentionDays, 30)
-	def(&r.InputRetentionDays, 30)
+	def(&r.InputRetentionDays, r.RetentionDays)
 	def(&r.AccessLogRetentionDays, 90)
 	def(&r.APIThrottleBurst, 200)
 	if r.APIThrottleRate == 0 {
