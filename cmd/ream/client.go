@@ -211,6 +211,9 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 		}
 		if !st.IsDir() {
 			// A single file is the job's one document, named by its base name.
+			if err := utf8Name(filepath.Base(path)); err != nil {
+				return nil, nil, err
+			}
 			req.UploadFiles = []string{filepath.Base(path)}
 			source = func(string) string { return path }
 		} else {
@@ -226,6 +229,9 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 				}
 				rel, err := filepath.Rel(path, p)
 				if err != nil {
+					return err
+				}
+				if err := utf8Name(rel); err != nil {
 					return err
 				}
 				files = append(files, filepath.ToSlash(rel))
@@ -319,6 +325,15 @@ func plainUploadName(name string) bool {
 		return false
 	}
 	return !strings.ContainsFunc(name, func(r rune) bool { return r == '\\' || r == '/' || unicode.IsControl(r) })
+}
+
+// utf8Name refuses a file name that is not UTF-8 before the job exists: the service's names
+// (S3 keys, UploadFiles, the output's File) are UTF-8, and such a name could not be uploaded.
+func utf8Name(name string) error {
+	if utf8.ValidString(name) {
+		return nil
+	}
+	return fmt.Errorf("file name %q is not UTF-8 (S3 keys and the service's file names are UTF-8): rename it (e.g. convmv -f latin1 -t utf-8 --notest)", name)
 }
 
 // inStore reports whether submit's PATH names an input in the service's store (its S3Uri:

@@ -256,6 +256,17 @@ func TestSubmitUnreadableFileCreatesNoJob(t *testing.T) {
 	if out, err := runCmd(t, "submit", dir, "--analyses", "LANGUAGE", "--format", "ONE_DOC_PER_FILE"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("a named pipe: %v (%q); want an error saying it is not a regular file", err, out)
 	}
+	// A file name that is not UTF-8 (Latin-1 "café") is refused, named as not UTF-8: it was
+	// sent as U+FFFD and the upload then could not find the file.
+	dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "caf\xe9.txt"), []byte("I love it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{dir, filepath.Join(dir, "caf\xe9.txt")} {
+		if out, err := runCmd(t, "submit", path, "--analyses", "LANGUAGE", "--format", "ONE_DOC_PER_FILE"); err == nil || !strings.Contains(err.Error(), "not UTF-8") {
+			t.Errorf("%q: %v (%q); want an error saying the name is not UTF-8", path, err, out)
+		}
+	}
 	if out, err := runCmd(t, "list"); err != nil || len(strings.Split(strings.TrimSpace(out), "\n")) != 1 {
 		t.Errorf("jobs were created (or the list failed: %v):\n%s", err, out)
 	}

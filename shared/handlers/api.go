@@ -29,6 +29,7 @@ import (
 
 	"github.com/ream-dev/ream/internal/jsonkeys"
 	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -348,6 +349,11 @@ func decodeJSON(body io.Reader, v any, what string, strict bool) error {
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		return decodeError(err, what)
+	}
+	if at := input.InvalidUTF8At(raw); at >= 0 {
+		// encoding/json would turn the bytes into U+FFFD silently: two file names that differ
+		// in such bytes would become one.
+		return fmt.Errorf("%w: request body is not %s: it is not UTF-8 (byte %d of the JSON value); JSON text is UTF-8", job.ErrInvalid, what, at)
 	}
 	if err := jsonkeys.Check(raw, reflect.TypeOf(v)); err != nil {
 		return decodeError(err, what)

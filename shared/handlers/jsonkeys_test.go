@@ -55,6 +55,9 @@ func TestDecodeJSONKeys(t *testing.T) {
 		{"untagged field", `{"other":"o"}`, &withMap{}, `did you mean "Other"?`},
 		{"a number out of float range", `{"Analyses":["LANGUAGE"],"NumberOfTopics":1e999}`, &api.CreateJobRequest{}, "NumberOfTopics"},
 		{"a map body (Comprehend's envelope)", `{"JobName":"a","jobName":"b","JobName":"c"}`, &map[string]json.RawMessage{}, ""},
+		// Found from outside: a Latin-1 file name became U+FFFD, two names one.
+		{"not UTF-8", "{" + job1 + ",\"UploadFiles\":[\"caf\xe9.txt\"]}", &api.CreateJobRequest{}, "not UTF-8 (byte 97 of the JSON value)"},
+		{"UTF-8 beyond ASCII", `{` + job1 + `,"UploadFiles":["café.txt"]}`, &api.CreateJobRequest{}, ""},
 	} {
 		err := decodeJSON(strings.NewReader(tc.body), tc.v, "a valid job", true)
 		switch {

@@ -404,21 +404,27 @@ func encodingProblem(b []byte, what string) string {
 	if bytes.HasPrefix(b, gzipMagic) {
 		return fmt.Sprintf("the %s starts as gzip-compressed data does (bytes 0x1F 0x8B): input must be uncompressed UTF-8 text; decompress it before uploading", what)
 	}
+	i := InvalidUTF8At(b)
+	if nul >= 0 && nul < i {
+		return nulMessage(nul, what)
+	}
+	return fmt.Sprintf("invalid UTF-8 at byte offset %d of the %s (byte 0x%02X); input must be UTF-8", i, what, b[i])
+}
+
+// InvalidUTF8At is the offset of the first byte of b that is not valid UTF-8, or -1.
+func InvalidUTF8At(b []byte) int {
 	for i := 0; i < len(b); {
-		if i == nul {
-			return nulMessage(nul, what)
-		}
 		if b[i] < utf8.RuneSelf {
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && n == 1 {
-			return fmt.Sprintf("invalid UTF-8 at byte offset %d of the %s (byte 0x%02X); input must be UTF-8", i, what, b[i])
+			return i
 		}
 		i += n
 	}
-	return "" // unreachable: b is not valid UTF-8
+	return -1
 }
 
 // utf16LE and utf16BE are UTF-16's byte-order marks (never valid UTF-8).
