@@ -494,6 +494,43 @@ func TestCodingTraining(t *testing.T) {
 	}
 }
 
+// TestCodingCorruptModel: a model whose file does not decode (cut short in the store) fails the
+// operation at once, saying the model cannot be used and why; it was retried as a shard failure
+// three times, a minute apart, and ended with SHARD_FAILED lines (found from outside).
+func TestCodingCorruptModel(t *testing.T) {
+	ctx := testCtx(t)
+	dir := t.TempDir()
+	s := startStack(t, Config{DataDir: dir}, pipeline.Hooks{})
+	jc := defaultClient(s)
+	res := createAndUpload(t, ctx, jc, api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.CodingTraining},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	}, readTestdata(t, "train-sample.jsonl"))
+	_, j := follow(t, ctx, jc, res.JobId)
+	if j.CodingConfig == nil || j.CodingConfig.ModelId == "" {
+		t.Fatalf("training job: %s %q", j.JobStatus, j.Message)
+	}
+	id := j.CodingConfig.ModelId
+	files, err := filepath.Glob(filepath.Join(dir, "objects", "models", "*", "*", id+"*"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("model file of %s: %v %v", id, files, err)
+	}
+	if err := os.Truncate(files[0], 1000); err != nil {
+		t.Fatal(err)
+	}
+	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
+	var op api.CodingOperationStarted
+	c.must(http.MethodPost, "/v1/topics/occupation/models/"+id+"/batch-code", &op)
+	if status, _ := putRecords(t, op, readTestdata(t, "records.jsonl")); status != http.StatusOK {
+		t.Fatalf("PUT: %d", status)
+	}
+	st := c.waitOperation(ctx, "/v1/topics/occupation/batch-code/operations/"+op.OperationId)
+	if st.OperationStatus != api.OpFailed || !strings.Contains(st.Error, "coding model cannot be used") || !strings.Contains(st.Error, "invalid model file") || st.ResponseDownloadURL != "" {
+		t.Errorf("a corrupt model: %+v; want failed at once, saying the model cannot be used and why, without output", st)
+	}
+}
+
 // TestCodingAsAnAnalysis: an ordinary JSONL job asks for CODING beside LANGUAGE; each output line
 // carries "Coding" (result and suggestions) and the language; the model used is recorded.
 func TestCodingAsAnAnalysis(t *testing.T) {
