@@ -554,6 +554,34 @@ func TestDropObjectTemplateCannotStartFails(t *testing.T) {
 	}
 }
 
+// TestDropWatcherReportsUnstorableNames: a dropped file whose name no store can hold (a
+// backslash, Latin-1 bytes) gets its FAILED job from the watcher's report, as from the sweep's;
+// the watcher ignored it, and the job came only with the next sweep (found from outside).
+func TestDropWatcherReportsUnstorableNames(t *testing.T) {
+	s := startStack(t, Config{SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "odd", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"back\\slash.txt", "caf\xe9.txt"}
+	for _, name := range names {
+		if err := s.dropArrived(ctx, dropFile(t, s, "odd", name, []byte("Great value.\n"))); err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+	}
+	// (A job's DropObject.Key is JSON: the Latin-1 byte reads as U+FFFD there.)
+	jobs := dropJobs(t, ctx, c, "odd")
+	if len(jobs) != len(names) {
+		t.Fatalf("%d jobs for %d dropped files", len(jobs), len(names))
+	}
+	for _, j := range jobs {
+		if j.JobStatus != job.Failed || !strings.Contains(j.Message, "drop rule odd cannot start a job") {
+			t.Errorf("%s: job %s %q; want FAILED saying why", j.DropObject.Key, j.JobStatus, j.Message)
+		}
+	}
+}
+
 // TestDropRuleFolderCreated: putting a rule creates its folder on the local stack, so the
 // README's plain `cp export.txt .ream-data/objects/inputs/local/drop/reviews/…` starts a job
 // (nothing else creates the folder).

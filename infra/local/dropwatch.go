@@ -209,13 +209,36 @@ func (dw *dropWatcher) flush(ctx context.Context) {
 // dropArrived reports the drop object key with its current version to the pipeline.
 func (s *Stack) dropArrived(ctx context.Context, key string) error {
 	info, err := s.objects.Head(ctx, key)
-	if errors.Is(err, job.ErrNotFound) || errors.Is(err, job.ErrInvalid) {
-		return nil // gone meanwhile, or not a key the store serves (a symbolic link)
+	if errors.Is(err, job.ErrInvalid) {
+		// Not a key the store serves: a symbolic link (ignored), or a file whose name no store
+		// can hold (a backslash, bytes that are not UTF-8), which the listing still shows.
+		// Reported now, as the sweep would report it later, its job FAILS saying why.
+		info, err = s.listedDrop(ctx, key)
+	}
+	if errors.Is(err, job.ErrNotFound) {
+		return nil // gone meanwhile, or a symbolic link
 	}
 	if err != nil {
 		return err
 	}
 	return s.Service.ObjectCreated(ctx, pipeline.CreatedObject{Key: key, ETag: info.ETag})
+}
+
+// listedDrop is the object key as the listing of its folder shows it (the sweep's view), or
+// ErrNotFound.
+func (s *Stack) listedDrop(ctx context.Context, key string) (pipeline.ObjectInfo, error) {
+	var found pipeline.ObjectInfo
+	dir := key[:strings.LastIndexByte(key, '/')+1]
+	err := s.objects.List(ctx, dir, func(o pipeline.ObjectInfo) error {
+		if o.Key == key {
+			found = o
+		}
+		return nil
+	})
+	if err == nil && found.Key == "" {
+		err = job.ErrNotFound
+	}
+	return found, err
 }
 
 // sweepDrops reports every file of every drop folder that may have no job yet (see above).
