@@ -219,6 +219,11 @@ func TestComprehendStatusMapping(t *testing.T) {
 	if status, out := call(t, a, "StopSentimentDetectionJob", `{"JobId":"job-completed"}`); status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" {
 		t.Errorf("stop COMPLETED: %d %v", status, out)
 	}
+	// Stopping a stopped job answers STOPPED, as Comprehend's does for a job stopped before
+	// (it was an error; found from outside).
+	if status, out := call(t, a, "StopSentimentDetectionJob", `{"JobId":"job-stopped"}`); status != http.StatusOK || out["JobStatus"] != "STOPPED" {
+		t.Errorf("stop STOPPED: %d %v; want 200 STOPPED", status, out)
+	}
 	// Its message names the status as this surface shows it (found from outside: "is already
 	// PARTIAL_SUCCESS" beside a Describe that says COMPLETED).
 	for id, want := range map[string]string{"job-partial_success": "already COMPLETED", "job-timed_out": "already FAILED"} {

@@ -145,7 +145,9 @@ var (
 
 // Stop asks a job to stop. A job still waiting for its input stops at once; a running one goes
 // to STOP_REQUESTED, its outstanding shards are skipped, and it ends STOPPED with the work that
-// was done kept in its output. Stopping a stopping job is a no-op; a finished one is a conflict.
+// was done kept in its output. Stopping a stopping or stopped job is a no-op that returns it (as
+// Comprehend's Stop… answers STOPPED for a job stopped before); a job that ended otherwise
+// (COMPLETED, PARTIAL_SUCCESS, FAILED, TIMED_OUT) is a conflict.
 func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		j, err := s.jobs.Get(ctx, tenant, id)
@@ -154,7 +156,7 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 		}
 		from := j.JobStatus
 		switch {
-		case from == job.StopRequested:
+		case from == job.StopRequested, from == job.Stopped:
 			return j, nil
 		case from == job.InProgress && j.TopicsStage == nil && j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal:
 			// Every shard is processed and the job is being finalized: a stop would skip
