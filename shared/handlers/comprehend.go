@@ -359,6 +359,42 @@ func decodeOp(raw []byte, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
 		return &ComprehendError{Type: "SerializationException", Status: http.StatusBadRequest, Message: jsonProblem(err)}
 	}
+	return emptyMembers(raw)
+}
+
+// emptyMembers refuses the optional members Comprehend's model gives a minimum length of 1 when
+// a request sends them empty: the operations' types cannot tell "" (or []) from absent, and an
+// empty JobName made a job without a name, an empty MaskCharacter masked with '*'.
+func emptyMembers(raw []byte) error {
+	var in struct {
+		JobName         *string `json:"JobName"`
+		NextToken       *string `json:"NextToken"`
+		RedactionConfig *struct {
+			MaskCharacter *string `json:"MaskCharacter"`
+		} `json:"RedactionConfig"`
+		VpcConfig *struct {
+			SecurityGroupIds *[]string `json:"SecurityGroupIds"`
+			Subnets          *[]string `json:"Subnets"`
+		} `json:"VpcConfig"`
+	}
+	if json.Unmarshal(raw, &in) != nil {
+		return nil // a body of another shape: its operation's own decoding answered it
+	}
+	tooShort := func(field string) error {
+		return cErr("InvalidRequestException", "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length greater than or equal to 1", field)
+	}
+	switch {
+	case in.JobName != nil && *in.JobName == "":
+		return tooShort("jobName")
+	case in.NextToken != nil && *in.NextToken == "":
+		return tooShort("nextToken")
+	case in.RedactionConfig != nil && in.RedactionConfig.MaskCharacter != nil && *in.RedactionConfig.MaskCharacter == "":
+		return tooShort("redactionConfig.maskCharacter")
+	case in.VpcConfig != nil && in.VpcConfig.SecurityGroupIds != nil && len(*in.VpcConfig.SecurityGroupIds) == 0:
+		return tooShort("vpcConfig.securityGroupIds")
+	case in.VpcConfig != nil && in.VpcConfig.Subnets != nil && len(*in.VpcConfig.Subnets) == 0:
+		return tooShort("vpcConfig.subnets")
+	}
 	return nil
 }
 

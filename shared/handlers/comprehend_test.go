@@ -89,6 +89,19 @@ func TestComprehendRequiredFields(t *testing.T) {
 		!strings.Contains(msg, "inputDataConfig.inputFormat") || strings.Contains(msg, "JSONL]") {
 		t.Errorf("InputFormat JSONL: %d %v", status, out)
 	}
+	// Members Comprehend's model gives a minimum length of 1 are refused empty (an empty JobName
+	// made a nameless job, an empty MaskCharacter masked with '*'; found from outside).
+	for op, body := range map[string]string{
+		"StartSentimentDetectionJob":   "{" + strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, `"JobName":""`}, ",") + "}",
+		"StartPiiEntitiesDetectionJob": "{" + strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, `"Mode":"ONLY_REDACTION"`, `"RedactionConfig":{"MaskMode":"MASK","MaskCharacter":""}`}, ",") + "}",
+		"StartEntitiesDetectionJob":    "{" + strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, `"VpcConfig":{"SecurityGroupIds":[],"Subnets":["s"]}`}, ",") + "}",
+		"ListSentimentDetectionJobs":   `{"NextToken":""}`,
+	} {
+		status, out := call(t, a, op, body)
+		if msg := fmt.Sprint(out["Message"]); status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(msg, "length greater than or equal to 1") {
+			t.Errorf("%s with an empty member: %d %v", op, status, out)
+		}
+	}
 	// A PII job in ONLY_REDACTION mode needs its RedactionConfig.
 	status, out = call(t, a, "StartPiiEntitiesDetectionJob", "{"+strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, `"Mode":"ONLY_REDACTION"`}, ",")+"}")
 	if status != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out["Message"]), "redactionConfig") {
