@@ -175,7 +175,13 @@ func TestManyFileLineInput(t *testing.T) {
 // file before its shard runs (one worker: in order).
 func TestOneDocPerFileInputChanged(t *testing.T) {
 	ctx := testCtx(t)
-	for _, change := range []string{"replaced", "deleted"} {
+	for _, tc := range []struct {
+		change string
+		format job.Format
+	}{{"replaced", job.OneDocPerFile}, {"deleted", job.OneDocPerFile}, {"replaced", job.OneDocPerLine}} {
+		// (A many-file line input names the file too: it said "the input object", found from
+		// outside.)
+		change := tc.change
 		var root string
 		var once sync.Once
 		hooks := pipeline.Hooks{ShardStarted: func(msg pipeline.ShardMessage) error {
@@ -198,7 +204,7 @@ func TestOneDocPerFileInputChanged(t *testing.T) {
 			uri = putInput(t, s, "docs/"+f, []byte(strings.Repeat("A calm and pleasant day. ", 4)))
 		}
 		root = filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "comprehend", "docs")
-		req := lineJob("per-file", job.OneDocPerFile)
+		req := lineJob("per-file", tc.format)
 		req.InputDataConfig.S3Uri = uri[:strings.LastIndex(uri, "/")+1] // the folder
 		res, err := c.CreateJob(ctx, req)
 		if err != nil {
@@ -206,7 +212,7 @@ func TestOneDocPerFileInputChanged(t *testing.T) {
 		}
 		_, j := follow(t, ctx, c, res.JobId)
 		if j.JobStatus != job.Failed || !strings.Contains(j.Message, "input file") || !strings.Contains(j.Message, "docs/c.txt was replaced or deleted while the job was running") {
-			t.Errorf("%s file: job %s (%s); want FAILED naming docs/c.txt", change, j.JobStatus, j.Message)
+			t.Errorf("%s %s file: job %s (%s); want FAILED naming docs/c.txt", tc.format, change, j.JobStatus, j.Message)
 		}
 	}
 }

@@ -292,7 +292,8 @@ func (s *Service) inputChangedUnder(ctx context.Context, j *job.Job, msg ShardMe
 // (inputChanged), was replaced or deleted.
 func (s *Service) inputChangedMessage(j *job.Job, msg ShardMessage, key string) string {
 	what := "the input object"
-	if len(msg.Files) > 0 {
+	if len(msg.Files) > 0 || key != j.InputKey {
+		// A file of a ONE_DOC_PER_FILE input or of a many-file line input: which one.
 		what = "input file " + s.cfg.Locations.URI(key)
 	}
 	return what + " was replaced or deleted while the job was running; " + inputChangedAdvice(j)
