@@ -5,7 +5,7 @@
 // OAuth2 client names of the coding API, default "coding"), codingClientTenants
 // (name=tenant pairs), removalPolicy
 // (retain, the default, or destroy), jobTopicPrefix (the names of the SNS topics jobs may
-// notify, default ream-<stage>-), jobTopicPerTenant (true: only the tenant's own such topics),
+// notify, default ream-), jobTopicPerTenant (true: only the tenant's own such topics),
 // languages (LANGUAGE's candidates, comma-separated), workerMaxConcurrency (default 10) and
 // retentionDays (default 30). The make targets pass them from STAGE, CODING_CLIENTS,
 // CODING_CLIENT_TENANTS, REMOVAL_POLICY, JOB_TOPIC_PREFIX, JOB_TOPIC_PER_TENANT, LANGUAGES,
@@ -87,7 +87,7 @@ func main() {
 	}
 
 	// -c jobTopicPrefix=ream-prod-: the SNS topics jobs may name (PipelineProps.JobTopicPrefix).
-	jobTopicPrefix := topicPrefix(contextString(app, "jobTopicPrefix"), stage)
+	jobTopicPrefix := contextString(app, "jobTopicPrefix")
 
 	// -c jobTopicPerTenant=true: a job may name only its own tenant's topics
 	// (PipelineProps.JobTopicPerTenant).
@@ -120,15 +120,6 @@ func main() {
 	})
 	reamcdk.CheckAwsSolutions(app)
 	app.Synth(nil)
-}
-
-// topicPrefix is the jobTopicPrefix given, or by default the stage's own (ream-<stage>-), so
-// that two stages' functions never publish to each other's topics.
-func topicPrefix(given, stage string) string {
-	if given != "" {
-		return given
-	}
-	return "ream-" + strings.ToLower(stage) + "-"
 }
 
 // tenantPairs reads codingClientTenants' name=tenant pairs; a pair without both is an error (it

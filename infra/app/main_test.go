@@ -18,13 +18,3 @@ func TestTenantPairs(t *testing.T) {
 		}
 	}
 }
-
-// TestTopicPrefix: the make targets' default job-topic prefix is the stage's own.
-func TestTopicPrefix(t *testing.T) {
-	if got := topicPrefix("", "Prod"); got != "ream-prod-" {
-		t.Errorf("default for stage Prod: %q", got)
-	}
-	if got := topicPrefix("team-", "prod"); got != "team-" {
-		t.Errorf("given: %q", got)
-	}
-}

@@ -87,9 +87,7 @@
 //     embedded gazetteer of about 700 given names (English-speaking, European, Latin American,
 //     South Asian, Arabic and East Asian romanised) followed by capitalised tokens. Given
 //     names that are also common words or places (May, Will, Grace, Jordan, Paris, …) need a
-//     surname or an honorific. The honorific is not part of the span. After a role noun
-//     (Employee, Customer, Patient, Manager, …; not part of the span either) the capitalised
-//     tokens are a name [0.85] when one of them is a known given name or common surname.
+//     surname or an honorific. The honorific is not part of the span.
 //
 // When spans overlap, a span that contains another wins (a URL over the IP or date inside it,
 // an e-mail address over the www. host inside it); otherwise the type with the higher

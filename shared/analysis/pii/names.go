@@ -115,16 +115,6 @@ Email Phone Tel Fax Mobile Address Account Card Invoice Order Ticket Ref Referen
 IBAN URL IP Password Username Date Time Street North South East West Mr Mrs Ms Miss Dr
 Prof Sir Jr Sr II III IV`
 
-// roleList: capitalised role nouns that often come before a name ("Employee Nguyen Van Thanh",
-// "Customer Cressida Anderson"). They never start or continue a name; one followed by
-// capitalised words that hold a known given name or surname makes those words a name, as an
-// honorific does.
-const roleList = `Employee Employer Customer Client Patient Member User Contact Tenant Applicant
-Candidate Student Teacher Nurse Doctor Manager Supervisor Officer Agent Driver Caller Sender
-Recipient Owner Buyer Seller Landlord Witness Victim Suspect Defendant Plaintiff Claimant
-Beneficiary Guest Passenger Attendee Volunteer Engineer Technician Consultant Director
-President Captain Sergeant Detective Coach Judge Senator Governor Mayor Minister Chairman`
-
 // surnameList: common surnames (the most frequent in the US census, the UK, Spain and Latin
 // America, Germany, France, India, Vietnam, Korea, Japan, Nigeria), used to recognise a
 // capitalised given name missing from the gazetteer.
@@ -159,6 +149,5 @@ var (
 	surnameSet     = txt.Set(surnameList)
 	firstNames     = txt.Set(firstNameList)
 	ambiguousNames = txt.Set(ambiguousNameList)
-	nameStop       = txt.Set(nameStopList + "\n" + roleList)
-	roleWords      = txt.Set(roleList)
+	nameStop       = txt.Set(nameStopList)
 )

@@ -405,20 +405,10 @@ func (d *detector) names() {
 			}
 			continue
 		}
-		if roleWords[word] && !w.poss && i+1 < len(ws) && gapSpace(t[w.e:ws[i+1].s], false) {
-			// A role before a name: "Employee Nguyen Van Thanh". The words after it are a name
-			// only when one is a known given name or surname ("Manager Approval Form" is not).
-			if last := d.nameTail(ws, i, 4); last > i && knownNamePart(t, ws[i+1:last+1]) {
-				d.add(ws[i+1].s, ws[last].e, Name, 0.85)
-				i = last
-			}
-			continue
-		}
 		if !firstNames[word] {
-			// An unknown given name before a common surname: "Cressida Anderson" (also after
-			// a capitalised word that never belongs to a name: "Customer Cressida Anderson").
+			// An unknown given name before a common surname: "Cressida Anderson".
 			if i+1 >= len(ws) || w.poss || w.e-w.s < 3 || nameStop[word] || !gapSpace(t[w.e:ws[i+1].s], false) ||
-				(i > 0 && ws[i-1].cap && gapSpace(t[ws[i-1].e:w.s], false) && !nameStop[t[ws[i-1].s:ws[i-1].e]]) {
+				(i > 0 && ws[i-1].cap && gapSpace(t[ws[i-1].e:w.s], false)) {
 				continue
 			}
 			k := i + 1
@@ -449,16 +439,6 @@ func (d *detector) names() {
 		}
 		d.add(w.s, w.e, Name, 0.6)
 	}
-}
-
-// knownNamePart reports whether one of the words is a known given name or surname.
-func knownNamePart(t string, ws []wordSpan) bool {
-	for _, w := range ws {
-		if firstNames[t[w.s:w.e]] || surnameSet[t[w.s:w.e]] {
-			return true
-		}
-	}
-	return false
 }
 
 // nameTail extends a name from word i over up to max following capitalised words, initials
