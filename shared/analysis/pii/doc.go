@@ -73,7 +73,8 @@
 //     clock times (10:30, 10:30:15 PM, 9 am), a date followed by a time being one span.
 //     Day and month ranges are checked.
 //   - ADDRESS [0.8]: a house number, a capitalised street name and a street suffix (Street,
-//     St., Avenue, Road, Blvd, Lane, Drive, Loop, …) with an optional direction (NW, West),
+//     St., Avenue, Road, Blvd, Lane, Drive, …; the weak ones, Loop, Mews, Grove, Gardens,
+//     Heights, Pike, only with the city part after them) with an optional direction (NW, West),
 //     then optionally a unit (Apt 4B, Suite 200) and City, ST ZIP with a valid US state code
 //     or name, City, PROVINCE POSTCODE (Canada) or City POSTCODE with a UK postcode; a
 //     post-office box (P.O. Box 1234) with the same optional city part. European

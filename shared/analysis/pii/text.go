@@ -177,22 +177,32 @@ const (
 
 // addressTail is what may follow a street or a post-office box: a city, then a US state (code
 // or name) with an optional ZIP code, a Canadian province with an optional postal code, or a
-// UK postcode.
-const addressTail = `(?:,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?:,?\s+(?:` + states + `)\b(?:\s+\d{5}(?:-\d{4})?\b)?` +
+// UK postcode. It is optional after most street types, and required after the weak ones.
+const addressTail = `,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?:,?\s+(?:` + states + `)\b(?:\s+\d{5}(?:-\d{4})?\b)?` +
 	`|,?\s+(?:` + stateNames + `)\b(?:\s+\d{5}(?:-\d{4})?\b)?` +
 	`|,?\s+(?:` + provinces + `)\b(?:\s+` + caPostcode + `\b)?` +
-	`|,?\s+` + ukPostcode + `\b))?`
+	`|,?\s+` + ukPostcode + `\b)`
 
-var addressRe = regexp.MustCompile(`^\d{1,6}[A-Za-z]?\s+` +
+// addressStreet is a house number, an optional direction and a capitalised street name.
+const addressStreet = `^\d{1,6}[A-Za-z]?\s+` +
 	`(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)?` +
-	`(?:[A-Z][a-z']+|\d{1,3}(?:st|nd|rd|th))(?:\s+[A-Z][a-z']+){0,3}\s+` +
-	`(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Place|Terrace|Parkway|Highway|Circle|Square|Way|Trail|Plaza|Crescent|Close|Row|Alley|Loop|Mews|Grove|Gardens|Heights|Pike|Turnpike|Expressway|Freeway|St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Hwy|Cir|Sq|Ter)\b\.?` +
-	`(?:\s(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b\.?)?` +
-	`(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|Room|Rm)\.?\s*#?[A-Za-z0-9-]+|,?\s+#\s?[0-9A-Za-z-]+)?` +
-	addressTail)
+	`(?:[A-Z][a-z']+|\d{1,3}(?:st|nd|rd|th))(?:\s+[A-Z][a-z']+){0,3}\s+`
+
+// addressAfterType is what may follow the street type: a direction, then a unit.
+const addressAfterType = `(?:\s(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\b\.?)?` +
+	`(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Floor|Fl|Room|Rm)\.?\s*#?[A-Za-z0-9-]+|,?\s+#\s?[0-9A-Za-z-]+)?`
+
+// addressRe is a street address. The weak street types (Loop, Heights, Gardens, …) are also
+// ordinary words after a number ("3 While Loop examples", "2 Royal Botanic Gardens"), so they
+// make an address only with the city part after them ("1 Infinite Loop, Cupertino, California
+// 95014").
+var addressRe = regexp.MustCompile(addressStreet + `(?:` +
+	`(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Place|Terrace|Parkway|Highway|Circle|Square|Way|Trail|Plaza|Crescent|Close|Row|Alley|Expressway|Freeway|Turnpike|St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Pkwy|Hwy|Cir|Sq|Ter)\b\.?` +
+	addressAfterType + `(?:` + addressTail + `)?` +
+	`|(?:Loop|Mews|Grove|Gardens|Heights|Pike)\b` + addressAfterType + addressTail + `)`)
 
 // poBoxRe is a post-office box ("P.O. Box 1234", "PO Box 77, Springfield, IL 62701").
-var poBoxRe = regexp.MustCompile(`\b(?:P\.\s?O\.|PO|Post Office)\s+Box\s+\d{1,6}\b` + addressTail)
+var poBoxRe = regexp.MustCompile(`\b(?:P\.\s?O\.|PO|Post Office)\s+Box\s+\d{1,6}\b(?:` + addressTail + `)?`)
 
 // ukPostcode is a UK postcode ("SW1A 2AA", "M1 1AE"), accepted after a city.
 const ukPostcode = `[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}`
