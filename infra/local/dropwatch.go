@@ -224,22 +224,30 @@ func (s *Stack) dropArrived(ctx context.Context, key string) error {
 	return s.Service.ObjectCreated(ctx, pipeline.CreatedObject{Key: key, ETag: info.ETag})
 }
 
-// listedDrop is the object key as the listing of its folder shows it (the sweep's view), or
-// ErrNotFound.
+// listedDrop is the object key as the listing shows it (the sweep's view), or ErrNotFound. The
+// key itself is the listing's prefix: only the names of its folder that start with it are
+// looked at (a batch of such files costs one folder read each, not a listing of the folder).
+// A key whose folder's own name the store refuses lists nothing: the sweep reports it.
 func (s *Stack) listedDrop(ctx context.Context, key string) (pipeline.ObjectInfo, error) {
 	var found pipeline.ObjectInfo
-	dir := key[:strings.LastIndexByte(key, '/')+1]
-	err := s.objects.List(ctx, dir, func(o pipeline.ObjectInfo) error {
-		if o.Key == key {
-			found = o
+	err := s.objects.List(ctx, key, func(o pipeline.ObjectInfo) error {
+		if o.Key != key {
+			return nil
 		}
-		return nil
+		found = o
+		return errListed
 	})
-	if err == nil && found.Key == "" {
-		err = job.ErrNotFound
+	switch {
+	case errors.Is(err, errListed):
+		return found, nil
+	case err == nil:
+		return found, job.ErrNotFound
 	}
 	return found, err
 }
+
+// errListed ends listedDrop's listing at the key.
+var errListed = errors.New("listed")
 
 // sweepDrops reports every file of every drop folder that may have no job yet (see above).
 func (s *Stack) sweepDrops(ctx context.Context) {
