@@ -284,17 +284,30 @@ func (s *Service) coder(ctx context.Context, j *job.Job) (*coding.Model, error) 
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", id, err)
 	}
-	rc, err := s.objects.Open(ctx, rec.Key, 0)
-	if err != nil {
-		return nil, fmt.Errorf("open model %s: %w", id, err)
+	// A file that does not decode is read a second time before it is called invalid (the
+	// caller fails the job on ErrInvalidModel): a connection cut inside the 12-byte header
+	// reads as a truncated file.
+	var m *coding.Model
+	for attempt := 0; attempt < 2; attempt++ {
+		if m, err = s.loadModel(ctx, rec.Key); !errors.Is(err, coding.ErrInvalidModel) {
+			break
+		}
 	}
-	defer rc.Close()
-	m, err := coding.Load(rc)
 	if err != nil {
-		return nil, fmt.Errorf("load model %s: %w", id, err)
+		return nil, fmt.Errorf("model %s: %w", id, err)
 	}
 	s.coders.put(id, m)
 	return m, nil
+}
+
+// loadModel reads and decodes the model file key.
+func (s *Service) loadModel(ctx context.Context, key string) (*coding.Model, error) {
+	rc, err := s.objects.Open(ctx, key, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	defer rc.Close()
+	return coding.Load(rc)
 }
 
 // codeRecord codes one record into the result's Coding field.
