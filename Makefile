@@ -87,7 +87,7 @@ chaos:
 ##   JOB_TOPIC_PER_TENANT=true       a job may name only its own tenant's such topics (default false)
 ##   LANGUAGES=en,fr,de              LANGUAGE's candidate languages (default the analyser's 33)
 ##   WORKER_MAX_CONCURRENCY=1000     concurrent worker invocations (default 10, 2..1000)
-##   RETENTION_DAYS=7                how long finished jobs' outputs and records are kept (default 30)
+##   RETENTION_DAYS=7                how long finished jobs and the bucket's inputs, outputs and work objects are kept (default 30)
 ## Give the same CODING_CLIENTS (and CODING_CLIENT_TENANTS) on every deploy of a stage: a deploy
 ## without them replaces the clients with the default one (new ids and secrets).
 CDK       := infra/node_modules/.bin/cdk

@@ -7,7 +7,7 @@
 // (retain, the default, or destroy), jobTopicPrefix (the names of the SNS topics jobs may
 // notify, default ream-), jobTopicPerTenant (true: only the tenant's own such topics),
 // languages (LANGUAGE's candidates, comma-separated), workerMaxConcurrency (default 10) and
-// retentionDays (default 30). The make targets pass them from STAGE, CODING_CLIENTS,
+// retentionDays (default 30; also how long inputs/ is kept). The make targets pass them from STAGE, CODING_CLIENTS,
 // CODING_CLIENT_TENANTS, REMOVAL_POLICY, JOB_TOPIC_PREFIX, JOB_TOPIC_PER_TENANT, LANGUAGES,
 // WORKER_MAX_CONCURRENCY and RETENTION_DAYS.
 //

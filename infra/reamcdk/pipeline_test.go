@@ -567,8 +567,8 @@ func TestAlarms(t *testing.T) {
 	}
 	// The stack's own namespace: two stages of one account do not share the metric.
 	ns := ShardFailuresNamespace(*f.stack.Stack.StackName())
-	if ns == ShardFailuresNamespace("Ream-other") {
-		t.Errorf("namespace %s does not depend on the stack", ns)
+	if ns != "Ream/"+*f.stack.Stack.StackName() || ns == ShardFailuresNamespace("Ream-other") {
+		t.Errorf("namespace %s: want Ream/<stack name>, one per stack", ns)
 	}
 	check(t, "failed shards counted from the worker's log", func() {
 		f.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), obj{
