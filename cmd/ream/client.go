@@ -252,6 +252,8 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 		// upload does (found from outside: every submitted line file was "input").
 		req.UploadFiles = []string{name}
 		source = func(string) string { return path }
+	} else {
+		fmt.Fprintf(os.Stderr, "note: %q is not a plain file name (a leading dot, a backslash or control character, not UTF-8, or over 255 bytes): the output names the file \"input\"\n", name)
 	}
 	if req.ClientRequestToken != "" && !inStore(path) { // a location is part of the request itself
 		files := req.UploadFiles
