@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -266,5 +267,59 @@ func TestStopWhileUploadEventQueued(t *testing.T) {
 	}
 	if _, err := c.Results(ctx, none.JobId); err == nil {
 		t.Error("results of a job stopped before processing: want none")
+	}
+}
+
+// TestSameBytesRetryAfterStartQueuesNothing: a retried upload of the same bytes to a job that
+// has already taken its input is answered 200 and queues its event no more: the job's shards
+// run once each. Each such retry planned and enqueued the running job again (found from
+// outside: a job queued ten times by ten retries).
+func TestSameBytesRetryAfterStartQueuesNothing(t *testing.T) {
+	ctx := testCtx(t)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	starts := map[int]int{}
+	hooks := pipeline.Hooks{ShardStarted: func(msg pipeline.ShardMessage) error {
+		mu.Lock()
+		starts[msg.Index]++
+		mu.Unlock()
+		<-release
+		return nil
+	}}
+	s := startStack(t, Config{ShardBytes: 1024, SweepInterval: Duration(time.Hour)}, hooks)
+	c := defaultClient(s)
+	input, _ := genInput(200)
+	res, err := c.CreateJob(ctx, lineJob("retry-same", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeTemp(t, "input", input)
+	if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the job to start", func() bool {
+		j, err := c.Describe(ctx, res.JobId)
+		return err == nil && j.JobStatus == job.InProgress
+	})
+	for range 3 {
+		if err := c.Upload(ctx, res.Upload.Presigned, path); err != nil {
+			t.Fatalf("same bytes again: %v", err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // a queued event would be handled by now
+	close(release)
+	_, j := follow(t, ctx, c, res.JobId)
+	if j.JobDetails.InputDocumentsCount != 200 {
+		t.Fatalf("job %s counted %d documents", j.JobStatus, j.JobDetails.InputDocumentsCount)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, n := range starts {
+		if n != 1 {
+			t.Errorf("shard %d ran %d times, want once", i, n)
+		}
+	}
+	if len(starts) != j.JobDetails.ShardsTotal {
+		t.Errorf("%d shards ran of %d", len(starts), j.JobDetails.ShardsTotal)
 	}
 }

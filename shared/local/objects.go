@@ -629,7 +629,7 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 					writeErr(w, http.StatusBadRequest, digest.code, digest.msg) // checked as for any body
 					return
 				}
-				o.created(w, r, key, sum, onCreated)
+				o.created(w, r, key, sum, requeue(err, onCreated))
 				return
 			}
 			writeErr(w, http.StatusConflict, "Conflict", api.Message(err))
@@ -678,7 +678,11 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 	})
 	if errors.Is(err, errSameObject) {
 		// The same bytes again (a client retrying a PUT whose answer it lost): as on S3, where
-		// they make the same ETag, the object is unchanged, and its event is queued again.
+		// they make the same ETag, the object is unchanged, and its event is queued again,
+		// unless its job has taken its input already.
+		if o.putGuard != nil {
+			onCreated = requeue(o.putGuard(r.Context(), key), onCreated)
+		}
 		o.created(w, r, key, sum.Sum(nil), onCreated)
 		return
 	}
@@ -715,6 +719,16 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 		return
 	}
 	o.created(w, r, key, sum.Sum(nil), onCreated)
+}
+
+// requeue is the onCreated of a retried upload of the same bytes, given the guard's answer: none
+// when the guard says the job has left AWAITING_INPUT (pipeline.ErrNoLongerWaiting), whose
+// upload event was handled, so that the retry does not plan or enqueue the job again.
+func requeue(guard error, onCreated func(context.Context, pipeline.ObjectInfo) error) func(context.Context, pipeline.ObjectInfo) error {
+	if errors.Is(guard, pipeline.ErrNoLongerWaiting) {
+		return nil
+	}
+	return onCreated
 }
 
 // created answers a stored upload: its event is queued (onCreated), then 200 with the body's MD5

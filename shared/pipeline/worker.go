@@ -608,13 +608,18 @@ func InputRefused(j *job.Job, arrived bool) error {
 		if arrived {
 			return fmt.Errorf("%w: the file of operation %s was already uploaded; %s", job.ErrConflict, j.JobId, newInputAdvice(j))
 		}
-		return fmt.Errorf("%w: operation %s is %s and no longer accepts input; %s", job.ErrConflict, j.JobId, CodingStatus(j.JobStatus), newInputAdvice(j))
+		return fmt.Errorf("%w: operation %s is %s and no longer accepts input; %s", ErrNoLongerWaiting, j.JobId, CodingStatus(j.JobStatus), newInputAdvice(j))
 	}
 	if arrived {
 		return fmt.Errorf("%w: this input of job %s was already uploaded; %s", job.ErrConflict, j.JobId, newInputAdvice(j))
 	}
-	return fmt.Errorf("%w: job %s is %s and no longer accepts input; %s", job.ErrConflict, j.JobId, j.JobStatus, newInputAdvice(j))
+	return fmt.Errorf("%w: job %s is %s and no longer accepts input; %s", ErrNoLongerWaiting, j.JobId, j.JobStatus, newInputAdvice(j))
 }
+
+// ErrNoLongerWaiting (a job.ErrConflict) is InputRefused's refusal for a job that has left
+// AWAITING_INPUT: its upload's event was handled (or it ended), so a retried upload of the same
+// bytes need not queue that event again.
+var ErrNoLongerWaiting = fmt.Errorf("%w", job.ErrConflict)
 
 // record writes the shard record (once) and finalizes the job when it was the last one.
 func (s *Service) record(ctx context.Context, j *job.Job, rec ShardRecord) error {
