@@ -469,7 +469,12 @@ func jsonKind(t reflect.Type) string {
 func (a *API) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := api.StatusOf(err)
 	msg := api.Message(err)
-	if status >= http.StatusInternalServerError {
+	switch {
+	case status >= http.StatusInternalServerError && errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away (or the server is stopping): nothing failed that an operator
+		// must look at, and the client reads no answer.
+		a.log.InfoContext(r.Context(), "request cancelled", "method", r.Method, "path", r.URL.Path, "err", err)
+	case status >= http.StatusInternalServerError:
 		a.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if status == http.StatusServiceUnavailable {
