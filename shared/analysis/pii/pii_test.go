@@ -125,6 +125,10 @@ func TestPIICases(t *testing.T) {
 		// Names that are also role nouns stay names (a rule that took them for roles was
 		// reverted in review).
 		{"Mr Driver called; Contact: Sarah Driver, Mike Judge.", []string{"NAME:Driver", "NAME:Sarah Driver", "NAME:Mike Judge"}},
+		// Names in capitals (forms, headers): a known given name and a known surname (found
+		// from outside: "JOHN SMITH" was missed).
+		{"NAME: JOHN SMITH  PATIENT: MARÍA GARCÍA", []string{"NAME:JOHN SMITH", "NAME:MARÍA GARCÍA"}},
+		{"DEAR JOHN LETTER; GRACE PERIOD ENDS; JORDAN RIVER; MAY DAY; IBM SMITH", []string{}},
 		// Dates and times.
 		{"Due 2024-03-15T10:30:00Z or March 5, 2024 at 3:45 PM or 5th of May 2023.", []string{"DATE_TIME:2024-03-15T10:30:00Z", "DATE_TIME:March 5, 2024 at 3:45 PM", "DATE_TIME:5th of May 2023"}},
 		{"Dates 13/45/2024 and 2024-13-01 are invalid", []string{}},

@@ -404,6 +404,10 @@ func (d *detector) names() {
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]
 		if !w.cap {
+			if k := d.capsName(ws, i); k > i {
+				d.add(w.s, ws[k].e, Name, 0.8)
+				i = k
+			}
 			continue
 		}
 		word := t[w.s:w.e]
@@ -449,6 +453,49 @@ func (d *detector) names() {
 		}
 		d.add(w.s, w.e, Name, 0.6)
 	}
+}
+
+// capsName is the index of the surname of a name written in capitals at word i ("JOHN SMITH",
+// "MARÍA GARCÍA": forms and headers write names so), or i when there is none. Without case to go
+// by, it takes only a known given name followed by a known surname.
+func (d *detector) capsName(ws []wordSpan, i int) int {
+	t := d.text
+	var buf [64]byte
+	if i+1 >= len(ws) || ws[i].poss || !allCaps(t[ws[i].s:ws[i].e]) || !firstNames[string(titleCase(buf[:0], t[ws[i].s:ws[i].e]))] {
+		return i
+	}
+	next := ws[i+1]
+	if !gapSpace(t[ws[i].e:next.s], false) || !allCaps(t[next.s:next.e]) || !surnameSet[string(titleCase(buf[:0], t[next.s:next.e]))] {
+		return i
+	}
+	return i + 1
+}
+
+// allCaps reports whether word (letters) has two letters or more and no lower-case one.
+func allCaps(word string) bool {
+	n := 0
+	for _, r := range word {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// titleCase appends word with its first letter upper case and the rest lower case ("GARCÍA":
+// García) to dst (a map key built without allocating: m[string(b)] does not copy).
+func titleCase(dst []byte, word string) []byte {
+	for k, r := range word {
+		if k == 0 {
+			dst = utf8.AppendRune(dst, unicode.ToUpper(r))
+		} else {
+			dst = utf8.AppendRune(dst, unicode.ToLower(r))
+		}
+	}
+	return dst
 }
 
 // nameTail extends a name from word i over up to max following capitalised words, initials
