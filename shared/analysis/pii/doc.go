@@ -89,7 +89,8 @@
 //     South Asian, Arabic and East Asian romanised) followed by capitalised tokens. Given
 //     names that are also common words or places (May, Will, Grace, Jordan, Paris, …) need a
 //     surname or an honorific. The honorific is not part of the span. In capitals (forms,
-//     headers: "JOHN SMITH") a known given name followed by a known surname [0.8].
+//     headers: "JOHN SMITH") a known given name followed by a known surname [0.8]. A
+//     hyphenated given name counts as known when its first part is ("Jean-Luc Picard").
 //
 // When spans overlap, a span that contains another wins (a URL over the IP or date inside it,
 // an e-mail address over the www. host inside it); otherwise the type with the higher

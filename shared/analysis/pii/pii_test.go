@@ -129,6 +129,8 @@ func TestPIICases(t *testing.T) {
 		// from outside: "JOHN SMITH" was missed).
 		{"NAME: JOHN SMITH  PATIENT: MARÍA GARCÍA", []string{"NAME:JOHN SMITH", "NAME:MARÍA GARCÍA"}},
 		{"DEAR JOHN LETTER; GRACE PERIOD ENDS; JORDAN RIVER; MAY DAY; IBM SMITH", []string{}},
+		// Hyphenated given names (found from outside: "Jean-Luc Picard" was missed).
+		{"Jean-Luc Picard met Anne-Sophie Mutter; the Will-Call Desk and Jean-claude are not names.", []string{"NAME:Jean-Luc Picard", "NAME:Anne-Sophie Mutter"}},
 		// Dates and times.
 		{"Due 2024-03-15T10:30:00Z or March 5, 2024 at 3:45 PM or 5th of May 2023.", []string{"DATE_TIME:2024-03-15T10:30:00Z", "DATE_TIME:March 5, 2024 at 3:45 PM", "DATE_TIME:5th of May 2023"}},
 		{"Dates 13/45/2024 and 2024-13-01 are invalid", []string{}},

@@ -419,7 +419,7 @@ func (d *detector) names() {
 			}
 			continue
 		}
-		if !firstNames[word] {
+		if !knownGivenName(word) {
 			// An unknown given name before a common surname: "Cressida Anderson".
 			if i+1 >= len(ws) || w.poss || w.e-w.s < 3 || nameStop[word] || !gapSpace(t[w.e:ws[i+1].s], false) ||
 				(i > 0 && ws[i-1].cap && gapSpace(t[ws[i-1].e:w.s], false)) {
@@ -453,6 +453,17 @@ func (d *detector) names() {
 		}
 		d.add(w.s, w.e, Name, 0.6)
 	}
+}
+
+// knownGivenName reports whether word is a given name of the gazetteer, or a hyphenated one
+// whose first part is ("Jean-Luc", "Anne-Sophie"; not an ambiguous first part: "Will-Call").
+func knownGivenName(word string) bool {
+	if firstNames[word] {
+		return true
+	}
+	first, rest, ok := strings.Cut(word, "-")
+	r, _ := utf8.DecodeRuneInString(rest)
+	return ok && firstNames[first] && !ambiguousNames[first] && unicode.IsUpper(r)
 }
 
 // capsName is the index of the surname of a name written in capitals at word i ("JOHN SMITH",
