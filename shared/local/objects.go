@@ -541,6 +541,9 @@ func (o *Objects) MakeFolder(ctx context.Context, prefix string) error {
 // fails the answer is 500 so that the client retries (the object stays).
 func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.ObjectInfo) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w = closeOnRefusal{w}
+		}
 		const prefix = "/objects/"
 		if !strings.HasPrefix(r.URL.Path, prefix) {
 			writeErr(w, http.StatusNotFound, "NotFound", "no such resource")
@@ -644,6 +647,7 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 	if o.maxUpload > 0 {
 		body = http.MaxBytesReader(w, r.Body, o.maxUpload)
 	}
+	body = &idleReader{r: body, rc: http.NewResponseController(w)}
 	sum := md5.New()
 	var size int64
 	err := o.writeChecked(key, func(f *os.File) error {
@@ -697,6 +701,11 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 			writeErr(w, http.StatusBadRequest, digest.code, digest.msg)
 			return
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// As S3's RequestTimeout: the client stopped sending.
+			writeErr(w, http.StatusBadRequest, "RequestTimeout", fmt.Sprintf("no byte of the body arrived for %s; nothing was stored", uploadIdleTimeout))
+			return
+		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			// The client (or the network) cut the body short: S3's answer, and nothing stored.
 			writeErr(w, http.StatusBadRequest, "IncompleteBody", fmt.Sprintf("the body ended before the %d bytes its Content-Length announced; nothing was stored", r.ContentLength))
@@ -720,6 +729,43 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 	}
 	o.created(w, r, key, sum.Sum(nil), onCreated)
 }
+
+// uploadIdleTimeout is how long an upload's body may send nothing before it is cut (S3 cuts an
+// idle upload too, with RequestTimeout): a client that announced a body and sends none must
+// not hold its connection, a file and a descriptor for ever.
+var uploadIdleTimeout = 60 * time.Second
+
+// idleReader reads an upload's body with a read deadline of uploadIdleTimeout from each read,
+// cleared at the body's end.
+type idleReader struct {
+	r  io.Reader
+	rc *http.ResponseController
+}
+
+func (b *idleReader) Read(p []byte) (int, error) {
+	_ = b.rc.SetReadDeadline(time.Now().Add(uploadIdleTimeout)) // unsupported by a test recorder: no deadline
+	n, err := b.r.Read(p)
+	if err != nil {
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+// closeOnRefusal closes the connection after a refusal (a status of 400 or more) of a request
+// with a body: net/http would otherwise read up to 256 KiB of the unread body before answering,
+// and a client that announced a body and sends none would hold the connection, unanswered,
+// without even a valid signature.
+type closeOnRefusal struct{ http.ResponseWriter }
+
+func (c closeOnRefusal) WriteHeader(status int) {
+	if status >= http.StatusBadRequest {
+		c.Header().Set("Connection", "close")
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap gives http.ResponseController the connection's writer.
+func (c closeOnRefusal) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // requeue is the onCreated of a retried upload of the same bytes, given the guard's answer: none
 // when the guard says the job has left AWAITING_INPUT (pipeline.ErrNoLongerWaiting), whose

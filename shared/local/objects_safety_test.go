@@ -265,3 +265,50 @@ func TestObjectsConcurrentPuts(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectsSilentUploadAnswered: a PUT that announces a body and sends none is answered, never
+// held: with a bad signature at once (403; net/http waited to read up to 256 KiB of the unsent
+// body before answering, so anyone could hold connections for ever), with a valid URL after the
+// idle timeout (400 RequestTimeout), and nothing is stored (found from outside).
+func TestObjectsSilentUploadAnswered(t *testing.T) {
+	defer local.SetUploadIdleTimeout(300 * time.Millisecond)()
+	objs := objectsServer(t, t.TempDir(), nil)
+	ctx := context.Background()
+	p, err := objs.PresignPut(ctx, "inputs/t/silent", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(p.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := *u
+	q := bad.Query()
+	q.Set(local.ParamSignature, "00")
+	bad.RawQuery = q.Encode()
+	for _, tc := range []struct {
+		target string
+		want   string
+	}{{bad.RequestURI(), " 403 "}, {u.RequestURI(), " 400 "}} {
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := "PUT " + tc.target + " HTTP/1.1\r\nHost: " + u.Host + "\r\nContent-Length: 1000\r\n"
+		for h, v := range p.Headers {
+			req += h + ": " + v + "\r\n"
+		}
+		if _, err := conn.Write([]byte(req + "\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		conn.Close()
+		if err != nil || !strings.Contains(line, tc.want) {
+			t.Errorf("a PUT that sends no body (%s): %q, %v; want an answer%s", tc.want, line, err, tc.want)
+		}
+	}
+	if _, err := objs.Head(ctx, "inputs/t/silent"); !errors.Is(err, job.ErrNotFound) {
+		t.Errorf("stored: %v", err)
+	}
+}
