@@ -396,8 +396,9 @@ func follow(ctx context.Context, c *client.Client, id, out string) error {
 	wait := func() (*api.Notification, error) { return c.Follow(ctx, id, update) }
 	n, err := wait()
 	var apiErr *client.APIError
-	if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
-		// A deployed stack has no event stream (its notifications go to SNS): poll instead.
+	if errors.As(err, &apiErr) && (apiErr.Status == http.StatusNotFound || apiErr.Status == http.StatusTooManyRequests) {
+		// A deployed stack has no event stream (its notifications go to SNS), and a local one
+		// caps a tenant's streams: poll instead.
 		wait = func() (*api.Notification, error) { return c.Poll(ctx, id, 2*time.Second, update) }
 		n, err = wait()
 	}

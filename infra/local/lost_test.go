@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -322,4 +324,61 @@ func TestSameBytesRetryAfterStartQueuesNothing(t *testing.T) {
 	if len(starts) != j.JobDetails.ShardsTotal {
 		t.Errorf("%d shards ran of %d", len(starts), j.JobDetails.ShardsTotal)
 	}
+}
+
+// TestEventStreamsCappedPerTenant: a tenant may hold maxStreamsPerTenant event streams at once;
+// one more is a 429 saying so, another tenant's stream is still served, and a closed stream
+// frees its place (found from outside: 2,000 idle streams of one tenant took the cores).
+func TestEventStreamsCappedPerTenant(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{Keys: map[string]string{DefaultKey: "local", "other-key": "team-b"}, SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	res, err := c.CreateJob(ctx, lineJob("waiting", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(key, id string) *http.Response {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/v1/jobs/"+id+"/events", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	var streams []*http.Response
+	defer func() {
+		for _, r := range streams {
+			r.Body.Close()
+		}
+	}()
+	for range maxStreamsPerTenant {
+		r := open(DefaultKey, res.JobId)
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("stream %d: %d", len(streams), r.StatusCode)
+		}
+		streams = append(streams, r)
+	}
+	over := open(DefaultKey, res.JobId)
+	body, _ := io.ReadAll(over.Body)
+	over.Body.Close()
+	if over.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "event streams per tenant") {
+		t.Errorf("stream over the cap: %d %s; want 429 saying why", over.StatusCode, body)
+	}
+	other, err := newClient(s.URL, "other-key").CreateJob(ctx, lineJob("theirs", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := open("other-key", other.JobId); r.StatusCode != http.StatusOK {
+		t.Errorf("another tenant's stream: %d", r.StatusCode)
+	} else {
+		r.Body.Close()
+	}
+	streams[0].Body.Close()
+	streams = streams[1:]
+	waitFor(t, ctx, "a closed stream to free its place", func() bool {
+		r := open(DefaultKey, res.JobId)
+		defer r.Body.Close()
+		return r.StatusCode == http.StatusOK
+	})
 }

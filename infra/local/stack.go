@@ -60,7 +60,8 @@ type Stack struct {
 	Shards   *sl.Queue
 
 	db       *sql.DB
-	unlock   func() // releases the data directory (lockDataDir)
+	unlock   func()   // releases the data directory (lockDataDir)
+	streams  sync.Map // tenant → *atomic.Int32: its event streams open (events.go)
 	server   *http.Server
 	listener net.Listener
 	log      *slog.Logger
