@@ -269,12 +269,6 @@ func putErrorBuffer(b *bytes.Buffer) {
 	errorBuffers.Put(b)
 }
 
-// inputChanged returns the input object of shard msg that no longer has the version the job
-// was planned on, "" when none: the object of a line shard (the shard's own version, for a
-// many-file input, else the job's), or a file of a ONE_DOC_PER_FILE shard (the version it was
-// listed with). A deleted object is a change (found from outside: a file replaced while its job
-// ran was analysed as its new text and the job COMPLETED; one deleted failed its shard three
-// times, then the job, with a store's error).
 // inputChangedUnder answers msg, whose input key changed since planning (inputChanged): a late
 // copy of a shard recorded before the change is recorded again, since its results were read
 // from the planned versions (found in review: it failed a job whose finalizer was already
@@ -305,6 +299,12 @@ func lineCountMessage(j *job.Job, index int, got, planned int64) string {
 	return fmt.Sprintf("shard %d holds %d documents where planning counted %d: the input changed while the job ran; %s", index, got, planned, inputChangedAdvice(j))
 }
 
+// inputChanged returns the input object of shard msg that no longer has the version the job
+// was planned on, "" when none: the object of a line shard (the shard's own version, for a
+// many-file input, else the job's), or a file of a ONE_DOC_PER_FILE shard (the version it was
+// listed with). A deleted object is a change (found from outside: a file replaced while its job
+// ran was analysed as its new text and the job COMPLETED; one deleted failed its shard three
+// times, then the job, with a store's error).
 func (s *Service) inputChanged(ctx context.Context, j *job.Job, msg ShardMessage) (string, error) {
 	changed := func(ctx context.Context, key, version string, of func(ObjectInfo) string) (bool, error) {
 		info, err := s.objects.Head(ctx, key)

@@ -120,11 +120,7 @@ func (d *detector) keyValues() {
 			continue
 		}
 		key := strings.ToLower(t[w0+m[2] : w0+m[3]])
-		vp := p + 1
-		for k := 0; k < 3 && vp < len(t) && (t[vp] == ' ' || t[vp] == '\t'); k++ {
-			vp++
-		}
-		s, e, ok := kvValue(t, vp)
+		s, e, ok := valueAfter(t, p+1)
 		if !ok {
 			continue
 		}
@@ -136,11 +132,7 @@ func (d *detector) keyValues() {
 			// outside: "username:" came out a USERNAME and jdoe was left). A value that merely
 			// ends in a key word and a colon ("Password: my-pin:") is still the value.
 			if m2 := kvRe.FindStringSubmatchIndex(v[:n-1]); m2 != nil {
-				vp2 := e
-				for k := 0; k < 3 && vp2 < len(t) && (t[vp2] == ' ' || t[vp2] == '\t'); k++ {
-					vp2++
-				}
-				if s2, e2, ok2 := kvValue(t, vp2); ok2 {
+				if s2, e2, ok2 := valueAfter(t, e); ok2 {
 					key = strings.ToLower(v[m2[2]:m2[3]])
 					s, e, v = s2, e2, t[s2:e2]
 					labelled = true
@@ -225,6 +217,14 @@ func expiry(v string) bool {
 		return false
 	}
 	return m >= "01" && m <= "12"
+}
+
+// valueAfter is the value (kvValue) after a separator that ends at p, past up to three blanks.
+func valueAfter(t string, p int) (int, int, bool) {
+	for k := 0; k < 3 && p < len(t) && (t[p] == ' ' || t[p] == '\t'); k++ {
+		p++
+	}
+	return kvValue(t, p)
 }
 
 // kvValue reads the value at i: quoted, or a run of non-space characters minus one
