@@ -100,6 +100,14 @@ func (o *OAuth) TokenHandler() http.Handler {
 			fail(http.StatusBadRequest, "invalid_request", api.Message(err))
 			return
 		}
+		// RFC 6749 §3.2: no parameter may be sent twice. Checked before the client is looked up,
+		// so that two client_ids are a malformed request (400), not an unknown client (401).
+		for name, vs := range r.PostForm {
+			if len(vs) > 1 {
+				fail(http.StatusBadRequest, "invalid_request", "the parameter "+name+" is repeated")
+				return
+			}
+		}
 		var c OAuthClient
 		var known bool
 		if id, secret, basic := r.BasicAuth(); basic {
@@ -128,14 +136,8 @@ func (o *OAuth) TokenHandler() http.Handler {
 			fail(http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret (send them with HTTP Basic authentication, each application/x-www-form-urlencoded, or as client_id and client_secret in the body)")
 			return
 		}
-		// RFC 6749 §3.2: parameters sent without a value are as if omitted, and none may be
-		// sent twice; a missing grant_type is a malformed request, not an unsupported grant.
-		for name, vs := range r.PostForm {
-			if len(vs) > 1 {
-				fail(http.StatusBadRequest, "invalid_request", "the parameter "+name+" is repeated")
-				return
-			}
-		}
+		// RFC 6749 §3.2: parameters sent without a value are as if omitted; a missing grant_type
+		// is a malformed request, not an unsupported grant.
 		if g := r.PostForm.Get("grant_type"); g == "" {
 			if notForm {
 				failNotForm()

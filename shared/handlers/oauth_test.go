@@ -93,6 +93,10 @@ func TestTokenOneAuthenticationMethod(t *testing.T) {
 		{"body alone (client_secret_post)", form("client_id", "c", "client_secret", "s"), false, "", "", http.StatusOK, "", ""},
 		{"body alone, wrong secret", form("client_id", "c", "client_secret", "x"), false, "", "", http.StatusUnauthorized, "invalid_client", ""},
 		{"body secret with '+' and '%' form-encoded", form("client_id", "e", "client_secret", "p+q/r=s%41"), false, "", "", http.StatusOK, "", ""},
+		// A repeated parameter is a malformed request whoever sends it (found from outside: two
+		// client_ids answered 401 invalid_client where the README says 400).
+		{"two client_ids in the body", url.Values{"grant_type": {"client_credentials"}, "client_id": {"c", "d"}, "client_secret": {"s"}}, false, "", "", http.StatusBadRequest, "invalid_request", "client_id is repeated"},
+		{"grant_type twice", url.Values{"grant_type": {"client_credentials", "client_credentials"}}, true, "c", "s", http.StatusBadRequest, "invalid_request", "grant_type is repeated"},
 	} {
 		status, body := tokenCall(t, o, tc.form, tc.basic, tc.id, tc.secret)
 		desc, _ := body["error_description"].(string)
