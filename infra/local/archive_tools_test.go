@@ -20,10 +20,10 @@ import (
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
-// TestArchiveReadsWithTarToolchains: output.tar.gz is a concatenation of gzip members (framing
-// members written by the finalizer, one member per shard written by its worker), and GNU tar,
-// Python's tarfile and Go's archive/tar must each read it as one archive with the same entries
-// and bytes: a line job split into many shards with redacted copies, and a ONE_DOC_PER_FILE job
+// TestArchiveReadsWithTarToolchains: output.tar.gz is one gzip member concatenated from
+// DEFLATE segments (framing written by the finalizer, one segment per shard written by its
+// worker), and GNU tar, Python's tarfile (also in its streaming mode) and Go's archive/tar (reading
+// one member) must each read it as one archive with the same entries and bytes: a line job split into many shards with redacted copies, and a ONE_DOC_PER_FILE job
 // whose redacted copies are whole entries inside the shards' members.
 func TestArchiveReadsWithTarToolchains(t *testing.T) {
 	ctx := testCtx(t)
@@ -174,6 +174,7 @@ func checkToolchains(t *testing.T, ctx context.Context, c *client.Client, id str
 	if err != nil {
 		t.Fatal(err)
 	}
+	zr.Multistream(false) // one gzip member, which readers of one member read whole
 	tr := tar.NewReader(zr)
 	for {
 		h, err := tr.Next()
@@ -188,6 +189,9 @@ func checkToolchains(t *testing.T, ctx context.Context, c *client.Client, id str
 			t.Fatalf("archive/tar: %s: %v", h.Name, err)
 		}
 		goEntries[h.Name] = string(b)
+	}
+	if rest, err := io.ReadAll(zr); err != nil || len(bytes.Trim(rest, "\x00")) != 0 {
+		t.Fatalf("archive/tar: after the tar end %d bytes, %v (the gzip trailer's CRC-32 and size are checked here)", len(rest), err)
 	}
 
 	if _, err := exec.LookPath("tar"); err != nil {
@@ -211,10 +215,24 @@ func checkToolchains(t *testing.T, ctx context.Context, c *client.Client, id str
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Log("WARNING: python3 is not on PATH; the archive was not checked with Python's tarfile")
 	} else {
-		script := `import sys, tarfile, hashlib
+		// "r:gz" reads a file; "r|gz", the streaming mode boto3 users read a StreamingBody with,
+		// reads one gzip member only (found from outside: it failed on the multi-member archives
+		// written before); zlib.decompress with wbits 31 also stops after one member.
+		script := `import sys, tarfile, hashlib, zlib
 with tarfile.open(sys.argv[1], "r:gz") as tf:
-    for m in tf.getmembers():
-        print(m.name + "\t" + str(m.size) + "\t" + hashlib.sha256(tf.extractfile(m).read()).hexdigest())`
+    full = [(m.name, m.size, hashlib.sha256(tf.extractfile(m).read()).hexdigest()) for m in tf.getmembers()]
+with open(sys.argv[1], "rb") as f, tarfile.open(fileobj=f, mode="r|gz") as tf:
+    streamed = [(m.name, m.size, hashlib.sha256(tf.extractfile(m).read()).hexdigest()) for m in tf]
+assert streamed == full, ("streaming mode", streamed, full)
+with open(sys.argv[1], "rb") as f:
+    blob = f.read()
+d = zlib.decompressobj(31)
+raw = d.decompress(blob) + d.flush()
+assert d.eof and not d.unused_data, "one gzip member"
+with tarfile.open(fileobj=__import__("io").BytesIO(raw), mode="r:") as tf:
+    assert [m.name for m in tf.getmembers()] == [n for n, _, _ in full]
+for n, size, h in full:
+    print(n + "\t" + str(size) + "\t" + h)`
 		b, err := exec.Command("python3", "-c", script, archive).CombinedOutput()
 		if err != nil {
 			t.Fatalf("python tarfile: %v: %s", err, b)

@@ -6,12 +6,14 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
 
-	kgzip "github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/flate"
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/job"
@@ -39,8 +41,8 @@ func testRecord(i int64, line bool) Record {
 	return r
 }
 
-// member compresses raw as one gzip member.
-func member(t testing.TB, raw []byte) []byte {
+// member compresses raw as one segment and returns it with its CRC-32.
+func member(t testing.TB, raw []byte) ([]byte, uint32) {
 	t.Helper()
 	var buf bytes.Buffer
 	m := NewMember(&buf)
@@ -53,7 +55,20 @@ func member(t testing.TB, raw []byte) []byte {
 	if m.Size() != int64(len(raw)) {
 		t.Fatalf("member counted %d bytes, wrote %d", m.Size(), len(raw))
 	}
-	return buf.Bytes()
+	if m.CRC() != crc32.ChecksumIEEE(raw) {
+		t.Fatalf("member CRC %08x, want %08x", m.CRC(), crc32.ChecksumIEEE(raw))
+	}
+	return buf.Bytes(), m.CRC()
+}
+
+// legacyMember compresses raw as one gzip member, as workers did before segments.
+func legacyMember(t testing.TB, raw []byte) ([]byte, uint32) {
+	t.Helper()
+	b, err := compress(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, crc32.ChecksumIEEE(raw)
 }
 
 type entry struct {
@@ -62,18 +77,24 @@ type entry struct {
 	body []byte
 }
 
-// readArchive reads a (multi-member) tar.gz with the standard library.
-func readArchive(t *testing.T, b []byte) []entry {
+// readArchive reads a tar.gz with the standard library; with single, as readers that read one
+// gzip member only do.
+func readArchive(t *testing.T, b []byte, single bool) []entry {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
+	zr.Multistream(!single)
 	tr := tar.NewReader(zr)
 	var out []entry
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
+			// To the gzip trailer, whose CRC-32 and size the reader checks.
+			if rest, err := io.ReadAll(zr); err != nil || len(bytes.Trim(rest, "\x00")) != 0 {
+				t.Fatalf("after the tar end: %d bytes, %v", len(rest), err)
+			}
 			return out
 		}
 		if err != nil {
@@ -88,10 +109,23 @@ func readArchive(t *testing.T, b []byte) []entry {
 }
 
 // TestMembersMakeOneArchive builds archives the way the finalizer does, by concatenating framing
-// members and per-shard members, for many shapes (no records, entries that end on a block
+// pieces and per-shard segments, for many shapes (no records, entries that end on a block
 // boundary, shards of every size, a redacted entry with a name longer than tar's 100 bytes,
-// whole entries inside a member), and reads each back as one tar.
+// whole entries inside a segment), and reads each back as one tar: as one gzip member, as
+// readers that stop after the first member read it (found from outside: Python's streaming
+// tarfile mode "r|gz" failed on the multi-member archives written before). The Legacy framing
+// around gzip members reads as one tar with a reader of every member.
 func TestMembersMakeOneArchive(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		t.Run(fmt.Sprint("legacy=", legacy), func(t *testing.T) { testMembersMakeOneArchive(t, legacy) })
+	}
+}
+
+func testMembersMakeOneArchive(t *testing.T, legacy bool) {
+	seg := member
+	if legacy {
+		seg = legacyMember
+	}
 	long := "redacted/" + strings.Repeat("a-long-folder/", 9) + "input.txt"
 	for _, tc := range []struct {
 		name   string
@@ -108,7 +142,12 @@ func TestMembersMakeOneArchive(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, red bytes.Buffer
-			var shardMembers, redMembers [][]byte
+			type piece struct {
+				b    []byte
+				crc  uint32
+				size int64
+			}
+			var shardMembers, redMembers []piece
 			var want []entry
 			n := int64(0)
 			for _, k := range tc.shards {
@@ -126,7 +165,8 @@ func TestMembersMakeOneArchive(t *testing.T) {
 					t.Fatal(err)
 				}
 				out.Write(raw.Bytes())
-				shardMembers = append(shardMembers, member(t, raw.Bytes()))
+				b, crc := seg(t, raw.Bytes())
+				shardMembers = append(shardMembers, piece{b, crc, int64(raw.Len())})
 				if tc.files {
 					var ents bytes.Buffer
 					for i := 0; i < k; i++ {
@@ -137,10 +177,12 @@ func TestMembersMakeOneArchive(t *testing.T) {
 						}
 						want = append(want, entry{name, int64(len(body)), body})
 					}
-					redMembers = append(redMembers, member(t, ents.Bytes()))
+					b, crc := seg(t, ents.Bytes())
+					redMembers = append(redMembers, piece{b, crc, int64(ents.Len())})
 				} else if tc.red != "" {
 					red.Write(rraw.Bytes())
-					redMembers = append(redMembers, member(t, rraw.Bytes()))
+					b, crc := seg(t, rraw.Bytes())
+					redMembers = append(redMembers, piece{b, crc, int64(rraw.Len())})
 				}
 			}
 			frame := func(b []byte, err error) []byte {
@@ -151,21 +193,24 @@ func TestMembersMakeOneArchive(t *testing.T) {
 				return b
 			}
 			var archive bytes.Buffer
-			archive.Write(frame(Frame(-1, EntryName, int64(out.Len()))))
+			f := Framing{Legacy: legacy}
+			archive.Write(frame(f.Head(EntryName, int64(out.Len()))))
 			for _, m := range shardMembers {
-				archive.Write(m)
+				archive.Write(m.b)
+				f.Add(m.crc, m.size)
 			}
-			archive.Write(frame(Frame(int64(out.Len()), tc.red, int64(red.Len()))))
+			archive.Write(frame(f.Frame(int64(out.Len()), tc.red, int64(red.Len()))))
 			for _, m := range redMembers {
-				archive.Write(m)
+				archive.Write(m.b)
+				f.Add(m.crc, m.size)
 			}
 			last := int64(-1)
 			if tc.red != "" {
 				last = int64(red.Len())
 			}
-			archive.Write(frame(Trailer(last)))
+			archive.Write(frame(f.Trailer(last)))
 
-			got := readArchive(t, archive.Bytes())
+			got := readArchive(t, archive.Bytes(), !legacy)
 			all := []entry{{EntryName, int64(out.Len()), out.Bytes()}}
 			if tc.red != "" {
 				all = append(all, entry{tc.red, int64(red.Len()), red.Bytes()})
@@ -185,8 +230,59 @@ func TestMembersMakeOneArchive(t *testing.T) {
 
 // TestFrameRefusesNegativeSize: a header cannot announce a negative size.
 func TestFrameRefusesNegativeSize(t *testing.T) {
-	if _, err := Frame(-1, EntryName, -5); err == nil {
+	var f Framing
+	if _, err := f.Head(EntryName, -5); err == nil {
+		t.Fatal("Head accepted a negative size")
+	}
+	if _, err := f.Frame(0, EntryName, -5); err == nil {
 		t.Fatal("Frame accepted a negative size")
+	}
+}
+
+// TestCRC32Combine: the combined CRC-32 of two parts is the CRC-32 of their concatenation, for
+// empty parts, parts of every length up to a few blocks, and a part longer than 2^32 bytes'
+// worth of zero-length squarings would reach (a length with high bits set).
+func TestCRC32Combine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 300; i++ {
+		a := make([]byte, rng.IntN(1500))
+		b := make([]byte, rng.IntN(1500))
+		for k := range a {
+			a[k] = byte(rng.Uint32())
+		}
+		for k := range b {
+			b[k] = byte(rng.Uint32())
+		}
+		want := crc32.ChecksumIEEE(append(append([]byte(nil), a...), b...))
+		if got := crc32Combine(crc32.ChecksumIEEE(a), crc32.ChecksumIEEE(b), int64(len(b))); got != want {
+			t.Fatalf("lengths %d+%d: combined %08x, want %08x", len(a), len(b), got, want)
+		}
+	}
+	// A long run of zeros: CRC(A‖zeros) from the combine against the table's update.
+	a := []byte("output")
+	zeros := make([]byte, 1<<20+7)
+	want := crc32.Update(crc32.ChecksumIEEE(a), crc32.IEEETable, zeros)
+	if got := crc32Combine(crc32.ChecksumIEEE(a), crc32.ChecksumIEEE(zeros), int64(len(zeros))); got != want {
+		t.Fatalf("a megabyte of zeros: combined %08x, want %08x", got, want)
+	}
+}
+
+// TestReadMember: a segment, and a legacy gzip member, read back alone.
+func TestReadMember(t *testing.T) {
+	raw := bytes.Repeat([]byte("{\"Line\":1,\"Sentiment\":\"POSITIVE\"}\n"), 3000)
+	for _, legacy := range []bool{false, true} {
+		b, _ := member(t, raw)
+		if legacy {
+			b, _ = legacyMember(t, raw)
+		}
+		rc, err := ReadMember(bytes.NewReader(b), legacy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		if err != nil || !bytes.Equal(got, raw) {
+			t.Fatalf("legacy=%v: read %d bytes (%v), wrote %d", legacy, len(got), err, len(raw))
+		}
 	}
 }
 
@@ -239,7 +335,7 @@ func BenchmarkWriter(b *testing.B) {
 }
 
 // TestReusedCompressorWritesTheSameMember: members share compressors (a pool), and a reused
-// one must write the bytes a fresh gzip writer at the same level writes, whatever it compressed
+// one must write the bytes a fresh DEFLATE writer at the same level writes, whatever it compressed
 // before; writing to a closed member fails instead of reaching a compressor another member uses.
 func TestReusedCompressorWritesTheSameMember(t *testing.T) {
 	var raws [][]byte
@@ -253,13 +349,13 @@ func TestReusedCompressorWritesTheSameMember(t *testing.T) {
 	for round := 0; round < 3; round++ {
 		for _, raw := range raws {
 			var want bytes.Buffer
-			gz, err := kgzip.NewWriterLevel(&want, compressionLevel)
+			fw, err := flate.NewWriter(&want, compressionLevel)
 			if err != nil {
 				t.Fatal(err)
 			}
-			gz.Write(raw)
-			gz.Close()
-			if got := member(t, raw); !bytes.Equal(got, want.Bytes()) {
+			fw.Write(raw)
+			fw.Flush()
+			if got, _ := member(t, raw); !bytes.Equal(got, want.Bytes()) {
 				t.Fatalf("round %d: a member of %d bytes compressed to %d bytes, a fresh writer to %d", round, len(raw), len(got), want.Len())
 			}
 		}

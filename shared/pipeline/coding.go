@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -736,10 +735,10 @@ func (p *pulledExamples) Close() error { p.stop(); return nil }
 
 // writeCoded writes a coding operation's outputs in the coding service's format: one coded line
 // per record, in input order (from the shard results in order), and the metadata file.
-func (s *Service) writeCoded(ctx context.Context, j *job.Job, results []string) error {
+func (s *Service) writeCoded(ctx context.Context, j *job.Job, results []archivePart) error {
 	err := s.putStreamTo(ctx, s.outputObjects(ctx, j), s.outputKey(j, api.CodedName), func(w io.Writer) error {
-		for _, key := range results {
-			if err := s.codedPart(ctx, w, key); err != nil {
+		for _, p := range results {
+			if err := s.codedPart(ctx, w, p); err != nil {
 				return err
 			}
 		}
@@ -755,16 +754,17 @@ func (s *Service) writeCoded(ctx context.Context, j *job.Job, results []string) 
 	return s.outputObjects(ctx, j).Put(ctx, s.outputKey(j, api.MetadataName), bytes.NewReader(meta))
 }
 
-func (s *Service) codedPart(ctx context.Context, w io.Writer, key string) error {
-	rc, err := s.objects.Open(ctx, key, 0)
+func (s *Service) codedPart(ctx context.Context, w io.Writer, p archivePart) error {
+	rc, err := s.objects.Open(ctx, p.Key, 0)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	zr, err := gzip.NewReader(bufio.NewReader(rc))
+	zr, err := output.ReadMember(bufio.NewReader(rc), p.Gzip)
 	if err != nil {
-		return fmt.Errorf("read shard results %s: %w", key, err)
+		return fmt.Errorf("read shard results %s: %w", p.Key, err)
 	}
+	defer zr.Close()
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {

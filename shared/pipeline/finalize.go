@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -176,7 +177,7 @@ func (s *Service) finalizeClaimed(ctx context.Context, j *job.Job) error {
 	if err != nil {
 		return fmt.Errorf("list shards: %w", err)
 	}
-	var results []string
+	var results []archivePart
 	var outBytes, outLines, failedShards, skipped int64
 	infos := make([]output.ShardInfo, 0, len(recs))
 	for _, r := range recs {
@@ -195,7 +196,7 @@ func (s *Service) finalizeClaimed(ctx context.Context, j *job.Job) error {
 		if r.Skipped || r.Bytes == 0 {
 			continue
 		}
-		results = append(results, r.ResultKey)
+		results = append(results, archivePart{r.ResultKey, r.CRC, r.Bytes, !r.Deflate})
 		outBytes += r.Bytes
 		outLines += r.Documents
 	}
@@ -292,18 +293,33 @@ func (s *Service) manifestURI(j *job.Job) string {
 	return s.cfg.Locations.URI(s.outputKey(j, api.ManifestName))
 }
 
-// composeArchive writes output.tar.gz as the concatenation of gzip members (see output.Frame):
-// the "output" entry's header, the shards' result members in order, the redacted copies'
-// members (one entry per input file of a line input), and the framing in between, which it
-// writes as small objects of its own. The store concatenates (Objects.Compose), so this costs
-// O(shards + files) requests and moves no result bytes. The framing is a pure function of the
-// shard records, so a repeated finalize writes the same archive.
-func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, recs []ShardRecord, results []string, outBytes int64) error {
+// archivePart is an object a worker wrote for the archive (a shard's results or its part of the
+// redacted copies): one compressed segment (output.Member) with the CRC-32 and size of its bytes
+// before compression; Gzip when it is a gzip member instead (a shard record written before
+// segments, ShardRecord.Deflate false: a job that ran across an upgrade).
+type archivePart struct {
+	Key  string
+	CRC  uint32
+	Size int64
+	Gzip bool
+}
+
+// composeArchive writes output.tar.gz as the concatenation of the workers' segments and the
+// framing around them (see output.Framing): the "output" entry's header, the shards' results in
+// order, the redacted copies (one entry per input file of a line input), and the framing in
+// between, which it writes as small objects of its own. The store concatenates
+// (Objects.Compose), so this costs O(shards + files) requests and moves no result bytes. The
+// framing is a pure function of the shard records, so a repeated finalize writes the same
+// archive. Parts that are gzip members are framed as members of a multi-member archive.
+func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, recs []ShardRecord, results []archivePart, outBytes int64) error {
 	entries := s.redactedEntries(ctx, j, recs)
 	if len(entries) == 0 {
 		entries = []redactedEntry{{}} // no redacted copies: the frame after the results only pads them
 	}
-	head, err := output.Frame(-1, output.EntryName, outBytes)
+	gzipped := func(p archivePart) bool { return p.Gzip }
+	f := output.Framing{Legacy: slices.ContainsFunc(results, gzipped) ||
+		slices.ContainsFunc(entries, func(e redactedEntry) bool { return slices.ContainsFunc(e.Parts, gzipped) })}
+	head, err := f.Head(output.EntryName, outBytes)
 	if err != nil {
 		return err
 	}
@@ -314,10 +330,25 @@ func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, re
 	}
 	frames := []frame{{framePrefix + "head", head}}
 	keys := make([]string, 0, len(results)+2*len(entries)+2)
-	keys = append(append(keys, frames[0].key), results...)
+	keys = append(keys, frames[0].key)
+	add := func(parts []archivePart) {
+		for _, p := range parts {
+			if !f.Legacy || p.Gzip {
+				keys = append(keys, p.Key)
+				f.Add(p.CRC, p.Size)
+				continue
+			}
+			// A segment among gzip members: a member of its own, by a header and a trailer.
+			before, after := output.MemberAround(p.CRC, p.Size)
+			n := len(frames)
+			frames = append(frames, frame{fmt.Sprintf("%swrap-%06d", framePrefix, n), before}, frame{fmt.Sprintf("%swrap-%06d", framePrefix, n+1), after})
+			keys = append(keys, frames[n].key, p.Key, frames[n+1].key)
+		}
+	}
+	add(results)
 	prev := outBytes // the entry the next frame pads
 	for i, e := range entries {
-		f, err := output.Frame(prev, e.Name, e.Size)
+		b, err := f.Frame(prev, e.Name, e.Size)
 		if err != nil {
 			return err
 		}
@@ -325,14 +356,15 @@ func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, re
 		if i > 0 {
 			name = fmt.Sprintf("mid-%06d", i)
 		}
-		frames = append(frames, frame{framePrefix + name, f})
-		keys = append(append(keys, framePrefix+name), e.Keys...)
-		prev = -1 // ONE_DOC_PER_FILE redacted members hold whole, padded entries
+		frames = append(frames, frame{framePrefix + name, b})
+		keys = append(keys, framePrefix+name)
+		add(e.Parts)
+		prev = -1 // ONE_DOC_PER_FILE redacted segments hold whole, padded entries
 		if e.Name != "" {
 			prev = e.Size
 		}
 	}
-	tail, err := output.Trailer(prev)
+	tail, err := f.Trailer(prev)
 	if err != nil {
 		return err
 	}

@@ -76,13 +76,19 @@ type ShardRecord struct {
 	Skipped bool `json:"Skipped,omitempty"`
 	// Failed is true when the shard was dead-lettered and its documents written as error records.
 	Failed bool `json:"Failed,omitempty"`
-	// ResultKey is the object holding the shard's output lines as one gzip member ("" when
-	// Skipped), and Bytes their size before compression (what the archive's tar header adds up).
+	// ResultKey is the object holding the shard's output lines compressed ("" when Skipped),
+	// Bytes their size before compression (what the archive's tar header adds up) and CRC their
+	// CRC-32 (what the archive's gzip trailer combines).
 	ResultKey string `json:"ResultKey,omitempty"`
 	Bytes     int64  `json:"Bytes,omitempty"`
+	CRC       uint32 `json:"CRC,omitempty"`
 	// RedactedBytes is the size before compression of the shard's redacted copy (line formats
-	// of PII jobs with a RedactionConfig), also one gzip member.
-	RedactedBytes int64 `json:"RedactedBytes,omitempty"`
+	// of PII jobs with a RedactionConfig), RedactedCRC its CRC-32, compressed as the results are.
+	RedactedBytes int64  `json:"RedactedBytes,omitempty"`
+	RedactedCRC   uint32 `json:"RedactedCRC,omitempty"`
+	// Deflate is true when the compressed objects are DEFLATE segments (output.Member) that
+	// the archive joins into one gzip member; records written before it hold gzip members.
+	Deflate bool `json:"Deflate,omitempty"`
 	// File is the input file the shard read, as the output's File names it (line formats):
 	// the redacted copies of a many-file input are one archive entry per file.
 	File string `json:"File,omitempty"`

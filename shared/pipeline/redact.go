@@ -25,9 +25,9 @@ import (
 //     empty "text"), never its unredacted text;
 //   - ONE_DOC_PER_FILE: one entry "redacted/<file>" per document (empty for error records).
 //
-// Each shard writes its part under work/…/redacted/ as one gzip member: for line formats the
-// lines (their size before compression is recorded with the shard), for files whole tar entries.
-// Finalize concatenates them into output.tar.gz (see output.Frame).
+// Each shard writes its part under work/…/redacted/ as one compressed segment (output.Member):
+// for line formats the lines (their size and CRC-32 are recorded with the shard), for files
+// whole tar entries. Finalize concatenates them into output.tar.gz (see output.Framing).
 
 func redactedPrefix(tenant, jobID string) string { return workPrefix(tenant, jobID) + "redacted/" }
 
@@ -40,7 +40,7 @@ func redactedPartKey(tenant, jobID string, shard int, dead bool) string {
 	return fmt.Sprintf("%sparts/%06d", redactedPrefix(tenant, jobID), shard)
 }
 
-// redactedWriter writes one shard's redacted copies, streamed into one gzip member; a nil
+// redactedWriter writes one shard's redacted copies, streamed into one segment; a nil
 // *redactedWriter does nothing.
 type redactedWriter struct {
 	j    *job.Job
@@ -132,11 +132,11 @@ func (r *redactedWriter) write(ctx context.Context, d input.Document, rec *outpu
 	return r.bw.WriteByte('\n')
 }
 
-// close finishes the shard's part and returns its size before compression; failed is the
-// shard's own error (the part is then abandoned).
-func (r *redactedWriter) close(failed error) (int64, error) {
+// close finishes the shard's part and returns its size before compression and CRC-32; failed is
+// the shard's own error (the part is then abandoned).
+func (r *redactedWriter) close(failed error) (int64, uint32, error) {
 	if r == nil {
-		return 0, nil
+		return 0, 0, nil
 	}
 	err := failed
 	if err == nil {
@@ -149,18 +149,18 @@ func (r *redactedWriter) close(failed error) (int64, error) {
 	if perr := <-r.done; err == nil {
 		err = perr
 	}
-	return r.m.Size(), err
+	return r.m.Size(), r.m.CRC(), err
 }
 
 // redactedEntryPrefix is the folder of the redacted copies inside output.tar.gz.
 const redactedEntryPrefix = "redacted/"
 
 // redactedEntry is an archive entry of a line job's redacted copies, Name of Size bytes, held by
-// the members Keys in order. For ONE_DOC_PER_FILE the members hold whole entries and Name is "".
+// the segments Parts in order. For ONE_DOC_PER_FILE the segments hold whole entries and Name is "".
 type redactedEntry struct {
-	Name string
-	Size int64
-	Keys []string
+	Name  string
+	Size  int64
+	Parts []archivePart
 }
 
 // redactedEntries returns a job's redacted copies as archive entries, in shard order: for a line
@@ -199,7 +199,7 @@ func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardR
 			out = append(out, redactedEntry{Name: name})
 		}
 		e := &out[len(out)-1]
-		e.Keys = append(e.Keys, redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed))
+		e.Parts = append(e.Parts, archivePart{redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed), r.RedactedCRC, r.RedactedBytes, !r.Deflate})
 		e.Size += r.RedactedBytes
 	}
 	if len(out) == 0 && j.InputDataConfig.InputFormat.LineFormat() {

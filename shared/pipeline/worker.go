@@ -234,14 +234,14 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		}
 		return err
 	})
-	redacted, rerr := red.close(err)
+	redacted, redactedCRC, rerr := red.close(err)
 	if err == nil && rerr != nil {
 		err = rerr
 	}
 	if err != nil {
 		return ShardRecord{}, fmt.Errorf("write shard results: %w", err)
 	}
-	rec := ShardRecord{Index: msg.Index, ResultKey: key, Bytes: m.Size(), RedactedBytes: redacted, InputBytes: msg.Bytes}
+	rec := ShardRecord{Index: msg.Index, ResultKey: key, Bytes: m.Size(), CRC: m.CRC(), RedactedBytes: redacted, RedactedCRC: redactedCRC, Deflate: true, InputBytes: msg.Bytes}
 	if j.InputDataConfig.InputFormat.LineFormat() {
 		rec.File = fileName(j, msg.Key)
 	}
