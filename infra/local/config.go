@@ -15,6 +15,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/ream-dev/ream/internal/jsonkeys"
@@ -302,6 +303,13 @@ func (c Config) validate() error {
 		u, err := url.Parse(w.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("config: \"webhooks\"[%d]: url %q must be an absolute http or https URL with a host", i, w.URL)
+		}
+		if p := u.Port(); p != "" {
+			// url.Parse takes any digits; a port out of range failed only at each delivery
+			// (found from outside: 300 attempts over a day, each "invalid port").
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("config: \"webhooks\"[%d]: url %q: port %s is not 1-65535", i, w.URL, p)
+			}
 		}
 		if w.Tenant != "" && !pipeline.ValidTenant(w.Tenant) {
 			return fmt.Errorf("config: \"webhooks\"[%d]: tenant %q: use letters, digits, '.', '_' or '-'", i, w.Tenant)

@@ -112,6 +112,8 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Webhooks: []Webhook{{URL: "ftp://example.com/hook"}}}, []string{`"webhooks"[0]`, `"ftp://example.com/hook"`}},
 		{Config{Webhooks: []Webhook{{URL: "http:///hook"}}}, []string{`"webhooks"[0]`}},
 		{Config{Webhooks: []Webhook{{URL: ""}}}, []string{`"webhooks"[0]`}},
+		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:99999/x"}}}, []string{`"webhooks"[0]`, "port 99999 is not 1-65535"}},
+		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:0/x"}}}, []string{`"webhooks"[0]`, "port 0"}},
 		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook", Tenant: "bad tenant!"}}}, []string{`"webhooks"[0]`, `"bad tenant!"`}},
 		// An empty key replaced the default one and matched nothing (found from outside).
 		{Config{Keys: map[string]string{"": "local"}}, []string{`"keys"`, "empty"}},

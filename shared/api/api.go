@@ -171,8 +171,7 @@ type Notification struct {
 	DropRule   string         `json:"DropRule,omitempty"`
 	DropObject job.DropObject `json:"DropObject,omitzero"`
 	// The fields of Textract's completion message, so that a consumer written for Textract's
-	// NotificationChannel reads this one: Status (SUCCEEDED, PARTIAL_SUCCESS, FAILED or
-	// STOPPED: see TextractStatus), API (the operation that created the job: CreateJob,
+	// NotificationChannel reads this one: Status (SUCCEEDED or FAILED: see TextractStatus), API (the operation that created the job: CreateJob,
 	// a Comprehend Start…Job, BatchCode, RetryJob, DropRule), JobTag (the request's),
 	// Timestamp (Time in Unix milliseconds) and DocumentLocation (the input).
 	Status           string           `json:"Status"`
@@ -193,17 +192,17 @@ type DocumentLocation struct {
 	S3ObjectName string `json:"S3ObjectName"`
 }
 
-// TextractStatus is a job's terminal status as Textract's completion message names it:
-// COMPLETED is SUCCEEDED; FAILED and TIMED_OUT are FAILED; PARTIAL_SUCCESS and STOPPED keep
-// their names (Textract has no stop).
+// TextractStatus is a job's terminal status as Textract's completion message names it, within
+// its values SUCCEEDED, FAILED and ERROR: COMPLETED and PARTIAL_SUCCESS (an output was written,
+// with an error record for each document that failed) are SUCCEEDED; FAILED, TIMED_OUT and
+// STOPPED (Textract has no stop) are FAILED. JobStatus beside it has Ream's own status (found
+// from outside: PARTIAL_SUCCESS and STOPPED were sent as they are, outside Textract's values).
 func TextractStatus(s job.Status) string {
 	switch s {
-	case job.Completed:
+	case job.Completed, job.PartialSuccess:
 		return "SUCCEEDED"
-	case job.Failed, job.TimedOut:
-		return "FAILED"
 	}
-	return string(s)
+	return "FAILED"
 }
 
 // Model is one registered version of a coding model (GET /v1/topics/{topic}/models…). Models

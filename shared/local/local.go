@@ -32,7 +32,7 @@ func newConfig(opts []Option) config {
 	c := config{
 		now:        time.Now,
 		maxUpload:  5 << 30, // S3's single-PUT limit
-		client:     &http.Client{Timeout: 30 * time.Second},
+		client:     &http.Client{Timeout: 30 * time.Second, CheckRedirect: noRedirects},
 		attempts:   DefaultWebhookAttempts,
 		backoff:    time.Second,
 		maxBackoff: DefaultWebhookMaxBackoff,
@@ -50,6 +50,11 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // WithMaxUploadSize bounds the body of a presigned PUT (Objects.Handler answers 413 above it).
 // The default is 5 GiB.
 func WithMaxUploadSize(n int64) Option { return func(c *config) { c.maxUpload = n } }
+
+// noRedirects makes a webhook's redirect its answer (a failed attempt): following it would send
+// the notification elsewhere, or (302, 303) drop its body and count the GET's 200 as delivered
+// (found from outside).
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // WithHTTPClient sets the client webhooks are delivered with.
 func WithHTTPClient(h *http.Client) Option { return func(c *config) { c.client = h } }

@@ -506,6 +506,9 @@ func (n *Notifier) postTo(seq int64, url string, body []byte) (int, error) {
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return resp.StatusCode, fmt.Errorf("webhook answered %s: redirects are not followed (configure the URL it redirects to)", resp.Status)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, fmt.Errorf("webhook answered %s", resp.Status)
 	}

@@ -149,6 +149,51 @@ func TestNotifierWebhookRetries(t *testing.T) {
 	}
 }
 
+// TestNotifierRedirectIsAFailedAttempt: a webhook answering with a redirect has not received
+// the notification. The notifier does not follow it (a 302 was followed as a GET without the
+// body, whose 200 counted as delivered; a 307 would send the POST to any host the Location
+// names; found from outside): the attempt fails, is retried, and the log says why.
+func TestNotifierRedirectIsAFailedAttempt(t *testing.T) {
+	var mu sync.Mutex
+	var calls, landed int
+	landing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		landed++
+		mu.Unlock()
+	}))
+	defer landing.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		k := calls
+		mu.Unlock()
+		switch k {
+		case 1:
+			http.Redirect(w, r, landing.URL+"/landing", http.StatusFound)
+		case 2:
+			http.Redirect(w, r, landing.URL+"/landing", http.StatusTemporaryRedirect)
+		}
+	}))
+	defer srv.Close()
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: srv.URL}}, local.WithRetry(5, 10*time.Millisecond, 50*time.Millisecond))
+	if err := n.Publish(context.Background(), note("t1", "job-1")); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, n)
+	closeNotifier(t, n)
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 3 || landed != 0 {
+		t.Fatalf("webhook called %d times, its redirect target %d; want 3 and 0", calls, landed)
+	}
+	evs, _ := n.Since(context.Background(), "", 0)
+	ds, err := n.Deliveries(context.Background(), evs[0].Seq)
+	if err != nil || len(ds) != 3 || ds[0].StatusCode != 302 || !strings.Contains(ds[0].Error, "redirects are not followed") || ds[1].StatusCode != 307 || ds[2].StatusCode != 200 {
+		t.Fatalf("recorded attempts: %+v, %v", ds, err)
+	}
+}
+
 func TestNotifierGivesUpAndCloseIsBounded(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0

@@ -76,7 +76,7 @@ func TestTextractNotificationFields(t *testing.T) {
 	if j, err := st.svc.Describe(ctx, "local", created.JobId); err != nil || j.EndTime == nil || !evs[0].Time.Equal(*j.EndTime) {
 		t.Errorf("notification Time %v, want the job's EndTime (%v)", evs[0].Time, err)
 	}
-	for st, want := range map[job.Status]string{job.Completed: "SUCCEEDED", job.PartialSuccess: "PARTIAL_SUCCESS", job.Failed: "FAILED", job.TimedOut: "FAILED", job.Stopped: "STOPPED"} {
+	for st, want := range map[job.Status]string{job.Completed: "SUCCEEDED", job.PartialSuccess: "SUCCEEDED", job.Failed: "FAILED", job.TimedOut: "FAILED", job.Stopped: "FAILED"} {
 		if got := api.TextractStatus(st); got != want {
 			t.Errorf("TextractStatus(%s) = %s, want %s", st, got, want)
 		}
