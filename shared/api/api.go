@@ -62,6 +62,10 @@ type CreateJobRequest struct {
 	// API names the operation that created the job (never from a request body): the
 	// notification's API field. Empty means CreateJob.
 	API string `json:"-"`
+	// VolumeKmsKeyId and VpcConfig are set by the Comprehend surface (never from a /v1 body):
+	// recorded on the job and echoed by its Describe, not used.
+	VolumeKmsKeyId string         `json:"-"`
+	VpcConfig      *job.VpcConfig `json:"-"`
 }
 
 // RetryRequest is the body of POST /v1/jobs/{id}/retry (every field optional).

@@ -346,13 +346,44 @@ type cStartRequest struct {
 	NumberOfTopics      *int               `json:"NumberOfTopics"`
 	EntityRecognizerArn string             `json:"EntityRecognizerArn"`
 	FlywheelArn         string             `json:"FlywheelArn"`
-	// Accepted and ignored, but typed as Comprehend's, so that a value of the wrong JSON type
-	// is a SerializationException as for every other field.
-	VolumeKmsKeyId string `json:"VolumeKmsKeyId"`
-	VpcConfig      *struct {
-		SecurityGroupIds []string `json:"SecurityGroupIds"`
-		Subnets          []string `json:"Subnets"`
-	} `json:"VpcConfig"`
+	// Recorded and echoed by Describe, not used (Ream analyses with its own resources); typed as
+	// Comprehend's, so that a value of the wrong JSON type is a SerializationException as for
+	// every other field, and checked against Comprehend's constraints (vpcChecks).
+	VolumeKmsKeyId string         `json:"VolumeKmsKeyId"`
+	VpcConfig      *job.VpcConfig `json:"VpcConfig"`
+}
+
+// vpcIDRE is Comprehend's pattern of a security group or subnet id (1-32 characters).
+var vpcIDRE = regexp.MustCompile(`^[-0-9a-zA-Z]{1,32}$`)
+
+// checkCompute checks VolumeKmsKeyId and VpcConfig as Comprehend's model constrains them (the
+// empty lists are refused by emptyMembers).
+func (in *cStartRequest) checkCompute() error {
+	if len(in.VolumeKmsKeyId) > 2048 {
+		return cErr("InvalidRequestException", "1 validation error detected: Value at 'volumeKmsKeyId' failed to satisfy constraint: Member must have length less than or equal to 2048")
+	}
+	v := in.VpcConfig
+	if v == nil {
+		return nil
+	}
+	for _, l := range []struct {
+		field string
+		ids   []string
+		max   int
+	}{{"vpcConfig.securityGroupIds", v.SecurityGroupIds, 5}, {"vpcConfig.subnets", v.Subnets, 16}} {
+		if l.ids == nil {
+			return missing(l.field)
+		}
+		if len(l.ids) > l.max {
+			return cErr("InvalidRequestException", "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", l.field, l.max)
+		}
+		for _, id := range l.ids {
+			if !vpcIDRE.MatchString(id) {
+				return cErr("InvalidRequestException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [-0-9a-zA-Z]+ (1-32 characters)", id, l.field)
+			}
+		}
+	}
+	return nil
 }
 
 func decodeOp(raw []byte, v any) error {
@@ -424,6 +455,9 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 			return nil, err
 		}
 	}
+	if err := in.checkCompute(); err != nil {
+		return nil, err
+	}
 	if in.EntityRecognizerArn != "" || in.FlywheelArn != "" {
 		return nil, cErr("InvalidRequestException", "custom entity recognizers (EntityRecognizerArn, FlywheelArn) are not supported; Ream detects the built-in entity types")
 	}
@@ -444,6 +478,8 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 		Tags:               in.Tags,
 		DataAccessRoleArn:  *in.DataAccessRoleArn,
 		API:                "Start" + k.Name + "DetectionJob",
+		VolumeKmsKeyId:     in.VolumeKmsKeyId,
+		VpcConfig:          in.VpcConfig,
 	}
 	if k.Language {
 		req.LanguageCode = *in.LanguageCode
@@ -585,6 +621,12 @@ func (c *comprehend) properties(k comprehendKind, j *job.Job) map[string]any {
 	}
 	if j.DataAccessRoleArn != "" {
 		p["DataAccessRoleArn"] = j.DataAccessRoleArn
+	}
+	if j.VolumeKmsKeyId != "" {
+		p["VolumeKmsKeyId"] = j.VolumeKmsKeyId
+	}
+	if j.VpcConfig != nil {
+		p["VpcConfig"] = j.VpcConfig
 	}
 	if k.Language && j.LanguageCode != "" {
 		p["LanguageCode"] = j.LanguageCode

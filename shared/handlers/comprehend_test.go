@@ -283,3 +283,33 @@ func TestComprehendUnsupportedLanguageCode(t *testing.T) {
 		t.Errorf("LanguageCode es: %d %v", status, out)
 	}
 }
+
+// VolumeKmsKeyId and VpcConfig, which Comprehend's Describe echoes, are recorded and echoed (found
+// from outside: they were accepted and dropped, so code reading them from Describe failed), and
+// checked against Comprehend's constraints.
+func TestComprehendComputeSettingsEchoed(t *testing.T) {
+	a, _ := comprehendAPI(t)
+	vpc := `"VpcConfig":{"SecurityGroupIds":["sg-0123"],"Subnets":["subnet-1","subnet-2"]}`
+	kms := `"VolumeKmsKeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"`
+	status, out := call(t, a, "StartSentimentDetectionJob", "{"+strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, vpc, kms}, ",")+"}")
+	if status != http.StatusOK {
+		t.Fatalf("start: %d %v", status, out)
+	}
+	status, out = call(t, a, "DescribeSentimentDetectionJob", fmt.Sprintf(`{"JobId":%q}`, out["JobId"]))
+	props, _ := out["SentimentDetectionJobProperties"].(map[string]any)
+	if status != http.StatusOK || props["VolumeKmsKeyId"] != "1234abcd-12ab-34cd-56ef-1234567890ab" ||
+		fmt.Sprint(props["VpcConfig"]) != "map[SecurityGroupIds:[sg-0123] Subnets:[subnet-1 subnet-2]]" {
+		t.Fatalf("describe: %d %v", status, out)
+	}
+	for name, body := range map[string]string{
+		"six security groups": `"VpcConfig":{"SecurityGroupIds":["a","b","c","d","e","f"],"Subnets":["s"]}`,
+		"a bad subnet id":     `"VpcConfig":{"SecurityGroupIds":["sg-1"],"Subnets":["subnet 1"]}`,
+		"no subnets":          `"VpcConfig":{"SecurityGroupIds":["sg-1"]}`,
+		"a long volume key":   `"VolumeKmsKeyId":"` + strings.Repeat("k", 2049) + `"`,
+	} {
+		status, out := call(t, a, "StartSentimentDetectionJob", "{"+strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, body}, ",")+"}")
+		if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" {
+			t.Errorf("%s: %d %v", name, status, out)
+		}
+	}
+}

@@ -203,9 +203,13 @@ type Job struct {
 	ClientRequestToken string           `json:"ClientRequestToken,omitempty"`
 	Tags               []Tag            `json:"Tags,omitempty"`
 	// DataAccessRoleArn is the role a request named (recorded and shown, never assumed).
-	DataAccessRoleArn string  `json:"DataAccessRoleArn,omitempty"`
-	ModelVersion      string  `json:"ModelVersion,omitempty"`
-	JobDetails        Details `json:"JobDetails"`
+	DataAccessRoleArn string `json:"DataAccessRoleArn,omitempty"`
+	// VolumeKmsKeyId and VpcConfig are Comprehend's settings of its own compute, recorded and
+	// shown as a request named them, never used (Ream analyses with its own resources).
+	VolumeKmsKeyId string     `json:"VolumeKmsKeyId,omitempty"`
+	VpcConfig      *VpcConfig `json:"VpcConfig,omitempty"`
+	ModelVersion   string     `json:"ModelVersion,omitempty"`
+	JobDetails     Details    `json:"JobDetails"`
 	// NotificationChannel names the job's own SNS topic, notified besides the deployment's
 	// completion topic (as Textract's NotificationChannel).
 	NotificationChannel *NotificationChannel `json:"NotificationChannel,omitempty"`
@@ -316,6 +320,12 @@ type CodingConfig struct {
 	// ModelId is a model's GUID; empty or "latest" at creation means the newest model of the
 	// topic the tenant may use.
 	ModelId string `json:"ModelId,omitempty"`
+}
+
+// VpcConfig is Comprehend's VpcConfig: the security groups and subnets of its compute.
+type VpcConfig struct {
+	SecurityGroupIds []string `json:"SecurityGroupIds"`
+	Subnets          []string `json:"Subnets"`
 }
 
 // NotificationChannel is a job's own completion topic. RoleArn, which Textract requires (the

@@ -622,6 +622,8 @@ func (s *Service) jobOf(tenant string, req *api.CreateJobRequest, now time.Time)
 		ClientRequestToken: req.ClientRequestToken,
 		Tags:               req.Tags,
 		DataAccessRoleArn:  req.DataAccessRoleArn,
+		VolumeKmsKeyId:     req.VolumeKmsKeyId,
+		VpcConfig:          req.VpcConfig,
 		RedactOutput:       req.RedactionConfig,
 		Tenant:             tenant,
 		CodingConfig:       req.CodingConfig,
