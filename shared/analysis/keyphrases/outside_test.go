@@ -16,11 +16,18 @@ func TestKeyPhrasesOutsideFailures(t *testing.T) {
 		"The festival lineup features indie music\nDum Dum Girls will headline on Friday.",
 		"Local bands and indie music\r\nDum Dum Girls headline",
 		"Top stories\n\nStocks fall in Tokyo trading",
+		// NEL, found from outside ("Berlin\u0085NEL Angela Merkel" was one phrase), and the
+		// other Unicode line ends.
+		"Chancellor visits Berlin\u0085Angela Merkel meets students",
+		"indie music\u2028Dum Dum Girls",
+		"indie music\u2029Dum Dum Girls",
+		"indie music\vDum Dum Girls",
+		"indie music\fDum Dum Girls",
 	} {
 		var found []string
 		for _, k := range a.Extract(text) {
 			found = append(found, k.Text)
-			if strings.ContainsAny(k.Text, "\n\r") {
+			if strings.ContainsAny(k.Text, lineBreaks) {
 				t.Errorf("%q: phrase %q crosses a line break", text, k.Text)
 			}
 			if string([]rune(text)[k.BeginOffset:k.EndOffset]) != k.Text {

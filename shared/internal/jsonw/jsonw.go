@@ -1,5 +1,5 @@
-// Package jsonw appends JSON values to byte slices exactly as encoding/json renders them,
-// without reflection. It owns the string-escaping and float-formatting rules that the output
+// Package jsonw appends JSON values to byte slices as encoding/json renders them (strings with
+// one more escape, see AppendString), without reflection. It owns the string-escaping and float-formatting rules that the output
 // records rely on for byte-identical encodings.
 package jsonw
 
@@ -16,7 +16,9 @@ const hexDigits = "0123456789abcdef"
 // characters escaped (\b, \f, \n, \r, \t short, others \u00XX), invalid UTF-8 replaced by
 // \ufffd, U+2028 and U+2029 escaped, and, when escapeHTML is set, '<', '>' and '&' escaped as
 // \u003c, \u003e and \u0026 (json.Marshal's default; json.Encoder.SetEscapeHTML(false) turns
-// it off). Everything else is copied verbatim.
+// it off). One difference: U+0085 (NEL) is escaped as \u0085, the same string to every JSON
+// reader, so that an output line holding one is still one line to readers that split at it
+// (Python's str.splitlines; found from outside). Everything else is copied verbatim.
 func AppendString(dst []byte, s string, escapeHTML bool) []byte {
 	dst = append(dst, '"')
 	start := 0
@@ -52,6 +54,13 @@ func AppendString(dst []byte, s string, escapeHTML bool) []byte {
 		if c == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u0085' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\u0085`...)
 			i += size
 			start = i
 			continue
