@@ -16,6 +16,9 @@ type Assigner struct {
 	z      *vectorizer
 	logPi  []float64
 	cos, r []float64
+	// shares' buffers
+	cand       []int
+	theta, acc []float64
 }
 
 // NewAssigner returns an Assigner for model m.
@@ -27,11 +30,11 @@ func NewAssigner(m *Model) *Assigner {
 // tokenisation serves both).
 func (a *Assigner) CountSpellings(c *SpellingCounter) { a.z.onToken = c.add }
 
-// Assign returns the document's topic proportions: K values, non-negative, summing to 1,
-// the probability of each topic given the document under the fitted mixture (the same
-// computation as a round's), with values below 1e-6 set to 0. It returns nil, the "no
-// topics" sentinel, when the document has no vocabulary term (it is empty, in another
-// language, or only stop words and rare words).
+// Assign returns the document's topic proportions: K values, non-negative, summing to 1, the
+// share of the document each topic explains (see shares: a document whose terms are two thirds
+// one topic's and one third another's gets about 0.67 and 0.33), with values below 1e-6 set to
+// 0. It returns nil, the "no topics" sentinel, when the document has no vocabulary term (it is
+// empty, in another language, or only stop words and rare words).
 func (a *Assigner) Assign(text string) []float64 {
 	if !a.z.vector(text) {
 		return nil
@@ -58,7 +61,104 @@ func (a *Assigner) AssignTokens(tokens []string) []float64 {
 func (a *Assigner) proportions(idx []int32, val []float64) []float64 {
 	m := a.m
 	posterior(m.Mu, a.logPi, m.Kappa, m.K, idx, val, a.cos, a.r)
-	return slices.Clone(a.r)
+	return a.shares(idx, val)
+}
+
+// Shares' parameters: the share of each topic's term distribution spread evenly over the
+// vocabulary (so that a term no topic holds is neutral), the EM iterations at most, and the
+// change of every share under which they stop.
+const (
+	shareSmoothing = 0.01
+	shareIters     = 50
+	shareTol       = 1e-5
+)
+
+// shares returns the document's topic shares: the mixture θ of the topics' term distributions
+// (β_k, topic k's weights μ_k divided by their sum, smoothed) that best explains the document's
+// term weights x: θ maximising Σ_w x_w log Σ_k θ_k β_kw, by EM (the fold-in of a fitted topic
+// model), over the topics that hold any of its terms, started from the posterior a.r.
+func (a *Assigner) shares(idx []int32, val []float64) []float64 {
+	m := a.m
+	K := m.K
+	sums := m.topicSums()
+	a.cand = a.cand[:0]
+	for k, c := range a.cos {
+		if c > 0 && sums[k] > 0 {
+			a.cand = append(a.cand, k)
+		}
+	}
+	out := make([]float64, K)
+	if len(a.cand) <= 1 {
+		copy(out, a.r)
+		return out
+	}
+	n := len(a.cand)
+	a.theta, a.acc = grow(a.theta, n), grow(a.acc, n)
+	for i, k := range a.cand {
+		a.theta[i] = (a.r[k] + 1/float64(n)) / 2
+	}
+	normalise(a.theta[:n])
+	floor := shareSmoothing / float64(m.V)
+	beta := func(j int32, k int) float64 {
+		return float64((1-shareSmoothing)*m.Mu[int(j)*K+k]/sums[k]) + floor
+	}
+	for range shareIters {
+		clear(a.acc[:n])
+		for t, j := range idx {
+			var d float64
+			for i, k := range a.cand {
+				d += float64(a.theta[i] * beta(j, k)) // float64(…): no fused multiply-add (mathx.go)
+			}
+			w := val[t] / d
+			for i, k := range a.cand {
+				a.acc[i] += float64(float64(w*a.theta[i]) * beta(j, k))
+			}
+		}
+		normalise(a.acc[:n])
+		var moved float64
+		for i := range n {
+			moved = max(moved, abs(a.acc[i]-a.theta[i]))
+			a.theta[i] = a.acc[i]
+		}
+		if moved < shareTol {
+			break
+		}
+	}
+	var s float64
+	for i, k := range a.cand {
+		if a.theta[i] >= minResponsibility {
+			out[k] = a.theta[i]
+			s += a.theta[i]
+		}
+	}
+	for k := range out {
+		out[k] /= s
+	}
+	return out
+}
+
+func grow(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
+}
+
+func normalise(x []float64) {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	for i := range x {
+		x[i] /= s
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // Assign returns the topic proportions of one document under m, or nil when the document

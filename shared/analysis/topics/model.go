@@ -140,7 +140,22 @@ type Model struct {
 
 	logPiOnce sync.Once
 	logPi     []float64
+	sumOnce   sync.Once
+	muSum     []float64 // Σ_j Mu[j*K+k] per topic (topicSums)
 	assigners sync.Pool // of *Assigner
+}
+
+// topicSums returns each topic's sum of term weights (what TopTerms divides by).
+func (m *Model) topicSums() []float64 {
+	m.sumOnce.Do(func() {
+		m.muSum = make([]float64, m.K)
+		for j := 0; j < m.V; j++ {
+			for k, x := range m.Mu[j*m.K : (j+1)*m.K] {
+				m.muSum[k] += x
+			}
+		}
+	})
+	return m.muSum
 }
 
 // Done reports whether the fit should stop: it converged or Rounds are done.

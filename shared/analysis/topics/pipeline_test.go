@@ -599,3 +599,42 @@ func TestRestartsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestProportionsAreShares: a document's proportions are the shares of it its topics explain,
+// as Comprehend's doc-topics.csv gives them (found from outside: a line two thirds of whose words
+// were one topic's and one third another's got one row, proportion 1, as the mixture's
+// membership probability was; 0 of 90 such documents got a second row).
+func TestProportionsAreShares(t *testing.T) {
+	sport := strings.Fields("football striker goal referee league match stadium penalty keeper midfield coach season")
+	food := strings.Fields("oven flour butter recipe bake dough sugar whisk pastry simmer garlic kitchen")
+	var docs []Document
+	for i := 0; i < 300; i++ {
+		words := sport
+		if i%2 == 1 {
+			words = food
+		}
+		var b strings.Builder
+		for k := 0; k < 8; k++ {
+			b.WriteString(words[(i*7+k*5)%len(words)] + " ")
+		}
+		docs = append(docs, Document{ID: fmt.Sprint(i), Text: b.String()})
+	}
+	res, err := Fit(docs, 2, DriverOptions{Fit: FitOptions{K: 2, Seed: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text     string
+		min, max float64 // of the sport topic's share
+	}{
+		{"football striker goal referee league match oven flour butter", 0.55, 0.8},
+		{"football striker goal oven flour butter recipe bake dough", 0.2, 0.45},
+		{"football striker goal referee league match stadium penalty", 0.99, 1},
+	} {
+		p := Assign(res.Model, tc.text)
+		sportTopic := Argmax(Assign(res.Model, "football striker goal referee league match stadium penalty keeper"))
+		if p == nil || p[sportTopic] < tc.min || p[sportTopic] > tc.max {
+			t.Errorf("%q: proportions %v (sport topic %d), want its share in [%v, %v]", tc.text, p, sportTopic, tc.min, tc.max)
+		}
+	}
+}
