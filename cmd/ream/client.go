@@ -24,6 +24,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/ream-dev/ream/infra/local"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
@@ -38,7 +39,7 @@ import (
 func newClient(ctx context.Context) (*client.Client, error) {
 	c := &client.Client{Endpoint: os.Getenv("REAM_ENDPOINT"), APIKey: os.Getenv("REAM_API_KEY"), TokenURL: os.Getenv("REAM_TOKEN_URL")}
 	if c.Endpoint == "" {
-		c.Endpoint = "http://127.0.0.1:8080"
+		c.Endpoint = "http://" + local.DefaultAddr
 	}
 	if id, secret := os.Getenv("REAM_CLIENT_ID"), os.Getenv("REAM_CLIENT_SECRET"); id != "" || secret != "" {
 		if id == "" || secret == "" {
@@ -60,7 +61,7 @@ func newClient(ctx context.Context) (*client.Client, error) {
 		return c, nil
 	}
 	if c.APIKey == "" {
-		c.APIKey = "local-dev-key"
+		c.APIKey = local.DefaultKey
 	}
 	return c, nil
 }

@@ -169,6 +169,9 @@ func jsonKind(b []byte) string {
 // DefaultKey is the API key of the default local configuration.
 const DefaultKey = "local-dev-key"
 
+// DefaultAddr is the listen address without addr in the config (the CLI's default endpoint).
+const DefaultAddr = "127.0.0.1:8080"
+
 // LoadConfig reads a JSON config file; an empty path gives the defaults. A field the config
 // does not have is an error (a misspelt "webhook" would otherwise quietly mean no webhooks), as
 // is anything after the object.
@@ -323,7 +326,7 @@ func (c Config) withDefaults() Config {
 		c.DataDir = ".ream-data"
 	}
 	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8080"
+		c.Addr = DefaultAddr
 	}
 	if len(c.Keys) == 0 {
 		c.Keys = map[string]string{DefaultKey: "local"}

@@ -91,12 +91,6 @@ const (
 
 func counterSK(k int) string { return fmt.Sprintf("%s%02d", skCounter, k) }
 
-// List page sizes (the same as the local store's).
-const (
-	DefaultMaxResults = 100
-	MaxMaxResults     = 1000
-)
-
 // Jobs is pipeline.Jobs on one DynamoDB table (see CreateTable).
 type Jobs struct {
 	db    DynamoDBAPI
@@ -591,9 +585,9 @@ type listToken struct {
 func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	limit := f.MaxResults
 	if limit <= 0 {
-		limit = DefaultMaxResults
+		limit = pipeline.DefaultListResults
 	}
-	limit = min(limit, MaxMaxResults)
+	limit = min(limit, pipeline.MaxListResults)
 
 	kc := expression.Key(attrGSI1PK).Equal(expression.Value(tenantKey(tenant)))
 	sk := expression.Key(attrGSI1SK)

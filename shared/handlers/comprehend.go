@@ -494,11 +494,8 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 			if in.RedactionConfig == nil {
 				return nil, missing("redactionConfig")
 			}
-			mode := in.RedactionConfig.MaskMode
-			if mode == "" {
-				mode = "REPLACE_WITH_PII_ENTITY_TYPE"
-			}
-			req.RedactionConfig = &job.RedactionConfig{PiiEntityTypes: in.RedactionConfig.PiiEntityTypes, MaskMode: mode, MaskCharacter: in.RedactionConfig.MaskCharacter}
+			// An absent MaskMode is defaulted by the pipeline's check, as on /v1.
+			req.RedactionConfig = &job.RedactionConfig{PiiEntityTypes: in.RedactionConfig.PiiEntityTypes, MaskMode: in.RedactionConfig.MaskMode, MaskCharacter: in.RedactionConfig.MaskCharacter}
 		default:
 			return nil, cErr("InvalidRequestException", "Mode must be ONLY_OFFSETS or ONLY_REDACTION")
 		}
@@ -754,10 +751,10 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 	if err := decodeOp(raw, &in); err != nil {
 		return nil, err
 	}
-	max := 100
+	max := pipeline.DefaultListResults
 	if in.MaxResults != nil {
-		if *in.MaxResults < 1 || *in.MaxResults > 500 {
-			return nil, cErr("InvalidRequestException", "MaxResults must be between 1 and 500")
+		if *in.MaxResults < 1 || *in.MaxResults > pipeline.MaxListResults { // 500, as Comprehend's
+			return nil, cErr("InvalidRequestException", "MaxResults must be between 1 and %d", pipeline.MaxListResults)
 		}
 		max = *in.MaxResults
 	}

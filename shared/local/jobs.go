@@ -33,12 +33,6 @@ func NewJobs(db *sql.DB, opts ...Option) *Jobs {
 	return &Jobs{db: db, now: c.now}
 }
 
-// List page sizes.
-const (
-	DefaultMaxResults = 100
-	MaxMaxResults     = 1000
-)
-
 // jobRecord is the stored form of a job: the job's public JSON plus, by Go field name, every
 // field tagged `json:"-"` (found by reflection, so fields added to job.Job later are persisted
 // without touching this adapter). Version lives in its column.
@@ -224,7 +218,7 @@ type pageToken struct {
 }
 
 // List implements pipeline.Jobs. JobName is an exact match; SubmittedBefore and SubmittedAfter
-// are strict. MaxResults 0 means DefaultMaxResults; it is capped at MaxMaxResults. NextToken is
+// are strict. MaxResults 0 means pipeline.DefaultListResults; it is capped at pipeline.MaxListResults. NextToken is
 // opaque (base64 of the last job's submit time and id); a malformed one is ErrInvalid.
 func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	q := strings.Builder{}
@@ -256,10 +250,10 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 	}
 	limit := f.MaxResults
 	if limit <= 0 {
-		limit = DefaultMaxResults
+		limit = pipeline.DefaultListResults
 	}
-	if limit > MaxMaxResults {
-		limit = MaxMaxResults
+	if limit > pipeline.MaxListResults {
+		limit = pipeline.MaxListResults
 	}
 	q.WriteString(` ORDER BY submit_time DESC, id DESC LIMIT ?`)
 	args = append(args, limit+1)

@@ -193,10 +193,10 @@ func validateCreate(r *api.CreateJobRequest) error {
 			return bad("RedactionConfig needs the PII analysis in Analyses")
 		}
 		if rc.MaskMode == "" {
-			rc.MaskMode = "REPLACE_WITH_PII_ENTITY_TYPE" // Comprehend's default
+			rc.MaskMode = analysis.RedactReplaceWithType // Comprehend's default
 		}
-		if rc.MaskMode != "REPLACE_WITH_PII_ENTITY_TYPE" && rc.MaskMode != "MASK" {
-			return bad("RedactionConfig.MaskMode must be REPLACE_WITH_PII_ENTITY_TYPE or MASK")
+		if rc.MaskMode != analysis.RedactReplaceWithType && rc.MaskMode != analysis.RedactMask {
+			return bad("RedactionConfig.MaskMode must be %s or %s", analysis.RedactReplaceWithType, analysis.RedactMask)
 		}
 		if rc.MaskCharacter != "" && (len(rc.MaskCharacter) != 1 || !strings.Contains(maskCharacters, rc.MaskCharacter)) {
 			// A line break would split a line input's redacted copy; an invisible or combining

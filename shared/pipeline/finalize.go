@@ -181,13 +181,13 @@ func (s *Service) finalizeClaimed(ctx context.Context, j *job.Job) error {
 	var outBytes, outLines, failedShards, skipped int64
 	infos := make([]output.ShardInfo, 0, len(recs))
 	for _, r := range recs {
-		info := output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: "PROCESSED"}
+		info := output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: output.ShardProcessed}
 		switch {
 		case r.Skipped:
-			info.Status = "SKIPPED"
+			info.Status = output.ShardSkipped
 			skipped++
 		case r.Failed:
-			info.Status = "FAILED"
+			info.Status = output.ShardFailed
 			if r.Documents > 0 { // the Message counts the shards whose documents failed so
 				failedShards++
 			}
@@ -478,7 +478,7 @@ func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []outpu
 			if len(m.Files) > 0 {
 				in.FirstFile, in.LastFile = fileName(j, m.Files[0]), fileName(j, m.Files[len(m.Files)-1])
 			}
-			if in.Status == "SKIPPED" && m.Key != "" {
+			if in.Status == output.ShardSkipped && m.Key != "" {
 				in.Documents = m.Lines // not analysed, but counted when planned
 			}
 		}

@@ -60,8 +60,12 @@ func progress(j *job.Job, now time.Time) {
 	}
 }
 
-// Maximum page size of List.
-const maxListResults = 500
+// List's page sizes: without MaxResults, and at most (the adapters' Jobs.List cap their pages
+// with them too).
+const (
+	DefaultListResults = 100
+	MaxListResults     = 500
+)
 
 // List returns the tenant's jobs, newest first.
 func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
@@ -72,11 +76,11 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 		// No job has a longer name (found from outside: a 500 KB filter was listed as any other).
 		return nil, "", fmt.Errorf("%w: the JobName filter must be at most %d characters, as job names are", job.ErrInvalid, maxJobName)
 	}
-	if f.MaxResults < 0 || f.MaxResults > maxListResults {
-		return nil, "", fmt.Errorf("%w: MaxResults must be 1-%d", job.ErrInvalid, maxListResults)
+	if f.MaxResults < 0 || f.MaxResults > MaxListResults {
+		return nil, "", fmt.Errorf("%w: MaxResults must be 1-%d", job.ErrInvalid, MaxListResults)
 	}
 	if f.MaxResults == 0 {
-		f.MaxResults = 100
+		f.MaxResults = DefaultListResults
 	}
 	if !f.SubmittedAfter.IsZero() && !f.SubmittedBefore.IsZero() && !f.SubmittedAfter.Before(f.SubmittedBefore) {
 		return nil, "", fmt.Errorf("%w: SubmitTimeAfter must be before SubmitTimeBefore", job.ErrInvalid)

@@ -709,7 +709,7 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 	for _, r := range recs {
 		if r.Index < ts.Shards { // the count stage: one record per data shard
 			at[r.Index] = len(infos)
-			infos = append(infos, output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: "PROCESSED"})
+			infos = append(infos, output.ShardInfo{Index: r.Index, Documents: r.Documents, Errors: r.Errors, Status: output.ShardProcessed})
 			unreadable += r.Errors
 		}
 	}
