@@ -235,3 +235,15 @@ type Model struct {
 	// Key is the model file's object key.
 	Key string `json:"-"`
 }
+
+// Normalized returns m as a model registry stores and returns it (both adapters): the release
+// date in UTC, Metrics copied, and empty Metrics as none.
+func (m Model) Normalized() Model {
+	m.ModelReleaseDate = m.ModelReleaseDate.UTC()
+	if len(m.Metrics) == 0 {
+		m.Metrics = nil
+	} else {
+		m.Metrics = append(json.RawMessage(nil), m.Metrics...)
+	}
+	return m
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
@@ -18,9 +19,9 @@ import (
 // S3's multipart limits: every part but the last holds at least 5 MiB, a copied part at most
 // 5 GiB, an upload at most 10,000 parts.
 const (
-	minPartSize  = 5 << 20 // manager.MinUploadPartSize
+	minPartSize  = manager.MinUploadPartSize
 	maxCopyPart  = 5 << 30
-	maxParts     = 10_000
+	maxParts     = int(manager.MaxUploadParts)
 	copyParallel = 8 // UploadPartCopy calls in flight
 	// uploadParallel bounds the uploaded parts being assembled at once: each is held in memory
 	// (under 10 MiB), so at most about 40 MiB are.

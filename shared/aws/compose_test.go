@@ -133,7 +133,7 @@ func (m *memS3) CompleteMultipartUpload(_ context.Context, in *s3.CompleteMultip
 			return nil, fmt.Errorf("InvalidPartOrder: part %d listed as %d", n, sdkaws.ToInt32(p.PartNumber))
 		case !ok || p.ETag == nil || *p.ETag != *etag(b):
 			return nil, fmt.Errorf("InvalidPart: part %d has ETag %v", n, p.ETag)
-		case i < len(in.MultipartUpload.Parts)-1 && len(b) < minPartSize:
+		case i < len(in.MultipartUpload.Parts)-1 && int64(len(b)) < minPartSize:
 			return nil, fmt.Errorf("EntityTooSmall: part %d holds %d bytes", n, len(b))
 		}
 		all = append(all, b...)
@@ -167,7 +167,7 @@ func TestComposeParts(t *testing.T) {
 			var size int
 			switch rng.IntN(5) {
 			case 0:
-				size = minPartSize + rng.IntN(3<<20) // a part of its own
+				size = int(minPartSize) + rng.IntN(3<<20) // a part of its own
 			case 1:
 				size = 0
 			default:

@@ -106,18 +106,6 @@ func decodeModel(item map[string]types.AttributeValue) (api.Model, error) {
 	return m, nil
 }
 
-// normalizeModel returns m as the registry stores and returns it: the release date in UTC
-// (without a monotonic reading), Metrics copied (nil when empty).
-func normalizeModel(m api.Model) api.Model {
-	m.ModelReleaseDate = m.ModelReleaseDate.UTC()
-	if len(m.Metrics) == 0 {
-		m.Metrics = nil
-	} else {
-		m.Metrics = append(json.RawMessage(nil), m.Metrics...)
-	}
-	return m
-}
-
 // Register implements pipeline.Models with one TransactWriteItems: the by-id item and the
 // by-topic item, each only if absent. If the id is taken the stored model is returned
 // (created=false); if only the version is taken, ErrConflict. An id held by a model that
@@ -129,7 +117,7 @@ func (s *Models) Register(ctx context.Context, m api.Model) (api.Model, bool, er
 	if m.ModelVersion < 0 {
 		return api.Model{}, false, fmt.Errorf("register model %s: negative version %d: %w", m.ModelId, m.ModelVersion, job.ErrInvalid)
 	}
-	st := normalizeModel(m)
+	st := m.Normalized()
 	byID, err := encodeModel(st, modelPK(st.ModelId), skModel)
 	if err != nil {
 		return api.Model{}, false, err
@@ -153,7 +141,7 @@ func (s *Models) Register(ctx context.Context, m api.Model) (api.Model, bool, er
 		return api.Model{}, false, fmt.Errorf("register model %s: %w", m.ModelId, err)
 	}
 	if reasons == nil {
-		return normalizeModel(st), true, nil
+		return st.Normalized(), true, nil
 	}
 	switch {
 	case reasons[0] == reasonConditionalCheckFailed:

@@ -44,18 +44,6 @@ var modelHidden = func() []int {
 	return idx
 }()
 
-// normalizeModel returns m as the registry stores and returns it: the release date in UTC
-// (without a monotonic reading), Metrics copied (nil when empty).
-func normalizeModel(m api.Model) api.Model {
-	m.ModelReleaseDate = m.ModelReleaseDate.UTC()
-	if len(m.Metrics) == 0 {
-		m.Metrics = nil
-	} else {
-		m.Metrics = append(json.RawMessage(nil), m.Metrics...)
-	}
-	return m
-}
-
 func encodeModel(m api.Model) ([]byte, error) {
 	rec := modelRecord{Model: m, Hidden: map[string]json.RawMessage{}}
 	rec.Model.Metrics = nil
@@ -110,7 +98,7 @@ func (s *Models) Register(ctx context.Context, m api.Model) (api.Model, bool, er
 	if err := validateModel(m); err != nil {
 		return api.Model{}, false, err
 	}
-	st := normalizeModel(m)
+	st := m.Normalized()
 	body, err := encodeModel(st)
 	if err != nil {
 		return api.Model{}, false, err
@@ -151,7 +139,7 @@ func (s *Models) Register(ctx context.Context, m api.Model) (api.Model, bool, er
 	if err := tx.Commit(); err != nil {
 		return api.Model{}, false, fmt.Errorf("register model %s: %w", m.ModelId, err)
 	}
-	return normalizeModel(st), true, nil
+	return st.Normalized(), true, nil
 }
 
 // Get implements pipeline.Models.
