@@ -17,8 +17,8 @@ type Assigner struct {
 	logPi  []float64
 	cos, r []float64
 	// shares' buffers
-	cand       []int
-	theta, acc []float64
+	cand             []int
+	theta, acc, beta []float64
 }
 
 // NewAssigner returns an Assigner for model m.
@@ -98,20 +98,26 @@ func (a *Assigner) shares(idx []int32, val []float64) []float64 {
 		a.theta[i] = (a.r[k] + 1/float64(n)) / 2
 	}
 	normalise(a.theta[:n])
+	// β of the candidates for each of the document's terms, row by row.
 	floor := shareSmoothing / float64(m.V)
-	beta := func(j int32, k int) float64 {
-		return float64((1-shareSmoothing)*m.Mu[int(j)*K+k]/sums[k]) + floor
+	a.beta = grow(a.beta, len(idx)*n)
+	for t, j := range idx {
+		row := a.beta[t*n : (t+1)*n]
+		for i, k := range a.cand {
+			row[i] = float64((1-shareSmoothing)*m.Mu[int(j)*K+k]/sums[k]) + floor
+		}
 	}
 	for range shareIters {
 		clear(a.acc[:n])
-		for t, j := range idx {
+		for t := range idx {
+			row := a.beta[t*n : (t+1)*n]
 			var d float64
-			for i, k := range a.cand {
-				d += float64(a.theta[i] * beta(j, k)) // float64(…): no fused multiply-add (mathx.go)
+			for i, b := range row {
+				d += float64(a.theta[i] * b) // float64(…): no fused multiply-add (mathx.go)
 			}
 			w := val[t] / d
-			for i, k := range a.cand {
-				a.acc[i] += float64(float64(w*a.theta[i]) * beta(j, k))
+			for i, b := range row {
+				a.acc[i] += float64(float64(w*a.theta[i]) * b)
 			}
 		}
 		normalise(a.acc[:n])
