@@ -39,7 +39,7 @@ func (a *Assigner) Assign(text string) []float64 {
 	if !a.z.vector(text) {
 		return nil
 	}
-	return a.proportions(a.z.idx, a.z.val)
+	return a.proportions(a.z.idx, a.z.val, a.z.counts)
 }
 
 // AssignTokens is Assign for terms already produced by Tokens.
@@ -55,13 +55,13 @@ func (a *Assigner) AssignTokens(tokens []string) []float64 {
 	if !z.weigh() {
 		return nil
 	}
-	return a.proportions(z.idx, z.val)
+	return a.proportions(z.idx, z.val, z.counts)
 }
 
-func (a *Assigner) proportions(idx []int32, val []float64) []float64 {
+func (a *Assigner) proportions(idx []int32, val []float64, counts []int32) []float64 {
 	m := a.m
 	posterior(m.Mu, a.logPi, m.Kappa, m.K, idx, val, a.cos, a.r)
-	return a.shares(idx, val)
+	return a.shares(idx, counts)
 }
 
 // Shares' parameters: the share of each topic's term distribution spread evenly over the
@@ -75,9 +75,12 @@ const (
 
 // shares returns the document's topic shares: the mixture θ of the topics' term distributions
 // (β_k, topic k's weights μ_k divided by their sum, smoothed) that best explains the document's
-// term weights x: θ maximising Σ_w x_w log Σ_k θ_k β_kw, by EM (the fold-in of a fitted topic
-// model), over the topics that hold any of its terms, started from the posterior a.r.
-func (a *Assigner) shares(idx []int32, val []float64) []float64 {
+// words, n_w occurrences of each vocabulary term w: θ maximising Σ_w n_w log Σ_k θ_k β_kw, by EM
+// (the fold-in of a fitted topic model), over the topics that hold any of its terms, started
+// from the posterior a.r. (Counts, not the TF-IDF weights: on mixes of two tuning-half
+// descriptions, two thirds of one and a third of the other, the shares were within 0.2 of 2/3
+// for 70–73 % of them against 67–70 %, and NMI on the tuning half 0.4573 against 0.4546.)
+func (a *Assigner) shares(idx []int32, counts []int32) []float64 {
 	m := a.m
 	K := m.K
 	sums := m.topicSums()
@@ -115,7 +118,7 @@ func (a *Assigner) shares(idx []int32, val []float64) []float64 {
 			for i, b := range row {
 				d += float64(a.theta[i] * b) // float64(…): no fused multiply-add (mathx.go)
 			}
-			w := val[t] / d
+			w := float64(counts[t]) / d
 			for i, b := range row {
 				a.acc[i] += float64(float64(w*a.theta[i]) * b)
 			}
