@@ -240,8 +240,8 @@ func TestFrameRefusesNegativeSize(t *testing.T) {
 }
 
 // TestCRC32Combine: the combined CRC-32 of two parts is the CRC-32 of their concatenation, for
-// empty parts, parts of every length up to a few blocks, and a part longer than 2^32 bytes'
-// worth of zero-length squarings would reach (a length with high bits set).
+// empty parts, parts of every length up to a few blocks, and a megabyte of zeros (a length of
+// many bits).
 func TestCRC32Combine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 300; i++ {

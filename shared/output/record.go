@@ -1,7 +1,7 @@
 // Package output writes what a job produces: one JSON line per input document (Record), the
-// records each worker writes for its shard (Writer) as one gzip member (Member), the framing
-// members that make the shards' members one output.tar.gz with a single "output" entry as Amazon
-// Comprehend's (Frame, Trailer; see members.go), archives of whole entries (WriteEntries), and
+// records each worker writes for its shard (Writer) as one DEFLATE segment (Member), the framing
+// that makes the shards' segments one gzip member, output.tar.gz, with a single "output" entry as
+// Amazon Comprehend's (Framing; see members.go), archives of whole entries (WriteEntries), and
 // manifest.json (WriteManifest).
 //
 // Line numbering. Planning counts the lines before each shard of a line-format input, so every

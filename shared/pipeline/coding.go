@@ -21,6 +21,7 @@ import (
 	"github.com/ream-dev/ream/shared/analysis/coding"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/input"
+	"github.com/ream-dev/ream/shared/internal/jsonw"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 )
@@ -520,7 +521,8 @@ func codedLine(line []byte) ([]byte, error) {
 			out.Suggestions = []api.CodeResult{}
 		}
 	}
-	return json.Marshal(out)
+	b, err := json.Marshal(out)
+	return jsonw.EscapeNEL(b), err // one line for readers that split at U+0085, as the output's
 }
 
 // CodingMaxRecordBytes bounds a coding record's two texts together (bytes).

@@ -48,16 +48,20 @@ func workPrefix(tenant, jobID string) string { return WorkPrefix + tenant + "/" 
 // PlanKey is the job's shard plan.
 func PlanKey(tenant, jobID string) string { return workPrefix(tenant, jobID) + "plan.jsonl" }
 
-// ShardKey is where shard n's output lines are written when it is analysed.
+// ShardKey is where shard n's output lines are written when it is analysed, compressed as one
+// segment (output.Member). Records written before segments name the key their gzip member was
+// written to (…/shards/%06d.jsonl): segments have keys of their own, so that a redelivered
+// message of such a shard, analysed again by this version, cannot replace the member its record
+// describes (found in review).
 func ShardKey(tenant, jobID string, n int) string {
-	return fmt.Sprintf("%sshards/%06d.jsonl", workPrefix(tenant, jobID), n)
+	return fmt.Sprintf("%sshards/%06d.seg", workPrefix(tenant, jobID), n)
 }
 
 // DeadLetterKey is where shard n's SHARD_FAILED records are written when it is dead-lettered: an
 // object of its own, so that neither outcome can overwrite the other's results; the shard record
 // names the one that counts (ShardRecord.ResultKey).
 func DeadLetterKey(tenant, jobID string, n int) string {
-	return fmt.Sprintf("%sshards/%06d.dead.jsonl", workPrefix(tenant, jobID), n)
+	return fmt.Sprintf("%sshards/%06d.dead.seg", workPrefix(tenant, jobID), n)
 }
 
 // ErrorsKey is where shard n's error records are written (uncompressed JSON lines, the same

@@ -20,7 +20,12 @@ import (
 // TestArchiveOfShardsWrittenAcrossAnUpgrade: shard records written before the results were
 // DEFLATE segments (Deflate false) hold gzip members. A job finalized after an upgrade with such
 // records, alone or beside new ones, still gets an archive with every shard's lines in order
-// (a multi-member one then); a job whose records are all segments gets one gzip member.
+// (a multi-member one then); a job whose records are all segments gets one gzip member. The
+// old records' members are where the version before wrote them (…/shards/%06d.jsonl), and every
+// shard's message is delivered again before the finalize (processQueue runs the queued shard
+// messages): the redelivered shards are analysed again but must not replace the members their
+// records describe (found in review: they were overwritten by segments, and the job COMPLETED
+// with an archive no reader could open).
 func TestArchiveOfShardsWrittenAcrossAnUpgrade(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -52,6 +57,7 @@ func TestArchiveOfShardsWrittenAcrossAnUpgrade(t *testing.T) {
 				var obj bytes.Buffer
 				rec := pipeline.ShardRecord{Index: i, Documents: 1, Bytes: int64(len(line)), ResultKey: fmt.Sprintf("work/test/%s/%d", id, i), Recorded: t0}
 				if tc.legacy(i) {
+					rec.ResultKey = fmt.Sprintf("%slocal/%s/shards/%06d.jsonl", pipeline.WorkPrefix, id, i) // the version before's ShardKey
 					gz := gzip.NewWriter(&obj)
 					gz.Write([]byte(line))
 					gz.Close()

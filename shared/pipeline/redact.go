@@ -13,6 +13,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/input"
+	"github.com/ream-dev/ream/shared/internal/jsonw"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 )
@@ -32,12 +33,19 @@ import (
 func redactedPrefix(tenant, jobID string) string { return workPrefix(tenant, jobID) + "redacted/" }
 
 // redactedPartKey is a shard's part of the redacted copies; a dead-lettered shard's (empty
-// lines or entries) has a key of its own, as its results do (see DeadLetterKey).
-func redactedPartKey(tenant, jobID string, shard int, dead bool) string {
-	if dead {
-		return fmt.Sprintf("%sparts/%06d.dead", redactedPrefix(tenant, jobID), shard)
+// lines or entries) has a key of its own, as its results do (see DeadLetterKey). gzip names the
+// key a shard recorded before segments wrote its gzip member to (ShardRecord.Deflate false):
+// segments have keys of their own, so that a redelivered message of such a shard, analysed
+// again by this version, cannot replace the member its record describes.
+func redactedPartKey(tenant, jobID string, shard int, dead, gzip bool) string {
+	ext := ".seg"
+	if gzip {
+		ext = ""
 	}
-	return fmt.Sprintf("%sparts/%06d", redactedPrefix(tenant, jobID), shard)
+	if dead {
+		return fmt.Sprintf("%sparts/%06d.dead%s", redactedPrefix(tenant, jobID), shard, ext)
+	}
+	return fmt.Sprintf("%sparts/%06d%s", redactedPrefix(tenant, jobID), shard, ext)
 }
 
 // redactedWriter writes one shard's redacted copies, streamed into one segment; a nil
@@ -75,7 +83,7 @@ func (s *Service) newRedactedWriter(ctx context.Context, j *job.Job, shard int, 
 	r.m = output.NewMember(pw)
 	r.bw = bufio.NewWriterSize(r.m, 64<<10)
 	go func() {
-		err := s.objects.Put(ctx, redactedPartKey(j.Tenant, j.JobId, shard, dead), pr)
+		err := s.objects.Put(ctx, redactedPartKey(j.Tenant, j.JobId, shard, dead, false), pr)
 		pr.CloseWithError(errors.New("redacted upload stopped"))
 		r.done <- err
 	}()
@@ -123,7 +131,7 @@ func (r *redactedWriter) write(ctx context.Context, d input.Document, rec *outpu
 		if err != nil {
 			return err
 		}
-		if _, err := r.bw.Write(b); err != nil {
+		if _, err := r.bw.Write(jsonw.EscapeNEL(b)); err != nil { // one line, as the output's
 			return err
 		}
 	default:
@@ -199,7 +207,7 @@ func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardR
 			out = append(out, redactedEntry{Name: name})
 		}
 		e := &out[len(out)-1]
-		e.Parts = append(e.Parts, archivePart{redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed), r.RedactedCRC, r.RedactedBytes, !r.Deflate})
+		e.Parts = append(e.Parts, archivePart{redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed, !r.Deflate), r.RedactedCRC, r.RedactedBytes, !r.Deflate})
 		e.Size += r.RedactedBytes
 	}
 	if len(out) == 0 && j.InputDataConfig.InputFormat.LineFormat() {

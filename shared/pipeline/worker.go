@@ -187,9 +187,9 @@ func (s *Service) recordedShard(ctx context.Context, j *job.Job, index int) (Sha
 	return ShardRecord{}, false, nil
 }
 
-// writeShard streams the shard's documents through fill into its results object, one gzip
-// member (see output.Member), and returns the shard's record: how many records (and error
-// records) it wrote and their size before compression. Records of line formats carry global line
+// writeShard streams the shard's documents through fill into its results object, one DEFLATE
+// segment (see output.Member), and returns the shard's record: how many records (and error
+// records) it wrote, their size before compression and their CRC-32. Records of line formats carry global line
 // numbers (the plan's LineOffset plus the line within the shard). When the job asks for redaction
 // it also writes the redacted copies of the documents (see redactedWriter); dead says they are a
 // dead-lettered shard's, kept apart from an analysed attempt's.

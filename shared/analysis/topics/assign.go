@@ -91,8 +91,12 @@ func (a *Assigner) shares(idx []int32, counts []int32) []float64 {
 		}
 	}
 	out := make([]float64, K)
-	if len(a.cand) <= 1 {
+	switch len(a.cand) {
+	case 0: // (not reached: Assign's documents have a vocabulary term, which some topic holds)
 		copy(out, a.r)
+		return out
+	case 1: // the one topic holding its terms explains it all (found in review: r's leftovers)
+		out[a.cand[0]] = 1
 		return out
 	}
 	n := len(a.cand)

@@ -4,6 +4,7 @@
 package jsonw
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -76,6 +77,19 @@ func AppendString(dst []byte, s string, escapeHTML bool) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// nel is U+0085 in UTF-8.
+var nel = []byte("\u0085")
+
+// EscapeNEL returns JSON encoded by encoding/json with every U+0085 escaped as \u0085, as
+// AppendString writes it (U+0085 can only stand inside a string there, so the result is the same
+// JSON value). b is returned as it is when it holds none.
+func EscapeNEL(b []byte) []byte {
+	if !bytes.Contains(b, nel) {
+		return b
+	}
+	return bytes.ReplaceAll(b, nel, []byte(`\u0085`))
 }
 
 // AppendFloat appends f as encoding/json renders a float of the given bit size (32 or 64):

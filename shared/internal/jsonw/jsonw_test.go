@@ -79,3 +79,22 @@ func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestEscapeNEL: encoding/json's output with U+0085 escaped is AppendString's, the same value.
+func TestEscapeNEL(t *testing.T) {
+	for _, s := range []string{"", "plain", "a\u0085b", "\u0085\u0085", "x\u2028\u0085"} {
+		b, err := json.Marshal(map[string]string{"text": s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := EscapeNEL(b)
+		want := `{"text":` + string(AppendString(nil, s, true)) + `}`
+		if string(got) != want {
+			t.Errorf("EscapeNEL(%s) = %s, want %s", b, got, want)
+		}
+		var back map[string]string
+		if err := json.Unmarshal(got, &back); err != nil || back["text"] != s {
+			t.Errorf("%q: decoded %q, %v", s, back["text"], err)
+		}
+	}
+}
