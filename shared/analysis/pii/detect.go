@@ -61,6 +61,7 @@ func (d *detector) run() {
 	if hasUpper {
 		d.awsKeys()
 		d.names()
+		d.codes()
 	}
 	if hasColon || hasEq {
 		d.keyValues()

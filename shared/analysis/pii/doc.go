@@ -91,6 +91,18 @@
 //     surname or an honorific. The honorific is not part of the span. In capitals (forms,
 //     headers: "JOHN SMITH") a known given name followed by a known surname [0.8]. A
 //     hyphenated given name counts as known when its first part is ("Jean-Luc Picard").
+//   - National identifiers and codes (national.go): UK_NATIONAL_INSURANCE_NUMBER [0.9, 0.95
+//     with context] (two prefix letters of those issued, six digits, suffix A–D, spaced in
+//     pairs or not), IN_PERMANENT_ACCOUNT_NUMBER [0.85, 0.95] (five capitals, the fourth a
+//     holder kind, four digits, a capital), VEHICLE_IDENTIFICATION_NUMBER [0.9, 0.95] (17
+//     capitals and digits without I, O, Q, with a valid ISO 3779 check digit, or [0.85] any
+//     such after "VIN"); after their context word only: US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER
+//     [0.95] (9xx-7x-xxxx in the IRS's group ranges, after "ITIN", "taxpayer identification"),
+//     CA_SOCIAL_INSURANCE_NUMBER [0.9] (3-3-3, Luhn, not starting 0 or 8, after "SIN", "social
+//     insurance"), UK_NATIONAL_HEALTH_SERVICE_NUMBER [0.9] (3-3-4, modulus 11, after "NHS"),
+//     IN_AADHAAR [0.9] (4-4-4, not starting 0 or 1, Verhoeff, after "Aadhaar", "UID"),
+//     SWIFT_CODE [0.9] (8 or 11 capitals and digits, the first six letters, after "SWIFT",
+//     "BIC"). Each also as one run of digits. On the 50,000 IMDB reviews none is found.
 //
 // When spans overlap, a span that contains another wins (a URL over the IP or date inside it,
 // an e-mail address over the www. host inside it); otherwise the type with the higher

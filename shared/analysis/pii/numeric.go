@@ -200,7 +200,7 @@ func hostEndOK(t string, e int) bool {
 // than the run must be followed by a space, so "123-45-6789-01" is not an SSN.
 func (d *detector) numeric(r *numberRun) {
 	t := d.text
-	var found [6]bool // card, ssn, phone, ip, routing, account
+	var found [7]bool // card, ssn, phone, ip, routing, account, national number
 	for k := len(r.groups); k >= 1; k-- {
 		gs := r.groups[:k]
 		end := gs[k-1].e
@@ -242,6 +242,9 @@ func (d *detector) numeric(r *numberRun) {
 		}
 		if !found[5] && d.account(r, gs, end) {
 			found[5] = true
+		}
+		if !found[6] && d.nationalNumber(r, gs, end) {
+			found[6] = true
 		}
 	}
 }

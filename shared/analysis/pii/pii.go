@@ -42,24 +42,23 @@ var Types = []string{
 	CreditDebitCVV, CreditDebitExpiry, CreditDebitNumber, DateTime, Email,
 	IBAN, IPAddress, MACAddress, Name, Password, Phone, PIN, SSN,
 	URL, Username,
+	UKNationalInsurance, UKNHS, USITIN, CASIN, INPAN, INAadhaar, SwiftCode, VIN,
 }
 
 // Undetected lists the PII types Comprehend names that this analyser does not detect (national
 // identifiers of other countries, documents and vehicles it has no rules for). A redaction
 // may name them, as code written for Comprehend does; they are simply never found.
 var Undetected = []string{
-	"AGE", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER", "DRIVER_ID", "IN_AADHAAR",
-	"IN_NREGA", "IN_PERMANENT_ACCOUNT_NUMBER", "IN_VOTER_NUMBER", "LICENSE_PLATE",
-	"PASSPORT_NUMBER", "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-	"UK_NATIONAL_INSURANCE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-	"US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "VEHICLE_IDENTIFICATION_NUMBER",
+	"AGE", "CA_HEALTH_NUMBER", "DRIVER_ID", "IN_NREGA", "IN_VOTER_NUMBER", "LICENSE_PLATE",
+	"PASSPORT_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
 }
 
 // priority orders types for partial overlaps: higher wins.
 var priority = map[string]int{
 	CreditDebitNumber: 100, IBAN: 98, BankRouting: 96, AWSAccessKey: 95,
 	AWSSecretKey: 94, Email: 92, URL: 90, MACAddress: 89, IPAddress: 88,
-	SSN: 86, Phone: 84, CreditDebitCVV: 80, CreditDebitExpiry: 80, Password: 78,
+	SSN: 86, USITIN: 86, CASIN: 85, UKNHS: 85, INAadhaar: 85, UKNationalInsurance: 85, INPAN: 85,
+	VIN: 85, SwiftCode: 85, Phone: 84, CreditDebitCVV: 80, CreditDebitExpiry: 80, Password: 78,
 	Username: 77, PIN: 76, BankAccountNumber: 74, DateTime: 60, Address: 55,
 	Name: 50,
 }

@@ -1,0 +1,68 @@
+package pii
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestNationalCodes: the national identifiers and codes of Comprehend's PII types that have a
+// published structure or check digit (national.go), each found with its span and type, and
+// their look-alikes left alone: a wrong check digit, a prefix or kind letter never issued, or a
+// number whose shape alone is not enough without its context word. Regression cases written
+// here, not quality figures.
+func TestNationalCodes(t *testing.T) {
+	a := newPIITest(t)
+	for _, tc := range []struct {
+		text, want string // want: "TYPE span", or "" for nothing of these types
+	}{
+		{"Her National Insurance number is AB 12 34 56 C.", "UK_NATIONAL_INSURANCE_NUMBER AB 12 34 56 C"},
+		{"NINO: JG103759A", "UK_NATIONAL_INSURANCE_NUMBER JG103759A"},
+		{"ref AB123456C on file", "UK_NATIONAL_INSURANCE_NUMBER AB123456C"},
+		{"GB123456A is not issued (prefix GB)", ""},
+		{"DA123456A is not issued (first letter D)", ""},
+		{"AB123456E has no such suffix", ""},
+		{"AB1234567C is too long", ""},
+		{"NHS number 943 476 5919", "UK_NATIONAL_HEALTH_SERVICE_NUMBER 943 476 5919"},
+		{"NHS no. 4010232137.", "UK_NATIONAL_HEALTH_SERVICE_NUMBER 4010232137"},
+		{"NHS number 943 476 5918", ""}, // check digit wrong
+		{"Figures 943 476 5919 in the table", ""},
+		{"ITIN: 912-70-1234", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER 912-70-1234"},
+		{"Individual taxpayer identification number 912 81 1234", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER 912 81 1234"},
+		{"ITIN: 912-93-1234", ""}, // group 93 is not an ITIN's
+		{"Test ID 912-70-1234 is not valid.", ""},
+		{"SIN: 130 692 544", "CA_SOCIAL_INSURANCE_NUMBER 130 692 544"},
+		{"SIN: 046 454 286", ""}, // no SIN starts with 0 (the usual example is fictitious)
+		{"Social insurance number 130-692-544", "CA_SOCIAL_INSURANCE_NUMBER 130-692-544"},
+		{"SIN: 046 454 287", ""},        // Luhn fails
+		{"since 046 454 286 units", ""}, // "since" is no context
+		{"PAN: ABCPE1234F", "IN_PERMANENT_ACCOUNT_NUMBER ABCPE1234F"},
+		{"The holder AAACB1234K signed", "IN_PERMANENT_ACCOUNT_NUMBER AAACB1234K"},
+		{"Part ABCDE1234F in stock", ""}, // D is no holder kind
+		{"Aadhaar 2345 6789 0124", "IN_AADHAAR 2345 6789 0124"},
+		{"UID: 234567890124", "IN_AADHAAR 234567890124"},
+		{"Aadhaar 2345 6789 0125", ""}, // Verhoeff fails
+		{"Serial 2345 6789 0124", ""},
+		{"SWIFT: DEUTDEFF", "SWIFT_CODE DEUTDEFF"},
+		{"BIC: NWBKGB2L, please", "SWIFT_CODE NWBKGB2L"},
+		{"swift code DEUTDEFF500", "SWIFT_CODE DEUTDEFF500"},
+		{"DEUTDEFF alone", ""},
+		{"ABSOLUTE power", ""},
+		{"VIN 1HGCM82633A004352", "VEHICLE_IDENTIFICATION_NUMBER 1HGCM82633A004352"},
+		{"the car 1HGCM82633A004352 was sold", "VEHICLE_IDENTIFICATION_NUMBER 1HGCM82633A004352"},
+		{"the code 1HGCM82643A004352 was sold", ""}, // check digit wrong, no context
+		{"VIN: WVWZZZ1JZXW000001", "VEHICLE_IDENTIFICATION_NUMBER WVWZZZ1JZXW000001"},
+		{"hash ABCDEFGHJKLMNPRST only letters", ""},
+	} {
+		got := ""
+		for _, e := range a.Detect(tc.text) {
+			switch e.Type {
+			case UKNationalInsurance, UKNHS, USITIN, CASIN, INPAN, INAadhaar, SwiftCode, VIN:
+				r := []rune(tc.text)
+				got = fmt.Sprintf("%s %s", e.Type, string(r[e.BeginOffset:e.EndOffset]))
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%q: got %q, want %q (all: %+v)", tc.text, got, tc.want, a.Detect(tc.text))
+		}
+	}
+}
