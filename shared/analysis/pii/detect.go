@@ -13,6 +13,9 @@ type detector struct {
 	runs  []numberRun
 	awsAt []int    // byte ends of AWS access keys, for the secret-key proximity rule
 	ssns  []string // the digits of the SSNs found so far, for the repeated-number rule
+	// docContext is set when the document holds a context word of a passport, driver's licence
+	// or licence plate (documentNumber looks at the words of capitals and digits only then).
+	docContext bool
 }
 
 func (d *detector) add(s, e int, typ string, score float64) {
@@ -61,7 +64,11 @@ func (d *detector) run() {
 	if hasUpper {
 		d.awsKeys()
 		d.names()
+		d.docContext = hasDigit && (containsFold(t, "passport") || containsFold(t, "licen") || containsFold(t, "dl") || containsFold(t, "plate") || containsFold(t, "reg"))
 		d.codes()
+	}
+	if hasDigit && (containsFold(t, "old") || containsFold(t, "age")) {
+		d.ages()
 	}
 	if hasColon || hasEq {
 		d.keyValues()

@@ -147,6 +147,7 @@ func (d *detector) codes() {
 			continue
 		}
 		e := word(t, i)
+		n := len(d.cands)
 		switch e - i {
 		case 2, 9: // "AB 12 34 56 C", "AB123456C"
 			d.nino(i)
@@ -157,8 +158,22 @@ func (d *detector) codes() {
 		case 8, 11:
 			d.swift(i, e)
 		}
+		if len(d.cands) == n && d.docContext && codeWord(t[i:e]) {
+			d.documentNumber(i, e)
+		}
 		i = e - 1
 	}
+}
+
+// codeWord reports whether w is only capitals and digits (documentNumber wants a digit in the
+// word or in the groups after it: "ABC 1234").
+func codeWord(w string) bool {
+	for k := 0; k < len(w); k++ {
+		if !isDigit(w[k]) && !upper(w[k]) {
+			return false
+		}
+	}
+	return w != ""
 }
 
 // word returns the end of the run of ASCII letters and digits from i.

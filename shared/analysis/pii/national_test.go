@@ -66,3 +66,44 @@ func TestNationalCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonalTypes: AGE ("40 years", as Comprehend takes "I am 40 years old") and, after their
+// context word, passport, driver's licence and licence plate numbers (personal.go), with their
+// look-alikes left alone. Regression cases written here, not quality figures.
+func TestPersonalTypes(t *testing.T) {
+	a := newPIITest(t)
+	for _, tc := range []struct{ text, want string }{
+		{"I am 40 years old.", "AGE 40 years"},
+		{"A 40-year-old man was seen.", "AGE 40-year"},
+		{"the baby, 18 months old, slept", "AGE 18 months"},
+		{"She died aged 87 in Leeds.", "AGE 87"},
+		{"Patient age: 54", "AGE 54"},
+		{"at age 12 he left", "AGE 12"},
+		{"Ice Age 2 was released", ""},
+		{"for 40 years the old mill stood", ""},
+		{"The 400 years old castle", ""},
+		{"page 40 of the report", ""},
+		{"old", ""}, {"age", ""}, {"a 5 age", ""}, {"at age", ""}, {"aged", ""}, {"1 year old", "AGE 1 year"}, // text ending inside a pattern (an index out of range, found by the IMDB probe)
+		{"Passport number: 123456789", "PASSPORT_NUMBER 123456789"},
+		{"passport no. C01234567 issued", "PASSPORT_NUMBER C01234567"},
+		{"Order 123456789 shipped", ""},
+		{"Driver's license: D123-4567-8901", "DRIVER_ID D123-4567-8901"},
+		{"DL# S53012345", "DRIVER_ID S53012345"},
+		{"License plate ABC 1234 was seen", "LICENSE_PLATE ABC 1234"},
+		{"registration number AB12 CDE", "LICENSE_PLATE AB12 CDE"},
+		{"the plate shows ABC 1234", ""},
+		{"Model ABC 1234 in stock", ""},
+	} {
+		got := ""
+		for _, e := range a.Detect(tc.text) {
+			switch e.Type {
+			case Age, PassportNumber, DriverID, LicensePlate:
+				r := []rune(tc.text)
+				got = fmt.Sprintf("%s %s", e.Type, string(r[e.BeginOffset:e.EndOffset]))
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%q: got %q, want %q (all: %+v)", tc.text, got, tc.want, a.Detect(tc.text))
+		}
+	}
+}

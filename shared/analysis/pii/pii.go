@@ -43,14 +43,14 @@ var Types = []string{
 	IBAN, IPAddress, MACAddress, Name, Password, Phone, PIN, SSN,
 	URL, Username,
 	UKNationalInsurance, UKNHS, USITIN, CASIN, INPAN, INAadhaar, SwiftCode, VIN,
+	Age, PassportNumber, DriverID, LicensePlate,
 }
 
 // Undetected lists the PII types Comprehend names that this analyser does not detect (national
 // identifiers of other countries, documents and vehicles it has no rules for). A redaction
 // may name them, as code written for Comprehend does; they are simply never found.
 var Undetected = []string{
-	"AGE", "CA_HEALTH_NUMBER", "DRIVER_ID", "IN_NREGA", "IN_VOTER_NUMBER", "LICENSE_PLATE",
-	"PASSPORT_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+	"CA_HEALTH_NUMBER", "IN_NREGA", "IN_VOTER_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
 }
 
 // priority orders types for partial overlaps: higher wins.
@@ -58,8 +58,8 @@ var priority = map[string]int{
 	CreditDebitNumber: 100, IBAN: 98, BankRouting: 96, AWSAccessKey: 95,
 	AWSSecretKey: 94, Email: 92, URL: 90, MACAddress: 89, IPAddress: 88,
 	SSN: 86, USITIN: 86, CASIN: 85, UKNHS: 85, INAadhaar: 85, UKNationalInsurance: 85, INPAN: 85,
-	VIN: 85, SwiftCode: 85, Phone: 84, CreditDebitCVV: 80, CreditDebitExpiry: 80, Password: 78,
-	Username: 77, PIN: 76, BankAccountNumber: 74, DateTime: 60, Address: 55,
+	VIN: 85, SwiftCode: 85, PassportNumber: 84, DriverID: 84, LicensePlate: 84, Phone: 84, CreditDebitCVV: 80, CreditDebitExpiry: 80, Password: 78,
+	Username: 77, PIN: 76, BankAccountNumber: 74, DateTime: 60, Age: 58, Address: 55,
 	Name: 50,
 }
 

@@ -1,0 +1,146 @@
+package pii
+
+// personal.go holds the types of Comprehend's that have no check digit and are told from other
+// numbers only by the words around them: AGE ("40 years old", "aged 40") and, after their
+// context word, PASSPORT_NUMBER, DRIVER_ID and LICENSE_PLATE.
+
+import "strings"
+
+// The types this file detects, as Comprehend spells them.
+const (
+	Age            = "AGE"
+	PassportNumber = "PASSPORT_NUMBER"
+	DriverID       = "DRIVER_ID"
+	LicensePlate   = "LICENSE_PLATE"
+)
+
+// Context words, within 24 bytes before the identifier (see near).
+var (
+	passportContext = []string{"passport"}
+	driverContext   = []string{"driver's license", "drivers license", "driver license", "driving licence", "driving license", "driver's licence", "dl#", "dl #", "dl:", "dl no", "dl number", "license number", "licence number", "license no", "licence no"}
+	plateContext    = []string{"license plate", "licence plate", "plate number", "plate no", "plate:", "registration number", "registration plate", "number plate", "reg. no", "reg no", "vehicle registration"}
+)
+
+// ageUnits are the units an age is given in before "old" ("40 years old", "18-month-old").
+var ageUnits = []string{"years", "year", "yrs", "yr", "months", "month", "weeks", "week", "days", "day"}
+
+// ages finds an individual's age, as Comprehend's AGE takes it ("I am 40 years old": "40
+// years"): a number of at most three digits (at most 130 years) and its unit before "old",
+// spaced or hyphenated ("a 40-year-old"), or the number after "aged" or "age" ("aged 40", "Age:
+// 40").
+func (d *detector) ages() {
+	t := d.text
+	for i := 0; i+3 <= len(t); i++ {
+		switch {
+		case foldAt(t, i, "old") && (i+3 == len(t) || !isAlpha(t[i+3])) && i > 0 && (t[i-1] == ' ' || t[i-1] == '-'):
+			d.ageBefore(i - 1)
+		case (wordAt(t, i, "aged ") || wordAt(t, i, "age: ") || t[i] == 'a' && wordAt(t, i, "age ") && ageOwner(t, i)) && (i == 0 || !isAlpha(t[i-1])):
+			j := i + 3
+			for j < len(t) && (t[j] == 'd' || t[j] == 'D' || t[j] == ':' || t[j] == ' ') {
+				j++
+			}
+			e := j
+			for e < len(t) && isDigit(t[e]) {
+				e++
+			}
+			if n := e - j; n >= 1 && n <= 3 && atoi(t[j:e]) <= 130 && runEndOK(t, e) && !(e < len(t) && (t[e] == '-' || t[e] == '%')) {
+				d.add(j, e, Age, 0.85)
+			}
+		}
+	}
+}
+
+// ageBefore reads "<number>[ -]<unit>" ending at byte e (the separator before "old").
+func (d *detector) ageBefore(e int) {
+	t := d.text
+	for _, u := range ageUnits {
+		s := e - len(u)
+		if s < 2 || !foldAt(t, s, u) || t[s-1] != ' ' && t[s-1] != '-' {
+			continue
+		}
+		ne := s - 1
+		ns := ne
+		for ns > 0 && isDigit(t[ns-1]) {
+			ns--
+		}
+		if n := ne - ns; n < 1 || n > 3 || ns > 0 && (isAlnum(t[ns-1]) || t[ns-1] == '.' || t[ns-1] == ',') {
+			return
+		}
+		if (strings.HasPrefix(u, "year") || strings.HasPrefix(u, "yr")) && atoi(t[ns:ne]) > 130 {
+			return
+		}
+		d.add(ns, e, Age, 0.85)
+		return
+	}
+}
+
+// wordAt is foldAt where hay may end before the needle does.
+func wordAt(hay string, i int, needle string) bool {
+	return i+len(needle) <= len(hay) && foldAt(hay, i, needle)
+}
+
+// ageOwner reports whether the word before "age" at i says whose age it is ("at age 40", "her
+// age 40"): "age" and a number alone is as often a title ("Ice Age 2") or a level.
+func ageOwner(t string, i int) bool {
+	for _, w := range []string{"at ", "his ", "her ", "my ", "your ", "their ", "whose ", "its "} {
+		if i >= len(w) && foldAt(t, i-len(w), w) && (i == len(w) || !isAlpha(t[i-len(w)-1])) {
+			return true
+		}
+	}
+	return false
+}
+
+// atoi reads a short run of digits.
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// documentNumber finds, at the word of capitals and digits [i, e), a passport number (6–9
+// characters with at least 5 digits), a driver's licence number (5–20 characters, or groups
+// joined by '-' or ' ', with at least 4 digits) or a licence plate (2–8 characters, possibly two
+// groups, with a digit), each after its context word. It reports whether one was found.
+func (d *detector) documentNumber(i, e int) bool {
+	t := d.text
+	if !wordEnds(t, e) && !(e < len(t) && (t[e] == '-' || t[e] == ' ')) {
+		return false
+	}
+	digits := func(s string) int {
+		n := 0
+		for k := 0; k < len(s); k++ {
+			if isDigit(s[k]) {
+				n++
+			} else if !upper(s[k]) && s[k] != '-' && s[k] != ' ' {
+				return -1
+			}
+		}
+		return n
+	}
+	// The identifier may be two or three groups ("ABC 1234", "D123-4567-8901").
+	end := e
+	for g := 0; g < 2 && end+1 < len(t) && (t[end] == '-' || t[end] == ' ') && isAlnum(t[end+1]); g++ {
+		next := word(t, end+1)
+		if digits(t[end+1:next]) < 0 {
+			break
+		}
+		end = next
+	}
+	if !wordEnds(t, end) {
+		return false
+	}
+	whole, first := t[i:end], t[i:e]
+	switch {
+	case len(first) >= 6 && len(first) <= 9 && wordEnds(t, e) && digits(first) >= 5 && d.near(i, 24, passportContext):
+		d.add(i, e, PassportNumber, 0.85)
+	case len(whole) >= 5 && len(whole) <= 20 && digits(whole) >= 4 && d.near(i, 24, driverContext):
+		d.add(i, end, DriverID, 0.8)
+	case len(whole) >= 2 && len(whole) <= 9 && digits(whole) >= 1 && d.near(i, 24, plateContext):
+		d.add(i, end, LicensePlate, 0.8)
+	default:
+		return false
+	}
+	return true
+}
