@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ream-dev/ream/infra/local"
+	"github.com/ream-dev/ream/internal/loglevel"
 )
 
 // serve runs the local stack until interrupted.
@@ -33,7 +34,7 @@ func serve(ctx context.Context, args []string) error {
 	if *addr != "" {
 		cfg.Addr = *addr
 	}
-	level, err := logLevel(os.Getenv("REAM_LOG_LEVEL"))
+	level, err := logLevel(os.Getenv(loglevel.EnvVar))
 	if err != nil {
 		return err
 	}
@@ -52,17 +53,11 @@ func serve(ctx context.Context, args []string) error {
 // logLevel is the level REAM_LOG_LEVEL names (warn when unset); another value is an error
 // naming the ones it may be (found from outside: "verbose" fell back to warn silently).
 func logLevel(v string) (slog.Level, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "":
+	if strings.TrimSpace(v) == "" {
 		return slog.LevelWarn, nil
-	case "debug":
-		return slog.LevelDebug, nil
-	case "info":
-		return slog.LevelInfo, nil
-	case "warn":
-		return slog.LevelWarn, nil
-	case "error":
-		return slog.LevelError, nil
 	}
-	return 0, fmt.Errorf("REAM_LOG_LEVEL %q: use debug, info, warn (the default) or error", v)
+	if l, ok := loglevel.Parse(v); ok {
+		return l, nil
+	}
+	return 0, fmt.Errorf("%s %q: use %s (warn is the default)", loglevel.EnvVar, v, loglevel.Names)
 }

@@ -5,13 +5,11 @@
 package main
 
 import (
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/ream-dev/ream/functions/internal/coldstart"
-	reamaws "github.com/ream-dev/ream/shared/aws"
 	"github.com/ream-dev/ream/shared/handlers"
 )
 
@@ -20,17 +18,16 @@ import (
 const keyCacheTTL = 5 * time.Minute
 
 func main() {
-	svc, log := coldstart.Service("api")
+	svc, log, env := coldstart.ServiceEnv("api")
 	// /v1/jobs… routes carry a verified IAM identity; the coding routes the claims of the
 	// Cognito access token API Gateway's JWT authoriser verified.
-	tenants, _ := reamaws.ParseCodingTenants(os.Getenv(reamaws.EnvCodingTenants)) // validated by the cold start
-	h := handlers.NewAPI(svc, handlers.AnyAuth{handlers.IAMAuth{}, handlers.JWTAuth{Tenants: tenants}}, log)
+	h := handlers.NewAPI(svc, handlers.AnyAuth{handlers.IAMAuth{}, handlers.JWTAuth{Tenants: env.CodingTenants}}, log)
 	// POST / (Comprehend's protocol) is unauthenticated at the gateway, whose IAM authoriser only
 	// takes execute-api signatures: the signature (service comprehend) is verified here against
 	// the access keys Ream issued (access-keys/ in the bucket, SSE-KMS under the stack's key).
 	keys := &handlers.CachedKeys{Store: handlers.IssuedKeys{Keys: svc.AccessKeys()}, TTL: keyCacheTTL}
-	h.WithComprehend(handlers.NewSigV4AuthStore("comprehend", keys), handlers.ComprehendConfig{
-		Bucket: os.Getenv(reamaws.EnvBucket), Region: os.Getenv("AWS_REGION"), Account: os.Getenv(reamaws.EnvAccountID),
+	h.WithComprehend(handlers.NewSigV4AuthStore(handlers.ComprehendService, keys), handlers.ComprehendConfig{
+		Bucket: env.Bucket, Region: env.Region, Account: env.AccountID,
 	})
 	lambda.Start(h.HandleEvent)
 }

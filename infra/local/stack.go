@@ -214,7 +214,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	}
 	oauth := handlers.NewOAuth(clients, tokenKey, nil)
 	s.api = handlers.NewAPI(svc, handlers.AnyAuth{s.auth, oauth}, log).WithTokens(oauth).
-		WithComprehend(handlers.NewSigV4AuthStore("comprehend", handlers.KeyChain{handlers.NewStaticKeys(accessKeys), handlers.IssuedKeys{Keys: svc.AccessKeys()}}), handlers.ComprehendConfig{Bucket: bucketName})
+		WithComprehend(handlers.NewSigV4AuthStore(handlers.ComprehendService, handlers.KeyChain{handlers.NewStaticKeys(accessKeys), handlers.IssuedKeys{Keys: svc.AccessKeys()}}), handlers.ComprehendConfig{Bucket: bucketName})
 
 	// A process that died between marking a job IN_PROGRESS and enqueueing its shards left the
 	// job without messages: this queue is seen whole, so such jobs are resumed now, not after

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ream-dev/ream/internal/loglevel"
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -32,7 +33,7 @@ const (
 	EnvMaxInputBytes  = "REAM_MAX_INPUT_BYTES"  // positive integer: largest input a job accepts
 	EnvLanguages      = "REAM_LANGUAGES"        // comma list of ISO 639-1 codes for LANGUAGE
 	EnvCodingTenants  = "REAM_CODING_TENANTS"   // comma list of clientId=tenant (api function)
-	EnvLogLevel       = "REAM_LOG_LEVEL"        // debug, info, warn or error
+	EnvLogLevel       = loglevel.EnvVar         // debug, info, warn or error
 	EnvAccountID      = "REAM_ACCOUNT_ID"       // the account's id, for job ARNs (api function)
 	EnvJobTopicPrefix = "REAM_JOB_TOPIC_PREFIX" // name prefix of the SNS topics jobs may name (default pipeline.DefaultJobTopicPrefix)
 	// EnvJobTopicPerTenant, "true", binds the topics jobs may name to their tenants
@@ -192,15 +193,10 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 
 	e.LogLevel = slog.LevelInfo
 	if v := get(EnvLogLevel); v != "" {
-		lv := strings.ToLower(v)
-		if lv == "warning" {
-			lv = "warn"
-		}
-		var l slog.Level
-		if err := l.UnmarshalText([]byte(lv)); err != nil {
-			bad(EnvLogLevel, v, "want debug, info, warn or error")
-		} else {
+		if l, ok := loglevel.Parse(v); ok {
 			e.LogLevel = l
+		} else {
+			bad(EnvLogLevel, v, "want "+loglevel.Names)
 		}
 	}
 

@@ -118,8 +118,11 @@ type comprehend struct {
 	loc  pipeline.Locations
 }
 
+// ComprehendService is the SigV4 service name Comprehend requests are signed for.
+const ComprehendService = "comprehend"
+
 // WithComprehend serves Comprehend's asynchronous-jobs operations at POST / (AWS JSON 1.1),
-// authenticated by auth (SigV4Auth with service "comprehend").
+// authenticated by auth (SigV4Auth with service ComprehendService).
 func (a *API) WithComprehend(auth Authenticator, cfg ComprehendConfig) *API {
 	if cfg.Region == "" {
 		cfg.Region = "local"

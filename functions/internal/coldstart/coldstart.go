@@ -21,14 +21,27 @@ import (
 // Service runs function name's cold start and returns the pipeline service and the logger its
 // handler should use. On any error it does not return: see the package comment.
 func Service(name string) (*pipeline.Service, *slog.Logger) {
-	svc, log, _ := Consumer(name)
+	svc, log, _, _ := start(name)
 	return svc, log
+}
+
+// ServiceEnv is Service that also returns the configuration read from the environment (for a
+// main that wires more than the service: the api function's Comprehend surface and tenants).
+func ServiceEnv(name string) (*pipeline.Service, *slog.Logger, reamaws.Env) {
+	svc, log, _, env := start(name)
+	return svc, log, env
 }
 
 // Consumer is Service for a function an SQS event source invokes: it also returns the Releaser
 // its handler sets (handlers' Releaser field), which makes messages handed back at the
 // invocation's deadline visible again at once.
 func Consumer(name string) (*pipeline.Service, *slog.Logger, *reamaws.Releaser) {
+	svc, log, rel, _ := start(name)
+	return svc, log, rel
+}
+
+// start is the cold start itself.
+func start(name string) (*pipeline.Service, *slog.Logger, *reamaws.Releaser, reamaws.Env) {
 	level := new(slog.LevelVar) // Info until the environment says otherwise
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("function", name)
 	slog.SetDefault(log)
@@ -43,7 +56,7 @@ func Consumer(name string) (*pipeline.Service, *slog.Logger, *reamaws.Releaser) 
 		fail(log, err)
 	}
 	log.Debug("cold start done", "bucket", env.Bucket, "table", env.Table)
-	return svc, log, rel
+	return svc, log, rel, env
 }
 
 // Warm loads the analysers' lazily loaded models (analysis.Registry.Warm) during the cold
