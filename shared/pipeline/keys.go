@@ -121,10 +121,12 @@ func (l Locations) Key(uri string) (string, error) {
 	return "", fmt.Errorf("%w: location %q is not in this deployment's store (expected %s…)", job.ErrInvalid, uri, l.Base)
 }
 
-// Limits on object keys that every store accepts (S3 allows more; a file system does not).
+// Limits on object keys that every store accepts (S3 allows more; a file system does not), and
+// the segment prefix the stores keep for themselves (the local store's in-progress uploads).
 const (
-	maxKeyBytes     = 1024
-	maxSegmentBytes = 255
+	MaxKeyBytes           = 1024
+	MaxSegmentBytes       = 255
+	ReservedSegmentPrefix = ".ream-"
 )
 
 // checkKey refuses keys no store can hold as asked: empty or "."/".." segments (which a file
@@ -134,8 +136,8 @@ func checkKey(what, key string) error {
 	bad := func(why string) error {
 		return fmt.Errorf("%w: %s %q %s", job.ErrInvalid, what, key, why)
 	}
-	if len(key) > maxKeyBytes {
-		return bad(fmt.Sprintf("is longer than %d bytes", maxKeyBytes))
+	if len(key) > MaxKeyBytes {
+		return bad(fmt.Sprintf("is longer than %d bytes", MaxKeyBytes))
 	}
 	if !utf8.ValidString(key) {
 		return bad("is not valid UTF-8")
@@ -149,10 +151,10 @@ func checkKey(what, key string) error {
 		switch {
 		case seg == "" || seg == "." || seg == "..":
 			return bad("has an empty, \".\" or \"..\" path segment")
-		case len(seg) > maxSegmentBytes:
-			return bad(fmt.Sprintf("has a path segment longer than %d bytes", maxSegmentBytes))
-		case strings.HasPrefix(seg, ".ream-"):
-			return bad("has a path segment starting with \".ream-\" (reserved)")
+		case len(seg) > MaxSegmentBytes:
+			return bad(fmt.Sprintf("has a path segment longer than %d bytes", MaxSegmentBytes))
+		case strings.HasPrefix(seg, ReservedSegmentPrefix):
+			return bad(fmt.Sprintf("has a path segment starting with %q (reserved)", ReservedSegmentPrefix))
 		}
 	}
 	return nil
