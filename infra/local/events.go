@@ -33,7 +33,7 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 	open := n.(*atomic.Int32)
 	if open.Add(1) > maxStreamsPerTenant {
 		open.Add(-1)
-		api.WriteError(w, http.StatusTooManyRequests, "TooManyRequests", fmt.Sprintf("at most %d event streams per tenant at once; close one, or poll GET /v1/jobs/{id}", maxStreamsPerTenant))
+		api.WriteError(w, http.StatusTooManyRequests, api.CodeTooManyRequests, fmt.Sprintf("at most %d event streams per tenant at once; close one, or poll GET /v1/jobs/{id}", maxStreamsPerTenant))
 		return
 	}
 	defer open.Add(-1)
@@ -68,14 +68,14 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 			return true
 		}
 		last = key
-		return send("progress", j)
+		return send(api.EventProgress, j)
 	}
 	if !progress(j) {
 		return
 	}
 	if j.JobStatus.Terminal() {
 		if n, ok := s.published(r, tenant, id); ok {
-			send("notification", n)
+			send(api.EventNotification, n)
 			return
 		}
 	}
@@ -95,7 +95,7 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 				if j, err := s.Service.Describe(ctx, tenant, id); err == nil {
 					progress(j)
 				}
-				send("notification", e.Notification)
+				send(api.EventNotification, e.Notification)
 				return
 			}
 		case <-tick.C:
@@ -106,7 +106,7 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 			// A notification published while our subscription lagged is in the database.
 			if j.JobStatus.Terminal() && j.Notified {
 				if n, ok := s.published(r, tenant, id); ok {
-					send("notification", n)
+					send(api.EventNotification, n)
 					return
 				}
 			}

@@ -188,6 +188,13 @@ type Notification struct {
 	TopicArn string `json:"-"`
 }
 
+// The event types of a job's event stream (GET /v1/jobs/{id}/events, server-sent events): a
+// "progress" event carries the job, the one "notification" event its completion notification.
+const (
+	EventProgress     = "progress"
+	EventNotification = "notification"
+)
+
 // DocumentLocation is a notification's input, as Textract's: the bucket and the key of the
 // job's input object (or of its folder, for an input under a prefix; of the marker or object
 // that started a drop job).

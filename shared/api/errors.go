@@ -16,6 +16,17 @@ type ErrorBody struct {
 	Message string `json:"message"`
 }
 
+// Error codes of the sentinel errors (StatusOf).
+const (
+	CodeUnauthorized     = "Unauthorized"     // job.ErrUnauthorized
+	CodeResourceNotFound = "ResourceNotFound" // job.ErrNotFound
+	CodeInvalidRequest   = "InvalidRequest"   // job.ErrInvalid
+	CodeConflict         = "Conflict"         // job.ErrConflict, job.ErrIllegalTransition
+	CodeExpired          = "Expired"          // job.ErrExpired
+	// CodeTooManyRequests is a 429's: a per-tenant bound (the event streams) is reached.
+	CodeTooManyRequests = "TooManyRequests"
+)
+
 // Error codes that are not derived from an error value.
 const (
 	CodeNotFound        = "NotFound"        // no such route or method
@@ -34,15 +45,15 @@ func StatusOf(err error) (int, string) {
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, CodePayloadTooLarge
 	case errors.Is(err, job.ErrUnauthorized):
-		return http.StatusUnauthorized, "Unauthorized"
+		return http.StatusUnauthorized, CodeUnauthorized
 	case errors.Is(err, job.ErrNotFound):
-		return http.StatusNotFound, "ResourceNotFound"
+		return http.StatusNotFound, CodeResourceNotFound
 	case errors.Is(err, job.ErrInvalid):
-		return http.StatusBadRequest, "InvalidRequest"
+		return http.StatusBadRequest, CodeInvalidRequest
 	case errors.Is(err, job.ErrConflict), errors.Is(err, job.ErrIllegalTransition):
-		return http.StatusConflict, "Conflict"
+		return http.StatusConflict, CodeConflict
 	case errors.Is(err, job.ErrExpired):
-		return http.StatusForbidden, "Expired"
+		return http.StatusForbidden, CodeExpired
 	case errors.Is(err, context.DeadlineExceeded):
 		// The request ran out of time (the store throttled and its retries waited): retryable.
 		return http.StatusServiceUnavailable, CodeUnavailable

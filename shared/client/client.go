@@ -293,7 +293,7 @@ func (c *Client) put(ctx context.Context, p api.Presigned, body io.Reader, size 
 
 // Event is one event of a job's stream: a progress snapshot or the terminal notification.
 type Event struct {
-	Type         string            // "progress" or "notification"
+	Type         string            // api.EventProgress or api.EventNotification
 	Job          *job.Job          // progress
 	Notification *api.Notification // notification
 }
@@ -330,12 +330,12 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 		case line == "":
 			ev := Event{Type: typ}
 			switch typ {
-			case "progress":
+			case api.EventProgress:
 				ev.Job = new(job.Job)
 				if err := json.Unmarshal([]byte(data), ev.Job); err != nil {
 					return nil, fmt.Errorf("bad progress event: %w", err)
 				}
-			case "notification":
+			case api.EventNotification:
 				ev.Notification = new(api.Notification)
 				if err := json.Unmarshal([]byte(data), ev.Notification); err != nil {
 					return nil, fmt.Errorf("bad notification event: %w", err)
@@ -371,7 +371,7 @@ func (c *Client) Poll(ctx context.Context, id string, every time.Duration, fn fu
 			return false, err
 		}
 		if fn != nil {
-			fn(Event{Type: "progress", Job: j})
+			fn(Event{Type: api.EventProgress, Job: j})
 		}
 		if !j.JobStatus.Terminal() {
 			return false, nil

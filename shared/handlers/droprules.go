@@ -55,7 +55,7 @@ func (a *API) mountDropRules() {
 // answerRule answers v, or err with "drop rule … not found" for an unknown rule.
 func (a *API) answerRule(w http.ResponseWriter, r *http.Request, v any, err error) {
 	if errors.Is(err, job.ErrNotFound) {
-		api.WriteError(w, http.StatusNotFound, "ResourceNotFound", fmt.Sprintf("drop rule %q not found", r.PathValue("name")))
+		api.WriteError(w, http.StatusNotFound, api.CodeResourceNotFound, fmt.Sprintf("drop rule %q not found", r.PathValue("name")))
 		return
 	}
 	a.answer(w, r, v, err)

@@ -34,7 +34,7 @@ func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTP
 		if req.IsBase64Encoded {
 			b, err := base64.StdEncoding.DecodeString(req.Body)
 			if err != nil {
-				api.WriteError(rec, http.StatusBadRequest, "InvalidRequest", "body is not valid base64")
+				api.WriteError(rec, http.StatusBadRequest, api.CodeInvalidRequest, "body is not valid base64")
 				return rec.response(), nil
 			}
 			body = b
@@ -54,7 +54,7 @@ func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTP
 		defer cancel()
 		hr, err := http.NewRequestWithContext(context.WithValue(ctx, eventKey, &req), method, u.String(), bytes.NewReader(body))
 		if err != nil {
-			api.WriteError(rec, http.StatusBadRequest, "InvalidRequest", "malformed request line")
+			api.WriteError(rec, http.StatusBadRequest, api.CodeInvalidRequest, "malformed request line")
 			return rec.response(), nil
 		}
 		// The path as API Gateway gave it: u.String() of one that begins with "//" reads back

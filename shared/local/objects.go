@@ -546,7 +546,7 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 		}
 		const prefix = "/objects/"
 		if !strings.HasPrefix(r.URL.Path, prefix) {
-			writeErr(w, http.StatusNotFound, "NotFound", "no such resource")
+			writeErr(w, http.StatusNotFound, api.CodeNotFound, "no such resource")
 			return
 		}
 		key := strings.TrimPrefix(r.URL.Path, prefix)
@@ -557,12 +557,12 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 		// As SigV4 signs the whole query string, any parameter added or repeated (a second
 		// X-Ream-Expires after the signed one) does not match.
 		if err != nil || qerr != nil || sig == "" || !hmac.Equal(got, want) || !onlySignedParams(q) {
-			writeErr(w, http.StatusForbidden, "AccessDenied", "the request signature does not match")
+			writeErr(w, http.StatusForbidden, api.CodeAccessDenied, "the request signature does not match")
 			return
 		}
 		unix, err := strconv.ParseInt(expires, 10, 64)
 		if err != nil || !o.now().Before(time.Unix(unix, 0)) {
-			writeErr(w, http.StatusForbidden, "AccessDenied", "the presigned URL has expired")
+			writeErr(w, http.StatusForbidden, api.CodeAccessDenied, "the presigned URL has expired")
 			return
 		}
 		switch {
@@ -635,7 +635,7 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 				o.created(w, r, key, sum, requeue(err, onCreated))
 				return
 			}
-			writeErr(w, http.StatusConflict, "Conflict", api.Message(err))
+			writeErr(w, http.StatusConflict, api.CodeConflict, api.Message(err))
 			return
 		}
 	}
@@ -717,7 +717,7 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 				o.guardUnavailable(w, key, refused.err)
 				return
 			}
-			writeErr(w, http.StatusConflict, "Conflict", api.Message(refused.err))
+			writeErr(w, http.StatusConflict, api.CodeConflict, api.Message(refused.err))
 			return
 		}
 		status, code := errStatus(err)
@@ -786,7 +786,7 @@ func (o *Objects) created(w http.ResponseWriter, r *http.Request, key string, md
 	}
 	if err != nil {
 		o.log.Error("upload stored but its event could not be queued", "key", key, "err", err)
-		writeErr(w, http.StatusInternalServerError, "InternalError", "the object was stored but could not be processed; retry the upload")
+		writeErr(w, http.StatusInternalServerError, api.CodeInternal, "the object was stored but could not be processed; retry the upload")
 		return
 	}
 	w.Header().Set("ETag", `"`+hex.EncodeToString(md5sum)+`"`)
@@ -856,7 +856,7 @@ func (o *Objects) holds(key string, size int64, md5sum []byte) bool {
 func (o *Objects) guardUnavailable(w http.ResponseWriter, key string, err error) {
 	o.log.Error("cannot check an upload against its job", "key", key, "err", err)
 	w.Header().Set("Retry-After", "1")
-	writeErr(w, http.StatusServiceUnavailable, "ServiceUnavailable", "cannot check this upload against its job now; retry it")
+	writeErr(w, http.StatusServiceUnavailable, api.CodeUnavailable, "cannot check this upload against its job now; retry it")
 }
 
 // putRefused is the upload guard's answer to a body that arrived: a refusal (409) or an error
