@@ -372,6 +372,7 @@ func outputEntry(archive []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output.tar.gz: %w", err)
 	}
+	gz.Multistream(false) // one gzip member, as readers of one member (Python's "r|gz") need
 	tr := tar.NewReader(gz)
 	for {
 		h, err := tr.Next()

@@ -391,6 +391,7 @@ func tarEntries(archive []byte, names []string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output.tar.gz: %w", err)
 	}
+	gz.Multistream(false) // one gzip member, as readers of one member (Python's "r|gz") need
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true
