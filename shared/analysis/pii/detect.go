@@ -4,7 +4,11 @@ package pii
 // detectors, and the character classes and context-word helpers they share. The families are in
 // numeric.go, finance.go, ssn.go, phone.go, internet.go, secrets.go and text.go.
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // detector collects candidate spans (in bytes) for one document.
 type detector struct {
@@ -89,6 +93,32 @@ func upper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // wordByte reports whether c can be part of a word (ASCII alnum, '_' or any non-ASCII byte).
 func wordByte(c byte) bool { return isAlnum(c) || c == '_' || c >= 0x80 }
+
+// sepBefore and sepAfter report whether the character ending at i, or starting at e, is white
+// space or an invisible format character that is not ASCII (a no-break space, a right-to-left
+// mark, a zero-width space): such a character separates a number from the words around it as a
+// space does (found from outside: "NHS Number:\u00a0943 476 5919" and
+// "VIN: 1HGCM82633A004352\u200f" found nothing).
+func sepBefore(t string, i int) bool {
+	r, _ := utf8.DecodeLastRuneInString(t[:i])
+	return r >= 0x80 && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r))
+}
+
+func sepAfter(t string, e int) bool {
+	r, _ := utf8.DecodeRuneInString(t[e:])
+	return r >= 0x80 && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r))
+}
+
+// nearExact is near for a word in the case given ("SWIFT", not "Taylor Swift").
+func (d *detector) nearExact(i, maxGap int, word string) bool {
+	w := d.before(i, maxGap+len(word))
+	k := strings.LastIndex(w, word)
+	if k < 0 || k > 0 && isAlpha(w[k-1]) {
+		return false
+	}
+	gap := w[k+len(word):]
+	return !(gap != "" && isAlpha(gap[0])) && !strings.ContainsAny(gap, "0123456789\n") && !sentenceBreak(gap)
+}
 
 // containsFold reports whether hay contains needle (lower-case ASCII), ignoring ASCII case.
 func containsFold(hay, needle string) bool {

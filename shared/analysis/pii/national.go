@@ -31,8 +31,10 @@ var (
 	sinContext     = []string{"social insurance", "sin:", "sin ", "sin#", "assurance sociale", "nas:"}
 	panContext     = []string{"pan", "permanent account"}
 	aadhaarContext = []string{"aadhaar", "aadhar", "uidai", "uid:", "uid no", "uid number"}
-	swiftContext   = []string{"swift", "bic:", "bic ", "bic/", "(bic)"}
-	vinContext     = []string{"vin", "vehicle identification", "chassis"}
+	// SWIFT and BIC in capitals (nearExact), or as these phrases in any case: "swift" alone is
+	// a word (and a singer), found from outside before a word in capitals.
+	swiftContext = []string{"swift code", "swift:", "swift/bic", "swift bic", "swift no", "swift #", "bic code", "bic:", "bic/swift", "(bic)"}
+	vinContext   = []string{"vin", "vehicle identification", "chassis"}
 )
 
 // nationalNumber tries the digit-only codes on a run's groups gs (a window ending at end): an
@@ -187,7 +189,7 @@ func word(t string, i int) int {
 // wordEnds reports whether byte e ends a word (no letter or digit after it, nor a '-' or '_'
 // joining it to another).
 func wordEnds(t string, e int) bool {
-	return e >= len(t) || !isAlnum(t[e]) && t[e] != '-' && t[e] != '_' && t[e] < 0x80
+	return e >= len(t) || !isAlnum(t[e]) && t[e] != '-' && t[e] != '_' && (t[e] < 0x80 || sepAfter(t, e))
 }
 
 // nino finds a UK National Insurance number at i: two prefix letters (not D, F, I, Q, U or V;
@@ -319,7 +321,8 @@ func vinCheck(w string) bool {
 }
 
 // swift finds a SWIFT (BIC) code at i after its context word: four capitals (the bank), two (the
-// country), two capitals or digits (the place) and optionally three more (the branch).
+// country: an ISO 3166 code, or XK), two capitals or digits (the place) and optionally three
+// more (the branch).
 func (d *detector) swift(i, e int) bool {
 	t := d.text
 	if n := e - i; n != 8 && n != 11 || !wordEnds(t, e) {
@@ -331,9 +334,18 @@ func (d *detector) swift(i, e int) bool {
 			return false
 		}
 	}
-	if !d.near(i, 24, swiftContext) {
+	if !isoCountries[w[4:6]] || !d.near(i, 24, swiftContext) && !d.nearExact(i, 24, "SWIFT") && !d.nearExact(i, 24, "BIC") {
 		return false
 	}
 	d.add(i, e, SwiftCode, 0.9)
 	return true
 }
+
+// isoCountries are the ISO 3166-1 alpha-2 country codes (and XK, which SWIFT uses for Kosovo).
+var isoCountries = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields("AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW") {
+		m[c] = true
+	}
+	return m
+}()

@@ -46,6 +46,18 @@ func TestNationalCodes(t *testing.T) {
 		{"BIC: NWBKGB2L, please", "SWIFT_CODE NWBKGB2L"},
 		{"swift code DEUTDEFF500", "SWIFT_CODE DEUTDEFF500"},
 		{"DEUTDEFF alone", ""},
+		// Found from outside: "swift" is a word and a singer, and a country must be one.
+		{"Taylor Swift released FOLKLORE album", ""},
+		{"The swift fox jumped OVERLAZY dogs.", ""},
+		{"BIC: DEUTXXFF", ""},
+		{"SWIFT BARCGB22 for the transfer", "SWIFT_CODE BARCGB22"},
+		// A no-break space or an invisible format character separates as a space does.
+		{"NHS Number:\u00a0943 476 5919", "UK_NATIONAL_HEALTH_SERVICE_NUMBER 943 476 5919"},
+		{"VIN: 1HGCM82633A004352\u200f", "VEHICLE_IDENTIFICATION_NUMBER 1HGCM82633A004352"},
+		{"NI number AB123456C\u202c", "UK_NATIONAL_INSURANCE_NUMBER AB123456C"},
+		{"AB123456C\u200b and more", "UK_NATIONAL_INSURANCE_NUMBER AB123456C"},
+		{"Aadhaar:\u00a02345 6789 0124", "IN_AADHAAR 2345 6789 0124"},
+		{"VIN: 1HGCM82633A004352é", ""}, // a letter is no separator
 		{"ABSOLUTE power", ""},
 		{"VIN 1HGCM82633A004352", "VEHICLE_IDENTIFICATION_NUMBER 1HGCM82633A004352"},
 		{"the car 1HGCM82633A004352 was sold", "VEHICLE_IDENTIFICATION_NUMBER 1HGCM82633A004352"},
@@ -83,6 +95,12 @@ func TestPersonalTypes(t *testing.T) {
 		{"for 40 years the old mill stood", ""},
 		{"The 400 years old castle", ""},
 		{"page 40 of the report", ""},
+		// Found from outside: headers, cache ages and matured products are no one's age.
+		{"Cache-Control: Max-Age: 60", ""},
+		{"Page-Age: 12", ""},
+		{"message age: 5 seconds", ""},
+		{"The cheese was aged 18 months.", ""},
+		{"He left school at the age of 16.", "AGE 16"},
 		{"old", ""}, {"age", ""}, {"a 5 age", ""}, {"at age", ""}, {"aged", ""}, {"1 year old", "AGE 1 year"}, // text ending inside a pattern (an index out of range, found by the IMDB probe)
 		{"Passport number: 123456789", "PASSPORT_NUMBER 123456789"},
 		{"passport no. C01234567 issued", "PASSPORT_NUMBER C01234567"},

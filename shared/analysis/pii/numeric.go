@@ -95,7 +95,7 @@ func (d *detector) numericRuns() {
 func runStartOK(t string, i int) bool {
 	p := t[i-1]
 	if wordByte(p) {
-		return false
+		return p >= 0x80 && sepBefore(t, i)
 	}
 	switch p {
 	case '/':
@@ -170,7 +170,7 @@ func runEndOK(t string, e int) bool {
 	}
 	c := t[e]
 	if wordByte(c) {
-		return false
+		return c >= 0x80 && sepAfter(t, e)
 	}
 	switch c {
 	case '@', '/', '\\', '_':

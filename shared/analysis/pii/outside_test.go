@@ -53,6 +53,12 @@ func TestPIIOutsideFailures(t *testing.T) {
 		// An SSN's digits written again later are the same SSN, wherever they are.
 		{"SSN 536-22-8642 and 536228642.", []result.PiiEntity{{BeginOffset: 4, EndOffset: 15, Type: SSN}, {BeginOffset: 20, EndOffset: 29, Type: SSN}}},
 		{"Ref 536228642 only.", nil},
+		// Key=value in code: a value has a letter or digit, and brackets and quotes closing the
+		// code around it are not part of it (found from outside: USERNAME ",", PASSWORD "=").
+		{"cfg(User=, Group=x)", nil},
+		{"password := read()", nil},
+		{`os.environ["PWD=/tmp"])`, []result.PiiEntity{{BeginOffset: 16, EndOffset: 20, Type: Password}}},
+		{"password=(abc)", []result.PiiEntity{{BeginOffset: 9, EndOffset: 14, Type: Password}}},
 		// … while a dotted MAC address is still one.
 		{"The router is 0123.4567.89ab now.", []result.PiiEntity{{BeginOffset: 14, EndOffset: 28, Type: MACAddress}}},
 	} {

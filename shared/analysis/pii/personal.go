@@ -34,8 +34,13 @@ func (d *detector) ages() {
 		switch {
 		case foldAt(t, i, "old") && (i+3 == len(t) || !isAlpha(t[i+3])) && i > 0 && (t[i-1] == ' ' || t[i-1] == '-'):
 			d.ageBefore(i - 1)
-		case (wordAt(t, i, "aged ") || wordAt(t, i, "age: ") || t[i] == 'a' && wordAt(t, i, "age ") && ageOwner(t, i)) && (i == 0 || !isAlpha(t[i-1])):
+		case (i == 0 || !isAlpha(t[i-1]) && t[i-1] != '-') && (wordAt(t, i, "aged ") && !passiveBefore(t, i) ||
+			wordAt(t, i, "age: ") || t[i] == 'a' && wordAt(t, i, "age ") && ageOwner(t, i) || wordAt(t, i, "age of ") && ageOwner(t, i)):
+			// "Max-Age: 60" is a header, "the cheese was aged 18 months" a process.
 			j := i + 3
+			if wordAt(t, i, "age of ") {
+				j = i + 7
+			}
 			for j < len(t) && (t[j] == 'd' || t[j] == 'D' || t[j] == ':' || t[j] == ' ') {
 				j++
 			}
@@ -43,7 +48,7 @@ func (d *detector) ages() {
 			for e < len(t) && isDigit(t[e]) {
 				e++
 			}
-			if n := e - j; n >= 1 && n <= 3 && atoi(t[j:e]) <= 130 && runEndOK(t, e) && !(e < len(t) && (t[e] == '-' || t[e] == '%')) {
+			if n := e - j; n >= 1 && n <= 3 && atoi(t[j:e]) <= 130 && runEndOK(t, e) && !(e < len(t) && (t[e] == '-' || t[e] == '%')) && !timeUnitAfter(t, e) {
 				d.add(j, e, Age, 0.85)
 			}
 		}
@@ -79,10 +84,36 @@ func wordAt(hay string, i int, needle string) bool {
 	return i+len(needle) <= len(hay) && foldAt(hay, i, needle)
 }
 
+// passiveBefore reports whether "was", "were", "been", "is", "are" or "be" stands before byte i
+// ("was aged 18 months": something was matured, not a person's age).
+func passiveBefore(t string, i int) bool {
+	for _, w := range []string{"was ", "were ", "been ", "is ", "are ", "be "} {
+		if i >= len(w) && foldAt(t, i-len(w), w) && (i == len(w) || !isAlpha(t[i-len(w)-1])) {
+			return true
+		}
+	}
+	return false
+}
+
+// timeUnitAfter reports whether a unit shorter than a day follows the number ending at e ("age:
+// 5 seconds", a cache's age).
+func timeUnitAfter(t string, e int) bool {
+	for e < len(t) && t[e] == ' ' {
+		e++
+	}
+	for _, u := range []string{"s", "ms", "sec", "second", "min", "minute", "h", "hr", "hour"} {
+		if wordAt(t, e, u) && (e+len(u) == len(t) || !isAlpha(t[e+len(u)]) || t[e+len(u)] == 's') {
+			return true
+		}
+	}
+	return false
+}
+
 // ageOwner reports whether the word before "age" at i says whose age it is ("at age 40", "her
-// age 40"): "age" and a number alone is as often a title ("Ice Age 2") or a level.
+// age 40", "at the age of 40"): "age" and a number alone is as often a title ("Ice Age 2") or a
+// level.
 func ageOwner(t string, i int) bool {
-	for _, w := range []string{"at ", "his ", "her ", "my ", "your ", "their ", "whose ", "its "} {
+	for _, w := range []string{"at ", "his ", "her ", "my ", "your ", "their ", "whose ", "its ", "the "} {
 		if i >= len(w) && foldAt(t, i-len(w), w) && (i == len(w) || !isAlpha(t[i-len(w)-1])) {
 			return true
 		}

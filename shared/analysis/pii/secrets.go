@@ -6,6 +6,7 @@ package pii
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // ---- AWS keys ----
@@ -262,8 +263,13 @@ func kvValue(t string, i int) (int, int, bool) {
 		if e-s > 1 && strings.IndexByte(".,;", t[e-1]) >= 0 {
 			e--
 		}
-		// A closing bracket or quote that does not belong to the value.
-		for e > s && strings.IndexByte(")]}\"'", t[e-1]) >= 0 && !strings.ContainsAny(t[s:e-1], "([{\"'") {
+		// Closing brackets and quotes that do not belong to the value (code around it:
+		// `PWD=/tmp"])` is the value /tmp; found from outside): each without its opening one.
+		for e > s {
+			open := strings.IndexByte(")]}\"'", t[e-1])
+			if open < 0 || strings.IndexByte(t[s:e-1], "([{\"'"[open]) >= 0 {
+				break
+			}
 			e--
 		}
 	}
@@ -271,7 +277,9 @@ func kvValue(t string, i int) (int, int, bool) {
 		return 0, 0, false
 	}
 	v := t[s:e]
-	if strings.Trim(v, "*xX•#.") == "" || strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") || v == "null" || v == "None" {
+	// A value has a letter or digit: "User=," and "password :=" (code) hold none.
+	if !strings.ContainsFunc(v, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) ||
+		strings.Trim(v, "*xX•#.") == "" || strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") || v == "null" || v == "None" {
 		return 0, 0, false
 	}
 	return s, e, true
