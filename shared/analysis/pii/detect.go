@@ -68,10 +68,10 @@ func (d *detector) run() {
 	if hasUpper {
 		d.awsKeys()
 		d.names()
-		d.docContext = hasDigit && (containsFold(t, "passport") || containsFold(t, "licen") || containsFold(t, "dl") || containsFold(t, "plate") || containsFold(t, "reg"))
+		d.docContext = hasDigit && containsAnyFold(t, docWords)
 		d.codes()
 	}
-	if hasDigit && (containsFold(t, "old") || containsFold(t, "age")) {
+	if hasDigit && containsAnyFold(t, ageWords) {
 		d.ages()
 	}
 	if hasColon || hasEq {
@@ -118,6 +118,32 @@ func (d *detector) nearExact(i, maxGap int, word string) bool {
 	}
 	gap := w[k+len(word):]
 	return !(gap != "" && isAlpha(gap[0])) && !strings.ContainsAny(gap, "0123456789\n") && !sentenceBreak(gap)
+}
+
+// docWords and ageWords are what a document must hold for documentNumber and ages to look.
+var (
+	docWords = []string{"passport", "licen", "dl#", "dl #", "dl:", "dl no", "dl number", "plate", "registration", "reg no", "reg. no"}
+	ageWords = []string{"old", "age"}
+)
+
+// containsAnyFold reports whether hay contains one of needles (lower-case ASCII), ignoring ASCII
+// case, in one pass that tries the needles only where their first letter is.
+func containsAnyFold(hay string, needles []string) bool {
+	var first [256]bool
+	for _, n := range needles {
+		first[n[0]] = true
+	}
+	for i := 0; i < len(hay); i++ {
+		if !first[hay[i]|0x20] {
+			continue
+		}
+		for _, n := range needles {
+			if i+len(n) <= len(hay) && foldAt(hay, i, n) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // containsFold reports whether hay contains needle (lower-case ASCII), ignoring ASCII case.

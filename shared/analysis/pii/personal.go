@@ -31,6 +31,9 @@ var ageUnits = []string{"years", "year", "yrs", "yr", "months", "month", "weeks"
 func (d *detector) ages() {
 	t := d.text
 	for i := 0; i+3 <= len(t); i++ {
+		if c := t[i] | 0x20; c != 'o' && c != 'a' {
+			continue // ("old", "age", "aged")
+		}
 		switch {
 		case foldAt(t, i, "old") && (i+3 == len(t) || !isAlpha(t[i+3])) && i > 0 && (t[i-1] == ' ' || t[i-1] == '-'):
 			d.ageBefore(i - 1)
