@@ -27,10 +27,10 @@ const (
 var (
 	ninoContext    = []string{"national insurance", "ni number", "ni no", "nino", "n.i."}
 	nhsContext     = []string{"nhs"}
-	itinContext    = []string{"itin", "individual taxpayer", "taxpayer identification", "tax id"}
-	sinContext     = []string{"social insurance", "sin:", "sin ", "sin#", "assurance sociale", "nas:"}
+	itinContext    = []string{"itin", "individual taxpayer", "taxpayer identification", "taxpayer id", "tax id"}
+	sinContext     = []string{"social insurance", "sin:", "sin ", "sin#", "s.i.n", "assurance sociale", "nas:"}
 	panContext     = []string{"pan", "permanent account"}
-	aadhaarContext = []string{"aadhaar", "aadhar", "uidai", "uid:", "uid no", "uid number"}
+	aadhaarContext = []string{"aadhaar", "aadhar", "uid"}
 	// SWIFT and BIC in capitals (nearExact), or as these phrases in any case: "swift" alone is
 	// a word (and a singer), found from outside before a word in capitals.
 	swiftContext = []string{"swift code", "swift:", "swift/bic", "swift bic", "swift no", "swift #", "bic code", "bic:", "bic/swift", "(bic)"}

@@ -40,6 +40,9 @@ func TestNationalCodes(t *testing.T) {
 		{"Part ABCDE1234F in stock", ""}, // D is no holder kind
 		{"Aadhaar 2345 6789 0124", "IN_AADHAAR 2345 6789 0124"},
 		{"UID: 234567890124", "IN_AADHAAR 234567890124"},
+		{"UID 2345-6789-0124", "IN_AADHAAR 2345-6789-0124"}, // found from outside: missed
+		{"S.I.N. 130 692 544", "CA_SOCIAL_INSURANCE_NUMBER 130 692 544"},
+		{"taxpayer id 912-70-1234", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER 912-70-1234"},
 		{"Aadhaar 2345 6789 0125", ""}, // Verhoeff fails
 		{"Serial 2345 6789 0124", ""},
 		{"SWIFT: DEUTDEFF", "SWIFT_CODE DEUTDEFF"},
