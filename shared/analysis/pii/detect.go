@@ -101,23 +101,38 @@ func wordByte(c byte) bool { return isAlnum(c) || c == '_' || c >= 0x80 }
 // "VIN: 1HGCM82633A004352\u200f" found nothing).
 func sepBefore(t string, i int) bool {
 	r, _ := utf8.DecodeLastRuneInString(t[:i])
-	return r >= 0x80 && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r))
+	return separator(r)
 }
 
 func sepAfter(t string, e int) bool {
 	r, _ := utf8.DecodeRuneInString(t[e:])
-	return r >= 0x80 && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r))
+	return separator(r)
 }
 
-// nearExact is near for a word in the case given ("SWIFT", not "Taylor Swift").
-func (d *detector) nearExact(i, maxGap int, word string) bool {
-	w := d.before(i, maxGap+len(word))
-	k := strings.LastIndex(w, word)
-	if k < 0 || k > 0 && isAlpha(w[k-1]) {
-		return false
+// separator is a character beyond ASCII that separates words: white space, a format character,
+// or punctuation (curly quotes, dashes, an ellipsis: text pasted from a word processor; found in
+// review: `VIN “1HGCM82633A004352”` and `card “4111111111111111”` found nothing).
+func separator(r rune) bool {
+	return r >= 0x80 && r != utf8.RuneError && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || unicode.IsPunct(r))
+}
+
+// nearWord is near for context words that must be whole words ("vin", not "vintage"; "itin",
+// not "itinerary"; found in review).
+func (d *detector) nearWord(i, maxGap int, words []string) bool {
+	w := d.before(i, maxGap+24)
+	for _, word := range words {
+		k := lastIndexFold(w, word)
+		if k < 0 || k > 0 && isAlpha(w[k-1]) {
+			continue
+		}
+		gap := w[k+len(word):]
+		if len(gap) > maxGap || gap != "" && isAlpha(word[len(word)-1]) && isAlpha(gap[0]) ||
+			strings.ContainsAny(gap, "0123456789\n") || sentenceBreak(gap) {
+			continue
+		}
+		return true
 	}
-	gap := w[k+len(word):]
-	return !(gap != "" && isAlpha(gap[0])) && !strings.ContainsAny(gap, "0123456789\n") && !sentenceBreak(gap)
+	return false
 }
 
 // docWords and ageWords are what a document must hold for documentNumber and ages to look.

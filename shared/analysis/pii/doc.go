@@ -97,12 +97,13 @@
 //     holder kind, four digits, a capital), VEHICLE_IDENTIFICATION_NUMBER [0.9, 0.95] (17
 //     capitals and digits without I, O, Q, with a valid ISO 3779 check digit, or [0.85] any
 //     such after "VIN"); after their context word only: US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER
-//     [0.95] (9xx-7x-xxxx in the IRS's group ranges, after "ITIN", "taxpayer identification"),
+//     [0.95] (9xx-xx-xxxx with the middle group in the IRS's ranges 50–65, 70–88, 90–92, 94–99,
+//     after "ITIN", "taxpayer identification"),
 //     CA_SOCIAL_INSURANCE_NUMBER [0.9] (3-3-3, Luhn, not starting 0 or 8, after "SIN", "social
 //     insurance"), UK_NATIONAL_HEALTH_SERVICE_NUMBER [0.9] (3-3-4, modulus 11, after "NHS"),
 //     IN_AADHAAR [0.9] (4-4-4, not starting 0 or 1, Verhoeff, after "Aadhaar", "UID"),
-//     SWIFT_CODE [0.9] (8 or 11 capitals and digits, the first six letters, after "SWIFT",
-//     "BIC"). Each also as one run of digits. On the 50,000 IMDB reviews none is found.
+//     SWIFT_CODE [0.9] (8 or 11 capitals and digits, the first six letters, the fifth and sixth
+//     an ISO country code, after "swift code", "swift:", "bic:", …). Each also as one run of digits. On the 50,000 IMDB reviews none is found.
 //   - AGE [0.85] (personal.go): "40 years" in "40 years old" (also months, weeks, days;
 //     hyphenated "40-year-old"), the number after "aged", "age:" or "at/his/her/my… age".
 //     After their context word [0.8–0.85]: PASSPORT_NUMBER, DRIVER_ID, LICENSE_PLATE.

@@ -31,8 +31,8 @@ var (
 	sinContext     = []string{"social insurance", "sin:", "sin ", "sin#", "s.i.n", "assurance sociale", "nas:"}
 	panContext     = []string{"pan", "permanent account"}
 	aadhaarContext = []string{"aadhaar", "aadhar", "uid"}
-	// SWIFT and BIC in capitals (nearExact), or as these phrases in any case: "swift" alone is
-	// a word (and a singer), found from outside before a word in capitals.
+	// Phrases, in any case: "swift" alone is a word (and a singer), found from outside before
+	// a word in capitals, and "SWIFT" in capitals heads "SWIFT MESSAGES" (found in review).
 	swiftContext = []string{"swift code", "swift:", "swift/bic", "swift bic", "swift no", "swift #", "bic code", "bic:", "bic/swift", "(bic)"}
 	vinContext   = []string{"vin", "vehicle identification", "chassis"}
 )
@@ -61,25 +61,25 @@ func (d *detector) nationalNumber(r *numberRun, gs []digitGroup, end int) bool {
 	var buf [12]byte
 	digits := func() string { return string(d.digits(buf[:0], gs)) }
 	switch {
-	case shape([3]int{3, 2, 4}) && d.near(r.s, 24, itinContext):
+	case shape([3]int{3, 2, 4}) && d.nearWord(r.s, 24, itinContext):
 		// Only with its context: a dashed 9xx-xx-xxxx alone is as often an SSN written wrong
 		// or a test number (the generated set's hard negatives).
 		if !validITIN(digits()) {
 			return false
 		}
 		d.add(r.s, end, USITIN, 0.95)
-	case shape([3]int{3, 3, 3}) && d.near(r.s, 24, sinContext):
+	case shape([3]int{3, 3, 3}) && d.nearWord(r.s, 24, sinContext):
 		ds := digits()
 		if ds[0] == '0' || ds[0] == '8' || !luhn(ds) {
 			return false
 		}
 		d.add(r.s, end, CASIN, 0.9)
-	case shape([3]int{3, 3, 4}) && d.near(r.s, 24, nhsContext):
+	case shape([3]int{3, 3, 4}) && d.nearWord(r.s, 24, nhsContext):
 		if !validNHS(digits()) {
 			return false
 		}
 		d.add(r.s, end, UKNHS, 0.9)
-	case shape([3]int{4, 4, 4}) && d.near(r.s, 24, aadhaarContext):
+	case shape([3]int{4, 4, 4}) && d.nearWord(r.s, 24, aadhaarContext):
 		ds := digits()
 		if ds[0] < '2' || !verhoeff(ds) {
 			return false
@@ -149,6 +149,10 @@ func (d *detector) codes() {
 			continue
 		}
 		e := word(t, i)
+		if i > 0 && (t[i-1] == '-' || t[i-1] == '_' || t[i-1] >= 0x80 && !sepBefore(t, i)) {
+			i = e - 1 // part of a longer word ("order-SPACE2024X", "SKU_ABCPE1234F"; found in review)
+			continue
+		}
 		n := len(d.cands)
 		switch e - i {
 		case 2, 9: // "AB 12 34 56 C", "AB123456C"
@@ -225,7 +229,7 @@ func (d *detector) nino(i int) bool {
 		return false
 	}
 	score := 0.9
-	if d.near(i, 24, ninoContext) {
+	if d.nearWord(i, 24, ninoContext) {
 		score = 0.95
 	}
 	d.add(i, j+1, UKNationalInsurance, score)
@@ -249,7 +253,7 @@ func (d *detector) pan(i, e int) bool {
 		return false
 	}
 	score := 0.85
-	if d.near(i, 24, panContext) {
+	if d.nearWord(i, 24, panContext) {
 		score = 0.95
 	}
 	d.add(i, e, INPAN, score)
@@ -282,11 +286,11 @@ func (d *detector) vin(i, e int) bool {
 	switch {
 	case vinCheck(w):
 		score := 0.9
-		if d.near(i, 24, vinContext) {
+		if d.nearWord(i, 24, vinContext) {
 			score = 0.95
 		}
 		d.add(i, e, VIN, score)
-	case d.near(i, 24, vinContext):
+	case d.nearWord(i, 24, vinContext):
 		d.add(i, e, VIN, 0.85)
 	default:
 		return false
@@ -334,7 +338,7 @@ func (d *detector) swift(i, e int) bool {
 			return false
 		}
 	}
-	if !isoCountries[w[4:6]] || !d.near(i, 24, swiftContext) && !d.nearExact(i, 24, "SWIFT") && !d.nearExact(i, 24, "BIC") {
+	if !isoCountries[w[4:6]] || !d.nearWord(i, 24, swiftContext) {
 		return false
 	}
 	d.add(i, e, SwiftCode, 0.9)

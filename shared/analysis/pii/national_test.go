@@ -2,6 +2,7 @@ package pii
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -53,7 +54,17 @@ func TestNationalCodes(t *testing.T) {
 		{"Taylor Swift released FOLKLORE album", ""},
 		{"The swift fox jumped OVERLAZY dogs.", ""},
 		{"BIC: DEUTXXFF", ""},
-		{"SWIFT BARCGB22 for the transfer", "SWIFT_CODE BARCGB22"},
+		{"SWIFT code BARCGB22 for the transfer", "SWIFT_CODE BARCGB22"},
+		{"SWIFT BARCGB22 for the transfer", ""}, // bare SWIFT heads headings too:
+		{"TAYLOR SWIFT RELEASED MIDNIGHTS", ""},
+		{"SWIFT MESSAGES are sent between banks", ""},
+		// Curly quotes and dashes separate as spaces do (text from a word processor).
+		{"VIN “1HGCM82633A004352”", "VEHICLE_IDENTIFICATION_NUMBER 1HGCM82633A004352"},
+		{"NI number AB123456C—thanks", "UK_NATIONAL_INSURANCE_NUMBER AB123456C"},
+		// A code inside a longer word is none; a context word must be a whole word.
+		{"order-SPACE2024X", ""},
+		{"SKU_ABCPE1234F", ""},
+		{"vinyl catalogue ABCDEFGH123456789", ""},
 		// A no-break space or an invisible format character separates as a space does.
 		{"NHS Number:\u00a0943 476 5919", "UK_NATIONAL_HEALTH_SERVICE_NUMBER 943 476 5919"},
 		{"VIN: 1HGCM82633A004352\u200f", "VEHICLE_IDENTIFICATION_NUMBER 1HGCM82633A004352"},
@@ -114,6 +125,12 @@ func TestPersonalTypes(t *testing.T) {
 		{"registration number AB12 CDE", "LICENSE_PLATE AB12 CDE"},
 		{"the plate shows ABC 1234", ""},
 		{"Model ABC 1234 in stock", ""},
+		// The longest reading that ends a word and fits (found in review).
+		{"License plate ABC 1234 CA", "LICENSE_PLATE ABC 1234"},
+		{"Passport number X1234567 US-issued", "PASSPORT_NUMBER X1234567"},
+		{"Driver's license D1234567 CA-issued", "DRIVER_ID D1234567"},
+		{"Driver's license: D1234567 I think", "DRIVER_ID D1234567"},
+		{"Driver's license: D1234567 DMV issued", "DRIVER_ID D1234567"},
 	} {
 		got := ""
 		for _, e := range a.Detect(tc.text) {
@@ -125,6 +142,19 @@ func TestPersonalTypes(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("%q: got %q, want %q (all: %+v)", tc.text, got, tc.want, a.Detect(tc.text))
+		}
+	}
+}
+
+// TestLongValueEndsOnACharacter: a key=value value is cut at 200 bytes, never inside a
+// character (the offsets of the spans after it shifted by one; found in review).
+func TestLongValueEndsOnACharacter(t *testing.T) {
+	a := newPIITest(t)
+	text := "password=" + strings.Repeat("a", 199) + "é mail jane@example.com"
+	r := []rune(text)
+	for _, e := range a.Detect(text) {
+		if e.Type == Email && string(r[e.BeginOffset:e.EndOffset]) != "jane@example.com" {
+			t.Errorf("EMAIL span %q", string(r[e.BeginOffset:e.EndOffset]))
 		}
 	}
 }

@@ -59,6 +59,7 @@ func TestPIIOutsideFailures(t *testing.T) {
 		{"password := read()", nil},
 		{`os.environ["PWD=/tmp"])`, []result.PiiEntity{{BeginOffset: 16, EndOffset: 20, Type: Password}}},
 		{"password=(abc)", []result.PiiEntity{{BeginOffset: 9, EndOffset: 14, Type: Password}}},
+		{"password=!@#$%^ ok", []result.PiiEntity{{BeginOffset: 9, EndOffset: 15, Type: Password}}},
 		// … while a dotted MAC address is still one.
 		{"The router is 0123.4567.89ab now.", []result.PiiEntity{{BeginOffset: 14, EndOffset: 28, Type: MACAddress}}},
 	} {

@@ -134,14 +134,14 @@ func atoi(s string) int {
 }
 
 // documentNumber finds, at the word of capitals and digits [i, e), a passport number (6–9
-// characters with at least 5 digits), a driver's licence number (5–20 characters, or groups
-// joined by '-' or ' ', with at least 4 digits) or a licence plate (2–8 characters, possibly two
-// groups, with a digit), each after its context word. It reports whether one was found.
+// characters with at least 5 digits), a driver's licence number (5–20 characters, or up to three
+// groups joined by '-' or ' ', the groups after the first with a digit each, at least 4 digits
+// in all) or a licence plate (2–9 characters, up to three groups, with a digit), each after its
+// context word: the longest reading that ends a word and fits is taken ("ABC 1234 CA" is the
+// plate ABC 1234; "D1234567 DMV issued" the licence D1234567; found in review). It reports
+// whether one was found.
 func (d *detector) documentNumber(i, e int) bool {
 	t := d.text
-	if !wordEnds(t, e) && !(e < len(t) && (t[e] == '-' || t[e] == ' ')) {
-		return false
-	}
 	digits := func(s string) int {
 		n := 0
 		for k := 0; k < len(s); k++ {
@@ -153,28 +153,45 @@ func (d *detector) documentNumber(i, e int) bool {
 		}
 		return n
 	}
-	// The identifier may be two or three groups ("ABC 1234", "D123-4567-8901").
-	end := e
-	for g := 0; g < 2 && end+1 < len(t) && (t[end] == '-' || t[end] == ' ') && isAlnum(t[end+1]); g++ {
+	// The ends of the readings: the word alone, then with one and two more groups.
+	ends := []int{e}
+	for end := e; len(ends) < 3 && end+1 < len(t) && (t[end] == '-' || t[end] == ' ') && isAlnum(t[end+1]); {
 		next := word(t, end+1)
 		if digits(t[end+1:next]) < 0 {
 			break
 		}
 		end = next
+		ends = append(ends, end)
 	}
-	if !wordEnds(t, end) {
-		return false
+	groupsHaveDigits := func(end int) bool { // every group after the first holds a digit
+		for k := e; k < end; {
+			next := word(t, k+1)
+			if digits(t[k+1:next]) < 1 {
+				return false
+			}
+			k = next
+		}
+		return true
 	}
-	whole, first := t[i:end], t[i:e]
-	switch {
-	case len(first) >= 6 && len(first) <= 9 && wordEnds(t, e) && digits(first) >= 5 && d.near(i, 24, passportContext):
+	first := t[i:e]
+	if len(first) >= 6 && len(first) <= 9 && wordEnds(t, e) && digits(first) >= 5 && d.nearWord(i, 24, passportContext) {
 		d.add(i, e, PassportNumber, 0.85)
-	case len(whole) >= 5 && len(whole) <= 20 && digits(whole) >= 4 && d.near(i, 24, driverContext):
-		d.add(i, end, DriverID, 0.8)
-	case len(whole) >= 2 && len(whole) <= 9 && digits(whole) >= 1 && d.near(i, 24, plateContext):
-		d.add(i, end, LicensePlate, 0.8)
-	default:
-		return false
+		return true
 	}
-	return true
+	for k := len(ends) - 1; k >= 0; k-- {
+		end := ends[k]
+		whole := t[i:end]
+		if !wordEnds(t, end) {
+			continue
+		}
+		if len(whole) >= 5 && len(whole) <= 20 && digits(whole) >= 4 && groupsHaveDigits(end) && d.nearWord(i, 24, driverContext) {
+			d.add(i, end, DriverID, 0.8)
+			return true
+		}
+		if len(whole) >= 2 && len(whole) <= 9 && digits(whole) >= 1 && d.nearWord(i, 24, plateContext) {
+			d.add(i, end, LicensePlate, 0.8)
+			return true
+		}
+	}
+	return false
 }

@@ -223,9 +223,11 @@ func resolve(cands []candidate) []candidate {
 	for _, i := range order {
 		c := kept[i]
 		ok := true
-		// kept is sorted by start: only neighbours can overlap.
-		for j := i - 1; j >= 0 && ok; j-- {
-			if take[j] && kept[j].e > c.s {
+		// kept is sorted by start, and after the containment pass by end too: only neighbours
+		// can overlap, and the walk back stops at the first span that ends before c (it was
+		// quadratic in the spans: "age: 5 " repeated over 100 KB took 71 ms; found in review).
+		for j := i - 1; j >= 0 && kept[j].e > c.s && ok; j-- {
+			if take[j] {
 				ok = false
 			}
 		}

@@ -6,7 +6,7 @@ package pii
 import (
 	"regexp"
 	"strings"
-	"unicode"
+	"unicode/utf8"
 )
 
 // ---- AWS keys ----
@@ -247,6 +247,9 @@ func kvValue(t string, i int) (int, int, bool) {
 		for e < len(t) && t[e] != ' ' && t[e] != '\t' && t[e] != '\n' && t[e] != '\r' && e-s < 200 {
 			e++
 		}
+		for e > s && e < len(t) && !utf8.RuneStart(t[e]) {
+			e-- // cut at 200 bytes inside a character: end before it (offsets shifted; found in review)
+		}
 		// A query string or a list goes on after '&' or ';' with another key=.
 		for k := s + 1; k < e; k++ {
 			if t[k] == '&' || t[k] == ';' {
@@ -277,8 +280,9 @@ func kvValue(t string, i int) (int, int, bool) {
 		return 0, 0, false
 	}
 	v := t[s:e]
-	// A value has a letter or digit: "User=," and "password :=" (code) hold none.
-	if !strings.ContainsFunc(v, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) ||
+	// A value is more than code's punctuation: "User=," and "password :=" hold none ("!@#$%^"
+	// is a password).
+	if strings.Trim(v, "=,:;()[]{}\"'`") == "" ||
 		strings.Trim(v, "*xX•#.") == "" || strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") || v == "null" || v == "None" {
 		return 0, 0, false
 	}
