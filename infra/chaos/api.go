@@ -366,13 +366,33 @@ func (c *client) download(ctx context.Context, p presigned) ([]byte, error) {
 	return b, nil
 }
 
-// outputEntry returns the "output" entry of an output.tar.gz.
+// oneMember checks that an output.tar.gz is one gzip member, as readers of one member (Python's
+// "r|gz", zlib) need: read to its end, with its CRC-32 and size checked, and nothing after it.
+func oneMember(archive []byte) error {
+	br := bytes.NewReader(archive)
+	gz, err := gzip.NewReader(br)
+	if err != nil {
+		return fmt.Errorf("output.tar.gz: %w", err)
+	}
+	gz.Multistream(false)
+	if _, err := io.Copy(io.Discard, gz); err != nil {
+		return fmt.Errorf("output.tar.gz: %w", err)
+	}
+	if br.Len() > 0 {
+		return fmt.Errorf("output.tar.gz: %d bytes after its first gzip member", br.Len())
+	}
+	return nil
+}
+
+// outputEntry returns the "output" entry of an output.tar.gz, which must be one gzip member.
 func outputEntry(archive []byte) ([]byte, error) {
+	if err := oneMember(archive); err != nil {
+		return nil, err
+	}
 	gz, err := gzip.NewReader(bytes.NewReader(archive))
 	if err != nil {
 		return nil, fmt.Errorf("output.tar.gz: %w", err)
 	}
-	gz.Multistream(false) // one gzip member, as readers of one member (Python's "r|gz") need
 	tr := tar.NewReader(gz)
 	for {
 		h, err := tr.Next()

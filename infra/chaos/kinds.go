@@ -387,11 +387,13 @@ func (r *round) driveCoding(ctx context.Context, jr *jobRun) {
 
 // tarEntries reads the named entries of an output.tar.gz.
 func tarEntries(archive []byte, names []string) (map[string][]byte, error) {
+	if err := oneMember(archive); err != nil {
+		return nil, err
+	}
 	gz, err := gzip.NewReader(bytes.NewReader(archive))
 	if err != nil {
 		return nil, fmt.Errorf("output.tar.gz: %w", err)
 	}
-	gz.Multistream(false) // one gzip member, as readers of one member (Python's "r|gz") need
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true
