@@ -673,3 +673,34 @@ func TestLineFormatUploadFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentLocationNamesTheOneFile: a notification's DocumentLocation names the document a
+// Textract consumer fetches: for an upload of one file (what `ream submit file.txt` makes) the
+// object itself, not the job's files/ folder (found from outside: a GetObject of the folder's
+// name failed); for several files, their folder.
+func TestDocumentLocationNamesTheOneFile(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	dir := t.TempDir()
+	for _, names := range [][]string{{"reviews.txt"}, {"a.txt", "b.txt"}} {
+		res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Language},
+			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}, UploadFiles: names})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range res.Uploads {
+			if err := c.Upload(ctx, u.Presigned, writeTempIn(t, dir, u.File, []byte("Lovely weather today.\n"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, _ := follow(t, ctx, c, res.JobId)
+		want := "inputs/local/" + res.JobId + "/files/"
+		if len(names) == 1 {
+			want += names[0]
+		}
+		if n.DocumentLocation.S3ObjectName != want {
+			t.Errorf("%d files: DocumentLocation %+v, want S3ObjectName %q", len(names), n.DocumentLocation, want)
+		}
+	}
+}

@@ -619,7 +619,7 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		DropRule:                 j.DropRule, DropObject: j.DropObject,
 		OutputLocation: j.OutputLocation(),
 		Status:         api.TextractStatus(j.JobStatus), API: j.API, JobTag: j.JobTag,
-		Timestamp: ended.UnixMilli(), DocumentLocation: s.documentLocation(j),
+		Timestamp: ended.UnixMilli(), DocumentLocation: s.documentLocation(ctx, j),
 	}
 	if n.API == "" {
 		n.API = "CreateJob"
@@ -641,13 +641,30 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 // the object that started a drop job, else the job's input (its object, or its folder's
 // prefix); the bucket is the store's: the first s3:// name of its locations (locally, where
 // locations are file:// URIs, the bucket name its S3-style alias gives, if any).
-func (s *Service) documentLocation(j *job.Job) api.DocumentLocation {
+func (s *Service) documentLocation(ctx context.Context, j *job.Job) api.DocumentLocation {
 	key := j.DropObject.Key
 	if key == "" {
 		key, _ = s.cfg.Locations.Key(j.InputDataConfig.S3Uri)
 	}
 	if key == "" {
 		key = j.InputKey
+	}
+	if j.DropObject.Key == "" && strings.HasSuffix(key, "/") {
+		// A folder holding one object (`ream submit` of one file uploads it under the job's
+		// files/ folder) is named by that object, the document a Textract consumer fetches
+		// (found from outside: a GetObject of the folder's name failed).
+		var only string
+		n := 0
+		err := s.objects.List(ctx, key, func(o ObjectInfo) error {
+			if n++; n > 1 {
+				return errStopList
+			}
+			only = o.Key
+			return nil
+		})
+		if (err == nil || errors.Is(err, errStopList)) && n == 1 {
+			key = only
+		}
 	}
 	var bucket string
 	for _, base := range append([]string{s.cfg.Locations.Base}, s.cfg.Locations.Aliases...) {
