@@ -92,6 +92,14 @@ func (m *Member) Close() error {
 	return err
 }
 
+// closeFinal ends the segment with a final block (Close, not Flush): the end of a DEFLATE
+// stream. The compressor is not reused.
+func (m *Member) closeFinal() error {
+	err := m.fw.Close()
+	m.fw = nil
+	return err
+}
+
 // Size returns how many uncompressed bytes were written.
 func (m *Member) Size() int64 { return m.n }
 
@@ -124,16 +132,9 @@ type Framing struct {
 
 // Head returns the first piece: the gzip header and the tar header of entry name with size bytes.
 func (f *Framing) Head(name string, size int64) ([]byte, error) {
-	h, err := headerBytes(name, size)
-	if err != nil {
-		return nil, err
-	}
-	if f.Legacy {
-		return compress(h)
-	}
-	b, err := f.segment(h, false)
-	if err != nil {
-		return nil, err
+	b, err := f.Frame(-1, name, size)
+	if err != nil || f.Legacy {
+		return b, err // (a Legacy piece is a whole gzip member, header included)
 	}
 	return append(gzipHeader(), b...), nil
 }
@@ -156,22 +157,16 @@ func (f *Framing) Frame(prevSize int64, name string, size int64) ([]byte, error)
 		}
 		raw = append(raw, h...)
 	}
-	if f.Legacy {
-		return compress(raw)
-	}
-	return f.segment(raw, false)
+	return f.piece(raw, false)
 }
 
 // Trailer returns the last piece: the padding of an entry of prevSize bytes (prevSize < 0: none),
 // the two zero blocks that end a tar archive, and the end of the gzip stream.
 func (f *Framing) Trailer(prevSize int64) ([]byte, error) {
 	raw := append(padding(prevSize), make([]byte, 2*blockSize)...)
-	if f.Legacy {
-		return compress(raw)
-	}
-	b, err := f.segment(raw, true)
-	if err != nil {
-		return nil, err
+	b, err := f.piece(raw, true)
+	if err != nil || f.Legacy {
+		return b, err
 	}
 	// RFC 1952 §2.3.1: CRC32, then ISIZE (the size modulo 2^32), little-endian.
 	b = binary.LittleEndian.AppendUint32(b, f.crc)
@@ -187,21 +182,22 @@ func MemberAround(crc uint32, size int64) (before, after []byte) {
 	return gzipHeader(), binary.LittleEndian.AppendUint32(after, uint32(size))
 }
 
-// segment compresses raw as a segment (final: ending the DEFLATE stream) and adds it.
-func (f *Framing) segment(raw []byte, final bool) ([]byte, error) {
+// piece compresses raw as the framing's next piece: a whole gzip member when Legacy, else a
+// segment (final: ending the DEFLATE stream) that it adds.
+func (f *Framing) piece(raw []byte, final bool) ([]byte, error) {
+	if f.Legacy {
+		return compress(raw)
+	}
 	var buf bytes.Buffer
 	m := NewMember(&buf)
 	if _, err := m.Write(raw); err != nil {
 		return nil, err
 	}
+	end := m.Close
 	if final {
-		// Close, not Flush: the last block is marked final.
-		err := m.fw.Close()
-		m.fw = nil
-		if err != nil {
-			return nil, err
-		}
-	} else if err := m.Close(); err != nil {
+		end = m.closeFinal
+	}
+	if err := end(); err != nil {
 		return nil, err
 	}
 	f.Add(m.CRC(), m.Size())
