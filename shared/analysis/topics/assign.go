@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,19 +119,15 @@ func (a *Assigner) shares(idx []int32, counts []int32) []float64 {
 		clear(a.acc[:n])
 		for t := range idx {
 			row := a.beta[t*n : (t+1)*n]
-			var d float64
+			w := float64(counts[t]) / dot(a.theta[:n], row)
 			for i, b := range row {
-				d += float64(a.theta[i] * b) // float64(…): no fused multiply-add (mathx.go)
-			}
-			w := float64(counts[t]) / d
-			for i, b := range row {
-				a.acc[i] += float64(float64(w*a.theta[i]) * b)
+				a.acc[i] += float64(float64(w*a.theta[i]) * b) // float64(…): no fused multiply-add (mathx.go)
 			}
 		}
 		normalise(a.acc[:n])
 		var moved float64
 		for i := range n {
-			moved = max(moved, abs(a.acc[i]-a.theta[i]))
+			moved = max(moved, math.Abs(a.acc[i]-a.theta[i]))
 			a.theta[i] = a.acc[i]
 		}
 		if moved < shareTol {
@@ -165,13 +162,6 @@ func normalise(x []float64) {
 	for i := range x {
 		x[i] /= s
 	}
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // Assign returns the topic proportions of one document under m, or nil when the document
@@ -295,11 +285,9 @@ func TopTerms(m *Model, n int) [][]TermWeight {
 		j int
 		w float64
 	}
+	sums := m.topicSums()
 	for k := 0; k < K; k++ {
-		var sum float64
-		for j := 0; j < V; j++ {
-			sum += m.Mu[j*K+k]
-		}
+		sum := sums[k]
 		var c []cand
 		for j := 0; j < V; j++ {
 			if x := m.Mu[j*K+k]; x > 0 {

@@ -145,7 +145,7 @@ type Model struct {
 	assigners sync.Pool // of *Assigner
 }
 
-// topicSums returns each topic's sum of term weights (what TopTerms divides by).
+// topicSums returns each topic's sum of term weights (what TopTerms divides by, and shares).
 func (m *Model) topicSums() []float64 {
 	m.sumOnce.Do(func() {
 		m.muSum = make([]float64, m.K)
