@@ -119,20 +119,7 @@ func separator(r rune) bool {
 // nearWord is near for context words that must be whole words ("vin", not "vintage"; "itin",
 // not "itinerary"; found in review).
 func (d *detector) nearWord(i, maxGap int, words []string) bool {
-	w := d.before(i, maxGap+24)
-	for _, word := range words {
-		k := lastIndexFold(w, word)
-		if k < 0 || k > 0 && isAlpha(w[k-1]) {
-			continue
-		}
-		gap := w[k+len(word):]
-		if len(gap) > maxGap || gap != "" && isAlpha(word[len(word)-1]) && isAlpha(gap[0]) ||
-			strings.ContainsAny(gap, "0123456789\n") || sentenceBreak(gap) {
-			continue
-		}
-		return true
-	}
-	return false
+	return d.nearAny(i, maxGap, words, true)
 }
 
 // docWords and ageWords are what a document must hold for documentNumber and ages to look.
@@ -153,7 +140,7 @@ func containsAnyFold(hay string, needles []string) bool {
 			continue
 		}
 		for _, n := range needles {
-			if i+len(n) <= len(hay) && foldAt(hay, i, n) {
+			if wordAt(hay, i, n) {
 				return true
 			}
 		}
@@ -198,23 +185,50 @@ func (d *detector) before(i, n int) string {
 // near reports whether one of the context words ends at most maxGap bytes before byte i, with
 // no digit and no sentence end between it and i ("SSN: ", "account number ", "call me at ").
 func (d *detector) near(i, maxGap int, words []string) bool {
+	return d.nearAny(i, maxGap, words, false)
+}
+
+// nearAny is near, and with whole nearWord: the keyword starts a word, and with whole it also
+// ends one (a keyword ending in a letter is not followed by one).
+func (d *detector) nearAny(i, maxGap int, words []string, whole bool) bool {
 	w := d.before(i, maxGap+24)
 	for _, word := range words {
 		k := lastIndexFold(w, word)
-		if k < 0 {
+		if k < 0 || k > 0 && isAlpha(w[k-1]) {
 			continue
 		}
 		gap := w[k+len(word):]
-		if len(gap) > maxGap || strings.ContainsAny(gap, "0123456789\n") || sentenceBreak(gap) {
-			continue
-		}
-		// The keyword must start a word.
-		if k > 0 && isAlpha(w[k-1]) {
+		if len(gap) > maxGap || strings.ContainsAny(gap, "0123456789\n") || sentenceBreak(gap) ||
+			whole && gap != "" && isAlpha(word[len(word)-1]) && isAlpha(gap[0]) {
 			continue
 		}
 		return true
 	}
 	return false
+}
+
+// wordAt is foldAt where hay may end before the needle does.
+func wordAt(hay string, i int, needle string) bool {
+	return i+len(needle) <= len(hay) && foldAt(hay, i, needle)
+}
+
+// wordBefore reports whether one of words (each ending in its separator, "was ") stands just
+// before byte i of t, starting a word.
+func wordBefore(t string, i int, words []string) bool {
+	for _, w := range words {
+		if s := i - len(w); s >= 0 && foldAt(t, s, w) && (s == 0 || !isAlpha(t[s-1])) {
+			return true
+		}
+	}
+	return false
+}
+
+// scoreNear is base, or withContext when one of words is near before byte i.
+func (d *detector) scoreNear(i int, words []string, base, withContext float64) float64 {
+	if d.nearWord(i, 24, words) {
+		return withContext
+	}
+	return base
 }
 
 // sentenceBreak reports whether s holds a sentence end: '.', '!' or '?', spaces, and an

@@ -228,11 +228,7 @@ func (d *detector) nino(i int) bool {
 	if j >= len(t) || t[j] < 'A' || t[j] > 'D' || !wordEnds(t, j+1) {
 		return false
 	}
-	score := 0.9
-	if d.nearWord(i, 24, ninoContext) {
-		score = 0.95
-	}
-	d.add(i, j+1, UKNationalInsurance, score)
+	d.add(i, j+1, UKNationalInsurance, d.scoreNear(i, ninoContext, 0.9, 0.95))
 	return true
 }
 
@@ -252,11 +248,7 @@ func (d *detector) pan(i, e int) bool {
 	if !strings.ContainsRune("PCHFATBLJGK", rune(w[3])) {
 		return false
 	}
-	score := 0.85
-	if d.nearWord(i, 24, panContext) {
-		score = 0.95
-	}
-	d.add(i, e, INPAN, score)
+	d.add(i, e, INPAN, d.scoreNear(i, panContext, 0.85, 0.95))
 	return true
 }
 
@@ -285,11 +277,7 @@ func (d *detector) vin(i, e int) bool {
 	}
 	switch {
 	case vinCheck(w):
-		score := 0.9
-		if d.nearWord(i, 24, vinContext) {
-			score = 0.95
-		}
-		d.add(i, e, VIN, score)
+		d.add(i, e, VIN, d.scoreNear(i, vinContext, 0.9, 0.95))
 	case d.nearWord(i, 24, vinContext):
 		d.add(i, e, VIN, 0.85)
 	default:

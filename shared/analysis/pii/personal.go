@@ -26,36 +26,59 @@ var ageUnits = []string{"years", "year", "yrs", "yr", "months", "month", "weeks"
 
 // ages finds an individual's age, as Comprehend's AGE takes it ("I am 40 years old": "40
 // years"): a number of at most three digits (at most 130 years) and its unit before "old",
-// spaced or hyphenated ("a 40-year-old"), or the number after "aged" or "age" ("aged 40", "Age:
-// 40").
+// spaced or hyphenated ("a 40-year-old"), or the number after an age's lead word (ageLead).
 func (d *detector) ages() {
 	t := d.text
 	for i := 0; i+3 <= len(t); i++ {
 		if c := t[i] | 0x20; c != 'o' && c != 'a' {
 			continue // ("old", "age", "aged")
 		}
-		switch {
-		case foldAt(t, i, "old") && (i+3 == len(t) || !isAlpha(t[i+3])) && i > 0 && (t[i-1] == ' ' || t[i-1] == '-'):
+		if foldAt(t, i, "old") && (i+3 == len(t) || !isAlpha(t[i+3])) && i > 0 && (t[i-1] == ' ' || t[i-1] == '-') {
 			d.ageBefore(i - 1)
-		case (i == 0 || !isAlpha(t[i-1]) && t[i-1] != '-') && (wordAt(t, i, "aged ") && !passiveBefore(t, i) ||
-			wordAt(t, i, "age: ") || t[i] == 'a' && wordAt(t, i, "age ") && ageOwner(t, i) || wordAt(t, i, "age of ") && ageOwner(t, i)):
-			// "Max-Age: 60" is a header, "the cheese was aged 18 months" a process.
-			j := i + 3
-			if wordAt(t, i, "age of ") {
-				j = i + 7
-			}
-			for j < len(t) && (t[j] == 'd' || t[j] == 'D' || t[j] == ':' || t[j] == ' ') {
-				j++
-			}
-			e := j
-			for e < len(t) && isDigit(t[e]) {
-				e++
-			}
-			if n := e - j; n >= 1 && n <= 3 && atoi(t[j:e]) <= 130 && runEndOK(t, e) && !(e < len(t) && (t[e] == '-' || t[e] == '%')) && !timeUnitAfter(t, e) {
-				d.add(j, e, Age, 0.85)
-			}
+			continue
+		}
+		j := ageLead(t, i)
+		if j < 0 {
+			continue
+		}
+		for j < len(t) && (t[j] == 'd' || t[j] == 'D' || t[j] == ':' || t[j] == ' ') {
+			j++
+		}
+		e := j
+		for e < len(t) && isDigit(t[e]) {
+			e++
+		}
+		if n := e - j; n >= 1 && n <= 3 && atoi(t[j:e]) <= 130 && runEndOK(t, e) && !(e < len(t) && (t[e] == '-' || t[e] == '%')) && !timeUnitAfter(t, e) {
+			d.add(j, e, Age, 0.85)
 		}
 	}
+}
+
+// Words before "aged" that make it a process ("the cheese was aged 18 months"), and before
+// "age" that say whose age it is ("at age 40", "her age 40", "at the age of 40": "age" and a
+// number alone is as often a title, "Ice Age 2", or a level).
+var (
+	passiveWords  = []string{"was ", "were ", "been ", "is ", "are ", "be "}
+	ageOwnerWords = []string{"at ", "his ", "her ", "my ", "your ", "their ", "whose ", "its ", "the "}
+)
+
+// ageLead returns where the number may start after an age's lead word at i ("aged 40", "age:
+// 40", "at age 40", "at the age of 40"), or -1; "Max-Age: 60" is a header.
+func ageLead(t string, i int) int {
+	if i > 0 && (isAlpha(t[i-1]) || t[i-1] == '-') {
+		return -1
+	}
+	switch {
+	case wordAt(t, i, "aged ") && !wordBefore(t, i, passiveWords):
+		return i + 3
+	case wordAt(t, i, "age: "):
+		return i + 3
+	case wordAt(t, i, "age of ") && wordBefore(t, i, ageOwnerWords):
+		return i + 7
+	case t[i] == 'a' && wordAt(t, i, "age ") && wordBefore(t, i, ageOwnerWords):
+		return i + 3
+	}
+	return -1
 }
 
 // ageBefore reads "<number>[ -]<unit>" ending at byte e (the separator before "old").
@@ -82,22 +105,6 @@ func (d *detector) ageBefore(e int) {
 	}
 }
 
-// wordAt is foldAt where hay may end before the needle does.
-func wordAt(hay string, i int, needle string) bool {
-	return i+len(needle) <= len(hay) && foldAt(hay, i, needle)
-}
-
-// passiveBefore reports whether "was", "were", "been", "is", "are" or "be" stands before byte i
-// ("was aged 18 months": something was matured, not a person's age).
-func passiveBefore(t string, i int) bool {
-	for _, w := range []string{"was ", "were ", "been ", "is ", "are ", "be "} {
-		if i >= len(w) && foldAt(t, i-len(w), w) && (i == len(w) || !isAlpha(t[i-len(w)-1])) {
-			return true
-		}
-	}
-	return false
-}
-
 // timeUnitAfter reports whether a unit shorter than a day follows the number ending at e ("age:
 // 5 seconds", a cache's age).
 func timeUnitAfter(t string, e int) bool {
@@ -106,18 +113,6 @@ func timeUnitAfter(t string, e int) bool {
 	}
 	for _, u := range []string{"s", "ms", "sec", "second", "min", "minute", "h", "hr", "hour"} {
 		if wordAt(t, e, u) && (e+len(u) == len(t) || !isAlpha(t[e+len(u)]) || t[e+len(u)] == 's') {
-			return true
-		}
-	}
-	return false
-}
-
-// ageOwner reports whether the word before "age" at i says whose age it is ("at age 40", "her
-// age 40", "at the age of 40"): "age" and a number alone is as often a title ("Ice Age 2") or a
-// level.
-func ageOwner(t string, i int) bool {
-	for _, w := range []string{"at ", "his ", "her ", "my ", "your ", "their ", "whose ", "its ", "the "} {
-		if i >= len(w) && foldAt(t, i-len(w), w) && (i == len(w) || !isAlpha(t[i-len(w)-1])) {
 			return true
 		}
 	}
