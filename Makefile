@@ -87,6 +87,7 @@ chaos:
 ##   JOB_TOPIC_PER_TENANT=true       a job may name only its own tenant's such topics (default false)
 ##   LANGUAGES=en,fr,de              LANGUAGE's candidate languages (default the analyser's 33)
 ##   WORKER_MAX_CONCURRENCY=1000     concurrent worker invocations (default 10, 2..1000)
+##   WORKER_BATCH_SIZE=1             shard messages per worker invocation, run one after another (default 10, 1..10)
 ##   RETENTION_DAYS=7                how long finished jobs and the bucket's inputs, outputs and work objects are kept (default 30)
 ## Give the same CODING_CLIENTS (and CODING_CLIENT_TENANTS) on every deploy of a stage: a deploy
 ## without them replaces the clients with the default one (new ids and secrets).
@@ -99,6 +100,7 @@ CDK_FLAGS := $(strip --no-notices $(if $(STAGE),-c stage=$(STAGE)) \
 	$(if $(JOB_TOPIC_PER_TENANT),-c jobTopicPerTenant=$(JOB_TOPIC_PER_TENANT)) \
 	$(if $(LANGUAGES),-c 'languages=$(LANGUAGES)') \
 	$(if $(WORKER_MAX_CONCURRENCY),-c workerMaxConcurrency=$(WORKER_MAX_CONCURRENCY)) \
+	$(if $(WORKER_BATCH_SIZE),-c workerBatchSize=$(WORKER_BATCH_SIZE)) \
 	$(if $(RETENTION_DAYS),-c retentionDays=$(RETENTION_DAYS)))
 CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1
 

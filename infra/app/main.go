@@ -6,10 +6,11 @@
 // (name=tenant pairs), removalPolicy
 // (retain, the default, or destroy), jobTopicPrefix (the names of the SNS topics jobs may
 // notify, default ream-), jobTopicPerTenant (true: only the tenant's own such topics),
-// languages (LANGUAGE's candidates, comma-separated), workerMaxConcurrency (default 10) and
-// retentionDays (default 30; also how long inputs/ is kept). The make targets pass them from STAGE, CODING_CLIENTS,
-// CODING_CLIENT_TENANTS, REMOVAL_POLICY, JOB_TOPIC_PREFIX, JOB_TOPIC_PER_TENANT, LANGUAGES,
-// WORKER_MAX_CONCURRENCY and RETENTION_DAYS.
+// languages (LANGUAGE's candidates, comma-separated), workerMaxConcurrency (default 10),
+// workerBatchSize (default 10) and retentionDays (default 30; also how long inputs/ is kept).
+// The make targets pass them from STAGE, CODING_CLIENTS, CODING_CLIENT_TENANTS,
+// REMOVAL_POLICY, JOB_TOPIC_PREFIX, JOB_TOPIC_PER_TENANT, LANGUAGES, WORKER_MAX_CONCURRENCY,
+// WORKER_BATCH_SIZE and RETENTION_DAYS.
 //
 // The stage comes from the context (`-c stage=prod`) or REAM_STAGE, default
 // "dev"; the stack is named Ream-<stage>. Account and region come from the
@@ -104,8 +105,9 @@ func main() {
 	// -c languages=en,fr,de: LANGUAGE's candidate languages (PipelineProps.Languages).
 	languages := contextList(app, "languages")
 
-	// -c workerMaxConcurrency=1000, -c retentionDays=7 (PipelineProps; 0: the default).
-	concurrency, retention := contextInt(app, "workerMaxConcurrency"), contextInt(app, "retentionDays")
+	// -c workerMaxConcurrency=1000, -c workerBatchSize=1, -c retentionDays=7 (PipelineProps; 0:
+	// the default).
+	concurrency, batch, retention := contextInt(app, "workerMaxConcurrency"), contextInt(app, "workerBatchSize"), contextInt(app, "retentionDays")
 
 	var env *awscdk.Environment
 	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
@@ -116,7 +118,7 @@ func main() {
 		Stage:      stage,
 		Pipeline: reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients, CodingClientTenants: codingTenants,
 			JobTopicPrefix: jobTopicPrefix, JobTopicPerTenant: perTenant, Languages: languages,
-			WorkerMaxConcurrency: concurrency, RetentionDays: retention},
+			WorkerMaxConcurrency: concurrency, WorkerBatchSize: batch, RetentionDays: retention},
 	})
 	reamcdk.CheckAwsSolutions(app)
 	app.Synth(nil)

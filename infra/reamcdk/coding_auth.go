@@ -214,9 +214,14 @@ func (p *pipeline) codingAuth(r *resolved, integration awsapigatewayv2.HttpRoute
 			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(1)),
 		},
 		AccountRecovery: awscognito.AccountRecovery_NONE,
-		// No user data to keep: on `cdk destroy` the pool goes with its
-		// clients (whose secrets would be useless without the stack's API).
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		// The pool holds no user data, but its clients' ids are tenants (a
+		// client without a CodingClientTenants entry acts as its own id):
+		// a pool deleted or replaced would take every id and secret with
+		// it, and with them the clients' view of their models and
+		// operations (found by an outside review). So it follows the
+		// stores' removal policy and, when kept, refuses deletion.
+		RemovalPolicy:      r.RemovalPolicy,
+		DeletionProtection: jsii.Bool(r.RemovalPolicy != awscdk.RemovalPolicy_DESTROY),
 	})
 
 	coding := awscognito.NewResourceServerScope(&awscognito.ResourceServerScopeProps{

@@ -209,6 +209,8 @@ func (p *pipeline) storage(r *resolved) {
 		Encryption:          awsdynamodb.TableEncryption_AWS_MANAGED,
 		TimeToLiveAttribute: jsii.String(TableTTLAttribute),
 		RemovalPolicy:       r.RemovalPolicy,
+		// A kept table also refuses DeleteTable from outside the stack.
+		DeletionProtection: jsii.Bool(r.RemovalPolicy != awscdk.RemovalPolicy_DESTROY),
 	})
 	for _, ix := range []string{IndexByTenant, IndexByStatus} {
 		p.table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -172,7 +173,7 @@ func TestQueues(t *testing.T) {
 		f.template.HasResourceProperties(jsii.String("AWS::SQS::Queue"), obj{
 			"RedrivePolicy": obj{
 				"deadLetterTargetArn": getAtt(f.id(p.DeadLetterQueue()), "Arn"),
-				"maxReceiveCount":     3,
+				"maxReceiveCount":     5,
 			},
 			"VisibilityTimeout":      (6 * worker).Seconds(),
 			"SqsManagedSseEnabled":   true,
@@ -313,6 +314,45 @@ func TestTable(t *testing.T) {
 	for id, tb := range f.resources("AWS::DynamoDB::Table") {
 		if _, named := props(tb)["TableName"]; named {
 			t.Errorf("table %s has a fixed name", id)
+		}
+	}
+}
+
+// TestStoresKeptUnlessDestroy: by default the table and the coding user pool (whose client ids
+// are tenants) are retained with the stack and protected against deletion from outside it;
+// REMOVAL_POLICY=destroy deletes both and protects neither.
+func TestStoresKeptUnlessDestroy(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		policy  awscdk.RemovalPolicy
+		keep    string
+		protect bool
+	}{
+		{"kept", "", "Retain", true},
+		{"throwaway", awscdk.RemovalPolicy_DESTROY, "Delete", false},
+	} {
+		f := synthWith(t, c.name, func(awscdk.App) PipelineProps { return PipelineProps{RemovalPolicy: c.policy} })
+		for _, kind := range []struct{ typ, flag string }{
+			{"AWS::DynamoDB::Table", "DeletionProtectionEnabled"},
+			{"AWS::Cognito::UserPool", "DeletionProtection"},
+		} {
+			rs := f.resources(kind.typ)
+			if len(rs) != 1 {
+				t.Fatalf("%s: %d %s, want 1", c.name, len(rs), kind.typ)
+			}
+			for id, r := range rs {
+				if r["DeletionPolicy"] != c.keep || r["UpdateReplacePolicy"] != c.keep {
+					t.Errorf("%s: %s DeletionPolicy %v, UpdateReplacePolicy %v, want %s", c.name, id, r["DeletionPolicy"], r["UpdateReplacePolicy"], c.keep)
+				}
+				got := props(r)[kind.flag]
+				want := any(c.protect)
+				if kind.flag == "DeletionProtection" {
+					want = map[bool]string{true: "ACTIVE", false: "INACTIVE"}[c.protect]
+				}
+				if got != want && !(got == nil && !c.protect) {
+					t.Errorf("%s: %s %s = %v, want %v", c.name, id, kind.flag, got, want)
+				}
+			}
 		}
 	}
 }

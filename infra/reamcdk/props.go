@@ -87,7 +87,9 @@ type PipelineProps struct {
 	// WorkerBatchSize is the SQS batch size for the worker (1..10). Default 10.
 	WorkerBatchSize int
 	// MaxReceiveCount is how many times a shard is delivered before it is
-	// dead-lettered. Default 3.
+	// dead-lettered. Default 5, the least AWS's Lambda guide advises for a
+	// queue that feeds a function: a worker hands back the messages of a
+	// batch it had no time to start, and each such receive counts.
 	MaxReceiveCount int
 
 	// RetentionDays: outputs/ and work/ objects are deleted by a lifecycle
@@ -256,7 +258,7 @@ func resolve(p *PipelineProps) (*resolved, error) {
 	}
 	def(&r.WorkerMaxConcurrency, 10)
 	def(&r.WorkerBatchSize, 10)
-	def(&r.MaxReceiveCount, 3)
+	def(&r.MaxReceiveCount, 5)
 	def(&r.RetentionDays, 30)
 	def(&r.InputRetentionDays, r.RetentionDays)
 	def(&r.AccessLogRetentionDays, 90)
