@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/ream-dev/ream/infra/local"
+	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
@@ -120,8 +121,8 @@ func jobFlags(fset *flag.FlagSet, name string) func() api.CreateJobRequest {
 	jobTag := fset.String("job-tag", "", "JobTag, repeated in the completion notification (1-64 of A-Z a-z 0-9 _ . - :)")
 	lang := fset.String("language", "", "the documents' language code, if known")
 	redact := fset.String("redact", "", "PII jobs: also write redacted copies, MASK or REPLACE_WITH_PII_ENTITY_TYPE")
-	maskChar := fset.String("mask-char", "", "with --redact MASK: the mask character, one of !@#$%&* (default *)")
-	piiTypes := fset.String("pii-types", "", "with --redact: the PII types to redact, comma-separated (default: all)")
+	maskChar := fset.String("mask-char", "", "redaction by MASK with this character, one of !@#$%&* (default *; alone it means --redact MASK)")
+	piiTypes := fset.String("pii-types", "", "redaction of these PII types only, comma-separated (default: all; alone it means the default --redact mode, REPLACE_WITH_PII_ENTITY_TYPE)")
 	topic := fset.String("topic", "", "CODING and CODING_TRAINING jobs: the coding scheme, e.g. occupation")
 	model := fset.String("model", "", "CODING jobs: the model id (default: the topic's latest)")
 	numTopics := fset.Int("topics", 0, "TOPICS jobs: NumberOfTopics, 1-100 (default 10)")
@@ -132,9 +133,14 @@ func jobFlags(fset *flag.FlagSet, name string) func() api.CreateJobRequest {
 			InputDataConfig: job.InputDataConfig{InputFormat: job.Format(strings.ToUpper(*format))},
 		}
 		if *redact != "" || *maskChar != "" || *piiTypes != "" {
-			// --mask-char or --pii-types alone: MaskMode takes the service's default
-			// (REPLACE_WITH_PII_ENTITY_TYPE).
-			req.RedactionConfig = &job.RedactionConfig{MaskMode: strings.ToUpper(*redact), MaskCharacter: *maskChar}
+			// --pii-types alone: MaskMode takes the service's default (REPLACE_WITH_PII_ENTITY_TYPE).
+			// --mask-char alone: a mask character only means something to MASK (found from
+			// outside: the job got REPLACE_WITH_PII_ENTITY_TYPE and the character was ignored).
+			mode := strings.ToUpper(*redact)
+			if mode == "" && *maskChar != "" {
+				mode = analysis.RedactMask
+			}
+			req.RedactionConfig = &job.RedactionConfig{MaskMode: mode, MaskCharacter: *maskChar}
 			for _, t := range strings.Split(*piiTypes, ",") {
 				if t = strings.TrimSpace(t); t != "" {
 					req.RedactionConfig.PiiEntityTypes = append(req.RedactionConfig.PiiEntityTypes, strings.ToUpper(t))

@@ -330,6 +330,17 @@ func TestSubmitRedactionFlags(t *testing.T) {
 	if want := "Mail ################ or call 202-456-1111 today.\n"; err != nil || string(b) != want {
 		t.Errorf("redacted copy %q, %v; want %q (the e-mail alone, masked with #)", b, err, want)
 	}
+	// --mask-char without --redact masks with it (found from outside: the job was made
+	// REPLACE_WITH_PII_ENTITY_TYPE and the character ignored).
+	out = t.TempDir()
+	stdout, err = runCmd(t, "submit", in, "--analyses", "PII", "--language", "en", "--mask-char", "#", "--wait", "--out", out)
+	if err != nil || !strings.Contains(stdout, "COMPLETED") {
+		t.Fatalf("submit --mask-char alone: %v\n%s", err, stdout)
+	}
+	b, err = os.ReadFile(filepath.Join(out, "redacted", "contacts.txt"))
+	if want := "Mail ################ or call ############ today.\n"; err != nil || string(b) != want {
+		t.Errorf("--mask-char alone: redacted copy %q, %v; want %q", b, err, want)
+	}
 }
 
 // TestNoCommandIsAnError: a bare `ream` is a usage mistake, not a success (found from outside:
