@@ -13,6 +13,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -491,6 +493,52 @@ func TestCodingTraining(t *testing.T) {
 	}
 	if status, _ := b.call(http.MethodGet, "/v1/topics/occupation/batch-code/operations/"+op.OperationId, nil); status != http.StatusNotFound {
 		t.Errorf("another tenant's operation: %d, want 404", status)
+	}
+}
+
+// TestCodingTrainingStopped: a training job stopped while it trains registers no model, so the
+// tenant's latest stays what it was (found from outside: the stopped job's model became latest,
+// and unpinned operations coded with it).
+func TestCodingTrainingStopped(t *testing.T) {
+	ctx := testCtx(t)
+	var s *Stack
+	var jobID atomic.Value
+	var stopErr error
+	var once sync.Once
+	s = startStack(t, Config{}, pipeline.Hooks{ShardStarted: func(pipeline.ShardMessage) error {
+		once.Do(func() { _, stopErr = defaultClient(s).Stop(ctx, jobID.Load().(string)) })
+		return nil
+	}})
+	jc := defaultClient(s)
+	req := api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.CodingTraining},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	}
+	res, err := jc.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobID.Store(res.JobId)
+	if err := jc.Upload(ctx, res.Upload.Presigned, writeTemp(t, "train.jsonl", readTestdata(t, "train-sample.jsonl"))); err != nil {
+		t.Fatal(err)
+	}
+	_, j := follow(t, ctx, jc, res.JobId)
+	if stopErr != nil {
+		t.Fatalf("stop while training: %v", stopErr)
+	}
+	if j.JobStatus != job.Stopped || j.CodingConfig.ModelId != "" {
+		t.Fatalf("training job stopped while it trained: %s %q, model %q; want STOPPED with no model", j.JobStatus, j.Message, j.CodingConfig.ModelId)
+	}
+	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
+	var models []api.Model
+	c.must(http.MethodGet, "/v1/topics/occupation/models", &models)
+	if len(models) != 1 || !models[0].Shipped {
+		var got []string
+		for _, m := range models {
+			got = append(got, fmt.Sprintf("v%d %s (training job %q)", m.ModelVersion, m.ModelId, m.TrainingJobId))
+		}
+		t.Fatalf("models after a stopped training: %v; want the shipped one alone", got)
 	}
 }
 

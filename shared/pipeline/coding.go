@@ -544,6 +544,11 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	if !ok || s.models == nil {
 		return s.fail(ctx, j, fmt.Sprintf("topic %q cannot be trained in this deployment", topic))
 	}
+	if s.hooks.ShardStarted != nil {
+		if err := s.hooks.ShardStarted(msg); err != nil {
+			return err
+		}
+	}
 	lim := s.readLimits(j)
 	open := func() (coding.Examples, error) { return s.trainingExamples(ctx, j, msg, lim), nil }
 	m, err := coding.Train(ctx, open, coding.TrainOptions{
@@ -559,6 +564,19 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 			return s.fail(ctx, j, "training failed: "+err.Error()) // the input could not be read
 		}
 		return s.trainingFailed(ctx, j, msg, sc, tooFewMessage(few, sc))
+	}
+	// A stop that came while it trained (minutes for a large input) keeps the model out of the
+	// registry: registered, it would become the tenant's latest, and every unpinned operation
+	// would code with a model from a job its owner stopped (found from outside). The job then
+	// ends STOPPED as any stopped job. (A stop landing between this read and the registration,
+	// milliseconds, is not caught: the model is registered and the job still ends STOPPED.)
+	cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
+	if err != nil {
+		return fmt.Errorf("get job: %w", err)
+	}
+	if cur.JobStatus == job.StopRequested {
+		s.log.InfoContext(ctx, "training stopped on request; no model registered", "tenant", j.Tenant, "job", j.JobId)
+		return s.recordTraining(ctx, j, msg, sc)
 	}
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {

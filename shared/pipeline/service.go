@@ -131,8 +131,8 @@ type Service struct {
 // Hooks are fault-injection points for tests. A non-nil error returned by a hook aborts the use
 // case at that point, as if the process had died there.
 type Hooks struct {
-	// ShardStarted runs when a shard of a running job (an analysis shard, or a shard of a TOPICS
-	// job's stage) is about to be read, while it still computes (before
+	// ShardStarted runs when a shard of a running job (an analysis shard, a shard of a TOPICS
+	// job's stage, or a training job's one shard) is about to be read, while it still computes (before
 	// pipeline.WithComputeDone's function is called): a test that holds a shard there keeps its
 	// worker busy.
 	ShardStarted func(msg ShardMessage) error
