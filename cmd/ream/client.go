@@ -383,7 +383,7 @@ func regularFile(path, hint string) error {
 		return fmt.Errorf("%s is a directory: %s", path, hint)
 	case !st.Mode().IsRegular():
 		// A named pipe would block the open below (and the upload) forever; a device is no file.
-		return fmt.Errorf("%s is not a regular file (%s): ream submit uploads regular files", path, st.Mode().Type())
+		return fmt.Errorf("%s is not a regular file (%s): only regular files are uploaded", path, st.Mode().Type())
 	}
 	f, err := os.Open(path) // readable, not only there: checked before any job is created
 	if err != nil {
