@@ -332,9 +332,12 @@ func TestStoresKeptUnlessDestroy(t *testing.T) {
 		{"throwaway", awscdk.RemovalPolicy_DESTROY, "Delete", false},
 	} {
 		f := synthWith(t, c.name, func(awscdk.App) PipelineProps { return PipelineProps{RemovalPolicy: c.policy} })
-		for _, kind := range []struct{ typ, flag string }{
-			{"AWS::DynamoDB::Table", "DeletionProtectionEnabled"},
-			{"AWS::Cognito::UserPool", "DeletionProtection"},
+		for _, kind := range []struct {
+			typ, flag string
+			on, off   any // the flag's value when protected, and when not (nil: absent)
+		}{
+			{"AWS::DynamoDB::Table", "DeletionProtectionEnabled", true, false},
+			{"AWS::Cognito::UserPool", "DeletionProtection", "ACTIVE", "INACTIVE"},
 		} {
 			rs := f.resources(kind.typ)
 			if len(rs) != 1 {
@@ -344,10 +347,9 @@ func TestStoresKeptUnlessDestroy(t *testing.T) {
 				if r["DeletionPolicy"] != c.keep || r["UpdateReplacePolicy"] != c.keep {
 					t.Errorf("%s: %s DeletionPolicy %v, UpdateReplacePolicy %v, want %s", c.name, id, r["DeletionPolicy"], r["UpdateReplacePolicy"], c.keep)
 				}
-				got := props(r)[kind.flag]
-				want := any(c.protect)
-				if kind.flag == "DeletionProtection" {
-					want = map[bool]string{true: "ACTIVE", false: "INACTIVE"}[c.protect]
+				got, want := props(r)[kind.flag], kind.on
+				if !c.protect {
+					want = kind.off
 				}
 				if got != want && !(got == nil && !c.protect) {
 					t.Errorf("%s: %s %s = %v, want %v", c.name, id, kind.flag, got, want)

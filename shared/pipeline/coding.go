@@ -544,10 +544,8 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	if !ok || s.models == nil {
 		return s.fail(ctx, j, fmt.Sprintf("topic %q cannot be trained in this deployment", topic))
 	}
-	if s.hooks.ShardStarted != nil {
-		if err := s.hooks.ShardStarted(msg); err != nil {
-			return err
-		}
+	if err := s.shardStarted(msg); err != nil {
+		return err
 	}
 	lim := s.readLimits(j)
 	open := func() (coding.Examples, error) { return s.trainingExamples(ctx, j, msg, lim), nil }

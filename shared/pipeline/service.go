@@ -140,6 +140,14 @@ type Hooks struct {
 	AfterShardWritten func(msg ShardMessage) error
 }
 
+// shardStarted runs Hooks.ShardStarted, if set, for a shard about to be read.
+func (s *Service) shardStarted(msg ShardMessage) error {
+	if s.hooks.ShardStarted == nil {
+		return nil
+	}
+	return s.hooks.ShardStarted(msg)
+}
+
 // Deps are the adapters a Service runs on.
 type Deps struct {
 	Jobs      Jobs

@@ -174,10 +174,8 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 			return fn(d)
 		})
 	}
-	if s.hooks.ShardStarted != nil {
-		if err := s.hooks.ShardStarted(msg); err != nil {
-			return err
-		}
+	if err := s.shardStarted(msg); err != nil {
+		return err
 	}
 	rec := ShardRecord{Index: msg.Index}
 	var err error

@@ -84,10 +84,8 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	} else if key != "" {
 		return s.inputChangedUnder(ctx, j, msg, key)
 	}
-	if s.hooks.ShardStarted != nil {
-		if err := s.hooks.ShardStarted(msg); err != nil {
-			return err
-		}
+	if err := s.shardStarted(msg); err != nil {
+		return err
 	}
 	key := ShardKey(j.Tenant, j.JobId, msg.Index)
 	var counts job.AnalysisCounts
