@@ -70,7 +70,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	var coder *coding.Model
 	if j.Has(job.Coding) {
 		// A model that is gone, or whose file does not decode, fails the job at once: no
-		// delivery could load it (they were tried three times, then dead-lettered).
+		// delivery could load it (they were tried maxReceiveCount times, then dead-lettered).
 		if coder, err = s.coder(ctx, j); errors.Is(err, job.ErrNotFound) {
 			return s.fail(ctx, j, "the job's coding model cannot be used: "+api.Message(err))
 		} else if errors.Is(err, coding.ErrInvalidModel) {
