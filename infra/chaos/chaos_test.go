@@ -270,6 +270,20 @@ func TestVerifyOutput(t *testing.T) {
 		if f.counts[kStatus] != 1 {
 			t.Errorf("STOPPED without a stop: %v", f.lines(""))
 		}
+		// A stop accepted while the last shards ran skips nothing: the job ends as without it,
+		// and must then match the reference's status.
+		spec, ref, v, recs, m = synthetic(50, 10)
+		f = newFindings()
+		verifyStatus(f, ref, v, "accepted", 0)
+		if !f.empty() {
+			t.Errorf("a stop that skipped nothing, job ended %s: %v", v.JobStatus, f.lines(""))
+		}
+		v.JobStatus = "FAILED"
+		f = newFindings()
+		verifyStatus(f, ref, v, "accepted", 0)
+		if f.counts[kStatus] == 0 {
+			t.Errorf("stop accepted, job FAILED: not reported")
+		}
 	})
 }
 

@@ -27,12 +27,13 @@ var AllStatuses = []Status{AwaitingInput, Submitted, InProgress, Completed, Part
 //	AWAITING_INPUT → SUBMITTED (input arrived) | TIMED_OUT (never arrived) | STOPPED (stopped before upload)
 //	SUBMITTED      → IN_PROGRESS (shards enqueued) | FAILED (bad input file) | STOP_REQUESTED
 //	IN_PROGRESS    → COMPLETED | PARTIAL_SUCCESS (some documents failed) | FAILED | STOP_REQUESTED
-//	STOP_REQUESTED → STOPPED (outstanding shards skipped, done work kept) | FAILED
+//	STOP_REQUESTED → STOPPED (outstanding shards skipped, done work kept) | FAILED |
+//	                 COMPLETED | PARTIAL_SUCCESS (the stop came too late to skip anything)
 var transitions = map[Status][]Status{
 	AwaitingInput: {Submitted, TimedOut, Stopped},
 	Submitted:     {InProgress, Failed, StopRequested},
 	InProgress:    {Completed, PartialSuccess, Failed, StopRequested},
-	StopRequested: {Stopped, Failed},
+	StopRequested: {Stopped, Failed, Completed, PartialSuccess},
 }
 
 // CanTransition reports whether from → to is a legal move.

@@ -12,18 +12,20 @@ import (
 // independently of the table in status.go, so a change to either shows up.
 func TestTransitionTable(t *testing.T) {
 	legal := map[[2]Status]bool{
-		{AwaitingInput, Submitted}:   true,
-		{AwaitingInput, TimedOut}:    true,
-		{AwaitingInput, Stopped}:     true,
-		{Submitted, InProgress}:      true,
-		{Submitted, Failed}:          true,
-		{Submitted, StopRequested}:   true,
-		{InProgress, Completed}:      true,
-		{InProgress, PartialSuccess}: true,
-		{InProgress, Failed}:         true,
-		{InProgress, StopRequested}:  true,
-		{StopRequested, Stopped}:     true,
-		{StopRequested, Failed}:      true,
+		{AwaitingInput, Submitted}:      true,
+		{AwaitingInput, TimedOut}:       true,
+		{AwaitingInput, Stopped}:        true,
+		{Submitted, InProgress}:         true,
+		{Submitted, Failed}:             true,
+		{Submitted, StopRequested}:      true,
+		{InProgress, Completed}:         true,
+		{InProgress, PartialSuccess}:    true,
+		{InProgress, Failed}:            true,
+		{InProgress, StopRequested}:     true,
+		{StopRequested, Stopped}:        true,
+		{StopRequested, Failed}:         true,
+		{StopRequested, Completed}:      true,
+		{StopRequested, PartialSuccess}: true,
 	}
 	for _, from := range AllStatuses {
 		for _, to := range AllStatuses {

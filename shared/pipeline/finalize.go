@@ -216,6 +216,7 @@ func (s *Service) finalizeClaimed(ctx context.Context, j *job.Job) error {
 
 	status, msg := terminalStatus(j, int64(len(recs)), skipped, failedShards)
 	end := s.nowUTC()
+	withAnalysisCounts(j) // (the manifest's counters as Describe shows them)
 	m := &output.Manifest{
 		JobId: j.JobId, JobName: j.JobName, Tenant: j.Tenant, JobStatus: status, Message: msg,
 		InputDataConfig: j.InputDataConfig, OutputDataConfig: j.OutputDataConfig,
@@ -394,12 +395,15 @@ func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, re
 // many-file line input, up to 10,002).
 const framesAtOnce = 16
 
-// terminalStatus is the status a finished job ends in, with its Message: STOPPED when stopping,
-// FAILED when every document failed, PARTIAL_SUCCESS when some did, else COMPLETED.
+// terminalStatus is the status a finished job ends in, with its Message: STOPPED when a stop
+// skipped shards (or stopped a training job), FAILED when every document failed, PARTIAL_SUCCESS when some did, else COMPLETED.
 func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status, string) {
 	d := j.JobDetails
 	switch {
-	case j.JobStatus == job.StopRequested:
+	case j.JobStatus == job.StopRequested && (skipped > 0 || j.Has(job.CodingTraining)):
+		// (A stop that skipped nothing came while the last shards ran: the output is complete,
+		// and the job ends as it would have, as Comprehend's "completes before it can be
+		// stopped". A stopped training job registered no model, whatever it skipped.)
 		return job.Stopped, fmt.Sprintf("stopped on request: %d of %d shards were processed and are in the output; %d were skipped (listed in the manifest)", shards-skipped, shards, skipped)
 	case j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == ""):
 		// The records could not train a model (trainingFailed wrote why on the job).

@@ -22,7 +22,23 @@ func (s *Service) Describe(ctx context.Context, tenant, id string) (*job.Job, er
 		return nil, err
 	}
 	progress(j, s.nowUTC())
+	withAnalysisCounts(j)
 	return j, nil
+}
+
+// withAnalysisCounts gives j a count, zero until a shard records one, for every analysis of the
+// job that runs on each document (found from outside: AnalysisCounts was absent until a shard
+// was recorded, and an analysis no document reached was missing from it).
+func withAnalysisCounts(j *job.Job) {
+	for _, a := range recordAnalyses(j.Analyses) {
+		if _, ok := j.JobDetails.AnalysisCounts[a]; ok {
+			continue
+		}
+		if j.JobDetails.AnalysisCounts == nil {
+			j.JobDetails.AnalysisCounts = job.AnalysisCounts{}
+		}
+		j.JobDetails.AnalysisCounts[a] = job.AnalysisCount{}
+	}
 }
 
 // progress works out a running job's DocumentsPerSecond (documents recorded within
@@ -112,6 +128,9 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 		f.NextToken = tok.Store
 	}
 	jobs, next, err := s.jobs.List(ctx, tenant, f)
+	for _, j := range jobs {
+		withAnalysisCounts(j)
+	}
 	if err != nil || next == "" {
 		return jobs, "", err
 	}
@@ -149,7 +168,7 @@ var (
 
 // Stop asks a job to stop. A job still waiting for its input stops at once; a running one goes
 // to STOP_REQUESTED, its outstanding shards are skipped, and it ends STOPPED with the work that
-// was done kept in its output. Stopping a stopping or stopped job is a no-op that returns it (as
+// was done kept in its output (or as it would have, when the stop came too late to skip any). Stopping a stopping or stopped job is a no-op that returns it (as
 // Comprehend's Stop… answers STOPPED for a job stopped before); a job that ended otherwise
 // (COMPLETED, PARTIAL_SUCCESS, FAILED, TIMED_OUT) is a conflict.
 func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error) {
