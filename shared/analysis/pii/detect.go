@@ -198,13 +198,24 @@ func (d *detector) nearAny(i, maxGap int, words []string, whole bool) bool {
 			continue
 		}
 		gap := w[k+len(word):]
-		if len(gap) > maxGap || strings.ContainsAny(gap, "0123456789\n") || sentenceBreak(gap) ||
+		if len(gap) > maxGap || strings.ContainsAny(gap, "0123456789") || strings.Contains(gap, "\n") && !labelLine(word, gap) || sentenceBreak(gap) ||
 			whole && gap != "" && isAlpha(word[len(word)-1]) && isAlpha(gap[0]) {
 			continue
 		}
 		return true
 	}
 	return false
+}
+
+// labelLine reports whether gap, the text between a context word and a value, is a form's
+// label ending its line: at most a few more words ending in a colon, one line break, and only
+// blanks after it ("Passport number:\nX1234567", "SSN:\r\n  123-45-6789"). Other gaps holding a
+// line break keep their context from the value (found from outside: a value on the line after
+// its label was not found).
+func labelLine(word, gap string) bool {
+	head, tail, _ := strings.Cut(gap, "\n")
+	head = strings.TrimRight(word+head, " \t\r")
+	return strings.HasSuffix(head, ":") && strings.Trim(tail, " \t") == ""
 }
 
 // wordAt is foldAt where hay may end before the needle does.

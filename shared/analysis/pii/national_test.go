@@ -79,6 +79,13 @@ func TestNationalCodes(t *testing.T) {
 		{"the code 1HGCM82643A004352 was sold", ""}, // check digit wrong, no context
 		{"VIN: WVWZZZ1JZXW000001", "VEHICLE_IDENTIFICATION_NUMBER WVWZZZ1JZXW000001"},
 		{"hash ABCDEFGHJKLMNPRST only letters", ""},
+		// A form's label ending the line before its value (found from outside: missed).
+		{"NHS Number:\n943 476 5919", "UK_NATIONAL_HEALTH_SERVICE_NUMBER 943 476 5919"},
+		{"SIN:\r\n  130 692 544", "CA_SOCIAL_INSURANCE_NUMBER 130 692 544"},
+		{"Aadhaar number:\n2345 6789 0124", "IN_AADHAAR 2345 6789 0124"},
+		{"NHS services\n943 476 5919 in the table", ""}, // no label: a line break still ends the context
+		{"NHS Number:\n\n943 476 5919", ""},             // one line break, not a blank line
+		{"SIN:\nthe figure 130 692 544", ""},            // the value must start the next line
 	} {
 		checkTypes(t, a, tc.text, tc.want, UKNationalInsurance, UKNHS, USITIN, CASIN, INPAN, INAadhaar, SwiftCode, VIN)
 	}
