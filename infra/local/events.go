@@ -33,6 +33,9 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 	open := n.(*atomic.Int32)
 	if open.Add(1) > maxStreamsPerTenant {
 		open.Add(-1)
+		// RFC 6585 §4: a 429 may say when to come back. A place frees as soon as one of the
+		// tenant's streams closes, so the wait is the 503's (api.go's Fail).
+		w.Header().Set("Retry-After", "1")
 		api.WriteError(w, http.StatusTooManyRequests, api.CodeTooManyRequests, fmt.Sprintf("at most %d event streams per tenant at once; close one, or poll GET /v1/jobs/{id}", maxStreamsPerTenant))
 		return
 	}

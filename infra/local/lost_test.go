@@ -327,7 +327,7 @@ func TestSameBytesRetryAfterStartQueuesNothing(t *testing.T) {
 }
 
 // TestEventStreamsCappedPerTenant: a tenant may hold maxStreamsPerTenant event streams at once;
-// one more is a 429 saying so, another tenant's stream is still served, and a closed stream
+// one more is a 429 saying so (with Retry-After), another tenant's stream is still served, and a closed stream
 // frees its place (found from outside: 2,000 idle streams of one tenant took the cores).
 func TestEventStreamsCappedPerTenant(t *testing.T) {
 	ctx := testCtx(t)
@@ -364,6 +364,9 @@ func TestEventStreamsCappedPerTenant(t *testing.T) {
 	over.Body.Close()
 	if over.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "event streams per tenant") {
 		t.Errorf("stream over the cap: %d %s; want 429 saying why", over.StatusCode, body)
+	}
+	if ra := over.Header.Get("Retry-After"); ra != "1" {
+		t.Errorf("stream over the cap: Retry-After %q, want 1", ra)
 	}
 	other, err := newClient(s.URL, "other-key").CreateJob(ctx, lineJob("theirs", job.OneDocPerLine))
 	if err != nil {

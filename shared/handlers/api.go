@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -230,12 +232,8 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, tenant string) {
 	if q.Get("SubmitTimeBefore") != "" {
 		f.SubmittedBefore = api.BeforeBound(f.SubmittedBefore)
 	}
-	if v := q.Get("MaxResults"); v != "" && err == nil {
-		n, perr := strconv.Atoi(v)
-		if perr != nil || n < 1 {
-			err = fmt.Errorf("%w: MaxResults must be a positive integer", job.ErrInvalid)
-		}
-		f.MaxResults = n
+	if err == nil {
+		f.MaxResults, err = maxResults(q)
 	}
 	if err != nil {
 		a.Fail(w, r, err)
@@ -269,13 +267,9 @@ func (a *API) errors(w http.ResponseWriter, r *http.Request, tenant string) {
 		return
 	}
 	f := api.ErrorsFilter{ErrorCode: q.Get("ErrorCode"), Analysis: job.Analysis(q.Get("Analysis")), NextToken: q.Get("NextToken")}
-	if v := q.Get("MaxResults"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			a.Fail(w, r, fmt.Errorf("%w: MaxResults must be a positive integer", job.ErrInvalid))
-			return
-		}
-		f.MaxResults = n
+	if f.MaxResults, err = maxResults(q); err != nil {
+		a.Fail(w, r, err)
+		return
 	}
 	res, err := a.svc.Errors(r.Context(), tenant, r.PathValue("id"), f)
 	a.answer(w, r, res, err)
@@ -289,6 +283,12 @@ func (a *API) retry(w http.ResponseWriter, r *http.Request, tenant string) {
 	if !blank(body) {
 		if err := decodeJSON(body, &req, "a retry request", true); err != nil {
 			a.Fail(w, r, err)
+			return
+		}
+		// [] names no code: it is not taken as the defaults, which omitting the field (or
+		// null) asks for, lest documents of codes the caller did not name be re-run.
+		if req.ErrorCodes != nil && len(req.ErrorCodes) == 0 {
+			a.Fail(w, r, fmt.Errorf("%w: ErrorCodes must name at least one code, or be omitted for the defaults (%s)", job.ErrInvalid, strings.Join(pipeline.DefaultRetryCodes, ", ")))
 			return
 		}
 	}
@@ -322,6 +322,34 @@ func queryOf(r *http.Request, known ...string) (url.Values, error) {
 	return q, nil
 }
 
+// maxResults reads a route's MaxResults query parameter: 0 (the route's default) when it is
+// absent; else decimal digits without a sign, spaces or leading zeros, at least 1 (the service
+// checks the route's upper bound). An empty value is a 400 too, not the default.
+func maxResults(q url.Values) (int, error) {
+	vs, ok := q["MaxResults"]
+	if !ok {
+		return 0, nil
+	}
+	v := vs[0] // queryOf took it once
+	switch {
+	case v == "":
+		return 0, fmt.Errorf("%w: MaxResults is empty: give a whole number, or omit it for the default", job.ErrInvalid)
+	case v[0] == '+' || v[0] == '-':
+		return 0, fmt.Errorf("%w: MaxResults must be written in decimal digits without a sign (got %q)", job.ErrInvalid, truncate(v, maxEchoedID))
+	case strings.Trim(v, "0123456789") != "":
+		return 0, fmt.Errorf("%w: MaxResults must be a whole number in decimal digits (got %q)", job.ErrInvalid, truncate(v, maxEchoedID))
+	case len(v) > 1 && v[0] == '0':
+		return 0, fmt.Errorf("%w: MaxResults must be written without leading zeros (got %q)", job.ErrInvalid, truncate(v, maxEchoedID))
+	case v == "0":
+		return 0, fmt.Errorf("%w: MaxResults must be at least 1", job.ErrInvalid)
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		n = math.MaxInt // digits past int's range: over the route's bound, which the service says
+	}
+	return n, nil
+}
+
 // blank reads the white space at the start of r and reports whether r ends there; otherwise the
 // first other byte is left to read (a read error also answers false, for the decoder to report).
 func blank(r *bufio.Reader) bool {
@@ -343,11 +371,19 @@ func blank(r *bufio.Reader) bool {
 // other, silently) and, when strict, fields v does not have. Every route's body goes through it,
 // so the same mistake gets the same answer everywhere.
 func decodeJSON(body io.Reader, v any, what string, strict bool) error {
-	dec := json.NewDecoder(body)
+	watch := &utf8Watch{r: body, bad: -1}
+	dec := json.NewDecoder(watch)
 	// The value is read whole first (a syntax error or a body over the limit is reported as
 	// Decode reports it into any type), its keys checked, then decoded into v.
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) && watch.bad >= 0 {
+			// Over the limit, but its first maxBody bytes (all that is read) are already not
+			// UTF-8: a 400 whatever its size, as a body that is not JSON there is (the
+			// decoder's syntax error). JSON so far, it is a 413.
+			return fmt.Errorf("%w: request body is not %s: it is not UTF-8 (byte %d of the JSON value); JSON text is UTF-8", job.ErrInvalid, what, watch.bad-watch.lead)
+		}
 		return decodeError(err, what)
 	}
 	if at := input.InvalidUTF8At(raw); at >= 0 {
@@ -373,6 +409,67 @@ func decodeJSON(body io.Reader, v any, what string, strict bool) error {
 		return fmt.Errorf("%w: request body has data after its JSON object", job.ErrInvalid)
 	}
 	return nil
+}
+
+// utf8Watch passes a body through, noting the offset of its first byte that is not UTF-8 (bad,
+// -1 while there is none) and the white space before its first other byte (lead), so that a
+// body cut off at the limit can still be told to be not UTF-8 in what was read.
+type utf8Watch struct {
+	r io.Reader
+	// n counts the bytes read; pend holds the start of a character the last read cut.
+	n, bad, lead int
+	pend         []byte
+	started      bool
+}
+
+func (u *utf8Watch) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if u.bad < 0 {
+		u.check(p[:n])
+	}
+	return n, err
+}
+
+func (u *utf8Watch) check(b []byte) {
+	if !u.started {
+		for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
+			b, u.n, u.lead = b[1:], u.n+1, u.lead+1
+		}
+		u.started = len(b) > 0
+	}
+	if len(u.pend) > 0 && len(b) > 0 {
+		// The character the last read cut, with what this one adds to it (pend is shorter than
+		// a character, so at most utf8.UTFMax bytes complete it).
+		head := append(u.pend, b[:min(len(b), utf8.UTFMax)]...)
+		if !utf8.FullRune(head) {
+			u.pend, u.n = head, u.n+len(b)
+			return
+		}
+		r, size := utf8.DecodeRune(head)
+		if r == utf8.RuneError && size == 1 {
+			u.bad = u.n - len(u.pend)
+			return
+		}
+		used := size - len(u.pend)
+		b, u.n, u.pend = b[used:], u.n+used, u.pend[:0]
+	}
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if !utf8.FullRune(b[i:]) {
+			u.pend = append(u.pend[:0], b[i:]...) // cut by this read: the next completes it (or not)
+			break
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			u.bad = u.n + i
+			return
+		}
+		i += size
+	}
+	u.n += len(b)
 }
 
 // decodeError is the error for a request body that did not decode as what: 413 when it was over
@@ -477,8 +574,11 @@ func (a *API) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	case status >= http.StatusInternalServerError:
 		a.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	if status == http.StatusServiceUnavailable {
+	switch status {
+	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "1")
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", wwwAuthenticate(a.auth)) // RFC 9110 §15.5.2
 	}
 	if status == http.StatusNotFound && errors.Is(err, job.ErrNotFound) && r.PathValue("id") != "" {
 		msg = fmt.Sprintf("job %s not found", truncate(r.PathValue("id"), maxEchoedID))

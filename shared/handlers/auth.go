@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -78,4 +79,51 @@ func TenantFromARN(arn string) string {
 	}
 	sum := sha256.Sum256([]byte(principal))
 	return account + "-" + hex.EncodeToString(sum[:8])
+}
+
+// The WWW-Authenticate challenges (RFC 9110 §11.6.1) of the credentials /v1 takes: a bearer
+// token (an API key or an OAuth access token locally, a Cognito access token on AWS) or an
+// AWS Signature Version 4 (the IAM-authorised routes on AWS). The realm is the token
+// endpoint's (oauth.go).
+const (
+	bearerChallenge = `Bearer realm="ream"`
+	sigV4Challenge  = `AWS4-HMAC-SHA256 realm="ream"`
+)
+
+// challenger is an Authenticator that names the scheme of the credentials it takes.
+type challenger interface{ challenges() []string }
+
+func (*KeyAuth) challenges() []string { return []string{bearerChallenge} }
+func (IAMAuth) challenges() []string  { return []string{sigV4Challenge} }
+func (*OAuth) challenges() []string   { return []string{bearerChallenge} }
+func (JWTAuth) challenges() []string  { return []string{bearerChallenge} }
+
+// challenges are its authenticators', in their order, each once.
+func (a AnyAuth) challenges() []string {
+	var cs []string
+	for _, au := range a {
+		for _, c := range challengesOf(au) {
+			if !slices.Contains(cs, c) {
+				cs = append(cs, c)
+			}
+		}
+	}
+	return cs
+}
+
+func challengesOf(au Authenticator) []string {
+	if c, ok := au.(challenger); ok {
+		return c.challenges()
+	}
+	return nil
+}
+
+// wwwAuthenticate is the WWW-Authenticate header of a 401 from au: its challenges, or a bearer
+// token's for an authenticator that names none (a 401 must carry one).
+func wwwAuthenticate(au Authenticator) string {
+	cs := challengesOf(au)
+	if len(cs) == 0 {
+		return bearerChallenge
+	}
+	return strings.Join(cs, ", ")
 }
