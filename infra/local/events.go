@@ -26,6 +26,18 @@ const maxStreamsPerTenant = 100
 func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 	ctx := r.Context()
 	id := r.PathValue("id")
+	if r.Method == http.MethodHead {
+		// The stream's headers, and no stream: a HEAD kept streaming (with no body to send)
+		// until the job ended, holding one of the tenant's places and its connection (found in
+		// review).
+		if _, err := s.Service.Describe(ctx, tenant, id); err != nil {
+			s.api.Fail(w, r, err)
+			return
+		}
+		streamHeaders(w)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	// Each stream reads its job every progressEvery: a tenant's streams are capped, so that one
 	// tenant's idle streams cannot take the cores from the others (found from outside: 2,000
 	// idle streams took 1.95 of 2 cores).
@@ -53,8 +65,7 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 		s.api.Fail(w, r, errors.New("streaming unsupported by the response writer"))
 		return
 	}
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
+	streamHeaders(w)
 	w.WriteHeader(http.StatusOK)
 	send := func(typ string, v any) bool {
 		b, _ := json.Marshal(v)
@@ -124,4 +135,10 @@ func (s *Stack) published(r *http.Request, tenant, id string) (api.Notification,
 		return api.Notification{}, false
 	}
 	return ev.Notification, true
+}
+
+// streamHeaders are the event stream's response headers.
+func streamHeaders(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
 }

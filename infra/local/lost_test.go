@@ -377,6 +377,15 @@ func TestEventStreamsCappedPerTenant(t *testing.T) {
 	} else {
 		r.Body.Close()
 	}
+	// A HEAD is answered at once, without a stream, even while the tenant's places are taken.
+	head, _ := http.NewRequestWithContext(ctx, http.MethodHead, s.URL+"/v1/jobs/"+res.JobId+"/events", nil)
+	head.Header.Set("Authorization", "Bearer "+DefaultKey)
+	hc := &http.Client{Timeout: 5 * time.Second}
+	if r, err := hc.Do(head); err != nil || r.StatusCode != http.StatusOK || r.Header.Get("Content-Type") != "text/event-stream" {
+		t.Errorf("HEAD of the events route: %v %v; want 200 with the stream's headers at once", r, err)
+	} else {
+		r.Body.Close()
+	}
 	streams[0].Body.Close()
 	streams = streams[1:]
 	waitFor(t, ctx, "a closed stream to free its place", func() bool {
