@@ -966,3 +966,57 @@ func TestCodingOperationIdNotEchoed(t *testing.T) {
 		t.Errorf("%d %q; want a 404 saying ids are GUIDs, without the id", status, body.Message)
 	}
 }
+
+// TestCodingConfigBadReferenceIs400: a CodingConfig in a request body that names an unknown
+// topic, an unknown model or a model of another topic is a 400 InvalidRequest saying which field
+// is wrong (it answered 404, the status of the URL's resource: found from outside); the coding
+// routes, whose URL names the topic and the model, still answer 404 and 409.
+func TestCodingConfigBadReferenceIs400(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	jc := defaultClient(s)
+	other := api.Model{ModelId: "0b7c7a52-2a9c-5d6e-9f10-222222222222", Topic: "industry", ModelVersion: 1, ModelReleaseDate: time.Now().UTC(), ModelType: "test"}
+	if _, _, err := sl.NewModels(s.db).Register(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	req := func(a job.Analysis, cc job.CodingConfig) api.CreateJobRequest {
+		return api.CreateJobRequest{Analyses: []job.Analysis{a}, InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines}, CodingConfig: &cc}
+	}
+	long := strings.Repeat("x", 5000)
+	for _, c := range []struct {
+		what  string
+		req   api.CreateJobRequest
+		field string
+	}{
+		{"an unknown topic", req(job.Coding, job.CodingConfig{Topic: "industry"}), "CodingConfig.Topic"},
+		{"an unknown topic, pinned model", req(job.Coding, job.CodingConfig{Topic: "industry", ModelId: other.ModelId}), "CodingConfig.Topic"},
+		{"an unknown topic to train", req(job.CodingTraining, job.CodingConfig{Topic: "industry"}), "CodingConfig.Topic"},
+		{"a long unknown topic", req(job.Coding, job.CodingConfig{Topic: long}), "CodingConfig.Topic"},
+		{"an unknown model", req(job.Coding, job.CodingConfig{Topic: "occupation", ModelId: "3f0c0000-0000-4000-8000-000000000000"}), "CodingConfig.ModelId"},
+		{"a model id that is no GUID", req(job.Coding, job.CodingConfig{Topic: "occupation", ModelId: long}), "CodingConfig.ModelId"},
+		{"a model of another topic", req(job.Coding, job.CodingConfig{Topic: "occupation", ModelId: other.ModelId}), "CodingConfig.ModelId"},
+	} {
+		_, err := jc.CreateJob(ctx, c.req)
+		ae := wantAPIError(t, err, http.StatusBadRequest, "create with "+c.what)
+		if ae != nil && (ae.Code != api.CodeInvalidRequest || !strings.Contains(ae.Message, c.field) || strings.Contains(ae.Message, strings.Repeat("x", 200))) {
+			t.Errorf("create with %s: %+v; want InvalidRequest naming %s (without echoing a long value whole)", c.what, ae, c.field)
+		}
+		// A drop rule's template is refused the same way.
+		_, perr := jc.PutDropRule(ctx, "bad-ref", c.req)
+		if pe := wantAPIError(t, perr, http.StatusBadRequest, "drop rule with "+c.what); ae != nil && pe != nil && *pe != *ae {
+			t.Errorf("drop rule with %s: %+v, create: %+v", c.what, pe, ae)
+		}
+	}
+	// The coding routes name the topic and the model in their URL: 404 (409 for a model of
+	// another topic), in the service's words.
+	cc := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
+	for path, want := range map[string]int{
+		"/v1/topics/industry/batch-code":                                               http.StatusNotFound,
+		"/v1/topics/occupation/models/3f0c0000-0000-4000-8000-000000000000/batch-code": http.StatusNotFound,
+		"/v1/topics/occupation/models/" + other.ModelId + "/batch-code":                http.StatusConflict,
+	} {
+		if status, eb := cc.call(http.MethodPost, path, nil); status != want {
+			t.Errorf("POST %s: %d %+v, want %d", path, status, eb, want)
+		}
+	}
+}

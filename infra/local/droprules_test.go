@@ -141,7 +141,7 @@ func TestDropRuleCRUD(t *testing.T) {
 	coding := api.CreateJobRequest{Analyses: []job.Analysis{job.Coding}, InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines}, CodingConfig: &job.CodingConfig{Topic: "nope"}}
 	_, createErr := c.CreateJob(ctx, coding)
 	_, putErr := c.PutDropRule(ctx, "ok", coding)
-	if ce, pe := wantAPIError(t, createErr, http.StatusNotFound, "create with an unknown topic"), wantAPIError(t, putErr, http.StatusNotFound, "rule with an unknown topic"); ce != nil && pe != nil && *ce != *pe {
+	if ce, pe := wantAPIError(t, createErr, http.StatusBadRequest, "create with an unknown topic"), wantAPIError(t, putErr, http.StatusBadRequest, "rule with an unknown topic"); ce != nil && pe != nil && *ce != *pe {
 		t.Errorf("rule refused with %+v, create with %+v", pe, ce)
 	}
 	if _, err := c.GetDropRule(ctx, "ok"); err == nil {

@@ -12,9 +12,11 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -335,7 +337,7 @@ func (s *Service) StartCoding(ctx context.Context, tenant, topic, modelID string
 		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
 		CodingConfig:    &job.CodingConfig{Topic: topic, ModelId: modelID},
 		RetentionHours:  new(s.cfg.CodingRetentionHours),
-		API:             "BatchCode",
+		API:             batchCodeAPI,
 	}
 	res, err := s.createJob(ctx, tenant, req, true)
 	if err != nil {
@@ -446,16 +448,70 @@ func (s *Service) resolveCoding(ctx context.Context, tenant string, req *api.Cre
 			return nil, fmt.Errorf("%w: a training job registers a new model; leave CodingConfig.ModelId empty", job.ErrInvalid)
 		}
 		if _, ok := schemes[cc.Topic]; !ok {
-			return nil, errTopicNotFound
+			return nil, badReference(req, cc, errTopicNotFound)
 		}
 		return nil, nil
 	}
 	m, err := s.Model(ctx, tenant, cc.Topic, cc.ModelId)
 	if err != nil {
-		return nil, err
+		return nil, badReference(req, cc, err)
 	}
 	cc.ModelId = m.ModelId
 	return &m, nil
+}
+
+// badReference is the error of a CodingConfig naming a topic or model that does not exist (or
+// that the tenant may not use), or a model of another topic. A coding operation's come from its
+// URL (/v1/topics/{topic}/models/{model}/batch-code): the coding service's 404 and 409 stand.
+// Anywhere else (POST /v1/jobs, a retry, a drop rule's template) the CodingConfig is part of
+// the request body: a bad reference there is a bad request (400) that says which field is
+// wrong, not a missing resource (404 is for the URL's; found from outside). Other errors (the
+// registry unreachable) are returned as they are.
+func badReference(req *api.CreateJobRequest, cc *job.CodingConfig, err error) error {
+	if req.API == batchCodeAPI {
+		return err
+	}
+	switch {
+	case errors.Is(err, errTopicNotFound):
+		return fmt.Errorf("%w: CodingConfig.Topic %s is not a topic of this deployment (GET /v1/topics lists them: %s)",
+			job.ErrInvalid, echoed(cc.Topic), strings.Join(topicNames(), ", "))
+	case errors.Is(err, errModelNotFound):
+		return fmt.Errorf("%w: CodingConfig.ModelId %s is not a model of topic %s that you may use (GET /v1/topics/%s/models lists them; omit ModelId, or give %q, for the newest)",
+			job.ErrInvalid, echoed(cc.ModelId), cc.Topic, cc.Topic, LatestModel)
+	case errors.Is(err, ErrModelTopic):
+		return fmt.Errorf("%w: CodingConfig.ModelId %s is a model of another topic, not of %s (GET /v1/topics/%s/models lists that topic's models)",
+			job.ErrInvalid, echoed(cc.ModelId), cc.Topic, cc.Topic)
+	}
+	return err
+}
+
+// batchCodeAPI is the API of a job made by the coding service's batch-code route.
+const batchCodeAPI = "BatchCode"
+
+// maxEchoed bounds the bytes of a caller's value an error message quotes.
+const maxEchoed = 100
+
+// echoed quotes s for an error message, cut to maxEchoed bytes (at a character boundary) with
+// "…" after it when longer: a request's value may be of any length.
+func echoed(s string) string {
+	if len(s) <= maxEchoed {
+		return strconv.Quote(s)
+	}
+	cut := maxEchoed
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
+}
+
+// topicNames are the uriNames of the coding schemes, sorted.
+func topicNames() []string {
+	out := make([]string, 0, len(schemes))
+	for uri := range schemes {
+		out = append(out, uri)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // textAnalyses are the analyses of as that the analyser registry runs (CODING,
