@@ -1020,3 +1020,53 @@ func TestCodingConfigBadReferenceIs400(t *testing.T) {
 		}
 	}
 }
+
+// TestCodingStoppedOperationError: a coding operation stopped while it codes ends failed with an
+// error its client can act on through the coding API alone: how many records were coded (and
+// how many of them are error lines), that they are in the response download, and how to code
+// the rest; not the job's shards and manifest, which the coding API does not serve (found from
+// outside).
+func TestCodingStoppedOperationError(t *testing.T) {
+	ctx := testCtx(t)
+	var s *Stack
+	var opID atomic.Value
+	var stopErr error
+	var once sync.Once
+	s = startStack(t, Config{ShardBytes: 2048}, pipeline.Hooks{ShardStarted: func(pipeline.ShardMessage) error {
+		once.Do(func() { _, stopErr = defaultClient(s).Stop(ctx, opID.Load().(string)) })
+		return nil
+	}})
+	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
+	var op api.CodingOperationStarted
+	c.must(http.MethodPost, "/v1/topics/occupation/batch-code", &op)
+	opID.Store(op.OperationId)
+	var data []byte
+	for i := range 400 {
+		data = append(data, fmt.Sprintf(`{"recordId":"r%d","occp_text":"registered nurse","tasks_text":"caring for patients"}`+"\n", i)...)
+	}
+	data = append(data, "\n"...) // an error line, if its shard is coded
+	if status, _ := putRecords(t, op, data); status != http.StatusOK {
+		t.Fatalf("PUT: %d", status)
+	}
+	st := c.waitOperation(ctx, "/v1/topics/occupation/batch-code/operations/"+op.OperationId)
+	if stopErr != nil {
+		t.Fatalf("stop: %v", stopErr)
+	}
+	if st.Job == nil || st.Job.JobStatus != job.Stopped || st.OperationStatus != api.OpFailed || st.ResponseDownloadURL == "" {
+		t.Fatalf("stopped operation: %+v; want failed (STOPPED) with the coded records' download", st)
+	}
+	coded := strings.Count(string(download(t, st.ResponseDownloadURL)), "\n")
+	if coded == 0 || coded > 400 {
+		t.Fatalf("%d coded lines of 401; want some coded and some skipped", coded)
+	}
+	for _, bad := range []string{"manifest", "shard"} {
+		if strings.Contains(st.Error, bad) {
+			t.Errorf("error %q speaks of the job's %s, which the coding API does not serve", st.Error, bad)
+		}
+	}
+	for _, want := range []string{fmt.Sprintf("%d records were coded", coded), "responseDownloadUrl", "recordId", "batch-code"} {
+		if !strings.Contains(st.Error, want) {
+			t.Errorf("error %q does not say %q", st.Error, want)
+		}
+	}
+}
