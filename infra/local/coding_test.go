@@ -1070,3 +1070,76 @@ func TestCodingStoppedOperationError(t *testing.T) {
 		}
 	}
 }
+
+// TestCodingTrainingNamesInputAsClientKnowsIt: a trained model's trainedOn and a training job's
+// Message name the input as its client knows it (the uploaded file, or the s3:// location it
+// gave), never the local store's file:// path into the server's data directory (found from
+// outside).
+func TestCodingTrainingNamesInputAsClientKnowsIt(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	jc := defaultClient(s)
+	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
+	serverPath := func(text string) bool {
+		return strings.Contains(text, "file:") || strings.Contains(text, filepath.ToSlash(s.objectsDir)) || strings.Contains(text, s.objectsDir)
+	}
+	training := api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.CodingTraining},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	}
+	data := readTestdata(t, "train-sample.jsonl")
+
+	// Uploaded: trainedOn says so, with the job.
+	res := createAndUpload(t, ctx, jc, training, data)
+	_, j := follow(t, ctx, jc, res.JobId)
+	if j.CodingConfig == nil || j.CodingConfig.ModelId == "" {
+		t.Fatalf("training job: %s %q", j.JobStatus, j.Message)
+	}
+	var m api.Model
+	c.must(http.MethodGet, "/v1/topics/occupation/models/"+j.CodingConfig.ModelId, &m)
+	if serverPath(m.TrainedOn) || !strings.Contains(m.TrainedOn, "uploaded file") || !strings.Contains(m.TrainedOn, res.JobId) || !strings.Contains(m.TrainedOn, fmt.Sprint(len(data))) {
+		t.Errorf("trainedOn of an uploaded input: %q; want the uploaded file, its size and the job, without a server path", m.TrainedOn)
+	}
+
+	// Named by its location: trainedOn gives the s3:// name the store takes in requests.
+	key := "inputs/local/training/train.jsonl"
+	p := filepath.Join(s.objectsDir, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	byURI := training
+	byURI.InputDataConfig.S3Uri = "s3://ream-local/" + key
+	res2, err := jc.CreateJob(ctx, byURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, j2 := follow(t, ctx, jc, res2.JobId)
+	if j2.CodingConfig == nil || j2.CodingConfig.ModelId == "" {
+		t.Fatalf("training job on a location: %s %q", j2.JobStatus, j2.Message)
+	}
+	c.must(http.MethodGet, "/v1/topics/occupation/models/"+j2.CodingConfig.ModelId, &m)
+	if serverPath(m.TrainedOn) || !strings.Contains(m.TrainedOn, "s3://ream-local/"+key) || !strings.Contains(m.TrainedOn, res2.JobId) {
+		t.Errorf("trainedOn of an input named by location: %q; want s3://ream-local/%s and the job, without a server path", m.TrainedOn, key)
+	}
+
+	// An empty upload: the Message names the uploaded file.
+	res3 := createAndUpload(t, ctx, jc, training, nil)
+	if _, j3 := follow(t, ctx, jc, res3.JobId); j3.JobStatus != job.Failed || serverPath(j3.Message) || !strings.HasPrefix(j3.Message, "the uploaded file is empty") {
+		t.Errorf("empty training upload: %s %q; want FAILED naming the uploaded file, without a server path", j3.JobStatus, j3.Message)
+	}
+	// An empty location: the Message names it by its s3:// name.
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res4, err := jc.CreateJob(ctx, byURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, j4 := follow(t, ctx, jc, res4.JobId); j4.JobStatus != job.Failed || serverPath(j4.Message) || !strings.Contains(j4.Message, "s3://ream-local/"+key+" is empty") {
+		t.Errorf("empty training location: %s %q; want FAILED naming s3://ream-local/%s, without a server path", j4.JobStatus, j4.Message, key)
+	}
+}

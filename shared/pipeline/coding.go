@@ -642,7 +642,7 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	open := func() (coding.Examples, error) { return s.trainingExamples(ctx, j, msg, lim), nil }
 	m, err := coding.Train(ctx, open, coding.TrainOptions{
 		Scheme:    sc.scheme,
-		TrainedOn: fmt.Sprintf("%s (%d bytes), training job %s", s.cfg.Locations.URI(j.InputKey), j.InputSize, j.JobId),
+		TrainedOn: fmt.Sprintf("%s (%d bytes), training job %s", s.trainingInputName(j), j.InputSize, j.JobId),
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -688,6 +688,35 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		return err
 	}
 	return s.recordTraining(ctx, j, msg, sc)
+}
+
+// trainingInputName names a training job's input as its client knows it, in its Messages and
+// in the model's trainedOn (which the coding API shows to clients that never saw the job):
+// "the uploaded file" when it came through the job's upload URL, else the location the client
+// gave (see clientLocation), never a path into the server's data directory (found from outside:
+// trainedOn and an empty input's Message showed file:///…/objects/inputs/…).
+func (s *Service) trainingInputName(j *job.Job) string {
+	if j.UploadDeadline != nil {
+		return "the uploaded file"
+	}
+	return s.clientLocation(j.InputKey)
+}
+
+// clientLocation names the object key as a client can: the store's URI when it is an s3://
+// one (AWS), else (the local store, whose URIs are file:// paths into the server's data
+// directory) the s3:// name it also takes in requests (s3://ream-local/…), or the bare key when
+// it has none.
+func (s *Service) clientLocation(key string) string {
+	l := s.cfg.Locations
+	if !strings.HasPrefix(l.Base, "file:") {
+		return l.URI(key)
+	}
+	for _, a := range l.Aliases {
+		if strings.HasPrefix(a, "s3://") {
+			return a + key
+		}
+	}
+	return key
 }
 
 // recordTraining writes a training job's output, one line per input record (an error record for

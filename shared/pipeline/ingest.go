@@ -390,11 +390,17 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 
 // inputName names job j's input in a Message as its user knows it. A coding operation's client
 // only ever had an upload URL (requestUploadUrl), so it is "the uploaded file", never the
-// object's location (locally a file:// path into the data directory). Other jobs' input is named
-// by its location (s3://… on AWS, Locations.Base locally), as their InputDataConfig.S3Uri shows it.
+// object's location (locally a file:// path into the data directory); a training job's is named
+// as its model's trainedOn names it (trainingInputName). Other jobs' input is named by its
+// location (s3://… on AWS, Locations.Base locally), as their InputDataConfig.S3Uri shows it.
 func (s *Service) inputName(j *job.Job) string {
-	if j.CodingOperation {
+	switch {
+	case j.CodingOperation:
 		return "the uploaded file"
+	case j.Has(job.CodingTraining) && j.UploadDeadline != nil:
+		return s.trainingInputName(j)
+	case j.Has(job.CodingTraining):
+		return "input " + s.trainingInputName(j)
 	}
 	return "input " + s.cfg.Locations.URI(j.InputKey)
 }
