@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,8 +17,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -107,7 +109,9 @@ func submit(ctx context.Context, args []string) error {
 	}
 	req := request()
 	req.ClientRequestToken = *token
-	_, _, err = submitJob(ctx, req, path, *wait || *out != "", *out)
+	formatGiven := false
+	fset.Visit(func(f *flag.Flag) { formatGiven = formatGiven || f.Name == "format" })
+	_, _, err = submitJob(ctx, req, path, formatGiven, *wait || *out != "", *out)
 	return err
 }
 
@@ -116,7 +120,7 @@ func submit(ctx context.Context, args []string) error {
 // is the help of --name.
 func jobFlags(fset *flag.FlagSet, name string) func() api.CreateJobRequest {
 	analyses := fset.String("analyses", "LANGUAGE", "comma-separated analyses, e.g. LANGUAGE,SENTIMENT")
-	format := fset.String("format", string(job.OneDocPerLine), "ONE_DOC_PER_LINE, JSONL or ONE_DOC_PER_FILE (PATH is then a directory)")
+	format := fset.String("format", string(job.OneDocPerLine), "ONE_DOC_PER_LINE, JSONL or ONE_DOC_PER_FILE (a directory PATH: each file a document, or a line file)")
 	jobName := fset.String("name", "", name)
 	jobTag := fset.String("job-tag", "", "JobTag, repeated in the completion notification (1-64 of A-Z a-z 0-9 _ . - :)")
 	lang := fset.String("language", "", "the documents' language code, if known")
@@ -170,8 +174,8 @@ func jobFlags(fset *flag.FlagSet, name string) func() api.CreateJobRequest {
 // submitJob creates the job and uploads path (createAndUpload); then it prints the job's id, or
 // with wait follows the job until its notification (and downloads its results into out, if
 // given). It returns the client and the job's id.
-func submitJob(ctx context.Context, req api.CreateJobRequest, path string, wait bool, out string) (*client.Client, string, error) {
-	c, res, err := createAndUpload(ctx, req, path)
+func submitJob(ctx context.Context, req api.CreateJobRequest, path string, formatGiven, wait bool, out string) (*client.Client, string, error) {
+	c, res, err := createAndUpload(ctx, req, path, formatGiven)
 	if err != nil {
 		return nil, "", err
 	}
@@ -200,59 +204,41 @@ func parseOne(fset *flag.FlagSet, args []string, need string) (string, error) {
 // another input is refused (409) instead of returning the job of the first input.
 const InputTagKey = "ream:input-sha256"
 
-// createAndUpload checks the input at path, creates the job (req; for ONE_DOC_PER_FILE with
-// one upload per file found under path, or path itself as the one document when it is a file)
-// and uploads path through the presigned URLs it gets. With a ClientRequestToken that names a
+// createAndUpload checks the input at path, creates the job (req; with one upload per file
+// found under path when it is a directory (dirFiles), or, for ONE_DOC_PER_FILE, path itself as the
+// one document when it is a file; formatGiven says whether the format was asked for, see
+// formatFits) and uploads path through the presigned URLs it gets. With a ClientRequestToken that names a
 // job whose input has already arrived it uploads nothing; the job is the same input's
 // (InputTagKey), else the service refuses the token with a 409.
-func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string) (*client.Client, *api.CreateJobResult, error) {
+func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string, formatGiven bool) (*client.Client, *api.CreateJobResult, error) {
 	// source is the local file an upload's File names.
 	source := func(file string) string { return filepath.Join(path, filepath.FromSlash(file)) }
 	if inStore(path) {
 		// PATH names an input already in the store: the job reads it there and nothing is
 		// uploaded (the way to more than UploadFiles' 1,000 files, or to a file already there).
 		req.InputDataConfig.S3Uri = path
-	} else if req.InputDataConfig.InputFormat == job.OneDocPerFile {
-		st, err := os.Stat(path)
+	} else if st, err := os.Stat(path); err != nil {
+		return nil, nil, err
+	} else if st.IsDir() {
+		// Every file under the directory is uploaded under its relative name: with
+		// ONE_DOC_PER_FILE each is a document, with a line format each is a line file whose lines
+		// are documents (found from outside: `submit DIR --format JSONL` was told to use
+		// ONE_DOC_PER_FILE, which would analyse each JSONL file whole, braces and keys included).
+		if slices.Contains(req.Analyses, job.CodingTraining) {
+			return nil, nil, fmt.Errorf("%s is a directory: a training input is one JSON Lines file", path)
+		}
+		files, err := dirFiles(path)
 		if err != nil {
 			return nil, nil, err
 		}
-		if !st.IsDir() {
-			// A single file is the job's one document, named by its base name.
-			if err := utf8Name(filepath.Base(path)); err != nil {
-				return nil, nil, err
-			}
-			req.UploadFiles = []string{filepath.Base(path)}
-			source = func(string) string { return path }
-		} else {
-			var files []string
-			err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return err
-				}
-				// Every file must be readable before the job exists: a dangling link or a
-				// link to a directory found while uploading left a job waiting for the rest.
-				if err := regularFile(p, "ream submit uploads the files of PATH, and does not follow links to directories"); err != nil {
-					return err
-				}
-				rel, err := filepath.Rel(path, p)
-				if err != nil {
-					return err
-				}
-				if err := utf8Name(rel); err != nil {
-					return err
-				}
-				files = append(files, filepath.ToSlash(rel))
-				return nil
-			})
-			if err != nil {
-				return nil, nil, err
-			}
-			if len(files) == 0 {
-				return nil, nil, fmt.Errorf("%s holds no files", path)
-			}
-			req.UploadFiles = files
+		req.UploadFiles = files
+	} else if req.InputDataConfig.InputFormat == job.OneDocPerFile {
+		// A single file is the job's one document, named by its base name.
+		if err := utf8Name(filepath.Base(path)); err != nil {
+			return nil, nil, err
 		}
+		req.UploadFiles = []string{filepath.Base(path)}
+		source = func(string) string { return path }
 	} else if err := regularFile(path, "use --format ONE_DOC_PER_FILE"); err != nil {
 		return nil, nil, err
 	} else if name := filepath.Base(path); plainUploadName(name) {
@@ -262,6 +248,15 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 		source = func(string) string { return path }
 	} else {
 		fmt.Fprintf(os.Stderr, "note: %q is not a plain file name (a leading dot, a backslash or control character, not UTF-8, or over 255 bytes): the output names the file \"input\"\n", name)
+	}
+	if req.InputDataConfig.InputFormat.LineFormat() && !inStore(path) {
+		first := path
+		if len(req.UploadFiles) > 0 {
+			first = source(req.UploadFiles[0])
+		}
+		if err := formatFits(req.InputDataConfig.InputFormat, formatGiven, first); err != nil {
+			return nil, nil, err
+		}
 	}
 	if req.ClientRequestToken != "" && !inStore(path) { // a location is part of the request itself
 		files := req.UploadFiles
@@ -325,6 +320,107 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string)
 		}
 	}
 	return c, res, nil
+}
+
+// dirFiles lists the files under dir to upload, by their slash-separated names relative to
+// dir, in lexical order. Names starting with "." below dir (.DS_Store, .git/, an editor's or copy
+// tool's temporary file) are skipped, folders with everything in them, and submit says how many
+// it skipped; drop rules ignore the same names. A link to a file is followed (the file's bytes
+// are uploaded under the link's name, wherever it points); a link to a directory, a dangling
+// link, a named pipe or an unreadable file is refused before the job exists (links to
+// directories are not followed, so a link back up the tree cannot loop). dir itself may be a
+// link to a directory.
+func dirFiles(dir string) ([]string, error) {
+	var files, hidden []string
+	root := dir
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		root = dir + string(filepath.Separator) // walk the directory the link names
+	}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		if rel != "." && strings.HasPrefix(d.Name(), ".") {
+			hidden = append(hidden, filepath.ToSlash(rel))
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		// Every file must be readable before the job exists: a dangling link or a
+		// link to a directory found while uploading left a job waiting for the rest.
+		if err := regularFile(p, "ream submit uploads the files of PATH, and does not follow links to directories"); err != nil {
+			return err
+		}
+		if err := utf8Name(rel); err != nil {
+			return err
+		}
+		files = append(files, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(hidden) > 0 {
+		shown := strings.Join(hidden[:min(len(hidden), 5)], ", ")
+		if len(hidden) > 5 {
+			shown += ", …"
+		}
+		fmt.Fprintf(os.Stderr, "note: skipped %d hidden name(s) under %s (starting with \".\"; not uploaded): %s\n", len(hidden), dir, shown)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s holds no files", dir)
+	}
+	return files, nil
+}
+
+// formatFits reads the first line of file (a line input) and refuses, or warns about, a format
+// that does not fit it: a file of JSON Lines records submitted without --format would be read as
+// ONE_DOC_PER_LINE, each whole line, braces and keys included, a document (refused: --format
+// says which was meant); a file given --format JSONL whose first line is not a JSON object
+// would make that line an INVALID_RECORD error record (a note; the rest may be records).
+func formatFits(format job.Format, given bool, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 64<<10)
+	var line []byte
+	for len(line) == 0 {
+		l, err := r.ReadSlice('\n')
+		l = bytes.TrimSpace(bytes.TrimPrefix(l, []byte("\uFEFF")))
+		if len(l) > 0 || err != nil {
+			line = l
+			break
+		}
+	}
+	if len(line) == 0 {
+		return nil
+	}
+	switch format {
+	case job.OneDocPerLine:
+		var rec map[string]json.RawMessage
+		if given || json.Unmarshal(line, &rec) != nil {
+			return nil
+		}
+		if _, ok := rec["text"]; !ok {
+			return nil
+		}
+		return fmt.Errorf(`%s holds JSON Lines records ({"text": …}), and without --format it would be read as ONE_DOC_PER_LINE, each whole line (braces and keys included) a document: give --format JSONL to analyse the records' text, or --format ONE_DOC_PER_LINE to analyse the lines as they are`, file)
+	case job.JSONLines:
+		if line[0] != '{' {
+			fmt.Fprintf(os.Stderr, "note: the first line of %s is not a JSON object: with --format JSONL every such line is an INVALID_RECORD error record (plain text, a line a document, is --format ONE_DOC_PER_LINE)\n", file)
+		}
+	}
+	return nil
 }
 
 // plainUploadName reports whether a line file's base name can name its upload as it is (no
@@ -686,8 +782,8 @@ func list(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB ID\tNAME\tSTATUS\tSUBMITTED\tDOCUMENTS\tERRORS")
+	var tw table
+	tw.row("JOB ID", "NAME", "STATUS", "SUBMITTED", "DOCUMENTS", "ERRORS")
 	shown := 0
 	for {
 		if *maxN > 0 {
@@ -698,8 +794,8 @@ func list(ctx context.Context, args []string) error {
 			return err
 		}
 		for _, j := range page.Jobs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\n", j.JobId, j.JobName, j.JobStatus, j.SubmitTime.Format(time.RFC3339),
-				j.JobDetails.InputDocumentsCount, j.JobDetails.DocumentsWithErrorsCount)
+			tw.row(j.JobId, j.JobName, string(j.JobStatus), j.SubmitTime.Format(time.RFC3339),
+				strconv.FormatInt(j.JobDetails.InputDocumentsCount, 10), strconv.FormatInt(j.JobDetails.DocumentsWithErrorsCount, 10))
 			shown++
 		}
 		if page.NextToken == "" || (*maxN > 0 && shown >= *maxN) {
@@ -707,7 +803,7 @@ func list(ctx context.Context, args []string) error {
 		}
 		f.NextToken = page.NextToken
 	}
-	return tw.Flush()
+	return tw.write(os.Stdout)
 }
 
 func results(ctx context.Context, args []string) error {

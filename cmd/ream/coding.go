@@ -179,7 +179,7 @@ func train(ctx context.Context, args []string) error {
 		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
 		CodingConfig:    &job.CodingConfig{Topic: *topic},
 	}
-	c, id, err := submitJob(ctx, req, path, *wait, "")
+	c, id, err := submitJob(ctx, req, path, true, *wait, "")
 	if err != nil || !*wait {
 		return err
 	}
