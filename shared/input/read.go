@@ -245,6 +245,21 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding boo
 	case bytes.TrimSpace(line)[0] != '{':
 		setError(d, job.CodeInvalidRecord, "line is not a JSON object")
 		return
+	}
+	read := recordKeys
+	if coding {
+		read = codingRecordKeys
+	}
+	if k := duplicateKey(line, read); k != "" {
+		// A key Ream reads given twice: encoding/json keeps the last silently, and which one
+		// the writer meant cannot be known (found from outside).
+		if k == "recordId" {
+			d.RecordId = ""
+		}
+		setError(d, job.CodeInvalidRecord, "key %q is given twice in the record; each key may be given once", k)
+		return
+	}
+	switch {
 	case idErr != nil:
 		setError(d, job.CodeInvalidRecord, "%v", idErr)
 		return
@@ -277,6 +292,77 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding boo
 				d.Code = *code
 			}
 		}
+	}
+}
+
+// recordKeys and codingRecordKeys are the keys of a JSONL record Ream reads (the others are
+// not looked at): each may be given once (duplicateKey).
+var (
+	recordKeys       = []string{"recordId", "text"}
+	codingRecordKeys = []string{"recordId", "occp_text", "tasks_text", "code"}
+)
+
+// duplicateKey returns the first of names that is a key of the JSON object line more than once
+// at its top level (after unescaping: "te\u0078t" is "text"), "" when none is. line is valid
+// JSON (the caller decoded it). The strings are skipped by their quotes (IndexByte), so the
+// cost is about that of finding them, not of decoding them again.
+func duplicateKey(line []byte, names []string) string {
+	var seen uint
+	depth := 0
+	key := false // the next string is a key of the top-level object
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '{':
+			depth++
+			key = depth == 1
+		case '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			key = depth == 1
+		case '"':
+			end := stringEnd(line, i+1)
+			if key {
+				k := line[i+1 : end]
+				if bytes.IndexByte(k, '\\') >= 0 {
+					var u string
+					if json.Unmarshal(line[i:end+1], &u) == nil {
+						k = []byte(u)
+					}
+				}
+				for n, name := range names {
+					if string(k) == name {
+						if seen&(1<<n) != 0 {
+							return name
+						}
+						seen |= 1 << n
+					}
+				}
+				key = false
+			}
+			i = end
+		}
+	}
+	return ""
+}
+
+// stringEnd is the index of the quote that ends the JSON string whose text starts at b[i].
+func stringEnd(b []byte, i int) int {
+	for {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b) - 1
+		}
+		j += i
+		escapes := 0
+		for k := j - 1; k >= i && b[k] == '\\'; k-- {
+			escapes++
+		}
+		if escapes%2 == 0 {
+			return j
+		}
+		i = j + 1
 	}
 }
 
