@@ -148,3 +148,47 @@ func TestListAlignsWideNames(t *testing.T) {
 		t.Errorf("the last cell is padded: %q", lines[1])
 	}
 }
+
+// TestEmptyUploadNamesTheFile: the Message of a job whose uploaded line file is empty names the
+// file as the client gave it, not the service's upload folder (found from outside: it named
+// file:///…/objects/inputs/local/<job>/files/, a path into the server's data directory).
+func TestEmptyUploadNamesTheFile(t *testing.T) {
+	startStack(t)
+	in := filepath.Join(t.TempDir(), "empty.txt")
+	if err := os.WriteFile(in, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := runCmd(t, "submit", in, "--wait")
+	want := `message:    the uploaded file "empty.txt" is empty (0 bytes): there are no documents to analyse`
+	if err == nil || !strings.Contains(stdout, want) || strings.Contains(stdout, "objects/inputs") {
+		t.Errorf("submit of an empty file: %v\n%s\nwant it FAILED with %q", err, stdout, want)
+	}
+}
+
+// TestLinePrefixUnreadableNameIsARecord: a file of a line-format prefix input whose name the
+// store cannot read (here a backslash, put into the local store by hand) is one UNREADABLE_FILE
+// error record, and the other files are analysed (found from outside: the whole job FAILED).
+func TestLinePrefixUnreadableNameIsARecord(t *testing.T) {
+	data := startStack(t)
+	dir := filepath.Join(data, "objects", "inputs", "local", "mixed")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"a.txt": "I love it.\nIt is great.\n", `b\c.txt`: "Unread.\n", "d.txt": "A calm day.\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	stdout, err := runCmd(t, "submit", "file://"+dir+"/", "--wait", "--out", out)
+	if err != nil || !strings.Contains(stdout, "PARTIAL_SUCCESS") || !strings.Contains(stdout, "documents:  4 (3 analysed, 1 with errors)") {
+		t.Fatalf("submit of a prefix with an unreadable name: %v\n%s", err, stdout)
+	}
+	got := outputLines(t, out)
+	if want := `"Line":0,"File":"b\\c.txt","ErrorCode":"UNREADABLE_FILE"`; !strings.Contains(got, want) {
+		t.Errorf("output lacks %s:\n%s", want, got)
+	}
+	if want := `"Line":1,"File":"a.txt"`; !strings.Contains(got, want) {
+		t.Errorf("output lacks %s:\n%s", want, got)
+	}
+}

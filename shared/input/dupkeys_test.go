@@ -52,11 +52,11 @@ func TestReadLinesJSONLDuplicateKeys(t *testing.T) {
 
 func TestDuplicateKeyScanner(t *testing.T) {
 	for line, want := range map[string]string{
-		`{"text":"a\\","text":"b"}`:         "text",
-		`{"text":"a\\\"text\":","x":"b"}`:   "",
+		`{"text":"a\\","text":"b"}`:          "text",
+		`{"text":"a\\\"text\":","x":"b"}`:    "",
 		`{"a":{"text":1},"text":2,"b":[{}]}`: "",
 		`{"a":[],"text":2,"b":{},"text":3}`:  "text",
-		` { "text" : "a" , "text" : "b" } `: "text",
+		` { "text" : "a" , "text" : "b" } `:  "text",
 	} {
 		if got := duplicateKey([]byte(line), recordKeys); got != want {
 			t.Errorf("duplicateKey(%s) = %q, want %q", line, got, want)

@@ -162,7 +162,7 @@ func readFiles(ctx context.Context, open Opener, sh Shard, name func(key string)
 		case errors.Is(err, job.ErrInvalid):
 			// The store refuses the file's name (the local store's key rules): that file, not
 			// the shard, cannot be read, and reading it again will not help.
-			setError(&d, job.CodeUnreadableFile, "the store cannot read a file of this name (names must be UTF-8, without backslashes, at most 1,024 bytes); rename it")
+			d = UnreadableFile(d.File, -1)
 		case err != nil:
 			return err
 		default:
@@ -173,6 +173,14 @@ func readFiles(ctx context.Context, open Opener, sh Shard, name func(key string)
 		}
 	}
 	return nil
+}
+
+// UnreadableFile is the UNREADABLE_FILE record of file, a file the store refuses to open by
+// its name (line is its Line: -1 for ONE_DOC_PER_FILE, 0 for a file of a line input).
+func UnreadableFile(file string, line int64) Document {
+	d := Document{File: file, Line: line}
+	setError(&d, job.CodeUnreadableFile, "the store cannot read a file of this name (names must be UTF-8, without backslashes, at most 1,024 bytes); rename it")
+	return d
 }
 
 // classify fills d from a document's kept bytes and full size: an error record, or its text.

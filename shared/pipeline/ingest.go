@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -322,7 +323,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 		size += f.Size
 	}
 	if size == 0 {
-		return 0, 0, failJobErr("%s is empty (0 bytes): there are no documents to analyse", name)
+		return 0, 0, failJobErr("%s: there are no documents to analyse", s.emptyInput(j, files, "0 bytes"))
 	}
 	if size > s.cfg.MaxInputBytes {
 		return 0, 0, failJobErr("input is %d bytes; the limit per job is %d bytes", size, s.cfg.MaxInputBytes)
@@ -342,8 +343,17 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 					return failJobErr("input object %s was deleted while the job was planned", s.cfg.Locations.URI(f.Key))
 				}
 				if errors.Is(err, job.ErrInvalid) {
-					// found from outside: the job failed with the store's own words
-					return failJobErr("input file %q under the prefix has a name the store cannot read (names must be UTF-8, without backslashes, at most 1,024 bytes): rename or remove it", fileName(j, f.Key))
+					// A name the store refuses (the local store's key rules; a file put there by
+					// hand): that file is one UNREADABLE_FILE record, the others are analysed, as
+					// in a ONE_DOC_PER_FILE input (found from outside: the whole job failed).
+					m := ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: shards, Key: f.Key, End: f.Size,
+						LineOffset: 0, Lines: 1, Bytes: f.Size, Unreadable: true}
+					if err := emit(m); err != nil {
+						return err
+					}
+					shards++
+					docs++
+					continue
 				}
 				if err != nil {
 					return fmt.Errorf("head input: %w", err)
@@ -381,7 +391,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			}
 		}
 		if docs == 0 {
-			return failJobErr("%s is empty (only a UTF-8 byte order mark): there are no documents to analyse", name)
+			return failJobErr("%s: there are no documents to analyse", s.emptyInput(j, files, "only a UTF-8 byte order mark"))
 		}
 		return nil
 	})
@@ -390,9 +400,11 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 
 // inputName names job j's input in a Message as its user knows it. A coding operation's client
 // only ever had an upload URL (requestUploadUrl), so it is "the uploaded file", never the
-// object's location (locally a file:// path into the data directory); a training job's is named
-// as its model's trainedOn names it (trainingInputName). Other jobs' input is named by its
-// location (s3://… on AWS, Locations.Base locally), as their InputDataConfig.S3Uri shows it.
+// object's location (locally a file:// path into the data directory); so is a job's input
+// uploaded through its presigned URL (the folder its UploadFiles land in is the service's, found
+// from outside). A training job's is named as its model's trainedOn names it
+// (trainingInputName). Other jobs' input is named by its location (s3://… on AWS,
+// Locations.Base locally), as their request gave it.
 func (s *Service) inputName(j *job.Job) string {
 	switch {
 	case j.CodingOperation:
@@ -401,8 +413,32 @@ func (s *Service) inputName(j *job.Job) string {
 		return s.trainingInputName(j)
 	case j.Has(job.CodingTraining):
 		return "input " + s.trainingInputName(j)
+	case j.InputKey == UploadKey(j.Tenant, j.JobId):
+		return "the uploaded file"
+	case j.InputKey == UploadFilesPrefix(j.Tenant, j.JobId):
+		return "the uploaded files"
 	}
 	return "input " + s.cfg.Locations.URI(j.InputKey)
+}
+
+// emptyInput says that the line input of job j, its files, holds no document (why: "0 bytes",
+// "only a UTF-8 byte order mark"), naming uploaded files by the names the client gave them
+// (UploadFiles) and any other input as inputName does.
+func (s *Service) emptyInput(j *job.Job, files []ObjectInfo, why string) string {
+	if j.CodingOperation || j.InputKey != UploadFilesPrefix(j.Tenant, j.JobId) || len(files) == 0 {
+		return s.inputName(j) + " is empty (" + why + ")"
+	}
+	if len(files) == 1 {
+		return fmt.Sprintf("the uploaded file %q is empty (%s)", fileName(j, files[0].Key), why)
+	}
+	var names []string
+	for _, f := range files[:min(len(files), 3)] {
+		names = append(names, strconv.Quote(fileName(j, f.Key)))
+	}
+	if len(files) > 3 {
+		names = append(names, "…")
+	}
+	return fmt.Sprintf("the %d uploaded files (%s) are empty (%s in all)", len(files), strings.Join(names, ", "), why)
 }
 
 // MinShardBytes is the smallest shard Config.MinShards cuts an input into.

@@ -46,6 +46,31 @@ func TestInputName(t *testing.T) {
 	if got := s.inputName(&job.Job{InputKey: key}); got != "input file:///data/objects/"+key {
 		t.Errorf("job: %q", got)
 	}
+	// A job's own upload is named as uploaded too (found from outside: an empty upload's
+	// Message named the service's upload folder); with UploadFiles, by the names given.
+	up := &job.Job{Tenant: "t", JobId: "id-1", InputKey: key}
+	files := &job.Job{Tenant: "t", JobId: "id-1", InputKey: UploadFilesPrefix("t", "id-1")}
+	for _, tc := range []struct {
+		j    *job.Job
+		objs []string
+		want string
+	}{
+		{up, []string{key}, "the uploaded file is empty (0 bytes)"},
+		{files, []string{"a.txt"}, `the uploaded file "a.txt" is empty (0 bytes)`},
+		{files, []string{"a.txt", "b/c.txt", "d", "e"}, `the 4 uploaded files ("a.txt", "b/c.txt", "d", …) are empty (0 bytes in all)`},
+		{&job.Job{Tenant: "t", JobId: "id-1", InputKey: "inputs/t/in/"}, []string{"a.txt"}, "input file:///data/objects/inputs/t/in/ is empty (0 bytes)"},
+	} {
+		var objs []ObjectInfo
+		for _, o := range tc.objs {
+			if o != key {
+				o = tc.j.InputKey + o
+			}
+			objs = append(objs, ObjectInfo{Key: o})
+		}
+		if got := s.emptyInput(tc.j, objs, "0 bytes"); got != tc.want {
+			t.Errorf("emptyInput(%s, %v) = %q, want %q", tc.j.InputKey, tc.objs, got, tc.want)
+		}
+	}
 }
 
 // TestInputChangedAdviceForDropBatches: a ONE_DOC_PER_FILE drop batch whose file changed is

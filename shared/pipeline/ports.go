@@ -165,6 +165,10 @@ type ShardMessage struct {
 	// objects (a prefix); a shard whose object no longer has it fails the job. A one-object job
 	// keeps its version on the job (InputVersion).
 	Version string `json:"version,omitempty"`
+	// Unreadable marks the shard of a file of a many-file line input whose name the store
+	// refuses (found at planning): it owns one document, the file's UNREADABLE_FILE record
+	// (Line 0), and is not read.
+	Unreadable bool `json:"unreadable,omitempty"`
 	// Files are the input objects of a ONE_DOC_PER_FILE shard, and FileVersions their versions
 	// as listed at planning (fileVersion); a shard one of whose files no longer has it fails
 	// the job, as a line shard whose object changed does.

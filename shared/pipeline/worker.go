@@ -373,6 +373,9 @@ func (s *Service) readShard(ctx context.Context, j *job.Job, msg ShardMessage, l
 		return s.readRetryShard(ctx, j, msg, lim, fn)
 	}
 	if j.InputDataConfig.InputFormat.LineFormat() {
+		if msg.Unreadable {
+			return fn(input.UnreadableFile(fileName(j, msg.Key), 0))
+		}
 		if msg.Key != "" && msg.Lines == 0 {
 			// No line starts in the shard's range (planning counted them): it lies inside one
 			// long line, which the shard where that line starts reads. Reading on to the line's
