@@ -97,10 +97,11 @@ func (dw *dropWatcher) watched(p string) bool {
 	}
 }
 
-// dropFile reports whether p is a file that may be a drop rule's object.
+// dropFile reports whether p is a file that may be a drop rule's object, or one put directly
+// in a drop folder (reported, so that the pipeline says it is in no rule's folder).
 func (dw *dropWatcher) dropFile(p string) bool {
 	parts := dw.rel(p)
-	return len(parts) >= 4 && parts[1] == "drop" && !hidden(parts)
+	return len(parts) >= 3 && parts[1] == "drop" && !hidden(parts)
 }
 
 func hidden(parts []string) bool {
@@ -273,8 +274,10 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 				r = s.sweptRule(ctx, tenant, rule)
 				rules[rule] = r
 			}
-			if r.window <= 0 || r.markersOnly && path.Base(rel) != pipeline.DropMarker {
-				return nil // no rule; or a document of a batch, which only its marker starts
+			if r.window <= 0 || r.markersOnly != (path.Base(rel) == pipeline.DropMarker) {
+				// No rule; or a document of a batch, which only its marker starts; or a marker
+				// of a line-format rule, which starts nothing (said once, at its event).
+				return nil
 			}
 			at := o.LastModified
 			if fi, err := os.Stat(filepath.Join(s.objectsDir, filepath.FromSlash(o.Key))); err == nil {

@@ -182,7 +182,29 @@ func (s *Service) ObjectCreated(ctx context.Context, o CreatedObject) error {
 	if _, _, _, ok := ParseDropKey(o.Key); ok {
 		return s.DropArrived(ctx, o)
 	}
+	if tenant, name, ok := inDropsFolder(o.Key); ok {
+		// Said at WARN, once per event, as a file in a folder without a rule is: it is never
+		// analysed (found from outside: it was ignored at INFO, unseen at the default level).
+		if !strings.HasSuffix(name, "/") && !strings.HasPrefix(name, ".") {
+			s.log.WarnContext(ctx, "object dropped directly in the drop folder, outside every drop rule's folder; ignored (put it in drop/<rule>/)", "tenant", tenant, "key", o.Key)
+		}
+		return nil
+	}
 	return s.InputArrived(ctx, o.Key)
+}
+
+// inDropsFolder reports whether key is inputs/<tenant>/drop/<name>: an object in a tenant's
+// drop folder itself, in no rule's folder.
+func inDropsFolder(key string) (tenant, name string, ok bool) {
+	rest, ok := strings.CutPrefix(key, InputsPrefix)
+	if !ok {
+		return "", "", false
+	}
+	parts := strings.SplitN(rest, "/", 3)
+	if len(parts) != 3 || parts[1] != dropSegment || !ValidTenant(parts[0]) || parts[2] == "" || strings.Contains(strings.TrimSuffix(parts[2], "/"), "/") {
+		return "", "", false
+	}
+	return parts[0], parts[2], true
 }
 
 // DropArrived starts the job an object dropped under a rule's folder asks for, at most once per
@@ -193,7 +215,8 @@ func (s *Service) ObjectCreated(ctx context.Context, o CreatedObject) error {
 //     their batch's marker;
 //   - objects whose name (or a folder's below the rule's) starts with "." (copy tools'
 //     temporary files), "folder" objects ending in "/", and markers of line-format rules are
-//     ignored, as is every object of a folder without a rule.
+//     ignored, as is every object of a folder without a rule (the markers and the objects of
+//     folders without a rule said at WARN).
 //
 // The job is named by the template's JobName followed by the object's (or batch's) name
 // relative to the rule's folder, or by "<rule>/<name>" without one. An object version the
@@ -250,7 +273,10 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 		}
 	} else {
 		if marker {
-			log.InfoContext(ctx, DropMarker+" marker under a line-format drop rule; ignored (each object is its own job)")
+			// Said at WARN, once per event (the local sweep passes such markers by): a writer
+			// that closes its batches with markers expects them to start something (found from
+			// outside: ignored at INFO, unseen at the default level).
+			log.WarnContext(ctx, DropMarker+" marker under a "+string(req.InputDataConfig.InputFormat)+" drop rule; ignored: each object of a line-format rule starts its own job, and markers close batches only under ONE_DOC_PER_FILE rules")
 			return nil
 		}
 		input, label = o.Key, rel

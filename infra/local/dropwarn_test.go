@@ -1,0 +1,51 @@
+package local
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestDropIgnoredMarkerAndLooseFileWarn: a _SUCCESS marker under a line-format rule (which
+// starts nothing: each object is its own job, markers close ONE_DOC_PER_FILE batches) and a file
+// put directly in drop/, in no rule's folder, are said at WARN, the default level, once each, not
+// again by the sweeps. Found from outside: the marker was logged at INFO, the loose file not at
+// all locally (and at INFO as "not a job upload" on AWS), so nothing showed why nothing happened.
+func TestDropIgnoredMarkerAndLooseFileWarn(t *testing.T) {
+	s, logs := startStackLogging(t, dropConfig())
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "lines", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	marker := dropFile(t, s, "lines", "out/"+pipeline.DropMarker, nil)
+	loose := pipeline.DropsPrefix("local") + "loose.txt"
+	p := filepath.Join(s.objectsDir, filepath.FromSlash(loose))
+	if err := os.WriteFile(filepath.Join(filepath.Dir(p), ".tmp-loose"), []byte("I love it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(filepath.Dir(p), ".tmp-loose"), p); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ key, msg string }{
+		{marker, "_SUCCESS marker under a ONE_DOC_PER_LINE drop rule; ignored: each object of a line-format rule starts its own job, and markers close batches only under ONE_DOC_PER_FILE rules"},
+		{loose, "object dropped directly in the drop folder, outside every drop rule's folder; ignored (put it in drop/<rule>/)"},
+	} {
+		waitFor(t, ctx, "the log record of "+c.key, func() bool { return len(logs.matching(t, c.msg, c.key)) > 0 })
+		for range 2 {
+			if _, err := s.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recs := logs.matching(t, c.msg, c.key)
+		if len(recs) != 1 || recs[0]["level"] != "WARN" {
+			t.Errorf("%s: %d records %v; want one, at WARN, not repeated by the sweeps", c.key, len(recs), recs)
+		}
+	}
+	if jobs := dropJobs(t, ctx, c, "lines"); len(jobs) != 0 {
+		t.Errorf("the marker started %d jobs; want none", len(jobs))
+	}
+}
