@@ -269,6 +269,10 @@ func (s *Service) Results(ctx context.Context, tenant, id string) (*api.ResultLi
 	}
 	switch j.JobStatus {
 	case job.Completed, job.PartialSuccess, job.Stopped, job.Failed:
+	case job.TimedOut:
+		// Terminal: it never will have results (found from outside: it was told that results
+		// exist once it is COMPLETED, …, as a running job is).
+		return nil, fmt.Errorf("%w: job %s is TIMED_OUT and has no results: its input never arrived, so nothing was analysed (%s); create a new job", job.ErrConflict, id, j.Message)
 	default:
 		return nil, fmt.Errorf("%w: job %s is %s; results exist once it is COMPLETED, PARTIAL_SUCCESS, FAILED or STOPPED", job.ErrConflict, id, j.JobStatus)
 	}
