@@ -110,6 +110,71 @@ func missing(field string) error {
 	return cErr("InvalidRequestException", "1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
 }
 
+// notInEnum refuses a value outside one of Comprehend's enums (exact, case-sensitive), as its
+// validation does.
+func notInEnum(field, v string, set ...string) error {
+	if slices.Contains(set, v) {
+		return nil
+	}
+	return cErr("InvalidRequestException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, field, strings.Join(set, ", "))
+}
+
+// tooShort refuses a member sent empty where Comprehend's model gives it a minimum length of 1;
+// value is the member as the message quotes it: empty for a string, [] for a list.
+func tooShort(field, value string) error {
+	return cErr("InvalidRequestException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to 1", value, field)
+}
+
+// Comprehend's enums of the values this surface shows: a Ream value outside them is shown
+// within them (comprehendLanguage, comprehendFormat), so that clients whose types are
+// generated from Comprehend's model (Java, Go, .NET enums) can read every job.
+var (
+	comprehendLanguageCodes = []string{"en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"}
+	comprehendInputFormats  = []string{string(job.OneDocPerFile), string(job.OneDocPerLine)}
+)
+
+// comprehendLanguage is a job's LanguageCode (canonical, as /v1 stores it: "en-GB", "zh-Hant")
+// within Comprehend's enum: its language ("en-GB" → "en"), Chinese as zh-TW when Traditional
+// (script Hant, or, without a script, region TW, HK or MO) and zh otherwise; "" (shown as no
+// LanguageCode) for a language the enum does not name ("nb", "no").
+func comprehendLanguage(code string) string {
+	if slices.Contains(comprehendLanguageCodes, code) {
+		return code
+	}
+	parts := strings.Split(code, "-")
+	lang := strings.ToLower(parts[0])
+	if lang == "zh" {
+		traditional := false
+		for _, p := range parts[1:] {
+			switch strings.ToUpper(p) {
+			case "HANT":
+				traditional = true
+			case "HANS":
+				return "zh" // the script decides whatever the region says
+			case "TW", "HK", "MO":
+				traditional = true
+			}
+		}
+		if traditional {
+			return "zh-TW"
+		}
+		return "zh"
+	}
+	if slices.Contains(comprehendLanguageCodes, lang) {
+		return lang
+	}
+	return ""
+}
+
+// comprehendFormat is a job's InputFormat within Comprehend's enum: /v1's JSONL is shown as
+// ONE_DOC_PER_LINE, as each of its lines is one document (GET /v1/jobs/{id} shows JSONL).
+func comprehendFormat(f job.Format) string {
+	if f == job.JSONLines {
+		return string(job.OneDocPerLine)
+	}
+	return string(f)
+}
+
 // comprehend serves POST / for the Comprehend surface.
 type comprehend struct {
 	a    *API
@@ -303,12 +368,7 @@ func (d *cDocumentReaderConfig) check() error {
 	if d.DocumentReadAction == "" {
 		return missing(at + "documentReadAction")
 	}
-	oneOf := func(field, v string, set ...string) error {
-		if slices.Contains(set, v) {
-			return nil
-		}
-		return cErr("InvalidRequestException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, at+field, strings.Join(set, ", "))
-	}
+	oneOf := func(field, v string, set ...string) error { return notInEnum(at+field, v, set...) }
 	if err := oneOf("documentReadAction", d.DocumentReadAction, "TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"); err != nil {
 		return err
 	}
@@ -401,8 +461,11 @@ func decodeOp(raw []byte, v any) error {
 // empty JobName made a job without a name, an empty MaskCharacter masked with '*'.
 func emptyMembers(raw []byte) error {
 	var in struct {
-		JobName         *string `json:"JobName"`
-		NextToken       *string `json:"NextToken"`
+		JobName   *string `json:"JobName"`
+		NextToken *string `json:"NextToken"`
+		Filter    *struct {
+			JobName *string `json:"JobName"`
+		} `json:"Filter"`
 		RedactionConfig *struct {
 			MaskCharacter *string `json:"MaskCharacter"`
 		} `json:"RedactionConfig"`
@@ -414,20 +477,19 @@ func emptyMembers(raw []byte) error {
 	if json.Unmarshal(raw, &in) != nil {
 		return nil // a body of another shape: its operation's own decoding answered it
 	}
-	tooShort := func(field string) error {
-		return cErr("InvalidRequestException", "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length greater than or equal to 1", field)
-	}
 	switch {
 	case in.JobName != nil && *in.JobName == "":
-		return tooShort("jobName")
+		return tooShort("jobName", "")
+	case in.Filter != nil && in.Filter.JobName != nil && *in.Filter.JobName == "":
+		return tooShort("filter.jobName", "")
 	case in.NextToken != nil && *in.NextToken == "":
-		return tooShort("nextToken")
+		return tooShort("nextToken", "")
 	case in.RedactionConfig != nil && in.RedactionConfig.MaskCharacter != nil && *in.RedactionConfig.MaskCharacter == "":
-		return tooShort("redactionConfig.maskCharacter")
+		return tooShort("redactionConfig.maskCharacter", "")
 	case in.VpcConfig != nil && in.VpcConfig.SecurityGroupIds != nil && len(*in.VpcConfig.SecurityGroupIds) == 0:
-		return tooShort("vpcConfig.securityGroupIds")
+		return tooShort("vpcConfig.securityGroupIds", "[]")
 	case in.VpcConfig != nil && in.VpcConfig.Subnets != nil && len(*in.VpcConfig.Subnets) == 0:
-		return tooShort("vpcConfig.subnets")
+		return tooShort("vpcConfig.subnets", "[]")
 	}
 	return nil
 }
@@ -448,10 +510,17 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 		return nil, missing("outputDataConfig.s3Uri")
 	case in.DataAccessRoleArn == nil || *in.DataAccessRoleArn == "":
 		return nil, missing("dataAccessRoleArn")
-	case k.Language && (in.LanguageCode == nil || *in.LanguageCode == ""):
+	case k.Language && in.LanguageCode == nil:
 		return nil, missing("languageCode")
 	case k.Analysis == job.PII && (in.Mode == nil || *in.Mode == ""):
 		return nil, missing("mode")
+	}
+	if k.Language {
+		// Comprehend's enum, exactly: "en-GB" and "EN" are refused, as Comprehend refuses them
+		// (/v1 takes any case and a region).
+		if err := notInEnum("languageCode", *in.LanguageCode, comprehendLanguageCodes...); err != nil {
+			return nil, err
+		}
 	}
 	if d := in.InputDataConfig.DocumentReaderConfig; d != nil {
 		if err := d.check(); err != nil {
@@ -465,12 +534,10 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 		return nil, cErr("InvalidRequestException", "custom entity recognizers (EntityRecognizerArn, FlywheelArn) are not supported; Ream detects the built-in entity types")
 	}
 	format := in.InputDataConfig.InputFormat
-	switch format {
-	case "":
+	if format == "" {
 		format = string(job.OneDocPerFile) // Comprehend's default
-	case string(job.OneDocPerFile), string(job.OneDocPerLine):
-	default: // Comprehend's enum: Ream's JSONL is a /v1 format only
-		return nil, cErr("InvalidRequestException", "1 validation error detected: Value '%s' at 'inputDataConfig.inputFormat' failed to satisfy constraint: Member must satisfy enum value set: [ONE_DOC_PER_FILE, ONE_DOC_PER_LINE]", format)
+	} else if err := notInEnum("inputDataConfig.inputFormat", format, comprehendInputFormats...); err != nil {
+		return nil, err // Comprehend's enum: Ream's JSONL is a /v1 format only
 	}
 	req := api.CreateJobRequest{
 		JobName:            in.JobName,
@@ -597,7 +664,7 @@ func (c *comprehend) properties(k comprehendKind, j *job.Job) map[string]any {
 		"JobStatus":  comprehendStatus(j.JobStatus),
 		"SubmitTime": epoch(j.SubmitTime),
 		"InputDataConfig": cInputDataConfig{
-			S3Uri: c.toS3(j.InputDataConfig.S3Uri), InputFormat: string(j.InputDataConfig.InputFormat),
+			S3Uri: c.toS3(j.InputDataConfig.S3Uri), InputFormat: comprehendFormat(j.InputDataConfig.InputFormat),
 		},
 		"OutputDataConfig": cOutputDataConfig{
 			S3Uri: c.toS3(j.OutputDataConfig.S3Uri) + api.ArchiveName, KmsKeyId: j.OutputDataConfig.KmsKeyId,
@@ -628,8 +695,8 @@ func (c *comprehend) properties(k comprehendKind, j *job.Job) map[string]any {
 	if j.VpcConfig != nil {
 		p["VpcConfig"] = j.VpcConfig
 	}
-	if k.Language && j.LanguageCode != "" {
-		p["LanguageCode"] = j.LanguageCode
+	if lang := comprehendLanguage(j.LanguageCode); k.Language && lang != "" {
+		p["LanguageCode"] = lang
 	}
 	if k.Analysis == job.PII {
 		if rc := j.RedactOutput; rc != nil {
@@ -646,7 +713,7 @@ func (c *comprehend) properties(k comprehendKind, j *job.Job) map[string]any {
 }
 
 type cJobIDRequest struct {
-	JobId string `json:"JobId"`
+	JobId *string `json:"JobId"`
 }
 
 func (c *comprehend) job(r *http.Request, tenant string, k comprehendKind, raw []byte) (*job.Job, error) {
@@ -654,12 +721,16 @@ func (c *comprehend) job(r *http.Request, tenant string, k comprehendKind, raw [
 	if err := decodeOp(raw, &in); err != nil {
 		return nil, err
 	}
-	if in.JobId == "" {
+	switch {
+	case in.JobId == nil:
 		return nil, missing("jobId")
+	case *in.JobId == "":
+		return nil, tooShort("jobId", "")
 	}
-	j, err := c.a.svc.Describe(r.Context(), tenant, reamJobID(in.JobId))
+	id := *in.JobId
+	j, err := c.a.svc.Describe(r.Context(), tenant, reamJobID(id))
 	if errors.Is(err, job.ErrNotFound) || err == nil && !isKind(j, k) {
-		return nil, cErr("JobNotFoundException", "Job ID %s not found", truncate(in.JobId, maxEchoedID))
+		return nil, cErr("JobNotFoundException", "Job ID %s not found", truncate(id, maxEchoedID))
 	}
 	return j, err
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // TestLanguageCodeValidation: both API surfaces check LanguageCode against the languages the
-// deployment's analysers support, in any case: "EN" is stored as "en" and "zh-tw" as "zh-TW";
+// deployment's analysers support (/v1 in any case: "EN" is stored as "en" and "zh-tw" as "zh-TW";
+// the Comprehend surface takes its enum's codes exactly);
 // an unknown code ("xx") is a 400 listing the supported codes, and no job is created. A code an
 // analysis of the job does not support (SENTIMENT is English only) is a 400 naming it, not a
 // job whose every document fails (found from outside: StartSentimentDetectionJob with fr).
@@ -53,25 +54,27 @@ func TestLanguageCodeValidation(t *testing.T) {
 		t.Errorf("SENTIMENT with LanguageCode en-GB: %d %v", status, out)
 	}
 
-	// The Comprehend-compatible surface goes through the same check.
+	// The Comprehend-compatible surface goes through the same check, once a code is within
+	// Comprehend's enum (hi is, and is not among the default languages; xx and EN are refused
+	// before: TestComprehendLanguageCodeEnum).
 	start := func(lang string) (int, map[string]any) {
 		return call(t, a, "StartSentimentDetectionJob", "{"+strings.Join([]string{inURI, outURI, role, `"LanguageCode":"` + lang + `"`}, ",")+"}")
 	}
-	status, out := start("xx")
+	status, out := start("hi")
 	if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(out["Message"].(string), "supported codes") {
-		t.Errorf("StartSentimentDetectionJob with LanguageCode xx: %d %v", status, out)
+		t.Errorf("StartSentimentDetectionJob with LanguageCode hi: %d %v", status, out)
 	}
 	status, out = start("fr")
 	if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(out["Message"].(string), "SENTIMENT supports English") {
 		t.Errorf("StartSentimentDetectionJob with LanguageCode fr: %d %v", status, out)
 	}
-	status, out = start("EN")
+	status, out = start("en")
 	id, _ := out["JobId"].(string)
 	if status != http.StatusOK || id == "" {
-		t.Fatalf("StartSentimentDetectionJob with LanguageCode EN: %d %v", status, out)
+		t.Fatalf("StartSentimentDetectionJob with LanguageCode en: %d %v", status, out)
 	}
 	_, out = call(t, a, "DescribeSentimentDetectionJob", `{"JobId":"`+id+`"}`)
 	if p, _ := out["SentimentDetectionJobProperties"].(map[string]any); p["LanguageCode"] != "en" {
-		t.Errorf("Describe of a job started with EN: %v; want LanguageCode en", out)
+		t.Errorf("Describe of a job started with en: %v; want LanguageCode en", out)
 	}
 }

@@ -295,9 +295,17 @@ func (s *Service) outputObjects(ctx context.Context, j *job.Job) Objects {
 }
 
 // hash fingerprints the request without its token, so a retry with the same token and body is
-// recognised and a different body is refused.
+// recognised and a different body is refused. Defaults count as given: validateCreate fills in
+// MaskMode (and checkRequest NumberOfTopics) before this; a MaskCharacter given as the default
+// (analysis.DefaultMaskChar) is fingerprinted as absent, which keeps the fingerprints of
+// requests without it as they were (the stored job keeps the character as given).
 func requestHash(r api.CreateJobRequest) string {
 	r.ClientRequestToken = ""
+	if rc := r.RedactionConfig; rc != nil && rc.MaskCharacter == string(analysis.DefaultMaskChar) {
+		norm := *rc
+		norm.MaskCharacter = ""
+		r.RedactionConfig = &norm
+	}
 	b, _ := json.Marshal(r) // plain data: cannot fail
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
