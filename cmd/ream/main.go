@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string) error {
 					fmt.Println(l)
 				}
 			}
-			if !flaggedCommands[cmd] {
+			if !flaggedCommands[cmd] && (len(rest) == 0 || !slices.Contains(flaggedSubcommands[cmd], rest[0])) {
 				return nil // JOB-only commands and command groups: never take "-h" for an argument
 			}
 		}
@@ -113,6 +113,13 @@ func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--hel
 var flaggedCommands = map[string]bool{
 	"serve": true, "submit": true, "list": true, "results": true, "errors": true, "retry": true,
 	"code": true, "models": true, "train": true,
+}
+
+// flaggedSubcommands are the subcommands of command groups that parse flags (found from
+// outside: "keys issue -h" and "drop-rules put -h" printed the synopsis without the flags).
+var flaggedSubcommands = map[string][]string{
+	"keys":       {"issue", "list", "revoke"},
+	"drop-rules": {"put", "upload", "close"},
 }
 
 // commands are the subcommands by name.

@@ -83,7 +83,7 @@ func TestHelpFlags(t *testing.T) {
 			t.Errorf("ream %s: %v, stdout %q; want the synopsis and no error", strings.Join(args, " "), err, out)
 		}
 	}
-	for _, args := range [][]string{{"submit", "-h"}, {"results", "--help"}} {
+	for _, args := range [][]string{{"submit", "-h"}, {"results", "--help"}, {"keys", "issue", "-h"}, {"drop-rules", "put", "-h"}, {"drop-rules", "upload", "--help"}} {
 		out, err := runCmd(t, args...)
 		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "ream "+args[0]) {
 			t.Errorf("ream %s: %v, stdout %q; want the synopsis and flag.ErrHelp", strings.Join(args, " "), err, out)
