@@ -66,7 +66,7 @@ func (s *Service) newRedactedWriter(ctx context.Context, j *job.Job, shard int, 
 	if j.RedactOutput == nil || !j.Has(job.PII) {
 		return nil
 	}
-	r := &redactedWriter{j: j, mode: j.RedactOutput.MaskMode, mask: '*'}
+	r := &redactedWriter{j: j, mode: j.RedactOutput.MaskMode, mask: analysis.DefaultMaskChar}
 	if !j.RedactOutput.RedactsAll() {
 		only, err := analysis.PiiDetector(j.RedactOutput.PiiEntityTypes)
 		if err != nil {
