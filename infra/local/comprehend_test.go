@@ -334,6 +334,15 @@ func cmpKinds(t *testing.T) []cmpKind {
 	}
 }
 
+// stopShardBytes and stopInput make a job that a stop cuts short: more shards (8) than the
+// test stacks' pollers hold at once (2 × Workers, 2), so that shards are still queued when the
+// held ones are stopped, and are skipped. (A stop that skips nothing lets the job complete.)
+const stopShardBytes = 1024
+
+func stopInput() []byte {
+	return bytes.Repeat([]byte("I love this phone and its battery lasts for days.\n"), 8*stopShardBytes/50)
+}
+
 // holdGate blocks the shards of jobs whose name starts with "hold-" until the name is released,
 // so that a test sees a job IN_PROGRESS and can stop it while it runs.
 type holdGate struct {
@@ -455,9 +464,10 @@ func ids(ps []cmpProps) []string {
 func TestComprehendSDKConformance(t *testing.T) {
 	ctx := testCtx(t)
 	var g holdGate
-	s := startStack(t, Config{}, pipeline.Hooks{AfterShardWritten: g.hook})
+	s := startStack(t, Config{ShardBytes: stopShardBytes}, pipeline.Hooks{AfterShardWritten: g.hook})
 	g.ref.p.Store(s)
 	c := comprehendClient(s, DefaultAccessKeyID, DefaultSecretAccessKey)
+	stopIn := putInput(t, s, "stop.txt", stopInput())
 
 	var docs bytes.Buffer
 	for i := 0; i < 12; i++ {
@@ -599,7 +609,7 @@ func TestComprehendSDKConformance(t *testing.T) {
 			}
 			// Stop a running job; stopping a finished one is an InvalidRequestException.
 			stopName := "hold-stop-" + k.name
-			sid, _, err := k.start(ctx, c, stopName, in)
+			sid, _, err := k.start(ctx, c, stopName, stopIn)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -902,9 +912,10 @@ func TestComprehendAWSCLI(t *testing.T) {
 	}
 	ctx := testCtx(t)
 	var g holdGate
-	s := startStack(t, Config{}, pipeline.Hooks{AfterShardWritten: g.hook})
+	s := startStack(t, Config{ShardBytes: stopShardBytes}, pipeline.Hooks{AfterShardWritten: g.hook})
 	g.ref.p.Store(s)
 	in := putInput(t, s, "docs.txt", []byte("I love this phone\nThe delivery was late and I am unhappy\nIt is a phone\n"))
+	stopIn := putInput(t, s, "stop.txt", stopInput())
 	home := t.TempDir()
 	run := func(secret string, args ...string) (map[string]any, string, error) {
 		t.Helper()
@@ -939,6 +950,10 @@ func TestComprehendAWSCLI(t *testing.T) {
 		return out
 	}
 	startArgs := func(name string) []string {
+		in := in
+		if strings.HasSuffix(name, "-stop") {
+			in = stopIn
+		}
 		return []string{"start-sentiment-detection-job", "--job-name", name, "--language-code", "en",
 			"--input-data-config", "S3Uri=" + in + ",InputFormat=ONE_DOC_PER_LINE",
 			"--output-data-config", "S3Uri=" + cmpOutput, "--data-access-role-arn", cmpRole}

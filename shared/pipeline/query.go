@@ -172,6 +172,14 @@ var (
 // Comprehend's Stop… answers STOPPED for a job stopped before); a job that ended otherwise
 // (COMPLETED, PARTIAL_SUCCESS, FAILED, TIMED_OUT) is a conflict.
 func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error) {
+	j, err := s.stop(ctx, tenant, id)
+	if err == nil {
+		withAnalysisCounts(j) // (as Describe shows the job)
+	}
+	return j, err
+}
+
+func (s *Service) stop(ctx context.Context, tenant, id string) (*job.Job, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		j, err := s.jobs.Get(ctx, tenant, id)
 		if err != nil {
