@@ -49,6 +49,13 @@ func TestConfigFields(t *testing.T) {
 	if _, err := LoadConfig(write("two.json", `{} {}`)); err == nil {
 		t.Error("two JSON values accepted")
 	}
+	// An API key listed twice gave the key the last tenant silently (found from outside).
+	if _, err := LoadConfig(write("keytwice.json", `{"keys": {"k1": "tenanta", "k1": "tenantb"}}`)); err == nil || !strings.Contains(err.Error(), `"k1" is given twice in keys`) {
+		t.Errorf("an API key listed twice: %v, want an error naming it", err)
+	}
+	if _, err := LoadConfig(write("limittwice.json", `{"maxDocumentBytes": {"SENTIMENT": 1000, "SENTIMENT": 2000}}`)); err == nil || !strings.Contains(err.Error(), `"SENTIMENT" is given twice`) {
+		t.Errorf("a limit given twice: %v, want an error naming it", err)
+	}
 }
 
 // startErr starts a stack on cfg (a fresh data directory, a free port, no analysers to load) and

@@ -88,6 +88,16 @@ func checkValue(dec *json.Decoder, t reflect.Type, path string) error {
 				vt = ft
 				vpath = joinPath(path, key)
 			case elem != nil:
+				// A map's key given twice is refused as a field's is (found from outside: a
+				// configuration's "keys" listing one API key twice silently gave it the last
+				// tenant).
+				if seen[key] {
+					return fmt.Errorf("%q is given twice%s", key, within(path))
+				}
+				if seen == nil {
+					seen = make(map[string]bool)
+				}
+				seen[key] = true
 				vt = elem
 				vpath = path + "[" + strconv.Quote(key) + "]"
 			}

@@ -12,7 +12,8 @@ import (
 )
 
 // TestDecodeJSONKeys: decodeJSON takes a struct's keys exactly as its json tags spell them, once
-// each, at every depth that decodes into a struct, and leaves a map's keys free.
+// each, at every depth that decodes into a struct, and leaves a map's keys free (but for a key
+// given twice).
 func TestDecodeJSONKeys(t *testing.T) {
 	type inner struct {
 		Name string `json:"Name"`
@@ -54,7 +55,11 @@ func TestDecodeJSONKeys(t *testing.T) {
 		{"promoted field", `{"deep":"d"}`, &withMap{}, `did you mean "Deep"?`},
 		{"untagged field", `{"other":"o"}`, &withMap{}, `did you mean "Other"?`},
 		{"a number out of float range", `{"Analyses":["LANGUAGE"],"NumberOfTopics":1e999}`, &api.CreateJobRequest{}, "NumberOfTopics"},
-		{"a map body (Comprehend's envelope)", `{"JobName":"a","jobName":"b","JobName":"c"}`, &map[string]json.RawMessage{}, ""},
+		{"a map body (Comprehend's envelope)", `{"JobName":"a","jobName":"b"}`, &map[string]json.RawMessage{}, ""},
+		// A map's key given twice is refused as a field's is (found from outside: a
+		// configuration's "keys" map took the last tenant of a key listed twice).
+		{"a map body's key twice", `{"JobName":"a","jobName":"b","JobName":"c"}`, &map[string]json.RawMessage{}, `"JobName" is given twice`},
+		{"a map field's key twice", `{"Headers":{"x-a":"1","x-a":"2"}}`, &withMap{}, `"x-a" is given twice in Headers`},
 		// Found from outside: a Latin-1 file name became U+FFFD, two names one.
 		{"not UTF-8", "{" + job1 + ",\"UploadFiles\":[\"caf\xe9.txt\"]}", &api.CreateJobRequest{}, "not UTF-8 (byte 97 of the JSON value)"},
 		{"UTF-8 beyond ASCII", `{` + job1 + `,"UploadFiles":["café.txt"]}`, &api.CreateJobRequest{}, ""},
