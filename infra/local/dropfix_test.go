@@ -91,6 +91,22 @@ func (l *logRecords) matching(t *testing.T, msg, key string) []map[string]any {
 	return out
 }
 
+// containing returns the log records whose message contains part.
+func (l *logRecords) containing(t *testing.T, part string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range bytes.Split(l.Bytes(), []byte("\n")) {
+		var r map[string]any
+		if len(line) == 0 || json.Unmarshal(line, &r) != nil {
+			continue
+		}
+		if m, _ := r["msg"].(string); strings.Contains(m, part) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // startStackLogging is startStack with the stack's log, from debug level up, kept in the
 // returned records.
 func startStackLogging(t *testing.T, cfg Config) (*Stack, *logRecords) {
@@ -346,5 +362,37 @@ func TestDropIgnoredFilesWarn(t *testing.T) {
 		if len(recs) != 1 || recs[0]["level"] != "WARN" {
 			t.Errorf("%s: %d records %v; want one, at WARN, not repeated by the sweeps", c.key, len(recs), recs)
 		}
+	}
+}
+
+// TestDropWatchBudget: the watcher watches at most maxDropWatches folders (each an inotify watch
+// of the user, a limit every process of that user shares; found from outside: deep folder trees
+// uploaded into a drop folder took the user's whole allowance), says so once, and a file in a
+// folder beyond the budget still starts its job, found by the sweep.
+func TestDropWatchBudget(t *testing.T) {
+	defer func(n int) { maxDropWatches = n }(maxDropWatches)
+	maxDropWatches = 6 // inputs, the tenant's folder, its drop folder, the rule's, and two more
+	cfg := dropConfig()
+	cfg.SweepInterval = Duration(time.Hour) // swept by hand below
+	s, logs := startStackLogging(t, cfg)
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "lines", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatalf("put rule: %v", err)
+	}
+	deep := strings.Repeat("d/", 12)
+	key := dropFile(t, s, "lines", deep+"a.txt", []byte("The train was late again.\n"))
+	time.Sleep(300 * time.Millisecond) // settled (dropSettle 50ms): the watcher could not see it
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	j := waitDropJob(t, ctx, c, "lines", key)
+	follow(t, ctx, c, j.JobId)
+	full := logs.containing(t, "the watcher watches its maximum of folders")
+	if len(full) != 1 || full[0]["level"] != "WARN" {
+		t.Errorf("%d records of the full budget (%v); want one, at WARN", len(full), full)
+	}
+	if n := len(logs.containing(t, "cannot watch a drop folder")); n != 0 {
+		t.Errorf("%d 'cannot watch' records; want none (the budget is not a failure)", n)
 	}
 }

@@ -50,7 +50,19 @@ type dropWatcher struct {
 	w      *fsnotify.Watcher
 	// pending are the files seen changing, by path, with the time of their last event.
 	pending map[string]time.Time
+	// watches counts the folders watched (an upper bound: a removed folder's watch goes with it,
+	// and the count is taken again from the watcher when it reaches maxDropWatches); full is
+	// set once the budget is spent, to say so once.
+	watches int
+	full    bool
 }
+
+// maxDropWatches bounds the folders the watcher watches. Each is an inotify watch of the user
+// running ream serve, and the kernel's limit (fs.inotify.max_user_watches) is shared by every
+// process of that user: deep folder trees dropped through presigned uploads took the user's
+// whole allowance (found from outside: 440 uploads, 192,522 watches). Files in folders beyond
+// the budget are found by the sweep instead.
+var maxDropWatches = 8192 // (a variable for tests)
 
 // startDropWatcher starts watching; the goroutine ends with ctx.
 func (s *Stack) startDropWatcher(ctx context.Context, objectsDir string) error {
@@ -125,9 +137,14 @@ func (dw *dropWatcher) watchTree(dir string, mark bool) {
 			if !dw.watched(p) {
 				return filepath.SkipDir
 			}
+			if !dw.budget() {
+				return filepath.SkipDir // the sweep finds what is below
+			}
 			if err := dw.w.Add(p); err != nil {
 				dw.s.log.Warn("cannot watch a drop folder; the sweep will still find its files", "dir", p, "err", err)
+				return nil
 			}
+			dw.watches++
 			return nil
 		}
 		if mark && d.Type().IsRegular() && dw.dropFile(p) {
@@ -135,6 +152,22 @@ func (dw *dropWatcher) watchTree(dir string, mark bool) {
 		}
 		return nil
 	})
+}
+
+// budget reports whether one more folder may be watched, saying once (at WARN) when none may.
+func (dw *dropWatcher) budget() bool {
+	if dw.watches >= maxDropWatches {
+		dw.watches = len(dw.w.WatchList()) // folders removed since give their watches back
+	}
+	if dw.watches < maxDropWatches {
+		dw.full = false
+		return true
+	}
+	if !dw.full {
+		dw.full = true
+		dw.s.log.Warn("drop folders: the watcher watches its maximum of folders; files in further folders start their jobs when the sweep finds them", "max", maxDropWatches, "sweepInterval", time.Duration(dw.s.cfg.SweepInterval).String())
+	}
+	return false
 }
 
 func (dw *dropWatcher) run(ctx context.Context) {
