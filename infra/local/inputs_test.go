@@ -511,6 +511,31 @@ func TestOutputUnderAnObject(t *testing.T) {
 	if b, err := os.ReadFile(p); err != nil || string(b) != "mine" {
 		t.Fatalf("the object was touched: %q %v", b, err)
 	}
+
+	// An output folder that is a symbolic link (made by hand in the data directory) is not
+	// followed, and fails the job at once too (found from outside: retried for nine minutes,
+	// then FAILED with a dead-letter Message that did not say why).
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(s.cfg.DataDir, "objects", "outputs", "local", "linked")); err != nil {
+		t.Fatal(err)
+	}
+	req.JobName = "linked"
+	req.OutputDataConfig.S3Uri = "s3://" + bucketName + "/outputs/local/linked/"
+	if res, err = c.CreateJob(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "in.txt", []byte("hello world, how are you today\n"))); err != nil {
+		t.Fatal(err)
+	}
+	if n, err = c.Follow(ctx, res.JobId, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n.JobStatus != job.Failed || !strings.Contains(n.Message, "symbolic link") {
+		t.Fatalf("output folder a link: %s %q, want FAILED saying the link is not followed", n.JobStatus, n.Message)
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Fatalf("written through the link: %v", ents)
+	}
 }
 
 // TestCreateAnswersThePlannedJob: a create with an input location is planned before it answers

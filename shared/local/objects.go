@@ -155,6 +155,12 @@ func checkKey(key string) error {
 	return nil
 }
 
+// errSymlink is why a key through a symbolic link is refused: read, the object is not there
+// (ErrNotFound); written, the key cannot be written (writeChecked: ErrInvalid, so the job fails
+// at once saying why instead of retrying; found from outside: an output folder that was a link
+// was retried for nine minutes, then failed with a dead-letter Message).
+var errSymlink = fmt.Errorf("%w", job.ErrNotFound)
+
 func (o *Objects) path(key string) (string, error) {
 	if err := checkKey(key); err != nil {
 		return "", err
@@ -169,7 +175,7 @@ func (o *Objects) path(key string) (string, error) {
 			break // the rest does not exist yet
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
-			return "", fmt.Errorf("object key %q: a symbolic link in the store is not followed: %w", key, job.ErrNotFound)
+			return "", fmt.Errorf("object key %q: a symbolic link in the store is not followed: %w", key, errSymlink)
 		}
 	}
 	return filepath.Join(o.dir, filepath.FromSlash(key)), nil
@@ -232,6 +238,9 @@ func (o *Objects) write(key string, fill func(*os.File) error) error {
 // just before it is renamed into place: its error stores nothing.
 func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func() error) error {
 	p, err := o.path(key)
+	if errors.Is(err, errSymlink) {
+		return fmt.Errorf("put %s: a folder of the key is a symbolic link, which the local store does not follow: %w", key, job.ErrInvalid)
+	}
 	if err != nil {
 		return err
 	}
