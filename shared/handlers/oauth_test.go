@@ -160,3 +160,32 @@ func TestTokenEndpointOneAuthorization(t *testing.T) {
 		t.Errorf("a token without its client's key: %v, want told it is from an earlier version", err)
 	}
 }
+
+// TestTokenOneSpelling: an access token is accepted only as issued: its signature's base64 with
+// the unused bits of its last character set is another spelling of the same bytes, refused
+// (found from outside: a token with its last character changed still worked).
+func TestTokenOneSpelling(t *testing.T) {
+	o := NewOAuth([]OAuthClient{{ClientID: "c", ClientSecret: "s", Tenant: "t"}}, []byte("0123456789abcdef0123456789abcdef"), nil)
+	status, body := tokenCall(t, o, url.Values{"grant_type": {"client_credentials"}}, true, "c", "s")
+	tok, _ := body["access_token"].(string)
+	if status != http.StatusOK || tok == "" {
+		t.Fatalf("token: %d %v", status, body)
+	}
+	call := func(tok string) error {
+		r := httptest.NewRequest(http.MethodGet, "/v1/topics", nil)
+		r.Header.Set("Authorization", tok)
+		_, err := o.Tenant(r)
+		return err
+	}
+	if err := call(tok); err != nil {
+		t.Fatalf("the token as issued: %v", err)
+	}
+	// 32 bytes of HMAC are 43 characters of unpadded base64: the last one carries 4 bits and 2
+	// unused ones; flipping the lowest changes the spelling, not the bytes.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, tok[len(tok)-1])
+	other := tok[:len(tok)-1] + string(alphabet[last^1])
+	if err := call(other); err == nil {
+		t.Errorf("the token with its last character %q for %q: accepted, want refused", alphabet[last^1], tok[len(tok)-1])
+	}
+}

@@ -561,11 +561,11 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 		key := strings.TrimPrefix(r.URL.Path, prefix)
 		q, qerr := url.ParseQuery(r.URL.RawQuery) // URL.Query would drop a pair it cannot parse
 		method, expires, sig := q.Get(ParamMethod), q.Get(ParamExpires), q.Get(ParamSignature)
-		got, err := hex.DecodeString(sig)
-		want, _ := hex.DecodeString(o.sign(method, key, expires))
-		// As SigV4 signs the whole query string, any parameter added or repeated (a second
-		// X-Ream-Expires after the signed one) does not match.
-		if err != nil || qerr != nil || sig == "" || !hmac.Equal(got, want) || !onlySignedParams(q) {
+		// The signature is compared as the lower-case hex it was written in: one spelling per
+		// URL (found from outside: upper-case hex was accepted). As SigV4 signs the whole query
+		// string, any parameter added or repeated (a second X-Ream-Expires after the signed one)
+		// does not match.
+		if qerr != nil || sig == "" || !hmac.Equal([]byte(sig), []byte(o.sign(method, key, expires))) || !onlySignedParams(q) {
 			writeErr(w, http.StatusForbidden, api.CodeAccessDenied, "the request signature does not match")
 			return
 		}

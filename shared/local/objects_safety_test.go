@@ -312,3 +312,40 @@ func TestObjectsSilentUploadAnswered(t *testing.T) {
 		t.Errorf("stored: %v", err)
 	}
 }
+
+// TestObjectsSignatureOneSpelling: a presigned URL's signature is accepted only as the
+// lower-case hex it was written in (found from outside: the same signature in upper case was
+// accepted, a second spelling of one URL).
+func TestObjectsSignatureOneSpelling(t *testing.T) {
+	objs := objectsServer(t, t.TempDir(), nil)
+	ctx := context.Background()
+	if err := objs.Put(ctx, "outputs/t/a.txt", strings.NewReader("hello")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := objs.PresignGet(ctx, "outputs/t/a.txt", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(p.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(u *url.URL) int {
+		resp, err := http.Get(u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get(u); got != http.StatusOK {
+		t.Fatalf("the URL as signed: %d", got)
+	}
+	upper := *u
+	q := upper.Query()
+	q.Set(local.ParamSignature, strings.ToUpper(q.Get(local.ParamSignature)))
+	upper.RawQuery = q.Encode()
+	if got := get(&upper); got != http.StatusForbidden {
+		t.Errorf("the signature in upper case: %d, want 403", got)
+	}
+}
