@@ -730,7 +730,9 @@ func (c *comprehend) job(r *http.Request, tenant string, k comprehendKind, raw [
 	id := *in.JobId
 	j, err := c.a.svc.Describe(r.Context(), tenant, reamJobID(id))
 	if errors.Is(err, job.ErrNotFound) || err == nil && !isKind(j, k) {
-		return nil, cErr("JobNotFoundException", "Job ID %s not found", truncate(id, maxEchoedID))
+		// (Named as Comprehend names jobs, without dashes, even when asked with the /v1 API's
+		// dashed id: found from outside.)
+		return nil, cErr("JobNotFoundException", "Job ID %s not found", truncate(comprehendJobID(id), maxEchoedID))
 	}
 	return j, err
 }

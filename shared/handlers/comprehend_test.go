@@ -185,6 +185,12 @@ func TestComprehendStatusMapping(t *testing.T) {
 			t.Errorf("%s: %d %v", id, status, out)
 		}
 	}
+	// An unknown job asked for by the /v1 API's dashed id is named as Comprehend names jobs,
+	// without dashes (found from outside).
+	const dashed = "af3805b6-3313-43d8-9a6e-0123456789ab"
+	if status, out := call(t, a, "DescribeSentimentDetectionJob", `{"JobId":"`+dashed+`"}`); status != http.StatusBadRequest || out["Message"] != "Job ID af3805b6331343d89a6e0123456789ab not found" {
+		t.Errorf("a dashed unknown id: %d %v", status, out)
+	}
 	count := map[string]int{}
 	for _, cs := range want {
 		count[cs]++
