@@ -34,11 +34,16 @@ type jobDetails struct {
 }
 
 type jobView struct {
-	JobId            string     `json:"JobId"`
-	JobName          string     `json:"JobName"`
-	JobStatus        string     `json:"JobStatus"`
-	Message          string     `json:"Message"`
-	JobDetails       jobDetails `json:"JobDetails"`
+	JobId        string     `json:"JobId"`
+	JobName      string     `json:"JobName"`
+	JobStatus    string     `json:"JobStatus"`
+	Message      string     `json:"Message"`
+	JobDetails   jobDetails `json:"JobDetails"`
+	ModelVersion string     `json:"ModelVersion"` // a training job's "CODING_TRAINING=<model id>@v<n>"
+	CodingConfig *struct {
+		Topic   string `json:"Topic"`
+		ModelId string `json:"ModelId"`
+	} `json:"CodingConfig"`
 	OutputDataConfig struct {
 		S3Uri string `json:"S3Uri"`
 	} `json:"OutputDataConfig"`
@@ -114,7 +119,25 @@ func statusOf(err error) int {
 type client struct {
 	base func() string
 	hc   *http.Client
+	cred *credentials // nil: the default tenant's (apiKey, the default coding client)
 }
+
+// credentials are one tenant's: its API key (/v1/jobs) and its coding API client.
+type credentials struct {
+	Tenant, Key, ClientID, ClientSecret string
+}
+
+var defaultCredentials = credentials{Tenant: tenant, Key: apiKey, ClientID: codingClientID, ClientSecret: codingClientSecret}
+
+func (c *client) creds() credentials {
+	if c.cred == nil {
+		return defaultCredentials
+	}
+	return *c.cred
+}
+
+// as is the same client acting with cr.
+func (c *client) as(cr credentials) *client { return &client{base: c.base, hc: c.hc, cred: &cr} }
 
 func newHTTPClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -135,7 +158,7 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
+	req.Header.Set("Authorization", "Bearer "+c.creds().Key)
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -179,6 +202,9 @@ type createRequest struct {
 	UploadFiles        []string `json:"UploadFiles,omitempty"`
 	NumberOfTopics     int      `json:"NumberOfTopics,omitempty"`
 	RandomSeed         *int64   `json:"RandomSeed,omitempty"`
+	CodingConfig       *struct {
+		Topic string `json:"Topic"`
+	} `json:"CodingConfig,omitempty"`
 }
 
 func (c *client) create(ctx context.Context, req createRequest) (*createResult, error) {
@@ -245,7 +271,7 @@ func (c *client) published(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
+	req.Header.Set("Authorization", "Bearer "+c.creds().Key)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -57,6 +57,9 @@ type jobSpec struct {
 	NumTopics int      // TOPICS: NumberOfTopics
 	TopicSeed int64    // TOPICS: RandomSeed (the round's seed)
 	RecordIDs []string // coding: the recordId each input line carries ("" when none)
+	// TrainingSource is where a training job's titles come from: "tsv" (the coding index) or
+	// "generated".
+	TrainingSource string
 }
 
 // genLimits bound what a round generates.
@@ -75,10 +78,14 @@ func genJobs(rng *rand.Rand, round int, seed int64, lim genLimits) []*jobSpec {
 		s := &jobSpec{Index: i}
 		s.Name = fmt.Sprintf("chaos r%d j%d", round, i)
 		s.Token = fmt.Sprintf("chaos-%d-r%d-j%d", seed, round, i)
-		// About one job in five is a TOPICS job, one in five a coding operation.
-		if k := rng.Float64(); k < 0.4 {
+		// About one job in five is a TOPICS job, one in five a coding operation, one in twelve
+		// a coding training job.
+		if k := rng.Float64(); k < 0.48 {
 			kind := kindTopics
-			if k >= 0.2 {
+			switch {
+			case k >= 0.4:
+				kind = kindTraining
+			case k >= 0.2:
 				kind = kindCoding
 			}
 			genKindSpec(rng, s, kind, seed, lim)

@@ -56,9 +56,9 @@ type Options struct {
 	// Short forces each round's first kill onto one of the targeted moments in turn (webhook
 	// retry, upload landing, shard tail, terminal, …), so a few rounds cover them all.
 	Short bool
-	// Triggers restricts the kills to these moments (upload, landed, delay, progress,
-	// inflight, tail, finalize, terminal, webhook, and burst: three tail kills with big
-	// batches); default all.
+	// Triggers restricts the kills to these moments (upload, landed, delay, progress, stage
+	// (a TOPICS stage), training (a training job's run), inflight, tail, finalize, terminal,
+	// webhook, and burst: three tail kills with big batches); default all.
 	Triggers []string
 	// Keep keeps the data directory (with server logs, inputs and a report) of every round
 	// that failed, up to MaxKept of them (default 20).
@@ -373,9 +373,26 @@ type jobRun struct {
 	finalPut    atomic.Bool // the PUT that completes the input is under way (or done)
 	uploadDone  atomic.Bool
 	putRetries  atomic.Int64
+	stopSent    time.Time // when the first stop request was sent
 	createdAt   time.Time
 	inputKey    string       // store key of the upload, when it is not the job's usual one (coding)
 	uploadTotal atomic.Int64 // bytes (line inputs) or files to upload
+}
+
+// tenant is the tenant the job runs as (training jobs have their own: see kindTraining).
+func (j *jobRun) tenant() string {
+	if j.spec.Kind == kindTraining {
+		return trainCredentials.Tenant
+	}
+	return tenant
+}
+
+// cl is the client that acts as the job's tenant.
+func (r *round) cl(jr *jobRun) *client {
+	if jr.spec.Kind == kindTraining {
+		return r.c.as(trainCredentials)
+	}
+	return r.c
 }
 
 func (j *jobRun) ID() string {
@@ -404,6 +421,9 @@ func (j *jobRun) label() string {
 	}
 	if s.Kind == kindTopics {
 		l += fmt.Sprintf(" k=%d seed=%d", s.NumTopics, s.TopicSeed)
+	}
+	if s.Kind == kindTraining {
+		l += " titles=" + s.TrainingSource
 	}
 	if s.Stop != nil {
 		l += " stop=" + s.Stop.Kind
@@ -434,6 +454,10 @@ type round struct {
 	lastRestart time.Time
 	problems    []string
 	obsCh       chan struct{} // closed and replaced after every observation
+
+	modelsBefore []modelView // the training tenant's models before the round (training rounds)
+	modelsOnce   sync.Once
+	models       []modelView // and after it
 }
 
 func (r *round) since() string { return fmt.Sprintf("+%.1fs", time.Since(r.start).Seconds()) }
@@ -464,6 +488,7 @@ func (h *harness) runRound(ctx context.Context, idx int, seed int64) *roundResul
 	}
 	plan, burst, aimed := drawPlan(rng, h.o, seed)
 	plan = addStageKill(rng, h.o, plan, specs, aimed)
+	plan = addTrainingKill(rand.New(rand.NewSource(seed^0x7a1)), h.o, plan, specs, aimed)
 	switch aimed {
 	case "webhook":
 		cfg.RefuseRate = 1 // every first delivery attempt is refused: the kill comes between attempts
@@ -531,6 +556,7 @@ func (h *harness) runRound(ctx context.Context, idx int, seed int64) *roundResul
 		return r.finish(res)
 	}
 	r.c = &client{base: r.srv.URL, hc: newHTTPClient()}
+	r.listModelsBefore(ctx)
 
 	runCtx, stopRun := context.WithCancel(ctx)
 	r.wg.Add(1)
@@ -568,6 +594,7 @@ func (h *harness) runRound(ctx context.Context, idx int, seed int64) *roundResul
 	for _, jr := range r.jobs {
 		r.verify(ctx, jr, res)
 	}
+	r.verifyModels(ctx)
 	if note := r.srv.stop(sigterm, 20*time.Second); note != "" {
 		r.problem("final SIGTERM: %s", note)
 	}
@@ -698,7 +725,7 @@ func (r *round) observe(ctx context.Context) {
 			}
 			sent := time.Now()
 			rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-			v, err := r.c.describe(rctx, id)
+			v, err := r.cl(jr).describe(rctx, id)
 			cancel()
 			if err == nil {
 				r.record(jr, v, sent)
@@ -777,7 +804,7 @@ func (r *round) drive(ctx context.Context, jr *jobRun) {
 	var res *createResult
 	for attempt := 1; ; attempt++ {
 		var err error
-		res, err = r.c.create(ctx, req)
+		res, err = r.cl(jr).create(ctx, req)
 		if err == nil {
 			break
 		}
@@ -883,7 +910,7 @@ func (r *round) putWithRetry(ctx context.Context, jr *jobRun, u presigned, data 
 			}
 			return true
 		case st == 409:
-			v := r.describeRetry(ctx, jr.ID())
+			v := r.describeRetry(ctx, jr)
 			status := "unknown"
 			if v != nil {
 				status = v.JobStatus
@@ -913,9 +940,10 @@ func (r *round) waitUp(ctx context.Context) {
 	sleep(ctx, 50*time.Millisecond)
 }
 
-func (r *round) describeRetry(ctx context.Context, id string) *jobView {
+func (r *round) describeRetry(ctx context.Context, jr *jobRun) *jobView {
+	c, id := r.cl(jr), jr.ID()
 	for ctx.Err() == nil {
-		v, err := r.c.describe(ctx, id)
+		v, err := c.describe(ctx, id)
 		if err == nil {
 			return v
 		}
@@ -942,6 +970,21 @@ func (r *round) stopper(ctx context.Context, jr *jobRun) {
 		}
 		sleep(ctx, plan.Delay)
 	case "progress":
+		if jr.spec.Kind == kindTraining {
+			// A training job is one shard that trains for about a second: "progress" is then
+			// a stop while it trains, Fraction of 800ms after it is seen IN_PROGRESS.
+			for ctx.Err() == nil {
+				if v := jr.view(); v != nil && (terminal(v.JobStatus) || v.JobStatus == "IN_PROGRESS") {
+					break
+				}
+				select {
+				case <-ctx.Done():
+				case <-r.changed():
+				}
+			}
+			sleep(ctx, time.Duration(plan.Fraction*float64(800*time.Millisecond)))
+			break
+		}
 		for ctx.Err() == nil {
 			v := jr.view()
 			if v != nil && (terminal(v.JobStatus) || v.JobDetails.ShardsTotal > 0 &&
@@ -962,6 +1005,9 @@ func (r *round) stopper(ctx context.Context, jr *jobRun) {
 	} else {
 		jr.note(r.start, "stop requested")
 	}
+	jr.mu.Lock()
+	jr.stopSent = time.Now()
+	jr.mu.Unlock()
 	unsure := false
 	set := func(s string) {
 		jr.mu.Lock()
@@ -969,7 +1015,7 @@ func (r *round) stopper(ctx context.Context, jr *jobRun) {
 		jr.mu.Unlock()
 	}
 	for attempt := 1; attempt <= 50; attempt++ {
-		v, err := r.c.stop(ctx, jr.ID())
+		v, err := r.cl(jr).stop(ctx, jr.ID())
 		switch {
 		case ctx.Err() != nil:
 			set("unknown")
@@ -986,7 +1032,7 @@ func (r *round) stopper(ctx context.Context, jr *jobRun) {
 			jr.note(r.start, "stop accepted: %s", v.JobStatus)
 			return
 		case statusOf(err) == 409:
-			cur := r.describeRetry(ctx, jr.ID())
+			cur := r.describeRetry(ctx, jr)
 			if cur != nil && !terminal(cur.JobStatus) {
 				jr.note(r.start, "stop attempt %d: %v; job %s, retrying", attempt, clip(err.Error(), 100), cur.JobStatus)
 				sleep(ctx, 100*time.Millisecond)
@@ -1082,7 +1128,7 @@ func (r *round) resolve(ctx context.Context, jr *jobRun) bool {
 	jr.mu.Lock()
 	jr.lastPublished = now
 	jr.mu.Unlock()
-	pub, err := r.c.published(ctx, id)
+	pub, err := r.cl(jr).published(ctx, id)
 	if err != nil {
 		return false
 	}
@@ -1124,7 +1170,7 @@ func (r *round) verify(ctx context.Context, jr *jobRun, res *roundResult) {
 	}
 	vctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	v := r.describeRetry(vctx, id)
+	v := r.describeRetry(vctx, jr)
 	if v == nil {
 		v = jr.view()
 	}
@@ -1138,9 +1184,9 @@ func (r *round) verify(ctx context.Context, jr *jobRun, res *roundResult) {
 		jr.mu.Unlock()
 		hint := ""
 		if v != nil && v.JobStatus == "AWAITING_INPUT" {
-			key := "inputs/" + tenant + "/" + id + "/input"
+			key := "inputs/" + jr.tenant() + "/" + id + "/input"
 			if jr.spec.Format == formatFile {
-				key = "inputs/" + tenant + "/" + id + "/files/" + jr.spec.Files[len(jr.spec.Files)-1].Name
+				key = "inputs/" + jr.tenant() + "/" + id + "/files/" + jr.spec.Files[len(jr.spec.Files)-1].Name
 			}
 			jr.mu.Lock()
 			if jr.inputKey != "" {
@@ -1200,7 +1246,7 @@ func (r *round) verify(ctx context.Context, jr *jobRun, res *roundResult) {
 	if why == "" {
 		why = "not received before the round ended"
 	}
-	verifyNotifications(f, v, seqs, notes, r.hook.history(id), why)
+	verifyNotifications(f, v, seqs, notes, r.hook.history(id), why, tenant)
 	if failedShards > 0 {
 		r.mu.Lock()
 		kills := len(r.kills)

@@ -23,7 +23,7 @@ type trigger struct {
 	Delay   time.Duration
 	Signal  syscall.Signal
 	Restart time.Duration // pause before the restart
-	Stage   string        // "stage": the TOPICS stage (JobDetails.Stage prefix) to kill in
+	Stage   string        // "stage": the TOPICS stage (JobDetails.Stage prefix) to kill in; "training": "model" (see addTrainingKill) or ""
 }
 
 type killRecord struct {
@@ -53,7 +53,7 @@ func (k killRecord) String() string {
 
 // phase orders the triggers of a plan by when their moment comes in a job's life.
 var phase = map[string]int{
-	"upload": 0, "landed": 1, "delay": 2, "progress": 3, "stage": 3, "inflight": 4, "tail": 5, "finalize": 6, "terminal": 7, "webhook": 8,
+	"upload": 0, "landed": 1, "delay": 2, "progress": 3, "stage": 3, "training": 3, "inflight": 4, "tail": 5, "finalize": 6, "terminal": 7, "webhook": 8,
 }
 
 var triggerWeights = []struct {
@@ -269,12 +269,16 @@ func hasTemp(dir string) (string, bool) {
 // writingShard reports whether a shard step of the job is being written: its results (or, for
 // a TOPICS job, a stage's part under work/…/topics/).
 func (r *round) writingShard(jr *jobRun) (string, bool) {
-	work := "work/" + tenant + "/" + jr.ID()
+	work := "work/" + jr.tenant() + "/" + jr.ID()
 	if name, ok := hasTemp(r.objectPath(work + "/shards")); ok {
 		return name, true
 	}
 	if jr.spec.Kind == kindTopics {
 		return hasTemp(r.objectPath(work + "/topics"))
+	}
+	if jr.spec.Kind == kindTraining {
+		// The trained model being stored, just before its registration.
+		return hasTemp(r.objectPath("models/" + jr.tenant() + "/occupation"))
 	}
 	return "", false
 }
@@ -368,9 +372,9 @@ func (r *round) waitTrigger(ctx context.Context, t trigger, rng *rand.Rand) (str
 						continue
 					}
 				} else if jr.spec.Format == formatFile {
-					key = "inputs/" + tenant + "/" + id + "/files/" + jr.spec.Files[len(jr.spec.Files)-1].Name
+					key = "inputs/" + jr.tenant() + "/" + id + "/files/" + jr.spec.Files[len(jr.spec.Files)-1].Name
 				} else {
-					key = "inputs/" + tenant + "/" + id + "/input"
+					key = "inputs/" + jr.tenant() + "/" + id + "/input"
 					if jr.uploadSent.Load() < jr.uploadTotal.Load() {
 						continue
 					}
@@ -499,7 +503,7 @@ func (r *round) waitTrigger(ctx context.Context, t trigger, rng *rand.Rand) (str
 				if v == nil || terminal(v.JobStatus) || v.JobStatus == "AWAITING_INPUT" {
 					continue
 				}
-				entries, err := os.ReadDir(r.objectPath("outputs/" + tenant + "/" + jr.ID()))
+				entries, err := os.ReadDir(r.objectPath("outputs/" + jr.tenant() + "/" + jr.ID()))
 				if err == nil && len(entries) > 0 {
 					return fmt.Sprintf("j%d finalizing (%s in its output location)", jr.spec.Index, entries[0].Name()), true, false
 				}
@@ -540,6 +544,9 @@ func (r *round) waitTrigger(ctx context.Context, t trigger, rng *rand.Rand) (str
 				}
 			}
 		}
+
+	case "training":
+		return r.waitTraining(ctx, t)
 	}
 	return "unknown trigger " + t.Kind, false
 }

@@ -3,7 +3,8 @@ package chaos
 // The job kinds beyond the per-document analyses: TOPICS jobs (a map–reduce over several
 // stages, whose output must be byte-identical to a clean run's with the same input, shard size
 // and seed) and coding operations (the coding service's batch-code API: an OAuth token, an
-// operation, a PUT of JSONL records, coded.jsonl byte-identical to a clean run's).
+// operation, a PUT of JSONL records, coded.jsonl byte-identical to a clean run's). Coding
+// training jobs are in training.go.
 
 import (
 	"archive/tar"
@@ -181,6 +182,10 @@ func genCodingRecords(rng *rand.Rand, n int) ([]byte, []string) {
 
 // genKindSpec fills s as a TOPICS job or a coding operation.
 func genKindSpec(rng *rand.Rand, s *jobSpec, kind string, seed int64, lim genLimits) {
+	if kind == kindTraining {
+		genTrainingSpec(rng, s, seed)
+		return
+	}
 	s.Kind = kind
 	s.Mode = modeUpload
 	if kind == kindCoding {
@@ -218,17 +223,19 @@ func genKindSpec(rng *rand.Rand, s *jobSpec, kind string, seed int64, lim genLim
 	s.UploadTime = time.Duration(150+rng.Intn(1000)) * time.Millisecond
 }
 
-// ensureKind makes the Short form cover both kinds: a round whose seed is 1 modulo 3 has a
-// coding operation, 2 modulo 3 a TOPICS job (when the draw has none, the last job of the usual
-// analyses, or else the last job, becomes one).
+// ensureKind makes the Short form cover the kinds: a round whose seed is 1 modulo 3 has a
+// coding operation, 2 modulo 3 a TOPICS job, 3 modulo 6 a coding training job (when the draw
+// has none, the last job of the usual analyses, or else the last job, becomes one).
 // It depends on the seed alone, so the replay line reproduces the round.
 func ensureKind(specs []*jobSpec, seed int64, lim genLimits) {
 	want := ""
-	switch (seed%3 + 3) % 3 {
-	case 1:
+	switch {
+	case (seed%3+3)%3 == 1:
 		want = kindCoding
-	case 2:
+	case (seed%3+3)%3 == 2:
 		want = kindTopics
+	case (seed%6+6)%6 == 3:
+		want = kindTraining
 	default:
 		return
 	}
@@ -246,7 +253,7 @@ func ensureKind(specs []*jobSpec, seed int64, lim genLimits) {
 	}
 	old := specs[at]
 	s := &jobSpec{Index: old.Index, Name: old.Name, Token: old.Token}
-	if want == kindTopics {
+	if want == kindTopics || want == kindTraining {
 		s.Stop = old.Stop
 	}
 	genKindSpec(rand.New(rand.NewSource(seed^0x70b1c5)), s, want, seed, lim)
@@ -260,7 +267,8 @@ func (c *client) codingToken(ctx context.Context) (string, error) {
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(codingClientID, codingClientSecret)
+	cr := c.creds()
+	req.SetBasicAuth(cr.ClientID, cr.ClientSecret)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return "", &transportError{err}
@@ -532,6 +540,10 @@ func firstDiff(got, want []byte) string {
 
 // verifyKind checks a finished TOPICS job or coding operation.
 func (r *round) verifyKind(ctx context.Context, jr *jobRun, v *jobView, stopState, why string, res *roundResult) {
+	if jr.spec.Kind == kindTraining {
+		r.verifyTraining(ctx, jr, v, stopState, why, res)
+		return
+	}
 	f, spec, ref := jr.fnd, jr.spec, jr.ref
 	d := v.JobDetails
 	deadLettered := false
@@ -579,7 +591,7 @@ func (r *round) verifyKind(ctx context.Context, jr *jobRun, v *jobView, stopStat
 	if why == "" {
 		why = "not received before the round ended"
 	}
-	verifyNotifications(f, v, seqs, notes, r.hook.history(jr.ID()), why)
+	verifyNotifications(f, v, seqs, notes, r.hook.history(jr.ID()), why, tenant)
 	if v.JobStatus == "STOPPED" || deadLettered && deadDocs == 0 {
 		return
 	}

@@ -9,7 +9,7 @@ import (
 
 func TestKindSpecs(t *testing.T) {
 	lim := genLimits{MinDocs: 1500, MaxDocs: 5000, MaxFiles: 80, MaxJobs: 2}
-	for _, kind := range []string{kindTopics, kindCoding} {
+	for _, kind := range []string{kindTopics, kindCoding, kindTraining} {
 		for seed := int64(0); seed < 12; seed++ {
 			a, b := &jobSpec{}, &jobSpec{}
 			genKindSpec(rand.New(rand.NewSource(seed)), a, kind, seed, lim)
@@ -20,7 +20,17 @@ func TestKindSpecs(t *testing.T) {
 			if a.Docs == 0 {
 				t.Fatalf("%s seed %d: no documents", kind, seed)
 			}
-			if kind == kindCoding {
+			if kind == kindTraining {
+				if a.Format != formatJSONL || a.Mode != modeUpload || len(splitDocs(a.Data)) != a.Docs || a.Docs < 100 || a.Docs > 1500 {
+					t.Fatalf("training seed %d: %s %s %d lines for %d records", seed, a.Format, a.Mode, len(splitDocs(a.Data)), a.Docs)
+				}
+				if !bytes.Contains(a.Data, []byte(`"code":"`)) || a.TrainingSource == "" {
+					t.Fatalf("training seed %d: no labelled records (titles from %q)", seed, a.TrainingSource)
+				}
+				if req := requestFor(a, "", "tok"); req.CodingConfig == nil || req.CodingConfig.Topic != "occupation" || req.Analyses[0] != analysisTraining {
+					t.Fatalf("training request: %+v", req)
+				}
+			} else if kind == kindCoding {
 				if a.Format != formatJSONL || a.Mode != modeUpload || len(a.RecordIDs) != a.Docs || len(splitDocs(a.Data)) != a.Docs {
 					t.Fatalf("coding seed %d: %s %s %d ids %d lines for %d records", seed, a.Format, a.Mode, len(a.RecordIDs), len(splitDocs(a.Data)), a.Docs)
 				}
@@ -33,11 +43,12 @@ func TestKindSpecs(t *testing.T) {
 			}
 		}
 	}
-	// The Short form: seed 1 mod 3 has a coding operation, 2 mod 3 a TOPICS job.
+	// The Short form: seed 1 mod 3 has a coding operation, 2 mod 3 a TOPICS job, 3 mod 6 a
+	// training job.
 	for seed := int64(1); seed <= 6; seed++ {
 		specs := genJobs(rand.New(rand.NewSource(seed)), 0, seed, lim)
 		ensureKind(specs, seed, lim)
-		want := map[int64]string{1: kindCoding, 2: kindTopics}[seed%3]
+		want := map[int64]string{1: kindCoding, 2: kindTopics, 3: kindTraining, 4: kindCoding, 5: kindTopics}[seed]
 		found := want == ""
 		for _, s := range specs {
 			found = found || s.Kind == want

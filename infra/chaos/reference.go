@@ -33,7 +33,7 @@ type serverConfig struct {
 
 func (c serverConfig) json() ([]byte, error) {
 	m := map[string]any{
-		"keys":              map[string]string{apiKey: tenant},
+		"keys":              map[string]string{apiKey: tenant, trainCredentials.Key: trainCredentials.Tenant},
 		"shardBytes":        c.ShardBytes,
 		"workers":           c.Workers,
 		"batchSize":         c.BatchSize,
@@ -43,8 +43,13 @@ func (c serverConfig) json() ([]byte, error) {
 		"maxReceiveCount":   c.MaxReceive,
 		"pollInterval":      c.PollEvery.String(),
 	}
+	// The coding clients: the default tenant's, and the training tenant's (see training.go).
+	m["oauthClients"] = []map[string]string{
+		{"clientId": codingClientID, "clientSecret": codingClientSecret, "tenant": tenant},
+		{"clientId": trainCredentials.ClientID, "clientSecret": trainCredentials.ClientSecret, "tenant": trainCredentials.Tenant},
+	}
 	if c.WebhookURL != "" {
-		m["webhooks"] = []map[string]string{{"url": c.WebhookURL, "tenant": tenant}}
+		m["webhooks"] = []map[string]string{{"url": c.WebhookURL, "tenant": tenant}, {"url": c.WebhookURL, "tenant": trainCredentials.Tenant}}
 	}
 	return json.MarshalIndent(m, "", "  ")
 }
@@ -116,6 +121,11 @@ func requestFor(spec *jobSpec, s3uri, token string) createRequest {
 		req.NumberOfTopics = spec.NumTopics
 		seed := spec.TopicSeed
 		req.RandomSeed = &seed
+	}
+	if spec.Kind == kindTraining {
+		req.CodingConfig = &struct {
+			Topic string `json:"Topic"`
+		}{Topic: "occupation"}
 	}
 	if s3uri == "" && spec.Format == formatFile {
 		for _, f := range spec.Files {
@@ -257,6 +267,9 @@ func runReference(ctx context.Context, s *server, spec *jobSpec) (*reference, er
 	c := &client{base: s.URL, hc: newHTTPClient()}
 	if spec.Kind == kindCoding {
 		return runReferenceCoding(ctx, c, spec)
+	}
+	if spec.Kind == kindTraining {
+		return runReferenceTraining(ctx, s, c.as(trainCredentials), spec)
 	}
 	uri := ""
 	if spec.Mode == modeDrop {

@@ -7,11 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -95,12 +97,40 @@ type server struct {
 }
 
 func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listenLoopback()
 	if err != nil {
 		return "", err
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
+}
+
+// listenLoopback listens on a free loopback port: any (the kernel's choice), or one of
+// $CHAOS_PORTS ("21700-21799") when it is set, so that a run stays within the ports it was
+// given (every `ream serve`, reference servers included, and the webhook receiver).
+func listenLoopback() (net.Listener, error) {
+	spec := strings.TrimSpace(os.Getenv("CHAOS_PORTS"))
+	if spec == "" {
+		return net.Listen("tcp", "127.0.0.1:0")
+	}
+	a, b, _ := strings.Cut(spec, "-")
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if b == "" {
+		hi, err2 = lo, err1
+	}
+	if err1 != nil || err2 != nil || lo <= 0 || hi < lo || hi > 65535 {
+		return nil, fmt.Errorf("CHAOS_PORTS=%q: want a range such as 21700-21799", spec)
+	}
+	n := hi - lo + 1
+	start := rand.Intn(n)
+	for i := 0; i < n; i++ {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", lo+(start+i)%n))
+		if err == nil {
+			return ln, nil
+		}
+	}
+	return nil, fmt.Errorf("CHAOS_PORTS=%s: no free port", spec)
 }
 
 // URL is the base URL of the current (or last) process.

@@ -127,6 +127,10 @@ type reference struct {
 	Recs    []outRec
 	Entries map[string][]byte // TOPICS: the output.tar.gz entries
 	Coded   []byte            // coding: coded.jsonl
+	Message string            // training: the job's Message (why it FAILED)
+	Output  []byte            // training: the output entry of output.tar.gz
+	Model   *modelView        // training: the model it registered (nil when none)
+	ModelB  []byte            // training: the model file's body, its job id masked
 	byLine  []int             // line formats: Line → index in Recs
 	byFile  map[string]int    // ONE_DOC_PER_FILE: File → index in Recs
 }
@@ -497,7 +501,7 @@ func verifyStatus(f *findings, ref *reference, v *jobView, stopState string, fai
 }
 
 // verifyNotifications checks what the webhook received for a terminal job.
-func verifyNotifications(f *findings, v *jobView, seqs []int64, notes []notification, history, why string) {
+func verifyNotifications(f *findings, v *jobView, seqs []int64, notes []notification, history, why, tenant string) {
 	if len(seqs) == 0 {
 		f.add(kNotifLost, 1, "no notification accepted by the webhook (%s); deliveries: %s", why, history)
 		return

@@ -42,7 +42,7 @@ func main() {
 	flag.BoolVar(&o.NoClaimWait, "no-claim-wait", false, "do not wait out the service's 2-minute notification claim after a kill")
 	flag.StringVar(&o.Bin, "bin", "", "prebuilt ream binary (default: go build ./cmd/ream)")
 	flag.StringVar(&o.WorkDir, "workdir", "", "where to make the run's temporary directory (default: $TMPDIR)")
-	triggers := flag.String("triggers", "", "comma-separated kill moments to use (upload,landed,delay,progress,inflight,tail,finalize,terminal,webhook,burst); default all")
+	triggers := flag.String("triggers", "", "comma-separated kill moments to use (upload,landed,delay,progress,stage,training,inflight,tail,finalize,terminal,webhook,burst); default all")
 	quiet := flag.Bool("q", false, "no progress lines")
 	flag.BoolVar(&o.Verbose, "v", false, "log every kill and every job's statuses")
 	flag.Parse()
