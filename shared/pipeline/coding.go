@@ -658,7 +658,8 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	// registry: registered, it would become the tenant's latest, and every unpinned operation
 	// would code with a model from a job its owner stopped (found from outside). The job then
 	// ends STOPPED as any stopped job. (A stop landing between this read and the registration,
-	// milliseconds, is not caught: the model is registered and the job still ends STOPPED.)
+	// milliseconds, is too late: the model is registered, recorded on the job, and the job
+	// ends as it would have.)
 	cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
 	if err != nil {
 		return fmt.Errorf("get job: %w", err)
@@ -815,13 +816,16 @@ func (s *Service) recordTrainedModel(ctx context.Context, j *job.Job, m api.Mode
 		if err != nil {
 			return err
 		}
-		if cur.CodingConfig != nil && cur.CodingConfig.ModelId == m.ModelId || cur.JobStatus != job.InProgress {
+		// (A stop that came after the registration still records the model: the job then ends
+		// as it would have, with its model, rather than STOPPED with a model no job names.)
+		if cur.CodingConfig != nil && cur.CodingConfig.ModelId == m.ModelId || cur.JobStatus != job.InProgress && cur.JobStatus != job.StopRequested {
 			return nil
 		}
+		from := cur.JobStatus
 		cur.CodingConfig = &job.CodingConfig{Topic: m.Topic, ModelId: m.ModelId}
 		cur.ModelVersion = fmt.Sprintf("%s=%s@v%d", job.CodingTraining, m.ModelId, m.ModelVersion)
 		cur.UpdatedAt = s.nowUTC()
-		if err := s.jobs.Update(ctx, cur, job.InProgress); !errors.Is(err, job.ErrConflict) {
+		if err := s.jobs.Update(ctx, cur, from); !errors.Is(err, job.ErrConflict) {
 			return err
 		}
 	}

@@ -400,10 +400,11 @@ const framesAtOnce = 16
 func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status, string) {
 	d := j.JobDetails
 	switch {
-	case j.JobStatus == job.StopRequested && (skipped > 0 || j.Has(job.CodingTraining)):
+	case j.JobStatus == job.StopRequested && (skipped > 0 || j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == "")):
 		// (A stop that skipped nothing came while the last shards ran: the output is complete,
 		// and the job ends as it would have, as Comprehend's "completes before it can be
-		// stopped". A stopped training job registered no model, whatever it skipped.)
+		// stopped". A training job stopped before it registered its model has none; one whose
+		// model was registered before the stop took effect ends with it.)
 		return job.Stopped, fmt.Sprintf("stopped on request: %d of %d shards were processed and are in the output; %d were skipped (listed in the manifest)", shards-skipped, shards, skipped)
 	case j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == ""):
 		// The records could not train a model (trainingFailed wrote why on the job).

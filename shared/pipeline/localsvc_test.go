@@ -23,6 +23,7 @@ type localService struct {
 	jobs    *local.Jobs
 	objects *local.Objects
 	queue   *local.Queue
+	models  *local.Models // the coding-model registry (deps.Models)
 }
 
 // newLocalService builds one in a temporary directory: now (nil: the wall clock) is the
@@ -49,9 +50,9 @@ func newLocalService(tb testing.TB, cfg pipeline.Config, now func() time.Time, o
 	if cfg.Locations.Base == "" {
 		cfg.Locations.Base = "s3://bucket/"
 	}
-	st := localService{jobs: local.NewJobs(db), objects: objects, queue: local.NewQueue(db, "shards", 3)}
+	st := localService{jobs: local.NewJobs(db), objects: objects, queue: local.NewQueue(db, "shards", 3), models: local.NewModels(db)}
 	st.deps = pipeline.Deps{
-		Jobs: st.jobs, Objects: objects, Queue: st.queue, Notifier: notifier, Analyzers: reg,
+		Jobs: st.jobs, Objects: objects, Queue: st.queue, Notifier: notifier, Analyzers: reg, Models: st.models,
 		DropRules: local.NewDropRules(db), Config: cfg, Now: now,
 		Log: slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
