@@ -365,6 +365,58 @@ func TestStopWhileLastShardRuns(t *testing.T) {
 	}
 }
 
+// TestStopWhileTopicsAssigns: a stop that arrives while a TOPICS job's last assign step runs
+// skips nothing: the job ends COMPLETED with its output, as any job a stop could not cut short
+// (found in review: it ended STOPPED without output after a whole fit); a stop that skips an
+// assign step still ends it STOPPED.
+func TestStopWhileTopicsAssigns(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name       string
+		shardBytes int64
+		want       job.Status
+	}{
+		{"one shard, stopped while it assigns", 0, job.Completed},
+		{"several shards, stopped while the first assigns", 1024, job.Stopped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := newLocalService(t, pipeline.Config{ShardBytes: tc.shardBytes}, nil)
+			var svc *pipeline.Service
+			var once sync.Once
+			deps := st.deps
+			deps.Hooks = pipeline.Hooks{ShardStarted: func(m pipeline.ShardMessage) error {
+				j, err := st.jobs.Get(ctx, m.Tenant, m.JobId)
+				if err != nil || !strings.HasPrefix(j.JobDetails.Stage, "assigning") {
+					return nil
+				}
+				once.Do(func() {
+					if j, err := svc.Stop(ctx, "local", m.JobId); err != nil || j.JobStatus != job.StopRequested {
+						t.Errorf("stop while assigning: %v %v", j, err)
+					}
+				})
+				return nil
+			}}
+			svc = pipeline.New(deps)
+			var doc strings.Builder
+			for i := range 60 {
+				fmt.Fprintf(&doc, "garden flowers soil seeds water %d\nengine pistons fuel gears oil %d\n", i, i)
+			}
+			id := storedLineJob(t, ctx, st, svc, "inputs/local/topics.txt", doc.String(), job.Topics, func(r *api.CreateJobRequest) { r.NumberOfTopics = new(2) })
+			processQueue(t, ctx, svc, st.queue)
+			j, err := st.jobs.Get(ctx, "local", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j.JobStatus != tc.want {
+				t.Fatalf("stopped while assigning (%d shards a stage): %s %q; want %s", j.TopicsStage.Shards, j.JobStatus, j.Message, tc.want)
+			}
+			if tc.want == job.Completed && j.ManifestFilePath == "" {
+				t.Fatalf("completed without a manifest: %+v", j)
+			}
+		})
+	}
+}
+
 // stopOnTopicsRead is an object store that calls stop the first time a TOPICS job's work files
 // are read (its first stage's reduce), as a user's stop arriving while a reducer holds the
 // job's finalize claim.

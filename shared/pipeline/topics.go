@@ -132,6 +132,21 @@ func topicsStoppedMessage(j *job.Job, ts *job.TopicsStage) string {
 	return fmt.Sprintf("stopped on request while %s; no topic model was produced", stage)
 }
 
+// stageSkipped reports whether a shard of the job's stage ts was skipped (recorded while the job
+// was stopping).
+func (s *Service) stageSkipped(ctx context.Context, j *job.Job, ts *job.TopicsStage) (bool, error) {
+	recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
+	if err != nil {
+		return false, fmt.Errorf("list shards: %w", err)
+	}
+	for _, r := range recs {
+		if r.Skipped && ts.Shards > 0 && r.Index/ts.Shards == ts.Index {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // lateStageCopy reports whether shard message index (stage·Shards + shard) belongs to a stage
 // of the TOPICS job before ts, its current one: a late copy of a stage that was complete.
 func lateStageCopy(ts *job.TopicsStage, index int) bool {
@@ -417,6 +432,18 @@ func (s *Service) shardSeq(ctx context.Context, j *job.Job, kind string) func(i 
 func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 	ts := *j.TopicsStage
 	if j.JobStatus == job.StopRequested {
+		if ts.Kind == stageAssign {
+			// A stop that came while the last assign steps ran skipped none: the output is
+			// complete, and the job ends as it would have, as any job a stop could not cut
+			// short (found in review: it ended STOPPED without output after a whole fit).
+			skipped, err := s.stageSkipped(ctx, j, &ts)
+			if err != nil {
+				return err
+			}
+			if !skipped {
+				return s.finalizeTopics(ctx, j)
+			}
+		}
 		return s.finish(ctx, j, job.Stopped, topicsStoppedMessage(j, &ts), s.nowUTC())
 	}
 	next := job.TopicsStage{Shards: ts.Shards, Index: ts.Index + 1}
