@@ -406,8 +406,9 @@ func TestBadRequests(t *testing.T) {
 	}
 
 	// Keys spelled exactly, once each, are taken at every depth (the same key in two objects
-	// included). No /v1 request has a map-typed field; a map's keys are free (the decoder's unit
-	// test, and the Comprehend surface, whose body it decodes as a map, through the SDK tests).
+	// included). No /v1 request has a map-typed field; a map's keys are free but for one given
+	// twice (the decoder's unit test, and the Comprehend surface, whose body it decodes as a map,
+	// through the SDK tests).
 	for _, tc := range []struct{ name, method, path, body string }{
 		{"exact keys", "POST", "/v1/jobs", `{"JobName":"exact","Analyses":["PII"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"OutputDataConfig":{},"RedactionConfig":{"MaskMode":"MASK","PiiEntityTypes":["ALL"]},"Tags":[{"Key":"a","Value":"1"},{"Key":"b","Value":"2"}]}`},
 		{"exact keys in a drop rule", "PUT", "/v1/drop-rules/exact", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"JSONL"},"Tags":[{"Key":"a","Value":"1"}]}`},

@@ -370,7 +370,10 @@ func TestDropIgnoredFilesWarn(t *testing.T) {
 // uploaded into a drop folder took the user's whole allowance), says so once, and a file in a
 // folder beyond the budget still starts its job, found by the sweep.
 func TestDropWatchBudget(t *testing.T) {
-	defer func(n int) { maxDropWatches = n }(maxDropWatches)
+	// Restored after the stack's own cleanup (cleanups run last first), once its watcher, which
+	// reads it, has stopped.
+	n := maxDropWatches
+	t.Cleanup(func() { maxDropWatches = n })
 	maxDropWatches = 6 // inputs, the tenant's folder, its drop folder, the rule's, and two more
 	cfg := dropConfig()
 	cfg.SweepInterval = Duration(time.Hour) // swept by hand below

@@ -1,6 +1,6 @@
 // Package jsonkeys refuses, in a JSON document bound for a Go type, the keys encoding/json
 // would take silently: a key that matches a struct field only when case is ignored, and a
-// field's key given twice. The /v1 request bodies and the local stack's configuration file use it.
+// field's (or a map's) key given twice. The /v1 request bodies and the local stack's configuration file use it.
 package jsonkeys
 
 import (
@@ -17,8 +17,9 @@ import (
 // Check reads the one JSON value in data (valid JSON: the caller has read it) as it will be
 // decoded into a value of type t, and refuses, in every object that decodes into a struct, a key
 // that matches a field only when case is ignored (encoding/json would take it for the field) and a
-// field's key given twice (encoding/json would keep the last one). It descends through pointers,
-// arrays, slices and map values; a map's own keys are free, and a type that decodes itself
+// field's key given twice (encoding/json would keep the last one), and in every object that
+// decodes into a map, a key given twice. It descends through pointers, arrays, slices and map
+// values; a map's keys are otherwise free (any spelling), and a type that decodes itself
 // (json.Unmarshaler, encoding.TextUnmarshaler) or an interface is not looked into. Keys that match
 // no field at all are left to the decoder (refused when it is strict, else ignored).
 func Check(data []byte, t reflect.Type) error {

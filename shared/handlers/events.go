@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ream-dev/ream/shared/internal/textcut"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -243,15 +243,7 @@ func (h *Sweeper) Handle(ctx context.Context, ev events.EventBridgeEvent) (pipel
 
 // truncate cuts s to at most n bytes, at a character boundary, marking the cut with "…": a
 // value of the caller's that is echoed in a log line or an error message.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+func truncate(s string, n int) string { return textcut.Clip(s, n) }
 
 // maxEchoedID is how much of an ID an error message echoes: a job ID is a 36-character UUID, so
 // a longer one is a mistake, and echoing all of it would make the answer as long as the request.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ream-dev/ream/shared/internal/textcut"
 	"io"
 	"iter"
 	"math"
@@ -16,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -371,6 +371,7 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 	if err != nil {
 		return nil, err
 	}
+	withAnalysisCounts(j) // (its job as Describe shows it)
 	if !j.CodingOperation || j.CodingConfig == nil || j.CodingConfig.Topic != topic {
 		return nil, fmt.Errorf("%w: operation %s not found for topic %s", job.ErrNotFound, opID, topic)
 	}
@@ -532,11 +533,7 @@ func echoed(s string) string {
 	if len(s) <= maxEchoed {
 		return strconv.Quote(s)
 	}
-	cut := maxEchoed
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "…"
+	return strconv.Quote(textcut.Prefix(s, maxEchoed)) + "…"
 }
 
 // topicNames are the uriNames of the coding schemes, sorted.

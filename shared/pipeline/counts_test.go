@@ -9,13 +9,18 @@ import (
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
-// TestAnalysisCountsShownFromTheStart: Describe and List show a count for every analysis of the
+// TestAnalysisCountsShownFromTheStart: the create answer, Describe and List show a count for every analysis of the
 // job that runs on each document, zero before any shard is recorded and for an analysis no
 // document reached (found from outside: AnalysisCounts was absent until a shard was recorded),
 // and none for TOPICS.
 func TestAnalysisCountsShownFromTheStart(t *testing.T) {
 	ctx := context.Background()
 	st := newLocalService(t, pipeline.Config{}, nil)
+	want := job.AnalysisCounts{job.Language: {}, job.Sentiment: {}}
+	created, err := st.svc.CreateJob(ctx, "local", api.CreateJobRequest{Analyses: []job.Analysis{job.Language, job.Sentiment}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}})
+	if err != nil || !equalCounts(created.JobDetails.AnalysisCounts, want) {
+		t.Fatalf("the create answer: %v, %v; want AnalysisCounts %v", created, err, want)
+	}
 	id := storedLineJob(t, ctx, st, nil, "inputs/local/in.txt", "one line\n", job.Language, func(r *api.CreateJobRequest) {
 		r.Analyses = []job.Analysis{job.Language, job.Sentiment}
 	})
@@ -23,12 +28,11 @@ func TestAnalysisCountsShownFromTheStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := job.AnalysisCounts{job.Language: {}, job.Sentiment: {}}
 	if !equalCounts(j.JobDetails.AnalysisCounts, want) {
 		t.Fatalf("before any shard: AnalysisCounts %v; want %v", j.JobDetails.AnalysisCounts, want)
 	}
 	jobs, _, err := st.svc.List(ctx, "local", api.ListFilter{})
-	if err != nil || len(jobs) != 1 || !equalCounts(jobs[0].JobDetails.AnalysisCounts, want) {
+	if err != nil || len(jobs) != 2 || !equalCounts(jobs[0].JobDetails.AnalysisCounts, want) {
 		t.Fatalf("List before any shard: %v %v; want %v", jobs, err, want)
 	}
 

@@ -322,6 +322,9 @@ func (s *Service) CreateJob(ctx context.Context, tenant string, req api.CreateJo
 // adjust, if given, completes the job before it is stored (a retry child's parent and input).
 func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJobRequest, operation bool, adjust ...func(*job.Job)) (*api.CreateJobResult, error) {
 	res, _, err := s.createOrGetJob(ctx, tenant, req, operation, adjust...)
+	if err == nil {
+		withAnalysisCounts(res.Job) // (as Describe shows the job)
+	}
 	return res, err
 }
 

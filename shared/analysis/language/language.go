@@ -3,6 +3,7 @@ package language
 import (
 	"errors"
 	"fmt"
+	"github.com/ream-dev/ream/shared/internal/textcut"
 	"sort"
 	"strings"
 	"unicode"
@@ -178,7 +179,7 @@ func (a *Analyzer) Analyze(text string, _ result.Options, into *result.Result) e
 	// Letters and words are counted in NFC: a combining mark is no letter (NFD "Mu\u0308ller"
 	// would be two words), and decomposed Hangul has two or three jamo per syllable. NFC text
 	// is returned as is, without allocating.
-	raw, _ := txt.NFC(txt.CutAtRune(text, a.prefix+languageNormSlack))
+	raw, _ := txt.NFC(textcut.Prefix(text, a.prefix+languageNormSlack))
 	counts := countScripts(raw)
 	if counts.letters == 0 {
 		return a.fill(nil, into) // digits, punctuation, symbols, emoji: nothing to identify
@@ -221,7 +222,7 @@ func (a *Analyzer) fill(out []result.DominantLanguage, into *result.Result) erro
 // boundary and, when one is near, at a word boundary, so that the detector does not see a
 // truncated word.
 func languageSample(text string, prefix int) string {
-	raw, _ := txt.NFC(txt.CutAtRune(text, prefix+languageNormSlack))
+	raw, _ := txt.NFC(textcut.Prefix(text, prefix+languageNormSlack))
 	return cutSample(raw, prefix)
 }
 
@@ -235,7 +236,7 @@ func cutSample(text string, prefix int) string {
 	if len(text) <= prefix {
 		return text
 	}
-	cut := txt.CutAtRune(text, prefix)
+	cut := textcut.Prefix(text, prefix)
 	// Back up to the last space within the final 10% so that no half word is examined.
 	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > len(cut)-len(cut)/10 {
 		return cut[:i]

@@ -1,11 +1,11 @@
 package pii
 
 import (
+	"github.com/ream-dev/ream/shared/internal/textcut"
 	"strings"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
-	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 )
 
 // benchDocs joins generated evaluation sentences (PII and hard negatives) into ~1 KB
@@ -19,7 +19,7 @@ func benchDocs(n, size int) []string {
 		}
 		sb.WriteString(d.text)
 		if sb.Len() >= size {
-			docs = append(docs, txt.CutAtRune(sb.String(), size))
+			docs = append(docs, textcut.Prefix(sb.String(), size))
 			sb.Reset()
 			if len(docs) == n {
 				break

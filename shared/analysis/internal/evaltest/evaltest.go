@@ -5,6 +5,7 @@ package evaltest
 
 import (
 	"bufio"
+	"github.com/ream-dev/ream/shared/internal/textcut"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
-	"github.com/ream-dev/ream/shared/analysis/internal/text"
 )
 
 // DataDir is the shared data directory: $REAM_DATA_DIR, else ../shared/data beside the
@@ -136,7 +136,7 @@ func BenchDocs(b *testing.B, file string, size int) []string {
 			}
 			sb.WriteString(t)
 			if sb.Len() >= size {
-				docs = append(docs, text.CutAtRune(sb.String(), size))
+				docs = append(docs, textcut.Prefix(sb.String(), size))
 				sb.Reset()
 			}
 		}

@@ -293,17 +293,6 @@ func hasVowel(s string) bool {
 	return false
 }
 
-// CutAtRune returns the longest prefix of s of at most n bytes ending on a rune boundary.
-func CutAtRune(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
 // EndsSentence reports whether a punctuation token ends a sentence: . ! ? or ….
 func EndsSentence(tok string) bool {
 	switch tok {

@@ -35,19 +35,10 @@ func TestCheckEnglish(t *testing.T) {
 	}
 }
 
-func TestEndsSentenceAndCutAtRune(t *testing.T) {
+func TestEndsSentence(t *testing.T) {
 	for tok, want := range map[string]bool{".": true, "!": true, "?": true, "…": true, ",": false, ";": false, "..": false} {
 		if got := EndsSentence(tok); got != want {
 			t.Errorf("EndsSentence(%q) = %v", tok, got)
-		}
-	}
-	for _, tc := range []struct {
-		s    string
-		n    int
-		want string
-	}{{"abc", 5, "abc"}, {"abc", 2, "ab"}, {"aé", 2, "a"}, {"aé", 3, "aé"}, {"é", 0, ""}} {
-		if got := CutAtRune(tc.s, tc.n); got != tc.want {
-			t.Errorf("CutAtRune(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
 		}
 	}
 }
