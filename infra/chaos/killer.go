@@ -179,7 +179,13 @@ func addStageKill(rng *rand.Rand, o Options, plan []trigger, specs []*jobSpec, a
 	if rng.Float64() < 0.2 {
 		t.Signal = sigterm
 	}
-	if len(plan) >= o.MaxKills+1 {
+	return addKill(plan, t, o.MaxKills, aimed)
+}
+
+// addKill adds the kill t to plan, keeping at most one kill over maxKills (the last planned
+// gives way), and orders the kills after the aimed one (plan[0] when aimed is set) by phase.
+func addKill(plan []trigger, t trigger, maxKills int, aimed string) []trigger {
+	if len(plan) >= maxKills+1 {
 		plan = plan[:len(plan)-1] // at most one kill over the limit
 	}
 	plan = append(plan, t)

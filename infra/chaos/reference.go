@@ -320,13 +320,9 @@ func runReference(ctx context.Context, s *server, spec *jobSpec) (*reference, er
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	links, err := c.results(ctx, res.JobId)
+	archive, err := referenceArchive(ctx, c, res.JobId, v)
 	if err != nil {
-		return nil, fmt.Errorf("reference results of %s (%s: %s): %w", res.JobId, v.JobStatus, v.Message, err)
-	}
-	archive, err := c.download(ctx, links.Output)
-	if err != nil {
-		return nil, fmt.Errorf("reference download: %w", err)
+		return nil, err
 	}
 	if spec.Kind == kindTopics {
 		if v.JobStatus != "COMPLETED" && v.JobStatus != "PARTIAL_SUCCESS" {
@@ -350,4 +346,17 @@ func runReference(ctx context.Context, s *server, spec *jobSpec) (*reference, er
 		return nil, fmt.Errorf("reference output: %w", err)
 	}
 	return &reference{Status: v.JobStatus, Details: v.JobDetails, Recs: recs}, nil
+}
+
+// referenceArchive downloads the output.tar.gz of the reference job id, which ended as v.
+func referenceArchive(ctx context.Context, c *client, id string, v *jobView) ([]byte, error) {
+	links, err := c.results(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("reference results of %s (%s: %s): %w", id, v.JobStatus, v.Message, err)
+	}
+	archive, err := c.download(ctx, links.Output)
+	if err != nil {
+		return nil, fmt.Errorf("reference download: %w", err)
+	}
+	return archive, nil
 }

@@ -233,13 +233,9 @@ func runReferenceTraining(ctx context.Context, s *server, c *client, spec *jobSp
 	if v.JobStatus == "STOPPED" || v.JobStatus == "TIMED_OUT" {
 		return nil, fmt.Errorf("reference training job %s ended %s: %s", res.JobId, v.JobStatus, v.Message)
 	}
-	links, err := c.results(ctx, res.JobId)
+	archive, err := referenceArchive(ctx, c, res.JobId, v)
 	if err != nil {
-		return nil, fmt.Errorf("reference results of %s (%s: %s): %w", res.JobId, v.JobStatus, v.Message, err)
-	}
-	archive, err := c.download(ctx, links.Output)
-	if err != nil {
-		return nil, fmt.Errorf("reference download: %w", err)
+		return nil, err
 	}
 	if ref.Output, err = outputEntry(archive); err != nil {
 		return nil, err
@@ -568,16 +564,7 @@ func addTrainingKill(rng *rand.Rand, o Options, plan []trigger, specs []*jobSpec
 	if rng.Float64() < 0.2 {
 		t.Signal = sigterm
 	}
-	if len(plan) >= o.MaxKills+1 {
-		plan = plan[:len(plan)-1] // at most one kill over the limit
-	}
-	plan = append(plan, t)
-	rest := plan
-	if aimed != "" {
-		rest = plan[1:]
-	}
-	sort.SliceStable(rest, func(a, b int) bool { return phase[rest[a].Kind] < phase[rest[b].Kind] })
-	return plan
+	return addKill(plan, t, o.MaxKills, aimed)
 }
 
 // waitTraining waits for a "training" kill's moment (see addTrainingKill).
