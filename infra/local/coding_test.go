@@ -528,8 +528,8 @@ func TestCodingTrainingStopped(t *testing.T) {
 	if stopErr != nil {
 		t.Fatalf("stop while training: %v", stopErr)
 	}
-	if j.JobStatus != job.Stopped || j.CodingConfig.ModelId != "" {
-		t.Fatalf("training job stopped while it trained: %s %q, model %q; want STOPPED with no model", j.JobStatus, j.Message, j.CodingConfig.ModelId)
+	if j.JobStatus != job.Stopped || j.CodingConfig.ModelId != "" || !strings.Contains(j.Message, "no model was made") {
+		t.Fatalf("training job stopped while it trained: %s %q, model %q; want STOPPED with no model, saying so", j.JobStatus, j.Message, j.CodingConfig.ModelId)
 	}
 	c := newCodingClient(t, s.URL, DefaultClientID, DefaultClientSecret)
 	var models []api.Model

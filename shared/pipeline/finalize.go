@@ -405,7 +405,12 @@ func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status
 		// and the job ends as it would have, as Comprehend's "completes before it can be
 		// stopped". A training job stopped before it registered its model has none; one whose
 		// model was registered before the stop took effect ends with it.)
-		return job.Stopped, fmt.Sprintf("stopped on request: %d of %d shards were processed and are in the output; %d were skipped (listed in the manifest)", shards-skipped, shards, skipped)
+		if j.Has(job.CodingTraining) {
+			// (Found from outside: the shard Message said "0 were skipped" and nothing of the
+			// model.)
+			return job.Stopped, "stopped on request before its model was registered: no model was made, and the topic's latest model is unchanged; the output has a line for each record read"
+		}
+		return job.Stopped, fmt.Sprintf("stopped on request: %d of %s were processed and are in the output; %s skipped (listed in the manifest)", shards-skipped, counted(shards, "shard"), plural(skipped, "was", "were"))
 	case j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == ""):
 		// The records could not train a model (trainingFailed wrote why on the job).
 		msg := j.Message

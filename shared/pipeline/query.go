@@ -189,7 +189,9 @@ func (s *Service) stop(ctx context.Context, tenant, id string) (*job.Job, error)
 		switch {
 		case from == job.StopRequested, from == job.Stopped:
 			return j, nil
-		case from == job.InProgress && j.TopicsStage == nil && j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal:
+		case from == job.InProgress && (j.TopicsStage == nil || j.TopicsStage.Kind == stageAssign) && j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal:
+			// (A TOPICS job's shards are all done at the end of every stage; only the last
+			// stage's end is its finalizing.)
 			// Every shard is processed and the job is being finalized: a stop would skip
 			// nothing, so it ends as it would have (as Comprehend's: "if the job completes
 			// before it can be stopped, it is put into the COMPLETED state"). Unless a

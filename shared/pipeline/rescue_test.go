@@ -417,6 +417,48 @@ func TestStopWhileTopicsAssigns(t *testing.T) {
 	}
 }
 
+// stopOnDocTopics is an object store that calls stop the first time a TOPICS job's doc-topics
+// parts are looked at: when the job is being finalized, every assign step done.
+type stopOnDocTopics struct {
+	pipeline.Objects
+	stop func()
+	once sync.Once
+}
+
+func (o *stopOnDocTopics) Head(ctx context.Context, key string) (pipeline.ObjectInfo, error) {
+	if strings.Contains(key, "/doc-topics/") {
+		o.once.Do(o.stop)
+	}
+	return o.Objects.Head(ctx, key)
+}
+
+// TestStopWhileTopicsFinalizes: a stop that comes once every assign step of a TOPICS job is
+// done (it is being finalized) answers IN_PROGRESS and leaves the job to complete, as for any
+// job (found from outside: it answered STOP_REQUESTED, since every stage's end looked alike).
+func TestStopWhileTopicsFinalizes(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	var svc *pipeline.Service
+	var id string
+	var stopped *job.Job
+	var stopErr error
+	deps := st.deps
+	deps.Objects = &stopOnDocTopics{Objects: st.objects, stop: func() { stopped, stopErr = svc.Stop(ctx, "local", id) }}
+	svc = pipeline.New(deps)
+	var doc strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&doc, "garden flowers soil seeds water %d\nengine pistons fuel gears oil %d\n", i, i)
+	}
+	id = storedLineJob(t, ctx, st, svc, "inputs/local/topics.txt", doc.String(), job.Topics, func(r *api.CreateJobRequest) { r.NumberOfTopics = new(2) })
+	processQueue(t, ctx, svc, st.queue)
+	if stopErr != nil || stopped == nil || stopped.JobStatus != job.InProgress {
+		t.Fatalf("stop while the TOPICS job is finalized: %v %v; want it answered IN_PROGRESS", stopped, stopErr)
+	}
+	if j, err := st.jobs.Get(ctx, "local", id); err != nil || j.JobStatus != job.Completed {
+		t.Fatalf("the job: %v %v; want COMPLETED", j, err)
+	}
+}
+
 // stopOnTopicsRead is an object store that calls stop the first time a TOPICS job's work files
 // are read (its first stage's reduce), as a user's stop arriving while a reducer holds the
 // job's finalize claim.
