@@ -637,19 +637,29 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	}
 	lim := s.readLimits(j)
 	open := func() (coding.Examples, error) { return s.trainingExamples(ctx, j, msg, lim), nil }
-	m, err := coding.Train(ctx, open, coding.TrainOptions{
+	// Training is cut short when the job leaves IN_PROGRESS (a stop; found from outside: a
+	// stopped training ran to its end, minutes for a large input, before the job stopped).
+	trainCtx, stopWatch := s.untilStopped(ctx, j)
+	m, err := coding.Train(trainCtx, open, coding.TrainOptions{
 		Scheme:    sc.scheme,
 		TrainedOn: fmt.Sprintf("%s (%d bytes), training job %s", s.trainingInputName(j), j.InputSize, j.JobId),
 	})
+	left := trainCtx.Err() != nil // (before stopWatch, which cancels it)
+	stopWatch()
+	var cutShort bool
 	if err != nil {
 		if ctx.Err() != nil {
 			return err
 		}
-		var few *coding.TooFewExamplesError
-		if !errors.As(err, &few) {
-			return s.fail(ctx, j, "training failed: "+err.Error()) // the input could not be read
+		if left {
+			cutShort = true // the job left IN_PROGRESS: seen below
+		} else {
+			var few *coding.TooFewExamplesError
+			if !errors.As(err, &few) {
+				return s.fail(ctx, j, "training failed: "+err.Error()) // the input could not be read
+			}
+			return s.trainingFailed(ctx, j, msg, sc, tooFewMessage(few, sc))
 		}
-		return s.trainingFailed(ctx, j, msg, sc, tooFewMessage(few, sc))
 	}
 	// A stop that came while it trained (minutes for a large input) keeps the model out of the
 	// registry: registered, it would become the tenant's latest, and every unpinned operation
@@ -662,8 +672,11 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		return fmt.Errorf("get job: %w", err)
 	}
 	if cur.JobStatus == job.StopRequested {
-		s.log.InfoContext(ctx, "training stopped on request; no model registered", "tenant", j.Tenant, "job", j.JobId)
+		s.log.InfoContext(ctx, "training stopped on request; no model registered", "tenant", j.Tenant, "job", j.JobId, "cut_short", cutShort)
 		return s.recordTraining(ctx, j, msg, sc)
+	}
+	if cutShort {
+		return nil // it ended elsewhere meanwhile (failed, or finalized by another worker)
 	}
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {

@@ -618,7 +618,7 @@ func (s *Service) setStage(ctx context.Context, j *job.Job, label string) {
 	}
 }
 
-// stopPollInterval is how often a long reduce looks for a stop request.
+// stopPollInterval is how often a long reduce (or a training) looks for a stop request.
 const stopPollInterval = 2 * time.Second
 
 // untilStopped returns a context that is cancelled when the job leaves IN_PROGRESS (a stop

@@ -1,8 +1,11 @@
 package pipeline_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -72,4 +75,78 @@ func TestTrainingStoppedAfterRegistration(t *testing.T) {
 	if err != nil || len(ms) == 0 || ms[len(ms)-1].ModelId != j.CodingConfig.ModelId || ms[len(ms)-1].TrainingJobId != id {
 		t.Fatalf("the tenant's models: %+v %v; want the job's model %s last", ms, err, j.CodingConfig.ModelId)
 	}
+}
+
+// TestTrainingCutShortByStop: a stop that comes while a training runs cuts it short (the
+// training looks for it every few seconds) rather than letting it run to its end, minutes for
+// a large input (found from outside); the job ends STOPPED with no model. The input is the ONS
+// coding index (23,567 titles, ten seconds or so of training), skipped when absent.
+func TestTrainingCutShortByStop(t *testing.T) {
+	data, err := os.ReadFile("../../../shared/data/occupations-soc2010-train.tsv")
+	if err != nil {
+		t.Skipf("the ONS training file is not beside the repository: %v", err)
+	}
+	var jsonl strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		code, title, ok := strings.Cut(line, "\t")
+		if !ok {
+			continue
+		}
+		b, _ := json.Marshal(map[string]string{"code": code, "occp_text": title, "tasks_text": ""})
+		jsonl.Write(b)
+		jsonl.WriteByte('\n')
+	}
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	var svc *pipeline.Service
+	var once sync.Once
+	deps := st.deps
+	deps.Log = slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	deps.Hooks = pipeline.Hooks{ShardStarted: func(m pipeline.ShardMessage) error {
+		once.Do(func() {
+			if j, err := svc.Stop(ctx, "local", m.JobId); err != nil || j.JobStatus != job.StopRequested {
+				t.Errorf("stop as the training starts: %v %v", j, err)
+			}
+		})
+		return nil
+	}}
+	svc = pipeline.New(deps)
+	if err := st.objects.Put(ctx, "inputs/local/ons.jsonl", strings.NewReader(jsonl.String())); err != nil {
+		t.Fatal(err)
+	}
+	created, err := svc.CreateJob(ctx, "local", api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.CodingTraining},
+		InputDataConfig: job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/ons.jsonl", InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	processQueue(t, ctx, svc, st.queue)
+	j, err := st.jobs.Get(ctx, "local", created.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus != job.Stopped || j.CodingConfig.ModelId != "" {
+		t.Fatalf("stopped as it trained: %s %q, model %q; want STOPPED with no model", j.JobStatus, j.Message, j.CodingConfig.ModelId)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), `"cut_short":true`) {
+		t.Fatalf("the training was not cut short by the stop; log:\n%s", logs.String())
+	}
+}
+
+// lockedWriter serialises writes to w (a log written from several goroutines).
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
