@@ -160,15 +160,7 @@ func drawPlan(rng *rand.Rand, o Options, seed int64) (plan []trigger, burst bool
 // addStageKill adds, to a round with a TOPICS job, a kill during one of its stages (counting,
 // sampling, a fitting round, assigning), in phase order after the aimed kill.
 func addStageKill(rng *rand.Rand, o Options, plan []trigger, specs []*jobSpec, aimed string) []trigger {
-	topics := false
-	for _, s := range specs {
-		topics = topics || s.Kind == kindTopics
-	}
-	allowed := len(o.Triggers) == 0
-	for _, k := range o.Triggers {
-		allowed = allowed || k == "stage"
-	}
-	if !topics || !allowed || o.MaxKills <= 0 || rng.Float64() < 0.2 {
+	if !kindKillAllowed(o, specs, kindTopics, "stage") || rng.Float64() < 0.2 {
 		return plan
 	}
 	stage := topicStages[rng.Intn(len(topicStages))]
@@ -180,6 +172,20 @@ func addStageKill(rng *rand.Rand, o Options, plan []trigger, specs []*jobSpec, a
 		t.Signal = sigterm
 	}
 	return addKill(plan, t, o.MaxKills, aimed)
+}
+
+// kindKillAllowed reports whether a round may add a kill of trigger kind trigger aimed at jobs
+// of kind: a job of that kind is in the round, the options allow the trigger, and kills at all.
+func kindKillAllowed(o Options, specs []*jobSpec, kind, trigger string) bool {
+	present := false
+	for _, s := range specs {
+		present = present || s.Kind == kind
+	}
+	allowed := len(o.Triggers) == 0
+	for _, k := range o.Triggers {
+		allowed = allowed || k == trigger
+	}
+	return present && allowed && o.MaxKills > 0
 }
 
 // addKill adds the kill t to plan, keeping at most one kill over maxKills (the last planned

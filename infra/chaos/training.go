@@ -545,15 +545,7 @@ func jsonEqual(a, b json.RawMessage) bool {
 // ("model") as soon as its model file is in the store: between the model's storage and its
 // registration, recorded on the job, and the job's output and terminal status.
 func addTrainingKill(rng *rand.Rand, o Options, plan []trigger, specs []*jobSpec, aimed string) []trigger {
-	training := false
-	for _, s := range specs {
-		training = training || s.Kind == kindTraining
-	}
-	allowed := len(o.Triggers) == 0
-	for _, k := range o.Triggers {
-		allowed = allowed || k == "training"
-	}
-	if !training || !allowed || o.MaxKills <= 0 || rng.Float64() < 0.15 {
+	if !kindKillAllowed(o, specs, kindTraining, "training") || rng.Float64() < 0.15 {
 		return plan
 	}
 	t := trigger{Kind: "training", Delay: time.Duration(rng.Intn(600)) * time.Millisecond, Signal: sigkill,

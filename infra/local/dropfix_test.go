@@ -348,20 +348,22 @@ func TestDropIgnoredFilesWarn(t *testing.T) {
 	}
 	typo := dropFile(t, s, "flies", "a.txt", []byte("dropped in a folder without a rule\n"))
 	top := dropFile(t, s, "files", "loose.txt", []byte("dropped outside any batch\n"))
-	for _, c := range []struct{ key, msg string }{
-		{typo, "object dropped in a folder that has no drop rule; ignored"},
-		{top, "document at a ONE_DOC_PER_FILE drop rule's top level is in no batch; ignored (put the files and a _SUCCESS marker in drop/files/<batch>/)"},
-	} {
-		waitFor(t, ctx, "the log record of "+c.key, func() bool { return len(logs.matching(t, c.msg, c.key)) > 0 })
-		for range 2 {
-			if _, err := s.Sweep(ctx); err != nil {
-				t.Fatal(err)
-			}
+	warnedOnce(t, ctx, s, logs, typo, "object dropped in a folder that has no drop rule; ignored")
+	warnedOnce(t, ctx, s, logs, top, "document at a ONE_DOC_PER_FILE drop rule's top level is in no batch; ignored (put the files and a _SUCCESS marker in drop/files/<batch>/)")
+}
+
+// warnedOnce waits for the log record msg about key, lets two sweeps run, and checks that the
+// record is there once, at WARN: not repeated by the sweeps.
+func warnedOnce(t *testing.T, ctx context.Context, s *Stack, logs *logRecords, key, msg string) {
+	t.Helper()
+	waitFor(t, ctx, "the log record of "+key, func() bool { return len(logs.matching(t, msg, key)) > 0 })
+	for range 2 {
+		if _, err := s.Sweep(ctx); err != nil {
+			t.Fatal(err)
 		}
-		recs := logs.matching(t, c.msg, c.key)
-		if len(recs) != 1 || recs[0]["level"] != "WARN" {
-			t.Errorf("%s: %d records %v; want one, at WARN, not repeated by the sweeps", c.key, len(recs), recs)
-		}
+	}
+	if recs := logs.matching(t, msg, key); len(recs) != 1 || recs[0]["level"] != "WARN" {
+		t.Errorf("%s: %d records %v; want one, at WARN, not repeated by the sweeps", key, len(recs), recs)
 	}
 }
 

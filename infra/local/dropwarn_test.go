@@ -30,21 +30,8 @@ func TestDropIgnoredMarkerAndLooseFileWarn(t *testing.T) {
 	if err := os.Rename(filepath.Join(filepath.Dir(p), ".tmp-loose"), p); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ key, msg string }{
-		{marker, "_SUCCESS marker under a ONE_DOC_PER_LINE drop rule; ignored: each object of a line-format rule starts its own job, and markers close batches only under ONE_DOC_PER_FILE rules"},
-		{loose, "object dropped directly in the drop folder, outside every drop rule's folder; ignored (put it in drop/<rule>/)"},
-	} {
-		waitFor(t, ctx, "the log record of "+c.key, func() bool { return len(logs.matching(t, c.msg, c.key)) > 0 })
-		for range 2 {
-			if _, err := s.Sweep(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		recs := logs.matching(t, c.msg, c.key)
-		if len(recs) != 1 || recs[0]["level"] != "WARN" {
-			t.Errorf("%s: %d records %v; want one, at WARN, not repeated by the sweeps", c.key, len(recs), recs)
-		}
-	}
+	warnedOnce(t, ctx, s, logs, marker, "_SUCCESS marker under a ONE_DOC_PER_LINE drop rule; ignored: each object of a line-format rule starts its own job, and markers close batches only under ONE_DOC_PER_FILE rules")
+	warnedOnce(t, ctx, s, logs, loose, "object dropped directly in the drop folder, outside every drop rule's folder; ignored (put it in drop/<rule>/)")
 	if jobs := dropJobs(t, ctx, c, "lines"); len(jobs) != 0 {
 		t.Errorf("the marker started %d jobs; want none", len(jobs))
 	}
