@@ -411,6 +411,12 @@ func (r *round) verifyTraining(ctx context.Context, jr *jobRun, v *jobView, stop
 			ids = append(ids, fmt.Sprintf("%s v%d", m.ModelId, m.ModelVersion))
 		}
 		f.add(kDoubled, len(mine)-1, "training job %s registered %d models: %s", v.JobStatus, len(mine), strings.Join(ids, ", "))
+	case !completed && len(mine) > 0 && deadLettered && named == mine[0].ModelId:
+		// Documented: a training shard that trained and registered its model, then died on
+		// every delivery while writing its output, is dead-lettered: the job FAILS saying so
+		// and names the model, which stays registered (the model is whole: training is done).
+		r.h.o.Logf("round %d: training job %s FAILED on a dead-lettered shard after registering its model %s v%d (documented)",
+			r.idx, id, mine[0].ModelId, mine[0].ModelVersion)
 	case !completed && len(mine) > 0:
 		m := mine[0]
 		jr.mu.Lock()

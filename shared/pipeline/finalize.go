@@ -419,17 +419,16 @@ func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status
 		}
 		return job.Failed, msg
 	case d.InputDocumentsCount == 1 && d.DocumentsWithErrorsCount == 1:
-		return job.Failed, "the one document failed; the output has its error record"
+		return job.Failed, "the one document failed; the output has its error record" + deadLettered(failedShards)
 	case d.InputDocumentsCount > 0 && d.DocumentsWithErrorsCount == d.InputDocumentsCount:
-		return job.Failed, fmt.Sprintf("all %d documents failed; the output has an error record for each", d.InputDocumentsCount)
+		// (The dead-lettered shards said here too: found by the chaos harness, a training
+		// job whose one shard was killed on every delivery FAILED without saying why.)
+		return job.Failed, fmt.Sprintf("all %d documents failed; the output has an error record for each", d.InputDocumentsCount) + deadLettered(failedShards)
 	case d.DocumentsWithErrorsCount > 0 || d.AnalysisCounts.Failures() > 0:
 		var parts []string
 		if d.DocumentsWithErrorsCount > 0 {
 			msg := fmt.Sprintf("%d of %d documents could not be analysed; the output has an error record for each", d.DocumentsWithErrorsCount, d.InputDocumentsCount)
-			if failedShards > 0 {
-				msg += fmt.Sprintf(" (%d shards failed repeatedly and were dead-lettered)", failedShards)
-			}
-			parts = append(parts, msg)
+			parts = append(parts, msg+deadLettered(failedShards))
 		}
 		if f := analysisFailures(j); f != "" {
 			parts = append(parts, f)
@@ -471,6 +470,17 @@ func counted(n int64, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// deadLettered is the Message's note of the shards that failed on every delivery, if any.
+func deadLettered(failedShards int64) string {
+	if failedShards == 0 {
+		return ""
+	}
+	if failedShards == 1 {
+		return " (1 shard failed repeatedly and was dead-lettered)"
+	}
+	return fmt.Sprintf(" (%d shards failed repeatedly and were dead-lettered)", failedShards)
 }
 
 // fillShardRanges adds each shard's byte range or file count to the manifest from the plan.

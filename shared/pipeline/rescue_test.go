@@ -676,3 +676,32 @@ func TestEmptyDeadShardNotInMessage(t *testing.T) {
 		t.Errorf("job %s %q (%d shards dead-lettered, holding no document); want no dead-letter count in the Message", j.JobStatus, j.Message, dead)
 	}
 }
+
+// TestAllFailedSaysDeadLettered: a job whose every document failed because its shard was
+// dead-lettered says so in its Message, as a job with some failed documents does (found by the
+// chaos harness: a training job whose one shard died on every delivery FAILED saying only "all
+// 717 documents failed").
+func TestAllFailedSaysDeadLettered(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	id := storedLineJob(t, ctx, st, nil, "inputs/local/in.txt", "A calm day.\nAnother one.\n", job.Language, nil)
+	msgs, err := st.queue.Receive(ctx, 10, time.Minute)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("the job's one shard message: %d, %v", len(msgs), err)
+	}
+	var sm pipeline.ShardMessage
+	if err := json.Unmarshal(msgs[0].Body, &sm); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.svc.DeadLetter(ctx, sm, "injected"); err != nil {
+		t.Fatal(err)
+	}
+	processQueue(t, ctx, st.svc, st.queue)
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "all 2 documents failed") || !strings.Contains(j.Message, "1 shard failed repeatedly and was dead-lettered") {
+		t.Fatalf("every document in a dead-lettered shard: %s %q; want FAILED saying the shard was dead-lettered", j.JobStatus, j.Message)
+	}
+}
