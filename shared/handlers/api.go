@@ -371,25 +371,27 @@ func blank(r *bufio.Reader) bool {
 // other, silently) and, when strict, fields v does not have. Every route's body goes through it,
 // so the same mistake gets the same answer everywhere.
 func decodeJSON(body io.Reader, v any, what string, strict bool) error {
-	watch := &utf8Watch{r: body, bad: -1}
-	dec := json.NewDecoder(watch)
+	var read bytes.Buffer // what the decoder read: judged for UTF-8 when the body is over the limit
+	dec := json.NewDecoder(io.TeeReader(body, &read))
 	// The value is read whole first (a syntax error or a body over the limit is reported as
 	// Decode reports it into any type), its keys checked, then decoded into v.
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) && watch.bad >= 0 {
+		if errors.As(err, &tooBig) {
 			// Over the limit, but its first maxBody bytes (all that is read) are already not
 			// UTF-8: a 400 whatever its size, as a body that is not JSON there is (the
 			// decoder's syntax error). JSON so far, it is a 413.
-			return fmt.Errorf("%w: request body is not %s: it is not UTF-8 (byte %d of the JSON value); JSON text is UTF-8", job.ErrInvalid, what, watch.bad-watch.lead)
+			if at := invalidUTF8Before(bytes.TrimLeft(read.Bytes(), " \t\r\n")); at >= 0 {
+				return notUTF8(what, at)
+			}
 		}
 		return decodeError(err, what)
 	}
 	if at := input.InvalidUTF8At(raw); at >= 0 {
 		// encoding/json would turn the bytes into U+FFFD silently: two file names that differ
 		// in such bytes would become one.
-		return fmt.Errorf("%w: request body is not %s: it is not UTF-8 (byte %d of the JSON value); JSON text is UTF-8", job.ErrInvalid, what, at)
+		return notUTF8(what, at)
 	}
 	if err := jsonkeys.Check(raw, reflect.TypeOf(v)); err != nil {
 		return decodeError(err, what)
@@ -411,65 +413,23 @@ func decodeJSON(body io.Reader, v any, what string, strict bool) error {
 	return nil
 }
 
-// utf8Watch passes a body through, noting the offset of its first byte that is not UTF-8 (bad,
-// -1 while there is none) and the white space before its first other byte (lead), so that a
-// body cut off at the limit can still be told to be not UTF-8 in what was read.
-type utf8Watch struct {
-	r io.Reader
-	// n counts the bytes read; pend holds the start of a character the last read cut.
-	n, bad, lead int
-	pend         []byte
-	started      bool
+// notUTF8 is the error of a request body that is not UTF-8 from byte at of its JSON value.
+func notUTF8(what string, at int) error {
+	return fmt.Errorf("%w: request body is not %s: it is not UTF-8 (byte %d of the JSON value); JSON text is UTF-8", job.ErrInvalid, what, at)
 }
 
-func (u *utf8Watch) Read(p []byte) (int, error) {
-	n, err := u.r.Read(p)
-	if u.bad < 0 {
-		u.check(p[:n])
-	}
-	return n, err
-}
-
-func (u *utf8Watch) check(b []byte) {
-	if !u.started {
-		for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r') {
-			b, u.n, u.lead = b[1:], u.n+1, u.lead+1
-		}
-		u.started = len(b) > 0
-	}
-	if len(u.pend) > 0 && len(b) > 0 {
-		// The character the last read cut, with what this one adds to it (pend is shorter than
-		// a character, so at most utf8.UTFMax bytes complete it).
-		head := append(u.pend, b[:min(len(b), utf8.UTFMax)]...)
-		if !utf8.FullRune(head) {
-			u.pend, u.n = head, u.n+len(b)
-			return
-		}
-		r, size := utf8.DecodeRune(head)
-		if r == utf8.RuneError && size == 1 {
-			u.bad = u.n - len(u.pend)
-			return
-		}
-		used := size - len(u.pend)
-		b, u.n, u.pend = b[used:], u.n+used, u.pend[:0]
-	}
-	for i := 0; i < len(b); {
-		if b[i] < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if !utf8.FullRune(b[i:]) {
-			u.pend = append(u.pend[:0], b[i:]...) // cut by this read: the next completes it (or not)
+// invalidUTF8Before is input.InvalidUTF8At of b, the start of a body cut at the size limit,
+// but for a last character the cut split (the rest of it was not read).
+func invalidUTF8Before(b []byte) int {
+	for k := 1; k < utf8.UTFMax && k <= len(b); k++ {
+		if utf8.RuneStart(b[len(b)-k]) {
+			if !utf8.FullRune(b[len(b)-k:]) {
+				b = b[:len(b)-k]
+			}
 			break
 		}
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 {
-			u.bad = u.n + i
-			return
-		}
-		i += size
 	}
-	u.n += len(b)
+	return input.InvalidUTF8At(b)
 }
 
 // decodeError is the error for a request body that did not decode as what: 413 when it was over
