@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ream-dev/ream/shared/internal/textcut"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ream-dev/ream/shared/internal/textcut"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 

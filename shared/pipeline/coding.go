@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ream-dev/ream/shared/internal/textcut"
 	"io"
 	"iter"
 	"math"
@@ -24,6 +23,7 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/internal/jsonw"
+	"github.com/ream-dev/ream/shared/internal/textcut"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 )
@@ -644,22 +644,18 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		Scheme:    sc.scheme,
 		TrainedOn: fmt.Sprintf("%s (%d bytes), training job %s", s.trainingInputName(j), j.InputSize, j.JobId),
 	})
-	left := trainCtx.Err() != nil // (before stopWatch, which cancels it)
+	// Cut short: the job left IN_PROGRESS (seen below). Read before stopWatch, which cancels it.
+	cutShort := err != nil && ctx.Err() == nil && trainCtx.Err() != nil
 	stopWatch()
-	var cutShort bool
-	if err != nil {
+	if err != nil && !cutShort {
 		if ctx.Err() != nil {
 			return err
 		}
-		if left {
-			cutShort = true // the job left IN_PROGRESS: seen below
-		} else {
-			var few *coding.TooFewExamplesError
-			if !errors.As(err, &few) {
-				return s.fail(ctx, j, "training failed: "+err.Error()) // the input could not be read
-			}
-			return s.trainingFailed(ctx, j, msg, sc, tooFewMessage(few, sc))
+		var few *coding.TooFewExamplesError
+		if !errors.As(err, &few) {
+			return s.fail(ctx, j, "training failed: "+err.Error()) // the input could not be read
 		}
+		return s.trainingFailed(ctx, j, msg, sc, tooFewMessage(few, sc))
 	}
 	// A stop that came while it trained (minutes for a large input) keeps the model out of the
 	// registry: registered, it would become the tenant's latest, and every unpinned operation

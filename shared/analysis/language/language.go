@@ -3,13 +3,13 @@ package language
 import (
 	"errors"
 	"fmt"
-	"github.com/ream-dev/ream/shared/internal/textcut"
 	"sort"
 	"strings"
 	"unicode"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
+	"github.com/ream-dev/ream/shared/internal/textcut"
 	"github.com/ream-dev/ream/shared/job"
 )
 

@@ -1,11 +1,11 @@
 package pii
 
 import (
-	"github.com/ream-dev/ream/shared/internal/textcut"
 	"strings"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
+	"github.com/ream-dev/ream/shared/internal/textcut"
 )
 
 // benchDocs joins generated evaluation sentences (PII and hard negatives) into ~1 KB

@@ -5,7 +5,6 @@ package evaltest
 
 import (
 	"bufio"
-	"github.com/ream-dev/ream/shared/internal/textcut"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
+	"github.com/ream-dev/ream/shared/internal/textcut"
 )
 
 // DataDir is the shared data directory: $REAM_DATA_DIR, else ../shared/data beside the
