@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/text/language"
+
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/internal/pagetoken"
@@ -141,27 +143,20 @@ func comprehendLanguage(code string) string {
 	if slices.Contains(comprehendLanguageCodes, code) {
 		return code
 	}
-	parts := strings.Split(code, "-")
-	lang := strings.ToLower(parts[0])
-	if lang == "zh" {
-		traditional := false
-		for _, p := range parts[1:] {
-			switch strings.ToUpper(p) {
-			case "HANT":
-				traditional = true
-			case "HANS":
-				return "zh" // the script decides whatever the region says
-			case "TW", "HK", "MO":
-				traditional = true
-			}
-		}
-		if traditional {
+	tag, err := language.Parse(code)
+	if err != nil {
+		return ""
+	}
+	base, _ := tag.Base()
+	if base.String() == "zh" {
+		// The script, written or implied by the region (zh-TW, zh-HK, zh-MO: Hant).
+		if script, _ := tag.Script(); script.String() == "Hant" {
 			return "zh-TW"
 		}
 		return "zh"
 	}
-	if slices.Contains(comprehendLanguageCodes, lang) {
-		return lang
+	if slices.Contains(comprehendLanguageCodes, base.String()) {
+		return base.String()
 	}
 	return ""
 }
