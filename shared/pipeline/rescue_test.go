@@ -320,6 +320,33 @@ func TestStopAfterEveryShardCompletes(t *testing.T) {
 	}
 }
 
+// stopOnceHooks are Hooks whose ShardStarted stops the shard's job, once: at the first shard
+// when is nil, else at the first for which when is true. *svc is the service to stop it
+// through, set once it is built from the Hooks.
+func stopOnceHooks(t *testing.T, ctx context.Context, svc **pipeline.Service, when func(pipeline.ShardMessage) bool) pipeline.Hooks {
+	var once sync.Once
+	return pipeline.Hooks{ShardStarted: func(m pipeline.ShardMessage) error {
+		if when != nil && !when(m) {
+			return nil
+		}
+		once.Do(func() {
+			if j, err := (*svc).Stop(ctx, "local", m.JobId); err != nil || j.JobStatus != job.StopRequested {
+				t.Errorf("stop as shard %d of job %s started: %v %v", m.Index, m.JobId, j, err)
+			}
+		})
+		return nil
+	}}
+}
+
+// twoTopicsText is a TOPICS input of 120 lines on two topics that share no word.
+func twoTopicsText() string {
+	var doc strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&doc, "garden flowers soil seeds water %d\nengine pistons fuel gears oil %d\n", i, i)
+	}
+	return doc.String()
+}
+
 // TestStopWhileLastShardRuns: a stop that arrives while the last shard is being analysed skips
 // nothing (the shard finishes and is recorded), so the job ends COMPLETED with its whole output,
 // not STOPPED with "0 were skipped" (found from outside: the notification then said FAILED for
@@ -337,16 +364,8 @@ func TestStopWhileLastShardRuns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newLocalService(t, pipeline.Config{ShardBytes: 64}, nil)
 			var svc *pipeline.Service
-			var once sync.Once
 			deps := st.deps
-			deps.Hooks = pipeline.Hooks{ShardStarted: func(m pipeline.ShardMessage) error {
-				once.Do(func() {
-					if j, err := svc.Stop(ctx, "local", m.JobId); err != nil || j.JobStatus != job.StopRequested {
-						t.Errorf("stop while a shard runs: %v %v", j, err)
-					}
-				})
-				return nil
-			}}
+			deps.Hooks = stopOnceHooks(t, ctx, &svc, nil)
 			svc = pipeline.New(deps)
 			text := strings.Repeat("a line of text\n", tc.lines)
 			id := storedLineJob(t, ctx, st, svc, "inputs/local/in.txt", text, job.Language, nil)
@@ -382,26 +401,13 @@ func TestStopWhileTopicsAssigns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newLocalService(t, pipeline.Config{ShardBytes: tc.shardBytes}, nil)
 			var svc *pipeline.Service
-			var once sync.Once
 			deps := st.deps
-			deps.Hooks = pipeline.Hooks{ShardStarted: func(m pipeline.ShardMessage) error {
+			deps.Hooks = stopOnceHooks(t, ctx, &svc, func(m pipeline.ShardMessage) bool {
 				j, err := st.jobs.Get(ctx, m.Tenant, m.JobId)
-				if err != nil || !strings.HasPrefix(j.JobDetails.Stage, "assigning") {
-					return nil
-				}
-				once.Do(func() {
-					if j, err := svc.Stop(ctx, "local", m.JobId); err != nil || j.JobStatus != job.StopRequested {
-						t.Errorf("stop while assigning: %v %v", j, err)
-					}
-				})
-				return nil
-			}}
+				return err == nil && strings.HasPrefix(j.JobDetails.Stage, "assigning")
+			})
 			svc = pipeline.New(deps)
-			var doc strings.Builder
-			for i := range 60 {
-				fmt.Fprintf(&doc, "garden flowers soil seeds water %d\nengine pistons fuel gears oil %d\n", i, i)
-			}
-			id := storedLineJob(t, ctx, st, svc, "inputs/local/topics.txt", doc.String(), job.Topics, func(r *api.CreateJobRequest) { r.NumberOfTopics = new(2) })
+			id := storedLineJob(t, ctx, st, svc, "inputs/local/topics.txt", twoTopicsText(), job.Topics, func(r *api.CreateJobRequest) { r.NumberOfTopics = new(2) })
 			processQueue(t, ctx, svc, st.queue)
 			j, err := st.jobs.Get(ctx, "local", id)
 			if err != nil {
@@ -445,11 +451,7 @@ func TestStopWhileTopicsFinalizes(t *testing.T) {
 	deps := st.deps
 	deps.Objects = &stopOnDocTopics{Objects: st.objects, stop: func() { stopped, stopErr = svc.Stop(ctx, "local", id) }}
 	svc = pipeline.New(deps)
-	var doc strings.Builder
-	for i := range 60 {
-		fmt.Fprintf(&doc, "garden flowers soil seeds water %d\nengine pistons fuel gears oil %d\n", i, i)
-	}
-	id = storedLineJob(t, ctx, st, svc, "inputs/local/topics.txt", doc.String(), job.Topics, func(r *api.CreateJobRequest) { r.NumberOfTopics = new(2) })
+	id = storedLineJob(t, ctx, st, svc, "inputs/local/topics.txt", twoTopicsText(), job.Topics, func(r *api.CreateJobRequest) { r.NumberOfTopics = new(2) })
 	processQueue(t, ctx, svc, st.queue)
 	if stopErr != nil || stopped == nil || stopped.JobStatus != job.InProgress {
 		t.Fatalf("stop while the TOPICS job is finalized: %v %v; want it answered IN_PROGRESS", stopped, stopErr)
@@ -490,11 +492,7 @@ func TestStopDuringTopicsReduce(t *testing.T) {
 	deps := st.deps
 	deps.Objects = objs
 	svc = pipeline.New(deps)
-	var doc strings.Builder
-	for i := range 60 {
-		fmt.Fprintf(&doc, "garden flowers soil seeds water %d\nengine pistons fuel gears oil %d\n", i, i)
-	}
-	id = storedLineJob(t, ctx, st, svc, "inputs/local/topics.txt", doc.String(), job.Topics, func(r *api.CreateJobRequest) { r.NumberOfTopics = new(2) })
+	id = storedLineJob(t, ctx, st, svc, "inputs/local/topics.txt", twoTopicsText(), job.Topics, func(r *api.CreateJobRequest) { r.NumberOfTopics = new(2) })
 	processQueue(t, ctx, svc, st.queue)
 	if stopErr != nil {
 		t.Fatalf("stop during the reduce: %v", stopErr)

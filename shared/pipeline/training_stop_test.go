@@ -101,17 +101,9 @@ func TestTrainingCutShortByStop(t *testing.T) {
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	var svc *pipeline.Service
-	var once sync.Once
 	deps := st.deps
 	deps.Log = slog.New(slog.NewJSONHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	deps.Hooks = pipeline.Hooks{ShardStarted: func(m pipeline.ShardMessage) error {
-		once.Do(func() {
-			if j, err := svc.Stop(ctx, "local", m.JobId); err != nil || j.JobStatus != job.StopRequested {
-				t.Errorf("stop as the training starts: %v %v", j, err)
-			}
-		})
-		return nil
-	}}
+	deps.Hooks = stopOnceHooks(t, ctx, &svc, nil)
 	svc = pipeline.New(deps)
 	if err := st.objects.Put(ctx, "inputs/local/ons.jsonl", strings.NewReader(jsonl.String())); err != nil {
 		t.Fatal(err)
