@@ -1230,3 +1230,59 @@ func TestComprehendPiiEntityTypes(t *testing.T) {
 		t.Errorf("PiiEntityTypes [NOT_A_TYPE]: %v, want InvalidRequestException", err)
 	}
 }
+
+// TestComprehendListSubmitTimeBeforeOldestFirst: Comprehend's filters say that under
+// SubmitTimeBefore "jobs are returned in ascending order, oldest to newest" (and under
+// SubmitTimeAfter newest to oldest); found from outside: Ream listed newest first under both.
+func TestComprehendListSubmitTimeBeforeOldestFirst(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	in := putInput(t, s, "docs.txt", []byte("I love it\n"))
+	c := comprehendClient(s, DefaultAccessKeyID, DefaultSecretAccessKey)
+	sent := cmpKinds(t)[1]
+	var started []string
+	for i := range 4 {
+		id, _, err := sent.start(ctx, c, fmt.Sprintf("order-%d", i), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		started = append(started, id)
+		time.Sleep(2 * time.Millisecond) // distinct submit times, so the order is the times'
+	}
+	newest := slices.Clone(started)
+	slices.Reverse(newest)
+	before := time.Now().Add(time.Hour)
+	after := time.Now().Add(-time.Hour)
+	for _, tc := range []struct {
+		name string
+		f    *cmpFilter
+		want []string
+	}{
+		{"no filter", nil, newest},
+		{"SubmitTimeAfter", &cmpFilter{SubmitTimeAfter: &after}, newest},
+		{"SubmitTimeBefore", &cmpFilter{SubmitTimeBefore: &before}, started},
+	} {
+		// Every page size, so that the order holds across pages too.
+		for _, size := range []int32{1, 3, 100} {
+			var got []string
+			var next *string
+			for pages := 0; ; pages++ {
+				ps, n, err := sent.list(ctx, c, tc.f, aws.Int32(size), next)
+				if err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
+				got = append(got, ids(ps)...)
+				if n == nil {
+					break
+				}
+				if pages > 10 {
+					t.Fatalf("%s: NextToken never ends", tc.name)
+				}
+				next = n
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("List with %s, pages of %d: %v; want %v", tc.name, size, got, tc.want)
+			}
+		}
+	}
+}

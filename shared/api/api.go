@@ -101,7 +101,8 @@ type CreateJobResult struct {
 }
 
 // ListFilter narrows a job listing (the query of GET /v1/jobs). Zero values mean "no filter":
-// set SubmittedBefore with BeforeBound.
+// set SubmittedBefore with BeforeBound. Jobs are listed newest first, or oldest first with
+// Oldest (the order Comprehend's List… operations use under a SubmitTimeBefore filter).
 type ListFilter struct {
 	JobName         string
 	Status          job.Status
@@ -109,6 +110,7 @@ type ListFilter struct {
 	SubmittedAfter  time.Time
 	MaxResults      int
 	NextToken       string
+	Oldest          bool
 }
 
 // BeforeBound returns a requested SubmitTimeBefore t as ListFilter.SubmittedBefore. The zero

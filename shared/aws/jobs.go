@@ -576,7 +576,7 @@ type listToken struct {
 	PK, SK, S string
 }
 
-// List implements pipeline.Jobs with a Query of GSI1 (newest first). SubmittedBefore/After are
+// List implements pipeline.Jobs with a Query of GSI1 (newest first; oldest first with f.Oldest). SubmittedBefore/After are
 // key conditions; JobName and Status are a FilterExpression. Because DynamoDB applies Limit
 // before the filter, List keeps querying until it has MaxResults jobs (plus one, to know whether
 // there are more) or the index is exhausted; when filters discard nearly everything it stops
@@ -655,7 +655,7 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 			ExpressionAttributeNames:  ex.Names(),
 			ExpressionAttributeValues: ex.Values(),
 			ExclusiveStartKey:         start,
-			ScanIndexForward:          sdkaws.Bool(false),
+			ScanIndexForward:          sdkaws.Bool(f.Oldest),
 			Limit:                     sdkaws.Int32(int32(limit + 1)),
 		})
 		if err != nil {

@@ -779,9 +779,10 @@ type cListRequest struct {
 
 // listToken resumes a listing: the Ream page token of the page holding the last job returned,
 // and that job (its SubmitTime in Unix nanoseconds and its id). The jobs up to it in the
-// listing's order (newest first, then id descending) are skipped by what they are, not by how
-// many there were, so jobs submitted or expired between two pages neither repeat a job nor
-// skip one. Kind is the job kind listed: another kind's List refuses the token.
+// listing's order (newest first, then id descending; under SubmitTimeBefore alone oldest
+// first, then id ascending) are skipped by what they are, not by how many there were, so jobs
+// submitted or expired between two pages neither repeat a job nor skip one. Kind is the job
+// kind listed: another kind's List refuses the token.
 type listToken struct {
 	Ream string `json:"r,omitempty"`
 	T    int64  `json:"t"`
@@ -793,12 +794,16 @@ type listToken struct {
 }
 
 // listed reports whether j comes before, or is, the last job a page returned (never, with no
-// token). The listing's order makes the listed jobs a prefix of it.
-func (t listToken) listed(j *job.Job) bool {
+// token) in a listing newest first, or oldest first. The listing's order makes the listed jobs
+// a prefix of it.
+func (t listToken) listed(j *job.Job, oldest bool) bool {
 	if t.ID == "" {
 		return false
 	}
 	n := j.SubmitTime.UnixNano()
+	if oldest {
+		return n < t.T || n == t.T && j.JobId <= t.ID
+	}
 	return n > t.T || n == t.T && j.JobId >= t.ID
 }
 
@@ -850,6 +855,10 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 		if !f.SubmittedAfter.IsZero() && !f.SubmittedBefore.IsZero() && !f.SubmittedAfter.Before(f.SubmittedBefore) {
 			return nil, cErr("InvalidFilterException", "SubmitTimeAfter must be before SubmitTimeBefore")
 		}
+		// Comprehend's filters: under SubmitTimeBefore "jobs are returned in ascending order,
+		// oldest to newest", under SubmitTimeAfter newest to oldest (found from outside: newest
+		// first under both). With both, as without either, newest first.
+		f.Oldest = fl.SubmitTimeBefore != nil && fl.SubmitTimeAfter == nil
 	}
 	// The filters Ream's listing takes, and the JobStatus this surface filters by itself.
 	filterKey := pipeline.ListFilterKey(f)
@@ -875,7 +884,7 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 			return nil, err
 		}
 		for _, j := range jobs {
-			if tok.listed(j) {
+			if tok.listed(j, f.Oldest) {
 				continue
 			}
 			if !isKind(j, k) || statuses != nil && !slices.Contains(statuses, j.JobStatus) {

@@ -217,8 +217,8 @@ type pageToken struct {
 	ID string `json:"i"`
 }
 
-// List implements pipeline.Jobs. JobName is an exact match; SubmittedBefore and SubmittedAfter
-// are strict. MaxResults 0 means pipeline.DefaultListResults; it is capped at pipeline.MaxListResults. NextToken is
+// List implements pipeline.Jobs, newest first (oldest first with f.Oldest). JobName is an
+// exact match; SubmittedBefore and SubmittedAfter are strict. MaxResults 0 means pipeline.DefaultListResults; it is capped at pipeline.MaxListResults. NextToken is
 // opaque (base64 of the last job's submit time and id); a malformed one is ErrInvalid.
 func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	q := strings.Builder{}
@@ -245,7 +245,11 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 		if err := pagetoken.Decode(f.NextToken, &tok); err != nil || tok.ID == "" {
 			return nil, "", fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
 		}
-		q.WriteString(` AND (submit_time < ? OR (submit_time = ? AND id < ?))`)
+		if f.Oldest {
+			q.WriteString(` AND (submit_time > ? OR (submit_time = ? AND id > ?))`)
+		} else {
+			q.WriteString(` AND (submit_time < ? OR (submit_time = ? AND id < ?))`)
+		}
 		args = append(args, tok.T, tok.T, tok.ID)
 	}
 	limit := f.MaxResults
@@ -255,7 +259,11 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 	if limit > pipeline.MaxListResults {
 		limit = pipeline.MaxListResults
 	}
-	q.WriteString(` ORDER BY submit_time DESC, id DESC LIMIT ?`)
+	if f.Oldest {
+		q.WriteString(` ORDER BY submit_time ASC, id ASC LIMIT ?`)
+	} else {
+		q.WriteString(` ORDER BY submit_time DESC, id DESC LIMIT ?`)
+	}
 	args = append(args, limit+1)
 	rows, err := s.db.QueryContext(ctx, q.String(), args...)
 	if err != nil {

@@ -83,7 +83,7 @@ const (
 	MaxListResults     = 500
 )
 
-// List returns the tenant's jobs, newest first.
+// List returns the tenant's jobs, newest first (oldest first with f.Oldest).
 func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, "", fmt.Errorf("%w: unknown JobStatus %q (one of %s)", job.ErrInvalid, f.Status, job.List(job.AllStatuses))
@@ -149,6 +149,9 @@ func ListFilterKey(f api.ListFilter) string {
 	var b strings.Builder
 	if f.JobName != "" || f.Status != "" || !f.SubmittedBefore.IsZero() || !f.SubmittedAfter.IsZero() {
 		fmt.Fprintf(&b, "%q/%s/%d/%d", f.JobName, f.Status, unixNanoOrZero(f.SubmittedBefore), unixNanoOrZero(f.SubmittedAfter))
+	}
+	if f.Oldest {
+		b.WriteString("/oldest") // a token pages in its listing's order
 	}
 	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -534,6 +535,16 @@ func jobsList(t *testing.T, s pipeline.Jobs) {
 			}
 			if min := (len(want) + max - 1) / max; pages < min {
 				t.Errorf("List %s by pages of %d took %d pages, want at least %d", c.name, max, pages, min)
+			}
+		}
+		// Oldest first (Comprehend's order under SubmitTimeBefore), whole and by pages.
+		oldest := slices.Clone(want)
+		slices.Reverse(oldest)
+		for _, max := range []int{0, 1, 2, 3} {
+			f := c.f
+			f.MaxResults, f.Oldest = max, true
+			if got, _ := listAll(t, s, tenant, f); !sameOrder(got, oldest) {
+				t.Errorf("List %s oldest first by pages of %d = %q, want %q", c.name, max, got, oldest)
 			}
 		}
 	}
