@@ -252,9 +252,10 @@ var nerTypes = [len(ner.Types)]string{Person, Location, Organization, ""}
 
 // sentenceBreak reports whether the unit starting at token e starts a new sentence for the
 // model, the previous unit starting at token p: that unit ends one (. ! ? …; a closing quote
-// or bracket right after it stays with it) or a line break lies between them.
+// or bracket right after it stays with it) or a line break (any of txt.LineBreaks: a lone CR
+// too) lies between them.
 func sentenceBreak(text string, toks []txt.Token, p, e int) bool {
-	if strings.IndexByte(text[toks[e-1].End:toks[e].Begin], '\n') >= 0 {
+	if strings.ContainsAny(text[toks[e-1].End:toks[e].Begin], txt.LineBreaks) {
 		return true
 	}
 	if e-p != 1 {

@@ -28,10 +28,6 @@ type Config struct {
 	LanguageCode string
 }
 
-// lineBreaks are the characters that end a line (Unicode's mandatory breaks: LF, CR, VT, FF,
-// NEL, LINE and PARAGRAPH SEPARATOR): a phrase never spans one.
-const lineBreaks = "\n\r\v\f\u0085\u2028\u2029"
-
 // Analyzer extracts key phrases (KEY_PHRASES) from English text.
 //
 // Candidates are noun-phrase chunks found without a part-of-speech tagger: maximal runs of
@@ -485,7 +481,7 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 		e := i + 1
 		proper := false
 		for e < n {
-			if strings.ContainsAny(text[toks[e-1].End:toks[e].Begin], lineBreaks) {
+			if strings.ContainsAny(text[toks[e-1].End:toks[e].Begin], txt.LineBreaks) {
 				break // a phrase never crosses a line break (a heading, a list item, a new paragraph)
 			}
 			if nominal[e] && toks[e].SpaceBefore {

@@ -293,6 +293,10 @@ func hasVowel(s string) bool {
 	return false
 }
 
+// LineBreaks are the characters that end a line (Unicode's mandatory breaks: LF, CR, VT, FF,
+// NEL, LINE and PARAGRAPH SEPARATOR): a key phrase or an entity never spans one.
+const LineBreaks = "\n\r\v\f\u0085\u2028\u2029"
+
 // EndsSentence reports whether a punctuation token ends a sentence: . ! ? or ….
 func EndsSentence(tok string) bool {
 	switch tok {

@@ -1,0 +1,21 @@
+package entities
+
+import "testing"
+
+// Two names on consecutive lines are two entities whatever the line end: a lone CR (old Mac
+// files), NEL, VT, FF, LINE and PARAGRAPH SEPARATOR end a line as LF does (KEY_PHRASES already
+// breaks its phrases at all of them). Before, only LF ended the model's sentence, so "John
+// Smith\rMary Jones" came out as one PERSON spanning the line end.
+func TestEntitiesNeverSpanALineBreak(t *testing.T) {
+	a := newEntities(t)
+	for _, sep := range []string{"\n", "\r\n", "\r", "\v", "\f", "\u0085", "\u2028", "\u2029"} {
+		text := "John Smith" + sep + "Mary Jones went to Paris."
+		var got []string
+		for _, e := range a.Find(text) {
+			got = append(got, e.Type+":"+e.Text)
+		}
+		if len(got) < 2 || got[0] != "PERSON:John Smith" || got[1] != "PERSON:Mary Jones" {
+			t.Errorf("line end %q: entities %q, want PERSON John Smith then PERSON Mary Jones", sep, got)
+		}
+	}
+}
