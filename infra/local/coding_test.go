@@ -711,6 +711,43 @@ func TestCodingCountedAndInManifest(t *testing.T) {
 	checkAnalyses(m, job.Coding, job.Language)
 }
 
+// TestCodingLimitWithLargerLimits: CODING's 10,000-byte record limit holds in a job whose other
+// analyses take larger documents (LANGUAGE, PII: 100,000), which the reader then lets through:
+// a record of 10,001 bytes of occp_text and tasks_text fails CODING with DOCUMENT_SIZE_EXCEEDED
+// (listed in Errors, the other analysis kept), as it does in a job of CODING alone. Found from
+// outside: with LANGUAGE such a record was coded.
+func TestCodingLimitWithLargerLimits(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	title := strings.Repeat("nurse ", 833) // 4,998 bytes
+	data := []byte(fmt.Sprintf(`{"recordId":"at","occp_text":"%snu","tasks_text":%q}`+"\n"+
+		`{"recordId":"over","occp_text":"%snur","tasks_text":%q}`+"\n",
+		title, strings.Repeat("t", 5000), title, strings.Repeat("t", 5000)))
+	res := createAndUpload(t, ctx, c, api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.Coding, job.Language},
+		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	}, data)
+	_, j := follow(t, ctx, c, res.JobId)
+	want := job.AnalysisCounts{job.Coding: {Succeeded: 1, Failed: 1}, job.Language: {Succeeded: 2}}
+	if j.JobStatus != job.PartialSuccess || !reflect.DeepEqual(j.JobDetails.AnalysisCounts, want) {
+		t.Fatalf("job %s %q: counts %+v, want %+v", j.JobStatus, j.Message, j.JobDetails.AnalysisCounts, want)
+	}
+	recs, _ := fetchResults(t, ctx, c, res.JobId)
+	if len(recs) != 2 {
+		t.Fatalf("%d output lines, want 2", len(recs))
+	}
+	if at := recs[0]; at.RecordId != "at" || at.ErrorCode != "" || len(at.Errors) != 0 {
+		t.Errorf("the record of exactly 10,000 bytes: %+v, want it coded", at)
+	}
+	over := recs[1]
+	if over.RecordId != "over" || over.ErrorCode != "" || len(over.Errors) != 1 || over.Errors[0].Analysis != job.Coding ||
+		over.Errors[0].ErrorCode != job.CodeDocumentSizeExceeded || !strings.Contains(over.Errors[0].ErrorMessage, "10001 bytes") {
+		t.Errorf("the record of 10,001 bytes: %+v, want CODING failed with DOCUMENT_SIZE_EXCEEDED and LANGUAGE kept", over)
+	}
+}
+
 // TestCodingTrainingTooFewRecords: a training job on a handful of records FAILS with a Message
 // that says in the user's terms how many labelled records it needs, and keeps its counts and
 // output: one line per record, the records it could not use as error records, which the errors

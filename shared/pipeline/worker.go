@@ -529,8 +529,12 @@ func needsLanguage(analyzers []analysis.Analyzer) bool {
 }
 
 // codeOne codes one document into rec.Coding; a panicking model fails CODING on this document
-// alone, as a panicking analyser does.
+// alone, as a panicking analyser does. A record over CODING's limit fails CODING alone: the
+// reader lets it through when another analysis of the job takes larger documents (readLimits).
 func (s *Service) codeOne(ctx context.Context, m *coding.Model, d input.Document, rec *output.Record) (code, msg string) {
+	if n := input.CodingBytes(d.Occupation, d.Tasks); n > CodingMaxRecordBytes {
+		return job.CodeDocumentSizeExceeded, fmt.Sprintf("%s accepts records whose occp_text and tasks_text are at most %d bytes together; this one's are %d bytes", job.Coding, CodingMaxRecordBytes, n)
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.ErrorContext(ctx, "coding model panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
