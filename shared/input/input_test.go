@@ -233,6 +233,26 @@ func TestReadLinesJSONLRecordTooLong(t *testing.T) {
 	checkDocs(t, got, []tdoc{big, bad(size, int64(len(afterCut)), "a line may take"), bad(size, int64(len(cutID)), "a line may take")})
 }
 
+// TestReadLinesJSONLRecordLimitAfterBOM: the byte-order mark of a later line (files joined with
+// cat, each with its own) is no part of the record for its size either: a record of exactly the
+// bound after one is read, and one over it still echoes the recordId it starts with. Found from
+// outside: the first was DOCUMENT_SIZE_EXCEEDED and the second lost its recordId.
+func TestReadLinesJSONLRecordLimitAfterBOM(t *testing.T) {
+	const limit = 10
+	bound := int(jsonlRecordLimit(limit))
+	at := `{"recordId": "at", "notes": "` + strings.Repeat("n", bound-len(`{"recordId": "at", "notes": "", "text": "a"}`)) + `", "text": "a"}`
+	over := `{"recordId": "over", "notes": "` + strings.Repeat("n", bound) + `", "text": "a"}`
+	in := `{"text": "first"}` + "\n\xEF\xBB\xBF" + at + "\n\xEF\xBB\xBF" + over + "\n"
+	if len(at) != bound {
+		t.Fatalf("test record is %d bytes, want %d", len(at), bound)
+	}
+	big := bad(size, int64(len(over)), "a line may take")
+	big.RecordId = "over"
+	want := []tdoc{ok("first"), {RecordId: "at", Text: "a", Bytes: 1}, big}
+	checkDocs(t, readWhole(t, []byte(in), job.JSONLines, Limits{MaxDocumentBytes: limit}), want)
+	checkDocs(t, readShard(t, []byte(in), job.JSONLines, Shard{End: int64(len(in))}, Limits{MaxDocumentBytes: limit}, 16, true), want)
+}
+
 // TestShardStart covers the cases of deciding where a shard's first document starts.
 func TestShardStart(t *testing.T) {
 	tests := []struct {

@@ -40,8 +40,13 @@ func readLines(ctx context.Context, open Opener, key, file string, format job.Fo
 	}
 	maxDoc := lim.max()
 	keep := maxDoc
+	keepLine := keep // what is kept of a line: a JSONL record's, and the BOM a later line may start with
 	if format == job.JSONLines {
 		keep = jsonlRecordLimit(maxDoc)
+		keepLine = keep
+		if keep <= math.MaxInt64-int64(len(bom)) {
+			keepLine = keep + int64(len(bom))
+		}
 	}
 
 	offset := max(sh.Start-1, 0)
@@ -80,7 +85,7 @@ func readLines(ctx context.Context, open Opener, key, file string, format job.Fo
 		if eof {
 			break
 		}
-		text, size, err := s.line(keep)
+		text, size, err := s.line(keepLine)
 		if err != nil {
 			return fail(err)
 		}
@@ -217,15 +222,18 @@ func jsonlRecordLimit(maxDoc int64) int64 {
 // fields case-insensitively and let a later "recordid" replace the "recordId" echoed back, so
 // the line is decoded into a map and the fields are taken by their exact names.
 func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding bool) {
+	// A byte-order mark at the start of a later line (files joined with cat, each with its
+	// own) is no part of the record, for its size too (the reader keeps keep bytes after it);
+	// the input's first is skipped when reading starts.
+	if bytes.HasPrefix(line, bom) {
+		line, size = line[len(bom):], size-int64(len(bom))
+	}
 	d.Bytes = size
 	if size > keep {
 		d.RecordId, _ = recordID(salvageRecordID(line))
 		setError(d, job.CodeDocumentSizeExceeded, "JSONL record is %d bytes, over the %d bytes a line may take (3 × the text limit of %d bytes + 64 KiB for escapes and other fields); it was not read", size, keep, maxDoc)
 		return
 	}
-	// A byte-order mark at the start of a later line (files joined with cat, each with its
-	// own) is no part of the record; the input's first is skipped when reading starts.
-	line = bytes.TrimPrefix(line, bom)
 	if blank(line) {
 		setError(d, job.CodeEmptyDocument, "line is empty or contains only whitespace")
 		return
