@@ -438,6 +438,9 @@ func findEntities(lx *nameLists, text string, toks []txt.Token, model []candSpan
 		t := &toks[i]
 		return !claimed[i] && t.Kind == txt.Word && (t.Cap || t.HasInnerUpper) && t.Text != "'s" && t.Text != "’s"
 	}
+	// lineBreakBefore: a line break lies between token k-1 and token k (a sequence never spans
+	// one: a list of one name or product a line is so many names).
+	lineBreakBefore := func(k int) bool { return strings.ContainsAny(text[toks[k-1].End:toks[k].Begin], txt.LineBreaks) }
 	var pending []candSpan // name spans, typed below
 	for i := 0; i < n; i++ {
 		if !isCapWord(i) {
@@ -445,7 +448,7 @@ func findEntities(lx *nameLists, text string, toks []txt.Token, model []candSpan
 		}
 		e := i + 1
 		for e < n {
-			if toks[e].SpaceBefore == false && toks[e].Kind == txt.Punct {
+			if toks[e].SpaceBefore == false && toks[e].Kind == txt.Punct || lineBreakBefore(e) {
 				break
 			}
 			if isCapWord(e) {
@@ -454,7 +457,7 @@ func findEntities(lx *nameLists, text string, toks []txt.Token, model []candSpan
 			}
 			// connectors inside names: Bank of England, Lula da Silva, Mohammed bin Salman
 			w := lw(e)
-			if toks[e].Kind == txt.Word && connectorWords[w] && e+1 < n && isCapWord(e+1) && connectorOK(lx, toks, i, e, w, lw) {
+			if toks[e].Kind == txt.Word && connectorWords[w] && e+1 < n && isCapWord(e+1) && !lineBreakBefore(e+1) && connectorOK(lx, toks, i, e, w, lw) {
 				e += 2
 				continue
 			}

@@ -19,3 +19,21 @@ func TestEntitiesNeverSpanALineBreak(t *testing.T) {
 		}
 	}
 }
+
+// The rules' capitalised sequences end at a line break too: a list of one name or product a
+// line ("Paris⏎Galaxy S24") gave one COMMERCIAL_ITEM spanning the lines, however many.
+func TestCapitalisedSequencesEndAtALineBreak(t *testing.T) {
+	a := newEntities(t)
+	for _, sep := range []string{"\n", "\n\n", "\r\n", "\r", "\u2028"} {
+		for _, text := range []string{"We sold Paris" + sep + "Galaxy S24 phones", "Paris" + sep + "Mary Jones" + sep + "IBM3", "the Bank of" + sep + "England Galaxy S24"} {
+			for _, e := range a.Find(text) {
+				for _, r := range e.Text {
+					if r == '\n' || r == '\r' || r == '\u2028' {
+						t.Errorf("%q: %s %q spans a line break", text, e.Type, e.Text)
+						break
+					}
+				}
+			}
+		}
+	}
+}
