@@ -489,7 +489,8 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 				continue
 			}
 			// Ministry of Commerce, Bank of England: a connector between capitalised words
-			if e+1 < n && toks[e-1].Cap && nameConnectors[lower[e]] && nominal[e+1] && toks[e+1].Cap && !toks[e+1].SentStart {
+			if e+1 < n && toks[e-1].Cap && nameConnectors[lower[e]] && nominal[e+1] && toks[e+1].Cap && !toks[e+1].SentStart &&
+				!strings.ContainsAny(text[toks[e].End:toks[e+1].Begin], txt.LineBreaks) {
 				proper = true
 				e += 2
 				continue

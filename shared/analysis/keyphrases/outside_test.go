@@ -24,6 +24,10 @@ func TestKeyPhrasesOutsideFailures(t *testing.T) {
 		"indie music\u2029Dum Dum Girls",
 		"indie music\vDum Dum Girls",
 		"indie music\fDum Dum Girls",
+		// a connector at a line's end did not stop the phrase: "Bank of⏎England" was one
+		"Meeting at the Bank of\nEngland today",
+		"the Ministry of\r\nCommerce announced",
+		"IBM of\vWorld Cup",
 	} {
 		var found []string
 		for _, k := range a.Extract(text) {
