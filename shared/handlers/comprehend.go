@@ -569,10 +569,7 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 		if k.Analysis != job.Topics {
 			return nil, cErr("InvalidRequestException", "NumberOfTopics is a field of StartTopicsDetectionJob")
 		}
-		if *in.NumberOfTopics < 1 {
-			return nil, cErr("InvalidRequestException", "NumberOfTopics must be between 1 and 100")
-		}
-		req.NumberOfTopics = in.NumberOfTopics
+		req.NumberOfTopics = in.NumberOfTopics // its range is the pipeline's check, as on /v1
 	}
 	res, err := c.a.svc.CreateJob(r.Context(), tenant, req)
 	if err != nil {

@@ -319,3 +319,16 @@ func TestComprehendComputeSettingsEchoed(t *testing.T) {
 		}
 	}
 }
+
+// NumberOfTopics out of range is an InvalidRequestException naming the range, whichever end it
+// misses: the range is the pipeline's one check, the same as on /v1.
+func TestComprehendNumberOfTopicsRange(t *testing.T) {
+	a, _ := comprehendAPI(t)
+	for _, k := range []string{"0", "-1", "101"} {
+		status, out := call(t, a, "StartTopicsDetectionJob", "{"+inURI+","+outURI+","+role+`,"NumberOfTopics":`+k+"}")
+		msg, _ := out["Message"].(string)
+		if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(msg, "NumberOfTopics must be between 1 and 100") {
+			t.Errorf("NumberOfTopics %s: %d %v", k, status, out)
+		}
+	}
+}
