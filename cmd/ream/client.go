@@ -787,7 +787,7 @@ func list(ctx context.Context, args []string) error {
 	shown := 0
 	for {
 		if *maxN > 0 {
-			f.MaxResults = min(*maxN-shown, 100)
+			f.MaxResults = min(*maxN-shown, pipeline.DefaultListResults)
 		}
 		page, err := c.List(ctx, f)
 		if err != nil {
@@ -865,7 +865,7 @@ func errorsCmd(ctx context.Context, args []string) error {
 	shown := 0
 	for {
 		if *maxN > 0 {
-			f.MaxResults = min(*maxN-shown, 1000)
+			f.MaxResults = min(*maxN-shown, pipeline.MaxErrorResults)
 		}
 		page, err := c.Errors(ctx, id, f)
 		if err != nil {

@@ -18,13 +18,14 @@ import (
 	"github.com/ream-dev/ream/shared/output"
 )
 
-// Page sizes of Errors. A page also ends before the record that would take it past
-// maxErrorPageBytes, counted as the records weigh in a Lambda response, whose body is a JSON
-// string (jsonw.AppendString): a Lambda's response is at most 6 MB, and a record of a large document
-// carries the other analyses' results (1.65 MB for 100 KB of text and four analyses).
+// Page sizes of Errors (MaxErrorResults is exported for the CLI's pages). A page also ends
+// before the record that would take it past maxErrorPageBytes, counted as the records weigh in
+// a Lambda response, whose body is a JSON string (jsonw.AppendString): a Lambda's response is
+// at most 6 MB, and a record of a large document carries the other analyses' results (1.65 MB
+// for 100 KB of text and four analyses).
 const (
 	defaultErrorResults = 100
-	maxErrorResults     = 1000
+	MaxErrorResults     = 1000
 	maxErrorPageBytes   = 4 << 20 // escaped
 )
 
@@ -46,8 +47,8 @@ func filterKey(f api.ErrorsFilter) string { return f.ErrorCode + "/" + string(f.
 // line in the output archive. While a job runs, a page covers the shards recorded so far.
 func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFilter) (*api.ErrorsResponse, error) {
 	f.Analysis = job.Analysis(strings.ToUpper(string(f.Analysis))) // any case, as ErrorCode
-	if f.MaxResults < 0 || f.MaxResults > maxErrorResults {
-		return nil, fmt.Errorf("%w: MaxResults must be 1-%d", job.ErrInvalid, maxErrorResults)
+	if f.MaxResults < 0 || f.MaxResults > MaxErrorResults {
+		return nil, fmt.Errorf("%w: MaxResults must be 1-%d", job.ErrInvalid, MaxErrorResults)
 	}
 	if f.MaxResults == 0 {
 		f.MaxResults = defaultErrorResults
