@@ -106,29 +106,17 @@ func (s *DropRules) Get(ctx context.Context, tenant, name string) (api.DropRule,
 // List implements pipeline.DropRules: one Query of the tenant's partition (sort keys order the
 // rules by escaped name, which is their name: names never hold '%' or '#').
 func (s *DropRules) List(ctx context.Context, tenant string) ([]api.DropRule, error) {
-	ex, err := expression.NewBuilder().WithKeyCondition(
-		expression.Key(attrPK).Equal(expression.Value(tenantKey(tenant))).And(expression.Key(attrSK).BeginsWith(skRule))).Build()
+	items, err := queryPartition(ctx, s.db, s.table, tenantKey(tenant), expression.Key(attrSK).BeginsWith(skRule))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list drop rules: %w", err)
 	}
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName: &s.table, KeyConditionExpression: ex.KeyCondition(),
-		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
-		ConsistentRead: sdkaws.Bool(true),
-	})
 	var out []api.DropRule
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	for _, item := range items {
+		r, err := decodeDropRule(tenant, item)
 		if err != nil {
-			return nil, fmt.Errorf("list drop rules: %w", err)
+			return nil, err
 		}
-		for _, item := range page.Items {
-			r, err := decodeDropRule(tenant, item)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, r)
-		}
+		out = append(out, r)
 	}
 	return out, nil
 }

@@ -387,12 +387,18 @@ func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
 
 // partition returns the items of partition pk whose sort key satisfies sk, read consistently.
 func (s *Jobs) partition(ctx context.Context, pk string, sk expression.KeyConditionBuilder) ([]map[string]types.AttributeValue, error) {
+	return queryPartition(ctx, s.db, s.table, pk, sk)
+}
+
+// queryPartition returns the items of table's partition pk whose sort key satisfies sk, read
+// consistently, every page of them (the jobs' counters and shards, a tenant's drop rules).
+func queryPartition(ctx context.Context, db dynamodb.QueryAPIClient, table, pk string, sk expression.KeyConditionBuilder) ([]map[string]types.AttributeValue, error) {
 	ex, err := expression.NewBuilder().WithKeyCondition(expression.Key(attrPK).Equal(expression.Value(pk)).And(sk)).Build()
 	if err != nil {
 		return nil, err
 	}
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName: &s.table, KeyConditionExpression: ex.KeyCondition(),
+	p := dynamodb.NewQueryPaginator(db, &dynamodb.QueryInput{
+		TableName: &table, KeyConditionExpression: ex.KeyCondition(),
 		ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values(),
 		ConsistentRead: sdkaws.Bool(true),
 	})
