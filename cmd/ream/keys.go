@@ -10,7 +10,7 @@ import (
 
 	reamaws "github.com/ream-dev/ream/shared/aws"
 	sl "github.com/ream-dev/ream/shared/local"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
 )
 
 // keysCmd issues, lists and revokes the access keys of the Comprehend-compatible API. It works
@@ -74,7 +74,7 @@ func keysCmd(ctx context.Context, args []string) error {
 }
 
 // openKeys opens the access-key store on the stack's bucket or on a local data directory.
-func openKeys(ctx context.Context, bucket, kmsKey, data string) (*pipeline.AccessKeys, error) {
+func openKeys(ctx context.Context, bucket, kmsKey, data string) (*accesskeys.Store, error) {
 	if bucket != "" {
 		if data != "" {
 			return nil, fmt.Errorf("give --bucket (AWS) or --data (local), not both")
@@ -87,7 +87,7 @@ func openKeys(ctx context.Context, bucket, kmsKey, data string) (*pipeline.Acces
 		if kmsKey != "" {
 			opts = append(opts, reamaws.WithKMSKey(kmsKey))
 		}
-		return pipeline.NewAccessKeys(reamaws.NewObjects(c.S3, c.Presign, bucket, opts...)), nil
+		return accesskeys.New(reamaws.NewObjects(c.S3, c.Presign, bucket, opts...)), nil
 	}
 	if data == "" {
 		data = ".ream-data"
@@ -101,5 +101,5 @@ func openKeys(ctx context.Context, bucket, kmsKey, data string) (*pipeline.Acces
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.NewAccessKeys(objs), nil
+	return accesskeys.New(objs), nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ream-dev/ream/functions/internal/coldstart"
 	"github.com/ream-dev/ream/shared/handlers"
+	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
 )
 
 // keyCacheTTL is how long the function remembers an access key (or an unknown id): a revoked key
@@ -25,7 +26,7 @@ func main() {
 	// POST / (Comprehend's protocol) is unauthenticated at the gateway, whose IAM authoriser only
 	// takes execute-api signatures: the signature (service comprehend) is verified here against
 	// the access keys Ream issued (access-keys/ in the bucket, SSE-KMS under the stack's key).
-	keys := &handlers.CachedKeys{Store: handlers.IssuedKeys{Keys: svc.AccessKeys()}, TTL: keyCacheTTL}
+	keys := &handlers.CachedKeys{Store: handlers.IssuedKeys{Keys: accesskeys.New(svc.Objects())}, TTL: keyCacheTTL}
 	h.WithComprehend(handlers.NewSigV4AuthStore(handlers.ComprehendService, keys), handlers.ComprehendConfig{
 		Bucket: env.Bucket, Region: env.Region, Account: env.AccountID,
 	})

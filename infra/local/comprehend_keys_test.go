@@ -8,6 +8,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
 )
 
 // TestComprehendIssuedKey: a key issued into the store (ream keys issue) signs Comprehend
@@ -15,7 +16,7 @@ import (
 func TestComprehendIssuedKey(t *testing.T) {
 	ctx := testCtx(t)
 	s := startStack(t, Config{}, pipeline.Hooks{})
-	key, err := s.Service.AccessKeys().Issue(ctx, "team-c")
+	key, err := accesskeys.New(s.Service.Objects()).Issue(ctx, "team-c")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +27,7 @@ func TestComprehendIssuedKey(t *testing.T) {
 	if _, err := comprehendClient(s, DefaultAccessKeyID, DefaultSecretAccessKey).ListSentimentDetectionJobs(ctx, &comprehend.ListSentimentDetectionJobsInput{}); err != nil {
 		t.Fatalf("the configured key stopped working: %v", err)
 	}
-	if err := s.Service.AccessKeys().Revoke(ctx, key.AccessKeyId); err != nil {
+	if err := accesskeys.New(s.Service.Objects()).Revoke(ctx, key.AccessKeyId); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.ListSentimentDetectionJobs(ctx, &comprehend.ListSentimentDetectionJobsInput{})

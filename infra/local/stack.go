@@ -25,6 +25,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
 )
 
 // Queue names in the local database.
@@ -214,7 +215,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	}
 	oauth := handlers.NewOAuth(clients, tokenKey, nil)
 	s.api = handlers.NewAPI(svc, handlers.AnyAuth{s.auth, oauth}, log).WithTokens(oauth).
-		WithComprehend(handlers.NewSigV4AuthStore(handlers.ComprehendService, handlers.KeyChain{handlers.NewStaticKeys(accessKeys), handlers.IssuedKeys{Keys: svc.AccessKeys()}}), handlers.ComprehendConfig{Bucket: bucketName})
+		WithComprehend(handlers.NewSigV4AuthStore(handlers.ComprehendService, handlers.KeyChain{handlers.NewStaticKeys(accessKeys), handlers.IssuedKeys{Keys: accesskeys.New(svc.Objects())}}), handlers.ComprehendConfig{Bucket: bucketName})
 
 	// A process that died between marking a job IN_PROGRESS and enqueueing its shards left the
 	// job without messages: this queue is seen whole, so such jobs are resumed now, not after

@@ -13,6 +13,7 @@ import (
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
 	reampipeline "github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
 )
 
 // The construct and the Lambda code agree on names only by convention;
@@ -25,7 +26,7 @@ func TestContractNames(t *testing.T) {
 		{"inputs prefix", InputsPrefix, reampipeline.InputsPrefix},
 		{"work prefix", WorkPrefix, reampipeline.WorkPrefix},
 		{"outputs prefix", OutputsPrefix, reampipeline.OutputsPrefix},
-		{"access keys prefix", AccessKeysPrefix, reampipeline.AccessKeysPrefix},
+		{"access keys prefix", AccessKeysPrefix, accesskeys.Prefix},
 		{"models prefix", ModelsPrefix, reampipeline.ModelsPrefix},
 		{"shipped models prefix", ShippedModelsPrefix, reampipeline.ShippedModelsPrefix},
 		{"job topic prefix", DefaultJobTopicPrefix, reampipeline.DefaultJobTopicPrefix},

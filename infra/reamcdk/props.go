@@ -35,7 +35,7 @@ const (
 	WorkPrefix    = "work/"
 	OutputsPrefix = "outputs/"
 	// AccessKeysPrefix holds the access keys of the Comprehend-compatible API
-	// (pipeline.AccessKeysPrefix); only the api function reads it.
+	// (accesskeys.Prefix); only the api function reads it.
 	AccessKeysPrefix = "access-keys/"
 	// DefaultJobTopicPrefix is PipelineProps.JobTopicPrefix's default (the code's
 	// pipeline.DefaultJobTopicPrefix, checked by TestContractNames).

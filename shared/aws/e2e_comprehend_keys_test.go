@@ -17,7 +17,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/ream-dev/ream/shared/handlers"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
 )
 
 // TestE2EComprehendIssuedKeys: on the AWS adapters, an access key issued into the bucket
@@ -31,7 +31,7 @@ func TestE2EComprehendIssuedKeys(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	s := newE2EStack(t, ctx, 1<<20)
-	keys := pipeline.NewAccessKeys(s.objects)
+	keys := accesskeys.New(s.objects)
 	key, err := keys.Issue(ctx, "tenant-cmp")
 	if err != nil {
 		t.Fatal(err)

@@ -18,12 +18,12 @@ import (
 	"time"
 
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
 )
 
 // AccessKey is an AWS-style access key of a tenant: requests signed with it (SigV4) act for
-// Tenant. It is the pipeline's (keys Ream issues are pipeline.AccessKeys' records).
-type AccessKey = pipeline.AccessKey
+// Tenant. It is the record of the keys Ream issues (accesskeys.Key).
+type AccessKey = accesskeys.Key
 
 // SigV4Auth verifies AWS Signature Version 4 (header form, AWS4-HMAC-SHA256) against the access
 // keys Ream issued, for one signing service (e.g. "comprehend"). The signature must cover
@@ -56,8 +56,8 @@ func (s StaticKeys) AccessKey(_ context.Context, id string) (AccessKey, error) {
 	return AccessKey{}, fmt.Errorf("access key %q: %w", id, job.ErrNotFound)
 }
 
-// IssuedKeys is a KeyStore of the keys Ream issued (pipeline.AccessKeys).
-type IssuedKeys struct{ Keys *pipeline.AccessKeys }
+// IssuedKeys is a KeyStore of the keys Ream issued (accesskeys.Store).
+type IssuedKeys struct{ Keys *accesskeys.Store }
 
 // AccessKey implements KeyStore.
 func (s IssuedKeys) AccessKey(ctx context.Context, id string) (AccessKey, error) {

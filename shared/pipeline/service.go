@@ -189,6 +189,10 @@ func New(d Deps) *Service {
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
 
+// Objects returns the service's object store, for the stores kept beside the jobs' objects
+// (accesskeys.New).
+func (s *Service) Objects() Objects { return s.objects }
+
 // WarmAnalysers loads now what the analysers would load at their first document (see
 // analysis.Registry.Warm); the processes that analyse shards call it at start.
 func (s *Service) WarmAnalysers() error { return s.analyzers.Warm() }

@@ -1,4 +1,7 @@
-package pipeline
+// Package accesskeys issues, looks up and revokes the AWS-style access keys of Ream's
+// Comprehend-compatible API (requests signed with one, SigV4 service comprehend, act for its
+// tenant). The keys are objects in the pipeline's object store, one each under Prefix.
+package accesskeys
 
 import (
 	"context"
@@ -13,17 +16,17 @@ import (
 	"time"
 
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
 )
 
-// AccessKeysPrefix is where the access keys Ream issues for its Comprehend-compatible API are
-// kept, one object each (access-keys/<AccessKeyId>.json). On AWS the bucket encrypts them with the
-// stack's KMS key (SSE-KMS), so reading a secret takes s3:GetObject on this prefix and
-// kms:Decrypt on that key; only the api function has both.
-const AccessKeysPrefix = "access-keys/"
+// Prefix is where the access keys are kept, one object each (access-keys/<AccessKeyId>.json).
+// On AWS the bucket encrypts them with the stack's KMS key (SSE-KMS), so reading a secret takes
+// s3:GetObject on this prefix and kms:Decrypt on that key; only the api function has both.
+const Prefix = "access-keys/"
 
-// AccessKey is an AWS-style access key issued to a tenant: requests signed with it (SigV4, service
+// Key is an AWS-style access key issued to a tenant: requests signed with it (SigV4, service
 // comprehend) act for Tenant.
-type AccessKey struct {
+type Key struct {
 	AccessKeyId     string    `json:"AccessKeyId"`
 	SecretAccessKey string    `json:"SecretAccessKey,omitempty"`
 	Tenant          string    `json:"Tenant"`
@@ -32,38 +35,45 @@ type AccessKey struct {
 
 var accessKeyIDRE = regexp.MustCompile(`^AKIA[A-Z2-7]{16}$`)
 
-// AccessKeys issues, looks up and revokes access keys in the object store.
-type AccessKeys struct {
+// Objects is the part of the object store (pipeline.Objects) the keys are kept in.
+type Objects interface {
+	Put(ctx context.Context, key string, r io.Reader) error
+	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+	List(ctx context.Context, prefix string, fn func(pipeline.ObjectInfo) error) error
+	Delete(ctx context.Context, key string) error
+}
+
+var _ Objects = pipeline.Objects(nil)
+
+// Store issues, looks up and revokes access keys in the object store.
+type Store struct {
 	objects Objects
 	now     func() time.Time
 }
 
-// NewAccessKeys returns the access-key store on objects.
-func NewAccessKeys(objects Objects) *AccessKeys {
-	return &AccessKeys{objects: objects, now: time.Now}
+// New returns the access-key store on objects (the service's: pipeline.Service.Objects).
+func New(objects Objects) *Store {
+	return &Store{objects: objects, now: time.Now}
 }
 
-// AccessKeys is the access-key store on the service's object store.
-func (s *Service) AccessKeys() *AccessKeys { return NewAccessKeys(s.objects) }
-
-func accessKeyObject(id string) string { return AccessKeysPrefix + id + ".json" }
+func accessKeyObject(id string) string { return Prefix + id + ".json" }
 
 // Issue creates a new key for tenant: an id of "AKIA" and 16 base-32 characters and a secret of
 // 40 characters, both from crypto/rand. The secret is returned once, here.
-func (k *AccessKeys) Issue(ctx context.Context, tenant string) (AccessKey, error) {
-	if !ValidTenant(tenant) {
-		return AccessKey{}, fmt.Errorf("%w: tenant %q", job.ErrInvalid, tenant)
+func (k *Store) Issue(ctx context.Context, tenant string) (Key, error) {
+	if !pipeline.ValidTenant(tenant) {
+		return Key{}, fmt.Errorf("%w: tenant %q", job.ErrInvalid, tenant)
 	}
 	const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 	const secretChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	key := AccessKey{AccessKeyId: "AKIA" + randomText(16, idChars), SecretAccessKey: randomText(40, secretChars),
+	key := Key{AccessKeyId: "AKIA" + randomText(16, idChars), SecretAccessKey: randomText(40, secretChars),
 		Tenant: tenant, Created: k.now().UTC().Truncate(time.Second)}
 	b, err := json.Marshal(key)
 	if err != nil {
-		return AccessKey{}, err
+		return Key{}, err
 	}
 	if err := k.objects.Put(ctx, accessKeyObject(key.AccessKeyId), strings.NewReader(string(b))); err != nil {
-		return AccessKey{}, fmt.Errorf("store access key: %w", err)
+		return Key{}, fmt.Errorf("store access key: %w", err)
 	}
 	return key, nil
 }
@@ -82,35 +92,35 @@ func randomText(n int, alphabet string) string {
 
 // Get returns the key id with its secret, or ErrNotFound (also for an id that is not one Ream
 // issues).
-func (k *AccessKeys) Get(ctx context.Context, id string) (AccessKey, error) {
+func (k *Store) Get(ctx context.Context, id string) (Key, error) {
 	if !accessKeyIDRE.MatchString(id) {
-		return AccessKey{}, fmt.Errorf("access key %q: %w", id, job.ErrNotFound)
+		return Key{}, fmt.Errorf("access key %q: %w", id, job.ErrNotFound)
 	}
 	rc, err := k.objects.Open(ctx, accessKeyObject(id), 0)
 	if err != nil {
-		return AccessKey{}, fmt.Errorf("access key %s: %w", id, err)
+		return Key{}, fmt.Errorf("access key %s: %w", id, err)
 	}
 	defer rc.Close()
-	var key AccessKey
+	var key Key
 	if err := json.NewDecoder(io.LimitReader(rc, 4096)).Decode(&key); err != nil || key.AccessKeyId != id || key.SecretAccessKey == "" {
-		return AccessKey{}, fmt.Errorf("access key %s: the stored key is unreadable", id)
+		return Key{}, fmt.Errorf("access key %s: the stored key is unreadable", id)
 	}
 	return key, nil
 }
 
 // List returns tenant's keys (every tenant's when tenant is ""), without their secrets, oldest
 // first.
-func (k *AccessKeys) List(ctx context.Context, tenant string) ([]AccessKey, error) {
+func (k *Store) List(ctx context.Context, tenant string) ([]Key, error) {
 	var ids []string
-	if err := k.objects.List(ctx, AccessKeysPrefix, func(o ObjectInfo) error {
-		if id, ok := strings.CutSuffix(strings.TrimPrefix(o.Key, AccessKeysPrefix), ".json"); ok {
+	if err := k.objects.List(ctx, Prefix, func(o pipeline.ObjectInfo) error {
+		if id, ok := strings.CutSuffix(strings.TrimPrefix(o.Key, Prefix), ".json"); ok {
 			ids = append(ids, id)
 		}
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	var out []AccessKey
+	var out []Key
 	for _, id := range ids {
 		key, err := k.Get(ctx, id)
 		if errors.Is(err, job.ErrNotFound) {
@@ -129,7 +139,7 @@ func (k *AccessKeys) List(ctx context.Context, tenant string) ([]AccessKey, erro
 }
 
 // Revoke deletes key id; ErrNotFound if there is no such key.
-func (k *AccessKeys) Revoke(ctx context.Context, id string) error {
+func (k *Store) Revoke(ctx context.Context, id string) error {
 	if _, err := k.Get(ctx, id); err != nil {
 		return err
 	}
