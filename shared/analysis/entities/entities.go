@@ -115,7 +115,7 @@ func New(cfg Config) (*Analyzer, error) {
 	if cfg.MaxBytes < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
 	}
-	if err := txt.CheckEnglish("ENTITIES", cfg.LanguageCode, true); err != nil {
+	if err := txt.CheckEnglish(job.Entities, cfg.LanguageCode, true); err != nil {
 		return nil, fmt.Errorf("%w: %s", job.ErrInvalid, err.Message)
 	}
 	lex, err := loadEntLexicon(!cfg.NoKnownOrganizations)
@@ -156,7 +156,7 @@ func (a *Analyzer) DefaultMaxBytes() int { return a.maxBytes }
 // Analyze implements Analyzer. A non-English declared language is a DocError
 // UNSUPPORTED_LANGUAGE; into.Entities is set non-nil (empty when nothing is found).
 func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result) error {
-	if err := txt.CheckEnglish("ENTITIES", opts.LanguageCode, true); err != nil {
+	if err := txt.CheckEnglish(job.Entities, opts.LanguageCode, true); err != nil {
 		return err
 	}
 	into.Entities = a.Find(text)

@@ -121,7 +121,7 @@ func New(cfg Config) (*Analyzer, error) {
 	if cfg.MaxBytes < 0 {
 		return nil, fmt.Errorf("%w: negative MaxBytes", job.ErrInvalid)
 	}
-	if err := txt.CheckEnglish("KEY_PHRASES", cfg.LanguageCode, true); err != nil {
+	if err := txt.CheckEnglish(job.KeyPhrases, cfg.LanguageCode, true); err != nil {
 		return nil, fmt.Errorf("%w: %s", job.ErrInvalid, err.Message)
 	}
 	a, err := newKeyPhrasesTables(cfg)
@@ -196,7 +196,7 @@ func (a *Analyzer) DefaultMaxBytes() int { return a.maxBytes }
 // Analyze implements Analyzer. A non-English declared language is a DocError
 // UNSUPPORTED_LANGUAGE; into.KeyPhrases is set non-nil (empty when nothing is found).
 func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result) error {
-	if err := txt.CheckEnglish("KEY_PHRASES", opts.LanguageCode, true); err != nil {
+	if err := txt.CheckEnglish(job.KeyPhrases, opts.LanguageCode, true); err != nil {
 		return err
 	}
 	into.KeyPhrases = a.Extract(text)

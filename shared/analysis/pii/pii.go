@@ -116,10 +116,10 @@ func (a *Analyzer) DefaultMaxBytes() int { return a.maxBytes }
 
 // Analyze implements Analyzer.
 func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result) error {
-	if err := txt.CheckEnglish("PII", opts.LanguageCode, false); err != nil {
+	if err := txt.CheckEnglish(job.PII, opts.LanguageCode, false); err != nil {
 		return err
 	}
-	if err := txt.CheckEnglish("PII", a.lang, false); err != nil {
+	if err := txt.CheckEnglish(job.PII, a.lang, false); err != nil {
 		return err
 	}
 	if len(text) > a.maxBytes {

@@ -172,10 +172,10 @@ func (a *Analyzer) DefaultMaxBytes() int { return a.maxBytes }
 // Analyze implements Analyzer. A document whose declared language (opts.LanguageCode, or
 // the configured LanguageCode) is not English is a DocError UNSUPPORTED_LANGUAGE.
 func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result) error {
-	if err := txt.CheckEnglish("SENTIMENT", opts.LanguageCode, false); err != nil {
+	if err := txt.CheckEnglish(job.Sentiment, opts.LanguageCode, false); err != nil {
 		return err
 	}
-	if err := txt.CheckEnglish("SENTIMENT", a.lang, false); err != nil {
+	if err := txt.CheckEnglish(job.Sentiment, a.lang, false); err != nil {
 		return err
 	}
 	label, score := a.classify(text)

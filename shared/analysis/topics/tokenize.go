@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	itext "github.com/ream-dev/ream/shared/analysis/internal/text"
+	"github.com/ream-dev/ream/shared/job"
 )
 
 const (
@@ -30,7 +31,7 @@ const Language = "en"
 
 // SupportsLanguage reports whether documents declared to be in language code (empty: not
 // declared) can be tokenised: English, by the rule every English-only analyser applies.
-func SupportsLanguage(code string) bool { return itext.CheckEnglish("TOPICS", code, false) == nil }
+func SupportsLanguage(code string) bool { return itext.CheckEnglish(job.Topics, code, false) == nil }
 
 var tokenizerPool = sync.Pool{New: func() any { return new(tokenizer) }}
 

@@ -313,7 +313,7 @@ func EndsSentence(tok string) bool {
 // it, and each keeps its behaviour. A job's LanguageCode never has it (the registry's
 // CanonicalLanguageCode refuses it), so only an analyser configured directly sees the
 // difference.
-func CheckEnglish(analysis, code string, underscore bool) *result.DocError {
+func CheckEnglish(analysis job.Analysis, code string, underscore bool) *result.DocError {
 	c := strings.ToLower(strings.TrimSpace(code))
 	if c == "" || c == "en" || strings.HasPrefix(c, "en-") || (underscore && strings.HasPrefix(c, "en_")) {
 		return nil
@@ -321,9 +321,9 @@ func CheckEnglish(analysis, code string, underscore bool) *result.DocError {
 	if c == "und" {
 		// The gate's Undetermined: no configured language was identified (found from outside:
 		// the message showed the internal code "und").
-		return &result.DocError{Code: job.CodeUnsupportedLanguage, Message: analysis + " supports English (en) only, and the document's language could not be identified as one this deployment detects"}
+		return &result.DocError{Code: job.CodeUnsupportedLanguage, Message: string(analysis) + " supports English (en) only, and the document's language could not be identified as one this deployment detects"}
 	}
-	return &result.DocError{Code: job.CodeUnsupportedLanguage, Message: analysis + " supports English (en) only, not " + strconv.Quote(code)}
+	return &result.DocError{Code: job.CodeUnsupportedLanguage, Message: string(analysis) + " supports English (en) only, not " + strconv.Quote(code)}
 }
 
 // Stopwords are English function words (and a few very common verbs and adverbs): they
