@@ -413,11 +413,13 @@ func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status
 		return job.Stopped, fmt.Sprintf("stopped on request: %d of %s were processed and are in the output; %s skipped (listed in the manifest)", shards-skipped, counted(shards, "shard"), plural(skipped, "was", "were"))
 	case j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == ""):
 		// The records could not train a model (trainingFailed wrote why on the job).
+		// (A dead-lettered shard said here too, as below: found by the chaos harness, a training
+		// shard killed on every delivery ended "training registered no model".)
 		msg := j.Message
 		if msg == "" {
 			msg = "training registered no model"
 		}
-		return job.Failed, msg
+		return job.Failed, msg + deadLettered(failedShards)
 	case d.InputDocumentsCount == 1 && d.DocumentsWithErrorsCount == 1:
 		return job.Failed, "the one document failed; the output has its error record" + deadLettered(failedShards)
 	case d.InputDocumentsCount > 0 && d.DocumentsWithErrorsCount == d.InputDocumentsCount:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -701,5 +702,51 @@ func TestAllFailedSaysDeadLettered(t *testing.T) {
 	}
 	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "all 2 documents failed") || !strings.Contains(j.Message, "1 shard failed repeatedly and was dead-lettered") {
 		t.Fatalf("every document in a dead-lettered shard: %s %q; want FAILED saying the shard was dead-lettered", j.JobStatus, j.Message)
+	}
+}
+
+// TestTrainingDeadLetteredSaysSo: a training job whose one shard was dead-lettered before it
+// registered a model FAILS saying the shard was dead-lettered, not only that no model was
+// registered (found by the chaos harness: a training shard killed on every delivery ended
+// "training registered no model").
+func TestTrainingDeadLetteredSaysSo(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	data, err := os.ReadFile("../../testdata/coding/train-sample.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.objects.Put(ctx, "inputs/local/train.jsonl", strings.NewReader(string(data))); err != nil {
+		t.Fatal(err)
+	}
+	created, err := st.svc.CreateJob(ctx, "local", api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.CodingTraining},
+		InputDataConfig: job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/train.jsonl", InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := st.queue.Receive(ctx, 10, time.Minute)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("the training job's one shard message: %d, %v", len(msgs), err)
+	}
+	var sm pipeline.ShardMessage
+	if err := json.Unmarshal(msgs[0].Body, &sm); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.svc.DeadLetter(ctx, sm, "injected"); err != nil {
+		t.Fatal(err)
+	}
+	processQueue(t, ctx, st.svc, st.queue)
+	j, err := st.jobs.Get(ctx, "local", created.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "1 shard failed repeatedly and was dead-lettered") {
+		t.Fatalf("a training job whose shard was dead-lettered: %s %q; want FAILED saying the shard was dead-lettered", j.JobStatus, j.Message)
+	}
+	if ms, err := st.models.List(ctx, "local", "occupation"); err != nil || len(ms) != 0 {
+		t.Fatalf("models after a dead-lettered training: %+v %v; want none", ms, err)
 	}
 }
