@@ -838,6 +838,29 @@ func (s *Service) recordTrainedModel(ctx context.Context, j *job.Job, m api.Mode
 	return fmt.Errorf("record model on job %s: too much contention", j.JobId)
 }
 
+// adoptRegisteredModel records on a training job being dead-lettered the model its shard
+// registered before it died, if any: a worker killed between the registration and
+// recordTrainedModel, on every delivery, leaves a registered model (the tenant's latest) that
+// the job would otherwise not name, FAILED "training registered no model" (found by the chaos
+// harness). The job then ends FAILED naming its model, as the README documents for a shard
+// dead-lettered after its registration.
+func (s *Service) adoptRegisteredModel(ctx context.Context, j *job.Job) error {
+	if !j.Has(job.CodingTraining) || s.models == nil || j.CodingConfig == nil || j.CodingConfig.ModelId != "" {
+		return nil
+	}
+	all, err := s.models.List(ctx, j.Tenant, j.CodingConfig.Topic)
+	if err != nil {
+		return fmt.Errorf("list models: %w", err)
+	}
+	for _, m := range all {
+		if m.TrainingJobId == j.JobId {
+			s.log.WarnContext(ctx, "dead-lettered training shard had registered its model; recording it on the job", "tenant", j.Tenant, "job", j.JobId, "model", m.ModelId)
+			return s.recordTrainedModel(ctx, j, m)
+		}
+	}
+	return nil
+}
+
 // trainingExamples streams a training job's labelled records (one pass; Train opens one per
 // epoch). Records the reader refuses (bad JSON, missing texts) are skipped here and reported as
 // error records in the job's output.

@@ -750,3 +750,74 @@ func TestTrainingDeadLetteredSaysSo(t *testing.T) {
 		t.Fatalf("models after a dead-lettered training: %+v %v; want none", ms, err)
 	}
 }
+
+// loseModelRecord is a job store whose Update that records a trained model on its job fails
+// (as a worker killed between registering the model and recording it).
+type loseModelRecord struct{ pipeline.Jobs }
+
+func (l loseModelRecord) Update(ctx context.Context, j *job.Job, expect job.Status) error {
+	if j.Has(job.CodingTraining) && j.CodingConfig != nil && j.CodingConfig.ModelId != "" {
+		return errors.New("injected: killed before the model was recorded on the job")
+	}
+	return l.Jobs.Update(ctx, j, expect)
+}
+
+// TestTrainingDeadLetteredAfterRegistration: a training shard that registered its model and
+// died before recording it on the job, then was dead-lettered, leaves a job that names the
+// model it registered (FAILED, saying the shard was dead-lettered, as the README documents),
+// not one that says "training registered no model" while the model is the tenant's latest
+// (found by the chaos harness: kills during training and at the tail of the shard).
+func TestTrainingDeadLetteredAfterRegistration(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	deps := st.deps
+	deps.Jobs = loseModelRecord{st.jobs}
+	killed := pipeline.New(deps)
+	data, err := os.ReadFile("../../testdata/coding/train-sample.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.objects.Put(ctx, "inputs/local/train.jsonl", strings.NewReader(string(data))); err != nil {
+		t.Fatal(err)
+	}
+	created, err := st.svc.CreateJob(ctx, "local", api.CreateJobRequest{
+		Analyses:        []job.Analysis{job.CodingTraining},
+		InputDataConfig: job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/train.jsonl", InputFormat: job.JSONLines},
+		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := st.queue.Receive(ctx, 10, time.Minute)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("the training job's one shard message: %d, %v", len(msgs), err)
+	}
+	var sm pipeline.ShardMessage
+	if err := json.Unmarshal(msgs[0].Body, &sm); err != nil {
+		t.Fatal(err)
+	}
+	if err := killed.ProcessShard(ctx, sm); err == nil {
+		t.Fatal("the shard whose model record was lost succeeded")
+	}
+	all, err := st.models.List(ctx, "local", "occupation")
+	var ms []api.Model
+	for _, m := range all {
+		if m.TrainingJobId == created.JobId {
+			ms = append(ms, m)
+		}
+	}
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("models of the job after the lost record: %d %v; want its model registered", len(ms), err)
+	}
+	if err := st.svc.DeadLetter(ctx, sm, ""); err != nil {
+		t.Fatal(err)
+	}
+	processQueue(t, ctx, st.svc, st.queue)
+	j, err := st.jobs.Get(ctx, "local", created.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "dead-lettered") || j.CodingConfig == nil || j.CodingConfig.ModelId != ms[0].ModelId {
+		t.Fatalf("dead-lettered after registering model %s: %s %q, %+v; want FAILED naming the model and saying the shard was dead-lettered", ms[0].ModelId, j.JobStatus, j.Message, j.CodingConfig)
+	}
+}
