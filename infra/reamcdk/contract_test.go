@@ -31,6 +31,7 @@ func TestContractNames(t *testing.T) {
 		{"shipped models prefix", ShippedModelsPrefix, reampipeline.ShippedModelsPrefix},
 		{"job topic prefix", DefaultJobTopicPrefix, reampipeline.DefaultJobTopicPrefix},
 		{"failed shard log message", ShardFailedLogMessage, handlers.LogShardFailed},
+		{"failed input event log message", InputFailedLogMessage, handlers.LogInputFailed},
 	}
 	for _, p := range pairs {
 		if p.infra != p.code {

@@ -31,8 +31,11 @@
 //     (batch item failures, maximum concurrency), deadletter on the
 //     dead-letter queue (batch item failures), sweeper on an EventBridge
 //     schedule.
-//   - Alarms on the alarm topic: dead-letter queue not empty, shards
-//     dead-lettered, job age (oldest shard message), errors per function.
+//   - Alarms on the alarm topic: dead-letter queues not empty, shards
+//     dead-lettered, job age (oldest shard message), errors and throttles
+//     per function, the API's 5xx, and the failures the worker and ingest
+//     answer as batch item failures (which their Errors metric does not
+//     count), from their log lines.
 //   - OAuth2 for the coding routes (CodingRoutes, /v1/topics…): a Cognito
 //     user pool for machine clients (no self sign-up, MFA required, strong
 //     password policy), a resource server "ream" with the scope ream/coding,

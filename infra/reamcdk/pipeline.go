@@ -547,16 +547,35 @@ func (p *pipeline) alarmsOn(r *resolved) {
 	add("ShardFailures", "Shards failed in the worker and will be delivered again ("+strconv.Itoa(r.MaxReceiveCount)+
 		" deliveries, then the dead-letter queue): see the worker's log lines \""+ShardFailedLogMessage+"\" for the cause",
 		failures.Metric(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
+	// ingest, too, answers the events it failed on as batch item failures (its Errors alarm never
+	// sees them, and the ingest dead-letter queue only after IngestMaxReceiveCount receives, 6 x
+	// its timeout apart: hours later): its log lines do (InputFailedLogMessage).
+	ingestFailures := awslogs.NewMetricFilter(p.Construct, jsii.String("IngestFailuresFilter"), &awslogs.MetricFilterProps{
+		LogGroup:        p.logs[FnIngest],
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(InputFailedLogMessage)),
+		MetricNamespace: jsii.String(ShardFailuresNamespace(*awscdk.Stack_Of(p.Construct).StackName())),
+		MetricName:      jsii.String("IngestFailures"),
+		MetricValue:     jsii.String("1"),
+	})
+	add("IngestFailures", "ingest failed on S3 Object Created events under "+InputsPrefix+"; they will be delivered again ("+
+		strconv.Itoa(IngestMaxReceiveCount)+" deliveries, then the ingest dead-letter queue) and their uploads or dropped files "+
+		"have not started a job yet: see ingest's log lines \""+InputFailedLogMessage+"\" for the cause",
+		ingestFailures.Metric(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
 	add("ApiServerErrors", "The HTTP API answered 5xx (see the api function's log group)",
 		p.api.MetricServerError(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
 }
 
-// ShardFailuresNamespace is the CloudWatch namespace of a stack's ShardFailures metric.
+// ShardFailuresNamespace is the CloudWatch namespace of a stack's ShardFailures and
+// IngestFailures metrics.
 func ShardFailuresNamespace(stackName string) string { return "Ream/" + stackName }
 
 // ShardFailedLogMessage is the msg of the worker's log line for a failed shard
 // (handlers.LogShardFailed), counted by the ShardFailures alarm's metric filter.
 const ShardFailedLogMessage = "shard failed"
+
+// InputFailedLogMessage is the msg of ingest's log line for an input event it failed on
+// (handlers.LogInputFailed), counted by the IngestFailures alarm's metric filter.
+const InputFailedLogMessage = "input event failed"
 
 func title(s string) string {
 	if s == FnDeadLetter {

@@ -599,7 +599,7 @@ func TestAlarms(t *testing.T) {
 	p := f.stack.Pipeline
 	alarmTopic := ref(f.id(p.AlarmTopic()))
 	alarms := f.resources("AWS::CloudWatch::Alarm")
-	if want := 6 + 2*len(FunctionNames); len(alarms) != want {
+	if want := 7 + 2*len(FunctionNames); len(alarms) != want {
 		t.Errorf("%d alarms, want %d", len(alarms), want)
 	}
 	for id, a := range alarms {
@@ -620,6 +620,19 @@ func TestAlarms(t *testing.T) {
 		})
 		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
 			"Namespace": ns, "MetricName": "ShardFailures", "Threshold": 0,
+		})
+	})
+	// ingest answers the events it failed on as batch item failures too (its Errors alarm never
+	// sees them, and the ingest dead-letter queue only after IngestMaxReceiveCount receives, hours
+	// later): its log lines are counted like the worker's.
+	check(t, "failed input events counted from ingest's log", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), obj{
+			"LogGroupName":          ref(f.id(p.Function(FnIngest).LogGroup())),
+			"FilterPattern":         `{ $.msg = "input event failed" }`,
+			"MetricTransformations": arr{like(obj{"MetricNamespace": ns, "MetricName": "IngestFailures", "MetricValue": "1"})},
+		})
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": ns, "MetricName": "IngestFailures", "Threshold": 0,
 		})
 	})
 	check(t, "throttles and API 5xx", func() {

@@ -1,6 +1,7 @@
 package reamcdk
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,5 +48,20 @@ func TestREADMEAuthorisationMatchesTemplate(t *testing.T) {
 	}
 	if !strings.Contains(readme, "`/v1/jobs…`, `/v1/drop-rules…` and `/v1/health` routes stay AWS_IAM") {
 		t.Error("README does not list the AWS_IAM routes (/v1/jobs…, /v1/drop-rules…, /v1/health)")
+	}
+}
+
+// TestREADMEAlarmCount: What it costs counts the stack's alarms (each is billed); the figure is
+// the template's.
+func TestREADMEAlarmCount(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := strings.Join(strings.Fields(string(b)), " ")
+	n := len(synth(t).resources("AWS::CloudWatch::Alarm"))
+	want := fmt.Sprintf("%d alarms $%.2f", n, 0.10*float64(n))
+	if !strings.Contains(readme, want) {
+		t.Errorf("README's fixed cost does not say %q (the template has %d alarms at $0.10 each)", want, n)
 	}
 }

@@ -53,7 +53,7 @@ func (h *Ingest) HandleEventBridge(ctx context.Context, ev events.EventBridgeEve
 	}
 	o := pipeline.CreatedObject{Key: d.Object.Key, ETag: d.Object.ETag, VersionId: d.Object.VersionID}
 	if err := h.svc.ObjectCreated(ctx, o); err != nil {
-		h.log.ErrorContext(ctx, "input event failed", "key", o.Key, "err", err)
+		h.log.ErrorContext(ctx, LogInputFailed, "key", o.Key, "err", err)
 		return fmt.Errorf("%s: %w", o.Key, err)
 	}
 	return nil

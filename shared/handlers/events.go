@@ -46,7 +46,7 @@ func (h *Ingest) Handle(ctx context.Context, ev events.S3Event) error {
 		}
 		o := pipeline.CreatedObject{Key: key, ETag: r.S3.Object.ETag, VersionId: r.S3.Object.VersionID}
 		if err := h.svc.ObjectCreated(ctx, o); err != nil {
-			h.log.ErrorContext(ctx, "input event failed", "key", key, "err", err)
+			h.log.ErrorContext(ctx, LogInputFailed, "key", key, "err", err)
 			errs = append(errs, fmt.Errorf("%s: %w", key, err))
 		}
 	}
@@ -187,6 +187,11 @@ func shardBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, rel R
 		return err
 	})
 }
+
+// LogInputFailed is the message of the log line of every input event ingest failed on (it will be
+// delivered again): ingest answers its SQS batches with batch item failures, which its Lambda
+// Errors metric does not count, so the deployment counts these lines into its IngestFailures alarm.
+const LogInputFailed = "input event failed"
 
 // LogShardFailed is the message of the log line of every shard whose processing failed (it will
 // be delivered again): the deployment counts these lines into its ShardFailures alarm.
