@@ -9,6 +9,7 @@ import (
 	"io"
 	"path"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis"
@@ -135,7 +136,7 @@ func (r *redactedWriter) write(ctx context.Context, d input.Document, rec *outpu
 			return err
 		}
 	default:
-		return output.WriteEntry(r.bw, redactedEntryPrefix+d.File, []byte(text))
+		return output.WriteEntry(r.bw, redactedEntryName(d.File), []byte(text))
 	}
 	return r.bw.WriteByte('\n')
 }
@@ -162,6 +163,22 @@ func (r *redactedWriter) close(failed error) (int64, uint32, error) {
 
 // redactedEntryPrefix is the folder of the redacted copies inside output.tar.gz.
 const redactedEntryPrefix = "redacted/"
+
+// redactedEntryName is the archive entry of the redacted copy of file (a name relative to the
+// job's input, as the output's File gives it). An S3 key may hold "." and ".." segments
+// ("in/docs/../../x"), which an extractor that trusts entry names (Python's tarfile before
+// 3.14, Lambda's python3.11 among them) would follow out of its target folder: such a segment
+// has its dots written %2E ("redacted/%2E%2E/%2E%2E/x"), so every entry stays under redacted/
+// (found from outside). Other names are kept as they are.
+func redactedEntryName(file string) string {
+	segs := strings.Split(file, "/")
+	for i, s := range segs {
+		if s == "." || s == ".." {
+			segs[i] = strings.Repeat("%2E", len(s))
+		}
+	}
+	return redactedEntryPrefix + strings.Join(segs, "/")
+}
 
 // redactedEntry is an archive entry of a line job's redacted copies, Name of Size bytes, held by
 // the segments Parts in order. For ONE_DOC_PER_FILE the segments hold whole entries and Name is "".
@@ -198,9 +215,9 @@ func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardR
 		}
 		name := ""
 		if j.InputDataConfig.InputFormat.LineFormat() {
-			name = redactedEntryPrefix + inputName
+			name = redactedEntryName(inputName)
 			if r.File != "" && j.ParentJobId == "" { // (a retry's one input is no file of its parent's)
-				name = redactedEntryPrefix + r.File
+				name = redactedEntryName(r.File)
 			}
 		}
 		if len(out) == 0 || out[len(out)-1].Name != name {
@@ -212,7 +229,7 @@ func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardR
 	}
 	if len(out) == 0 && j.InputDataConfig.InputFormat.LineFormat() {
 		// Every shard was skipped: an empty copy, as before a shard ran.
-		out = append(out, redactedEntry{Name: redactedEntryPrefix + inputName})
+		out = append(out, redactedEntry{Name: redactedEntryName(inputName)})
 	}
 	return out
 }
