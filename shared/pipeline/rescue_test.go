@@ -712,34 +712,12 @@ func TestAllFailedSaysDeadLettered(t *testing.T) {
 func TestTrainingDeadLetteredSaysSo(t *testing.T) {
 	ctx := context.Background()
 	st := newLocalService(t, pipeline.Config{}, nil)
-	data, err := os.ReadFile("../../testdata/coding/train-sample.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.objects.Put(ctx, "inputs/local/train.jsonl", strings.NewReader(string(data))); err != nil {
-		t.Fatal(err)
-	}
-	created, err := st.svc.CreateJob(ctx, "local", api.CreateJobRequest{
-		Analyses:        []job.Analysis{job.CodingTraining},
-		InputDataConfig: job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/train.jsonl", InputFormat: job.JSONLines},
-		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := st.queue.Receive(ctx, 10, time.Minute)
-	if err != nil || len(msgs) != 1 {
-		t.Fatalf("the training job's one shard message: %d, %v", len(msgs), err)
-	}
-	var sm pipeline.ShardMessage
-	if err := json.Unmarshal(msgs[0].Body, &sm); err != nil {
-		t.Fatal(err)
-	}
+	id, sm := startedTrainingShard(t, ctx, st)
 	if err := st.svc.DeadLetter(ctx, sm, "injected"); err != nil {
 		t.Fatal(err)
 	}
 	processQueue(t, ctx, st.svc, st.queue)
-	j, err := st.jobs.Get(ctx, "local", created.JobId)
+	j, err := st.jobs.Get(ctx, "local", id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -773,6 +751,37 @@ func TestTrainingDeadLetteredAfterRegistration(t *testing.T) {
 	deps := st.deps
 	deps.Jobs = loseModelRecord{st.jobs}
 	killed := pipeline.New(deps)
+	id, sm := startedTrainingShard(t, ctx, st)
+	if err := killed.ProcessShard(ctx, sm); err == nil {
+		t.Fatal("the shard whose model record was lost succeeded")
+	}
+	all, err := st.models.List(ctx, "local", "occupation")
+	var ms []api.Model
+	for _, m := range all {
+		if m.TrainingJobId == id {
+			ms = append(ms, m)
+		}
+	}
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("models of the job after the lost record: %d %v; want its model registered", len(ms), err)
+	}
+	if err := st.svc.DeadLetter(ctx, sm, ""); err != nil {
+		t.Fatal(err)
+	}
+	processQueue(t, ctx, st.svc, st.queue)
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "dead-lettered") || j.CodingConfig == nil || j.CodingConfig.ModelId != ms[0].ModelId {
+		t.Fatalf("dead-lettered after registering model %s: %s %q, %+v; want FAILED naming the model and saying the shard was dead-lettered", ms[0].ModelId, j.JobStatus, j.Message, j.CodingConfig)
+	}
+}
+
+// startedTrainingShard creates a training job on the sample labelled records and receives its
+// one shard message, not yet processed.
+func startedTrainingShard(t *testing.T, ctx context.Context, st localService) (string, pipeline.ShardMessage) {
+	t.Helper()
 	data, err := os.ReadFile("../../testdata/coding/train-sample.jsonl")
 	if err != nil {
 		t.Fatal(err)
@@ -796,28 +805,5 @@ func TestTrainingDeadLetteredAfterRegistration(t *testing.T) {
 	if err := json.Unmarshal(msgs[0].Body, &sm); err != nil {
 		t.Fatal(err)
 	}
-	if err := killed.ProcessShard(ctx, sm); err == nil {
-		t.Fatal("the shard whose model record was lost succeeded")
-	}
-	all, err := st.models.List(ctx, "local", "occupation")
-	var ms []api.Model
-	for _, m := range all {
-		if m.TrainingJobId == created.JobId {
-			ms = append(ms, m)
-		}
-	}
-	if err != nil || len(ms) != 1 {
-		t.Fatalf("models of the job after the lost record: %d %v; want its model registered", len(ms), err)
-	}
-	if err := st.svc.DeadLetter(ctx, sm, ""); err != nil {
-		t.Fatal(err)
-	}
-	processQueue(t, ctx, st.svc, st.queue)
-	j, err := st.jobs.Get(ctx, "local", created.JobId)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "dead-lettered") || j.CodingConfig == nil || j.CodingConfig.ModelId != ms[0].ModelId {
-		t.Fatalf("dead-lettered after registering model %s: %s %q, %+v; want FAILED naming the model and saying the shard was dead-lettered", ms[0].ModelId, j.JobStatus, j.Message, j.CodingConfig)
-	}
+	return created.JobId, sm
 }
