@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -72,6 +73,8 @@ type Stack struct {
 	// Shutdown does not wait on them.
 	stopping chan struct{}
 	stopOnce sync.Once
+	// streamsOpen is every tenant's event streams open, which share streamReadsPerSecond.
+	streamsOpen atomic.Int32
 
 	api      *handlers.API
 	auth     *handlers.KeyAuth
