@@ -110,7 +110,32 @@ var migrations = []string{
 		body    BLOB    NOT NULL
 	)`,
 	`CREATE UNIQUE INDEX IF NOT EXISTS models_version ON models (topic, tenant, version)`,
+	// Fair delivery (see Queue): each queue's virtual clock, the tag of the latest message
+	// delivered, and each message group's last tag, kept while it is ahead of the clock.
+	`CREATE TABLE IF NOT EXISTS queue_clock (
+		queue  TEXT    NOT NULL PRIMARY KEY,
+		vclock INTEGER NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS queue_groups (
+		queue    TEXT    NOT NULL,
+		grp      TEXT    NOT NULL,
+		last_tag INTEGER NOT NULL,
+		PRIMARY KEY (queue, grp)
+	)`,
 }
+
+// columns are added to tables created before them, when absent (SQLite's ADD COLUMN has no IF
+// NOT EXISTS); indexes lists the indexes on them, created after.
+var (
+	columns = []struct{ table, name, decl string }{
+		// A message's fair-delivery tag (see Queue); 0 for messages queued before it existed,
+		// which are delivered first.
+		{"messages", "fair_tag", "INTEGER NOT NULL DEFAULT 0"},
+	}
+	indexes = []string{
+		`CREATE INDEX IF NOT EXISTS messages_fair ON messages (queue, fair_tag, seq)`,
+	}
+)
 
 // OpenDB opens (creating if needed) the SQLite database at path and applies the migrations. The
 // database runs in WAL mode with a busy timeout, and every transaction begins IMMEDIATE (takes
@@ -146,6 +171,22 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	defer tx.Rollback()
 	for _, m := range migrations {
 		if _, err := tx.ExecContext(ctx, m); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	for _, c := range columns {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`, c.table, c.name).Scan(&n); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if n == 0 {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE `+c.table+` ADD COLUMN `+c.name+` `+c.decl); err != nil {
+				return fmt.Errorf("migrate: %w", err)
+			}
+		}
+	}
+	for _, ix := range indexes {
+		if _, err := tx.ExecContext(ctx, ix); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 	}

@@ -49,3 +49,13 @@ func TestDeadLetterQueryUsesIndex(t *testing.T) {
 		t.Errorf("query plan %q does not search messages_by_receives by receive count", p)
 	}
 }
+
+// TestReceiveQueryUsesIndex: Receive walks the queue's messages in fair order through
+// messages_fair, without sorting them (a sort of every visible message on every Receive would
+// make a job of 10,000 shards quadratic).
+func TestReceiveQueryUsesIndex(t *testing.T) {
+	p := queryPlan(t, receiveQuery, 2, "q", 1, 10)
+	if !strings.Contains(p, "USING INDEX messages_fair (queue=?)") || strings.Contains(p, "TEMP B-TREE") {
+		t.Errorf("query plan %q does not walk messages_fair in order", p)
+	}
+}

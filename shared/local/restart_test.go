@@ -66,7 +66,7 @@ func TestRestart(t *testing.T) {
 
 	q = local.NewQueue(db, "shards", 2, local.WithClock(clock.Now))
 	msgs, err := q.Receive(ctx, 10, time.Minute)
-	if err != nil || len(msgs) != 2 || string(msgs[1].Body) != "poison" {
+	if err != nil || len(msgs) != 2 || string(msgs[0].Body) != "poison" && string(msgs[1].Body) != "poison" {
 		t.Fatalf("after restart: received %d messages, %v; want shard 2 and the poison (shard 1 is in flight)", len(msgs), err)
 	}
 	clock.Advance(2 * time.Minute)
