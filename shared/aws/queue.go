@@ -107,7 +107,9 @@ func (q *Queue) Send(ctx context.Context, msgs []pipeline.ShardMessage) error {
 			}
 			batch, size = nil, 0
 		}
-		batch = append(batch, types.SendMessageBatchRequestEntry{Id: sdkaws.String(strconv.Itoa(i)), MessageBody: sdkaws.String(string(body))})
+		// The job's group: an SQS fair queue (a standard queue given MessageGroupId) then keeps
+		// one job's backlog from holding back the others', as the local queue does.
+		batch = append(batch, types.SendMessageBatchRequestEntry{Id: sdkaws.String(strconv.Itoa(i)), MessageBody: sdkaws.String(string(body)), MessageGroupId: sdkaws.String(m.Group())})
 		size += len(body)
 	}
 	if len(batch) > 0 {

@@ -21,6 +21,7 @@ type fakeSQS struct {
 	mu     sync.Mutex
 	calls  [][]string // entry ids per call
 	bodies map[string]int
+	groups map[string]string // body → its MessageGroupId
 	// fail decides, per call number (from 0) and entry id, whether the entry fails and
 	// whether the failure is the sender's fault.
 	fail func(call int, id string) (failed, sender bool)
@@ -40,6 +41,9 @@ func (f *fakeSQS) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchIn
 			continue
 		}
 		f.bodies[sdkaws.ToString(e.MessageBody)]++
+		if f.groups != nil {
+			f.groups[sdkaws.ToString(e.MessageBody)] = sdkaws.ToString(e.MessageGroupId)
+		}
 		out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{Id: e.Id})
 	}
 	f.calls = append(f.calls, ids)
@@ -75,7 +79,7 @@ func TestSendChunksAndRetriesOnlyFailedEntries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeSQS{bodies: map[string]int{}, fail: tt.fail}
+			f := &fakeSQS{bodies: map[string]int{}, groups: map[string]string{}, fail: tt.fail}
 			q := NewQueue(f, "https://sqs/q", WithSendRetries(3, 0))
 			err := q.Send(context.Background(), msgs(tt.n))
 			if tt.wantErr == "" && err != nil {
@@ -102,6 +106,11 @@ func TestSendChunksAndRetriesOnlyFailedEntries(t *testing.T) {
 				var m pipeline.ShardMessage
 				if err := json.Unmarshal([]byte(body), &m); err != nil || count != 1 {
 					t.Fatalf("body %q sent %d times (%v)", body, count, err)
+				}
+				// Each in its job's group, which an SQS fair queue delivers fairly against
+				// other jobs'.
+				if g := f.groups[body]; g != "t/j" {
+					t.Fatalf("body %q sent with MessageGroupId %q, want the job's group t/j", body, g)
 				}
 			}
 		})

@@ -81,7 +81,7 @@ func (q *Queue) Send(ctx context.Context, msgs []pipeline.ShardMessage) error {
 			return fmt.Errorf("queue %s: encode message: %w", q.name, err)
 		}
 		bodies[i] = b
-		groups[i] = m.Tenant + "/" + m.JobId
+		groups[i] = m.Group()
 	}
 	return q.send(ctx, bodies, groups)
 }

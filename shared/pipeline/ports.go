@@ -187,6 +187,11 @@ type ShardMessage struct {
 	Finalize string `json:"finalize,omitempty"`
 }
 
+// Group is the message group a queue delivers fairly against the others: the job's (the local
+// queue takes turns between groups; on AWS it is the SQS MessageGroupId, which a fair queue
+// uses the same way).
+func (m ShardMessage) Group() string { return m.Tenant + "/" + m.JobId }
+
 // Queue carries shard messages to the workers (SQS, or the SQLite queue).
 type Queue interface {
 	// Send enqueues every message or returns an error; partial failures are retried inside.
