@@ -41,7 +41,7 @@ import (
 // endpoint, or REAM_AUTH=sigv4) it signs each request with SigV4 using the standard AWS
 // credential chain and region.
 func newClient(ctx context.Context) (*client.Client, error) {
-	c := &client.Client{Endpoint: os.Getenv("REAM_ENDPOINT"), APIKey: os.Getenv("REAM_API_KEY"), TokenURL: os.Getenv("REAM_TOKEN_URL")}
+	c := &client.Client{Endpoint: os.Getenv("REAM_ENDPOINT"), APIKey: os.Getenv("REAM_API_KEY"), TokenURL: os.Getenv("REAM_TOKEN_URL"), HTTP: httpClient()}
 	if c.Endpoint == "" {
 		c.Endpoint = "http://" + local.DefaultAddr
 	}
@@ -68,6 +68,23 @@ func newClient(ctx context.Context) (*client.Client, error) {
 		c.APIKey = local.DefaultKey
 	}
 	return c, nil
+}
+
+// responseHeaderTimeout bounds the wait for a response's headers once a request is sent (a
+// variable so that tests can shorten it). Without it a server that accepts connections but
+// never answers (stopped with SIGSTOP, wedged, a wrong port held by something else) held every
+// command forever (found from outside: `ream describe` waited until it was killed). Bodies are
+// not bounded: an upload may stream gigabytes, and the event stream's headers come at once
+// while its events come as the job moves; a server answers every request's headers well
+// within it (an upload's once its body is stored).
+var responseHeaderTimeout = 2 * time.Minute
+
+// httpClient is the commands' HTTP client: the default transport (proxy settings, a 30 s
+// connect timeout, keep-alives) with responseHeaderTimeout.
+func httpClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = responseHeaderTimeout
+	return &http.Client{Transport: t}
 }
 
 func useSigV4(endpoint string) bool {
@@ -560,7 +577,11 @@ func lostServer(err error) bool {
 	if errors.As(err, &dnsErr) {
 		return false
 	}
-	return errors.Is(err, client.ErrStreamEnded) || errors.As(err, &opErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	// A server that took the request and did not answer in time (responseHeaderTimeout) is
+	// one that stalled: waited for as one that stopped.
+	var netErr net.Error
+	timedOut := errors.As(err, &netErr) && netErr.Timeout()
+	return errors.Is(err, client.ErrStreamEnded) || errors.As(err, &opErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || timedOut
 }
 
 func printSummary(w io.Writer, n *api.Notification) {

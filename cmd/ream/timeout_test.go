@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestHungServerTimesOut: against a server that takes the request and never answers, a command
+// fails with an error after responseHeaderTimeout instead of waiting forever (found from
+// outside: `ream describe` against a wedged server hung until it was killed).
+func TestHungServerTimesOut(t *testing.T) {
+	release := make(chan struct{})
+	var asked atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	t.Setenv("REAM_API_KEY", "k")
+	t.Setenv("REAM_AUTH", "")
+	t.Setenv("REAM_CLIENT_ID", "")
+	t.Setenv("REAM_CLIENT_SECRET", "")
+	old := responseHeaderTimeout
+	responseHeaderTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { responseHeaderTimeout = old })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := run(ctx, []string{"describe", "00000000-0000-0000-0000-000000000000"})
+	if took := time.Since(start); err == nil || took > 5*time.Second || !strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("describe against a server that never answers: %v after %v; want a timeout error within seconds", err, took)
+	}
+}
+
+// TestWaitOutlivesAHungServer: `wait` takes a server that stopped answering for one that went
+// away, and keeps asking (every followRetry) until the job ends or the wait is interrupted.
+func TestWaitOutlivesAHungServer(t *testing.T) {
+	release := make(chan struct{})
+	var asked atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	t.Setenv("REAM_API_KEY", "k")
+	t.Setenv("REAM_AUTH", "")
+	t.Setenv("REAM_CLIENT_ID", "")
+	t.Setenv("REAM_CLIENT_SECRET", "")
+	defer func(d, r time.Duration) { followRetry, responseHeaderTimeout = d, r }(followRetry, responseHeaderTimeout)
+	followRetry, responseHeaderTimeout = 10*time.Millisecond, 100*time.Millisecond
+
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	err := run(ctx, []string{"wait", "0f0e5d1c-1111-4222-8333-944445555666"})
+	if ctx.Err() == nil || asked.Load() < 3 {
+		t.Fatalf("wait against a server that never answers: %v after %d requests; want it to keep asking until interrupted", err, asked.Load())
+	}
+}
