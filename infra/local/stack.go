@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -244,7 +245,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	})
 	// No ReadTimeout: a presigned upload may stream gigabytes. Idle keep-alive connections are
 	// closed after two minutes.
-	s.server = &http.Server{Handler: route, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	s.server = &http.Server{Handler: route, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: serverErrorLog(log)}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -278,6 +280,28 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	}()
 	log.Info("local stack started", "url", baseURL, "data", dataDir, "workers", cfg.Workers)
 	return s, nil
+}
+
+// serverErrorLog is the http.Server's own log, into the stack's logger: a handler that
+// panicked and accept failing (out of file descriptors) at ERROR, anything else net/http says
+// (a client's query with ';', which the API answers 400) at INFO. Without it those lines went
+// through the standard log at INFO (`ream serve` sets slog's default), below the default level
+// warn (found from outside: `ulimit -n 256` and 300 connections logged "accept4: too many open
+// files" only at info).
+func serverErrorLog(log *slog.Logger) *stdlog.Logger {
+	return stdlog.New(serverLogWriter{log}, "", 0)
+}
+
+type serverLogWriter struct{ log *slog.Logger }
+
+func (w serverLogWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	level := slog.LevelInfo
+	if strings.Contains(msg, "panic serving") || strings.Contains(msg, "Accept error") {
+		level = slog.LevelError
+	}
+	w.log.Log(context.Background(), level, msg, "source", "net/http")
+	return len(p), nil
 }
 
 // shutdownGrace is how long Close lets running requests finish before it cuts them (a
