@@ -218,6 +218,12 @@ const (
 	minSweepInterval = time.Second
 	minVisibility    = time.Second
 	minRetention     = time.Hour
+	// An upload URL's expiry is a whole second: under 1 s it may expire as it is issued (found
+	// from outside: "1ns" was taken, and every upload was refused as expired).
+	minUploadTTL = time.Second
+	// The first retry of a failed webhook delivery waits 1 s; a lower cap made every wait that
+	// short (found from outside: "1ns" spent all of a delivery's attempts within 20 ms).
+	minWebhookBackoff = time.Second
 )
 
 // sensible refuses a config file's values outside those bounds (0 still means the default).
@@ -236,6 +242,10 @@ func (c Config) sensible() error {
 	case c.Retention > 0 && time.Duration(c.Retention) < minRetention:
 		// found from outside: "1ns" was taken, and every output was deleted as its job ended
 		return fmt.Errorf("\"retention\" must be at least %v: a job keeps its output whole hours (got %v)", minRetention, time.Duration(c.Retention))
+	case c.UploadTTL > 0 && time.Duration(c.UploadTTL) < minUploadTTL:
+		return fmt.Errorf("\"uploadTTL\" must be at least %v (got %v)", minUploadTTL, time.Duration(c.UploadTTL))
+	case c.WebhookMaxBackoff > 0 && time.Duration(c.WebhookMaxBackoff) < minWebhookBackoff:
+		return fmt.Errorf("\"webhookMaxBackoff\" must be at least %v: the first retry waits that long (got %v)", minWebhookBackoff, time.Duration(c.WebhookMaxBackoff))
 	case cmp.Or(time.Duration(c.StuckAfter), pipeline.DefaultStuckAfter) <= time.Duration(c.withDefaults().VisibilityTimeout):
 		// a shard still running would be queued again beside itself (either may be the default)
 		return fmt.Errorf("\"stuckAfter\" %v must be longer than \"visibilityTimeout\" %v", cmp.Or(time.Duration(c.StuckAfter), pipeline.DefaultStuckAfter), time.Duration(c.withDefaults().VisibilityTimeout))

@@ -163,7 +163,7 @@ func TestConfigDurationStrings(t *testing.T) {
 	if c, err := load(`{"retention": null, "workers": null}`); err != nil || c.Retention != 0 || c.Workers != 0 {
 		t.Errorf("null values: %+v, %v; want the defaults, as when left out", c, err)
 	}
-	if _, err := load(`{"workers": 256, "shardBytes": 1024, "pollInterval": "1ms", "sweepInterval": "1s", "visibilityTimeout": "1s"}`); err != nil {
+	if _, err := load(`{"workers": 256, "shardBytes": 1024, "pollInterval": "1ms", "sweepInterval": "1s", "visibilityTimeout": "1s", "uploadTTL": "1s", "webhookMaxBackoff": "1s"}`); err != nil {
 		t.Errorf("the bounds themselves: %v", err)
 	}
 	for body, want := range map[string][]string{
@@ -179,6 +179,8 @@ func TestConfigDurationStrings(t *testing.T) {
 		`{"sweepInterval": "1ns"}`:                          {`"sweepInterval" must be at least 1s`},
 		`{"visibilityTimeout": "10ms"}`:                     {`"visibilityTimeout" must be at least 1s`},
 		`{"retention": "1ns"}`:                              {`"retention" must be at least 1h0m0s`},
+		`{"uploadTTL": "1ns"}`:                              {`"uploadTTL" must be at least 1s`},
+		`{"webhookMaxBackoff": "1ns"}`:                      {`"webhookMaxBackoff" must be at least 1s`},
 		`{"stuckAfter": "1ns"}`:                             {`"stuckAfter" 1ns must be longer than "visibilityTimeout" 1m0s`},
 		`{"stuckAfter": "30s", "visibilityTimeout": "30s"}`: {`"stuckAfter" 30s must be longer than "visibilityTimeout" 30s`},
 		`{"visibilityTimeout": "30m"}`:                      {`"stuckAfter" 15m0s must be longer than "visibilityTimeout" 30m0s`},
