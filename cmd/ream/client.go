@@ -314,6 +314,11 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 		if req.ClientRequestToken == "" {
 			if _, serr := c.Stop(ctx, res.JobId); serr == nil {
 				fmt.Fprintf(os.Stderr, "job %s stopped: its input could not be uploaded\n", res.JobId)
+			} else {
+				// Said, not swallowed (found from outside, on a full disk: the upload was stored
+				// but not queued, the stop failed, and nothing said the job was left to the
+				// sweeper, which starts a job whose input is in the store).
+				fmt.Fprintf(os.Stderr, "job %s could not be stopped (%v): it may still start if its input reached the store, or time out when its upload URL expires; `ream stop %s` stops it\n", res.JobId, serr, res.JobId)
 			}
 		}
 		return err

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -70,5 +73,48 @@ func TestWaitOutlivesAHungServer(t *testing.T) {
 	err := run(ctx, []string{"wait", "0f0e5d1c-1111-4222-8333-944445555666"})
 	if ctx.Err() == nil || asked.Load() < 3 {
 		t.Fatalf("wait against a server that never answers: %v after %d requests; want it to keep asking until interrupted", err, asked.Load())
+	}
+}
+
+// TestSubmitSaysWhenTheStopFails: when the upload fails and so does the stop of the job it was
+// for, submit says that the job was left as it is and how to stop it (it said nothing, and the
+// job could start later: on a full disk the upload had been stored, only its event was lost).
+func TestSubmitSaysWhenTheStopFails(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/jobs":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprintf(w, `{"JobId":"0f0e5d1c-1111-4222-8333-944445555666","JobStatus":"AWAITING_INPUT","Upload":{"Url":%q,"Method":"PUT"}}`, srv.URL+"/objects/put")
+		default: // the upload and the stop
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `{"code":"InternalError","message":"disk I/O error"}`)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	t.Setenv("REAM_API_KEY", "k")
+	t.Setenv("REAM_AUTH", "")
+	t.Setenv("REAM_CLIENT_ID", "")
+	t.Setenv("REAM_CLIENT_SECRET", "")
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, []byte("I love it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr := filepath.Join(t.TempDir(), "stderr")
+	f, err := os.Create(stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stderr
+	os.Stderr = f
+	err = run(context.Background(), []string{"submit", in})
+	os.Stderr = old
+	f.Close()
+	said, _ := os.ReadFile(stderr)
+	if err == nil || !strings.Contains(string(said), "could not be stopped") || !strings.Contains(string(said), "ream stop 0f0e5d1c-1111-4222-8333-944445555666") {
+		t.Fatalf("submit whose upload and stop fail: %v; stderr:\n%s\nwant it to say the job could not be stopped", err, said)
 	}
 }
