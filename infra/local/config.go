@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ream-dev/ream/internal/jsonkeys"
@@ -33,6 +34,10 @@ type Config struct {
 	DataDir string `json:"dataDir"`
 	// Addr is the listen address (default 127.0.0.1:8080; port 0 picks a free one).
 	Addr string `json:"addr"`
+	// PublicURL is the URL clients reach this server at, which presigned upload and download
+	// URLs name (default http:// and the address listened on). Set it when listening on every
+	// interface (":8080") or behind a name or a proxy: an absolute http(s) URL without a path.
+	PublicURL string `json:"publicURL"`
 	// Keys maps API keys to tenants (default {"local-dev-key": "local"}).
 	Keys map[string]string `json:"keys"`
 	// OAuthClients may get access tokens from POST /oauth2/token (client-credentials grant, the
@@ -302,6 +307,13 @@ func (c Config) validate() error {
 			if n := c.MaxDocumentBytes[a]; n <= 0 {
 				return fmt.Errorf("config: \"maxDocumentBytes\": %q must be a positive number of bytes, not %d (leave it out for the default)", a, n)
 			}
+		}
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			// A path would be signed into every URL and not served (the store serves /objects/).
+			return fmt.Errorf("config: \"publicURL\" %q must be an absolute http or https URL with a host and no path, such as \"http://ream.example:8080\"", c.PublicURL)
 		}
 	}
 	for k, tenant := range c.Keys {

@@ -76,3 +76,32 @@ func (s *syncBuffer) Reset() {
 	defer s.mu.Unlock()
 	s.b.Reset()
 }
+
+// TestPublicURL: presigned URLs name publicURL when it is set (they named the address listened
+// on, http://[::]:8080 for ":8080", which a client on another machine cannot reach), and a
+// publicURL that is not an absolute http(s) URL without a path is refused at start.
+func TestPublicURL(t *testing.T) {
+	cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond), Workers: 2,
+		PublicURL: "http://ream.example:8080/"}
+	s, err := Start(t.Context(), cfg, Options{Log: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	res, err := defaultClient(s).CreateJob(testCtx(t), lineJob("public", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Upload == nil || !strings.HasPrefix(res.Upload.URL, "http://ream.example:8080/objects/inputs/") {
+		t.Fatalf("upload %+v; want a URL under publicURL", res.Upload)
+	}
+	for _, bad := range []string{"ream.example:8080", "ftp://ream.example", "http://ream.example/ream", "http://u:p@ream.example", "http://"} {
+		c := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PublicURL: bad}
+		if s, err := Start(t.Context(), c, Options{Log: testLogger(t)}); err == nil || !strings.Contains(err.Error(), `"publicURL"`) {
+			if s != nil {
+				s.Close()
+			}
+			t.Errorf("publicURL %q: %v; want it refused, naming the field", bad, err)
+		}
+	}
+}

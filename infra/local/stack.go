@@ -157,6 +157,15 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		unlock()
 		return nil, err
 	}
+	// Presigned URLs name publicURL when set: listening on every interface (":8080",
+	// "0.0.0.0:8080") they named http://[::]:8080, which only this machine reaches (found from
+	// outside: a teammate's `ream submit` created its job and could not upload).
+	objectsURL := baseURL
+	if cfg.PublicURL != "" {
+		objectsURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	} else if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		log.Warn("listening on every interface, but upload and download URLs name "+baseURL+", which only this machine reaches: set publicURL in the config to the URL clients use", "addr", cfg.Addr)
+	}
 
 	db, err := sl.OpenDB(filepath.Join(dataDir, "ream.db"))
 	if err != nil {
@@ -165,7 +174,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	var svc *pipeline.Service // the upload guard below runs only once the server serves
 	var objects *sl.Objects
 	guard := func(ctx context.Context, key string) error { return uploadGuard(ctx, svc, objects, key) }
-	objects, err = sl.NewObjects(dataDir, baseURL, nil, sl.WithMaxUploadSize(cfg.MaxUploadBytes), sl.WithPutGuard(guard), sl.WithLogger(log))
+	objects, err = sl.NewObjects(dataDir, objectsURL, nil, sl.WithMaxUploadSize(cfg.MaxUploadBytes), sl.WithPutGuard(guard), sl.WithLogger(log))
 	if err != nil {
 		db.Close()
 		return fail(err)
