@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/ream-dev/ream/infra/local"
 	"github.com/ream-dev/ream/internal/loglevel"
@@ -46,8 +49,29 @@ func serve(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "ream: serving on %s (Ctrl-C to stop)\n", stack.URL)
 	<-ctx.Done()
-	fmt.Fprintln(os.Stderr, "ream: stopping")
-	return stack.Close()
+	// A second Ctrl-C (or SIGTERM) ends the process at once instead of waiting out the clean
+	// stop (up to 10 s for requests in flight; found from outside: it was ignored). That is a
+	// crash as kill -9 is, which loses nothing: what was running is delivered again after
+	// visibilityTimeout.
+	again, stopAgain := stopSignals()
+	defer stopAgain()
+	fmt.Fprintln(os.Stderr, "ream: stopping (Ctrl-C again to stop at once)")
+	closed := make(chan error, 1)
+	go func() { closed <- stack.Close() }()
+	select {
+	case err := <-closed:
+		return err
+	case <-again:
+		return errors.New("stopped at once by a second signal, without the clean stop: the shards that were running are delivered again after visibilityTimeout")
+	}
+}
+
+// stopSignals delivers the signals that, once the clean stop has begun, end the process at
+// once (a variable so that tests can send one).
+var stopSignals = func() (<-chan os.Signal, func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	return ch, func() { signal.Stop(ch) }
 }
 
 // logLevel is the level REAM_LOG_LEVEL names (warn when unset); another value is an error
