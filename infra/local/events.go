@@ -15,6 +15,11 @@ import (
 // progressEvery is how often the event stream checks the job's live counters.
 const progressEvery = 250 * time.Millisecond
 
+// keepAliveEvery is how often a stream on which nothing else was sent gets a comment line, so
+// that a client can tell a quiet stream (a job waiting behind another) from a stalled server
+// (client.DefaultStreamIdle is four of them). A variable so that tests can shorten it.
+var keepAliveEvery = 15 * time.Second
+
 // maxStreamsPerTenant bounds a tenant's event streams open at once.
 const maxStreamsPerTenant = 100
 
@@ -83,12 +88,14 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 	}
 	streamHeaders(w)
 	w.WriteHeader(http.StatusOK)
+	lastSent := time.Now()
 	send := func(typ string, v any) bool {
 		b, _ := json.Marshal(v)
 		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", typ, b); err != nil {
 			return false
 		}
 		flusher.Flush()
+		lastSent = time.Now()
 		return true
 	}
 	last := ""
@@ -133,6 +140,15 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 			j, err := s.Service.Describe(ctx, tenant, id)
 			if err != nil || !progress(j) {
 				return
+			}
+			if time.Since(lastSent) >= keepAliveEvery {
+				// A comment line (the event-stream format's lines starting with ':'), which
+				// readers skip.
+				if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+					return
+				}
+				flusher.Flush()
+				lastSent = time.Now()
 			}
 			// A notification published while our subscription lagged is in the database.
 			if j.JobStatus.Terminal() && j.Notified {

@@ -8,6 +8,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
@@ -37,6 +39,9 @@ type Client struct {
 	// local stack's). On AWS it is the Cognito domain's /oauth2/token.
 	TokenURL string
 	HTTP     *http.Client
+	// StreamIdle is how long Follow waits for anything on a job's event stream before it
+	// returns ErrStreamEnded (default DefaultStreamIdle).
+	StreamIdle time.Duration
 	// Sign, when set, signs each API request instead of the bearer key (SigV4 on AWS).
 	Sign func(req *http.Request, body []byte) error
 }
@@ -301,6 +306,15 @@ type Event struct {
 // Follow streams a job's events (GET /v1/jobs/{id}/events, server-sent events) to fn until the
 // notification arrives, the stream ends, or ctx is done. It returns the notification.
 func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.Notification, error) {
+	// A stream on which nothing comes for StreamIdle (the local stack sends a keep-alive
+	// comment every 15 s) is taken for a server that stalled (found from outside: `--wait`
+	// against a server stopped with SIGSTOP waited forever, saying nothing).
+	idle := cmp.Or(c.StreamIdle, DefaultStreamIdle)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var stalled atomic.Bool
+	watchdog := time.AfterFunc(idle, func() { stalled.Store(true); cancel() })
+	defer watchdog.Stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.Endpoint, "/")+"/v1/jobs/"+url.PathEscape(id)+"/events", nil)
 	if err != nil {
 		return nil, err
@@ -321,6 +335,7 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	var typ, data string
 	for sc.Scan() {
+		watchdog.Reset(idle)
 		line := sc.Text()
 		switch {
 		case strings.HasPrefix(line, "event:"):
@@ -350,11 +365,18 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 			typ, data = "", ""
 		}
 	}
+	if stalled.Load() {
+		return nil, fmt.Errorf("%w: nothing came on it for %v", ErrStreamEnded, idle)
+	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
 	return nil, ErrStreamEnded
 }
+
+// DefaultStreamIdle is how long Follow waits for anything on the event stream (an event or
+// the server's keep-alive) before it takes the server for stalled: four keep-alives.
+const DefaultStreamIdle = time.Minute
 
 // ErrStreamEnded is Follow's error when the stream ended without the job's notification: the
 // server stopped (a clean stop ends the streams) or the connection broke. The job goes on.
