@@ -350,13 +350,18 @@ func (c Config) withDefaults() Config {
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
 	}
-	if len(c.Keys) == 0 {
+	// The built-in credentials (published in the README) are a set: a config that lists its own
+	// API keys gets no built-in OAuth client or access key pair either, only those it lists
+	// (found from outside: an operator who replaced local-dev-key with the team's keys still
+	// let anyone in as tenant "local" with local-coding-client / local-coding-secret).
+	builtIn := len(c.Keys) == 0
+	if builtIn {
 		c.Keys = map[string]string{DefaultKey: "local"}
 	}
-	if len(c.OAuthClients) == 0 {
+	if len(c.OAuthClients) == 0 && builtIn {
 		c.OAuthClients = []OAuthClient{{ClientID: DefaultClientID, ClientSecret: DefaultClientSecret, Tenant: "local"}}
 	}
-	if len(c.AccessKeys) == 0 {
+	if len(c.AccessKeys) == 0 && builtIn {
 		c.AccessKeys = []AccessKey{{AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey, Tenant: "local"}}
 	}
 	if c.CodingRetention <= 0 {
