@@ -150,6 +150,13 @@ func OpenDB(path string) (*sql.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	// The database holds the webhooks' URLs (a secret path or token in one included) and every
+	// job's record: created readable by the server's user alone, as its secret and oauth.key
+	// are (found from outside: it was 0644 under the usual umask; SQLite gives its -wal and
+	// -shm files the database's mode). An empty file is an empty database to SQLite.
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 	dsn := path + "?_busy_timeout=30000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_foreign_keys=on"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
