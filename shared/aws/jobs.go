@@ -275,12 +275,18 @@ const (
 	reasonNone                   = "None"
 	reasonConditionalCheckFailed = "ConditionalCheckFailed"
 	reasonTransactionConflict    = "TransactionConflict"
+	// An item's partition was throttled: worth retrying as a conflict is (the SDK's own
+	// retries do not cover a cancelled transaction).
+	reasonThrottling         = "ThrottlingError"
+	reasonThroughputExceeded = "ProvisionedThroughputExceeded"
+	reasonValidationError    = "ValidationError"
 )
 
 // transact runs a TransactWriteItems. It returns (nil, nil) when the transaction committed,
 // and the cancellation reasons (one per item, "None" for items that were fine) when a condition
-// failed. Cancellations caused only by concurrent transactions (TransactionConflict) are retried
-// with jittered backoff, up to txAttempts times.
+// failed. Cancellations caused only by concurrent transactions or throttling (TransactionConflict,
+// ThrottlingError, ProvisionedThroughputExceeded) are retried with jittered backoff, up to
+// txAttempts times.
 func (s *Jobs) transact(ctx context.Context, items []types.TransactWriteItem) ([]string, error) {
 	backoff := 10 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -306,7 +312,8 @@ func (s *Jobs) transact(ctx context.Context, items []types.TransactWriteItem) ([
 }
 
 // cancellationReasons reads a TransactionCanceledException: the reason code of each item, and
-// whether the cancellation is worth retrying (a TransactionConflict and no failed condition).
+// whether the cancellation is worth retrying (a TransactionConflict or throttling, and no failed
+// condition or validation error).
 func cancellationReasons(err error) (reasons []string, retry bool, ok bool) {
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
@@ -318,9 +325,9 @@ func cancellationReasons(err error) (reasons []string, retry bool, ok bool) {
 			}
 			reasons = append(reasons, code)
 			switch code {
-			case reasonTransactionConflict:
+			case reasonTransactionConflict, reasonThrottling, reasonThroughputExceeded:
 				conflict = true
-			case reasonConditionalCheckFailed:
+			case reasonConditionalCheckFailed, reasonValidationError:
 				failed = true
 			}
 		}
