@@ -5,7 +5,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/entities/internal/ner"
 	"github.com/ream-dev/ream/shared/analysis/internal/evaltest"
@@ -33,8 +32,8 @@ func conllHeldOut(t testing.TB) []ner.Sentence {
 	return out
 }
 
-// conllDoc is one held-out document as text (tokens joined by spaces, sentences by line
-// breaks, as a Reuters story reads) with its gold PER/LOC/ORG spans in character offsets.
+// conllDoc is one held-out document as text (ner.Documents) with its gold PER/LOC/ORG spans
+// in character offsets.
 type conllDoc struct {
 	text string
 	gold []spanKey
@@ -42,38 +41,15 @@ type conllDoc struct {
 
 func conllDocs(sents []ner.Sentence) []conllDoc {
 	var docs []conllDoc
-	var sb strings.Builder
-	var gold []spanKey
-	flush := func() {
-		if sb.Len() > 0 {
-			docs = append(docs, conllDoc{sb.String(), gold})
-		}
-		sb.Reset()
-		gold = nil
-	}
-	for k, s := range sents {
-		if k > 0 && s.Doc != sents[k-1].Doc {
-			flush()
-		}
-		if sb.Len() > 0 {
-			sb.WriteByte('\n')
-		}
-		begins := make([]int, len(s.Words)+1)
-		for i, w := range s.Words {
-			if i > 0 {
-				sb.WriteByte(' ')
-			}
-			begins[i] = utf8.RuneCountInString(sb.String())
-			sb.WriteString(w)
-		}
-		for _, sp := range ner.Spans(s.Tags) {
+	for _, d := range ner.Documents(sents) {
+		c := conllDoc{text: d.Text}
+		for _, sp := range d.Spans {
 			if typ := nerTypes[sp.Type]; typ != "" {
-				end := begins[sp.End-1] + utf8.RuneCountInString(s.Words[sp.End-1])
-				gold = append(gold, spanKey{begins[sp.Begin], end, typ})
+				c.gold = append(c.gold, spanKey{sp.Begin, sp.End, typ})
 			}
 		}
+		docs = append(docs, c)
 	}
-	flush()
 	return docs
 }
 

@@ -1,12 +1,14 @@
 package pii
 
 import (
-	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
-
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ream-dev/ream/shared/analysis/entities"
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 )
 
 // ---- DATE_TIME ----
@@ -333,6 +335,71 @@ func (d *detector) euroAddresses() {
 }
 
 // ---- NAME ----
+
+// personNameScore is the score of a NAME found only by the ENTITIES analyser's PERSON spans
+// (the rules' names score 0.6–0.9).
+const personNameScore = 0.8
+
+// personNames adds the PERSON entities of p (character offsets) as NAME candidates in bytes.
+// Text without an upper-case letter has none, and is not tagged. The model's person spans are
+// taken when they read as names a form or a story writes: not in capitals (headings, codes: the
+// rules read names in capitals), and a one-word span only when it is a known given name or
+// surname (not one that is also a common word, "Grace", "May") or a word of a longer person
+// span of the same text ("Simmons" after "Bobby Simmons"): alone, the model takes a label
+// opening a short text for a surname ("Tel (020) 7946 0958", "Chapter 12").
+func (d *detector) personNames(p *entities.Analyzer) {
+	t := d.text
+	if strings.IndexFunc(t, unicode.IsUpper) < 0 {
+		return
+	}
+	type span struct{ s, e int }
+	var multi, single []span
+	fullWords := map[string]bool{} // the words of the multi-word spans
+	pos, chars := 0, 0             // a byte offset and its character offset, moving forward
+	byteAt := func(c int) int {
+		if c < chars {
+			pos, chars = 0, 0 // (entities come in document order; this is only a safeguard)
+		}
+		for chars < c && pos < len(t) {
+			_, n := utf8.DecodeRuneInString(t[pos:])
+			pos += n
+			chars++
+		}
+		return pos
+	}
+	for _, e := range p.Find(t) {
+		if e.Type != "PERSON" {
+			continue
+		}
+		sp := span{byteAt(e.BeginOffset), 0}
+		sp.e = byteAt(e.EndOffset)
+		w := t[sp.s:sp.e]
+		if allCaps(w) {
+			continue
+		}
+		words := strings.Fields(w)
+		if slices.ContainsFunc(words, func(x string) bool { return nameStop[x] }) {
+			continue // a word no name holds, as for the rules ("… Bank", "… Gardens")
+		}
+		if len(words) > 1 {
+			multi = append(multi, sp)
+			for _, x := range words {
+				fullWords[x] = true
+			}
+		} else {
+			single = append(single, sp)
+		}
+	}
+	for _, sp := range multi {
+		d.add(sp.s, sp.e, Name, personNameScore)
+	}
+	for _, sp := range single {
+		w := t[sp.s:sp.e]
+		if fullWords[w] || (firstNames[w] || surnameSet[w]) && !ambiguousNames[w] {
+			d.add(sp.s, sp.e, Name, personNameScore)
+		}
+	}
+}
 
 type wordSpan struct {
 	s, e int  // bytes; a possessive 's is excluded

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentence is one CoNLL sentence: its words, gold tags and the index of its document.
@@ -116,4 +117,53 @@ func Spans(tags []uint8) []Span {
 		i = j
 	}
 	return out
+}
+
+// Document is a CoNLL document as text: its tokens joined by spaces and its sentences by line
+// breaks, as a Reuters story reads, with its gold entities in character offsets of Text (Type
+// in Types order).
+type Document struct {
+	Text  string
+	Spans []Span
+}
+
+// Documents joins consecutive sentences of one document (Sentence.Doc) into Documents, for
+// measuring an analyser of raw text against the gold tags.
+func Documents(sents []Sentence) []Document {
+	var docs []Document
+	var sb strings.Builder
+	var spans []Span
+	chars := 0
+	flush := func() {
+		if sb.Len() > 0 {
+			docs = append(docs, Document{sb.String(), spans})
+		}
+		sb.Reset()
+		spans, chars = nil, 0
+	}
+	for k, s := range sents {
+		if k > 0 && s.Doc != sents[k-1].Doc {
+			flush()
+		}
+		if sb.Len() > 0 {
+			sb.WriteByte('\n')
+			chars++
+		}
+		begins := make([]int, len(s.Words))
+		for i, w := range s.Words {
+			if i > 0 {
+				sb.WriteByte(' ')
+				chars++
+			}
+			begins[i] = chars
+			sb.WriteString(w)
+			chars += utf8.RuneCountInString(w)
+		}
+		for _, sp := range Spans(s.Tags) {
+			end := begins[sp.End-1] + utf8.RuneCountInString(s.Words[sp.End-1])
+			spans = append(spans, Span{begins[sp.Begin], end, sp.Type})
+		}
+	}
+	flush()
+	return docs
 }
