@@ -36,6 +36,12 @@ func (f *fakeSQS) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchIn
 	for _, e := range in.Entries {
 		id := sdkaws.ToString(e.Id)
 		ids = append(ids, id)
+		if e.MessageGroupId != nil && !validMessageGroupId(*e.MessageGroupId) {
+			// As SQS: at most 128 characters, alphanumeric and punctuation.
+			out.Failed = append(out.Failed, types.BatchResultErrorEntry{Id: e.Id, Code: sdkaws.String("InvalidParameterValue"), SenderFault: true,
+				Message: sdkaws.String("MessageGroupId " + *e.MessageGroupId + " is invalid")})
+			continue
+		}
 		if failed, sender := f.fail(call, id); failed {
 			out.Failed = append(out.Failed, types.BatchResultErrorEntry{Id: e.Id, Code: sdkaws.String("InternalError"), SenderFault: sender})
 			continue
@@ -48,6 +54,20 @@ func (f *fakeSQS) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchIn
 	}
 	f.calls = append(f.calls, ids)
 	return out, nil
+}
+
+// validMessageGroupId is SQS's rule for a MessageGroupId: 1 to 128 characters, each
+// alphanumeric or ASCII punctuation (!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~).
+func validMessageGroupId(g string) bool {
+	if len(g) < 1 || len(g) > 128 {
+		return false
+	}
+	for _, c := range g {
+		if c > '~' || c <= ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 func msgs(n int) []pipeline.ShardMessage {
@@ -114,6 +134,40 @@ func TestSendChunksAndRetriesOnlyFailedEntries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSendGroupOfEveryTenant: every tenant id Ream accepts (up to 128 characters) gives its
+// jobs' messages a MessageGroupId SQS takes (at most 128 characters), one per job.
+func TestSendGroupOfEveryTenant(t *testing.T) {
+	f := &fakeSQS{bodies: map[string]int{}, groups: map[string]string{}, fail: func(int, string) (bool, bool) { return false, false }}
+	q := NewQueue(f, "https://sqs/q")
+	long := strings.Repeat("t", 128)
+	if !pipeline.ValidTenant(long) {
+		t.Fatalf("a tenant of 128 characters is not valid; the test needs the longest tenant id")
+	}
+	jobs := []string{"0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7"}
+	var sent []pipeline.ShardMessage
+	for _, tenant := range []string{"t", strings.Repeat("t", 91), strings.Repeat("t", 92), long} {
+		for _, id := range jobs {
+			sent = append(sent, pipeline.ShardMessage{Tenant: tenant, JobId: id})
+		}
+	}
+	if err := q.Send(context.Background(), sent); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	seen := map[string]bool{}
+	for body, g := range f.groups {
+		if !validMessageGroupId(g) {
+			t.Errorf("body %s sent with MessageGroupId %q (%d characters)", body, g, len(g))
+		}
+		if seen[g] {
+			t.Errorf("two jobs share MessageGroupId %q", g)
+		}
+		seen[g] = true
+	}
+	if len(f.groups) != len(sent) {
+		t.Errorf("%d messages sent, want %d", len(f.groups), len(sent))
 	}
 }
 

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"time"
 
@@ -189,8 +191,20 @@ type ShardMessage struct {
 
 // Group is the message group a queue delivers fairly against the others: the job's (the local
 // queue takes turns between groups; on AWS it is the SQS MessageGroupId, which a fair queue
-// uses the same way).
-func (m ShardMessage) Group() string { return m.Tenant + "/" + m.JobId }
+// uses the same way). It is "<tenant>/<job id>" when that fits SQS's 128 characters, else
+// (a tenant id of more than 91 characters) that string's SHA-256 in hex, 64 characters, which
+// no "<tenant>/<job id>" can equal (it has no "/").
+func (m ShardMessage) Group() string {
+	g := m.Tenant + "/" + m.JobId
+	if len(g) <= maxGroupLen {
+		return g
+	}
+	sum := sha256.Sum256([]byte(g))
+	return hex.EncodeToString(sum[:])
+}
+
+// maxGroupLen is the longest SQS MessageGroupId.
+const maxGroupLen = 128
 
 // Queue carries shard messages to the workers (SQS, or the SQLite queue).
 type Queue interface {
