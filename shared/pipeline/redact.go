@@ -169,15 +169,28 @@ const redactedEntryPrefix = "redacted/"
 // ("in/docs/../../x"), which an extractor that trusts entry names (Python's tarfile before
 // 3.14, Lambda's python3.11 among them) would follow out of its target folder: such a segment
 // has its dots written %2E ("redacted/%2E%2E/%2E%2E/x"), so every entry stays under redacted/
-// (found from outside). Other names are kept as they are.
+// (found from outside). A backslash separates segments too: Windows extractors (Python's
+// tarfile there, tar.exe, 7-Zip) read one as a folder separator, so "..\..\x", a single
+// segment to S3, becomes "%2E%2E\%2E%2E\x". Other names are kept as they are.
 func redactedEntryName(file string) string {
-	segs := strings.Split(file, "/")
-	for i, s := range segs {
-		if s == "." || s == ".." {
-			segs[i] = strings.Repeat("%2E", len(s))
+	var b strings.Builder
+	b.WriteString(redactedEntryPrefix)
+	for {
+		i := strings.IndexAny(file, `/\`)
+		seg := file
+		if i >= 0 {
+			seg = file[:i]
 		}
+		if seg == "." || seg == ".." {
+			seg = strings.Repeat("%2E", len(seg))
+		}
+		b.WriteString(seg)
+		if i < 0 {
+			return b.String()
+		}
+		b.WriteByte(file[i])
+		file = file[i+1:]
 	}
-	return redactedEntryPrefix + strings.Join(segs, "/")
 }
 
 // redactedEntry is an archive entry of a line job's redacted copies, Name of Size bytes, held by

@@ -34,3 +34,27 @@ func TestRedactedEntryNameStaysInFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactedEntryNameBackslash: a backslash is a folder separator to Windows extractors
+// (Python's tarfile on Windows, tar.exe, 7-Zip), so an S3 key's ".." between backslashes
+// ("in/docs/..\..\x", one segment to S3 and to a POSIX extractor) must not lead out of
+// redacted/ there either.
+func TestRedactedEntryNameBackslash(t *testing.T) {
+	for file, want := range map[string]string{
+		`..\..\x`:      `redacted/%2E%2E\%2E%2E\x`,
+		`a\..\..\..\x`: `redacted/a\%2E%2E\%2E%2E\%2E%2E\x`,
+		`a/b\.\c`:      `redacted/a/b\%2E\c`,
+		`a\b..\c`:      `redacted/a\b..\c`,
+		`..\`:          `redacted/%2E%2E\`,
+		`\..`:          `redacted/\%2E%2E`,
+	} {
+		got := redactedEntryName(file)
+		if got != want {
+			t.Errorf("redactedEntryName(%q) = %q; want %q", file, got, want)
+		}
+		windows := path.Clean(strings.ReplaceAll(got, `\`, "/"))
+		if windows != "redacted" && !strings.HasPrefix(windows, "redacted/") {
+			t.Errorf("redactedEntryName(%q) = %q leaves the folder on Windows (cleaned: %q)", file, got, windows)
+		}
+	}
+}
