@@ -240,9 +240,9 @@ func (q *Queue) Waiting(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// Receive claims up to max visible messages (the longest visible first, then in sending order:
-// the messages_ready index's order, so a receive does not sort the whole queue), hiding them for
-// visibility, in one transaction. Visible messages already received maxReceive times are moved to the dead-letter
+// Receive claims up to max visible messages in fair order (by tag, then in sending order: the
+// messages_fair index's order, so a receive does not sort the whole queue; see Queue), hiding
+// them for visibility, in one transaction. Visible messages already received maxReceive times are moved to the dead-letter
 // queue instead. It does not wait for messages to arrive.
 func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) ([]Message, error) {
 	if max <= 0 {
