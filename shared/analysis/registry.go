@@ -106,10 +106,14 @@ func (r Registry) CanonicalLanguageCode(code string) (string, error) {
 		lang = a
 	}
 	if !slices.Contains(supported, lang) {
-		return "", bad()
+		return "", fmt.Errorf("%w%w", ErrLanguageNotSupported, bad())
 	}
 	return canon, nil
 }
+
+// ErrLanguageNotSupported marks CanonicalLanguageCode's refusal of a well-formed code whose
+// language no analyser here supports (as against a malformed one, "en_US").
+var ErrLanguageNotSupported = errors.New("")
 
 func isLetters(s string) bool {
 	for _, c := range s {

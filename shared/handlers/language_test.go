@@ -67,8 +67,12 @@ func TestLanguageCodeValidation(t *testing.T) {
 		!strings.Contains(msg, `SENTIMENT supports English (en) only, not "hi"`) || strings.Contains(msg, "any case") {
 		t.Errorf("StartSentimentDetectionJob with LanguageCode hi: %d %v", status, out)
 	}
-	if status, out := createWith("SENTIMENT", "xx"); status != http.StatusBadRequest || !strings.Contains(out["message"].(string), "SENTIMENT supports English (en) only") {
-		t.Errorf("POST /v1/jobs SENTIMENT with LanguageCode xx: %d %v; want a 400 naming SENTIMENT", status, out)
+	if status, out := createWith("SENTIMENT", "XX"); status != http.StatusBadRequest || !strings.Contains(out["message"].(string), `SENTIMENT supports English (en) only, not "XX"`) {
+		t.Errorf("POST /v1/jobs SENTIMENT with LanguageCode XX: %d %v; want a 400 naming SENTIMENT and the code as given", status, out)
+	}
+	// A malformed code is answered with the spelling rules, not by the analysis.
+	if status, out := createWith("SENTIMENT", "en_US"); status != http.StatusBadRequest || !strings.Contains(out["message"].(string), "supported codes") {
+		t.Errorf("POST /v1/jobs SENTIMENT with LanguageCode en_US: %d %v; want the 400 listing the supported codes", status, out)
 	}
 	status, out = start("fr")
 	if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(out["Message"].(string), "SENTIMENT supports English") {

@@ -481,12 +481,12 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 	// deployment's analysers support (the registry owns that list) and stored in canonical case.
 	lang, err := s.analyzers.CanonicalLanguageCode(req.LanguageCode)
 	if err != nil {
-		// A code no analyser here supports: when the job's own analysers refuse it, their
+		// A well-formed code no analyser here supports: when the job's own analysers refuse it, their
 		// refusal is the clearer answer ("KEY_PHRASES supports English (en) only"), and the
 		// Comprehend surface words it in its terms; found from outside: "hi" for KEY_PHRASES
 		// listed every code of the deployment, in /v1's spelling rules.
-		if as, lerr := s.analyzers.Lookup(textAnalyses(req.Analyses)); lerr == nil {
-			if derr := analysis.CheckDeclaredLanguage(as, strings.ToLower(req.LanguageCode)); derr != nil {
+		if as, lerr := s.analyzers.Lookup(textAnalyses(req.Analyses)); lerr == nil && errors.Is(err, analysis.ErrLanguageNotSupported) {
+			if derr := analysis.CheckDeclaredLanguage(as, req.LanguageCode); derr != nil {
 				return checkedRequest{}, derr
 			}
 		}
