@@ -1,6 +1,11 @@
 package pii
 
-import txt "github.com/ream-dev/ream/shared/analysis/internal/text"
+import (
+	_ "embed"
+	"strings"
+
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
+)
 
 // firstNameList is the embedded given-name gazetteer: common given names of the
 // English-speaking world, Europe, Latin America, South Asia, the Arab world and romanised East
@@ -150,4 +155,20 @@ var (
 	firstNames     = txt.Set(firstNameList)
 	ambiguousNames = txt.Set(ambiguousNameList)
 	nameStop       = txt.Set(nameStopList)
+	// commonWords: words in lower case that a run of capitalised words made only of them is not
+	// a name ("Public License"); see commonPhrase.
+	commonWords = commonWordSet(commonWordsTxt)
 )
+
+//go:embed lexicon/common_words.txt
+var commonWordsTxt string
+
+func commonWordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, l := range strings.Split(s, "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			m[l] = true
+		}
+	}
+	return m
+}

@@ -381,6 +381,9 @@ func (d *detector) personNames(p *entities.Analyzer) {
 		if slices.ContainsFunc(words, func(x string) bool { return nameStop[x] }) {
 			continue // a word no name holds, as for the rules ("… Bank", "… Gardens")
 		}
+		if commonPhrase(words) {
+			continue // a heading, a product or a title: "Master Secret", "Go Authors", "N.B. Use"
+		}
 		if len(words) > 1 {
 			multi = append(multi, sp)
 			for _, x := range words {
@@ -399,6 +402,42 @@ func (d *detector) personNames(p *entities.Analyzer) {
 			d.add(sp.s, sp.e, Name, personNameScore)
 		}
 	}
+}
+
+// commonPhrase reports whether the words of a person span of the ENTITIES model are all
+// common words (lexicon/common_words.txt, in lower case) or initials, none a known given name
+// or surname: the model, trained on news, takes any run of capitalised words for a person
+// ("Public License", "Cloud Build", "Computer Science", "Little Big Man"), and an initial
+// before a sentence's first word for a name ("N.B. Use", "T. Because").
+func commonPhrase(words []string) bool {
+	common := false
+	for _, x := range words {
+		x = strings.TrimSuffix(strings.TrimSuffix(x, "'s"), "’s")
+		if firstNames[x] || surnameSet[x] {
+			return false
+		}
+		if isInitials(x) {
+			continue
+		}
+		if !commonWords[strings.ToLower(x)] {
+			return false
+		}
+		common = true
+	}
+	return common
+}
+
+// isInitials: "J.", "N.B.", "P.T." (letters each followed by a full stop).
+func isInitials(x string) bool {
+	if len(x) < 2 {
+		return false
+	}
+	for i, r := range x {
+		if i%2 == 0 && !unicode.IsLetter(r) || i%2 == 1 && r != '.' {
+			return false
+		}
+	}
+	return len(x)%2 == 0
 }
 
 type wordSpan struct {
