@@ -111,7 +111,7 @@ Is Are Was Were Be Been I We You He She They It This That These Those My Your Hi
 Their Its Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
 April May June July August September October November December Street St Avenue Ave Road
 Rd Boulevard Blvd Lane Ln Drive Dr Court Ct Place Pl Way Inc Corp Corporation Ltd LLC Co
-Company Bank University College School Hospital Group Foundation Institute Center Centre
+Company Limited Holdings Bank University College School Hospital Group Foundation Institute Center Centre
 Hotel Airport Airlines Park Gardens Street Square Church Museum Library Club Team Department
 Dept Office Ministry Council Committee Board Agency Service Services Systems Solutions
 Technologies Labs Studio Studios Press News Times Post Journal Review Today Tomorrow

@@ -29,6 +29,12 @@ func TestPIIOutsideFailures(t *testing.T) {
 		{"Try to get some other P. See the comment in tryStealSpan.", nil},
 		{"N.B. Use the full size because that matches how the heap grows.", nil},
 		{"It reminded me of Little Big Man, and Bad Movie is the only verdict.", nil},
+		// Code in prose is no name: a camelCase identifier, a word repeated in columns (found
+		// from outside in Go's comments).
+		{"FooBar Baz was here.", nil},
+		{"The field is set by Pos   Pos in the table.", nil},
+		// … while a name's own inner capital stays a name.
+		{"Leonardo DiCaprio and Ray McDonald arrived.", []result.PiiEntity{{BeginOffset: 0, EndOffset: 17, Type: Name}, {BeginOffset: 22, EndOffset: 34, Type: Name}}},
 		{"This is derived from code written by Anton Blanchard, and Leslie Lamport proved it.", []result.PiiEntity{{BeginOffset: 37, EndOffset: 52, Type: Name}, {BeginOffset: 58, EndOffset: 72, Type: Name}}},
 		{"Tiger Woods met Tim Robbins.", []result.PiiEntity{{BeginOffset: 0, EndOffset: 11, Type: Name}, {BeginOffset: 16, EndOffset: 27, Type: Name}}},
 		// The veto of "parcel" must not reach across the sentence end.

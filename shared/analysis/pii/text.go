@@ -384,6 +384,9 @@ func (d *detector) personNames(p *entities.Analyzer) {
 		if commonPhrase(words) {
 			continue // a heading, a product or a title: "Master Secret", "Go Authors", "N.B. Use"
 		}
+		if slices.ContainsFunc(words, innerCapital) || repeatsWord(words) {
+			continue // code in prose: "PrimaryExpr", "ModTime", "Pos   Pos"
+		}
 		if len(words) > 1 {
 			multi = append(multi, sp)
 			for _, x := range words {
@@ -402,6 +405,40 @@ func (d *detector) personNames(p *entities.Analyzer) {
 			d.add(sp.s, sp.e, Name, personNameScore)
 		}
 	}
+}
+
+// innerCapital reports whether w has an upper-case letter after a lower-case one, as an
+// identifier written in camelCase does ("PrimaryExpr", "ModTime"), unless it is a name's prefix
+// (McDonald, MacArthur, DeLillo, LaGuardia, DiCaprio, VanDyke) or follows a hyphen or an
+// apostrophe (Jean-Luc, O'Neil).
+func innerCapital(w string) bool {
+	lowerSeen := false
+	for i, r := range w {
+		switch {
+		case r == '-' || r == '\'' || r == '’':
+			lowerSeen = false
+		case unicode.IsLower(r):
+			lowerSeen = true
+		case unicode.IsUpper(r) && lowerSeen:
+			switch w[:i] {
+			case "Mc", "Mac", "De", "Di", "Da", "La", "Le", "Van", "Von", "Du", "Fitz":
+				lowerSeen = false
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// repeatsWord reports whether a word occurs twice in words (code laid out in columns, "Pos Pos").
+func repeatsWord(words []string) bool {
+	for i, w := range words {
+		if slices.Contains(words[i+1:], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // commonPhrase reports whether the words of a person span of the ENTITIES model are all
