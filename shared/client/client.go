@@ -325,6 +325,11 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 	}
 	resp, err := c.http().Do(req)
 	if err != nil {
+		if stalled.Load() {
+			// No answer at all for idle: the server is still stalled (a --wait trying it again
+			// while it is stopped), not a refusal.
+			return nil, fmt.Errorf("%w: nothing came on it for %v", ErrStreamEnded, idle)
+		}
 		return nil, err
 	}
 	defer resp.Body.Close()

@@ -47,3 +47,28 @@ func TestFollowStalledStream(t *testing.T) {
 		t.Errorf("Follow ended after %v with %d events; want the keep-alives to hold it open and one event", took, events)
 	}
 }
+
+// TestFollowStalledBeforeHeaders: a server that takes the stream's request and never answers
+// (still stopped with SIGSTOP when a --wait that lost it tries again) also ends Follow with
+// ErrStreamEnded after StreamIdle. It ended with "context canceled" (the idle watchdog cut the
+// request), which the CLI took for a refusal: `ream wait` against a server stalled for more
+// than two minutes gave up, where the README says it waits for the server again (found from
+// outside).
+func TestFollowStalledBeforeHeaders(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	c := &Client{Endpoint: srv.URL, APIKey: "k", StreamIdle: 250 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := c.Follow(ctx, "j", nil)
+	if !errors.Is(err, ErrStreamEnded) || ctx.Err() != nil {
+		t.Fatalf("Follow on a server that never answers: %v; want ErrStreamEnded", err)
+	}
+}
