@@ -11,8 +11,14 @@ export REAM_API_KEY="${REAM_API_KEY:-local-dev-key}"
 data="${REAM_DATA:-.ream-data}"
 sample="${REAM_SAMPLE:-testdata/sample/reviews.txt}"
 
+# The server runs in a process group of its own (set -m), so that a Ctrl-C at the terminal, which
+# signals the whole foreground group, reaches it once, as the SIGTERM of stop_server below: had it
+# the terminal's SIGINT too, that SIGTERM would be a second signal, which ends ream serve at once
+# instead of stopping it cleanly.
+set -m
 bin/ream serve --data "$data" --addr "$REAM_ADDR" &
 serve=$!
+set +m
 serving=0 # 1 once the sample ran and the script only keeps the server up
 stop_server() {
   kill -TERM "$serve" 2>/dev/null || true

@@ -1,0 +1,104 @@
+package local
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestRunLocalCtrlC: `make run`'s script, ended by a Ctrl-C at the terminal (SIGINT to the whole
+// foreground process group), stops the server cleanly and exits 0, as the Quickstart says. The
+// server got the terminal's SIGINT and then the script's SIGTERM, a second signal, which ends
+// ream serve at once ("stopped at once by a second signal, without the clean stop"; found from
+// outside running the Quickstart).
+func TestRunLocalCtrlC(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds ream and runs the sample job")
+	}
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("the script needs curl")
+	}
+	root := t.TempDir()
+	bin := buildReam(t)
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := filepath.Dir(strings.TrimSpace(string(gomod)))
+	for _, f := range []struct{ from, to string }{
+		{bin, "bin/ream"},
+		{filepath.Join(repo, "scripts/run-local.sh"), "scripts/run-local.sh"},
+		{filepath.Join(repo, "testdata/sample/reviews.txt"), "testdata/sample/reviews.txt"},
+	} {
+		b, err := os.ReadFile(f.from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to := filepath.Join(root, f.to)
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("bash", "scripts/run-local.sh")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "REAM_ADDR="+freeAddr(t), "REAM_ENDPOINT=", "REAM_DATA=", "REAM_CONFIG=")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a terminal's foreground group
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	pgid := cmd.Process.Pid
+	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
+	var mu sync.Mutex
+	var out bytes.Buffer
+	serving := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		once := sync.Once{}
+		for sc.Scan() {
+			mu.Lock()
+			out.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+			if strings.Contains(sc.Text(), "Press Ctrl-C") {
+				once.Do(func() { close(serving) })
+			}
+		}
+	}()
+	output := func() string { mu.Lock(); defer mu.Unlock(); return out.String() }
+	select {
+	case <-serving:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the sample job did not finish:\n%s", output())
+	}
+	// Ctrl-C, a moment after the line, as a person reads it (the script then notes it serves).
+	time.Sleep(500 * time.Millisecond)
+	if err := syscall.Kill(-pgid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the script still runs 30 s after Ctrl-C:\n%s", output())
+	}
+	time.Sleep(100 * time.Millisecond) // the last lines
+	if err != nil || strings.Contains(output(), "stopped at once") {
+		t.Fatalf("Ctrl-C: %v; want the server stopped cleanly and exit status 0:\n%s", err, output())
+	}
+}
