@@ -46,10 +46,7 @@ func TestGenerateCommonWords(t *testing.T) {
 			upper[strings.ToLower(w)]++
 		}
 	}
-	for _, s := range all {
-		if ner.Part(s.Doc) != "train" {
-			continue
-		}
+	for _, s := range ner.InPart(all, "train") {
 		for i, w := range s.Words {
 			count(w, i == 0)
 		}

@@ -23,13 +23,7 @@ func conllHeldOut(t testing.TB) []ner.Sentence {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []ner.Sentence
-	for _, s := range all {
-		if ner.Part(s.Doc) == "heldout" {
-			out = append(out, s)
-		}
-	}
-	return out
+	return ner.InPart(all, "heldout")
 }
 
 // conllDoc is one held-out document as text (ner.Documents) with its gold PER/LOC/ORG spans

@@ -28,12 +28,7 @@ func TestPIINameCoNLLHeldOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var held []ner.Sentence
-	for _, s := range all {
-		if ner.Part(s.Doc) == "heldout" {
-			held = append(held, s)
-		}
-	}
+	held := ner.InPart(all, "heldout")
 	a, err := pii.New(pii.Config{})
 	if err != nil {
 		t.Fatal(err)

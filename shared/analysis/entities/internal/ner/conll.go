@@ -167,3 +167,14 @@ func Documents(sents []Sentence) []Document {
 	flush()
 	return docs
 }
+
+// InPart returns the sentences of part ("train", "dev" or "heldout": Part) in their order.
+func InPart(sents []Sentence, part string) []Sentence {
+	var out []Sentence
+	for _, s := range sents {
+		if Part(s.Doc) == part {
+			out = append(out, s)
+		}
+	}
+	return out
+}
