@@ -521,10 +521,25 @@ func findEntities(lx *nameLists, text string, toks []txt.Token, model []candSpan
 	sortSpans(spans)
 	out := make([]result.Entity, 0, len(spans))
 	for _, sp := range spans {
+		// A name never ends in a lower-case connector ("of", "and", "de"): the model can end a
+		// span on one where a line break cut the name ("Bank of⏎England"; found from outside).
+		for sp.e-sp.s > 1 && isConnector(toks[sp.e-1].Text) {
+			sp.e--
+		}
 		b, e := toks[sp.s], toks[sp.e-1]
 		out = append(out, result.Entity{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: sp.score, Text: text[b.Begin:e.End], Type: sp.typ})
 	}
 	return out
+}
+
+// isConnector reports whether w is a lower-case word that joins the words of a name but never
+// ends one.
+func isConnector(w string) bool {
+	switch w {
+	case "of", "and", "the", "for", "de", "la", "van", "von", "der", "du", "&":
+		return true
+	}
+	return false
 }
 
 func sortSpans(s []candSpan) {

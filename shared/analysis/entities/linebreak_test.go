@@ -37,3 +37,19 @@ func TestCapitalisedSequencesEndAtALineBreak(t *testing.T) {
 		}
 	}
 }
+
+// TestNameEndsNotInAConnector: a name cut by a line break after its connector ends before the
+// connector ("Bank of⏎England" gave the ORGANIZATION "Bank of"; found from outside).
+func TestNameEndsNotInAConnector(t *testing.T) {
+	a := newEntities(t)
+	for _, text := range []string{"We met at the Bank of\nEngland yesterday.", "The Ministry of\r\nCommerce said so."} {
+		for _, e := range a.Find(text) {
+			if last := e.Text[len(e.Text)-2:]; last == "of" {
+				t.Errorf("%q: %s %q ends in its connector", text, e.Type, e.Text)
+			}
+		}
+	}
+	if got := a.Find("Bank of England raised rates."); len(got) == 0 || got[0].Text != "Bank of England" {
+		t.Errorf("Bank of England on one line: %+v; want the whole name", got)
+	}
+}
