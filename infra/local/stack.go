@@ -34,6 +34,8 @@ import (
 const (
 	shardQueue    = "shards"
 	s3EventsQueue = "s3-events"
+	// ingestPollers is how many upload events are handled (jobs planned) at once.
+	ingestPollers = 2
 	// bucketName is what the local S3 events call the bucket.
 	bucketName = "ream-local"
 )
@@ -266,7 +268,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			log.Error("server stopped", "err", err)
 		}
 	}()
-	s.poll(runCtx, "ingest", s.s3Events, 1, 1, 1, time.Duration(cfg.VisibilityTimeout), s.runIngest)
+	// Uploads are planned ingestPollers at a time, so that one large upload's planning (its
+	// lines counted: seconds for a gigabyte) does not hold the uploads that follow it.
+	s.poll(runCtx, "ingest", s.s3Events, ingestPollers, ingestPollers, 1, time.Duration(cfg.VisibilityTimeout), s.runIngest)
 	// Workers shards compute at once; a shard whose records are encoded hands its slot on while
 	// it waits for storage (pipeline.WithComputeDone), so up to Workers more may be finishing.
 	// A batch of several shards keeps its slot to the end (it computes again after the first).

@@ -158,6 +158,11 @@ func (s *Service) uploadedFiles(ctx context.Context, j *job.Job) (int, error) {
 // before each range (a few readers in parallel, no document kept); a file input is cut into
 // groups of listed files. A bad input fails the job with a Message saying why.
 func (s *Service) start(ctx context.Context, j *job.Job) error {
+	if h := s.hooks.PlanStarted; h != nil {
+		if err := h(j.Tenant, j.JobId); err != nil {
+			return err
+		}
+	}
 	n, size, err := s.writePlan(ctx, j)
 	if msg, ok := isUserError(err); ok {
 		return s.fail(ctx, j, msg)

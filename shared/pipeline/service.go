@@ -138,6 +138,9 @@ type Hooks struct {
 	ShardStarted func(msg ShardMessage) error
 	// AfterShardWritten runs after a shard's results are stored and before it is recorded.
 	AfterShardWritten func(msg ShardMessage) error
+	// PlanStarted runs when a job whose input arrived is about to be planned (its input read
+	// and split into shards): a test that holds it there holds that planning.
+	PlanStarted func(tenant, jobID string) error
 }
 
 // shardStarted runs Hooks.ShardStarted, if set, for a shard about to be read.

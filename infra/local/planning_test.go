@@ -1,0 +1,62 @@
+package local
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestUploadsPlannedTwoAtOnce: while one upload's planning runs (held here; a gigabyte's lines
+// take seconds to count), the next upload is planned and its job runs to its end; the held job
+// then completes too (found from outside: uploads were planned one at a time, so a small job
+// waited for a large one's planning).
+func TestUploadsPlannedTwoAtOnce(t *testing.T) {
+	ctx := testCtx(t)
+	var (
+		mu      sync.Mutex
+		heldJob string
+	)
+	hold, release := make(chan struct{}), make(chan struct{})
+	var once, releaseOnce sync.Once
+	// No sweep during the test: it would plan the small job itself after a while.
+	cfg := Config{SweepInterval: Duration(time.Hour)}
+	s := startStack(t, cfg, pipeline.Hooks{PlanStarted: func(_, jobID string) error {
+		mu.Lock()
+		held := jobID == heldJob
+		mu.Unlock()
+		if held {
+			once.Do(func() { close(hold) })
+			<-release
+		}
+		return nil
+	}})
+	// (Registered after the stack's cleanup, so it runs first: a failed test's held planning
+	// lets the stack close.)
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
+	c := defaultClient(s)
+	big, err := c.CreateJob(ctx, lineJob("held", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	heldJob = big.JobId
+	mu.Unlock()
+	if err := c.Upload(ctx, big.Upload.Presigned, writeTemp(t, "input", []byte("A calm day.\nAnother one.\n"))); err != nil {
+		t.Fatal(err)
+	}
+	<-hold // its planning has started and is held
+	small := createAndUpload(t, ctx, c, lineJob("small", job.OneDocPerLine), []byte("A fine film.\n"))
+	if n, j := follow(t, ctx, c, small.JobId); !j.JobStatus.Terminal() || n.JobStatus != job.Completed {
+		t.Fatalf("the small job while another upload's planning is held: %s (%s); want COMPLETED", j.JobStatus, j.Message)
+	}
+	if j, err := c.Describe(ctx, big.JobId); err != nil || j.JobStatus != job.Submitted {
+		t.Fatalf("the held job: %v %v; want still SUBMITTED (its planning held)", j, err)
+	}
+	releaseOnce.Do(func() { close(release) })
+	if n, j := follow(t, ctx, c, big.JobId); n.JobStatus != job.Completed {
+		t.Fatalf("the held job once released: %s (%s); want COMPLETED", j.JobStatus, j.Message)
+	}
+}
