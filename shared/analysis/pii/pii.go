@@ -3,6 +3,7 @@ package pii
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/ream-dev/ream/shared/analysis/entities"
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
@@ -109,13 +110,28 @@ func New(cfg Config) (*Analyzer, error) {
 		}
 	}
 	if a.types == nil || a.types[Name] {
-		p, err := entities.New(entities.Config{})
+		p, err := personFinder()
 		if err != nil {
 			return nil, fmt.Errorf("pii: person names: %w", err)
 		}
 		a.persons = p
 	}
 	return a, nil
+}
+
+var (
+	personsOnce sync.Once
+	persons     *entities.Analyzer
+	personsErr  error
+)
+
+// personFinder is the ENTITIES analyser every PII analyser shares for its person names, built
+// once per process (safe for concurrent use): a redaction restricted to some types builds a
+// PII analyser per shard (analysis.PiiDetector), and building the ENTITIES analyser reads its
+// gazetteers (about 0.4 ms and 5,000 allocations each time).
+func personFinder() (*entities.Analyzer, error) {
+	personsOnce.Do(func() { persons, personsErr = entities.New(entities.Config{}) })
+	return persons, personsErr
 }
 
 // Name implements Analyzer.
