@@ -1,7 +1,6 @@
 package entities
 
 import (
-	"bufio"
 	"embed"
 	"fmt"
 	"math"
@@ -283,21 +282,11 @@ type nameLists struct {
 }
 
 func readLexicon(name string) ([]string, error) {
-	f, err := lexiconFS.Open("lexicon/" + name)
+	b, err := lexiconFS.ReadFile("lexicon/" + name)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		l := strings.TrimSpace(sc.Text())
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		out = append(out, l)
-	}
-	return out, sc.Err()
+	return txt.LexiconLines(string(b)), nil
 }
 
 // lexKey is the lookup key of a phrase: its tokens, lower-cased, joined by single spaces.

@@ -157,18 +157,8 @@ var (
 	nameStop       = txt.Set(nameStopList)
 	// commonWords: words in lower case that a run of capitalised words made only of them is not
 	// a name ("Public License"); see commonPhrase.
-	commonWords = commonWordSet(commonWordsTxt)
+	commonWords = txt.Set(strings.Join(txt.LexiconLines(commonWordsTxt), " "))
 )
 
 //go:embed lexicon/common_words.txt
 var commonWordsTxt string
-
-func commonWordSet(s string) map[string]bool {
-	m := map[string]bool{}
-	for _, l := range strings.Split(s, "\n") {
-		if l != "" && !strings.HasPrefix(l, "#") {
-			m[l] = true
-		}
-	}
-	return m
-}

@@ -360,6 +360,18 @@ func Set(words string) map[string]bool {
 	return m
 }
 
+// LexiconLines returns the entries of an embedded list, one a line: each line trimmed, blank
+// lines and comment lines (starting with #) skipped.
+func LexiconLines(s string) []string {
+	var out []string
+	for l := range strings.Lines(s) {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // Date and number words, lower case, that ENTITIES (DATE and QUANTITY) and KEY_PHRASES (which
 // drops them from phrases) share: month names and their abbreviations with the period,
 // weekdays, days relative to today, and number words.
