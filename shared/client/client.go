@@ -315,6 +315,7 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 	var stalled atomic.Bool
 	watchdog := time.AfterFunc(idle, func() { stalled.Store(true); cancel() })
 	defer watchdog.Stop()
+	errStalled := fmt.Errorf("%w: nothing came on it for %v", ErrStreamEnded, idle)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.Endpoint, "/")+"/v1/jobs/"+url.PathEscape(id)+"/events", nil)
 	if err != nil {
 		return nil, err
@@ -328,7 +329,7 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 		if stalled.Load() {
 			// No answer at all for idle: the server is still stalled (a --wait trying it again
 			// while it is stopped), not a refusal.
-			return nil, fmt.Errorf("%w: nothing came on it for %v", ErrStreamEnded, idle)
+			return nil, errStalled
 		}
 		return nil, err
 	}
@@ -371,7 +372,7 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 		}
 	}
 	if stalled.Load() {
-		return nil, fmt.Errorf("%w: nothing came on it for %v", ErrStreamEnded, idle)
+		return nil, errStalled
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
