@@ -31,6 +31,10 @@ type KeyPhrase = result.KeyPhrase
 // PiiEntity is a span of personally identifiable information (PII), offsets in characters.
 type PiiEntity = result.PiiEntity
 
+// Persons are the person spans ENTITIES' model found in a document, handed on to the analysers
+// after it (Result.Persons, Options.Persons) so that PII's NAME does not run the model again.
+type Persons = result.Persons
+
 // Result is the merged analysis output for one document, with its JSON encoding (MarshalJSON,
 // AppendJSON).
 type Result = result.Result
@@ -72,8 +76,10 @@ var PiiUndetected = pii.Undetected
 
 // PiiDetector returns a detector of only the given PII types (those the analyser reports;
 // others are ignored): spans of other types do not hide them, as they do in the PII analysis's
-// own output, where the longest span wins. A redaction restricted to some types uses it.
-func PiiDetector(types []string) (func(text string) []PiiEntity, error) {
+// own output, where the longest span wins. A redaction restricted to some types uses it, with
+// the document's Result.Persons: NAME then reuses the person spans the analysis found (nil:
+// it finds them itself).
+func PiiDetector(types []string) (func(text string, persons *Persons) []PiiEntity, error) {
 	var known []string
 	for _, t := range types {
 		if slices.Contains(pii.Types, t) {
@@ -81,13 +87,16 @@ func PiiDetector(types []string) (func(text string) []PiiEntity, error) {
 		}
 	}
 	if len(known) == 0 {
-		return func(string) []PiiEntity { return []PiiEntity{} }, nil
+		return func(string, *Persons) []PiiEntity { return []PiiEntity{} }, nil
 	}
 	a, err := pii.New(pii.Config{Types: known, MaxBytes: math.MaxInt32})
 	if err != nil {
 		return nil, err
 	}
-	return a.Detect, nil
+	return func(text string, persons *Persons) []PiiEntity {
+		out, _ := a.DetectWith(text, persons)
+		return out
+	}, nil
 }
 
 // Redact returns text with each PII entity's span redacted as Comprehend's PII jobs write it;

@@ -47,6 +47,25 @@ func NewRegistry(languages []string) (Registry, error) {
 	return Registry{lang.Name(): lang, sent.Name(): sent, ents.Name(): ents, kps.Name(): kps, pi.Name(): pi}, nil
 }
 
+// RunOrder appends to order the indexes of as in the order to run them over one document, and
+// returns it: as given, except that ENTITIES runs before the others, since it hands on the
+// person spans its model found (Result.Persons), which PII's NAME then reuses rather than run
+// the model again (LANGUAGE, whose language the others read, runs before all of them anyway).
+// Each analyser fills only its own fields of the Result, so the order changes nothing in it.
+func RunOrder(as []Analyzer, order []int) []int {
+	for i, a := range as {
+		if a.Name() == job.Entities {
+			order = append(order, i)
+		}
+	}
+	for i, a := range as {
+		if a.Name() != job.Entities {
+			order = append(order, i)
+		}
+	}
+	return order
+}
+
 // LanguageCodes lists, sorted, the languages a job's LanguageCode may name in a deployment
 // with this registry: the languages its LANGUAGE analyser identifies (its configured set:
 // language.DefaultLanguages unless configured) and English, the language of SENTIMENT, ENTITIES,

@@ -99,12 +99,12 @@ func TestPiiDetectorFindsNestedTypes(t *testing.T) {
 		"https://b.s3.amazonaws.com/k?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&x=1": "https://b.s3.amazonaws.com/k?AWSAccessKeyId=[AWS_ACCESS_KEY]&x=1",
 		"Call Jane Roe at 202-456-1111":                                        "Call Jane Roe at 202-456-1111", // other types: left alone
 	} {
-		if got := Redact(text, detect(text), "REPLACE_WITH_PII_ENTITY_TYPE", '*'); got != want {
+		if got := Redact(text, detect(text, nil), "REPLACE_WITH_PII_ENTITY_TYPE", '*'); got != want {
 			t.Errorf("%q redacted %q, want %q", text, got, want)
 		}
 	}
 	none, err := PiiDetector([]string{"IN_VOTER_NUMBER"}) // a type Ream never reports
-	if err != nil || len(none("Voter ID ABC1234567, jane@example.com")) != 0 {
+	if err != nil || len(none("Voter ID ABC1234567, jane@example.com", nil)) != 0 {
 		t.Errorf("a detector of undetected types only: %v", err)
 	}
 }

@@ -56,7 +56,7 @@ type redactedWriter struct {
 	mode string
 	mask rune
 	// only detects the PII types the copies redact, when they are not all of them (nil then).
-	only func(text string) []analysis.PiiEntity
+	only func(text string, persons *analysis.Persons) []analysis.PiiEntity
 	pw   *io.PipeWriter
 	bw   *bufio.Writer
 	m    *output.Member
@@ -101,8 +101,9 @@ func (r *redactedWriter) text(d input.Document, rec *output.Record) string {
 	switch rc := r.j.RedactOutput; {
 	case r.only != nil:
 		// Detected again for those types alone: in the output a longer span of another type
-		// (a URL) hides one of them inside it (an email), which must still be redacted.
-		ents = r.only(d.Text)
+		// (a URL) hides one of them inside it (an email), which must still be redacted. NAME
+		// reuses the person spans the analysis found.
+		ents = r.only(d.Text, rec.Persons)
 	case !rc.RedactsAll():
 		ents = make([]analysis.PiiEntity, 0, len(rec.PiiEntities))
 		for _, e := range rec.PiiEntities {

@@ -497,12 +497,29 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, co
 			opts.LanguageCode = analysis.DocumentLanguage(d.Text, into.Languages)
 		}
 	}
-	for _, a := range analyzers {
+	// The analysers run in analysis.RunOrder (ENTITIES before PII, which reuses the person spans
+	// it hands on: Result.Persons, passed on as Options.Persons, as LANGUAGE's language is); their
+	// outcomes are reported in the job's order.
+	var resultsBuf [8]struct{ code, msg string }
+	var orderBuf [8]int
+	results := resultsBuf[:0]
+	if len(analyzers) > len(resultsBuf) {
+		results = make([]struct{ code, msg string }, 0, len(analyzers))
+	}
+	results = results[:len(analyzers)]
+	for _, i := range analysis.RunOrder(analyzers, orderBuf[:0]) {
+		a := analyzers[i]
 		if a.Name() == job.Language && ranLanguage {
 			continue // already ran above
 		}
-		code, msg := s.analyseOne(ctx, a, d, opts, &rec.Result)
-		outcome(a.Name(), code, msg)
+		results[i].code, results[i].msg = s.analyseOne(ctx, a, d, opts, &rec.Result)
+		opts.Persons = rec.Result.Persons
+	}
+	for i, a := range analyzers {
+		if a.Name() == job.Language && ranLanguage {
+			continue // reported above
+		}
+		outcome(a.Name(), results[i].code, results[i].msg)
 	}
 	if coder != nil {
 		code, msg := s.codeOne(ctx, coder, d, rec)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/entities/internal/ner"
@@ -158,8 +159,47 @@ func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result
 	if err := txt.CheckEnglish(job.Entities, opts.LanguageCode, true); err != nil {
 		return err
 	}
-	into.Entities = a.Find(text)
+	text, m := txt.NFC(text)
+	out := a.find(text)
+	into.Persons = a.handOn(text, out)
+	m.Entities(out)
+	into.Entities = out
 	return nil
+}
+
+// handOn returns the PERSON entities of ents, found in text (NFC), as the value the analysers
+// after ENTITIES on the document reuse (Result.Persons, Options.Persons).
+func (a *Analyzer) handOn(text string, ents []result.Entity) *result.Persons {
+	n := 0
+	for i := range ents {
+		if ents[i].Type == Person {
+			n++
+		}
+	}
+	p := &result.Persons{Text: text, Finder: a.finder()}
+	if n > 0 {
+		p.Spans = make([]result.Entity, 0, n)
+		for _, e := range ents {
+			if e.Type == Person {
+				p.Spans = append(p.Spans, e)
+			}
+		}
+	}
+	return p
+}
+
+// finder identifies what find's output depends on: the model, and the lists, which follow the
+// same setting (NoKnownOrganizations gives each analyser a model of its own).
+func (a *Analyzer) finder() any { return a.model }
+
+// Persons returns the PERSON entities of text, a document in NFC (offsets in its characters),
+// as the value to hand on: handed, when an analyser found them in this text with the same
+// model and lists (ENTITIES before PII on the same document), else found now.
+func (a *Analyzer) Persons(text string, handed *result.Persons) *result.Persons {
+	if handed != nil && handed.Finder == a.finder() && handed.Text == text {
+		return handed
+	}
+	return a.handOn(text, a.find(text))
 }
 
 // Find returns the entities of text in document order (never nil). Text not in NFC is read in
@@ -171,7 +211,16 @@ func (a *Analyzer) Find(text string) []result.Entity {
 	return out
 }
 
+// modelRuns counts the documents find has read (ModelRuns).
+var modelRuns atomic.Int64
+
+// ModelRuns returns how many documents the analysers of this process have run the sequence
+// model and rules over (Find, Analyze, Persons when it finds them itself): tests count with
+// it that a document ENTITIES and PII both analyse is read once.
+func ModelRuns() int64 { return modelRuns.Load() }
+
 func (a *Analyzer) find(text string) []result.Entity {
+	modelRuns.Add(1)
 	sc := a.pool.Get().(*scratch)
 	sc.toks = txt.Tokenize(text, sc.toks)
 	model := a.modelSpans(text, sc)

@@ -3,7 +3,9 @@ package pii
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/ream-dev/ream/shared/analysis/entities"
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
@@ -154,25 +156,43 @@ func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result
 	if len(text) > a.maxBytes {
 		return &result.DocError{Code: job.CodeDocumentSizeExceeded, Message: fmt.Sprintf("document is %d bytes, over the PII limit of %d", len(text), a.maxBytes)}
 	}
-	into.PiiEntities = a.Detect(text)
+	var persons *result.Persons
+	into.PiiEntities, persons = a.DetectWith(text, opts.Persons)
+	if persons != nil {
+		into.Persons = persons
+	}
 	return nil
 }
 
 // Detect returns the PII spans of text (offsets in characters), sorted, non-overlapping, never
 // nil. Text not in NFC is read in NFC, with the spans mapped back to text's characters.
 func (a *Analyzer) Detect(text string) []result.PiiEntity {
-	text, m := txt.NFC(text)
-	out := a.detect(text)
-	m.PiiEntities(out)
+	out, _ := a.DetectWith(text, nil)
 	return out
 }
 
-func (a *Analyzer) detect(text string) []result.PiiEntity {
+// DetectWith is Detect taking NAME's person spans from persons, the document's as the ENTITIES
+// analyser found them before (Result.Persons), when they are (see entities.Analyzer.Persons;
+// otherwise it runs that analyser itself): the spans are the same either way. It also returns
+// the person spans it used, to hand on; nil when it needed none (NAME not asked for, or no
+// upper-case letter in text).
+func (a *Analyzer) DetectWith(text string, persons *result.Persons) ([]result.PiiEntity, *result.Persons) {
+	text, m := txt.NFC(text)
+	out, persons := a.detect(text, persons)
+	m.PiiEntities(out)
+	return out, persons
+}
+
+func (a *Analyzer) detect(text string, persons *result.Persons) ([]result.PiiEntity, *result.Persons) {
 	var d detector
 	d.text = text
 	d.run()
-	if a.persons != nil {
-		d.personNames(a.persons)
+	if a.persons != nil && strings.IndexFunc(text, unicode.IsUpper) >= 0 {
+		// (text without an upper-case letter has no names for the model to find)
+		persons = a.persons.Persons(text, persons)
+		d.personNames(persons.Spans)
+	} else {
+		persons = nil
 	}
 	cands := d.cands
 	if a.types != nil {
@@ -197,7 +217,7 @@ func (a *Analyzer) detect(text string) []result.PiiEntity {
 		pos = c.e
 		out = append(out, result.PiiEntity{BeginOffset: b, EndOffset: chars, Score: c.score, Type: c.typ})
 	}
-	return out
+	return out, persons
 }
 
 // candidate is a candidate span in bytes.

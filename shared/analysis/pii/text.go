@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/ream-dev/ream/shared/analysis/entities"
+	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 )
 
@@ -340,18 +340,15 @@ func (d *detector) euroAddresses() {
 // (the rules' names score 0.6–0.9).
 const personNameScore = 0.8
 
-// personNames adds the PERSON entities of p (character offsets) as NAME candidates in bytes.
-// Text without an upper-case letter has none, and is not tagged. The model's person spans are
+// personNames adds persons, the ENTITIES analyser's PERSON entities of d.text (character
+// offsets; see entities.Analyzer.Persons), as NAME candidates in bytes. The model's person spans are
 // taken when they read as names a form or a story writes: not in capitals (headings, codes: the
 // rules read names in capitals), and a one-word span only when it is a known given name or
 // surname (not one that is also a common word, "Grace", "May") or a word of a longer person
 // span of the same text ("Simmons" after "Bobby Simmons"): alone, the model takes a label
 // opening a short text for a surname ("Tel (020) 7946 0958", "Chapter 12").
-func (d *detector) personNames(p *entities.Analyzer) {
+func (d *detector) personNames(persons []result.Entity) {
 	t := d.text
-	if strings.IndexFunc(t, unicode.IsUpper) < 0 {
-		return
-	}
 	type span struct{ s, e int }
 	var multi, single []span
 	fullWords := map[string]bool{} // the words of the multi-word spans
@@ -367,7 +364,7 @@ func (d *detector) personNames(p *entities.Analyzer) {
 		}
 		return pos
 	}
-	for _, e := range p.Find(t) {
+	for _, e := range persons {
 		if e.Type != "PERSON" {
 			continue
 		}

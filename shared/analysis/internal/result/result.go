@@ -61,6 +61,25 @@ type Result struct {
 	PiiEntities []PiiEntity `json:"PiiEntities,omitempty"`
 	// Coding is a CODING job's code and suggestions for the record.
 	Coding *api.Coding `json:"Coding,omitempty"`
+	// Persons is never written out: it is the person spans ENTITIES' sequence model and rules
+	// found in the document, set by the analyser that ran them (ENTITIES, or PII for its NAME
+	// type), for the analysers after it (Options.Persons) and PII's restricted redaction to
+	// reuse rather than run the model again.
+	Persons *Persons `json:"-"`
+}
+
+// Persons are the PERSON entities an ENTITIES analyser found in one document, handed on so that
+// its sequence model runs once per document when ENTITIES and PII (whose NAME type takes them
+// as candidates) both analyse it; see entities.Analyzer.Persons, the only reader, which takes
+// them when they were found in the same text by a finder of the same model and lists, and
+// otherwise runs the finder itself.
+type Persons struct {
+	// Text is the document as the finder read it (in NFC); the offsets count its characters.
+	Text string
+	// Finder identifies the model and lists that found them (opaque, comparable).
+	Finder any
+	// Spans are the PERSON entities, in document order.
+	Spans []Entity
 }
 
 // MarshalJSON writes the fields in Comprehend's shapes and order: a field appears when its
@@ -79,8 +98,12 @@ type DocError struct {
 
 func (e *DocError) Error() string { return e.Code + ": " + e.Message }
 
-// Options are the job-level settings an analyser may use.
+// Options are the settings an analyser may use for a document: the job's, and what analysers
+// that ran before it on the document handed on.
 type Options struct {
 	// LanguageCode is the job's declared language ("" when not given).
 	LanguageCode string
+	// Persons, when not nil, are the document's person spans as an analyser that ran before
+	// found them (Result.Persons); nil when none did.
+	Persons *Persons
 }
