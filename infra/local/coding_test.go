@@ -1180,4 +1180,20 @@ func TestCodingTrainingNamesInputAsClientKnowsIt(t *testing.T) {
 	if _, j4 := follow(t, ctx, jc, res4.JobId); j4.JobStatus != job.Failed || serverPath(j4.Message) || !strings.Contains(j4.Message, "s3://ream-local/"+key+" is empty") {
 		t.Errorf("empty training location: %s %q; want FAILED naming s3://ream-local/%s, without a server path", j4.JobStatus, j4.Message, key)
 	}
+	// A folder of two files (a training input is one object): the Message names the folder by
+	// its s3:// name (found from outside: it named the file:///…/objects/inputs/… path).
+	for _, name := range []string{"a.jsonl", "b.jsonl"} {
+		if err := os.WriteFile(filepath.Join(filepath.Dir(p), name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byFolder := training
+	byFolder.InputDataConfig.S3Uri = "s3://ream-local/inputs/local/training/"
+	res5, err := jc.CreateJob(ctx, byFolder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, j5 := follow(t, ctx, jc, res5.JobId); j5.JobStatus != job.Failed || serverPath(j5.Message) || !strings.Contains(j5.Message, "s3://ream-local/inputs/local/training/") || !strings.Contains(j5.Message, "one object") {
+		t.Errorf("training folder of several files: %s %q; want FAILED naming s3://ream-local/inputs/local/training/, without a server path", j5.JobStatus, j5.Message)
+	}
 }

@@ -290,6 +290,11 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 // written into its shards' messages, so a file replaced while the job runs fails the job.
 func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size int64, err error) {
 	uri := s.cfg.Locations.URI(j.InputKey)
+	if j.Has(job.CodingTraining) {
+		// A training job's Messages name its input as its client knows it, never a path into
+		// the local store (found from outside: a folder of several files was named file:///…).
+		uri = s.trainingInputName(j)
+	}
 	name := s.inputName(j)
 	var files []ObjectInfo
 	if !strings.HasSuffix(j.InputKey, "/") {
@@ -374,8 +379,8 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			offsets, err := input.LineOffsets(ctx, s.objects.Open, f.Key, plan, countParallel)
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				what := "input object " + s.cfg.Locations.URI(f.Key)
-				if j.CodingOperation {
-					what = name // its one object, the upload
+				if j.CodingOperation || j.Has(job.CodingTraining) {
+					what = name // its one object, as its client knows it
 				}
 				return failJobErr("%s changed while the job was planned; %s", what, inputChangedAdvice(j))
 			}
