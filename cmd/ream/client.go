@@ -49,11 +49,10 @@ func newClient(ctx context.Context) (*client.Client, error) {
 		if id == "" || secret == "" {
 			return nil, errors.New("set both REAM_CLIENT_ID and REAM_CLIENT_SECRET (or neither)")
 		}
-		tok, err := c.Token(ctx, id, secret)
-		if err != nil {
+		c.APIKey = ""
+		if err := c.UseClientCredentials(ctx, id, secret); err != nil {
 			return nil, fmt.Errorf("access token for client %s: %w", id, err)
 		}
-		c.AccessToken, c.APIKey = tok.AccessToken, ""
 		return c, nil
 	}
 	if useSigV4(c.Endpoint) {

@@ -44,6 +44,8 @@ type Client struct {
 	StreamIdle time.Duration
 	// Sign, when set, signs each API request instead of the bearer key (SigV4 on AWS).
 	Sign func(req *http.Request, body []byte) error
+
+	creds *clientCredentials // UseClientCredentials
 }
 
 // APIError is an error response from the API.
@@ -73,7 +75,14 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		contentType = "application/json"
 	}
-	return c.send(ctx, method, strings.TrimRight(c.Endpoint, "/")+path, contentType, body, out, c.authorize)
+	target := strings.TrimRight(c.Endpoint, "/") + path
+	err := c.send(ctx, method, target, contentType, body, out, c.authorize)
+	if e := (*APIError)(nil); c.creds != nil && errors.As(err, &e) && e.Status == http.StatusUnauthorized && c.creds.expire() {
+		// A token the server no longer takes before it was due to expire here (clocks apart):
+		// once more with a new one.
+		err = c.send(ctx, method, target, contentType, body, out, c.authorize)
+	}
+	return err
 }
 
 // send sends body (of contentType, unless "") to target, authorized by auth, and decodes a JSON
@@ -101,6 +110,12 @@ func (c *Client) authorize(req *http.Request, body []byte) error {
 	switch {
 	case c.Sign != nil:
 		return c.Sign(req, body)
+	case c.creds != nil:
+		tok, err := c.creds.token(req.Context(), c)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", tok)
 	case c.AccessToken != "":
 		req.Header.Set("Authorization", c.AccessToken) // the coding service's clients send the bare token
 	case c.APIKey != "":

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
@@ -40,6 +41,63 @@ func (c *Client) Token(ctx context.Context, clientID, secret string) (*api.Token
 		return nil, errors.New("the token endpoint answered no access_token")
 	}
 	return &tok, nil
+}
+
+// UseClientCredentials makes c authenticate as the OAuth client id with secret: it gets an access
+// token (Token) now, so that wrong credentials fail here, and a new one shortly before each
+// expires (a fifth of its lifetime before, at most a minute; and once more when the API refuses
+// one as expired), so that a long wait for a job outlives any one token (found from outside:
+// `ream code --wait` failed with 401 once its first token expired, an hour in, and downloaded
+// nothing). It takes the place of AccessToken and APIKey.
+func (c *Client) UseClientCredentials(ctx context.Context, id, secret string) error {
+	c.creds = &clientCredentials{id: id, secret: secret}
+	_, err := c.creds.token(ctx, c)
+	return err
+}
+
+// clientCredentials holds an OAuth client's credentials and its current access token.
+type clientCredentials struct {
+	id, secret string
+
+	mu      sync.Mutex
+	current string
+	renew   time.Time // when current is to be replaced; zero: when the API refuses it
+	now     func() time.Time
+}
+
+// token returns a current access token, getting a new one from c's token endpoint when there is
+// none or it is due for renewal.
+func (k *clientCredentials) token(ctx context.Context, c *Client) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := time.Now
+	if k.now != nil {
+		now = k.now
+	}
+	if k.current != "" && (k.renew.IsZero() || now().Before(k.renew)) {
+		return k.current, nil
+	}
+	asked := now()
+	tok, err := c.Token(ctx, k.id, k.secret)
+	if err != nil {
+		return "", err
+	}
+	k.current, k.renew = tok.AccessToken, time.Time{}
+	if tok.ExpiresIn > 0 {
+		life := time.Duration(tok.ExpiresIn) * time.Second
+		k.renew = asked.Add(life - min(life/5, time.Minute))
+	}
+	return k.current, nil
+}
+
+// expire drops the current token (the API refused it), so that the next request gets a new
+// one; it reports whether there was one to drop.
+func (k *clientCredentials) expire() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	had := k.current != ""
+	k.current = ""
+	return had
 }
 
 // Topics lists the coding schemes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -243,5 +244,76 @@ func TestAPIKeyOnCodingRoutes(t *testing.T) {
 	}
 	if got := f.auth[0]; got != "Bearer local-dev-key" {
 		t.Errorf("Authorization %q, want the bearer key", got)
+	}
+}
+
+// TestClientCredentialsRenewTheToken: a client given OAuth client credentials gets a new access
+// token shortly before its token expires, and once more when the API refuses its token, so a
+// long wait outlives any one token (found from outside: `ream code --wait` with
+// REAM_CLIENT_ID failed with 401 once its only token expired, and downloaded nothing).
+func TestClientCredentialsRenewTheToken(t *testing.T) {
+	var mu sync.Mutex
+	issued := 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		if id, secret, ok := r.BasicAuth(); !ok || id != "client-1" || secret != "s3cret" {
+			api.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "unknown client or wrong secret"})
+			return
+		}
+		mu.Lock()
+		issued++
+		tok := fmt.Sprintf("tok-%d", issued)
+		mu.Unlock()
+		api.WriteJSON(w, http.StatusOK, api.Token{AccessToken: tok, TokenType: "Bearer", ExpiresIn: 3600})
+	})
+	// The API takes the latest token issued only.
+	mux.HandleFunc("GET /v1/topics", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ok := r.Header.Get("Authorization") == fmt.Sprintf("tok-%d", issued)
+		mu.Unlock()
+		if !ok {
+			api.WriteJSON(w, http.StatusUnauthorized, map[string]string{"code": "Unauthorized", "message": "the access token has expired"})
+			return
+		}
+		api.WriteJSON(w, http.StatusOK, []api.Topic{})
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := context.Background()
+	c := &Client{Endpoint: srv.URL}
+
+	wrong := &Client{Endpoint: srv.URL}
+	if err := wrong.UseClientCredentials(ctx, "client-1", "wrong"); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+		t.Fatalf("wrong secret: %v", err)
+	}
+	if err := c.UseClientCredentials(ctx, "client-1", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	calls := func() int { mu.Lock(); defer mu.Unlock(); return issued }
+	start := calls()
+	for range 3 {
+		if _, err := c.Topics(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := calls() - start; n != 0 {
+		t.Errorf("%d tokens asked for while the first was current", n)
+	}
+	// A minute before the hour is up: a new token, unasked.
+	base := time.Now()
+	c.creds.now = func() time.Time { return base.Add(59*time.Minute + time.Second) }
+	if _, err := c.Topics(ctx); err != nil {
+		t.Fatalf("after the token's renewal time: %v", err)
+	}
+	if n := calls() - start; n != 1 {
+		t.Errorf("%d tokens asked for at the renewal time; want 1", n)
+	}
+	// A token the API refuses before it is due (another was issued meanwhile, or clocks
+	// apart): once more with a new one.
+	if _, err := c.Token(ctx, "client-1", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Topics(ctx); err != nil {
+		t.Fatalf("after the API refused the token: %v", err)
 	}
 }
