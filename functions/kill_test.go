@@ -36,6 +36,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 const (
@@ -107,7 +108,7 @@ func TestBootstrapsKilledOnEmulators(t *testing.T) {
 	}
 	data := killInput(killLines)
 	putPresigned(t, created.Upload, string(data))
-	key := pipeline.UploadKey(handlers.TenantFromARN(fixtureCaller), id)
+	key := layout.UploadKey(handlers.TenantFromARN(fixtureCaller), id)
 	planned := len(input.PlanLines(int64(len(data)), killShardBytes))
 	if planned <= 20 {
 		t.Fatalf("the input makes %d shards; the ingest kill after two batches of 10 needs more", planned)

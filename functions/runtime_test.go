@@ -43,7 +43,7 @@ import (
 	reamaws "github.com/ream-dev/ream/shared/aws"
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 var functionNames = []string{"api", "ingest", "worker", "deadletter", "sweeper"}
@@ -575,7 +575,7 @@ func TestBootstrapsOnEmulators(t *testing.T) {
 	// messages ingest enqueued, and the job completes.
 	input := "I love this product, it works well.\nCustomer support answered quickly and kindly.\nThe delivery was late and the box was broken.\n"
 	putPresigned(t, created.Upload, input)
-	key := pipeline.UploadKey(handlers.TenantFromARN(fixtureCaller), created.JobId)
+	key := layout.UploadKey(handlers.TenantFromARN(fixtureCaller), created.JobId)
 	ingest := startFunction(t, "ingest", env)
 	ingest.response(t, s3CreatedEvent(t, bucket, key, len(input)), nil)
 	running := describe(job.InProgress)

@@ -32,6 +32,7 @@ import (
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // newClient builds the API client from the environment. With REAM_CLIENT_ID and
@@ -448,7 +449,7 @@ func formatFits(format job.Format, given bool, file string) error {
 // leading dot, no backslash or control character, valid UTF-8, at most 255 bytes); a file with
 // another name is uploaded as the job's one input object ("input").
 func plainUploadName(name string) bool {
-	if name == "" || strings.HasPrefix(name, ".") || len(name) > pipeline.MaxSegmentBytes || !utf8.ValidString(name) {
+	if name == "" || strings.HasPrefix(name, ".") || len(name) > layout.MaxSegmentBytes || !utf8.ValidString(name) {
 		return false
 	}
 	return !strings.ContainsFunc(name, func(r rune) bool { return r == '\\' || r == '/' || unicode.IsControl(r) })

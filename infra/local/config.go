@@ -24,6 +24,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Config configures `ream serve`. It is read from a JSON file (--config) with these field
@@ -320,7 +321,7 @@ func (c Config) validate() error {
 		if k == "" {
 			return fmt.Errorf("config: \"keys\": an API key is empty")
 		}
-		if !pipeline.ValidTenant(tenant) {
+		if !layout.ValidTenant(tenant) {
 			return fmt.Errorf("config: \"keys\": the tenant of key %q: %q: use letters, digits, '.', '_' or '-'", k, tenant)
 		}
 	}
@@ -336,7 +337,7 @@ func (c Config) validate() error {
 				return fmt.Errorf("config: \"webhooks\"[%d]: url %q: port %s is not 1-65535", i, w.URL, p)
 			}
 		}
-		if w.Tenant != "" && !pipeline.ValidTenant(w.Tenant) {
+		if w.Tenant != "" && !layout.ValidTenant(w.Tenant) {
 			return fmt.Errorf("config: \"webhooks\"[%d]: tenant %q: use letters, digits, '.', '_' or '-'", i, w.Tenant)
 		}
 	}

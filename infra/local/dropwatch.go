@@ -14,6 +14,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Drop folders on the local stack. A file copied into <data>/objects/inputs/<tenant>/drop/<rule>/
@@ -66,7 +67,7 @@ var maxDropWatches = 8192 // (a variable for tests)
 
 // startDropWatcher starts watching; the goroutine ends with ctx.
 func (s *Stack) startDropWatcher(ctx context.Context, objectsDir string) error {
-	inputs := filepath.Join(objectsDir, strings.TrimSuffix(pipeline.InputsPrefix, "/"))
+	inputs := filepath.Join(objectsDir, strings.TrimSuffix(layout.InputsPrefix, "/"))
 	if err := os.MkdirAll(inputs, 0o755); err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func (dw *dropWatcher) watched(p string) bool {
 	case p == dw.inputs:
 		return true
 	case len(parts) == 1:
-		return pipeline.ValidTenant(parts[0])
+		return layout.ValidTenant(parts[0])
 	default:
 		return len(parts) >= 2 && parts[1] == "drop" && !hidden(parts)
 	}
@@ -233,7 +234,7 @@ func (dw *dropWatcher) flush(ctx context.Context) {
 			continue
 		}
 		delete(dw.pending, p)
-		key := pipeline.InputsPrefix + strings.Join(dw.rel(p), "/")
+		key := layout.InputsPrefix + strings.Join(dw.rel(p), "/")
 		if err := dw.s.dropArrived(ctx, key); err != nil && ctx.Err() == nil {
 			dw.s.log.Error("dropped file could not start its job; the next sweep retries", "key", key, "err", err)
 		}
@@ -285,7 +286,7 @@ var errListed = errors.New("listed")
 
 // sweepDrops reports every file of every drop folder that may have no job yet (see above).
 func (s *Stack) sweepDrops(ctx context.Context) {
-	tenants, err := os.ReadDir(filepath.Join(s.objectsDir, strings.TrimSuffix(pipeline.InputsPrefix, "/")))
+	tenants, err := os.ReadDir(filepath.Join(s.objectsDir, strings.TrimSuffix(layout.InputsPrefix, "/")))
 	if err != nil {
 		return
 	}
@@ -293,7 +294,7 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 	settle := time.Duration(s.cfg.DropSettle)
 	for _, t := range tenants {
 		tenant := t.Name()
-		if !t.IsDir() || !pipeline.ValidTenant(tenant) {
+		if !t.IsDir() || !layout.ValidTenant(tenant) {
 			continue
 		}
 		rules := map[string]sweptRule{}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // storeDirectly writes key into the stack's object store as an upload that completed but whose
@@ -42,7 +43,7 @@ func readPlan(t *testing.T, ctx context.Context, s *Stack, id string) []pipeline
 		j, err := defaultClient(s).Describe(ctx, id)
 		return err == nil && j.JobStatus == job.InProgress
 	})
-	f, err := os.Open(filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(pipeline.PlanKey("local", id))))
+	f, err := os.Open(filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(layout.PlanKey("local", id))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestLostUploadEventStartsJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	storeDirectly(t, s, pipeline.UploadKey("local", res.JobId), input)
+	storeDirectly(t, s, layout.UploadKey("local", res.JobId), input)
 	if j, _ := c.Describe(ctx, res.JobId); j.JobStatus != job.AwaitingInput {
 		t.Fatalf("job is %s before the sweep, want AWAITING_INPUT (no event was queued)", j.JobStatus)
 	}
@@ -119,7 +120,7 @@ func TestLostUploadFilesEventStartsJob(t *testing.T) {
 		st, err := s.s3Events.Stats(ctx)
 		return err == nil && st.Visible == 0 && st.InFlight == 0
 	})
-	storeDirectly(t, s, pipeline.UploadFilesPrefix("local", res.JobId)+res.Uploads[2].File, text)
+	storeDirectly(t, s, layout.UploadFilesPrefix("local", res.JobId)+res.Uploads[2].File, text)
 	if j, _ := c.Describe(ctx, res.JobId); j.JobStatus != job.AwaitingInput {
 		t.Fatalf("job is %s, want AWAITING_INPUT", j.JobStatus)
 	}
@@ -225,7 +226,7 @@ func TestStopWhileUploadEventQueued(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	storeDirectly(t, s, pipeline.UploadKey("local", arrived.JobId), input)
+	storeDirectly(t, s, layout.UploadKey("local", arrived.JobId), input)
 	j, err := c.Stop(ctx, arrived.JobId)
 	if err != nil {
 		t.Fatalf("stop: %v", err)
@@ -234,7 +235,7 @@ func TestStopWhileUploadEventQueued(t *testing.T) {
 		t.Errorf("stopped with its input stored: %s %q; want STOPPED saying the input had arrived", j.JobStatus, j.Message)
 	}
 	// The event that was still queued arrives now: the job stays STOPPED.
-	if err := s.Service.InputArrived(ctx, pipeline.UploadKey("local", arrived.JobId)); err != nil {
+	if err := s.Service.InputArrived(ctx, layout.UploadKey("local", arrived.JobId)); err != nil {
 		t.Fatal(err)
 	}
 	if j2, err := c.Describe(ctx, arrived.JobId); err != nil || j2.JobStatus != job.Stopped || !reflect.DeepEqual(j2.JobDetails, j.JobDetails) {
@@ -254,9 +255,9 @@ func TestStopWhileUploadEventQueued(t *testing.T) {
 	}
 	// An upload whose check passed just before the stop lands after it (answered 200): its
 	// event leaves the job STOPPED, without output, and its Message no longer denies the input.
-	storeDirectly(t, s, pipeline.UploadKey("local", none.JobId), input)
+	storeDirectly(t, s, layout.UploadKey("local", none.JobId), input)
 	for range 2 { // the event, and a duplicate of it
-		if err := s.Service.InputArrived(ctx, pipeline.UploadKey("local", none.JobId)); err != nil {
+		if err := s.Service.InputArrived(ctx, layout.UploadKey("local", none.JobId)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // TestRetryChildJob: a job whose shard 1 always fails ends PARTIAL_SUCCESS with SHARD_FAILED
@@ -185,7 +186,7 @@ func TestRetryChildJob(t *testing.T) {
 	}
 
 	// The parent's input is replaced: a new retry fails with a Message saying so.
-	key := pipeline.UploadKey("local", res.JobId)
+	key := layout.UploadKey("local", res.JobId)
 	if err := os.WriteFile(filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(key)), []byte("changed\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

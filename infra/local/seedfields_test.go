@@ -17,6 +17,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // TestManifestFilePath: Describe shows ManifestFilePath (Comprehend Medical's field) once a job
@@ -183,7 +184,7 @@ func TestOutputKmsKeyId(t *testing.T) {
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	out := pipeline.OutputPrefix("local", res.JobId)
+	out := layout.OutputPrefix("local", res.JobId)
 	want := map[string]string{out + api.ArchiveName: key, out + api.ManifestName: key}
 	if !maps.Equal(rec.keys, want) {
 		t.Errorf("written under the job's key: %v; want exactly %v", rec.keys, want)

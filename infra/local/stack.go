@@ -28,6 +28,7 @@ import (
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
 	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Queue names in the local database.
@@ -106,13 +107,13 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		log = slog.Default()
 	}
 	for _, t := range cfg.Keys {
-		if !pipeline.ValidTenant(t) {
+		if !layout.ValidTenant(t) {
 			return nil, fmt.Errorf("tenant %q: use letters, digits, '.', '_' or '-'", t)
 		}
 	}
 	var clients []handlers.OAuthClient
 	for i, c := range cfg.OAuthClients {
-		if c.ClientID == "" || c.ClientSecret == "" || !pipeline.ValidTenant(c.Tenant) {
+		if c.ClientID == "" || c.ClientSecret == "" || !layout.ValidTenant(c.Tenant) {
 			return nil, fmt.Errorf("oauthClients: client %q needs a clientId, a clientSecret and a valid tenant", c.ClientID)
 		}
 		for _, other := range cfg.OAuthClients[:i] {
@@ -125,7 +126,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	}
 	var accessKeys []handlers.AccessKey
 	for i, k := range cfg.AccessKeys {
-		if k.AccessKeyID == "" || k.SecretAccessKey == "" || !pipeline.ValidTenant(k.Tenant) {
+		if k.AccessKeyID == "" || k.SecretAccessKey == "" || !layout.ValidTenant(k.Tenant) {
 			return nil, fmt.Errorf("accessKeys: key %q needs an accessKeyId, a secretAccessKey and a valid tenant", k.AccessKeyID)
 		}
 		for _, other := range cfg.AccessKeys[:i] {
@@ -207,7 +208,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			CodingRetentionHours: int(max(time.Duration(cfg.CodingRetention)/time.Hour, 1)),
 			StatsFanIn:           opts.StatsFanIn,
 			PlanInWorker:         opts.PlanInWorker,
-			Locations: pipeline.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String(),
+			Locations: layout.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String(),
 				Aliases: []string{"s3://" + bucketName + "/"}},
 		},
 		Log: log, Hooks: opts.Hooks,
@@ -367,7 +368,7 @@ func uploadGuard(ctx context.Context, svc *pipeline.Service, objects pipeline.Ob
 		}
 		return err
 	}
-	tenant, id, ok := pipeline.UploadJob(key)
+	tenant, id, ok := layout.UploadJob(key)
 	if !ok {
 		return nil
 	}
@@ -395,7 +396,7 @@ func uploadGuard(ctx context.Context, svc *pipeline.Service, objects pipeline.Ob
 // objectCreated turns a completed upload into the S3 ObjectCreated event S3 would send, queued
 // durably so that a crash before ingest finishes replays it.
 func (s *Stack) objectCreated(ctx context.Context, info pipeline.ObjectInfo) error {
-	if len(info.Key) < len(pipeline.InputsPrefix) || info.Key[:len(pipeline.InputsPrefix)] != pipeline.InputsPrefix {
+	if len(info.Key) < len(layout.InputsPrefix) || info.Key[:len(layout.InputsPrefix)] != layout.InputsPrefix {
 		return nil // only inputs/ notifies, as the bucket's notification filter does on AWS
 	}
 	ev := S3Event(info, time.Now().UTC())

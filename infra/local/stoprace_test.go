@@ -10,6 +10,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // raceObjects runs a test's function once, inside the first Head (or Open) of key: it makes a
@@ -84,7 +85,7 @@ func TestStopRacingTheStart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key := pipeline.UploadKey("local", res.JobId)
+		key := layout.UploadKey("local", res.JobId)
 		// The input lands without its event; the stop, looking for it, lets the event in first.
 		if err := race.Objects.Put(ctx, key, strings.NewReader(string(input))); err != nil {
 			t.Fatal(err)
@@ -112,7 +113,7 @@ func TestStopRacingTheStart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key := pipeline.UploadKey("local", res.JobId)
+		key := layout.UploadKey("local", res.JobId)
 		answered := make(chan job.Status, 1)
 		race.arm(key, nil, func() { // the planner opens the input: the job is SUBMITTED
 			stopped, err := c.Stop(ctx, res.JobId)

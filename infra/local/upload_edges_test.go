@@ -18,6 +18,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // putUpload sends body to a presigned upload with the headers it was signed with plus extra.
@@ -75,7 +76,7 @@ func TestUploadThatOutlivesItsURL(t *testing.T) {
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "TIMED_OUT") {
 		t.Fatalf("the upload that ended after the job timed out: %d %s; want 409 saying the job is TIMED_OUT", resp.StatusCode, b)
 	}
-	if _, err := os.Stat(filepath.Join(s.objectsDir, filepath.FromSlash(pipeline.UploadKey("local", res.JobId)))); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(s.objectsDir, filepath.FromSlash(layout.UploadKey("local", res.JobId)))); !os.IsNotExist(err) {
 		t.Errorf("the refused upload was stored: %v", err)
 	}
 }
@@ -162,8 +163,8 @@ func TestUploadGuardFailsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := u.Path[strings.Index(u.Path, pipeline.InputsPrefix):]
-	tenant, _, ok := pipeline.UploadJob(key)
+	key := u.Path[strings.Index(u.Path, layout.InputsPrefix):]
+	tenant, _, ok := layout.UploadJob(key)
 	if !ok {
 		t.Fatalf("the upload URL's key %s is no job's upload key", key)
 	}
@@ -174,7 +175,7 @@ func TestUploadGuardFailsClosed(t *testing.T) {
 	if err := uploadGuard(ctx, s.Service, objects, key); err != nil {
 		t.Fatalf("a job awaiting its input refused it: %v", err)
 	}
-	if err := uploadGuard(ctx, s.Service, objects, pipeline.UploadKey(tenant, "no-such-job")); err != nil {
+	if err := uploadGuard(ctx, s.Service, objects, layout.UploadKey(tenant, "no-such-job")); err != nil {
 		t.Errorf("a key of no job was refused: %v", err)
 	}
 	cancelled, cancel := context.WithCancel(ctx)

@@ -14,6 +14,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	reampipeline "github.com/ream-dev/ream/shared/pipeline"
 	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // The construct and the Lambda code agree on names only by convention;
@@ -23,9 +24,9 @@ func TestContractNames(t *testing.T) {
 	pairs := []struct{ what, infra, code string }{
 		{"tenant index", IndexByTenant, reamaws.GSI1},
 		{"status index", IndexByStatus, reamaws.GSI2},
-		{"inputs prefix", InputsPrefix, reampipeline.InputsPrefix},
-		{"work prefix", WorkPrefix, reampipeline.WorkPrefix},
-		{"outputs prefix", OutputsPrefix, reampipeline.OutputsPrefix},
+		{"inputs prefix", InputsPrefix, layout.InputsPrefix},
+		{"work prefix", WorkPrefix, layout.WorkPrefix},
+		{"outputs prefix", OutputsPrefix, layout.OutputsPrefix},
 		{"access keys prefix", AccessKeysPrefix, accesskeys.Prefix},
 		{"models prefix", ModelsPrefix, reampipeline.ModelsPrefix},
 		{"shipped models prefix", ShippedModelsPrefix, reampipeline.ShippedModelsPrefix},

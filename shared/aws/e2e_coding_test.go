@@ -22,7 +22,7 @@ import (
 	reamclient "github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Coding clients (Cognito app client ids: the tenant JWTAuth gives their requests).
@@ -81,7 +81,7 @@ func TestE2ECoding(t *testing.T) {
 		if op.OperationId == "" || op.RequestUploadURL == "" {
 			t.Fatalf("batch-code answered %+v", op)
 		}
-		key := pipeline.UploadKey(tenant, op.OperationId)
+		key := layout.UploadKey(tenant, op.OperationId)
 		if want := os.Getenv("REAM_TEST_S3_ENDPOINT") + "/" + s.bucket + "/" + key + "?"; !strings.HasPrefix(op.RequestUploadURL, want) ||
 			!strings.Contains(op.RequestUploadURL, "X-Amz-Signature=") {
 			t.Fatalf("requestUploadUrl %s; want a presigned URL starting %s", op.RequestUploadURL, want)
@@ -244,7 +244,7 @@ func TestE2ECoding(t *testing.T) {
 		if failed == attempts {
 			return
 		}
-		key := pipeline.UploadKey(e2eCodingClient, op.OperationId)
+		key := layout.UploadKey(e2eCodingClient, op.OperationId)
 		s3Events.uploaded(t, ctx, key)
 		s3Events.waitIngested(t, ctx, key)
 		st, _ := e2eWaitOperation(t, ctx, s, "/v1/topics/occupation/batch-code/operations/"+op.OperationId, client)
@@ -306,7 +306,7 @@ func TestE2ECoding(t *testing.T) {
 		if res.Job == nil || res.JobStatus != job.AwaitingInput || res.Upload == nil {
 			t.Fatalf("create answered %+v", res)
 		}
-		key := pipeline.UploadKey(iamTenant, res.JobId)
+		key := layout.UploadKey(iamTenant, res.JobId)
 		e2eUpload(t, ctx, res.Upload.Presigned, data)
 		s3Events.uploaded(t, ctx, key)
 		e2eCheckObjectEvent(t, s, s3Events.webhook, s3Events.waitIngested(t, ctx, key), key, len(data))

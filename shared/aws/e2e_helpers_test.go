@@ -43,6 +43,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // e2eMaxReceive is the shard queue's maxReceiveCount, as the CDK stack would set it.
@@ -152,7 +153,7 @@ func newE2EStack(t *testing.T, ctx context.Context, shardBytes int64) *e2eStack 
 		Jobs: s.jobs, Objects: s.objects, Queue: s.queue, Notifier: reamaws.NewNotifier(c.SNS, s.topicARN),
 		Analyzers: analyzers,
 		DropRules: reamaws.NewDropRules(c.DynamoDB, s.table),
-		Config:    pipeline.Config{ShardBytes: shardBytes, Locations: pipeline.Locations{Base: "s3://" + s.bucket + "/"}},
+		Config:    pipeline.Config{ShardBytes: shardBytes, Locations: layout.Locations{Base: "s3://" + s.bucket + "/"}},
 		Log:       log,
 		Hooks: pipeline.Hooks{AfterShardWritten: func(m pipeline.ShardMessage) error {
 			if f := s.failShard.Load(); f != nil && (*f)(m) {
@@ -362,7 +363,7 @@ func e2eStartObjectEvents(t *testing.T, ctx context.Context, s *e2eStack) *e2eOb
 				QueueArn: &arn,
 				Events:   []s3types.Event{"s3:ObjectCreated:*"},
 				Filter: &s3types.NotificationConfigurationFilter{Key: &s3types.S3KeyFilter{FilterRules: []s3types.FilterRule{
-					{Name: s3types.FilterRuleNamePrefix, Value: sdkaws.String(pipeline.InputsPrefix)},
+					{Name: s3types.FilterRuleNamePrefix, Value: sdkaws.String(layout.InputsPrefix)},
 				}}},
 			}},
 		},
@@ -370,7 +371,7 @@ func e2eStartObjectEvents(t *testing.T, ctx context.Context, s *e2eStack) *e2eOb
 	if err != nil {
 		t.Fatalf("PutBucketNotificationConfiguration (webhook %s, ARN %s; was MinIO started with REAM_MINIO_WEBHOOK=%s?): %v", hook, arn, hook, err)
 	}
-	t.Logf("MinIO bucket notifications: s3:ObjectCreated:* under %s → %s (%s)", pipeline.InputsPrefix, hook, arn)
+	t.Logf("MinIO bucket notifications: s3:ObjectCreated:* under %s → %s (%s)", layout.InputsPrefix, hook, arn)
 	return oe
 }
 
@@ -413,8 +414,8 @@ func (oe *e2eObjectEvents) waitIngested(t *testing.T, ctx context.Context, key s
 				if err != nil {
 					t.Fatalf("event key %q: %v", r.S3.Object.Key, err)
 				}
-				if !strings.HasPrefix(got, pipeline.InputsPrefix) {
-					t.Errorf("event for %s reached ingest; the notification filters on %s", got, pipeline.InputsPrefix)
+				if !strings.HasPrefix(got, layout.InputsPrefix) {
+					t.Errorf("event for %s reached ingest; the notification filters on %s", got, layout.InputsPrefix)
 				}
 				if got == key {
 					return in

@@ -25,6 +25,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // e2eJobsShardBytes is small: the ten mixed-language lines make several shards, and each
@@ -75,7 +76,7 @@ func TestE2EJobFeatures(t *testing.T) {
 		if before != nil {
 			before(res.JobId)
 		}
-		key := pipeline.UploadKey(tenant, res.JobId)
+		key := layout.UploadKey(tenant, res.JobId)
 		e2eUpload(t, ctx, res.Upload.Presigned, data)
 		s3Events.uploaded(t, ctx, key)
 		e2eCheckObjectEvent(t, s, s3Events.webhook, s3Events.waitIngested(t, ctx, key), key, len(data))
@@ -238,7 +239,7 @@ func TestE2EJobFeatures(t *testing.T) {
 	})
 
 	t.Run("many-file line input under a prefix", func(t *testing.T) {
-		root := pipeline.TenantInputs(tenant) + "batch-" + uniq(t)
+		root := layout.TenantInputs(tenant) + "batch-" + uniq(t)
 		var part03 strings.Builder
 		reviews := []string{"The staff were friendly and helpful.", "The room was far too noisy at night.", "Breakfast was excellent and fresh."}
 		for i := range 12 {
@@ -429,7 +430,7 @@ func TestE2EJobFeatures(t *testing.T) {
 				t.Error(err)
 			}
 		})
-		key := pipeline.UploadKey(tenant, res.JobId)
+		key := layout.UploadKey(tenant, res.JobId)
 		e2eUpload(t, ctx, res.Upload.Presigned, data)
 		s3Events.uploaded(t, ctx, key)
 		e2eCheckObjectEvent(t, s, s3Events.webhook, s3Events.waitIngested(t, ctx, key), key, len(data))

@@ -20,6 +20,7 @@ import (
 	"github.com/ream-dev/ream/shared/pipeline"
 
 	reamaws "github.com/ream-dev/ream/shared/aws"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // e2eShardBytes is small so that a few hundred lines make many shards, with lines cut across
@@ -71,7 +72,7 @@ func TestE2EAWSAdapters(t *testing.T) {
 		res := e2eCreateJob(t, ctx, s, "e2e-reviews")
 		s.failShard.Store(e2ePtrTo(func(m pipeline.ShardMessage) bool { return m.JobId == res.JobId && m.Index == poison }))
 
-		key := pipeline.UploadKey(tenant, res.JobId)
+		key := layout.UploadKey(tenant, res.JobId)
 		e2eUpload(t, ctx, res.Upload.Presigned, data)
 		s3Events.uploaded(t, ctx, key)
 		in := s3Events.waitIngested(t, ctx, key)
@@ -106,7 +107,7 @@ func TestE2EAWSAdapters(t *testing.T) {
 	t.Run("duplicate deliveries", func(t *testing.T) {
 		data, docs := e2eGenLines(257, []int{0, 100}, []int{256}, []int{31})
 		res := e2eCreateJob(t, ctx, s, "e2e-duplicates")
-		key := pipeline.UploadKey(tenant, res.JobId)
+		key := layout.UploadKey(tenant, res.JobId)
 
 		// Pause every poller so that all copies are queued before any is processed.
 		gate.Lock()
@@ -197,11 +198,11 @@ func e2eCreateJob(t *testing.T, ctx context.Context, s *e2eStack, name string) *
 		t.Fatalf("create answered %+v; want an AWAITING_INPUT job with an upload URL", res)
 	}
 	tenant := handlers.TenantFromARN(e2eCaller)
-	want := os.Getenv("REAM_TEST_S3_ENDPOINT") + "/" + s.bucket + "/" + pipeline.UploadKey(tenant, res.JobId) + "?"
+	want := os.Getenv("REAM_TEST_S3_ENDPOINT") + "/" + s.bucket + "/" + layout.UploadKey(tenant, res.JobId) + "?"
 	if !strings.HasPrefix(res.Upload.URL, want) || !strings.Contains(res.Upload.URL, "X-Amz-Signature=") {
 		t.Fatalf("upload URL %s; want a presigned URL starting %s", res.Upload.URL, want)
 	}
-	if res.InputDataConfig.S3Uri != "s3://"+s.bucket+"/"+pipeline.UploadKey(tenant, res.JobId) {
+	if res.InputDataConfig.S3Uri != "s3://"+s.bucket+"/"+layout.UploadKey(tenant, res.JobId) {
 		t.Errorf("InputDataConfig.S3Uri = %s", res.InputDataConfig.S3Uri)
 	}
 	return &res
@@ -233,7 +234,7 @@ func e2eCheckObjectEvent(t *testing.T, s *e2eStack, webhook bool, in e2eIngested
 // readPlan reads the job's shard plan from the bucket.
 func e2eReadPlan(t *testing.T, ctx context.Context, s *e2eStack, tenant, id string) []pipeline.ShardMessage {
 	t.Helper()
-	rc, err := s.objects.Open(ctx, pipeline.PlanKey(tenant, id), 0)
+	rc, err := s.objects.Open(ctx, layout.PlanKey(tenant, id), 0)
 	if err != nil {
 		t.Fatalf("open plan: %v", err)
 	}
@@ -290,7 +291,7 @@ func e2eCheckJob(t *testing.T, ctx context.Context, s *e2eStack, d e2eDelivered,
 		note.InputDocumentsCount != n || note.DocumentsWithErrorsCount != wantErrs || note.ProcessedDocumentsCount != n-wantErrs {
 		t.Errorf("notification %+v; want PARTIAL_SUCCESS for tenant %s, %d documents, %d with errors", note, tenant, n, wantErrs)
 	}
-	if wantLoc := "s3://" + s.bucket + "/" + pipeline.OutputPrefix(tenant, id); note.OutputLocation != wantLoc {
+	if wantLoc := "s3://" + s.bucket + "/" + layout.OutputPrefix(tenant, id); note.OutputLocation != wantLoc {
 		t.Errorf("notification OutputLocation %q, want %q", note.OutputLocation, wantLoc)
 	}
 	if d.Topic != s.topicARN {
@@ -315,7 +316,7 @@ func e2eCheckJob(t *testing.T, ctx context.Context, s *e2eStack, d e2eDelivered,
 	if j.EndTime == nil || j.ExpirationTime == nil {
 		t.Errorf("finished job has EndTime %v ExpirationTime %v", j.EndTime, j.ExpirationTime)
 	}
-	if want := "s3://" + s.bucket + "/" + pipeline.OutputPrefix(tenant, id) + api.ManifestName; j.ManifestFilePath != want {
+	if want := "s3://" + s.bucket + "/" + layout.OutputPrefix(tenant, id) + api.ManifestName; j.ManifestFilePath != want {
 		t.Errorf("ManifestFilePath %q, want %q", j.ManifestFilePath, want)
 	}
 	other := "arn:aws:iam::210987654321:user/someone-else"
@@ -325,7 +326,7 @@ func e2eCheckJob(t *testing.T, ctx context.Context, s *e2eStack, d e2eDelivered,
 	// The results, through presigned GET URLs to MinIO.
 	var links api.ResultLinks
 	s.callAPI(t, ctx, e2eApiRequest(t, http.MethodGet, "/v1/jobs/"+id+"/results", "", ""), http.StatusOK, &links)
-	base := os.Getenv("REAM_TEST_S3_ENDPOINT") + "/" + s.bucket + "/" + pipeline.OutputPrefix(tenant, id)
+	base := os.Getenv("REAM_TEST_S3_ENDPOINT") + "/" + s.bucket + "/" + layout.OutputPrefix(tenant, id)
 	if !strings.HasPrefix(links.Output.URL, base+api.ArchiveName+"?") || !strings.HasPrefix(links.Manifest.URL, base+api.ManifestName+"?") {
 		t.Errorf("result URLs %s and %s; want them under %s", links.Output.URL, links.Manifest.URL, base)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // e2eTopicsShardBytes cuts the ~210 KB input into about 7 shards: every stage is that many
@@ -82,7 +83,7 @@ func TestE2ETopics(t *testing.T) {
 		if twice {
 			dup.duplicate(res.JobId)
 		}
-		key := pipeline.UploadKey(tenant, res.JobId)
+		key := layout.UploadKey(tenant, res.JobId)
 		e2eUpload(t, ctx, res.Upload.Presigned, data)
 		s3Events.uploaded(t, ctx, key)
 		e2eCheckObjectEvent(t, s, s3Events.webhook, s3Events.waitIngested(t, ctx, key), key, len(data))
@@ -107,7 +108,7 @@ func TestE2ETopics(t *testing.T) {
 		note := d.Note
 		if note.JobStatus != j.JobStatus || note.Tenant != tenant || note.InputDocumentsCount != dt.InputDocumentsCount ||
 			note.DocumentsWithErrorsCount != dt.DocumentsWithErrorsCount || note.ProcessedDocumentsCount != dt.ProcessedDocumentsCount ||
-			note.OutputLocation != "s3://"+s.bucket+"/"+pipeline.OutputPrefix(tenant, res.JobId) || d.Topic != s.topicARN {
+			note.OutputLocation != "s3://"+s.bucket+"/"+layout.OutputPrefix(tenant, res.JobId) || d.Topic != s.topicARN {
 			t.Errorf("notification %+v from %s; the job is %s %+v", note, d.Topic, j.JobStatus, dt)
 		}
 

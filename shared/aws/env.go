@@ -13,6 +13,7 @@ import (
 	"github.com/ream-dev/ream/internal/loglevel"
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Environment variables a Lambda function reads (EnvFromOS). The CDK construct
@@ -241,7 +242,7 @@ func (e Env) Config() pipeline.Config {
 		UploadTTL:         e.UploadTTL,
 		Retention:         e.Retention,
 		StuckAfter:        e.StuckAfter,
-		Locations:         pipeline.Locations{Base: "s3://" + e.Bucket + "/"},
+		Locations:         layout.Locations{Base: "s3://" + e.Bucket + "/"},
 		JobTopicPrefix:    cmp.Or(e.JobTopicPrefix, pipeline.DefaultJobTopicPrefix),
 		JobTopicPerTenant: e.JobTopicPerTenant,
 		PlanInWorker:      true,
@@ -309,7 +310,7 @@ func ParseCodingTenants(v string) (m map[string]string, why string) {
 	m = map[string]string{}
 	for _, pair := range strings.Split(v, ",") {
 		id, tenant, ok := strings.Cut(strings.TrimSpace(pair), "=")
-		if !ok || id == "" || !pipeline.ValidTenant(tenant) {
+		if !ok || id == "" || !layout.ValidTenant(tenant) {
 			return nil, fmt.Sprintf("want clientId=tenant pairs separated by commas (tenants: letters, digits, '.', '_' or '-'), not %q", pair)
 		}
 		m[id] = tenant

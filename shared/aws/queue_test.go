@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // fakeSQS records SendMessageBatch calls and fails the entries fail says to.
@@ -143,7 +144,7 @@ func TestSendGroupOfEveryTenant(t *testing.T) {
 	f := &fakeSQS{bodies: map[string]int{}, groups: map[string]string{}, fail: func(int, string) (bool, bool) { return false, false }}
 	q := NewQueue(f, "https://sqs/q")
 	long := strings.Repeat("t", 128)
-	if !pipeline.ValidTenant(long) {
+	if !layout.ValidTenant(long) {
 		t.Fatalf("a tenant of 128 characters is not valid; the test needs the longest tenant id")
 	}
 	jobs := []string{"0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7"}

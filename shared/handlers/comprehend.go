@@ -37,6 +37,7 @@ import (
 	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // ComprehendTargetPrefix is the X-Amz-Target prefix of Comprehend's operations.
@@ -175,7 +176,7 @@ type comprehend struct {
 	a    *API
 	auth Authenticator
 	cfg  ComprehendConfig
-	loc  pipeline.Locations
+	loc  layout.Locations
 }
 
 // ComprehendService is the SigV4 service name Comprehend requests are signed for.

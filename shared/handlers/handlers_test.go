@@ -20,6 +20,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // newService builds a pipeline on the local adapters with no analysers needed beyond a registry
@@ -68,7 +69,7 @@ func newServiceWrapping(t testing.TB, wrap func(pipeline.Jobs) pipeline.Jobs) (*
 	return pipeline.New(pipeline.Deps{
 		Jobs: through, Objects: objects, Queue: local.NewQueue(db, "shards", 3),
 		Notifier: notifier, Analyzers: reg, DropRules: local.NewDropRules(db),
-		Config: pipeline.Config{Locations: pipeline.Locations{Base: "s3://bucket/"}},
+		Config: pipeline.Config{Locations: layout.Locations{Base: "s3://bucket/"}},
 	}), jobs
 }
 
@@ -164,7 +165,7 @@ func TestTenantFromARN(t *testing.T) {
 	if a == c || a == d {
 		t.Errorf("different principals share a tenant: %s %s %s", a, c, d)
 	}
-	if !pipeline.ValidTenant(a) || !pipeline.ValidTenant(d) {
+	if !layout.ValidTenant(a) || !layout.ValidTenant(d) {
 		t.Errorf("tenant ids not key-safe: %s %s", a, d)
 	}
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/ream-dev/ream/shared/internal/hashx"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Objects is the object store on files: key k is the file root/objects/k, so a data directory
@@ -66,7 +67,7 @@ const (
 )
 
 // tmpPrefix names in-progress uploads; keys may not have a segment starting with it.
-const tmpPrefix = pipeline.ReservedSegmentPrefix + "tmp-"
+const tmpPrefix = layout.ReservedSegmentPrefix + "tmp-"
 
 // NewObjects returns the object store under root. baseURL is where Handler is served (e.g.
 // "http://127.0.0.1:8080"); presigned URLs are baseURL+"/objects/<key>?…". With a nil secret
@@ -144,7 +145,7 @@ func LoadSecret(path string) ([]byte, error) {
 
 // checkKey refuses keys that could escape the store or cannot be files.
 func checkKey(key string) error {
-	if key == "" || len(key) > pipeline.MaxKeyBytes || !utf8.ValidString(key) || strings.ContainsAny(key, "\x00\\") {
+	if key == "" || len(key) > layout.MaxKeyBytes || !utf8.ValidString(key) || strings.ContainsAny(key, "\x00\\") {
 		return fmt.Errorf("object key %q: %w", key, job.ErrInvalid)
 	}
 	for _, seg := range strings.Split(key, "/") {

@@ -54,7 +54,7 @@ func FuzzPresignedURL(f *testing.F) {
 		}
 		for _, seg := range strings.Split(key, "/") {
 			if len(seg) > 255 {
-				return // the pipeline refuses these (pipeline.checkKey); the file system cannot hold them
+				return // the pipeline refuses these (layout.CheckKey); the file system cannot hold them
 			}
 		}
 		// tampered URL first: must never be accepted as a PUT of a (possibly other) key

@@ -26,6 +26,7 @@ import (
 	"github.com/ream-dev/ream/shared/internal/textcut"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Batch coding: records coded to a classification ("topic") against versioned, immutable
@@ -729,7 +730,7 @@ func (s *Service) clientLocation(key string) string {
 // recordTraining writes a training job's output, one line per input record (an error record for
 // each record it could not use), and records its shard, which finalizes the job.
 func (s *Service) recordTraining(ctx context.Context, j *job.Job, msg ShardMessage, sc codingScheme) error {
-	key := ShardKey(j.Tenant, j.JobId, msg.Index)
+	key := layout.ShardKey(j.Tenant, j.JobId, msg.Index)
 	shard, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, out *output.Record) {
 		if d.Failed() {
 			return

@@ -19,6 +19,7 @@ import (
 	"github.com/ream-dev/ream/shared/analysis/topics"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Limits on create requests.
@@ -235,7 +236,7 @@ func validateCreate(r *api.CreateJobRequest) error {
 			case len(f) > 512:
 				return bad("UploadFiles entry %.40q… is %d bytes long: at most 512", f, len(f))
 			}
-			if err := checkKey("UploadFiles entry", f); err != nil {
+			if err := layout.CheckKey("UploadFiles entry", f); err != nil {
 				return err
 			}
 			if names[f] {
@@ -331,7 +332,7 @@ func (s *Service) createJob(ctx context.Context, tenant string, req api.CreateJo
 // createOrGetJob is createJob that also says whether the job was created by this call (false:
 // the request's ClientRequestToken returned the job it created before).
 func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.CreateJobRequest, operation bool, adjust ...func(*job.Job)) (*api.CreateJobResult, bool, error) {
-	if !ValidTenant(tenant) {
+	if !layout.ValidTenant(tenant) {
 		return nil, false, fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
 	}
 	checked, err := s.checkRequest(ctx, tenant, &req, operation)
@@ -373,7 +374,7 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 		}
 		j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(key + j.JobId + "/")
 	} else {
-		j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(OutputPrefix(tenant, j.JobId))
+		j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(layout.OutputPrefix(tenant, j.JobId))
 	}
 
 	upload := req.InputDataConfig.S3Uri == ""
@@ -384,10 +385,10 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 		if len(req.UploadFiles) > 0 || req.InputDataConfig.InputFormat == job.OneDocPerFile {
 			// Named files (any format; a line format's files are read as a prefix of several
 			// line files, each keeping its name in the output).
-			j.InputKey = UploadFilesPrefix(tenant, j.JobId)
+			j.InputKey = layout.UploadFilesPrefix(tenant, j.JobId)
 			j.ExpectedFiles = len(req.UploadFiles)
 		} else {
-			j.InputKey = UploadKey(tenant, j.JobId)
+			j.InputKey = layout.UploadKey(tenant, j.JobId)
 		}
 		j.InputDataConfig.S3Uri = s.cfg.Locations.URI(j.InputKey)
 	} else {
@@ -395,10 +396,10 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 		if err != nil {
 			return nil, false, err
 		}
-		if !strings.HasPrefix(key, TenantInputs(tenant)) {
-			return nil, false, fmt.Errorf("%w: InputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(TenantInputs(tenant)))
+		if !strings.HasPrefix(key, layout.TenantInputs(tenant)) {
+			return nil, false, fmt.Errorf("%w: InputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(layout.TenantInputs(tenant)))
 		}
-		if err := checkKey("InputDataConfig.S3Uri", key); err != nil {
+		if err := layout.CheckKey("InputDataConfig.S3Uri", key); err != nil {
 			return nil, false, err
 		}
 		j.InputKey = key
@@ -576,25 +577,25 @@ func (s *Service) outputBase(ctx context.Context, tenant, uri string) (string, e
 	if err != nil {
 		return "", err
 	}
-	if !strings.HasPrefix(key, OutputsPrefix+tenant+"/") {
-		return "", fmt.Errorf("%w: OutputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(OutputsPrefix+tenant+"/"))
+	if !strings.HasPrefix(key, layout.OutputsPrefix+tenant+"/") {
+		return "", fmt.Errorf("%w: OutputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(layout.OutputsPrefix+tenant+"/"))
 	}
 	if !strings.HasSuffix(key, "/") {
 		key += "/"
 	}
-	if err := checkKey("OutputDataConfig.S3Uri", key); err != nil {
+	if err := layout.CheckKey("OutputDataConfig.S3Uri", key); err != nil {
 		return "", err
 	}
 	// A job's output folder is named by its id and deleted when the job expires, with
 	// everything in it: a folder inside another job's would go with it (found from outside: a
 	// 30-day job's output vanished when the 1-hour job whose folder held it expired). A
 	// GUID-named folder that is no job's is the user's own (found in review).
-	for _, seg := range strings.Split(strings.TrimPrefix(key, OutputsPrefix+tenant+"/"), "/") {
+	for _, seg := range strings.Split(strings.TrimPrefix(key, layout.OutputsPrefix+tenant+"/"), "/") {
 		if !isGUID(seg) {
 			continue
 		}
 		if _, err := s.jobs.Get(ctx, tenant, seg); err == nil {
-			return "", fmt.Errorf("%w: OutputDataConfig.S3Uri must not be inside job %s's output folder: that folder is deleted with its job when the job expires; name a folder of your own under %s", job.ErrInvalid, seg, s.cfg.Locations.URI(OutputsPrefix+tenant+"/"))
+			return "", fmt.Errorf("%w: OutputDataConfig.S3Uri must not be inside job %s's output folder: that folder is deleted with its job when the job expires; name a folder of your own under %s", job.ErrInvalid, seg, s.cfg.Locations.URI(layout.OutputsPrefix+tenant+"/"))
 		} else if !errors.Is(err, job.ErrNotFound) {
 			return "", fmt.Errorf("check the output location: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Drop rules: a tenant names a folder of its inputs and a job template; every object created
@@ -64,7 +65,7 @@ func checkDropRuleName(name string) error {
 }
 
 // DropsPrefix is the folder holding every drop rule folder of a tenant.
-func DropsPrefix(tenant string) string { return TenantInputs(tenant) + dropSegment + "/" }
+func DropsPrefix(tenant string) string { return layout.TenantInputs(tenant) + dropSegment + "/" }
 
 // DropPrefix is the folder of the tenant's drop rule name.
 func DropPrefix(tenant, name string) string { return DropsPrefix(tenant) + name + "/" }
@@ -72,11 +73,11 @@ func DropPrefix(tenant, name string) string { return DropsPrefix(tenant) + name 
 // ParseDropKey splits inputs/<tenant>/drop/<rule>/<rel> into its parts; ok is false for keys
 // outside every drop folder (rel is never empty).
 func ParseDropKey(key string) (tenant, rule, rel string, ok bool) {
-	if !strings.HasPrefix(key, InputsPrefix) {
+	if !strings.HasPrefix(key, layout.InputsPrefix) {
 		return "", "", "", false
 	}
-	parts := strings.SplitN(strings.TrimPrefix(key, InputsPrefix), "/", 4)
-	if len(parts) != 4 || parts[1] != dropSegment || !ValidTenant(parts[0]) || parts[3] == "" {
+	parts := strings.SplitN(strings.TrimPrefix(key, layout.InputsPrefix), "/", 4)
+	if len(parts) != 4 || parts[1] != dropSegment || !layout.ValidTenant(parts[0]) || parts[3] == "" {
 		return "", "", "", false
 	}
 	return parts[0], parts[2], parts[3], true
@@ -159,7 +160,7 @@ func (s *Service) DeleteDropRule(ctx context.Context, tenant, name string) error
 }
 
 func (s *Service) dropRulesReady(tenant string) error {
-	if !ValidTenant(tenant) {
+	if !layout.ValidTenant(tenant) {
 		return fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
 	}
 	if s.rules == nil {
@@ -196,12 +197,12 @@ func (s *Service) ObjectCreated(ctx context.Context, o CreatedObject) error {
 // inDropsFolder reports whether key is inputs/<tenant>/drop/<name>: an object in a tenant's
 // drop folder itself, in no rule's folder.
 func inDropsFolder(key string) (tenant, name string, ok bool) {
-	rest, ok := strings.CutPrefix(key, InputsPrefix)
+	rest, ok := strings.CutPrefix(key, layout.InputsPrefix)
 	if !ok {
 		return "", "", false
 	}
 	parts := strings.SplitN(rest, "/", 3)
-	if len(parts) != 3 || parts[1] != dropSegment || !ValidTenant(parts[0]) || parts[2] == "" || strings.Contains(strings.TrimSuffix(parts[2], "/"), "/") {
+	if len(parts) != 3 || parts[1] != dropSegment || !layout.ValidTenant(parts[0]) || parts[2] == "" || strings.Contains(strings.TrimSuffix(parts[2], "/"), "/") {
 		return "", "", false
 	}
 	return parts[0], parts[2], true
@@ -342,7 +343,7 @@ func (s *Service) dropFailed(ctx context.Context, log *slog.Logger, tenant strin
 	j.Message = "drop rule " + req.DropRule + " cannot start a job for this object: " + api.Message(cause)
 	j.EndTime = &now
 	// No output is written; the job's output folder is still its own (expiry deletes under it).
-	j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(OutputPrefix(tenant, j.JobId))
+	j.OutputDataConfig.S3Uri = s.cfg.Locations.URI(layout.OutputPrefix(tenant, j.JobId))
 	exp := now.Add(s.retention(j))
 	j.ExpirationTime = &exp
 	stored, created, err := s.jobs.Create(ctx, j)
@@ -415,12 +416,12 @@ func (s *Service) DropUpload(ctx context.Context, tenant, name, file string) (*a
 	case file == "" || strings.HasPrefix(file, "/") || hiddenSegment(file):
 		return nil, fmt.Errorf("%w: File %q must be a relative file path whose names do not start with '.'", job.ErrInvalid, file)
 	}
-	if err := checkKey("File", file); err != nil { // said of the File, not of the key it makes
+	if err := layout.CheckKey("File", file); err != nil { // said of the File, not of the key it makes
 		return nil, err
 	}
 	prefix := DropPrefix(tenant, name)
 	key := prefix + file
-	if err := checkKey("File", key); err != nil {
+	if err := layout.CheckKey("File", key); err != nil {
 		return nil, err
 	}
 	// A name that is also a folder of files there, or under a file of that name, cannot be

@@ -16,13 +16,14 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // outputKey is the key of name in the job's output location.
 func (s *Service) outputKey(j *job.Job, name string) string {
 	prefix, err := s.cfg.Locations.Key(j.OutputDataConfig.S3Uri)
 	if err != nil {
-		prefix = OutputPrefix(j.Tenant, j.JobId)
+		prefix = layout.OutputPrefix(j.Tenant, j.JobId)
 	}
 	return prefix + name
 }
@@ -324,7 +325,7 @@ func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, re
 	if err != nil {
 		return err
 	}
-	framePrefix := workPrefix(j.Tenant, j.JobId) + "archive/"
+	framePrefix := layout.JobWork(j.Tenant, j.JobId) + "archive/"
 	type frame struct {
 		key string
 		b   []byte
@@ -702,7 +703,7 @@ func (s *Service) documentLocation(ctx context.Context, j *job.Job) api.Document
 // statistics, samples and models (best effort: left-overs are harmless and expire with the job).
 func (s *Service) cleanupWork(ctx context.Context, j *job.Job) {
 	var keys []string
-	for _, prefix := range []string{workPrefix(j.Tenant, j.JobId) + "shards/", workPrefix(j.Tenant, j.JobId) + "archive/", redactedPrefix(j.Tenant, j.JobId), topicsKey(j, "")} {
+	for _, prefix := range []string{layout.JobWork(j.Tenant, j.JobId) + "shards/", layout.JobWork(j.Tenant, j.JobId) + "archive/", layout.RedactedPrefix(j.Tenant, j.JobId), topicsKey(j, "")} {
 		_ = s.objects.List(ctx, prefix, func(o ObjectInfo) error {
 			keys = append(keys, o.Key)
 			return nil
@@ -742,7 +743,7 @@ func (s *Service) putStreamTo(ctx context.Context, objs Objects, key string, wri
 
 // readPlan streams the job's shard plan.
 func (s *Service) readPlan(ctx context.Context, j *job.Job, fn func(ShardMessage) error) error {
-	rc, err := s.objects.Open(ctx, PlanKey(j.Tenant, j.JobId), 0)
+	rc, err := s.objects.Open(ctx, layout.PlanKey(j.Tenant, j.JobId), 0)
 	if err != nil {
 		return err
 	}

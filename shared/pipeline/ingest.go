@@ -13,6 +13,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // InputArrived handles an ObjectCreated event for key. An upload to a job that is waiting for
@@ -21,7 +22,7 @@ import (
 // way; harmless: shard records are idempotent), unless the event is another file's of a
 // ONE_DOC_PER_FILE upload (see startedByAnother); keys that belong to no job are ignored.
 func (s *Service) InputArrived(ctx context.Context, key string) error {
-	tenant, jobID, rest, ok := parseUploadKey(key)
+	tenant, jobID, rest, ok := layout.ParseUploadKey(key)
 	if !ok {
 		s.log.InfoContext(ctx, "object is not a job upload; ignored", "key", key)
 		return nil
@@ -423,9 +424,9 @@ func (s *Service) inputName(j *job.Job) string {
 		return s.trainingInputName(j)
 	case j.Has(job.CodingTraining):
 		return "input " + s.trainingInputName(j)
-	case j.InputKey == UploadKey(j.Tenant, j.JobId):
+	case j.InputKey == layout.UploadKey(j.Tenant, j.JobId):
 		return "the uploaded file"
-	case j.InputKey == UploadFilesPrefix(j.Tenant, j.JobId):
+	case j.InputKey == layout.UploadFilesPrefix(j.Tenant, j.JobId):
 		return "the uploaded files"
 	}
 	return "input " + s.cfg.Locations.URI(j.InputKey)
@@ -435,7 +436,7 @@ func (s *Service) inputName(j *job.Job) string {
 // "only a UTF-8 byte order mark"), naming uploaded files by the names the client gave them
 // (UploadFiles) and any other input as inputName does.
 func (s *Service) emptyInput(j *job.Job, files []ObjectInfo, why string) string {
-	if j.CodingOperation || j.InputKey != UploadFilesPrefix(j.Tenant, j.JobId) || len(files) == 0 {
+	if j.CodingOperation || j.InputKey != layout.UploadFilesPrefix(j.Tenant, j.JobId) || len(files) == 0 {
 		return s.inputName(j) + " is empty (" + why + ")"
 	}
 	if len(files) == 1 {
@@ -470,7 +471,7 @@ const maxLineFiles = 10_000
 
 // putPlan streams the messages produced by gen into the plan object.
 func (s *Service) putPlan(ctx context.Context, j *job.Job, gen func(emit func(ShardMessage) error) error) error {
-	err := s.putStream(ctx, PlanKey(j.Tenant, j.JobId), func(w io.Writer) error {
+	err := s.putStream(ctx, layout.PlanKey(j.Tenant, j.JobId), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		return gen(func(m ShardMessage) error { return enc.Encode(m) })
 	})

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // TestInputRefusedPerJobKind: the 409 of an upload a job no longer takes tells a coding
@@ -38,8 +39,8 @@ func TestInputRefusedPerJobKind(t *testing.T) {
 // uploaded file, never the store's location (found from outside: an empty upload's error showed
 // the local stack's file:///…/objects/inputs/… path); other jobs name the input's location.
 func TestInputName(t *testing.T) {
-	s := &Service{cfg: Config{Locations: Locations{Base: "file:///data/objects/", Aliases: []string{"s3://ream-local/"}}}}
-	key := UploadKey("t", "id-1")
+	s := &Service{cfg: Config{Locations: layout.Locations{Base: "file:///data/objects/", Aliases: []string{"s3://ream-local/"}}}}
+	key := layout.UploadKey("t", "id-1")
 	if got := s.inputName(&job.Job{InputKey: key, CodingOperation: true}); got != "the uploaded file" {
 		t.Errorf("coding operation: %q", got)
 	}
@@ -49,7 +50,7 @@ func TestInputName(t *testing.T) {
 	// A job's own upload is named as uploaded too (found from outside: an empty upload's
 	// Message named the service's upload folder); with UploadFiles, by the names given.
 	up := &job.Job{Tenant: "t", JobId: "id-1", InputKey: key}
-	files := &job.Job{Tenant: "t", JobId: "id-1", InputKey: UploadFilesPrefix("t", "id-1")}
+	files := &job.Job{Tenant: "t", JobId: "id-1", InputKey: layout.UploadFilesPrefix("t", "id-1")}
 	for _, tc := range []struct {
 		j    *job.Job
 		objs []string

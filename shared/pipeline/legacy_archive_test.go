@@ -15,6 +15,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // TestArchiveOfShardsWrittenAcrossAnUpgrade: shard records written before the results were
@@ -57,7 +58,7 @@ func TestArchiveOfShardsWrittenAcrossAnUpgrade(t *testing.T) {
 				var obj bytes.Buffer
 				rec := pipeline.ShardRecord{Index: i, Documents: 1, Bytes: int64(len(line)), ResultKey: fmt.Sprintf("work/test/%s/%d", id, i), Recorded: t0}
 				if tc.legacy(i) {
-					rec.ResultKey = fmt.Sprintf("%slocal/%s/shards/%06d.jsonl", pipeline.WorkPrefix, id, i) // the version before's ShardKey
+					rec.ResultKey = fmt.Sprintf("%slocal/%s/shards/%06d.jsonl", layout.WorkPrefix, id, i) // the version before's ShardKey
 					gz := gzip.NewWriter(&obj)
 					gz.Write([]byte(line))
 					gz.Close()

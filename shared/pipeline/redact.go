@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"path"
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis"
@@ -17,6 +15,7 @@ import (
 	"github.com/ream-dev/ream/shared/internal/jsonw"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Redacted copies (PII jobs with a RedactionConfig), as Comprehend's PII redaction jobs write them:
@@ -30,24 +29,6 @@ import (
 // Each shard writes its part under work/…/redacted/ as one compressed segment (output.Member):
 // for line formats the lines (their size and CRC-32 are recorded with the shard), for files
 // whole tar entries. Finalize concatenates them into output.tar.gz (see output.Framing).
-
-func redactedPrefix(tenant, jobID string) string { return workPrefix(tenant, jobID) + "redacted/" }
-
-// redactedPartKey is a shard's part of the redacted copies; a dead-lettered shard's (empty
-// lines or entries) has a key of its own, as its results do (see DeadLetterKey). gzip names the
-// key a shard recorded before segments wrote its gzip member to (ShardRecord.Deflate false):
-// segments have keys of their own, so that a redelivered message of such a shard, analysed
-// again by this version, cannot replace the member its record describes.
-func redactedPartKey(tenant, jobID string, shard int, dead, gzip bool) string {
-	ext := ".seg"
-	if gzip {
-		ext = ""
-	}
-	if dead {
-		return fmt.Sprintf("%sparts/%06d.dead%s", redactedPrefix(tenant, jobID), shard, ext)
-	}
-	return fmt.Sprintf("%sparts/%06d%s", redactedPrefix(tenant, jobID), shard, ext)
-}
 
 // redactedWriter writes one shard's redacted copies, streamed into one segment; a nil
 // *redactedWriter does nothing.
@@ -84,7 +65,7 @@ func (s *Service) newRedactedWriter(ctx context.Context, j *job.Job, shard int, 
 	r.m = output.NewMember(pw)
 	r.bw = bufio.NewWriterSize(r.m, 64<<10)
 	go func() {
-		err := s.objects.Put(ctx, redactedPartKey(j.Tenant, j.JobId, shard, dead, false), pr)
+		err := s.objects.Put(ctx, layout.RedactedPartKey(j.Tenant, j.JobId, shard, dead, false), pr)
 		pr.CloseWithError(errors.New("redacted upload stopped"))
 		r.done <- err
 	}()
@@ -137,7 +118,7 @@ func (r *redactedWriter) write(ctx context.Context, d input.Document, rec *outpu
 			return err
 		}
 	default:
-		return output.WriteEntry(r.bw, redactedEntryName(d.File), []byte(text))
+		return output.WriteEntry(r.bw, layout.RedactedEntryName(d.File), []byte(text))
 	}
 	return r.bw.WriteByte('\n')
 }
@@ -160,38 +141,6 @@ func (r *redactedWriter) close(failed error) (int64, uint32, error) {
 		err = perr
 	}
 	return r.m.Size(), r.m.CRC(), err
-}
-
-// redactedEntryPrefix is the folder of the redacted copies inside output.tar.gz.
-const redactedEntryPrefix = "redacted/"
-
-// redactedEntryName is the archive entry of the redacted copy of file (a name relative to the
-// job's input, as the output's File gives it). An S3 key may hold "." and ".." segments
-// ("in/docs/../../x"), which an extractor that trusts entry names (Python's tarfile before
-// 3.14, Lambda's python3.11 among them) would follow out of its target folder: such a segment
-// has its dots written %2E ("redacted/%2E%2E/%2E%2E/x"), so every entry stays under redacted/
-// (found from outside). A backslash separates segments too: Windows extractors (Python's
-// tarfile there, tar.exe, 7-Zip) read one as a folder separator, so "..\..\x", a single
-// segment to S3, becomes "%2E%2E\%2E%2E\x". Other names are kept as they are.
-func redactedEntryName(file string) string {
-	var b strings.Builder
-	b.WriteString(redactedEntryPrefix)
-	for {
-		i := strings.IndexAny(file, `/\`)
-		seg := file
-		if i >= 0 {
-			seg = file[:i]
-		}
-		if seg == "." || seg == ".." {
-			seg = strings.Repeat("%2E", len(seg))
-		}
-		b.WriteString(seg)
-		if i < 0 {
-			return b.String()
-		}
-		b.WriteByte(file[i])
-		file = file[i+1:]
-	}
 }
 
 // redactedEntry is an archive entry of a line job's redacted copies, Name of Size bytes, held by
@@ -229,21 +178,21 @@ func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardR
 		}
 		name := ""
 		if j.InputDataConfig.InputFormat.LineFormat() {
-			name = redactedEntryName(inputName)
+			name = layout.RedactedEntryName(inputName)
 			if r.File != "" && j.ParentJobId == "" { // (a retry's one input is no file of its parent's)
-				name = redactedEntryName(r.File)
+				name = layout.RedactedEntryName(r.File)
 			}
 		}
 		if len(out) == 0 || out[len(out)-1].Name != name {
 			out = append(out, redactedEntry{Name: name})
 		}
 		e := &out[len(out)-1]
-		e.Parts = append(e.Parts, archivePart{redactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed, !r.Deflate), r.RedactedCRC, r.RedactedBytes, !r.Deflate})
+		e.Parts = append(e.Parts, archivePart{layout.RedactedPartKey(j.Tenant, j.JobId, r.Index, r.Failed, !r.Deflate), r.RedactedCRC, r.RedactedBytes, !r.Deflate})
 		e.Size += r.RedactedBytes
 	}
 	if len(out) == 0 && j.InputDataConfig.InputFormat.LineFormat() {
 		// Every shard was skipped: an empty copy, as before a shard ran.
-		out = append(out, redactedEntry{Name: redactedEntryName(inputName)})
+		out = append(out, redactedEntry{Name: layout.RedactedEntryName(inputName)})
 	}
 	return out
 }

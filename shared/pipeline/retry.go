@@ -13,6 +13,7 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // DefaultRetryCodes are the error codes a retry re-runs when none are named: the failures that
@@ -36,7 +37,7 @@ func documentErrorCode(field, c string) (string, error) {
 // RetryInputKey is where a retry child's input is written when it is planned: one JSON line per
 // document to re-run (retryRecord), read back from the parent's input.
 func RetryInputKey(tenant, jobID string) string {
-	return workPrefix(tenant, jobID) + "retry-input.jsonl"
+	return layout.JobWork(tenant, jobID) + "retry-input.jsonl"
 }
 
 // retryRecord is one line of a retry child's input: a document of the parent with the File,
@@ -123,7 +124,7 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	// pipeline watching that folder sees the child's results too (found from outside: the child
 	// wrote to the default location).
 	create.OutputDataConfig.KmsKeyId = parent.OutputDataConfig.KmsKeyId
-	if base, ok := strings.CutSuffix(parent.OutputDataConfig.S3Uri, parent.JobId+"/"); ok && base != s.cfg.Locations.URI(OutputsPrefix+tenant+"/") {
+	if base, ok := strings.CutSuffix(parent.OutputDataConfig.S3Uri, parent.JobId+"/"); ok && base != s.cfg.Locations.URI(layout.OutputsPrefix+tenant+"/") {
 		create.OutputDataConfig.S3Uri = base
 	}
 	res, err := s.createJob(ctx, tenant, create, parent.CodingOperation, func(j *job.Job) {

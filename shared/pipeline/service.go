@@ -12,6 +12,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // DefaultJobTopicPrefix is the name prefix of the SNS topics a job may name as its
@@ -46,7 +47,7 @@ type Config struct {
 	// unrecorded shards (default 15 min; at least the queue's visibility timeout).
 	StuckAfter time.Duration
 	// Locations renders keys as user-facing URIs.
-	Locations Locations
+	Locations layout.Locations
 	// JobTopicPrefix, when set, allows jobs to name their own SNS topic (NotificationChannel),
 	// a topic whose name starts with it: the deployment's functions may publish to such topics
 	// only, never to any topic of the account (only a deployment whose notifier publishes to

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // SweepReport says what one sweep did.
@@ -268,12 +269,12 @@ func (s *Service) timeoutMessage(ctx context.Context, j *job.Job) (string, error
 // lifecycle rules and the table's TTL would catch most of it; this also removes the shard
 // records and the token, and keeps the local stack bounded).
 func (s *Service) expire(ctx context.Context, j *job.Job) error {
-	prefixes := []string{workPrefix(j.Tenant, j.JobId), OutputPrefix(j.Tenant, j.JobId)}
+	prefixes := []string{layout.JobWork(j.Tenant, j.JobId), layout.OutputPrefix(j.Tenant, j.JobId)}
 	if k, err := s.cfg.Locations.Key(j.OutputDataConfig.S3Uri); err == nil {
 		prefixes = append(prefixes, k)
 	}
-	if _, id, _, ok := parseUploadKey(j.InputKey); ok && id == j.JobId {
-		prefixes = append(prefixes, InputsPrefix+j.Tenant+"/"+j.JobId+"/")
+	if _, id, _, ok := layout.ParseUploadKey(j.InputKey); ok && id == j.JobId {
+		prefixes = append(prefixes, layout.InputsPrefix+j.Tenant+"/"+j.JobId+"/")
 	}
 	for _, p := range prefixes {
 		var keys []string

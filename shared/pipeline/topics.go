@@ -17,6 +17,7 @@ import (
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // TOPICS: a topic model fitted over the whole collection, as map–reduce stages through the same
@@ -64,7 +65,7 @@ const (
 )
 
 func topicsKey(j *job.Job, name string) string {
-	return workPrefix(j.Tenant, j.JobId) + "topics/" + name
+	return layout.JobWork(j.Tenant, j.JobId) + "topics/" + name
 }
 
 func topicsPart(j *job.Job, kind string, shard int) string {

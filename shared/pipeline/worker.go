@@ -20,6 +20,7 @@ import (
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // ProcessShard analyses one shard and records it. It is idempotent: the shard's results object
@@ -87,7 +88,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	if err := s.shardStarted(msg); err != nil {
 		return err
 	}
-	key := ShardKey(j.Tenant, j.JobId, msg.Index)
+	key := layout.ShardKey(j.Tenant, j.JobId, msg.Index)
 	var counts job.AnalysisCounts
 	rec, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, rec *output.Record) {
 		counts = s.analyse(ctx, analyzers, coder, j, d, rec, counts)
@@ -158,7 +159,7 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 	if err := s.adoptRegisteredModel(ctx, j); err != nil {
 		return err
 	}
-	key := DeadLetterKey(j.Tenant, j.JobId, msg.Index)
+	key := layout.DeadLetterKey(j.Tenant, j.JobId, msg.Index)
 	rec, err := s.writeShard(ctx, j, msg, key, true, func(d input.Document, rec *output.Record) {
 		if rec.ErrorCode == "" {
 			rec.ErrorCode, rec.ErrorMessage = job.CodeShardFailed, reason
@@ -248,7 +249,7 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	}
 	rec.Documents, rec.Errors = w.Count()
 	if errBuf.Len() > 0 {
-		rec.ErrorsKey = ErrorsKey(j.Tenant, j.JobId, msg.Index, dead)
+		rec.ErrorsKey = layout.ErrorsKey(j.Tenant, j.JobId, msg.Index, dead)
 		if err := s.objects.Put(ctx, rec.ErrorsKey, errBuf); err != nil {
 			return ShardRecord{}, fmt.Errorf("write shard error records: %w", err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Prefix is where the access keys are kept, one object each (access-keys/<AccessKeyId>.json).
@@ -61,7 +62,7 @@ func accessKeyObject(id string) string { return Prefix + id + ".json" }
 // Issue creates a new key for tenant: an id of "AKIA" and 16 base-32 characters and a secret of
 // 40 characters, both from crypto/rand. The secret is returned once, here.
 func (k *Store) Issue(ctx context.Context, tenant string) (Key, error) {
-	if !pipeline.ValidTenant(tenant) {
+	if !layout.ValidTenant(tenant) {
 		return Key{}, fmt.Errorf("%w: tenant %q", job.ErrInvalid, tenant)
 	}
 	const idChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

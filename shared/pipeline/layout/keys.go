@@ -1,4 +1,7 @@
-package pipeline
+// Package layout is where the pipeline keeps things: the object keys of a job's inputs, work and
+// outputs (every one carrying its tenant), the rules every key a request names must follow, the
+// user-facing locations of keys, and the names of the redacted copies inside output.tar.gz.
+package layout
 
 import (
 	"fmt"
@@ -43,10 +46,11 @@ func UploadFilesPrefix(tenant, jobID string) string {
 	return InputsPrefix + tenant + "/" + jobID + "/files/"
 }
 
-func workPrefix(tenant, jobID string) string { return WorkPrefix + tenant + "/" + jobID + "/" }
+// JobWork is the folder of a job's intermediate objects (its plan, shards, error records).
+func JobWork(tenant, jobID string) string { return WorkPrefix + tenant + "/" + jobID + "/" }
 
 // PlanKey is the job's shard plan.
-func PlanKey(tenant, jobID string) string { return workPrefix(tenant, jobID) + "plan.jsonl" }
+func PlanKey(tenant, jobID string) string { return JobWork(tenant, jobID) + "plan.jsonl" }
 
 // ShardKey is where shard n's output lines are written when it is analysed, compressed as one
 // segment (output.Member). Records written before segments name the key their gzip member was
@@ -54,23 +58,23 @@ func PlanKey(tenant, jobID string) string { return workPrefix(tenant, jobID) + "
 // message of such a shard, analysed again by this version, cannot replace the member its record
 // describes (found in review).
 func ShardKey(tenant, jobID string, n int) string {
-	return fmt.Sprintf("%sshards/%06d.seg", workPrefix(tenant, jobID), n)
+	return fmt.Sprintf("%sshards/%06d.seg", JobWork(tenant, jobID), n)
 }
 
 // DeadLetterKey is where shard n's SHARD_FAILED records are written when it is dead-lettered: an
 // object of its own, so that neither outcome can overwrite the other's results; the shard record
 // names the one that counts (ShardRecord.ResultKey).
 func DeadLetterKey(tenant, jobID string, n int) string {
-	return fmt.Sprintf("%sshards/%06d.dead.seg", workPrefix(tenant, jobID), n)
+	return fmt.Sprintf("%sshards/%06d.dead.seg", JobWork(tenant, jobID), n)
 }
 
 // ErrorsKey is where shard n's error records are written (uncompressed JSON lines, the same
 // lines as in the archive) for the errors route; dead says they are a dead-lettered shard's.
 func ErrorsKey(tenant, jobID string, n int, dead bool) string {
 	if dead {
-		return fmt.Sprintf("%serrors/%06d.dead.jsonl", workPrefix(tenant, jobID), n)
+		return fmt.Sprintf("%serrors/%06d.dead.jsonl", JobWork(tenant, jobID), n)
 	}
-	return fmt.Sprintf("%serrors/%06d.jsonl", workPrefix(tenant, jobID), n)
+	return fmt.Sprintf("%serrors/%06d.jsonl", JobWork(tenant, jobID), n)
 }
 
 // OutputPrefix is the default output location of a job.
@@ -81,13 +85,13 @@ func OutputPrefix(tenant, jobID string) string {
 // UploadJob names the job whose upload key is key (inputs/<tenant>/<job>/…); ok is false for
 // other keys.
 func UploadJob(key string) (tenant, jobID string, ok bool) {
-	tenant, jobID, _, ok = parseUploadKey(key)
+	tenant, jobID, _, ok = ParseUploadKey(key)
 	return tenant, jobID, ok
 }
 
-// parseUploadKey splits inputs/<tenant>/<job>/… into its tenant and job id; ok is false for keys
+// ParseUploadKey splits inputs/<tenant>/<job>/… into its tenant and job id; ok is false for keys
 // that are not a job's upload.
-func parseUploadKey(key string) (tenant, jobID, rest string, ok bool) {
+func ParseUploadKey(key string) (tenant, jobID, rest string, ok bool) {
 	if !strings.HasPrefix(key, InputsPrefix) {
 		return "", "", "", false
 	}
@@ -129,10 +133,10 @@ const (
 	ReservedSegmentPrefix = ".ream-"
 )
 
-// checkKey refuses keys no store can hold as asked: empty or "."/".." segments (which a file
+// CheckKey refuses keys no store can hold as asked: empty or "."/".." segments (which a file
 // system would resolve and S3 would not), control characters, backslashes, over-long keys or
 // segments. It is applied to every key a request names before anything is stored.
-func checkKey(what, key string) error {
+func CheckKey(what, key string) error {
 	bad := func(why string) error {
 		return fmt.Errorf("%w: %s %q %s", job.ErrInvalid, what, key, why)
 	}

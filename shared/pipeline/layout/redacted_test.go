@@ -1,4 +1,4 @@
-package pipeline
+package layout
 
 import (
 	"path"
@@ -25,12 +25,12 @@ func TestRedactedEntryNameStaysInFolder(t *testing.T) {
 		"dir/":            "redacted/dir/",
 		"a/b/../../../..": "redacted/a/b/%2E%2E/%2E%2E/%2E%2E/%2E%2E",
 	} {
-		got := redactedEntryName(file)
+		got := RedactedEntryName(file)
 		if got != want {
-			t.Errorf("redactedEntryName(%q) = %q; want %q", file, got, want)
+			t.Errorf("RedactedEntryName(%q) = %q; want %q", file, got, want)
 		}
 		if c := path.Clean(got); c != "redacted" && !strings.HasPrefix(c, "redacted/") {
-			t.Errorf("redactedEntryName(%q) = %q leaves the folder (cleaned: %q)", file, got, c)
+			t.Errorf("RedactedEntryName(%q) = %q leaves the folder (cleaned: %q)", file, got, c)
 		}
 	}
 }
@@ -48,13 +48,13 @@ func TestRedactedEntryNameBackslash(t *testing.T) {
 		`..\`:          `redacted/%2E%2E\`,
 		`\..`:          `redacted/\%2E%2E`,
 	} {
-		got := redactedEntryName(file)
+		got := RedactedEntryName(file)
 		if got != want {
-			t.Errorf("redactedEntryName(%q) = %q; want %q", file, got, want)
+			t.Errorf("RedactedEntryName(%q) = %q; want %q", file, got, want)
 		}
 		windows := path.Clean(strings.ReplaceAll(got, `\`, "/"))
 		if windows != "redacted" && !strings.HasPrefix(windows, "redacted/") {
-			t.Errorf("redactedEntryName(%q) = %q leaves the folder on Windows (cleaned: %q)", file, got, windows)
+			t.Errorf("RedactedEntryName(%q) = %q leaves the folder on Windows (cleaned: %q)", file, got, windows)
 		}
 	}
 }
