@@ -14,7 +14,7 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 )
 
 // apiEvent is the create fixture aimed at method rawPath with body.
@@ -43,13 +43,13 @@ func TestIngestBootstrapTakesEventBridgeDrop(t *testing.T) {
 	var rule api.DropRule
 	apiCall(t, apiH, apiEvent(t, http.MethodPut, "/v1/drop-rules/nightly",
 		`{"JobName":"nightly-","Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`), http.StatusOK, &rule)
-	if rule.Location != "s3://"+s.bucket+"/"+pipeline.DropPrefix(tenant, "nightly") {
+	if rule.Location != "s3://"+s.bucket+"/"+droprule.Prefix(tenant, "nightly") {
 		t.Fatalf("rule %+v", rule)
 	}
 	var up api.Upload
 	apiCall(t, apiH, apiEvent(t, http.MethodPost, "/v1/drop-rules/nightly/uploads", `{"File":"day 1.txt"}`), http.StatusOK, &up)
 	putPresigned(t, &up, "one\ntwo\nthree\n")
-	key := pipeline.DropPrefix(tenant, "nightly") + "day 1.txt"
+	key := droprule.Prefix(tenant, "nightly") + "day 1.txt"
 	head, err := s.c.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: &s.bucket, Key: &key})
 	if err != nil {
 		t.Fatalf("the presigned upload did not land at %s: %v", key, err)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 )
 
 func init() { commands["drop-rules"] = dropRules }
@@ -196,9 +196,9 @@ func dropRuleClose(ctx context.Context, args []string) error {
 		return err
 	}
 	if f := r.Template.InputDataConfig.InputFormat; f != job.OneDocPerFile {
-		return fmt.Errorf("drop rule %s is a %s rule: each file it receives is a job of its own, and a %s marker starts nothing (close is for ONE_DOC_PER_FILE batches)", name, f, pipeline.DropMarker)
+		return fmt.Errorf("drop rule %s is a %s rule: each file it receives is a job of its own, and a %s marker starts nothing (close is for ONE_DOC_PER_FILE batches)", name, f, droprule.Marker)
 	}
-	marker := batch + "/" + pipeline.DropMarker
+	marker := batch + "/" + droprule.Marker
 	tmp, err := os.CreateTemp("", "ream-marker-*")
 	if err != nil {
 		return err

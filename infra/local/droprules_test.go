@@ -17,6 +17,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 )
 
 // dropConfig settles dropped files quickly (the default waits 2 s for a copy to finish).
@@ -26,7 +27,7 @@ func dropConfig() Config { return Config{DropSettle: Duration(50 * time.Millisec
 // copy tool: written under a hidden name, then renamed into place. It returns the object key.
 func dropFile(t *testing.T, s *Stack, rule, rel string, data []byte) string {
 	t.Helper()
-	key := pipeline.DropPrefix("local", rule) + rel
+	key := droprule.Prefix("local", rule) + rel
 	p := filepath.Join(s.objectsDir, filepath.FromSlash(key))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
@@ -236,7 +237,7 @@ func TestDropDuplicateEventOneJob(t *testing.T) {
 	if _, err := c.PutDropRule(ctx, "dup", lineJob("", job.JSONLines)); err != nil {
 		t.Fatalf("put rule: %v", err)
 	}
-	key := pipeline.DropPrefix("local", "dup") + "records.jsonl"
+	key := droprule.Prefix("local", "dup") + "records.jsonl"
 	if err := s.objects.Put(ctx, key, strings.NewReader(`{"text":"I love it"}`+"\n"+`{"text":"I hate it"}`+"\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +287,7 @@ func TestDropBatchMarker(t *testing.T) {
 	dropFile(t, s, "docs", "batch-1/sub/b.txt", []byte("Le renard brun saute par-dessus le chien paresseux."))
 	// Documents alone start nothing, whoever reports them.
 	for _, k := range []string{"batch-1/a.txt", "batch-1/sub/b.txt"} {
-		if err := s.dropArrived(ctx, pipeline.DropPrefix("local", "docs")+k); err != nil {
+		if err := s.dropArrived(ctx, droprule.Prefix("local", "docs")+k); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -395,7 +396,7 @@ func TestDropUploadStartsJob(t *testing.T) {
 	if err := c.Upload(ctx, u.Presigned, writeTemp(t, "a.txt", []byte("one\ntwo\nthree\n"))); err != nil {
 		t.Fatalf("upload: %v", err)
 	}
-	j := waitDropJob(t, ctx, c, "up", pipeline.DropPrefix("local", "up")+"in/a.txt")
+	j := waitDropJob(t, ctx, c, "up", droprule.Prefix("local", "up")+"in/a.txt")
 	_, j = follow(t, ctx, c, j.JobId)
 	if j.JobStatus != job.Completed || j.JobDetails.InputDocumentsCount != 3 || j.JobName != "up-in/a.txt" {
 		t.Errorf("job %s %q %+v", j.JobStatus, j.JobName, j.JobDetails)
@@ -592,7 +593,7 @@ func TestDropRuleFolderCreated(t *testing.T) {
 	if _, err := c.PutDropRule(ctx, "reviews", lineJob("nightly-", job.OneDocPerLine)); err != nil {
 		t.Fatal(err)
 	}
-	key := pipeline.DropPrefix("local", "reviews") + "2026-11-22.txt"
+	key := droprule.Prefix("local", "reviews") + "2026-11-22.txt"
 	p := filepath.Join(s.objectsDir, filepath.FromSlash(key))
 	if fi, err := os.Stat(filepath.Dir(p)); err != nil || !fi.IsDir() {
 		t.Fatalf("the rule's folder: %v", err)
@@ -672,7 +673,7 @@ func TestDropSweepTakesCopiesThatKeepTheirTime(t *testing.T) {
 	if err := s.Close(); err != nil { // down while the file is copied
 		t.Fatal(err)
 	}
-	p := filepath.Join(dir, "objects", filepath.FromSlash(pipeline.DropPrefix("local", "archive")), "old.txt")
+	p := filepath.Join(dir, "objects", filepath.FromSlash(droprule.Prefix("local", "archive")), "old.txt")
 	if err := os.WriteFile(p, []byte("An old review, copied with its time.\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -710,7 +711,7 @@ func TestDropUploadRetrySameBytes(t *testing.T) {
 			t.Fatalf("upload: %v", err)
 		}
 	}
-	key := pipeline.DropPrefix("local", "up") + "a.txt"
+	key := droprule.Prefix("local", "up") + "a.txt"
 	waitDropJob(t, ctx, c, "up", key)
 	time.Sleep(200 * time.Millisecond) // a second job would have been created by now (the event is queued before the 200)
 	if jobs := dropJobs(t, ctx, c, "up"); len(jobs) != 1 {
@@ -742,7 +743,7 @@ func TestDropUploadAfterRuleDeleted(t *testing.T) {
 	if ae := wantAPIError(t, err, http.StatusConflict, "upload into a deleted rule's folder"); ae != nil && !strings.Contains(ae.Message, "no longer exists") {
 		t.Errorf("the refusal does not say why: %s", ae.Message)
 	}
-	if _, err := os.Stat(filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(pipeline.DropPrefix("local", "gone")), "late.txt")); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(s.cfg.DataDir, "objects", filepath.FromSlash(droprule.Prefix("local", "gone")), "late.txt")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the refused file was stored: %v", err)
 	}
 }
@@ -761,7 +762,7 @@ func TestDropSweepLeavesFilesFromBeforeTheRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	dropFile(t, s, "files", "b1/a.txt", []byte("a document of a batch\n"))
-	dropFile(t, s, "files", "b1/"+pipeline.DropMarker, nil)
+	dropFile(t, s, "files", "b1/"+droprule.Marker, nil)
 	time.Sleep(100 * time.Millisecond) // past dropSettle
 	if _, err := s.Sweep(ctx); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 )
 
 // TestDropIgnoredMarkerAndLooseFileWarn: a _SUCCESS marker under a line-format rule (which
@@ -21,8 +21,8 @@ func TestDropIgnoredMarkerAndLooseFileWarn(t *testing.T) {
 	if _, err := c.PutDropRule(ctx, "lines", lineJob("", job.OneDocPerLine)); err != nil {
 		t.Fatal(err)
 	}
-	marker := dropFile(t, s, "lines", "out/"+pipeline.DropMarker, nil)
-	loose := pipeline.DropsPrefix("local") + "loose.txt"
+	marker := dropFile(t, s, "lines", "out/"+droprule.Marker, nil)
+	loose := droprule.TenantPrefix("local") + "loose.txt"
 	p := filepath.Join(s.objectsDir, filepath.FromSlash(loose))
 	if err := os.WriteFile(filepath.Join(filepath.Dir(p), ".tmp-loose"), []byte("I love it.\n"), 0o644); err != nil {
 		t.Fatal(err)

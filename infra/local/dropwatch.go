@@ -14,6 +14,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
@@ -298,8 +299,8 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 			continue
 		}
 		rules := map[string]sweptRule{}
-		err := s.objects.List(ctx, pipeline.DropsPrefix(tenant), func(o pipeline.ObjectInfo) error {
-			_, rule, rel, ok := pipeline.ParseDropKey(o.Key)
+		err := s.objects.List(ctx, droprule.TenantPrefix(tenant), func(o pipeline.ObjectInfo) error {
+			_, rule, rel, ok := droprule.ParseKey(o.Key)
 			if !ok {
 				return nil
 			}
@@ -308,7 +309,7 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 				r = s.sweptRule(ctx, tenant, rule)
 				rules[rule] = r
 			}
-			if r.window <= 0 || r.markersOnly != (path.Base(rel) == pipeline.DropMarker) {
+			if r.window <= 0 || r.markersOnly != (path.Base(rel) == droprule.Marker) {
 				// No rule; or a document of a batch, which only its marker starts; or a marker
 				// of a line-format rule, which starts nothing (said once, at its event).
 				return nil

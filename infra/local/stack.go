@@ -28,6 +28,7 @@ import (
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
 	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
@@ -359,7 +360,7 @@ func uploadGuard(ctx context.Context, svc *pipeline.Service, objects pipeline.Ob
 	if svc == nil || objects == nil {
 		return nil
 	}
-	if tenant, rule, _, ok := pipeline.ParseDropKey(key); ok {
+	if tenant, rule, _, ok := droprule.ParseKey(key); ok {
 		// A drop rule's upload URL outlives the rule; the file would be stored and never
 		// analysed (until a rule of that name came back).
 		_, err := svc.GetDropRule(ctx, tenant, rule)

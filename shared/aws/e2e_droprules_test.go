@@ -17,7 +17,7 @@ import (
 	reamaws "github.com/ream-dev/ream/shared/aws"
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 )
 
 // TestE2EDropRule runs a drop rule on the emulators with the AWS adapters: the rule is stored
@@ -54,7 +54,7 @@ func TestE2EDropRule(t *testing.T) {
 	}
 	var rule api.DropRule
 	s.callAPI(t, ctx, e2eApiRequest(t, http.MethodPut, "/v1/drop-rules/nightly", string(tmpl), ""), http.StatusOK, &rule)
-	if want := "s3://" + s.bucket + "/" + pipeline.DropPrefix(tenant, "nightly"); rule.Location != want {
+	if want := "s3://" + s.bucket + "/" + droprule.Prefix(tenant, "nightly"); rule.Location != want {
 		t.Fatalf("rule location %s, want %s", rule.Location, want)
 	}
 	var rules api.DropRuleList
@@ -67,7 +67,7 @@ func TestE2EDropRule(t *testing.T) {
 	s.callAPI(t, ctx, other, http.StatusNotFound, nil)
 
 	data, docs := e2eGenLines(120, []int{7}, []int{50}, nil)
-	key := pipeline.DropPrefix(tenant, "nightly") + "2026-11-22/export part 1.txt"
+	key := droprule.Prefix(tenant, "nightly") + "2026-11-22/export part 1.txt"
 	if _, err := s.c.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: &key, Body: bytes.NewReader(data)}); err != nil {
 		t.Fatalf("PutObject: %v", err)
 	}
@@ -148,7 +148,7 @@ func TestE2EDropRule(t *testing.T) {
 	}
 
 	// An object in a folder without a rule starts nothing.
-	stray := pipeline.DropPrefix(tenant, "norule") + "x.txt"
+	stray := droprule.Prefix(tenant, "norule") + "x.txt"
 	if _, err := s.c.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: &stray, Body: bytes.NewReader(data)}); err != nil {
 		t.Fatal(err)
 	}

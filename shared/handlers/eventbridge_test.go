@@ -16,6 +16,7 @@ import (
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 )
 
 // TestIngestEventBridgeDrop: the ingest handler takes the EventBridge Object Created sample
@@ -57,7 +58,7 @@ func putSampleDropRule(t *testing.T, svc *pipeline.Service, ev events.EventBridg
 	if err := json.Unmarshal(ev.Detail, &d); err != nil {
 		t.Fatal(err)
 	}
-	tenant, rule, _, ok := pipeline.ParseDropKey(d.Object.Key)
+	tenant, rule, _, ok := droprule.ParseKey(d.Object.Key)
 	if !ok {
 		t.Fatalf("the sample's key %s is not in a drop folder", d.Object.Key)
 	}

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
@@ -46,43 +46,6 @@ type FolderObjects interface {
 	MakeFolder(ctx context.Context, prefix string) error
 }
 
-// DropMarker is the object that closes a ONE_DOC_PER_FILE batch under a drop rule's folder.
-const DropMarker = "_SUCCESS"
-
-// dropSegment is the folder of a tenant's inputs that holds the drop rules' folders.
-const dropSegment = "drop"
-
-var dropRuleNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-// ValidDropRuleName reports whether name can name a drop rule (it becomes a folder name).
-func ValidDropRuleName(name string) bool { return dropRuleNameRE.MatchString(name) }
-
-func checkDropRuleName(name string) error {
-	if !ValidDropRuleName(name) {
-		return fmt.Errorf("%w: drop rule name %q must be 1-64 ASCII letters (a-z, A-Z), digits, '_' or '-'", job.ErrInvalid, name)
-	}
-	return nil
-}
-
-// DropsPrefix is the folder holding every drop rule folder of a tenant.
-func DropsPrefix(tenant string) string { return layout.TenantInputs(tenant) + dropSegment + "/" }
-
-// DropPrefix is the folder of the tenant's drop rule name.
-func DropPrefix(tenant, name string) string { return DropsPrefix(tenant) + name + "/" }
-
-// ParseDropKey splits inputs/<tenant>/drop/<rule>/<rel> into its parts; ok is false for keys
-// outside every drop folder (rel is never empty).
-func ParseDropKey(key string) (tenant, rule, rel string, ok bool) {
-	if !strings.HasPrefix(key, layout.InputsPrefix) {
-		return "", "", "", false
-	}
-	parts := strings.SplitN(strings.TrimPrefix(key, layout.InputsPrefix), "/", 4)
-	if len(parts) != 4 || parts[1] != dropSegment || !layout.ValidTenant(parts[0]) || parts[3] == "" {
-		return "", "", "", false
-	}
-	return parts[0], parts[2], parts[3], true
-}
-
 // PutDropRule validates the template and stores the rule (creating or replacing it). The
 // template is checked by checkRequest, as a create request is, with the rule's folder standing in
 // for the input location; it may not name an input location, upload files or a
@@ -91,7 +54,7 @@ func (s *Service) PutDropRule(ctx context.Context, tenant, name string, tmpl api
 	if err := s.dropRulesReady(tenant); err != nil {
 		return api.DropRule{}, err
 	}
-	if err := checkDropRuleName(name); err != nil {
+	if err := droprule.CheckName(name); err != nil {
 		return api.DropRule{}, err
 	}
 	bad := func(what string) error {
@@ -106,7 +69,7 @@ func (s *Service) PutDropRule(ctx context.Context, tenant, name string, tmpl api
 		return api.DropRule{}, bad("ClientRequestToken")
 	}
 	probe := tmpl
-	probe.InputDataConfig.S3Uri = s.cfg.Locations.URI(DropPrefix(tenant, name))
+	probe.InputDataConfig.S3Uri = s.cfg.Locations.URI(droprule.Prefix(tenant, name))
 	if _, err := s.checkRequest(ctx, tenant, &probe, false); err != nil {
 		return api.DropRule{}, err
 	}
@@ -116,11 +79,11 @@ func (s *Service) PutDropRule(ctx context.Context, tenant, name string, tmpl api
 	// Where folders exist on their own, the rule's folder is there once the rule is: a file
 	// can be copied into it at once.
 	if fo, ok := s.objects.(FolderObjects); ok {
-		if err := fo.MakeFolder(ctx, DropPrefix(tenant, name)); err != nil {
+		if err := fo.MakeFolder(ctx, droprule.Prefix(tenant, name)); err != nil {
 			return api.DropRule{}, fmt.Errorf("create the drop rule's folder: %w", err)
 		}
 	}
-	r := api.DropRule{Name: name, Tenant: tenant, Location: s.cfg.Locations.URI(DropPrefix(tenant, name)), Template: tmpl, UpdatedAt: s.nowUTC()}
+	r := api.DropRule{Name: name, Tenant: tenant, Location: s.cfg.Locations.URI(droprule.Prefix(tenant, name)), Template: tmpl, UpdatedAt: s.nowUTC()}
 	if err := s.rules.Put(ctx, r); err != nil {
 		return api.DropRule{}, fmt.Errorf("store drop rule: %w", err)
 	}
@@ -133,7 +96,7 @@ func (s *Service) GetDropRule(ctx context.Context, tenant, name string) (api.Dro
 	if err := s.dropRulesReady(tenant); err != nil {
 		return api.DropRule{}, err
 	}
-	if err := checkDropRuleName(name); err != nil {
+	if err := droprule.CheckName(name); err != nil {
 		return api.DropRule{}, err
 	}
 	return s.rules.Get(ctx, tenant, name)
@@ -153,7 +116,7 @@ func (s *Service) DeleteDropRule(ctx context.Context, tenant, name string) error
 	if err := s.dropRulesReady(tenant); err != nil {
 		return err
 	}
-	if err := checkDropRuleName(name); err != nil {
+	if err := droprule.CheckName(name); err != nil {
 		return err
 	}
 	return s.rules.Delete(ctx, tenant, name)
@@ -180,10 +143,10 @@ type CreatedObject struct {
 // ObjectCreated handles an ObjectCreated event under inputs/: an object in a drop rule's folder
 // goes to DropArrived, anything else to InputArrived (a job's upload).
 func (s *Service) ObjectCreated(ctx context.Context, o CreatedObject) error {
-	if _, _, _, ok := ParseDropKey(o.Key); ok {
+	if _, _, _, ok := droprule.ParseKey(o.Key); ok {
 		return s.DropArrived(ctx, o)
 	}
-	if tenant, name, ok := inDropsFolder(o.Key); ok {
+	if tenant, name, ok := droprule.InTenantFolder(o.Key); ok {
 		// Said at WARN, once per event, as a file in a folder without a rule is: it is never
 		// analysed (found from outside: it was ignored at INFO, unseen at the default level).
 		if !strings.HasSuffix(name, "/") && !strings.HasPrefix(name, ".") {
@@ -194,25 +157,11 @@ func (s *Service) ObjectCreated(ctx context.Context, o CreatedObject) error {
 	return s.InputArrived(ctx, o.Key)
 }
 
-// inDropsFolder reports whether key is inputs/<tenant>/drop/<name>: an object in a tenant's
-// drop folder itself, in no rule's folder.
-func inDropsFolder(key string) (tenant, name string, ok bool) {
-	rest, ok := strings.CutPrefix(key, layout.InputsPrefix)
-	if !ok {
-		return "", "", false
-	}
-	parts := strings.SplitN(rest, "/", 3)
-	if len(parts) != 3 || parts[1] != dropSegment || !layout.ValidTenant(parts[0]) || parts[2] == "" || strings.Contains(strings.TrimSuffix(parts[2], "/"), "/") {
-		return "", "", false
-	}
-	return parts[0], parts[2], true
-}
-
 // DropArrived starts the job an object dropped under a rule's folder asks for, at most once per
 // object version:
 //   - line-format rules (ONE_DOC_PER_LINE, JSONL): every object is the input of its own job;
 //   - ONE_DOC_PER_FILE rules: only a marker <batch>/_SUCCESS starts a job, over the objects of
-//     <batch>/ (markers and hidden names excluded: dropNonDocument); other objects wait for
+//     <batch>/ (markers and hidden names excluded: droprule.NonDocument); other objects wait for
 //     their batch's marker;
 //   - objects whose name (or a folder's below the rule's) starts with "." (copy tools'
 //     temporary files), "folder" objects ending in "/", and markers of line-format rules are
@@ -225,19 +174,19 @@ func inDropsFolder(key string) (tenant, name string, ok bool) {
 // becomes a FAILED job whose Message says why (dropFailed), once: a retry cannot help. So does a
 // marker at a ONE_DOC_PER_FILE rule's top level, which closes no batch.
 func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
-	tenant, name, rel, ok := ParseDropKey(o.Key)
+	tenant, name, rel, ok := droprule.ParseKey(o.Key)
 	if !ok {
 		return fmt.Errorf("%w: %s is not in a drop rule's folder", job.ErrInvalid, o.Key)
 	}
 	log := s.log.With("tenant", tenant, "rule", name, "key", o.Key)
-	if strings.HasSuffix(rel, "/") || hiddenSegment(rel) {
+	if strings.HasSuffix(rel, "/") || droprule.Hidden(rel) {
 		log.InfoContext(ctx, "folder marker or hidden file in a drop folder; ignored")
 		return nil
 	}
 	// Said at WARN: a file that is never analysed (a typo in a folder's name, a deleted rule)
 	// must show at the default level. Only an event reports such a file (the local sweep visits
 	// the folders of rules), so it is said once per event.
-	if s.rules == nil || !ValidDropRuleName(name) {
+	if s.rules == nil || !droprule.ValidName(name) {
 		log.WarnContext(ctx, "object dropped in a folder that has no drop rule; ignored")
 		return nil
 	}
@@ -250,7 +199,7 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 		return fmt.Errorf("get drop rule: %w", err)
 	}
 	req := rule.Template
-	marker := path.Base(rel) == DropMarker
+	marker := path.Base(rel) == droprule.Marker
 	var input, label string
 	var refused error // the object version gets a FAILED job saying why, once
 	if req.InputDataConfig.InputFormat == job.OneDocPerFile {
@@ -258,26 +207,26 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 			if !strings.Contains(rel, "/") {
 				// In no batch: no marker will ever start it (the local sweep leaves the
 				// documents of ONE_DOC_PER_FILE rules alone, so this is said once per event).
-				log.WarnContext(ctx, "document at a ONE_DOC_PER_FILE drop rule's top level is in no batch; ignored (put the files and a "+DropMarker+" marker in drop/"+name+"/<batch>/)")
+				log.WarnContext(ctx, "document at a ONE_DOC_PER_FILE drop rule's top level is in no batch; ignored (put the files and a "+droprule.Marker+" marker in drop/"+name+"/<batch>/)")
 				return nil
 			}
-			log.DebugContext(ctx, "document of a ONE_DOC_PER_FILE drop rule; it waits for its batch's "+DropMarker)
+			log.DebugContext(ctx, "document of a ONE_DOC_PER_FILE drop rule; it waits for its batch's "+droprule.Marker)
 			return nil
 		}
 		batch := path.Dir(rel)
 		if batch == "." {
 			// Said once, by a FAILED job the tenant sees (a log line would repeat every sweep).
 			input, label = o.Key, rel
-			refused = fmt.Errorf("%w: a %s marker closes a batch folder (put the files and the marker in drop/%s/<batch>/); one at the rule's top level starts no job", job.ErrInvalid, DropMarker, name)
+			refused = fmt.Errorf("%w: a %s marker closes a batch folder (put the files and the marker in drop/%s/<batch>/); one at the rule's top level starts no job", job.ErrInvalid, droprule.Marker, name)
 		} else {
-			input, label = DropPrefix(tenant, name)+batch+"/", batch
+			input, label = droprule.Prefix(tenant, name)+batch+"/", batch
 		}
 	} else {
 		if marker {
 			// Said at WARN, once per event (the local sweep passes such markers by): a writer
 			// that closes its batches with markers expects them to start something (found from
 			// outside: ignored at INFO, unseen at the default level).
-			log.WarnContext(ctx, DropMarker+" marker under a "+string(req.InputDataConfig.InputFormat)+" drop rule; ignored: each object of a line-format rule starts its own job, and markers close batches only under ONE_DOC_PER_FILE rules")
+			log.WarnContext(ctx, droprule.Marker+" marker under a "+string(req.InputDataConfig.InputFormat)+" drop rule; ignored: each object of a line-format rule starts its own job, and markers close batches only under ONE_DOC_PER_FILE rules")
 			return nil
 		}
 		input, label = o.Key, rel
@@ -379,33 +328,12 @@ func dropJobName(name string) string {
 	return cutJobName(b.String())
 }
 
-// hiddenSegment reports whether a path segment of rel starts with ".".
-func hiddenSegment(rel string) bool {
-	for _, seg := range strings.Split(rel, "/") {
-		if strings.HasPrefix(seg, ".") {
-			return true
-		}
-	}
-	return false
-}
-
-// dropNonDocument reports whether key, listed under the input of a job a drop rule started (a
-// batch folder), is not one of its documents: the batch's marker, or a name with a segment
-// (below the batch folder) starting with "." (.DS_Store, a copy tool's temporary file), which
-// DropArrived ignores as well. Other jobs' inputs keep every file.
-func dropNonDocument(j *job.Job, key string) bool {
-	if j.DropRule == "" {
-		return false
-	}
-	return path.Base(key) == DropMarker || hiddenSegment(strings.TrimPrefix(key, j.InputKey))
-}
+// errStopList ends a List at its first object.
+var errStopList = errors.New("stop listing")
 
 // DropUpload returns a presigned PUT of file (relative to the rule's folder) into the tenant's
 // rule's folder, valid for UploadTTL: the upload's ObjectCreated event then starts the job as
 // any object dropped there does.
-// errStopList ends a List at its first object.
-var errStopList = errors.New("stop listing")
-
 func (s *Service) DropUpload(ctx context.Context, tenant, name, file string) (*api.Upload, error) {
 	if _, err := s.GetDropRule(ctx, tenant, name); err != nil {
 		return nil, err
@@ -413,13 +341,13 @@ func (s *Service) DropUpload(ctx context.Context, tenant, name, file string) (*a
 	switch {
 	case strings.HasSuffix(file, "/"):
 		return nil, fmt.Errorf("%w: File %q names a folder (it ends with /): name a file in it", job.ErrInvalid, file)
-	case file == "" || strings.HasPrefix(file, "/") || hiddenSegment(file):
+	case file == "" || strings.HasPrefix(file, "/") || droprule.Hidden(file):
 		return nil, fmt.Errorf("%w: File %q must be a relative file path whose names do not start with '.'", job.ErrInvalid, file)
 	}
 	if err := layout.CheckKey("File", file); err != nil { // said of the File, not of the key it makes
 		return nil, err
 	}
-	prefix := DropPrefix(tenant, name)
+	prefix := droprule.Prefix(tenant, name)
 	key := prefix + file
 	if err := layout.CheckKey("File", key); err != nil {
 		return nil, err

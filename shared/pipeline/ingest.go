@@ -13,6 +13,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
@@ -260,7 +261,7 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			list = func(fn func(ObjectInfo) error) error { return fn(*single) }
 		}
 		err := list(func(o ObjectInfo) error {
-			if strings.HasSuffix(o.Key, "/") || dropNonDocument(j, o.Key) {
+			if strings.HasSuffix(o.Key, "/") || droprule.NonDocument(j, o.Key) {
 				return nil // a "folder" marker, or a drop batch's marker or hidden file: not a document
 			}
 			total += o.Size
