@@ -38,6 +38,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/request"
 )
 
 // ComprehendTargetPrefix is the X-Amz-Target prefix of Comprehend's operations.
@@ -288,7 +289,7 @@ func (c *comprehend) errorOf(verb string, err error) (int, string, string) {
 	msg := jobIDText.ReplaceAllStringFunc(c.s3Text(api.Message(err)), func(m string) string {
 		return m[:len(m)-36] + comprehendJobID(m[len(m)-36:]) // the character before the id kept
 	})
-	if errors.Is(err, pipeline.ErrTooManyTags) {
+	if errors.Is(err, request.ErrTooManyTags) {
 		return http.StatusBadRequest, "TooManyTagsException", msg
 	}
 	switch status {

@@ -2,17 +2,11 @@ package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/ream-dev/ream/shared/analysis"
@@ -20,26 +14,7 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
-)
-
-// Limits on create requests.
-const (
-	maxJobName     = 256
-	maxRoleArn     = 2048
-	maxTags        = 50
-	maxUploadFiles = 1000
-	maxTokenLen    = 64
-)
-
-var (
-	jobNameRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-%@]*$`)
-	// tagRE is AWS's pattern for tag keys and values (Comprehend's Tag).
-	tagRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	// roleRE is Comprehend's pattern for DataAccessRoleArn (at most maxRoleArn characters).
-	roleRE  = regexp.MustCompile(`^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$`)
-	tokenRE = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
-	// topicRE is an SNS topic ARN; its groups are the region, the account and the name.
-	topicRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:([a-z0-9-]+):([0-9]{12}):([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$`)
+	"github.com/ream-dev/ream/shared/pipeline/request"
 )
 
 // TenantTopicPart is how a tenant appears in the names of its topics when a deployment binds jobs'
@@ -55,14 +30,9 @@ func jobTopicPrefix(cfg Config, tenant string) string {
 	return cfg.JobTopicPrefix
 }
 
-// isRoleArn reports whether arn is an IAM role ARN as Comprehend takes one (DataAccessRoleArn).
-func isRoleArn(arn string) bool {
-	return utf8.RuneCountInString(arn) <= maxRoleArn && roleRE.MatchString(arn)
-}
-
 // checkJobTopic checks a request's NotificationChannel (nil: none) against the deployment's
 // JobTopicPrefix ("": the deployment cannot publish to jobs' topics; with JobTopicPerTenant, the
-// tenant's part follows it), region and account; the ARN's parts are topicRE's groups.
+// tenant's part follows it), region and account.
 func checkJobTopic(cfg Config, tenant string, nc *job.NotificationChannel) error {
 	switch {
 	case nc == nil:
@@ -70,11 +40,10 @@ func checkJobTopic(cfg Config, tenant string, nc *job.NotificationChannel) error
 	case cfg.JobTopicPrefix == "":
 		return fmt.Errorf("%w: this deployment cannot publish to a job's own SNS topic (NotificationChannel); subscribe to its notifications instead", job.ErrInvalid)
 	}
-	parts := topicRE.FindStringSubmatch(nc.SNSTopicArn)
-	if parts == nil {
+	region, account, name, ok := request.ParseTopicArn(nc.SNSTopicArn)
+	if !ok {
 		return fmt.Errorf("%w: NotificationChannel.SNSTopicArn %q is not an SNS topic ARN", job.ErrInvalid, nc.SNSTopicArn)
 	}
-	region, account, name := parts[1], parts[2], parts[3]
 	prefix := jobTopicPrefix(cfg, tenant)
 	if !strings.HasPrefix(name, prefix) ||
 		cfg.JobTopicRegion != "" && region != cfg.JobTopicRegion || cfg.JobTopicAccount != "" && account != cfg.JobTopicAccount {
@@ -91,178 +60,6 @@ func checkJobTopic(cfg Config, tenant string, nc *job.NotificationChannel) error
 	return nil
 }
 
-// cutJobName cuts name to its first maxJobName characters (a JobName's limit).
-func cutJobName(name string) string { return cutRunes(name, maxJobName) }
-
-// cutRunes cuts s to its first n characters.
-func cutRunes(s string, n int) string {
-	k := 0
-	for i := range s {
-		if k == n {
-			return s[:i]
-		}
-		k++
-	}
-	return s
-}
-
-// checkNameAndToken checks a request's JobName and ClientRequestToken (a create's, a retry's).
-func checkNameAndToken(name, token string) error {
-	if utf8.RuneCountInString(name) > maxJobName || !jobNameRE.MatchString(name) {
-		return fmt.Errorf("%w: JobName must be at most %d letters, digits, spaces or _.:/=+-%%@", job.ErrInvalid, maxJobName)
-	}
-	if len(token) > maxTokenLen || (token != "" && !tokenRE.MatchString(token)) {
-		return fmt.Errorf("%w: ClientRequestToken must be 1-%d ASCII letters, digits or hyphens", job.ErrInvalid, maxTokenLen)
-	}
-	return nil
-}
-
-// maskCharacters are the characters a redaction may mask with (Comprehend's set).
-const maskCharacters = "!@#$%&*"
-
-// jobTagRE is the rule of a JobTag (Textract's).
-var jobTagRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
-
-// ErrTooManyTags is the ErrInvalid of a request with more Tags than a job may have (the
-// Comprehend surface answers it as TooManyTagsException).
-var ErrTooManyTags = fmt.Errorf("%w: too many tags", job.ErrInvalid)
-
-func validateCreate(r *api.CreateJobRequest) error {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: %s", job.ErrInvalid, fmt.Sprintf(format, a...))
-	}
-	if err := checkNameAndToken(r.JobName, r.ClientRequestToken); err != nil {
-		return err
-	}
-	if r.JobTag != "" && !jobTagRE.MatchString(r.JobTag) {
-		return bad("JobTag must be 1-64 ASCII letters, digits or _.-: (as Textract's)")
-	}
-	if r.DataAccessRoleArn != "" && !isRoleArn(r.DataAccessRoleArn) {
-		return bad("DataAccessRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) of at most %d characters", maxRoleArn)
-	}
-	if len(r.Analyses) == 0 {
-		return bad("Analyses must name at least one analysis")
-	}
-	seen := map[job.Analysis]bool{}
-	for _, a := range r.Analyses {
-		if seen[a] {
-			return bad("analysis %s is listed twice", a)
-		}
-		seen[a] = true
-	}
-	if seen[job.Topics] && len(r.Analyses) != 1 {
-		return bad("TOPICS is a job of its own (a model fitted over the whole collection); it cannot be combined with other analyses")
-	}
-	if r.NumberOfTopics != nil && !seen[job.Topics] || r.RandomSeed != nil && !seen[job.Topics] {
-		return bad("NumberOfTopics and RandomSeed are options of TOPICS")
-	}
-	if k := r.NumberOfTopics; k != nil && (*k < 1 || *k > topics.MaxK) {
-		return bad("NumberOfTopics must be between 1 and %d (default %d)", topics.MaxK, topics.DefaultK)
-	}
-	if seen[job.Topics] && !topics.SupportsLanguage(r.LanguageCode) {
-		return bad("TOPICS supports LanguageCode %s only (its stop words and stemmer are English), not %q; omit LanguageCode or give %s", topics.Language, r.LanguageCode, topics.Language)
-	}
-	if !job.ValidFormat(r.InputDataConfig.InputFormat) {
-		return bad("InputDataConfig.InputFormat must be one of %s, %s, %s", job.OneDocPerLine, job.OneDocPerFile, job.JSONLines)
-	}
-	if len(r.Tags) > maxTags {
-		return fmt.Errorf("%w: at most %d Tags", ErrTooManyTags, maxTags)
-	}
-	keys := make(map[string]bool, len(r.Tags))
-	for i, t := range r.Tags {
-		switch n, v := utf8.RuneCountInString(t.Key), utf8.RuneCountInString(t.Value); {
-		case n < 1:
-			return bad("tag %d (of Value %.40q) has no Key: a tag needs a Key of 1-128 characters", i+1, t.Value)
-		case n > 128:
-			return bad("tag %d (Key %.40q…) has a Key of %d characters: at most 128", i+1, t.Key, n)
-		case v > 256:
-			return bad("tag %q has a Value of %d characters: at most 256", t.Key, v)
-		}
-		if !tagRE.MatchString(t.Key) || !tagRE.MatchString(t.Value) {
-			return bad("tag %q: Keys and Values may hold letters, digits, spaces and _.:/=+-@, only", t.Key)
-		}
-		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return bad("tag %q: Keys starting with aws: are reserved", t.Key)
-		}
-		if keys[t.Key] {
-			return bad("tag %q is given twice", t.Key)
-		}
-		keys[t.Key] = true
-	}
-	if rc := r.RedactionConfig; rc != nil {
-		if !seen[job.PII] {
-			return bad("RedactionConfig needs the PII analysis in Analyses")
-		}
-		if rc.MaskMode == "" {
-			rc.MaskMode = analysis.RedactReplaceWithType // Comprehend's default
-		}
-		if rc.MaskMode != analysis.RedactReplaceWithType && rc.MaskMode != analysis.RedactMask {
-			return bad("RedactionConfig.MaskMode must be %s or %s", analysis.RedactReplaceWithType, analysis.RedactMask)
-		}
-		if rc.MaskCharacter != "" && (len(rc.MaskCharacter) != 1 || !strings.Contains(maskCharacters, rc.MaskCharacter)) {
-			// A line break would split a line input's redacted copy; an invisible or combining
-			// character would hide the mask.
-			return bad("RedactionConfig.MaskCharacter must be one of %s (as Comprehend's)", maskCharacters)
-		}
-		for _, t := range rc.PiiEntityTypes {
-			if t != "ALL" && !slices.Contains(analysis.PiiTypes, t) && !slices.Contains(analysis.PiiUndetected, t) {
-				return bad("RedactionConfig.PiiEntityTypes: %q is not a PII type (ALL or one of %s; also accepted, as Comprehend names them, but never found: %s)",
-					t, strings.Join(analysis.PiiTypes, ", "), strings.Join(analysis.PiiUndetected, ", "))
-			}
-		}
-	}
-	if nc := r.NotificationChannel; nc != nil && !topicRE.MatchString(nc.SNSTopicArn) {
-		return bad("NotificationChannel.SNSTopicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:my-topic")
-	}
-	if nc := r.NotificationChannel; nc != nil && nc.RoleArn != "" && !isRoleArn(nc.RoleArn) {
-		return bad("NotificationChannel.RoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) of at most %d characters", maxRoleArn)
-	}
-	if len(r.UploadFiles) > 0 {
-		if r.InputDataConfig.S3Uri != "" {
-			return bad("give either InputDataConfig.S3Uri or UploadFiles, not both")
-		}
-		if len(r.UploadFiles) > maxUploadFiles {
-			return bad("at most %d UploadFiles; put larger collections in the bucket and give S3Uri", maxUploadFiles)
-		}
-		names := map[string]bool{}
-		for _, f := range r.UploadFiles {
-			switch {
-			case f == "":
-				return bad("UploadFiles has an empty entry: each names a file")
-			case strings.HasPrefix(f, "/"):
-				return bad("UploadFiles entry %q must be a relative file path (no leading /)", f)
-			case strings.HasSuffix(f, "/"):
-				return bad("UploadFiles entry %q names a folder (it ends with /): each names a file", f)
-			case len(f) > 512:
-				return bad("UploadFiles entry %.40q… is %d bytes long: at most 512", f, len(f))
-			}
-			if err := layout.CheckKey("UploadFiles entry", f); err != nil {
-				return err
-			}
-			if names[f] {
-				return bad("UploadFiles lists %q twice", f)
-			}
-			names[f] = true
-		}
-		// A name that is a folder of another ("a" and "a/b") cannot exist in every store.
-		for f := range names {
-			for dir := path.Dir(f); dir != "."; dir = path.Dir(dir) {
-				if names[dir] {
-					return bad("UploadFiles lists %q and %q: a name cannot also be a folder", dir, f)
-				}
-			}
-		}
-	}
-	if r.InputDataConfig.InputFormat == job.OneDocPerFile && r.InputDataConfig.S3Uri == "" && len(r.UploadFiles) == 0 {
-		return bad("a ONE_DOC_PER_FILE job needs InputDataConfig.S3Uri (a prefix holding the documents) or UploadFiles")
-	}
-	return nil
-}
-
-// kmsKeyRE matches the forms of a KMS key S3 takes: a key id (multi-Region ones start with
-// mrk-), a key ARN, an alias name, an alias ARN.
-var kmsKeyRE = regexp.MustCompile(`^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]{1,256}|alias/[A-Za-z0-9/_-]{1,256}|(mrk-)?[0-9a-f-]{32,36})$`)
-
 // checkKMSKey decides OutputDataConfig.KmsKeyId from what the store can do: a store that
 // encrypts under a named key (S3) takes any well-formed key; one that cannot (the local stack's
 // files) refuses it, rather than accepting and ignoring it.
@@ -273,7 +70,7 @@ func (s *Service) checkKMSKey(keyID string) error {
 	if _, ok := s.objects.(KMSObjects); !ok {
 		return fmt.Errorf("%w: OutputDataConfig.KmsKeyId: this deployment's object store does not encrypt with KMS keys (the local stack keeps plain files in its data directory); omit KmsKeyId", job.ErrInvalid)
 	}
-	if !kmsKeyRE.MatchString(keyID) {
+	if !request.ValidKMSKey(keyID) {
 		return fmt.Errorf("%w: OutputDataConfig.KmsKeyId %q is not a KMS key id, key ARN, alias name (alias/…) or alias ARN", job.ErrInvalid, keyID)
 	}
 	return nil
@@ -293,23 +90,6 @@ func (s *Service) outputObjects(ctx context.Context, j *job.Job) Objects {
 		return s.objects
 	}
 	return ko.WithKMSKey(k)
-}
-
-// hash fingerprints the request without its token, so a retry with the same token and body is
-// recognised and a different body is refused. Defaults count as given: validateCreate fills in
-// MaskMode (and checkRequest NumberOfTopics) before this; a MaskCharacter given as the default
-// (analysis.DefaultMaskChar) is fingerprinted as absent, which keeps the fingerprints of
-// requests without it as they were (the stored job keeps the character as given).
-func requestHash(r api.CreateJobRequest) string {
-	r.ClientRequestToken = ""
-	if rc := r.RedactionConfig; rc != nil && rc.MaskCharacter == string(analysis.DefaultMaskChar) {
-		norm := *rc
-		norm.MaskCharacter = ""
-		r.RedactionConfig = &norm
-	}
-	b, _ := json.Marshal(r) // plain data: cannot fail
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // CreateJob validates the request and stores the job. Without an input location the job waits
@@ -456,7 +236,7 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 
 // checkedRequest is what checkRequest found out about a create request.
 type checkedRequest struct {
-	// hash fingerprints the request (requestHash) once its LanguageCode is canonical and before
+	// hash fingerprints the request (request.Hash) once its LanguageCode is canonical and before
 	// its coding model is pinned: a retry after a new model is the same request.
 	hash      string
 	model     *api.Model // the coding model a CODING job will use, if any
@@ -466,13 +246,13 @@ type checkedRequest struct {
 // checkRequest runs every check of a create request, and is the only place they are run: a
 // create, a retry child, a coding operation and a drop rule's template (PutDropRule) all go
 // through it, so a template is refused exactly when, and as, a create would be. It first checks
-// the request alone (validateCreate), then what needs the deployment: the analyses it knows, the
+// the request alone (request.Validate), then what needs the deployment: the analyses it knows, the
 // LanguageCode its analysers support (req.LanguageCode becomes canonical), RetentionHours
 // against its retention (operation: a coding operation, whose retention is the deployment's
 // own), the KmsKeyId its store can honour, the coding model (req.CodingConfig is copied and its
 // ModelId pinned to the model resolved), the job's own topic and the output location.
 func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.CreateJobRequest, operation bool) (checkedRequest, error) {
-	if err := validateCreate(req); err != nil {
+	if err := request.Validate(req); err != nil {
 		return checkedRequest{}, err
 	}
 	if err := s.checkAnalyses(req.Analyses); err != nil {
@@ -514,7 +294,7 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 		// The default, as if given: a retry that names it is the same request.
 		req.NumberOfTopics = ptr(topics.DefaultK)
 	}
-	c := checkedRequest{hash: requestHash(*req)}
+	c := checkedRequest{hash: request.Hash(*req)}
 	if req.CodingConfig != nil {
 		cc := *req.CodingConfig
 		req.CodingConfig = &cc

@@ -14,6 +14,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/request"
 )
 
 // Drop rules: a tenant names a folder of its inputs and a job template; every object created
@@ -247,7 +248,7 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 	if prefix == "" {
 		prefix = name + "/"
 	}
-	req.JobName = dropJobName(prefix + label)
+	req.JobName = request.SafeJobName(prefix + label)
 	req.InputDataConfig.S3Uri = s.cfg.Locations.URI(input)
 	req.ClientRequestToken = DropToken(o)
 	req.DropRule = name
@@ -287,7 +288,7 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 func (s *Service) dropFailed(ctx context.Context, log *slog.Logger, tenant string, req api.CreateJobRequest, cause error) error {
 	now := s.nowUTC()
 	j := s.jobOf(tenant, &req, now)
-	j.RequestHash = requestHash(req)
+	j.RequestHash = request.Hash(req)
 	j.JobStatus = job.Failed
 	j.Message = "drop rule " + req.DropRule + " cannot start a job for this object: " + api.Message(cause)
 	j.EndTime = &now
@@ -312,20 +313,6 @@ func (s *Service) dropFailed(ctx context.Context, log *slog.Logger, tenant strin
 func DropToken(o CreatedObject) string {
 	sum := sha256.Sum256([]byte(o.Key + "\x00" + o.ETag + "\x00" + o.VersionId))
 	return "drop-" + hex.EncodeToString(sum[:20])
-}
-
-// dropJobName makes name a valid JobName: characters JobName does not allow become '_', and it
-// is cut to the longest allowed.
-func dropJobName(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if jobNameRE.MatchString(string(r)) {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-	}
-	return cutJobName(b.String())
 }
 
 // errStopList ends a List at its first object.

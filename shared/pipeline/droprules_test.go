@@ -4,14 +4,14 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/request"
 )
 
 func TestDropToken(t *testing.T) {
 	a := DropToken(CreatedObject{Key: "inputs/t/drop/r/a.txt", ETag: "e1"})
-	if len(a) > maxTokenLen || !tokenRE.MatchString(a) || !strings.HasPrefix(a, "drop-") {
+	if request.CheckNameAndToken("", a) != nil || !strings.HasPrefix(a, "drop-") {
 		t.Fatalf("token %q is not a valid ClientRequestToken", a)
 	}
 	if a != DropToken(CreatedObject{Key: "inputs/t/drop/r/a.txt", ETag: "e1"}) {
@@ -26,20 +26,6 @@ func TestDropToken(t *testing.T) {
 		if DropToken(o) == a {
 			t.Errorf("%+v has the token of another version", o)
 		}
-	}
-}
-
-func TestDropJobName(t *testing.T) {
-	if got := dropJobName("nightly-2026/11/a b.txt"); got != "nightly-2026/11/a b.txt" {
-		t.Errorf("a valid name changed: %q", got)
-	}
-	if got := dropJobName("r/(copy) #1.txt"); got != "r/_copy_ _1.txt" || !jobNameRE.MatchString(got) {
-		t.Errorf("dropJobName = %q", got)
-	}
-	// A JobName is at most 256 characters (not bytes): a long name keeps 256 of them.
-	long := dropJobName(strings.Repeat("é", 300))
-	if utf8.RuneCountInString(long) != maxJobName || !utf8.ValidString(long) || !jobNameRE.MatchString(long) || checkNameAndToken(long, "") != nil {
-		t.Errorf("a long name became %d characters, valid UTF-8 %v", utf8.RuneCountInString(long), utf8.ValidString(long))
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/request"
 )
 
 // Describe returns the tenant's job (ErrNotFound for another tenant's), with its rate and
@@ -88,9 +89,9 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, "", fmt.Errorf("%w: unknown JobStatus %q (one of %s)", job.ErrInvalid, f.Status, job.List(job.AllStatuses))
 	}
-	if utf8.RuneCountInString(f.JobName) > maxJobName {
+	if utf8.RuneCountInString(f.JobName) > request.MaxJobName {
 		// No job has a longer name (found from outside: a 500 KB filter was listed as any other).
-		return nil, "", fmt.Errorf("%w: the JobName filter must be at most %d characters, as job names are", job.ErrInvalid, maxJobName)
+		return nil, "", fmt.Errorf("%w: the JobName filter must be at most %d characters, as job names are", job.ErrInvalid, request.MaxJobName)
 	}
 	if f.MaxResults < 0 || f.MaxResults > MaxListResults {
 		return nil, "", fmt.Errorf("%w: MaxResults must be 1-%d", job.ErrInvalid, MaxListResults)

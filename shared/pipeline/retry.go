@@ -14,6 +14,7 @@ import (
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/request"
 )
 
 // DefaultRetryCodes are the error codes a retry re-runs when none are named: the failures that
@@ -61,7 +62,7 @@ type retryRecord struct {
 // child with a Message saying so). A repeated request with the same ClientRequestToken returns
 // the same child.
 func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.RetryRequest) (*api.CreateJobResult, error) {
-	if err := checkNameAndToken(req.JobName, req.ClientRequestToken); err != nil {
+	if err := request.CheckNameAndToken(req.JobName, req.ClientRequestToken); err != nil {
 		return nil, err // before looking for documents: the request's own mistakes first
 	}
 	parent, err := s.jobs.Get(ctx, tenant, parentID)
@@ -103,7 +104,7 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	if name == "" {
 		// The parent's name cut to leave room for the suffix, so that the child's name differs
 		// from a 256-character parent's (found from outside: the suffix was cut away).
-		name = strings.TrimSpace(cutRunes(parent.JobName, maxJobName-len(" retry")) + " retry")
+		name = strings.TrimSpace(request.CutRunes(parent.JobName, request.MaxJobName-len(" retry")) + " retry")
 	}
 	create := api.CreateJobRequest{
 		JobName: name, Analyses: parent.Analyses, LanguageCode: parent.LanguageCode,
