@@ -15,7 +15,7 @@ import (
 	"github.com/ream-dev/ream/shared/internal/jsonw"
 	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline/errorrecord"
 )
 
 // Page sizes of Errors (MaxErrorResults is exported for the CLI's pages). A page also ends
@@ -55,7 +55,7 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 	}
 	if f.ErrorCode != "" {
 		var err error
-		if f.ErrorCode, err = documentErrorCode("ErrorCode", f.ErrorCode); err != nil {
+		if f.ErrorCode, err = errorrecord.DocumentCode("ErrorCode", f.ErrorCode); err != nil {
 			return nil, err
 		}
 	}
@@ -85,7 +85,7 @@ func (s *Service) Errors(ctx context.Context, tenant, id string, f api.ErrorsFil
 		return nil, fmt.Errorf("list shard records: %w", err)
 	}
 	res := &api.ErrorsResponse{JobId: j.JobId, JobStatus: j.JobStatus, Errors: []json.RawMessage{}}
-	match := errorMatcher(j, f)
+	match := errorrecord.Matcher(j, f)
 	pageBytes := 0
 	var scratch []byte // a record as a JSON string, to weigh it
 	// A token points into the error records of a shard this route returned them from, at most
@@ -191,58 +191,4 @@ func (s *Service) readErrors(ctx context.Context, key string, skip int64, fn fun
 			return 0, fmt.Errorf("read error records: %w", err)
 		}
 	}
-}
-
-// errorMatcher returns the filter f applies to one encoded error record of job j. In a job of
-// several analyses, ErrorCode matches the record's own code or a failed analysis's, Analysis
-// matches a failed analysis, and both together match one failed analysis with that code. In a
-// one-analysis job every error record is that analysis's.
-func errorMatcher(j *job.Job, f api.ErrorsFilter) func([]byte) bool {
-	if f.ErrorCode == "" && f.Analysis == "" {
-		return func([]byte) bool { return true }
-	}
-	var codes []string
-	if f.ErrorCode != "" {
-		codes = []string{f.ErrorCode}
-	}
-	oneAnalysis := len(j.Analyses) == 1
-	return func(line []byte) bool {
-		r, ok := parseErrorRecord(line)
-		switch {
-		case !ok:
-			return false
-		case oneAnalysis:
-			return f.ErrorCode == "" || r.ErrorCode == f.ErrorCode
-		}
-		return r.failedWith(f.Analysis, codes...)
-	}
-}
-
-// errorRecord is what the errors route and retries read of an encoded error record.
-type errorRecord struct {
-	File      string
-	Line      *int64
-	ErrorCode string
-	Errors    []output.AnalysisError
-}
-
-func parseErrorRecord(line []byte) (errorRecord, bool) {
-	var r errorRecord
-	return r, json.Unmarshal(line, &r) == nil
-}
-
-// failedWith reports whether the record failed with one of codes (any code when there are none)
-// in analysis a, or in any analysis when a is "": a failed analysis's code, or, when a is "", the
-// record's own ErrorCode too.
-func (r errorRecord) failedWith(a job.Analysis, codes ...string) bool {
-	has := func(c string) bool { return len(codes) == 0 || slices.Contains(codes, c) }
-	if a == "" && r.ErrorCode != "" && has(r.ErrorCode) {
-		return true
-	}
-	for _, e := range r.Errors {
-		if (a == "" || e.Analysis == a) && has(e.ErrorCode) {
-			return true
-		}
-	}
-	return false
 }

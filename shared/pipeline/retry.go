@@ -13,6 +13,7 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/errorrecord"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 	"github.com/ream-dev/ream/shared/pipeline/request"
 )
@@ -20,20 +21,6 @@ import (
 // DefaultRetryCodes are the error codes a retry re-runs when none are named: the failures that
 // say nothing about the document itself.
 var DefaultRetryCodes = []string{job.CodeShardFailed, job.CodeInternalError}
-
-// documentErrorCodes are the per-document error codes: those a retry may name and the errors
-// route may filter on (documentErrorCode checks both).
-var documentErrorCodes = []string{job.CodeUnsupportedEncoding, job.CodeDocumentSizeExceeded, job.CodeEmptyDocument,
-	job.CodeInvalidRecord, job.CodeUnsupportedLanguage, job.CodeInternalError, job.CodeShardFailed, job.CodeUnreadableFile}
-
-// documentErrorCode returns c, in upper case, if it is a per-document error code; else an
-// ErrInvalid error that names field and lists the codes.
-func documentErrorCode(field, c string) (string, error) {
-	if u := strings.ToUpper(c); slices.Contains(documentErrorCodes, u) {
-		return u, nil
-	}
-	return "", fmt.Errorf("%w: %s: %q is not a per-document error code (one of %s)", job.ErrInvalid, field, c, strings.Join(documentErrorCodes, ", "))
-}
 
 // RetryInputKey is where a retry child's input is written when it is planned: one JSON line per
 // document to re-run (retryRecord), read back from the parent's input.
@@ -79,7 +66,7 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	}
 	codes = slices.Clone(codes)
 	for i, c := range codes {
-		if codes[i], err = documentErrorCode("ErrorCodes", c); err != nil {
+		if codes[i], err = errorrecord.DocumentCode("ErrorCodes", c); err != nil {
 			return nil, err
 		}
 	}
@@ -200,9 +187,9 @@ func (s *Service) shardRetryWanted(ctx context.Context, r ShardRecord, codes []s
 	w := &retryWanted{lines: map[int64]bool{}, files: map[string]bool{}}
 	var n int64
 	if _, err := s.readErrors(ctx, r.ErrorsKey, 0, func(line []byte) pageStep {
-		r, ok := parseErrorRecord(line)
+		r, ok := errorrecord.Parse(line)
 		switch {
-		case !ok || !r.failedWith("", codes...):
+		case !ok || !r.FailedWith("", codes...):
 		case r.Line != nil:
 			w.lines[*r.Line] = true
 			n++
@@ -233,8 +220,8 @@ func (s *Service) anyRetryable(ctx context.Context, parent *job.Job, codes []str
 		}
 		found := false
 		if _, err := s.readErrors(ctx, rec.ErrorsKey, 0, func(line []byte) pageStep {
-			r, ok := parseErrorRecord(line)
-			if found = ok && r.failedWith("", codes...); found {
+			r, ok := errorrecord.Parse(line)
+			if found = ok && r.FailedWith("", codes...); found {
 				return pageEndsAfter
 			}
 			return pageGoesOn

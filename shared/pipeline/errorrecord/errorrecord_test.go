@@ -1,0 +1,41 @@
+package errorrecord
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+)
+
+func TestDocumentCode(t *testing.T) {
+	if c, err := DocumentCode("ErrorCode", "shard_failed"); err != nil || c != job.CodeShardFailed {
+		t.Errorf("DocumentCode(shard_failed) = %q, %v", c, err)
+	}
+	if _, err := DocumentCode("ErrorCode", "NOPE"); !errors.Is(err, job.ErrInvalid) {
+		t.Errorf("DocumentCode(NOPE) = %v; want ErrInvalid", err)
+	}
+}
+
+func TestMatcher(t *testing.T) {
+	two := &job.Job{Analyses: []job.Analysis{job.Sentiment, job.PII}}
+	rec := []byte(`{"File":"a","ErrorCode":"","Errors":[{"Analysis":"PII","ErrorCode":"` + job.CodeInternalError + `"}]}`)
+	for _, tc := range []struct {
+		j    *job.Job
+		f    api.ErrorsFilter
+		line []byte
+		want bool
+	}{
+		{two, api.ErrorsFilter{}, []byte("not json"), true}, // no filter: every line
+		{two, api.ErrorsFilter{ErrorCode: job.CodeInternalError}, rec, true},
+		{two, api.ErrorsFilter{Analysis: job.PII}, rec, true},
+		{two, api.ErrorsFilter{Analysis: job.Sentiment}, rec, false},
+		{two, api.ErrorsFilter{ErrorCode: job.CodeShardFailed, Analysis: job.PII}, rec, false},
+		{two, api.ErrorsFilter{ErrorCode: job.CodeInternalError}, []byte("not json"), false},
+		{&job.Job{Analyses: []job.Analysis{job.PII}}, api.ErrorsFilter{ErrorCode: job.CodeEmptyDocument}, []byte(`{"ErrorCode":"EMPTY_DOCUMENT"}`), true},
+	} {
+		if got := Matcher(tc.j, tc.f)(tc.line); got != tc.want {
+			t.Errorf("Matcher(%v, %+v)(%s) = %v; want %v", tc.j.Analyses, tc.f, tc.line, got, tc.want)
+		}
+	}
+}
