@@ -14,7 +14,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 )
 
 // Drop rules live in the jobs table under the tenant's own partition, beside the jobs' keys:
@@ -37,13 +37,13 @@ type DropRulesAPI interface {
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
-// DropRules is pipeline.DropRules on the jobs table.
+// DropRules is droprule.Store on the jobs table.
 type DropRules struct {
 	db    DropRulesAPI
 	table string
 }
 
-var _ pipeline.DropRules = (*DropRules)(nil)
+var _ droprule.Store = (*DropRules)(nil)
 
 // NewDropRules returns the drop rule store on table (the jobs table; see CreateTable).
 func NewDropRules(client DropRulesAPI, table string) *DropRules {
@@ -52,7 +52,7 @@ func NewDropRules(client DropRulesAPI, table string) *DropRules {
 
 func ruleSK(name string) string { return skRule + esc(name) }
 
-// Put implements pipeline.DropRules.
+// Put implements droprule.Store.
 func (s *DropRules) Put(ctx context.Context, r api.DropRule) error {
 	if r.Tenant == "" || r.Name == "" {
 		return fmt.Errorf("put drop rule: tenant and name are required: %w", job.ErrInvalid)
@@ -91,7 +91,7 @@ func decodeDropRule(tenant string, item map[string]types.AttributeValue) (api.Dr
 	return r, nil
 }
 
-// Get implements pipeline.DropRules.
+// Get implements droprule.Store.
 func (s *DropRules) Get(ctx context.Context, tenant, name string) (api.DropRule, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(tenantKey(tenant), ruleSK(name)), ConsistentRead: sdkaws.Bool(true)})
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *DropRules) Get(ctx context.Context, tenant, name string) (api.DropRule,
 	return decodeDropRule(tenant, out.Item)
 }
 
-// List implements pipeline.DropRules: one Query of the tenant's partition (sort keys order the
+// List implements droprule.Store: one Query of the tenant's partition (sort keys order the
 // rules by escaped name, which is their name: names never hold '%' or '#').
 func (s *DropRules) List(ctx context.Context, tenant string) ([]api.DropRule, error) {
 	items, err := queryPartition(ctx, s.db, s.table, tenantKey(tenant), expression.Key(attrSK).BeginsWith(skRule))
@@ -121,7 +121,7 @@ func (s *DropRules) List(ctx context.Context, tenant string) ([]api.DropRule, er
 	return out, nil
 }
 
-// Delete implements pipeline.DropRules: a conditional delete, so an unknown name is ErrNotFound.
+// Delete implements droprule.Store: a conditional delete, so an unknown name is ErrNotFound.
 func (s *DropRules) Delete(ctx context.Context, tenant, name string) error {
 	cond, err := expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name(attrPK))).Build()
 	if err != nil {

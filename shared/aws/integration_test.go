@@ -26,6 +26,7 @@ import (
 	reamaws "github.com/ream-dev/ream/shared/aws"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/porttest"
 )
 
@@ -198,7 +199,7 @@ func TestDropRulesOnDynamoDB(t *testing.T) {
 		}
 	})
 	rules := reamaws.NewDropRules(c.DynamoDB, table)
-	porttest.TestDropRules(t, func(t *testing.T) pipeline.DropRules { return rules })
+	porttest.TestDropRules(t, func(t *testing.T) droprule.Store { return rules })
 }
 
 // sqsUnderTest adapts reamaws.Queue to porttest.QueueUnderTest.

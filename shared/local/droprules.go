@@ -8,7 +8,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 )
 
 // The drop rules' table: one row per (tenant, name), the rule as JSON (its template byte for
@@ -22,10 +22,10 @@ func init() {
 	)`)
 }
 
-// DropRules is pipeline.DropRules on SQLite.
+// DropRules is droprule.Store on SQLite.
 type DropRules struct{ db *sql.DB }
 
-var _ pipeline.DropRules = (*DropRules)(nil)
+var _ droprule.Store = (*DropRules)(nil)
 
 // NewDropRules returns the drop rule store on db (from OpenDB).
 func NewDropRules(db *sql.DB) *DropRules { return &DropRules{db: db} }
@@ -36,7 +36,7 @@ type dropRuleRecord struct {
 	Tenant string `json:"tenant"`
 }
 
-// Put implements pipeline.DropRules.
+// Put implements droprule.Store.
 func (s *DropRules) Put(ctx context.Context, r api.DropRule) error {
 	if r.Tenant == "" || r.Name == "" {
 		return fmt.Errorf("put drop rule: tenant and name are required: %w", job.ErrInvalid)
@@ -62,7 +62,7 @@ func decodeDropRule(body []byte) (api.DropRule, error) {
 	return rec.DropRule, nil
 }
 
-// Get implements pipeline.DropRules.
+// Get implements droprule.Store.
 func (s *DropRules) Get(ctx context.Context, tenant, name string) (api.DropRule, error) {
 	var body []byte
 	err := s.db.QueryRowContext(ctx, `SELECT body FROM drop_rules WHERE tenant = ? AND name = ?`, tenant, name).Scan(&body)
@@ -75,7 +75,7 @@ func (s *DropRules) Get(ctx context.Context, tenant, name string) (api.DropRule,
 	return decodeDropRule(body)
 }
 
-// List implements pipeline.DropRules.
+// List implements droprule.Store.
 func (s *DropRules) List(ctx context.Context, tenant string) ([]api.DropRule, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT body FROM drop_rules WHERE tenant = ? ORDER BY name`, tenant)
 	if err != nil {
@@ -100,7 +100,7 @@ func (s *DropRules) List(ctx context.Context, tenant string) ([]api.DropRule, er
 	return out, nil
 }
 
-// Delete implements pipeline.DropRules.
+// Delete implements droprule.Store.
 func (s *DropRules) Delete(ctx context.Context, tenant, name string) error {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM drop_rules WHERE tenant = ? AND name = ?`, tenant, name)
 	if err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/ream-dev/ream/shared/internal/hashx"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
@@ -531,7 +532,9 @@ func (o *Objects) sign(method, key, expires string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// MakeFolder implements pipeline.FolderObjects: it creates the folder prefix (a key prefix
+var _ droprule.Folders = (*Objects)(nil)
+
+// MakeFolder implements droprule.Folders: it creates the folder prefix (a key prefix
 // ending in "/") and its parents, so that files can be copied into it by hand.
 func (o *Objects) MakeFolder(ctx context.Context, prefix string) error {
 	p, err := o.path(strings.TrimSuffix(prefix, "/"))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/porttest"
 )
 
@@ -154,7 +155,7 @@ func TestQueueConformance(t *testing.T) {
 }
 
 func TestDropRulesConformance(t *testing.T) {
-	porttest.TestDropRules(t, func(t *testing.T) pipeline.DropRules {
+	porttest.TestDropRules(t, func(t *testing.T) droprule.Store {
 		return local.NewDropRules(openDB(t, t.TempDir()))
 	})
 }

@@ -28,65 +28,26 @@ import (
 // job store's Create idempotency makes a repeated event (S3 delivers at least once; locally the
 // watcher, an upload's event and the sweep may all report one file) start nothing new.
 
-// DropRules is the store of drop rules (the DynamoDB table, or SQLite).
-type DropRules interface {
-	// Put stores r (r.Tenant, r.Name), replacing the tenant's rule of that name if any.
-	Put(ctx context.Context, r api.DropRule) error
-	// Get returns the tenant's rule, or ErrNotFound (also for another tenant's).
+// dropRules is what the Service uses of the deployment's drop rules (droprule.Rules).
+type dropRules interface {
+	Enabled() bool
+	Put(ctx context.Context, tenant, name string, tmpl api.CreateJobRequest, check func(probe *api.CreateJobRequest) error) (api.DropRule, error)
 	Get(ctx context.Context, tenant, name string) (api.DropRule, error)
-	// List returns the tenant's rules by name.
 	List(ctx context.Context, tenant string) ([]api.DropRule, error)
-	// Delete removes the tenant's rule; ErrNotFound if it has none of that name.
 	Delete(ctx context.Context, tenant, name string) error
-}
-
-// FolderObjects is a store in which a folder exists on its own (the local stack's files, where
-// nothing else would create a drop rule's folder before a file is copied into it); S3 has none.
-type FolderObjects interface {
-	// MakeFolder creates the folder prefix (ending in "/") if it does not exist.
-	MakeFolder(ctx context.Context, prefix string) error
 }
 
 // PutDropRule validates the template and stores the rule (creating or replacing it). The
 // template is checked by checkRequest, as a create request is, with the rule's folder standing in
 // for the input location; it may not name an input location, upload files or a
-// ClientRequestToken of its own.
+// ClientRequestToken of its own (droprule.Rules.Put).
 func (s *Service) PutDropRule(ctx context.Context, tenant, name string, tmpl api.CreateJobRequest) (api.DropRule, error) {
-	if err := s.dropRulesReady(tenant); err != nil {
+	r, err := s.rules.Put(ctx, tenant, name, tmpl, func(probe *api.CreateJobRequest) error {
+		_, err := s.checkRequest(ctx, tenant, probe, false)
+		return err
+	})
+	if err != nil {
 		return api.DropRule{}, err
-	}
-	if err := droprule.CheckName(name); err != nil {
-		return api.DropRule{}, err
-	}
-	bad := func(what string) error {
-		return fmt.Errorf("%w: a drop rule's template cannot give %s: the dropped object is the input and its version the token", job.ErrInvalid, what)
-	}
-	switch {
-	case tmpl.InputDataConfig.S3Uri != "":
-		return api.DropRule{}, bad("InputDataConfig.S3Uri")
-	case len(tmpl.UploadFiles) > 0:
-		return api.DropRule{}, bad("UploadFiles")
-	case tmpl.ClientRequestToken != "":
-		return api.DropRule{}, bad("ClientRequestToken")
-	}
-	probe := tmpl
-	probe.InputDataConfig.S3Uri = s.cfg.Locations.URI(droprule.Prefix(tenant, name))
-	if _, err := s.checkRequest(ctx, tenant, &probe, false); err != nil {
-		return api.DropRule{}, err
-	}
-	// The rule keeps what was asked (a ModelId left out or "latest" is resolved as each job
-	// starts), with its LanguageCode in the canonical case the jobs will show.
-	tmpl.LanguageCode = probe.LanguageCode
-	// Where folders exist on their own, the rule's folder is there once the rule is: a file
-	// can be copied into it at once.
-	if fo, ok := s.objects.(FolderObjects); ok {
-		if err := fo.MakeFolder(ctx, droprule.Prefix(tenant, name)); err != nil {
-			return api.DropRule{}, fmt.Errorf("create the drop rule's folder: %w", err)
-		}
-	}
-	r := api.DropRule{Name: name, Tenant: tenant, Location: s.cfg.Locations.URI(droprule.Prefix(tenant, name)), Template: tmpl, UpdatedAt: s.nowUTC()}
-	if err := s.rules.Put(ctx, r); err != nil {
-		return api.DropRule{}, fmt.Errorf("store drop rule: %w", err)
 	}
 	s.log.InfoContext(ctx, "drop rule stored", "tenant", tenant, "rule", name)
 	return r, nil
@@ -94,43 +55,18 @@ func (s *Service) PutDropRule(ctx context.Context, tenant, name string, tmpl api
 
 // GetDropRule returns the tenant's rule (ErrNotFound for an unknown name).
 func (s *Service) GetDropRule(ctx context.Context, tenant, name string) (api.DropRule, error) {
-	if err := s.dropRulesReady(tenant); err != nil {
-		return api.DropRule{}, err
-	}
-	if err := droprule.CheckName(name); err != nil {
-		return api.DropRule{}, err
-	}
 	return s.rules.Get(ctx, tenant, name)
 }
 
 // ListDropRules returns the tenant's rules by name.
 func (s *Service) ListDropRules(ctx context.Context, tenant string) ([]api.DropRule, error) {
-	if err := s.dropRulesReady(tenant); err != nil {
-		return nil, err
-	}
 	return s.rules.List(ctx, tenant)
 }
 
 // DeleteDropRule removes the tenant's rule (ErrNotFound for an unknown name). Objects dropped
 // afterwards start nothing; the jobs it started are kept.
 func (s *Service) DeleteDropRule(ctx context.Context, tenant, name string) error {
-	if err := s.dropRulesReady(tenant); err != nil {
-		return err
-	}
-	if err := droprule.CheckName(name); err != nil {
-		return err
-	}
 	return s.rules.Delete(ctx, tenant, name)
-}
-
-func (s *Service) dropRulesReady(tenant string) error {
-	if !layout.ValidTenant(tenant) {
-		return fmt.Errorf("%w: tenant %q", job.ErrUnauthorized, tenant)
-	}
-	if s.rules == nil {
-		return errors.New("this deployment has no drop rule store")
-	}
-	return nil
 }
 
 // CreatedObject is what an ObjectCreated event says about an object: its key and the version
@@ -187,7 +123,7 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 	// Said at WARN: a file that is never analysed (a typo in a folder's name, a deleted rule)
 	// must show at the default level. Only an event reports such a file (the local sweep visits
 	// the folders of rules), so it is said once per event.
-	if s.rules == nil || !droprule.ValidName(name) {
+	if !s.rules.Enabled() || !droprule.ValidName(name) {
 		log.WarnContext(ctx, "object dropped in a folder that has no drop rule; ignored")
 		return nil
 	}

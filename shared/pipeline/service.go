@@ -12,6 +12,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
@@ -118,7 +119,7 @@ type Service struct {
 	notifier  Notifier
 	analyzers analysis.Registry
 	models    Models
-	rules     DropRules
+	rules     dropRules
 	coders    coderCache
 	shipped   shippedState
 	cfg       Config
@@ -162,7 +163,7 @@ type Deps struct {
 	// Models is the coding-model registry; nil leaves the deployment without batch coding.
 	Models Models
 	// DropRules is the drop rule store; nil leaves the deployment without drop rules.
-	DropRules DropRules
+	DropRules droprule.Store
 	Config    Config
 	// Now and NewID default to time.Now and random 128-bit hex ids.
 	Now   func() time.Time
@@ -175,7 +176,7 @@ type Deps struct {
 func New(d Deps) *Service {
 	s := &Service{
 		jobs: d.Jobs, objects: d.Objects, queue: d.Queue, notifier: d.Notifier,
-		analyzers: d.Analyzers, models: d.Models, rules: d.DropRules, cfg: d.Config.withDefaults(), now: d.Now, newID: d.NewID,
+		analyzers: d.Analyzers, models: d.Models, cfg: d.Config.withDefaults(), now: d.Now, newID: d.NewID,
 		log: d.Log, hooks: d.Hooks,
 	}
 	if s.now == nil {
@@ -187,6 +188,8 @@ func New(d Deps) *Service {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	folders, _ := d.Objects.(droprule.Folders)
+	s.rules = droprule.New(d.DropRules, folders, s.cfg.Locations, s.now)
 	return s
 }
 

@@ -9,10 +9,10 @@ import (
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
-	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 )
 
-// TestDropRules runs the conformance suite for pipeline.DropRules. newStore is called once per
+// TestDropRules runs the conformance suite for droprule.Store. newStore is called once per
 // subtest; stores may share a backend (every subtest uses its own tenants).
 //
 // Besides the port's doc comments, the suite pins down: every field of the rule round-trips
@@ -20,7 +20,7 @@ import (
 // equal to the millisecond at least); Put of an existing name replaces the rule; List is by
 // name and holds only the tenant's rules; another tenant's rule is ErrNotFound for Get and
 // Delete, and survives them.
-func TestDropRules(t *testing.T, newStore func(t *testing.T) pipeline.DropRules) {
+func TestDropRules(t *testing.T, newStore func(t *testing.T) droprule.Store) {
 	t.Run("PutGetReplace", func(t *testing.T) { dropRulesPutGet(t, newStore(t)) })
 	t.Run("ListByNameAndTenant", func(t *testing.T) { dropRulesList(t, newStore(t)) })
 	t.Run("Delete", func(t *testing.T) { dropRulesDelete(t, newStore(t)) })
@@ -60,7 +60,7 @@ func sameDropRule(t *testing.T, what string, got, want api.DropRule) {
 	}
 }
 
-func dropRulesPutGet(t *testing.T, s pipeline.DropRules) {
+func dropRulesPutGet(t *testing.T, s droprule.Store) {
 	ctx := context.Background()
 	tenant := "t-" + uniq(t)
 	r := newDropRule(tenant, "reviews_2026-11")
@@ -97,7 +97,7 @@ func dropRulesPutGet(t *testing.T, s pipeline.DropRules) {
 	}
 }
 
-func dropRulesList(t *testing.T, s pipeline.DropRules) {
+func dropRulesList(t *testing.T, s droprule.Store) {
 	ctx := context.Background()
 	tenant, other := "t-"+uniq(t), "u-"+uniq(t)
 	empty, err := s.List(ctx, tenant)
@@ -126,7 +126,7 @@ func dropRulesList(t *testing.T, s pipeline.DropRules) {
 	}
 }
 
-func dropRulesDelete(t *testing.T, s pipeline.DropRules) {
+func dropRulesDelete(t *testing.T, s droprule.Store) {
 	ctx := context.Background()
 	tenant, other := "t-"+uniq(t), "u-"+uniq(t)
 	r := newDropRule(tenant, "gone")
