@@ -1,6 +1,6 @@
-// Package droprule holds what a drop rule is apart from its store and the jobs it starts: the
-// names a rule may have, the folders under a tenant's inputs where objects are dropped, and which
-// dropped objects are documents.
+// Package droprule holds what a drop rule is apart from the jobs it starts: the names a rule may
+// have, the folders under a tenant's inputs where objects are dropped, which dropped objects are
+// documents, and the rules themselves (Rules, over their Store).
 //
 //	inputs/<tenant>/drop/<rule>/<name>                 line formats: one job per object
 //	inputs/<tenant>/drop/<rule>/<batch>/_SUCCESS       ONE_DOC_PER_FILE: one job over the batch's
