@@ -640,7 +640,7 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	open := func() (coding.Examples, error) { return s.trainingExamples(ctx, j, msg, lim), nil }
 	// Training is cut short when the job leaves IN_PROGRESS (a stop; found from outside: a
 	// stopped training ran to its end, minutes for a large input, before the job stopped).
-	trainCtx, stopWatch := s.untilStopped(ctx, j)
+	trainCtx, stopWatch := s.untilStopped(ctx, j, stopPollInterval)
 	m, err := coding.Train(trainCtx, open, coding.TrainOptions{
 		Scheme:    sc.scheme,
 		TrainedOn: fmt.Sprintf("%s (%d bytes), training job %s", s.trainingInputName(j), j.InputSize, j.JobId),
