@@ -96,6 +96,17 @@ var migrations = []string{
 		PRIMARY KEY (seq, url)
 	)`,
 	`CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (next_at)`,
+	// Each webhook URL's count of the notifications queued for it, which numbers its deliveries
+	// (webhook_outbox.num): the global seq would tell a tenant's receiver how many other tenants'
+	// jobs ended between two of its own. The row of url '' (no webhook's URL) is the floor every
+	// count starts above: the last global seq when the table was made, the highest number a
+	// receiver can have been sent before.
+	`CREATE TABLE IF NOT EXISTS webhook_counters (
+		url  TEXT    NOT NULL PRIMARY KEY,
+		last INTEGER NOT NULL
+	)`,
+	`INSERT OR IGNORE INTO webhook_counters (url, last)
+		SELECT '', COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'notifications'), 0)`,
 	// Each webhook's due rows, in order (the dispatcher reads every webhook's own).
 	`CREATE INDEX IF NOT EXISTS webhook_outbox_url_due ON webhook_outbox (url, next_at, seq)`,
 	// The model registry: one row per model; a shipped model has tenant ''. The unique index is
@@ -131,6 +142,9 @@ var (
 		// A message's fair-delivery tag (see Queue); 0 for messages queued before it existed,
 		// which are delivered first.
 		{"messages", "fair_tag", "INTEGER NOT NULL DEFAULT 0"},
+		// A delivery's number among its webhook URL's (see webhook_counters); NULL for
+		// deliveries queued before it existed, which keep their notification's global seq.
+		{"webhook_outbox", "num", "INTEGER"},
 	}
 	indexes = []string{
 		`CREATE INDEX IF NOT EXISTS messages_fair ON messages (queue, fair_tag, seq)`,

@@ -262,11 +262,23 @@ func (n *Notifier) store(ctx context.Context, note api.Notification, body []byte
 		return 0, false, err
 	}
 	now := n.cfg.now().UnixNano()
+	queued := map[string]bool{} // one delivery per URL, however many webhooks name it
 	for _, h := range n.hooks {
-		if !h.wants(note.Tenant) {
+		if !h.wants(note.Tenant) || queued[h.URL] {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO webhook_outbox (seq, url, attempts, next_at) VALUES (?, ?, 0, ?)`, seq, h.URL, now); err != nil {
+		queued[h.URL] = true
+		// The delivery is numbered by its URL's own count (X-Ream-Notification-Seq), not by the
+		// global seq, which would tell a tenant's receiver how many other tenants' jobs ended
+		// meanwhile (found from outside: a tenant's receiver saw 13, then 19, while another
+		// tenant's five jobs ended).
+		var num int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO webhook_counters (url, last)
+			VALUES (?, COALESCE((SELECT last FROM webhook_counters WHERE url = ''), 0) + 1)
+			ON CONFLICT (url) DO UPDATE SET last = last + 1 RETURNING last`, h.URL).Scan(&num); err != nil {
+			return 0, false, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO webhook_outbox (seq, url, attempts, next_at, num) VALUES (?, ?, 0, ?, ?)`, seq, h.URL, now, num); err != nil {
 			return 0, false, err
 		}
 	}
@@ -401,8 +413,9 @@ func (n *Notifier) deliver(k outboxKey) {
 	var attempts int
 	var next int64
 	var body []byte // nil when the notification is gone
-	err := n.db.QueryRowContext(n.ctx, `SELECT o.attempts, o.next_at, n.body FROM webhook_outbox o LEFT JOIN notifications n ON n.seq = o.seq WHERE o.seq = ? AND o.url = ?`,
-		k.seq, k.url).Scan(&attempts, &next, &body)
+	var num int64   // the delivery's number: its URL's count, or the global seq (queued before counts)
+	err := n.db.QueryRowContext(n.ctx, `SELECT o.attempts, o.next_at, n.body, COALESCE(o.num, o.seq) FROM webhook_outbox o LEFT JOIN notifications n ON n.seq = o.seq WHERE o.seq = ? AND o.url = ?`,
+		k.seq, k.url).Scan(&attempts, &next, &body, &num)
 	switch {
 	case isNoRows(err):
 		return // delivered or given up since the dispatcher read it
@@ -418,7 +431,7 @@ func (n *Notifier) deliver(k outboxKey) {
 		_, _ = n.db.ExecContext(n.ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
 		return
 	}
-	status, err := n.post(k.seq, k.url, body)
+	status, err := n.post(num, k.url, body)
 	if err != nil && n.ctx.Err() != nil {
 		return // abandoned by Close: the attempt does not count, the row stays for the next start
 	}
@@ -482,8 +495,10 @@ func logURL(raw string) string {
 	return out + id
 }
 
-func (n *Notifier) post(seq int64, url string, body []byte) (int, error) {
-	status, err := n.postTo(seq, url, body)
+// post POSTs body to url with num, the number receivers deduplicate on, as
+// X-Ream-Notification-Seq.
+func (n *Notifier) post(num int64, url string, body []byte) (int, error) {
+	status, err := n.postTo(num, url, body)
 	var uerr *neturl.Error
 	if errors.As(err, &uerr) {
 		uerr.URL = logURL(url) // the client's errors repeat the URL, path and query included
@@ -491,15 +506,15 @@ func (n *Notifier) post(seq int64, url string, body []byte) (int, error) {
 	return status, err
 }
 
-func (n *Notifier) postTo(seq int64, url string, body []byte) (int, error) {
+func (n *Notifier) postTo(num int64, url string, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(n.ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "ream-notifier")
-	// Receivers deduplicate retried deliveries by this sequence number.
-	req.Header.Set("X-Ream-Notification-Seq", strconv.FormatInt(seq, 10))
+	// Receivers deduplicate retried deliveries by this number.
+	req.Header.Set("X-Ream-Notification-Seq", strconv.FormatInt(num, 10))
 	resp, err := n.cfg.client.Do(req)
 	if err != nil {
 		return 0, err

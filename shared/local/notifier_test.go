@@ -881,3 +881,73 @@ func TestNotifierLogsNoWebhookSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifierWebhookNumbersItsOwn: each webhook URL numbers its deliveries by its own count in
+// X-Ream-Notification-Seq, so a tenant's receiver cannot tell from the numbers how many other
+// tenants' jobs ended between two of its own (found from outside: a tenant's receiver saw 13,
+// then 19, while another tenant's five jobs ended). The numbers stay unique per URL when the
+// configuration changes (a URL moved to another tenant goes on counting), and after an upgrade
+// a URL's count starts above every number sent before, while a delivery queued before keeps its
+// number.
+func TestNotifierWebhookNumbersItsOwn(t *testing.T) {
+	alice, aliceSrv := newSeqCounter(t, http.StatusOK)
+	bob, bobSrv := newSeqCounter(t, http.StatusOK)
+	all, allSrv := newSeqCounter(t, http.StatusOK)
+	shared, sharedSrv := newSeqCounter(t, http.StatusOK)
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	publish := func(hooks []local.Webhook, notes ...api.Notification) {
+		t.Helper()
+		n := local.NewNotifier(db, hooks)
+		for _, note := range notes {
+			if err := n.Publish(ctx, note); err != nil {
+				t.Fatal(err)
+			}
+		}
+		drain(t, n)
+		closeNotifier(t, n)
+	}
+	want := func(name string, c *seqCounter, nums ...int) {
+		t.Helper()
+		got := c.counts()
+		ok := len(got) == len(nums)
+		for _, k := range nums {
+			ok = ok && got[strconv.Itoa(k)] == 1
+		}
+		if !ok {
+			t.Errorf("%s got numbers %v, want each of %v once", name, got, nums)
+		}
+	}
+	publish([]local.Webhook{{URL: aliceSrv.URL, Tenant: "alice"}, {URL: bobSrv.URL, Tenant: "bob"}, {URL: allSrv.URL},
+		{URL: sharedSrv.URL, Tenant: "alice"}, {URL: sharedSrv.URL, Tenant: "bob"}},
+		note("alice", "a1"), note("bob", "b1"), note("bob", "b2"), note("bob", "b3"), note("bob", "b4"), note("bob", "b5"), note("alice", "a2"))
+	want("alice's webhook", alice, 1, 2)
+	want("bob's webhook", bob, 1, 2, 3, 4, 5)
+	want("the webhook of every tenant", all, 1, 2, 3, 4, 5, 6, 7)
+	want("one URL for both tenants", shared, 1, 2, 3, 4, 5, 6, 7)
+
+	// alice's URL now takes bob's notifications: it goes on counting, never sending 1 again.
+	publish([]local.Webhook{{URL: aliceSrv.URL, Tenant: "bob"}}, note("bob", "b6"))
+	want("alice's webhook given to bob", alice, 1, 2, 3)
+
+	// A database from before the counts: a delivery still queued keeps its global seq (7, a2's,
+	// queued again to alice's URL), and a URL's next number is above every global seq so far (8).
+	for _, q := range []string{
+		`UPDATE webhook_outbox SET num = NULL`, // none left: the old schema had no column
+		`DROP TABLE webhook_counters`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO webhook_outbox (seq, url, attempts, next_at) SELECT seq, ?, 0, 0 FROM notifications WHERE job = 'a2'`, aliceSrv.URL); err != nil {
+		t.Fatal(err)
+	}
+	if err := local.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	all2, all2Srv := newSeqCounter(t, http.StatusOK)
+	publish([]local.Webhook{{URL: aliceSrv.URL, Tenant: "alice"}, {URL: all2Srv.URL}}, note("alice", "a3"))
+	want("alice's webhook after the upgrade", alice, 1, 2, 3, 7, 9)
+	want("a webhook added after the upgrade", all2, 9)
+}
