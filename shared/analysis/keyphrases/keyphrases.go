@@ -2,9 +2,11 @@ package keyphrases
 
 import (
 	"bufio"
+	"cmp"
 	"embed"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,28 +34,36 @@ type Config struct {
 //
 // Candidates are noun-phrase chunks found without a part-of-speech tagger: maximal runs of
 // words that are not function words (an embedded stopword list), not common verbs, not
-// adverbs (-ly), with -ed/-ing words taken only where they modify a following noun, numbers,
-// punctuation (so sentence ends) and line breaks breaking runs; runs are cut to their last
-// four words. The sub-phrases of a chunk are candidates too (up to three words; never cutting
-// a run of capitalised words; keeping the chunk's last word unless they end a name or are a
-// compound noun not led by an adjective), so "Michael Buble" can win over "star Michael Buble
-// kisses" and "mortgage costs" over "higher mortgage costs". Each distinct candidate (compared
-// by stemmed words, see stem) is scored by a learned ranker: logistic regression over 66
-// features (relative position and count of its occurrences, whether it also stands as a whole
-// chunk, whether its words occur in the first sentence, TF-IDF against an embedded background
-// table of about 1,900 English software descriptions (lexicon/keyphrase_df.txt), word count
-// and length, capitalisation, the head word's ending and the first word's adjective or verb
-// look), trained on KDD and WWW paper abstracts with gold key phrases (`make
+// adverbs (-ly, but anomaly, family), not comparatives of common adjectives (higher, larger),
+// with -ed/-ing words taken only where they modify a following noun (an -ed word after a noun is
+// a verb, "bank raised", but not after an adjective, an -ing or a hyphenated word, "efficient
+// closed patterns"), "time" only before a lower-case noun ("time series"), numbers, punctuation
+// (so sentence ends) and line breaks breaking runs; runs are cut to their last four words. Every
+// sub-phrase of a chunk of up to three words is a candidate too (never cutting a run of
+// capitalised words nor ending on an -ed word). Each distinct candidate (compared by stemmed
+// words, see stem) is scored by a learned ranker: logistic regression over 73 features (relative
+// position and count of its occurrences, whether it also stands as a whole chunk, whether its
+// words occur in the first sentence, TF-IDF against an embedded background table of about 1,900
+// English software descriptions (lexicon/keyphrase_df.txt), word count and length,
+// capitalisation, the head word's ending and the first word's adjective or verb look, and
+// keyphraseness: in how many abstracts of the training data the phrase was a gold key phrase
+// and in how many it occurred (lexicon/keyphrase_gold.txt), and how many gold phrases end in its
+// last word), trained on KDD and WWW paper abstracts with gold key phrases (`make
 // train-keyphrases`, weights embedded from models/keyphrases.txt).
 //
 // The output lists every chunk occurrence in document order, as Comprehend does, each as the
-// chunk's best-scoring variant (the chunk or one of its sub-phrases) with that phrase's score
-// scaled so the best phrase of the document scores 1; sort by Score for a ranking. Offsets
-// count characters, EndOffset exclusive; Text is the exact substring without leading
-// determiners. Limits: English only; phrases are at most four words (seven with "of" in a
-// name); only phrases that occur in the text can be found (about half the gold phrases of
-// the abstracts do not); the ranker was trained on research abstracts. It is safe for
-// concurrent use.
+// chunk's best-scoring form: the chunk, or a sub-phrase that keeps its last word, ends a name
+// ("Michael Buble" in "star Michael Buble kisses") or is a compound noun not led by an
+// adjective ("mortgage costs"). In documents of at least 30 distinct candidates, each of the ten
+// best-scoring phrases that no occurrence lists and that does not lie inside a better-scoring
+// listed phrase is listed too, once, at its first occurrence (it may overlap a listed phrase:
+// "semantic indexing" beside "latent semantic indexing"), so the best phrases by score follow
+// the ranking of all candidates. Scores are scaled so the best phrase of the document scores 1;
+// sort by Score for a ranking. Offsets count characters, EndOffset exclusive; Text is the exact
+// substring without leading determiners. Limits: English only; phrases are at most four words
+// (seven with "of" in a name); only phrases that occur in the text can be found (about half the
+// gold phrases of the abstracts do not); the ranker was trained on research abstracts. It is
+// safe for concurrent use.
 type Analyzer struct {
 	df       map[string]int32
 	nDocs    float64
@@ -61,11 +71,21 @@ type Analyzer struct {
 	lang     string
 	pool     sync.Pool
 	model    []float64 // the ranker's weights, in featureNames order
+	// kp is keyphraseness (lexicon/keyphrase_gold.txt): per phrase key, in how many abstracts
+	// of the train part it is a gold phrase and in how many its stemmed words occur;
+	// kpHead sums gold by a phrase's last stem.
+	kp     map[string]kpStat
+	kpHead map[string]int32
 }
 
-// lexiconFS holds the background document frequencies of stemmed words (keyphrase_df.txt).
+// kpStat is one phrase's keyphraseness counts: abstracts of the train part in which it is a
+// gold phrase, and in which it occurs in the text (stemmed).
+type kpStat struct{ gold, occ int32 }
+
+// lexiconFS holds the background document frequencies of stemmed words (keyphrase_df.txt) and
+// keyphraseness (keyphrase_gold.txt).
 //
-//go:embed lexicon/keyphrase_df.txt
+//go:embed lexicon/keyphrase_df.txt lexicon/keyphrase_gold.txt
 var lexiconFS embed.FS
 
 //go:embed models/keyphrases.txt
@@ -144,6 +164,9 @@ func newKeyPhrasesTables(cfg Config) (*Analyzer, error) {
 	if err := a.loadDF(); err != nil {
 		return nil, err
 	}
+	if err := a.loadKP(); err != nil {
+		return nil, err
+	}
 	a.pool.New = func() any { s := make([]txt.Token, 0, 256); return &s }
 	return a, nil
 }
@@ -184,11 +207,46 @@ func (a *Analyzer) loadDF() error {
 	return sc.Err()
 }
 
+// loadKP reads keyphraseness, "key<TAB>gold<TAB>occ" lines (written by TestTrainKeyPhrases).
+func (a *Analyzer) loadKP() error {
+	b, err := lexiconFS.ReadFile("lexicon/keyphrase_gold.txt")
+	if err != nil {
+		return fmt.Errorf("key phrase keyphraseness: %w", err)
+	}
+	m := map[string]kpStat{}
+	for _, l := range txt.LexiconLines(string(b)) {
+		f := strings.Split(l, "\t")
+		if len(f) != 3 {
+			return fmt.Errorf("key phrase keyphraseness: bad line %q", l)
+		}
+		g, err1 := strconv.Atoi(f[1])
+		o, err2 := strconv.Atoi(f[2])
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("key phrase keyphraseness: bad line %q", l)
+		}
+		m[f[0]] = kpStat{int32(g), int32(o)}
+	}
+	a.setKP(m)
+	return nil
+}
+
+// setKP installs keyphraseness counts and their sums by last stem.
+func (a *Analyzer) setKP(m map[string]kpStat) {
+	a.kp = m
+	a.kpHead = map[string]int32{}
+	for k, st := range m {
+		a.kpHead[lastStem(k)] += st.gold
+	}
+}
+
+// lastStem is the last word of a phrase key.
+func lastStem(key string) string { return key[strings.LastIndexByte(key, ' ')+1:] }
+
 // Name implements Analyzer.
 func (a *Analyzer) Name() job.Analysis { return job.KeyPhrases }
 
 // ModelVersion implements Analyzer.
-func (a *Analyzer) ModelVersion() string { return "ream-keyphrases-chunk-logreg-2" }
+func (a *Analyzer) ModelVersion() string { return "ream-keyphrases-chunk-logreg-3" }
 
 // DefaultMaxBytes implements Analyzer.
 func (a *Analyzer) DefaultMaxBytes() int { return a.maxBytes }
@@ -242,6 +300,21 @@ var noise = txt.Set(`year years percent per cent week weeks month months day day
 morning afternoon evening night hour hours minute minutes million millions billion billions
 thousand thousands hundred hundreds decade decades`)
 
+// lyNouns are nouns that end in -ly, which otherwise marks an adverb.
+var lyNouns = txt.Set(`anomaly anomaly family assembly monopoly italy july rally reply ally poly jelly belly bully`)
+
+// nested reports whether phrase gi (not listed) lies, word for word, inside a listed phrase
+// among better, the phrases that score higher.
+func (d *doc) nested(gi int, better []int, listed []bool) bool {
+	k := " " + d.gs[gi].key + " "
+	for _, o := range better {
+		if listed[o] && strings.Contains(" "+d.gs[o].key+" ", k) {
+			return true
+		}
+	}
+	return false
+}
+
 // aux are words after which an -ing word is a verb.
 var aux = txt.Set(`is are was were be been being am to not also still 's`)
 
@@ -253,7 +326,10 @@ type chunkSpan struct {
 }
 
 // variant is one variant of a chunk occurrence: tokens [s,e) of group.
-type variant struct{ s, e, group int }
+type variant struct {
+	s, e, group int
+	form        bool // the chunk, or a sub-phrase ending it, ending a name or a compound noun
+}
 
 // phraseGroup is one distinct candidate phrase (by stemmed words) of a document.
 type phraseGroup struct {
@@ -262,6 +338,7 @@ type phraseGroup struct {
 	count int // occurrences, as a whole chunk or inside one
 	whole int // occurrences as a whole chunk
 	tail  int // occurrences ending where their chunk ends (with the chunk's head noun)
+	form  int // occurrences as a whole chunk, ending with it, ending a name or a compound noun
 	stems []string
 	score float64
 }
@@ -326,6 +403,9 @@ func (a *Analyzer) extract(text string, learned bool) []result.KeyPhrase {
 		c := &d.chunks[ci]
 		bv := c.vb
 		for v := c.vb + 1; v < c.ve; v++ {
+			if !d.vars[v].form {
+				continue
+			}
 			if d.gs[d.vars[v].group].score > d.gs[d.vars[bv].group].score {
 				bv = v
 			}
@@ -335,8 +415,17 @@ func (a *Analyzer) extract(text string, learned bool) []result.KeyPhrase {
 			best = s
 		}
 	}
+	list := make([]variant, 0, len(d.chunks)+extraTop)
 	for _, c := range d.chunks {
-		v := d.vars[c.vb]
+		list = append(list, d.vars[c.vb])
+	}
+	if learned {
+		list = d.extras(list)
+		for _, v := range list {
+			best = max(best, d.gs[v.group].score)
+		}
+	}
+	for _, v := range list {
 		sc := d.gs[v.group].score / best
 		if sc < 0.01 || math.IsNaN(sc) {
 			sc = 0.01
@@ -345,6 +434,61 @@ func (a *Analyzer) extract(text string, learned bool) []result.KeyPhrase {
 		out = append(out, result.KeyPhrase{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: math.Round(sc*1e4) / 1e4, Text: text[b.Begin:e.End]})
 	}
 	return out
+}
+
+// extraTop is how many of a document's best-scoring phrases extras considers, and extraDiv
+// times it the fewest distinct candidates a document needs for extras to add any (in a short
+// text almost every candidate is among the best ten, and the best ten say nothing).
+const (
+	extraTop = 10
+	extraDiv = 3
+)
+
+// extras adds to list (one variant per chunk occurrence, in document order) the first
+// occurrence of each of the document's extraTop best-scoring phrases that no chunk occurrence
+// lists and that does not lie inside a better-scoring listed phrase ("semantic indexing" under
+// "latent semantic indexing" is kept; "coral" under "coral reefs" is not), so that the best
+// phrases by score follow the ranking of all candidates more closely: a sub-phrase that lost its
+// chunk to another variant, or is not one a chunk lists (it neither ends the chunk nor ends a
+// name nor is a compound noun), is still listed once. Documents with fewer than
+// extraDiv·extraTop distinct candidates are left as they are. The result stays in document
+// order (by first token, then the shorter span).
+func (d *doc) extras(list []variant) []variant {
+	if len(d.gs) < extraDiv*extraTop {
+		return list
+	}
+	// the extraTop best phrases, best first (ties: the earlier phrase), by insertion
+	var top [extraTop]int
+	nt := 0
+	for gi := range d.gs {
+		sc := d.gs[gi].score
+		if nt == extraTop && sc <= d.gs[top[nt-1]].score {
+			continue
+		}
+		k := min(nt, extraTop-1)
+		for k > 0 && d.gs[top[k-1]].score < sc {
+			top[k] = top[k-1]
+			k--
+		}
+		top[k] = gi
+		nt = min(nt+1, extraTop)
+	}
+	listed := make([]bool, len(d.gs))
+	for _, v := range list {
+		listed[v.group] = true
+	}
+	n0 := len(list)
+	for r, gi := range top[:nt] {
+		if listed[gi] || d.nested(gi, top[:r], listed) {
+			continue
+		}
+		g := &d.gs[gi]
+		list = append(list, variant{g.first, g.first + len(g.stems), gi, false})
+	}
+	if len(list) > n0 {
+		slices.SortFunc(list, func(a, b variant) int { return cmp.Or(cmp.Compare(a.s, b.s), cmp.Compare(a.e, b.e)) })
+	}
+	return list
 }
 
 // candidates finds the noun-phrase chunks of text (tokenised into buf) and groups their
@@ -372,11 +516,14 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 		if w == "'s" || w == "’s" || txt.Stopwords[w] || verbWords[w] || txt.NumberWords[w] || txt.RelativeDays[w] || txt.Weekdays[w] || noise[w] || txt.Months[w] {
 			continue
 		}
-		if len(w) > 4 && strings.HasSuffix(w, "ly") && !strings.HasSuffix(w, "ply") {
-			continue // adverb (but supply)
+		if len(w) > 4 && strings.HasSuffix(w, "ly") && !strings.HasSuffix(w, "ply") && !lyNouns[w] {
+			continue // adverb (but supply, anomaly)
 		}
 		if len([]rune(w)) < 2 {
 			continue
+		}
+		if strings.HasSuffix(w, "er") && !toks[i].Cap && comparative(w) {
+			continue // a comparative is not part of a key phrase: "higher mortgage costs" (superlatives are: "shortest path")
 		}
 		nominal[i] = true
 	}
@@ -400,6 +547,10 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 		w := lower[i]
 		if w == "" {
 			continue
+		}
+		// "time" modifying a lower-case noun is part of the phrase: time series, time warping
+		if w == "time" && i+1 < n && nominal[i+1] && !toks[i+1].Cap && toks[i+1].SpaceBefore {
+			nominal[i] = true
 		}
 		// New York, New Jersey: "new" before a capitalised word is part of the name
 		if w == "new" && toks[i].Cap && i+1 < n && toks[i+1].Cap && toks[i+1].Kind == txt.Word && nominal[i+1] {
@@ -425,8 +576,8 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 		if isIng(i) && i > 0 && (aux[lower[i-1]] || i+1 < n && (lower[i+1] == "the" || lower[i+1] == "a" || lower[i+1] == "its" || lower[i+1] == "their")) {
 			nominal[i] = false
 		}
-		if isEd(i) && i > 0 && nominal[i-1] {
-			nominal[i] = false // "bank raised"
+		if isEd(i) && i > 0 && nominal[i-1] && !adjLike(lower[i-1]) && !isIng(i-1) && !strings.Contains(lower[i-1], "-") {
+			nominal[i] = false // "bank raised" (but "efficient closed patterns")
 		}
 		if (isEd(i)) && (i+1 >= n || !nominal[i+1]) {
 			nominal[i] = false // an -ed word cannot head a phrase
@@ -445,7 +596,7 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 	}
 	groups := map[string]int{}
 	var kb []byte
-	addVar := func(s, e int, whole, tail bool) {
+	addVar := func(s, e int, whole, tail, form bool) {
 		kb = kb[:0]
 		for k := s; k < e; k++ {
 			if k > s {
@@ -468,7 +619,10 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 		if tail {
 			g.tail++
 		}
-		d.vars = append(d.vars, variant{s, e, gi})
+		if form {
+			g.form++
+		}
+		d.vars = append(d.vars, variant{s, e, gi, form})
 	}
 	// badCut reports whether a sub-phrase boundary before token k splits a name (Michael|Buble,
 	// New|York at a sentence start too).
@@ -520,26 +674,29 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 			d.wordTF[stems[k]]++
 		}
 		vb := len(d.vars)
-		addVar(s, e, true, true) // every occurrence, as Comprehend lists them
+		addVar(s, e, true, true, true) // every occurrence, as Comprehend lists them
 		if subs && !proper && e-s >= 2 {
 			for ss := s; ss < e; ss++ {
 				if ss > s && badCut(ss) {
 					continue
 				}
 				for ee := ss + 1; ee <= e && ee-ss <= 3; ee++ {
-					// a sub-phrase keeps the chunk's head noun (its last word), unless it ends a
-					// name before a lower-case word ("star Michael Buble kisses") or is a compound
-					// noun of two or three words not led by an adjective ("data mining techniques",
-					// not "higher mortgage costs")
+					// every sub-phrase of up to three words that splits no name and does not end
+					// on an -ed word is a candidate; those that keep the chunk's head noun (its last
+					// word), end a name before a lower-case word ("star Michael Buble kisses") or
+					// are a compound noun of two or three words not led by an adjective ("data
+					// mining techniques", not "naive mortgage costs") are its forms, which a chunk
+					// occurrence may list (the others, "collaborative filtering" in "collaborative
+					// filtering approach", are listed only by extras)
 					nameEnd := toks[ee-1].Cap && !toks[ee-1].SentStart && (ee == len(toks) || !toks[ee].Cap)
 					compound := ee-ss >= 2 && !adjLike(lower[ss]) && !adjLike(lower[ee-1])
-					if ss == s && ee == e || ee < e && (badCut(ee) || !nameEnd && !compound) || isEd(ee-1) {
+					if ss == s && ee == e || ee < e && badCut(ee) || isEd(ee-1) {
 						continue
 					}
 					if ee-ss == 1 && !toks[ss].Cap && adjectiveWords[lower[ss]] {
 						continue
 					}
-					addVar(ss, ee, false, ee == e)
+					addVar(ss, ee, false, ee == e, ee == e || nameEnd || compound)
 				}
 			}
 		}
@@ -601,7 +758,8 @@ var featureNames = func() []string {
 		"idf_mean", "idf_max", "idf_min", "unknown_frac", "log_tfidf", "log_head_tf", "log_word_tf_mean",
 		"cap_all", "cap_any", "allcap", "hyphen", "digit",
 		"mod_adjsuffix", "mod_ed", "mod_ing", "mod_adjective", "single_adjsuffix", "single_ing", "log_count_single",
-		"mod_plural", "log_count_multi", "early_single", "first_sentence_single", "title_word_frac", "title_head", "title_all_multi"}
+		"mod_plural", "log_count_multi", "early_single", "first_sentence_single", "title_word_frac", "title_head", "title_all_multi",
+		"kp_gold", "kp_rate", "kp_seen", "kp_head", "mod_adjlike", "form_frac", "mod_superlative"}
 	for _, s := range suffixes {
 		names = append(names, "head_"+s)
 	}
@@ -666,10 +824,24 @@ func (a *Analyzer) featuresOf(d *doc, g *phraseGroup, x []float64) {
 		b2f(nw > 1 && strings.HasSuffix(mod, "s") && !strings.HasSuffix(mod, "ss")), b2f(nw > 1)*math.Log1p(count),
 		b2f(nw == 1)/(1+8*rel), b2f(g.first < d.sentEnd && nw == 1), inTitle/float64(nw), b2f(d.inTitle[e-1]),
 		b2f(nw > 1 && inTitle == float64(nw)))
+	st := a.kp[g.key]
+	kf := kpFeatures(st.gold, st.occ, a.kpHead[lastStem(g.key)])
+	x = append(x, kf[:]...)
+	x = append(x, b2f(nw > 1 && adjLike(mod)), float64(g.form)/count, b2f(nw > 1 && comparative(mod))) // comparatives break chunks: superlatives
 	hc := suffixClass(head)
 	for i := 0; i <= len(suffixes); i++ {
 		x = append(x, b2f(i == hc))
 	}
+}
+
+// kpFeatures are the keyphraseness features of a phrase gold in gold abstracts of the train
+// part, occurring in occ, whose last stem ends head gold phrases.
+func kpFeatures(gold, occ, head int32) [4]float64 {
+	f := [4]float64{math.Log1p(float64(gold)), float64(gold) / float64(occ+1), 0, math.Log1p(float64(head))}
+	if gold > 0 {
+		f[2] = 1
+	}
+	return f
 }
 
 func hasAdjSuffix(w string) bool {
@@ -684,9 +856,12 @@ func hasAdjSuffix(w string) bool {
 // adjLike reports whether w looks like an adjective: a common one, an adjective ending, or
 // the comparative or superlative of a common one (higher, largest).
 func adjLike(w string) bool {
-	if adjectiveWords[w] || hasAdjSuffix(w) {
-		return true
-	}
+	return adjectiveWords[w] || hasAdjSuffix(w) || comparative(w)
+}
+
+// comparative reports whether w is the comparative or superlative of a common adjective
+// (higher, largest, easier).
+func comparative(w string) bool {
 	for _, suf := range []string{"er", "est"} {
 		if b, ok := strings.CutSuffix(w, suf); ok && (adjectiveWords[b] || adjectiveWords[b+"e"] || strings.HasSuffix(b, "i") && adjectiveWords[b[:len(b)-1]+"y"]) {
 			return true
