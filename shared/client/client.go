@@ -76,10 +76,23 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		contentType = "application/json"
 	}
 	target := strings.TrimRight(c.Endpoint, "/") + path
-	err := c.send(ctx, method, target, contentType, body, out, c.authorize)
-	if e := (*APIError)(nil); c.creds != nil && errors.As(err, &e) && e.Status == http.StatusUnauthorized && c.creds.expire() {
+	auth, used := c.authorize, ""
+	if c.creds != nil && c.Sign == nil {
+		auth = func(req *http.Request, body []byte) error {
+			err := c.authorize(req, body)
+			used = req.Header.Get("Authorization")
+			return err
+		}
+	}
+	err := c.send(ctx, method, target, contentType, body, out, auth)
+	if e := (*APIError)(nil); used != "" && errors.As(err, &e) && e.Status == http.StatusUnauthorized {
 		// A token the server no longer takes before it was due to expire here (clocks apart):
-		// once more with a new one.
+		// once more with a new one. A 401 is the API refusing the token before doing anything,
+		// so a POST is not done twice; the body is bytes, sent again as they are. The token
+		// dropped is the one this request sent: a request refused at the same time as another
+		// must not drop the new token the other already got, nor give up because the other
+		// dropped the old one first.
+		c.creds.expire(used)
 		err = c.send(ctx, method, target, contentType, body, out, c.authorize)
 	}
 	return err

@@ -90,14 +90,14 @@ func (k *clientCredentials) token(ctx context.Context, c *Client) (string, error
 	return k.current, nil
 }
 
-// expire drops the current token (the API refused it), so that the next request gets a new
-// one; it reports whether there was one to drop.
-func (k *clientCredentials) expire() bool {
+// expire drops refused, the token the API refused, if it is still the current one, so that the
+// next request gets a new one (another request refused with it may have got one already).
+func (k *clientCredentials) expire(refused string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	had := k.current != ""
-	k.current = ""
-	return had
+	if k.current == refused {
+		k.current = ""
+	}
 }
 
 // Topics lists the coding schemes.

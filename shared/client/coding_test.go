@@ -317,3 +317,58 @@ func TestClientCredentialsRenewTheToken(t *testing.T) {
 		t.Fatalf("after the API refused the token: %v", err)
 	}
 }
+
+// TestClientCredentialsConcurrentRefusal: two requests sent at once with the same token, which the
+// API refuses, are each sent once more with one new token. Each dropped "the current token" when
+// refused: the second either found none left to drop and gave up with the 401 (the first had
+// dropped it and was still getting the new one), or dropped the new token the first had just got
+// and asked for yet another.
+func TestClientCredentialsConcurrentRefusal(t *testing.T) {
+	var mu sync.Mutex
+	issued := 0
+	arrived := make(chan struct{}, 2)
+	release := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		issued++
+		tok := fmt.Sprintf("tok-%d", issued)
+		mu.Unlock()
+		api.WriteJSON(w, http.StatusOK, api.Token{AccessToken: tok, TokenType: "Bearer", ExpiresIn: 3600})
+	})
+	// The API refuses the first token (revoked, or clocks apart), once both requests holding it
+	// have arrived; it takes any later one.
+	mux.HandleFunc("GET /v1/topics", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "tok-1" {
+			arrived <- struct{}{}
+			<-release
+			api.WriteJSON(w, http.StatusUnauthorized, map[string]string{"code": "Unauthorized", "message": "the access token has expired"})
+			return
+		}
+		api.WriteJSON(w, http.StatusOK, []api.Topic{})
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := context.Background()
+	c := &Client{Endpoint: srv.URL}
+	if err := c.UseClientCredentials(ctx, "client-1", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { _, err := c.Topics(ctx); errs <- err }()
+	}
+	<-arrived
+	<-arrived
+	close(release)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("a request refused with the old token was not sent again with a new one: %v", err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if issued != 2 {
+		t.Errorf("%d tokens issued; want 2 (the first, and one to replace it)", issued)
+	}
+}
