@@ -344,15 +344,25 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 	watchdog := time.AfterFunc(idle, func() { stalled.Store(true); cancel() })
 	defer watchdog.Stop()
 	errStalled := fmt.Errorf("%w: nothing came on it for %v", ErrStreamEnded, idle)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.Endpoint, "/")+"/v1/jobs/"+url.PathEscape(id)+"/events", nil)
-	if err != nil {
-		return nil, err
+	open := func() (*http.Response, string, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.Endpoint, "/")+"/v1/jobs/"+url.PathEscape(id)+"/events", nil)
+		if err != nil {
+			return nil, "", err
+		}
+		req.Header.Set("Accept", "text/event-stream")
+		if err := c.authorize(req, nil); err != nil {
+			return nil, "", err
+		}
+		resp, err := c.http().Do(req)
+		return resp, req.Header.Get("Authorization"), err
 	}
-	req.Header.Set("Accept", "text/event-stream")
-	if err := c.authorize(req, nil); err != nil {
-		return nil, err
+	resp, used, err := open()
+	if err == nil && resp.StatusCode == http.StatusUnauthorized && c.creds != nil && c.Sign == nil {
+		// As do's requests: a token refused before it was due here is replaced once.
+		resp.Body.Close()
+		c.creds.expire(used)
+		resp, _, err = open()
 	}
-	resp, err := c.http().Do(req)
 	if err != nil {
 		if stalled.Load() {
 			// No answer at all for idle: the server is still stalled (a --wait trying it again

@@ -372,3 +372,40 @@ func TestClientCredentialsConcurrentRefusal(t *testing.T) {
 		t.Errorf("%d tokens issued; want 2 (the first, and one to replace it)", issued)
 	}
 }
+
+// TestClientCredentialsFollowRenews: the event stream (ream submit --wait) replaces a token the
+// API refuses once, as the other requests do; it returned the 401, which ended the wait.
+func TestClientCredentialsFollowRenews(t *testing.T) {
+	var mu sync.Mutex
+	issued := 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		issued++
+		tok := fmt.Sprintf("tok-%d", issued)
+		mu.Unlock()
+		api.WriteJSON(w, http.StatusOK, api.Token{AccessToken: tok, TokenType: "Bearer", ExpiresIn: 3600})
+	})
+	mux.HandleFunc("GET /v1/jobs/{id}/events", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "tok-1" {
+			api.WriteJSON(w, http.StatusUnauthorized, map[string]string{"code": "Unauthorized", "message": "the access token has expired"})
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "event: %s\ndata: {\"JobId\":%q,\"JobStatus\":\"COMPLETED\"}\n\n", api.EventNotification, r.PathValue("id"))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := context.Background()
+	c := &Client{Endpoint: srv.URL}
+	if err := c.UseClientCredentials(ctx, "client-1", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := c.Follow(ctx, "j1", nil)
+	if err != nil {
+		t.Fatalf("Follow with a refused token: %v", err)
+	}
+	if n.JobId != "j1" || n.JobStatus != job.Completed {
+		t.Errorf("notification %+v", n)
+	}
+}
