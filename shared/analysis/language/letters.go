@@ -7,8 +7,20 @@ import "strings"
 // schopna." is not Swedish, "Considerînd că ignorarea și" not English. Short texts have too few
 // trigrams for the n-gram model to see that (lingua-go's high-accuracy mode has rules of the same
 // kind). Only letters that are distinctive in the orthographies of the languages below are
-// listed; common accented letters (é, ä, ö, ü, ç, …) are not.
+// listed; common accented letters (é, ä, ö, ü, ç, …) are not. Each entry names every supported
+// language that writes the letter (lingua-go's own tables, constant.go and
+// Language.uniqueCharacters, checked against the orthographies): Vietnamese's letters with a dot
+// below, a hook above or two marks (lingua-go's unique characters of Vietnamese; found from
+// outside: "Con chạy hoạt họa Windows" was German), Azerbaijani's ə, Yoruba's ṣ and Polish ś ź ń
+// (ń Yoruba's too) were missing, and ē ī ū excluded Māori and Yoruba, which write them.
 var letterLanguages = map[string]string{
+	// Vietnamese only (ơ ư, ă, đ, ã, õ below); ẹ ọ are Yoruba's too.
+	"ẰằẦầẲẳẨẩẴẵẪẫẮắẤấẠạẶặẬậỀềẺẻỂểẼẽỄễẾếỆệỈỉĨĩỊịỒồỜờỎỏỔổỞởỖỗỠỡỐốỚớỘộỢợỪừỦủỬửŨũỮữỨứỤụỰựỲỳỶỷỸỹỴỵ": "vi",
+	"ẸẹỌọ":         "vi yo",
+	"əƏ":           "az",
+	"ṣṢ":           "yo",
+	"śźŚŹ":         "pl",
+	"ńŃ":           "pl yo",
 	"ŝĉĝĥĵŭŜĈĜĤĴŬ": "eo",
 	"șțȘȚţŢ":       "ro",
 	"ăĂ":           "ro vi",
@@ -17,8 +29,9 @@ var letterLanguages = map[string]string{
 	"łŁ":           "pl",
 	"ąęĄĘ":         "pl lt",
 	"ėįųĖĮŲ":       "lt",
-	"ūŪ":           "lt lv",
-	"ēīļņķģĒĪĻŅĶĢ": "lv",
+	"ūŪ":           "lt lv mi yo",
+	"ēīĒĪ":         "lv mi yo",
+	"ļņķģĻŅĶĢ":     "lv",
 	"řěůŘĚŮ":       "cs",
 	"ľĺŕĽĹŔ":       "sk",
 	"ďťĎŤ":         "cs sk",
