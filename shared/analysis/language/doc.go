@@ -9,7 +9,10 @@
 //  1. Script: when most words of the sample are in a script that only one configured
 //     language uses (Hangul→ko, kana→ja, Han without kana→zh, Greek→el, Hebrew→he, Arabic→ar
 //     when neither fa nor ur is configured, Thai, Georgian, Armenian, ...), that language,
-//     score 1 (lingua-go's own rules answer the same, more slowly).
+//     score 1 (lingua-go's own rules answer the same, more slowly). In text mixing Latin with
+//     another script, Latin words that begin with a capital (names, brands, acronyms, key
+//     names, which other scripts borrow in Latin) are not counted: "Файл (закодированный
+//     Macintosh BinHex)" is Russian, not Portuguese (countScripts; unlike lingua-go).
 //  2. N-grams, for Latin-, Cyrillic-, Arabic- and Devanagari-script text, one of lingua-go
 //     v1.4.0's two algorithms (github.com/pemistahl/lingua-go, Apache-2.0), chosen by length
 //     as lingua-go's high-accuracy mode does:

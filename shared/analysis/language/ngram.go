@@ -148,8 +148,9 @@ func newScriptFastPath(configured []string) scriptFastPath {
 
 // scriptCounts counts the words of s per script the way lingua-go's alphabet rules do: a
 // run of letters of one script is one word, except that every Han, kana and Hangul character
-// is a word of its own. letters counts letters; ascii reports whether s is pure ASCII (which
-// needs no Unicode normalisation).
+// is a word of its own; then, in text that also holds words of another script, Latin words
+// that begin with a capital are not counted (see countScripts). letters counts letters; ascii
+// reports whether s is pure ASCII (which needs no Unicode normalisation).
 type scriptCounts struct {
 	words   [numScripts]int
 	total   int
@@ -157,20 +158,29 @@ type scriptCounts struct {
 	ascii   bool
 }
 
+// Latin is the script other scripts borrow names, brands, acronyms, key names and commands in,
+// far more than the reverse: "Файл (закодированный Macintosh BinHex)" is Russian, "Caps Lock
+// לפריסה הראשונה" Hebrew. So, when the text holds words of a script other than Latin, a Latin
+// word that begins with a capital (as names, brands and acronyms do) does not count towards
+// the majority; the lower-case words of a language written in Latin still do (found from
+// outside, on the gettext catalogues: such strings of Russian, Greek, Hebrew, Ukrainian and
+// Bulgarian came out English, Portuguese or German, the Latin words' language).
 func countScripts(s string) scriptCounts {
 	c := scriptCounts{ascii: true}
 	prev := scriptOther
 	inWord := false
+	capLatin := 0 // Latin words that begin with a capital
 	for i := 0; i < len(s); {
 		b := s[i]
 		var sc script
+		var upper bool
 		if b < utf8.RuneSelf {
 			i++
 			if b|0x20 < 'a' || b|0x20 > 'z' {
 				inWord = false
 				continue
 			}
-			sc = scriptLatin
+			sc, upper = scriptLatin, b <= 'Z'
 		} else {
 			c.ascii = false
 			r, size := utf8.DecodeRuneInString(s[i:])
@@ -180,13 +190,21 @@ func countScripts(s string) scriptCounts {
 				continue
 			}
 			sc = scriptOf(r)
+			upper = sc == scriptLatin && unicode.IsUpper(r)
 		}
 		c.letters++
 		if !inWord || sc != prev || sc == scriptHan || sc == scriptKana || sc == scriptHangul {
 			c.words[sc]++
 			c.total++
+			if upper {
+				capLatin++
+			}
 		}
 		inWord, prev = true, sc
+	}
+	if capLatin > 0 && c.total-c.words[scriptLatin]-c.words[scriptOther] > 0 {
+		c.words[scriptLatin] -= capLatin
+		c.total -= capLatin
 	}
 	return c
 }

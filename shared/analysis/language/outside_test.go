@@ -26,6 +26,14 @@ func TestLanguageOutsideFailures(t *testing.T) {
 		// catalogues: "Con chạy hoạt họa Windows" was German, "git archive: lỗi giao thức" English)
 		{"Con chạy hoạt họa Windows", "vi"},
 		{"git archive: lỗi giao thức", "vi"},
+		// in text mixing Latin with another script, capitalised Latin words (names, brands, key
+		// names, acronyms) do not outvote the other script's (found from outside, gettext
+		// catalogues: these were Portuguese, English, Romanian)
+		{"Файл (закодированный Macintosh BinHex)", "ru"},
+		{"Caps Lock לפריסה הראשונה, Shift+Caps Lock לפריסה האחרונה", "he"},
+		{"Intel MCU поддерживает только ELF", "ru"},
+		// while English that quotes a title in another script stays English
+		{"The novel Война и мир was written by Tolstoy and published in parts", "en"},
 		// the language's own lower-case letters still decide
 		{"Jag tycker om att läsa böcker på kvällen.", "sv"},
 	} {
