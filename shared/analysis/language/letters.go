@@ -12,7 +12,9 @@ import "strings"
 // Language.uniqueCharacters, checked against the orthographies): Vietnamese's letters with a dot
 // below, a hook above or two marks (lingua-go's unique characters of Vietnamese; found from
 // outside: "Con chạy hoạt họa Windows" was German), Azerbaijani's ə, Yoruba's ṣ and Polish ś ź ń
-// (ń Yoruba's too) were missing, and ē ī ū excluded Māori and Yoruba, which write them.
+// (ń Yoruba's too) and the Cyrillic letters (found from outside: "Shift + Num Lock перемикає
+// PointerKeys", with Ukrainian's є, was Macedonian) were missing, and ē ī ū excluded Māori and
+// Yoruba, which write them.
 var letterLanguages = map[string]string{
 	// Vietnamese only (ơ ư, ă, đ, ã, õ below); ẹ ọ are Yoruba's too.
 	"ẰằẦầẲẳẨẩẴẵẪẫẮắẤấẠạẶặẬậỀềẺẻỂểẼẽỄễẾếỆệỈỉĨĩỊịỒồỜờỎỏỔổỞởỖỗỠỡỐốỚớỘộỢợỪừỦủỬửŨũỮữỨứỤụỰựỲỳỶỷỸỹỴỵ": "vi",
@@ -48,6 +50,19 @@ var letterLanguages = map[string]string{
 	"õÕ":           "pt et vi",
 	"ơưƠƯ":         "vi",
 	"đĐ":           "vi hr bs sr",
+	// Cyrillic (lingua-go's unique characters of these languages and its shared sets, with ө ү
+	// also Kazakh's and щ also Ukrainian's, which write them; ў is Belarusian's alone).
+	"ґҐєЄїЇ":     "uk",
+	"ђЂћЋ":       "sr",
+	"ѓЃѕЅќЌџЏ":   "mk",
+	"јЈљЉњЊ":     "mk sr",
+	"әӘғҒқҚңҢұҰ": "kk",
+	"өӨүҮ":       "kk mn",
+	"ўЎ":         "be",
+	"іІ":         "be kk uk",
+	"ъЪ":         "bg kk mn ru",
+	"ыЫэЭёЁ":     "be kk mn ru",
+	"щЩ":         "bg kk mn ru uk",
 }
 
 // letterMasks maps each listed letter to the bit set (by index in langNgramLanguages) of the
