@@ -381,6 +381,25 @@ func (a *Analyzer) extract(text string, learned bool) []result.KeyPhrase {
 	if len(d.chunks) == 0 {
 		return out
 	}
+	list := a.rank(d, learned)
+	best := 0.0
+	for _, v := range list {
+		best = max(best, d.gs[v.group].score)
+	}
+	for _, v := range list {
+		sc := d.gs[v.group].score / best
+		if sc < 0.01 || math.IsNaN(sc) {
+			sc = 0.01
+		}
+		b, e := &toks[v.s], &toks[v.e-1]
+		out = append(out, result.KeyPhrase{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: math.Round(sc*1e4) / 1e4, Text: text[b.Begin:e.End]})
+	}
+	return out
+}
+
+// rank scores d's phrases and returns what is listed, in document order: each chunk
+// occurrence's best-scoring form and, with learned, the extras.
+func (a *Analyzer) rank(d *doc, learned bool) []variant {
 	var x []float64
 	if learned {
 		x = make([]float64, len(featureNames))
@@ -398,7 +417,6 @@ func (a *Analyzer) extract(text string, learned bool) []result.KeyPhrase {
 			g.score = a.tfidf(d, g, true)
 		}
 	}
-	best := 0.0
 	for ci := range d.chunks {
 		c := &d.chunks[ci]
 		bv := c.vb
@@ -411,9 +429,6 @@ func (a *Analyzer) extract(text string, learned bool) []result.KeyPhrase {
 			}
 		}
 		c.vb = bv // the chunk's best variant: the phrase listed for this occurrence
-		if s := d.gs[d.vars[bv].group].score; s > best {
-			best = s
-		}
 	}
 	list := make([]variant, 0, len(d.chunks)+extraTop)
 	for _, c := range d.chunks {
@@ -421,19 +436,8 @@ func (a *Analyzer) extract(text string, learned bool) []result.KeyPhrase {
 	}
 	if learned {
 		list = d.extras(list)
-		for _, v := range list {
-			best = max(best, d.gs[v.group].score)
-		}
 	}
-	for _, v := range list {
-		sc := d.gs[v.group].score / best
-		if sc < 0.01 || math.IsNaN(sc) {
-			sc = 0.01
-		}
-		b, e := &toks[v.s], &toks[v.e-1]
-		out = append(out, result.KeyPhrase{BeginOffset: b.RBegin, EndOffset: e.REnd, Score: math.Round(sc*1e4) / 1e4, Text: text[b.Begin:e.End]})
-	}
-	return out
+	return list
 }
 
 // extraTop is how many of a document's best-scoring phrases extras considers, and extraDiv
@@ -446,8 +450,9 @@ const (
 
 // extras adds to list (one variant per chunk occurrence, in document order) the first
 // occurrence of each of the document's extraTop best-scoring phrases that no chunk occurrence
-// lists and that does not lie inside a better-scoring listed phrase ("semantic indexing" under
-// "latent semantic indexing" is kept; "coral" under "coral reefs" is not), so that the best
+// lists and that does not lie inside a better-scoring listed phrase, an extra included
+// ("semantic indexing" under "latent semantic indexing" is kept; "coral" under "coral reefs"
+// is not, nor "identity pools" under the extra "workload identity pools"), so that the best
 // phrases by score follow the ranking of all candidates more closely: a sub-phrase that lost its
 // chunk to another variant, or is not one a chunk lists (it neither ends the chunk nor ends a
 // name nor is a compound noun), is still listed once. Documents with fewer than
@@ -484,6 +489,7 @@ func (d *doc) extras(list []variant) []variant {
 		}
 		g := &d.gs[gi]
 		list = append(list, variant{g.first, g.first + len(g.stems), gi, false})
+		listed[gi] = true // a worse phrase inside this one is not listed either
 	}
 	if len(list) > n0 {
 		slices.SortFunc(list, func(a, b variant) int { return cmp.Or(cmp.Compare(a.s, b.s), cmp.Compare(a.e, b.e)) })
