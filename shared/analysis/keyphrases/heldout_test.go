@@ -116,7 +116,7 @@ func extractionCeiling(gold []goldPhrases) func(string) []result.KeyPhrase {
 }
 
 // heldOutFloor is a regression floor just under the measured held-out F1@10.
-const heldOutFloor = 0.19
+const heldOutFloor = 0.17
 
 // TestTrainKeyPhrases trains the KEY_PHRASES ranker (`make train-keyphrases`): logistic
 // regression over featuresOf of every candidate of the train part, labelled by whether it

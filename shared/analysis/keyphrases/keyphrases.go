@@ -2,11 +2,9 @@ package keyphrases
 
 import (
 	"bufio"
-	"cmp"
 	"embed"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,11 +52,9 @@ type Config struct {
 // The output lists every chunk occurrence in document order, as Comprehend does, each as the
 // chunk's best-scoring form: the chunk, or a sub-phrase that keeps its last word, ends a name
 // ("Michael Buble" in "star Michael Buble kisses") or is a compound noun not led by an
-// adjective ("mortgage costs"). In documents of at least 30 distinct candidates, each of the ten
-// best-scoring phrases that no occurrence lists and that does not lie inside a better-scoring
-// listed phrase is listed too, once, at its first occurrence (it may overlap a listed phrase:
-// "semantic indexing" beside "latent semantic indexing"), so the best phrases by score follow
-// the ranking of all candidates. Scores are scaled so the best phrase of the document scores 1;
+// adjective ("mortgage costs"); listed phrases never overlap. Phrases that are no chunk
+// occurrence's form (the other sub-phrases) are scored as candidates but never listed.
+// Scores are scaled so the best phrase of the document scores 1;
 // sort by Score for a ranking. Offsets count characters, EndOffset exclusive; Text is the exact
 // substring without leading determiners. Limits: English only; phrases are at most four words
 // (seven with "of" in a name); only phrases that occur in the text can be found (about half the
@@ -303,18 +299,6 @@ thousand thousands hundred hundreds decade decades`)
 // lyNouns are nouns that end in -ly, which otherwise marks an adverb.
 var lyNouns = txt.Set(`anomaly anomaly family assembly monopoly italy july rally reply ally poly jelly belly bully`)
 
-// nested reports whether phrase gi (not listed) lies, word for word, inside a listed phrase
-// among better, the phrases that score higher.
-func (d *doc) nested(gi int, better []int, listed []bool) bool {
-	k := " " + d.gs[gi].key + " "
-	for _, o := range better {
-		if listed[o] && strings.Contains(" "+d.gs[o].key+" ", k) {
-			return true
-		}
-	}
-	return false
-}
-
 // aux are words after which an -ing word is a verb.
 var aux = txt.Set(`is are was were be been being am to not also still 's`)
 
@@ -398,14 +382,22 @@ func (a *Analyzer) extract(text string, learned bool) []result.KeyPhrase {
 }
 
 // rank scores d's phrases and returns what is listed, in document order: each chunk
-// occurrence's best-scoring form and, with learned, the extras.
+// occurrence's best-scoring form, so listed phrases never overlap (as Comprehend's).
 func (a *Analyzer) rank(d *doc, learned bool) []variant {
 	var x []float64
 	if learned {
 		x = make([]float64, len(featureNames))
 	}
+	// only a form can be listed: the other candidates need no score
+	listable := make([]bool, len(d.gs))
+	for _, v := range d.vars {
+		listable[v.group] = listable[v.group] || v.form
+	}
 	for gi := range d.gs {
 		g := &d.gs[gi]
+		if !listable[gi] {
+			continue
+		}
 		if learned {
 			a.featuresOf(d, g, x)
 			z := 0.0
@@ -430,69 +422,9 @@ func (a *Analyzer) rank(d *doc, learned bool) []variant {
 		}
 		c.vb = bv // the chunk's best variant: the phrase listed for this occurrence
 	}
-	list := make([]variant, 0, len(d.chunks)+extraTop)
+	list := make([]variant, 0, len(d.chunks))
 	for _, c := range d.chunks {
 		list = append(list, d.vars[c.vb])
-	}
-	if learned {
-		list = d.extras(list)
-	}
-	return list
-}
-
-// extraTop is how many of a document's best-scoring phrases extras considers, and extraDiv
-// times it the fewest distinct candidates a document needs for extras to add any (in a short
-// text almost every candidate is among the best ten, and the best ten say nothing).
-const (
-	extraTop = 10
-	extraDiv = 3
-)
-
-// extras adds to list (one variant per chunk occurrence, in document order) the first
-// occurrence of each of the document's extraTop best-scoring phrases that no chunk occurrence
-// lists and that does not lie inside a better-scoring listed phrase, an extra included
-// ("semantic indexing" under "latent semantic indexing" is kept; "coral" under "coral reefs"
-// is not, nor "identity pools" under the extra "workload identity pools"), so that the best
-// phrases by score follow the ranking of all candidates more closely: a sub-phrase that lost its
-// chunk to another variant, or is not one a chunk lists (it neither ends the chunk nor ends a
-// name nor is a compound noun), is still listed once. Documents with fewer than
-// extraDiv·extraTop distinct candidates are left as they are. The result stays in document
-// order (by first token, then the shorter span).
-func (d *doc) extras(list []variant) []variant {
-	if len(d.gs) < extraDiv*extraTop {
-		return list
-	}
-	// the extraTop best phrases, best first (ties: the earlier phrase), by insertion
-	var top [extraTop]int
-	nt := 0
-	for gi := range d.gs {
-		sc := d.gs[gi].score
-		if nt == extraTop && sc <= d.gs[top[nt-1]].score {
-			continue
-		}
-		k := min(nt, extraTop-1)
-		for k > 0 && d.gs[top[k-1]].score < sc {
-			top[k] = top[k-1]
-			k--
-		}
-		top[k] = gi
-		nt = min(nt+1, extraTop)
-	}
-	listed := make([]bool, len(d.gs))
-	for _, v := range list {
-		listed[v.group] = true
-	}
-	n0 := len(list)
-	for r, gi := range top[:nt] {
-		if listed[gi] || d.nested(gi, top[:r], listed) {
-			continue
-		}
-		g := &d.gs[gi]
-		list = append(list, variant{g.first, g.first + len(g.stems), gi, false})
-		listed[gi] = true // a worse phrase inside this one is not listed either
-	}
-	if len(list) > n0 {
-		slices.SortFunc(list, func(a, b variant) int { return cmp.Or(cmp.Compare(a.s, b.s), cmp.Compare(a.e, b.e)) })
 	}
 	return list
 }
@@ -693,7 +625,7 @@ func (a *Analyzer) candidates(text string, buf []txt.Token, subs bool) *doc {
 					// are a compound noun of two or three words not led by an adjective ("data
 					// mining techniques", not "naive mortgage costs") are its forms, which a chunk
 					// occurrence may list (the others, "collaborative filtering" in "collaborative
-					// filtering approach", are listed only by extras)
+					// filtering approach", are candidates only)
 					nameEnd := toks[ee-1].Cap && !toks[ee-1].SentStart && (ee == len(toks) || !toks[ee].Cap)
 					compound := ee-ss >= 2 && !adjLike(lower[ss]) && !adjLike(lower[ee-1])
 					if ss == s && ee == e || ee < e && badCut(ee) || isEd(ee-1) {

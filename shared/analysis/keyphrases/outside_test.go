@@ -111,43 +111,33 @@ func TestKeyPhrasesTextEndingInAName(t *testing.T) {
 	}
 }
 
-// TestKeyPhrasesExtrasNotNested: an extra (a best-scoring phrase listed once beside the chunk
-// occurrences) never lies inside a better-scoring phrase already listed, extras included, as
-// the README says. Found from outside: "identity pools" was listed inside the better extra
-// "Workload identity pools" at the same offset, "Unicode character" inside "Unicode character
-// class", "beta batch" inside "beta batch tasks".
-func TestKeyPhrasesExtrasNotNested(t *testing.T) {
+// TestKeyPhrasesNeverOverlap: the listed phrases are disjoint and in document order, as
+// Comprehend's DetectKeyPhrases lists them, in long documents too. An outside check found the
+// "extras" (the document's best phrases listed once more beside the chunk occurrences, added
+// for the abstracts' F1@10) overlapping the phrases listed for their chunks in 121 of 200
+// documents ("semantic indexing" inside "latent semantic indexing", "identity pools" inside
+// "Workload identity pools", two phrases at one offset), and junk on reviews; they were
+// removed.
+func TestKeyPhrasesNeverOverlap(t *testing.T) {
 	a := newKeyPhrases(t)
-	text := "Workload identity pools let external workloads call cloud services.\n" +
-		"Create a workload identity pool in a project, then add a provider to the workload identity pool for each identity source. " +
-		"A provider maps the claims of an external token to attributes; an attribute condition limits which tokens the pool accepts. " +
-		"Service accounts grant roles to the principals of the pool. Audit logs record every token exchange. " +
-		"Deleting a workload identity pool disables its providers for thirty days, after which the pool and its providers are purged. " +
-		"Quotas limit the number of pools, providers and attribute mappings per project."
-	d := a.candidates(text, nil, true)
-	list := a.rank(d, true)
-	extras := 0
-	for _, v := range list {
-		if v.form {
-			continue // a chunk occurrence's own form
-		}
-		extras++
-		k := " " + d.gs[v.group].key + " "
-		for _, o := range list {
-			g := &d.gs[o.group]
-			if o.group != v.group && g.score > d.gs[v.group].score && strings.Contains(" "+g.key+" ", k) {
-				t.Errorf("extra %q lies inside the better-scoring listed %q", text[d.toks[v.s].Begin:d.toks[v.e-1].End], text[d.toks[o.s].Begin:d.toks[o.e-1].End])
+	texts := []string{
+		"Workload identity pools let external workloads call cloud services.\n" +
+			"Create a workload identity pool in a project, then add a provider to the workload identity pool for each identity source. " +
+			"A provider maps the claims of an external token to attributes; an attribute condition limits which tokens the pool accepts. " +
+			"Service accounts grant roles to the principals of the pool. Audit logs record every token exchange. " +
+			"Deleting a workload identity pool disables its providers for thirty days, after which the pool and its providers are purged. " +
+			"Quotas limit the number of pools, providers and attribute mappings per project.",
+	}
+	for _, g := range readKPPart(t, "dev")[:40] {
+		texts = append(texts, g.Text)
+	}
+	for _, text := range texts {
+		end := 0
+		for _, k := range a.Extract(text) {
+			if k.BeginOffset < end {
+				t.Errorf("%q at %d–%d overlaps or precedes the phrase before it (ending at %d) in %.60q", k.Text, k.BeginOffset, k.EndOffset, end, text)
 			}
+			end = k.EndOffset
 		}
-	}
-	if extras == 0 {
-		t.Errorf("no extras: the text no longer tests them")
-	}
-	prev := -1
-	for _, k := range a.Extract(text) {
-		if k.BeginOffset < prev {
-			t.Errorf("%q at %d after a phrase at %d: not in document order", k.Text, k.BeginOffset, prev)
-		}
-		prev = k.BeginOffset
 	}
 }
