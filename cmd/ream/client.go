@@ -32,6 +32,7 @@ import (
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/errorrecord"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
@@ -891,7 +892,7 @@ func errorsCmd(ctx context.Context, args []string) error {
 	shown := 0
 	for {
 		if *maxN > 0 {
-			f.MaxResults = min(*maxN-shown, pipeline.MaxErrorResults)
+			f.MaxResults = min(*maxN-shown, errorrecord.MaxResults)
 		}
 		page, err := c.Errors(ctx, id, f)
 		if err != nil {

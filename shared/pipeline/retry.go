@@ -186,7 +186,7 @@ func (s *Service) shardRetryWanted(ctx context.Context, r ShardRecord, codes []s
 	}
 	w := &retryWanted{lines: map[int64]bool{}, files: map[string]bool{}}
 	var n int64
-	if _, err := s.readErrors(ctx, r.ErrorsKey, 0, func(line []byte) pageStep {
+	if _, err := errorrecord.Read(ctx, s.objects, r.ErrorsKey, 0, func(line []byte) errorrecord.Step {
 		r, ok := errorrecord.Parse(line)
 		switch {
 		case !ok || !r.FailedWith("", codes...):
@@ -197,7 +197,7 @@ func (s *Service) shardRetryWanted(ctx context.Context, r ShardRecord, codes []s
 			w.files[r.File] = true
 			n++
 		}
-		return pageGoesOn
+		return errorrecord.GoesOn
 	}); err != nil {
 		return nil, 0, err
 	}
@@ -219,12 +219,12 @@ func (s *Service) anyRetryable(ctx context.Context, parent *job.Job, codes []str
 			continue
 		}
 		found := false
-		if _, err := s.readErrors(ctx, rec.ErrorsKey, 0, func(line []byte) pageStep {
+		if _, err := errorrecord.Read(ctx, s.objects, rec.ErrorsKey, 0, func(line []byte) errorrecord.Step {
 			r, ok := errorrecord.Parse(line)
 			if found = ok && r.FailedWith("", codes...); found {
-				return pageEndsAfter
+				return errorrecord.EndsAfter
 			}
-			return pageGoesOn
+			return errorrecord.GoesOn
 		}); err != nil {
 			return false, err
 		}

@@ -1,5 +1,6 @@
 // Package errorrecord reads a job's error records as the errors route and retries see them: the
-// per-document error codes a request may name, a record's codes, and the filters on them.
+// per-document error codes a request may name, a record's codes, the filters on them, reading
+// a shard's error records object (Read) and the errors route's pages and tokens (Page).
 package errorrecord
 
 import (
