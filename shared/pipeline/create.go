@@ -15,6 +15,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 	"github.com/ream-dev/ream/shared/pipeline/request"
+	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
 // TenantTopicPart is how a tenant appears in the names of its topics when a deployment binds jobs'
@@ -128,7 +129,7 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 	j.RandomSeed = req.RandomSeed
 	j.CodingOperation = operation
 	if j.Has(job.Topics) && j.RandomSeed == nil {
-		j.RandomSeed = ptr(defaultSeed(j.JobId))
+		j.RandomSeed = ptr(topicsjob.DefaultSeed(j.JobId))
 	}
 	if j.Has(job.Topics) {
 		j.NumberOfTopics = topics.DefaultK
@@ -144,7 +145,7 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 		versions = append(versions, fmt.Sprintf("%s=%s@v%d", job.Coding, model.ModelId, model.ModelVersion))
 	}
 	if j.Has(job.Topics) {
-		versions = append(versions, fmt.Sprintf("%s=%s", job.Topics, topicsModelVersion))
+		versions = append(versions, fmt.Sprintf("%s=%s", job.Topics, topicsjob.ModelVersion))
 	}
 	j.ModelVersion = strings.Join(versions, ",")
 	if out := req.OutputDataConfig.S3Uri; out != "" {

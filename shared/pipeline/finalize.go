@@ -17,6 +17,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
 // outputKey is the key of name in the job's output location.
@@ -703,7 +704,7 @@ func (s *Service) documentLocation(ctx context.Context, j *job.Job) api.Document
 // statistics, samples and models (best effort: left-overs are harmless and expire with the job).
 func (s *Service) cleanupWork(ctx context.Context, j *job.Job) {
 	var keys []string
-	for _, prefix := range []string{layout.JobWork(j.Tenant, j.JobId) + "shards/", layout.JobWork(j.Tenant, j.JobId) + "archive/", layout.RedactedPrefix(j.Tenant, j.JobId), topicsKey(j, "")} {
+	for _, prefix := range []string{layout.JobWork(j.Tenant, j.JobId) + "shards/", layout.JobWork(j.Tenant, j.JobId) + "archive/", layout.RedactedPrefix(j.Tenant, j.JobId), topicsjob.Key(j, "")} {
 		_ = s.objects.List(ctx, prefix, func(o ObjectInfo) error {
 			keys = append(keys, o.Key)
 			return nil

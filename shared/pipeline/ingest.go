@@ -15,6 +15,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
 // InputArrived handles an ObjectCreated event for key. An upload to a job that is waiting for
@@ -184,8 +185,8 @@ func (s *Service) start(ctx context.Context, j *job.Job) error {
 	j.ShardBytes = s.cfg.ShardBytes
 	j.JobDetails.ShardsTotal = n
 	if j.Has(job.Topics) {
-		j.TopicsStage = &job.TopicsStage{Shards: n, Kind: stageCount}
-		j.JobDetails.Stage = stageLabel(j.TopicsStage, 0)
+		j.TopicsStage = &job.TopicsStage{Shards: n, Kind: topicsjob.Count}
+		j.JobDetails.Stage = topicsjob.StageLabel(j.TopicsStage, 0)
 	}
 	j.StartedAt = &now
 	j.UpdatedAt = now

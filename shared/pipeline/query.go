@@ -13,6 +13,7 @@ import (
 	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline/request"
+	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
 // Describe returns the tenant's job (ErrNotFound for another tenant's), with its rate and
@@ -193,7 +194,7 @@ func (s *Service) stop(ctx context.Context, tenant, id string) (*job.Job, error)
 		switch {
 		case from == job.StopRequested, from == job.Stopped:
 			return j, nil
-		case from == job.InProgress && (j.TopicsStage == nil || j.TopicsStage.Kind == stageAssign) && j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal:
+		case from == job.InProgress && (j.TopicsStage == nil || j.TopicsStage.Kind == topicsjob.Assign) && j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal:
 			// (A TOPICS job's shards are all done at the end of every stage; only the last
 			// stage's end is its finalizing.)
 			// Every shard is processed and the job is being finalized: a stop would skip

@@ -6,9 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
-	"iter"
 	"strconv"
 	"time"
 
@@ -17,7 +15,7 @@ import (
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
-	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
 // TOPICS: a topic model fitted over the whole collection, as map–reduce stages through the same
@@ -45,94 +43,6 @@ const (
 	TopicErrorName = "errors.jsonl"
 )
 
-// Stage kinds.
-const (
-	stageCount  = "count"
-	stageSample = "sample"
-	stageRound  = "round"
-	stageAssign = "assign"
-)
-
-// topicsModelVersion names the topic model's method (a mixture of von Mises–Fisher distributions
-// over TF-IDF vectors, fitted by distributed EM rounds; see shared/analysis/topics).
-const topicsModelVersion = "ream-vmf-1"
-
-// Error codes of a document none of whose words is in the fitted vocabulary, and of a readable
-// document of a collection no model could be fitted on (TopicsStage.Unfit says why).
-const (
-	codeNoTopicTerms = "NO_TOPIC_TERMS"
-	codeNoTopicModel = "NO_TOPIC_MODEL"
-)
-
-func topicsKey(j *job.Job, name string) string {
-	return layout.JobWork(j.Tenant, j.JobId) + "topics/" + name
-}
-
-func topicsPart(j *job.Job, kind string, shard int) string {
-	return topicsKey(j, fmt.Sprintf("%s/%06d", kind, shard))
-}
-
-// topicsParts are the keys of every shard's map output of a kind, in shard order.
-func topicsParts(j *job.Job, kind string) []string {
-	keys := make([]string, j.TopicsStage.Shards)
-	for i := range keys {
-		keys[i] = topicsPart(j, kind, i)
-	}
-	return keys
-}
-
-func topicsModelKey(j *job.Job, round int) string {
-	return topicsKey(j, fmt.Sprintf("model-%03d", round))
-}
-
-// topicsOptions are the fit's options for the job.
-func topicsOptions(j *job.Job) topics.FitOptions {
-	o := topics.FitOptions{K: j.NumberOfTopics}
-	if j.RandomSeed != nil {
-		o.Seed = *j.RandomSeed
-	}
-	return o
-}
-
-// defaultSeed is the seed of a TOPICS job that gave none: derived from its id (recorded on the
-// job, so a restarted job keeps it). It is below 2^53, so that JSON tools that read numbers as
-// doubles (jq, JavaScript) show it exactly and a user can pass it back.
-func defaultSeed(id string) int64 {
-	h := fnv.New64a()
-	io.WriteString(h, id)
-	return int64(h.Sum64() >> 11)
-}
-
-// stageLabel is the stage as Describe shows it.
-func stageLabel(ts *job.TopicsStage, maxRounds int) string {
-	switch ts.Kind {
-	case stageCount:
-		return "counting"
-	case stageSample:
-		return "sampling"
-	case stageRound:
-		if maxRounds <= 0 {
-			maxRounds = topics.DefaultRounds
-		}
-		return fmt.Sprintf("fitting round %d of at most %d", ts.Round, maxRounds)
-	default:
-		return "assigning"
-	}
-}
-
-// topicsStoppedMessage is the Message of a TOPICS job stopped at stage ts: the stage as Describe
-// showed it (the initial fit has a label of its own), and what the stop leaves.
-func topicsStoppedMessage(j *job.Job, ts *job.TopicsStage) string {
-	stage := j.JobDetails.Stage
-	if stage == "" {
-		stage = stageLabel(ts, topicsOptions(j).Rounds)
-	}
-	if ts.Kind == stageAssign {
-		return fmt.Sprintf("stopped on request while %s; the topic model was fitted, but a stopped TOPICS job writes no output", stage)
-	}
-	return fmt.Sprintf("stopped on request while %s; no topic model was produced", stage)
-}
-
 // stageSkipped reports whether a shard of the job's stage ts was skipped (recorded while the job
 // was stopping).
 func (s *Service) stageSkipped(ctx context.Context, j *job.Job, ts *job.TopicsStage) (bool, error) {
@@ -148,19 +58,13 @@ func (s *Service) stageSkipped(ctx context.Context, j *job.Job, ts *job.TopicsSt
 	return false, nil
 }
 
-// lateStageCopy reports whether shard message index (stage·Shards + shard) belongs to a stage
-// of the TOPICS job before ts, its current one: a late copy of a stage that was complete.
-func lateStageCopy(ts *job.TopicsStage, index int) bool {
-	return ts.Shards > 0 && index/ts.Shards < ts.Index
-}
-
 // topicsShard runs one map step of a TOPICS job.
 func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage) error {
 	ts := j.TopicsStage
 	if ts == nil || ts.Shards <= 0 {
 		return s.fail(ctx, j, "the topic model's stage is unknown")
 	}
-	if lateStageCopy(ts, msg.Index) {
+	if topicsjob.LateCopy(ts, msg.Index) {
 		return nil // a late copy: the stage was complete before the job moved on
 	}
 	stage, shard := msg.Index/ts.Shards, msg.Index%ts.Shards
@@ -196,15 +100,15 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 	rec := ShardRecord{Index: msg.Index}
 	var err error
 	switch ts.Kind {
-	case stageCount:
+	case topicsjob.Count:
 		// The documents are read here and analysed at the assign stage (see ShardRecord.Processed).
 		rec.Documents, rec.Errors, err = s.topicsCount(ctx, j, shard, docs)
 		rec.Analysed = new(int64(0))
-	case stageSample:
+	case topicsjob.Sample:
 		err = s.topicsSample(ctx, j, shard, docs)
-	case stageRound:
+	case topicsjob.Round:
 		err = s.topicsRound(ctx, j, shard, ts.Round, docs)
-	case stageAssign:
+	case topicsjob.Assign:
 		var assigned int64
 		rec.Errors, assigned, err = s.topicsAssign(ctx, j, shard, docs)
 		rec.Analysed = &assigned
@@ -245,41 +149,19 @@ func (s *Service) topicsCount(ctx context.Context, j *job.Job, shard int, docs f
 	if err != nil {
 		return 0, 0, err
 	}
-	return n, bad, s.putStream(ctx, topicsPart(j, "stats", shard), func(w io.Writer) error { return topics.WriteStats(w, st) })
+	return n, bad, s.putStream(ctx, topicsjob.Part(j, "stats", shard), func(w io.Writer) error { return topics.WriteStats(w, st) })
 }
-
-// usable yields the readable documents of a shard as the topics package reads them.
-func usable(docs func(func(input.Document) error) error) iter.Seq2[topics.Document, error] {
-	return func(yield func(topics.Document, error) bool) {
-		stop := errors.New("stop")
-		err := docs(func(d input.Document) error {
-			if d.Failed() {
-				return nil
-			}
-			if !yield(topics.Document{ID: docID(d), Text: d.Text}, nil) {
-				return stop
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, stop) {
-			yield(topics.Document{}, err)
-		}
-	}
-}
-
-// docID identifies a document for the seeded sample: its file and its line within the file.
-func docID(d input.Document) string { return d.File + ":" + strconv.FormatInt(d.Line, 10) }
 
 func (s *Service) topicsSample(ctx context.Context, j *job.Job, shard int, docs func(func(input.Document) error) error) error {
 	v, err := s.topicsVocab(ctx, j)
 	if err != nil {
 		return err
 	}
-	sample, err := topics.SampleShard(v, topicsOptions(j), usable(docs))
+	sample, err := topics.SampleShard(v, topicsjob.Options(j), topicsjob.Usable(docs))
 	if err != nil {
 		return err
 	}
-	return s.putStream(ctx, topicsPart(j, "sample", shard), func(w io.Writer) error { _, err := sample.WriteTo(w); return err })
+	return s.putStream(ctx, topicsjob.Part(j, "sample", shard), func(w io.Writer) error { _, err := sample.WriteTo(w); return err })
 }
 
 func (s *Service) topicsRound(ctx context.Context, j *job.Job, shard, round int, docs func(func(input.Document) error) error) error {
@@ -287,11 +169,11 @@ func (s *Service) topicsRound(ctx context.Context, j *job.Job, shard, round int,
 	if err != nil {
 		return err
 	}
-	st, err := topics.ShardRound(m, shard, usable(docs))
+	st, err := topics.ShardRound(m, shard, topicsjob.Usable(docs))
 	if err != nil {
 		return err
 	}
-	return s.putStream(ctx, topicsPart(j, fmt.Sprintf("round-%03d", round), shard), func(w io.Writer) error { _, err := st.WriteTo(w); return err })
+	return s.putStream(ctx, topicsjob.Part(j, fmt.Sprintf("round-%03d", round), shard), func(w io.Writer) error { _, err := st.WriteTo(w); return err })
 }
 
 // topicsAssign writes the shard's doc-topics rows and its error records (bad documents, and
@@ -307,13 +189,13 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 			return 0, 0, err
 		}
 		a = topics.NewAssigner(m)
-		spell = topics.NewSpellingCounter(topics.TopTerms(m, topTermsShown))
+		spell = topics.NewSpellingCounter(topics.TopTerms(m, topicsjob.TopTermsShown))
 		a.CountSpellings(spell)
 	}
 	lineFormat := j.InputDataConfig.InputFormat.LineFormat()
 	var errBuf bytes.Buffer
 	ew := output.NewWriter(&errBuf)
-	err = s.putStream(ctx, topicsPart(j, "doc-topics", shard), func(w io.Writer) error {
+	err = s.putStream(ctx, topicsjob.Part(j, "doc-topics", shard), func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		err := docs(func(d input.Document) error {
 			rec := output.Record{File: d.File, RecordId: d.RecordId} // JSONL inputs carry RecordId, as every error record does
@@ -329,13 +211,13 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 			}
 			if a == nil {
 				noTerms++
-				rec.ErrorCode, rec.ErrorMessage = codeNoTopicModel, unfitMessage(unfit)
+				rec.ErrorCode, rec.ErrorMessage = topicsjob.CodeNoModel, topicsjob.UnfitMessage(unfit)
 				return ew.Write(&rec)
 			}
 			shares := topics.DocTopics(a.Assign(d.Text), 0)
 			if len(shares) == 0 {
 				noTerms++
-				rec.ErrorCode, rec.ErrorMessage = codeNoTopicTerms, "none of the document's words is in the topic model's vocabulary"
+				rec.ErrorCode, rec.ErrorMessage = topicsjob.CodeNoTerms, "none of the document's words is in the topic model's vocabulary"
 				return ew.Write(&rec)
 			}
 			assigned++
@@ -354,22 +236,19 @@ func (s *Service) topicsAssign(ctx context.Context, j *job.Job, shard int, docs 
 		return 0, 0, err
 	}
 	if spell != nil {
-		if err := s.putStream(ctx, topicsPart(j, "spellings", shard), func(w io.Writer) error { _, err := spell.WriteTo(w); return err }); err != nil {
+		if err := s.putStream(ctx, topicsjob.Part(j, "spellings", shard), func(w io.Writer) error { _, err := spell.WriteTo(w); return err }); err != nil {
 			return 0, 0, err
 		}
 	}
-	return noTerms, assigned, s.objects.Put(ctx, topicsPart(j, "errors", shard), bytes.NewReader(errBuf.Bytes()))
+	return noTerms, assigned, s.objects.Put(ctx, topicsjob.Part(j, "errors", shard), bytes.NewReader(errBuf.Bytes()))
 }
-
-// topTermsShown is how many terms of each topic topic-terms.csv shows (Comprehend's 10).
-const topTermsShown = 10
 
 // respell sets the shown terms to the spelling the collection uses most (the assign map counted
 // them per shard), one shard's counts at a time. A shard without counts (its assign ran before
 // they were kept) adds none.
 func (s *Service) respell(ctx context.Context, j *job.Job, top [][]topics.TermWeight) error {
 	var sums topics.SpellingSums
-	for _, key := range topicsParts(j, "spellings") {
+	for _, key := range topicsjob.Parts(j, "spellings") {
 		rc, err := s.objects.Open(ctx, key, 0)
 		if errors.Is(err, job.ErrNotFound) {
 			continue
@@ -389,7 +268,7 @@ func (s *Service) respell(ctx context.Context, j *job.Job, top [][]topics.TermWe
 
 // topicsVocab reads the job's vocabulary.
 func (s *Service) topicsVocab(ctx context.Context, j *job.Job) (*topics.Vocabulary, error) {
-	rc, err := s.objects.Open(ctx, topicsKey(j, "vocabulary"), 0)
+	rc, err := s.objects.Open(ctx, topicsjob.Key(j, "vocabulary"), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +278,7 @@ func (s *Service) topicsVocab(ctx context.Context, j *job.Job) (*topics.Vocabula
 
 // topicsModel reads the job's model after round (0: the initial model).
 func (s *Service) topicsModel(ctx context.Context, j *job.Job, round int) (*topics.Model, error) {
-	rc, err := s.objects.Open(ctx, topicsModelKey(j, round), 0)
+	rc, err := s.objects.Open(ctx, topicsjob.ModelKey(j, round), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -424,7 +303,7 @@ func (s *Service) withReaders(ctx context.Context, keys []string, fn func([]io.R
 // shardSeq opens the map outputs of a stage in shard order (the reduces read them in order,
 // so sums are deterministic).
 func (s *Service) shardSeq(ctx context.Context, j *job.Job, kind string) func(i int) (io.ReadCloser, error) {
-	return func(i int) (io.ReadCloser, error) { return s.objects.Open(ctx, topicsPart(j, kind, i), 0) }
+	return func(i int) (io.ReadCloser, error) { return s.objects.Open(ctx, topicsjob.Part(j, kind, i), 0) }
 }
 
 // topicsAdvance runs when every shard of the job's current stage is recorded: the stage's
@@ -433,7 +312,7 @@ func (s *Service) shardSeq(ctx context.Context, j *job.Job, kind string) func(i 
 func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 	ts := *j.TopicsStage
 	if j.JobStatus == job.StopRequested {
-		if ts.Kind == stageAssign {
+		if ts.Kind == topicsjob.Assign {
 			// A stop that came while the last assign steps ran skipped none: the output is
 			// complete, and the job ends as it would have, as any job a stop could not cut
 			// short (found in review: it ended STOPPED without output after a whole fit).
@@ -445,25 +324,25 @@ func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 				return s.finalizeTopics(ctx, j)
 			}
 		}
-		return s.finish(ctx, j, job.Stopped, topicsStoppedMessage(j, &ts), s.nowUTC())
+		return s.finish(ctx, j, job.Stopped, topicsjob.StoppedMessage(j, &ts), s.nowUTC())
 	}
 	next := job.TopicsStage{Shards: ts.Shards, Index: ts.Index + 1}
 	var err error
 	switch ts.Kind {
-	case stageCount:
+	case topicsjob.Count:
 		err = s.reduceVocabulary(ctx, j)
-		next.Kind = stageSample
-	case stageSample:
+		next.Kind = topicsjob.Sample
+	case topicsjob.Sample:
 		var m *topics.Model
 		if m, err = s.reduceInit(ctx, j); err == nil {
-			next.Kind, next.Round = nextAfter(m, 0)
+			next.Kind, next.Round = topicsjob.NextAfter(m, 0)
 		}
-	case stageRound:
+	case topicsjob.Round:
 		var m *topics.Model
 		if m, err = s.reduceRound(ctx, j, ts.Round); err == nil {
-			next.Kind, next.Round = nextAfter(m, ts.Round)
+			next.Kind, next.Round = topicsjob.NextAfter(m, ts.Round)
 		}
-	case stageAssign:
+	case topicsjob.Assign:
 		return s.finalizeTopics(ctx, j)
 	}
 	if errors.Is(err, context.Canceled) && ctx.Err() == nil {
@@ -481,7 +360,7 @@ func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 	}
 	var unfit *unfitError
 	if errors.As(err, &unfit) {
-		next.Kind, next.Round, next.Unfit, err = stageAssign, 0, unfit.reason, nil
+		next.Kind, next.Round, next.Unfit, err = topicsjob.Assign, 0, unfit.reason, nil
 	}
 	if err != nil {
 		var ue *userError
@@ -507,7 +386,7 @@ func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 		cur.TopicsStage = &next
 		cur.FinalizeClaimed, cur.FinalizeClaimedBy = nil, "" // the claim was this stage's reduce
 		cur.JobDetails.ShardsTotal = (next.Index + 1) * next.Shards
-		cur.JobDetails.Stage = stageLabel(&next, topicsOptions(cur).Rounds)
+		cur.JobDetails.Stage = topicsjob.StageLabel(&next, topicsjob.Options(cur).Rounds)
 		cur.UpdatedAt = s.nowUTC()
 		err = s.jobs.Update(ctx, cur, job.InProgress)
 		if err == nil {
@@ -520,19 +399,11 @@ func (s *Service) topicsAdvance(ctx context.Context, j *job.Job) error {
 	}
 }
 
-// nextAfter is the stage after model m (fitted through round).
-func nextAfter(m *topics.Model, round int) (string, int) {
-	if m.Done() {
-		return stageAssign, round
-	}
-	return stageRound, round + 1
-}
-
 func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
-	if ok, err := s.exists(ctx, topicsKey(j, "vocabulary")); ok || err != nil {
+	if ok, err := s.exists(ctx, topicsjob.Key(j, "vocabulary")); ok || err != nil {
 		return err
 	}
-	keys := topicsParts(j, "stats")
+	keys := topicsjob.Parts(j, "stats")
 	// A tree: never more than StatsFanIn streams open at once (a 5 GB job has thousands of
 	// shards), merging groups into intermediate statistics until one level fits.
 	fanIn := s.cfg.StatsFanIn
@@ -540,7 +411,7 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 		var next []string
 		for g := 0; g*fanIn < len(keys); g++ {
 			group := keys[g*fanIn : min((g+1)*fanIn, len(keys))]
-			key := topicsKey(j, fmt.Sprintf("stats-merged/%d/%06d", level, g))
+			key := topicsjob.Key(j, fmt.Sprintf("stats-merged/%d/%06d", level, g))
 			if err := s.withReaders(ctx, group, func(rs []io.Reader) error {
 				return s.putStream(ctx, key, func(w io.Writer) error { return topics.MergeStats(w, rs) })
 			}); err != nil {
@@ -566,7 +437,7 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 	default:
 		return &unfitError{reason: "no word occurs in two or more of its documents once English stop words and generic words (such as use, support, click, login) are left out (TOPICS needs a collection of documents with words in common)"}
 	}
-	return s.putStream(ctx, topicsKey(j, "vocabulary"), func(w io.Writer) error { _, err := v.WriteTo(w); return err })
+	return s.putStream(ctx, topicsjob.Key(j, "vocabulary"), func(w io.Writer) error { _, err := v.WriteTo(w); return err })
 }
 
 // unfitError is a reduce's finding that the collection cannot be fitted a model (too few
@@ -574,10 +445,7 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 // every document gets an error record, and then fails with reason.
 type unfitError struct{ reason string }
 
-func (e *unfitError) Error() string { return unfitMessage(e.reason) }
-
-// unfitMessage says why no model was fitted: the job's Message and each document's error say it.
-func unfitMessage(reason string) string { return "no topic model could be fitted: " + reason }
+func (e *unfitError) Error() string { return topicsjob.UnfitMessage(e.reason) }
 
 // reduceInit fits the initial model (round 0) on the shards' samples. The fit is the longest
 // step of a TOPICS job: the job shows it as its stage while it runs, and a stop request ends it.
@@ -587,10 +455,10 @@ func (s *Service) reduceInit(ctx context.Context, j *job.Job) (*topics.Model, er
 		if err != nil {
 			return nil, err
 		}
-		s.setStage(ctx, j, stageInitLabel)
+		s.setStage(ctx, j, topicsjob.InitLabel)
 		fitCtx, stop := s.untilStopped(ctx, j, fitStopPollInterval)
 		defer stop()
-		return topics.InitModel(fitCtx, v, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, "sample"), topics.ReadSample), topicsOptions(j))
+		return topics.InitModel(fitCtx, v, topics.ReadSeq(j.TopicsStage.Shards, s.shardSeq(ctx, j, "sample"), topics.ReadSample), topicsjob.Options(j))
 	})
 	var few *topics.TooFewDocumentsError
 	switch {
@@ -601,9 +469,6 @@ func (s *Service) reduceInit(ctx context.Context, j *job.Job) (*topics.Model, er
 	}
 	return m, err
 }
-
-// stageInitLabel is the stage Describe shows while the initial model is fitted.
-const stageInitLabel = "fitting the initial model on a sample"
 
 // setStage shows label as the running job's stage (best effort: a lost race with another
 // writer only leaves the previous label).
@@ -666,7 +531,7 @@ func (s *Service) reduceRound(ctx context.Context, j *job.Job, round int) (*topi
 // reduceModel returns the job's model after round: read back when a reduce already wrote it (a
 // repeated or concurrent reduce), else fitted and written.
 func (s *Service) reduceModel(ctx context.Context, j *job.Job, round int, fit func() (*topics.Model, error)) (*topics.Model, error) {
-	key := topicsModelKey(j, round)
+	key := topicsjob.ModelKey(j, round)
 	done, err := s.exists(ctx, key)
 	if err != nil {
 		return nil, err
@@ -694,7 +559,7 @@ func (s *Service) finalizeTopics(ctx context.Context, j *job.Job) error {
 		if m, err = s.topicsModel(ctx, j, j.TopicsStage.Round); err != nil {
 			return err
 		}
-		top = topics.TopTerms(m, topTermsShown)
+		top = topics.TopTerms(m, topicsjob.TopTermsShown)
 		if err := s.respell(ctx, j, top); err != nil {
 			return err
 		}
@@ -703,11 +568,11 @@ func (s *Service) finalizeTopics(ctx context.Context, j *job.Job) error {
 	if err := topics.WriteTopicTerms(&terms, top, true); err != nil {
 		return err
 	}
-	docTopics, err := s.concatEntry(ctx, DocTopicsName, []byte("docname,topic,proportion\n"), topicsParts(j, "doc-topics"))
+	docTopics, err := s.concatEntry(ctx, DocTopicsName, []byte("docname,topic,proportion\n"), topicsjob.Parts(j, "doc-topics"))
 	if err != nil {
 		return err
 	}
-	errs, err := s.concatEntry(ctx, TopicErrorName, nil, topicsParts(j, "errors"))
+	errs, err := s.concatEntry(ctx, TopicErrorName, nil, topicsjob.Parts(j, "errors"))
 	if err != nil {
 		return err
 	}
@@ -750,7 +615,7 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 	// A data shard's errors are also the documents its assign stage could not give topics
 	// (NO_TOPIC_TERMS, NO_TOPIC_MODEL), so the shards' Errors add up to the job's count (found
 	// from outside: the manifest listed only the unreadable ones).
-	if ts.Kind == stageAssign {
+	if ts.Kind == topicsjob.Assign {
 		for _, r := range recs {
 			if r.Index/ts.Shards != ts.Index {
 				continue
@@ -762,13 +627,13 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 	}
 	s.fillShardRanges(ctx, j, infos)
 	status, msg := terminalStatus(j, 0, 0, 0)
-	o := topicsOptions(j)
-	version := fmt.Sprintf("%s K=%d seed=%d", topicsModelVersion, o.K, o.Seed)
+	o := topicsjob.Options(j)
+	version := fmt.Sprintf("%s K=%d seed=%d", topicsjob.ModelVersion, o.K, o.Seed)
 	if m != nil {
 		version += fmt.Sprintf(" rounds=%d vocabulary=%d", m.Round, m.V)
 	} else if status != job.Stopped && unreadable < j.JobDetails.InputDocumentsCount {
 		// (When every document was unreadable, terminalStatus's "all N documents failed" says it.)
-		status, msg = job.Failed, unfitMessage(j.TopicsStage.Unfit)+"; the output has an error record for each document"
+		status, msg = job.Failed, topicsjob.UnfitMessage(j.TopicsStage.Unfit)+"; the output has an error record for each document"
 	}
 	end := s.nowUTC()
 	details := j.JobDetails

@@ -2,30 +2,12 @@ package pipeline
 
 import (
 	"context"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ream-dev/ream/shared/job"
 )
-
-// TestTopicsStoppedMessage: a stopped TOPICS job's Message names the stage Describe showed (the
-// initial fit said "while sampling") and, stopped while assigning, does not claim that no
-// model was produced (found from outside).
-func TestTopicsStoppedMessage(t *testing.T) {
-	fit := &job.Job{JobDetails: job.Details{Stage: stageInitLabel}}
-	if m := topicsStoppedMessage(fit, &job.TopicsStage{Kind: stageSample}); !strings.Contains(m, "while "+stageInitLabel) || !strings.Contains(m, "no topic model was produced") {
-		t.Errorf("stopped during the initial fit: %q", m)
-	}
-	assign := &job.Job{JobDetails: job.Details{Stage: "assigning"}}
-	if m := topicsStoppedMessage(assign, &job.TopicsStage{Kind: stageAssign}); strings.Contains(m, "no topic model") || !strings.Contains(m, "writes no output") {
-		t.Errorf("stopped while assigning: %q", m)
-	}
-	if m := topicsStoppedMessage(&job.Job{}, &job.TopicsStage{Kind: stageCount}); !strings.Contains(m, "while counting") {
-		t.Errorf("stopped while counting, no Stage shown: %q", m)
-	}
-}
 
 // stopLater is a job store whose one job is IN_PROGRESS until stopped is set, then
 // STOP_REQUESTED (untilStopped only reads it).

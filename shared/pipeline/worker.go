@@ -21,6 +21,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
 // ProcessShard analyses one shard and records it. It is idempotent: the shard's results object
@@ -144,7 +145,7 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 		reason = "the shard failed repeatedly and was dead-lettered"
 	}
 	if ts := j.TopicsStage; ts != nil {
-		if lateStageCopy(ts, msg.Index) {
+		if topicsjob.LateCopy(ts, msg.Index) {
 			return nil // a late copy of a stage that was complete before the job moved on (as topicsShard)
 		}
 		// A topic model needs every shard's statistics: without them it cannot be fitted.
