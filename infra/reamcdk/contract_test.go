@@ -14,6 +14,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	reampipeline "github.com/ream-dev/ream/shared/pipeline"
 	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
+	"github.com/ream-dev/ream/shared/pipeline/codingop"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
@@ -28,8 +29,8 @@ func TestContractNames(t *testing.T) {
 		{"work prefix", WorkPrefix, layout.WorkPrefix},
 		{"outputs prefix", OutputsPrefix, layout.OutputsPrefix},
 		{"access keys prefix", AccessKeysPrefix, accesskeys.Prefix},
-		{"models prefix", ModelsPrefix, reampipeline.ModelsPrefix},
-		{"shipped models prefix", ShippedModelsPrefix, reampipeline.ShippedModelsPrefix},
+		{"models prefix", ModelsPrefix, codingop.ModelsPrefix},
+		{"shipped models prefix", ShippedModelsPrefix, codingop.ShippedModelsPrefix},
 		{"job topic prefix", DefaultJobTopicPrefix, reampipeline.DefaultJobTopicPrefix},
 		{"failed shard log message", ShardFailedLogMessage, handlers.LogShardFailed},
 		{"failed input event log message", InputFailedLogMessage, handlers.LogInputFailed},

@@ -40,9 +40,9 @@ const (
 	// DefaultJobTopicPrefix is PipelineProps.JobTopicPrefix's default (the code's
 	// pipeline.DefaultJobTopicPrefix, checked by TestContractNames).
 	DefaultJobTopicPrefix = "ream-"
-	// ModelsPrefix holds the coding service's model files (pipeline.ModelsPrefix):
+	// ModelsPrefix holds the coding service's model files (codingop.ModelsPrefix):
 	// models/<tenant>/<topic>/<id>.bin for a tenant's trained models, and under
-	// ShippedModelsPrefix (pipeline.ShippedModelsPrefix) the models Ream ships,
+	// ShippedModelsPrefix (codingop.ShippedModelsPrefix) the models Ream ships,
 	// which every process stores on first use of the model registry.
 	ModelsPrefix        = "models/"
 	ShippedModelsPrefix = ModelsPrefix + "_shipped/"

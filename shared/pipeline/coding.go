@@ -4,122 +4,35 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
-	"math"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/ream-dev/ream/shared/analysis/coding"
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/input"
-	"github.com/ream-dev/ream/shared/internal/jsonw"
-	"github.com/ream-dev/ream/shared/internal/textcut"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline/codingop"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // Batch coding: records coded to a classification ("topic") against versioned, immutable
 // models. The registry (Models port) holds the model records; the object store holds the model
-// files under models/; workers load a model once per process and cache it by id.
-//
-//	models/_shipped/<topic>/<model id>.bin   a model that ships with Ream (every tenant's)
-//	models/<tenant>/<topic>/<model id>.bin   a model the tenant trained (that tenant's alone)
-
-// ModelsPrefix is the top-level prefix of model files; ShippedModelsPrefix holds the shipped
-// ones ("_shipped" cannot be a tenant: ValidTenant starts with a letter or digit).
-const (
-	ModelsPrefix        = "models/"
-	ShippedModelsPrefix = ModelsPrefix + "_shipped/"
-)
-
-// LatestModel is the alias of the newest model of a topic.
-const LatestModel = "latest"
-
-// Errors of the coding service, with its words.
-var (
-	errTopicNotFound = fmt.Errorf("%w: the topic does not exist", job.ErrNotFound)
-	errModelNotFound = fmt.Errorf("%w: the model does not exist", job.ErrNotFound)
-	// ErrModelTopic: a model of another topic was named.
-	ErrModelTopic = fmt.Errorf("%w: Selected model does not match the input topic.", job.ErrConflict)
-)
-
-// codingScheme is a topic the service codes to.
-type codingScheme struct {
-	topic  api.Topic
-	scheme *coding.Scheme
-	// shipped returns the model that comes with Ream for this topic.
-	shipped func() (*coding.Model, []byte, error)
-}
-
-// schemes are the topics this deployment knows, by uriName.
-var schemes = map[string]codingScheme{
-	"occupation": {
-		topic: api.Topic{
-			URIName: "occupation", Name: "Occupation",
-			Description:   "Job titles and job tasks coded to the UK Standard Occupational Classification 2010 (minor groups, 3 digits)",
-			TopicStandard: "SOC", TopicVersion: "2010",
-		},
-		scheme: coding.SOC2010(),
-		shipped: func() (*coding.Model, []byte, error) {
-			m, err := coding.Default()
-			return m, coding.DefaultModelFile(), err
-		},
-	},
-}
+// files under models/ (see codingop); workers load a model once per process and cache it by id.
+// What the coding service says in its own terms (topics, model ids and records, an operation's
+// status, lines and metadata) is codingop's; the use cases that need the ports are here.
 
 // Topics lists the coding schemes.
-func (s *Service) Topics() []api.Topic {
-	out := make([]api.Topic, 0, len(schemes))
-	for _, sc := range schemes {
-		out = append(out, sc.topic)
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].URIName < out[b].URIName })
-	return out
-}
+func (s *Service) Topics() []api.Topic { return codingop.Topics() }
 
 // Topic describes one coding scheme with its classification (every code, its label, level and
 // parent).
-func (s *Service) Topic(uriName string) (*api.TopicDetail, error) {
-	sc, ok := schemes[uriName]
-	if !ok {
-		return nil, errTopicNotFound
-	}
-	d := &api.TopicDetail{Topic: sc.topic}
-	for level := 1; level <= 3; level++ {
-		for _, c := range sc.scheme.Level(level) {
-			d.Codes = append(d.Codes, api.Code{Code: c.Code, Label: c.Label, Level: c.Level, Parent: c.Parent})
-		}
-	}
-	return d, nil
-}
-
-// modelID derives a model's GUID from what makes it unique (owner, training job, bytes), so
-// that registering the same model again (a shipped model at every start, a retried training)
-// finds the existing record.
-func modelID(parts ...string) string {
-	return uuid.NewSHA1(modelNamespace, []byte(strings.Join(parts, "\x00"))).String()
-}
-
-// modelNamespace is the name space of the models' name-based (version 5) GUIDs.
-var modelNamespace = uuid.MustParse("5b0e7a4e-6c1d-4f0a-9d3e-7265616d6d64")
-
-func modelKey(tenant, topic, id string) string {
-	if tenant == "" {
-		return ShippedModelsPrefix + topic + "/" + id + ".bin"
-	}
-	return ModelsPrefix + tenant + "/" + topic + "/" + id + ".bin"
-}
+func (s *Service) Topic(uriName string) (*api.TopicDetail, error) { return codingop.Detail(uriName) }
 
 // RegisterShippedModels stores and registers the models that come with Ream (idempotent). Every
 // use of the registry (Models, Model, a training job's version) runs it first, once per
@@ -134,13 +47,13 @@ func (s *Service) RegisterShippedModels(ctx context.Context) error {
 	if s.shipped.done {
 		return nil
 	}
-	for uri, sc := range schemes {
-		m, raw, err := sc.shipped()
+	for uri, sc := range codingop.Schemes {
+		m, raw, err := sc.Shipped()
 		if err != nil {
 			return fmt.Errorf("shipped %s model: %w", uri, err)
 		}
-		id := modelID("shipped", uri, string(raw))
-		key := modelKey("", uri, id)
+		id := codingop.ModelID("shipped", uri, string(raw))
+		key := codingop.ModelKey("", uri, id)
 		stored, err := s.exists(ctx, key)
 		if err != nil {
 			return fmt.Errorf("head shipped %s model: %w", uri, err)
@@ -150,9 +63,9 @@ func (s *Service) RegisterShippedModels(ctx context.Context) error {
 				return fmt.Errorf("store shipped %s model: %w", uri, err)
 			}
 		}
-		rec := modelRecord(m, id, uri, "", key, int64(len(raw)))
+		rec := codingop.ModelRecord(m, id, uri, "", key, int64(len(raw)))
 		rec.ModelVersion = 1
-		rec.ModelReleaseDate = shippedRelease
+		rec.ModelReleaseDate = codingop.ShippedRelease
 		rec.Shipped = true
 		if _, _, err := s.models.Register(ctx, rec); err != nil {
 			return fmt.Errorf("register shipped %s model: %w", uri, err)
@@ -169,23 +82,10 @@ type shippedState struct {
 	done bool
 }
 
-// shippedRelease is the release date of the shipped models (this release of Ream).
-var shippedRelease = time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
-
-func modelRecord(m *coding.Model, id, topic, tenant, key string, size int64) api.Model {
-	info := m.Info()
-	metrics, _ := json.Marshal(info.Metrics)
-	return api.Model{
-		ModelId: id, Topic: topic, ModelType: info.ModelType,
-		TopicStandard: info.TopicStandard, TopicVersion: info.TopicVersion,
-		TrainedOn: info.TrainedOn, Metrics: metrics, SizeBytes: size, Tenant: tenant, Key: key,
-	}
-}
-
 // Models lists the models of a topic the tenant may use (shipped and its own), oldest first.
 func (s *Service) Models(ctx context.Context, tenant, topic string) ([]api.Model, error) {
-	if _, ok := schemes[topic]; !ok {
-		return nil, errTopicNotFound
+	if _, ok := codingop.Schemes[topic]; !ok {
+		return nil, codingop.ErrTopicNotFound
 	}
 	if s.models == nil {
 		return nil, fmt.Errorf("%w: this deployment has no model registry", job.ErrNotFound)
@@ -200,23 +100,23 @@ func (s *Service) Models(ctx context.Context, tenant, topic string) ([]api.Model
 // version, then newest release); a GUID must name a model the tenant may use (404 otherwise)
 // of that topic (409 "Selected model does not match the input topic." otherwise).
 func (s *Service) Model(ctx context.Context, tenant, topic, id string) (api.Model, error) {
-	id = canonicalGUID(id)
-	if _, ok := schemes[topic]; !ok {
-		return api.Model{}, errTopicNotFound
+	id = codingop.CanonicalGUID(id)
+	if _, ok := codingop.Schemes[topic]; !ok {
+		return api.Model{}, codingop.ErrTopicNotFound
 	}
 	if s.models == nil {
-		return api.Model{}, errModelNotFound
+		return api.Model{}, codingop.ErrModelNotFound
 	}
 	if err := s.RegisterShippedModels(ctx); err != nil {
 		return api.Model{}, err
 	}
-	if id == "" || id == LatestModel {
+	if id == "" || id == codingop.Latest {
 		all, err := s.models.List(ctx, tenant, topic)
 		if err != nil {
 			return api.Model{}, err
 		}
 		if len(all) == 0 {
-			return api.Model{}, errModelNotFound
+			return api.Model{}, codingop.ErrModelNotFound
 		}
 		best := all[0]
 		for _, m := range all[1:] {
@@ -228,29 +128,15 @@ func (s *Service) Model(ctx context.Context, tenant, topic, id string) (api.Mode
 	}
 	m, err := s.models.Get(ctx, tenant, id)
 	if errors.Is(err, job.ErrNotFound) {
-		return api.Model{}, errModelNotFound
+		return api.Model{}, codingop.ErrModelNotFound
 	}
 	if err != nil {
 		return api.Model{}, err
 	}
 	if m.Topic != topic {
-		return api.Model{}, ErrModelTopic
+		return api.Model{}, codingop.ErrModelTopic
 	}
 	return m, nil
-}
-
-// canonicalGUID is a model or operation id as Ream stores it: a GUID in any letter case (GUIDs
-// are case-insensitive) in lower case; anything else ("latest") as it is. Every way of naming a
-// model (the coding routes' paths, a job's CodingConfig.ModelId) goes through Model, so none is
-// refused for its case while another accepts it (found from outside: /v1/jobs answered 404 to
-// an upper-case GUID the coding routes took).
-func canonicalGUID(s string) string {
-	if len(s) == 36 {
-		if u, err := uuid.Parse(s); err == nil {
-			return u.String()
-		}
-	}
-	return s
 }
 
 // coderCache holds the decoded models of this process by id (models are immutable).
@@ -313,24 +199,11 @@ func (s *Service) loadModel(ctx context.Context, key string) (*coding.Model, err
 	return coding.Load(rc)
 }
 
-// codeRecord codes one record into the result's Coding field.
-func codeRecord(m *coding.Model, occp, tasks string) *api.Coding {
-	d := m.Code(occp, tasks)
-	c := &api.Coding{Suggestions: make([]api.CodeResult, 0, len(d.Suggestions))}
-	if d.Result != nil {
-		c.Result = &api.CodeResult{CodeCategory: d.Result.Code, CodeLabel: d.Result.Label, CodeConfidence: d.Result.Confidence}
-	}
-	for _, p := range d.Suggestions {
-		c.Suggestions = append(c.Suggestions, api.CodeResult{CodeCategory: p.Code, CodeLabel: p.Label, CodeConfidence: p.Confidence})
-	}
-	return c
-}
-
 // StartCoding creates a coding operation: a JSONL job coded with the topic's model (pinned by
 // id, or the latest), waiting for its input through the returned presigned URL.
 func (s *Service) StartCoding(ctx context.Context, tenant, topic, modelID string) (*api.CodingOperationStarted, error) {
-	if _, ok := schemes[topic]; !ok {
-		return nil, errTopicNotFound // before the topic becomes part of a job name ("a!b" was a JobName error)
+	if _, ok := codingop.Schemes[topic]; !ok {
+		return nil, codingop.ErrTopicNotFound // before the topic becomes part of a job name ("a!b" was a JobName error)
 	}
 	req := api.CreateJobRequest{
 		JobName:         "batch-code-" + topic,
@@ -338,7 +211,7 @@ func (s *Service) StartCoding(ctx context.Context, tenant, topic, modelID string
 		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
 		CodingConfig:    &job.CodingConfig{Topic: topic, ModelId: modelID},
 		RetentionHours:  new(s.cfg.CodingRetentionHours),
-		API:             batchCodeAPI,
+		API:             codingop.BatchCodeAPI,
 	}
 	res, err := s.createJob(ctx, tenant, req, true)
 	if err != nil {
@@ -356,9 +229,9 @@ func (s *Service) StartCoding(ctx context.Context, tenant, topic, modelID string
 // CodingOperation describes a coding operation in the coding service's terms. The operation
 // must be a coding job of that topic (and of that model when one is named), else 404.
 func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, opID string) (*api.CodingOperationStatus, error) {
-	modelID, opID = canonicalGUID(modelID), canonicalGUID(opID)
-	if _, ok := schemes[topic]; !ok {
-		return nil, errTopicNotFound
+	modelID, opID = codingop.CanonicalGUID(modelID), codingop.CanonicalGUID(opID)
+	if _, ok := codingop.Schemes[topic]; !ok {
+		return nil, codingop.ErrTopicNotFound
 	}
 	if !isGUID(opID) {
 		// Not echoed: the caller's text may be anything, of any length (found from outside: a
@@ -376,10 +249,10 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 	if !j.CodingOperation || j.CodingConfig == nil || j.CodingConfig.Topic != topic {
 		return nil, fmt.Errorf("%w: operation %s not found for topic %s", job.ErrNotFound, opID, topic)
 	}
-	if modelID != "" && modelID != LatestModel && modelID != j.CodingConfig.ModelId {
+	if modelID != "" && modelID != codingop.Latest && modelID != j.CodingConfig.ModelId {
 		return nil, fmt.Errorf("%w: operation %s was not made with model %s", job.ErrNotFound, opID, modelID)
 	}
-	st := &api.CodingOperationStatus{OperationId: j.JobId, OperationStatus: CodingStatus(j.JobStatus), Job: j}
+	st := &api.CodingOperationStatus{OperationId: j.JobId, OperationStatus: codingop.Status(j.JobStatus), Job: j}
 	if st.OperationStatus != api.OpComplete {
 		// Why it failed, timed out or is stopping, when the job says.
 		st.Error = j.Message
@@ -443,22 +316,6 @@ func plural(n int64, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// CodingStatus maps a job status to the coding service's operation status.
-func CodingStatus(s job.Status) string {
-	switch s {
-	case job.AwaitingInput:
-		return api.OpAwaitingInput
-	case job.Submitted, job.InProgress, job.StopRequested:
-		return api.OpInProgress
-	case job.Completed, job.PartialSuccess:
-		return api.OpComplete
-	case job.TimedOut:
-		return api.OpTimedOut
-	default: // FAILED, STOPPED
-		return api.OpFailed
-	}
-}
-
 // resolveCoding checks a create request's CodingConfig and pins its model (the latest when none
 // is named), returning the model recorded on the job.
 func (s *Service) resolveCoding(ctx context.Context, tenant string, req *api.CreateJobRequest) (*api.Model, error) {
@@ -484,67 +341,17 @@ func (s *Service) resolveCoding(ctx context.Context, tenant string, req *api.Cre
 		if cc.ModelId != "" {
 			return nil, fmt.Errorf("%w: a training job registers a new model; leave CodingConfig.ModelId empty", job.ErrInvalid)
 		}
-		if _, ok := schemes[cc.Topic]; !ok {
-			return nil, badReference(req, cc, errTopicNotFound)
+		if _, ok := codingop.Schemes[cc.Topic]; !ok {
+			return nil, codingop.BadReference(req, cc, codingop.ErrTopicNotFound)
 		}
 		return nil, nil
 	}
 	m, err := s.Model(ctx, tenant, cc.Topic, cc.ModelId)
 	if err != nil {
-		return nil, badReference(req, cc, err)
+		return nil, codingop.BadReference(req, cc, err)
 	}
 	cc.ModelId = m.ModelId
 	return &m, nil
-}
-
-// badReference is the error of a CodingConfig naming a topic or model that does not exist (or
-// that the tenant may not use), or a model of another topic. A coding operation's come from its
-// URL (/v1/topics/{topic}/models/{model}/batch-code): the coding service's 404 and 409 stand.
-// Anywhere else (POST /v1/jobs, a retry, a drop rule's template) the CodingConfig is part of
-// the request body: a bad reference there is a bad request (400) that says which field is
-// wrong, not a missing resource (404 is for the URL's; found from outside). Other errors (the
-// registry unreachable) are returned as they are.
-func badReference(req *api.CreateJobRequest, cc *job.CodingConfig, err error) error {
-	if req.API == batchCodeAPI {
-		return err
-	}
-	switch {
-	case errors.Is(err, errTopicNotFound):
-		return fmt.Errorf("%w: CodingConfig.Topic %s is not a topic of this deployment (GET /v1/topics lists them: %s)",
-			job.ErrInvalid, echoed(cc.Topic), strings.Join(topicNames(), ", "))
-	case errors.Is(err, errModelNotFound):
-		return fmt.Errorf("%w: CodingConfig.ModelId %s is not a model of topic %s that you may use (GET /v1/topics/%s/models lists them; omit ModelId, or give %q, for the newest)",
-			job.ErrInvalid, echoed(cc.ModelId), cc.Topic, cc.Topic, LatestModel)
-	case errors.Is(err, ErrModelTopic):
-		return fmt.Errorf("%w: CodingConfig.ModelId %s is a model of another topic, not of %s (GET /v1/topics/%s/models lists that topic's models)",
-			job.ErrInvalid, echoed(cc.ModelId), cc.Topic, cc.Topic)
-	}
-	return err
-}
-
-// batchCodeAPI is the API of a job made by the coding service's batch-code route.
-const batchCodeAPI = "BatchCode"
-
-// maxEchoed bounds the bytes of a caller's value an error message quotes.
-const maxEchoed = 100
-
-// echoed quotes s for an error message, cut to maxEchoed bytes (at a character boundary) with
-// "…" after it when longer: a request's value may be of any length.
-func echoed(s string) string {
-	if len(s) <= maxEchoed {
-		return strconv.Quote(s)
-	}
-	return strconv.Quote(textcut.Prefix(s, maxEchoed)) + "…"
-}
-
-// topicNames are the uriNames of the coding schemes, sorted.
-func topicNames() []string {
-	out := make([]string, 0, len(schemes))
-	for uri := range schemes {
-		out = append(out, uri)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // textAnalyses are the analyses of as that the analyser registry runs (CODING,
@@ -571,47 +378,11 @@ func recordAnalyses(as []job.Analysis) []job.Analysis {
 
 // codingMetadata is the metadata file of a coding operation.
 func (s *Service) codingMetadata(ctx context.Context, j *job.Job) ([]byte, error) {
-	sc := schemes[j.CodingConfig.Topic]
 	m, err := s.Model(ctx, j.Tenant, j.CodingConfig.Topic, j.CodingConfig.ModelId)
 	if err != nil {
 		return nil, err
 	}
-	meta := api.CodingMetadata{
-		OperationId: j.JobId,
-		Topic:       sc.topic.URIName,
-		Classification: api.Classification{
-			Standard: sc.topic.TopicStandard, Version: sc.topic.TopicVersion,
-		},
-		Model:   api.ModelRef{ModelId: m.ModelId, ModelVersion: m.ModelVersion, ModelReleaseDate: m.ModelReleaseDate, ModelType: m.ModelType},
-		Records: j.JobDetails.InputDocumentsCount, RecordsWithErrors: j.JobDetails.DocumentsWithErrorsCount,
-		SubmitTime: j.SubmitTime,
-	}
-	return json.MarshalIndent(meta, "", "  ")
-}
-
-// codedLine turns one output record (its JSON line) into the coding service's line.
-func codedLine(line []byte) ([]byte, error) {
-	var rec struct {
-		RecordId     string      `json:"RecordId"`
-		Coding       *api.Coding `json:"Coding"`
-		ErrorCode    string      `json:"ErrorCode"`
-		ErrorMessage string      `json:"ErrorMessage"`
-	}
-	if err := json.Unmarshal(line, &rec); err != nil {
-		return nil, fmt.Errorf("output record: %w", err)
-	}
-	out := api.CodedRecord{RecordId: rec.RecordId}
-	switch {
-	case rec.ErrorCode != "":
-		out.Error = &api.CodingError{Code: rec.ErrorCode, Message: rec.ErrorMessage}
-	case rec.Coding != nil:
-		out.Result, out.Suggestions = rec.Coding.Result, rec.Coding.Suggestions
-		if out.Suggestions == nil {
-			out.Suggestions = []api.CodeResult{}
-		}
-	}
-	b, err := json.Marshal(out)
-	return jsonw.EscapeNEL(b), err // one line for readers that split at U+0085, as the output's
+	return codingop.Metadata(j, m)
 }
 
 // CodingMaxRecordBytes bounds a coding record's two texts together (bytes).
@@ -629,7 +400,7 @@ const maxVersionTries = 20
 // registers nothing new.
 func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) error {
 	topic := j.CodingConfig.Topic
-	sc, ok := schemes[topic]
+	sc, ok := codingop.Schemes[topic]
 	if !ok || s.models == nil {
 		return s.fail(ctx, j, fmt.Sprintf("topic %q cannot be trained in this deployment", topic))
 	}
@@ -642,7 +413,7 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	// stopped training ran to its end, minutes for a large input, before the job stopped).
 	trainCtx, stopWatch := s.untilStopped(ctx, j, stopPollInterval)
 	m, err := coding.Train(trainCtx, open, coding.TrainOptions{
-		Scheme:    sc.scheme,
+		Scheme:    sc.Scheme,
 		TrainedOn: fmt.Sprintf("%s (%d bytes), training job %s", s.trainingInputName(j), j.InputSize, j.JobId),
 	})
 	// Cut short: the job left IN_PROGRESS (seen below). Read before stopWatch, which cancels it.
@@ -656,7 +427,7 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		if !errors.As(err, &few) {
 			return s.fail(ctx, j, "training failed: "+err.Error()) // the input could not be read
 		}
-		return s.trainingFailed(ctx, j, msg, sc, tooFewMessage(few, sc))
+		return s.trainingFailed(ctx, j, msg, sc, codingop.TooFewMessage(few, sc))
 	}
 	// A stop that came while it trained (minutes for a large input) keeps the model out of the
 	// registry: registered, it would become the tenant's latest, and every unpinned operation
@@ -679,12 +450,12 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	if _, err := m.WriteTo(&buf); err != nil {
 		return fmt.Errorf("encode model: %w", err)
 	}
-	id := modelID(j.Tenant, j.JobId, buf.String())
-	key := modelKey(j.Tenant, topic, id)
+	id := codingop.ModelID(j.Tenant, j.JobId, buf.String())
+	key := codingop.ModelKey(j.Tenant, topic, id)
 	if err := s.objects.Put(ctx, key, bytes.NewReader(buf.Bytes())); err != nil {
 		return fmt.Errorf("store model: %w", err)
 	}
-	rec := modelRecord(m, id, topic, j.Tenant, key, int64(buf.Len()))
+	rec := codingop.ModelRecord(m, id, topic, j.Tenant, key, int64(buf.Len()))
 	rec.TrainingJobId = j.JobId
 	rec.ModelReleaseDate = s.nowUTC()
 	stored, err := s.registerNextVersion(ctx, rec)
@@ -729,13 +500,13 @@ func (s *Service) clientLocation(key string) string {
 
 // recordTraining writes a training job's output, one line per input record (an error record for
 // each record it could not use), and records its shard, which finalizes the job.
-func (s *Service) recordTraining(ctx context.Context, j *job.Job, msg ShardMessage, sc codingScheme) error {
+func (s *Service) recordTraining(ctx context.Context, j *job.Job, msg ShardMessage, sc codingop.Scheme) error {
 	key := layout.ShardKey(j.Tenant, j.JobId, msg.Index)
 	shard, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, out *output.Record) {
 		if d.Failed() {
 			return
 		}
-		if why := coding.Unusable(sc.scheme, coding.Example{Code: d.Code, Occp: d.Occupation, Tasks: d.Tasks}); why != "" {
+		if why := coding.Unusable(sc.Scheme, coding.Example{Code: d.Code, Occp: d.Occupation, Tasks: d.Tasks}); why != "" {
 			out.ErrorCode = job.CodeInvalidRecord
 			out.ErrorMessage = why
 		}
@@ -751,7 +522,7 @@ func (s *Service) recordTraining(ctx context.Context, j *job.Job, msg ShardMessa
 // served by the errors route too) and FAILS with msg. The message is written on the job first,
 // so that whoever finalizes it (this worker, a redelivery, the sweeper) ends it FAILED with it
 // (see terminalStatus).
-func (s *Service) trainingFailed(ctx context.Context, j *job.Job, msg ShardMessage, sc codingScheme, why string) error {
+func (s *Service) trainingFailed(ctx context.Context, j *job.Job, msg ShardMessage, sc codingop.Scheme, why string) error {
 	s.log.WarnContext(ctx, "training failed", "tenant", j.Tenant, "job", j.JobId, "reason", why)
 	for try := 0; ; try++ {
 		cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
@@ -774,18 +545,6 @@ func (s *Service) trainingFailed(ctx context.Context, j *job.Job, msg ShardMessa
 		}
 	}
 	return s.recordTraining(ctx, j, msg, sc)
-}
-
-// tooFewMessage says in the user's terms why a training job's records could not train a model
-// (the held-out share is not the user's to set: the message says how many records to give).
-func tooFewMessage(few *coding.TooFewExamplesError, sc codingScheme) string {
-	usable := fmt.Sprintf("usable: a minor-group (3-digit) code of %s %s and some words", sc.topic.TopicStandard, sc.topic.TopicVersion)
-	if few.Usable() == 0 {
-		return fmt.Sprintf("training failed: none of the labelled records is usable (%s; the others are error records); train on at least %d usable records with varied titles", usable, few.Needed())
-	}
-	return fmt.Sprintf("training failed: too few labelled records: %d usable, %d of them held out to calibrate and measure the model, which needs at least %d held out; "+
-		"about 1 record in %d is held out (by a hash of the title), so train on at least %d usable records with varied titles (%s)",
-		few.Usable(), few.HeldOut, coding.MinHeldOut, int(math.Round(1/few.HeldOutShare)), few.Needed(), usable)
 }
 
 // registerNextVersion registers rec as the next version of its topic that its tenant sees.
@@ -940,7 +699,7 @@ func (s *Service) codedPart(ctx context.Context, w io.Writer, p archivePart) err
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {
-		line, err := codedLine(sc.Bytes())
+		line, err := codingop.CodedLine(sc.Bytes())
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/codingop"
 )
 
 // stopOnModelPut is an object store that calls stop the first time a model file is stored: a
@@ -25,7 +26,7 @@ type stopOnModelPut struct {
 }
 
 func (o *stopOnModelPut) Put(ctx context.Context, key string, r io.Reader) error {
-	if strings.HasPrefix(key, pipeline.ModelsPrefix) && !strings.HasPrefix(key, pipeline.ShippedModelsPrefix) {
+	if strings.HasPrefix(key, codingop.ModelsPrefix) && !strings.HasPrefix(key, codingop.ShippedModelsPrefix) {
 		o.once.Do(o.stop)
 	}
 	return o.Objects.Put(ctx, key, r)

@@ -20,6 +20,7 @@ import (
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline/codingop"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
@@ -564,7 +565,7 @@ func (s *Service) codeOne(ctx context.Context, m *coding.Model, d input.Document
 			code, msg = job.CodeInternalError, fmt.Sprintf("%s failed on this document", job.Coding)
 		}
 	}()
-	rec.Coding = codeRecord(m, d.Occupation, d.Tasks)
+	rec.Coding = codingop.CodeRecord(m, d.Occupation, d.Tasks)
 	return "", ""
 }
 
@@ -635,7 +636,7 @@ func InputRefused(j *job.Job, arrived bool) error {
 		if arrived {
 			return fmt.Errorf("%w: the file of operation %s was already uploaded; %s", job.ErrConflict, j.JobId, newInputAdvice(j))
 		}
-		return fmt.Errorf("%w: operation %s is %s and no longer accepts input; %s", ErrNoLongerWaiting, j.JobId, CodingStatus(j.JobStatus), newInputAdvice(j))
+		return fmt.Errorf("%w: operation %s is %s and no longer accepts input; %s", ErrNoLongerWaiting, j.JobId, codingop.Status(j.JobStatus), newInputAdvice(j))
 	}
 	if arrived {
 		return fmt.Errorf("%w: this input of job %s was already uploaded; %s", job.ErrConflict, j.JobId, newInputAdvice(j))
