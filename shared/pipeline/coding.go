@@ -354,28 +354,6 @@ func (s *Service) resolveCoding(ctx context.Context, tenant string, req *api.Cre
 	return &m, nil
 }
 
-// textAnalyses are the analyses of as that the analyser registry runs (CODING,
-// CODING_TRAINING and TOPICS are the pipeline's own).
-func textAnalyses(as []job.Analysis) []job.Analysis {
-	out := make([]job.Analysis, 0, len(as))
-	for _, a := range as {
-		if a != job.Coding && a != job.CodingTraining && a != job.Topics {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// recordAnalyses are the analyses of as that run on each record: the analyser registry's and
-// CODING (not CODING_TRAINING or TOPICS, which run over the whole input).
-func recordAnalyses(as []job.Analysis) []job.Analysis {
-	out := textAnalyses(as)
-	if slices.Contains(as, job.Coding) {
-		out = append(out, job.Coding)
-	}
-	return out
-}
-
 // codingMetadata is the metadata file of a coding operation.
 func (s *Service) codingMetadata(ctx context.Context, j *job.Job) ([]byte, error) {
 	m, err := s.Model(ctx, j.Tenant, j.CodingConfig.Topic, j.CodingConfig.ModelId)

@@ -267,7 +267,7 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 		// refusal is the clearer answer ("KEY_PHRASES supports English (en) only"), and the
 		// Comprehend surface words it in its terms; found from outside: "hi" for KEY_PHRASES
 		// listed every code of the deployment, in /v1's spelling rules.
-		if as, lerr := s.analyzers.Lookup(textAnalyses(req.Analyses)); lerr == nil && errors.Is(err, analysis.ErrLanguageNotSupported) {
+		if as, lerr := s.analyzers.Lookup(job.TextAnalyses(req.Analyses)); lerr == nil && errors.Is(err, analysis.ErrLanguageNotSupported) {
 			if derr := analysis.CheckDeclaredLanguage(as, req.LanguageCode); derr != nil {
 				return checkedRequest{}, derr
 			}
@@ -303,7 +303,7 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 	if c.model, err = s.resolveCoding(ctx, tenant, req); err != nil {
 		return checkedRequest{}, err
 	}
-	if c.analyzers, err = s.analyzers.Lookup(textAnalyses(req.Analyses)); err != nil {
+	if c.analyzers, err = s.analyzers.Lookup(job.TextAnalyses(req.Analyses)); err != nil {
 		return checkedRequest{}, err
 	}
 	if err := analysis.CheckDeclaredLanguage(c.analyzers, req.LanguageCode); err != nil {

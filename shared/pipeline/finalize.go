@@ -446,7 +446,7 @@ func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status
 // ("" when none did), in the job's order of analyses: "SENTIMENT failed on 5 documents and
 // ENTITIES on 2; each document lists its failed analyses in Errors".
 func analysisFailures(j *job.Job) string {
-	if len(recordAnalyses(j.Analyses)) < 2 {
+	if len(job.RecordAnalyses(j.Analyses)) < 2 {
 		return "" // a one-analysis job's failures are its error records
 	}
 	var parts []string

@@ -77,7 +77,7 @@ func personsService(t testing.TB) *Service {
 // analysed runs job j's analysers over text as ProcessShard does, and writes the redacted copy
 // as the job's redacted writer does ("" when the job redacts nothing).
 func (s *Service) analysed(t testing.TB, j *job.Job, text string) (output.Record, string) {
-	as, err := s.analyzers.Lookup(textAnalyses(j.Analyses))
+	as, err := s.analyzers.Lookup(job.TextAnalyses(j.Analyses))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func (s *Service) Describe(ctx context.Context, tenant, id string) (*job.Job, er
 // job that runs on each document (found from outside: AnalysisCounts was absent until a shard
 // was recorded, and an analysis no document reached was missing from it).
 func withAnalysisCounts(j *job.Job) {
-	for _, a := range recordAnalyses(j.Analyses) {
+	for _, a := range job.RecordAnalyses(j.Analyses) {
 		if _, ok := j.JobDetails.AnalysisCounts[a]; ok {
 			continue
 		}

@@ -60,7 +60,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		return fmt.Errorf("job %s is %s, not yet IN_PROGRESS", j.JobId, j.JobStatus)
 	}
 
-	analyzers, err := s.analyzers.Lookup(textAnalyses(j.Analyses))
+	analyzers, err := s.analyzers.Lookup(job.TextAnalyses(j.Analyses))
 	if err != nil {
 		return s.fail(ctx, j, "the job asks for analyses this deployment cannot run: "+err.Error())
 	}
@@ -436,7 +436,7 @@ func (s *Service) readLimits(j *job.Job) input.Limits {
 	if lim.CodingRecords {
 		lim.MaxDocumentBytes = CodingMaxRecordBytes
 	}
-	analyzers, err := s.analyzers.Lookup(textAnalyses(j.Analyses))
+	analyzers, err := s.analyzers.Lookup(job.TextAnalyses(j.Analyses))
 	if err != nil {
 		return input.Limits{MaxDocumentBytes: 100_000}
 	}
