@@ -19,6 +19,7 @@ import (
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline/codingop"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/message"
 )
 
 // Batch coding: records coded to a classification ("topic") against versioned, immutable
@@ -257,7 +258,7 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 		// Why it failed, timed out or is stopping, when the job says.
 		st.Error = j.Message
 		if j.JobStatus == job.Stopped && j.StartedAt != nil {
-			st.Error = codingStoppedMessage(j)
+			st.Error = message.CodingStopped(j)
 		}
 	}
 	// The download URLs whenever the output exists: a complete operation's, and a failed one's
@@ -282,38 +283,6 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 		st.ResponseDownloadURL, st.MetadataDownloadURL = resp.URL, meta.URL
 	}
 	return st, nil
-}
-
-// codingStoppedMessage is the error of a coding operation stopped while it coded. The job's
-// Message speaks of shards and of the manifest, which a coding client cannot see (it has the
-// coding API, not /v1/jobs' results): this one says, in the client's terms, how many records
-// were coded, where they are, and how to code the rest. (An operation stopped before it started
-// coding keeps the job's Message, which says so.)
-func codingStoppedMessage(j *job.Job) string {
-	d := j.JobDetails
-	again := fmt.Sprintf("a new batch-code operation (POST /v1/topics/%s/models/%s/batch-code, to code them with the same model)", j.CodingConfig.Topic, j.CodingConfig.ModelId)
-	if d.InputDocumentsCount == 0 {
-		return "stopped on request before any record was coded; to code the file, send it in " + again
-	}
-	msg := "stopped on request: " + plural(d.InputDocumentsCount, "record was", "records were") + " coded before the stop"
-	if n := d.DocumentsWithErrorsCount; n > 0 {
-		msg += fmt.Sprintf(" (%d of them error lines)", n)
-	}
-	msg += "; coded.jsonl (responseDownloadUrl) has a line for each, with its recordId; "
-	if left := d.InputBytes - d.ProcessedBytes; d.InputBytes > 0 && left > 0 {
-		msg += fmt.Sprintf("the rest of the file (%d of its %d bytes) was not coded", left, d.InputBytes)
-	} else {
-		msg += "the rest of the file was not coded"
-	}
-	return msg + ": to code those records (those whose recordId is not in coded.jsonl), send them in " + again
-}
-
-// plural is "1 <one>" or "<n> <many>".
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // resolveCoding checks a create request's CodingConfig and pins its model (the latest when none
@@ -499,7 +468,7 @@ func (s *Service) recordTraining(ctx context.Context, j *job.Job, msg ShardMessa
 // output and counts (one line per record, an error record for each record it could not use,
 // served by the errors route too) and FAILS with msg. The message is written on the job first,
 // so that whoever finalizes it (this worker, a redelivery, the sweeper) ends it FAILED with it
-// (see terminalStatus).
+// (see message.TerminalStatus).
 func (s *Service) trainingFailed(ctx context.Context, j *job.Job, msg ShardMessage, sc codingop.Scheme, why string) error {
 	s.log.WarnContext(ctx, "training failed", "tenant", j.Tenant, "job", j.JobId, "reason", why)
 	for try := 0; ; try++ {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/message"
 	"github.com/ream-dev/ream/shared/pipeline/request"
 )
 
@@ -86,10 +87,10 @@ func TestCheckJobTopic(t *testing.T) {
 // input; for a drop job, the new version already started a job of its own (found from outside:
 // a drop job's Message said to submit one).
 func TestInputChangedAdvice(t *testing.T) {
-	if got := inputChangedAdvice(&job.Job{}); got != "submit a new job for the new input" {
+	if got := message.InputChangedAdvice(&job.Job{}); got != "submit a new job for the new input" {
 		t.Errorf("a job's advice: %q", got)
 	}
-	if got := inputChangedAdvice(&job.Job{DropRule: "nightly"}); got != "the new version starts a job of its own under drop rule nightly" {
+	if got := message.InputChangedAdvice(&job.Job{DropRule: "nightly"}); got != "the new version starts a job of its own under drop rule nightly" {
 		t.Errorf("a drop job's advice: %q", got)
 	}
 }

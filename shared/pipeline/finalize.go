@@ -17,6 +17,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/message"
 	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
@@ -216,7 +217,7 @@ func (s *Service) finalizeClaimed(ctx context.Context, j *job.Job) error {
 		return fmt.Errorf("write archive: %w", err)
 	}
 
-	status, msg := terminalStatus(j, int64(len(recs)), skipped, failedShards)
+	status, msg := message.TerminalStatus(j, int64(len(recs)), skipped, failedShards)
 	end := s.nowUTC()
 	withAnalysisCounts(j) // (the manifest's counters as Describe shows them)
 	m := &output.Manifest{
@@ -396,96 +397,6 @@ func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, re
 // framesAtOnce bounds the archive frames written at once (one per input file of a redacted
 // many-file line input, up to 10,002).
 const framesAtOnce = 16
-
-// terminalStatus is the status a finished job ends in, with its Message: STOPPED when a stop
-// skipped shards (or stopped a training job), FAILED when every document failed, PARTIAL_SUCCESS when some did, else COMPLETED.
-func terminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status, string) {
-	d := j.JobDetails
-	switch {
-	case j.JobStatus == job.StopRequested && (skipped > 0 || j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == "")):
-		// (A stop that skipped nothing came while the last shards ran: the output is complete,
-		// and the job ends as it would have, as Comprehend's "completes before it can be
-		// stopped". A training job stopped before it registered its model has none; one whose
-		// model was registered before the stop took effect ends with it.)
-		if j.Has(job.CodingTraining) {
-			// (Found from outside: the shard Message said "0 were skipped" and nothing of the
-			// model.)
-			return job.Stopped, "stopped on request before its model was registered: no model was made, and the topic's latest model is unchanged; the output has a line for each record read"
-		}
-		return job.Stopped, fmt.Sprintf("stopped on request: %d of %s were processed and are in the output; %s skipped (listed in the manifest)", shards-skipped, counted(shards, "shard"), plural(skipped, "was", "were"))
-	case j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == ""):
-		// The records could not train a model (trainingFailed wrote why on the job).
-		// (A dead-lettered shard said here too, as below: found by the chaos harness, a training
-		// shard killed on every delivery ended "training registered no model".)
-		msg := j.Message
-		if msg == "" {
-			msg = "training registered no model"
-		}
-		return job.Failed, msg + deadLettered(failedShards)
-	case d.InputDocumentsCount == 1 && d.DocumentsWithErrorsCount == 1:
-		return job.Failed, "the one document failed; the output has its error record" + deadLettered(failedShards)
-	case d.InputDocumentsCount > 0 && d.DocumentsWithErrorsCount == d.InputDocumentsCount:
-		// (The dead-lettered shards said here too: found by the chaos harness, a training
-		// job whose one shard was killed on every delivery FAILED without saying why.)
-		return job.Failed, fmt.Sprintf("all %d documents failed; the output has an error record for each", d.InputDocumentsCount) + deadLettered(failedShards)
-	case d.DocumentsWithErrorsCount > 0 || d.AnalysisCounts.Failures() > 0:
-		var parts []string
-		if d.DocumentsWithErrorsCount > 0 {
-			msg := fmt.Sprintf("%d of %d documents could not be analysed; the output has an error record for each", d.DocumentsWithErrorsCount, d.InputDocumentsCount)
-			parts = append(parts, msg+deadLettered(failedShards))
-		}
-		if f := analysisFailures(j); f != "" {
-			parts = append(parts, f)
-		}
-		return job.PartialSuccess, strings.Join(parts, "; ")
-	}
-	return job.Completed, ""
-}
-
-// analysisFailures says how many documents each analysis of a several-analysis job failed on
-// ("" when none did), in the job's order of analyses: "SENTIMENT failed on 5 documents and
-// ENTITIES on 2; each document lists its failed analyses in Errors".
-func analysisFailures(j *job.Job) string {
-	if len(job.RecordAnalyses(j.Analyses)) < 2 {
-		return "" // a one-analysis job's failures are its error records
-	}
-	var parts []string
-	for _, a := range j.Analyses {
-		n := j.JobDetails.AnalysisCounts[a].Failed
-		if n == 0 {
-			continue
-		}
-		if len(parts) == 0 {
-			parts = append(parts, fmt.Sprintf("%s failed on %s", a, counted(n, "document")))
-		} else {
-			parts = append(parts, fmt.Sprintf("%s on %d", a, n))
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return strings.Join(parts, ", ") + "; each document lists its failed analyses in Errors"
-}
-
-// counted is "n noun" with the noun in the plural unless n is 1 ("1 document", "3 topics"), for
-// the Messages the pipeline writes.
-func counted(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// deadLettered is the Message's note of the shards that failed on every delivery, if any.
-func deadLettered(failedShards int64) string {
-	if failedShards == 0 {
-		return ""
-	}
-	if failedShards == 1 {
-		return " (1 shard failed repeatedly and was dead-lettered)"
-	}
-	return fmt.Sprintf(" (%d shards failed repeatedly and were dead-lettered)", failedShards)
-}
 
 // fillShardRanges adds each shard's byte range or file count to the manifest from the plan.
 func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []output.ShardInfo) {

@@ -15,6 +15,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/message"
 	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
@@ -385,7 +386,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 				if j.CodingOperation || j.Has(job.CodingTraining) {
 					what = name // its one object, as its client knows it
 				}
-				return failJobErr("%s changed while the job was planned; %s", what, inputChangedAdvice(j))
+				return failJobErr("%s changed while the job was planned; %s", what, message.InputChangedAdvice(j))
 			}
 			if err != nil {
 				return fmt.Errorf("count input lines: %w", err)

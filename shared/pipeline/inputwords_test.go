@@ -7,6 +7,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/message"
 )
 
 // TestInputRefusedPerJobKind: the 409 of an upload a job no longer takes tells a coding
@@ -30,7 +31,7 @@ func TestInputRefusedPerJobKind(t *testing.T) {
 			t.Errorf("coding %v, arrived %v: %v, want a conflict saying %q", tc.j.CodingOperation, tc.arrived, err, tc.want)
 		}
 	}
-	if got := inputChangedAdvice(op); !strings.Contains(got, "start a new batch-code operation") {
+	if got := message.InputChangedAdvice(op); !strings.Contains(got, "start a new batch-code operation") {
 		t.Errorf("a coding operation whose input changed: %q", got)
 	}
 }
@@ -80,10 +81,10 @@ func TestInputName(t *testing.T) {
 func TestInputChangedAdviceForDropBatches(t *testing.T) {
 	batch := &job.Job{DropRule: "scans", InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerFile}}
 	lines := &job.Job{DropRule: "logs", InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}
-	if got := inputChangedAdvice(batch); !strings.Contains(got, "write the batch's _SUCCESS marker again (ream drop-rules close scans BATCH)") {
+	if got := message.InputChangedAdvice(batch); !strings.Contains(got, "write the batch's _SUCCESS marker again (ream drop-rules close scans BATCH)") {
 		t.Errorf("per-file drop batch: %q", got)
 	}
-	if got := inputChangedAdvice(lines); got != "the new version starts a job of its own under drop rule logs" {
+	if got := message.InputChangedAdvice(lines); got != "the new version starts a job of its own under drop rule logs" {
 		t.Errorf("line drop job: %q", got)
 	}
 }

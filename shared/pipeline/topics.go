@@ -15,6 +15,7 @@ import (
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline/message"
 	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
@@ -463,9 +464,9 @@ func (s *Service) reduceInit(ctx context.Context, j *job.Job) (*topics.Model, er
 	var few *topics.TooFewDocumentsError
 	switch {
 	case errors.As(err, &few) && few.Distinct:
-		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but its documents have only %s of the words that occur in other documents (documents with the same words are alike to the model); ask for at most %s", few.K, counted(int64(few.Documents), "different set"), counted(int64(few.Documents), "topic"))}
+		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but its documents have only %s of the words that occur in other documents (documents with the same words are alike to the model); ask for at most %s", few.K, message.Counted(int64(few.Documents), "different set"), message.Counted(int64(few.Documents), "topic"))}
 	case errors.As(err, &few):
-		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but only %d of its documents %s words that occur in other documents; ask for at most %s", few.K, few.Documents, map[bool]string{true: "has", false: "have"}[few.Documents == 1], counted(int64(few.Documents), "topic"))}
+		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but only %d of its documents %s words that occur in other documents; ask for at most %s", few.K, few.Documents, map[bool]string{true: "has", false: "have"}[few.Documents == 1], message.Counted(int64(few.Documents), "topic"))}
 	}
 	return m, err
 }
@@ -626,13 +627,13 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 		}
 	}
 	s.fillShardRanges(ctx, j, infos)
-	status, msg := terminalStatus(j, 0, 0, 0)
+	status, msg := message.TerminalStatus(j, 0, 0, 0)
 	o := topicsjob.Options(j)
 	version := fmt.Sprintf("%s K=%d seed=%d", topicsjob.ModelVersion, o.K, o.Seed)
 	if m != nil {
 		version += fmt.Sprintf(" rounds=%d vocabulary=%d", m.Round, m.V)
 	} else if status != job.Stopped && unreadable < j.JobDetails.InputDocumentsCount {
-		// (When every document was unreadable, terminalStatus's "all N documents failed" says it.)
+		// (When every document was unreadable, message.TerminalStatus's "all N documents failed" says it.)
 		status, msg = job.Failed, topicsjob.UnfitMessage(j.TopicsStage.Unfit)+"; the output has an error record for each document"
 	}
 	end := s.nowUTC()

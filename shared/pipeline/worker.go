@@ -22,6 +22,7 @@ import (
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline/codingop"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
+	"github.com/ream-dev/ream/shared/pipeline/message"
 	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
@@ -294,13 +295,13 @@ func (s *Service) inputChangedMessage(j *job.Job, msg ShardMessage, key string) 
 		// A file of a ONE_DOC_PER_FILE input or of a many-file line input: which one.
 		what = "input file " + s.cfg.Locations.URI(key)
 	}
-	return what + " was replaced or deleted while the job was running; " + inputChangedAdvice(j)
+	return what + " was replaced or deleted while the job was running; " + message.InputChangedAdvice(j)
 }
 
 // lineCountMessage is the Message of a job failed because shard index of a line input read got
 // documents where planning counted planned: the input changed under the same version.
 func lineCountMessage(j *job.Job, index int, got, planned int64) string {
-	return fmt.Sprintf("shard %d holds %d documents where planning counted %d: the input changed while the job ran; %s", index, got, planned, inputChangedAdvice(j))
+	return fmt.Sprintf("shard %d holds %d documents where planning counted %d: the input changed while the job ran; %s", index, got, planned, message.InputChangedAdvice(j))
 }
 
 // inputChanged returns the input object of shard msg that no longer has the version the job
@@ -596,36 +597,6 @@ func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.D
 	}
 }
 
-// inputChangedAdvice ends the Message of a job whose input changed under it: what to do about
-// the new input. A drop rule starts a job of its own for the new version of a dropped object; a
-// coding operation's client starts a new operation (newInputAdvice).
-func inputChangedAdvice(j *job.Job) string {
-	switch {
-	case j.DropRule != "" && j.InputDataConfig.InputFormat == job.OneDocPerFile:
-		// a batch's files start no job of their own: only its _SUCCESS marker does
-		return "write the batch's _SUCCESS marker again (ream drop-rules close " + j.DropRule + " BATCH) to start a job over the batch as it is now"
-	case j.DropRule != "":
-		return "the new version starts a job of its own under drop rule " + j.DropRule
-	case j.CodingOperation:
-		return newInputAdvice(j)
-	}
-	return "submit a new job for the new input"
-}
-
-// newInputAdvice tells the client of job j how to have another input analysed, in the terms of
-// the API that made the job: a coding operation's client (POST …/batch-code) never made a job,
-// so it is told to start a new batch-code operation; others to create a new job.
-func newInputAdvice(j *job.Job) string {
-	if j.CodingOperation {
-		topic := "{topic}"
-		if j.CodingConfig != nil && j.CodingConfig.Topic != "" {
-			topic = j.CodingConfig.Topic
-		}
-		return "start a new batch-code operation (POST /v1/topics/" + topic + "/batch-code) to code another file"
-	}
-	return "create a new job to analyse another input"
-}
-
 // InputRefused is the conflict (job.ErrConflict) a store that can refuse an upload (the local
 // stack; S3 cannot) answers for an upload to job j's upload URL that j no longer takes: its input
 // already arrived (arrived), or it no longer waits for input. It is the one place that refusal is
@@ -634,14 +605,14 @@ func newInputAdvice(j *job.Job) string {
 func InputRefused(j *job.Job, arrived bool) error {
 	if j.CodingOperation {
 		if arrived {
-			return fmt.Errorf("%w: the file of operation %s was already uploaded; %s", job.ErrConflict, j.JobId, newInputAdvice(j))
+			return fmt.Errorf("%w: the file of operation %s was already uploaded; %s", job.ErrConflict, j.JobId, message.NewInputAdvice(j))
 		}
-		return fmt.Errorf("%w: operation %s is %s and no longer accepts input; %s", ErrNoLongerWaiting, j.JobId, codingop.Status(j.JobStatus), newInputAdvice(j))
+		return fmt.Errorf("%w: operation %s is %s and no longer accepts input; %s", ErrNoLongerWaiting, j.JobId, codingop.Status(j.JobStatus), message.NewInputAdvice(j))
 	}
 	if arrived {
-		return fmt.Errorf("%w: this input of job %s was already uploaded; %s", job.ErrConflict, j.JobId, newInputAdvice(j))
+		return fmt.Errorf("%w: this input of job %s was already uploaded; %s", job.ErrConflict, j.JobId, message.NewInputAdvice(j))
 	}
-	return fmt.Errorf("%w: job %s is %s and no longer accepts input; %s", ErrNoLongerWaiting, j.JobId, j.JobStatus, newInputAdvice(j))
+	return fmt.Errorf("%w: job %s is %s and no longer accepts input; %s", ErrNoLongerWaiting, j.JobId, j.JobStatus, message.NewInputAdvice(j))
 }
 
 // ErrNoLongerWaiting (a job.ErrConflict) is InputRefused's refusal for a job that has left
