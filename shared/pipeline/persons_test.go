@@ -18,6 +18,7 @@ import (
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/output"
+	"github.com/ream-dev/ream/shared/pipeline/redaction"
 )
 
 // personsDocs are documents for the tests of the person spans ENTITIES hands on to PII: n
@@ -86,13 +87,11 @@ func (s *Service) analysed(t testing.TB, j *job.Job, text string) (output.Record
 	s.analyse(context.Background(), as, nil, j, d, &rec, nil)
 	red := ""
 	if j.RedactOutput != nil {
-		r := &redactedWriter{j: j, mode: j.RedactOutput.MaskMode, mask: analysis.DefaultMaskChar}
-		if !j.RedactOutput.RedactsAll() {
-			if r.only, err = analysis.PiiDetector(j.RedactOutput.PiiEntityTypes); err != nil {
-				t.Fatal(err)
-			}
+		r, err := redaction.NewRedactor(j)
+		if err != nil {
+			t.Fatal(err)
 		}
-		red = r.text(d, &rec)
+		red = r.Text(d, &rec)
 	}
 	return rec, red
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/ream-dev/ream/shared/pipeline/codingop"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 	"github.com/ream-dev/ream/shared/pipeline/message"
+	"github.com/ream-dev/ream/shared/pipeline/redaction"
 	"github.com/ream-dev/ream/shared/pipeline/topicsjob"
 )
 
@@ -196,11 +197,11 @@ func (s *Service) recordedShard(ctx context.Context, j *job.Job, index int) (Sha
 // segment (see output.Member), and returns the shard's record: how many records (and error
 // records) it wrote, their size before compression and their CRC-32. Records of line formats carry global line
 // numbers (the plan's LineOffset plus the line within the shard). When the job asks for redaction
-// it also writes the redacted copies of the documents (see redactedWriter); dead says they are a
+// it also writes the redacted copies of the documents (see redaction.Writer); dead says they are a
 // dead-lettered shard's, kept apart from an analysed attempt's.
 func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, key string, dead bool, fill func(input.Document, *output.Record)) (ShardRecord, error) {
 	lim := s.readLimits(j)
-	red := s.newRedactedWriter(ctx, j, msg.Index, dead)
+	red := redaction.NewWriter(ctx, s.objects, s.log, j, msg.Index, dead)
 	var w *output.Writer
 	var m *output.Member
 	// The error records also go, uncompressed, to an object of their own (ErrorsKey) that the
@@ -222,7 +223,7 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 				rec.Line = &line
 			}
 			fill(d, &rec)
-			if err := red.write(ctx, d, &rec); err != nil {
+			if err := red.Write(ctx, d, &rec); err != nil {
 				return err
 			}
 			return w.Write(&rec)
@@ -239,7 +240,7 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		}
 		return err
 	})
-	redacted, redactedCRC, rerr := red.close(err)
+	redacted, redactedCRC, rerr := red.Close(err)
 	if err == nil && rerr != nil {
 		err = rerr
 	}
