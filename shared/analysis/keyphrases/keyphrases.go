@@ -53,8 +53,8 @@ type Config struct {
 // chunk's best-scoring form: the chunk, or a sub-phrase that keeps its last word, ends a name
 // ("Michael Buble" in "star Michael Buble kisses") or is a compound noun not led by an
 // adjective ("mortgage costs"); listed phrases never overlap. Phrases that are no chunk
-// occurrence's form (the other sub-phrases) are scored as candidates but never listed.
-// Scores are scaled so the best phrase of the document scores 1;
+// occurrence's form (the other sub-phrases) are candidates the ranker was trained on, but they
+// are neither scored nor listed. Scores are scaled so the best listed phrase scores 1;
 // sort by Score for a ranking. Offsets count characters, EndOffset exclusive; Text is the exact
 // substring without leading determiners. Limits: English only; phrases are at most four words
 // (seven with "of" in a name); only phrases that occur in the text can be found (about half the
