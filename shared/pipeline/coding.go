@@ -390,8 +390,16 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		s.log.InfoContext(ctx, "training stopped on request; no model registered", "tenant", j.Tenant, "job", j.JobId, "cut_short", cutShort)
 		return s.recordTraining(ctx, j, msg, sc)
 	}
-	if cutShort {
-		return nil // it ended elsewhere meanwhile (failed, or finalized by another worker)
+	if cutShort || cur.JobStatus.Terminal() {
+		// It ended elsewhere meanwhile: failed, finalized by another worker, or its shard
+		// dead-lettered while this delivery trained (a copy the sweeper re-enqueued for a job
+		// that made no progress; found by the chaos harness: the model was registered a second
+		// after the job FAILED "training registered no model", and became the tenant's latest).
+		// Registering now would leave a model no job names. (The job ending between this read
+		// and the registration, milliseconds, is not covered: DeadLetter adopts a model
+		// registered before it runs, not one registered after.)
+		s.log.InfoContext(ctx, "training job ended while this delivery trained; no model registered", "tenant", j.Tenant, "job", j.JobId, "status", cur.JobStatus)
+		return nil
 	}
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {

@@ -807,3 +807,72 @@ func startedTrainingShard(t *testing.T, ctx context.Context, st localService) (s
 	}
 	return created.JobId, sm
 }
+
+// deadLetterOnReread is an object store that runs fn the second time the training input is
+// opened (the training's second pass): the job's shard dead-lettered while a delivery trains.
+type deadLetterOnReread struct {
+	pipeline.Objects
+	mu    sync.Mutex
+	opens int
+	fn    func()
+}
+
+func (o *deadLetterOnReread) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+	if key == "inputs/local/train.jsonl" {
+		o.mu.Lock()
+		o.opens++
+		n := o.opens
+		o.mu.Unlock()
+		if n == 2 {
+			o.fn()
+		}
+	}
+	return o.Objects.Open(ctx, key, offset)
+}
+
+// TestTrainingEndedWhileDeliveryTrains: a delivery of a training shard that is still training
+// when another copy of its message is dead-lettered (the sweeper re-enqueues the shard of a job
+// that made no progress, and the old copy runs out of receives) registers no model once the job
+// has FAILED: the job says "training registered no model", and no model of it becomes the
+// tenant's latest (found by the chaos harness in a loaded CI run: the model was registered a
+// second after the job failed).
+func TestTrainingEndedWhileDeliveryTrains(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	id, sm := startedTrainingShard(t, ctx, st)
+	deps := st.deps
+	objs := &deadLetterOnReread{Objects: st.objects}
+	objs.fn = func() {
+		if err := st.svc.DeadLetter(ctx, sm, "injected"); err != nil {
+			t.Error(err)
+		}
+		processQueue(t, ctx, st.svc, st.queue)
+		if j, err := st.jobs.Get(ctx, "local", id); err != nil || j.JobStatus != job.Failed {
+			t.Errorf("the job after its shard was dead-lettered: %v %v; want FAILED", j, err)
+		}
+	}
+	deps.Objects = objs
+	training := pipeline.New(deps)
+	if err := training.ProcessShard(ctx, sm); err != nil {
+		t.Fatal(err)
+	}
+	if objs.opens < 2 {
+		t.Fatalf("the training opened its input %d times; the test needs a second pass", objs.opens)
+	}
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus != job.Failed || j.CodingConfig == nil || j.CodingConfig.ModelId != "" {
+		t.Fatalf("the job: %s %q %+v; want FAILED naming no model", j.JobStatus, j.Message, j.CodingConfig)
+	}
+	all, err := st.models.List(ctx, "local", "occupation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if m.TrainingJobId == id {
+			t.Fatalf("model %s v%d of the FAILED job was registered: it is the tenant's latest and no job names it", m.ModelId, m.ModelVersion)
+		}
+	}
+}
