@@ -28,6 +28,14 @@ import (
 // Each group g gets the value GroupWeight_g / sqrt(number of features in g), so each group's
 // part of the vector has a fixed norm whatever the title's length.
 //
+// A title with a hyphen between letters or digits is read twice (normalize.go): split into
+// the compound's parts, whose joined form ("coordinator" for "co-ordinator") is added to
+// the parts' W, H and C features, and with the compound joined as one token. Its vector is
+// Hyphen times the first reading's groups plus 1 - Hyphen times the second's (0.7 and 0.3 in
+// the shipped model), so "bus-driver" is read mostly as "bus driver" and "fork-lift" still
+// matches "forklift"; the scores are the same mix of the two readings' scores. The tasks
+// text is read joined.
+//
 // The tasks text (tasks_text), when not empty, adds its own token (TW) and adjacent-pair (TB)
 // features, learnt only from examples that have a tasks text, and its tokens again as title
 // W features; the tasks part is scaled to norm TasksWeight, so a long tasks text cannot
@@ -67,11 +75,15 @@ type FeatureConfig struct {
 	FirstLast float32 `json:"first_last,omitempty"`
 	// Hyper weights the noun-lexicon features of the title's tokens (lexicon.go).
 	Hyper float32 `json:"hyper,omitempty"`
+	// Hyphen, in (0, 1], weights the split reading of a title with a hyphenated compound
+	// against its joined reading (1 - Hyphen; see normalize.go); 0, the value of the model
+	// files written before it, reads hyphens as joining only.
+	Hyphen float32 `json:"hyphen,omitempty"`
 }
 
 // DefaultFeatures is the feature configuration of the shipped model.
 var DefaultFeatures = FeatureConfig{Bits: 18, CharMin: 3, CharMax: 4, Word: 1, Bigram: 0.6, Pair: 0.4, Edge: 0.5, Char: 1, Tasks: 0.5,
-	FirstLast: 0.5, Hyper: 1.2}
+	FirstLast: 0.5, Hyper: 1.2, Hyphen: 0.7}
 
 type feat struct {
 	idx uint32
@@ -121,6 +133,29 @@ func (f *featurizer) setVal(from int, w float32) int {
 // when neither text has a token.
 func (f *featurizer) features(occp, tasks string) []feat {
 	f.out = f.out[:0]
+	h := f.cfg.Hyphen
+	f.toks.split = h > 0
+	mark := f.title(occp, 0)
+	if f.toks.split && f.toks.hyphens > 0 {
+		// a title with a hyphenated compound: the split reading (parts and joined forms)
+		// at weight Hyphen, the joined reading at 1 - Hyphen
+		for i := range f.out {
+			f.out[i].val *= h
+		}
+		from := mark
+		f.toks.split = false
+		mark = f.title(occp, mark)
+		for i := from; i < len(f.out); i++ {
+			f.out[i].val *= 1 - h
+		}
+	}
+	f.toks.split = false
+	return f.tasks(tasks, mark)
+}
+
+// title appends the title's feature groups (from mark) in the current reading of its
+// hyphens (f.toks.split) and returns the new mark.
+func (f *featurizer) title(occp string, mark int) int {
 	c := &f.cfg
 	f.toks.reset()
 	f.toks.tokenize(occp)
@@ -129,11 +164,13 @@ func (f *featurizer) features(occp, tasks string) []feat {
 	for i := range n {
 		f.hs = append(f.hs, fnvBytes(f.toks.tok(i)))
 	}
-	mark := 0
 	if n > 0 {
 		if c.Word > 0 {
 			for _, h := range f.hs {
 				f.add(hashx.Mix64(h ^ saltWord))
+			}
+			for _, sp := range f.toks.joined {
+				f.add(hashx.Mix64(fnvBytes(f.toks.buf[sp.start:sp.end]) ^ saltWord))
 			}
 			mark = f.setVal(mark, c.Word)
 		}
@@ -173,12 +210,23 @@ func (f *featurizer) features(occp, tasks string) []feat {
 					f.add(hashx.Mix64(h ^ saltHyper))
 				}
 			}
+			for _, sp := range f.toks.joined {
+				for _, h := range f.lex[string(f.toks.buf[sp.start:sp.end])] {
+					f.add(hashx.Mix64(h ^ saltHyper))
+				}
+			}
 			mark = f.setVal(mark, c.Hyper)
 		}
 		if c.Char > 0 && c.CharMax >= c.CharMin && c.CharMin > 0 {
 			lo, hi := int(c.CharMin), int(c.CharMax)
-			for i := range n {
-				w := f.toks.tok(i)
+			for i := range n + len(f.toks.joined) {
+				var w []byte
+				if i < n {
+					w = f.toks.tok(i)
+				} else {
+					sp := f.toks.joined[i-n]
+					w = f.toks.buf[sp.start:sp.end]
+				}
 				L := len(w) + 2
 				for s := 0; s < L; s++ {
 					h := uint64(hashx.FNVOffset64)
@@ -203,12 +251,18 @@ func (f *featurizer) features(occp, tasks string) []feat {
 			mark = f.setVal(mark, c.Char)
 		}
 	}
+	return mark
+}
+
+// tasks appends the tasks text's features (from mark) and returns the feature vector.
+func (f *featurizer) tasks(tasks string, mark int) []feat {
+	c := &f.cfg
 	if tasks == "" || c.Tasks <= 0 {
 		return f.out
 	}
 	f.toks.reset()
 	f.toks.tokenize(tasks)
-	n = f.toks.n()
+	n := f.toks.n()
 	if n == 0 {
 		return f.out
 	}

@@ -209,6 +209,9 @@ func decodeBody(r *bufio.Reader) (*Model, error) {
 			return nil, invalid("feature weight %v", v)
 		}
 	}
+	if !finite(float64(cfg.Hyphen)) || cfg.Hyphen < 0 || cfg.Hyphen > 1 {
+		return nil, invalid("hyphen weight %v", cfg.Hyphen)
+	}
 	m.cfg = cfg
 	t := m.info.Temperature
 	if !finite(t) || t < 0.01 || t > 1000 {

@@ -11,9 +11,14 @@ import (
 //
 // A text is cut into tokens: maximal runs of letters and digits, lower-cased, with the common
 // Latin accents removed (é→e, æ→ae, ß→ss, ...). Apostrophes (' ’ ‘ `) are dropped inside a
-// token ("children's" → "childrens"); a hyphen or full stop between two letters or digits
-// joins them ("co-ordinator" → "coordinator", "h.g.v" → "hgv"); every other character ends a
-// token. Stop words (stopWords) are removed. Each remaining token is then stemmed by a light
+// token ("children's" → "childrens"); a full stop between two letters or digits joins them
+// ("h.g.v" → "hgv"); every other character ends a token. A hyphen (- or ‐) between two
+// letters or digits is read in one of two ways: it joins them ("co-ordinator" →
+// "coordinator"; the joined reading), or, in the split reading (tokens.split), it ends a
+// token, so the compound gives its parts ("bus-driver" → "bus" "driver"), and the compound's
+// joined form, when at least one part is kept, is recorded beside the tokens (tokens.joined:
+// "busdriver"). Survey answers write compounds both ways ("bus-driver" for the index's "bus
+// driver", "fork-lift" for its "forklift"); the title features use both readings (features.go). Stop words (stopWords) are removed. Each remaining token is then stemmed by a light
 // plural stemmer (stem): "-ies" → "-y", "-sses", "-shes", "-ches", "-xes", "-zzes" lose "es",
 // "-men" → "-man", and a final "s" is dropped unless the word ends in "ss", "us", "is" or
 // "ys" or has 3 letters or fewer.
@@ -31,11 +36,25 @@ type span struct{ start, end int32 }
 type tokens struct {
 	buf   []byte
 	spans []span
+	// joined holds the joined forms of the hyphenated compounds ("coordinator" for
+	// "co-ordinator"), whose parts are in spans.
+	joined []span
+	// split, when set, makes a hyphen between letters or digits end a token (a part of a
+	// compound) instead of joining; the zero value joins.
+	split   bool
+	raw     []byte // the current compound's letters so far, unstemmed
+	hyph    int    // hyphens in the current compound
+	first   int    // spans index of the current compound's first part
+	hyphens int    // hyphens that split a compound in the text
 }
 
 func (t *tokens) reset() {
 	t.buf = t.buf[:0]
 	t.spans = t.spans[:0]
+	t.joined = t.joined[:0]
+	t.raw = t.raw[:0]
+	t.hyph = 0
+	t.hyphens = 0
 }
 
 func (t *tokens) n() int { return len(t.spans) }
@@ -115,12 +134,24 @@ func (t *tokens) tokenize(s string) {
 		case r == '\'' || r == '’' || r == '‘' || r == '`':
 			// dropped, the token goes on
 			continue
+		case (r == '-' || r == '‐') && t.split && len(t.buf) > start && i < len(s) && isAlnumByte(s[i]) && isAlnum(prev):
+			// ends a part of a compound
+			if t.hyph == 0 {
+				t.first = len(t.spans)
+			}
+			t.hyph++
+			t.hyphens++
+			t.raw = append(t.raw, t.buf[start:]...)
+			start = t.endToken(start)
+			if len(t.spans) >= maxTokens {
+				return
+			}
 		case (r == '-' || r == '‐' || r == '.') && len(t.buf) > start && i < len(s) && isAlnumByte(s[i]) && isAlnum(prev):
 			// joins
 			prev = r
 			continue
 		case r < utf8.RuneSelf:
-			start = t.endToken(start)
+			start = t.endWord(start)
 			if len(t.spans) >= maxTokens {
 				return
 			}
@@ -131,7 +162,7 @@ func (t *tokens) tokenize(s string) {
 			} else if unicode.IsLetter(lr) || unicode.IsDigit(lr) {
 				t.buf = utf8.AppendRune(t.buf, lr)
 			} else {
-				start = t.endToken(start)
+				start = t.endWord(start)
 				if len(t.spans) >= maxTokens {
 					return
 				}
@@ -139,7 +170,30 @@ func (t *tokens) tokenize(s string) {
 		}
 		prev = r
 	}
-	t.endToken(start)
+	t.endWord(start)
+}
+
+// endWord closes the token that began at start like endToken; when it is the last part of
+// a hyphenated compound, it also records the compound's joined form (in joined) if any of
+// its parts was kept. It returns where the next token starts.
+func (t *tokens) endWord(start int) int {
+	if t.hyph == 0 {
+		return t.endToken(start)
+	}
+	t.raw = append(t.raw, t.buf[start:]...)
+	next := t.endToken(start)
+	if len(t.spans) > t.first && len(t.joined) < maxTokens {
+		n := len(t.spans)
+		t.buf = append(t.buf, t.raw...)
+		next = t.endToken(next)
+		if len(t.spans) > n {
+			t.joined = append(t.joined, t.spans[n])
+			t.spans = t.spans[:n]
+		}
+	}
+	t.raw = t.raw[:0]
+	t.hyph = 0
+	return next
 }
 
 func isAlnum(r rune) bool {

@@ -48,6 +48,32 @@ func TestTokenize(t *testing.T) {
 	}
 }
 
+func TestTokenizeHyphens(t *testing.T) {
+	for in, want := range map[string]string{
+		"Bus-driver":               "bus driver | busdriver",
+		"co-ordinators, HGV":       "co ordinator hgv | coordinator",
+		"check-out operators":      "check out operator | checkout",
+		"mother-in-law x-ray":      "mother law x ray | motherinlaw xray",
+		"of-the":                   " | ",
+		"h.g.v-drivers - seasonal": "hgv driver seasonal | hgvdriver",
+		"-lead- hand":              "lead hand | ",
+	} {
+		var tk tokens
+		tk.split = true
+		tk.tokenize(in)
+		var parts, joined []string
+		for i := range tk.n() {
+			parts = append(parts, string(tk.tok(i)))
+		}
+		for _, sp := range tk.joined {
+			joined = append(joined, string(tk.buf[sp.start:sp.end]))
+		}
+		if got := strings.Join(parts, " ") + " | " + strings.Join(joined, " "); got != want {
+			t.Errorf("split tokens(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestFeaturesOrderAndTasks(t *testing.T) {
 	fz := newFeaturizer(DefaultFeatures)
 	sum := func(fs []feat) (n float64) {
