@@ -65,16 +65,43 @@ func (s *Service) RegisterShippedModels(ctx context.Context) error {
 			}
 		}
 		rec := codingop.ModelRecord(m, id, uri, "", key, int64(len(raw)))
-		rec.ModelVersion = 1
 		rec.ModelReleaseDate = codingop.ShippedRelease
 		rec.Shipped = true
-		if _, _, err := s.models.Register(ctx, rec); err != nil {
+		if err := s.registerShipped(ctx, rec); err != nil {
 			return fmt.Errorf("register shipped %s model: %w", uri, err)
 		}
 		s.coders.put(id, m)
 	}
 	s.shipped.done = true
 	return nil
+}
+
+// registerShipped registers shipped model rec: as version 1 of its topic in a new deployment;
+// after an upgrade to a release that ships another model of the topic (retrained), as the next
+// shipped version, so that it becomes the latest of tenants without a newer model of their own
+// while the earlier one stays registered and usable (operations pinned to it keep it). Found
+// when the shipped model was retrained: every coding route of a deployment made by the earlier
+// release answered 409 "version 1 is taken", as the new model claimed version 1 again.
+func (s *Service) registerShipped(ctx context.Context, rec api.Model) error {
+	if _, err := s.models.Get(ctx, "", rec.ModelId); err == nil {
+		return nil // registered at an earlier start
+	}
+	shipped, err := s.models.List(ctx, "", rec.Topic)
+	if err != nil {
+		return err
+	}
+	next := 1
+	for _, m := range shipped {
+		next = max(next, m.ModelVersion+1)
+	}
+	for try := 0; try < maxVersionTries; try++ {
+		rec.ModelVersion = next + try
+		_, _, err := s.models.Register(ctx, rec)
+		if !errors.Is(err, job.ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("register model %s: no free version after %d tries", rec.ModelId, maxVersionTries)
 }
 
 // shippedState remembers that this process registered the shipped models.

@@ -876,3 +876,39 @@ func TestTrainingEndedWhileDeliveryTrains(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedModelAfterUpgrade: a deployment made by a release whose shipped model was another
+// one (retrained since) registers the new shipped model as the next shipped version: coding
+// works, the new model is the latest, and the earlier one stays registered for operations
+// pinned to it. Found when the shipped model was retrained: every coding route of an existing
+// data directory answered 409 "topic "occupation" version 1 is taken".
+func TestShippedModelAfterUpgrade(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	old := api.Model{
+		ModelId: "8758160e-fe30-5b35-86c4-21828e64cef8", Topic: "occupation", ModelVersion: 1,
+		ModelReleaseDate: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), ModelType: "an earlier release's model",
+		TopicStandard: "SOC", TopicVersion: "2010", Shipped: true, Key: "models/shipped/occupation/earlier.bin", SizeBytes: 1,
+	}
+	if _, _, err := st.models.Register(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	latest, err := st.svc.Model(ctx, "local", "occupation", "latest")
+	if err != nil {
+		t.Fatalf("latest after an upgrade: %v", err)
+	}
+	if latest.ModelId == old.ModelId || latest.ModelVersion != 2 || !latest.Shipped {
+		t.Fatalf("latest after an upgrade: %s v%d shipped=%v; want this release's shipped model as version 2", latest.ModelId, latest.ModelVersion, latest.Shipped)
+	}
+	if m, err := st.svc.Model(ctx, "local", "occupation", old.ModelId); err != nil || m.ModelVersion != 1 {
+		t.Fatalf("the earlier shipped model after the upgrade: %+v %v; want it still registered as version 1", m, err)
+	}
+	// a second start registers nothing more
+	again := pipeline.New(st.deps)
+	if m, err := again.Model(ctx, "local", "occupation", "latest"); err != nil || m.ModelId != latest.ModelId {
+		t.Fatalf("latest after a restart: %+v %v; want %s", m, err, latest.ModelId)
+	}
+	if all, err := st.models.List(ctx, "", "occupation"); err != nil || len(all) != 2 {
+		t.Fatalf("shipped models after a restart: %d %v; want 2", len(all), err)
+	}
+}

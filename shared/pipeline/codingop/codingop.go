@@ -113,8 +113,9 @@ func ModelKey(tenant, topic, id string) string {
 	return ModelsPrefix + tenant + "/" + topic + "/" + id + ".bin"
 }
 
-// ShippedRelease is the release date of the shipped models (this release of Ream).
-var ShippedRelease = time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+// ShippedRelease is the release date of the shipped models (this release of Ream; a release
+// that ships a retrained model moves it, and the model registers as the next shipped version).
+var ShippedRelease = time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
 
 // ModelRecord is the registry's record of model m, stored under key.
 func ModelRecord(m *coding.Model, id, topic, tenant, key string, size int64) api.Model {
