@@ -12,7 +12,9 @@
 //     score 1 (lingua-go's own rules answer the same, more slowly). In text mixing Latin with
 //     another script, Latin words that begin with a capital (names, brands, acronyms, key
 //     names, which other scripts borrow in Latin) are not counted: "Файл (закодированный
-//     Macintosh BinHex)" is Russian, not Portuguese (countScripts; unlike lingua-go).
+//     Macintosh BinHex)" is Russian, not Portuguese (countScripts; unlike lingua-go), once the
+//     other script has a word of two letters or more: a lone letter is a symbol, "The Angle Θ
+//     Between Two Vectors" is English.
 //  2. N-grams, for Latin-, Cyrillic-, Arabic- and Devanagari-script text, one of lingua-go
 //     v1.4.0's two algorithms (github.com/pemistahl/lingua-go, Apache-2.0), chosen by length
 //     as lingua-go's high-accuracy mode does:

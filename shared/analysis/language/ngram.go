@@ -164,12 +164,18 @@ type scriptCounts struct {
 // word that begins with a capital (as names, brands and acronyms do) does not count towards
 // the majority; the lower-case words of a language written in Latin still do (found from
 // outside, on the gettext catalogues: such strings of Russian, Greek, Hebrew, Ukrainian and
-// Bulgarian came out English, Portuguese or German, the Latin words' language).
+// Bulgarian came out English, Portuguese or German, the Latin words' language). Only a word of
+// at least two letters of the other script starts this (two Han, kana or Hangul characters in
+// a row): a lone letter is a symbol far more often than a word, "The Angle Θ Between Two
+// Vectors" is English (found from outside: it, and headings in capitals with a Greek letter,
+// were Greek, score 1).
 func countScripts(s string) scriptCounts {
 	c := scriptCounts{ascii: true}
 	prev := scriptOther
 	inWord := false
-	capLatin := 0 // Latin words that begin with a capital
+	capLatin := 0      // Latin words that begin with a capital
+	run := 0           // letters of the current run of one script (across Han, kana, Hangul words)
+	otherWord := false // a run of at least two letters of a script other than Latin
 	for i := 0; i < len(s); {
 		b := s[i]
 		var sc script
@@ -177,7 +183,7 @@ func countScripts(s string) scriptCounts {
 		if b < utf8.RuneSelf {
 			i++
 			if b|0x20 < 'a' || b|0x20 > 'z' {
-				inWord = false
+				inWord, run = false, 0
 				continue
 			}
 			sc, upper = scriptLatin, b <= 'Z'
@@ -187,12 +193,23 @@ func countScripts(s string) scriptCounts {
 			i += size
 			if !unicode.IsLetter(r) {
 				inWord = false
+				if !unicode.IsMark(r) { // a vowel sign keeps an Indic word's run going
+					run = 0
+				}
 				continue
 			}
 			sc = scriptOf(r)
 			upper = sc == scriptLatin && unicode.IsUpper(r)
 		}
 		c.letters++
+		if run > 0 && sc == prev {
+			run++
+		} else {
+			run = 1
+		}
+		if run >= 2 && sc != scriptLatin && sc != scriptOther {
+			otherWord = true
+		}
 		if !inWord || sc != prev || sc == scriptHan || sc == scriptKana || sc == scriptHangul {
 			c.words[sc]++
 			c.total++
@@ -202,7 +219,7 @@ func countScripts(s string) scriptCounts {
 		}
 		inWord, prev = true, sc
 	}
-	if capLatin > 0 && c.total-c.words[scriptLatin]-c.words[scriptOther] > 0 {
+	if capLatin > 0 && otherWord {
 		c.words[scriptLatin] -= capLatin
 		c.total -= capLatin
 	}

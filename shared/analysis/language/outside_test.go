@@ -34,6 +34,11 @@ func TestLanguageOutsideFailures(t *testing.T) {
 		{"Intel MCU поддерживает только ELF", "ru"},
 		// while English that quotes a title in another script stays English
 		{"The novel Война и мир was written by Tolstoy and published in parts", "en"},
+		// and a lone letter of another script, a symbol in a heading in title case or capitals,
+		// does not start that rule (found from outside: these were Greek, score 1)
+		{"The Angle Θ Between Two Vectors", "en"},
+		{"Greek Letters Like Λ And Σ Are Used In Maths", "en"},
+		{"WARNING: THE Δ VALUE EXCEEDED THE LIMIT", "en"},
 		// the language's own lower-case letters still decide
 		{"Jag tycker om att läsa böcker på kvällen.", "sv"},
 	} {
