@@ -406,9 +406,9 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	// A stop that came while it trained (minutes for a large input) keeps the model out of the
 	// registry: registered, it would become the tenant's latest, and every unpinned operation
 	// would code with a model from a job its owner stopped (found from outside). The job then
-	// ends STOPPED as any stopped job. (A stop landing between this read and the registration,
-	// milliseconds, is too late: the model is registered, recorded on the job, and the job
-	// ends as it would have.)
+	// ends STOPPED as any stopped job. (A stop landing after this read, while the model is
+	// stored, seconds on S3, or registered, is too late: the model is registered, recorded on
+	// the job, and the job ends as it would have.)
 	cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
 	if err != nil {
 		return fmt.Errorf("get job: %w", err)
@@ -422,9 +422,7 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		// dead-lettered while this delivery trained (a copy the sweeper re-enqueued for a job
 		// that made no progress; found by the chaos harness: the model was registered a second
 		// after the job FAILED "training registered no model", and became the tenant's latest).
-		// Registering now would leave a model no job names. (The job ending between this read
-		// and the registration, milliseconds, is not covered: DeadLetter adopts a model
-		// registered before it runs, not one registered after.)
+		// Registering now would leave a model no job names.
 		s.log.InfoContext(ctx, "training job ended while this delivery trained; no model registered", "tenant", j.Tenant, "job", j.JobId, "status", cur.JobStatus)
 		return nil
 	}
@@ -436,6 +434,22 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	key := codingop.ModelKey(j.Tenant, topic, id)
 	if err := s.objects.Put(ctx, key, bytes.NewReader(buf.Bytes())); err != nil {
 		return fmt.Errorf("store model: %w", err)
+	}
+	// Read the job again just before registering: storing the model (megabytes; seconds on
+	// S3) and the shipped models' first registration in this process take long enough for
+	// the job to end meanwhile (found in review: a dead-letter during the upload left a
+	// registered model that the FAILED job did not name). What is left uncovered is the job
+	// ending between this read and the registration (a List and a Register of the registry):
+	// DeadLetter adopts a model registered before it runs, not one registered after, and the
+	// registry cannot take a model back.
+	if err := s.RegisterShippedModels(ctx); err != nil {
+		return err
+	}
+	if cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId); err != nil {
+		return fmt.Errorf("get job: %w", err)
+	} else if cur.JobStatus.Terminal() {
+		s.log.InfoContext(ctx, "training job ended while this delivery stored its model; no model registered", "tenant", j.Tenant, "job", j.JobId, "status", cur.JobStatus)
+		return nil
 	}
 	rec := codingop.ModelRecord(m, id, topic, j.Tenant, key, int64(buf.Len()))
 	rec.TrainingJobId = j.JobId

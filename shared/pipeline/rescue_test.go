@@ -17,6 +17,7 @@ import (
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/codingop"
 )
 
 // The upload events of a ONE_DOC_PER_FILE upload's files arrive in any order and, when the
@@ -910,5 +911,63 @@ func TestShippedModelAfterUpgrade(t *testing.T) {
 	}
 	if all, err := st.models.List(ctx, "", "occupation"); err != nil || len(all) != 2 {
 		t.Fatalf("shipped models after a restart: %d %v; want 2", len(all), err)
+	}
+}
+
+// deadLetterOnModelPut is an object store that runs fn while the tenant's trained model file
+// is being stored (after training, before the registration).
+type deadLetterOnModelPut struct {
+	pipeline.Objects
+	once sync.Once
+	fn   func()
+}
+
+func (o *deadLetterOnModelPut) Put(ctx context.Context, key string, r io.Reader) error {
+	if strings.HasPrefix(key, codingop.ModelsPrefix+"local/") {
+		o.once.Do(o.fn)
+	}
+	return o.Objects.Put(ctx, key, r)
+}
+
+// TestTrainingEndedWhileModelStored: the job ending while the trained model file is uploaded
+// (a dead-letter of another copy of its shard; the upload of a model of megabytes takes
+// seconds on S3) registers no model either: the job ends FAILED naming none, and no model of
+// it becomes the tenant's latest. (The status was read only before the upload.)
+func TestTrainingEndedWhileModelStored(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	id, sm := startedTrainingShard(t, ctx, st)
+	deps := st.deps
+	ran := false
+	objs := &deadLetterOnModelPut{Objects: st.objects}
+	objs.fn = func() {
+		ran = true
+		if err := st.svc.DeadLetter(ctx, sm, "injected"); err != nil {
+			t.Error(err)
+		}
+		processQueue(t, ctx, st.svc, st.queue)
+	}
+	deps.Objects = objs
+	if err := pipeline.New(deps).ProcessShard(ctx, sm); err != nil {
+		t.Fatal(err)
+	}
+	if !ran {
+		t.Fatal("the training stored no model file")
+	}
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus != job.Failed || j.CodingConfig == nil || j.CodingConfig.ModelId != "" {
+		t.Fatalf("the job: %s %q %+v; want FAILED naming no model", j.JobStatus, j.Message, j.CodingConfig)
+	}
+	all, err := st.models.List(ctx, "local", "occupation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if m.TrainingJobId == id {
+			t.Fatalf("model %s v%d of the FAILED job was registered: it is the tenant's latest and no job names it", m.ModelId, m.ModelVersion)
+		}
 	}
 }
