@@ -78,8 +78,10 @@ func (s *Service) RegisterShippedModels(ctx context.Context) error {
 
 // registerShipped registers shipped model rec: as version 1 of its topic in a new deployment;
 // after an upgrade to a release that ships another model of the topic (retrained), as the next
-// shipped version, so that it becomes the latest of tenants without a newer model of their own
-// while the earlier one stays registered and usable (operations pinned to it keep it). Found
+// shipped version, so that it becomes the latest of tenants without a model of their own (see
+// Model) while the earlier one stays registered and usable (operations pinned to it keep it).
+// Its version counts the shipped models only, so a tenant that trained models may list one of
+// its own with the same version. Found
 // when the shipped model was retrained: every coding route of a deployment made by the earlier
 // release answered 409 "version 1 is taken", as the new model claimed version 1 again.
 func (s *Service) registerShipped(ctx context.Context, rec api.Model) error {
@@ -124,8 +126,9 @@ func (s *Service) Models(ctx context.Context, tenant, topic string) ([]api.Model
 	return s.models.List(ctx, tenant, topic)
 }
 
-// Model resolves a model of a topic for the tenant: "latest" (or "") is the newest one (highest
-// version, then newest release); a GUID must name a model the tenant may use (404 otherwise)
+// Model resolves a model of a topic for the tenant: "latest" (or "") is the tenant's newest own
+// model (highest version, then newest release) if it trained any, else the newest shipped one;
+// a GUID must name a model the tenant may use (404 otherwise)
 // of that topic (409 "Selected model does not match the input topic." otherwise).
 func (s *Service) Model(ctx context.Context, tenant, topic, id string) (api.Model, error) {
 	id = codingop.CanonicalGUID(id)
@@ -146,9 +149,20 @@ func (s *Service) Model(ctx context.Context, tenant, topic, id string) (api.Mode
 		if len(all) == 0 {
 			return api.Model{}, codingop.ErrModelNotFound
 		}
+		// A tenant's own models rank above the shipped ones. Before a release shipped a
+		// retrained model this was the highest version (the shipped model was version 1, a
+		// tenant's own 2 and up); a retrained shipped model registers as the next shipped
+		// version (registerShipped), which can equal or pass a tenant's own versions (found
+		// in review: a tenant's own version 2 tied with the new shipped version 2, and the
+		// shipped one, released later, became its latest, while a tenant with a version 3
+		// kept its own).
 		best := all[0]
 		for _, m := range all[1:] {
-			if m.ModelVersion > best.ModelVersion || m.ModelVersion == best.ModelVersion && m.ModelReleaseDate.After(best.ModelReleaseDate) {
+			if own, bestOwn := m.Tenant != "", best.Tenant != ""; own != bestOwn {
+				if own {
+					best = m
+				}
+			} else if m.ModelVersion > best.ModelVersion || m.ModelVersion == best.ModelVersion && m.ModelReleaseDate.After(best.ModelReleaseDate) {
 				best = m
 			}
 		}

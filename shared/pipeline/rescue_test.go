@@ -971,3 +971,44 @@ func TestTrainingEndedWhileModelStored(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedModelAfterUpgradeKeepsTenantsLatest: after an upgrade that registers a retrained
+// shipped model as the next shipped version (2), a tenant that had trained its own version 2
+// under the earlier release keeps its own model as `latest`, as a tenant with versions 2 and 3
+// does: both versions 2 used to tie, and the shipped one, released later, became the
+// tenant's latest (its unpinned operations silently left the model it trained), while a
+// tenant with one more model of its own kept it. A tenant with no model of its own gets the
+// new shipped one.
+func TestShippedModelAfterUpgradeKeepsTenantsLatest(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	old := api.Model{
+		ModelId: "8758160e-fe30-5b35-86c4-21828e64cef8", Topic: "occupation", ModelVersion: 1,
+		ModelReleaseDate: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), ModelType: "an earlier release's model",
+		TopicStandard: "SOC", TopicVersion: "2010", Shipped: true, Key: "models/_shipped/occupation/earlier.bin", SizeBytes: 1,
+	}
+	own := api.Model{
+		ModelId: "5a0e0a44-64a4-5c3e-8a43-1e2a4a1c9d11", Topic: "occupation", ModelVersion: 2, Tenant: "local",
+		ModelReleaseDate: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), ModelType: "a model the tenant trained",
+		TopicStandard: "SOC", TopicVersion: "2010", TrainingJobId: "c0ffee00-0000-4000-8000-000000000001", Key: "models/local/occupation/own.bin", SizeBytes: 1,
+	}
+	for _, m := range []api.Model{old, own} {
+		if _, _, err := st.models.Register(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	latest, err := st.svc.Model(ctx, "local", "occupation", "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if latest.ModelId != own.ModelId {
+		t.Fatalf("latest of a tenant with its own version 2 after the upgrade: %s v%d shipped=%v; want its own model %s", latest.ModelId, latest.ModelVersion, latest.Shipped, own.ModelId)
+	}
+	other, err := st.svc.Model(ctx, "other", "occupation", "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !other.Shipped || other.ModelVersion != 2 {
+		t.Fatalf("latest of a tenant with no model of its own: %s v%d shipped=%v; want the new shipped model (v2)", other.ModelId, other.ModelVersion, other.Shipped)
+	}
+}
