@@ -18,7 +18,10 @@ import (
 //
 // Little-endian throughout:
 //
-//	"RCM1"             magic: Ream coding model, format 1
+//	"RCM1" or "RCM2"   magic: Ream coding model, format 1, or 2 for a model whose features read
+//	                   hyphenated compounds both ways (FeatureConfig.Hyphen > 0): a release
+//	                   that knows only format 1 refuses it ("unsupported format version")
+//	                   rather than code with it as if hyphens were joined
 //	uint32 n           length of the compressed body
 //	uint32 crc         CRC-32 (IEEE) of the compressed body
 //	n bytes            the body, raw DEFLATE (compress/flate, Huffman coding only)
@@ -42,6 +45,7 @@ var ErrInvalidModel = errors.New("coding: invalid model file")
 
 const (
 	modelMagic        = "RCM1"
+	modelMagicHyphen  = "RCM2" // format 2: FeatureConfig.Hyphen > 0
 	maxCompressedBody = 256 << 20
 	maxInfoJSON       = 1 << 20
 	minBits, maxBits  = 8, 24
@@ -100,7 +104,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		return 0, err
 	}
 	hdr := make([]byte, 0, 12)
-	hdr = append(hdr, modelMagic...)
+	hdr = append(hdr, magicFor(m.info.Features)...)
 	hdr = le.AppendUint32(hdr, uint32(comp.Len()))
 	hdr = le.AppendUint32(hdr, crc32.ChecksumIEEE(comp.Bytes()))
 	n, err := w.Write(hdr)
@@ -129,9 +133,10 @@ func Load(r io.Reader) (*Model, error) {
 		}
 		return nil, err
 	}
-	if string(hdr[:4]) != modelMagic {
-		if string(hdr[:3]) == modelMagic[:3] {
-			return nil, invalid("unsupported format version %q (want %q)", hdr[:4], modelMagic)
+	magic := string(hdr[:4])
+	if magic != modelMagic && magic != modelMagicHyphen {
+		if magic[:3] == modelMagic[:3] {
+			return nil, invalid("unsupported format version %q (want %q or %q)", hdr[:4], modelMagic, modelMagicHyphen)
 		}
 		return nil, invalid("not a coding model (bad magic)")
 	}
@@ -167,7 +172,20 @@ func Load(r io.Reader) (*Model, error) {
 		}
 		return nil, err
 	}
+	if want := magicFor(m.cfg); magic != want {
+		return nil, invalid("format %q holds a hyphen weight of %v (format %q)", magic, m.cfg.Hyphen, want)
+	}
 	return m, nil
+}
+
+// magicFor is the format a model of features cfg is written in: 2 when it reads hyphens both
+// ways, which a reader of format 1 would silently ignore, else 1 (so earlier models' files
+// are unchanged).
+func magicFor(cfg FeatureConfig) string {
+	if cfg.Hyphen > 0 {
+		return modelMagicHyphen
+	}
+	return modelMagic
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

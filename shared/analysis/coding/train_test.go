@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,7 +70,7 @@ func rewrapBody(t testing.TB, file []byte, edit func([]byte) []byte) []byte {
 	fw, _ := flate.NewWriter(&comp, flate.BestSpeed)
 	fw.Write(body)
 	fw.Close()
-	out := append([]byte(modelMagic), binary.LittleEndian.AppendUint32(nil, uint32(comp.Len()))...)
+	out := append(slices.Clone(file[:4]), binary.LittleEndian.AppendUint32(nil, uint32(comp.Len()))...)
 	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(comp.Bytes()))
 	return append(out, comp.Bytes()...)
 }
