@@ -69,6 +69,9 @@ func oneArg(cmd, what string, args []string) (string, error) {
 func dropRulePut(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("drop-rules put", flag.ContinueOnError)
 	request := jobFlags(fset, "prefix of the names of the jobs the rule starts (default NAME/)")
+	// submit's words for --format speak of its PATH; a rule's format says what starts a job
+	// (found from outside: "drop-rules put -h" spoke of "a directory PATH", which put has not).
+	fset.Lookup("format").Usage = "ONE_DOC_PER_LINE or JSONL (each file dropped is a job), or ONE_DOC_PER_FILE (each <batch>/ folder is a job, once its _SUCCESS marker is written)"
 	retention := fset.Int("retention", 0, "keep each job's output this many hours after it ends (default: the deployment's retention)")
 	name, err := parseOne(fset, args, "drop-rules put needs exactly one NAME")
 	if err != nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -156,5 +158,27 @@ func TestDropRuleClose(t *testing.T) {
 	}
 	if _, err := runCmd(t, "drop-rules", "close", "lines", "b1"); err == nil || !strings.Contains(err.Error(), "close is for ONE_DOC_PER_FILE batches") {
 		t.Errorf("close of a line-format rule's folder: %v; want it refused (its marker starts nothing)", err)
+	}
+}
+
+// TestDropRulePutHelp: "drop-rules put -h" describes --format as a rule's format (what starts
+// a job), not in submit's words, which speak of a directory PATH that put does not take.
+func TestDropRulePutHelp(t *testing.T) {
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens: a call would fail
+	f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stderr
+	os.Stderr = f
+	err = run(context.Background(), []string{"drop-rules", "put", "-h"})
+	os.Stderr = old
+	f.Close()
+	help, _ := os.ReadFile(f.Name())
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(string(help), "-format") {
+		t.Fatalf("drop-rules put -h: %v\n%s", err, help)
+	}
+	if strings.Contains(string(help), "PATH") || !strings.Contains(string(help), "_SUCCESS marker") {
+		t.Errorf("drop-rules put -h describes --format in submit's words:\n%s", help)
 	}
 }
