@@ -182,3 +182,36 @@ func TestDropRulePutHelp(t *testing.T) {
 		t.Errorf("drop-rules put -h describes --format in submit's words:\n%s", help)
 	}
 }
+
+// TestSynopsesListEveryFlag: each command's synopsis (`ream CMD -h`, from the usage that the README's
+// CLI section repeats) names every flag the command takes (found from outside: drop-rules put took
+// --job-tag, which its synopsis left out).
+func TestSynopsesListEveryFlag(t *testing.T) {
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens: a call would fail
+	for _, args := range [][]string{{"submit"}, {"list"}, {"results"}, {"errors"}, {"retry"}, {"code"}, {"models"}, {"train"},
+		{"drop-rules", "put"}, {"drop-rules", "upload"}} {
+		dir := t.TempDir()
+		outF, _ := os.Create(filepath.Join(dir, "stdout"))
+		errF, _ := os.Create(filepath.Join(dir, "stderr"))
+		oldOut, oldErr := os.Stdout, os.Stderr
+		os.Stdout, os.Stderr = outF, errF
+		err := run(context.Background(), append(append([]string{}, args...), "-h"))
+		os.Stdout, os.Stderr = oldOut, oldErr
+		outF.Close()
+		errF.Close()
+		synopsis, _ := os.ReadFile(outF.Name())
+		flags, _ := os.ReadFile(errF.Name())
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("ream %s -h: %v", strings.Join(args, " "), err)
+			continue
+		}
+		for _, l := range strings.Split(string(flags), "\n") {
+			if f, ok := strings.CutPrefix(l, "  -"); ok {
+				name, _, _ := strings.Cut(f, " ")
+				if !strings.Contains(string(synopsis), "--"+name+" ") && !strings.Contains(string(synopsis), "--"+name+"]") {
+					t.Errorf("ream %s: the synopsis does not name --%s:\n%s", strings.Join(args, " "), name, synopsis)
+				}
+			}
+		}
+	}
+}

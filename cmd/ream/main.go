@@ -37,8 +37,8 @@ Coding (records {"recordId","occp_text","tasks_text"} coded to a topic's classif
   --topic defaults to occupation (SOC 2010); --model to the topic's latest model.
 
 Drop rules (every object created in a rule's folder starts a job from the rule's template):
-  ream drop-rules put    NAME [--analyses A,B] [--format F] [--name PREFIX] [--language L] [--redact MODE] [--mask-char C] [--pii-types T,U]
-                         [--topic T] [--model ID] [--topics K] [--seed S] [--retention HOURS]
+  ream drop-rules put    NAME [--analyses A,B] [--format F] [--name PREFIX] [--job-tag T] [--language L] [--redact MODE] [--mask-char C]
+                         [--pii-types T,U] [--topic T] [--model ID] [--topics K] [--seed S] [--retention HOURS]
   ream drop-rules list
   ream drop-rules get    NAME
   ream drop-rules delete NAME
