@@ -272,7 +272,7 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 		if len(req.UploadFiles) > 0 {
 			first = source(req.UploadFiles[0])
 		}
-		if err := formatFits(req.InputDataConfig.InputFormat, formatGiven, first); err != nil {
+		if err := formatFits(req.InputDataConfig.InputFormat, formatGiven, first, slices.Contains(req.Analyses, job.CodingTraining)); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -409,7 +409,8 @@ func dirFiles(dir string) ([]string, error) {
 // ONE_DOC_PER_LINE, each whole line, braces and keys included, a document (refused: --format
 // says which was meant); a file given --format JSONL whose first line is not a JSON object
 // would make that line an INVALID_RECORD error record (a note; the rest may be records).
-func formatFits(format job.Format, given bool, file string) error {
+// A training file (train) has no --format to change: its note says what train reads instead.
+func formatFits(format job.Format, given bool, file string, training bool) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -439,7 +440,12 @@ func formatFits(format job.Format, given bool, file string) error {
 		}
 		return fmt.Errorf(`%s holds JSON Lines records ({"text": …}), and without --format it would be read as ONE_DOC_PER_LINE, each whole line (braces and keys included) a document: give --format JSONL to analyse the records' text, or --format ONE_DOC_PER_LINE to analyse the lines as they are`, file)
 	case job.JSONLines:
-		if line[0] != '{' {
+		switch {
+		case line[0] == '{':
+		case training:
+			// (found from outside: train, which has no --format, was pointed to --format ONE_DOC_PER_LINE)
+			fmt.Fprintf(os.Stderr, "note: the first line of %s is not a JSON object: train reads JSON Lines records {\"code\",\"occp_text\",\"tasks_text\"}, and every other line is an INVALID_RECORD error record\n", file)
+		default:
 			fmt.Fprintf(os.Stderr, "note: the first line of %s is not a JSON object: with --format JSONL every such line is an INVALID_RECORD error record (plain text, a line a document, is --format ONE_DOC_PER_LINE)\n", file)
 		}
 	}

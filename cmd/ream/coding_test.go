@@ -15,6 +15,7 @@ import (
 
 	"github.com/ream-dev/ream/infra/local"
 	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
 )
 
 // startStack runs the local stack in-process on a free port with its defaults (API key
@@ -237,4 +238,36 @@ func TestCodingCommands(t *testing.T) {
 			t.Errorf("models after training:\n%s", stdout)
 		}
 	})
+}
+
+// TestTrainNoteOnPlainText: a training file whose first line is not a JSON object gets a note
+// about what train reads; the note for submit --format JSONL points to --format
+// ONE_DOC_PER_LINE, a flag train does not have (found from outside: train said so).
+func TestTrainNoteOnPlainText(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "plain.txt")
+	if err := os.WriteFile(in, []byte("Registered nurse\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	note := func(training bool) string {
+		f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := os.Stderr
+		os.Stderr = f
+		err = formatFits(job.JSONLines, true, in, training)
+		os.Stderr = old
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := os.ReadFile(f.Name())
+		return string(b)
+	}
+	if got := note(true); strings.Contains(got, "--format") || !strings.Contains(got, `train reads JSON Lines records {"code","occp_text","tasks_text"}`) {
+		t.Errorf("train's note: %q", got)
+	}
+	if got := note(false); !strings.Contains(got, "--format ONE_DOC_PER_LINE") {
+		t.Errorf("submit --format JSONL's note: %q", got)
+	}
 }
