@@ -87,4 +87,19 @@ func TestInputChangedAdviceForDropBatches(t *testing.T) {
 	if got := message.InputChangedAdvice(lines); got != "the new version starts a job of its own under drop rule logs" {
 		t.Errorf("line drop job: %q", got)
 	}
+	// The batch is named from the marker's key, so the command can be run as it is (found
+	// from outside: it said BATCH); quoted for the shell when it needs to be.
+	for key, want := range map[string]string{
+		"inputs/local/drop/scans/2026-11-22/_SUCCESS":    "(ream drop-rules close scans 2026-11-22)",
+		"inputs/local/drop/scans/a/b/_SUCCESS":           "(ream drop-rules close scans a/b)",
+		"inputs/local/drop/scans/it's here/_SUCCESS":     `(ream drop-rules close scans 'it'\''s here')`,
+		"inputs/local/drop/other/2026-11-22/_SUCCESS":    "(ream drop-rules close scans BATCH)",
+		"inputs/local/drop/scans/2026-11-22/x/_SUCCESS.": "(ream drop-rules close scans BATCH)",
+	} {
+		b := *batch
+		b.DropObject = job.DropObject{Key: key, ETag: "1-2"}
+		if got := message.InputChangedAdvice(&b); !strings.Contains(got, "write the batch's _SUCCESS marker again "+want+" to start") {
+			t.Errorf("marker %q: %q, want %s", key, got, want)
+		}
+	}
 }

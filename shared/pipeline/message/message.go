@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline/droprule"
 )
 
 // TerminalStatus is the status a finished job ends in, with its Message: STOPPED when a stop
@@ -139,14 +140,33 @@ func Plural(n int64, one, many string) string {
 func InputChangedAdvice(j *job.Job) string {
 	switch {
 	case j.DropRule != "" && j.InputDataConfig.InputFormat == job.OneDocPerFile:
-		// a batch's files start no job of their own: only its _SUCCESS marker does
-		return "write the batch's _SUCCESS marker again (ream drop-rules close " + j.DropRule + " BATCH) to start a job over the batch as it is now"
+		// a batch's files start no job of their own: only its _SUCCESS marker does. The batch
+		// is the marker's folder, so the command is one to copy (found from outside: it said
+		// "BATCH", leaving the user to work out which batch from DropObject.Key).
+		return "write the batch's " + droprule.Marker + " marker again (ream drop-rules close " + j.DropRule + " " + batchArg(j) + ") to start a job over the batch as it is now"
 	case j.DropRule != "":
 		return "the new version starts a job of its own under drop rule " + j.DropRule
 	case j.CodingOperation:
 		return NewInputAdvice(j)
 	}
 	return "submit a new job for the new input"
+}
+
+// batchArg is the BATCH argument of `ream drop-rules close` for a drop batch's job: the folder
+// of its marker relative to the rule's folder, quoted for a POSIX shell when it holds anything
+// but letters, digits and ._/-; "BATCH" when the marker's key does not say.
+func batchArg(j *job.Job) string {
+	_, rule, rel, ok := droprule.ParseKey(j.DropObject.Key)
+	batch, marked := strings.CutSuffix(rel, "/"+droprule.Marker)
+	if !ok || !marked || rule != j.DropRule || batch == "" {
+		return "BATCH"
+	}
+	if strings.IndexFunc(batch, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/-", r))
+	}) < 0 {
+		return batch
+	}
+	return "'" + strings.ReplaceAll(batch, "'", `'\''`) + "'"
 }
 
 // NewInputAdvice tells the client of job j how to have another input analysed, in the terms of
