@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
@@ -53,6 +54,21 @@ type APIError struct {
 	Status  int
 	Code    string `json:"code"`
 	Message string `json:"message"`
+
+	notJSON bool // the body was not JSON: not an answer of the API's
+}
+
+// oneLine is b with its runs of white space made one space, cut to at most n bytes (at a
+// character boundary, "…" marking the cut).
+func oneLine(b []byte, n int) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func (e *APIError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
@@ -116,7 +132,23 @@ func (c *Client) send(ctx context.Context, method, target, contentType string, b
 		return err
 	}
 	defer resp.Body.Close()
-	return decode(resp, out)
+	return notTheAPI(decode(resp, out), method, target, c.Endpoint)
+}
+
+// notTheAPI adds to err, from a request to the API at endpoint, that the answer was not the
+// API's JSON when it was not (an error page, a 2xx that is not JSON), so a wrong endpoint is
+// said to be one (found from outside: an endpoint naming another HTTP server printed its whole
+// HTML error page, or "invalid character '<' looking for beginning of value").
+func notTheAPI(err error, method, target, endpoint string) error {
+	var apiErr *APIError
+	var syntax *json.SyntaxError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.notJSON:
+		apiErr.Message += fmt.Sprintf(" (%s %s did not answer with the API's JSON: is %s the Ream API's endpoint?)", method, target, endpoint)
+	case errors.As(err, &syntax):
+		return fmt.Errorf("%s %s did not answer with the API's JSON (%w): is %s the Ream API's endpoint?", method, target, err, endpoint)
+	}
+	return err
 }
 
 func (c *Client) authorize(req *http.Request, body []byte) error {
@@ -152,7 +184,9 @@ func decode(resp *http.Response, out any) error {
 		case json.Unmarshal(b, &oauth) == nil && oauth.Error != "":
 			e.Code, e.Message = oauth.Error, oauth.Description
 		default:
-			e.Code, e.Message = http.StatusText(resp.StatusCode), strings.TrimSpace(string(b))
+			// Not an API error (an HTML page, S3's XML): on one line, cut, so an error page of
+			// another server is not printed whole.
+			e.Code, e.Message, e.notJSON = http.StatusText(resp.StatusCode), oneLine(b, 200), true
 		}
 		return e
 	}
