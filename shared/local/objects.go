@@ -542,6 +542,20 @@ func (o *Objects) MakeFolder(ctx context.Context, prefix string) error {
 		return err
 	}
 	if err := os.MkdirAll(p, 0o755); err != nil {
+		if errors.Is(err, syscall.ENOTDIR) {
+			// A file holds the folder's name, or a parent's: a file copied to the rule's
+			// folder name before the rule existed (`cp f drop/reviews`). The caller's request
+			// conflicts with the store as it is, so it is a 409 saying which file, not a 500
+			// (found from outside).
+			key := ""
+			for seg := range strings.SplitSeq(strings.TrimSuffix(prefix, "/"), "/") {
+				key = strings.TrimPrefix(key+"/"+seg, "/")
+				if fi, serr := os.Lstat(filepath.Join(o.dir, filepath.FromSlash(key))); serr == nil && !fi.IsDir() {
+					break
+				}
+			}
+			return fmt.Errorf("%w: the folder %s cannot be made: %s is a file; move it out of the way and try again", job.ErrConflict, prefix, key)
+		}
 		return fmt.Errorf("make folder %s: %w", prefix, err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
@@ -83,6 +84,9 @@ func (r *Rules) Put(ctx context.Context, tenant, name string, tmpl api.CreateJob
 	// can be copied into it at once.
 	if r.folders != nil {
 		if err := r.folders.MakeFolder(ctx, Prefix(tenant, name)); err != nil {
+			if errors.Is(err, job.ErrConflict) { // a file has the folder's name: the user's to move
+				return api.DropRule{}, fmt.Errorf("%w: drop rule %s: %s", job.ErrConflict, name, strings.TrimPrefix(err.Error(), job.ErrConflict.Error()+": "))
+			}
 			return api.DropRule{}, fmt.Errorf("create the drop rule's folder: %w", err)
 		}
 	}
