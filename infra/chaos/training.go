@@ -198,7 +198,7 @@ func modelBody(dataDir, tenant, modelID, jobID string) ([]byte, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("model file: %w", err)
 	}
-	if len(raw) < 12 || string(raw[:4]) != "RCM1" {
+	if len(raw) < 12 || string(raw[:4]) != "RCM1" && string(raw[:4]) != "RCM2" { // formats 1 and 2 (hyphens read both ways)
 		return nil, 0, fmt.Errorf("model file %s: not a model (%d bytes)", key, len(raw))
 	}
 	n := binary.LittleEndian.Uint32(raw[4:8])

@@ -99,6 +99,16 @@ func (acceptingModels) Register(_ context.Context, m api.Model) (api.Model, bool
 	return m, true, nil
 }
 
+// Get finds nothing: nothing was registered before.
+func (acceptingModels) Get(context.Context, string, string) (api.Model, error) {
+	return api.Model{}, job.ErrNotFound
+}
+
+// List lists nothing: nothing was registered before.
+func (acceptingModels) List(context.Context, string, string) ([]api.Model, error) {
+	return nil, nil
+}
+
 // TestContractShippedModelKeys: the keys the code's registration of the shipped models (run by
 // every function that finalizes a coding operation) HEADs and PUTs are keys every function may
 // HEAD (with a 404 when missing) and PUT.
