@@ -143,7 +143,7 @@ func InputChangedAdvice(j *job.Job) string {
 		// a batch's files start no job of their own: only its _SUCCESS marker does. The batch
 		// is the marker's folder, so the command is one to copy (found from outside: it said
 		// "BATCH", leaving the user to work out which batch from DropObject.Key).
-		return "write the batch's " + droprule.Marker + " marker again (ream drop-rules close " + j.DropRule + " " + batchArg(j) + ") to start a job over the batch as it is now"
+		return "write the batch's " + droprule.Marker + " marker again (ream drop-rules close " + dashDash(j.DropRule) + j.DropRule + " " + batchArg(j) + ") to start a job over the batch as it is now"
 	case j.DropRule != "":
 		return "the new version starts a job of its own under drop rule " + j.DropRule
 	case j.CodingOperation:
@@ -154,19 +154,30 @@ func InputChangedAdvice(j *job.Job) string {
 
 // batchArg is the BATCH argument of `ream drop-rules close` for a drop batch's job: the folder
 // of its marker relative to the rule's folder, quoted for a POSIX shell when it holds anything
-// but letters, digits and ._/-; "BATCH" when the marker's key does not say.
+// but letters, digits and ._/-, after "-- " when it starts with "-" (which quoting does not
+// keep from being read as a flag); "BATCH" when the marker's key does not say.
 func batchArg(j *job.Job) string {
 	_, rule, rel, ok := droprule.ParseKey(j.DropObject.Key)
 	batch, marked := strings.CutSuffix(rel, "/"+droprule.Marker)
 	if !ok || !marked || rule != j.DropRule || batch == "" {
 		return "BATCH"
 	}
+	dashes := dashDash(batch)
 	if strings.IndexFunc(batch, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._/-", r))
 	}) < 0 {
-		return batch
+		return dashes + batch
 	}
-	return "'" + strings.ReplaceAll(batch, "'", `'\''`) + "'"
+	return dashes + "'" + strings.ReplaceAll(batch, "'", `'\''`) + "'"
+}
+
+// dashDash is "-- " before a command-line argument that starts with "-" (a rule may be named
+// "-x", a batch folder "-b1"), which ream would read as a flag, quoted or not; else "".
+func dashDash(arg string) string {
+	if strings.HasPrefix(arg, "-") {
+		return "-- "
+	}
+	return ""
 }
 
 // NewInputAdvice tells the client of job j how to have another input analysed, in the terms of
