@@ -12,6 +12,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -179,10 +180,20 @@ func decode(resp *http.Response, out any) error {
 			Error       string `json:"error"`
 			Description string `json:"error_description"`
 		}
+		// S3's errors (a presigned URL's PUT or GET) are <Error><Code>…<Message>…: its code
+		// and message, whole, not the XML cut at 200 bytes (where a long message lost its
+		// end behind the XML declaration and tags).
+		var s3 struct {
+			XMLName xml.Name `xml:"Error"`
+			Code    string   `xml:"Code"`
+			Message string   `xml:"Message"`
+		}
 		switch {
 		case json.Unmarshal(b, e) == nil && e.Message != "":
 		case json.Unmarshal(b, &oauth) == nil && oauth.Error != "":
 			e.Code, e.Message = oauth.Error, oauth.Description
+		case xml.Unmarshal(b, &s3) == nil && s3.Code != "":
+			e.Code, e.Message, e.notJSON = s3.Code, oneLine([]byte(s3.Message), 1000), true
 		default:
 			// Not an API error (an HTML page, S3's XML): on one line, cut, so an error page of
 			// another server is not printed whole.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -55,5 +56,27 @@ func TestWrongEndpoint(t *testing.T) {
 	_, err = c.Describe(ctx, "api-error")
 	if err == nil || err.Error() != "404 ResourceNotFound: job api-error not found" {
 		t.Errorf("the API's own error: %v", err)
+	}
+}
+
+// TestS3ErrorWhole: S3's XML error for a presigned URL's PUT gives its code and its message
+// whole (a KMS refusal's runs past 200 bytes with the XML around it): not the XML cut.
+func TestS3ErrorWhole(t *testing.T) {
+	msg := "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>KMS.NotFoundException</Code><Message>%s</Message><RequestId>4442587FB7D0A2F9</RequestId><HostId>%s</HostId></Error>", msg, strings.Repeat("x", 76))
+	}))
+	defer srv.Close()
+	p := t.TempDir() + "/f.txt"
+	if err := os.WriteFile(p, []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{Endpoint: "http://127.0.0.1:1", APIKey: "k"}
+	err := c.Upload(context.Background(), api.Presigned{Method: http.MethodPut, URL: srv.URL + "/bucket/key"}, p)
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusForbidden || apiErr.Code != "KMS.NotFoundException" || apiErr.Message != msg {
+		t.Errorf("S3 XML error: %v; want 403 KMS.NotFoundException: %s", err, msg)
 	}
 }
