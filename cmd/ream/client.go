@@ -444,7 +444,7 @@ func formatFits(format job.Format, given bool, file string, training bool) error
 		case line[0] == '{':
 		case training:
 			// (found from outside: train, which has no --format, was pointed to --format ONE_DOC_PER_LINE)
-			fmt.Fprintf(os.Stderr, "note: the first line of %s is not a JSON object: train reads JSON Lines records {\"code\",\"occp_text\",\"tasks_text\"}, and every other line is an INVALID_RECORD error record\n", file)
+			fmt.Fprintf(os.Stderr, "note: the first line of %s is not a JSON object: train reads JSON Lines records {\"code\",\"occp_text\",\"tasks_text\"}, and every line that is not one is an INVALID_RECORD error record\n", file)
 		default:
 			fmt.Fprintf(os.Stderr, "note: the first line of %s is not a JSON object: with --format JSONL every such line is an INVALID_RECORD error record (plain text, a line a document, is --format ONE_DOC_PER_LINE)\n", file)
 		}

@@ -264,7 +264,9 @@ func TestTrainNoteOnPlainText(t *testing.T) {
 		b, _ := os.ReadFile(f.Name())
 		return string(b)
 	}
-	if got := note(true); strings.Contains(got, "--format") || !strings.Contains(got, `train reads JSON Lines records {"code","occp_text","tasks_text"}`) {
+	// "every other line" read as every line but the first: it is every line that is no record
+	if got := note(true); strings.Contains(got, "--format") || !strings.Contains(got, `train reads JSON Lines records {"code","occp_text","tasks_text"}`) ||
+		!strings.Contains(got, "every line that is not one is an INVALID_RECORD error record") {
 		t.Errorf("train's note: %q", got)
 	}
 	if got := note(false); !strings.Contains(got, "--format ONE_DOC_PER_LINE") {
