@@ -378,7 +378,11 @@ func TestJSONLExamples(t *testing.T) {
 
 // tinyModelBytes trains a very small model (256 buckets) on synthetic titles, cheap enough
 // for the fuzzer's instrumented workers.
-func tinyModelBytes(tb testing.TB) []byte {
+func tinyModelBytes(tb testing.TB) []byte { return tinyModelBytesHyphen(tb, DefaultFeatures.Hyphen) }
+
+// tinyModelBytesHyphen is tinyModelBytes with hyphen weight h (0: a format-1 file, as every
+// release before format 2 wrote).
+func tinyModelBytesHyphen(tb testing.TB, h float32) []byte {
 	var ex []Example
 	for i := range 400 {
 		c := []string{"223", "821", "231", "811"}[i%4]
@@ -387,6 +391,7 @@ func tinyModelBytes(tb testing.TB) []byte {
 	}
 	cfg := DefaultFeatures
 	cfg.Bits = 8
+	cfg.Hyphen = h
 	m, err := Train(context.Background(), openSlice(ex), TrainOptions{Features: cfg, Epochs: 1, HeldOutShare: 0.3})
 	if err != nil {
 		tb.Fatal(err)
@@ -401,6 +406,7 @@ func tinyModelBytes(tb testing.TB) []byte {
 func FuzzLoad(f *testing.F) {
 	good := tinyModelBytes(f)
 	f.Add(good)
+	f.Add(tinyModelBytesHyphen(f, 0)) // format 1
 	f.Add(good[:len(good)/2])
 	f.Add([]byte("RCM1"))
 	f.Add([]byte{})
@@ -503,5 +509,26 @@ func TestTrainRefit(t *testing.T) {
 	}
 	if got := without.Predict(label, "", 1)[0].Code; got == "223" {
 		t.Errorf("without labels, %q coded 223", label)
+	}
+}
+
+// TestFormatOneStillLoads: a model without the hyphen reading is written as format 1 ("RCM1"),
+// byte for byte as releases before format 2 wrote it, and loads; format 2 is only for
+// Hyphen > 0.
+func TestFormatOneStillLoads(t *testing.T) {
+	raw := tinyModelBytesHyphen(t, 0)
+	if string(raw[:4]) != "RCM1" {
+		t.Fatalf("a model with hyphen weight 0 written as %q; want format 1", raw[:4])
+	}
+	m, err := Load(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if _, err := m.WriteTo(&again); err != nil || !bytes.Equal(again.Bytes(), raw) {
+		t.Errorf("format 1 written again: %v, equal %v", err, bytes.Equal(again.Bytes(), raw))
+	}
+	if m.cfg.Hyphen != 0 {
+		t.Errorf("format 1 model loaded with hyphen weight %v", m.cfg.Hyphen)
 	}
 }
