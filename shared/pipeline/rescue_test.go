@@ -860,22 +860,7 @@ func TestTrainingEndedWhileDeliveryTrains(t *testing.T) {
 	if objs.opens < 2 {
 		t.Fatalf("the training opened its input %d times; the test needs a second pass", objs.opens)
 	}
-	j, err := st.jobs.Get(ctx, "local", id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if j.JobStatus != job.Failed || j.CodingConfig == nil || j.CodingConfig.ModelId != "" {
-		t.Fatalf("the job: %s %q %+v; want FAILED naming no model", j.JobStatus, j.Message, j.CodingConfig)
-	}
-	all, err := st.models.List(ctx, "local", "occupation")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range all {
-		if m.TrainingJobId == id {
-			t.Fatalf("model %s v%d of the FAILED job was registered: it is the tenant's latest and no job names it", m.ModelId, m.ModelVersion)
-		}
-	}
+	failedWithoutModel(t, ctx, st, id)
 }
 
 // TestShippedModelAfterUpgrade: a deployment made by a release whose shipped model was another
@@ -954,22 +939,7 @@ func TestTrainingEndedWhileModelStored(t *testing.T) {
 	if !ran {
 		t.Fatal("the training stored no model file")
 	}
-	j, err := st.jobs.Get(ctx, "local", id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if j.JobStatus != job.Failed || j.CodingConfig == nil || j.CodingConfig.ModelId != "" {
-		t.Fatalf("the job: %s %q %+v; want FAILED naming no model", j.JobStatus, j.Message, j.CodingConfig)
-	}
-	all, err := st.models.List(ctx, "local", "occupation")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range all {
-		if m.TrainingJobId == id {
-			t.Fatalf("model %s v%d of the FAILED job was registered: it is the tenant's latest and no job names it", m.ModelId, m.ModelVersion)
-		}
-	}
+	failedWithoutModel(t, ctx, st, id)
 }
 
 // TestShippedModelAfterUpgradeKeepsTenantsLatest: after an upgrade that registers a retrained
@@ -1010,5 +980,27 @@ func TestShippedModelAfterUpgradeKeepsTenantsLatest(t *testing.T) {
 	}
 	if !other.Shipped || other.ModelVersion != 2 {
 		t.Fatalf("latest of a tenant with no model of its own: %s v%d shipped=%v; want the new shipped model (v2)", other.ModelId, other.ModelVersion, other.Shipped)
+	}
+}
+
+// failedWithoutModel checks that training job id ended FAILED naming no model and that no model
+// of it was registered (one would be the tenant's latest, named by no job).
+func failedWithoutModel(t *testing.T, ctx context.Context, st localService, id string) {
+	t.Helper()
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus != job.Failed || j.CodingConfig == nil || j.CodingConfig.ModelId != "" {
+		t.Fatalf("the job: %s %q %+v; want FAILED naming no model", j.JobStatus, j.Message, j.CodingConfig)
+	}
+	all, err := st.models.List(ctx, "local", "occupation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range all {
+		if m.TrainingJobId == id {
+			t.Fatalf("model %s v%d of the FAILED job was registered: it is the tenant's latest and no job names it", m.ModelId, m.ModelVersion)
+		}
 	}
 }
