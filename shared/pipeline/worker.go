@@ -471,7 +471,8 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, co
 	if counts == nil {
 		counts = make(job.AnalysisCounts, total)
 	}
-	opts := analysis.Options{LanguageCode: j.LanguageCode}
+	// ENTITIES hands its person spans on only to a job whose PII (and its redaction) reads them.
+	opts := analysis.Options{LanguageCode: j.LanguageCode, HandOnPersons: j.Has(job.PII)}
 	var failed []output.AnalysisError
 	outcome := func(a job.Analysis, code, msg string) {
 		c := counts[a]

@@ -161,7 +161,9 @@ func (a *Analyzer) Analyze(text string, opts result.Options, into *result.Result
 	}
 	text, m := txt.NFC(text)
 	out := a.find(text)
-	into.Persons = a.handOn(text, out)
+	if opts.HandOnPersons {
+		into.Persons = a.handOn(text, out)
+	}
 	m.Entities(out)
 	into.Entities = out
 	return nil

@@ -40,7 +40,7 @@ func TestPIIReusesEntitiesPersons(t *testing.T) {
 	}
 	for _, text := range texts {
 		var r result.Result
-		if err := ents.Analyze(text, result.Options{}, &r); err != nil {
+		if err := ents.Analyze(text, result.Options{HandOnPersons: true}, &r); err != nil {
 			t.Fatal(err)
 		}
 		if r.Persons == nil {
@@ -68,10 +68,10 @@ func TestPIIReusesEntitiesPersons(t *testing.T) {
 	}
 	text := "Barack Obama met the press in Chicago."
 	var r, r2 result.Result
-	if err := other.Analyze(text, result.Options{}, &r); err != nil {
+	if err := other.Analyze(text, result.Options{HandOnPersons: true}, &r); err != nil {
 		t.Fatal(err)
 	}
-	if err := ents.Analyze("Barack Obama met the press.", result.Options{}, &r2); err != nil {
+	if err := ents.Analyze("Barack Obama met the press.", result.Options{HandOnPersons: true}, &r2); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []*result.Persons{r.Persons, r2.Persons} {

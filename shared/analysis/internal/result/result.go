@@ -106,4 +106,8 @@ type Options struct {
 	// Persons, when not nil, are the document's person spans as an analyser that ran before
 	// found them (Result.Persons); nil when none did.
 	Persons *Persons
+	// HandOnPersons asks the analyser that finds person spans (ENTITIES) to hand them on in
+	// Result.Persons: set when an analysis after it reads them (PII, and PII's redaction), so a
+	// job without one pays nothing for them.
+	HandOnPersons bool
 }
