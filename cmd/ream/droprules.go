@@ -101,7 +101,13 @@ func dropRulePut(ctx context.Context, args []string) error {
 		}
 	}
 	if r.Template.InputDataConfig.InputFormat == job.OneDocPerFile {
-		fmt.Printf("(one job per batch: write the batch's files under %s<batch>/, then close it with `ream drop-rules close %s <batch>`, or write %s<batch>/_SUCCESS with new content each time)\n", r.Location, r.Name, r.Location)
+		// a rule named "-x" is read as a flag unless "--" comes before it (found from outside:
+		// the command this printed for it failed with "flag provided but not defined: -x").
+		arg := r.Name
+		if strings.HasPrefix(arg, "-") {
+			arg = "-- " + arg
+		}
+		fmt.Printf("(one job per batch: write the batch's files under %s<batch>/, then close it with `ream drop-rules close %s <batch>`, or write %s<batch>/_SUCCESS with new content each time)\n", r.Location, arg, r.Location)
 	}
 	return nil
 }

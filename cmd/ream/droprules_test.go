@@ -161,6 +161,20 @@ func TestDropRuleClose(t *testing.T) {
 	}
 }
 
+// TestDropRulePutCloseHintLeadingDash: the close command put prints for a ONE_DOC_PER_FILE
+// rule whose name starts with "-" puts "--" before the name, and that command closes a batch
+// (without it the name is read as a flag).
+func TestDropRulePutCloseHintLeadingDash(t *testing.T) {
+	startStack(t)
+	stdout, err := runCmd(t, "drop-rules", "put", "--", "-x", "--analyses", "LANGUAGE", "--format", "ONE_DOC_PER_FILE")
+	if err != nil || !strings.Contains(stdout, "`ream drop-rules close -- -x <batch>`") {
+		t.Fatalf("put -x: %v; want the close command with -- before the name\n%s", err, stdout)
+	}
+	if _, err := runCmd(t, "drop-rules", "close", "--", "-x", "b1"); err != nil {
+		t.Errorf("close -- -x b1: %v", err)
+	}
+}
+
 // TestDropRulePutHelp: "drop-rules put -h" describes --format as a rule's format (what starts
 // a job), not in submit's words, which speak of a directory PATH that put does not take.
 func TestDropRulePutHelp(t *testing.T) {
