@@ -792,7 +792,7 @@ func list(ctx context.Context, args []string) error {
 		return fmt.Errorf("list takes no arguments (got %q)", pos)
 	}
 	if *maxN < 0 {
-		return fmt.Errorf("--max must be a positive number of jobs")
+		return fmt.Errorf("--max must be 0 (all jobs) or more, not %d", *maxN)
 	}
 	f := api.ListFilter{JobName: *name, Status: job.Status(strings.ToUpper(*status))}
 	for _, t := range []struct {
@@ -886,7 +886,7 @@ func errorsCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	if *maxN < 0 {
-		return fmt.Errorf("--max must be a positive number of records")
+		return fmt.Errorf("--max must be 0 (all records) or more, not %d", *maxN)
 	}
 	c, err := newClient(ctx)
 	if err != nil {

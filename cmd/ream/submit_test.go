@@ -397,3 +397,14 @@ func TestSubmitStopsTheJobOfAFailedUpload(t *testing.T) {
 		t.Errorf("after the failed upload (%v): %v\n%s", err, lerr, list)
 	}
 }
+
+// TestMaxNegative: --max below 0 is refused saying what it takes, 0 (all) or more; the message
+// said "a positive number" although 0, the default, is allowed (found from outside).
+func TestMaxNegative(t *testing.T) {
+	for _, args := range [][]string{{"list", "--max", "-1"}, {"errors", "--max", "-1", "0f8fad5b-d9cb-469f-a165-70867728950e"}} {
+		_, err := runCmd(t, args...)
+		if err == nil || !strings.Contains(err.Error(), "--max must be 0 (all") || !strings.Contains(err.Error(), "not -1") {
+			t.Errorf("%q: %v; want --max must be 0 (all …) or more, not -1", args, err)
+		}
+	}
+}
