@@ -597,7 +597,7 @@ func lostServer(err error) bool {
 }
 
 func printSummary(w io.Writer, n *api.Notification) {
-	fmt.Fprintf(w, "job:        %s %s\n", n.JobId, n.JobName)
+	fmt.Fprintf(w, "job:        %s\n", strings.TrimSpace(n.JobId+" "+n.JobName)) // (no trailing space without a name)
 	fmt.Fprintf(w, "status:     %s\n", n.JobStatus)
 	if n.Message != "" {
 		fmt.Fprintf(w, "message:    %s\n", n.Message)

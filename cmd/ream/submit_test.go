@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/ream-dev/ream/infra/local"
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/client"
+	"github.com/ream-dev/ream/shared/job"
 )
 
 // TestSubmitOneFileOneDocPerFile: a single file submitted as ONE_DOC_PER_FILE is the job's one
@@ -405,6 +407,18 @@ func TestMaxNegative(t *testing.T) {
 		_, err := runCmd(t, args...)
 		if err == nil || !strings.Contains(err.Error(), "--max must be 0 (all") || !strings.Contains(err.Error(), "not -1") {
 			t.Errorf("%q: %v; want --max must be 0 (all …) or more, not -1", args, err)
+		}
+	}
+}
+
+// TestSummaryJobLine: the summary's job line ends with the job's name, or with its id when it
+// has none (it ended with a space; found from outside).
+func TestSummaryJobLine(t *testing.T) {
+	for _, c := range []struct{ name, want string }{{"", "job:        j1\n"}, {"sample", "job:        j1 sample\n"}} {
+		var b strings.Builder
+		printSummary(&b, &api.Notification{JobId: "j1", JobName: c.name, JobStatus: job.Completed})
+		if line, _, _ := strings.Cut(b.String(), "status:"); line != c.want {
+			t.Errorf("name %q: %q; want %q", c.name, line, c.want)
 		}
 	}
 }
