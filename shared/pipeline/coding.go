@@ -67,43 +67,20 @@ func (s *Service) RegisterShippedModels(ctx context.Context) error {
 		rec := codingop.ModelRecord(m, id, uri, "", key, int64(len(raw)))
 		rec.ModelReleaseDate = codingop.ShippedRelease
 		rec.Shipped = true
-		if err := s.registerShipped(ctx, rec); err != nil {
+		// Version 1 of its topic in a new deployment; after an upgrade to a release that ships
+		// another (retrained) model of the topic, the next shipped version, so that it becomes
+		// the latest of tenants without a model of their own (see Model) while the earlier one
+		// stays usable by id. Its version counts the shipped models only (tenant ""), so a
+		// tenant's own model may have the same number. (Found when the shipped model was
+		// retrained: every coding route of an earlier release's deployment answered 409
+		// "version 1 is taken", as the new model claimed version 1 again.)
+		if _, err := s.registerFreeVersion(ctx, rec); err != nil {
 			return fmt.Errorf("register shipped %s model: %w", uri, err)
 		}
 		s.coders.put(id, m)
 	}
 	s.shipped.done = true
 	return nil
-}
-
-// registerShipped registers shipped model rec: as version 1 of its topic in a new deployment;
-// after an upgrade to a release that ships another model of the topic (retrained), as the next
-// shipped version, so that it becomes the latest of tenants without a model of their own (see
-// Model) while the earlier one stays registered and usable (operations pinned to it keep it).
-// Its version counts the shipped models only, so a tenant that trained models may list one of
-// its own with the same version. Found
-// when the shipped model was retrained: every coding route of a deployment made by the earlier
-// release answered 409 "version 1 is taken", as the new model claimed version 1 again.
-func (s *Service) registerShipped(ctx context.Context, rec api.Model) error {
-	if _, err := s.models.Get(ctx, "", rec.ModelId); err == nil {
-		return nil // registered at an earlier start
-	}
-	shipped, err := s.models.List(ctx, "", rec.Topic)
-	if err != nil {
-		return err
-	}
-	next := 1
-	for _, m := range shipped {
-		next = max(next, m.ModelVersion+1)
-	}
-	for try := 0; try < maxVersionTries; try++ {
-		rec.ModelVersion = next + try
-		_, _, err := s.models.Register(ctx, rec)
-		if !errors.Is(err, job.ErrConflict) {
-			return err
-		}
-	}
-	return fmt.Errorf("register model %s: no free version after %d tries", rec.ModelId, maxVersionTries)
 }
 
 // shippedState remembers that this process registered the shipped models.
@@ -152,7 +129,7 @@ func (s *Service) Model(ctx context.Context, tenant, topic, id string) (api.Mode
 		// A tenant's own models rank above the shipped ones. Before a release shipped a
 		// retrained model this was the highest version (the shipped model was version 1, a
 		// tenant's own 2 and up); a retrained shipped model registers as the next shipped
-		// version (registerShipped), which can equal or pass a tenant's own versions (found
+		// version (RegisterShippedModels), which can equal or pass a tenant's own versions (found
 		// in review: a tenant's own version 2 tied with the new shipped version 2, and the
 		// shipped one, released later, became its latest, while a tenant with a version 3
 		// kept its own).
@@ -559,12 +536,19 @@ func (s *Service) trainingFailed(ctx context.Context, j *job.Job, msg ShardMessa
 
 // registerNextVersion registers rec as the next version of its topic that its tenant sees.
 func (s *Service) registerNextVersion(ctx context.Context, rec api.Model) (api.Model, error) {
-	// The shipped model holds version 1 of its topic: register it before counting versions.
+	// The shipped models hold the first versions of its topic: register them before counting.
 	if err := s.RegisterShippedModels(ctx); err != nil {
 		return api.Model{}, err
 	}
+	return s.registerFreeVersion(ctx, rec)
+}
+
+// registerFreeVersion registers rec as the next version of its topic among the models its tenant
+// may see (a shipped model's tenant, "", sees the shipped ones), or returns it as stored when an
+// earlier attempt registered it; a version another registration takes meanwhile is skipped.
+func (s *Service) registerFreeVersion(ctx context.Context, rec api.Model) (api.Model, error) {
 	if stored, err := s.models.Get(ctx, rec.Tenant, rec.ModelId); err == nil {
-		return stored, nil // registered by an earlier attempt
+		return stored, nil // registered by an earlier attempt (or an earlier start)
 	}
 	all, err := s.models.List(ctx, rec.Tenant, rec.Topic)
 	if err != nil {
@@ -578,7 +562,7 @@ func (s *Service) registerNextVersion(ctx context.Context, rec api.Model) (api.M
 		rec.ModelVersion = next + try
 		stored, _, err := s.models.Register(ctx, rec)
 		if errors.Is(err, job.ErrConflict) {
-			continue // another training took that version
+			continue // another registration took that version
 		}
 		return stored, err
 	}
