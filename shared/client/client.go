@@ -102,17 +102,26 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 	}
 	err := c.send(ctx, method, target, contentType, body, out, auth)
-	if e := (*APIError)(nil); used != "" && errors.As(err, &e) && e.Status == http.StatusUnauthorized {
-		// A token the server no longer takes before it was due to expire here (clocks apart):
-		// once more with a new one. A 401 is the API refusing the token before doing anything,
-		// so a POST is not done twice; the body is bytes, sent again as they are. The token
-		// dropped is the one this request sent: a request refused at the same time as another
-		// must not drop the new token the other already got, nor give up because the other
-		// dropped the old one first.
-		c.creds.expire(used)
+	if e := (*APIError)(nil); errors.As(err, &e) && c.renewRefused(e.Status, used) {
+		// A 401 is the API refusing the token before doing anything, so a POST is not done
+		// twice; the body is bytes, sent again as they are.
 		err = c.send(ctx, method, target, contentType, body, out, c.authorize)
 	}
 	return err
+}
+
+// renewRefused reports whether a request that sent the access token used and got status is to
+// be sent once more: the API refused (401) a token of UseClientCredentials before it was due
+// to expire here (clocks apart, a revoked token). It then drops used, so the next request gets
+// a new token. The token dropped is the one the request sent: a request refused at the same
+// time as another must not drop the new token the other already got, nor give up because the
+// other dropped the old one first.
+func (c *Client) renewRefused(status int, used string) bool {
+	if status != http.StatusUnauthorized || used == "" || c.creds == nil || c.Sign != nil {
+		return false
+	}
+	c.creds.expire(used)
+	return true
 }
 
 // send sends body (of contentType, unless "") to target, authorized by auth, and decodes a JSON
@@ -195,8 +204,8 @@ func decode(resp *http.Response, out any) error {
 		case xml.Unmarshal(b, &s3) == nil && s3.Code != "":
 			e.Code, e.Message, e.notJSON = s3.Code, oneLine([]byte(s3.Message), 1000), true
 		default:
-			// Not an API error (an HTML page, S3's XML): on one line, cut, so an error page of
-			// another server is not printed whole.
+			// Not an API error (another server's HTML page): on one line, cut, so an error page
+			// is not printed whole.
 			e.Code, e.Message, e.notJSON = http.StatusText(resp.StatusCode), oneLine(b, 200), true
 		}
 		return e
@@ -402,10 +411,8 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 		return resp, req.Header.Get("Authorization"), err
 	}
 	resp, used, err := open()
-	if err == nil && resp.StatusCode == http.StatusUnauthorized && c.creds != nil && c.Sign == nil {
-		// As do's requests: a token refused before it was due here is replaced once.
+	if err == nil && c.renewRefused(resp.StatusCode, used) {
 		resp.Body.Close()
-		c.creds.expire(used)
 		resp, _, err = open()
 	}
 	if err != nil {
