@@ -252,26 +252,12 @@ func TestAPIKeyOnCodingRoutes(t *testing.T) {
 // long wait outlives any one token (found from outside: `ream code --wait` with
 // REAM_CLIENT_ID failed with 401 once its only token expired, and downloaded nothing).
 func TestClientCredentialsRenewTheToken(t *testing.T) {
-	var mu sync.Mutex
-	issued := 0
+	tokens := &tokenIssuer{}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
-		if id, secret, ok := r.BasicAuth(); !ok || id != "client-1" || secret != "s3cret" {
-			api.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "unknown client or wrong secret"})
-			return
-		}
-		mu.Lock()
-		issued++
-		tok := fmt.Sprintf("tok-%d", issued)
-		mu.Unlock()
-		api.WriteJSON(w, http.StatusOK, api.Token{AccessToken: tok, TokenType: "Bearer", ExpiresIn: 3600})
-	})
+	mux.Handle("POST /oauth2/token", tokens)
 	// The API takes the latest token issued only.
 	mux.HandleFunc("GET /v1/topics", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		ok := r.Header.Get("Authorization") == fmt.Sprintf("tok-%d", issued)
-		mu.Unlock()
-		if !ok {
+		if r.Header.Get("Authorization") != fmt.Sprintf("tok-%d", tokens.count()) {
 			api.WriteJSON(w, http.StatusUnauthorized, map[string]string{"code": "Unauthorized", "message": "the access token has expired"})
 			return
 		}
@@ -289,7 +275,7 @@ func TestClientCredentialsRenewTheToken(t *testing.T) {
 	if err := c.UseClientCredentials(ctx, "client-1", "s3cret"); err != nil {
 		t.Fatal(err)
 	}
-	calls := func() int { mu.Lock(); defer mu.Unlock(); return issued }
+	calls := tokens.count
 	start := calls()
 	for range 3 {
 		if _, err := c.Topics(ctx); err != nil {
@@ -324,18 +310,11 @@ func TestClientCredentialsRenewTheToken(t *testing.T) {
 // dropped it and was still getting the new one), or dropped the new token the first had just got
 // and asked for yet another.
 func TestClientCredentialsConcurrentRefusal(t *testing.T) {
-	var mu sync.Mutex
-	issued := 0
+	tokens := &tokenIssuer{}
 	arrived := make(chan struct{}, 2)
 	release := make(chan struct{})
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		issued++
-		tok := fmt.Sprintf("tok-%d", issued)
-		mu.Unlock()
-		api.WriteJSON(w, http.StatusOK, api.Token{AccessToken: tok, TokenType: "Bearer", ExpiresIn: 3600})
-	})
+	mux.Handle("POST /oauth2/token", tokens)
 	// The API refuses the first token (revoked, or clocks apart), once both requests holding it
 	// have arrived; it takes any later one.
 	mux.HandleFunc("GET /v1/topics", func(w http.ResponseWriter, r *http.Request) {
@@ -366,26 +345,17 @@ func TestClientCredentialsConcurrentRefusal(t *testing.T) {
 			t.Errorf("a request refused with the old token was not sent again with a new one: %v", err)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if issued != 2 {
-		t.Errorf("%d tokens issued; want 2 (the first, and one to replace it)", issued)
+	if n := tokens.count(); n != 2 {
+		t.Errorf("%d tokens issued; want 2 (the first, and one to replace it)", n)
 	}
 }
 
 // TestClientCredentialsFollowRenews: the event stream (ream submit --wait) replaces a token the
 // API refuses once, as the other requests do; it returned the 401, which ended the wait.
 func TestClientCredentialsFollowRenews(t *testing.T) {
-	var mu sync.Mutex
-	issued := 0
+	tokens := &tokenIssuer{}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		issued++
-		tok := fmt.Sprintf("tok-%d", issued)
-		mu.Unlock()
-		api.WriteJSON(w, http.StatusOK, api.Token{AccessToken: tok, TokenType: "Bearer", ExpiresIn: 3600})
-	})
+	mux.Handle("POST /oauth2/token", tokens)
 	mux.HandleFunc("GET /v1/jobs/{id}/events", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "tok-1" {
 			api.WriteJSON(w, http.StatusUnauthorized, map[string]string{"code": "Unauthorized", "message": "the access token has expired"})
@@ -408,4 +378,30 @@ func TestClientCredentialsFollowRenews(t *testing.T) {
 	if n.JobId != "j1" || n.JobStatus != job.Completed {
 		t.Errorf("notification %+v", n)
 	}
+}
+
+// tokenIssuer is an OAuth token endpoint that issues tok-1, tok-2, … (valid an hour) to
+// client-1 with secret s3cret, and counts them.
+type tokenIssuer struct {
+	mu     sync.Mutex
+	issued int
+}
+
+func (ti *tokenIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if id, secret, ok := r.BasicAuth(); !ok || id != "client-1" || secret != "s3cret" {
+		api.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "unknown client or wrong secret"})
+		return
+	}
+	ti.mu.Lock()
+	ti.issued++
+	tok := fmt.Sprintf("tok-%d", ti.issued)
+	ti.mu.Unlock()
+	api.WriteJSON(w, http.StatusOK, api.Token{AccessToken: tok, TokenType: "Bearer", ExpiresIn: 3600})
+}
+
+// count is how many tokens ti issued.
+func (ti *tokenIssuer) count() int {
+	ti.mu.Lock()
+	defer ti.mu.Unlock()
+	return ti.issued
 }
