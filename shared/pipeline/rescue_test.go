@@ -871,14 +871,7 @@ func TestTrainingEndedWhileDeliveryTrains(t *testing.T) {
 func TestShippedModelAfterUpgrade(t *testing.T) {
 	ctx := context.Background()
 	st := newLocalService(t, pipeline.Config{}, nil)
-	old := api.Model{
-		ModelId: "8758160e-fe30-5b35-86c4-21828e64cef8", Topic: "occupation", ModelVersion: 1,
-		ModelReleaseDate: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), ModelType: "an earlier release's model",
-		TopicStandard: "SOC", TopicVersion: "2010", Shipped: true, Key: "models/shipped/occupation/earlier.bin", SizeBytes: 1,
-	}
-	if _, _, err := st.models.Register(ctx, old); err != nil {
-		t.Fatal(err)
-	}
+	old := earlierShippedModel(t, ctx, st)
 	latest, err := st.svc.Model(ctx, "local", "occupation", "latest")
 	if err != nil {
 		t.Fatalf("latest after an upgrade: %v", err)
@@ -952,20 +945,14 @@ func TestTrainingEndedWhileModelStored(t *testing.T) {
 func TestShippedModelAfterUpgradeKeepsTenantsLatest(t *testing.T) {
 	ctx := context.Background()
 	st := newLocalService(t, pipeline.Config{}, nil)
-	old := api.Model{
-		ModelId: "8758160e-fe30-5b35-86c4-21828e64cef8", Topic: "occupation", ModelVersion: 1,
-		ModelReleaseDate: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), ModelType: "an earlier release's model",
-		TopicStandard: "SOC", TopicVersion: "2010", Shipped: true, Key: "models/_shipped/occupation/earlier.bin", SizeBytes: 1,
-	}
+	earlierShippedModel(t, ctx, st)
 	own := api.Model{
 		ModelId: "5a0e0a44-64a4-5c3e-8a43-1e2a4a1c9d11", Topic: "occupation", ModelVersion: 2, Tenant: "local",
 		ModelReleaseDate: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), ModelType: "a model the tenant trained",
 		TopicStandard: "SOC", TopicVersion: "2010", TrainingJobId: "c0ffee00-0000-4000-8000-000000000001", Key: "models/local/occupation/own.bin", SizeBytes: 1,
 	}
-	for _, m := range []api.Model{old, own} {
-		if _, _, err := st.models.Register(ctx, m); err != nil {
-			t.Fatal(err)
-		}
+	if _, _, err := st.models.Register(ctx, own); err != nil {
+		t.Fatal(err)
 	}
 	latest, err := st.svc.Model(ctx, "local", "occupation", "latest")
 	if err != nil {
@@ -1003,4 +990,19 @@ func failedWithoutModel(t *testing.T, ctx context.Context, st localService, id s
 			t.Fatalf("model %s v%d of the FAILED job was registered: it is the tenant's latest and no job names it", m.ModelId, m.ModelVersion)
 		}
 	}
+}
+
+// earlierShippedModel registers, as an earlier release did, that release's shipped model of
+// the occupation topic (version 1, released 2026-12-02), and returns it.
+func earlierShippedModel(t *testing.T, ctx context.Context, st localService) api.Model {
+	t.Helper()
+	old := api.Model{
+		ModelId: "8758160e-fe30-5b35-86c4-21828e64cef8", Topic: "occupation", ModelVersion: 1,
+		ModelReleaseDate: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), ModelType: "an earlier release's model",
+		TopicStandard: "SOC", TopicVersion: "2010", Shipped: true, Key: codingop.ShippedModelsPrefix + "occupation/earlier.bin", SizeBytes: 1,
+	}
+	if _, _, err := st.models.Register(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	return old
 }
