@@ -301,19 +301,12 @@ func gettextReport(t *testing.T, name string, a *Analyzer, rows []evaltest.Label
 		} else if n > 100 {
 			k = ">100"
 		}
-		c := ev.perLang[r.Label]
-		c[1]++
-		ev.total++
 		buckets[k].n++
-		if got == r.Label {
-			c[0]++
-			ev.correct++
+		if ev.add(r.Label, got) {
 			buckets[k].ok++
 		} else {
-			ev.confusions[r.Label+"→"+got]++
 			errs = append(errs, fmt.Sprintf("%s→%s %v\t%s", r.Label, got, res.Languages, r.Text))
 		}
-		ev.perLang[r.Label] = c
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: top-1 %.4f (%d/%d); by length:", name, ev.accuracy(), ev.correct, ev.total)

@@ -64,18 +64,26 @@ func evalLanguage(t testing.TB, a *Analyzer, rows []evaltest.Labelled) langEval 
 		if err := a.Analyze(r.Text, result.Options{}, &res); err == nil {
 			got = res.Languages[0].LanguageCode
 		}
-		c := ev.perLang[r.Label]
-		c[1]++
-		ev.total++
-		if got == r.Label {
-			c[0]++
-			ev.correct++
-		} else {
-			ev.confusions[r.Label+"→"+got]++
-		}
-		ev.perLang[r.Label] = c
+		ev.add(r.Label, got)
 	}
 	return ev
+}
+
+// add counts one text labelled label that the analyser gave got, and reports whether it was
+// right.
+func (ev *langEval) add(label, got string) bool {
+	c := ev.perLang[label]
+	c[1]++
+	ev.total++
+	ok := got == label
+	if ok {
+		c[0]++
+		ev.correct++
+	} else {
+		ev.confusions[label+"→"+got]++
+	}
+	ev.perLang[label] = c
+	return ok
 }
 
 func (ev langEval) accuracy() float64 { return float64(ev.correct) / float64(ev.total) }
