@@ -28,11 +28,11 @@ func DocumentCode(field, c string) (string, error) {
 	return "", fmt.Errorf("%w: %s: %q is not a per-document error code (one of %s)", job.ErrInvalid, field, c, strings.Join(documentCodes, ", "))
 }
 
-// Matcher returns the filter f applies to one encoded error record of job j. In a job of
+// matcher returns the filter f applies to one encoded error record of job j. In a job of
 // several analyses, ErrorCode matches the record's own code or a failed analysis's, Analysis
 // matches a failed analysis, and both together match one failed analysis with that code. In a
 // one-analysis job every error record is that analysis's.
-func Matcher(j *job.Job, f api.ErrorsFilter) func([]byte) bool {
+func matcher(j *job.Job, f api.ErrorsFilter) func([]byte) bool {
 	if f.ErrorCode == "" && f.Analysis == "" {
 		return func([]byte) bool { return true }
 	}

@@ -34,8 +34,8 @@ func TestMatcher(t *testing.T) {
 		{two, api.ErrorsFilter{ErrorCode: job.CodeInternalError}, []byte("not json"), false},
 		{&job.Job{Analyses: []job.Analysis{job.PII}}, api.ErrorsFilter{ErrorCode: job.CodeEmptyDocument}, []byte(`{"ErrorCode":"EMPTY_DOCUMENT"}`), true},
 	} {
-		if got := Matcher(tc.j, tc.f)(tc.line); got != tc.want {
-			t.Errorf("Matcher(%v, %+v)(%s) = %v; want %v", tc.j.Analyses, tc.f, tc.line, got, tc.want)
+		if got := matcher(tc.j, tc.f)(tc.line); got != tc.want {
+			t.Errorf("matcher(%v, %+v)(%s) = %v; want %v", tc.j.Analyses, tc.f, tc.line, got, tc.want)
 		}
 	}
 }

@@ -77,7 +77,7 @@ func CheckRequest(id string, f api.ErrorsFilter) (api.ErrorsFilter, Token, error
 // in shard order), filtered. Each record is returned exactly as its line in the output archive.
 func Page(ctx context.Context, objects Opener, j *job.Job, recs []port.ShardRecord, f api.ErrorsFilter, tok Token) (*api.ErrorsResponse, error) {
 	res := &api.ErrorsResponse{JobId: j.JobId, JobStatus: j.JobStatus, Errors: []json.RawMessage{}}
-	match := Matcher(j, f)
+	match := matcher(j, f)
 	pageBytes := 0
 	var scratch []byte // a record as a JSON string, to weigh it
 	// A token points into the error records of a shard this route returned them from, at most

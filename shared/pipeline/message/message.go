@@ -1,7 +1,7 @@
 // Package message words what the pipeline tells a job's user in its Message and in a coding
 // operation's error: the status a finished job ends in and why (TerminalStatus), a stopped
 // coding operation's account (CodingStopped), what to do about an input that changed
-// (InputChangedAdvice, NewInputAdvice), and the counts they give (Counted, Plural).
+// (InputChangedAdvice, NewInputAdvice), and the counts they give (Counted, plural).
 package message
 
 import (
@@ -27,7 +27,7 @@ func TerminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status
 			// model.)
 			return job.Stopped, "stopped on request before its model was registered: no model was made, and the topic's latest model is unchanged; the output has a line for each record read"
 		}
-		return job.Stopped, fmt.Sprintf("stopped on request: %d of %s were processed and are in the output; %s skipped (listed in the manifest)", shards-skipped, Counted(shards, "shard"), Plural(skipped, "was", "were"))
+		return job.Stopped, fmt.Sprintf("stopped on request: %d of %s were processed and are in the output; %s skipped (listed in the manifest)", shards-skipped, Counted(shards, "shard"), plural(skipped, "was", "were"))
 	case j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == ""):
 		// The records could not train a model (trainingFailed wrote why on the job).
 		// (A dead-lettered shard said here too, as below: found by the chaos harness, a training
@@ -113,7 +113,7 @@ func CodingStopped(j *job.Job) string {
 	if d.InputDocumentsCount == 0 {
 		return "stopped on request before any record was coded; to code the file, send it in " + again
 	}
-	msg := "stopped on request: " + Plural(d.InputDocumentsCount, "record was", "records were") + " coded before the stop"
+	msg := "stopped on request: " + plural(d.InputDocumentsCount, "record was", "records were") + " coded before the stop"
 	if n := d.DocumentsWithErrorsCount; n > 0 {
 		msg += fmt.Sprintf(" (%d of them error lines)", n)
 	}
@@ -126,8 +126,8 @@ func CodingStopped(j *job.Job) string {
 	return msg + ": to code those records (those whose recordId is not in coded.jsonl), send them in " + again
 }
 
-// Plural is "1 <one>" or "<n> <many>".
-func Plural(n int64, one, many string) string {
+// plural is "1 <one>" or "<n> <many>".
+func plural(n int64, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
