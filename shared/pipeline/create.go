@@ -177,6 +177,9 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 		if err != nil {
 			return nil, false, err
 		}
+		if key+"/" == layout.TenantInputs(tenant) {
+			key += "/" // the tenant's folder named without its slash, as S3 prefixes may be
+		}
 		if !strings.HasPrefix(key, layout.TenantInputs(tenant)) {
 			return nil, false, fmt.Errorf("%w: InputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(layout.TenantInputs(tenant)))
 		}
@@ -357,6 +360,9 @@ func (s *Service) outputBase(ctx context.Context, tenant, uri string) (string, e
 	key, err := s.cfg.Locations.Key(uri)
 	if err != nil {
 		return "", err
+	}
+	if key == layout.OutputsPrefix+tenant {
+		key += "/" // the tenant's folder named without its slash (found from outside: refused)
 	}
 	if !strings.HasPrefix(key, layout.OutputsPrefix+tenant+"/") {
 		return "", fmt.Errorf("%w: OutputDataConfig.S3Uri must be under %s", job.ErrInvalid, s.cfg.Locations.URI(layout.OutputsPrefix+tenant+"/"))
