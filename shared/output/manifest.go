@@ -51,7 +51,9 @@ type OutputInfo struct {
 	ArchiveKey string `json:"ArchiveKey"`
 	// Location is the user-facing location of the archive (an s3:// URI, or the local path).
 	Location string `json:"Location,omitempty"`
-	// Lines is the number of lines in the archive's "output" entry (one per document).
+	// Lines is the number of documents the archive accounts for: the lines of its "output"
+	// entry (one per document), or for TOPICS the documents read (doc-topics.csv has a row per
+	// topic of a document, and none for a document without a vocabulary term).
 	Lines int64 `json:"Lines"`
 	// Format is OutputFormat.
 	Format string `json:"Format"`
