@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -238,5 +239,103 @@ func TestManyFileLineInputUnreadableName(t *testing.T) {
 	_, j := follow(t, ctx, c, res.JobId)
 	if d := j.JobDetails; j.JobStatus != job.PartialSuccess || d.InputDocumentsCount != 2 || d.DocumentsWithErrorsCount != 1 {
 		t.Errorf("job %s (%s) %+v; want PARTIAL_SUCCESS, good.txt analysed and bad\\name.txt an error record", j.JobStatus, j.Message, d)
+	}
+}
+
+// TestOneFileFolderInputChanged: a line input read as a folder that holds one file (a folder
+// given as S3Uri, or the one file `ream submit FILE` uploads through UploadFiles) has that
+// file's version recorded too, so replacing it while the job runs fails the job with a Message
+// naming it, and a retry of a parent whose file was replaced since fails (found from outside:
+// both read the new bytes as the old lines; only folders of two or more files were checked).
+func TestOneFileFolderInputChanged(t *testing.T) {
+	ctx := testCtx(t)
+	text := strings.Repeat("A calm and pleasant day by the sea.\n", 12) // 3 shards of 100-odd bytes
+	// Same size and line breaks, other letters: only the version tells it apart.
+	other := strings.Map(func(r rune) rune {
+		if r >= 'a' && r < 'z' {
+			return r + 1
+		}
+		return r
+	}, text)
+	for _, mode := range []string{"folder", "upload", "object"} {
+		upload := mode == "upload"
+		var path string
+		var once sync.Once
+		hooks := pipeline.Hooks{ShardStarted: func(msg pipeline.ShardMessage) error {
+			if msg.Index == 0 {
+				once.Do(func() { _ = os.WriteFile(path, []byte(other), 0o644) }) // same size, other bytes
+			}
+			return nil
+		}}
+		s := startStack(t, Config{ShardBytes: 100, Workers: 1}, hooks)
+		c := defaultClient(s)
+		req := lineJob("one-file", job.OneDocPerLine)
+		want := "docs/c.txt was replaced or deleted while the job was running"
+		var id string
+		if upload {
+			req.UploadFiles = []string{"c.txt"}
+			res, err := c.CreateJob(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id = res.JobId
+			path = filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", id, "files", "c.txt")
+			if err := c.Upload(ctx, res.Uploads[0].Presigned, writeTempIn(t, t.TempDir(), "c.txt", []byte(text))); err != nil {
+				t.Fatal(err)
+			}
+			want = `the uploaded file "c.txt" was replaced or deleted while the job was running`
+		} else {
+			uri := putInput(t, s, "docs/c.txt", []byte(text))
+			path = filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "comprehend", "docs", "c.txt")
+			req.InputDataConfig.S3Uri = uri[:strings.LastIndex(uri, "/")+1] // the folder
+			if mode == "object" {
+				// The object itself (this was checked before; its Message said "the input
+				// object", found from outside: it names it now).
+				req.InputDataConfig.S3Uri = uri
+				want = "comprehend/docs/c.txt was replaced or deleted while the job was running"
+			}
+			res, err := c.CreateJob(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id = res.JobId
+		}
+		_, j := follow(t, ctx, c, id)
+		if j.JobStatus != job.Failed || !strings.Contains(j.Message, want) || strings.Contains(j.Message, "the input object") {
+			t.Errorf("%s: job %s (%s); want FAILED with %q", mode, j.JobStatus, j.Message, want)
+		}
+	}
+}
+
+// TestRetryOfOneFileFolderReplaced: a retry of a parent whose input, a folder of one file, was
+// replaced since it ran (same lines, other bytes) fails and says so, rather than analysing the
+// new text as the parent's lines (found from outside: the child came out PARTIAL_SUCCESS with
+// French text as the parent's empty lines).
+func TestRetryOfOneFileFolderReplaced(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	text := "A calm and pleasant day by the sea.\n\nAnother calm day.\n"
+	uri := putInput(t, s, "rdocs/c.txt", []byte(text))
+	req := lineJob("one-file-retry", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = uri[:strings.LastIndex(uri, "/")+1]
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, j := follow(t, ctx, c, res.JobId); j.JobDetails.DocumentsWithErrorsCount != 1 {
+		t.Fatalf("parent %s: %d errors, want 1 (the empty line)", j.JobStatus, j.JobDetails.DocumentsWithErrorsCount)
+	}
+	p := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "comprehend", "rdocs", "c.txt")
+	if err := os.WriteFile(p, []byte("B dbmn boe qmfbtbou ebz cz uif tfb.\nx\nBopuifs dbmn ebz\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	child, err := c.Retry(ctx, res.JobId, api.RetryRequest{ErrorCodes: []string{"EMPTY_DOCUMENT"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, j := follow(t, ctx, c, child.JobId)
+	if j.JobStatus != job.Failed || !strings.Contains(j.Message, "rdocs/c.txt was replaced or deleted since it ran") {
+		t.Errorf("child %s (%s); want FAILED naming rdocs/c.txt", j.JobStatus, j.Message)
 	}
 }

@@ -301,6 +301,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 	}
 	name := s.inputName(j)
 	var files []ObjectInfo
+	listed := false // files came from listing a folder or prefix: each has its own version
 	if !strings.HasSuffix(j.InputKey, "/") {
 		info, err := s.objects.Head(ctx, j.InputKey)
 		switch {
@@ -313,6 +314,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 	}
 	if files == nil {
 		// Not an object: a folder or a key prefix, as ONE_DOC_PER_FILE reads it.
+		listed = true
 		err := s.listInputPrefix(ctx, j.InputKey, func(o ObjectInfo) error {
 			if strings.HasSuffix(o.Key, "/") {
 				return nil // a "folder" marker, not a file
@@ -350,7 +352,9 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 	err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
 		for _, f := range files {
 			version := j.InputVersion
-			if len(files) > 1 {
+			if listed {
+				// (Every listed file, one alone too: found from outside, a folder of one file,
+				// as `ream submit FILE` uploads, was read whatever replaced it.)
 				// Listed sizes and times may differ in precision from Head's (the worker's).
 				info, err := s.objects.Head(ctx, f.Key)
 				if errors.Is(err, job.ErrNotFound) {
@@ -395,7 +399,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			for i, sh := range plan {
 				m := ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: shards, Key: f.Key, Start: sh.Start, End: sh.End,
 					LineOffset: offsets[i], Lines: offsets[i+1] - offsets[i], Bytes: sh.End - sh.Start}
-				if len(files) > 1 {
+				if listed {
 					m.Version = version
 				}
 				if err := emit(m); err != nil {

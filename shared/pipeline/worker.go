@@ -291,9 +291,14 @@ func (s *Service) inputChangedUnder(ctx context.Context, j *job.Job, msg ShardMe
 // inputChangedMessage is the Message of a job failed because key, an input of msg's shard
 // (inputChanged), was replaced or deleted.
 func (s *Service) inputChangedMessage(j *job.Job, msg ShardMessage, key string) string {
-	what := "the input object"
-	if len(msg.Files) > 0 || key != j.InputKey {
-		// A file of a ONE_DOC_PER_FILE input or of a many-file line input: which one.
+	what := s.inputName(j) // the one object, named (found from outside: "the input object")
+	switch {
+	case len(msg.Files) == 0 && key == j.InputKey:
+	case j.InputKey == layout.UploadFilesPrefix(j.Tenant, j.JobId) && !j.CodingOperation:
+		// A file the client uploaded: by the name it gave, not the service's folder.
+		what = fmt.Sprintf("the uploaded file %q", fileName(j, key))
+	default:
+		// A file of a ONE_DOC_PER_FILE input or of a line input read as a folder: which one.
 		what = "input file " + s.cfg.Locations.URI(key)
 	}
 	return what + " was replaced or deleted while the job was running; " + message.InputChangedAdvice(j)
