@@ -294,6 +294,34 @@ func TestRetryRedactedCopyName(t *testing.T) {
 	if got := redactedNames(child.JobId); len(parent) != 1 || len(got) != 1 || got[0] != parent[0] {
 		t.Errorf("the retry's redacted copy %v; want it named as its parent's %v", got, parent)
 	}
+	// Files uploaded through UploadFiles (ream submit FILE or DIR): the one file's name, or
+	// "input" for several, never the service's upload folder (found from outside:
+	// redacted/files).
+	for _, tc := range []struct {
+		files []string
+		want  string
+	}{{[]string{"notes.txt"}, "redacted/notes.txt"}, {[]string{"a.txt", "b/c.txt"}, "redacted/input"}} {
+		req.UploadFiles = tc.files
+		up, err := c.CreateJob(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range up.Uploads {
+			p := writeTempIn(t, t.TempDir(), "f.txt", []byte("Mail jane@example.com today.\nbad \xff byte\n"))
+			if err := c.Upload(ctx, u.Presigned, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		follow(t, ctx, c, up.JobId)
+		child, err := c.Retry(ctx, up.JobId, api.RetryRequest{ErrorCodes: []string{job.CodeUnsupportedEncoding}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		follow(t, ctx, c, child.JobId)
+		if got := redactedNames(child.JobId); len(got) != 1 || got[0] != tc.want {
+			t.Errorf("%v: the retry's redacted copy %v; want %s", tc.files, got, tc.want)
+		}
+	}
 }
 
 // TestRetryKeepsOutputLocation: a retry child writes under its parent's output location (the

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"path"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -34,7 +35,7 @@ func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardR
 	inputName := path.Base(j.InputKey)
 	if j.ParentJobId != "" {
 		if parent, err := s.jobs.Get(ctx, j.Tenant, j.ParentJobId); err == nil {
-			inputName = path.Base(parent.InputKey)
+			inputName = s.retryCopyName(ctx, parent)
 		} else if k, err := s.cfg.Locations.Key(j.InputDataConfig.S3Uri); err == nil {
 			inputName = path.Base(k) // the parent has expired: its input location's name
 		}
@@ -63,4 +64,28 @@ func (s *Service) redactedEntries(ctx context.Context, j *job.Job, recs []ShardR
 		out = append(out, redactedEntry{Name: layout.RedactedEntryName(inputName)})
 	}
 	return out
+}
+
+// errSecondFile stops retryCopyName's listing at a second file.
+var errSecondFile = errors.New("a second file")
+
+// retryCopyName is the name of a retry child's redacted copy of parent's line input: the base
+// name of its object or folder, and for files uploaded through UploadFiles (not a folder the
+// client named) the one file's name, or "input" when there were several (found from outside:
+// the copy was named "files", the service's upload folder).
+func (s *Service) retryCopyName(ctx context.Context, parent *job.Job) string {
+	if parent.InputKey != layout.UploadFilesPrefix(parent.Tenant, parent.JobId) {
+		return path.Base(parent.InputKey)
+	}
+	var keys []string
+	err := s.objects.List(ctx, parent.InputKey, func(o ObjectInfo) error {
+		if keys = append(keys, o.Key); len(keys) > 1 {
+			return errSecondFile
+		}
+		return nil
+	})
+	if err == nil && len(keys) == 1 {
+		return fileName(parent, keys[0])
+	}
+	return "input"
 }
