@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -21,6 +22,11 @@ func keysCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("usage: ream keys issue --tenant T | list [--tenant T] | revoke ACCESS_KEY_ID, with --bucket B [--kms-key K] (AWS) or --data DIR (local)")
 	}
 	sub, rest := args[0], args[1:]
+	if !slices.Contains([]string{"issue", "list", "revoke"}, sub) {
+		// Before the store is opened (found from outside: `ream keys bogus` said the data
+		// directory did not exist).
+		return fmt.Errorf("unknown keys command %q (issue, list or revoke)", sub)
+	}
 	fset := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
 	bucket := fset.String("bucket", "", "the stack's bucket (AWS; credentials and region from the environment)")
 	kmsKey := fset.String("kms-key", "", "with --bucket: the stack's KMS key for SSE-KMS (default: the bucket's default encryption)")
@@ -68,9 +74,8 @@ func keysCmd(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Printf("%s revoked (a deployed api function may accept it for up to 5 more minutes)\n", pos[0])
-		return nil
 	}
-	return fmt.Errorf("unknown keys command %q (issue, list or revoke)", sub)
+	return nil
 }
 
 // openKeys opens the access-key store on the stack's bucket or on a local data directory.

@@ -65,3 +65,14 @@ func TestKeysDataMustExist(t *testing.T) {
 		t.Errorf("keys list on a file: %v", err)
 	}
 }
+
+// TestKeysUnknownCommandFirst: an unknown keys command is named as such before any store is
+// opened (found from outside: without a data directory it said the directory did not exist).
+func TestKeysUnknownCommandFirst(t *testing.T) {
+	typo := filepath.Join(t.TempDir(), "none")
+	for _, args := range [][]string{{"bogus"}, {"bogus", "--data", typo}, {"lst", "--bucket", "b"}} {
+		if err := keysCmd(context.Background(), args); err == nil || !strings.Contains(err.Error(), `unknown keys command "`+args[0]+`"`) {
+			t.Errorf("keys %v: %v; want unknown keys command", args, err)
+		}
+	}
+}
