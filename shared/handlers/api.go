@@ -337,7 +337,11 @@ func maxResults(q url.Values) (int, error) {
 	case v[0] == '+' || v[0] == '-':
 		return 0, fmt.Errorf("%w: MaxResults must be written in decimal digits without a sign (got %q)", job.ErrInvalid, truncate(v, maxEchoedID))
 	case strings.Trim(v, "0123456789") != "":
-		return 0, fmt.Errorf("%w: MaxResults must be a whole number in decimal digits (got %q)", job.ErrInvalid, truncate(v, maxEchoedID))
+		hint := ""
+		if v[0] == ' ' {
+			hint = "; a + in a query string is a space" // (found from outside: `got " 5"` for +5)
+		}
+		return 0, fmt.Errorf("%w: MaxResults must be a whole number in decimal digits (got %q%s)", job.ErrInvalid, truncate(v, maxEchoedID), hint)
 	case len(v) > 1 && v[0] == '0':
 		return 0, fmt.Errorf("%w: MaxResults must be written without leading zeros (got %q)", job.ErrInvalid, truncate(v, maxEchoedID))
 	case v == "0":
@@ -470,6 +474,9 @@ func jsonProblem(err error) string {
 			return fmt.Sprintf("%s must be %s, not a JSON %s", field, want, typeErr.Value)
 		}
 		return fmt.Sprintf("%s must not be a JSON %s", field, typeErr.Value)
+	}
+	if errors.Is(err, io.EOF) {
+		return "the body is empty; send a JSON object" // (found from outside: "EOF")
 	}
 	return err.Error()
 }

@@ -51,6 +51,8 @@ func TestLargeBodyJudgedOnItsFirstMiB(t *testing.T) {
 		{"not UTF-8 on retry", "/v1/jobs/00000000-0000-4000-8000-000000000000/retry", `  {"JobName":"` + "\xe2\x82" + pad, 400, "not UTF-8"},
 		{"drop rule not UTF-8", "/v1/drop-rules/r", prefix + "\xff" + pad, 400, "not UTF-8"},
 		{"not JSON", "/v1/jobs", "x" + pad, 400, "not a valid job"},
+		{"empty", "/v1/jobs", "", 400, "the body is empty"}, // (it said "EOF", found from outside)
+		{"white space only", "/v1/jobs", " \n", 400, "the body is empty"},
 		{"JSON and UTF-8 so far", "/v1/jobs", prefix + pad, 413, "larger than"},
 		{"a character cut by the limit", "/v1/jobs", cut, 413, "larger than"},
 		{"not UTF-8 only past the limit", "/v1/jobs", late, 413, "larger than"},
@@ -116,7 +118,7 @@ func TestMaxResultsStrict(t *testing.T) {
 			{"MaxResults=05", "leading zeros"},
 			{"MaxResults=%2B5", "without a sign"},
 			{"MaxResults=-5", "without a sign"},
-			{"MaxResults=+5", "decimal digits"}, // "+" is a space in a query: " 5"
+			{"MaxResults=+5", "a + in a query string is a space"}, // "+" is a space in a query: " 5"
 			{"MaxResults=5%20", "decimal digits"},
 			{"MaxResults=0x10", "decimal digits"},
 			{"MaxResults=1e2", "decimal digits"},
