@@ -139,6 +139,7 @@ func TestReadLines(t *testing.T) {
 		{"NUL (UTF-16)", "h\x00i\x00\nnext", 0, []tdoc{bad(enc, 4, "NUL byte at byte offset 1"), ok("next")}},
 		{"UTF-16LE with BOM", "\xFF\xFEh\x00i\x00", 0, []tdoc{bad(enc, 6, "starts with a UTF-16 byte-order mark (bytes 0xFF 0xFE)")}},
 		{"UTF-16BE with BOM", "\xFE\xFF\x00h\x00i", 0, []tdoc{bad(enc, 6, "starts with a UTF-16 byte-order mark (bytes 0xFE 0xFF)")}},
+		{"UTF-32LE with BOM", "\xFF\xFE\x00\x00h\x00\x00\x00", 0, []tdoc{bad(enc, 8, "starts with a UTF-32 byte-order mark")}},
 		{"at the limit", "abcd\nabcde\n", 4, []tdoc{ok("abcd"), bad(size, 5, "5 bytes, more than the limit of 4")}},
 		{"oversize then normal", big + "\r\nsmall\n", 10, []tdoc{bad(size, 100, "limit of 10"), ok("small")}},
 		{"oversize last line, no terminator", "a\n" + big, 10, []tdoc{ok("a"), bad(size, 100, "100 bytes")}},

@@ -500,6 +500,10 @@ func encodingProblem(b []byte, what string) string {
 		}
 		return nulMessage(nul, what)
 	}
+	if bytes.HasPrefix(b, utf32LE) {
+		// (Found from outside: said "UTF-16", whose mark starts UTF-32LE's.)
+		return fmt.Sprintf("the %s starts with a UTF-32 byte-order mark (bytes 0xFF 0xFE 0x00 0x00): input must be UTF-8; convert it before uploading (e.g. iconv -f UTF-32 -t UTF-8)", what)
+	}
 	if bytes.HasPrefix(b, utf16LE) || bytes.HasPrefix(b, utf16BE) {
 		return fmt.Sprintf("the %s starts with a UTF-16 byte-order mark (bytes 0x%02X 0x%02X): input must be UTF-8; convert it before uploading (e.g. iconv -f UTF-16 -t UTF-8)", what, b[0], b[1])
 	}
@@ -531,6 +535,10 @@ func InvalidUTF8At(b []byte) int {
 
 // utf16LE and utf16BE are UTF-16's byte-order marks (never valid UTF-8).
 var utf16LE, utf16BE = []byte{0xff, 0xfe}, []byte{0xfe, 0xff}
+
+// utf32LE is UTF-32LE's byte-order mark (UTF-32BE's, 00 00 FE FF, starts with NUL bytes, which
+// the NUL message covers).
+var utf32LE = []byte{0xff, 0xfe, 0x00, 0x00}
 
 // gzipMagic starts every gzip stream (RFC 1952); 0x8B is never valid UTF-8 after 0x1F.
 var gzipMagic = []byte{0x1f, 0x8b}
