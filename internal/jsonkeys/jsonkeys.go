@@ -23,14 +23,25 @@ import (
 // (json.Unmarshaler, encoding.TextUnmarshaler) or an interface is not looked into. Keys that match
 // no field at all are left to the decoder (refused when it is strict, else ignored).
 func Check(data []byte, t reflect.Type) error {
+	return check(data, t, false)
+}
+
+// CheckKnown is Check that also refuses a key that matches no field of its struct, naming where
+// it is (`"Foo" is not a field in InputDataConfig`), for bodies decoded strictly: the decoder's
+// own error says only `json: unknown field "Foo"` (found from outside).
+func CheckKnown(data []byte, t reflect.Type) error {
+	return check(data, t, true)
+}
+
+func check(data []byte, t reflect.Type, known bool) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // a number is skipped, never converted (1e999 is no error here)
-	return checkValue(dec, t, "")
+	return checkValue(dec, t, "", known)
 }
 
 // checkValue reads one value from dec as type t (nil: nothing to check inside it); path names it
 // in messages ("" for the body, "InputDataConfig", "Tags[1]").
-func checkValue(dec *json.Decoder, t reflect.Type, path string) error {
+func checkValue(dec *json.Decoder, t reflect.Type, path string, known bool) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -47,7 +58,7 @@ func checkValue(dec *json.Decoder, t reflect.Type, path string) error {
 			elem = t.Elem()
 		}
 		for i := 0; dec.More(); i++ {
-			if err := checkValue(dec, elem, path+"["+strconv.Itoa(i)+"]"); err != nil {
+			if err := checkValue(dec, elem, path+"["+strconv.Itoa(i)+"]", known); err != nil {
 				return err
 			}
 		}
@@ -77,6 +88,9 @@ func checkValue(dec *json.Decoder, t reflect.Type, path string) error {
 					if want, ok := fields.fold(key); ok {
 						return fmt.Errorf("%q is not a field%s; did you mean %q?", key, within(path), want)
 					}
+					if known {
+						return fmt.Errorf("%q is not a field%s", key, within(path))
+					}
 					break // unknown: the decoder's to refuse or ignore
 				}
 				if seen[key] {
@@ -102,7 +116,7 @@ func checkValue(dec *json.Decoder, t reflect.Type, path string) error {
 				vt = elem
 				vpath = path + "[" + strconv.Quote(key) + "]"
 			}
-			if err := checkValue(dec, vt, vpath); err != nil {
+			if err := checkValue(dec, vt, vpath, known); err != nil {
 				return err
 			}
 		}

@@ -397,7 +397,11 @@ func decodeJSON(body io.Reader, v any, what string, strict bool) error {
 		// in such bytes would become one.
 		return notUTF8(what, at)
 	}
-	if err := jsonkeys.Check(raw, reflect.TypeOf(v)); err != nil {
+	check := jsonkeys.Check
+	if strict {
+		check = jsonkeys.CheckKnown
+	}
+	if err := check(raw, reflect.TypeOf(v)); err != nil {
 		return decodeError(err, what)
 	}
 	vdec := json.NewDecoder(bytes.NewReader(raw))

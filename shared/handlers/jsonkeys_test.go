@@ -47,7 +47,10 @@ func TestDecodeJSONKeys(t *testing.T) {
 		{"twice, escaped", `{"Analyses":["BOGUS"],"\u0041nalyses":["LANGUAGE"]}`, &api.CreateJobRequest{}, `"Analyses" is given twice`},
 		{"twice nested", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"JSONL","InputFormat":"ONE_DOC_PER_LINE"}}`, &api.CreateJobRequest{}, `"InputFormat" is given twice in InputDataConfig`},
 		{"same key in two objects", `{` + job1 + `,"Tags":[{"Key":"a","Value":"v"},{"Key":"b","Value":"v"}]}`, &api.CreateJobRequest{}, ""},
-		{"unknown field left to the decoder", `{` + job1 + `,"Colour":"red"}`, &api.CreateJobRequest{}, `unknown field "Colour"`},
+		{"unknown field", `{` + job1 + `,"Colour":"red"}`, &api.CreateJobRequest{}, `"Colour" is not a field`},
+		// Found from outside: a nested unknown field said only `json: unknown field "Foo"`.
+		{"unknown nested field", `{"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE","Foo":1}}`, &api.CreateJobRequest{}, `"Foo" is not a field in InputDataConfig`},
+		{"unknown field in a list", `{"Tags":[{"Key":"k","Value":"v","Colour":"red"}]}`, &api.CreateJobRequest{}, `"Colour" is not a field in Tags[0]`},
 		{"retry", `{"errorCodes":["SHARD_FAILED"]}`, &api.RetryRequest{}, `did you mean "ErrorCodes"?`},
 		{"drop upload", `{"File":"a","File":"b"}`, &api.DropUploadRequest{}, `"File" is given twice`},
 		{"free map keys", `{"Headers":{"x-a":"1","X-A":"2","Name":"3"},"ByName":{"name":{"Name":"n"}},"Any":{"a":1,"A":2},"Raw":{"a":1,"a":2},"When":"2026-01-02T03:04:05Z","Deep":"d","Other":"o"}`, &withMap{}, ""},
