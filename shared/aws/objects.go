@@ -243,7 +243,8 @@ func (o *Objects) PresignGet(ctx context.Context, key string, ttl time.Duration)
 }
 
 // presigned converts the SDK's request; the signed headers other than Host (which every HTTP
-// client sets from the URL) must be sent by the client, so they are returned.
+// client sets from the URL) must be sent by the client, so they are returned, named in lower
+// case.
 func presigned(req *v4.PresignedHTTPRequest, expires time.Time) api.Presigned {
 	p := api.Presigned{URL: req.URL, Method: req.Method, Expires: expires.UTC()}
 	for name, vals := range req.SignedHeader {
@@ -253,7 +254,9 @@ func presigned(req *v4.PresignedHTTPRequest, expires time.Time) api.Presigned {
 		if p.Headers == nil {
 			p.Headers = map[string]string{}
 		}
-		p.Headers[http.CanonicalHeaderKey(name)] = strings.Join(vals, ",")
+		// Lower case, as the local store and the README write them (found from outside: a client
+		// looking up "x-amz-server-side-encryption" found nothing on AWS).
+		p.Headers[strings.ToLower(name)] = strings.Join(vals, ",")
 	}
 	return p
 }

@@ -37,13 +37,13 @@ func TestPresignPutBindsKMS(t *testing.T) {
 	if p.Method != http.MethodPut || !p.Expires.Equal(now.Add(15*time.Minute)) {
 		t.Fatalf("presigned %+v", p)
 	}
-	if got := p.Headers["X-Amz-Server-Side-Encryption"]; got != "aws:kms" {
+	if got := p.Headers["x-amz-server-side-encryption"]; got != "aws:kms" {
 		t.Fatalf("Headers = %v, want x-amz-server-side-encryption: aws:kms", p.Headers)
 	}
-	if got := p.Headers["X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id"]; got != "arn:aws:kms:eu-west-1:111122223333:key/abc" {
+	if got := p.Headers["x-amz-server-side-encryption-aws-kms-key-id"]; got != "arn:aws:kms:eu-west-1:111122223333:key/abc" {
 		t.Fatalf("Headers = %v, want the KMS key id", p.Headers)
 	}
-	if _, ok := p.Headers["Host"]; ok {
+	if _, ok := p.Headers["host"]; ok {
 		t.Fatalf("Headers include Host: %v", p.Headers)
 	}
 	u, err := url.Parse(p.URL)
@@ -89,5 +89,13 @@ func TestMapS3Err(t *testing.T) {
 		if got := errors.Is(mapS3Err(tt.err), job.ErrNotFound); got != tt.want {
 			t.Errorf("%s: ErrNotFound = %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestNoChecksumValidationOnClose: whole-object GETs are not validated on close, which logged a
+// line for every body closed before its end (found from outside).
+func TestNoChecksumValidationOnClose(t *testing.T) {
+	if got := offlineS3(t).S3.Options().ResponseChecksumValidation; got != sdkaws.ResponseChecksumValidationWhenRequired {
+		t.Errorf("ResponseChecksumValidation %v, want WhenRequired", got)
 	}
 }

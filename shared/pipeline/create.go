@@ -477,6 +477,10 @@ func (s *Service) presignUpload(ctx context.Context, j *job.Job, key string) (ap
 	if err != nil {
 		return api.Presigned{}, fmt.Errorf("presign upload: %w", err)
 	}
+	// Expires is the deadline the URL was signed to stop at, whatever the store's own rounding
+	// (found from outside: on AWS it was the signing time plus ttl, half a second short, with a
+	// fraction, while the TIMED_OUT Message named the deadline).
+	p.Expires = *j.UploadDeadline
 	return p, nil
 }
 
