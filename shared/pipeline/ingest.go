@@ -9,6 +9,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/input"
@@ -92,6 +93,14 @@ func (s *Service) InputArrived(ctx context.Context, key string) error {
 // passed just before). The job stays STOPPED without output; its Message now says the input
 // had arrived and was not analysed, as a stop just after the upload would have.
 func (s *Service) inputArrivedAfterStop(ctx context.Context, j *job.Job, key string) error {
+	if info, err := s.objects.Head(ctx, key); err == nil && j.EndTime != nil && info.LastModified.After(j.EndTime.Add(storedAsStopSlack)) {
+		// Stored well after the stop: an upload to a stopped job (S3 cannot refuse it; the local
+		// store does, 409), not one that was being stored as the stop landed. The Message the
+		// notification carried stays true (found from outside on AWS: a PUT 5 s after the stop
+		// rewrote it, and Describe then contradicted the notification).
+		s.log.InfoContext(ctx, "upload stored after its job was stopped; ignored", "tenant", j.Tenant, "job", j.JobId, "key", key)
+		return nil
+	}
 	arrived, err := s.inputUploaded(ctx, j)
 	if err != nil || !arrived {
 		return err // ONE_DOC_PER_FILE: not every named file is there
@@ -107,6 +116,11 @@ func (s *Service) inputArrivedAfterStop(ctx context.Context, j *job.Job, key str
 	s.log.InfoContext(ctx, "upload landed as its job was stopped; the job's Message now says its input arrived", "tenant", j.Tenant, "job", j.JobId, "key", key)
 	return nil
 }
+
+// storedAsStopSlack is how much later than a stop an upload's stored time may be and still be
+// taken for one that was being stored as the stop landed: stores may give their times in whole
+// seconds (S3's Last-Modified), and a clock of their own.
+const storedAsStopSlack = 2 * time.Second
 
 // startedByAnother reports whether key's event is not the one that started j: another file of
 // a ONE_DOC_PER_FILE upload, whose events arrive in any order and may all find every file there.
