@@ -26,6 +26,8 @@
 #   REAM_FAUXQS_PORT        fauxqs SQS+SNS port        (default 14566)
 #   REAM_DYNAMODB_JAVA_OPTS JVM options for DynamoDB Local (default -Xmx1g)
 #   REAM_MINIO_WEBHOOK      URL MinIO sends bucket notifications to (see below)
+#   REAM_MINIO_KMS          on (default): MinIO has a KMS with one test key, so SSE-KMS
+#                           works as on AWS; off: no KMS (SSE-KMS requests refused)
 #
 # Credentials: AWS_ACCESS_KEY_ID=reamtest AWS_SECRET_ACCESS_KEY=reamtestsecret.
 # They are fixed on purpose: DynamoDB Local (>= 2.0) rejects access key ids
@@ -310,6 +312,13 @@ launch_minio() {
     MINIO_UPDATE=off
     MINIO_CI_CD=on
   )
+  if [[ ${REAM_MINIO_KMS:-on} == on ]]; then
+    # A KMS with one fixed test key (emulator only; any 32 bytes), so that the stack's SSE-KMS
+    # branch is what the tests run: signed SSE headers on presigned PUTs, PUTs without them
+    # refused, SSE-KMS objects read back (e2eProbeKMS finds the key). REAM_MINIO_KMS=off starts
+    # MinIO without it, as a deployment without REAM_KMS_KEY_ID.
+    envs+=("MINIO_KMS_SECRET_KEY=ream-test-key:$(printf 'ream-emulator-kms-test-key-32byt' | base64)")
+  fi
   if [[ -n $MINIO_WEBHOOK ]]; then
     envs+=(
       "MINIO_NOTIFY_WEBHOOK_ENABLE_${MINIO_WEBHOOK_ID}=on"

@@ -92,8 +92,8 @@ func TestE2ECoding(t *testing.T) {
 				t.Errorf("without a KMS key: bucketKmsKeyArn %q, uploadHeaders %v, signed headers %v; want none", op.BucketKmsKeyArn, op.UploadHeaders, signed)
 			}
 		} else {
-			if op.BucketKmsKeyArn != kmsKey || op.UploadHeaders[http.CanonicalHeaderKey(api.HeaderSSE)] != "aws:kms" ||
-				op.UploadHeaders[http.CanonicalHeaderKey(api.HeaderSSEKMSKeyID)] != kmsKey || !signed[api.HeaderSSE] || !signed[api.HeaderSSEKMSKeyID] {
+			if op.BucketKmsKeyArn != kmsKey || op.UploadHeaders[api.HeaderSSE] != "aws:kms" ||
+				op.UploadHeaders[api.HeaderSSEKMSKeyID] != kmsKey || !signed[api.HeaderSSE] || !signed[api.HeaderSSEKMSKeyID] {
 				t.Errorf("with KMS key %q: bucketKmsKeyArn %q, uploadHeaders %v, signed headers %v; want both SSE-KMS headers, signed", kmsKey, op.BucketKmsKeyArn, op.UploadHeaders, signed)
 			}
 			// The headers are part of the signature: the PUT without them is refused (S3 answers
