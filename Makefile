@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 LAMBDAS := api ingest worker deadletter sweeper
 
-.PHONY: all build ream run test test-integration bench analysers train-sentiment train-ner train-keyphrases train-coding eval-coding gen-coding-lexicon eval-topics chaos synth diff deploy destroy cdk-bootstrap fmt vet clean
+.PHONY: all build ream run test test-integration bench analysers train-sentiment train-opinion train-ner train-keyphrases train-coding eval-coding gen-coding-lexicon eval-topics chaos synth diff deploy destroy cdk-bootstrap fmt vet clean
 
 all: ream
 
@@ -47,6 +47,11 @@ IMDB ?= $(shell $(GO) env GOMODCACHE)/github.com/cdipaolo/sentiment@v0.0.0-20200
 train-sentiment:
 	$(GO) mod download github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 || true
 	$(GO) run ./shared/analysis/sentiment/internal/trainsentiment -data $(IMDB) -out shared/analysis/sentiment/models/sentiment.bin
+
+## train-opinion: retrain the SENTIMENT opinion model (opinion text vs news, abstracts and app descriptions) from the IMDB train split and ../shared/data's train parts (deterministic; held-out parts left out)
+train-opinion:
+	$(GO) mod download github.com/cdipaolo/sentiment@v0.0.0-20200617002423-c697f64e7f10 || true
+	$(GO) run ./shared/analysis/sentiment/internal/trainopinion -imdb $(IMDB) -data $(SHARED_DATA) -out shared/analysis/sentiment/models/opinion.bin
 
 ## train-ner: retrain the shipped ENTITIES sequence model from the CoNLL-2003 train file's train and dev parts (deterministic; the held-out part is left out)
 train-ner:

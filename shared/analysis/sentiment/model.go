@@ -33,6 +33,14 @@ import (
 //go:embed models/sentiment.bin
 var sentimentModelBytes []byte
 
+// The opinion model (models/opinion.bin, same format, 2^16 buckets) is trained by
+// ./internal/trainopinion on objective text (news, abstracts, application descriptions)
+// against review text. Its buckets are the low bits of the polarity model's, so one pass
+// over the features reads both.
+//
+//go:embed models/opinion.bin
+var opinionModelBytes []byte
+
 const (
 	sentSaltNeg    = 0x9e3779b97f4a7c15 // xor-ed into a negated token's hash
 	sentSaltBigram = 0xc2b2ae3d27d4eb4f // added to a bigram's hash
