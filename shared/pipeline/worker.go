@@ -208,6 +208,11 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 	// errors route pages through; they are small (no document text) and bounded by the shard.
 	errBuf := errorBuffers.Get().(*bytes.Buffer)
 	defer putErrorBuffer(errBuf)
+	errorsKey := layout.ErrorsKey(j.Tenant, j.JobId, msg.Index, dead)
+	// errorsPut is the error records' Put (nil when there are none), begun as soon as they are
+	// complete: their object is written and synced while the results' object is, not after it
+	// (one wait for the disk per shard instead of two). The record below needs both.
+	var errorsPut chan error
 	err := s.putStream(ctx, key, func(out io.Writer) error {
 		m = output.NewMember(out)
 		w = output.NewWriter(m)
@@ -237,9 +242,19 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		}
 		if err == nil {
 			computeDone(ctx) // what is left is I/O: the store's sync, the records
+			if errBuf.Len() > 0 {
+				errorsPut = make(chan error, 1)
+				go func() { errorsPut <- s.objects.Put(ctx, errorsKey, bytes.NewReader(errBuf.Bytes())) }()
+			}
 		}
 		return err
 	})
+	// putStream returned after the function above: errorsPut is set if it was begun. It is
+	// waited for in any case, so that errBuf is no longer read when it goes back to its pool.
+	var errorsErr error
+	if errorsPut != nil {
+		errorsErr = <-errorsPut
+	}
 	redacted, redactedCRC, rerr := red.Close(err)
 	if err == nil && rerr != nil {
 		err = rerr
@@ -252,11 +267,11 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		rec.File = fileName(j, msg.Key)
 	}
 	rec.Documents, rec.Errors = w.Count()
-	if errBuf.Len() > 0 {
-		rec.ErrorsKey = layout.ErrorsKey(j.Tenant, j.JobId, msg.Index, dead)
-		if err := s.objects.Put(ctx, rec.ErrorsKey, errBuf); err != nil {
-			return ShardRecord{}, fmt.Errorf("write shard error records: %w", err)
+	if errorsPut != nil {
+		if errorsErr != nil {
+			return ShardRecord{}, fmt.Errorf("write shard error records: %w", errorsErr)
 		}
+		rec.ErrorsKey = errorsKey
 	}
 	return rec, nil
 }
