@@ -20,8 +20,9 @@ import (
 // bookkeeping fields) next to the columns it is queried by; its version column is the
 // optimistic-concurrency token.
 type Jobs struct {
-	db  *sql.DB
-	now func() time.Time
+	db    *sql.DB
+	now   func() time.Time
+	stmts *stmts
 }
 
 var _ pipeline.Jobs = (*Jobs)(nil)
@@ -30,7 +31,7 @@ var _ pipeline.Jobs = (*Jobs)(nil)
 // ShardRecord.Recorded time).
 func NewJobs(db *sql.DB, opts ...Option) *Jobs {
 	c := newConfig(opts)
-	return &Jobs{db: db, now: c.now}
+	return &Jobs{db: db, now: c.now, stmts: newStmts(db)}
 }
 
 // jobRecord is the stored form of a job: the job's public JSON plus, by Go field name, every
@@ -128,7 +129,10 @@ func isNotFound(err error) bool { return errors.Is(err, job.ErrNotFound) }
 func (s *Jobs) one(ctx context.Context, query string, args ...any) (*job.Job, error) {
 	var version int64
 	var body []byte
-	err := s.db.QueryRowContext(ctx, query, args...).Scan(&version, &body)
+	st, err := s.stmts.get(ctx, query)
+	if err == nil {
+		err = st.QueryRowContext(ctx, args...).Scan(&version, &body)
+	}
 	if isNoRows(err) {
 		return nil, fmt.Errorf("job: %w", job.ErrNotFound)
 	}
@@ -140,7 +144,7 @@ func (s *Jobs) one(ctx context.Context, query string, args ...any) (*job.Job, er
 
 // Get implements pipeline.Jobs.
 func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
-	j, err := s.one(ctx, `SELECT version, body FROM jobs WHERE tenant = ? AND id = ?`, tenant, id)
+	j, err := s.one(ctx, getQuery, tenant, id)
 	if err != nil {
 		return nil, fmt.Errorf("get job %s: %w", id, err)
 	}
@@ -148,7 +152,10 @@ func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
 		// A few job_rate rows, whatever the job's number of shards (Get runs for every shard a
 		// worker takes).
 		since := job.RateBucket(s.now().Add(-job.RateWindow))
-		err := s.db.QueryRowContext(ctx, recentDocumentsQuery, tenant, id, since).Scan(&j.JobDetails.RecentDocuments)
+		st, err := s.stmts.get(ctx, recentDocumentsQuery)
+		if err == nil {
+			err = st.QueryRowContext(ctx, tenant, id, since).Scan(&j.JobDetails.RecentDocuments)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("get job %s: recent documents: %w", id, err)
 		}
@@ -156,6 +163,28 @@ func (s *Jobs) Get(ctx context.Context, tenant, id string) (*job.Job, error) {
 	}
 	return j, nil
 }
+
+// The job store's statements that run for every shard (prepared once: stmts).
+const (
+	getQuery = `SELECT version, body FROM jobs WHERE tenant = ? AND id = ?`
+	// updateQuery is Update's: the recorded counts are RecordShard's alone, so the stored ones
+	// are kept (as the DynamoDB adapter's counter items are), whatever counts the caller's copy
+	// holds.
+	updateQuery = `UPDATE jobs SET name = ?, status = ?, submit_time = ?, client_token = ?, version = ?,
+		body = json_set(CAST(? AS TEXT), '$.job.JobDetails.InputDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.InputDocumentsCount'),
+			'$.job.JobDetails.ProcessedDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ProcessedDocumentsCount'),
+			'$.job.JobDetails.DocumentsWithErrorsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.DocumentsWithErrorsCount'),
+			'$.job.JobDetails.ShardsDone', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ShardsDone'),
+			'$.job.JobDetails.ProcessedBytes', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ProcessedBytes'),
+			'$.job.JobDetails.AnalysisCounts', json(json_extract(CAST(body AS TEXT), '$.job.JobDetails.AnalysisCounts')))
+		WHERE tenant = ? AND id = ? AND version = ? AND status = ?`
+	// RecordShard's: the shard record if absent, the documents of the record's rate bucket, the
+	// job's counters.
+	recordQuery = `INSERT INTO shards (tenant, job, shard, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	rateQuery   = `INSERT INTO job_rate (tenant, job, bucket, documents) VALUES (?, ?, ?, ?)
+			ON CONFLICT (tenant, job, bucket) DO UPDATE SET documents = documents + excluded.documents`
+	countQuery = `UPDATE jobs SET version = ?, body = ? WHERE tenant = ? AND id = ?`
+)
 
 // recentDocumentsQuery sums the documents a job recorded from a bucket on (a primary-key range:
 // TestRecentDocumentsUsesIndex).
@@ -172,16 +201,11 @@ func (s *Jobs) Update(ctx context.Context, j *job.Job, expect job.Status) error 
 	if err != nil {
 		return err
 	}
-	// The recorded counts are RecordShard's alone: the stored ones are kept (as the DynamoDB
-	// adapter's counter items are), whatever counts the caller's copy holds.
-	res, err := s.db.ExecContext(ctx, `UPDATE jobs SET name = ?, status = ?, submit_time = ?, client_token = ?, version = ?,
-		body = json_set(CAST(? AS TEXT), '$.job.JobDetails.InputDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.InputDocumentsCount'),
-			'$.job.JobDetails.ProcessedDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ProcessedDocumentsCount'),
-			'$.job.JobDetails.DocumentsWithErrorsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.DocumentsWithErrorsCount'),
-			'$.job.JobDetails.ShardsDone', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ShardsDone'),
-			'$.job.JobDetails.ProcessedBytes', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ProcessedBytes'),
-			'$.job.JobDetails.AnalysisCounts', json(json_extract(CAST(body AS TEXT), '$.job.JobDetails.AnalysisCounts')))
-		WHERE tenant = ? AND id = ? AND version = ? AND status = ?`,
+	st, err := s.stmts.get(ctx, updateQuery)
+	if err != nil {
+		return fmt.Errorf("update job %s: %w", j.JobId, err)
+	}
+	res, err := st.ExecContext(ctx,
 		next.JobName, string(next.JobStatus), next.SubmitTime.UnixNano(), nullIfEmpty(next.ClientRequestToken), next.Version, body,
 		j.Tenant, j.JobId, j.Version, string(expect))
 	if isUnique(err) {
@@ -314,6 +338,12 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	if err != nil {
 		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
 	}
+	var st [4]*sql.Stmt
+	for i, q := range []string{getQuery, recordQuery, rateQuery, countQuery} {
+		if st[i], err = s.stmts.get(ctx, q); err != nil {
+			return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
+		}
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
@@ -321,7 +351,7 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	defer tx.Rollback()
 	var version int64
 	var body []byte
-	err = tx.QueryRowContext(ctx, `SELECT version, body FROM jobs WHERE tenant = ? AND id = ?`, tenant, id).Scan(&version, &body)
+	err = tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, tenant, id).Scan(&version, &body)
 	if isNoRows(err) {
 		return nil, false, fmt.Errorf("record shard %d of job %s: %w", rec.Index, id, job.ErrNotFound)
 	}
@@ -332,8 +362,7 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	if err != nil {
 		return nil, false, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO shards (tenant, job, shard, body) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		tenant, id, rec.Index, recBody)
+	res, err := tx.StmtContext(ctx, st[1]).ExecContext(ctx, tenant, id, rec.Index, recBody)
 	if err != nil {
 		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
 	}
@@ -352,9 +381,7 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 		return j, true, nil
 	}
 	if rec.Documents > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO job_rate (tenant, job, bucket, documents) VALUES (?, ?, ?, ?)
-			ON CONFLICT (tenant, job, bucket) DO UPDATE SET documents = documents + excluded.documents`,
-			tenant, id, job.RateBucket(rec.Recorded), rec.Documents); err != nil {
+		if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, tenant, id, job.RateBucket(rec.Recorded), rec.Documents); err != nil {
 			return nil, false, fmt.Errorf("record shard %d: rate: %w", rec.Index, err)
 		}
 	}
@@ -370,7 +397,7 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	if err != nil {
 		return nil, false, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET version = ?, body = ? WHERE tenant = ? AND id = ?`, j.Version, newBody, tenant, id); err != nil {
+	if _, err := tx.StmtContext(ctx, st[3]).ExecContext(ctx, j.Version, newBody, tenant, id); err != nil {
 		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -35,6 +35,7 @@ type Queue struct {
 	name       string
 	maxReceive int
 	now        func() time.Time
+	stmts      *stmts // shared with its dead-letter queue
 }
 
 var _ pipeline.Queue = (*Queue)(nil)
@@ -58,7 +59,7 @@ type Message struct {
 // WithClock.
 func NewQueue(db *sql.DB, name string, maxReceive int, opts ...Option) *Queue {
 	c := newConfig(opts)
-	return &Queue{db: db, name: name, maxReceive: maxReceive, now: c.now}
+	return &Queue{db: db, name: name, maxReceive: maxReceive, now: c.now, stmts: newStmts(db)}
 }
 
 // Name is the queue's name.
@@ -67,7 +68,7 @@ func (q *Queue) Name() string { return q.name }
 // DeadLetterQueue returns the queue poison messages are moved to, to consume them (it never
 // dead-letters itself).
 func (q *Queue) DeadLetterQueue() *Queue {
-	return &Queue{db: q.db, name: q.name + DeadLetterSuffix, now: q.now}
+	return &Queue{db: q.db, name: q.name + DeadLetterSuffix, now: q.now, stmts: q.stmts}
 }
 
 // Send implements pipeline.Queue: each message is queued as its JSON, all or none, in its job's
@@ -98,21 +99,21 @@ func (q *Queue) send(ctx context.Context, bodies [][]byte, groups []string) erro
 		return nil
 	}
 	now := q.now().UnixNano()
+	st, err := q.prepare(ctx, clockQuery, insertQuery, groupTagQuery, groupSetQuery)
+	if err != nil {
+		return fmt.Errorf("queue %s: send: %w", q.name, err)
+	}
 	tx, err := q.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("queue %s: send: %w", q.name, err)
 	}
 	defer tx.Rollback()
 	var clock int64
-	if err := tx.QueryRowContext(ctx, `SELECT vclock FROM queue_clock WHERE queue = ?`, q.name).Scan(&clock); err != nil && !isNoRows(err) {
+	if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, q.name).Scan(&clock); err != nil && !isNoRows(err) {
 		return fmt.Errorf("queue %s: send: %w", q.name, err)
 	}
 	last := map[string]int64{}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages (id, queue, body, visible_at, receive_count, sent_at, fair_tag) VALUES (?, ?, ?, ?, 0, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("queue %s: send: %w", q.name, err)
-	}
-	defer stmt.Close()
+	stmt, groupTag := tx.StmtContext(ctx, st[1]), tx.StmtContext(ctx, st[2])
 	for i, b := range bodies {
 		if b == nil {
 			b = []byte{}
@@ -123,7 +124,7 @@ func (q *Queue) send(ctx context.Context, bodies [][]byte, groups []string) erro
 		}
 		tag, seen := last[g]
 		if !seen {
-			err := tx.QueryRowContext(ctx, `SELECT last_tag FROM queue_groups WHERE queue = ? AND grp = ?`, q.name, g).Scan(&tag)
+			err := groupTag.QueryRowContext(ctx, q.name, g).Scan(&tag)
 			if err != nil && !isNoRows(err) {
 				return fmt.Errorf("queue %s: send: %w", q.name, err)
 			}
@@ -134,9 +135,9 @@ func (q *Queue) send(ctx context.Context, bodies [][]byte, groups []string) erro
 			return fmt.Errorf("queue %s: send: %w", q.name, err)
 		}
 	}
+	groupSet := tx.StmtContext(ctx, st[3])
 	for g, tag := range last {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO queue_groups (queue, grp, last_tag) VALUES (?, ?, ?)
-			ON CONFLICT (queue, grp) DO UPDATE SET last_tag = excluded.last_tag`, q.name, g, tag); err != nil {
+		if _, err := groupSet.ExecContext(ctx, q.name, g, tag); err != nil {
 			return fmt.Errorf("queue %s: send: %w", q.name, err)
 		}
 	}
@@ -205,6 +206,38 @@ const receiveQuery = `UPDATE messages
 	WHERE seq IN (SELECT seq FROM messages INDEXED BY messages_fair WHERE queue = ? AND visible_at <= ? ORDER BY fair_tag, seq LIMIT ?)
 	RETURNING seq, fair_tag, id, receipt, body, receive_count, sent_at`
 
+// The queue's other statements that run for every message (prepared once: Queue.prepare).
+const (
+	// clockSetQuery moves the queue's clock to the latest tag delivered; forgetGroupsQuery
+	// forgets the groups no further ahead than the clock (see Receive).
+	clockSetQuery = `INSERT INTO queue_clock (queue, vclock) VALUES (?, ?)
+			ON CONFLICT (queue) DO UPDATE SET vclock = max(vclock, excluded.vclock)`
+	forgetGroupsQuery = `DELETE FROM queue_groups WHERE queue = ?1 AND last_tag <= (SELECT vclock FROM queue_clock WHERE queue = ?1)`
+	deleteQuery       = `DELETE FROM messages WHERE queue = ? AND receipt = ?`
+	// visibilityQuery and returnQuery are updateDelivery's (ChangeVisibility's and Return's).
+	visibilityQuery = `UPDATE messages SET visible_at = ? WHERE queue = ? AND receipt = ?`
+	returnQuery     = `UPDATE messages SET visible_at = ?, receive_count = max(receive_count - 1, 0) WHERE queue = ? AND receipt = ?`
+	// Send's: the clock, a message, a group's last tag read and set.
+	clockQuery    = `SELECT vclock FROM queue_clock WHERE queue = ?`
+	insertQuery   = `INSERT INTO messages (id, queue, body, visible_at, receive_count, sent_at, fair_tag) VALUES (?, ?, ?, ?, 0, ?, ?)`
+	groupTagQuery = `SELECT last_tag FROM queue_groups WHERE queue = ? AND grp = ?`
+	groupSetQuery = `INSERT INTO queue_groups (queue, grp, last_tag) VALUES (?, ?, ?)
+			ON CONFLICT (queue, grp) DO UPDATE SET last_tag = excluded.last_tag`
+)
+
+// prepare returns the prepared statements of queries, in order (see stmts).
+func (q *Queue) prepare(ctx context.Context, queries ...string) ([]*sql.Stmt, error) {
+	out := make([]*sql.Stmt, len(queries))
+	for i, query := range queries {
+		st, err := q.stmts.get(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
 // JobBodies returns the bodies of the messages of job jobID of tenant in the queue or its
 // dead-letter queue, waiting, in flight or dead-lettered (a whole-table look at the bodies: for a
 // restart, not for every request).
@@ -252,18 +285,22 @@ func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) 
 		visibility = 0
 	}
 	now := q.now()
+	st, err := q.prepare(ctx, deadLetterQuery, receiveQuery, clockSetQuery, forgetGroupsQuery)
+	if err != nil {
+		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
+	}
 	tx, err := q.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
 	}
 	defer tx.Rollback()
 	if q.maxReceive > 0 {
-		if _, err := tx.ExecContext(ctx, deadLetterQuery,
+		if _, err := tx.StmtContext(ctx, st[0]).ExecContext(ctx,
 			q.name+DeadLetterSuffix, now.UnixNano(), q.name, q.maxReceive, now.UnixNano()); err != nil {
 			return nil, fmt.Errorf("queue %s: dead-letter: %w", q.name, err)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, receiveQuery, now.Add(visibility).UnixNano(), q.name, now.UnixNano(), max)
+	rows, err := tx.StmtContext(ctx, st[1]).QueryContext(ctx, now.Add(visibility).UnixNano(), q.name, now.UnixNano(), max)
 	if err != nil {
 		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
 	}
@@ -293,11 +330,10 @@ func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) 
 	if len(got) > 0 {
 		// The clock moves to the latest tag delivered; a group no further ahead than the clock
 		// is forgotten (its next message is tagged from the clock either way).
-		if _, err := tx.ExecContext(ctx, `INSERT INTO queue_clock (queue, vclock) VALUES (?, ?)
-			ON CONFLICT (queue) DO UPDATE SET vclock = max(vclock, excluded.vclock)`, q.name, got[len(got)-1].tag); err != nil {
+		if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, q.name, got[len(got)-1].tag); err != nil {
 			return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_groups WHERE queue = ?1 AND last_tag <= (SELECT vclock FROM queue_clock WHERE queue = ?1)`, q.name); err != nil {
+		if _, err := tx.StmtContext(ctx, st[3]).ExecContext(ctx, q.name); err != nil {
 			return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
 		}
 	}
@@ -317,7 +353,11 @@ func (q *Queue) Delete(ctx context.Context, receipt string) error {
 	if receipt == "" {
 		return fmt.Errorf("queue %s: delete: empty receipt: %w", q.name, job.ErrInvalid)
 	}
-	if _, err := q.db.ExecContext(ctx, `DELETE FROM messages WHERE queue = ? AND receipt = ?`, q.name, receipt); err != nil {
+	st, err := q.stmts.get(ctx, deleteQuery)
+	if err == nil {
+		_, err = st.ExecContext(ctx, q.name, receipt)
+	}
+	if err != nil {
 		return fmt.Errorf("queue %s: delete: %w", q.name, err)
 	}
 	return nil
@@ -326,7 +366,7 @@ func (q *Queue) Delete(ctx context.Context, receipt string) error {
 // ChangeVisibility makes the message delivered with receipt visible again after d (0: at once).
 // It is ErrNotFound when receipt is not the message's latest delivery or the message is gone.
 func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Duration) error {
-	return q.updateDelivery(ctx, "change visibility", receipt, `visible_at = ?`, q.now().Add(max(d, 0)).UnixNano())
+	return q.updateDelivery(ctx, "change visibility", receipt, visibilityQuery, q.now().Add(max(d, 0)).UnixNano())
 }
 
 // Return hands the message delivered with receipt back at once without counting that
@@ -334,13 +374,18 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Dur
 // the interruption must not bring it closer to the dead-letter queue. Like ChangeVisibility it is
 // ErrNotFound when receipt is not the message's latest delivery or the message is gone.
 func (q *Queue) Return(ctx context.Context, receipt string) error {
-	return q.updateDelivery(ctx, "return", receipt, `visible_at = ?, receive_count = max(receive_count - 1, 0)`, q.now().UnixNano())
+	return q.updateDelivery(ctx, "return", receipt, returnQuery, q.now().UnixNano())
 }
 
-// updateDelivery sets columns (an UPDATE's SET list, with its args) of the message delivered
-// with receipt; ErrNotFound when receipt is not the message's latest delivery or it is gone.
-func (q *Queue) updateDelivery(ctx context.Context, op, receipt, set string, args ...any) error {
-	res, err := q.db.ExecContext(ctx, `UPDATE messages SET `+set+` WHERE queue = ? AND receipt = ?`, append(args, q.name, receipt)...)
+// updateDelivery runs update (visibilityQuery or returnQuery, whose last arguments are the queue
+// and the receipt) on the message delivered with receipt; ErrNotFound when receipt is not the
+// message's latest delivery or it is gone.
+func (q *Queue) updateDelivery(ctx context.Context, op, receipt, update string, args ...any) error {
+	st, err := q.stmts.get(ctx, update)
+	if err != nil {
+		return fmt.Errorf("queue %s: %s: %w", q.name, op, err)
+	}
+	res, err := st.ExecContext(ctx, append(args, q.name, receipt)...)
 	if err != nil {
 		return fmt.Errorf("queue %s: %s: %w", q.name, op, err)
 	}
