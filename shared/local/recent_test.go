@@ -59,3 +59,11 @@ func TestReceiveQueryUsesIndex(t *testing.T) {
 		t.Errorf("query plan %q does not walk messages_fair in order", p)
 	}
 }
+
+// TestReadyQueryUsesIndex: every Receive first looks for a visible message, idle pollers every
+// poll interval; it must search the queue's visible range of messages_ready, not scan the queue.
+func TestReadyQueryUsesIndex(t *testing.T) {
+	if p := queryPlan(t, readyQuery, "q", 10); !strings.Contains(p, "USING COVERING INDEX messages_ready (queue=? AND visible_at<?)") {
+		t.Errorf("query plan %q does not search messages_ready by visibility", p)
+	}
+}
