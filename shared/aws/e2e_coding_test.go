@@ -224,15 +224,19 @@ func TestE2ECoding(t *testing.T) {
 			t.Skip("the stack has no KMS key (MinIO without a KMS): the Go client always sends SSE-KMS headers, as every " +
 				"deployment (the CDK stack, the local stack) has a key; nothing to check here")
 		}
-		var op api.CodingOperationStarted
-		s.callAPI(t, ctx, e2eCodingRequest(t, http.MethodPost, "/v1/topics/occupation/batch-code", client), http.StatusOK, &op)
 		file := filepath.Join(t.TempDir(), "records.jsonl")
 		if err := os.WriteFile(file, records, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		// Each attempt to an operation of its own: on S3 under SSE-KMS the same bytes PUT again
+		// while the operation runs cannot be told from a replacement and fail it (README), so
+		// six PUTs to one URL made the test depend on when the first one's event was handled.
 		const attempts = 6
 		var failed int
+		var op api.CodingOperationStarted
 		for range attempts {
+			op = api.CodingOperationStarted{}
+			s.callAPI(t, ctx, e2eCodingRequest(t, http.MethodPost, "/v1/topics/occupation/batch-code", client), http.StatusOK, &op)
 			if err := (&reamclient.Client{}).UploadCodingRecords(ctx, &op, file); err != nil {
 				failed++
 				t.Logf("UploadCodingRecords: %v", err)
