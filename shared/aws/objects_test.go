@@ -91,11 +91,3 @@ func TestMapS3Err(t *testing.T) {
 		}
 	}
 }
-
-// TestNoChecksumValidationOnClose: whole-object GETs are not validated on close, which logged a
-// line for every body closed before its end (found from outside).
-func TestNoChecksumValidationOnClose(t *testing.T) {
-	if got := offlineS3(t).S3.Options().ResponseChecksumValidation; got != sdkaws.ResponseChecksumValidationWhenRequired {
-		t.Errorf("ResponseChecksumValidation %v, want WhenRequired", got)
-	}
-}
