@@ -27,20 +27,18 @@ package main
 
 import (
 	"bufio"
-	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"hash/fnv"
 	"log"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/ream-dev/ream/shared/analysis/sentiment"
+	"github.com/ream-dev/ream/shared/analysis/sentiment/internal/hashlr"
 )
 
 // example is one training run of sentences.
@@ -49,14 +47,6 @@ type example struct {
 	y    float64 // 1 opinion, 0 objective
 	src  string
 	part string // "train" or "dev"; other parts are not loaded
-}
-
-// doc is an example's features.
-type doc struct {
-	feats []uint32
-	n     int
-	y     float64
-	src   string
 }
 
 func main() {
@@ -119,32 +109,26 @@ func main() {
 	rng.Shuffle(len(train), func(i, j int) { train[i], train[j] = train[j], train[i] })
 	var r []float64
 	if *nb > 0 {
-		r = nbRatios(train, *bits, *nb)
+		r = hashlr.NBRatios(train, *bits, *nb)
 	}
-	w, b := trainLR(train, *bits, *epochs, *lr, *l2, 1, r)
-	q, scale, qb := quantise(w, b)
+	w, b := hashlr.Train(train, *bits, *epochs, *lr, *l2, 1, r)
+	q, scale, qb := hashlr.Quantise(w, b)
 	bySrc := map[string][2]int{}
-	for _, d := range dev {
-		c := bySrc[d.src]
+	for i, d := range dev {
+		src := devEx[i].src
+		c := bySrc[src]
 		c[1]++
-		if (logitQ(d, q, scale, qb) > 0) == (d.y == 1) {
+		if (hashlr.LogitQ(d, q, scale, qb) > 0) == (d.Y == 1) {
 			c[0]++
 		}
-		bySrc[d.src] = c
+		bySrc[src] = c
 	}
 	for _, s := range []string{"news", "abstract", "app", "imdb"} {
 		c := bySrc[s]
 		log.Printf("dev %-8s accuracy %.4f (%d runs)", s, float64(c[0])/float64(max(1, c[1])), c[1])
 	}
 	if *out != "" {
-		buf := make([]byte, 16, 16+len(q))
-		copy(buf, "RSM1")
-		buf[4] = byte(*bits)
-		binary.LittleEndian.PutUint32(buf[8:], math.Float32bits(float32(scale)))
-		binary.LittleEndian.PutUint32(buf[12:], math.Float32bits(float32(qb)))
-		for _, x := range q {
-			buf = append(buf, byte(x))
-		}
+		buf := hashlr.Encode(*bits, q, scale, qb)
 		if err := os.WriteFile(*out, buf, 0o644); err != nil {
 			log.Fatal(err)
 		}
@@ -374,137 +358,13 @@ func loadIMDB(dir string) []example {
 	return out
 }
 
-func featurize(ex []example, bits uint) []doc {
-	out := make([]doc, len(ex))
+// featurize gives each example's features, in the examples' order.
+func featurize(ex []example, bits uint) []hashlr.Doc {
+	out := make([]hashlr.Doc, len(ex))
 	for i, e := range ex {
 		var fs []uint32
 		sentiment.Features(e.text, bits, func(k uint32) { fs = append(fs, k) })
-		out[i] = doc{feats: fs, n: len(fs), y: e.y, src: e.src}
+		out[i] = hashlr.Doc{Feats: fs, N: len(fs), Y: e.y}
 	}
 	return out
-}
-
-// logitQ is the analyser's logit: bias + scale·Σ q[bucket]/sqrt(n).
-func logitQ(d doc, q []int8, scale, b float64) float64 {
-	if d.n == 0 {
-		return b
-	}
-	var s int64
-	for _, f := range d.feats {
-		s += int64(q[f])
-	}
-	return b + scale*float64(s)/math.Sqrt(float64(d.n))
-}
-
-func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
-
-func rv(r []float64, f uint32) float64 {
-	if r == nil {
-		return 1
-	}
-	return r[f]
-}
-
-// trainLR is averaged SGD on the logistic loss with L2, features valued 1/sqrt(n) per
-// occurrence (scaled by the naive-Bayes ratios r when given), as trainsentiment's.
-func trainLR(docs []doc, bits uint, epochs int, lr0, l2 float64, seed uint64, r []float64) ([]float64, float64) {
-	size := 1 << bits
-	w := make([]float64, size)
-	u := make([]float64, size) // for averaging: avg = w - u/c
-	var b, ub float64
-	c := 1.0
-	order := make([]int, len(docs))
-	for i := range order {
-		order[i] = i
-	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
-	t := 0.0
-	for ep := 0; ep < epochs; ep++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		loss := 0.0
-		for _, k := range order {
-			d := docs[k]
-			if d.n == 0 {
-				continue
-			}
-			x := 1 / math.Sqrt(float64(d.n))
-			z := b
-			for _, f := range d.feats {
-				z += w[f] * x * rv(r, f)
-			}
-			p := sigmoid(z)
-			loss -= d.y*math.Log(p+1e-12) + (1-d.y)*math.Log(1-p+1e-12)
-			lr := lr0 / (1 + t*1e-5)
-			g := (d.y - p) * lr
-			for _, f := range d.feats {
-				delta := g*x*rv(r, f) - lr*l2*w[f]
-				w[f] += delta
-				u[f] += c * delta
-			}
-			b += g
-			ub += c * g
-			c++
-			t++
-		}
-		log.Printf("epoch %d: mean loss %.4f", ep+1, loss/float64(len(docs)))
-	}
-	avg := make([]float64, size)
-	for i := range w {
-		avg[i] = (w[i] - u[i]/c) * rv(r, uint32(i))
-	}
-	return avg, b - ub/c
-}
-
-// quantise maps weights to int8 with a symmetric scale that clips the largest 0.01 % of
-// magnitudes.
-func quantise(w []float64, b float64) ([]int8, float64, float64) {
-	mags := make([]float64, 0, len(w))
-	for _, x := range w {
-		if x != 0 {
-			mags = append(mags, math.Abs(x))
-		}
-	}
-	slices.Sort(mags)
-	clip := mags[len(mags)-1-len(mags)/10000]
-	scale := clip / 127
-	q := make([]int8, len(w))
-	for i, x := range w {
-		q[i] = int8(max(-127, min(127, math.Round(x/scale))))
-	}
-	return q, scale, b
-}
-
-// nbRatios is the naive-Bayes log-count ratio of every bucket over the documents (presence
-// counts, smoothing alpha), as in Wang and Manning's NBSVM.
-func nbRatios(docs []doc, bits uint, alpha float64) []float64 {
-	size := 1 << bits
-	pos := make([]float64, size)
-	neg := make([]float64, size)
-	seen := make([]int, size)
-	for i := range seen {
-		seen[i] = -1
-	}
-	for k, d := range docs {
-		for _, f := range d.feats {
-			if seen[f] == k {
-				continue
-			}
-			seen[f] = k
-			if d.y == 1 {
-				pos[f]++
-			} else {
-				neg[f]++
-			}
-		}
-	}
-	var sp, sn float64
-	for i := range pos {
-		sp += pos[i] + alpha
-		sn += neg[i] + alpha
-	}
-	r := make([]float64, size)
-	for i := range r {
-		r[i] = math.Log((pos[i]+alpha)/sp) - math.Log((neg[i]+alpha)/sn)
-	}
-	return r
 }

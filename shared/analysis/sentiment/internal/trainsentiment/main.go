@@ -13,9 +13,7 @@
 package main
 
 import (
-	"encoding/binary"
 	"flag"
-	"fmt"
 	"log"
 	"math"
 	"math/rand/v2"
@@ -26,13 +24,8 @@ import (
 	"time"
 
 	"github.com/ream-dev/ream/shared/analysis/sentiment"
+	"github.com/ream-dev/ream/shared/analysis/sentiment/internal/hashlr"
 )
-
-type doc struct {
-	feats []uint32 // distinct buckets when -binary, else with repetitions
-	n     int      // number of features (with repetitions), the normaliser
-	y     float64  // 1 positive, 0 negative
-}
 
 func main() {
 	data := flag.String("data", "", "IMDB datasets directory (with train/ and test/)")
@@ -53,7 +46,7 @@ func main() {
 	}
 	start := time.Now()
 	all := load(filepath.Join(*data, "train"), *bits, 0, *binaryFeats)
-	var train, val []doc
+	var train, val []hashlr.Doc
 	for i, d := range all {
 		if *holdout > 0 && i%*holdout == 0 {
 			val = append(val, d)
@@ -65,10 +58,10 @@ func main() {
 
 	var r []float64
 	if *nb > 0 {
-		r = nbRatios(train, *bits, *nb)
+		r = hashlr.NBRatios(train, *bits, *nb)
 	}
-	w, b := trainLR(train, *bits, *epochs, *lr, *l2, *seed, r)
-	q, scale, qb := quantise(w, b)
+	w, b := hashlr.Train(train, *bits, *epochs, *lr, *l2, *seed, r)
+	q, scale, qb := hashlr.Quantise(w, b)
 	if len(val) > 0 {
 		log.Printf("validation: float accuracy %.4f, int8 accuracy %.4f", accuracy(val, w, b, 1), accuracyQ(val, q, scale, qb))
 	}
@@ -77,14 +70,7 @@ func main() {
 		log.Printf("test (%d reviews): float accuracy %.4f, int8 accuracy %.4f", len(test), accuracy(test, w, b, 1), accuracyQ(test, q, scale, qb))
 	}
 	if *out != "" {
-		buf := make([]byte, 16, 16+len(q))
-		copy(buf, "RSM1")
-		buf[4] = byte(*bits)
-		binary.LittleEndian.PutUint32(buf[8:], math.Float32bits(float32(scale)))
-		binary.LittleEndian.PutUint32(buf[12:], math.Float32bits(float32(qb)))
-		for _, x := range q {
-			buf = append(buf, byte(x))
-		}
+		buf := hashlr.Encode(*bits, q, scale, qb)
 		if err := os.WriteFile(*out, buf, 0o644); err != nil {
 			log.Fatal(err)
 		}
@@ -93,8 +79,8 @@ func main() {
 }
 
 // load reads dir/pos and dir/neg in name order; maxBytes > 0 skips longer reviews.
-func load(dir string, bits uint, maxBytes int, binaryFeats bool) []doc {
-	var docs []doc
+func load(dir string, bits uint, maxBytes int, binaryFeats bool) []hashlr.Doc {
+	var docs []hashlr.Doc
 	for _, class := range []string{"pos", "neg"} {
 		entries, err := os.ReadDir(filepath.Join(dir, class))
 		if err != nil {
@@ -121,7 +107,7 @@ func load(dir string, bits uint, maxBytes int, binaryFeats bool) []doc {
 				fs = slices.Compact(fs)
 				n = len(fs)
 			}
-			docs = append(docs, doc{feats: fs, n: n, y: y})
+			docs = append(docs, hashlr.Doc{Feats: fs, N: n, Y: y})
 		}
 	}
 	// Interleave deterministically so that a holdout takes both classes.
@@ -130,153 +116,29 @@ func load(dir string, bits uint, maxBytes int, binaryFeats bool) []doc {
 	return docs
 }
 
-func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
-
-// trainLR is averaged SGD on the logistic loss with L2, features valued 1/sqrt(n) per
-// occurrence. Deterministic for a given seed.
-func trainLR(docs []doc, bits uint, epochs int, lr0, l2 float64, seed uint64, r []float64) ([]float64, float64) {
-	size := 1 << bits
-	w := make([]float64, size)
-	u := make([]float64, size) // for averaging: avg = w - u/c
-	var b, ub float64
-	c := 1.0
-	order := make([]int, len(docs))
-	for i := range order {
-		order[i] = i
-	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
-	t := 0.0
-	for ep := 0; ep < epochs; ep++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		loss := 0.0
-		for _, k := range order {
-			d := docs[k]
-			if d.n == 0 {
-				continue
-			}
-			x := 1 / math.Sqrt(float64(d.n))
-			z := b
-			for _, f := range d.feats {
-				z += w[f] * x * rv(r, f)
-			}
-			p := sigmoid(z)
-			loss -= d.y*math.Log(p+1e-12) + (1-d.y)*math.Log(1-p+1e-12)
-			lr := lr0 / (1 + t*1e-5)
-			g := (d.y - p) * lr
-			for _, f := range d.feats {
-				delta := g*x*rv(r, f) - lr*l2*w[f]
-				w[f] += delta
-				u[f] += c * delta
-			}
-			b += g
-			ub += c * g
-			c++
-			t++
-		}
-		log.Printf("epoch %d: mean loss %.4f", ep+1, loss/float64(len(docs)))
-	}
-	avg := make([]float64, size)
-	for i := range w {
-		avg[i] = (w[i] - u[i]/c) * rv(r, uint32(i))
-	}
-	return avg, b - ub/c
-}
-
-// quantise maps weights to int8 with a symmetric scale that clips the largest 0.01 % of
-// magnitudes.
-func quantise(w []float64, b float64) ([]int8, float64, float64) {
-	mags := make([]float64, 0, len(w))
-	for _, x := range w {
-		if x != 0 {
-			mags = append(mags, math.Abs(x))
-		}
-	}
-	slices.Sort(mags)
-	clip := mags[len(mags)-1-len(mags)/10000]
-	scale := clip / 127
-	q := make([]int8, len(w))
-	for i, x := range w {
-		v := math.Round(x / scale)
-		q[i] = int8(max(-127, min(127, v)))
-	}
-	return q, scale, b
-}
-
-func accuracy(docs []doc, w []float64, b, _ float64) float64 {
+func accuracy(docs []hashlr.Doc, w []float64, b, _ float64) float64 {
 	ok := 0
 	for _, d := range docs {
 		z := b
-		if d.n > 0 {
-			x := 1 / math.Sqrt(float64(d.n))
-			for _, f := range d.feats {
+		if d.N > 0 {
+			x := 1 / math.Sqrt(float64(d.N))
+			for _, f := range d.Feats {
 				z += w[f] * x
 			}
 		}
-		if (z > 0) == (d.y == 1) {
+		if (z > 0) == (d.Y == 1) {
 			ok++
 		}
 	}
 	return float64(ok) / float64(len(docs))
 }
 
-func accuracyQ(docs []doc, q []int8, scale, b float64) float64 {
+func accuracyQ(docs []hashlr.Doc, q []int8, scale, b float64) float64 {
 	ok := 0
 	for _, d := range docs {
-		var s int64
-		for _, f := range d.feats {
-			s += int64(q[f])
-		}
-		z := b
-		if d.n > 0 {
-			z += scale * float64(s) / math.Sqrt(float64(d.n))
-		}
-		if (z > 0) == (d.y == 1) {
+		if (hashlr.LogitQ(d, q, scale, b) > 0) == (d.Y == 1) {
 			ok++
 		}
 	}
 	return float64(ok) / float64(len(docs))
-}
-
-var _ = fmt.Sprint
-
-func rv(r []float64, f uint32) float64 {
-	if r == nil {
-		return 1
-	}
-	return r[f]
-}
-
-// nbRatios is the naive-Bayes log-count ratio of every bucket over the documents (presence
-// counts, smoothing alpha), as in Wang and Manning's NBSVM.
-func nbRatios(docs []doc, bits uint, alpha float64) []float64 {
-	size := 1 << bits
-	pos := make([]float64, size)
-	neg := make([]float64, size)
-	seen := make([]int, size)
-	for i := range seen {
-		seen[i] = -1
-	}
-	for k, d := range docs {
-		for _, f := range d.feats {
-			if seen[f] == k {
-				continue
-			}
-			seen[f] = k
-			if d.y == 1 {
-				pos[f]++
-			} else {
-				neg[f]++
-			}
-		}
-	}
-	var sp, sn float64
-	for i := range pos {
-		sp += pos[i] + alpha
-		sn += neg[i] + alpha
-	}
-	r := make([]float64, size)
-	for i := range r {
-		r[i] = math.Log((pos[i]+alpha)/sp) - math.Log((neg[i]+alpha)/sn)
-	}
-	return r
 }
