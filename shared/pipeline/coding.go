@@ -582,8 +582,7 @@ func (s *Service) recordTrainedModel(ctx context.Context, j *job.Job, m api.Mode
 			return nil
 		}
 		from := cur.JobStatus
-		cur.CodingConfig = &job.CodingConfig{Topic: m.Topic, ModelId: m.ModelId}
-		cur.ModelVersion = fmt.Sprintf("%s=%s@v%d", job.CodingTraining, m.ModelId, m.ModelVersion)
+		nameModel(cur, m)
 		cur.UpdatedAt = s.nowUTC()
 		if err := s.jobs.Update(ctx, cur, from); !errors.Is(err, job.ErrConflict) {
 			return err
@@ -592,12 +591,18 @@ func (s *Service) recordTrainedModel(ctx context.Context, j *job.Job, m api.Mode
 	return fmt.Errorf("record model on job %s: too much contention", j.JobId)
 }
 
-// adoptRegisteredModel records on a training job being dead-lettered the model its shard
-// registered before it died, if any: a worker killed between the registration and
-// recordTrainedModel, on every delivery, leaves a registered model (the tenant's latest) that
-// the job would otherwise not name, FAILED "training registered no model" (found by the chaos
-// harness). The job then ends FAILED naming its model, as the README documents for a shard
-// dead-lettered after its registration.
+// nameModel records on training job j (in memory) the model m it trained.
+func nameModel(j *job.Job, m api.Model) {
+	j.CodingConfig = &job.CodingConfig{Topic: m.Topic, ModelId: m.ModelId}
+	j.ModelVersion = fmt.Sprintf("%s=%s@v%d", job.CodingTraining, m.ModelId, m.ModelVersion)
+}
+
+// adoptRegisteredModel names on a training job being finalized (j, in memory, written by the
+// finalizer's terminal update) the model its shard registered, if the job names none yet: a
+// worker killed between the registration and recordTrainedModel, then a dead-letter of its
+// shard or a stop, leaves a registered model (the tenant's latest) that the job would otherwise
+// not name, FAILED "training registered no model" (found by the chaos harness) or STOPPED "no
+// model was made". The job then ends naming its model, as the README documents.
 func (s *Service) adoptRegisteredModel(ctx context.Context, j *job.Job) error {
 	if !j.Has(job.CodingTraining) || s.models == nil || j.CodingConfig == nil || j.CodingConfig.ModelId != "" {
 		return nil
@@ -608,8 +613,9 @@ func (s *Service) adoptRegisteredModel(ctx context.Context, j *job.Job) error {
 	}
 	for _, m := range all {
 		if m.TrainingJobId == j.JobId {
-			s.log.WarnContext(ctx, "dead-lettered training shard had registered its model; recording it on the job", "tenant", j.Tenant, "job", j.JobId, "model", m.ModelId)
-			return s.recordTrainedModel(ctx, j, m)
+			s.log.WarnContext(ctx, "training shard had registered its model but not recorded it; recording it on the job", "tenant", j.Tenant, "job", j.JobId, "model", m.ModelId)
+			nameModel(j, m)
+			return nil
 		}
 	}
 	return nil

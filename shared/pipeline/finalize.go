@@ -176,6 +176,9 @@ func (s *Service) finalizeClaimed(ctx context.Context, j *job.Job) error {
 	if j.TopicsStage != nil {
 		return s.topicsAdvance(ctx, j) // a stage is complete: its reduce, the next stage, or the end
 	}
+	if err := s.adoptRegisteredModel(ctx, j); err != nil {
+		return err
+	}
 	recs, err := s.jobs.Shards(ctx, tenant, id)
 	if err != nil {
 		return fmt.Errorf("list shards: %w", err)

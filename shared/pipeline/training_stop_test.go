@@ -143,3 +143,37 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// TestTrainingStoppedAfterLostModelRecord: a training shard that registered its model and died
+// before recording it on the job, then a stop, leaves a STOPPED job that names the model it
+// registered, not one saying "no model was made" while that model is the tenant's latest.
+func TestTrainingStoppedAfterLostModelRecord(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	deps := st.deps
+	deps.Jobs = loseModelRecord{st.jobs}
+	killed := pipeline.New(deps)
+	id, sm := startedTrainingShard(t, ctx, st)
+	if err := killed.ProcessShard(ctx, sm); err == nil {
+		t.Fatal("the shard whose model record was lost succeeded")
+	}
+	if _, err := st.svc.Stop(ctx, "local", id); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.svc.ProcessShard(ctx, sm); err != nil { // the redelivery, skipped by the stop
+		t.Fatal(err)
+	}
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := st.models.List(ctx, "local", "occupation")
+	if err != nil || len(ms) == 0 || ms[len(ms)-1].TrainingJobId != id {
+		t.Fatalf("the tenant's models: %+v %v; want the job's model last", ms, err)
+	}
+	model := ms[len(ms)-1]
+	if j.JobStatus != job.Stopped || j.CodingConfig == nil || j.CodingConfig.ModelId != model.ModelId ||
+		!strings.Contains(j.Message, model.ModelId) || strings.Contains(j.Message, "no model") {
+		t.Fatalf("stopped after its model %s was registered: %s %q, %+v; want STOPPED naming the model", model.ModelId, j.JobStatus, j.Message, j.CodingConfig)
+	}
+}

@@ -160,9 +160,6 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 		s.log.InfoContext(ctx, "dead-lettered shard was already recorded; its results stand", "tenant", j.Tenant, "job", j.JobId, "shard", msg.Index)
 		return s.record(ctx, j, r) // no-op record; finalizes if it was the last
 	}
-	if err := s.adoptRegisteredModel(ctx, j); err != nil {
-		return err
-	}
 	key := layout.DeadLetterKey(j.Tenant, j.JobId, msg.Index)
 	rec, err := s.writeShard(ctx, j, msg, key, true, func(d input.Document, rec *output.Record) {
 		if rec.ErrorCode == "" {

@@ -25,7 +25,16 @@ func TerminalStatus(j *job.Job, shards, skipped, failedShards int64) (job.Status
 		if j.Has(job.CodingTraining) {
 			// (Found from outside: the shard Message said "0 were skipped" and nothing of the
 			// model.)
-			return job.Stopped, "stopped on request before its model was registered: no model was made, and the topic's latest model is unchanged; the output has a line for each record read"
+			if j.CodingConfig != nil && j.CodingConfig.ModelId != "" {
+				// Its shard registered the model, died before recording it, and its redelivery
+				// was skipped by the stop (the finalizer adopted the model).
+				return job.Stopped, fmt.Sprintf("stopped on request after its model %s was registered: the model stands (the job names it); the output has no lines, its shard being skipped", j.CodingConfig.ModelId)
+			}
+			lines := "the output has a line for each record read"
+			if skipped > 0 {
+				lines = "the output has no lines, its shard being skipped"
+			}
+			return job.Stopped, "stopped on request before its model was registered: no model was made, and the topic's latest model is unchanged; " + lines
 		}
 		return job.Stopped, fmt.Sprintf("stopped on request: %d of %s were processed and are in the output; %s skipped (listed in the manifest)", shards-skipped, Counted(shards, "shard"), plural(skipped, "was", "were"))
 	case j.Has(job.CodingTraining) && (j.CodingConfig == nil || j.CodingConfig.ModelId == ""):
