@@ -60,8 +60,9 @@ type DynamoDBAPI interface {
 //
 // The counters of JobDetails are top-level number attributes so that RecordShard can ADD to them
 // (ADD works only on top-level attributes) in the same transaction as the shard record's
-// conditional Put. ExpirationTime is also written as "ttl", epoch seconds, the table's TTL
-// attribute: DynamoDB deletes the job item some time after it.
+// conditional Put. ExpirationTime plus TTLGrace is also written as "ttl", epoch seconds, the
+// table's TTL attribute: DynamoDB deletes the job item some time after it, should the sweeper not
+// have expired the job by then.
 const (
 	attrPK     = "PK"
 	attrSK     = "SK"
@@ -163,10 +164,19 @@ func encodeJob(j *job.Job) (map[string]types.AttributeValue, error) {
 	item[attrGSI2PK] = &types.AttributeValueMemberS{Value: statusKey(j.JobStatus)}
 	item[attrGSI2SK] = &types.AttributeValueMemberS{Value: esc(j.Tenant) + "#" + esc(j.JobId)}
 	if j.ExpirationTime != nil {
-		item[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(j.ExpirationTime.Unix(), 10)}
+		item[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(j.ExpirationTime.Add(TTLGrace).Unix(), 10)}
 	}
 	return item, nil
 }
+
+// TTLGrace is how long after its ExpirationTime a job item's "ttl" falls due. The sweeper expires
+// a job (pipeline.Service.expire: its objects, its 64 counter items, its shard items and its token,
+// then the job item) within a sweep of ExpirationTime; the table's TTL is only the backstop for a
+// job the sweeper never reached. DynamoDB's TTL deletes the job item alone, at any moment after
+// the ttl (typically within two days, sometimes at once), and with it the only item the sweeper
+// finds a job by (GSI2): a ttl of ExpirationTime itself let TTL win the race now and then and
+// leave the job's other items in the table for good (found by an outside review).
+const TTLGrace = 7 * 24 * time.Hour
 
 func decodeJob(item map[string]types.AttributeValue) (*job.Job, error) {
 	j := new(job.Job)

@@ -249,8 +249,10 @@ func TestEncodeJobKeepsEveryField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ttl, ok := item[attrTTL].(*types.AttributeValueMemberN); !ok || ttl.Value != "1767323045" {
-		t.Fatalf("ttl = %#v, want epoch seconds of ExpirationTime", item[attrTTL])
+	// The ttl falls due TTLGrace after ExpirationTime (1767323045): the sweeper expires the job
+	// first, items and all; DynamoDB's TTL, which deletes the job item alone, is the backstop.
+	if ttl, ok := item[attrTTL].(*types.AttributeValueMemberN); !ok || ttl.Value != "1767927845" {
+		t.Fatalf("ttl = %#v, want epoch seconds of ExpirationTime + 7 days", item[attrTTL])
 	}
 	if _, ok := item["JobDetails"]; ok {
 		t.Fatal("counters stored nested; ADD needs them top level")

@@ -266,8 +266,9 @@ func (s *Service) timeoutMessage(ctx context.Context, j *job.Job) (string, error
 }
 
 // expire deletes a job's objects and records after its ExpirationTime (on AWS the bucket's
-// lifecycle rules and the table's TTL would catch most of it; this also removes the shard
-// records and the token, and keeps the local stack bounded).
+// lifecycle rules, and a week later the table's TTL, would catch most of it; this also removes
+// the shard and counter records and the token, which TTL never does, and keeps the local stack
+// bounded).
 func (s *Service) expire(ctx context.Context, j *job.Job) error {
 	prefixes := []string{layout.JobWork(j.Tenant, j.JobId), layout.OutputPrefix(j.Tenant, j.JobId)}
 	if k, err := s.cfg.Locations.Key(j.OutputDataConfig.S3Uri); err == nil {
