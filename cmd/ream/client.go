@@ -99,11 +99,21 @@ func useSigV4(endpoint string) bool {
 	return err == nil && strings.Contains(u.Host, ".execute-api.") && strings.HasSuffix(u.Hostname(), ".amazonaws.com")
 }
 
-// parse parses flags that may come before or after the positional arguments.
+// parse parses flags that may come before or after the positional arguments. A flag mistake
+// (an unknown flag, a bad value) is returned, not printed: the flag package prints its message
+// above the flags and main prints the error it returns, so the message came twice (found from
+// outside: `ream submit --bogus`); the flags are still listed on fset's output, after a mistake
+// as for -h.
 func parse(fset *flag.FlagSet, args []string) ([]string, error) {
+	out := fset.Output()
+	var printed bytes.Buffer
+	fset.SetOutput(&printed)
+	defer fset.SetOutput(out)
 	var pos []string
 	for {
 		if err := fset.Parse(args); err != nil {
+			flags, _ := strings.CutPrefix(printed.String(), err.Error()+"\n")
+			fmt.Fprint(out, flags)
 			return nil, err
 		}
 		args = fset.Args()

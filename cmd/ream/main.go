@@ -58,13 +58,20 @@ local-coding-secret) and send it in place of the key.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return // -h: the command printed its flags; asking for help is not a failure
-		}
-		fmt.Fprintln(os.Stderr, "ream:", err)
-		os.Exit(1)
+	if status := exitStatus(run(ctx, os.Args[1:])); status != 0 {
+		os.Exit(status)
 	}
+}
+
+// exitStatus prints run's error on standard error, the one place it is printed (parse keeps
+// the flag package from printing a flag mistake too), and returns the process's exit status: 1
+// for any error, a usage error included, 0 for none or for -h.
+func exitStatus(err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0 // -h: the command printed its flags; asking for help is not a failure
+	}
+	fmt.Fprintln(os.Stderr, "ream:", err)
+	return 1
 }
 
 func run(ctx context.Context, args []string) error {

@@ -21,11 +21,12 @@ func serve(ctx context.Context, args []string) error {
 	configPath := fset.String("config", os.Getenv("REAM_CONFIG"), "JSON config file (see README)")
 	data := fset.String("data", os.Getenv("REAM_DATA"), "data directory (default .ream-data)")
 	addr := fset.String("addr", os.Getenv("REAM_ADDR"), "listen address (default 127.0.0.1:8080)")
-	if err := fset.Parse(args); err != nil {
+	pos, err := parse(fset, args)
+	if err != nil {
 		return err
 	}
-	if fset.NArg() > 0 {
-		return fmt.Errorf("serve takes no arguments (got %q)", fset.Args())
+	if len(pos) > 0 {
+		return fmt.Errorf("serve takes no arguments (got %q)", pos)
 	}
 	cfg, err := local.LoadConfig(*configPath)
 	if err != nil {

@@ -142,6 +142,50 @@ func TestStrayArguments(t *testing.T) {
 	}
 }
 
+// TestUsageErrorPrintedOnce: a usage error's message is printed once, by main (exitStatus), with
+// exit status 1 (found from outside: a flag mistake such as `ream submit --bogus` printed its
+// message twice, the flag package's copy above the flags and main's below); a flag mistake
+// still lists the command's flags.
+func TestUsageErrorPrintedOnce(t *testing.T) {
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens: a call would fail
+	for _, c := range []struct {
+		args  []string
+		flags bool // a flag mistake: the flags are listed
+	}{
+		{[]string{"submit", "--bogus"}, true},
+		{[]string{"retry", "--codes"}, true},
+		{[]string{"code", "--bogus", "records.jsonl"}, true},
+		{[]string{"list", "--max", "many"}, true},
+		{[]string{"serve", "--bogus"}, true},
+		{[]string{"keys", "issue", "--bogus"}, true},
+		{[]string{"drop-rules", "put", "--bogus", "r"}, true},
+		{[]string{"retry"}, false},
+		{[]string{"list", "extra"}, false},
+	} {
+		f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := os.Stderr
+		os.Stderr = f
+		runErr := run(context.Background(), c.args)
+		status := exitStatus(runErr)
+		os.Stderr = old
+		f.Close()
+		stderr, _ := os.ReadFile(f.Name())
+		if runErr == nil || status != 1 {
+			t.Errorf("ream %s: %v, exit status %d; want a usage error and status 1", strings.Join(c.args, " "), runErr, status)
+			continue
+		}
+		if n := strings.Count(string(stderr), runErr.Error()); n != 1 || !strings.HasSuffix(string(stderr), "ream: "+runErr.Error()+"\n") {
+			t.Errorf("ream %s: the message %q is printed %d times; want once, last:\n%s", strings.Join(c.args, " "), runErr, n, stderr)
+		}
+		if c.flags && !strings.Contains(string(stderr), "Usage of ") {
+			t.Errorf("ream %s: the flags are not listed:\n%s", strings.Join(c.args, " "), stderr)
+		}
+	}
+}
+
 // TestWaitOutlivesTheServer: `ream wait` (and `submit --wait`) whose server stops mid-job
 // waits for it again instead of failing while the job still runs (found from outside: exit 1
 // with "event stream ended before the job finished" after a clean stop of `ream serve`).
