@@ -929,7 +929,7 @@ func errorsCmd(ctx context.Context, args []string) error {
 // retryCmd re-runs a finished job's failed documents as a child job.
 func retryCmd(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("retry", flag.ContinueOnError)
-	codes := fset.String("codes", "", "comma-separated error codes to re-run (default SHARD_FAILED,INTERNAL_SERVER_ERROR)")
+	codes := fset.String("codes", "", "comma-separated error codes to re-run (default "+strings.Join(pipeline.DefaultRetryCodes, ",")+")")
 	name := fset.String("name", "", "the child job's name (default: the parent's name + \" retry\")")
 	token := fset.String("token", "", "ClientRequestToken: the same token returns the same child")
 	wait := fset.Bool("wait", false, "show progress and wait for the child to finish")
@@ -947,6 +947,14 @@ func retryCmd(ctx context.Context, args []string) error {
 		if c = strings.TrimSpace(c); c != "" {
 			req.ErrorCodes = append(req.ErrorCodes, strings.ToUpper(c))
 		}
+	}
+	codesGiven := false
+	fset.Visit(func(f *flag.Flag) { codesGiven = codesGiven || f.Name == "codes" })
+	if codesGiven && len(req.ErrorCodes) == 0 {
+		// An explicitly empty list is a mistake, as the API's `[]` is (found from outside: `--codes
+		// ""` silently re-ran the defaults, since an empty list is not sent).
+		return fmt.Errorf("--codes %q names no error code: give one or more per-document error codes, comma-separated, or leave --codes out for the defaults (%s)",
+			*codes, strings.Join(pipeline.DefaultRetryCodes, ","))
 	}
 	c, err := newClient(ctx)
 	if err != nil {

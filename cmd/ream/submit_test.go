@@ -455,6 +455,19 @@ func TestMaxNegative(t *testing.T) {
 	}
 }
 
+// TestRetryEmptyCodes: `retry --codes ""` (or only commas and spaces) is a usage error that says
+// what --codes takes, before any call, as the API's `"ErrorCodes": []` is a 400 (found from
+// outside: the empty list was not sent, so the child silently re-ran the default codes).
+func TestRetryEmptyCodes(t *testing.T) {
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens: a call would fail otherwise
+	for _, codes := range []string{"", " , "} {
+		_, err := runCmd(t, "retry", "0f8fad5b-d9cb-469f-a165-70867728950e", "--codes", codes)
+		if err == nil || !strings.Contains(err.Error(), "names no error code") || !strings.Contains(err.Error(), "SHARD_FAILED,INTERNAL_SERVER_ERROR") {
+			t.Errorf("retry --codes %q: %v; want a usage error saying --codes needs at least one error code", codes, err)
+		}
+	}
+}
+
 // TestSummaryJobLine: the summary's job line ends with the job's name, or with its id when it
 // has none (it ended with a space; found from outside).
 func TestSummaryJobLine(t *testing.T) {
