@@ -51,6 +51,14 @@ func signedRequest(t *testing.T, keyID, secret, body string, at time.Time, heade
 	return sr
 }
 
+// respelt rewrites the Signature of r's Authorization header (its last field) with spell.
+func respelt(r *http.Request, spell func(sig string) string) *http.Request {
+	a := r.Header.Get("Authorization")
+	i := strings.Index(a, "Signature=") + len("Signature=")
+	r.Header.Set("Authorization", a[:i]+spell(a[i:]))
+	return r
+}
+
 func sigType(t *testing.T, err error) string {
 	t.Helper()
 	var se *handlers.SigV4Error
@@ -112,6 +120,17 @@ func TestSigV4Refusals(t *testing.T) {
 		{"no signature", func() *http.Request {
 			return httptest.NewRequest("POST", "/", strings.NewReader(body))
 		}, "MissingAuthenticationTokenException"},
+		// The right signature spelt otherwise: SigV4's hex is lower case, and AWS refuses
+		// another spelling (it passed, case folded).
+		{"signature in upper case", func() *http.Request {
+			return respelt(signedRequest(t, "AKIDTENANTA", "secret-a", body, now, nil), strings.ToUpper)
+		}, "InvalidSignatureException"},
+		{"signature with one hex letter in upper case", func() *http.Request {
+			return respelt(signedRequest(t, "AKIDTENANTA", "secret-a", body, now, nil), func(sig string) string {
+				i := strings.IndexAny(sig, "abcdef")
+				return sig[:i] + strings.ToUpper(sig[i:i+1]) + sig[i+1:]
+			})
+		}, "InvalidSignatureException"},
 		{"other service", func() *http.Request {
 			r := signedRequest(t, "AKIDTENANTA", "secret-a", body, now, nil)
 			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "/comprehend/", "/s3/", 1))
