@@ -42,12 +42,58 @@ func putUpload(t *testing.T, p api.Presigned, body io.Reader, size int64, extra 
 	return resp
 }
 
-// TestUploadThatOutlivesItsURL: a PUT that began while the upload URL was valid and ended after
-// the job timed out is refused (409) and stores nothing; it was answered 200 for an input the
-// TIMED_OUT job never read (found from outside).
+// TestUploadThatOutlivesItsURL: a PUT that began while the upload URL was valid and is still
+// sending its body when the URL expires is cut then, answered 403 AccessDenied, and stores
+// nothing; the job times out (found from outside: a body sent a byte at a time kept the upload
+// going past its URL, up to the 409 at its end once the job had timed out).
 func TestUploadThatOutlivesItsURL(t *testing.T) {
 	ctx := testCtx(t)
 	s := startStack(t, Config{UploadTTL: Duration(3 * time.Second), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	res, err := c.CreateJob(ctx, lineJob("slow-upload", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, rest := "I love it.\n", "It was awful.\n"
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	answered := make(chan *http.Response, 1)
+	go func() { answered <- putUpload(t, res.Upload.Presigned, pr, int64(len(first)+len(rest)), nil) }()
+	if _, err := pw.Write([]byte(first)); err != nil {
+		t.Fatal(err)
+	}
+	var resp *http.Response
+	select { // the rest is never sent
+	case resp = <-answered:
+	case <-time.After(time.Until(res.Upload.Expires) + 5*time.Second):
+		t.Fatalf("no answer 5 s after the upload URL expired at %s", res.Upload.Expires)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "expired") {
+		t.Fatalf("the upload still sending when its URL expired: %d %s; want 403 saying the URL expired", resp.StatusCode, b)
+	}
+	if now := time.Now(); now.Before(res.Upload.Expires) {
+		t.Errorf("answered at %s, before the URL's expiry %s", now, res.Upload.Expires)
+	}
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, err := c.Describe(ctx, res.JobId)
+	if err != nil || j.JobStatus != job.TimedOut {
+		t.Fatalf("job %v, %v; want TIMED_OUT once its upload URL expired", j, err)
+	}
+	if _, err := os.Stat(filepath.Join(s.objectsDir, filepath.FromSlash(layout.UploadKey("local", res.JobId)))); !os.IsNotExist(err) {
+		t.Errorf("the refused upload was stored: %v", err)
+	}
+}
+
+// TestUploadThatOutlivesItsJob: a PUT that began while its job waited for input and ended after
+// the job was stopped is refused (409) and stores nothing; it was answered 200 for an input the
+// job never read (found from outside).
+func TestUploadThatOutlivesItsJob(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
 	c := defaultClient(s)
 	res, err := c.CreateJob(ctx, lineJob("slow-upload", job.OneDocPerLine))
 	if err != nil {
@@ -60,21 +106,22 @@ func TestUploadThatOutlivesItsURL(t *testing.T) {
 	if _, err := pw.Write([]byte(first)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "the upload URL to expire", func() bool { return time.Now().After(res.Upload.Expires.Add(100 * time.Millisecond)) })
-	if _, err := s.Sweep(ctx); err != nil {
-		t.Fatal(err)
-	}
-	j, err := c.Describe(ctx, res.JobId)
-	if err != nil || j.JobStatus != job.TimedOut {
-		t.Fatalf("job %v, %v; want TIMED_OUT once its upload URL expired", j, err)
+	// Stop only once the store is streaming the body, past the check at the request's start.
+	dir := filepath.Join(s.objectsDir, "inputs", "local", res.JobId)
+	waitFor(t, ctx, "the upload to be streaming", func() bool {
+		m, _ := filepath.Glob(filepath.Join(dir, ".ream-tmp-*"))
+		return len(m) > 0
+	})
+	if j, err := c.Stop(ctx, res.JobId); err != nil || j.JobStatus != job.Stopped {
+		t.Fatalf("stop: %v, %v; want STOPPED", j, err)
 	}
 	pw.Write([]byte(rest))
 	pw.Close()
 	resp := <-answered
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "TIMED_OUT") {
-		t.Fatalf("the upload that ended after the job timed out: %d %s; want 409 saying the job is TIMED_OUT", resp.StatusCode, b)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "STOPPED") {
+		t.Fatalf("the upload that ended after the job stopped: %d %s; want 409 saying the job is STOPPED", resp.StatusCode, b)
 	}
 	if _, err := os.Stat(filepath.Join(s.objectsDir, filepath.FromSlash(layout.UploadKey("local", res.JobId)))); !os.IsNotExist(err) {
 		t.Errorf("the refused upload was stored: %v", err)

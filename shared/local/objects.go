@@ -607,7 +607,7 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 				writeErr(w, http.StatusForbidden, api.CodeAccessDenied, "the upload must send the headers it was signed with: "+strings.Join(wrong, "; "))
 				return
 			}
-			o.servePut(w, r, key, onCreated)
+			o.servePut(w, r, key, time.Unix(unix, 0), onCreated)
 		default:
 			// S3 signs the method into a presigned URL: any other method does not match the
 			// signature, and S3 answers 403 SignatureDoesNotMatch. So does this store.
@@ -643,7 +643,10 @@ func (o *Objects) serveGet(w http.ResponseWriter, r *http.Request, key string) {
 	http.ServeContent(w, r, "", fi.ModTime(), f)
 }
 
-func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, onCreated func(context.Context, pipeline.ObjectInfo) error) {
+func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, expires time.Time, onCreated func(context.Context, pipeline.ObjectInfo) error) {
+	upload := &uploadBody{ReadCloser: r.Body, rc: http.NewResponseController(w), expires: expires,
+		deadline: time.Now().Add(expires.Sub(o.now()))}
+	r.Body = upload
 	if o.putGuard != nil {
 		if err := o.putGuard(r.Context(), key); err != nil {
 			// A retry of an upload whose answer was lost (the connection or the process died
@@ -662,6 +665,10 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 				o.created(w, r, key, sum, requeue(err, onCreated))
 				return
 			}
+			if upload.expired {
+				writeUploadExpired(w, expires)
+				return
+			}
 			writeErr(w, http.StatusConflict, api.CodeConflict, api.Message(err))
 			return
 		}
@@ -674,7 +681,6 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 	if o.maxUpload > 0 {
 		body = http.MaxBytesReader(w, r.Body, o.maxUpload)
 	}
-	body = &idleReader{r: body, rc: http.NewResponseController(w)}
 	sum := md5.New()
 	var size int64
 	err := o.writeChecked(key, func(f *os.File) error {
@@ -728,6 +734,10 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 			writeErr(w, http.StatusBadRequest, digest.code, digest.msg)
 			return
 		}
+		if errors.Is(err, errUploadExpired) {
+			writeUploadExpired(w, expires)
+			return
+		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			// As S3's RequestTimeout: the client stopped sending.
 			writeErr(w, http.StatusBadRequest, "RequestTimeout", fmt.Sprintf("no byte of the body arrived for %s; nothing was stored", uploadIdleTimeout))
@@ -762,20 +772,43 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, o
 // not hold its connection, a file and a descriptor for ever.
 var uploadIdleTimeout = 60 * time.Second
 
-// idleReader reads an upload's body with a read deadline of uploadIdleTimeout from each read,
-// cleared at the body's end.
-type idleReader struct {
-	r  io.Reader
-	rc *http.ResponseController
+// uploadBody is an upload's body, read with a deadline from each read: uploadIdleTimeout later,
+// or the URL's expiry when that comes first, so that a body sent a byte at a time cannot outlive
+// its URL (found from outside: a byte every 59 s kept an upload going past Expires; only a
+// minute of silence cut it). There is no grace: the body must have arrived whole by Expires.
+// The deadline is cleared at the body's end.
+type uploadBody struct {
+	io.ReadCloser
+	rc       *http.ResponseController
+	expires  time.Time // the URL's expiry, on the store's clock
+	deadline time.Time // expires on the wall clock the connection's deadlines are set by
+	expired  bool      // a read ended at expires
 }
 
-func (b *idleReader) Read(p []byte) (int, error) {
-	_ = b.rc.SetReadDeadline(time.Now().Add(uploadIdleTimeout)) // unsupported by a test recorder: no deadline
-	n, err := b.r.Read(p)
+// errUploadExpired is a read of an upload's body cut at its URL's expiry.
+var errUploadExpired = errors.New("the presigned URL expired before the body had arrived")
+
+func (b *uploadBody) Read(p []byte) (int, error) {
+	d, atExpiry := time.Now().Add(uploadIdleTimeout), false
+	if b.deadline.Before(d) {
+		d, atExpiry = b.deadline, true
+	}
+	_ = b.rc.SetReadDeadline(d) // unsupported by a test recorder: no deadline
+	n, err := b.ReadCloser.Read(p)
 	if err != nil {
 		_ = b.rc.SetReadDeadline(time.Time{})
 	}
+	if atExpiry && errors.Is(err, os.ErrDeadlineExceeded) {
+		b.expired = true
+		return n, errUploadExpired
+	}
 	return n, err
+}
+
+// writeUploadExpired answers an upload whose body was cut at its URL's expiry.
+func writeUploadExpired(w http.ResponseWriter, expires time.Time) {
+	writeErr(w, http.StatusForbidden, api.CodeAccessDenied,
+		fmt.Sprintf("the presigned URL expired at %s before the body had arrived; nothing was stored", expires.UTC().Format(time.RFC3339)))
 }
 
 // closeOnRefusal closes the connection after a refusal (a status of 400 or more) of a request

@@ -313,6 +313,70 @@ func TestObjectsSilentUploadAnswered(t *testing.T) {
 	}
 }
 
+// TestObjectsTrickleUploadEndsAtExpiry: an upload whose body keeps coming, a byte at a time
+// (each within the idle timeout), is cut when its URL expires, answered 403 AccessDenied saying
+// so, and stores nothing (found from outside: a byte every 59 s outlasted the URL; only a minute
+// of silence cut it). The store's clock is moved to 400 ms before the URL's expiry.
+func TestObjectsTrickleUploadEndsAtExpiry(t *testing.T) {
+	defer local.SetUploadIdleTimeout(2 * time.Second)()
+	clock := newFakeClock()
+	objs := objectsServer(t, t.TempDir(), nil, local.WithClock(clock.Now))
+	ctx := context.Background()
+	p, err := objs.PresignPut(ctx, "inputs/t/trickle", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(p.Expires.Sub(clock.Now()) - 400*time.Millisecond)
+	u, err := url.Parse(p.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := "PUT " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nContent-Length: 1000\r\n"
+	for h, v := range p.Headers {
+		req += h + ": " + v + "\r\n"
+	}
+	if _, err := conn.Write([]byte(req + "\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() { // a byte every 100 ms for 5 s, far within the idle timeout
+		for range 50 {
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := conn.Write([]byte("x")); err != nil {
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), api.CodeAccessDenied) ||
+		!strings.Contains(string(body), "expired at "+p.Expires.UTC().Format(time.RFC3339)) {
+		t.Errorf("a body still arriving at the URL's expiry: %d %s; want 403 AccessDenied saying the URL expired", resp.StatusCode, body)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("answered after %s; want it at the URL's expiry, 400 ms in", took)
+	}
+	if _, err := objs.Head(ctx, "inputs/t/trickle"); !errors.Is(err, job.ErrNotFound) {
+		t.Errorf("stored: %v", err)
+	}
+}
+
 // TestObjectsSignatureOneSpelling: a presigned URL's signature is accepted only as the
 // lower-case hex it was written in (found from outside: the same signature in upper case was
 // accepted, a second spelling of one URL).
