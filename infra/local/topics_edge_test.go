@@ -36,8 +36,11 @@ func TestTopicsTinyCollections(t *testing.T) {
 		message string
 		codes   []string // ErrorCode of each errors.jsonl line, in order
 	}{
-		{"just one line here\n", 10, job.Failed, "no word occurs in two or more of its documents", []string{"NO_TOPIC_MODEL"}},
-		{"the and of\n\n", 10, job.Failed, "no word occurs in two or more of its documents", []string{"NO_TOPIC_MODEL", "EMPTY_DOCUMENT"}},
+		// One document: its words are the vocabulary (TestTopicsOneAndTwoDocuments), so K=10
+		// is too many topics, and the Message does not speak of other documents.
+		{"just one line here\n", 10, job.Failed, "NumberOfTopics is 10, but only 1 of its documents has words other than stop words and generic words; ask for at most 1 topic", []string{"NO_TOPIC_MODEL"}},
+		{"the and of\n\n", 10, job.Failed, "none of its documents has a word once English stop words", []string{"NO_TOPIC_MODEL", "EMPTY_DOCUMENT"}},
+		{"chess openings\nviolin concerto\n", 2, job.Failed, "no word occurs in two or more of its documents", []string{"NO_TOPIC_MODEL", "NO_TOPIC_MODEL"}},
 		{strings.Repeat("puzzle game \xff levels\n", 5), 10, job.Failed, "all 5 documents failed; the output has an error record for each", []string{"UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING", "UNSUPPORTED_ENCODING"}},
 		{three, 10, job.Failed, "NumberOfTopics is 10, but only 3 of its documents have words that occur in other documents; ask for at most 3 topics", []string{"NO_TOPIC_MODEL", "NO_TOPIC_MODEL", "NO_TOPIC_MODEL"}},
 		{three, 3, job.Completed, "", nil},
@@ -104,6 +107,49 @@ func TestTopicsTinyCollections(t *testing.T) {
 	var rec struct{ RecordId, ErrorCode string }
 	if err := json.Unmarshal(bytes.TrimSpace(archiveEntries(t, ctx, s, res.JobId)[pipeline.TopicErrorName]), &rec); err != nil || rec.RecordId != "r2" || rec.ErrorCode != job.CodeEmptyDocument {
 		t.Errorf("JSONL error record %+v, %v; want RecordId r2, EMPTY_DOCUMENT", rec, err)
+	}
+}
+
+// TestTopicsOneAndTwoDocuments: a one-document collection gets topics of its own words, as
+// Comprehend gives it topics (it failed: no word occurred in two of its documents, the
+// vocabulary's rule, which no word of a single document can meet; now such a collection keeps
+// every word), and a two-document collection gets topics of the words its documents share, as
+// before; the topics of a larger collection are unchanged (topics.TestDEP11Golden).
+func TestTopicsOneAndTwoDocuments(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	for _, tt := range []struct {
+		in                   string
+		k                    int
+		topicTerms, docTopic string // the two files, exactly (seed 1)
+	}{
+		// One document: one topic of its words (chess twice, the others once), its proportion 1.
+		{"Chess engines analyse positions; chess players study openings.\n", 1,
+			"topic,term,weight\n000,chess,0.220085\n000,analyse,0.129986\n000,engines,0.129986\n000,openings,0.129986\n000,players,0.129986\n000,positions,0.129986\n000,study,0.129986\n",
+			"docname,topic,proportion\ninput:0,000,1\n"},
+		// Two documents: the words they share, chess and engines (the others are in one
+		// document only); one topic each, weighted as each document uses them.
+		{"Chess engines analyse chess positions.\nChess players study engines, engines and openings.\n", 2,
+			"topic,term,weight\n000,chess,0.62816\n000,engines,0.37184\n001,engines,0.62816\n001,chess,0.37184\n",
+			"docname,topic,proportion\ninput:0,000,0.986372\ninput:0,001,0.0136278\ninput:1,001,0.986372\ninput:1,000,0.0136278\n"},
+	} {
+		req := topicsJob(1)
+		req.NumberOfTopics = new(tt.k)
+		res := createAndUpload(t, ctx, c, req, []byte(tt.in))
+		_, j := follow(t, ctx, c, res.JobId)
+		name := fmt.Sprintf("%q K=%d", tt.in, tt.k)
+		if j.JobStatus != job.Completed || j.JobDetails.ProcessedDocumentsCount != int64(strings.Count(tt.in, "\n")) {
+			t.Errorf("%s: %s (%s), %+v; want COMPLETED, every document processed", name, j.JobStatus, j.Message, j.JobDetails)
+			continue
+		}
+		files := archiveEntries(t, ctx, s, res.JobId)
+		if got := string(files[pipeline.TopicTermsName]); got != tt.topicTerms {
+			t.Errorf("%s: topic-terms.csv\n%s\nwant\n%s", name, got, tt.topicTerms)
+		}
+		if got := string(files[pipeline.DocTopicsName]); got != tt.docTopic {
+			t.Errorf("%s: doc-topics.csv\n%s\nwant\n%s", name, got, tt.docTopic)
+		}
 	}
 }
 

@@ -432,6 +432,10 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 	}
 	switch {
 	case len(v.Terms) > 0:
+	case v.Merged == 0:
+		// Not a word left at all (a one-document collection, whose every word is kept, can
+		// only end here).
+		return &unfitError{reason: "none of its documents has a word once English stop words and generic words (such as use, support, click, login) are left out (TOPICS needs documents with words to tell their topics by)"}
 	case v.DroppedMaxDF > 0:
 		// Every shared word is in more than half of the documents: they are too alike.
 		return &unfitError{reason: fmt.Sprintf("every word that occurs in two or more of its documents occurs in more than %.0f %% of them, so they are too alike to tell topics apart (TOPICS needs documents that differ in what they are about)", 100*v.Options.MaxDFShare)}
@@ -439,6 +443,16 @@ func (s *Service) reduceVocabulary(ctx context.Context, j *job.Job) error {
 		return &unfitError{reason: "no word occurs in two or more of its documents once English stop words and generic words (such as use, support, click, login) are left out (TOPICS needs a collection of documents with words in common)"}
 	}
 	return s.putStream(ctx, topicsjob.Key(j, "vocabulary"), func(w io.Writer) error { _, err := v.WriteTo(w); return err })
+}
+
+// modelledWords names the words a model is made of, for the Message of a collection that has
+// too few documents with them: the words that occur in other documents, or, in a collection too
+// small for that rule (one document: topics.Vocabulary.MinDF), all its words but the stop words.
+func modelledWords(v *topics.Vocabulary) string {
+	if v != nil && v.MinDF() < 2 {
+		return "words other than stop words and generic words"
+	}
+	return "words that occur in other documents"
 }
 
 // unfitError is a reduce's finding that the collection cannot be fitted a model (too few
@@ -451,9 +465,10 @@ func (e *unfitError) Error() string { return topicsjob.UnfitMessage(e.reason) }
 // reduceInit fits the initial model (round 0) on the shards' samples. The fit is the longest
 // step of a TOPICS job: the job shows it as its stage while it runs, and a stop request ends it.
 func (s *Service) reduceInit(ctx context.Context, j *job.Job) (*topics.Model, error) {
+	var v *topics.Vocabulary // for the Message of too few documents
 	m, err := s.reduceModel(ctx, j, 0, func() (*topics.Model, error) {
-		v, err := s.topicsVocab(ctx, j)
-		if err != nil {
+		var err error
+		if v, err = s.topicsVocab(ctx, j); err != nil {
 			return nil, err
 		}
 		s.setStage(ctx, j, topicsjob.InitLabel)
@@ -464,9 +479,9 @@ func (s *Service) reduceInit(ctx context.Context, j *job.Job) (*topics.Model, er
 	var few *topics.TooFewDocumentsError
 	switch {
 	case errors.As(err, &few) && few.Distinct:
-		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but its documents have only %s of the words that occur in other documents (documents with the same words are alike to the model); ask for at most %s", few.K, message.Counted(int64(few.Documents), "different set"), message.Counted(int64(few.Documents), "topic"))}
+		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but its documents have only %s of the %s (documents with the same words are alike to the model); ask for at most %s", few.K, message.Counted(int64(few.Documents), "different set"), modelledWords(v), message.Counted(int64(few.Documents), "topic"))}
 	case errors.As(err, &few):
-		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but only %d of its documents %s words that occur in other documents; ask for at most %s", few.K, few.Documents, map[bool]string{true: "has", false: "have"}[few.Documents == 1], message.Counted(int64(few.Documents), "topic"))}
+		return nil, &unfitError{reason: fmt.Sprintf("NumberOfTopics is %d, but only %d of its documents %s %s; ask for at most %s", few.K, few.Documents, map[bool]string{true: "has", false: "have"}[few.Documents == 1], modelledWords(v), message.Counted(int64(few.Documents), "topic"))}
 	}
 	return m, err
 }

@@ -20,7 +20,9 @@ const (
 
 // VocabOptions selects the vocabulary. Zero fields take the defaults.
 type VocabOptions struct {
-	// MinDF: a term must occur in at least MinDF documents (default 2).
+	// MinDF: a term must occur in at least MinDF documents (default 2), in a collection of at
+	// least MinDF documents; in a smaller one (a single document, by default) no term could,
+	// so every term is kept (Vocabulary.MinDF).
 	MinDF int64
 	// MaxDFShare: a term must occur in at most this share of the documents (default 0.5; 1
 	// keeps every term). Applied only when there are at least 10 documents.
@@ -68,6 +70,17 @@ type Vocabulary struct {
 // Len is the number of terms.
 func (v *Vocabulary) Len() int { return len(v.Terms) }
 
+// MinDF is the document frequency a term needed to be kept: Options.MinDF, or 1 in a collection
+// of fewer documents than that, where no term can reach it: a collection of one document keeps
+// all its terms and gets topics of its own words (it had none: no term occurred in two
+// documents), while the vocabulary of any larger collection is as before.
+func (v *Vocabulary) MinDF() int64 {
+	if v.Docs < v.Options.MinDF {
+		return 1
+	}
+	return v.Options.MinDF
+}
+
 // Index returns the index of term (a stem, as produced by Tokens).
 func (v *Vocabulary) Index(term string) (int, bool) {
 	i, ok := v.index[term]
@@ -103,7 +116,8 @@ func worse(a, b *vocabCand) bool {
 
 // BuildVocabulary is the vocabulary reduce: a k-way merge of the shards' statistics streams
 // (see WriteStats, MergeStats), in any order. It keeps the terms with MinDF <= df <=
-// MaxDFShare×documents, at most MaxTerms of them (highest df first). Memory is bounded by
+// MaxDFShare×documents (MinDF as Vocabulary.MinDF gives it), at most MaxTerms of them
+// (highest df first). Memory is bounded by
 // MaxTerms entries plus one entry and a 4 KiB buffer per stream, whatever the number of
 // distinct terms in the collection; all the streams are open at once.
 func BuildVocabulary(rs []io.Reader, opts VocabOptions) (*Vocabulary, error) {
@@ -113,6 +127,7 @@ func BuildVocabulary(rs []io.Reader, opts VocabOptions) (*Vocabulary, error) {
 		return nil, err
 	}
 	v := &Vocabulary{Docs: m.Docs, Tokens: m.Tokens, Options: opts, DFError: m.DFError}
+	minDF := v.MinDF()
 	maxDF := m.Docs
 	if m.Docs >= 10 && opts.MaxDFShare < 1 {
 		maxDF = int64(opts.MaxDFShare * float64(m.Docs))
@@ -128,7 +143,7 @@ func BuildVocabulary(rs []io.Reader, opts VocabOptions) (*Vocabulary, error) {
 		}
 		v.Merged++
 		switch {
-		case m.df < opts.MinDF:
+		case m.df < minDF:
 			v.DroppedMinDF++
 			continue
 		case m.df > maxDF:
