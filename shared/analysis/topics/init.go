@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ream-dev/ream/shared/internal/hashx"
 )
@@ -163,6 +164,14 @@ func SampleShard(v *Vocabulary, opts FitOptions, docs iter.Seq2[Document, error]
 // vocabulary terms than topics) is a *TooFewDocumentsError. The fit checks ctx between EM
 // iterations and returns its error when it is done.
 func InitModel(ctx context.Context, v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions) (*Model, error) {
+	return InitModelWith(ctx, v, samples, opts, InitConfig{})
+}
+
+// InitModelWith is InitModel run as cfg says: with checkpoints, a fit cut short (ctx ended)
+// keeps the restarts it finished, and the states of those it ran long enough, and a later
+// fit of the same inputs loads them and computes only the rest; the model is the same bits
+// as an uncut fit's.
+func InitModelWith(ctx context.Context, v *Vocabulary, samples iter.Seq2[*Sample, error], opts FitOptions, cfg InitConfig) (*Model, error) {
 	opts = opts.withDefaults()
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -219,37 +228,83 @@ func InitModel(ctx context.Context, v *Vocabulary, samples iter.Seq2[*Sample, er
 	// stays the collection's mean and the topics come out identical. The schedule is
 	// extended past that point (extendSchedule).
 	opts.Anneal = extendSchedule(opts.Anneal, criticalKappa(ctx, idx, val, v.Len()))
+	ck, err := newFitCheckpoints(ctx, cfg, fitFingerprint(v, opts, docs), opts.K, v.Len())
+	if err != nil {
+		return nil, err
+	}
 	// The restarts are independent: they run side by side (restartsAtOnce), and the best is
 	// the highest log-likelihood, the lowest restart number among equals, so the choice is
-	// the same whatever order they finish in.
+	// the same whatever order they finish in, and whichever of them were loaded from
+	// checkpoints.
 	var (
 		mu, pi  []float64
 		best    = math.Inf(-1)
 		bestRun = -1
 		bestMu  sync.Mutex // guards best, bestRun, mu and pi
 		wg      sync.WaitGroup
-		slots   = make(chan struct{}, restartsAtOnce(opts.Restarts, v.Len(), opts.K, len(idx)))
+		errOnce sync.Once
+		fitErr  error // the first restart's error (a checkpoint that could not be read)
+		slots   = make(chan struct{}, restartsAtOnce(opts.Restarts, v.Len(), opts.K, len(idx), cfg.CPUs))
 	)
-	for r := 0; r < opts.Restarts; r++ {
+	consider := func(r int, ll float64, m, p []float64) {
+		bestMu.Lock()
+		defer bestMu.Unlock()
+		if bestRun < 0 || ll > best || ll == best && r < bestRun {
+			best, bestRun, mu, pi = ll, r, m, p
+		}
+	}
+	todo := make([]int, 0, opts.Restarts)
+	if ck != nil {
+		// The finished restarts, one at a time: the best so far and one more in memory.
+		var m, p []float64
+		for r := 0; r < opts.Restarts; r++ {
+			if m == nil {
+				m, p = make([]float64, v.Len()*opts.K), make([]float64, opts.K)
+			}
+			ll, ok, err := ck.loadRestart(ctx, r, m, p)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				todo = append(todo, r)
+				continue
+			}
+			if bestRun < 0 || ll > best || ll == best && r < bestRun {
+				m, p, mu, pi = mu, pi, m, p
+				best, bestRun = ll, r
+			}
+		}
+	} else {
+		for r := 0; r < opts.Restarts; r++ {
+			todo = append(todo, r)
+		}
+	}
+	for _, r := range todo {
 		slots <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			m, p := anneal(ctx, idx, val, v.Len(), opts, r)
+			m, p, err := anneal(ctx, idx, val, v.Len(), opts, r, ck, cfg.StepEvery)
+			if err != nil {
+				errOnce.Do(func() { fitErr = err })
+				return
+			}
 			if ctx.Err() != nil {
 				return
 			}
 			ll := sampleLogLik(idx, val, m, p, opts)
-			bestMu.Lock()
-			defer bestMu.Unlock()
-			if bestRun < 0 || ll > best || ll == best && r < bestRun {
-				best, bestRun, mu, pi = ll, r, m, p
+			if ck != nil {
+				ck.saveRestart(ctx, r, ll, m, p)
 			}
+			consider(r, ll, m, p)
 		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if fitErr != nil {
+		return nil, fitErr
 	}
 	return &Model{Options: opts, Vocab: v, K: opts.K, V: v.Len(), Kappa: opts.Anneal[len(opts.Anneal)-1], Mu: mu, Pi: pi}, nil
 }
@@ -289,12 +344,18 @@ func distinctDocs(docs []SampleDoc) int {
 // restartBudget bounds the working memory of the restarts that run at once.
 const restartBudget = 256 << 20
 
-// restartsAtOnce is how many of restarts anneal at once: one per core, as long as their
-// working memory (per run: three V×K arrays and the sample's n×K memberships, float64) stays
-// within restartBudget; always at least one.
-func restartsAtOnce(restarts, V, K, n int) int {
+// restartsAtOnce is how many of restarts anneal at once: one per core (per whole core of cpus
+// when it is set, so that restarts on a fraction of a core run one at a time and finish one
+// after another rather than all together), as long as their working memory (per run: three
+// V×K arrays and the sample's n×K memberships, float64) stays within restartBudget; always at
+// least one.
+func restartsAtOnce(restarts, V, K, n int, cpus float64) int {
 	perRun := 8 * (3*V*K + n*K)
-	return max(1, min(restarts, runtime.GOMAXPROCS(0), restartBudget/max(perRun, 1)))
+	cores := runtime.GOMAXPROCS(0)
+	if cpus > 0 {
+		cores = min(cores, max(1, int(cpus)))
+	}
+	return max(1, min(restarts, cores, restartBudget/max(perRun, 1)))
 }
 
 // annealTol ends the EM iterations at one concentration early, when no document's topic
@@ -303,22 +364,47 @@ const annealTol = 1e-4
 
 // anneal fits the mixture to the documents (idx, val) by EM with the concentration raised
 // along opts.Anneal, from the random start of restart number restart, and returns the mean
-// directions and mixing weights.
-func anneal(ctx context.Context, idx [][]int32, val [][]float64, V int, opts FitOptions, restart int) (mu, pi []float64) {
+// directions and mixing weights. With ck it starts from the latest stored state of the
+// restart, if any, and stores the state at the end of a κ step whenever stepEvery has passed
+// since it began or last stored one (stepEvery 0: never).
+//
+// The state at the start of κ step s > 0 is the memberships R and the topics μ: the step's
+// first M step computes π and the next μ from R alone, except for a topic no document
+// belongs to, which keeps its μ. The generator is used only to seed R and, after the
+// schedule, to re-seed copies: it is seeded again from the restart number, so after seeding
+// R it is where an uncut run's is.
+func anneal(ctx context.Context, idx [][]int32, val [][]float64, V int, opts FitOptions, restart int, ck *fitCheckpoints, stepEvery time.Duration) (mu, pi []float64, err error) {
 	K, n := opts.K, len(idx)
 	R := make([]float64, n*K)
-	rng := &splitmix64{s: hashx.Mix64(uint64(opts.Seed) ^ 0xa11ea1 ^ uint64(restart)*0x9e3779b97f4a7c15)}
-	for i := 0; i < n; i++ {
-		r := R[i*K : (i+1)*K]
-		var s float64
-		for k := range r {
-			r[k] = rng.float64() + 1e-3
-			s += r[k]
-		}
-		for k := range r {
-			r[k] /= s
+	var rng *splitmix64
+	seed := func() {
+		rng = &splitmix64{s: hashx.Mix64(uint64(opts.Seed) ^ 0xa11ea1 ^ uint64(restart)*0x9e3779b97f4a7c15)}
+		for i := 0; i < n; i++ {
+			r := R[i*K : (i+1)*K]
+			var s float64
+			for k := range r {
+				r[k] = rng.float64() + 1e-3
+				s += r[k]
+			}
+			for k := range r {
+				r[k] /= s
+			}
 		}
 	}
+	seed()
+	first := 0
+	if ck != nil {
+		step, m, dirty, err := ck.loadStep(ctx, restart, len(opts.Anneal)-1, R)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case step > 0:
+			first, mu = step, m
+		case dirty:
+			seed()
+		}
+	}
+	lastSaved := time.Now()
 	S := make([]float64, V*K)
 	N := make([]float64, K)
 	logPi := make([]float64, K)
@@ -362,15 +448,20 @@ func anneal(ctx context.Context, idx [][]int32, val [][]float64, V int, opts Fit
 		wg.Wait()
 		return slices.Max(changes)
 	}
-	for _, kappa := range opts.Anneal {
+	for step := first; step < len(opts.Anneal); step++ {
+		kappa := opts.Anneal[step]
 		for it := 0; it < opts.AnnealIters; it++ {
 			if ctx.Err() != nil {
-				return mu, pi
+				return mu, pi, nil
 			}
 			mstepAll()
 			if estep(kappa) < annealTol {
 				break
 			}
+		}
+		if ck != nil && stepEvery > 0 && step+1 < len(opts.Anneal) && time.Since(lastSaved) >= stepEvery {
+			ck.saveStep(ctx, restart, step+1, R, mu)
+			lastSaved = time.Now()
 		}
 	}
 	// Topics that came out as copies of one another (a block of identical documents, such as
@@ -381,7 +472,7 @@ func anneal(ctx context.Context, idx [][]int32, val [][]float64, V int, opts Fit
 	for pass := 0; pass < maxReseedPasses && reseedCopies(mu, K, V, idx, val, rng); pass++ {
 		for it := 0; it < opts.AnnealIters; it++ {
 			if ctx.Err() != nil {
-				return mu, pi
+				return mu, pi, nil
 			}
 			if estep(kappa) < annealTol {
 				break
@@ -390,7 +481,7 @@ func anneal(ctx context.Context, idx [][]int32, val [][]float64, V int, opts Fit
 		}
 		mstepAll()
 	}
-	return mu, pi
+	return mu, pi, nil
 }
 
 // copyCos is the cosine from which two topics' mean directions count as copies of each

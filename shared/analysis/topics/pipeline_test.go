@@ -515,7 +515,7 @@ func TestInitRestartsKeepTheBestRun(t *testing.T) {
 	var lls []float64
 	var mus [][]float64
 	for r := 0; r < 3; r++ {
-		mu, pi := anneal(context.Background(), idx, val, v.Len(), o, r)
+		mu, pi, _ := anneal(context.Background(), idx, val, v.Len(), o, r, nil, 0)
 		lls = append(lls, sampleLogLik(idx, val, mu, pi, o))
 		mus = append(mus, mu)
 	}
@@ -582,20 +582,28 @@ func TestInitModelRefusals(t *testing.T) {
 	}
 }
 
-// TestRestartsAtOnce: one restart per core, fewer when their memory would pass the budget,
-// never none.
+// TestRestartsAtOnce: one restart per core (per whole core of the CPU the fit is given, when
+// given), fewer when their memory would pass the budget, never none.
 func TestRestartsAtOnce(t *testing.T) {
 	prev := runtime.GOMAXPROCS(8)
 	defer runtime.GOMAXPROCS(prev)
-	for _, c := range []struct{ restarts, V, K, n, want int }{
-		{4, 300, 10, 1000, 4},       // small: all four at once
-		{1, 300, 10, 1000, 1},       // one restart
-		{16, 300, 10, 1000, 8},      // one per core
-		{4, 50_000, 50, 20_000, 3},  // 60 MB + 8 MB a run: three fit in 256 MiB
-		{4, 50_000, 100, 20_000, 1}, // 136 MB a run: one at a time
+	for _, c := range []struct {
+		restarts, V, K, n int
+		cpus              float64
+		want              int
+	}{
+		{4, 300, 10, 1000, 0, 4},       // small: all four at once
+		{1, 300, 10, 1000, 0, 1},       // one restart
+		{16, 300, 10, 1000, 0, 8},      // one per core
+		{4, 50_000, 50, 20_000, 0, 3},  // 60 MB + 8 MB a run: three fit in 256 MiB
+		{4, 50_000, 100, 20_000, 0, 1}, // 136 MB a run: one at a time
+		{4, 300, 10, 1000, 0.58, 1},    // a 1,024 MB Lambda function: one at a time
+		{4, 300, 10, 1000, 1.16, 1},    // 2,048 MB: still one whole core
+		{4, 300, 10, 1000, 3.46, 3},    // 6,144 MB
+		{4, 300, 10, 1000, 16, 4},      // more CPU than GOMAXPROCS or restarts
 	} {
-		if got := restartsAtOnce(c.restarts, c.V, c.K, c.n); got != c.want {
-			t.Errorf("restartsAtOnce(%d, V=%d, K=%d, n=%d) = %d, want %d", c.restarts, c.V, c.K, c.n, got, c.want)
+		if got := restartsAtOnce(c.restarts, c.V, c.K, c.n, c.cpus); got != c.want {
+			t.Errorf("restartsAtOnce(%d, V=%d, K=%d, n=%d, cpus %v) = %d, want %d", c.restarts, c.V, c.K, c.n, c.cpus, got, c.want)
 		}
 	}
 }
