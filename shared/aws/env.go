@@ -75,6 +75,10 @@ type Env struct {
 	// Region (AWS_REGION, set by Lambda) and AccountID (REAM_ACCOUNT_ID) are where a job's
 	// topic must be; unset, the API does not check them (IAM still refuses other topics).
 	Region, AccountID string
+	// MemoryMB is the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, set by Lambda; 0
+	// when unset or not a positive number). Lambda gives a function CPU in proportion to it,
+	// one vCPU at 1,769 MB, while its process sees at least two cores.
+	MemoryMB int
 	// CodingTenants maps coding clients (Cognito app client ids) to tenants.
 	CodingTenants map[string]string
 	LogLevel      slog.Level
@@ -169,6 +173,9 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 	if e.JobTopicPrefix != "" && (len(e.JobTopicPrefix) > 200 || strings.Trim(e.JobTopicPrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "") {
 		bad(EnvJobTopicPrefix, e.JobTopicPrefix, "want letters, digits, _ and - (the start of an SNS topic name)")
 	}
+	if n, err := strconv.Atoi(get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")); err == nil && n > 0 {
+		e.MemoryMB = n // (Lambda's own variable: anything else leaves the CPU as the process sees it)
+	}
 	positiveInt(EnvShardBytes, &e.ShardBytes)
 	duration(EnvUploadTTL, &e.UploadTTL)
 	duration(EnvRetention, &e.Retention)
@@ -248,8 +255,13 @@ func (e Env) Config() pipeline.Config {
 		PlanInWorker:      true,
 		JobTopicRegion:    e.Region,
 		JobTopicAccount:   e.AccountID,
+		FitCPUs:           float64(e.MemoryMB) / lambdaMBPerVCPU,
 	}
 }
+
+// lambdaMBPerVCPU is the memory at which a Lambda function has the equivalent of one vCPU
+// (AWS's Lambda guide, "Memory and computing power").
+const lambdaMBPerVCPU = 1769
 
 // Build is a Lambda function's cold start: it builds the SDK clients once (the default
 // credential chain and region, with env's endpoint overrides), the four adapters, the analysers

@@ -211,6 +211,18 @@ func TestEnvConfig(t *testing.T) {
 	if _, err := reamaws.EnvFromOS(envOf(required, map[string]string{"REAM_JOB_TOPIC_PREFIX": "bad*"})); err == nil || !strings.Contains(err.Error(), "REAM_JOB_TOPIC_PREFIX") {
 		t.Errorf("a prefix with * accepted: %v", err)
 	}
+	// The CPU a TOPICS fit can use is the function's share (one vCPU at 1,769 MB), so that on
+	// the default 1,024 MB its restarts run, and are stored, one at a time.
+	e, err = reamaws.EnvFromOS(envOf(required, map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024"}))
+	if c := e.Config(); err != nil || c.FitCPUs < 0.57 || c.FitCPUs > 0.58 {
+		t.Errorf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=1024: FitCPUs %v, %v; want 0.58", c.FitCPUs, err)
+	}
+	for _, v := range []string{"", "lots", "-5"} {
+		e, err = reamaws.EnvFromOS(envOf(required, map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": v}))
+		if c := e.Config(); err != nil || c.FitCPUs != 0 {
+			t.Errorf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%q: FitCPUs %v, %v; want 0 (the cores the process sees)", v, c.FitCPUs, err)
+		}
+	}
 }
 
 // TestBuild builds the whole service from an environment, as a cold start does, without

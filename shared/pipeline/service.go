@@ -71,6 +71,11 @@ type Config struct {
 	// StatsFanIn is the most shard statistics a TOPICS job's vocabulary reduce opens at once
 	// (default 256); beyond it the reduce merges in a tree.
 	StatsFanIn int
+	// FitCPUs is the processor time a worker has, in cores, when it is less than the cores
+	// its process sees (a Lambda function's share: its memory over 1,769 MB; 0: GOMAXPROCS).
+	// A TOPICS job's initial fit runs its restarts side by side only as many as whole cores,
+	// so that on a fraction of a core they finish, and are stored, one at a time.
+	FitCPUs float64
 }
 
 func (c Config) withDefaults() Config {
@@ -143,6 +148,10 @@ type Hooks struct {
 	// PlanStarted runs when a job whose input arrived is about to be planned (its input read
 	// and split into shards): a test that holds it there holds that planning.
 	PlanStarted func(tenant, jobID string) error
+	// InitCheckpointSaved runs after a TOPICS job's initial fit stored a checkpoint (a
+	// finished restart, or a long restart's state), with its name: a test that ends the
+	// delivery's context there cuts the fit as the worker's deadline would.
+	InitCheckpointSaved func(name string)
 }
 
 // shardStarted runs Hooks.ShardStarted, if set, for a shard about to be read.

@@ -47,3 +47,22 @@ func TestInitialFitSeesStopSoon(t *testing.T) {
 		t.Fatal("the fit's watch never saw the stop")
 	}
 }
+
+// TestFitStepEvery: a restart of the initial fit stores its state every fitStepEvery, or a
+// quarter of the delivery's time when that is shorter, so that a worker with a short timeout
+// still keeps progress from every delivery.
+func TestFitStepEvery(t *testing.T) {
+	if got := stepEvery(context.Background()); got != fitStepEvery {
+		t.Errorf("without a deadline: %v, want %v", got, fitStepEvery)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	if got := stepEvery(ctx); got > 10*time.Second || got < 9*time.Second {
+		t.Errorf("40 s left: %v, want about 10 s", got)
+	}
+	long, cancel2 := context.WithTimeout(context.Background(), 170*time.Second)
+	defer cancel2()
+	if got := stepEvery(long); got != fitStepEvery {
+		t.Errorf("170 s left: %v, want %v", got, fitStepEvery)
+	}
+}

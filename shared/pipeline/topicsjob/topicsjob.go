@@ -61,6 +61,13 @@ func ModelKey(j *job.Job, round int) string {
 	return Key(j, fmt.Sprintf("model-%03d", round))
 }
 
+// InitCheckpointKey is the key of the initial fit's checkpoint name (a finished restart, or
+// the state of one that ran long; see topics.Checkpoints): InitCheckpointKey(j, "") is their
+// folder.
+func InitCheckpointKey(j *job.Job, name string) string {
+	return Key(j, "init/"+name)
+}
+
 // Options are the fit's options for the job.
 func Options(j *job.Job) topics.FitOptions {
 	o := topics.FitOptions{K: j.NumberOfTopics}
