@@ -67,7 +67,8 @@
 //
 // Functions: NewShardStats/Add/WriteStats (ReadStats, NewStatsReader, MergeStats for a tree
 // reduce); BuildVocabulary(readers, VocabOptions) and ReadVocabulary; NewSampler/Add/Sample
-// or SampleShard, and ReadSample; InitModel(vocabulary, samples, FitOptions) and ReadModel;
+// or SampleShard, and ReadSample; InitModel(vocabulary, samples, FitOptions) and ReadModel
+// (InitModelWith: the same fit, resumable from Checkpoints, see checkpoint.go);
 // NewRound/Add/Stats or ShardRound(model, shard, docs), and ReadRoundStats;
 // Reduce(model, stats); Assign or NewAssigner; TopTerms, WriteTopicTerms, DocTopics,
 // DocTopicRows. Fit runs them all in process, through the same serialisation.
@@ -99,6 +100,10 @@
 //	                 then per touched term column: index gap, non-zeros, (topic gap, value).
 //	RTSP spellings   stems; per stem, sorted: stem, spellings; per spelling, sorted: the
 //	                 spelling, its count (at most K × 10 stems).
+//	RTIR restart     (an initial fit's checkpoint) fingerprint of the fit's inputs, restart,
+//	                 K, V, log-likelihood, π, μ as V×K float64.
+//	RTIS fit state   (an initial fit's checkpoint) fingerprint, restart, κ step, K, V, n, the
+//	                 memberships n×K and μ V×K as float64.
 //
 // Sizes: statistics ≈ 10–15 bytes a term; vocabulary ≈ 10 bytes a term (50,000 terms ≈ 0.5 MB);
 // model ≈ 8·V·K bytes (V=50,000, K=20: 8 MB; K=100: 40 MB); round statistics ≈ 9·K bytes per
