@@ -587,13 +587,26 @@ func (s *Service) documentLocation(ctx context.Context, j *job.Job) api.Document
 	if key == "" {
 		key = j.InputKey
 	}
+	folder := ""
 	if j.DropObject.Key == "" && strings.HasSuffix(key, "/") {
+		folder = key
+	} else if j.DropObject.Key == "" && key != "" {
+		// A location named without its trailing slash that is no object is read as the folder
+		// of that name when there is one (found from outside: a folder of one object named
+		// without its slash was notified by the folder's name, which no GetObject finds). Only
+		// the folder is listed, not the key as a prefix: an input deleted while its job ran
+		// must not be notified as another object whose name begins with its own.
+		if _, err := s.objects.Head(ctx, key); errors.Is(err, job.ErrNotFound) || errors.Is(err, job.ErrInvalid) {
+			folder = key + "/"
+		}
+	}
+	if folder != "" {
 		// A folder holding one object (`ream submit` of one file uploads it under the job's
 		// files/ folder) is named by that object, the document a Textract consumer fetches
 		// (found from outside: a GetObject of the folder's name failed).
 		var only string
 		n := 0
-		err := s.objects.List(ctx, key, func(o ObjectInfo) error {
+		err := s.objects.List(ctx, folder, func(o ObjectInfo) error {
 			if n++; n > 1 {
 				return errStopList
 			}

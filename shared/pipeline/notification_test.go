@@ -148,3 +148,31 @@ func TestTopicsDefaultKIsTheSameRequest(t *testing.T) {
 		t.Fatalf("the retry naming the default K: %v, %v; want job %s", again, err, first.JobId)
 	}
 }
+
+// TestDocumentLocationFolderWithoutSlash: an input folder named without its trailing slash (as
+// the README lets a location be named) that holds one object is notified by that object, as the
+// same folder named with its slash is, so a Textract consumer's GetObject finds the document
+// (found from outside: it was notified as the folder's name, which is no object).
+func TestDocumentLocationFolderWithoutSlash(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	if err := st.objects.Put(ctx, "inputs/local/docs/x.txt", strings.NewReader("I love it.\n")); err != nil {
+		t.Fatal(err)
+	}
+	for i, uri := range []string{"s3://bucket/inputs/local/docs", "s3://bucket/inputs/local/docs/"} {
+		var req api.CreateJobRequest
+		req.Analyses = []job.Analysis{job.Language}
+		req.InputDataConfig = job.InputDataConfig{S3Uri: uri, InputFormat: job.OneDocPerFile}
+		if _, err := st.svc.CreateJob(ctx, "local", req); err != nil {
+			t.Fatal(err)
+		}
+		processQueue(t, ctx, st.svc, st.queue)
+		evs, err := st.deps.Notifier.(*local.Notifier).Since(ctx, "local", 0)
+		if err != nil || len(evs) != i+1 {
+			t.Fatalf("notifications: %d, %v", len(evs), err)
+		}
+		if got := evs[i].Notification.DocumentLocation; got.S3ObjectName != "inputs/local/docs/x.txt" {
+			t.Errorf("S3Uri %s: DocumentLocation %+v, want S3ObjectName inputs/local/docs/x.txt", uri, got)
+		}
+	}
+}
