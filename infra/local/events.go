@@ -100,7 +100,11 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 	}
 	last := ""
 	progress := func(j *job.Job) bool {
-		key := fmt.Sprintf("%s/%+v", j.JobStatus, j.JobDetails)
+		// The counters as the event shows them: %+v would print the rate's and the estimate's
+		// pointers and the store's bookkeeping (RecentSince), which differ on every look (found
+		// from outside: the same event was sent four times a second).
+		shown, _ := json.Marshal(j.JobDetails)
+		key := string(j.JobStatus) + "/" + string(shown)
 		if key == last {
 			return true
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -50,5 +51,59 @@ func TestEventStreamKeepAlive(t *testing.T) {
 		case <-deadline:
 			t.Fatal("no keep-alive within 5 s on a quiet stream")
 		}
+	}
+}
+
+// TestEventStreamNoRepeatedProgress: a running job's stream sends a progress event when what
+// the job shows changes, not on every look: while its only shard is held nothing it shows
+// changes, so the stream sends one IN_PROGRESS event and then keep-alives (found from outside:
+// the same progress event came four times a second, as the stream compared the counters'
+// pointers and the store's bookkeeping, not the job as shown).
+func TestEventStreamNoRepeatedProgress(t *testing.T) {
+	defer func(d time.Duration) { keepAliveEvery = d }(keepAliveEvery)
+	keepAliveEvery = 300 * time.Millisecond
+	ctx := testCtx(t)
+	hooks, release, entered := holdShards(ctx)
+	defer close(release)
+	s := startStack(t, Config{}, hooks)
+	res := createAndUpload(t, ctx, defaultClient(s), lineJob("held", job.OneDocPerLine), []byte("I love it.\n"))
+	for entered.Load() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/v1/jobs/"+res.JobId+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+DefaultKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			got <- sc.Text()
+		}
+		close(got)
+	}()
+	progress, keepAlives := 0, 0
+	deadline := time.After(1500 * time.Millisecond)
+	for done := false; !done; {
+		select {
+		case line, ok := <-got:
+			if !ok {
+				t.Fatal("the stream ended while the job ran")
+			}
+			switch {
+			case line == "event: "+api.EventProgress:
+				progress++
+			case strings.HasPrefix(line, ":"):
+				keepAlives++
+			}
+		case <-deadline:
+			done = true
+		}
+	}
+	if progress != 1 || keepAlives == 0 {
+		t.Errorf("%d progress events and %d keep-alives in 1.5 s on a job whose only shard is held; want 1 progress event, then keep-alives", progress, keepAlives)
 	}
 }
