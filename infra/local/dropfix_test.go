@@ -213,6 +213,11 @@ func TestTimedOutMessageCountsUploadFiles(t *testing.T) {
 		if j.JobStatus != job.TimedOut || j.Message != tc.want || n.Message != tc.want {
 			t.Errorf("job %s: %s %q (notified %q); want TIMED_OUT %q", j.JobName, j.JobStatus, j.Message, n.Message, tc.want)
 		}
+		// The input of a job of two upload files is their folder, not the one file that came
+		// (found from outside: DocumentLocation named a.txt, as if it were the job's document).
+		if want := "inputs/local/" + some.JobId + "/files/"; tc.id == some.JobId && n.DocumentLocation.S3ObjectName != want {
+			t.Errorf("job %s: DocumentLocation %+v, want S3ObjectName %q", j.JobName, n.DocumentLocation, want)
+		}
 	}
 }
 

@@ -613,7 +613,9 @@ func (s *Service) documentLocation(ctx context.Context, j *job.Job) api.Document
 			only = o.Key
 			return nil
 		})
-		if (err == nil || errors.Is(err, errStopList)) && n == 1 {
+		// (Not a folder of several upload files of which one came: the job timed out waiting for
+		// the others, and that one is not its input.)
+		if (err == nil || errors.Is(err, errStopList)) && n == 1 && j.ExpectedFiles <= 1 {
 			key = only
 		}
 	}
