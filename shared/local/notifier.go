@@ -414,8 +414,9 @@ func (n *Notifier) deliver(k outboxKey) {
 	var next int64
 	var body []byte // nil when the notification is gone
 	var num int64   // the delivery's number: its URL's count, or the global seq (queued before counts)
-	err := n.db.QueryRowContext(n.ctx, `SELECT o.attempts, o.next_at, n.body, COALESCE(o.num, o.seq) FROM webhook_outbox o LEFT JOIN notifications n ON n.seq = o.seq WHERE o.seq = ? AND o.url = ?`,
-		k.seq, k.url).Scan(&attempts, &next, &body, &num)
+	var jobID sql.NullString
+	err := n.db.QueryRowContext(n.ctx, `SELECT o.attempts, o.next_at, n.body, COALESCE(o.num, o.seq), n.job FROM webhook_outbox o LEFT JOIN notifications n ON n.seq = o.seq WHERE o.seq = ? AND o.url = ?`,
+		k.seq, k.url).Scan(&attempts, &next, &body, &num, &jobID)
 	switch {
 	case isNoRows(err):
 		return // delivered or given up since the dispatcher read it
@@ -441,21 +442,25 @@ func (n *Notifier) deliver(k outboxKey) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var qerr error
+	// The log names the delivery as its receiver knows it: the X-Ream-Notification-Seq it was
+	// sent with (the URL's own count, not the store's global number) and the job (found from
+	// outside: the logs' seq matched no number a receiver saw).
+	log := n.log.With("seq", num, "job", jobID.String, "url", logURL(k.url))
 	switch {
 	case err == nil:
-		n.log.Info("webhook delivered", "seq", k.seq, "url", logURL(k.url), "attempt", attempt)
+		log.Info("webhook delivered", "attempt", attempt)
 		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
 	case attempt >= n.cfg.attempts:
-		n.log.Error("webhook delivery abandoned", "seq", k.seq, "url", logURL(k.url), "attempts", attempt, "err", err)
+		log.Error("webhook delivery abandoned", "attempts", attempt, "err", err)
 		_, qerr = n.db.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE seq = ? AND url = ?`, k.seq, k.url)
 	default:
 		delay := retryDelay(n.cfg.backoff, n.cfg.maxBackoff, attempt)
-		n.log.Warn("webhook delivery failed; retrying", "seq", k.seq, "url", logURL(k.url), "attempt", attempt, "err", err, "retry_in", delay.String())
+		log.Warn("webhook delivery failed; retrying", "attempt", attempt, "err", err, "retry_in", delay.String())
 		_, qerr = n.db.ExecContext(ctx, `UPDATE webhook_outbox SET attempts = ?, next_at = ? WHERE seq = ? AND url = ?`,
 			attempt, at.Add(delay).UnixNano(), k.seq, k.url)
 	}
 	if qerr != nil {
-		n.log.Error("updating the webhook outbox failed", "seq", k.seq, "url", logURL(k.url), "err", qerr)
+		log.Error("updating the webhook outbox failed", "err", qerr)
 	}
 }
 

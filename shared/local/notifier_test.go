@@ -864,16 +864,25 @@ func TestNotifierLogsNoWebhookSecret(t *testing.T) {
 	var logs syncbuf.Buffer
 	db := openDB(t, t.TempDir())
 	secretURL := "http://user:pa55word@" + addr + "/hook-s3cr3tpath?token=TOPSECRET"
-	n := local.NewNotifier(db, []local.Webhook{{URL: secretURL}}, local.WithRetry(2, time.Millisecond, time.Millisecond),
+	n := local.NewNotifier(db, []local.Webhook{{URL: secretURL, Tenant: "t1"}}, local.WithRetry(2, time.Millisecond, time.Millisecond),
 		local.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	if err := n.Publish(context.Background(), note("t1", "job")); err != nil {
-		t.Fatal(err)
+	// (Another tenant's notification first: the store numbers t1's job 2, its webhook 1.)
+	for _, nt := range []api.Notification{note("t0", "other"), note("t1", "job")} {
+		if err := n.Publish(context.Background(), nt); err != nil {
+			t.Fatal(err)
+		}
 	}
 	drain(t, n)
 	closeNotifier(t, n)
 	out := logs.String()
 	if !strings.Contains(out, "webhook delivery abandoned") {
 		t.Fatalf("no delivery logged:\n%s", out)
+	}
+	// Each attempt is logged with the number its receiver would see and the job.
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.Contains(line, "webhook delivery") && (!strings.Contains(line, " seq=1 ") || !strings.Contains(line, " job=job ")) {
+			t.Errorf("a delivery logged without its X-Ream-Notification-Seq (1) or job: %s", line)
+		}
 	}
 	for _, secret := range []string{"pa55word", "s3cr3tpath", "TOPSECRET", "user:"} {
 		if strings.Contains(out, secret) {
