@@ -70,6 +70,26 @@ const (
 // tmpPrefix names in-progress uploads; keys may not have a segment starting with it.
 const tmpPrefix = layout.ReservedSegmentPrefix + "tmp-"
 
+// The modes objects and their folders are created with, less the umask: the files under
+// objects/ follow it, so that other accounts can be let into drop folders (os.CreateTemp's
+// 0600 and folders of 0755 kept them out whatever the umask; found from outside).
+const (
+	objectFileMode = 0o666
+	objectDirMode  = 0o777
+)
+
+// createTemp creates a new temporary file in dir for an object being written, as
+// os.CreateTemp does but with objectFileMode (less the umask), since it is renamed into place.
+func createTemp(dir string) (*os.File, error) {
+	for try := 0; ; try++ {
+		f, err := os.OpenFile(filepath.Join(dir, tmpPrefix+rand.Text()), os.O_RDWR|os.O_CREATE|os.O_EXCL, objectFileMode)
+		if errors.Is(err, fs.ErrExist) && try < 10 {
+			continue
+		}
+		return f, err
+	}
+}
+
 // NewObjects returns the object store under root. baseURL is where Handler is served (e.g.
 // "http://127.0.0.1:8080"); presigned URLs are baseURL+"/objects/<key>?…". With a nil secret
 // the one in root/secret is used, created (32 random bytes) if missing, so URLs survive
@@ -77,7 +97,7 @@ const tmpPrefix = layout.ReservedSegmentPrefix + "tmp-"
 func NewObjects(root, baseURL string, secret []byte, opts ...Option) (*Objects, error) {
 	c := newConfig(opts)
 	dir := filepath.Join(root, "objects")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, objectDirMode); err != nil {
 		return nil, fmt.Errorf("objects: %w", err)
 	}
 	if len(secret) == 0 {
@@ -249,13 +269,13 @@ func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func
 	dir := filepath.Dir(p)
 	var f *os.File
 	for attempt := 0; ; attempt++ {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, objectDirMode); err != nil {
 			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
 				return fmt.Errorf("put %s: a prefix of the key is an object (the local store cannot hold a key below another object): %w", key, job.ErrInvalid)
 			}
 			return fmt.Errorf("put %s: %w", key, err)
 		}
-		f, err = os.CreateTemp(dir, tmpPrefix+"*")
+		f, err = createTemp(dir)
 		if err == nil {
 			break
 		}
@@ -541,7 +561,7 @@ func (o *Objects) MakeFolder(ctx context.Context, prefix string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(p, 0o755); err != nil {
+	if err := os.MkdirAll(p, objectDirMode); err != nil {
 		if errors.Is(err, syscall.ENOTDIR) {
 			// A file holds the folder's name, or a parent's: a file copied to the rule's
 			// folder name before the rule existed (`cp f drop/reviews`). The caller's request
