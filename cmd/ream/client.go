@@ -47,6 +47,12 @@ func newClient(ctx context.Context) (*client.Client, error) {
 	if c.Endpoint == "" {
 		c.Endpoint = "http://" + local.DefaultAddr
 	}
+	if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// Said as such (found from outside: "localhost:8080" failed each request with
+		// `unsupported protocol scheme "localhost"`, "127.0.0.1:8080" with a URL parse error,
+		// neither naming the variable).
+		return nil, fmt.Errorf("REAM_ENDPOINT %q must be an absolute http or https URL, such as http://%s", c.Endpoint, local.DefaultAddr)
+	}
 	if id, secret := os.Getenv("REAM_CLIENT_ID"), os.Getenv("REAM_CLIENT_SECRET"); id != "" || secret != "" {
 		if id == "" || secret == "" {
 			return nil, errors.New("set both REAM_CLIENT_ID and REAM_CLIENT_SECRET (or neither)")
