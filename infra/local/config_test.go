@@ -200,3 +200,21 @@ func TestConfigDurationStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestCodingRetentionDefaultWithinRetention: left out, codingRetention is 24 hours or the
+// retention when that is shorter, since a coding operation may not be kept longer than a job
+// (a codingRetention given longer than retention is refused); with "retention": "1h" a coding
+// operation was kept 24 hours.
+func TestCodingRetentionDefaultWithinRetention(t *testing.T) {
+	for ret, want := range map[time.Duration]time.Duration{
+		0: 24 * time.Hour, time.Hour: time.Hour, 5 * time.Hour: 5 * time.Hour, 48 * time.Hour: 24 * time.Hour,
+	} {
+		c := Config{Retention: Duration(ret)}
+		if err := c.validate(); err != nil {
+			t.Fatalf("retention %v: %v", ret, err)
+		}
+		if got := time.Duration(c.withDefaults().CodingRetention); got != want {
+			t.Errorf("retention %v: codingRetention defaults to %v; want %v", ret, got, want)
+		}
+	}
+}
