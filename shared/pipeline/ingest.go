@@ -477,7 +477,9 @@ func (s *Service) emptyInput(j *job.Job, files []ObjectInfo, why string) string 
 const MinShardBytes = 64 << 10
 
 // lineShardBytes is the shard size of a line input of size bytes: Config.ShardBytes, or smaller
-// so that the input makes at least Config.MinShards shards of at least MinShardBytes.
+// so that the input makes at least Config.MinShards shards, but not smaller than MinShardBytes
+// (PlanLines evens the shards out, so they may then be somewhat smaller: 100,000 bytes are two
+// shards of 50,000).
 func (s *Service) lineShardBytes(size int64) int64 {
 	b := s.cfg.ShardBytes
 	if n := int64(s.cfg.MinShards); n > 0 && size < n*b {
