@@ -433,9 +433,22 @@ func formatFits(format job.Format, given bool, file string, training bool) error
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 64<<10)
+	// readLine reads a whole line, up to maxProbeLine bytes (found from outside: a first record
+	// longer than the buffer was read in part, did not decode, and the file was taken for
+	// plain text).
+	readLine := func() ([]byte, error) {
+		var l []byte
+		for {
+			part, err := r.ReadSlice('\n')
+			l = append(l, part...)
+			if err != bufio.ErrBufferFull || len(l) > maxProbeLine {
+				return l, err
+			}
+		}
+	}
 	var line []byte
 	for len(line) == 0 {
-		l, err := r.ReadSlice('\n')
+		l, err := readLine()
 		l = bytes.TrimSpace(bytes.TrimPrefix(l, []byte("\uFEFF")))
 		if len(l) > 0 || err != nil {
 			line = l
@@ -467,6 +480,10 @@ func formatFits(format job.Format, given bool, file string, training bool) error
 	}
 	return nil
 }
+
+// maxProbeLine bounds the first line formatFits reads whole: a longer one is over any
+// document limit of every analysis as the defaults have them.
+const maxProbeLine = 16 << 20
 
 // plainUploadName reports whether a line file's base name can name its upload as it is (no
 // leading dot, no backslash or control character, valid UTF-8, at most 255 bytes); a file with
