@@ -102,8 +102,13 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 	progress := func(j *job.Job) bool {
 		// The counters as the event shows them: %+v would print the rate's and the estimate's
 		// pointers and the store's bookkeeping (RecentSince), which differ on every look (found
-		// from outside: the same event was sent four times a second).
-		shown, _ := json.Marshal(j.JobDetails)
+		// from outside: the same event was sent four times a second). The rate and the estimate
+		// are left out too: they are worked out from the time of each look (a running job's
+		// estimate moves with every one), so with them every look would be a change; an event
+		// carries them as they are when the counters change.
+		d := j.JobDetails
+		d.DocumentsPerSecond, d.EstimatedCompletionTime = nil, nil
+		shown, _ := json.Marshal(d)
 		key := string(j.JobStatus) + "/" + string(shown)
 		if key == last {
 			return true

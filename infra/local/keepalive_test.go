@@ -107,3 +107,62 @@ func TestEventStreamNoRepeatedProgress(t *testing.T) {
 		t.Errorf("%d progress events and %d keep-alives in 1.5 s on a job whose only shard is held; want 1 progress event, then keep-alives", progress, keepAlives)
 	}
 }
+
+// TestEventStreamNoRepeatedProgressWhileRated: a running job that recorded a shard shows a rate
+// and an estimated completion time, both worked out from the time of the look; its stream
+// still sends a progress event when its counters change, not on every look (the key held the
+// estimate, which moves with every look: the same counters came four times a second, and no
+// keep-alive).
+func TestEventStreamNoRepeatedProgressWhileRated(t *testing.T) {
+	defer func(d time.Duration) { keepAliveEvery = d }(keepAliveEvery)
+	keepAliveEvery = 300 * time.Millisecond
+	ctx := testCtx(t)
+	hooks, release, entered := holdShardsWhere(ctx, func(m pipeline.ShardMessage) bool { return m.Index != 0 })
+	defer close(release)
+	s := startStack(t, Config{ShardBytes: 1024, Workers: 2, BatchSize: 1}, hooks)
+	c := defaultClient(s)
+	_, res := storedLineJob(t, ctx, s, "rated")
+	waitFor(t, ctx, "shard 0 to be recorded while another is held", func() bool {
+		j, err := c.Describe(ctx, res.JobId)
+		return err == nil && j.JobDetails.ShardsDone >= 1 && entered.Load() >= 1
+	})
+	if j, err := c.Describe(ctx, res.JobId); err != nil || j.JobDetails.EstimatedCompletionTime == nil {
+		t.Fatalf("the running job: %+v, %v; want an estimated completion time", j, err)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/v1/jobs/"+res.JobId+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+DefaultKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			got <- sc.Text()
+		}
+		close(got)
+	}()
+	progress, keepAlives := 0, 0
+	deadline := time.After(1500 * time.Millisecond)
+	for done := false; !done; {
+		select {
+		case line, ok := <-got:
+			if !ok {
+				t.Fatal("the stream ended while the job ran")
+			}
+			switch {
+			case line == "event: "+api.EventProgress:
+				progress++
+			case strings.HasPrefix(line, ":"):
+				keepAlives++
+			}
+		case <-deadline:
+			done = true
+		}
+	}
+	if progress != 1 || keepAlives == 0 {
+		t.Errorf("%d progress events and %d keep-alives in 1.5 s on a job whose counters did not change; want 1 progress event, then keep-alives", progress, keepAlives)
+	}
+}
