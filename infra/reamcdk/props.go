@@ -53,7 +53,7 @@ const (
 const (
 	TablePartitionKey = "PK"
 	TableSortKey      = "SK"
-	TableTTLAttribute = "ttl"  // epoch seconds of ExpirationTime
+	TableTTLAttribute = "ttl"  // epoch seconds of ExpirationTime + a week (aws.TTLGrace): the sweeper expires jobs first
 	IndexByTenant     = "GSI1" // GSI1PK, GSI1SK: a tenant's jobs by submit time
 	IndexByStatus     = "GSI2" // GSI2PK, GSI2SK: jobs by status, for the sweeper
 )
