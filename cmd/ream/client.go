@@ -765,8 +765,19 @@ func oneJob(name string, args []string) (string, error) {
 	return args[0], nil
 }
 
+// jobOnly parses the arguments of a command that takes one JOB id and no flags (describe,
+// stop, wait): an argument starting with "-" is an unknown flag, a usage error as for every
+// other command (found from outside: `ream stop --x` was taken for the job id "--x").
+func jobOnly(name string, args []string) (string, error) {
+	pos, err := parse(flag.NewFlagSet(name, flag.ContinueOnError), args)
+	if err != nil {
+		return "", err
+	}
+	return oneJob(name, pos)
+}
+
 func describe(ctx context.Context, args []string) error {
-	id, err := oneJob("describe", args)
+	id, err := jobOnly("describe", args)
 	if err != nil {
 		return err
 	}
@@ -782,7 +793,7 @@ func describe(ctx context.Context, args []string) error {
 }
 
 func stopJob(ctx context.Context, args []string) error {
-	id, err := oneJob("stop", args)
+	id, err := jobOnly("stop", args)
 	if err != nil {
 		return err
 	}
@@ -799,7 +810,7 @@ func stopJob(ctx context.Context, args []string) error {
 }
 
 func waitJob(ctx context.Context, args []string) error {
-	id, err := oneJob("wait", args)
+	id, err := jobOnly("wait", args)
 	if err != nil {
 		return err
 	}

@@ -479,3 +479,25 @@ func TestSummaryJobLine(t *testing.T) {
 		}
 	}
 }
+
+// TestJobCommandsUnknownFlag: describe, stop and wait, which take a JOB id and no flags, refuse
+// an argument starting with "-" as an unknown flag, before any request, as every other command
+// does (found from outside: `ream stop --x` was taken for the job id "--x" and POSTed).
+func TestJobCommandsUnknownFlag(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	for _, args := range [][]string{{"stop", "--x"}, {"describe", "-x"}, {"wait", "--x", "0f0e5d1c-1111-4222-8333-944445555666"}} {
+		_, err := runCmd(t, args...)
+		if err == nil || err.Error() != "flag provided but not defined: -x" {
+			t.Errorf("ream %s: %v; want the usage error flag provided but not defined: -x", strings.Join(args, " "), err)
+		}
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("%d requests sent; want none", n)
+	}
+}
