@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	reamaws "github.com/ream-dev/ream/shared/aws"
+	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
 )
@@ -70,7 +72,11 @@ func keysCmd(ctx context.Context, args []string) error {
 		if len(pos) != 1 {
 			return fmt.Errorf("usage: ream keys revoke ACCESS_KEY_ID")
 		}
-		if err := keys.Revoke(ctx, pos[0]); err != nil {
+		if err := keys.Revoke(ctx, pos[0]); errors.Is(err, job.ErrNotFound) {
+			// Named by its id, not by the store's object (found from outside: "object
+			// access-keys/<id>.json: not found").
+			return fmt.Errorf("access key %s not found: already revoked, or never issued on this store", pos[0])
+		} else if err != nil {
 			return err
 		}
 		fmt.Printf("%s revoked (a deployed api function may accept it for up to 5 more minutes)\n", pos[0])

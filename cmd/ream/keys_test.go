@@ -76,3 +76,28 @@ func TestKeysUnknownCommandFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysRevokeUnknown: revoking a key already revoked, or one never issued, is an error
+// naming the key id and saying it is not found, not the store's object (found from outside:
+// "object access-keys/<id>.json: not found").
+func TestKeysRevokeUnknown(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	keys, err := openKeys(ctx, "", "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.Issue(ctx, "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keysCmd(ctx, []string{"revoke", "--data", dir, k.AccessKeyId}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{k.AccessKeyId, "AKIAAAAAAAAAAAAAAAAA"} {
+		err := keysCmd(ctx, []string{"revoke", "--data", dir, id})
+		if err == nil || !strings.Contains(err.Error(), "access key "+id+" not found") || !strings.Contains(err.Error(), "already revoked") || strings.Contains(err.Error(), "access-keys/") {
+			t.Errorf("revoke %s again: %v; want an error saying access key %s is not found (already revoked), naming no object", id, err, id)
+		}
+	}
+}
