@@ -188,6 +188,10 @@ func LoadConfig(path string) (Config, error) {
 		if err != nil {
 			return c, err
 		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			// Said as such (found from outside: "config ream.json: EOF").
+			return c, fmt.Errorf(`config %s: the file is empty: it should hold a JSON object of the configuration's fields (see the README's Local stack section), e.g. {"workers": 4}, or {} for every default`, path)
+		}
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {

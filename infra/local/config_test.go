@@ -201,6 +201,22 @@ func TestConfigDurationStrings(t *testing.T) {
 	}
 }
 
+// TestConfigEmptyFile: an empty (or blank) config file is an error saying it is empty and what
+// it should hold, a JSON object (found from outside: "config ream.json: EOF").
+func TestConfigEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, body := range []string{"", " \n\t\n"} {
+		p := filepath.Join(dir, "ream.json")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadConfig(p)
+		if err == nil || !strings.Contains(err.Error(), "config "+p+": the file is empty") || !strings.Contains(err.Error(), "JSON object") || strings.Contains(err.Error(), "EOF") {
+			t.Errorf("config %q: %v; want an error saying %s is empty and should hold a JSON object", body, err, p)
+		}
+	}
+}
+
 // TestCodingRetentionDefaultWithinRetention: left out, codingRetention is 24 hours or the
 // retention when that is shorter, since a coding operation may not be kept longer than a job
 // (a codingRetention given longer than retention is refused); with "retention": "1h" a coding
