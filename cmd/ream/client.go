@@ -585,6 +585,11 @@ func follow(ctx context.Context, c *client.Client, id, out string) error {
 		}
 	}
 	bar.done()
+	if err != nil && ctx.Err() != nil {
+		// Ctrl-C (or SIGTERM) stops the waiting, not the job: said, with how to go on (found
+		// from outside: only "interrupt signal received" was printed).
+		return fmt.Errorf("%v: stopped waiting; job %s goes on running on the server: `ream wait %s` follows it again, `ream stop %s` stops it", context.Cause(ctx), id, id, id)
+	}
 	if err != nil {
 		return err
 	}

@@ -501,3 +501,36 @@ func TestJobCommandsUnknownFlag(t *testing.T) {
 		t.Errorf("%d requests sent; want none", n)
 	}
 }
+
+// TestWaitInterruptedSaysTheJobGoesOn: Ctrl-C during `ream wait` (or `submit --wait`) stops
+// the waiting, not the job, and the error says so, naming the job and the commands that follow
+// or stop it (found from outside: only "interrupt signal received" was printed).
+func TestWaitInterruptedSaysTheJobGoesOn(t *testing.T) {
+	const id = "0f0e5d1c-1111-4222-8333-944445555668"
+	streaming := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/jobs/"+id+"/events" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "event: progress\ndata: {\"JobId\":%q,\"JobStatus\":\"IN_PROGRESS\"}\n\n", id)
+		w.(http.Flusher).Flush()
+		streaming <- struct{}{}
+		<-r.Context().Done() // the job runs on
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	t.Setenv("REAM_API_KEY", "k")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		<-streaming
+		cancel(errors.New("interrupt signal received")) // as signal.NotifyContext on Ctrl-C
+	}()
+	err := run(ctx, []string{"wait", id})
+	for _, w := range []string{"interrupt signal received", "job " + id + " goes on running on the server", "`ream wait " + id + "`", "`ream stop " + id + "`"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("wait interrupted: %v; want %q in it", err, w)
+		}
+	}
+}
