@@ -917,6 +917,139 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 	return nil
 }
 
+// scanCursor is ScanPage's cursor: the table key (PK; SK is "JOB") and GSI2SK of the last job
+// read, which with the status's GSI2PK make the Query's ExclusiveStartKey.
+type scanCursor struct {
+	PK string `json:"p"`
+	S  string `json:"s"`
+}
+
+// defaultScanPage is ScanPage's limit when the caller gives none: ≈ 400 KB of job items, under
+// a Query's 1 MB.
+const defaultScanPage = 200
+
+// ScanPage implements pipeline.Jobs with one Query of GSI2 (the status's partition, in
+// tenant#id order) from the cursor's ExclusiveStartKey. Index reads are eventually consistent,
+// as Scan's are.
+func (s *Jobs) ScanPage(ctx context.Context, st job.Status, cursor string, limit int) ([]pipeline.ScannedJob, string, error) {
+	if limit <= 0 {
+		limit = defaultScanPage
+	}
+	var start map[string]types.AttributeValue
+	if cursor != "" {
+		var c scanCursor
+		if err := pagetoken.Decode(cursor, &c); err != nil || c.PK == "" || c.S == "" {
+			return nil, "", fmt.Errorf("scan jobs in %s: %w: the cursor is not one this store returned", st, job.ErrInvalid)
+		}
+		start = map[string]types.AttributeValue{
+			attrPK:     &types.AttributeValueMemberS{Value: c.PK},
+			attrSK:     &types.AttributeValueMemberS{Value: skJob},
+			attrGSI2PK: &types.AttributeValueMemberS{Value: statusKey(st)},
+			attrGSI2SK: &types.AttributeValueMemberS{Value: c.S},
+		}
+	}
+	ex, err := expression.NewBuilder().WithKeyCondition(expression.Key(attrGSI2PK).Equal(expression.Value(statusKey(st)))).Build()
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		IndexName:                 sdkaws.String(GSI2),
+		KeyConditionExpression:    ex.KeyCondition(),
+		ExpressionAttributeNames:  ex.Names(),
+		ExpressionAttributeValues: ex.Values(),
+		ExclusiveStartKey:         start,
+		Limit:                     sdkaws.Int32(int32(limit)),
+	})
+	if err != nil {
+		if apiCode(err) == "ValidationException" && start != nil {
+			return nil, "", fmt.Errorf("scan jobs in %s: the cursor does not fit: %w: %w", st, job.ErrInvalid, err)
+		}
+		return nil, "", fmt.Errorf("scan jobs in %s: %w", st, err)
+	}
+	page := make([]pipeline.ScannedJob, 0, len(out.Items))
+	for _, item := range out.Items {
+		j, err := decodeJob(item)
+		if err != nil {
+			return nil, "", err
+		}
+		if j, err = s.withCounters(ctx, j); err != nil {
+			return nil, "", err
+		}
+		after := pagetoken.Encode(scanCursor{PK: jobPK(j.Tenant, j.JobId), S: esc(j.Tenant) + "#" + esc(j.JobId)})
+		page = append(page, pipeline.ScannedJob{Job: j, After: after})
+	}
+	next := ""
+	if len(out.LastEvaluatedKey) > 0 {
+		var c scanCursor
+		if err := attributevalue.UnmarshalMap(out.LastEvaluatedKey, &struct {
+			PK     *string
+			GSI2SK *string
+		}{&c.PK, &c.S}); err != nil || c.PK == "" || c.S == "" {
+			return nil, "", fmt.Errorf("scan jobs in %s: the page's last key: %v", st, err)
+		}
+		next = pagetoken.Encode(c)
+	}
+	return page, next, nil
+}
+
+// The sweeper's state lives in the jobs table as one small item per pass, outside every tenant's
+// keys and without GSI attributes (so it is in neither index):
+//
+//	item         PK              SK       other attributes
+//	sweep state  SWEEP#<name>    SWEEP    PassStarted, Status, Cursor, Done, Version
+const skSweep = "SWEEP"
+
+func sweepPK(name string) string { return "SWEEP#" + esc(name) }
+
+// GetSweepState implements pipeline.Jobs with a consistent GetItem.
+func (s *Jobs) GetSweepState(ctx context.Context, name string) (pipeline.SweepState, error) {
+	var st pipeline.SweepState
+	item, err := s.getItem(ctx, sweepPK(name), skSweep)
+	if errors.Is(err, job.ErrNotFound) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("read sweep state %s: %w", name, err)
+	}
+	if err := attributevalue.UnmarshalMap(item, &st); err != nil {
+		return st, fmt.Errorf("read sweep state %s: %w", name, err)
+	}
+	return st, nil
+}
+
+// PutSweepState implements pipeline.Jobs with a PutItem conditional on the stored Version (on
+// the item's absence for version 0).
+func (s *Jobs) PutSweepState(ctx context.Context, name string, st *pipeline.SweepState) error {
+	next := *st
+	next.Version = st.Version + 1
+	item, err := attributevalue.MarshalMap(next)
+	if err != nil {
+		return fmt.Errorf("store sweep state %s: %w", name, err)
+	}
+	item[attrPK] = &types.AttributeValueMemberS{Value: sweepPK(name)}
+	item[attrSK] = &types.AttributeValueMemberS{Value: skSweep}
+	cond := expression.AttributeNotExists(expression.Name(attrPK))
+	if st.Version != 0 {
+		cond = expression.Name(attrVer).Equal(expression.Value(st.Version))
+	}
+	ex, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: item,
+		ConditionExpression: ex.Condition(), ExpressionAttributeNames: ex.Names(), ExpressionAttributeValues: ex.Values()})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return fmt.Errorf("store sweep state %s: stored version is not %d: %w", name, st.Version, job.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("store sweep state %s: %w", name, err)
+	}
+	st.Version = next.Version
+	return nil
+}
+
 // Delete implements pipeline.Jobs: the shard and counter items (the job's partition, queried),
 // then the job item with its token item, with TransactWriteItems of at most 100 deletes each. The
 // table's TTL would remove the job item alone; this removes everything the job left.

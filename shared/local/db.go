@@ -133,6 +133,13 @@ var migrations = []string{
 		last_tag INTEGER NOT NULL,
 		PRIMARY KEY (queue, grp)
 	)`,
+	// The sweeper's state between its runs (Jobs.GetSweepState, PutSweepState): one row per
+	// resumable pass, its version the optimistic-concurrency token of overlapping runs.
+	`CREATE TABLE IF NOT EXISTS sweep_state (
+		name    TEXT    NOT NULL PRIMARY KEY,
+		version INTEGER NOT NULL,
+		body    BLOB    NOT NULL
+	)`,
 }
 
 // columns are added to tables created before them, when absent (SQLite's ADD COLUMN has no IF

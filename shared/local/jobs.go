@@ -501,6 +501,104 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 	}
 }
 
+// scanCursor is ScanPage's cursor: the (tenant, id) of the last job returned.
+type scanCursor struct {
+	T  string `json:"t"`
+	ID string `json:"i"`
+}
+
+// ScanPage implements pipeline.Jobs, in (tenant, id) order (the jobs_by_status index).
+func (s *Jobs) ScanPage(ctx context.Context, st job.Status, cursor string, limit int) ([]pipeline.ScannedJob, string, error) {
+	if limit <= 0 {
+		limit = scanPage
+	}
+	q := `SELECT tenant, id, version, body FROM jobs WHERE status = ?`
+	args := []any{string(st)}
+	if cursor != "" {
+		var c scanCursor
+		if err := pagetoken.Decode(cursor, &c); err != nil || c.ID == "" {
+			return nil, "", fmt.Errorf("scan jobs in %s: %w: the cursor is not one this store returned", st, job.ErrInvalid)
+		}
+		q += ` AND (tenant, id) > (?, ?)`
+		args = append(args, c.T, c.ID)
+	}
+	q += ` ORDER BY tenant, id LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("scan jobs in %s: %w", st, err)
+	}
+	defer rows.Close()
+	var page []pipeline.ScannedJob
+	for rows.Next() {
+		var tenant, id string
+		var version int64
+		var body []byte
+		if err := rows.Scan(&tenant, &id, &version, &body); err != nil {
+			return nil, "", fmt.Errorf("scan jobs in %s: %w", st, err)
+		}
+		j, err := decodeJob(body, version)
+		if err != nil {
+			return nil, "", err
+		}
+		page = append(page, pipeline.ScannedJob{Job: j, After: pagetoken.Encode(scanCursor{T: tenant, ID: id})})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("scan jobs in %s: %w", st, err)
+	}
+	next := ""
+	if len(page) == limit {
+		next = page[len(page)-1].After
+	}
+	return page, next, nil
+}
+
+// GetSweepState implements pipeline.Jobs.
+func (s *Jobs) GetSweepState(ctx context.Context, name string) (pipeline.SweepState, error) {
+	var st pipeline.SweepState
+	var version int64
+	var body []byte
+	err := s.db.QueryRowContext(ctx, `SELECT version, body FROM sweep_state WHERE name = ?`, name).Scan(&version, &body)
+	if isNoRows(err) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("read sweep state %s: %w", name, err)
+	}
+	if err := json.Unmarshal(body, &st); err != nil {
+		return st, fmt.Errorf("read sweep state %s: %w", name, err)
+	}
+	st.Version = version
+	return st, nil
+}
+
+// PutSweepState implements pipeline.Jobs: an insert if absent for version 0, else an update
+// conditional on the stored version.
+func (s *Jobs) PutSweepState(ctx context.Context, name string, st *pipeline.SweepState) error {
+	next := *st
+	next.Version = st.Version + 1
+	body, err := json.Marshal(next)
+	if err != nil {
+		return fmt.Errorf("store sweep state %s: %w", name, err)
+	}
+	var res sql.Result
+	if st.Version == 0 {
+		res, err = s.db.ExecContext(ctx, `INSERT INTO sweep_state (name, version, body) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, name, next.Version, body)
+	} else {
+		res, err = s.db.ExecContext(ctx, `UPDATE sweep_state SET version = ?, body = ? WHERE name = ? AND version = ?`, next.Version, body, name, st.Version)
+	}
+	if err != nil {
+		return fmt.Errorf("store sweep state %s: %w", name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store sweep state %s: %w", name, err)
+	} else if n == 0 {
+		return fmt.Errorf("store sweep state %s: stored version is not %d: %w", name, st.Version, job.ErrConflict)
+	}
+	st.Version = next.Version
+	return nil
+}
+
 // Delete implements pipeline.Jobs: the job row (which holds its token), its shard records and
 // its notification with its webhook deliveries (record and pending), in one transaction, so a
 // long-running stack keeps nothing of a job past its expiry.

@@ -20,6 +20,8 @@ type (
 	ObjectInfo   = port.ObjectInfo
 	ShardRecord  = port.ShardRecord
 	ShardMessage = port.ShardMessage
+	ScannedJob   = port.ScannedJob
+	SweepState   = port.SweepState
 )
 
 // Objects is the object store (S3, or files under a data directory).
@@ -84,6 +86,21 @@ type Jobs interface {
 	Shards(ctx context.Context, tenant, id string) ([]ShardRecord, error)
 	// Scan calls fn for jobs of every tenant in the given statuses (for the sweeper).
 	Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job) error) error
+	// ScanPage reads up to limit jobs of every tenant in status st, in an order of the store's
+	// own, from cursor on ("" is the first job): a resumable scan, for the sweeper's expiry pass
+	// that a run may leave and the next run continue. Each job comes with the cursor that
+	// resumes after it; next resumes after the page, and is "" once no job of st follows (a page
+	// may hold fewer than limit jobs, even none, while next is not ""). A cursor stays valid as
+	// jobs are created, changed and deleted: a walk from "" to next = "" returns every job that
+	// is in st throughout, once. A cursor is opaque; one this store did not return is ErrInvalid.
+	ScanPage(ctx context.Context, st job.Status, cursor string, limit int) (page []ScannedJob, next string, err error)
+	// GetSweepState returns the sweeper's state stored under name, or a zero state (Version 0)
+	// when none is.
+	GetSweepState(ctx context.Context, name string) (SweepState, error)
+	// PutSweepState stores st under name if the stored state still has version st.Version (0:
+	// none stored yet), and then increments st.Version; otherwise ErrConflict (another sweeper
+	// run wrote it meanwhile).
+	PutSweepState(ctx context.Context, name string, st *SweepState) error
 	// Delete removes the job, its shard records and its idempotency token (an expired job).
 	// Deleting a job that does not exist is not an error.
 	Delete(ctx context.Context, tenant, id string) error

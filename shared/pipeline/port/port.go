@@ -136,3 +136,22 @@ func (m ShardMessage) Group() string {
 
 // maxGroupLen is the longest SQS MessageGroupId.
 const maxGroupLen = 128
+
+// ScannedJob is one job of a page of Jobs.ScanPage, with the cursor that resumes the scan right
+// after it: a reader that stops inside a page resumes from the last job it dealt with.
+type ScannedJob struct {
+	Job   *job.Job
+	After string
+}
+
+// SweepState is what the sweeper keeps between its runs about a resumable pass (the expiry pass
+// over finished jobs): when the pass started, where it is (a status and the cursor of
+// Jobs.ScanPage in it), and whether it is done. Version is the store's optimistic-concurrency
+// token: 0 for a state never stored.
+type SweepState struct {
+	PassStarted time.Time
+	Status      job.Status
+	Cursor      string
+	Done        bool
+	Version     int64
+}
