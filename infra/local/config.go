@@ -90,6 +90,9 @@ type Config struct {
 	Retention Duration `json:"retention"`
 	// StuckAfter: a running job with no progress for this long has its shards re-enqueued (default 15 min).
 	StuckAfter Duration `json:"stuckAfter"`
+	// ExpiryPassEvery is how often the sweeper starts a pass over the finished jobs, for their
+	// expiry and any lost notification (default 1 h; pipeline.Config.ExpiryPassEvery).
+	ExpiryPassEvery Duration `json:"expiryPassEvery"`
 	// PollInterval is how often idle queue pollers look for messages (default 50 ms).
 	PollInterval Duration `json:"pollInterval"`
 	// MaxUploadBytes bounds one presigned upload (default 5 GB).
@@ -279,6 +282,7 @@ func (c Config) validate() error {
 		{"retention", int64(c.Retention)}, {"visibilityTimeout", int64(c.VisibilityTimeout)}, {"sweepInterval", int64(c.SweepInterval)},
 		{"uploadTTL", int64(c.UploadTTL)}, {"stuckAfter", int64(c.StuckAfter)}, {"pollInterval", int64(c.PollInterval)},
 		{"dropSettle", int64(c.DropSettle)}, {"codingRetention", int64(c.CodingRetention)}, {"webhookMaxBackoff", int64(c.WebhookMaxBackoff)},
+		{"expiryPassEvery", int64(c.ExpiryPassEvery)},
 	} {
 		if f.v < 0 {
 			return fmt.Errorf("config: %q must be positive (or left out for the default)", f.name)

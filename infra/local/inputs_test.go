@@ -297,11 +297,13 @@ func TestTrailingDataRefused(t *testing.T) {
 	}
 }
 
-// TestExpiry: once a finished job's ExpirationTime has passed, a sweep deletes its output, its
-// input and its record: describe and results are 404 and the objects are gone.
+// TestExpiry: once a finished job's ExpirationTime has passed, the sweep that runs the next
+// expiry pass deletes its output, its input and its record: describe and results are 404 and the
+// objects are gone. With "expiryPassEvery" of a second, the sweep after the expiry starts one
+// (the stack's first sweep, at its start, began the last one more than a second before).
 func TestExpiry(t *testing.T) {
 	ctx := testCtx(t)
-	s := startStack(t, Config{Retention: Duration(time.Second)}, pipeline.Hooks{})
+	s := startStack(t, Config{Retention: Duration(time.Second), ExpiryPassEvery: Duration(time.Second)}, pipeline.Hooks{})
 	c := defaultClient(s)
 	res := createAndUpload(t, ctx, c, lineJob("short-lived", job.OneDocPerLine), []byte("Lovely.\nAwful.\n"))
 	_, j := follow(t, ctx, c, res.JobId)

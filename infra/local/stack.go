@@ -206,6 +206,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		Config: pipeline.Config{
 			ShardBytes: cfg.ShardBytes, MinShards: 8 * cfg.Workers, MaxInputBytes: cfg.MaxInputBytes, MaxDocumentBytes: cfg.MaxDocumentBytes,
 			UploadTTL: time.Duration(cfg.UploadTTL), StuckAfter: time.Duration(cfg.StuckAfter), Retention: time.Duration(cfg.Retention),
+			ExpiryPassEvery:      time.Duration(cfg.ExpiryPassEvery),
 			CodingRetentionHours: int(max(time.Duration(cfg.CodingRetention)/time.Hour, 1)),
 			StatsFanIn:           opts.StatsFanIn,
 			PlanInWorker:         opts.PlanInWorker,

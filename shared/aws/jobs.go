@@ -171,7 +171,8 @@ func encodeJob(j *job.Job) (map[string]types.AttributeValue, error) {
 
 // TTLGrace is how long after its ExpirationTime a job item's "ttl" falls due. The sweeper expires
 // a job (pipeline.Service.expire: its objects, its 64 counter items, its shard items and its token,
-// then the job item) within a sweep of ExpirationTime; the table's TTL is only the backstop for a
+// then the job item) in the first expiry pass that reaches it after ExpirationTime (passes start
+// hourly: pipeline.Config.ExpiryPassEvery); the table's TTL is only the backstop for a
 // job the sweeper never reached. DynamoDB's TTL deletes the job item alone, at any moment after
 // the ttl (typically within two days, sometimes at once), and with it the only item the sweeper
 // finds a job by (GSI2): a ttl of ExpirationTime itself let TTL win the race now and then and

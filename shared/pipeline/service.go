@@ -47,6 +47,18 @@ type Config struct {
 	// StuckAfter is how long a job may go without progress before the sweeper re-enqueues its
 	// unrecorded shards (default 15 min; at least the queue's visibility timeout).
 	StuckAfter time.Duration
+	// ExpiryPassEvery is how often the sweeper starts a pass over the finished jobs (default
+	// 1 h): the jobs of the terminal statuses are read for their expiry (and a lost
+	// notification) once a pass, not on every sweep as the running jobs are. A pass may take
+	// several sweeps: each continues it from a cursor the store keeps, until its time is up (see
+	// Sweep), so a pass always ends; the next one starts once ExpiryPassEvery has passed since
+	// it started. A finished job is therefore expired within about ExpiryPassEvery and a sweep
+	// interval (plus the sweeps a long pass takes) after its ExpirationTime.
+	ExpiryPassEvery time.Duration
+	// ExpiryRunJobs bounds the finished jobs one sweep reads for the expiry pass when its
+	// context has no deadline (the local stack; default 2,000). A sweep whose context has one
+	// (a Lambda invocation) reads until shortly before it instead.
+	ExpiryRunJobs int
 	// Locations renders keys as user-facing URIs.
 	Locations layout.Locations
 	// JobTopicPrefix, when set, allows jobs to name their own SNS topic (NotificationChannel),
@@ -100,6 +112,12 @@ func (c Config) withDefaults() Config {
 	if c.StuckAfter <= 0 {
 		c.StuckAfter = DefaultStuckAfter
 	}
+	if c.ExpiryPassEvery <= 0 {
+		c.ExpiryPassEvery = DefaultExpiryPassEvery
+	}
+	if c.ExpiryRunJobs <= 0 {
+		c.ExpiryRunJobs = 2000
+	}
 	if c.CodingRetentionHours <= 0 {
 		c.CodingRetentionHours = 24
 	}
@@ -114,6 +132,9 @@ func (c Config) withDefaults() Config {
 const (
 	DefaultRetention  = 30 * 24 * time.Hour
 	DefaultStuckAfter = 15 * time.Minute
+	// DefaultExpiryPassEvery is how often the sweeper starts a pass over the finished jobs when
+	// Config.ExpiryPassEvery is not set.
+	DefaultExpiryPassEvery = time.Hour
 )
 
 // Service runs the use cases over the ports.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,9 +23,33 @@ type SweepReport struct {
 	Expired     int `json:"expired"`
 	Errors      int `json:"errors"`
 	JobsScanned int `json:"jobsScanned"`
+	// FinishedScanned is how many of JobsScanned were finished jobs read by the expiry pass;
+	// PassStarted and PassDone say whether this sweep started a pass and ended one.
+	FinishedScanned int  `json:"finishedScanned,omitempty"`
+	PassStarted     bool `json:"passStarted,omitempty"`
+	PassDone        bool `json:"passDone,omitempty"`
 }
 
-// Sweep enforces deadlines so no job is ever stuck:
+// activeStatuses are swept in full on every sweep; terminalStatuses by the expiry pass, in this
+// order.
+var (
+	activeStatuses   = []job.Status{job.AwaitingInput, job.Submitted, job.InProgress, job.StopRequested}
+	terminalStatuses = []job.Status{job.Completed, job.PartialSuccess, job.Failed, job.Stopped, job.TimedOut}
+)
+
+const (
+	// expiryStateName names the expiry pass's state in the job store.
+	expiryStateName = "expiry"
+	// expiryPage is how many finished jobs the expiry pass reads at a time.
+	expiryPage = 200
+	// expiryMargin is how long before its context's deadline a sweep stops taking finished jobs
+	// (at most a fifth of the time it had when it began), so that it stores its cursor, and
+	// expires the job it is at, in time.
+	expiryMargin = 30 * time.Second
+)
+
+// Sweep enforces deadlines so no job is ever stuck. Every sweep reads every job of the active
+// statuses:
 //   - AWAITING_INPUT whose input is in the store (its upload event was lost) → started;
 //   - AWAITING_INPUT past its upload deadline → TIMED_OUT (notified);
 //   - SUBMITTED (start interrupted) → started again;
@@ -35,7 +60,11 @@ type SweepReport struct {
 //     re-enqueued (a send was lost; poison shards reach the dead-letter queue instead); while
 //     the shard queue holds messages waiting to be received, the job's shards may be among
 //     them and copies would only lengthen the backlog, so it waits up to backlogPatience ×
-//     StuckAfter first;
+//     StuckAfter first.
+//
+// The finished jobs, which a table keeps for their retention and which outnumber the running
+// ones by far, are read by the expiry pass instead (see expiryPass): once every
+// Config.ExpiryPassEvery, spread over as many sweeps as it takes:
 //   - terminal but not notified → notification published again;
 //   - terminal past ExpirationTime → its objects, record, shard records and token deleted.
 //
@@ -43,10 +72,9 @@ type SweepReport struct {
 func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	var rep SweepReport
 	now := s.nowUTC()
-	statuses := []job.Status{job.AwaitingInput, job.Submitted, job.InProgress, job.StopRequested,
-		job.Completed, job.PartialSuccess, job.Failed, job.Stopped, job.TimedOut}
+	budget := s.sweepBudget(ctx)
 	waiting := s.queueWaiting(ctx)
-	err := s.jobs.Scan(ctx, statuses, func(j *job.Job) error {
+	err := s.jobs.Scan(ctx, activeStatuses, func(j *job.Job) error {
 		rep.JobsScanned++
 		if err := s.sweepOne(ctx, j, now, waiting, &rep); err != nil {
 			rep.Errors++
@@ -57,7 +85,135 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("scan jobs: %w", err)
 	}
+	if err := s.expiryPass(ctx, now, budget, &rep); err != nil {
+		return rep, fmt.Errorf("expiry pass: %w", err)
+	}
 	return rep, nil
+}
+
+// sweepBudget is how much of the expiry pass one sweep takes on: until stopAt (its context's
+// deadline less a margin) or, without a deadline, maxJobs finished jobs.
+type sweepBudget struct {
+	stopAt  time.Time // real time; zero: no deadline
+	maxJobs int
+}
+
+func (s *Service) sweepBudget(ctx context.Context) sweepBudget {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return sweepBudget{maxJobs: s.cfg.ExpiryRunJobs}
+	}
+	margin := min(expiryMargin, time.Until(d)/5)
+	return sweepBudget{stopAt: d.Add(-margin)}
+}
+
+// spent says whether a sweep that has read n finished jobs is to stop.
+func (b sweepBudget) spent(n int) bool {
+	if b.stopAt.IsZero() {
+		return n >= b.maxJobs
+	}
+	return !time.Now().Before(b.stopAt)
+}
+
+// pageLimit is how many finished jobs to read next, having read n.
+func (b sweepBudget) pageLimit(n int) int {
+	if b.stopAt.IsZero() {
+		return max(1, min(expiryPage, b.maxJobs-n))
+	}
+	return expiryPage
+}
+
+// expiryPass continues the pass over the finished jobs from where the last sweep left it, or
+// starts one when the last ended ExpiryPassEvery or more after it started (or none ever ran),
+// for as long as the sweep's budget lasts. The pass's state (its start, the status it is in, the
+// store's cursor in it) is stored after each page with a conditional write: of two sweeps that
+// overlap, the one that loses a write leaves the pass to the other (both may have swept a page:
+// expiry and notification are idempotent).
+func (s *Service) expiryPass(ctx context.Context, now time.Time, b sweepBudget, rep *SweepReport) error {
+	st, err := s.jobs.GetSweepState(ctx, expiryStateName)
+	if err != nil {
+		return err
+	}
+	if !st.Done && !slices.Contains(terminalStatuses, st.Status) && st.Version != 0 {
+		s.log.WarnContext(ctx, "the expiry pass's stored state names no finished status; starting a new pass", "status", st.Status)
+		st.Done, st.PassStarted = true, time.Time{}
+	}
+	if st.Version == 0 || st.Done {
+		if !st.PassStarted.IsZero() && now.Sub(st.PassStarted) < s.cfg.ExpiryPassEvery {
+			return nil // the last pass is recent enough
+		}
+		st = SweepState{PassStarted: now, Status: terminalStatuses[0], Version: st.Version}
+		if err := s.jobs.PutSweepState(ctx, expiryStateName, &st); err != nil {
+			if errors.Is(err, job.ErrConflict) {
+				return nil // another sweep started it
+			}
+			return err
+		}
+		rep.PassStarted = true
+	}
+	read := 0
+	for !b.spent(read) {
+		page, next, err := s.jobs.ScanPage(ctx, st.Status, st.Cursor, b.pageLimit(read))
+		if errors.Is(err, job.ErrInvalid) && st.Cursor != "" {
+			// A cursor the store no longer takes (its encoding changed): the status again from
+			// its start, which is only work done twice.
+			s.log.WarnContext(ctx, "the expiry pass's cursor is refused; reading its status again from the start", "status", st.Status, "err", err)
+			st.Cursor = ""
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		cursor, stopped, swept := st.Cursor, false, 0
+		for _, sj := range page {
+			if b.spent(read) {
+				stopped = true
+				break
+			}
+			read++
+			swept++
+			rep.JobsScanned++
+			rep.FinishedScanned++
+			j := sj.Job
+			if err := s.sweepOne(ctx, j, now, 0, rep); err != nil {
+				rep.Errors++
+				s.log.ErrorContext(ctx, "sweep failed for job", "tenant", j.Tenant, "job", j.JobId, "err", err)
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			cursor = sj.After
+		}
+		if !stopped {
+			cursor = next
+		}
+		if stopped && swept == 0 {
+			return nil // the budget was spent before the page's first job: nothing to store
+		}
+		st.Cursor = cursor
+		if !stopped && next == "" {
+			// This status is done: the next, or the end of the pass.
+			if i := slices.Index(terminalStatuses, st.Status); i+1 < len(terminalStatuses) {
+				st.Status, st.Cursor = terminalStatuses[i+1], ""
+			} else {
+				st.Status, st.Cursor, st.Done = "", "", true
+			}
+		}
+		if err := s.jobs.PutSweepState(ctx, expiryStateName, &st); err != nil {
+			if errors.Is(err, job.ErrConflict) {
+				return nil // an overlapping sweep moved the pass on: it goes on from there
+			}
+			return err
+		}
+		if st.Done {
+			rep.PassDone = true
+			return nil
+		}
+		if stopped {
+			return nil
+		}
+	}
+	return nil
 }
 
 // RecoverAfterRestart is what a process whose queue it can see whole (the local stack) does when
