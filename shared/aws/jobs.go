@@ -55,6 +55,13 @@ type DynamoDBAPI interface {
 // are eventually consistent: a job may be seen a moment late or with an older version, which the
 // sweeper's conditional writes tolerate (a stale Update is ErrConflict).
 //
+// A job in a terminal status whose notification is not yet published (Notified false) has
+// GSI2PK = S#<status>#UNNOTIFIED instead, and moves to S#<status> when the write that marks it
+// notified rewrites its item: every sweep reads those five small partitions (ScanUnnotified) and
+// not the finished jobs the table keeps. Scan and ScanPage of a terminal status read both of its
+// partitions. An item written by an earlier release, terminal and not notified, sits in
+// S#<status>: ScanUnnotified misses it, the expiry pass (ScanPage) finds it.
+//
 // Tenants and ids are escaped ('%' → %25, '#' → %23) inside keys, so no choice of tenant or id
 // can forge another's key.
 //
@@ -131,6 +138,27 @@ func tenantKey(tenant string) string    { return "T#" + esc(tenant) }
 func statusKey(s job.Status) string     { return "S#" + string(s) }
 func shardSK(i int) string              { return fmt.Sprintf("%s%010d", skShard, i) }
 
+// unnotifiedKey is the GSI2PK of a job in terminal status s not yet notified.
+func unnotifiedKey(s job.Status) string { return "S#" + string(s) + "#UNNOTIFIED" }
+
+// gsi2Key is the job's GSI2PK: its status's partition, or (terminal, not yet notified) the
+// status's partition of unnotified jobs.
+func gsi2Key(j *job.Job) string {
+	if j.JobStatus.Terminal() && !j.Notified {
+		return unnotifiedKey(j.JobStatus)
+	}
+	return statusKey(j.JobStatus)
+}
+
+// statusPartitions are the GSI2 partitions of the jobs in status s, in the order Scan and
+// ScanPage read them.
+func statusPartitions(s job.Status) []string {
+	if s.Terminal() {
+		return []string{statusKey(s), unnotifiedKey(s)}
+	}
+	return []string{statusKey(s)}
+}
+
 // sortTime formats t as fixed-width UTC text whose lexical order is its time order.
 func sortTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
@@ -161,7 +189,7 @@ func encodeJob(j *job.Job) (map[string]types.AttributeValue, error) {
 	item[attrSK] = &types.AttributeValueMemberS{Value: skJob}
 	item[attrGSI1PK] = &types.AttributeValueMemberS{Value: tenantKey(j.Tenant)}
 	item[attrGSI1SK] = &types.AttributeValueMemberS{Value: sortTime(j.SubmitTime) + "#" + j.JobId}
-	item[attrGSI2PK] = &types.AttributeValueMemberS{Value: statusKey(j.JobStatus)}
+	item[attrGSI2PK] = &types.AttributeValueMemberS{Value: gsi2Key(j)}
 	item[attrGSI2SK] = &types.AttributeValueMemberS{Value: esc(j.Tenant) + "#" + esc(j.JobId)}
 	if j.ExpirationTime != nil {
 		item[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(j.ExpirationTime.Add(TTLGrace).Unix(), 10)}
@@ -872,14 +900,37 @@ func (s *Jobs) Shards(ctx context.Context, tenant, id string) ([]pipeline.ShardR
 	return out, nil
 }
 
-// Scan implements pipeline.Jobs with one paginated Query of GSI2 per status (see the table
-// design above for why an index and not a table Scan). Each page is read in full before fn is
-// called for its jobs, so fn may write to the table. A job whose status fn changes to another
-// status of the scan is not visited twice.
+// Scan implements pipeline.Jobs with one paginated Query of GSI2 per status (two for a
+// terminal status: its notified and unnotified partitions; see the table design above for why an
+// index and not a table Scan). Each page is read in full before fn is called for its jobs, so fn
+// may write to the table. A job whose status fn changes to another status of the scan is not
+// visited twice.
 func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job) error) error {
-	seen := map[string]bool{}
+	var parts []string
 	for _, st := range statuses {
-		kc := expression.Key(attrGSI2PK).Equal(expression.Value(statusKey(st)))
+		parts = append(parts, statusPartitions(st)...)
+	}
+	return s.scanPartitions(ctx, parts, fn)
+}
+
+// ScanUnnotified implements pipeline.Jobs with one paginated Query of GSI2 for each terminal
+// status's partition of unnotified jobs: small, whatever the table keeps.
+func (s *Jobs) ScanUnnotified(ctx context.Context, fn func(*job.Job) error) error {
+	var parts []string
+	for _, st := range job.AllStatuses {
+		if st.Terminal() {
+			parts = append(parts, unnotifiedKey(st))
+		}
+	}
+	return s.scanPartitions(ctx, parts, fn)
+}
+
+// scanPartitions reads the GSI2 partitions in order, page by page, calling fn for each job (once,
+// should it move from one partition to another meanwhile).
+func (s *Jobs) scanPartitions(ctx context.Context, parts []string, fn func(*job.Job) error) error {
+	seen := map[string]bool{}
+	for _, part := range parts {
+		kc := expression.Key(attrGSI2PK).Equal(expression.Value(part))
 		ex, err := expression.NewBuilder().WithKeyCondition(kc).Build()
 		if err != nil {
 			return err
@@ -894,7 +945,7 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return fmt.Errorf("scan jobs in %s: %w", st, err)
+				return fmt.Errorf("scan jobs in %s: %w", part, err)
 			}
 			for _, item := range page.Items {
 				j, err := decodeJob(item)
@@ -919,37 +970,47 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 }
 
 // scanCursor is ScanPage's cursor: the table key (PK; SK is "JOB") and GSI2SK of the last job
-// read, which with the status's GSI2PK make the Query's ExclusiveStartKey.
+// read, which with the status's GSI2PK make the Query's ExclusiveStartKey. U says the walk is in
+// the status's partition of unnotified jobs (read after the other): with PK and S empty, at its
+// start. A cursor without U (all those an earlier release returned) is in the first partition.
 type scanCursor struct {
-	PK string `json:"p"`
-	S  string `json:"s"`
+	PK string `json:"p,omitempty"`
+	S  string `json:"s,omitempty"`
+	U  bool   `json:"u,omitempty"`
 }
 
 // defaultScanPage is ScanPage's limit when the caller gives none: ≈ 400 KB of job items, under
 // a Query's 1 MB.
 const defaultScanPage = 200
 
-// ScanPage implements pipeline.Jobs with one Query of GSI2 (the status's partition, in
-// tenant#id order) from the cursor's ExclusiveStartKey. Index reads are eventually consistent,
-// as Scan's are.
+// ScanPage implements pipeline.Jobs with one Query of GSI2 (one of the status's partitions, in
+// tenant#id order) from the cursor's ExclusiveStartKey. A terminal status has two: its notified
+// jobs', then its unnotified jobs'; the cursor that ends the first starts the second (a page of
+// none of them may come between). Index reads are eventually consistent, as Scan's are.
 func (s *Jobs) ScanPage(ctx context.Context, st job.Status, cursor string, limit int) ([]pipeline.ScannedJob, string, error) {
 	if limit <= 0 {
 		limit = defaultScanPage
 	}
-	var start map[string]types.AttributeValue
+	var c scanCursor
 	if cursor != "" {
-		var c scanCursor
-		if err := pagetoken.Decode(cursor, &c); err != nil || c.PK == "" || c.S == "" {
+		if err := pagetoken.Decode(cursor, &c); err != nil || (c.PK == "") != (c.S == "") || (c.PK == "" && !c.U) || (c.U && !st.Terminal()) {
 			return nil, "", fmt.Errorf("scan jobs in %s: %w: the cursor is not one this store returned", st, job.ErrInvalid)
 		}
+	}
+	part := statusKey(st)
+	if c.U {
+		part = unnotifiedKey(st)
+	}
+	var start map[string]types.AttributeValue
+	if c.PK != "" {
 		start = map[string]types.AttributeValue{
 			attrPK:     &types.AttributeValueMemberS{Value: c.PK},
 			attrSK:     &types.AttributeValueMemberS{Value: skJob},
-			attrGSI2PK: &types.AttributeValueMemberS{Value: statusKey(st)},
+			attrGSI2PK: &types.AttributeValueMemberS{Value: part},
 			attrGSI2SK: &types.AttributeValueMemberS{Value: c.S},
 		}
 	}
-	ex, err := expression.NewBuilder().WithKeyCondition(expression.Key(attrGSI2PK).Equal(expression.Value(statusKey(st)))).Build()
+	ex, err := expression.NewBuilder().WithKeyCondition(expression.Key(attrGSI2PK).Equal(expression.Value(part))).Build()
 	if err != nil {
 		return nil, "", err
 	}
@@ -977,19 +1038,22 @@ func (s *Jobs) ScanPage(ctx context.Context, st job.Status, cursor string, limit
 		if j, err = s.withCounters(ctx, j); err != nil {
 			return nil, "", err
 		}
-		after := pagetoken.Encode(scanCursor{PK: jobPK(j.Tenant, j.JobId), S: esc(j.Tenant) + "#" + esc(j.JobId)})
+		after := pagetoken.Encode(scanCursor{PK: jobPK(j.Tenant, j.JobId), S: esc(j.Tenant) + "#" + esc(j.JobId), U: c.U})
 		page = append(page, pipeline.ScannedJob{Job: j, After: after})
 	}
 	next := ""
-	if len(out.LastEvaluatedKey) > 0 {
-		var c scanCursor
+	switch {
+	case len(out.LastEvaluatedKey) > 0:
+		n := scanCursor{U: c.U}
 		if err := attributevalue.UnmarshalMap(out.LastEvaluatedKey, &struct {
 			PK     *string
 			GSI2SK *string
-		}{&c.PK, &c.S}); err != nil || c.PK == "" || c.S == "" {
+		}{&n.PK, &n.S}); err != nil || n.PK == "" || n.S == "" {
 			return nil, "", fmt.Errorf("scan jobs in %s: the page's last key: %v", st, err)
 		}
-		next = pagetoken.Encode(c)
+		next = pagetoken.Encode(n)
+	case st.Terminal() && !c.U:
+		next = pagetoken.Encode(scanCursor{U: true}) // the unnotified jobs' partition next
 	}
 	return page, next, nil
 }

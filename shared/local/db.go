@@ -145,16 +145,23 @@ var migrations = []string{
 // columns are added to tables created before them, when absent (SQLite's ADD COLUMN has no IF
 // NOT EXISTS); indexes lists the indexes on them, created after.
 var (
-	columns = []struct{ table, name, decl string }{
+	columns = []struct{ table, name, decl, fill string }{
 		// A message's fair-delivery tag (see Queue); 0 for messages queued before it existed,
 		// which are delivered first.
-		{"messages", "fair_tag", "INTEGER NOT NULL DEFAULT 0"},
+		{"messages", "fair_tag", "INTEGER NOT NULL DEFAULT 0", ""},
 		// A delivery's number among its webhook URL's (see webhook_counters); NULL for
 		// deliveries queued before it existed, which keep their notification's global seq.
-		{"webhook_outbox", "num", "INTEGER"},
+		{"webhook_outbox", "num", "INTEGER", ""},
+		// 1 for a job in a terminal status whose notification is not yet published (Notified
+		// false), which every sweep reads (Jobs.ScanUnnotified) through jobs_unnotified; set by
+		// Create and Update, and filled from the stored jobs when the column is added.
+		{"jobs", "unnotified", "INTEGER NOT NULL DEFAULT 0", `UPDATE jobs SET unnotified = 1
+			WHERE status IN ('COMPLETED', 'PARTIAL_SUCCESS', 'FAILED', 'STOPPED', 'TIMED_OUT')
+			AND COALESCE(json_extract(CAST(body AS TEXT), '$.hidden.Notified'), 0) = 0`},
 	}
 	indexes = []string{
 		`CREATE INDEX IF NOT EXISTS messages_fair ON messages (queue, fair_tag, seq)`,
+		`CREATE INDEX IF NOT EXISTS jobs_unnotified ON jobs (tenant, id) WHERE unnotified = 1`,
 	}
 )
 
@@ -210,6 +217,11 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 		if n == 0 {
 			if _, err := tx.ExecContext(ctx, `ALTER TABLE `+c.table+` ADD COLUMN `+c.name+` `+c.decl); err != nil {
 				return fmt.Errorf("migrate: %w", err)
+			}
+			if c.fill != "" {
+				if _, err := tx.ExecContext(ctx, c.fill); err != nil {
+					return fmt.Errorf("migrate: fill %s.%s: %w", c.table, c.name, err)
+				}
 			}
 		}
 	}

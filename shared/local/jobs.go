@@ -100,9 +100,9 @@ func (s *Jobs) Create(ctx context.Context, j *job.Job) (*job.Job, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO jobs (tenant, id, name, status, submit_time, version, client_token, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		st.Tenant, st.JobId, st.JobName, string(st.JobStatus), st.SubmitTime.UnixNano(), st.Version, nullIfEmpty(st.ClientRequestToken), body)
+	res, err := s.db.ExecContext(ctx, `INSERT INTO jobs (tenant, id, name, status, submit_time, version, client_token, body, unnotified)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		st.Tenant, st.JobId, st.JobName, string(st.JobStatus), st.SubmitTime.UnixNano(), st.Version, nullIfEmpty(st.ClientRequestToken), body, unnotified(st))
 	if err != nil {
 		return nil, false, fmt.Errorf("create job %s: %w", j.JobId, err)
 	}
@@ -125,6 +125,14 @@ func (s *Jobs) Create(ctx context.Context, j *job.Job) (*job.Job, bool, error) {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, job.ErrNotFound) }
+
+// unnotified is the job's unnotified column: 1 when it is terminal and not yet notified.
+func unnotified(j *job.Job) int {
+	if j.JobStatus.Terminal() && !j.Notified {
+		return 1
+	}
+	return 0
+}
 
 func (s *Jobs) one(ctx context.Context, query string, args ...any) (*job.Job, error) {
 	var version int64
@@ -170,7 +178,7 @@ const (
 	// updateQuery is Update's: the recorded counts are RecordShard's alone, so the stored ones
 	// are kept (as the DynamoDB adapter's counter items are), whatever counts the caller's copy
 	// holds.
-	updateQuery = `UPDATE jobs SET name = ?, status = ?, submit_time = ?, client_token = ?, version = ?,
+	updateQuery = `UPDATE jobs SET name = ?, status = ?, submit_time = ?, client_token = ?, version = ?, unnotified = ?,
 		body = json_set(CAST(? AS TEXT), '$.job.JobDetails.InputDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.InputDocumentsCount'),
 			'$.job.JobDetails.ProcessedDocumentsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.ProcessedDocumentsCount'),
 			'$.job.JobDetails.DocumentsWithErrorsCount', json_extract(CAST(body AS TEXT), '$.job.JobDetails.DocumentsWithErrorsCount'),
@@ -206,7 +214,7 @@ func (s *Jobs) Update(ctx context.Context, j *job.Job, expect job.Status) error 
 		return fmt.Errorf("update job %s: %w", j.JobId, err)
 	}
 	res, err := st.ExecContext(ctx,
-		next.JobName, string(next.JobStatus), next.SubmitTime.UnixNano(), nullIfEmpty(next.ClientRequestToken), next.Version, body,
+		next.JobName, string(next.JobStatus), next.SubmitTime.UnixNano(), nullIfEmpty(next.ClientRequestToken), next.Version, unnotified(next), body,
 		j.Tenant, j.JobId, j.Version, string(expect))
 	if isUnique(err) {
 		return fmt.Errorf("update job %s: client request token taken: %w", j.JobId, job.ErrConflict)
@@ -451,21 +459,44 @@ func (s *Jobs) Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job
 		return nil
 	}
 	in := strings.TrimSuffix(strings.Repeat("?,", len(statuses)), ",")
+	var args []any
+	for _, st := range statuses {
+		args = append(args, string(st))
+	}
+	return s.scanWhere(ctx, `status IN (`+in+`)`, args, fn)
+}
+
+// ScanUnnotified implements pipeline.Jobs through the jobs_unnotified index, in (tenant, id)
+// order: it reads the unnotified jobs alone.
+func (s *Jobs) ScanUnnotified(ctx context.Context, fn func(*job.Job) error) error {
+	return s.scanWhere(ctx, unnotifiedWhere, nil, fn)
+}
+
+// unnotifiedWhere selects the jobs not yet notified (the jobs_unnotified index:
+// TestScanUnnotifiedUsesIndex).
+const unnotifiedWhere = `unnotified = 1`
+
+// scanQuery is scanWhere's query of a page, the first (after false) or one after a job.
+func scanQuery(where string, after bool) string {
+	cond := ""
+	if after {
+		cond = ` AND (tenant, id) > (?, ?)`
+	}
+	return `SELECT tenant, id, version, body FROM jobs WHERE ` + where + cond + ` ORDER BY tenant, id LIMIT ?`
+}
+
+// scanWhere calls fn for the jobs that match where (with args), in (tenant, id) order, a page
+// of scanPage at a time, read in full before fn is called.
+func (s *Jobs) scanWhere(ctx context.Context, where string, whereArgs []any, fn func(*job.Job) error) error {
 	var afterTenant, afterID string
 	first := true
 	for {
-		args := []any{}
-		for _, st := range statuses {
-			args = append(args, string(st))
-		}
-		cond := ""
+		args := append([]any{}, whereArgs...)
 		if !first {
-			cond = ` AND (tenant, id) > (?, ?)`
 			args = append(args, afterTenant, afterID)
 		}
 		args = append(args, scanPage)
-		rows, err := s.db.QueryContext(ctx, `SELECT tenant, id, version, body FROM jobs WHERE status IN (`+in+`)`+cond+
-			` ORDER BY tenant, id LIMIT ?`, args...)
+		rows, err := s.db.QueryContext(ctx, scanQuery(where, !first), args...)
 		if err != nil {
 			return fmt.Errorf("scan jobs: %w", err)
 		}

@@ -86,13 +86,26 @@ type Jobs interface {
 	Shards(ctx context.Context, tenant, id string) ([]ShardRecord, error)
 	// Scan calls fn for jobs of every tenant in the given statuses (for the sweeper).
 	Scan(ctx context.Context, statuses []job.Status, fn func(*job.Job) error) error
+	// ScanUnnotified calls fn for every job of every tenant that is in a terminal status and
+	// not yet notified (Notified false): a finalizer died between the terminal write and the
+	// publish, or is publishing now. Every sweep reads them, so a store keeps them apart from
+	// the finished jobs that were notified (an index, a partition of their own) and reads only
+	// them: this costs what the unnotified jobs cost, not what the table keeps. As Scan, it
+	// reads a page in full before calling fn for its jobs, so fn may write to the store (a job
+	// marked notified leaves the set; it is not visited twice). A store may miss a job written
+	// terminal and not notified by an earlier release that kept no such index (the DynamoDB
+	// adapter's items from before it): ScanPage of the job's status still returns it.
+	ScanUnnotified(ctx context.Context, fn func(*job.Job) error) error
 	// ScanPage reads up to limit jobs of every tenant in status st, in an order of the store's
 	// own, from cursor on ("" is the first job): a resumable scan, for the sweeper's expiry pass
 	// that a run may leave and the next run continue. Each job comes with the cursor that
 	// resumes after it; next resumes after the page, and is "" once no job of st follows (a page
 	// may hold fewer than limit jobs, even none, while next is not ""). A cursor stays valid as
 	// jobs are created, changed and deleted: a walk from "" to next = "" returns every job that
-	// is in st throughout, once. A cursor is opaque; one this store did not return is ErrInvalid.
+	// is in st throughout, once (a store that keeps the jobs not yet notified apart, as
+	// ScanUnnotified needs, may miss a job notified during the walk, which ScanUnnotified read,
+	// or return twice one an earlier release wrote). A cursor is opaque; one this store did not
+	// return is ErrInvalid.
 	ScanPage(ctx context.Context, st job.Status, cursor string, limit int) (page []ScannedJob, next string, err error)
 	// GetSweepState returns the sweeper's state stored under name, or a zero state (Version 0)
 	// when none is.

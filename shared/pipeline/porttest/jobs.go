@@ -48,6 +48,7 @@ func TestJobs(t *testing.T, newStore func(t *testing.T) pipeline.Jobs) {
 	t.Run("RecordShardAnalysedLater", func(t *testing.T) { jobsRecordAnalysed(t, newStore(t)) })
 	t.Run("ScanAcrossTenants", func(t *testing.T) { jobsScan(t, newStore(t)) })
 	t.Run("ScanPageResumes", func(t *testing.T) { jobsScanPage(t, newStore(t)) })
+	t.Run("ScanUnnotified", func(t *testing.T) { jobsScanUnnotified(t, newStore(t)) })
 	t.Run("SweepState", func(t *testing.T) { jobsSweepState(t, newStore(t)) })
 	t.Run("Delete", func(t *testing.T) { jobsDelete(t, newStore(t)) })
 }
