@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
@@ -54,8 +55,8 @@ func exists(t *testing.T, ctx context.Context, st localService, id string) bool 
 // ExpiryPassEvery and that a sweep too small to finish it (ExpiryRunJobs 7 of 40 jobs) leaves at
 // a stored cursor for the next: every pass reads every finished job once, no job is expired
 // before its ExpirationTime, every one is expired within ExpiryPassEvery, a sweep interval and
-// the pass's own sweeps after it, a lost notification is published again by the pass, and the
-// running jobs are still read by every sweep.
+// the pass's own sweeps after it, a lost notification is published again (by the first sweep,
+// which reads the jobs not notified; once), and the running jobs are still read by every sweep.
 func TestExpiryPassResumes(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -97,8 +98,15 @@ func TestExpiryPassResumes(t *testing.T) {
 		if rep.Errors != 0 {
 			t.Fatalf("sweep at %s: %d errors", now, rep.Errors)
 		}
-		if rep.JobsScanned-rep.FinishedScanned != 1 {
-			t.Fatalf("sweep at %s read %d running jobs, want 1 (every sweep reads them all)", now, rep.JobsScanned-rep.FinishedScanned)
+		if rep.JobsScanned-rep.FinishedScanned-rep.UnnotifiedScanned != 1 {
+			t.Fatalf("sweep at %s read %d running jobs, want 1 (every sweep reads them all)", now, rep.JobsScanned-rep.FinishedScanned-rep.UnnotifiedScanned)
+		}
+		unnotified := 0
+		if now == t0 {
+			unnotified = 1 // the one job not notified, read by the first sweep (which notifies it)
+		}
+		if rep.UnnotifiedScanned != unnotified {
+			t.Fatalf("sweep at %s read %d jobs not notified, want %d", now, rep.UnnotifiedScanned, unnotified)
 		}
 		if rep.FinishedScanned > perRun {
 			t.Fatalf("sweep at %s read %d finished jobs, more than ExpiryRunJobs %d", now, rep.FinishedScanned, perRun)
@@ -293,6 +301,88 @@ func TestExpiryPassStopsBeforeDeadline(t *testing.T) {
 	for i, id := range ids {
 		if want := i%2 == 1; exists(t, context.Background(), st, id) != want {
 			t.Errorf("job %s exists = %v, want %v", id, !want, want)
+		}
+	}
+}
+
+// countingNotifier counts the notifications published per job.
+type countingNotifier struct {
+	pipeline.Notifier
+	mu   sync.Mutex
+	sent map[string]int
+}
+
+func (n *countingNotifier) Publish(ctx context.Context, note api.Notification) error {
+	if err := n.Notifier.Publish(ctx, note); err != nil {
+		return err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent[note.JobId]++
+	return nil
+}
+
+func (n *countingNotifier) count(id string) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.sent[id]
+}
+
+// TestLostNotificationNextSweep: a job whose finalizer died between its terminal write and the
+// publish (terminal, not notified) is notified by the very next sweep, though no expiry pass is
+// due (the last one started minutes before, ExpiryPassEvery is an hour), and that sweep reads it
+// alone of the finished jobs, not the notified ones; once notified it is not read again.
+func TestLostNotificationNextSweep(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := &testClock{now: t0}
+	st := newLocalService(t, pipeline.Config{ExpiryPassEvery: time.Hour}, clk.service)
+	rec := &countingNotifier{Notifier: st.deps.Notifier, sent: map[string]int{}}
+	deps := st.deps
+	deps.Notifier = rec
+	svc := pipeline.New(deps)
+	far := t0.Add(1000 * time.Hour)
+	for i := range 30 {
+		finishedJob(t, ctx, st, i, job.Completed, t0, far, true)
+	}
+	rep, err := svc.Sweep(ctx)
+	if err != nil || rep.Errors != 0 || !rep.PassStarted || !rep.PassDone || rep.FinishedScanned != 30 || rep.UnnotifiedScanned != 0 {
+		t.Fatalf("first sweep: %+v, %v; want a whole pass over the 30 finished jobs, none unnotified", rep, err)
+	}
+	// A job ends at t0 + 2 min: its terminal status is stored, and its finalizer dies before it
+	// publishes.
+	clk.set(t0.Add(2 * time.Minute))
+	lost := &job.Job{Tenant: "local", JobId: "lost", JobName: "lost", JobStatus: job.InProgress, SubmitTime: t0}
+	if _, _, err := st.jobs.Create(ctx, lost); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := st.jobs.Get(ctx, "local", "lost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := t0.Add(2 * time.Minute)
+	cur.JobStatus, cur.EndTime, cur.ExpirationTime = job.Completed, &end, &far
+	if err := st.jobs.Update(ctx, cur, job.InProgress); err != nil {
+		t.Fatal(err)
+	}
+	for k, at := range []time.Duration{5 * time.Minute, 10 * time.Minute} {
+		clk.set(t0.Add(at))
+		rep, err := svc.Sweep(ctx)
+		if err != nil || rep.Errors != 0 {
+			t.Fatalf("sweep at t0+%v: %v, %d errors", at, err, rep.Errors)
+		}
+		if rep.PassStarted || rep.FinishedScanned != 0 {
+			t.Fatalf("sweep at t0+%v: %+v; want no expiry pass (the last started %v before)", at, rep, at)
+		}
+		want := 1 - k // the first of these sweeps reads and notifies it; the next finds none
+		if rep.UnnotifiedScanned != want || rep.Renotified != want || rep.JobsScanned != want {
+			t.Fatalf("sweep at t0+%v: %+v; want %d job read (not notified) and notified again", at, rep, want)
+		}
+		if n := rec.count("lost"); n != 1 {
+			t.Fatalf("after the sweep at t0+%v the lost job's notification was published %d times, want once", at, n)
+		}
+		if j, err := st.jobs.Get(ctx, "local", "lost"); err != nil || !j.Notified {
+			t.Fatalf("after the sweep at t0+%v: %+v, %v; want the job marked notified", at, j, err)
 		}
 	}
 }

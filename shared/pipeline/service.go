@@ -48,8 +48,9 @@ type Config struct {
 	// unrecorded shards (default 15 min; at least the queue's visibility timeout).
 	StuckAfter time.Duration
 	// ExpiryPassEvery is how often the sweeper starts a pass over the finished jobs (default
-	// 1 h): the jobs of the terminal statuses are read for their expiry (and a lost
-	// notification) once a pass, not on every sweep as the running jobs are. A pass may take
+	// 1 h): the jobs of the terminal statuses are read for their expiry once a pass, not on
+	// every sweep as the running jobs are (a finished job whose notification was lost is read
+	// by every sweep all the same: Jobs.ScanUnnotified). A pass may take
 	// several sweeps: each continues it from a cursor the store keeps, until its time is up (see
 	// Sweep), so a pass always ends; the next one starts once ExpiryPassEvery has passed since
 	// it started. A finished job is therefore expired within about ExpiryPassEvery and a sweep

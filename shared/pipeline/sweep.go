@@ -23,11 +23,13 @@ type SweepReport struct {
 	Expired     int `json:"expired"`
 	Errors      int `json:"errors"`
 	JobsScanned int `json:"jobsScanned"`
-	// FinishedScanned is how many of JobsScanned were finished jobs read by the expiry pass;
+	// UnnotifiedScanned is how many of JobsScanned were finished jobs not yet notified, which
+	// every sweep reads; FinishedScanned how many were finished jobs read by the expiry pass;
 	// PassStarted and PassDone say whether this sweep started a pass and ended one.
-	FinishedScanned int  `json:"finishedScanned,omitempty"`
-	PassStarted     bool `json:"passStarted,omitempty"`
-	PassDone        bool `json:"passDone,omitempty"`
+	UnnotifiedScanned int  `json:"unnotifiedScanned,omitempty"`
+	FinishedScanned   int  `json:"finishedScanned,omitempty"`
+	PassStarted       bool `json:"passStarted,omitempty"`
+	PassDone          bool `json:"passDone,omitempty"`
 }
 
 // activeStatuses are swept in full on every sweep; terminalStatuses by the expiry pass, in this
@@ -62,11 +64,18 @@ const (
 //     them and copies would only lengthen the backlog, so it waits up to backlogPatience ×
 //     StuckAfter first.
 //
+// Every sweep also reads the finished jobs not yet notified (Jobs.ScanUnnotified, which the
+// stores keep apart, so this reads them alone: a finalizer died between the terminal write
+// and the publish):
+//   - terminal but not notified → notification published again (and the job marked notified).
+//
 // The finished jobs, which a table keeps for their retention and which outnumber the running
 // ones by far, are read by the expiry pass instead (see expiryPass): once every
 // Config.ExpiryPassEvery, spread over as many sweeps as it takes:
-//   - terminal but not notified → notification published again;
-//   - terminal past ExpirationTime → its objects, record, shard records and token deleted.
+//   - terminal past ExpirationTime → its objects, record, shard records and token deleted;
+//   - terminal but not notified (one the unnotified read did not reach: written by an earlier
+//     release of the DynamoDB adapter, or failing to publish) → notification published again;
+//     it is expired once notified.
 //
 // Errors on one job are logged and counted; the sweep goes on with the others.
 func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
@@ -84,6 +93,18 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	})
 	if err != nil {
 		return rep, fmt.Errorf("scan jobs: %w", err)
+	}
+	err = s.jobs.ScanUnnotified(ctx, func(j *job.Job) error {
+		rep.JobsScanned++
+		rep.UnnotifiedScanned++
+		if err := s.sweepOne(ctx, j, now, waiting, &rep); err != nil {
+			rep.Errors++
+			s.log.ErrorContext(ctx, "sweep failed for job", "tenant", j.Tenant, "job", j.JobId, "err", err)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return rep, fmt.Errorf("scan unnotified jobs: %w", err)
 	}
 	if err := s.expiryPass(ctx, now, budget, &rep); err != nil {
 		return rep, fmt.Errorf("expiry pass: %w", err)
