@@ -69,7 +69,9 @@ var maxDropWatches = 8192 // (a variable for tests)
 // startDropWatcher starts watching; the goroutine ends with ctx.
 func (s *Stack) startDropWatcher(ctx context.Context, objectsDir string) error {
 	inputs := filepath.Join(objectsDir, strings.TrimSuffix(layout.InputsPrefix, "/"))
-	if err := os.MkdirAll(inputs, 0o755); err != nil {
+	// 0777 less the umask, as every folder under objects/ (README: other accounts can be let
+	// into drop folders).
+	if err := os.MkdirAll(inputs, 0o777); err != nil {
 		return err
 	}
 	w, err := fsnotify.NewWatcher()
