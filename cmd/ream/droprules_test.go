@@ -6,9 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -227,5 +230,28 @@ func TestSynopsesListEveryFlag(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDropRuleGetDeleteUnknownFlag: drop-rules get and delete, which take a NAME and no flags,
+// refuse an argument starting with "-" as an unknown flag, before any request, as describe,
+// stop and wait do (found from outside: `ream drop-rules delete --x` sent DELETE
+// /v1/drop-rules/--x).
+func TestDropRuleGetDeleteUnknownFlag(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	for _, args := range [][]string{{"drop-rules", "delete", "--x"}, {"drop-rules", "get", "-x"}, {"drop-rules", "get", "reviews", "--x"}} {
+		_, err := runCmd(t, args...)
+		if err == nil || err.Error() != "flag provided but not defined: -x" {
+			t.Errorf("ream %s: %v; want the usage error flag provided but not defined: -x", strings.Join(args, " "), err)
+		}
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("%d requests sent; want none", n)
 	}
 }
