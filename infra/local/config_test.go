@@ -234,3 +234,20 @@ func TestCodingRetentionDefaultWithinRetention(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigNotAnObject: a config file holding another JSON value than an object (null, an
+// array, a number, a string) is an error saying it should hold a JSON object (found from
+// outside: null was taken for {}, every default, without a word).
+func TestConfigNotAnObject(t *testing.T) {
+	dir := t.TempDir()
+	for _, body := range []string{"null", " null\n", "[]", "4", `"workers"`} {
+		p := filepath.Join(dir, "ream.json")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadConfig(p)
+		if err == nil || !strings.Contains(err.Error(), "config "+p+": the file holds "+strings.TrimSpace(body)+", not a JSON object") {
+			t.Errorf("config %q: %v; want an error saying %s should hold a JSON object", body, err, p)
+		}
+	}
+}
