@@ -119,7 +119,9 @@ func parse(fset *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fset.Parse(args); err != nil {
 			flags, _ := strings.CutPrefix(printed.String(), err.Error()+"\n")
-			fmt.Fprint(out, flags)
+			if hasFlags(fset) || errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(out, flags) // (a command without flags would print a bare "Usage of X:")
+			}
 			return nil, err
 		}
 		args = fset.Args()
@@ -222,6 +224,13 @@ func submitJob(ctx context.Context, req api.CreateJobRequest, path string, forma
 
 // parseOne parses flags around exactly one positional argument and returns it; need is the
 // error when there is not exactly one.
+// hasFlags reports whether fset defines any flag.
+func hasFlags(fset *flag.FlagSet) bool {
+	n := 0
+	fset.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
 func parseOne(fset *flag.FlagSet, args []string, need string) (string, error) {
 	pos, err := parse(fset, args)
 	if err != nil {

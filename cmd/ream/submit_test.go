@@ -161,6 +161,8 @@ func TestUsageErrorPrintedOnce(t *testing.T) {
 		{[]string{"drop-rules", "put", "--bogus", "r"}, true},
 		{[]string{"retry"}, false},
 		{[]string{"list", "extra"}, false},
+		{[]string{"describe", "--x"}, false}, // no flags to list: no bare "Usage of describe:" line
+		{[]string{"drop-rules", "get", "--x"}, false},
 	} {
 		f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
 		if err != nil {
@@ -182,6 +184,9 @@ func TestUsageErrorPrintedOnce(t *testing.T) {
 		}
 		if c.flags && !strings.Contains(string(stderr), "Usage of ") {
 			t.Errorf("ream %s: the flags are not listed:\n%s", strings.Join(c.args, " "), stderr)
+		}
+		if !c.flags && strings.Contains(string(stderr), "Usage of ") {
+			t.Errorf("ream %s: a usage header with no flags under it:\n%s", strings.Join(c.args, " "), stderr)
 		}
 	}
 }
