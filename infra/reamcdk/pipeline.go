@@ -292,6 +292,7 @@ func (p *pipeline) functions(r *resolved) {
 		"REAM_UPLOAD_TTL":           jsii.String(goDuration(r.UploadTTL)),
 		"REAM_RETENTION":            jsii.String(goDuration(hoursOfDays(r.RetentionDays))),
 		"REAM_STUCK_AFTER":          jsii.String(goDuration(r.StuckAfter)),
+		"REAM_EXPIRY_PASS_EVERY":    jsii.String(goDuration(r.ExpiryPassEvery)),
 		"REAM_LOG_LEVEL":            jsii.String(r.LogLevel),
 		"REAM_JOB_TOPIC_PREFIX":     jsii.String(r.JobTopicPrefix),
 		"REAM_JOB_TOPIC_PER_TENANT": jsii.String(strconv.FormatBool(r.JobTopicPerTenant)),

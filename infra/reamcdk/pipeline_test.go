@@ -81,7 +81,7 @@ func TestFunctionsAreArm64ProvidedAL2023(t *testing.T) {
 func TestFunctionEnvironment(t *testing.T) {
 	f := synth(t)
 	want := []string{"REAM_BUCKET", "REAM_TABLE", "REAM_SHARD_QUEUE_URL", "REAM_TOPIC_ARN", "REAM_KMS_KEY_ID",
-		"REAM_SHARD_BYTES", "REAM_UPLOAD_TTL", "REAM_RETENTION", "REAM_STUCK_AFTER", "REAM_LOG_LEVEL", "REAM_JOB_TOPIC_PREFIX",
+		"REAM_SHARD_BYTES", "REAM_UPLOAD_TTL", "REAM_RETENTION", "REAM_STUCK_AFTER", "REAM_EXPIRY_PASS_EVERY", "REAM_LOG_LEVEL", "REAM_JOB_TOPIC_PREFIX",
 		"REAM_JOB_TOPIC_PER_TENANT"}
 	p := f.stack.Pipeline
 	refs := map[string]any{
@@ -93,6 +93,7 @@ func TestFunctionEnvironment(t *testing.T) {
 		"REAM_SHARD_BYTES":          "1048576",
 		"REAM_UPLOAD_TTL":           "1h0m0s",
 		"REAM_RETENTION":            "720h0m0s",
+		"REAM_EXPIRY_PASS_EVERY":    "1h0m0s",
 		"REAM_LOG_LEVEL":            "warn",
 		"REAM_JOB_TOPIC_PREFIX":     DefaultJobTopicPrefix,
 		"REAM_JOB_TOPIC_PER_TENANT": "false",
@@ -770,20 +771,21 @@ func TestPropsValidation(t *testing.T) {
 		t.Errorf("worker 1m: %v, visibility %v stuck %v", err, r.visibilityTimeout, r.StuckAfter)
 	}
 	bad := map[string]PipelineProps{
-		"stuck below visibility": {CodeDir: dir, StuckAfter: 10 * time.Minute},
-		"concurrency 1":          {CodeDir: dir, WorkerMaxConcurrency: 1},
-		"batch 11":               {CodeDir: dir, WorkerBatchSize: 11},
-		"api 31s":                {CodeDir: dir, API: FunctionSettings{Timeout: 31 * time.Second}},
-		"memory 64":              {CodeDir: dir, Sweeper: FunctionSettings{MemoryMB: 64}},
-		"fractional timeout":     {CodeDir: dir, Ingest: FunctionSettings{Timeout: 1500 * time.Millisecond}},
-		"worker 3h":              {CodeDir: dir, Worker: FunctionSettings{Timeout: 3 * time.Hour}},
-		"sweep 90s":              {CodeDir: dir, SweepRate: 90 * time.Second},
-		"upload 8 days":          {CodeDir: dir, UploadTTL: 8 * 24 * time.Hour},
-		"upload 13 hours":        {CodeDir: dir, UploadTTL: 13 * time.Hour},
-		"log level":              {CodeDir: dir, LogLevel: "loud"},
-		"unknown language":       {CodeDir: dir, Languages: []string{"en", "xx"}},
-		"one language":           {CodeDir: dir, Languages: []string{"en"}},
-		"missing bootstrap":      {CodeDir: t.TempDir()},
+		"stuck below visibility":  {CodeDir: dir, StuckAfter: 10 * time.Minute},
+		"concurrency 1":           {CodeDir: dir, WorkerMaxConcurrency: 1},
+		"batch 11":                {CodeDir: dir, WorkerBatchSize: 11},
+		"api 31s":                 {CodeDir: dir, API: FunctionSettings{Timeout: 31 * time.Second}},
+		"memory 64":               {CodeDir: dir, Sweeper: FunctionSettings{MemoryMB: 64}},
+		"fractional timeout":      {CodeDir: dir, Ingest: FunctionSettings{Timeout: 1500 * time.Millisecond}},
+		"worker 3h":               {CodeDir: dir, Worker: FunctionSettings{Timeout: 3 * time.Hour}},
+		"sweep 90s":               {CodeDir: dir, SweepRate: 90 * time.Second},
+		"expiry pass below sweep": {CodeDir: dir, ExpiryPassEvery: 2 * time.Minute},
+		"upload 8 days":           {CodeDir: dir, UploadTTL: 8 * 24 * time.Hour},
+		"upload 13 hours":         {CodeDir: dir, UploadTTL: 13 * time.Hour},
+		"log level":               {CodeDir: dir, LogLevel: "loud"},
+		"unknown language":        {CodeDir: dir, Languages: []string{"en", "xx"}},
+		"one language":            {CodeDir: dir, Languages: []string{"en"}},
+		"missing bootstrap":       {CodeDir: t.TempDir()},
 	}
 	for name, p := range bad {
 		if _, err := resolve(&p); err == nil {

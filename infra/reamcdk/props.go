@@ -121,6 +121,12 @@ type PipelineProps struct {
 	StuckAfter time.Duration
 	// SweepRate is the sweeper's schedule. Default 5 minutes.
 	SweepRate time.Duration
+	// ExpiryPassEvery is how often the sweeper starts a pass over the finished
+	// jobs, for their expiry (REAM_EXPIRY_PASS_EVERY). Default 1h; at least
+	// SweepRate. Each run reads the running jobs and the finished jobs not yet
+	// notified in full; the finished ones, which grow with jobs per day ×
+	// retention, only in the pass, spread over runs.
+	ExpiryPassEvery time.Duration
 
 	// LogRetention for the functions' and the API's log groups. Default one month.
 	LogRetention awslogs.RetentionDays
@@ -272,6 +278,9 @@ func resolve(p *PipelineProps) (*resolved, error) {
 	if r.UploadTTL == 0 {
 		r.UploadTTL = time.Hour
 	}
+	if r.ExpiryPassEvery == 0 {
+		r.ExpiryPassEvery = time.Hour
+	}
 	if r.SweepRate == 0 {
 		r.SweepRate = 5 * time.Minute
 	}
@@ -332,6 +341,8 @@ func resolve(p *PipelineProps) (*resolved, error) {
 		return nil, fmt.Errorf("reamcdk: StuckAfter %v must exceed the shard queue's visibility timeout %v", r.StuckAfter, r.visibilityTimeout)
 	case r.SweepRate < time.Minute || r.SweepRate%time.Minute != 0:
 		return nil, fmt.Errorf("reamcdk: SweepRate %v must be whole minutes, at least 1m", r.SweepRate)
+	case r.ExpiryPassEvery < r.SweepRate:
+		return nil, fmt.Errorf("reamcdk: ExpiryPassEvery %v is below SweepRate %v (a pass starts only in a sweep)", r.ExpiryPassEvery, r.SweepRate)
 	case r.JobAgeAlarmThreshold < time.Minute:
 		return nil, fmt.Errorf("reamcdk: JobAgeAlarmThreshold %v is below 1m", r.JobAgeAlarmThreshold)
 	case r.APIThrottleRate <= 0 || r.APIThrottleBurst <= 0:

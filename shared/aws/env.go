@@ -26,17 +26,18 @@ const (
 	EnvTopicARN      = "REAM_TOPIC_ARN"       // SNS completion topic ARN
 
 	// Optional.
-	EnvKMSKeyID       = "REAM_KMS_KEY_ID"       // SSE-KMS key for objects and presigned PUTs
-	EnvShardBytes     = "REAM_SHARD_BYTES"      // positive integer: nominal shard size
-	EnvUploadTTL      = "REAM_UPLOAD_TTL"       // Go duration: presigned upload validity / input deadline
-	EnvRetention      = "REAM_RETENTION"        // Go duration: how long a finished job is kept
-	EnvStuckAfter     = "REAM_STUCK_AFTER"      // Go duration: no progress for this long → re-enqueue
-	EnvMaxInputBytes  = "REAM_MAX_INPUT_BYTES"  // positive integer: largest input a job accepts
-	EnvLanguages      = "REAM_LANGUAGES"        // comma list of ISO 639-1 codes for LANGUAGE
-	EnvCodingTenants  = "REAM_CODING_TENANTS"   // comma list of clientId=tenant (api function)
-	EnvLogLevel       = loglevel.EnvVar         // debug, info, warn or error
-	EnvAccountID      = "REAM_ACCOUNT_ID"       // the account's id, for job ARNs (api function)
-	EnvJobTopicPrefix = "REAM_JOB_TOPIC_PREFIX" // name prefix of the SNS topics jobs may name (default pipeline.DefaultJobTopicPrefix)
+	EnvKMSKeyID       = "REAM_KMS_KEY_ID"        // SSE-KMS key for objects and presigned PUTs
+	EnvShardBytes     = "REAM_SHARD_BYTES"       // positive integer: nominal shard size
+	EnvUploadTTL      = "REAM_UPLOAD_TTL"        // Go duration: presigned upload validity / input deadline
+	EnvRetention      = "REAM_RETENTION"         // Go duration: how long a finished job is kept
+	EnvStuckAfter     = "REAM_STUCK_AFTER"       // Go duration: no progress for this long → re-enqueue
+	EnvExpiryPass     = "REAM_EXPIRY_PASS_EVERY" // Go duration: how often the sweeper starts a pass over the finished jobs
+	EnvMaxInputBytes  = "REAM_MAX_INPUT_BYTES"   // positive integer: largest input a job accepts
+	EnvLanguages      = "REAM_LANGUAGES"         // comma list of ISO 639-1 codes for LANGUAGE
+	EnvCodingTenants  = "REAM_CODING_TENANTS"    // comma list of clientId=tenant (api function)
+	EnvLogLevel       = loglevel.EnvVar          // debug, info, warn or error
+	EnvAccountID      = "REAM_ACCOUNT_ID"        // the account's id, for job ARNs (api function)
+	EnvJobTopicPrefix = "REAM_JOB_TOPIC_PREFIX"  // name prefix of the SNS topics jobs may name (default pipeline.DefaultJobTopicPrefix)
 	// EnvJobTopicPerTenant, "true", binds the topics jobs may name to their tenants
 	// (pipeline.Config.JobTopicPerTenant); "false" or unset does not.
 	EnvJobTopicPerTenant = "REAM_JOB_TOPIC_PER_TENANT"
@@ -59,12 +60,14 @@ type Env struct {
 	ShardQueueURL string
 	TopicARN      string
 
-	KMSKeyID      string
-	ShardBytes    int64
-	UploadTTL     time.Duration
-	Retention     time.Duration
-	StuckAfter    time.Duration
-	MaxInputBytes int64
+	KMSKeyID   string
+	ShardBytes int64
+	UploadTTL  time.Duration
+	Retention  time.Duration
+	// ExpiryPassEvery is pipeline.Config.ExpiryPassEvery (REAM_EXPIRY_PASS_EVERY; 0: its default).
+	ExpiryPassEvery time.Duration
+	StuckAfter      time.Duration
+	MaxInputBytes   int64
 	// Languages restricts language detection (nil: the analyser's default set).
 	Languages []string
 	// JobTopicPrefix is the name prefix of the SNS topics a job may name as its
@@ -179,6 +182,7 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 	positiveInt(EnvShardBytes, &e.ShardBytes)
 	duration(EnvUploadTTL, &e.UploadTTL)
 	duration(EnvRetention, &e.Retention)
+	duration(EnvExpiryPass, &e.ExpiryPassEvery)
 	duration(EnvStuckAfter, &e.StuckAfter)
 	positiveInt(EnvMaxInputBytes, &e.MaxInputBytes)
 
@@ -248,6 +252,7 @@ func (e Env) Config() pipeline.Config {
 		MaxInputBytes:     e.MaxInputBytes,
 		UploadTTL:         e.UploadTTL,
 		Retention:         e.Retention,
+		ExpiryPassEvery:   e.ExpiryPassEvery,
 		StuckAfter:        e.StuckAfter,
 		Locations:         layout.Locations{Base: "s3://" + e.Bucket + "/"},
 		JobTopicPrefix:    cmp.Or(e.JobTopicPrefix, pipeline.DefaultJobTopicPrefix),

@@ -57,6 +57,7 @@ func TestEnvFromOS(t *testing.T) {
 				"REAM_UPLOAD_TTL":        "30m",
 				"REAM_RETENTION":         "720h",
 				"REAM_STUCK_AFTER":       "20m",
+				"REAM_EXPIRY_PASS_EVERY": "2h",
 				"REAM_MAX_INPUT_BYTES":   "1000000",
 				"REAM_LANGUAGES":         "en, FR,,de",
 				"REAM_LOG_LEVEL":         "WARN",
@@ -71,6 +72,7 @@ func TestEnvFromOS(t *testing.T) {
 				e.UploadTTL = 30 * time.Minute
 				e.Retention = 720 * time.Hour
 				e.StuckAfter = 20 * time.Minute
+				e.ExpiryPassEvery = 2 * time.Hour
 				e.MaxInputBytes = 1_000_000
 				e.Languages = []string{"en", "fr", "de"}
 				e.LogLevel = slog.LevelWarn
@@ -237,7 +239,7 @@ func TestBuild(t *testing.T) {
 
 	e, err := reamaws.EnvFromOS(envOf(required, map[string]string{
 		"REAM_LANGUAGES": "en,fr", "REAM_STUCK_AFTER": "20m", "REAM_KMS_KEY_ID": "alias/ream",
-		"REAM_S3_ENDPOINT": "http://127.0.0.1:1",
+		"REAM_S3_ENDPOINT": "http://127.0.0.1:1", "REAM_EXPIRY_PASS_EVERY": "3h",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +248,7 @@ func TestBuild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
-	if c := svc.Config(); c.StuckAfter != 20*time.Minute || c.Locations.Base != "s3://ream-bucket/" || c.ShardBytes != 1<<20 {
+	if c := svc.Config(); c.StuckAfter != 20*time.Minute || c.ExpiryPassEvery != 3*time.Hour || c.Locations.Base != "s3://ream-bucket/" || c.ShardBytes != 1<<20 {
 		t.Fatalf("service config = %+v", c)
 	}
 
