@@ -151,10 +151,11 @@ func gsi2Key(j *job.Job) string {
 }
 
 // statusPartitions are the GSI2 partitions of the jobs in status s, in the order Scan and
-// ScanPage read them.
+// ScanPage read them: the unnotified jobs' first, so that a job marked notified meanwhile (which
+// moves to the other) is still read.
 func statusPartitions(s job.Status) []string {
 	if s.Terminal() {
-		return []string{statusKey(s), unnotifiedKey(s)}
+		return []string{unnotifiedKey(s), statusKey(s)}
 	}
 	return []string{statusKey(s)}
 }
@@ -901,7 +902,7 @@ func (s *Jobs) Shards(ctx context.Context, tenant, id string) ([]pipeline.ShardR
 }
 
 // Scan implements pipeline.Jobs with one paginated Query of GSI2 per status (two for a
-// terminal status: its notified and unnotified partitions; see the table design above for why an
+// terminal status: its unnotified and notified partitions, in that order; see the table design above for why an
 // index and not a table Scan). Each page is read in full before fn is called for its jobs, so fn
 // may write to the table. A job whose status fn changes to another status of the scan is not
 // visited twice.
@@ -970,13 +971,18 @@ func (s *Jobs) scanPartitions(ctx context.Context, parts []string, fn func(*job.
 }
 
 // scanCursor is ScanPage's cursor: the table key (PK; SK is "JOB") and GSI2SK of the last job
-// read, which with the status's GSI2PK make the Query's ExclusiveStartKey. U says the walk is in
-// the status's partition of unnotified jobs (read after the other): with PK and S empty, at its
-// start. A cursor without U (all those an earlier release returned) is in the first partition.
+// read, which with the partition's GSI2PK make the Query's ExclusiveStartKey. A terminal status's
+// walk reads its partition of unnotified jobs first, then its ordinary one (see ScanPage). U says
+// the walk is in the unnotified jobs' partition; N with PK and S empty, that it is at the start
+// of the ordinary one, the unnotified jobs' read. A cursor with neither flag is in the ordinary
+// partition (as every cursor an earlier release returned); one with U alone and no key (an
+// earlier release's order read the ordinary partition first) starts the unnotified jobs'
+// partition, after which the ordinary one is read again: work done twice, nothing missed.
 type scanCursor struct {
 	PK string `json:"p,omitempty"`
 	S  string `json:"s,omitempty"`
 	U  bool   `json:"u,omitempty"`
+	N  bool   `json:"n,omitempty"`
 }
 
 // defaultScanPage is ScanPage's limit when the caller gives none: ≈ 400 KB of job items, under
@@ -984,18 +990,25 @@ type scanCursor struct {
 const defaultScanPage = 200
 
 // ScanPage implements pipeline.Jobs with one Query of GSI2 (one of the status's partitions, in
-// tenant#id order) from the cursor's ExclusiveStartKey. A terminal status has two: its notified
-// jobs', then its unnotified jobs'; the cursor that ends the first starts the second (a page of
-// none of them may come between). Index reads are eventually consistent, as Scan's are.
+// tenant#id order) from the cursor's ExclusiveStartKey. A terminal status has two: its unnotified
+// jobs', then its notified jobs'; the cursor that ends the first starts the second (a page of
+// none of them may come between). In that order a job marked notified during the walk, which
+// moves from the first partition to the second, is still returned (twice, if the walk had
+// already read it in the first); the other order lost one that moved behind the walk's cursor
+// in the ordinary partition while the walk was there (TestJobs/ScanPageNotifiedDuringWalk).
+// Index reads are eventually consistent, as Scan's are.
 func (s *Jobs) ScanPage(ctx context.Context, st job.Status, cursor string, limit int) ([]pipeline.ScannedJob, string, error) {
 	if limit <= 0 {
 		limit = defaultScanPage
 	}
 	var c scanCursor
 	if cursor != "" {
-		if err := pagetoken.Decode(cursor, &c); err != nil || (c.PK == "") != (c.S == "") || (c.PK == "" && !c.U) || (c.U && !st.Terminal()) {
+		if err := pagetoken.Decode(cursor, &c); err != nil || (c.PK == "") != (c.S == "") || (c.PK == "" && !c.U && !c.N) ||
+			(c.N && (c.U || c.PK != "")) || ((c.U || c.N) && !st.Terminal()) {
 			return nil, "", fmt.Errorf("scan jobs in %s: %w: the cursor is not one this store returned", st, job.ErrInvalid)
 		}
+	} else if st.Terminal() {
+		c.U = true // the unnotified jobs' partition first
 	}
 	part := statusKey(st)
 	if c.U {
@@ -1052,8 +1065,8 @@ func (s *Jobs) ScanPage(ctx context.Context, st job.Status, cursor string, limit
 			return nil, "", fmt.Errorf("scan jobs in %s: the page's last key: %v", st, err)
 		}
 		next = pagetoken.Encode(n)
-	case st.Terminal() && !c.U:
-		next = pagetoken.Encode(scanCursor{U: true}) // the unnotified jobs' partition next
+	case c.U:
+		next = pagetoken.Encode(scanCursor{N: true}) // the ordinary partition next
 	}
 	return page, next, nil
 }

@@ -103,9 +103,9 @@ type Jobs interface {
 	// may hold fewer than limit jobs, even none, while next is not ""). A cursor stays valid as
 	// jobs are created, changed and deleted: a walk from "" to next = "" returns every job that
 	// is in st throughout, once (a store that keeps the jobs not yet notified apart, as
-	// ScanUnnotified needs, may miss a job notified during the walk, which ScanUnnotified read,
-	// or return twice one an earlier release wrote). A cursor is opaque; one this store did not
-	// return is ErrInvalid.
+	// ScanUnnotified needs, may return twice a job notified during the walk, or one an earlier
+	// release wrote, but misses none). A cursor is opaque; one this store did not return is
+	// ErrInvalid.
 	ScanPage(ctx context.Context, st job.Status, cursor string, limit int) (page []ScannedJob, next string, err error)
 	// GetSweepState returns the sweeper's state stored under name, or a zero state (Version 0)
 	// when none is.

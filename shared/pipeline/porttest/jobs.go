@@ -49,6 +49,7 @@ func TestJobs(t *testing.T, newStore func(t *testing.T) pipeline.Jobs) {
 	t.Run("ScanAcrossTenants", func(t *testing.T) { jobsScan(t, newStore(t)) })
 	t.Run("ScanPageResumes", func(t *testing.T) { jobsScanPage(t, newStore(t)) })
 	t.Run("ScanUnnotified", func(t *testing.T) { jobsScanUnnotified(t, newStore(t)) })
+	t.Run("ScanPageNotifiedDuringWalk", func(t *testing.T) { jobsScanPageNotifiedDuringWalk(t, newStore(t)) })
 	t.Run("SweepState", func(t *testing.T) { jobsSweepState(t, newStore(t)) })
 	t.Run("Delete", func(t *testing.T) { jobsDelete(t, newStore(t)) })
 }

@@ -164,3 +164,59 @@ func jobsScanUnnotified(t *testing.T, s pipeline.Jobs) {
 		t.Fatalf("ScanUnnotified with a failing callback = %v after %d calls, want the callback's error after 1", err, calls)
 	}
 }
+
+// jobsScanPageNotifiedDuringWalk: a job in a terminal status throughout a walk of ScanPage is
+// returned by it, also when it is marked notified during the walk (ScanUnnotified's sweep, or
+// the pass itself, notifies it while the expiry pass is under way): a store that keeps the jobs
+// not yet notified apart must not let the move hide it from the walk. It may come twice. Here
+// the job not yet notified sorts before the notified ones of its status, and is marked notified
+// after the walk's first page holding one of this test's jobs.
+func jobsScanPageNotifiedDuringWalk(t *testing.T, s pipeline.Jobs) {
+	ctx := context.Background()
+	mark := uniq(t)
+	tenant := "walk-notified-" + mark
+	ids := map[string]string{}
+	for _, name := range []string{"a", "b", "c"} {
+		j := newJob(tenant, fmt.Sprintf("job-%s-%s", mark, name), baseTime)
+		j.JobStatus, j.Notified = job.Completed, name != "a"
+		mustCreate(t, s, j)
+		ids[name] = j.JobId
+	}
+	seen := map[string]int{}
+	marked := false
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 10000 {
+			t.Fatal("ScanPage never ends")
+		}
+		page, next, err := s.ScanPage(ctx, job.Completed, cursor, 1)
+		if err != nil {
+			t.Fatalf("ScanPage: %v", err)
+		}
+		ours := false
+		for _, sj := range page {
+			if sj.Job.Tenant == tenant {
+				seen[sj.Job.JobId]++
+				ours = true
+			}
+		}
+		if ours && !marked {
+			marked = true
+			j := mustGet(t, s, ctx, tenant, ids["a"])
+			j.Notified = true
+			if err := s.Update(ctx, j, job.Completed); err != nil {
+				t.Fatalf("Update (notified) during the walk: %v", err)
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	for name, id := range ids {
+		n := seen[id]
+		if n == 0 || (name != "a" && n != 1) || n > 2 {
+			t.Errorf("a walk of ScanPage(COMPLETED) returned job %s %d times (the job marked notified during the walk: %v), want at least once", name, n, name == "a")
+		}
+	}
+}
