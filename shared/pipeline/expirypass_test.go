@@ -386,3 +386,38 @@ func TestLostNotificationNextSweep(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartPublishesClaimedNotification: a process that died while publishing a finished job's
+// notification (after its claim, before the job was marked notified) left a claim that no one
+// holds. A process that starts again and sees the whole store (the local stack:
+// RecoverAfterRestart) publishes it at once, not once the claim is notifyClaimTTL old, so that
+// the restart's sweep replaces the dead finalizer as the README says.
+func TestRestartPublishesClaimedNotification(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := &testClock{now: t0}
+	st := newLocalService(t, pipeline.Config{}, clk.service)
+	rec := &countingNotifier{Notifier: st.deps.Notifier, sent: map[string]int{}}
+	deps := st.deps
+	deps.Notifier = rec
+	svc := pipeline.New(deps)
+	claimed := t0.Add(-30 * time.Second) // the dead process's claim, 30 s before the restart
+	far := t0.Add(1000 * time.Hour)
+	lost := &job.Job{Tenant: "local", JobId: "claimed", JobName: "claimed", JobStatus: job.Completed,
+		SubmitTime: t0.Add(-time.Hour), EndTime: &claimed, ExpirationTime: &far, NotifyClaimed: &claimed}
+	if _, _, err := st.jobs.Create(ctx, lost); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RecoverAfterRestart(ctx, func(context.Context, string, string) ([][]byte, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := rec.count("claimed"); n != 1 {
+		t.Fatalf("after the restart the notification was published %d times, want once", n)
+	}
+	if j, err := st.jobs.Get(ctx, "local", "claimed"); err != nil || !j.Notified {
+		t.Fatalf("after the restart: %+v, %v; want the job marked notified", j, err)
+	}
+}

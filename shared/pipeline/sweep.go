@@ -244,7 +244,8 @@ func (s *Service) expiryPass(ctx context.Context, now time.Time, b sweepBudget, 
 // marking the job IN_PROGRESS and enqueueing all its shards) and has them enqueued at once,
 // rather than after StuckAfter; one whose shards are all recorded is handed to a worker to
 // finalize (requestFinalize, taking over the last run's claim), so that the start does not wait
-// for a long finalization. It returns how many jobs it rescued.
+// for a long finalization; and a finished job whose notification it was publishing (its claim
+// is the last run's) is published at once. It returns how many running jobs it rescued.
 func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx context.Context, tenant, jobID string) ([][]byte, error)) (int, error) {
 	rescued := 0
 	// inQueue is the job's messages in the queue: whether one is a plan message, and the shard
@@ -295,6 +296,24 @@ func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx conte
 			s.log.WarnContext(ctx, "a running job lost shard messages in the last stop; enqueued its shards neither recorded nor queued", "tenant", j.Tenant, "job", j.JobId, "count", sent)
 		}
 		return err
+	})
+	if err != nil {
+		return rescued, err
+	}
+	// A notification the last run was publishing when it died (claimed, not marked notified):
+	// the claim is that run's, and nothing else publishes here, so it is published now rather
+	// than by the first sweep once the claim is notifyClaimTTL old (the restart's sweep publishes
+	// those without a claim).
+	err = s.jobs.ScanUnnotified(ctx, func(j *job.Job) error {
+		if j.NotifyClaimed == nil {
+			return nil
+		}
+		s.log.WarnContext(ctx, "a job's notification was being published at the last stop; publishing it now", "tenant", j.Tenant, "job", j.JobId)
+		j.NotifyClaimed = nil
+		if err := s.notify(ctx, j); err != nil {
+			s.log.ErrorContext(ctx, "could not publish a job's notification; the sweeper will", "tenant", j.Tenant, "job", j.JobId, "err", err)
+		}
+		return ctx.Err()
 	})
 	return rescued, err
 }
