@@ -222,8 +222,6 @@ func submitJob(ctx context.Context, req api.CreateJobRequest, path string, forma
 	return c, res.JobId, follow(ctx, c, res.JobId, out)
 }
 
-// parseOne parses flags around exactly one positional argument and returns it; need is the
-// error when there is not exactly one.
 // hasFlags reports whether fset defines any flag.
 func hasFlags(fset *flag.FlagSet) bool {
 	n := 0
@@ -231,6 +229,8 @@ func hasFlags(fset *flag.FlagSet) bool {
 	return n > 0
 }
 
+// parseOne parses flags around exactly one positional argument and returns it; need is the
+// error when there is not exactly one.
 func parseOne(fset *flag.FlagSet, args []string, need string) (string, error) {
 	pos, err := parse(fset, args)
 	if err != nil {
@@ -779,19 +779,16 @@ func oneJob(name string, args []string) (string, error) {
 	return args[0], nil
 }
 
-// jobOnly parses the arguments of a command that takes one JOB id and no flags (describe,
-// stop, wait): an argument starting with "-" is an unknown flag, a usage error as for every
-// other command (found from outside: `ream stop --x` was taken for the job id "--x").
-func jobOnly(name string, args []string) (string, error) {
-	pos, err := parse(flag.NewFlagSet(name, flag.ContinueOnError), args)
-	if err != nil {
-		return "", err
-	}
-	return oneJob(name, pos)
+// oneArg parses the arguments of a command that takes one argument (what) and no flags
+// (describe, stop, wait, drop-rules get and delete): an argument starting with "-" is an
+// unknown flag, a usage error as for every other command (found from outside: `ream stop --x`
+// was taken for the job id "--x", `ream drop-rules delete --x` for the rule "--x").
+func oneArg(cmd, what string, args []string) (string, error) {
+	return parseOne(flag.NewFlagSet(cmd, flag.ContinueOnError), args, fmt.Sprintf("%s needs exactly one %s", cmd, what))
 }
 
 func describe(ctx context.Context, args []string) error {
-	id, err := jobOnly("describe", args)
+	id, err := oneArg("describe", "JOB id", args)
 	if err != nil {
 		return err
 	}
@@ -807,7 +804,7 @@ func describe(ctx context.Context, args []string) error {
 }
 
 func stopJob(ctx context.Context, args []string) error {
-	id, err := jobOnly("stop", args)
+	id, err := oneArg("stop", "JOB id", args)
 	if err != nil {
 		return err
 	}
@@ -824,7 +821,7 @@ func stopJob(ctx context.Context, args []string) error {
 }
 
 func waitJob(ctx context.Context, args []string) error {
-	id, err := jobOnly("wait", args)
+	id, err := oneArg("wait", "JOB id", args)
 	if err != nil {
 		return err
 	}

@@ -59,21 +59,6 @@ func dropRules(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown drop-rules subcommand %q: %s", sub, dropRulesHelp)
 }
 
-// oneArg parses the arguments of a subcommand that takes one argument and no flags (drop-rules
-// get and delete): an argument starting with "-" is an unknown flag, a usage error as for every
-// other command (found from outside: `ream drop-rules delete --x` was taken for the rule "--x"
-// and sent to the API).
-func oneArg(cmd, what string, args []string) (string, error) {
-	pos, err := parse(flag.NewFlagSet(cmd, flag.ContinueOnError), args)
-	if err != nil {
-		return "", err
-	}
-	if len(pos) != 1 {
-		return "", fmt.Errorf("%s needs exactly one %s", cmd, what)
-	}
-	return pos[0], nil
-}
-
 func dropRulePut(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("drop-rules put", flag.ContinueOnError)
 	request := jobFlags(fset, "prefix of the names of the jobs the rule starts (default NAME/)")
