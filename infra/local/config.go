@@ -191,11 +191,12 @@ func LoadConfig(path string) (Config, error) {
 		if err != nil {
 			return c, err
 		}
-		if len(bytes.TrimSpace(b)) == 0 {
+		t := bytes.TrimSpace(b)
+		if len(t) == 0 {
 			// Said as such (found from outside: "config ream.json: EOF").
 			return c, fmt.Errorf(`config %s: the file is empty: it should hold a JSON object of the configuration's fields (see the README's Local stack section), e.g. {"workers": 4}, or {} for every default`, path)
 		}
-		if t := bytes.TrimSpace(b); t[0] != '{' && json.Valid(t) {
+		if t[0] != '{' && json.Valid(t) {
 			// Another JSON value is no configuration either (found from outside: a file
 			// holding null was taken for {}, every default, without a word).
 			return c, fmt.Errorf(`config %s: the file holds %.20s, not a JSON object: it should hold a JSON object of the configuration's fields (see the README's Local stack section), e.g. {"workers": 4}, or {} for every default`, path, t)
