@@ -84,23 +84,15 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	budget := s.sweepBudget(ctx)
 	waiting := s.queueWaiting(ctx)
 	err := s.jobs.Scan(ctx, activeStatuses, func(j *job.Job) error {
-		rep.JobsScanned++
-		if err := s.sweepOne(ctx, j, now, waiting, &rep); err != nil {
-			rep.Errors++
-			s.log.ErrorContext(ctx, "sweep failed for job", "tenant", j.Tenant, "job", j.JobId, "err", err)
-		}
+		s.sweepCounted(ctx, j, now, waiting, &rep)
 		return ctx.Err()
 	})
 	if err != nil {
 		return rep, fmt.Errorf("scan jobs: %w", err)
 	}
 	err = s.jobs.ScanUnnotified(ctx, func(j *job.Job) error {
-		rep.JobsScanned++
 		rep.UnnotifiedScanned++
-		if err := s.sweepOne(ctx, j, now, waiting, &rep); err != nil {
-			rep.Errors++
-			s.log.ErrorContext(ctx, "sweep failed for job", "tenant", j.Tenant, "job", j.JobId, "err", err)
-		}
+		s.sweepCounted(ctx, j, now, waiting, &rep)
 		return ctx.Err()
 	})
 	if err != nil {
@@ -193,13 +185,8 @@ func (s *Service) expiryPass(ctx context.Context, now time.Time, b sweepBudget, 
 			}
 			read++
 			swept++
-			rep.JobsScanned++
 			rep.FinishedScanned++
-			j := sj.Job
-			if err := s.sweepOne(ctx, j, now, 0, rep); err != nil {
-				rep.Errors++
-				s.log.ErrorContext(ctx, "sweep failed for job", "tenant", j.Tenant, "job", j.JobId, "err", err)
-			}
+			s.sweepCounted(ctx, sj.Job, now, 0, rep)
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -350,6 +337,16 @@ func (s *Service) queueWaiting(ctx context.Context) int64 {
 		return 0
 	}
 	return n
+}
+
+// sweepCounted sweeps j (sweepOne), counting it in rep and logging a failure, which stops
+// no other job's sweep.
+func (s *Service) sweepCounted(ctx context.Context, j *job.Job, now time.Time, waiting int64, rep *SweepReport) {
+	rep.JobsScanned++
+	if err := s.sweepOne(ctx, j, now, waiting, rep); err != nil {
+		rep.Errors++
+		s.log.ErrorContext(ctx, "sweep failed for job", "tenant", j.Tenant, "job", j.JobId, "err", err)
+	}
 }
 
 func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiting int64, rep *SweepReport) error {
