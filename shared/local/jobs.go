@@ -346,11 +346,9 @@ func (s *Jobs) RecordShard(ctx context.Context, tenant, id string, rec pipeline.
 	if err != nil {
 		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
 	}
-	var st [4]*sql.Stmt
-	for i, q := range []string{getQuery, recordQuery, rateQuery, countQuery} {
-		if st[i], err = s.stmts.get(ctx, q); err != nil {
-			return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
-		}
+	st, err := s.stmts.all(ctx, getQuery, recordQuery, rateQuery, countQuery)
+	if err != nil {
+		return nil, false, fmt.Errorf("record shard %d: %w", rec.Index, err)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -488,47 +486,21 @@ func scanQuery(where string, after bool) string {
 // scanWhere calls fn for the jobs that match where (with args), in (tenant, id) order, a page
 // of scanPage at a time, read in full before fn is called.
 func (s *Jobs) scanWhere(ctx context.Context, where string, whereArgs []any, fn func(*job.Job) error) error {
-	var afterTenant, afterID string
-	first := true
+	var after *scanCursor
 	for {
-		args := append([]any{}, whereArgs...)
-		if !first {
-			args = append(args, afterTenant, afterID)
-		}
-		args = append(args, scanPage)
-		rows, err := s.db.QueryContext(ctx, scanQuery(where, !first), args...)
+		page, err := s.readPage(ctx, where, whereArgs, after, scanPage)
 		if err != nil {
 			return fmt.Errorf("scan jobs: %w", err)
 		}
-		var page []*job.Job
-		for rows.Next() {
-			var version int64
-			var body []byte
-			if err := rows.Scan(&afterTenant, &afterID, &version, &body); err != nil {
-				rows.Close()
-				return fmt.Errorf("scan jobs: %w", err)
-			}
-			j, err := decodeJob(body, version)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			page = append(page, j)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return fmt.Errorf("scan jobs: %w", err)
-		}
-		for _, j := range page {
-			if err := fn(j); err != nil {
+		for _, r := range page {
+			if err := fn(r.job); err != nil {
 				return err
 			}
 		}
 		if len(page) < scanPage {
 			return nil
 		}
-		first = false
+		after = &page[len(page)-1].at
 	}
 }
 
@@ -538,44 +510,63 @@ type scanCursor struct {
 	ID string `json:"i"`
 }
 
+// pagedJob is a job readPage read, with its place in the (tenant, id) order.
+type pagedJob struct {
+	job *job.Job
+	at  scanCursor
+}
+
+// readPage reads up to limit jobs that match where (with whereArgs) in (tenant, id) order,
+// after the job at after (from the first when nil): the one query of Scan's, ScanUnnotified's
+// and ScanPage's pages. The rows are read in full before it returns, so no read is open while
+// the caller handles them.
+func (s *Jobs) readPage(ctx context.Context, where string, whereArgs []any, after *scanCursor, limit int) ([]pagedJob, error) {
+	args := append([]any{}, whereArgs...)
+	if after != nil {
+		args = append(args, after.T, after.ID)
+	}
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, scanQuery(where, after != nil), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var page []pagedJob
+	for rows.Next() {
+		var r pagedJob
+		var version int64
+		var body []byte
+		if err := rows.Scan(&r.at.T, &r.at.ID, &version, &body); err != nil {
+			return nil, err
+		}
+		if r.job, err = decodeJob(body, version); err != nil {
+			return nil, err
+		}
+		page = append(page, r)
+	}
+	return page, rows.Err()
+}
+
 // ScanPage implements pipeline.Jobs, in (tenant, id) order (the jobs_by_status index).
 func (s *Jobs) ScanPage(ctx context.Context, st job.Status, cursor string, limit int) ([]pipeline.ScannedJob, string, error) {
 	if limit <= 0 {
 		limit = scanPage
 	}
-	q := `SELECT tenant, id, version, body FROM jobs WHERE status = ?`
-	args := []any{string(st)}
+	var after *scanCursor
 	if cursor != "" {
 		var c scanCursor
 		if err := pagetoken.Decode(cursor, &c); err != nil || c.ID == "" {
 			return nil, "", fmt.Errorf("scan jobs in %s: %w: the cursor is not one this store returned", st, job.ErrInvalid)
 		}
-		q += ` AND (tenant, id) > (?, ?)`
-		args = append(args, c.T, c.ID)
+		after = &c
 	}
-	q += ` ORDER BY tenant, id LIMIT ?`
-	args = append(args, limit)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.readPage(ctx, `status = ?`, []any{string(st)}, after, limit)
 	if err != nil {
 		return nil, "", fmt.Errorf("scan jobs in %s: %w", st, err)
 	}
-	defer rows.Close()
-	var page []pipeline.ScannedJob
-	for rows.Next() {
-		var tenant, id string
-		var version int64
-		var body []byte
-		if err := rows.Scan(&tenant, &id, &version, &body); err != nil {
-			return nil, "", fmt.Errorf("scan jobs in %s: %w", st, err)
-		}
-		j, err := decodeJob(body, version)
-		if err != nil {
-			return nil, "", err
-		}
-		page = append(page, pipeline.ScannedJob{Job: j, After: pagetoken.Encode(scanCursor{T: tenant, ID: id})})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("scan jobs in %s: %w", st, err)
+	page := make([]pipeline.ScannedJob, len(rows))
+	for i, r := range rows {
+		page[i] = pipeline.ScannedJob{Job: r.job, After: pagetoken.Encode(r.at)}
 	}
 	next := ""
 	if len(page) == limit {
