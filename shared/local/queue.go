@@ -99,7 +99,7 @@ func (q *Queue) send(ctx context.Context, bodies [][]byte, groups []string) erro
 		return nil
 	}
 	now := q.now().UnixNano()
-	st, err := q.prepare(ctx, clockQuery, insertQuery, groupTagQuery, groupSetQuery)
+	st, err := q.stmts.all(ctx, clockQuery, insertQuery, groupTagQuery, groupSetQuery)
 	if err != nil {
 		return fmt.Errorf("queue %s: send: %w", q.name, err)
 	}
@@ -206,7 +206,7 @@ const receiveQuery = `UPDATE messages
 	WHERE seq IN (SELECT seq FROM messages INDEXED BY messages_fair WHERE queue = ? AND visible_at <= ? ORDER BY fair_tag, seq LIMIT ?)
 	RETURNING seq, fair_tag, id, receipt, body, receive_count, sent_at`
 
-// The queue's other statements that run for every message (prepared once: Queue.prepare).
+// The queue's other statements that run for every message (prepared once: stmts).
 const (
 	// readyQuery tells whether the queue has a visible message, through messages_ready
 	// (TestReadyQueryUsesIndex), without the write lock: an idle poller's Receive, which would
@@ -229,19 +229,6 @@ const (
 	groupSetQuery = `INSERT INTO queue_groups (queue, grp, last_tag) VALUES (?, ?, ?)
 			ON CONFLICT (queue, grp) DO UPDATE SET last_tag = excluded.last_tag`
 )
-
-// prepare returns the prepared statements of queries, in order (see stmts).
-func (q *Queue) prepare(ctx context.Context, queries ...string) ([]*sql.Stmt, error) {
-	out := make([]*sql.Stmt, len(queries))
-	for i, query := range queries {
-		st, err := q.stmts.get(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = st
-	}
-	return out, nil
-}
 
 // JobBodies returns the bodies of the messages of job jobID of tenant in the queue or its
 // dead-letter queue, waiting, in flight or dead-lettered (a whole-table look at the bodies: for a
@@ -290,7 +277,7 @@ func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) 
 		visibility = 0
 	}
 	now := q.now()
-	st, err := q.prepare(ctx, readyQuery, deadLetterQuery, receiveQuery, clockSetQuery, forgetGroupsQuery)
+	st, err := q.stmts.all(ctx, readyQuery, deadLetterQuery, receiveQuery, clockSetQuery, forgetGroupsQuery)
 	if err != nil {
 		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
 	}

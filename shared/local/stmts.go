@@ -20,6 +20,19 @@ type stmts struct {
 
 func newStmts(db *sql.DB) *stmts { return &stmts{db: db} }
 
+// all returns the prepared statements of queries, in order (see get).
+func (c *stmts) all(ctx context.Context, queries ...string) ([]*sql.Stmt, error) {
+	out := make([]*sql.Stmt, len(queries))
+	for i, query := range queries {
+		st, err := c.get(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
 // get returns the prepared statement of query, preparing it the first time. Preparing takes a
 // connection of its own, so it is called before a transaction begins, not inside one.
 func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
