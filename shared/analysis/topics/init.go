@@ -246,10 +246,14 @@ func InitModelWith(ctx context.Context, v *Vocabulary, samples iter.Seq2[*Sample
 		fitErr  error // the first restart's error (a checkpoint that could not be read)
 		slots   = make(chan struct{}, restartsAtOnce(opts.Restarts, v.Len(), opts.K, len(idx), cfg.CPUs))
 	)
+	// better reports whether restart r, of log-likelihood ll, beats the best so far (the
+	// lowest-numbered of equals, so that the choice does not depend on the order they finish
+	// in or were loaded in).
+	better := func(r int, ll float64) bool { return bestRun < 0 || ll > best || ll == best && r < bestRun }
 	consider := func(r int, ll float64, m, p []float64) {
 		bestMu.Lock()
 		defer bestMu.Unlock()
-		if bestRun < 0 || ll > best || ll == best && r < bestRun {
+		if better(r, ll) {
 			best, bestRun, mu, pi = ll, r, m, p
 		}
 	}
@@ -269,7 +273,7 @@ func InitModelWith(ctx context.Context, v *Vocabulary, samples iter.Seq2[*Sample
 				todo = append(todo, r)
 				continue
 			}
-			if bestRun < 0 || ll > best || ll == best && r < bestRun {
+			if better(r, ll) { // (before any restart runs: no lock needed)
 				m, p, mu, pi = mu, pi, m, p
 				best, bestRun = ll, r
 			}
