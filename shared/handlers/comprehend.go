@@ -455,12 +455,15 @@ func decodeOp(raw []byte, v any) error {
 
 // emptyMembers refuses the optional members Comprehend's model gives a minimum length of 1 when
 // a request sends them empty: the operations' types cannot tell "" (or []) from absent, and an
-// empty JobName made a job without a name, an empty MaskCharacter masked with '*'.
+// empty JobName made a job without a name, an empty MaskCharacter masked with '*', an empty
+// ClientRequestToken a job without one (the AWS SDKs generate a token only for a nil one and
+// send "" as it is, so each retry of such a Start made another job).
 func emptyMembers(raw []byte) error {
 	var in struct {
-		JobName   *string `json:"JobName"`
-		NextToken *string `json:"NextToken"`
-		Filter    *struct {
+		JobName            *string `json:"JobName"`
+		ClientRequestToken *string `json:"ClientRequestToken"`
+		NextToken          *string `json:"NextToken"`
+		Filter             *struct {
 			JobName *string `json:"JobName"`
 		} `json:"Filter"`
 		RedactionConfig *struct {
@@ -477,6 +480,8 @@ func emptyMembers(raw []byte) error {
 	switch {
 	case in.JobName != nil && *in.JobName == "":
 		return tooShort("jobName", "")
+	case in.ClientRequestToken != nil && *in.ClientRequestToken == "":
+		return tooShort("clientRequestToken", "")
 	case in.Filter != nil && in.Filter.JobName != nil && *in.Filter.JobName == "":
 		return tooShort("filter.jobName", "")
 	case in.NextToken != nil && *in.NextToken == "":

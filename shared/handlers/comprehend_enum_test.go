@@ -213,7 +213,7 @@ func TestComprehendIdempotentDefaults(t *testing.T) {
 	}
 }
 
-// TestComprehendEmptyMembersNamed: a JobId or Filter.JobName sent empty is refused for its
+// TestComprehendEmptyMembersNamed: a JobId, Filter.JobName or ClientRequestToken sent empty is refused for its
 // minimum length, with the value Comprehend's message shows (found from outside: an empty
 // Filter.JobName listed every job, an empty JobId was reported as "Value null"); an absent JobId
 // is still "Value null".
@@ -229,6 +229,10 @@ func TestComprehendEmptyMembersNamed(t *testing.T) {
 		{"StopPiiEntitiesDetectionJob", `{"JobId":""}`, tooShort("jobId")},
 		{"DescribeTopicsDetectionJob", `{}`, "1 validation error detected: Value null at 'jobId' failed to satisfy constraint: Member must not be null"},
 		{"StartSentimentDetectionJob", "{" + strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, `"JobName":""`}, ",") + "}", tooShort("jobName")},
+		// Sent by an SDK given aws.String(""): it generates a token only for a nil one. Taken as
+		// none, each retry of the Start made another job.
+		{"StartTopicsDetectionJob", "{" + strings.Join([]string{inURI, outURI, role, `"ClientRequestToken":""`}, ",") + "}", tooShort("clientRequestToken")},
+		{"StartPiiEntitiesDetectionJob", "{" + strings.Join([]string{inURI, outURI, role, `"LanguageCode":"en"`, `"Mode":"ONLY_OFFSETS"`, `"ClientRequestToken":""`}, ",") + "}", tooShort("clientRequestToken")},
 	} {
 		status, out := call(t, a, c.op, c.body)
 		if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || out["Message"] != c.want {
