@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -330,5 +331,74 @@ func TestComprehendNumberOfTopicsRange(t *testing.T) {
 		if status != http.StatusBadRequest || out["__type"] != "InvalidRequestException" || !strings.Contains(msg, "NumberOfTopics must be between 1 and 100") {
 			t.Errorf("NumberOfTopics %s: %d %v", k, status, out)
 		}
+	}
+}
+
+// countingList counts the store's List calls.
+type countingList struct {
+	pipeline.Jobs
+	calls *int
+}
+
+func (c countingList) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
+	*c.calls++
+	return c.Jobs.List(ctx, tenant, f)
+}
+
+// A List of one kind reads at most 1,000 of the tenant's jobs per call: past them it answers
+// what it found (here nothing) with a NextToken, and the next call goes on after them (found
+// from outside: one call read every job of every other kind, however many).
+func TestComprehendListReadsBounded(t *testing.T) {
+	calls := 0
+	svc, jobs := newServiceWrapping(t, func(j pipeline.Jobs) pipeline.Jobs { return countingList{j, &calls} })
+	a := handlers.NewAPI(svc, handlers.NewKeyAuth(map[string]string{"k": "tenant-a"}), nil).
+		WithComprehend(handlers.NewSigV4Auth("comprehend", testKeys), handlers.ComprehendConfig{Bucket: "bucket", Region: "eu-west-1", Account: "123456789012"})
+	ctx := context.Background()
+	base := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	plant := func(id string, at time.Time, an job.Analysis) {
+		t.Helper()
+		j := &job.Job{JobId: id, Tenant: "tenant-a", Analyses: []job.Analysis{an}, JobStatus: job.Completed, SubmitTime: at, UpdatedAt: at, EndTime: &at,
+			InputDataConfig:  job.InputDataConfig{S3Uri: "s3://bucket/inputs/tenant-a/in.txt", InputFormat: job.OneDocPerLine},
+			OutputDataConfig: job.OutputDataConfig{S3Uri: "s3://bucket/outputs/tenant-a/" + id + "/"}}
+		if _, _, err := jobs.Create(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plant("entities-oldest", base, job.Entities)
+	const others = 1050 // newer, of another kind
+	for i := range others {
+		plant(fmt.Sprintf("sentiment-%04d", i), base.Add(time.Duration(i+1)*time.Second), job.Sentiment)
+	}
+	var listed []string
+	token := ""
+	for n := 1; ; n++ {
+		body := `{"MaxResults":5}`
+		if token != "" {
+			body = `{"MaxResults":5,"NextToken":"` + token + `"}`
+		}
+		calls = 0
+		status, out := call(t, a, "ListEntitiesDetectionJobs", body)
+		if status != http.StatusOK {
+			t.Fatalf("call %d: %d %v", n, status, out)
+		}
+		if calls > 10 {
+			t.Errorf("call %d read %d pages of the store, want at most 10", n, calls)
+		}
+		for _, p := range out["EntitiesDetectionJobPropertiesList"].([]any) {
+			listed = append(listed, p.(map[string]any)["JobId"].(string))
+		}
+		if n == 1 && len(listed) != 0 {
+			t.Errorf("the first call listed %v past 1,000 newer jobs of another kind", listed)
+		}
+		token, _ = out["NextToken"].(string)
+		if token == "" {
+			break
+		}
+		if n > 5 {
+			t.Fatal("NextToken never ends")
+		}
+	}
+	if len(listed) != 1 || listed[0] != "entities-oldest" {
+		t.Errorf("listed %v across the calls, want [entities-oldest] once", listed)
 	}
 }
