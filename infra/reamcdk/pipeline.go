@@ -26,6 +26,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ream-dev/ream/internal/loglevel"
 )
 
 // Pipeline is Ream's whole AWS data plane as one construct: the bucket, the
@@ -293,7 +295,7 @@ func (p *pipeline) functions(r *resolved) {
 		"REAM_RETENTION":            jsii.String(goDuration(hoursOfDays(r.RetentionDays))),
 		"REAM_STUCK_AFTER":          jsii.String(goDuration(r.StuckAfter)),
 		"REAM_EXPIRY_PASS_EVERY":    jsii.String(goDuration(r.ExpiryPassEvery)),
-		"REAM_LOG_LEVEL":            jsii.String(r.LogLevel),
+		loglevel.EnvVar:             jsii.String(r.LogLevel),
 		"REAM_JOB_TOPIC_PREFIX":     jsii.String(r.JobTopicPrefix),
 		"REAM_JOB_TOPIC_PER_TENANT": jsii.String(strconv.FormatBool(r.JobTopicPerTenant)),
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ream-dev/ream/internal/loglevel"
 )
 
 type obj = map[string]any
@@ -790,6 +792,15 @@ func TestPropsValidation(t *testing.T) {
 	for name, p := range bad {
 		if _, err := resolve(&p); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+	// Every level name the functions read from REAM_LOG_LEVEL is a LogLevel the construct takes.
+	for _, level := range []string{"debug", "info", "warn", "warning", "error", "WARN", "Info"} {
+		if _, ok := loglevel.Parse(level); !ok {
+			t.Fatalf("loglevel.Parse(%q) refused it", level)
+		}
+		if _, err := resolve(&PipelineProps{CodeDir: dir, LogLevel: level}); err != nil {
+			t.Errorf("LogLevel %q, which the functions read, was refused: %v", level, err)
 		}
 	}
 	if _, err := resolve(&PipelineProps{CodeDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "make build") {

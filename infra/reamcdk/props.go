@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ream-dev/ream/internal/loglevel"
 	"github.com/ream-dev/ream/shared/analysis/language"
 	"github.com/ream-dev/ream/shared/job"
 )
@@ -130,7 +131,8 @@ type PipelineProps struct {
 
 	// LogRetention for the functions' and the API's log groups. Default one month.
 	LogRetention awslogs.RetentionDays
-	// LogLevel is REAM_LOG_LEVEL: debug, info, warn. Default "warn".
+	// LogLevel is REAM_LOG_LEVEL: any name the functions read (loglevel.Parse: debug, info,
+	// warn or warning, error, in any case). Default "warn".
 	LogLevel string
 
 	// JobAgeAlarmThreshold: alarm when the oldest shard message has waited
@@ -348,10 +350,10 @@ func resolve(p *PipelineProps) (*resolved, error) {
 	case r.APIThrottleRate <= 0 || r.APIThrottleBurst <= 0:
 		return nil, fmt.Errorf("reamcdk: API throttling must be positive")
 	}
-	switch r.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		return nil, fmt.Errorf("reamcdk: LogLevel %q is not one of debug, info, warn, error", r.LogLevel)
+	if _, ok := loglevel.Parse(r.LogLevel); !ok {
+		// The functions' own reader of REAM_LOG_LEVEL decides (found by the audit of the README's rules: the construct
+		// had a list of its own, which refused "warning" and "WARN", names the functions take).
+		return nil, fmt.Errorf("reamcdk: LogLevel %q is not one of %s", r.LogLevel, loglevel.Names)
 	}
 	if err := resolveCoding(r); err != nil {
 		return nil, err
