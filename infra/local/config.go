@@ -380,10 +380,9 @@ func (c Config) withDefaults() Config {
 		c.AccessKeys = []AccessKey{{AccessKeyID: DefaultAccessKeyID, SecretAccessKey: DefaultSecretAccessKey, Tenant: "local"}}
 	}
 	if c.CodingRetention <= 0 {
-		// 24 hours, or the retention when that is shorter: a coding operation is kept no
-		// longer than a job may be, as a codingRetention given is (found from outside: with
+		// 24 hours, or the retention when that is shorter (found from outside: with
 		// "retention": "1h" a coding operation was kept 24 hours).
-		c.CodingRetention = Duration(min(24*time.Hour, cmp.Or(time.Duration(c.Retention), pipeline.DefaultRetention)))
+		c.CodingRetention = Duration(pipeline.DefaultCodingRetention(time.Duration(c.Retention)))
 	}
 	if c.Workers <= 0 {
 		c.Workers = max(2, numCPU())

@@ -5,6 +5,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"log/slog"
 	"time"
 
@@ -79,7 +80,8 @@ type Config struct {
 	// JobTopicRegion and JobTopicAccount, when set, are the region and account a job's topic
 	// must be in (the stack's: its functions may publish there only).
 	JobTopicRegion, JobTopicAccount string
-	// CodingRetentionHours is how long a coding operation's output is kept (default 24).
+	// CodingRetentionHours is how long a coding operation's output is kept (default
+	// DefaultCodingRetention(Retention), at least an hour).
 	CodingRetentionHours int
 	// StatsFanIn is the most shard statistics a TOPICS job's vocabulary reduce opens at once
 	// (default 256); beyond it the reduce merges in a tree.
@@ -120,7 +122,7 @@ func (c Config) withDefaults() Config {
 		c.ExpiryRunJobs = 2000
 	}
 	if c.CodingRetentionHours <= 0 {
-		c.CodingRetentionHours = 24
+		c.CodingRetentionHours = max(1, int(DefaultCodingRetention(c.Retention)/time.Hour))
 	}
 	if c.StatsFanIn < 2 {
 		c.StatsFanIn = 256
@@ -137,6 +139,14 @@ const (
 	// Config.ExpiryPassEvery is not set.
 	DefaultExpiryPassEvery = time.Hour
 )
+
+// DefaultCodingRetention is how long a coding operation's output is kept when its deployment
+// does not say (Config.CodingRetentionHours; the local config's codingRetention): 24 hours, or
+// retention (DefaultRetention when 0) when that is shorter, as a coding operation is kept no
+// longer than a job may be.
+func DefaultCodingRetention(retention time.Duration) time.Duration {
+	return min(24*time.Hour, cmp.Or(retention, DefaultRetention))
+}
 
 // Service runs the use cases over the ports.
 type Service struct {
