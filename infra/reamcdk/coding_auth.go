@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
 
 // OAuth2 for the coding routes. The statistics office's systems are
@@ -84,7 +86,6 @@ func (c *CodingAuth) Issuer() *string {
 
 var (
 	codingClientName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
-	tenantName       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 	cognitoPrefix    = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 	// Cognito refuses domain prefixes containing these words.
 	reservedInPrefix = []string{"aws", "amazon", "cognito"}
@@ -109,7 +110,7 @@ func resolveCoding(r *resolved) error {
 		if _, ok := seen[camel(name)]; !ok || seen[camel(name)] != name {
 			return fmt.Errorf("reamcdk: CodingClientTenants names %q, which is not in CodingClients", name)
 		}
-		if !tenantName.MatchString(tenant) {
+		if !layout.ValidTenant(tenant) { // the functions' own rule (REAM_CODING_TENANTS is read with it)
 			return fmt.Errorf("reamcdk: CodingClientTenants[%q] = %q: a tenant is letters, digits, '.', '_' or '-' (at most 128)", name, tenant)
 		}
 	}
