@@ -404,7 +404,7 @@ func (c Config) withDefaults() Config {
 		c.PollInterval = Duration(50 * time.Millisecond)
 	}
 	if c.MaxUploadBytes <= 0 {
-		c.MaxUploadBytes = 5_000_000_000
+		c.MaxUploadBytes = pipeline.DefaultMaxInputBytes // an upload may be as large as a job's input
 	}
 	if c.DropSettle <= 0 {
 		c.DropSettle = Duration(2 * time.Second)

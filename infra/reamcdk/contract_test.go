@@ -63,7 +63,10 @@ func TestContractEnvironment(t *testing.T) {
 			t.Errorf("%s: the function would refuse its environment: %v", name, err)
 			continue
 		}
-		if env.ShardBytes != 1<<20 || env.UploadTTL != time.Hour || env.Retention != 30*24*time.Hour ||
+		// The construct's defaults are the code's (pipeline.Config's), which the local stack takes.
+		if env.ShardBytes != reampipeline.DefaultShardBytes || env.UploadTTL != reampipeline.DefaultUploadTTL ||
+			env.Retention != reampipeline.DefaultRetention || env.ExpiryPassEvery != reampipeline.DefaultExpiryPassEvery ||
+			env.MaxInputBytes != 0 ||
 			env.StuckAfter != 23*time.Minute || env.LogLevel != slog.LevelWarn || env.JobTopicPerTenant {
 			t.Errorf("%s: parsed %+v", name, env)
 		}

@@ -95,16 +95,16 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.ShardBytes <= 0 {
-		c.ShardBytes = 1 << 20
+		c.ShardBytes = DefaultShardBytes
 	}
 	if c.MaxFilesPerShard <= 0 {
 		c.MaxFilesPerShard = 100
 	}
 	if c.MaxInputBytes <= 0 {
-		c.MaxInputBytes = 5_000_000_000
+		c.MaxInputBytes = DefaultMaxInputBytes
 	}
 	if c.UploadTTL <= 0 {
-		c.UploadTTL = time.Hour
+		c.UploadTTL = DefaultUploadTTL
 	}
 	if c.ResultsTTL <= 0 {
 		c.ResultsTTL = time.Hour
@@ -138,6 +138,12 @@ const (
 	// DefaultExpiryPassEvery is how often the sweeper starts a pass over the finished jobs when
 	// Config.ExpiryPassEvery is not set.
 	DefaultExpiryPassEvery = time.Hour
+	// DefaultShardBytes, DefaultMaxInputBytes and DefaultUploadTTL are Config.ShardBytes',
+	// MaxInputBytes' (5 GB, as Comprehend's) and UploadTTL's defaults, which the local config and
+	// the CDK construct (its contract test) take too.
+	DefaultShardBytes    = 1 << 20
+	DefaultMaxInputBytes = 5_000_000_000
+	DefaultUploadTTL     = time.Hour
 )
 
 // DefaultCodingRetention is how long a coding operation's output is kept when its deployment
