@@ -26,8 +26,13 @@ const (
 	MaxJobName     = 256
 	maxRoleArn     = 2048
 	maxTags        = 50
+	maxTagKey      = 128 // characters, as AWS's
+	maxTagValue    = 256 // characters, as AWS's
 	maxUploadFiles = 1000
-	maxTokenLen    = 64
+	// maxUploadFileName is an UploadFiles name's limit in bytes (a whole key's is
+	// layout.MaxKeyBytes).
+	maxUploadFileName = 512
+	maxTokenLen       = 64
 )
 
 var (
@@ -130,11 +135,11 @@ func Validate(r *api.CreateJobRequest) error {
 	for i, t := range r.Tags {
 		switch n, v := utf8.RuneCountInString(t.Key), utf8.RuneCountInString(t.Value); {
 		case n < 1:
-			return bad("tag %d (of Value %.40q) has no Key: a tag needs a Key of 1-128 characters", i+1, t.Value)
-		case n > 128:
-			return bad("tag %d (Key %.40q…) has a Key of %d characters: at most 128", i+1, t.Key, n)
-		case v > 256:
-			return bad("tag %q has a Value of %d characters: at most 256", t.Key, v)
+			return bad("tag %d (of Value %.40q) has no Key: a tag needs a Key of 1-%d characters", i+1, t.Value, maxTagKey)
+		case n > maxTagKey:
+			return bad("tag %d (Key %.40q…) has a Key of %d characters: at most %d", i+1, t.Key, n, maxTagKey)
+		case v > maxTagValue:
+			return bad("tag %q has a Value of %d characters: at most %d", t.Key, v, maxTagValue)
 		}
 		if !tagRE.MatchString(t.Key) || !tagRE.MatchString(t.Value) {
 			return bad("tag %q: Keys and Values may hold letters, digits, spaces and _.:/=+-@, only", t.Key)
@@ -191,8 +196,8 @@ func Validate(r *api.CreateJobRequest) error {
 				return bad("UploadFiles entry %q must be a relative file path (no leading /)", f)
 			case strings.HasSuffix(f, "/"):
 				return bad("UploadFiles entry %q names a folder (it ends with /): each names a file", f)
-			case len(f) > 512:
-				return bad("UploadFiles entry %.40q… is %d bytes long: at most 512", f, len(f))
+			case len(f) > maxUploadFileName:
+				return bad("UploadFiles entry %.40q… is %d bytes long: at most %d", f, len(f), maxUploadFileName)
 			}
 			if err := layout.CheckKey("UploadFiles entry", f); err != nil {
 				return err
