@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +39,21 @@ func TestContractNames(t *testing.T) {
 	for _, p := range pairs {
 		if p.infra != p.code {
 			t.Errorf("%s: construct says %q, code says %q", p.what, p.infra, p.code)
+		}
+	}
+}
+
+// The construct takes exactly the JobTopicPrefix values the functions take
+// (pipeline.ValidJobTopicPrefix, which reads REAM_JOB_TOPIC_PREFIX).
+func TestContractJobTopicPrefix(t *testing.T) {
+	dir := t.TempDir()
+	if err := placeholderCode(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"ream-", "team_A-9", "ream.", "ream/", "ream ", "réam-", "ream-*", strings.Repeat("a", 200), strings.Repeat("a", 201)} {
+		_, err := resolve(&PipelineProps{CodeDir: dir, JobTopicPrefix: p})
+		if code := reampipeline.ValidJobTopicPrefix(p); (err == nil) != code {
+			t.Errorf("JobTopicPrefix %.20q: the construct says %v, the functions take it: %v", p, err, code)
 		}
 	}
 }

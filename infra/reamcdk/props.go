@@ -312,6 +312,8 @@ func resolve(p *PipelineProps) (*resolved, error) {
 			return nil, fmt.Errorf("reamcdk: Languages: %s", strings.TrimPrefix(err.Error(), job.ErrInvalid.Error()+": "))
 		}
 	}
+	// pipeline.ValidJobTopicPrefix's rule, kept here so as not to link the analysers into the
+	// CDK app (TestContractJobTopicPrefix holds the two together).
 	if len(r.JobTopicPrefix) > 200 || strings.Trim(r.JobTopicPrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "" {
 		return nil, fmt.Errorf("reamcdk: JobTopicPrefix %q: want letters, digits, _ and - (the start of an SNS topic name)", r.JobTopicPrefix)
 	}

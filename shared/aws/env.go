@@ -173,7 +173,7 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 	default:
 		bad(EnvJobTopicPerTenant, v, "want true or false")
 	}
-	if e.JobTopicPrefix != "" && (len(e.JobTopicPrefix) > 200 || strings.Trim(e.JobTopicPrefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "") {
+	if e.JobTopicPrefix != "" && !pipeline.ValidJobTopicPrefix(e.JobTopicPrefix) {
 		bad(EnvJobTopicPrefix, e.JobTopicPrefix, "want letters, digits, _ and - (the start of an SNS topic name)")
 	}
 	if n, err := strconv.Atoi(get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")); err == nil && n > 0 {

@@ -7,6 +7,7 @@ package pipeline
 import (
 	"cmp"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,6 +22,14 @@ import (
 // NotificationChannel on AWS (REAM_JOB_TOPIC_PREFIX overrides it); the stack grants
 // sns:Publish on topics so named and no others.
 const DefaultJobTopicPrefix = "ream-"
+
+// ValidJobTopicPrefix reports whether p can start the names of the SNS topics jobs may name
+// (Config.JobTopicPrefix, REAM_JOB_TOPIC_PREFIX): the characters of an SNS topic name, with
+// room left for the rest of the name. The CDK construct's JobTopicPrefix keeps a copy of this
+// rule, which its contract test holds to this one.
+func ValidJobTopicPrefix(p string) bool {
+	return len(p) <= 200 && strings.Trim(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == ""
+}
 
 // Config holds the pipeline's limits and tunables. Zero values take the documented defaults.
 type Config struct {
