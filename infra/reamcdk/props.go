@@ -105,11 +105,11 @@ type PipelineProps struct {
 	AccessLogRetentionDays int
 
 	// ShardBytes is the target input bytes per shard (REAM_SHARD_BYTES).
-	// Default 1 MiB.
+	// Default 1 MiB; at least 1 KiB, as the local config's shardBytes.
 	ShardBytes int64
 	// UploadTTL is how long a presigned upload URL is valid and a job may
 	// wait for its input before it is TIMED_OUT (REAM_UPLOAD_TTL). Default 1h,
-	// at most 12h: S3 honours a presigned URL only while the credentials that
+	// at least 1m, at most 12h: S3 honours a presigned URL only while the credentials that
 	// signed it last, and the api function signs with its execution role's
 	// session credentials (an STS session lasts at most 12 hours; Lambda's
 	// may end sooner, so keep it short).
