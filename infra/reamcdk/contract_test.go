@@ -43,6 +43,26 @@ func TestContractNames(t *testing.T) {
 	}
 }
 
+// A coding client's access token is valid as long from Cognito as from the local stack's token
+// endpoint (handlers.TokenTTL; the README says it once for both: "valid one hour").
+func TestContractTokenLifetime(t *testing.T) {
+	f := synth(t)
+	clients := f.resources("AWS::Cognito::UserPoolClient")
+	if len(clients) == 0 {
+		t.Fatal("no user pool client")
+	}
+	unit := map[string]time.Duration{"seconds": time.Second, "minutes": time.Minute, "hours": time.Hour, "days": 24 * time.Hour}
+	for id, c := range clients {
+		p := props(c)
+		v, _ := p["AccessTokenValidity"].(float64)
+		units, _ := p["TokenValidityUnits"].(obj)
+		u, _ := units["AccessToken"].(string)
+		if got := time.Duration(v) * unit[u]; got != handlers.TokenTTL {
+			t.Errorf("%s: access tokens valid %v (%v %s); the local stack's are valid %v", id, got, v, u, handlers.TokenTTL)
+		}
+	}
+}
+
 // The construct takes exactly the JobTopicPrefix values the functions take
 // (pipeline.ValidJobTopicPrefix, which reads REAM_JOB_TOPIC_PREFIX).
 func TestContractJobTopicPrefix(t *testing.T) {
