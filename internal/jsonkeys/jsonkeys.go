@@ -51,6 +51,13 @@ func checkValue(dec *json.Decoder, t reflect.Type, path string, known bool) erro
 		return nil // a scalar
 	}
 	t = DecodedType(t)
+	if t == nil {
+		// Nothing to check inside: read past the value without descending into it. Descending
+		// built a path string per level, so a value nested 10,000 deep (as deep as the decoder
+		// takes) cost about 150 MB of copying: 1 s of CPU for a 20 KB body, and 5 s for a 1 MiB
+		// one of 50 such values (found from outside).
+		return skipValue(dec)
+	}
 	switch d {
 	case '[':
 		var elem reflect.Type
@@ -123,6 +130,23 @@ func checkValue(dec *json.Decoder, t reflect.Type, path string, known bool) erro
 	}
 	_, err = dec.Token() // the closing ']' or '}'
 	return err
+}
+
+// skipValue reads the rest of a value whose opening '[' or '{' dec has just read.
+func skipValue(dec *json.Decoder) error {
+	for depth := 1; depth > 0; {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+	}
+	return nil
 }
 
 // within says where an object is, for a message: "" for the body, " in InputDataConfig".
