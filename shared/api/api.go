@@ -145,6 +145,12 @@ type ErrorsResponse struct {
 	NextToken string            `json:"NextToken,omitempty"`
 }
 
+// MaxPageBytes bounds a page of a listing (the jobs, a job's error records): a page ends before
+// the item that would take it past this many bytes, counted as the items weigh in the body of a
+// Lambda response, a JSON string (escaped by encoding/json's rules), which must fit the 6 MB a
+// Lambda may answer. A page holds one item at least.
+const MaxPageBytes = 4 << 20
+
 // ListResponse is the body of GET /v1/jobs.
 type ListResponse struct {
 	Jobs      []*job.Job `json:"Jobs"`

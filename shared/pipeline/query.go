@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/internal/jsonw"
 	"github.com/ream-dev/ream/shared/internal/pagetoken"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline/request"
@@ -85,6 +88,28 @@ const (
 	MaxListResults     = 500
 )
 
+// jobsThatFit is how many of jobs, from the first, fit in a page of api.MaxPageBytes, each
+// weighed as the API writes it (without HTML escaping) and then escaped as a Lambda response's
+// body (jsonw.AppendString); one at least.
+func jobsThatFit(jobs []*job.Job) int {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	var scratch []byte
+	total := 0
+	for i, j := range jobs {
+		buf.Reset()
+		if err := enc.Encode(j); err != nil {
+			return len(jobs) // the answer fails to encode anyway, as before
+		}
+		scratch = jsonw.AppendString(scratch[:0], buf.String(), true)
+		if total += len(scratch) - 2; i > 0 && total > api.MaxPageBytes {
+			return i
+		}
+	}
+	return len(jobs)
+}
+
 // List returns the tenant's jobs, newest first (oldest first with f.Oldest).
 func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	if f.Status != "" && !f.Status.Valid() {
@@ -132,6 +157,22 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 	jobs, next, err := s.jobs.List(ctx, tenant, f)
 	for _, j := range jobs {
 		withAnalysisCounts(j)
+	}
+	// A page ends before the job that would take it past api.MaxPageBytes: a job with 50 tags
+	// of the longest Unicode keys and values weighs about 60 KB, so MaxResults=500 of them made a
+	// 30 MB answer (the default 100, 5.9 MB), over the 6 MB a Lambda may answer (found from
+	// outside; 500 jobs of the longest ASCII tags make 10 MB). The store is then asked for the
+	// jobs that fit, so that its token goes on after the last one shown.
+	for err == nil {
+		n := jobsThatFit(jobs)
+		if n == len(jobs) {
+			break
+		}
+		f.MaxResults = n
+		jobs, next, err = s.jobs.List(ctx, tenant, f)
+		for _, j := range jobs {
+			withAnalysisCounts(j)
+		}
 	}
 	if err != nil || next == "" {
 		return jobs, "", err

@@ -19,14 +19,13 @@ import (
 )
 
 // Page sizes of the errors route (MaxResults is exported for the CLI's pages). A page also ends
-// before the record that would take it past maxPageBytes, counted as the records weigh in a
+// before the record that would take it past api.MaxPageBytes, counted as the records weigh in a
 // Lambda response, whose body is a JSON string (jsonw.AppendString): a Lambda's response is at
 // most 6 MB, and a record of a large document carries the other analyses' results (1.65 MB for
 // 100 KB of text and four analyses).
 const (
 	defaultResults = 100
 	MaxResults     = 1000
-	maxPageBytes   = 4 << 20 // escaped
 )
 
 // Token is where the next page of the errors route starts: the error record Skip of shard Shard,
@@ -100,7 +99,7 @@ func Page(ctx context.Context, objects Opener, j *job.Job, recs []port.ShardReco
 			// As the record weighs in the Lambda body: escaped by encoding/json's rules (jsonw's).
 			scratch = jsonw.AppendString(scratch[:0], string(line), true)
 			n := len(scratch) - 2
-			if len(res.Errors) > 0 && pageBytes+n > maxPageBytes {
+			if len(res.Errors) > 0 && pageBytes+n > api.MaxPageBytes {
 				return EndsBefore // the page holds one record at least
 			}
 			res.Errors = append(res.Errors, json.RawMessage(slices.Clone(line)))

@@ -1,0 +1,63 @@
+package pipeline_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// TestListPageFitsALambdaAnswer: a page of the job listing ends before the job that would take it
+// past api.MaxPageBytes, with a NextToken that goes on from there, so that it fits the 6 MB a
+// Lambda may answer. Found from outside: jobs with 50 tags of the longest Unicode keys and values
+// weigh about 60 KB each, and a page of MaxResults=500 of them made a 30 MB answer, which the api
+// function cannot return on AWS. Paging still lists every job once.
+func TestListPageFitsALambdaAnswer(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	const n = 100
+	var tags []job.Tag
+	for i := range 50 {
+		tags = append(tags, job.Tag{Key: fmt.Sprintf("%s%03d", strings.Repeat("键", 125), i), Value: strings.Repeat("值", 256)})
+	}
+	for i := range n {
+		_, err := st.svc.CreateJob(ctx, "local", api.CreateJobRequest{JobName: fmt.Sprint("heavy-", i), Tags: tags,
+			Analyses: []job.Analysis{job.Language}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	f := api.ListFilter{MaxResults: pipeline.MaxListResults}
+	for pages := 0; ; pages++ {
+		jobs, next, err := st.svc.List(ctx, "local", f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(api.ListResponse{Jobs: jobs, NextToken: next})
+		if len(b) > api.MaxPageBytes {
+			t.Errorf("page %d: %d jobs, %d bytes, over %d", pages, len(jobs), len(b), api.MaxPageBytes)
+		}
+		if pages == 0 && (len(jobs) == n || next == "") {
+			t.Errorf("the first page holds %d of %d jobs (NextToken %q): want it cut, with a NextToken", len(jobs), n, next)
+		}
+		for _, j := range jobs {
+			if seen[j.JobId] {
+				t.Errorf("job %s listed twice", j.JobName)
+			}
+			seen[j.JobId] = true
+		}
+		if next == "" {
+			break
+		}
+		f.NextToken = next
+	}
+	if len(seen) != n {
+		t.Errorf("paging listed %d jobs, want %d", len(seen), n)
+	}
+}
