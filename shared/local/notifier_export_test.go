@@ -11,3 +11,10 @@ func SetUploadIdleTimeout(d time.Duration) func() {
 	uploadIdleTimeout = d
 	return func() { uploadIdleTimeout = old }
 }
+
+// SetDownloadIdleTimeout shortens downloadIdleTimeout for a test; the returned func restores it.
+func SetDownloadIdleTimeout(d time.Duration) func() {
+	old := downloadIdleTimeout
+	downloadIdleTimeout = d
+	return func() { downloadIdleTimeout = old }
+}

@@ -660,8 +660,31 @@ func (o *Objects) serveGet(w http.ResponseWriter, r *http.Request, key string) {
 	}
 	defer f.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeContent(w, r, "", fi.ModTime(), f)
+	http.ServeContent(downloadWriter{w, http.NewResponseController(w)}, r, "", fi.ModTime(), f)
 }
+
+// downloadIdleTimeout is how long a download's client may take nothing before it is cut: one
+// that stops reading (a process stopped, a script that never reads its responses) must not hold
+// its connection, a file and a goroutine for ever (found from outside: nothing bounded a
+// response's writes). It bounds each write, not the download: a slow reader that keeps reading
+// takes as long as it needs.
+var downloadIdleTimeout = 60 * time.Second
+
+// downloadWriter writes a download with a deadline of downloadIdleTimeout on each write. It has
+// no ReadFrom, so net/http copies the file through it a buffer at a time (not with sendfile),
+// each write bounded.
+type downloadWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (d downloadWriter) Write(p []byte) (int, error) {
+	_ = d.rc.SetWriteDeadline(time.Now().Add(downloadIdleTimeout)) // unsupported by a test recorder: no deadline
+	return d.ResponseWriter.Write(p)
+}
+
+// Unwrap gives http.ResponseController the connection's writer.
+func (d downloadWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, expires time.Time, onCreated func(context.Context, pipeline.ObjectInfo) error) {
 	upload := &uploadBody{ReadCloser: r.Body, rc: http.NewResponseController(w), expires: expires,
