@@ -444,15 +444,32 @@ func formatFits(format job.Format, given bool, file string, training bool) error
 	r := bufio.NewReaderSize(f, 64<<10)
 	// readLine reads a whole line, up to maxProbeLine bytes (found from outside: a first record
 	// longer than the buffer was read in part, did not decode, and the file was taken for
-	// plain text).
+	// plain text). A line ends in LF, CR or CRLF, as the service reads lines (found from
+	// outside: a file of CR-terminated records was read to its first LF, as one line).
 	readLine := func() ([]byte, error) {
 		var l []byte
 		for {
-			part, err := r.ReadSlice('\n')
-			l = append(l, part...)
-			if err != bufio.ErrBufferFull || len(l) > maxProbeLine {
+			if _, err := r.Peek(1); err != nil {
 				return l, err
 			}
+			buf, _ := r.Peek(r.Buffered()) // cannot fail: the bytes are buffered
+			i := bytes.IndexAny(buf, "\r\n")
+			if i < 0 {
+				l = append(l, buf...)
+				r.Discard(len(buf))
+				if len(l) > maxProbeLine {
+					return l, nil
+				}
+				continue
+			}
+			l = append(l, buf[:i]...)
+			r.Discard(i + 1)
+			if buf[i] == '\r' {
+				if next, _ := r.Peek(1); len(next) == 1 && next[0] == '\n' {
+					r.Discard(1)
+				}
+			}
+			return l, nil
 		}
 	}
 	var line []byte
