@@ -375,8 +375,12 @@ func blank(r *bufio.Reader) bool {
 // other, silently) and, when strict, fields v does not have. Every route's body goes through it,
 // so the same mistake gets the same answer everywhere.
 func decodeJSON(body io.Reader, v any, what string, strict bool) error {
+	br := bufio.NewReader(body)
+	if err := bodyEncoding(br, what); err != nil {
+		return err
+	}
 	var read bytes.Buffer // what the decoder read: judged for UTF-8 when the body is over the limit
-	dec := json.NewDecoder(io.TeeReader(body, &read))
+	dec := json.NewDecoder(io.TeeReader(br, &read))
 	// The value is read whole first (a syntax error or a body over the limit is reported as
 	// Decode reports it into any type), its keys checked, then decoded into v.
 	var raw json.RawMessage
@@ -419,6 +423,30 @@ func decodeJSON(body io.Reader, v any, what string, strict bool) error {
 		return fmt.Errorf("%w: request body has data after its JSON object", job.ErrInvalid)
 	}
 	return nil
+}
+
+// bodyEncoding looks at the first bytes of a request body: it consumes a UTF-8 byte-order mark
+// (RFC 8259 lets a parser ignore one; Windows editors and PowerShell write it, and Ream's inputs
+// strip it too), and refuses a UTF-16 or UTF-32 body by name, which the JSON decoder would
+// report as an invalid character 'ÿ' or '\x00'.
+func bodyEncoding(br *bufio.Reader, what string) error {
+	head, _ := br.Peek(4) // a shorter body, or a read error, is left to the decoder
+	enc := ""
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		br.Discard(3)
+		return nil
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE, 0x00, 0x00}):
+		enc = "UTF-32 (it starts with a UTF-32 byte-order mark, bytes 0xFF 0xFE 0x00 0x00)"
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		enc = fmt.Sprintf("UTF-16 (it starts with a UTF-16 byte-order mark, bytes 0x%02X 0x%02X)", head[0], head[1])
+	case bytes.IndexByte(head, 0) >= 0:
+		// JSON text starts with an ASCII character: in UTF-16 or UTF-32 a NUL byte is beside it.
+		enc = "UTF-16 or UTF-32 (it has NUL bytes at its start)"
+	default:
+		return nil
+	}
+	return fmt.Errorf("%w: request body is not %s: it is %s; JSON text is UTF-8: send it as UTF-8", job.ErrInvalid, what, enc)
 }
 
 // notUTF8 is the error of a request body that is not UTF-8 from byte at of its JSON value.

@@ -66,6 +66,18 @@ func TestDecodeJSONKeys(t *testing.T) {
 		// Found from outside: a Latin-1 file name became U+FFFD, two names one.
 		{"not UTF-8", "{" + job1 + ",\"UploadFiles\":[\"caf\xe9.txt\"]}", &api.CreateJobRequest{}, "not UTF-8 (byte 97 of the JSON value)"},
 		{"UTF-8 beyond ASCII", `{` + job1 + `,"UploadFiles":["café.txt"]}`, &api.CreateJobRequest{}, ""},
+		// Found from outside: a body saved with a byte-order mark (Windows editors, PowerShell's
+		// UTF8 encoding) was "invalid character 'ï' looking for beginning of value", and a
+		// UTF-16 one "invalid character 'ÿ'" or "'\x00'". JSON's RFC 8259 lets a parser ignore
+		// a UTF-8 mark, as Ream's inputs do; UTF-16 and UTF-32 are named.
+		{"UTF-8 byte-order mark", "\uFEFF{" + job1 + "}", &api.CreateJobRequest{}, ""},
+		{"UTF-8 byte-order mark, then white space", "\uFEFF \n{" + job1 + "}", &api.CreateJobRequest{}, ""},
+		{"a byte-order mark alone", "\uFEFF", &api.CreateJobRequest{}, "body is empty"},
+		{"UTF-16LE with its mark", utf16le("\uFEFF{" + job1 + "}"), &api.CreateJobRequest{}, "it is UTF-16 (it starts with a UTF-16 byte-order mark, bytes 0xFF 0xFE); JSON text is UTF-8"},
+		{"UTF-16BE with its mark", "\xfe\xff\x00{\x00}", &api.CreateJobRequest{}, "it is UTF-16 (it starts with a UTF-16 byte-order mark, bytes 0xFE 0xFF)"},
+		{"UTF-16LE without a mark", utf16le("{" + job1 + "}"), &api.CreateJobRequest{}, "it is UTF-16 or UTF-32 (it has NUL bytes at its start); JSON text is UTF-8"},
+		{"UTF-16BE without a mark", "\x00{\x00}", &api.CreateJobRequest{}, "it is UTF-16 or UTF-32 (it has NUL bytes at its start)"},
+		{"UTF-32LE with its mark", "\xff\xfe\x00\x00{\x00\x00\x00}\x00\x00\x00", &api.CreateJobRequest{}, "it is UTF-32 (it starts with a UTF-32 byte-order mark, bytes 0xFF 0xFE 0x00 0x00)"},
 	} {
 		err := decodeJSON(strings.NewReader(tc.body), tc.v, "a valid job", true)
 		switch {
@@ -75,4 +87,14 @@ func TestDecodeJSONKeys(t *testing.T) {
 			t.Errorf("%s: %v, want an invalid request saying %s", tc.name, err, tc.want)
 		}
 	}
+}
+
+// utf16le is s in UTF-16LE (s is ASCII or U+FEFF).
+func utf16le(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		b.WriteByte(byte(r))
+		b.WriteByte(byte(r >> 8))
+	}
+	return b.String()
 }
