@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 )
 
 // detector collects candidate spans (in bytes) for one document.
@@ -198,7 +200,7 @@ func (d *detector) nearAny(i, maxGap int, words []string, whole bool) bool {
 			continue
 		}
 		gap := w[k+len(word):]
-		if len(gap) > maxGap || strings.ContainsAny(gap, "0123456789") || strings.Contains(gap, "\n") && !labelLine(word, gap) || sentenceBreak(gap) ||
+		if len(gap) > maxGap || strings.ContainsAny(gap, "0123456789") || strings.ContainsAny(gap, txt.LineBreaks) && !labelLine(word, gap) || sentenceBreak(gap) ||
 			whole && gap != "" && isAlpha(word[len(word)-1]) && isAlpha(gap[0]) {
 			continue
 		}
@@ -211,10 +213,12 @@ func (d *detector) nearAny(i, maxGap int, words []string, whole bool) bool {
 // label ending its line: at most a few more words ending in a colon, one line break, and only
 // blanks after it ("Passport number:\nX1234567", "SSN:\r\n  123-45-6789"). Other gaps holding a
 // line break keep their context from the value (found from outside: a value on the line after
-// its label was not found).
+// its label was not found). A line break is any of txt.LineBreaks, as ENTITIES and KEY_PHRASES
+// read them (found from outside: context reached across a lone CR, VT, FF, NEL, U+2028 or
+// U+2029, so such a document's PII differed from the same text with LF line ends).
 func labelLine(word, gap string) bool {
-	head, tail, _ := strings.Cut(gap, "\n")
-	head = strings.TrimRight(word+head, " \t\r")
+	head, tail, _ := txt.CutLine(gap)
+	head = strings.TrimRight(word+head, " \t")
 	return strings.HasSuffix(head, ":") && strings.Trim(tail, " \t") == ""
 }
 

@@ -304,7 +304,7 @@ func (d *detector) negBefore(i int, pos map[string]bool) bool {
 	for w := 0; w < 3; w++ {
 		next := j // the start of the word (or the number) after this gap
 		for j > 0 && !wordByte(t[j-1]) {
-			if isDigit(t[j-1]) || t[j-1] == '\n' || i-j > 32 {
+			if isDigit(t[j-1]) || txt.EndsInLineBreak(t[:j]) || i-j > 32 {
 				return false
 			}
 			if c := t[j-1]; (c == '.' || c == '!' || c == '?') && j < next && t[j] == ' ' && next < len(t) && t[next] >= 'A' && t[next] <= 'Z' {

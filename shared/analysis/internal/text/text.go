@@ -297,6 +297,26 @@ func hasVowel(s string) bool {
 // NEL, LINE and PARAGRAPH SEPARATOR): a key phrase or an entity never spans one.
 const LineBreaks = "\n\r\v\f\u0085\u2028\u2029"
 
+// CutLine slices s around its first line break (any of LineBreaks, a CRLF being one break),
+// returning the text before and after it; found is false, and before is s, when s has none.
+func CutLine(s string) (before, after string, found bool) {
+	i := strings.IndexAny(s, LineBreaks)
+	if i < 0 {
+		return s, "", false
+	}
+	if strings.HasPrefix(s[i:], "\r\n") {
+		return s[:i], s[i+2:], true
+	}
+	_, n := utf8.DecodeRuneInString(s[i:])
+	return s[:i], s[i+n:], true
+}
+
+// EndsInLineBreak reports whether s ends with a line break (any of LineBreaks).
+func EndsInLineBreak(s string) bool {
+	r, n := utf8.DecodeLastRuneInString(s)
+	return n > 0 && strings.ContainsRune(LineBreaks, r)
+}
+
 // EndsSentence reports whether a punctuation token ends a sentence: . ! ? or ….
 func EndsSentence(tok string) bool {
 	switch tok {

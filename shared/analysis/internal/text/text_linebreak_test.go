@@ -1,0 +1,29 @@
+package text
+
+import "testing"
+
+// TestCutLine: CutLine cuts at the first of every line break, a CRLF as one; EndsInLineBreak
+// sees a multi-byte break (NEL, U+2028) as one.
+func TestCutLine(t *testing.T) {
+	for _, tc := range []struct{ in, before, after string }{
+		{"a\r\nb", "a", "b"},
+		{"a\rb", "a", "b"},
+		{"a\n\rb", "a", "\rb"},
+		{"a\u2028b\nc", "a", "b\nc"},
+		{"a\u0085b", "a", "b"},
+		{"a\vb", "a", "b"},
+	} {
+		b, a, ok := CutLine(tc.in)
+		if !ok || b != tc.before || a != tc.after {
+			t.Errorf("CutLine(%q) = %q, %q, %v", tc.in, b, a, ok)
+		}
+	}
+	if b, a, ok := CutLine("no break\t"); ok || b != "no break\t" || a != "" {
+		t.Errorf("CutLine without a break = %q, %q, %v", b, a, ok)
+	}
+	for s, want := range map[string]bool{"a\n": true, "a\r": true, "a\u2029": true, "a\u0085": true, "a": false, "": false, "é": false, "\u2028a": false} {
+		if got := EndsInLineBreak(s); got != want {
+			t.Errorf("EndsInLineBreak(%q) = %v", s, got)
+		}
+	}
+}
