@@ -34,3 +34,25 @@ func TestContextStopsAtEveryLineBreak(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyValueEndsAtWhiteSpace: an unquoted key=value value is a run of characters up to white
+// space, Unicode's too: a line break other than LF and CR (VT, FF, NEL, U+2028, U+2029) or a
+// no-break space ends it, where the value ran on into the next line's first word
+// ("password=hunter2⏎Regards" was PASSWORD "hunter2⏎Regards"; found from outside). A quoted
+// value holding such a line break is no value, as one holding LF is not.
+func TestKeyValueEndsAtWhiteSpace(t *testing.T) {
+	a := newPIITest(t)
+	for _, sep := range []string{"\n", "\r", "\t", " ", "\v", "\f", "\u0085", "\u2028", "\u2029", "\u00a0", "\u3000"} {
+		checkTypes(t, a, "password=hunter2"+sep+"Regards", "PASSWORD hunter2", Password)
+		checkTypes(t, a, "user=jdoe"+sep+"next", "USERNAME jdoe", Username)
+	}
+	for _, br := range []string{"\n", "\r", "\u2028", "\u0085", "\v"} {
+		checkTypes(t, a, `password="hunter2`+br+`Regards"`, "", Password)
+	}
+	checkTypes(t, a, `password="hunter 2"`, "PASSWORD hunter 2", Password)
+	// blanks between the key and the value are skipped, a no-break space too (word processors
+	// put one after a colon), but not a line break
+	checkTypes(t, a, "password:\u00a0hunter2", "PASSWORD hunter2", Password)
+	checkTypes(t, a, "password: \thunter2", "PASSWORD hunter2", Password)
+	checkTypes(t, a, "password=\u2028hunter2", "", Password)
+}

@@ -6,7 +6,10 @@ package pii
 import (
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
 )
 
 // ---- AWS keys ----
@@ -222,8 +225,12 @@ func expiry(v string) bool {
 
 // valueAfter is the value (kvValue) after a separator that ends at p, past up to three blanks.
 func valueAfter(t string, p int) (int, int, bool) {
-	for k := 0; k < 3 && p < len(t) && (t[p] == ' ' || t[p] == '\t'); k++ {
-		p++
+	for k := 0; k < 3 && p < len(t); k++ {
+		r, n := utf8.DecodeRuneInString(t[p:])
+		if r != '\t' && !unicode.Is(unicode.Zs, r) { // a blank: a space, a no-break space, …
+			break
+		}
+		p += n
 	}
 	return kvValue(t, p)
 }
@@ -238,17 +245,21 @@ func kvValue(t string, i int) (int, int, bool) {
 	if q := t[i]; q == '"' || q == '\'' || q == '`' {
 		s = i + 1
 		k := strings.IndexByte(t[s:], q)
-		if k <= 0 || k > 200 || strings.ContainsAny(t[s:s+k], "\n\r") {
+		if k <= 0 || k > 200 || strings.ContainsAny(t[s:s+k], txt.LineBreaks) {
 			return 0, 0, false
 		}
 		e = s + k
 	} else {
 		s, e = i, i
-		for e < len(t) && t[e] != ' ' && t[e] != '\t' && t[e] != '\n' && t[e] != '\r' && e-s < 200 {
-			e++
-		}
-		for e > s && e < len(t) && !utf8.RuneStart(t[e]) {
-			e-- // cut at 200 bytes inside a character: end before it (offsets shifted; found in review)
+		// Up to white space, Unicode's included (a line break other than LF or CR, a no-break
+		// space: found from outside, the value ran on into the next line), and at most 200
+		// bytes, never cut inside a character (offsets shifted; found in review).
+		for e < len(t) {
+			r, n := utf8.DecodeRuneInString(t[e:])
+			if unicode.IsSpace(r) || e+n-s > 200 {
+				break
+			}
+			e += n
 		}
 		// A query string or a list goes on after '&' or ';' with another key=.
 		for k := s + 1; k < e; k++ {
