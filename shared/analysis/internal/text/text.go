@@ -106,7 +106,7 @@ func Tokenize(text string, dst []Token) []Token {
 		if kind == Word && strings.HasSuffix(t.Text, ".") {
 			// an abbreviation ending the sentence ("... Apple Inc. said" keeps going, "in the
 			// U.S. The" starts a new one): treat a following capitalised word as a possible start.
-			if i >= len(text) || text[i] == '\n' {
+			if r, _ := utf8.DecodeRuneInString(text[i:]); i >= len(text) || strings.ContainsRune(LineBreaks, r) {
 				sentStart = true
 			}
 		}

@@ -27,3 +27,22 @@ func TestCutLine(t *testing.T) {
 		}
 	}
 }
+
+// TestAbbreviationBeforeAnyLineBreak: a word ending in "." at the end of a line ends the
+// sentence whatever ends the line, so the next line's first word starts one (found from
+// outside: after CRLF, the Windows line end, or a lone CR it did not, as after LF it did, so
+// the same text tokenised differently by its line ends).
+func TestAbbreviationBeforeAnyLineBreak(t *testing.T) {
+	for _, br := range []string{"\n", "\r\n", "\r", "\v", "\f", "\u0085", "\u2028", "\u2029"} {
+		toks := Tokenize("He moved to the U.S."+br+"Then he left", nil)
+		var then *Token
+		for i := range toks {
+			if toks[i].Text == "Then" {
+				then = &toks[i]
+			}
+		}
+		if then == nil || !then.SentStart {
+			t.Errorf("%q: \"Then\" after the line break does not start a sentence: %+v", br, toks)
+		}
+	}
+}
