@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ream-dev/ream/shared/analysis/internal/result"
 	txt "github.com/ream-dev/ream/shared/analysis/internal/text"
@@ -808,10 +810,15 @@ func comparative(w string) bool {
 	return false
 }
 
-// field returns the whitespace-delimited field of text that holds the byte range [b,e).
+// field returns the whitespace-delimited field of text that holds the byte range [b,e), white
+// space as the tokenizer reads it (unicode.IsSpace: a no-break space, VT, NEL, U+2028, …, not
+// only ASCII's), so that no token holds white space its field does not.
 func field(text string, b, e int) (fb, fe int) {
-	fb = strings.LastIndexAny(text[:b], " \t\n\r") + 1
-	fe = strings.IndexAny(text[e:], " \t\n\r")
+	if i := strings.LastIndexFunc(text[:b], unicode.IsSpace); i >= 0 {
+		_, n := utf8.DecodeRuneInString(text[i:])
+		fb = i + n
+	}
+	fe = strings.IndexFunc(text[e:], unicode.IsSpace)
 	if fe < 0 {
 		return fb, len(text)
 	}
