@@ -111,6 +111,18 @@ func sepAfter(t string, e int) bool {
 	return separator(r)
 }
 
+// joinsBefore and joinsAfter report whether the character ending at i, or starting at e,
+// continues a word, so that a number or code beside it is inside a longer word: an ASCII letter,
+// digit or '_', or a character beyond ASCII that is no separator (a letter: "éGB82…"). The
+// start or the end of the text joins nothing.
+func joinsBefore(t string, i int) bool {
+	return i > 0 && wordByte(t[i-1]) && (t[i-1] < 0x80 || !sepBefore(t, i))
+}
+
+func joinsAfter(t string, e int) bool {
+	return e < len(t) && wordByte(t[e]) && (t[e] < 0x80 || !sepAfter(t, e))
+}
+
 // separator is a character beyond ASCII that separates words: white space, a format character,
 // or punctuation (curly quotes, dashes, an ellipsis: text pasted from a word processor; found in
 // review: `VIN “1HGCM82633A004352”` and `card “4111111111111111”` found nothing).

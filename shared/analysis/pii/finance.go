@@ -199,7 +199,7 @@ func (d *detector) ibans() {
 		if !upper(t[i]) || !upper(t[i+1]) || !isDigit(t[i+2]) || !isDigit(t[i+3]) {
 			continue
 		}
-		if i > 0 && wordByte(t[i-1]) {
+		if joinsBefore(t, i) {
 			continue
 		}
 		L, ok := ibanLengths[t[i:i+2]]
@@ -222,7 +222,7 @@ func (d *detector) ibans() {
 			}
 			break
 		}
-		if len(b) != L || (j < len(t) && wordByte(t[j])) {
+		if len(b) != L || joinsAfter(t, j) {
 			continue
 		}
 		if !validIBAN(string(b)) {

@@ -215,10 +215,10 @@ func (d *detector) ipv6() {
 		if strings.Count(cand, ":") < 2 || cand == "::" {
 			continue
 		}
-		if s > 0 && wordByte(t[s-1]) {
+		if joinsBefore(t, s) {
 			continue
 		}
-		if e < len(t) && (wordByte(t[e]) && t[e] != '%') {
+		if joinsAfter(t, e) && t[e] != '%' {
 			continue
 		}
 		a, err := netip.ParseAddr(cand)
@@ -239,7 +239,7 @@ func (d *detector) macs() {
 		return
 	}
 	for i := 0; i+14 <= len(t); i++ {
-		if !hex(t[i]) || (i > 0 && wordByte(t[i-1])) {
+		if !hex(t[i]) || joinsBefore(t, i) {
 			continue
 		}
 		if !((t[i+2] == ':' || t[i+2] == '-') && t[i+5] == t[i+2]) && t[i+4] != '.' {

@@ -56,3 +56,24 @@ func TestKeyValueEndsAtWhiteSpace(t *testing.T) {
 	checkTypes(t, a, "password: \thunter2", "PASSWORD hunter2", Password)
 	checkTypes(t, a, "password=\u2028hunter2", "", Password)
 }
+
+// TestCodesBesideNonASCIISeparators: an IBAN, a CVV, an expiry, an AWS access key, a MAC and an
+// IPv6 address are found when a character beyond ASCII that separates words stands just before
+// or after them (a NEL, U+2028 or U+2029 line break, a no-break space, a right-to-left mark,
+// curly quotes), as every other number and code is (found from outside: an IBAN at the start
+// of a line after U+2028, and "cvv 123" before one, were not found, though they were after LF).
+func TestCodesBesideNonASCIISeparators(t *testing.T) {
+	a := newPIITest(t)
+	for _, sp := range [][2]string{{"\u2028", "\u2028"}, {"\u0085", "\u0085"}, {"\u2029", "\u2029"}, {"\u00a0", "\u00a0"}, {"“", "”"}, {"\u200f", "\u200f"}} {
+		b, e := sp[0], sp[1]
+		checkTypes(t, a, "Account:"+b+"GB82 WEST 1234 5698 7654 32"+e+"Thanks", "INTERNATIONAL_BANK_ACCOUNT_NUMBER GB82 WEST 1234 5698 7654 32", IBAN)
+		checkTypes(t, a, "Card 4111 1111 1111 1111 cvv 123"+e+"Regards", "CREDIT_DEBIT_CVV 123", CreditDebitCVV)
+		checkTypes(t, a, "Card 4111 1111 1111 1111 exp 12/26"+e+"Regards", "CREDIT_DEBIT_EXPIRY 12/26", CreditDebitExpiry)
+		checkTypes(t, a, "key"+b+"AKIAIOSFODNN7EXAMPLE"+e+"ok", "AWS_ACCESS_KEY AKIAIOSFODNN7EXAMPLE", AWSAccessKey)
+		checkTypes(t, a, "mac"+b+"00:1A:2B:3C:4D:5E"+e+"ok", "MAC_ADDRESS 00:1A:2B:3C:4D:5E", MACAddress)
+		checkTypes(t, a, "host"+b+"2001:db8::1"+e+"ok", "IP_ADDRESS 2001:db8::1", IPAddress)
+	}
+	// a letter beyond ASCII still joins: the code is inside a longer word
+	checkTypes(t, a, "éGB82 WEST 1234 5698 7654 32", "", IBAN)
+	checkTypes(t, a, "AKIAIOSFODNN7EXAMPLEé", "", AWSAccessKey)
+}

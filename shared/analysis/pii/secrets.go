@@ -28,7 +28,7 @@ func (d *detector) awsKeys() {
 			s := off + k
 			off = s + 4
 			e := s + 20
-			if e > len(t) || (s > 0 && wordByte(t[s-1])) || (e < len(t) && wordByte(t[e])) {
+			if e > len(t) || joinsBefore(t, s) || joinsAfter(t, e) {
 				continue
 			}
 			ok := true
@@ -183,7 +183,7 @@ func (d *detector) cardKeywords() {
 		for e < len(t) && (isDigit(t[e]) || t[e] == '/' || t[e] == '-') {
 			e++
 		}
-		if e < len(t) && (wordByte(t[e]) || ((t[e] == '.' || t[e] == ',' || t[e] == ':') && e+1 < len(t) && isDigit(t[e+1]))) {
+		if joinsAfter(t, e) || e < len(t) && (t[e] == '.' || t[e] == ',' || t[e] == ':') && e+1 < len(t) && isDigit(t[e+1]) {
 			continue
 		}
 		v := t[s:e]
