@@ -77,3 +77,16 @@ func TestCodesBesideNonASCIISeparators(t *testing.T) {
 	checkTypes(t, a, "éGB82 WEST 1234 5698 7654 32", "", IBAN)
 	checkTypes(t, a, "AKIAIOSFODNN7EXAMPLEé", "", AWSAccessKey)
 }
+
+// TestDatesAndAddressesBesideNonASCIISeparators: a date and a street address are found after
+// and before a non-ASCII separator (a line break such as U+2028, a no-break space, a curly
+// quote) as after and before LF or a space (found from outside, as for the codes above).
+func TestDatesAndAddressesBesideNonASCIISeparators(t *testing.T) {
+	a := newPIITest(t)
+	for _, sp := range [][2]string{{"\n", "\n"}, {"\u2028", "\u2028"}, {"\u0085", "\u0085"}, {"\u00a0", "\u00a0"}, {"“", "”"}} {
+		b, e := sp[0], sp[1]
+		checkTypes(t, a, "Due:"+b+"03/15/2024"+e+"Thanks", "DATE_TIME 03/15/2024", DateTime)
+		checkTypes(t, a, "Ship to:"+b+"1600 Pennsylvania Avenue NW, Washington, DC 20500"+e+"Thanks", "ADDRESS 1600 Pennsylvania Avenue NW, Washington, DC 20500", Address)
+	}
+	checkTypes(t, a, "é03/15/2024", "", DateTime)
+}

@@ -60,7 +60,7 @@ var monthPrefix = txt.Set("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec Mon T
 func (d *detector) dates() {
 	t := d.text
 	for i := 0; i < len(t); i++ {
-		if (i > 0 && wordByte(t[i-1])) || !dateStart(t, i) {
+		if joinsBefore(t, i) || !dateStart(t, i) {
 			continue
 		}
 		w := t[i:min(len(t), i+64)]
@@ -69,10 +69,10 @@ func (d *detector) dates() {
 			continue
 		}
 		s, e := i, i+m[1]
-		if s > 0 && (wordByte(t[s-1]) || ((t[s-1] == '.' || t[s-1] == '-' || t[s-1] == '/' || t[s-1] == ':') && s > 1 && isDigit(t[s-2]))) {
+		if joinsBefore(t, s) || s > 1 && (t[s-1] == '.' || t[s-1] == '-' || t[s-1] == '/' || t[s-1] == ':') && isDigit(t[s-2]) {
 			continue
 		}
-		if e < len(t) && t[e-1] != '.' && (wordByte(t[e]) || ((t[e] == '.' || t[e] == '-' || t[e] == '/' || t[e] == ':') && e+1 < len(t) && isDigit(t[e+1]))) {
+		if e < len(t) && t[e-1] != '.' && (joinsAfter(t, e) || ((t[e] == '.' || t[e] == '-' || t[e] == '/' || t[e] == ':') && e+1 < len(t) && isDigit(t[e+1]))) {
 			continue
 		}
 		if !dateValid(t[s:e]) {
@@ -212,7 +212,7 @@ const ukPostcode = `[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}`
 func (d *detector) addresses() {
 	t := d.text
 	for i := 0; i < len(t); i++ {
-		if !isDigit(t[i]) || (i > 0 && wordByte(t[i-1])) {
+		if !isDigit(t[i]) || joinsBefore(t, i) {
 			continue
 		}
 		// A house number (up to six digits and a letter) and a space.
