@@ -126,7 +126,9 @@
 //     language uses is reported as the closest configured language: configure every
 //     language the corpus may hold.
 //   - Only the first 300 bytes (DefaultPrefixBytes, cut at a rune and, when near,
-//     a word boundary) are examined, after Unicode NFC normalisation (skipped for ASCII).
+//     a word boundary) from the first letter on are examined, after Unicode NFC normalisation
+//     (skipped for ASCII); what precedes the first letter (white space, digits, punctuation,
+//     emoji) tells no language and is skipped.
 //     Accuracy on the DEP-11 set (3,279 human translations, 33 languages) is 0.9933 at 150
 //     bytes, 0.9973 at 300, 0.9982 at 500 and 0.9979 at 1000 (TestLanguagePrefixSweep; before
 //     the short-text path 0.9896, 0.9966 with the letter rules, 0.9966, 0.9963; lingua-go's

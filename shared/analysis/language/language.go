@@ -179,7 +179,7 @@ func (a *Analyzer) Analyze(text string, _ result.Options, into *result.Result) e
 	// Letters and words are counted in NFC: a combining mark is no letter (NFD "Mu\u0308ller"
 	// would be two words), and decomposed Hangul has two or three jamo per syllable. NFC text
 	// is returned as is, without allocating.
-	raw, _ := txt.NFC(textcut.Prefix(text, a.prefix+languageNormSlack))
+	raw, _ := txt.NFC(textcut.Prefix(fromFirstLetter(text), a.prefix+languageNormSlack))
 	counts := countScripts(raw)
 	if counts.letters == 0 {
 		return a.fill(nil, into) // digits, punctuation, symbols, emoji: nothing to identify
@@ -222,8 +222,20 @@ func (a *Analyzer) fill(out []result.DominantLanguage, into *result.Result) erro
 // boundary and, when one is near, at a word boundary, so that the detector does not see a
 // truncated word.
 func languageSample(text string, prefix int) string {
-	raw, _ := txt.NFC(textcut.Prefix(text, prefix+languageNormSlack))
+	raw, _ := txt.NFC(textcut.Prefix(fromFirstLetter(text), prefix+languageNormSlack))
 	return cutSample(raw, prefix)
+}
+
+// fromFirstLetter is text from its first letter on: the sample is the first prefix bytes of
+// the text itself, not of the white space, digits, punctuation, symbols or emoji before it,
+// which tell no language and would otherwise use up the sample (found from outside: an
+// indented paragraph, or a review after a row of dashes or emoji, was UNSUPPORTED_LANGUAGE).
+// A text without a letter is returned whole (it has nothing to identify either way).
+func fromFirstLetter(text string) string {
+	if i := strings.IndexFunc(text, unicode.IsLetter); i > 0 {
+		return text[i:]
+	}
+	return text
 }
 
 // languageNormSlack: a little more than the prefix is normalised, so that a combining
