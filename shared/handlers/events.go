@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -212,13 +213,18 @@ func beforeDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithDeadline(ctx, dl.Add(-min(deadlineReserve, time.Until(dl)/10)))
 }
 
-// DecodeShardMessage parses and checks a queue message body.
+// DecodeShardMessage parses and checks a queue message body: one JSON object, nothing after it
+// (a body holding two messages had its second dropped without a word, found by fuzzing; a
+// malformed body is reported, so that it reaches the dead-letter queue for inspection).
 func DecodeShardMessage(body string) (pipeline.ShardMessage, error) {
 	var m pipeline.ShardMessage
 	dec := json.NewDecoder(strings.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
 		return m, fmt.Errorf("decode shard message: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return pipeline.ShardMessage{}, errors.New("decode shard message: data after the message's JSON object")
 	}
 	if m.Tenant == "" || m.JobId == "" || m.Index < 0 {
 		return m, errors.New("shard message lacks tenant, job or shard")
