@@ -21,6 +21,7 @@ import (
 
 	"github.com/ream-dev/ream/internal/jsonkeys"
 	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -191,6 +192,9 @@ func LoadConfig(path string) (Config, error) {
 		if err != nil {
 			return c, err
 		}
+		// A byte-order mark before the JSON (Windows editors write one; found from outside:
+		// "invalid character 'ï'") is skipped, as in request bodies.
+		b = bytes.TrimPrefix(b, input.BOM)
 		t := bytes.TrimSpace(b)
 		if len(t) == 0 {
 			// Said as such (found from outside: "config ream.json: EOF").
@@ -240,6 +244,8 @@ const (
 	// An upload URL's expiry is a whole second: under 1 s it may expire as it is issued (found
 	// from outside: "1ns" was taken, and every upload was refused as expired).
 	minUploadTTL = time.Second
+	// A received shard message is hidden at most 12 hours, as SQS allows.
+	maxVisibility = 12 * time.Hour
 	// The first retry of a failed webhook delivery waits 1 s; a lower cap made every wait that
 	// short (found from outside: "1ns" spent all of a delivery's attempts within 20 ms).
 	minWebhookBackoff = time.Second
@@ -258,6 +264,10 @@ func (c Config) sensible() error {
 		return fmt.Errorf("\"sweepInterval\" must be at least %v (got %v)", minSweepInterval, time.Duration(c.SweepInterval))
 	case c.VisibilityTimeout > 0 && time.Duration(c.VisibilityTimeout) < minVisibility:
 		return fmt.Errorf("\"visibilityTimeout\" must be at least %v (got %v)", minVisibility, time.Duration(c.VisibilityTimeout))
+	case time.Duration(c.VisibilityTimeout) > maxVisibility:
+		// SQS's own bound; far beyond it a received message's deadline overflowed and the
+		// message was at once visible again (found by a fuzzing review).
+		return fmt.Errorf("\"visibilityTimeout\" must be at most %v, as SQS's (got %v)", maxVisibility, time.Duration(c.VisibilityTimeout))
 	case c.Retention > 0 && time.Duration(c.Retention) < minRetention:
 		// found from outside: "1ns" was taken, and every output was deleted as its job ended
 		return fmt.Errorf("\"retention\" must be at least %v: a job keeps its output whole hours (got %v)", minRetention, time.Duration(c.Retention))

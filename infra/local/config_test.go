@@ -160,6 +160,11 @@ func TestConfigDurationStrings(t *testing.T) {
 	if c, err := load(`{"visibilityTimeout": "60s", "retention": "720h"}`); err != nil || c.VisibilityTimeout != Duration(time.Minute) || c.Retention != Duration(720*time.Hour) {
 		t.Errorf("duration strings: %+v, %v", c, err)
 	}
+	if c, err := load("\ufeff{\"workers\": 2, \"visibilityTimeout\": \"12h\", \"stuckAfter\": \"13h\"}\n"); err != nil || c.Workers != 2 {
+		// A byte-order mark before the object, as Windows editors write (found from outside:
+		// "invalid character 'ï'"), and SQS's longest visibility.
+		t.Errorf("a config file with a UTF-8 byte-order mark: %+v, %v", c, err)
+	}
 	if c, err := load(`{"retention": null, "workers": null}`); err != nil || c.Retention != 0 || c.Workers != 0 {
 		t.Errorf("null values: %+v, %v; want the defaults, as when left out", c, err)
 	}
@@ -184,6 +189,9 @@ func TestConfigDurationStrings(t *testing.T) {
 		`{"stuckAfter": "1ns"}`:                             {`"stuckAfter" 1ns must be longer than "visibilityTimeout" 1m0s`},
 		`{"stuckAfter": "30s", "visibilityTimeout": "30s"}`: {`"stuckAfter" 30s must be longer than "visibilityTimeout" 30s`},
 		`{"visibilityTimeout": "30m"}`:                      {`"stuckAfter" 15m0s must be longer than "visibilityTimeout" 30m0s`},
+		// Past SQS's 12 hours (far past them a message's deadline overflowed: found by fuzzing).
+		`{"visibilityTimeout": "13h", "stuckAfter": "14h"}`:           {`"visibilityTimeout" must be at most 12h0m0s`},
+		`{"visibilityTimeout": "2100000h", "stuckAfter": "2100001h"}`: {`"visibilityTimeout" must be at most 12h0m0s`},
 		// Keys as documented, once each, as in the API's bodies (found from outside).
 		`{"Workers": 2}`:               {"Workers"},
 		`{"workers": 2, "workers": 3}`: {"workers"},

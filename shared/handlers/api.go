@@ -433,8 +433,8 @@ func bodyEncoding(br *bufio.Reader, what string) error {
 	head, _ := br.Peek(4) // a shorter body, or a read error, is left to the decoder
 	enc := ""
 	switch {
-	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		br.Discard(3)
+	case bytes.HasPrefix(head, input.BOM):
+		br.Discard(len(input.BOM))
 		return nil
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE, 0x00, 0x00}):
 		enc = "UTF-32 (it starts with a UTF-32 byte-order mark, bytes 0xFF 0xFE 0x00 0x00)"

@@ -398,7 +398,7 @@ func TestHugeLineStreams(t *testing.T) {
 func TestReadFiles(t *testing.T) {
 	objects := map[string]string{
 		"in/a.txt":     "hello\nworld\n",
-		"in/bom.txt":   "\xEF\xBB\xBFwith bom",
+		"in/BOM.txt":   "\xEF\xBB\xBFwith BOM",
 		"in/empty.txt": "",
 		"in/bomonly":   "\xEF\xBB\xBF", // as empty as empty.txt, and the same error
 		"in/ws.txt":    " \r\n\t",
@@ -415,7 +415,7 @@ func TestReadFiles(t *testing.T) {
 		return io.NopCloser(iotest.HalfReader(strings.NewReader(s[offset:]))), nil
 	}
 	var sh Shard
-	for _, k := range []string{"in/a.txt", "in/bom.txt", "in/empty.txt", "in/bomonly", "in/ws.txt", "in/bin.dat", "in/latin1", "in/big.txt", "in/edge.txt"} {
+	for _, k := range []string{"in/a.txt", "in/BOM.txt", "in/empty.txt", "in/bomonly", "in/ws.txt", "in/bin.dat", "in/latin1", "in/big.txt", "in/edge.txt"} {
 		sh.Files = append(sh.Files, FileRef{Key: k, Size: int64(len(objects[k]))})
 	}
 	want := []struct {
@@ -423,7 +423,7 @@ func TestReadFiles(t *testing.T) {
 		d    tdoc
 	}{
 		{"a.txt", ok("hello\nworld\n")},
-		{"bom.txt", ok("with bom")},
+		{"BOM.txt", ok("with BOM")},
 		{"empty.txt", bad(empty, 0, "empty")},
 		{"bomonly", bad(empty, 0, "empty")},
 		{"ws.txt", bad(empty, 4, "whitespace")},

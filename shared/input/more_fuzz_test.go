@@ -155,7 +155,7 @@ func FuzzReadFiles(f *testing.F) {
 			t.Fatalf("%d files, %d documents", len(parts), len(docs))
 		}
 		for i, d := range docs {
-			p := bytes.TrimPrefix(parts[i], bom)
+			p := bytes.TrimPrefix(parts[i], BOM)
 			if d.File != sh.Files[i].Key || d.Line != -1 || d.Bytes != int64(len(p)) {
 				t.Fatalf("file %q: %+v", parts[i], d)
 			}

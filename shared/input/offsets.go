@@ -78,7 +78,7 @@ func LineOffsets(ctx context.Context, open Opener, key string, shards []Shard, p
 	if len(shards) > 0 {
 		// A document starts at 0 unless the object is only a byte order mark.
 		offsets[len(shards)] = 1 + before
-		if size := shards[len(shards)-1].End; size == int64(len(bom)) {
+		if size := shards[len(shards)-1].End; size == int64(len(BOM)) {
 			only, err := onlyBOM(ctx, open, key)
 			if err != nil {
 				return nil, err
@@ -97,11 +97,11 @@ func onlyBOM(ctx context.Context, open Opener, key string) (bool, error) {
 		return false, fmt.Errorf("input: count lines of %s: %w", key, err)
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, int64(len(bom))+1))
+	b, err := io.ReadAll(io.LimitReader(rc, int64(len(BOM))+1))
 	if err != nil {
 		return false, fmt.Errorf("input: count lines of %s: %w", key, err)
 	}
-	return bytes.Equal(b, bom), nil
+	return bytes.Equal(b, BOM), nil
 }
 
 // countTerminators counts the terminators ending at an index in [Start-1, End-1) of sh (from 0

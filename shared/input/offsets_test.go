@@ -19,10 +19,10 @@ func TestLineOffsetsMatchWholeRead(t *testing.T) {
 	for iter := 0; iter < 400; iter++ {
 		var b bytes.Buffer
 		if rng.IntN(4) == 0 {
-			b.Write(bom)
+			b.Write(BOM)
 		}
 		if iter%50 == 0 { // only a byte order mark: no document
-			data := bom
+			data := BOM
 			open := func(_ context.Context, _ string, off int64) (io.ReadCloser, error) {
 				return io.NopCloser(bytes.NewReader(data[min(off, int64(len(data))):])), nil
 			}

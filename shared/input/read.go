@@ -44,8 +44,8 @@ func readLines(ctx context.Context, open Opener, key, file string, format job.Fo
 	if format == job.JSONLines {
 		keep = jsonlRecordLimit(maxDoc)
 		keepLine = keep
-		if keep <= math.MaxInt64-int64(len(bom)) {
-			keepLine = keep + int64(len(bom))
+		if keep <= math.MaxInt64-int64(len(BOM)) {
+			keepLine = keep + int64(len(BOM))
 		}
 	}
 
@@ -225,8 +225,8 @@ func decodeRecord(d *Document, line []byte, size, maxDoc, keep int64, coding boo
 	// A byte-order mark at the start of a later line (files joined with cat, each with its
 	// own) is no part of the record, for its size too (the reader keeps keep bytes after it);
 	// the input's first is skipped when reading starts.
-	if bytes.HasPrefix(line, bom) {
-		line, size = line[len(bom):], size-int64(len(bom))
+	if bytes.HasPrefix(line, BOM) {
+		line, size = line[len(BOM):], size-int64(len(BOM))
 	}
 	d.Bytes = size
 	if size > keep {

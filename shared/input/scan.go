@@ -9,7 +9,9 @@ import (
 // readBufferSize is the size of the bounded read buffer of every reader.
 const readBufferSize = 64 << 10
 
-var bom = []byte{0xEF, 0xBB, 0xBF}
+// BOM is the UTF-8 byte-order mark, which every reader of Ream's inputs, request bodies and
+// config files skips at the start.
+var BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // scanner reads an object sequentially through a bounded bufio.Reader and tracks the absolute
 // offset of the next unread byte. It hands out the buffered bytes in chunks so that the hot
@@ -66,9 +68,9 @@ func (s *scanner) atEOF() (bool, error) {
 
 // skipBOM consumes a UTF-8 byte order mark if the next bytes are one.
 func (s *scanner) skipBOM() error {
-	b, err := s.r.Peek(len(bom))
-	if bytes.Equal(b, bom) {
-		s.discard(len(bom))
+	b, err := s.r.Peek(len(BOM))
+	if bytes.Equal(b, BOM) {
+		s.discard(len(BOM))
 		return nil
 	}
 	if err != nil && err != io.EOF {
