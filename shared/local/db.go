@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/ream-dev/ream/shared/job"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
+	"modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
 )
 
 // migrations are applied in order by OpenDB; each is idempotent. Times are Unix nanoseconds.
@@ -185,6 +187,14 @@ func OpenDB(path string) (*sql.DB, error) {
 	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
 		f.Close()
 	}
+	// Opened here first so that a file the server may not write (another user's, a read-only
+	// file system, a folder of that name) is refused naming it and why: SQLite said only
+	// "unable to open database file (14)" (found from outside, running as another user).
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, storageError("open database", err)
+	}
+	f.Close()
 	dsn := path + "?_busy_timeout=30000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_foreign_keys=on"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -192,9 +202,50 @@ func OpenDB(path string) (*sql.DB, error) {
 	}
 	if err := Migrate(context.Background(), db); err != nil {
 		db.Close()
-		return nil, err
+		return nil, storageError("open database "+path, err)
 	}
 	return db, nil
+}
+
+// SQLite's primary result codes that say the storage failed, not the statement
+// (https://sqlite.org/rescode.html); an extended code holds its primary one in its low byte.
+const (
+	sqliteReadOnly = 8
+	sqliteIOErr    = 10
+	sqliteCorrupt  = 11
+	sqliteFull     = 13
+	sqliteCantOpen = 14
+	sqliteNotADB   = 26
+)
+
+// StorageAdvice says what the operator must do about err when it comes from the data
+// directory's storage rather than from a request: its file system full, the database damaged,
+// its files not the server's user's to write, a disk error. It is "" for any other error.
+// OpenDB adds it to its errors, and the local stack to its log lines about the queue.
+func StorageAdvice(err error) string {
+	code := 0
+	if se := (*sqlite.Error)(nil); errors.As(err, &se) {
+		code = se.Code() & 0xff
+	}
+	switch {
+	case code == sqliteFull || errors.Is(err, syscall.ENOSPC):
+		return "the data directory's file system is full: free space on it"
+	case code == sqliteCorrupt || code == sqliteNotADB:
+		return "the database ream.db is damaged: restore the data directory from a copy taken while ream serve was stopped, or move it aside and start on an empty one"
+	case code == sqliteReadOnly || code == sqliteCantOpen || errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS):
+		return "ream serve cannot write its data directory: run it as the user that owns the directory and its files, on a writable file system"
+	case code == sqliteIOErr:
+		return "the data directory's storage failed (a file system that is full or read-only fails so too): check it"
+	}
+	return ""
+}
+
+// storageError is err after what, followed by what the operator must do (StorageAdvice).
+func storageError(what string, err error) error {
+	if advice := StorageAdvice(err); advice != "" {
+		return fmt.Errorf("%s: %w: %s", what, err, advice)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // Migrate creates the tables the adapters need if they do not exist. OpenDB calls it.
