@@ -91,6 +91,9 @@ type Stack struct {
 	// objects is the object store, under objectsDir (the drop folders' watcher and sweep).
 	objects    *sl.Objects
 	objectsDir string
+	// noSpace counts the pipeline's writes that found the data directory's file system full
+	// (spaceWatch).
+	noSpace *atomic.Int64
 }
 
 func numCPU() int { return runtime.NumCPU() }
@@ -200,6 +203,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	if opts.WrapObjects != nil {
 		pobjects = opts.WrapObjects(objects)
 	}
+	noSpace := new(atomic.Int64)
+	pobjects = watchSpace(pobjects, objects, noSpace)
 	svc = pipeline.New(pipeline.Deps{
 		Jobs: sl.NewJobs(db), Objects: pobjects, Queue: shards, Notifier: notifier, Analyzers: analyzers, Models: sl.NewModels(db),
 		DropRules: sl.NewDropRules(db),
@@ -223,7 +228,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		dead:     handlers.NewDeadLetters(svc, log),
 		sweeper:  handlers.NewSweeper(svc, log),
 		s3Events: sl.NewQueue(db, s3EventsQueue, 10),
-		objects:  objects, objectsDir: filepath.Join(dataDir, "objects"),
+		objects:  objects, objectsDir: filepath.Join(dataDir, "objects"), noSpace: noSpace,
 		stopping: make(chan struct{}),
 	}
 	tokenKey, err := sl.LoadSecret(filepath.Join(dataDir, "oauth.key"))
@@ -478,7 +483,11 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, ba
 				if err != nil {
 					release()
 					if ctx.Err() == nil {
-						s.log.Error("receive failed", "queue", q.Name(), "err", err)
+						args := []any{"queue", q.Name(), "err", err}
+						if advice := sl.StorageAdvice(err); advice != "" {
+							args = append(args, "advice", advice) // e.g. a full disk: nothing moves until there is room
+						}
+						s.log.Error("receive failed", args...)
 					}
 					sleep(ctx, time.Second)
 					continue
@@ -505,8 +514,10 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, ba
 					hctx = pipeline.WithComputeDone(ctx, release)
 				}
 				stopBeat := s.heartbeat(ctx, q, msgs, visibility)
+				fullBefore := s.noSpace.Load()
 				resp, err := handle(hctx, ev)
 				stopBeat()
+				noRoom := s.noSpace.Load() != fullBefore
 				release()
 				if err != nil {
 					s.log.Error("handler failed; batch will be retried", "handler", name, "err", err)
@@ -525,7 +536,14 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, ba
 							// Stopping: hand the interrupted message back at once and uncounted, so
 							// the next start neither waits out its visibility timeout nor
 							// dead-letters a shard that a clean stop cut short.
-							_ = q.Return(context.WithoutCancel(ctx), m.Receipt)
+							_ = q.Return(context.WithoutCancel(ctx), m.Receipt, 0)
+						} else if noRoom {
+							// A write found the file system full while it ran: delivered again
+							// after the visibility timeout as any failure, but uncounted, so a
+							// full disk never dead-letters it (it waits for room instead).
+							_ = q.Return(ctx, m.Receipt, visibility)
+							s.log.Warn("a message failed while the data directory's file system was full; it is delivered again, without counting this delivery, until there is room",
+								"queue", q.Name(), "messageId", m.ID, "advice", sl.FullAdvice)
 						}
 						continue
 					}

@@ -218,6 +218,10 @@ const (
 	sqliteNotADB   = 26
 )
 
+// FullAdvice is what the operator must do when the data directory's file system is full
+// (IsFull): StorageAdvice's words for it.
+const FullAdvice = "the data directory's file system is full: free space on it"
+
 // StorageAdvice says what the operator must do about err when it comes from the data
 // directory's storage rather than from a request: its file system full, the database damaged,
 // its files not the server's user's to write, a disk error. It is "" for any other error.
@@ -228,8 +232,8 @@ func StorageAdvice(err error) string {
 		code = se.Code() & 0xff
 	}
 	switch {
-	case code == sqliteFull || errors.Is(err, syscall.ENOSPC):
-		return "the data directory's file system is full: free space on it"
+	case IsFull(err):
+		return FullAdvice
 	case code == sqliteCorrupt || code == sqliteNotADB:
 		return "the database ream.db is damaged: restore the data directory from a copy taken while ream serve was stopped, or move it aside and start on an empty one"
 	case code == sqliteReadOnly || code == sqliteCantOpen || errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS):
@@ -238,6 +242,15 @@ func StorageAdvice(err error) string {
 		return "the data directory's storage failed (a file system that is full or read-only fails so too): check it"
 	}
 	return ""
+}
+
+// IsFull reports whether err says that the data directory's file system (or the database on
+// it) has no room left, or the user running the server no quota left on it.
+func IsFull(err error) bool {
+	if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code()&0xff == sqliteFull {
+		return true
+	}
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // storageError is err after what, followed by what the operator must do (StorageAdvice).

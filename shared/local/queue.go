@@ -371,12 +371,13 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Dur
 	return q.updateDelivery(ctx, "change visibility", receipt, visibilityQuery, q.now().Add(max(d, 0)).UnixNano())
 }
 
-// Return hands the message delivered with receipt back at once without counting that
-// delivery: its handler was interrupted by a clean stop of the process, not by the message, so
-// the interruption must not bring it closer to the dead-letter queue. Like ChangeVisibility it is
-// ErrNotFound when receipt is not the message's latest delivery or the message is gone.
-func (q *Queue) Return(ctx context.Context, receipt string) error {
-	return q.updateDelivery(ctx, "return", receipt, returnQuery, q.now().UnixNano())
+// Return hands the message delivered with receipt back without counting that delivery,
+// visible again after d (0: at once): its handler was cut short by something other than the
+// message (a clean stop of the process; the data directory's file system full), which must not
+// bring it closer to the dead-letter queue. Like ChangeVisibility it is ErrNotFound when receipt
+// is not the message's latest delivery or the message is gone.
+func (q *Queue) Return(ctx context.Context, receipt string, d time.Duration) error {
+	return q.updateDelivery(ctx, "return", receipt, returnQuery, q.now().Add(max(d, 0)).UnixNano())
 }
 
 // updateDelivery runs update (visibilityQuery or returnQuery, whose last arguments are the queue

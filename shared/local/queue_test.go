@@ -33,10 +33,10 @@ func TestQueueReturnDoesNotCount(t *testing.T) {
 		if got[0].ReceiveCount != 1 {
 			t.Errorf("round %d: ReceiveCount %d, want 1", round, got[0].ReceiveCount)
 		}
-		if err := q.Return(ctx, got[0].Receipt); err != nil {
+		if err := q.Return(ctx, got[0].Receipt, 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := q.Return(ctx, "not-a-receipt"); !errors.Is(err, job.ErrNotFound) {
+		if err := q.Return(ctx, "not-a-receipt", 0); !errors.Is(err, job.ErrNotFound) {
 			t.Fatalf("Return of a receipt that is not current: %v, want ErrNotFound", err)
 		}
 	}
