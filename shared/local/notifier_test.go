@@ -960,3 +960,44 @@ func TestNotifierWebhookNumbersItsOwn(t *testing.T) {
 	want("alice's webhook after the upgrade", alice, 1, 2, 3, 7, 9)
 	want("a webhook added after the upgrade", all2, 9)
 }
+
+// TestNotifierWebhookUserinfoIsBasicAuth: a webhook URL's user information is sent as HTTP Basic
+// authentication, which is how a receiver tells Ream's POSTs from anyone else's (they are not
+// signed; README, Notifications), and it shows in no log line or delivery record.
+func TestNotifierWebhookUserinfoIsBasicAuth(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, ok := r.BasicAuth()
+		mu.Lock()
+		got = append(got, fmt.Sprintf("%v %s:%s", ok, user, pass))
+		mu.Unlock()
+		if !ok || user != "ream" || pass != "s3cret-Pw" {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	defer srv.Close()
+	hook := strings.Replace(srv.URL, "http://", "http://ream:s3cret-Pw@", 1) + "/hook"
+	var logs syncbuf.Buffer
+	db := openDB(t, t.TempDir())
+	n := local.NewNotifier(db, []local.Webhook{{URL: hook}}, local.WithRetry(2, 10*time.Millisecond, 10*time.Millisecond),
+		local.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if err := n.Publish(context.Background(), note("t1", "job-1")); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, n)
+	closeNotifier(t, n)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != "true ream:s3cret-Pw" {
+		t.Fatalf("the receiver saw %q; want one POST with Basic ream:s3cret-Pw", got)
+	}
+	evs, _ := n.Since(context.Background(), "", 0)
+	ds, err := n.Deliveries(context.Background(), evs[0].Seq)
+	if err != nil || len(ds) != 1 || ds[0].StatusCode != http.StatusOK {
+		t.Fatalf("recorded attempts: %+v, %v", ds, err)
+	}
+	if strings.Contains(logs.String(), "s3cret") || !strings.Contains(logs.String(), "webhook delivered") {
+		t.Fatalf("logs show the password or no delivery:\n%s", logs.String())
+	}
+}
