@@ -350,15 +350,18 @@ func (c Config) validate() error {
 		}
 	}
 	for i, w := range c.Webhooks {
+		// The url is named as the logs name it (sl.LogURL): its user information, path and query
+		// may hold the receiver's secret (found from outside: a url with a password and a port
+		// out of range printed both at start, on the stderr the logs go to).
 		u, err := url.Parse(w.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("config: \"webhooks\"[%d]: url %q must be an absolute http or https URL with a host", i, w.URL)
+			return fmt.Errorf("config: \"webhooks\"[%d]: url %s must be an absolute http or https URL with a host", i, sl.LogURL(w.URL))
 		}
 		if p := u.Port(); p != "" {
 			// url.Parse takes any digits; a port out of range failed only at each delivery
 			// (found from outside: 300 attempts over a day, each "invalid port").
 			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-				return fmt.Errorf("config: \"webhooks\"[%d]: url %q: port %s is not 1-65535", i, w.URL, p)
+				return fmt.Errorf("config: \"webhooks\"[%d]: url %s: port %s is not 1-65535", i, sl.LogURL(w.URL), p)
 			}
 		}
 		if w.Tenant != "" && !layout.ValidTenant(w.Tenant) {

@@ -114,9 +114,9 @@ func TestConfigValidate(t *testing.T) {
 		{Config{OAuthClients: []OAuthClient{{ClientID: "c", ClientSecret: "s1", Tenant: "t1"}, {ClientID: "c", ClientSecret: "s2", Tenant: "t2"}}},
 			[]string{`oauthClients: client "c" is listed twice`}},
 		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook", Tenant: "local"}, {URL: "https://example.com/h"}}}, nil},
-		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook"}, {URL: "127.0.0.1:9000/hook"}}}, []string{`"webhooks"[1]`, `"127.0.0.1:9000/hook"`, "absolute http or https URL"}},
-		{Config{Webhooks: []Webhook{{URL: "/hook"}}}, []string{`"webhooks"[0]`, `"/hook"`}},
-		{Config{Webhooks: []Webhook{{URL: "ftp://example.com/hook"}}}, []string{`"webhooks"[0]`, `"ftp://example.com/hook"`}},
+		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:9000/hook"}, {URL: "127.0.0.1:9000/hook"}}}, []string{`"webhooks"[1]`, "url (a webhook URL)#", "absolute http or https URL"}},
+		{Config{Webhooks: []Webhook{{URL: "/hook"}}}, []string{`"webhooks"[0]`, "url (a webhook URL)#"}},
+		{Config{Webhooks: []Webhook{{URL: "ftp://example.com/hook"}}}, []string{`"webhooks"[0]`, "url ftp://example.com/…#"}},
 		{Config{Webhooks: []Webhook{{URL: "http:///hook"}}}, []string{`"webhooks"[0]`}},
 		{Config{Webhooks: []Webhook{{URL: ""}}}, []string{`"webhooks"[0]`}},
 		{Config{Webhooks: []Webhook{{URL: "http://127.0.0.1:99999/x"}}}, []string{`"webhooks"[0]`, "port 99999 is not 1-65535"}},
@@ -256,6 +256,26 @@ func TestConfigNotAnObject(t *testing.T) {
 		_, err := LoadConfig(p)
 		if err == nil || !strings.Contains(err.Error(), "config "+p+": the file holds "+strings.TrimSpace(body)+", not a JSON object") {
 			t.Errorf("config %q: %v; want an error saying %s should hold a JSON object", body, err, p)
+		}
+	}
+}
+
+// TestConfigWebhookErrorHidesSecrets: a webhook the config refuses is named as the logs name it,
+// scheme and host, without the user information, path and query that may hold the receiver's
+// secret (both were printed whole at start).
+func TestConfigWebhookErrorHidesSecrets(t *testing.T) {
+	for _, raw := range []string{
+		"http://ream:s3cret@127.0.0.1:99999/hook/s3cret-path?k=s3cret",
+		"ftp://ream:s3cret@127.0.0.1:9000/hook/s3cret-path",
+		"ream:s3cret@127.0.0.1:9000/s3cret-path",
+	} {
+		err := startErr(t, Config{Webhooks: []Webhook{{URL: raw}}})
+		if err == nil {
+			t.Errorf("%q accepted", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), `"webhooks"[0]: url `) {
+			t.Errorf("%q refused with %q; want the url named without its secrets", raw, err)
 		}
 	}
 }

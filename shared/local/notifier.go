@@ -183,7 +183,7 @@ func (n *Notifier) dropUnconfigured() {
 		return
 	}
 	for _, u := range urls {
-		n.log.Warn("pending webhook deliveries dropped: their webhook (url and tenant) is no longer configured", "url", logURL(u), "dropped", dropped[u])
+		n.log.Warn("pending webhook deliveries dropped: their webhook (url and tenant) is no longer configured", "url", LogURL(u), "dropped", dropped[u])
 	}
 }
 
@@ -347,7 +347,7 @@ func (n *Notifier) startDue() time.Duration {
 		d, w, err := n.dueFor(h.URL, now)
 		if err != nil {
 			if n.ctx.Err() == nil {
-				n.log.Error("reading the webhook outbox failed", "url", logURL(h.URL), "err", err)
+				n.log.Error("reading the webhook outbox failed", "url", LogURL(h.URL), "err", err)
 			}
 			continue
 		}
@@ -422,7 +422,7 @@ func (n *Notifier) deliver(k outboxKey) {
 		return // delivered or given up since the dispatcher read it
 	case err != nil:
 		if n.ctx.Err() == nil {
-			n.log.Error("reading the webhook outbox failed", "seq", k.seq, "url", logURL(k.url), "err", err)
+			n.log.Error("reading the webhook outbox failed", "seq", k.seq, "url", LogURL(k.url), "err", err)
 		}
 		return
 	case next > n.cfg.now().UnixNano():
@@ -445,7 +445,7 @@ func (n *Notifier) deliver(k outboxKey) {
 	// The log names the delivery as its receiver knows it: the X-Ream-Notification-Seq it was
 	// sent with (the URL's own count, not the store's global number) and the job (found from
 	// outside: the logs' seq matched no number a receiver saw).
-	log := n.log.With("seq", num, "job", jobID.String, "url", logURL(k.url))
+	log := n.log.With("seq", num, "job", jobID.String, "url", LogURL(k.url))
 	switch {
 	case err == nil:
 		log.Info("webhook delivered", "attempt", attempt)
@@ -481,12 +481,13 @@ func (n *Notifier) Pending(ctx context.Context) (int, error) {
 	return c, err
 }
 
-// logURL is a webhook URL as logs and delivery records show it: scheme and host only, the user
+// LogURL is a webhook URL as logs, delivery records and the configuration's errors show it
+// (infra/local names a webhook it refuses so): scheme and host only, the user
 // information, path and query (where a receiver's secret is, as the README recommends) replaced
 // by "…" (found from outside: every retry's WARN line carried the whole URL), then "#" and the
 // first 8 hex digits of the URL's SHA-256, which tell two webhooks of one host apart
 // ("http://127.0.0.1:9000/…#3f2a9c1b"; `printf %s URL | sha256sum` gives it).
-func logURL(raw string) string {
+func LogURL(raw string) string {
 	sum := sha256.Sum256([]byte(raw))
 	id := "#" + hex.EncodeToString(sum[:4])
 	u, err := neturl.Parse(raw)
@@ -506,7 +507,7 @@ func (n *Notifier) post(num int64, url string, body []byte) (int, error) {
 	status, err := n.postTo(num, url, body)
 	var uerr *neturl.Error
 	if errors.As(err, &uerr) {
-		uerr.URL = logURL(url) // the client's errors repeat the URL, path and query included
+		uerr.URL = LogURL(url) // the client's errors repeat the URL, path and query included
 	}
 	return status, err
 }
