@@ -48,6 +48,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		return s.start(ctx, j)
 	}
 	if msg.Finalize != "" {
+		computeDone(ctx) // no shard computes here; a TOPICS stage's reduce may run long (see topicsShard)
 		return s.finalize(ctx, j.Tenant, j.JobId, msg.Finalize, false)
 	}
 	switch j.JobStatus {
