@@ -84,7 +84,7 @@ func (s *Service) analysed(t testing.TB, j *job.Job, text string) (output.Record
 	}
 	d := input.Document{Text: text, Line: -1}
 	var rec output.Record
-	s.analyse(context.Background(), as, nil, j, d, &rec, nil)
+	s.analyse(context.Background(), s.log, as, nil, j, d, &rec, nil)
 	red := ""
 	if j.RedactOutput != nil {
 		r, err := redaction.NewRedactor(j)
@@ -233,7 +233,7 @@ func BenchmarkEntitiesPII(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var rec output.Record
-		s.analyse(context.Background(), as, nil, j, input.Document{Text: docs[i%len(docs)], Line: -1}, &rec, nil)
+		s.analyse(context.Background(), s.log, as, nil, j, input.Document{Text: docs[i%len(docs)], Line: -1}, &rec, nil)
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")

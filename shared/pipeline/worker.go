@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -96,7 +97,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	key := layout.ShardKey(j.Tenant, j.JobId, msg.Index)
 	var counts job.AnalysisCounts
 	rec, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, rec *output.Record) {
-		counts = s.analyse(ctx, analyzers, coder, j, d, rec, counts)
+		counts = s.analyse(ctx, log, analyzers, coder, j, d, rec, counts)
 	})
 	if err != nil {
 		return err
@@ -477,8 +478,10 @@ func (s *Service) readLimits(j *job.Job) input.Limits {
 // document on which every analysis failed is an error record (its top-level ErrorCode is the
 // first failure). A one-analysis job's failure is a top-level ErrorCode and ErrorMessage, as
 // Comprehend's. A panicking analyser costs one document's analysis, not the shard. A
-// document-level error (set by the reader) runs nothing and counts in no analysis.
-func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, coder *coding.Model, j *job.Job, d input.Document, rec *output.Record, counts job.AnalysisCounts) job.AnalysisCounts {
+// document-level error (set by the reader) runs nothing and counts in no analysis. log is the
+// shard's logger (tenant, job and shard): an analyser's failure is logged with them and the
+// document's place, so an operator can find the job and the document it failed on.
+func (s *Service) analyse(ctx context.Context, log *slog.Logger, analyzers []analysis.Analyzer, coder *coding.Model, j *job.Job, d input.Document, rec *output.Record, counts job.AnalysisCounts) job.AnalysisCounts {
 	total := len(analyzers)
 	if coder != nil {
 		total++
@@ -513,7 +516,7 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, co
 		if !j.Has(job.Language) {
 			into = new(analysis.Result) // only then: a scratch result declared above escaped for every document
 		}
-		code, msg := s.analyseOne(ctx, lang, d, opts, into)
+		code, msg := s.analyseOne(ctx, log, rec, lang, d, opts, into)
 		if j.Has(job.Language) {
 			outcome(job.Language, code, msg)
 		}
@@ -536,7 +539,7 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, co
 		if a.Name() == job.Language && ranLanguage {
 			continue // already ran above
 		}
-		results[i].code, results[i].msg = s.analyseOne(ctx, a, d, opts, &rec.Result)
+		results[i].code, results[i].msg = s.analyseOne(ctx, log, rec, a, d, opts, &rec.Result)
 		opts.Persons = rec.Result.Persons
 	}
 	for i, a := range analyzers {
@@ -546,7 +549,7 @@ func (s *Service) analyse(ctx context.Context, analyzers []analysis.Analyzer, co
 		outcome(a.Name(), results[i].code, results[i].msg)
 	}
 	if coder != nil {
-		code, msg := s.codeOne(ctx, coder, d, rec)
+		code, msg := s.codeOne(ctx, log, coder, d, rec)
 		outcome(job.Coding, code, msg)
 	}
 	switch {
@@ -575,13 +578,13 @@ func needsLanguage(analyzers []analysis.Analyzer) bool {
 // codeOne codes one document into rec.Coding; a panicking model fails CODING on this document
 // alone, as a panicking analyser does. A record over CODING's limit fails CODING alone: the
 // reader lets it through when another analysis of the job takes larger documents (readLimits).
-func (s *Service) codeOne(ctx context.Context, m *coding.Model, d input.Document, rec *output.Record) (code, msg string) {
+func (s *Service) codeOne(ctx context.Context, log *slog.Logger, m *coding.Model, d input.Document, rec *output.Record) (code, msg string) {
 	if n := input.CodingBytes(d.Occupation, d.Tasks); n > CodingMaxRecordBytes {
 		return job.CodeDocumentSizeExceeded, fmt.Sprintf("%s accepts records whose occp_text and tasks_text are at most %d bytes together; this one's are %d bytes", job.Coding, CodingMaxRecordBytes, n)
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.ErrorContext(ctx, "coding model panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			log.ErrorContext(ctx, "coding model panicked", docAttrs(rec, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))...)
 			rec.Coding = nil
 			code, msg = job.CodeInternalError, fmt.Sprintf("%s failed on this document", job.Coding)
 		}
@@ -590,13 +593,26 @@ func (s *Service) codeOne(ctx context.Context, m *coding.Model, d input.Document
 	return "", ""
 }
 
-func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.Document, opts analysis.Options, into *analysis.Result) (code, msg string) {
+// docAttrs is attrs with the place of the document that rec is written for, as its output and
+// error records name it (File, Line, RecordId), for a log line about that document.
+func docAttrs(rec *output.Record, attrs ...any) []any {
+	attrs = append(attrs, "file", rec.File)
+	if rec.Line != nil {
+		attrs = append(attrs, "line", *rec.Line)
+	}
+	if rec.RecordId != "" {
+		attrs = append(attrs, "recordId", rec.RecordId)
+	}
+	return attrs
+}
+
+func (s *Service) analyseOne(ctx context.Context, log *slog.Logger, at *output.Record, a analysis.Analyzer, d input.Document, opts analysis.Options, into *analysis.Result) (code, msg string) {
 	if limit := s.maxBytes(a); len(d.Text) > limit {
 		return job.CodeDocumentSizeExceeded, fmt.Sprintf("%s accepts documents of at most %d bytes; this one has %d", a.Name(), limit, len(d.Text))
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.ErrorContext(ctx, "analyser panicked", "analysis", a.Name(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			log.ErrorContext(ctx, "analyser panicked", docAttrs(at, "analysis", a.Name(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))...)
 			code, msg = job.CodeInternalError, fmt.Sprintf("%s failed on this document", a.Name())
 		}
 	}()
@@ -610,7 +626,7 @@ func (s *Service) analyseOne(ctx context.Context, a analysis.Analyzer, d input.D
 		}
 		return de.Code, string(a.Name()) + ": " + de.Message
 	}
-	s.log.ErrorContext(ctx, "analyser failed", "analysis", a.Name(), "err", err)
+	log.ErrorContext(ctx, "analyser failed", docAttrs(at, "analysis", a.Name(), "err", err)...)
 	return job.CodeInternalError, fmt.Sprintf("%s failed on this document", a.Name())
 }
 
