@@ -24,6 +24,15 @@ func RequestEvent(r *http.Request) *events.APIGatewayV2HTTPRequest {
 	return ev
 }
 
+// APIRequestID is API Gateway's id of the request whose context ctx is (or derives from), as the
+// stage's access log names it (requestId), or "" outside an API Gateway event.
+func APIRequestID(ctx context.Context) string {
+	if ev, _ := ctx.Value(eventKey).(*events.APIGatewayV2HTTPRequest); ev != nil {
+		return ev.RequestContext.RequestID
+	}
+	return ""
+}
+
 // LambdaHandler adapts an http.Handler to API Gateway HTTP API (payload v2) events: the event
 // becomes an *http.Request carrying the event in its context (RequestEvent), and the handler's
 // response becomes the event response. This is the only place the API meets Lambda's types.

@@ -9,12 +9,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
 	reamaws "github.com/ream-dev/ream/shared/aws"
+	"github.com/ream-dev/ream/shared/handlers"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -43,7 +47,7 @@ func Consumer(name string) (*pipeline.Service, *slog.Logger, *reamaws.Releaser) 
 // start is the cold start itself.
 func start(name string) (*pipeline.Service, *slog.Logger, *reamaws.Releaser, reamaws.Env) {
 	level := new(slog.LevelVar) // Info until the environment says otherwise
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("function", name)
+	log := newLogger(os.Stderr, level, name)
 	slog.SetDefault(log)
 
 	env, err := reamaws.EnvFromOS(os.Getenv)
@@ -57,6 +61,37 @@ func start(name string) (*pipeline.Service, *slog.Logger, *reamaws.Releaser, rea
 	}
 	log.Debug("cold start done", "bucket", env.Bucket, "table", env.Table)
 	return svc, log, rel, env
+}
+
+// newLogger is the functions' logger: JSON lines on w at level, each naming the function and,
+// when logged with an invocation's context, its ids (invocationIDs).
+func newLogger(w io.Writer, level slog.Leveler, name string) *slog.Logger {
+	return slog.New(invocationIDs{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})}).With("function", name)
+}
+
+// invocationIDs adds to every record logged with an invocation's context the ids that tie it to
+// the invocation: requestId, Lambda's (the one its START, END and REPORT lines name, so that a
+// Logs Insights query on an error line finds the invocation's other lines and its duration),
+// and in the api function apiRequestId, API Gateway's (the stage's access log line of the
+// request names it as requestId).
+type invocationIDs struct{ slog.Handler }
+
+func (h invocationIDs) Handle(ctx context.Context, r slog.Record) error {
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		r.AddAttrs(slog.String("requestId", lc.AwsRequestID))
+	}
+	if id := handlers.APIRequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("apiRequestId", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h invocationIDs) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return invocationIDs{h.Handler.WithAttrs(attrs)}
+}
+
+func (h invocationIDs) WithGroup(name string) slog.Handler {
+	return invocationIDs{h.Handler.WithGroup(name)}
 }
 
 // Warm loads the analysers' lazily loaded models (analysis.Registry.Warm) during the cold
