@@ -35,6 +35,9 @@ func TestContractNames(t *testing.T) {
 		{"job topic prefix", DefaultJobTopicPrefix, reampipeline.DefaultJobTopicPrefix},
 		{"failed shard log message", ShardFailedLogMessage, handlers.LogShardFailed},
 		{"failed input event log message", InputFailedLogMessage, handlers.LogInputFailed},
+		{"failed sweep log message", SweepFailedLogMessage, reampipeline.LogSweepFailed},
+		{"rescued job log message", JobRescuedLogMessage, reampipeline.LogJobRescued},
+		{"own topic refused log message", OwnTopicFailedLogMessage, reamaws.LogOwnTopicFailed},
 	}
 	for _, p := range pairs {
 		if p.infra != p.code {

@@ -538,34 +538,56 @@ func (p *pipeline) alarmsOn(r *resolved) {
 	}
 	// The worker answers failed shards as batch item failures, not errors, so its Errors alarm
 	// does not see them: its log lines do (ShardFailedLogMessage, one per failed delivery).
-	failures := awslogs.NewMetricFilter(p.Construct, jsii.String("ShardFailuresFilter"), &awslogs.MetricFilterProps{
-		LogGroup:      p.logs[FnWorker],
-		FilterPattern: awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(ShardFailedLogMessage)),
-		// A namespace per stack: two stages in one account must not share the metric (and
-		// so each other's alarm).
-		MetricNamespace: jsii.String(ShardFailuresNamespace(*awscdk.Stack_Of(p.Construct).StackName())),
-		MetricName:      jsii.String("ShardFailures"),
-		MetricValue:     jsii.String("1"),
-	})
+	failures := p.logMetric("ShardFailuresFilter", FnWorker, ShardFailedLogMessage, "ShardFailures")
 	add("ShardFailures", "Shards failed in the worker and will be delivered again ("+strconv.Itoa(r.MaxReceiveCount)+
 		" deliveries, then the dead-letter queue): see the worker's log lines \""+ShardFailedLogMessage+"\" for the cause",
 		failures.Metric(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
 	// ingest, too, answers the events it failed on as batch item failures (its Errors alarm never
 	// sees them, and the ingest dead-letter queue only after IngestMaxReceiveCount receives, 6 x
 	// its timeout apart: hours later): its log lines do (InputFailedLogMessage).
-	ingestFailures := awslogs.NewMetricFilter(p.Construct, jsii.String("IngestFailuresFilter"), &awslogs.MetricFilterProps{
-		LogGroup:        p.logs[FnIngest],
-		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(InputFailedLogMessage)),
-		MetricNamespace: jsii.String(ShardFailuresNamespace(*awscdk.Stack_Of(p.Construct).StackName())),
-		MetricName:      jsii.String("IngestFailures"),
-		MetricValue:     jsii.String("1"),
-	})
+	ingestFailures := p.logMetric("IngestFailuresFilter", FnIngest, InputFailedLogMessage, "IngestFailures")
 	add("IngestFailures", "ingest failed on S3 Object Created events under "+InputsPrefix+"; they will be delivered again ("+
 		strconv.Itoa(IngestMaxReceiveCount)+" deliveries, then the ingest dead-letter queue) and their uploads or dropped files "+
 		"have not started a job yet: see ingest's log lines \""+InputFailedLogMessage+"\" for the cause",
 		ingestFailures.Metric(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
+	// The sweeper logs a job it could not sweep and goes on with the others; its run ends
+	// without an error, so its Errors alarm never sees a notification that fails to publish on
+	// every sweep, or a rescue or expiry that keeps failing.
+	sweepFailures := p.logMetric("SweepFailuresFilter", FnSweeper, SweepFailedLogMessage, "SweepFailures")
+	add("SweepFailures", "The sweeper could not sweep a job (publish its notification, rescue, time out or expire it); it tries again on its next run: "+
+		"see the sweeper's log lines \""+SweepFailedLogMessage+"\" (tenant, job, err) for the cause",
+		sweepFailures.Metric(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
+	// A job with no progress for StuckAfter has its unrecorded shards enqueued again by the
+	// sweeper: the job goes on, but a shard message was lost, which should not happen.
+	rescues := p.logMetric("JobsRescuedFilter", FnSweeper, JobRescuedLogMessage, "JobsRescued")
+	add("JobsRescued", fmt.Sprintf("A running job made no progress for %v and the sweeper enqueued its unrecorded shards again (a shard or finalize message was lost): "+
+		"see the sweeper's log lines \"%s\" (tenant, job) and follow the job", r.StuckAfter, JobRescuedLogMessage),
+		rescues.Metric(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
+	// A job's own topic (NotificationChannel) that refuses a publish is not retried (the
+	// deployment's topic has the notification): the job's owner is told nothing. Any function
+	// that ends a job may publish, so every log group is counted.
+	var ownTopic []awslogs.MetricFilter
+	for _, name := range FunctionNames {
+		ownTopic = append(ownTopic, p.logMetric(title(name)+"NotificationFailuresFilter", name, OwnTopicFailedLogMessage, "NotificationFailures"))
+	}
+	add("NotificationFailures", "A job's own SNS topic (its NotificationChannel) refused its notification, which is not retried there "+
+		"(the completion topic has it): see the log lines \""+OwnTopicFailedLogMessage+"\" (tenant, job, topic, err)",
+		ownTopic[0].Metric(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
 	add("ApiServerErrors", "The HTTP API answered 5xx (see the api function's log group)",
 		p.api.MetricServerError(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}), 0)
+}
+
+// logMetric counts the log lines of function fn whose msg is msg into metric (value 1 a line) in
+// the stack's namespace (one per stack: two stages in one account must not share a metric, and
+// so each other's alarm).
+func (p *pipeline) logMetric(id, fn, msg, metric string) awslogs.MetricFilter {
+	return awslogs.NewMetricFilter(p.Construct, jsii.String(id), &awslogs.MetricFilterProps{
+		LogGroup:        p.logs[fn],
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(msg)),
+		MetricNamespace: jsii.String(ShardFailuresNamespace(*awscdk.Stack_Of(p.Construct).StackName())),
+		MetricName:      jsii.String(metric),
+		MetricValue:     jsii.String("1"),
+	})
 }
 
 // ShardFailuresNamespace is the CloudWatch namespace of a stack's ShardFailures and
@@ -575,6 +597,18 @@ func ShardFailuresNamespace(stackName string) string { return "Ream/" + stackNam
 // ShardFailedLogMessage is the msg of the worker's log line for a failed shard
 // (handlers.LogShardFailed), counted by the ShardFailures alarm's metric filter.
 const ShardFailedLogMessage = "shard failed"
+
+// SweepFailedLogMessage is the msg of the sweeper's log line for a job it could not sweep
+// (pipeline.LogSweepFailed), counted by the SweepFailures alarm's metric filter.
+const SweepFailedLogMessage = "sweep failed for job"
+
+// JobRescuedLogMessage is the msg of the sweeper's log line for a stuck job whose shards it
+// enqueues again (pipeline.LogJobRescued), counted by the JobsRescued alarm's metric filter.
+const JobRescuedLogMessage = "job made no progress; re-enqueueing its unrecorded shards"
+
+// OwnTopicFailedLogMessage is the msg of the log line for a notification a job's own topic
+// refused (reamaws.LogOwnTopicFailed), counted by the NotificationFailures alarm's metric filters.
+const OwnTopicFailedLogMessage = "publishing to the job's own topic failed"
 
 // InputFailedLogMessage is the msg of ingest's log line for an input event it failed on
 // (handlers.LogInputFailed), counted by the IngestFailures alarm's metric filter.

@@ -602,7 +602,7 @@ func TestAlarms(t *testing.T) {
 	p := f.stack.Pipeline
 	alarmTopic := ref(f.id(p.AlarmTopic()))
 	alarms := f.resources("AWS::CloudWatch::Alarm")
-	if want := 7 + 2*len(FunctionNames); len(alarms) != want {
+	if want := 10 + 2*len(FunctionNames); len(alarms) != want {
 		t.Errorf("%d alarms, want %d", len(alarms), want)
 	}
 	for id, a := range alarms {
@@ -636,6 +636,44 @@ func TestAlarms(t *testing.T) {
 		})
 		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
 			"Namespace": ns, "MetricName": "IngestFailures", "Threshold": 0,
+		})
+	})
+	// The sweeper logs a job it could not sweep (a notification it cannot publish, a rescue or
+	// an expiry that fails) and ends its run without an error: its Errors alarm never saw them.
+	check(t, "jobs the sweeper could not sweep counted from its log", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), obj{
+			"LogGroupName":          ref(f.id(p.Function(FnSweeper).LogGroup())),
+			"FilterPattern":         `{ $.msg = "sweep failed for job" }`,
+			"MetricTransformations": arr{like(obj{"MetricNamespace": ns, "MetricName": "SweepFailures", "MetricValue": "1"})},
+		})
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": ns, "MetricName": "SweepFailures", "Threshold": 0,
+		})
+	})
+	check(t, "stuck jobs the sweeper rescued counted from its log", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), obj{
+			"LogGroupName":          ref(f.id(p.Function(FnSweeper).LogGroup())),
+			"FilterPattern":         `{ $.msg = "job made no progress; re-enqueueing its unrecorded shards" }`,
+			"MetricTransformations": arr{like(obj{"MetricNamespace": ns, "MetricName": "JobsRescued", "MetricValue": "1"})},
+		})
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": ns, "MetricName": "JobsRescued", "Threshold": 0,
+		})
+	})
+	// A job's own topic that refuses its notification is not retried: every function that may
+	// end a job is counted.
+	for _, name := range FunctionNames {
+		check(t, name+": notifications a job's own topic refused counted from its log", func() {
+			f.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), obj{
+				"LogGroupName":          ref(f.id(p.Function(name).LogGroup())),
+				"FilterPattern":         `{ $.msg = "publishing to the job's own topic failed" }`,
+				"MetricTransformations": arr{like(obj{"MetricNamespace": ns, "MetricName": "NotificationFailures", "MetricValue": "1"})},
+			})
+		})
+	}
+	check(t, "an alarm on notifications a job's own topic refused", func() {
+		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj{
+			"Namespace": ns, "MetricName": "NotificationFailures", "Threshold": 0,
 		})
 	})
 	check(t, "throttles and API 5xx", func() {

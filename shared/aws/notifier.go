@@ -63,6 +63,12 @@ func NewNotifier(client SNSAPI, topicARN string, opts ...NotifierOption) *Notifi
 	return n
 }
 
+// LogOwnTopicFailed is the message of the log line for a notification the job's own topic
+// (NotificationChannel) refused: it is not retried (the deployment's topic has it already), so
+// the deployment counts these lines, in every function's log group, into its
+// NotificationFailures alarm.
+const LogOwnTopicFailed = "publishing to the job's own topic failed"
+
 // Publish implements pipeline.Notifier.
 func (n *Notifier) Publish(ctx context.Context, note api.Notification) error {
 	body, err := json.Marshal(note)
@@ -109,7 +115,7 @@ func (n *Notifier) Publish(ctx context.Context, note api.Notification) error {
 		if err != nil && i > 0 && n.topic != "" {
 			// The job's own topic (NotificationChannel) refused: the deployment's topic has the
 			// notification already, so a retry must not publish it twice. Logged, not retried.
-			slog.WarnContext(ctx, "publishing to the job's own topic failed", "job", note.JobId, "topic", arn, "err", err)
+			slog.WarnContext(ctx, LogOwnTopicFailed, "tenant", note.Tenant, "job", note.JobId, "topic", arn, "err", err)
 			continue
 		}
 		if err != nil {

@@ -339,13 +339,24 @@ func (s *Service) queueWaiting(ctx context.Context) int64 {
 	return n
 }
 
+// LogSweepFailed is the message of the sweeper's log line for a job it could not sweep (a
+// notification it could not publish, a rescue, timeout or expiry that failed): the sweep goes on
+// with the other jobs and ends without an error, so the deployment counts these lines into its
+// SweepFailures alarm, as the sweeper's Lambda Errors metric never sees them.
+const LogSweepFailed = "sweep failed for job"
+
+// LogJobRescued is the message of the sweeper's log line for a running job that made no
+// progress for StuckAfter and whose unrecorded shards it enqueues again (a shard message was
+// lost): the deployment counts these lines into its JobsRescued alarm.
+const LogJobRescued = "job made no progress; re-enqueueing its unrecorded shards"
+
 // sweepCounted sweeps j (sweepOne), counting it in rep and logging a failure, which stops
 // no other job's sweep.
 func (s *Service) sweepCounted(ctx context.Context, j *job.Job, now time.Time, waiting int64, rep *SweepReport) {
 	rep.JobsScanned++
 	if err := s.sweepOne(ctx, j, now, waiting, rep); err != nil {
 		rep.Errors++
-		s.log.ErrorContext(ctx, "sweep failed for job", "tenant", j.Tenant, "job", j.JobId, "err", err)
+		s.log.ErrorContext(ctx, LogSweepFailed, "tenant", j.Tenant, "job", j.JobId, "status", j.JobStatus, "err", err)
 	}
 }
 
@@ -422,7 +433,7 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiti
 			return nil
 		}
 		rep.Rescued++
-		s.log.WarnContext(ctx, "job made no progress; re-enqueueing its unrecorded shards", "tenant", j.Tenant, "job", j.JobId, "since", last)
+		s.log.WarnContext(ctx, LogJobRescued, "tenant", j.Tenant, "job", j.JobId, "since", last)
 		if err := s.enqueueMissing(ctx, j); err != nil {
 			return err
 		}
