@@ -94,6 +94,7 @@ chaos:
 ##   WORKER_MAX_CONCURRENCY=1000     concurrent worker invocations (default 10, 2..1000)
 ##   WORKER_BATCH_SIZE=1             shard messages per worker invocation, run one after another (default 10, 1..10)
 ##   RETENTION_DAYS=7                how long finished jobs and the bucket's inputs, outputs and work objects are kept (default 30)
+##   LOG_LEVEL=info                  the functions' REAM_LOG_LEVEL (default warn; info logs each job's steps)
 ## Give the same CODING_CLIENTS (and CODING_CLIENT_TENANTS) on every deploy of a stage: a deploy
 ## without them replaces the clients with the default one (new ids and secrets).
 CDK       := infra/node_modules/.bin/cdk
@@ -106,7 +107,8 @@ CDK_FLAGS := $(strip --no-notices $(if $(STAGE),-c stage=$(STAGE)) \
 	$(if $(LANGUAGES),-c 'languages=$(LANGUAGES)') \
 	$(if $(WORKER_MAX_CONCURRENCY),-c workerMaxConcurrency=$(WORKER_MAX_CONCURRENCY)) \
 	$(if $(WORKER_BATCH_SIZE),-c workerBatchSize=$(WORKER_BATCH_SIZE)) \
-	$(if $(RETENTION_DAYS),-c retentionDays=$(RETENTION_DAYS)))
+	$(if $(RETENTION_DAYS),-c retentionDays=$(RETENTION_DAYS)) \
+	$(if $(LOG_LEVEL),-c logLevel=$(LOG_LEVEL)))
 CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1
 
 $(CDK): infra/package.json infra/package-lock.json

@@ -7,10 +7,10 @@
 // (retain, the default, or destroy), jobTopicPrefix (the names of the SNS topics jobs may
 // notify, default ream-), jobTopicPerTenant (true: only the tenant's own such topics),
 // languages (LANGUAGE's candidates, comma-separated), workerMaxConcurrency (default 10),
-// workerBatchSize (default 10) and retentionDays (default 30; also how long inputs/ is kept).
-// The make targets pass them from STAGE, CODING_CLIENTS, CODING_CLIENT_TENANTS,
-// REMOVAL_POLICY, JOB_TOPIC_PREFIX, JOB_TOPIC_PER_TENANT, LANGUAGES, WORKER_MAX_CONCURRENCY,
-// WORKER_BATCH_SIZE and RETENTION_DAYS.
+// workerBatchSize (default 10), retentionDays (default 30; also how long inputs/ is kept) and
+// logLevel (the functions' REAM_LOG_LEVEL, default warn). The make targets pass them from STAGE,
+// CODING_CLIENTS, CODING_CLIENT_TENANTS, REMOVAL_POLICY, JOB_TOPIC_PREFIX, JOB_TOPIC_PER_TENANT,
+// LANGUAGES, WORKER_MAX_CONCURRENCY, WORKER_BATCH_SIZE, RETENTION_DAYS and LOG_LEVEL.
 //
 // The stage comes from the context (`-c stage=prod`) or REAM_STAGE, default
 // "dev"; the stack is named Ream-<stage>. Account and region come from the
@@ -109,6 +109,10 @@ func main() {
 	// the default).
 	concurrency, batch, retention := contextInt(app, "workerMaxConcurrency"), contextInt(app, "workerBatchSize"), contextInt(app, "retentionDays")
 
+	// -c logLevel=info: the functions' REAM_LOG_LEVEL (PipelineProps.LogLevel; checked by the
+	// construct).
+	logLevel := contextString(app, "logLevel")
+
 	var env *awscdk.Environment
 	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
 		env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
@@ -118,7 +122,7 @@ func main() {
 		Stage:      stage,
 		Pipeline: reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients, CodingClientTenants: codingTenants,
 			JobTopicPrefix: jobTopicPrefix, JobTopicPerTenant: perTenant, Languages: languages,
-			WorkerMaxConcurrency: concurrency, WorkerBatchSize: batch, RetentionDays: retention},
+			WorkerMaxConcurrency: concurrency, WorkerBatchSize: batch, RetentionDays: retention, LogLevel: logLevel},
 	})
 	reamcdk.CheckAwsSolutions(app)
 	app.Synth(nil)
