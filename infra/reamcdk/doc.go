@@ -35,7 +35,9 @@
 //     dead-lettered, job age (oldest shard message), errors and throttles
 //     per function, the API's 5xx, and the failures the worker and ingest
 //     answer as batch item failures (which their Errors metric does not
-//     count), from their log lines.
+//     count), the jobs the sweeper could not sweep, the stuck jobs it
+//     rescued and the notifications a job's own topic refused, from their
+//     log lines.
 //   - OAuth2 for the coding routes (CodingRoutes, /v1/topics…): a Cognito
 //     user pool for machine clients (no self sign-up, MFA required, strong
 //     password policy), a resource server "ream" with the scope ream/coding,

@@ -590,8 +590,8 @@ func (p *pipeline) logMetric(id, fn, msg, metric string) awslogs.MetricFilter {
 	})
 }
 
-// ShardFailuresNamespace is the CloudWatch namespace of a stack's ShardFailures and
-// IngestFailures metrics.
+// ShardFailuresNamespace is the CloudWatch namespace of a stack's metrics counted from log
+// lines (ShardFailures, IngestFailures, SweepFailures, JobsRescued, NotificationFailures).
 func ShardFailuresNamespace(stackName string) string { return "Ream/" + stackName }
 
 // ShardFailedLogMessage is the msg of the worker's log line for a failed shard
