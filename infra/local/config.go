@@ -89,6 +89,12 @@ type Config struct {
 	// Retention is how long a finished job and its output are kept (default 30 days); the
 	// sweeper then deletes them.
 	Retention Duration `json:"retention"`
+	// InputRetention is how long a file under objects/inputs/ is kept after it arrived (the
+	// later of its modification and inode change times): files in drop folders, inputs named by
+	// S3Uri and uploads alike, as the bucket's lifecycle deletes inputs/ after
+	// InputRetentionDays on AWS (default: the retention; at least 1h). The expiry pass
+	// (ExpiryPassEvery) deletes them (expireInputs).
+	InputRetention Duration `json:"inputRetention"`
 	// StuckAfter: a running job with no progress for this long has its shards re-enqueued (default 15 min).
 	StuckAfter Duration `json:"stuckAfter"`
 	// ExpiryPassEvery is how often the sweeper starts a pass over the finished jobs, for their
@@ -271,6 +277,9 @@ func (c Config) sensible() error {
 	case c.Retention > 0 && time.Duration(c.Retention) < minRetention:
 		// found from outside: "1ns" was taken, and every output was deleted as its job ended
 		return fmt.Errorf("\"retention\" must be at least %v: a job keeps its output whole hours (got %v)", minRetention, time.Duration(c.Retention))
+	case c.InputRetention > 0 && time.Duration(c.InputRetention) < minRetention:
+		// as retention: an input would be deleted before its job could be planned
+		return fmt.Errorf("\"inputRetention\" must be at least %v (got %v)", minRetention, time.Duration(c.InputRetention))
 	case c.UploadTTL > 0 && time.Duration(c.UploadTTL) < minUploadTTL:
 		return fmt.Errorf("\"uploadTTL\" must be at least %v (got %v)", minUploadTTL, time.Duration(c.UploadTTL))
 	case c.WebhookMaxBackoff > 0 && time.Duration(c.WebhookMaxBackoff) < minWebhookBackoff:
@@ -298,7 +307,7 @@ func (c Config) validate() error {
 		{"retention", int64(c.Retention)}, {"visibilityTimeout", int64(c.VisibilityTimeout)}, {"sweepInterval", int64(c.SweepInterval)},
 		{"uploadTTL", int64(c.UploadTTL)}, {"stuckAfter", int64(c.StuckAfter)}, {"pollInterval", int64(c.PollInterval)},
 		{"dropSettle", int64(c.DropSettle)}, {"codingRetention", int64(c.CodingRetention)}, {"webhookMaxBackoff", int64(c.WebhookMaxBackoff)},
-		{"expiryPassEvery", int64(c.ExpiryPassEvery)},
+		{"expiryPassEvery", int64(c.ExpiryPassEvery)}, {"inputRetention", int64(c.InputRetention)},
 	} {
 		if f.v < 0 {
 			return fmt.Errorf("config: %q must be positive (or left out for the default)", f.name)
@@ -396,6 +405,10 @@ func (c Config) withDefaults() Config {
 		// 24 hours, or the retention when that is shorter (found from outside: with
 		// "retention": "1h" a coding operation was kept 24 hours).
 		c.CodingRetention = Duration(pipeline.DefaultCodingRetention(time.Duration(c.Retention)))
+	}
+	if c.InputRetention <= 0 {
+		// as InputRetentionDays defaults to RetentionDays on AWS
+		c.InputRetention = Duration(cmp.Or(time.Duration(c.Retention), pipeline.DefaultRetention))
 	}
 	if c.Workers <= 0 {
 		c.Workers = max(2, numCPU())

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 // TestConfigFields: the README's example config loads (every field it documents exists), and a
@@ -184,6 +185,7 @@ func TestConfigDurationStrings(t *testing.T) {
 		`{"sweepInterval": "1ns"}`:                          {`"sweepInterval" must be at least 1s`},
 		`{"visibilityTimeout": "10ms"}`:                     {`"visibilityTimeout" must be at least 1s`},
 		`{"retention": "1ns"}`:                              {`"retention" must be at least 1h0m0s`},
+		`{"inputRetention": "30m"}`:                         {`"inputRetention" must be at least 1h0m0s`},
 		`{"uploadTTL": "1ns"}`:                              {`"uploadTTL" must be at least 1s`},
 		`{"webhookMaxBackoff": "1ns"}`:                      {`"webhookMaxBackoff" must be at least 1s`},
 		`{"stuckAfter": "1ns"}`:                             {`"stuckAfter" 1ns must be longer than "visibilityTimeout" 1m0s`},
@@ -240,6 +242,21 @@ func TestCodingRetentionDefaultWithinRetention(t *testing.T) {
 		if got := time.Duration(c.withDefaults().CodingRetention); got != want {
 			t.Errorf("retention %v: codingRetention defaults to %v; want %v", ret, got, want)
 		}
+	}
+}
+
+// TestInputRetentionDefault: left out, inputRetention is the retention (its default when that
+// is left out too), as InputRetentionDays is RetentionDays on AWS; given, it is kept.
+func TestInputRetentionDefault(t *testing.T) {
+	for _, c := range []struct{ cfg, want time.Duration }{
+		{0, pipeline.DefaultRetention}, {5 * time.Hour, 5 * time.Hour},
+	} {
+		if got := time.Duration(Config{Retention: Duration(c.cfg)}.withDefaults().InputRetention); got != c.want {
+			t.Errorf("retention %v: inputRetention defaults to %v; want %v", c.cfg, got, c.want)
+		}
+	}
+	if got := time.Duration(Config{Retention: Duration(5 * time.Hour), InputRetention: Duration(2 * time.Hour)}.withDefaults().InputRetention); got != 2*time.Hour {
+		t.Errorf("inputRetention 2h: %v", got)
 	}
 }
 

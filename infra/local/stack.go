@@ -621,17 +621,28 @@ func (s *Stack) sweep(ctx context.Context) {
 		AccountID: "000000000000", Time: now, Region: "local", Resources: []string{"arn:aws:events:local:000000000000:rule/ream-sweeper"},
 		Detail: json.RawMessage("{}"),
 	}
-	if _, err := s.sweeper.Handle(ctx, ev); err != nil && ctx.Err() == nil {
+	rep, err := s.sweeper.Handle(ctx, ev)
+	if err != nil && ctx.Err() == nil {
 		s.log.Error("sweep failed", "err", err)
 	}
-	s.sweepDrops(ctx)
+	s.afterSweep(ctx, rep, now)
 }
 
 // Sweep runs one sweep now (tests and the CLI).
 func (s *Stack) Sweep(ctx context.Context) (pipeline.SweepReport, error) {
 	rep, err := s.Service.Sweep(ctx)
-	s.sweepDrops(ctx)
+	s.afterSweep(ctx, rep, time.Now())
 	return rep, err
+}
+
+// afterSweep is the local stack's part of a sweep, which S3 does by itself on AWS: when the
+// sweep started an expiry pass, the old inputs are deleted (the bucket's lifecycle); then the
+// drop folders are swept (S3 notifications it lost).
+func (s *Stack) afterSweep(ctx context.Context, rep pipeline.SweepReport, now time.Time) {
+	if rep.PassStarted {
+		s.expireInputs(ctx, now)
+	}
+	s.sweepDrops(ctx)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

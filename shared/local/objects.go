@@ -462,6 +462,13 @@ func (o *Objects) walk(ctx context.Context, dir, keyPrefix, prefix string, fn fu
 
 // Delete implements pipeline.Objects; it also prunes directories left empty.
 func (o *Objects) Delete(ctx context.Context, key string) error {
+	return o.DeleteKeeping(ctx, key, nil)
+}
+
+// DeleteKeeping is Delete, except that the directories left empty are pruned only up to the
+// first one keep (when not nil) names, by its key prefix ("inputs/t/drop/"): folders made for
+// files to be copied into, such as a drop rule's, stay when their last file goes.
+func (o *Objects) DeleteKeeping(ctx context.Context, key string, keep func(prefix string) bool) error {
 	p, err := o.path(key)
 	if err != nil {
 		return err
@@ -477,6 +484,11 @@ func (o *Objects) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("delete %s: %w", key, err)
 	}
 	for d := filepath.Dir(p); d != o.dir && strings.HasPrefix(d, o.dir); d = filepath.Dir(d) {
+		if keep != nil {
+			if rel, err := filepath.Rel(o.dir, d); err == nil && keep(filepath.ToSlash(rel)+"/") {
+				break
+			}
+		}
 		if os.Remove(d) != nil { // not empty (or gone): stop
 			break
 		}

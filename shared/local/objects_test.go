@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -271,5 +274,50 @@ func TestObjectsUploadOfManyChunks(t *testing.T) {
 				t.Fatalf("object of %d bytes (Put: %v) reads back %d bytes (equal: %v), %v", n, put, len(got), bytes.Equal(got, body), err)
 			}
 		}
+	}
+}
+
+// TestDeleteKeeping: Delete prunes every directory its key leaves empty; DeleteKeeping stops
+// below the first one keep names, which stays empty (a drop rule's folder).
+func TestDeleteKeeping(t *testing.T) {
+	root := t.TempDir()
+	objs, err := local.NewObjects(root, "http://127.0.0.1:1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	for _, key := range []string{"inputs/t/drop/r/b1/a.txt", "inputs/t/drop/r/b2/a.txt"} {
+		if err := objs.Put(ctx, key, strings.NewReader("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var asked []string
+	keep := func(prefix string) bool { asked = append(asked, prefix); return prefix == "inputs/t/drop/r/" }
+	if err := objs.DeleteKeeping(ctx, "inputs/t/drop/r/b1/a.txt", keep); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "objects", "inputs", "t", "drop", "r", "b1")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the emptied folder b1: %v; want it removed", err)
+	}
+	if got := strings.Join(asked, " "); got != "inputs/t/drop/r/b1/ inputs/t/drop/r/" {
+		t.Errorf("keep was asked about %s", got)
+	}
+	if err := objs.DeleteKeeping(ctx, "inputs/t/drop/r/b2/a.txt", keep); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(root, "objects", "inputs", "t", "drop", "r")); err != nil || !fi.IsDir() {
+		t.Errorf("the kept folder r: %v", err)
+	}
+	if err := objs.Delete(ctx, "inputs/t/drop/r/b2/a.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if err := objs.Put(ctx, "inputs/t/drop/r/c.txt", strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := objs.Delete(ctx, "inputs/t/drop/r/c.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "objects", "inputs")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Delete left inputs: %v; want every emptied folder pruned", err)
 	}
 }
