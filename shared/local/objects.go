@@ -483,7 +483,10 @@ func (o *Objects) DeleteKeeping(ctx context.Context, key string, keep func(prefi
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete %s: %w", key, err)
 	}
-	for d := filepath.Dir(p); d != o.dir && strings.HasPrefix(d, o.dir); d = filepath.Dir(d) {
+	// A top-level folder (inputs/, outputs/, work/) stays: the drop watcher watches inputs/ and
+	// cannot see it made again (found in review: a job's expiry deleting the last upload of the
+	// last tenant removed inputs/, and drop files were then found by the sweep alone).
+	for d := filepath.Dir(p); d != o.dir && filepath.Dir(d) != o.dir && strings.HasPrefix(d, o.dir); d = filepath.Dir(d) {
 		if keep != nil {
 			if rel, err := filepath.Rel(o.dir, d); err == nil && keep(filepath.ToSlash(rel)+"/") {
 				break

@@ -317,7 +317,12 @@ func TestDeleteKeeping(t *testing.T) {
 	if err := objs.Delete(ctx, "inputs/t/drop/r/c.txt"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "objects", "inputs")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("Delete left inputs: %v; want every emptied folder pruned", err)
+	if _, err := os.Stat(filepath.Join(root, "objects", "inputs", "t")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Delete left inputs/t: %v; want every emptied folder below the top level pruned", err)
+	}
+	// The top-level folder stays (the drop watcher watches inputs/ and would not see it made
+	// again).
+	if fi, err := os.Stat(filepath.Join(root, "objects", "inputs")); err != nil || !fi.IsDir() {
+		t.Errorf("Delete removed inputs/: %v; want the top-level folder kept", err)
 	}
 }
