@@ -278,8 +278,14 @@ func (a *API) errors(w http.ResponseWriter, r *http.Request, tenant string) {
 func (a *API) retry(w http.ResponseWriter, r *http.Request, tenant string) {
 	var req api.RetryRequest
 	// The body is optional: decoded as the other routes' bodies unless it is empty (or white
-	// space), so that one that is not JSON is a 400 whatever its size, as everywhere.
+	// space), so that one that is not JSON is a 400 whatever its size, as everywhere. Its
+	// encoding is judged first, as decodeJSON's is, so that a UTF-8 byte-order mark alone (or
+	// before white space) is an empty body too (found in review: a 400 "the body is empty").
 	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, maxBody))
+	if err := bodyEncoding(body, "a retry request"); err != nil {
+		a.Fail(w, r, err)
+		return
+	}
 	if !blank(body) {
 		if err := decodeJSON(body, &req, "a retry request", true); err != nil {
 			a.Fail(w, r, err)
