@@ -256,7 +256,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	// a 307 HTML redirect before the API could answer it, as it does any unknown route, with
 	// 404 JSON. (The store checks a URL's signature against its exact path.)
 	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w, r = closeIfBodyUnread(w, r)
+		w, r, restore := closeIfBodyUnread(w, r)
+		defer restore()
 		if strings.HasPrefix(r.URL.Path, "/objects/") {
 			store.ServeHTTP(w, r)
 			return

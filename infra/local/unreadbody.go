@@ -18,14 +18,27 @@ import (
 // once the response is sent, without reading what remains of the body; a client that did send
 // its body whole loses only the reuse of that connection. A request without a body is left as
 // it is.
-func closeIfBodyUnread(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request) {
+//
+// The returned restore puts the request's own body back once the handler has returned (defer
+// it): net/http closes a connection whose body it did not read to the end the careful way, its
+// write side first and the rest of the body drained for half a second, only when it finds its
+// own body type there; otherwise it closes at once, the client's kernel answers the bytes still
+// arriving with a reset, and a client still sending a large body lost the answer to it ("connection
+// reset by peer" instead of a 413 or 400: found in review).
+func closeIfBodyUnread(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request, func()) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return w, r
+		return w, r, func() {}
 	}
-	body := &eofBody{ReadCloser: r.Body}
+	own := r.Body
+	body := &eofBody{ReadCloser: own}
 	r.Body = body
-	return &closeUnreadWriter{ResponseWriter: w, body: body}, r
+	return &closeUnreadWriter{ResponseWriter: w, body: body}, r, func() { r.Body = own }
 }
+
+// unreadDrain is how long the body left unread is still read after the response (up to
+// net/http's 256 KiB), so that a client whose body was nearly sent is not reset before it reads
+// the answer: net/http's own delay before it closes a connection it did not read to the end.
+const unreadDrain = 500 * time.Millisecond
 
 // eofBody is a request body that records whether it was read to its end.
 type eofBody struct {
@@ -54,9 +67,9 @@ func (c *closeUnreadWriter) start() {
 		if !c.body.eof.Load() {
 			c.Header().Set("Connection", "close")
 			// net/http still reads up to 256 KiB of the body once the handler has returned,
-			// to look for its end, without a deadline: that read ends now, not when the
-			// client closes the connection.
-			_ = http.NewResponseController(c.ResponseWriter).SetReadDeadline(time.Now())
+			// to look for its end, without a deadline: that read ends within unreadDrain, not
+			// when the client closes the connection.
+			_ = http.NewResponseController(c.ResponseWriter).SetReadDeadline(time.Now().Add(unreadDrain))
 		}
 	}
 }
