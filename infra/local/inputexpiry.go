@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ream-dev/ream/shared/job"
+	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/pipeline"
 	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
@@ -25,7 +27,9 @@ import (
 // those files are copied into: inputs/ itself, each tenant's folder, its drop folder and every
 // drop rule's folder (keptInputFolder). The store's listing does not follow symbolic links and
 // lists regular files only, so a link and what it leads to are left alone; files being written
-// by the store (its temporary files) are not listed either.
+// by the store (its temporary files) are not listed either. Unlike the lifecycle rule, it keeps
+// the input of every job not yet finished, however long ago it arrived (activeInputs): its
+// shards still read it, and it goes at the first pass after the job ends.
 //
 // It runs when a sweep starts an expiry pass (once every expiryPassEvery; the pass's start is
 // in the database, so a restart does not run it again early). It returns how many files it
@@ -34,13 +38,25 @@ func (s *Stack) expireInputs(ctx context.Context, now time.Time) int {
 	retention := time.Duration(s.cfg.InputRetention)
 	deleted, failed := 0, 0
 	var lastErr error
-	err := s.objects.List(ctx, layout.InputsPrefix, func(o pipeline.ObjectInfo) error {
+	active, err := s.activeInputs(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("the expiry of old inputs could not read the running jobs; the next expiry pass tries again", "err", err)
+		}
+		return 0
+	}
+	err = s.objects.List(ctx, layout.InputsPrefix, func(o pipeline.ObjectInfo) error {
 		fi, err := os.Lstat(filepath.Join(s.objectsDir, filepath.FromSlash(o.Key)))
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil // deleted meanwhile
 		}
 		if err != nil || !fi.Mode().IsRegular() || now.Sub(fileArrived(fi)) <= retention {
 			return nil
+		}
+		for _, prefix := range active {
+			if strings.HasPrefix(o.Key, prefix) {
+				return nil // a job not yet finished reads it (a key or a prefix, as the job lists it)
+			}
 		}
 		if err := s.objects.DeleteKeeping(ctx, o.Key, keptInputFolder); err != nil {
 			failed, lastErr = failed+1, err
@@ -59,6 +75,27 @@ func (s *Stack) expireInputs(ctx context.Context, now time.Time) int {
 		s.log.Info("old inputs deleted", "files", deleted, "inputRetention", retention.String())
 	}
 	return deleted
+}
+
+// activeInputs is the input key (or key prefix) of every job not yet finished: the files its
+// shards read, which expireInputs keeps (found in review: a job whose input arrived more than
+// inputRetention before a pass, queued or running for long, or submitted on an S3Uri file that
+// was already old, had its input deleted under it and failed with its input changed).
+func (s *Stack) activeInputs(ctx context.Context) ([]string, error) {
+	var statuses []job.Status
+	for _, st := range job.AllStatuses {
+		if !st.Terminal() {
+			statuses = append(statuses, st)
+		}
+	}
+	var prefixes []string
+	err := sl.NewJobs(s.db).Scan(ctx, statuses, func(j *job.Job) error {
+		if strings.HasPrefix(j.InputKey, layout.InputsPrefix) {
+			prefixes = append(prefixes, j.InputKey)
+		}
+		return ctx.Err()
+	})
+	return prefixes, err
 }
 
 // keptInputFolder reports whether the folder prefix (a key prefix ending in "/") under

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,5 +153,52 @@ func TestSweepExpiresInputs(t *testing.T) {
 		if exists(p) == c.deleted || rep.PassStarted != c.deleted {
 			t.Errorf("expiryPassEvery %v: a sweep (pass started: %v) left the old input: %v; want %v", c.every, rep.PassStarted, exists(p), !c.deleted)
 		}
+	}
+}
+
+// TestExpireInputsKeepsRunningJobsInput: a running job's input is not deleted by the expiry of
+// old inputs, however long ago it arrived: its shards still read it. Found in review: a job whose
+// input arrived more than inputRetention before an expiry pass (a queue held for hours, a long
+// TOPICS job, an S3Uri file that was already old, "retention": "1h" making inputRetention 1h)
+// had its input deleted under it, and failed at its next shard with its input changed.
+func TestExpireInputsKeepsRunningJobsInput(t *testing.T) {
+	defer func(f func(os.FileInfo) time.Time) { fileArrived = f }(fileArrived)
+	fileArrived = os.FileInfo.ModTime
+	ctx := testCtx(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	var startedOnce, releaseOnce sync.Once
+	s := startStack(t, Config{InputRetention: Duration(time.Hour), SweepInterval: Duration(time.Hour)}, pipeline.Hooks{
+		ShardStarted: func(pipeline.ShardMessage) error {
+			startedOnce.Do(func() { close(started) })
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return nil
+		},
+	})
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
+	c := defaultClient(s)
+	res := createAndUpload(t, ctx, c, lineJob("old input", job.OneDocPerLine), []byte("I love it.\nI hate it.\n"))
+	select {
+	case <-started:
+	case <-ctx.Done():
+		t.Fatal("the job's shard never started")
+	}
+	p := filepath.Join(s.objectsDir, filepath.FromSlash(layout.UploadKey("local", res.JobId)))
+	old := time.Now().Add(-3 * time.Hour)
+	if err := os.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
+	}
+	stray := writeInput(t, filepath.Dir(s.objectsDir), "inputs/local/data/old.txt", old)
+	if n := s.expireInputs(ctx, time.Now()); n != 1 || exists(stray) {
+		t.Errorf("expireInputs deleted %d files (the old file no job reads still there: %v); want 1", n, exists(stray))
+	}
+	if !exists(p) {
+		t.Errorf("the running job's input %s was deleted", p)
+	}
+	releaseOnce.Do(func() { close(release) })
+	if n, j := follow(t, ctx, c, res.JobId); n.JobStatus != job.Completed {
+		t.Fatalf("job ended %s (%s); want COMPLETED", n.JobStatus, j.Message)
 	}
 }
