@@ -77,6 +77,8 @@ func TestDecodeJSONKeys(t *testing.T) {
 		{"UTF-16BE with its mark", "\xfe\xff\x00{\x00}", &api.CreateJobRequest{}, "it is UTF-16 (it starts with a UTF-16 byte-order mark, bytes 0xFE 0xFF)"},
 		{"UTF-16LE without a mark", utf16le("{" + job1 + "}"), &api.CreateJobRequest{}, "it is UTF-16 or UTF-32 (it has NUL bytes at its start); JSON text is UTF-8"},
 		{"UTF-16BE without a mark", "\x00{\x00}", &api.CreateJobRequest{}, "it is UTF-16 or UTF-32 (it has NUL bytes at its start)"},
+		// Found from outside: a gzip-compressed body was "invalid character '\x1f'".
+		{"gzip", "\x1f\x8b\x08\x00\x00\x00\x00\x00", &api.CreateJobRequest{}, "it is gzip-compressed (it starts with gzip's bytes 0x1F 0x8B); the API takes no Content-Encoding"},
 		{"UTF-32LE with its mark", "\xff\xfe\x00\x00{\x00\x00\x00}\x00\x00\x00", &api.CreateJobRequest{}, "it is UTF-32 (it starts with a UTF-32 byte-order mark, bytes 0xFF 0xFE 0x00 0x00)"},
 	} {
 		err := decodeJSON(strings.NewReader(tc.body), tc.v, "a valid job", true)
