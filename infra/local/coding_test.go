@@ -438,7 +438,7 @@ func TestCodingTraining(t *testing.T) {
 		InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines},
 		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
 	}, data)
-	_, j := follow(t, ctx, jc, res.JobId)
+	n, j := follow(t, ctx, jc, res.JobId)
 	if j.JobStatus != job.PartialSuccess || j.JobDetails.InputDocumentsCount != int64(bytes.Count(data, []byte("\n"))) || j.JobDetails.DocumentsWithErrorsCount != 3 {
 		t.Fatalf("training job: %s %q %+v", j.JobStatus, j.Message, j.JobDetails)
 	}
@@ -446,6 +446,10 @@ func TestCodingTraining(t *testing.T) {
 		t.Fatalf("training job names no model: %+v", j.CodingConfig)
 	}
 	trained := j.CodingConfig.ModelId
+	// The notification names the model too (a client learns it without a Describe).
+	if n.CodingConfig == nil || n.CodingConfig.ModelId != trained || n.CodingConfig.Topic != "occupation" {
+		t.Errorf("the training's notification: CodingConfig %+v, want topic occupation and model %s", n.CodingConfig, trained)
+	}
 	// The records it could not use are served by the errors route, as any job's.
 	if errs, err := jc.Errors(ctx, res.JobId, api.ErrorsFilter{}); err != nil || len(errs.Errors) != 3 ||
 		!strings.Contains(string(errs.Errors[0]), `code \"999\"`) || !strings.Contains(string(errs.Errors[1]), "not valid JSON") ||

@@ -182,6 +182,10 @@ type Notification struct {
 	// DropRule and DropObject name the drop rule and object version that started the job.
 	DropRule   string         `json:"DropRule,omitempty"`
 	DropObject job.DropObject `json:"DropObject,omitzero"`
+	// CodingConfig is a CODING or CODING_TRAINING job's topic and model: the model it coded
+	// with, or the model a training registered (none when it registered none), so that a
+	// client learns the new model from the notification, without a Describe.
+	CodingConfig *job.CodingConfig `json:"CodingConfig,omitempty"`
 	// The fields of Textract's completion message, so that a consumer written for Textract's
 	// NotificationChannel reads this one: Status (SUCCEEDED or FAILED: see TextractStatus), API (the operation that created the job: CreateJob,
 	// a Comprehend Start…Job, BatchCode, RetryJob, DropRule), JobTag (the request's),

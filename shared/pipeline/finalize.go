@@ -562,6 +562,10 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 	if n.API == "" {
 		n.API = "CreateJob"
 	}
+	if j.CodingConfig != nil {
+		cc := *j.CodingConfig
+		n.CodingConfig = &cc
+	}
 	if j.NotificationChannel != nil {
 		n.TopicArn = j.NotificationChannel.SNSTopicArn
 	}
