@@ -82,14 +82,8 @@ func (s *Stack) expireInputs(ctx context.Context, now time.Time) int {
 // inputRetention before a pass, queued or running for long, or submitted on an S3Uri file that
 // was already old, had its input deleted under it and failed with its input changed).
 func (s *Stack) activeInputs(ctx context.Context) ([]string, error) {
-	var statuses []job.Status
-	for _, st := range job.AllStatuses {
-		if !st.Terminal() {
-			statuses = append(statuses, st)
-		}
-	}
 	var prefixes []string
-	err := sl.NewJobs(s.db).Scan(ctx, statuses, func(j *job.Job) error {
+	err := sl.NewJobs(s.db).Scan(ctx, job.ActiveStatuses, func(j *job.Job) error {
 		if strings.HasPrefix(j.InputKey, layout.InputsPrefix) {
 			prefixes = append(prefixes, j.InputKey)
 		}

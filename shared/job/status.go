@@ -22,6 +22,11 @@ const (
 // AllStatuses lists every status, in lifecycle order.
 var AllStatuses = []Status{AwaitingInput, Submitted, InProgress, Completed, PartialSuccess, Failed, StopRequested, Stopped, TimedOut}
 
+// ActiveStatuses lists the statuses of a job not yet finished (those not Terminal), in
+// lifecycle order: the jobs the sweeper reads on every sweep, and whose inputs the local
+// stack's input expiry keeps.
+var ActiveStatuses = []Status{AwaitingInput, Submitted, InProgress, StopRequested}
+
 // transitions is the one table of legal moves. Everything not listed is illegal.
 //
 //	AWAITING_INPUT → SUBMITTED (input arrived) | TIMED_OUT (never arrived) | STOPPED (stopped before upload)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -112,5 +113,18 @@ func TestDetailsJSONBytes(t *testing.T) {
 	b, _ := json.Marshal(&Job{JobId: "j", JobDetails: Details{InputBytes: 5}})
 	if !strings.Contains(string(b), `"ProcessedBytes":0`) {
 		t.Errorf("job JSON %s lacks ProcessedBytes", b)
+	}
+}
+
+// ActiveStatuses are exactly the statuses that are not Terminal, in AllStatuses' order.
+func TestActiveStatuses(t *testing.T) {
+	var want []Status
+	for _, s := range AllStatuses {
+		if !s.Terminal() {
+			want = append(want, s)
+		}
+	}
+	if !slices.Equal(ActiveStatuses, want) {
+		t.Errorf("ActiveStatuses %v, want %v", ActiveStatuses, want)
 	}
 }

@@ -32,12 +32,9 @@ type SweepReport struct {
 	PassDone          bool `json:"passDone,omitempty"`
 }
 
-// activeStatuses are swept in full on every sweep; terminalStatuses by the expiry pass, in this
-// order.
-var (
-	activeStatuses   = []job.Status{job.AwaitingInput, job.Submitted, job.InProgress, job.StopRequested}
-	terminalStatuses = []job.Status{job.Completed, job.PartialSuccess, job.Failed, job.Stopped, job.TimedOut}
-)
+// job.ActiveStatuses are swept in full on every sweep; terminalStatuses by the expiry pass, in
+// this order (a pass's state stores where it stopped in it).
+var terminalStatuses = []job.Status{job.Completed, job.PartialSuccess, job.Failed, job.Stopped, job.TimedOut}
 
 const (
 	// expiryStateName names the expiry pass's state in the job store.
@@ -83,7 +80,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	now := s.nowUTC()
 	budget := s.sweepBudget(ctx)
 	waiting := s.queueWaiting(ctx)
-	err := s.jobs.Scan(ctx, activeStatuses, func(j *job.Job) error {
+	err := s.jobs.Scan(ctx, job.ActiveStatuses, func(j *job.Job) error {
 		s.sweepCounted(ctx, j, now, waiting, &rep)
 		return ctx.Err()
 	})
