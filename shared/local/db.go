@@ -227,10 +227,7 @@ const FullAdvice = "the data directory's file system is full: free space on it"
 // its files not the server's user's to write, a disk error. It is "" for any other error.
 // OpenDB adds it to its errors, and the local stack to its log lines about the queue.
 func StorageAdvice(err error) string {
-	code := 0
-	if se := (*sqlite.Error)(nil); errors.As(err, &se) {
-		code = se.Code() & 0xff
-	}
+	code := sqlitePrimaryCode(err)
 	switch {
 	case IsFull(err):
 		return FullAdvice
@@ -247,10 +244,16 @@ func StorageAdvice(err error) string {
 // IsFull reports whether err says that the data directory's file system (or the database on
 // it) has no room left, or the user running the server no quota left on it.
 func IsFull(err error) bool {
-	if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code()&0xff == sqliteFull {
-		return true
+	return sqlitePrimaryCode(err) == sqliteFull || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// sqlitePrimaryCode is the primary result code of the SQLite error in err's chain (the low
+// byte of an extended code), 0 when there is none.
+func sqlitePrimaryCode(err error) int {
+	if se := (*sqlite.Error)(nil); errors.As(err, &se) {
+		return se.Code() & 0xff
 	}
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+	return 0
 }
 
 // storageError is err after what, followed by what the operator must do (StorageAdvice).
