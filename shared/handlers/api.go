@@ -437,24 +437,26 @@ func decodeJSON(body io.Reader, v any, what string, strict bool) error {
 // report as an invalid character 'ÿ' or '\x00'.
 func bodyEncoding(br *bufio.Reader, what string) error {
 	head, _ := br.Peek(4) // a shorter body, or a read error, is left to the decoder
-	enc := ""
-	switch {
-	case bytes.HasPrefix(head, input.BOM):
+	if bytes.HasPrefix(head, input.BOM) {
 		br.Discard(len(input.BOM))
 		return nil
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE, 0x00, 0x00}):
+	}
+	enc := ""
+	switch input.Marked(head) {
+	case input.MarkUTF32:
 		enc = "UTF-32 (it starts with a UTF-32 byte-order mark, bytes 0xFF 0xFE 0x00 0x00)"
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+	case input.MarkUTF16:
 		enc = fmt.Sprintf("UTF-16 (it starts with a UTF-16 byte-order mark, bytes 0x%02X 0x%02X)", head[0], head[1])
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+	case input.MarkGzip:
 		// Found from outside: `curl --data-binary @job.json.gz` (or Content-Encoding: gzip,
 		// which the API does not take) was "invalid character '\x1f'".
 		return fmt.Errorf("%w: request body is not %s: it is gzip-compressed (it starts with gzip's bytes 0x1F 0x8B); the API takes no Content-Encoding: send the JSON uncompressed", job.ErrInvalid, what)
-	case bytes.IndexByte(head, 0) >= 0:
+	default:
+		if bytes.IndexByte(head, 0) < 0 {
+			return nil
+		}
 		// JSON text starts with an ASCII character: in UTF-16 or UTF-32 a NUL byte is beside it.
 		enc = "UTF-16 or UTF-32 (it has NUL bytes at its start)"
-	default:
-		return nil
 	}
 	return fmt.Errorf("%w: request body is not %s: it is %s; JSON text is UTF-8: send it as UTF-8", job.ErrInvalid, what, enc)
 }

@@ -500,14 +500,12 @@ func encodingProblem(b []byte, what string) string {
 		}
 		return nulMessage(nul, what)
 	}
-	if bytes.HasPrefix(b, utf32LE) {
-		// (Found from outside: said "UTF-16", whose mark starts UTF-32LE's.)
+	switch Marked(b) {
+	case MarkUTF32:
 		return fmt.Sprintf("the %s starts with a UTF-32 byte-order mark (bytes 0xFF 0xFE 0x00 0x00): input must be UTF-8; convert it before uploading (e.g. iconv -f UTF-32 -t UTF-8)", what)
-	}
-	if bytes.HasPrefix(b, utf16LE) || bytes.HasPrefix(b, utf16BE) {
+	case MarkUTF16:
 		return fmt.Sprintf("the %s starts with a UTF-16 byte-order mark (bytes 0x%02X 0x%02X): input must be UTF-8; convert it before uploading (e.g. iconv -f UTF-16 -t UTF-8)", what, b[0], b[1])
-	}
-	if bytes.HasPrefix(b, gzipMagic) {
+	case MarkGzip:
 		return fmt.Sprintf("the %s starts as gzip-compressed data does (bytes 0x1F 0x8B): input must be uncompressed UTF-8 text; decompress it before uploading", what)
 	}
 	i := InvalidUTF8At(b)
@@ -542,6 +540,29 @@ var utf32LE = []byte{0xff, 0xfe, 0x00, 0x00}
 
 // gzipMagic starts every gzip stream (RFC 1952); 0x8B is never valid UTF-8 after 0x1F.
 var gzipMagic = []byte{0x1f, 0x8b}
+
+// The marks Marked finds.
+const (
+	MarkUTF32 = "UTF-32"
+	MarkUTF16 = "UTF-16"
+	MarkGzip  = "gzip"
+)
+
+// Marked is what the first bytes of b declare them to be when it is not UTF-8 text: MarkUTF32
+// or MarkUTF16 by a little-endian UTF-32 or a UTF-16 byte-order mark (UTF-32LE's first, whose
+// mark starts UTF-16LE's: found from outside, it was said to be UTF-16), MarkGzip by gzip's
+// magic bytes; "" otherwise. Inputs and the API's request bodies are judged by it.
+func Marked(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, utf32LE):
+		return MarkUTF32
+	case bytes.HasPrefix(b, utf16LE), bytes.HasPrefix(b, utf16BE):
+		return MarkUTF16
+	case bytes.HasPrefix(b, gzipMagic):
+		return MarkGzip
+	}
+	return ""
+}
 
 func nulMessage(off int, what string) string {
 	return fmt.Sprintf("NUL byte at byte offset %d of the %s: UTF-16 and binary input are not supported; input must be UTF-8", off, what)
