@@ -36,3 +36,30 @@ func TestDropIgnoredMarkerAndLooseFileWarn(t *testing.T) {
 		t.Errorf("the marker started %d jobs; want none", len(jobs))
 	}
 }
+
+// TestDropSymlinkWarns: a symbolic link dropped into a drop rule's folder (to a file outside the
+// store) starts no job, as the README says, and is said at WARN once, naming it: before, the
+// watcher and the sweep's listing left it out without a word.
+func TestDropSymlinkWarns(t *testing.T) {
+	s, logs := startStackLogging(t, dropConfig())
+	ctx := testCtx(t)
+	c := defaultClient(s)
+	if _, err := c.PutDropRule(ctx, "lines", lineJob("", job.OneDocPerLine)); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(t.TempDir(), "outside.txt")
+	if err := os.WriteFile(target, []byte("I love it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	key := droprule.Prefix("local", "lines") + "linked.txt"
+	if err := os.Symlink(target, filepath.Join(s.objectsDir, filepath.FromSlash(key))); err != nil {
+		t.Fatal(err)
+	}
+	warnedOnce(t, ctx, s, logs, key, "object dropped is not a regular file; ignored: the local store never follows symbolic links or reads special files (copy the file in instead)")
+	if recs := logs.matching(t, "object dropped is not a regular file; ignored: the local store never follows symbolic links or reads special files (copy the file in instead)", key); len(recs) == 1 && recs[0]["kind"] != "a symbolic link" {
+		t.Errorf("kind %v; want a symbolic link", recs[0]["kind"])
+	}
+	if jobs := dropJobs(t, ctx, c, "lines"); len(jobs) != 0 {
+		t.Errorf("the link started %d jobs; want none", len(jobs))
+	}
+}

@@ -151,8 +151,12 @@ func (dw *dropWatcher) watchTree(dir string, mark bool) {
 			dw.watches++
 			return nil
 		}
-		if mark && d.Type().IsRegular() && dw.dropFile(p) {
-			dw.pending[p] = time.Now()
+		if mark && dw.dropFile(p) {
+			if d.Type().IsRegular() {
+				dw.pending[p] = time.Now()
+			} else {
+				dw.ignoredNonRegular(p, d.Type())
+			}
 		}
 		return nil
 	})
@@ -216,9 +220,28 @@ func (dw *dropWatcher) event(ev fsnotify.Event) {
 		}
 		return
 	}
-	if fi.Mode().IsRegular() && dw.dropFile(ev.Name) {
-		dw.pending[ev.Name] = time.Now()
+	if !dw.dropFile(ev.Name) {
+		return
 	}
+	if fi.Mode().IsRegular() {
+		dw.pending[ev.Name] = time.Now()
+	} else if ev.Has(fsnotify.Create) {
+		dw.ignoredNonRegular(ev.Name, fi.Mode())
+	}
+}
+
+// ignoredNonRegular says at WARN, once as it arrives, that a drop file which is not a regular
+// file (a symbolic link, a FIFO, a socket, a device) starts nothing: the store neither follows
+// links nor reads special files, and the sweep's listing leaves them out, so without this line
+// nothing showed why the file was never analysed (found from outside: `ln -s` into a drop
+// folder).
+func (dw *dropWatcher) ignoredNonRegular(p string, mode fs.FileMode) {
+	kind := "a special file"
+	if mode&fs.ModeSymlink != 0 {
+		kind = "a symbolic link"
+	}
+	dw.s.log.Warn("object dropped is not a regular file; ignored: the local store never follows symbolic links or reads special files (copy the file in instead)",
+		"key", layout.InputsPrefix+strings.Join(dw.rel(p), "/"), "kind", kind)
 }
 
 // flush reports the files no event has touched for settle, and whose modification time is as
