@@ -125,10 +125,20 @@ func joinsAfter(t string, e int) bool {
 
 // separator is a character beyond ASCII that separates words: white space, a format character,
 // or punctuation (curly quotes, dashes, an ellipsis: text pasted from a word processor; found in
-// review: `VIN “1HGCM82633A004352”` and `card “4111111111111111”` found nothing).
+// review: `VIN “1HGCM82633A004352”` and `card “4111111111111111”` found nothing), or a letter of
+// a script written without spaces between words (unspaced: "電話番号は090-1234-5678です" found
+// nothing).
 func separator(r rune) bool {
-	return r >= 0x80 && r != utf8.RuneError && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || unicode.IsPunct(r))
+	return r >= 0x80 && r != utf8.RuneError && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || unicode.IsPunct(r) || unspaced(r))
 }
+
+// unspacedScripts are the scripts whose writers put no space between words (Chinese, Japanese,
+// Thai, Lao, Khmer, Burmese) or attach a particle to the word before it, a number or an address
+// too (Korean: "010-1234-5678입니다"): a value written in such text touches the letters around it
+// and is still a value of its own, not the inside of a longer word.
+var unspacedScripts = []*unicode.RangeTable{unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar}
+
+func unspaced(r rune) bool { return r >= 0x80 && unicode.In(r, unspacedScripts...) }
 
 // nearWord is near for context words that must be whole words ("vin", not "vintage"; "itin",
 // not "itinerary"; found in review).

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // ---- e-mail ----
@@ -34,12 +35,51 @@ func (d *detector) emails() {
 		for s < e && t[s] < 0x80 && !isAlnum(t[s]) && t[s] != '_' {
 			s++
 		}
+		s, e = trimUnspaced(t, s, e)
+		if s == e {
+			continue
+		}
 		dot := strings.LastIndexByte(t[s:e], '.')
 		if fileExt[strings.ToLower(t[s+dot+1:e])] {
 			continue
 		}
 		d.add(s, e, Email, 0.99)
 	}
+}
+
+// trimUnspaced cuts from the address t[s:e] the letters of an unspaced script (Chinese,
+// Japanese, Korean, Thai…) that the text around it wrote against it: in "メールは
+// taro@example.jpまで" (no spaces) the local part ends in Latin letters and the top-level domain
+// begins with them, so the kana before and after belong to the sentence. An address written
+// wholly in such a script ("用户@例子.广告") is left whole. It returns s == e when what is left
+// is no address (a top-level domain under two letters).
+func trimUnspaced(t string, s, e int) (int, int) {
+	at := s + strings.IndexByte(t[s:e], '@')
+	if r, _ := utf8.DecodeLastRuneInString(t[s:at]); !unspaced(r) {
+		for i := at; i > s; {
+			r, n := utf8.DecodeLastRuneInString(t[s:i])
+			if unspaced(r) {
+				s = i
+				break
+			}
+			i -= n
+		}
+	}
+	tld := at + strings.LastIndexByte(t[at:e], '.') + 1
+	if r, _ := utf8.DecodeRuneInString(t[tld:e]); !unspaced(r) {
+		for i := tld; i < e; {
+			r, n := utf8.DecodeRuneInString(t[i:e])
+			if unspaced(r) {
+				e = i
+				break
+			}
+			i += n
+		}
+	}
+	if utf8.RuneCountInString(t[tld:e]) < 2 || at <= s {
+		return s, s
+	}
+	return s, e
 }
 
 // ---- URLs ----
