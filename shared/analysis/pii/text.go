@@ -501,7 +501,7 @@ func splitWords(t string, dst []wordSpan) []wordSpan {
 		i += n
 		for i < len(t) {
 			r2, n2 := utf8.DecodeRuneInString(t[i:])
-			if unicode.IsLetter(r2) || unicode.Is(unicode.Mn, r2) {
+			if unicode.IsLetter(r2) || unicode.IsMark(r2) {
 				if unicode.IsLower(r2) {
 					lowerSeen = true
 				}

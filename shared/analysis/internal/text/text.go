@@ -50,7 +50,9 @@ var abbrevs = map[string]bool{
 	"p.m": true, "e.g": true, "i.e": true, "d.c": true,
 }
 
-func isLetter(r rune) bool { return unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) }
+// isLetter reports whether r belongs to a word: a letter or a combining mark, the spacing marks
+// (Mc) included, which the Indic scripts write for most vowels ("मेरा", "தமிழ்").
+func isLetter(r rune) bool { return unicode.IsLetter(r) || unicode.IsMark(r) }
 
 // Tokenize splits text into tokens. It allocates only the returned slice.
 func Tokenize(text string, dst []Token) []Token {

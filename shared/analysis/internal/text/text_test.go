@@ -1,6 +1,7 @@
 package text
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,6 +40,36 @@ func TestEndsSentence(t *testing.T) {
 	for tok, want := range map[string]bool{".": true, "!": true, "?": true, "…": true, ",": false, ";": false, "..": false} {
 		if got := EndsSentence(tok); got != want {
 			t.Errorf("EndsSentence(%q) = %v", tok, got)
+		}
+	}
+}
+
+// TestTokenizeCombiningMarks: a word goes on through its combining marks, the spacing ones
+// (Mc) too, which the Indic scripts write for most vowels: "मेरा" (the AA sign U+093E is Mc)
+// was cut to "मेर" and "ा", so KEY_PHRASES gave "मेर" and ENTITIES could end a span inside a
+// word (found from outside).
+func TestTokenizeCombiningMarks(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"मेरा ईमेल और फ़ोन नंबर", []string{"मेरा", "ईमेल", "और", "फ़ोन", "नंबर"}},
+		{"বাংলা ভাষা", []string{"বাংলা", "ভাষা"}},
+		{"தமிழ் மொழி", []string{"தமிழ்", "மொழி"}},
+		{"José García", []string{"José", "García"}},
+	} {
+		var got []string
+		for _, tok := range Tokenize(c.text, nil) {
+			if tok.Kind != Word {
+				t.Errorf("%q: token %q is not a word", c.text, tok.Text)
+			}
+			if string([]rune(c.text)[tok.RBegin:tok.REnd]) != tok.Text {
+				t.Errorf("%q: token %q at characters %d–%d", c.text, tok.Text, tok.RBegin, tok.REnd)
+			}
+			got = append(got, tok.Text)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q: got %q, want %q", c.text, got, c.want)
 		}
 	}
 }
