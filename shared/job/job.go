@@ -351,6 +351,11 @@ func (c *RedactionConfig) RedactsAll() bool {
 	return len(c.PiiEntityTypes) == 0 || slices.Contains(c.PiiEntityTypes, "ALL")
 }
 
+// ReadsCodingRecords reports whether the job's JSONL lines are the coding service's records
+// ({"recordId", "occp_text", "tasks_text"}, a training record's "code" too) rather than
+// {"recordId", "text"}: a CODING or CODING_TRAINING job's.
+func (j *Job) ReadsCodingRecords() bool { return j.Has(Coding) || j.Has(CodingTraining) }
+
 // Has reports whether the job runs analysis a.
 func (j *Job) Has(a Analysis) bool {
 	for _, x := range j.Analyses {

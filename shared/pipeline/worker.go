@@ -453,7 +453,7 @@ func (s *Service) lineBreakIn(ctx context.Context, msg ShardMessage) (bool, erro
 // readLimits bounds what the reader keeps of one document: the largest limit of the job's
 // analysers (each analyser then applies its own).
 func (s *Service) readLimits(j *job.Job) input.Limits {
-	lim := input.Limits{CodingRecords: j.Has(job.Coding) || j.Has(job.CodingTraining)}
+	lim := input.Limits{CodingRecords: j.ReadsCodingRecords()}
 	if lim.CodingRecords {
 		lim.MaxDocumentBytes = CodingMaxRecordBytes
 	}

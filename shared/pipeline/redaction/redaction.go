@@ -3,8 +3,9 @@
 //
 //   - line formats: one redacted line per input document, aligned with the input, in the archive
 //     entry "redacted/<File>" of its input file (one entry per file of a many-file input; JSONL
-//     inputs keep their recordId); a document with an error record gets an empty line (or an
-//     empty "text"), never its unredacted text;
+//     inputs keep their recordId, and a coding record its two fields, each redacted apart); a
+//     document with an error record gets an empty line (or an empty "text", empty "occp_text"
+//     and "tasks_text"), never its unredacted text;
 //   - ONE_DOC_PER_FILE: one entry "redacted/<file>" per document (empty for error records).
 //
 // Each shard writes its part under work/…/redacted/ as one compressed segment (output.Member):
@@ -60,8 +61,45 @@ func NewRedactor(j *job.Job) (*Redactor, error) {
 // Text is the redacted text of d, or "" when d has no PII result to redact with (an error
 // record, or a dead-lettered shard's document).
 func (r *Redactor) Text(d input.Document, rec *output.Record) string {
-	if d.Failed() || rec.PiiEntities == nil {
+	ents, ok := r.entities(d, rec)
+	if !ok {
 		return ""
+	}
+	return analysis.Redact(d.Text, ents, r.mode, r.mask)
+}
+
+// CodingTexts is the redacted occp_text and tasks_text of coding record d, each redacted apart
+// ("" and "" when d has no PII result): d.Text, which the PII spans index, is the two joined
+// by one line end, so a span is cut at it and each part keeps its own, shifted into tasks_text.
+// Kept apart, the copy has the record's own fields, which a joined text cannot give back when
+// occp_text holds a line end itself.
+func (r *Redactor) CodingTexts(d input.Document, rec *output.Record) (occupation, tasks string) {
+	ents, ok := r.entities(d, rec)
+	if !ok {
+		return "", ""
+	}
+	n := utf8.RuneCountInString(d.Occupation) // tasks_text starts at n+1, after the line end
+	var oe, te []analysis.PiiEntity
+	for _, e := range ents {
+		if e.BeginOffset < n {
+			o := e
+			o.EndOffset = min(e.EndOffset, n)
+			oe = append(oe, o)
+		}
+		if e.EndOffset > n+1 {
+			t := e
+			t.BeginOffset, t.EndOffset = max(e.BeginOffset, n+1)-(n+1), e.EndOffset-(n+1)
+			te = append(te, t)
+		}
+	}
+	return analysis.Redact(d.Occupation, oe, r.mode, r.mask), analysis.Redact(d.Tasks, te, r.mode, r.mask)
+}
+
+// entities are the spans d's copy is redacted at, false when d has no PII result to redact
+// with (an error record, or a dead-lettered shard's document).
+func (r *Redactor) entities(d input.Document, rec *output.Record) ([]analysis.PiiEntity, bool) {
+	if d.Failed() || rec.PiiEntities == nil {
+		return nil, false
 	}
 	ents := rec.PiiEntities
 	switch rc := r.j.RedactOutput; {
@@ -78,7 +116,32 @@ func (r *Redactor) Text(d input.Document, rec *output.Record) string {
 			}
 		}
 	}
-	return analysis.Redact(d.Text, ents, r.mode, r.mask)
+	return ents, true
+}
+
+// JSONLine is the redacted copy of JSONL record d, one line without its line end:
+// {"recordId", "text"}, or for a job that reads coding records {"recordId", "occp_text",
+// "tasks_text"} (CodingTexts); recordId as a string, left out when the record has none.
+func (r *Redactor) JSONLine(d input.Document, rec *output.Record) ([]byte, error) {
+	var v any
+	if r.j.ReadsCodingRecords() {
+		occp, tasks := r.CodingTexts(d, rec)
+		v = struct {
+			RecordID   string `json:"recordId,omitempty"`
+			Occupation string `json:"occp_text"`
+			Tasks      string `json:"tasks_text"`
+		}{d.RecordId, occp, tasks}
+	} else {
+		v = struct {
+			RecordID string `json:"recordId,omitempty"`
+			Text     string `json:"text"`
+		}{d.RecordId, r.Text(d, rec)}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return jsonw.EscapeNEL(b), nil // one line, as the output's
 }
 
 // Putter is what the writer needs of the object store (pipeline.Objects has it).
@@ -124,25 +187,21 @@ func (r *Writer) Write(ctx context.Context, d input.Document, rec *output.Record
 	if r == nil {
 		return nil
 	}
-	text := r.Text(d, rec)
 	switch r.j.InputDataConfig.InputFormat {
 	case job.OneDocPerLine:
-		if _, err := r.bw.WriteString(text); err != nil {
+		if _, err := r.bw.WriteString(r.Text(d, rec)); err != nil {
 			return err
 		}
 	case job.JSONLines:
-		b, err := json.Marshal(struct {
-			RecordID string `json:"recordId,omitempty"`
-			Text     string `json:"text"`
-		}{d.RecordId, text})
+		b, err := r.JSONLine(d, rec)
 		if err != nil {
 			return err
 		}
-		if _, err := r.bw.Write(jsonw.EscapeNEL(b)); err != nil { // one line, as the output's
+		if _, err := r.bw.Write(b); err != nil {
 			return err
 		}
 	default:
-		return output.WriteEntry(r.bw, layout.RedactedEntryName(d.File), []byte(text))
+		return output.WriteEntry(r.bw, layout.RedactedEntryName(d.File), []byte(r.Text(d, rec)))
 	}
 	return r.bw.WriteByte('\n')
 }
