@@ -149,7 +149,10 @@ func (s *Service) expiryPass(ctx context.Context, now time.Time, b sweepBudget, 
 		st.Done, st.PassStarted = true, time.Time{}
 	}
 	if st.Version == 0 || st.Done {
-		if !st.PassStarted.IsZero() && now.Sub(st.PassStarted) < s.cfg.ExpiryPassEvery {
+		// A last pass that started after now was started by a clock since set back (one that
+		// ran ahead and was corrected): it says nothing about how recent it is, and waiting for
+		// the clock to catch up with it would expire nothing for as long as the clock was ahead.
+		if !st.PassStarted.IsZero() && !now.Before(st.PassStarted) && now.Sub(st.PassStarted) < s.cfg.ExpiryPassEvery {
 			return nil // the last pass is recent enough
 		}
 		st = SweepState{PassStarted: now, Status: terminalStatuses[0], Version: st.Version}
