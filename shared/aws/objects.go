@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,6 @@ type Objects struct {
 	// jobKey is set on a WithKMSKey view: kmsKey is a job's own key.
 	jobKey bool
 	up     *manager.Uploader
-	now    func() time.Time
 }
 
 var _ pipeline.KMSObjects = (*Objects)(nil)
@@ -66,7 +66,6 @@ type objectsConfig struct {
 	kmsKey      string
 	partSize    int64
 	concurrency int
-	now         func() time.Time
 }
 
 // WithKMSKey encrypts every object Put writes with SSE-KMS under keyID, and binds presigned
@@ -80,15 +79,10 @@ func WithPartSize(size int64, concurrency int) ObjectsOption {
 	return func(c *objectsConfig) { c.partSize, c.concurrency = size, concurrency }
 }
 
-// WithObjectsClock sets the clock Presigned.Expires is computed from.
-func WithObjectsClock(now func() time.Time) ObjectsOption {
-	return func(c *objectsConfig) { c.now = now }
-}
-
 // NewObjects returns the store on bucket. client is an *s3.Client (with UsePathStyle for
 // MinIO) and presigner the s3.PresignClient built from it.
 func NewObjects(client S3API, presigner S3PresignAPI, bucket string, opts ...ObjectsOption) *Objects {
-	c := objectsConfig{partSize: manager.DefaultUploadPartSize, concurrency: manager.DefaultUploadConcurrency, now: time.Now}
+	c := objectsConfig{partSize: manager.DefaultUploadPartSize, concurrency: manager.DefaultUploadConcurrency}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -99,7 +93,7 @@ func NewObjects(client S3API, presigner S3PresignAPI, bucket string, opts ...Obj
 		c.concurrency = 1
 	}
 	return &Objects{
-		s3: client, presign: presigner, bucket: bucket, kmsKey: c.kmsKey, now: c.now,
+		s3: client, presign: presigner, bucket: bucket, kmsKey: c.kmsKey,
 		up: manager.NewUploader(client, func(u *manager.Uploader) {
 			u.PartSize = c.partSize
 			u.Concurrency = c.concurrency
@@ -223,30 +217,36 @@ func (o *Objects) Delete(ctx context.Context, key string) error {
 func (o *Objects) PresignPut(ctx context.Context, key string, ttl time.Duration) (api.Presigned, error) {
 	in := &s3.PutObjectInput{Bucket: &o.bucket, Key: &key}
 	o.sse(in)
-	now := o.now()
 	req, err := o.presign.PresignPutObject(ctx, in, s3.WithPresignExpires(ttl))
 	if err != nil {
 		return api.Presigned{}, fmt.Errorf("presign PUT s3://%s/%s: %w", o.bucket, key, err)
 	}
-	return presigned(req, now.Add(ttl)), nil
+	return presigned(req)
 }
 
 // PresignGet implements pipeline.Objects: a SigV4 presigned GetObject URL (Range requests
 // work with it).
 func (o *Objects) PresignGet(ctx context.Context, key string, ttl time.Duration) (api.Presigned, error) {
-	now := o.now()
 	req, err := o.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &o.bucket, Key: &key}, s3.WithPresignExpires(ttl))
 	if err != nil {
 		return api.Presigned{}, fmt.Errorf("presign GET s3://%s/%s: %w", o.bucket, key, err)
 	}
-	return presigned(req, now.Add(ttl)), nil
+	return presigned(req)
 }
 
 // presigned converts the SDK's request; the signed headers other than Host (which every HTTP
 // client sets from the URL) must be sent by the client, so they are returned, named in lower
-// case.
-func presigned(req *v4.PresignedHTTPRequest, expires time.Time) api.Presigned {
-	p := api.Presigned{URL: req.URL, Method: req.Method, Expires: expires.UTC()}
+// case. Expires is the instant S3 stops taking the URL, read from the URL itself: its
+// X-Amz-Date (the signing time, in whole seconds) plus its X-Amz-Expires (the ttl, in whole
+// seconds). Found in the time review: it was the adapter's clock plus the ttl, with a fraction
+// of a second, later than the URL really works, where the local store names the whole second
+// its URL stops at.
+func presigned(req *v4.PresignedHTTPRequest) (api.Presigned, error) {
+	expires, err := presignedExpiry(req.URL)
+	if err != nil {
+		return api.Presigned{}, err
+	}
+	p := api.Presigned{URL: req.URL, Method: req.Method, Expires: expires}
 	for name, vals := range req.SignedHeader {
 		if strings.EqualFold(name, "Host") || len(vals) == 0 {
 			continue
@@ -258,7 +258,25 @@ func presigned(req *v4.PresignedHTTPRequest, expires time.Time) api.Presigned {
 		// looking up "x-amz-server-side-encryption" found nothing on AWS).
 		p.Headers[strings.ToLower(name)] = strings.Join(vals, ",")
 	}
-	return p
+	return p, nil
+}
+
+// presignedExpiry is X-Amz-Date plus X-Amz-Expires of a SigV4 presigned URL.
+func presignedExpiry(rawURL string) (time.Time, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("presigned URL: %w", err)
+	}
+	q := u.Query()
+	signed, err := time.Parse("20060102T150405Z", q.Get("X-Amz-Date"))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("presigned URL: X-Amz-Date %q: %w", q.Get("X-Amz-Date"), err)
+	}
+	secs, err := strconv.ParseInt(q.Get("X-Amz-Expires"), 10, 64)
+	if err != nil || secs < 0 {
+		return time.Time{}, fmt.Errorf("presigned URL: X-Amz-Expires %q is not a number of seconds", q.Get("X-Amz-Expires"))
+	}
+	return signed.Add(time.Duration(secs) * time.Second).UTC(), nil
 }
 
 // mapS3Err wraps "no such key" answers with job.ErrNotFound, keeping the SDK error in the chain.
