@@ -282,7 +282,7 @@ func (s *Service) checkRequest(ctx context.Context, tenant string, req *api.Crea
 	// bucket's lifecycle rules delete outputs at that age whatever the job's ExpirationTime says.
 	// (A coding operation's retention is the deployment's own setting.)
 	if h := req.RetentionHours; !operation && h != nil {
-		maxHours := int(s.cfg.Retention / time.Hour)
+		maxHours := s.maxRetentionHours()
 		if maxHours < 1 {
 			return checkedRequest{}, fmt.Errorf("%w: RetentionHours cannot be set here: this deployment keeps jobs for %v, less than an hour; omit it", job.ErrInvalid, s.cfg.Retention)
 		}

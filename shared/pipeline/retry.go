@@ -105,8 +105,11 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 		JobTag:              parent.JobTag,
 		API:                 "RetryJob",
 	}
-	if parent.RetentionHours > 0 {
-		create.RetentionHours = new(parent.RetentionHours)
+	// The parent's retention, cut to the deployment's as it is now: a parent kept 720 hours
+	// before the retention was lowered to 24 made every retry a 400 on a RetentionHours the
+	// retry never named (found in the time review).
+	if h := min(parent.RetentionHours, s.maxRetentionHours()); h > 0 {
+		create.RetentionHours = new(h)
 	}
 	// The parent's output location (the folder its own output folder is in) and KMS key: a
 	// pipeline watching that folder sees the child's results too (found from outside: the child

@@ -263,13 +263,20 @@ func (s *Service) WarmAnalysers() error { return s.analyzers.Warm() }
 // randomID is a random (version 4) GUID: job ids are the coding service's operation ids too.
 func randomID() string { return uuid.NewString() }
 
-// retention is how long after its end a job is kept.
+// retention is how long after its end a job is kept: its RetentionHours, never longer than the
+// deployment's retention as it is now (a job created before the retention was lowered asked for
+// more than it allows today; on AWS the bucket's lifecycle deletes its output at that age
+// whatever its ExpirationTime says).
 func (s *Service) retention(j *job.Job) time.Duration {
 	if j.RetentionHours > 0 {
-		return time.Duration(j.RetentionHours) * time.Hour
+		return min(time.Duration(j.RetentionHours)*time.Hour, s.cfg.Retention)
 	}
 	return s.cfg.Retention
 }
+
+// maxRetentionHours is the most RetentionHours a job may ask for here: the deployment's
+// retention in whole hours (0 when it is under an hour: none may be asked for).
+func (s *Service) maxRetentionHours() int { return int(s.cfg.Retention / time.Hour) }
 
 // maxBytes is the per-document limit of analyser a in this deployment.
 func (s *Service) maxBytes(a analysis.Analyzer) int {
