@@ -868,15 +868,15 @@ func list(ctx context.Context, args []string) error {
 	}
 	f := api.ListFilter{JobName: *name, Status: job.Status(strings.ToUpper(*status))}
 	for _, t := range []struct {
-		s    string
-		into *time.Time
-	}{{*before, &f.SubmittedBefore}, {*after, &f.SubmittedAfter}} {
+		name, s string
+		into    *time.Time
+	}{{"--before", *before, &f.SubmittedBefore}, {"--after", *after, &f.SubmittedAfter}} {
 		if t.s == "" {
 			continue
 		}
-		v, err := time.Parse(time.RFC3339, t.s)
+		v, err := api.ParseTime(t.name, t.s) // as the API reads its filters
 		if err != nil {
-			return fmt.Errorf("bad time %q: %w", t.s, err)
+			return errors.New(strings.TrimPrefix(err.Error(), job.ErrInvalid.Error()+": "))
 		}
 		*t.into = v
 	}

@@ -334,11 +334,16 @@ func TestListBeforeYearOne(t *testing.T) {
 	if out, err := runCmd(t, "submit", in, "--analyses", "LANGUAGE", "--name", "listed", "--wait"); err != nil {
 		t.Fatalf("submit: %v\n%s", err, out)
 	}
-	for args, want := range map[string]bool{"": true, "--before 0001-01-01T00:00:00Z": false, "--after 0001-01-01T00:00:00Z": true} {
+	for args, want := range map[string]bool{"": true, "--before 0001-01-01T00:00:00Z": false, "--after 0001-01-01T00:00:00Z": true,
+		// RFC 3339's lower-case t and z, which the API takes: the CLI refused them (time review)
+		"--after 2000-01-01t00:00:00z": true, "--before 2000-01-01t00:00:00z": false} {
 		out, err := runCmd(t, append([]string{"list"}, strings.Fields(args)...)...)
 		if err != nil || strings.Contains(out, "listed") != want {
 			t.Errorf("ream list %s: %v\n%s\nwant the job listed: %v", args, err, out, want)
 		}
+	}
+	if out, err := runCmd(t, "list", "--after", "yesterday"); err == nil || !strings.Contains(err.Error()+out, `--after must be an RFC 3339 time such as 2026-01-02T15:04:05Z, not "yesterday"`) {
+		t.Errorf("ream list --after yesterday: %v\n%s\nwant the API's message, naming the flag", err, out)
 	}
 }
 

@@ -351,6 +351,9 @@ func TestBadRequests(t *testing.T) {
 		mention                  string
 	}{
 		{"unknown analysis", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT","TELEPATHY"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`, 400, "TELEPATHY"},
+		// found in the time review: an offset's "+" sent unescaped arrives as a space, and the
+		// answer said only "must be an RFC 3339 time" of a time typed as one
+		{"offset's + unescaped", "GET", "/v1/jobs?SubmitTimeAfter=2026-12-05T01:00:00+01:00", "", 400, "send it as %2B"},
 		{"no analysis", "POST", "/v1/jobs", `{"Analyses":[],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"}}`, 400, "Analyses"},
 		{"bad input format", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],"InputDataConfig":{"InputFormat":"CSV"}}`, 400, "InputFormat"},
 		{"malformed JSON", "POST", "/v1/jobs", `{"Analyses":["SENTIMENT"],`, 400, ""},

@@ -6,6 +6,8 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -122,6 +124,26 @@ func BeforeBound(t time.Time) time.Time {
 		return t.Add(time.Nanosecond)
 	}
 	return t
+}
+
+// ParseTime reads a time a client gives in RFC 3339 (the SubmitTime filters of GET /v1/jobs and
+// `ream list --before/--after`), with "T" and "Z" in either case, as RFC 3339 allows; name is
+// what its error names. A "+" of an offset sent unescaped in a URL's query arrives as a space,
+// and the error then says to send it as %2B: the time as typed was RFC 3339 (found in the time
+// review: the answer said only "must be an RFC 3339 time").
+func ParseTime(name, v string) (time.Time, error) {
+	up := strings.ToUpper(v)
+	t, err := time.Parse(time.RFC3339, up)
+	if err == nil {
+		return t, nil
+	}
+	msg := fmt.Sprintf("%s must be an RFC 3339 time such as 2026-01-02T15:04:05Z, not %q", name, v)
+	if i := strings.LastIndexByte(up, ' '); i > 0 {
+		if _, err := time.Parse(time.RFC3339, up[:i]+"+"+up[i+1:]); err == nil {
+			msg += ` (the "+" of its offset, unescaped in a URL's query, reads as a space: send it as %2B, or give the time in UTC with Z)`
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w: %s", job.ErrInvalid, msg)
 }
 
 // ErrorsFilter narrows a job's error records (the query of GET /v1/jobs/{id}/errors). Zero

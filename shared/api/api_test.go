@@ -2,11 +2,15 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
 )
 
 // readmeNotification is the JSON example under "### Notifications" in the repository's README.
@@ -78,4 +82,30 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestParseTime: the SubmitTime filters take RFC 3339 with "T" and "Z" in either case and any
+// offset; a time whose offset's "+" came through a URL's query as a space is refused with a
+// message that says so (it said only "must be an RFC 3339 time", of a time typed as one).
+func TestParseTime(t *testing.T) {
+	want := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	for _, v := range []string{"2026-12-05T00:00:00Z", "2026-12-05t00:00:00z", "2026-12-05T01:00:00+01:00", "2026-12-04T23:00:00.000-01:00"} {
+		got, err := ParseTime("SubmitTimeAfter", v)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", v, got, err, want)
+		}
+	}
+	for _, c := range []struct{ v, hint string }{
+		{"2026-12-05T01:00:00 01:00", "%2B"},
+		{"2026-12-05", "not \"2026-12-05\""},
+		{"yesterday", "not \"yesterday\""},
+	} {
+		_, err := ParseTime("SubmitTimeAfter", c.v)
+		if !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), "SubmitTimeAfter must be an RFC 3339 time") || !strings.Contains(err.Error(), c.hint) {
+			t.Errorf("ParseTime(%q): %v; want an invalid-request error naming the field and %q", c.v, err, c.hint)
+		}
+	}
+	if _, err := ParseTime("--after", "2026-12-05T00:00:00"); err == nil || strings.Contains(err.Error(), "%2B") {
+		t.Errorf("a time without an offset: %v; want refused without the %%2B hint", err)
+	}
 }

@@ -220,11 +220,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, tenant string) {
 	f := api.ListFilter{JobName: q.Get("JobName"), Status: job.Status(q.Get("JobStatus")), NextToken: q.Get("NextToken")}
 	parseTime := func(name string, into *time.Time) {
 		if v := q.Get(name); v != "" && err == nil {
-			t, perr := time.Parse(time.RFC3339, strings.ToUpper(v)) // RFC 3339 allows "t" and "z"
-			if perr != nil {
-				err = fmt.Errorf("%w: %s must be an RFC 3339 time such as 2026-01-02T15:04:05Z", job.ErrInvalid, name)
-			}
-			*into = t
+			*into, err = api.ParseTime(name, v)
 		}
 	}
 	parseTime("SubmitTimeBefore", &f.SubmittedBefore)
