@@ -112,10 +112,10 @@ func (s *Service) claimFinalize(ctx context.Context, j *job.Job, owner string, f
 	}
 }
 
-// claimFresh reports whether j carries a finalize claim younger than StuckAfter at now: its
-// holder is taken to be at work (older, it is taken over).
+// claimFresh reports whether j carries a finalize claim younger than StuckAfter at now (and not
+// that far ahead of it: see recent): its holder is taken to be at work (older, it is taken over).
 func (s *Service) claimFresh(j *job.Job, now time.Time) bool {
-	return j.FinalizeClaimed != nil && now.Sub(*j.FinalizeClaimed) < s.cfg.StuckAfter
+	return j.FinalizeClaimed != nil && recent(*j.FinalizeClaimed, now, s.cfg.StuckAfter)
 }
 
 // sameClaim reports whether mine (a finalizer's copy of the job) holds the finalize claim
@@ -530,7 +530,7 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		return nil
 	}
 	now := s.nowUTC()
-	if j.NotifyClaimed != nil && now.Sub(*j.NotifyClaimed) < notifyClaimTTL {
+	if j.NotifyClaimed != nil && recent(*j.NotifyClaimed, now, notifyClaimTTL) {
 		return nil // someone else is publishing it
 	}
 	status := j.JobStatus

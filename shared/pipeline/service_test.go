@@ -26,3 +26,23 @@ func TestCodingRetentionDefaultWithinRetention(t *testing.T) {
 		}
 	}
 }
+
+// TestRecent: a stamp is recent while less than d old, and also while less than d ahead of the
+// clock (two machines' clocks differ a little); d or more ahead it was written by a clock since
+// set back, and is not (a claim or a last progress there held the sweeper for as long as the
+// clock had been ahead).
+func TestRecent(t *testing.T) {
+	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	const d = 2 * time.Minute
+	for _, c := range []struct {
+		at   time.Duration // the stamp, relative to now
+		want bool
+	}{
+		{0, true}, {-d + time.Nanosecond, true}, {-d, false}, {-time.Hour, false},
+		{5 * time.Millisecond, true}, {d - time.Nanosecond, true}, {d, false}, {30 * 24 * time.Hour, false},
+	} {
+		if got := recent(now.Add(c.at), now, d); got != c.want {
+			t.Errorf("recent(now%+v, now, %v) = %v, want %v", c.at, d, got, c.want)
+		}
+	}
+}

@@ -149,10 +149,7 @@ func (s *Service) expiryPass(ctx context.Context, now time.Time, b sweepBudget, 
 		st.Done, st.PassStarted = true, time.Time{}
 	}
 	if st.Version == 0 || st.Done {
-		// A last pass that started after now was started by a clock since set back (one that
-		// ran ahead and was corrected): it says nothing about how recent it is, and waiting for
-		// the clock to catch up with it would expire nothing for as long as the clock was ahead.
-		if !st.PassStarted.IsZero() && !now.Before(st.PassStarted) && now.Sub(st.PassStarted) < s.cfg.ExpiryPassEvery {
+		if !st.PassStarted.IsZero() && recent(st.PassStarted, now, s.cfg.ExpiryPassEvery) {
 			return nil // the last pass is recent enough
 		}
 		st = SweepState{PassStarted: now, Status: terminalStatuses[0], Version: st.Version}
@@ -311,6 +308,17 @@ func (s *Service) RecoverAfterRestart(ctx context.Context, queued func(ctx conte
 // default), longer than a worker invocation.
 func (s *Service) stepGrace() time.Duration { return s.cfg.StuckAfter / 3 }
 
+// recent reports whether a stamp t (a job's last progress, a claim, the start of an expiry pass)
+// is less than d old at now. A stamp d or more ahead of now is not recent either: it was written
+// by a clock since set back (one that ran ahead, then was corrected), and says nothing of how
+// long ago it was; taking it as recent held rescues, claims and the expiry pass for as long as
+// the clock had been ahead (found in the time review). Within d ahead it is recent, so that the
+// small differences between two machines' clocks change nothing.
+func recent(t, now time.Time, d time.Duration) bool {
+	age := now.Sub(t)
+	return age < d && age > -d
+}
+
 // backlogPatience bounds how long a backlog defers the rescue of a job without progress: after
 // backlogPatience × StuckAfter it is rescued anyway (a queue that never empties, other tenants'
 // jobs arriving all the time, must not keep a job whose shard was lost from ever finishing).
@@ -390,33 +398,40 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiti
 		}
 		return err
 	case job.Submitted:
-		if now.Sub(j.UpdatedAt) < s.stepGrace() {
+		if recent(j.UpdatedAt, now, s.stepGrace()) {
 			return nil
 		}
 		rep.Rescued++
 		return s.start(ctx, j)
 	case job.InProgress, job.StopRequested:
-		last := j.UpdatedAt
+		// The job's last progress: the latest of its stamps, leaving out those StuckAfter or
+		// more ahead of the clock (see recent), so that a job stamped only by a clock since set
+		// back is rescued once, and its rescue's stamp is then its last progress.
+		var last time.Time
+		progress := func(t time.Time) {
+			if t.After(last) && t.Sub(now) < s.cfg.StuckAfter {
+				last = t
+			}
+		}
+		progress(j.UpdatedAt)
 		recs, err := s.jobs.Shards(ctx, j.Tenant, j.JobId)
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
-			if r.Recorded.After(last) {
-				last = r.Recorded
-			}
+			progress(r.Recorded)
 		}
 		if j.JobDetails.ShardsDone >= j.JobDetails.ShardsTotal {
 			// The worker that recorded the last shard is finalizing (a large output takes a
 			// while), and if it died its message comes back and finalizes again: step in only
 			// once that has had its time, not beside it.
-			if now.Sub(last) < s.stepGrace() {
+			if recent(last, now, s.stepGrace()) {
 				return nil
 			}
 			// A request of ours may still wait in a backlog of the shard queue: asking again
 			// once its claim is stale would only have each request find the next one's claim
 			// and drop itself. Wait, as the rescue of shards does, up to backlogPatience.
-			if c := j.FinalizeClaimed; c != nil && strings.HasPrefix(j.FinalizeClaimedBy, finalizeRequestOwner) && waiting > 0 && now.Sub(*c) < backlogPatience*s.cfg.StuckAfter {
+			if c := j.FinalizeClaimed; c != nil && strings.HasPrefix(j.FinalizeClaimedBy, finalizeRequestOwner) && waiting > 0 && recent(*c, now, backlogPatience*s.cfg.StuckAfter) {
 				return nil
 			}
 			asked, err := s.requestFinalize(ctx, j, false)
@@ -425,10 +440,10 @@ func (s *Service) sweepOne(ctx context.Context, j *job.Job, now time.Time, waiti
 			}
 			return err
 		}
-		if now.Sub(last) < s.cfg.StuckAfter {
+		if recent(last, now, s.cfg.StuckAfter) {
 			return nil
 		}
-		if waiting > 0 && now.Sub(last) < backlogPatience*s.cfg.StuckAfter {
+		if waiting > 0 && recent(last, now, backlogPatience*s.cfg.StuckAfter) {
 			s.log.InfoContext(ctx, "job made no progress, but the shard queue holds messages waiting to be received: its shards may be among them; not re-enqueued yet", "tenant", j.Tenant, "job", j.JobId, "since", last, "waiting", waiting)
 			return nil
 		}
