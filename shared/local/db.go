@@ -264,13 +264,37 @@ func storageError(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// Migrate creates the tables the adapters need if they do not exist. OpenDB calls it.
+// SchemaVersion is the version of the data directory's format this release writes, stamped in
+// ream.db (SQLite's user_version) by Migrate. A database stamped with a later version was used by
+// a later release, which may have stored what this one would misread (a job record whose fields
+// moved, a column this release would not keep up to date), so Migrate refuses it rather than run
+// on it. Raise it when a release stores something an earlier release would misread; a database
+// of 0 (not stamped) comes from a release before the stamp, which is read as before.
+//
+// Releases before the stamp cannot refuse a database a later release used: found by starting
+// one on a data directory this release had run a job in: it read the job's tenant as "", every
+// delivery of its shards failed, every sweep failed on it, and it never finished.
+const SchemaVersion = 1
+
+// ErrLaterSchema is the error of a database stamped by a later release (see SchemaVersion).
+var ErrLaterSchema = errors.New("the data directory was used by a later release of ream")
+
+// Migrate creates the tables the adapters need if they do not exist, and stamps the database
+// with SchemaVersion. It refuses a database a later release stamped (ErrLaterSchema), changing
+// nothing. OpenDB calls it.
 func Migrate(ctx context.Context, db *sql.DB) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer tx.Rollback()
+	var stamped int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&stamped); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if stamped > SchemaVersion {
+		return fmt.Errorf("%w (data format %d; this release reads formats up to %d): run that release or a later one on it; going back to an earlier release is not supported: restore a copy of the data directory taken before the upgrade, or start on an empty one", ErrLaterSchema, stamped, SchemaVersion)
+	}
 	for _, m := range migrations {
 		if _, err := tx.ExecContext(ctx, m); err != nil {
 			return fmt.Errorf("migrate: %w", err)
@@ -294,6 +318,12 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	}
 	for _, ix := range indexes {
 		if _, err := tx.ExecContext(ctx, ix); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	if stamped < SchemaVersion {
+		// (A pragma takes no bound parameter; the value is this package's constant.)
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, SchemaVersion)); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 	}
