@@ -256,6 +256,13 @@ const InputTagKey = "ream:input-sha256"
 func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string, formatGiven bool) (*client.Client, *api.CreateJobResult, error) {
 	// source is the local file an upload's File names.
 	source := func(file string) string { return filepath.Join(path, filepath.FromSlash(file)) }
+	// earlier is the request an earlier ream submit sent with a ClientRequestToken for this
+	// line file, before it named the file's upload (dd66d91, 3 December 2026): no UploadFiles,
+	// the input digest over the unnamed file. The service fingerprints the request, so a token
+	// whose job an earlier release's submit created answers the named request 409; the earlier
+	// request is how its retry finds that job (found upgrading a local stack: a submit cut by
+	// the upgrade and run again with its token was refused, its job left to time out).
+	var earlier *api.CreateJobRequest
 	if inStore(path) {
 		// PATH names an input already in the store: the job reads it there and nothing is
 		// uploaded (the way to more than UploadFiles' 1,000 files, or to a file already there).
@@ -285,6 +292,11 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 	} else if err := regularFile(path, "use --format ONE_DOC_PER_FILE"); err != nil {
 		return nil, nil, err
 	} else if name := filepath.Base(path); plainUploadName(name) {
+		if req.ClientRequestToken != "" {
+			e := req
+			e.Tags = slices.Clone(req.Tags)
+			earlier = &e
+		}
 		// The file keeps its name in the output (File, redacted/<name>), as a ONE_DOC_PER_FILE
 		// upload does (found from outside: every submitted line file was "input").
 		req.UploadFiles = []string{name}
@@ -311,6 +323,13 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 			return nil, nil, err
 		}
 		req.Tags = append(req.Tags, job.Tag{Key: InputTagKey, Value: digest})
+		if earlier != nil {
+			digest, err := inputDigest([]string{""}, func(string) string { return path })
+			if err != nil {
+				return nil, nil, err
+			}
+			earlier.Tags = append(earlier.Tags, job.Tag{Key: InputTagKey, Value: digest})
+		}
 	}
 
 	c, err := newClient(ctx)
@@ -321,9 +340,20 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 	if err != nil {
 		var ae *client.APIError
 		if req.ClientRequestToken != "" && errors.As(err, &ae) && ae.Status == http.StatusConflict {
-			return nil, nil, fmt.Errorf("%s was not submitted: ClientRequestToken %q names a job with another input or other options (%w)", path, req.ClientRequestToken, err)
+			if earlier == nil {
+				return nil, nil, fmt.Errorf("%s was not submitted: ClientRequestToken %q names a job with another input or other options (%w)", path, req.ClientRequestToken, err)
+			}
+			// A token already used cannot create a job: this finds the job an earlier submit
+			// created for the same input and options, or is refused as well.
+			res, err = c.CreateJob(ctx, *earlier)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s was not submitted: ClientRequestToken %q names a job with another input or other options (%w)", path, req.ClientRequestToken, err)
+			}
+			fmt.Fprintf(os.Stderr, "note: ClientRequestToken %q names the job an earlier release's ream submit created for this input: its output names the file \"input\", not %q\n", req.ClientRequestToken, filepath.Base(path))
+			req = *earlier
+		} else {
+			return nil, nil, err
 		}
-		return nil, nil, err
 	}
 	if res.JobStatus != job.AwaitingInput && req.InputDataConfig.S3Uri == "" {
 		// The token named a job that already has this input (the request, its input's digest

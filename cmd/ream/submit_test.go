@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -71,6 +72,53 @@ func TestSubmitTokenOtherInput(t *testing.T) {
 	}
 	if _, err := runCmd(t, "submit", b, "--analyses", "LANGUAGE", "--token", "t-cli-1"); err == nil || !strings.Contains(err.Error(), "kp.txt was not submitted") {
 		t.Errorf("other file, same token: %v; want an error saying kp.txt was not submitted", err)
+	}
+}
+
+// TestSubmitTokenOfEarlierRelease: a job an earlier release's `ream submit --token` created (its
+// request as that release sent it: no UploadFiles, the digest of the unnamed file) is found by
+// this release's submit of the same file with the same token, which uploads the input the job
+// still waits for (an upload cut by the upgrade); it answered 409 "names a job with another input
+// or other options", and the job waited for its upload to time out. Another file with the token
+// is still refused.
+func TestSubmitTokenOfEarlierRelease(t *testing.T) {
+	startStack(t)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt")
+	if err := os.WriteFile(a, []byte("I love it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, []byte("Something else.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The body the release of 2 December 2026 sent for `ream submit a.txt --analyses LANGUAGE
+	// --token t-old` (captured from it).
+	body := `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"OutputDataConfig":{},"ClientRequestToken":"t-old","Tags":[{"Key":"ream:input-sha256","Value":"8ef53c961f9db9dbe7bfbaccf8f6e235d612871b93f8ff86d9acc0d6fccca7f3"}]}`
+	req, err := http.NewRequest(http.MethodPost, os.Getenv("REAM_ENDPOINT")+"/v1/jobs", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer local-dev-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created api.CreateJobResult
+	err = json.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusCreated || created.JobStatus != job.AwaitingInput {
+		t.Fatalf("the earlier release's create: %d %+v %v", resp.StatusCode, created.Job, err)
+	}
+	out, err := runCmd(t, "submit", a, "--analyses", "LANGUAGE", "--token", "t-old", "--wait")
+	if err != nil || !strings.Contains(out, created.JobId) || !strings.Contains(out, "COMPLETED") || !strings.Contains(out, "documents:  1 (1 analysed") {
+		t.Fatalf("submit with the earlier release's token: %v\n%s; want job %s uploaded and COMPLETED", err, out, created.JobId)
+	}
+	again, err := runCmd(t, "submit", a, "--analyses", "LANGUAGE", "--token", "t-old")
+	if err != nil || strings.TrimSpace(again) != created.JobId {
+		t.Errorf("submit again: %v, %q; want job %s", err, again, created.JobId)
+	}
+	if _, err := runCmd(t, "submit", b, "--analyses", "LANGUAGE", "--token", "t-old"); err == nil || !strings.Contains(err.Error(), "b.txt was not submitted") {
+		t.Errorf("other file, the earlier release's token: %v; want an error saying b.txt was not submitted", err)
 	}
 }
 
