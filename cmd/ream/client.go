@@ -366,9 +366,15 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 	// upload URL to expire (found from outside: an upload refused 413 left the job
 	// AWAITING_INPUT for an hour). With a ClientRequestToken the job is kept: resubmitting with
 	// the token is how a failed upload is retried.
+	// The stop has a context of its own: when the upload failed because the command was
+	// interrupted (Ctrl-C, SIGTERM), ctx is done, and a stop sent with it failed at once (found
+	// from outside: an interrupted upload left its job AWAITING_INPUT for an hour, "could not be
+	// stopped (… interrupt signal received)").
 	abandon := func(err error) error {
 		if req.ClientRequestToken == "" {
-			if _, serr := c.Stop(ctx, res.JobId); serr == nil {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abandonTimeout)
+			defer cancel()
+			if _, serr := c.Stop(sctx, res.JobId); serr == nil {
 				fmt.Fprintf(os.Stderr, "job %s stopped: its input could not be uploaded\n", res.JobId)
 			} else {
 				// Said, not swallowed (found from outside, on a full disk: the upload was stored
@@ -399,6 +405,10 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 	}
 	return c, res, nil
 }
+
+// abandonTimeout bounds the stop of a job whose input could not be uploaded, which is sent
+// even when the command was interrupted.
+const abandonTimeout = 10 * time.Second
 
 // dirFiles lists the files under dir to upload, by their slash-separated names relative to
 // dir, in lexical order. Names starting with "." below dir (.DS_Store, .git/, an editor's or copy

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,5 +118,51 @@ func TestSubmitSaysWhenTheStopFails(t *testing.T) {
 	said, _ := os.ReadFile(stderr)
 	if err == nil || !strings.Contains(string(said), "could not be stopped") || !strings.Contains(string(said), "ream stop 0f0e5d1c-1111-4222-8333-944445555666") {
 		t.Fatalf("submit whose upload and stop fail: %v; stderr:\n%s\nwant it to say the job could not be stopped", err, said)
+	}
+}
+
+// TestSubmitInterruptedUploadStopsTheJob: Ctrl-C (or SIGTERM) during submit's upload still stops
+// the job it created, as a failed upload does (found from outside: the stop was sent with the
+// interrupted context, failed at once, and the job waited AWAITING_INPUT for its URL to expire).
+func TestSubmitInterruptedUploadStopsTheJob(t *testing.T) {
+	const id = "0f0e5d1c-1111-4222-8333-944445555669"
+	uploading := make(chan struct{}, 1)
+	var stops atomic.Int32
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/jobs":
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprintf(w, `{"JobId":%q,"JobStatus":"AWAITING_INPUT","Upload":{"Url":%q,"Method":"PUT"}}`, id, srv.URL+"/objects/put")
+		case r.Method == http.MethodPut:
+			io.Copy(io.Discard, r.Body) // (read: the server then sees the client go)
+			uploading <- struct{}{}
+			<-r.Context().Done() // the upload's answer is slow: the user interrupts it
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/jobs/"+id+"/stop":
+			stops.Add(1)
+			fmt.Fprintf(w, `{"JobId":%q,"JobStatus":"STOPPED"}`, id)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	t.Setenv("REAM_API_KEY", "k")
+	t.Setenv("REAM_AUTH", "")
+	t.Setenv("REAM_CLIENT_ID", "")
+	t.Setenv("REAM_CLIENT_SECRET", "")
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, []byte("I love it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		<-uploading
+		cancel(errors.New("interrupt signal received")) // as signal.NotifyContext on Ctrl-C
+	}()
+	err := run(ctx, []string{"submit", in})
+	if err == nil || stops.Load() != 1 {
+		t.Fatalf("submit interrupted while uploading: %v, %d stops sent; want an error and the job stopped", err, stops.Load())
 	}
 }
