@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -564,8 +565,9 @@ type download struct {
 	name string
 }
 
-// saveAll creates dir and downloads each presigned URL into dir/name, in order. It returns the
-// files written (all of them, or those before the first failure).
+// saveAll creates dir and downloads each presigned URL into dir/name, in order (each whole or
+// not at all: writeWhole). It returns the files written (all of them, or those before the
+// first failure).
 func (c *Client) saveAll(ctx context.Context, dir string, downloads []download) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -573,20 +575,39 @@ func (c *Client) saveAll(ctx context.Context, dir string, downloads []download) 
 	var files []string
 	for _, d := range downloads {
 		path := filepath.Join(dir, d.name)
-		f, err := os.Create(path)
-		if err != nil {
-			return files, err
-		}
-		err = c.Download(ctx, d.from, f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := writeWhole(path, func(w io.Writer) error { return c.Download(ctx, d.from, w) }); err != nil {
 			return files, err
 		}
 		files = append(files, path)
 	}
 	return files, nil
+}
+
+// writeWhole writes a file at path with write, so that path holds either the whole file or
+// what it held before: write fills a temporary file beside it (".<name>.partial-…"), which is
+// renamed onto path when write succeeds and removed when it fails (found from outside: a
+// download cut by Ctrl-C, SIGTERM or a lost connection left a truncated output.tar.gz under
+// its own name, which a script rerun took for the results). Only a process killed outright
+// leaves the temporary file, named as partial.
+func writeWhole(path string, write func(io.Writer) error) error {
+	// (not os.CreateTemp, whose file is 0600 whatever the umask: the file gets os.Create's mode)
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".partial-"+rand.Text())
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
 }
 
 // Unpack extracts the regular files of a .tar.gz into dir, refusing paths that leave it.
@@ -621,15 +642,7 @@ func Unpack(archive, dir string) ([]string, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return out, err
 		}
-		w, err := os.Create(path)
-		if err != nil {
-			return out, err
-		}
-		if _, err := io.Copy(w, tr); err != nil {
-			w.Close()
-			return out, err
-		}
-		if err := w.Close(); err != nil {
+		if err := writeWhole(path, func(w io.Writer) error { _, err := io.Copy(w, tr); return err }); err != nil {
 			return out, err
 		}
 		out = append(out, path)
