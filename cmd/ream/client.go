@@ -122,7 +122,7 @@ func parse(fset *flag.FlagSet, args []string) ([]string, error) {
 			if hasFlags(fset) || errors.Is(err, flag.ErrHelp) {
 				fmt.Fprint(out, flags) // (a command without flags would print a bare "Usage of X:")
 			}
-			return nil, err
+			return nil, usageError{err}
 		}
 		args = fset.Args()
 		if len(args) == 0 {
@@ -237,7 +237,7 @@ func parseOne(fset *flag.FlagSet, args []string, need string) (string, error) {
 		return "", err
 	}
 	if len(pos) != 1 {
-		return "", errors.New(need)
+		return "", usageError{errors.New(need)}
 	}
 	return pos[0], nil
 }
@@ -667,8 +667,10 @@ func follow(ctx context.Context, c *client.Client, id, out string) error {
 		}
 		fmt.Printf("results:    %s\n", strings.Join(files, ", "))
 	}
-	if n.JobStatus == job.Failed || n.JobStatus == job.TimedOut {
-		return fmt.Errorf("job %s ended %s", id, n.JobStatus)
+	if n.JobStatus == job.Failed || n.JobStatus == job.TimedOut || n.JobStatus == job.Stopped {
+		// STOPPED too: its output, when it has one, lacks the shards it skipped (found from
+		// outside: `submit --wait --out DIR && publish DIR` published a stopped job's part).
+		return jobEndedError{fmt.Errorf("job %s ended %s", id, n.JobStatus)}
 	}
 	return nil
 }
@@ -831,7 +833,7 @@ func printJSON(v any) error {
 
 func oneJob(name string, args []string) (string, error) {
 	if len(args) != 1 {
-		return "", fmt.Errorf("%s needs exactly one JOB id", name)
+		return "", usagef("%s needs exactly one JOB id", name)
 	}
 	return args[0], nil
 }
@@ -901,10 +903,10 @@ func list(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) != 0 {
-		return fmt.Errorf("list takes no arguments (got %q)", pos)
+		return usagef("list takes no arguments (got %q)", pos)
 	}
 	if *maxN < 0 {
-		return fmt.Errorf("--max must be 0 (all jobs) or more, not %d", *maxN)
+		return usagef("--max must be 0 (all jobs) or more, not %d", *maxN)
 	}
 	f := api.ListFilter{JobName: *name, Status: job.Status(strings.ToUpper(*status))}
 	for _, t := range []struct {
@@ -916,7 +918,7 @@ func list(ctx context.Context, args []string) error {
 		}
 		v, err := api.ParseTime(t.name, t.s) // as the API reads its filters
 		if err != nil {
-			return errors.New(strings.TrimPrefix(err.Error(), job.ErrInvalid.Error()+": "))
+			return usagef("%s", strings.TrimPrefix(err.Error(), job.ErrInvalid.Error()+": "))
 		}
 		*t.into = v
 	}
@@ -998,7 +1000,7 @@ func errorsCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	if *maxN < 0 {
-		return fmt.Errorf("--max must be 0 (all records) or more, not %d", *maxN)
+		return usagef("--max must be 0 (all records) or more, not %d", *maxN)
 	}
 	c, err := newClient(ctx)
 	if err != nil {
@@ -1055,7 +1057,7 @@ func retryCmd(ctx context.Context, args []string) error {
 	if codesGiven && len(req.ErrorCodes) == 0 {
 		// An explicitly empty list is a mistake, as the API's `[]` is (found from outside: `--codes
 		// ""` silently re-ran the defaults, since an empty list is not sent).
-		return fmt.Errorf("--codes %q names no error code: give one or more per-document error codes, comma-separated, or leave --codes out for the defaults (%s)",
+		return usagef("--codes %q names no error code: give one or more per-document error codes, comma-separated, or leave --codes out for the defaults (%s)",
 			*codes, strings.Join(pipeline.DefaultRetryCodes, ","))
 	}
 	c, err := newClient(ctx)

@@ -75,7 +75,7 @@ func code(ctx context.Context, args []string) error {
 		fmt.Printf("results:    %s\n", strings.Join(files, ", "))
 	}
 	if st.OperationStatus != api.OpComplete {
-		return fmt.Errorf("operation %s ended %s", st.OperationId, st.OperationStatus)
+		return jobEndedError{fmt.Errorf("operation %s ended %s", st.OperationId, st.OperationStatus)}
 	}
 	return nil
 }
@@ -102,7 +102,7 @@ func models(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) != 0 {
-		return fmt.Errorf("models takes no arguments (got %q)", pos)
+		return usagef("models takes no arguments (got %q)", pos)
 	}
 	c, err := newClient(ctx)
 	if err != nil {

@@ -166,8 +166,8 @@ func TestCodingCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		stdout, err := runCmd(t, "code", empty, "--wait")
-		if err == nil || !strings.Contains(err.Error(), "ended failed") || !strings.Contains(stdout, "error:") {
-			t.Errorf("an empty file: %v\n%s", err, stdout)
+		if err == nil || !strings.Contains(err.Error(), "ended failed") || !strings.Contains(stdout, "error:") || exitStatus(err) != exitJob {
+			t.Errorf("an empty file: %v (exit status %d; want %d)\n%s", err, exitStatus(err), exitJob, stdout)
 		}
 		// Every record bad: the operation fails, but its output holds an error line for each,
 		// and --out downloads it before the command reports the failure.

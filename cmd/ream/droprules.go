@@ -22,7 +22,7 @@ const dropRulesHelp = "put, list, get, delete, upload or close (see ream help)"
 // dropRules runs `ream drop-rules SUBCOMMAND …`: a rule's objects start jobs from its template.
 func dropRules(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("drop-rules needs a subcommand: %s", dropRulesHelp)
+		return usagef("drop-rules needs a subcommand: %s", dropRulesHelp)
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
@@ -56,7 +56,7 @@ func dropRules(ctx context.Context, args []string) error {
 	case "close":
 		return dropRuleClose(ctx, args)
 	}
-	return fmt.Errorf("unknown drop-rules subcommand %q: %s", sub, dropRulesHelp)
+	return usagef("unknown drop-rules subcommand %q: %s", sub, dropRulesHelp)
 }
 
 func dropRulePut(ctx context.Context, args []string) error {
@@ -107,7 +107,7 @@ func dropRulePut(ctx context.Context, args []string) error {
 
 func dropRuleList(ctx context.Context, args []string) error {
 	if len(args) != 0 {
-		return fmt.Errorf("drop-rules list takes no arguments")
+		return usagef("drop-rules list takes no arguments")
 	}
 	c, err := newClient(ctx)
 	if err != nil {
@@ -147,7 +147,7 @@ func dropRuleUpload(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) != 2 {
-		return fmt.Errorf("drop-rules upload needs NAME and PATH")
+		return usagef("drop-rules upload needs NAME and PATH")
 	}
 	name, path := pos[0], pos[1]
 	if err := regularFile(path, "upload one file at a time; for a ONE_DOC_PER_FILE batch upload its files as <batch>/<file> with --as, then close it: ream drop-rules close NAME <batch>"); err != nil {
@@ -183,11 +183,11 @@ func dropRuleClose(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) != 2 {
-		return fmt.Errorf("drop-rules close needs NAME and BATCH")
+		return usagef("drop-rules close needs NAME and BATCH")
 	}
 	name, batch := pos[0], strings.Trim(pos[1], "/")
 	if batch == "" {
-		return fmt.Errorf("drop-rules close needs a BATCH folder: a marker at the rule's top level closes no batch")
+		return usagef("drop-rules close needs a BATCH folder: a marker at the rule's top level closes no batch")
 	}
 	c, err := newClient(ctx)
 	if err != nil {

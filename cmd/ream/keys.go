@@ -21,13 +21,13 @@ import (
 // stack's bucket (--bucket, and --kms-key for SSE-KMS), locally on the data directory (--data).
 func keysCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: ream keys issue --tenant T | list [--tenant T] | revoke ACCESS_KEY_ID, with --bucket B [--kms-key K] (AWS) or --data DIR (local)")
+		return usagef("usage: ream keys issue --tenant T | list [--tenant T] | revoke ACCESS_KEY_ID, with --bucket B [--kms-key K] (AWS) or --data DIR (local)")
 	}
 	sub, rest := args[0], args[1:]
 	if !slices.Contains([]string{"issue", "list", "revoke"}, sub) {
 		// Before the store is opened (found from outside: `ream keys bogus` said the data
 		// directory did not exist).
-		return fmt.Errorf("unknown keys command %q (issue, list or revoke)", sub)
+		return usagef("unknown keys command %q (issue, list or revoke)", sub)
 	}
 	fset := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
 	bucket := fset.String("bucket", "", "the stack's bucket (AWS; credentials and region from the environment)")
@@ -45,7 +45,7 @@ func keysCmd(ctx context.Context, args []string) error {
 	switch sub {
 	case "issue":
 		if *tenant == "" || len(pos) > 0 {
-			return fmt.Errorf("usage: ream keys issue --tenant T")
+			return usagef("usage: ream keys issue --tenant T")
 		}
 		k, err := keys.Issue(ctx, *tenant)
 		if err != nil {
@@ -56,7 +56,7 @@ func keysCmd(ctx context.Context, args []string) error {
 		return nil
 	case "list":
 		if len(pos) > 0 {
-			return fmt.Errorf("usage: ream keys list [--tenant T] (got %q)", pos)
+			return usagef("usage: ream keys list [--tenant T] (got %q)", pos)
 		}
 		list, err := keys.List(ctx, *tenant)
 		if err != nil {
@@ -70,7 +70,7 @@ func keysCmd(ctx context.Context, args []string) error {
 		return tw.Flush()
 	case "revoke":
 		if len(pos) != 1 {
-			return fmt.Errorf("usage: ream keys revoke ACCESS_KEY_ID")
+			return usagef("usage: ream keys revoke ACCESS_KEY_ID")
 		}
 		if err := keys.Revoke(ctx, pos[0]); errors.Is(err, job.ErrNotFound) {
 			// Named by its id, not by the store's object (found from outside: "object
@@ -88,7 +88,7 @@ func keysCmd(ctx context.Context, args []string) error {
 func openKeys(ctx context.Context, bucket, kmsKey, data string) (*accesskeys.Store, error) {
 	if bucket != "" {
 		if data != "" {
-			return nil, fmt.Errorf("give --bucket (AWS) or --data (local), not both")
+			return nil, usagef("give --bucket (AWS) or --data (local), not both")
 		}
 		c, err := reamaws.NewClients(ctx, reamaws.Endpoints{S3: os.Getenv(reamaws.EnvS3Endpoint), S3PathStyle: os.Getenv(reamaws.EnvS3Endpoint) != ""})
 		if err != nil {

@@ -63,23 +63,56 @@ func main() {
 	}
 }
 
+// The exit statuses a script can tell apart (README, The CLI). Any other error (a refusal by
+// the service, a server or network failure, a file that cannot be read, an interrupted wait)
+// is exitError. They were all 1 (found from outside: a CI script could not tell a mistyped
+// flag, a server that was down and a job that FAILED apart, to retry only the second).
+const (
+	exitError = 1
+	exitUsage = 2 // a mistake in the command line (usageError), as the flag package's own exit status
+	exitJob   = 3 // the job or operation waited for ended without its work done (jobEndedError)
+)
+
+// usageError is a mistake in the command line: an unknown command or flag, a bad flag value,
+// a missing or extra argument. Nothing was sent.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// usagef is a usageError with a message formatted as fmt.Errorf's.
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// jobEndedError says that the job (or coding operation) a command waited for ended FAILED,
+// TIMED_OUT or STOPPED (an operation: failed or timed_out): it finished, but its work was not
+// done.
+type jobEndedError struct{ error }
+
+func (e jobEndedError) Unwrap() error { return e.error }
+
 // exitStatus prints run's error on standard error, the one place it is printed (parse keeps
-// the flag package from printing a flag mistake too), and returns the process's exit status: 1
-// for any error, a usage error included, 0 for none or for -h.
+// the flag package from printing a flag mistake too), and returns the process's exit status:
+// exitUsage for a usageError, exitJob for a jobEndedError, exitError for any other error, 0 for
+// none or for -h.
 func exitStatus(err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0 // -h: the command printed its flags; asking for help is not a failure
 	}
 	fmt.Fprintln(os.Stderr, "ream:", err)
-	return 1
+	switch {
+	case errors.As(err, new(usageError)):
+		return exitUsage
+	case errors.As(err, new(jobEndedError)):
+		return exitJob
+	}
+	return exitError
 }
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		// No command is a usage mistake (a script that lost its arguments must not pass):
-		// the usage goes to stderr and the exit status is 1.
+		// the usage goes to stderr and the exit status is exitUsage.
 		fmt.Fprint(os.Stderr, usage)
-		return errors.New("no command given (ream help lists them)")
+		return usagef("no command given (ream help lists them)")
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
@@ -111,7 +144,10 @@ func run(ctx context.Context, args []string) error {
 		}
 		return f(ctx, rest)
 	}
-	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+	// The usage first, the message last, as for every usage error (found from outside: the
+	// message came first and the whole usage after it).
+	fmt.Fprint(os.Stderr, usage)
+	return usagef("unknown command %q (ream help lists them)", cmd)
 }
 
 func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }

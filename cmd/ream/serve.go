@@ -26,7 +26,7 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return fmt.Errorf("serve takes no arguments (got %q)", pos)
+		return usagef("serve takes no arguments (got %q)", pos)
 	}
 	cfg, err := local.LoadConfig(*configPath)
 	if err != nil {

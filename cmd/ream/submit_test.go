@@ -190,10 +190,11 @@ func TestStrayArguments(t *testing.T) {
 	}
 }
 
-// TestUsageErrorPrintedOnce: a usage error's message is printed once, by main (exitStatus), with
-// exit status 1 (found from outside: a flag mistake such as `ream submit --bogus` printed its
-// message twice, the flag package's copy above the flags and main's below); a flag mistake
-// still lists the command's flags.
+// TestUsageErrorPrintedOnce: a usage error's message is printed once, by main (exitStatus), last,
+// with exit status 2 (found from outside: a flag mistake such as `ream submit --bogus` printed
+// its message twice, the flag package's copy above the flags and main's below; an unknown
+// command printed its message above the whole usage; every usage error exited 1, as a server's
+// refusal does); a flag mistake still lists the command's flags.
 func TestUsageErrorPrintedOnce(t *testing.T) {
 	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens: a call would fail
 	for _, c := range []struct {
@@ -211,6 +212,14 @@ func TestUsageErrorPrintedOnce(t *testing.T) {
 		{[]string{"list", "extra"}, false},
 		{[]string{"describe", "--x"}, false}, // no flags to list: no bare "Usage of describe:" line
 		{[]string{"drop-rules", "get", "--x"}, false},
+		{[]string{"bogus"}, false},
+		{[]string{}, false},
+		{[]string{"describe"}, false},
+		{[]string{"errors", "--max", "-1", "j"}, false},
+		{[]string{"list", "--before", "yesterday"}, false},
+		{[]string{"keys", "bogus"}, false},
+		{[]string{"drop-rules", "upload", "r"}, false},
+		{[]string{"models", "extra"}, false},
 	} {
 		f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
 		if err != nil {
@@ -223,8 +232,8 @@ func TestUsageErrorPrintedOnce(t *testing.T) {
 		os.Stderr = old
 		f.Close()
 		stderr, _ := os.ReadFile(f.Name())
-		if runErr == nil || status != 1 {
-			t.Errorf("ream %s: %v, exit status %d; want a usage error and status 1", strings.Join(c.args, " "), runErr, status)
+		if runErr == nil || status != 2 {
+			t.Errorf("ream %s: %v, exit status %d; want a usage error and status 2", strings.Join(c.args, " "), runErr, status)
 			continue
 		}
 		if n := strings.Count(string(stderr), runErr.Error()); n != 1 || !strings.HasSuffix(string(stderr), "ream: "+runErr.Error()+"\n") {
@@ -590,5 +599,46 @@ func TestWaitInterruptedSaysTheJobGoesOn(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("wait interrupted: %v; want %q in it", err, w)
 		}
+	}
+}
+
+// TestExitStatuses: a script tells apart from the exit status alone a job that ended without its
+// work done (3: FAILED, TIMED_OUT, STOPPED; a coding operation failed or timed out), a usage
+// error (2, TestUsageErrorPrintedOnce) and any other error (1: here a refusal and a server that
+// is not there), while a finished job whose every document is in its output is 0 (COMPLETED,
+// PARTIAL_SUCCESS); they were all 1 (found from outside). (`code --wait`'s failed operation:
+// TestCodingCommands.)
+func TestExitStatuses(t *testing.T) {
+	const id = "0f0e5d1c-1111-4222-8333-94444555566a"
+	var status atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/jobs/"+id+"/events" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"code":"ResourceNotFound","message":"job not found"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "event: notification\ndata: {\"JobId\":%q,\"JobStatus\":%q}\n\n", id, status.Load())
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	t.Setenv("REAM_API_KEY", "k")
+	for _, c := range []struct {
+		status job.Status
+		want   int
+	}{{job.Completed, 0}, {job.PartialSuccess, 0}, {job.Failed, 3}, {job.TimedOut, 3}, {job.Stopped, 3}} {
+		status.Store(string(c.status))
+		_, err := runCmd(t, "wait", id)
+		if got := exitStatus(err); got != c.want {
+			t.Errorf("wait for a job that ended %s: %v, exit status %d; want %d", c.status, err, got, c.want)
+		}
+	}
+	if _, err := runCmd(t, "describe", "0f0e5d1c-1111-4222-8333-000000000000"); exitStatus(err) != 1 {
+		t.Errorf("describe refused 404: %v, exit status %d; want 1", err, exitStatus(err))
+	}
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens
+	if _, err := runCmd(t, "list"); exitStatus(err) != 1 {
+		t.Errorf("list without a server: %v, exit status %d; want 1", err, exitStatus(err))
 	}
 }
