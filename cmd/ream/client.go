@@ -219,7 +219,7 @@ func submitJob(ctx context.Context, req api.CreateJobRequest, path string, forma
 		fmt.Println(res.JobId)
 		return c, res.JobId, nil
 	}
-	return c, res.JobId, follow(ctx, c, res.JobId, out)
+	return c, res.JobId, follow(ctx, c, res.JobId, out, true)
 }
 
 // hasFlags reports whether fset defines any flag.
@@ -617,8 +617,13 @@ func regularFile(path, hint string) error {
 }
 
 // follow shows a progress bar from the job's live counters (pushed over its event stream) and
-// returns when the completion notification arrives.
-func follow(ctx context.Context, c *client.Client, id, out string) error {
+// returns when the completion notification arrives. reached says whether the server has
+// answered the command already (submit's create, retry's): when it has not (`ream wait`), a
+// connection that cannot be made on the first request is an error, not a server to wait for
+// (found from outside: `ream wait` with a mistyped port or before `ream serve` was started
+// waited forever, saying it had "lost" a server it never reached, and a CI job hung until its
+// own time limit).
+func follow(ctx context.Context, c *client.Client, id, out string, reached bool) error {
 	bar := newProgress(os.Stderr, isTerminal(os.Stderr))
 	update := func(ev client.Event) {
 		if ev.Job != nil {
@@ -627,6 +632,10 @@ func follow(ctx context.Context, c *client.Client, id, out string) error {
 	}
 	wait := func() (*api.Notification, error) { return c.Follow(ctx, id, update) }
 	n, err := wait()
+	var opErr *net.OpError
+	if !reached && errors.As(err, &opErr) && opErr.Op == "dial" && ctx.Err() == nil {
+		return fmt.Errorf("%w: no server answers at %s (REAM_ENDPOINT); `ream wait` waits for a server that goes away while it waits, not for one it never reached", err, c.Endpoint)
+	}
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) && (apiErr.Status == http.StatusNotFound || apiErr.Status == http.StatusTooManyRequests) {
 		// A deployed stack has no event stream (its notifications go to SNS), and a local one
@@ -888,7 +897,7 @@ func waitJob(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return follow(ctx, c, id, "")
+	return follow(ctx, c, id, "", false)
 }
 
 func list(ctx context.Context, args []string) error {
@@ -1072,5 +1081,5 @@ func retryCmd(ctx context.Context, args []string) error {
 	if !*wait && *out == "" {
 		return nil
 	}
-	return follow(ctx, c, res.JobId, *out)
+	return follow(ctx, c, res.JobId, *out, true)
 }

@@ -166,3 +166,24 @@ func TestSubmitInterruptedUploadStopsTheJob(t *testing.T) {
 		t.Fatalf("submit interrupted while uploading: %v, %d stops sent; want an error and the job stopped", err, stops.Load())
 	}
 }
+
+// TestWaitWithoutAServerFails: `ream wait` whose first request cannot connect (nothing listens
+// at REAM_ENDPOINT: a mistyped port, a server not started) fails at once with exit status 1,
+// instead of waiting forever for a server it never reached (found from outside: a CI job hung
+// until its own time limit); a server that goes away once reached is still waited for
+// (TestWaitOutlivesTheServer, TestWaitOutlivesAHungServer).
+func TestWaitWithoutAServerFails(t *testing.T) {
+	defer func(d time.Duration) { followRetry = d }(followRetry)
+	followRetry = 10 * time.Millisecond
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens
+	t.Setenv("REAM_API_KEY", "k")
+	t.Setenv("REAM_AUTH", "")
+	t.Setenv("REAM_CLIENT_ID", "")
+	t.Setenv("REAM_CLIENT_SECRET", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"wait", "0f0e5d1c-1111-4222-8333-944445555666"})
+	if err == nil || ctx.Err() != nil || exitStatus(err) != exitError || !strings.Contains(err.Error(), "no server answers at http://127.0.0.1:1") {
+		t.Fatalf("wait with no server at the endpoint: %v (context: %v); want an error at once saying no server answers", err, ctx.Err())
+	}
+}
