@@ -907,6 +907,7 @@ func list(ctx context.Context, args []string) error {
 	maxN := fset.Int("max", 0, "at most this many jobs (0, the default: all)")
 	before := fset.String("before", "", "submitted before this RFC 3339 time")
 	after := fset.String("after", "", "submitted after this RFC 3339 time")
+	asJSON := fset.Bool("json", false, "one line of JSON per job (the job object, as describe prints it) instead of the table")
 	pos, err := parse(fset, args)
 	if err != nil {
 		return err
@@ -938,6 +939,11 @@ func list(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// --json: a script's way to read the list (found from outside: the table's columns are
+	// split by spaces, which a job's name may hold, and an unnamed job's is empty, so `awk`
+	// read the wrong column); written as each page arrives.
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetEscapeHTML(false)
 	var tw table
 	tw.row("JOB ID", "NAME", "STATUS", "SUBMITTED", "DOCUMENTS", "ERRORS")
 	shown := 0
@@ -950,6 +956,13 @@ func list(ctx context.Context, args []string) error {
 			return err
 		}
 		for _, j := range page.Jobs {
+			if *asJSON {
+				if err := enc.Encode(j); err != nil {
+					return err
+				}
+				shown++
+				continue
+			}
 			tw.row(j.JobId, j.JobName, string(j.JobStatus), j.SubmitTime.Format(time.RFC3339),
 				strconv.FormatInt(j.JobDetails.InputDocumentsCount, 10), strconv.FormatInt(j.JobDetails.DocumentsWithErrorsCount, 10))
 			shown++
@@ -958,6 +971,9 @@ func list(ctx context.Context, args []string) error {
 			break
 		}
 		f.NextToken = page.NextToken
+	}
+	if *asJSON {
+		return nil
 	}
 	return tw.write(os.Stdout)
 }

@@ -21,7 +21,7 @@ Usage:
   ream submit   PATH|s3://… [--analyses A,B] [--format F] [--name N] [--job-tag T] [--language L] [--token T] [--redact MODE]
                 [--mask-char C] [--pii-types T,U] [--topic T] [--model ID] [--topics K] [--seed S] [--wait] [--out DIR]
   ream describe JOB
-  ream list     [--status S] [--name N] [--max N] [--before T] [--after T]
+  ream list     [--status S] [--name N] [--max N] [--before T] [--after T] [--json]
   ream stop     JOB
   ream wait     JOB
   ream results  JOB [--out DIR]

@@ -642,3 +642,39 @@ func TestExitStatuses(t *testing.T) {
 		t.Errorf("list without a server: %v, exit status %d; want 1", err, exitStatus(err))
 	}
 }
+
+// TestListJSON: `list --json` prints one line of JSON per job, the job object, so that a script
+// reads a name with spaces, or none, and the status after it (found from outside: the table's
+// columns, split by spaces, shifted under such names).
+func TestListJSON(t *testing.T) {
+	startStack(t)
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, []byte("I love it.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, name := range []string{"nightly run 1", ""} {
+		stdout, err := runCmd(t, "submit", in, "--name", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[strings.TrimSpace(stdout)] = name
+	}
+	stdout, err := runCmd(t, "list", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if len(lines) != len(ids) {
+		t.Fatalf("list --json: %d lines for %d jobs:\n%s", len(lines), len(ids), stdout)
+	}
+	for _, l := range lines {
+		var j job.Job
+		if err := json.Unmarshal([]byte(l), &j); err != nil {
+			t.Fatalf("a line of list --json is not a job: %v\n%s", err, l)
+		}
+		if name, ok := ids[j.JobId]; !ok || j.JobName != name || j.JobStatus == "" {
+			t.Errorf("list --json: job %q named %q, status %q; want one of the submitted jobs, named %q", j.JobId, j.JobName, j.JobStatus, name)
+		}
+	}
+}
