@@ -267,7 +267,7 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 		// PATH names an input already in the store: the job reads it there and nothing is
 		// uploaded (the way to more than UploadFiles' 1,000 files, or to a file already there).
 		req.InputDataConfig.S3Uri = path
-	} else if st, err := os.Stat(path); err != nil {
+	} else if st, err := statPath(path); err != nil {
 		return nil, nil, err
 	} else if st.IsDir() {
 		// Every file under the directory is uploaded under its relative name: with
@@ -597,9 +597,21 @@ func inputDigest(files []string, source func(string) string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// statPath is os.Stat of a command's PATH or FILE argument. "-" (when no file has that name)
+// is said to be standard input, which no command reads, as a usage error (found from outside:
+// `producer | ream submit -` said only "stat -: no such file or directory"): an upload
+// sends its size first, and a named pipe is refused for the same reason (regularFile).
+func statPath(path string) (fs.FileInfo, error) {
+	st, err := os.Stat(path)
+	if path == "-" && errors.Is(err, fs.ErrNotExist) {
+		return nil, usagef(`"-": ream does not read its input from standard input (an upload sends its size first): write it to a file and give the file's path`)
+	}
+	return st, err
+}
+
 // regularFile checks that path is a file, not a directory (hint says what to do instead).
 func regularFile(path, hint string) error {
-	st, err := os.Stat(path)
+	st, err := statPath(path)
 	switch {
 	case err != nil:
 		return err

@@ -678,3 +678,17 @@ func TestListJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestStdinPathIsAUsageError: "-" as a PATH or FILE, the usual name of standard input, is a
+// usage error saying that input is read from files only, for every command that uploads one
+// (found from outside: "stat -: no such file or directory"), before any request.
+func TestStdinPathIsAUsageError(t *testing.T) {
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens: a call would fail otherwise
+	t.Chdir(t.TempDir())                            // no file named "-"
+	for _, args := range [][]string{{"submit", "-"}, {"submit", "-", "--format", "ONE_DOC_PER_FILE"}, {"code", "-"}, {"train", "-"}, {"drop-rules", "upload", "r", "-"}} {
+		_, err := runCmd(t, args...)
+		if exitStatus(err) != exitUsage || !strings.Contains(err.Error(), "standard input") {
+			t.Errorf("ream %s: %v; want a usage error saying standard input is not read", strings.Join(args, " "), err)
+		}
+	}
+}
