@@ -283,7 +283,13 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 		}
 		req.UploadFiles = files
 	} else if req.InputDataConfig.InputFormat == job.OneDocPerFile {
-		// A single file is the job's one document, named by its base name.
+		// A single file is the job's one document, named by its base name. A regular file, as a
+		// line file and a directory's files must be (found from outside: a named pipe, such as
+		// `<(producer)`, was sent with no size, which S3 refuses, and with --token the digest
+		// read it first, so that an empty document was uploaded).
+		if err := regularFile(path, "ONE_DOC_PER_FILE takes a directory of files, or one file"); err != nil {
+			return nil, nil, err
+		}
 		if err := utf8Name(filepath.Base(path)); err != nil {
 			return nil, nil, err
 		}

@@ -364,6 +364,18 @@ func TestSubmitUnreadableFileCreatesNoJob(t *testing.T) {
 	if out, err := runCmd(t, "submit", dir, "--analyses", "LANGUAGE", "--format", "ONE_DOC_PER_FILE"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("a named pipe: %v (%q); want an error saying it is not a regular file", err, out)
 	}
+	// So is a named pipe given as the PATH of a ONE_DOC_PER_FILE job (`<(producer)`), with or
+	// without --token, whose digest read the pipe before the upload (found from outside: its
+	// job was created, and the upload sent no size, or with --token an empty document).
+	for _, extra := range [][]string{nil, {"--token", "t-pipe"}} {
+		args := append([]string{"submit", filepath.Join(dir, "pipe"), "--format", "ONE_DOC_PER_FILE"}, extra...)
+		if out, err := runCmd(t, args...); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("ream %s: %v (%q); want an error saying it is not a regular file", strings.Join(args, " "), err, out)
+		}
+	}
+	if list, err := runCmd(t, "list", "--json"); err != nil || list != "" {
+		t.Errorf("after the refusals: %v; jobs created:\n%s", err, list)
+	}
 	// A file name that is not UTF-8 (Latin-1 "café") is refused, named as not UTF-8: it was
 	// sent as U+FFFD and the upload then could not find the file.
 	dir = t.TempDir()
