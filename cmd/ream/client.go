@@ -119,7 +119,12 @@ func parse(fset *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fset.Parse(args); err != nil {
 			flags, _ := strings.CutPrefix(printed.String(), err.Error()+"\n")
-			if hasFlags(fset) || errors.Is(err, flag.ErrHelp) {
+			if errors.Is(err, flag.ErrHelp) {
+				// Help asked for is the command's output, on standard output under the synopsis
+				// run printed there (found from outside: `ream submit -h | grep token` found
+				// nothing, the flags having gone to standard error).
+				fmt.Fprint(os.Stdout, flags)
+			} else if hasFlags(fset) {
 				fmt.Fprint(out, flags) // (a command without flags would print a bare "Usage of X:")
 			}
 			return nil, usageError{err}

@@ -181,21 +181,13 @@ func TestDropRulePutCloseHintLeadingDash(t *testing.T) {
 // TestDropRulePutHelp: "drop-rules put -h" describes --format as a rule's format (what starts
 // a job), not in submit's words, which speak of a directory PATH that put does not take.
 func TestDropRulePutHelp(t *testing.T) {
-	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens: a call would fail
-	f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stderr
-	os.Stderr = f
-	err = run(context.Background(), []string{"drop-rules", "put", "-h"})
-	os.Stderr = old
-	f.Close()
-	help, _ := os.ReadFile(f.Name())
-	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(string(help), "-format") {
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1")   // nothing listens: a call would fail
+	help, err := runCmd(t, "drop-rules", "put", "-h") // (the flags are on standard output)
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(help, "-format") {
 		t.Fatalf("drop-rules put -h: %v\n%s", err, help)
 	}
-	if strings.Contains(string(help), "PATH") || !strings.Contains(string(help), "_SUCCESS marker") {
+	_, flags, _ := strings.Cut(help, "Usage of ") // (the synopses above name upload's PATH)
+	if strings.Contains(flags, "PATH") || !strings.Contains(flags, "_SUCCESS marker") {
 		t.Errorf("drop-rules put -h describes --format in submit's words:\n%s", help)
 	}
 }

@@ -133,10 +133,15 @@ func TestHelpFlags(t *testing.T) {
 			t.Errorf("ream %s: %v, stdout %q; want the synopsis and no error", strings.Join(args, " "), err, out)
 		}
 	}
-	for _, args := range [][]string{{"submit", "-h"}, {"results", "--help"}, {"keys", "issue", "-h"}, {"drop-rules", "put", "-h"}, {"drop-rules", "upload", "--help"}} {
-		out, err := runCmd(t, args...)
-		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "ream "+args[0]) {
-			t.Errorf("ream %s: %v, stdout %q; want the synopsis and flag.ErrHelp", strings.Join(args, " "), err, out)
+	// Their flags are on standard output too, under the synopsis (they were on standard error).
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{{[]string{"submit", "-h"}, "-token"}, {[]string{"results", "--help"}, "-out"}, {[]string{"keys", "issue", "-h"}, "-tenant"},
+		{[]string{"drop-rules", "put", "-h"}, "-retention"}, {[]string{"drop-rules", "upload", "--help"}, "-as"}, {[]string{"list", "-h"}, "-json"}} {
+		out, err := runCmd(t, c.args...)
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "ream "+c.args[0]) || !strings.Contains(out, "Usage of ") || !strings.Contains(out, "\n  "+c.flag) {
+			t.Errorf("ream %s: %v, stdout %q; want the synopsis, the flags (%s among them) and flag.ErrHelp", strings.Join(c.args, " "), err, out, c.flag)
 		}
 	}
 	// A synopsis of two lines is shown whole (found from outside: submit's second line, with
