@@ -32,7 +32,7 @@ func keysCmd(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
 	bucket := fset.String("bucket", "", "the stack's bucket (AWS; credentials and region from the environment)")
 	kmsKey := fset.String("kms-key", "", "with --bucket: the stack's KMS key for SSE-KMS (default: the bucket's default encryption)")
-	data := fset.String("data", "", "the local stack's data directory, which must exist (default .ream-data when --bucket is not given)")
+	data := fset.String("data", "", "the local stack's data directory, which must exist (default $REAM_DATA, else .ream-data, when --bucket is not given)")
 	tenant := fset.String("tenant", "", "the tenant a key acts for")
 	pos, err := parse(fset, rest)
 	if err != nil {
@@ -99,6 +99,11 @@ func openKeys(ctx context.Context, bucket, kmsKey, data string) (*accesskeys.Sto
 			opts = append(opts, reamaws.WithKMSKey(kmsKey))
 		}
 		return accesskeys.New(reamaws.NewObjects(c.S3, c.Presign, bucket, opts...)), nil
+	}
+	if data == "" {
+		// $REAM_DATA, as for `ream serve` (found from outside: with REAM_DATA set, serve used it
+		// and keys the default, so that keys were issued into another store or refused).
+		data = os.Getenv(envData)
 	}
 	if data == "" {
 		data = ".ream-data"

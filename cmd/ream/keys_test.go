@@ -101,3 +101,36 @@ func TestKeysRevokeUnknown(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysDataFromEnv: without --data (and --bucket), keys use $REAM_DATA, the data directory
+// `ream serve` takes from it, before the default .ream-data; --data still wins (found from
+// outside: keys used ./.ream-data while the server used $REAM_DATA).
+func TestKeysDataFromEnv(t *testing.T) {
+	ctx := context.Background()
+	env, flagDir, cwd := t.TempDir(), t.TempDir(), t.TempDir()
+	if err := os.Mkdir(filepath.Join(cwd, ".ream-data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(cwd)
+	t.Setenv("REAM_DATA", env)
+	count := func(dir string) int {
+		keys, err := openKeys(ctx, "", "", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := keys.List(ctx, "t1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	if err := keysCmd(ctx, []string{"issue", "--tenant", "t1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := keysCmd(ctx, []string{"issue", "--tenant", "t1", "--data", flagDir}); err != nil {
+		t.Fatal(err)
+	}
+	if e, f, d := count(env), count(flagDir), count(filepath.Join(cwd, ".ream-data")); e != 1 || f != 1 || d != 0 {
+		t.Errorf("keys in $REAM_DATA %d, in --data %d, in ./.ream-data %d; want 1, 1, 0", e, f, d)
+	}
+}

@@ -15,11 +15,15 @@ import (
 	"github.com/ream-dev/ream/internal/loglevel"
 )
 
+// envData names the variable that gives the local stack's data directory when --data does not:
+// `ream serve`'s and `ream keys`'s.
+const envData = "REAM_DATA"
+
 // serve runs the local stack until interrupted.
 func serve(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
 	configPath := fset.String("config", os.Getenv("REAM_CONFIG"), "JSON config file (see README)")
-	data := fset.String("data", os.Getenv("REAM_DATA"), "data directory (default .ream-data)")
+	data := fset.String("data", os.Getenv(envData), "data directory (default .ream-data)")
 	addr := fset.String("addr", os.Getenv("REAM_ADDR"), "listen address (default 127.0.0.1:8080)")
 	pos, err := parse(fset, args)
 	if err != nil {
