@@ -1,9 +1,11 @@
 package entities
 
 import (
+	"cmp"
 	"embed"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -329,7 +331,7 @@ var lexiconFS embed.FS
 // nameLists holds the gazetteers, keyed by lower-cased token texts joined by one space.
 type nameLists struct {
 	loc, org, first, demonym, title, orgSuffix, orgHead map[string]bool
-	maxLen                                              int // longest entry in tokens
+	maxLen                                              int // longest entry in tokens, of any list
 }
 
 func readLexicon(name string) ([]string, error) {
@@ -487,6 +489,7 @@ func findEntities(lx *nameLists, text string, toks []txt.Token, model []candSpan
 			continue
 		}
 		e := i + 1
+		of := headOfScan{s: i, next: i}
 		for e < n {
 			if toks[e].SpaceBefore == false && toks[e].Kind == txt.Punct || lineBreakBefore(e) {
 				break
@@ -497,7 +500,7 @@ func findEntities(lx *nameLists, text string, toks []txt.Token, model []candSpan
 			}
 			// connectors inside names: Bank of England, Lula da Silva, Mohammed bin Salman
 			w := lw(e)
-			if toks[e].Kind == txt.Word && connectorWords[w] && e+1 < n && isCapWord(e+1) && !lineBreakBefore(e+1) && connectorOK(lx, toks, i, e, w, lw) {
+			if toks[e].Kind == txt.Word && connectorWords[w] && e+1 < n && isCapWord(e+1) && !lineBreakBefore(e+1) && connectorOK(lx, toks, &of, e, w, lw) {
 				e += 2
 				continue
 			}
@@ -519,40 +522,66 @@ func findEntities(lx *nameLists, text string, toks []txt.Token, model []candSpan
 	}
 	// a rule span that overlaps a model span: a guess gives way, a confident one wins (a name
 	// typed COMMERCIAL_ITEM by a model number or a product word, "Galaxy S24", counts as
-	// confident)
-	overlaps := func(a, b candSpan) bool { return a.s < b.e && b.s < a.e }
+	// confident). Overlaps are read from marks on the tokens (every span here holds a token at
+	// least), not by comparing each span with every other: a document of many names made that
+	// quadratic (100 KB of "Hi there. " took a second).
+	inModel := make([]int32, n+1) // inModel[k]: tokens before k inside a model span
+	for _, m := range model {
+		for k := m.s; k < m.e; k++ {
+			inModel[k+1] = 1
+		}
+	}
+	for k := 0; k < n; k++ {
+		inModel[k+1] += inModel[k]
+	}
 	var kept []candSpan
 	for _, r := range names {
-		drop := false
 		sure := r.score >= 0.8 || r.typ == CommercialItem
-		for _, m := range model {
-			if overlaps(r, m) && !sure {
-				drop = true
-				break
-			}
-		}
-		if !drop {
+		if sure || inModel[r.e] == inModel[r.s] {
 			kept = append(kept, r)
+		}
+	}
+	// titles[s]: the indexes in kept of the TITLE spans starting at token s, in kept's order;
+	// taken marks the tokens of the spans kept so far, claimed those of dates and quantities
+	titles := map[int][]int{}
+	taken := make([]bool, n)
+	for i, r := range kept {
+		if r.typ == Title {
+			titles[r.s] = append(titles[r.s], i)
+		}
+		for k := r.s; k < r.e; k++ {
+			taken[k] = true
 		}
 	}
 	for _, m := range model {
 		// a title the model took into a name: "Prince Rainier" is TITLE Prince, PERSON Rainier
-		for _, r := range kept {
-			if r.typ == Title && r.s == m.s && r.e < m.e && toks[r.e].Cap {
-				m.s = r.e
+		// (the titles in kept's order, each read once: one starting where the one before ended
+		// moves the start on again)
+		for last := -1; ; {
+			next := -1
+			for _, i := range titles[m.s] {
+				if r := kept[i]; i > last && r.e < m.e && toks[r.e].Cap {
+					next = i
+					break
+				}
 			}
+			if next < 0 {
+				break
+			}
+			m.s, last = kept[next].e, next
 		}
 		// the rules' vetoes hold for the model too: a span starting with a foreign function
-		// word or a common acronym of things ("Mein Telefon", "IBAN DE89"), a lone letter
+		// word or a common acronym of things ("Mein Telefon", "IBAN DE89"), a lone letter; and
+		// it overlaps no date, quantity or span kept
 		ok := !nonName[lw(m.s)] && !(m.e-m.s == 1 && utf8.RuneCountInString(toks[m.s].Text) == 1)
-		for _, r := range spans { // dates and quantities
-			ok = ok && !overlaps(r, m)
-		}
-		for _, r := range kept {
-			ok = ok && !overlaps(r, m)
+		for k := m.s; ok && k < m.e; k++ {
+			ok = !claimed[k] && !taken[k]
 		}
 		if ok {
 			kept = append(kept, m)
+			for k := m.s; k < m.e; k++ {
+				taken[k] = true
+			}
 		}
 	}
 	spans = append(spans, kept...)
@@ -582,17 +611,32 @@ func isConnector(w string) bool {
 	return false
 }
 
+// sortSpans orders spans by their first token, spans that start together kept in their order.
+// (It was an insertion sort, quadratic on the three ordered runs it gets, dates and quantities,
+// the rules' names, the model's spans, when they interleave.)
 func sortSpans(s []candSpan) {
-	// insertion sort: spans are nearly ordered already
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j].s < s[j-1].s; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+	slices.SortStableFunc(s, func(a, b candSpan) int { return cmp.Compare(a.s, b.s) })
 }
 
-// connectorOK says whether the lower-case word w at e may join the name starting at s.
-func connectorOK(lx *nameLists, toks []txt.Token, s, e int, w string, lw func(int) string) bool {
+// headOfScan says whether a name being read, tokens [s, e), holds "of" after an organisation
+// head or suffix ("Institute of"). The name only grows, so it reads each token once: reading the
+// whole name again at each connector made "Institute for Institute for …" quadratic (100 KB
+// took seconds).
+type headOfScan struct {
+	s, next int // next: the first token not read yet
+	found   bool
+}
+
+func (h *headOfScan) upTo(lx *nameLists, e int, lw func(int) string) bool {
+	for ; !h.found && h.next < e; h.next++ {
+		k := h.next
+		h.found = k > h.s && lw(k) == "of" && (lx.orgHead[lw(k-1)] || lx.orgSuffix[lw(k-1)])
+	}
+	return h.found
+}
+
+// connectorOK says whether the lower-case word w at e may join the name of, read up to e.
+func connectorOK(lx *nameLists, toks []txt.Token, of *headOfScan, e int, w string, lw func(int) string) bool {
 	prev := lw(e - 1)
 	switch w {
 	case "in":
@@ -609,10 +653,8 @@ func connectorOK(lx *nameLists, toks []txt.Token, s, e int, w string, lw func(in
 		if w == "&" {
 			return true
 		}
-		for k := s; k < e; k++ {
-			if lw(k) == "of" && k > s && (lx.orgHead[lw(k-1)] || lx.orgSuffix[lw(k-1)]) {
-				return w == "and"
-			}
+		if of.upTo(lx, e, lw) {
+			return w == "and"
 		}
 		if w == "for" || w == "on" {
 			return lx.orgHead[prev] || lx.orgSuffix[prev]
@@ -637,10 +679,12 @@ func classifyName(lx *nameLists, toks []txt.Token, sp candSpan, lw func(int) str
 		}
 		return sb.String()
 	}
-	// leading function words (sentence-initial "The", "In", "About")
+	// leading function words (sentence-initial "The", "In", "About"); a key of more tokens
+	// than the longest entry is in no list, and is not built (building one the length of the
+	// name for each leading "The" made 100 KB of "The The …" take half a minute)
 	for s < e {
 		w := lw(s)
-		if (w == "the" && e-s > 1 && (lx.loc[key(s, e)] || lx.org[key(s, e)])) || !txt.Stopwords[w] ||
+		if (w == "the" && e-s > 1 && e-s <= lx.maxLen && (lx.loc[key(s, e)] || lx.org[key(s, e)])) || !txt.Stopwords[w] ||
 			(w != "the" && !toks[s].SentStart) {
 			break
 		}
