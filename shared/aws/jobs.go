@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -606,21 +607,55 @@ func (s *Jobs) Update(ctx context.Context, j *job.Job, expect job.Status) error 
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		cur, gerr := s.Get(ctx, j.Tenant, j.JobId)
-		if errors.Is(gerr, job.ErrNotFound) {
-			return fmt.Errorf("update job %s: %w", j.JobId, job.ErrNotFound)
-		}
+		stored, gerr := s.getItem(ctx, jobPK(j.Tenant, j.JobId), skJob)
 		if gerr != nil {
 			return fmt.Errorf("update job %s: %w (and %w)", j.JobId, job.ErrConflict, gerr)
 		}
-		return fmt.Errorf("update job %s: stored version %d status %s, expected version %d status %s: %w",
-			j.JobId, cur.Version, cur.JobStatus, j.Version, expect, job.ErrConflict)
+		if stored == nil {
+			return fmt.Errorf("update job %s: %w", j.JobId, job.ErrNotFound)
+		}
+		cur, derr := decodeJob(stored)
+		if derr != nil {
+			return fmt.Errorf("update job %s: %w (and %w)", j.JobId, job.ErrConflict, derr)
+		}
+		if sameJob(cur, next) {
+			// This very write took effect and only its answer was lost (a 500 or a reset after
+			// DynamoDB applied it): the SDK sent it again, and the retry's condition failed on the
+			// write's own result. Taking that for another writer's conflict made a notification
+			// claim look taken by someone else, and nobody published it until the sweeper did.
+			err = nil
+		} else {
+			return fmt.Errorf("update job %s: stored version %d status %s, expected version %d status %s: %w",
+				j.JobId, cur.Version, cur.JobStatus, j.Version, expect, job.ErrConflict)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("update job %s: %w", j.JobId, err)
 	}
 	j.Version = next.Version
 	return nil
+}
+
+// sameJob reports whether stored is the job next describes, compared as items after a round trip
+// through the item encoding (so that what DynamoDB gives back in its own form, numbers and times,
+// compares equal to what was written).
+func sameJob(stored, next *job.Job) bool {
+	a, err := encodeJob(stored)
+	if err != nil {
+		return false
+	}
+	w, err := encodeJob(next)
+	if err != nil {
+		return false
+	}
+	back, err := decodeJob(w)
+	if err != nil {
+		return false
+	}
+	if w, err = encodeJob(back); err != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, w)
 }
 
 // listToken is the position after the last job of a page: the table and GSI1 keys of that job

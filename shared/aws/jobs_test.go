@@ -265,3 +265,68 @@ func TestEncodeJobKeepsEveryField(t *testing.T) {
 		t.Fatalf("round trip lost fields: %+v", back)
 	}
 }
+
+// lostAnswerDDB applies every PutItem and then answers it as the SDK's retry of it is answered
+// when the first attempt's answer was lost (a 500 or a connection reset after DynamoDB applied
+// it): with the ConditionalCheckFailedException the write's own result causes. other, when set,
+// is what another writer stores instead, before the write arrives.
+type lostAnswerDDB struct {
+	DynamoDBAPI
+	stored map[string]types.AttributeValue
+	other  map[string]types.AttributeValue
+}
+
+func (f *lostAnswerDDB) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if f.other != nil {
+		f.stored = f.other
+	} else {
+		f.stored = in.Item
+	}
+	return nil, &types.ConditionalCheckFailedException{Message: sdkaws.String("The conditional request failed")}
+}
+
+func (f *lostAnswerDDB) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return &dynamodb.GetItemOutput{Item: f.stored}, nil
+}
+
+func (f *lostAnswerDDB) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return &dynamodb.QueryOutput{Items: []map[string]types.AttributeValue{f.stored}}, nil
+}
+
+// TestUpdateLostAnswer: an Update whose first attempt took effect and whose retry then failed its
+// condition on that very write succeeded; one whose condition failed on another writer's job is
+// still a conflict.
+func TestUpdateLostAnswer(t *testing.T) {
+	submit := time.Date(2026, 11, 22, 17, 0, 0, 123456789, time.UTC)
+	j := &job.Job{JobId: "j", Tenant: "t", JobStatus: job.InProgress, Version: 4, SubmitTime: submit,
+		JobDetails: job.Details{ShardsTotal: 2, ShardsDone: 2, InputDocumentsCount: 7},
+		Analyses:   []job.Analysis{job.Language}, Tags: []job.Tag{{Key: "k", Value: "v"}}}
+	claimed := submit.Add(time.Minute)
+	j.NotifyClaimed = &claimed
+
+	db := &lostAnswerDDB{}
+	s := NewJobs(db, "table")
+	mine := j.Clone()
+	if err := s.Update(context.Background(), mine, job.InProgress); err != nil {
+		t.Fatalf("Update whose own write took effect: %v, want success", err)
+	}
+	if mine.Version != 5 {
+		t.Errorf("Version %d after the update, want 5", mine.Version)
+	}
+
+	theirs := j.Clone()
+	theirs.Version = 5
+	theirs.Message = "another writer's"
+	other, err := encodeJob(theirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = NewJobs(&lostAnswerDDB{other: other}, "table")
+	mine = j.Clone()
+	if err := s.Update(context.Background(), mine, job.InProgress); !errors.Is(err, job.ErrConflict) {
+		t.Fatalf("Update that lost to another writer: %v, want ErrConflict", err)
+	}
+	if mine.Version != 4 {
+		t.Errorf("Version %d after a conflict, want 4 (unchanged)", mine.Version)
+	}
+}
