@@ -421,3 +421,45 @@ func TestRestartPublishesClaimedNotification(t *testing.T) {
 		t.Fatalf("after the restart: %+v, %v; want the job marked notified", j, err)
 	}
 }
+
+// failingNotifier fails the first fails publishes, as SNS does when it, or KMS for an encrypted
+// topic (KMSThrottling, which the SDK does not retry), throttles past the SDK's retries.
+type failingNotifier struct {
+	*countingNotifier
+	fails int
+}
+
+func (n *failingNotifier) Publish(ctx context.Context, note api.Notification) error {
+	n.mu.Lock()
+	fail := n.fails > 0
+	n.fails--
+	n.mu.Unlock()
+	if fail {
+		return fmt.Errorf("injected: KMSThrottling")
+	}
+	return n.countingNotifier.Publish(ctx, note)
+}
+
+// TestFailedPublishGivesBackItsClaim: a finished job's notification whose publish failed is
+// published by the next attempt (a sweep at the same moment), not left until the failed
+// attempt's claim is notifyClaimTTL old.
+func TestFailedPublishGivesBackItsClaim(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := &testClock{now: t0}
+	st := newLocalService(t, pipeline.Config{}, clk.service)
+	rec := &failingNotifier{countingNotifier: &countingNotifier{Notifier: st.deps.Notifier, sent: map[string]int{}}, fails: 1}
+	deps := st.deps
+	deps.Notifier = rec
+	svc := pipeline.New(deps)
+	id := finishedJob(t, ctx, st, 1, job.Completed, t0, t0.Add(1000*time.Hour), false)
+
+	_, _ = svc.Sweep(ctx) // its first publish fails
+	_, _ = svc.Sweep(ctx)
+	if n := rec.count(id); n != 1 {
+		t.Fatalf("the next attempt published %d notifications, want 1 (the failed attempt kept its claim)", n)
+	}
+	if j, err := st.jobs.Get(ctx, "local", id); err != nil || !j.Notified {
+		t.Fatalf("after the second sweep: %+v, %v; want the job marked notified", j, err)
+	}
+}

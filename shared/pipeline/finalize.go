@@ -570,6 +570,16 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		n.TopicArn = j.NotificationChannel.SNSTopicArn
 	}
 	if err := s.notifier.Publish(ctx, n); err != nil {
+		// The publish failed (SNS or KMS throttled it past the SDK's retries, say): give the claim
+		// back, so that the caller's retry (the shard's next delivery) or the next sweep publishes
+		// at once. A claim kept here made them take it for another publisher's and leave the
+		// notification to the sweeper once the claim was notifyClaimTTL old: minutes late. (A
+		// publish that failed after SNS took it is then published twice: at least once, as SNS
+		// delivers anyway.)
+		j.NotifyClaimed = nil
+		if rerr := s.jobs.Update(context.WithoutCancel(ctx), j, status); rerr != nil && !errors.Is(rerr, job.ErrConflict) {
+			s.log.WarnContext(ctx, "could not give back the notification claim", "tenant", j.Tenant, "job", j.JobId, "err", rerr)
+		}
 		return fmt.Errorf("publish notification: %w", err)
 	}
 	j.Notified = true

@@ -59,7 +59,9 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	default:
 		if j.JobStatus.Terminal() {
 			log.InfoContext(ctx, "shard for finished job; dropped", "status", j.JobStatus)
-			return nil
+			// The delivery that ended the job may have failed to publish its notification (and
+			// given back its claim): this one publishes it, rather than the sweeper minutes later.
+			return s.notify(ctx, j)
 		}
 		return fmt.Errorf("job %s is %s, not yet IN_PROGRESS", j.JobId, j.JobStatus)
 	}
