@@ -251,12 +251,25 @@ func TestExpiryPassConcurrentSweeps(t *testing.T) {
 
 // slowDelete is a job store whose Delete takes a while, as an expiry on AWS does (the job's
 // objects, its 64 counter items, its shard items).
-type slowDelete struct{ pipeline.Jobs }
+type slowDelete struct {
+	pipeline.Jobs
+	clk *testClock // the sweep's clock, which each Delete moves on by 40 ms
+}
 
 func (s slowDelete) Delete(ctx context.Context, tenant, id string) error {
-	time.Sleep(40 * time.Millisecond)
+	s.clk.set(s.clk.service().Add(40 * time.Millisecond))
 	return s.Jobs.Delete(ctx, tenant, id)
 }
+
+// deadlineCtx is a context whose Deadline is on a test's clock (the sweep's, SweepClock) and
+// which is never done: the sweep measures its budget against that clock while the store works
+// as under any context.
+type deadlineCtx struct {
+	context.Context
+	d time.Time
+}
+
+func (c deadlineCtx) Deadline() (time.Time, bool) { return c.d, true }
 
 // TestExpiryPassStopsBeforeDeadline: a sweep whose context has a deadline (a Lambda
 // invocation's) stops the pass shortly before it, inside a page, and stores the cursor after the
@@ -266,7 +279,11 @@ func TestExpiryPassStopsBeforeDeadline(t *testing.T) {
 	clk := &testClock{now: t0}
 	st := newLocalService(t, pipeline.Config{}, clk.service)
 	deps := st.deps
-	deps.Jobs = slowDelete{st.jobs}
+	// The sweep's own clock, apart from the service's: each Delete takes 40 ms of it and each
+	// sweep has 400 ms, so the test does not depend on how busy the machine is.
+	sweepClk := &testClock{now: time.Date(2030, 6, 1, 0, 0, 0, 0, time.UTC)}
+	deps.Jobs = slowDelete{st.jobs, sweepClk}
+	deps.Hooks.SweepClock = sweepClk.service
 	svc := pipeline.New(deps)
 	const n = 40
 	var ids []string
@@ -283,9 +300,7 @@ func TestExpiryPassStopsBeforeDeadline(t *testing.T) {
 		if runs == 30 {
 			t.Fatalf("the pass is not done after %d sweeps (%d jobs read)", runs, read)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
-		rep, err := svc.Sweep(ctx)
-		cancel()
+		rep, err := svc.Sweep(deadlineCtx{context.Background(), sweepClk.service().Add(400 * time.Millisecond)})
 		if err != nil || rep.Errors != 0 {
 			t.Fatalf("sweep %d: %v, %d errors", runs, err, rep.Errors)
 		}

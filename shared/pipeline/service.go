@@ -199,6 +199,10 @@ type Hooks struct {
 	// finished restart, or a long restart's state), with its name: a test that ends the
 	// delivery's context there cuts the fit as the worker's deadline would.
 	InitCheckpointSaved func(name string)
+	// SweepClock is the clock a sweep measures its context's deadline against (time.Now when
+	// nil): a test that gives it a context whose Deadline is on this clock, and advances it as
+	// its store works, holds a sweep's expiry pass to a budget without sleeping.
+	SweepClock func() time.Time
 }
 
 // shardStarted runs Hooks.ShardStarted, if set, for a shard about to be read.

@@ -104,7 +104,8 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 // sweepBudget is how much of the expiry pass one sweep takes on: until stopAt (its context's
 // deadline less a margin) or, without a deadline, maxJobs finished jobs.
 type sweepBudget struct {
-	stopAt  time.Time // real time; zero: no deadline
+	stopAt  time.Time // real time (the context's clock); zero: no deadline
+	clock   func() time.Time
 	maxJobs int
 }
 
@@ -113,8 +114,12 @@ func (s *Service) sweepBudget(ctx context.Context) sweepBudget {
 	if !ok {
 		return sweepBudget{maxJobs: s.cfg.ExpiryRunJobs}
 	}
-	margin := min(expiryMargin, time.Until(d)/5)
-	return sweepBudget{stopAt: d.Add(-margin)}
+	clock := s.hooks.SweepClock
+	if clock == nil {
+		clock = time.Now
+	}
+	margin := min(expiryMargin, d.Sub(clock())/5)
+	return sweepBudget{stopAt: d.Add(-margin), clock: clock}
 }
 
 // spent says whether a sweep that has read n finished jobs is to stop.
@@ -122,7 +127,7 @@ func (b sweepBudget) spent(n int) bool {
 	if b.stopAt.IsZero() {
 		return n >= b.maxJobs
 	}
-	return !time.Now().Before(b.stopAt)
+	return !b.clock().Before(b.stopAt)
 }
 
 // pageLimit is how many finished jobs to read next, having read n.
