@@ -32,6 +32,7 @@ import (
 	"github.com/ream-dev/ream/shared/internal/hashx"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/accesskeys"
 	"github.com/ream-dev/ream/shared/pipeline/droprule"
 	"github.com/ream-dev/ream/shared/pipeline/layout"
 )
@@ -78,11 +79,31 @@ const (
 	objectDirMode  = 0o777
 )
 
+// The objects under accesskeys.Prefix hold the issued access keys' secrets: they and their
+// folder are readable by the server's user alone, whatever the umask, as ream.db and the
+// signing secrets are (found in review: `ream keys issue` wrote them 0644 in a 0755 folder, so
+// any local account could read a secret and sign requests as its tenant).
+const (
+	secretFileMode = 0o600
+	secretDirMode  = 0o700
+)
+
+// secretKey reports whether key is one of the objects kept private (secretFileMode).
+func secretKey(key string) bool { return strings.HasPrefix(key, accesskeys.Prefix) }
+
+// modes are the file and folder modes key is created with.
+func modes(key string) (file, dir fs.FileMode) {
+	if secretKey(key) {
+		return secretFileMode, secretDirMode
+	}
+	return objectFileMode, objectDirMode
+}
+
 // createTemp creates a new temporary file in dir for an object being written, as
-// os.CreateTemp does but with objectFileMode (less the umask), since it is renamed into place.
-func createTemp(dir string) (*os.File, error) {
+// os.CreateTemp does but with mode (less the umask), since it is renamed into place.
+func createTemp(dir string, mode fs.FileMode) (*os.File, error) {
 	for try := 0; ; try++ {
-		f, err := os.OpenFile(filepath.Join(dir, tmpPrefix+rand.Text()), os.O_RDWR|os.O_CREATE|os.O_EXCL, objectFileMode)
+		f, err := os.OpenFile(filepath.Join(dir, tmpPrefix+rand.Text()), os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
 		if errors.Is(err, fs.ErrExist) && try < 10 {
 			continue
 		}
@@ -109,7 +130,34 @@ func NewObjects(root, baseURL string, secret []byte, opts ...Option) (*Objects, 
 	o := &Objects{dir: dir, baseURL: strings.TrimSuffix(baseURL, "/"), secret: secret, now: c.now, maxUpload: c.maxUpload,
 		putGuard: c.putGuard, log: c.log}
 	o.removeStaleTemp()
+	if err := o.restrictSecrets(); err != nil {
+		return nil, err
+	}
 	return o, nil
+}
+
+// restrictSecrets gives the secrets' folder and files, as an earlier version may have left
+// them, their private modes.
+func (o *Objects) restrictSecrets() error {
+	dir := filepath.Join(o.dir, filepath.FromSlash(strings.TrimSuffix(accesskeys.Prefix, "/")))
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil
+		case err != nil:
+			return fmt.Errorf("objects: %w", err)
+		case d.Type()&fs.ModeSymlink != 0:
+			return nil // not followed (path refuses keys through links)
+		}
+		mode := fs.FileMode(secretFileMode)
+		if d.IsDir() {
+			mode = secretDirMode
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			return fmt.Errorf("objects: %w", err)
+		}
+		return nil
+	})
 }
 
 // removeStaleTemp deletes the temporary files of uploads a crash interrupted: nothing is being
@@ -267,15 +315,16 @@ func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func
 		return err
 	}
 	dir := filepath.Dir(p)
+	fileMode, dirMode := modes(key)
 	var f *os.File
 	for attempt := 0; ; attempt++ {
-		if err := os.MkdirAll(dir, objectDirMode); err != nil {
+		if err := os.MkdirAll(dir, dirMode); err != nil {
 			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
 				return fmt.Errorf("put %s: a prefix of the key is an object (the local store cannot hold a key below another object): %w", key, job.ErrInvalid)
 			}
 			return fmt.Errorf("put %s: %w", key, err)
 		}
-		f, err = createTemp(dir)
+		f, err = createTemp(dir, fileMode)
 		if err == nil {
 			break
 		}
