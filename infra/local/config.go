@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -187,6 +188,43 @@ const DefaultKey = "local-dev-key"
 
 // DefaultAddr is the listen address without addr in the config (the CLI's default endpoint).
 const DefaultAddr = "127.0.0.1:8080"
+
+// publishedCredentials names the credentials c (with its defaults) accepts that the README
+// publishes: the built-in API key, OAuth client and access key pair, each when its secret is the
+// published one.
+func (c Config) publishedCredentials() []string {
+	var names []string
+	if _, ok := c.Keys[DefaultKey]; ok {
+		names = append(names, "the API key "+DefaultKey)
+	}
+	for _, oc := range c.OAuthClients {
+		if oc.ClientSecret == DefaultClientSecret {
+			names = append(names, "the OAuth client "+oc.ClientID+" with the secret "+DefaultClientSecret)
+		}
+	}
+	for _, k := range c.AccessKeys {
+		if k.SecretAccessKey == DefaultSecretAccessKey {
+			names = append(names, "the access key "+k.AccessKeyID+" with the secret "+DefaultSecretAccessKey)
+		}
+	}
+	return names
+}
+
+// exposedCredentials is the warning for a server listening on addr, reachable from other
+// machines (not loopback), that takes published credentials: anyone who reaches it acts as their
+// tenants ("" when none; found in review: `ream serve --addr 0.0.0.0:8080` said nothing of it).
+func (c Config) exposedCredentials(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsLoopback() {
+		return ""
+	}
+	names := c.publishedCredentials()
+	if len(names) == 0 {
+		return ""
+	}
+	return "listening on " + addr.String() + ", which other machines can reach, with credentials the README publishes (" +
+		strings.Join(names, "; ") + "): anyone who reaches it can use them; set keys (and oauthClients and accessKeys) of your own in the config"
+}
 
 // LoadConfig reads a JSON config file; an empty path gives the defaults. A field the config
 // does not have is an error (a misspelt "webhook" would otherwise quietly mean no webhooks), as

@@ -3,6 +3,7 @@ package local
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -293,6 +294,48 @@ func TestConfigWebhookErrorHidesSecrets(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), `"webhooks"[0]: url `) {
 			t.Errorf("%q refused with %q; want the url named without its secrets", raw, err)
+		}
+	}
+}
+
+// TestExposedCredentialsWarning: a server other machines can reach (not on loopback) that still
+// takes the credentials the README publishes warns at start, naming each; on loopback, or with
+// credentials of the operator's own, it says nothing (found in review: `ream serve --addr
+// 0.0.0.0:8080` without a config let anyone on the network in as tenant "local", silently).
+func TestExposedCredentialsWarning(t *testing.T) {
+	own := Config{Keys: map[string]string{"k-7f3a": "team"},
+		OAuthClients: []OAuthClient{{ClientID: "c", ClientSecret: "s-91bd", Tenant: "team"}},
+		AccessKeys:   []AccessKey{{AccessKeyID: "AKIAOWN0000000000001", SecretAccessKey: "x-22", Tenant: "team"}}}
+	onlyClients := Config{OAuthClients: own.OAuthClients} // keys left out: the built-in key stays
+	every := &net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}
+	lan := &net.TCPAddr{IP: net.ParseIP("192.168.1.20"), Port: 8080}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		addr net.Addr
+		want []string // substrings of the warning; nil: no warning
+	}{
+		{"defaults, every interface", Config{}, every, []string{DefaultKey, DefaultClientID + " with the secret " + DefaultClientSecret, DefaultAccessKeyID + " with the secret " + DefaultSecretAccessKey}},
+		{"defaults, one address", Config{}, lan, []string{DefaultKey}},
+		{"defaults, loopback", Config{}, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, nil},
+		{"defaults, ::1", Config{}, &net.TCPAddr{IP: net.IPv6loopback, Port: 8080}, nil},
+		{"own credentials", own, every, nil},
+		{"own clients, built-in key", onlyClients, every, []string{DefaultKey}},
+	} {
+		got := tc.cfg.withDefaults().exposedCredentials(tc.addr)
+		if tc.want == nil {
+			if got != "" {
+				t.Errorf("%s: warned %q", tc.name, got)
+			}
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: warning %q does not name %q", tc.name, got, w)
+			}
+		}
+		if tc.name == "own clients, built-in key" && strings.Contains(got, DefaultClientSecret) {
+			t.Errorf("%s: warning %q names a client the config replaced", tc.name, got)
 		}
 	}
 }

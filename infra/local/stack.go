@@ -173,6 +173,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	} else if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
 		log.Warn("listening on every interface, but upload and download URLs name "+baseURL+", which only this machine reaches: set publicURL in the config to the URL clients use", "addr", cfg.Addr)
 	}
+	if msg := cfg.exposedCredentials(ln.Addr()); msg != "" {
+		log.Warn(msg, "addr", cfg.Addr)
+	}
 
 	db, err := sl.OpenDB(filepath.Join(dataDir, "ream.db"))
 	if err != nil {
