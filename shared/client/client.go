@@ -591,7 +591,7 @@ func (c *Client) saveAll(ctx context.Context, dir string, downloads []download) 
 // leaves the temporary file, named as partial.
 func writeWhole(path string, write func(io.Writer) error) error {
 	// (not os.CreateTemp, whose file is 0600 whatever the umask: the file gets os.Create's mode)
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".partial-"+rand.Text())
+	tmp := filepath.Join(filepath.Dir(path), "."+partialStem(filepath.Base(path))+".partial-"+rand.Text())
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return err
@@ -608,6 +608,24 @@ func writeWhole(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return nil
+}
+
+// partialStem is the part of a file's name that its temporary file's name repeats: the whole
+// name, or its first bytes, cut at a character's start, when the name is too long for
+// ".NAME.partial-" and rand.Text's 26 characters to fit in the 255 bytes a file name may take
+// (found reviewing: an output entry's name over 219 bytes, such as a PII job's
+// redacted/<input name>, which keeps names up to 255 bytes, failed to unpack with "file name
+// too long").
+func partialStem(name string) string {
+	const most = 255 - len(".") - len(".partial-") - 26
+	if len(name) <= most {
+		return name
+	}
+	n := most
+	for n > 0 && !utf8.RuneStart(name[n]) {
+		n--
+	}
+	return name[:n]
 }
 
 // Unpack extracts the regular files of a .tar.gz into dir, refusing paths that leave it.

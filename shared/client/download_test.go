@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/api"
@@ -77,6 +78,44 @@ func TestDownloadResultsWholeOrNothing(t *testing.T) {
 		want, _ := os.Stat(ref.Name())
 		if st, err := os.Stat(filepath.Join(dir, api.ArchiveName)); err != nil || st.Mode() != want.Mode() {
 			t.Errorf("the archive: %v (%v); want the mode of a created file, %v (not a temporary file's 0600)", err, st, want.Mode())
+		}
+	}
+}
+
+// TestUnpackLongName: an entry whose name is as long as a file name may be (a PII job's
+// redacted/<input name>, the input's base name kept up to 255 bytes) is unpacked under that
+// name; the temporary file beside it must fit the file system's 255-byte limit too (found
+// reviewing: ".<name>.partial-<26 characters>" made any name over 219 bytes fail with "file
+// name too long", where os.Create had written it).
+func TestUnpackLongName(t *testing.T) {
+	for _, name := range []string{
+		strings.Repeat("a", 255),
+		strings.Repeat("é", 120) + ".txt", // 244 bytes: the cut must not split a character
+	} {
+		var archive bytes.Buffer
+		gz := gzip.NewWriter(&archive)
+		tw := tar.NewWriter(gz)
+		const body = "redacted line\n"
+		tw.WriteHeader(&tar.Header{Name: "redacted/" + name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(body))
+		tw.Close()
+		gz.Close()
+		dir := t.TempDir()
+		path := filepath.Join(dir, "output.tar.gz")
+		if err := os.WriteFile(path, archive.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := client.Unpack(path, dir)
+		if err != nil {
+			t.Errorf("%d-byte name: %v", len(name), err)
+			continue
+		}
+		got, err := os.ReadFile(filepath.Join(dir, "redacted", name))
+		if err != nil || string(got) != body || len(out) != 1 {
+			t.Errorf("%d-byte name: %q, %v, files %q; want %q", len(name), got, err, out, body)
+		}
+		if entries, _ := os.ReadDir(filepath.Join(dir, "redacted")); len(entries) != 1 {
+			t.Errorf("%d-byte name: redacted/ holds %d files, want the one", len(name), len(entries))
 		}
 	}
 }
