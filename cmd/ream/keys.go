@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -10,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ream-dev/ream/infra/local"
 	reamaws "github.com/ream-dev/ream/shared/aws"
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
@@ -32,7 +34,7 @@ func keysCmd(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("keys "+sub, flag.ContinueOnError)
 	bucket := fset.String("bucket", "", "the stack's bucket (AWS; credentials and region from the environment)")
 	kmsKey := fset.String("kms-key", "", "with --bucket: the stack's KMS key for SSE-KMS (default: the bucket's default encryption)")
-	data := fset.String("data", "", "the local stack's data directory, which must exist (default $REAM_DATA, else .ream-data, when --bucket is not given)")
+	data := fset.String("data", "", "the local stack's data directory, which must exist (default, when --bucket is not given: $REAM_DATA, else $REAM_CONFIG's dataDir, else .ream-data, as for ream serve)")
 	tenant := fset.String("tenant", "", "the tenant a key acts for")
 	pos, err := parse(fset, rest)
 	if err != nil {
@@ -101,12 +103,18 @@ func openKeys(ctx context.Context, bucket, kmsKey, data string) (*accesskeys.Sto
 		return accesskeys.New(reamaws.NewObjects(c.S3, c.Presign, bucket, opts...)), nil
 	}
 	if data == "" {
-		// $REAM_DATA, as for `ream serve` (found from outside: with REAM_DATA set, serve used it
-		// and keys the default, so that keys were issued into another store or refused).
+		// The directory `ream serve` uses without --data: $REAM_DATA, else the dataDir of the
+		// config file $REAM_CONFIG names, else the default (found from outside: with REAM_DATA
+		// set, serve used it and keys the default, so that keys were issued into another store
+		// or refused; found reviewing that fix: the same with the config's dataDir).
 		data = os.Getenv(envData)
 	}
 	if data == "" {
-		data = ".ream-data"
+		cfg, err := local.LoadConfig(os.Getenv(envConfig))
+		if err != nil {
+			return nil, err
+		}
+		data = cmp.Or(cfg.DataDir, local.DefaultDataDir)
 	}
 	// The store would create a directory that is not there: a mistyped --data would get keys
 	// that no `ream serve` reads.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -132,5 +133,47 @@ func TestKeysDataFromEnv(t *testing.T) {
 	}
 	if e, f, d := count(env), count(flagDir), count(filepath.Join(cwd, ".ream-data")); e != 1 || f != 1 || d != 0 {
 		t.Errorf("keys in $REAM_DATA %d, in --data %d, in ./.ream-data %d; want 1, 1, 0", e, f, d)
+	}
+}
+
+// TestKeysDataFromConfigEnv: without --data and $REAM_DATA, keys use the dataDir of the config
+// file $REAM_CONFIG names, the data directory `ream serve` then uses (found reviewing ccbe6af:
+// keys took $REAM_DATA as serve does but not $REAM_CONFIG's dataDir, so with the directory set
+// there keys were issued into ./.ream-data, which no server read, or refused).
+func TestKeysDataFromConfigEnv(t *testing.T) {
+	ctx := context.Background()
+	conf, cwd := t.TempDir(), t.TempDir()
+	if err := os.Mkdir(filepath.Join(cwd, ".ream-data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(cwd)
+	cfgPath := filepath.Join(t.TempDir(), "ream.json")
+	b, _ := json.Marshal(map[string]string{"dataDir": conf})
+	if err := os.WriteFile(cfgPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("REAM_DATA", "")
+	t.Setenv("REAM_CONFIG", cfgPath)
+	if err := keysCmd(ctx, []string{"issue", "--tenant", "t1"}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(dir string) int {
+		keys, err := openKeys(ctx, "", "", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := keys.List(ctx, "t1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	if c, d := count(conf), count(filepath.Join(cwd, ".ream-data")); c != 1 || d != 0 {
+		t.Errorf("keys in the config's dataDir %d, in ./.ream-data %d; want 1, 0", c, d)
+	}
+	// A config file that cannot be read is said, not passed over for the default.
+	t.Setenv("REAM_CONFIG", filepath.Join(cwd, "missing.json"))
+	if err := keysCmd(ctx, []string{"list"}); err == nil || !strings.Contains(err.Error(), "missing.json") {
+		t.Errorf("keys list with $REAM_CONFIG missing: %v; want an error naming the file", err)
 	}
 }

@@ -15,14 +15,18 @@ import (
 	"github.com/ream-dev/ream/internal/loglevel"
 )
 
-// envData names the variable that gives the local stack's data directory when --data does not:
-// `ream serve`'s and `ream keys`'s.
-const envData = "REAM_DATA"
+// envData names the variable that gives the local stack's data directory when --data does not,
+// and envConfig the one that names its config file when --config does not: `ream serve`'s and
+// `ream keys`'s.
+const (
+	envData   = "REAM_DATA"
+	envConfig = "REAM_CONFIG"
+)
 
 // serve runs the local stack until interrupted.
 func serve(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
-	configPath := fset.String("config", os.Getenv("REAM_CONFIG"), "JSON config file (see README)")
+	configPath := fset.String("config", os.Getenv(envConfig), "JSON config file (see README)")
 	data := fset.String("data", os.Getenv(envData), "data directory (default .ream-data)")
 	addr := fset.String("addr", os.Getenv("REAM_ADDR"), "listen address (default 127.0.0.1:8080)")
 	pos, err := parse(fset, args)

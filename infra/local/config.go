@@ -33,7 +33,7 @@ import (
 // names; every field is optional, and a number or duration that is 0 (or absent) means its
 // default. Start checks the values (validate).
 type Config struct {
-	// DataDir holds the SQLite database and the objects (default .ream-data).
+	// DataDir holds the SQLite database and the objects (default DefaultDataDir).
 	DataDir string `json:"dataDir"`
 	// Addr is the listen address (default 127.0.0.1:8080; port 0 picks a free one).
 	Addr string `json:"addr"`
@@ -225,6 +225,10 @@ func (c Config) exposedCredentials(addr net.Addr) string {
 	return "listening on " + addr.String() + ", which other machines can reach, with credentials the README publishes (" +
 		strings.Join(names, "; ") + "): anyone who reaches it can use them; set keys (and oauthClients and accessKeys) of your own in the config"
 }
+
+// DefaultDataDir is the data directory without dataDir in the config (and without --data and
+// $REAM_DATA): `ream serve`'s, and so `ream keys`'s.
+const DefaultDataDir = ".ream-data"
 
 // LoadConfig reads a JSON config file; an empty path gives the defaults. A field the config
 // does not have is an error (a misspelt "webhook" would otherwise quietly mean no webhooks), as
@@ -420,7 +424,7 @@ func (c Config) validate() error {
 
 func (c Config) withDefaults() Config {
 	if c.DataDir == "" {
-		c.DataDir = ".ream-data"
+		c.DataDir = DefaultDataDir
 	}
 	if c.Addr == "" {
 		c.Addr = DefaultAddr
