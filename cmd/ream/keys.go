@@ -40,15 +40,23 @@ func keysCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The arguments are checked before the store is opened, so that a missing or extra one is
+	// the usage error it is whatever the store (found reviewing the exit statuses: with no
+	// ./.ream-data, `ream keys issue` without --tenant exited 1 saying the directory does not exist).
+	switch {
+	case sub == "issue" && (*tenant == "" || len(pos) > 0):
+		return usagef("usage: ream keys issue --tenant T")
+	case sub == "list" && len(pos) > 0:
+		return usagef("usage: ream keys list [--tenant T] (got %q)", pos)
+	case sub == "revoke" && len(pos) != 1:
+		return usagef("usage: ream keys revoke ACCESS_KEY_ID")
+	}
 	keys, err := openKeys(ctx, *bucket, *kmsKey, *data)
 	if err != nil {
 		return err
 	}
 	switch sub {
 	case "issue":
-		if *tenant == "" || len(pos) > 0 {
-			return usagef("usage: ream keys issue --tenant T")
-		}
 		k, err := keys.Issue(ctx, *tenant)
 		if err != nil {
 			return err
@@ -57,9 +65,6 @@ func keysCmd(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "The secret is shown once; Ream keeps it only in its store.")
 		return nil
 	case "list":
-		if len(pos) > 0 {
-			return usagef("usage: ream keys list [--tenant T] (got %q)", pos)
-		}
 		list, err := keys.List(ctx, *tenant)
 		if err != nil {
 			return err
@@ -71,9 +76,6 @@ func keysCmd(ctx context.Context, args []string) error {
 		}
 		return tw.Flush()
 	case "revoke":
-		if len(pos) != 1 {
-			return usagef("usage: ream keys revoke ACCESS_KEY_ID")
-		}
 		if err := keys.Revoke(ctx, pos[0]); errors.Is(err, job.ErrNotFound) {
 			// Named by its id, not by the store's object (found from outside: "object
 			// access-keys/<id>.json: not found").

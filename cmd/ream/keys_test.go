@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -175,5 +176,22 @@ func TestKeysDataFromConfigEnv(t *testing.T) {
 	t.Setenv("REAM_CONFIG", filepath.Join(cwd, "missing.json"))
 	if err := keysCmd(ctx, []string{"list"}); err == nil || !strings.Contains(err.Error(), "missing.json") {
 		t.Errorf("keys list with $REAM_CONFIG missing: %v; want an error naming the file", err)
+	}
+}
+
+// TestKeysUsageBeforeStore: a keys command missing its argument (issue without --tenant,
+// revoke without an id, list with an extra one) is a usage error (exit status 2) whether or not
+// the store can be opened, since nothing is done (found reviewing the exit statuses: with no
+// ./.ream-data, `ream keys issue` exited 1 saying the directory does not exist, not that
+// --tenant was missing).
+func TestKeysUsageBeforeStore(t *testing.T) {
+	t.Chdir(t.TempDir()) // no .ream-data here
+	t.Setenv("REAM_DATA", "")
+	t.Setenv("REAM_CONFIG", "")
+	for _, args := range [][]string{{"issue"}, {"issue", "x", "--tenant", "t"}, {"revoke"}, {"revoke", "a", "b"}, {"list", "extra"}} {
+		err := keysCmd(context.Background(), args)
+		if got := exitStatus(err); got != exitUsage || !strings.Contains(fmt.Sprint(err), "usage: ream keys "+args[0]) {
+			t.Errorf("keys %q: %v, exit status %d; want %d, the command's usage", args, err, got, exitUsage)
+		}
 	}
 }
