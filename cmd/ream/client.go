@@ -930,7 +930,7 @@ func list(ctx context.Context, args []string) error {
 	maxN := fset.Int("max", 0, "at most this many jobs (0, the default: all)")
 	before := fset.String("before", "", "submitted before this RFC 3339 time")
 	after := fset.String("after", "", "submitted after this RFC 3339 time")
-	asJSON := fset.Bool("json", false, "one line of JSON per job (the job object, as describe prints it) instead of the table")
+	asJSON := fset.Bool("json", false, "one line of JSON per job (the job object as the API lists it: describe's fields but the rate and estimate) instead of the table")
 	pos, err := parse(fset, args)
 	if err != nil {
 		return err
