@@ -525,26 +525,40 @@ const notifyClaimTTL = 2 * time.Minute
 // first claims the job with a conditional write, so concurrent finalizers (a duplicate delivery
 // of the last shard) publish once; if the claimant dies before publishing, the sweeper publishes
 // after notifyClaimTTL (at least once, in that rare case).
+//
+// A finished job is still written by others while it is notified (a retry records its child in
+// ChildJobIds, an upload's event corrects a stopped job's Message), so a conflict on the claim or
+// on the mark is not taken for another publisher's: the job is read again, and claimed or marked
+// unless another publisher's claim stands (found by racing retries against finalizing jobs: a
+// claim that lost to a retry's write published nothing until the sweeper, a mark that lost to it
+// left the job unmarked, and the sweeper published it a second time once the claim was
+// notifyClaimTTL old). j is the stored job when notify returns.
 func (s *Service) notify(ctx context.Context, j *job.Job) error {
-	if j.Notified || !j.JobStatus.Terminal() {
-		return nil
-	}
-	now := s.nowUTC()
-	if j.NotifyClaimed != nil && recent(*j.NotifyClaimed, now, notifyClaimTTL) {
-		return nil // someone else is publishing it
-	}
-	status := j.JobStatus
-	j.NotifyClaimed = &now
-	if err := s.jobs.Update(ctx, j, status); err != nil {
-		if errors.Is(err, job.ErrConflict) {
-			return nil // another finalizer claimed it first
+	var claim time.Time
+	for try := 0; ; try++ {
+		if j.Notified || !j.JobStatus.Terminal() {
+			return nil
 		}
-		return fmt.Errorf("claim notification: %w", err)
+		claim = s.nowUTC()
+		if j.NotifyClaimed != nil && recent(*j.NotifyClaimed, claim, notifyClaimTTL) {
+			return nil // someone else is publishing it
+		}
+		j.NotifyClaimed = &claim
+		err := s.jobs.Update(ctx, j, j.JobStatus)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, job.ErrConflict) || try == maxVersionTries {
+			return fmt.Errorf("claim notification: %w", err)
+		}
+		if err := s.reread(ctx, j); err != nil {
+			return fmt.Errorf("claim notification: %w", err)
+		}
 	}
 	// Time and Timestamp say when the job finished, as Textract's Timestamp does (found from
 	// outside: they were the publish time, later than EndTime, and minutes later when the
 	// sweeper republishes).
-	ended := now
+	ended := claim
 	if j.EndTime != nil {
 		ended = j.EndTime.UTC()
 	}
@@ -576,16 +590,53 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		// notification to the sweeper once the claim was notifyClaimTTL old: minutes late. (A
 		// publish that failed after SNS took it is then published twice: at least once, as SNS
 		// delivers anyway.)
-		j.NotifyClaimed = nil
-		if rerr := s.jobs.Update(context.WithoutCancel(ctx), j, status); rerr != nil && !errors.Is(rerr, job.ErrConflict) {
-			s.log.WarnContext(ctx, "could not give back the notification claim", "tenant", j.Tenant, "job", j.JobId, "err", rerr)
+		// A write to the job meanwhile (a retry recording its child) is read and the claim given
+		// back over it, while the claim is still this attempt's.
+		bg := context.WithoutCancel(ctx)
+		for try := 0; ; try++ {
+			j.NotifyClaimed = nil
+			rerr := s.jobs.Update(bg, j, j.JobStatus)
+			if rerr == nil || (errors.Is(rerr, job.ErrConflict) && try == maxVersionTries) {
+				break
+			}
+			if errors.Is(rerr, job.ErrConflict) {
+				rerr = s.reread(bg, j)
+			}
+			if rerr != nil {
+				s.log.WarnContext(ctx, "could not give back the notification claim", "tenant", j.Tenant, "job", j.JobId, "err", rerr)
+				break
+			}
+			if j.Notified || j.NotifyClaimed == nil || !j.NotifyClaimed.Equal(claim) {
+				break // no longer this attempt's claim
+			}
 		}
 		return fmt.Errorf("publish notification: %w", err)
 	}
-	j.Notified = true
-	if err := s.jobs.Update(ctx, j, status); err != nil && !errors.Is(err, job.ErrConflict) {
-		return fmt.Errorf("mark notified: %w", err)
+	for try := 0; ; try++ {
+		j.Notified = true
+		err := s.jobs.Update(ctx, j, j.JobStatus) // (a terminal status does not change)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, job.ErrConflict) || try == maxVersionTries {
+			return fmt.Errorf("mark notified: %w", err)
+		}
+		if err := s.reread(ctx, j); err != nil {
+			return fmt.Errorf("mark notified: %w", err)
+		}
+		if j.Notified || j.NotifyClaimed == nil || !j.NotifyClaimed.Equal(claim) {
+			return nil // another publisher took the claim over (after notifyClaimTTL): it marks it
+		}
 	}
+}
+
+// reread replaces j with the job as stored.
+func (s *Service) reread(ctx context.Context, j *job.Job) error {
+	cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
+	if err != nil {
+		return err
+	}
+	*j = *cur
 	return nil
 }
 
