@@ -105,11 +105,26 @@ func (s *Service) inputArrivedAfterStop(ctx context.Context, j *job.Job, key str
 	if err != nil || !arrived {
 		return err // ONE_DOC_PER_FILE: not every named file is there
 	}
-	j.Message = stoppedArrived
-	j.UpdatedAt = s.nowUTC()
-	if err := s.jobs.Update(ctx, j, job.Stopped); err != nil {
-		if errors.Is(err, job.ErrConflict) || errors.Is(err, job.ErrNotFound) {
-			return nil // changed or deleted meanwhile (expiry): nothing to correct
+	for try := 0; ; try++ {
+		j.Message = stoppedArrived
+		j.UpdatedAt = s.nowUTC()
+		err := s.jobs.Update(ctx, j, job.Stopped)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, job.ErrConflict) && try < maxVersionTries {
+			// Written meanwhile: its notification's claim or mark, a write that leaves the
+			// Message to correct (found by racing an upload against its job's stop: the
+			// correction was dropped, and Describe denied an upload answered 200). Look again.
+			if j, err = s.jobs.Get(ctx, j.Tenant, j.JobId); err == nil {
+				if j.JobStatus != job.Stopped || j.Message != stoppedNoInput {
+					return nil // corrected already
+				}
+				continue
+			}
+		}
+		if errors.Is(err, job.ErrNotFound) {
+			return nil // deleted meanwhile (expiry): nothing to correct
 		}
 		return fmt.Errorf("correct stopped job's message: %w", err)
 	}
