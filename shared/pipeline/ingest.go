@@ -335,6 +335,13 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 		info, err := s.objects.Head(ctx, j.InputKey)
 		switch {
 		case err == nil:
+			if o := j.DropObject; j.DropRule != "" && o.Key == j.InputKey && o.ETag != "" && info.ETag != strings.Trim(o.ETag, `"`) {
+				// The object version that started this drop job was replaced before the job was
+				// planned: the version there now started (or starts) a job of its own, so this
+				// one would analyse it a second time under the replaced version's name, and the
+				// replaced version never (found by racing uploads of one name under a drop rule).
+				return 0, 0, failJobErr("input object %s was replaced before the job was planned; %s", uri, message.InputChangedAdvice(j))
+			}
 			files = []ObjectInfo{info}
 			j.InputVersion = inputVersion(info)
 		case !errors.Is(err, job.ErrNotFound) && !errors.Is(err, job.ErrInvalid):
