@@ -52,6 +52,9 @@ type Objects struct {
 	maxUpload int64
 	putGuard  func(ctx context.Context, key string) error
 	log       *slog.Logger
+	// afterStore (tests) runs when a presigned PUT's new object is in place, before its event
+	// is queued: a test holds the PUT there while another writes the key.
+	afterStore func(key string)
 	// commits serialises, per key (striped), a checked write's last check and its move into
 	// place: two uploads to one presigned URL at once are then one after the other, so the
 	// second sees the first's object (the same bytes: 200; other bytes: 409), never both 200
@@ -301,18 +304,19 @@ func (o *Objects) Compose(ctx context.Context, key string, srcs []string) error 
 // write creates the object key with fill writing its content into a temporary file next to it,
 // synced, then renamed into place: readers see the old or the new object, never a mix.
 func (o *Objects) write(key string, fill func(*os.File) error) error {
-	return o.writeChecked(key, fill, nil)
+	_, err := o.writeChecked(key, fill, nil)
+	return err
 }
 
 // writeChecked is write with a last check (when not nil) run after the content is synced and
 // just before it is renamed into place: its error stores nothing.
-func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func() error) error {
+func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func() error) (pipeline.ObjectInfo, error) {
 	p, err := o.path(key)
 	if errors.Is(err, errSymlink) {
-		return fmt.Errorf("put %s: a folder of the key is a symbolic link, which the local store does not follow: %w", key, job.ErrInvalid)
+		return pipeline.ObjectInfo{}, fmt.Errorf("put %s: a folder of the key is a symbolic link, which the local store does not follow: %w", key, job.ErrInvalid)
 	}
 	if err != nil {
-		return err
+		return pipeline.ObjectInfo{}, err
 	}
 	dir := filepath.Dir(p)
 	fileMode, dirMode := modes(key)
@@ -320,9 +324,9 @@ func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func
 	for attempt := 0; ; attempt++ {
 		if err := os.MkdirAll(dir, dirMode); err != nil {
 			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("put %s: a prefix of the key is an object (the local store cannot hold a key below another object): %w", key, job.ErrInvalid)
+				return pipeline.ObjectInfo{}, fmt.Errorf("put %s: a prefix of the key is an object (the local store cannot hold a key below another object): %w", key, job.ErrInvalid)
 			}
-			return fmt.Errorf("put %s: %w", key, err)
+			return pipeline.ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 		}
 		f, err = createTemp(dir, fileMode)
 		if err == nil {
@@ -330,19 +334,25 @@ func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func
 		}
 		// A concurrent Delete may have pruned the empty directory in between.
 		if !errors.Is(err, fs.ErrNotExist) || attempt >= 5 {
-			return fmt.Errorf("put %s: %w", key, err)
+			return pipeline.ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 		}
 	}
 	tmp := f.Name()
-	fail := func(err error) error {
+	fail := func(err error) (pipeline.ObjectInfo, error) {
 		f.Close()
 		os.Remove(tmp)
-		return err
+		return pipeline.ObjectInfo{}, err
 	}
 	if err := fill(f); err != nil {
 		return fail(fmt.Errorf("put %s: %w", key, err))
 	}
 	if err := f.Sync(); err != nil {
+		return fail(fmt.Errorf("put %s: %w", key, err))
+	}
+	// The version this write stores (its size and time, which the rename keeps), as its
+	// upload's event must name it: a Head after the rename could see a concurrent PUT's.
+	fi, err := f.Stat()
+	if err != nil {
 		return fail(fmt.Errorf("put %s: %w", key, err))
 	}
 	if check != nil {
@@ -355,16 +365,16 @@ func (o *Objects) writeChecked(key string, fill func(*os.File) error, check func
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("put %s: %w", key, err)
+		return pipeline.ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 	}
 	if err := os.Rename(tmp, p); err != nil {
 		os.Remove(tmp)
 		if fi, serr := os.Stat(p); serr == nil && fi.IsDir() {
-			return fmt.Errorf("put %s: the key is a prefix of other objects (the local store cannot hold an object above other keys): %w", key, job.ErrInvalid)
+			return pipeline.ObjectInfo{}, fmt.Errorf("put %s: the key is a prefix of other objects (the local store cannot hold an object above other keys): %w", key, job.ErrInvalid)
 		}
-		return fmt.Errorf("put %s: %w", key, err)
+		return pipeline.ObjectInfo{}, fmt.Errorf("put %s: %w", key, err)
 	}
-	return nil
+	return objectInfo(key, fi), nil
 }
 
 // Open implements pipeline.Objects.
@@ -790,7 +800,7 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, e
 	}
 	sum := md5.New()
 	var size int64
-	err := o.writeChecked(key, func(f *os.File) error {
+	stored, err := o.writeChecked(key, func(f *os.File) error {
 		fw := &fileWriter{f: f}
 		defer func() { size = fw.off }()
 		var err error
@@ -871,7 +881,15 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, e
 		writeErr(w, status, code, "cannot store "+key)
 		return
 	}
-	o.created(w, r, key, sum.Sum(nil), onCreated)
+	// The event names the version this PUT stored, not the one a Head finds now: of two PUTs
+	// of other bytes to one key at once (two uploads of one name into a drop folder, two
+	// `ream drop-rules close` of one batch), the second's rename can come before the first's
+	// Head, and both events then named the second version, which started one job between them
+	// (found by racing closes of one batch: three closes, two jobs), as S3's events never do.
+	if o.afterStore != nil {
+		o.afterStore(key)
+	}
+	o.stored(w, r, key, stored, nil, sum.Sum(nil), onCreated)
 }
 
 // uploadIdleTimeout is how long an upload's body may send nothing before it is cut (S3 cuts an
@@ -944,10 +962,17 @@ func requeue(guard error, onCreated func(context.Context, pipeline.ObjectInfo) e
 	return onCreated
 }
 
-// created answers a stored upload: its event is queued (onCreated), then 200 with the body's MD5
-// as ETag; 500 if the event could not be queued (the client retries; see sameAsStored).
+// created answers an upload of the bytes already stored under key: its event is queued
+// (onCreated) for the object as it is (see stored).
 func (o *Objects) created(w http.ResponseWriter, r *http.Request, key string, md5sum []byte, onCreated func(context.Context, pipeline.ObjectInfo) error) {
 	info, err := o.Head(r.Context(), key)
+	o.stored(w, r, key, info, err, md5sum, onCreated)
+}
+
+// stored answers a stored upload of the object version info (or the error that found none):
+// its event is queued (onCreated), then 200 with the body's MD5 as ETag; 500 if the event could
+// not be queued (the client retries; see sameAsStored).
+func (o *Objects) stored(w http.ResponseWriter, r *http.Request, key string, info pipeline.ObjectInfo, err error, md5sum []byte, onCreated func(context.Context, pipeline.ObjectInfo) error) {
 	if err == nil && onCreated != nil {
 		err = onCreated(r.Context(), info)
 	}
