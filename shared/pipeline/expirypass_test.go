@@ -478,3 +478,49 @@ func TestFailedPublishGivesBackItsClaim(t *testing.T) {
 		t.Fatalf("after the second sweep: %+v, %v; want the job marked notified", j, err)
 	}
 }
+
+// TestFinishedJobShardPublishesNotification: a shard delivered for a finished job whose
+// notification failed to publish (its claim given back) publishes it, as the delivery's retry
+// of the publish; a failing publish comes back as the delivery's error, so the message is
+// delivered again. Once the job is notified, further shards of it publish nothing and write
+// nothing to the job (a stopped job's many queued shards cost one read each).
+func TestFinishedJobShardPublishesNotification(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := &testClock{now: t0}
+	st := newLocalService(t, pipeline.Config{}, clk.service)
+	rec := &failingNotifier{countingNotifier: &countingNotifier{Notifier: st.deps.Notifier, sent: map[string]int{}}, fails: 1}
+	deps := st.deps
+	deps.Notifier = rec
+	svc := pipeline.New(deps)
+	id := finishedJob(t, ctx, st, 1, job.Stopped, t0, t0.Add(1000*time.Hour), false)
+	msg := pipeline.ShardMessage{Tenant: "local", JobId: id, Index: 3}
+
+	if err := svc.ProcessShard(ctx, msg); err == nil {
+		t.Fatalf("a shard whose notification publish failed was dropped as done; want its error, so that it is delivered again")
+	}
+	if j, err := st.jobs.Get(ctx, "local", id); err != nil || j.Notified || j.NotifyClaimed != nil {
+		t.Fatalf("after the failed publish: %+v, %v; want the job unnotified and its claim given back", j, err)
+	}
+	if err := svc.ProcessShard(ctx, msg); err != nil {
+		t.Fatalf("the shard's next delivery: %v", err)
+	}
+	if n := rec.count(id); n != 1 {
+		t.Fatalf("%d notifications after the next delivery, want 1", n)
+	}
+	notified, err := st.jobs.Get(ctx, "local", id)
+	if err != nil || !notified.Notified {
+		t.Fatalf("after the publish: %+v, %v; want the job marked notified", notified, err)
+	}
+	for i := range 5 {
+		if err := svc.ProcessShard(ctx, pipeline.ShardMessage{Tenant: "local", JobId: id, Index: 10 + i}); err != nil {
+			t.Fatalf("another shard of the notified job: %v", err)
+		}
+	}
+	if n := rec.count(id); n != 1 {
+		t.Errorf("%d notifications after more shards of the notified job, want 1", n)
+	}
+	if j, err := st.jobs.Get(ctx, "local", id); err != nil || j.Version != notified.Version {
+		t.Errorf("more shards of the notified job wrote it: version %d, was %d (%v)", j.Version, notified.Version, err)
+	}
+}
