@@ -44,6 +44,10 @@ func keysCmd(ctx context.Context, args []string) error {
 	// the usage error it is whatever the store (found reviewing the exit statuses: with no
 	// ./.ream-data, `ream keys issue` without --tenant exited 1 saying the directory does not exist).
 	switch {
+	case *kmsKey != "" && *bucket == "":
+		// Without --bucket the keys go to the local store, which encrypts nothing: a
+		// forgotten --bucket would issue the key there, silently (found reviewing 4693203).
+		return usagef("--kms-key goes with --bucket (AWS): without it the keys are the local store's, which does not encrypt")
 	case sub == "issue" && (*tenant == "" || len(pos) > 0):
 		return usagef("usage: ream keys issue --tenant T")
 	case sub == "list" && len(pos) > 0:

@@ -195,3 +195,26 @@ func TestKeysUsageBeforeStore(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysKMSKeyNeedsBucket: --kms-key names the stack's key for the bucket; without --bucket the
+// keys would go to the local store, which encrypts nothing, so a forgotten --bucket issued the key
+// there silently (with a data directory at hand). It is a usage error, before the store is opened.
+func TestKeysKMSKeyNeedsBucket(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir) // the default .ream-data would be here
+	t.Setenv("REAM_DATA", "")
+	t.Setenv("REAM_CONFIG", "")
+	for _, args := range [][]string{
+		{"issue", "--tenant", "t", "--kms-key", "arn:aws:kms:us-east-1:111122223333:key/k", "--data", dir},
+		{"list", "--kms-key", "k", "--data", dir},
+		{"revoke", "AKIA0000000000000000", "--kms-key", "k"},
+	} {
+		err := keysCmd(context.Background(), args)
+		if got := exitStatus(err); got != exitUsage || !strings.Contains(fmt.Sprint(err), "--bucket") {
+			t.Errorf("keys %q: %v, exit status %d; want %d naming --bucket", args, err, got, exitUsage)
+		}
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("the data directory was written: %v %v", entries, err)
+	}
+}
