@@ -127,7 +127,8 @@ func openKeys(ctx context.Context, bucket, kmsKey, data string) (*accesskeys.Sto
 	if st, err := os.Stat(data); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("data directory %s does not exist or is not a directory: give --data the directory `ream serve` uses (it creates it)", data)
 	}
-	objs, err := sl.NewObjects(data, "", nil)
+	// A `ream serve` may be running on it: its writes in flight are left alone.
+	objs, err := sl.NewObjects(data, "", nil, sl.BesideServer())
 	if err != nil {
 		return nil, err
 	}

@@ -218,3 +218,29 @@ func TestKeysKMSKeyNeedsBucket(t *testing.T) {
 		t.Errorf("the data directory was written: %v %v", entries, err)
 	}
 }
+
+// TestKeysLeaveServerWritesAlone: `ream keys` opens the data directory of a `ream serve` that may
+// be running, whose uploads and pipeline writes in flight are temporary files under objects/
+// until renamed into place. Opening the store removed every such file as a crash's leftover, so
+// a key issued while a server worked failed its uploads in flight (the rename found nothing)
+// and made its shards' writes fail and be delivered again.
+func TestKeysLeaveServerWritesAlone(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("REAM_DATA", "")
+	t.Setenv("REAM_CONFIG", "")
+	inflight := filepath.Join(dir, "objects", "inputs", "local", "job-1", ".ream-tmp-INFLIGHT")
+	if err := os.MkdirAll(filepath.Dir(inflight), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(inflight, []byte("half an upload"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"issue", "--tenant", "t", "--data", dir}, {"list", "--data", dir}} {
+		if err := keysCmd(context.Background(), args); err != nil {
+			t.Fatalf("keys %q: %v", args, err)
+		}
+		if _, err := os.Stat(inflight); err != nil {
+			t.Fatalf("keys %q removed a write in flight of the server: %v", args, err)
+		}
+	}
+}

@@ -26,6 +26,7 @@ type config struct {
 	maxBackoff time.Duration
 	log        *slog.Logger
 	putGuard   func(ctx context.Context, key string) error
+	beside     bool
 }
 
 func newConfig(opts []Option) config {
@@ -83,6 +84,13 @@ func WithRetry(attempts int, base, max time.Duration) Option {
 func WithPutGuard(guard func(ctx context.Context, key string) error) Option {
 	return func(c *config) { c.putGuard = guard }
 }
+
+// BesideServer opens an object store that a running `ream serve` may be writing at the same
+// time (`ream keys` on its data directory): the temporary files under objects/ are then its
+// writes in flight, not a crash's leftovers, and are left alone (NewObjects removes them
+// otherwise; found in review: `ream keys issue` beside a working server deleted them, and the
+// server's uploads and shard writes in flight failed at their rename).
+func BesideServer() Option { return func(c *config) { c.beside = true } }
 
 // WithLogger sets the structured logger (slog.Default otherwise).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }

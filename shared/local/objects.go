@@ -117,7 +117,8 @@ func createTemp(dir string, mode fs.FileMode) (*os.File, error) {
 // NewObjects returns the object store under root. baseURL is where Handler is served (e.g.
 // "http://127.0.0.1:8080"); presigned URLs are baseURL+"/objects/<key>?…". With a nil secret
 // the one in root/secret is used, created (32 random bytes) if missing, so URLs survive
-// restarts. Options: WithClock, WithMaxUploadSize.
+// restarts. Options: WithClock, WithMaxUploadSize, BesideServer (which keeps it from removing
+// the temporary files of interrupted writes, as it does otherwise).
 func NewObjects(root, baseURL string, secret []byte, opts ...Option) (*Objects, error) {
 	c := newConfig(opts)
 	dir := filepath.Join(root, "objects")
@@ -132,7 +133,9 @@ func NewObjects(root, baseURL string, secret []byte, opts ...Option) (*Objects, 
 	}
 	o := &Objects{dir: dir, baseURL: strings.TrimSuffix(baseURL, "/"), secret: secret, now: c.now, maxUpload: c.maxUpload,
 		putGuard: c.putGuard, log: c.log}
-	o.removeStaleTemp()
+	if !c.beside {
+		o.removeStaleTemp()
+	}
 	if err := o.restrictSecrets(); err != nil {
 		return nil, err
 	}
@@ -164,7 +167,8 @@ func (o *Objects) restrictSecrets() error {
 }
 
 // removeStaleTemp deletes the temporary files of uploads a crash interrupted: nothing is being
-// written while the store opens, and listings never show them, so nothing else would.
+// written while the server's store opens (it holds the data directory's lock), and listings
+// never show them, so nothing else would. A store opened BesideServer does not call it.
 func (o *Objects) removeStaleTemp() {
 	_ = filepath.WalkDir(o.dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tmpPrefix) {
