@@ -16,7 +16,7 @@ import (
 // every keepAliveEvery, so that a client tells a quiet stream from a stalled server (the CLI's
 // --wait waited forever on a server stopped with SIGSTOP).
 func TestEventStreamKeepAlive(t *testing.T) {
-	defer func(d time.Duration) { keepAliveEvery = d }(keepAliveEvery)
+	restoreKeepAlive(t)
 	keepAliveEvery = 300 * time.Millisecond
 	s := startStack(t, Config{}, pipeline.Hooks{})
 	res, err := defaultClient(s).CreateJob(testCtx(t), lineJob("quiet", job.OneDocPerLine))
@@ -60,7 +60,7 @@ func TestEventStreamKeepAlive(t *testing.T) {
 // the same progress event came four times a second, as the stream compared the counters'
 // pointers and the store's bookkeeping, not the job as shown).
 func TestEventStreamNoRepeatedProgress(t *testing.T) {
-	defer func(d time.Duration) { keepAliveEvery = d }(keepAliveEvery)
+	restoreKeepAlive(t)
 	keepAliveEvery = 300 * time.Millisecond
 	ctx := testCtx(t)
 	hooks, release, entered := holdShards(ctx)
@@ -114,7 +114,7 @@ func TestEventStreamNoRepeatedProgress(t *testing.T) {
 // estimate, which moves with every look: the same counters came four times a second, and no
 // keep-alive).
 func TestEventStreamNoRepeatedProgressWhileRated(t *testing.T) {
-	defer func(d time.Duration) { keepAliveEvery = d }(keepAliveEvery)
+	restoreKeepAlive(t)
 	keepAliveEvery = 300 * time.Millisecond
 	ctx := testCtx(t)
 	hooks, release, entered := holdShardsWhere(ctx, func(m pipeline.ShardMessage) bool { return m.Index != 0 })
@@ -165,4 +165,12 @@ func TestEventStreamNoRepeatedProgressWhileRated(t *testing.T) {
 	if progress != 1 || keepAlives == 0 {
 		t.Errorf("%d progress events and %d keep-alives in 1.5 s on a job whose counters did not change; want 1 progress event, then keep-alives", progress, keepAlives)
 	}
+}
+
+// restoreKeepAlive restores keepAliveEvery after the test's stack has stopped (cleanups run last
+// first, and this one is registered before the stack's): a defer restored it while the stack's
+// event handlers still read it, a data race `go test -race` reported.
+func restoreKeepAlive(t *testing.T) {
+	d := keepAliveEvery
+	t.Cleanup(func() { keepAliveEvery = d })
 }
