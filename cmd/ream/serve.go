@@ -27,8 +27,8 @@ const (
 func serve(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
 	configPath := fset.String("config", os.Getenv(envConfig), "JSON config file (see README)")
-	data := fset.String("data", os.Getenv(envData), "data directory (default .ream-data)")
-	addr := fset.String("addr", os.Getenv("REAM_ADDR"), "listen address (default 127.0.0.1:8080)")
+	data := fset.String("data", os.Getenv(envData), "data directory (default: $REAM_DATA, else the config's dataDir, else "+local.DefaultDataDir+")")
+	addr := fset.String("addr", os.Getenv("REAM_ADDR"), "listen address (default: $REAM_ADDR, else the config's addr, else "+local.DefaultAddr+")")
 	pos, err := parse(fset, args)
 	if err != nil {
 		return err
