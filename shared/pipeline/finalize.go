@@ -535,26 +535,26 @@ const notifyClaimTTL = 2 * time.Minute
 // notifyClaimTTL old). j is the stored job when notify returns.
 func (s *Service) notify(ctx context.Context, j *job.Job) error {
 	var claim time.Time
-	for try := 0; ; try++ {
+	claimed, err := s.rewrite(ctx, j, func(j *job.Job) bool {
 		if j.Notified || !j.JobStatus.Terminal() {
-			return nil
+			return false
 		}
 		claim = s.nowUTC()
 		if j.NotifyClaimed != nil && recent(*j.NotifyClaimed, claim, notifyClaimTTL) {
-			return nil // someone else is publishing it
+			return false // someone else is publishing it
 		}
 		j.NotifyClaimed = &claim
-		err := s.jobs.Update(ctx, j, j.JobStatus)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, job.ErrConflict) || try == maxVersionTries {
-			return fmt.Errorf("claim notification: %w", err)
-		}
-		if err := s.reread(ctx, j); err != nil {
-			return fmt.Errorf("claim notification: %w", err)
-		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("claim notification: %w", err)
 	}
+	if !claimed {
+		return nil
+	}
+	// ours: the claim this attempt wrote still stands (another publisher takes it over only
+	// once it is notifyClaimTTL old, and then marks the job itself).
+	ours := func(j *job.Job) bool { return !j.Notified && j.NotifyClaimed != nil && j.NotifyClaimed.Equal(claim) }
 	// Time and Timestamp say when the job finished, as Textract's Timestamp does (found from
 	// outside: they were the publish time, later than EndTime, and minutes later when the
 	// sweeper republishes).
@@ -592,40 +592,50 @@ func (s *Service) notify(ctx context.Context, j *job.Job) error {
 		// delivers anyway.)
 		// A write to the job meanwhile (a retry recording its child) is read and the claim given
 		// back over it, while the claim is still this attempt's.
-		bg := context.WithoutCancel(ctx)
-		for try := 0; ; try++ {
+		_, rerr := s.rewrite(context.WithoutCancel(ctx), j, func(j *job.Job) bool {
+			if !ours(j) {
+				return false
+			}
 			j.NotifyClaimed = nil
-			rerr := s.jobs.Update(bg, j, j.JobStatus)
-			if rerr == nil || (errors.Is(rerr, job.ErrConflict) && try == maxVersionTries) {
-				break
-			}
-			if errors.Is(rerr, job.ErrConflict) {
-				rerr = s.reread(bg, j)
-			}
-			if rerr != nil {
-				s.log.WarnContext(ctx, "could not give back the notification claim", "tenant", j.Tenant, "job", j.JobId, "err", rerr)
-				break
-			}
-			if j.Notified || j.NotifyClaimed == nil || !j.NotifyClaimed.Equal(claim) {
-				break // no longer this attempt's claim
-			}
+			return true
+		})
+		if rerr != nil && !errors.Is(rerr, job.ErrConflict) {
+			s.log.WarnContext(ctx, "could not give back the notification claim", "tenant", j.Tenant, "job", j.JobId, "err", rerr)
 		}
 		return fmt.Errorf("publish notification: %w", err)
 	}
-	for try := 0; ; try++ {
+	// Marked unless the claim is no longer ours (another publisher took it over, and marks it).
+	if _, err := s.rewrite(ctx, j, func(j *job.Job) bool {
+		if !ours(j) {
+			return false
+		}
 		j.Notified = true
-		err := s.jobs.Update(ctx, j, j.JobStatus) // (a terminal status does not change)
+		return true
+	}); err != nil {
+		return fmt.Errorf("mark notified: %w", err)
+	}
+	return nil
+}
+
+// rewrite stores change's edit of j with a conditional write that keeps j's status: on a
+// conflict (the job was written meanwhile) it reads j again and asks change again, up to
+// maxVersionTries times. change returns false to write nothing: what it would write no longer
+// applies to the job as it now is. It reports whether the edit was stored; j is the stored job
+// afterwards (as written, or as read).
+func (s *Service) rewrite(ctx context.Context, j *job.Job, change func(*job.Job) bool) (bool, error) {
+	for try := 0; ; try++ {
+		if !change(j) {
+			return false, nil
+		}
+		err := s.jobs.Update(ctx, j, j.JobStatus)
 		if err == nil {
-			return nil
+			return true, nil
 		}
 		if !errors.Is(err, job.ErrConflict) || try == maxVersionTries {
-			return fmt.Errorf("mark notified: %w", err)
+			return false, err
 		}
 		if err := s.reread(ctx, j); err != nil {
-			return fmt.Errorf("mark notified: %w", err)
-		}
-		if j.Notified || j.NotifyClaimed == nil || !j.NotifyClaimed.Equal(claim) {
-			return nil // another publisher took the claim over (after notifyClaimTTL): it marks it
+			return false, err
 		}
 	}
 }

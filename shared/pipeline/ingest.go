@@ -105,27 +105,21 @@ func (s *Service) inputArrivedAfterStop(ctx context.Context, j *job.Job, key str
 	if err != nil || !arrived {
 		return err // ONE_DOC_PER_FILE: not every named file is there
 	}
-	for try := 0; ; try++ {
+	// A write meanwhile (its notification's claim or mark) leaves the Message to correct, and is
+	// read again (found by racing an upload against its job's stop: the correction was dropped,
+	// and Describe denied an upload answered 200).
+	corrected, err := s.rewrite(ctx, j, func(j *job.Job) bool {
+		if j.JobStatus != job.Stopped || j.Message != stoppedNoInput {
+			return false // corrected already
+		}
 		j.Message = stoppedArrived
 		j.UpdatedAt = s.nowUTC()
-		err := s.jobs.Update(ctx, j, job.Stopped)
-		if err == nil {
-			break
-		}
-		if errors.Is(err, job.ErrConflict) && try < maxVersionTries {
-			// Written meanwhile: its notification's claim or mark, a write that leaves the
-			// Message to correct (found by racing an upload against its job's stop: the
-			// correction was dropped, and Describe denied an upload answered 200). Look again.
-			if j, err = s.jobs.Get(ctx, j.Tenant, j.JobId); err == nil {
-				if j.JobStatus != job.Stopped || j.Message != stoppedNoInput {
-					return nil // corrected already
-				}
-				continue
-			}
-		}
-		if errors.Is(err, job.ErrNotFound) {
-			return nil // deleted meanwhile (expiry): nothing to correct
-		}
+		return true
+	})
+	if errors.Is(err, job.ErrNotFound) || (err == nil && !corrected) {
+		return nil // deleted meanwhile (expiry), or corrected already: nothing to correct
+	}
+	if err != nil {
 		return fmt.Errorf("correct stopped job's message: %w", err)
 	}
 	s.log.InfoContext(ctx, "upload landed as its job was stopped; the job's Message now says its input arrived", "tenant", j.Tenant, "job", j.JobId, "key", key)
