@@ -15,8 +15,8 @@
 //     delivers logs to nothing else) bucket.
 //   - The table: PK/SK, GSI1 (a tenant's jobs), GSI2 (jobs by status), TTL
 //     on "ttl", on-demand, point-in-time recovery, encrypted at rest with
-//     the AWS-managed key (no per-request customer-key charge, no key grants
-//     to keep in step).
+//     DynamoDB's AWS owned key (no KMS charge, no key grants to keep in
+//     step).
 //   - The shard queue and its dead-letter queue (SSE-SQS, TLS-only): the
 //     visibility timeout is six times the worker's timeout, as AWS
 //     recommends for Lambda event sources, and REAM_STUCK_AFTER is checked to

@@ -310,13 +310,17 @@ func TestTable(t *testing.T) {
 			"BillingMode":                      "PAY_PER_REQUEST",
 			"PointInTimeRecoverySpecification": obj{"PointInTimeRecoveryEnabled": true},
 			"TimeToLiveSpecification":          obj{"AttributeName": "ttl", "Enabled": true},
-			"SSESpecification":                 obj{"SSEEnabled": true},
 			"GlobalSecondaryIndexes":           assertions.Match_ArrayEquals(&[]any{index("GSI1"), index("GSI2")}),
 		})
 	})
 	for id, tb := range f.resources("AWS::DynamoDB::Table") {
 		if _, named := props(tb)["TableName"]; named {
 			t.Errorf("table %s has a fixed name", id)
+		}
+		// Encrypted at rest with DynamoDB's AWS owned key, which costs nothing: the AWS managed
+		// key (aws/dynamodb, SSEEnabled true) bills the KMS requests DynamoDB makes with it.
+		if sse, ok := props(tb)["SSESpecification"].(map[string]any); ok && sse["SSEEnabled"] != false {
+			t.Errorf("table %s: SSESpecification %v, want none (the AWS owned key, no KMS charge)", id, sse)
 		}
 	}
 }
