@@ -60,7 +60,7 @@ func TestREADMEAlarmCount(t *testing.T) {
 	}
 	readme := strings.Join(strings.Fields(string(b)), " ")
 	n := len(synth(t).resources("AWS::CloudWatch::Alarm"))
-	want := fmt.Sprintf("%d alarms $%.2f", n, 0.10*float64(n))
+	want := fmt.Sprintf("%d alarms × $0.10 = $%.2f", n, 0.10*float64(n))
 	if !strings.Contains(readme, want) {
 		t.Errorf("README's fixed cost does not say %q (the template has %d alarms at $0.10 each)", want, n)
 	}
