@@ -31,6 +31,10 @@ var migrations = []string{
 	`CREATE UNIQUE INDEX IF NOT EXISTS jobs_client_token ON jobs (tenant, client_token) WHERE client_token IS NOT NULL`,
 	`CREATE INDEX IF NOT EXISTS jobs_by_time ON jobs (tenant, submit_time DESC, id DESC)`,
 	`CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, tenant, id)`,
+	// List's JobStatus and JobName filters: a page reads the tenant's jobs of that status or
+	// name in the listing's order, not every job of the tenant (TestListQueryUsesIndex).
+	`CREATE INDEX IF NOT EXISTS jobs_by_tenant_status ON jobs (tenant, status, submit_time DESC, id DESC)`,
+	`CREATE INDEX IF NOT EXISTS jobs_by_tenant_name ON jobs (tenant, name, submit_time DESC, id DESC)`,
 	`CREATE TABLE IF NOT EXISTS shards (
 		tenant TEXT    NOT NULL,
 		job    TEXT    NOT NULL,

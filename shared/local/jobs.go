@@ -253,36 +253,13 @@ type pageToken struct {
 // exact match; SubmittedBefore and SubmittedAfter are strict. MaxResults 0 means pipeline.DefaultListResults; it is capped at pipeline.MaxListResults. NextToken is
 // opaque (base64 of the last job's submit time and id); a malformed one is ErrInvalid.
 func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
-	q := strings.Builder{}
-	q.WriteString(`SELECT version, body, submit_time, id FROM jobs WHERE tenant = ?`)
-	args := []any{tenant}
-	if f.JobName != "" {
-		q.WriteString(` AND name = ?`)
-		args = append(args, f.JobName)
-	}
-	if f.Status != "" {
-		q.WriteString(` AND status = ?`)
-		args = append(args, string(f.Status))
-	}
-	if !f.SubmittedBefore.IsZero() {
-		q.WriteString(` AND submit_time < ?`)
-		args = append(args, f.SubmittedBefore.UnixNano())
-	}
-	if !f.SubmittedAfter.IsZero() {
-		q.WriteString(` AND submit_time > ?`)
-		args = append(args, f.SubmittedAfter.UnixNano())
-	}
+	var after *pageToken
 	if f.NextToken != "" {
 		var tok pageToken
 		if err := pagetoken.Decode(f.NextToken, &tok); err != nil || tok.ID == "" {
 			return nil, "", fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
 		}
-		if f.Oldest {
-			q.WriteString(` AND (submit_time > ? OR (submit_time = ? AND id > ?))`)
-		} else {
-			q.WriteString(` AND (submit_time < ? OR (submit_time = ? AND id < ?))`)
-		}
-		args = append(args, tok.T, tok.T, tok.ID)
+		after = &tok
 	}
 	limit := f.MaxResults
 	if limit <= 0 {
@@ -291,13 +268,8 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 	if limit > pipeline.MaxListResults {
 		limit = pipeline.MaxListResults
 	}
-	if f.Oldest {
-		q.WriteString(` ORDER BY submit_time ASC, id ASC LIMIT ?`)
-	} else {
-		q.WriteString(` ORDER BY submit_time DESC, id DESC LIMIT ?`)
-	}
-	args = append(args, limit+1)
-	rows, err := s.db.QueryContext(ctx, q.String(), args...)
+	query, args := listQuery(tenant, f, after, limit)
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list jobs: %w", err)
 	}
@@ -331,6 +303,57 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 		next = pagetoken.Encode(last)
 	}
 	return out, next, nil
+}
+
+// listQuery is List's query: the tenant's jobs matching f, after the position after (none for
+// the first page), in the listing's order, limit+1 of them (one more tells that there are more).
+// The position is a row value, which SQLite searches in jobs_by_time (or the status or name
+// index, with that filter) from the page's first job on; written as "submit_time < ? OR
+// (submit_time = ? AND id < ?)" it was a filter on every job before it, so the k-th page read
+// k pages of the index and a JobStatus or JobName filter read every job of the tenant.
+func listQuery(tenant string, f api.ListFilter, after *pageToken, limit int) (string, []any) {
+	var q strings.Builder
+	q.WriteString(`SELECT version, body, submit_time, id FROM jobs WHERE tenant = ?`)
+	args := []any{tenant}
+	if f.JobName != "" {
+		q.WriteString(` AND name = ?`)
+		args = append(args, f.JobName)
+	}
+	if f.Status != "" {
+		q.WriteString(` AND status = ?`)
+		args = append(args, string(f.Status))
+	}
+	// The bound the listing starts from is the position when there is one (it lies inside the
+	// submit-time filter, being a job's listed under it), else the filter: both at once left the
+	// planner to search by the filter's, from the first page's first job.
+	before, since := f.SubmittedBefore, f.SubmittedAfter
+	if after != nil {
+		if f.Oldest {
+			if since.IsZero() || after.T > since.UnixNano() {
+				since = time.Time{}
+				q.WriteString(` AND (submit_time, id) > (?, ?)`)
+				args = append(args, after.T, after.ID)
+			}
+		} else if before.IsZero() || after.T < before.UnixNano() {
+			before = time.Time{}
+			q.WriteString(` AND (submit_time, id) < (?, ?)`)
+			args = append(args, after.T, after.ID)
+		}
+	}
+	if !before.IsZero() {
+		q.WriteString(` AND submit_time < ?`)
+		args = append(args, before.UnixNano())
+	}
+	if !since.IsZero() {
+		q.WriteString(` AND submit_time > ?`)
+		args = append(args, since.UnixNano())
+	}
+	if f.Oldest {
+		q.WriteString(` ORDER BY submit_time ASC, id ASC LIMIT ?`)
+	} else {
+		q.WriteString(` ORDER BY submit_time DESC, id DESC LIMIT ?`)
+	}
+	return q.String(), append(args, limit+1)
 }
 
 // RecordShard implements pipeline.Jobs in one IMMEDIATE transaction. An applied record adds
