@@ -658,6 +658,9 @@ func sameJob(stored, next *job.Job) bool {
 	return reflect.DeepEqual(a, w)
 }
 
+// filteredQueryItems is the fewest items a Query of a filtered List reads (see List).
+const filteredQueryItems = 100
+
 // listToken is the position after the last job of a page: the table and GSI1 keys of that job
 // item (its GSI1PK is the tenant's, filled in from the caller's tenant).
 type listToken struct {
@@ -666,9 +669,10 @@ type listToken struct {
 
 // List implements pipeline.Jobs with a Query of GSI1 (newest first; oldest first with f.Oldest). SubmittedBefore/After are
 // key conditions; JobName and Status are a FilterExpression. Because DynamoDB applies Limit
-// before the filter, List keeps querying until it has MaxResults jobs (plus one, to know whether
-// there are more) or the index is exhausted; when filters discard nearly everything it stops
-// after a bounded number of queries and returns a short page with a NextToken. NextToken is
+// before the filter, List keeps querying (filteredQueryItems items a Query at least) until it has
+// MaxResults jobs (plus one, to know whether there are more; the matches a Query read past them
+// are read again by the next page) or the index is exhausted; when filters discard nearly
+// everything it stops after maxQueries Queries and returns a short page with a NextToken. NextToken is
 // base64 of the last returned job's keys; a malformed one is ErrInvalid.
 func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*job.Job, string, error) {
 	limit := f.MaxResults
@@ -708,8 +712,13 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 	if f.Status != "" {
 		add(expression.Name(attrStatus).Equal(expression.Value(string(f.Status))))
 	}
+	// Each Query reads limit+1 items, all of which match without a filter. With one, DynamoDB
+	// applies Limit before it: a Query reads filteredQueryItems at least, so that a small
+	// MaxResults does not spend the maxQueries budget on a couple of items each.
+	queryItems := limit + 1
 	if hasFilter {
 		b = b.WithFilter(filter)
+		queryItems = max(queryItems, filteredQueryItems)
 	}
 	ex, err := b.Build()
 	if err != nil {
@@ -744,7 +753,7 @@ func (s *Jobs) List(ctx context.Context, tenant string, f api.ListFilter) ([]*jo
 			ExpressionAttributeValues: ex.Values(),
 			ExclusiveStartKey:         start,
 			ScanIndexForward:          sdkaws.Bool(f.Oldest),
-			Limit:                     sdkaws.Int32(int32(limit + 1)),
+			Limit:                     sdkaws.Int32(int32(queryItems)),
 		})
 		if err != nil {
 			if apiCode(err) == "ValidationException" && start != nil {
