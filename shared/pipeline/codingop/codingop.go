@@ -253,6 +253,15 @@ func TooFewMessage(few *coding.TooFewExamplesError, sc Scheme) string {
 	if few.Usable() == 0 {
 		return fmt.Sprintf("training failed: none of the labelled records is usable (%s; the others are error records); train on at least %d usable records with varied titles", usable, few.Needed())
 	}
+	if few.Train == 0 {
+		// Every usable record fell in the held-out share (records of one title, or of a few
+		// whose hashes fall there, as one title repeated does): the count of held-out records
+		// may then be over the minimum, and the message below, "N of them held out … which
+		// needs at least 50 held out", would contradict itself (found from outside).
+		return fmt.Sprintf("training failed: too few labelled records to train on: all %d usable records are held out to calibrate and measure the model, leaving none to train it on; "+
+			"records are held out by a hash of the title (about 1 record in %d, records of one title together), so train on at least %d usable records with varied titles (%s)",
+			few.Usable(), int(math.Round(1/few.HeldOutShare)), few.Needed(), usable)
+	}
 	return fmt.Sprintf("training failed: too few labelled records: %d usable, %d of them held out to calibrate and measure the model, which needs at least %d held out; "+
 		"about 1 record in %d is held out (by a hash of the title), so train on at least %d usable records with varied titles (%s)",
 		few.Usable(), few.HeldOut, coding.MinHeldOut, int(math.Round(1/few.HeldOutShare)), few.Needed(), usable)
