@@ -795,6 +795,7 @@ type listToken struct {
 	// Filter is the listing's filter (JobName, JobStatus, submit times): a token used with
 	// another filter would page on in another listing.
 	Filter string `json:"f,omitempty"`
+	Owner  string `json:"o,omitempty"` // pagetoken.Owner of the tenant it was returned to
 }
 
 // listed reports whether j comes before, or is, the last job a page returned (never, with no
@@ -879,6 +880,9 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 		if err := pagetoken.Decode(in.NextToken, &tok); err != nil || tok.ID == "" && tok.Ream == "" || tok.Kind != "" && tok.Kind != k.Name {
 			return nil, cErr("InvalidRequestException", "NextToken is not a token this operation returned")
 		}
+		if !pagetoken.Owned(tok.Owner, tenant) {
+			return nil, cErr("InvalidRequestException", "NextToken was returned to another caller; page with the tokens of your own listing")
+		}
 		if tok.Filter != filterKey {
 			return nil, cErr("InvalidRequestException", "NextToken belongs to a listing with another Filter; page with the Filter that returned it")
 		}
@@ -900,7 +904,7 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 				continue
 			}
 			if len(props) == max {
-				next = pagetoken.Encode(listToken{Ream: tok.Ream, T: last.SubmitTime.UnixNano(), ID: last.JobId, Kind: k.Name, Filter: filterKey})
+				next = pagetoken.Encode(listToken{Ream: tok.Ream, T: last.SubmitTime.UnixNano(), ID: last.JobId, Kind: k.Name, Filter: filterKey, Owner: pagetoken.Owner(tenant)})
 				break
 			}
 			props = append(props, c.properties(k, j))
@@ -913,7 +917,7 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 			// The read's bound (found from outside: a tenant's thousands of jobs of other kinds
 			// were all read by one call, past what API Gateway waits): the page so far, maybe
 			// empty, and a token that resumes after every job read (none of them is listed again).
-			next = pagetoken.Encode(listToken{Ream: reamNext, Kind: k.Name, Filter: filterKey})
+			next = pagetoken.Encode(listToken{Ream: reamNext, Kind: k.Name, Filter: filterKey, Owner: pagetoken.Owner(tenant)})
 			break
 		}
 		tok = listToken{Ream: reamNext}

@@ -402,3 +402,36 @@ func TestComprehendListReadsBounded(t *testing.T) {
 		t.Errorf("listed %v across the calls, want [entities-oldest] once", listed)
 	}
 }
+
+// A Comprehend List's NextToken is refused (InvalidRequestException) when another tenant pages
+// with it (found from outside: it was read as a position in that tenant's own listing).
+func TestComprehendListTokenIsItsCallers(t *testing.T) {
+	a, jobs := comprehendAPI(t)
+	ctx := context.Background()
+	base := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
+	for i := range 3 {
+		at := base.Add(time.Duration(i) * time.Second)
+		id := fmt.Sprint("entities-", i)
+		j := &job.Job{JobId: id, Tenant: "tenant-a", Analyses: []job.Analysis{job.Entities}, JobStatus: job.Completed, SubmitTime: at, UpdatedAt: at, EndTime: &at,
+			InputDataConfig:  job.InputDataConfig{S3Uri: "s3://bucket/inputs/tenant-a/in.txt", InputFormat: job.OneDocPerLine},
+			OutputDataConfig: job.OutputDataConfig{S3Uri: "s3://bucket/outputs/tenant-a/" + id + "/"}}
+		if _, _, err := jobs.Create(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status, out := call(t, a, "ListEntitiesDetectionJobs", `{"MaxResults":1}`)
+	token, _ := out["NextToken"].(string)
+	if status != http.StatusOK || token == "" {
+		t.Fatalf("tenant-a's first page: %d %v", status, out)
+	}
+	body := `{"MaxResults":1,"NextToken":"` + token + `"}`
+	r := signedRequest(t, "AKIDTENANTB", "secret-b", body, time.Now(), map[string]string{"X-Amz-Target": "Comprehend_20171127.ListEntitiesDetectionJobs"})
+	w := httptest.NewRecorder()
+	a.ServeHTTP(w, r)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "InvalidRequestException") || !strings.Contains(w.Body.String(), "another caller") {
+		t.Errorf("tenant-b paging with tenant-a's NextToken: %d %s; want 400 InvalidRequestException saying it was returned to another caller", w.Code, w.Body.String())
+	}
+	if status, out := call(t, a, "ListEntitiesDetectionJobs", body); status != http.StatusOK || len(out["EntitiesDetectionJobPropertiesList"].([]any)) != 1 {
+		t.Errorf("tenant-a paging with its own NextToken: %d %v", status, out)
+	}
+}

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -59,5 +60,33 @@ func TestListPageFitsALambdaAnswer(t *testing.T) {
 	}
 	if len(seen) != n {
 		t.Errorf("paging listed %d jobs, want %d", len(seen), n)
+	}
+}
+
+// TestListTokenIsItsCallers: a NextToken returned to one tenant is refused (ErrInvalid, saying
+// so) when another tenant pages with it. Found from outside: it was taken as a position in the
+// other tenant's own listing, which revealed nothing (every store filters by the caller's
+// tenant) but paged from a point that was never theirs, silently.
+func TestListTokenIsItsCallers(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	for _, tenant := range []string{"tenant-a", "tenant-b"} {
+		for i := range 3 {
+			if _, err := st.svc.CreateJob(ctx, tenant, api.CreateJobRequest{JobName: fmt.Sprint("job-", i),
+				Analyses: []job.Analysis{job.Language}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, next, err := st.svc.List(ctx, "tenant-a", api.ListFilter{MaxResults: 1})
+	if err != nil || next == "" {
+		t.Fatalf("tenant-a's first page: NextToken %q, %v", next, err)
+	}
+	if _, _, err := st.svc.List(ctx, "tenant-b", api.ListFilter{MaxResults: 1, NextToken: next}); !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), "another caller") {
+		t.Errorf("tenant-b paging with tenant-a's NextToken: %v; want ErrInvalid saying it was returned to another caller", err)
+	}
+	jobs, _, err := st.svc.List(ctx, "tenant-a", api.ListFilter{MaxResults: 1, NextToken: next})
+	if err != nil || len(jobs) != 1 {
+		t.Errorf("tenant-a paging with its own NextToken: %d jobs, %v", len(jobs), err)
 	}
 }

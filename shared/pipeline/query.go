@@ -149,6 +149,9 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 		if err := pagetoken.Decode(f.NextToken, &tok); err != nil || tok.Store == "" {
 			return nil, "", fmt.Errorf("%w: NextToken is not one this route returned", job.ErrInvalid)
 		}
+		if !pagetoken.Owned(tok.Owner, tenant) {
+			return nil, "", fmt.Errorf("%w: NextToken was returned to another caller; page with the tokens of your own listing", job.ErrInvalid)
+		}
 		if tok.Filter != key {
 			return nil, "", fmt.Errorf("%w: NextToken belongs to other JobName, JobStatus or submit-time filters; page with the filters that returned it", job.ErrInvalid)
 		}
@@ -177,13 +180,14 @@ func (s *Service) List(ctx context.Context, tenant string, f api.ListFilter) ([]
 	if err != nil || next == "" {
 		return jobs, "", err
 	}
-	return jobs, pagetoken.Encode(listToken{Store: next, Filter: key}), nil
+	return jobs, pagetoken.Encode(listToken{Store: next, Filter: key, Owner: pagetoken.Owner(tenant)}), nil
 }
 
 // listToken is List's NextToken: the store's token and the filters of the listing it pages.
 type listToken struct {
 	Store  string `json:"t"`
 	Filter string `json:"f,omitempty"`
+	Owner  string `json:"o,omitempty"` // pagetoken.Owner of the tenant it was returned to
 }
 
 // ListFilterKey is what a list token remembers of the filters (MaxResults may change): the
