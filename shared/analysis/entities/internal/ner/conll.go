@@ -61,7 +61,7 @@ func ReadCoNLL(r io.Reader) ([]Sentence, error) {
 	flush()
 	doc := 0
 	for i := range out {
-		if i > 0 && i+1 < len(out) && isDateline(out[i+1].Words) {
+		if i > 0 && i+1 < len(out) && IsDateline(out[i+1].Words) {
 			doc++
 		}
 		out[i].Doc = doc
@@ -69,7 +69,9 @@ func ReadCoNLL(r io.Reader) ([]Sentence, error) {
 	return out, nil
 }
 
-func isDateline(ws []string) bool {
+// IsDateline reports whether a sentence is a Reuters dateline ("BRUSSELS 1996-08-22"): at most
+// six tokens, the last a 1996-… date.
+func IsDateline(ws []string) bool {
 	if len(ws) > 6 {
 		return false
 	}
