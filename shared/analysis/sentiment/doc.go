@@ -47,7 +47,8 @@
 //     polarity accuracy 0.9100 (Positive score > Negative score, whatever the label),
 //     strict label accuracy 0.8036 (a MIXED or NEUTRAL label counts as wrong; about 15 % of
 //     reviews come out MIXED, 4 NEUTRAL; all the same with and without the opinion gate)
-//     (TestSentimentIMDB). Hand-written 84-sentence set (testdata/sentiment-labelled.tsv):
+//     (TestSentimentIMDB). 120 of the test reviews repeat a train review (case, white space and
+//     punctuation folded; the IMDB set's own split): polarity 0.9095 on the other 24,608. Hand-written 84-sentence set (testdata/sentiment-labelled.tsv):
 //     0.988 (TestSentimentLabelled); 141 short review snippets (sentiment-short.tsv): 0.979
 //     (TestSentimentShort); both unchanged by the gate. Words missing from the lexicon ("filthy") can hide a clause's polarity in short texts.
 //   - Speed: about 200,000 documents/s on one core for 200-byte documents
