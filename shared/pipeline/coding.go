@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ream-dev/ream/shared/analysis/coding"
 	"github.com/ream-dev/ream/shared/api"
@@ -422,6 +423,9 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	stopWatch()
 	if err != nil && !cutShort {
 		if ctx.Err() != nil {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				s.noteTrainingTimedOut(ctx, j)
+			}
 			return err
 		}
 		var few *coding.TooFewExamplesError
@@ -490,6 +494,31 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 		return err
 	}
 	return s.recordTraining(ctx, j, msg, sc)
+}
+
+// TrainingTimedOut is the Message a training job carries once a delivery's deadline (the
+// invocation's: the worker's timeout on AWS, 15 minutes on the local stack) cut its training
+// short: the message is handed back and tried again, and the job, should every delivery end so,
+// fails with this Message (and the dead-lettered shard's), not only "training registered no
+// model" (found measuring a 50 MB training, which needed 33 minutes on a loaded machine).
+const TrainingTimedOut = "training was cut short by the worker's time limit before it finished its 16 passes over the records (one invocation: the worker's timeout on AWS, 15 minutes on the local stack); it is tried again until the shard queue's receive count runs out: train on fewer records, or raise the worker's timeout on AWS"
+
+// noteTrainingTimedOut writes TrainingTimedOut on running training job j, so that Describe says
+// why it takes so long and its failure says why it failed. The write has seconds of its own: the
+// invocation's context has ended.
+func (s *Service) noteTrainingTimedOut(ctx context.Context, j *job.Job) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := s.rewrite(wctx, j, func(j *job.Job) bool {
+		if j.JobStatus != job.InProgress || j.Message == TrainingTimedOut {
+			return false
+		}
+		j.Message = TrainingTimedOut
+		return true
+	}); err != nil {
+		s.log.WarnContext(ctx, "could not note on the job that its training timed out", "tenant", j.Tenant, "job", j.JobId, "err", err)
+	}
+	s.log.WarnContext(ctx, "training cut short by the invocation's deadline; handed back", "tenant", j.Tenant, "job", j.JobId)
 }
 
 // trainingInputName names a training job's input as its client knows it, in its Messages and
