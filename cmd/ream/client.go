@@ -1055,8 +1055,10 @@ func errorsCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	f := api.ErrorsFilter{ErrorCode: strings.ToUpper(*code), Analysis: job.Analysis(strings.ToUpper(*analysis))}
+	// A write that fails (standard output redirected to a full disk, a closed pipe) is the
+	// command's error, as for list: it ignored it, and exited 0 with the records cut short.
 	out := bufio.NewWriter(os.Stdout)
-	defer out.Flush()
+	defer out.Flush() // the pages written before an error
 	shown := 0
 	for {
 		if *maxN > 0 {
@@ -1067,12 +1069,16 @@ func errorsCmd(ctx context.Context, args []string) error {
 			return err
 		}
 		for _, e := range page.Errors {
-			out.Write(e)
-			out.WriteByte('\n')
+			if _, err := out.Write(e); err != nil {
+				return err
+			}
+			if err := out.WriteByte('\n'); err != nil {
+				return err
+			}
 		}
 		shown += len(page.Errors)
 		if page.NextToken == "" || (*maxN > 0 && shown >= *maxN) {
-			return nil
+			return out.Flush()
 		}
 		f.NextToken = page.NextToken
 	}

@@ -709,3 +709,37 @@ func TestStdinPathIsAUsageError(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsWriteFailure: `ream errors` whose standard output cannot be written (here /dev/full,
+// as a redirect to a full disk) fails, as `list` does; it ignored its writes' and its last
+// flush's errors and exited 0 with none of the records written.
+func TestErrorsWriteFailure(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer full.Close()
+	startStack(t)
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, []byte("I love it.\n\xff\xfe broken\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id, err := runCmd(t, "submit", in, "--analyses", "LANGUAGE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = strings.TrimSpace(id)
+	if _, err := runCmd(t, "wait", id); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runCmd(t, "errors", id); err != nil || !strings.Contains(out, "UNSUPPORTED_ENCODING") {
+		t.Fatalf("errors: %v\n%s; want the UNSUPPORTED_ENCODING record", err, out)
+	}
+	old := os.Stdout
+	os.Stdout = full
+	err = run(context.Background(), []string{"errors", id})
+	os.Stdout = old
+	if err == nil {
+		t.Fatal("errors into a full standard output: no error")
+	}
+}
