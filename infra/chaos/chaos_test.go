@@ -272,7 +272,7 @@ func TestVerifyOutput(t *testing.T) {
 		}
 		// A stop accepted while the last shards ran skips nothing: the job ends as without it,
 		// and must then match the reference's status.
-		spec, ref, v, recs, m = synthetic(50, 10)
+		_, ref, v, _, _ = synthetic(50, 10)
 		f = newFindings()
 		verifyStatus(f, ref, v, "accepted", 0)
 		if !f.empty() {

@@ -706,7 +706,7 @@ func checkTopics(spec *jobSpec, e map[string][]byte, d jobDetails) string {
 		if err := json.Unmarshal([]byte(l), &rec); err != nil {
 			return fmt.Sprintf("errors.jsonl: %v: %.120s", err, l)
 		}
-		doc := rec.File
+		var doc string
 		if spec.Format != formatFile {
 			if rec.Line == nil {
 				return fmt.Sprintf("errors.jsonl record without Line: %.120s", l)

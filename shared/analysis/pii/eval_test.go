@@ -110,16 +110,14 @@ func (g gen) card() string {
 
 // badCard: 16 digits that fail Luhn.
 func (g gen) badCard() string {
-	for {
-		p := g.pick("4", "5", "3", "6") + g.digits(14)
-		d := genLuhnDigit(p)
-		bad := byte('0' + (int(d-'0')+1+g.r.IntN(9))%10)
-		s := p + string(bad)
-		if g.r.IntN(2) == 0 {
-			return s[:4] + " " + s[4:8] + " " + s[8:12] + " " + s[12:]
-		}
-		return s
+	p := g.pick("4", "5", "3", "6") + g.digits(14)
+	d := genLuhnDigit(p)
+	bad := byte('0' + (int(d-'0')+1+g.r.IntN(9))%10)
+	s := p + string(bad)
+	if g.r.IntN(2) == 0 {
+		return s[:4] + " " + s[4:8] + " " + s[8:12] + " " + s[12:]
 	}
+	return s
 }
 
 func (g gen) ibanRaw(bad bool) string {
