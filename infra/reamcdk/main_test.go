@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 
@@ -177,15 +176,4 @@ func keys[V any](m map[string]V) []string {
 func ref(id string) map[string]any { return map[string]any{"Ref": id} }
 func getAtt(id, attr string) map[string]any {
 	return map[string]any{"Fn::GetAtt": []any{id, attr}}
-}
-
-func idWithPrefix(m map[string]map[string]any, prefix string) []string {
-	var out []string
-	for id := range m {
-		if strings.HasPrefix(id, prefix) {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

@@ -61,7 +61,7 @@ func checkValue(dec *json.Decoder, t reflect.Type, path string, known bool) erro
 	switch d {
 	case '[':
 		var elem reflect.Type
-		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
 			elem = t.Elem()
 		}
 		for i := 0; dec.More(); i++ {
@@ -73,7 +73,6 @@ func checkValue(dec *json.Decoder, t reflect.Type, path string, known bool) erro
 		var fields *structKeys
 		var elem reflect.Type
 		switch {
-		case t == nil:
 		case t.Kind() == reflect.Struct:
 			fields = keysOf(t)
 		case t.Kind() == reflect.Map:

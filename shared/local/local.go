@@ -57,9 +57,6 @@ func WithMaxUploadSize(n int64) Option { return func(c *config) { c.maxUpload = 
 // (found from outside).
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// WithHTTPClient sets the client webhooks are delivered with.
-func WithHTTPClient(h *http.Client) Option { return func(c *config) { c.client = h } }
-
 // Default webhook retries: waits of 1 s doubling up to 5 minutes, 300 attempts in all, so a
 // receiver that is down (restarting, redeployed, offline for the night) gets the notification
 // when it is back within about 24 hours.

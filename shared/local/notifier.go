@@ -100,7 +100,7 @@ const maxInflightPerURL = 8
 // NewNotifier returns the notifier on db (from OpenDB) and starts its webhook dispatcher, which
 // resumes the deliveries a previous process left pending, except those whose webhook (URL and
 // tenant) is no longer among webhooks: it drops them first, logging a warning per URL. Options:
-// WithHTTPClient, WithRetry, WithClock, WithLogger.
+// WithRetry, WithClock, WithLogger.
 func NewNotifier(db *sql.DB, webhooks []Webhook, opts ...Option) *Notifier {
 	c := newConfig(opts)
 	if c.attempts < 1 {

@@ -414,7 +414,6 @@ var (
 	relUnit        = txt.Set(`week weekend month year night morning evening afternoon summer winter spring autumn fall quarter decade century season`)
 	agoUnits       = txt.Set(`second seconds minute minutes hour hours day days week weeks month months year years decade decades century centuries`)
 	scale          = txt.Set(`hundred thousand million billion trillion bn mn m k`)
-	percentWords   = txt.Set(`percent per % pct`)
 	unitWords      = txt.Set(`kg kilogram kilograms g gram grams mg lb lbs pound pounds ounce ounces ton tons tonne tonnes km kilometer kilometers kilometre kilometres m meter meters metre metres cm mm mile miles foot feet ft inch inches yard yards acre acres hectare hectares sq square degree degrees °c °f celsius fahrenheit liter liters litre litres gallon gallons barrel barrels mph kph gb mb tb kb gw mw kw kwh mwh gwh dollars dollar euros euro yen yuan rupees rupee francs pounds sterling bpd`)
 	irregular      = txt.Set(`people children men women staff cattle police personnel aircraft sheep fish deer livestock troops`)
 	currency       = txt.Set(`$ € £ ¥ ₹ ₦ ₩ ₽ ₺ ₿`)

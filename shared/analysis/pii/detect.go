@@ -16,7 +16,6 @@ import (
 type detector struct {
 	text  string
 	cands []candidate
-	runs  []numberRun
 	awsAt []int    // byte ends of AWS access keys, for the secret-key proximity rule
 	ssns  []string // the digits of the SSNs found so far, for the repeated-number rule
 	// docContext is set when the document holds a context word of a passport, driver's licence

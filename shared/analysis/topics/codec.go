@@ -87,11 +87,6 @@ func (e *encoder) u64(v uint64) {
 	e.buf = binary.LittleEndian.AppendUint64(e.buf, v)
 }
 
-func (e *encoder) bytes(b []byte) {
-	e.uvarint(uint64(len(b)))
-	e.raw(b)
-}
-
 func (e *encoder) str(s string) {
 	e.uvarint(uint64(len(s)))
 	for len(s) > 0 {

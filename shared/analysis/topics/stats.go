@@ -242,11 +242,6 @@ func (sr *StatsReader) Next() bool {
 	return true
 }
 
-// Entry returns the current term.
-func (sr *StatsReader) Entry() TermStat {
-	return TermStat{Term: string(sr.term), Display: string(sr.display), DF: sr.df, CF: sr.cf}
-}
-
 // Err returns the first error met, nil at a clean end.
 func (sr *StatsReader) Err() error { return sr.d.err }
 

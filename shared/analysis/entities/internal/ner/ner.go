@@ -49,9 +49,6 @@ func TagName(t uint8) string {
 // TagType is the type index (into Types) of a B- or I- tag.
 func TagType(t uint8) int { return int(t-1) / 2 }
 
-// IsBegin reports a B- tag.
-func IsBegin(t uint8) bool { return t != TagO && t%2 == 1 }
-
 // Allowed reports whether tag t may follow tag prev under BIO (prev is TagO at a sentence start).
 func Allowed(prev, t uint8) bool {
 	if t == TagO || t%2 == 1 {
