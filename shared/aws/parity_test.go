@@ -63,10 +63,14 @@ type paritySide interface {
 	// comprehend sends a Comprehend-compatible request (POST /, SigV4 for service comprehend)
 	// signed with the test tenant's access key.
 	comprehend(t *testing.T, op string, body any) (int, []byte)
-	// coding sends a GET of one of the coding service's routes as the test's tenant.
-	coding(t *testing.T, path string) (int, []byte)
+	// coding sends a request (no body) to one of the coding service's routes as the test's
+	// tenant.
+	coding(t *testing.T, method, path string) (int, []byte)
 	// put stores an object under key, as a user drops it into the bucket or data directory.
 	put(t *testing.T, key string, body []byte)
+	// drop puts an object under key as put does, and has the stack take its event (waited for
+	// on AWS; locally the watcher sees the file).
+	drop(t *testing.T, key string, body []byte)
 }
 
 // The test tenant's access key for the Comprehend surface, on both stacks.
@@ -128,10 +132,10 @@ func (p *parityAWS) call(t *testing.T, method, path, body string) (int, []byte) 
 	return p.s.callRaw(t, p.ctx, ev)
 }
 
-// coding sends a GET of a coding route, as API Gateway routes it.
-func (p *parityAWS) coding(t *testing.T, path string) (int, []byte) {
+// coding sends a request to a coding route, as API Gateway routes it.
+func (p *parityAWS) coding(t *testing.T, method, path string) (int, []byte) {
 	t.Helper()
-	return p.s.callRaw(t, p.ctx, e2eCodingRequest(t, http.MethodGet, path, e2eIAM(e2eCaller)))
+	return p.s.callRaw(t, p.ctx, e2eCodingRequest(t, method, path, e2eIAM(e2eCaller)))
 }
 
 func (p *parityAWS) comprehend(t *testing.T, op string, body any) (int, []byte) {
@@ -159,6 +163,15 @@ func (p *parityAWS) put(t *testing.T, key string, body []byte) {
 	t.Helper()
 	if err := p.s.objects.Put(p.ctx, key, bytes.NewReader(body)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func (p *parityAWS) drop(t *testing.T, key string, body []byte) {
+	t.Helper()
+	p.put(t, key, body)
+	p.events.uploaded(t, p.ctx, key)
+	if in := p.events.waitIngested(t, p.ctx, key); in.Err != nil {
+		t.Fatalf("ingest of %s: %v", key, in.Err)
 	}
 }
 
@@ -219,10 +232,12 @@ func (p *parityLocal) call(t *testing.T, method, path, body string) (int, []byte
 	return resp.StatusCode, b
 }
 
-func (p *parityLocal) coding(t *testing.T, path string) (int, []byte) {
+func (p *parityLocal) coding(t *testing.T, method, path string) (int, []byte) {
 	t.Helper()
-	return p.call(t, http.MethodGet, path, "")
+	return p.call(t, method, path, "")
 }
+
+func (p *parityLocal) drop(t *testing.T, key string, body []byte) { t.Helper(); p.put(t, key, body) }
 
 func (p *parityLocal) comprehend(t *testing.T, op string, body any) (int, []byte) {
 	t.Helper()
@@ -301,6 +316,12 @@ type parityRun struct {
 	// retryCreate and child are the retry's answer and its child job's run (retry jobs).
 	retryCreate string
 	child       *parityRun
+	// retention is how long after EndTime the job expires (ExpirationTime − EndTime).
+	retention string
+	// grandchild is the answer to a retry of the retry child.
+	grandchild string
+	// ids names each job id the run made (its own, its children's) for listings.
+	ids map[string]string
 }
 
 func TestParityLocalAWS(t *testing.T) {
@@ -316,7 +337,9 @@ func TestParityLocalAWS(t *testing.T) {
 	awsSide.cmp = handlers.NewAPI(s.svc, handlers.IAMAuth{}, nil).WithComprehend(
 		handlers.NewSigV4AuthStore(handlers.ComprehendService, handlers.NewStaticKeys([]handlers.AccessKey{key})),
 		handlers.ComprehendConfig{Bucket: s.bucket, Region: "us-east-1", Account: "123456789012"})
-	e2eEventSources(t, ctx, s, 30*time.Second, nil)
+	// A CODING_TRAINING job runs in one shard: a long visibility timeout, as the worker
+	// function's.
+	e2eEventSources(t, ctx, s, 3*time.Minute, nil)
 
 	dir := t.TempDir()
 	ls, err := local.Start(ctx, local.Config{
@@ -331,21 +354,97 @@ func TestParityLocalAWS(t *testing.T) {
 	localSide := &parityLocal{ctx: ctx, s: ls, key: "parity-key", dir: dir}
 	sides := []paritySide{awsSide, localSide}
 
+	// names names, on each side, every job (and trained model) the matrix made, for the
+	// listings below: "<case role>".
+	names := [2]map[string]string{{}, {}}
 	for _, c := range parityMatrix(t) {
 		t.Run(c.name, func(t *testing.T) {
 			var runs [2]*parityRun
 			for i, side := range sides {
 				runs[i] = parityRunJob(t, side, c)
+				for id, role := range runs[i].ids {
+					names[i][id] = "<" + c.name + " " + strings.Trim(role, "<>") + ">"
+				}
 			}
 			parityCompare(t, runs[0], runs[1])
 		})
 	}
 
-	t.Run("comprehend surface", func(t *testing.T) {
+	t.Run("job listing", func(t *testing.T) {
+		// Unfiltered, pages are the same on both; with a JobName or JobStatus filter a page on
+		// AWS may be short and still have a NextToken (README, GET /v1/jobs): the jobs listed
+		// over all pages compare.
+		for _, q := range []struct {
+			path  string
+			pages bool
+		}{
+			{"/v1/jobs?MaxResults=4", true},
+			{"/v1/jobs?JobStatus=COMPLETED&MaxResults=2", false},
+			{"/v1/jobs?JobName=parity-lines&MaxResults=1", false},
+		} {
+			var got [2]string
+			for i, side := range sides {
+				pages, items := parityPages(t, side, q.path, "Jobs", names[i])
+				got[i] = items
+				if q.pages {
+					got[i] = strings.Join(pages, "\n")
+				}
+			}
+			parityCompareStrings(t, "GET "+q.path, got)
+		}
+		// The errors route of the many-shards job, two records a page.
+		var got [2]string
+		for i, side := range sides {
+			id := parityIDOf(t, names[i], "<lines many shards job>")
+			pages, _ := parityPages(t, side, "/v1/jobs/"+id+"/errors?MaxResults=2", "Errors", names[i])
+			got[i] = strings.Join(pages, "\n")
+		}
+		parityCompareStrings(t, "GET …/errors?MaxResults=2", got)
+	})
+
+	t.Run("coding operations", func(t *testing.T) {
 		var got [2][]string
 		for i, side := range sides {
-			got[i] = parityComprehend(t, side)
+			got[i] = parityCoding(t, side, names[i])
 		}
+		for k := range got[0] {
+			parityCompareStrings(t, fmt.Sprintf("coding answer %d", k), [2]string{got[0][k], got[1][k]})
+		}
+	})
+
+	for _, d := range []struct {
+		name, template string
+		objects        [][2]string
+	}{
+		{"parity", `{"JobName":"parity-drop-","Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_LINE"},"JobTag":"dropped","RetentionHours":3}`,
+			[][2]string{{"day1.txt", "A short note about gardens.\nUne note sur les jardins.\n"}}},
+		// A batch of a ONE_DOC_PER_FILE rule: its documents start nothing, its marker one job.
+		{"batches", `{"Analyses":["LANGUAGE","KEY_PHRASES"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_FILE"}}`,
+			[][2]string{{"b1/a.txt", "Tomatoes grow well in warm summers."}, {"b1/sub/b.txt", "\xff\xfe"}, {"b1/.hidden", "x"}, {"b1/_SUCCESS", ""}}},
+		// A marker directly in the rule's folder closes no batch: one FAILED job says so.
+		{"stray", `{"Analyses":["LANGUAGE"],"InputDataConfig":{"InputFormat":"ONE_DOC_PER_FILE"}}`,
+			[][2]string{{"_SUCCESS", ""}}},
+	} {
+		t.Run("drop rule "+d.name, func(t *testing.T) {
+			var got [2]*parityRun
+			var rules [2][]string
+			for i, side := range sides {
+				rules[i], got[i] = parityDrop(t, side, d.name, d.template, d.objects)
+			}
+			for k := range rules[0] {
+				parityCompareStrings(t, fmt.Sprintf("drop rule answer %d", k), [2]string{rules[0][k], rules[1][k]})
+			}
+			parityCompare(t, got[0], got[1])
+		})
+	}
+
+	t.Run("comprehend surface", func(t *testing.T) {
+		var got [2][]string
+		var redacted [2]*parityRun
+		for i, side := range sides {
+			got[i], redacted[i] = parityComprehend(t, side)
+		}
+		parityCompare(t, redacted[0], redacted[1])
 		for k := range got[0] {
 			if got[0][k] != got[1][k] {
 				d := parityFirstDiff(got[0][k], got[1][k])
@@ -356,14 +455,18 @@ func TestParityLocalAWS(t *testing.T) {
 
 	t.Run("coding routes", func(t *testing.T) {
 		for _, path := range []string{
-			"/v1/topics", "/v1/topics/occupation", "/v1/topics/occupation/models", "/v1/topics/nope",
+			"/v1/topics", "/v1/topics/occupation", "/v1/topics/occupation/models", "/v1/topics/occupation/models/latest", "/v1/topics/nope",
 			"/v1/topics/nope/models", "/v1/topics/occupation/models/nope",
 			"/v1/topics/occupation/batch-code/operations/00000000-0000-0000-0000-000000000000",
 		} {
 			var got [2]string
 			for i, side := range sides {
-				status, body := side.coding(t, path)
-				got[i] = fmt.Sprintf("%d %s", status, parityNormalise(body, side, nil))
+				status, body := side.coding(t, http.MethodGet, path)
+				// A trained model's file holds its training job's id (in trainedOn) and is
+				// Huffman-coded (shared/analysis/coding/format.go), so its size varies by a few
+				// bytes with that id, on any stack.
+				norm := parityTrainedSizeRE.ReplaceAllString(parityNormalise(body, side, names[i]), "${1}0")
+				got[i] = fmt.Sprintf("%d %s", status, norm)
 			}
 			if got[0] != got[1] {
 				d := parityFirstDiff(got[0], got[1])
@@ -412,6 +515,10 @@ func parityMatrix(t *testing.T) []parityJob {
 	}
 	coding = bytes.Join(bytes.SplitAfter(coding, []byte("\n"))[:40], nil)
 	coding = append(coding, []byte(`{"recordId": "bad", "occp_text": 5}`+"\n")...)
+	train, err := os.ReadFile("../../testdata/coding/train-sample.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
 	topics, _, _ := e2eTopicsInput(t)
 	topics = bytes.Join(bytes.SplitAfter(topics, []byte("\n"))[:260], nil)
 	if len(topics) > 8*parityShardBytes {
@@ -444,6 +551,14 @@ func parityMatrix(t *testing.T) []parityJob {
 			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}, uploads: [][]byte{[]byte("\n \n\xff\n")}},
 		{name: "stopped awaiting input", req: api.CreateJobRequest{JobName: "parity-stop", Analyses: []job.Analysis{job.Language},
 			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}, stop: true},
+		{name: "retention and tag", req: api.CreateJobRequest{JobName: "parity-retention", Analyses: []job.Analysis{job.Language},
+			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}, RetentionHours: new(2), JobTag: "parity-kept"},
+			uploads: [][]byte{[]byte("A short note about gardens.\n")}},
+		// Last: the model it registers becomes the tenant's latest, which the coding operations
+		// below use on both stacks.
+		{name: "coding training", req: api.CreateJobRequest{JobName: "parity-train", Analyses: []job.Analysis{job.CodingTraining},
+			InputDataConfig: job.InputDataConfig{InputFormat: job.JSONLines}, CodingConfig: &job.CodingConfig{Topic: "occupation"}},
+			uploads: [][]byte{train}},
 	}
 }
 
@@ -528,7 +643,19 @@ func parityRunJob(t *testing.T, side paritySide, c parityJob) *parityRun {
 		}
 		r.child = &parityRun{members: map[string]string{}}
 		parityFinish(t, side, child.JobId, ids, r.child)
+		// The child's documents failed again: a retry of the child is a job of its own too.
+		status, b = side.call(t, http.MethodPost, "/v1/jobs/"+child.JobId+"/retry", `{"ErrorCodes":["UNSUPPORTED_LANGUAGE","UNSUPPORTED_ENCODING"]}`)
+		var grand api.CreateJobResult
+		if err := json.Unmarshal(b, &grand); err == nil && status == http.StatusCreated && grand.Job != nil {
+			ids[grand.JobId] = "<grandchild>"
+			g := &parityRun{members: map[string]string{}}
+			parityFinish(t, side, grand.JobId, ids, g)
+			r.grandchild = g.describe + "\n" + g.notification
+		} else {
+			r.grandchild = fmt.Sprintf("%d %s", status, parityNormalise(b, side, ids))
+		}
 	}
+	r.ids = ids
 	return r
 }
 
@@ -540,6 +667,19 @@ func parityFinish(t *testing.T, side paritySide, id string, ids map[string]strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, db := side.call(t, http.MethodGet, "/v1/jobs/"+id, "")
+	var j job.Job
+	if err := json.Unmarshal(db, &j); err != nil {
+		t.Fatalf("%s: describe %s: %v", side.name(), db, err)
+	}
+	if slices.Contains(j.Analyses, job.CodingTraining) && j.CodingConfig != nil && j.CodingConfig.ModelId != "" {
+		// The model a training job registered has an id of each stack's own.
+		ids[j.CodingConfig.ModelId] = "<model>"
+	}
+	if j.EndTime != nil && j.ExpirationTime != nil {
+		// Times are normalised away: how long the output is kept is compared here.
+		r.retention = j.ExpirationTime.Sub(*j.EndTime).String()
+	}
 	r.notification = parityNormalise(nb, side, ids)
 	if attrs != nil {
 		// SNS message attributes exist only on AWS (README, Notifications): check they agree
@@ -548,15 +688,17 @@ func parityFinish(t *testing.T, side paritySide, id string, ids map[string]strin
 		if note.JobName != "" {
 			want[reamaws.AttrJobName] = note.JobName
 		}
+		if note.DropRule != "" {
+			want[reamaws.AttrDropRule] = note.DropRule
+		}
 		ab, _ := json.Marshal(attrs)
 		wb, _ := json.Marshal(want)
 		if !bytes.Equal(ab, wb) {
 			t.Errorf("aws: notification attributes %s, want %s", ab, wb)
 		}
 	}
-	_, b := side.call(t, http.MethodGet, "/v1/jobs/"+id, "")
-	r.describe = parityNormalise(b, side, ids)
-	_, b = side.call(t, http.MethodGet, "/v1/jobs/"+id+"/errors", "")
+	r.describe = parityNormalise(db, side, ids)
+	_, b := side.call(t, http.MethodGet, "/v1/jobs/"+id+"/errors", "")
 	r.errors = parityNormalise(b, side, ids)
 	status, b := side.call(t, http.MethodGet, "/v1/jobs/"+id+"/results", "")
 	r.statusResults = status
@@ -618,6 +760,8 @@ var (
 	parityRateRE  = regexp.MustCompile(`"(DocumentsPerSecond)":[0-9.e+-]+`)
 	// The Comprehend surface's times are epoch seconds, as Comprehend's JSON protocol has them.
 	parityEpochRE = regexp.MustCompile(`"(SubmitTime|EndTime)":\d+(\.\d+)?`)
+	// The size of a trained model's file (see the coding routes' comparison).
+	parityTrainedSizeRE = regexp.MustCompile(`("trainingJobId":"[^"]*","sizeBytes":)\d+`)
 )
 
 // parityNormalise replaces what differs by nature between two runs and two stacks: job ids,
@@ -674,6 +818,8 @@ func parityCompare(t *testing.T, a, l *parityRun) {
 		}
 	}
 	field("retry answer", a.retryCreate, l.retryCreate)
+	field("retention (ExpirationTime − EndTime)", a.retention, l.retention)
+	field("retry of the retry child", a.grandchild, l.grandchild)
 	if a.child != nil && l.child != nil {
 		parityCompare(t, a.child, l.child)
 	}
@@ -705,7 +851,7 @@ func parityClip(s string, d int) string {
 // object put into the store, and returns the answers a Comprehend client reads, normalised: the
 // JobArn's region and account are each stack's own (README: the stack's on AWS, local and
 // 000000000000 locally), and so is Start's JobStatus (README: locally the create plans the job).
-func parityComprehend(t *testing.T, side paritySide) []string {
+func parityComprehend(t *testing.T, side paritySide) ([]string, *parityRun) {
 	t.Helper()
 	key := "inputs/" + parityTenant() + "/parity/reviews.txt"
 	side.put(t, key, []byte("I love it.\nTerrible service, never again.\n\xff\xfe\n\nThe room was fine.\n"))
@@ -756,5 +902,218 @@ func parityComprehend(t *testing.T, side paritySide) []string {
 	ids[id] = "<missing>"
 	side.notification(t, id)
 	out = append(out, norm(side.comprehend(t, "DescribeSentimentDetectionJob", map[string]any{"JobId": started.JobId})))
+
+	// A PII ONLY_REDACTION job: its redacted copies are in output.tar.gz, read through /v1.
+	pii := "inputs/" + parityTenant() + "/parity/pii.txt"
+	side.put(t, pii, []byte("Call Jane Doe at 555-0100 or mail jane@example.com.\nNothing personal here.\n\xff\n"))
+	start = maps.Clone(start)
+	start["JobName"] = "parity-redact"
+	start["Mode"] = "ONLY_REDACTION"
+	start["RedactionConfig"] = map[string]any{"MaskMode": "REPLACE_WITH_PII_ENTITY_TYPE", "PiiEntityTypes": []string{"NAME", "EMAIL"}}
+	start["InputDataConfig"] = map[string]any{"S3Uri": "s3://" + bucket + "/" + pii, "InputFormat": "ONE_DOC_PER_LINE"}
+	status, b = side.comprehend(t, "StartPiiEntitiesDetectionJob", start)
+	if err := json.Unmarshal(b, &started); err != nil || status != http.StatusOK || len(started.JobId) != 32 {
+		t.Fatalf("%s: StartPiiEntitiesDetectionJob: %d %s", side.name(), status, b)
+	}
+	id = started.JobId[:8] + "-" + started.JobId[8:12] + "-" + started.JobId[12:16] + "-" + started.JobId[16:20] + "-" + started.JobId[20:]
+	ids[id] = "<redact>"
+	side.notification(t, id)
+	out = append(out, norm(side.comprehend(t, "DescribePiiEntitiesDetectionJob", map[string]any{"JobId": started.JobId})))
+	r := &parityRun{members: map[string]string{}}
+	parityFinish(t, side, id, ids, r)
+	return out, r
+}
+
+// parityCompareStrings reports where two sides' answers differ.
+func parityCompareStrings(t *testing.T, what string, got [2]string) {
+	t.Helper()
+	if got[0] != got[1] {
+		d := parityFirstDiff(got[0], got[1])
+		t.Errorf("%s differs at byte %d:\n  aws:   %s\n  local: %s", what, d, parityClip(got[0], d), parityClip(got[1], d))
+	}
+}
+
+// parityIDOf is the id names gives name.
+func parityIDOf(t *testing.T, names map[string]string, name string) string {
+	t.Helper()
+	for id, n := range names {
+		if n == name {
+			return id
+		}
+	}
+	t.Fatalf("no job %s", name)
+	return ""
+}
+
+// parityPages pages through a listing (path has a query) until its NextToken is absent; it
+// returns each page normalised (its NextToken's value aside: each stack's own) and the items
+// (field list) of all of them, one a line.
+func parityPages(t *testing.T, side paritySide, path, list string, names map[string]string) (pages []string, items string) {
+	t.Helper()
+	var all []string
+	next := ""
+	for range 200 { // hang guard only
+		p := path
+		if next != "" {
+			p += "&NextToken=" + url.QueryEscape(next)
+		}
+		status, b := side.call(t, http.MethodGet, p, "")
+		var page map[string]json.RawMessage
+		if err := json.Unmarshal(b, &page); err != nil || status != http.StatusOK {
+			t.Fatalf("%s: GET %s: %d %s", side.name(), p, status, b)
+		}
+		next = ""
+		if tok, ok := page["NextToken"]; ok {
+			if err := json.Unmarshal(tok, &next); err != nil {
+				t.Fatal(err)
+			}
+			page["NextToken"] = json.RawMessage(`"<token>"`)
+		}
+		var its []json.RawMessage
+		if err := json.Unmarshal(page[list], &its); err != nil {
+			t.Fatalf("%s: GET %s: %s: %v", side.name(), p, list, err)
+		}
+		for _, it := range its {
+			all = append(all, parityNormalise(it, side, names))
+		}
+		pb, _ := json.Marshal(page)
+		pages = append(pages, fmt.Sprintf("%d %s", status, parityNormalise(pb, side, names)))
+		if next == "" {
+			return pages, strings.Join(all, "\n")
+		}
+	}
+	t.Fatalf("%s: GET %s: still a NextToken after 200 pages", side.name(), path)
+	return nil, ""
+}
+
+// parityCoding runs the coding service's operation flow as its clients do: POST batch-code,
+// the operation awaiting its file, a PUT without the signed SSE-KMS headers (refused), the PUT
+// with them, the operation's status once its job is notified, coded.jsonl and metadata.json
+// (records coded with the model the matrix trained, a bad record among them), the operation
+// under a model it was not made with, a pinned unknown model, and an empty file. It returns
+// each answer, normalised.
+func parityCoding(t *testing.T, side paritySide, names map[string]string) []string {
+	t.Helper()
+	records, err := os.ReadFile("../../testdata/coding/records.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	records = bytes.Join(bytes.SplitAfter(records, []byte("\n"))[:20], nil)
+	records = append(records, []byte(`{"recordId": 9, "occp_text": "nurse"}`+"\n"+`not json`+"\n")...)
+	ids := maps.Clone(names)
+	var out []string
+	add := func(status int, b []byte) {
+		out = append(out, fmt.Sprintf("%d %s", status, parityNormalise(b, side, ids)))
+	}
+	const unknown = "3f0c0000-0000-4000-8000-000000000000"
+	run := func(data []byte) {
+		status, b := side.coding(t, http.MethodPost, "/v1/topics/occupation/batch-code")
+		var op api.CodingOperationStarted
+		if err := json.Unmarshal(b, &op); err != nil || status != http.StatusOK || op.OperationId == "" {
+			t.Fatalf("%s: batch-code answered %d %s", side.name(), status, b)
+		}
+		ids[op.OperationId] = "<operation>"
+		// The URL and the KMS key are each stack's own; the headers to send are compared.
+		shown := op
+		shown.RequestUploadURL = "<url>"
+		shown.UploadHeaders = maps.Clone(op.UploadHeaders)
+		for k, v := range shown.UploadHeaders {
+			if v == op.BucketKmsKeyArn {
+				shown.UploadHeaders[k] = "<kms key>"
+			}
+		}
+		if shown.BucketKmsKeyArn != "" {
+			shown.BucketKmsKeyArn = "<kms key>"
+		}
+		sb, _ := json.Marshal(shown)
+		add(status, sb)
+		opPath := "/v1/topics/occupation/batch-code/operations/" + op.OperationId
+		add(side.coding(t, http.MethodGet, opPath))
+		// README: both headers are part of the signature, a PUT without them is refused (S3
+		// 403; MinIO, the emulator, 400): whether it is refused compares.
+		st, _ := e2ePutStatus(t, context.Background(), op.RequestUploadURL, nil, data)
+		out = append(out, fmt.Sprintf("PUT without the SSE-KMS headers refused: %v", st >= 400))
+		u := api.Upload{Presigned: api.Presigned{URL: op.RequestUploadURL, Method: http.MethodPut, Headers: op.UploadHeaders}}
+		if st := side.upload(t, op.OperationId, u, data); st != http.StatusOK {
+			t.Fatalf("%s: PUT records answered %d", side.name(), st)
+		}
+		side.notification(t, op.OperationId)
+		// opStatus adds an operation's status, its download URLs (each store's own) named, and
+		// returns them.
+		opStatus := func(path string) map[string]string {
+			status, b := side.coding(t, http.MethodGet, path)
+			var end api.CodingOperationStatus
+			if status != http.StatusOK || json.Unmarshal(b, &end) != nil {
+				add(status, b)
+				return nil
+			}
+			dl := map[string]string{}
+			if end.ResponseDownloadURL != "" {
+				dl["coded.jsonl"] = end.ResponseDownloadURL
+				end.ResponseDownloadURL = "<coded url>"
+			}
+			if end.MetadataDownloadURL != "" {
+				dl["metadata.json"] = end.MetadataDownloadURL
+				end.MetadataDownloadURL = "<metadata url>"
+			}
+			eb, _ := json.Marshal(end)
+			add(status, eb)
+			return dl
+		}
+		dl := opStatus(opPath)
+		for _, n := range slices.Sorted(maps.Keys(dl)) {
+			out = append(out, n+": "+parityNormalise(e2eGetURL(t, context.Background(), dl[n]), side, ids))
+		}
+		opStatus("/v1/topics/occupation/models/latest/batch-code/operations/" + op.OperationId)
+		opStatus("/v1/topics/occupation/models/" + unknown + "/batch-code/operations/" + op.OperationId)
+	}
+	run(records)
+	add(side.coding(t, http.MethodPost, "/v1/topics/occupation/models/"+unknown+"/batch-code"))
+	run(nil)
 	return out
+}
+
+// parityDrop puts drop rule name with template, drops each object into its folder (names
+// relative to it, in order), and reads the job the last one started as parityFinish does; it
+// returns the rule routes' answers (put, list, delete) and the run.
+func parityDrop(t *testing.T, side paritySide, name, template string, objects [][2]string) ([]string, *parityRun) {
+	t.Helper()
+	ids := map[string]string{}
+	var out []string
+	add := func(status int, b []byte) {
+		out = append(out, fmt.Sprintf("%d %s", status, parityNormalise(b, side, ids)))
+	}
+	add(side.call(t, http.MethodPut, "/v1/drop-rules/"+name, template))
+	add(side.call(t, http.MethodGet, "/v1/drop-rules/"+name, ""))
+	for _, o := range objects {
+		side.drop(t, "inputs/"+parityTenant()+"/drop/"+name+"/"+o[0], []byte(o[1]))
+	}
+	var id string
+	for deadline := time.Now().Add(2 * time.Minute); id == ""; { // hang guard only
+		// The newest job, once it is the rule's: the job the last object started.
+		_, b := side.call(t, http.MethodGet, "/v1/jobs?MaxResults=1", "")
+		var l api.ListResponse
+		if err := json.Unmarshal(b, &l); err != nil {
+			t.Fatalf("%s: list: %s", side.name(), b)
+		}
+		if len(l.Jobs) > 0 && l.Jobs[0].DropRule == name {
+			id = l.Jobs[0].JobId
+			// The object's ETag is each store's own (README: the local store's is
+			// <size>-<mtime ns>), and so is the token derived from it.
+			if o := l.Jobs[0].DropObject; o.ETag != "" {
+				ids[o.ETag] = "<etag>"
+			}
+			ids[l.Jobs[0].ClientRequestToken] = "<drop token>"
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the dropped object started no job", side.name())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ids[id] = "<job>"
+	r := &parityRun{members: map[string]string{}}
+	parityFinish(t, side, id, ids, r)
+	add(side.call(t, http.MethodDelete, "/v1/drop-rules/"+name, ""))
+	return out, r
 }
