@@ -324,6 +324,12 @@ func TestCodingServiceFlow(t *testing.T) {
 			t.Errorf("GET %s: %d, want 404", path, status)
 		}
 	}
+	// An operation asked for under a model that does not exist: the model's 404, not "operation
+	// ... was not made with model ..." (found comparing the stacks).
+	if status, eb := c.call(http.MethodGet, "/v1/topics/occupation/models/3f0c0000-0000-4000-8000-000000000000/batch-code/operations/"+pinned.OperationId, nil); status != http.StatusNotFound ||
+		strings.Contains(eb.Message, "was not made with model") {
+		t.Errorf("an operation under an unknown model: %d %+v, want 404 saying the model does not exist", status, eb)
+	}
 	if status, _ := c.call(http.MethodPost, "/v1/topics/industry/batch-code", nil); status != http.StatusNotFound {
 		t.Errorf("batch-code on an unknown topic: %d, want 404", status)
 	}

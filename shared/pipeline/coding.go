@@ -306,6 +306,11 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 		return nil, fmt.Errorf("%w: operation %s not found for topic %s", job.ErrNotFound, opID, topic)
 	}
 	if modelID != "" && modelID != codingop.Latest && modelID != j.CodingConfig.ModelId {
+		// A model that does not exist (for this tenant) is said as the model routes say it,
+		// not as an operation made with another model (found comparing the stacks).
+		if _, err := s.Model(ctx, tenant, topic, modelID); errors.Is(err, codingop.ErrModelNotFound) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: operation %s was not made with model %s", job.ErrNotFound, opID, modelID)
 	}
 	st := &api.CodingOperationStatus{OperationId: j.JobId, OperationStatus: codingop.Status(j.JobStatus), Job: j}
