@@ -65,8 +65,9 @@ func (h *Ingest) HandleEventBridge(ctx context.Context, ev events.EventBridgeEve
 // back after the queue's visibility timeout (the queue's dead-letter queue takes it after
 // IngestMaxReceiveCount receives), so an event is never dropped on an error. It also takes an
 // EventBridge event or an S3 notification ({"Records": …}) invoked directly, or as an SQS
-// message body, so the function works behind any of these triggers; a direct event's error is
-// the invocation's.
+// message body, so the function works behind any of these triggers (S3's s3:TestEvent, which
+// such a notification sends first, is logged and ignored); a direct event's error is the
+// invocation's.
 func (h *Ingest) HandleJSON(ctx context.Context, raw json.RawMessage) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
 	var probe struct {
@@ -96,16 +97,28 @@ func (h *Ingest) HandleJSON(ctx context.Context, raw json.RawMessage) (events.SQ
 // undecodable is an ingest event that is neither an S3 notification nor an EventBridge event.
 type undecodable struct{ error }
 
+// s3TestEvent is the Event of the message S3 sends to a notification's destination when the
+// notification is configured ({"Service":"Amazon S3","Event":"s3:TestEvent",…}, no Records).
+const s3TestEvent = "s3:TestEvent"
+
 // handleEvent handles one EventBridge event or S3 notification.
 func (h *Ingest) handleEvent(ctx context.Context, raw json.RawMessage) error {
 	var probe struct {
 		Records    json.RawMessage `json:"Records"`
 		DetailType string          `json:"detail-type"`
+		Event      string          `json:"Event"`
+		Bucket     string          `json:"Bucket"`
 	}
 	if err := json.Unmarshal(raw, &probe); err != nil {
 		return undecodable{fmt.Errorf("ingest: the event is not a JSON object: %w", err)}
 	}
 	switch {
+	case probe.Event == s3TestEvent && probe.Records == nil && probe.DetailType == "":
+		// Not an object: S3 checks that the destination takes its notifications. It was an
+		// undecodable event: an error logged (and, invoked directly, a failed invocation that
+		// Lambda retried) every time a bucket notification to ingest was configured.
+		h.log.InfoContext(ctx, "S3 test event (sent when a bucket notification is configured); ignored", "bucket", probe.Bucket)
+		return nil
 	case probe.DetailType != "":
 		var ev events.EventBridgeEvent
 		if err := json.Unmarshal(raw, &ev); err != nil {

@@ -1,9 +1,11 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -137,5 +139,41 @@ func TestIngestSQSBatch(t *testing.T) {
 	listed, _, err := jobs.List(ctx, tenant, api.ListFilter{MaxResults: 10})
 	if err != nil || len(listed) != 1 || listed[0].DropRule != rule {
 		t.Fatalf("jobs after the batch: %d %v, want the drop rule's one", len(listed), err)
+	}
+}
+
+// TestIngestS3TestEvent: the s3:TestEvent S3 sends to a notification's destination when the
+// notification is configured (it has no Records) is ignored and said at INFO, invoked directly
+// or as an SQS message body; before, it was an undecodable event: an error (a failed
+// invocation, retried by Lambda) directly, an ERROR line "dropped" in a batch.
+func TestIngestS3TestEvent(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	h := handlers.NewIngest(newService(t), slog.New(slog.NewJSONHandler(&logs, nil)))
+	testEvent := `{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-22T15:04:05.123Z","Bucket":"ream-bucket-example","RequestId":"5582815E1AEA5ADF","HostId":"8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE"}`
+	if _, err := h.HandleJSON(ctx, json.RawMessage(testEvent)); err != nil {
+		t.Errorf("direct s3:TestEvent: %v, want it ignored", err)
+	}
+	batch, err := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-test", Body: testEvent, EventSource: "aws:sqs"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := h.HandleJSON(ctx, batch)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Errorf("s3:TestEvent in a batch: %+v %v, want it ignored", resp, err)
+	}
+	var n int
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var l struct{ Level, Msg, Bucket string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if l.Level != "INFO" || !strings.Contains(l.Msg, "S3 test event") || l.Bucket != "ream-bucket-example" {
+			t.Errorf("log line %s, want the test event said ignored at INFO with its bucket", line)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Errorf("%d log lines, want one per test event:\n%s", n, logs.String())
 	}
 }
