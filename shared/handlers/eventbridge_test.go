@@ -177,3 +177,19 @@ func TestIngestS3TestEvent(t *testing.T) {
 		t.Errorf("%d log lines, want one per test event:\n%s", n, logs.String())
 	}
 }
+
+// TestIngestS3OtherRecordsLogged: an S3 notification record that is not ObjectCreated (an
+// ObjectRemoved, as a notification for every event sends) is ignored and said at INFO, as the
+// EventBridge path says events of other kinds; it was skipped without a word.
+func TestIngestS3OtherRecordsLogged(t *testing.T) {
+	var logs bytes.Buffer
+	h := handlers.NewIngest(newService(t), slog.New(slog.NewJSONHandler(&logs, nil)))
+	removed := `{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventName":"ObjectRemoved:Delete","s3":{"object":{"key":"inputs/t1/j1/my+input%2B1","sequencer":"0A1B2C3D4E5F678901"}}}]}`
+	if _, err := h.HandleJSON(context.Background(), json.RawMessage(removed)); err != nil {
+		t.Fatal(err)
+	}
+	var l struct{ Level, Msg, EventName, Key string }
+	if err := json.Unmarshal(logs.Bytes(), &l); err != nil || l.Level != "INFO" || l.EventName != "ObjectRemoved:Delete" || l.Key != "inputs/t1/j1/my+input%2B1" {
+		t.Errorf("log %q (%v), want one INFO line naming the event and the key", logs.String(), err)
+	}
+}

@@ -32,12 +32,15 @@ func NewIngest(svc *pipeline.Service, log *slog.Logger) *Ingest {
 	return &Ingest{svc: svc, log: orDefault(log)}
 }
 
-// Handle processes every record; an error makes Lambda retry the event (InputArrived is
-// idempotent), so all records are attempted and the errors joined.
+// Handle processes every ObjectCreated record (others, such as ObjectRemoved, are logged and
+// ignored); an error makes Lambda retry the event (InputArrived is idempotent), so all records
+// are attempted and the errors joined.
 func (h *Ingest) Handle(ctx context.Context, ev events.S3Event) error {
 	var errs []error
 	for _, r := range ev.Records {
 		if !strings.HasPrefix(r.EventName, "ObjectCreated:") && !strings.HasPrefix(r.EventName, "s3:ObjectCreated:") {
+			// Said as the EventBridge path says events of other kinds (it was silent).
+			h.log.InfoContext(ctx, "not an S3 ObjectCreated record; ignored", "eventName", r.EventName, "key", r.S3.Object.Key)
 			continue
 		}
 		key, err := ObjectKey(r.S3.Object)
