@@ -206,7 +206,9 @@ func (s *Service) finalizeClaimed(ctx context.Context, j *job.Job) error {
 		outBytes += r.Bytes
 		outLines += r.Documents
 	}
-	s.fillShardRanges(ctx, j, infos)
+	if err := s.fillShardRanges(ctx, j, infos); err != nil {
+		return err
+	}
 
 	archiveKey := s.outputKey(j, api.ArchiveName)
 	if err := s.composeArchive(ctx, j, archiveKey, recs, results, outBytes); err != nil {
@@ -401,13 +403,16 @@ func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, re
 // many-file line input, up to 10,002).
 const framesAtOnce = 16
 
-// fillShardRanges adds each shard's byte range or file count to the manifest from the plan.
-func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []output.ShardInfo) {
+// fillShardRanges adds each shard's byte range or file count to the manifest from the plan. A
+// job without a plan has no ranges to add; a plan that cannot be read (a store error) is the
+// caller's error, so that the finalization is tried again rather than writing a manifest without
+// its shards' Start, End and File (found by errcheck: the error was dropped).
+func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []output.ShardInfo) error {
 	byIndex := make(map[int]*output.ShardInfo, len(infos))
 	for i := range infos {
 		byIndex[infos[i].Index] = &infos[i]
 	}
-	_ = s.readPlan(ctx, j, func(m ShardMessage) error {
+	err := s.readPlan(ctx, j, func(m ShardMessage) error {
 		if in := byIndex[m.Index]; in != nil {
 			in.Start, in.End, in.Files = m.Start, m.End, len(m.Files)
 			if m.Key != "" {
@@ -422,6 +427,10 @@ func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []outpu
 		}
 		return nil
 	})
+	if err != nil && !errors.Is(err, job.ErrNotFound) {
+		return fmt.Errorf("read the job's plan for the manifest: %w", err)
+	}
+	return nil
 }
 
 // finish moves j to its terminal status and publishes the notification.

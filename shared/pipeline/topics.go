@@ -699,7 +699,9 @@ func (s *Service) finishTopics(ctx context.Context, j *job.Job, archiveKey strin
 			}
 		}
 	}
-	s.fillShardRanges(ctx, j, infos)
+	if err := s.fillShardRanges(ctx, j, infos); err != nil {
+		return err
+	}
 	status, msg := message.TerminalStatus(j, 0, 0, 0)
 	o := topicsjob.Options(j)
 	version := fmt.Sprintf("%s K=%d seed=%d", topicsjob.ModelVersion, o.K, o.Seed)
