@@ -208,6 +208,9 @@ func (p *pipeline) storage(r *resolved) {
 		// Encrypted at rest with DynamoDB's AWS owned key: no charge and no key grants to keep in
 		// step with the table's principals. (The AWS managed key, aws/dynamodb, which this was
 		// before, bills the KMS requests DynamoDB makes with it: found by the FinOps review.)
+		// Keep it explicit: DEFAULT writes SSEEnabled false, which moves a deployed table off the
+		// managed key in place; leaving Encryption out drops the property, and CloudFormation
+		// fails that update (TestTable).
 		Encryption:          awsdynamodb.TableEncryption_DEFAULT,
 		TimeToLiveAttribute: jsii.String(TableTTLAttribute),
 		RemovalPolicy:       r.RemovalPolicy,
