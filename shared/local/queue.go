@@ -296,6 +296,11 @@ func (q *Queue) Receive(ctx context.Context, max int, visibility time.Duration) 
 		return nil, fmt.Errorf("queue %s: receive: %w", q.name, err)
 	}
 	defer tx.Rollback()
+	// The transaction began IMMEDIATE, holding the write lock: the messages are hidden from now,
+	// not from before the wait for it. A deadline taken before a wait longer than visibility
+	// (other writers holding the lock on a loaded machine) claimed messages already visible
+	// again, which another poller received at once (TestQueueDeadlineAfterLockWait).
+	now = q.now()
 	if q.maxReceive > 0 {
 		if _, err := tx.StmtContext(ctx, st[1]).ExecContext(ctx,
 			q.name+DeadLetterSuffix, now.UnixNano(), q.name, q.maxReceive, now.UnixNano()); err != nil {
@@ -368,7 +373,7 @@ func (q *Queue) Delete(ctx context.Context, receipt string) error {
 // ChangeVisibility makes the message delivered with receipt visible again after d (0: at once).
 // It is ErrNotFound when receipt is not the message's latest delivery or the message is gone.
 func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Duration) error {
-	return q.updateDelivery(ctx, "change visibility", receipt, visibilityQuery, q.now().Add(max(d, 0)).UnixNano())
+	return q.updateDelivery(ctx, "change visibility", receipt, visibilityQuery, d)
 }
 
 // Return hands the message delivered with receipt back without counting that delivery,
@@ -377,18 +382,26 @@ func (q *Queue) ChangeVisibility(ctx context.Context, receipt string, d time.Dur
 // bring it closer to the dead-letter queue. Like ChangeVisibility it is ErrNotFound when receipt
 // is not the message's latest delivery or the message is gone.
 func (q *Queue) Return(ctx context.Context, receipt string, d time.Duration) error {
-	return q.updateDelivery(ctx, "return", receipt, returnQuery, q.now().Add(max(d, 0)).UnixNano())
+	return q.updateDelivery(ctx, "return", receipt, returnQuery, d)
 }
 
-// updateDelivery runs update (visibilityQuery or returnQuery, whose last arguments are the queue
-// and the receipt) on the message delivered with receipt; ErrNotFound when receipt is not the
-// message's latest delivery or it is gone.
-func (q *Queue) updateDelivery(ctx context.Context, op, receipt, update string, args ...any) error {
+// updateDelivery runs update (visibilityQuery or returnQuery, whose arguments are the time the
+// message is visible again, the queue and the receipt) on the message delivered with receipt,
+// visible again d (at least 0) after the update holds the write lock; ErrNotFound when receipt
+// is not the message's latest delivery or it is gone. As Receive's, the deadline is taken once
+// the lock is held: taken before a long wait for it, an extension of a running message's
+// visibility could leave it already visible (TestQueueDeadlineAfterLockWait).
+func (q *Queue) updateDelivery(ctx context.Context, op, receipt, update string, d time.Duration) error {
 	st, err := q.stmts.get(ctx, update)
 	if err != nil {
 		return fmt.Errorf("queue %s: %s: %w", q.name, op, err)
 	}
-	res, err := st.ExecContext(ctx, append(args, q.name, receipt)...)
+	tx, err := q.db.BeginTx(ctx, nil) // IMMEDIATE: the write lock is held from here
+	if err != nil {
+		return fmt.Errorf("queue %s: %s: %w", q.name, op, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.StmtContext(ctx, st).ExecContext(ctx, q.now().Add(max(d, 0)).UnixNano(), q.name, receipt)
 	if err != nil {
 		return fmt.Errorf("queue %s: %s: %w", q.name, op, err)
 	}
@@ -396,6 +409,9 @@ func (q *Queue) updateDelivery(ctx context.Context, op, receipt, update string, 
 		return fmt.Errorf("queue %s: %s: %w", q.name, op, err)
 	} else if n == 0 {
 		return fmt.Errorf("queue %s: %s: receipt is not current: %w", q.name, op, job.ErrNotFound)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("queue %s: %s: %w", q.name, op, err)
 	}
 	return nil
 }
