@@ -355,8 +355,11 @@ func TestSecondUploadRefused(t *testing.T) {
 // that says so.
 func TestPlanInWorker(t *testing.T) {
 	ctx := testCtx(t)
+	// The least visibility timeout a config may set: under it a loaded machine lets a planning
+	// message's visibility run out while it runs (see TestFullDiskDeadLettersNothing), and two
+	// such deliveries dead-letter it, failing a job whose plan was fine.
 	cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond), Workers: 2,
-		MaxReceiveCount: 2, VisibilityTimeout: Duration(50 * time.Millisecond)}
+		MaxReceiveCount: 2, VisibilityTimeout: Duration(minVisibility)}
 	s, err := Start(t.Context(), cfg, Options{Log: testLogger(t), PlanInWorker: true,
 		WrapObjects: func(o pipeline.Objects) pipeline.Objects { return unreadableInput{o} }})
 	if err != nil {

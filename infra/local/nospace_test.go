@@ -23,9 +23,15 @@ import (
 func TestFullDiskDeadLettersNothing(t *testing.T) {
 	ctx := testCtx(t)
 	full := &fullDisk{}
-	full.left.Store(8) // four times maxReceiveCount: failures a counted delivery would dead-letter
+	full.left.Store(4) // twice maxReceiveCount: failures a counted delivery would dead-letter
+	// The visibility timeout is the least a config may set (a failed delivery comes back after
+	// it): the 50 ms this test had left the heartbeat, which extends a running message every
+	// third of it, 33 ms of slack, less than a loaded machine under -race delays a goroutine or
+	// a write waits for SQLite's lock, and the message came back while its handler still ran, a
+	// counted delivery that dead-lettered it (go test -race -count=10 with two CPU burners
+	// failed every run).
 	cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond), Workers: 2,
-		MaxReceiveCount: 2, VisibilityTimeout: Duration(50 * time.Millisecond)}
+		MaxReceiveCount: 2, VisibilityTimeout: Duration(minVisibility)}
 	s, err := Start(t.Context(), cfg, Options{Log: testLogger(t),
 		WrapObjects: func(o pipeline.Objects) pipeline.Objects { return fullDiskObjects{o, full} }})
 	if err != nil {

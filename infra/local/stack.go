@@ -523,10 +523,15 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, ba
 				// delivered again, one more every 15 minutes (found measuring a 50 MB coding
 				// training: two trainings at once, resident memory 440 → 680 MB).
 				hctx, endRun := context.WithTimeout(hctx, maxHandlerRun)
+				// The heartbeat runs until every message is deleted or handed back below: stopped
+				// when the handler returned, a message whose last extension ran out before the
+				// poller got to it was received by another poller meanwhile, a delivery counted
+				// towards the dead-letter queue that the Return below (then refused, its receipt
+				// no longer current) meant not to count (found hunting flakes: go test -race on a
+				// loaded machine dead-lettered TestFullDiskDeadLettersNothing's shard).
 				stopBeat := s.heartbeat(ctx, q, msgs, visibility)
 				fullBefore := s.noSpace.Load()
 				resp, err := handle(hctx, ev)
-				stopBeat()
 				endRun()
 				noRoom := s.noSpace.Load() != fullBefore
 				release()
@@ -562,6 +567,7 @@ func (s *Stack) poll(ctx context.Context, name string, q *sl.Queue, n, slots, ba
 						s.log.Error("delete failed; the message will be delivered again", "queue", q.Name(), "err", err)
 					}
 				}
+				stopBeat()
 			}
 		}()
 	}
