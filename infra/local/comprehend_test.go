@@ -910,7 +910,12 @@ func TestComprehendAWSCLI(t *testing.T) {
 	if err != nil {
 		t.Skip("aws (the AWS CLI) is not on PATH; apt-get install awscli")
 	}
-	ctx := testCtx(t)
+	// A hang guard of its own: the test runs the CLI (a Python program) some fifteen times, and
+	// on a loaded machine one run took 10 s where it takes 1 s, so hangProtection for the whole
+	// test killed a CLI that was working (go test ./... with two CPU burners: "signal: killed"
+	// after 120 s).
+	ctx, cancel := context.WithTimeout(t.Context(), 5*hangProtection)
+	defer cancel()
 	var g holdGate
 	s := startStack(t, Config{ShardBytes: stopShardBytes}, pipeline.Hooks{AfterShardWritten: g.hook})
 	g.ref.p.Store(s)
