@@ -24,7 +24,9 @@ build:
 
 ## test: unit, port conformance (local adapters) and end-to-end tests on the local stack
 test: vet
-	$(GO) test -count=1 ./...
+	@# -timeout: the hang guard of each package's test binary; go test's 10 min default was reached by
+	@# infra/local (and nearly by shared/analysis/language, 575 s) on a loaded 2-core machine.
+	$(GO) test -count=1 -timeout 30m ./...
 	@# go test ./... hides a passing package's output: repeat the evaluations' data warnings here.
 	@$(GO) test -run '^TestEvaluationData$$' -v ./shared/analysis/ ./shared/analysis/coding/ 2>&1 | grep '^WARNING' || true
 
