@@ -363,7 +363,13 @@ const uploadAttempts = 4
 
 // put sends one PUT of body (size bytes) to p.
 func (c *Client) put(ctx context.Context, p api.Presigned, body io.Reader, size int64) error {
-	req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, io.NopCloser(body))
+	rc := io.NopCloser(body)
+	if size == 0 {
+		// net/http sends a non-nil body of length 0 chunked, which S3 refuses (501
+		// NotImplemented, Transfer-Encoding); no body is sent with Content-Length: 0.
+		rc = http.NoBody
+	}
+	req, err := http.NewRequestWithContext(ctx, p.Method, p.URL, rc)
 	if err != nil {
 		return err
 	}

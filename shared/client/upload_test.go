@@ -58,3 +58,24 @@ func TestUploadRetriesUnavailable(t *testing.T) {
 		})
 	}
 }
+
+// TestUploadEmptyFileSendsContentLength: an empty file is PUT with Content-Length: 0, not
+// chunked: S3 refuses a PUT whose body has no Content-Length (501 NotImplemented naming
+// Transfer-Encoding), and net/http sends a non-nil body of length 0 chunked, so `ream submit`
+// of an empty file failed its upload on AWS instead of failing the job with a Message.
+func TestUploadEmptyFileSendsContentLength(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "empty.txt")
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TransferEncoding) > 0 || r.ContentLength != 0 || r.Header.Get("Content-Length") != "0" {
+			t.Errorf("empty upload sent Transfer-Encoding %q, Content-Length %q", r.TransferEncoding, r.Header.Get("Content-Length"))
+		}
+	}))
+	defer srv.Close()
+	c := &client.Client{Endpoint: srv.URL}
+	if err := c.Upload(context.Background(), api.Presigned{URL: srv.URL + "/k", Method: http.MethodPut}, p); err != nil {
+		t.Fatal(err)
+	}
+}
