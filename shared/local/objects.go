@@ -765,6 +765,16 @@ func (d downloadWriter) Write(p []byte) (int, error) {
 func (d downloadWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, expires time.Time, onCreated func(context.Context, pipeline.ObjectInfo) error) {
+	if len(r.TransferEncoding) > 0 {
+		// S3 takes no PUT body of unknown length: a Transfer-Encoding (chunked, as Node's fetch
+		// sends a stream body, or Go's net/http a reader whose size it cannot tell) is its 501
+		// NotImplemented naming the header. This store took it, so an upload that worked
+		// locally failed on AWS (found from outside with the AWS SDK for JavaScript's users'
+		// fetch). The body is not read.
+		writeErr(w, http.StatusNotImplemented, "NotImplemented",
+			"a header you provided implies functionality that is not implemented: Transfer-Encoding; send the body with a Content-Length")
+		return
+	}
 	upload := &uploadBody{ReadCloser: r.Body, rc: http.NewResponseController(w), expires: expires,
 		deadline: time.Now().Add(expires.Sub(o.now()))}
 	r.Body = upload

@@ -413,3 +413,48 @@ func TestObjectsSignatureOneSpelling(t *testing.T) {
 		t.Errorf("the signature in upper case: %d, want 403", got)
 	}
 }
+
+// TestObjectsChunkedUploadRefused: a PUT whose body has no Content-Length (Transfer-Encoding:
+// chunked, as Node's fetch sends a stream body) is refused as S3 refuses it, 501 NotImplemented
+// naming Transfer-Encoding, and stores nothing; the same bytes with a Content-Length are taken.
+// The store took it before, so an upload that worked locally failed on AWS.
+func TestObjectsChunkedUploadRefused(t *testing.T) {
+	objs := objectsServer(t, t.TempDir(), nil)
+	ctx := context.Background()
+	const key = "inputs/t/chunked"
+	p, err := objs.PresignPut(ctx, key, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(body io.Reader, length int64) (int, string) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, p.URL, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.ContentLength = length
+		for k, v := range p.Headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	const doc = "hello world\n"
+	// An io.Reader of unknown size with ContentLength -1: net/http sends it chunked.
+	if code, body := put(io.MultiReader(strings.NewReader(doc)), -1); code != http.StatusNotImplemented || !strings.Contains(body, "NotImplemented") || !strings.Contains(body, "Transfer-Encoding") {
+		t.Errorf("chunked PUT: %d %s, want 501 NotImplemented naming Transfer-Encoding", code, body)
+	}
+	if _, err := objs.Head(ctx, key); !errors.Is(err, job.ErrNotFound) {
+		t.Errorf("chunked PUT stored the object (%v)", err)
+	}
+	if code, body := put(strings.NewReader(doc), int64(len(doc))); code != http.StatusOK {
+		t.Errorf("PUT with Content-Length: %d %s, want 200", code, body)
+	}
+	if info, err := objs.Head(ctx, key); err != nil || info.Size != int64(len(doc)) {
+		t.Errorf("after PUT with Content-Length: %+v, %v", info, err)
+	}
+}
