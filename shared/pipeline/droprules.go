@@ -86,7 +86,7 @@ func (s *Service) ObjectCreated(ctx context.Context, o CreatedObject) error {
 	if tenant, name, ok := droprule.InTenantFolder(o.Key); ok {
 		// Said at WARN, once per event, as a file in a folder without a rule is: it is never
 		// analysed (found from outside: it was ignored at INFO, unseen at the default level).
-		if !strings.HasSuffix(name, "/") && !strings.HasPrefix(name, ".") {
+		if !layout.FolderMarker(name) && !strings.HasPrefix(name, ".") {
 			s.log.WarnContext(ctx, "object dropped directly in the drop folder, outside every drop rule's folder; ignored (put it in drop/<rule>/)", "tenant", tenant, "key", o.Key)
 		}
 		return nil
@@ -116,7 +116,7 @@ func (s *Service) DropArrived(ctx context.Context, o CreatedObject) error {
 		return fmt.Errorf("%w: %s is not in a drop rule's folder", job.ErrInvalid, o.Key)
 	}
 	log := s.log.With("tenant", tenant, "rule", name, "key", o.Key)
-	if strings.HasSuffix(rel, "/") || droprule.Hidden(rel) {
+	if layout.FolderMarker(rel) || droprule.Hidden(rel) {
 		log.InfoContext(ctx, "folder marker or hidden file in a drop folder; ignored")
 		return nil
 	}
@@ -262,7 +262,7 @@ func (s *Service) DropUpload(ctx context.Context, tenant, name, file string) (*a
 		return nil, err
 	}
 	switch {
-	case strings.HasSuffix(file, "/"):
+	case layout.FolderMarker(file):
 		return nil, fmt.Errorf("%w: File %q names a folder (it ends with /): name a file in it", job.ErrInvalid, file)
 	case file == "" || strings.HasPrefix(file, "/") || droprule.Hidden(file):
 		return nil, fmt.Errorf("%w: File %q must be a relative file path whose names do not start with '.'", job.ErrInvalid, file)

@@ -173,7 +173,12 @@ func (s *Service) allUploaded(ctx context.Context, j *job.Job) (bool, error) {
 // objects under its InputKey, where only its upload URLs put any).
 func (s *Service) uploadedFiles(ctx context.Context, j *job.Job) (int, error) {
 	n := 0
-	err := s.objects.List(ctx, j.InputKey, func(ObjectInfo) error { n++; return nil })
+	err := s.objects.List(ctx, j.InputKey, func(o ObjectInfo) error {
+		if !layout.FolderMarker(o.Key) { // (found from outside: a folder made in the S3 console counted as a file, starting the job one file early)
+			n++
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("list uploads: %w", err)
 	}
@@ -286,7 +291,7 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			list = func(fn func(ObjectInfo) error) error { return fn(*single) }
 		}
 		err := list(func(o ObjectInfo) error {
-			if strings.HasSuffix(o.Key, "/") || droprule.NonDocument(j, o.Key) {
+			if layout.FolderMarker(o.Key) || droprule.NonDocument(j, o.Key) {
 				return nil // a "folder" marker, or a drop batch's marker or hidden file: not a document
 			}
 			total += o.Size
@@ -346,7 +351,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 		// Not an object: a folder or a key prefix, as ONE_DOC_PER_FILE reads it.
 		listed = true
 		err := s.listInputPrefix(ctx, j.InputKey, func(o ObjectInfo) error {
-			if strings.HasSuffix(o.Key, "/") {
+			if layout.FolderMarker(o.Key) {
 				return nil // a "folder" marker, not a file
 			}
 			if len(files) == maxLineFiles {

@@ -30,6 +30,11 @@ const (
 	OutputsPrefix = "outputs/"
 )
 
+// FolderMarker reports whether key is a "folder" marker: a key ending in "/" (the S3 console's
+// "Create folder" writes one, zero bytes), which is never a document, an upload or a file of an
+// input.
+func FolderMarker(key string) bool { return strings.HasSuffix(key, "/") }
+
 var tenantRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // ValidTenant reports whether t can be used as a tenant id (it becomes part of object keys).
