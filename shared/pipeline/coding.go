@@ -414,6 +414,7 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	if err := s.shardStarted(msg); err != nil {
 		return err
 	}
+	s.trainingProgress(ctx, j, "")
 	lim := s.readLimits(j)
 	open := func() (coding.Examples, error) { return s.trainingExamples(ctx, j, msg, lim), nil }
 	// Training is cut short when the job leaves IN_PROGRESS (a stop; found from outside: a
@@ -514,16 +515,32 @@ const TrainingTimedOut = "training was cut short by the worker's time limit befo
 func (s *Service) noteTrainingTimedOut(ctx context.Context, j *job.Job) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if _, err := s.rewrite(wctx, j, func(j *job.Job) bool {
-		if j.JobStatus != job.InProgress || j.Message == TrainingTimedOut {
+	s.trainingProgress(wctx, j, TrainingTimedOut)
+	s.log.WarnContext(ctx, "training cut short by the invocation's deadline; handed back", "tenant", j.Tenant, "job", j.JobId)
+}
+
+// trainingProgress stamps running training job j as making progress (its UpdatedAt, which the
+// sweeper reads; with msg, its Message too), when a delivery begins to train and when its
+// deadline cuts it short. A training needs one delivery and shows no other progress until its
+// model: without these stamps the sweeper took a training that had run StuckAfter since its
+// planning for lost and sent a copy of its shard beside the delivery in flight (cut short by its
+// deadline, whose message comes back a visibility timeout later), and two trainings of the job
+// ran at once (TestTrainingDeliveryIsProgress). Best effort: a failed stamp only lets the
+// sweeper step in, as before.
+func (s *Service) trainingProgress(ctx context.Context, j *job.Job, msg string) {
+	c := *j // j itself stays the job the delivery was given
+	if _, err := s.rewrite(ctx, &c, func(c *job.Job) bool {
+		if c.JobStatus != job.InProgress {
 			return false
 		}
-		j.Message = TrainingTimedOut
+		if msg != "" {
+			c.Message = msg
+		}
+		c.UpdatedAt = s.nowUTC()
 		return true
 	}); err != nil {
-		s.log.WarnContext(ctx, "could not note on the job that its training timed out", "tenant", j.Tenant, "job", j.JobId, "err", err)
+		s.log.WarnContext(ctx, "could not note the training's progress on the job", "tenant", j.Tenant, "job", j.JobId, "message", msg != "", "err", err)
 	}
-	s.log.WarnContext(ctx, "training cut short by the invocation's deadline; handed back", "tenant", j.Tenant, "job", j.JobId)
 }
 
 // trainingInputName names a training job's input as its client knows it, in its Messages and
