@@ -159,8 +159,10 @@ func sqsBatch(ctx context.Context, log *slog.Logger, ev events.SQSEvent, rel Rel
 const releaseTimeout = 2 * time.Second
 
 // Releaser makes messages visible again at once (SQS ChangeMessageVisibility to 0): those a
-// batch hands back because the invocation's time is up. The AWS adapter is reamaws.Releaser;
-// the local stack has no deadline and needs none.
+// batch hands back because the invocation's time is up. The AWS adapter is reamaws.Releaser.
+// The local stack has none: its deliveries end at 15 minutes too, and the messages they hand
+// back come again after the queue's visibility timeout (its poller's heartbeat keeps them
+// hidden until the handler has returned).
 type Releaser interface {
 	Release(ctx context.Context, msgs []events.SQSMessage) error
 }
