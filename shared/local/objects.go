@@ -690,6 +690,13 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 			writeErr(w, http.StatusForbidden, api.CodeAccessDenied, "the presigned URL has expired")
 			return
 		}
+		// A request of another method is answered as such first (below), headers aside.
+		if extra := unsignedAmzHeaders(r.Header, method); len(extra) > 0 && r.Method == method {
+			writeErr(w, http.StatusForbidden, api.CodeAccessDenied,
+				"there were headers present in the request which were not signed: "+strings.Join(extra, ", ")+
+					"; send only the x-amz- headers the URL was signed with")
+			return
+		}
 		switch {
 		case method == http.MethodGet && r.Method == http.MethodGet: // a HEAD is another method, refused as on S3
 			o.serveGet(w, r, key)
@@ -713,6 +720,30 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 				fmt.Sprintf("this presigned URL is signed for %s; a %s request does not match its signature", method, r.Method))
 		}
 	})
+}
+
+// unsignedAmzHeaders names, in lower case and sorted, the x-amz- headers of a request to a URL
+// signed for method that the URL does not sign (a PUT URL signs its SSE-KMS headers, a GET URL
+// none). S3 refuses a presigned request that carries any (403 AccessDenied, "There were headers
+// present in the request which were not signed", naming them), and so does this store: it took
+// them (x-amz-acl, x-amz-meta-*, x-amz-storage-class, x-amz-checksum-crc32 with any value, …), so
+// an upload that worked locally failed on AWS (found by sending the same PUTs to the local store
+// and to MinIO, which refuses unsigned x-amz-meta-*). x-amz-content-sha256 is taken unsigned, as
+// S3 and MinIO take it.
+func unsignedAmzHeaders(h http.Header, method string) []string {
+	var extra []string
+	for name := range h {
+		l := strings.ToLower(name)
+		if !strings.HasPrefix(l, "x-amz-") || l == "x-amz-content-sha256" {
+			continue
+		}
+		if _, signed := uploadHeaders()[l]; signed && method == http.MethodPut {
+			continue
+		}
+		extra = append(extra, l)
+	}
+	sort.Strings(extra)
+	return extra
 }
 
 // onlySignedParams reports whether a presigned URL's query holds its three parameters, once
