@@ -268,16 +268,17 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		s.api.ServeHTTP(w, r)
 	})
 	// No ReadTimeout: a presigned upload may stream gigabytes. Idle keep-alive connections are
-	// closed after two minutes.
+	// closed after two minutes, or sooner when the connections reach their cap (connlimit.go).
+	conns := newConnLimiter(ln, connCap(openFileLimit()), log)
 	s.server = &http.Server{Handler: route, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		MaxHeaderBytes: maxHeaderBytes, ErrorLog: serverErrorLog(log)}
+		MaxHeaderBytes: maxHeaderBytes, ErrorLog: serverErrorLog(log), ConnState: conns.ConnState}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.server.Serve(conns); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("server stopped", "err", err)
 		}
 	}()
