@@ -22,72 +22,26 @@ import (
 func TestTrainingTimedOutSaysSo(t *testing.T) {
 	ctx := context.Background()
 	st := newLocalService(t, pipeline.Config{}, nil)
-	data, err := os.ReadFile("../../testdata/coding/train-sample.jsonl")
-	if err != nil {
-		t.Fatal(err)
+	id := startLargeTraining(t, ctx, st)
+	sm := receiveTrainingShard(t, ctx, st, time.Minute)
+	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	err := st.svc.ProcessShard(dctx, sm)
+	cancel()
+	if err == nil {
+		t.Fatal("the training shard ended without error under a 200 ms deadline; want it cut short")
 	}
-	// Enough records that 16 passes cannot end within the deadline below.
-	if err := st.objects.Put(ctx, "inputs/local/train.jsonl", strings.NewReader(strings.Repeat(string(data), 40))); err != nil {
-		t.Fatal(err)
-	}
-	created, err := st.svc.CreateJob(ctx, "local", api.CreateJobRequest{
-		Analyses:        []job.Analysis{job.CodingTraining},
-		InputDataConfig: job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/train.jsonl", InputFormat: job.JSONLines},
-		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	trained := false
-	for range 10 {
-		msgs, err := st.queue.Receive(ctx, 10, time.Minute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(msgs) == 0 {
-			break
-		}
-		for _, m := range msgs {
-			var sm pipeline.ShardMessage
-			if err := json.Unmarshal(m.Body, &sm); err != nil {
-				t.Fatal(err)
-			}
-			if sm.Plan {
-				if err := st.svc.ProcessShard(ctx, sm); err != nil {
-					t.Fatal(err)
-				}
-				if err := st.queue.Delete(ctx, m.Receipt); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-			err := st.svc.ProcessShard(dctx, sm)
-			cancel()
-			if err == nil {
-				t.Fatal("the training shard ended without error under a 200 ms deadline; want it cut short")
-			}
-			trained = true
-		}
-		if trained {
-			break
-		}
-	}
-	if !trained {
-		t.Fatal("no training shard was delivered")
-	}
-	j, err := st.jobs.Get(ctx, "local", created.JobId)
+	j, err := st.jobs.Get(ctx, "local", id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if j.JobStatus != job.InProgress || j.Message != pipeline.TrainingTimedOut {
 		t.Errorf("after a delivery cut short by its deadline: %s %q; want IN_PROGRESS with Message %q", j.JobStatus, j.Message, pipeline.TrainingTimedOut)
 	}
-	msg := pipeline.ShardMessage{Tenant: "local", JobId: created.JobId, Index: 0}
+	msg := pipeline.ShardMessage{Tenant: "local", JobId: id, Index: 0}
 	if err := st.svc.DeadLetter(ctx, msg, ""); err != nil {
 		t.Fatal(err)
 	}
-	j, err = st.jobs.Get(ctx, "local", created.JobId)
+	j, err = st.jobs.Get(ctx, "local", id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +60,34 @@ func TestTrainingDeliveryIsProgress(t *testing.T) {
 	ctx := context.Background()
 	clock := time.Now().UTC()
 	st := newLocalService(t, pipeline.Config{}, func() time.Time { return clock })
+	startLargeTraining(t, ctx, st)
+	training := receiveTrainingShard(t, ctx, st, time.Hour) // in flight for the rest of the test
+	// The delivery begins 10 minutes after planning and its deadline cuts it short.
+	clock = clock.Add(10 * time.Minute)
+	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	err := st.svc.ProcessShard(dctx, training)
+	cancel()
+	if err == nil {
+		t.Fatal("the training shard ended without error under a 200 ms deadline; want it cut short")
+	}
+	// StuckAfter after planning, but not after the delivery: its message is still in flight.
+	clock = clock.Add(pipeline.DefaultStuckAfter - 5*time.Minute)
+	if _, err := st.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := st.queue.Receive(ctx, 10, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 0 {
+		t.Errorf("the sweeper re-enqueued the training shard 10 minutes after its delivery began, while that delivery's message was in flight: %d messages", len(msgs))
+	}
+}
+
+// startLargeTraining stores 40 copies of the training sample (enough records that 16 passes
+// cannot end within a 200 ms deadline) and creates a training job over them.
+func startLargeTraining(t *testing.T, ctx context.Context, st localService) string {
+	t.Helper()
 	data, err := os.ReadFile("../../testdata/coding/train-sample.jsonl")
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +95,7 @@ func TestTrainingDeliveryIsProgress(t *testing.T) {
 	if err := st.objects.Put(ctx, "inputs/local/train.jsonl", strings.NewReader(strings.Repeat(string(data), 40))); err != nil {
 		t.Fatal(err)
 	}
-	_, err = st.svc.CreateJob(ctx, "local", api.CreateJobRequest{
+	created, err := st.svc.CreateJob(ctx, "local", api.CreateJobRequest{
 		Analyses:        []job.Analysis{job.CodingTraining},
 		InputDataConfig: job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/train.jsonl", InputFormat: job.JSONLines},
 		CodingConfig:    &job.CodingConfig{Topic: "occupation"},
@@ -121,15 +103,19 @@ func TestTrainingDeliveryIsProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var training *pipeline.ShardMessage
+	return created.JobId
+}
+
+// receiveTrainingShard processes the plan messages of the queue and returns the training
+// shard's message, left in flight for visibility.
+func receiveTrainingShard(t *testing.T, ctx context.Context, st localService, visibility time.Duration) pipeline.ShardMessage {
+	t.Helper()
 	for range 10 {
-		msgs, err := st.queue.Receive(ctx, 10, time.Hour) // in flight for the rest of the test
+		msgs, err := st.queue.Receive(ctx, 10, visibility)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(msgs) == 0 {
-			break
-		}
+		var training *pipeline.ShardMessage
 		for _, m := range msgs {
 			var sm pipeline.ShardMessage
 			if err := json.Unmarshal(m.Body, &sm); err != nil {
@@ -147,30 +133,12 @@ func TestTrainingDeliveryIsProgress(t *testing.T) {
 			}
 		}
 		if training != nil {
+			return *training
+		}
+		if len(msgs) == 0 {
 			break
 		}
 	}
-	if training == nil {
-		t.Fatal("no training shard was delivered")
-	}
-	// The delivery begins 10 minutes after planning and its deadline cuts it short.
-	clock = clock.Add(10 * time.Minute)
-	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-	err = st.svc.ProcessShard(dctx, *training)
-	cancel()
-	if err == nil {
-		t.Fatal("the training shard ended without error under a 200 ms deadline; want it cut short")
-	}
-	// StuckAfter after planning, but not after the delivery: its message is still in flight.
-	clock = clock.Add(pipeline.DefaultStuckAfter - 5*time.Minute)
-	if _, err := st.svc.Sweep(ctx); err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := st.queue.Receive(ctx, 10, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(msgs) != 0 {
-		t.Errorf("the sweeper re-enqueued the training shard 10 minutes after its delivery began, while that delivery's message was in flight: %d messages", len(msgs))
-	}
+	t.Fatal("no training shard was delivered")
+	return pipeline.ShardMessage{}
 }
