@@ -544,11 +544,16 @@ func (c *initCheckpoints) Save(ctx context.Context, name string, write func(io.W
 	return err
 }
 
-// setStage shows label as the running job's stage (best effort: a lost race with another
-// writer only leaves the previous label).
+// setStage shows label as the running job's stage while it is still at j's stage (best effort:
+// a lost race with another writer only leaves the previous label). A reducer that comes late,
+// after another one moved the job on (a duplicate delivery, the sweeper's rescue), leaves the
+// later stage shown: the stage only moves forward.
 func (s *Service) setStage(ctx context.Context, j *job.Job, label string) {
 	cur, err := s.jobs.Get(ctx, j.Tenant, j.JobId)
 	if err != nil || cur.JobStatus != job.InProgress || cur.JobDetails.Stage == label {
+		return
+	}
+	if cur.TopicsStage == nil || j.TopicsStage == nil || cur.TopicsStage.Index != j.TopicsStage.Index {
 		return
 	}
 	cur.JobDetails.Stage = label
