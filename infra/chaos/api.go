@@ -25,12 +25,20 @@ const (
 )
 
 type jobDetails struct {
-	InputDocumentsCount      int64  `json:"InputDocumentsCount"`
-	ProcessedDocumentsCount  int64  `json:"ProcessedDocumentsCount"`
-	DocumentsWithErrorsCount int64  `json:"DocumentsWithErrorsCount"`
-	ShardsTotal              int    `json:"ShardsTotal"`
-	ShardsDone               int    `json:"ShardsDone"`
-	Stage                    string `json:"Stage,omitempty"`
+	InputDocumentsCount      int64                    `json:"InputDocumentsCount"`
+	ProcessedDocumentsCount  int64                    `json:"ProcessedDocumentsCount"`
+	DocumentsWithErrorsCount int64                    `json:"DocumentsWithErrorsCount"`
+	ShardsTotal              int                      `json:"ShardsTotal"`
+	ShardsDone               int                      `json:"ShardsDone"`
+	Stage                    string                   `json:"Stage,omitempty"`
+	AnalysisCounts           map[string]analysisCount `json:"AnalysisCounts,omitempty"`
+	InputBytes               int64                    `json:"InputBytes,omitempty"`
+	ProcessedBytes           int64                    `json:"ProcessedBytes,omitempty"`
+}
+
+type analysisCount struct {
+	Succeeded int64 `json:"Succeeded"`
+	Failed    int64 `json:"Failed"`
 }
 
 type jobView struct {

@@ -700,8 +700,9 @@ func (r *round) writeReport(res *roundResult) {
 	_ = os.WriteFile(filepath.Join(r.dir, "report.txt"), []byte(b.String()), 0o644)
 }
 
-// observe describes every job every 25ms, checks that counters never go down and that a
-// terminal status never changes, and wakes whoever waits for a change.
+// observe describes every job every 25ms, checks its progress (progressProblems: counters
+// never go down and add up, a stage only moves forward) and that a terminal status never
+// changes, and wakes whoever waits for a change.
 func (r *round) observe(ctx context.Context) {
 	for ctx.Err() == nil {
 		if r.life.TryLock() {
@@ -746,10 +747,12 @@ func (r *round) record(jr *jobRun, v *jobView, sent time.Time) {
 		if terminal(p.JobStatus) && v.JobStatus != p.JobStatus {
 			jr.fnd.add(kStatus, 1, "status changed from %s to %s after it was terminal", p.JobStatus, v.JobStatus)
 		}
-		a, b := p.JobDetails, v.JobDetails
-		if b.InputDocumentsCount < a.InputDocumentsCount || b.ProcessedDocumentsCount < a.ProcessedDocumentsCount ||
-			b.DocumentsWithErrorsCount < a.DocumentsWithErrorsCount || b.ShardsDone < a.ShardsDone {
-			jr.fnd.add(kCounters, 1, "counters went backwards: %+v after %+v", b, a)
+	}
+	if probs := progressProblems(jr.last, v); len(probs) > 0 {
+		if jr.last != nil {
+			jr.fnd.add(kCounters, 1, "progress as Describe showed it: %s: %s %+v after %s %+v", strings.Join(probs, "; "), v.JobStatus, v.JobDetails, jr.last.JobStatus, jr.last.JobDetails)
+		} else {
+			jr.fnd.add(kCounters, 1, "progress as Describe showed it: %s: %s %+v", strings.Join(probs, "; "), v.JobStatus, v.JobDetails)
 		}
 	}
 	if n := len(jr.statuses); n == 0 || !strings.HasPrefix(jr.statuses[n-1], v.JobStatus+"@") {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -249,7 +250,7 @@ func verifyOutput(f *findings, spec *jobSpec, ref *reference, v *jobView, recs [
 		if m.JobStatus != v.JobStatus {
 			f.add(kManifest, 1, "manifest JobStatus %s, job %s", m.JobStatus, v.JobStatus)
 		}
-		if m.JobDetails != d {
+		if !reflect.DeepEqual(m.JobDetails, d) {
 			f.add(kManifest, 1, "manifest JobDetails %+v, job %+v", m.JobDetails, d)
 		}
 		if m.Output.Lines != int64(len(recs)) {
