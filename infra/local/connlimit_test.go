@@ -4,6 +4,7 @@ package local
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -138,6 +139,122 @@ func TestConnLimiterWaitsForIdle(t *testing.T) {
 	if _, err := busy.ReadByte(); err != io.EOF {
 		t.Errorf("the idle connection was not closed to make room: read %v", err)
 	}
+	if err := srv.Shutdown(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConnLimiterClosesIdleOnlyForANewConnection: at the cap, a keep-alive connection that
+// turns idle stays open while no new connection arrives, and one on which the next request has
+// begun to arrive is not closed for a new connection: its request is answered, then it is
+// closed for the new one, which is answered too. The limiter took its slot before accepting,
+// so at the cap it closed every connection the moment it turned idle (a client's next upload on
+// it failed), and it closed a connection whose request header it was reading.
+func TestConnLimiterClosesIdleOnlyForANewConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limited := newConnLimiter(ln, 2, testLogger(t))
+	release := make(chan struct{})
+	idled := make(chan struct{}, 1)
+	srv := &http.Server{ConnState: func(c net.Conn, st http.ConnState) {
+		limited.ConnState(c, st)
+		if st == http.StateIdle {
+			select {
+			case idled <- struct{}{}:
+			default:
+			}
+		}
+	}, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			<-release
+		}
+		io.WriteString(w, "ok")
+	})}
+	go srv.Serve(limited)
+	dial := func() (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetReadDeadline(time.Now().Add(hangProtection)) // a hang guard
+		return c, bufio.NewReader(c)
+	}
+	answer := func(what string, br *bufio.Reader) {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	hog, hogr := dial()
+	fmt.Fprintf(hog, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+	waitFor(t, testCtx(t), "the slow request to hold a slot", func() bool { return len(limited.slots) == 1 })
+	kept, keptr := dial()
+	fmt.Fprintf(kept, "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
+	answer("the first request", keptr)
+	// At the cap, idle, and no new connection; then the next request begins to arrive.
+	<-idled
+	fmt.Fprintf(kept, "GET /fast HTTP/1.1\r\n")
+	waitFor(t, testCtx(t), "the request's first bytes to be read", func() bool {
+		limited.mu.Lock()
+		defer limited.mu.Unlock()
+		return len(limited.idle) == 0
+	})
+	next, nextr := dial() // at the cap; the only connection that was idle has a request arriving
+	fmt.Fprintf(next, "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
+	fmt.Fprintf(kept, "Host: x\r\n\r\n")
+	answer("the request on the connection kept at the cap", keptr)
+	answer("the new connection", nextr)
+	if _, err := keptr.ReadByte(); err != io.EOF {
+		t.Errorf("the idle connection was not closed for the new one: read %v", err)
+	}
+	close(release)
+	answer("the slow request", hogr)
+	if err := srv.Shutdown(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConnLimiterShutdownWhileAConnectionWaits: a connection accepted at the cap, waiting for a
+// slot, is closed when the server shuts down, and Shutdown returns.
+func TestConnLimiterShutdownWhileAConnectionWaits(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limited := newConnLimiter(ln, 1, testLogger(t))
+	release := make(chan struct{})
+	srv := &http.Server{ConnState: limited.ConnState, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		io.WriteString(w, "ok")
+	})}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(limited) }()
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetReadDeadline(time.Now().Add(hangProtection)) // a hang guard
+		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		return c
+	}
+	dial()
+	waitFor(t, testCtx(t), "the busy request to hold the only slot", func() bool { return len(limited.slots) == 1 })
+	waiting := dial()
+	limited.Close()
+	if err := <-served; err == nil {
+		t.Error("Serve returned no error after its listener closed")
+	}
+	if _, err := waiting.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the waiting connection was not closed: read %v", err) // EOF or a reset: its request was not read
+	}
+	close(release)
 	if err := srv.Shutdown(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
