@@ -301,7 +301,7 @@ func (s *Service) CodingOperation(ctx context.Context, tenant, topic, modelID, o
 	if err != nil {
 		return nil, err
 	}
-	withAnalysisCounts(j) // (its job as Describe shows it)
+	s.asDescribed(j) // (found from outside: its job lacked Describe's rate and estimate)
 	if !j.CodingOperation || j.CodingConfig == nil || j.CodingConfig.Topic != topic {
 		return nil, fmt.Errorf("%w: operation %s not found for topic %s", job.ErrNotFound, opID, topic)
 	}

@@ -26,9 +26,15 @@ func (s *Service) Describe(ctx context.Context, tenant, id string) (*job.Job, er
 	if err != nil {
 		return nil, err
 	}
+	s.asDescribed(j)
+	return j, nil
+}
+
+// asDescribed completes stored job j as Describe shows it: a running job's rate and estimate,
+// and a count for every analysis. (The coding operation status embeds its job so too.)
+func (s *Service) asDescribed(j *job.Job) {
 	progress(j, s.nowUTC())
 	withAnalysisCounts(j)
-	return j, nil
 }
 
 // withAnalysisCounts gives j a count, zero until a shard records one, for every analysis of the
