@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
+	sl "github.com/ream-dev/ream/shared/local"
 )
 
 // progressEvery is how often the event stream checks the job's live counters.
@@ -88,13 +90,26 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 	}
 	streamHeaders(w)
 	w.WriteHeader(http.StatusOK)
-	lastSent := time.Now()
-	send := func(typ string, v any) bool {
-		b, _ := json.Marshal(v)
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", typ, b); err != nil {
+	// Each write has a deadline, as a download's: a client that stops reading (a process stopped,
+	// a script that never reads) is cut once the socket's buffers are full and it has taken
+	// nothing for sl.WriteIdleTimeout, rather than holding its connection, its place among the
+	// tenant's streams and a goroutine for as long as the job runs (found from outside: nothing
+	// bounded the stream's writes). A reader that keeps reading, however slowly, is never cut.
+	rc := http.NewResponseController(w)
+	write := func(text string) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(sl.WriteIdleTimeout())) // unsupported by a test recorder: no deadline
+		if _, err := io.WriteString(w, text); err != nil {
 			return false
 		}
 		flusher.Flush()
+		return true
+	}
+	lastSent := time.Now()
+	send := func(typ string, v any) bool {
+		b, _ := json.Marshal(v)
+		if !write(fmt.Sprintf("event: %s\ndata: %s\n\n", typ, b)) {
+			return false
+		}
 		lastSent = time.Now()
 		return true
 	}
@@ -153,10 +168,9 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 			if time.Since(lastSent) >= keepAliveEvery {
 				// A comment line (the event-stream format's lines starting with ':'), which
 				// readers skip.
-				if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				if !write(": keep-alive\n\n") {
 					return
 				}
-				flusher.Flush()
 				lastSent = time.Now()
 			}
 			// A notification published while our subscription lagged is in the database.

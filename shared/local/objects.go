@@ -779,6 +779,10 @@ func (o *Objects) serveGet(w http.ResponseWriter, r *http.Request, key string) {
 // takes as long as it needs.
 var downloadIdleTimeout = 60 * time.Second
 
+// WriteIdleTimeout is how long a client of a long response may take nothing before it is cut:
+// a download's (downloadIdleTimeout), and the local stack's event streams'.
+func WriteIdleTimeout() time.Duration { return downloadIdleTimeout }
+
 // downloadWriter writes a download with a deadline of downloadIdleTimeout on each write. It has
 // no ReadFrom, so net/http copies the file through it a buffer at a time (not with sendfile),
 // each write bounded.
