@@ -92,13 +92,13 @@ func (s *Stack) events(w http.ResponseWriter, r *http.Request, tenant string) {
 	w.WriteHeader(http.StatusOK)
 	// Each write has a deadline, as a download's: a client that stops reading (a process stopped,
 	// a script that never reads) is cut once the socket's buffers are full and it has taken
-	// nothing for sl.WriteIdleTimeout, rather than holding its connection, its place among the
-	// tenant's streams and a goroutine for as long as the job runs (found from outside: nothing
-	// bounded the stream's writes). A reader that keeps reading, however slowly, is never cut.
-	rc := http.NewResponseController(w)
+	// nothing for 60 s (sl.IdleDeadlineWriter), rather than holding its connection, its place
+	// among the tenant's streams and a goroutine for as long as the job runs (found from outside:
+	// nothing bounded the stream's writes). A reader that keeps reading, however slowly, is never
+	// cut.
+	bounded := sl.IdleDeadlineWriter(w)
 	write := func(text string) bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(sl.WriteIdleTimeout())) // unsupported by a test recorder: no deadline
-		if _, err := io.WriteString(w, text); err != nil {
+		if _, err := io.WriteString(bounded, text); err != nil {
 			return false
 		}
 		flusher.Flush()

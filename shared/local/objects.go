@@ -769,7 +769,7 @@ func (o *Objects) serveGet(w http.ResponseWriter, r *http.Request, key string) {
 	}
 	defer f.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeContent(downloadWriter{w, http.NewResponseController(w)}, r, "", fi.ModTime(), f)
+	http.ServeContent(IdleDeadlineWriter(w), r, "", fi.ModTime(), f)
 }
 
 // downloadIdleTimeout is how long a download's client may take nothing before it is cut: one
@@ -779,25 +779,26 @@ func (o *Objects) serveGet(w http.ResponseWriter, r *http.Request, key string) {
 // takes as long as it needs.
 var downloadIdleTimeout = 60 * time.Second
 
-// WriteIdleTimeout is how long a client of a long response may take nothing before it is cut:
-// a download's (downloadIdleTimeout), and the local stack's event streams'.
-func WriteIdleTimeout() time.Duration { return downloadIdleTimeout }
+// IdleDeadlineWriter is w with a deadline of downloadIdleTimeout on each write: the writer of
+// a long response whose client may stop reading, a download's or the local stack's event
+// streams'. It has no ReadFrom, so net/http copies a file through it a buffer at a time (not
+// with sendfile), each write bounded.
+func IdleDeadlineWriter(w http.ResponseWriter) http.ResponseWriter {
+	return idleDeadlineWriter{w, http.NewResponseController(w)}
+}
 
-// downloadWriter writes a download with a deadline of downloadIdleTimeout on each write. It has
-// no ReadFrom, so net/http copies the file through it a buffer at a time (not with sendfile),
-// each write bounded.
-type downloadWriter struct {
+type idleDeadlineWriter struct {
 	http.ResponseWriter
 	rc *http.ResponseController
 }
 
-func (d downloadWriter) Write(p []byte) (int, error) {
+func (d idleDeadlineWriter) Write(p []byte) (int, error) {
 	_ = d.rc.SetWriteDeadline(time.Now().Add(downloadIdleTimeout)) // unsupported by a test recorder: no deadline
 	return d.ResponseWriter.Write(p)
 }
 
 // Unwrap gives http.ResponseController the connection's writer.
-func (d downloadWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
+func (d idleDeadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, expires time.Time, onCreated func(context.Context, pipeline.ObjectInfo) error) {
 	if len(r.TransferEncoding) > 0 {
