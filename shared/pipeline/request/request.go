@@ -194,7 +194,7 @@ func Validate(r *api.CreateJobRequest) error {
 				return bad("UploadFiles has an empty entry: each names a file")
 			case strings.HasPrefix(f, "/"):
 				return bad("UploadFiles entry %q must be a relative file path (no leading /)", f)
-			case strings.HasSuffix(f, "/"):
+			case layout.FolderMarker(f):
 				return bad("UploadFiles entry %q names a folder (it ends with /): each names a file", f)
 			case len(f) > maxUploadFileName:
 				return bad("UploadFiles entry %.40q… is %d bytes long: at most %d", f, len(f), maxUploadFileName)
