@@ -487,7 +487,8 @@ func recordID(raw json.RawMessage) (string, error) {
 	case c == '-' || '0' <= c && c <= '9':
 		return string(raw), nil
 	}
-	return "", fmt.Errorf("recordId must be a string or a number, not %.40s", raw)
+	// Its kind, not its bytes: an error record names what is wrong, never what the record holds.
+	return "", fmt.Errorf("recordId must be a string or a number, not a JSON %s", jsonKind(raw))
 }
 
 // encodingProblem describes the first byte of b that is not valid UTF-8 or is NUL (a sign of
