@@ -69,7 +69,6 @@ const (
 	minThresholdSupport = 20  // a threshold must code at least this many held-out records
 	thresholdBins       = 1000
 	disabledThreshold   = 1.001
-	sampleCodes         = 10
 )
 
 // MinHeldOut is the fewest held-out examples Train calibrates and measures a model on; with
@@ -364,13 +363,7 @@ func (t *trainer) each(ctx context.Context, open func() (Examples, error), fn fu
 		y, ok := t.ci[strings.TrimSpace(e.Code)]
 		if !ok {
 			if skipped != nil {
-				skipped.UnknownCode++
-				if c := strings.TrimSpace(e.Code); len(skipped.SampleCodes) < sampleCodes && !slices.Contains(skipped.SampleCodes, c) {
-					if len(c) > 16 {
-						c = c[:16]
-					}
-					skipped.SampleCodes = append(skipped.SampleCodes, c)
-				}
+				skipped.UnknownCode++ // counted, not quoted: see SkipStats
 			}
 			continue
 		}
