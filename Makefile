@@ -97,6 +97,8 @@ chaos:
 ##   WORKER_BATCH_SIZE=1             shard messages per worker invocation, run one after another (default 10, 1..10)
 ##   RETENTION_DAYS=7                how long finished jobs and the bucket's inputs, outputs and work objects are kept (default 30)
 ##   LOG_LEVEL=info                  the functions' REAM_LOG_LEVEL (default warn; info logs each job's steps)
+##   CORS_ALLOWED_ORIGINS=https://app.example.com,http://localhost:5173
+##                                   web pages that may call the API and the presigned URLs from a browser (default *)
 ## Give the same CODING_CLIENTS (and CODING_CLIENT_TENANTS) on every deploy of a stage: a deploy
 ## without them replaces the clients with the default one (new ids and secrets).
 CDK       := infra/node_modules/.bin/cdk
@@ -110,7 +112,8 @@ CDK_FLAGS := $(strip --no-notices $(if $(STAGE),-c stage=$(STAGE)) \
 	$(if $(WORKER_MAX_CONCURRENCY),-c workerMaxConcurrency=$(WORKER_MAX_CONCURRENCY)) \
 	$(if $(WORKER_BATCH_SIZE),-c workerBatchSize=$(WORKER_BATCH_SIZE)) \
 	$(if $(RETENTION_DAYS),-c retentionDays=$(RETENTION_DAYS)) \
-	$(if $(LOG_LEVEL),-c logLevel=$(LOG_LEVEL)))
+	$(if $(LOG_LEVEL),-c logLevel=$(LOG_LEVEL)) \
+	$(if $(CORS_ALLOWED_ORIGINS),-c 'corsAllowedOrigins=$(CORS_ALLOWED_ORIGINS)'))
 CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1
 
 $(CDK): infra/package.json infra/package-lock.json

@@ -113,6 +113,11 @@ func main() {
 	// construct).
 	logLevel := contextString(app, "logLevel")
 
+	// -c corsAllowedOrigins=https://app.example.com,http://localhost:5173: the web pages that may
+	// call the API and the presigned URLs from a browser (PipelineProps.CorsAllowedOrigins;
+	// default *; checked by the construct).
+	corsOrigins := contextList(app, "corsAllowedOrigins")
+
 	var env *awscdk.Environment
 	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
 		env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
@@ -122,7 +127,8 @@ func main() {
 		Stage:      stage,
 		Pipeline: reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients, CodingClientTenants: codingTenants,
 			JobTopicPrefix: jobTopicPrefix, JobTopicPerTenant: perTenant, Languages: languages,
-			WorkerMaxConcurrency: concurrency, WorkerBatchSize: batch, RetentionDays: retention, LogLevel: logLevel},
+			WorkerMaxConcurrency: concurrency, WorkerBatchSize: batch, RetentionDays: retention, LogLevel: logLevel,
+			CorsAllowedOrigins: corsOrigins},
 	})
 	reamcdk.CheckAwsSolutions(app)
 	app.Synth(nil)

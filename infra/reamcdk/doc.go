@@ -26,7 +26,8 @@
 //     only (a topic policy replaces SNS's default one).
 //   - Five functions (provided.al2023, arm64), each with its own role and
 //     log group: api behind an HTTP API (payload v2, AWS_IAM on every route
-//     but the coding routes, see below),
+//     but the coding routes, see below; CORS for CorsAllowedOrigins, the
+//     bucket's origins too, with api.APICORS),
 //     ingest on S3 ObjectCreated under inputs/, worker on the shard queue
 //     (batch item failures, maximum concurrency), deadletter on the
 //     dead-letter queue (batch item failures), sweeper on an EventBridge

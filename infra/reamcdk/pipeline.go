@@ -28,6 +28,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/ream-dev/ream/internal/loglevel"
+	"github.com/ream-dev/ream/shared/api"
 )
 
 // Pipeline is Ream's whole AWS data plane as one construct: the bucket, the
@@ -168,6 +169,10 @@ func (p *pipeline) storage(r *resolved) {
 	for i, o := range r.CorsAllowedOrigins {
 		origins[i] = jsii.String(o)
 	}
+	var bucketMethods []awss3.HttpMethods
+	for _, m := range api.ObjectsCORS.Methods {
+		bucketMethods = append(bucketMethods, awss3.HttpMethods(m))
+	}
 	days := func(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(float64(n))) }
 	p.bucket = awss3.NewBucket(p.Construct, jsii.String("Bucket"), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -182,13 +187,13 @@ func (p *pipeline) storage(r *resolved) {
 		RemovalPolicy:          r.RemovalPolicy,
 		ServerAccessLogsBucket: p.logBucket,
 		ServerAccessLogsPrefix: jsii.String("ream/"),
+		// The presigned URLs' CORS rule, the one the local store applies too (api.ObjectsCORS).
 		Cors: &[]*awss3.CorsRule{{
-			AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT, awss3.HttpMethods_GET, awss3.HttpMethods_HEAD},
+			AllowedMethods: &bucketMethods,
 			AllowedOrigins: &origins,
-			// The presigned PUT binds Content-Type and the SSE-KMS headers.
-			AllowedHeaders: jsii.Strings("*"),
-			ExposedHeaders: jsii.Strings("ETag", "x-amz-request-id", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"),
-			MaxAge:         jsii.Number(3000),
+			AllowedHeaders: jsii.Strings(api.ObjectsCORS.AllowHeaders...),
+			ExposedHeaders: jsii.Strings(api.ObjectsCORS.ExposeHeaders...),
+			MaxAge:         jsii.Number(api.ObjectsCORS.MaxAge.Seconds()),
 		}},
 		LifecycleRules: &[]*awss3.LifecycleRule{
 			{Id: jsii.String("expire-outputs"), Prefix: jsii.String(OutputsPrefix), Expiration: days(r.RetentionDays)},
@@ -445,6 +450,22 @@ var ComprehendRoute = struct {
 	Path   string
 }{awsapigatewayv2.HttpMethod_POST, "/"}
 
+// apiCORS is the HTTP API's CorsPreflight: api.APICORS for origins, without credentials.
+func apiCORS(origins []string) *awsapigatewayv2.CorsPreflightOptions {
+	methods := make([]awsapigatewayv2.CorsHttpMethod, len(api.APICORS.Methods))
+	for i, m := range api.APICORS.Methods {
+		methods[i] = awsapigatewayv2.CorsHttpMethod(m)
+	}
+	return &awsapigatewayv2.CorsPreflightOptions{
+		AllowOrigins:     jsii.Strings(origins...),
+		AllowMethods:     &methods,
+		AllowHeaders:     jsii.Strings(api.APICORS.AllowHeaders...),
+		ExposeHeaders:    jsii.Strings(api.APICORS.ExposeHeaders...),
+		MaxAge:           awscdk.Duration_Seconds(jsii.Number(api.APICORS.MaxAge.Seconds())),
+		AllowCredentials: jsii.Bool(false),
+	}
+}
+
 func (p *pipeline) httpAPI(r *resolved) {
 	p.api = awsapigatewayv2.NewHttpApi(p.Construct, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		// Not a fixed name: API names need not be unique, but one per stack
@@ -452,6 +473,11 @@ func (p *pipeline) httpAPI(r *resolved) {
 		ApiName:           jsii.String(*awscdk.Aws_STACK_NAME() + "-api"),
 		Description:       jsii.String("Ream batch analysis API (SigV4, the caller's IAM principal is the tenant; coding routes: OAuth2 client credentials)"),
 		DefaultAuthorizer: awsapigatewayv2authorizers.NewHttpIamAuthorizer(),
+		// A browser page of an allowed origin may call the API (api.APICORS, the rule the local
+		// server applies too): API Gateway answers the preflights itself, before any authoriser,
+		// and adds the headers to every answer. Before, the API had no CORS at all, so a web
+		// app could upload to the bucket (its CORS rule) but not create the job.
+		CorsPreflight: apiCORS(r.CorsAllowedOrigins),
 	})
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("ApiIntegration"), p.fns[FnAPI],
 		&awsapigatewayv2integrations.HttpLambdaIntegrationProps{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ream-dev/ream/internal/loglevel"
 	"github.com/ream-dev/ream/shared/analysis/language"
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -139,9 +140,12 @@ type PipelineProps struct {
 	// this long in the shard queue. Default 30 minutes.
 	JobAgeAlarmThreshold time.Duration
 
-	// CorsAllowedOrigins may PUT/GET through presigned URLs from a browser.
-	// Default ["*"]: the presigned URL itself is the credential, so the origin
-	// adds no protection; narrow it to your web app's origin if you have one.
+	// CorsAllowedOrigins are the origins of the web pages that may call the HTTP API and
+	// PUT/GET through presigned URLs from a browser (api.APICORS on the API, api.ObjectsCORS on
+	// the bucket; never with credentials, as callers authenticate with headers): "*" or origins
+	// such as "https://app.example.com" (api.ValidCORSOrigin). Default ["*"]: a presigned URL
+	// is itself the credential, and an API call needs a SigV4 signature or an access token that
+	// a page of another origin does not hold; narrow it to your web app's origin if you have one.
 	CorsAllowedOrigins []string
 
 	// APIThrottleRate and APIThrottleBurst limit the HTTP API's $default
@@ -297,6 +301,11 @@ func resolve(p *PipelineProps) (*resolved, error) {
 	}
 	if len(r.CorsAllowedOrigins) == 0 {
 		r.CorsAllowedOrigins = []string{"*"}
+	}
+	for _, o := range r.CorsAllowedOrigins {
+		if err := api.ValidCORSOrigin(o); err != nil {
+			return nil, fmt.Errorf("reamcdk: CorsAllowedOrigins: %w", err)
+		}
 	}
 	if r.RemovalPolicy == "" {
 		r.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
