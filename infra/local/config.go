@@ -22,6 +22,7 @@ import (
 
 	"github.com/ream-dev/ream/internal/jsonkeys"
 	"github.com/ream-dev/ream/shared/analysis"
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/input"
 	"github.com/ream-dev/ream/shared/job"
 	sl "github.com/ream-dev/ream/shared/local"
@@ -41,6 +42,13 @@ type Config struct {
 	// URLs name (default http:// and the address listened on). Set it when listening on every
 	// interface (":8080") or behind a name or a proxy: an absolute http(s) URL without a path.
 	PublicURL string `json:"publicURL"`
+	// CORSAllowedOrigins are the origins of the web pages that may call the API and use the
+	// presigned URLs from a browser ("https://app.example.com", "http://localhost:5173", or "*"
+	// for any page): the API and the presigned URLs then answer CORS as API Gateway and the
+	// bucket do on AWS (api.APICORS, api.ObjectsCORS; cors.go). Default none: unlike the CDK
+	// construct's default "*", a page could otherwise use the published local-dev-key from any
+	// site its user visits.
+	CORSAllowedOrigins []string `json:"corsAllowedOrigins"`
 	// Keys maps API keys to tenants (default {"local-dev-key": "local"}).
 	Keys map[string]string `json:"keys"`
 	// OAuthClients may get access tokens from POST /oauth2/token (client-credentials grant, the
@@ -383,6 +391,11 @@ func (c Config) validate() error {
 			if n := c.MaxDocumentBytes[a]; n <= 0 {
 				return fmt.Errorf("config: \"maxDocumentBytes\": %q must be a positive number of bytes, not %d (leave it out for the default)", a, n)
 			}
+		}
+	}
+	for _, o := range c.CORSAllowedOrigins {
+		if err := api.ValidCORSOrigin(o); err != nil {
+			return fmt.Errorf("config: \"corsAllowedOrigins\": %w", err)
 		}
 	}
 	if c.PublicURL != "" {

@@ -252,7 +252,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		log.Info("resumed jobs left without their shards by the last stop", "jobs", n)
 	}
 
-	store := objects.Handler(s.objectCreated)
+	store := objectsCORS(objects.Handler(s.objectCreated), cfg.CORSAllowedOrigins)
+	apiEdge := apiCORS(s.api, cfg.CORSAllowedOrigins)
 	s.api.HandleAuthed("GET /v1/jobs/{id}/events", s.events)
 	// The presigned URLs' paths go to the store, everything else to the API. Not through a
 	// ServeMux: it would answer a path not in canonical form ("//v1/topics") or "/objects" with
@@ -265,7 +266,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			store.ServeHTTP(w, r)
 			return
 		}
-		s.api.ServeHTTP(w, r)
+		apiEdge.ServeHTTP(w, r)
 	})
 	// No ReadTimeout: a presigned upload may stream gigabytes. Idle keep-alive connections are
 	// closed after two minutes, or sooner when the connections reach their cap (connlimit.go).
