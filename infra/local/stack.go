@@ -80,6 +80,9 @@ type Stack struct {
 	stopOnce sync.Once
 	// streamsOpen is every tenant's event streams open, which share streamReadsPerSecond.
 	streamsOpen atomic.Int32
+	// scrubPending: a sweep expired jobs and the write-ahead log may still hold their deleted
+	// rows (afterSweep).
+	scrubPending atomic.Bool
 
 	api      *handlers.API
 	auth     *handlers.KeyAuth
@@ -656,11 +659,24 @@ func (s *Stack) Sweep(ctx context.Context) (pipeline.SweepReport, error) {
 }
 
 // afterSweep is the local stack's part of a sweep, which S3 does by itself on AWS: when the
-// sweep started an expiry pass, the old inputs are deleted (the bucket's lifecycle); then the
-// drop folders are swept (S3 notifications it lost).
+// sweep started an expiry pass, the old inputs are deleted (the bucket's lifecycle); when it
+// expired jobs, the database keeps no copy of their rows (sl.ScrubDeleted); then the drop
+// folders are swept (S3 notifications it lost).
 func (s *Stack) afterSweep(ctx context.Context, rep pipeline.SweepReport, now time.Time) {
 	if rep.PassStarted {
 		s.expireInputs(ctx, now)
+	}
+	if rep.Expired > 0 {
+		s.scrubPending.Store(true)
+	}
+	if s.scrubPending.Load() {
+		if err := sl.ScrubDeleted(ctx, s.db); err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("the expired jobs' deleted records stay in the database's write-ahead log until the next sweep", "err", err)
+			}
+		} else {
+			s.scrubPending.Store(false)
+		}
 	}
 	s.sweepDrops(ctx)
 }

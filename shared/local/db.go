@@ -199,7 +199,12 @@ func OpenDB(path string) (*sql.DB, error) {
 		return nil, storageError("open database", err)
 	}
 	f.Close()
-	dsn := path + "?_busy_timeout=30000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_foreign_keys=on"
+	// secure_delete: a deleted row's bytes are overwritten with zeros rather than left in the
+	// page's free space or on the freelist, where an expired job's record (its name, tags, file
+	// names, Message) and notification stayed in ream.db after Delete until SQLite happened to
+	// reuse the space, on a quiet server for good (found by the data-lifecycle audit). The WAL's
+	// older frames still hold them until ScrubDeleted checkpoints and truncates it.
+	dsn := path + "?_busy_timeout=30000&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_foreign_keys=on&_pragma=secure_delete(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -209,6 +214,23 @@ func OpenDB(path string) (*sql.DB, error) {
 		return nil, storageError("open database "+path, err)
 	}
 	return db, nil
+}
+
+// ScrubDeleted leaves no copy of what was deleted from the database: it checkpoints the WAL into
+// ream.db (whose pages secure_delete has zeroed where rows were deleted) and truncates it, since
+// the WAL's frames hold the pages as they were before each write, deleted rows included, until
+// SQLite writes over them, which on a quiet server may be never. It waits, as every write does,
+// for the transactions under way (up to the busy timeout), and is an error when readers kept
+// the WAL from being checkpointed whole: the next call does it.
+func ScrubDeleted(ctx context.Context, db *sql.DB) error {
+	var busy, logFrames, checkpointed int
+	if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed); err != nil {
+		return fmt.Errorf("checkpoint the database: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint the database: %d of %d frames checkpointed, readers kept the rest", checkpointed, logFrames)
+	}
+	return nil
 }
 
 // SQLite's primary result codes that say the storage failed, not the statement
