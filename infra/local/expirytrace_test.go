@@ -55,3 +55,41 @@ func TestExpiredJobLeavesNoTraceInDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadToExpiredJobRefused: an upload URL can outlive its job (the upload TTL is longer
+// than a job's retention: here a job stopped before its input arrived, then expired), and a PUT
+// to it after the job expired is refused with a 409 and stores nothing. It was stored, and kept,
+// never analysed, until inputRetention, long after the job's data was deleted.
+func TestUploadToExpiredJobRefused(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{Retention: Duration(time.Second), ExpiryPassEvery: Duration(time.Second)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	res, err := c.CreateJob(ctx, lineJob("stopped-before-upload", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stop(ctx, res.JobId); err != nil {
+		t.Fatal(err)
+	}
+	j, err := c.Describe(ctx, res.JobId)
+	if err != nil || j.JobStatus != job.Stopped || j.ExpirationTime == nil {
+		t.Fatalf("after stop: %+v %v", j, err)
+	}
+	time.Sleep(time.Until(*j.ExpirationTime) + 100*time.Millisecond)
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Describe(ctx, res.JobId); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("describe after expiry: %v, want 404", err)
+	}
+	if time.Now().After(res.Upload.Expires) {
+		t.Fatalf("the upload URL expired (%s) before the job did", res.Upload.Expires)
+	}
+	err = c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "in", []byte("Too late.\n")))
+	if err == nil || !strings.Contains(err.Error(), "409") || !strings.Contains(err.Error(), "no longer exists") {
+		t.Errorf("upload to the expired job: %v, want a 409 saying the job no longer exists", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", res.JobId)); !os.IsNotExist(err) {
+		t.Errorf("the expired job's upload folder: %v, want none", err)
+	}
+}

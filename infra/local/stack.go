@@ -374,7 +374,7 @@ func (s *Stack) Close() error {
 }
 
 // uploadGuard refuses (job.ErrConflict) an upload into the folder of a drop rule that no longer
-// exists, an upload to a job that no longer accepts input, or of an input object that already
+// exists, an upload to a job that no longer accepts input or no longer exists, or of an input object that already
 // arrived: a retried or late PUT must not replace the input a job
 // was (or is about to be) planned on. S3 cannot refuse it; there a job whose input is replaced
 // while it runs fails saying so. When the job or the object cannot be looked up, the error is
@@ -399,7 +399,12 @@ func uploadGuard(ctx context.Context, svc *pipeline.Service, objects pipeline.Ob
 	}
 	j, err := svc.Describe(ctx, tenant, id)
 	if errors.Is(err, job.ErrNotFound) {
-		return nil // not a job's upload key: inputs dropped for later jobs are allowed
+		// The store signs PUTs under inputs/ for jobs' uploads and drop rules alone, and a job
+		// is stored before its URLs are signed: this URL's job has expired. A URL can outlive its
+		// job (uploadTTL longer than a job's retention: one stopped, or run on all of its files,
+		// and then expired), and what it stored was kept, never read, until inputRetention
+		// (found by the data-lifecycle audit).
+		return fmt.Errorf("%w: job %s no longer exists (it expired, and its data with it), so the file would never be analysed; create a new job", job.ErrConflict, id)
 	}
 	if err != nil {
 		return err
