@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ type S3API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, opts ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, opts ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
 	UploadPartCopy(ctx context.Context, in *s3.UploadPartCopyInput, opts ...func(*s3.Options)) (*s3.UploadPartCopyOutput, error)
 	s3.ListObjectsV2APIClient
 }
@@ -210,6 +212,33 @@ func (o *Objects) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("delete s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
 	}
 	return nil
+}
+
+// maxDeleteKeys is the most keys one S3 DeleteObjects request takes.
+const maxDeleteKeys = 1000
+
+// DeleteKeys implements pipeline.Objects with one DeleteObjects request (quiet: only failures
+// are answered) per 1,000 keys. S3 answers a missing key as deleted.
+func (o *Objects) DeleteKeys(ctx context.Context, keys []string) error {
+	var errs []error
+	for batch := range slices.Chunk(keys, maxDeleteKeys) {
+		ids := make([]s3types.ObjectIdentifier, len(batch))
+		for i := range batch {
+			ids[i] = s3types.ObjectIdentifier{Key: &batch[i]}
+		}
+		out, err := o.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &o.bucket,
+			Delete: &s3types.Delete{Objects: ids, Quiet: sdkaws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("delete %d objects of s3://%s: %w", len(batch), o.bucket, mapS3Err(err))
+		}
+		for _, e := range out.Errors {
+			if sdkaws.ToString(e.Code) == "NoSuchKey" {
+				continue
+			}
+			errs = append(errs, fmt.Errorf("delete s3://%s/%s: %s: %s", o.bucket, sdkaws.ToString(e.Key), sdkaws.ToString(e.Code), sdkaws.ToString(e.Message)))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // PresignPut implements pipeline.Objects: a SigV4 presigned PutObject URL. With a KMS key the

@@ -528,6 +528,16 @@ func (o *Objects) Delete(ctx context.Context, key string) error {
 	return o.DeleteKeeping(ctx, key, nil)
 }
 
+// DeleteKeys implements pipeline.Objects: each key in turn (a file's removal is no request).
+func (o *Objects) DeleteKeys(ctx context.Context, keys []string) error {
+	for _, k := range keys {
+		if err := o.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // DeleteKeeping is Delete, except that the directories left empty are pruned only up to the
 // first one keep (when not nil) names, by its key prefix ("inputs/t/drop/"): folders made for
 // files to be copied into, such as a drop rule's, stay when their last file goes.

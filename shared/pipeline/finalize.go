@@ -723,10 +723,11 @@ func (s *Service) cleanupWork(ctx context.Context, j *job.Job) {
 			return nil
 		})
 	}
-	for _, k := range keys {
-		if err := s.objects.Delete(ctx, k); err != nil {
-			s.log.WarnContext(ctx, "cleanup failed", "key", k, "err", err)
-		}
+	// One request per 1,000 objects on S3: deleting them one by one took a request and a round
+	// trip per shard, one after another, in the last worker after the job was notified (≈ 1,000
+	// for a 1 GB job, ≈ 5,000 at the 5 GB input limit).
+	if err := s.objects.DeleteKeys(ctx, keys); err != nil {
+		s.log.WarnContext(ctx, "cleanup failed", "tenant", j.Tenant, "job", j.JobId, "objects", len(keys), "err", err)
 	}
 }
 

@@ -43,6 +43,10 @@ type Objects interface {
 	Compose(ctx context.Context, key string, srcs []string) error
 	// Delete removes key; deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
+	// DeleteKeys removes every key of keys, as Delete does each; a store may remove many in one
+	// request (S3: DeleteObjects, 1,000 keys a request), so removing a job's work objects costs
+	// a request per 1,000 objects, not one per object. On error some keys may remain.
+	DeleteKeys(ctx context.Context, keys []string) error
 	// PresignPut returns a URL that uploads exactly key until now+ttl.
 	PresignPut(ctx context.Context, key string, ttl time.Duration) (api.Presigned, error)
 	// PresignGet returns a URL that downloads exactly key until now+ttl.

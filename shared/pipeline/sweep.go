@@ -506,10 +506,8 @@ func (s *Service) expire(ctx context.Context, j *job.Job) error {
 		if err := s.objects.List(ctx, p, func(o ObjectInfo) error { keys = append(keys, o.Key); return nil }); err != nil {
 			return err
 		}
-		for _, k := range keys {
-			if err := s.objects.Delete(ctx, k); err != nil {
-				return err
-			}
+		if err := s.objects.DeleteKeys(ctx, keys); err != nil {
+			return err
 		}
 	}
 	// Then the record, its shard records and its token: the job is gone (404), as on AWS

@@ -40,6 +40,7 @@ func TestObjects(t *testing.T, newStore func(t *testing.T) pipeline.Objects, cli
 	t.Run("ListManyPages", func(t *testing.T) { objListMany(t, newStore(t)) })
 	t.Run("ListStopsOnError", func(t *testing.T) { objListStops(t, newStore(t)) })
 	t.Run("DeleteIdempotent", func(t *testing.T) { objDelete(t, newStore(t)) })
+	t.Run("DeleteKeys", func(t *testing.T) { objDeleteKeys(t, newStore(t)) })
 	t.Run("Compose", func(t *testing.T) { objCompose(t, newStore(t)) })
 	t.Run("ComposeLargeParts", func(t *testing.T) { objComposeLarge(t, newStore(t)) })
 	t.Run("PresignPutThenGet", func(t *testing.T) { objPresignRoundTrip(t, newStore(t), client) })
@@ -313,6 +314,46 @@ func objListStops(t *testing.T, s pipeline.Objects) {
 	}
 	if calls != 2 {
 		t.Fatalf("List called fn %d times after it failed on call 2", calls)
+	}
+}
+
+// objDeleteKeys deletes more keys than one S3 DeleteObjects request takes (1,000), missing ones
+// among them, and keeps the others.
+func objDeleteKeys(t *testing.T, s pipeline.Objects) {
+	ctx := context.Background()
+	prefix := "porttest/" + uniq(t) + "/"
+	var doomed []string
+	for i := range 1003 {
+		doomed = append(doomed, fmt.Sprintf("%sd/%04d", prefix, i))
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for _, k := range doomed {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := s.Put(ctx, k, strings.NewReader("bye")); err != nil {
+				t.Errorf("Put %s: %v", k, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	put(t, s, prefix+"kept", []byte("stay"))
+	if err := s.DeleteKeys(ctx, append(doomed, prefix+"never/existed")); err != nil {
+		t.Fatalf("DeleteKeys: %v", err)
+	}
+	if got := keysOf(listKeys(t, s, prefix)); !equalStrings(got, []string{prefix + "kept"}) {
+		t.Fatalf("List after DeleteKeys = %d keys (%.3q…), want only %s", len(got), got, prefix+"kept")
+	}
+	if err := s.DeleteKeys(ctx, doomed[:2]); err != nil {
+		t.Fatalf("DeleteKeys again: %v", err)
+	}
+	if err := s.DeleteKeys(ctx, nil); err != nil {
+		t.Fatalf("DeleteKeys(none): %v", err)
 	}
 }
 
