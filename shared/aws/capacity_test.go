@@ -281,9 +281,9 @@ type capBound struct {
 var capacityBounds = []capBound{
 	// planning 1 ranged GET (line counting), the worker 1 ranged GET, the finalize 1 ranged GET of
 	// the member into an uploaded part; per job the input's HEAD and the plan's GET.
-	{"S3 GET", []string{"S3 GetObject(ranged) inputs/", "S3 GetObject(ranged) work/", "S3 GetObject inputs/", "S3 GetObject work/"}, 3, 4},
+	{"S3 GET", []string{"S3 GetObject(ranged) inputs/", "S3 GetObject(ranged) work/", "S3 GetObject inputs/", "S3 GetObject work/"}, 3, 5},
 	// the worker's HEAD of the input's version, the finalize's HEAD of the member
-	{"S3 HEAD", []string{"S3 HeadObject inputs/", "S3 HeadObject work/", "S3 HeadObject outputs/"}, 2, 4},
+	{"S3 HEAD", []string{"S3 HeadObject inputs/", "S3 HeadObject work/", "S3 HeadObject outputs/"}, 2, 5},
 	// the worker's member; per job the plan, the archive's frames, the manifest and the
 	// output's parts
 	{"S3 PUT", []string{"S3 PutObject work/", "S3 PutObject outputs/", "S3 UploadPart outputs/", "S3 UploadPartCopy outputs/",
@@ -293,6 +293,11 @@ var capacityBounds = []capBound{
 	// status writes
 	{"DynamoDB requests", []string{"DynamoDB GetItem", "DynamoDB Query", "DynamoDB PutItem", "DynamoDB UpdateItem", "DynamoDB TransactWriteItems"}, 4, 30},
 	{"DynamoDB writes", []string{"DynamoDB PutItem", "DynamoDB UpdateItem", "DynamoDB TransactWriteItems"}, 2, 12},
+	// the shard item and the counter item, 1 WCU each; per job the job item's writes (≈ 2 KB,
+	// with both indexes) and the create's transaction (as DynamoDB Local reckons units)
+	{"DynamoDB WCU", []string{"DynamoDB WCU"}, 2, 80},
+	// two consistent Queries of the job item and its 64 counter items, ≤ 8 RCU each
+	{"DynamoDB RCU", []string{"DynamoDB RCU"}, 16, 0},
 	// ten shard messages a batch
 	{"SQS SendMessageBatch", []string{"SQS SendMessageBatch"}, 0.1, 1},
 	{"SNS Publish", []string{"SNS Publish"}, 0, 1},
@@ -420,7 +425,15 @@ func TestCapacityRequestCounts(t *testing.T) {
 	}
 	capacityWaitCleanedUp(t, ctx, s, tenant, res.JobId)
 	j := capacityDescribe(t, ctx, s, res.JobId)
-	t.Logf("ONE_DOC_PER_FILE: %d files, %d shards: %s", files, j.JobDetails.ShardsTotal, capacityFormat(cnt.take()))
+	fc := cnt.take()
+	t.Logf("ONE_DOC_PER_FILE: %d files, %d shards: %s", files, j.JobDetails.ShardsTotal, capacityFormat(fc))
+	// README: the worker's GET and HEAD of each file; planning lists 1,000 files a request.
+	if n := fc["S3 GetObject inputs/"] + fc["S3 GetObject(ranged) inputs/"] + fc["S3 HeadObject inputs/"]; n > 2*files {
+		t.Errorf("ONE_DOC_PER_FILE: %v GETs and HEADs of %d input files, README says 2 a file", n, files)
+	}
+	if n := fc["S3 ListObjectsV2 inputs/"]; n > 2 {
+		t.Errorf("ONE_DOC_PER_FILE: %v LISTs of a folder of %d files, README says 1 a 1,000 files", n, files)
+	}
 }
 
 // capacityRebuild replaces the stack's adapters by ones whose clients count in cnt, configured
