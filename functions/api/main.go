@@ -28,7 +28,7 @@ func main() {
 	// the access keys Ream issued (access-keys/ in the bucket, SSE-KMS under the stack's key).
 	keys := &handlers.CachedKeys{Store: handlers.IssuedKeys{Keys: accesskeys.New(svc.Objects())}, TTL: keyCacheTTL}
 	h.WithComprehend(handlers.NewSigV4AuthStore(handlers.ComprehendService, keys), handlers.ComprehendConfig{
-		Bucket: env.Bucket, Region: env.Region, Account: env.AccountID,
+		Bucket: env.Bucket, Partition: env.Partition, Region: env.Region, Account: env.AccountID,
 	})
 	lambda.Start(h.HandleEvent)
 }

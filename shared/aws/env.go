@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
 	"github.com/ream-dev/ream/internal/loglevel"
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/pipeline"
@@ -78,6 +80,10 @@ type Env struct {
 	// Region (AWS_REGION, set by Lambda) and AccountID (REAM_ACCOUNT_ID) are where a job's
 	// topic must be; unset, the API does not check them (IAM still refuses other topics).
 	Region, AccountID string
+	// Partition is the deployment's AWS partition (aws, aws-cn, aws-us-gov), read from the
+	// completion topic's ARN (REAM_TOPIC_ARN), for the ARNs the functions write (the
+	// Comprehend surface's JobArn); "" when that is not an ARN.
+	Partition string
 	// MemoryMB is the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, set by Lambda; 0
 	// when unset or not a positive number). Lambda gives a function CPU in proportion to it,
 	// one vCPU at 1,769 MB, while its process sees at least two cores.
@@ -162,6 +168,9 @@ func EnvFromOS(getenv func(string) string) (Env, error) {
 	required(EnvTable, &e.Table)
 	required(EnvShardQueueURL, &e.ShardQueueURL)
 	required(EnvTopicARN, &e.TopicARN)
+	if a, err := arn.Parse(e.TopicARN); err == nil {
+		e.Partition = a.Partition
+	}
 
 	e.KMSKeyID = get(EnvKMSKeyID)
 	e.JobTopicPrefix = get(EnvJobTopicPrefix)

@@ -180,6 +180,7 @@ func TestEnvFromOS(t *testing.T) {
 			want := reamaws.Env{
 				Bucket: "ream-bucket", Table: "ream-jobs",
 				ShardQueueURL: required["REAM_SHARD_QUEUE_URL"], TopicARN: required["REAM_TOPIC_ARN"],
+				Partition: "aws", // the completion topic's
 			}
 			tt.want(&want)
 			if !reflect.DeepEqual(got, want) {
@@ -209,6 +210,18 @@ func TestEnvConfig(t *testing.T) {
 	e, err = reamaws.EnvFromOS(envOf(required, map[string]string{"REAM_JOB_TOPIC_PREFIX": "team-a-", "AWS_REGION": "eu-west-1", "REAM_ACCOUNT_ID": "123456789012"}))
 	if c := e.Config(); err != nil || c.JobTopicPrefix != "team-a-" || c.JobTopicRegion != "eu-west-1" || c.JobTopicAccount != "123456789012" {
 		t.Errorf("REAM_JOB_TOPIC_PREFIX, AWS_REGION, REAM_ACCOUNT_ID: %+v, %v", e, err)
+	}
+	// The partition the functions write ARNs in (the Comprehend surface's JobArn) is the
+	// deployment's, read from its completion topic's ARN: aws-cn in China, aws-us-gov in GovCloud.
+	for topic, want := range map[string]string{
+		"arn:aws-cn:sns:cn-north-1:123456789012:Ream-CompletionTopic":        "aws-cn",
+		"arn:aws-us-gov:sns:us-gov-west-1:123456789012:Ream-CompletionTopic": "aws-us-gov",
+		"arn:aws:sns:eu-west-2:123456789012:Ream-CompletionTopic":            "aws",
+		"not-an-arn": "",
+	} {
+		if e, err := reamaws.EnvFromOS(envOf(required, map[string]string{"REAM_TOPIC_ARN": topic})); err != nil || e.Partition != want {
+			t.Errorf("REAM_TOPIC_ARN=%s: Partition %q, %v; want %q", topic, e.Partition, err, want)
+		}
 	}
 	if _, err := reamaws.EnvFromOS(envOf(required, map[string]string{"REAM_JOB_TOPIC_PREFIX": "bad*"})); err == nil || !strings.Contains(err.Error(), "REAM_JOB_TOPIC_PREFIX") {
 		t.Errorf("a prefix with * accepted: %v", err)

@@ -50,9 +50,11 @@ type ComprehendConfig struct {
 	// ("s3://<Bucket>/<key>" names the object <key>); on AWS it is the stack's bucket, whose
 	// Locations are already s3://<Bucket>/.
 	Bucket string
-	// Region and Account appear in job ARNs (defaults "local" and "000000000000").
-	Region  string
-	Account string
+	// Partition, Region and Account appear in job ARNs (defaults "aws", "local" and
+	// "000000000000"): on AWS the deployment's own (aws-cn in China, aws-us-gov in GovCloud).
+	Partition string
+	Region    string
+	Account   string
 }
 
 // comprehendKind is one of Comprehend's six asynchronous job kinds.
@@ -186,6 +188,9 @@ const ComprehendService = "comprehend"
 // WithComprehend serves Comprehend's asynchronous-jobs operations at POST / (AWS JSON 1.1),
 // authenticated by auth (SigV4Auth with service ComprehendService).
 func (a *API) WithComprehend(auth Authenticator, cfg ComprehendConfig) *API {
+	if cfg.Partition == "" {
+		cfg.Partition = "aws"
+	}
 	if cfg.Region == "" {
 		cfg.Region = "local"
 	}
@@ -587,7 +592,7 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 }
 
 func (c *comprehend) arn(k comprehendKind, id string) string {
-	return fmt.Sprintf("arn:aws:comprehend:%s:%s:%s/%s", c.cfg.Region, c.cfg.Account, k.ARNType, comprehendJobID(id))
+	return fmt.Sprintf("arn:%s:comprehend:%s:%s:%s/%s", c.cfg.Partition, c.cfg.Region, c.cfg.Account, k.ARNType, comprehendJobID(id))
 }
 
 // comprehendJobID is a job id as Comprehend shows it: Ream's UUID without its dashes, 32 hex

@@ -435,3 +435,33 @@ func TestComprehendListTokenIsItsCallers(t *testing.T) {
 		t.Errorf("tenant-a paging with its own NextToken: %d %v", status, out)
 	}
 }
+
+// A job's ARN is in the deployment's partition: a stack in China answers arn:aws-cn:…, one in
+// GovCloud arn:aws-us-gov:… (found by the review of deployments outside us-east-1: the
+// partition was written in as aws, so an SDK or policy taking the JobArn got an ARN of a
+// partition the account is not in). Start, Describe and List answer the same ARN.
+func TestComprehendJobArnPartition(t *testing.T) {
+	for _, tt := range []struct{ partition, region, want string }{
+		{"aws-cn", "cn-north-1", "arn:aws-cn:comprehend:cn-north-1:123456789012:sentiment-detection-job/"},
+		{"aws-us-gov", "us-gov-west-1", "arn:aws-us-gov:comprehend:us-gov-west-1:123456789012:sentiment-detection-job/"},
+		{"", "eu-west-2", "arn:aws:comprehend:eu-west-2:123456789012:sentiment-detection-job/"},
+	} {
+		svc, _ := newServiceAndJobs(t)
+		a := handlers.NewAPI(svc, handlers.NewKeyAuth(map[string]string{"k": "tenant-a"}), nil).
+			WithComprehend(handlers.NewSigV4Auth("comprehend", testKeys), handlers.ComprehendConfig{Bucket: "bucket", Partition: tt.partition, Region: tt.region, Account: "123456789012"})
+		status, out := call(t, a, "StartSentimentDetectionJob", "{"+inURI+","+outURI+","+role+`,"LanguageCode":"en"}`)
+		id, _ := out["JobId"].(string)
+		if status != http.StatusOK || id == "" || out["JobArn"] != tt.want+id {
+			t.Errorf("%s: Start %d %v, want JobArn %s<JobId>", tt.partition, status, out, tt.want)
+			continue
+		}
+		_, d := call(t, a, "DescribeSentimentDetectionJob", `{"JobId":"`+id+`"}`)
+		if p, _ := d["SentimentDetectionJobProperties"].(map[string]any); p["JobArn"] != out["JobArn"] {
+			t.Errorf("%s: Describe JobArn %v, Start's %v", tt.partition, p["JobArn"], out["JobArn"])
+		}
+		_, l := call(t, a, "ListSentimentDetectionJobs", `{}`)
+		if ps, _ := l["SentimentDetectionJobPropertiesList"].([]any); len(ps) != 1 || ps[0].(map[string]any)["JobArn"] != out["JobArn"] {
+			t.Errorf("%s: List %v, want one job with JobArn %v", tt.partition, l, out["JobArn"])
+		}
+	}
+}
