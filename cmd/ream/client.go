@@ -102,7 +102,11 @@ func useSigV4(endpoint string) bool {
 		return false
 	}
 	u, err := url.Parse(endpoint)
-	return err == nil && strings.Contains(u.Host, ".execute-api.") && strings.HasSuffix(u.Hostname(), ".amazonaws.com")
+	if err != nil {
+		return false
+	}
+	_, ok := client.ExecuteAPIRegion(u.Hostname())
+	return ok
 }
 
 // parse parses flags that may come before or after the positional arguments. A flag mistake

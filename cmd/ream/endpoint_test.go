@@ -21,3 +21,21 @@ func TestEndpointMustBeAURL(t *testing.T) {
 		}
 	}
 }
+
+// A deployed stack's ApiUrl is signed with SigV4 in every partition: a China API
+// (…execute-api.cn-north-1.amazonaws.com.cn) was sent the local stack's bearer key instead
+// (found by the review of deployments outside us-east-1); other hosts need REAM_AUTH=sigv4.
+func TestSigV4ForEveryPartitionsAPI(t *testing.T) {
+	t.Setenv("REAM_AUTH", "")
+	for ep, want := range map[string]bool{
+		"https://a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com":      true,
+		"https://a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn":  true,
+		"https://a1b2c3d4e5.execute-api.us-gov-west-1.amazonaws.com/": true,
+		"http://127.0.0.1:8080":   false,
+		"https://api.example.com": false,
+	} {
+		if got := useSigV4(ep); got != want {
+			t.Errorf("useSigV4(%s) = %v, want %v", ep, got, want)
+		}
+	}
+}
