@@ -145,22 +145,17 @@ func (p *pipeline) grants() {
 		// data-key actions, and only when S3 or SNS calls KMS on the
 		// function's behalf.
 		add(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
-			Resources: &[]*string{p.key.KeyArn()},
-			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": []*string{
-				jsii.String("s3." + *awscdk.Aws_REGION() + ".amazonaws.com"),
-				jsii.String("sns." + *awscdk.Aws_REGION() + ".amazonaws.com"),
-			}}},
+			Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+			Resources:  &[]*string{p.key.KeyArn()},
+			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": []*string{viaService("s3"), viaService("sns")}}},
 		})
 		if p.outputKey != nil {
 			// Jobs naming this key (OutputDataConfig.KmsKeyId) have their outputs written, and
 			// read back through presigned URLs, under it: the same two actions, through S3.
 			add(&awsiam.PolicyStatementProps{
-				Actions:   jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
-				Resources: &[]*string{p.outputKey.KeyArn()},
-				Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": []*string{
-					jsii.String("s3." + *awscdk.Aws_REGION() + ".amazonaws.com"),
-				}}},
+				Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+				Resources:  &[]*string{p.outputKey.KeyArn()},
+				Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"kms:ViaService": []*string{viaService("s3")}}},
 			})
 		}
 		if len(a.tableActions) > 0 {
@@ -188,6 +183,12 @@ func (p *pipeline) grants() {
 			add(&awsiam.PolicyStatementProps{Actions: jsii.Strings("sns:Publish"), Resources: &[]*string{jobTopicsArn(p.jobTopicPrefix)}})
 		}
 	}
+}
+
+// viaService is kms:ViaService for a service of the stack's region: its endpoint name,
+// <service>.<region>.<the partition's URL suffix> (amazonaws.com, amazonaws.com.cn in China).
+func viaService(service string) *string {
+	return jsii.String(service + "." + *awscdk.Aws_REGION() + "." + *awscdk.Aws_URL_SUFFIX())
 }
 
 // jobTopicsArn covers the topics jobs may name as their NotificationChannel: the SNS topics of
