@@ -7,9 +7,16 @@ LAMBDAS := api ingest worker deadletter sweeper
 
 all: ream
 
-## ream: the user's binary (local stack + client commands)
+## Reproducible builds: the bytes of bin/ream and of each bootstrap depend on the sources and the Go
+## version alone. -trimpath drops the build's directory, -buildvcs=false the commit, its time and
+## whether the tree had changes (else every commit, even a README's, changed every bootstrap and so
+## the CDK asset hashes: make deploy replaced all five functions), CGO_ENABLED=0 the C toolchain and
+## C library (a cgo ream needed the building machine's glibc, 2.34 or later, to run).
+GOBUILD := CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false
+
+## ream: the user's binary (local stack + client commands), static
 ream:
-	$(GO) build -trimpath -o $(BIN)/ream ./cmd/ream
+	$(GOBUILD) -o $(BIN)/ream ./cmd/ream
 
 ## run: build, start the local stack, run the bundled sample job end to end, keep serving
 run: ream
@@ -19,7 +26,7 @@ run: ream
 build:
 	@for f in $(LAMBDAS); do \
 	  echo "building dist/$$f/bootstrap"; \
-	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w" -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
+	  GOOS=linux GOARCH=arm64 $(GOBUILD) -tags lambda.norpc -ldflags "-s -w" -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
 
 ## test: unit, port conformance (local adapters) and end-to-end tests on the local stack

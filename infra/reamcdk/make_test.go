@@ -83,3 +83,28 @@ func TestMakeCDKTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestMakeBuildsReproducible: make build and make ream build with the flags that make their bytes
+// a function of the sources and the Go version alone: no directory (-trimpath), no commit, commit
+// time or "modified" flag (-buildvcs=false: else every commit changed every bootstrap, and so
+// every function's CDK asset hash), no C toolchain or C library (CGO_ENABLED=0: a cgo ream
+// needed the building machine's glibc to run).
+func TestMakeBuildsReproducible(t *testing.T) {
+	out := makeDryRun(t, "build", "ream")
+	var builds []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, " build ") && strings.Contains(l, " -o ") {
+			builds = append(builds, strings.TrimSpace(l))
+		}
+	}
+	if len(builds) != 2 || !strings.Contains(builds[0], "./functions/$f") || !strings.Contains(builds[1], "./cmd/ream") {
+		t.Fatalf("make build ream: want the bootstraps' build then ream's, got:\n%s", out)
+	}
+	for _, l := range builds {
+		for _, want := range []string{"CGO_ENABLED=0 ", " -trimpath", " -buildvcs=false"} {
+			if !strings.Contains(l, want) {
+				t.Errorf("%q lacks %s", l, strings.TrimSpace(want))
+			}
+		}
+	}
+}
