@@ -10,16 +10,24 @@ import (
 )
 
 func TestStatus(t *testing.T) {
-	for _, c := range []struct {
+	cases := []struct {
 		s    job.Status
 		want string
 	}{
-		{job.AwaitingInput, api.OpAwaitingInput}, {job.InProgress, api.OpInProgress}, {job.StopRequested, api.OpInProgress},
+		{job.AwaitingInput, api.OpAwaitingInput}, {job.Submitted, api.OpInProgress}, {job.InProgress, api.OpInProgress}, {job.StopRequested, api.OpInProgress},
 		{job.Completed, api.OpComplete}, {job.PartialSuccess, api.OpComplete}, {job.TimedOut, api.OpTimedOut},
 		{job.Failed, api.OpFailed}, {job.Stopped, api.OpFailed},
-	} {
+	}
+	seen := map[job.Status]bool{}
+	for _, c := range cases {
+		seen[c.s] = true
 		if got := Status(c.s); got != c.want {
 			t.Errorf("Status(%s) = %s; want %s", c.s, got, c.want)
+		}
+	}
+	for _, st := range job.AllStatuses { // every status, so that a new one is mapped on purpose
+		if !seen[st] {
+			t.Errorf("no case for status %s", st)
 		}
 	}
 }
