@@ -33,6 +33,14 @@ func TestMatcher(t *testing.T) {
 		{two, api.ErrorsFilter{ErrorCode: job.CodeShardFailed, Analysis: job.PII}, rec, false},
 		{two, api.ErrorsFilter{ErrorCode: job.CodeInternalError}, []byte("not json"), false},
 		{&job.Job{Analyses: []job.Analysis{job.PII}}, api.ErrorsFilter{ErrorCode: job.CodeEmptyDocument}, []byte(`{"ErrorCode":"EMPTY_DOCUMENT"}`), true},
+		// A one-analysis job's every error record is that analysis's.
+		{&job.Job{Analyses: []job.Analysis{job.PII}}, api.ErrorsFilter{Analysis: job.PII}, []byte(`{"ErrorCode":"EMPTY_DOCUMENT"}`), true},
+		{&job.Job{Analyses: []job.Analysis{job.PII}}, api.ErrorsFilter{ErrorCode: job.CodeInternalError}, []byte(`{"ErrorCode":"EMPTY_DOCUMENT"}`), false},
+		// In a job of several, a document-level error is no analysis's failure: an Analysis
+		// filter does not match it, an ErrorCode filter alone does.
+		{two, api.ErrorsFilter{Analysis: job.PII}, []byte(`{"File":"a","ErrorCode":"EMPTY_DOCUMENT"}`), false},
+		{two, api.ErrorsFilter{Analysis: job.PII, ErrorCode: job.CodeEmptyDocument}, []byte(`{"File":"a","ErrorCode":"EMPTY_DOCUMENT"}`), false},
+		{two, api.ErrorsFilter{ErrorCode: job.CodeEmptyDocument}, []byte(`{"File":"a","ErrorCode":"EMPTY_DOCUMENT"}`), true},
 	} {
 		if got := matcher(tc.j, tc.f)(tc.line); got != tc.want {
 			t.Errorf("matcher(%v, %+v)(%s) = %v; want %v", tc.j.Analyses, tc.f, tc.line, got, tc.want)
