@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -328,5 +329,25 @@ func TestUpdateLostAnswer(t *testing.T) {
 	}
 	if mine.Version != 4 {
 		t.Errorf("Version %d after a conflict, want 4 (unchanged)", mine.Version)
+	}
+}
+
+// TestAddCountersRateWindow: a running job's RecentDocuments sums its counter items' rate
+// buckets from job.RateSince(now) on, the oldest of them included, none before it (the local
+// store's TestRecentDocumentsWindow).
+func TestAddCountersRateWindow(t *testing.T) {
+	now := time.Date(2026, 12, 5, 6, 0, 5, 0, time.UTC)
+	since := job.RateBucket(job.RateSince(now))
+	n := func(v int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(v)} }
+	items := []map[string]types.AttributeValue{
+		{recentAttr(since - 1): n(100), recentAttr(since): n(7)},
+		{recentAttr(since + 6): n(11)},
+	}
+	j := &job.Job{JobId: "j", JobStatus: job.InProgress}
+	if err := addCounters(j, items, now); err != nil {
+		t.Fatal(err)
+	}
+	if d := j.JobDetails; d.RecentDocuments != 7+11 || !d.RecentSince.Equal(job.RateSince(now)) {
+		t.Errorf("RecentDocuments %d since %v; want 18 since %v", d.RecentDocuments, d.RecentSince, job.RateSince(now))
 	}
 }

@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
 )
 
 // queryPlan is SQLite's plan for query with args on a fresh database, its steps joined by " | ".
@@ -65,5 +69,40 @@ func TestReceiveQueryUsesIndex(t *testing.T) {
 func TestReadyQueryUsesIndex(t *testing.T) {
 	if p := queryPlan(t, readyQuery, "q", 10); !strings.Contains(p, "USING COVERING INDEX messages_ready (queue=? AND visible_at<?)") {
 		t.Errorf("query plan %q does not search messages_ready by visibility", p)
+	}
+}
+
+// TestRecentDocumentsWindow: RecentDocuments sums the rate buckets from job.RateSince(now) on,
+// the oldest of them included (so 60–70 seconds, as RecentSince says), none before it.
+func TestRecentDocumentsWindow(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenDB(filepath.Join(t.TempDir(), "db.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 12, 5, 6, 0, 5, 0, time.UTC)
+	s := NewJobs(db, WithClock(func() time.Time { return now }))
+	j := &job.Job{Tenant: "t", JobId: "j", JobStatus: job.InProgress, SubmitTime: now.Add(-time.Hour), JobDetails: job.Details{ShardsTotal: 3}}
+	if _, _, err := s.Create(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	since := job.RateSince(now)
+	for i, r := range []pipeline.ShardRecord{
+		{Documents: 100, Recorded: since.Add(-time.Second)}, // the bucket before the window
+		{Documents: 7, Recorded: since},                     // the window's oldest bucket
+		{Documents: 11, Recorded: now},
+	} {
+		r.Index = i
+		if _, _, err := s.RecordShard(ctx, "t", "j", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Get(ctx, "t", "j")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := got.JobDetails; d.RecentDocuments != 7+11 || !d.RecentSince.Equal(since) {
+		t.Errorf("RecentDocuments %d since %v; want 18 since %v", d.RecentDocuments, d.RecentSince, since)
 	}
 }
