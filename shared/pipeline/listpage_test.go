@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
@@ -112,5 +113,37 @@ func TestListTokenIsItsCallers(t *testing.T) {
 	old := base64.RawURLEncoding.EncodeToString(raw)
 	if jobs, _, err := st.svc.List(ctx, "tenant-a", api.ListFilter{MaxResults: 1, NextToken: old}); err != nil || len(jobs) != 1 {
 		t.Errorf("tenant-a paging with a NextToken of an earlier release (no owner): %d jobs, %v", len(jobs), err)
+	}
+}
+
+// TestListTokenIsItsFilters: a NextToken pages only the listing that returned it: used with
+// another JobName, JobStatus or submit-time filter it is refused (ErrInvalid, saying so), not
+// taken as a position in that other listing; with another MaxResults it pages on.
+func TestListTokenIsItsFilters(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	for i := range 3 {
+		if _, err := st.svc.CreateJob(ctx, "local", api.CreateJobRequest{JobName: "same",
+			Analyses: []job.Analysis{job.Language}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	_, next, err := st.svc.List(ctx, "local", api.ListFilter{MaxResults: 1, JobName: "same"})
+	if err != nil || next == "" {
+		t.Fatalf("the first page: NextToken %q, %v", next, err)
+	}
+	for name, f := range map[string]api.ListFilter{
+		"no JobName":      {},
+		"another JobName": {JobName: "other"},
+		"a JobStatus":     {JobName: "same", Status: job.AwaitingInput},
+		"a submit time":   {JobName: "same", SubmittedBefore: time.Now().Add(time.Hour)},
+	} {
+		f.MaxResults, f.NextToken = 1, next
+		if _, _, err := st.svc.List(ctx, "local", f); !errors.Is(err, job.ErrInvalid) || !strings.Contains(err.Error(), "filters") {
+			t.Errorf("paging with %s: %v; want ErrInvalid naming the filters", name, err)
+		}
+	}
+	if jobs, _, err := st.svc.List(ctx, "local", api.ListFilter{MaxResults: 2, JobName: "same", NextToken: next}); err != nil || len(jobs) != 2 {
+		t.Errorf("paging with the same filters, MaxResults 2: %d jobs, %v; want 2", len(jobs), err)
 	}
 }
