@@ -83,7 +83,7 @@ func TestRecentDocumentsWindow(t *testing.T) {
 	defer db.Close()
 	now := time.Date(2026, 12, 5, 6, 0, 5, 0, time.UTC)
 	s := NewJobs(db, WithClock(func() time.Time { return now }))
-	j := &job.Job{Tenant: "t", JobId: "j", JobStatus: job.InProgress, SubmitTime: now.Add(-time.Hour), JobDetails: job.Details{ShardsTotal: 3}}
+	j := &job.Job{Tenant: "t", JobId: "j", JobStatus: job.InProgress, SubmitTime: now.Add(-time.Hour), JobDetails: job.Details{ShardsTotal: 4}}
 	if _, _, err := s.Create(ctx, j); err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +92,7 @@ func TestRecentDocumentsWindow(t *testing.T) {
 		{Documents: 100, Recorded: since.Add(-time.Second)}, // the bucket before the window
 		{Documents: 7, Recorded: since},                     // the window's oldest bucket
 		{Documents: 11, Recorded: now},
+		{Documents: 1, Recorded: now}, // a shard of one document (one file) counts too
 	} {
 		r.Index = i
 		if _, _, err := s.RecordShard(ctx, "t", "j", r); err != nil {
@@ -102,7 +103,7 @@ func TestRecentDocumentsWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := got.JobDetails; d.RecentDocuments != 7+11 || !d.RecentSince.Equal(since) {
-		t.Errorf("RecentDocuments %d since %v; want 18 since %v", d.RecentDocuments, d.RecentSince, since)
+	if d := got.JobDetails; d.RecentDocuments != 7+11+1 || !d.RecentSince.Equal(since) {
+		t.Errorf("RecentDocuments %d since %v; want 19 since %v", d.RecentDocuments, d.RecentSince, since)
 	}
 }
