@@ -147,3 +147,32 @@ func TestListTokenIsItsFilters(t *testing.T) {
 		t.Errorf("paging with the same filters, MaxResults 2: %d jobs, %v; want 2", len(jobs), err)
 	}
 }
+
+// TestListMaxResultsBounds: a listing's MaxResults is 1-500 (0: the default) and its JobName
+// filter at most 256 characters, and its SubmitTimeAfter before its SubmitTimeBefore; past
+// them, a bad request.
+func TestListMaxResultsBounds(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	for n, ok := range map[int]bool{0: true, 1: true, pipeline.MaxListResults: true, pipeline.MaxListResults + 1: false, -1: false} {
+		_, _, err := st.svc.List(ctx, "local", api.ListFilter{MaxResults: n})
+		if ok != (err == nil) || !ok && !errors.Is(err, job.ErrInvalid) {
+			t.Errorf("MaxResults %d: %v; want taken %v", n, err, ok)
+		}
+	}
+	// A JobName filter is at most 256 characters, as a JobName.
+	if _, _, err := st.svc.List(ctx, "local", api.ListFilter{JobName: strings.Repeat("é", 256)}); err != nil {
+		t.Errorf("a JobName filter of 256 characters: %v", err)
+	}
+	if _, _, err := st.svc.List(ctx, "local", api.ListFilter{JobName: strings.Repeat("é", 257)}); !errors.Is(err, job.ErrInvalid) {
+		t.Errorf("a JobName filter of 257 characters: %v; want ErrInvalid", err)
+	}
+	// SubmitTimeAfter must be before SubmitTimeBefore: the same instant is refused.
+	at := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
+	if _, _, err := st.svc.List(ctx, "local", api.ListFilter{SubmittedAfter: at, SubmittedBefore: at}); !errors.Is(err, job.ErrInvalid) {
+		t.Errorf("SubmitTimeAfter = SubmitTimeBefore: %v; want ErrInvalid", err)
+	}
+	if _, _, err := st.svc.List(ctx, "local", api.ListFilter{SubmittedAfter: at, SubmittedBefore: at.Add(time.Nanosecond)}); err != nil {
+		t.Errorf("SubmitTimeAfter just before SubmitTimeBefore: %v", err)
+	}
+}
