@@ -93,3 +93,55 @@ func TestUploadToExpiredJobRefused(t *testing.T) {
 		t.Errorf("the expired job's upload folder: %v, want none", err)
 	}
 }
+
+// TestExpiryScrubSurvivesACrash: a server that died after a sweep expired a job and before its
+// write-ahead log was scrubbed (a copy of its database files taken then is what a SIGKILL
+// leaves) scrubs it at the first sweep after it starts again. The pending scrub was only in the
+// dead process's memory, so ream.db-wal kept the expired job's record until SQLite happened to
+// write over those frames: on a quiet server, for good.
+func TestExpiryScrubSurvivesACrash(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{Retention: Duration(time.Second), ExpiryPassEvery: Duration(time.Second)}, pipeline.Hooks{})
+	c := defaultClient(s)
+	const name = "name-of-a-job-to-forget"
+	res, err := c.CreateJob(ctx, lineJob(name, job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "in", []byte("Lovely.\nAwful.\n"))); err != nil {
+		t.Fatal(err)
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	time.Sleep(time.Until(*j.ExpirationTime) + 100*time.Millisecond)
+	// The pipeline's sweep alone: the job is expired, and the process "dies" before its scrub.
+	rep, err := s.Service.Sweep(ctx)
+	if err != nil || rep.Expired == 0 {
+		t.Fatalf("sweep: %+v %v, want the job expired", rep, err)
+	}
+	crashed := t.TempDir()
+	for _, f := range []string{"ream.db", "ream.db-wal"} {
+		b, err := os.ReadFile(filepath.Join(s.cfg.DataDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(crashed, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(crashed, "ream.db-wal")); !bytes.Contains(b, []byte(name)) {
+		t.Fatal("the write-ahead log left by the crash does not hold the expired job: the test shows nothing")
+	}
+	again := startStack(t, Config{DataDir: crashed, Retention: Duration(time.Second), ExpiryPassEvery: Duration(time.Second)}, pipeline.Hooks{})
+	if _, err := again.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"ream.db", "ream.db-wal"} {
+		b, err := os.ReadFile(filepath.Join(crashed, f))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(name)) {
+			t.Errorf("%s still holds the expired job after the restart's first sweep", f)
+		}
+	}
+}

@@ -80,8 +80,8 @@ type Stack struct {
 	stopOnce sync.Once
 	// streamsOpen is every tenant's event streams open, which share streamReadsPerSecond.
 	streamsOpen atomic.Int32
-	// scrubPending: a sweep expired jobs and the write-ahead log may still hold their deleted
-	// rows (afterSweep).
+	// scrubPending: a sweep expired jobs (or a previous process may have, before it died) and
+	// the write-ahead log may still hold their deleted rows (afterSweep).
 	scrubPending atomic.Bool
 
 	api      *handlers.API
@@ -237,6 +237,10 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		objects:  objects, objectsDir: filepath.Join(dataDir, "objects"), noSpace: noSpace,
 		stopping: make(chan struct{}),
 	}
+	// The first sweep scrubs too: a process that died after a sweep expired jobs and before it
+	// scrubbed left their rows in ream.db-wal, and its pending scrub died with it (found in
+	// review: the log kept them for good on a quiet server).
+	s.scrubPending.Store(true)
 	tokenKey, err := sl.LoadSecret(filepath.Join(dataDir, "oauth.key"))
 	if err != nil {
 		db.Close()
