@@ -418,7 +418,6 @@ func topicsCorpus(t *testing.T, n int) []string {
 // same shards: 1 KiB shards of an input over 8 × 3 × 1 KiB, so that the worker count does not
 // cut it differently).
 func TestMetamorphicTopics(t *testing.T) {
-	ctx := testCtx(t)
 	docs := topicsCorpus(t, 150)
 	k, seed := 5, int64(42)
 	req := api.CreateJobRequest{Analyses: []job.Analysis{job.Topics}, NumberOfTopics: &k, RandomSeed: &seed, LanguageCode: "en"}
@@ -441,7 +440,9 @@ func TestMetamorphicTopics(t *testing.T) {
 			run = append([]string(nil), names...)
 			sort.Sort(sort.Reverse(sort.StringSlice(run)))
 		}
-		r := runMeta(t, ctx, s, req, run, parts, key)
+		// A hang guard per job, not one for both: under -race on a loaded machine two TOPICS
+		// jobs took longer than one guard (found in review: the second job's follow timed out).
+		r := runMeta(t, testCtx(t), s, req, run, parts, key)
 		if r.job.JobStatus != job.Completed {
 			t.Fatalf("%s: %s", r.job.JobStatus, r.job.Message)
 		}
