@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -218,10 +219,22 @@ func (o *Objects) Delete(ctx context.Context, key string) error {
 const maxDeleteKeys = 1000
 
 // DeleteKeys implements pipeline.Objects with one DeleteObjects request (quiet: only failures
-// are answered) per 1,000 keys. S3 answers a missing key as deleted.
+// are answered) per 1,000 keys. S3 answers a missing key as deleted. A key XML cannot carry
+// (xmlCarries) is deleted by Delete, its key in the URL: DeleteObjects names keys in an XML body,
+// where the SDK's encoder replaces such a character by U+FFFD, so S3 would delete another,
+// missing, key and answer success, leaving this one (found in review: an UploadFiles name with
+// U+FFFF, which layout.CheckKey accepts, outlived its job's expiry).
 func (o *Objects) DeleteKeys(ctx context.Context, keys []string) error {
 	var errs []error
-	for batch := range slices.Chunk(keys, maxDeleteKeys) {
+	var batchable []string
+	for _, k := range keys {
+		if xmlCarries(k) {
+			batchable = append(batchable, k)
+		} else if err := o.Delete(ctx, k); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for batch := range slices.Chunk(batchable, maxDeleteKeys) {
 		ids := make([]s3types.ObjectIdentifier, len(batch))
 		for i := range batch {
 			ids[i] = s3types.ObjectIdentifier{Key: &batch[i]}
@@ -229,7 +242,7 @@ func (o *Objects) DeleteKeys(ctx context.Context, keys []string) error {
 		out, err := o.s3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &o.bucket,
 			Delete: &s3types.Delete{Objects: ids, Quiet: sdkaws.Bool(true)}})
 		if err != nil {
-			return fmt.Errorf("delete %d objects of s3://%s: %w", len(batch), o.bucket, mapS3Err(err))
+			return errors.Join(append(errs, fmt.Errorf("delete %d objects of s3://%s: %w", len(batch), o.bucket, mapS3Err(err)))...)
 		}
 		for _, e := range out.Errors {
 			if sdkaws.ToString(e.Code) == "NoSuchKey" {
@@ -239,6 +252,25 @@ func (o *Objects) DeleteKeys(ctx context.Context, keys []string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// xmlCarries reports whether key can be named in an XML 1.0 document as it is: valid UTF-8 of
+// characters in XML's Char production (tab, line feed, carriage return, U+0020–U+D7FF,
+// U+E000–U+FFFD, U+10000–U+10FFFF). The others (C0 controls, U+FFFE, U+FFFF) cannot be
+// written even as character references.
+func xmlCarries(key string) bool {
+	if !utf8.ValidString(key) {
+		return false
+	}
+	for _, r := range key {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r',
+			r >= 0x20 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // PresignPut implements pipeline.Objects: a SigV4 presigned PutObject URL. With a KMS key the

@@ -318,7 +318,7 @@ func objListStops(t *testing.T, s pipeline.Objects) {
 }
 
 // objDeleteKeys deletes more keys than one S3 DeleteObjects request takes (1,000), missing ones
-// among them, and keeps the others.
+// and ones awkward in XML among them, and keeps the others.
 func objDeleteKeys(t *testing.T, s pipeline.Objects) {
 	ctx := context.Background()
 	prefix := "porttest/" + uniq(t) + "/"
@@ -342,12 +342,27 @@ func objDeleteKeys(t *testing.T, s pipeline.Objects) {
 	if t.Failed() {
 		t.FailNow()
 	}
+	// Keys S3's DeleteObjects carries in an XML body: characters XML escapes (&, <, >, quotes),
+	// non-ASCII, a trailing space, and the non-characters U+FFFE and U+FFFF, which XML 1.0
+	// cannot carry at all (the SDK's encoder sends U+FFFD in their place, so S3 deleted another,
+	// missing, key and answered success: found in review). layout.CheckKey lets all of them
+	// through as UploadFiles names.
+	odd := []string{prefix + "x/a&b<c>'\"d.txt", prefix + "x/café ünï 文档.txt", prefix + "x/ends in space ",
+		prefix + "x/non\uffffchar.txt", prefix + "x/\ufffe.txt"}
+	for _, k := range odd {
+		put(t, s, k, []byte("odd"))
+	}
+	doomed = append(doomed, odd...)
 	put(t, s, prefix+"kept", []byte("stay"))
 	if err := s.DeleteKeys(ctx, append(doomed, prefix+"never/existed")); err != nil {
 		t.Fatalf("DeleteKeys: %v", err)
 	}
 	if got := keysOf(listKeys(t, s, prefix)); !equalStrings(got, []string{prefix + "kept"}) {
-		t.Fatalf("List after DeleteKeys = %d keys (%.3q…), want only %s", len(got), got, prefix+"kept")
+		left := got
+		if len(left) > 8 {
+			left = left[:8]
+		}
+		t.Fatalf("List after DeleteKeys = %d keys (%q…), want only %s", len(got), left, prefix+"kept")
 	}
 	if err := s.DeleteKeys(ctx, doomed[:2]); err != nil {
 		t.Fatalf("DeleteKeys again: %v", err)
