@@ -528,14 +528,17 @@ func (o *Objects) Delete(ctx context.Context, key string) error {
 	return o.DeleteKeeping(ctx, key, nil)
 }
 
-// DeleteKeys implements pipeline.Objects: each key in turn (a file's removal is no request).
+// DeleteKeys implements pipeline.Objects: each key in turn (a file's removal is no request),
+// going on past a key it cannot delete and returning every failure, as the S3 adapter does, so
+// that one bad key does not leave the rest of a job's objects behind.
 func (o *Objects) DeleteKeys(ctx context.Context, keys []string) error {
+	var errs []error
 	for _, k := range keys {
 		if err := o.Delete(ctx, k); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // DeleteKeeping is Delete, except that the directories left empty are pruned only up to the
