@@ -745,12 +745,16 @@ func (o *Objects) Handler(onCreated func(ctx context.Context, info pipeline.Obje
 // S3 and MinIO take it.
 func unsignedAmzHeaders(h http.Header, method string) []string {
 	var extra []string
+	var signed map[string]string // a GET URL signs no header
+	if method == http.MethodPut {
+		signed = uploadHeaders()
+	}
 	for name := range h {
 		l := strings.ToLower(name)
 		if !strings.HasPrefix(l, "x-amz-") || l == "x-amz-content-sha256" {
 			continue
 		}
-		if _, signed := uploadHeaders()[l]; signed && method == http.MethodPut {
+		if _, ok := signed[l]; ok {
 			continue
 		}
 		extra = append(extra, l)
