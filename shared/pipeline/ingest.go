@@ -332,9 +332,10 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 	listed := false // files came from listing a folder or prefix: each has its own version
 	if !strings.HasSuffix(j.InputKey, "/") {
 		info, err := s.objects.Head(ctx, j.InputKey)
+		dropped := j.DropRule != "" && j.DropObject.Key == j.InputKey // the input is the one object that started the job
 		switch {
 		case err == nil:
-			if o := j.DropObject; j.DropRule != "" && o.Key == j.InputKey && o.ETag != "" && info.ETag != strings.Trim(o.ETag, `"`) {
+			if o := j.DropObject; dropped && o.ETag != "" && info.ETag != strings.Trim(o.ETag, `"`) {
 				// The object version that started this drop job was replaced before the job was
 				// planned: the version there now started (or starts) a job of its own, so this
 				// one would analyse it a second time under the replaced version's name, and the
@@ -343,6 +344,12 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			}
 			files = []ObjectInfo{info}
 			j.InputVersion = inputVersion(info)
+		case dropped && errors.Is(err, job.ErrNotFound):
+			// The dropped object was deleted (or renamed: an mv is a copy and a delete) before
+			// the job was planned. Its key is not read as a prefix, as an S3Uri's is: that
+			// analysed the objects whose names start with it (export.txt.done after an mv of
+			// export.txt), which start jobs of their own, a second time under this object's name.
+			return 0, 0, failJobErr("input object %s was deleted before the job was planned; nothing was analysed", uri)
 		case !errors.Is(err, job.ErrNotFound) && !errors.Is(err, job.ErrInvalid):
 			return 0, 0, fmt.Errorf("head input: %w", err)
 		}
