@@ -259,12 +259,47 @@ func (dw *dropWatcher) flush(ctx context.Context) {
 			dw.pending[p] = fi.ModTime() // still being written
 			continue
 		}
-		delete(dw.pending, p)
 		key := layout.InputsPrefix + strings.Join(dw.rel(p), "/")
+		if at, busy := batchArriving(dw.s.objectsDir, key, now, dw.settle); busy {
+			dw.pending[p] = at // a batch's marker waits for the rest of its batch
+			continue
+		}
+		delete(dw.pending, p)
 		if err := dw.s.dropArrived(ctx, key); err != nil && ctx.Err() == nil {
 			dw.s.log.Error("dropped file could not start its job; the next sweep retries", "key", key, "err", err)
 		}
 	}
+}
+
+// batchArriving reports whether key is a batch's marker (<rule>/<batch>/_SUCCESS) while files
+// are still arriving in its batch folder: a file there (hidden ones included: a copy tool's
+// temporary file) arrived less than settle ago. at is the latest such arrival. A marker is
+// meant to be written last, but copies of a folder that already holds one (Spark's output) do
+// not: rsync sends _SUCCESS before part-*, in name order, and cp in directory order; reported
+// as it settled, the marker started a job over the part of the batch there then (none: FAILED,
+// "no documents"), and the files that came after it started nothing. The watcher and the sweep
+// both hold such a marker until the batch has settled.
+func batchArriving(objectsDir, key string, now time.Time, settle time.Duration) (at time.Time, busy bool) {
+	_, _, rel, ok := droprule.ParseKey(key)
+	if !ok || path.Base(rel) != droprule.Marker || !strings.Contains(rel, "/") {
+		return time.Time{}, false // not a batch's marker (one at a rule's top level closes no batch)
+	}
+	dir := filepath.Dir(filepath.Join(objectsDir, filepath.FromSlash(key)))
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil // gone meanwhile
+		}
+		// (A time in the future, from a clock that runs ahead, says nothing, as in flush.)
+		if t := fileArrived(fi); !t.After(now) && now.Sub(t) < settle && t.After(at) {
+			at, busy = t, true
+		}
+		return nil
+	})
+	return at, busy
 }
 
 // dropArrived reports the drop object key with its current version to the pipeline.
@@ -345,6 +380,9 @@ func (s *Stack) sweepDrops(ctx context.Context) {
 			}
 			if now.Sub(at) < settle {
 				return nil // the watcher reports files still settling
+			}
+			if _, busy := batchArriving(s.objectsDir, o.Key, now, settle); busy {
+				return nil // a marker whose batch is still arriving: the watcher, or a later sweep, reports it
 			}
 			if now.Sub(at) > r.window || at.Before(r.since.Add(-clockSlack)) {
 				// Its job has expired; or it arrived before the rule was put as it now stands
