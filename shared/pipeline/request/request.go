@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/analysis/topics"
 	"github.com/ream-dev/ream/shared/api"
@@ -256,11 +258,13 @@ func ParseTopicArn(arn string) (region, account, name string, ok bool) {
 	return parts[1], parts[2], parts[3], true
 }
 
-// SafeJobName makes name a valid JobName: characters JobName does not allow become '_', and it
-// is cut to the longest allowed.
+// SafeJobName makes name a valid JobName: composed (NFC) first, so that a name in decomposed
+// form (a file named on macOS's HFS+: "e" and a combining accent, which JobName does not allow)
+// keeps its letters, then characters JobName does not allow become '_', and it is cut to the
+// longest allowed.
 func SafeJobName(name string) string {
 	var b strings.Builder
-	for _, r := range name {
+	for _, r := range norm.NFC.String(name) {
 		if jobNameRE.MatchString(string(r)) {
 			b.WriteRune(r)
 		} else {

@@ -18,6 +18,12 @@ func TestSafeJobName(t *testing.T) {
 	if got := SafeJobName("r/(copy) #1.txt"); got != "r/_copy_ _1.txt" || !jobNameRE.MatchString(got) {
 		t.Errorf("SafeJobName = %q", got)
 	}
+	// A name in decomposed form (a file from macOS's HFS+, "cafe" and U+0301) is composed first:
+	// the same readable name as its precomposed twin, not "cafe_.txt" (a combining mark is not
+	// a JobName character).
+	if got := SafeJobName("drop/cafe\u0301 re\u0301sume\u0301.txt"); got != "drop/caf\u00e9 r\u00e9sum\u00e9.txt" {
+		t.Errorf("SafeJobName of a decomposed name = %q", got)
+	}
 	// A JobName is at most 256 characters (not bytes): a long name keeps 256 of them.
 	long := SafeJobName(strings.Repeat("é", 300))
 	if utf8.RuneCountInString(long) != MaxJobName || !utf8.ValidString(long) || !jobNameRE.MatchString(long) || CheckNameAndToken(long, "") != nil {
