@@ -10,9 +10,13 @@ import (
 // # Text normalisation
 //
 // A text is cut into tokens: maximal runs of letters and digits, lower-cased, with the common
-// Latin accents removed (é→e, æ→ae, ß→ss, ...). Apostrophes (' ’ ‘ `) are dropped inside a
-// token ("children's" → "childrens"); a full stop between two letters or digits joins them
-// ("h.g.v" → "hgv"); every other character ends a token. A hyphen (- or ‐) between two
+// Latin accents removed (é→e, æ→ae, ß→ss, ...). Apostrophes (isApostrophe: ' ’ ‘ ` ´ ʼ) are
+// dropped inside a token ("children's" → "childrens"), and so are invisible format characters
+// (Unicode Cf: a soft hyphen, a zero-width joiner, a direction mark, a byte order mark), but
+// for the zero-width space, which ends a token as a space does: a text that shows the same
+// gives the same tokens ("co\u00ADordinator", with a soft hyphen pasted from a web page, is
+// "coordinator"); a full stop between two letters or digits joins them ("h.g.v" → "hgv");
+// every other character ends a token. A hyphen (isHyphen: - ‐ or ‑) between two
 // letters or digits is read in one of two ways: it joins them ("co-ordinator" →
 // "coordinator"; the joined reading), or, in the split reading (tokens.split), it ends a
 // token, so the compound gives its parts ("bus-driver" → "bus" "driver"), and the compound's
@@ -131,10 +135,12 @@ func (t *tokens) tokenize(s string) {
 			t.buf = append(t.buf, byte(r))
 		case r >= 'A' && r <= 'Z':
 			t.buf = append(t.buf, byte(r+'a'-'A'))
-		case r == '\'' || r == '’' || r == '‘' || r == '`':
-			// dropped, the token goes on
+		case isApostrophe(r) || r >= utf8.RuneSelf && r != '\u200B' && unicode.Is(unicode.Cf, r):
+			// dropped, the token goes on: an apostrophe, or an invisible format character
+			// (soft hyphen, zero-width joiner, direction mark, ...) but the zero-width space,
+			// which separates words as a space does
 			continue
-		case (r == '-' || r == '‐') && t.split && len(t.buf) > start && i < len(s) && isAlnumByte(s[i]) && isAlnum(prev):
+		case isHyphen(r) && t.split && len(t.buf) > start && i < len(s) && isAlnumByte(s[i]) && isAlnum(prev):
 			// ends a part of a compound
 			if t.hyph == 0 {
 				t.first = len(t.spans)
@@ -146,7 +152,7 @@ func (t *tokens) tokenize(s string) {
 			if len(t.spans) >= maxTokens {
 				return
 			}
-		case (r == '-' || r == '‐' || r == '.') && len(t.buf) > start && i < len(s) && isAlnumByte(s[i]) && isAlnum(prev):
+		case (isHyphen(r) || r == '.') && len(t.buf) > start && i < len(s) && isAlnumByte(s[i]) && isAlnum(prev):
 			// joins
 			prev = r
 			continue
@@ -195,6 +201,20 @@ func (t *tokens) endWord(start int) int {
 	t.hyph = 0
 	return next
 }
+
+// isApostrophe reports whether r is read as an apostrophe: ' ’ ‘ `, the acute accent ´ that
+// keyboards without an apostrophe key give, and the modifier letter apostrophe ʼ.
+func isApostrophe(r rune) bool {
+	switch r {
+	case '\'', '’', '‘', '`', '´', 'ʼ':
+		return true
+	}
+	return false
+}
+
+// isHyphen reports whether r is read as a hyphen: - (hyphen-minus), ‐ (hyphen) and the
+// non-breaking hyphen ‑ (U+2011) that word processors put in compounds.
+func isHyphen(r rune) bool { return r == '-' || r == '‐' || r == '\u2011' }
 
 func isAlnum(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -34,6 +35,13 @@ func TestTokenize(t *testing.T) {
 		"1st class driver – class 2":                "1st class driver class 2",
 		"ÆSOP STRASSE":                              "aesop strasse",
 		"заводской рабочий":                         "заводской рабочий",
+		// what shows the same reads the same: invisible format characters (soft hyphen,
+		// zero-width joiner, direction marks) and apostrophe look-alikes do not cut a word;
+		// a zero-width space still separates two, as a space does
+		"Co\u00ADordinator, H\u200DG\u200EV\u200F": "coordinator hgv",
+		"baker´s mate, bakerʼs mate":               "baker mate baker mate",
+		"co\u2011ordinator":                        "coordinator",
+		"hgv\u200Bdriver":                          "hgv driver",
 	} {
 		if got := tokensOf(in); got != want {
 			t.Errorf("tokens(%q) = %q, want %q", in, got, want)
@@ -57,6 +65,7 @@ func TestTokenizeHyphens(t *testing.T) {
 		"of-the":                   " | ",
 		"h.g.v-drivers - seasonal": "hgv driver seasonal | hgvdriver",
 		"-lead- hand":              "lead hand | ",
+		"bus\u2011driver":          "bus driver | busdriver", // a non-breaking hyphen
 	} {
 		var tk tokens
 		tk.split = true
@@ -70,6 +79,31 @@ func TestTokenizeHyphens(t *testing.T) {
 		}
 		if got := strings.Join(parts, " ") + " | " + strings.Join(joined, " "); got != want {
 			t.Errorf("split tokens(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLookAlikeAnswersCodeAlike: survey answers typed or pasted with characters that show as
+// the plain answer does (a soft hyphen from a web page, a non-breaking hyphen from a word
+// processor, ´ for an apostrophe, a direction mark from a phone) get the plain answer's
+// decision. Before, each cut the word: "co\u00ADordinator" was "co ordinator", coded 811
+// (Process operatives) at 0.825, where "coordinator" is not coded.
+func TestLookAlikeAnswersCodeAlike(t *testing.T) {
+	m, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for plain, looks := range map[string][]string{
+		"coordinator":         {"co\u00ADordinator", "co\u200Dordinator", "\u200Ecoordinator\u200F"},
+		"co-ordinator":        {"co\u2011ordinator"},
+		"lorry driver's mate": {"lorry driver´s mate", "lorry driverʼs mate"},
+		"buyer's assistant":   {"buyer´s assistant", "buyerʼs assistant", "buy\u00ADer's as\u00ADsis\u00ADtant"},
+	} {
+		want := m.Code(plain, "")
+		for _, s := range looks {
+			if got := m.Code(s, ""); !reflect.DeepEqual(got, want) {
+				t.Errorf("Code(%q) = %+v, want Code(%q)'s %+v", s, got, plain, want)
+			}
 		}
 	}
 }
