@@ -117,11 +117,12 @@ func isAlnumByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
-// tokenize appends the normalised tokens of s to t. It reads s in Unicode normalisation form C
+// tokenize appends the normalised tokens of s to t. It reads s as a browser shows it when it
+// holds HTML (stripMarkup, markup.go), and in Unicode normalisation form C
 // (text.NFC), so that letters written with combining accents (NFD, as macOS and some editors
 // write them) fold like the precomposed ones instead of splitting the word at the accent.
 func (t *tokens) tokenize(s string) {
-	s, _ = text.NFC(s)
+	s, _ = text.NFC(stripMarkup(s))
 	start := len(t.buf)
 	var prev rune = ' '
 	for i := 0; i < len(s); {
