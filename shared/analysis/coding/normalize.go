@@ -15,8 +15,10 @@ import (
 // (Unicode Cf: a soft hyphen, a zero-width joiner, a direction mark, a byte order mark), but
 // for the zero-width space, which ends a token as a space does: a text that shows the same
 // gives the same tokens ("co\u00ADordinator", with a soft hyphen pasted from a web page, is
-// "coordinator"); a full stop between two letters or digits joins them ("h.g.v" → "hgv");
-// every other character ends a token. A hyphen (isHyphen: - ‐ or ‑) between two
+// "coordinator"); a full stop between two letters or digits joins them when the part before
+// it is one letter or digit, as in abbreviations ("h.g.v" → "hgv", "n.e.c" → "nec"), and
+// ends the token otherwise, as after a word run into the next ("nurse.carer" → "nurse"
+// "carer", "teacher.primary school"); every other character ends a token. A hyphen (isHyphen: - ‐ or ‑) between two
 // letters or digits is read in one of two ways: it joins them ("co-ordinator" →
 // "coordinator"; the joined reading), or, in the split reading (tokens.split), it ends a
 // token, so the compound gives its parts ("bus-driver" → "bus" "driver"), and the compound's
@@ -124,6 +126,7 @@ func isAlnumByte(c byte) bool {
 func (t *tokens) tokenize(s string) {
 	s, _ = text.NFC(stripMarkup(s))
 	start := len(t.buf)
+	part := start // where the current part of a token joined by full stops or hyphens began
 	var prev rune = ' '
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
@@ -150,15 +153,18 @@ func (t *tokens) tokenize(s string) {
 			t.hyphens++
 			t.raw = append(t.raw, t.buf[start:]...)
 			start = t.endToken(start)
+			part = start
 			if len(t.spans) >= maxTokens {
 				return
 			}
-		case (isHyphen(r) || r == '.') && len(t.buf) > start && i < len(s) && isAlnumByte(s[i]) && isAlnum(prev):
-			// joins
+		case (isHyphen(r) || r == '.' && utf8.RuneCount(t.buf[part:]) == 1) && len(t.buf) > start && i < len(s) && isAlnumByte(s[i]) && isAlnum(prev):
+			// joins (a full stop only after one letter or digit: "h.g.v", not "nurse.carer")
+			part = len(t.buf)
 			prev = r
 			continue
 		case r < utf8.RuneSelf:
 			start = t.endWord(start)
+			part = start
 			if len(t.spans) >= maxTokens {
 				return
 			}
@@ -170,6 +176,7 @@ func (t *tokens) tokenize(s string) {
 				t.buf = utf8.AppendRune(t.buf, lr)
 			} else {
 				start = t.endWord(start)
+				part = start
 				if len(t.spans) >= maxTokens {
 					return
 				}
