@@ -1,6 +1,8 @@
 package local
 
 import (
+	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,5 +60,40 @@ func TestUploadsPlannedTwoAtOnce(t *testing.T) {
 	releaseOnce.Do(func() { close(release) })
 	if n, j := follow(t, ctx, c, big.JobId); n.JobStatus != job.Completed {
 		t.Fatalf("the held job once released: %s (%s); want COMPLETED", j.JobStatus, j.Message)
+	}
+}
+
+// TestCreateGoneClientStillPlans: a job created with an input location is planned inside the
+// create request on the local stack; a client that goes away meanwhile (Ctrl-C on `ream submit
+// s3://…`, a script's timeout: net/http then cancels the request's context) left the job it had
+// stored SUBMITTED, with nobody told its id, until a sweep planned it StuckAfter/3 later (5 minutes
+// by default). The job is the service's once stored: it is planned and runs at once.
+func TestCreateGoneClientStillPlans(t *testing.T) {
+	ctx := testCtx(t)
+	reqCtx, hangUp := context.WithCancel(ctx)
+	// No sweep during the test: it would plan the job itself after a while.
+	s := startStack(t, Config{SweepInterval: Duration(time.Hour)}, pipeline.Hooks{PlanStarted: func(_, _ string) error {
+		hangUp() // the client goes away while its job's input is being planned
+		return nil
+	}})
+	key := "inputs/local/gone/in.txt"
+	if err := s.Service.Objects().Put(ctx, key, strings.NewReader("A calm day.\nAnother one.\n")); err != nil {
+		t.Fatal(err)
+	}
+	req := lineJob("gone", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = "s3://ream-local/" + key
+	res, err := s.Service.CreateJob(reqCtx, "local", req)
+	if err != nil {
+		t.Fatalf("create whose client went away during planning: %v; want the job created and planned", err)
+	}
+	j, err := s.Service.Describe(ctx, "local", res.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.JobStatus == job.Submitted {
+		t.Fatalf("job %s is still SUBMITTED after its create returned: its planning stopped with the client", j.JobId)
+	}
+	if n, j := follow(t, ctx, defaultClient(s), res.JobId); n.JobStatus != job.Completed {
+		t.Fatalf("job of a gone client: %s (%s); want COMPLETED", j.JobStatus, j.Message)
 	}
 }

@@ -217,6 +217,10 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 		s.log.InfoContext(ctx, "job created", "tenant", tenant, "job", j.JobId, "status", j.JobStatus)
 	}
 
+	// The job is stored: what it needs now (its plan message, or its planning) is the service's
+	// to finish, whether or not the caller is still there to read the answer (detached).
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	switch {
 	case created && j.JobStatus == job.Submitted && s.cfg.PlanInWorker && req.DropRule == "":
 		// (A drop rule's job is created by ingest, which plans it itself: it has the time.)
