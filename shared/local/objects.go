@@ -1047,7 +1047,11 @@ func (o *Objects) created(w http.ResponseWriter, r *http.Request, key string, md
 // not be queued (the client retries; see sameAsStored).
 func (o *Objects) stored(w http.ResponseWriter, r *http.Request, key string, info pipeline.ObjectInfo, err error, md5sum []byte, onCreated func(context.Context, pipeline.ObjectInfo) error) {
 	if err == nil && onCreated != nil {
-		err = onCreated(r.Context(), info)
+		// The object is stored: its event is owed whether or not the client stays for the
+		// answer. A client gone once its body was in (Ctrl-C at the end of an upload, a tab
+		// closed) cancelled the request's context, and the event was not queued: the job waited
+		// with its input stored until a sweep found it.
+		err = onCreated(context.WithoutCancel(r.Context()), info)
 	}
 	if err != nil {
 		o.log.Error("upload stored but its event could not be queued", "key", key, "err", err)
