@@ -2,11 +2,13 @@ package local
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -95,5 +97,71 @@ func TestCreateGoneClientStillPlans(t *testing.T) {
 	}
 	if n, j := follow(t, ctx, defaultClient(s), res.JobId); n.JobStatus != job.Completed {
 		t.Fatalf("job of a gone client: %s (%s); want COMPLETED", j.JobStatus, j.Message)
+	}
+}
+
+// TestRetryGoneClientStillRecordsTheChild: a retry whose client goes away while the child job is
+// being planned (inside the request, on the local stack) has its child planned and listed in the
+// parent's ChildJobIds; the child, stored, ran without its parent naming it.
+func TestRetryGoneClientStillRecordsTheChild(t *testing.T) {
+	ctx := testCtx(t)
+	var (
+		mu      sync.Mutex
+		parent  string
+		hangUp  context.CancelFunc
+		planned = map[string]bool{}
+	)
+	s := startStack(t, Config{ShardBytes: 1024, VisibilityTimeout: Duration(time.Second), MaxReceiveCount: 2, SweepInterval: Duration(time.Hour)}, pipeline.Hooks{
+		AfterShardWritten: func(msg pipeline.ShardMessage) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if msg.JobId == parent && msg.Index == 1 {
+				return errCrash // the parent's shard 1 fails on every delivery: SHARD_FAILED records
+			}
+			return nil
+		},
+		PlanStarted: func(_, jobID string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if !planned[jobID] && hangUp != nil {
+				hangUp() // the client of the retry goes away while its child is being planned
+			}
+			planned[jobID] = true
+			return nil
+		},
+	})
+	c := defaultClient(s)
+	input, _ := genInput(300)
+	res, err := c.CreateJob(ctx, lineJob("flaky", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	parent = res.JobId
+	mu.Unlock()
+	if err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "input.txt", input)); err != nil {
+		t.Fatal(err)
+	}
+	if _, p := follow(t, ctx, c, res.JobId); p.JobStatus != job.PartialSuccess {
+		t.Fatalf("parent %s (%s); want PARTIAL_SUCCESS", p.JobStatus, p.Message)
+	}
+	reqCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	mu.Lock()
+	hangUp = cancel
+	mu.Unlock()
+	child, err := s.Service.Retry(reqCtx, "local", res.JobId, api.RetryRequest{})
+	if err != nil {
+		t.Fatalf("retry whose client went away during the child's planning: %v; want the child created and recorded", err)
+	}
+	p, err := s.Service.Describe(ctx, "local", res.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(p.ChildJobIds, child.JobId) {
+		t.Fatalf("parent's ChildJobIds %v lack the child %s", p.ChildJobIds, child.JobId)
+	}
+	if n, j := follow(t, ctx, c, child.JobId); n.JobStatus != job.Completed {
+		t.Fatalf("child of a gone client: %s (%s); want COMPLETED", j.JobStatus, j.Message)
 	}
 }

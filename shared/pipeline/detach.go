@@ -3,11 +3,12 @@ package pipeline
 import "context"
 
 // detached returns a context with ctx's values and deadline but not its cancellation, for the
-// work a caller's request has committed the service to once something is stored (a created
-// job's planning): a client that goes away cancels its request's context (net/http does on the
-// local stack), and that work stopped half-way, leaving a stored job SUBMITTED, with nobody told
-// its id, until a sweep planned it StuckAfter/3 later. An invocation's deadline (the api
-// function's, less beforeDeadline's reserve) still bounds it.
+// work a caller's request has committed the service to once something is stored: a created
+// job's planning, a retry child's place in its parent's ChildJobIds. A client that goes away
+// cancels its request's context (net/http does, on the local stack), and that work stopped
+// half-way: a stored job was left SUBMITTED, its id told to nobody, until a sweep planned it
+// StuckAfter/3 later, and a retry's child ran without its parent naming it. An invocation's
+// deadline (the api function's, less beforeDeadline's reserve) still bounds it.
 func detached(ctx context.Context) (context.Context, context.CancelFunc) {
 	free := context.WithoutCancel(ctx)
 	if dl, ok := ctx.Deadline(); ok {

@@ -127,6 +127,9 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	if err != nil {
 		return nil, err
 	}
+	// The child is stored and planned: the parent names it even when the caller is gone.
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	if err := s.addChild(ctx, tenant, parentID, res.Job.JobId); err != nil {
 		return nil, err
 	}
