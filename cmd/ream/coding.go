@@ -61,6 +61,11 @@ func code(ctx context.Context, args []string) error {
 		}
 	})
 	bar.done()
+	if err != nil && ctx.Err() != nil {
+		// Ctrl-C (or SIGTERM) stops the waiting, not the operation, as for submit --wait
+		// (follow): said, with how to go on (it printed only "context canceled").
+		return fmt.Errorf("%v: stopped waiting; operation %s goes on running on the server: `ream wait %s` follows it", context.Cause(ctx), op.OperationId, op.OperationId)
+	}
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -271,5 +275,50 @@ func TestTrainNoteOnPlainText(t *testing.T) {
 	}
 	if got := note(false); !strings.Contains(got, "--format ONE_DOC_PER_LINE") {
 		t.Errorf("submit --format JSONL's note: %q", got)
+	}
+}
+
+// TestCodeWaitInterruptedSaysTheOperationGoesOn: Ctrl-C (or SIGTERM) during `code --wait` stops
+// the waiting, not the operation, and says so with how to follow it again, as `submit --wait`
+// does (it printed only "context canceled").
+func TestCodeWaitInterruptedSaysTheOperationGoesOn(t *testing.T) {
+	const id = "0f0e5d1c-1111-4222-8333-944445555670"
+	polled := make(chan struct{}, 1)
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/batch-code"):
+			fmt.Fprintf(w, `{"operationId":%q,"requestUploadUrl":%q}`, id, srv.URL+"/objects/put")
+		case r.Method == http.MethodPut:
+			io.Copy(io.Discard, r.Body)
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/operations/"+id):
+			fmt.Fprintf(w, `{"operationId":%q,"operationStatus":"in_progress"}`, id)
+			select {
+			case polled <- struct{}{}:
+			default:
+			}
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	t.Setenv("REAM_API_KEY", "k")
+	t.Setenv("REAM_AUTH", "")
+	t.Setenv("REAM_CLIENT_ID", "")
+	t.Setenv("REAM_CLIENT_SECRET", "")
+	in := filepath.Join(t.TempDir(), "records.jsonl")
+	if err := os.WriteFile(in, []byte(`{"recordId":"r1","occp_text":"nurse","tasks_text":"care"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(t.Context())
+	go func() {
+		<-polled
+		cancel(errors.New("interrupt signal received")) // as signal.NotifyContext on Ctrl-C
+	}()
+	err := run(ctx, []string{"code", in, "--wait"})
+	if err == nil || exitStatus(err) != exitError || !strings.Contains(err.Error(), "operation "+id+" goes on running") || !strings.Contains(err.Error(), "ream wait "+id) {
+		t.Fatalf("code --wait interrupted: %v; want status 1 saying the operation goes on and how to follow it", err)
 	}
 }
