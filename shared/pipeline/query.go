@@ -228,6 +228,11 @@ var (
 // Comprehend's Stop… answers STOPPED for a job stopped before); a job that ended otherwise
 // (COMPLETED, PARTIAL_SUCCESS, FAILED, TIMED_OUT) is a conflict.
 func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error) {
+	// A stop is carried through once asked for, whether or not the caller stays for the answer
+	// (detached): one cut after its STOP_REQUESTED was stored left a job that no shard would
+	// finalize (SUBMITTED, or every shard done) STOP_REQUESTED until a sweep ended it.
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	j, err := s.stop(ctx, tenant, id)
 	if err == nil {
 		withAnalysisCounts(j) // (as Describe shows the job)
