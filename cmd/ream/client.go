@@ -351,7 +351,20 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 	if err != nil {
 		return nil, nil, err
 	}
+	if ctx.Err() != nil {
+		return nil, nil, fmt.Errorf("%v: nothing was created", context.Cause(ctx)) // before the create was sent
+	}
 	res, err := c.CreateJob(ctx, req)
+	if err != nil && ctx.Err() != nil {
+		// Interrupted (Ctrl-C, SIGTERM) once the create was sent: the server may have stored the
+		// job, which then runs (the local stack plans it inside the create, to its end). Said,
+		// with how to find it (it printed only the request's error, as if nothing was created).
+		again := "submitting again creates another job"
+		if req.ClientRequestToken != "" {
+			again = fmt.Sprintf("submitting again with --token %q returns it", req.ClientRequestToken)
+		}
+		return nil, nil, fmt.Errorf("%v while the job was being created: it may have been created, and then runs: `ream list` shows it, `ream stop JOB` stops it; %s", context.Cause(ctx), again)
+	}
 	if err != nil {
 		var ae *client.APIError
 		if req.ClientRequestToken != "" && errors.As(err, &ae) && ae.Status == http.StatusConflict {

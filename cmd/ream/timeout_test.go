@@ -187,3 +187,40 @@ func TestWaitWithoutAServerFails(t *testing.T) {
 		t.Fatalf("wait with no server at the endpoint: %v (context: %v); want an error at once saying no server answers", err, ctx.Err())
 	}
 }
+
+// TestSubmitInterruptedCreateSaysTheJobMayRun: Ctrl-C (or SIGTERM) while submit's create is
+// sent (a job on an input in the store, which the local stack plans inside the create) leaves a
+// job that the server may have stored and then runs; submit says so and how to find and stop it,
+// rather than print only the request's error as if nothing had been created.
+func TestSubmitInterruptedCreateSaysTheJobMayRun(t *testing.T) {
+	creating := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/jobs" {
+			io.Copy(io.Discard, r.Body)
+			creating <- struct{}{}
+			<-r.Context().Done() // planning a large input: the user interrupts
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_ENDPOINT", srv.URL)
+	t.Setenv("REAM_API_KEY", "k")
+	t.Setenv("REAM_AUTH", "")
+	t.Setenv("REAM_CLIENT_ID", "")
+	t.Setenv("REAM_CLIENT_SECRET", "")
+	ctx, cancel := context.WithCancelCause(t.Context())
+	go func() {
+		<-creating
+		cancel(errors.New("interrupt signal received")) // as signal.NotifyContext on Ctrl-C
+	}()
+	err := run(ctx, []string{"submit", "s3://ream-local/inputs/local/big.txt"})
+	for _, w := range []string{"interrupt signal received", "may have been created", "ream list"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("submit interrupted while creating: %v; want %q in it", err, w)
+		}
+	}
+	if exitStatus(err) != exitError {
+		t.Errorf("exit status %d, want %d", exitStatus(err), exitError)
+	}
+}
