@@ -147,11 +147,18 @@ cdk-bootstrap: build $(CDK)
 destroy: build $(CDK)
 	$(CDK_ENV) $(CDK) destroy $(CDK_FLAGS)
 
+## The Go files fmt and vet format and check: every one in the tree but the npm packages', found by
+## find, not git ls-files: in a tree that is not a git checkout git can read (a source archive, a
+## clone owned by another user) git listed nothing, and gofmt given no file read standard input, so
+## make test hung at a terminal and, elsewhere, checked nothing. -exec … + never runs gofmt without one.
+GOFILES_FIND := find . -name '*.go' -not -path '*/node_modules/*' -not -path './.git/*'
+
 fmt:
-	gofmt -w $$(git ls-files '*.go')
+	$(GOFILES_FIND) -exec gofmt -w {} +
 
 vet:
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+	@unformatted=$$($(GOFILES_FIND) -exec gofmt -l {} +) || { echo "gofmt failed (see above)"; exit 1; }; \
+	  test -z "$$unformatted" || { echo "$$unformatted"; echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 
 clean:

@@ -108,3 +108,50 @@ func TestMakeBuildsReproducible(t *testing.T) {
 		}
 	}
 }
+
+// TestMakeVetOutsideGit: make vet (the first step of make test) checks the formatting of the Go
+// files in a tree that is not a git checkout (a source archive; a clone owned by another user,
+// which git refuses to read), and never reads standard input. It listed the files with git
+// ls-files, which printed nothing there, so gofmt was given no file and read standard input: the
+// check hung at a terminal and, with standard input closed, passed without looking at a file.
+func TestMakeVetOutsideGit(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	makefile, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"Makefile":        string(makefile),
+		"go.mod":          "module example.com/outside\n\ngo 1.26\n",
+		"pkg/ok.go":       "package pkg\n\n// F is formatted.\nfunc F() int { return 1 }\n",
+		"pkg/unformed.go": "package pkg\n\nfunc  G( ) int { return 2 }\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func() (string, error) {
+		cmd := exec.Command("make", "--no-print-directory", "vet")
+		cmd.Dir = dir
+		// No git repository above dir either, whatever TMPDIR is.
+		cmd.Env = append(os.Environ(), "GIT_CEILING_DIRECTORIES="+filepath.Dir(dir), "MAKEFLAGS=", "MAKELEVEL=")
+		out, err := cmd.CombinedOutput() // standard input: the null device
+		return string(out), err
+	}
+	out, err := run()
+	if err == nil || !strings.Contains(out, "pkg/unformed.go") || !strings.Contains(out, "gofmt needed") {
+		t.Fatalf("make vet outside a git checkout, with an unformatted file: err %v, want a failure naming pkg/unformed.go:\n%s", err, out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pkg", "unformed.go"), []byte("package pkg\n\nfunc G() int { return 2 }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(); err != nil {
+		t.Fatalf("make vet outside a git checkout, every file formatted: %v\n%s", err, out)
+	}
+}
