@@ -32,7 +32,9 @@ func Build(ctx context.Context, dir string) (string, error) {
 		return "", errors.New("not inside a Go module: run the harness from the repository")
 	}
 	bin := filepath.Join(dir, "ream")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ream")
+	// -buildvcs=false, as make ream: else go build asks git for the commit to stamp, and fails
+	// ("error obtaining VCS status") in a clone git will not read, as one owned by another user.
+	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-o", bin, "./cmd/ream")
 	cmd.Dir = filepath.Dir(gomod)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/ream: %w\n%s", err, b)

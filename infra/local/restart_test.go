@@ -13,25 +13,17 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/ream-dev/ream/infra/chaos"
 	"github.com/ream-dev/ream/shared/job"
 )
 
-// buildReam builds cmd/ream from the module root into a temporary directory.
+// buildReam builds cmd/ream from the module root into a temporary directory, as the fault
+// harness does.
 func buildReam(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+	bin, err := chaos.Build(t.Context(), t.TempDir())
 	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		t.Fatal("not inside a Go module")
-	}
-	bin := filepath.Join(t.TempDir(), "ream")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/ream")
-	cmd.Dir = filepath.Dir(gomod)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/ream: %v\n%s", err, b)
+		t.Fatal(err)
 	}
 	return bin
 }
