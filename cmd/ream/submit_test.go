@@ -435,7 +435,7 @@ func TestSubmitStoreURI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, uri := range []string{"s3://ream-local/inputs/local/many/", "file://" + dir} {
+	for _, uri := range []string{"s3://ream-local/inputs/local/many/", local.FileURI(dir)} {
 		out, err := runCmd(t, "submit", uri, "--format", "ONE_DOC_PER_FILE", "--analyses", "LANGUAGE", "--wait")
 		if err != nil || !strings.Contains(out, "COMPLETED") || !strings.Contains(out, "documents:  1001") {
 			t.Errorf("submit %s: %v\n%s", uri, err, out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/ream-dev/ream/infra/local"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -180,7 +181,7 @@ func TestLinePrefixUnreadableNameIsARecord(t *testing.T) {
 		}
 	}
 	out := t.TempDir()
-	stdout, err := runCmd(t, "submit", "file://"+dir+"/", "--wait", "--out", out)
+	stdout, err := runCmd(t, "submit", local.FileURI(filepath.Join(data, "objects"))+"/inputs/local/mixed/", "--wait", "--out", out)
 	if err != nil || !strings.Contains(stdout, "PARTIAL_SUCCESS") || !strings.Contains(stdout, "documents:  4 (3 analysed, 1 with errors)") {
 		t.Fatalf("submit of a prefix with an unreadable name: %v\n%s", err, stdout)
 	}

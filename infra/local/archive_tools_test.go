@@ -118,7 +118,7 @@ func TestArchiveReadsWithTarToolchains(t *testing.T) {
 	mreq := lineJob("tar-many", job.OneDocPerLine)
 	mreq.Analyses = []job.Analysis{job.PII}
 	mreq.RedactionConfig = &job.RedactionConfig{MaskMode: "MASK"}
-	mreq.InputDataConfig.S3Uri = "file://" + filepath.Join(s.cfg.DataDir, "objects") + "/inputs/local/many/"
+	mreq.InputDataConfig.S3Uri = FileURI(filepath.Join(s.cfg.DataDir, "objects")) + "/inputs/local/many/"
 	mres, err := c.CreateJob(ctx, mreq)
 	if err != nil {
 		t.Fatal(err)

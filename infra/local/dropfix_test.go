@@ -332,7 +332,7 @@ func storedLineJob(t *testing.T, ctx context.Context, s *Stack, name string) (st
 		t.Fatal(err)
 	}
 	req := lineJob(name, job.OneDocPerLine)
-	req.InputDataConfig.S3Uri = "file://" + abs
+	req.InputDataConfig.S3Uri = FileURI(abs)
 	res, err := defaultClient(s).CreateJob(ctx, req)
 	if err != nil {
 		t.Fatal(err)

@@ -86,7 +86,7 @@ func TestDropRuleCRUD(t *testing.T) {
 	if err != nil {
 		t.Fatalf("put rule: %v", err)
 	}
-	wantLoc := "file://" + filepath.ToSlash(s.objectsDir) + "/inputs/local/drop/reviews/"
+	wantLoc := FileURI(filepath.ToSlash(s.objectsDir)) + "/inputs/local/drop/reviews/"
 	if r.Name != "reviews" || r.Location != wantLoc || r.Template.JobName != "nightly-" || r.UpdatedAt.IsZero() {
 		t.Errorf("put answered %+v; want the rule with Location %s", r, wantLoc)
 	}
@@ -123,7 +123,7 @@ func TestDropRuleCRUD(t *testing.T) {
 		}()},
 		{"ok", "output outside the tenant", func() api.CreateJobRequest {
 			r := lineJob("", job.OneDocPerLine)
-			r.OutputDataConfig.S3Uri = "file://" + filepath.ToSlash(s.objectsDir) + "/outputs/someone-else/"
+			r.OutputDataConfig.S3Uri = FileURI(filepath.ToSlash(s.objectsDir)) + "/outputs/someone-else/"
 			return r
 		}()},
 		{"ok", "an SNS topic locally", func() api.CreateJobRequest {
@@ -198,7 +198,7 @@ func TestDropFileStartsJob(t *testing.T) {
 	if n.DropRule != "reviews" || n.DropObject != want {
 		t.Errorf("notification: DropRule %q DropObject %+v; want reviews, %+v", n.DropRule, n.DropObject, want)
 	}
-	if j.JobName != "nightly-2026-11/day 1.txt" || len(j.Tags) != 1 || j.InputDataConfig.S3Uri != "file://"+filepath.ToSlash(s.objectsDir)+"/"+key {
+	if j.JobName != "nightly-2026-11/day 1.txt" || len(j.Tags) != 1 || j.InputDataConfig.S3Uri != FileURI(filepath.ToSlash(s.objectsDir))+"/"+key {
 		t.Errorf("job %q tags %v input %s; want the template's fields and the dropped file as input", j.JobName, j.Tags, j.InputDataConfig.S3Uri)
 	}
 	if !strings.HasPrefix(j.ClientRequestToken, "drop-") {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -530,4 +531,16 @@ func writeTempIn(t *testing.T, dir, name string, data []byte) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// localPath is the path of the local store's file: URI uri (FileURI's inverse): a path a test
+// reads the object at. The URI's path is percent-encoded (a TMPDIR with a space, as any data
+// directory with one, is %20 in it), so it is parsed, not cut after "file://".
+func localPath(t *testing.T, uri string) string {
+	t.Helper()
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "file" {
+		t.Fatalf("%q is not in the local store's file:// form (%v)", uri, err)
+	}
+	return u.Path
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,7 +81,7 @@ func TestInputAlreadyInTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	uri := "file://" + base + "/inputs/local/dropped/"
+	uri := FileURI(base) + "/inputs/local/dropped/"
 
 	req := lineJob("dropped-lines", job.OneDocPerLine)
 	req.InputDataConfig.S3Uri = uri + "lines.txt"
@@ -232,7 +231,7 @@ func TestRefusedRequestsStoreNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	uri := "file://" + base + "/"
+	uri := FileURI(base) + "/"
 	long := strings.Repeat("x", 300)
 	cases := map[string]api.CreateJobRequest{}
 	add := func(name string, mut func(*api.CreateJobRequest)) {
@@ -367,7 +366,7 @@ func TestPlanInWorker(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Close() })
 	c := defaultClient(s)
-	base := (&url.URL{Scheme: "file", Path: filepath.Join(s.cfg.DataDir, "objects") + "/"}).String()
+	base := FileURI(filepath.Join(s.cfg.DataDir, "objects") + "/")
 	for _, name := range []string{"in.txt", "unreadable.txt"} {
 		p := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "plan", name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -444,7 +443,7 @@ func TestUnreadableFileNames(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	base := (&url.URL{Scheme: "file", Path: dir + "/"}).String()
+	base := FileURI(dir + "/")
 	res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Sentiment}, LanguageCode: "en",
 		InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerFile, S3Uri: base}})
 	if err != nil {

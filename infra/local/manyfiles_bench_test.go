@@ -42,7 +42,7 @@ func BenchmarkManyFileLineInput(b *testing.B) {
 				b.StartTimer()
 				start := time.Now()
 				res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Language},
-					InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine, S3Uri: "file://" + base + "/inputs/local/many/"}})
+					InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine, S3Uri: FileURI(base) + "/inputs/local/many/"}})
 				if err != nil {
 					b.Fatal(err)
 				}

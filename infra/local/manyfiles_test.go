@@ -47,7 +47,7 @@ func TestManyFileLineInput(t *testing.T) {
 		}
 		for _, prefix := range []string{"batch/", "batch"} {
 			req := lineJob("many", job.OneDocPerLine)
-			req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/" + prefix
+			req.InputDataConfig.S3Uri = FileURI(base) + "/inputs/local/" + prefix
 			res, err := c.CreateJob(ctx, req)
 			if err != nil {
 				t.Fatal(err)
@@ -105,7 +105,7 @@ func TestManyFileLineInput(t *testing.T) {
 			{"batch/part-0", job.OneDocPerFile, []string{"part-00.txt", "part-01.txt"}},
 		} {
 			req := lineJob("key-prefix", tc.format)
-			req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/" + tc.prefix
+			req.InputDataConfig.S3Uri = FileURI(base) + "/inputs/local/" + tc.prefix
 			res, err := c.CreateJob(ctx, req)
 			if err != nil {
 				t.Fatal(err)
@@ -139,7 +139,7 @@ func TestManyFileLineInput(t *testing.T) {
 		if err != nil {
 			t.Fatalf("an s3://%s/ input on /v1: %v", bucketName, err)
 		}
-		if _, j := follow(t, ctx, c, res.JobId); j.JobDetails.InputDocumentsCount != 8 || j.InputDataConfig.S3Uri != "file://"+base+"/inputs/local/batch/" {
+		if _, j := follow(t, ctx, c, res.JobId); j.JobDetails.InputDocumentsCount != 8 || j.InputDataConfig.S3Uri != FileURI(base)+"/inputs/local/batch/" {
 			t.Errorf("s3:// input: %d documents, S3Uri %s; want 8 and the store's file:// name", j.JobDetails.InputDocumentsCount, j.InputDataConfig.S3Uri)
 		}
 
@@ -155,7 +155,7 @@ func TestManyFileLineInput(t *testing.T) {
 			},
 		} {
 			req := lineJob("bad", job.JSONLines)
-			req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/" + setup()
+			req.InputDataConfig.S3Uri = FileURI(base) + "/inputs/local/" + setup()
 			res, err := c.CreateJob(ctx, req)
 			if err != nil {
 				t.Fatal(err)

@@ -153,7 +153,7 @@ func TestRetryChildJob(t *testing.T) {
 	}
 	base, _ := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
 	fr := lineJob("files", job.OneDocPerFile)
-	fr.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/retry-docs/"
+	fr.InputDataConfig.S3Uri = FileURI(base) + "/inputs/local/retry-docs/"
 	fres, err := c.CreateJob(ctx, fr)
 	if err != nil {
 		t.Fatal(err)

@@ -35,11 +35,7 @@ func TestManifestFilePath(t *testing.T) {
 	if want := j.OutputDataConfig.S3Uri + "manifest.json"; j.ManifestFilePath != want {
 		t.Fatalf("ManifestFilePath %q, want %q", j.ManifestFilePath, want)
 	}
-	path, ok := strings.CutPrefix(j.ManifestFilePath, "file://")
-	if !ok {
-		t.Fatalf("ManifestFilePath %q is not in the local store's file:// form", j.ManifestFilePath)
-	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(localPath(t, j.ManifestFilePath))
 	if err != nil {
 		t.Fatalf("the manifest is not at ManifestFilePath: %v", err)
 	}

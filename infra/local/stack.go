@@ -221,7 +221,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			CodingRetentionHours: int(max(time.Duration(cfg.CodingRetention)/time.Hour, 1)),
 			StatsFanIn:           opts.StatsFanIn,
 			PlanInWorker:         opts.PlanInWorker,
-			Locations: layout.Locations{Base: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "objects") + "/"}).String(),
+			Locations: layout.Locations{Base: FileURI(filepath.Join(dataDir, "objects") + "/"),
 				Aliases: []string{"s3://" + bucketName + "/"}},
 		},
 		Log: log, Hooks: opts.Hooks,
@@ -698,3 +698,9 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	}
 }
+
+// FileURI is the file: URI of the local path p, written as the local store writes the locations
+// of its objects (their base is FileURI of the data directory's objects folder): the path
+// percent-encoded, a space as %20, a non-ASCII letter as its UTF-8 bytes. The object's key
+// follows the base as it is.
+func FileURI(p string) string { return (&url.URL{Scheme: "file", Path: p}).String() }

@@ -83,7 +83,7 @@ func TestTopicsTinyCollections(t *testing.T) {
 		// The manifest's shards add up to the counters, the assign stage's errors included (found
 		// from outside: NO_TOPIC_MODEL and NO_TOPIC_TERMS were left out of its Errors).
 		var m output.Manifest
-		if b, err := os.ReadFile(strings.TrimPrefix(j.ManifestFilePath, "file://")); err != nil || json.Unmarshal(b, &m) != nil {
+		if b, err := os.ReadFile(localPath(t, j.ManifestFilePath)); err != nil || json.Unmarshal(b, &m) != nil {
 			t.Fatalf("%s: manifest %q: %v", name, j.ManifestFilePath, err)
 		}
 		var docs, errs int64
@@ -181,7 +181,7 @@ func TestTopicsManyFileLines(t *testing.T) {
 		}
 		req := topicsJob(9)
 		req.NumberOfTopics = new(4)
-		req.InputDataConfig.S3Uri = "file://" + base + "/inputs/local/multi/"
+		req.InputDataConfig.S3Uri = FileURI(base) + "/inputs/local/multi/"
 		res, err := c.CreateJob(ctx, req)
 		if err != nil {
 			t.Fatal(err)
