@@ -16,6 +16,8 @@
 #   scripts/emulators.sh status  [NAME...]   print state; exit 0 only if all are healthy
 #   scripts/emulators.sh env                 print `export` lines for the tests:
 #                                            eval "$(scripts/emulators.sh env)"
+#   scripts/emulators.sh state               print the state directory (REAM_EMULATOR_STATE
+#                                            or its default): one per session
 #   NAME is one of: minio dynamodb fauxqs (default: all three)
 #
 # Environment (all optional):
@@ -596,6 +598,7 @@ main() {
     stop) cmd_stop "${NAMES[@]}" ;;
     status) cmd_status "${NAMES[@]}" ;;
     env) cmd_env ;;
+    state) printf '%s\n' "$STATE" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

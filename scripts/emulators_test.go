@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -138,5 +139,48 @@ func TestEmulatorPinsAgree(t *testing.T) {
 				t.Errorf("tools/%s/package-lock.json: %s has integrity %q, resolved %q (want a sha512 and no host)", dir, name, p.Integrity, p.Resolved)
 			}
 		}
+	}
+}
+
+// TestIntegrationOneRunAtATime: make test-integration (scripts/integration.sh) refuses to run
+// while another run holds the same emulators (the same REAM_EMULATOR_STATE), at once and saying
+// how to run both, before it installs or starts anything. A second run took the first's running
+// emulators as its own, and whichever ended first stopped them under the other's tests.
+func TestIntegrationOneRunAtATime(t *testing.T) {
+	for _, tool := range []string{"bash", "flock"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	state := filepath.Join(t.TempDir(), "emulators state")
+	// The other run: holds the lock as integration.sh does.
+	lock, err := os.OpenFile(state+".lock", os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	// go and npm that record being called and fail, so that a run that goes on stops at once.
+	bin := t.TempDir()
+	calls := filepath.Join(bin, "calls")
+	for _, tool := range []string{"go", "npm"} {
+		if err := os.WriteFile(filepath.Join(bin, tool), []byte("#!/usr/bin/env bash\necho \"$0 $*\" >>'"+calls+"'\nexit 1\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("bash", "integration.sh")
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"REAM_EMULATOR_STATE="+state, "REAM_EMULATOR_CACHE="+t.TempDir(), "REAM_EMULATOR_INSTALL_TRIES=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "another make test-integration is using the emulators of REAM_EMULATOR_STATE="+state) {
+		t.Errorf("integration.sh while another run holds %s: %v, want it refused naming the state:\n%s", state, err, out)
+	}
+	if b, err := os.ReadFile(calls); err == nil {
+		t.Errorf("integration.sh refused ran:\n%s", b)
+	}
+	if _, err := os.Stat(state); err == nil {
+		t.Errorf("integration.sh refused made the state directory %s", state)
 	}
 }
