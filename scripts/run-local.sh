@@ -37,9 +37,19 @@ on_signal() {
 trap stop_server EXIT
 trap on_signal INT TERM
 
-for _ in $(seq 1 100); do
-  if curl -fsS "$REAM_ENDPOINT/v1/health" >/dev/null 2>&1; then break; fi
+# Wait for the server to answer, as long as it runs, up to 600 tries (a minute or more). A slow
+# start is waited for: ream serve took 5 s to answer on one busy core, and after the 100 tries this
+# loop once made (10 s) the script went on to submit to a server that was still starting, and
+# failed with "no server answers". A server that never answers is an error that says so.
+tries=0
+until curl -fsS -m 2 "$REAM_ENDPOINT/v1/health" >/dev/null 2>&1; do
   if ! kill -0 $serve 2>/dev/null; then echo "ream serve exited; see the log above" >&2; exit 1; fi
+  tries=$((tries + 1))
+  if [ "$tries" = 50 ]; then echo "waiting for ream serve to answer on $REAM_ENDPOINT ..."; fi
+  if [ "$tries" -ge 600 ]; then
+    echo "ream serve (pid $serve) has not answered $REAM_ENDPOINT/v1/health in a minute; is REAM_ENDPOINT ($REAM_ENDPOINT) the address it serves on, REAM_ADDR ($REAM_ADDR)?" >&2
+    exit 1
+  fi
   sleep 0.1
 done
 

@@ -25,8 +25,32 @@ func TestRunLocalCtrlC(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("the script needs curl")
 	}
+	cmd, pgid, output := runLocalUntilServing(t, buildReam(t))
+	// Ctrl-C, a moment after the line, as a person reads it (the script then notes it serves).
+	time.Sleep(500 * time.Millisecond)
+	if err := syscall.Kill(-pgid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the script still runs 30 s after Ctrl-C:\n%s", output())
+	}
+	time.Sleep(100 * time.Millisecond) // the last lines
+	if err != nil || strings.Contains(output(), "stopped at once") {
+		t.Fatalf("Ctrl-C: %v; want the server stopped cleanly and exit status 0:\n%s", err, output())
+	}
+}
+
+// runLocalUntilServing runs make run's script in a copy of the tree whose bin/ream is bin, in a
+// process group of its own as a terminal's foreground group, until it says it keeps serving; it
+// returns the script, its group and its output so far.
+func runLocalUntilServing(t *testing.T, bin string, env ...string) (*exec.Cmd, int, func() string) {
+	t.Helper()
 	root := t.TempDir()
-	bin := buildReam(t)
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +75,7 @@ func TestRunLocalCtrlC(t *testing.T) {
 	}
 	cmd := exec.Command("bash", "scripts/run-local.sh")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "REAM_ADDR="+freeAddr(t), "REAM_ENDPOINT=", "REAM_DATA=", "REAM_CONFIG=")
+	cmd.Env = append(append(os.Environ(), "REAM_ADDR="+freeAddr(t), "REAM_ENDPOINT=", "REAM_DATA=", "REAM_CONFIG="), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a terminal's foreground group
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -85,20 +109,50 @@ func TestRunLocalCtrlC(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("the sample job did not finish:\n%s", output())
 	}
-	// Ctrl-C, a moment after the line, as a person reads it (the script then notes it serves).
-	time.Sleep(500 * time.Millisecond)
-	if err := syscall.Kill(-pgid, syscall.SIGINT); err != nil {
+	return cmd, pgid, output
+}
+
+// TestRunLocalWaitsForASlowServer: make run's script waits for a server that takes long to
+// answer, and runs the sample job on it. It polled 100 times (10 s), then submitted all the same,
+// so a start slower than that (ream serve took 5 s on one busy core) failed the Quickstart with
+// "no server answers". Here the server starts only once the script has polled 105 times, no
+// matter how long that takes: a bin/ream that waits for a file a curl on PATH makes at its 105th
+// call.
+func TestRunLocalWaitsForASlowServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds ream and runs the sample job")
+	}
+	realCurl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("the script needs curl")
+	}
+	dir := t.TempDir()
+	flag, count := filepath.Join(dir, "started"), filepath.Join(dir, "curls")
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("#!/usr/bin/env bash\n"+body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	slow := write("ream", `if [ "$1" = serve ]; then while [ ! -e '`+flag+`' ]; do sleep 0.05; done; fi
+exec '`+buildReam(t)+`' "$@"
+`)
+	write("path/curl", `n=$(( $(cat '`+count+`' 2>/dev/null || echo 0) + 1 )); echo "$n" >'`+count+`'
+if [ "$n" -ge 105 ]; then touch '`+flag+`'; fi
+exec '`+realCurl+`' "$@"
+`)
+	cmd, pgid, output := runLocalUntilServing(t, slow, "PATH="+filepath.Join(dir, "path")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if !strings.Contains(output(), "waiting for ream serve to answer") {
+		t.Errorf("the script did not say it waits for the server:\n%s", output())
+	}
+	if err := syscall.Kill(-pgid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the script still runs 30 s after Ctrl-C:\n%s", output())
-	}
-	time.Sleep(100 * time.Millisecond) // the last lines
-	if err != nil || strings.Contains(output(), "stopped at once") {
-		t.Fatalf("Ctrl-C: %v; want the server stopped cleanly and exit status 0:\n%s", err, output())
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("SIGTERM while serving: %v; want exit status 0:\n%s", err, output())
 	}
 }
