@@ -423,10 +423,12 @@ prepare_start() {
     return 0
   fi
   rm -f "$(pidfile "$name")"
-  local port
-  for port in $(port_of "$name") $([[ $name == minio ]] && echo "$MINIO_CONSOLE_PORT"); do
+  local port var
+  # Each port with the variable that moves it (MinIO's console has its own).
+  for port in "$(port_of "$name"):REAM_${name^^}_PORT" $([[ $name == minio ]] && echo "$MINIO_CONSOLE_PORT:REAM_MINIO_CONSOLE_PORT"); do
+    var=${port#*:} port=${port%%:*}
     if port_open "$port"; then
-      die "$name: port $port is already in use by a process this script did not start (set REAM_${name^^}_PORT or free it: ss -ltnp 'sport = :$port')"
+      die "$name: port $port is already in use by a process this script did not start (set $var or free it: ss -ltnp 'sport = :$port')"
     fi
   done
   echo launch

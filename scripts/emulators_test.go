@@ -2,7 +2,10 @@
 package scripts
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -182,5 +185,63 @@ func TestIntegrationOneRunAtATime(t *testing.T) {
 	}
 	if _, err := os.Stat(state); err == nil {
 		t.Errorf("integration.sh refused made the state directory %s", state)
+	}
+}
+
+// TestEmulatorPortInUseNamesItsVariable: start refuses a port another program listens on, naming
+// the variable that moves that port: MinIO's console port is REAM_MINIO_CONSOLE_PORT (the message
+// said REAM_MINIO_PORT, which moves the S3 port, for both).
+func TestEmulatorPortInUseNamesItsVariable(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "setsid", "sha256sum"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	// An installed MinIO as install leaves it, so that start goes straight to its ports (it
+	// must not run: the port check comes first).
+	cache := t.TempDir()
+	var pin []byte
+	for _, f := range []string{"go.mod", "go.sum"} {
+		b, err := os.ReadFile(filepath.Join("tools", "minio", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pin = append(pin, b...)
+	}
+	b, err := os.ReadFile("emulators.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := regexp.MustCompile(`(?m)^MINIO_VERSION=(\S+)`).FindSubmatch(b)
+	if version == nil {
+		t.Fatal("emulators.sh sets no MINIO_VERSION")
+	}
+	sum := sha256.Sum256(pin)
+	minio := filepath.Join(cache, "minio", string(version[1])+"-"+hex.EncodeToString(sum[:])[:12], "minio")
+	if err := os.MkdirAll(filepath.Dir(minio), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(minio, []byte("#!/bin/sh\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	free := func() (net.Listener, string) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		return ln, port
+	}
+	api, apiPort := free()
+	api.Close() // free: MinIO's S3 port
+	console, consolePort := free()
+	defer console.Close() // taken: its console port
+	cmd := exec.Command("bash", "emulators.sh", "start", "minio")
+	cmd.Env = append(os.Environ(), "REAM_EMULATOR_CACHE="+cache, "REAM_EMULATOR_STATE="+filepath.Join(t.TempDir(), "state"),
+		"REAM_MINIO_PORT="+apiPort, "REAM_MINIO_CONSOLE_PORT="+consolePort)
+	out, err := cmd.CombinedOutput()
+	want := "port " + consolePort + " is already in use by a process this script did not start (set REAM_MINIO_CONSOLE_PORT "
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Errorf("start minio with its console port taken: %v, want %q:\n%s", err, want, out)
 	}
 }
