@@ -26,12 +26,15 @@ func fakeNpm(t *testing.T, script string) (env []string, calls string) {
 	}
 	bin := t.TempDir()
 	calls = filepath.Join(bin, "calls")
+	// calls is quoted: a TMPDIR with a space in it split the redirection's target, and the calls
+	// went to another file.
 	npm := `#!/usr/bin/env bash
 prefix=
 args=("$@")
+calls='` + strings.ReplaceAll(calls, "'", `'\''`) + `'
 for ((i = 0; i < ${#args[@]}; i++)); do [[ ${args[i]} == --prefix ]] && prefix=${args[i+1]}; done
-echo "$*" >>` + calls + `
-n=$(wc -l <` + calls + `)
+echo "$*" >>"$calls"
+n=$(wc -l <"$calls")
 ` + script
 	if err := os.WriteFile(filepath.Join(bin, "npm"), []byte(npm), 0o755); err != nil {
 		t.Fatal(err)
