@@ -928,6 +928,22 @@ func stopJob(ctx context.Context, args []string) error {
 	return nil
 }
 
+func deleteJob(ctx context.Context, args []string) error {
+	id, err := oneArg("delete", "JOB id", args)
+	if err != nil {
+		return err
+	}
+	c, err := newClient(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.Delete(ctx, id); err != nil {
+		return err
+	}
+	fmt.Printf("%s deleted\n", id)
+	return nil
+}
+
 func waitJob(ctx context.Context, args []string) error {
 	id, err := oneArg("wait", "JOB id", args)
 	if err != nil {

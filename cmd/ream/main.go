@@ -23,6 +23,7 @@ Usage:
   ream describe JOB
   ream list     [--status S] [--name N] [--max N] [--before T] [--after T] [--json]
   ream stop     JOB
+  ream delete   JOB                 delete a finished job and its data now (its input if uploaded)
   ream wait     JOB
   ream results  JOB [--out DIR]
   ream errors   JOB [--code C] [--analysis A] [--max N]   the job's error records as JSON lines
@@ -172,6 +173,7 @@ var commands = map[string]func(context.Context, []string) error{
 	"describe": describe,
 	"list":     list,
 	"stop":     stopJob,
+	"delete":   deleteJob,
 	"wait":     waitJob,
 	"results":  results,
 	"errors":   errorsCmd,

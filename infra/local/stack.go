@@ -211,6 +211,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	}
 	noSpace := new(atomic.Int64)
 	pobjects = watchSpace(pobjects, objects, noSpace)
+	var s *Stack // built below, with the service: the erasure's scrub is the stack's
 	svc = pipeline.New(pipeline.Deps{
 		Jobs: sl.NewJobs(db), Objects: pobjects, Queue: shards, Notifier: notifier, Analyzers: analyzers, Models: sl.NewModels(db),
 		DropRules: sl.NewDropRules(db),
@@ -225,8 +226,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 				Aliases: []string{"s3://" + bucketName + "/"}},
 		},
 		Log: log, Hooks: opts.Hooks,
+		AfterErase: func(ctx context.Context) { s.scrubDeleted(ctx) },
 	})
-	s := &Stack{
+	s = &Stack{
 		cfg: cfg, URL: baseURL, Service: svc, Notifier: notifier, Shards: shards, db: db, unlock: unlock, listener: ln, log: log,
 		auth:     handlers.NewKeyAuth(cfg.Keys),
 		ingest:   handlers.NewIngest(svc, log),
@@ -408,7 +410,7 @@ func uploadGuard(ctx context.Context, svc *pipeline.Service, objects pipeline.Ob
 		// job (uploadTTL longer than a job's retention: one stopped, or run on all of its files,
 		// and then expired), and what it stored was kept, never read, until inputRetention
 		// (found by the data-lifecycle audit).
-		return fmt.Errorf("%w: job %s no longer exists (it expired, and its data with it), so the file would never be analysed; create a new job", job.ErrConflict, id)
+		return fmt.Errorf("%w: job %s no longer exists (it expired or was deleted, and its data with it), so the file would never be analysed; create a new job", job.ErrConflict, id)
 	}
 	if err != nil {
 		return err
@@ -679,15 +681,30 @@ func (s *Stack) afterSweep(ctx context.Context, rep pipeline.SweepReport, now ti
 		s.scrubPending.Store(true)
 	}
 	if s.scrubPending.Load() {
-		if err := sl.ScrubDeleted(ctx, s.db); err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("the expired jobs' deleted records stay in the database's write-ahead log until the next sweep", "err", err)
-			}
-		} else {
-			s.scrubPending.Store(false)
-		}
+		s.scrub(ctx)
 	}
 	s.sweepDrops(ctx)
+}
+
+// scrubDeleted is afterSweep's scrub for a job deleted on request (pipeline.EraseJob): its rows
+// leave the database's files before the request is answered, or, should reads under way keep
+// the write-ahead log from being truncated, at the next sweep.
+func (s *Stack) scrubDeleted(ctx context.Context) {
+	s.scrubPending.Store(true)
+	s.scrub(ctx)
+}
+
+// scrub writes ream.db-wal into ream.db and truncates it (sl.ScrubDeleted); a scrub that fails
+// is left pending for the next sweep.
+func (s *Stack) scrub(ctx context.Context) {
+	if err := sl.ScrubDeleted(ctx, s.db); err != nil {
+		s.scrubPending.Store(true)
+		if ctx.Err() == nil {
+			s.log.Warn("the deleted jobs' records stay in the database's write-ahead log until the next sweep", "err", err)
+		}
+		return
+	}
+	s.scrubPending.Store(false)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

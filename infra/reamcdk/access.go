@@ -84,7 +84,10 @@ func finalizing(extra access) access {
 //     URL is signed with the api's credentials, so the api needs the
 //     permission the client exercises); an existing input starts the job at
 //     once (plan under work/, shards sent); it reads (and lists, so that an
-//     unknown key is a 404) the access keys of the Comprehend-compatible API.
+//     unknown key is a 404) the access keys of the Comprehend-compatible API;
+//     a DELETE of a finished job deletes what its expiry would (pipeline
+//     EraseJob): its upload under inputs/ and its output folder under
+//     outputs/ besides work/ (the table's DeleteItem it has already).
 //   - ingest: reads the upload, writes the plan, sends the shards.
 //   - worker: plans an S3Uri job (its plan message) and sends its shards;
 //     reads shard input, writes shard results; finalizes. A coding
@@ -98,7 +101,7 @@ func finalizing(extra access) access {
 //     three areas.
 var Access = map[string]access{
 	FnAPI: finalizing(access{writePrefixes: []string{InputsPrefix}, readPrefixes: []string{AccessKeysPrefix},
-		listPrefixes: []string{AccessKeysPrefix}}),
+		listPrefixes: []string{AccessKeysPrefix}, deletePrefixes: []string{InputsPrefix, OutputsPrefix}}),
 	FnIngest: finalizing(access{}),
 	FnWorker: finalizing(access{readPrefixes: []string{ModelsPrefix}, writePrefixes: []string{ModelsPrefix},
 		listPrefixes: []string{ModelsPrefix}}),

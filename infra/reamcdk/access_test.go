@@ -261,3 +261,42 @@ func TestEveryFunctionMaySendShards(t *testing.T) {
 		}
 	}
 }
+
+// TestEraseGrants: DELETE /v1/jobs/{id} deletes a finished job's data in the api function
+// (pipeline EraseJob, the expiry's deletion), so the gateway routes it, signed, and the api may
+// delete, and list, what the sweeper's expiry deletes: the job's upload under inputs/, its output
+// folder under outputs/ and its work folder; ingest, the worker and the dead-letter consumer
+// still delete only under work/ (shard results at finalize). Models are never deleted.
+func TestEraseGrants(t *testing.T) {
+	f := synth(t)
+	route := false
+	for _, r := range f.resources("AWS::ApiGatewayV2::Route") {
+		if p := props(r); p["RouteKey"] == "DELETE /v1/jobs/{id}" {
+			route = true
+			if p["AuthorizationType"] != "AWS_IAM" {
+				t.Errorf("DELETE /v1/jobs/{id}: AuthorizationType %v, want AWS_IAM", p["AuthorizationType"])
+			}
+		}
+	}
+	if !route {
+		t.Error("no route DELETE /v1/jobs/{id}")
+	}
+	keys := []string{InputsPrefix + "tenant-1/job-1/input", OutputsPrefix + "tenant-1/job-1/output.tar.gz", WorkPrefix + "tenant-1/job-1/plan.json"}
+	for _, fn := range FunctionNames {
+		g := grantsOf(t, f, fn)
+		for _, k := range keys {
+			want := fn == FnAPI || fn == FnSweeper || strings.HasPrefix(k, WorkPrefix)
+			if got := anyMatches(g.objects["s3:DeleteObject"], k); got != want {
+				t.Errorf("%s: s3:DeleteObject on %s is %v, want %v (patterns %v)", fn, k, got, want, g.objects["s3:DeleteObject"])
+			}
+			if want && !anyMatches(g.list, k) {
+				t.Errorf("%s may delete %s but not list it (s3:ListBucket s3:prefix %v): expire lists a folder to delete it", fn, k, g.list)
+			}
+		}
+		for _, m := range []string{ModelsPrefix + "tenant-1/occupation/0000.bin", AccessKeysPrefix + "AKIAEXAMPLE.json"} {
+			if anyMatches(g.objects["s3:DeleteObject"], m) {
+				t.Errorf("%s may delete %s", fn, m)
+			}
+		}
+	}
+}

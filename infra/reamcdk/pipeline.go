@@ -431,6 +431,7 @@ var Routes = []struct {
 	{awsapigatewayv2.HttpMethod_POST, "/v1/jobs"},
 	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs"},
 	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs/{id}"},
+	{awsapigatewayv2.HttpMethod_DELETE, "/v1/jobs/{id}"},
 	{awsapigatewayv2.HttpMethod_POST, "/v1/jobs/{id}/stop"},
 	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs/{id}/results"},
 	{awsapigatewayv2.HttpMethod_GET, "/v1/jobs/{id}/errors"},

@@ -318,6 +318,12 @@ func (c *Client) Stop(ctx context.Context, id string) (*job.Job, error) {
 	return &j, nil
 }
 
+// Delete deletes a finished job and its data now (DELETE /v1/jobs/{id}); the job is then a
+// 404, as an unknown or expired one is.
+func (c *Client) Delete(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/jobs/"+url.PathEscape(id), nil, nil)
+}
+
 // Results returns presigned download URLs for a finished job.
 func (c *Client) Results(ctx context.Context, id string) (*api.ResultLinks, error) {
 	var r api.ResultLinks

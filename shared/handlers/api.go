@@ -65,6 +65,7 @@ func NewAPI(svc *pipeline.Service, auth Authenticator, log *slog.Logger) *API {
 	a.HandleAuthed("POST /v1/jobs", a.create)
 	a.HandleAuthed("GET /v1/jobs", a.list)
 	a.HandleAuthed("GET /v1/jobs/{id}", a.describe)
+	a.HandleAuthed("DELETE /v1/jobs/{id}", a.erase)
 	a.HandleAuthed("POST /v1/jobs/{id}/stop", a.stop)
 	a.HandleAuthed("GET /v1/jobs/{id}/results", a.results)
 	a.HandleAuthed("GET /v1/jobs/{id}/errors", a.errors)
@@ -249,6 +250,15 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, tenant string) {
 func (a *API) stop(w http.ResponseWriter, r *http.Request, tenant string) {
 	j, err := a.svc.Stop(r.Context(), tenant, r.PathValue("id"))
 	a.answer(w, r, j, err)
+}
+
+// erase deletes a finished job and its data now (pipeline.EraseJob) → 204.
+func (a *API) erase(w http.ResponseWriter, r *http.Request, tenant string) {
+	if err := a.svc.EraseJob(r.Context(), tenant, r.PathValue("id")); err != nil {
+		a.Fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (a *API) results(w http.ResponseWriter, r *http.Request, tenant string) {

@@ -6,6 +6,7 @@ package pipeline
 
 import (
 	"cmp"
+	"context"
 	"log/slog"
 	"strings"
 	"time"
@@ -180,6 +181,8 @@ type Service struct {
 	log       *slog.Logger
 	// hooks lets tests inject a crash between two steps; nil in production.
 	hooks Hooks
+	// afterErase is Deps.AfterErase.
+	afterErase func(ctx context.Context)
 }
 
 // Hooks are fault-injection points for tests. A non-nil error returned by a hook aborts the use
@@ -230,6 +233,10 @@ type Deps struct {
 	NewID func() string
 	Log   *slog.Logger
 	Hooks Hooks
+	// AfterErase, when set, runs after EraseJob deleted a job: the local stack scrubs the
+	// deleted rows out of its database's files there, as it does after a sweep that expired
+	// jobs.
+	AfterErase func(ctx context.Context)
 }
 
 // New builds a Service.
@@ -237,7 +244,7 @@ func New(d Deps) *Service {
 	s := &Service{
 		jobs: d.Jobs, objects: d.Objects, queue: d.Queue, notifier: d.Notifier,
 		analyzers: d.Analyzers, models: d.Models, cfg: d.Config.withDefaults(), now: d.Now, newID: d.NewID,
-		log: d.Log, hooks: d.Hooks,
+		log: d.Log, hooks: d.Hooks, afterErase: d.AfterErase,
 	}
 	if s.now == nil {
 		s.now = time.Now

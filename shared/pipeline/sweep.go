@@ -492,7 +492,12 @@ func (s *Service) timeoutMessage(ctx context.Context, j *job.Job) (string, error
 // expire deletes a job's objects and records after its ExpirationTime (on AWS the bucket's
 // lifecycle rules, and a week later the table's TTL, would catch most of it; this also removes
 // the shard and counter records and the token, which TTL never does, and keeps the local stack
-// bounded).
+// bounded), or when its owner asks for it (EraseJob): the one deletion of a job's data. It
+// deletes the job's work and output folders and its input only when the job uploaded it (its
+// upload folder, inputs/<tenant>/<job>/): an S3Uri input or a dropped object is the tenant's
+// own, kept until the input retention. Every step is idempotent: a deletion cut short is done
+// again whole, and the record goes last, so that one whose objects are not all deleted can be
+// found and expired again.
 func (s *Service) expire(ctx context.Context, j *job.Job) error {
 	prefixes := []string{layout.JobWork(j.Tenant, j.JobId), layout.OutputPrefix(j.Tenant, j.JobId)}
 	if k, err := s.cfg.Locations.Key(j.OutputDataConfig.S3Uri); err == nil {
@@ -516,5 +521,55 @@ func (s *Service) expire(ctx context.Context, j *job.Job) error {
 		return err
 	}
 	s.log.InfoContext(ctx, "expired job deleted", "tenant", j.Tenant, "job", j.JobId)
+	return nil
+}
+
+// EraseJob deletes the tenant's finished job and its data now, on request (DELETE
+// /v1/jobs/{id}: an erasure request, a wrong file uploaded), through the same deletion as its
+// expiry (expire), so that afterwards it is the 404 an expired job is. A job not finished is
+// ErrConflict (stop it first: its shards would go on writing into the job's folders); another
+// tenant's job, an unknown one and one already erased are ErrNotFound. As the expiry pass does,
+// a job whose notification was never published is notified first (a receiver waiting for it
+// must not wait for ever); one whose notification another process is publishing right now is
+// ErrConflict (try again in a moment). Before deleting anything the job's ExpirationTime is set
+// to now, so that an erasure cut short (a store failing, the process dying) is finished by the
+// next expiry pass if not by a repeated request. Deps.AfterErase runs once it is done.
+func (s *Service) EraseJob(ctx context.Context, tenant, id string) error {
+	j, err := s.jobs.Get(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	if !j.JobStatus.Terminal() {
+		how := fmt.Sprintf("stop it first (POST /v1/jobs/%s/stop), then delete it once it is STOPPED", id)
+		if j.JobStatus == job.StopRequested {
+			how = "delete it once it is STOPPED"
+		}
+		return fmt.Errorf("%w: job %s is %s and cannot be deleted before it ends: %s", job.ErrConflict, id, j.JobStatus, how)
+	}
+	if !j.Notified {
+		if err := s.notify(ctx, j); err != nil {
+			return err
+		}
+		if !j.Notified {
+			return fmt.Errorf("%w: job %s's notification is being published; delete it again in a few seconds", job.ErrConflict, id)
+		}
+	}
+	now := s.nowUTC()
+	if _, err := s.rewrite(ctx, j, func(j *job.Job) bool {
+		if j.ExpirationTime != nil && !j.ExpirationTime.After(now) {
+			return false
+		}
+		j.ExpirationTime = &now
+		return true
+	}); err != nil {
+		return err
+	}
+	if err := s.expire(ctx, j); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "job deleted on request", "tenant", tenant, "job", id)
+	if s.afterErase != nil {
+		s.afterErase(ctx)
+	}
 	return nil
 }
