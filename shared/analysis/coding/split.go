@@ -26,9 +26,11 @@ import (
 //	unit >= 900: test (10 %): untouched, only evaluated (internal/evalcoding, TestShippedModelQuality)
 //	otherwise:   train (80 %)
 //
-// Train uses the same unit: with TrainOptions.HeldOutShare s, an example is held out when
-// unit < 1000·s, which is the calibration split above when the test split has been removed
-// from the input and s = 0.1.
+// Train, with TrainOptions.TitleSplit (as internal/traincoding trains the shipped model), uses
+// the same unit: with TrainOptions.HeldOutShare s, an example is held out when unit < 1000·s,
+// which is the calibration split above when the test split has been removed from the input and
+// s = 0.1. Without it (every model a training job trains), Train holds an example out by the
+// words the model reads in its title (heldOutUnit), at the same share.
 
 // SplitPart is the part of the shipped model's split an example belongs to.
 type SplitPart int
@@ -90,6 +92,35 @@ func (e *Example) splitUnit() int {
 		return SplitUnit(e.Tasks)
 	}
 	return SplitUnit(e.Occp)
+}
+
+// heldOutUnit is the split unit Train holds an example out by (unless TrainOptions.TitleSplit,
+// which holds it out by splitUnit): FNV-1a 64, modulo 1000, of the words the model reads in its
+// title (its tokens in the joined reading, see normalize.go: lower-cased, accents folded,
+// punctuation and stop words dropped, plurals stemmed), written one after the other without a
+// space; of its tasks text's words when its title has none (0 when neither has a word: such an
+// example is not used). Records the model cannot tell apart by their titles ("Nurse.", "NURSE -",
+// "the nurses", "nurse"; "bus-driver", "bus driver", "busdriver") are thus held out together.
+// Held out by the title as written, they were not: found from outside, a training file that gave
+// each title in four such spellings (as survey answers do) held out 8,871 records, 8,847 of them
+// with a spelling of their title in training; its recorded held-out metrics were top-1 0.998 and
+// a 3-digit threshold of 0, and the model coded every record at 3 digits, right on 66 % of the
+// titles it had not seen.
+// t is scratch (its zero value, the joined reading).
+func (e *Example) heldOutUnit(t *tokens) int {
+	for _, s := range [2]string{e.Occp, e.Tasks} {
+		t.reset()
+		t.tokenize(s)
+		if t.n() == 0 {
+			continue
+		}
+		h := uint64(hashx.FNVOffset64)
+		for i := range t.n() {
+			h = hashx.FNVBytes(h, t.tok(i))
+		}
+		return int(h % 1000)
+	}
+	return 0
 }
 
 // SplitOf returns the part of the shipped model's 80/10/10 split that a title belongs to.

@@ -25,7 +25,7 @@ type Examples interface {
 }
 
 // TrainOptions configure Train. The zero value trains the shipped model's configuration,
-// but for Refit, which the shipped model sets.
+// but for Refit and TitleSplit, which the shipped model sets.
 type TrainOptions struct {
 	Scheme   *Scheme       // nil: SOC2010()
 	Features FeatureConfig // zero: DefaultFeatures
@@ -35,9 +35,16 @@ type TrainOptions struct {
 	// scaled per bucket AdaGrad-style (see trainOn) (0: 2).
 	LearningRate float64
 	// HeldOutShare is the share of the input held out of training for calibration and
-	// metrics, chosen by title hash (see SplitUnit): an example is held out when its split
-	// unit is below 1000·HeldOutShare (0: 0.10; allowed: 0.01 to 0.5).
+	// metrics, chosen by a hash of the title (see heldOutUnit, or SplitUnit with TitleSplit):
+	// an example is held out when its unit is below 1000·HeldOutShare (0: 0.10; allowed: 0.01
+	// to 0.5).
 	HeldOutShare float64
+	// TitleSplit, when set, holds examples out by the split unit of their title as written
+	// (splitUnit: the shipped model's calibration split, which internal/traincoding keeps so
+	// that the shipped model is reproduced); otherwise by the words the model reads in the
+	// title (heldOutUnit), so that records it cannot tell apart never straddle training and
+	// the held-out records its temperature, thresholds and metrics are fitted on.
+	TitleSplit bool
 	// TargetPrecision is the precision the coding thresholds aim at (0: 0.90).
 	TargetPrecision float64
 	// MaxBufferedFeatures bounds the shuffle buffer, in features (8 bytes each; 0: 1<<22,
@@ -228,7 +235,8 @@ func Train(ctx context.Context, open func() (Examples, error), opts TrainOptions
 			return nil, err
 		}
 		cut := heldOutCut(opts.HeldOutShare)
-		return FilterExamples(ex, func(e Example) bool { return e.splitUnit() < cut }), nil
+		var toks tokens
+		return FilterExamples(ex, func(e Example) bool { return opts.unit(&e, &toks) < cut }), nil
 	}
 	if err := calibrate(ctx, m, held, logf); err != nil {
 		return nil, err
@@ -305,6 +313,9 @@ type trainer struct {
 	scheme *Scheme
 	g2     []float32 // 2^bits: the buckets' summed squared gradient norms (AdaGrad)
 	labels []bufEx   // the finest-level codes' labels as examples (nil with SkipLabels)
+	// keyToks is the scratch of each's heldOutUnit (the featurizer's tokens read hyphens
+	// both ways; these keep the zero value's joined reading).
+	keyToks tokens
 }
 
 type bufEx struct {
@@ -373,7 +384,7 @@ func (t *trainer) each(ctx context.Context, open func() (Examples, error), fn fu
 			}
 			continue
 		}
-		if err := fn(&e, y, e.splitUnit() < cut); err != nil {
+		if err := fn(&e, y, t.opts.unit(&e, &t.keyToks) < cut); err != nil {
 			return err
 		}
 	}
@@ -399,6 +410,14 @@ func Unusable(sc *Scheme, e Example) string {
 }
 
 func heldOutCut(share float64) int { return int(math.Round(share * 1000)) }
+
+// unit is the unit an example is held out by (see TitleSplit), with t as scratch.
+func (o *TrainOptions) unit(e *Example, t *tokens) int {
+	if o.TitleSplit {
+		return e.splitUnit()
+	}
+	return e.heldOutUnit(t)
+}
 
 // hasText reports whether either text of a record holds a word the models read (letters or
 // digits outside stop words), tokenizing into t: a labelled record without one is not trained

@@ -54,6 +54,7 @@ func main() {
 		Epochs:       *epochs,
 		LearningRate: *lr,
 		HeldOutShare: 0.1,
+		TitleSplit:   true, // the calibration split, as coding.SplitOf's
 		Refit:        !*noRefit,
 		TrainedOn: fmt.Sprintf("%s (ONS coding index titles, %d rows); split by coding.SplitOf: trained on the train part (80 %%), "+
 			"temperature, thresholds and metrics on the calibration part (10 %%), then retrained on both (90 %%) keeping them; "+
