@@ -11,7 +11,8 @@ import (
 // sides (found from outside: a file giving each title as survey answers do, "nurse", "nurse.",
 // "NURSE -", "the nurse", held out records whose other spellings it trained on; its held-out
 // top-1 was 0.998 and its 3-digit threshold 0, so it coded every record at 3 digits, right on
-// two titles in three it had not seen).
+// two titles in three it had not seen; one giving each title also inverted, "manager, sales",
+// recorded top-1 0.840 for 0.658 on unseen titles).
 func TestHeldOutByTheWordsTheModelReads(t *testing.T) {
 	f, err := openTestdata("soc2010-calibration.tsv")
 	if err != nil {
@@ -27,7 +28,11 @@ func TestHeldOutByTheWordsTheModelReads(t *testing.T) {
 		if !ok {
 			break
 		}
-		for _, v := range []string{e.Occp, e.Occp + ".", strings.ToUpper(e.Occp) + " -", "the " + e.Occp} {
+		inverted := e.Occp
+		if w := strings.Fields(e.Occp); len(w) > 1 {
+			inverted = w[len(w)-1] + ", " + strings.Join(w[:len(w)-1], " ")
+		}
+		for _, v := range []string{e.Occp, e.Occp + ".", strings.ToUpper(e.Occp) + " -", "the " + e.Occp, inverted} {
 			ex = append(ex, Example{Code: e.Code, Occp: v})
 		}
 	}
@@ -35,7 +40,7 @@ func TestHeldOutByTheWordsTheModelReads(t *testing.T) {
 
 	var toks tokens
 	for _, same := range [][]string{
-		{"bus driver", "Bus-Driver", "busdriver", "the bus drivers.", "BUS  DRIVER -"},
+		{"bus driver", "Bus-Driver", "the bus drivers.", "BUS  DRIVER -", "Driver, bus"},
 		{"", "nurse"}, // no title: the tasks text's words
 	} {
 		want := (&Example{Occp: same[0], Tasks: "Nurse"}).heldOutUnit(&toks)
@@ -58,8 +63,8 @@ func TestHeldOutByTheWordsTheModelReads(t *testing.T) {
 	}
 	info := m.Info()
 	t.Logf("%d of %d records held out; held-out top-1 %.3f, thresholds %+v", info.HeldOutRecords, len(ex), info.Metrics.Top1, info.Thresholds)
-	if info.HeldOutRecords%4 != 0 || info.HeldOutRecords < len(ex)/20 {
-		t.Errorf("%d of %d records held out: the four spellings of a title were split", info.HeldOutRecords, len(ex))
+	if info.HeldOutRecords%5 != 0 || info.HeldOutRecords < len(ex)/20 {
+		t.Errorf("%d of %d records held out: the five spellings of a title were split", info.HeldOutRecords, len(ex))
 	}
 	// The held-out records are titles the model has not trained on in any spelling: measured
 	// on them, it is far from the 0.998 of held-out records it had trained on.

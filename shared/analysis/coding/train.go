@@ -313,8 +313,8 @@ type trainer struct {
 	scheme *Scheme
 	g2     []float32 // 2^bits: the buckets' summed squared gradient norms (AdaGrad)
 	labels []bufEx   // the finest-level codes' labels as examples (nil with SkipLabels)
-	// keyToks is the scratch of each's heldOutUnit (the featurizer's tokens read hyphens
-	// both ways; these keep the zero value's joined reading).
+	// keyToks is the scratch of each's heldOutUnit (not the featurizer's tokens, which
+	// features reads hyphens both ways with).
 	keyToks tokens
 }
 
