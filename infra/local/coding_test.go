@@ -23,6 +23,7 @@ import (
 	sl "github.com/ream-dev/ream/shared/local"
 	"github.com/ream-dev/ream/shared/output"
 	"github.com/ream-dev/ream/shared/pipeline"
+	"github.com/ream-dev/ream/shared/pipeline/codingop"
 )
 
 // codingClient speaks the coding service's API the way its clients do: a token from
@@ -474,6 +475,42 @@ func TestCodingTraining(t *testing.T) {
 	c.must(http.MethodGet, "/v1/topics/occupation/models/latest", &latest)
 	if latest.ModelId != trained {
 		t.Fatalf("latest is %s, want the trained %s", latest.ModelId, trained)
+	}
+	// The model says what it was trained on, in records: every record without an error line
+	// trained or held out, the unknown code and the wordless record skipped ("not json" never
+	// reached the trainer), not refit; under the documented names.
+	usable := int(j.JobDetails.InputDocumentsCount - j.JobDetails.DocumentsWithErrorsCount)
+	var byID map[string]any
+	c.must(http.MethodGet, "/v1/topics/occupation/models/"+trained, &byID)
+	wantTraining := map[string]any{"trainRecords": float64(0), "heldOutRecords": float64(0), "refitRecords": float64(0),
+		"skipped": map[string]any{"unknownCode": float64(1), "empty": float64(1)}}
+	if tr, ok := byID["training"].(map[string]any); !ok {
+		t.Errorf("the trained model's description has no training: %v", byID)
+	} else {
+		tr0, held := tr["trainRecords"], tr["heldOutRecords"]
+		n, h := tr0.(float64), held.(float64)
+		if n <= 0 || h <= 0 || int(n+h) != usable {
+			t.Errorf("training: %v trained and %v held out, want %d in all", tr0, held, usable)
+		}
+		wantTraining["trainRecords"], wantTraining["heldOutRecords"] = tr0, held
+		if !reflect.DeepEqual(tr, wantTraining) {
+			t.Errorf("training: %v, want %v", tr, wantTraining)
+		}
+	}
+	for _, m := range []api.Model{models[1], latest} {
+		if m.Training == nil || m.Training.TrainRecords+m.Training.HeldOutRecords != usable || m.Training.Skipped.UnknownCode != 1 || m.Training.Skipped.Empty != 1 {
+			t.Errorf("model %s: training %+v, want %d usable records, 1 unknown code, 1 empty", m.ModelId, m.Training, usable)
+		}
+	}
+	// The shipped model's, from its model file's info.
+	shipped, _, err := codingop.Schemes["occupation"].Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := shipped.Info()
+	if tr := models[0].Training; tr == nil || tr.TrainRecords != info.TrainRecords || tr.HeldOutRecords != info.HeldOutRecords ||
+		tr.RefitRecords != info.RefitRecords || tr.RefitRecords == 0 || tr.Skipped.UnknownCode != info.Skipped.UnknownCode || tr.Skipped.Empty != info.Skipped.Empty {
+		t.Errorf("shipped model: training %+v, want the counts of its info %+v", tr, info)
 	}
 	var op api.CodingOperationStarted
 	c.must(http.MethodPost, "/v1/topics/occupation/models/"+trained+"/batch-code", &op)

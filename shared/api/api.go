@@ -264,6 +264,10 @@ type Model struct {
 	TrainedOn string `json:"trainedOn"`
 	// Metrics are the model's held-out measures, as the trainer reports them.
 	Metrics json.RawMessage `json:"metrics,omitempty"`
+	// Training counts the records the model was trained on, held out and skipped, from its
+	// model file's info; nil for a model registered before the registry kept them (absent
+	// from the stored record, so such a record reads as it was written).
+	Training *ModelTraining `json:"training,omitempty" dynamodbav:",omitempty"`
 	// Shipped is true for a model that comes with Ream (every tenant's); false for one a tenant
 	// trained (that tenant's alone).
 	Shipped bool `json:"shipped"`
@@ -277,10 +281,33 @@ type Model struct {
 	Key string `json:"-"`
 }
 
+// ModelTraining is what a model was trained on, in records (Model.Training).
+type ModelTraining struct {
+	// TrainRecords were trained on; HeldOutRecords were held out to fit the temperature and
+	// thresholds and to measure the metrics.
+	TrainRecords   int `json:"trainRecords"`
+	HeldOutRecords int `json:"heldOutRecords"`
+	// RefitRecords, when not 0, is the number of records (training and held-out) the weights
+	// were trained on again after calibration; the metrics stay those of the model trained on
+	// TrainRecords alone. 0: the weights are those trained on TrainRecords.
+	RefitRecords int                  `json:"refitRecords"`
+	Skipped      ModelTrainingSkipped `json:"skipped"`
+}
+
+// ModelTrainingSkipped counts the input records training could not use.
+type ModelTrainingSkipped struct {
+	UnknownCode int `json:"unknownCode"` // no code, or not a finest-level code of the scheme
+	Empty       int `json:"empty"`       // no word to learn from in either text
+}
+
 // Normalized returns m as a model registry stores and returns it (both adapters): the release
-// date in UTC, Metrics copied, and empty Metrics as none.
+// date in UTC, Metrics and Training copied, and empty Metrics as none.
 func (m Model) Normalized() Model {
 	m.ModelReleaseDate = m.ModelReleaseDate.UTC()
+	if m.Training != nil {
+		t := *m.Training
+		m.Training = &t
+	}
 	if len(m.Metrics) == 0 {
 		m.Metrics = nil
 	} else {

@@ -33,7 +33,8 @@ import (
 // "MODEL", never with the jobs' "T#". Tenants, topics and ids are escaped as the jobs' are.
 //
 // Metrics are a binary attribute holding the caller's bytes as they are (absent when empty);
-// the release date is RFC 3339 text in UTC, to the nanosecond.
+// the release date is RFC 3339 text in UTC, to the nanosecond. Training is a map attribute
+// (its fields by Go name), absent when nil, as on the items registered before it was kept.
 const (
 	skModel          = "MODEL"
 	attrModelMetrics = "Metrics"

@@ -16,6 +16,7 @@ import (
 // stored as JSON (including its `json:"-"` fields, by Go name) next to the columns it is
 // queried by; its Metrics are a column of their own, so they come back byte for byte (encoding
 // them inside the JSON would compact and re-escape them). A shipped model has the empty tenant.
+// Training is in the JSON, absent when nil, as in the bodies stored before it was kept.
 type Models struct {
 	db *sql.DB
 }

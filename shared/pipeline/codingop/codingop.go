@@ -117,7 +117,8 @@ func ModelKey(tenant, topic, id string) string {
 // that ships a retrained model moves it, and the model registers as the next shipped version).
 var ShippedRelease = time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
 
-// ModelRecord is the registry's record of model m, stored under key.
+// ModelRecord is the registry's record of model m, stored under key: its description and
+// counts (Training) from m's Info, which the model file keeps.
 func ModelRecord(m *coding.Model, id, topic, tenant, key string, size int64) api.Model {
 	info := m.Info()
 	metrics, _ := json.Marshal(info.Metrics)
@@ -125,6 +126,10 @@ func ModelRecord(m *coding.Model, id, topic, tenant, key string, size int64) api
 		ModelId: id, Topic: topic, ModelType: info.ModelType,
 		TopicStandard: info.TopicStandard, TopicVersion: info.TopicVersion,
 		TrainedOn: info.TrainedOn, Metrics: metrics, SizeBytes: size, Tenant: tenant, Key: key,
+		Training: &api.ModelTraining{
+			TrainRecords: info.TrainRecords, HeldOutRecords: info.HeldOutRecords, RefitRecords: info.RefitRecords,
+			Skipped: api.ModelTrainingSkipped{UnknownCode: info.Skipped.UnknownCode, Empty: info.Skipped.Empty},
+		},
 	}
 }
 

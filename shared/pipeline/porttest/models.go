@@ -25,7 +25,8 @@ import (
 //   - Every field of api.Model round-trips, the `json:"-"` ones (Tenant, Key) included.
 //     Metrics come back byte for byte (not re-encoded or compacted); empty Metrics come back
 //     empty. ModelReleaseDate comes back in UTC, equal to the one registered at least to the
-//     millisecond.
+//     millisecond. Training comes back with every count, or nil when registered nil (as every
+//     model was before the registry kept it: such a record reads, and answers without it).
 //   - Register of an id that another tenant's model holds is ErrConflict, and returns nothing
 //     of that model (an id a tenant cannot Get is never revealed through Register).
 //   - Register without ModelId or Topic, or with a negative ModelVersion, is ErrInvalid.
@@ -38,6 +39,7 @@ func TestModels(t *testing.T, newStore func(t *testing.T) pipeline.Models) {
 	t.Run("TenantIsolation", func(t *testing.T) { modelsTenants(t, newStore(t)) })
 	t.Run("ListOrderAndVisibility", func(t *testing.T) { modelsList(t, newStore(t)) })
 	t.Run("MetricsByteIdentical", func(t *testing.T) { modelsMetrics(t, newStore(t)) })
+	t.Run("Training", func(t *testing.T) { modelsTraining(t, newStore(t)) })
 	t.Run("TimeRoundTrip", func(t *testing.T) { modelsTime(t, newStore(t)) })
 	t.Run("Invalid", func(t *testing.T) { modelsInvalid(t, newStore(t)) })
 	t.Run("ConcurrentSameVersion", func(t *testing.T) { modelsConcurrentVersion(t, newStore(t)) })
@@ -56,10 +58,14 @@ func newModel(tenant, topic string, version int, id string) api.Model {
 		TopicVersion:     "2010",
 		TrainedOn:        "coded answers of " + id + " (80/20 split)",
 		Metrics:          json.RawMessage(`{"accuracy":0.91,"macroF1":0.83}`),
-		Shipped:          tenant == "",
-		SizeBytes:        int64(1000 + version),
-		Tenant:           tenant,
-		Key:              "models/" + topic + "/" + id + ".bin",
+		Training: &api.ModelTraining{
+			TrainRecords: 900 + version, HeldOutRecords: 100 + version, RefitRecords: 1000 + 2*version,
+			Skipped: api.ModelTrainingSkipped{UnknownCode: 3 + version, Empty: 4 + version},
+		},
+		Shipped:   tenant == "",
+		SizeBytes: int64(1000 + version),
+		Tenant:    tenant,
+		Key:       "models/" + topic + "/" + id + ".bin",
 	}
 	if tenant != "" {
 		m.TrainingJobId = "job-" + id
@@ -144,6 +150,7 @@ func modelsIdempotent(t *testing.T, s pipeline.Models) {
 	again := m
 	again.TrainedOn = "something else"
 	again.Metrics = json.RawMessage(`{"accuracy":0.1}`)
+	again.Training = &api.ModelTraining{TrainRecords: 1}
 	again.ModelVersion = 7
 	stored, created, err := s.Register(ctx, again)
 	if err != nil || created {
@@ -316,6 +323,57 @@ func modelsMetrics(t *testing.T, s pipeline.Models) {
 		if !bytes.Equal(m.Metrics, cases[i]) {
 			t.Errorf("List[%d]: Metrics %q, want %q", i, m.Metrics, cases[i])
 		}
+	}
+}
+
+// modelsTraining: Training comes back with every count from Register, Get and List, and is not
+// shared with the caller's; a model registered without it (as every model was before the
+// registry kept it, and so stored as those were) reads back without it, and its description has
+// no "training"; registering its id again with Training returns the stored model unchanged.
+func modelsTraining(t *testing.T, s pipeline.Models) {
+	ctx := context.Background()
+	tenant, topic := "t-"+uniq(t), "occupation-"+uniq(t)
+	with := newModel(tenant, topic, 1, "m-"+uniq(t))
+	with.Training = &api.ModelTraining{TrainRecords: 52311, HeldOutRecords: 5813, RefitRecords: 58124,
+		Skipped: api.ModelTrainingSkipped{UnknownCode: 17, Empty: 2}}
+	want := *with.Training
+	stored := mustRegister(t, s, with)
+	with.Training.TrainRecords = 0 // the caller's, changed after registering
+	if stored.Training == nil || *stored.Training != want {
+		t.Errorf("Register returned Training %+v, want %+v", stored.Training, want)
+	}
+	old := newModel(tenant, topic, 2, "m-"+uniq(t))
+	old.Training = nil
+	mustRegister(t, s, old)
+	listed, err := s.List(ctx, tenant, topic)
+	if err != nil || len(listed) != 2 {
+		t.Fatalf("List = %d models, %v", len(listed), err)
+	}
+	for what, got := range map[string]api.Model{"Get": mustGetModel(t, s, tenant, stored.ModelId), "List": listed[0]} {
+		if got.Training == nil || *got.Training != want {
+			t.Errorf("%s: Training %+v, want %+v", what, got.Training, want)
+		}
+	}
+	for what, got := range map[string]api.Model{"Get": mustGetModel(t, s, tenant, old.ModelId), "List": listed[1]} {
+		if d := sameModel(got, old); d != "" {
+			t.Errorf("%s of a model without Training: %s", what, d)
+		}
+		b, err := json.Marshal(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(`"training"`)) {
+			t.Errorf("%s of a model without Training: its description has one: %s", what, b)
+		}
+	}
+	again := old
+	again.Training = &want
+	got, created, err := s.Register(ctx, again)
+	if err != nil || created {
+		t.Fatalf("Register of the id again, with Training = created %v, %v; want the stored model", created, err)
+	}
+	if d := sameModel(got, old); d != "" {
+		t.Errorf("Register of the id again, with Training, returned %s", d)
 	}
 }
 
