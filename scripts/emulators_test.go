@@ -191,6 +191,59 @@ func TestIntegrationOneRunAtATime(t *testing.T) {
 	}
 }
 
+// TestIntegrationLockBesideAnyStateDirectory: the lock is taken beside the state directory
+// however REAM_EMULATOR_STATE is written. A state directory whose parent does not exist yet (start
+// makes it with mkdir -p) failed the run at once with bash's "No such file or directory" for the
+// lock; one written with a trailing "/" put the lock inside the directory, which stop deletes, so
+// a run of the same state written without the "/" did not see it.
+func TestIntegrationLockBesideAnyStateDirectory(t *testing.T) {
+	for _, tool := range []string{"bash", "flock"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	// go and npm that record being called and fail: a run past the lock installs, and stops there.
+	bin := t.TempDir()
+	calls := filepath.Join(bin, "calls")
+	for _, tool := range []string{"go", "npm"} {
+		if err := os.WriteFile(filepath.Join(bin, tool), []byte("#!/usr/bin/env bash\necho \"$0 $*\" >>'"+calls+"'\nexit 1\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(state string) string {
+		cmd := exec.Command("bash", "integration.sh")
+		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+			"REAM_EMULATOR_STATE="+state, "REAM_EMULATOR_CACHE="+t.TempDir(), "REAM_EMULATOR_INSTALL_TRIES=1")
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Errorf("integration.sh with go and npm failing succeeded:\n%s", out)
+		}
+		return string(out)
+	}
+
+	state := filepath.Join(t.TempDir(), "not yet", "emulators")
+	out := run(state)
+	if _, err := os.Stat(calls); err != nil || strings.Contains(out, "No such file") {
+		t.Errorf("integration.sh with REAM_EMULATOR_STATE in a folder not made yet did not get to install (%v):\n%s", err, out)
+	}
+	if _, err := os.Stat(state + ".lock"); err != nil {
+		t.Errorf("no lock beside the state directory: %v", err)
+	}
+
+	// Another run holds the lock of the same state, which this run names with a trailing "/".
+	lock, err := os.OpenFile(state+".lock", os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(state + "/"); !strings.Contains(out, "another make test-integration is using the emulators of REAM_EMULATOR_STATE="+state) {
+		t.Errorf("integration.sh with REAM_EMULATOR_STATE=%s/ while another run holds %s.lock was not refused:\n%s", state, state, out)
+	}
+}
+
 // TestEmulatorPortInUseNamesItsVariable: start refuses a port another program listens on, naming
 // the variable that moves that port: MinIO's console port is REAM_MINIO_CONSOLE_PORT (the message
 // said REAM_MINIO_PORT, which moves the S3 port, for both).

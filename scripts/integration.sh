@@ -15,6 +15,9 @@ export REAM_MINIO_WEBHOOK="${REAM_MINIO_WEBHOOK:-http://127.0.0.1:19998/minio}"
 # and is released when this script exits, however it ends: the emulators are started with the
 # lock's descriptor closed (9>&-), so that they, which outlive a killed script, do not hold it.
 state=$(scripts/emulators.sh state)
+state=${state%/} # a trailing / would put the lock inside the state directory, which stop deletes
+# The state directory's parent may not exist yet (start makes the directory with mkdir -p).
+mkdir -p -- "$(dirname -- "$state")"
 command -v flock >/dev/null 2>&1 || { echo "integration: error: 'flock' not found in PATH (apt-get install util-linux)" >&2; exit 1; }
 exec 9>>"$state.lock"
 if ! flock -n 9; then
