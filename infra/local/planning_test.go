@@ -27,7 +27,7 @@ func TestUploadsPlannedTwoAtOnce(t *testing.T) {
 	var once, releaseOnce sync.Once
 	// No sweep during the test: it would plan the small job itself after a while.
 	cfg := Config{SweepInterval: Duration(time.Hour)}
-	s := startStack(t, cfg, pipeline.Hooks{PlanStarted: func(_, jobID string) error {
+	s := startStack(t, cfg, pipeline.Hooks{PlanStarted: func(_ context.Context, _, jobID string) error {
 		mu.Lock()
 		held := jobID == heldJob
 		mu.Unlock()
@@ -74,7 +74,7 @@ func TestCreateGoneClientStillPlans(t *testing.T) {
 	ctx := testCtx(t)
 	reqCtx, hangUp := context.WithCancel(ctx)
 	// No sweep during the test: it would plan the job itself after a while.
-	s := startStack(t, Config{SweepInterval: Duration(time.Hour)}, pipeline.Hooks{PlanStarted: func(_, _ string) error {
+	s := startStack(t, Config{SweepInterval: Duration(time.Hour)}, pipeline.Hooks{PlanStarted: func(_ context.Context, _, _ string) error {
 		hangUp() // the client goes away while its job's input is being planned
 		return nil
 	}})
@@ -120,7 +120,7 @@ func TestRetryGoneClientStillRecordsTheChild(t *testing.T) {
 			}
 			return nil
 		},
-		PlanStarted: func(_, jobID string) error {
+		PlanStarted: func(_ context.Context, _, jobID string) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if !planned[jobID] && hangUp != nil {
@@ -163,5 +163,44 @@ func TestRetryGoneClientStillRecordsTheChild(t *testing.T) {
 	}
 	if n, j := follow(t, ctx, c, child.JobId); n.JobStatus != job.Completed {
 		t.Fatalf("child of a gone client: %s (%s); want COMPLETED", j.JobStatus, j.Message)
+	}
+}
+
+// TestCloseEndsACutRequestsPlanning: a job's planning inside its create request (detached from
+// the request, so that a client going away does not stop it) still ends with the stack. Close
+// cuts the request at the end of its grace, ends the planning and waits for it before it closes
+// the database. Before, the planning, no longer cancelled by its request, ran on after Close had
+// returned, over a closed database and a data directory whose lock was released.
+func TestCloseEndsACutRequestsPlanning(t *testing.T) {
+	old := shutdownGrace
+	shutdownGrace = time.Millisecond // the planning held below outlasts it
+	defer func() { shutdownGrace = old }()
+	ctx := testCtx(t)
+	planning, planEnded := make(chan struct{}), make(chan struct{})
+	s, err := Start(ctx, Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", SweepInterval: Duration(time.Hour)}, Options{Log: testLogger(t),
+		Hooks: pipeline.Hooks{PlanStarted: func(ctx context.Context, _, _ string) error {
+			close(planning)
+			<-ctx.Done() // a long planning, which ends when its context does
+			close(planEnded)
+			return ctx.Err()
+		}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "inputs/local/held/in.txt"
+	if err := s.Service.Objects().Put(ctx, key, strings.NewReader("A calm day.\n")); err != nil {
+		t.Fatal(err)
+	}
+	req := lineJob("held", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = "s3://ream-local/" + key
+	go func() { _, _ = defaultClient(s).CreateJob(ctx, req) }() // answered or cut: either is fine
+	<-planning
+	if err := s.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	select {
+	case <-planEnded:
+	default:
+		t.Fatal("Close returned while a create's planning was still running")
 	}
 }

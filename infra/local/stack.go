@@ -73,6 +73,10 @@ type Stack struct {
 	listener net.Listener
 	log      *slog.Logger
 	cancel   context.CancelFunc
+	life     context.Context // the stack's lifetime (runCtx), which cancel ends
+	// inflight counts the requests being served: Close waits for those it cut, whose work
+	// (pipeline.Deps.Lifetime) ends with life, before it closes the database.
+	inflight *inflight
 	wg       sync.WaitGroup
 	// stopping is closed when Close begins: the event streams end, so that the server's
 	// Shutdown does not wait on them.
@@ -212,6 +216,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	noSpace := new(atomic.Int64)
 	pobjects = watchSpace(pobjects, objects, noSpace)
 	var s *Stack // built below, with the service: the erasure's scrub is the stack's
+	// runCtx is the stack's lifetime: its pollers, and the work a request committed the service
+	// to (pipeline.Deps.Lifetime), end with it.
+	runCtx, cancel := context.WithCancel(context.Background())
 	svc = pipeline.New(pipeline.Deps{
 		Jobs: sl.NewJobs(db), Objects: pobjects, Queue: shards, Notifier: notifier, Analyzers: analyzers, Models: sl.NewModels(db),
 		DropRules: sl.NewDropRules(db),
@@ -225,11 +232,12 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			Locations: layout.Locations{Base: FileURI(filepath.Join(dataDir, "objects") + "/"),
 				Aliases: []string{"s3://" + bucketName + "/"}},
 		},
-		Log: log, Hooks: opts.Hooks,
+		Log: log, Hooks: opts.Hooks, Lifetime: runCtx,
 		AfterErase: func(ctx context.Context) { s.scrubDeleted(ctx) },
 	})
 	s = &Stack{
 		cfg: cfg, URL: baseURL, Service: svc, Notifier: notifier, Shards: shards, db: db, unlock: unlock, listener: ln, log: log,
+		cancel: cancel, life: runCtx, inflight: newInflight(),
 		auth:     handlers.NewKeyAuth(cfg.Keys),
 		ingest:   handlers.NewIngest(svc, log),
 		worker:   handlers.NewWorker(svc, log),
@@ -245,6 +253,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	s.scrubPending.Store(true)
 	tokenKey, err := sl.LoadSecret(filepath.Join(dataDir, "oauth.key"))
 	if err != nil {
+		cancel()
 		db.Close()
 		return fail(err)
 	}
@@ -269,6 +278,11 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	// a 307 HTML redirect before the API could answer it, as it does any unknown route, with
 	// 404 JSON. (The store checks a URL's signature against its exact path.)
 	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.inflight.enter() {
+			http.Error(w, "the server is stopping", http.StatusServiceUnavailable)
+			return
+		}
+		defer s.inflight.leave()
 		w, r, restore := closeIfBodyUnread(w, r)
 		defer restore()
 		if strings.HasPrefix(r.URL.Path, "/objects/") {
@@ -283,8 +297,6 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	s.server = &http.Server{Handler: route, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: maxHeaderBytes, ErrorLog: serverErrorLog(log), ConnState: conns.ConnState}
 
-	runCtx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -354,7 +366,7 @@ const maxHeaderBytes = 64 << 10
 var shutdownGrace = 10 * time.Second
 
 // Close ends the event streams, stops accepting requests (those in flight finish within
-// shutdownGrace, then are cut), stops the pollers (in-flight handlers finish or are cancelled;
+// shutdownGrace, then are cut, and their work ends and is waited for), stops the pollers (in-flight handlers finish or are cancelled;
 // their messages are handed back), and closes the database.
 func (s *Stack) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
@@ -369,6 +381,10 @@ func (s *Stack) Close() error {
 		err = s.server.Close()
 	}
 	s.cancel()
+	// A request cut at the end of the grace may still be running: the work it committed the
+	// service to (a created job's planning, a stop) does not end with its request's context but
+	// with the stack's (just cancelled); it ends before the database is closed, not over it.
+	s.inflight.closeWait()
 	s.wg.Wait()
 	// The notifier gets its own few seconds: the requests' deadline may have passed already.
 	nctx, ncancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -721,3 +737,46 @@ func sleep(ctx context.Context, d time.Duration) {
 // percent-encoded, a space as %20, a non-ASCII letter as its UTF-8 bytes. The object's key
 // follows the base as it is.
 func FileURI(p string) string { return (&url.URL{Scheme: "file", Path: p}).String() }
+
+// inflight counts the requests being served; once closed it admits none.
+type inflight struct {
+	mu     sync.Mutex
+	idle   *sync.Cond
+	n      int
+	closed bool
+}
+
+func newInflight() *inflight {
+	f := &inflight{}
+	f.idle = sync.NewCond(&f.mu)
+	return f
+}
+
+// enter admits a request, false once closeWait has begun.
+func (f *inflight) enter() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	f.n++
+	return true
+}
+
+func (f *inflight) leave() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n--; f.n == 0 {
+		f.idle.Broadcast()
+	}
+}
+
+// closeWait admits no more requests and waits for those being served to end.
+func (f *inflight) closeWait() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	for f.n > 0 {
+		f.idle.Wait()
+	}
+}

@@ -219,7 +219,7 @@ func (s *Service) createOrGetJob(ctx context.Context, tenant string, req api.Cre
 
 	// The job is stored: what it needs now (its plan message, or its planning) is the service's
 	// to finish, whether or not the caller is still there to read the answer (detached).
-	ctx, cancel := detached(ctx)
+	ctx, cancel := s.detached(ctx)
 	defer cancel()
 	switch {
 	case created && j.JobStatus == job.Submitted && s.cfg.PlanInWorker && req.DropRule == "":

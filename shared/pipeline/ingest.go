@@ -191,7 +191,7 @@ func (s *Service) uploadedFiles(ctx context.Context, j *job.Job) (int, error) {
 // groups of listed files. A bad input fails the job with a Message saying why.
 func (s *Service) start(ctx context.Context, j *job.Job) error {
 	if h := s.hooks.PlanStarted; h != nil {
-		if err := h(j.Tenant, j.JobId); err != nil {
+		if err := h(ctx, j.Tenant, j.JobId); err != nil {
 			return err
 		}
 	}

@@ -231,7 +231,7 @@ func (s *Service) Stop(ctx context.Context, tenant, id string) (*job.Job, error)
 	// A stop is carried through once asked for, whether or not the caller stays for the answer
 	// (detached): one cut after its STOP_REQUESTED was stored left a job that no shard would
 	// finalize (SUBMITTED, or every shard done) STOP_REQUESTED until a sweep ended it.
-	ctx, cancel := detached(ctx)
+	ctx, cancel := s.detached(ctx)
 	defer cancel()
 	j, err := s.stop(ctx, tenant, id)
 	if err == nil {

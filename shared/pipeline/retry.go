@@ -128,7 +128,7 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 		return nil, err
 	}
 	// The child is stored and planned: the parent names it even when the caller is gone.
-	ctx, cancel := detached(ctx)
+	ctx, cancel := s.detached(ctx)
 	defer cancel()
 	if err := s.addChild(ctx, tenant, parentID, res.Job.JobId); err != nil {
 		return nil, err

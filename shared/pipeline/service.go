@@ -183,6 +183,8 @@ type Service struct {
 	hooks Hooks
 	// afterErase is Deps.AfterErase.
 	afterErase func(ctx context.Context)
+	// life is Deps.Lifetime: it ends the work detached from its request (detached).
+	life context.Context
 }
 
 // Hooks are fault-injection points for tests. A non-nil error returned by a hook aborts the use
@@ -196,8 +198,9 @@ type Hooks struct {
 	// AfterShardWritten runs after a shard's results are stored and before it is recorded.
 	AfterShardWritten func(msg ShardMessage) error
 	// PlanStarted runs when a job whose input arrived is about to be planned (its input read
-	// and split into shards): a test that holds it there holds that planning.
-	PlanStarted func(tenant, jobID string) error
+	// and split into shards), with the planning's context: a test that holds it there holds
+	// that planning (until the context ends, as a long planning would).
+	PlanStarted func(ctx context.Context, tenant, jobID string) error
 	// InitCheckpointSaved runs after a TOPICS job's initial fit stored a checkpoint (a
 	// finished restart, or a long restart's state), with its name: a test that ends the
 	// delivery's context there cuts the fit as the worker's deadline would.
@@ -237,6 +240,11 @@ type Deps struct {
 	// deleted rows out of its database's files there, as it does after a sweep that expired
 	// jobs.
 	AfterErase func(ctx context.Context)
+	// Lifetime, when set, ends with the process that serves the requests (the local stack's
+	// Close cancels it once its grace is over): the work a request committed the service to
+	// (detached) stops with it rather than outliving its store. Nil: only the request's
+	// deadline bounds that work (a Lambda invocation's).
+	Lifetime context.Context
 }
 
 // New builds a Service.
@@ -244,7 +252,7 @@ func New(d Deps) *Service {
 	s := &Service{
 		jobs: d.Jobs, objects: d.Objects, queue: d.Queue, notifier: d.Notifier,
 		analyzers: d.Analyzers, models: d.Models, cfg: d.Config.withDefaults(), now: d.Now, newID: d.NewID,
-		log: d.Log, hooks: d.Hooks, afterErase: d.AfterErase,
+		log: d.Log, hooks: d.Hooks, afterErase: d.AfterErase, life: d.Lifetime,
 	}
 	if s.now == nil {
 		s.now = time.Now
