@@ -360,6 +360,13 @@ func createAndUpload(ctx context.Context, req api.CreateJobRequest, path string,
 		// job, which then runs (the local stack plans it inside the create, to its end). Said,
 		// with how to find it (it printed only the request's error, as if nothing was created).
 		again := "submitting again creates another job"
+		if !inStore(path) {
+			// A local file's job waits for the upload this submit no longer makes: it does not run.
+			if req.ClientRequestToken != "" {
+				again = fmt.Sprintf("submitting again with --token %q returns it and uploads the input", req.ClientRequestToken)
+			}
+			return nil, nil, fmt.Errorf("%v while the job was being created: it may have been created, waiting for its input, which was not uploaded (it does not run): `ream list` shows it AWAITING_INPUT, `ream stop JOB` stops it, else it becomes TIMED_OUT when its upload URL expires; %s", context.Cause(ctx), again)
+		}
 		if req.ClientRequestToken != "" {
 			again = fmt.Sprintf("submitting again with --token %q returns it", req.ClientRequestToken)
 		}

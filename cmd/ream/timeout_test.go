@@ -215,12 +215,33 @@ func TestSubmitInterruptedCreateSaysTheJobMayRun(t *testing.T) {
 		cancel(errors.New("interrupt signal received")) // as signal.NotifyContext on Ctrl-C
 	}()
 	err := run(ctx, []string{"submit", "s3://ream-local/inputs/local/big.txt"})
-	for _, w := range []string{"interrupt signal received", "may have been created", "ream list"} {
+	for _, w := range []string{"interrupt signal received", "may have been created, and then runs", "ream list"} {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("submit interrupted while creating: %v; want %q in it", err, w)
 		}
 	}
 	if exitStatus(err) != exitError {
 		t.Errorf("exit status %d, want %d", exitStatus(err), exitError)
+	}
+
+	// A local file's job, interrupted as it is created, waits for an upload that is not made:
+	// it does not run (the message said it did).
+	ctx, cancel = context.WithCancelCause(t.Context())
+	go func() {
+		<-creating
+		cancel(errors.New("interrupt signal received"))
+	}()
+	file := filepath.Join(t.TempDir(), "reviews.txt")
+	if err := os.WriteFile(file, []byte("A calm day.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = run(ctx, []string{"submit", file})
+	for _, w := range []string{"may have been created, waiting for its input", "AWAITING_INPUT", "TIMED_OUT"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("submit of a local file interrupted while creating: %v; want %q in it", err, w)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "and then runs") {
+		t.Errorf("submit of a local file interrupted while creating says its job runs: %v", err)
 	}
 }
