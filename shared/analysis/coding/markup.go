@@ -53,7 +53,10 @@ func stripMarkup(s string) string {
 		switch c := s[i]; {
 		case c == '&':
 			if n := entityLen(s[i:]); n > 0 {
-				if u := html.UnescapeString(s[i : i+n]); u != s[i:i+n] {
+				// Decoded whole or not at all: html also decodes a legacy name's prefix that has
+				// no ";" ("&copyright;" is "©right;", "&notice;" "¬ice;"), which this rule leaves
+				// as written. A whole reference leaves no ";" behind (but &semi;, which is one).
+				if u := html.UnescapeString(s[i : i+n]); u != s[i:i+n] && (u == ";" || !strings.HasSuffix(u, ";")) {
 					b.WriteString(u)
 					i += n
 					continue

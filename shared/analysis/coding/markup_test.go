@@ -8,22 +8,23 @@ import (
 
 func TestStripMarkup(t *testing.T) {
 	for in, want := range map[string]string{
-		"lorry driver&#39;s mate":                "lorry driver's mate",
-		"driver&#x2019;s mate":                   "driver’s mate",
-		"health &amp; safety officer":            "health & safety officer",
-		"staff&nbsp;nurse":                       "staff\u00a0nurse",
-		"<p>teacher</p>":                         " teacher ",
-		"nurse<br>carer<BR/>":                    "nurse carer ",
-		`<span style="color:red">cook</span>`:    " cook ",
-		"&lt;p&gt;teacher":                       "<p>teacher", // decoded once, not read again as a tag
-		"nurse&paramedic, R&D, B&Q, M&S;":        "nurse&paramedic, R&D, B&Q, M&S;",
-		"nurse <band 5>, a < b > c, <x>, <p":     "nurse <band 5>, a < b > c, <x>, <p",
-		"&unknown; &; & amp; &#;":                "&unknown; &; & amp; &#;",
-		"plain title, no markup":                 "plain title, no markup",
-		"<blockquote>cook</blockquote>":          " cook ",
-		"<blockquotes>cook":                      "<blockquotes>cook",
-		"<" + strings.Repeat("p", 600) + ">cook": "<" + strings.Repeat("p", 600) + ">cook",
-		"<pre>manager <b>retail</b> &amp; hr<":   " manager  retail  & hr<",
+		"lorry driver&#39;s mate":                 "lorry driver's mate",
+		"driver&#x2019;s mate":                    "driver’s mate",
+		"health &amp; safety officer":             "health & safety officer",
+		"staff&nbsp;nurse":                        "staff\u00a0nurse",
+		"<p>teacher</p>":                          " teacher ",
+		"nurse<br>carer<BR/>":                     "nurse carer ",
+		`<span style="color:red">cook</span>`:     " cook ",
+		"&lt;p&gt;teacher":                        "<p>teacher", // decoded once, not read again as a tag
+		"nurse&paramedic, R&D, B&Q, M&S;":         "nurse&paramedic, R&D, B&Q, M&S;",
+		"nurse <band 5>, a < b > c, <x>, <p":      "nurse <band 5>, a < b > c, <x>, <p",
+		"&unknown; &; & amp; &#;":                 "&unknown; &; & amp; &#;",
+		"&copyright; &notice; &ampersand; &semi;": "&copyright; &notice; &ampersand; ;", // no name's prefix decoded
+		"plain title, no markup":                  "plain title, no markup",
+		"<blockquote>cook</blockquote>":           " cook ",
+		"<blockquotes>cook":                       "<blockquotes>cook",
+		"<" + strings.Repeat("p", 600) + ">cook":  "<" + strings.Repeat("p", 600) + ">cook",
+		"<pre>manager <b>retail</b> &amp; hr<":    " manager  retail  & hr<",
 	} {
 		if got := stripMarkup(in); got != want {
 			t.Errorf("stripMarkup(%q) = %q, want %q", in, got, want)
