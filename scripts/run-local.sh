@@ -11,6 +11,14 @@ export REAM_API_KEY="${REAM_API_KEY:-local-dev-key}"
 data="${REAM_DATA:-.ream-data}"
 sample="${REAM_SAMPLE:-testdata/sample/reviews.txt}"
 
+# Something that already answers on the address (another ream serve, typically a make run left
+# running in another terminal) would answer the health check below while this script's own
+# server fails to start, and would get the sample job: refuse to go on instead.
+if curl -s -m 2 -o /dev/null "$REAM_ENDPOINT/v1/health" 2>/dev/null; then
+  echo "something already answers on $REAM_ENDPOINT (another ream serve, such as a make run in another terminal?): stop it, or start this one on another address, e.g. REAM_ADDR=127.0.0.1:18080 make run" >&2
+  exit 1
+fi
+
 # The server runs in a process group of its own (set -m), so that a Ctrl-C at the terminal, which
 # signals the whole foreground group, reaches it once, as the SIGTERM of stop_server below: had it
 # the terminal's SIGINT too, that SIGTERM would be a second signal, which ends ream serve at once

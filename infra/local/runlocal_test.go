@@ -3,6 +3,9 @@ package local
 import (
 	"bufio"
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,10 +48,9 @@ func TestRunLocalCtrlC(t *testing.T) {
 	}
 }
 
-// runLocalUntilServing runs make run's script in a copy of the tree whose bin/ream is bin, in a
-// process group of its own as a terminal's foreground group, until it says it keeps serving; it
-// returns the script, its group and its output so far.
-func runLocalUntilServing(t *testing.T, bin string, env ...string) (*exec.Cmd, int, func() string) {
+// runLocalTree makes a copy of the tree make run's script needs, with bin as its bin/ream, and
+// returns its root.
+func runLocalTree(t *testing.T, bin string) string {
 	t.Helper()
 	root := t.TempDir()
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
@@ -73,6 +75,15 @@ func runLocalUntilServing(t *testing.T, bin string, env ...string) (*exec.Cmd, i
 			t.Fatal(err)
 		}
 	}
+	return root
+}
+
+// runLocalUntilServing runs make run's script in a copy of the tree whose bin/ream is bin, in a
+// process group of its own as a terminal's foreground group, until it says it keeps serving; it
+// returns the script, its group and its output so far.
+func runLocalUntilServing(t *testing.T, bin string, env ...string) (*exec.Cmd, int, func() string) {
+	t.Helper()
+	root := runLocalTree(t, bin)
 	cmd := exec.Command("bash", "scripts/run-local.sh")
 	cmd.Dir = root
 	cmd.Env = append(append(os.Environ(), "REAM_ADDR="+freeAddr(t), "REAM_ENDPOINT=", "REAM_DATA=", "REAM_CONFIG="), env...)
@@ -154,5 +165,64 @@ exec '`+realCurl+`' "$@"
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("SIGTERM while serving: %v; want exit status 0:\n%s", err, output())
+	}
+}
+
+// TestRunLocalRefusesATakenAddress: make run's script, started where something already answers
+// on its address (another ream serve on the port, typically a make run left running in another
+// terminal: the case the Quickstart's "If port 8080 is taken" is about), stops with an error
+// saying so and sends that server nothing. It used to poll the health route, which the other
+// server answered while its own ream serve failed to start, then submitted the sample job to the
+// other server, downloaded its results, said "The local stack keeps serving" and "Press Ctrl-C
+// to stop", and only then failed with "ream serve exited with status 1".
+func TestRunLocalRefusesATakenAddress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds ream")
+	}
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("the script needs curl")
+	}
+	var mu sync.Mutex
+	var seen []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path == "/v1/health" {
+			_, _ = io.WriteString(w, `{"status":"ok"}`)
+			return
+		}
+		http.Error(w, `{"code":"InternalServerError","message":"not this one"}`, http.StatusInternalServerError)
+	}))
+	defer other.Close()
+	addr := strings.TrimPrefix(other.URL, "http://")
+
+	root := runLocalTree(t, buildReam(t))
+	cmd := exec.Command("bash", "scripts/run-local.sh")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "REAM_ADDR="+addr, "REAM_ENDPOINT=", "REAM_DATA=", "REAM_CONFIG=")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	t.Cleanup(func() {
+		if cmd.Process != nil {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+	})
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Errorf("the script exited 0; want an error:\n%s", out)
+	}
+	if !strings.Contains(string(out), "already answers on "+other.URL) {
+		t.Errorf("the script did not say that something already answers on %s:\n%s", other.URL, out)
+	}
+	if strings.Contains(string(out), "Press Ctrl-C") {
+		t.Errorf("the script said it keeps serving:\n%s", out)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, r := range seen {
+		if r != "GET /v1/health" {
+			t.Errorf("the other server got %q (all: %v); want nothing but the health check", r, seen)
+			break
+		}
 	}
 }
