@@ -68,6 +68,9 @@ echo
 echo "== first result lines ($out/output):"
 head -n 5 "$out/output"
 echo
+# From here a Ctrl-C is how the script is meant to end (exit 0): set before the lines that say
+# so, since a signal the moment "Press Ctrl-C" is printed found it still 0 and exited 130.
+serving=1
 echo "The local stack keeps serving on $REAM_ENDPOINT (API key: $REAM_API_KEY). Try:"
 if [ "$REAM_ENDPOINT" != "http://127.0.0.1:8080" ]; then
   echo "  export REAM_ENDPOINT=$REAM_ENDPOINT   # in another shell: the CLI's default is http://127.0.0.1:8080"
@@ -75,7 +78,6 @@ fi
 echo "  bin/ream list"
 echo "  bin/ream submit FILE --analyses LANGUAGE,SENTIMENT --wait --out results/"
 echo "Press Ctrl-C to stop."
-serving=1
 # The server ending on its own (not by Ctrl-C) is an error; wait returns its status.
 set +e
 wait "$serve"
