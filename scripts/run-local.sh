@@ -6,7 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export REAM_ADDR="${REAM_ADDR:-127.0.0.1:8080}"
-export REAM_ENDPOINT="${REAM_ENDPOINT:-http://$REAM_ADDR}"
+# The endpoint the script and the CLI call: REAM_ADDR's host, or the loopback address when it
+# names every interface (":8080", "0.0.0.0:8080", "[::]:8080"), which no URL can name.
+if [ -z "${REAM_ENDPOINT:-}" ]; then
+  host="${REAM_ADDR%:*}"
+  case "$host" in
+  "" | 0.0.0.0) host=127.0.0.1 ;;
+  "[::]") host="[::1]" ;;
+  esac
+  REAM_ENDPOINT="http://$host:${REAM_ADDR##*:}"
+fi
+export REAM_ENDPOINT
 export REAM_API_KEY="${REAM_API_KEY:-local-dev-key}"
 data="${REAM_DATA:-.ream-data}"
 sample="${REAM_SAMPLE:-testdata/sample/reviews.txt}"

@@ -196,8 +196,16 @@ func TestRunLocalRefusesATakenAddress(t *testing.T) {
 	}))
 	defer other.Close()
 	addr := strings.TrimPrefix(other.URL, "http://")
-
 	root := runLocalTree(t, buildReam(t))
+	// REAM_ADDR naming every interface (":port", "0.0.0.0:port") is checked on the loopback
+	// address: the endpoint was http://:port, which curl refuses, so the other server went unseen.
+	_, port, _ := strings.Cut(addr, ":")
+	for _, a := range []string{addr, ":" + port, "0.0.0.0:" + port} {
+		t.Run(a, func(t *testing.T) { refusesTakenAddress(t, root, a, other.URL, &mu, &seen) })
+	}
+}
+
+func refusesTakenAddress(t *testing.T, root, addr, otherURL string, mu *sync.Mutex, seen *[]string) {
 	cmd := exec.Command("bash", "scripts/run-local.sh")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "REAM_ADDR="+addr, "REAM_ENDPOINT=", "REAM_DATA=", "REAM_CONFIG=")
@@ -211,17 +219,17 @@ func TestRunLocalRefusesATakenAddress(t *testing.T) {
 	if err == nil {
 		t.Errorf("the script exited 0; want an error:\n%s", out)
 	}
-	if !strings.Contains(string(out), "already answers on "+other.URL) {
-		t.Errorf("the script did not say that something already answers on %s:\n%s", other.URL, out)
+	if !strings.Contains(string(out), "already answers on "+otherURL) {
+		t.Errorf("the script did not say that something already answers on %s:\n%s", otherURL, out)
 	}
 	if strings.Contains(string(out), "Press Ctrl-C") {
 		t.Errorf("the script said it keeps serving:\n%s", out)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	for _, r := range seen {
+	for _, r := range *seen {
 		if r != "GET /v1/health" {
-			t.Errorf("the other server got %q (all: %v); want nothing but the health check", r, seen)
+			t.Errorf("the other server got %q (all: %v); want nothing but the health check", r, *seen)
 			break
 		}
 	}
