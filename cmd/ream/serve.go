@@ -52,6 +52,15 @@ func serve(ctx context.Context, args []string) error {
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
+	// A hang-up (the terminal serve runs in closed, an SSH session lost) is a clean stop too, as
+	// Ctrl-C and SIGTERM are (main's context): it killed the process outright, as kill -9 does,
+	// so the running shards came back only after visibilityTimeout, their delivery counted
+	// towards maxReceiveCount. Not under nohup (the signal ignored), which Notify would undo.
+	if !signal.Ignored(syscall.SIGHUP) {
+		var stopHangUp context.CancelFunc
+		ctx, stopHangUp = signal.NotifyContext(ctx, syscall.SIGHUP)
+		defer stopHangUp()
+	}
 	stack, err := local.Start(ctx, cfg, local.Options{Log: log})
 	if err != nil {
 		return err
@@ -80,6 +89,9 @@ func serve(ctx context.Context, args []string) error {
 var stopSignals = func() (<-chan os.Signal, func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	if !signal.Ignored(syscall.SIGHUP) {
+		signal.Notify(ch, syscall.SIGHUP)
+	}
 	return ch, func() { signal.Stop(ch) }
 }
 

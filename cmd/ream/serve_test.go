@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -96,5 +97,42 @@ func TestServeSecondSignalStopsAtOnce(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatalf("serve still stopping %v after a second signal", time.Since(start))
+	}
+}
+
+// TestServeHangUpStopsCleanly: a hang-up (the terminal closed, an SSH session lost) stops serve
+// as Ctrl-C does, cleanly (serve returns nil); it killed the process outright, so the running
+// shards came back only after visibilityTimeout, counted towards maxReceiveCount. Before the
+// fix the SIGHUP this test sends itself ends the test binary.
+func TestServeHangUpStopsCleanly(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("REAM_CONFIG", "")
+	t.Setenv("REAM_LOG_LEVEL", "error")
+	done := make(chan error, 1)
+	go func() { done <- serve(context.Background(), []string{"--data", t.TempDir(), "--addr", addr}) }()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/v1/health"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve did not start")
+		}
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve after a hang-up: %v; want a clean stop", err)
+		}
+	case <-time.After(60 * time.Second): // a hang guard, not a timing assertion
+		t.Fatal("serve did not stop after a hang-up")
 	}
 }
