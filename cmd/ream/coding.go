@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -118,15 +119,16 @@ func models(ctx context.Context, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MODEL ID\tVERSION\tRELEASED\tTYPE\tOWNER\tTOP-1\tTOP-3")
+	fmt.Fprintln(tw, "MODEL ID\tVERSION\tRELEASED\tTYPE\tOWNER\tTRAINED\tHELD-OUT\tTOP-1\tTOP-3")
 	for _, m := range ms {
 		owner := "own"
 		if m.Shipped {
 			owner = "shipped"
 		}
 		met := heldOut(m)
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", m.ModelId, m.ModelVersion, m.ModelReleaseDate.Format(time.DateOnly),
-			shortType(m.ModelType), owner, percent(met.Top1), percent(met.Top3))
+		trained, held := trainingCounts(m.Training)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.ModelId, m.ModelVersion, m.ModelReleaseDate.Format(time.DateOnly),
+			shortType(m.ModelType), owner, trained, held, percent(met.Top1), percent(met.Top3))
 	}
 	return tw.Flush()
 }
@@ -152,6 +154,20 @@ func heldOut(m api.Model) metrics {
 		return metrics{}
 	}
 	return met
+}
+
+// trainingCounts are the records a model's weights were trained on (after a refit, all of
+// them) and the records held out to measure it, as the models table shows them; "-" for a model
+// registered before descriptions carried them.
+func trainingCounts(t *api.ModelTraining) (trained, held string) {
+	if t == nil {
+		return "-", "-"
+	}
+	n := t.TrainRecords
+	if t.RefitRecords > 0 {
+		n = t.RefitRecords
+	}
+	return strconv.Itoa(n), strconv.Itoa(t.HeldOutRecords)
 }
 
 func percent(v *float64) string {

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +213,12 @@ func TestCodingCommands(t *testing.T) {
 			if row[0] != shipped.ModelId || row[1] != "1" || !strings.Contains(lines[1], "shipped") ||
 				row[len(row)-2] != percent(met.Top1) || row[len(row)-1] != percent(met.Top3) {
 				t.Errorf("%s: row %q", auth.name, lines[1])
+			}
+			// The shipped model was refit on its train and calibration parts, held out while
+			// it was measured.
+			if tr := shipped.Training; tr == nil || tr.RefitRecords == 0 ||
+				row[len(row)-4] != strconv.Itoa(tr.RefitRecords) || row[len(row)-3] != strconv.Itoa(tr.HeldOutRecords) {
+				t.Errorf("%s: row %q; want the records trained on and held out of %+v", auth.name, lines[1], shipped.Training)
 			}
 		}
 		t.Setenv("REAM_CLIENT_ID", local.DefaultClientID)
