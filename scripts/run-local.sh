@@ -65,7 +65,7 @@ until curl -fsS -m 2 "$REAM_ENDPOINT/v1/health" >/dev/null 2>&1; do
   tries=$((tries + 1))
   if [ "$tries" = 50 ]; then echo "waiting for ream serve to answer on $REAM_ENDPOINT ..."; fi
   if [ "$tries" -ge 600 ]; then
-    echo "ream serve (pid $serve) has not answered $REAM_ENDPOINT/v1/health in a minute; is REAM_ENDPOINT ($REAM_ENDPOINT) the address it serves on, REAM_ADDR ($REAM_ADDR)?" >&2
+    echo "ream serve (pid $serve) has not answered $REAM_ENDPOINT/v1/health in $tries tries (a minute or more); is REAM_ENDPOINT ($REAM_ENDPOINT) the address it serves on, REAM_ADDR ($REAM_ADDR)?" >&2
     exit 1
   fi
   sleep 0.1
