@@ -244,3 +244,46 @@ func TestEraseCutShortIsFinishedByTheSweeper(t *testing.T) {
 		t.Errorf("job %s is still there after the sweep", id)
 	}
 }
+
+// TestEraseJobWaitsForAPublication: a job that has just ended is being notified by the process
+// that ended it; an erasure that comes meanwhile (a client that deletes as soon as Describe shows
+// the job ended) waits for that publication and deletes the job, instead of answering 409 (found
+// in CI, where TestDeleteJob's DELETE met the finalizer's publication).
+func TestEraseJobWaitsForAPublication(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
+	st := newLocalService(t, pipeline.Config{}, func() time.Time { return now })
+	rec := &recordingNotifier{}
+	deps := st.deps
+	deps.Notifier = rec
+	st.svc = pipeline.New(deps)
+	busy := finishedJob(t, ctx, st, 2, job.Completed, now.Add(-time.Hour), now.Add(time.Hour), false)
+	j, err := st.jobs.Get(ctx, "local", busy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := now.Add(-time.Second)
+	j.NotifyClaimed = &claim
+	if err := st.jobs.Update(ctx, j, j.JobStatus); err != nil {
+		t.Fatal(err)
+	}
+	// The other process publishes and marks the job notified while the erasure waits.
+	published := make(chan error, 1)
+	go func() {
+		j := *j
+		j.Notified = true
+		published <- st.jobs.Update(ctx, &j, j.JobStatus)
+	}()
+	if err := st.svc.EraseJob(ctx, "local", busy); err != nil {
+		t.Fatalf("erase a job whose notification was being published: %v; want it deleted once published", err)
+	}
+	if err := <-published; err != nil {
+		t.Fatal(err)
+	}
+	if exists(t, ctx, st, busy) {
+		t.Errorf("job %s is still there", busy)
+	}
+	if len(rec.ns) != 0 {
+		t.Errorf("published %d notifications; the other process had published it", len(rec.ns))
+	}
+}

@@ -524,6 +524,13 @@ func (s *Service) expire(ctx context.Context, j *job.Job) error {
 	return nil
 }
 
+// EraseJob waits for a notification another process is publishing up to eraseNotifyWaits
+// times eraseNotifyPoll (2 s) before answering ErrConflict.
+const (
+	eraseNotifyWaits = 20
+	eraseNotifyPoll  = 100 * time.Millisecond
+)
+
 // EraseJob deletes the tenant's finished job and its data now, on request (DELETE
 // /v1/jobs/{id}: an erasure request, a wrong file uploaded), through the same deletion as its
 // expiry (expire), so that afterwards it is the 404 an expired job is. A job not finished is
@@ -531,7 +538,8 @@ func (s *Service) expire(ctx context.Context, j *job.Job) error {
 // tenant's job, an unknown one and one already erased are ErrNotFound. As the expiry pass does,
 // a job whose notification was never published is notified first (a receiver waiting for it
 // must not wait for ever); one whose notification another process is publishing right now is
-// ErrConflict (try again in a moment). Before deleting anything the job's ExpirationTime is set
+// ErrConflict (try again in a moment) once it has waited up to 2 s for it (eraseNotifyWaits).
+// Before deleting anything the job's ExpirationTime is set
 // to now, so that an erasure cut short (a store failing, the process dying) is finished by the
 // next expiry pass if not by a repeated request. Deps.AfterErase runs once it is done.
 func (s *Service) EraseJob(ctx context.Context, tenant, id string) error {
@@ -546,12 +554,26 @@ func (s *Service) EraseJob(ctx context.Context, tenant, id string) error {
 		}
 		return fmt.Errorf("%w: job %s is %s and cannot be deleted before it ends: %s", job.ErrConflict, id, j.JobStatus, how)
 	}
-	if !j.Notified {
+	// A job that has just ended is usually being notified by the process that ended it, for a
+	// few milliseconds: wait for that publication (found in CI: a DELETE sent as soon as Describe
+	// showed the job ended was a 409) before answering that it goes on.
+	for wait := 0; !j.Notified; wait++ {
 		if err := s.notify(ctx, j); err != nil {
 			return err
 		}
-		if !j.Notified {
+		if j.Notified {
+			break
+		}
+		if wait == eraseNotifyWaits {
 			return fmt.Errorf("%w: job %s's notification is being published; delete it again in a few seconds", job.ErrConflict, id)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(eraseNotifyPoll):
+		}
+		if j, err = s.jobs.Get(ctx, tenant, id); err != nil {
+			return err
 		}
 	}
 	now := s.nowUTC()
