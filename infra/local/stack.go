@@ -233,7 +233,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 				Aliases: []string{"s3://" + bucketName + "/"}},
 		},
 		Log: log, Hooks: opts.Hooks, Lifetime: runCtx,
-		AfterErase: func(ctx context.Context) { s.scrubDeleted(ctx) },
+		AfterErase: func(ctx context.Context) { s.scrub(ctx) },
 	})
 	s = &Stack{
 		cfg: cfg, URL: baseURL, Service: svc, Notifier: notifier, Shards: shards, db: db, unlock: unlock, listener: ln, log: log,
@@ -702,16 +702,10 @@ func (s *Stack) afterSweep(ctx context.Context, rep pipeline.SweepReport, now ti
 	s.sweepDrops(ctx)
 }
 
-// scrubDeleted is afterSweep's scrub for a job deleted on request (pipeline.EraseJob): its rows
-// leave the database's files before the request is answered, or, should reads under way keep
-// the write-ahead log from being truncated, at the next sweep.
-func (s *Stack) scrubDeleted(ctx context.Context) {
-	s.scrubPending.Store(true)
-	s.scrub(ctx)
-}
-
-// scrub writes ream.db-wal into ream.db and truncates it (sl.ScrubDeleted); a scrub that fails
-// is left pending for the next sweep.
+// scrub writes ream.db-wal into ream.db and truncates it (sl.ScrubDeleted), after a sweep that
+// expired jobs and after a job deleted on request (pipeline.EraseJob: its rows leave the
+// database's files before the request is answered); a scrub that fails (reads under way keep
+// the write-ahead log from being truncated) is left pending for the next sweep.
 func (s *Stack) scrub(ctx context.Context) {
 	if err := sl.ScrubDeleted(ctx, s.db); err != nil {
 		s.scrubPending.Store(true)
