@@ -158,20 +158,21 @@ func (r *recordingNotifier) Publish(_ context.Context, n api.Notification) error
 	return nil
 }
 
-// TestEraseJobNotifiesFirst: as the expiry pass, an erasure publishes the notification of a job
-// that was never notified before deleting it (a receiver waiting for it would wait for ever), and
-// leaves one whose notification another process is publishing right now (409: try again).
-func TestEraseJobNotifiesFirst(t *testing.T) {
-	ctx := context.Background()
-	now := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
+// notifyingService is a local service at now whose notifications rec records.
+func notifyingService(t *testing.T, now time.Time) (localService, *recordingNotifier) {
 	st := newLocalService(t, pipeline.Config{}, func() time.Time { return now })
 	rec := &recordingNotifier{}
 	deps := st.deps
 	deps.Notifier = rec
 	st.svc = pipeline.New(deps)
-	lost := finishedJob(t, ctx, st, 1, job.Completed, now.Add(-time.Hour), now.Add(time.Hour), false)
-	busy := finishedJob(t, ctx, st, 2, job.Failed, now.Add(-time.Hour), now.Add(time.Hour), false)
-	j, err := st.jobs.Get(ctx, "local", busy)
+	return st, rec
+}
+
+// claimedElsewhere marks job id's notification as being published by another process (claimed
+// a second before now) and returns the job as stored.
+func claimedElsewhere(t *testing.T, ctx context.Context, st localService, id string, now time.Time) *job.Job {
+	t.Helper()
+	j, err := st.jobs.Get(ctx, "local", id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,6 +181,19 @@ func TestEraseJobNotifiesFirst(t *testing.T) {
 	if err := st.jobs.Update(ctx, j, j.JobStatus); err != nil {
 		t.Fatal(err)
 	}
+	return j
+}
+
+// TestEraseJobNotifiesFirst: as the expiry pass, an erasure publishes the notification of a job
+// that was never notified before deleting it (a receiver waiting for it would wait for ever), and
+// leaves one whose notification another process is publishing right now (409: try again).
+func TestEraseJobNotifiesFirst(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
+	st, rec := notifyingService(t, now)
+	lost := finishedJob(t, ctx, st, 1, job.Completed, now.Add(-time.Hour), now.Add(time.Hour), false)
+	busy := finishedJob(t, ctx, st, 2, job.Failed, now.Add(-time.Hour), now.Add(time.Hour), false)
+	claimedElsewhere(t, ctx, st, busy, now)
 
 	if err := st.svc.EraseJob(ctx, "local", lost); err != nil {
 		t.Fatalf("erase a job not notified: %v", err)
@@ -252,21 +266,9 @@ func TestEraseCutShortIsFinishedByTheSweeper(t *testing.T) {
 func TestEraseJobWaitsForAPublication(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 5, 6, 0, 0, 0, time.UTC)
-	st := newLocalService(t, pipeline.Config{}, func() time.Time { return now })
-	rec := &recordingNotifier{}
-	deps := st.deps
-	deps.Notifier = rec
-	st.svc = pipeline.New(deps)
+	st, rec := notifyingService(t, now)
 	busy := finishedJob(t, ctx, st, 2, job.Completed, now.Add(-time.Hour), now.Add(time.Hour), false)
-	j, err := st.jobs.Get(ctx, "local", busy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	claim := now.Add(-time.Second)
-	j.NotifyClaimed = &claim
-	if err := st.jobs.Update(ctx, j, j.JobStatus); err != nil {
-		t.Fatal(err)
-	}
+	j := claimedElsewhere(t, ctx, st, busy, now)
 	// The other process publishes and marks the job notified while the erasure waits.
 	published := make(chan error, 1)
 	go func() {

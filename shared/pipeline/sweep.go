@@ -524,8 +524,8 @@ func (s *Service) expire(ctx context.Context, j *job.Job) error {
 	return nil
 }
 
-// EraseJob waits for a notification another process is publishing up to eraseNotifyWaits
-// times eraseNotifyPoll (2 s) before answering ErrConflict.
+// eraseNotifyWaits times eraseNotifyPoll (2 s) is how long EraseJob waits for a notification
+// another process is publishing before it answers ErrConflict.
 const (
 	eraseNotifyWaits = 20
 	eraseNotifyPoll  = 100 * time.Millisecond
@@ -539,9 +539,9 @@ const (
 // a job whose notification was never published is notified first (a receiver waiting for it
 // must not wait for ever); one whose notification another process is publishing right now is
 // ErrConflict (try again in a moment) once it has waited up to 2 s for it (eraseNotifyWaits).
-// Before deleting anything the job's ExpirationTime is set
-// to now, so that an erasure cut short (a store failing, the process dying) is finished by the
-// next expiry pass if not by a repeated request. Deps.AfterErase runs once it is done.
+// Before deleting anything the job's ExpirationTime is set to now, so that an erasure cut short
+// (a store failing, the process dying) is finished by the next expiry pass if not by a repeated
+// request. Deps.AfterErase runs once it is done.
 func (s *Service) EraseJob(ctx context.Context, tenant, id string) error {
 	j, err := s.jobs.Get(ctx, tenant, id)
 	if err != nil {
