@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -44,6 +45,7 @@ func TestModels(t *testing.T, newStore func(t *testing.T) pipeline.Models) {
 	t.Run("Invalid", func(t *testing.T) { modelsInvalid(t, newStore(t)) })
 	t.Run("ConcurrentSameVersion", func(t *testing.T) { modelsConcurrentVersion(t, newStore(t)) })
 	t.Run("ConcurrentSameID", func(t *testing.T) { modelsConcurrentID(t, newStore(t)) })
+	t.Run("ConcurrentNextVersions", func(t *testing.T) { modelsConcurrentNext(t, newStore(t)) })
 }
 
 // newModel returns a tenant's model (a shipped one when tenant is "") with every field set.
@@ -535,5 +537,111 @@ func modelsConcurrentID(t *testing.T, s pipeline.Models) {
 	}
 	if got, err := s.List(ctx, "t-"+uniq(t), topic); err != nil || len(got) != 1 {
 		t.Errorf("List = %v, %v; want the one model", ids(got), err)
+	}
+}
+
+// modelsConcurrentNext: many models of one tenant and topic registered at once (training jobs
+// finishing together), each caller doing what the port asks of it: take the version after the
+// highest it lists, and on ErrConflict list again and take the next. Every one registers; the
+// versions are unique and without gaps; at every moment a List shows whole models in version
+// order (never a version without its model, nor a model twice), and its last is the highest;
+// the shipped scope and another tenant are untouched.
+func modelsConcurrentNext(t *testing.T, s pipeline.Models) {
+	ctx := context.Background()
+	tenant, other, topic := "t-"+uniq(t), "t-"+uniq(t), "occupation-"+uniq(t)
+	shipped := newModel("", topic, 1, "m-"+uniq(t)+"-shipped")
+	mustRegister(t, s, shipped)
+	theirs := newModel(other, topic, 1, "m-"+uniq(t)+"-theirs")
+	mustRegister(t, s, theirs)
+	const n = 24
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	got := make([]api.Model, n)
+	errs := make([]error, n)
+	listed := make(chan []api.Model, 4*n)
+	for i := 0; i < n; i++ {
+		m := newModel(tenant, topic, 0, fmt.Sprintf("m-%s-%02d", uniq(t), i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for try := 0; try <= n; try++ { // at most n-1 others can take a version first
+				all, err := s.List(ctx, tenant, topic)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				select {
+				case listed <- all:
+				default:
+				}
+				m.ModelVersion = 1
+				for _, o := range all {
+					if o.Tenant == tenant {
+						m.ModelVersion = max(m.ModelVersion, o.ModelVersion+1)
+					}
+				}
+				stored, created, err := s.Register(ctx, m)
+				if errors.Is(err, job.ErrConflict) {
+					continue
+				}
+				if err == nil && !created {
+					err = fmt.Errorf("created = false for a new model")
+				}
+				got[i], errs[i] = stored, err
+				return
+			}
+			errs[i] = fmt.Errorf("no free version after %d tries", n+1)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(listed)
+	versions := map[int]string{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("registration %d: %v", i, err)
+		}
+		if w, ok := versions[got[i].ModelVersion]; ok {
+			t.Fatalf("version %d registered twice: %s and %s", got[i].ModelVersion, w, got[i].ModelId)
+		}
+		versions[got[i].ModelVersion] = got[i].ModelId
+	}
+	for v := 1; v <= n; v++ {
+		if versions[v] == "" {
+			t.Errorf("no model has version %d of %d: versions %v", v, n, versions)
+		}
+	}
+	// Every List taken meanwhile: the shipped model once, and the tenant's in version order,
+	// each once and whole (its id is the one that registered that version).
+	for all := range listed {
+		var shippedSeen int
+		prev := 0
+		for _, m := range all {
+			if m.ModelId == shipped.ModelId {
+				shippedSeen++
+				continue
+			}
+			if m.Tenant != tenant || versions[m.ModelVersion] != m.ModelId || m.Key == "" || m.Training == nil {
+				t.Fatalf("a List during the registrations showed %+v", m)
+			}
+			if m.ModelVersion <= prev {
+				t.Fatalf("a List during the registrations is not in version order: %v", ids(all))
+			}
+			prev = m.ModelVersion
+		}
+		if shippedSeen != 1 {
+			t.Fatalf("a List during the registrations = %v; want the shipped model once", ids(all))
+		}
+	}
+	final, err := s.List(ctx, tenant, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(final) != n+1 || final[n].ModelVersion != n || final[n].ModelId != versions[n] {
+		t.Fatalf("List after the registrations = %v; want the shipped model and versions 1 to %d, the highest last", ids(final), n)
+	}
+	if mine, err := s.List(ctx, other, topic); err != nil || len(mine) != 2 || !slices.ContainsFunc(mine, func(m api.Model) bool { return m.ModelId == theirs.ModelId }) {
+		t.Errorf("the other tenant's List = %v, %v; want the shipped model and its own", ids(mine), err)
 	}
 }
