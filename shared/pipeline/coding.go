@@ -395,7 +395,7 @@ func (s *Service) codingMetadata(ctx context.Context, j *job.Job) ([]byte, error
 // CodingMaxRecordBytes bounds a coding record's two texts together (bytes).
 const CodingMaxRecordBytes = 10_000
 
-// maxVersionTries bounds the retries of a training job's version number under contention.
+// maxVersionTries bounds the retries of a job's conditional updates under contention.
 const maxVersionTries = 20
 
 // trainShard runs a CODING_TRAINING job (planned as one shard over its whole input): it trains a
@@ -632,28 +632,37 @@ func (s *Service) registerNextVersion(ctx context.Context, rec api.Model) (api.M
 
 // registerFreeVersion registers rec as the next version of its topic among the models its tenant
 // may see (a shipped model's tenant, "", sees the shipped ones), or returns it as stored when an
-// earlier attempt registered it; a version another registration takes meanwhile is skipped.
+// earlier attempt registered it. A version another registration takes meanwhile is skipped: the
+// models are listed again and the version after the highest is tried, for as long as each
+// conflict is such a version (the list's highest passed the one tried), however many there are.
+// Each conflict is then another model's registration, so the retries end (before, they stopped
+// at maxVersionTries versions taken under it, and a training job that met more registrations
+// of its tenant at once failed its delivery and trained again on the next one). A conflict that
+// is not a version taken (the registry refusing the id) ends them at once.
 func (s *Service) registerFreeVersion(ctx context.Context, rec api.Model) (api.Model, error) {
 	if stored, err := s.models.Get(ctx, rec.Tenant, rec.ModelId); err == nil {
 		return stored, nil // registered by an earlier attempt (or an earlier start)
 	}
-	all, err := s.models.List(ctx, rec.Tenant, rec.Topic)
-	if err != nil {
-		return api.Model{}, err
-	}
-	next := 1
-	for _, m := range all {
-		next = max(next, m.ModelVersion+1)
-	}
-	for try := 0; try < maxVersionTries; try++ {
-		rec.ModelVersion = next + try
-		stored, _, err := s.models.Register(ctx, rec)
-		if errors.Is(err, job.ErrConflict) {
-			continue // another registration took that version
+	tried := 0
+	for {
+		all, err := s.models.List(ctx, rec.Tenant, rec.Topic)
+		if err != nil {
+			return api.Model{}, err
 		}
-		return stored, err
+		next := 1
+		for _, m := range all {
+			next = max(next, m.ModelVersion+1)
+		}
+		if next <= tried {
+			return api.Model{}, fmt.Errorf("register model %s: version %d of %s refused, and no other model holds it", rec.ModelId, tried, rec.Topic)
+		}
+		rec.ModelVersion, tried = next, next
+		stored, _, err := s.models.Register(ctx, rec)
+		if !errors.Is(err, job.ErrConflict) {
+			return stored, err
+		}
+		// Another registration took that version; list again.
 	}
-	return api.Model{}, fmt.Errorf("register model %s: no free version after %d tries", rec.ModelId, maxVersionTries)
 }
 
 // recordTrainedModel writes the registered model onto the training job.
