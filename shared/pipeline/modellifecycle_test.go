@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -128,5 +129,70 @@ func TestRegisterStopsOnAConflictWithoutRival(t *testing.T) {
 	err := pipeline.New(deps).RegisterShippedModels(ctx)
 	if err == nil || !strings.Contains(err.Error(), "no other model holds it") {
 		t.Fatalf("RegisterShippedModels on a registry refusing every model = %v; want the refusal", err)
+	}
+}
+
+// TestDeletedTrainingJobLeavesItsModel: deleting a training job (DELETE /v1/jobs/{id}) deletes
+// the job and its data, not the model it registered: the model's registry entry and file stay,
+// it stays the tenant's latest, an operation pinned to it before the deletion codes with it, and
+// one pinned after is accepted too; only its trainingJobId names a job that is now 404.
+func TestDeletedTrainingJobLeavesItsModel(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	trained := trainModel(t, ctx, st, st.svc, "inputs/local/train.jsonl")
+	id := trained.CodingConfig.ModelId
+	pinned, err := st.svc.StartCoding(ctx, "local", "occupation", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unpinned, err := st.svc.StartCoding(ctx, "local", "occupation", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.svc.EraseJob(ctx, "local", trained.JobId); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.svc.Describe(ctx, "local", trained.JobId); !errors.Is(err, job.ErrNotFound) {
+		t.Fatalf("Describe of the deleted training job = %v; want ErrNotFound", err)
+	}
+	m, err := st.svc.Model(ctx, "local", "occupation", id)
+	if err != nil {
+		t.Fatalf("the model of the deleted training job: %v; want it kept", err)
+	}
+	if m.TrainingJobId != trained.JobId {
+		t.Errorf("the model's trainingJobId = %q, want the deleted job's %s", m.TrainingJobId, trained.JobId)
+	}
+	if _, err := st.objects.Head(ctx, m.Key); err != nil {
+		t.Fatalf("the model's file %s after its training job was deleted: %v", m.Key, err)
+	}
+	if latest, err := st.svc.Model(ctx, "local", "occupation", codingop.Latest); err != nil || latest.ModelId != id {
+		t.Errorf("latest after the deletion = %s, %v; want the model %s still", latest.ModelId, err, id)
+	}
+	after, err := st.svc.StartCoding(ctx, "local", "occupation", id)
+	if err != nil {
+		t.Fatalf("an operation pinned to the model after the deletion: %v", err)
+	}
+	records := `{"recordId":"1","occp_text":"staff nurse","tasks_text":"caring for patients"}` + "\n"
+	for _, op := range []string{pinned.OperationId, unpinned.OperationId, after.OperationId} {
+		j, err := st.jobs.Get(ctx, "local", op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.objects.Put(ctx, j.InputKey, strings.NewReader(records)); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.svc.InputArrived(ctx, j.InputKey); err != nil {
+			t.Fatal(err)
+		}
+	}
+	processQueue(t, ctx, st.svc, st.queue)
+	for _, op := range []string{pinned.OperationId, unpinned.OperationId, after.OperationId} {
+		status, err := st.svc.CodingOperation(ctx, "local", "occupation", id, op)
+		if err != nil {
+			t.Fatalf("operation %s, by the model's route: %v", op, err)
+		}
+		if status.OperationStatus != api.OpComplete || status.Job.ModelVersion != fmt.Sprintf("CODING=%s@v%d", id, m.ModelVersion) {
+			t.Errorf("operation %s: %s %q, model %s; want complete, coded with %s", op, status.OperationStatus, status.Error, status.Job.ModelVersion, id)
+		}
 	}
 }
