@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -261,28 +262,58 @@ func LoadConfig(path string) (Config, error) {
 			// holding null was taken for {}, every default, without a word).
 			return c, fmt.Errorf(`config %s: the file holds %.20s, not a JSON object: it should hold a JSON object of the configuration's fields (see the README's Local stack section), e.g. {"workers": 4}, or {} for every default`, path, t)
 		}
+		// The value is read whole first, so that a syntax error is placed (line and column: a
+		// file is edited by hand), then its keys are checked (jsonkeys.CheckKnown: a key the
+		// configuration does not have, or has in another case, or given twice, named with where
+		// it is), then it is decoded, a value of the wrong kind said in JSON's terms
+		// (jsonkeys.Problem). Found from outside: `"workers": "4"` was refused as `json: cannot
+		// unmarshal string into Go struct field Config.workers of type int`, an unknown key in a
+		// webhook as `json: unknown field "secret"` without saying where, and a missing comma as
+		// `invalid character '"' after object key:value pair` without saying on which line.
 		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&c); err != nil {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return c, fmt.Errorf("config %s: %s", path, syntaxProblem(b, err))
+		}
+		// Anything after the object, a stray "}" included (found from outside: dec.More, which
+		// this used, is false before a "}", so `{"workers": 4}}` was taken).
+		end := dec.InputOffset()
+		if rest := bytes.TrimLeft(b[end:], " \t\r\n"); len(rest) > 0 {
+			at := int64(len(b) - len(rest))
+			return c, fmt.Errorf("config %s: %s: data after the JSON object (the file holds one JSON object)", path, jsonkeys.Position(b, at))
+		}
+		// Keys as the README spells them, once each, as the API's bodies (found from outside:
+		// "Workers" was taken for "workers", and a key given twice kept its last value).
+		if err := jsonkeys.CheckKnown(raw, reflect.TypeOf(c)); err != nil {
+			return c, fmt.Errorf("config %s: %w", path, err)
+		}
+		vdec := json.NewDecoder(bytes.NewReader(raw))
+		vdec.DisallowUnknownFields()
+		if err := vdec.Decode(&c); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) && te.Type == durationType {
 				return c, fmt.Errorf(`config %s: %q must be a duration string such as "60s", "5m" or "24h", not %s`, path, te.Field, te.Value)
 			}
-			return c, fmt.Errorf("config %s: %w", path, err)
-		}
-		if dec.More() {
-			return c, fmt.Errorf("config %s: more than one JSON value", path)
-		}
-		// Keys as the README spells them, once each, as the API's bodies (found from outside:
-		// "Workers" was taken for "workers", and a key given twice kept its last value).
-		if err := jsonkeys.Check(b, reflect.TypeOf(c)); err != nil {
-			return c, fmt.Errorf("config %s: %w", path, err)
+			return c, fmt.Errorf("config %s: %s", path, jsonkeys.Problem(err, "the configuration"))
 		}
 		if err := c.sensible(); err != nil {
 			return c, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
 	return c, nil
+}
+
+// syntaxProblem says what is wrong with a configuration file that is not JSON, and where.
+func syntaxProblem(b []byte, err error) string {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		// The offset is just past the byte the decoder refused.
+		return fmt.Sprintf("%s: %s", jsonkeys.Position(b, se.Offset-1), se.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the file ends before its JSON object does (a closing } or ] missing?)"
+	}
+	return jsonkeys.Problem(err, "the configuration")
 }
 
 // Bounds of a config file's values that a server can run on: beyond them it does not fail at

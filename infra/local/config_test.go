@@ -339,3 +339,46 @@ func TestExposedCredentialsWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigJSONErrorsInTheFilesTerms: a config file's JSON mistakes are said in the file's
+// terms: a value of the wrong kind names the field and the kind it takes, not Go's types
+// (`cannot unmarshal string into Go struct field Config.workers of type int`); a syntax error
+// says on which line and column; an unknown key inside a webhook says where it is; anything
+// after the object, a stray "}" included (it was taken), is refused with where it starts.
+func TestConfigJSONErrorsInTheFilesTerms(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		body string
+		want []string
+	}{
+		{`{"workers": "4"}`, []string{"workers must be an integer, not a JSON string"}},
+		{`{"keys": ["k"]}`, []string{"keys must be an object, not a JSON array"}},
+		{`{"webhooks": {"url": "http://127.0.0.1:9/h"}}`, []string{"webhooks must be an array, not a JSON object"}},
+		{"{\"workers\": 4\n  \"shardBytes\": 4096}", []string{"line 2, column 3", "invalid character"}},
+		{"{\"workers\": 4,\n}", []string{"line 2, column 1"}},
+		{`{"workers": 4`, []string{"ends before its JSON object does"}},
+		{`{"webhooks": [{"url": "http://127.0.0.1:9/h", "secret": "s"}]}`, []string{`"secret" is not a field in webhooks[0]`}},
+		{`{"workers": 4}}`, []string{"line 1, column 15", "data after the JSON object"}},
+		{"{}\n{}", []string{"line 2, column 1", "data after the JSON object"}},
+	} {
+		p := filepath.Join(dir, "ream.json")
+		if err := os.WriteFile(p, []byte(c.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadConfig(p)
+		if err == nil {
+			t.Errorf("config %q: taken; want an error", c.body)
+			continue
+		}
+		for _, w := range append(c.want, "config "+p+": ") {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("config %q: %v; want it to say %q", c.body, err, w)
+			}
+		}
+		for _, leak := range []string{"Go struct", "local.", "json: cannot", "json: unknown", "int64", "map[string]"} {
+			if strings.Contains(err.Error(), leak) {
+				t.Errorf("config %q: %v; it names Go's %q", c.body, err, leak)
+			}
+		}
+	}
+}

@@ -508,74 +508,13 @@ func (e bodyTooLarge) Error() string {
 
 func (e bodyTooLarge) Unwrap() error { return e.err }
 
-// jsonProblem describes a JSON decoding error in the request's terms, without Go's type names.
+// jsonProblem describes a JSON decoding error in the request's terms, without Go's type names
+// (jsonkeys.Problem, which the configuration file's errors use too).
 func jsonProblem(err error) string {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		field := typeErr.Field
-		if field == "" {
-			field = "the body"
-		}
-		if lo, hi, ok := intRange(typeErr.Type); ok && isWholeNumber(typeErr.Value) {
-			// a whole number the field cannot hold: "must be an integer" would puzzle
-			return fmt.Sprintf("%s must be an integer from %s to %s, not %s", field, lo, hi, strings.TrimPrefix(typeErr.Value, "number "))
-		}
-		if want := jsonKind(typeErr.Type); want != "" {
-			return fmt.Sprintf("%s must be %s, not a JSON %s", field, want, typeErr.Value)
-		}
-		return fmt.Sprintf("%s must not be a JSON %s", field, typeErr.Value)
-	}
 	if errors.Is(err, io.EOF) {
 		return "the body is empty; send a JSON object" // (found from outside: "EOF")
 	}
-	return err.Error()
-}
-
-// intRange gives the bounds of an integer type t (through pointers; jsonkeys.DecodedType), ok false for others.
-func intRange(t reflect.Type) (lo, hi string, ok bool) {
-	if t = jsonkeys.DecodedType(t); t == nil {
-		return "", "", false
-	}
-	bits := uint(t.Size() * 8)
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(-1<<(bits-1), 10), strconv.FormatInt(1<<(bits-1)-1, 10), true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "0", strconv.FormatUint(1<<bits-1, 10), true
-	}
-	return "", "", false
-}
-
-// isWholeNumber reports whether an UnmarshalTypeError's Value is a JSON number written
-// without a fraction or an exponent ("number 99999999999999999999").
-func isWholeNumber(v string) bool {
-	n, ok := strings.CutPrefix(v, "number ")
-	n = strings.TrimPrefix(n, "-")
-	return ok && n != "" && strings.Trim(n, "0123456789") == ""
-}
-
-// jsonKind names what a field of Go type t takes, in JSON's terms ("" when there is no short
-// name for it).
-func jsonKind(t reflect.Type) string {
-	if t = jsonkeys.DecodedType(t); t == nil {
-		return "" // it decodes itself: its Go kind says nothing of its JSON form
-	}
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	}
-	return ""
+	return jsonkeys.Problem(err, "the body")
 }
 
 // Fail answers err with its status and code (api.StatusOf) and a message for the user;
