@@ -679,9 +679,9 @@ func follow(ctx context.Context, c *client.Client, id, out string, reached bool)
 	}
 	wait := func() (*api.Notification, error) { return c.Follow(ctx, id, update) }
 	n, err := wait()
-	var opErr *net.OpError
-	if !reached && errors.As(err, &opErr) && opErr.Op == "dial" && ctx.Err() == nil {
-		return fmt.Errorf("%w: no server answers at %s (REAM_ENDPOINT); `ream wait` waits for a server that goes away while it waits, not for one it never reached", err, c.Endpoint)
+	if !reached && errors.As(err, new(*client.UnreachableError)) {
+		// (the client says "no server answers at …"; exitStatus, what to do)
+		return fmt.Errorf("%w; `ream wait` waits for a server that goes away while it waits, not for one it never reached", err)
 	}
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) && (apiErr.Status == http.StatusNotFound || apiErr.Status == http.StatusTooManyRequests) {

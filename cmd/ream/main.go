@@ -12,6 +12,9 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/ream-dev/ream/infra/local"
+	"github.com/ream-dev/ream/shared/client"
 )
 
 const usage = `ream: asynchronous batch analysis of document collections
@@ -99,6 +102,10 @@ func exitStatus(err error) int {
 		return 0 // -h: the command printed its flags; asking for help is not a failure
 	}
 	fmt.Fprintln(os.Stderr, "ream:", err)
+	if errors.As(err, new(*client.UnreachableError)) {
+		// What to do, in one place for every command (the client says that no server answers).
+		fmt.Fprintf(os.Stderr, "ream: is the server running (`ream serve` starts the local stack), and is REAM_ENDPOINT (default http://%s) its URL?\n", local.DefaultAddr)
+	}
 	switch {
 	case errors.As(err, new(usageError)):
 		return exitUsage

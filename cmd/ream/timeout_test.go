@@ -188,6 +188,46 @@ func TestWaitWithoutAServerFails(t *testing.T) {
 	}
 }
 
+// TestNoServerIsSaidAlikeByEveryCommand: a command whose request cannot connect (nothing
+// listens at REAM_ENDPOINT) says that no server answers at the endpoint, as `ream wait` does,
+// and what to do (start `ream serve`, check REAM_ENDPOINT), with exit status 1 (found from
+// outside: every command but wait printed Go's `Get "…/v1/jobs": dial tcp …: connect:
+// connection refused`, naming neither).
+func TestNoServerIsSaidAlikeByEveryCommand(t *testing.T) {
+	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens
+	t.Setenv("REAM_API_KEY", "k")
+	t.Setenv("REAM_AUTH", "")
+	t.Setenv("REAM_CLIENT_ID", "")
+	t.Setenv("REAM_CLIENT_SECRET", "")
+	in := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(in, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"list"}, {"describe", "0f0e5d1c-1111-4222-8333-944445555666"}, {"stop", "0f0e5d1c-1111-4222-8333-944445555666"},
+		{"submit", in}, {"models"},
+	} {
+		err := run(t.Context(), args)
+		if err == nil || !strings.Contains(err.Error(), "no server answers at http://127.0.0.1:1 (") || strings.Contains(err.Error(), `Get "`) {
+			t.Errorf("ream %s with no server: %v; want it to say no server answers at the endpoint", strings.Join(args, " "), err)
+			continue
+		}
+		f, ferr := os.Create(filepath.Join(t.TempDir(), "stderr"))
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+		old := os.Stderr
+		os.Stderr = f
+		status := exitStatus(err)
+		os.Stderr = old
+		f.Close()
+		printed, _ := os.ReadFile(f.Name())
+		if status != exitError || !strings.Contains(string(printed), "ream serve") || !strings.Contains(string(printed), "REAM_ENDPOINT") {
+			t.Errorf("ream %s with no server: exit status %d, printed %q; want 1 and what to do (ream serve, REAM_ENDPOINT)", strings.Join(args, " "), status, printed)
+		}
+	}
+}
+
 // TestSubmitInterruptedCreateSaysTheJobMayRun: Ctrl-C (or SIGTERM) while submit's create is
 // sent (a job on an input in the store, which the local stack plans inside the create) leaves a
 // job that the server may have stored and then runs; submit says so and how to find and stop it,

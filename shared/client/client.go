@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -140,10 +141,39 @@ func (c *Client) send(ctx context.Context, method, target, contentType string, b
 	}
 	resp, err := c.http().Do(req)
 	if err != nil {
-		return err
+		return unreachable(ctx, err, target)
 	}
 	defer resp.Body.Close()
 	return notTheAPI(decode(resp, out), method, target, c.Endpoint)
+}
+
+// UnreachableError is a request that could not connect to its server (nothing listens at the
+// address, an unknown host), said as such with the server's URL (found from outside: every
+// command but `ream wait` printed Go's `Get "http://127.0.0.1:8080/v1/jobs": dial tcp
+// 127.0.0.1:8080: connect: connection refused`, while `ream wait` said `no server answers at`).
+type UnreachableError struct {
+	URL string // the server's scheme and host
+	Err error  // the connection's error, a *net.OpError
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("no server answers at %s (%v)", e.URL, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// unreachable is err, from a request to target, as an *UnreachableError when the connection
+// could not be made (and ctx was not done meanwhile: an interrupted request is that), else err.
+func unreachable(ctx context.Context, err error, target string) error {
+	var opErr *net.OpError
+	if ctx.Err() != nil || !errors.As(err, &opErr) || opErr.Op != "dial" {
+		return err
+	}
+	origin := target
+	if u, perr := url.Parse(target); perr == nil {
+		origin = u.Scheme + "://" + u.Host
+	}
+	return &UnreachableError{URL: origin, Err: opErr}
 }
 
 // notTheAPI adds to err, from a request to the API at endpoint, that the answer was not the
@@ -421,6 +451,9 @@ func (c *Client) Follow(ctx context.Context, id string, fn func(Event)) (*api.No
 			return nil, "", err
 		}
 		resp, err := c.http().Do(req)
+		if err != nil {
+			err = unreachable(ctx, err, req.URL.String())
+		}
 		return resp, req.Header.Get("Authorization"), err
 	}
 	resp, used, err := open()
