@@ -382,3 +382,25 @@ func TestConfigJSONErrorsInTheFilesTerms(t *testing.T) {
 		}
 	}
 }
+
+// TestStartOnATakenPortSaysWhatToDo: a listen address another process holds stops the start
+// with an error that says so and how to give another port, not only Go's `bind: address
+// already in use`.
+func TestStartOnATakenPortSaysWhatToDo(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg := Config{DataDir: filepath.Join(t.TempDir(), "data"), Addr: ln.Addr().String()}
+	s, err := Start(t.Context(), cfg, Options{Analyzers: analysis.Registry{}, Log: slog.New(slog.DiscardHandler)})
+	if err == nil {
+		s.Close()
+		t.Fatalf("started on %s, which another listener holds", cfg.Addr)
+	}
+	for _, want := range []string{"listen on " + cfg.Addr, "another process listens there", "--addr", "REAM_ADDR"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("start on a taken port: %v; want it to say %q", err, want)
+		}
+	}
+}

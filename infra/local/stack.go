@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -163,6 +164,10 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		unlock()
+		if errors.Is(err, syscall.EADDRINUSE) {
+			// What to do, said (found from outside: only Go's "bind: address already in use").
+			return nil, fmt.Errorf("listen on %s: %w: another process listens there (another ream serve, a make run left running?): stop it, or give this one another port (--addr, REAM_ADDR or the configuration's \"addr\"; port 0 picks a free one)", cfg.Addr, err)
+		}
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	baseURL := "http://" + ln.Addr().String()
