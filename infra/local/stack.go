@@ -193,6 +193,16 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// The records name objects by file:// URIs into the data directory: after it was moved or
+	// restored elsewhere, they are made to name where it is now, before anything reads them.
+	objectsBase := FileURI(filepath.Join(dataDir, "objects") + "/")
+	if moved, err := sl.Relocate(ctx, db, objectsBase); err != nil {
+		db.Close()
+		return fail(fmt.Errorf("open database %s: %w", filepath.Join(dataDir, "ream.db"), err))
+	} else if moved.From != "" {
+		log.Warn("the data directory was moved: the records' locations now name it where it is", "from", moved.From, "to", objectsBase,
+			"jobs", moved.Jobs, "dropRules", moved.DropRules, "notifications", moved.Notifications)
+	}
 	var svc *pipeline.Service // the upload guard below runs only once the server serves
 	var objects *sl.Objects
 	guard := func(ctx context.Context, key string) error { return uploadGuard(ctx, svc, objects, key) }
@@ -234,7 +244,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			CodingRetentionHours: int(max(time.Duration(cfg.CodingRetention)/time.Hour, 1)),
 			StatsFanIn:           opts.StatsFanIn,
 			PlanInWorker:         opts.PlanInWorker,
-			Locations: layout.Locations{Base: FileURI(filepath.Join(dataDir, "objects") + "/"),
+			Locations: layout.Locations{Base: objectsBase,
 				Aliases: []string{"s3://" + bucketName + "/"}},
 		},
 		Log: log, Hooks: opts.Hooks, Lifetime: runCtx,

@@ -41,9 +41,9 @@ func (s *DropRules) Put(ctx context.Context, r api.DropRule) error {
 	if r.Tenant == "" || r.Name == "" {
 		return fmt.Errorf("put drop rule: tenant and name are required: %w", job.ErrInvalid)
 	}
-	body, err := json.Marshal(dropRuleRecord{DropRule: r, Tenant: r.Tenant})
+	body, err := encodeDropRule(r)
 	if err != nil {
-		return fmt.Errorf("encode drop rule %s: %w", r.Name, err)
+		return err
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO drop_rules (tenant, name, body) VALUES (?, ?, ?)
 		ON CONFLICT (tenant, name) DO UPDATE SET body = excluded.body`, r.Tenant, r.Name, body)
@@ -51,6 +51,14 @@ func (s *DropRules) Put(ctx context.Context, r api.DropRule) error {
 		return fmt.Errorf("put drop rule %s: %w", r.Name, err)
 	}
 	return nil
+}
+
+func encodeDropRule(r api.DropRule) ([]byte, error) {
+	body, err := json.Marshal(dropRuleRecord{DropRule: r, Tenant: r.Tenant})
+	if err != nil {
+		return nil, fmt.Errorf("encode drop rule %s: %w", r.Name, err)
+	}
+	return body, nil
 }
 
 func decodeDropRule(body []byte) (api.DropRule, error) {
