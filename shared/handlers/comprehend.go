@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"golang.org/x/text/language"
@@ -131,12 +132,47 @@ func tooShort(field, value string) error {
 	return cErr("InvalidRequestException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to 1", value, field)
 }
 
+// tooLong refuses a member longer than Comprehend's model allows (max characters, or items of a list).
+func tooLong(field string, max int) error {
+	return cErr("InvalidRequestException", "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", field, max)
+}
+
+// unlikePattern refuses a member outside the pattern Comprehend's model gives it (pattern as
+// the model writes it, or as a reader would: "[-0-9a-zA-Z]+ (1-32 characters)").
+func unlikePattern(field, value, pattern string) error {
+	return cErr("InvalidRequestException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", truncate(value, maxEchoedID), field, pattern)
+}
+
+// Limits of Comprehend's model that only this surface has: an S3Uri's length (Ream's own limit
+// is on the object key, layout.MaxKeyBytes), a JobId's (Comprehend's ids are at most 32
+// characters; Ream's dashed UUIDs, which this surface also takes, are 36), DocumentReaderConfig's
+// FeatureTypes, and its KMS key ids' length and pattern (^\p{ASCII}+$, which no empty one matches).
+const (
+	maxS3Uri        = 1024
+	maxJobID        = 32
+	maxFeatureTypes = 2
+	maxKMSKeyID     = 2048
+	asciiPattern    = `^\p{ASCII}+$`
+)
+
+// ascii reports whether s matches asciiPattern.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // Comprehend's enums of the values this surface shows: a Ream value outside them is shown
 // within them (comprehendLanguage, comprehendFormat), so that clients whose types are
 // generated from Comprehend's model (Java, Go, .NET enums) can read every job.
 var (
 	comprehendLanguageCodes = []string{"en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"}
 	comprehendInputFormats  = []string{string(job.OneDocPerFile), string(job.OneDocPerLine)}
+	comprehendReadModes     = []string{"SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"}
+	comprehendMaskModes     = []string{analysis.RedactMask, analysis.RedactReplaceWithType}
 )
 
 // comprehendLanguage is a job's LanguageCode (canonical, as /v1 stores it: "en-GB", "zh-Hant")
@@ -361,7 +397,7 @@ type cInputDataConfig struct {
 type cDocumentReaderConfig struct {
 	DocumentReadAction string   `json:"DocumentReadAction"`
 	DocumentReadMode   string   `json:"DocumentReadMode,omitempty"`
-	FeatureTypes       []string `json:"FeatureTypes,omitempty"`
+	FeatureTypes       []string `json:"FeatureTypes,omitempty"` // [] is not nil: refused (1-2 items)
 }
 
 // check refuses what Comprehend refuses: a missing DocumentReadAction, a value outside an enum.
@@ -374,10 +410,16 @@ func (d *cDocumentReaderConfig) check() error {
 	if err := oneOf("documentReadAction", d.DocumentReadAction, "TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"); err != nil {
 		return err
 	}
-	if d.DocumentReadMode != "" {
-		if err := oneOf("documentReadMode", d.DocumentReadMode, "SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"); err != nil {
+	if d.DocumentReadMode != "" { // sent empty: emptyMembers refused it
+		if err := oneOf("documentReadMode", d.DocumentReadMode, comprehendReadModes...); err != nil {
 			return err
 		}
+	}
+	switch {
+	case d.FeatureTypes != nil && len(d.FeatureTypes) == 0:
+		return tooShort(at+"featureTypes", "[]")
+	case len(d.FeatureTypes) > maxFeatureTypes:
+		return tooLong(at+"featureTypes", maxFeatureTypes)
 	}
 	for _, f := range d.FeatureTypes {
 		if err := oneOf("featureTypes", f, "TABLES", "FORMS"); err != nil {
@@ -409,11 +451,11 @@ type cStartRequest struct {
 	Mode                *string            `json:"Mode"`
 	RedactionConfig     *cRedactionConfig  `json:"RedactionConfig"`
 	NumberOfTopics      *int               `json:"NumberOfTopics"`
-	EntityRecognizerArn string             `json:"EntityRecognizerArn"`
-	FlywheelArn         string             `json:"FlywheelArn"`
+	EntityRecognizerArn *string            `json:"EntityRecognizerArn"` // refused, even empty (which Comprehend's pattern refuses)
+	FlywheelArn         *string            `json:"FlywheelArn"`
 	// Recorded and echoed by Describe, not used (Ream analyses with its own resources); typed as
 	// Comprehend's, so that a value of the wrong JSON type is a SerializationException as for
-	// every other field, and checked against Comprehend's constraints (vpcChecks).
+	// every other field, and checked against Comprehend's constraints (checkLimits).
 	VolumeKmsKeyId string         `json:"VolumeKmsKeyId"`
 	VpcConfig      *job.VpcConfig `json:"VpcConfig"`
 }
@@ -421,11 +463,24 @@ type cStartRequest struct {
 // vpcIDRE is Comprehend's pattern of a security group or subnet id (1-32 characters).
 var vpcIDRE = regexp.MustCompile(`^[-0-9a-zA-Z]{1,32}$`)
 
-// checkCompute checks VolumeKmsKeyId and VpcConfig as Comprehend's model constrains them (the
-// empty lists are refused by emptyMembers).
-func (in *cStartRequest) checkCompute() error {
-	if len(in.VolumeKmsKeyId) > 2048 {
-		return cErr("InvalidRequestException", "1 validation error detected: Value at 'volumeKmsKeyId' failed to satisfy constraint: Member must have length less than or equal to 2048")
+// checkLimits checks the S3 URIs, the KMS key ids and VpcConfig as Comprehend's model
+// constrains them (the empty values are refused by emptyMembers).
+func (in *cStartRequest) checkLimits() error {
+	for _, u := range []struct{ field, uri string }{{"inputDataConfig.s3Uri", in.InputDataConfig.S3Uri}, {"outputDataConfig.s3Uri", in.OutputDataConfig.S3Uri}} {
+		if utf8.RuneCountInString(u.uri) > maxS3Uri {
+			return tooLong(u.field, maxS3Uri)
+		}
+	}
+	for _, k := range []struct{ field, id string }{{"volumeKmsKeyId", in.VolumeKmsKeyId}, {"outputDataConfig.kmsKeyId", in.OutputDataConfig.KmsKeyId}} {
+		if k.id == "" {
+			continue
+		}
+		if utf8.RuneCountInString(k.id) > maxKMSKeyID {
+			return tooLong(k.field, maxKMSKeyID)
+		}
+		if !ascii(k.id) {
+			return unlikePattern(k.field, k.id, asciiPattern)
+		}
 	}
 	v := in.VpcConfig
 	if v == nil {
@@ -440,11 +495,11 @@ func (in *cStartRequest) checkCompute() error {
 			return missing(l.field)
 		}
 		if len(l.ids) > l.max {
-			return cErr("InvalidRequestException", "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", l.field, l.max)
+			return tooLong(l.field, l.max)
 		}
 		for _, id := range l.ids {
 			if !vpcIDRE.MatchString(id) {
-				return cErr("InvalidRequestException", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [-0-9a-zA-Z]+ (1-32 characters)", id, l.field)
+				return unlikePattern(l.field, id, "[-0-9a-zA-Z]+ (1-32 characters)")
 			}
 		}
 	}
@@ -458,21 +513,35 @@ func decodeOp(raw []byte, v any) error {
 	return emptyMembers(raw)
 }
 
-// emptyMembers refuses the optional members Comprehend's model gives a minimum length of 1 when
-// a request sends them empty: the operations' types cannot tell "" (or []) from absent, and an
-// empty JobName made a job without a name, an empty MaskCharacter masked with '*', an empty
-// ClientRequestToken a job without one (the AWS SDKs generate a token only for a nil one and
-// send "" as it is, so each retry of such a Start made another job).
+// emptyMembers refuses the optional members no empty value of which Comprehend's model allows
+// (a minimum length of 1, an enum, the pattern of a KMS key id) when a request sends them empty:
+// the operations' types cannot tell "" (or []) from absent, and an empty JobName made a job
+// without a name, an empty MaskCharacter masked with '*', an empty ClientRequestToken a job
+// without one (the AWS SDKs generate a token only for a nil one and send "" as it is, so each
+// retry of such a Start made another job), an empty InputFormat, DocumentReadMode, MaskMode or
+// KMS key id was taken as none. (An empty Filter.JobStatus is the List's to refuse, as
+// InvalidFilterException like any JobStatus outside the enum.)
 func emptyMembers(raw []byte) error {
 	var in struct {
 		JobName            *string `json:"JobName"`
 		ClientRequestToken *string `json:"ClientRequestToken"`
 		NextToken          *string `json:"NextToken"`
-		Filter             *struct {
+		VolumeKmsKeyId     *string `json:"VolumeKmsKeyId"`
+		InputDataConfig    *struct {
+			InputFormat          *string `json:"InputFormat"`
+			DocumentReaderConfig *struct {
+				DocumentReadMode *string `json:"DocumentReadMode"`
+			} `json:"DocumentReaderConfig"`
+		} `json:"InputDataConfig"`
+		OutputDataConfig *struct {
+			KmsKeyId *string `json:"KmsKeyId"`
+		} `json:"OutputDataConfig"`
+		Filter *struct {
 			JobName *string `json:"JobName"`
 		} `json:"Filter"`
 		RedactionConfig *struct {
 			MaskCharacter *string `json:"MaskCharacter"`
+			MaskMode      *string `json:"MaskMode"`
 		} `json:"RedactionConfig"`
 		VpcConfig *struct {
 			SecurityGroupIds *[]string `json:"SecurityGroupIds"`
@@ -493,6 +562,17 @@ func emptyMembers(raw []byte) error {
 		return tooShort("nextToken", "")
 	case in.RedactionConfig != nil && in.RedactionConfig.MaskCharacter != nil && *in.RedactionConfig.MaskCharacter == "":
 		return tooShort("redactionConfig.maskCharacter", "")
+	case in.RedactionConfig != nil && in.RedactionConfig.MaskMode != nil && *in.RedactionConfig.MaskMode == "":
+		return notInEnum("redactionConfig.maskMode", "", comprehendMaskModes...)
+	case in.InputDataConfig != nil && in.InputDataConfig.InputFormat != nil && *in.InputDataConfig.InputFormat == "":
+		return notInEnum("inputDataConfig.inputFormat", "", comprehendInputFormats...)
+	case in.InputDataConfig != nil && in.InputDataConfig.DocumentReaderConfig != nil &&
+		in.InputDataConfig.DocumentReaderConfig.DocumentReadMode != nil && *in.InputDataConfig.DocumentReaderConfig.DocumentReadMode == "":
+		return notInEnum("inputDataConfig.documentReaderConfig.documentReadMode", "", comprehendReadModes...)
+	case in.VolumeKmsKeyId != nil && *in.VolumeKmsKeyId == "":
+		return unlikePattern("volumeKmsKeyId", "", asciiPattern)
+	case in.OutputDataConfig != nil && in.OutputDataConfig.KmsKeyId != nil && *in.OutputDataConfig.KmsKeyId == "":
+		return unlikePattern("outputDataConfig.kmsKeyId", "", asciiPattern)
 	case in.VpcConfig != nil && in.VpcConfig.SecurityGroupIds != nil && len(*in.VpcConfig.SecurityGroupIds) == 0:
 		return tooShort("vpcConfig.securityGroupIds", "[]")
 	case in.VpcConfig != nil && in.VpcConfig.Subnets != nil && len(*in.VpcConfig.Subnets) == 0:
@@ -534,10 +614,10 @@ func (c *comprehend) start(r *http.Request, tenant string, k comprehendKind, raw
 			return nil, err
 		}
 	}
-	if err := in.checkCompute(); err != nil {
+	if err := in.checkLimits(); err != nil {
 		return nil, err
 	}
-	if in.EntityRecognizerArn != "" || in.FlywheelArn != "" {
+	if in.EntityRecognizerArn != nil || in.FlywheelArn != nil {
 		return nil, cErr("InvalidRequestException", "custom entity recognizers (EntityRecognizerArn, FlywheelArn) are not supported; Ream detects the built-in entity types")
 	}
 	format := in.InputDataConfig.InputFormat
@@ -730,6 +810,10 @@ func (c *comprehend) job(r *http.Request, tenant string, k comprehendKind, raw [
 		return nil, missing("jobId")
 	case *in.JobId == "":
 		return nil, tooShort("jobId", "")
+	case utf8.RuneCountInString(comprehendJobID(*in.JobId)) > maxJobID: // a dashed UUID is taken (shown without its dashes)
+		return nil, tooLong("jobId", maxJobID)
+	case !request.ValidNameChars(*in.JobId): // Comprehend's JobId has JobName's pattern
+		return nil, unlikePattern("jobId", *in.JobId, request.NamePattern)
 	}
 	id := *in.JobId
 	j, err := c.a.svc.Describe(r.Context(), tenant, reamJobID(id))
@@ -778,7 +862,7 @@ func (c *comprehend) stop(r *http.Request, tenant string, k comprehendKind, raw 
 type cListRequest struct {
 	Filter *struct {
 		JobName          string   `json:"JobName"`
-		JobStatus        string   `json:"JobStatus"`
+		JobStatus        *string  `json:"JobStatus"` // "" is outside the enum, not absent
 		SubmitTimeBefore *float64 `json:"SubmitTimeBefore"`
 		SubmitTimeAfter  *float64 `json:"SubmitTimeAfter"`
 	} `json:"Filter"`
@@ -852,11 +936,14 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 	var f api.ListFilter
 	var statuses []job.Status
 	if fl := in.Filter; fl != nil {
+		if err := request.CheckNameAndToken(fl.JobName, ""); err != nil {
+			return nil, err // a name no job can have: Comprehend refuses it (its JobName pattern)
+		}
 		f.JobName = fl.JobName
-		if fl.JobStatus != "" {
+		if fl.JobStatus != nil {
 			var ok bool
-			if statuses, ok = reamStatuses(fl.JobStatus); !ok {
-				return nil, cErr("InvalidFilterException", "JobStatus %q is not one of SUBMITTED, IN_PROGRESS, COMPLETED, FAILED, STOP_REQUESTED, STOPPED", fl.JobStatus)
+			if statuses, ok = reamStatuses(*fl.JobStatus); !ok {
+				return nil, cErr("InvalidFilterException", "JobStatus %q is not one of SUBMITTED, IN_PROGRESS, COMPLETED, FAILED, STOP_REQUESTED, STOPPED", truncate(*fl.JobStatus, maxEchoedID))
 			}
 		}
 		if fl.SubmitTimeBefore != nil {
@@ -877,8 +964,8 @@ func (c *comprehend) list(r *http.Request, tenant string, k comprehendKind, raw 
 	}
 	// The filters Ream's listing takes, and the JobStatus this surface filters by itself.
 	filterKey := pipeline.ListFilterKey(f)
-	if fl := in.Filter; fl != nil && fl.JobStatus != "" {
-		filterKey += "/" + fl.JobStatus
+	if fl := in.Filter; fl != nil && fl.JobStatus != nil {
+		filterKey += "/" + *fl.JobStatus
 	}
 	var tok listToken
 	if in.NextToken != "" {

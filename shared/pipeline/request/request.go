@@ -37,8 +37,12 @@ const (
 	maxTokenLen       = 64
 )
 
+// NamePattern is the pattern of a JobName, as Comprehend's model writes it (its JobId has the
+// same pattern).
+const NamePattern = `^([\p{L}\p{Z}\p{N}_.:/=+\-%@]*)$`
+
 var (
-	jobNameRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-%@]*$`)
+	jobNameRE = regexp.MustCompile(NamePattern)
 	// tagRE is AWS's pattern for tag keys and values (Comprehend's Tag).
 	tagRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	// roleRE is Comprehend's pattern for DataAccessRoleArn (at most maxRoleArn characters).
@@ -52,6 +56,9 @@ var (
 func validRoleArn(arn string) bool {
 	return utf8.RuneCountInString(arn) <= maxRoleArn && roleRE.MatchString(arn)
 }
+
+// ValidNameChars reports whether s has only the characters NamePattern allows (any length).
+func ValidNameChars(s string) bool { return jobNameRE.MatchString(s) }
 
 // CutJobName cuts name to its first MaxJobName characters (a JobName's limit).
 func CutJobName(name string) string { return CutRunes(name, MaxJobName) }
