@@ -202,6 +202,13 @@ func (p *pipeline) storage(r *resolved) {
 			{Id: jsii.String("abort-incomplete-multipart-uploads"), AbortIncompleteMultipartUploadAfter: days(1)},
 		},
 	})
+	// A kept bucket keeps its policy (the data bucket's TLS-only denials, the access-log bucket's
+	// log-delivery grant): CDK leaves bucket policies deleted with the stack, so a torn-down
+	// stage's retained bucket took plain-HTTP requests. Both exist by now (EnforceSSL; the access
+	// logs' grant is added when the data bucket names its log bucket).
+	for _, b := range []awss3.Bucket{p.bucket, p.logBucket} {
+		b.Policy().ApplyRemovalPolicy(r.RemovalPolicy)
+	}
 
 	p.table = awsdynamodb.NewTable(p.Construct, jsii.String("Table"), &awsdynamodb.TableProps{
 		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String(TablePartitionKey), Type: awsdynamodb.AttributeType_STRING},

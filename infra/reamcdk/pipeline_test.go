@@ -367,6 +367,27 @@ func TestStoresKeptUnlessDestroy(t *testing.T) {
 				}
 			}
 		}
+		// A kept bucket keeps its policy: the data bucket's TLS-only (and TLS 1.2) denials and
+		// the access-log bucket's log-delivery grant. CloudFormation deleted the policies with
+		// the stack, so a torn-down stage's bucket, full of data, took plain-HTTP requests.
+		buckets, policies := f.resources("AWS::S3::Bucket"), f.resources("AWS::S3::BucketPolicy")
+		if len(buckets) != 2 || len(policies) != 2 {
+			t.Fatalf("%s: %d buckets and %d bucket policies, want 2 and 2", c.name, len(buckets), len(policies))
+		}
+		for id, r := range buckets {
+			if r["DeletionPolicy"] != c.keep || r["UpdateReplacePolicy"] != c.keep {
+				t.Errorf("%s: bucket %s DeletionPolicy %v, UpdateReplacePolicy %v, want %s", c.name, id, r["DeletionPolicy"], r["UpdateReplacePolicy"], c.keep)
+			}
+		}
+		for id, r := range policies {
+			bucket, _ := props(r)["Bucket"].(obj)
+			if _, ok := buckets[fmt.Sprint(bucket["Ref"])]; !ok {
+				t.Errorf("%s: bucket policy %s is on %v, not one of the stack's buckets", c.name, id, bucket)
+			}
+			if got := r["DeletionPolicy"]; got != c.keep && !(got == nil && c.keep == "Delete") {
+				t.Errorf("%s: bucket policy %s DeletionPolicy %v, want %s, as its bucket's", c.name, id, got, c.keep)
+			}
+		}
 	}
 }
 
