@@ -97,7 +97,7 @@ chaos:
 ##   CODING_CLIENTS=a,b              the coding API's OAuth2 app clients (default: one, "coding")
 ##   CODING_CLIENT_TENANTS=a=T,b=U   the tenant each client acts as (default: its client id)
 ##   REMOVAL_POLICY=destroy          throwaway stage: data stores deleted with the stack (default retain)
-##   JOB_TOPIC_PREFIX=ream-prod-     the SNS topics jobs may name as NotificationChannel (default ream-)
+##   JOB_TOPIC_PREFIX=ream-          the SNS topics jobs may name as NotificationChannel (default ream-<stage>_: ream-dev_, ream-prod_)
 ##   JOB_TOPIC_PER_TENANT=true       a job may name only its own tenant's such topics (default false)
 ##   LANGUAGES=en,fr,de              LANGUAGE's candidate languages (default the analyser's 33)
 ##   WORKER_MAX_CONCURRENCY=1000     concurrent worker invocations (default 10, 2..1000)

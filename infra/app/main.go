@@ -5,7 +5,7 @@
 // OAuth2 client names of the coding API, default "coding"), codingClientTenants
 // (name=tenant pairs), removalPolicy
 // (retain, the default, or destroy), jobTopicPrefix (the names of the SNS topics jobs may
-// notify, default ream-), jobTopicPerTenant (true: only the tenant's own such topics),
+// notify, default ream-<stage>_, reamcdk.StageJobTopicPrefix), jobTopicPerTenant (true: only the tenant's own such topics),
 // languages (LANGUAGE's candidates, comma-separated), workerMaxConcurrency (default 10),
 // workerBatchSize (default 10), retentionDays (default 30; also how long inputs/ is kept) and
 // logLevel (the functions' REAM_LOG_LEVEL, default warn). The make targets pass them from STAGE,
@@ -87,7 +87,8 @@ func main() {
 		os.Exit(2)
 	}
 
-	// -c jobTopicPrefix=ream-prod-: the SNS topics jobs may name (PipelineProps.JobTopicPrefix).
+	// -c jobTopicPrefix=ream-: the SNS topics jobs may name (PipelineProps.JobTopicPrefix; NewStack
+	// defaults it to the stage's own, ream-<stage>_).
 	jobTopicPrefix := contextString(app, "jobTopicPrefix")
 
 	// -c jobTopicPerTenant=true: a job may name only its own tenant's topics

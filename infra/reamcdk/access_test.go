@@ -215,8 +215,8 @@ func TestJobTopicGrant(t *testing.T) {
 						continue
 					}
 					parts := join[1].([]any)
-					if tail, _ := parts[len(parts)-1].(string); tail != ":"+DefaultJobTopicPrefix+"*" {
-						t.Errorf("%s: sns:Publish on topics ending %q, want %q", fn, tail, ":"+DefaultJobTopicPrefix+"*")
+					if tail, _ := parts[len(parts)-1].(string); tail != ":"+StageJobTopicPrefix("test")+"*" {
+						t.Errorf("%s: sns:Publish on topics ending %q, want %q", fn, tail, ":"+StageJobTopicPrefix("test")+"*")
 					}
 					jobTopics++
 				}
@@ -227,7 +227,7 @@ func TestJobTopicGrant(t *testing.T) {
 		}
 	}
 	for name, res := range ours(t, f) {
-		if v := props(res)["Environment"].(obj)["Variables"].(obj)["REAM_JOB_TOPIC_PREFIX"]; v != DefaultJobTopicPrefix {
+		if v := props(res)["Environment"].(obj)["Variables"].(obj)["REAM_JOB_TOPIC_PREFIX"]; v != StageJobTopicPrefix("test") {
 			t.Errorf("%s: REAM_JOB_TOPIC_PREFIX %v", name, v)
 		}
 	}

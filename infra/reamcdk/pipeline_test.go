@@ -97,7 +97,7 @@ func TestFunctionEnvironment(t *testing.T) {
 		"REAM_RETENTION":            "720h0m0s",
 		"REAM_EXPIRY_PASS_EVERY":    "1h0m0s",
 		"REAM_LOG_LEVEL":            "warn",
-		"REAM_JOB_TOPIC_PREFIX":     DefaultJobTopicPrefix,
+		"REAM_JOB_TOPIC_PREFIX":     StageJobTopicPrefix("test"), // the fixture's stage (NewStack)
 		"REAM_JOB_TOPIC_PER_TENANT": "false",
 	}
 	queueVisibility := props(f.resources("AWS::SQS::Queue")[f.id(p.ShardQueue())])["VisibilityTimeout"].(float64)

@@ -188,7 +188,9 @@ type PipelineProps struct {
 	// JobTopicPrefix is the start of the names of the SNS topics a job may name as its
 	// NotificationChannel (REAM_JOB_TOPIC_PREFIX): the functions may sns:Publish to topics of
 	// this account and region so named, and to no other (a job naming another is a 400).
-	// Letters, digits, '_' and '-'. Default DefaultJobTopicPrefix.
+	// Letters, digits, '_' and '-'. Default DefaultJobTopicPrefix, or under NewStack with a
+	// Stage StageJobTopicPrefix(stage) (ream-<stage>_): give each stack of an account one that
+	// starts no other's.
 	JobTopicPrefix string
 	// JobTopicPerTenant binds those topics to tenants (REAM_JOB_TOPIC_PER_TENANT): a job may
 	// name only a topic whose name starts with JobTopicPrefix, its tenant and "-", so that no

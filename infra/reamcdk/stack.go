@@ -10,7 +10,9 @@ import (
 type StackProps struct {
 	awscdk.StackProps
 	// Stage names the deployment (dev, prod, …); it is tagged on every
-	// resource. Physical names are generated, so stages never collide.
+	// resource. Physical names are generated, so stages never collide. It
+	// also sets the default Pipeline.JobTopicPrefix (StageJobTopicPrefix), so
+	// that no stage's functions may publish to another stage's job topics.
 	Stage    string
 	Pipeline PipelineProps
 }
@@ -58,7 +60,11 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	}
 	awscdk.Tags_Of(stack).Add(jsii.String("ream:app"), jsii.String("ream"), nil)
 
-	p := NewPipeline(stack, jsii.String("Ream"), &props.Pipeline)
+	pp := props.Pipeline
+	if pp.JobTopicPrefix == "" && props.Stage != "" {
+		pp.JobTopicPrefix = StageJobTopicPrefix(props.Stage)
+	}
+	p := NewPipeline(stack, jsii.String("Ream"), &pp)
 	out := func(id, desc string, v *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v, Description: jsii.String(desc)})
 	}
@@ -83,3 +89,9 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	out(OutputCodingScope, "OAuth2 scope the coding routes require", jsii.String(CodingScope))
 	return &Stack{Stack: stack, Pipeline: p}
 }
+
+// StageJobTopicPrefix is a stage's default JobTopicPrefix (NewStack's, when the pipeline's is
+// not given): DefaultJobTopicPrefix, the stage and '_', a character stage names never hold, so
+// that no stage's prefix starts another's (ream-prod_ does not cover ream-prod-eu_…) and no
+// stage's functions may publish to the topics another stage's jobs name.
+func StageJobTopicPrefix(stage string) string { return DefaultJobTopicPrefix + stage + "_" }
