@@ -71,12 +71,18 @@ type CodingAuth struct {
 	Domain         awscognito.UserPoolDomain
 	Clients        []CodingClient // in PipelineProps.CodingClients order
 	Authorizer     awsapigatewayv2authorizers.HttpUserPoolAuthorizer
+	// authHost is the domain's host label where the stack is deployed: auth, or auth-fips in
+	// AWS GovCloud (US), where Cognito serves its domains on FIPS endpoints only (CDK's
+	// BaseUrl() says auth, a host GovCloud does not serve). A CloudFormation condition, so the
+	// environment-agnostic template `make synth` writes is right in every partition.
+	authHost *string
 }
 
 // TokenURL is the OAuth2 token endpoint:
-// https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token.
+// https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token, auth-fips in AWS GovCloud (US).
 func (c *CodingAuth) TokenURL() *string {
-	return jsii.String(*c.Domain.BaseUrl(nil) + "/oauth2/token")
+	return jsii.String("https://" + *c.Domain.DomainName() + "." + *c.authHost + "." + *awscdk.Stack_Of(c.Domain).Region() +
+		".amazoncognito.com/oauth2/token")
 }
 
 // Issuer is the tokens' iss claim, which the authoriser requires.
@@ -242,6 +248,10 @@ func (p *pipeline) codingAuth(r *resolved, integration awsapigatewayv2.HttpRoute
 	c.Domain = c.UserPool.AddDomain(jsii.String("Domain"), &awscognito.UserPoolDomainOptions{
 		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: prefix},
 	})
+	govCloud := awscdk.NewCfnCondition(scope, jsii.String("InGovCloud"), &awscdk.CfnConditionProps{
+		Expression: awscdk.Fn_ConditionEquals(awscdk.Aws_PARTITION(), jsii.String("aws-us-gov")),
+	})
+	c.authHost = awscdk.Fn_ConditionIf(govCloud.LogicalId(), jsii.String("auth-fips"), jsii.String("auth")).ToString()
 
 	// AllowedOAuthScopes refers to the resource server, so CloudFormation
 	// creates the scope before the clients that use it.

@@ -240,7 +240,8 @@ func TestCodingOutputs(t *testing.T) {
 	pool, _, domain, _, clients := f.codingIDs(t)
 	want := map[string]any{
 		OutputCodingTokenURL: obj{"Fn::Join": arr{"", arr{
-			"https://", ref(domain), ".auth.", ref("AWS::Region"), ".amazoncognito.com/oauth2/token",
+			"https://", ref(domain), ".", obj{"Fn::If": arr{f.govCloudCondition(t), "auth-fips", "auth"}}, ".", ref("AWS::Region"),
+			".amazoncognito.com/oauth2/token",
 		}}},
 		OutputCodingUserPoolID: ref(pool),
 		OutputCodingClientID:   ref(clients[0]),
@@ -369,4 +370,19 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// govCloudCondition is the logical id of the template's condition that the stack is deployed in
+// AWS GovCloud (US) (the CodingTokenUrl's auth-fips host).
+func (f *fixture) govCloudCondition(t *testing.T) string {
+	t.Helper()
+	want := obj{"Fn::Equals": arr{ref("AWS::Partition"), "aws-us-gov"}}
+	conds, _ := f.tmpl["Conditions"].(obj)
+	for id, c := range conds {
+		if reflect.DeepEqual(c, want) {
+			return id
+		}
+	}
+	t.Fatalf("no condition %v among %v", want, keys(conds))
+	return ""
 }

@@ -132,3 +132,81 @@ func TestTemplateFollowsThePartition(t *testing.T) {
 		}
 	}
 }
+
+// resolveIf is v with each Fn::If replaced by its branch in d, the template's Conditions
+// evaluated (Fn::Equals of two values render resolves); ok is false for a condition it cannot.
+func (d deployment) resolveIf(tmpl map[string]any, v any) (any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		if arg, isIf := x["Fn::If"].([]any); isIf && len(x) == 1 && len(arg) == 3 {
+			conds, _ := tmpl["Conditions"].(map[string]any)
+			c, _ := conds[fmt.Sprint(arg[0])].(map[string]any)
+			eq, _ := c["Fn::Equals"].([]any)
+			if len(eq) != 2 {
+				return nil, false
+			}
+			a, okA := d.render(eq[0])
+			b, okB := d.render(eq[1])
+			if !okA || !okB {
+				return nil, false
+			}
+			if a == b {
+				return d.resolveIf(tmpl, arg[1])
+			}
+			return d.resolveIf(tmpl, arg[2])
+		}
+		out := map[string]any{}
+		for k, e := range x {
+			r, ok := d.resolveIf(tmpl, e)
+			if !ok {
+				return nil, false
+			}
+			out[k] = r
+		}
+		return out, true
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			r, ok := d.resolveIf(tmpl, e)
+			if !ok {
+				return nil, false
+			}
+			out[i] = r
+		}
+		return out, true
+	}
+	return v, true
+}
+
+// TestCodingTokenURLFollowsThePartition: the CodingTokenUrl output is the user pool domain's
+// token endpoint where the stack is deployed: <prefix>.auth.<region>.amazoncognito.com, and in
+// AWS GovCloud (US), where Cognito serves its domains on FIPS endpoints only,
+// <prefix>.auth-fips.<region>.amazoncognito.com. It was the first everywhere (CDK's BaseUrl()),
+// a host GovCloud does not serve, so the coding API's clients there got no token from the URL
+// the stack gave them (found by the review of deployments in other regions). China has no
+// Cognito user pools (see README).
+func TestCodingTokenURLFollowsThePartition(t *testing.T) {
+	f := synth(t)
+	out, _ := f.tmpl["Outputs"].(map[string]any)[OutputCodingTokenURL].(map[string]any)
+	for _, d := range deployments {
+		if d.partition == "aws-cn" {
+			continue
+		}
+		v, ok := d.resolveIf(f.tmpl, out["Value"])
+		if !ok {
+			t.Fatalf("%s: cannot resolve %v", d.region, out["Value"])
+		}
+		got, ok := d.render(v)
+		if !ok {
+			t.Fatalf("%s: cannot render %v", d.region, v)
+		}
+		host := "auth"
+		if d.partition == "aws-us-gov" {
+			host = "auth-fips"
+		}
+		domain := "<" + f.id(f.stack.Pipeline.CodingAuth().Domain) + ">"
+		if want := "https://" + domain + "." + host + "." + d.region + ".amazoncognito.com/oauth2/token"; got != want {
+			t.Errorf("%s (%s): CodingTokenUrl %s, want %s", d.region, d.partition, got, want)
+		}
+	}
+}

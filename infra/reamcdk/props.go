@@ -169,7 +169,7 @@ type PipelineProps struct {
 	// listed is a tenant of its own: its client id.
 	CodingClientTenants map[string]string
 	// CodingDomainPrefix is the Cognito domain prefix of the token endpoint
-	// (https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token). Prefixes
+	// (https://<prefix>.auth.<region>.amazoncognito.com/oauth2/token, auth-fips in GovCloud). Prefixes
 	// are unique across all AWS accounts of a region: lower-case letters,
 	// digits and '-', without "aws", "amazon" or "cognito". Default: the
 	// stack name in lower case plus "-" and the first 8 hex digits of the
