@@ -248,7 +248,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 				Aliases: []string{"s3://" + bucketName + "/"}},
 		},
 		Log: log, Hooks: opts.Hooks, Lifetime: runCtx,
-		AfterErase: func(ctx context.Context) { s.scrub(ctx) },
+		AfterErase: func(ctx context.Context, tenant, id string) { s.eraseMessages(ctx, tenant, id); s.scrub(ctx) },
 	})
 	s = &Stack{
 		cfg: cfg, URL: baseURL, Service: svc, Notifier: notifier, Shards: shards, db: db, unlock: unlock, listener: ln, log: log,
@@ -715,6 +715,18 @@ func (s *Stack) afterSweep(ctx context.Context, rep pipeline.SweepReport, now ti
 		s.scrub(ctx)
 	}
 	s.sweepDrops(ctx)
+}
+
+// eraseMessages deletes the queue messages of a job deleted on request before the scrub: the
+// message of the shard whose record ended the job is still in the queue while its worker
+// notifies the job and until it deletes it, and a scrub in between wrote it, with the job's id
+// and input key, into ream.db, where it stayed until the next scrub (found by TestDeleteJob on a
+// loaded machine). Should the deletion fail, that is logged, and each message stays until its
+// handler deletes it (the worker, or for a dead letter the dead-letter handler).
+func (s *Stack) eraseMessages(ctx context.Context, tenant, id string) {
+	if _, err := s.Shards.DeleteJob(ctx, tenant, id); err != nil && ctx.Err() == nil {
+		s.log.Warn("the deleted job's queue messages stay until their workers delete them", "job", id, "err", err)
+	}
 }
 
 // scrub writes ream.db-wal into ream.db and truncates it (sl.ScrubDeleted), after a sweep that

@@ -234,9 +234,7 @@ const (
 // dead-letter queue, waiting, in flight or dead-lettered (a whole-table look at the bodies: for a
 // restart, not for every request).
 func (q *Queue) JobBodies(ctx context.Context, tenant, jobID string) ([][]byte, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT body FROM messages
-		WHERE queue IN (?, ?) AND instr(body, ?) > 0 AND instr(body, ?) > 0`,
-		q.name, q.name+DeadLetterSuffix, `"jobId":`+strconv.Quote(jobID), `"tenant":`+strconv.Quote(tenant))
+	rows, err := q.db.QueryContext(ctx, `SELECT body FROM messages WHERE `+jobMessages, q.jobMessagesArgs(tenant, jobID)...)
 	if err != nil {
 		return nil, fmt.Errorf("queue %s: job messages: %w", q.name, err)
 	}
@@ -253,6 +251,30 @@ func (q *Queue) JobBodies(ctx context.Context, tenant, jobID string) ([][]byte, 
 		return nil, fmt.Errorf("queue %s: job messages: %w", q.name, err)
 	}
 	return out, nil
+}
+
+// jobMessages selects the messages of one job in the queue or its dead-letter queue (a
+// whole-table look at the bodies), with the arguments jobMessagesArgs gives.
+const jobMessages = `queue IN (?, ?) AND instr(body, ?) > 0 AND instr(body, ?) > 0`
+
+func (q *Queue) jobMessagesArgs(tenant, jobID string) []any {
+	return []any{q.name, q.name + DeadLetterSuffix, `"jobId":` + strconv.Quote(jobID), `"tenant":` + strconv.Quote(tenant)}
+}
+
+// DeleteJob deletes the messages of job jobID of tenant from the queue and its dead-letter
+// queue, waiting, in flight or dead-lettered, and returns how many it deleted: for a job deleted
+// on request, whose messages name its input (a message in flight is one whose handler ended the
+// job and has not yet deleted it; its Delete then deletes nothing, as for any message gone).
+func (q *Queue) DeleteJob(ctx context.Context, tenant, jobID string) (int64, error) {
+	res, err := q.db.ExecContext(ctx, `DELETE FROM messages WHERE `+jobMessages, q.jobMessagesArgs(tenant, jobID)...)
+	if err != nil {
+		return 0, fmt.Errorf("queue %s: delete job messages: %w", q.name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("queue %s: delete job messages: %w", q.name, err)
+	}
+	return n, nil
 }
 
 // Waiting is how many messages wait in the queue to be received now (not those in flight).

@@ -128,3 +128,49 @@ func TestQueueMessagesFromBeforeFairness(t *testing.T) {
 		t.Fatalf("received %d, %v (first %q); want the message from before the upgrade first", len(got), err, got[0].ID)
 	}
 }
+
+// TestQueueDeleteJob: DeleteJob deletes one job's messages, waiting or in flight, and no other
+// job's (another job of the tenant, the same job id of another tenant); the in-flight
+// delivery's own Delete then deletes nothing and is no error.
+func TestQueueDeleteJob(t *testing.T) {
+	ctx := context.Background()
+	q := local.NewQueue(openDB(t, t.TempDir()), "shards", 3)
+	if err := q.Send(ctx, []pipeline.ShardMessage{
+		{Tenant: "t1", JobId: "j1", Index: 0}, {Tenant: "t1", JobId: "j1", Index: 1},
+		{Tenant: "t1", JobId: "j2", Index: 0}, {Tenant: "t2", JobId: "j1", Index: 0},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	inFlight, err := q.Receive(ctx, 1, time.Hour)
+	if err != nil || len(inFlight) != 1 {
+		t.Fatalf("received %d, %v; want one", len(inFlight), err)
+	}
+	var m pipeline.ShardMessage
+	if err := json.Unmarshal(inFlight[0].Body, &m); err != nil || m.Tenant != "t1" || m.JobId != "j1" {
+		t.Fatalf("in flight: %s (%v); want a message of job t1/j1, the first sent", inFlight[0].Body, err)
+	}
+	if err := q.Send(ctx, []pipeline.ShardMessage{{Tenant: "t1", JobId: "j1", Index: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := q.JobBodies(ctx, "t1", "j1")
+	if err != nil || len(before) != 3 {
+		t.Fatalf("job t1/j1 has %d messages, %v; want 3", len(before), err)
+	}
+	if n, err := q.DeleteJob(ctx, "t1", "j1"); err != nil || n != 3 {
+		t.Fatalf("DeleteJob: %d, %v; want 3 deleted", n, err)
+	}
+	if left, err := q.JobBodies(ctx, "t1", "j1"); err != nil || len(left) != 0 {
+		t.Errorf("job t1/j1 keeps %d messages, %v; want none", len(left), err)
+	}
+	for _, other := range [][2]string{{"t1", "j2"}, {"t2", "j1"}} {
+		if left, err := q.JobBodies(ctx, other[0], other[1]); err != nil || len(left) != 1 {
+			t.Errorf("job %s/%s keeps %d messages, %v; want its 1", other[0], other[1], len(left), err)
+		}
+	}
+	if err := q.Delete(ctx, inFlight[0].Receipt); err != nil {
+		t.Errorf("Delete of a delivery whose message DeleteJob deleted: %v; want no error", err)
+	}
+	if n, err := q.DeleteJob(ctx, "t1", "j1"); err != nil || n != 0 {
+		t.Errorf("DeleteJob again: %d, %v; want 0", n, err)
+	}
+}

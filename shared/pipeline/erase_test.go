@@ -54,7 +54,7 @@ func TestEraseJob(t *testing.T) {
 	erased := 0
 	st := newLocalService(t, pipeline.Config{}, nil)
 	deps := st.deps
-	deps.AfterErase = func(context.Context) { erased++ }
+	deps.AfterErase = func(context.Context, string, string) { erased++ }
 	st.svc = pipeline.New(deps)
 
 	parent := uploadedLineJob(t, ctx, st, "a good line\n\xff\xfe bad\n")

@@ -182,7 +182,7 @@ type Service struct {
 	// hooks lets tests inject a crash between two steps; nil in production.
 	hooks Hooks
 	// afterErase is Deps.AfterErase.
-	afterErase func(ctx context.Context)
+	afterErase func(ctx context.Context, tenant, id string)
 	// life is Deps.Lifetime: it ends the work detached from its request (detached).
 	life context.Context
 }
@@ -236,10 +236,10 @@ type Deps struct {
 	NewID func() string
 	Log   *slog.Logger
 	Hooks Hooks
-	// AfterErase, when set, runs after EraseJob deleted a job: the local stack scrubs the
-	// deleted rows out of its database's files there, as it does after a sweep that expired
-	// jobs.
-	AfterErase func(ctx context.Context)
+	// AfterErase, when set, runs after EraseJob deleted job id of tenant: the local stack
+	// deletes the job's queue messages and scrubs the deleted rows out of its database's files
+	// there, as it does after a sweep that expired jobs.
+	AfterErase func(ctx context.Context, tenant, id string)
 	// Lifetime, when set, ends with the process that serves the requests (the local stack's
 	// Close cancels it once its grace is over): the work a request committed the service to
 	// (detached) stops with it rather than outliving its store. Nil: only the request's

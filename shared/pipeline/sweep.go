@@ -591,7 +591,7 @@ func (s *Service) EraseJob(ctx context.Context, tenant, id string) error {
 	}
 	s.log.InfoContext(ctx, "job deleted on request", "tenant", tenant, "job", id)
 	if s.afterErase != nil {
-		s.afterErase(ctx)
+		s.afterErase(ctx, tenant, id)
 	}
 	return nil
 }
