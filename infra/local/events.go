@@ -193,8 +193,12 @@ func (s *Stack) published(r *http.Request, tenant, id string) (api.Notification,
 	return ev.Notification, true
 }
 
-// streamHeaders are the event stream's response headers.
+// streamHeaders are the event stream's response headers. X-Accel-Buffering asks nginx, which
+// buffers a proxied answer by default, to pass each event on as it comes: behind it with its
+// defaults nothing of a stream reached the client, not a keep-alive either, until the job ended
+// (found through nginx 1.22 in front of ream serve).
 func streamHeaders(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
 }

@@ -1,0 +1,90 @@
+package local
+
+// A team's ream serve behind a reverse proxy that terminates TLS: the server listens on
+// loopback, clients reach it at another name (https://example.com, which the test proxy's
+// client dials on loopback), at the root or under a path the proxy strips.
+
+import (
+	"bufio"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// publicHost is the name clients use; httptest's TLS client sends it to the test proxy.
+const publicHost = "https://example.com"
+
+// reverseProxy is a TLS reverse proxy on loopback in front of a stack started with cfg: it
+// strips prefix from the paths it forwards and, unless keepHost, sends the backend's address as
+// Host (as nginx's proxy_pass does by default), with X-Forwarded-* set. It returns the stack and
+// the HTTP client that reaches the proxy as publicHost.
+func reverseProxy(t *testing.T, cfg Config, prefix string, keepHost bool) (*Stack, *http.Client) {
+	t.Helper()
+	var target atomic.Pointer[url.URL]
+	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target.Load())
+		pr.SetXForwarded()
+		if keepHost {
+			pr.Out.Host = pr.In.Host
+		}
+		if prefix != "" {
+			p, ok := strings.CutPrefix(pr.In.URL.EscapedPath(), prefix)
+			if !ok {
+				p = "/not-routed-by-the-proxy" + pr.In.URL.EscapedPath()
+			}
+			pr.Out.URL.Path, pr.Out.URL.RawPath = "", ""
+			if u, err := url.Parse(target.Load().String() + p); err == nil {
+				pr.Out.URL.Path, pr.Out.URL.RawPath = u.Path, u.RawPath
+			}
+		}
+	}}
+	proxy := httptest.NewTLSServer(rp)
+	t.Cleanup(proxy.Close)
+	s := startStack(t, cfg, pipeline.Hooks{})
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target.Store(u)
+	return s, proxy.Client()
+}
+
+// TestEventStreamAsksProxiesNotToBuffer: nginx buffers a proxied answer by default, so through
+// it an event stream showed nothing (not its first progress event, no keep-alive) until the job
+// ended, and a waiting CLI took the silent stream for a lost server after a minute (found
+// through nginx 1.22 with its defaults). The stream asks for no buffering, as nginx reads it.
+func TestEventStreamAsksProxiesNotToBuffer(t *testing.T) {
+	s, hc := reverseProxy(t, Config{PublicURL: publicHost}, "", false)
+	ctx := testCtx(t)
+	res, err := defaultClient(s).CreateJob(ctx, lineJob("stream", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		req, _ := http.NewRequestWithContext(ctx, method, publicHost+"/v1/jobs/"+res.JobId+"/events", nil)
+		req.Header.Set("Authorization", "Bearer "+DefaultKey)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Accel-Buffering") != "no" || resp.Header.Get("Cache-Control") != "no-cache" {
+			t.Errorf("%s events through the proxy: %d, X-Accel-Buffering %q, Cache-Control %q; want 200, no, no-cache",
+				method, resp.StatusCode, resp.Header.Get("X-Accel-Buffering"), resp.Header.Get("Cache-Control"))
+		}
+		if method == http.MethodGet {
+			// The first progress event comes through at once.
+			line, err := bufio.NewReader(resp.Body).ReadString('\n')
+			if err != nil || line != "event: progress\n" {
+				t.Errorf("first line through the proxy: %q, %v", line, err)
+			}
+		}
+		resp.Body.Close()
+	}
+}
