@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path"
 	"reflect"
 	"slices"
 	"strconv"
@@ -41,7 +42,8 @@ type Config struct {
 	Addr string `json:"addr"`
 	// PublicURL is the URL clients reach this server at, which presigned upload and download
 	// URLs name (default http:// and the address listened on). Set it when listening on every
-	// interface (":8080") or behind a name or a proxy: an absolute http(s) URL without a path.
+	// interface (":8080") or behind a name or a proxy: an absolute http(s) URL, whose path, if
+	// any, is the prefix a reverse proxy serves this server under and strips before forwarding.
 	PublicURL string `json:"publicURL"`
 	// CORSAllowedOrigins are the origins of the web pages that may call the API and use the
 	// presigned URLs from a browser ("https://app.example.com", "http://localhost:5173", or "*"
@@ -431,9 +433,13 @@ func (c Config) validate() error {
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			// A path would be signed into every URL and not served (the store serves /objects/).
-			return fmt.Errorf("config: \"publicURL\" %q must be an absolute http or https URL with a host and no path, such as \"http://ream.example:8080\"", c.PublicURL)
+		// A path is the prefix a reverse proxy serves the server under and strips (found from
+		// outside: a team's proxy at https://host/ream/ could not be named, so the presigned
+		// URLs pointed outside it). It must be in canonical form: it is joined to /objects/….
+		p := strings.TrimSuffix(u.EscapedPath(), "/")
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil ||
+			(p != "" && (path.Clean(p) != p || !strings.HasPrefix(p, "/"))) {
+			return fmt.Errorf("config: \"publicURL\" %q must be an absolute http or https URL with a host and at most a path (the prefix a reverse proxy strips), no query, such as \"http://ream.example:8080\" or \"https://tools.example/ream/\"", c.PublicURL)
 		}
 	}
 	for k, tenant := range c.Keys {

@@ -10,10 +10,15 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -86,5 +91,73 @@ func TestEventStreamAsksProxiesNotToBuffer(t *testing.T) {
 			}
 		}
 		resp.Body.Close()
+	}
+}
+
+// TestBehindAProxyUnderAPath: a team serves ream serve at https://example.com/ream/ through a
+// proxy that strips /ream and sends its own Host. publicURL names that path, so every URL the
+// server hands out (a job's upload URL, its results' download URLs, a coding operation's
+// requestUploadUrl and responseDownloadUrl) is under it, and a client that knows only the
+// public URL uploads, follows and downloads through the proxy. Before, a publicURL with a path
+// was refused at start, and without one the URLs pointed outside the proxy's /ream/.
+func TestBehindAProxyUnderAPath(t *testing.T) {
+	const public = publicHost + "/ream"
+	_, hc := reverseProxy(t, Config{PublicURL: public + "/", ShardBytes: 4096}, "/ream", false)
+	ctx := testCtx(t)
+	under := func(what, u string) {
+		t.Helper()
+		if !strings.HasPrefix(u, public+"/objects/") {
+			t.Fatalf("%s %q; want it under %s/objects/", what, u, public)
+		}
+	}
+	c := &client.Client{Endpoint: public, APIKey: DefaultKey, HTTP: hc}
+	input := readSample(t)
+	res, err := c.CreateJob(ctx, lineJob("proxied", job.OneDocPerLine))
+	if err != nil {
+		t.Fatal(err)
+	}
+	under("upload URL", res.Upload.URL)
+	if err := c.Upload(ctx, res.Upload.Presigned, writeTemp(t, "reviews.txt", input)); err != nil {
+		t.Fatalf("upload through the proxy: %v", err)
+	}
+	n, err := c.Follow(ctx, res.JobId, nil)
+	if err != nil || n.InputDocumentsCount == 0 {
+		t.Fatalf("follow through the proxy: %+v, %v", n, err)
+	}
+	links, err := c.Results(ctx, res.JobId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	under("manifest URL", links.Manifest.URL)
+	under("output URL", links.Output.URL)
+	dir := t.TempDir()
+	if files, err := c.DownloadResults(ctx, res.JobId, dir); err != nil || len(files) == 0 {
+		t.Fatalf("download through the proxy: %v, %v", files, err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, api.ArchiveName)); err != nil || fi.Size() == 0 {
+		t.Fatalf("downloaded archive: %v %v", fi, err)
+	}
+
+	// The coding surface: a token, an operation, its records up and its results down.
+	cc := &client.Client{Endpoint: public, HTTP: hc}
+	if err := cc.UseClientCredentials(ctx, DefaultClientID, DefaultClientSecret); err != nil {
+		t.Fatalf("token through the proxy: %v", err)
+	}
+	op, err := cc.StartCoding(ctx, "occupation", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	under("requestUploadUrl", op.RequestUploadURL)
+	if err := cc.UploadCodingRecords(ctx, op, filepath.Join("..", "..", "testdata", "coding", "records.jsonl")); err != nil {
+		t.Fatalf("coding upload through the proxy: %v", err)
+	}
+	st, err := cc.WaitCoding(ctx, "occupation", "", op.OperationId, 20*time.Millisecond, nil)
+	if err != nil || st.OperationStatus != api.OpComplete {
+		t.Fatalf("coding operation: %+v, %v", st, err)
+	}
+	under("responseDownloadUrl", st.ResponseDownloadURL)
+	under("metadataDownloadUrl", st.MetadataDownloadURL)
+	if files, err := cc.DownloadCoding(ctx, st, t.TempDir()); err != nil || len(files) == 0 {
+		t.Fatalf("coding download through the proxy: %v, %v", files, err)
 	}
 }

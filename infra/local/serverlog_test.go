@@ -79,7 +79,7 @@ func (s *syncBuffer) Reset() {
 
 // TestPublicURL: presigned URLs name publicURL when it is set (they named the address listened
 // on, http://[::]:8080 for ":8080", which a client on another machine cannot reach), and a
-// publicURL that is not an absolute http(s) URL without a path is refused at start.
+// publicURL that is not an absolute http(s) URL with at most a canonical path is refused at start.
 func TestPublicURL(t *testing.T) {
 	cfg := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PollInterval: Duration(10 * time.Millisecond), Workers: 2,
 		PublicURL: "http://ream.example:8080/"}
@@ -95,7 +95,9 @@ func TestPublicURL(t *testing.T) {
 	if res.Upload == nil || !strings.HasPrefix(res.Upload.URL, "http://ream.example:8080/objects/inputs/") {
 		t.Fatalf("upload %+v; want a URL under publicURL", res.Upload)
 	}
-	for _, bad := range []string{"ream.example:8080", "ftp://ream.example", "http://ream.example/ream", "http://u:p@ream.example", "http://"} {
+	// A path is the prefix a proxy strips (TestBehindAProxyUnderAPath); it must be canonical.
+	for _, bad := range []string{"ream.example:8080", "ftp://ream.example", "http://u:p@ream.example", "http://",
+		"http://ream.example/a/../ream", "http://ream.example//ream", "http://ream.example/ream?x=1", "http://ream.example/ream?", "http://ream.example/ream#top"} {
 		c := Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", PublicURL: bad}
 		if s, err := Start(t.Context(), c, Options{Log: testLogger(t)}); err == nil || !strings.Contains(err.Error(), `"publicURL"`) {
 			if s != nil {
