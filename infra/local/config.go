@@ -237,6 +237,18 @@ func (c Config) exposedCredentials(addr net.Addr) string {
 		strings.Join(names, "; ") + "): anyone who reaches it can use them; set keys (and oauthClients and accessKeys) of your own in the config"
 }
 
+// publicURL is PublicURL parsed (validated at start), or nil when it is not set.
+func (c Config) publicURL() *url.URL {
+	if c.PublicURL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
 // DefaultDataDir is the data directory without dataDir in the config (and without --data and
 // $REAM_DATA): `ream serve`'s, and so `ream keys`'s.
 const DefaultDataDir = ".ream-data"

@@ -17,6 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/comprehend"
+
 	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
@@ -159,5 +163,41 @@ func TestBehindAProxyUnderAPath(t *testing.T) {
 	under("metadataDownloadUrl", st.MetadataDownloadURL)
 	if files, err := cc.DownloadCoding(ctx, st, t.TempDir()); err != nil || len(files) == 0 {
 		t.Fatalf("coding download through the proxy: %v, %v", files, err)
+	}
+}
+
+// TestComprehendBehindAProxy: the Comprehend surface's SigV4 signatures cover the host and the
+// path the SDK sent them to, the proxy's, while the server sees the proxy's Host (nginx's
+// default) and the path without the prefix: every signed request was refused
+// (InvalidSignatureException). The server also takes a signature over publicURL's host and path;
+// one made for any other host is still refused.
+func TestComprehendBehindAProxy(t *testing.T) {
+	for _, tc := range []struct{ name, publicURL, prefix, endpoint string }{
+		{"root, Host rewritten", publicHost, "", publicHost},
+		{"root with its default port", publicHost + ":443/", "", publicHost},
+		{"under a path", publicHost + "/ream/", "/ream", publicHost + "/ream"},
+		{"under a path, endpoint ending in /", publicHost + "/ream", "/ream", publicHost + "/ream/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, hc := reverseProxy(t, Config{PublicURL: tc.publicURL}, tc.prefix, false)
+			ctx := testCtx(t)
+			sdk := func(endpoint string) *comprehend.Client {
+				return comprehend.NewFromConfig(aws.Config{Region: "us-east-1", HTTPClient: hc,
+					Credentials: credentials.NewStaticCredentialsProvider(DefaultAccessKeyID, DefaultSecretAccessKey, "")},
+					func(o *comprehend.Options) {
+						o.BaseEndpoint = aws.String(endpoint)
+						o.RetryMaxAttempts = 1
+					})
+			}
+			if _, err := sdk(tc.endpoint).ListSentimentDetectionJobs(ctx, &comprehend.ListSentimentDetectionJobsInput{}); err != nil {
+				t.Fatalf("a request signed for %s, through the proxy: %v", tc.endpoint, err)
+			}
+			// The test proxy's client reaches it at any subdomain of example.com too: a request
+			// signed for another host than publicURL's is refused.
+			other := strings.Replace(tc.endpoint, "example.com", "other.example.com", 1)
+			if _, err := sdk(other).ListSentimentDetectionJobs(ctx, &comprehend.ListSentimentDetectionJobsInput{}); err == nil || !strings.Contains(err.Error(), "InvalidSignatureException") {
+				t.Fatalf("a request signed for %s: %v; want InvalidSignatureException", other, err)
+			}
+		})
 	}
 }

@@ -273,8 +273,10 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 		return fail(err)
 	}
 	oauth := handlers.NewOAuth(clients, tokenKey, nil)
+	sigv4 := handlers.NewSigV4AuthStore(handlers.ComprehendService, handlers.KeyChain{handlers.NewStaticKeys(accessKeys), handlers.IssuedKeys{Keys: accesskeys.New(svc.Objects())}})
+	sigv4.Public = cfg.publicURL() // signatures made for the proxy's host and path prefix
 	s.api = handlers.NewAPI(svc, handlers.AnyAuth{s.auth, oauth}, log).WithTokens(oauth).
-		WithComprehend(handlers.NewSigV4AuthStore(handlers.ComprehendService, handlers.KeyChain{handlers.NewStaticKeys(accessKeys), handlers.IssuedKeys{Keys: accesskeys.New(svc.Objects())}}), handlers.ComprehendConfig{Bucket: bucketName})
+		WithComprehend(sigv4, handlers.ComprehendConfig{Bucket: bucketName})
 
 	// A process that died between marking a job IN_PROGRESS and enqueueing its shards left the
 	// job without messages: this queue is seen whole, so such jobs are resumed now, not after

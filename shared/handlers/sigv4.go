@@ -36,8 +36,14 @@ type SigV4Auth struct {
 	// minutes, as AWS).
 	MaxSkew time.Duration
 	// Now is the clock (default time.Now).
-	Now  func() time.Time
-	keys KeyStore
+	Now func() time.Time
+	// Public, when set, is the URL clients reach the service at through a reverse proxy (the
+	// local stack's publicURL). A proxy may send its own Host (nginx's default) and strip a path
+	// prefix, so a signature is also taken when it was made over Public's host and its path
+	// followed by the request's (found from outside: behind such a proxy every signed request
+	// was refused). The request's own Host and path are always taken.
+	Public *url.URL
+	keys   KeyStore
 }
 
 // KeyStore finds an access key by id; an unknown id is job.ErrNotFound.
@@ -244,26 +250,59 @@ func (a *SigV4Auth) Tenant(r *http.Request) (string, error) {
 	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && h != payloadHash {
 		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "The provided x-amz-content-sha256 header does not match what was computed.")
 	}
-	canonical, err := canonicalRequest(r, headers, payloadHash)
-	if err != nil {
-		return "", err
-	}
 	scope := strings.Join(parts[1:], "/")
-	crSum := sha256.Sum256([]byte(canonical))
-	toSign := sigAlgorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crSum[:])
 	k := hmacSHA256([]byte("AWS4"+key.SecretAccessKey), day)
 	k = hmacSHA256(k, region)
 	k = hmacSHA256(k, service)
 	k = hmacSHA256(k, "aws4_request")
-	want := hex.EncodeToString(hmacSHA256(k, toSign))
-	// The signature is lower-case hex (SigV4's Hex(), "lowercase base 16 encoding"), compared
-	// as sent, as AWS does: folding its case let 2^64 spellings of one signature pass, each
-	// request text new to anything that tells requests apart by their Authorization header.
-	if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) != 1 {
-		return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
+	for _, at := range a.signedAt(r) {
+		canonical, err := canonicalRequest(r, headers, payloadHash, at.host, at.path)
+		if err != nil {
+			return "", err
+		}
+		crSum := sha256.Sum256([]byte(canonical))
+		toSign := sigAlgorithm + "\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crSum[:])
+		want := hex.EncodeToString(hmacSHA256(k, toSign))
+		// The signature is lower-case hex (SigV4's Hex(), "lowercase base 16 encoding"), compared
+		// as sent, as AWS does: folding its case let 2^64 spellings of one signature pass, each
+		// request text new to anything that tells requests apart by their Authorization header.
+		if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) == 1 {
+			return key.Tenant, nil
+		}
 	}
-	return key.Tenant, nil
+	return "", sigErr("InvalidSignatureException", http.StatusBadRequest, "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
 }
+
+// signedAt is where a client may have signed r for: the host and (escaped) path r arrived with
+// ("" each: the request's own), then, with Public, Public's host (its scheme's default port left
+// out, as clients sign it) and its path followed by r's, or Public's path alone for r's "/" (an
+// SDK given the endpoint https://host/ream signs the path /ream, which the proxy forwards as /).
+func (a *SigV4Auth) signedAt(r *http.Request) []signedPlace {
+	places := []signedPlace{{}}
+	if a.Public == nil {
+		return places
+	}
+	host := a.Public.Host
+	if p := a.Public.Port(); (p == "443" && a.Public.Scheme == "https") || (p == "80" && a.Public.Scheme == "http") {
+		host = a.Public.Hostname()
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	prefix := strings.TrimSuffix(a.Public.EscapedPath(), "/")
+	path := r.URL.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	places = append(places, signedPlace{host, prefix + path})
+	if path == "/" && prefix != "" {
+		places = append(places, signedPlace{host, prefix})
+	}
+	return places
+}
+
+// signedPlace is a host and an escaped path a signature may cover ("": the request's own).
+type signedPlace struct{ host, path string }
 
 // readBody reads the whole body and puts it back for the handler.
 func readBody(r *http.Request) ([]byte, error) {
@@ -283,11 +322,14 @@ func readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// canonicalRequest is SigV4's canonical form of r over the signed headers.
-func canonicalRequest(r *http.Request, signed []string, payloadHash string) (string, error) {
+// canonicalRequest is SigV4's canonical form of r over the signed headers, with host and path
+// (escaped) in place of r's when they are not "".
+func canonicalRequest(r *http.Request, signed []string, payloadHash, host, path string) (string, error) {
 	var b strings.Builder
 	b.WriteString(r.Method + "\n")
-	path := r.URL.EscapedPath()
+	if path == "" {
+		path = r.URL.EscapedPath()
+	}
 	if path == "" {
 		path = "/"
 	}
@@ -297,7 +339,9 @@ func canonicalRequest(r *http.Request, signed []string, payloadHash string) (str
 		var vals []string
 		switch h {
 		case "host": // net/http moves Host out of the header map; behind Lambda it stays in it
-			if vals = r.Header.Values(h); r.Host != "" {
+			if vals = r.Header.Values(h); host != "" {
+				vals = []string{host}
+			} else if r.Host != "" {
 				vals = []string{r.Host}
 			}
 		case "content-length":
