@@ -224,17 +224,38 @@ func (c Config) publishedCredentials() []string {
 // exposedCredentials is the warning for a server listening on addr, reachable from other
 // machines (not loopback), that takes published credentials: anyone who reaches it acts as their
 // tenants ("" when none; found in review: `ream serve --addr 0.0.0.0:8080` said nothing of it).
+// A server on loopback whose publicURL names another host is served to others through a proxy:
+// it is reachable all the same (found from outside: behind a team's proxy it said nothing).
 func (c Config) exposedCredentials(addr net.Addr) string {
 	tcp, ok := addr.(*net.TCPAddr)
-	if !ok || tcp.IP.IsLoopback() {
+	if !ok {
 		return ""
+	}
+	where := "listening on " + addr.String() + ", which other machines can reach"
+	if tcp.IP.IsLoopback() {
+		pub := c.publicURL()
+		if pub == nil || loopbackHost(pub.Hostname()) {
+			return ""
+		}
+		where = "served at " + c.PublicURL + " (its publicURL), which other machines can reach through a proxy"
 	}
 	names := c.publishedCredentials()
 	if len(names) == 0 {
 		return ""
 	}
-	return "listening on " + addr.String() + ", which other machines can reach, with credentials the README publishes (" +
+	return where + ", with credentials the README publishes (" +
 		strings.Join(names, "; ") + "): anyone who reaches it can use them; set keys (and oauthClients and accessKeys) of your own in the config"
+}
+
+// loopbackHost reports whether a URL's host name names this machine alone: localhost (and its
+// subdomains, RFC 6761) or a loopback address.
+func loopbackHost(h string) bool {
+	h = strings.ToLower(strings.TrimSuffix(h, "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // publicURL is PublicURL parsed (validated at start), or nil when it is not set.

@@ -301,7 +301,9 @@ func TestConfigWebhookErrorHidesSecrets(t *testing.T) {
 // TestExposedCredentialsWarning: a server other machines can reach (not on loopback) that still
 // takes the credentials the README publishes warns at start, naming each; on loopback, or with
 // credentials of the operator's own, it says nothing (found in review: `ream serve --addr
-// 0.0.0.0:8080` without a config let anyone on the network in as tenant "local", silently).
+// 0.0.0.0:8080` without a config let anyone on the network in as tenant "local", silently). A
+// server on loopback whose publicURL names another host is reached through a proxy: it warns too
+// (found from outside: behind a team's TLS proxy it said nothing).
 func TestExposedCredentialsWarning(t *testing.T) {
 	own := Config{Keys: map[string]string{"k-7f3a": "team"},
 		OAuthClients: []OAuthClient{{ClientID: "c", ClientSecret: "s-91bd", Tenant: "team"}},
@@ -309,6 +311,7 @@ func TestExposedCredentialsWarning(t *testing.T) {
 	onlyClients := Config{OAuthClients: own.OAuthClients} // keys left out: the built-in key stays
 	every := &net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}
 	lan := &net.TCPAddr{IP: net.ParseIP("192.168.1.20"), Port: 8080}
+	loopback := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -321,6 +324,12 @@ func TestExposedCredentialsWarning(t *testing.T) {
 		{"defaults, ::1", Config{}, &net.TCPAddr{IP: net.IPv6loopback, Port: 8080}, nil},
 		{"own credentials", own, every, nil},
 		{"own clients, built-in key", onlyClients, every, []string{DefaultKey}},
+		// Behind a reverse proxy: loopback, but served to others at publicURL.
+		{"defaults, loopback behind a proxy", Config{PublicURL: "https://ream.example.internal/ream/"}, loopback, []string{"https://ream.example.internal/ream/", DefaultKey, DefaultAccessKeyID}},
+		{"own credentials behind a proxy", Config{Keys: own.Keys, OAuthClients: own.OAuthClients, AccessKeys: own.AccessKeys, PublicURL: "https://ream.example.internal"}, loopback, nil},
+		{"defaults, loopback, publicURL on localhost", Config{PublicURL: "https://localhost:8443"}, loopback, nil},
+		{"defaults, loopback, publicURL on 127.0.0.2", Config{PublicURL: "http://127.0.0.2:8080"}, loopback, nil},
+		{"defaults, loopback, publicURL on [::1]", Config{PublicURL: "http://[::1]:8080"}, loopback, nil},
 	} {
 		got := tc.cfg.withDefaults().exposedCredentials(tc.addr)
 		if tc.want == nil {
