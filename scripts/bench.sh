@@ -29,7 +29,7 @@ else
   echo "(S3 figures: run with the emulators' environment, e.g. eval \"\$(scripts/emulators.sh env)\" after scripts/emulators.sh start s3)"
 fi
 echo
-echo "== many-file line input: 1,000 and 4,000 one-line files under a prefix (time per file: flat)"
+echo "== many small files: 1,000 and 10,000 one-line documents as one file, as line files, as one-document files (documents/s)"
 go test -run '^$' -bench 'BenchmarkManyFileLineInput' -benchtime 1x ./infra/local/ 2>&1 | grep -E 'many-file|FAIL'
 echo
 echo "== TOPICS: ${REAM_BENCH_TOPICS_DOCS:-100000} synthetic one-line reviews, K=20, through the local stack (time per stage, peak heap)"

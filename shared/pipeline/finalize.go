@@ -400,7 +400,7 @@ func (s *Service) composeArchive(ctx context.Context, j *job.Job, key string, re
 }
 
 // framesAtOnce bounds the archive frames written at once (one per input file of a redacted
-// many-file line input, up to 10,002).
+// many-file line input, up to 100,002).
 const framesAtOnce = 16
 
 // fillShardRanges adds each shard's byte range or file count to the manifest from the plan. A
@@ -421,7 +421,7 @@ func (s *Service) fillShardRanges(ctx context.Context, j *job.Job, infos []outpu
 			if len(m.Files) > 0 {
 				in.FirstFile, in.LastFile = fileName(j, m.Files[0]), fileName(j, m.Files[len(m.Files)-1])
 			}
-			if in.Status == output.ShardSkipped && m.Key != "" {
+			if in.Status == output.ShardSkipped && m.CountsLines() {
 				in.Documents = m.Lines // not analysed, but counted when planned
 			}
 		}

@@ -159,29 +159,45 @@ func (s *Service) addChild(ctx context.Context, tenant, parentID, child string) 
 	return fmt.Errorf("%w: job %s is changing too fast to record its retry child %s; retry with the same ClientRequestToken", job.ErrConflict, parentID, child)
 }
 
-// retryWanted is what a retry re-runs of one parent shard: the global line numbers (line
-// formats) or the file names (ONE_DOC_PER_FILE) of its matching error records.
 // wantedFiles narrows a ONE_DOC_PER_FILE shard message of parent to the files a retry re-runs
 // (by their File), so that another file of the shard, changed since, is neither checked nor read
 // (found in review: a retry of a.txt failed because b.txt beside it had been edited).
+// A line shard of several whole files (FileLines) is narrowed alike, to the files of its wanted
+// lines.
 func wantedFiles(parent *job.Job, m ShardMessage, files map[string]bool) ShardMessage {
 	versioned := len(m.FileVersions) == len(m.Files)
+	counted := len(m.FileLines) == len(m.Files)
 	var keys, versions []string
+	var lines []int64
+	m.Lines = 0
 	for i, k := range m.Files {
 		if files[fileName(parent, k)] {
 			keys = append(keys, k)
 			if versioned {
 				versions = append(versions, m.FileVersions[i])
 			}
+			if counted {
+				lines = append(lines, m.FileLines[i])
+				m.Lines += m.FileLines[i]
+			}
 		}
 	}
-	m.Files, m.FileVersions = keys, versions
+	m.Files, m.FileVersions, m.FileLines = keys, versions, lines
 	return m
 }
 
+// retryWanted is what a retry re-runs of one parent shard: the lines (by File and global Line:
+// a shard of several whole files numbers each file's lines from 0) or the files
+// (ONE_DOC_PER_FILE) of its matching error records.
 type retryWanted struct {
-	lines map[int64]bool
+	lines map[fileLine]bool
 	files map[string]bool
+}
+
+// fileLine is a line document's File and Line.
+type fileLine struct {
+	file string
+	line int64
 }
 
 // shardRetryWanted reads one parent shard's error records and returns the documents of it a
@@ -190,14 +206,15 @@ func (s *Service) shardRetryWanted(ctx context.Context, r ShardRecord, codes []s
 	if r.ErrorsKey == "" {
 		return nil, 0, nil
 	}
-	w := &retryWanted{lines: map[int64]bool{}, files: map[string]bool{}}
+	w := &retryWanted{lines: map[fileLine]bool{}, files: map[string]bool{}}
 	var n int64
 	if _, err := errorrecord.Read(ctx, s.objects, r.ErrorsKey, 0, func(line []byte) errorrecord.Step {
 		r, ok := errorrecord.Parse(line)
 		switch {
 		case !ok || !r.FailedWith("", codes...):
 		case r.Line != nil:
-			w.lines[*r.Line] = true
+			w.lines[fileLine{r.File, *r.Line}] = true
+			w.files[r.File] = true // (the files a shard of several files re-reads)
 			n++
 		default:
 			w.files[r.File] = true
@@ -303,7 +320,7 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 				rec := retryRecord{File: d.File, RecordId: d.RecordId}
 				if n, ok := outputLine(parent, m, d); ok {
 					rec.Line = ptr(n)
-					if !want.lines[n] {
+					if !want.lines[fileLine{d.File, n}] {
 						return nil
 					}
 				} else if !want.files[d.File] {

@@ -126,7 +126,7 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 		}
 		return fmt.Errorf("topics %s, shard %d: %w", ts.Kind, shard, err)
 	}
-	if msg.Key != "" && read != msg.Lines {
+	if msg.CountsLines() && read != msg.Lines {
 		return s.fail(ctx, j, lineCountMessage(j, shard, read, msg.Lines)) // the shard's number within its stage, as users count them
 	}
 	// The shard's map step is done. What follows, its record and, when it completed its stage,

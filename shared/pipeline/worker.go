@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -105,7 +106,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		return err
 	}
 	rec.Analyses = counts
-	if msg.Key != "" && rec.Documents != msg.Lines {
+	if msg.CountsLines() && rec.Documents != msg.Lines {
 		return s.fail(ctx, j, lineCountMessage(j, msg.Index, rec.Documents, msg.Lines))
 	}
 	if s.hooks.AfterShardWritten != nil {
@@ -264,7 +265,7 @@ func (s *Service) writeShard(ctx context.Context, j *job.Job, msg ShardMessage, 
 		return ShardRecord{}, fmt.Errorf("write shard results: %w", err)
 	}
 	rec := ShardRecord{Index: msg.Index, ResultKey: key, Bytes: m.Size(), CRC: m.CRC(), RedactedBytes: redacted, RedactedCRC: redactedCRC, Deflate: true, InputBytes: msg.Bytes}
-	if j.InputDataConfig.InputFormat.LineFormat() {
+	if j.InputDataConfig.InputFormat.LineFormat() && msg.Key != "" { // (a packed shard's files are in the plan)
 		rec.File = fileName(j, msg.Key)
 	}
 	rec.Documents, rec.Errors = w.Count()
@@ -404,6 +405,17 @@ func (s *Service) readShard(ctx context.Context, j *job.Job, msg ShardMessage, l
 	if j.InputDataConfig.InputFormat.LineFormat() {
 		if msg.Unreadable {
 			return fn(input.UnreadableFile(fileName(j, msg.Key), 0))
+		}
+		if len(msg.FileLines) > 0 {
+			// Several whole small files (packed at planning): each read to its end, its lines
+			// numbered from 0 (LineOffset is 0), as a shard of its own would number them.
+			for _, k := range msg.Files {
+				sh := input.Shard{Index: msg.Index, Start: 0, End: math.MaxInt64}
+				if err := input.ReadLines(ctx, s.objects.Open, k, fileName(j, k), j.InputDataConfig.InputFormat, sh, lim, fn); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
 		if msg.Key != "" && msg.Lines == 0 {
 			// No line starts in the shard's range (planning counted them): it lies inside one

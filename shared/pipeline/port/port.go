@@ -107,6 +107,11 @@ type ShardMessage struct {
 	// the job, as a line shard whose object changed does.
 	Files        []string `json:"files,omitempty"`
 	FileVersions []string `json:"fileVersions,omitempty"`
+	// FileLines, set, makes the shard one of a line input read from a prefix that holds
+	// several whole small files (Files, with FileVersions as a ONE_DOC_PER_FILE shard's): the
+	// documents each file holds, counted at planning (Lines is their sum). Each file's lines are
+	// numbered from 0, as its own.
+	FileLines []int64 `json:"fileLines,omitempty"`
 	// Bytes is the size of the input the shard covers (its byte range, or its files' sizes):
 	// what the job's progress and completion estimate count.
 	Bytes int64 `json:"bytes,omitempty"`
@@ -118,6 +123,12 @@ type ShardMessage struct {
 	// sweep): it names the claim the requester took for it (job.Job.FinalizeClaimedBy), which
 	// the worker takes over. The message names no shard.
 	Finalize string `json:"finalize,omitempty"`
+}
+
+// CountsLines reports whether planning counted the shard's documents (Lines): a line shard,
+// of one object's byte range or of several whole files (FileLines); not a ONE_DOC_PER_FILE one.
+func (m ShardMessage) CountsLines() bool {
+	return m.Key != "" || len(m.FileLines) > 0
 }
 
 // Group is the message group a queue delivers fairly against the others: the job's (the local
