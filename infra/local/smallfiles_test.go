@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/api"
@@ -121,5 +122,41 @@ func TestLineFilesLimit(t *testing.T) {
 		if j.JobStatus != job.Failed || j.Message != want {
 			t.Errorf("%d files: %s %q; want FAILED %q", tc.n, j.JobStatus, j.Message, want)
 		}
+	}
+}
+
+// TestEmptyUnreadableLineFile: an empty file whose name the store cannot read (a backslash),
+// beside small files packed into one shard, is still its UNREADABLE_FILE record, as README's
+// error codes say and as it was when every file was a shard of its own; packing skipped every
+// empty file at planning without opening it, so the job COMPLETED without a word about it. An
+// empty file the store can read holds no documents and takes no place in a shard.
+func TestEmptyUnreadableLineFile(t *testing.T) {
+	ctx := testCtx(t)
+	s := startStack(t, Config{}, pipeline.Hooks{})
+	c := defaultClient(s)
+	var uri string
+	for _, f := range []struct{ name, text string }{{"a.txt", "A calm day.\n"}, {`bad\name.txt`, ""}, {"c.txt", ""}, {"d.txt", "A quiet night.\n"}} {
+		uri = putInput(t, s, "emptybad/"+f.name, []byte(f.text))
+	}
+	req := lineJob("empty-bad", job.OneDocPerLine)
+	req.InputDataConfig.S3Uri = uri[:strings.LastIndex(uri, "/")+1] // the folder
+	res, err := c.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, j := follow(t, ctx, c, res.JobId)
+	if d := j.JobDetails; j.JobStatus != job.PartialSuccess || d.InputDocumentsCount != 3 || d.DocumentsWithErrorsCount != 1 {
+		t.Fatalf("job %s (%s) %+v; want PARTIAL_SUCCESS, a.txt and d.txt analysed and bad\\name.txt an error record", j.JobStatus, j.Message, d)
+	}
+	recs, m := fetchResults(t, ctx, c, res.JobId)
+	var got []string
+	for _, r := range recs {
+		got = append(got, fmt.Sprintf("%s:%d:%s", r.File, *r.Line, r.ErrorCode))
+	}
+	if want := []string{"a.txt:0:", `bad\name.txt:0:` + job.CodeUnreadableFile, "d.txt:0:"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("records %q; want %q", got, want)
+	}
+	if len(m.Shards) != 3 || m.Shards[2].Files != 1 || m.Shards[2].FirstFile != "d.txt" {
+		t.Errorf("manifest shards %+v; want a.txt, bad\\name.txt, then d.txt alone (c.txt has no documents)", m.Shards)
 	}
 }

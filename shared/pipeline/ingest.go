@@ -399,25 +399,28 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 	err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
 		var pack []ObjectInfo
 		var packBytes int64
+		packFiles := 0 // the pack's files that hold bytes (an empty one takes no place in a shard)
 		flushPack := func() error {
 			n, err := s.emitPacked(ctx, j, pack, shards, emit)
 			shards += n.shards
 			docs += n.docs
-			pack, packBytes = pack[:0], 0
+			pack, packBytes, packFiles = pack[:0], 0, 0
 			return err
 		}
 		for _, f := range files {
 			if packable && f.Size < shardBytes {
-				if f.Size == 0 {
-					continue // no documents (as a one-file shard plan of 0 bytes has none)
-				}
-				if len(pack) > 0 && (len(pack) >= s.cfg.MaxFilesPerShard || packBytes+f.Size > shardBytes) {
+				// (An empty file goes into the pack too: it holds no documents, but a name the
+				// store refuses is still its UNREADABLE_FILE record; emitPacked tells them apart.)
+				if f.Size > 0 && packFiles > 0 && (packFiles >= s.cfg.MaxFilesPerShard || packBytes+f.Size > shardBytes) {
 					if err := flushPack(); err != nil {
 						return err
 					}
 				}
 				pack = append(pack, f)
 				packBytes += f.Size
+				if f.Size > 0 {
+					packFiles++
+				}
 				continue
 			}
 			if err := flushPack(); err != nil {
@@ -500,8 +503,10 @@ type packedCount struct {
 // emitPacked emits files, small whole files of a listed line input in key order, as one shard
 // (FileLines) numbered from index, after counting each file's lines (packCountParallel files at
 // once: one GET each, no HEAD, since the listing's size and ETag are the version a worker checks,
-// as for ONE_DOC_PER_FILE). A file whose name the store refuses splits the group: its
-// UNREADABLE_FILE shard comes between the shards of the files before and after it.
+// as for ONE_DOC_PER_FILE; an empty file, which has nothing to read, gets a HEAD instead and no
+// place in the shard, unless the store refuses its name). A file whose name the store refuses
+// splits the group: its UNREADABLE_FILE shard comes between the shards of the files before and
+// after it.
 func (s *Service) emitPacked(ctx context.Context, j *job.Job, files []ObjectInfo, index int, emit func(ShardMessage) error) (packedCount, error) {
 	var n packedCount
 	if len(files) == 0 {
@@ -513,7 +518,16 @@ func (s *Service) emitPacked(ctx context.Context, j *job.Job, files []ObjectInfo
 	g.SetLimit(packCountParallel)
 	for i, f := range files {
 		g.Go(func() error {
-			offsets, err := input.LineOffsets(gctx, s.objects.Open, f.Key, input.PlanLines(f.Size, f.Size), 1)
+			var offsets []int64
+			var err error
+			if f.Size == 0 {
+				// Nothing to count, and nothing to open: a HEAD tells a name the store refuses
+				// (as planLines' HEAD of a file of its own does), which is still one record.
+				_, err = s.objects.Head(gctx, f.Key)
+				offsets = []int64{0}
+			} else {
+				offsets, err = input.LineOffsets(gctx, s.objects.Open, f.Key, input.PlanLines(f.Size, f.Size), 1)
+			}
 			switch {
 			case errors.Is(err, job.ErrInvalid):
 				invalid[i] = true
@@ -555,6 +569,9 @@ func (s *Service) emitPacked(ctx context.Context, j *job.Job, files []ObjectInfo
 				return n, err
 			}
 			continue
+		}
+		if f.Size == 0 {
+			continue // no documents (as a one-file shard plan of 0 bytes has none)
 		}
 		m.Files = append(m.Files, f.Key)
 		m.FileVersions = append(m.FileVersions, fileVersion(f))
