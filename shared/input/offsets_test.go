@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/ream-dev/ream/shared/job"
@@ -84,5 +85,20 @@ func TestLineOffsetsShortObject(t *testing.T) {
 	// A plan for a longer object than is stored: the count must fail, not guess.
 	if _, err := LineOffsets(context.Background(), open, "k", PlanLines(40, 10), 2); err == nil {
 		t.Fatal("LineOffsets of a plan longer than the object: no error")
+	}
+}
+
+// BenchmarkLineOffsetsSmallObject counts the lines of a 2 KB object as planning does for each
+// small file of a line input (one shard, one reader): B/op shows its read buffer, the object's
+// size rather than readBufferSize.
+func BenchmarkLineOffsetsSmallObject(b *testing.B) {
+	data := []byte(strings.Repeat("a short line of a small file\n", 70)) // ~2 KB
+	open := memOpener(data, false)
+	plan := PlanLines(int64(len(data)), int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := LineOffsets(context.Background(), open, "k", plan, 1); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
