@@ -270,6 +270,11 @@ type Job struct {
 	// InputVersion identifies the input object the job was planned on (size and modification
 	// time), so a replaced input fails the job instead of mixing two inputs.
 	InputVersion string `json:"-"`
+	// InputObject is the one object the job's input was found to be when it was planned: its
+	// own key, or the only document of the folder or key prefix it names ("" when it held
+	// several, or was never planned). A retry child keeps its parent's. The notification's
+	// DocumentLocation names it.
+	InputObject string `json:"-"`
 	// ShardBytes is the shard size the job was planned with, so a re-plan is identical.
 	ShardBytes int64 `json:"-"`
 	// StartedAt is when the job went IN_PROGRESS; the sweeper measures stuck shards from it.

@@ -660,11 +660,18 @@ func (s *Service) reread(ctx context.Context, j *job.Job) error {
 }
 
 // documentLocation is the job's input as a notification names it (Textract's DocumentLocation):
-// the object that started a drop job, else the job's input (its object, or its folder's
-// prefix); the bucket is the store's: the first s3:// name of its locations (locally, where
-// locations are file:// URIs, the bucket name its S3-style alias gives, if any).
+// the object that started a drop job, else the one object the job's input was found to be when
+// it was planned (InputObject: its object, or the only document of its folder or key prefix),
+// else the job's input (its object, or its folder's prefix); the bucket is the store's: the
+// first s3:// name of its locations (locally, where locations are file:// URIs, the bucket name
+// its S3-style alias gives, if any).
 func (s *Service) documentLocation(ctx context.Context, j *job.Job) api.DocumentLocation {
 	key := j.DropObject.Key
+	if key == "" {
+		// (found from outside: a key prefix that matched one object, as Comprehend reads an
+		// S3Uri, was notified by the prefix, which no GetObject finds)
+		key = j.InputObject
+	}
 	if key == "" {
 		key, _ = s.cfg.Locations.Key(j.InputDataConfig.S3Uri)
 	}
@@ -672,9 +679,9 @@ func (s *Service) documentLocation(ctx context.Context, j *job.Job) api.Document
 		key = j.InputKey
 	}
 	folder := ""
-	if j.DropObject.Key == "" && strings.HasSuffix(key, "/") {
+	if j.DropObject.Key == "" && j.InputObject == "" && strings.HasSuffix(key, "/") {
 		folder = key
-	} else if j.DropObject.Key == "" && key != "" {
+	} else if j.DropObject.Key == "" && j.InputObject == "" && key != "" {
 		// A location named without its trailing slash that is no object is read as the folder
 		// of that name when there is one (found from outside: a folder of one object named
 		// without its slash was notified by the folder's name, which no GetObject finds). Only

@@ -269,6 +269,8 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 	}
 	const chunk = 10_000
 	var total int64
+	var docs int
+	var only string // the one document, while there is one
 	err = s.putPlan(ctx, j, func(emit func(ShardMessage) error) error {
 		var files []input.FileRef
 		flush := func() error {
@@ -295,6 +297,9 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 			if layout.FolderMarker(o.Key) || droprule.NonDocument(j, o.Key) {
 				return nil // a "folder" marker, or a drop batch's marker or hidden file: not a document
 			}
+			if docs++; docs == 1 {
+				only = o.Key
+			}
 			total += o.Size
 			if total > s.cfg.MaxInputBytes {
 				return failJobErr("input is more than %d bytes (the limit per job)", s.cfg.MaxInputBytes)
@@ -312,6 +317,9 @@ func (s *Service) writePlan(ctx context.Context, j *job.Job) (shards int, size i
 	})
 	if err == nil && shards == 0 {
 		return 0, 0, failJobErr("no documents under %s", s.cfg.Locations.URI(prefix))
+	}
+	if err == nil && docs == 1 {
+		j.InputObject = only
 	}
 	return shards, total, err
 }
@@ -377,6 +385,9 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			}
 			return 0, 0, failJobErr("%s does not exist: no object has that key and none is under it", name)
 		}
+	}
+	if len(files) == 1 && j.ParentJobId == "" {
+		j.InputObject = files[0].Key // (a retry child's input is its parent's documents: it keeps its parent's)
 	}
 	for _, f := range files {
 		size += f.Size

@@ -176,3 +176,94 @@ func TestDocumentLocationFolderWithoutSlash(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentLocationKeyPrefix: an input named by a key prefix (as Comprehend reads an S3Uri:
+// every object whose key starts with it) that matched one object is notified by that object,
+// the document a Textract consumer's GetObject fetches, in both formats and for a retry child
+// of such a job; one that matched several keeps the prefix. An input object deleted while its
+// job ran is still notified by its own key, never by another object whose name begins with it
+// (found from outside: a prefix of one object was notified as the prefix, which no GetObject
+// finds).
+func TestDocumentLocationKeyPrefix(t *testing.T) {
+	ctx := context.Background()
+	st := newLocalService(t, pipeline.Config{}, nil)
+	put := func(key, body string) {
+		t.Helper()
+		if err := st.objects.Put(ctx, key, strings.NewReader(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("inputs/local/solo-1.txt", "I love it.\n\nI hate it.\n")
+	put("inputs/local/duo-1.txt", "I love it.\n")
+	put("inputs/local/duo-2.txt", "I hate it.\n")
+	put("inputs/local/export.txt", "I love it.\n")
+	notified := func(id string) api.Notification {
+		t.Helper()
+		evs, err := st.deps.Notifier.(*local.Notifier).Since(ctx, "local", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Notification.JobId == id {
+				return ev.Notification
+			}
+		}
+		t.Fatalf("job %s was not notified", id)
+		return api.Notification{}
+	}
+	run := func(uri string, format job.Format) string {
+		t.Helper()
+		var req api.CreateJobRequest
+		req.Analyses = []job.Analysis{job.Language}
+		req.InputDataConfig = job.InputDataConfig{S3Uri: uri, InputFormat: format}
+		res, err := st.svc.CreateJob(ctx, "local", req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		processQueue(t, ctx, st.svc, st.queue)
+		return res.JobId
+	}
+	for _, c := range []struct {
+		uri    string
+		format job.Format
+		want   string
+	}{
+		{"s3://bucket/inputs/local/solo", job.OneDocPerFile, "inputs/local/solo-1.txt"},
+		{"s3://bucket/inputs/local/solo", job.OneDocPerLine, "inputs/local/solo-1.txt"},
+		{"s3://bucket/inputs/local/duo", job.OneDocPerFile, "inputs/local/duo"},
+		{"s3://bucket/inputs/local/duo", job.OneDocPerLine, "inputs/local/duo"},
+	} {
+		id := run(c.uri, c.format)
+		if got := notified(id).DocumentLocation.S3ObjectName; got != c.want {
+			t.Errorf("%s %s: DocumentLocation.S3ObjectName %q, want %q", c.format, c.uri, got, c.want)
+		}
+		if c.want == "inputs/local/solo-1.txt" && c.format == job.OneDocPerLine {
+			// Its empty line is an EMPTY_DOCUMENT record: a retry re-runs it.
+			child, err := st.svc.Retry(ctx, "local", id, api.RetryRequest{ErrorCodes: []string{"EMPTY_DOCUMENT"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			processQueue(t, ctx, st.svc, st.queue)
+			if got := notified(child.JobId).DocumentLocation.S3ObjectName; got != c.want {
+				t.Errorf("retry of %s: DocumentLocation.S3ObjectName %q, want %q", c.uri, got, c.want)
+			}
+		}
+	}
+
+	// An input object deleted while its job ran: export.txt.done begins with its name.
+	var req api.CreateJobRequest
+	req.Analyses = []job.Analysis{job.Language}
+	req.InputDataConfig = job.InputDataConfig{S3Uri: "s3://bucket/inputs/local/export.txt", InputFormat: job.OneDocPerFile}
+	res, err := st.svc.CreateJob(ctx, "local", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.objects.Delete(ctx, "inputs/local/export.txt"); err != nil {
+		t.Fatal(err)
+	}
+	put("inputs/local/export.txt.done", "")
+	processQueue(t, ctx, st.svc, st.queue)
+	if got := notified(res.JobId).DocumentLocation.S3ObjectName; got != "inputs/local/export.txt" {
+		t.Errorf("an input deleted while its job ran: DocumentLocation.S3ObjectName %q, want inputs/local/export.txt", got)
+	}
+}

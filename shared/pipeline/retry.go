@@ -120,6 +120,7 @@ func (s *Service) Retry(ctx context.Context, tenant, parentID string, req api.Re
 	}
 	res, err := s.createJob(ctx, tenant, create, parent.CodingOperation, func(j *job.Job) {
 		j.ParentJobId, j.RetryErrorCodes = parent.JobId, codes
+		j.InputObject = parent.InputObject // its documents come from its parent's input
 		j.InputKey = RetryInputKey(tenant, j.JobId)
 		j.JobStatus = job.Submitted
 		j.RequestHash += "|retry:" + parent.JobId + ":" + strings.Join(codes, ",")
