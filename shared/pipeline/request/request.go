@@ -46,8 +46,13 @@ var (
 	// tagRE is AWS's pattern for tag keys and values (Comprehend's Tag).
 	tagRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	// roleRE is Comprehend's pattern for DataAccessRoleArn (at most maxRoleArn characters).
-	roleRE  = regexp.MustCompile(`^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$`)
-	tokenRE = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
+	roleRE = regexp.MustCompile(`^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$`)
+	// notifyRoleRE narrows roleRE for NotificationChannel.RoleArn to the role name characters
+	// Textract's pattern takes (IAM's: letters, digits, +=,.@_- and / for a path), where
+	// Comprehend's DataAccessRoleArn takes any (found from outside: a RoleArn Textract refuses,
+	// role/has space, was accepted and shown).
+	notifyRoleRE = regexp.MustCompile(`^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$`)
+	tokenRE      = regexp.MustCompile(`^[a-zA-Z0-9-]+$`)
 	// topicRE is an SNS topic ARN; its groups are the region, the account and the name.
 	topicRE = regexp.MustCompile(`^arn:aws[a-z-]*:sns:([a-z0-9-]+):([0-9]{12}):([A-Za-z0-9_-]{1,256}(?:\.fifo)?)$`)
 )
@@ -186,8 +191,8 @@ func Validate(r *api.CreateJobRequest) error {
 	if nc := r.NotificationChannel; nc != nil && !topicRE.MatchString(nc.SNSTopicArn) {
 		return bad("NotificationChannel.SNSTopicArn must be an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:my-topic")
 	}
-	if nc := r.NotificationChannel; nc != nil && nc.RoleArn != "" && !validRoleArn(nc.RoleArn) {
-		return bad("NotificationChannel.RoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) of at most %d characters", maxRoleArn)
+	if nc := r.NotificationChannel; nc != nil && nc.RoleArn != "" && (!validRoleArn(nc.RoleArn) || !notifyRoleRE.MatchString(nc.RoleArn)) {
+		return bad("NotificationChannel.RoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>, the name of letters, digits and +=,.@_-/, as Textract's) of at most %d characters", maxRoleArn)
 	}
 	if len(r.UploadFiles) > 0 {
 		if r.InputDataConfig.S3Uri != "" {

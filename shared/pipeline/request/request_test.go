@@ -102,3 +102,45 @@ func TestValidateLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestTextractNotificationChannelAndJobTag: NotificationChannel and JobTag take what Textract's
+// Start… operations take and refuse what they refuse (RoleArn aside, which Textract requires and
+// Ream does not: README). Source: botocore's Textract model (textract/2018-06-27/service-2.json):
+// JobTag 1-64 of [a-zA-Z0-9_.\-:]; NotificationChannel.RoleArn 20-2048 characters of
+// arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+ (IAM's role name characters).
+func TestTextractNotificationChannelAndJobTag(t *testing.T) {
+	validate := func(tag, role string) error {
+		r := api.CreateJobRequest{Analyses: []job.Analysis{job.Language}, JobTag: tag,
+			InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine}}
+		if role != "-" {
+			r.NotificationChannel = &job.NotificationChannel{SNSTopicArn: "arn:aws:sns:eu-west-1:123456789012:ream-dev_t", RoleArn: role}
+		}
+		return Validate(&r)
+	}
+	for _, c := range []struct {
+		tag, role string
+		ok        bool
+	}{
+		{"a", "-", true},
+		{strings.Repeat("a", 64), "-", true},
+		{"batch_7.2026-12:x", "-", true},
+		{strings.Repeat("a", 65), "-", false},
+		{"a b", "-", false},
+		{"a/b", "-", false},
+		{"é", "-", false},
+		{"", "arn:aws:iam::123456789012:role/TextractRole", true},
+		{"", "arn:aws:iam::123456789012:role/service-role/a+b=c,d.e@f-g_h", true},
+		{"", "arn:aws-cn:iam::123456789012:role/r", true},
+		{"", "arn:aws:iam::123456789012:role/" + strings.Repeat("r", 2048-31), true},
+		{"", "arn:aws:iam::123456789012:role/" + strings.Repeat("r", 2049-31), false},
+		{"", "arn:aws:iam::123456789012:role/has space", false},
+		{"", "arn:aws:iam::123456789012:role/r*", false},
+		{"", "arn:aws:iam::123456789012:role/ré", false},
+		{"", "arn:aws:iam::123456789012:user/u", false},
+	} {
+		err := validate(c.tag, c.role)
+		if c.ok && err != nil || !c.ok && !errors.Is(err, job.ErrInvalid) {
+			t.Errorf("JobTag %q, RoleArn %q: %v; want accepted %v", c.tag, c.role, err, c.ok)
+		}
+	}
+}
