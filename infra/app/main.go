@@ -34,6 +34,16 @@ import (
 
 var stageName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,31}$`)
 
+// checkStage refuses a stage name stageName does not match, saying its whole rule: a name of
+// 33 characters or more was told only "use letters, digits and '-', starting with a letter",
+// which it did.
+func checkStage(stage string) error {
+	if !stageName.MatchString(stage) {
+		return fmt.Errorf("stage %q: use a letter, then up to 31 letters, digits and '-' (32 characters at most)", stage)
+	}
+	return nil
+}
+
 func main() {
 	if os.Getenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION") == "" {
 		os.Setenv("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20") // jsii prints a Node 20 end-of-life banner on every synth; Node 22+ needs no silencing
@@ -57,8 +67,8 @@ func main() {
 	if stage == "" {
 		stage = "dev"
 	}
-	if !stageName.MatchString(stage) {
-		fmt.Fprintf(os.Stderr, "stage %q: use letters, digits and '-', starting with a letter\n", stage)
+	if err := checkStage(stage); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	codeDir := cmp.Or(contextString(app, "codeDir"), "dist")
