@@ -794,8 +794,9 @@ func (s *Service) codedPart(ctx context.Context, w io.Writer, p archivePart) err
 	defer zr.Close()
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	var line []byte // one line's buffer for the whole shard
 	for sc.Scan() {
-		line, err := codingop.CodedLine(sc.Bytes())
+		line, err = codingop.AppendCodedLine(line[:0], sc.Bytes())
 		if err != nil {
 			return err
 		}
