@@ -130,3 +130,28 @@ func BenchmarkCodedLine(b *testing.B) {
 		dst, _ = AppendCodedLine(dst[:0], lines[i%len(lines)])
 	}
 }
+
+// FuzzAppendCodedLine: whatever the line, the fast path gives what decoding the record and
+// encoding its line by reflection gives (codedLineDecoded), or leaves it to that decoding. The
+// corpus is real output records (recordLines) and a few shapes the shards never write.
+func FuzzAppendCodedLine(f *testing.F) {
+	for _, l := range recordLines(f, 40) {
+		f.Add(l)
+	}
+	for _, s := range []string{`{}`, `null`, `{"RecordId":"a","Coding":null}`, `{"recordid":"a","RecordId":"b"}`, `{"Coding":{"result":null,"suggestions":[]}}`, ` {"RecordId" : "x" , "ErrorCode":"E"} `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		fast, ok := appendCodedFast(nil, line)
+		if !ok {
+			return
+		}
+		want, err := codedLineDecoded(line)
+		if err != nil {
+			t.Fatalf("fast path made %s of %q, which decoding refuses: %v", fast, line, err)
+		}
+		if !bytes.Equal(fast, want) {
+			t.Fatalf("line %q:\nfast     %s\ndecoded  %s", line, fast, want)
+		}
+	})
+}

@@ -283,6 +283,12 @@ func codedLineDecoded(line []byte) ([]byte, error) {
 // read, and a Coding written by the result encoder ({"result":{…},"suggestions":[…]}). ok is
 // false, with dst as it was, for anything else, which is then decoded.
 func appendCodedFast(dst, line []byte) (_ []byte, ok bool) {
+	// The scanning below checks the shape it copies, not JSON's every rule (a trailing comma in
+	// the suggestions was copied into the line, found by FuzzAppendCodedLine): a line that is not
+	// JSON is left to the decoding, which refuses it. json.Valid allocates nothing.
+	if !json.Valid(line) {
+		return dst, false
+	}
 	var id, coding, code, msg []byte // raw values
 	i := skipSpace(line, 0)
 	if i >= len(line) || line[i] != '{' {
