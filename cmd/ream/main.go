@@ -7,6 +7,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -106,6 +108,11 @@ func exitStatus(err error) int {
 		// What to do, in one place for every command (the client says that no server answers).
 		fmt.Fprintf(os.Stderr, "ream: is the server running (`ream serve` starts the local stack), and is REAM_ENDPOINT (default http://%s) its URL?\n", local.DefaultAddr)
 	}
+	if ae := (*client.APIError)(nil); errors.As(err, &ae) && ae.Status == http.StatusNotFound && endpointHasV1() {
+		// (noticed in the error-message review: REAM_ENDPOINT=http://…/v1 answered only
+		// "no route GET /v1/v1/jobs")
+		fmt.Fprintf(os.Stderr, "ream: REAM_ENDPOINT ends in /v1, which every command adds itself: give the server's URL without it, such as http://%s\n", local.DefaultAddr)
+	}
 	switch {
 	case errors.As(err, new(usageError)):
 		return exitUsage
@@ -113,6 +120,13 @@ func exitStatus(err error) int {
 		return exitJob
 	}
 	return exitError
+}
+
+// endpointHasV1 reports whether REAM_ENDPOINT's path ends in the API's version segment, which
+// the client puts before every route itself.
+func endpointHasV1() bool {
+	u, err := url.Parse(os.Getenv("REAM_ENDPOINT"))
+	return err == nil && strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/v1")
 }
 
 func run(ctx context.Context, args []string) error {

@@ -285,3 +285,51 @@ func TestSubmitInterruptedCreateSaysTheJobMayRun(t *testing.T) {
 		t.Errorf("submit of a local file interrupted while creating says its job runs: %v", err)
 	}
 }
+
+// TestEndpointWithV1SaysSo: a REAM_ENDPOINT that ends in /v1 (the routes' own first segment)
+// makes every route a 404 "no route … /v1/v1/…"; the CLI then says to drop it, and says
+// nothing of it for a 404 through an endpoint without it (an unknown job).
+func TestEndpointWithV1SaysSo(t *testing.T) {
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, `{"code":"NotFound","message":"no route %s %s"}`, r.Method, r.URL.Path)
+	}))
+	defer srv.Close()
+	t.Setenv("REAM_API_KEY", "k")
+	t.Setenv("REAM_AUTH", "")
+	t.Setenv("REAM_CLIENT_ID", "")
+	t.Setenv("REAM_CLIENT_SECRET", "")
+	printed := func(endpoint string) string {
+		t.Helper()
+		t.Setenv("REAM_ENDPOINT", endpoint)
+		err := run(t.Context(), []string{"list"})
+		if err == nil {
+			t.Fatalf("ream list against a server answering 404: no error")
+		}
+		f, ferr := os.Create(filepath.Join(t.TempDir(), "stderr"))
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+		old := os.Stderr
+		os.Stderr = f
+		status := exitStatus(err)
+		os.Stderr = old
+		f.Close()
+		out, _ := os.ReadFile(f.Name())
+		if status != exitError {
+			t.Errorf("REAM_ENDPOINT %s: exit status %d, want %d", endpoint, status, exitError)
+		}
+		return string(out)
+	}
+	for _, endpoint := range []string{srv.URL + "/v1", srv.URL + "/v1/"} {
+		if out := printed(endpoint); !strings.Contains(out, "REAM_ENDPOINT ends in /v1") {
+			t.Errorf("REAM_ENDPOINT %s (requests %v): printed %q; want it to say to drop /v1", endpoint, paths, out)
+		}
+	}
+	if out := printed(srv.URL); strings.Contains(out, "/v1, which") {
+		t.Errorf("REAM_ENDPOINT %s: printed %q; want no word of /v1", srv.URL, out)
+	}
+}
