@@ -260,20 +260,12 @@ func TestTrainNoteOnPlainText(t *testing.T) {
 		t.Fatal(err)
 	}
 	note := func(training bool) string {
-		f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+		var err error
+		said := stderrOf(t, func() { err = formatFits(job.JSONLines, true, in, training) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		old := os.Stderr
-		os.Stderr = f
-		err = formatFits(job.JSONLines, true, in, training)
-		os.Stderr = old
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := os.ReadFile(f.Name())
-		return string(b)
+		return said
 	}
 	// "every other line" read as every line but the first: it is every line that is no record
 	if got := note(true); strings.Contains(got, "--format") || !strings.Contains(got, `train reads JSON Lines records {"code","occp_text","tasks_text"}`) ||
@@ -310,11 +302,7 @@ func TestCodeWaitInterruptedSaysTheOperationGoesOn(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	t.Setenv("REAM_ENDPOINT", srv.URL)
-	t.Setenv("REAM_API_KEY", "k")
-	t.Setenv("REAM_AUTH", "")
-	t.Setenv("REAM_CLIENT_ID", "")
-	t.Setenv("REAM_CLIENT_SECRET", "")
+	keyClient(t, srv.URL)
 	in := filepath.Join(t.TempDir(), "records.jsonl")
 	if err := os.WriteFile(in, []byte(`{"recordId":"r1","occp_text":"nurse","tasks_text":"care"}`+"\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -226,17 +226,12 @@ func TestUsageErrorPrintedOnce(t *testing.T) {
 		{[]string{"drop-rules", "upload", "r"}, false},
 		{[]string{"models", "extra"}, false},
 	} {
-		f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		old := os.Stderr
-		os.Stderr = f
-		runErr := run(context.Background(), c.args)
-		status := exitStatus(runErr)
-		os.Stderr = old
-		f.Close()
-		stderr, _ := os.ReadFile(f.Name())
+		var runErr error
+		var status int
+		stderr := stderrOf(t, func() {
+			runErr = run(context.Background(), c.args)
+			status = exitStatus(runErr)
+		})
 		if runErr == nil || status != 2 {
 			t.Errorf("ream %s: %v, exit status %d; want a usage error and status 2", strings.Join(c.args, " "), runErr, status)
 			continue

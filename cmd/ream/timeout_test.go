@@ -30,11 +30,7 @@ func TestHungServerTimesOut(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	t.Setenv("REAM_ENDPOINT", srv.URL)
-	t.Setenv("REAM_API_KEY", "k")
-	t.Setenv("REAM_AUTH", "")
-	t.Setenv("REAM_CLIENT_ID", "")
-	t.Setenv("REAM_CLIENT_SECRET", "")
+	keyClient(t, srv.URL)
 	old := responseHeaderTimeout
 	responseHeaderTimeout = 200 * time.Millisecond
 	t.Cleanup(func() { responseHeaderTimeout = old })
@@ -62,11 +58,7 @@ func TestWaitOutlivesAHungServer(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	t.Setenv("REAM_ENDPOINT", srv.URL)
-	t.Setenv("REAM_API_KEY", "k")
-	t.Setenv("REAM_AUTH", "")
-	t.Setenv("REAM_CLIENT_ID", "")
-	t.Setenv("REAM_CLIENT_SECRET", "")
+	keyClient(t, srv.URL)
 	defer func(d, r time.Duration) { followRetry, responseHeaderTimeout = d, r }(followRetry, responseHeaderTimeout)
 	followRetry, responseHeaderTimeout = 10*time.Millisecond, 100*time.Millisecond
 
@@ -96,27 +88,14 @@ func TestSubmitSaysWhenTheStopFails(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	t.Setenv("REAM_ENDPOINT", srv.URL)
-	t.Setenv("REAM_API_KEY", "k")
-	t.Setenv("REAM_AUTH", "")
-	t.Setenv("REAM_CLIENT_ID", "")
-	t.Setenv("REAM_CLIENT_SECRET", "")
+	keyClient(t, srv.URL)
 	in := filepath.Join(t.TempDir(), "in.txt")
 	if err := os.WriteFile(in, []byte("I love it.\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stderr := filepath.Join(t.TempDir(), "stderr")
-	f, err := os.Create(stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stderr
-	os.Stderr = f
-	err = run(context.Background(), []string{"submit", in})
-	os.Stderr = old
-	f.Close()
-	said, _ := os.ReadFile(stderr)
-	if err == nil || !strings.Contains(string(said), "could not be stopped") || !strings.Contains(string(said), "ream stop 0f0e5d1c-1111-4222-8333-944445555666") {
+	var err error
+	said := stderrOf(t, func() { err = run(context.Background(), []string{"submit", in}) })
+	if err == nil || !strings.Contains(said, "could not be stopped") || !strings.Contains(said, "ream stop 0f0e5d1c-1111-4222-8333-944445555666") {
 		t.Fatalf("submit whose upload and stop fail: %v; stderr:\n%s\nwant it to say the job could not be stopped", err, said)
 	}
 }
@@ -147,11 +126,7 @@ func TestSubmitInterruptedUploadStopsTheJob(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	t.Setenv("REAM_ENDPOINT", srv.URL)
-	t.Setenv("REAM_API_KEY", "k")
-	t.Setenv("REAM_AUTH", "")
-	t.Setenv("REAM_CLIENT_ID", "")
-	t.Setenv("REAM_CLIENT_SECRET", "")
+	keyClient(t, srv.URL)
 	in := filepath.Join(t.TempDir(), "in.txt")
 	if err := os.WriteFile(in, []byte("I love it.\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -175,11 +150,7 @@ func TestSubmitInterruptedUploadStopsTheJob(t *testing.T) {
 func TestWaitWithoutAServerFails(t *testing.T) {
 	defer func(d time.Duration) { followRetry = d }(followRetry)
 	followRetry = 10 * time.Millisecond
-	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens
-	t.Setenv("REAM_API_KEY", "k")
-	t.Setenv("REAM_AUTH", "")
-	t.Setenv("REAM_CLIENT_ID", "")
-	t.Setenv("REAM_CLIENT_SECRET", "")
+	keyClient(t, "http://127.0.0.1:1") // nothing listens
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := run(ctx, []string{"wait", "0f0e5d1c-1111-4222-8333-944445555666"})
@@ -194,11 +165,7 @@ func TestWaitWithoutAServerFails(t *testing.T) {
 // outside: every command but wait printed Go's `Get "…/v1/jobs": dial tcp …: connect:
 // connection refused`, naming neither).
 func TestNoServerIsSaidAlikeByEveryCommand(t *testing.T) {
-	t.Setenv("REAM_ENDPOINT", "http://127.0.0.1:1") // nothing listens
-	t.Setenv("REAM_API_KEY", "k")
-	t.Setenv("REAM_AUTH", "")
-	t.Setenv("REAM_CLIENT_ID", "")
-	t.Setenv("REAM_CLIENT_SECRET", "")
+	keyClient(t, "http://127.0.0.1:1") // nothing listens
 	in := filepath.Join(t.TempDir(), "in.txt")
 	if err := os.WriteFile(in, []byte("hello\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -212,17 +179,9 @@ func TestNoServerIsSaidAlikeByEveryCommand(t *testing.T) {
 			t.Errorf("ream %s with no server: %v; want it to say no server answers at the endpoint", strings.Join(args, " "), err)
 			continue
 		}
-		f, ferr := os.Create(filepath.Join(t.TempDir(), "stderr"))
-		if ferr != nil {
-			t.Fatal(ferr)
-		}
-		old := os.Stderr
-		os.Stderr = f
-		status := exitStatus(err)
-		os.Stderr = old
-		f.Close()
-		printed, _ := os.ReadFile(f.Name())
-		if status != exitError || !strings.Contains(string(printed), "ream serve") || !strings.Contains(string(printed), "REAM_ENDPOINT") {
+		var status int
+		printed := stderrOf(t, func() { status = exitStatus(err) })
+		if status != exitError || !strings.Contains(printed, "ream serve") || !strings.Contains(printed, "REAM_ENDPOINT") {
 			t.Errorf("ream %s with no server: exit status %d, printed %q; want 1 and what to do (ream serve, REAM_ENDPOINT)", strings.Join(args, " "), status, printed)
 		}
 	}
@@ -244,11 +203,7 @@ func TestSubmitInterruptedCreateSaysTheJobMayRun(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	defer srv.Close()
-	t.Setenv("REAM_ENDPOINT", srv.URL)
-	t.Setenv("REAM_API_KEY", "k")
-	t.Setenv("REAM_AUTH", "")
-	t.Setenv("REAM_CLIENT_ID", "")
-	t.Setenv("REAM_CLIENT_SECRET", "")
+	keyClient(t, srv.URL)
 	ctx, cancel := context.WithCancelCause(t.Context())
 	go func() {
 		<-creating
@@ -298,31 +253,19 @@ func TestEndpointWithV1SaysSo(t *testing.T) {
 		fmt.Fprintf(w, `{"code":"NotFound","message":"no route %s %s"}`, r.Method, r.URL.Path)
 	}))
 	defer srv.Close()
-	t.Setenv("REAM_API_KEY", "k")
-	t.Setenv("REAM_AUTH", "")
-	t.Setenv("REAM_CLIENT_ID", "")
-	t.Setenv("REAM_CLIENT_SECRET", "")
 	printed := func(endpoint string) string {
 		t.Helper()
-		t.Setenv("REAM_ENDPOINT", endpoint)
+		keyClient(t, endpoint)
 		err := run(t.Context(), []string{"list"})
 		if err == nil {
 			t.Fatalf("ream list against a server answering 404: no error")
 		}
-		f, ferr := os.Create(filepath.Join(t.TempDir(), "stderr"))
-		if ferr != nil {
-			t.Fatal(ferr)
-		}
-		old := os.Stderr
-		os.Stderr = f
-		status := exitStatus(err)
-		os.Stderr = old
-		f.Close()
-		out, _ := os.ReadFile(f.Name())
+		var status int
+		out := stderrOf(t, func() { status = exitStatus(err) })
 		if status != exitError {
 			t.Errorf("REAM_ENDPOINT %s: exit status %d, want %d", endpoint, status, exitError)
 		}
-		return string(out)
+		return out
 	}
 	for _, endpoint := range []string{srv.URL + "/v1", srv.URL + "/v1/"} {
 		if out := printed(endpoint); !strings.Contains(out, "REAM_ENDPOINT ends in /v1") {
