@@ -444,14 +444,14 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 				// Listed sizes and times may differ in precision from Head's (the worker's).
 				info, err := s.objects.Head(ctx, f.Key)
 				if errors.Is(err, job.ErrNotFound) {
-					return failJobErr("input object %s was deleted while the job was planned", s.cfg.Locations.URI(f.Key))
+					return s.deletedWhilePlanned(f.Key)
 				}
 				if errors.Is(err, job.ErrInvalid) {
 					// A name the store refuses (the local store's key rules; a file put there by
 					// hand): that file is one UNREADABLE_FILE record, the others are analysed, as
 					// in a ONE_DOC_PER_FILE input (found from outside: the whole job failed).
-					m := ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Index: shards, Key: f.Key, End: f.Size,
-						LineOffset: 0, Lines: 1, Bytes: f.Size, Unreadable: true}
+					m := unreadableShard(j, f)
+					m.Index = shards
 					if err := emit(m); err != nil {
 						return err
 					}
@@ -476,7 +476,7 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 				if j.CodingOperation || j.Has(job.CodingTraining) {
 					what = name // its one object, as its client knows it
 				}
-				return failJobErr("%s changed while the job was planned; %s", what, message.InputChangedAdvice(j))
+				return changedWhilePlanned(j, what)
 			}
 			if err != nil {
 				return fmt.Errorf("count input lines: %w", err)
@@ -544,9 +544,9 @@ func (s *Service) emitPacked(ctx context.Context, j *job.Job, files []ObjectInfo
 				invalid[i] = true
 				return nil
 			case errors.Is(err, job.ErrNotFound):
-				return failJobErr("input object %s was deleted while the job was planned", s.cfg.Locations.URI(f.Key))
+				return s.deletedWhilePlanned(f.Key)
 			case errors.Is(err, io.ErrUnexpectedEOF):
-				return failJobErr("input object %s changed while the job was planned; %s", s.cfg.Locations.URI(f.Key), message.InputChangedAdvice(j))
+				return changedWhilePlanned(j, "input object "+s.cfg.Locations.URI(f.Key))
 			case err != nil:
 				return fmt.Errorf("count input lines: %w", err)
 			}
@@ -576,7 +576,7 @@ func (s *Service) emitPacked(ctx context.Context, j *job.Job, files []ObjectInfo
 				}
 				m = ShardMessage{Tenant: j.Tenant, JobId: j.JobId}
 			}
-			if err := send(ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Key: f.Key, End: f.Size, Lines: 1, Bytes: f.Size, Unreadable: true}); err != nil {
+			if err := send(unreadableShard(j, f)); err != nil {
 				return n, err
 			}
 			continue
@@ -594,6 +594,23 @@ func (s *Service) emitPacked(ctx context.Context, j *job.Job, files []ObjectInfo
 		return n, send(m)
 	}
 	return n, nil
+}
+
+// unreadableShard is the shard of a line input's file whose name the store refuses (the local
+// store's key rules; a file put there by hand): one UNREADABLE_FILE record, its index to be set.
+func unreadableShard(j *job.Job, f ObjectInfo) ShardMessage {
+	return ShardMessage{Tenant: j.Tenant, JobId: j.JobId, Key: f.Key, End: f.Size, Lines: 1, Bytes: f.Size, Unreadable: true}
+}
+
+// deletedWhilePlanned fails a job whose listed input object key was gone when planning read it.
+func (s *Service) deletedWhilePlanned(key string) error {
+	return failJobErr("input object %s was deleted while the job was planned", s.cfg.Locations.URI(key))
+}
+
+// changedWhilePlanned fails job j, whose input (what, as its user knows it) changed while
+// planning read it.
+func changedWhilePlanned(j *job.Job, what string) error {
+	return failJobErr("%s changed while the job was planned; %s", what, message.InputChangedAdvice(j))
 }
 
 // inputName names job j's input in a Message as its user knows it. A coding operation's client
