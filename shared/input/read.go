@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ream-dev/ream/shared/internal/jsonw"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -338,7 +339,10 @@ func duplicateKey(line []byte, names []string) string {
 		case ',':
 			key = depth == 1
 		case '"':
-			end := stringEnd(line, i+1)
+			end := jsonw.StringEnd(line, i+1)
+			if end < 0 {
+				end = len(line) - 1 // an unterminated string: the line is no JSON, which decoding says
+			}
 			if key {
 				k := line[i+1 : end]
 				if bytes.IndexByte(k, '\\') >= 0 {
@@ -361,25 +365,6 @@ func duplicateKey(line []byte, names []string) string {
 		}
 	}
 	return ""
-}
-
-// stringEnd is the index of the quote that ends the JSON string whose text starts at b[i].
-func stringEnd(b []byte, i int) int {
-	for {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			return len(b) - 1
-		}
-		j += i
-		escapes := 0
-		for k := j - 1; k >= i && b[k] == '\\'; k-- {
-			escapes++
-		}
-		if escapes%2 == 0 {
-			return j
-		}
-		i = j + 1
-	}
 }
 
 // CodingBytes is what a coding record counts against its size limit: the bytes of its two

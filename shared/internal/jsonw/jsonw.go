@@ -1,6 +1,7 @@
 // Package jsonw appends JSON values to byte slices as encoding/json renders them (strings with
 // one more escape, see AppendString), without reflection. It owns the string-escaping and float-formatting rules that the output
-// records rely on for byte-identical encodings.
+// records rely on for byte-identical encodings, and the end of a JSON string (StringEnd) for
+// the readers that scan records without decoding them.
 package jsonw
 
 import (
@@ -117,4 +118,24 @@ func AppendFloat(dst []byte, f float64, bits int) ([]byte, error) {
 		}
 	}
 	return dst, nil
+}
+
+// StringEnd is the index of the quote that ends the JSON string whose text starts at b[i] (an
+// escaped quote does not end it), or -1 when no quote ends it.
+func StringEnd(b []byte, i int) int {
+	for {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return -1
+		}
+		q += i
+		n := 0
+		for k := q - 1; k >= i && b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+		i = q + 1
+	}
 }

@@ -98,3 +98,18 @@ func TestEscapeNEL(t *testing.T) {
 		}
 	}
 }
+
+// TestStringEnd: the quote that ends a JSON string, escaped quotes and escaped backslashes
+// counted; -1 when none ends it.
+func TestStringEnd(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int
+	}{
+		{`"abc"`, 4}, {`"a\"b"`, 5}, {`"a\\"b"`, 4}, {`"a\\\"b"x"`, 7}, {`""`, 1}, {`"abc`, -1}, {`"a\"`, -1},
+	} {
+		if got := StringEnd([]byte(c.in), 1); got != c.want {
+			t.Errorf("StringEnd(%s, 1) = %d, want %d", c.in, got, c.want)
+		}
+	}
+}

@@ -528,7 +528,7 @@ func valueEnd(b []byte, i int) int {
 	for j := i; j < len(b); j++ {
 		switch c := b[j]; c {
 		case '"':
-			if j = quoteEnd(b, j+1); j < 0 {
+			if j = jsonw.StringEnd(b, j+1); j < 0 {
 				return -1
 			}
 			if depth == 0 {
@@ -564,26 +564,6 @@ func valueEnd(b []byte, i int) int {
 		return len(b)
 	}
 	return -1
-}
-
-// quoteEnd is the index of the quote that ends the JSON string whose text starts at b[i] (an
-// escaped quote does not end it), -1 when there is none.
-func quoteEnd(b []byte, i int) int {
-	for {
-		q := bytes.IndexByte(b[i:], '"')
-		if q < 0 {
-			return -1
-		}
-		q += i
-		n := 0
-		for k := q - 1; k >= i && b[k] == '\\'; k-- {
-			n++
-		}
-		if n%2 == 0 {
-			return q
-		}
-		i = q + 1
-	}
 }
 
 // escapedByEncoder reports whether s, a plain string's text, holds a character encoding/json
