@@ -97,10 +97,13 @@ type cmpKind struct {
 	stopJob  func(ctx context.Context, c *comprehend.Client, id string) (types.JobStatus, error)
 }
 
-func cmpKinds(t *testing.T) []cmpKind {
+func cmpKinds(t *testing.T) []cmpKind { return cmpKindsReading(t, types.InputFormatOneDocPerLine) }
+
+// cmpKindsReading is cmpKinds with the jobs' InputFormat.
+func cmpKindsReading(t *testing.T, format types.InputFormat) []cmpKind {
 	out := func(in string) *types.OutputDataConfig { return &types.OutputDataConfig{S3Uri: aws.String(cmpOutput)} }
 	inCfg := func(in string) *types.InputDataConfig {
-		return &types.InputDataConfig{S3Uri: aws.String(in), InputFormat: types.InputFormatOneDocPerLine}
+		return &types.InputDataConfig{S3Uri: aws.String(in), InputFormat: format}
 	}
 	filter := func(f *cmpFilter, into any) {
 		if f != nil {
@@ -671,11 +674,13 @@ func TestComprehendSDKConformance(t *testing.T) {
 	}
 }
 
+// keys are m's keys in order.
 func keys[V any](m map[string]V) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
 	}
+	slices.Sort(out)
 	return out
 }
 

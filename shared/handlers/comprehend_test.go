@@ -112,7 +112,9 @@ func TestComprehendRequiredFields(t *testing.T) {
 
 func TestComprehendUnknownAndUnsigned(t *testing.T) {
 	a, _ := comprehendAPI(t)
-	for _, op := range []string{"StopTopicsDetectionJob", "DetectSentiment", "CreateEndpoint", ""} {
+	for _, op := range []string{"StopTopicsDetectionJob", "DetectSentiment", "CreateEndpoint", "",
+		"StartTargetedSentimentDetectionJob", "StartEventsDetectionJob", "StartDocumentClassificationJob",
+		"CreateEntityRecognizer", "CreateDocumentClassifier", "DetectEntities", "BatchDetectEntities"} {
 		if status, out := call(t, a, op, `{}`); status != http.StatusBadRequest || out["__type"] != "UnknownOperationException" {
 			t.Errorf("%q: %d %v", op, status, out)
 		}
