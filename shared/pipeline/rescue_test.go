@@ -139,27 +139,37 @@ func TestSweepLeavesFinalizeToTheRecorder(t *testing.T) {
 func processQueue(t *testing.T, ctx context.Context, svc *pipeline.Service, queue *local.Queue) {
 	t.Helper()
 	for range 100 {
-		msgs, err := queue.Receive(ctx, 10, time.Minute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(msgs) == 0 {
+		if processMessages(t, ctx, svc, queue, 10, 1) == 0 {
 			return
-		}
-		for _, m := range msgs {
-			var sm pipeline.ShardMessage
-			if err := json.Unmarshal(m.Body, &sm); err != nil {
-				t.Fatal(err)
-			}
-			if err := svc.ProcessShard(ctx, sm); err != nil {
-				t.Fatalf("message %s: %v", m.Body, err)
-			}
-			if err := queue.Delete(ctx, m.Receipt); err != nil {
-				t.Fatal(err)
-			}
 		}
 	}
 	t.Fatal("the queue never emptied")
+}
+
+// processMessages receives up to n of the queue's messages and runs each through the service
+// deliveries times (more than once: as an at-least-once queue may deliver it) before deleting
+// it; it returns how many it received.
+func processMessages(t testing.TB, ctx context.Context, svc *pipeline.Service, queue *local.Queue, n, deliveries int) int {
+	t.Helper()
+	msgs, err := queue.Receive(ctx, n, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		var sm pipeline.ShardMessage
+		if err := json.Unmarshal(m.Body, &sm); err != nil {
+			t.Fatal(err)
+		}
+		for range deliveries {
+			if err := svc.ProcessShard(ctx, sm); err != nil {
+				t.Fatalf("message %s: %v", m.Body, err)
+			}
+		}
+		if err := queue.Delete(ctx, m.Receipt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return len(msgs)
 }
 
 // failingCompose is an object store whose Compose fails while fail is set.
