@@ -725,24 +725,31 @@ func (m *apiModel) opList() {
 	}
 }
 
-// opListWhileChanging pages an unfiltered listing while jobs are created and deleted between its
-// pages: every job that existed throughout is listed exactly once, a job deleted before its
-// page comes is not listed.
+// opListWhileChanging pages a listing (unfiltered, or by JobName, which does not change) while
+// jobs are created, deleted and worked on between its pages: every job that matched and existed
+// throughout is listed exactly once, and no job twice.
 func (m *apiModel) opListWhileChanging() {
 	tenant := "local"
+	q := url.Values{}
+	if m.rng.IntN(2) == 0 {
+		q.Set("JobName", []string{"alpha", "beta", "alpha beta"}[m.rng.IntN(3)])
+	}
 	before := map[string]bool{}
 	for _, j := range m.jobs {
-		if !j.deleted && j.tenant == tenant {
+		if m.wantListed(j, tenant, q) {
 			before[j.id] = true
 		}
 	}
-	m.note("list while changing")
-	got := m.listAll(tenant, url.Values{}, func(int) {
-		if m.rng.IntN(2) == 0 {
+	m.note("list while changing %s", q.Encode())
+	got := m.listAll(tenant, q, func(int) {
+		switch m.rng.IntN(3) {
+		case 0:
 			req, docs := m.createRequest(tenant)
 			m.create(tenant, req, docs)
-		} else {
+		case 1:
 			m.opDelete()
+		default:
+			m.opProcess()
 		}
 	})
 	seen := map[string]bool{}
@@ -754,7 +761,7 @@ func (m *apiModel) opListWhileChanging() {
 	}
 	for id := range before {
 		if !m.byID[id].deleted && !seen[id] {
-			m.fail("a listing paged while jobs changed missed job %s, which existed throughout", id)
+			m.fail("a listing (%s) paged while jobs changed missed job %s, which existed throughout", q.Encode(), id)
 		}
 	}
 }
@@ -1060,6 +1067,13 @@ func (m *apiModel) checkCounters(j *mjob, got *job.Job, how string) {
 	}
 	if got.ManifestFilePath != "" && d.ShardsDone != d.ShardsTotal {
 		m.fail("%s of %s: %s with its output but shards %d/%d", how, j.id, got.JobStatus, d.ShardsDone, d.ShardsTotal)
+	}
+	// README (Counters): a job whose input was never analysed (TIMED_OUT, stopped before it
+	// started) keeps zero counters and wrote no output, whatever upload landed after.
+	if got.JobStatus == job.TimedOut || got.JobStatus == job.Stopped && d.ShardsTotal == 0 {
+		if d.InputDocumentsCount != 0 || d.ShardsDone != 0 || d.ProcessedBytes != 0 || got.ManifestFilePath != "" {
+			m.fail("%s of %s: %s before its input was analysed, yet counters %+v, manifest %q", how, j.id, got.JobStatus, d, got.ManifestFilePath)
+		}
 	}
 	if got.Message == "" && got.JobStatus != job.Completed {
 		m.fail("%s of %s: %s without a Message", how, j.id, got.JobStatus)
