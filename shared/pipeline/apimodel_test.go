@@ -750,6 +750,7 @@ func (m *apiModel) opListWhileChanging() {
 			m.opDelete()
 		default:
 			m.opProcess()
+			m.checkAll() // (jobs may have ended: the model looks before it deletes any)
 		}
 	})
 	seen := map[string]bool{}
