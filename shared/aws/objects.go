@@ -340,17 +340,33 @@ func presignedExpiry(rawURL string) (time.Time, error) {
 	return signed.Add(time.Duration(secs) * time.Second).UTC(), nil
 }
 
-// mapS3Err wraps "no such key" answers with job.ErrNotFound, keeping the SDK error in the chain.
+// mapS3Err wraps "no such key" answers with job.ErrNotFound, and an archived object's
+// InvalidObjectState with a *job.ArchivedError, keeping the SDK error in the chain.
 func mapS3Err(err error) error {
 	switch apiCode(err) {
 	case "NoSuchKey", "NotFound":
 		return fmt.Errorf("%w: %w", job.ErrNotFound, err)
+	case "InvalidObjectState":
+		return fmt.Errorf("%w: %w", &job.ArchivedError{Class: archivedClass(err)}, err)
 	}
 	var re *smithyhttp.ResponseError
 	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound && apiCode(err) != "NoSuchBucket" {
 		return fmt.Errorf("%w: %w", job.ErrNotFound, err)
 	}
 	return err
+}
+
+// archivedClass names the storage class (and Intelligent-Tiering access tier) an
+// InvalidObjectState answer gives, or "unknown" when it gives none.
+func archivedClass(err error) string {
+	var st *s3types.InvalidObjectState
+	if !errors.As(err, &st) || st.StorageClass == "" {
+		return "unknown"
+	}
+	if st.AccessTier != "" {
+		return fmt.Sprintf("%s (%s tier)", st.StorageClass, st.AccessTier)
+	}
+	return string(st.StorageClass)
 }
 
 // apiCode returns the service's error code, or "".

@@ -164,7 +164,11 @@ func readFiles(ctx context.Context, open Opener, sh Shard, name func(key string)
 			return text, size, nil
 		}()
 		d := Document{File: name(f.Key), Line: -1}
+		var archived *job.ArchivedError
 		switch {
+		case errors.As(err, &archived):
+			// In an archive storage class: that file waits for a restore, the others are read.
+			d = ArchivedFile(d.File, -1, archived)
 		case errors.Is(err, job.ErrInvalid):
 			// The store refuses the file's name (the local store's key rules): that file, not
 			// the shard, cannot be read, and reading it again will not help.
@@ -187,6 +191,19 @@ func UnreadableFile(file string, line int64) Document {
 	d := Document{File: file, Line: line}
 	setError(&d, job.CodeUnreadableFile, "the store cannot read a file of this name (names must be UTF-8, without backslashes, at most 1,024 bytes); rename it")
 	return d
+}
+
+// ArchivedFile is the UNREADABLE_FILE record of file, an object the store keeps in an archive
+// storage class (line as for UnreadableFile).
+func ArchivedFile(file string, line int64, a *job.ArchivedError) Document {
+	d := Document{File: file, Line: line}
+	setError(&d, job.CodeUnreadableFile, "%s, then retry the job's UNREADABLE_FILE documents", ArchivedAdvice(a))
+	return d
+}
+
+// ArchivedAdvice says what an object in an archive storage class needs before a job can read it.
+func ArchivedAdvice(a *job.ArchivedError) string {
+	return "the object is archived in storage class " + a.Class + ", which S3 does not read until it is restored: restore it (S3 RestoreObject: minutes to 48 hours, by class and retrieval tier) or copy it to a storage class read at once such as STANDARD"
 }
 
 // classify fills d from a document's kept bytes and full size: an error record, or its text.

@@ -23,6 +23,20 @@ var (
 	ErrAlreadyDone = errors.New("already done")
 )
 
+// ArchivedError: the object exists but its storage class keeps it from being read until it is
+// restored (S3 answers GetObject 403 InvalidObjectState for S3 Glacier Flexible Retrieval and
+// Deep Archive objects, and for Intelligent-Tiering's archive tiers). Reading it again does not
+// help, so a reader makes it an error of that object rather than retrying.
+type ArchivedError struct {
+	// Class names the storage class as S3 does, with the tier for Intelligent-Tiering:
+	// "GLACIER", "DEEP_ARCHIVE", "INTELLIGENT_TIERING (ARCHIVE_ACCESS tier)".
+	Class string
+}
+
+func (e *ArchivedError) Error() string {
+	return "the object is archived in storage class " + e.Class + " and must be restored before it can be read"
+}
+
 // Error codes written in per-document error records (the "ErrorCode" output field).
 const (
 	CodeUnsupportedEncoding  = "UNSUPPORTED_ENCODING"

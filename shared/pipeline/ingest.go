@@ -471,12 +471,18 @@ func (s *Service) planLines(ctx context.Context, j *job.Job) (shards int, size i
 			// One read of the file to number its lines: every shard then knows the line number of
 			// its first document, writes those numbers, and the output is a plain concatenation.
 			offsets, err := input.LineOffsets(ctx, s.objects.Open, f.Key, plan, countParallel)
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				what := "input object " + s.cfg.Locations.URI(f.Key)
+			what := func() string {
 				if j.CodingOperation || j.Has(job.CodingTraining) {
-					what = name // its one object, as its client knows it
+					return name // its one object, as its client knows it
 				}
-				return changedWhilePlanned(j, what)
+				return "input object " + s.cfg.Locations.URI(f.Key)
+			}
+			var archived *job.ArchivedError
+			if errors.As(err, &archived) {
+				return archivedInput(what(), archived)
+			}
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return changedWhilePlanned(j, what())
 			}
 			if err != nil {
 				return fmt.Errorf("count input lines: %w", err)
@@ -539,7 +545,10 @@ func (s *Service) emitPacked(ctx context.Context, j *job.Job, files []ObjectInfo
 			} else {
 				offsets, err = input.LineOffsets(gctx, s.objects.Open, f.Key, input.PlanLines(f.Size, f.Size), 1)
 			}
+			var archived *job.ArchivedError
 			switch {
+			case errors.As(err, &archived):
+				return archivedInput("input object "+s.cfg.Locations.URI(f.Key), archived)
 			case errors.Is(err, job.ErrInvalid):
 				invalid[i] = true
 				return nil
@@ -605,6 +614,13 @@ func unreadableShard(j *job.Job, f ObjectInfo) ShardMessage {
 // deletedWhilePlanned fails a job whose listed input object key was gone when planning read it.
 func (s *Service) deletedWhilePlanned(key string) error {
 	return failJobErr("input object %s was deleted while the job was planned", s.cfg.Locations.URI(key))
+}
+
+// archivedInput fails a line-format job whose input object (what, as its user knows it) is in an
+// archive storage class: planning counts its lines, which S3 does not let it read (GetObject's
+// 403 InvalidObjectState, which every delivery of the plan message would meet again).
+func archivedInput(what string, a *job.ArchivedError) error {
+	return failJobErr("%s cannot be read: %s, then submit the job again", what, input.ArchivedAdvice(a))
 }
 
 // changedWhilePlanned fails job j, whose input (what, as its user knows it) changed while

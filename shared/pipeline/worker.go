@@ -102,6 +102,15 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	rec, err := s.writeShard(ctx, j, msg, key, false, func(d input.Document, rec *output.Record) {
 		counts = s.analyse(ctx, log, analyzers, coder, j, d, rec, counts)
 	})
+	if archived := (*job.ArchivedError)(nil); errors.As(err, &archived) {
+		// A line input archived since it was planned: every delivery would meet it again. (A
+		// ONE_DOC_PER_FILE file is a record of its own: the reader never returns this.)
+		what := fmt.Sprintf("an input object of shard %d", msg.Index)
+		if msg.Key != "" {
+			what = "input object " + s.cfg.Locations.URI(msg.Key)
+		}
+		return s.fail(ctx, j, what+" cannot be read: "+input.ArchivedAdvice(archived)+", then submit the job again")
+	}
 	if err != nil {
 		return err
 	}
