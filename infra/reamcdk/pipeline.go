@@ -162,7 +162,7 @@ func (p *pipeline) storage(r *resolved) {
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:         jsii.String("expire-access-logs"),
 			Expiration: awscdk.Duration_Days(jsii.Number(float64(r.AccessLogRetentionDays))),
-		}},
+		}, noncurrentVersionsRule()},
 	})
 
 	origins := make([]*string, len(r.CorsAllowedOrigins))
@@ -200,6 +200,7 @@ func (p *pipeline) storage(r *resolved) {
 			{Id: jsii.String("expire-work"), Prefix: jsii.String(WorkPrefix), Expiration: days(r.RetentionDays)},
 			{Id: jsii.String("expire-inputs"), Prefix: jsii.String(InputsPrefix), Expiration: days(r.InputRetentionDays)},
 			{Id: jsii.String("abort-incomplete-multipart-uploads"), AbortIncompleteMultipartUploadAfter: days(1)},
+			noncurrentVersionsRule(),
 		},
 	})
 	// A kept bucket keeps its policy (the data bucket's TLS-only denials, the access-log bucket's
@@ -656,4 +657,18 @@ func title(s string) string {
 		return "DeadLetter"
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// noncurrentVersionsRule deletes what a deletion leaves behind in a bucket whose versioning
+// someone turned on (the stack does not: a compliance rule, a backup or a replication may): the
+// object's noncurrent version a day after it became noncurrent, and the delete marker once no
+// version is left under it. Without it, on such a bucket every object the sweeper, a DELETE of a
+// job or the expiry rules deleted stayed as a noncurrent version for ever, erased data included.
+// On a bucket without versioning it does nothing.
+func noncurrentVersionsRule() *awss3.LifecycleRule {
+	return &awss3.LifecycleRule{
+		Id:                          jsii.String("expire-noncurrent-versions"),
+		NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(1)),
+		ExpiredObjectDeleteMarker:   jsii.Bool(true),
+	}
 }

@@ -247,6 +247,7 @@ func TestBucket(t *testing.T) {
 				like(obj{"Prefix": "work/", "ExpirationInDays": 30, "Status": "Enabled"}),
 				like(obj{"Prefix": "inputs/", "ExpirationInDays": 30, "Status": "Enabled"}),
 				like(obj{"AbortIncompleteMultipartUpload": obj{"DaysAfterInitiation": 1}, "Status": "Enabled"}),
+				like(obj{"Id": "expire-noncurrent-versions", "NoncurrentVersionExpiration": obj{"NoncurrentDays": 1}, "ExpiredObjectDeleteMarker": true, "Status": "Enabled"}),
 			})},
 			"CorsConfiguration": obj{"CorsRules": arr{like(obj{
 				"AllowedMethods": arr{"PUT", "GET", "HEAD"},

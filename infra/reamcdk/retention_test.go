@@ -38,3 +38,38 @@ func TestRetentionDaysCoversInputs(t *testing.T) {
 		t.Errorf("InputRetentionDays 3: %v", got)
 	}
 }
+
+// TestNoncurrentVersionsExpire: both buckets delete noncurrent versions a day after they become
+// noncurrent, and expired delete markers, so that on a bucket whose versioning was turned on
+// outside the stack, what the sweeper, a DELETE of a job or the expiry rules delete does not stay
+// as a noncurrent version for ever (found by reading the template: no rule removed versions). The
+// stack itself does not turn versioning on.
+func TestNoncurrentVersionsExpire(t *testing.T) {
+	f := synth(t)
+	buckets := f.resources("AWS::S3::Bucket")
+	if len(buckets) != 2 {
+		t.Fatalf("%d buckets, want the data and access-log buckets", len(buckets))
+	}
+	for id, b := range buckets {
+		if v, ok := props(b)["VersioningConfiguration"]; ok {
+			t.Errorf("%s: VersioningConfiguration %v; the stack does not version its buckets", id, v)
+		}
+		lc, _ := props(b)["LifecycleConfiguration"].(map[string]any)
+		rules, _ := lc["Rules"].([]any)
+		found := false
+		for _, r := range rules {
+			rule := r.(map[string]any)
+			if rule["Id"] != "expire-noncurrent-versions" {
+				continue
+			}
+			found = true
+			nve, _ := rule["NoncurrentVersionExpiration"].(map[string]any)
+			if nve["NoncurrentDays"] != float64(1) || rule["ExpiredObjectDeleteMarker"] != true || rule["Prefix"] != nil || rule["Status"] != "Enabled" {
+				t.Errorf("%s: rule %v; want noncurrent versions expired after 1 day and expired delete markers removed, bucket-wide", id, rule)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no expire-noncurrent-versions rule in %v", id, rules)
+		}
+	}
+}
