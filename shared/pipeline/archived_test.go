@@ -29,6 +29,12 @@ func (a *archivedObjects) archive(key string) {
 	a.keys[key] = true
 }
 
+func (a *archivedObjects) restore(key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.keys, key)
+}
+
 func (a *archivedObjects) Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
 	a.mu.Lock()
 	archived := a.keys[key]
@@ -52,7 +58,8 @@ func withArchive(st localService) (localService, *archivedObjects) {
 // Deep Archive, Intelligent-Tiering's archive tiers), which S3 does not read until it is
 // restored, is an error naming its storage class and saying to restore it: in a ONE_DOC_PER_FILE
 // input, that file's UNREADABLE_FILE record, the other files analysed; a line input fails its
-// job at planning, or when it is archived after planning, at its shard. Before, the read's error
+// job at planning, or when it is archived after planning, at its shard. Once restored, a retry of
+// the UNREADABLE_FILE documents reads the file. Before, the read's error
 // was returned as the store's, so each delivery failed alike until the shard was dead-lettered
 // (SHARD_FAILED records, saying nothing of the storage class) or the plan message failed.
 func TestArchivedInput(t *testing.T) {
@@ -90,6 +97,17 @@ func TestArchivedInput(t *testing.T) {
 			t.Errorf("record %s; want a.txt's UNREADABLE_FILE", rec)
 		}
 		wantAdvice(t, "record", rec)
+
+		// Restored, the file is read by a retry of those documents, as the message says.
+		arch.restore("inputs/local/dir/a.txt")
+		child, err := st.svc.Retry(ctx, "local", id, api.RetryRequest{ErrorCodes: []string{job.CodeUnreadableFile}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		processQueue(t, ctx, st.svc, st.queue)
+		if c := getJob(t, st, child.JobId); c.JobStatus != job.Completed || c.JobDetails.ProcessedDocumentsCount != 1 {
+			t.Errorf("retry after the restore: %s (%s) %+v; want COMPLETED with a.txt analysed", c.JobStatus, c.Message, c.JobDetails)
+		}
 	})
 
 	t.Run("line input at planning", func(t *testing.T) {
