@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -55,12 +56,31 @@ func start(name string) (*pipeline.Service, *slog.Logger, *reamaws.Releaser, rea
 		fail(log, err)
 	}
 	level.Set(env.LogLevel)
+	if limit := memoryLimit(env.MemoryMB, os.Getenv("GOMEMLIMIT")); limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
 	svc, rel, err := reamaws.BuildConsumer(context.Background(), env, log)
 	if err != nil {
 		fail(log, err)
 	}
-	log.Debug("cold start done", "bucket", env.Bucket, "table", env.Table)
+	log.Debug("cold start done", "bucket", env.Bucket, "table", env.Table, "memoryLimit", debug.SetMemoryLimit(-1))
 	return svc, log, rel, env
+}
+
+// memoryLimit is the soft limit on the Go runtime's memory (debug.SetMemoryLimit) of a function
+// given memoryMB (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, in MiB): that memory less an eighth of it, and
+// at least 64 MiB, for what the runtime's limit does not count (the binary's mapped pages) and for
+// the runtime overshooting it. Lambda ends a function that uses more than its memory
+// (Runtime.OutOfMemory) and sets no GOMEMLIMIT, so without a limit the collector let the heap grow
+// to twice what is live (GOGC=100) whatever the memory was: near the memory, it now collects more
+// often instead. 0 (no limit set) when memoryMB is not known or the environment sets GOMEMLIMIT
+// itself, which the runtime has read and which stays.
+func memoryLimit(memoryMB int, goMemLimit string) int64 {
+	if memoryMB <= 0 || goMemLimit != "" {
+		return 0
+	}
+	const mib = 1 << 20
+	return int64(memoryMB)*mib - max(64*mib, int64(memoryMB)*mib/8)
 }
 
 // newLogger is the functions' logger: JSON lines on w at level, each naming the function and,
