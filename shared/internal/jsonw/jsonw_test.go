@@ -113,3 +113,23 @@ func TestStringEnd(t *testing.T) {
 		}
 	}
 }
+
+// FuzzUnquote: Unquote reads every JSON string literal as encoding/json decodes it into a
+// string (escapes, surrogate pairs and halves of them, invalid UTF-8 replaced).
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`""`, `"a"`, `"\u00e9\ud83d\ude00"`, `"\ud83d"`, `"\ude00\ud83d"`, `"\ud83d\u0041"`,
+		`"\uD83D\uDE00"`, `"\"\\\/\b\f\n\r\t"`, "\"bad\xff\xc3\"", `"\u0000"`, `"\ud83d\ud83d\ude00"`, `"\'"`, `"\x"`, `"a`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, quoted []byte) {
+		var want string
+		err := json.Unmarshal(quoted, &want)
+		if err != nil || len(quoted) < 2 || quoted[0] != '"' || quoted[len(quoted)-1] != '"' {
+			return // not a JSON string: Unquote is not asked to read it
+		}
+		got, ok := Unquote(quoted)
+		if !ok || got != want {
+			t.Fatalf("Unquote(%q) = %q, %v; encoding/json reads %q", quoted, got, ok, want)
+		}
+	})
+}

@@ -290,11 +290,11 @@ func appendCodedFast(dst, line []byte) (_ []byte, ok bool) {
 		return dst, false
 	}
 	var id, coding, code, msg []byte // raw values
-	i := skipSpace(line, 0)
+	i := jsonw.SkipSpace(line, 0)
 	if i >= len(line) || line[i] != '{' {
 		return dst, false
 	}
-	i = skipSpace(line, i+1)
+	i = jsonw.SkipSpace(line, i+1)
 	if i < len(line) && line[i] == '}' {
 		i++
 	} else {
@@ -307,12 +307,12 @@ func appendCodedFast(dst, line []byte) (_ []byte, ok bool) {
 				return dst, false
 			}
 			key := line[i+1 : kend]
-			i = skipSpace(line, kend+1)
+			i = jsonw.SkipSpace(line, kend+1)
 			if i >= len(line) || line[i] != ':' {
 				return dst, false
 			}
-			i = skipSpace(line, i+1)
-			vend := valueEnd(line, i)
+			i = jsonw.SkipSpace(line, i+1)
+			vend := jsonw.ValueEnd(line, i)
 			if vend < 0 {
 				return dst, false
 			}
@@ -343,9 +343,9 @@ func appendCodedFast(dst, line []byte) (_ []byte, ok bool) {
 				}
 				*slot = val
 			}
-			i = skipSpace(line, vend)
+			i = jsonw.SkipSpace(line, vend)
 			if i < len(line) && line[i] == ',' {
-				i = skipSpace(line, i+1)
+				i = jsonw.SkipSpace(line, i+1)
 				continue
 			}
 			if i < len(line) && line[i] == '}' {
@@ -355,7 +355,7 @@ func appendCodedFast(dst, line []byte) (_ []byte, ok bool) {
 			return dst, false
 		}
 	}
-	if skipSpace(line, i) != len(line) {
+	if jsonw.SkipSpace(line, i) != len(line) {
 		return dst, false
 	}
 	recordID, ok1 := plainString(id)
@@ -399,7 +399,7 @@ func splitCoding(c []byte) (result, suggestions []byte, ok bool) {
 	const r, s = `{"result":`, `"suggestions":`
 	i := 1
 	if bytes.HasPrefix(c, []byte(r)) {
-		end := valueEnd(c, len(r))
+		end := jsonw.ValueEnd(c, len(r))
 		if end < 0 || end >= len(c) || c[end] != ',' {
 			return nil, nil, false
 		}
@@ -416,7 +416,7 @@ func splitCoding(c []byte) (result, suggestions []byte, ok bool) {
 		return nil, nil, false
 	}
 	i += len(s)
-	end := valueEnd(c, i)
+	end := jsonw.ValueEnd(c, i)
 	if end != len(c)-1 || c[end] != '}' {
 		return nil, nil, false
 	}
@@ -428,7 +428,7 @@ func splitCoding(c []byte) (result, suggestions []byte, ok bool) {
 			return nil, nil, false
 		}
 		for j := 1; j < len(suggestions)-1; {
-			e := valueEnd(suggestions, j)
+			e := jsonw.ValueEnd(suggestions, j)
 			if e < 0 || !codeResultShape(suggestions[j:e]) {
 				return nil, nil, false
 			}
@@ -517,55 +517,6 @@ func plainStringEnd(b []byte, i int) int {
 	return -1
 }
 
-// valueEnd is the index just past the JSON value starting at b[i] (a string, an object or an
-// array, a number or a literal), or -1 when it does not end well (the caller decodes the
-// record instead). Strings inside are skipped by their quotes, escapes included.
-func valueEnd(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	depth := 0
-	for j := i; j < len(b); j++ {
-		switch c := b[j]; c {
-		case '"':
-			if j = jsonw.StringEnd(b, j+1); j < 0 {
-				return -1
-			}
-			if depth == 0 {
-				return j + 1
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 { // the end of the object or array holding a scalar
-				if j == i {
-					return -1
-				}
-				return j
-			}
-			depth--
-			if depth == 0 {
-				return j + 1
-			}
-		case ',', ' ', '\t', '\r', '\n':
-			if depth == 0 {
-				if j == i {
-					return -1
-				}
-				return j
-			}
-		default:
-			if depth == 0 && !('0' <= c && c <= '9' || c == '.' || c == '-' || c == '+' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-				return -1
-			}
-		}
-	}
-	if depth == 0 && i < len(b) && b[i] != '{' && b[i] != '[' && b[i] != '"' {
-		return len(b)
-	}
-	return -1
-}
-
 // escapedByEncoder reports whether s, a plain string's text, holds a character encoding/json
 // escapes although it needs no escape in JSON: '<', '>', '&', U+2028, U+2029, and U+0085
 // (which EscapeNEL escapes after it).
@@ -580,14 +531,6 @@ func escapedByEncoder(s []byte) bool {
 		}
 	}
 	return multi && (bytes.Contains(s, []byte("\u0085")) || bytes.Contains(s, []byte("\u2028")) || bytes.Contains(s, []byte("\u2029")))
-}
-
-// skipSpace is the index of the first byte at or after i that is not JSON white space.
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
-		i++
-	}
-	return i
 }
 
 // TooFewMessage says in the user's terms why a training job's records could not train a model
