@@ -58,8 +58,9 @@ func TestDuplicateKeyScanner(t *testing.T) {
 		`{"a":[],"text":2,"b":{},"text":3}`:  "text",
 		` { "text" : "a" , "text" : "b" } `:  "text",
 	} {
-		if got := duplicateKey([]byte(line), recordKeys); got != want {
-			t.Errorf("duplicateKey(%s) = %q, want %q", line, got, want)
+		var rec scannedRecord
+		if !scanRecord(&rec, []byte(line), recordKeys) || rec.duplicate != want {
+			t.Errorf("scanRecord(%s) found %q given twice, want %q", line, rec.duplicate, want)
 		}
 	}
 }
