@@ -169,6 +169,20 @@ func (o *Objects) Open(ctx context.Context, key string, offset int64) (io.ReadCl
 	return out.Body, nil
 }
 
+// OpenInfo implements pipeline.Objects with one GetObject: its Content-Length and ETag
+// describe the version whose body it streams.
+func (o *Objects) OpenInfo(ctx context.Context, key string) (io.ReadCloser, pipeline.ObjectInfo, error) {
+	out, err := o.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &o.bucket, Key: &key})
+	if err != nil {
+		return nil, pipeline.ObjectInfo{}, fmt.Errorf("open s3://%s/%s: %w", o.bucket, key, mapS3Err(err))
+	}
+	info := pipeline.ObjectInfo{Key: key, Size: sdkaws.ToInt64(out.ContentLength), ETag: strings.Trim(sdkaws.ToString(out.ETag), `"`)}
+	if out.LastModified != nil {
+		info.LastModified = *out.LastModified
+	}
+	return out.Body, info, nil
+}
+
 // Head implements pipeline.Objects.
 func (o *Objects) Head(ctx context.Context, key string) (pipeline.ObjectInfo, error) {
 	out, err := o.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &o.bucket, Key: &key})

@@ -399,6 +399,16 @@ func (o *Objects) Open(ctx context.Context, key string, offset int64) (io.ReadCl
 	return f, nil
 }
 
+// OpenInfo implements pipeline.Objects: the file opened, and its size and ETag read from the
+// open file (not from its path again), so they describe the bytes read.
+func (o *Objects) OpenInfo(ctx context.Context, key string) (io.ReadCloser, pipeline.ObjectInfo, error) {
+	f, fi, err := o.openFile(key)
+	if err != nil {
+		return nil, pipeline.ObjectInfo{}, err
+	}
+	return f, objectInfo(key, fi), nil
+}
+
 func (o *Objects) openFile(key string) (*os.File, fs.FileInfo, error) {
 	p, err := o.path(key)
 	if err != nil {

@@ -46,6 +46,19 @@ func (a *archivedObjects) Open(ctx context.Context, key string, offset int64) (i
 	return a.Objects.Open(ctx, key, offset)
 }
 
+// OpenInfo fails as Open does: the worker reads a listed file with it (one GET and its answer's
+// size and ETag), and S3 refuses an archived object's GetObject alike.
+func (a *archivedObjects) OpenInfo(ctx context.Context, key string) (io.ReadCloser, pipeline.ObjectInfo, error) {
+	a.mu.Lock()
+	archived := a.keys[key]
+	a.mu.Unlock()
+	if archived {
+		_, err := a.Open(ctx, key, 0)
+		return nil, pipeline.ObjectInfo{}, err
+	}
+	return a.Objects.OpenInfo(ctx, key)
+}
+
 // withArchive puts an archivedObjects in front of st's store and returns st with a service on it.
 func withArchive(st localService) (localService, *archivedObjects) {
 	a := &archivedObjects{Objects: st.objects, keys: map[string]bool{}}

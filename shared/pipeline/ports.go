@@ -34,6 +34,11 @@ type Objects interface {
 	Open(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
 	// Head returns the object's size and time. ErrNotFound if it does not exist.
 	Head(ctx context.Context, key string) (ObjectInfo, error)
+	// OpenInfo streams the whole object and describes the version it streams (its size and
+	// ETag, as Head and List give them), from the one request that opens it (S3: GetObject's
+	// answer; locally: the opened file's metadata), so that a reader can check that it reads
+	// the version it listed without a Head before each read. ErrNotFound if it does not exist.
+	OpenInfo(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error)
 	// List calls fn for every object under prefix in lexical key order, paginating as needed.
 	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
 	// Compose writes into key the concatenation of the objects srcs, in order, replacing key

@@ -312,10 +312,13 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 			if len(m.Files) > 0 {
 				m = wantedFiles(parent, m, want.files)
 			}
+			changed := func(key string) error {
+				return failJobErr("the parent job's input %s was replaced or deleted since it ran; submit a new job", s.cfg.Locations.URI(key))
+			}
 			if key, err := s.inputChanged(ctx, parent, m); err != nil {
 				return err
 			} else if key != "" {
-				return failJobErr("the parent job's input %s was replaced or deleted since it ran; submit a new job", s.cfg.Locations.URI(key))
+				return changed(key)
 			}
 			err = s.readShard(ctx, parent, m, lim, func(d input.Document) error {
 				rec := retryRecord{File: d.File, RecordId: d.RecordId}
@@ -332,6 +335,9 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 				written++
 				return enc.Encode(rec)
 			})
+			if key, ok := changedFile(err); ok { // a file of the parent's shard (inputChanged checks its object)
+				return changed(key)
+			}
 			if errors.Is(err, job.ErrNotFound) {
 				return failJobErr("the parent job's input is gone (deleted or expired); nothing to retry")
 			}

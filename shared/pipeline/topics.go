@@ -124,6 +124,9 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 			s.cleanupWork(ctx, cur)
 			return nil
 		}
+		if key, ok := changedFile(err); ok {
+			return s.inputChangedUnder(ctx, j, msg, key)
+		}
 		return fmt.Errorf("topics %s, shard %d: %w", ts.Kind, shard, err)
 	}
 	if msg.CountsLines() && read != msg.Lines {

@@ -10,11 +10,8 @@ import (
 	"log/slog"
 	"math"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/ream-dev/ream/shared/analysis"
 	"github.com/ream-dev/ream/shared/analysis/coding"
@@ -111,6 +108,9 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		}
 		return s.fail(ctx, j, what+" cannot be read: "+input.ArchivedAdvice(archived)+", then submit the job again")
 	}
+	if key, ok := changedFile(err); ok {
+		return s.inputChangedUnder(ctx, j, msg, key)
+	}
 	if err != nil {
 		return err
 	}
@@ -175,6 +175,9 @@ func (s *Service) DeadLetter(ctx context.Context, msg ShardMessage, reason strin
 		return s.record(ctx, j, r) // no-op record; finalizes if it was the last
 	}
 	key := layout.DeadLetterKey(j.Tenant, j.JobId, msg.Index)
+	// Its documents become SHARD_FAILED records whatever their files hold now: the files are
+	// read without checking their planned versions, as before reads checked them.
+	msg.FileVersions = nil
 	rec, err := s.writeShard(ctx, j, msg, key, true, func(d input.Document, rec *output.Record) {
 		if rec.ErrorCode == "" {
 			rec.ErrorCode, rec.ErrorMessage = job.CodeShardFailed, reason
@@ -336,46 +339,14 @@ func lineCountMessage(j *job.Job, index int, got, planned int64) string {
 	return fmt.Sprintf("shard %d holds %d documents where planning counted %d: the input changed while the job ran; %s", index, got, planned, message.InputChangedAdvice(j))
 }
 
-// inputChanged returns the input object of shard msg that no longer has the version the job
-// was planned on, "" when none: the object of a line shard (the shard's own version, for a
-// many-file input, else the job's), or a file of a ONE_DOC_PER_FILE shard (the version it was
-// listed with). A deleted object is a change (found from outside: a file replaced while its job
-// ran was analysed as its new text and the job COMPLETED; one deleted failed its shard three
-// times, then the job, with a store's error).
+// inputChanged returns the input object of line shard msg that no longer has the version the
+// job was planned on, "" when none (the shard's own version, for a many-file input, else the
+// job's). A deleted object is a change (found from outside: a file replaced while its job ran
+// was analysed as its new text and the job COMPLETED; one deleted failed its shard three
+// times, then the job, with a store's error). The files of a shard that names them (Files: a
+// ONE_DOC_PER_FILE shard, or small files of a line input packed together) are checked as they
+// are read instead (versionedOpener), with no request of their own.
 func (s *Service) inputChanged(ctx context.Context, j *job.Job, msg ShardMessage) (string, error) {
-	changed := func(ctx context.Context, key, version string, of func(ObjectInfo) string) (bool, error) {
-		info, err := s.objects.Head(ctx, key)
-		switch {
-		case errors.Is(err, job.ErrNotFound):
-			return true, nil
-		case errors.Is(err, job.ErrInvalid):
-			return false, nil // a name the store refuses: the reader makes it an UNREADABLE_FILE record
-		case err != nil:
-			return false, fmt.Errorf("head input: %w", err)
-		}
-		return of(info) != version, nil
-	}
-	if len(msg.Files) > 0 && len(msg.FileVersions) == len(msg.Files) {
-		// One HEAD per file, headsAtOnce at a time (a shard holds up to MaxFilesPerShard files:
-		// one after another they would add a second or two to a shard on S3).
-		diff := make([]bool, len(msg.Files))
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(headsAtOnce)
-		for i, k := range msg.Files {
-			g.Go(func() error {
-				c, err := changed(gctx, k, msg.FileVersions[i], fileVersion)
-				diff[i] = c
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return "", err
-		}
-		if i := slices.Index(diff, true); i >= 0 {
-			return msg.Files[i], nil // the first changed file, in the shard's order
-		}
-		return "", nil
-	}
 	version := msg.Version
 	if version == "" {
 		version = j.InputVersion
@@ -383,14 +354,69 @@ func (s *Service) inputChanged(ctx context.Context, j *job.Job, msg ShardMessage
 	if version == "" || msg.Key == "" {
 		return "", nil
 	}
-	if c, err := changed(ctx, msg.Key, version, inputVersion); c || err != nil {
-		return msg.Key, err
+	info, err := s.objects.Head(ctx, msg.Key)
+	switch {
+	case errors.Is(err, job.ErrNotFound):
+		return msg.Key, nil
+	case errors.Is(err, job.ErrInvalid):
+		return "", nil // a name the store refuses: the reader makes it an UNREADABLE_FILE record
+	case err != nil:
+		return "", fmt.Errorf("head input: %w", err)
+	}
+	if inputVersion(info) != version {
+		return msg.Key, nil
 	}
 	return "", nil
 }
 
-// headsAtOnce bounds the HEADs inputChanged sends at once for one shard's files.
-const headsAtOnce = 16
+// fileChangedError is the error of reading file key of a shard (ShardMessage.Files) that no
+// longer has the version it was listed with at planning (FileVersions), or is gone.
+type fileChangedError struct{ key string }
+
+func (e *fileChangedError) Error() string {
+	return "input " + e.key + " was replaced or deleted since the job was planned"
+}
+
+// changedFile returns the file a read found replaced or deleted since planning, if err says so.
+func changedFile(err error) (string, bool) {
+	var e *fileChangedError
+	if errors.As(err, &e) {
+		return e.key, true
+	}
+	return "", false
+}
+
+// versionedOpener opens the files of shard msg (Files) each with the version it was listed with
+// at planning (FileVersions), in the one request that reads it (Objects.OpenInfo): a file gone,
+// or of another version, is a *fileChangedError (changedFile) and nothing of it is read. Before,
+// every file cost a Head and then a read. Other keys, and a message without versions, are opened
+// as they are.
+func (s *Service) versionedOpener(msg ShardMessage) input.Opener {
+	if len(msg.Files) == 0 || len(msg.FileVersions) != len(msg.Files) {
+		return s.objects.Open
+	}
+	planned := make(map[string]string, len(msg.Files))
+	for i, k := range msg.Files {
+		planned[k] = msg.FileVersions[i]
+	}
+	return func(ctx context.Context, key string, offset int64) (io.ReadCloser, error) {
+		version, ok := planned[key]
+		if !ok || offset != 0 {
+			return s.objects.Open(ctx, key, offset)
+		}
+		rc, info, err := s.objects.OpenInfo(ctx, key)
+		switch {
+		case errors.Is(err, job.ErrNotFound):
+			return nil, &fileChangedError{key}
+		case err != nil:
+			return nil, err
+		case fileVersion(info) != version:
+			rc.Close()
+			return nil, &fileChangedError{key}
+		}
+		return rc, nil
+	}
+}
 
 // outputLine is the Line a document of shard msg is written with: its line within its file
 // (the plan's LineOffset plus its line within the shard; a retry child's documents carry their
@@ -418,9 +444,10 @@ func (s *Service) readShard(ctx context.Context, j *job.Job, msg ShardMessage, l
 		if len(msg.FileLines) > 0 {
 			// Several whole small files (packed at planning): each read to its end, its lines
 			// numbered from 0 (LineOffset is 0), as a shard of its own would number them.
+			open := s.versionedOpener(msg)
 			for _, k := range msg.Files {
 				sh := input.Shard{Index: msg.Index, Start: 0, End: math.MaxInt64}
-				if err := input.ReadLines(ctx, s.objects.Open, k, fileName(j, k), j.InputDataConfig.InputFormat, sh, lim, fn); err != nil {
+				if err := input.ReadLines(ctx, open, k, fileName(j, k), j.InputDataConfig.InputFormat, sh, lim, fn); err != nil {
 					return err
 				}
 			}
@@ -445,7 +472,7 @@ func (s *Service) readShard(ctx context.Context, j *job.Job, msg ShardMessage, l
 	for _, f := range msg.Files {
 		sh.Files = append(sh.Files, input.FileRef{Key: f})
 	}
-	return input.ReadFiles(ctx, s.objects.Open, sh, func(k string) string { return fileName(j, k) }, lim, fn)
+	return input.ReadFiles(ctx, s.versionedOpener(msg), sh, func(k string) string { return fileName(j, k) }, lim, fn)
 }
 
 // lineBreakIn reports whether the bytes before msg's range's documents could start one

@@ -37,6 +37,7 @@ func TestObjects(t *testing.T, newStore func(t *testing.T) pipeline.Objects, cli
 	t.Run("OverwriteAtomic", func(t *testing.T) { objOverwriteAtomic(t, newStore(t)) })
 	t.Run("ListOrderAndPrefix", func(t *testing.T) { objListOrder(t, newStore(t)) })
 	t.Run("ETag", func(t *testing.T) { objETag(t, newStore(t)) })
+	t.Run("OpenInfo", func(t *testing.T) { objOpenInfo(t, newStore(t)) })
 	t.Run("ListManyPages", func(t *testing.T) { objListMany(t, newStore(t)) })
 	t.Run("ListStopsOnError", func(t *testing.T) { objListStops(t, newStore(t)) })
 	t.Run("DeleteIdempotent", func(t *testing.T) { objDelete(t, newStore(t)) })

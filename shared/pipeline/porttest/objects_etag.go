@@ -2,9 +2,12 @@ package porttest
 
 import (
 	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 
+	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
 
@@ -39,5 +42,37 @@ func objETag(t *testing.T, s pipeline.Objects) {
 	}
 	if again.ETag == "" || again.ETag == head.ETag {
 		t.Errorf("ETag after replacing the object with other bytes = %q, was %q; want a new one", again.ETag, head.ETag)
+	}
+}
+
+// objOpenInfo: OpenInfo streams the whole object and gives the size and ETag that Head and List
+// give for the version it streams (the pipeline checks a file's listed version on it instead of
+// a Head); a missing key, or a prefix of keys, is ErrNotFound.
+func objOpenInfo(t *testing.T, s pipeline.Objects) {
+	ctx := context.Background()
+	key := "openinfo/" + uniq(t) + "/a.txt"
+	for _, body := range []string{"first version", "the second, longer version"} {
+		put(t, s, key, []byte(body))
+		head, err := s.Head(ctx, key)
+		if err != nil {
+			t.Fatalf("Head: %v", err)
+		}
+		rc, info, err := s.OpenInfo(ctx, key)
+		if err != nil {
+			t.Fatalf("OpenInfo: %v", err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("read OpenInfo's body: %v", err)
+		}
+		if string(got) != body || info.Key != key || info.Size != int64(len(body)) || info.ETag != head.ETag {
+			t.Errorf("OpenInfo = %q, %+v; want %q with size %d and Head's ETag %q", got, info, body, len(body), head.ETag)
+		}
+	}
+	for _, missing := range []string{key + "-missing", strings.TrimSuffix(key, "/a.txt")} {
+		if _, _, err := s.OpenInfo(ctx, missing); !errors.Is(err, job.ErrNotFound) {
+			t.Errorf("OpenInfo(%s) error = %v, want ErrNotFound", missing, err)
+		}
 	}
 }

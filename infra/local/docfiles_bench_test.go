@@ -1,0 +1,79 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/job"
+	"github.com/ream-dev/ream/shared/pipeline"
+)
+
+// BenchmarkOneDocPerFileRequests runs a LANGUAGE job over a prefix of N ONE_DOC_PER_FILE files
+// of about 200 bytes through the local stack and prints documents/s and the object-store
+// requests per document by kind (a List is one page, whatever it returns).
+//
+//	go test -run '^$' -bench BenchmarkOneDocPerFileRequests -benchtime 1x ./infra/local/
+func BenchmarkOneDocPerFileRequests(b *testing.B) {
+	doc := strings.Repeat("The train was late again, and the platform was cold. ", 4)[:200]
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				ctx := context.Background()
+				counter := &countingObjects{}
+				s, err := Start(ctx, Config{DataDir: b.TempDir(), Addr: "127.0.0.1:0"}, Options{Log: slog.New(slog.DiscardHandler), WrapObjects: func(o pipeline.Objects) pipeline.Objects {
+					counter.Objects = o
+					return counter
+				}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				root := filepath.Join(s.cfg.DataDir, "objects", "inputs", "local", "docs")
+				if err := os.MkdirAll(root, 0o755); err != nil {
+					b.Fatal(err)
+				}
+				for f := 0; f < n; f++ {
+					if err := os.WriteFile(filepath.Join(root, fmt.Sprintf("f%05d.txt", f)), []byte(doc), 0o644); err != nil {
+						b.Fatal(err)
+					}
+				}
+				base, _ := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
+				c := defaultClient(s)
+				counter.reset()
+				b.StartTimer()
+				start := time.Now()
+				res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Language},
+					InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerFile, S3Uri: FileURI(base) + "/inputs/local/docs/"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				note, err := c.Follow(ctx, res.JobId, nil)
+				if err != nil || note.JobStatus != job.Completed || note.InputDocumentsCount != int64(n) {
+					b.Fatalf("job: %+v %v", note, err)
+				}
+				el := time.Since(start)
+				b.StopTimer()
+				j, err := c.Describe(ctx, res.JobId)
+				if err != nil {
+					b.Fatal(err)
+				}
+				per := func(v *atomic.Int64) float64 { return float64(v.Load()) / float64(n) }
+				b.ReportMetric(float64(n)/el.Seconds(), "docs/s")
+				fmt.Fprintf(os.Stderr, "ONE_DOC_PER_FILE: %d files in %.2fs = %6.0f documents/s, %d shards; requests a document: list %.4f head %.3f get %.3f put %.4f\n",
+					n, el.Seconds(), float64(n)/el.Seconds(), j.JobDetails.ShardsTotal, per(&counter.list), per(&counter.head), per(&counter.get), per(&counter.put))
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}
