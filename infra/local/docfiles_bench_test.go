@@ -9,9 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/ream-dev/ream/shared/api"
 	"github.com/ream-dev/ream/shared/job"
 	"github.com/ream-dev/ream/shared/pipeline"
 )
@@ -49,22 +47,7 @@ func BenchmarkOneDocPerFileRequests(b *testing.B) {
 				c := defaultClient(s)
 				counter.reset()
 				b.StartTimer()
-				start := time.Now()
-				res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Language},
-					InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerFile, S3Uri: FileURI(base) + "/inputs/local/docs/"}})
-				if err != nil {
-					b.Fatal(err)
-				}
-				note, err := c.Follow(ctx, res.JobId, nil)
-				if err != nil || note.JobStatus != job.Completed || note.InputDocumentsCount != int64(n) {
-					b.Fatalf("job: %+v %v", note, err)
-				}
-				el := time.Since(start)
-				b.StopTimer()
-				j, err := c.Describe(ctx, res.JobId)
-				if err != nil {
-					b.Fatal(err)
-				}
+				el, j := benchLanguageJob(b, ctx, c, job.OneDocPerFile, FileURI(base)+"/inputs/local/docs/", n)
 				per := func(v *atomic.Int64) float64 { return float64(v.Load()) / float64(n) }
 				b.ReportMetric(float64(n)/el.Seconds(), "docs/s")
 				fmt.Fprintf(os.Stderr, "ONE_DOC_PER_FILE: %d files in %.2fs = %6.0f documents/s, %d shards; requests a document: list %.4f head %.3f get %.3f put %.4f\n",

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ream-dev/ream/shared/api"
+	"github.com/ream-dev/ream/shared/client"
 	"github.com/ream-dev/ream/shared/job"
 )
 
@@ -57,22 +58,7 @@ func BenchmarkManyFileLineInput(b *testing.B) {
 					base, _ := filepath.Abs(filepath.Join(s.cfg.DataDir, "objects"))
 					c := defaultClient(s)
 					b.StartTimer()
-					start := time.Now()
-					res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Language},
-						InputDataConfig: job.InputDataConfig{InputFormat: format, S3Uri: FileURI(base) + uri}})
-					if err != nil {
-						b.Fatal(err)
-					}
-					note, err := c.Follow(ctx, res.JobId, nil)
-					if err != nil || note.JobStatus != job.Completed || note.InputDocumentsCount != int64(n) {
-						b.Fatalf("job: %+v %v", note, err)
-					}
-					el := time.Since(start)
-					b.StopTimer()
-					j, err := c.Describe(ctx, res.JobId)
-					if err != nil {
-						b.Fatal(err)
-					}
+					el, j := benchLanguageJob(b, ctx, c, format, FileURI(base)+uri, n)
 					b.ReportMetric(float64(n)/el.Seconds(), "docs/s")
 					fmt.Fprintf(os.Stderr, "many-file input: %d documents as %-10s in %.2fs = %8.0f documents/s, %.3f ms a document, %d shards\n",
 						n, shape, el.Seconds(), float64(n)/el.Seconds(), float64(el.Microseconds())/1000/float64(n), j.JobDetails.ShardsTotal)
@@ -84,4 +70,26 @@ func BenchmarkManyFileLineInput(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchLanguageJob times a LANGUAGE job over the input at uri (n documents) from its creation to
+// its COMPLETED notification, the benchmark's timer running, and returns the job as it ended.
+func benchLanguageJob(b *testing.B, ctx context.Context, c *client.Client, format job.Format, uri string, n int) (time.Duration, *job.Job) {
+	start := time.Now()
+	res, err := c.CreateJob(ctx, api.CreateJobRequest{Analyses: []job.Analysis{job.Language},
+		InputDataConfig: job.InputDataConfig{InputFormat: format, S3Uri: uri}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	note, err := c.Follow(ctx, res.JobId, nil)
+	if err != nil || note.JobStatus != job.Completed || note.InputDocumentsCount != int64(n) {
+		b.Fatalf("job: %+v %v", note, err)
+	}
+	el := time.Since(start)
+	b.StopTimer()
+	j, err := c.Describe(ctx, res.JobId)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return el, j
 }
