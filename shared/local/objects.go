@@ -844,6 +844,15 @@ func (o *Objects) servePut(w http.ResponseWriter, r *http.Request, key string, e
 			"a header you provided implies functionality that is not implemented: Transfer-Encoding; send the body with a Content-Length")
 		return
 	}
+	if r.ContentLength == 0 && r.Header.Get("Content-Length") == "" {
+		// Neither a length nor a Transfer-Encoding (`curl -X PUT <url>` with no file, a client
+		// that forgot its body): net/http reads that as an empty body, and this store stored 0
+		// bytes, whose job then failed as empty, where S3 answers 411 MissingContentLength and
+		// stores nothing (found by the HTTP-semantics audit). The job still waits for its input.
+		writeErr(w, http.StatusLengthRequired, "MissingContentLength",
+			"you must provide the Content-Length HTTP header (the body's size; 0 for an empty file); nothing was stored")
+		return
+	}
 	upload := &uploadBody{ReadCloser: r.Body, rc: http.NewResponseController(w), expires: expires,
 		deadline: time.Now().Add(expires.Sub(o.now()))}
 	r.Body = upload
