@@ -19,7 +19,8 @@ import (
 // If-Match with another a 412. Several ranges in one request are answered as S3 answers them,
 // the whole object with 200 (S3 serves one range per GET and ignores a list); before, the local
 // store answered a multipart/byteranges 206, which a client written against it would parse and
-// AWS never sends.
+// AWS never sends. So is a Range S3 ignores: malformed, reversed, of another unit (net/http
+// answered them 416).
 func TestDownloadRangesAsS3(t *testing.T) {
 	ctx := testCtx(t)
 	s := startStack(t, Config{}, pipeline.Hooks{})
@@ -74,6 +75,10 @@ func TestDownloadRangesAsS3(t *testing.T) {
 		{"If-Range with another ETag", []string{"Range", "bytes=10-", "If-Range", `"other"`}, 200, whole, ""},
 		{"resume of a complete file", []string{"Range", fmt.Sprintf("bytes=%d-", n)}, 416, "", fmt.Sprintf("bytes */%d", n)},
 		{"two ranges", []string{"Range", "bytes=0-1,5-6"}, 200, whole, ""},
+		{"a malformed range", []string{"Range", "bytes=abc"}, 200, whole, ""},
+		{"a reversed range", []string{"Range", "bytes=20-10"}, 200, whole, ""},
+		{"another unit", []string{"Range", "items=0-1"}, 200, whole, ""},
+		{"no range at all", []string{"Range", "bytes=-"}, 200, whole, ""},
 		{"If-None-Match with the ETag", []string{"If-None-Match", etag}, 304, "", ""},
 		{"If-Match with another ETag", []string{"If-Match", `"other"`}, 412, "", ""},
 	} {

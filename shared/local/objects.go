@@ -802,13 +802,47 @@ func (o *Objects) serveGet(w http.ResponseWriter, r *http.Request, key string) {
 	// and the whole object (200) once it has been replaced. Before, no ETag was sent: a client
 	// had only Last-Modified, whole seconds, to resume on (found by the web front-end review).
 	w.Header().Set("ETag", `"`+ETag(fi.Size(), fi.ModTime())+`"`)
-	if rs := r.Header.Values("Range"); len(rs) > 1 || len(rs) == 1 && strings.Contains(rs[0], ",") {
-		// S3 serves one range per GET and answers a list of several with the whole object, 200;
-		// net/http's multipart/byteranges 206, which AWS never sends, is not given either (found
-		// by the HTTP-semantics audit: a client written against `ream serve` parsed one).
-		r.Header.Del("Range")
+	if rs := r.Header.Values("Range"); len(rs) > 1 || len(rs) == 1 && !s3ServesRange(rs[0]) {
+		r.Header.Del("Range") // answered as S3 answers it: the whole object, 200
 	}
 	http.ServeContent(IdleDeadlineWriter(w), r, "", fi.ModTime(), f)
+}
+
+// s3ServesRange reports whether S3 honours the Range header value v: one range of bytes,
+// "bytes=first-last" (last not before first), "bytes=first-" or "bytes=-suffix". S3 answers any
+// other (several ranges, another unit, a malformed or reversed range) with the whole object and
+// 200, as RFC 9110 allows a server to ignore such a Range (and requires for an unknown unit);
+// net/http answered a list with a multipart/byteranges 206, which AWS never sends, and the others
+// with a 416 (found by the HTTP-semantics audit). A range S3 honours that starts past the end is
+// still a 416.
+func s3ServesRange(v string) bool {
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	if !ok {
+		return false
+	}
+	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
+	if !ok {
+		return false
+	}
+	digits := func(s string) bool {
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return s != ""
+	}
+	switch {
+	case first == "":
+		return digits(last)
+	case !digits(first) || last != "" && !digits(last):
+		return false
+	case last == "":
+		return true
+	}
+	f, ferr := strconv.ParseUint(first, 10, 64)
+	l, lerr := strconv.ParseUint(last, 10, 64)
+	return ferr == nil && lerr == nil && l >= f
 }
 
 // downloadIdleTimeout is how long a download's client may take nothing before it is cut: one
