@@ -101,6 +101,9 @@ chaos:
 ##   JOB_TOPIC_PER_TENANT=true       a job may name only its own tenant's such topics (default false)
 ##   LANGUAGES=en,fr,de              LANGUAGE's candidate languages (default the analyser's 33)
 ##   WORKER_MAX_CONCURRENCY=1000     concurrent worker invocations (default 10, 2..1000)
+##   INGEST_MAX_CONCURRENCY=2        concurrent ingest invocations (default 20, 2..1000)
+##   ACCOUNT_CONCURRENCY=10          the account's Lambda "Concurrent executions" quota: the synth fails unless
+##                                   worker + ingest + deadletter (2) maxima leave 2 of it (default: not checked)
 ##   WORKER_BATCH_SIZE=1             shard messages per worker invocation, run one after another (default 10, 1..10)
 ##   RETENTION_DAYS=7                how long finished jobs and the bucket's inputs, outputs and work objects are kept (default 30)
 ##   LOG_LEVEL=info                  the functions' REAM_LOG_LEVEL (default warn; info logs each job's steps)
@@ -117,6 +120,8 @@ CDK_FLAGS := $(strip --no-notices $(if $(STAGE),-c stage=$(STAGE)) \
 	$(if $(JOB_TOPIC_PER_TENANT),-c jobTopicPerTenant=$(JOB_TOPIC_PER_TENANT)) \
 	$(if $(LANGUAGES),-c 'languages=$(LANGUAGES)') \
 	$(if $(WORKER_MAX_CONCURRENCY),-c workerMaxConcurrency=$(WORKER_MAX_CONCURRENCY)) \
+	$(if $(INGEST_MAX_CONCURRENCY),-c ingestMaxConcurrency=$(INGEST_MAX_CONCURRENCY)) \
+	$(if $(ACCOUNT_CONCURRENCY),-c accountConcurrency=$(ACCOUNT_CONCURRENCY)) \
 	$(if $(WORKER_BATCH_SIZE),-c workerBatchSize=$(WORKER_BATCH_SIZE)) \
 	$(if $(RETENTION_DAYS),-c retentionDays=$(RETENTION_DAYS)) \
 	$(if $(LOG_LEVEL),-c logLevel=$(LOG_LEVEL)) \

@@ -7,10 +7,12 @@
 // (retain, the default, or destroy), jobTopicPrefix (the names of the SNS topics jobs may
 // notify, default ream-<stage>_, reamcdk.StageJobTopicPrefix), jobTopicPerTenant (true: only the tenant's own such topics),
 // languages (LANGUAGE's candidates, comma-separated), workerMaxConcurrency (default 10),
-// workerBatchSize (default 10), retentionDays (default 30; also how long inputs/ is kept) and
+// ingestMaxConcurrency (default 20), accountConcurrency (the account's Lambda quota, checked against
+// them), workerBatchSize (default 10), retentionDays (default 30; also how long inputs/ is kept) and
 // logLevel (the functions' REAM_LOG_LEVEL, default warn). The make targets pass them from STAGE,
 // CODING_CLIENTS, CODING_CLIENT_TENANTS, REMOVAL_POLICY, JOB_TOPIC_PREFIX, JOB_TOPIC_PER_TENANT,
-// LANGUAGES, WORKER_MAX_CONCURRENCY, WORKER_BATCH_SIZE, RETENTION_DAYS and LOG_LEVEL.
+// LANGUAGES, WORKER_MAX_CONCURRENCY, INGEST_MAX_CONCURRENCY, ACCOUNT_CONCURRENCY, WORKER_BATCH_SIZE,
+// RETENTION_DAYS and LOG_LEVEL.
 //
 // The stage comes from the context (`-c stage=prod`) or REAM_STAGE, default
 // "dev"; the stack is named Ream-<stage>. Account and region come from the
@@ -120,6 +122,11 @@ func main() {
 	// the default).
 	concurrency, batch, retention := contextInt(app, "workerMaxConcurrency"), contextInt(app, "workerBatchSize"), contextInt(app, "retentionDays")
 
+	// -c accountConcurrency=10 -c workerMaxConcurrency=4 -c ingestMaxConcurrency=2: a new
+	// account's Lambda quota, and event sources that leave room in it for the api function
+	// (PipelineProps.AccountConcurrency, IngestMaxConcurrency; checked by the construct).
+	accountConcurrency, ingestConcurrency := contextInt(app, "accountConcurrency"), contextInt(app, "ingestMaxConcurrency")
+
 	// -c logLevel=info: the functions' REAM_LOG_LEVEL (PipelineProps.LogLevel; checked by the
 	// construct).
 	logLevel := contextString(app, "logLevel")
@@ -138,7 +145,7 @@ func main() {
 		Stage:      stage,
 		Pipeline: reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients, CodingClientTenants: codingTenants,
 			JobTopicPrefix: jobTopicPrefix, JobTopicPerTenant: perTenant, Languages: languages,
-			WorkerMaxConcurrency: concurrency, WorkerBatchSize: batch, RetentionDays: retention, LogLevel: logLevel,
+			WorkerMaxConcurrency: concurrency, IngestMaxConcurrency: ingestConcurrency, AccountConcurrency: accountConcurrency, WorkerBatchSize: batch, RetentionDays: retention, LogLevel: logLevel,
 			CorsAllowedOrigins: corsOrigins},
 	})
 	reamcdk.CheckAwsSolutions(app)

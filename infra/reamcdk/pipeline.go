@@ -364,14 +364,13 @@ func (p *pipeline) functions(r *resolved) {
 // an Object Created event to the ingest queue (EventBridge's own maxima); an event it cannot
 // deliver goes to the ingest dead-letter queue. IngestMaxReceiveCount is how many times ingest
 // gets an event (6 × its timeout apart) before the event is dead-lettered; IngestBatchSize and
-// IngestMaxConcurrency bound ingest's batches and concurrent invocations (a burst of dropped
-// files waits in the queue instead of taking the account's concurrency).
+// PipelineProps.IngestMaxConcurrency bound ingest's batches and concurrent invocations (a burst
+// of dropped files waits in the queue instead of taking the account's concurrency).
 const (
 	IngestMaxEventAge     = 24 * time.Hour
 	IngestRetryAttempts   = 185
 	IngestMaxReceiveCount = 10
 	IngestBatchSize       = 10
-	IngestMaxConcurrency  = 20
 )
 
 func (p *pipeline) triggers(r *resolved) {
@@ -404,7 +403,7 @@ func (p *pipeline) triggers(r *resolved) {
 	p.fns[FnIngest].AddEventSource(awslambdaeventsources.NewSqsEventSource(p.ingestQueue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(IngestBatchSize),
 		ReportBatchItemFailures: jsii.Bool(true),
-		MaxConcurrency:          jsii.Number(IngestMaxConcurrency),
+		MaxConcurrency:          jsii.Number(float64(r.IngestMaxConcurrency)),
 	}))
 
 	p.fns[FnWorker].AddEventSource(awslambdaeventsources.NewSqsEventSource(p.queue, &awslambdaeventsources.SqsEventSourceProps{
@@ -415,7 +414,7 @@ func (p *pipeline) triggers(r *resolved) {
 	p.fns[FnDeadLetter].AddEventSource(awslambdaeventsources.NewSqsEventSource(p.dlq, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(10),
 		ReportBatchItemFailures: jsii.Bool(true),
-		MaxConcurrency:          jsii.Number(2),
+		MaxConcurrency:          jsii.Number(DeadLetterMaxConcurrency),
 	}))
 
 	awsevents.NewRule(p.Construct, jsii.String("SweepSchedule"), &awsevents.RuleProps{

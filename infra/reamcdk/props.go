@@ -86,6 +86,19 @@ type PipelineProps struct {
 	// WorkerMaxConcurrency caps the concurrent worker invocations the SQS
 	// event source starts (2..1000). Default 10.
 	WorkerMaxConcurrency int
+	// IngestMaxConcurrency caps the concurrent ingest invocations its SQS event source starts
+	// (2..1000). Default DefaultIngestMaxConcurrency.
+	IngestMaxConcurrency int
+	// AccountConcurrency is the account's Lambda quota "Concurrent executions" in the region the
+	// stack deploys to, as Service Quotas shows it (1,000 in most accounts; new accounts start
+	// lower, as low as 10). Given, the synth fails unless the SQS event sources' maxima
+	// (WorkerMaxConcurrency + IngestMaxConcurrency + DeadLetterMaxConcurrency) leave at least
+	// OnDemandConcurrency of it for the api function and the sweeper, which no event source
+	// bounds. Default 0: not checked. No function reserves concurrency (AWS keeps 100 of the
+	// quota unreserved, so an account below 101 could reserve none: Lambda's "Configuring
+	// reserved concurrency" guide), so the stack deploys on any quota; this check is about
+	// whether the API keeps answering while a large job runs.
+	AccountConcurrency int
 	// WorkerBatchSize is the SQS batch size for the worker (1..10). Default 10.
 	WorkerBatchSize int
 	// MaxReceiveCount is how many times a shard is delivered before it is
@@ -271,6 +284,7 @@ func resolve(p *PipelineProps) (*resolved, error) {
 		}
 	}
 	def(&r.WorkerMaxConcurrency, 10)
+	def(&r.IngestMaxConcurrency, DefaultIngestMaxConcurrency)
 	def(&r.WorkerBatchSize, 10)
 	def(&r.MaxReceiveCount, 5)
 	def(&r.RetentionDays, 30)
@@ -342,6 +356,16 @@ func resolve(p *PipelineProps) (*resolved, error) {
 	switch {
 	case r.WorkerMaxConcurrency < 2 || r.WorkerMaxConcurrency > 1000:
 		return nil, fmt.Errorf("reamcdk: WorkerMaxConcurrency %d is outside 2..1000 (the SQS event source's limits)", r.WorkerMaxConcurrency)
+	case r.IngestMaxConcurrency < 2 || r.IngestMaxConcurrency > 1000:
+		return nil, fmt.Errorf("reamcdk: IngestMaxConcurrency %d is outside 2..1000 (the SQS event source's limits)", r.IngestMaxConcurrency)
+	case r.AccountConcurrency < 0:
+		return nil, fmt.Errorf("reamcdk: AccountConcurrency %d is negative", r.AccountConcurrency)
+	case r.AccountConcurrency > 0 && r.eventSourceConcurrency()+OnDemandConcurrency > r.AccountConcurrency:
+		return nil, fmt.Errorf("reamcdk: the SQS event sources may run %d functions at once (WorkerMaxConcurrency %d + IngestMaxConcurrency %d + deadletter %d), "+
+			"which leaves fewer than %d of AccountConcurrency %d for the api function and the sweeper: lower WorkerMaxConcurrency or IngestMaxConcurrency "+
+			"(each at least 2) to at most %d together, or have AWS raise the account's Lambda quota \"Concurrent executions\" (Service Quotas)",
+			r.eventSourceConcurrency(), r.WorkerMaxConcurrency, r.IngestMaxConcurrency, DeadLetterMaxConcurrency,
+			OnDemandConcurrency, r.AccountConcurrency, r.AccountConcurrency-OnDemandConcurrency-DeadLetterMaxConcurrency)
 	case r.WorkerBatchSize < 1 || r.WorkerBatchSize > 10:
 		return nil, fmt.Errorf("reamcdk: WorkerBatchSize %d is outside 1..10", r.WorkerBatchSize)
 	case r.MaxReceiveCount < 1 || r.MaxReceiveCount > 1000:
@@ -378,6 +402,22 @@ func resolve(p *PipelineProps) (*resolved, error) {
 		}
 	}
 	return r, nil
+}
+
+// DefaultIngestMaxConcurrency is IngestMaxConcurrency's default; DeadLetterMaxConcurrency is the
+// deadletter function's event source maximum, the least an SQS event source takes (its
+// ScalingConfig.MaximumConcurrency is 2..1000: Lambda API reference, ScalingConfig).
+// OnDemandConcurrency is what AccountConcurrency must leave beyond the event sources' maxima:
+// one concurrent execution for the api function and one for the sweeper.
+const (
+	DefaultIngestMaxConcurrency = 20
+	DeadLetterMaxConcurrency    = 2
+	OnDemandConcurrency         = 2
+)
+
+// eventSourceConcurrency is the most functions the stack's SQS event sources run at once.
+func (r *resolved) eventSourceConcurrency() int {
+	return r.WorkerMaxConcurrency + r.IngestMaxConcurrency + DeadLetterMaxConcurrency
 }
 
 // goDuration renders d the way Go's time.ParseDuration reads it back.
