@@ -109,6 +109,12 @@ chaos:
 ##   LOG_LEVEL=info                  the functions' REAM_LOG_LEVEL (default warn; info logs each job's steps)
 ##   CORS_ALLOWED_ORIGINS=https://app.example.com,http://localhost:5173
 ##                                   web pages that may call the API and the presigned URLs from a browser (default *)
+##   PERMISSIONS_BOUNDARY=arn:aws:iam::111122223333:policy/Boundary
+##                                   managed policy (ARN, or name in the account) every IAM role carries as its boundary
+##   ROLE_PATH=/app/ream/            IAM path of every role (default /)
+##   SUBNET_IDS=subnet-0a…,subnet-0b… SECURITY_GROUP_IDS=sg-0c…
+##                                   every function in these private subnets with these security groups (both or neither)
+##   TAGS=CostCenter=1234,Owner=x    tags on every taggable resource, beside ream:app and ream:stage
 ## Give the same CODING_CLIENTS (and CODING_CLIENT_TENANTS) on every deploy of a stage: a deploy
 ## without them replaces the clients with the default one (new ids and secrets).
 CDK       := infra/node_modules/.bin/cdk
@@ -125,7 +131,12 @@ CDK_FLAGS := $(strip --no-notices $(if $(STAGE),-c stage=$(STAGE)) \
 	$(if $(WORKER_BATCH_SIZE),-c workerBatchSize=$(WORKER_BATCH_SIZE)) \
 	$(if $(RETENTION_DAYS),-c retentionDays=$(RETENTION_DAYS)) \
 	$(if $(LOG_LEVEL),-c logLevel=$(LOG_LEVEL)) \
-	$(if $(CORS_ALLOWED_ORIGINS),-c 'corsAllowedOrigins=$(CORS_ALLOWED_ORIGINS)'))
+	$(if $(CORS_ALLOWED_ORIGINS),-c 'corsAllowedOrigins=$(CORS_ALLOWED_ORIGINS)') \
+	$(if $(PERMISSIONS_BOUNDARY),-c 'permissionsBoundary=$(PERMISSIONS_BOUNDARY)') \
+	$(if $(ROLE_PATH),-c 'rolePath=$(ROLE_PATH)') \
+	$(if $(SUBNET_IDS),-c 'subnetIds=$(SUBNET_IDS)') \
+	$(if $(SECURITY_GROUP_IDS),-c 'securityGroupIds=$(SECURITY_GROUP_IDS)') \
+	$(if $(TAGS),-c 'tags=$(TAGS)'))
 CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1
 
 $(CDK): infra/package.json infra/package-lock.json

@@ -3,7 +3,8 @@
 //
 // Context (all optional): stage, codeDir (default dist), codingClients (comma-separated
 // OAuth2 client names of the coding API, default "coding"), codingClientTenants
-// (name=tenant pairs), removalPolicy
+// (name=tenant pairs), permissionsBoundary, rolePath, subnetIds, securityGroupIds and tags (a
+// landing zone's rules), removalPolicy
 // (retain, the default, or destroy), jobTopicPrefix (the names of the SNS topics jobs may
 // notify, default ream-<stage>_, reamcdk.StageJobTopicPrefix), jobTopicPerTenant (true: only the tenant's own such topics),
 // languages (LANGUAGE's candidates, comma-separated), workerMaxConcurrency (default 10),
@@ -12,7 +13,8 @@
 // logLevel (the functions' REAM_LOG_LEVEL, default warn). The make targets pass them from STAGE,
 // CODING_CLIENTS, CODING_CLIENT_TENANTS, REMOVAL_POLICY, JOB_TOPIC_PREFIX, JOB_TOPIC_PER_TENANT,
 // LANGUAGES, WORKER_MAX_CONCURRENCY, INGEST_MAX_CONCURRENCY, ACCOUNT_CONCURRENCY, WORKER_BATCH_SIZE,
-// RETENTION_DAYS and LOG_LEVEL.
+// RETENTION_DAYS, LOG_LEVEL, PERMISSIONS_BOUNDARY, ROLE_PATH, SUBNET_IDS, SECURITY_GROUP_IDS and
+// TAGS.
 //
 // The stage comes from the context (`-c stage=prod`) or REAM_STAGE, default
 // "dev"; the stack is named Ream-<stage>. Account and region come from the
@@ -136,6 +138,16 @@ func main() {
 	// default *; checked by the construct).
 	corsOrigins := contextList(app, "corsAllowedOrigins")
 
+	// A landing zone's rules (PipelineProps.PermissionsBoundary, RolePath, SubnetIds,
+	// SecurityGroupIds; StackProps.Tags; checked by the construct): -c
+	// permissionsBoundary=arn:aws:iam::111122223333:policy/Boundary -c rolePath=/app/ream/ -c
+	// subnetIds=subnet-…,subnet-… -c securityGroupIds=sg-… -c tags=CostCenter=1234,Owner=analytics.
+	tags, err := keyValues(contextList(app, "tags"), "key=value", "CostCenter=1234")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tags:", err)
+		os.Exit(2)
+	}
+
 	var env *awscdk.Environment
 	if acct, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); acct != "" && region != "" {
 		env = &awscdk.Environment{Account: jsii.String(acct), Region: jsii.String(region)}
@@ -143,7 +155,9 @@ func main() {
 	reamcdk.NewStack(app, "Ream-"+stage, &reamcdk.StackProps{
 		StackProps: awscdk.StackProps{Env: env},
 		Stage:      stage,
-		Pipeline: reamcdk.PipelineProps{CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients, CodingClientTenants: codingTenants,
+		Tags:       tags,
+		Pipeline: reamcdk.PipelineProps{PermissionsBoundary: contextString(app, "permissionsBoundary"), RolePath: contextString(app, "rolePath"),
+			SubnetIds: contextList(app, "subnetIds"), SecurityGroupIds: contextList(app, "securityGroupIds"), CodeDir: codeDir, RemovalPolicy: removal, CodingClients: codingClients, CodingClientTenants: codingTenants,
 			JobTopicPrefix: jobTopicPrefix, JobTopicPerTenant: perTenant, Languages: languages,
 			WorkerMaxConcurrency: concurrency, IngestMaxConcurrency: ingestConcurrency, AccountConcurrency: accountConcurrency, WorkerBatchSize: batch, RetentionDays: retention, LogLevel: logLevel,
 			CorsAllowedOrigins: corsOrigins},
@@ -155,13 +169,19 @@ func main() {
 // tenantPairs reads codingClientTenants' name=tenant pairs; a pair without both is an error (it
 // was dropped, and the client silently acted as its own tenant).
 func tenantPairs(pairs []string) (map[string]string, error) {
+	return keyValues(pairs, "name=tenant", "statistics-office=123456789012-3f2a9c1b")
+}
+
+// keyValues reads key=value pairs (form names them, example is one); a pair without both is an
+// error.
+func keyValues(pairs []string, form, example string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, pair := range pairs {
-		name, tenant, ok := strings.Cut(pair, "=")
-		if !ok || strings.TrimSpace(name) == "" || strings.TrimSpace(tenant) == "" {
-			return nil, fmt.Errorf("%q is not a name=tenant pair (give pairs such as statistics-office=123456789012-3f2a9c1b, comma-separated)", pair)
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || strings.TrimSpace(k) == "" || strings.TrimSpace(v) == "" {
+			return nil, fmt.Errorf("%q is not a %s pair (give pairs such as %s, comma-separated)", pair, form, example)
 		}
-		out[name] = tenant
+		out[k] = v
 	}
 	return out, nil
 }

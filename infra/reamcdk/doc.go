@@ -85,7 +85,11 @@
 // models/_shipped/*, models/* for the worker and access-keys/* for the api
 // function; keys are made per tenant, job and model at run time) and for job-named SNS topics of this account; COG3 for the
 // coding user pool (threat protection scores user sign-ins; the pool only
-// serves the client-credentials grant); APIG4 on POST / (above). S3 events
+// serves the client-credentials grant); APIG4 on POST / (above); with SubnetIds, IAM5 on
+// Resource::* for the network-interface actions Lambda needs in a VPC (landing.go).
+//
+// A landing zone (landing.go): PermissionsBoundary and RolePath on every role, SubnetIds and
+// SecurityGroupIds on every function, StackProps.Tags on every taggable resource. S3 events
 // reach ingest through EventBridge, so no CDK custom resource (and no
 // Lambda runtime cdk-nag could flag) is deployed.
 // No resource has a fixed physical name, so stages deploy side by side.

@@ -80,6 +80,19 @@ func cdkContext() (map[string]any, error) {
 	return cfg.Context, nil
 }
 
+// testApp is a CDK app of its own with cdk.json's feature flags, writing to cdk.out-<name> under
+// tmpRoot, where synth's placeholder code is (findings stay annotations, as in synth).
+func testApp(t *testing.T, name string) awscdk.App {
+	t.Helper()
+	synth(t) // the placeholder code under tmpRoot
+	ctx, err := cdkContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(tmpRoot, "cdk.out-"+name))})
+}
+
 func synth(t *testing.T) *fixture {
 	t.Helper()
 	synthOnce.Do(func() {

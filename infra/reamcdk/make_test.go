@@ -21,7 +21,7 @@ func makeDryRun(t *testing.T, target string, vars ...string) string {
 		switch k, _, _ := strings.Cut(kv, "="); k {
 		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "STAGE", "CODING_CLIENTS", "CODING_CLIENT_TENANTS", "JOB_TOPIC_PREFIX",
 			"REMOVAL_POLICY", "JOB_TOPIC_PER_TENANT", "LANGUAGES", "WORKER_MAX_CONCURRENCY", "INGEST_MAX_CONCURRENCY", "ACCOUNT_CONCURRENCY", "WORKER_BATCH_SIZE", "RETENTION_DAYS", "LOG_LEVEL",
-			"CORS_ALLOWED_ORIGINS":
+			"CORS_ALLOWED_ORIGINS", "PERMISSIONS_BOUNDARY", "ROLE_PATH", "SUBNET_IDS", "SECURITY_GROUP_IDS", "TAGS":
 		default:
 			env = append(env, kv)
 		}
@@ -71,12 +71,16 @@ func TestMakeCDKTargets(t *testing.T) {
 		out := makeDryRun(t, target, "STAGE=prod", "CODING_CLIENTS=statistics-office,census",
 			"CODING_CLIENT_TENANTS=statistics-office=123456789012-3f2a,census=c1", "JOB_TOPIC_PREFIX=ream-prod-",
 			"JOB_TOPIC_PER_TENANT=true", "LANGUAGES=en,fr,de", "WORKER_MAX_CONCURRENCY=1000", "INGEST_MAX_CONCURRENCY=2", "ACCOUNT_CONCURRENCY=10", "WORKER_BATCH_SIZE=1", "RETENTION_DAYS=7", "LOG_LEVEL=info",
-			"CORS_ALLOWED_ORIGINS=https://app.example.com,http://localhost:5173")
+			"CORS_ALLOWED_ORIGINS=https://app.example.com,http://localhost:5173",
+			"PERMISSIONS_BOUNDARY=arn:aws:iam::111122223333:policy/Boundary", "ROLE_PATH=/app/ream/",
+			"SUBNET_IDS=subnet-0a1b2c3d,subnet-0e1f2a3b", "SECURITY_GROUP_IDS=sg-0c1d2e3f", "TAGS=CostCenter=1234,Owner=x")
 		line, _ := cdkLine(out, target)
 		for _, want := range []string{"-c stage=prod", "-c 'codingClients=statistics-office,census'",
 			"-c 'codingClientTenants=statistics-office=123456789012-3f2a,census=c1'", "-c jobTopicPrefix=ream-prod-",
 			"-c jobTopicPerTenant=true", "-c 'languages=en,fr,de'", "-c workerMaxConcurrency=1000", "-c ingestMaxConcurrency=2", "-c accountConcurrency=10", "-c workerBatchSize=1", "-c retentionDays=7", "-c logLevel=info",
-			"-c 'corsAllowedOrigins=https://app.example.com,http://localhost:5173'"} {
+			"-c 'corsAllowedOrigins=https://app.example.com,http://localhost:5173'",
+			"-c 'permissionsBoundary=arn:aws:iam::111122223333:policy/Boundary'", "-c 'rolePath=/app/ream/'",
+			"-c 'subnetIds=subnet-0a1b2c3d,subnet-0e1f2a3b'", "-c 'securityGroupIds=sg-0c1d2e3f'", "-c 'tags=CostCenter=1234,Owner=x'"} {
 			if !strings.Contains(line, want) {
 				t.Errorf("make %s with STAGE, CODING_CLIENTS and CODING_CLIENT_TENANTS: %q lacks %s", target, line, want)
 			}

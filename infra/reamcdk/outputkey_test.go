@@ -16,13 +16,7 @@ import (
 // app, for constructs they name; CodeDir is the shared fixture's placeholder code).
 func synthWith(t *testing.T, name string, props func(awscdk.App) PipelineProps) *fixture {
 	t.Helper()
-	synth(t) // the placeholder code under tmpRoot
-	ctx, err := cdkContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(tmpRoot, "cdk.out-"+name))})
+	app := testApp(t, name)
 	p := props(app)
 	p.CodeDir = filepath.Join(tmpRoot, "dist")
 	st := NewStack(app, "Ream-"+name, &StackProps{Stage: name, Pipeline: p})

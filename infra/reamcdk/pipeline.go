@@ -127,6 +127,7 @@ func NewPipeline(scope constructs.Construct, id *string, props *PipelineProps) P
 	p.grants()
 	p.alarmsOn(r)
 	p.suppressions()
+	rolesFollow(r, p.Construct)
 	return p
 }
 
@@ -354,6 +355,7 @@ func (p *pipeline) functions(r *resolved) {
 			LogGroup:     logs,
 			Role:         role,
 		})
+		inVPC(r, fn, role)
 		p.fns[name] = fn
 		p.logs[name] = logs
 		p.roles[name] = role

@@ -217,6 +217,23 @@ type PipelineProps struct {
 	// analyser's default set.
 	Languages []string
 
+	// PermissionsBoundary, RolePath, SubnetIds and SecurityGroupIds fit the stack to a landing
+	// zone whose SCPs and network rules every role and function must follow (landing.go).
+	//
+	// PermissionsBoundary is the managed policy every IAM role of the pipeline carries as its
+	// permissions boundary: an ARN (arn:<partition>:iam::<account>:policy/<path><name>) or the
+	// name of a policy of the stack's account at path "/". Default none.
+	PermissionsBoundary string
+	// RolePath is the IAM path of every role of the pipeline (e.g. "/app/ream/"): "/", or "/"
+	// then characters ! to ~ ending in "/", 512 at most. Default "/".
+	RolePath string
+	// SubnetIds and SecurityGroupIds put every function in the VPC of those private subnets
+	// (1..16 subnet-… ids) with those security groups (1..5 sg-… ids); give both or neither.
+	// The subnets must reach S3, DynamoDB, SQS and SNS (gateway or interface endpoints, or a
+	// NAT): README, "A new account, or a landing zone". Default: no VPC.
+	SubnetIds        []string
+	SecurityGroupIds []string
+
 	// RemovalPolicy for the stateful resources (key, buckets, table).
 	// Default RETAIN: `cdk destroy` never deletes a user's data. Pass
 	// awscdk.RemovalPolicy_DESTROY for throwaway stages (S3 still refuses
@@ -391,6 +408,9 @@ func resolve(p *PipelineProps) (*resolved, error) {
 		// The functions' own reader of REAM_LOG_LEVEL decides (found by the audit of the README's rules: the construct
 		// had a list of its own, which refused "warning" and "WARN", names the functions take).
 		return nil, fmt.Errorf("reamcdk: LogLevel %q is not one of %s", r.LogLevel, loglevel.Names)
+	}
+	if err := resolveLandingZone(r); err != nil {
+		return nil, err
 	}
 	if err := resolveCoding(r); err != nil {
 		return nil, err

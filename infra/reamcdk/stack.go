@@ -13,7 +13,11 @@ type StackProps struct {
 	// resource. Physical names are generated, so stages never collide. It
 	// also sets the default Pipeline.JobTopicPrefix (StageJobTopicPrefix), so
 	// that no stage's functions may publish to another stage's job topics.
-	Stage    string
+	Stage string
+	// Tags are tagged on every taggable resource and on the stack, beside ream:app and
+	// ream:stage (e.g. a landing zone's cost-allocation tags: CostCenter=1234). Keys are
+	// 1..128 characters, not starting with aws:; values 256 at most.
+	Tags     map[string]string
 	Pipeline PipelineProps
 }
 
@@ -54,11 +58,29 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	if sp.Description == nil {
 		sp.Description = jsii.String("Ream: asynchronous batch document analysis (stage " + props.Stage + ")")
 	}
+	if err := checkTags(props.Tags); err != nil {
+		panic(err)
+	}
+	if len(props.Tags) > 0 {
+		// The stack's own tags (with the explicitStackTags flag of cdk.json, Tags.of(stack) tags
+		// only its resources).
+		tags := map[string]*string{}
+		if sp.Tags != nil {
+			for k, v := range *sp.Tags {
+				tags[k] = v
+			}
+		}
+		for k, v := range props.Tags {
+			tags[k] = jsii.String(v)
+		}
+		sp.Tags = &tags
+	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &sp)
 	if props.Stage != "" {
 		awscdk.Tags_Of(stack).Add(jsii.String("ream:stage"), jsii.String(props.Stage), nil)
 	}
 	awscdk.Tags_Of(stack).Add(jsii.String("ream:app"), jsii.String("ream"), nil)
+	tagAll(stack, props.Tags)
 
 	pp := props.Pipeline
 	if pp.JobTopicPrefix == "" && props.Stage != "" {

@@ -16,13 +16,7 @@ import (
 // account and region, as `make deploy STAGE=…` deploys them side by side; the templates by stage.
 func synthStages(t *testing.T, env *awscdk.Environment, stages ...string) map[string]map[string]any {
 	t.Helper()
-	synth(t) // the placeholder code under tmpRoot
-	ctx, err := cdkContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(tmpRoot, "cdk.out-stages-"+strings.Join(stages, "-")))})
+	app := testApp(t, "stages-"+strings.Join(stages, "-"))
 	built := map[string]*Stack{}
 	for _, stage := range stages { // every stack first: reading a template synthesizes the app
 		built[stage] = NewStack(app, "Ream-"+stage, &StackProps{StackProps: awscdk.StackProps{Env: env}, Stage: stage,
