@@ -222,7 +222,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 			return fail(fmt.Errorf("analysers: %w", err))
 		}
 	}
-	notifier := sl.NewNotifier(db, cfg.webhooks(), sl.WithLogger(log), sl.WithRetry(cfg.WebhookAttempts, time.Second, time.Duration(cfg.WebhookMaxBackoff)))
+	notifier := sl.NewNotifier(db, cfg.webhooks(), sl.WithLogger(log), sl.WithRetry(cfg.WebhookAttempts, time.Second, time.Duration(cfg.WebhookMaxBackoff)), sl.HoldDeliveries())
 	shards := sl.NewQueue(db, shardQueue, cfg.MaxReceiveCount)
 	var pobjects pipeline.Objects = objects
 	if opts.WrapObjects != nil {
@@ -339,6 +339,9 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	// The first sweep runs before Start returns, so that what a previous run left behind is
 	// rescued before anything new arrives (and a caller's own Sweep never races it).
 	s.sweep(runCtx)
+	// Only then do the pending deliveries resume: those of the jobs this sweep expired (their
+	// retention ended while the server was down) are gone with them, not delivered.
+	s.Notifier.StartDeliveries()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -27,6 +27,7 @@ type config struct {
 	log        *slog.Logger
 	putGuard   func(ctx context.Context, key string) error
 	beside     bool
+	held       bool
 }
 
 func newConfig(opts []Option) config {
@@ -88,6 +89,12 @@ func WithPutGuard(guard func(ctx context.Context, key string) error) Option {
 // otherwise; found in review: `ream keys issue` beside a working server deleted them, and the
 // server's uploads and shard writes in flight failed at their rename).
 func BesideServer() Option { return func(c *config) { c.beside = true } }
+
+// HoldDeliveries makes a Notifier start its webhook dispatcher only at StartDeliveries, not
+// as it is created: the local stack resumes a previous run's pending deliveries only once its
+// first sweep has expired the jobs whose retention ended while it was down, whose deliveries go
+// with them.
+func HoldDeliveries() Option { return func(c *config) { c.held = true } }
 
 // WithLogger sets the structured logger (slog.Default otherwise).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }

@@ -71,6 +71,8 @@ type Notifier struct {
 	perURL   map[string]int // deliveries in flight per URL
 
 	wake   chan struct{}   // pokes the dispatcher (buffered, 1)
+	start  chan struct{}   // closed when the dispatcher may start (StartDeliveries)
+	once   sync.Once       // closes start
 	wg     sync.WaitGroup  // the dispatcher
 	posts  sync.WaitGroup  // the deliveries (attempts) in flight
 	ctx    context.Context // cancelled by Close to abandon deliveries
@@ -100,7 +102,8 @@ const maxInflightPerURL = 8
 // NewNotifier returns the notifier on db (from OpenDB) and starts its webhook dispatcher, which
 // resumes the deliveries a previous process left pending, except those whose webhook (URL and
 // tenant) is no longer among webhooks: it drops them first, logging a warning per URL. Options:
-// WithRetry, WithClock, WithLogger.
+// WithRetry, WithClock, WithLogger, HoldDeliveries (the dispatcher then waits for
+// StartDeliveries; Publish stores and queues deliveries meanwhile).
 func NewNotifier(db *sql.DB, webhooks []Webhook, opts ...Option) *Notifier {
 	c := newConfig(opts)
 	if c.attempts < 1 {
@@ -114,14 +117,22 @@ func NewNotifier(db *sql.DB, webhooks []Webhook, opts ...Option) *Notifier {
 		inflight: map[outboxKey]bool{},
 		perURL:   map[string]int{},
 		wake:     make(chan struct{}, 1),
+		start:    make(chan struct{}),
 		ctx:      ctx,
 		cancel:   cancel,
 	}
 	n.dropUnconfigured()
 	n.wg.Add(1)
 	go n.dispatch()
+	if !c.held {
+		n.StartDeliveries()
+	}
 	return n
 }
+
+// StartDeliveries lets the webhook dispatcher start (at once, unless NewNotifier was given
+// HoldDeliveries). Calling it again does nothing.
+func (n *Notifier) StartDeliveries() { n.once.Do(func() { close(n.start) }) }
 
 // dropUnconfigured deletes the pending deliveries (outbox rows) that no configured webhook
 // wants: their URL is gone, or no longer takes their notification's tenant. A webhook removed
@@ -316,6 +327,11 @@ const dispatchIdle = time.Second
 // until the next row is due, a Publish or a finished attempt pokes it, or Close.
 func (n *Notifier) dispatch() {
 	defer n.wg.Done()
+	select {
+	case <-n.start:
+	case <-n.ctx.Done():
+		return
+	}
 	for {
 		wait := n.startDue()
 		t := time.NewTimer(wait)
