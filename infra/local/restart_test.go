@@ -51,7 +51,12 @@ type server struct {
 // The process is killed when the test ends, whatever happens.
 func startServe(t *testing.T, ctx context.Context, bin, dataDir, config string) *server {
 	t.Helper()
-	addr := freeAddr(t)
+	return startServeAt(t, ctx, bin, dataDir, config, freeAddr(t))
+}
+
+// startServeAt is startServe on the given address.
+func startServeAt(t *testing.T, ctx context.Context, bin, dataDir, config, addr string) *server {
+	t.Helper()
 	logf, err := os.OpenFile(filepath.Join(dataDir, "..", filepath.Base(dataDir)+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
