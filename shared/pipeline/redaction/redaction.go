@@ -103,13 +103,19 @@ func (r *Redactor) entities(d input.Document, rec *output.Record) ([]analysis.Pi
 	}
 	ents := rec.PiiEntities
 	switch rc := r.j.RedactOutput; {
-	case r.only != nil:
-		// Detected again for those types alone: in the output a longer span of another type
-		// (a URL) hides one of them inside it (an email), which must still be redacted. NAME
-		// reuses the person spans the analysis found.
-		ents = r.only(d.Text, rec.Persons)
 	case !rc.RedactsAll():
-		ents = make([]analysis.PiiEntity, 0, len(rec.PiiEntities))
+		// The output's spans of those types, and, when it could be built, a detection of those
+		// types alone: in the output a longer span of another type (a URL) hides one of them
+		// inside it (an email), which must still be redacted. Neither alone is enough: that
+		// detection settles overlaps without the other types, so a span the output reports
+		// can lose there to an overlapping one of the types kept ("PIN (415) 867-5309::4111
+		// 1111 1111 1111", PHONE and IP_ADDRESS: the output's PHONE against an IP_ADDRESS
+		// "5309::4111" the card number beat), and the copy showed the rest of it. Redact
+		// masks their union. NAME reuses the person spans the analysis found.
+		ents = nil
+		if r.only != nil {
+			ents = r.only(d.Text, rec.Persons)
+		}
 		for _, e := range rec.PiiEntities {
 			if slices.Contains(rc.PiiEntityTypes, e.Type) {
 				ents = append(ents, e)

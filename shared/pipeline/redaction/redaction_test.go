@@ -76,3 +76,36 @@ func TestJSONLineCodingRecordKeepsItsFields(t *testing.T) {
 		}
 	}
 }
+
+// A copy redacting some types masks every span of those types the offsets output reports,
+// also where the detection of those types alone settles an overlap otherwise: in
+// "PIN (415) 867-5309::4111 1111 1111 1111" the offsets output has the PHONE (the card number
+// beat the IPv6-like "5309::4111", which then no longer hid the phone), while a detection of
+// PHONE and IP_ADDRESS alone kept the IP_ADDRESS over the PHONE, and the copy showed
+// "(415) 867-" (found by TestRedactionProperties' overlap hunt).
+func TestSomeTypesMaskEveryReportedSpan(t *testing.T) {
+	text := "PIN (415) 867-5309::4111 1111 1111 1111"
+	all, err := analysis.PiiDetector(analysis.PiiTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents := all(text, nil)
+	if len(ents) != 2 || ents[0].Type != "PHONE" || ents[0].BeginOffset != 4 || ents[0].EndOffset != 18 {
+		t.Fatalf("the offsets output %v; want the PHONE 4–18 first", ents)
+	}
+	rec := &output.Record{Result: analysis.Result{PiiEntities: ents}}
+	for mode, want := range map[string]string{
+		analysis.RedactMask:            "PIN ******************** 1111 1111 1111",
+		analysis.RedactReplaceWithType: "PIN [PHONE][IP_ADDRESS] 1111 1111 1111",
+	} {
+		j := &job.Job{Analyses: []job.Analysis{job.PII}, InputDataConfig: job.InputDataConfig{InputFormat: job.OneDocPerLine},
+			RedactOutput: &job.RedactionConfig{MaskMode: mode, PiiEntityTypes: []string{"PHONE", "IP_ADDRESS"}}}
+		r, err := redaction.NewRedactor(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Text(input.Document{Text: text}, rec); got != want {
+			t.Errorf("%s: %q; want %q", mode, got, want)
+		}
+	}
+}
