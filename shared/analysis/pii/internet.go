@@ -84,7 +84,9 @@ func trimUnspaced(t string, s, e int) (int, int) {
 
 // ---- URLs ----
 
-var urlRe = regexp.MustCompile("(?i)\\b(?:(?:https?|ftp)://|www\\.)[^\\s<>\"'`]+")
+// urlRe's URL runs to white space, Unicode's too (a no-break or ideographic space, VT, NEL,
+// U+2028, U+2029: \s is ASCII's alone), as no URL holds one unescaped.
+var urlRe = regexp.MustCompile("(?i)\\b(?:(?:https?|ftp)://|www\\.)[^\\s\\p{Z}\\x{0085}\\x{000B}<>\"'`]+")
 
 func (d *detector) urls() {
 	t := d.text

@@ -57,6 +57,21 @@ func TestKeyValueEndsAtWhiteSpace(t *testing.T) {
 	checkTypes(t, a, "password=\u2028hunter2", "", Password)
 }
 
+// TestURLEndsAtWhiteSpace: a URL ends at white space, Unicode's too: a line break other than
+// LF and CR (VT, NEL, U+2028, U+2029) or a no-break space or other space ends it, where it ran
+// on into the next line ("https://example.com/u?ip=192.0.2.61⏎Your PIN is 7391" was one URL to
+// "Your", which a redacted copy masked line break and all, and the offsets output listed no
+// PIN; found by TestRedactionProperties in shared/pipeline, which checks that a copy keeps its
+// line breaks).
+func TestURLEndsAtWhiteSpace(t *testing.T) {
+	a := newPIITest(t)
+	for _, sep := range []string{"\n", "\r", "\t", " ", "\v", "\f", "\u0085", "\u2028", "\u2029", "\u00a0", "\u3000", "\u2003"} {
+		checkTypes(t, a, "see https://example.com/u?ip=192.0.2.61"+sep+"Regards", "URL https://example.com/u?ip=192.0.2.61", URL)
+		checkTypes(t, a, "www.example.org/a"+sep+"next", "URL www.example.org/a", URL)
+		checkTypes(t, a, "https://example.com/u?ip=192.0.2.19"+sep+"AKIABPZQDNDLGJUVI6FY", "AWS_ACCESS_KEY AKIABPZQDNDLGJUVI6FY", AWSAccessKey)
+	}
+}
+
 // TestCodesBesideNonASCIISeparators: an IBAN, a CVV, an expiry, an AWS access key, a MAC and an
 // IPv6 address are found when a character beyond ASCII that separates words stands just before
 // or after them (a NEL, U+2028 or U+2029 line break, a no-break space, a right-to-left mark,
