@@ -135,6 +135,29 @@ func TestArchivedInput(t *testing.T) {
 		wantAdvice(t, "Message", j.Message)
 	})
 
+	t.Run("retry of a line input archived since it ran", func(t *testing.T) {
+		// The child is planned from the parent's input, which planning reads again: it FAILS
+		// naming the storage class, as a new job on that input does (before, the read's error
+		// was returned, so the plan message failed on every delivery until it was dead-lettered).
+		st, arch := withArchive(newLocalService(t, pipeline.Config{}, nil))
+		id := storedLineJob(t, ctx, st, st.svc, "inputs/local/reviews.txt", "A fine day.\n\nA poor day.\n", job.Sentiment, nil)
+		processQueue(t, ctx, st.svc, st.queue)
+		if j := getJob(t, st, id); j.JobStatus != job.PartialSuccess {
+			t.Fatalf("parent %s (%s); want PARTIAL_SUCCESS, its empty line an error", j.JobStatus, j.Message)
+		}
+		arch.archive("inputs/local/reviews.txt")
+		child, err := st.svc.Retry(ctx, "local", id, api.RetryRequest{ErrorCodes: []string{job.CodeEmptyDocument}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		processQueue(t, ctx, st.svc, st.queue)
+		c := getJob(t, st, child.JobId)
+		if c.JobStatus != job.Failed || !strings.Contains(c.Message, "s3://bucket/inputs/local/reviews.txt") {
+			t.Fatalf("retry child %s (%s); want FAILED naming the parent's input", c.JobStatus, c.Message)
+		}
+		wantAdvice(t, "Message", c.Message)
+	})
+
 	t.Run("line input archived after planning", func(t *testing.T) {
 		st, arch := withArchive(newLocalService(t, pipeline.Config{}, nil))
 		id := storedLineJob(t, ctx, st, st.svc, "inputs/local/reviews.txt", "A fine day.\nA poor day.\n", job.Sentiment, nil)

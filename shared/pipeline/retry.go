@@ -338,6 +338,11 @@ func (s *Service) writeRetryInput(ctx context.Context, j *job.Job) error {
 			if key, ok := changedFile(err); ok { // a file of the parent's shard (inputChanged checks its object)
 				return changed(key)
 			}
+			if archived := (*job.ArchivedError)(nil); errors.As(err, &archived) {
+				// A line input archived since the parent ran (a ONE_DOC_PER_FILE file is a
+				// record of its own): every delivery of the plan message would meet it again.
+				return failJobErr("the parent job's %s, then ask for the retry again", s.archivedShardInput(m, archived))
+			}
 			if errors.Is(err, job.ErrNotFound) {
 				return failJobErr("the parent job's input is gone (deleted or expired); nothing to retry")
 			}

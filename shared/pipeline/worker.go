@@ -102,11 +102,7 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 	if archived := (*job.ArchivedError)(nil); errors.As(err, &archived) {
 		// A line input archived since it was planned: every delivery would meet it again. (A
 		// ONE_DOC_PER_FILE file is a record of its own: the reader never returns this.)
-		what := fmt.Sprintf("an input object of shard %d", msg.Index)
-		if msg.Key != "" {
-			what = "input object " + s.cfg.Locations.URI(msg.Key)
-		}
-		return s.fail(ctx, j, what+" cannot be read: "+input.ArchivedAdvice(archived)+", then submit the job again")
+		return s.fail(ctx, j, s.archivedShardInput(msg, archived)+", then submit the job again")
 	}
 	if key, ok := changedFile(err); ok {
 		return s.inputChangedUnder(ctx, j, msg, key)
@@ -331,6 +327,16 @@ func (s *Service) inputChangedMessage(j *job.Job, msg ShardMessage, key string) 
 		what = "input file " + s.cfg.Locations.URI(key)
 	}
 	return what + " was replaced or deleted while the job was running; " + message.InputChangedAdvice(j)
+}
+
+// archivedShardInput says that the input object of line shard msg cannot be read, as its store
+// keeps it in an archive storage class (a), and what it needs.
+func (s *Service) archivedShardInput(msg ShardMessage, a *job.ArchivedError) string {
+	what := fmt.Sprintf("an input object of shard %d", msg.Index)
+	if msg.Key != "" {
+		what = "input object " + s.cfg.Locations.URI(msg.Key)
+	}
+	return what + " cannot be read: " + input.ArchivedAdvice(a)
 }
 
 // lineCountMessage is the Message of a job failed because shard index of a line input read got
