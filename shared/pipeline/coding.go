@@ -411,6 +411,14 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	if !ok || s.models == nil {
 		return s.fail(ctx, j, fmt.Sprintf("topic %q cannot be trained in this deployment", topic))
 	}
+	// Its one input object is checked as ProcessShard checks a line shard's: before training,
+	// and again once trained, before the model is registered (the trainer reads the input once
+	// an epoch, minutes apart for a large one, and a deleted input is a store error to it).
+	if key, err := s.inputChanged(ctx, j, msg); err != nil {
+		return err
+	} else if key != "" {
+		return s.inputChangedUnder(ctx, j, msg, key)
+	}
 	if err := s.shardStarted(msg); err != nil {
 		return err
 	}
@@ -427,6 +435,13 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	// Cut short: the job left IN_PROGRESS (seen below). Read before stopWatch, which cancels it.
 	cutShort := err != nil && ctx.Err() == nil && trainCtx.Err() != nil
 	stopWatch()
+	if ctx.Err() == nil && !cutShort {
+		if key, cerr := s.inputChanged(ctx, j, msg); cerr != nil {
+			return cerr
+		} else if key != "" {
+			return s.inputChangedUnder(ctx, j, msg, key)
+		}
+	}
 	if err != nil && !cutShort {
 		if ctx.Err() != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -322,6 +322,9 @@ func (s *Service) inputChangedMessage(j *job.Job, msg ShardMessage, key string) 
 	case j.InputKey == layout.UploadFilesPrefix(j.Tenant, j.JobId) && !j.CodingOperation:
 		// A file the client uploaded: by the name it gave, not the service's folder.
 		what = fmt.Sprintf("the uploaded file %q", fileName(j, key))
+	case j.Has(job.CodingTraining):
+		// The one object of a folder: by the name its client gives it (trainingInputName).
+		what = "input " + s.clientLocation(key)
 	default:
 		// A file of a ONE_DOC_PER_FILE input or of a line input read as a folder: which one.
 		what = "input file " + s.cfg.Locations.URI(key)
