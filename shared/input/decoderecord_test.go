@@ -70,6 +70,20 @@ func recordSeeds(t testing.TB) []string {
 		"\u00a0{\"text\":\"t\"}",
 		"{\"text\":\"\u200b\"}", "{\"text\":\" \u2028 \"}", "{\"text\":\"a\u0085b\"}",
 		`{"text":""}`, `{"text":"   "}`, " ", "",
+		// found missing in review: escaped coding keys and their duplicates, upper-case hex,
+		// a key that unescapes to a name with more after it, a BOM inside, nesting at the
+		// bound in an unused field, numbers in exponent form and negative zero as recordId
+		`{"recordId":"e","occp\u005ftext":"nurse","\u0074asks_text":"care","\u0063ode":"223"}`,
+		`{"occp_text":"a","occp\u005Ftext":"b","tasks_text":""}`,
+		`{"code":"1","\u0063\u006f\u0064\u0065":"2","occp_text":"a","tasks_text":""}`,
+		`{"\u0054ext":"upper T","text":"t"}`, `{"text\"":"x","text\\":"y","text":"t"}`,
+		`{"te\ud800xt":"lone half","text\u0000":"nul","text":"t"}`,
+		"{\"recordId\":\"\xEF\xBB\xBFb\",\"text\":\"\xEF\xBB\xBF\"}", "{\"\xEF\xBB\xBFtext\":\"t\"}",
+		"{\"text\":\"t\"\xEF\xBB\xBF}",
+		`{"a":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + `,"text":"t"}`,
+		`{"a":` + strings.Repeat(`{"b":`, 9999) + `1` + strings.Repeat("}", 9999) + `,"recordId":"r","text":"t"}`,
+		`{"recordId":1e5,"text":"t"}`, `{"recordId":1E-2,"text":"t"}`, `{"recordId":-0,"text":"t"}`,
+		`{"recordId":-0.0e+00,"text":"t"}`, `{"recordId":1e,"text":"t"}`, `{"recordId":.5,"text":"t"}`,
 		// long strings
 		`{"recordId":"` + strings.Repeat("9", 200) + `","text":"` + strings.Repeat("long é ", 3000) + `"}`,
 		`{"recordId":` + strings.Repeat("9", 200) + `,"text":"` + strings.Repeat(`\u00e9`, 3000) + `"}`,
