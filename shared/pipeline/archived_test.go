@@ -158,6 +158,21 @@ func TestArchivedInput(t *testing.T) {
 		wantAdvice(t, "Message", c.Message)
 	})
 
+	t.Run("TOPICS line input archived after planning", func(t *testing.T) {
+		// Every stage reads the input again; before, the stage's shard returned the store's
+		// error on every delivery until dead-lettered, and the job FAILED "shard 0 failed
+		// repeatedly ... the topic model cannot be fitted without it", naming no class.
+		st, arch := withArchive(newLocalService(t, pipeline.Config{}, nil))
+		id := storedLineJob(t, ctx, st, st.svc, "inputs/local/reviews.txt", "A fine day.\nA poor day.\n", job.Topics, nil)
+		arch.archive("inputs/local/reviews.txt")
+		processQueue(t, ctx, st.svc, st.queue)
+		j := getJob(t, st, id)
+		if j.JobStatus != job.Failed || !strings.Contains(j.Message, "s3://bucket/inputs/local/reviews.txt") {
+			t.Fatalf("job %s (%s); want FAILED naming the object", j.JobStatus, j.Message)
+		}
+		wantAdvice(t, "Message", j.Message)
+	})
+
 	t.Run("line input archived after planning", func(t *testing.T) {
 		st, arch := withArchive(newLocalService(t, pipeline.Config{}, nil))
 		id := storedLineJob(t, ctx, st, st.svc, "inputs/local/reviews.txt", "A fine day.\nA poor day.\n", job.Sentiment, nil)

@@ -127,6 +127,13 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 		if key, ok := changedFile(err); ok {
 			return s.inputChangedUnder(ctx, j, msg, key)
 		}
+		if archived := (*job.ArchivedError)(nil); errors.As(err, &archived) {
+			// A line input archived since it was planned, as ProcessShard's: every delivery
+			// would meet it again. (The shard numbered within its stage, as users count them.)
+			m := msg
+			m.Index = shard
+			return s.fail(ctx, j, s.archivedShardInput(m, archived)+", then submit the job again")
+		}
 		return fmt.Errorf("topics %s, shard %d: %w", ts.Kind, shard, err)
 	}
 	if msg.CountsLines() && read != msg.Lines {
