@@ -173,6 +173,21 @@ func TestArchivedInput(t *testing.T) {
 		wantAdvice(t, "Message", j.Message)
 	})
 
+	t.Run("CODING_TRAINING input archived after planning", func(t *testing.T) {
+		st, arch := withArchive(newLocalService(t, pipeline.Config{}, nil))
+		id := storedLineJob(t, ctx, st, st.svc, "inputs/local/train.jsonl", `{"code":"223","occp_text":"nurse","tasks_text":"care"}`+"\n", job.CodingTraining, func(r *api.CreateJobRequest) {
+			r.InputDataConfig.InputFormat = job.JSONLines
+			r.CodingConfig = &job.CodingConfig{Topic: "occupation"}
+		})
+		arch.archive("inputs/local/train.jsonl")
+		processQueue(t, ctx, st.svc, st.queue)
+		j := getJob(t, st, id)
+		if j.JobStatus != job.Failed || !strings.Contains(j.Message, "s3://bucket/inputs/local/train.jsonl") || strings.Contains(j.Message, "InvalidObjectState") {
+			t.Fatalf("job %s (%s); want FAILED naming the object, without the store's words", j.JobStatus, j.Message)
+		}
+		wantAdvice(t, "Message", j.Message)
+	})
+
 	t.Run("line input archived after planning", func(t *testing.T) {
 		st, arch := withArchive(newLocalService(t, pipeline.Config{}, nil))
 		id := storedLineJob(t, ctx, st, st.svc, "inputs/local/reviews.txt", "A fine day.\nA poor day.\n", job.Sentiment, nil)

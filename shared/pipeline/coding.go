@@ -449,6 +449,11 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 			}
 			return err
 		}
+		if archived := (*job.ArchivedError)(nil); errors.As(err, &archived) {
+			// Archived since it was planned, as ProcessShard's line shard: every delivery
+			// would meet it again.
+			return s.fail(ctx, j, s.archivedShardInput(msg, archived)+", then submit the job again")
+		}
 		var few *coding.TooFewExamplesError
 		if !errors.As(err, &few) {
 			return s.fail(ctx, j, "training failed: "+err.Error()) // the input could not be read
