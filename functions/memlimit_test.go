@@ -40,6 +40,11 @@ func TestBootstrapSetsMemoryLimit(t *testing.T) {
 			case <-time.After(5 * time.Minute):
 				t.Fatal("no request for an invocation within 5 minutes")
 			}
+			// The line was written before the request for an invocation, but into a pipe that
+			// exec's goroutine copies into f.stderr on its own time: only Wait's return says it
+			// is all copied.
+			_ = f.cmd.Process.Kill()
+			<-f.exited
 			var got *int64
 			for _, l := range strings.Split(f.stderr.String(), "\n") {
 				var line struct {
