@@ -60,8 +60,18 @@ func TestBacklogAfterOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the ream binary")
 	}
-	ctx := testCtx(t)
 	bin := buildReam(t)
+	n := outageJobs()
+	// Each phase (the jobs until the kill; the restart and the drain; the checks and the
+	// deliveries) has its own hang protection, scaled with the number of jobs: a single
+	// testCtx for the whole test counted the build, the outage (over 30 s of real time) and a
+	// drain that grows with REAM_OUTAGE_JOBS against one hangProtection.
+	phase := func() context.Context {
+		ctx, cancel := context.WithTimeout(t.Context(), hangProtection*time.Duration(max(1, n/120)))
+		t.Cleanup(cancel)
+		return ctx
+	}
+	ctx := phase()
 	root := t.TempDir()
 	dataDir := filepath.Join(root, "data")
 	taken := map[string]bool{}
@@ -85,7 +95,6 @@ func TestBacklogAfterOutage(t *testing.T) {
 	addr := outageAddr(t, taken)
 	first := startServeAt(t, ctx, bin, dataDir, config, addr)
 	c := newClient(first.url, DefaultKey)
-	n := outageJobs()
 
 	// Uploads whose URLs expire during the outage.
 	t0 := time.Now()
@@ -160,18 +169,6 @@ func TestBacklogAfterOutage(t *testing.T) {
 	stopInput, _ := genInput(4_000)
 	stopped := createAndUpload(t, ctx, c, lineJob("stopped", job.OneDocPerLine), stopInput)
 
-	// Uploads whose URLs outlive the outage: created last, so that the restart (after the
-	// first ones' TTL) comes well before theirs.
-	late := map[string]*api.CreateJobResult{}
-	for i := range max(n/8, 2) {
-		res, err := c.CreateJob(ctx, lineJob(fmt.Sprintf("late-%d", i), job.OneDocPerLine))
-		if err != nil {
-			t.Fatal(err)
-		}
-		late[res.JobId] = res
-	}
-	tk := time.Now()
-
 	if j, err := c.Stop(ctx, stopped.JobId); err != nil || (j.JobStatus != job.StopRequested && j.JobStatus != job.Stopped) {
 		t.Fatalf("stop: %v %v", j, err)
 	}
@@ -202,6 +199,18 @@ func TestBacklogAfterOutage(t *testing.T) {
 		}
 		return true
 	})
+	// Uploads whose URLs outlive the outage: created last, just before the kill (after the
+	// wait for the jobs to retire, which a loaded machine or a larger REAM_OUTAGE_JOBS makes
+	// long), so that the restart (after the first ones' TTL) comes well before theirs.
+	late := map[string]*api.CreateJobResult{}
+	for i := range max(n/8, 2) {
+		res, err := c.CreateJob(ctx, lineJob(fmt.Sprintf("late-%d", i), job.OneDocPerLine))
+		if err != nil {
+			t.Fatal(err)
+		}
+		late[res.JobId] = res
+	}
+	tk := time.Now()
 	peak1 := vmHWM(first.cmd.Process.Pid)
 	first.kill()
 	t.Logf("killed after %v: %d jobs; the server's peak RSS %d KiB", time.Since(t0).Round(time.Millisecond), n, peak1)
@@ -220,6 +229,7 @@ func TestBacklogAfterOutage(t *testing.T) {
 	time.Sleep(time.Until(t0.Add(ttl + time.Second)))
 	expireWhileDown(t, dataDir, retired, time.Now().Add(-time.Second))
 
+	ctx = phase()
 	began := time.Now()
 	second := startServeAt(t, ctx, bin, dataDir, config, addr)
 	t.Logf("the restart answered %v after it began", time.Since(began).Round(time.Millisecond))
@@ -251,6 +261,7 @@ func TestBacklogAfterOutage(t *testing.T) {
 		return true
 	})
 	drained := time.Since(restarted)
+	ctx = phase()
 	var worst, sum time.Duration
 	for _, d := range gets {
 		worst, sum = max(worst, d), sum+d
