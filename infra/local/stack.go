@@ -269,6 +269,8 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Stack, error) {
 	tokenKey, err := sl.LoadSecret(filepath.Join(dataDir, "oauth.key"))
 	if err != nil {
 		cancel()
+		// The notifier's dispatcher waits, held, for StartDeliveries: it ends only with Close.
+		_ = notifier.Close(context.Background())
 		db.Close()
 		return fail(err)
 	}
