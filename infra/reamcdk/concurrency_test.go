@@ -88,6 +88,23 @@ func TestAccountConcurrencyChecked(t *testing.T) {
 			}
 		}
 	}
+	// Below 8 no maxima fit (2 + 2 + 2 + 2): the message says so, not "lower them to at most 1
+	// together (each at least 2)", nor a negative figure (found in review).
+	for _, quota := range []int{1, 5, 7} {
+		p := PipelineProps{CodeDir: dir, AccountConcurrency: quota, WorkerMaxConcurrency: 2, IngestMaxConcurrency: 2}
+		_, err := resolve(&p)
+		if err == nil {
+			t.Errorf("AccountConcurrency %d with worker 2 and ingest 2 accepted", quota)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "to at most") || !strings.Contains(msg, "cannot hold the stack") || !strings.Contains(msg, "Concurrent executions") {
+			t.Errorf("AccountConcurrency %d: %q; want it to say no maxima fit and to name the quota to raise", quota, msg)
+		}
+	}
+	p := PipelineProps{CodeDir: dir, AccountConcurrency: 8, WorkerMaxConcurrency: 2, IngestMaxConcurrency: 2}
+	if _, err := resolve(&p); err != nil {
+		t.Errorf("AccountConcurrency 8 with worker 2 and ingest 2 refused: %v", err)
+	}
 	for _, bad := range []PipelineProps{{IngestMaxConcurrency: 1}, {IngestMaxConcurrency: 1001}, {AccountConcurrency: -1}} {
 		bad.CodeDir = dir
 		if _, err := resolve(&bad); err == nil {

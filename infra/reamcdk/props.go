@@ -377,6 +377,12 @@ func resolve(p *PipelineProps) (*resolved, error) {
 		return nil, fmt.Errorf("reamcdk: IngestMaxConcurrency %d is outside 2..1000 (the SQS event source's limits)", r.IngestMaxConcurrency)
 	case r.AccountConcurrency < 0:
 		return nil, fmt.Errorf("reamcdk: AccountConcurrency %d is negative", r.AccountConcurrency)
+	case r.AccountConcurrency > 0 && leastEventSourceConcurrency+OnDemandConcurrency > r.AccountConcurrency:
+		// No maxima fit: saying to lower them "to at most 1 together" (or -1) asked the impossible.
+		return nil, fmt.Errorf("reamcdk: AccountConcurrency %d cannot hold the stack: its SQS event sources run at least %d functions at once "+
+			"(WorkerMaxConcurrency, IngestMaxConcurrency and deadletter at their least, 2 each) and the api function and the sweeper need %d more: "+
+			"check the figure, or have AWS raise the account's Lambda quota \"Concurrent executions\" (Service Quotas)",
+			r.AccountConcurrency, leastEventSourceConcurrency, OnDemandConcurrency)
 	case r.AccountConcurrency > 0 && r.eventSourceConcurrency()+OnDemandConcurrency > r.AccountConcurrency:
 		return nil, fmt.Errorf("reamcdk: the SQS event sources may run %d functions at once (WorkerMaxConcurrency %d + IngestMaxConcurrency %d + deadletter %d), "+
 			"which leaves fewer than %d of AccountConcurrency %d for the api function and the sweeper: lower WorkerMaxConcurrency or IngestMaxConcurrency "+
@@ -434,6 +440,10 @@ const (
 	DeadLetterMaxConcurrency    = 2
 	OnDemandConcurrency         = 2
 )
+
+// leastEventSourceConcurrency is eventSourceConcurrency with worker and ingest at their least (2
+// each, the SQS minimum DeadLetterMaxConcurrency is at).
+const leastEventSourceConcurrency = 3 * DeadLetterMaxConcurrency
 
 // eventSourceConcurrency is the most functions the stack's SQS event sources run at once.
 func (r *resolved) eventSourceConcurrency() int {
