@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -123,11 +124,12 @@ func rolesFollow(r *resolved, scope constructs.Construct) {
 	awsiam.PermissionsBoundary_Of(scope).Apply(boundary)
 }
 
-// Tag keys and values: 1..128 and 0..256 characters, and keys starting with "aws:" are AWS's
-// (Tagging AWS resources, tag naming limits).
+// Tag keys and values: 1..128 and 0..256 characters (Unicode characters, not bytes: a value of
+// 200 accented letters is a tag), and keys starting with "aws:" are AWS's (Tagging AWS
+// resources, tag naming limits).
 func checkTags(tags map[string]string) error {
 	for k, v := range tags {
-		if k == "" || len(k) > 128 || len(v) > 256 || strings.HasPrefix(strings.ToLower(k), "aws:") {
+		if k == "" || utf8.RuneCountInString(k) > 128 || utf8.RuneCountInString(v) > 256 || strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return fmt.Errorf("reamcdk: tag %q=%q: keys are 1..128 characters and do not start with aws:, values 256 at most", k, v)
 		}
 	}

@@ -222,4 +222,14 @@ func TestLandingZoneChecked(t *testing.T) {
 	if err := checkTags(testTags); err != nil {
 		t.Errorf("tags %v refused: %v", testTags, err)
 	}
+	// The limits count characters, as AWS does, not UTF-8 bytes (found in review: 128 é, 256
+	// bytes, was refused as a key, 200 é as a value).
+	for _, tags := range []map[string]string{{strings.Repeat("é", 128): "x"}, {"Team": strings.Repeat("é", 200)}, {"Équipe": "données"}} {
+		if err := checkTags(tags); err != nil {
+			t.Errorf("tags of %d-character key and %d-character value refused: %v", len([]rune(keys(tags)[0])), len([]rune(tags[keys(tags)[0]])), err)
+		}
+	}
+	if err := checkTags(map[string]string{"Team": strings.Repeat("é", 257)}); err == nil {
+		t.Error("a 257-character value accepted")
+	}
 }
