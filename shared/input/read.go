@@ -130,6 +130,8 @@ func (s *scanner) seekDocument() error {
 
 // ReadFiles streams the documents of one ONE_DOC_PER_FILE shard, one per file in order;
 // name(key) gives Document.File (the key itself when name is nil). Errors are as for ReadLines.
+// Files are opened up to PrefetchFiles ahead of the one being read (Prefetch), so open must be
+// safe for concurrent use.
 func ReadFiles(ctx context.Context, open Opener, sh Shard, name func(key string) string, lim Limits, fn func(Document) error) error {
 	return readFiles(ctx, open, sh, name, lim, fn, readBufferSize)
 }
@@ -139,6 +141,12 @@ func readFiles(ctx context.Context, open Opener, sh Shard, name func(key string)
 		name = func(key string) string { return key }
 	}
 	maxDoc := lim.max()
+	keys := make([]string, len(sh.Files))
+	for i, f := range sh.Files {
+		keys[i] = f.Key
+	}
+	open, stop := Prefetch(ctx, open, keys)
+	defer stop()
 	var s *scanner
 	for _, f := range sh.Files {
 		if err := ctx.Err(); err != nil {

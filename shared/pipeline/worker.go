@@ -452,8 +452,10 @@ func (s *Service) readShard(ctx context.Context, j *job.Job, msg ShardMessage, l
 		}
 		if len(msg.FileLines) > 0 {
 			// Several whole small files (packed at planning): each read to its end, its lines
-			// numbered from 0 (LineOffset is 0), as a shard of its own would number them.
-			open := s.versionedOpener(msg)
+			// numbered from 0 (LineOffset is 0), as a shard of its own would number them; the
+			// next files are opened while one is read (input.Prefetch).
+			open, stop := input.Prefetch(ctx, s.versionedOpener(msg), msg.Files)
+			defer stop()
 			for _, k := range msg.Files {
 				sh := input.Shard{Index: msg.Index, Start: 0, End: math.MaxInt64}
 				if err := input.ReadLines(ctx, open, k, fileName(j, k), j.InputDataConfig.InputFormat, sh, lim, fn); err != nil {
