@@ -3,6 +3,8 @@ package reamcdk
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -125,16 +127,32 @@ func rolesFollow(r *resolved, scope constructs.Construct) {
 }
 
 // Tag keys and values: 1..128 and 0..256 characters (Unicode characters, not bytes: a value of
-// 200 accented letters is a tag), and keys starting with "aws:" are AWS's (Tagging AWS
-// resources, tag naming limits).
+// 200 accented letters is a tag), of the characters AWS allows in tags (letters, numbers, white
+// space representable in UTF-8, and _ . : / = + - @; found in review: `CostCenter#1` passed the
+// synth and would have failed the deploy), keys starting with "aws:" are AWS's (Tagging AWS
+// resources, tag naming limits), and the stack's own keys (stackTagKeys) are not given again:
+// `TAGS=ream:stage=x` would have replaced the stage's tag on every resource.
 func checkTags(tags map[string]string) error {
-	for k, v := range tags {
-		if k == "" || utf8.RuneCountInString(k) > 128 || utf8.RuneCountInString(v) > 256 || strings.HasPrefix(strings.ToLower(k), "aws:") {
-			return fmt.Errorf("reamcdk: tag %q=%q: keys are 1..128 characters and do not start with aws:, values 256 at most", k, v)
+	ks := make([]string, 0, len(tags))
+	for k := range tags {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks) // the first bad tag by key, whatever the map's order
+	for _, k := range ks {
+		v := tags[k]
+		if k == "" || utf8.RuneCountInString(k) > 128 || utf8.RuneCountInString(v) > 256 || strings.HasPrefix(strings.ToLower(k), "aws:") ||
+			!tagChars.MatchString(k) || !tagChars.MatchString(v) {
+			return fmt.Errorf("reamcdk: tag %q=%q: keys are 1..128 characters and do not start with aws:, values 256 at most, both of letters, numbers, spaces and _ . : / = + - @", k, v)
+		}
+		if slices.Contains(stackTagKeys, k) {
+			return fmt.Errorf("reamcdk: tag %q=%q: %s is the stack's own tag (set from the stage): choose another key", k, v, k)
 		}
 	}
 	return nil
 }
+
+// tagChars is what AWS allows in a tag's key and value.
+var tagChars = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 
 // tagAll tags every taggable resource of the stack with tags.
 func tagAll(stack awscdk.Stack, tags map[string]string) {

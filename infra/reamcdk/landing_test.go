@@ -232,4 +232,16 @@ func TestLandingZoneChecked(t *testing.T) {
 	if err := checkTags(map[string]string{"Team": strings.Repeat("é", 257)}); err == nil {
 		t.Error("a 257-character value accepted")
 	}
+	// Characters AWS refuses in tags, and the stack's own keys, fail the synth (found in review:
+	// they passed it, the first failing the deploy, the second replacing the stage's tag).
+	for _, tags := range []map[string]string{{"CostCenter#1": "x"}, {"Owner": "a;b"}, {"Owner": "x\ty"}, {"ream:stage": "prod"}, {"ream:app": "other"}} {
+		if err := checkTags(tags); err == nil {
+			t.Errorf("tags %q accepted", tags)
+		}
+	}
+	for _, tags := range []map[string]string{{"Cost Center": "a_b.c:d/e=f+g-h@i"}, {"Ream:Stage": "x"}, {"ream:team": "x"}} {
+		if err := checkTags(tags); err != nil {
+			t.Errorf("tags %q refused: %v", tags, err)
+		}
+	}
 }

@@ -77,9 +77,9 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 	}
 	stack := awscdk.NewStack(scope, jsii.String(id), &sp)
 	if props.Stage != "" {
-		awscdk.Tags_Of(stack).Add(jsii.String("ream:stage"), jsii.String(props.Stage), nil)
+		awscdk.Tags_Of(stack).Add(jsii.String(tagStage), jsii.String(props.Stage), nil)
 	}
-	awscdk.Tags_Of(stack).Add(jsii.String("ream:app"), jsii.String("ream"), nil)
+	awscdk.Tags_Of(stack).Add(jsii.String(tagApp), jsii.String("ream"), nil)
 	tagAll(stack, props.Tags)
 
 	pp := props.Pipeline
@@ -117,3 +117,12 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) *Stack {
 // that no stage's prefix starts another's (ream-prod_ does not cover ream-prod-eu_…) and no
 // stage's functions may publish to the topics another stage's jobs name.
 func StageJobTopicPrefix(stage string) string { return DefaultJobTopicPrefix + stage + "_" }
+
+// The stack's own tags, on every taggable resource: ream:app, and ream:stage when the stack has a
+// stage. A user's Tags may not give them again (checkTags).
+const (
+	tagApp   = "ream:app"
+	tagStage = "ream:stage"
+)
+
+var stackTagKeys = []string{tagApp, tagStage}
