@@ -414,10 +414,8 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	// Its one input object is checked as ProcessShard checks a line shard's: before training,
 	// and again once trained, before the model is registered (the trainer reads the input once
 	// an epoch, minutes apart for a large one, and a deleted input is a store error to it).
-	if key, err := s.inputChanged(ctx, j, msg); err != nil {
+	if done, err := s.inputChangedBefore(ctx, j, msg); done || err != nil {
 		return err
-	} else if key != "" {
-		return s.inputChangedUnder(ctx, j, msg, key)
 	}
 	if err := s.shardStarted(msg); err != nil {
 		return err
@@ -436,10 +434,8 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 	cutShort := err != nil && ctx.Err() == nil && trainCtx.Err() != nil
 	stopWatch()
 	if ctx.Err() == nil && !cutShort {
-		if key, cerr := s.inputChanged(ctx, j, msg); cerr != nil {
+		if done, cerr := s.inputChangedBefore(ctx, j, msg); done || cerr != nil {
 			return cerr
-		} else if key != "" {
-			return s.inputChangedUnder(ctx, j, msg, key)
 		}
 	}
 	if err != nil && !cutShort {
@@ -450,9 +446,8 @@ func (s *Service) trainShard(ctx context.Context, j *job.Job, msg ShardMessage) 
 			return err
 		}
 		if archived := (*job.ArchivedError)(nil); errors.As(err, &archived) {
-			// Archived since it was planned, as ProcessShard's line shard: every delivery
-			// would meet it again.
-			return s.fail(ctx, j, s.archivedShardInput(msg, archived)+", then submit the job again")
+			// Archived since it was planned, as ProcessShard's line shard.
+			return s.failArchived(ctx, j, msg, archived)
 		}
 		var few *coding.TooFewExamplesError
 		if !errors.As(err, &few) {

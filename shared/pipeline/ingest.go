@@ -620,8 +620,17 @@ func (s *Service) deletedWhilePlanned(key string) error {
 // archive storage class: planning counts its lines, which S3 does not let it read (GetObject's
 // 403 InvalidObjectState, which every delivery of the plan message would meet again).
 func archivedInput(what string, a *job.ArchivedError) error {
-	return failJobErr("%s cannot be read: %s, then submit the job again", what, input.ArchivedAdvice(a))
+	return failJobErr("%s", archivedMessage(what, a)+resubmitArchived)
 }
+
+// archivedMessage says that an input object (what, as its user knows it) cannot be read, as its
+// store keeps it in an archive storage class (a), and what it needs.
+func archivedMessage(what string, a *job.ArchivedError) string {
+	return what + " cannot be read: " + input.ArchivedAdvice(a)
+}
+
+// resubmitArchived ends the Message of a job failed on an archived input (archivedMessage).
+const resubmitArchived = ", then submit the job again"
 
 // changedWhilePlanned fails job j, whose input (what, as its user knows it) changed while
 // planning read it.

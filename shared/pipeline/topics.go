@@ -76,10 +76,8 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 	// Every stage reads the input again: a file replaced or deleted since planning fails the
 	// job, as it does for the other analyses (found from outside: a TOPICS job whose input was
 	// swapped while it fitted ended COMPLETED with a model of both versions).
-	if key, err := s.inputChanged(ctx, j, msg); err != nil {
+	if done, err := s.inputChangedBefore(ctx, j, msg); done || err != nil {
 		return err
-	} else if key != "" {
-		return s.inputChangedUnder(ctx, j, msg, key)
 	}
 	lim := s.readLimits(j)
 	// Every stage sees a line document's line within its file (the plan's LineOffset plus
@@ -128,11 +126,11 @@ func (s *Service) topicsShard(ctx context.Context, j *job.Job, msg ShardMessage)
 			return s.inputChangedUnder(ctx, j, msg, key)
 		}
 		if archived := (*job.ArchivedError)(nil); errors.As(err, &archived) {
-			// A line input archived since it was planned, as ProcessShard's: every delivery
-			// would meet it again. (The shard numbered within its stage, as users count them.)
+			// A line input archived since it was planned, as ProcessShard's. (The shard
+			// numbered within its stage, as users count them.)
 			m := msg
 			m.Index = shard
-			return s.fail(ctx, j, s.archivedShardInput(m, archived)+", then submit the job again")
+			return s.failArchived(ctx, j, m, archived)
 		}
 		return fmt.Errorf("topics %s, shard %d: %w", ts.Kind, shard, err)
 	}

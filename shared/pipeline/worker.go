@@ -86,10 +86,8 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 			return err
 		}
 	}
-	if key, err := s.inputChanged(ctx, j, msg); err != nil {
+	if done, err := s.inputChangedBefore(ctx, j, msg); done || err != nil {
 		return err
-	} else if key != "" {
-		return s.inputChangedUnder(ctx, j, msg, key)
 	}
 	if err := s.shardStarted(msg); err != nil {
 		return err
@@ -100,9 +98,9 @@ func (s *Service) ProcessShard(ctx context.Context, msg ShardMessage) error {
 		counts = s.analyse(ctx, log, analyzers, coder, j, d, rec, counts)
 	})
 	if archived := (*job.ArchivedError)(nil); errors.As(err, &archived) {
-		// A line input archived since it was planned: every delivery would meet it again. (A
-		// ONE_DOC_PER_FILE file is a record of its own: the reader never returns this.)
-		return s.fail(ctx, j, s.archivedShardInput(msg, archived)+", then submit the job again")
+		// A line input archived since it was planned. (A ONE_DOC_PER_FILE file is a record of
+		// its own: the reader never returns this.)
+		return s.failArchived(ctx, j, msg, archived)
 	}
 	if key, ok := changedFile(err); ok {
 		return s.inputChangedUnder(ctx, j, msg, key)
@@ -339,7 +337,24 @@ func (s *Service) archivedShardInput(msg ShardMessage, a *job.ArchivedError) str
 	if msg.Key != "" {
 		what = "input object " + s.cfg.Locations.URI(msg.Key)
 	}
-	return what + " cannot be read: " + input.ArchivedAdvice(a)
+	return archivedMessage(what, a)
+}
+
+// failArchived fails job j, whose line shard msg met its input archived since it was planned:
+// every delivery would meet it again.
+func (s *Service) failArchived(ctx context.Context, j *job.Job, msg ShardMessage, a *job.ArchivedError) error {
+	return s.fail(ctx, j, s.archivedShardInput(msg, a)+resubmitArchived)
+}
+
+// inputChangedBefore checks, before shard msg is read, that its input still has the version the
+// job was planned on (inputChanged): done reports that it has not, and that the shard's work
+// ended there (inputChangedUnder).
+func (s *Service) inputChangedBefore(ctx context.Context, j *job.Job, msg ShardMessage) (done bool, err error) {
+	key, err := s.inputChanged(ctx, j, msg)
+	if err != nil || key == "" {
+		return false, err
+	}
+	return true, s.inputChangedUnder(ctx, j, msg, key)
 }
 
 // lineCountMessage is the Message of a job failed because shard index of a line input read got
