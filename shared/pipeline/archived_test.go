@@ -162,11 +162,7 @@ func TestArchivedInput(t *testing.T) {
 		// Every stage reads the input again; before, the stage's shard returned the store's
 		// error on every delivery until dead-lettered, and the job FAILED "shard 0 failed
 		// repeatedly ... the topic model cannot be fitted without it", naming no class.
-		st, arch := withArchive(newLocalService(t, pipeline.Config{}, nil))
-		id := storedLineJob(t, ctx, st, st.svc, "inputs/local/reviews.txt", "A fine day.\nA poor day.\n", job.Topics, nil)
-		arch.archive("inputs/local/reviews.txt")
-		processQueue(t, ctx, st.svc, st.queue)
-		j := getJob(t, st, id)
+		j := archivedAfterPlanning(t, "inputs/local/reviews.txt", "A fine day.\nA poor day.\n", job.Topics, nil)
 		if j.JobStatus != job.Failed || !strings.Contains(j.Message, "s3://bucket/inputs/local/reviews.txt") {
 			t.Fatalf("job %s (%s); want FAILED naming the object", j.JobStatus, j.Message)
 		}
@@ -174,14 +170,10 @@ func TestArchivedInput(t *testing.T) {
 	})
 
 	t.Run("CODING_TRAINING input archived after planning", func(t *testing.T) {
-		st, arch := withArchive(newLocalService(t, pipeline.Config{}, nil))
-		id := storedLineJob(t, ctx, st, st.svc, "inputs/local/train.jsonl", `{"code":"223","occp_text":"nurse","tasks_text":"care"}`+"\n", job.CodingTraining, func(r *api.CreateJobRequest) {
+		j := archivedAfterPlanning(t, "inputs/local/train.jsonl", `{"code":"223","occp_text":"nurse","tasks_text":"care"}`+"\n", job.CodingTraining, func(r *api.CreateJobRequest) {
 			r.InputDataConfig.InputFormat = job.JSONLines
 			r.CodingConfig = &job.CodingConfig{Topic: "occupation"}
 		})
-		arch.archive("inputs/local/train.jsonl")
-		processQueue(t, ctx, st.svc, st.queue)
-		j := getJob(t, st, id)
 		if j.JobStatus != job.Failed || !strings.Contains(j.Message, "s3://bucket/inputs/local/train.jsonl") || strings.Contains(j.Message, "InvalidObjectState") {
 			t.Fatalf("job %s (%s); want FAILED naming the object, without the store's words", j.JobStatus, j.Message)
 		}
@@ -189,14 +181,26 @@ func TestArchivedInput(t *testing.T) {
 	})
 
 	t.Run("line input archived after planning", func(t *testing.T) {
-		st, arch := withArchive(newLocalService(t, pipeline.Config{}, nil))
-		id := storedLineJob(t, ctx, st, st.svc, "inputs/local/reviews.txt", "A fine day.\nA poor day.\n", job.Sentiment, nil)
-		arch.archive("inputs/local/reviews.txt")
-		processQueue(t, ctx, st.svc, st.queue)
-		j := getJob(t, st, id)
+		j := archivedAfterPlanning(t, "inputs/local/reviews.txt", "A fine day.\nA poor day.\n", job.Sentiment, nil)
 		if j.JobStatus != job.Failed || !strings.Contains(j.Message, "s3://bucket/inputs/local/reviews.txt") {
 			t.Fatalf("job %s (%s); want FAILED naming the object", j.JobStatus, j.Message)
 		}
 		wantAdvice(t, "Message", j.Message)
 	})
+}
+
+// archivedAfterPlanning runs a job of analysis over key (holding body) on a local service whose
+// store archives key once the job is planned, and returns the job as the queue left it.
+func archivedAfterPlanning(t *testing.T, key, body string, analysis job.Analysis, mod func(*api.CreateJobRequest)) *job.Job {
+	t.Helper()
+	ctx := context.Background()
+	st, arch := withArchive(newLocalService(t, pipeline.Config{}, nil))
+	id := storedLineJob(t, ctx, st, st.svc, key, body, analysis, mod)
+	arch.archive(key)
+	processQueue(t, ctx, st.svc, st.queue)
+	j, err := st.jobs.Get(ctx, "local", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
 }
